@@ -1,0 +1,124 @@
+//! Command-line arguments (SPEC §1).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kmslint",
+    version,
+    about = "Lint AWS KMS keys in CloudFormation templates, and KMS key policies",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+// Parsed once per run; the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Lint files and directories (no PATH: the current directory; `-`: stdin)
+    Check(CheckArgs),
+    /// List every rule: code, name, default severity, summary
+    Rules {
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
+    /// Print a rule's documentation
+    Explain {
+        /// A rule code (KMS204) or name (policy-lockout)
+        rule: String,
+    },
+}
+
+#[derive(Args, Debug, Default)]
+pub struct CheckArgs {
+    /// Files and directories to lint; `-` reads stdin
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// Lowest severity that makes the exit status 1
+    #[arg(long, value_enum)]
+    pub fail_level: Option<FailLevel>,
+    /// Rules to run: comma-separated codes, names or code prefixes (KMS2)
+    #[arg(long, value_delimiter = ',')]
+    pub select: Option<Vec<String>>,
+    /// Rules not to run: comma-separated codes, names or code prefixes
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Option<Vec<String>>,
+    /// Configuration file to use instead of the discovered .kmslint.toml
+    #[arg(long, conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore configuration files
+    #[arg(long)]
+    pub no_config: bool,
+    /// The Region the stack is deployed to
+    #[arg(long)]
+    pub region: Option<String>,
+    /// The account the stack is deployed to
+    #[arg(long)]
+    pub account: Option<String>,
+    /// The principal that deploys the stack; makes the lockout rule exact
+    #[arg(long)]
+    pub deployer_arn: Option<String>,
+    /// A stack parameter value, KEY=VALUE (repeatable)
+    #[arg(long = "parameter", value_name = "KEY=VALUE")]
+    pub parameters: Vec<String>,
+    /// Stack parameter values: CloudFormation's [{"ParameterKey", "ParameterValue"}] or a JSON object
+    #[arg(long)]
+    pub parameters_file: Option<PathBuf>,
+    /// The name to report for stdin (`-`), and to choose JSON or YAML by
+    #[arg(long)]
+    pub stdin_filename: Option<String>,
+    /// Glob of paths to skip while walking directories (repeatable)
+    #[arg(long)]
+    pub exclude: Vec<String>,
+    /// Worker threads (default: all cores)
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Colours in pretty output
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print findings only, no summary
+    #[arg(long)]
+    pub quiet: bool,
+    /// Print a count per rule instead of each finding
+    #[arg(long)]
+    pub statistics: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Pretty,
+    Compact,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailLevel {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
+}

@@ -1,0 +1,450 @@
+//! `kmslint check`: settings from the command line and `.kmslint.toml`, discovery, parallel
+//! linting, output, exit status.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use rayon::prelude::*;
+
+use super::args::{CheckArgs, ColorChoice, FailLevel, OutputFormat};
+use super::{EXIT_CLEAN, EXIT_FAILURE, EXIT_FINDINGS, error};
+use crate::config::{self, ConfigError, ConfigFile, RuleSelection, Settings};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::render::{self, FileOutput, Summary};
+use crate::source::discover::{self, Input, describe_io};
+use crate::{Outcome, lint_bytes};
+
+/// Everything `check` needs besides the settings linting uses.
+struct Options {
+    format: OutputFormat,
+    fail_level: FailLevel,
+    exclude: GlobSet,
+    color: bool,
+    quiet: bool,
+    statistics: bool,
+    jobs: Option<usize>,
+    /// Codes of the rules that run, for SARIF's rule list.
+    enabled: Vec<&'static str>,
+}
+
+pub fn run(args: CheckArgs) -> u8 {
+    let (settings, options) = match configure(&args) {
+        Ok(configured) => configured,
+        Err(err) => {
+            error(err);
+            return EXIT_FAILURE;
+        }
+    };
+    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    let paths: Vec<PathBuf> = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths
+            .iter()
+            .filter(|p| p.as_os_str() != "-")
+            .cloned()
+            .collect()
+    };
+    let found = discover::discover(&paths, &options.exclude);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs.unwrap_or(0))
+        // Room for the loaders' bounded recursion on the deepest inputs.
+        .stack_size(16 << 20)
+        .build();
+    let mut results: Vec<Linted> = match &pool {
+        Ok(pool) => pool.install(|| {
+            found
+                .inputs
+                .par_iter()
+                .map(|input| lint_input(input, &settings, &options))
+                .collect()
+        }),
+        Err(_) => found
+            .inputs
+            .iter()
+            .map(|i| lint_input(i, &settings, &options))
+            .collect(),
+    };
+    if stdin {
+        let name = args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| "-".to_owned());
+        let mut bytes = Vec::new();
+        match std::io::stdin().read_to_end(&mut bytes) {
+            Ok(_) => results.insert(
+                0,
+                lint_bytes_to_result(&name, bytes, &settings, &options, true),
+            ),
+            Err(e) => results.insert(
+                0,
+                Linted::failed(name, format!("cannot read stdin: {}", describe_io(&e))),
+            ),
+        }
+    }
+    let mut failed = !found.errors.is_empty();
+    let mut stderr = std::io::stderr().lock();
+    for err in &found.errors {
+        let _ = writeln!(stderr, "kmslint: error: {}: {}", err.path, err.message);
+    }
+    for warning in &found.warnings {
+        let _ = writeln!(stderr, "kmslint: warning: {warning}");
+    }
+    for result in &results {
+        if let Some(message) = &result.read_error {
+            failed = true;
+            let _ = writeln!(stderr, "kmslint: error: {}: {message}", result.name);
+        }
+    }
+    drop(stderr);
+    let summary = summarize(&results);
+    print_output(&results, &summary, &options);
+    if failed {
+        return EXIT_FAILURE;
+    }
+    let threshold = match options.fail_level {
+        FailLevel::Error => Some(Severity::Error),
+        FailLevel::Warning => Some(Severity::Warning),
+        FailLevel::Info => Some(Severity::Info),
+        FailLevel::Never => None,
+    };
+    let fails = threshold.is_some_and(|level| {
+        results
+            .iter()
+            .flat_map(|r| &r.diagnostics)
+            .any(|d| d.severity >= level)
+    });
+    if fails { EXIT_FINDINGS } else { EXIT_CLEAN }
+}
+
+/// One file's result, with its output already rendered where that needs the text.
+struct Linted {
+    name: String,
+    outcome: Option<Outcome>,
+    diagnostics: Vec<Diagnostic>,
+    rendered: String,
+    read_error: Option<String>,
+    explicit: bool,
+}
+
+impl Linted {
+    fn failed(name: String, message: String) -> Linted {
+        Linted {
+            name,
+            outcome: None,
+            diagnostics: Vec::new(),
+            rendered: String::new(),
+            read_error: Some(message),
+            explicit: true,
+        }
+    }
+}
+
+fn lint_input(input: &Input, settings: &Settings, options: &Options) -> Linted {
+    match discover::read_file(&input.path) {
+        Ok(bytes) => lint_bytes_to_result(&input.name, bytes, settings, options, input.explicit),
+        Err(e) => Linted::failed(input.name.clone(), describe_io(&e)),
+    }
+}
+
+fn lint_bytes_to_result(
+    name: &str,
+    bytes: Vec<u8>,
+    settings: &Settings,
+    options: &Options,
+    explicit: bool,
+) -> Linted {
+    let (report, text) = lint_bytes(name, bytes, settings, explicit);
+    let output = FileOutput {
+        path: name,
+        text: &text,
+        diagnostics: &report.diagnostics,
+    };
+    let rendered = if options.statistics {
+        String::new()
+    } else {
+        match options.format {
+            OutputFormat::Pretty => render::pretty::render_file(&output, options.color),
+            OutputFormat::Compact => render::compact::render(name, &report.diagnostics),
+            OutputFormat::Github => render::github::render(name, &report.diagnostics),
+            OutputFormat::Json | OutputFormat::Sarif => String::new(),
+        }
+    };
+    Linted {
+        name: report.name,
+        outcome: Some(report.outcome),
+        diagnostics: report.diagnostics,
+        rendered,
+        read_error: None,
+        explicit,
+    }
+}
+
+fn summarize(results: &[Linted]) -> Summary {
+    let mut summary = Summary::default();
+    for result in results {
+        match &result.outcome {
+            Some(Outcome::Skipped(_)) => summary.skipped += 1,
+            Some(_) => summary.files += 1,
+            None => {}
+        }
+        summary.count(&result.diagnostics);
+    }
+    summary
+}
+
+fn print_output(results: &[Linted], summary: &Summary, options: &Options) {
+    let mut stdout = std::io::stdout().lock();
+    let notes: Vec<String> = results
+        .iter()
+        .filter(|r| r.explicit)
+        .filter_map(|r| match &r.outcome {
+            Some(Outcome::Skipped(why)) => Some(format!("note: {} was skipped: {why}", r.name)),
+            _ => None,
+        })
+        .collect();
+    if options.statistics {
+        let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+        for d in results.iter().flat_map(|r| &r.diagnostics) {
+            *counts.entry((d.code, d.name)).or_default() += 1;
+        }
+        let mut rows: Vec<_> = counts.into_iter().collect();
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        for ((code, name), count) in rows {
+            let _ = writeln!(stdout, "{count:>6}  {code}  {name}");
+        }
+        if !options.quiet {
+            let _ = writeln!(stdout, "{}", render::pretty::summary_line(summary));
+        }
+        return;
+    }
+    match options.format {
+        OutputFormat::Json => {
+            let outputs = file_outputs(results);
+            let _ = stdout.write_all(render::json::render(&outputs, summary).as_bytes());
+        }
+        OutputFormat::Sarif => {
+            let outputs = file_outputs(results);
+            let rules: Vec<&crate::rules::RuleEntry> = crate::rules::RULES
+                .iter()
+                .filter(|r| options.enabled.contains(&r.code))
+                .collect();
+            let _ = stdout.write_all(render::sarif::render(&outputs, &rules).as_bytes());
+        }
+        OutputFormat::Pretty | OutputFormat::Compact | OutputFormat::Github => {
+            for result in results {
+                let _ = stdout.write_all(result.rendered.as_bytes());
+            }
+            if !options.quiet && options.format == OutputFormat::Pretty {
+                for note in &notes {
+                    let _ = writeln!(stdout, "{note}");
+                }
+                let _ = writeln!(stdout, "{}", render::pretty::summary_line(summary));
+                return;
+            }
+        }
+    }
+    if !options.quiet {
+        let mut stderr = std::io::stderr().lock();
+        for note in &notes {
+            let _ = writeln!(stderr, "kmslint: {note}");
+        }
+    }
+}
+
+fn file_outputs(results: &[Linted]) -> Vec<FileOutput<'_>> {
+    results
+        .iter()
+        .map(|r| FileOutput {
+            path: &r.name,
+            text: "",
+            diagnostics: &r.diagnostics,
+        })
+        .collect()
+}
+
+/// Merges the command line over the configuration file.
+fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
+    let config = if args.no_config {
+        ConfigFile::default()
+    } else if let Some(path) = &args.config {
+        config::load(path)?
+    } else {
+        match std::env::current_dir()
+            .ok()
+            .and_then(|dir| config::discover(&dir))
+        {
+            Some(path) => config::load(&path)?,
+            None => ConfigFile::default(),
+        }
+    };
+    let cli = |option: &str, message: String| ConfigError {
+        origin: format!("--{option}"),
+        key: None,
+        message,
+    };
+    let region = args.region.clone().or(config.region.clone());
+    if let Some(region) = &args.region {
+        config::check_region(region).map_err(|m| cli("region", m))?;
+    }
+    let account = args.account.clone().or(config.account.clone());
+    if let Some(account) = &args.account {
+        config::check_account(account).map_err(|m| cli("account", m))?;
+    }
+    let deployer_arn = args.deployer_arn.clone().or(config.deployer_arn.clone());
+    if let Some(arn) = &args.deployer_arn {
+        config::check_deployer_arn(arn).map_err(|m| cli("deployer-arn", m))?;
+    }
+    let mut parameters = HashMap::new();
+    if let Some(path) = &args.parameters_file {
+        parameters.extend(read_parameters_file(path)?);
+    }
+    for pair in &args.parameters {
+        let (key, value) = pair
+            .split_once('=')
+            .filter(|(k, _)| !k.is_empty())
+            .ok_or_else(|| cli("parameter", format!("`{pair}` is not KEY=VALUE")))?;
+        parameters.insert(key.to_owned(), value.to_owned());
+    }
+    let rules = select(args, &config)?;
+    let fail_level = match (args.fail_level, &config.fail_level) {
+        (Some(level), _) => level,
+        (None, Some(level)) => match level.as_str() {
+            "error" => FailLevel::Error,
+            "info" => FailLevel::Info,
+            "never" => FailLevel::Never,
+            _ => FailLevel::Warning,
+        },
+        (None, None) => FailLevel::Warning,
+    };
+    let mut exclude = GlobSetBuilder::new();
+    for glob in args.exclude.iter().chain(config.exclude.iter().flatten()) {
+        let glob =
+            Glob::new(glob).map_err(|e| cli("exclude", format!("`{glob}`: {}", e.kind())))?;
+        exclude.add(glob);
+    }
+    let exclude = exclude.build().map_err(|e| cli("exclude", e.to_string()))?;
+    let format = args.format.unwrap_or(OutputFormat::Pretty);
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    };
+    if args.jobs == Some(0) {
+        return Err(cli("jobs", "must be at least 1".to_owned()));
+    }
+    let enabled = crate::rules::RULES
+        .iter()
+        .map(|r| r.code)
+        .filter(|code| rules.enabled(code))
+        .collect();
+    Ok((
+        Settings {
+            region,
+            account,
+            deployer_arn,
+            parameters,
+            rules,
+        },
+        Options {
+            format,
+            fail_level,
+            exclude,
+            color,
+            quiet: args.quiet,
+            statistics: args.statistics,
+            jobs: args.jobs,
+            enabled,
+        },
+    ))
+}
+
+/// `--select`/`--ignore` replace the configuration's lists; `[severity]` comes from the file.
+fn select(args: &CheckArgs, config: &ConfigFile) -> Result<RuleSelection, ConfigError> {
+    let origin = |option: &str| ConfigError {
+        origin: format!("--{option}"),
+        key: None,
+        message: String::new(),
+    };
+    let selected = match (&args.select, &config.select) {
+        (Some(list), _) => Some(config::select_rules(list).map_err(|m| ConfigError {
+            message: m,
+            ..origin("select")
+        })?),
+        (None, Some(list)) => Some(config::select_rules(list).map_err(|m| ConfigError {
+            message: m,
+            ..origin("select")
+        })?),
+        (None, None) => None,
+    };
+    let ignored = match (&args.ignore, &config.ignore) {
+        (Some(list), _) | (None, Some(list)) => {
+            config::select_rules(list).map_err(|m| ConfigError {
+                message: m,
+                ..origin("ignore")
+            })?
+        }
+        (None, None) => Vec::new(),
+    };
+    let mut selection = RuleSelection::default();
+    for rule in crate::rules::RULES {
+        let on = selected.as_ref().is_none_or(|s| s.contains(&rule.code))
+            && !ignored.contains(&rule.code);
+        if !on {
+            selection.disabled.insert(rule.code);
+        }
+    }
+    for (code, level) in config.severity.iter().flatten() {
+        let code = config::single_rule(code).map_err(|m| ConfigError {
+            message: m,
+            ..origin("severity")
+        })?;
+        let level = level.parse().map_err(|m| ConfigError {
+            message: m,
+            ..origin("severity")
+        })?;
+        selection.severity.insert(code, level);
+    }
+    Ok(selection)
+}
+
+/// `[{"ParameterKey": "K", "ParameterValue": "V"}]` or `{"K": "V"}`.
+fn read_parameters_file(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
+    let origin = path.display().to_string();
+    let fail = |message: String| ConfigError {
+        origin: origin.clone(),
+        key: None,
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| fail(describe_io(&e)))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| fail(format!("not valid JSON: {e}")))?;
+    let as_string = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match value {
+        serde_json::Value::Object(map) => Ok(map.iter().map(|(k, v)| (k.clone(), as_string(v))).collect()),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|item| {
+                let key = item.get("ParameterKey").and_then(|k| k.as_str());
+                let value = item.get("ParameterValue");
+                match (key, value) {
+                    (Some(k), Some(v)) => Ok((k.to_owned(), as_string(v))),
+                    _ => Err(fail(
+                        "each item needs `ParameterKey` and `ParameterValue`".to_owned(),
+                    )),
+                }
+            })
+            .collect(),
+        _ => Err(fail(
+            "expected CloudFormation's [{\"ParameterKey\": …, \"ParameterValue\": …}] or a JSON object".to_owned(),
+        )),
+    }
+}

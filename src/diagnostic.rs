@@ -1,0 +1,102 @@
+//! A finding: what rules produce and renderers print.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::source::{LineIndex, Position, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "info" => Ok(Severity::Info),
+            "warning" => Ok(Severity::Warning),
+            "error" => Ok(Severity::Error),
+            _ => Err(format!(
+                "`{s}` is not a severity (expected error, warning or info)"
+            )),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub span: Span,
+    /// The logical ID of the resource the finding is about, if any.
+    pub resource: Option<String>,
+    /// A JSON pointer to the node the finding is at (`/Resources/Key/Properties/KeySpec`).
+    pub pointer: String,
+    pub help: Option<String>,
+    pub related: Vec<Related>,
+    /// Filled in by [`Diagnostic::locate`] once linting is done.
+    pub start: Position,
+    pub end: Position,
+}
+
+/// Another place in the same file that explains a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    pub span: Span,
+    pub message: String,
+    pub start: Position,
+    pub end: Position,
+}
+
+impl Related {
+    pub fn new(span: Span, message: impl Into<String>) -> Related {
+        Related {
+            span,
+            message: message.into(),
+            start: Position::default(),
+            end: Position::default(),
+        }
+    }
+}
+
+impl Diagnostic {
+    /// Computes lines and columns for the finding and its related locations.
+    pub fn locate(&mut self, text: &str, lines: &LineIndex) {
+        self.start = lines.position(text, self.span.start as usize);
+        self.end = lines.position(text, self.span.end as usize);
+        for related in &mut self.related {
+            related.start = lines.position(text, related.span.start as usize);
+            related.end = lines.position(text, related.span.end as usize);
+        }
+    }
+
+    /// The order findings are printed in: by position, then by code.
+    pub fn sort_key(&self) -> (u32, u32, &'static str, &str) {
+        (self.span.start, self.span.end, self.code, &self.message)
+    }
+}

@@ -1,0 +1,8 @@
+//! Facts about KMS and CloudFormation, as tables. Each file names its sources; the reference
+//! material is `../shared/reference/kms-facts.md` and the data beside it.
+
+pub mod actions;
+pub mod conditions;
+pub mod key_specs;
+pub mod regions;
+pub mod resources;

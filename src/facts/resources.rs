@@ -1,0 +1,151 @@
+//! The properties of the three KMS resource types.
+//!
+//! Source: the CloudFormation registry schemas as shipped in cfn-lint data 2026-06-15
+//! (`reference/schemas/aws-kms-*.cfn-lint-2026-06-15.json`) and `reference/kms-facts.md`
+//! §1–§2. Enumerations live with the facts they belong to (`key_specs`).
+
+use super::key_specs::{KEY_SPECS, KEY_USAGES, ORIGINS};
+
+pub const KEY: &str = "AWS::KMS::Key";
+pub const REPLICA_KEY: &str = "AWS::KMS::ReplicaKey";
+pub const ALIAS: &str = "AWS::KMS::Alias";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    String,
+    Boolean,
+    Integer,
+    /// A JSON object or a string holding JSON (KeyPolicy).
+    Policy,
+    /// A list of `{Key, Value}` tags.
+    Tags,
+}
+
+#[derive(Debug)]
+pub struct Property {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+    /// Allowed values, when the schema gives an enumeration.
+    pub values: Option<fn() -> Vec<&'static str>>,
+}
+
+const fn prop(name: &'static str, kind: Kind) -> Property {
+    Property {
+        name,
+        kind,
+        required: false,
+        values: None,
+    }
+}
+
+const fn required(name: &'static str, kind: Kind) -> Property {
+    Property {
+        name,
+        kind,
+        required: true,
+        values: None,
+    }
+}
+
+fn key_spec_names() -> Vec<&'static str> {
+    KEY_SPECS.iter().map(|s| s.name).collect()
+}
+
+fn key_usage_names() -> Vec<&'static str> {
+    KEY_USAGES.to_vec()
+}
+
+fn origin_names() -> Vec<&'static str> {
+    ORIGINS.to_vec()
+}
+
+pub const KEY_PROPERTIES: &[Property] = &[
+    prop("BypassPolicyLockoutSafetyCheck", Kind::Boolean),
+    prop("Description", Kind::String),
+    prop("EnableKeyRotation", Kind::Boolean),
+    prop("Enabled", Kind::Boolean),
+    prop("KeyPolicy", Kind::Policy),
+    Property {
+        values: Some(key_spec_names),
+        ..prop("KeySpec", Kind::String)
+    },
+    Property {
+        values: Some(key_usage_names),
+        ..prop("KeyUsage", Kind::String)
+    },
+    prop("MultiRegion", Kind::Boolean),
+    Property {
+        values: Some(origin_names),
+        ..prop("Origin", Kind::String)
+    },
+    prop("PendingWindowInDays", Kind::Integer),
+    prop("RotationPeriodInDays", Kind::Integer),
+    prop("Tags", Kind::Tags),
+];
+
+pub const REPLICA_KEY_PROPERTIES: &[Property] = &[
+    prop("Description", Kind::String),
+    prop("Enabled", Kind::Boolean),
+    required("KeyPolicy", Kind::Policy),
+    prop("PendingWindowInDays", Kind::Integer),
+    required("PrimaryKeyArn", Kind::String),
+    prop("Tags", Kind::Tags),
+];
+
+pub const ALIAS_PROPERTIES: &[Property] = &[
+    required("AliasName", Kind::String),
+    required("TargetKeyId", Kind::String),
+];
+
+/// Key properties a replica takes from its primary: they cannot be set on a ReplicaKey
+/// (ReplicateKey docs: shared properties; the ReplicaKey schema has no such properties).
+pub const SHARED_FROM_PRIMARY: &[&str] = &[
+    "KeySpec",
+    "KeyUsage",
+    "Origin",
+    "MultiRegion",
+    "EnableKeyRotation",
+    "RotationPeriodInDays",
+];
+
+/// Attributes that are read-only (returned by `Fn::GetAtt`), never set as properties.
+pub const READ_ONLY: &[&str] = &["Arn", "KeyId"];
+
+/// The attributes `Fn::GetAtt` can read from each type. Alias has none.
+pub fn attributes(type_name: &str) -> Option<&'static [&'static str]> {
+    match type_name {
+        KEY | REPLICA_KEY => Some(&["Arn", "KeyId"]),
+        ALIAS => Some(&[]),
+        _ => None,
+    }
+}
+
+pub fn properties(type_name: &str) -> Option<&'static [Property]> {
+    match type_name {
+        KEY => Some(KEY_PROPERTIES),
+        REPLICA_KEY => Some(REPLICA_KEY_PROPERTIES),
+        ALIAS => Some(ALIAS_PROPERTIES),
+        _ => None,
+    }
+}
+
+/// Value limits that CloudFormation or KMS enforce (KMS101).
+pub mod limits {
+    /// Description: 0..8192 characters (schema, API DescriptionType).
+    pub const DESCRIPTION_MAX: usize = 8192;
+    /// PendingWindowInDays: 7..30 (schema; docs).
+    pub const PENDING_WINDOW: (i64, i64) = (7, 30);
+    /// RotationPeriodInDays: 90..2560 (schema, API).
+    pub const ROTATION_PERIOD: (i64, i64) = (90, 2560);
+    /// PrimaryKeyArn: at most 256 characters (ReplicaKey schema).
+    pub const PRIMARY_KEY_ARN_MAX: usize = 256;
+    /// A key policy: 32 KB, 32,768 bytes (KMS quota, not adjustable).
+    pub const POLICY_BYTES: usize = 32_768;
+    /// Tags: at most 50 per key; key 1..128 characters, value 0..256.
+    pub const TAGS_MAX: usize = 50;
+    pub const TAG_KEY_MAX: usize = 128;
+    pub const TAG_VALUE_MAX: usize = 256;
+    /// AliasName: at most 256 characters.
+    pub const ALIAS_NAME_MAX: usize = 256;
+}

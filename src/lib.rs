@@ -1,0 +1,270 @@
+//! kmslint: a linter for AWS KMS keys in CloudFormation templates and for KMS key policies.
+//!
+//! Data flows one way: `source` (discover, decode, parse into a located tree) → `model`
+//! (template and key policy views, value resolution) → `rules` → [`Diagnostic`]s →
+//! `suppress` → `render`. [`lint_source`] is the seam tests use; the command line in `cli`
+//! adds discovery, parallelism and output.
+
+pub mod cli;
+pub mod config;
+pub mod diagnostic;
+pub mod facts;
+pub mod model;
+pub mod render;
+pub mod rules;
+pub mod source;
+
+pub use config::Settings;
+pub use diagnostic::{Diagnostic, Severity};
+
+use model::value::Env;
+use model::{Conditions, DocumentKind, Template};
+use source::{Format, LineIndex, LoadProblem, Node, ProblemKind, Span, Value};
+
+/// Lints one file's text and returns its findings, located and in order.
+pub fn lint_source(name: &str, text: &str, settings: &Settings) -> Vec<Diagnostic> {
+    lint_text(name, text, settings, true).diagnostics
+}
+
+/// What happened to one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Linted(DocumentKind),
+    /// Not linted, and why ("not a CloudFormation template or key policy", "empty file").
+    Skipped(String),
+    /// The file could not be read as text or parsed, and looks like one we lint.
+    Unparsable,
+}
+
+#[derive(Debug)]
+pub struct FileReport {
+    pub name: String,
+    pub outcome: Outcome,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Lints raw bytes: decodes them, then [`lint_text`]. `explicit` is true for files named on
+/// the command line, which are always read; files found by walking are linted only when they
+/// are templates or key policies (or look like one but do not parse).
+pub fn lint_bytes(
+    name: &str,
+    bytes: Vec<u8>,
+    settings: &Settings,
+    explicit: bool,
+) -> (FileReport, String) {
+    let decoded = source::read::decode(bytes);
+    match decoded.problem {
+        None => {
+            let report = lint_text(name, &decoded.text, settings, explicit);
+            (report, decoded.text)
+        }
+        Some(problem) => {
+            let problems = [LoadProblem {
+                kind: ProblemKind::Syntax,
+                span: Span::new(problem.offset, next_char(&decoded.text, problem.offset)),
+                message: problem.message,
+                first: None,
+            }];
+            let report = if explicit || looks_lintable(&decoded.text) {
+                FileReport {
+                    name: name.to_owned(),
+                    outcome: Outcome::Unparsable,
+                    diagnostics: finish(
+                        &decoded.text,
+                        None,
+                        &[],
+                        parse_only(&decoded.text, &problems, settings),
+                    ),
+                }
+            } else {
+                skipped(name, "not UTF-8 text")
+            };
+            (report, decoded.text)
+        }
+    }
+}
+
+/// Lints decoded text.
+pub fn lint_text(name: &str, text: &str, settings: &Settings, explicit: bool) -> FileReport {
+    let loaded = source::load(text, Format::choose(name, text));
+    let Some(root) = loaded.root.as_ref() else {
+        if loaded.problems.is_empty() {
+            return skipped(name, "empty file");
+        }
+        if !explicit && !looks_lintable(text) {
+            return skipped(name, "not a CloudFormation template or key policy");
+        }
+        return FileReport {
+            name: name.to_owned(),
+            outcome: Outcome::Unparsable,
+            diagnostics: finish(
+                text,
+                None,
+                &[],
+                parse_only(text, &loaded.problems, settings),
+            ),
+        };
+    };
+    let Some(kind) = DocumentKind::of(root) else {
+        return skipped(
+            name,
+            if root.as_map().is_some() {
+                "not a CloudFormation template or key policy"
+            } else {
+                "not a mapping at the top level"
+            },
+        );
+    };
+    let embedded = if kind == DocumentKind::Template {
+        model::embedded_policies(text, root)
+    } else {
+        Vec::new()
+    };
+    let template = (kind == DocumentKind::Template).then(|| Template::new(root));
+    let env = Env::new(template.as_ref(), settings);
+    let conditions = Conditions::new(&env);
+    let policies = model::policy_sources(root, kind, template.as_ref(), &embedded, &conditions);
+    let cx = rules::Context {
+        text,
+        root: Some(root),
+        kind: Some(kind),
+        template: template.as_ref(),
+        env: &env,
+        conditions: &conditions,
+        policies: &policies,
+        embedded: &embedded,
+        load_problems: &loaded.problems,
+        settings,
+    };
+    let diagnostics = rules::run(&cx);
+    let hosts: Vec<(Span, &Node<'_>)> = embedded
+        .iter()
+        .filter_map(|e| Some((e.text_node.span, e.loaded.root.as_ref()?)))
+        .collect();
+    FileReport {
+        name: name.to_owned(),
+        outcome: Outcome::Linted(kind),
+        diagnostics: finish(text, Some(root), &hosts, diagnostics),
+    }
+}
+
+/// Runs only the rules that report load problems, for a file that did not parse.
+fn parse_only(text: &str, problems: &[LoadProblem], settings: &Settings) -> Vec<Diagnostic> {
+    let env = Env::new(None, settings);
+    let conditions = Conditions::new(&env);
+    let cx = rules::Context {
+        text,
+        root: None,
+        kind: None,
+        template: None,
+        env: &env,
+        conditions: &conditions,
+        policies: &[],
+        embedded: &[],
+        load_problems: problems,
+        settings,
+    };
+    rules::run(&cx)
+}
+
+fn skipped(name: &str, why: &str) -> FileReport {
+    FileReport {
+        name: name.to_owned(),
+        outcome: Outcome::Skipped(why.to_owned()),
+        diagnostics: Vec::new(),
+    }
+}
+
+/// SPEC §1: a file that does not parse is reported when it looks like a template or policy.
+fn looks_lintable(text: &str) -> bool {
+    text.contains("AWS::") || text.contains("Resources") || text.contains("Statement")
+}
+
+fn next_char(text: &str, at: usize) -> usize {
+    text.get(at..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(at, |c| at + c.len_utf8())
+}
+
+/// Fills in pointers, resources and positions, and sorts.
+fn finish(
+    text: &str,
+    root: Option<&Node<'_>>,
+    embedded: &[(Span, &Node<'_>)],
+    mut diagnostics: Vec<Diagnostic>,
+) -> Vec<Diagnostic> {
+    let lines = LineIndex::new(text);
+    for d in &mut diagnostics {
+        if d.pointer.is_empty()
+            && let Some(root) = root
+        {
+            d.pointer = pointer_to(root, embedded, d.span);
+        }
+        if d.resource.is_none() {
+            d.resource = resource_of(&d.pointer);
+        }
+        d.locate(text, &lines);
+    }
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics.dedup_by(|a, b| a.code == b.code && a.span == b.span && a.message == b.message);
+    diagnostics
+}
+
+/// The JSON pointer of the innermost node whose span (or key) contains `span`, descending
+/// into key policies written as JSON strings.
+pub fn pointer_to(root: &Node<'_>, embedded: &[(Span, &Node<'_>)], span: Span) -> String {
+    let mut pointer = String::new();
+    let mut node = root;
+    'descend: loop {
+        match &node.value {
+            Value::Map(entries) => {
+                for entry in entries {
+                    if entry.key_span.contains(span) {
+                        push_token(&mut pointer, &entry.key);
+                        break 'descend;
+                    }
+                    if entry.value.span.contains(span) {
+                        push_token(&mut pointer, &entry.key);
+                        node = &entry.value;
+                        continue 'descend;
+                    }
+                }
+                break;
+            }
+            Value::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if item.span.contains(span) {
+                        pointer.push('/');
+                        pointer.push_str(&i.to_string());
+                        node = item;
+                        continue 'descend;
+                    }
+                }
+                break;
+            }
+            Value::Scalar(_) => {
+                match embedded
+                    .iter()
+                    .find(|(host, inner)| *host == node.span && inner.span.contains(span))
+                {
+                    Some((_, inner)) => node = inner,
+                    None => break,
+                }
+            }
+            Value::Invalid => break,
+        }
+    }
+    pointer
+}
+
+fn push_token(pointer: &mut String, key: &str) {
+    pointer.push('/');
+    pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+}
+
+/// `/Resources/Key/...` belongs to resource `Key`.
+fn resource_of(pointer: &str) -> Option<String> {
+    let rest = pointer.strip_prefix("/Resources/")?;
+    let name = rest.split('/').next()?;
+    Some(name.replace("~1", "/").replace("~0", "~"))
+}

@@ -1,0 +1,243 @@
+//! Views over the located tree: the template's sections, values seen through intrinsic
+//! functions, condition scenarios, and key policies.
+//!
+//! Built in stages because later views borrow earlier ones: the tree, then key policies
+//! written as JSON strings ([`embedded_policies`]), then the [`Template`], the resolution
+//! [`value::Env`], [`Conditions`], and finally the [`policy_sources`].
+
+pub mod arn;
+pub mod conditions;
+pub mod policy;
+pub mod principal;
+pub mod template;
+pub mod value;
+
+pub use conditions::Conditions;
+pub use policy::{KeyPolicy, PolicyForm, PolicySource};
+pub use template::{Resource, Template};
+
+use crate::facts::resources::{KEY, REPLICA_KEY};
+use crate::source::scalar_map::ScalarMap;
+use crate::source::{Entry, LoadProblem, Loaded, Node, Value, json};
+
+/// What a file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocumentKind {
+    Template,
+    KeyPolicy,
+}
+
+impl DocumentKind {
+    /// A template has `Resources` or `AWSTemplateFormatVersion`; a key policy file has
+    /// `Statement` (SPEC §1).
+    pub fn of(root: &Node<'_>) -> Option<DocumentKind> {
+        if Template::is_template(root) {
+            Some(DocumentKind::Template)
+        } else if root.get("Statement").is_some() || !named_policies(root).is_empty() {
+            Some(DocumentKind::KeyPolicy)
+        } else {
+            None
+        }
+    }
+}
+
+/// A key policy written as a string of JSON in a template, parsed.
+pub struct EmbeddedPolicy<'t> {
+    pub resource: &'t str,
+    pub resource_type: &'t str,
+    /// The `KeyPolicy` value: the string itself, or the `Fn::Sub` around it.
+    pub host: &'t Node<'t>,
+    /// The string scalar that holds the JSON.
+    pub text_node: &'t Node<'t>,
+    pub form: PolicyForm,
+    pub sub_vars: Option<&'t [Entry<'t>]>,
+    /// The parsed JSON, its spans and problems mapped onto the file.
+    pub loaded: Loaded<'t>,
+}
+
+/// Parses every `KeyPolicy` of a Key or ReplicaKey that is written as a JSON string.
+pub fn embedded_policies<'t>(file: &str, root: &'t Node<'t>) -> Vec<EmbeddedPolicy<'t>> {
+    let mut out = Vec::new();
+    let Some(resources) = root.get("Resources").and_then(Node::as_map) else {
+        return out;
+    };
+    for resource in resources {
+        let Some(resource_type @ (KEY | REPLICA_KEY)) =
+            resource.value.get("Type").and_then(Node::as_str)
+        else {
+            continue;
+        };
+        let Some(host) = resource
+            .value
+            .get("Properties")
+            .and_then(|p| p.get("KeyPolicy"))
+        else {
+            continue;
+        };
+        let (text_node, form, sub_vars) = match (&host.value, host.intrinsic()) {
+            (Value::Scalar(_), _) => (host, PolicyForm::JsonString, None),
+            (_, Some(("Fn::Sub", _, arg))) => match &arg.value {
+                Value::Scalar(_) => (arg, PolicyForm::SubString, None),
+                Value::Seq(items) if items.len() == 2 && items[0].scalar().is_some() => {
+                    (&items[0], PolicyForm::SubString, items[1].as_map())
+                }
+                _ => continue,
+            },
+            _ => continue,
+        };
+        let Some(text) = text_node.as_str() else {
+            continue;
+        };
+        let mut loaded = json::load(text);
+        if let Some(map) = ScalarMap::new(file, text_node) {
+            if let Some(root) = &mut loaded.root {
+                map.remap(root);
+            }
+            loaded
+                .problems
+                .iter_mut()
+                .for_each(|p| map.remap_problem(p));
+        }
+        out.push(EmbeddedPolicy {
+            resource: &resource.key,
+            resource_type,
+            host,
+            text_node,
+            form,
+            sub_vars,
+            loaded,
+        });
+    }
+    out
+}
+
+/// Every key policy in the document: the file itself when it is a key policy, or the
+/// `KeyPolicy` of every Key and ReplicaKey.
+pub fn policy_sources<'t>(
+    root: &'t Node<'t>,
+    kind: DocumentKind,
+    template: Option<&Template<'t>>,
+    embedded: &'t [EmbeddedPolicy<'t>],
+    conditions: &Conditions<'t>,
+) -> Vec<PolicySource<'t>> {
+    let with_scenarios = |mut source: PolicySource<'t>| {
+        let mut names = Vec::new();
+        collect_if_conditions(source.root, &mut names, 0);
+        source.scenarios = conditions.scenarios(&names);
+        source
+    };
+    if kind == DocumentKind::KeyPolicy {
+        let documents = if root.get("Statement").is_some() {
+            vec![root]
+        } else {
+            named_policies(root)
+        };
+        return documents
+            .into_iter()
+            .map(|document| {
+                with_scenarios(PolicySource {
+                    root: document,
+                    form: PolicyForm::File,
+                    resource: None,
+                    host: None,
+                    text_node: None,
+                    sub_vars: None,
+                    scenarios: Vec::new(),
+                })
+            })
+            .collect();
+    }
+    let Some(template) = template else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for resource in &template.resources {
+        let Some(resource_type @ (KEY | REPLICA_KEY)) = resource.type_name else {
+            continue;
+        };
+        let Some(host) = resource.property("KeyPolicy") else {
+            continue;
+        };
+        let source = match embedded.iter().find(|e| std::ptr::eq(e.host, host)) {
+            Some(e) => match &e.loaded.root {
+                Some(root) if root.as_map().is_some() => PolicySource {
+                    root,
+                    form: e.form,
+                    resource: Some((resource.name, resource_type)),
+                    host: Some(host),
+                    text_node: Some(e.text_node),
+                    sub_vars: e.sub_vars,
+                    scenarios: Vec::new(),
+                },
+                _ => continue,
+            },
+            None if host.scalar().is_none() => PolicySource {
+                root: host,
+                form: PolicyForm::Object,
+                resource: Some((resource.name, resource_type)),
+                host: Some(host),
+                text_node: None,
+                sub_vars: None,
+                scenarios: Vec::new(),
+            },
+            None => continue,
+        };
+        out.push(with_scenarios(source));
+    }
+    out
+}
+
+/// A file of named key policies, `{"name": {"Version": …, "Statement": …}, …}`, as tools
+/// that create keys keep them: its policies, or none if any value is not one.
+fn named_policies<'t>(root: &'t Node<'t>) -> Vec<&'t Node<'t>> {
+    let Some(entries) = root.as_map() else {
+        return Vec::new();
+    };
+    let policies: Vec<&'t Node<'t>> = entries
+        .iter()
+        .map(|e| &e.value)
+        .filter(|v| v.get("Statement").is_some())
+        .collect();
+    if policies.len() == entries.len() {
+        policies
+    } else {
+        Vec::new()
+    }
+}
+
+/// Names of the conditions `Fn::If`s inside `node` use, in order of appearance.
+fn collect_if_conditions<'t>(node: &'t Node<'t>, names: &mut Vec<&'t str>, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    match &node.value {
+        Value::Map(entries) => {
+            for entry in entries {
+                if entry.key == "Fn::If"
+                    && let Some(name) = entry
+                        .value
+                        .as_seq()
+                        .and_then(|s| s.first())
+                        .and_then(Node::as_str)
+                    && !names.contains(&name)
+                {
+                    names.push(name);
+                }
+                collect_if_conditions(&entry.value, names, depth + 1);
+            }
+        }
+        Value::Seq(items) => items
+            .iter()
+            .for_each(|i| collect_if_conditions(i, names, depth + 1)),
+        _ => {}
+    }
+}
+
+/// Load problems of embedded policies, with the resource they belong to.
+pub fn embedded_problems<'a, 't>(
+    embedded: &'a [EmbeddedPolicy<'t>],
+) -> impl Iterator<Item = (&'a EmbeddedPolicy<'t>, &'a LoadProblem)> {
+    embedded
+        .iter()
+        .flat_map(|e| e.loaded.problems.iter().map(move |p| (e, p)))
+}

@@ -1,0 +1,548 @@
+//! A key policy as statements, principals, actions and conditions, each with its span.
+//!
+//! The same view is built from a policy object in a template, a policy written as a JSON
+//! string (parsed and mapped back onto the file, see `embedded`), and a key policy file.
+//! `Fn::If` inside a policy is resolved per scenario: the policy rules run once for every
+//! combination of conditions a deployment can produce (see `rules::run_policy_rules`).
+
+use crate::facts::conditions::{self, Operator, OperatorError};
+use crate::source::{Entry, Node, Span, Value};
+
+use super::principal::{self, Principal};
+use super::value::{Alt, Resolver, Val};
+
+/// How a policy is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyForm {
+    /// A mapping in the template.
+    Object,
+    /// A string holding JSON.
+    JsonString,
+    /// `Fn::Sub` over a string holding JSON: every string in it is a Sub template.
+    SubString,
+    /// A key policy file.
+    File,
+}
+
+/// Where a key policy comes from.
+pub struct PolicySource<'t> {
+    /// The policy document (a mapping), with spans in the file.
+    pub root: &'t Node<'t>,
+    pub form: PolicyForm,
+    /// The resource that has the policy, and its type.
+    pub resource: Option<(&'t str, &'t str)>,
+    /// The `KeyPolicy` property value (the string, the `Fn::Sub`, or the object).
+    pub host: Option<&'t Node<'t>>,
+    /// The string scalar holding the JSON, for string forms.
+    pub text_node: Option<&'t Node<'t>>,
+    /// `Fn::Sub` variables for the `SubString` form.
+    pub sub_vars: Option<&'t [Entry<'t>]>,
+    /// Every combination of the conditions its `Fn::If`s use (one empty one if none).
+    pub scenarios: Vec<Vec<(&'t str, bool)>>,
+}
+
+pub struct KeyPolicy<'t> {
+    pub root: &'t Node<'t>,
+    pub version: Option<Field<'t>>,
+    /// The `Statement` entry as written.
+    pub statement_entry: Option<&'t Entry<'t>>,
+    pub statements: Vec<Statement<'t>>,
+    /// Some statements could not be read (`Statement: !Ref X`).
+    pub incomplete: bool,
+}
+
+/// A single-valued element (`Version`, `Sid`, `Effect`).
+pub struct Field<'t> {
+    pub entry: &'t Entry<'t>,
+    pub alts: Vec<Alt<'t>>,
+}
+
+impl Field<'_> {
+    /// The value when it is one known string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self.alts.as_slice() {
+            [alt] => alt.as_str(),
+            _ => None,
+        }
+    }
+}
+
+pub struct Statement<'t> {
+    pub node: &'t Node<'t>,
+    pub entries: &'t [Entry<'t>],
+    pub sid: Option<Field<'t>>,
+    pub effect: Option<Field<'t>>,
+    pub principal: Option<Principals<'t>>,
+    pub not_principal: Option<Principals<'t>>,
+    pub action: Option<Values<'t>>,
+    pub not_action: Option<Values<'t>>,
+    pub resource: Option<Values<'t>>,
+    pub not_resource: Option<Values<'t>>,
+    pub condition: Option<ConditionBlock<'t>>,
+}
+
+/// A string or a list of strings.
+pub struct Values<'t> {
+    pub entry: &'t Entry<'t>,
+    pub items: Vec<Item<'t>>,
+    /// Part of the value could not be read.
+    pub incomplete: bool,
+}
+
+pub struct Item<'t> {
+    pub node: &'t Node<'t>,
+    pub alts: Vec<Alt<'t>>,
+}
+
+impl Item<'_> {
+    /// The item's text when it is one known string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self.alts.as_slice() {
+            [alt] => alt.as_str(),
+            _ => None,
+        }
+    }
+}
+
+pub struct Principals<'t> {
+    pub entry: &'t Entry<'t>,
+    pub items: Vec<PrincipalItem<'t>>,
+    pub incomplete: bool,
+}
+
+pub struct PrincipalItem<'t> {
+    /// `AWS`, `Service`, `Federated`, `CanonicalUser`, or `*` for the bare string form.
+    pub kind: &'t str,
+    pub node: &'t Node<'t>,
+    /// Each value the item can take, classified.
+    pub principals: Vec<(Alt<'t>, Principal)>,
+}
+
+pub struct ConditionBlock<'t> {
+    pub entry: &'t Entry<'t>,
+    pub clauses: Vec<Clause<'t>>,
+    /// The block is not a mapping of mappings, or part of it is an intrinsic function.
+    pub incomplete: bool,
+}
+
+pub struct Clause<'t> {
+    pub operator_name: &'t str,
+    pub operator_span: Span,
+    pub operator: Result<Operator, OperatorError>,
+    pub key: &'t str,
+    pub key_span: Span,
+    pub value: &'t Node<'t>,
+    pub values: Vec<Item<'t>>,
+}
+
+/// Whether a statement's actions include an action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Coverage {
+    Yes,
+    No,
+    Maybe,
+}
+
+impl<'t> PolicySource<'t> {
+    /// The JSON text as written, for string forms (what KMS receives, before `Fn::Sub`).
+    pub fn text(&self) -> Option<&'t str> {
+        self.text_node?.as_str()
+    }
+}
+
+impl<'t> KeyPolicy<'t> {
+    pub fn build(
+        source: &PolicySource<'t>,
+        resolver: &Resolver<'_, 't>,
+        resource_type: &dyn Fn(&str) -> Option<&'t str>,
+    ) -> KeyPolicy<'t> {
+        let reader = Reader {
+            resolver,
+            sub_vars: source.sub_vars,
+            // A policy file's `${name}` is a placeholder of whatever templating produced
+            // it (Terraform's templatefile, say) or an IAM policy variable: unknown here.
+            sub: matches!(source.form, PolicyForm::SubString | PolicyForm::File),
+        };
+        // `KeyPolicy: !If [...]` picks a document per scenario.
+        let root = match reader.structure(source.root) {
+            Structure::Node(node) if node.as_map().is_some() => node,
+            _ => {
+                return KeyPolicy {
+                    root: source.root,
+                    version: None,
+                    statement_entry: None,
+                    statements: Vec::new(),
+                    incomplete: true,
+                };
+            }
+        };
+        let version = root.entry("Version").map(|e| reader.field(e));
+        let statement_entry = root.entry("Statement");
+        let mut statements = Vec::new();
+        let mut incomplete = false;
+        if let Some(entry) = statement_entry {
+            match reader.structure(&entry.value) {
+                Structure::Node(node) => match &node.value {
+                    Value::Map(_) => {
+                        statements.push(reader.statement(node, resource_type));
+                    }
+                    Value::Seq(items) => {
+                        for item in items {
+                            match reader.structure(item) {
+                                Structure::Node(s) if s.as_map().is_some() => {
+                                    statements.push(reader.statement(s, resource_type));
+                                }
+                                Structure::Absent => {}
+                                _ => incomplete = true,
+                            }
+                        }
+                    }
+                    _ => incomplete = true,
+                },
+                Structure::Absent => {}
+                Structure::Unknown => incomplete = true,
+            }
+        }
+        KeyPolicy {
+            root,
+            version,
+            statement_entry,
+            statements,
+            incomplete,
+        }
+    }
+}
+
+enum Structure<'t> {
+    Node(&'t Node<'t>),
+    /// Removed by `AWS::NoValue` in this scenario.
+    Absent,
+    Unknown,
+}
+
+struct Reader<'r, 'e, 't> {
+    resolver: &'r Resolver<'e, 't>,
+    sub_vars: Option<&'t [Entry<'t>]>,
+    sub: bool,
+}
+
+impl<'t> Reader<'_, '_, 't> {
+    /// A node that holds structure (a statement, a list, a principal mapping) after `Fn::If`.
+    fn structure(&self, node: &'t Node<'t>) -> Structure<'t> {
+        if node.intrinsic().is_none() {
+            return Structure::Node(node);
+        }
+        let alts = self.resolver.resolve(node);
+        match alts.as_slice() {
+            [alt] => match (&alt.val, alt.node) {
+                (Val::NoValue, _) => Structure::Absent,
+                (Val::Node(n), _) => Structure::Node(n),
+                (Val::Text(_), Some(n)) => Structure::Node(n),
+                _ => Structure::Unknown,
+            },
+            _ => Structure::Unknown,
+        }
+    }
+
+    fn resolve(&self, node: &'t Node<'t>) -> Vec<Alt<'t>> {
+        if self.sub && node.scalar().is_some() {
+            return self.resolver.resolve_sub_string(node, self.sub_vars);
+        }
+        self.resolver.resolve(node)
+    }
+
+    fn field(&self, entry: &'t Entry<'t>) -> Field<'t> {
+        Field {
+            entry,
+            alts: self.resolve(&entry.value),
+        }
+    }
+
+    fn statement(
+        &self,
+        node: &'t Node<'t>,
+        resource_type: &dyn Fn(&str) -> Option<&'t str>,
+    ) -> Statement<'t> {
+        let entries = node.as_map().unwrap_or_default();
+        let entry = |name: &str| entries.iter().find(|e| e.key == name);
+        Statement {
+            node,
+            entries,
+            sid: entry("Sid").map(|e| self.field(e)),
+            effect: entry("Effect").map(|e| self.field(e)),
+            principal: entry("Principal").map(|e| self.principals(e, resource_type)),
+            not_principal: entry("NotPrincipal").map(|e| self.principals(e, resource_type)),
+            action: entry("Action").map(|e| self.values(e)),
+            not_action: entry("NotAction").map(|e| self.values(e)),
+            resource: entry("Resource").map(|e| self.values(e)),
+            not_resource: entry("NotResource").map(|e| self.values(e)),
+            condition: entry("Condition").map(|e| self.conditions(e)),
+        }
+    }
+
+    fn values(&self, entry: &'t Entry<'t>) -> Values<'t> {
+        let (items, incomplete) = self.items(&entry.value);
+        Values {
+            entry,
+            items,
+            incomplete,
+        }
+    }
+
+    /// The items of a string-or-list value.
+    fn items(&self, node: &'t Node<'t>) -> (Vec<Item<'t>>, bool) {
+        let mut items = Vec::new();
+        let mut incomplete = false;
+        match self.structure(node) {
+            Structure::Node(n) => match &n.value {
+                Value::Seq(list) => {
+                    for item in list {
+                        let mut alts = self.resolve(item);
+                        alts.retain(|a| a.val != Val::NoValue);
+                        if alts.iter().any(|a| matches!(a.val, Val::Unknown)) {
+                            incomplete = true;
+                        }
+                        if !alts.is_empty() {
+                            items.push(Item { node: item, alts });
+                        }
+                    }
+                }
+                _ => {
+                    let alts = self.resolve(n);
+                    if alts.iter().any(|a| matches!(a.val, Val::Unknown)) {
+                        incomplete = true;
+                    }
+                    items.push(Item { node: n, alts });
+                }
+            },
+            Structure::Absent => {}
+            Structure::Unknown => incomplete = true,
+        }
+        (items, incomplete)
+    }
+
+    fn principals(
+        &self,
+        entry: &'t Entry<'t>,
+        resource_type: &dyn Fn(&str) -> Option<&'t str>,
+    ) -> Principals<'t> {
+        let mut items = Vec::new();
+        let mut incomplete = false;
+        let classify_all = |kind: &'t str, item: Item<'t>| PrincipalItem {
+            kind,
+            node: item.node,
+            principals: item
+                .alts
+                .into_iter()
+                .map(|alt| {
+                    let p = principal::classify(kind, &alt, resource_type);
+                    (alt, p)
+                })
+                .collect(),
+        };
+        match self.structure(&entry.value) {
+            Structure::Node(node) => match &node.value {
+                Value::Map(kinds) => {
+                    for kind in kinds {
+                        let (values, partial) = self.items(&kind.value);
+                        incomplete |= partial;
+                        items.extend(values.into_iter().map(|v| classify_all(&kind.key, v)));
+                    }
+                }
+                Value::Scalar(s) if s.text == "*" => {
+                    items.push(PrincipalItem {
+                        kind: "*",
+                        node,
+                        principals: self
+                            .resolve(node)
+                            .into_iter()
+                            .map(|a| (a, Principal::Everyone))
+                            .collect(),
+                    });
+                }
+                _ => {
+                    let (values, partial) = self.items(node);
+                    incomplete |= partial;
+                    items.extend(values.into_iter().map(|v| PrincipalItem {
+                        kind: "*",
+                        node: v.node,
+                        principals: v
+                            .alts
+                            .into_iter()
+                            .map(|a| {
+                                let p = if a.as_str() == Some("*") {
+                                    Principal::Everyone
+                                } else {
+                                    Principal::Invalid(
+                                        "a principal other than `\"*\"` goes under a key such as `AWS` or `Service`".into(),
+                                    )
+                                };
+                                (a, p)
+                            })
+                            .collect(),
+                    }));
+                }
+            },
+            Structure::Absent => {}
+            Structure::Unknown => incomplete = true,
+        }
+        Principals {
+            entry,
+            items,
+            incomplete,
+        }
+    }
+
+    fn conditions(&self, entry: &'t Entry<'t>) -> ConditionBlock<'t> {
+        let mut clauses = Vec::new();
+        let mut incomplete = false;
+        match self.structure(&entry.value) {
+            Structure::Node(node) => match node.as_map() {
+                Some(operators) => {
+                    for op in operators {
+                        let Structure::Node(keys) = self.structure(&op.value) else {
+                            incomplete = true;
+                            continue;
+                        };
+                        let Some(keys) = keys.as_map() else {
+                            incomplete = true;
+                            continue;
+                        };
+                        for key in keys {
+                            let (values, partial) = self.items(&key.value);
+                            incomplete |= partial;
+                            clauses.push(Clause {
+                                operator_name: &op.key,
+                                operator_span: op.key_span,
+                                operator: conditions::parse_operator(&op.key),
+                                key: &key.key,
+                                key_span: key.key_span,
+                                value: &key.value,
+                                values,
+                            });
+                        }
+                    }
+                }
+                None => incomplete = true,
+            },
+            Structure::Absent => {}
+            Structure::Unknown => incomplete = true,
+        }
+        ConditionBlock {
+            entry,
+            clauses,
+            incomplete,
+        }
+    }
+}
+
+impl<'t> Statement<'t> {
+    /// `Allow` or `Deny` when the effect is known.
+    pub fn effect(&self) -> Option<&str> {
+        self.effect.as_ref()?.as_str()
+    }
+
+    pub fn is_allow(&self) -> bool {
+        self.effect() == Some("Allow")
+    }
+
+    pub fn is_deny(&self) -> bool {
+        self.effect() == Some("Deny")
+    }
+
+    pub fn has_condition(&self) -> bool {
+        self.condition.is_some()
+    }
+
+    /// Whether the statement applies to `action` (`kms:PutKeyPolicy`), through `Action` or
+    /// `NotAction`, with IAM's case-insensitive `*`/`?` wildcards.
+    pub fn covers_action(&self, action: &str) -> Coverage {
+        if let Some(values) = &self.action {
+            return match pattern_coverage(values, action) {
+                Coverage::No if values.incomplete => Coverage::Maybe,
+                c => c,
+            };
+        }
+        if let Some(values) = &self.not_action {
+            return match pattern_coverage(values, action) {
+                Coverage::Yes => Coverage::No,
+                Coverage::No if values.incomplete => Coverage::Maybe,
+                Coverage::No => Coverage::Yes,
+                Coverage::Maybe => Coverage::Maybe,
+            };
+        }
+        Coverage::No
+    }
+
+    /// The span to point at for the statement as a whole: its `Sid` or its first key.
+    pub fn label_span(&self) -> Span {
+        self.sid
+            .as_ref()
+            .map(|s| s.entry.value.span)
+            .or_else(|| self.entries.first().map(|e| e.key_span))
+            .unwrap_or(self.node.span)
+    }
+
+    /// "statement `Sid`" or "this statement", for messages.
+    pub fn describe(&self) -> String {
+        match self.sid.as_ref().and_then(Field::as_str) {
+            Some(sid) if !sid.is_empty() => format!("statement `{sid}`"),
+            _ => "this statement".into(),
+        }
+    }
+}
+
+fn pattern_coverage(values: &Values<'_>, action: &str) -> Coverage {
+    let mut maybe = false;
+    for item in &values.items {
+        for alt in &item.alts {
+            match alt.as_str() {
+                Some(pattern) if glob_match(pattern, action) => return Coverage::Yes,
+                Some(_) => {}
+                None => maybe = true,
+            }
+        }
+    }
+    if maybe { Coverage::Maybe } else { Coverage::No }
+}
+
+/// IAM wildcard matching: `*` any run, `?` one character, ASCII case-insensitive.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == b'?' || p[pi].eq_ignore_ascii_case(&t[ti])) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&b| b == b'*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_matching_is_iams() {
+        assert!(glob_match("kms:*", "kms:PutKeyPolicy"));
+        assert!(glob_match("KMS:PUTKEYPOLICY", "kms:PutKeyPolicy"));
+        assert!(glob_match("kms:PutKey?olicy", "kms:PutKeyPolicy"));
+        assert!(glob_match("kms:Put*", "kms:PutKeyPolicy"));
+        assert!(glob_match("*", "kms:PutKeyPolicy"));
+        assert!(glob_match("kms:*Key*", "kms:PutKeyPolicy"));
+        assert!(!glob_match("kms:Get*", "kms:PutKeyPolicy"));
+        assert!(!glob_match("kms:PutKeyPolicyX", "kms:PutKeyPolicy"));
+        assert!(!glob_match("kms:PutKey", "kms:PutKeyPolicy"));
+    }
+}

@@ -1,0 +1,163 @@
+//! A CloudFormation template seen through its sections: resources, parameters, conditions,
+//! mappings and outputs, each indexed by logical ID.
+
+use std::collections::HashMap;
+
+use crate::source::{Node, Span};
+
+pub struct Template<'t> {
+    pub root: &'t Node<'t>,
+    pub resources: Vec<Resource<'t>>,
+    pub parameters: Vec<Parameter<'t>>,
+    /// Condition names with their key span and definition.
+    pub conditions: Vec<(&'t str, Span, &'t Node<'t>)>,
+    pub mappings: Option<&'t Node<'t>>,
+    /// A `Transform` (SAM, a macro) can add resources and parameters this template does not
+    /// show, so rules about names that point at nothing stay quiet when there is one.
+    pub has_transform: bool,
+    resource_index: HashMap<&'t str, usize>,
+    parameter_index: HashMap<&'t str, usize>,
+}
+
+pub struct Resource<'t> {
+    pub name: &'t str,
+    pub name_span: Span,
+    pub node: &'t Node<'t>,
+    pub type_name: Option<&'t str>,
+    pub properties: Option<&'t Node<'t>>,
+    /// The resource's `Condition`, when it is only created under one.
+    pub condition: Option<&'t str>,
+}
+
+pub struct Parameter<'t> {
+    pub name: &'t str,
+    pub name_span: Span,
+    pub node: &'t Node<'t>,
+    pub type_name: Option<&'t str>,
+    pub default: Option<&'t Node<'t>>,
+    pub allowed_values: Option<&'t [Node<'t>]>,
+}
+
+impl<'t> Template<'t> {
+    /// The root is a template when it has `Resources` or `AWSTemplateFormatVersion` (SPEC §1).
+    pub fn is_template(root: &Node<'_>) -> bool {
+        root.get("Resources").is_some() || root.get("AWSTemplateFormatVersion").is_some()
+    }
+
+    pub fn new(root: &'t Node<'t>) -> Template<'t> {
+        let resources: Vec<Resource<'t>> = root
+            .get("Resources")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .map(|entry| Resource {
+                name: entry.key.as_ref(),
+                name_span: entry.key_span,
+                node: &entry.value,
+                type_name: entry.value.get("Type").and_then(Node::as_str),
+                properties: entry.value.get("Properties"),
+                condition: entry.value.get("Condition").and_then(Node::as_str),
+            })
+            .collect();
+        let parameters: Vec<Parameter<'t>> = root
+            .get("Parameters")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .map(|entry| Parameter {
+                name: entry.key.as_ref(),
+                name_span: entry.key_span,
+                node: &entry.value,
+                type_name: entry.value.get("Type").and_then(Node::as_str),
+                default: entry.value.get("Default"),
+                allowed_values: entry.value.get("AllowedValues").and_then(Node::as_seq),
+            })
+            .collect();
+        let conditions = root
+            .get("Conditions")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .map(|entry| (entry.key.as_ref(), entry.key_span, &entry.value))
+            .collect();
+        let has_transform = root.get("Transform").is_some() || contains_fn_transform(root, 0);
+        Template {
+            root,
+            resource_index: resources
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.name, i))
+                .collect(),
+            parameter_index: parameters
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.name, i))
+                .collect(),
+            resources,
+            parameters,
+            conditions,
+            mappings: root.get("Mappings"),
+            has_transform,
+        }
+    }
+
+    pub fn resource(&self, name: &str) -> Option<&Resource<'t>> {
+        self.resource_index.get(name).map(|&i| &self.resources[i])
+    }
+
+    pub fn parameter(&self, name: &str) -> Option<&Parameter<'t>> {
+        self.parameter_index.get(name).map(|&i| &self.parameters[i])
+    }
+
+    pub fn condition(&self, name: &str) -> Option<&'t Node<'t>> {
+        self.conditions
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|&(_, _, node)| node)
+    }
+
+    pub fn resources_of_type<'s>(
+        &'s self,
+        type_name: &'s str,
+    ) -> impl Iterator<Item = &'s Resource<'t>> + 's {
+        self.resources
+            .iter()
+            .filter(move |r| r.type_name == Some(type_name))
+    }
+}
+
+impl<'t> Resource<'t> {
+    pub fn property(&self, name: &str) -> Option<&'t Node<'t>> {
+        self.properties?.get(name)
+    }
+
+    pub fn property_entry(&self, name: &str) -> Option<&'t crate::source::Entry<'t>> {
+        self.properties?.entry(name)
+    }
+
+    /// A resource attribute such as `DeletionPolicy`.
+    pub fn attribute(&self, name: &str) -> Option<&'t Node<'t>> {
+        self.node.get(name)
+    }
+
+    /// Where to point at the resource as a whole: its logical ID.
+    pub fn span(&self) -> Span {
+        self.name_span
+    }
+}
+
+/// `Fn::Transform` anywhere (an `AWS::Include` or macro) can rewrite the template. Only the
+/// top levels are searched; transforms sit in resources or properties.
+fn contains_fn_transform(node: &Node<'_>, depth: usize) -> bool {
+    if depth > 4 {
+        return false;
+    }
+    match node.as_map() {
+        Some(entries) => entries
+            .iter()
+            .any(|e| e.key == "Fn::Transform" || contains_fn_transform(&e.value, depth + 1)),
+        None => node
+            .as_seq()
+            .is_some_and(|items| items.iter().any(|i| contains_fn_transform(i, depth + 1))),
+    }
+}

@@ -1,0 +1,60 @@
+//! `--format github`: GitHub Actions workflow commands, which annotate the pull request.
+//! <https://docs.github.com/actions/reference/workflow-commands-for-github-actions>
+
+use crate::diagnostic::{Diagnostic, Severity};
+
+pub fn render(path: &str, diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(|d| {
+            let command = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "notice",
+            };
+            format!(
+                "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+                property(path),
+                d.start.line,
+                d.start.column,
+                d.end.line,
+                d.end.column,
+                property(&format!("{} {}", d.code, d.name)),
+                data(&message(d)),
+            )
+        })
+        .collect()
+}
+
+fn message(d: &Diagnostic) -> String {
+    match &d.help {
+        Some(help) => format!("{}\nhelp: {help}", d.message),
+        None => d.message.clone(),
+    }
+}
+
+/// Escaping for a command's message (workflow command `escapeData`).
+fn data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escaping for a command's properties (`escapeProperty`).
+fn property(s: &str) -> String {
+    data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_properties_and_data() {
+        assert_eq!(property("a:b,c%d\ne"), "a%3Ab%2Cc%25d%0Ae");
+        assert_eq!(
+            data("50% done\r\nok: yes, no"),
+            "50%25 done%0D%0Aok: yes, no"
+        );
+    }
+}

@@ -1,0 +1,50 @@
+//! KMS303 duplicate-replica: two ReplicaKeys of the same primary key in one template. A
+//! template deploys to one Region, and a primary key can have only one replica per Region
+//! (ReplicateKey: `AlreadyExistsException`). Replicas under conditions that cannot hold
+//! together are not duplicates.
+
+use crate::facts::resources::REPLICA_KEY;
+use crate::model::Resource;
+use crate::model::value::Alt;
+
+use super::common::{PrimaryTarget, primary_targets, resources};
+use super::{Context, Reporter, Rule};
+
+pub struct DuplicateReplica;
+
+impl Rule for DuplicateReplica {
+    fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
+        let mut seen: Vec<(String, &Resource<'_>, Alt<'_>)> = Vec::new();
+        for replica in resources(cx, REPLICA_KEY) {
+            let targets = primary_targets(cx, replica);
+            // Only a single, fully identified primary can be compared.
+            let [(alt, target)] = targets.as_slice() else {
+                continue;
+            };
+            let identity = match target {
+                PrimaryTarget::InTemplate { resource, .. } => format!("resource:{}", resource.name),
+                PrimaryTarget::Arn(_) => match alt.text_value() {
+                    Some(text) => format!("arn:{}", text.display()),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            if let Some((_, first, first_alt)) = seen.iter().find(|(id, other, _)| {
+                *id == identity && cx.conditions.can_coexist(other.condition, replica.condition)
+            }) {
+                out.report(
+                    alt.span,
+                    format!(
+                        "`{}` replicates the same primary key as `{}`; a primary key can have only one replica in a Region",
+                        replica.name, first.name
+                    ),
+                )
+                .with_resource(replica.name)
+                .with_related(first_alt.span, format!("`{}` already replicates it here", first.name))
+                .with_help("remove one of the replicas, or deploy it from a stack in another Region");
+                continue;
+            }
+            seen.push((identity, replica, alt.clone()));
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! KMS003 invalid-reference: `Ref`, `Fn::GetAtt`, `Fn::Sub` variables, `DependsOn` and
+//! condition names that point at nothing, and `Fn::GetAtt` attributes a KMS resource does
+//! not have.
+//!
+//! A template with a `Transform` is skipped: SAM and macros add resources and parameters
+//! that only exist after the transform runs.
+
+use crate::facts::resources;
+use crate::model::Template;
+use crate::model::value::sub_variables;
+use crate::source::scalar_map::ScalarMap;
+use crate::source::{Node, Span, Value};
+
+use super::common::did_you_mean;
+use super::{Context, Reporter, Rule};
+
+pub struct InvalidReference;
+
+/// Pseudo parameters (CloudFormation "Pseudo parameters reference").
+const PSEUDO_PARAMETERS: &[&str] = &[
+    "AWS::AccountId",
+    "AWS::NotificationARNs",
+    "AWS::NoValue",
+    "AWS::Partition",
+    "AWS::Region",
+    "AWS::StackId",
+    "AWS::StackName",
+    "AWS::URLSuffix",
+];
+
+impl Rule for InvalidReference {
+    fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
+        let Some(template) = cx.template else {
+            return;
+        };
+        if template.has_transform {
+            return;
+        }
+        let mut walker = Walker {
+            text: cx.text,
+            template,
+            out,
+        };
+        for resource in &template.resources {
+            if let Some(condition) = resource.node.get("Condition") {
+                walker.condition_name(condition);
+            }
+            if let Some(depends) = resource.node.get("DependsOn") {
+                let names = depends.as_seq().map_or_else(|| vec![depends], |s| s.iter().collect());
+                for name in names {
+                    walker.resource_name(name, "DependsOn");
+                }
+            }
+            for attribute in ["Properties", "CreationPolicy", "UpdatePolicy"] {
+                if let Some(node) = resource.node.get(attribute) {
+                    walker.visit(node, 0);
+                }
+            }
+        }
+        if let Some(outputs) = template.root.get("Outputs").and_then(Node::as_map) {
+            for output in outputs {
+                if let Some(condition) = output.value.get("Condition") {
+                    walker.condition_name(condition);
+                }
+                walker.visit(&output.value, 0);
+            }
+        }
+        for &(_, _, definition) in &template.conditions {
+            walker.visit(definition, 0);
+        }
+    }
+}
+
+struct Walker<'a, 'r, 't> {
+    text: &'a str,
+    template: &'a Template<'t>,
+    out: &'r mut Reporter,
+}
+
+impl Walker<'_, '_, '_> {
+    fn visit(&mut self, node: &Node<'_>, depth: usize) {
+        if depth > 100 {
+            return;
+        }
+        match &node.value {
+            Value::Map(entries) => {
+                if let Some((name, _, arg)) = node.intrinsic() {
+                    self.intrinsic(name, arg, depth);
+                    return;
+                }
+                for entry in entries {
+                    self.visit(&entry.value, depth + 1);
+                }
+            }
+            Value::Seq(items) => items.iter().for_each(|i| self.visit(i, depth + 1)),
+            Value::Scalar(_) | Value::Invalid => {}
+        }
+    }
+
+    fn intrinsic(&mut self, name: &str, arg: &Node<'_>, depth: usize) {
+        match name {
+            "Ref" => {
+                if let Some(target) = arg.as_str() {
+                    self.reference(target, arg.span, "Ref");
+                }
+            }
+            "Fn::GetAtt" => self.get_att(arg),
+            "Fn::Sub" => {
+                let (string, vars) = match &arg.value {
+                    Value::Scalar(_) => (arg, None),
+                    Value::Seq(items) if items.len() == 2 => (&items[0], Some(&items[1])),
+                    _ => return self.visit(arg, depth + 1),
+                };
+                self.sub(string, vars);
+                if let Some(vars) = vars {
+                    self.visit(vars, depth + 1);
+                }
+            }
+            "Fn::If" => {
+                if let Some(items) = arg.as_seq() {
+                    if let Some(first) = items.first() {
+                        self.condition_name(first);
+                    }
+                    items.iter().skip(1).for_each(|i| self.visit(i, depth + 1));
+                }
+            }
+            "Condition" => self.condition_name(arg),
+            _ => self.visit(arg, depth + 1),
+        }
+    }
+
+    fn reference(&mut self, target: &str, span: Span, function: &str) {
+        if PSEUDO_PARAMETERS.contains(&target)
+            || self.template.parameter(target).is_some()
+            || self.template.resource(target).is_some()
+        {
+            return;
+        }
+        let message = if target.starts_with("AWS::") {
+            format!("`{target}` is not a pseudo parameter")
+        } else {
+            format!("{function} `{target}` is not a parameter or resource of this template")
+        };
+        let candidates = self
+            .template
+            .parameters
+            .iter()
+            .map(|p| p.name)
+            .chain(self.template.resources.iter().map(|r| r.name))
+            .chain(PSEUDO_PARAMETERS.iter().copied());
+        let help = did_you_mean(target, candidates).map(|c| format!("did you mean `{c}`?"));
+        let diagnostic = self.out.report(span, message);
+        if let Some(help) = help {
+            diagnostic.with_help(help);
+        }
+    }
+
+    fn get_att(&mut self, arg: &Node<'_>) {
+        let (resource_node, attribute) = match &arg.value {
+            Value::Seq(items) if items.len() == 2 => (&items[0], Some(&items[1])),
+            Value::Scalar(s) if s.text.contains('.') => (arg, None),
+            _ => return,
+        };
+        let Some(resource_name) = resource_node.as_str() else {
+            return;
+        };
+        let (resource_name, attribute_text, attribute_span) = match attribute {
+            Some(node) => match node.as_str() {
+                Some(a) => (resource_name, a, node.span),
+                // An attribute chosen by `Ref` or another function.
+                None => (resource_name, "", node.span),
+            },
+            None => match resource_name.split_once('.') {
+                Some((r, a)) => (r, a, arg.span),
+                None => return,
+            },
+        };
+        self.attribute(resource_name, resource_node.span, attribute_text, attribute_span);
+    }
+
+    /// `Res.Attr` in `Fn::GetAtt` or `${Res.Attr}` in `Fn::Sub`.
+    fn attribute(&mut self, resource_name: &str, resource_span: Span, attribute: &str, attribute_span: Span) {
+        let Some(resource) = self.template.resource(resource_name) else {
+            let message = if self.template.parameter(resource_name).is_some() {
+                format!("`{resource_name}` is a parameter; Fn::GetAtt reads attributes of resources")
+            } else {
+                format!("Fn::GetAtt `{resource_name}` is not a resource of this template")
+            };
+            let candidates = self.template.resources.iter().map(|r| r.name);
+            let help = did_you_mean(resource_name, candidates).map(|c| format!("did you mean `{c}`?"));
+            let diagnostic = self.out.report(resource_span, message);
+            if let Some(help) = help {
+                diagnostic.with_help(help);
+            }
+            return;
+        };
+        let Some(type_name) = resource.type_name else {
+            return;
+        };
+        let Some(valid) = resources::attributes(type_name) else {
+            return;
+        };
+        if attribute.is_empty() || valid.contains(&attribute) {
+            return;
+        }
+        let message = if valid.is_empty() {
+            format!("`{type_name}` has no attributes for Fn::GetAtt; use `Ref` for the alias name")
+        } else {
+            format!(
+                "`{type_name}` has no attribute `{attribute}`; it has {}",
+                valid.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(" and ")
+            )
+        };
+        let help = did_you_mean(attribute, valid.iter().copied()).map(|c| format!("did you mean `{c}`?"));
+        let diagnostic = self.out.report(attribute_span, message);
+        if let Some(help) = help {
+            diagnostic.with_help(help);
+        }
+    }
+
+    fn sub(&mut self, string: &Node<'_>, vars: Option<&Node<'_>>) {
+        let Some(text) = string.as_str() else {
+            return;
+        };
+        let variables = sub_variables(text);
+        if variables.is_empty() {
+            return;
+        }
+        let map = ScalarMap::new(self.text, string);
+        for (offset, name) in variables {
+            if vars.and_then(|v| v.get(name)).is_some() {
+                continue;
+            }
+            let span = map
+                .as_ref()
+                .map_or(string.span, |m| m.span(offset, offset + name.len()));
+            match name.split_once('.') {
+                Some((resource, attribute)) if !name.starts_with("AWS::") => {
+                    let resource_span = map.as_ref().map_or(string.span, |m| {
+                        m.span(offset, offset + resource.len())
+                    });
+                    self.attribute(resource, resource_span, attribute, span);
+                }
+                _ => self.reference(name, span, "Fn::Sub variable"),
+            }
+        }
+    }
+
+    fn condition_name(&mut self, node: &Node<'_>) {
+        let Some(name) = node.as_str() else {
+            return;
+        };
+        if self.template.condition(name).is_some() {
+            return;
+        }
+        let candidates = self.template.conditions.iter().map(|&(n, _, _)| n);
+        let help = did_you_mean(name, candidates).map(|c| format!("did you mean `{c}`?"));
+        let diagnostic = self
+            .out
+            .report(node.span, format!("condition `{name}` is not defined in `Conditions`"));
+        if let Some(help) = help {
+            diagnostic.with_help(help);
+        }
+    }
+
+    fn resource_name(&mut self, node: &Node<'_>, attribute: &str) {
+        let Some(name) = node.as_str() else {
+            return;
+        };
+        if self.template.resource(name).is_some() {
+            return;
+        }
+        let candidates = self.template.resources.iter().map(|r| r.name);
+        let help = did_you_mean(name, candidates).map(|c| format!("did you mean `{c}`?"));
+        let diagnostic = self
+            .out
+            .report(node.span, format!("{attribute} `{name}` is not a resource of this template"));
+        if let Some(help) = help {
+            diagnostic.with_help(help);
+        }
+    }
+}

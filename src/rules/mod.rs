@@ -1,0 +1,320 @@
+//! The rules, one file each, and what they share: the registry, the context a rule reads,
+//! and the reporter it writes to.
+//!
+//! Adding a rule touches three places: `src/rules/<name>.rs` (with one line in the registry
+//! below), `rules/<CODE>.md` (metadata and documentation) and `fixtures/<CODE>/`. The tests
+//! in `tests/rule_docs.rs` and `tests/fixtures.rs` fail when one of them is missing.
+
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+use crate::config::Settings;
+use crate::diagnostic::{Diagnostic, Related, Severity};
+use crate::model::value::{Env, Resolver, describe_when};
+use crate::model::{Conditions, DocumentKind, EmbeddedPolicy, KeyPolicy, PolicySource, Template};
+use crate::source::{LoadProblem, Node, Position, Span};
+
+/// A rule's logic. Metadata lives in `rules/<CODE>.md`.
+pub trait Rule: Sync {
+    /// Checks the document as a whole.
+    fn check(&self, _cx: &Context<'_, '_>, _out: &mut Reporter) {}
+
+    /// Checks one key policy in one scenario (one combination of the conditions its
+    /// `Fn::If`s use). Findings that occur only in some scenarios are labelled with the
+    /// conditions that lead to them.
+    fn check_policy(
+        &self,
+        _cx: &Context<'_, '_>,
+        _policy: &PolicyCheck<'_, '_>,
+        _out: &mut Reporter,
+    ) {
+    }
+}
+
+pub mod common;
+
+macro_rules! registry {
+    ($($code:ident => $module:ident :: $rule:ident,)*) => {
+        $(pub mod $module;)*
+
+        /// Every rule, in code order.
+        pub static RULES: &[RuleEntry] = &[
+            $(RuleEntry {
+                code: stringify!($code),
+                doc: include_str!(concat!("../../rules/", stringify!($code), ".md")),
+                rule: &$module::$rule,
+            },)*
+        ];
+    };
+}
+
+registry! {
+    KMS001 => parse_error::ParseError,
+    KMS002 => duplicate_key::DuplicateKey,
+    KMS003 => invalid_reference::InvalidReference,
+    KMS004 => invalid_property::InvalidProperty,
+    KMS101 => value_out_of_range::ValueOutOfRange,
+    KMS201 => policy_charset::PolicyCharset,
+    KMS202 => policy_size::PolicySize,
+    KMS203 => principal_missing::PrincipalMissing,
+    KMS204 => policy_lockout::PolicyLockout,
+    KMS301 => primary_not_multi_region::PrimaryNotMultiRegion,
+    KMS302 => replica_same_region::ReplicaSameRegion,
+    KMS303 => duplicate_replica::DuplicateReplica,
+    KMS304 => invalid_key_arn::InvalidKeyArn,
+}
+
+pub struct RuleEntry {
+    pub code: &'static str,
+    /// The text of `rules/<CODE>.md`.
+    pub doc: &'static str,
+    pub rule: &'static dyn Rule,
+}
+
+impl RuleEntry {
+    pub fn meta(&self) -> &'static RuleMeta {
+        meta(self.code).expect("every registered rule has metadata")
+    }
+}
+
+/// A rule's metadata, from the front matter of its documentation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleMeta {
+    pub code: String,
+    pub name: String,
+    pub severity: Severity,
+    pub summary: String,
+    #[serde(default)]
+    pub resource_types: Vec<String>,
+    /// The documentation without its front matter.
+    #[serde(skip)]
+    pub body: &'static str,
+}
+
+static METAS: LazyLock<Vec<RuleMeta>> = LazyLock::new(|| {
+    RULES
+        .iter()
+        .map(|entry| {
+            parse_doc(entry.doc).unwrap_or_else(|e| panic!("rules/{}.md: {e}", entry.code))
+        })
+        .collect()
+});
+
+/// Splits `+++` front matter from a rule's documentation.
+pub fn parse_doc(doc: &'static str) -> Result<RuleMeta, String> {
+    let rest = doc
+        .strip_prefix("+++\n")
+        .ok_or("the file must start with `+++` front matter")?;
+    let end = rest
+        .find("\n+++\n")
+        .ok_or("the front matter has no closing `+++`")?;
+    let mut meta: RuleMeta = toml::from_str(&rest[..end]).map_err(|e| e.to_string())?;
+    meta.body = rest[end + 5..].trim_start();
+    Ok(meta)
+}
+
+pub fn meta(code: &str) -> Option<&'static RuleMeta> {
+    METAS.iter().find(|m| m.code == code)
+}
+
+/// A rule by code or name.
+pub fn find(code_or_name: &str) -> Option<&'static RuleEntry> {
+    RULES.iter().find(|r| {
+        r.code.eq_ignore_ascii_case(code_or_name)
+            || r.meta().name.eq_ignore_ascii_case(code_or_name)
+    })
+}
+
+/// Everything a rule can read about the file.
+pub struct Context<'a, 't> {
+    pub text: &'t str,
+    pub root: Option<&'t Node<'t>>,
+    pub kind: Option<DocumentKind>,
+    pub template: Option<&'a Template<'t>>,
+    pub env: &'a Env<'t>,
+    pub conditions: &'a Conditions<'t>,
+    pub policies: &'a [PolicySource<'t>],
+    pub embedded: &'t [EmbeddedPolicy<'t>],
+    pub load_problems: &'a [LoadProblem],
+    pub settings: &'a Settings,
+}
+
+impl<'a, 't> Context<'a, 't> {
+    pub fn resolver(&self) -> Resolver<'a, 't> {
+        Resolver::new(self.env)
+    }
+
+    /// The type of a resource in the template, by logical ID.
+    pub fn resource_type(&self, name: &str) -> Option<&'t str> {
+        self.template?.resource(name)?.type_name
+    }
+}
+
+/// One key policy in one scenario.
+pub struct PolicyCheck<'p, 't> {
+    pub source: &'p PolicySource<'t>,
+    pub policy: &'p KeyPolicy<'t>,
+    pub scenario: &'p [(&'t str, bool)],
+}
+
+/// Collects a rule's findings, stamping its code, name and severity.
+pub struct Reporter {
+    meta: &'static RuleMeta,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Reporter {
+    pub fn new(meta: &'static RuleMeta) -> Reporter {
+        Reporter {
+            meta,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// Reports a finding at `span` with the rule's default severity.
+    pub fn report(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        self.diagnostics.push(Diagnostic {
+            code: self.meta.code.as_str(),
+            name: self.meta.name.as_str(),
+            severity: self.meta.severity,
+            message: message.into(),
+            span,
+            resource: None,
+            pointer: String::new(),
+            help: None,
+            related: Vec::new(),
+            start: Position::default(),
+            end: Position::default(),
+        });
+        self.diagnostics.last_mut().expect("just pushed")
+    }
+
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diagnostics
+    }
+}
+
+impl Diagnostic {
+    pub fn with_help(&mut self, help: impl Into<String>) -> &mut Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_related(&mut self, span: Span, message: impl Into<String>) -> &mut Self {
+        self.related.push(Related::new(span, message));
+        self
+    }
+
+    pub fn with_severity(&mut self, severity: Severity) -> &mut Self {
+        self.severity = severity;
+        self
+    }
+
+    pub fn with_resource(&mut self, resource: &str) -> &mut Self {
+        self.resource = Some(resource.to_owned());
+        self
+    }
+}
+
+/// A key policy built for one scenario, with the scenario.
+type ScenarioView<'p, 't> = (KeyPolicy<'t>, &'p [(&'t str, bool)]);
+
+/// Runs every enabled rule over the file.
+pub fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
+    let mut all = Vec::new();
+    let policies: Vec<Vec<ScenarioView<'_, '_>>> = cx
+        .policies
+        .iter()
+        .map(|source| {
+            source
+                .scenarios
+                .iter()
+                .map(|scenario| {
+                    let resolver = Resolver::with_scenario(cx.env, scenario);
+                    let policy =
+                        KeyPolicy::build(source, &resolver, &|name| cx.resource_type(name));
+                    (policy, scenario.as_slice())
+                })
+                .collect()
+        })
+        .collect();
+    for entry in RULES {
+        if !cx.settings.rules.enabled(entry.code) {
+            continue;
+        }
+        let meta = entry.meta();
+        let mut out = Reporter::new(meta);
+        entry.rule.check(cx, &mut out);
+        let mut found = out.into_diagnostics();
+        for (source, views) in cx.policies.iter().zip(&policies) {
+            found.extend(run_policy_rule(cx, entry, source, views));
+        }
+        if let Some(&severity) = cx.settings.rules.severity.get(entry.code) {
+            found.iter_mut().for_each(|d| d.severity = severity);
+        }
+        all.extend(found);
+    }
+    all
+}
+
+/// Runs one rule's policy check in every scenario and merges what it finds: a finding that
+/// only some scenarios produce says which conditions lead to it.
+fn run_policy_rule(
+    cx: &Context<'_, '_>,
+    entry: &RuleEntry,
+    source: &PolicySource<'_>,
+    views: &[ScenarioView<'_, '_>],
+) -> Vec<Diagnostic> {
+    let mut merged: Vec<(Diagnostic, Vec<usize>)> = Vec::new();
+    for (i, (policy, scenario)) in views.iter().enumerate() {
+        let mut out = Reporter::new(entry.meta());
+        let check = PolicyCheck {
+            source,
+            policy,
+            scenario,
+        };
+        entry.rule.check_policy(cx, &check, &mut out);
+        for diagnostic in out.into_diagnostics() {
+            match merged
+                .iter_mut()
+                .find(|(d, _)| d.span == diagnostic.span && d.message == diagnostic.message)
+            {
+                Some((_, seen)) => seen.push(i),
+                None => merged.push((diagnostic, vec![i])),
+            }
+        }
+    }
+    let scenarios: Vec<&[(&str, bool)]> = views.iter().map(|(_, s)| *s).collect();
+    merged
+        .into_iter()
+        .map(|(mut diagnostic, seen)| {
+            if seen.len() < views.len()
+                && let Some(note) = describe_scenarios(&scenarios, &seen)
+            {
+                diagnostic.message = format!("{} ({note})", diagnostic.message);
+            }
+            if diagnostic.resource.is_none()
+                && let Some((name, _)) = source.resource
+            {
+                diagnostic.resource = Some(name.to_owned());
+            }
+            diagnostic
+        })
+        .collect()
+}
+
+/// Describes the scenarios `seen` picks out of `all` by the conditions they agree on.
+fn describe_scenarios(all: &[&[(&str, bool)]], seen: &[usize]) -> Option<String> {
+    let first = all.get(*seen.first()?)?;
+    let common: Vec<(&str, bool)> = first
+        .iter()
+        .filter(|(name, value)| {
+            seen.iter()
+                .all(|&i| all[i].iter().any(|(n, v)| n == name && v == value))
+        })
+        .copied()
+        .collect();
+    describe_when(&common)
+}

@@ -1,0 +1,216 @@
+//! KMS202 policy-size: a key policy over KMS's 32,768-byte quota (warning above 90 %).
+//!
+//! The size is that of the policy as KMS receives it (kms-facts.md §7.1): CloudFormation sends
+//! an object policy as compact JSON, and a string policy as written; both are counted in
+//! UTF-8 bytes. Values hidden by intrinsic functions count as their shortest possible text
+//! (an account ID is always 12 digits), so an error is certain and an estimate says "at least".
+
+use crate::diagnostic::Severity;
+use crate::facts::resources::limits::POLICY_BYTES;
+use crate::model::value::{Hole, Part, Resolver, Val};
+use crate::model::{PolicyForm, PolicySource};
+use crate::source::{Node, Span, Style, Value};
+
+use super::{Context, Reporter, Rule};
+
+pub struct PolicySize;
+
+impl Rule for PolicySize {
+    fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
+        let resolver = cx.resolver();
+        for source in cx.policies {
+            let (bytes, exact) = size(cx.text, source, &resolver);
+            let warn_at = POLICY_BYTES * 9 / 10;
+            if bytes <= warn_at {
+                continue;
+            }
+            let at_least = if exact { "" } else { "at least " };
+            let shape = match source.form {
+                PolicyForm::Object => " as compact JSON",
+                _ => "",
+            };
+            let (message, severity) = if bytes > POLICY_BYTES {
+                (
+                    format!(
+                        "the key policy is {at_least}{} bytes{shape}, over KMS's limit of {} bytes",
+                        group(bytes),
+                        group(POLICY_BYTES)
+                    ),
+                    Severity::Error,
+                )
+            } else {
+                (
+                    format!(
+                        "the key policy is {at_least}{} bytes{shape}, {}% of KMS's limit of {} bytes",
+                        group(bytes),
+                        bytes * 100 / POLICY_BYTES,
+                        group(POLICY_BYTES)
+                    ),
+                    Severity::Warning,
+                )
+            };
+            let diagnostic = out.report(span_of(cx, source), message);
+            diagnostic.with_severity(severity).with_help(
+                "merge statements that share a principal, use wildcards such as `kms:Get*`, or grant access through IAM policies instead",
+            );
+            if let Some((name, _)) = source.resource {
+                diagnostic.with_resource(name);
+            }
+        }
+    }
+}
+
+/// The property key `KeyPolicy` in a template, the document's first key in a policy file.
+fn span_of(cx: &Context<'_, '_>, source: &PolicySource<'_>) -> Span {
+    if let Some((name, _)) = source.resource
+        && let Some(entry) = cx.template.and_then(|t| t.resource(name)).and_then(|r| r.property_entry("KeyPolicy"))
+    {
+        return entry.key_span;
+    }
+    source
+        .root
+        .as_map()
+        .and_then(|m| m.first())
+        .map_or(source.root.span, |e| e.key_span)
+}
+
+/// The policy's size in bytes and whether it is exact.
+fn size(file: &str, source: &PolicySource<'_>, resolver: &Resolver<'_, '_>) -> (usize, bool) {
+    match source.form {
+        PolicyForm::File => (file.len(), true),
+        PolicyForm::JsonString => (source.text().unwrap_or_default().len(), true),
+        PolicyForm::SubString => {
+            let text = source.text().unwrap_or_default();
+            let variables = crate::model::value::sub_variables(text);
+            let placeholders: usize = variables.iter().map(|(_, v)| v.len() + 3).sum();
+            let minimum: usize = variables.iter().map(|(_, v)| pseudo_min(v)).sum();
+            (text.len() - placeholders + minimum, variables.is_empty())
+        }
+        PolicyForm::Object => {
+            let mut size = Size { bytes: 0, exact: true };
+            size.node(source.root, resolver, 0);
+            (size.bytes, size.exact)
+        }
+    }
+}
+
+/// The shortest text a `${Name}` can stand for.
+fn pseudo_min(name: &str) -> usize {
+    match name {
+        "AWS::AccountId" => 12,
+        "AWS::Region" => 9,
+        "AWS::Partition" => 3,
+        "AWS::URLSuffix" => 13,
+        _ => 0,
+    }
+}
+
+struct Size {
+    bytes: usize,
+    exact: bool,
+}
+
+impl Size {
+    fn node(&mut self, node: &Node<'_>, resolver: &Resolver<'_, '_>, depth: usize) {
+        if depth > 64 {
+            self.exact = false;
+            return;
+        }
+        if node.intrinsic().is_some() {
+            return self.intrinsic(node, resolver, depth);
+        }
+        match &node.value {
+            Value::Map(entries) => {
+                self.bytes += 2 + entries.len().saturating_sub(1);
+                for entry in entries {
+                    self.bytes += quoted_len(&entry.key) + 1;
+                    self.node(&entry.value, resolver, depth + 1);
+                }
+            }
+            Value::Seq(items) => {
+                self.bytes += 2 + items.len().saturating_sub(1);
+                items.iter().for_each(|i| self.node(i, resolver, depth + 1));
+            }
+            Value::Scalar(s) => {
+                let bare = matches!(s.style, Style::JsonNumber | Style::JsonBool | Style::JsonNull)
+                    || s.style == Style::Plain && is_bare_yaml(&s.text);
+                self.bytes += if bare { s.text.len() } else { quoted_len(&s.text) };
+            }
+            Value::Invalid => self.exact = false,
+        }
+    }
+
+    /// The shortest thing an intrinsic function can produce.
+    fn intrinsic(&mut self, node: &Node<'_>, resolver: &Resolver<'_, '_>, depth: usize) {
+        let alts = resolver.resolve(node);
+        let mut best: Option<(usize, bool)> = None;
+        for alt in &alts {
+            let (bytes, exact) = match &alt.val {
+                Val::Text(text) => {
+                    let mut bytes = 2;
+                    let mut exact = true;
+                    for part in &text.parts {
+                        match part {
+                            Part::Lit(s) => bytes += quoted_len(s) - 2,
+                            Part::Hole(hole) => {
+                                exact = false;
+                                bytes += match hole {
+                                    Hole::AccountId => 12,
+                                    Hole::Region => 9,
+                                    Hole::Partition => 3,
+                                    Hole::UrlSuffix => 13,
+                                    _ => 0,
+                                };
+                            }
+                        }
+                    }
+                    (bytes, exact)
+                }
+                Val::Node(inner) => {
+                    let mut size = Size { bytes: 0, exact: true };
+                    size.node(inner, resolver, depth + 1);
+                    (size.bytes, size.exact)
+                }
+                Val::NoValue | Val::Unknown => (0, false),
+            };
+            best = Some(match best {
+                Some((b, e)) if b <= bytes => (b, e && alts.len() == 1),
+                _ => (bytes, exact && alts.len() == 1),
+            });
+        }
+        let (bytes, exact) = best.unwrap_or((0, false));
+        self.bytes += bytes;
+        self.exact &= exact;
+    }
+}
+
+/// YAML plain scalars that become JSON numbers or booleans.
+fn is_bare_yaml(text: &str) -> bool {
+    matches!(text, "true" | "false" | "null") || (!text.is_empty() && text.parse::<f64>().is_ok() && !text.contains(['-', '_']))
+}
+
+/// The length of `s` as a JSON string with quotes and escapes (Jackson escapes `"`, `\` and
+/// control characters; other characters are written as UTF-8).
+fn quoted_len(s: &str) -> usize {
+    2 + s
+        .chars()
+        .map(|c| match c {
+            '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+            c if (c as u32) < 0x20 => 6,
+            c => c.len_utf8(),
+        })
+        .sum::<usize>()
+}
+
+/// 33120 → "33,120".
+fn group(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

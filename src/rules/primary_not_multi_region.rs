@@ -1,0 +1,84 @@
+//! KMS301 primary-not-multi-region: a ReplicaKey whose primary is not a multi-Region primary
+//! key: a Key in this template without `MultiRegion: true`, a ReplicaKey, or an ARN whose key
+//! ID lacks the `mrk-` prefix every multi-Region key ID has (kms-facts.md §5.1, §6).
+
+use crate::facts::resources::{KEY, REPLICA_KEY};
+use crate::model::arn::Field;
+use crate::model::value::Boolish;
+
+use super::common::{PrimaryTarget, primary_targets, report_value, resources};
+use super::{Context, Reporter, Rule};
+
+pub struct PrimaryNotMultiRegion;
+
+impl Rule for PrimaryNotMultiRegion {
+    fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
+        let resolver = cx.resolver();
+        for replica in resources(cx, REPLICA_KEY) {
+            for (alt, target) in primary_targets(cx, replica) {
+                match target {
+                    PrimaryTarget::InTemplate { resource, attribute } => {
+                        if attribute.is_some_and(|a| a != "Arn") {
+                            continue;
+                        }
+                        let name = resource.name;
+                        match resource.type_name {
+                            Some(KEY) => {
+                                let multi_region = resource.property("MultiRegion");
+                                let single = match multi_region {
+                                    None => true,
+                                    Some(node) => resolver.resolve(node).iter().all(|a| {
+                                        matches!(a.as_bool(), Boolish::False | Boolish::Ambiguous(false))
+                                    }),
+                                };
+                                if !single {
+                                    continue;
+                                }
+                                let diagnostic = report_value(
+                                    out,
+                                    replica,
+                                    &alt,
+                                    format!("PrimaryKeyArn refers to `{name}`, which is not a multi-Region key"),
+                                );
+                                diagnostic.with_help(format!("set `MultiRegion: true` on `{name}`"));
+                                match multi_region {
+                                    Some(node) => diagnostic.with_related(node.span, "`MultiRegion` is false here"),
+                                    None => diagnostic.with_related(resource.name_span, format!("`{name}` is defined here without `MultiRegion`")),
+                                };
+                            }
+                            Some(REPLICA_KEY) => {
+                                report_value(
+                                    out,
+                                    replica,
+                                    &alt,
+                                    format!("PrimaryKeyArn refers to `{name}`, which is a replica key, not a primary key"),
+                                )
+                                .with_related(resource.name_span, format!("`{name}` is defined here"))
+                                .with_help("replicate the primary key that this replica was made from");
+                            }
+                            _ => {}
+                        }
+                    }
+                    PrimaryTarget::Arn(arn) => {
+                        let Field::Lit(resource_part) = &arn.resource else {
+                            continue;
+                        };
+                        let Some(key_id) = resource_part.strip_prefix("key/") else {
+                            continue;
+                        };
+                        if !key_id.starts_with("mrk-") {
+                            report_value(
+                                out,
+                                replica,
+                                &alt,
+                                format!("key ID `{key_id}` is not a multi-Region key; multi-Region key IDs start with `mrk-`"),
+                            )
+                            .with_help("replicate a key created with `MultiRegion: true`; a single-Region key cannot be replicated or converted");
+                        }
+                    }
+                    PrimaryTarget::NotArn(_) | PrimaryTarget::Unknown => {}
+                }
+            }
+        }
+    }
+}

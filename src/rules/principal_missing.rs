@@ -1,0 +1,41 @@
+//! KMS203 principal-missing: a key policy statement without `Principal` or `NotPrincipal`, or
+//! with an empty one. KMS rejects the whole policy: every statement of a key policy must
+//! name at least one principal (PutKeyPolicy docs).
+
+use crate::model::policy::Principals;
+
+use super::{Context, PolicyCheck, Reporter, Rule};
+
+pub struct PrincipalMissing;
+
+impl Rule for PrincipalMissing {
+    fn check_policy(&self, _cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
+        for statement in &check.policy.statements {
+            match (&statement.principal, &statement.not_principal) {
+                (None, None) => {
+                    out.report(
+                        statement.label_span(),
+                        format!("{} has no `Principal`", statement.describe()),
+                    )
+                    .with_help("every key policy statement names who it applies to, such as `Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}`");
+                }
+                (Some(p), _) | (None, Some(p)) if is_empty(p) => {
+                    out.report(
+                        p.entry.value.span,
+                        format!("`{}` of {} is empty", p.entry.key, statement.describe()),
+                    )
+                    .with_help("name at least one principal");
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn is_empty(principals: &Principals<'_>) -> bool {
+    !principals.incomplete
+        && principals
+            .items
+            .iter()
+            .all(|item| item.principals.iter().all(|(alt, _)| alt.as_str() == Some("")))
+}

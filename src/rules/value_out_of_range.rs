@@ -1,0 +1,76 @@
+//! KMS101 value-out-of-range: Description over 8,192 characters, PendingWindowInDays outside
+//! 7–30, RotationPeriodInDays outside 90–2560, PrimaryKeyArn over 256 characters. Numbers
+//! written as strings count too.
+
+use crate::facts::resources::{KEY, REPLICA_KEY, limits};
+use crate::model::Resource;
+use crate::model::value::Resolver;
+
+use super::common::{report_value, resources};
+use super::{Context, Reporter, Rule};
+
+pub struct ValueOutOfRange;
+
+impl Rule for ValueOutOfRange {
+    fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
+        let resolver = cx.resolver();
+        for type_name in [KEY, REPLICA_KEY] {
+            for resource in resources(cx, type_name) {
+                length(resource, "Description", limits::DESCRIPTION_MAX, &resolver, out);
+                range(resource, "PendingWindowInDays", limits::PENDING_WINDOW, &resolver, out);
+                if type_name == KEY {
+                    range(resource, "RotationPeriodInDays", limits::ROTATION_PERIOD, &resolver, out);
+                } else {
+                    length(resource, "PrimaryKeyArn", limits::PRIMARY_KEY_ARN_MAX, &resolver, out);
+                }
+            }
+        }
+    }
+}
+
+fn length(resource: &Resource<'_>, name: &str, max: usize, resolver: &Resolver<'_, '_>, out: &mut Reporter) {
+    let Some(node) = resource.property(name) else {
+        return;
+    };
+    for alt in resolver.resolve(node) {
+        let Some(text) = alt.as_str() else {
+            continue;
+        };
+        let count = text.chars().count();
+        if count > max {
+            report_value(
+                out,
+                resource,
+                &alt,
+                format!("`{name}` is {count} characters long; the limit is {max}"),
+            );
+        }
+    }
+}
+
+fn range(
+    resource: &Resource<'_>,
+    name: &str,
+    (min, max): (i64, i64),
+    resolver: &Resolver<'_, '_>,
+    out: &mut Reporter,
+) {
+    let Some(node) = resource.property(name) else {
+        return;
+    };
+    for alt in resolver.resolve(node) {
+        let Some(value) = alt.as_int() else {
+            continue;
+        };
+        if value < min || value > max {
+            let nearest = value.clamp(min, max);
+            report_value(
+                out,
+                resource,
+                &alt,
+                format!("`{name}` is {value}; it must be from {min} to {max}"),
+            )
+            .with_help(format!("use a value from {min} to {max}, such as {nearest}"));
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! From bytes on disk to a located tree: discovery, decoding, the YAML and JSON loaders,
+//! and the line index used to turn byte offsets into lines and columns.
+//!
+//! Everything downstream works on byte offsets into the decoded text (a byte-order mark is
+//! removed first, so offsets and columns are those an editor shows).
+
+pub mod discover;
+pub mod json;
+pub mod lines;
+pub mod read;
+pub mod scalar_map;
+pub mod tree;
+pub mod yaml;
+
+pub use lines::{LineIndex, Position};
+pub use tree::{Entry, Node, Scalar, Style, Value};
+
+/// A byte range in a file's decoded text. `u32` keeps tree nodes small; inputs above 4 GiB are
+/// refused when they are read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start: start as u32,
+            end: end.max(start) as u32,
+        }
+    }
+
+    pub fn empty(at: usize) -> Span {
+        Span::new(at, at)
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    pub fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.end == self.start
+    }
+
+    pub fn contains(self, other: Span) -> bool {
+        self.start <= other.start && other.end <= self.end
+    }
+
+    /// The smallest span covering both.
+    pub fn cover(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// A problem the loaders found. The rules `parse-error` and `duplicate-key` turn these into
+/// diagnostics; keeping them as data lets the loaders stay free of rule metadata.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadProblem {
+    pub kind: ProblemKind,
+    pub span: Span,
+    pub message: String,
+    /// For a duplicate key: where the key was first defined.
+    pub first: Option<Span>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// The text is not valid YAML or JSON, or uses something CloudFormation rejects.
+    Syntax,
+    /// A mapping key given twice.
+    DuplicateKey,
+}
+
+/// The result of loading one document.
+#[derive(Debug, Default)]
+pub struct Loaded<'a> {
+    /// `None` when the text did not parse (a `Syntax` problem says why) or is empty.
+    pub root: Option<Node<'a>>,
+    pub problems: Vec<LoadProblem>,
+}
+
+/// Which loader a text goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Yaml,
+}
+
+impl Format {
+    /// `.json` is JSON and `.yaml`/`.yml` YAML, as the user named them; anything else (`.template`,
+    /// stdin without a name) is JSON when its first non-blank character opens an object.
+    pub fn choose(name: &str, text: &str) -> Format {
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".json") {
+            Format::Json
+        } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+            Format::Yaml
+        } else if text.trim_start().starts_with('{') {
+            Format::Json
+        } else {
+            Format::Yaml
+        }
+    }
+}
+
+/// Nesting deeper than this is reported instead of followed; it keeps every recursive walk
+/// over the tree far from the stack limit. Real templates stay below 30.
+pub const MAX_DEPTH: usize = 200;
+
+/// Parses `text` with the loader for `format`.
+pub fn load(text: &str, format: Format) -> Loaded<'_> {
+    match format {
+        Format::Json => json::load(text),
+        Format::Yaml => yaml::load(text),
+    }
+}

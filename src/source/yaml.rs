@@ -1,0 +1,840 @@
+//! YAML to the located tree, through saphyr-parser's event stream.
+//!
+//! Why events and not a YAML library's document type: events carry a span for every node, and
+//! we decide ourselves what to do with duplicate keys (report, keep the last), anchors and
+//! aliases (report, never expand: CloudFormation rejects them, and a billion-laughs file cannot
+//! hurt) and CloudFormation's short-form tags (rewrite to their long form).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
+
+use super::tree::{Entry, Node, Scalar, Style, Value};
+use super::{LoadProblem, Loaded, MAX_DEPTH, ProblemKind, Span};
+
+/// Short-form tags that stand for `Fn::<name>`. `!Ref` and `!Condition` keep their names.
+/// Source: CloudFormation intrinsic function reference (template-formats, R9 in
+/// design-research.md) and cfn-lint's decoder (R8).
+const FUNCTION_TAGS: &[&str] = &[
+    "And",
+    "Base64",
+    "Cidr",
+    "Contains",
+    "EachMemberEquals",
+    "EachMemberIn",
+    "Equals",
+    "FindInMap",
+    "ForEach",
+    "GetAZs",
+    "GetAtt",
+    "If",
+    "ImportValue",
+    "Join",
+    "Length",
+    "Not",
+    "Or",
+    "RefAll",
+    "Select",
+    "Split",
+    "Sub",
+    "ToJsonString",
+    "Transform",
+    "ValueOf",
+];
+
+/// At most this many anchor and alias findings per file: one is enough to act on, and a
+/// billion-laughs file should not print a million lines.
+const MAX_ALIAS_PROBLEMS: usize = 20;
+
+pub fn load(text: &str) -> Loaded<'_> {
+    let loaded = load_strict(text);
+    match loaded.problems.last() {
+        Some(problem) if loaded.root.is_none() && problem.message.ends_with(UNDER_INDENTED) => {
+            lenient(text).unwrap_or(loaded)
+        }
+        _ => loaded,
+    }
+}
+
+/// saphyr's message for a quoted scalar's continuation line indented less than YAML 1.2
+/// wants.
+const UNDER_INDENTED: &str = "invalid indentation in quoted scalar";
+
+/// Loads text that YAML 1.2 rejects only because a quoted scalar's continuation lines are
+/// indented too little. PyYAML, and CloudFormation, accept such templates (seen in
+/// aws-samples/serverless-patterns), so they must not be parse errors here. A continuation
+/// line's leading spaces are folded away, so padding them changes no value: pad each such
+/// scalar, parse again, and map the spans back onto the text as written.
+fn lenient(text: &str) -> Option<Loaded<'static>> {
+    let mut patched = text.to_owned();
+    // (offset in `patched`, spaces inserted there), in the order they were made.
+    let mut inserted: Vec<(usize, usize)> = Vec::new();
+    for _ in 0..64 {
+        let loaded = load_strict(&patched);
+        let under_indented = loaded.root.is_none()
+            && loaded
+                .problems
+                .last()
+                .is_some_and(|p| p.message.ends_with(UNDER_INDENTED));
+        if !under_indented {
+            let to_text = |at: u32| -> u32 {
+                let at = at as usize;
+                let before: usize = inserted
+                    .iter()
+                    .map(|&(pos, count)| if pos < at { count.min(at - pos) } else { 0 })
+                    .sum();
+                (at - before) as u32
+            };
+            let map = |span: Span| Span {
+                start: to_text(span.start),
+                end: to_text(span.end),
+            };
+            let root = loaded.root.map(|mut root| {
+                root.map_spans(&map);
+                root.into_owned()
+            });
+            let mut problems = loaded.problems;
+            for problem in &mut problems {
+                problem.span = map(problem.span);
+                problem.first = problem.first.map(map);
+            }
+            return Some(Loaded { root, problems });
+        }
+        let quote = loaded.problems.last()?.span.start as usize;
+        let insertions = pad_quoted_scalar(&patched, quote)?;
+        for &(at, count) in insertions.iter().rev() {
+            patched.insert_str(at, &" ".repeat(count));
+            for entry in &mut inserted {
+                if entry.0 >= at {
+                    entry.0 += count;
+                }
+            }
+            inserted.push((at, count));
+        }
+    }
+    None
+}
+
+/// Where to insert spaces so every continuation line of the quoted scalar opening at `quote`
+/// is indented past the opening quote: `(offset, count)` pairs in increasing order.
+fn pad_quoted_scalar(text: &str, quote: usize) -> Option<Vec<(usize, usize)>> {
+    let bytes = text.as_bytes();
+    let delimiter = *bytes.get(quote)?;
+    if delimiter != b'\'' && delimiter != b'"' {
+        return None;
+    }
+    let line_start = text[..quote].rfind('\n').map_or(0, |i| i + 1);
+    let want = text[line_start..quote].chars().count() + 1;
+    let mut out = Vec::new();
+    let mut i = quote + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if delimiter == b'"' => i += 2,
+            b'\'' if delimiter == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b if b == delimiter => return Some(out),
+            b'\n' => {
+                let start = i + 1;
+                let indent = bytes[start..].iter().take_while(|&&b| b == b' ').count();
+                let blank = matches!(bytes.get(start + indent), Some(b'\n' | b'\r') | None);
+                if !blank && indent < want {
+                    out.push((start, want - indent));
+                }
+                i = start;
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+fn load_strict(text: &str) -> Loaded<'_> {
+    let mut builder = Builder {
+        text,
+        parser: Parser::new_from_str(text),
+        chars: CharToByte::new(text),
+        problems: Vec::new(),
+        alias_problems: 0,
+        last_end: 0,
+    };
+    let root = builder.document().ok().flatten();
+    builder.finish_alias_problems();
+    Loaded {
+        root,
+        problems: builder.problems,
+    }
+}
+
+/// The loader stopped: a `Syntax` problem has been recorded.
+struct Abort;
+
+struct Builder<'a> {
+    text: &'a str,
+    parser: Parser<'a, saphyr_parser::StrInput<'a>>,
+    chars: CharToByte,
+    problems: Vec<LoadProblem>,
+    alias_problems: usize,
+    /// Byte offset where the previous event ended; block scalars search from here for their
+    /// `|` or `>` indicator.
+    last_end: usize,
+}
+
+type Ev<'a> = (Event<'a>, Span);
+
+impl<'a> Builder<'a> {
+    fn next(&mut self) -> Result<Ev<'a>, Abort> {
+        match self.parser.next_event() {
+            Some(Ok((event, span))) => {
+                let span = Span::new(
+                    self.chars.byte(span.start.index()),
+                    self.chars.byte(span.end.index()),
+                );
+                Ok((event, span))
+            }
+            Some(Err(err)) => Err(self.scan_error(&err)),
+            None => Err(self.syntax(Span::empty(self.text.len()), "unexpected end of file")),
+        }
+    }
+
+    fn scan_error(&mut self, err: &ScanError) -> Abort {
+        let at = self.chars.byte(err.marker().index()).min(self.text.len());
+        let end = next_char_end(self.text, at);
+        self.syntax(Span::new(at, end), &format!("invalid YAML: {}", err.info()))
+    }
+
+    fn syntax(&mut self, span: Span, message: &str) -> Abort {
+        self.problems.push(LoadProblem {
+            kind: ProblemKind::Syntax,
+            span,
+            message: message.to_owned(),
+            first: None,
+        });
+        Abort
+    }
+
+    /// A problem that does not stop loading.
+    fn note(&mut self, span: Span, message: String) {
+        self.problems.push(LoadProblem {
+            kind: ProblemKind::Syntax,
+            span,
+            message,
+            first: None,
+        });
+    }
+
+    fn document(&mut self) -> Result<Option<Node<'a>>, Abort> {
+        let (first, _) = self.next()?;
+        debug_assert!(matches!(first, Event::StreamStart));
+        let (event, _) = self.next()?;
+        match event {
+            Event::StreamEnd => return Ok(None),
+            Event::DocumentStart(_) => {}
+            _ => return Ok(None),
+        }
+        let ev = self.next()?;
+        let root = self.node(ev, 0)?;
+        // DocumentEnd, then either the end of the stream or a second document.
+        loop {
+            let (event, span) = self.next()?;
+            match event {
+                Event::DocumentEnd => continue,
+                Event::DocumentStart(_) => {
+                    self.note(
+                        span,
+                        "a template is one YAML document, but a second one starts here".into(),
+                    );
+                    break;
+                }
+                _ => break,
+            }
+        }
+        Ok(Some(root))
+    }
+
+    fn node(&mut self, (event, span): Ev<'a>, depth: usize) -> Result<Node<'a>, Abort> {
+        if depth > MAX_DEPTH {
+            return Err(self.syntax(
+                Span::new(
+                    span.start as usize,
+                    next_char_end(self.text, span.start as usize),
+                ),
+                &format!("nesting is deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        let search_from = self.last_end;
+        self.last_end = span.end as usize;
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                if anchor != 0 {
+                    self.anchor_problem(span);
+                }
+                let tag_end = tag.as_ref().map(|_| self.tag_end(span));
+                let value_start = tag_end.map_or(span.start as usize, |end| {
+                    skip_blanks(self.text, end).min(span.end as usize)
+                });
+                let scalar_span = match style {
+                    ScalarStyle::Literal | ScalarStyle::Folded => {
+                        self.block_scalar_span(tag_end.unwrap_or(search_from), span)
+                    }
+                    _ => Span::new(value_start.max(tag_end.unwrap_or(0)), span.end as usize),
+                };
+                let node = Node {
+                    span: scalar_span,
+                    value: Value::Scalar(Scalar {
+                        text,
+                        style: convert_style(style),
+                    }),
+                };
+                match tag {
+                    Some(tag) => self.wrap_tag(&tag, span, tag_end.unwrap_or(0), node),
+                    None => Ok(node),
+                }
+            }
+            Event::SequenceStart(anchor, tag) => {
+                if anchor != 0 {
+                    self.anchor_problem(span);
+                }
+                let tag_end = tag.as_ref().map(|_| self.tag_end(span));
+                let start = tag_end.map_or(span.start as usize, |end| skip_blanks(self.text, end));
+                let mut items = Vec::new();
+                let mut end = span.end as usize;
+                loop {
+                    let ev = self.next()?;
+                    if let Event::SequenceEnd = ev.0 {
+                        end = end.max(flow_end(&ev.1)).max(self.content_end(&items));
+                        self.last_end = end;
+                        break;
+                    }
+                    items.push(self.node(ev, depth + 1)?);
+                }
+                let node = Node {
+                    span: Span::new(start, end.max(start)),
+                    value: Value::Seq(items),
+                };
+                match tag {
+                    Some(tag) => self.wrap_tag(&tag, span, tag_end.unwrap_or(0), node),
+                    None => Ok(node),
+                }
+            }
+            Event::MappingStart(anchor, tag) => {
+                if anchor != 0 {
+                    self.anchor_problem(span);
+                }
+                let tag_end = tag.as_ref().map(|_| self.tag_end(span));
+                let start = tag_end.map_or(span.start as usize, |end| skip_blanks(self.text, end));
+                let mut map = MapBuilder::default();
+                let mut end = span.end as usize;
+                loop {
+                    let key_ev = self.next()?;
+                    if let Event::MappingEnd = key_ev.0 {
+                        end = end.max(flow_end(&key_ev.1));
+                        if let Some(last) = map.entries.last() {
+                            end = end.max(last.value.span.end as usize);
+                        }
+                        self.last_end = end;
+                        break;
+                    }
+                    let key_span = key_ev.1;
+                    let key = match key_ev.0 {
+                        Event::Scalar(text, style, anchor, tag) if tag.is_none() => {
+                            if anchor != 0 {
+                                self.anchor_problem(key_span);
+                            }
+                            self.last_end = key_span.end as usize;
+                            if text == "<<" && style == ScalarStyle::Plain {
+                                self.merge_problem(key_span);
+                            }
+                            Some(text)
+                        }
+                        other => {
+                            // A complex or tagged key: read it to stay in step, then report.
+                            let node = self.node((other, key_span), depth + 1)?;
+                            self.note(
+                                node.span,
+                                "a mapping key must be a plain string in a CloudFormation template"
+                                    .into(),
+                            );
+                            None
+                        }
+                    };
+                    let value_ev = self.next()?;
+                    let value = self.node(value_ev, depth + 1)?;
+                    if let Some(key) = key {
+                        let key_span = Span::new(key_span.start as usize, key_span.end as usize);
+                        map.insert(
+                            Entry {
+                                key,
+                                key_span,
+                                value,
+                            },
+                            &mut self.problems,
+                        );
+                    }
+                }
+                let node = Node {
+                    span: Span::new(start, end.max(start)),
+                    value: Value::Map(map.entries),
+                };
+                match tag {
+                    Some(tag) => self.wrap_tag(&tag, span, tag_end.unwrap_or(0), node),
+                    None => Ok(node),
+                }
+            }
+            Event::Alias(_) => {
+                self.alias_problem(
+                    span,
+                    "aliases (`*name`) are not supported by CloudFormation; write the value out",
+                );
+                Ok(Node {
+                    span,
+                    value: Value::Invalid,
+                })
+            }
+            // The parser only emits these where the grammar allows; treat as empty.
+            _ => Ok(Node {
+                span,
+                value: Value::Invalid,
+            }),
+        }
+    }
+
+    /// Where a node's tag text ends (`!Sub` in `!Sub x`).
+    fn tag_end(&self, span: Span) -> usize {
+        let start = span.start as usize;
+        let rest = &self.text[start..];
+        let len = rest
+            .find(|c: char| c.is_whitespace() || matches!(c, '[' | ']' | '{' | '}' | ','))
+            .unwrap_or(rest.len());
+        start + len
+    }
+
+    /// A block scalar's span runs from its `|` or `>` indicator to the end of its content;
+    /// the parser's span starts at the content and includes trailing line breaks.
+    fn block_scalar_span(&self, search_from: usize, event: Span) -> Span {
+        let content_end = event.end as usize;
+        let mut start = event.start as usize;
+        let bytes = self.text.as_bytes();
+        let mut i = search_from.min(content_end);
+        while i < content_end {
+            match bytes[i] {
+                b'#' => {
+                    while i < content_end && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'|' | b'>' => {
+                    start = i;
+                    break;
+                }
+                _ => i += 1,
+            }
+        }
+        let trimmed = self.text[start..content_end].trim_end_matches([' ', '\t', '\r', '\n']);
+        Span::new(start, start + trimmed.len())
+    }
+
+    fn content_end(&self, items: &[Node<'a>]) -> usize {
+        items.last().map_or(0, |n| n.span.end as usize)
+    }
+
+    /// Rewrites a tagged node to CloudFormation's long form.
+    fn wrap_tag(
+        &mut self,
+        tag: &Tag,
+        event: Span,
+        tag_end: usize,
+        inner: Node<'a>,
+    ) -> Result<Node<'a>, Abort> {
+        let tag_span = Span::new(event.start as usize, tag_end);
+        if tag.is_yaml_core_schema() {
+            return Ok(self.core_tag(&tag.suffix, tag_span, inner));
+        }
+        if tag.handle != "!" {
+            self.note(
+                tag_span,
+                format!("the tag `{tag}` is not one CloudFormation understands"),
+            );
+            return Ok(inner);
+        }
+        let name = tag.suffix.as_str();
+        let key: Cow<'a, str> = match name {
+            "Ref" | "Condition" => Cow::Owned(name.to_owned()),
+            _ if FUNCTION_TAGS.contains(&name) => Cow::Owned(format!("Fn::{name}")),
+            // Tool-specific tags (rain's `!Rain::Embed`) keep their name, as in their JSON form.
+            _ => Cow::Owned(name.to_owned()),
+        };
+        let inner = if name == "GetAtt" {
+            split_get_att(self.text, inner)
+        } else {
+            inner
+        };
+        let span = Span::new(
+            tag_span.start as usize,
+            (inner.span.end as usize).max(tag_end),
+        );
+        Ok(Node {
+            span,
+            value: Value::Map(vec![Entry {
+                key,
+                key_span: tag_span,
+                value: inner,
+            }]),
+        })
+    }
+
+    /// `!!str` and friends: CloudFormation accepts the core schema's plain types and rejects
+    /// `binary`, `omap`, `pairs`, `set` and `timestamp` (template-formats, R9).
+    fn core_tag(&mut self, suffix: &str, tag_span: Span, mut inner: Node<'a>) -> Node<'a> {
+        match suffix {
+            "str" => {
+                if let Value::Scalar(s) = &mut inner.value
+                    && s.style == Style::Plain
+                {
+                    s.style = Style::SingleQuoted;
+                }
+                inner
+            }
+            "int" | "float" | "bool" | "null" | "map" | "seq" => inner,
+            other => {
+                self.note(
+                    tag_span,
+                    format!("CloudFormation does not support the YAML tag `!!{other}`"),
+                );
+                inner
+            }
+        }
+    }
+
+    fn anchor_problem(&mut self, span: Span) {
+        let region = &self.text[span.range()];
+        let at = region
+            .find('&')
+            .map_or(span.start as usize, |i| span.start as usize + i);
+        let end = self.text[at..]
+            .find(char::is_whitespace)
+            .map_or(self.text.len(), |i| at + i);
+        self.alias_problem(
+            Span::new(at, end),
+            "anchors (`&name`) are not supported by CloudFormation; write the value out where it is used",
+        );
+    }
+
+    fn merge_problem(&mut self, span: Span) {
+        self.alias_problem(
+            span,
+            "merge keys (`<<`) are not supported by CloudFormation; write the keys out",
+        );
+    }
+
+    fn alias_problem(&mut self, span: Span, message: &str) {
+        self.alias_problems += 1;
+        if self.alias_problems <= MAX_ALIAS_PROBLEMS {
+            self.note(span, message.to_owned());
+        }
+    }
+
+    fn finish_alias_problems(&mut self) {
+        let hidden = self.alias_problems.saturating_sub(MAX_ALIAS_PROBLEMS);
+        if hidden > 0
+            && let Some(last) = self
+                .problems
+                .iter_mut()
+                .rev()
+                .find(|p| p.message.contains("not supported by CloudFormation"))
+        {
+            last.message.push_str(&format!(
+                " ({hidden} more anchors, aliases or merge keys are not shown)"
+            ));
+        }
+    }
+}
+
+/// `!GetAtt Key.Arn` is `["Key", "Arn"]`, split at the first dot, each part with its own span.
+fn split_get_att<'a>(text: &str, node: Node<'a>) -> Node<'a> {
+    let Value::Scalar(scalar) = &node.value else {
+        return node;
+    };
+    let Some(dot) = scalar.text.find('.') else {
+        return node;
+    };
+    let raw = &text[node.span.range()];
+    // Exact part spans when the text is written as is (plain, or quoted without escapes).
+    let offset = if raw == scalar.text {
+        Some(node.span.start as usize)
+    } else if raw.len() == scalar.text.len() + 2 && raw[1..raw.len() - 1] == *scalar.text {
+        Some(node.span.start as usize + 1)
+    } else {
+        None
+    };
+    let (resource, attribute) = (&scalar.text[..dot], &scalar.text[dot + 1..]);
+    let (first_span, second_span) = match offset {
+        Some(at) => (
+            Span::new(at, at + dot),
+            Span::new(at + dot + 1, at + scalar.text.len()),
+        ),
+        None => (node.span, node.span),
+    };
+    let part = |s: &str, span| Node {
+        span,
+        value: Value::Scalar(Scalar {
+            text: Cow::Owned(s.to_owned()),
+            style: scalar.style,
+        }),
+    };
+    Node {
+        span: node.span,
+        value: Value::Seq(vec![
+            part(resource, first_span),
+            part(attribute, second_span),
+        ]),
+    }
+}
+
+fn convert_style(style: ScalarStyle) -> Style {
+    match style {
+        ScalarStyle::Plain => Style::Plain,
+        ScalarStyle::SingleQuoted => Style::SingleQuoted,
+        ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+        ScalarStyle::Literal => Style::Literal,
+        ScalarStyle::Folded => Style::Folded,
+    }
+}
+
+/// The end of a flow collection's closing bracket; block collections end with an empty span.
+fn flow_end(span: &Span) -> usize {
+    if span.is_empty() {
+        0
+    } else {
+        span.end as usize
+    }
+}
+
+/// Skips spaces, line breaks and comments.
+fn skip_blanks(text: &str, mut at: usize) -> usize {
+    let bytes = text.as_bytes();
+    while at < bytes.len() {
+        match bytes[at] {
+            b' ' | b'\t' | b'\r' | b'\n' => at += 1,
+            b'#' => {
+                while at < bytes.len() && bytes[at] != b'\n' {
+                    at += 1;
+                }
+            }
+            _ => break,
+        }
+    }
+    at
+}
+
+fn next_char_end(text: &str, at: usize) -> usize {
+    text[at.min(text.len())..]
+        .chars()
+        .next()
+        .map_or(at.min(text.len()), |c| at + c.len_utf8())
+}
+
+/// Builds a map's entries, reporting duplicate keys and keeping the last definition.
+#[derive(Default)]
+pub(crate) struct MapBuilder<'a> {
+    pub(crate) entries: Vec<Entry<'a>>,
+    /// Built only for large maps, where a linear search per key would be quadratic.
+    index: Option<HashMap<String, usize>>,
+}
+
+const INDEX_THRESHOLD: usize = 16;
+
+impl<'a> MapBuilder<'a> {
+    pub(crate) fn insert(&mut self, entry: Entry<'a>, problems: &mut Vec<LoadProblem>) {
+        let existing = match &self.index {
+            Some(index) => index.get(entry.key.as_ref()).copied(),
+            None => self.entries.iter().position(|e| e.key == entry.key),
+        };
+        if let Some(at) = existing {
+            let first = self.entries.remove(at);
+            problems.push(LoadProblem {
+                kind: ProblemKind::DuplicateKey,
+                span: entry.key_span,
+                message: format!("`{}` is defined twice in this mapping", entry.key),
+                first: Some(first.key_span),
+            });
+            self.index = None;
+        }
+        self.entries.push(entry);
+        if self.entries.len() > INDEX_THRESHOLD && (self.index.is_none() || existing.is_some()) {
+            self.index = Some(
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (e.key.to_string(), i))
+                    .collect(),
+            );
+        } else if let Some(index) = &mut self.index {
+            let last = self.entries.len() - 1;
+            index.insert(self.entries[last].key.to_string(), last);
+        }
+    }
+}
+
+/// Maps saphyr's character indices to byte offsets. Only files with non-ASCII text need it,
+/// and it stores one checkpoint per multi-byte character, not one per character.
+struct CharToByte {
+    /// (character index just after a multi-byte character, its byte offset)
+    checkpoints: Vec<(usize, usize)>,
+}
+
+impl CharToByte {
+    fn new(text: &str) -> CharToByte {
+        if text.is_ascii() {
+            return CharToByte {
+                checkpoints: Vec::new(),
+            };
+        }
+        let checkpoints = text
+            .char_indices()
+            .enumerate()
+            .filter(|(_, (_, c))| c.len_utf8() > 1)
+            .map(|(chars, (byte, c))| (chars + 1, byte + c.len_utf8()))
+            .collect();
+        CharToByte { checkpoints }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        match self.checkpoints.partition_point(|&(c, _)| c <= char_index) {
+            0 => char_index,
+            n => {
+                let (c, b) = self.checkpoints[n - 1];
+                b + (char_index - c)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(text: &str) -> Node<'_> {
+        let loaded = load(text);
+        assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+        loaded.root.unwrap()
+    }
+
+    fn slice(text: &str, span: Span) -> &str {
+        &text[span.range()]
+    }
+
+    #[test]
+    fn short_forms_become_long_forms_with_the_tag_as_key_span() {
+        let text = "a: !Sub x-${y}\nb: !GetAtt Key.Arn\nc: !Ref\n";
+        let doc = root(text);
+        let sub = doc.entry("a").unwrap();
+        let (name, key_span, arg) = sub.value.intrinsic().unwrap();
+        assert_eq!(name, "Fn::Sub");
+        assert_eq!(slice(text, key_span), "!Sub");
+        assert_eq!(slice(text, arg.span), "x-${y}");
+        let (name, _, arg) = doc.get("b").unwrap().intrinsic().unwrap();
+        assert_eq!(name, "Fn::GetAtt");
+        let parts = arg.as_seq().unwrap();
+        assert_eq!(slice(text, parts[0].span), "Key");
+        assert_eq!(slice(text, parts[1].span), "Arn");
+        let (name, _, arg) = doc.get("c").unwrap().intrinsic().unwrap();
+        assert_eq!(name, "Ref");
+        assert_eq!(arg.as_str(), Some(""));
+    }
+
+    #[test]
+    fn spans_are_bytes_after_multibyte_characters() {
+        let text = "a: 🔑é\nb: ’x’\n";
+        let doc = root(text);
+        assert_eq!(slice(text, doc.get("b").unwrap().span), "’x’");
+    }
+
+    #[test]
+    fn block_scalars_span_from_their_indicator() {
+        let text = "p: |  # c\n  {\"a\": 1}\n\nq: 1\n";
+        let doc = root(text);
+        assert_eq!(
+            slice(text, doc.get("p").unwrap().span),
+            "|  # c\n  {\"a\": 1}"
+        );
+    }
+
+    #[test]
+    fn duplicates_keep_the_last_and_point_at_the_first() {
+        let text = "a: 1\nb: 2\na: 3\n";
+        let loaded = load(text);
+        let root = loaded.root.unwrap();
+        assert_eq!(root.get("a").unwrap().as_str(), Some("3"));
+        assert_eq!(root.as_map().unwrap().len(), 2);
+        let problem = &loaded.problems[0];
+        assert_eq!(problem.kind, ProblemKind::DuplicateKey);
+        assert_eq!(problem.span, Span::new(10, 11));
+        assert_eq!(problem.first, Some(Span::new(0, 1)));
+    }
+
+    #[test]
+    fn duplicates_in_large_maps_are_found_too() {
+        let mut text: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        text.push_str("k7: again\n");
+        let loaded = load(&text);
+        assert_eq!(loaded.problems.len(), 1);
+        assert_eq!(
+            loaded.root.unwrap().get("k7").unwrap().as_str(),
+            Some("again")
+        );
+    }
+
+    #[test]
+    fn anchors_aliases_and_merge_keys_are_reported_not_expanded() {
+        let text = "a: &x 1\nb: *x\nc: {<<: *x}\n";
+        let loaded = load(text);
+        let spans: Vec<&str> = loaded
+            .problems
+            .iter()
+            .map(|p| slice(text, p.span))
+            .collect();
+        assert_eq!(spans, ["&x", "*x", "<<", "*x"]);
+    }
+
+    #[test]
+    fn deep_nesting_is_a_problem_not_a_crash() {
+        let text = "a:\n".to_owned()
+            + &(1..400)
+                .map(|i| format!("{}k:\n", " ".repeat(i)))
+                .collect::<String>();
+        let loaded = load(&text);
+        assert!(loaded.root.is_none());
+        assert!(loaded.problems[0].message.contains("nesting"));
+        let flow = "[".repeat(100_000);
+        assert!(load(&flow).root.is_none());
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let text = "a: [1, 2\nb: 3\n";
+        let loaded = load(text);
+        assert!(loaded.root.is_none());
+        assert_eq!(loaded.problems[0].kind, ProblemKind::Syntax);
+        assert_eq!(loaded.problems[0].span.start, 10);
+    }
+
+    #[test]
+    fn under_indented_quoted_scalars_load_as_pyyaml_loads_them() {
+        let text = "a:\n  b:\n    c: !Sub '{\n  \"x\": 1\n}'\n    d: ’z\n";
+        let loaded = load(text);
+        assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+        let root = loaded.root.unwrap();
+        let b = root.get("a").unwrap().get("b").unwrap();
+        let (_, _, sub) = b.get("c").unwrap().intrinsic().unwrap();
+        assert_eq!(sub.as_str(), Some("{ \"x\": 1 }"));
+        assert_eq!(slice(text, b.get("d").unwrap().span), "’z");
+        assert_eq!(slice(text, sub.span), "'{\n  \"x\": 1\n}'");
+    }
+
+    #[test]
+    fn a_second_document_is_reported() {
+        let loaded = load("a: 1\n---\nb: 2\n");
+        assert!(loaded.root.is_some());
+        assert!(loaded.problems[0].message.contains("second"));
+    }
+}
