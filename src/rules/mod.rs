@@ -42,6 +42,7 @@ macro_rules! registry {
         pub static RULES: &[RuleEntry] = &[
             $(RuleEntry {
                 code: stringify!($code),
+                module: stringify!($module),
                 doc: include_str!(concat!("../../rules/", stringify!($code), ".md")),
                 rule: &$module::$rule,
             },)*
@@ -67,6 +68,8 @@ registry! {
 
 pub struct RuleEntry {
     pub code: &'static str,
+    /// The file in `src/rules/` that implements it.
+    pub module: &'static str,
     /// The text of `rules/<CODE>.md`.
     pub doc: &'static str,
     pub rule: &'static dyn Rule,

@@ -1,0 +1,92 @@
+//! Shared by the integration tests: linting a fixture the way the command line does, and
+//! reading the `# args:` line that gives a fixture its command-line settings.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use kmslint::config::{RuleSelection, Settings};
+use kmslint::render::{self, FileOutput, Summary};
+use kmslint::{Diagnostic, FileReport, lint_bytes, rules};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Settings from a fixture's `args` (`--region R --account A --deployer-arn ARN
+/// --parameter K=V`), running only `only` when given.
+pub fn settings(args: &str, only: Option<&str>) -> Settings {
+    let mut settings = Settings::default();
+    let mut words = args.split_whitespace();
+    while let Some(flag) = words.next() {
+        let value = words
+            .next()
+            .unwrap_or_else(|| panic!("`{flag}` needs a value"));
+        match flag {
+            "--region" => settings.region = Some(value.to_owned()),
+            "--account" => settings.account = Some(value.to_owned()),
+            "--deployer-arn" => settings.deployer_arn = Some(value.to_owned()),
+            "--parameter" => {
+                let (k, v) = value.split_once('=').expect("KEY=VALUE");
+                settings.parameters.insert(k.to_owned(), v.to_owned());
+            }
+            other => panic!("unknown fixture argument `{other}`"),
+        }
+    }
+    if let Some(code) = only {
+        settings.rules = RuleSelection {
+            disabled: rules::RULES
+                .iter()
+                .map(|r| r.code)
+                .filter(|c| *c != code)
+                .collect(),
+            severity: HashMap::new(),
+        };
+    }
+    settings
+}
+
+/// A fixture's arguments: a first line `# args: …`, or a sidecar `<file>.args`.
+pub fn fixture_args(path: &Path, text: &str) -> String {
+    if let Some(args) = text.lines().next().and_then(|l| l.strip_prefix("# args:")) {
+        return args.trim().to_owned();
+    }
+    let sidecar = PathBuf::from(format!("{}.args", path.display()));
+    std::fs::read_to_string(sidecar)
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// The path as shown in output: relative to the project, with forward slashes.
+pub fn display_path(path: &Path) -> String {
+    path.strip_prefix(root())
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+pub fn lint_path(path: &Path, settings: &Settings) -> (FileReport, String) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    lint_bytes(&display_path(path), bytes, settings, true)
+}
+
+/// The pretty and JSON renderings of one file's findings, as the command line prints them.
+pub fn rendered(name: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
+    let output = FileOutput {
+        path: name,
+        text,
+        diagnostics,
+    };
+    let mut summary = Summary {
+        files: 1,
+        ..Summary::default()
+    };
+    summary.count(diagnostics);
+    format!(
+        "{}{}\n----- json -----\n{}",
+        render::pretty::render_file(&output, false),
+        render::pretty::summary_line(&summary),
+        render::json::render(&[output], &summary)
+    )
+}
