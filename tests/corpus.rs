@@ -36,7 +36,7 @@ fn the_corpus_reads_without_panics_and_parse_errors_are_exactly_the_invalid_file
         })
         .collect();
     assert!(!invalid.is_empty(), "the manifest marks some files invalid");
-    let found = discover::discover(&[dir.clone()], &globset::GlobSet::empty());
+    let found = discover::discover(std::slice::from_ref(&dir), &globset::GlobSet::empty());
     assert!(found.errors.is_empty(), "{:?}", found.errors);
     assert!(found.inputs.len() > 150, "the whole corpus is walked");
     let settings = Settings::default();
