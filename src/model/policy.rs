@@ -113,6 +113,8 @@ pub struct Principals<'t> {
 pub struct PrincipalItem<'t> {
     /// `AWS`, `Service`, `Federated`, `CanonicalUser`, or `*` for the bare string form.
     pub kind: &'t str,
+    /// The key the kind is written as (the principal element itself for the string form).
+    pub kind_span: Span,
     pub node: &'t Node<'t>,
     /// Each value the item can take, classified.
     pub principals: Vec<(Alt<'t>, Principal)>,
@@ -328,8 +330,9 @@ impl<'t> Reader<'_, '_, 't> {
     ) -> Principals<'t> {
         let mut items = Vec::new();
         let mut incomplete = false;
-        let classify_all = |kind: &'t str, item: Item<'t>| PrincipalItem {
+        let classify_all = |kind: &'t str, kind_span: Span, item: Item<'t>| PrincipalItem {
             kind,
+            kind_span,
             node: item.node,
             principals: item
                 .alts
@@ -346,12 +349,17 @@ impl<'t> Reader<'_, '_, 't> {
                     for kind in kinds {
                         let (values, partial) = self.items(&kind.value);
                         incomplete |= partial;
-                        items.extend(values.into_iter().map(|v| classify_all(&kind.key, v)));
+                        items.extend(
+                            values
+                                .into_iter()
+                                .map(|v| classify_all(&kind.key, kind.key_span, v)),
+                        );
                     }
                 }
                 Value::Scalar(s) if s.text == "*" => {
                     items.push(PrincipalItem {
                         kind: "*",
+                        kind_span: entry.key_span,
                         node,
                         principals: self
                             .resolve(node)
@@ -365,6 +373,7 @@ impl<'t> Reader<'_, '_, 't> {
                     incomplete |= partial;
                     items.extend(values.into_iter().map(|v| PrincipalItem {
                         kind: "*",
+                        kind_span: entry.key_span,
                         node: v.node,
                         principals: v
                             .alts

@@ -1,0 +1,292 @@
+//! The command line as users run it: exit statuses (SPEC §2), the JSON document's shape,
+//! stdin, configuration errors, `rules` and `explain`.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const CLEAN: &str = "Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}
+            Action: 'kms:*'
+            Resource: '*'
+";
+
+/// A lockout (KMS204): nobody may change the policy.
+const LOCKED: &str = "Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}
+            Action: 'kms:Encrypt'
+            Resource: '*'
+";
+
+fn kmslint(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kmslint"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("kmslint runs")
+}
+
+fn with_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kmslint"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kmslint runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("kmslint finishes")
+}
+
+fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, text).expect("write");
+    }
+    dir
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn exit_status_0_when_nothing_is_found() {
+    let dir = workspace(&[("key.yaml", CLEAN)]);
+    let out = kmslint(
+        dir.path(),
+        &["check", "key.yaml", "--select", "KMS0,KMS2,KMS3"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("Checked 1 file: no problems found."));
+}
+
+#[test]
+fn exit_status_1_when_a_finding_reaches_the_fail_level() {
+    let dir = workspace(&[("key.yaml", LOCKED)]);
+    let out = kmslint(dir.path(), &["check", "key.yaml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("error[KMS204]"), "{text}");
+    assert!(text.contains("key.yaml:7:9"), "{text}");
+}
+
+#[test]
+fn fail_level_decides_which_severities_fail() {
+    let dir = workspace(&[("key.yaml", LOCKED)]);
+    let never = kmslint(dir.path(), &["check", "key.yaml", "--fail-level", "never"]);
+    assert_eq!(never.status.code(), Some(0));
+    // The lockout becomes a warning: below `error`, at `warning`.
+    fs::write(
+        dir.path().join(".kmslint.toml"),
+        "[severity]\nKMS204 = \"warning\"\n",
+    )
+    .unwrap();
+    let error = kmslint(dir.path(), &["check", "key.yaml", "--fail-level", "error"]);
+    assert_eq!(error.status.code(), Some(0), "{}", stdout(&error));
+    let warning = kmslint(
+        dir.path(),
+        &["check", "key.yaml", "--fail-level", "warning"],
+    );
+    assert_eq!(warning.status.code(), Some(1));
+}
+
+#[test]
+fn exit_status_2_for_a_path_that_does_not_exist() {
+    let dir = workspace(&[("key.yaml", CLEAN)]);
+    let out = kmslint(dir.path(), &["check", "missing.yaml", "key.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("missing.yaml: no such file or directory"),
+        "{err}"
+    );
+    // The other file is still linted.
+    assert!(stdout(&out).contains("Checked 1 file"));
+}
+
+#[test]
+fn exit_status_2_for_bad_arguments() {
+    let dir = workspace(&[]);
+    for args in [
+        &["check", "--format", "xml"][..],
+        &["check", "--select", "KMS999"],
+        &["check", "--region", "eu-west-9"],
+        &["check", "--account", "12345"],
+        &["check", "--parameter", "novalue"],
+        &["frobnicate"],
+    ] {
+        let out = kmslint(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+    let out = kmslint(dir.path(), &["check", "--region", "eu-west-9"]);
+    assert!(
+        stderr(&out).contains("did you mean `eu-west-1`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn exit_status_2_for_an_invalid_configuration_file_naming_file_and_key() {
+    let dir = workspace(&[
+        ("key.yaml", CLEAN),
+        (
+            ".kmslint.toml",
+            "select = [\"KMS2\"]\nfail-level = \"sometimes\"\n",
+        ),
+    ]);
+    let out = kmslint(dir.path(), &["check", "key.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains(".kmslint.toml") && err.contains("`fail-level`"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // --no-config ignores it.
+    let out = kmslint(
+        dir.path(),
+        &["check", "key.yaml", "--no-config", "--select", "KMS2"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn configuration_is_found_upward_and_the_command_line_wins() {
+    let dir = workspace(&[
+        ("project/.kmslint.toml", "ignore = [\"KMS204\"]\n"),
+        ("project/stacks/key.yaml", LOCKED),
+    ]);
+    let stacks = dir.path().join("project/stacks");
+    let out = kmslint(&stacks, &["check", "key.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = kmslint(&stacks, &["check", "key.yaml", "--ignore", "KMS001"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+}
+
+#[test]
+fn json_output_is_one_document_with_the_specs_fields() {
+    let dir = workspace(&[("key.yaml", LOCKED), ("notes.yaml", "a: 1\n")]);
+    let out = kmslint(dir.path(), &["check", ".", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("one JSON document");
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["summary"]["files"], 1);
+    assert_eq!(doc["summary"]["skipped"], 1);
+    assert_eq!(doc["summary"]["errors"], 1);
+    let d = &doc["diagnostics"][0];
+    assert_eq!(d["path"], "./key.yaml");
+    assert_eq!(d["code"], "KMS204");
+    assert_eq!(d["name"], "policy-lockout");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(
+        d["start"],
+        serde_json::json!({"line": 7, "column": 9, "offset": 113})
+    );
+    assert_eq!(d["end"]["line"], 7);
+    assert_eq!(d["resource"], "Key");
+    assert_eq!(
+        d["pointer"],
+        "/Resources/Key/Properties/KeyPolicy/Statement"
+    );
+    assert!(d["help"].is_string());
+    assert_eq!(d["related"][0]["path"], "./key.yaml");
+    assert!(d["related"][0]["message"].is_string());
+}
+
+#[test]
+fn stdin_is_linted_under_the_given_name_and_format() {
+    let dir = workspace(&[]);
+    let json = r#"{"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Encrypt", "Resource": "*"}]}}}}}"#;
+    let out = with_stdin(
+        dir.path(),
+        &[
+            "check",
+            "-",
+            "--stdin-filename",
+            "stacks/key.json",
+            "--format",
+            "compact",
+        ],
+        json,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("stacks/key.json:1:"), "{text}");
+    assert!(text.contains("error[KMS204]"), "{text}");
+}
+
+#[test]
+fn a_named_file_that_is_not_a_template_is_skipped_with_a_note() {
+    let dir = workspace(&[("config.yaml", "name: app\n")]);
+    let out = kmslint(dir.path(), &["check", "config.yaml"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(
+        text.contains("note: config.yaml was skipped: not a CloudFormation template or key policy"),
+        "{text}"
+    );
+    assert!(text.contains("Checked 0 files (1 skipped)"), "{text}");
+}
+
+#[test]
+fn an_unparsable_file_is_a_finding_not_a_failure() {
+    let dir = workspace(&[("bad.yaml", "Resources: [\n"), ("key.yaml", LOCKED)]);
+    let out = kmslint(dir.path(), &["check", ".", "--format", "compact"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("./bad.yaml:2:1: error[KMS001]"), "{text}");
+    assert!(text.contains("./key.yaml:7:9: error[KMS204]"), "{text}");
+}
+
+#[test]
+fn rules_lists_every_rule_and_explain_prints_its_doc() {
+    let dir = workspace(&[]);
+    let out = kmslint(dir.path(), &["rules", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let rules: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let codes: Vec<&str> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes.len(), kmslint::rules::RULES.len());
+    assert!(codes.windows(2).all(|w| w[0] < w[1]), "in code order");
+    let out = kmslint(dir.path(), &["explain", "policy-lockout"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).starts_with("# KMS204 policy-lockout"));
+    assert!(stdout(&out).contains("## Why is this bad?"));
+    let out = kmslint(dir.path(), &["explain", "KMS9999"]);
+    assert_eq!(out.status.code(), Some(2));
+}
