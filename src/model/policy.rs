@@ -9,7 +9,10 @@ use crate::facts::conditions::{self, Operator, OperatorError};
 use crate::source::{Entry, Node, Span, Value};
 
 use super::principal::{self, Principal};
-use super::value::{Alt, Resolver, Val};
+use super::value::{Alt, Hole, Part, Resolver, Text, Val};
+use regex::Regex;
+use std::borrow::Cow;
+use std::sync::LazyLock;
 
 /// How a policy is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,6 +167,7 @@ impl<'t> KeyPolicy<'t> {
             // A policy file's `${name}` is a placeholder of whatever templating produced
             // it (Terraform's templatefile, say) or an IAM policy variable: unknown here.
             sub: matches!(source.form, PolicyForm::SubString | PolicyForm::File),
+            placeholders: source.form == PolicyForm::File,
         };
         // `KeyPolicy: !If [...]` picks a document per scenario.
         let root = match reader.structure(source.root) {
@@ -226,6 +230,9 @@ struct Reader<'r, 'e, 't> {
     resolver: &'r Resolver<'e, 't>,
     sub_vars: Option<&'t [Entry<'t>]>,
     sub: bool,
+    /// Key policy files are often templates for other tools: `ACCOUNT_ID`, `<role-name>`,
+    /// `{{account}}` and `{account}` in them are placeholders, values not known here.
+    placeholders: bool,
 }
 
 impl<'t> Reader<'_, '_, 't> {
@@ -247,10 +254,19 @@ impl<'t> Reader<'_, '_, 't> {
     }
 
     fn resolve(&self, node: &'t Node<'t>) -> Vec<Alt<'t>> {
-        if self.sub && node.scalar().is_some() {
-            return self.resolver.resolve_sub_string(node, self.sub_vars);
+        let mut alts = if self.sub && node.scalar().is_some() {
+            self.resolver.resolve_sub_string(node, self.sub_vars)
+        } else {
+            self.resolver.resolve(node)
+        };
+        if self.placeholders {
+            for alt in &mut alts {
+                if let Val::Text(text) = &mut alt.val {
+                    *text = placeholder_holes(std::mem::take(text));
+                }
+            }
         }
-        self.resolver.resolve(node)
+        alts
     }
 
     fn field(&self, entry: &'t Entry<'t>) -> Field<'t> {
@@ -443,6 +459,36 @@ impl<'t> Reader<'_, '_, 't> {
             incomplete,
         }
     }
+}
+
+static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"<[A-Za-z0-9_ .:-]+>|\{\{[^{}]*\}\}|\{[A-Za-z_]+\}|\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b",
+    )
+    .expect("valid regex")
+});
+
+/// `text` with every placeholder turned into an unknown hole.
+fn placeholder_holes(text: Text<'_>) -> Text<'_> {
+    let mut out = Text::default();
+    for part in text.parts {
+        let Part::Lit(s) = part else {
+            out.push(part);
+            continue;
+        };
+        let mut at = 0;
+        for found in PLACEHOLDER.find_iter(&s) {
+            out.push(Part::Lit(Cow::Owned(s[at..found.start()].to_owned())));
+            out.push(Part::Hole(Hole::Unknown));
+            at = found.end();
+        }
+        if at == 0 {
+            out.push(Part::Lit(s));
+        } else {
+            out.push(Part::Lit(Cow::Owned(s[at..].to_owned())));
+        }
+    }
+    out
 }
 
 impl<'t> Statement<'t> {

@@ -72,6 +72,12 @@ impl Principal {
         match self {
             Principal::Everyone => "everyone (`*`)".into(),
             Principal::Account(a) => format!("the account principal of {}", account(a)),
+            // `…` is a name not known here (`role/${RoleName}`).
+            Principal::Role { name, .. } if name == "…" => "an IAM role".into(),
+            Principal::User { name, .. } if name == "…" => "an IAM user".into(),
+            Principal::AssumedRole { role, .. } if role == "…" => {
+                "sessions of an IAM role".into()
+            }
             Principal::Role { name, .. } => format!("role `{name}`"),
             Principal::User { name, .. } => format!("user `{name}`"),
             Principal::AssumedRole { role, .. } => format!("sessions of role `{role}`"),

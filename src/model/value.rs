@@ -58,10 +58,37 @@ pub struct Text<'t> {
 }
 
 impl<'t> Text<'t> {
+    /// Literal text. A dynamic reference (`{{resolve:ssm:/path}}`) inside it is a hole:
+    /// CloudFormation replaces it with a value from SSM or Secrets Manager at deploy time.
     pub fn lit(s: impl Into<Cow<'t, str>>) -> Text<'t> {
-        Text {
-            parts: vec![Part::Lit(s.into())],
+        let s = s.into();
+        if !s.contains("{{resolve:") {
+            return Text {
+                parts: vec![Part::Lit(s)],
+            };
         }
+        let piece = |range: std::ops::Range<usize>| -> Cow<'t, str> {
+            match &s {
+                Cow::Borrowed(b) => Cow::Borrowed(&b[range]),
+                Cow::Owned(o) => Cow::Owned(o[range].to_owned()),
+            }
+        };
+        let mut text = Text::default();
+        let mut at = 0;
+        while let Some(start) = s[at..].find("{{resolve:").map(|i| i + at) {
+            let Some(end) = s[start..].find("}}").map(|i| i + start + 2) else {
+                break;
+            };
+            if start > at {
+                text.push(Part::Lit(piece(at..start)));
+            }
+            text.push(Part::Hole(Hole::Unknown));
+            at = end;
+        }
+        if at < s.len() {
+            text.push(Part::Lit(piece(at..s.len())));
+        }
+        text
     }
 
     pub fn hole(hole: Hole<'t>) -> Text<'t> {

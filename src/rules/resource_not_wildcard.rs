@@ -1,0 +1,73 @@
+//! KMS208 resource-not-wildcard: in a key policy the resource is always the key the policy is
+//! attached to, written `"*"` (kms-facts §7.3). Another `Resource` makes the statement apply
+//! to nothing unless it happens to match the key's ARN; `NotResource` is never needed.
+//!
+//! An ARN pattern that certainly matches the key — `arn:${AWS::Partition}:kms:${AWS::Region}:
+//! ${AWS::AccountId}:key/*` and the like — is accepted: it is a common, correct spelling.
+
+use crate::model::arn::{self, ArnShape, Field};
+use crate::model::value::{Hole, Text};
+
+use super::{Context, PolicyCheck, Reporter, Rule};
+
+pub struct ResourceNotWildcard;
+
+impl Rule for ResourceNotWildcard {
+    fn check_policy(&self, _cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
+        for statement in &check.policy.statements {
+            if let Some(values) = &statement.not_resource {
+                out.report(
+                    values.entry.key_span,
+                    format!("{} uses `NotResource`: a key policy only governs its own key", statement.describe()),
+                )
+                .with_help("use `Resource: \"*\"` (this key)");
+            }
+            let Some(values) = &statement.resource else {
+                continue;
+            };
+            if values.items.iter().any(|i| i.as_str() == Some("*")) {
+                continue;
+            }
+            for item in &values.items {
+                for alt in &item.alts {
+                    let Some(text) = alt.text_value() else {
+                        continue;
+                    };
+                    if text.only_hole().is_some() || matches_own_key(text) {
+                        continue;
+                    }
+                    out.report(
+                        alt.span,
+                        format!(
+                            "`Resource` is `{}`: in a key policy the resource is always the key itself, written `\"*\"`",
+                            text.display()
+                        ),
+                    )
+                    .with_help("use `Resource: \"*\"`; a key policy cannot grant access to other resources");
+                }
+            }
+        }
+    }
+}
+
+/// Whether an ARN pattern certainly matches the key the policy is attached to.
+fn matches_own_key(text: &Text<'_>) -> bool {
+    let ArnShape::Arn(arn) = arn::parse(text) else {
+        return false;
+    };
+    let any = |field: &Field<'_>, hole: Hole<'_>| match field {
+        Field::Lit(s) => s == "*",
+        Field::Hole(h) => *h == hole,
+        _ => false,
+    };
+    let service = matches!(&arn.service, Field::Lit(s) if s.eq_ignore_ascii_case("kms"));
+    let resource = match &arn.resource {
+        Field::Lit(r) => r == "*" || r == "key/*",
+        _ => false,
+    };
+    service
+        && any(&arn.partition, Hole::Partition)
+        && any(&arn.region, Hole::Region)
+        && any(&arn.account, Hole::AccountId)
+        && resource
+}

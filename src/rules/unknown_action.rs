@@ -1,0 +1,88 @@
+//! KMS207 unknown-action: an `Action`/`NotAction` entry that names no KMS action.
+//!
+//! Action names are `service:Name`, case-insensitive, with `*` and `?` wildcards (kms-facts
+//! §8). A `kms:` name must be one of the 56 actions of the Service Authorization Reference
+//! (§9), and a pattern must match at least one of them: both are errors, since the statement
+//! then does not do what its author meant. Warnings: another service's action (it does nothing
+//! in a key policy) and an account-level `kms:` action such as `kms:CreateKey` (it has no
+//! resource, so a key policy cannot grant it).
+
+use crate::diagnostic::Severity;
+use crate::facts::actions::{self, KMS_ACTIONS};
+use crate::facts::conditions::strip_prefix_ignore_case;
+use crate::model::policy::glob_match;
+
+use super::common::did_you_mean;
+use super::{Context, PolicyCheck, Reporter, Rule};
+
+pub struct UnknownAction;
+
+impl Rule for UnknownAction {
+    fn check_policy(&self, _cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
+        for statement in &check.policy.statements {
+            for values in [&statement.action, &statement.not_action].into_iter().flatten() {
+                for item in &values.items {
+                    for alt in &item.alts {
+                        if let Some(action) = alt.as_str() {
+                            check_action(action, alt.span, out);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn check_action(action: &str, span: crate::source::Span, out: &mut Reporter) {
+    if action == "*" {
+        return;
+    }
+    let Some((service, name)) = action.split_once(':') else {
+        out.report(
+            span,
+            format!("`{action}` is not an action: actions are written `service:Name`, like `kms:Decrypt`"),
+        );
+        return;
+    };
+    if strip_prefix_ignore_case(action, "kms:").is_none() {
+        if service.is_empty() || name.is_empty() || action.contains(char::is_whitespace) {
+            out.report(span, format!("`{action}` is not an action: actions are written `service:Name`"));
+        } else {
+            out.report(
+                span,
+                format!("`{action}` is not a KMS action: a key policy only controls access to its key, so it does nothing here"),
+            )
+            .with_severity(Severity::Warning)
+            .with_help("grant other services' actions in an IAM policy");
+        }
+        return;
+    }
+    if name.contains(['*', '?']) {
+        let matched: Vec<_> = KMS_ACTIONS.iter().filter(|a| glob_match(name, a.name)).collect();
+        if matched.is_empty() {
+            out.report(span, format!("`{action}` matches no KMS action"))
+                .with_help("see the list of KMS actions in the Service Authorization Reference");
+        }
+        return;
+    }
+    match actions::find(name) {
+        Some(found) if !found.on_key => {
+            out.report(
+                span,
+                format!(
+                    "`kms:{}` is an account-level action with no key resource: a key policy cannot grant it",
+                    found.name
+                ),
+            )
+            .with_severity(Severity::Warning)
+            .with_help("grant it in an IAM policy");
+        }
+        Some(_) => {}
+        None => {
+            let diagnostic = out.report(span, format!("`{action}` is not a KMS action"));
+            if let Some(near) = did_you_mean(name, KMS_ACTIONS.iter().map(|a| a.name)) {
+                diagnostic.with_help(format!("did you mean `kms:{near}`?"));
+            }
+        }
+    }
+}
