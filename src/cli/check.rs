@@ -99,7 +99,8 @@ pub fn run(args: CheckArgs) -> u8 {
         }
     }
     drop(stderr);
-    let summary = summarize(&results);
+    let mut summary = summarize(&results);
+    summary.skipped += found.skipped;
     print_output(&results, &summary, &options);
     if failed {
         return EXIT_FAILURE;

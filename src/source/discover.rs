@@ -32,6 +32,9 @@ pub struct Discovered {
     /// Notes for the user that do not change the exit status (a symlink loop, a FIFO found
     /// while walking).
     pub warnings: Vec<String>,
+    /// Files met while walking that could not be read as files (FIFOs, sockets, devices):
+    /// counted as skipped so the summary accounts for every file.
+    pub skipped: usize,
 }
 
 const EXTENSIONS: &[&str] = &["json", "yaml", "yml", "template"];
@@ -88,6 +91,7 @@ fn walk(root: &Path, exclude: &GlobSet, found: &mut Discovered) {
                 let path = entry.path();
                 if !entry.file_type().is_file() {
                     if !entry.file_type().is_dir() && has_lintable_extension(path) {
+                        found.skipped += 1;
                         found
                             .warnings
                             .push(format!("{}: skipped: not a regular file", path.display()));
