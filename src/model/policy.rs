@@ -334,7 +334,20 @@ impl<'t> Reader<'_, '_, 't> {
                 }
             },
             Structure::Absent => {}
-            Structure::Unknown => incomplete = true,
+            // An intrinsic function that is not a list: `!Sub 'arn:…'`, `!If` over strings.
+            Structure::Unknown => {
+                let mut alts = Vec::new();
+                for alt in self.resolve(node) {
+                    match alt.val {
+                        Val::Text(_) => alts.push(alt),
+                        Val::NoValue => {}
+                        Val::Node(_) | Val::Unknown => incomplete = true,
+                    }
+                }
+                if !alts.is_empty() {
+                    items.push(Item { node, alts });
+                }
+            }
         }
         (items, incomplete)
     }

@@ -91,6 +91,47 @@ impl<'t> Text<'t> {
         text
     }
 
+    /// The text with every dynamic reference made a hole, also one that spans `${}`
+    /// variables (`!Sub '{{resolve:ssm:/app/${Env}/role}}'`).
+    pub fn hide_dynamic_references(self) -> Text<'t> {
+        let mut out = Text::default();
+        let mut inside = false;
+        for part in self.parts {
+            let Part::Lit(s) = part else {
+                if !inside {
+                    out.push(part);
+                }
+                continue;
+            };
+            let mut rest: &str = &s;
+            loop {
+                if inside {
+                    match rest.find("}}") {
+                        Some(end) => {
+                            rest = &rest[end + 2..];
+                            inside = false;
+                        }
+                        None => break,
+                    }
+                } else {
+                    match rest.find("{{resolve:") {
+                        Some(start) => {
+                            out.push(Part::Lit(Cow::Owned(rest[..start].to_owned())));
+                            out.push(Part::Hole(Hole::Unknown));
+                            rest = &rest[start..];
+                            inside = true;
+                        }
+                        None => {
+                            out.push(Part::Lit(Cow::Owned(rest.to_owned())));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
     pub fn hole(hole: Hole<'t>) -> Text<'t> {
         Text {
             parts: vec![Part::Hole(hole)],
@@ -559,6 +600,11 @@ impl<'e, 't> Resolver<'e, 't> {
                 return vec![Alt::unknown(node)];
             }
         }
+        for alt in &mut result {
+            if let Val::Text(text) = &mut alt.val {
+                *text = std::mem::take(text).hide_dynamic_references();
+            }
+        }
         result
     }
 
@@ -608,6 +654,11 @@ impl<'e, 't> Resolver<'e, 't> {
             result = concat(result, &options, node);
             if result.is_empty() {
                 return vec![Alt::unknown(node)];
+            }
+        }
+        for alt in &mut result {
+            if let Val::Text(text) = &mut alt.val {
+                *text = std::mem::take(text).hide_dynamic_references();
             }
         }
         result

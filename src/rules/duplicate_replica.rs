@@ -7,7 +7,7 @@ use crate::facts::resources::REPLICA_KEY;
 use crate::model::Resource;
 use crate::model::value::Alt;
 
-use super::common::{PrimaryTarget, primary_targets, resources};
+use super::common::{PrimaryTarget, primary_targets, report_value, resources};
 use super::{Context, Reporter, Rule};
 
 pub struct DuplicateReplica;
@@ -32,15 +32,19 @@ impl Rule for DuplicateReplica {
             if let Some((_, first, first_alt)) = seen.iter().find(|(id, other, _)| {
                 *id == identity && cx.conditions.can_coexist(other.condition, replica.condition)
             }) {
-                out.report(
-                    alt.span,
+                // Both values may come from one parameter: then the places that use it
+                // tell the replicas apart.
+                let first_site = first_alt.param.as_ref().map_or(first_alt.span, |p| p.site);
+                report_value(
+                    out,
+                    replica,
+                    alt,
                     format!(
                         "`{}` replicates the same primary key as `{}`; a primary key can have only one replica in a Region",
                         replica.name, first.name
                     ),
                 )
-                .with_resource(replica.name)
-                .with_related(first_alt.span, format!("`{}` already replicates it here", first.name))
+                .with_related(first_site, format!("`{}` already replicates it here", first.name))
                 .with_help("remove one of the replicas, or deploy it from a stack in another Region");
                 continue;
             }

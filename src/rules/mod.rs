@@ -319,7 +319,9 @@ fn run_policy_rule(
         .collect()
 }
 
-/// Describes the scenarios `seen` picks out of `all` by the conditions they agree on.
+/// Describes the scenarios `seen` picks out of `all` by the fewest conditions that tell them
+/// apart from the others ("when `IsProd` is true"), or by all the conditions they agree on
+/// when no smaller set does.
 fn describe_scenarios(all: &[&[(&str, bool)]], seen: &[usize]) -> Option<String> {
     let first = all.get(*seen.first()?)?;
     let common: Vec<(&str, bool)> = first
@@ -330,5 +332,26 @@ fn describe_scenarios(all: &[&[(&str, bool)]], seen: &[usize]) -> Option<String>
         })
         .copied()
         .collect();
-    describe_when(&common)
+    let holds = |i: usize, (name, value): (&str, bool)| {
+        all[i].iter().any(|(n, v)| *n == name && *v == value)
+    };
+    // Greedy: add the condition that rules out the most remaining other scenarios.
+    let mut others: Vec<usize> = (0..all.len()).filter(|i| !seen.contains(i)).collect();
+    let mut chosen: Vec<(&str, bool)> = Vec::new();
+    while !others.is_empty() {
+        let best = common
+            .iter()
+            .filter(|c| !chosen.contains(c))
+            .max_by_key(|&&c| others.iter().filter(|&&i| !holds(i, c)).count());
+        match best {
+            Some(&c) if others.iter().any(|&i| !holds(i, c)) => {
+                chosen.push(c);
+                others.retain(|&i| holds(i, c));
+            }
+            _ => return describe_when(&common),
+        }
+    }
+    // Keep the template's order of conditions.
+    chosen.sort_by_key(|c| common.iter().position(|x| x == c));
+    describe_when(&chosen)
 }

@@ -77,7 +77,15 @@ fn span_of(cx: &Context<'_, '_>, source: &PolicySource<'_>) -> Span {
 /// The policy's size in bytes and whether it is exact.
 fn size(file: &str, source: &PolicySource<'_>, resolver: &Resolver<'_, '_>) -> (usize, bool) {
     match source.form {
-        PolicyForm::File => (file.len(), true),
+        PolicyForm::File => {
+            // A file of several named policies: each is sent on its own.
+            let own = &file[source.root.span.range()];
+            if own.len() >= file.trim().len() {
+                (file.len(), true)
+            } else {
+                (own.len(), false)
+            }
+        }
         PolicyForm::JsonString => (source.text().unwrap_or_default().len(), true),
         PolicyForm::SubString => {
             let text = source.text().unwrap_or_default();

@@ -65,8 +65,13 @@ fn matches_own_key(text: &Text<'_>) -> bool {
         Field::Lit(r) => r == "*" || r == "key/*",
         _ => false,
     };
+    // A literal partition is the stack's own: a key policy cannot be deployed elsewhere.
+    let partition = match &arn.partition {
+        Field::Lit(p) => p == "*" || crate::facts::regions::partition(p).is_some(),
+        field => any(field, Hole::Partition),
+    };
     service
-        && any(&arn.partition, Hole::Partition)
+        && partition
         && any(&arn.region, Hole::Region)
         && any(&arn.account, Hole::AccountId)
         && resource
