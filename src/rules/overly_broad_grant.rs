@@ -57,10 +57,7 @@ fn broad(statement: &Statement<'_>) -> Option<(Span, String)> {
                 let Some(pattern) = alt.as_str() else {
                     continue;
                 };
-                let all = KMS_ACTIONS
-                    .iter()
-                    .all(|a| glob_match(pattern, &format!("kms:{}", a.name)));
-                if all {
+                if covers_every_action(pattern) {
                     return Some((alt.span, format!("`{pattern}`")));
                 }
             }
@@ -72,6 +69,20 @@ fn broad(statement: &Statement<'_>) -> Option<(Span, String)> {
         values.entry.key_span,
         "every action but those in `NotAction`".to_owned(),
     ))
+}
+
+/// Whether an action pattern matches every KMS action (`*`, `kms:*`, `KMS:*`, `*:*`, …).
+fn covers_every_action(pattern: &str) -> bool {
+    match pattern.split_once(':') {
+        // Matching the name part alone saves building `kms:Name` for every action; this runs
+        // for every action of every statement.
+        Some((service, name)) => {
+            glob_match(service, "kms") && KMS_ACTIONS.iter().all(|a| glob_match(name, a.name))
+        }
+        None => KMS_ACTIONS
+            .iter()
+            .all(|a| glob_match(pattern, &format!("kms:{}", a.name))),
+    }
 }
 
 fn is_specific(principal: &Principal, stack_account: Option<&str>) -> bool {
