@@ -109,6 +109,11 @@ pub const SHARED_FROM_PRIMARY: &[&str] = &[
     "RotationPeriodInDays",
 ];
 
+/// Key properties CloudFormation does not expose on a ReplicaKey although they are not
+/// shared: `BypassPolicyLockoutSafetyCheck` is a parameter of ReplicateKey, but the ReplicaKey
+/// schema has no such property (kms-facts.md §2.1; `additionalProperties: false`).
+pub const NOT_ON_REPLICA: &[&str] = &["BypassPolicyLockoutSafetyCheck"];
+
 /// Attributes that are read-only (returned by `Fn::GetAtt`), never set as properties.
 pub const READ_ONLY: &[&str] = &["Arn", "KeyId"];
 
