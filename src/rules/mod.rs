@@ -64,6 +64,7 @@ registry! {
     KMS302 => replica_same_region::ReplicaSameRegion,
     KMS303 => duplicate_replica::DuplicateReplica,
     KMS304 => invalid_key_arn::InvalidKeyArn,
+    KMS305 => cross_account_replica::CrossAccountReplica,
 }
 
 pub struct RuleEntry {
