@@ -135,6 +135,20 @@ pub fn properties(type_name: &str) -> Option<&'static [Property]> {
     }
 }
 
+/// Alias names (KMS401). The KMS Developer Guide ("Create aliases") and the CreateAlias
+/// reference: `alias/` and a name of letters, digits, `/`, `_` and `-`, at most 256 characters
+/// in all (`limits::ALIAS_NAME_MAX`); `alias/aws/` is reserved for AWS managed keys. The CloudFormation schema and the API model
+/// also allow `:` in their patterns (kms-facts.md §5.2), but KMS rejects it ("contains invalid
+/// characters for an alias", hashicorp/terraform-provider-aws#12891), so `:` is not allowed here.
+pub mod alias_names {
+    pub const PREFIX: &str = "alias/";
+    pub const RESERVED_PREFIX: &str = "alias/aws/";
+
+    pub fn is_name_char(c: char) -> bool {
+        c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-')
+    }
+}
+
 /// Value limits that CloudFormation or KMS enforce (KMS101).
 pub mod limits {
     /// Description: 0..8192 characters (schema, API DescriptionType).

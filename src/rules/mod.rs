@@ -65,6 +65,7 @@ registry! {
     KMS303 => duplicate_replica::DuplicateReplica,
     KMS304 => invalid_key_arn::InvalidKeyArn,
     KMS305 => cross_account_replica::CrossAccountReplica,
+    KMS401 => invalid_alias_name::InvalidAliasName,
 }
 
 pub struct RuleEntry {
