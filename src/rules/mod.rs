@@ -66,6 +66,7 @@ registry! {
     KMS304 => invalid_key_arn::InvalidKeyArn,
     KMS305 => cross_account_replica::CrossAccountReplica,
     KMS401 => invalid_alias_name::InvalidAliasName,
+    KMS402 => invalid_alias_target::InvalidAliasTarget,
 }
 
 pub struct RuleEntry {
