@@ -67,6 +67,7 @@ registry! {
     KMS305 => cross_account_replica::CrossAccountReplica,
     KMS401 => invalid_alias_name::InvalidAliasName,
     KMS402 => invalid_alias_target::InvalidAliasTarget,
+    KMS403 => duplicate_alias::DuplicateAlias,
 }
 
 pub struct RuleEntry {
