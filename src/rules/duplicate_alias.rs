@@ -7,7 +7,10 @@
 //! one parameter. Parts that are unknown and not tied to one value (an import, an unknown
 //! function) make a name incomparable. Names are compared case-sensitively. Two aliases that
 //! cannot exist together — resource `Condition`s, or `Fn::If` branches, that no deployment can
-//! make true at once (`Conditions::satisfiable`) — are not duplicates.
+//! make true at once (`Conditions::satisfiable`) — are not duplicates. Nor are names that two
+//! different parameters pick among their `AllowedValues`: the deployer can choose them apart.
+//! A value of one parameter that clashes with a fixed name, or one parameter naming two
+//! aliases alike, is reported, with the parameter's value as a related location.
 
 use crate::facts::resources::ALIAS;
 use crate::model::Resource;
@@ -25,6 +28,8 @@ struct Name<'a, 't> {
     alias: &'a Resource<'t>,
     node: &'t Node<'t>,
     alt: Alt<'t>,
+    /// The parameter whose value picks this name among several, if any.
+    choice: Option<&'t str>,
 }
 
 impl Rule for DuplicateAlias {
@@ -35,15 +40,19 @@ impl Rule for DuplicateAlias {
             let Some(node) = alias.property("AliasName") else {
                 continue;
             };
-            let names: Vec<Name<'_, '_>> = resolver
-                .resolve(node)
-                .into_iter()
+            let alts = resolver.resolve(node);
+            let names: Vec<Name<'_, '_>> = alts
+                .iter()
                 .filter_map(|alt| {
+                    let choice = param_of(alt).filter(|&p| {
+                        alts.iter().filter(|other| param_of(other) == Some(p)).count() > 1
+                    });
                     Some(Name {
-                        text: comparable(&alt)?,
+                        text: comparable(alt)?,
                         alias,
                         node,
-                        alt,
+                        alt: alt.clone(),
+                        choice,
                     })
                 })
                 .collect();
@@ -69,17 +78,40 @@ impl Rule for DuplicateAlias {
                 if let Some(note) = describe_when(&when) {
                     message = format!("{message} ({note})");
                 }
-                out.report(name.node.span, message)
+                let diagnostic = out.report(name.node.span, message);
+                diagnostic
                     .with_resource(alias.name)
                     .with_related(
                         first.node.span,
                         format!("`{}` takes the name here", first.alias.name),
                     )
                     .with_help("give each alias its own name; a key can have several aliases, but each name only one key");
+                match (first.choice, name.choice) {
+                    (Some(p), Some(q)) if p == q && first.alt.span == name.alt.span => {
+                        diagnostic.with_related(
+                            name.alt.span,
+                            format!("both get this name when parameter `{p}` has this value"),
+                        );
+                    }
+                    _ => {
+                        for side in [first, name] {
+                            if let Some(param) = side.choice {
+                                diagnostic.with_related(
+                                    side.alt.span,
+                                    format!("`{}` gets this name when parameter `{param}` has this value", side.alias.name),
+                                );
+                            }
+                        }
+                    }
+                }
             }
             seen.extend(names);
         }
     }
+}
+
+fn param_of<'t>(alt: &Alt<'t>) -> Option<&'t str> {
+    alt.param.as_ref().map(|p| p.name)
 }
 
 /// The name as text when every part of it is fixed for one deployment.
@@ -94,8 +126,14 @@ fn comparable(alt: &Alt<'_>) -> Option<String> {
     fixed.then(|| text.display())
 }
 
-/// Whether both aliases can be created, with these names, in one deployment.
+/// Whether both aliases are certainly created, with these names, in some deployment. Names
+/// picked by two different parameters' values are not: the deployer can pick others.
 fn coexist(cx: &Context<'_, '_>, a: &Name<'_, '_>, b: &Name<'_, '_>) -> bool {
+    if let (Some(p), Some(q)) = (a.choice, b.choice)
+        && p != q
+    {
+        return false;
+    }
     let mut assignment: Vec<(&str, bool)> = Vec::new();
     let conditions = [a.alias.condition, b.alias.condition];
     let required = conditions.iter().flatten().map(|&c| (c, true));
