@@ -4,8 +4,8 @@
 //! CreateAlias takes the key ID or key ARN of a customer managed key, never another alias
 //! (AWS::KMS::Alias schema description, kms-facts.md §5), and the alias and its key must be in
 //! the same account and Region. Reported: an alias name or alias ARN, `Ref` of an alias (its
-//! name) or of another AWS resource type, `Fn::GetAtt` of a non-KMS resource (unless the
-//! attribute's name mentions a key), malformed key IDs and ARNs, and a key ARN whose Region or
+//! name) or of another AWS resource type, `Fn::GetAtt` of an identifier (`…Arn`, `…Name`,
+//! `…Url`, `…Id`, but not `…Key…`) of a non-KMS resource, malformed key IDs and ARNs, and a key ARN whose Region or
 //! account differs from `--region`/`--account`. Custom resources, nested stacks, parameters
 //! without a value and imports can be anything and are not reported. A key ID in uppercase
 //! hex is not reported: whether KMS matches IDs case-insensitively is not documented.
@@ -125,9 +125,14 @@ fn check_ref(cx: &Context<'_, '_>, name: &str) -> Option<Problem> {
 fn check_get_att(cx: &Context<'_, '_>, name: &str, attribute: &str) -> Option<Problem> {
     let resource = cx.template?.resource(name)?;
     let other = resource.type_name?;
-    // Attributes of KMS resources are KMS003's concern; an attribute named like a key
-    // (`KmsKeyArn`) may well be one.
-    if !is_other_aws_type(other) || attribute.to_ascii_lowercase().contains("key") {
+    // Attributes of KMS resources are KMS003's concern. Of other resources, only identifiers
+    // (`Arn`, `TopicName`, `QueueUrl`, `Id`) are certainly not a key; an attribute named like
+    // a key (`KmsKeyArn`) may well be one, and a generic one (an SSM parameter's `Value`) may
+    // hold a key ID.
+    let identifier = ["Arn", "Name", "Url", "Id"]
+        .iter()
+        .any(|suffix| attribute.ends_with(suffix));
+    if !is_other_aws_type(other) || !identifier || attribute.to_ascii_lowercase().contains("key") {
         return None;
     }
     Some(Problem {
