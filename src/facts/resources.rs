@@ -109,6 +109,11 @@ pub const SHARED_FROM_PRIMARY: &[&str] = &[
     "RotationPeriodInDays",
 ];
 
+/// Key properties CloudFormation does not expose on a ReplicaKey although they are not
+/// shared: `BypassPolicyLockoutSafetyCheck` is a parameter of ReplicateKey, but the ReplicaKey
+/// schema has no such property (kms-facts.md §2.1; `additionalProperties: false`).
+pub const NOT_ON_REPLICA: &[&str] = &["BypassPolicyLockoutSafetyCheck"];
+
 /// Attributes that are read-only (returned by `Fn::GetAtt`), never set as properties.
 pub const READ_ONLY: &[&str] = &["Arn", "KeyId"];
 
@@ -127,6 +132,20 @@ pub fn properties(type_name: &str) -> Option<&'static [Property]> {
         REPLICA_KEY => Some(REPLICA_KEY_PROPERTIES),
         ALIAS => Some(ALIAS_PROPERTIES),
         _ => None,
+    }
+}
+
+/// Alias names (KMS401). The KMS Developer Guide ("Create aliases") and the CreateAlias
+/// reference: `alias/` and a name of letters, digits, `/`, `_` and `-`, at most 256 characters
+/// in all (`limits::ALIAS_NAME_MAX`); `alias/aws/` is reserved for AWS managed keys. The CloudFormation schema and the API model
+/// also allow `:` in their patterns (kms-facts.md §5.2), but KMS rejects it ("contains invalid
+/// characters for an alias", hashicorp/terraform-provider-aws#12891), so `:` is not allowed here.
+pub mod alias_names {
+    pub const PREFIX: &str = "alias/";
+    pub const RESERVED_PREFIX: &str = "alias/aws/";
+
+    pub fn is_name_char(c: char) -> bool {
+        c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-')
     }
 }
 

@@ -1,7 +1,10 @@
 //! KMS004 invalid-property: on AWS::KMS::Key, ReplicaKey and Alias, an unknown property, a
 //! value of the wrong type, a missing required property or a value outside its enumeration.
 
-use crate::facts::resources::{self, ALIAS, KEY, Kind, Property, READ_ONLY, REPLICA_KEY, SHARED_FROM_PRIMARY};
+use crate::facts::resources::{
+    self, ALIAS, KEY, KEY_PROPERTIES, Kind, NOT_ON_REPLICA, Property, READ_ONLY, REPLICA_KEY,
+    SHARED_FROM_PRIMARY,
+};
 use crate::model::Resource;
 use crate::model::value::{Alt, Boolish, Resolver, Val};
 use crate::source::{Node, Value};
@@ -90,11 +93,25 @@ fn check_resource(
         .collect();
     if !missing.is_empty() {
         let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(" and ");
-        out.report(
+        let diagnostic = out.report(
             missing_at,
             format!("{type_name} `{}` is missing required {list}", resource.name),
-        )
-        .with_resource(resource.name);
+        );
+        diagnostic.with_resource(resource.name);
+        // A misspelled property is reported where it is; say here that it is the missing one.
+        let misspelled: Vec<String> = entries
+            .iter()
+            .filter(|e| !schema.iter().any(|p| p.name == e.key))
+            .filter_map(|e| {
+                let meant = meant_property(type_name, &e.key, schema)?;
+                missing
+                    .contains(&meant)
+                    .then(|| format!("`{}` looks like a misspelling of `{meant}`", e.key))
+            })
+            .collect();
+        if !misspelled.is_empty() {
+            diagnostic.with_help(misspelled.join("; "));
+        }
     }
 }
 
@@ -106,27 +123,61 @@ fn unknown_property(
     span: crate::source::Span,
     out: &mut Reporter,
 ) {
-    let (message, help) = if type_name == REPLICA_KEY && SHARED_FROM_PRIMARY.contains(&key) {
+    let is_attribute = resources::attributes(type_name).is_some_and(|a| a.contains(&key));
+    let (message, help) = if type_name == REPLICA_KEY && key == "MultiRegion" {
+        (
+            "a ReplicaKey cannot set `MultiRegion`: a replica is a multi-Region key like its primary".to_owned(),
+            Some("remove it; set `MultiRegion: true` on the primary AWS::KMS::Key".to_owned()),
+        )
+    } else if type_name == REPLICA_KEY && SHARED_FROM_PRIMARY.contains(&key) {
         (
             format!("a ReplicaKey cannot set `{key}`: it is shared from the primary key"),
             Some("set it on the primary AWS::KMS::Key; every replica takes it from there".to_owned()),
         )
-    } else if READ_ONLY.contains(&key) {
+    } else if type_name == REPLICA_KEY && NOT_ON_REPLICA.contains(&key) {
+        (
+            format!("a ReplicaKey cannot set `{key}`: CloudFormation does not offer it for replica keys"),
+            Some("remove it; KMS checks the replica's KeyPolicy for a lockout as it creates the replica".to_owned()),
+        )
+    } else if READ_ONLY.contains(&key) && is_attribute {
         (
             format!("`{key}` is a read-only attribute of {type_name}, not a property"),
             Some(format!("read it with `!GetAtt {}.{key}`", resource.name)),
         )
+    } else if let Some(meant) = meant_property(type_name, key, schema) {
+        (format!("{type_name} has no property `{key}`"), Some(format!("did you mean `{meant}`?")))
+    } else if type_name == ALIAS {
+        (format!("{type_name} has no property `{key}`"), Some(alias_help(key)))
     } else {
-        (
-            format!("{type_name} has no property `{key}`"),
-            did_you_mean(key, schema.iter().map(|p| p.name)).map(|c| format!("did you mean `{c}`?")),
-        )
+        (format!("{type_name} has no property `{key}`"), None)
     };
     let diagnostic = out.report(span, message);
     diagnostic.with_resource(resource.name);
     if let Some(help) = help {
         diagnostic.with_help(help);
     }
+}
+
+/// The property an unknown key most likely means: a near miss, or for an alias the usual
+/// wrong names of its two properties.
+fn meant_property(type_name: &str, key: &str, schema: &[Property]) -> Option<&'static str> {
+    let known = match (type_name, key) {
+        (ALIAS, "Name" | "Alias") => Some("AliasName"),
+        (ALIAS, "KeyId" | "KeyArn" | "Key" | "TargetKey" | "TargetKeyArn") => Some("TargetKeyId"),
+        _ => None,
+    };
+    known.or_else(|| did_you_mean(key, schema.iter().map(|p| p.name)))
+}
+
+/// Where an alias's unknown property belongs, when it is not a misspelling.
+fn alias_help(key: &str) -> String {
+    if key == "Tags" {
+        return "aliases cannot be tagged; tag the AWS::KMS::Key instead".to_owned();
+    }
+    if KEY_PROPERTIES.iter().any(|p| p.name == key) {
+        return format!("`{key}` is a property of the AWS::KMS::Key the alias points to; set it there");
+    }
+    "an AWS::KMS::Alias has only `AliasName` and `TargetKeyId`".to_owned()
 }
 
 fn check_value(

@@ -75,6 +75,10 @@ registry! {
     KMS302 => replica_same_region::ReplicaSameRegion,
     KMS303 => duplicate_replica::DuplicateReplica,
     KMS304 => invalid_key_arn::InvalidKeyArn,
+    KMS305 => cross_account_replica::CrossAccountReplica,
+    KMS401 => invalid_alias_name::InvalidAliasName,
+    KMS402 => invalid_alias_target::InvalidAliasTarget,
+    KMS403 => duplicate_alias::DuplicateAlias,
 }
 
 pub struct RuleEntry {

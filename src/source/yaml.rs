@@ -276,6 +276,10 @@ impl<'a> Builder<'a> {
                     ScalarStyle::Literal | ScalarStyle::Folded => {
                         self.block_scalar_span(tag_end.unwrap_or(search_from), span)
                     }
+                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                        let start = value_start.max(tag_end.unwrap_or(0));
+                        Span::new(start, quoted_end(self.text, start, span.end as usize))
+                    }
                     _ => Span::new(value_start.max(tag_end.unwrap_or(0)), span.end as usize),
                 };
                 let node = Node {
@@ -302,6 +306,7 @@ impl<'a> Builder<'a> {
                     let ev = self.next()?;
                     if let Event::SequenceEnd = ev.0 {
                         end = end.max(flow_end(&ev.1)).max(self.content_end(&items));
+                        end = self.flow_close(start, &ev.1, b'[', b']').unwrap_or(end);
                         self.last_end = end;
                         break;
                     }
@@ -331,6 +336,7 @@ impl<'a> Builder<'a> {
                         if let Some(last) = map.entries.last() {
                             end = end.max(last.value.span.end as usize);
                         }
+                        end = self.flow_close(start, &key_ev.1, b'{', b'}').unwrap_or(end);
                         self.last_end = end;
                         break;
                     }
@@ -399,6 +405,14 @@ impl<'a> Builder<'a> {
     }
 
     /// Where a node's tag text ends (`!Sub` in `!Sub x`).
+    /// A flow collection opened at `start` ends just after its closing bracket, which the
+    /// end event's mark points at; the mark's end can lie past it, over a comment.
+    fn flow_close(&self, start: usize, end_event: &Span, open: u8, close: u8) -> Option<usize> {
+        let bytes = self.text.as_bytes();
+        let at = end_event.start as usize;
+        (bytes.get(start) == Some(&open) && bytes.get(at) == Some(&close)).then_some(at + 1)
+    }
+
     fn tag_end(&self, span: Span) -> usize {
         let start = span.start as usize;
         let rest = &self.text[start..];
@@ -601,6 +615,27 @@ fn convert_style(style: ScalarStyle) -> Style {
 }
 
 /// The end of a flow collection's closing bracket; block collections end with an empty span.
+/// The end of a quoted scalar that starts at `start`: just after its closing quote. The
+/// parser's end mark can lie past it, over blanks and a comment before the next token.
+fn quoted_end(text: &str, start: usize, limit: usize) -> usize {
+    let bytes = text.as_bytes();
+    let limit = limit.min(bytes.len());
+    let Some(&quote @ (b'\'' | b'"')) = bytes.get(start) else {
+        return limit;
+    };
+    let mut i = start + 1;
+    while i < limit {
+        match bytes[i] {
+            b'\\' if quote == b'"' => i += 2,
+            // `''` inside single quotes is one quote.
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b if b == quote => return i + 1,
+            _ => i += 1,
+        }
+    }
+    limit
+}
+
 fn flow_end(span: &Span) -> usize {
     if span.is_empty() {
         0
@@ -721,6 +756,18 @@ mod tests {
 
     fn slice(text: &str, span: Span) -> &str {
         &text[span.range()]
+    }
+
+    #[test]
+    fn quoted_scalars_and_flow_collections_end_at_their_closing_character() {
+        let text =
+            "a: 'bad two' # c\nb: \"x\\\"y\"   \nc: [a, b]   # d\nd: {k: v}  # e\ne: 'it''s'  \n";
+        let doc = root(text);
+        assert_eq!(slice(text, doc.get("a").unwrap().span), "'bad two'");
+        assert_eq!(slice(text, doc.get("b").unwrap().span), "\"x\\\"y\"");
+        assert_eq!(slice(text, doc.get("c").unwrap().span), "[a, b]");
+        assert_eq!(slice(text, doc.get("d").unwrap().span), "{k: v}");
+        assert_eq!(slice(text, doc.get("e").unwrap().span), "'it''s'");
     }
 
     #[test]
