@@ -156,7 +156,9 @@ fn json_template(resources: usize, kms: bool, rng: &mut Rng) -> String {
 }
 
 fn main() {
-    let out = std::env::args().nth(1).unwrap_or_else(|| "target/bench-inputs".into());
+    let out = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "target/bench-inputs".into());
     let out = Path::new(&out);
     let repo = out.join("repo");
     fs::create_dir_all(&repo).expect("create the output directory");

@@ -193,6 +193,9 @@ fn finish(
     embedded: &[(Span, &Node<'_>)],
     mut diagnostics: Vec<Diagnostic>,
 ) -> Vec<Diagnostic> {
+    if diagnostics.is_empty() {
+        return diagnostics;
+    }
     let lines = LineIndex::new(text);
     for d in &mut diagnostics {
         if d.pointer.is_empty()

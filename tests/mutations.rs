@@ -26,7 +26,11 @@ impl Rng {
     }
 
     fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
     }
 }
 
@@ -121,7 +125,11 @@ fn check(name: &str, bytes: Vec<u8>, settings: &Settings) -> Result<(), String> 
     for d in &report.diagnostics {
         let (start, end) = (d.span.start as usize, d.span.end as usize);
         if start > end || end > text.len() {
-            return Err(format!("{} span {start}..{end} outside 0..{}", d.code, text.len()));
+            return Err(format!(
+                "{} span {start}..{end} outside 0..{}",
+                d.code,
+                text.len()
+            ));
         }
         if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
             return Err(format!("{} span {start}..{end} splits a character", d.code));
@@ -164,7 +172,12 @@ fn mutated_files_never_panic_and_findings_stay_inside() {
         }
     }
     assert!(runs > 0, "no inputs found");
-    assert!(failures.is_empty(), "{} of {runs} runs failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {runs} runs failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// The name as the command line shows it; its extension chooses the loader.

@@ -62,7 +62,8 @@ impl<'t> Text<'t> {
     /// CloudFormation replaces it with a value from SSM or Secrets Manager at deploy time.
     pub fn lit(s: impl Into<Cow<'t, str>>) -> Text<'t> {
         let s = s.into();
-        if !s.contains("{{resolve:") {
+        // The byte search is a fast memchr; most strings have no brace at all.
+        if !s.as_bytes().contains(&b'{') || !s.contains("{{resolve:") {
             return Text {
                 parts: vec![Part::Lit(s)],
             };
@@ -94,6 +95,13 @@ impl<'t> Text<'t> {
     /// The text with every dynamic reference made a hole, also one that spans `${}`
     /// variables (`!Sub '{{resolve:ssm:/app/${Env}/role}}'`).
     pub fn hide_dynamic_references(self) -> Text<'t> {
+        let has_reference = self.parts.iter().any(|p| match p {
+            Part::Lit(s) => s.as_bytes().contains(&b'{') && s.contains("{{resolve:"),
+            Part::Hole(_) => false,
+        });
+        if !has_reference {
+            return self;
+        }
         let mut out = Text::default();
         let mut inside = false;
         for part in self.parts {
@@ -773,20 +781,24 @@ pub fn get_att_parts<'t>(arg: &'t Node<'t>) -> Option<(&'t str, &'t str)> {
 
 /// Every combination of a prefix alternative with a suffix alternative.
 fn concat<'t>(prefixes: Vec<Alt<'t>>, suffixes: &[Alt<'t>], node: &'t Node<'t>) -> Vec<Alt<'t>> {
-    let mut out = Vec::new();
-    for prefix in &prefixes {
-        for suffix in suffixes {
+    let single_prefix = prefixes.len() == 1;
+    let mut out = Vec::with_capacity(prefixes.len() * suffixes.len());
+    for mut prefix in prefixes {
+        for (i, suffix) in suffixes.iter().enumerate() {
             let Some(when) = merge_when(&prefix.when, &suffix.when) else {
                 continue;
             };
-            let text = match (&prefix.val, &suffix.val) {
+            // The last suffix can take the prefix's text instead of a copy: the common case
+            // (one prefix, one suffix) then never clones.
+            let last = i + 1 == suffixes.len();
+            let text = match (&mut prefix.val, &suffix.val) {
                 (Val::Text(a), Val::Text(b)) => {
-                    let mut text = a.clone();
+                    let mut text = if last { std::mem::take(a) } else { a.clone() };
                     text.append(b.clone());
                     text
                 }
                 (Val::Text(a), _) => {
-                    let mut text = a.clone();
+                    let mut text = if last { std::mem::take(a) } else { a.clone() };
                     text.push(Part::Hole(Hole::Unknown));
                     text
                 }
@@ -795,7 +807,7 @@ fn concat<'t>(prefixes: Vec<Alt<'t>>, suffixes: &[Alt<'t>], node: &'t Node<'t>) 
             // A single alternative coming from a parameter keeps the parameter as its origin.
             let param = prefix.param.clone().or_else(|| suffix.param.clone());
             let span = match (&prefix.param, &suffix.param) {
-                (None, Some(_)) if prefixes.len() == 1 => suffix.span,
+                (None, Some(_)) if single_prefix => suffix.span,
                 (Some(_), None) => prefix.span,
                 _ => node.span,
             };

@@ -58,8 +58,7 @@ fn check_action(action: &str, span: crate::source::Span, out: &mut Reporter) {
         return;
     }
     if name.contains(['*', '?']) {
-        let matched: Vec<_> = KMS_ACTIONS.iter().filter(|a| glob_match(name, a.name)).collect();
-        if matched.is_empty() {
+        if !KMS_ACTIONS.iter().any(|a| glob_match(name, a.name)) {
             out.report(span, format!("`{action}` matches no KMS action"))
                 .with_help("see the list of KMS actions in the Service Authorization Reference");
         }
