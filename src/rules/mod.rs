@@ -33,6 +33,7 @@ pub trait Rule: Sync {
 }
 
 pub mod common;
+pub mod key_config;
 
 macro_rules! registry {
     ($($code:ident => $module:ident :: $rule:ident,)*) => {
@@ -56,6 +57,7 @@ registry! {
     KMS003 => invalid_reference::InvalidReference,
     KMS004 => invalid_property::InvalidProperty,
     KMS101 => value_out_of_range::ValueOutOfRange,
+    KMS102 => key_spec_usage_mismatch::KeySpecUsageMismatch,
     KMS201 => policy_charset::PolicyCharset,
     KMS202 => policy_size::PolicySize,
     KMS203 => principal_missing::PrincipalMissing,
