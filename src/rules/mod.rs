@@ -59,6 +59,7 @@ registry! {
     KMS101 => value_out_of_range::ValueOutOfRange,
     KMS102 => key_spec_usage_mismatch::KeySpecUsageMismatch,
     KMS103 => rotation_unsupported::RotationUnsupported,
+    KMS104 => rotation_disabled::RotationDisabled,
     KMS201 => policy_charset::PolicyCharset,
     KMS202 => policy_size::PolicySize,
     KMS203 => principal_missing::PrincipalMissing,
