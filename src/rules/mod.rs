@@ -60,6 +60,7 @@ registry! {
     KMS102 => key_spec_usage_mismatch::KeySpecUsageMismatch,
     KMS103 => rotation_unsupported::RotationUnsupported,
     KMS104 => rotation_disabled::RotationDisabled,
+    KMS105 => key_deletion_unprotected::KeyDeletionUnprotected,
     KMS201 => policy_charset::PolicyCharset,
     KMS202 => policy_size::PolicySize,
     KMS203 => principal_missing::PrincipalMissing,
