@@ -61,6 +61,7 @@ registry! {
     KMS103 => rotation_unsupported::RotationUnsupported,
     KMS104 => rotation_disabled::RotationDisabled,
     KMS105 => key_deletion_unprotected::KeyDeletionUnprotected,
+    KMS106 => sensitive_metadata::SensitiveMetadata,
     KMS201 => policy_charset::PolicyCharset,
     KMS202 => policy_size::PolicySize,
     KMS203 => principal_missing::PrincipalMissing,
