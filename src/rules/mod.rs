@@ -62,6 +62,7 @@ registry! {
     KMS104 => rotation_disabled::RotationDisabled,
     KMS105 => key_deletion_unprotected::KeyDeletionUnprotected,
     KMS106 => sensitive_metadata::SensitiveMetadata,
+    KMS107 => invalid_tags::InvalidTags,
     KMS201 => policy_charset::PolicyCharset,
     KMS202 => policy_size::PolicySize,
     KMS203 => principal_missing::PrincipalMissing,
