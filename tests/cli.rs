@@ -17,6 +17,9 @@ const CLEAN: &str = "Resources:
             Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}
             Action: 'kms:*'
             Resource: '*'
+      EnableKeyRotation: true
+    DeletionPolicy: Retain
+    UpdateReplacePolicy: Retain
 ";
 
 /// A lockout (KMS204): nobody may change the policy.
@@ -31,6 +34,9 @@ const LOCKED: &str = "Resources:
             Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}
             Action: 'kms:Encrypt'
             Resource: '*'
+      EnableKeyRotation: true
+    DeletionPolicy: Retain
+    UpdateReplacePolicy: Retain
 ";
 
 fn kmslint(dir: &Path, args: &[&str]) -> Output {

@@ -33,6 +33,7 @@ pub trait Rule: Sync {
 }
 
 pub mod common;
+pub mod key_config;
 
 macro_rules! registry {
     ($($code:ident => $module:ident :: $rule:ident,)*) => {
@@ -55,7 +56,14 @@ registry! {
     KMS002 => duplicate_key::DuplicateKey,
     KMS003 => invalid_reference::InvalidReference,
     KMS004 => invalid_property::InvalidProperty,
+    KMS005 => ambiguous_boolean::AmbiguousBoolean,
     KMS101 => value_out_of_range::ValueOutOfRange,
+    KMS102 => key_spec_usage_mismatch::KeySpecUsageMismatch,
+    KMS103 => rotation_unsupported::RotationUnsupported,
+    KMS104 => rotation_disabled::RotationDisabled,
+    KMS105 => key_deletion_unprotected::KeyDeletionUnprotected,
+    KMS106 => sensitive_metadata::SensitiveMetadata,
+    KMS107 => invalid_tags::InvalidTags,
     KMS201 => policy_charset::PolicyCharset,
     KMS202 => policy_size::PolicySize,
     KMS203 => principal_missing::PrincipalMissing,

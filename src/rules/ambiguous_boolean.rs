@@ -1,0 +1,114 @@
+//! KMS005 ambiguous-boolean: a YAML 1.1 boolean word (`yes`, `no`, `on`, `off`, `y`, `n`,
+//! in the three spellings YAML 1.1 knows: `yes`, `Yes`, `YES`) written as a plain scalar where
+//! a KMS resource expects a boolean or a string.
+//!
+//! CloudFormation parses YAML 1.1, where these words are booleans; YAML 1.2 tools (and most
+//! editors, formatters and converters) read them as strings. On a boolean property
+//! (`EnableKeyRotation: yes`) the template means different things to different tools; on a
+//! string property (`Description: no`, a tag value `off`) CloudFormation stores `false`.
+//!
+//! Division of labour with KMS004 (invalid-property): KMS004 reports what is certainly wrong,
+//! such as the quoted string `'yes'` for a boolean, which every parser reads as a string that
+//! CloudFormation rejects; it stays silent on the plain words, which are this rule's. String
+//! properties with an enumeration (KeySpec, KeyUsage, Origin) are left to KMS004 too, since
+//! `no` is not one of their values however it is read. So one spelling is never reported by
+//! both rules.
+
+use crate::facts::resources::{self, Kind, Property};
+use crate::model::Resource;
+use crate::model::value::{Alt, Boolish, Resolver, Val};
+use crate::source::Node;
+
+use super::common::report_value;
+use super::{Context, Reporter, Rule};
+
+pub struct AmbiguousBoolean;
+
+impl Rule for AmbiguousBoolean {
+    fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
+        let Some(template) = cx.template else {
+            return;
+        };
+        let resolver = cx.resolver();
+        for resource in &template.resources {
+            let Some(schema) = resource.type_name.and_then(resources::properties) else {
+                continue;
+            };
+            let Some(entries) = resource.properties.and_then(Node::as_map) else {
+                continue;
+            };
+            for entry in entries {
+                let Some(property) = schema.iter().find(|p| p.name == entry.key) else {
+                    continue;
+                };
+                match property.kind {
+                    Kind::Boolean | Kind::String if property.values.is_none() => {
+                        for alt in resolver.resolve(&entry.value) {
+                            check_alt(resource, &alt, &Target::Property(property), out);
+                        }
+                    }
+                    Kind::Tags => check_tags(&resolver, resource, &entry.value, out),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+enum Target<'p> {
+    Property(&'p Property),
+    TagKey,
+    TagValue,
+}
+
+fn check_tags<'t>(resolver: &Resolver<'_, 't>, resource: &Resource<'_>, tags: &'t Node<'t>, out: &mut Reporter) {
+    for list in resolver.resolve(tags) {
+        let Val::Node(list) = list.val else {
+            continue;
+        };
+        for item in list.as_seq().unwrap_or_default() {
+            for tag in resolver.resolve(item) {
+                let Val::Node(tag) = tag.val else {
+                    continue;
+                };
+                for (field, target) in [("Key", Target::TagKey), ("Value", Target::TagValue)] {
+                    if let Some(node) = tag.get(field) {
+                        for alt in resolver.resolve(node) {
+                            check_alt(resource, &alt, &target, out);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn check_alt(resource: &Resource<'_>, alt: &Alt<'_>, target: &Target<'_>, out: &mut Reporter) {
+    let Boolish::Ambiguous(value) = alt.as_bool() else {
+        return;
+    };
+    let word = alt.as_str().unwrap_or_default();
+    let (message, help) = match target {
+        Target::Property(property) if property.kind == Kind::Boolean => (
+            format!(
+                "`{word}` means {value} in YAML 1.1, which CloudFormation follows, but is the string \"{word}\" in YAML 1.2: tools disagree on `{}`",
+                property.name
+            ),
+            format!("write `{value}`"),
+        ),
+        _ => {
+            let what = match target {
+                Target::Property(property) => format!("`{}`", property.name),
+                Target::TagKey => "this tag key".to_owned(),
+                Target::TagValue => "this tag value".to_owned(),
+            };
+            (
+                format!(
+                    "plain `{word}` is the boolean {value} in YAML 1.1, which CloudFormation follows: {what} becomes \"{value}\", not \"{word}\""
+                ),
+                format!("quote it: `'{word}'`"),
+            )
+        }
+    };
+    report_value(out, resource, alt, message).with_help(help);
+}

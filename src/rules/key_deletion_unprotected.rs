@@ -1,0 +1,134 @@
+//! KMS105 key-deletion-unprotected: a Key or ReplicaKey without `DeletionPolicy: Retain` and
+//! `UpdateReplacePolicy: Retain`. Removing the resource from the stack, deleting the stack or
+//! replacing the resource schedules the key for deletion; once the waiting period
+//! (PendingWindowInDays, 7–30 days) ends, everything encrypted under it is unreadable.
+//!
+//! `RetainExceptOnCreate` protects as well as `Retain` for DeletionPolicy (it deletes only a
+//! key created by a stack operation that failed and rolled back). `Snapshot` is not supported
+//! for KMS keys, and an explicit `Delete` is as unprotected as no policy at all. Values
+//! CloudFormation does not accept are left to other checks; a parameter that also offers `Retain` is the deployer's choice.
+
+use crate::facts::resources::{KEY, REPLICA_KEY};
+use crate::model::Resource;
+use crate::model::value::{Alt, Resolver};
+
+use super::common::{report_value, resources};
+use super::{Context, Reporter, Rule};
+
+pub struct KeyDeletionUnprotected;
+
+impl Rule for KeyDeletionUnprotected {
+    fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
+        let resolver = cx.resolver();
+        for type_name in [KEY, REPLICA_KEY] {
+            for resource in resources(cx, type_name) {
+                check(cx, &resolver, resource, type_name, out);
+            }
+        }
+    }
+}
+
+/// What one of the two attributes says.
+enum Policy<'t> {
+    Missing,
+    Protected,
+    /// `Delete` or `Snapshot` (the value as written).
+    Unprotected(Alt<'t>),
+    Unknown,
+}
+
+fn policy<'t>(resolver: &Resolver<'_, 't>, resource: &Resource<'t>, attribute: &str) -> Policy<'t> {
+    let Some(node) = resource.attribute(attribute) else {
+        return Policy::Missing;
+    };
+    let protected = |value: &str| value == "Retain" || (attribute == "DeletionPolicy" && value == "RetainExceptOnCreate");
+    let alts = resolver.resolve(node);
+    let offers_retain =
+        |param: &str| alts.iter().any(|a| a.param.as_ref().is_some_and(|p| p.name == param) && a.as_str().is_some_and(protected));
+    let unprotected = alts.iter().find(|a| {
+        matches!(a.as_str(), Some("Delete" | "Snapshot"))
+            && !a.param.as_ref().is_some_and(|p| !p.from_command_line && offers_retain(p.name))
+    });
+    if let Some(alt) = unprotected {
+        return Policy::Unprotected(alt.clone());
+    }
+    if !alts.is_empty() && alts.iter().all(|a| a.as_str().is_some_and(protected)) {
+        Policy::Protected
+    } else {
+        Policy::Unknown
+    }
+}
+
+fn check<'t>(cx: &Context<'_, 't>, resolver: &Resolver<'_, 't>, resource: &Resource<'t>, type_name: &str, out: &mut Reporter) {
+    let deletion = policy(resolver, resource, "DeletionPolicy");
+    let replace = policy(resolver, resource, "UpdateReplacePolicy");
+    let name = resource.name;
+    let what = if type_name == KEY { "key" } else { "replica key" };
+    let json = cx.text.as_bytes().get(resource.node.span.start as usize) == Some(&b'{');
+    let line = |attribute: &str| {
+        if json {
+            format!("`\"{attribute}\": \"Retain\"`")
+        } else {
+            format!("`{attribute}: Retain`")
+        }
+    };
+    let fix_replace = matches!(replace, Policy::Missing | Policy::Unprotected(_));
+    let loss = if type_name == KEY {
+        "removing it or deleting the stack schedules the key for deletion, and the data encrypted under it is lost"
+    } else {
+        // A replica shares its key material with the primary: the data is not lost, but
+        // this Region can no longer decrypt it locally.
+        "removing it or deleting the stack schedules the replica for deletion, and data encrypted in this Region can then only be decrypted with the primary key or another replica in another Region"
+    };
+    let replaced = "if an update replaces it, the old key is scheduled for deletion";
+
+    match (&deletion, &replace) {
+        (Policy::Unprotected(alt), _) => {
+            let message = if alt.as_str() == Some("Snapshot") {
+                format!("KMS keys have no snapshots: `DeletionPolicy: Snapshot` does not keep {what} `{name}`; {loss}")
+            } else {
+                format!("`DeletionPolicy: Delete` on {what} `{name}`: {loss}")
+            };
+            let mut help = format!("use {}", line("DeletionPolicy"));
+            if fix_replace {
+                help = format!("{help}, and add {}", line("UpdateReplacePolicy"));
+            }
+            report_value(out, resource, alt, message).with_help(help);
+        }
+        (Policy::Missing, _) if fix_replace => {
+            out.report(
+                resource.name_span,
+                format!("{what} `{name}` has no `DeletionPolicy: Retain` or `UpdateReplacePolicy: Retain`: {loss}"),
+            )
+            .with_resource(name)
+            .with_help(format!("add {} and {} to `{name}`", line("DeletionPolicy"), line("UpdateReplacePolicy")));
+        }
+        (Policy::Missing, _) => {
+            out.report(
+                resource.name_span,
+                format!("{what} `{name}` has no `DeletionPolicy: Retain`: {loss}"),
+            )
+            .with_resource(name)
+            .with_help(format!("add {} to `{name}`", line("DeletionPolicy")));
+        }
+        (_, Policy::Unprotected(alt)) => {
+            let value = alt.as_str().unwrap_or_default();
+            report_value(
+                out,
+                resource,
+                alt,
+                format!("`UpdateReplacePolicy: {value}` on {what} `{name}`: {replaced}"),
+            )
+            .with_help(format!("use {}", line("UpdateReplacePolicy")));
+        }
+        (_, Policy::Missing) => {
+            out.report(
+                resource.name_span,
+                format!("{what} `{name}` has no `UpdateReplacePolicy: Retain`: {replaced}"),
+            )
+            .with_resource(name)
+            .with_help(format!("add {} to `{name}`", line("UpdateReplacePolicy")));
+        }
+        _ => {}
+    }
+}
