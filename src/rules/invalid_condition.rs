@@ -5,9 +5,12 @@
 //! and operators of one type used on keys of another (`Bool` on `kms:CallerAccount`).
 //!
 //! Keys of other namespaces (`aws:`, service keys) are not checked for existence: the global
-//! key list grows, and an unknown one there is only a dead condition. Facts: kms-facts §8, §10.
+//! key list grows, and an unknown one there is only a dead condition. An unquoted YAML 1.1
+//! `yes`/`no` under `Bool` or `Null` is not reported: CloudFormation reads it as a boolean, so
+//! IAM receives `true`/`false`. Facts: kms-facts §8, §10.
 
 use crate::facts::conditions::{self, KMS_KEYS, KeyType, OPERATORS, OperatorError, OperatorKind};
+use crate::model::value::Boolish;
 
 use super::common::did_you_mean;
 use super::{Context, PolicyCheck, Reporter, Rule};
@@ -64,6 +67,13 @@ impl Rule for InvalidCondition {
                         let Some(value) = alt.as_str() else {
                             continue;
                         };
+                        // A plain YAML 1.1 `yes`/`no` reaches IAM as `true`/`false`:
+                        // CloudFormation reads it as a boolean.
+                        if matches!(operator.kind, OperatorKind::Bool | OperatorKind::Null)
+                            && matches!(alt.as_bool(), Boolish::Ambiguous(_))
+                        {
+                            continue;
+                        }
                         if let Some(expected) = wrong_value(operator.kind, value) {
                             out.report(
                                 alt.span,

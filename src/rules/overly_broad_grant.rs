@@ -5,7 +5,9 @@
 //!
 //! Not reported: the stack's own account principal (the default key policy), principals whose
 //! value is not known, everyone (`*`, which KMS210 reports when it is unrestricted), and a
-//! literal account ID unless `--account` says it is another account.
+//! literal account ID unless `--account` says it is another account. A `NotAction` counts only
+//! while it leaves at least one of deleting the key, changing its policy and decrypting
+//! allowed (`NotAction: kms:*` grants nothing of KMS), and the message names what it leaves.
 
 use crate::facts::actions::KMS_ACTIONS;
 use crate::model::policy::{Statement, glob_match};
@@ -22,7 +24,7 @@ impl Rule for OverlyBroadGrant {
             if !statement.is_allow() {
                 continue;
             }
-            let Some((action_span, what)) = broad(statement) else {
+            let Some((action_span, what, consequences)) = broad(statement) else {
                 continue;
             };
             let Some(principals) = &statement.principal else {
@@ -36,7 +38,7 @@ impl Rule for OverlyBroadGrant {
                     out.report(
                         alt.span,
                         format!(
-                            "{} grants {what} to {}: that includes deleting the key, changing its policy and decrypting with it",
+                            "{} grants {what} to {}: that includes {consequences}",
                             statement.describe(),
                             principal.describe()
                         ),
@@ -49,8 +51,16 @@ impl Rule for OverlyBroadGrant {
     }
 }
 
-/// The statement's actions when they amount to every KMS action.
-fn broad(statement: &Statement<'_>) -> Option<(Span, String)> {
+/// What granting one of the key's most dangerous actions lets a principal do.
+const DANGEROUS: &[(&str, &str)] = &[
+    ("ScheduleKeyDeletion", "deleting the key"),
+    ("PutKeyPolicy", "changing its policy"),
+    ("Decrypt", "decrypting with it"),
+];
+
+/// The statement's actions when they amount to every KMS action (or every one but a few that
+/// leaves dangerous ones allowed), how to name them, and what they include.
+fn broad(statement: &Statement<'_>) -> Option<(Span, String, String)> {
     if let Some(values) = &statement.action {
         for item in &values.items {
             for alt in &item.alts {
@@ -58,17 +68,47 @@ fn broad(statement: &Statement<'_>) -> Option<(Span, String)> {
                     continue;
                 };
                 if covers_every_action(pattern) {
-                    return Some((alt.span, format!("`{pattern}`")));
+                    let all = DANGEROUS.iter().map(|(_, what)| *what).collect::<Vec<_>>();
+                    return Some((alt.span, format!("`{pattern}`"), join(&all)));
                 }
             }
         }
         return None;
     }
     let values = statement.not_action.as_ref()?;
+    if values.incomplete {
+        return None;
+    }
+    let excluded = |name: &str| {
+        values.items.iter().any(|item| {
+            item.alts.iter().any(|alt| {
+                alt.as_str()
+                    .is_none_or(|pattern| glob_match(pattern, &format!("kms:{name}")))
+            })
+        })
+    };
+    let left: Vec<&str> = DANGEROUS
+        .iter()
+        .filter(|(name, _)| !excluded(name))
+        .map(|(_, what)| *what)
+        .collect();
+    if left.is_empty() {
+        return None;
+    }
     Some((
         values.entry.key_span,
         "every action but those in `NotAction`".to_owned(),
+        join(&left),
     ))
+}
+
+/// "a", "a and b", "a, b and c".
+fn join(parts: &[&str]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 /// Whether an action pattern matches every KMS action (`*`, `kms:*`, `KMS:*`, `*:*`, …).

@@ -4,7 +4,10 @@
 //!
 //! An ARN pattern that certainly matches the key — `arn:${AWS::Partition}:kms:${AWS::Region}:
 //! ${AWS::AccountId}:key/*` and the like — is accepted: it is a common, correct spelling.
+//! With `--region`/`--account` the pseudo parameters resolve to literals, so a literal Region
+//! or account equal to the one given counts as the stack's own.
 
+use crate::config::Settings;
 use crate::model::arn::{self, ArnShape, Field};
 use crate::model::value::{Hole, Text};
 
@@ -13,7 +16,7 @@ use super::{Context, PolicyCheck, Reporter, Rule};
 pub struct ResourceNotWildcard;
 
 impl Rule for ResourceNotWildcard {
-    fn check_policy(&self, _cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
+    fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         for statement in &check.policy.statements {
             if let Some(values) = &statement.not_resource {
                 out.report(
@@ -33,7 +36,7 @@ impl Rule for ResourceNotWildcard {
                     let Some(text) = alt.text_value() else {
                         continue;
                     };
-                    if text.only_hole().is_some() || matches_own_key(text) {
+                    if text.only_hole().is_some() || matches_own_key(text, cx.settings) {
                         continue;
                     }
                     out.report(
@@ -51,12 +54,13 @@ impl Rule for ResourceNotWildcard {
 }
 
 /// Whether an ARN pattern certainly matches the key the policy is attached to.
-fn matches_own_key(text: &Text<'_>) -> bool {
+fn matches_own_key(text: &Text<'_>, settings: &Settings) -> bool {
     let ArnShape::Arn(arn) = arn::parse(text) else {
         return false;
     };
-    let any = |field: &Field<'_>, hole: Hole<'_>| match field {
-        Field::Lit(s) => s == "*",
+    // `*`, the pseudo parameter's hole, or the literal it resolved to from the command line.
+    let any = |field: &Field<'_>, hole: Hole<'_>, given: Option<&str>| match field {
+        Field::Lit(s) => s == "*" || given == Some(s.as_str()),
         Field::Hole(h) => *h == hole,
         _ => false,
     };
@@ -68,11 +72,11 @@ fn matches_own_key(text: &Text<'_>) -> bool {
     // A literal partition is the stack's own: a key policy cannot be deployed elsewhere.
     let partition = match &arn.partition {
         Field::Lit(p) => p == "*" || crate::facts::regions::partition(p).is_some(),
-        field => any(field, Hole::Partition),
+        field => any(field, Hole::Partition, None),
     };
     service
         && partition
-        && any(&arn.region, Hole::Region)
-        && any(&arn.account, Hole::AccountId)
+        && any(&arn.region, Hole::Region, settings.region.as_deref())
+        && any(&arn.account, Hole::AccountId, settings.account.as_deref())
         && resource
 }

@@ -5,7 +5,8 @@
 //! (§9), and a pattern must match at least one of them: both are errors, since the statement
 //! then does not do what its author meant. Warnings: another service's action (it does nothing
 //! in a key policy) and an account-level `kms:` action such as `kms:CreateKey` (it has no
-//! resource, so a key policy cannot grant it).
+//! resource, so a key policy cannot grant it). A wildcard service part that matches `kms`
+//! (`*:*`) is read as a KMS pattern, not as another service.
 
 use crate::diagnostic::Severity;
 use crate::facts::actions::{self, KMS_ACTIONS};
@@ -44,7 +45,9 @@ fn check_action(action: &str, span: crate::source::Span, out: &mut Reporter) {
         );
         return;
     };
-    if strip_prefix_ignore_case(action, "kms:").is_none() {
+    // `k?s:*`, `*:Decrypt`: a wildcard service part that matches `kms` names KMS actions.
+    let kms_service = service.contains(['*', '?']) && glob_match(service, "kms");
+    if strip_prefix_ignore_case(action, "kms:").is_none() && !kms_service {
         if service.is_empty() || name.is_empty() || action.contains(char::is_whitespace) {
             out.report(span, format!("`{action}` is not an action: actions are written `service:Name`"));
         } else {
@@ -57,7 +60,7 @@ fn check_action(action: &str, span: crate::source::Span, out: &mut Reporter) {
         }
         return;
     }
-    if name.contains(['*', '?']) {
+    if name.contains(['*', '?']) || kms_service {
         if !KMS_ACTIONS.iter().any(|a| glob_match(name, a.name)) {
             out.report(span, format!("`{action}` matches no KMS action"))
                 .with_help("see the list of KMS actions in the Service Authorization Reference");
