@@ -140,7 +140,7 @@ fn classify_aws<'t>(text: &Text<'t>, resource_type: &dyn Fn(&str) -> Option<&'t 
             return if arn::is_account_id(s) {
                 Principal::Account(Account::Id(s.to_owned()))
             } else {
-                Principal::Invalid(format!("`{s}` is not a 12-digit account ID"))
+                Principal::Invalid("it is not a 12-digit account ID".into())
             };
         }
     }
@@ -148,16 +148,23 @@ fn classify_aws<'t>(text: &Text<'t>, resource_type: &dyn Fn(&str) -> Option<&'t 
         ArnShape::Arn(arn) => arn,
         ArnShape::Unknown => return Principal::Unknown,
         ArnShape::NotArn => {
-            return Principal::Invalid(format!(
-                "`{}` is neither an account ID nor an IAM ARN",
-                text.display()
-            ));
+            return Principal::Invalid("it is neither an account ID nor an IAM ARN".into());
         }
     };
     let service = match &arn.service {
         Field::Lit(s) => s.as_str(),
         _ => return Principal::Unknown,
     };
+    if !matches!(service, "iam" | "sts") {
+        return Principal::Invalid(format!(
+            "it is an `{service}` ARN; principals are IAM ARNs (`arn:…:iam::…` or `arn:…:sts::…`)"
+        ));
+    }
+    if let Field::Lit(partition) = &arn.partition
+        && crate::facts::regions::partition(partition).is_none()
+    {
+        return Principal::Invalid(format!("`{partition}` is not an AWS partition"));
+    }
     let account = match &arn.account {
         Field::Lit(id) if arn::is_account_id(id) => Account::Id(id.clone()),
         Field::Lit(id) => {
@@ -166,12 +173,6 @@ fn classify_aws<'t>(text: &Text<'t>, resource_type: &dyn Fn(&str) -> Option<&'t 
         Field::Hole(Hole::AccountId) => Account::Stack,
         _ => Account::Unknown,
     };
-    if !matches!(service, "iam" | "sts") {
-        return Principal::Invalid(format!(
-            "`{}` is an `{service}` ARN; principals are IAM ARNs (`arn:…:iam::…` or `arn:…:sts::…`)",
-            text.display()
-        ));
-    }
     let resource = match &arn.resource {
         Field::Lit(r) => r.clone(),
         _ => {
@@ -233,7 +234,7 @@ fn classify_service(text: &Text<'_>) -> Principal {
         // `logs.${AWS::Region}.amazonaws.com` and the like.
         let display = text.display();
         return if display.contains(char::is_whitespace) {
-            Principal::Invalid(format!("`{display}` is not a service principal"))
+            Principal::Invalid("it is not a service principal".into())
         } else {
             Principal::Service(display)
         };
@@ -249,9 +250,7 @@ fn classify_service(text: &Text<'_>) -> Principal {
     } else if valid_chars && suffix && !s.starts_with('.') {
         Principal::Service(s.to_owned())
     } else {
-        Principal::Invalid(format!(
-            "`{s}` is not a service principal (like `logs.amazonaws.com`)"
-        ))
+        Principal::Invalid("it is not a service principal (like `logs.amazonaws.com`)".into())
     }
 }
 
