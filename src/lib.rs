@@ -13,6 +13,7 @@ pub mod model;
 pub mod render;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 
 pub use config::Settings;
 pub use diagnostic::{Diagnostic, Severity};
@@ -86,7 +87,8 @@ pub fn lint_bytes(
 
 /// Lints decoded text.
 pub fn lint_text(name: &str, text: &str, settings: &Settings, explicit: bool) -> FileReport {
-    let loaded = source::load(text, Format::choose(name, text));
+    let format = Format::choose(name, text);
+    let loaded = source::load(text, format);
     let Some(root) = loaded.root.as_ref() else {
         if loaded.problems.is_empty() {
             return skipped(name, "empty file");
@@ -136,7 +138,7 @@ pub fn lint_text(name: &str, text: &str, settings: &Settings, explicit: bool) ->
         load_problems: &loaded.problems,
         settings,
     };
-    let diagnostics = rules::run(&cx);
+    let diagnostics = suppress::apply(text, format, root, rules::run(&cx), settings);
     let hosts: Vec<(Span, &Node<'_>)> = embedded
         .iter()
         .filter_map(|e| Some((e.text_node.span, e.loaded.root.as_ref()?)))

@@ -57,6 +57,7 @@ registry! {
     KMS003 => invalid_reference::InvalidReference,
     KMS004 => invalid_property::InvalidProperty,
     KMS005 => ambiguous_boolean::AmbiguousBoolean,
+    KMS006 => unused_suppression::UnusedSuppression,
     KMS101 => value_out_of_range::ValueOutOfRange,
     KMS102 => key_spec_usage_mismatch::KeySpecUsageMismatch,
     KMS103 => rotation_unsupported::RotationUnsupported,

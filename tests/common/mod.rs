@@ -15,9 +15,11 @@ pub fn root() -> PathBuf {
 }
 
 /// Settings from a fixture's `args` (`--region R --account A --deployer-arn ARN
-/// --parameter K=V`), running only `only` when given.
+/// --parameter K=V`), running only `only` when given, and also the rules `--also A,B` names
+/// (KMS006 needs the rules whose findings its fixtures suppress).
 pub fn settings(args: &str, only: Option<&str>) -> Settings {
     let mut settings = Settings::default();
+    let mut also: Vec<String> = Vec::new();
     let mut words = args.split_whitespace();
     while let Some(flag) = words.next() {
         let value = words
@@ -31,6 +33,7 @@ pub fn settings(args: &str, only: Option<&str>) -> Settings {
                 let (k, v) = value.split_once('=').expect("KEY=VALUE");
                 settings.parameters.insert(k.to_owned(), v.to_owned());
             }
+            "--also" => also.extend(value.split(',').map(str::to_owned)),
             other => panic!("unknown fixture argument `{other}`"),
         }
     }
@@ -39,7 +42,7 @@ pub fn settings(args: &str, only: Option<&str>) -> Settings {
             disabled: rules::RULES
                 .iter()
                 .map(|r| r.code)
-                .filter(|c| *c != code)
+                .filter(|c| *c != code && !also.iter().any(|a| a == c))
                 .collect(),
             severity: HashMap::new(),
         };

@@ -1,0 +1,13 @@
+//! KMS006 unused-suppression: a `# kmslint: ignore` comment or a `Metadata.kmslint.ignore`
+//! entry that suppressed no finding, or that names no rule.
+//!
+//! The work happens in [`crate::suppress`], after every other rule has run: only then is it
+//! known what each suppression claimed. A suppression of a rule that is not enabled (by
+//! `--select`/`--ignore` or configuration) is not reported: it may well be needed when that
+//! rule runs.
+
+use super::Rule;
+
+pub struct UnusedSuppression;
+
+impl Rule for UnusedSuppression {}
