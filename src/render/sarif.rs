@@ -23,6 +23,7 @@ pub fn render(files: &[FileOutput<'_>], rules: &[&RuleEntry]) -> String {
             "tool": {
                 "driver": {
                     "name": "kmslint",
+                    "informationUri": env!("CARGO_PKG_REPOSITORY"),
                     "version": env!("CARGO_PKG_VERSION"),
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
                     "rules": descriptors,

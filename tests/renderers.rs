@@ -1,0 +1,364 @@
+//! Every output format (SPEC §2) reports the same findings: one set of diagnostics, rendered
+//! as pretty, compact, json, sarif and github, gives the same (line, column, code, severity)
+//! in each. Also: GitHub workflow commands escape what they must.
+
+mod common;
+
+use std::collections::HashMap;
+
+use kmslint::render::{self, FileOutput, Summary};
+use kmslint::{Diagnostic, Severity, lint_source, rules};
+use regex::Regex;
+use serde_json::Value;
+
+/// An error, warnings, an info (KMS105 lowered below), and messages with `%`, `,`, `:` and a
+/// line break, which GitHub workflow commands must escape.
+const TEMPLATE: &str = r#"Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      EnableKeyRotation: false
+      KeyPolicy:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}
+            Action: ['kms:*', 'kms:Encrypt%,x', "Decrypt:\nnow", 's3:GetObject']
+            Resource: '*'
+  Alias:
+    Type: AWS::KMS::Alias
+    Properties:
+      AliasName: "alias/50%,bad:name\nx"
+      TargetKeyId: !Ref Key
+"#;
+
+/// A path with the characters workflow command properties escape.
+const PATH: &str = "stacks/a,b:c%d.yaml";
+
+/// One finding as every format can show it.
+type Finding = (u32, u32, String, Severity);
+
+fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
+    findings.sort();
+    findings
+}
+
+fn diagnostics() -> Vec<Diagnostic> {
+    let mut settings = common::settings("", None);
+    settings.rules.severity.insert("KMS105", Severity::Info);
+    lint_source(PATH, TEMPLATE, &settings)
+}
+
+fn expected(diagnostics: &[Diagnostic]) -> Vec<Finding> {
+    sorted(
+        diagnostics
+            .iter()
+            .map(|d| (d.start.line, d.start.column, d.code.to_owned(), d.severity))
+            .collect(),
+    )
+}
+
+fn severity(word: &str) -> Severity {
+    match word {
+        "error" => Severity::Error,
+        "warning" => Severity::Warning,
+        "info" | "note" | "notice" => Severity::Info,
+        other => panic!("`{other}` is not a severity in any format"),
+    }
+}
+
+fn number(s: &str) -> u32 {
+    s.parse()
+        .unwrap_or_else(|_| panic!("`{s}` is not a number"))
+}
+
+fn json_number(value: &Value) -> u32 {
+    u32::try_from(
+        value
+            .as_u64()
+            .unwrap_or_else(|| panic!("{value} is not a number")),
+    )
+    .expect("fits")
+}
+
+/// `severity[CODE]: message` headers, each followed (after the message's own lines) by
+/// `┌─ path:line:column`.
+fn from_pretty(text: &str) -> Vec<Finding> {
+    let header = Regex::new(r"^(error|warning|note|info)\[(KMS\d{3})\]: ").expect("regex");
+    let mut findings = Vec::new();
+    let mut pending: Option<(String, Severity)> = None;
+    for line in text.lines() {
+        if let Some(c) = header.captures(line) {
+            assert!(
+                pending.is_none(),
+                "pretty: a header without a location before {line:?}"
+            );
+            pending = Some((c[2].to_owned(), severity(&c[1])));
+        } else if let Some(at) = line.trim_start().strip_prefix("┌─ ") {
+            let (code, severity) = pending
+                .take()
+                .unwrap_or_else(|| panic!("pretty: a location without a header: {line:?}"));
+            let mut parts = at.rsplitn(3, ':');
+            let column = number(parts.next().expect("column"));
+            let line_no = number(parts.next().expect("line"));
+            assert_eq!(parts.next(), Some(PATH), "pretty: the path in {line:?}");
+            findings.push((line_no, column, code, severity));
+        }
+    }
+    assert!(pending.is_none(), "pretty: the last header has no location");
+    findings
+}
+
+/// `path:line:column: severity[CODE] message`, one line each.
+fn from_compact(text: &str) -> Vec<Finding> {
+    let line_re = Regex::new(r"^(.+):(\d+):(\d+): (error|warning|info)\[(KMS\d{3})\] \S").unwrap();
+    text.lines()
+        .map(|line| {
+            let c = line_re.captures(line).unwrap_or_else(|| {
+                panic!("compact: not `path:line:col: severity[CODE] message`: {line:?}")
+            });
+            assert_eq!(&c[1], PATH, "compact: the path in {line:?}");
+            (
+                number(&c[2]),
+                number(&c[3]),
+                c[5].to_owned(),
+                severity(&c[4]),
+            )
+        })
+        .collect()
+}
+
+fn from_json(text: &str) -> Vec<Finding> {
+    let document: Value = serde_json::from_str(text).expect("json output is JSON");
+    document["diagnostics"]
+        .as_array()
+        .expect("a diagnostics array")
+        .iter()
+        .map(|d| {
+            assert_eq!(d["path"], PATH);
+            (
+                json_number(&d["start"]["line"]),
+                json_number(&d["start"]["column"]),
+                d["code"].as_str().expect("code").to_owned(),
+                severity(d["severity"].as_str().expect("severity")),
+            )
+        })
+        .collect()
+}
+
+fn from_sarif(text: &str) -> Vec<Finding> {
+    let log: Value = serde_json::from_str(text).expect("sarif output is JSON");
+    log["runs"][0]["results"]
+        .as_array()
+        .expect("a results array")
+        .iter()
+        .map(|r| {
+            let location = &r["locations"][0]["physicalLocation"];
+            assert_eq!(
+                location["artifactLocation"]["uri"],
+                render::sarif::uri(PATH),
+                "sarif: the uri"
+            );
+            (
+                json_number(&location["region"]["startLine"]),
+                json_number(&location["region"]["startColumn"]),
+                r["ruleId"].as_str().expect("ruleId").to_owned(),
+                severity(r["level"].as_str().expect("level")),
+            )
+        })
+        .collect()
+}
+
+/// A workflow command: `::command key=value,…::data`.
+struct Command {
+    command: String,
+    properties: HashMap<String, String>,
+    data: String,
+}
+
+fn parse_command(line: &str) -> Command {
+    let rest = line
+        .strip_prefix("::")
+        .unwrap_or_else(|| panic!("github: not a workflow command: {line:?}"));
+    let (head, data) = rest
+        .split_once("::")
+        .unwrap_or_else(|| panic!("github: no `::` before the message: {line:?}"));
+    let (command, properties) = head.split_once(' ').unwrap_or((head, ""));
+    let properties = properties
+        .split(',')
+        .map(|p| {
+            let (k, v) = p
+                .split_once('=')
+                .unwrap_or_else(|| panic!("github: property `{p}` has no `=` in {line:?}"));
+            (k.to_owned(), v.to_owned())
+        })
+        .collect();
+    Command {
+        command: command.to_owned(),
+        properties,
+        data: data.to_owned(),
+    }
+}
+
+/// Undoes the runner's escaping (`%25`, `%0D`, `%0A`, and in properties `%3A`, `%2C`).
+fn unescape(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..at]);
+        let code = rest.get(at + 1..at + 3).unwrap_or_default();
+        out.push(match code {
+            "25" => '%',
+            "0D" => '\r',
+            "0A" => '\n',
+            "3A" => ':',
+            "2C" => ',',
+            _ => panic!("github: a bare or unknown escape `%{code}` in {s:?}"),
+        });
+        rest = &rest[at + 3..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn from_github(text: &str) -> Vec<Finding> {
+    text.lines()
+        .map(|line| {
+            let c = parse_command(line);
+            let property = |key: &str| {
+                c.properties
+                    .get(key)
+                    .unwrap_or_else(|| panic!("github: no `{key}` in {line:?}"))
+            };
+            let title = unescape(property("title"));
+            let code = title.split(' ').next().expect("a title").to_owned();
+            (
+                number(property("line")),
+                number(property("col")),
+                code,
+                severity(&c.command),
+            )
+        })
+        .collect()
+}
+
+struct Rendered {
+    pretty: String,
+    compact: String,
+    json: String,
+    sarif: String,
+    github: String,
+}
+
+fn render_all(diagnostics: &[Diagnostic]) -> Rendered {
+    let output = FileOutput {
+        path: PATH,
+        text: TEMPLATE,
+        diagnostics,
+    };
+    let mut summary = Summary {
+        files: 1,
+        ..Summary::default()
+    };
+    summary.count(diagnostics);
+    let all_rules: Vec<&rules::RuleEntry> = rules::RULES.iter().collect();
+    Rendered {
+        pretty: render::pretty::render_file(&output, false),
+        compact: render::compact::render(PATH, diagnostics),
+        json: render::json::render(std::slice::from_ref(&output), &summary),
+        sarif: render::sarif::render(std::slice::from_ref(&output), &all_rules),
+        github: render::github::render(PATH, diagnostics),
+    }
+}
+
+#[test]
+fn every_format_reports_the_same_findings() {
+    let diagnostics = diagnostics();
+    let expected = expected(&diagnostics);
+    let severities: Vec<Severity> = expected.iter().map(|f| f.3).collect();
+    for wanted in [Severity::Error, Severity::Warning, Severity::Info] {
+        assert!(
+            severities.contains(&wanted),
+            "the template gives a finding of severity {wanted}: {expected:?}"
+        );
+    }
+    assert!(
+        diagnostics.iter().any(|d| d.message.contains('\n')),
+        "a message has a line break"
+    );
+    for special in ['%', ',', ':'] {
+        assert!(
+            diagnostics.iter().any(|d| d.message.contains(special)),
+            "a message has `{special}`"
+        );
+    }
+
+    let out = render_all(&diagnostics);
+    for (format, found) in [
+        ("pretty", from_pretty(&out.pretty)),
+        ("compact", from_compact(&out.compact)),
+        ("json", from_json(&out.json)),
+        ("sarif", from_sarif(&out.sarif)),
+        ("github", from_github(&out.github)),
+    ] {
+        assert_eq!(
+            found.len(),
+            diagnostics.len(),
+            "{format} reports {} findings, not {}",
+            found.len(),
+            diagnostics.len()
+        );
+        assert_eq!(sorted(found), expected, "{format} reports other findings");
+    }
+}
+
+#[test]
+fn github_commands_escape_properties_and_messages() {
+    let diagnostics = diagnostics();
+    let out = render_all(&diagnostics).github;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines.len(),
+        diagnostics.len(),
+        "one command per finding, even for a message with a line break:\n{out}"
+    );
+    for (line, d) in lines.iter().zip(&diagnostics) {
+        let c = parse_command(line);
+        // A `:` or `,` in a property would end it early; the path has both, and `%`.
+        assert_eq!(c.properties["file"], "stacks/a%2Cb%3Ac%25d.yaml", "{line}");
+        assert_eq!(unescape(&c.properties["file"]), PATH);
+        assert_eq!(
+            c.properties["title"],
+            format!("{} {}", d.code, d.name),
+            "{line}"
+        );
+        assert_eq!(c.properties["endLine"], d.end.line.to_string(), "{line}");
+        assert_eq!(
+            c.properties["endColumn"],
+            d.end.column.to_string(),
+            "{line}"
+        );
+        // The message: `%`, CR and LF escaped, `:` and `,` left alone.
+        let mut message = d.message.clone();
+        if let Some(help) = &d.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        // (`unescape` also refuses a bare `%`.)
+        assert_eq!(unescape(&c.data), message, "{line}");
+        assert!(!c.data.contains('\n') && !c.data.contains('\r'));
+    }
+    let escaped = lines
+        .iter()
+        .find(|l| l.contains("Decrypt:%0Anow"))
+        .unwrap_or_else(|| panic!("the line break in `Decrypt:\\nnow` is escaped:\n{out}"));
+    assert!(escaped.starts_with("::error "), "{escaped}");
+    assert!(
+        out.contains("`kms:Encrypt%25,x` is not a KMS action"),
+        "`%` in a message becomes `%25`, `,` stays:\n{out}"
+    );
+    assert!(
+        out.lines().any(|l| l.starts_with("::notice ")),
+        "an info finding is a notice:\n{out}"
+    );
+}

@@ -1,0 +1,453 @@
+//! `--format sarif` (SPEC §2): the log's shape, checked here on the bundled fixtures and the
+//! corpus, and the corpus's log run through Microsoft's SARIF validator.
+//!
+//! The validator is the npm package `@microsoft/sarif-multitool` (command `sarif-multitool`,
+//! a self-contained .NET program wrapped by a small Node script), or the .NET global tool
+//! `Sarif.Multitool` (command `sarif`). It is looked for on `PATH`, in the project's
+//! `node_modules/.bin`, and in `$HOME/.local/sarif-multitool/node_modules/.bin`, where
+//! `.ci/run` installs it:
+//!
+//! ```sh
+//! npm install --prefix "$HOME/.local/sarif-multitool" @microsoft/sarif-multitool@5
+//! ```
+//!
+//! Without it, the validation test says so and passes. The corpus test is skipped, with a
+//! message, when `../shared/corpus` is absent.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+const INSTALL: &str =
+    "npm install --prefix \"$HOME/.local/sarif-multitool\" @microsoft/sarif-multitool@5";
+
+fn corpus() -> Option<PathBuf> {
+    let dir = common::root().join("../shared/corpus");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: ../shared/corpus is not here");
+        None
+    }
+}
+
+/// `kmslint check --format sarif <path>`, run from the project root; the log as text.
+fn sarif_of(path: &str) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_kmslint"))
+        .args(["check", "--format", "sarif", path])
+        .current_dir(common::root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("kmslint runs");
+    let status = output.status.code();
+    assert!(
+        matches!(status, Some(0 | 1)),
+        "kmslint check --format sarif {path} exited {status:?}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("SARIF output is UTF-8")
+}
+
+// --- the log's shape, without the validator -----------------------------------------------
+
+fn str_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
+    value.pointer(pointer).and_then(Value::as_str)
+}
+
+fn positive_at(value: &Value, pointer: &str) -> Option<u64> {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_u64)
+        .filter(|n| *n >= 1)
+}
+
+/// A location's region: all four of startLine/startColumn/endLine/endColumn, 1-based, and an
+/// end that does not come before the start.
+fn check_location(location: &Value, at: &str, problems: &mut Vec<String>) {
+    let uri = str_at(location, "/physicalLocation/artifactLocation/uri");
+    match uri {
+        None | Some("") => problems.push(format!("{at}: no artifactLocation.uri")),
+        Some(uri) if uri.contains('\\') || uri.contains(' ') => {
+            problems.push(format!("{at}: uri `{uri}` is not a URI reference"));
+        }
+        Some(_) => {}
+    }
+    let region = |field: &str| positive_at(location, &format!("/physicalLocation/region/{field}"));
+    match (
+        region("startLine"),
+        region("startColumn"),
+        region("endLine"),
+        region("endColumn"),
+    ) {
+        (Some(sl), Some(sc), Some(el), Some(ec)) => {
+            if (el, ec) <= (sl, sc) {
+                problems.push(format!(
+                    "{at}: region ends at {el}:{ec}, before its start {sl}:{sc}"
+                ));
+            }
+        }
+        _ => problems.push(format!(
+            "{at}: region needs startLine, startColumn, endLine and endColumn, all >= 1: {}",
+            location
+                .pointer("/physicalLocation/region")
+                .unwrap_or(&Value::Null)
+        )),
+    }
+}
+
+/// Everything wrong with a log's shape; empty when it is as SPEC §2 describes. Also returns
+/// the number of results.
+fn shape_problems(log: &Value) -> (Vec<String>, usize) {
+    let mut problems = Vec::new();
+    if log["version"] != "2.1.0" {
+        problems.push(format!("version is {}, not \"2.1.0\"", log["version"]));
+    }
+    let Some(runs) = log["runs"].as_array() else {
+        problems.push("no `runs` array".to_owned());
+        return (problems, 0);
+    };
+    if runs.len() != 1 {
+        problems.push(format!("{} runs, expected one", runs.len()));
+    }
+    let Some(run) = runs.first() else {
+        return (problems, 0);
+    };
+    if str_at(run, "/tool/driver/name") != Some("kmslint") {
+        problems.push("tool.driver.name is not `kmslint`".to_owned());
+    }
+    let rules = run
+        .pointer("/tool/driver/rules")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut rule_ids = Vec::new();
+    for (i, rule) in rules.iter().enumerate() {
+        let at = format!("rules[{i}]");
+        let id = str_at(rule, "/id").unwrap_or_default();
+        if !id.starts_with("KMS") {
+            problems.push(format!("{at}: id `{id}` is not a rule code"));
+        }
+        for field in [
+            "/name",
+            "/shortDescription/text",
+            "/defaultConfiguration/level",
+            "/help/text",
+        ] {
+            if str_at(rule, field).is_none_or(str::is_empty) {
+                problems.push(format!("{at} ({id}): no {field}"));
+            }
+        }
+        rule_ids.push(id.to_owned());
+    }
+    let distinct: BTreeSet<&String> = rule_ids.iter().collect();
+    if distinct.len() != rule_ids.len() {
+        problems.push("tool.driver.rules has duplicate ids".to_owned());
+    }
+    let Some(results) = run["results"].as_array() else {
+        problems.push("no `results` array".to_owned());
+        return (problems, 0);
+    };
+    let mut missing_rules = BTreeSet::new();
+    for (i, result) in results.iter().enumerate() {
+        let at = format!("results[{i}]");
+        let Some(rule_id) = str_at(result, "/ruleId") else {
+            problems.push(format!("{at}: no ruleId"));
+            continue;
+        };
+        let at = format!("{at} ({rule_id})");
+        match rule_ids.iter().position(|id| id == rule_id) {
+            None => {
+                missing_rules.insert(rule_id.to_owned());
+            }
+            Some(index) => {
+                if let Some(given) = result.get("ruleIndex")
+                    && given.as_u64() != Some(index as u64)
+                {
+                    problems.push(format!(
+                        "{at}: ruleIndex {given}, but the rule is at {index}"
+                    ));
+                }
+            }
+        }
+        let level = str_at(result, "/level");
+        if !matches!(level, Some("error" | "warning" | "note")) {
+            problems.push(format!(
+                "{at}: level {level:?} is not error, warning or note"
+            ));
+        }
+        if str_at(result, "/message/text").is_none_or(str::is_empty) {
+            problems.push(format!("{at}: no message.text"));
+        }
+        match result["locations"].as_array() {
+            Some(locations) if !locations.is_empty() => {
+                for (j, location) in locations.iter().enumerate() {
+                    check_location(location, &format!("{at}.locations[{j}]"), &mut problems);
+                }
+            }
+            _ => problems.push(format!("{at}: no locations")),
+        }
+        if let Some(related) = result["relatedLocations"].as_array() {
+            for (j, location) in related.iter().enumerate() {
+                check_location(
+                    location,
+                    &format!("{at}.relatedLocations[{j}]"),
+                    &mut problems,
+                );
+            }
+        }
+    }
+    for code in missing_rules {
+        problems.push(format!(
+            "results use {code}, which tool.driver.rules does not describe"
+        ));
+    }
+    (problems, results.len())
+}
+
+fn assert_shape(what: &str, text: &str) {
+    let log: Value = serde_json::from_str(text)
+        .unwrap_or_else(|e| panic!("the SARIF output for {what} is not JSON: {e}"));
+    let (problems, results) = shape_problems(&log);
+    assert!(
+        problems.is_empty(),
+        "the SARIF log for {what} is malformed:\n  {}",
+        problems.join("\n  ")
+    );
+    assert!(results > 0, "the SARIF log for {what} has findings");
+}
+
+#[test]
+fn sarif_for_the_fixtures_is_well_formed() {
+    assert_shape("fixtures/", &sarif_of("fixtures"));
+}
+
+#[test]
+fn sarif_for_the_corpus_is_well_formed() {
+    if corpus().is_none() {
+        return;
+    }
+    assert_shape("../shared/corpus", &sarif_of("../shared/corpus"));
+}
+
+#[test]
+fn the_shape_check_catches_mistakes() {
+    let good = serde_json::json!({
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "kmslint", "rules": [{
+                "id": "KMS204", "name": "policy-lockout",
+                "shortDescription": {"text": "s"}, "defaultConfiguration": {"level": "error"},
+                "help": {"text": "h"},
+            }]}},
+            "results": [{
+                "ruleId": "KMS204", "ruleIndex": 0, "level": "error", "message": {"text": "m"},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": "a.yaml"},
+                    "region": {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 9},
+                }}],
+            }],
+        }],
+    });
+    assert_eq!(shape_problems(&good), (Vec::new(), 1));
+    let broken = |pointer: &str, value: Value| {
+        let mut log = good.clone();
+        *log.pointer_mut(pointer).expect(pointer) = value;
+        shape_problems(&log).0
+    };
+    assert_eq!(broken("/runs/0/results/0/ruleId", "KMS999".into()).len(), 1);
+    assert_eq!(broken("/runs/0/results/0/level", "info".into()).len(), 1);
+    assert_eq!(broken("/runs/0/results/0/ruleIndex", 3.into()).len(), 1);
+    let region = "/runs/0/results/0/locations/0/physicalLocation/region";
+    assert_eq!(broken(&format!("{region}/startLine"), 0.into()).len(), 1);
+    assert_eq!(broken(&format!("{region}/endColumn"), 5.into()).len(), 1);
+    assert_eq!(broken(region, serde_json::json!({"startLine": 3})).len(), 1);
+    assert_eq!(broken("/version", "2.0.0".into()).len(), 1);
+}
+
+// --- Microsoft's validator -----------------------------------------------------------------
+
+/// The SARIF Multitool, if it is installed where we look.
+fn validator() -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = env::var_os("PATH")
+        .map(|path| env::split_paths(&path).collect())
+        .unwrap_or_default();
+    dirs.push(common::root().join("node_modules/.bin"));
+    if let Some(home) = env::var_os("HOME") {
+        dirs.push(PathBuf::from(home).join(".local/sarif-multitool/node_modules/.bin"));
+    }
+    dirs.iter()
+        .flat_map(|dir| ["sarif", "sarif-multitool"].map(|name| dir.join(name)))
+        .find(|candidate| candidate.is_file() && is_multitool(candidate))
+}
+
+/// Another `sarif` command (the Python `sarif-tools` has one) is not the validator.
+fn is_multitool(command: &Path) -> bool {
+    Command::new(command)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| {
+            // It prints its banner on standard error.
+            [&o.stdout, &o.stderr]
+                .iter()
+                .any(|out| String::from_utf8_lossy(out).contains("SARIF Multitool"))
+        })
+}
+
+/// One finding of the validator, as it writes them to its `--output` log.
+#[derive(Debug)]
+struct Finding {
+    rule: String,
+    level: String,
+    message: String,
+    at: String,
+}
+
+/// `validate <file> --rule-kind <kind> --output <log>` in `dir`, with file names only: the npm
+/// wrapper hands its arguments to a shell. Returns what the validator found and its console
+/// output, or `None` when this version does not know the rule kind. It exits 0 even when it
+/// finds errors, so its log is what tells.
+fn validate(tool: &Path, dir: &Path, file: &str, kind: &str) -> Option<(Vec<Finding>, String)> {
+    let log_name = format!("{file}.{kind}-validation.sarif");
+    let output = Command::new(tool)
+        .args(["validate", file, "--rule-kind", kind, "--output", &log_name])
+        .current_dir(dir)
+        .output()
+        .expect("the SARIF validator runs");
+    let console = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    if !output.status.success() && console.contains("'rule-kind' is defined with a bad format") {
+        return None;
+    }
+    assert!(
+        output.status.success(),
+        "`{} validate {file} --rule-kind {kind}` exited {:?}:\n{console}",
+        tool.display(),
+        output.status.code()
+    );
+    let text = fs::read_to_string(dir.join(&log_name))
+        .unwrap_or_else(|e| panic!("the validator wrote no log ({e}):\n{console}"));
+    let log: Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
+        .unwrap_or_else(|e| panic!("the validator's log is not JSON ({e}):\n{console}"));
+    let run = &log["runs"][0];
+    let mut findings = Vec::new();
+    for invocation in run["invocations"].as_array().into_iter().flatten() {
+        if invocation["executionSuccessful"] == false {
+            findings.push(Finding {
+                rule: "invocation".to_owned(),
+                level: "error".to_owned(),
+                message: "the validator did not run successfully".to_owned(),
+                at: String::new(),
+            });
+        }
+        for key in [
+            "toolExecutionNotifications",
+            "toolConfigurationNotifications",
+        ] {
+            for note in invocation[key].as_array().into_iter().flatten() {
+                findings.push(Finding {
+                    rule: str_at(note, "/descriptor/id").unwrap_or(key).to_owned(),
+                    level: str_at(note, "/level").unwrap_or("warning").to_owned(),
+                    message: str_at(note, "/message/text").unwrap_or_default().to_owned(),
+                    at: String::new(),
+                });
+            }
+        }
+    }
+    let rules = run.pointer("/tool/driver/rules").and_then(Value::as_array);
+    for result in run["results"].as_array().into_iter().flatten() {
+        let rule = rules.and_then(|rules| rules.get(result["ruleIndex"].as_u64()? as usize));
+        // A result without a level takes its rule's default, and that defaults to warning.
+        let level = str_at(result, "/level")
+            .or_else(|| rule.and_then(|r| str_at(r, "/defaultConfiguration/level")))
+            .unwrap_or("warning");
+        let message = match result
+            .pointer("/message/arguments")
+            .and_then(Value::as_array)
+        {
+            Some(arguments) => format!(
+                "{} {}",
+                str_at(result, "/message/id").unwrap_or_default(),
+                Value::Array(arguments.clone())
+            ),
+            None => str_at(result, "/message/text")
+                .unwrap_or_default()
+                .to_owned(),
+        };
+        let region = result.pointer("/locations/0/physicalLocation/region");
+        findings.push(Finding {
+            rule: str_at(result, "/ruleId").unwrap_or("?").to_owned(),
+            level: level.to_owned(),
+            message,
+            at: region.map_or(String::new(), |r| {
+                format!("line {} col {}", r["startLine"], r["startColumn"])
+            }),
+        });
+    }
+    Some((findings, console))
+}
+
+fn errors(findings: &[Finding]) -> Vec<&Finding> {
+    findings.iter().filter(|f| f.level == "error").collect()
+}
+
+#[test]
+fn the_sarif_validator_accepts_the_corpus_log() {
+    if corpus().is_none() {
+        return;
+    }
+    let Some(tool) = validator() else {
+        eprintln!(
+            "skipped: the SARIF validator is not installed (looked for `sarif` and \
+             `sarif-multitool` on PATH, in node_modules/.bin and in \
+             $HOME/.local/sarif-multitool/node_modules/.bin); install it with\n    {INSTALL}"
+        );
+        return;
+    };
+    let sarif = sarif_of("../shared/corpus");
+    let work = tempfile::tempdir().expect("temp dir");
+    fs::write(work.path().join("kmslint.sarif"), &sarif).expect("write the log");
+
+    // The validator must see a broken log as broken, or its silence below means nothing.
+    let mut broken: Value = serde_json::from_str(&sarif).expect("SARIF is JSON");
+    broken["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] =
+        0.into();
+    fs::write(work.path().join("broken.sarif"), broken.to_string()).expect("write");
+    let (found, console) =
+        validate(&tool, work.path(), "broken.sarif", "Sarif").expect("it knows `Sarif` rules");
+    assert!(
+        !errors(&found).is_empty(),
+        "the validator found nothing wrong with startLine 0:\n{console}"
+    );
+
+    // The SARIF rules and schema, then GitHub Advanced Security's (code scanning) rules.
+    let mut failures = Vec::new();
+    for kind in ["Sarif", "Ghas"] {
+        let Some((found, console)) = validate(&tool, work.path(), "kmslint.sarif", kind) else {
+            eprintln!("this sarif-multitool has no `{kind}` rules; not run");
+            continue;
+        };
+        for f in &found {
+            eprintln!(
+                "validator ({kind}): {} {} at {}: {}",
+                f.level, f.rule, f.at, f.message
+            );
+        }
+        if !errors(&found).is_empty() {
+            failures.push(format!("--rule-kind {kind}:\n{console}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "the SARIF validator reports errors in kmslint's log for ../shared/corpus:\n{}",
+        failures.join("\n")
+    );
+}
