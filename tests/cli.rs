@@ -296,3 +296,43 @@ fn rules_lists_every_rule_and_explain_prints_its_doc() {
     let out = kmslint(dir.path(), &["explain", "KMS9999"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn exit_status_2_for_unknown_configuration_keys_and_codes_and_a_missing_config() {
+    for (config, key) in [
+        ("selct = [\"KMS2\"]\n", "selct"),
+        ("ignore = [\"KMS999\"]\n", "ignore"),
+        ("[severity]\nKMS104 = \"fatal\"\n", "KMS104"),
+    ] {
+        let dir = workspace(&[("key.yaml", CLEAN), (".kmslint.toml", config)]);
+        let out = kmslint(dir.path(), &["check", "key.yaml"]);
+        assert_eq!(out.status.code(), Some(2), "{config}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(".kmslint.toml") && err.contains(key),
+            "{config}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    let dir = workspace(&[("key.yaml", CLEAN)]);
+    let out = kmslint(
+        dir.path(),
+        &["check", "key.yaml", "--config", "nowhere.toml"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("nowhere.toml"), "{}", stderr(&out));
+    let out = kmslint(dir.path(), &["check", "--select", "KMS10"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a code prefix selects: {}",
+        stderr(&out)
+    );
+    let out = kmslint(dir.path(), &["check", "--select", "rotation-disabld"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("rotation-disabled"),
+        "{}",
+        stderr(&out)
+    );
+}
