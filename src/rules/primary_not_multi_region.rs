@@ -66,7 +66,9 @@ impl Rule for PrimaryNotMultiRegion {
                         let Some(key_id) = resource_part.strip_prefix("key/") else {
                             continue;
                         };
-                        if !key_id.starts_with("mrk-") {
+                        // A malformed key ID is KMS304's; only a well-formed single-Region
+                        // ID is known not to be multi-Region.
+                        if !key_id.starts_with("mrk-") && super::invalid_key_arn::is_key_id(key_id) {
                             report_value(
                                 out,
                                 replica,
