@@ -218,28 +218,39 @@ fn parse_comment(comment: &str, offset: usize) -> Option<Vec<Code>> {
     }
     let args_offset = offset + (comment.len() - args.len());
     let mut codes = Vec::new();
-    let mut at = 0;
-    for part in args.split(',') {
-        // The first word of each part is a code; further words are codes too while they
-        // name rules (`KMS104 KMS105`), and the rest is commentary ("KMS104 owned by the
-        // platform team").
-        let mut first = true;
-        let mut rest = part;
-        while let Some(word) = rest.split_whitespace().next() {
-            let start = rest.find(word).unwrap_or(0);
-            if !first && rules::find(word).is_none() {
+    // Codes are separated by commas or spaces. The first word is always taken as a code;
+    // after it, words that name a rule, and words right after a comma that look like a code
+    // (`KMS1O4`, reported as unknown), are codes too. The first other word starts a free-text
+    // reason: `# kmslint: ignore KMS104 rotated by the vendor, see the runbook`.
+    let mut after_comma = false;
+    let mut word_start = None;
+    for (i, c) in args
+        .char_indices()
+        .chain(std::iter::once((args.len(), ' ')))
+    {
+        if c != ',' && !c.is_whitespace() {
+            word_start.get_or_insert(i);
+            continue;
+        }
+        if let Some(start) = word_start.take() {
+            let word = &args[start..i];
+            let looks_like_code = word.len() > 3 && word[..3].eq_ignore_ascii_case("KMS");
+            let is_code =
+                codes.is_empty() || rules::find(word).is_some() || (after_comma && looks_like_code);
+            if !is_code {
                 break;
             }
-            let begin = args_offset + at + (part.len() - rest.len()) + start;
+            let begin = args_offset + start;
             codes.push(Code {
                 code: Some(word.to_owned()),
                 span: Span::new(begin, begin + word.len()),
                 used: false,
             });
-            rest = &rest[start + word.len()..];
-            first = false;
+            after_comma = false;
         }
-        at += part.len() + 1;
+        if c == ',' {
+            after_comma = true;
+        }
     }
     if codes.is_empty() {
         let begin = offset + (comment.len() - trimmed.len());

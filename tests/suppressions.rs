@@ -125,3 +125,13 @@ fn kms006_itself_cannot_be_suppressed() {
         "{found:?}"
     );
 }
+
+#[test]
+fn words_after_the_codes_are_a_reason_even_with_commas() {
+    let text = "Resources:\n  Key: # kmslint: ignore KMS104 KMS105 owned by payments, see the runbook\n    Type: AWS::KMS::Key\n";
+    assert_eq!(findings("t.yaml", text), vec![]);
+    // A misspelt code after a comma is still a code, and reported.
+    let text =
+        "Resources:\n  Key: # kmslint: ignore KMS104, KMS105, KMS1O4\n    Type: AWS::KMS::Key\n";
+    assert_eq!(findings("t.yaml", text), vec![(2, "KMS006")]);
+}
