@@ -211,7 +211,7 @@ fn json_output_is_one_document_with_the_specs_fields() {
     assert_eq!(doc["summary"]["skipped"], 1);
     assert_eq!(doc["summary"]["errors"], 1);
     let d = &doc["diagnostics"][0];
-    assert_eq!(d["path"], "./key.yaml");
+    assert_eq!(d["path"], "key.yaml");
     assert_eq!(d["code"], "KMS204");
     assert_eq!(d["name"], "policy-lockout");
     assert_eq!(d["severity"], "error");
@@ -226,7 +226,7 @@ fn json_output_is_one_document_with_the_specs_fields() {
         "/Resources/Key/Properties/KeyPolicy/Statement"
     );
     assert!(d["help"].is_string());
-    assert_eq!(d["related"][0]["path"], "./key.yaml");
+    assert_eq!(d["related"][0]["path"], "key.yaml");
     assert!(d["related"][0]["message"].is_string());
 }
 
@@ -271,8 +271,8 @@ fn an_unparsable_file_is_a_finding_not_a_failure() {
     let out = kmslint(dir.path(), &["check", ".", "--format", "compact"]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
-    assert!(text.contains("./bad.yaml:2:1: error[KMS001]"), "{text}");
-    assert!(text.contains("./key.yaml:7:9: error[KMS204]"), "{text}");
+    assert!(text.contains("bad.yaml:2:1: error[KMS001]"), "{text}");
+    assert!(text.contains("key.yaml:7:9: error[KMS204]"), "{text}");
 }
 
 #[test]
@@ -335,4 +335,19 @@ fn exit_status_2_for_unknown_configuration_keys_and_codes_and_a_missing_config()
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn walking_the_current_directory_names_files_without_a_dot_slash() {
+    let dir = workspace(&[("stacks/key.yaml", LOCKED)]);
+    for args in [
+        &["check", "--format", "github"][..],
+        &["check", ".", "--format", "compact"],
+        &["check", "./stacks/key.yaml", "--format", "compact"],
+    ] {
+        let out = kmslint(dir.path(), args);
+        let text = stdout(&out);
+        assert!(text.contains("stacks/key.yaml"), "{args:?}: {text}");
+        assert!(!text.contains("./stacks"), "{args:?}: {text}");
+    }
 }

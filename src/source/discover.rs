@@ -43,7 +43,7 @@ const SKIPPED_DIRS: &[&str] = &["node_modules", "target"];
 pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Discovered {
     let mut found = Discovered::default();
     for path in paths {
-        let name = path.to_string_lossy().into_owned();
+        let name = display_name(path);
         match fs::metadata(path) {
             Err(err) => found.errors.push(DiscoverError {
                 path: name,
@@ -64,6 +64,22 @@ pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Discovered {
     found.inputs.sort_by(|a, b| a.name.cmp(&b.name));
     found.inputs.dedup_by(|a, b| a.path == b.path);
     found
+}
+
+/// A path as findings name it: without a leading `./`, which walking `.` adds and which
+/// GitHub does not match against the files of a pull request.
+fn display_name(path: &Path) -> String {
+    let name = path.to_string_lossy();
+    let mut rest: &str = &name;
+    let separators: &[char] = if cfg!(windows) { &['/', '\\'] } else { &['/'] };
+    while let Some(stripped) = rest.strip_prefix('.').filter(|s| s.starts_with(separators)) {
+        rest = stripped.trim_start_matches(separators);
+    }
+    if rest.is_empty() {
+        name.into_owned()
+    } else {
+        rest.to_owned()
+    }
 }
 
 fn walk(root: &Path, exclude: &GlobSet, found: &mut Discovered) {
@@ -101,7 +117,7 @@ fn walk(root: &Path, exclude: &GlobSet, found: &mut Discovered) {
                 if has_lintable_extension(path) {
                     found.inputs.push(Input {
                         path: path.to_path_buf(),
-                        name: path.to_string_lossy().into_owned(),
+                        name: display_name(path),
                         explicit: false,
                     });
                 }
