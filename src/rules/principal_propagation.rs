@@ -3,8 +3,14 @@
 //! (kms-facts §7.4); a role created seconds earlier may not be visible yet (IAM is eventually
 //! consistent), and CreateKey then fails with `MalformedPolicyDocumentException`. CloudFormation
 //! orders the creation (the `!GetAtt` is a dependency) but does not wait for propagation.
+//!
+//! Not reported when the key waits for the role: its `DependsOn` names a wait condition or a
+//! custom resource (a delay function, the usual workaround) that itself refers to the role,
+//! so the key is created after the role and after the delay.
 
 use crate::model::principal::Principal;
+
+use crate::source::{Node, Value};
 
 use super::{Context, PolicyCheck, Reporter, Rule};
 
@@ -22,6 +28,9 @@ impl Rule for PrincipalPropagation {
                         let Principal::TemplateResource(name) = principal else {
                             continue;
                         };
+                        if waits_for(cx, check.source.resource.map(|(key, _)| key), name) {
+                            continue;
+                        }
                         let kind = match cx.resource_type(name) {
                             Some("AWS::IAM::User") => "IAM user",
                             _ => "IAM role",
@@ -43,5 +52,51 @@ impl Rule for PrincipalPropagation {
                 }
             }
         }
+    }
+}
+
+/// Whether the key depends on a wait condition or custom resource that refers to `role`.
+fn waits_for(cx: &Context<'_, '_>, key: Option<&str>, role: &str) -> bool {
+    let (Some(template), Some(key)) = (cx.template, key) else {
+        return false;
+    };
+    let Some(depends_on) = template.resource(key).and_then(|r| r.node.get("DependsOn")) else {
+        return false;
+    };
+    let names: Vec<&str> = match &depends_on.value {
+        Value::Seq(items) => items.iter().filter_map(scalar_text).collect(),
+        _ => scalar_text(depends_on).into_iter().collect(),
+    };
+    names.into_iter().any(|name| {
+        let Some(delay) = template.resource(name) else {
+            return false;
+        };
+        let delays = delay.type_name.is_some_and(|t| {
+            t == "AWS::CloudFormation::WaitCondition"
+                || t == "AWS::CloudFormation::CustomResource"
+                || t.starts_with("Custom::")
+        });
+        delays && mentions(delay.node, role)
+    })
+}
+
+fn scalar_text<'n>(node: &'n Node<'_>) -> Option<&'n str> {
+    node.scalar().map(|s| s.text.as_ref())
+}
+
+/// Whether a node refers to `name`: `Ref`, `Fn::GetAtt` (`name.Arn` or a list), `DependsOn`,
+/// or `${name}`/`${name.Arn}` in `Fn::Sub`.
+fn mentions(node: &Node<'_>, name: &str) -> bool {
+    match &node.value {
+        Value::Scalar(s) => {
+            let text = s.text.as_ref();
+            text == name
+                || text.strip_prefix(name).is_some_and(|rest| rest.starts_with('.'))
+                || text.contains(&format!("${{{name}}}"))
+                || text.contains(&format!("${{{name}."))
+        }
+        Value::Seq(items) => items.iter().any(|item| mentions(item, name)),
+        Value::Map(entries) => entries.iter().any(|e| mentions(&e.value, name)),
+        Value::Invalid => false,
     }
 }
