@@ -223,7 +223,14 @@ pub fn pointer_to(root: &Node<'_>, embedded: &[(Span, &Node<'_>)], span: Span) -
     'descend: loop {
         match &node.value {
             Value::Map(entries) => {
-                for entry in entries {
+                // Entries are in source order, so the one that starts last at or before the
+                // span is the likely container; big `Resources` mappings make a scan costly.
+                // The scan stays as the fallback (a duplicate key keeps its first place).
+                let guess = entries
+                    .partition_point(|e| e.key_span.start <= span.start)
+                    .checked_sub(1);
+                let order = guess.into_iter().chain(0..entries.len());
+                for entry in order.map(|i| &entries[i]) {
                     if entry.key_span.contains(span) {
                         push_token(&mut pointer, &entry.key);
                         break 'descend;
@@ -237,7 +244,11 @@ pub fn pointer_to(root: &Node<'_>, embedded: &[(Span, &Node<'_>)], span: Span) -
                 break;
             }
             Value::Seq(items) => {
-                for (i, item) in items.iter().enumerate() {
+                let guess = items
+                    .partition_point(|item| item.span.start <= span.start)
+                    .checked_sub(1);
+                for i in guess.into_iter().chain(0..items.len()) {
+                    let item = &items[i];
                     if item.span.contains(span) {
                         pointer.push('/');
                         pointer.push_str(&i.to_string());

@@ -24,12 +24,17 @@ pub fn apply(
     diagnostics: Vec<Diagnostic>,
     settings: &Settings,
 ) -> Vec<Diagnostic> {
-    let lines = LineIndex::new(text);
     let mut suppressions = Vec::new();
-    if format == Format::Yaml {
+    metadata(root, &mut suppressions);
+    // Most files have no suppression: index lines only when there may be one.
+    let has_comments = format == Format::Yaml && text.contains(MARKER);
+    if suppressions.is_empty() && !has_comments {
+        return diagnostics;
+    }
+    let lines = LineIndex::new(text);
+    if has_comments {
         comments(text, root, &lines, &mut suppressions);
     }
-    metadata(root, &mut suppressions);
     if suppressions.is_empty() {
         return diagnostics;
     }
@@ -168,9 +173,6 @@ const MARKER: &str = "kmslint:";
 
 /// `# kmslint: ignore …` comments.
 fn comments(text: &str, root: &Node<'_>, lines: &LineIndex, out: &mut Vec<Suppression>) {
-    if !text.contains(MARKER) {
-        return;
-    }
     let mut scalars = Vec::new();
     scalar_spans(root, &mut scalars);
     scalars.sort_by_key(|s| s.start);

@@ -55,6 +55,9 @@ pub fn parse<'t>(text: &Text<'t>) -> ArnShape<'t> {
     {
         return ArnShape::Unknown;
     }
+    if let Some(literal) = text.literal() {
+        return parse_literal(literal);
+    }
     // Never empty: starts with one field and only grows.
     let mut fields: Vec<Vec<Part<'t>>> = vec![Vec::new()];
     for part in &text.parts {
@@ -120,6 +123,32 @@ pub fn parse<'t>(text: &Text<'t>) -> ArnShape<'t> {
         account: field(&fields[4]),
         resource: field(&fields[5]),
         resource_prefix,
+    })
+}
+
+/// `parse` for text without holes, the common case, without building parts per field.
+fn parse_literal<'t>(s: &str) -> ArnShape<'t> {
+    let mut fields = s.splitn(6, ':');
+    if fields.next() != Some("arn") {
+        return ArnShape::NotArn;
+    }
+    let (Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+    ) else {
+        return ArnShape::NotArn;
+    };
+    let lit = |f: &str| Field::Lit(f.to_owned());
+    ArnShape::Arn(Arn {
+        partition: lit(partition),
+        service: lit(service),
+        region: lit(region),
+        account: lit(account),
+        resource: lit(resource),
+        resource_prefix: resource.to_owned(),
     })
 }
 

@@ -206,7 +206,7 @@ impl<'t> KeyPolicy<'t> {
                     _ => incomplete = true,
                 },
                 Structure::Absent => {}
-                Structure::Unknown => incomplete = true,
+                Structure::Unknown(_) => incomplete = true,
             }
         }
         KeyPolicy {
@@ -223,7 +223,9 @@ enum Structure<'t> {
     Node(&'t Node<'t>),
     /// Removed by `AWS::NoValue` in this scenario.
     Absent,
-    Unknown,
+    /// Not one node: the alternatives the intrinsic function resolved to, kept so that
+    /// readers of strings need not resolve it again.
+    Unknown(Vec<Alt<'t>>),
 }
 
 struct Reader<'r, 'e, 't> {
@@ -247,18 +249,23 @@ impl<'t> Reader<'_, '_, 't> {
                 (Val::NoValue, _) => Structure::Absent,
                 (Val::Node(n), _) => Structure::Node(n),
                 (Val::Text(_), Some(n)) => Structure::Node(n),
-                _ => Structure::Unknown,
+                _ => Structure::Unknown(alts),
             },
-            _ => Structure::Unknown,
+            _ => Structure::Unknown(alts),
         }
     }
 
     fn resolve(&self, node: &'t Node<'t>) -> Vec<Alt<'t>> {
-        let mut alts = if self.sub && node.scalar().is_some() {
+        let alts = if self.sub && node.scalar().is_some() {
             self.resolver.resolve_sub_string(node, self.sub_vars)
         } else {
             self.resolver.resolve(node)
         };
+        self.with_placeholders(alts)
+    }
+
+    /// In key policy files, placeholders in the resolved text become holes.
+    fn with_placeholders(&self, mut alts: Vec<Alt<'t>>) -> Vec<Alt<'t>> {
         if self.placeholders {
             for alt in &mut alts {
                 if let Val::Text(text) = &mut alt.val {
@@ -335,9 +342,9 @@ impl<'t> Reader<'_, '_, 't> {
             },
             Structure::Absent => {}
             // An intrinsic function that is not a list: `!Sub 'arn:…'`, `!If` over strings.
-            Structure::Unknown => {
+            Structure::Unknown(resolved) => {
                 let mut alts = Vec::new();
-                for alt in self.resolve(node) {
+                for alt in self.with_placeholders(resolved) {
                     match alt.val {
                         Val::Text(_) => alts.push(alt),
                         Val::NoValue => {}
@@ -422,7 +429,7 @@ impl<'t> Reader<'_, '_, 't> {
                 }
             },
             Structure::Absent => {}
-            Structure::Unknown => incomplete = true,
+            Structure::Unknown(_) => incomplete = true,
         }
         Principals {
             entry,
@@ -464,7 +471,7 @@ impl<'t> Reader<'_, '_, 't> {
                 None => incomplete = true,
             },
             Structure::Absent => {}
-            Structure::Unknown => incomplete = true,
+            Structure::Unknown(_) => incomplete = true,
         }
         ConditionBlock {
             entry,

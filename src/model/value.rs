@@ -594,7 +594,17 @@ impl<'e, 't> Resolver<'e, 't> {
         let mut result = vec![Alt::text(Text::default(), node)];
         for piece in pieces {
             let options: Vec<Alt<'t>> = match piece {
-                SubPiece::Lit(s) => vec![Alt::text(Text::lit(s), node)],
+                // Literal text extends every alternative as it is: no condition, no
+                // parameter, so no need for `concat` and its copies.
+                SubPiece::Lit(s) => {
+                    let lit = Text::lit(s);
+                    for alt in &mut result {
+                        if let Val::Text(text) = &mut alt.val {
+                            text.append(lit.clone());
+                        }
+                    }
+                    continue;
+                }
                 SubPiece::Var(name) => {
                     let bound = vars.and_then(|v| v.iter().find(|e| e.key == name));
                     match bound {

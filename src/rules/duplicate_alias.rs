@@ -12,6 +12,8 @@
 //! A value of one parameter that clashes with a fixed name, or one parameter naming two
 //! aliases alike, is reported, with the parameter's value as a related location.
 
+use std::collections::HashMap;
+
 use crate::facts::resources::ALIAS;
 use crate::model::Resource;
 use crate::model::value::{Alt, Hole, Part, Val, describe_when};
@@ -36,6 +38,8 @@ impl Rule for DuplicateAlias {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
         let resolver = cx.resolver();
         let mut seen: Vec<Name<'_, '_>> = Vec::new();
+        // Where each name text is in `seen`: templates with hundreds of aliases stay linear.
+        let mut by_text: HashMap<String, Vec<usize>> = HashMap::new();
         for alias in resources(cx, ALIAS) {
             let Some(node) = alias.property("AliasName") else {
                 continue;
@@ -57,8 +61,11 @@ impl Rule for DuplicateAlias {
                 })
                 .collect();
             let clash = names.iter().find_map(|name| {
-                seen.iter()
-                    .find(|first| first.text == name.text && coexist(cx, first, name))
+                by_text
+                    .get(&name.text)?
+                    .iter()
+                    .map(|&i| &seen[i])
+                    .find(|first| coexist(cx, first, name))
                     .map(|first| (first, name))
             });
             if let Some((first, name)) = clash {
@@ -105,7 +112,10 @@ impl Rule for DuplicateAlias {
                     }
                 }
             }
-            seen.extend(names);
+            for name in names {
+                by_text.entry(name.text.clone()).or_default().push(seen.len());
+                seen.push(name);
+            }
         }
     }
 }

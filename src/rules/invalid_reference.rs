@@ -226,11 +226,14 @@ impl Walker<'_, '_, '_> {
         if variables.is_empty() {
             return;
         }
-        let map = ScalarMap::new(self.text, string);
+        // Mapping the string's characters to the file is only needed to report; most
+        // variables are fine.
+        let mut map = None;
         for (offset, name) in variables {
-            if vars.and_then(|v| v.get(name)).is_some() {
+            if vars.and_then(|v| v.get(name)).is_some() || self.valid_sub_variable(name) {
                 continue;
             }
+            let map = map.get_or_insert_with(|| ScalarMap::new(self.text, string));
             let span = map
                 .as_ref()
                 .map_or(string.span, |m| m.span(offset, offset + name.len()));
@@ -242,6 +245,24 @@ impl Walker<'_, '_, '_> {
                     self.attribute(resource, resource_span, attribute, span);
                 }
                 _ => self.reference(name, span, "Fn::Sub variable"),
+            }
+        }
+    }
+
+    /// Whether `${name}` certainly refers to something, without building a message.
+    fn valid_sub_variable(&self, name: &str) -> bool {
+        match name.split_once('.') {
+            Some((resource, attribute)) if !name.starts_with("AWS::") => {
+                let Some(resource) = self.template.resource(resource) else {
+                    return false;
+                };
+                let valid = resource.type_name.and_then(resources::attributes);
+                valid.is_none_or(|valid| valid.contains(&attribute))
+            }
+            _ => {
+                PSEUDO_PARAMETERS.contains(&name)
+                    || self.template.parameter(name).is_some()
+                    || self.template.resource(name).is_some()
             }
         }
     }

@@ -222,18 +222,26 @@ impl Size {
 
 /// YAML plain scalars that become JSON numbers or booleans.
 fn is_bare_yaml(text: &str) -> bool {
-    matches!(text, "true" | "false" | "null") || (!text.is_empty() && text.parse::<f64>().is_ok() && !text.contains(['-', '_']))
+    // Only text that starts like a number (or `inf`/`nan`) can parse as one.
+    let numeric_start = text
+        .bytes()
+        .next()
+        .is_some_and(|b| matches!(b, b'0'..=b'9' | b'+' | b'.' | b'i' | b'I' | b'n' | b'N'));
+    matches!(text, "true" | "false" | "null")
+        || (numeric_start && text.parse::<f64>().is_ok() && !text.contains(['-', '_']))
 }
 
 /// The length of `s` as a JSON string with quotes and escapes (Jackson escapes `"`, `\` and
 /// control characters; other characters are written as UTF-8).
 fn quoted_len(s: &str) -> usize {
+    // By bytes: every escaped character is ASCII, and any other character counts as its
+    // UTF-8 bytes, one each.
     2 + s
-        .chars()
-        .map(|c| match c {
-            '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
-            c if (c as u32) < 0x20 => 6,
-            c => c.len_utf8(),
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0C => 2,
+            0..0x20 => 6,
+            _ => 1,
         })
         .sum::<usize>()
 }

@@ -222,19 +222,30 @@ fn random_looking(token: &str) -> bool {
 /// Sensitive text in `text`: what it is, and its byte range.
 fn find_sensitive(text: &str) -> Vec<(Kind, usize, usize)> {
     let mut found = Vec::new();
-    for m in ACCESS_KEY_ID.find_iter(text) {
-        if !m.as_str().ends_with("EXAMPLE") {
-            found.push((Kind::AccessKeyId, m.start(), m.end()));
+    // Cheap literal checks first: most descriptions and tags contain none of these, and the
+    // regexes then never run.
+    if text.contains("AKIA") || text.contains("ASIA") {
+        for m in ACCESS_KEY_ID.find_iter(text) {
+            if !m.as_str().ends_with("EXAMPLE") {
+                found.push((Kind::AccessKeyId, m.start(), m.end()));
+            }
         }
     }
-    for m in BASE64_RUN.find_iter(text) {
-        let named = SECRET_WORD.find_iter(text).any(|w| w.end() <= m.start() || w.start() >= m.end());
-        if m.as_str().len() == 40 && named && random_looking(m.as_str()) && !m.as_str().contains("EXAMPLE") {
-            found.push((Kind::SecretAccessKey, m.start(), m.end()));
+    if text.len() >= 40 && SECRET_WORD.is_match(text) {
+        for m in BASE64_RUN.find_iter(text) {
+            if m.as_str().len() != 40 {
+                continue;
+            }
+            let named = SECRET_WORD.find_iter(text).any(|w| w.end() <= m.start() || w.start() >= m.end());
+            if named && random_looking(m.as_str()) && !m.as_str().contains("EXAMPLE") {
+                found.push((Kind::SecretAccessKey, m.start(), m.end()));
+            }
         }
     }
-    for m in PRIVATE_KEY.find_iter(text) {
-        found.push((Kind::PrivateKey, m.start(), m.end()));
+    if text.contains("PRIVATE KEY") {
+        for m in PRIVATE_KEY.find_iter(text) {
+            found.push((Kind::PrivateKey, m.start(), m.end()));
+        }
     }
     for c in PASSWORD.captures_iter(text) {
         let (Some(all), Some(separator), Some(value)) = (c.get(0), c.get(1), c.get(2)) else {
@@ -246,12 +257,14 @@ fn find_sensitive(text: &str) -> Vec<(Kind, usize, usize)> {
         }
         found.push((Kind::Password, all.start(), all.end()));
     }
-    for c in EMAIL.captures_iter(text) {
-        let (Some(all), Some(domain)) = (c.get(0), c.get(1)) else {
-            continue;
-        };
-        if !example_domain(domain.as_str()) {
-            found.push((Kind::Email, all.start(), all.end()));
+    if text.contains('@') {
+        for c in EMAIL.captures_iter(text) {
+            let (Some(all), Some(domain)) = (c.get(0), c.get(1)) else {
+                continue;
+            };
+            if !example_domain(domain.as_str()) {
+                found.push((Kind::Email, all.start(), all.end()));
+            }
         }
     }
     found.sort_by_key(|&(_, start, _)| start);
