@@ -56,7 +56,7 @@ for entry in "${inputs[@]}"; do
     -n floor "$floor $path" >/dev/null
   files=$($kmslint check --format json "$path" 2>/dev/null | python3 -c 'import json,sys; s=json.load(sys.stdin)["summary"]; print(s["files"]+s["skipped"])' || true)
   bytes=$(du -sb "$path" | cut -f1)
-  rss=$( (/usr/bin/time -v "$kmslint" check --quiet --format compact "$path" >/dev/null) 2>&1 | awk '/Maximum resident/ {print $6}')
+  rss=$( { (/usr/bin/time -v "$kmslint" check --quiet --format compact "$path" >/dev/null) 2>&1 || true; } | awk '/Maximum resident/ {print $6}')
   rows+=("$label|$slug|$files|$bytes|$rss")
 done
 
