@@ -664,7 +664,7 @@ impl<'e, 't> Resolver<'e, 't> {
                 }
                 return vec![Alt::unknown(node)];
             }
-            if !first {
+            if !first && !delimiter.is_empty() {
                 result = concat(result, &[Alt::text(Text::lit(delimiter), node)], node);
             }
             first = false;
@@ -790,7 +790,24 @@ pub fn get_att_parts<'t>(arg: &'t Node<'t>) -> Option<(&'t str, &'t str)> {
 }
 
 /// Every combination of a prefix alternative with a suffix alternative.
-fn concat<'t>(prefixes: Vec<Alt<'t>>, suffixes: &[Alt<'t>], node: &'t Node<'t>) -> Vec<Alt<'t>> {
+fn concat<'t>(mut prefixes: Vec<Alt<'t>>, suffixes: &[Alt<'t>], node: &'t Node<'t>) -> Vec<Alt<'t>> {
+    // The common case, one value followed by one value with no condition or parameter of its
+    // own, extends the value in place; the general loop below gives the same result.
+    if let ([prefix], [suffix]) = (prefixes.as_mut_slice(), suffixes)
+        && suffix.when.is_empty()
+        && suffix.param.is_none()
+    {
+        match (&mut prefix.val, &suffix.val) {
+            (Val::Text(a), Val::Text(b)) => a.append(b.clone()),
+            (Val::Text(a), _) => a.push(Part::Hole(Hole::Unknown)),
+            (val, _) => *val = Val::Text(Text::hole(Hole::Unknown)),
+        }
+        if prefix.param.is_none() {
+            prefix.span = node.span;
+        }
+        prefix.node = None;
+        return prefixes;
+    }
     let single_prefix = prefixes.len() == 1;
     let mut out = Vec::with_capacity(prefixes.len() * suffixes.len());
     for mut prefix in prefixes {
