@@ -50,7 +50,7 @@ for entry in "${inputs[@]}"; do
   path="${entry#*|}"
   slug=$(echo "$label" | tr -c 'a-zA-Z0-9' '-')
   # kmslint exits 1 when it finds something: that is not a failed run.
-  hyperfine --style none --warmup 2 --runs "$runs" -i \
+  hyperfine -N --style none --warmup 3 --runs "$runs" -i \
     --export-json "$results/$slug.json" \
     -n kmslint "$kmslint check --quiet --format compact $path" \
     -n floor "$floor $path" >/dev/null
