@@ -790,7 +790,11 @@ pub fn get_att_parts<'t>(arg: &'t Node<'t>) -> Option<(&'t str, &'t str)> {
 }
 
 /// Every combination of a prefix alternative with a suffix alternative.
-fn concat<'t>(mut prefixes: Vec<Alt<'t>>, suffixes: &[Alt<'t>], node: &'t Node<'t>) -> Vec<Alt<'t>> {
+fn concat<'t>(
+    mut prefixes: Vec<Alt<'t>>,
+    suffixes: &[Alt<'t>],
+    node: &'t Node<'t>,
+) -> Vec<Alt<'t>> {
     // The common case, one value followed by one value with no condition or parameter of its
     // own, extends the value in place; the general loop below gives the same result.
     if let ([prefix], [suffix]) = (prefixes.as_mut_slice(), suffixes)

@@ -7,6 +7,8 @@
 
 use std::sync::LazyLock;
 
+use rayon::prelude::*;
+
 use serde::Deserialize;
 
 use crate::config::Settings;
@@ -255,27 +257,17 @@ type ScenarioView<'p, 't> = (KeyPolicy<'t>, &'p [(&'t str, bool)]);
 
 /// Runs every enabled rule over the file.
 pub fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
-    let mut all = Vec::new();
-    let policies: Vec<Vec<ScenarioView<'_, '_>>> = cx
-        .policies
-        .iter()
-        .map(|source| {
-            source
-                .scenarios
-                .iter()
-                .map(|scenario| {
-                    let resolver = Resolver::with_scenario(cx.env, scenario);
-                    let policy =
-                        KeyPolicy::build(source, &resolver, &|name| cx.resource_type(name));
-                    (policy, scenario.as_slice())
-                })
-                .collect()
-        })
-        .collect();
-    for entry in RULES {
-        if !cx.settings.rules.enabled(entry.code) {
-            continue;
-        }
+    // A big file is linted by several threads: its key policies are built, and its rules
+    // run, in parallel (a lone 10 MB template otherwise keeps one core busy while the others
+    // wait). Small files are many, and already spread over the threads by the command line.
+    let parallel = cx.text.len() >= PARALLEL_FROM_BYTES;
+    let build = |source| scenario_views(cx, source);
+    let policies: Vec<Vec<ScenarioView<'_, '_>>> = if parallel {
+        cx.policies.par_iter().map(build).collect()
+    } else {
+        cx.policies.iter().map(build).collect()
+    };
+    let run_rule = |entry: &RuleEntry| -> Vec<Diagnostic> {
         let meta = entry.meta();
         let mut out = Reporter::new(meta);
         entry.rule.check(cx, &mut out);
@@ -286,10 +278,36 @@ pub fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
         if let Some(&severity) = cx.settings.rules.severity.get(entry.code) {
             found.iter_mut().for_each(|d| d.severity = severity);
         }
-        all.extend(found);
-    }
-    all
+        found
+    };
+    let enabled = |entry: &&RuleEntry| cx.settings.rules.enabled(entry.code);
+    // Collected in registry order either way, so the output does not depend on threads.
+    let per_rule: Vec<Vec<Diagnostic>> = if parallel {
+        RULES.par_iter().filter(enabled).map(run_rule).collect()
+    } else {
+        RULES.iter().filter(enabled).map(run_rule).collect()
+    };
+    per_rule.into_iter().flatten().collect()
 }
+
+/// A key policy built once for each scenario (combination of conditions) it has.
+fn scenario_views<'p, 't>(
+    cx: &Context<'_, 't>,
+    source: &'p PolicySource<'t>,
+) -> Vec<ScenarioView<'p, 't>> {
+    source
+        .scenarios
+        .iter()
+        .map(|scenario| {
+            let resolver = Resolver::with_scenario(cx.env, scenario);
+            let policy = KeyPolicy::build(source, &resolver, &|name| cx.resource_type(name));
+            (policy, scenario.as_slice())
+        })
+        .collect()
+}
+
+/// Files from this size up are linted with parallel rules (see [`run`]).
+const PARALLEL_FROM_BYTES: usize = 256 * 1024;
 
 /// Runs one rule's policy check in every scenario and merges what it finds: a finding that
 /// only some scenarios produce says which conditions lead to it.
