@@ -351,3 +351,34 @@ fn walking_the_current_directory_names_files_without_a_dot_slash() {
         assert!(!text.contains("./stacks"), "{args:?}: {text}");
     }
 }
+
+#[test]
+fn color_quiet_and_statistics_options() {
+    let dir = workspace(&[("key.yaml", LOCKED)]);
+    let always = stdout(&kmslint(
+        dir.path(),
+        &["check", "key.yaml", "--color", "always"],
+    ));
+    assert!(always.contains("\u{1b}["), "{always}");
+    // Not a terminal, and NO_COLOR is set by `kmslint()`: no colour unless asked for.
+    for args in [
+        &["check", "key.yaml"][..],
+        &["check", "key.yaml", "--color", "never"],
+    ] {
+        let text = stdout(&kmslint(dir.path(), args));
+        assert!(!text.contains('\u{1b}'), "{args:?}: {text}");
+    }
+    let quiet = stdout(&kmslint(dir.path(), &["check", "key.yaml", "--quiet"]));
+    assert!(
+        quiet.contains("error[KMS204]") && !quiet.contains("Checked 1 file"),
+        "{quiet}"
+    );
+    let stats = kmslint(dir.path(), &["check", "key.yaml", "--statistics"]);
+    assert_eq!(stats.status.code(), Some(1));
+    let stats = stdout(&stats);
+    assert!(
+        stats.contains("KMS204") && stats.contains("policy-lockout"),
+        "{stats}"
+    );
+    assert!(!stats.contains("error[KMS204]"), "{stats}");
+}
