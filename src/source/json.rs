@@ -84,7 +84,7 @@ fn convert<'a>(
         Json::Object(object) => {
             let span = Span::new(object.range.start, object.range.end);
             too_deep(span, depth, problems)?;
-            let mut map = MapBuilder::default();
+            let mut map = MapBuilder::with_capacity(object.properties.len());
             for prop in object.properties {
                 let (key, range) = match prop.name {
                     ObjectPropName::String(lit) => {
