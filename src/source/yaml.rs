@@ -197,7 +197,11 @@ impl<'a> Builder<'a> {
     }
 
     fn scan_error(&mut self, err: &ScanError) -> Abort {
-        let at = self.chars.byte(err.marker().index()).min(self.text.len());
+        let mut at = self.chars.byte(err.marker().index()).min(self.text.len());
+        // saphyr marks a tab in indentation just after the tab: point at the tab itself.
+        if err.info().contains("tabs") && at > 0 && self.text.as_bytes()[at - 1] == b'\t' {
+            at -= 1;
+        }
         let end = next_char_end(self.text, at);
         self.syntax(Span::new(at, end), &format!("invalid YAML: {}", err.info()))
     }
