@@ -257,37 +257,50 @@ type ScenarioView<'p, 't> = (KeyPolicy<'t>, &'p [(&'t str, bool)]);
 
 /// Runs every enabled rule over the file.
 pub fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
-    // A big file is linted by several threads: its key policies are built, and its rules
-    // run, in parallel (a lone 10 MB template otherwise keeps one core busy while the others
-    // wait). Small files are many, and already spread over the threads by the command line.
+    // A big file is linted by several threads: its rules, and its key policies, run in
+    // parallel (a lone 10 MB template otherwise keeps one core busy while the others wait).
+    // Small files are many, and already spread over the threads by the command line.
     let parallel = cx.text.len() >= PARALLEL_FROM_BYTES;
-    let build = |source| scenario_views(cx, source);
-    let policies: Vec<Vec<ScenarioView<'_, '_>>> = if parallel {
-        cx.policies.par_iter().map(build).collect()
-    } else {
-        cx.policies.iter().map(build).collect()
-    };
-    let run_rule = |entry: &RuleEntry| -> Vec<Diagnostic> {
-        let meta = entry.meta();
-        let mut out = Reporter::new(meta);
+    let rules: Vec<&RuleEntry> = RULES
+        .iter()
+        .filter(|entry| cx.settings.rules.enabled(entry.code))
+        .collect();
+    let whole_file = |entry: &&RuleEntry| {
+        let mut out = Reporter::new(entry.meta());
         entry.rule.check(cx, &mut out);
-        let mut found = out.into_diagnostics();
-        for (source, views) in cx.policies.iter().zip(&policies) {
-            found.extend(run_policy_rule(cx, entry, meta, source, views));
-        }
-        if let Some(&severity) = cx.settings.rules.severity.get(entry.code) {
-            found.iter_mut().for_each(|d| d.severity = severity);
-        }
-        found
+        out.into_diagnostics()
     };
-    let enabled = |entry: &&RuleEntry| cx.settings.rules.enabled(entry.code);
-    // Collected in registry order either way, so the output does not depend on threads.
-    let per_rule: Vec<Vec<Diagnostic>> = if parallel {
-        RULES.par_iter().filter(enabled).map(run_rule).collect()
+    // Each key policy is built, checked by every rule and dropped before the next: holding
+    // the model of thousands of policies at once would cost more memory than the tree.
+    let one_policy = |source: &PolicySource<'_>| -> Vec<Diagnostic> {
+        let views = scenario_views(cx, source);
+        rules
+            .iter()
+            .flat_map(|entry| run_policy_rule(cx, entry, entry.meta(), source, &views))
+            .collect()
+    };
+    let (mut found, per_policy): (Vec<Vec<Diagnostic>>, Vec<Vec<Diagnostic>>) = if parallel {
+        rayon::join(
+            || rules.par_iter().map(whole_file).collect(),
+            || cx.policies.par_iter().map(one_policy).collect(),
+        )
     } else {
-        RULES.iter().filter(enabled).map(run_rule).collect()
+        (
+            rules.iter().map(whole_file).collect(),
+            cx.policies.iter().map(one_policy).collect(),
+        )
     };
-    per_rule.into_iter().flatten().collect()
+    found.extend(per_policy);
+    // The order is fixed whatever the threads did (`finish` sorts by position as well).
+    let mut all: Vec<Diagnostic> = found.into_iter().flatten().collect();
+    if !cx.settings.rules.severity.is_empty() {
+        for d in &mut all {
+            if let Some(&severity) = cx.settings.rules.severity.get(d.code) {
+                d.severity = severity;
+            }
+        }
+    }
+    all
 }
 
 /// A key policy built once for each scenario (combination of conditions) it has.

@@ -1,19 +1,21 @@
-//! JSON to the located tree, through jsonc-parser's AST with every leniency switched off, so
-//! what it accepts is what CloudFormation's JSON parser accepts.
+//! JSON to the located tree, straight from jsonc-parser's scanner with every leniency
+//! switched off, so what it accepts is what CloudFormation's JSON parser accepts.
+//!
+//! The tree is built while scanning rather than converted from jsonc-parser's AST: the AST
+//! of a 10 MB template alone takes about as much memory as the tree. The grammar and the
+//! errors follow jsonc-parser's own `parse_to_ast` with the same options.
 
-use jsonc_parser::ast::{ObjectPropName, Value as Json};
-use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
+use jsonc_parser::common::Range;
+use jsonc_parser::errors::ParseErrorKind;
+use jsonc_parser::tokens::Token;
+use jsonc_parser::{Scanner, ScannerOptions};
 
 use super::tree::{Entry, Node, Scalar, Style, Value};
 use super::yaml::MapBuilder;
 use super::{LoadProblem, Loaded, MAX_DEPTH, ProblemKind, Span};
 
-fn strict() -> ParseOptions {
-    ParseOptions {
-        allow_comments: false,
-        allow_loose_object_property_names: false,
-        allow_trailing_commas: false,
-        allow_missing_commas: false,
+fn strict() -> ScannerOptions {
+    ScannerOptions {
         allow_single_quoted_strings: false,
         allow_hexadecimal_numbers: false,
         allow_unary_plus_numbers: false,
@@ -24,92 +26,219 @@ fn strict() -> ParseOptions {
 }
 
 pub fn load(text: &str) -> Loaded<'_> {
-    let mut problems = Vec::new();
-    let root = match parse_to_ast(text, &CollectOptions::default(), &strict()) {
-        Ok(parsed) => match parsed.value {
-            Some(value) => convert(text, value, 0, &mut problems).ok(),
-            None => None,
-        },
-        Err(err) => {
-            let range = err.range();
-            problems.push(LoadProblem {
-                kind: ProblemKind::Syntax,
-                span: Span::new(range.start, range.end),
-                message: format!("invalid JSON: {}", lowercase_first(&err.kind().to_string())),
-                first: None,
-            });
-            None
-        }
+    let mut parser = Parser {
+        text,
+        scanner: Scanner::new(text, &strict()),
+        problems: Vec::new(),
     };
-    Loaded { root, problems }
+    let root = parser.document().ok().flatten();
+    Loaded {
+        root,
+        problems: parser.problems,
+    }
 }
 
+/// Parsing stopped; the problem is already recorded.
 struct Abort;
 
-fn convert<'a>(
-    text: &str,
-    value: Json<'a>,
-    depth: usize,
-    problems: &mut Vec<LoadProblem>,
-) -> Result<Node<'a>, Abort> {
-    let scalar = |range: jsonc_parser::common::Range, text, style| Node {
-        span: Span::new(range.start, range.end),
-        value: Value::Scalar(Scalar { text, style }),
-    };
-    Ok(match value {
-        Json::StringLit(lit) => {
-            check_raw_controls(text, lit.range.start, lit.range.end, problems)?;
-            scalar(lit.range, lit.value, Style::JsonString)
+struct Parser<'a> {
+    text: &'a str,
+    scanner: Scanner<'a>,
+    problems: Vec<LoadProblem>,
+}
+
+impl<'a> Parser<'a> {
+    fn document(&mut self) -> Result<Option<Node<'a>>, Abort> {
+        let Some(first) = self.scan()? else {
+            return Ok(None);
+        };
+        let root = self.value(first, 0)?;
+        if self.scan()?.is_some() {
+            return Err(self.error_here(ParseErrorKind::MultipleRootJsonValues));
         }
-        Json::NumberLit(lit) => scalar(lit.range, lit.value.into(), Style::JsonNumber),
-        Json::BooleanLit(lit) => scalar(
-            lit.range,
-            if lit.value { "true" } else { "false" }.into(),
-            Style::JsonBool,
-        ),
-        Json::NullKeyword(lit) => scalar(lit.range, "null".into(), Style::JsonNull),
-        Json::Array(array) => {
-            let span = Span::new(array.range.start, array.range.end);
-            too_deep(span, depth, problems)?;
-            let items = array
-                .elements
-                .into_iter()
-                .map(|item| convert(text, item, depth + 1, problems))
-                .collect::<Result<_, _>>()?;
-            Node {
-                span,
-                value: Value::Seq(items),
+        Ok(Some(root))
+    }
+
+    /// The next token; comments are errors, as in JSON.
+    fn scan(&mut self) -> Result<Option<Token<'a>>, Abort> {
+        match self.scanner.scan() {
+            Ok(Some(Token::CommentLine(_) | Token::CommentBlock(_))) => {
+                Err(self.error_here(ParseErrorKind::CommentsNotAllowed))
             }
+            Ok(token) => Ok(token),
+            Err(err) => Err(self.error(err.range(), err.kind())),
         }
-        Json::Object(object) => {
-            let span = Span::new(object.range.start, object.range.end);
-            too_deep(span, depth, problems)?;
-            let mut map = MapBuilder::with_capacity(object.properties.len());
-            for prop in object.properties {
-                let (key, range) = match prop.name {
-                    ObjectPropName::String(lit) => {
-                        check_raw_controls(text, lit.range.start, lit.range.end, problems)?;
-                        (lit.value, lit.range)
+    }
+
+    fn here(&self) -> Range {
+        Range {
+            start: self.scanner.token_start(),
+            end: self.scanner.token_end(),
+        }
+    }
+
+    fn error_here(&mut self, kind: ParseErrorKind) -> Abort {
+        let range = self.here();
+        self.error(range, &kind)
+    }
+
+    fn error(&mut self, range: Range, kind: &ParseErrorKind) -> Abort {
+        self.problems.push(LoadProblem {
+            kind: ProblemKind::Syntax,
+            span: Span::new(range.start, range.end),
+            message: format!("invalid JSON: {}", lowercase_first(&kind.to_string())),
+            first: None,
+        });
+        Abort
+    }
+
+    /// The value that starts with `token`, the current token.
+    fn value(&mut self, token: Token<'a>, depth: usize) -> Result<Node<'a>, Abort> {
+        let range = self.here();
+        let scalar = |text, style| Node {
+            span: Span::new(range.start, range.end),
+            value: Value::Scalar(Scalar { text, style }),
+        };
+        Ok(match token {
+            Token::OpenBrace => self.object(range.start, depth)?,
+            Token::OpenBracket => self.array(range.start, depth)?,
+            Token::String(text) => {
+                check_raw_controls(self.text, range.start, range.end, &mut self.problems)?;
+                scalar(text, Style::JsonString)
+            }
+            Token::Number(text) => scalar(text.into(), Style::JsonNumber),
+            Token::Boolean(value) => {
+                scalar(if value { "true" } else { "false" }.into(), Style::JsonBool)
+            }
+            Token::Null => scalar("null".into(), Style::JsonNull),
+            Token::CloseBracket => {
+                return Err(self.error_here(ParseErrorKind::UnexpectedCloseBracket));
+            }
+            Token::CloseBrace => return Err(self.error_here(ParseErrorKind::UnexpectedCloseBrace)),
+            Token::Comma => return Err(self.error_here(ParseErrorKind::UnexpectedComma)),
+            Token::Colon => return Err(self.error_here(ParseErrorKind::UnexpectedColon)),
+            Token::Word(_) => return Err(self.error_here(ParseErrorKind::UnexpectedWord)),
+            Token::CommentLine(_) | Token::CommentBlock(_) => {
+                return Err(self.error_here(ParseErrorKind::CommentsNotAllowed));
+            }
+        })
+    }
+
+    fn object(&mut self, start: usize, depth: usize) -> Result<Node<'a>, Abort> {
+        too_deep(Span::new(start, start + 1), depth, &mut self.problems)?;
+        let mut map = MapBuilder::default();
+        let mut token = self.scan()?;
+        loop {
+            match token {
+                Some(Token::CloseBrace) => break,
+                Some(Token::String(key)) => {
+                    let key_range = self.here();
+                    check_raw_controls(
+                        self.text,
+                        key_range.start,
+                        key_range.end,
+                        &mut self.problems,
+                    )?;
+                    if !matches!(self.scan()?, Some(Token::Colon)) {
+                        return Err(self.error_here(ParseErrorKind::ExpectedColonAfterObjectKey));
                     }
-                    // Unreachable with loose property names disallowed; kept total.
-                    ObjectPropName::Word(word) => (word.value.into(), word.range),
-                };
-                let value = convert(text, prop.value, depth + 1, problems)?;
-                map.insert(
-                    Entry {
-                        key,
-                        key_span: Span::new(range.start, range.end),
-                        value,
-                    },
-                    problems,
-                );
+                    let Some(first) = self.scan()? else {
+                        return Err(self.error_here(ParseErrorKind::ExpectedObjectValue));
+                    };
+                    let value = self.value(first, depth + 1)?;
+                    map.insert(
+                        Entry {
+                            key,
+                            key_span: Span::new(key_range.start, key_range.end),
+                            value,
+                        },
+                        &mut self.problems,
+                    );
+                }
+                None => {
+                    let range = Range {
+                        start,
+                        end: self.scanner.token_end(),
+                    };
+                    return Err(self.error(range, &ParseErrorKind::UnterminatedObject));
+                }
+                Some(Token::Word(_) | Token::Number(_) | Token::Boolean(_) | Token::Null) => {
+                    return Err(self.error_here(ParseErrorKind::ExpectedStringObjectProperty));
+                }
+                Some(_) => return Err(self.error_here(ParseErrorKind::UnexpectedTokenInObject)),
             }
-            Node {
-                span,
-                value: Value::Map(map.entries),
-            }
+            token = self.separator(true)?;
         }
-    })
+        Ok(Node {
+            span: Span::new(start, self.scanner.token_end()),
+            value: Value::Map(map.entries),
+        })
+    }
+
+    fn array(&mut self, start: usize, depth: usize) -> Result<Node<'a>, Abort> {
+        too_deep(Span::new(start, start + 1), depth, &mut self.problems)?;
+        let mut items = Vec::new();
+        let mut token = self.scan()?;
+        loop {
+            match token {
+                Some(Token::CloseBracket) => break,
+                None => {
+                    let range = Range {
+                        start,
+                        end: self.scanner.token_end(),
+                    };
+                    return Err(self.error(range, &ParseErrorKind::UnterminatedArray));
+                }
+                Some(first) => items.push(self.value(first, depth + 1)?),
+            }
+            token = self.separator(false)?;
+        }
+        Ok(Node {
+            span: Span::new(start, self.scanner.token_end()),
+            value: Value::Seq(items),
+        })
+    }
+
+    /// After a member: a comma and the next token, or the token that closes (or breaks)
+    /// the collection. Trailing and missing commas are errors, where jsonc-parser puts them.
+    fn separator(&mut self, in_object: bool) -> Result<Option<Token<'a>>, Abort> {
+        let after_value = self.scanner.token_end();
+        match self.scan()? {
+            Some(Token::Comma) => {
+                let comma = self.here();
+                let next = self.scan()?;
+                let closes = if in_object {
+                    matches!(next, Some(Token::CloseBrace))
+                } else {
+                    matches!(next, Some(Token::CloseBracket))
+                };
+                if closes {
+                    return Err(self.error(comma, &ParseErrorKind::TrailingCommasNotAllowed));
+                }
+                Ok(next)
+            }
+            Some(
+                Token::String(_)
+                | Token::Word(_)
+                | Token::Number(_)
+                | Token::Boolean(_)
+                | Token::Null,
+            ) if in_object => Err(self.expected_comma(after_value)),
+            Some(
+                Token::OpenBrace
+                | Token::OpenBracket
+                | Token::String(_)
+                | Token::Boolean(_)
+                | Token::Number(_)
+                | Token::Null,
+            ) if !in_object => Err(self.expected_comma(after_value)),
+            other => Ok(other),
+        }
+    }
+
+    fn expected_comma(&mut self, at: usize) -> Abort {
+        self.error(Range { start: at, end: at }, &ParseErrorKind::ExpectedComma)
+    }
 }
 
 fn too_deep(span: Span, depth: usize, problems: &mut Vec<LoadProblem>) -> Result<(), Abort> {

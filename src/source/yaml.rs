@@ -683,14 +683,6 @@ pub(crate) struct MapBuilder<'a> {
 const INDEX_THRESHOLD: usize = 16;
 
 impl<'a> MapBuilder<'a> {
-    /// For a mapping whose size is known (JSON objects): no spare capacity to carry.
-    pub(crate) fn with_capacity(entries: usize) -> MapBuilder<'a> {
-        MapBuilder {
-            entries: Vec::with_capacity(entries),
-            index: None,
-        }
-    }
-
     pub(crate) fn insert(&mut self, entry: Entry<'a>, problems: &mut Vec<LoadProblem>) {
         let existing = match &self.index {
             Some(index) => index.get(entry.key.as_ref()).copied(),
