@@ -236,7 +236,8 @@ fn parse_comment(comment: &str, offset: usize) -> Option<Vec<Code>> {
         }
         if let Some(start) = word_start.take() {
             let word = &args[start..i];
-            let looks_like_code = word.len() > 3 && word[..3].eq_ignore_ascii_case("KMS");
+            let looks_like_code =
+                word.len() > 3 && word.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("KMS"));
             let is_code =
                 codes.is_empty() || rules::find(word).is_some() || (after_comma && looks_like_code);
             if !is_code {

@@ -135,3 +135,9 @@ fn words_after_the_codes_are_a_reason_even_with_commas() {
         "Resources:\n  Key: # kmslint: ignore KMS104, KMS105, KMS1O4\n    Type: AWS::KMS::Key\n";
     assert_eq!(findings("t.yaml", text), vec![(2, "KMS006")]);
 }
+
+#[test]
+fn non_ascii_words_in_a_comment_do_not_break_parsing() {
+    let text = "Resources:\n  Key: # kmslint: ignore KMS104, KMS105, a\u{20ac}x r\u{e9}sum\u{e9}\n    Type: AWS::KMS::Key\n";
+    assert_eq!(findings("t.yaml", text), vec![]);
+}

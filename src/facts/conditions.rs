@@ -253,7 +253,11 @@ pub fn key_type(key: &str) -> Option<KeyType> {
     let lookup = |table: &[(&str, KeyType)]| {
         table.iter().find_map(|&(name, ty)| {
             let matches = if name.ends_with(':') || name.ends_with('/') {
-                key.len() > name.len() && key[..name.len()].eq_ignore_ascii_case(name)
+                // `get`: a character of `key` may straddle the prefix's length.
+                key.len() > name.len()
+                    && key
+                        .get(..name.len())
+                        .is_some_and(|p| p.eq_ignore_ascii_case(name))
             } else {
                 key.eq_ignore_ascii_case(name)
             };
@@ -274,6 +278,16 @@ pub fn is_kms_key(key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing: a multi-byte character across a prefix's length must not panic.
+    #[test]
+    fn keys_with_non_ascii_characters_are_not_sliced_inside_a_character() {
+        assert_eq!(
+            key_type("kms:EncryptionContext\u{11e}ws:cloudtrail:arn"),
+            None
+        );
+        assert_eq!(key_type("aws:PrincipalTa\u{20ac}x"), None);
+    }
 
     #[test]
     fn operators_parse_with_qualifiers() {
