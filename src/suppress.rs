@@ -10,7 +10,7 @@
 
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
-use crate::rules::{self, Reporter};
+use crate::rules::{self, Reporter, RuleEntry};
 use crate::source::{Format, LineIndex, Node, Span, Value};
 
 /// The code of the rule this module reports.
@@ -67,9 +67,7 @@ pub fn apply(
             }
         }
         let mut unused = out.into_diagnostics();
-        if let Some(&severity) = settings.rules.severity.get(UNUSED) {
-            unused.iter_mut().for_each(|d| d.severity = severity);
-        }
+        rules::apply_severities(settings, &mut unused);
         kept.extend(unused);
     }
     kept
@@ -87,7 +85,7 @@ fn report_unused(out: &mut Reporter, suppression: &Suppression, code: &Code, set
         .with_help("remove it");
         return;
     };
-    match rules::find(wanted) {
+    match code.rule {
         None => {
             out.report(
                 code.span,
@@ -122,20 +120,28 @@ struct Suppression {
 /// One code of a suppression (`code: None` when the comment names none: every rule).
 struct Code {
     code: Option<String>,
+    /// The rule `code` names, looked up once.
+    rule: Option<&'static RuleEntry>,
     span: Span,
     used: bool,
 }
 
 impl Code {
+    fn new(code: Option<String>, span: Span) -> Code {
+        Code {
+            rule: code.as_deref().and_then(rules::find),
+            code,
+            span,
+            used: false,
+        }
+    }
+
     fn matches(&self, code: &str) -> bool {
         // KMS006 is never suppressed by a suppression: that would hide stale ones.
         if code == UNUSED {
             return false;
         }
-        match &self.code {
-            None => true,
-            Some(wanted) => rules::find(wanted).is_some_and(|rule| rule.code == code),
-        }
+        self.code.is_none() || self.rule.is_some_and(|rule| rule.code == code)
     }
 }
 
@@ -244,11 +250,10 @@ fn parse_comment(comment: &str, offset: usize) -> Option<Vec<Code>> {
                 break;
             }
             let begin = args_offset + start;
-            codes.push(Code {
-                code: Some(word.to_owned()),
-                span: Span::new(begin, begin + word.len()),
-                used: false,
-            });
+            codes.push(Code::new(
+                Some(word.to_owned()),
+                Span::new(begin, begin + word.len()),
+            ));
             after_comma = false;
         }
         if c == ',' {
@@ -257,11 +262,10 @@ fn parse_comment(comment: &str, offset: usize) -> Option<Vec<Code>> {
     }
     if codes.is_empty() {
         let begin = offset + (comment.len() - trimmed.len());
-        codes.push(Code {
-            code: None,
-            span: Span::new(begin, offset + comment.trim_end().len()),
-            used: false,
-        });
+        codes.push(Code::new(
+            None,
+            Span::new(begin, offset + comment.trim_end().len()),
+        ));
     }
     Some(codes)
 }
@@ -379,11 +383,10 @@ fn ignore_list(metadata: &Node<'_>) -> Option<Vec<Code>> {
     let codes: Vec<Code> = items
         .into_iter()
         .filter_map(|item| {
-            Some(Code {
-                code: Some(item.scalar()?.text.trim().to_owned()),
-                span: item.span,
-                used: false,
-            })
+            Some(Code::new(
+                Some(item.scalar()?.text.trim().to_owned()),
+                item.span,
+            ))
         })
         .collect();
     (!codes.is_empty()).then_some(codes)

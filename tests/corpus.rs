@@ -6,24 +6,13 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::PathBuf;
 
 use kmslint::Settings;
 use kmslint::source::discover;
 
-fn corpus() -> Option<PathBuf> {
-    let dir = common::root().join("../shared/corpus");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: ../shared/corpus is not here");
-        None
-    }
-}
-
 #[test]
 fn the_corpus_reads_without_panics_and_parse_errors_are_exactly_the_invalid_files() {
-    let Some(dir) = corpus() else {
+    let Some(dir) = common::corpus() else {
         return;
     };
     let manifest = fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv");

@@ -25,37 +25,31 @@ const POLICY: &str = "
             Action: 'kms:*'
             Resource: '*'";
 
-#[test]
-fn a_replica_of_a_key_in_the_same_template_is_in_the_same_region() {
-    let text = format!(
+/// A key with `key_property`, and a replica of it by `!GetAtt` (line 9).
+fn replica_of_key_with(key_property: &str) -> String {
+    format!(
         "Resources:
   PrimaryKey:
     Type: AWS::KMS::Key
     Properties:
-      MultiRegion: true
+      {key_property}
   Replica:
     Type: AWS::KMS::ReplicaKey
     Properties:
       PrimaryKeyArn: !GetAtt PrimaryKey.Arn{POLICY}
 "
-    );
+    )
+}
+
+#[test]
+fn a_replica_of_a_key_in_the_same_template_is_in_the_same_region() {
+    let text = replica_of_key_with("MultiRegion: true");
     assert_eq!(codes(&text), vec![(9, "KMS302")]);
 }
 
 #[test]
 fn without_multi_region_the_same_replica_is_also_kms301() {
-    let text = format!(
-        "Resources:
-  PrimaryKey:
-    Type: AWS::KMS::Key
-    Properties:
-      EnableKeyRotation: true
-  Replica:
-    Type: AWS::KMS::ReplicaKey
-    Properties:
-      PrimaryKeyArn: !GetAtt PrimaryKey.Arn{POLICY}
-"
-    );
+    let text = replica_of_key_with("EnableKeyRotation: true");
     assert_eq!(codes(&text), vec![(9, "KMS301"), (9, "KMS302")]);
 }
 

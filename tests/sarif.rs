@@ -27,16 +27,6 @@ use serde_json::Value;
 const INSTALL: &str =
     "npm install --prefix \"$HOME/.local/sarif-multitool\" @microsoft/sarif-multitool@5";
 
-fn corpus() -> Option<PathBuf> {
-    let dir = common::root().join("../shared/corpus");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: ../shared/corpus is not here");
-        None
-    }
-}
-
 /// `kmslint check --format sarif <path>`, run from the project root; the log as text.
 fn sarif_of(path: &str) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_kmslint"))
@@ -229,7 +219,7 @@ fn sarif_for_the_fixtures_is_well_formed() {
 
 #[test]
 fn sarif_for_the_corpus_is_well_formed() {
-    if corpus().is_none() {
+    if common::corpus().is_none() {
         return;
     }
     assert_shape("../shared/corpus", &sarif_of("../shared/corpus"));
@@ -401,7 +391,7 @@ fn errors(findings: &[Finding]) -> Vec<&Finding> {
 
 #[test]
 fn the_sarif_validator_accepts_the_corpus_log() {
-    if corpus().is_none() {
+    if common::corpus().is_none() {
         return;
     }
     let Some(tool) = validator() else {

@@ -140,6 +140,16 @@ impl<'t> Resource<'t> {
         self.node.get(name)
     }
 
+    /// The entries of `DependsOn`, written as one name or a list of names.
+    pub fn depends_on(&self) -> Vec<&'t Node<'t>> {
+        match self.attribute("DependsOn") {
+            None => Vec::new(),
+            Some(node) => node
+                .as_seq()
+                .map_or_else(|| vec![node], |s| s.iter().collect()),
+        }
+    }
+
     /// Where to point at the resource as a whole: its logical ID.
     pub fn span(&self) -> Span {
         self.name_span

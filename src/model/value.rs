@@ -594,17 +594,7 @@ impl<'e, 't> Resolver<'e, 't> {
         let mut result = vec![Alt::text(Text::default(), node)];
         for piece in pieces {
             let options: Vec<Alt<'t>> = match piece {
-                // Literal text extends every alternative as it is: no condition, no
-                // parameter, so no need for `concat` and its copies.
-                SubPiece::Lit(s) => {
-                    let lit = Text::lit(s);
-                    for alt in &mut result {
-                        if let Val::Text(text) = &mut alt.val {
-                            text.append(lit.clone());
-                        }
-                    }
-                    continue;
-                }
+                SubPiece::Lit(s) => vec![Alt::text(Text::lit(s), node)],
                 SubPiece::Var(name) => {
                     let bound = vars.and_then(|v| v.iter().find(|e| e.key == name));
                     match bound {

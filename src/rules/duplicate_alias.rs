@@ -37,9 +37,8 @@ struct Name<'a, 't> {
 impl Rule for DuplicateAlias {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
         let resolver = cx.resolver();
-        let mut seen: Vec<Name<'_, '_>> = Vec::new();
-        // Where each name text is in `seen`: templates with hundreds of aliases stay linear.
-        let mut by_text: HashMap<String, Vec<usize>> = HashMap::new();
+        // Names seen so far, by their text: templates with hundreds of aliases stay linear.
+        let mut seen: HashMap<String, Vec<Name<'_, '_>>> = HashMap::new();
         for alias in resources(cx, ALIAS) {
             let Some(node) = alias.property("AliasName") else {
                 continue;
@@ -61,10 +60,8 @@ impl Rule for DuplicateAlias {
                 })
                 .collect();
             let clash = names.iter().find_map(|name| {
-                by_text
-                    .get(&name.text)?
+                seen.get(&name.text)?
                     .iter()
-                    .map(|&i| &seen[i])
                     .find(|first| coexist(cx, first, name))
                     .map(|first| (first, name))
             });
@@ -113,8 +110,7 @@ impl Rule for DuplicateAlias {
                 }
             }
             for name in names {
-                by_text.entry(name.text.clone()).or_default().push(seen.len());
-                seen.push(name);
+                seen.entry(name.text.clone()).or_default().push(name);
             }
         }
     }

@@ -45,11 +45,8 @@ impl Rule for InvalidReference {
             if let Some(condition) = resource.node.get("Condition") {
                 walker.condition_name(condition);
             }
-            if let Some(depends) = resource.node.get("DependsOn") {
-                let names = depends.as_seq().map_or_else(|| vec![depends], |s| s.iter().collect());
-                for name in names {
-                    walker.resource_name(name, "DependsOn");
-                }
+            for name in resource.depends_on() {
+                walker.resource_name(name, "DependsOn");
             }
             for attribute in ["Properties", "CreationPolicy", "UpdatePolicy"] {
                 if let Some(node) = resource.node.get(attribute) {
@@ -71,13 +68,23 @@ impl Rule for InvalidReference {
     }
 }
 
+enum Attribute<'t> {
+    Known,
+    NoResource,
+    /// The resource's type has attributes, and this is not one of them.
+    Unknown {
+        type_name: &'t str,
+        valid: &'static [&'static str],
+    },
+}
+
 struct Walker<'a, 'r, 't> {
     text: &'a str,
     template: &'a Template<'t>,
     out: &'r mut Reporter,
 }
 
-impl Walker<'_, '_, '_> {
+impl<'t> Walker<'_, '_, 't> {
     fn visit(&mut self, node: &Node<'_>, depth: usize) {
         if depth > 100 {
             return;
@@ -129,11 +136,16 @@ impl Walker<'_, '_, '_> {
         }
     }
 
-    fn reference(&mut self, target: &str, span: Span, function: &str) {
-        if PSEUDO_PARAMETERS.contains(&target)
+    /// Whether `Ref` (or a `${name}` without a dot) names a pseudo parameter, a parameter or
+    /// a resource.
+    fn known_reference(&self, target: &str) -> bool {
+        PSEUDO_PARAMETERS.contains(&target)
             || self.template.parameter(target).is_some()
             || self.template.resource(target).is_some()
-        {
+    }
+
+    fn reference(&mut self, target: &str, span: Span, function: &str) {
+        if self.known_reference(target) {
             return;
         }
         let message = if target.starts_with("AWS::") {
@@ -179,30 +191,41 @@ impl Walker<'_, '_, '_> {
     }
 
     /// `Res.Attr` in `Fn::GetAtt` or `${Res.Attr}` in `Fn::Sub`.
-    fn attribute(&mut self, resource_name: &str, resource_span: Span, attribute: &str, attribute_span: Span) {
+    /// What `Res.Attr` refers to.
+    fn check_attribute(&self, resource_name: &str, attribute: &str) -> Attribute<'t> {
         let Some(resource) = self.template.resource(resource_name) else {
-            let message = if self.template.parameter(resource_name).is_some() {
-                format!("`{resource_name}` is a parameter; Fn::GetAtt reads attributes of resources")
-            } else {
-                format!("Fn::GetAtt `{resource_name}` is not a resource of this template")
-            };
-            let candidates = self.template.resources.iter().map(|r| r.name);
-            let help = did_you_mean(resource_name, candidates).map(|c| format!("did you mean `{c}`?"));
-            let diagnostic = self.out.report(resource_span, message);
-            if let Some(help) = help {
-                diagnostic.with_help(help);
-            }
-            return;
+            return Attribute::NoResource;
         };
         let Some(type_name) = resource.type_name else {
-            return;
+            return Attribute::Known;
         };
-        let Some(valid) = resources::attributes(type_name) else {
-            return;
-        };
-        if attribute.is_empty() || valid.contains(&attribute) {
-            return;
+        match resources::attributes(type_name) {
+            Some(valid) if !attribute.is_empty() && !valid.contains(&attribute) => {
+                Attribute::Unknown { type_name, valid }
+            }
+            _ => Attribute::Known,
         }
+    }
+
+    fn attribute(&mut self, resource_name: &str, resource_span: Span, attribute: &str, attribute_span: Span) {
+        let (type_name, valid) = match self.check_attribute(resource_name, attribute) {
+            Attribute::Known => return,
+            Attribute::Unknown { type_name, valid } => (type_name, valid),
+            Attribute::NoResource => {
+                let message = if self.template.parameter(resource_name).is_some() {
+                    format!("`{resource_name}` is a parameter; Fn::GetAtt reads attributes of resources")
+                } else {
+                    format!("Fn::GetAtt `{resource_name}` is not a resource of this template")
+                };
+                let candidates = self.template.resources.iter().map(|r| r.name);
+                let help = did_you_mean(resource_name, candidates).map(|c| format!("did you mean `{c}`?"));
+                let diagnostic = self.out.report(resource_span, message);
+                if let Some(help) = help {
+                    diagnostic.with_help(help);
+                }
+                return;
+            }
+        };
         let message = if valid.is_empty() {
             format!("`{type_name}` has no attributes for Fn::GetAtt; use `Ref` for the alias name")
         } else {
@@ -253,17 +276,9 @@ impl Walker<'_, '_, '_> {
     fn valid_sub_variable(&self, name: &str) -> bool {
         match name.split_once('.') {
             Some((resource, attribute)) if !name.starts_with("AWS::") => {
-                let Some(resource) = self.template.resource(resource) else {
-                    return false;
-                };
-                let valid = resource.type_name.and_then(resources::attributes);
-                valid.is_none_or(|valid| valid.contains(&attribute))
+                matches!(self.check_attribute(resource, attribute), Attribute::Known)
             }
-            _ => {
-                PSEUDO_PARAMETERS.contains(&name)
-                    || self.template.parameter(name).is_some()
-                    || self.template.resource(name).is_some()
-            }
+            _ => self.known_reference(name),
         }
     }
 

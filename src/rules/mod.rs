@@ -276,7 +276,7 @@ pub fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
         let views = scenario_views(cx, source);
         rules
             .iter()
-            .flat_map(|entry| run_policy_rule(cx, entry, entry.meta(), source, &views))
+            .flat_map(|entry| run_policy_rule(cx, entry, source, &views))
             .collect()
     };
     let (mut found, per_policy): (Vec<Vec<Diagnostic>>, Vec<Vec<Diagnostic>>) = if parallel {
@@ -293,14 +293,20 @@ pub fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
     found.extend(per_policy);
     // The order is fixed whatever the threads did (`finish` sorts by position as well).
     let mut all: Vec<Diagnostic> = found.into_iter().flatten().collect();
-    if !cx.settings.rules.severity.is_empty() {
-        for d in &mut all {
-            if let Some(&severity) = cx.settings.rules.severity.get(d.code) {
-                d.severity = severity;
-            }
+    apply_severities(cx.settings, &mut all);
+    all
+}
+
+/// The `[severity]` overrides of the configuration, for findings of any rule.
+pub fn apply_severities(settings: &Settings, diagnostics: &mut [Diagnostic]) {
+    if settings.rules.severity.is_empty() {
+        return;
+    }
+    for d in diagnostics {
+        if let Some(&severity) = settings.rules.severity.get(d.code) {
+            d.severity = severity;
         }
     }
-    all
 }
 
 /// A key policy built once for each scenario (combination of conditions) it has.
@@ -327,10 +333,10 @@ const PARALLEL_FROM_BYTES: usize = 256 * 1024;
 fn run_policy_rule(
     cx: &Context<'_, '_>,
     entry: &RuleEntry,
-    meta: &'static RuleMeta,
     source: &PolicySource<'_>,
     views: &[ScenarioView<'_, '_>],
 ) -> Vec<Diagnostic> {
+    let meta = entry.meta();
     let mut merged: Vec<(Diagnostic, Vec<usize>)> = Vec::new();
     for (i, (policy, scenario)) in views.iter().enumerate() {
         let mut out = Reporter::new(meta);

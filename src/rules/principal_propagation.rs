@@ -10,6 +10,7 @@
 
 use crate::model::principal::Principal;
 
+use crate::model::value::sub_variables;
 use crate::source::{Node, Value};
 
 use super::{Context, PolicyCheck, Reporter, Rule};
@@ -60,14 +61,10 @@ fn waits_for(cx: &Context<'_, '_>, key: Option<&str>, role: &str) -> bool {
     let (Some(template), Some(key)) = (cx.template, key) else {
         return false;
     };
-    let Some(depends_on) = template.resource(key).and_then(|r| r.node.get("DependsOn")) else {
+    let Some(key) = template.resource(key) else {
         return false;
     };
-    let names: Vec<&str> = match &depends_on.value {
-        Value::Seq(items) => items.iter().filter_map(scalar_text).collect(),
-        _ => scalar_text(depends_on).into_iter().collect(),
-    };
-    names.into_iter().any(|name| {
+    key.depends_on().into_iter().filter_map(Node::as_str).any(|name| {
         let Some(delay) = template.resource(name) else {
             return false;
         };
@@ -80,20 +77,14 @@ fn waits_for(cx: &Context<'_, '_>, key: Option<&str>, role: &str) -> bool {
     })
 }
 
-fn scalar_text<'n>(node: &'n Node<'_>) -> Option<&'n str> {
-    node.scalar().map(|s| s.text.as_ref())
-}
-
 /// Whether a node refers to `name`: `Ref`, `Fn::GetAtt` (`name.Arn` or a list), `DependsOn`,
 /// or `${name}`/`${name.Arn}` in `Fn::Sub`.
 fn mentions(node: &Node<'_>, name: &str) -> bool {
     match &node.value {
         Value::Scalar(s) => {
             let text = s.text.as_ref();
-            text == name
-                || text.strip_prefix(name).is_some_and(|rest| rest.starts_with('.'))
-                || text.contains(&format!("${{{name}}}"))
-                || text.contains(&format!("${{{name}."))
+            let names_it = |s: &str| s == name || s.split_once('.').is_some_and(|(r, _)| r == name);
+            names_it(text) || sub_variables(text).into_iter().any(|(_, var)| names_it(var))
         }
         Value::Seq(items) => items.iter().any(|item| mentions(item, name)),
         Value::Map(entries) => entries.iter().any(|e| mentions(&e.value, name)),

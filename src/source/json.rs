@@ -155,13 +155,7 @@ impl<'a> Parser<'a> {
                         &mut self.problems,
                     );
                 }
-                None => {
-                    let range = Range {
-                        start,
-                        end: self.scanner.token_end(),
-                    };
-                    return Err(self.error(range, &ParseErrorKind::UnterminatedObject));
-                }
+                None => return Err(self.unterminated(start, ParseErrorKind::UnterminatedObject)),
                 Some(Token::Word(_) | Token::Number(_) | Token::Boolean(_) | Token::Null) => {
                     return Err(self.error_here(ParseErrorKind::ExpectedStringObjectProperty));
                 }
@@ -182,13 +176,7 @@ impl<'a> Parser<'a> {
         loop {
             match token {
                 Some(Token::CloseBracket) => break,
-                None => {
-                    let range = Range {
-                        start,
-                        end: self.scanner.token_end(),
-                    };
-                    return Err(self.error(range, &ParseErrorKind::UnterminatedArray));
-                }
+                None => return Err(self.unterminated(start, ParseErrorKind::UnterminatedArray)),
                 Some(first) => items.push(self.value(first, depth + 1)?),
             }
             token = self.separator(false)?;
@@ -234,6 +222,12 @@ impl<'a> Parser<'a> {
             ) if !in_object => Err(self.expected_comma(after_value)),
             other => Ok(other),
         }
+    }
+
+    /// The end of the text inside a collection: the error spans it from its opening.
+    fn unterminated(&mut self, start: usize, kind: ParseErrorKind) -> Abort {
+        let end = self.scanner.token_end();
+        self.error(Range { start, end }, &kind)
     }
 
     fn expected_comma(&mut self, at: usize) -> Abort {

@@ -14,6 +14,17 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// `../shared/corpus`, or `None` with a note saying the test skips it.
+pub fn corpus() -> Option<PathBuf> {
+    let dir = root().join("../shared/corpus");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: ../shared/corpus is not here");
+        None
+    }
+}
+
 /// Settings from a fixture's `args` (`--region R --account A --deployer-arn ARN
 /// --parameter K=V`), running only `only` when given, and also the rules `--also A,B` names
 /// (KMS006 needs the rules whose findings its fixtures suppress).
