@@ -125,7 +125,7 @@ pub fn lint_text(name: &str, text: &str, settings: &Settings, explicit: bool) ->
     let template = (kind == DocumentKind::Template).then(|| Template::new(root));
     let env = Env::new(template.as_ref(), settings);
     let conditions = Conditions::new(&env);
-    let policies = model::policy_sources(root, kind, template.as_ref(), &embedded, &conditions);
+    let policies = model::policy_sources(root, kind, template.as_ref(), &embedded);
     let cx = rules::Context {
         text,
         root: Some(root),

@@ -118,12 +118,9 @@ pub fn policy_sources<'t>(
     kind: DocumentKind,
     template: Option<&Template<'t>>,
     embedded: &'t [EmbeddedPolicy<'t>],
-    conditions: &Conditions<'t>,
 ) -> Vec<PolicySource<'t>> {
     let with_scenarios = |mut source: PolicySource<'t>| {
-        let mut names = Vec::new();
-        collect_if_conditions(source.root, &mut names, 0);
-        source.scenarios = conditions.scenarios(&names);
+        source.conditions = PolicyConditions::of(source.root);
         source
     };
     if kind == DocumentKind::KeyPolicy {
@@ -142,7 +139,7 @@ pub fn policy_sources<'t>(
                     host: None,
                     text_node: None,
                     sub_vars: None,
-                    scenarios: Vec::new(),
+                    conditions: PolicyConditions::default(),
                 })
             })
             .collect();
@@ -167,7 +164,7 @@ pub fn policy_sources<'t>(
                     host: Some(host),
                     text_node: Some(e.text_node),
                     sub_vars: e.sub_vars,
-                    scenarios: Vec::new(),
+                    conditions: PolicyConditions::default(),
                 },
                 _ => continue,
             },
@@ -178,7 +175,7 @@ pub fn policy_sources<'t>(
                 host: Some(host),
                 text_node: None,
                 sub_vars: None,
-                scenarios: Vec::new(),
+                conditions: PolicyConditions::default(),
             },
             None => continue,
         };
@@ -206,6 +203,56 @@ fn named_policies<'t>(root: &'t Node<'t>) -> Vec<&'t Node<'t>> {
 }
 
 /// Names of the conditions `Fn::If`s inside `node` use, in order of appearance.
+/// The `Fn::If` conditions a key policy uses: outside its statements, and in each item of
+/// its `Statement` list. Questions about some statements enumerate only their conditions.
+#[derive(Debug, Default)]
+pub struct PolicyConditions<'t> {
+    /// Outside the items of the `Statement` list (all of them when it is not a list).
+    pub document: Vec<&'t str>,
+    /// By index in the `Statement` list.
+    pub statements: Vec<Vec<&'t str>>,
+}
+
+impl<'t> PolicyConditions<'t> {
+    fn of(root: &'t Node<'t>) -> PolicyConditions<'t> {
+        let mut out = PolicyConditions::default();
+        let Some(entries) = root.as_map() else {
+            collect_if_conditions(root, &mut out.document, 0);
+            return out;
+        };
+        for entry in entries {
+            match entry.value.as_seq() {
+                Some(items) if entry.key == "Statement" => {
+                    out.statements = items
+                        .iter()
+                        .map(|item| {
+                            let mut names = Vec::new();
+                            collect_if_conditions(item, &mut names, 1);
+                            names
+                        })
+                        .collect();
+                }
+                _ => collect_if_conditions(&entry.value, &mut out.document, 1),
+            }
+        }
+        out
+    }
+
+    /// The conditions a question about `statements` (indexes) depends on, in first-use
+    /// order, without repeats.
+    pub fn for_statements(&self, statements: &[usize]) -> Vec<&'t str> {
+        let mut names = self.document.clone();
+        for &i in statements {
+            for &name in self.statements.get(i).into_iter().flatten() {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+        names
+    }
+}
+
 fn collect_if_conditions<'t>(node: &'t Node<'t>, names: &mut Vec<&'t str>, depth: usize) {
     if depth > 64 {
         return;

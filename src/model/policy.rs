@@ -3,12 +3,13 @@
 //! The same view is built from a policy object in a template, a policy written as a JSON
 //! string (parsed and mapped back onto the file, see `embedded`), and a key policy file.
 //! `Fn::If` inside a policy is resolved per scenario: the policy rules run once for every
-//! combination of conditions a deployment can produce (see `rules::run_policy_rules`).
+//! combination of the conditions that bear on what they check (see `rules::run`).
 
 use crate::facts::conditions::{self, Operator, OperatorError};
 use crate::source::{Entry, Node, Span, Value};
 
-use super::principal::{self, Principal};
+pub use super::principal::Coverage;
+use super::principal::{self, Deployment, Principal, Requester};
 use super::value::{Alt, Hole, Part, Resolver, Text, Val};
 use regex::Regex;
 use std::borrow::Cow;
@@ -40,8 +41,8 @@ pub struct PolicySource<'t> {
     pub text_node: Option<&'t Node<'t>>,
     /// `Fn::Sub` variables for the `SubString` form.
     pub sub_vars: Option<&'t [Entry<'t>]>,
-    /// Every combination of the conditions its `Fn::If`s use (one empty one if none).
-    pub scenarios: Vec<Vec<(&'t str, bool)>>,
+    /// The conditions its `Fn::If`s use, and where.
+    pub conditions: super::PolicyConditions<'t>,
 }
 
 pub struct KeyPolicy<'t> {
@@ -52,6 +53,9 @@ pub struct KeyPolicy<'t> {
     pub statements: Vec<Statement<'t>>,
     /// Some statements could not be read (`Statement: !Ref X`).
     pub incomplete: bool,
+    /// Only some statements were built (see [`KeyPolicy::build`]'s `only`): checks of the
+    /// policy as a whole (is `Statement` empty?) do not apply.
+    pub partial: bool,
 }
 
 /// A single-valued element (`Version`, `Sid`, `Effect`).
@@ -113,6 +117,15 @@ pub struct Principals<'t> {
     pub incomplete: bool,
 }
 
+impl Principals<'_> {
+    /// Every value every item can take.
+    pub fn all(&self) -> impl Iterator<Item = &Principal> {
+        self.items
+            .iter()
+            .flat_map(|item| item.principals.iter().map(|(_, p)| p))
+    }
+}
+
 pub struct PrincipalItem<'t> {
     /// `AWS`, `Service`, `Federated`, `CanonicalUser`, or `*` for the bare string form.
     pub kind: &'t str,
@@ -140,14 +153,6 @@ pub struct Clause<'t> {
     pub values: Vec<Item<'t>>,
 }
 
-/// Whether a statement's actions include an action.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Coverage {
-    Yes,
-    No,
-    Maybe,
-}
-
 impl<'t> PolicySource<'t> {
     /// The JSON text as written, for string forms (what KMS receives, before `Fn::Sub`).
     pub fn text(&self) -> Option<&'t str> {
@@ -156,10 +161,14 @@ impl<'t> PolicySource<'t> {
 }
 
 impl<'t> KeyPolicy<'t> {
+    /// Builds the policy as `resolver`'s scenario makes it. `only`, when given, lists the
+    /// items of the `Statement` list to build (by index); the others are left out, for
+    /// questions they do not bear on.
     pub fn build(
         source: &PolicySource<'t>,
         resolver: &Resolver<'_, 't>,
         resource_type: &dyn Fn(&str) -> Option<&'t str>,
+        only: Option<&[usize]>,
     ) -> KeyPolicy<'t> {
         let reader = Reader {
             resolver,
@@ -179,6 +188,7 @@ impl<'t> KeyPolicy<'t> {
                     statement_entry: None,
                     statements: Vec::new(),
                     incomplete: true,
+                    partial: only.is_some(),
                 };
             }
         };
@@ -193,7 +203,10 @@ impl<'t> KeyPolicy<'t> {
                         statements.push(reader.statement(node, resource_type));
                     }
                     Value::Seq(items) => {
-                        for item in items {
+                        for (i, item) in items.iter().enumerate() {
+                            if only.is_some_and(|only| !only.contains(&i)) {
+                                continue;
+                            }
                             match reader.structure(item) {
                                 Structure::Node(s) if s.as_map().is_some() => {
                                     statements.push(reader.statement(s, resource_type));
@@ -215,8 +228,102 @@ impl<'t> KeyPolicy<'t> {
             statement_entry,
             statements,
             incomplete,
+            partial: only.is_some(),
         }
     }
+
+    /// May `who` call `action` on the key under this policy? IAM's evaluation within a key
+    /// policy: an explicit deny wins, else an allow grants, else it is not allowed. Each
+    /// statement is matched with `Principal`/`NotPrincipal` and `Action`/`NotAction`, with
+    /// wildcards and case as IAM has them; a statement KMS would reject (an invalid
+    /// `Effect`, no `Principal`, no `Resource`) takes no part, and is named in the answer
+    /// when it would otherwise have granted the action.
+    pub fn access(&self, who: Requester<'_>, action: &str, deployment: &Deployment<'_>) -> Access {
+        let mut access = Access::default();
+        let mut certain_grant = false;
+        let mut uncertain = self.incomplete;
+        for (i, statement) in self.statements.iter().enumerate() {
+            let covers = statement.covers_action(action);
+            if covers == Coverage::No {
+                continue;
+            }
+            let applies = statement.applies_to(who, deployment);
+            if applies == Coverage::No {
+                continue;
+            }
+            let certain =
+                covers == Coverage::Yes && applies == Coverage::Yes && !statement.has_condition();
+            if let Some(defect) = statement.defect() {
+                if statement
+                    .effect
+                    .as_ref()
+                    .is_none_or(|e| e.as_str().is_some_and(|s| s.eq_ignore_ascii_case("allow")))
+                    || statement.is_allow()
+                {
+                    access.defective.push((i, defect));
+                }
+                continue;
+            }
+            match statement.effect() {
+                Some("Allow") => {
+                    access.grants.push(i);
+                    certain_grant |= certain;
+                }
+                Some("Deny") if certain => access.denies.push(i),
+                // A deny that may apply, or an effect not known here.
+                _ => uncertain = true,
+            }
+        }
+        access.verdict = if !access.denies.is_empty() {
+            Verdict::Denied
+        } else if certain_grant && !uncertain {
+            Verdict::Allowed
+        } else if uncertain || !access.grants.is_empty() {
+            Verdict::Possibly
+        } else {
+            Verdict::NotAllowed
+        };
+        access
+    }
+}
+
+/// The answer to [`KeyPolicy::access`], with the statements that decide it (indexes into
+/// `statements`).
+#[derive(Debug, Default)]
+pub struct Access {
+    pub verdict: Verdict,
+    /// `Allow` statements that grant the action, certainly or perhaps.
+    pub grants: Vec<usize>,
+    /// `Deny` statements that certainly take it away.
+    pub denies: Vec<usize>,
+    /// Statements KMS rejects that would grant the action if they were valid.
+    pub defective: Vec<(usize, Defect)>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Verdict {
+    /// An allow certainly applies and no deny can.
+    Allowed,
+    /// It depends on conditions, `Fn::If` branches or values not known here.
+    Possibly,
+    /// A deny certainly applies.
+    Denied,
+    /// No statement allows it.
+    #[default]
+    NotAllowed,
+}
+
+/// Why KMS rejects a statement (KMS206 and KMS203 report it), so that it grants nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Defect {
+    /// `Effect` is missing or is not exactly `Allow` or `Deny` (`allow`).
+    Effect,
+    /// Neither `Principal` nor `NotPrincipal`, or an empty one.
+    Principal,
+    /// Neither `Action` nor `NotAction`.
+    Action,
+    /// Neither `Resource` nor `NotResource` (rejected since 18 August 2025).
+    Resource,
 }
 
 enum Structure<'t> {
@@ -527,6 +634,46 @@ impl<'t> Statement<'t> {
 
     pub fn has_condition(&self) -> bool {
         self.condition.is_some()
+    }
+
+    /// Whether the statement's `Principal` (or `NotPrincipal`) covers `who`.
+    pub fn applies_to(&self, who: Requester<'_>, deployment: &Deployment<'_>) -> Coverage {
+        let named = |p: &Principals<'_>| {
+            let start = if p.incomplete {
+                Coverage::Maybe
+            } else {
+                Coverage::No
+            };
+            p.all().fold(start, |c, principal| {
+                c.or(principal.covers(who, deployment))
+            })
+        };
+        match (&self.principal, &self.not_principal) {
+            (Some(p), _) => named(p),
+            (None, Some(np)) => !named(np),
+            (None, None) => Coverage::No,
+        }
+    }
+
+    /// Why KMS rejects the statement, if it does, among the elements access depends on.
+    pub fn defect(&self) -> Option<Defect> {
+        let empty = |p: &Option<Principals<'_>>| {
+            p.as_ref()
+                .is_none_or(|p| p.items.is_empty() && !p.incomplete)
+        };
+        if !matches!(self.effect(), Some("Allow" | "Deny"))
+            && self.effect.as_ref().is_none_or(|e| e.as_str().is_some())
+        {
+            Some(Defect::Effect)
+        } else if empty(&self.principal) && empty(&self.not_principal) {
+            Some(Defect::Principal)
+        } else if self.action.is_none() && self.not_action.is_none() {
+            Some(Defect::Action)
+        } else if self.resource.is_none() && self.not_resource.is_none() {
+            Some(Defect::Resource)
+        } else {
+            None
+        }
     }
 
     /// Whether the statement applies to `action` (`kms:PutKeyPolicy`), through `Action` or

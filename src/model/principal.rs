@@ -1,45 +1,47 @@
-//! Who a principal in a key policy is.
+//! Who a principal in a key policy is, as a structured value, and whether one principal
+//! element covers a given principal the way IAM matches them.
 //!
 //! Forms and rules: IAM User Guide "AWS JSON policy elements: Principal" and the KMS guide's
 //! key policy pages, as summarised in `reference/kms-facts.md` §7.4.
 
 use super::arn::{self, ArnShape, Field};
-use super::value::{Alt, Hole, Text, Val};
+use super::value::{Alt, Hole, Part, Text, Val};
 
-/// An AWS account as a principal or as the owner of one.
+/// A part of a principal (partition, account, Region) as far as it is known.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Account {
-    /// A literal 12-digit account ID.
-    Id(String),
-    /// `${AWS::AccountId}`: the account the stack is deployed to.
+pub enum Slot {
+    /// A literal value.
+    Known(String),
+    /// A pseudo parameter: the stack's own account, partition or Region.
     Stack,
-    Unknown,
+    /// Not known here. Holes written the same way (the same parameter) have the same value.
+    Hole(String),
+}
+
+/// A role, user or session name, or a hole in its place (`role/${RoleName}`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Name {
+    Known(String),
+    /// Not known here; the text is how it is written, and two holes written the same way
+    /// are the same value.
+    Hole(String),
+}
+
+impl Name {
+    fn as_written(&self) -> &str {
+        match self {
+            Name::Known(s) | Name::Hole(s) => s,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Principal {
     /// `"*"` or `{"AWS": "*"}`: anyone, in any account.
     Everyone,
-    /// The account principal: a 12-digit ID or `arn:…:iam::ID:root`. It lets the account's
-    /// IAM policies grant access.
-    Account(Account),
-    Role {
-        account: Account,
-        name: String,
-    },
-    User {
-        account: Account,
-        name: String,
-    },
-    AssumedRole {
-        account: Account,
-        role: String,
-    },
-    FederatedUser {
-        account: Account,
-    },
+    Iam(IamPrincipal),
     /// `{"Service": "logs.amazonaws.com"}`.
-    Service(String),
+    Service(ServicePrincipal),
     /// `{"Federated": …}` or `{"CanonicalUser": …}`: valid IAM grammar, not used by KMS.
     Other,
     /// A role or user created in this template (`!GetAtt Role.Arn`).
@@ -50,43 +52,272 @@ pub enum Principal {
     Invalid(String),
 }
 
-impl Principal {
-    /// The account the principal belongs to, if it has one.
-    pub fn account(&self) -> Option<&Account> {
-        match self {
-            Principal::Account(a)
-            | Principal::Role { account: a, .. }
-            | Principal::User { account: a, .. }
-            | Principal::AssumedRole { account: a, .. }
-            | Principal::FederatedUser { account: a } => Some(a),
-            _ => None,
+/// An IAM principal: an account, or a role, user or session in one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IamPrincipal {
+    pub partition: Slot,
+    pub account: Slot,
+    pub kind: IamKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IamKind {
+    /// The account principal: a 12-digit ID or `arn:…:iam::ID:root`. It lets the account's
+    /// IAM policies grant access, so it covers every principal of the account.
+    Account,
+    Role(Name),
+    User(Name),
+    /// `arn:…:sts::ID:assumed-role/ROLE/SESSION`: one session of a role.
+    AssumedRole {
+        role: Name,
+        session: Name,
+    },
+    FederatedUser(Name),
+}
+
+/// A service principal, `SERVICE[.REGION].amazonaws.com` (or another AWS DNS suffix).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServicePrincipal {
+    /// `logs` in `logs.eu-west-1.amazonaws.com`; a hole for a principal whose structure is
+    /// hidden by a parameter (then it is the whole principal as written, with no suffix).
+    pub service: Name,
+    /// `None` for the global form (`logs.amazonaws.com`).
+    pub region: Option<Slot>,
+    /// `amazonaws.com`, `amazonaws.com.cn`, …
+    pub suffix: String,
+}
+
+/// Whether one thing certainly, certainly not, or perhaps covers another. Used for
+/// principals (does a principal element name this principal?) and actions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Coverage {
+    Yes,
+    No,
+    Maybe,
+}
+
+impl Coverage {
+    fn from_bool(b: bool) -> Coverage {
+        if b { Coverage::Yes } else { Coverage::No }
+    }
+
+    /// Both hold.
+    pub fn and(self, other: Coverage) -> Coverage {
+        match (self, other) {
+            (Coverage::No, _) | (_, Coverage::No) => Coverage::No,
+            (Coverage::Yes, Coverage::Yes) => Coverage::Yes,
+            _ => Coverage::Maybe,
         }
     }
 
+    /// Either holds.
+    pub fn or(self, other: Coverage) -> Coverage {
+        match (self, other) {
+            (Coverage::Yes, _) | (_, Coverage::Yes) => Coverage::Yes,
+            (Coverage::No, Coverage::No) => Coverage::No,
+            _ => Coverage::Maybe,
+        }
+    }
+}
+
+impl std::ops::Not for Coverage {
+    type Output = Coverage;
+
+    fn not(self) -> Coverage {
+        match self {
+            Coverage::Yes => Coverage::No,
+            Coverage::No => Coverage::Yes,
+            Coverage::Maybe => Coverage::Maybe,
+        }
+    }
+}
+
+/// What is known of the deployment: the stack's account, partition and Region, when the
+/// command line or configuration gives them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Deployment<'a> {
+    pub account: Option<&'a str>,
+    pub partition: Option<&'a str>,
+    pub region: Option<&'a str>,
+}
+
+/// A principal that a question is asked about: "may it call this action?".
+#[derive(Clone, Copy, Debug)]
+pub enum Requester<'a> {
+    /// A principal of the stack's account that no principal element of the policy names by
+    /// ARN: how an unknown deployer looks to the policy.
+    Unnamed,
+    Named(&'a Principal),
+}
+
+impl Slot {
+    /// Whether two slots hold the same value; `stack` is the stack's own value when known.
+    fn same(&self, other: &Slot, stack: Option<&str>) -> Coverage {
+        match (self, other) {
+            (Slot::Known(a), Slot::Known(b)) => Coverage::from_bool(a == b),
+            (Slot::Stack, Slot::Stack) => Coverage::Yes,
+            (Slot::Stack, Slot::Known(k)) | (Slot::Known(k), Slot::Stack) => {
+                stack.map_or(Coverage::Maybe, |s| Coverage::from_bool(s == k))
+            }
+            (Slot::Hole(a), Slot::Hole(b)) if a == b => Coverage::Yes,
+            _ => Coverage::Maybe,
+        }
+    }
+
+    /// Whether the value can be the stack's own.
+    pub fn could_be_stack(&self, stack: Option<&str>) -> bool {
+        self.same(&Slot::Stack, stack) != Coverage::No
+    }
+
+    fn describe(&self, what: &str) -> String {
+        match self {
+            Slot::Known(v) => format!("{what} {v}"),
+            Slot::Stack => format!("the stack's {what}"),
+            Slot::Hole(_) => format!("an {what} not known here"),
+        }
+    }
+}
+
+impl Name {
+    /// IAM role and user names are unique without regard to case (IAM User Guide, "IAM
+    /// identifiers"), so `role/admin` and `role/Admin` are one role.
+    fn same(&self, other: &Name) -> Coverage {
+        match (self, other) {
+            (Name::Known(a), Name::Known(b)) => Coverage::from_bool(a.eq_ignore_ascii_case(b)),
+            (Name::Hole(a), Name::Hole(b)) if a == b => Coverage::Yes,
+            _ => Coverage::Maybe,
+        }
+    }
+}
+
+impl Principal {
+    /// Whether this principal element (in a `Principal` or `NotPrincipal`) names `who`.
+    pub fn covers(&self, who: Requester<'_>, deployment: &Deployment<'_>) -> Coverage {
+        match (self, who) {
+            (Principal::Everyone, _) => Coverage::Yes,
+            // A value not known here, or one KMS rejects (perhaps a placeholder filled in
+            // before use): it may be anyone.
+            (Principal::Unknown | Principal::Invalid(_), _) => Coverage::Maybe,
+            (_, Requester::Named(Principal::Unknown | Principal::Invalid(_))) => Coverage::Maybe,
+            (Principal::Iam(p), Requester::Unnamed) => match p.kind {
+                IamKind::Account => p
+                    .partition
+                    .same(&Slot::Stack, deployment.partition)
+                    .and(p.account.same(&Slot::Stack, deployment.account)),
+                // The unnamed principal is, by definition, none of the named ones.
+                _ => Coverage::No,
+            },
+            (Principal::Iam(p), Requester::Named(Principal::Iam(q))) => p.covers_iam(q, deployment),
+            (Principal::Service(p), Requester::Named(Principal::Service(q))) => {
+                p.same(q, deployment)
+            }
+            (Principal::TemplateResource(a), Requester::Named(Principal::TemplateResource(b))) => {
+                Coverage::from_bool(a == b)
+            }
+            // A role of this template could be the one a literal ARN names.
+            (Principal::TemplateResource(_), Requester::Named(Principal::Iam(q)))
+            | (Principal::Iam(q), Requester::Named(Principal::TemplateResource(_))) => {
+                match q.kind {
+                    IamKind::Role(_) | IamKind::User(_) | IamKind::AssumedRole { .. } => {
+                        Coverage::Maybe
+                    }
+                    IamKind::Account | IamKind::FederatedUser(_) => Coverage::No,
+                }
+            }
+            _ => Coverage::No,
+        }
+    }
+
+    /// A short description for messages: "role `Admin`", "the account principal of …".
     pub fn describe(&self) -> String {
-        let account = |a: &Account| match a {
-            Account::Id(id) => format!("account {id}"),
-            Account::Stack => "the stack's account".into(),
-            Account::Unknown => "an account not known here".into(),
-        };
         match self {
             Principal::Everyone => "everyone (`*`)".into(),
-            Principal::Account(a) => format!("the account principal of {}", account(a)),
-            // `…` is a name not known here (`role/${RoleName}`).
-            Principal::Role { name, .. } if name == "…" => "an IAM role".into(),
-            Principal::User { name, .. } if name == "…" => "an IAM user".into(),
-            Principal::AssumedRole { role, .. } if role == "…" => {
-                "sessions of an IAM role".into()
-            }
-            Principal::Role { name, .. } => format!("role `{name}`"),
-            Principal::User { name, .. } => format!("user `{name}`"),
-            Principal::AssumedRole { role, .. } => format!("sessions of role `{role}`"),
-            Principal::FederatedUser { .. } => "a federated user".into(),
-            Principal::Service(s) => format!("service `{s}`"),
+            Principal::Iam(p) => p.describe(),
+            Principal::Service(s) => format!("service `{}`", s.display()),
             Principal::Other => "a federated or canonical-user principal".into(),
             Principal::TemplateResource(r) => format!("`{r}` from this template"),
             Principal::Unknown => "a principal not known here".into(),
             Principal::Invalid(_) => "an invalid principal".into(),
+        }
+    }
+}
+
+impl IamPrincipal {
+    /// IAM's matching: the account principal covers every principal of its account; a role
+    /// covers the role and its sessions; a session, user or federated user covers itself.
+    /// A role's path takes no part: role names are unique in an account whatever the path.
+    fn covers_iam(&self, who: &IamPrincipal, deployment: &Deployment<'_>) -> Coverage {
+        let same_account = self
+            .partition
+            .same(&who.partition, deployment.partition)
+            .and(self.account.same(&who.account, deployment.account));
+        let same_kind = match (&self.kind, &who.kind) {
+            (IamKind::Account, _) => Coverage::Yes,
+            (IamKind::Role(a), IamKind::Role(b)) => a.same(b),
+            (IamKind::Role(a), IamKind::AssumedRole { role: b, .. }) => a.same(b),
+            (IamKind::User(a), IamKind::User(b)) => a.same(b),
+            (
+                IamKind::AssumedRole {
+                    role: a,
+                    session: s,
+                },
+                IamKind::AssumedRole {
+                    role: b,
+                    session: t,
+                },
+            ) => a.same(b).and(s.same(t)),
+            // One session of the role, which may or may not be the role's session at hand.
+            (IamKind::AssumedRole { role: a, .. }, IamKind::Role(b)) => match a.same(b) {
+                Coverage::No => Coverage::No,
+                _ => Coverage::Maybe,
+            },
+            (IamKind::FederatedUser(a), IamKind::FederatedUser(b)) => a.same(b),
+            _ => Coverage::No,
+        };
+        same_account.and(same_kind)
+    }
+
+    fn describe(&self) -> String {
+        match &self.kind {
+            IamKind::Account => format!(
+                "the account principal of {}",
+                self.account.describe("account")
+            ),
+            IamKind::Role(name) => format!("role `{}`", name.as_written()),
+            IamKind::User(name) => format!("user `{}`", name.as_written()),
+            IamKind::AssumedRole { role, .. } => {
+                format!("a session of role `{}`", role.as_written())
+            }
+            IamKind::FederatedUser(_) => "a federated user".into(),
+        }
+    }
+}
+
+impl ServicePrincipal {
+    fn same(&self, other: &ServicePrincipal, deployment: &Deployment<'_>) -> Coverage {
+        if let (Name::Hole(_), _) | (_, Name::Hole(_)) = (&self.service, &other.service) {
+            return self.service.same(&other.service);
+        }
+        if self.service != other.service || self.suffix != other.suffix {
+            return Coverage::No;
+        }
+        match (&self.region, &other.region) {
+            (None, None) => Coverage::Yes,
+            (Some(a), Some(b)) => a.same(b, deployment.region),
+            _ => Coverage::No,
+        }
+    }
+
+    /// The principal as written, pseudo parameters shown as `${AWS::Region}`.
+    pub fn display(&self) -> String {
+        let service = match &self.service {
+            Name::Known(s) => s,
+            Name::Hole(written) => return written.clone(),
+        };
+        match &self.region {
+            None => format!("{service}.{}", self.suffix),
+            Some(Slot::Known(r) | Slot::Hole(r)) => format!("{service}.{r}.{}", self.suffix),
+            Some(Slot::Stack) => format!("{service}.${{AWS::Region}}.{}", self.suffix),
         }
     }
 }
@@ -116,10 +347,27 @@ pub fn classify<'t>(
     }
 }
 
+/// An ARN field as a slot: `${AWS::AccountId}` and `${AWS::Partition}` are the stack's.
+fn slot(field: &Field<'_>, text: &Text<'_>) -> Slot {
+    match field {
+        Field::Lit(s) => Slot::Known(s.clone()),
+        Field::Hole(Hole::AccountId | Hole::Partition | Hole::Region) => Slot::Stack,
+        Field::Hole(h) => Slot::Hole(Text::hole(h.clone()).display()),
+        Field::Mixed => Slot::Hole(text.display()),
+    }
+}
+
 fn classify_aws<'t>(text: &Text<'t>, resource_type: &dyn Fn(&str) -> Option<&'t str>) -> Principal {
+    let account_principal = |account: Slot| {
+        Principal::Iam(IamPrincipal {
+            partition: Slot::Stack,
+            account,
+            kind: IamKind::Account,
+        })
+    };
     if let Some(hole) = text.only_hole() {
         return match hole {
-            Hole::AccountId => Principal::Account(Account::Stack),
+            Hole::AccountId => account_principal(Slot::Stack),
             Hole::GetAtt(r, _) | Hole::Ref(r) => match resource_type(r) {
                 Some("AWS::IAM::Role" | "AWS::IAM::User") => {
                     Principal::TemplateResource((*r).to_owned())
@@ -138,7 +386,7 @@ fn classify_aws<'t>(text: &Text<'t>, resource_type: &dyn Fn(&str) -> Option<&'t 
         }
         if s.bytes().all(|b| b.is_ascii_digit()) {
             return if arn::is_account_id(s) {
-                Principal::Account(Account::Id(s.to_owned()))
+                account_principal(Slot::Known(s.to_owned()))
             } else {
                 Principal::Invalid("it is not a 12-digit account ID".into())
             };
@@ -166,31 +414,40 @@ fn classify_aws<'t>(text: &Text<'t>, resource_type: &dyn Fn(&str) -> Option<&'t 
         return Principal::Invalid(format!("`{partition}` is not an AWS partition"));
     }
     let account = match &arn.account {
-        Field::Lit(id) if arn::is_account_id(id) => Account::Id(id.clone()),
-        Field::Lit(id) => {
+        Field::Lit(id) if !arn::is_account_id(id) => {
             return Principal::Invalid(format!("`{id}` in the ARN is not a 12-digit account ID"));
         }
-        Field::Hole(Hole::AccountId) => Account::Stack,
-        _ => Account::Unknown,
+        field => slot(field, text),
+    };
+    let iam = |kind: IamKind| {
+        Principal::Iam(IamPrincipal {
+            partition: slot(&arn.partition, text),
+            account: account.clone(),
+            kind,
+        })
     };
     let resource = match &arn.resource {
         Field::Lit(r) => r.clone(),
         _ => {
             // `role/${Name}`: the kind is known from the prefix even if the name is not.
+            // The hole is named by the whole ARN as written, so `role/${A}` and `role/${B}`
+            // are different principals and the same text is the same one.
             let prefix = arn.resource_prefix.as_str();
+            let display = text.display();
+            let name = Name::Hole(
+                display
+                    .rfind(prefix)
+                    .filter(|_| !prefix.is_empty())
+                    .map_or(display.as_str(), |at| &display[at + prefix.len()..])
+                    .to_owned(),
+            );
             return match prefix.split('/').next() {
-                Some("role") => Principal::Role {
-                    account,
-                    name: "…".into(),
-                },
-                Some("user") => Principal::User {
-                    account,
-                    name: "…".into(),
-                },
-                Some("assumed-role") => Principal::AssumedRole {
-                    account,
-                    role: "…".into(),
-                },
+                Some("role") => iam(IamKind::Role(name)),
+                Some("user") => iam(IamKind::User(name)),
+                Some("assumed-role") => iam(IamKind::AssumedRole {
+                    role: name,
+                    session: Name::Hole(display.clone()),
+                }),
                 _ => Principal::Unknown,
             };
         }
@@ -201,63 +458,120 @@ fn classify_aws<'t>(text: &Text<'t>, resource_type: &dyn Fn(&str) -> Option<&'t 
         );
     }
     let (kind, rest) = resource.split_once('/').unwrap_or((resource.as_str(), ""));
-    let last = rest.rsplit('/').next().unwrap_or("").to_owned();
+    let last = || Name::Known(rest.rsplit('/').next().unwrap_or("").to_owned());
+    let named = !rest.rsplit('/').next().unwrap_or("").is_empty();
     match (service, kind) {
-        ("iam", "root") if rest.is_empty() => Principal::Account(account),
-        ("iam", "role") if !last.is_empty() => Principal::Role {
-            account,
-            name: last,
-        },
-        ("iam", "user") if !last.is_empty() => Principal::User {
-            account,
-            name: last,
-        },
+        ("iam", "root") if rest.is_empty() => iam(IamKind::Account),
+        ("iam", "role") if named => iam(IamKind::Role(last())),
+        ("iam", "user") if named => iam(IamKind::User(last())),
         ("iam", "group") => Principal::Invalid("an IAM group cannot be a principal".into()),
         ("sts", "assumed-role") => match rest.split_once('/') {
             Some((role, session)) if !role.is_empty() && !session.is_empty() => {
-                Principal::AssumedRole {
-                    account,
-                    role: role.to_owned(),
-                }
+                iam(IamKind::AssumedRole {
+                    role: Name::Known(role.to_owned()),
+                    session: Name::Known(session.to_owned()),
+                })
             }
             _ => Principal::Invalid("an assumed-role ARN is `assumed-role/ROLE/SESSION`".into()),
         },
-        ("sts", "federated-user") if !rest.is_empty() => Principal::FederatedUser { account },
+        ("sts", "federated-user") if !rest.is_empty() => {
+            iam(IamKind::FederatedUser(Name::Known(rest.to_owned())))
+        }
         _ => Principal::Invalid(format!("`{resource}` is not a role, user, root or session")),
     }
 }
 
+/// The DNS suffixes of AWS service principals (`….amazonaws.com.cn` in China).
+const SERVICE_SUFFIXES: &[&str] = &["amazonaws.com.cn", "amazonaws.com", "amazon.com"];
+
 /// Service principals are DNS-like names ending in an AWS domain (`logs.amazonaws.com`,
-/// `logs.eu-west-1.amazonaws.com`, `….amazonaws.com.cn` in China).
+/// `logs.eu-west-1.amazonaws.com`, `logs.${AWS::Region}.amazonaws.com`).
 fn classify_service(text: &Text<'_>) -> Principal {
     let Some(s) = text.literal() else {
-        // `logs.${AWS::Region}.amazonaws.com` and the like.
-        let display = text.display();
-        return if display.contains(char::is_whitespace) {
-            Principal::Invalid("it is not a service principal".into())
-        } else {
-            Principal::Service(display)
-        };
+        return classify_service_with_holes(text);
     };
+    if s == "*" {
+        return Principal::Everyone;
+    }
     let valid_chars = s
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
-    let suffix = s.ends_with(".amazonaws.com")
-        || s.ends_with(".amazonaws.com.cn")
-        || s.ends_with(".amazon.com");
-    if s == "*" {
-        Principal::Everyone
-    } else if valid_chars && suffix && !s.starts_with('.') {
-        Principal::Service(s.to_owned())
-    } else {
-        Principal::Invalid("it is not a service principal (like `logs.amazonaws.com`)".into())
+    match split_service(s) {
+        Some((service, region, suffix)) if valid_chars => Principal::Service(ServicePrincipal {
+            service: Name::Known(service.to_owned()),
+            region: region.map(|r| Slot::Known(r.to_owned())),
+            suffix: suffix.to_owned(),
+        }),
+        _ => Principal::Invalid("it is not a service principal (like `logs.amazonaws.com`)".into()),
     }
+}
+
+/// `SERVICE[.REGION].SUFFIX` split into its parts.
+fn split_service(s: &str) -> Option<(&str, Option<&str>, &str)> {
+    let suffix = SERVICE_SUFFIXES.iter().find(|x| {
+        s.strip_suffix(**x)
+            .is_some_and(|head| head.ends_with('.') && head.len() > 1)
+    })?;
+    let head = &s[..s.len() - suffix.len() - 1];
+    if head.starts_with('.') || head.is_empty() {
+        return None;
+    }
+    Some(match head.split_once('.') {
+        Some((service, region)) => (service, Some(region), suffix),
+        None => (head, None, suffix),
+    })
+}
+
+/// `logs.${AWS::Region}.amazonaws.com`: the Region is the stack's. Other holes leave the
+/// service unknown, though still a service.
+fn classify_service_with_holes(text: &Text<'_>) -> Principal {
+    let display = text.display();
+    if display.contains(char::is_whitespace) {
+        return Principal::Invalid("it is not a service principal".into());
+    }
+    if let [
+        Part::Lit(service),
+        Part::Hole(Hole::Region),
+        Part::Lit(rest),
+    ] = text.parts.as_slice()
+        && let Some(service) = service.strip_suffix('.')
+        && let Some(suffix) = rest.strip_prefix('.')
+        && SERVICE_SUFFIXES.contains(&suffix)
+        && !service.is_empty()
+        && !service.contains('.')
+    {
+        return Principal::Service(ServicePrincipal {
+            service: Name::Known(service.to_owned()),
+            region: Some(Slot::Stack),
+            suffix: suffix.to_owned(),
+        });
+    }
+    if let [Part::Lit(service), Part::Hole(Hole::UrlSuffix)] = text.parts.as_slice()
+        && let Some(service) = service.strip_suffix('.')
+        && !service.is_empty()
+    {
+        // `logs.${AWS::URLSuffix}`: the stack partition's suffix.
+        let (service, region) = match service.split_once('.') {
+            Some((s, r)) => (s, Some(Slot::Known(r.to_owned()))),
+            None => (service, None),
+        };
+        return Principal::Service(ServicePrincipal {
+            service: Name::Known(service.to_owned()),
+            region,
+            suffix: "${AWS::URLSuffix}".to_owned(),
+        });
+    }
+    // Some service, though not known which.
+    Principal::Service(ServicePrincipal {
+        service: Name::Hole(display),
+        region: None,
+        suffix: String::new(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::value::Part;
     use crate::source::Span;
 
     fn alt(text: Text<'static>) -> Alt<'static> {
@@ -274,30 +588,50 @@ mod tests {
         classify("AWS", &alt(Text::lit(s.to_owned())), &|_| None)
     }
 
+    fn iam(account: &str, kind: IamKind) -> Principal {
+        Principal::Iam(IamPrincipal {
+            partition: Slot::Known("aws".into()),
+            account: Slot::Known(account.into()),
+            kind,
+        })
+    }
+
+    fn role(name: &str) -> IamKind {
+        IamKind::Role(Name::Known(name.into()))
+    }
+
+    fn arn_text(parts: Vec<Part<'static>>) -> Text<'static> {
+        Text { parts }
+    }
+
     #[test]
     fn classifies_aws_principals() {
         assert_eq!(aws("*"), Principal::Everyone);
         assert_eq!(
             aws("111122223333"),
-            Principal::Account(Account::Id("111122223333".into()))
+            Principal::Iam(IamPrincipal {
+                partition: Slot::Stack,
+                account: Slot::Known("111122223333".into()),
+                kind: IamKind::Account
+            })
         );
         assert_eq!(
             aws("arn:aws:iam::111122223333:root"),
-            Principal::Account(Account::Id("111122223333".into()))
+            iam("111122223333", IamKind::Account)
         );
         assert_eq!(
             aws("arn:aws:iam::111122223333:role/path/Admin"),
-            Principal::Role {
-                account: Account::Id("111122223333".into()),
-                name: "Admin".into()
-            }
+            iam("111122223333", role("Admin"))
         );
         assert_eq!(
             aws("arn:aws:sts::111122223333:assumed-role/Admin/me"),
-            Principal::AssumedRole {
-                account: Account::Id("111122223333".into()),
-                role: "Admin".into()
-            }
+            iam(
+                "111122223333",
+                IamKind::AssumedRole {
+                    role: Name::Known("Admin".into()),
+                    session: Name::Known("me".into())
+                }
+            )
         );
         assert!(matches!(aws("123456789"), Principal::Invalid(_)));
         assert!(matches!(
@@ -313,18 +647,20 @@ mod tests {
 
     #[test]
     fn holes_keep_what_is_known() {
-        let root = Text {
-            parts: vec![
-                Part::Lit("arn:".into()),
-                Part::Hole(Hole::Partition),
-                Part::Lit(":iam::".into()),
-                Part::Hole(Hole::AccountId),
-                Part::Lit(":root".into()),
-            ],
-        };
+        let root = arn_text(vec![
+            Part::Lit("arn:".into()),
+            Part::Hole(Hole::Partition),
+            Part::Lit(":iam::".into()),
+            Part::Hole(Hole::AccountId),
+            Part::Lit(":root".into()),
+        ]);
         assert_eq!(
             classify("AWS", &alt(root), &|_| None),
-            Principal::Account(Account::Stack)
+            Principal::Iam(IamPrincipal {
+                partition: Slot::Stack,
+                account: Slot::Stack,
+                kind: IamKind::Account
+            })
         );
         let role = Text::hole(Hole::GetAtt("R", "Arn"));
         assert_eq!(
@@ -337,14 +673,82 @@ mod tests {
         );
     }
 
+    fn role_with_hole(param: &'static str) -> Principal {
+        let text = arn_text(vec![
+            Part::Lit("arn:aws:iam::111122223333:role/".into()),
+            Part::Hole(Hole::Param(param)),
+        ]);
+        classify("AWS", &alt(text), &|_| None)
+    }
+
+    #[test]
+    fn principals_match_the_way_iam_matches_them() {
+        let d = Deployment::default();
+        let admin = iam("111122223333", role("Admin"));
+        let other_admin = iam("444455556666", role("Admin"));
+        let covers = |p: &Principal, q: &Principal| p.covers(Requester::Named(q), &d);
+        // The account matters: the same role name in another account is another role.
+        assert_eq!(covers(&other_admin, &admin), Coverage::No);
+        assert_eq!(covers(&admin, &admin), Coverage::Yes);
+        assert_eq!(
+            covers(&iam("111122223333", role("admin")), &admin),
+            Coverage::Yes
+        );
+        // The account principal covers its roles; a role covers its sessions.
+        assert_eq!(
+            covers(&iam("111122223333", IamKind::Account), &admin),
+            Coverage::Yes
+        );
+        let session = iam(
+            "111122223333",
+            IamKind::AssumedRole {
+                role: Name::Known("Admin".into()),
+                session: Name::Known("deploy".into()),
+            },
+        );
+        assert_eq!(covers(&admin, &session), Coverage::Yes);
+        assert_eq!(covers(&session, &admin), Coverage::Maybe);
+        // Holes: the same one is the same value; different ones may or may not be.
+        let a = role_with_hole("A");
+        let b = role_with_hole("B");
+        assert_eq!(covers(&a, &a), Coverage::Yes);
+        assert_eq!(covers(&a, &b), Coverage::Maybe);
+        assert_eq!(covers(&a, &admin), Coverage::Maybe);
+        // The unnamed principal of the stack's account.
+        let stack_root = classify("AWS", &alt(Text::hole(Hole::AccountId)), &|_| None);
+        assert_eq!(stack_root.covers(Requester::Unnamed, &d), Coverage::Yes);
+        assert_eq!(admin.covers(Requester::Unnamed, &d), Coverage::No);
+        let foreign = iam("444455556666", IamKind::Account);
+        assert_eq!(foreign.covers(Requester::Unnamed, &d), Coverage::Maybe);
+        let known = Deployment {
+            account: Some("111122223333"),
+            partition: Some("aws"),
+            region: None,
+        };
+        assert_eq!(foreign.covers(Requester::Unnamed, &known), Coverage::No);
+    }
+
     #[test]
     fn classifies_service_principals() {
         let service = |s: &str| classify("Service", &alt(Text::lit(s.to_owned())), &|_| None);
         assert_eq!(
             service("logs.amazonaws.com"),
-            Principal::Service("logs.amazonaws.com".into())
+            Principal::Service(ServicePrincipal {
+                service: Name::Known("logs".into()),
+                region: None,
+                suffix: "amazonaws.com".into()
+            })
+        );
+        assert_eq!(
+            service("logs.eu-west-1.amazonaws.com"),
+            Principal::Service(ServicePrincipal {
+                service: Name::Known("logs".into()),
+                region: Some(Slot::Known("eu-west-1".into())),
+                suffix: "amazonaws.com".into()
+            })
         );
         assert!(matches!(service("Logs"), Principal::Invalid(_)));
+        assert!(matches!(service(".amazonaws.com"), Principal::Invalid(_)));
         assert!(matches!(
             service("arn:aws:iam::1:root"),
             Principal::Invalid(_)
@@ -353,5 +757,41 @@ mod tests {
             classify("Everyone", &alt(Text::lit("x")), &|_| None),
             Principal::Invalid(_)
         ));
+        let regional = arn_text(vec![
+            Part::Lit("logs.".into()),
+            Part::Hole(Hole::Region),
+            Part::Lit(".amazonaws.com".into()),
+        ]);
+        let logs_here = classify("Service", &alt(regional), &|_| None);
+        assert_eq!(
+            logs_here,
+            Principal::Service(ServicePrincipal {
+                service: Name::Known("logs".into()),
+                region: Some(Slot::Stack),
+                suffix: "amazonaws.com".into()
+            })
+        );
+        let d = Deployment {
+            region: Some("eu-west-1"),
+            ..Deployment::default()
+        };
+        assert_eq!(
+            logs_here.covers(
+                Requester::Named(&service("logs.eu-west-1.amazonaws.com")),
+                &d
+            ),
+            Coverage::Yes
+        );
+        assert_eq!(
+            logs_here.covers(
+                Requester::Named(&service("logs.us-east-1.amazonaws.com")),
+                &d
+            ),
+            Coverage::No
+        );
+        assert_eq!(
+            logs_here.covers(Requester::Named(&service("logs.amazonaws.com")), &d),
+            Coverage::No
+        );
     }
 }

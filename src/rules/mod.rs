@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Related, Severity};
+use crate::model::principal::Deployment;
 use crate::model::value::{Env, Resolver, describe_when};
 use crate::model::{Conditions, DocumentKind, EmbeddedPolicy, KeyPolicy, PolicySource, Template};
 use crate::source::{LoadProblem, Node, Position, Span};
@@ -32,6 +33,21 @@ pub trait Rule: Sync {
         _out: &mut Reporter,
     ) {
     }
+
+    /// What `check_policy` looks at, so that only the conditions bearing on it are
+    /// enumerated.
+    fn policy_scope(&self) -> PolicyScope {
+        PolicyScope::Statements
+    }
+}
+
+/// Which statements of a key policy one finding of a rule can depend on.
+pub enum PolicyScope {
+    /// One statement at a time, with the document's own elements (`Version`).
+    Statements,
+    /// Statements together: those the function picks (given a `Statement` list item as
+    /// written) bear on the check.
+    Policy(fn(&Node<'_>) -> bool),
 }
 
 pub mod common;
@@ -180,6 +196,23 @@ impl<'a, 't> Context<'a, 't> {
         Resolver::new(self.env)
     }
 
+    /// What the command line and configuration say of the stack's account, partition and
+    /// Region.
+    pub fn deployment(&self) -> Deployment<'a> {
+        Deployment {
+            account: self.env.account,
+            partition: self.env.partition.map(|p| p.name),
+            region: self.env.region,
+        }
+    }
+
+    /// Whether the file is JSON (help shows JSON snippets) rather than YAML.
+    pub fn is_json(&self) -> bool {
+        self.text
+            .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+            .starts_with('{')
+    }
+
     /// The type of a resource in the template, by logical ID.
     pub fn resource_type(&self, name: &str) -> Option<&'t str> {
         self.template?.resource(name)?.type_name
@@ -252,9 +285,6 @@ impl Diagnostic {
     }
 }
 
-/// A key policy built for one scenario, with the scenario.
-type ScenarioView<'p, 't> = (KeyPolicy<'t>, &'p [(&'t str, bool)]);
-
 /// Runs every enabled rule over the file.
 pub fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
     // A big file is linted by several threads: its rules, and its key policies, run in
@@ -272,13 +302,7 @@ pub fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
     };
     // Each key policy is built, checked by every rule and dropped before the next: holding
     // the model of thousands of policies at once would cost more memory than the tree.
-    let one_policy = |source: &PolicySource<'_>| -> Vec<Diagnostic> {
-        let views = scenario_views(cx, source);
-        rules
-            .iter()
-            .flat_map(|entry| run_policy_rule(cx, entry, source, &views))
-            .collect()
-    };
+    let one_policy = |source: &PolicySource<'_>| check_policy(cx, &rules, source);
     let (mut found, per_policy): (Vec<Vec<Diagnostic>>, Vec<Vec<Diagnostic>>) = if parallel {
         rayon::join(
             || rules.par_iter().map(whole_file).collect(),
@@ -309,24 +333,163 @@ pub fn apply_severities(settings: &Settings, diagnostics: &mut [Diagnostic]) {
     }
 }
 
-/// A key policy built once for each scenario (combination of conditions) it has.
+/// Files from this size up are linted with parallel rules (see [`run`]).
+const PARALLEL_FROM_BYTES: usize = 256 * 1024;
+
+/// A key policy built for one scenario, with the scenario.
+type ScenarioView<'p, 't> = (KeyPolicy<'t>, &'p [(&'t str, bool)]);
+
+/// Policies whose conditions give more scenarios than this are checked question by question
+/// (see [`check_policy`]).
+const WHOLE_POLICY_SCENARIOS: usize = 64;
+
+/// Runs the policy rules on one key policy.
+///
+/// A finding depends on the conditions of the statements it is about, not on every `Fn::If`
+/// in the policy. A policy with few scenarios is checked in each of them at once. Past
+/// that, each question enumerates only its own conditions: a statement's own checks run on
+/// the policy built with that statement alone, in the scenarios of its conditions, and a
+/// check of statements together ([`PolicyScope::Policy`]) on the statements that bear on
+/// it. Labels then name only conditions that matter, and none are lost to a sample. A
+/// question whose conditions alone exceed the limit is reported as not checked (info).
+fn check_policy(
+    cx: &Context<'_, '_>,
+    rules: &[&RuleEntry],
+    source: &PolicySource<'_>,
+) -> Vec<Diagnostic> {
+    let all: Vec<usize> = (0..source.conditions.statements.len()).collect();
+    let whole = cx
+        .conditions
+        .scenarios(&source.conditions.for_statements(&all));
+    if let Ok(scenarios) = &whole
+        && scenarios.len() <= WHOLE_POLICY_SCENARIOS
+    {
+        let views = scenario_views(cx, source, scenarios, None);
+        return rules
+            .iter()
+            .flat_map(|entry| run_policy_rule(cx, entry, source, &views))
+            .collect();
+    }
+    let mut found: Vec<Diagnostic> = Vec::new();
+    let add = |diagnostics: Vec<Diagnostic>, found: &mut Vec<Diagnostic>| {
+        for d in diagnostics {
+            // The document's own findings (`Version`) come from every statement's views.
+            if !found
+                .iter()
+                .any(|f| f.code == d.code && f.span == d.span && f.message == d.message)
+            {
+                found.push(d);
+            }
+        }
+    };
+    let (per_statement, together): (Vec<&RuleEntry>, Vec<&RuleEntry>) = rules
+        .iter()
+        .partition(|entry| matches!(entry.rule.policy_scope(), PolicyScope::Statements));
+    let items = statement_items(source);
+    if !per_statement.is_empty() {
+        for &i in &all {
+            let only = [i];
+            match cx
+                .conditions
+                .scenarios(&source.conditions.for_statements(&only))
+            {
+                Ok(scenarios) => {
+                    let views = scenario_views(cx, source, &scenarios, Some(&only));
+                    for entry in &per_statement {
+                        add(run_policy_rule(cx, entry, source, &views), &mut found);
+                    }
+                }
+                Err(too_many) => {
+                    let at = items.get(i).map_or(source.root.span, |n| n.span);
+                    for entry in &per_statement {
+                        found.push(not_checked(entry, source, at, too_many.variables));
+                    }
+                }
+            }
+        }
+    }
+    for entry in together {
+        let PolicyScope::Policy(bears_on) = entry.rule.policy_scope() else {
+            continue;
+        };
+        let only: Vec<usize> = all
+            .iter()
+            .copied()
+            .filter(|&i| items.get(i).is_some_and(bears_on))
+            .collect();
+        match cx
+            .conditions
+            .scenarios(&source.conditions.for_statements(&only))
+        {
+            Ok(scenarios) => {
+                let views = scenario_views(cx, source, &scenarios, Some(&only));
+                add(run_policy_rule(cx, entry, source, &views), &mut found);
+            }
+            Err(too_many) => {
+                let at = source
+                    .root
+                    .entry("Statement")
+                    .map_or(source.root.span, |e| e.key_span);
+                found.push(not_checked(entry, source, at, too_many.variables));
+            }
+        }
+    }
+    found
+}
+
+/// The items of the policy's `Statement` list, as written.
+fn statement_items<'t>(source: &PolicySource<'t>) -> &'t [Node<'t>] {
+    source
+        .root
+        .get("Statement")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+}
+
+/// The info finding for a check that was not made: its conditions have too many scenarios.
+fn not_checked(
+    entry: &RuleEntry,
+    source: &PolicySource<'_>,
+    at: Span,
+    variables: usize,
+) -> Diagnostic {
+    let meta = entry.meta();
+    let mut out = Reporter::new(meta);
+    out.report(
+        at,
+        format!(
+            "not checked for {}: the `Fn::If` conditions it depends on vary over {variables} independent values, more than the {} kmslint enumerates",
+            meta.name,
+            crate::model::conditions::MAX_ATOMS
+        ),
+    )
+    .with_severity(Severity::Info)
+    .with_help("use fewer independent conditions in this policy, or lint each variant of it on its own");
+    let mut diagnostics = out.into_diagnostics();
+    let mut d = diagnostics.remove(0);
+    if let Some((name, _)) = source.resource {
+        d.resource = Some(name.to_owned());
+    }
+    d
+}
+
+/// A key policy built once for each scenario, with only the statements `only` lists when
+/// given.
 fn scenario_views<'p, 't>(
     cx: &Context<'_, 't>,
-    source: &'p PolicySource<'t>,
+    source: &PolicySource<'t>,
+    scenarios: &'p [Vec<(&'t str, bool)>],
+    only: Option<&[usize]>,
 ) -> Vec<ScenarioView<'p, 't>> {
-    source
-        .scenarios
+    scenarios
         .iter()
         .map(|scenario| {
             let resolver = Resolver::with_scenario(cx.env, scenario);
-            let policy = KeyPolicy::build(source, &resolver, &|name| cx.resource_type(name));
+            let policy = KeyPolicy::build(source, &resolver, &|name| cx.resource_type(name), only);
             (policy, scenario.as_slice())
         })
         .collect()
 }
-
-/// Files from this size up are linted with parallel rules (see [`run`]).
-const PARALLEL_FROM_BYTES: usize = 256 * 1024;
 
 /// Runs one rule's policy check in every scenario and merges what it finds: a finding that
 /// only some scenarios produce says which conditions lead to it.

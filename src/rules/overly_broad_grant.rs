@@ -11,7 +11,7 @@
 
 use crate::facts::actions::KMS_ACTIONS;
 use crate::model::policy::{Statement, glob_match};
-use crate::model::principal::{Account, Principal};
+use crate::model::principal::{IamKind, Principal, Slot};
 use crate::source::Span;
 
 use super::{Context, PolicyCheck, Reporter, Rule};
@@ -129,13 +129,12 @@ fn covers_every_action(pattern: &str) -> bool {
 
 fn is_specific(principal: &Principal, stack_account: Option<&str>) -> bool {
     match principal {
-        Principal::Role { .. }
-        | Principal::User { .. }
-        | Principal::AssumedRole { .. }
-        | Principal::FederatedUser { .. }
-        | Principal::Service(_)
-        | Principal::TemplateResource(_) => true,
-        Principal::Account(Account::Id(id)) => stack_account.is_some_and(|a| a != id),
+        Principal::Iam(p) => match (&p.kind, &p.account) {
+            (IamKind::Account, Slot::Known(id)) => stack_account.is_some_and(|a| a != id),
+            (IamKind::Account, _) => false,
+            _ => true,
+        },
+        Principal::Service(_) | Principal::TemplateResource(_) => true,
         _ => false,
     }
 }

@@ -1,22 +1,23 @@
 //! KMS204 policy-lockout: KMS's lockout safety check rejects a key policy that does not let
 //! the calling principal (the stack's deployer) call `kms:PutKeyPolicy` afterwards.
 //!
-//! Without `--deployer-arn` the deployer is unknown, so the rule asks whether anyone who could
-//! be the deployer keeps the right after `Deny` statements: the account principal (whose IAM
-//! policies then decide), everyone, or a principal hidden behind a parameter. If nobody does,
-//! that is an error; if only specific roles or users do, a warning names them, since
-//! deploying as anyone else fails. With `--deployer-arn` the rule decides for that principal.
-//! A `Deny` or a grant with a `Condition` is uncertain and never makes a finding by itself.
+//! The rule asks the policy engine ([`KeyPolicy::access`]). Without `--deployer-arn` the
+//! deployer is not known, so it asks for two kinds of principal: a principal of the stack's
+//! account that the policy does not name (the account principal or `"*"` reaches it), and
+//! each role, user or session that an `Allow` names. If the unnamed principal keeps the right,
+//! or perhaps keeps it (a condition, a value not known here), there is no finding; if only
+//! named ones do, a warning names them; if none does, an error names every cause at once:
+//! the denies that take the right away, and the statements that would grant it were they
+//! valid, or the statement to add it to. With `--deployer-arn` it asks for that principal.
 
 use crate::diagnostic::Severity;
 use crate::facts::resources::KEY;
-use crate::model::arn::{self, ArnShape, Field};
-use crate::model::policy::{Coverage, KeyPolicy, Principals, Statement};
-use crate::model::principal::{Account, Principal};
-use crate::model::value::{Boolish, Text};
-use crate::source::Span;
+use crate::model::policy::{Access, Coverage, Defect, KeyPolicy, PolicyForm, Statement, Verdict};
+use crate::model::principal::{self, Deployment, IamKind, Principal, Requester, Slot};
+use crate::model::value::{Alt, Boolish, Text, Val};
+use crate::source::{Node, Span, Value};
 
-use super::{Context, PolicyCheck, Reporter, Rule};
+use super::{Context, PolicyCheck, PolicyScope, Reporter, Rule};
 
 pub struct PolicyLockout;
 
@@ -25,23 +26,74 @@ const PUT_KEY_POLICY: &str = "kms:PutKeyPolicy";
 impl Rule for PolicyLockout {
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         let policy = check.policy;
-        if policy.incomplete || policy.statements.is_empty() || bypassed(cx, check) {
+        if !has_statements(check) || bypassed(cx, check) {
             return;
         }
-        // A statement whose effect is not known could be a grant or a deny.
-        if policy
-            .statements
-            .iter()
-            .any(|s| s.effect().is_none() && s.covers_action(PUT_KEY_POLICY) != Coverage::No)
-        {
-            return;
-        }
+        let words = Words::new(cx, check.source.form);
         let at = anchor(policy);
-        match cx.settings.deployer_arn.as_deref().and_then(Deployer::parse) {
-            Some(deployer) => exact(cx, policy, &deployer, at, out),
-            None => any_deployer(cx, policy, at, out),
+        let mut deployment = cx.deployment();
+        let arn = cx.settings.deployer_arn.as_deref();
+        match arn.and_then(|arn| Some((arn, deployer(arn)?))) {
+            Some((arn, deployer)) => {
+                // The deployer deploys into its own account, unless told otherwise.
+                if let Principal::Iam(iam) = &deployer
+                    && let Slot::Known(account) = &iam.account
+                {
+                    deployment.account = deployment.account.or(Some(account));
+                }
+                exact(policy, arn, &deployer, &deployment, &words, at, out);
+            }
+            None => any_deployer(policy, &deployment, &words, at, out),
         }
     }
+
+    /// Only statements that may be about kms:PutKeyPolicy decide a lockout.
+    fn policy_scope(&self) -> PolicyScope {
+        PolicyScope::Policy(may_mention_put_key_policy)
+    }
+}
+
+/// Whether a `Statement` item, as written and in any `Fn::If` branch, may allow or deny
+/// kms:PutKeyPolicy: its `Action` matches it or is not known here, or it has `NotAction`.
+fn may_mention_put_key_policy(item: &Node<'_>) -> bool {
+    fn action_may_match(node: &Node<'_>) -> bool {
+        match &node.value {
+            Value::Scalar(s) => {
+                s.text.contains("${") || crate::model::policy::glob_match(&s.text, PUT_KEY_POLICY)
+            }
+            Value::Seq(items) => items.iter().any(action_may_match),
+            Value::Map(entries) => entries.iter().any(|e| {
+                e.key != "Fn::If"
+                    || e.value.as_seq().is_some_and(|b| b.iter().skip(1).any(action_may_match))
+            }),
+            _ => true,
+        }
+    }
+    match &item.value {
+        Value::Map(entries) => entries.iter().any(|e| match e.key.as_ref() {
+            "NotAction" => true,
+            "Action" => action_may_match(&e.value),
+            // A statement or element from a parameter, an import, …: not known here.
+            key if key == "Ref" || key.starts_with("Fn::") && key != "Fn::If" => true,
+            _ => may_mention_put_key_policy(&e.value),
+        }),
+        Value::Seq(items) => items.iter().any(may_mention_put_key_policy),
+        _ => false,
+    }
+}
+
+/// A policy with no statement at all is KMS206's to report.
+fn has_statements(check: &PolicyCheck<'_, '_>) -> bool {
+    if !check.policy.statements.is_empty() {
+        return true;
+    }
+    // Built with only the statements about kms:PutKeyPolicy: none is a lockout, if there
+    // are other statements.
+    check.policy.partial
+        && check
+            .policy
+            .statement_entry
+            .is_some_and(|e| e.value.as_seq().is_some_and(|items| !items.is_empty()))
 }
 
 /// `BypassPolicyLockoutSafetyCheck: true` turns the check off (KMS205 reports that).
@@ -69,156 +121,326 @@ fn anchor(policy: &KeyPolicy<'_>) -> Span {
         .map_or(policy.root.span, |e| e.key_span)
 }
 
-/// Who a grant reaches, for a deployer that is not known.
-#[derive(Clone, Debug, PartialEq)]
-enum Reach {
-    /// Anyone in the deployer's account (the account principal, `*`, `NotPrincipal`), or a
-    /// principal whose value is not known.
-    Anyone,
-    /// One IAM role or user; the deployer may or may not be it.
-    Specific(String),
+/// The principal `--deployer-arn` names, when it is an IAM principal.
+fn deployer(arn: &str) -> Option<Principal> {
+    let alt = Alt {
+        val: Val::Text(Text::lit(arn)),
+        span: Span::default(),
+        node: None,
+        param: None,
+        when: Vec::new(),
+    };
+    match principal::classify("AWS", &alt, &|_| None) {
+        p @ Principal::Iam(_) => Some(p),
+        _ => None,
+    }
 }
 
-struct Grant<'s, 't> {
-    reach: Reach,
-    statement: &'s Statement<'t>,
+/// The words for who applies the policy: a stack's deployer, or for a key policy file
+/// whoever creates the key or puts the policy.
+struct Words {
+    everyone: &'static str,
+    nobody: &'static str,
+    as_other: &'static str,
+    the_caller: &'static str,
+    /// How to write the account principal where the fix goes.
+    account_principal: &'static str,
 }
 
-fn any_deployer(cx: &Context<'_, '_>, policy: &KeyPolicy<'_>, at: Span, out: &mut Reporter) {
-    let stack_account = cx.settings.account.as_deref();
-    let mut grants: Vec<Grant<'_, '_>> = Vec::new();
+impl Words {
+    fn new(cx: &Context<'_, '_>, form: PolicyForm) -> Words {
+        let (everyone, nobody, as_other, the_caller) = if form == PolicyForm::File {
+            (
+                "every principal that could apply this policy",
+                "no principal that could apply this policy",
+                "applying this policy as any other principal",
+                "the principal that creates the key or puts the policy",
+            )
+        } else {
+            (
+                "every principal that could deploy this stack",
+                "no principal that could deploy this stack",
+                "deploying this stack as any other principal",
+                "the principal that deploys the stack",
+            )
+        };
+        let account_principal = match form {
+            // Nothing substitutes `${…}` in a policy file or a plain JSON string.
+            PolicyForm::File | PolicyForm::JsonString => {
+                "`arn:aws:iam::111122223333:root` (with your account ID)"
+            }
+            PolicyForm::SubString => "`arn:${AWS::Partition}:iam::${AWS::AccountId}:root`",
+            PolicyForm::Object if cx.is_json() => {
+                "`{\"Fn::Sub\": \"arn:${AWS::Partition}:iam::${AWS::AccountId}:root\"}`"
+            }
+            PolicyForm::Object => "`!Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:root`",
+        };
+        Words {
+            everyone,
+            nobody,
+            as_other,
+            the_caller,
+            account_principal,
+        }
+    }
+
+    fn help(&self) -> String {
+        format!(
+            "keep a statement that allows `kms:*` to the account principal {}, as the default key policy does",
+            self.account_principal
+        )
+    }
+}
+
+/// Without `--deployer-arn`.
+fn any_deployer(
+    policy: &KeyPolicy<'_>,
+    deployment: &Deployment<'_>,
+    words: &Words,
+    at: Span,
+    out: &mut Reporter,
+) {
+    let unnamed = policy.access(Requester::Unnamed, PUT_KEY_POLICY, deployment);
+    if matches!(unnamed.verdict, Verdict::Allowed | Verdict::Possibly) {
+        return;
+    }
+    let mut keepers: Vec<(&Principal, Access)> = Vec::new();
+    let mut named_denied: Vec<(&Principal, Access)> = Vec::new();
+    for candidate in named_grantees(policy, deployment) {
+        let access = policy.access(Requester::Named(candidate), PUT_KEY_POLICY, deployment);
+        match access.verdict {
+            Verdict::Allowed | Verdict::Possibly => keepers.push((candidate, access)),
+            Verdict::Denied => named_denied.push((candidate, access)),
+            Verdict::NotAllowed => {}
+        }
+    }
+    if !keepers.is_empty() {
+        let mut names: Vec<String> = keepers.iter().map(|(p, _)| p.describe()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let diagnostic = out.report(
+            at,
+            format!(
+                "only {} may call kms:PutKeyPolicy; {} fails KMS's lockout safety check",
+                names.join(", "),
+                words.as_other
+            ),
+        );
+        diagnostic.with_severity(Severity::Warning).with_help(format!(
+            "pass `--deployer-arn` to check {}, or also grant kms:PutKeyPolicy to the account principal",
+            words.the_caller
+        ));
+        let mut grants: Vec<usize> = keepers.iter().flat_map(|(_, a)| a.grants.clone()).collect();
+        grants.sort_unstable();
+        grants.dedup();
+        for i in grants {
+            diagnostic.with_related(policy.statements[i].label_span(), "grants kms:PutKeyPolicy here");
+        }
+        return;
+    }
+    // Locked out. The causes: denies that reach everyone, denies that reach the principals
+    // named by grants, and grants that are missing or invalid.
+    let mut lockout = Lockout::new(&unnamed);
+    lockout.everyone = words.everyone.to_owned();
+    lockout.not_allowed = format!("{} is allowed kms:PutKeyPolicy", words.nobody);
+    lockout.not_kept = format!("{} keeps kms:PutKeyPolicy", words.nobody);
+    for (who, access) in &named_denied {
+        lockout.granted = true;
+        for &deny in &access.denies {
+            if !unnamed.denies.contains(&deny) {
+                lockout.deny_named(deny, who.describe());
+            }
+        }
+    }
+    lockout.report(policy, at, words, out);
+}
+
+/// The roles, users and sessions that `Allow` statements about kms:PutKeyPolicy name, which
+/// could be the deployer (in the stack's account, and not created by this stack).
+fn named_grantees<'p>(policy: &'p KeyPolicy<'_>, deployment: &Deployment<'_>) -> Vec<&'p Principal> {
+    let mut out: Vec<&Principal> = Vec::new();
     for statement in policy.statements.iter().filter(|s| s.is_allow()) {
         if statement.covers_action(PUT_KEY_POLICY) == Coverage::No {
             continue;
         }
-        if statement.not_principal.is_some() {
-            grants.push(Grant { reach: Reach::Anyone, statement });
-            continue;
-        }
-        for principal in principals(statement.principal.as_ref()) {
-            if let Some(reach) = reach_of(principal, stack_account) {
-                grants.push(Grant { reach, statement });
-            }
-        }
-        if statement.principal.as_ref().is_some_and(|p| p.incomplete) {
-            grants.push(Grant { reach: Reach::Anyone, statement });
-        }
-    }
-    let mut killed_by: Option<&Statement<'_>> = None;
-    for deny in policy.statements.iter().filter(|s| certain_deny(s)) {
-        if let Some(exempt) = &deny.not_principal {
-            // Everyone except the listed principals.
-            let kept: Vec<Reach> = principals(Some(exempt))
-                .filter_map(|p| reach_of(p, stack_account))
-                .collect();
-            let before = grants.len();
-            grants.retain(|g| kept.contains(&g.reach));
-            if grants.len() < before {
-                killed_by = Some(deny);
-            }
-            continue;
-        }
-        for principal in principals(deny.principal.as_ref()) {
-            match reach_of(principal, stack_account) {
-                Some(Reach::Anyone) if denies_everyone(principal, stack_account) => {
-                    if !grants.is_empty() {
-                        killed_by = Some(deny);
-                    }
-                    grants.clear();
-                }
-                Some(reach @ Reach::Specific(_)) => {
-                    let before = grants.len();
-                    grants.retain(|g| g.reach != reach);
-                    if grants.len() < before {
-                        killed_by = Some(deny);
-                    }
-                }
-                _ => {}
+        for principal in statement.principal.iter().flat_map(|p| p.all()) {
+            let Principal::Iam(iam) = principal else {
+                continue;
+            };
+            if iam.kind != IamKind::Account
+                && iam.account.could_be_stack(deployment.account)
+                && iam.partition.could_be_stack(deployment.partition)
+                && !out.contains(&principal)
+            {
+                out.push(principal);
             }
         }
     }
-    if grants.iter().any(|g| g.reach == Reach::Anyone) {
-        return;
-    }
-    if !grants.is_empty() {
-        let mut names: Vec<&str> = grants
-            .iter()
-            .filter_map(|g| match &g.reach {
-                Reach::Specific(name) => Some(name.as_str()),
-                Reach::Anyone => None,
-            })
-            .collect();
-        names.sort_unstable();
-        names.dedup();
-        let who = names.join(", ");
-        let diagnostic = out.report(
-            at,
-            format!("only {who} may call kms:PutKeyPolicy; deploying this stack as any other principal fails KMS's lockout safety check"),
-        );
-        diagnostic
-            .with_severity(Severity::Warning)
-            .with_help("pass `--deployer-arn` to check the principal that deploys the stack, or also grant kms:PutKeyPolicy to the account principal");
-        let mut seen = Vec::new();
-        for grant in &grants {
-            if !seen.contains(&grant.statement.node.span) {
-                seen.push(grant.statement.node.span);
-                diagnostic.with_related(grant.statement.label_span(), "grants kms:PutKeyPolicy here");
-            }
-        }
-        return;
-    }
-    report_lockout(
-        out,
-        policy,
-        at,
-        killed_by,
-        "every principal that could deploy this stack",
-        "no principal that could deploy this stack is allowed kms:PutKeyPolicy",
-    );
+    out
 }
 
-/// A deny to `*` or to the stack's own account principal reaches every deployer.
-fn denies_everyone(principal: &Principal, stack_account: Option<&str>) -> bool {
-    match principal {
-        Principal::Everyone => true,
-        Principal::Account(Account::Stack) => true,
-        Principal::Account(Account::Id(id)) => stack_account == Some(id.as_str()),
-        _ => false,
-    }
-}
-
-/// `who` is denied by `killed_by`; `not_allowed` says nobody is allowed.
-fn report_lockout(
-    out: &mut Reporter,
+/// With `--deployer-arn`: is that principal allowed kms:PutKeyPolicy after denies?
+fn exact(
     policy: &KeyPolicy<'_>,
+    arn: &str,
+    deployer: &Principal,
+    deployment: &Deployment<'_>,
+    words: &Words,
     at: Span,
-    killed_by: Option<&Statement<'_>>,
-    who: &str,
-    not_allowed: &str,
+    out: &mut Reporter,
 ) {
-    let diagnostic = match killed_by {
-        Some(deny) => {
-            let d = out.report(
-                at,
-                format!("{} denies kms:PutKeyPolicy to {who}, so KMS's lockout safety check rejects this policy", deny.describe()),
-            );
-            d.with_related(deny.label_span(), "this statement denies kms:PutKeyPolicy; narrow its principal or its actions");
-            d
+    let access = policy.access(Requester::Named(deployer), PUT_KEY_POLICY, deployment);
+    if matches!(access.verdict, Verdict::Allowed | Verdict::Possibly) {
+        return;
+    }
+    let mut lockout = Lockout::new(&access);
+    lockout.everyone = format!("the deployer `{arn}`");
+    lockout.not_allowed = format!("the deployer `{arn}` is not allowed kms:PutKeyPolicy");
+    lockout.not_kept = format!("the deployer `{arn}` does not keep kms:PutKeyPolicy");
+    lockout.report(policy, at, words, out);
+}
+
+/// Every cause of one lockout, reported as one finding so that fixing one cause does not
+/// reveal another.
+struct Lockout {
+    /// Denies that reach every principal asked about.
+    denies_everyone: Vec<usize>,
+    /// Denies that reach only named principals, and whom.
+    denies_named: Vec<(usize, Vec<String>)>,
+    /// Some statement grants the right, before denies.
+    granted: bool,
+    /// Statements that would grant it if KMS accepted them.
+    defective: Vec<(usize, Defect)>,
+    /// Who `denies_everyone` reaches, in words.
+    everyone: String,
+    /// "no principal that … is allowed kms:PutKeyPolicy".
+    not_allowed: String,
+    /// "no principal that … keeps kms:PutKeyPolicy".
+    not_kept: String,
+}
+
+impl Lockout {
+    fn new(access: &Access) -> Lockout {
+        Lockout {
+            denies_everyone: access.denies.clone(),
+            denies_named: Vec::new(),
+            granted: !access.grants.is_empty(),
+            defective: access.defective.clone(),
+            everyone: String::new(),
+            not_allowed: String::new(),
+            not_kept: String::new(),
         }
-        None => {
-            let d = out.report(
-                at,
-                format!("{not_allowed}, so KMS's lockout safety check rejects this policy"),
-            );
-            if let Some(statement) = closest_grant(policy) {
-                d.with_related(statement.label_span(), "add kms:PutKeyPolicy (or kms:*) to this statement");
-            }
-            d
+    }
+
+    fn deny_named(&mut self, deny: usize, who: String) {
+        match self.denies_named.iter_mut().find(|(d, _)| *d == deny) {
+            Some((_, whom)) if !whom.contains(&who) => whom.push(who),
+            Some(_) => {}
+            None => self.denies_named.push((deny, vec![who])),
         }
-    };
-    diagnostic.with_help(
-        "keep a statement that allows `kms:*` to the account principal `arn:${AWS::Partition}:iam::${AWS::AccountId}:root`, as the default key policy does",
-    );
+    }
+
+    fn report(&self, policy: &KeyPolicy<'_>, at: Span, words: &Words, out: &mut Reporter) {
+        let statements = &policy.statements;
+        let describe = |indexes: &[usize]| -> String {
+            let names: Vec<String> = indexes.iter().map(|&i| statements[i].describe()).collect();
+            join(&names)
+        };
+        let message = if !self.denies_everyone.is_empty() {
+            let also = if self.granted {
+                ""
+            } else {
+                ", and no statement allows it to them"
+            };
+            format!(
+                "{} {} kms:PutKeyPolicy to {}{also}, so KMS's lockout safety check rejects this policy",
+                describe(&self.denies_everyone),
+                if self.denies_everyone.len() == 1 { "denies" } else { "deny" },
+                self.everyone
+            )
+        } else if !self.denies_named.is_empty() {
+            let parts: Vec<String> = self
+                .denies_named
+                .iter()
+                .map(|(deny, whom)| format!("{} denies it to {}", statements[*deny].describe(), join(whom)))
+                .collect();
+            let denied: usize = self.denies_named.iter().map(|(_, whom)| whom.len()).sum();
+            format!(
+                "{} ({}, the only {} allowed it), so KMS's lockout safety check rejects this policy",
+                self.not_kept,
+                join(&parts),
+                if denied == 1 { "principal" } else { "principals" }
+            )
+        } else if !self.defective.is_empty() {
+            format!(
+                "{}: the statements that would allow it are invalid, so KMS's lockout safety check rejects this policy",
+                self.not_allowed
+            )
+        } else {
+            format!(
+                "{}, so KMS's lockout safety check rejects this policy",
+                self.not_allowed
+            )
+        };
+        let diagnostic = out.report(at, message);
+        for &deny in self
+            .denies_everyone
+            .iter()
+            .chain(self.denies_named.iter().map(|(d, _)| d))
+        {
+            diagnostic.with_related(
+                statements[deny].label_span(),
+                "this statement denies kms:PutKeyPolicy; narrow its principal or its actions",
+            );
+        }
+        for &(i, defect) in &self.defective {
+            let (span, label) = defect_label(&statements[i], defect);
+            diagnostic.with_related(span, label);
+        }
+        if !self.granted
+            && self.defective.is_empty()
+            && let Some(statement) = closest_grant(policy)
+        {
+            diagnostic.with_related(statement.label_span(), "add kms:PutKeyPolicy (or kms:*) to this statement");
+        }
+        diagnostic.with_help(words.help());
+    }
+}
+
+/// Where a statement is invalid, and what it would do if it were not.
+fn defect_label(statement: &Statement<'_>, defect: Defect) -> (Span, String) {
+    let who = statement.describe();
+    let who = who.strip_prefix("this statement").map_or(who.clone(), |_| "this statement".into());
+    match defect {
+        Defect::Effect => match &statement.effect {
+            Some(effect) => (
+                effect.entry.value.span,
+                format!(
+                    "{who} would keep kms:PutKeyPolicy if its `Effect` were `Allow`{}",
+                    effect
+                        .as_str()
+                        .map(|e| format!(" (it is `{e}`: KMS rejects the policy)"))
+                        .unwrap_or_default()
+                ),
+            ),
+            None => (
+                statement.label_span(),
+                format!("{who} would keep kms:PutKeyPolicy if it had `Effect: Allow`"),
+            ),
+        },
+        Defect::Principal => (
+            statement.label_span(),
+            format!("{who} would keep kms:PutKeyPolicy if it named a principal"),
+        ),
+        Defect::Action => (
+            statement.label_span(),
+            format!("{who} would keep kms:PutKeyPolicy if it had an `Action`"),
+        ),
+        Defect::Resource => (
+            statement.label_span(),
+            format!("{who} would keep kms:PutKeyPolicy if it had `Resource: \"*\"` (KMS rejects a statement without one)"),
+        ),
+    }
 }
 
 /// The statement that would most naturally carry the missing grant: the first `Allow` to an
@@ -229,189 +451,20 @@ fn closest_grant<'s, 't>(policy: &'s KeyPolicy<'t>) -> Option<&'s Statement<'t>>
         .iter()
         .find(|s| {
             s.is_allow()
-                && principals(s.principal.as_ref()).any(|p| {
-                    matches!(
-                        p,
-                        Principal::Account(_) | Principal::Role { .. } | Principal::User { .. } | Principal::Everyone
-                    )
-                })
+                && s
+                    .principal
+                    .iter()
+                    .flat_map(|p| p.all())
+                    .any(|p| matches!(p, Principal::Iam(_) | Principal::Everyone))
         })
         .or_else(|| policy.statements.first())
 }
 
-/// A `Deny` that certainly applies to kms:PutKeyPolicy: no condition, the action covered.
-fn certain_deny(statement: &Statement<'_>) -> bool {
-    statement.is_deny()
-        && !statement.has_condition()
-        && statement.covers_action(PUT_KEY_POLICY) == Coverage::Yes
-}
-
-fn principals<'a>(principals: Option<&'a Principals<'_>>) -> impl Iterator<Item = &'a Principal> {
-    principals
-        .into_iter()
-        .flat_map(|p| p.items.iter())
-        .flat_map(|item| item.principals.iter().map(|(_, p)| p))
-}
-
-/// Whether `account` can be the deployer's, which is the stack's.
-fn could_be_stack(account: &Account, stack_account: Option<&str>) -> bool {
-    match (account, stack_account) {
-        (Account::Id(id), Some(stack)) => id == stack,
-        _ => true,
-    }
-}
-
-fn reach_of(principal: &Principal, stack_account: Option<&str>) -> Option<Reach> {
-    match principal {
-        Principal::Everyone | Principal::Unknown => Some(Reach::Anyone),
-        Principal::Account(a) => could_be_stack(a, stack_account).then_some(Reach::Anyone),
-        Principal::Role { account, name } => {
-            could_be_stack(account, stack_account).then(|| Reach::Specific(format!("role `{name}`")))
-        }
-        Principal::User { account, name } => {
-            could_be_stack(account, stack_account).then(|| Reach::Specific(format!("user `{name}`")))
-        }
-        Principal::AssumedRole { account, role } => could_be_stack(account, stack_account)
-            .then(|| Reach::Specific(format!("a session of role `{role}`"))),
-        Principal::FederatedUser { account } => could_be_stack(account, stack_account)
-            .then(|| Reach::Specific("a federated user".to_owned())),
-        // Created by this very stack, so not the one deploying it; services and others do
-        // not deploy stacks.
-        Principal::TemplateResource(_) | Principal::Service(_) | Principal::Other => None,
-        // KMS rejects it as written (KMS209); what it was meant to be is unknown, and it may
-        // be a placeholder that is filled in before use (`ACCOUNT_ID`).
-        Principal::Invalid(_) => Some(Reach::Anyone),
-    }
-}
-
-/// The principal given with `--deployer-arn`.
-struct Deployer {
-    arn: String,
-    account: String,
-    kind: DeployerKind,
-}
-
-enum DeployerKind {
-    Root,
-    Role(String),
-    User(String),
-}
-
-impl Deployer {
-    fn parse(arn: &str) -> Option<Deployer> {
-        let text = Text::lit(arn);
-        let ArnShape::Arn(parsed) = arn::parse(&text) else {
-            return None;
-        };
-        let (Field::Lit(service), Field::Lit(account), Field::Lit(resource)) =
-            (&parsed.service, &parsed.account, &parsed.resource)
-        else {
-            return None;
-        };
-        let name = |rest: &str| rest.rsplit('/').next().unwrap_or_default().to_owned();
-        let kind = match (service.as_str(), resource.split_once('/')) {
-            ("iam", None) if resource == "root" => DeployerKind::Root,
-            ("iam", Some(("role", rest))) => DeployerKind::Role(name(rest)),
-            ("iam", Some(("user", rest))) => DeployerKind::User(name(rest)),
-            ("sts", Some(("assumed-role", rest))) => {
-                DeployerKind::Role(rest.split('/').next().unwrap_or_default().to_owned())
-            }
-            _ => return None,
-        };
-        Some(Deployer {
-            arn: arn.to_owned(),
-            account: account.clone(),
-            kind,
-        })
-    }
-
-    /// Whether a principal element names the deployer: `Some(true)`, `Some(false)`, or
-    /// `None` when it cannot be told.
-    fn matches(&self, principal: &Principal, stack_account: Option<&str>) -> Option<bool> {
-        let account = |a: &Account| match a {
-            Account::Id(id) => Some(*id == self.account),
-            // The deployer deploys into the stack's account.
-            Account::Stack => Some(stack_account.is_none_or(|s| s == self.account)),
-            Account::Unknown => None,
-        };
-        let same = |a: &Account, wanted: &str, actual: Option<&String>| {
-            if wanted == "…" {
-                return account(a).and_then(|ok| if ok { None } else { Some(false) });
-            }
-            Some(account(a)? && actual.is_some_and(|n| n == wanted))
-        };
-        match principal {
-            Principal::Everyone => Some(true),
-            Principal::Unknown => None,
-            Principal::Account(a) => account(a),
-            Principal::Role { account: a, name } => same(a, name, self.role()),
-            Principal::AssumedRole { account: a, role } => match same(a, role, self.role()) {
-                // A session ARN names one session, which may or may not be the deployer's.
-                Some(true) => None,
-                other => other,
-            },
-            Principal::User { account: a, name } => same(a, name, self.user()),
-            Principal::FederatedUser { .. }
-            | Principal::TemplateResource(_)
-            | Principal::Service(_)
-            | Principal::Other
-            | Principal::Invalid(_) => Some(false),
-        }
-    }
-
-    fn role(&self) -> Option<&String> {
-        match &self.kind {
-            DeployerKind::Role(name) => Some(name),
-            _ => None,
-        }
-    }
-
-    fn user(&self) -> Option<&String> {
-        match &self.kind {
-            DeployerKind::User(name) => Some(name),
-            DeployerKind::Root | DeployerKind::Role(_) => None,
-        }
-    }
-}
-
-/// With `--deployer-arn`: is that principal allowed kms:PutKeyPolicy after denies?
-fn exact(cx: &Context<'_, '_>, policy: &KeyPolicy<'_>, deployer: &Deployer, at: Span, out: &mut Reporter) {
-    let stack_account = cx.settings.account.as_deref();
-    // `Some(true)`: names the deployer; `None`: cannot tell.
-    let names = |p: Option<&Principals<'_>>| -> Option<bool> {
-        let p = p?;
-        let mut result = Some(false);
-        for principal in principals(Some(p)) {
-            match deployer.matches(principal, stack_account) {
-                Some(true) => return Some(true),
-                None => result = None,
-                Some(false) => {}
-            }
-        }
-        if p.incomplete && result == Some(false) { None } else { result }
-    };
-    let applies = |s: &Statement<'_>| -> Option<bool> {
-        match (&s.principal, &s.not_principal) {
-            (Some(p), _) => names(Some(p)),
-            (None, Some(np)) => names(Some(np)).map(|listed| !listed),
-            (None, None) => Some(false),
-        }
-    };
-    if let Some(deny) = policy
-        .statements
-        .iter()
-        .find(|s| certain_deny(s) && applies(s) == Some(true))
-    {
-        let who = format!("the deployer `{}`", deployer.arn);
-        let not_allowed = format!("{who} is not allowed kms:PutKeyPolicy");
-        return report_lockout(out, policy, at, Some(deny), &who, &not_allowed);
-    }
-    let granted = policy.statements.iter().any(|s| {
-        s.is_allow() && s.covers_action(PUT_KEY_POLICY) != Coverage::No && applies(s) != Some(false)
-    });
-    if !granted {
-        let who = format!("the deployer `{}`", deployer.arn);
-        let not_allowed = format!("{who} is not allowed kms:PutKeyPolicy");
-        report_lockout(out, policy, at, None, &who, &not_allowed);
+/// "a", "a and b", "a, b and c".
+fn join(parts: &[String]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }

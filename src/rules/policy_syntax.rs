@@ -62,7 +62,7 @@ impl Rule for PolicySyntax {
                 out.report(first_key, "the policy has no `Statement`")
                     .with_help("a key policy needs at least one statement");
             }
-            Some(entry) if policy.statements.is_empty() && !policy.incomplete => {
+            Some(entry) if policy.statements.is_empty() && !policy.incomplete && !policy.partial => {
                 out.report(entry.value.span, "`Statement` is empty")
                     .with_help("a key policy needs at least one statement");
             }
