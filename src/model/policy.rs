@@ -247,23 +247,26 @@ impl<'t> KeyPolicy<'t> {
             if covers == Coverage::No {
                 continue;
             }
+            if let Some(defect) = statement.defect() {
+                let allow = statement
+                    .effect
+                    .as_ref()
+                    .is_none_or(|e| e.as_str().is_some_and(|s| s.eq_ignore_ascii_case("allow")));
+                // Without a principal it would apply to whoever it was meant for.
+                if allow
+                    && (defect == Defect::Principal
+                        || statement.applies_to(who, deployment) != Coverage::No)
+                {
+                    access.defective.push((i, defect));
+                }
+                continue;
+            }
             let applies = statement.applies_to(who, deployment);
             if applies == Coverage::No {
                 continue;
             }
             let certain =
                 covers == Coverage::Yes && applies == Coverage::Yes && !statement.has_condition();
-            if let Some(defect) = statement.defect() {
-                if statement
-                    .effect
-                    .as_ref()
-                    .is_none_or(|e| e.as_str().is_some_and(|s| s.eq_ignore_ascii_case("allow")))
-                    || statement.is_allow()
-                {
-                    access.defective.push((i, defect));
-                }
-                continue;
-            }
             match statement.effect() {
                 Some("Allow") => {
                     access.grants.push(i);

@@ -278,16 +278,19 @@ impl IamPrincipal {
     }
 
     fn describe(&self) -> String {
+        // A placeholder (`ROLE_NAME`) or an import says nothing worth quoting.
+        let named = |what: &str, name: &Name| match name {
+            Name::Hole(s) if s.contains("${…}") => format!("an IAM {what}"),
+            _ => format!("{what} `{}`", name.as_written()),
+        };
         match &self.kind {
             IamKind::Account => format!(
                 "the account principal of {}",
                 self.account.describe("account")
             ),
-            IamKind::Role(name) => format!("role `{}`", name.as_written()),
-            IamKind::User(name) => format!("user `{}`", name.as_written()),
-            IamKind::AssumedRole { role, .. } => {
-                format!("a session of role `{}`", role.as_written())
-            }
+            IamKind::Role(name) => named("role", name),
+            IamKind::User(name) => named("user", name),
+            IamKind::AssumedRole { role, .. } => format!("a session of {}", named("role", role)),
             IamKind::FederatedUser(_) => "a federated user".into(),
         }
     }

@@ -69,16 +69,24 @@ fn may_mention_put_key_policy(item: &Node<'_>) -> bool {
             _ => true,
         }
     }
-    match &item.value {
-        Value::Map(entries) => entries.iter().any(|e| match e.key.as_ref() {
+    let Value::Map(entries) = &item.value else {
+        return false;
+    };
+    match entries.as_slice() {
+        // `!If [C, statement, other]`: either branch.
+        [e] if e.key == "Fn::If" => e
+            .value
+            .as_seq()
+            .is_some_and(|b| b.iter().skip(1).any(may_mention_put_key_policy)),
+        // The branch that removes the statement.
+        [e] if e.key == "Ref" && e.value.as_str() == Some("AWS::NoValue") => false,
+        // A statement from a parameter, an import, …: not known here.
+        [e] if e.key == "Ref" || e.key.starts_with("Fn::") => true,
+        _ => entries.iter().any(|e| match e.key.as_ref() {
             "NotAction" => true,
             "Action" => action_may_match(&e.value),
-            // A statement or element from a parameter, an import, …: not known here.
-            key if key == "Ref" || key.starts_with("Fn::") && key != "Fn::If" => true,
-            _ => may_mention_put_key_policy(&e.value),
+            _ => false,
         }),
-        Value::Seq(items) => items.iter().any(may_mention_put_key_policy),
-        _ => false,
     }
 }
 
