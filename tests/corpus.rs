@@ -1,6 +1,6 @@
 //! The real-world corpus in `../shared/corpus`: every file is read without a panic, and
 //! parse errors (KMS001) are reported for exactly the files its MANIFEST marks `invalid_*`.
-//! Skipped, with a message, when the corpus is absent.
+//! Skipped, with a message, when the corpus is absent, except under CI (see `common::corpus`).
 
 mod common;
 

@@ -3,20 +3,63 @@
 //!
 //! Markers: a YAML comment `# expect: KMS204` (several codes separated by commas) on the
 //! line where a finding starts, or, where a comment cannot go (JSON, inside a block scalar),
-//! a sidecar `<file>.expect` with lines `LINE CODE`. A first line `# args: --region …` (or a
-//! sidecar `<file>.args`) gives the fixture command-line settings.
+//! a sidecar `<file>.expect` with lines `LINE CODE`. A code is written once per finding:
+//! `# expect: KMS204, KMS204` (or `12 KMS204,KMS204`) announces two findings on that line,
+//! and the counts must match, so a second finding on a marked line cannot pass unnoticed.
+//! A first line `# args: --region …` (or a sidecar `<file>.args`) gives the fixture
+//! command-line settings.
 //!
 //! Each fixture is linted with only its folder's rule, so a new rule does not disturb
 //! other rules' fixtures. (`# args: --also KMS104` runs another rule too, for KMS006, whose
 //! fixtures need findings to suppress; only the folder's rule's findings are compared.)
+//!
+//! This is a `harness = false` test run by libtest-mimic: every fixture file is its own trial
+//! (`KMS204/bad-deny.yaml`), so one mismatch does not hide the others, and a single fixture
+//! can be run with `cargo test --test fixtures -- KMS204/bad-deny.yaml`.
 
 mod common;
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::fs;
+use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
+use libtest_mimic::{Arguments, Failed, Trial};
+
 use kmslint::rules::RULES;
+
+fn main() {
+    let args = Arguments::from_args();
+    let mut trials = vec![
+        Trial::test(
+            "every_rule_has_failing_and_passing_fixtures",
+            every_rule_has_failing_and_passing_fixtures,
+        ),
+        Trial::test("markers_count_each_finding", markers_count_each_finding),
+    ];
+    for (code, dir) in fixture_dirs() {
+        for path in files(&dir, "bad") {
+            let code = code.clone();
+            trials.push(Trial::test(trial_name(&code, &path), move || {
+                bad_fixture(&code, &path)
+            }));
+        }
+        for path in files(&dir, "good") {
+            let code = code.clone();
+            trials.push(Trial::test(trial_name(&code, &path), move || {
+                good_fixture(&code, &path)
+            }));
+        }
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
+
+fn trial_name(code: &str, path: &Path) -> String {
+    format!(
+        "{code}/{}",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    )
+}
 
 fn fixture_dirs() -> Vec<(String, PathBuf)> {
     let mut dirs: Vec<(String, PathBuf)> = fs::read_dir(common::root().join("fixtures"))
@@ -47,30 +90,39 @@ fn files(dir: &Path, prefix: &str) -> Vec<PathBuf> {
     files
 }
 
-/// `(line, code)` pairs the fixture announces.
-fn expectations(path: &Path, text: &str) -> BTreeSet<(u32, String)> {
-    let mut expected = BTreeSet::new();
+/// How many findings of each `(line, code)`: a multiset, so repeated findings count.
+type Counts = BTreeMap<(u32, String), usize>;
+
+/// The `(line, code)` findings the fixture announces, each as many times as it is written.
+fn expectations(path: &Path, text: &str) -> Counts {
+    let sidecar = fs::read_to_string(format!("{}.expect", path.display())).ok();
+    parse_markers(text, sidecar.as_deref())
+        .unwrap_or_else(|line| panic!("{}: `{line}` is not `LINE CODE`", path.display()))
+}
+
+/// Markers in a fixture's text and its sidecar; `Err` with a sidecar line that is not
+/// `LINE CODE[,CODE…]`.
+fn parse_markers(text: &str, sidecar: Option<&str>) -> Result<Counts, String> {
+    let mut expected = Counts::new();
+    let mut add = |line: u32, codes: &str| {
+        for code in codes.split(',') {
+            *expected.entry((line, code.trim().to_owned())).or_default() += 1;
+        }
+    };
     for (i, line) in text.lines().enumerate() {
         if let Some(at) = line.find("# expect:") {
-            for code in line[at + "# expect:".len()..].split(',') {
-                expected.insert((i as u32 + 1, code.trim().to_owned()));
-            }
+            add(i as u32 + 1, &line[at + "# expect:".len()..]);
         }
     }
-    let sidecar = PathBuf::from(format!("{}.expect", path.display()));
-    if let Ok(lines) = fs::read_to_string(sidecar) {
-        for line in lines.lines().filter(|l| !l.trim().is_empty()) {
-            let (number, codes) = line
-                .trim()
-                .split_once(' ')
-                .unwrap_or_else(|| panic!("{}: `{line}` is not `LINE CODE`", path.display()));
-            let number: u32 = number.parse().expect("a line number");
-            for code in codes.split(',') {
-                expected.insert((number, code.trim().to_owned()));
-            }
+    for line in sidecar.unwrap_or_default().lines() {
+        if line.trim().is_empty() {
+            continue;
         }
+        let (number, codes) = line.trim().split_once(' ').ok_or(line)?;
+        let number: u32 = number.parse().map_err(|_| line)?;
+        add(number, codes);
     }
-    expected
+    Ok(expected)
 }
 
 /// Lints a fixture with its folder's rule and those `--also` names. A bad fixture keeps only
@@ -85,8 +137,7 @@ fn lint_fixture(path: &Path, text: &str, code: &str, bad: bool) -> (kmslint::Fil
     (report, decoded)
 }
 
-#[test]
-fn every_rule_has_failing_and_passing_fixtures() {
+fn every_rule_has_failing_and_passing_fixtures() -> Result<(), Failed> {
     let dirs = fixture_dirs();
     let mut missing = Vec::new();
     for rule in RULES {
@@ -107,78 +158,110 @@ fn every_rule_has_failing_and_passing_fixtures() {
             missing.push(format!("fixtures/{name}/ is not a rule's folder"));
         }
     }
-    assert!(missing.is_empty(), "{}", missing.join("\n"));
+    failures(missing)
 }
 
-#[test]
-fn bad_fixtures_find_what_their_markers_say() {
-    let mut failures = Vec::new();
-    for (code, dir) in fixture_dirs() {
-        for path in files(&dir, "bad") {
-            let text = fs::read_to_string(&path).unwrap_or_default();
-            let expected = expectations(&path, &text);
-            let name = common::display_path(&path);
-            if expected.is_empty() {
-                failures.push(format!("{name}: no `# expect:` marker"));
-            }
-            for (line, marked) in &expected {
-                if *marked != code {
-                    failures.push(format!(
-                        "{name}:{line}: marker `{marked}` in the {code} folder"
-                    ));
-                }
-            }
-            let (report, _) = lint_fixture(&path, &text, &code, true);
-            let found: BTreeSet<(u32, String)> = report
-                .diagnostics
-                .iter()
-                .map(|d| (d.start.line, d.code.to_owned()))
-                .collect();
-            if found != expected {
-                failures.push(format!(
-                    "{name}: findings on lines {:?}, markers on lines {:?}",
-                    found.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
-                    expected.iter().map(|(l, _)| *l).collect::<Vec<_>>()
-                ));
-            }
+/// The marker syntax itself: a code written twice is two findings, in comments and sidecars.
+fn markers_count_each_finding() -> Result<(), Failed> {
+    let text = "a: 1  # expect: KMS204, KMS204\nb: 2  # expect: KMS210\n";
+    let counts =
+        parse_markers(text, Some("2 KMS210\n5 KMS204,KMS204\n\n")).map_err(Failed::from)?;
+    let want: Counts = [
+        ((1, "KMS204".to_owned()), 2),
+        ((2, "KMS210".to_owned()), 2),
+        ((5, "KMS204".to_owned()), 2),
+    ]
+    .into_iter()
+    .collect();
+    if counts != want {
+        return Err(format!("{counts:?} != {want:?}").into());
+    }
+    if parse_markers("", Some("KMS204")).is_ok() {
+        return Err("a sidecar line without a line number was accepted".into());
+    }
+    Ok(())
+}
+
+/// A bad fixture: its findings match its markers, one for one, and its rendering matches its
+/// snapshot. Both are checked, and both failures reported, whichever fails.
+fn bad_fixture(code: &str, path: &Path) -> Result<(), Failed> {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let expected = expectations(path, &text);
+    let (report, decoded) = lint_fixture(path, &text, code, true);
+    let mut problems = Vec::new();
+    if expected.is_empty() {
+        problems.push("no `# expect:` marker".to_owned());
+    }
+    for (line, marked) in expected.keys() {
+        if marked != code {
+            problems.push(format!(
+                "line {line}: marker `{marked}` in the {code} folder"
+            ));
         }
     }
-    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
-}
-
-#[test]
-fn bad_fixtures_render_as_snapshotted() {
-    for (code, dir) in fixture_dirs() {
-        for path in files(&dir, "bad") {
-            let text = fs::read_to_string(&path).unwrap_or_default();
-            let (report, decoded) = lint_fixture(&path, &text, &code, true);
-            let file = path.file_name().unwrap_or_default().to_string_lossy();
-            let output = common::rendered(&report.name, &decoded, &report.diagnostics);
-            insta::with_settings!({
-                prepend_module_to_snapshot => false,
-                description => report.name.clone(),
-                omit_expression => true,
-            }, {
-                insta::assert_snapshot!(format!("{code}__{file}"), output);
-            });
+    let mut found = Counts::new();
+    for d in &report.diagnostics {
+        *found.entry((d.start.line, d.code.to_owned())).or_default() += 1;
+    }
+    let lines: std::collections::BTreeSet<&(u32, String)> =
+        found.keys().chain(expected.keys()).collect();
+    for key @ (line, code) in lines {
+        let (f, e) = (
+            found.get(key).copied().unwrap_or(0),
+            expected.get(key).copied().unwrap_or(0),
+        );
+        if f != e {
+            problems.push(format!("line {line}: {f} {code} found, {e} marked"));
         }
     }
+    // The snapshot, even when the markers disagree: its diff shows what changed.
+    let file = path.file_name().unwrap_or_default().to_string_lossy();
+    let output = common::rendered(&report.name, &decoded, &report.diagnostics);
+    let snapshot = panic::catch_unwind(AssertUnwindSafe(|| {
+        insta::with_settings!({
+            prepend_module_to_snapshot => false,
+            description => report.name.clone(),
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(format!("{code}__{file}"), output);
+        });
+    }));
+    if let Err(panic) = snapshot {
+        let message = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_else(|| "the snapshot does not match".to_owned());
+        problems.push(format!("snapshot {code}__{file}: {message}"));
+    }
+    if !problems.is_empty() {
+        problems.insert(0, common::display_path(path));
+    }
+    failures(problems)
 }
 
-#[test]
-fn good_fixtures_are_clean() {
-    let mut failures = Vec::new();
-    for (code, dir) in fixture_dirs() {
-        for path in files(&dir, "good") {
-            let text = fs::read_to_string(&path).unwrap_or_default();
-            let (report, _) = lint_fixture(&path, &text, &code, false);
-            for d in &report.diagnostics {
-                failures.push(format!(
+/// A good fixture: no finding at all, of its folder's rule or any rule its `--also` runs.
+fn good_fixture(code: &str, path: &Path) -> Result<(), Failed> {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let (report, _) = lint_fixture(path, &text, code, false);
+    failures(
+        report
+            .diagnostics
+            .iter()
+            .map(|d| {
+                format!(
                     "{}:{}:{}: {} {}",
                     report.name, d.start.line, d.start.column, d.code, d.message
-                ));
-            }
-        }
+                )
+            })
+            .collect(),
+    )
+}
+
+fn failures(lines: Vec<String>) -> Result<(), Failed> {
+    if lines.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("\n{}", lines.join("\n")).into())
     }
-    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }

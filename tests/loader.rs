@@ -102,3 +102,344 @@ fn parse_fixtures_load_as_snapshotted() {
         });
     }
 }
+
+// Flow collections whose closing bracket sits at the indentation of the line that opened
+// them (their key), as JSON is usually laid out. YAML 1.2 wants the bracket indented past the
+// key and saphyr-parser rejects it; PyYAML, SnakeYAML and CloudFormation accept it, so the
+// loader does too, with spans into the text as written.
+
+/// The tree of a YAML text, one node a line, as `parse_fixtures_load_as_snapshotted` writes
+/// it, or the problems when there are any.
+fn tree(text: &str) -> String {
+    let loaded = source::load(text, Format::Yaml);
+    let lines = LineIndex::new(text);
+    let mut out = String::new();
+    for problem in &loaded.problems {
+        let start = lines.position(text, problem.span.start as usize);
+        let _ = writeln!(
+            out,
+            "{:?} at {}:{}: {}",
+            problem.kind, start.line, start.column, problem.message
+        );
+    }
+    if let Some(root) = &loaded.root {
+        dump(root, "", text, &lines, &mut out);
+    }
+    out
+}
+
+/// The codes found in a template, all rules on.
+fn codes(text: &str) -> Vec<&'static str> {
+    kmslint::lint_source("t.yaml", text, &kmslint::Settings::default())
+        .iter()
+        .map(|d| d.code)
+        .collect()
+}
+
+/// The text of the node at `path` (keys, or indices into sequences).
+fn spanned<'t>(text: &'t str, path: &[&str]) -> &'t str {
+    let loaded = source::load(text, Format::Yaml);
+    let mut node = loaded.root.as_ref().expect("a tree");
+    for step in path {
+        node = match step.parse::<usize>() {
+            Ok(i) => &node.as_seq().expect("a sequence")[i],
+            Err(_) => node.get(step).expect("a key"),
+        };
+    }
+    &text[node.span.start as usize..node.span.end as usize]
+}
+
+const KEY_POLICY_CLOSED_AT_KEY: &str = "\
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy: {
+        \"Version\": \"2012-10-17\",
+        \"Statement\": [ {\"Effect\": \"Allow\", \"Principal\": {\"AWS\": \"*\"}, \"Action\": \"kms:*\", \"Resource\": \"*\"}
+        ]
+      }
+";
+
+#[test]
+fn a_flow_mapping_closed_at_its_keys_indentation_loads() {
+    let text = KEY_POLICY_CLOSED_AT_KEY;
+    let tree = tree(text);
+    assert!(!tree.contains("Syntax"), "{tree}");
+    assert!(
+        tree.contains("/Resources/Key/Properties/KeyPolicy 5:18-9:8 map\n"),
+        "{tree}"
+    );
+    assert!(
+        tree.contains("/Resources/Key/Properties/KeyPolicy/Statement 7:22-8:10 seq\n"),
+        "{tree}"
+    );
+    assert!(
+        tree.contains(
+            "/Resources/Key/Properties/KeyPolicy/Statement/0/Effect 7:35-7:42 double \"Allow\"\n"
+        ),
+        "{tree}"
+    );
+    let policy = spanned(text, &["Resources", "Key", "Properties", "KeyPolicy"]);
+    assert!(policy.starts_with("{\n") && policy.ends_with("]\n      }"));
+    // The rules see the key now: its rotation, and the policy open to everyone.
+    let codes = codes(text);
+    assert!(!codes.contains(&"KMS001"), "{codes:?}");
+    assert!(codes.contains(&"KMS104"), "{codes:?}");
+    assert!(codes.contains(&"KMS210"), "{codes:?}");
+}
+
+#[test]
+fn a_flow_sequence_closed_at_its_keys_indentation_loads() {
+    let text = "\
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      Tags: [
+        {\"Key\": \"team\", \"Value\": \"payments\"}
+      ]
+";
+    let tags = spanned(text, &["Resources", "Key", "Properties", "Tags"]);
+    assert_eq!(
+        tags,
+        "[\n        {\"Key\": \"team\", \"Value\": \"payments\"}\n      ]"
+    );
+    let value = spanned(
+        text,
+        &["Resources", "Key", "Properties", "Tags", "0", "Value"],
+    );
+    assert_eq!(value, "\"payments\"");
+    let codes = codes(text);
+    assert!(!codes.contains(&"KMS001"), "{codes:?}");
+    assert!(codes.contains(&"KMS104"), "{codes:?}");
+}
+
+#[test]
+fn nested_flow_collections_all_closed_at_the_keys_indentation_load() {
+    let text = "\
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy: {
+        \"Statement\": [
+          {
+            \"Effect\": \"Allow\",
+            \"Principal\": {
+              \"AWS\": \"arn:aws:iam::111122223333:root\"
+      },
+            \"Action\": \"kms:*\", \"Resource\": \"*\"
+      }
+      ]
+      }
+";
+    let tree = tree(text);
+    assert!(!tree.contains("Syntax"), "{tree}");
+    assert!(
+        tree.contains("/Resources/Key/Properties/KeyPolicy 5:18-15:8 map\n"),
+        "{tree}"
+    );
+    assert!(
+        tree.contains("/Resources/Key/Properties/KeyPolicy/Statement 6:22-14:8 seq\n"),
+        "{tree}"
+    );
+    assert!(
+        tree.contains("/Resources/Key/Properties/KeyPolicy/Statement/0 7:11-13:8 map\n"),
+        "{tree}"
+    );
+    assert!(
+        tree.contains("/Resources/Key/Properties/KeyPolicy/Statement/0/Principal 9:26-11:8 map\n"),
+        "{tree}"
+    );
+    assert!(
+        tree.contains(
+            "/Resources/Key/Properties/KeyPolicy/Statement/0/Action 12:23-12:30 double \"kms:*\"\n"
+        ),
+        "{tree}"
+    );
+    let codes = codes(text);
+    assert!(!codes.contains(&"KMS001"), "{codes:?}");
+    assert!(codes.contains(&"KMS104"), "{codes:?}");
+}
+
+#[test]
+fn a_closing_bracket_between_the_lines_indentation_and_the_key_loads() {
+    // `- Principal: {` opens at the dash's line: a bracket at the dash, or past it but short
+    // of the key, is laid out as the line that opened it, and still too shallow for YAML.
+    let text = "\
+Statement:
+  - Principal: {
+      \"AWS\": \"*\"
+   }
+    Action: [
+      \"kms:Decrypt\"
+    ]
+    Effect: Allow
+    Resource: \"*\"
+  - {
+      \"Effect\": \"Deny\", \"Action\": [ \"kms:*\"
+  ], \"Resource\": \"*\", \"Principal\": \"*\"
+  }
+";
+    let tree = tree(text);
+    assert!(!tree.contains("Syntax"), "{tree}");
+    assert_eq!(
+        spanned(text, &["Statement", "0", "Principal"]),
+        "{\n      \"AWS\": \"*\"\n   }"
+    );
+    assert_eq!(
+        spanned(text, &["Statement", "0", "Action"]),
+        "[\n      \"kms:Decrypt\"\n    ]"
+    );
+    assert_eq!(
+        spanned(text, &["Statement", "1"]),
+        "{\n      \"Effect\": \"Deny\", \"Action\": [ \"kms:*\"\n  ], \"Resource\": \"*\", \"Principal\": \"*\"\n  }"
+    );
+    assert_eq!(spanned(text, &["Statement", "1", "Resource"]), "\"*\"");
+    assert!(
+        tree.contains("/Statement/1/Action/0 11:37-11:44 double \"kms:*\"\n"),
+        "{tree}"
+    );
+}
+
+#[test]
+fn a_closing_bracket_at_the_keys_indentation_loads_with_crlf_line_breaks() {
+    let text = KEY_POLICY_CLOSED_AT_KEY.replace('\n', "\r\n");
+    let tree = tree(&text);
+    assert!(!tree.contains("Syntax"), "{tree}");
+    assert!(
+        tree.contains("/Resources/Key/Properties/KeyPolicy 5:18-9:8 map\n"),
+        "{tree}"
+    );
+    let policy = spanned(&text, &["Resources", "Key", "Properties", "KeyPolicy"]);
+    assert!(policy.ends_with("]\r\n      }"), "{policy:?}");
+    let codes = codes(&text);
+    assert!(!codes.contains(&"KMS001"), "{codes:?}");
+    assert!(codes.contains(&"KMS104"), "{codes:?}");
+}
+
+#[test]
+fn a_closing_bracket_at_the_keys_indentation_and_an_under_indented_quoted_scalar_load_together() {
+    let text = "\
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      Description: !Sub '{
+  \"x\": 1
+}'
+      KeyPolicy: {
+        \"Statement\": []
+      }
+";
+    let tree = tree(text);
+    assert!(!tree.contains("Syntax"), "{tree}");
+    assert_eq!(
+        spanned(text, &["Resources", "Key", "Properties", "KeyPolicy"]),
+        "{\n        \"Statement\": []\n      }"
+    );
+    assert_eq!(
+        spanned(
+            text,
+            &["Resources", "Key", "Properties", "Description", "Fn::Sub"]
+        ),
+        "'{\n  \"x\": 1\n}'"
+    );
+}
+
+#[test]
+fn block_scalars_keep_their_lines_when_a_flow_collection_is_padded() {
+    // Only closing brackets inside flow collections are moved: a block scalar's lines are
+    // its value, even those that look like brackets.
+    let text = "\
+a:
+  k: {
+    \"x\": \"y\"
+  }
+  s: >-
+    {
+    \"z\": 1
+    }
+  t: [ 1,
+    2
+  ]
+";
+    let loaded = source::load(text, Format::Yaml);
+    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+    let root = loaded.root.expect("a tree");
+    let a = root.get("a").expect("a");
+    assert_eq!(a.get("s").and_then(|s| s.as_str()), Some("{ \"z\": 1 }"));
+    assert_eq!(spanned(text, &["a", "t"]), "[ 1,\n    2\n  ]");
+}
+
+#[test]
+fn many_closing_brackets_at_their_keys_indentation_load() {
+    let mut text = String::from("Resources:\n");
+    for i in 0..2000 {
+        text.push_str(&format!(
+            "  Key{i}:\n    Type: AWS::KMS::Key\n    Properties: {{\n      \"EnableKeyRotation\": \"true\"\n    }}\n"
+        ));
+    }
+    let loaded = source::load(&text, Format::Yaml);
+    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems.first());
+    let root = loaded.root.expect("a tree");
+    let last = root
+        .get("Resources")
+        .and_then(|r| r.get("Key1999"))
+        .and_then(|k| k.get("Properties"))
+        .expect("the last key");
+    assert!(text[last.span.start as usize..last.span.end as usize].ends_with("\"true\"\n    }"));
+}
+
+#[test]
+fn a_closing_bracket_less_indented_than_its_key_is_still_an_error() {
+    let text = "\
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy: {
+        \"Statement\": [
+      ]
+    }
+";
+    assert_eq!(
+        tree(text),
+        "Syntax at 8:5: invalid YAML: invalid indentation\n"
+    );
+    assert_eq!(codes(text), ["KMS001"]);
+}
+
+#[test]
+fn an_unclosed_flow_collection_is_still_an_error() {
+    let text = "\
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy: {
+        \"Statement\": [
+      ]
+Outputs: {}
+";
+    let tree = tree(text);
+    assert!(tree.starts_with("Syntax at "), "{tree}");
+    assert_eq!(codes(text), ["KMS001"]);
+}
+
+#[test]
+fn a_tab_before_a_closing_bracket_is_still_an_error() {
+    let text = "\
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy: {
+        \"Statement\": []
+\t}
+";
+    let tree = tree(text);
+    assert!(tree.starts_with("Syntax at 7:1: "), "{tree}");
+    assert_eq!(codes(text), ["KMS001"]);
+}

@@ -50,7 +50,11 @@ const MAX_ALIAS_PROBLEMS: usize = 20;
 pub fn load(text: &str) -> Loaded<'_> {
     let loaded = load_strict(text);
     match loaded.problems.last() {
-        Some(problem) if loaded.root.is_none() && problem.message.ends_with(UNDER_INDENTED) => {
+        Some(problem)
+            if loaded.root.is_none()
+                && (problem.message.ends_with(UNDER_INDENTED)
+                    || is_under_indented_closer(text, problem)) =>
+        {
             lenient(text).unwrap_or(loaded)
         }
         _ => loaded,
@@ -61,34 +65,57 @@ pub fn load(text: &str) -> Loaded<'_> {
 /// wants.
 const UNDER_INDENTED: &str = "invalid indentation in quoted scalar";
 
-/// Loads text that YAML 1.2 rejects only because a quoted scalar's continuation lines are
-/// indented too little. PyYAML, and CloudFormation, accept such templates (seen in
-/// aws-samples/serverless-patterns), so they must not be parse errors here. A continuation
-/// line's leading spaces are folded away, so padding them changes no value: pad each such
-/// scalar, parse again, and map the spans back onto the text as written.
+/// Whether the strict parse stopped at a flow collection's closing bracket that starts its
+/// line indented too little (saphyr: "invalid indentation", pointing at the bracket).
+fn is_under_indented_closer(text: &str, problem: &LoadProblem) -> bool {
+    problem.message == "invalid YAML: invalid indentation"
+        && matches!(
+            text.as_bytes().get(problem.span.start as usize),
+            Some(b'}' | b']')
+        )
+}
+
+/// Loads text that YAML 1.2 rejects only because some lines are indented too little where
+/// indentation carries no meaning, as PyYAML, SnakeYAML and CloudFormation load it:
+///
+/// - a quoted scalar's continuation lines (seen in aws-samples/serverless-patterns): their
+///   leading spaces are folded away;
+/// - a flow collection's closing `}` or `]` at the start of a line, written at the indentation
+///   of the line that opened the collection (its key), as JSON is usually laid out; YAML wants
+///   it indented past that key, and the spaces before it are not part of any value.
+///
+/// Either way, padding such lines with spaces changes no value: pad them, parse again, and
+/// map the spans back onto the text as written.
 fn lenient(text: &str) -> Option<Loaded<'static>> {
-    let mut patched = text.to_owned();
-    // (offset in `patched`, spaces inserted there), in the order they were made.
-    let mut inserted: Vec<(usize, usize)> = Vec::new();
+    // The closers are found in one pass over the text, and padded all at once: the text is
+    // parsed once more, not once per closer. A closer less indented than the line that opened
+    // its collection is left alone, so it stays an error, as does a tab, or a bracket that
+    // never closes.
+    let closers = under_indented_closers(text);
+    let mut padded = Padded::new(text, closers.iter().map(|c| (c.line_start, c.count)));
+    // A quoted scalar is padded once its error is found, one scalar per parse, as before.
     for _ in 0..64 {
-        let loaded = load_strict(&patched);
+        let (loaded, closes) = load_strict_recording(&padded.text, !closers.is_empty());
         let under_indented = loaded.root.is_none()
             && loaded
                 .problems
                 .last()
                 .is_some_and(|p| p.message.ends_with(UNDER_INDENTED));
         if !under_indented {
-            let to_text = |at: u32| -> u32 {
-                let at = at as usize;
-                let before: usize = inserted
+            // The closers were found by scanning, not parsing: keep the tree only if every
+            // padded line really starts with a bracket that closes a flow collection, so a
+            // misread line (say inside a block scalar, whose spaces are its value) was not
+            // touched.
+            if loaded.root.is_some()
+                && !closers
                     .iter()
-                    .map(|&(pos, count)| if pos < at { count.min(at - pos) } else { 0 })
-                    .sum();
-                (at - before) as u32
-            };
+                    .all(|c| closes.binary_search(&padded.to_padded(c.bracket)).is_ok())
+            {
+                return None;
+            }
             let map = |span: Span| Span {
-                start: to_text(span.start),
-                end: to_text(span.end),
+                start: padded.to_original(span.start as usize) as u32,
+                end: padded.to_original(span.end as usize) as u32,
             };
             let root = loaded.root.map(|mut root| {
                 root.map_spans(&map);
@@ -102,18 +129,333 @@ fn lenient(text: &str) -> Option<Loaded<'static>> {
             return Some(Loaded { root, problems });
         }
         let quote = loaded.problems.last()?.span.start as usize;
-        let insertions = pad_quoted_scalar(&patched, quote)?;
-        for &(at, count) in insertions.iter().rev() {
-            patched.insert_str(at, &" ".repeat(count));
-            for entry in &mut inserted {
-                if entry.0 >= at {
-                    entry.0 += count;
+        let insertions = pad_quoted_scalar(&padded.text, quote)?;
+        padded.insert(text, &insertions);
+    }
+    None
+}
+
+/// A text with spaces inserted, and the way back to offsets in the text as written.
+struct Padded {
+    text: String,
+    /// (offset in the original text, spaces inserted just before it), by increasing offset.
+    insertions: Vec<(usize, usize)>,
+    /// Where each insertion starts in `text`, and how many spaces precede it there.
+    starts: Vec<(usize, usize)>,
+}
+
+impl Padded {
+    fn new(original: &str, insertions: impl IntoIterator<Item = (usize, usize)>) -> Padded {
+        let mut padded = Padded {
+            text: String::new(),
+            insertions: insertions.into_iter().collect(),
+            starts: Vec::new(),
+        };
+        padded.rebuild(original);
+        padded
+    }
+
+    /// Builds `text` from the original in one pass.
+    fn rebuild(&mut self, original: &str) {
+        let extra: usize = self.insertions.iter().map(|&(_, count)| count).sum();
+        let mut text = String::with_capacity(original.len() + extra);
+        self.starts.clear();
+        let mut copied = 0;
+        let mut before = 0;
+        for &(at, count) in &self.insertions {
+            text.push_str(&original[copied..at]);
+            self.starts.push((text.len(), before));
+            text.extend(std::iter::repeat_n(' ', count));
+            copied = at;
+            before += count;
+        }
+        text.push_str(&original[copied..]);
+        self.text = text;
+    }
+
+    /// Inserts more spaces, at `(offset in text, count)` pairs in increasing order.
+    fn insert(&mut self, original: &str, more: &[(usize, usize)]) {
+        let mut merged: Vec<(usize, usize)> =
+            Vec::with_capacity(self.insertions.len() + more.len());
+        let more = more
+            .iter()
+            .map(|&(at, count)| (self.to_original(at), count));
+        let mut old = self.insertions.iter().copied().peekable();
+        let mut more = more.peekable();
+        loop {
+            let next = match (old.peek(), more.peek()) {
+                (Some(a), Some(b)) if a.0 <= b.0 => old.next(),
+                (Some(_), Some(_)) | (None, Some(_)) => more.next(),
+                (Some(_), None) => old.next(),
+                (None, None) => break,
+            };
+            let Some((at, count)) = next else { break };
+            match merged.last_mut() {
+                Some(last) if last.0 == at => last.1 += count,
+                _ => merged.push((at, count)),
+            }
+        }
+        self.insertions = merged;
+        self.rebuild(original);
+    }
+
+    /// The original offset of an offset in `text`; inside inserted spaces, the offset they
+    /// were inserted before.
+    fn to_original(&self, at: usize) -> usize {
+        let i = self.starts.partition_point(|&(start, _)| start < at);
+        if i == 0 {
+            return at;
+        }
+        let (start, before) = self.starts[i - 1];
+        let count = self.insertions[i - 1].1;
+        at - before - count.min(at - start)
+    }
+
+    /// Where an original offset is in `text` (after any spaces inserted before it).
+    fn to_padded(&self, at: usize) -> usize {
+        let i = self.insertions.partition_point(|&(offset, _)| offset <= at);
+        match i {
+            0 => at,
+            _ => at + self.starts[i - 1].1 + self.insertions[i - 1].1,
+        }
+    }
+}
+
+/// A closing bracket at the start of a line, to move right by `count` spaces inserted at
+/// `line_start`.
+struct Closer {
+    line_start: usize,
+    count: usize,
+    bracket: usize,
+}
+
+/// Every flow collection's closing bracket that starts a line indented less than YAML wants
+/// but no less than the line that opened the outermost collection, in one pass over the
+/// text. This is a scanner, not a parser: it follows block lines only far enough to see
+/// where a value starts (after `key:`, `- `, a tag or an anchor), skips quoted scalars,
+/// comments and block scalars (whose lines it overestimates, so it never pads one), and
+/// within a flow collection matches brackets. When it is unsure it pads less; what it does
+/// pad is checked against the parse (see `lenient`).
+fn under_indented_closers(text: &str) -> Vec<Closer> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    // The indentation of the last line that held block content, and of the line that opened
+    // the block scalar whose lines are being skipped.
+    let mut previous_indent: Option<usize> = None;
+    let mut block_scalar: Option<usize> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let line_start = i;
+        let indent = bytes[i..].iter().take_while(|&&b| b == b' ').count();
+        let mut j = i + indent;
+        let blank = bytes[j..]
+            .iter()
+            .take_while(|&&b| b != b'\n')
+            .all(|&b| matches!(b, b' ' | b'\t' | b'\r'));
+        if let Some(parent) = block_scalar {
+            if blank || indent > parent {
+                i = next_line(bytes, j);
+                continue;
+            }
+            block_scalar = None;
+        }
+        if blank || matches!(bytes[j], b'#' | b'\t') || (indent == 0 && is_marker_line(bytes, j)) {
+            i = next_line(bytes, j);
+            continue;
+        }
+        // The column of the last `key:` or `- ` on this line.
+        let mut token_col: Option<usize> = None;
+        while let Some(&c) = bytes.get(j) {
+            match c {
+                b'-' | b'?' if is_blank_or_end(bytes, j + 1) => {
+                    token_col = Some(j - line_start);
+                    j = skip_spaces(bytes, j + 1);
+                }
+                b'{' | b'[' => {
+                    let col = j - line_start;
+                    let (owner, want) = if col == indent {
+                        (previous_indent.map_or(col, |p| p.min(col)), col)
+                    } else {
+                        (indent, token_col.map_or(col, |t| t + 1))
+                    };
+                    let found = out.len();
+                    match flow_closers(bytes, j, owner, want, &mut out) {
+                        Some(end) => j = end,
+                        None => {
+                            // Unclosed, or brackets that do not match: not ours to fix.
+                            out.truncate(found);
+                            return out;
+                        }
+                    }
+                    break;
+                }
+                b'|' | b'>' => {
+                    block_scalar = Some(indent);
+                    break;
+                }
+                b'&' | b'!' => {
+                    while j < bytes.len() && !matches!(bytes[j], b' ' | b'\t' | b'\r' | b'\n') {
+                        j += 1;
+                    }
+                    j = skip_spaces(bytes, j);
+                }
+                b'"' | b'\'' => {
+                    let Some(end) = quoted_scalar_end(bytes, j) else {
+                        return out;
+                    };
+                    let after = skip_spaces(bytes, end);
+                    if bytes.get(after) == Some(&b':') && is_blank_or_end(bytes, after + 1) {
+                        token_col = Some(j - line_start);
+                        j = skip_spaces(bytes, after + 1);
+                    } else {
+                        j = end;
+                        break;
+                    }
+                }
+                b'#' | b'\r' | b'\n' | b'*' => break,
+                _ => {
+                    // A plain scalar: a key if `: ` follows on this line, else the value.
+                    let mut k = j;
+                    let mut key = false;
+                    while k < bytes.len() && !matches!(bytes[k], b'\r' | b'\n') {
+                        if bytes[k] == b':' && is_blank_or_end(bytes, k + 1) {
+                            key = true;
+                            break;
+                        }
+                        if bytes[k] == b'#' && matches!(bytes[k - 1], b' ' | b'\t') {
+                            break;
+                        }
+                        k += 1;
+                    }
+                    if !key {
+                        j = k;
+                        break;
+                    }
+                    token_col = Some(j - line_start);
+                    j = skip_spaces(bytes, k + 1);
                 }
             }
-            inserted.push((at, count));
+        }
+        previous_indent = Some(indent);
+        i = next_line(bytes, j);
+    }
+    out
+}
+
+/// Scans the flow collection whose opening bracket is at `open`, noting each line that starts
+/// with a closing bracket indented at least `owner` but less than `want` columns. Returns
+/// where the collection ends, or `None` when it does not close or its brackets do not match.
+fn flow_closers(
+    bytes: &[u8],
+    open: usize,
+    owner: usize,
+    want: usize,
+    out: &mut Vec<Closer>,
+) -> Option<usize> {
+    let mut stack = vec![bytes[open]];
+    // Whether a quoted scalar can start here (not inside a plain scalar such as `it's`).
+    let mut node_start = true;
+    let mut i = open + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => {
+                let line_start = i + 1;
+                let indent = bytes[line_start..]
+                    .iter()
+                    .take_while(|&&b| b == b' ')
+                    .count();
+                let first = line_start + indent;
+                if matches!(bytes.get(first), Some(b'}' | b']')) && owner <= indent && indent < want
+                {
+                    out.push(Closer {
+                        line_start,
+                        count: want - indent,
+                        bracket: first,
+                    });
+                }
+                i = first;
+            }
+            b' ' | b'\t' | b'\r' => i += 1,
+            b'#' if matches!(bytes[i - 1], b' ' | b'\t' | b'\n' | b'\r') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'{' | b'[' => {
+                stack.push(bytes[i]);
+                node_start = true;
+                i += 1;
+            }
+            close @ (b'}' | b']') => {
+                let opened = stack.pop()?;
+                if (opened == b'{') != (close == b'}') {
+                    return None;
+                }
+                i += 1;
+                node_start = false;
+                if stack.is_empty() {
+                    return Some(i);
+                }
+            }
+            b',' => {
+                node_start = true;
+                i += 1;
+            }
+            b':' => {
+                // A value starts after `: `, or right after a quoted key (`"a":"b"`).
+                node_start = is_blank_or_end(bytes, i + 1)
+                    || matches!(bytes[i - 1], b'"' | b'\'' | b'}' | b']');
+                i += 1;
+            }
+            b'"' | b'\'' if node_start => {
+                i = quoted_scalar_end(bytes, i)?;
+                node_start = false;
+            }
+            _ => {
+                node_start = false;
+                i += 1;
+            }
         }
     }
     None
+}
+
+/// Just after the closing quote of the quoted scalar opening at `quote`, if it closes.
+fn quoted_scalar_end(bytes: &[u8], quote: usize) -> Option<usize> {
+    let delimiter = bytes[quote];
+    let mut i = quote + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if delimiter == b'"' => i += 2,
+            b'\'' if delimiter == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b if b == delimiter => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// `---`, `...` or a `%` directive at the start of a line.
+fn is_marker_line(bytes: &[u8], at: usize) -> bool {
+    bytes[at] == b'%'
+        || ((bytes[at..].starts_with(b"---") || bytes[at..].starts_with(b"..."))
+            && is_blank_or_end(bytes, at + 3))
+}
+
+fn is_blank_or_end(bytes: &[u8], at: usize) -> bool {
+    matches!(bytes.get(at), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+fn skip_spaces(bytes: &[u8], mut at: usize) -> usize {
+    while matches!(bytes.get(at), Some(b' ' | b'\t')) {
+        at += 1;
+    }
+    at
+}
+
+/// Just after the next line break at or after `at`, or the end of the text.
+fn next_line(bytes: &[u8], at: usize) -> usize {
+    memchr::memchr(b'\n', &bytes[at.min(bytes.len())..]).map_or(bytes.len(), |i| at + i + 1)
 }
 
 /// Where to insert spaces so every continuation line of the quoted scalar opening at `quote`
@@ -149,7 +491,14 @@ fn pad_quoted_scalar(text: &str, quote: usize) -> Option<Vec<(usize, usize)>> {
 }
 
 fn load_strict(text: &str) -> Loaded<'_> {
+    load_strict_recording(text, false).0
+}
+
+/// Loads strictly and, when `record` is set, also returns the offset of every flow
+/// collection's closing bracket, in increasing order (they close in text order).
+fn load_strict_recording(text: &str, record: bool) -> (Loaded<'_>, Vec<usize>) {
     let mut builder = Builder {
+        closes: record.then(Vec::new),
         text,
         parser: Parser::new_from_str(text),
         chars: CharToByte::new(text),
@@ -159,16 +508,19 @@ fn load_strict(text: &str) -> Loaded<'_> {
     };
     let root = builder.document().ok().flatten();
     builder.finish_alias_problems();
-    Loaded {
+    let loaded = Loaded {
         root,
         problems: builder.problems,
-    }
+    };
+    (loaded, builder.closes.unwrap_or_default())
 }
 
 /// The loader stopped: a `Syntax` problem has been recorded.
 struct Abort;
 
 struct Builder<'a> {
+    /// Where flow collections close, when the caller wants to know.
+    closes: Option<Vec<usize>>,
     text: &'a str,
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
     chars: CharToByte,
@@ -310,7 +662,9 @@ impl<'a> Builder<'a> {
                     let ev = self.next()?;
                     if let Event::SequenceEnd = ev.0 {
                         end = end.max(flow_end(&ev.1)).max(self.content_end(&items));
-                        end = self.flow_close(start, &ev.1, b'[', b']').unwrap_or(end);
+                        let close = self.flow_close(start, &ev.1, b'[', b']');
+                        self.record_close(close);
+                        end = close.unwrap_or(end);
                         self.last_end = end;
                         break;
                     }
@@ -340,7 +694,9 @@ impl<'a> Builder<'a> {
                         if let Some(last) = map.entries.last() {
                             end = end.max(last.value.span.end as usize);
                         }
-                        end = self.flow_close(start, &key_ev.1, b'{', b'}').unwrap_or(end);
+                        let close = self.flow_close(start, &key_ev.1, b'{', b'}');
+                        self.record_close(close);
+                        end = close.unwrap_or(end);
                         self.last_end = end;
                         break;
                     }
@@ -415,6 +771,13 @@ impl<'a> Builder<'a> {
         let bytes = self.text.as_bytes();
         let at = end_event.start as usize;
         (bytes.get(start) == Some(&open) && bytes.get(at) == Some(&close)).then_some(at + 1)
+    }
+
+    /// Notes the closing bracket of a flow collection that ends at `close`.
+    fn record_close(&mut self, close: Option<usize>) {
+        if let (Some(closes), Some(end)) = (&mut self.closes, close) {
+            closes.push(end - 1);
+        }
     }
 
     fn tag_end(&self, span: Span) -> usize {

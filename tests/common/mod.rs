@@ -14,15 +14,32 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared/corpus`, or `None` with a note saying the test skips it.
+/// The real-world corpus, `../shared/corpus` (or the folder `KMSLINT_TEST_CORPUS` names, to
+/// try what follows), or `None` with a note saying the test skips it.
+///
+/// Under CI (`CI` set, as CI services set it, to anything but `false` or `0`) the corpus is
+/// always laid beside the clone, so its absence means a broken setup: the test fails instead
+/// of passing without having checked anything.
 pub fn corpus() -> Option<PathBuf> {
-    let dir = root().join("../shared/corpus");
+    let dir = std::env::var_os("KMSLINT_TEST_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/corpus"));
     if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: ../shared/corpus is not here");
-        None
+        return Some(dir);
     }
+    assert!(
+        !in_ci(),
+        "{} is not here, and under CI the tests that read the corpus must not skip it",
+        dir.display()
+    );
+    eprintln!("skipped: {} is not here", dir.display());
+    None
+}
+
+/// Whether the tests run under CI: `CI` is set to anything but empty, `false` or `0`.
+pub fn in_ci() -> bool {
+    std::env::var("CI")
+        .is_ok_and(|v| !matches!(v.trim().to_ascii_lowercase().as_str(), "" | "false" | "0"))
 }
 
 /// Settings from a fixture's `args` (`--region R --account A --deployer-arn ARN
