@@ -29,6 +29,15 @@ impl Syntax {
             Syntax::PolicyJson => policy,
         }
     }
+
+    /// `yaml` in a YAML template, `json` otherwise: for snippets without CloudFormation
+    /// functions, which read the same in a JSON template and in plain policy JSON.
+    pub fn snippet<T>(self, yaml: T, json: T) -> T {
+        match self {
+            Syntax::YamlTemplate => yaml,
+            Syntax::JsonTemplate | Syntax::PolicyJson => json,
+        }
+    }
 }
 
 impl Context<'_, '_> {
@@ -42,7 +51,11 @@ impl Context<'_, '_> {
         let json = self
             .root
             .is_some_and(|root| self.text.as_bytes().get(root.span.start as usize) == Some(&b'{'));
-        if json { Syntax::JsonTemplate } else { Syntax::YamlTemplate }
+        if json {
+            Syntax::JsonTemplate
+        } else {
+            Syntax::YamlTemplate
+        }
     }
 
     /// The syntax for snippets inside one key policy: the file's, except that a policy written
@@ -57,10 +70,7 @@ impl Context<'_, '_> {
     /// `yaml` in a YAML template, `json` in a JSON template and in a key policy file: for
     /// snippets without CloudFormation functions (`Version`, `Resource: "*"`, properties).
     pub fn snippet<T>(&self, yaml: T, json: T) -> T {
-        match self.syntax() {
-            Syntax::YamlTemplate => yaml,
-            Syntax::JsonTemplate | Syntax::PolicyJson => json,
-        }
+        self.syntax().snippet(yaml, json)
     }
 
     /// Whether the file is a key policy file rather than a template (no stack, no
