@@ -27,7 +27,7 @@ impl Rule for LegacyPolicyVersion {
         let policy = check.policy;
         let version = cx
             .policy_syntax(check.source)
-            .pick("`Version: '2012-10-17'`", "`\"Version\": \"2012-10-17\"`", "`\"Version\": \"2012-10-17\"`");
+            .snippet("`Version: '2012-10-17'`", "`\"Version\": \"2012-10-17\"`");
         match &policy.version {
             Some(field) => {
                 if field.as_str() != Some("2008-10-17") {

@@ -92,7 +92,7 @@ fn check_version(policy: &KeyPolicy<'_>, syntax: Syntax, out: &mut Reporter) {
             out.report(alt.span, format!("`{value}` is not a policy version"))
                 .with_help(format!(
                     "use {}",
-                    syntax.pick("`Version: '2012-10-17'`", "`\"Version\": \"2012-10-17\"`", "`\"Version\": \"2012-10-17\"`")
+                    syntax.snippet("`Version: '2012-10-17'`", "`\"Version\": \"2012-10-17\"`")
                 ));
         }
     }
@@ -107,9 +107,8 @@ fn check_statement(statement: &Statement<'_>, syntax: Syntax, out: &mut Reporter
     match &statement.effect {
         None => {
             out.report(statement.label_span(), format!("{} has no `Effect`", statement.describe()))
-                .with_help(syntax.pick(
+                .with_help(syntax.snippet(
                     "add `Effect: Allow` or `Effect: Deny`",
-                    "add `\"Effect\": \"Allow\"` or `\"Effect\": \"Deny\"`",
                     "add `\"Effect\": \"Allow\"` or `\"Effect\": \"Deny\"`",
                 ));
         }
@@ -183,11 +182,7 @@ fn both(statement: &Statement<'_>, name: &str, not_name: &str, out: &mut Reporte
 /// How to give a statement the `Action` or `Resource` it lacks.
 fn missing_help(name: &str, syntax: Syntax) -> &'static str {
     if name == "Resource" {
-        syntax.pick(
-            "add `Resource: \"*\"` (this key)",
-            "add `\"Resource\": \"*\"` (this key)",
-            "add `\"Resource\": \"*\"` (this key)",
-        )
+        syntax.snippet("add `Resource: \"*\"` (this key)", "add `\"Resource\": \"*\"` (this key)")
     } else {
         "add the actions it allows or denies"
     }
