@@ -1,11 +1,84 @@
 //! Helpers several rules share.
 
 use crate::diagnostic::Diagnostic;
-use crate::model::Resource;
 use crate::model::value::{Alt, Val};
+use crate::model::{DocumentKind, PolicyForm, PolicySource, Resource};
 use crate::source::{Node, Span};
 
 use super::{Context, Reporter};
+
+/// How the snippets in a finding's message and help are written, so that they can be pasted
+/// into the file: `EnableKeyRotation: true` and `!Sub` in a YAML template, `"EnableKeyRotation":
+/// true` and `{"Fn::Sub": …}` in a JSON template, plain policy JSON (no CloudFormation
+/// functions, literal ARNs such as `arn:aws:iam::111122223333:root`) in a key policy file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    YamlTemplate,
+    JsonTemplate,
+    /// Plain policy JSON: a key policy file, or a key policy written as a JSON string in a
+    /// template, where CloudFormation functions cannot be used.
+    PolicyJson,
+}
+
+impl Syntax {
+    /// The snippet for this syntax.
+    pub fn pick<T>(self, yaml: T, json: T, policy: T) -> T {
+        match self {
+            Syntax::YamlTemplate => yaml,
+            Syntax::JsonTemplate => json,
+            Syntax::PolicyJson => policy,
+        }
+    }
+
+    /// `yaml` in a YAML template, `json` otherwise: for snippets without CloudFormation
+    /// functions, which read the same in a JSON template and in plain policy JSON.
+    pub fn snippet<T>(self, yaml: T, json: T) -> T {
+        match self {
+            Syntax::YamlTemplate => yaml,
+            Syntax::JsonTemplate | Syntax::PolicyJson => json,
+        }
+    }
+}
+
+impl Context<'_, '_> {
+    /// The syntax of the file. A file is JSON when its top-level mapping starts with `{`: a
+    /// `.json` file always does, and JSON snippets are valid in a YAML file written in flow
+    /// style too. A key policy file gets plain policy JSON whatever its format.
+    pub fn syntax(&self) -> Syntax {
+        if self.kind == Some(DocumentKind::KeyPolicy) {
+            return Syntax::PolicyJson;
+        }
+        let json = self
+            .root
+            .is_some_and(|root| self.text.as_bytes().get(root.span.start as usize) == Some(&b'{'));
+        if json {
+            Syntax::JsonTemplate
+        } else {
+            Syntax::YamlTemplate
+        }
+    }
+
+    /// The syntax for snippets inside one key policy: the file's, except that a policy written
+    /// as a JSON string (even inside `Fn::Sub`) takes plain policy JSON.
+    pub fn policy_syntax(&self, source: &PolicySource<'_>) -> Syntax {
+        match source.form {
+            PolicyForm::Object => self.syntax(),
+            PolicyForm::JsonString | PolicyForm::SubString | PolicyForm::File => Syntax::PolicyJson,
+        }
+    }
+
+    /// `yaml` in a YAML template, `json` in a JSON template and in a key policy file: for
+    /// snippets without CloudFormation functions (`Version`, `Resource: "*"`, properties).
+    pub fn snippet<T>(&self, yaml: T, json: T) -> T {
+        self.syntax().snippet(yaml, json)
+    }
+
+    /// Whether the file is a key policy file rather than a template (no stack, no
+    /// CloudFormation functions).
+    pub fn is_policy_file(&self) -> bool {
+        self.kind == Some(DocumentKind::KeyPolicy)
+    }
+}
 
 /// Reports a finding about one value a property can take. The finding points at the value as
 /// written: the literal, or the parameter's `Default`/`AllowedValues` entry (with the place the

@@ -37,7 +37,13 @@ fn problem(message: impl Into<String>, help: impl Into<String>) -> Option<Proble
     })
 }
 
-const FORMAT: &str = "use the key's ID (`1234abcd-12ab-34cd-56ef-1234567890ab`), its ARN, or `!Ref` of an AWS::KMS::Key in this template";
+/// How to point an alias at a key, in the file's syntax.
+fn format_help(cx: &Context<'_, '_>) -> String {
+    format!(
+        "use the key's ID (`1234abcd-12ab-34cd-56ef-1234567890ab`), its ARN, or {} of an AWS::KMS::Key in this template",
+        cx.snippet("`!Ref`", "`{\"Ref\": …}`")
+    )
+}
 
 impl Rule for InvalidAliasTarget {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
@@ -102,7 +108,10 @@ fn check_ref(cx: &Context<'_, '_>, name: &str) -> Option<Problem> {
                     matches!(cx.resource_type(key), Some(KEY | REPLICA_KEY))
                 });
             let help = match target {
-                Some(key) => format!("point it at the key itself: `!Ref {key}`"),
+                Some(key) => format!(
+                    "point it at the key itself: {}",
+                    cx.snippet(format!("`!Ref {key}`"), format!("`{{\"Ref\": \"{key}\"}}`"))
+                ),
                 None => "point it at the key itself, by key ID or key ARN".to_owned(),
             };
             Some(Problem {
@@ -115,7 +124,7 @@ fn check_ref(cx: &Context<'_, '_>, name: &str) -> Option<Problem> {
         }
         other if is_other_aws_type(other) => Some(Problem {
             message: format!("`{name}` is an {other}, not a KMS key"),
-            help: Some(FORMAT.to_owned()),
+            help: Some(format_help(cx)),
             related: Some((resource.name_span, format!("`{name}` is defined here"))),
         }),
         _ => None,
@@ -137,7 +146,7 @@ fn check_get_att(cx: &Context<'_, '_>, name: &str, attribute: &str) -> Option<Pr
     }
     Some(Problem {
         message: format!("`{name}.{attribute}` is an attribute of an {other}, not a KMS key"),
-        help: Some(FORMAT.to_owned()),
+        help: Some(format_help(cx)),
         related: Some((resource.name_span, format!("`{name}` is defined here"))),
     })
 }
@@ -147,23 +156,23 @@ fn check_literal(cx: &Context<'_, '_>, value: &str) -> Option<Problem> {
         return None;
     }
     if value.is_empty() {
-        return problem("TargetKeyId is empty", FORMAT);
+        return problem("TargetKeyId is empty", format_help(cx));
     }
     if value.starts_with("alias/") {
         return problem(
             format!("`{value}` is an alias name; an alias must point at a key, not at another alias"),
-            FORMAT,
+            format_help(cx),
         );
     }
     match arn::parse(&Text::lit(value)) {
         ArnShape::Arn(arn) => check_arn(cx, &arn),
         _ if value.starts_with("mrk-") => problem(
             format!("`{value}` is not a key ID: a multi-Region key ID is `mrk-` and 32 lowercase hex digits"),
-            FORMAT,
+            format_help(cx),
         ),
         _ => problem(
             format!("`{value}` is neither a key ID nor a key ARN"),
-            FORMAT,
+            format_help(cx),
         ),
     }
 }
@@ -176,7 +185,7 @@ fn check_partial(cx: &Context<'_, '_>, text: &Text<'_>) -> Option<Problem> {
                 "`{}` is an alias name; an alias must point at a key, not at another alias",
                 text.display()
             ),
-            FORMAT,
+            format_help(cx),
         ),
         _ => None,
     }
@@ -188,14 +197,14 @@ fn check_arn(cx: &Context<'_, '_>, arn: &Arn<'_>) -> Option<Problem> {
     if let Some(p) = partition
         && regions::partition(p).is_none()
     {
-        return problem(format!("`{p}` is not an AWS partition"), FORMAT);
+        return problem(format!("`{p}` is not an AWS partition"), format_help(cx));
     }
     if let Some(service) = arn.service.literal()
         && service != "kms"
     {
         return problem(
             format!("this ARN is for `{service}`, not for a KMS key"),
-            FORMAT,
+            format_help(cx),
         );
     }
     let alias_arn = match &arn.resource {
@@ -205,16 +214,16 @@ fn check_arn(cx: &Context<'_, '_>, arn: &Arn<'_>) -> Option<Problem> {
     if alias_arn {
         return problem(
             "this is an alias ARN; an alias must point at a key, not at another alias",
-            FORMAT,
+            format_help(cx),
         );
     }
     if let Field::Lit(resource) = &arn.resource {
         match resource.strip_prefix("key/") {
-            None => return problem(format!("`{resource}` is not `key/` and a key ID"), FORMAT),
+            None => return problem(format!("`{resource}` is not `key/` and a key ID"), format_help(cx)),
             Some(id) if !is_key_id(id) && !is_key_id(&id.to_ascii_lowercase()) => {
                 return problem(
                     format!("`{id}` is not a key ID (a UUID, or `mrk-` and 32 hex digits)"),
-                    FORMAT,
+                    format_help(cx),
                 );
             }
             Some(_) => {}
@@ -225,7 +234,7 @@ fn check_arn(cx: &Context<'_, '_>, arn: &Arn<'_>) -> Option<Problem> {
     {
         return problem(
             format!("`{}…` is not `key/` and a key ID", arn.resource_prefix),
-            FORMAT,
+            format_help(cx),
         );
     }
     if let Some(region) = arn.region.literal() {
@@ -233,10 +242,10 @@ fn check_arn(cx: &Context<'_, '_>, arn: &Arn<'_>) -> Option<Problem> {
             None if regions::looks_like_region(region) => {
                 return problem(
                     format!("`{region}` is not a Region where KMS is available"),
-                    FORMAT,
+                    format_help(cx),
                 );
             }
-            None => return problem(format!("`{region}` is not a Region"), FORMAT),
+            None => return problem(format!("`{region}` is not a Region"), format_help(cx)),
             Some(of_region) => {
                 if let Some(p) = partition
                     && p != of_region.name
@@ -246,7 +255,7 @@ fn check_arn(cx: &Context<'_, '_>, arn: &Arn<'_>) -> Option<Problem> {
                             "Region `{region}` is in partition `{}`, but the ARN says `{p}`",
                             of_region.name
                         ),
-                        FORMAT,
+                        format_help(cx),
                     );
                 }
             }
@@ -262,7 +271,7 @@ fn check_arn(cx: &Context<'_, '_>, arn: &Arn<'_>) -> Option<Problem> {
     }
     if let Some(account) = arn.account.literal() {
         if !is_account_id(account) {
-            return problem(format!("`{account}` is not a 12-digit account ID"), FORMAT);
+            return problem(format!("`{account}` is not a 12-digit account ID"), format_help(cx));
         }
         if let Some(stack) = cx.settings.account.as_deref()
             && stack != account

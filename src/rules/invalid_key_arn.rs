@@ -24,7 +24,13 @@ impl Rule for InvalidKeyArn {
                         match (resource.type_name, attribute) {
                             (Some(KEY | REPLICA_KEY), None | Some("KeyId")) => (
                                 format!("this gives the key ID of `{name}`, not its ARN"),
-                                Some(format!("use `!GetAtt {name}.Arn`")),
+                                Some(format!(
+                                    "use {}",
+                                    cx.snippet(
+                                        format!("`!GetAtt {name}.Arn`"),
+                                        format!("`{{\"Fn::GetAtt\": [\"{name}\", \"Arn\"]}}`")
+                                    )
+                                )),
                             ),
                             (Some(ALIAS), _) => (
                                 format!("`{name}` is an alias; PrimaryKeyArn must be the primary key's ARN"),

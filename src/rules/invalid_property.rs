@@ -9,7 +9,7 @@ use crate::model::Resource;
 use crate::model::value::{Alt, Boolish, Resolver, Val};
 use crate::source::{Node, Value};
 
-use super::common::{did_you_mean, report_value};
+use super::common::{Syntax, did_you_mean, report_value};
 use super::{Context, Reporter, Rule};
 
 pub struct InvalidProperty;
@@ -28,7 +28,7 @@ impl Rule for InvalidProperty {
                 unknown_kms_type(resource, type_name, out);
                 continue;
             };
-            check_resource(resource, type_name, schema, &resolver, out);
+            check_resource(cx.syntax(), resource, type_name, schema, &resolver, out);
         }
     }
 }
@@ -51,6 +51,7 @@ fn unknown_kms_type(resource: &Resource<'_>, type_name: &str, out: &mut Reporter
 }
 
 fn check_resource(
+    syntax: Syntax,
     resource: &Resource<'_>,
     type_name: &str,
     schema: &[Property],
@@ -79,11 +80,11 @@ fn check_resource(
     };
     for entry in entries {
         let Some(property) = schema.iter().find(|p| p.name == entry.key) else {
-            unknown_property(resource, type_name, schema, &entry.key, entry.key_span, out);
+            unknown_property(syntax, resource, type_name, schema, &entry.key, entry.key_span, out);
             continue;
         };
         for alt in resolver.resolve(&entry.value) {
-            check_value(resource, property, &alt, resolver, out);
+            check_value(syntax, resource, property, &alt, resolver, out);
         }
     }
     let missing: Vec<&str> = schema
@@ -116,6 +117,7 @@ fn check_resource(
 }
 
 fn unknown_property(
+    syntax: Syntax,
     resource: &Resource<'_>,
     type_name: &str,
     schema: &[Property],
@@ -127,7 +129,10 @@ fn unknown_property(
     let (message, help) = if type_name == REPLICA_KEY && key == "MultiRegion" {
         (
             "a ReplicaKey cannot set `MultiRegion`: a replica is a multi-Region key like its primary".to_owned(),
-            Some("remove it; set `MultiRegion: true` on the primary AWS::KMS::Key".to_owned()),
+            Some(format!(
+                "remove it; set {} on the primary AWS::KMS::Key",
+                syntax.snippet("`MultiRegion: true`", "`\"MultiRegion\": true`")
+            )),
         )
     } else if type_name == REPLICA_KEY && SHARED_FROM_PRIMARY.contains(&key) {
         (
@@ -142,7 +147,13 @@ fn unknown_property(
     } else if READ_ONLY.contains(&key) && is_attribute {
         (
             format!("`{key}` is a read-only attribute of {type_name}, not a property"),
-            Some(format!("read it with `!GetAtt {}.{key}`", resource.name)),
+            Some(format!(
+                "read it with {}",
+                syntax.snippet(
+                    format!("`!GetAtt {}.{key}`", resource.name),
+                    format!("`{{\"Fn::GetAtt\": [\"{}\", \"{key}\"]}}`", resource.name)
+                )
+            )),
         )
     } else if let Some(meant) = meant_property(type_name, key, schema) {
         (format!("{type_name} has no property `{key}`"), Some(format!("did you mean `{meant}`?")))
@@ -181,6 +192,7 @@ fn alias_help(key: &str) -> String {
 }
 
 fn check_value(
+    syntax: Syntax,
     resource: &Resource<'_>,
     property: &Property,
     alt: &Alt<'_>,
@@ -196,7 +208,7 @@ fn check_value(
     }
     match (&alt.val, property.kind) {
         (Val::NoValue | Val::Unknown, _) => {}
-        (Val::Node(node), Kind::Tags) => check_tags(resource, node, resolver, out),
+        (Val::Node(node), Kind::Tags) => check_tags(syntax, resource, node, resolver, out),
         (Val::Node(node), Kind::Policy) if node.as_map().is_some() => {}
         (Val::Node(node), kind) => {
             report_value(
@@ -273,7 +285,7 @@ fn expected(kind: Kind) -> &'static str {
 }
 
 /// Each tag is `{Key: string, Value: string}` and nothing else.
-fn check_tags(resource: &Resource<'_>, list: &Node<'_>, resolver: &Resolver<'_, '_>, out: &mut Reporter) {
+fn check_tags(syntax: Syntax, resource: &Resource<'_>, list: &Node<'_>, resolver: &Resolver<'_, '_>, out: &mut Reporter) {
     let Some(items) = list.as_seq() else {
         return;
     };
@@ -315,7 +327,10 @@ fn check_tags(resource: &Resource<'_>, list: &Node<'_>, resolver: &Resolver<'_, 
                     format!("this tag has no `{}`", missing.join("` or `")),
                 )
                 .with_resource(resource.name)
-                .with_help("every tag needs both `Key` and `Value` (use `Value: ''` for an empty value)");
+                .with_help(format!(
+                    "every tag needs both `Key` and `Value` (use {} for an empty value)",
+                    syntax.snippet("`Value: ''`", "`\"Value\": \"\"`")
+                ));
             }
         }
     }

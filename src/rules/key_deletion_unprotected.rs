@@ -64,13 +64,9 @@ fn check<'t>(cx: &Context<'_, 't>, resolver: &Resolver<'_, 't>, resource: &Resou
     let replace = policy(resolver, resource, "UpdateReplacePolicy");
     let name = resource.name;
     let what = if type_name == KEY { "key" } else { "replica key" };
-    let json = cx.text.as_bytes().get(resource.node.span.start as usize) == Some(&b'{');
-    let line = |attribute: &str| {
-        if json {
-            format!("`\"{attribute}\": \"Retain\"`")
-        } else {
-            format!("`{attribute}: Retain`")
-        }
+    // `DeletionPolicy: Retain` as the file writes it, in backquotes.
+    let line = |attribute: &str, value: &str| {
+        cx.snippet(format!("`{attribute}: {value}`"), format!("`\"{attribute}\": \"{value}\"`"))
     };
     let fix_replace = matches!(replace, Policy::Missing | Policy::Unprotected(_));
     let loss = if type_name == KEY {
@@ -85,31 +81,35 @@ fn check<'t>(cx: &Context<'_, 't>, resolver: &Resolver<'_, 't>, resource: &Resou
     match (&deletion, &replace) {
         (Policy::Unprotected(alt), _) => {
             let message = if alt.as_str() == Some("Snapshot") {
-                format!("KMS keys have no snapshots: `DeletionPolicy: Snapshot` does not keep {what} `{name}`; {loss}")
+                format!("KMS keys have no snapshots: {} does not keep {what} `{name}`; {loss}", line("DeletionPolicy", "Snapshot"))
             } else {
-                format!("`DeletionPolicy: Delete` on {what} `{name}`: {loss}")
+                format!("{} on {what} `{name}`: {loss}", line("DeletionPolicy", "Delete"))
             };
-            let mut help = format!("use {}", line("DeletionPolicy"));
+            let mut help = format!("use {}", line("DeletionPolicy", "Retain"));
             if fix_replace {
-                help = format!("{help}, and add {}", line("UpdateReplacePolicy"));
+                help = format!("{help}, and add {}", line("UpdateReplacePolicy", "Retain"));
             }
             report_value(out, resource, alt, message).with_help(help);
         }
         (Policy::Missing, _) if fix_replace => {
             out.report(
                 resource.name_span,
-                format!("{what} `{name}` has no `DeletionPolicy: Retain` or `UpdateReplacePolicy: Retain`: {loss}"),
+                format!(
+                    "{what} `{name}` has no {} or {}: {loss}",
+                    line("DeletionPolicy", "Retain"),
+                    line("UpdateReplacePolicy", "Retain")
+                ),
             )
             .with_resource(name)
-            .with_help(format!("add {} and {} to `{name}`", line("DeletionPolicy"), line("UpdateReplacePolicy")));
+            .with_help(format!("add {} and {} to `{name}`", line("DeletionPolicy", "Retain"), line("UpdateReplacePolicy", "Retain")));
         }
         (Policy::Missing, _) => {
             out.report(
                 resource.name_span,
-                format!("{what} `{name}` has no `DeletionPolicy: Retain`: {loss}"),
+                format!("{what} `{name}` has no {}: {loss}", line("DeletionPolicy", "Retain")),
             )
             .with_resource(name)
-            .with_help(format!("add {} to `{name}`", line("DeletionPolicy")));
+            .with_help(format!("add {} to `{name}`", line("DeletionPolicy", "Retain")));
         }
         (_, Policy::Unprotected(alt)) => {
             let value = alt.as_str().unwrap_or_default();
@@ -117,17 +117,17 @@ fn check<'t>(cx: &Context<'_, 't>, resolver: &Resolver<'_, 't>, resource: &Resou
                 out,
                 resource,
                 alt,
-                format!("`UpdateReplacePolicy: {value}` on {what} `{name}`: {replaced}"),
+                format!("{} on {what} `{name}`: {replaced}", line("UpdateReplacePolicy", value)),
             )
-            .with_help(format!("use {}", line("UpdateReplacePolicy")));
+            .with_help(format!("use {}", line("UpdateReplacePolicy", "Retain")));
         }
         (_, Policy::Missing) => {
             out.report(
                 resource.name_span,
-                format!("{what} `{name}` has no `UpdateReplacePolicy: Retain`: {replaced}"),
+                format!("{what} `{name}` has no {}: {replaced}", line("UpdateReplacePolicy", "Retain")),
             )
             .with_resource(name)
-            .with_help(format!("add {} to `{name}`", line("UpdateReplacePolicy")));
+            .with_help(format!("add {} to `{name}`", line("UpdateReplacePolicy", "Retain")));
         }
         _ => {}
     }

@@ -12,7 +12,7 @@ use crate::facts::regions;
 use crate::facts::resources::KEY;
 use crate::model::Resource;
 
-use super::common::resources;
+use super::common::{Syntax, resources};
 use super::key_config::{Setting, consistent, defaults, readable, report_setting, settings};
 use super::{Context, Reporter, Rule};
 
@@ -24,7 +24,7 @@ impl Rule for KeySpecUsageMismatch {
         for key in resources(cx, KEY).filter(|k| readable(k)) {
             let specs = settings(&resolver, key, "KeySpec", defaults::KEY_SPEC);
             let usages = settings(&resolver, key, "KeyUsage", defaults::KEY_USAGE);
-            check_pairs(key, &specs, &usages, out);
+            check_pairs(cx.syntax(), key, &specs, &usages, out);
             check_partition(cx, key, &specs, out);
         }
     }
@@ -40,7 +40,7 @@ fn usage_of<'s>(setting: &'s Setting<'_>) -> Option<&'s str> {
     setting.text().filter(|u| KEY_USAGES.contains(u))
 }
 
-fn check_pairs(key: &Resource<'_>, specs: &[Setting<'_>], usages: &[Setting<'_>], out: &mut Reporter) {
+fn check_pairs(syntax: Syntax, key: &Resource<'_>, specs: &[Setting<'_>], usages: &[Setting<'_>], out: &mut Reporter) {
     // Whether a spec and a usage can be taken together, and whether the pair is certainly
     // invalid (both known, and the spec does not allow the usage).
     let together = |s: &Setting<'_>, u: &Setting<'_>| consistent(&[&s.when, &u.when]);
@@ -59,12 +59,12 @@ fn check_pairs(key: &Resource<'_>, specs: &[Setting<'_>], usages: &[Setting<'_>]
         }
         if usage.is_written() {
             let spec = &specs[partners[0]];
-            usage_not_allowed(key, usage, spec, out);
+            usage_not_allowed(syntax, key, usage, spec, out);
             usage_done[ui] = true;
         } else {
             // No KeyUsage: the default ENCRYPT_DECRYPT is wrong for every spec it meets.
             for &si in &partners {
-                usage_required(key, &specs[si], usage, out);
+                usage_required(syntax, key, &specs[si], usage, out);
                 spec_done[si] = true;
             }
         }
@@ -86,15 +86,20 @@ fn check_pairs(key: &Resource<'_>, specs: &[Setting<'_>], usages: &[Setting<'_>]
         if usage.is_written() {
             spec_not_allowing(key, spec, usage, out);
         } else {
-            usage_required(key, spec, usage, out);
+            usage_required(syntax, key, spec, usage, out);
         }
     }
 }
 
 /// "use `X`" or "use one of `X`, `Y`".
-fn use_one_of(spec: &KeySpec) -> String {
+/// `KeyUsage: X` in the file's syntax, in backquotes.
+fn key_usage(syntax: Syntax, usage: &str) -> String {
+    syntax.snippet(format!("`KeyUsage: {usage}`"), format!("`\"KeyUsage\": \"{usage}\"`"))
+}
+
+fn use_one_of(syntax: Syntax, spec: &KeySpec) -> String {
     match spec.usages {
-        [only] => format!("use `KeyUsage: {only}`"),
+        [only] => format!("use {}", key_usage(syntax, only)),
         many => format!(
             "use one of {}",
             many.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", ")
@@ -111,7 +116,7 @@ fn allowed_list(spec: &KeySpec) -> String {
     }
 }
 
-fn usage_not_allowed(key: &Resource<'_>, usage: &Setting<'_>, spec_setting: &Setting<'_>, out: &mut Reporter) {
+fn usage_not_allowed(syntax: Syntax, key: &Resource<'_>, usage: &Setting<'_>, spec_setting: &Setting<'_>, out: &mut Reporter) {
     let (Some(spec), Some(value)) = (spec_of(spec_setting), usage_of(usage)) else {
         return;
     };
@@ -135,7 +140,7 @@ fn usage_not_allowed(key: &Resource<'_>, usage: &Setting<'_>, spec_setting: &Set
     diagnostic.with_help(if from_parameter {
         format!("remove `{value}` from the parameter's values")
     } else {
-        format!("{}, or a KeySpec that allows `{value}`", use_one_of(spec))
+        format!("{}, or a KeySpec that allows `{value}`", use_one_of(syntax, spec))
     });
     if let Some(alt) = &spec_setting.alt {
         diagnostic.with_related(alt.span, format!("KeySpec is `{}` here", spec.name));
@@ -169,7 +174,7 @@ fn spec_not_allowing(key: &Resource<'_>, spec_setting: &Setting<'_>, usage: &Set
     }
 }
 
-fn usage_required(key: &Resource<'_>, spec_setting: &Setting<'_>, usage: &Setting<'_>, out: &mut Reporter) {
+fn usage_required(syntax: Syntax, key: &Resource<'_>, spec_setting: &Setting<'_>, usage: &Setting<'_>, out: &mut Reporter) {
     let Some(spec) = spec_of(spec_setting) else {
         return;
     };
@@ -187,7 +192,7 @@ fn usage_required(key: &Resource<'_>, spec_setting: &Setting<'_>, usage: &Settin
         ),
     );
     diagnostic.with_help(match spec.usages {
-        [only] => format!("add `KeyUsage: {only}`"),
+        [only] => format!("add {}", key_usage(syntax, only)),
         _ => format!("add `KeyUsage` with {}", allowed_list(spec)),
     });
     if removed && let Some(site) = usage.site {

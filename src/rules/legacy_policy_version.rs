@@ -1,11 +1,14 @@
-//! KMS215 legacy-policy-version: `Version: 2008-10-17`, or no `Version` in a policy that uses
-//! `${…}` policy variables. IAM reads a policy without Version as 2008-10-17, where policy
-//! variables such as `${aws:username}` are literal text (kms-facts §7.3).
+//! KMS215 legacy-policy-version: `Version: 2008-10-17`, or no `Version` at all, which KMS
+//! accepts and reads as 2008-10-17 (kms-facts §7.3). In that language policy variables such as
+//! `${aws:username}` are literal text: a warning when the policy uses one, info otherwise (the
+//! KMS guide lists `Version` as a required element of a key policy, and tells you to use
+//! `2012-10-17`).
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::diagnostic::Severity;
 use crate::source::{Node, Value};
 
 use super::{Context, PolicyCheck, Reporter, Rule};
@@ -13,33 +16,70 @@ use super::{Context, PolicyCheck, Reporter, Rule};
 pub struct LegacyPolicyVersion;
 
 /// A policy variable: `${aws:username}`, or `${!aws:username}` inside `Fn::Sub`, where `!`
-/// keeps it literal. `${AWS::Region}` (two colons) is a pseudo parameter, not one of these.
+/// keeps it literal. `${AWS::Region}` (two colons) is a pseudo parameter and `${Role.Arn}` a
+/// resource attribute, CloudFormation `Fn::Sub` variables, not policy variables.
 static POLICY_VARIABLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\$\{!?([A-Za-z][A-Za-z0-9-]*:[A-Za-z][^}]*)\}").expect("valid regex")
 });
 
 impl Rule for LegacyPolicyVersion {
-    fn check_policy(&self, _cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
+    fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         let policy = check.policy;
+        let version = cx
+            .policy_syntax(check.source)
+            .snippet("`Version: '2012-10-17'`", "`\"Version\": \"2012-10-17\"`");
         match &policy.version {
-            Some(version) => {
-                if version.as_str() == Some("2008-10-17") {
-                    out.report(
-                        version.entry.value.span,
-                        "`Version` 2008-10-17 is the legacy policy language: policy variables are literal text and newer features are missing",
-                    )
-                    .with_help("use `Version: '2012-10-17'`");
+            Some(field) => {
+                if field.as_str() != Some("2008-10-17") {
+                    return;
+                }
+                let span = field.entry.value.span;
+                match first_variable(policy.root, 0) {
+                    Some((node, variable)) => {
+                        out.report(
+                            span,
+                            format!("`Version` 2008-10-17 is the legacy policy language, which has no policy variables: `${{{variable}}}` is literal text"),
+                        )
+                        .with_related(node.span, format!("`${{{variable}}}` is literal text here"))
+                        .with_help(format!("use {version}"));
+                    }
+                    None => {
+                        out.report(
+                            span,
+                            "`Version` 2008-10-17 is the legacy policy language: it has no policy variables, and newer features are missing",
+                        )
+                        .with_severity(Severity::Info)
+                        .with_help(format!("use {version}"));
+                    }
                 }
             }
             None => {
-                if let Some((node, variable)) = first_variable(policy.root, 0) {
-                    out.report(
-                        node.span,
-                        format!(
-                            "`${{{variable}}}` is literal text here: a policy without `Version` is read as version 2008-10-17, which has no policy variables"
-                        ),
-                    )
-                    .with_help("add `Version: '2012-10-17'` to the policy");
+                // A document hidden by a function (`KeyPolicy: !Ref X`) is not known to lack one.
+                let Some(entries) = policy.root.as_map() else {
+                    return;
+                };
+                if policy.incomplete && policy.statements.is_empty() && policy.statement_entry.is_none() {
+                    return;
+                }
+                match first_variable(policy.root, 0) {
+                    Some((node, variable)) => {
+                        out.report(
+                            node.span,
+                            format!(
+                                "`${{{variable}}}` is literal text here: a policy without `Version` is read as version 2008-10-17, which has no policy variables"
+                            ),
+                        )
+                        .with_help(format!("add {version} to the policy"));
+                    }
+                    None => {
+                        let first_key = entries.first().map_or(policy.root.span, |e| e.key_span);
+                        out.report(
+                            first_key,
+                            "the policy has no `Version`: KMS reads it as the legacy 2008-10-17 language, and the KMS guide lists `Version` as required",
+                        )
+                        .with_severity(Severity::Info)
+                        .with_help(format!("add {version} to the policy"));
+                    }
                 }
             }
         }

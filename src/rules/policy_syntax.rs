@@ -1,15 +1,17 @@
-//! KMS206 policy-syntax: a key policy KMS rejects as malformed, or whose statements cannot
-//! work: a missing or unknown `Version`, a missing or empty `Statement`, an `Effect` other
-//! than `Allow`/`Deny` (case-sensitive), both or neither of `Action`/`NotAction` and
-//! `Resource`/`NotResource`, both `Principal` and `NotPrincipal`, unknown elements, and a
-//! `KeyPolicy` string that is not JSON. A statement without any principal is KMS203's.
+//! KMS206 policy-syntax: a key policy KMS rejects as malformed: an unknown `Version`, a
+//! missing or empty `Statement`, an `Effect` other than `Allow`/`Deny` (case-sensitive), both
+//! `Action` and `NotAction` (or `Resource` and `NotResource`, `Principal` and `NotPrincipal`),
+//! unknown elements, a `KeyPolicy` string that is not JSON, and since 18 August 2025 a
+//! statement without a valid `Action`/`NotAction` or `Resource`/`NotResource` (consumers.md,
+//! last section). A statement without any principal is KMS203's; a policy without `Version`
+//! is accepted (read as 2008-10-17) and is KMS215's.
 //! Grammar: IAM JSON policy reference and the KMS key policy guide (kms-facts §7.3, §8).
 
 use crate::model::policy::{KeyPolicy, Statement};
 use crate::model::{self};
 use crate::source::ProblemKind;
 
-use super::common::did_you_mean;
+use super::common::{Syntax, did_you_mean};
 use super::{Context, PolicyCheck, Reporter, Rule};
 
 pub struct PolicySyntax;
@@ -37,13 +39,17 @@ impl Rule for PolicySyntax {
                     format!("the `KeyPolicy` string is not valid JSON: {}", problem.message),
                 )
                 .with_resource(policy.resource)
-                .with_help("write the policy as a YAML/JSON object instead of a string, or fix the JSON");
+                .with_help(cx.snippet(
+                    "fix the JSON, or write the policy as a YAML mapping instead of a string",
+                    "fix the JSON, or write the policy as a JSON object instead of a string",
+                ));
             }
         }
     }
 
-    fn check_policy(&self, _cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
+    fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         let policy = check.policy;
+        let syntax = cx.policy_syntax(check.source);
         let Some(entries) = policy.root.as_map() else {
             return;
         };
@@ -56,7 +62,7 @@ impl Rule for PolicySyntax {
                 unknown_element(&entry.key, entry.key_span, POLICY_ELEMENTS, "policy", out);
             }
         }
-        check_version(policy, first_key, out);
+        check_version(policy, syntax, out);
         match policy.statement_entry {
             None => {
                 out.report(first_key, "the policy has no `Statement`")
@@ -69,31 +75,30 @@ impl Rule for PolicySyntax {
             Some(_) => {}
         }
         for statement in &policy.statements {
-            check_statement(statement, out);
+            check_statement(statement, syntax, out);
         }
     }
 }
 
-fn check_version(policy: &KeyPolicy<'_>, first_key: crate::source::Span, out: &mut Reporter) {
-    match &policy.version {
-        None => {
-            out.report(first_key, "the policy has no `Version`")
-                .with_help("add `Version: '2012-10-17'`; without it IAM reads the policy in the legacy 2008-10-17 language");
-        }
-        Some(version) => {
-            for alt in &version.alts {
-                if let Some(value) = alt.as_str()
-                    && !VERSIONS.contains(&value)
-                {
-                    out.report(alt.span, format!("`{value}` is not a policy version"))
-                        .with_help("use `Version: '2012-10-17'`");
-                }
-            }
+/// An unknown `Version`. A policy without one is accepted (read as 2008-10-17): KMS215's.
+fn check_version(policy: &KeyPolicy<'_>, syntax: Syntax, out: &mut Reporter) {
+    let Some(version) = &policy.version else {
+        return;
+    };
+    for alt in &version.alts {
+        if let Some(value) = alt.as_str()
+            && !VERSIONS.contains(&value)
+        {
+            out.report(alt.span, format!("`{value}` is not a policy version"))
+                .with_help(format!(
+                    "use {}",
+                    syntax.snippet("`Version: '2012-10-17'`", "`\"Version\": \"2012-10-17\"`")
+                ));
         }
     }
 }
 
-fn check_statement(statement: &Statement<'_>, out: &mut Reporter) {
+fn check_statement(statement: &Statement<'_>, syntax: Syntax, out: &mut Reporter) {
     for entry in statement.entries {
         if !STATEMENT_ELEMENTS.contains(&entry.key.as_ref()) {
             unknown_element(&entry.key, entry.key_span, STATEMENT_ELEMENTS, "statement", out);
@@ -102,7 +107,10 @@ fn check_statement(statement: &Statement<'_>, out: &mut Reporter) {
     match &statement.effect {
         None => {
             out.report(statement.label_span(), format!("{} has no `Effect`", statement.describe()))
-                .with_help("add `Effect: Allow` or `Effect: Deny`");
+                .with_help(syntax.snippet(
+                    "add `Effect: Allow` or `Effect: Deny`",
+                    "add `\"Effect\": \"Allow\"` or `\"Effect\": \"Deny\"`",
+                ));
         }
         Some(effect) => {
             for alt in &effect.alts {
@@ -122,27 +130,61 @@ fn check_statement(statement: &Statement<'_>, out: &mut Reporter) {
         }
     }
     let pairs = [
-        ("Action", "NotAction", statement.action.is_some(), statement.not_action.is_some(), true),
-        ("Resource", "NotResource", statement.resource.is_some(), statement.not_resource.is_some(), true),
-        // Neither principal element is KMS203's finding.
-        ("Principal", "NotPrincipal", statement.principal.is_some(), statement.not_principal.is_some(), false),
+        ("Action", "NotAction", statement.action.as_ref(), statement.not_action.as_ref()),
+        ("Resource", "NotResource", statement.resource.as_ref(), statement.not_resource.as_ref()),
     ];
-    for (name, not_name, has, has_not, required) in pairs {
-        if has && has_not {
-            let span = statement
-                .entries
-                .iter()
-                .find(|e| e.key == not_name)
-                .map_or(statement.label_span(), |e| e.key_span);
-            out.report(span, format!("{} has both `{name}` and `{not_name}`", statement.describe()))
-                .with_help(format!("keep one of `{name}` and `{not_name}`"));
-        } else if !has && !has_not && required {
-            out.report(
-                statement.label_span(),
-                format!("{} has neither `{name}` nor `{not_name}`: it applies to nothing", statement.describe()),
-            )
-            .with_help(if name == "Resource" { "add `Resource: \"*\"` (this key)" } else { "add the actions it allows or denies" });
+    for (name, not_name, values, not_values) in pairs {
+        match (values, not_values) {
+            (Some(_), Some(_)) => both(statement, name, not_name, out),
+            (None, None) => {
+                // Since 18 August 2025 KMS rejects such a policy; it used to accept it, and the
+                // statement applied to nothing (consumers.md, last section).
+                out.report(
+                    statement.label_span(),
+                    format!(
+                        "{} has neither `{name}` nor `{not_name}`: KMS rejects the policy (MalformedPolicyDocumentException)",
+                        statement.describe()
+                    ),
+                )
+                .with_help(missing_help(name, syntax));
+            }
+            (Some(values), None) | (None, Some(values)) => {
+                if !values.incomplete && values.items.is_empty() {
+                    out.report(
+                        values.entry.value.span,
+                        format!(
+                            "`{}` of {} is empty: KMS rejects the policy (MalformedPolicyDocumentException)",
+                            values.entry.key,
+                            statement.describe()
+                        ),
+                    )
+                    .with_help(missing_help(name, syntax));
+                }
+            }
         }
+    }
+    // Neither principal element is KMS203's finding.
+    if statement.principal.is_some() && statement.not_principal.is_some() {
+        both(statement, "Principal", "NotPrincipal", out);
+    }
+}
+
+fn both(statement: &Statement<'_>, name: &str, not_name: &str, out: &mut Reporter) {
+    let span = statement
+        .entries
+        .iter()
+        .find(|e| e.key == not_name)
+        .map_or(statement.label_span(), |e| e.key_span);
+    out.report(span, format!("{} has both `{name}` and `{not_name}`", statement.describe()))
+        .with_help(format!("keep one of `{name}` and `{not_name}`"));
+}
+
+/// How to give a statement the `Action` or `Resource` it lacks.
+fn missing_help(name: &str, syntax: Syntax) -> &'static str {
+    if name == "Resource" {
+        syntax.snippet("add `Resource: \"*\"` (this key)", "add `\"Resource\": \"*\"` (this key)")
+    } else {
+        "add the actions it allows or denies"
     }
 }
 

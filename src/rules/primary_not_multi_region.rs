@@ -14,6 +14,7 @@ pub struct PrimaryNotMultiRegion;
 impl Rule for PrimaryNotMultiRegion {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
         let resolver = cx.resolver();
+        let set_multi_region = cx.snippet("`MultiRegion: true`", "`\"MultiRegion\": true`");
         for replica in resources(cx, REPLICA_KEY) {
             for (alt, target) in primary_targets(cx, replica) {
                 match target {
@@ -40,7 +41,7 @@ impl Rule for PrimaryNotMultiRegion {
                                     &alt,
                                     format!("PrimaryKeyArn refers to `{name}`, which is not a multi-Region key"),
                                 );
-                                diagnostic.with_help(format!("set `MultiRegion: true` on `{name}`"));
+                                diagnostic.with_help(format!("set {set_multi_region} on `{name}`"));
                                 match multi_region {
                                     Some(node) => diagnostic.with_related(node.span, "`MultiRegion` is false here"),
                                     None => diagnostic.with_related(resource.name_span, format!("`{name}` is defined here without `MultiRegion`")),
@@ -75,7 +76,7 @@ impl Rule for PrimaryNotMultiRegion {
                                 &alt,
                                 format!("key ID `{key_id}` is not a multi-Region key; multi-Region key IDs start with `mrk-`"),
                             )
-                            .with_help("replicate a key created with `MultiRegion: true`; a single-Region key cannot be replicated or converted");
+                            .with_help(format!("replicate a key created with {set_multi_region}; a single-Region key cannot be replicated or converted"));
                         }
                     }
                     PrimaryTarget::NotArn(_) | PrimaryTarget::Unknown => {}

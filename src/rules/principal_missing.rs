@@ -9,7 +9,12 @@ use super::{Context, PolicyCheck, Reporter, Rule};
 pub struct PrincipalMissing;
 
 impl Rule for PrincipalMissing {
-    fn check_policy(&self, _cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
+    fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
+        let example = cx.policy_syntax(check.source).pick(
+            "`Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}`",
+            "`\"Principal\": {\"AWS\": {\"Fn::Sub\": \"arn:${AWS::Partition}:iam::${AWS::AccountId}:root\"}}`",
+            "`\"Principal\": {\"AWS\": \"arn:aws:iam::111122223333:root\"}` (put your account ID in place of `111122223333`)",
+        );
         for statement in &check.policy.statements {
             match (&statement.principal, &statement.not_principal) {
                 (None, None) => {
@@ -17,7 +22,7 @@ impl Rule for PrincipalMissing {
                         statement.label_span(),
                         format!("{} has no `Principal`", statement.describe()),
                     )
-                    .with_help("every key policy statement names who it applies to, such as `Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}`");
+                    .with_help(format!("every key policy statement names who it applies to, such as {example}"));
                 }
                 (Some(p), _) | (None, Some(p)) if is_empty(p) => {
                     out.report(

@@ -40,7 +40,12 @@ const RESTRICTING_KEYS: &[(&str, bool)] = &[
 ];
 
 impl Rule for PublicKeyAccess {
-    fn check_policy(&self, _cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
+    fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
+        let example = cx.policy_syntax(check.source).pick(
+            "`StringEquals: {kms:CallerAccount: !Ref AWS::AccountId}`",
+            "`\"StringEquals\": {\"kms:CallerAccount\": {\"Ref\": \"AWS::AccountId\"}}`",
+            "`\"StringEquals\": {\"kms:CallerAccount\": \"111122223333\"}` (put your account ID in place of `111122223333`)",
+        );
         for statement in &check.policy.statements {
             if !statement.is_allow() {
                 continue;
@@ -58,9 +63,9 @@ impl Rule for PublicKeyAccess {
                     statement.describe()
                 ),
             );
-            diagnostic.with_help(
-                "add a condition that binds the caller to your account or organization, such as `StringEquals: {kms:CallerAccount: !Ref AWS::AccountId}`",
-            );
+            diagnostic.with_help(format!(
+                "add a condition that binds the caller to your account or organization, such as {example}"
+            ));
             if let Some(block) = &statement.condition {
                 diagnostic.with_related(
                     block.entry.key_span,

@@ -17,13 +17,16 @@ pub struct ResourceNotWildcard;
 
 impl Rule for ResourceNotWildcard {
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
+        let wildcard = cx
+            .policy_syntax(check.source)
+            .snippet("`Resource: \"*\"`", "`\"Resource\": \"*\"`");
         for statement in &check.policy.statements {
             if let Some(values) = &statement.not_resource {
                 out.report(
                     values.entry.key_span,
                     format!("{} uses `NotResource`: a key policy only governs its own key", statement.describe()),
                 )
-                .with_help("use `Resource: \"*\"` (this key)");
+                .with_help(format!("use {wildcard} (this key)"));
             }
             let Some(values) = &statement.resource else {
                 continue;
@@ -46,7 +49,7 @@ impl Rule for ResourceNotWildcard {
                             text.display()
                         ),
                     )
-                    .with_help("use `Resource: \"*\"`; a key policy cannot grant access to other resources");
+                    .with_help(format!("use {wildcard}; a key policy cannot grant access to other resources"));
                 }
             }
         }

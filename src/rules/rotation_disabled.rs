@@ -39,7 +39,7 @@ impl Rule for RotationDisabled {
                     && rotatable(&usages, DEFAULT_KEY_USAGE)
                     && rotatable(&origins, defaults::ORIGIN)
                 {
-                    report(key, rotation, out);
+                    report(cx, key, rotation, out);
                 }
             }
         }
@@ -59,13 +59,14 @@ fn chosen_by_deployer(rotation: &Setting<'_>, all: &[Setting<'_>]) -> bool {
 
 const WHY: &str = "KMS then rotates the key material every year (or every `RotationPeriodInDays`) and keeps the old material to decrypt existing data";
 
-fn report(key: &Resource<'_>, rotation: &Setting<'_>, out: &mut Reporter) {
+fn report(cx: &Context<'_, '_>, key: &Resource<'_>, rotation: &Setting<'_>, out: &mut Reporter) {
     let name = key.name;
+    let enable = cx.snippet("`EnableKeyRotation: true`", "`\"EnableKeyRotation\": true`");
     match (&rotation.alt, rotation.site) {
         (Some(alt), _) => {
             let help = match &alt.param {
                 Some(p) if !p.from_command_line => format!("make parameter `{}` default to `true`: {WHY}", p.name),
-                _ => format!("set `EnableKeyRotation: true`: {WHY}"),
+                _ => format!("set {enable}: {WHY}"),
             };
             report_setting(
                 out,
@@ -94,7 +95,7 @@ fn report(key: &Resource<'_>, rotation: &Setting<'_>, out: &mut Reporter) {
                 &[],
                 format!("symmetric encryption key `{name}` does not rotate its key material: `EnableKeyRotation` is not set"),
             )
-            .with_help(format!("add `EnableKeyRotation: true`: {WHY}"));
+            .with_help(format!("add {enable}: {WHY}"));
         }
     }
 }

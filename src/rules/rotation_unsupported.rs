@@ -23,6 +23,7 @@ pub struct RotationUnsupported;
 impl Rule for RotationUnsupported {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
         let resolver = cx.resolver();
+        let enable = cx.snippet("`EnableKeyRotation: true`", "`\"EnableKeyRotation\": true`");
         for key in resources(cx, KEY).filter(|k| readable(k)) {
             let specs = settings(&resolver, key, "KeySpec", defaults::KEY_SPEC);
             let origins = settings(&resolver, key, "Origin", defaults::ORIGIN);
@@ -32,9 +33,9 @@ impl Rule for RotationUnsupported {
                 origins: &origins,
             };
             for rotation in rotations.iter().filter(|r| r.is_written() && r.flag() == Some(true)) {
-                rotation_on(key, rotation, &key_settings, out);
+                rotation_on(key, rotation, &key_settings, enable, out);
             }
-            period_ignored(&resolver, key, &rotations, &key_settings, out);
+            period_ignored(&resolver, key, &rotations, &key_settings, enable, out);
         }
     }
 }
@@ -81,7 +82,14 @@ fn cannot_rotate<'s, 't>(
     (!reasons.is_empty()).then_some(reasons)
 }
 
-fn rotation_on<'t>(key: &Resource<'_>, rotation: &Setting<'t>, key_settings: &KeySettings<'_, 't>, out: &mut Reporter) {
+/// `enable` is `EnableKeyRotation: true` in the file's syntax.
+fn rotation_on<'t>(
+    key: &Resource<'_>,
+    rotation: &Setting<'t>,
+    key_settings: &KeySettings<'_, 't>,
+    enable: &str,
+    out: &mut Reporter,
+) {
     let Some(reasons) = cannot_rotate(&rotation.when, key_settings) else {
         return;
     };
@@ -105,7 +113,7 @@ fn rotation_on<'t>(key: &Resource<'_>, rotation: &Setting<'t>, key_settings: &Ke
         key,
         rotation,
         &other_when,
-        format!("automatic key rotation is not supported on {what}; CloudFormation rejects `EnableKeyRotation: true`"),
+        format!("automatic key rotation is not supported on {what}; CloudFormation rejects {enable}"),
     );
     diagnostic.with_help(
         "remove `EnableKeyRotation` (or set it to false): KMS rotates only symmetric encryption keys whose key material it generated",
@@ -121,6 +129,7 @@ fn period_ignored<'t>(
     key: &Resource<'t>,
     rotations: &[Setting<'t>],
     key_settings: &KeySettings<'_, 't>,
+    enable: &str,
     out: &mut Reporter,
 ) {
     let Some(entry) = key.property_entry("RotationPeriodInDays") else {
@@ -146,9 +155,9 @@ fn period_ignored<'t>(
             message = format!("{message} ({note})");
         }
         let help = if cannot_rotate(&period.when, key_settings).is_some() {
-            "remove `RotationPeriodInDays`: this key cannot rotate automatically"
+            "remove `RotationPeriodInDays`: this key cannot rotate automatically".to_owned()
         } else {
-            "set `EnableKeyRotation: true` to rotate the key on this schedule, or remove `RotationPeriodInDays`"
+            format!("set {enable} to rotate the key on this schedule, or remove `RotationPeriodInDays`")
         };
         let diagnostic = out.report(entry.key_span, message);
         diagnostic.with_resource(key.name).with_severity(Severity::Warning).with_help(help);
