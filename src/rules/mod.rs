@@ -206,13 +206,6 @@ impl<'a, 't> Context<'a, 't> {
         }
     }
 
-    /// Whether the file is JSON (help shows JSON snippets) rather than YAML.
-    pub fn is_json(&self) -> bool {
-        self.text
-            .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
-            .starts_with('{')
-    }
-
     /// The type of a resource in the template, by logical ID.
     pub fn resource_type(&self, name: &str) -> Option<&'t str> {
         self.template?.resource(name)?.type_name

@@ -17,6 +17,7 @@ use crate::model::principal::{self, Deployment, IamKind, Principal, Requester, S
 use crate::model::value::{Alt, Boolish, Text, Val};
 use crate::source::{Node, Span, Value};
 
+use super::common::Syntax;
 use super::{Context, PolicyCheck, PolicyScope, Reporter, Rule};
 
 pub struct PolicyLockout;
@@ -178,7 +179,7 @@ impl Words {
                 "`arn:aws:iam::111122223333:root` (with your account ID)"
             }
             PolicyForm::SubString => "`arn:${AWS::Partition}:iam::${AWS::AccountId}:root`",
-            PolicyForm::Object if cx.is_json() => {
+            PolicyForm::Object if cx.syntax() == Syntax::JsonTemplate => {
                 "`{\"Fn::Sub\": \"arn:${AWS::Partition}:iam::${AWS::AccountId}:root\"}`"
             }
             PolicyForm::Object => "`!Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:root`",
