@@ -44,12 +44,12 @@ use serde::Deserialize;
 use crate::facts::regions;
 use crate::rules;
 
-pub const CONFIG_FILE: &str = ".kmslint.toml";
+pub(crate) const CONFIG_FILE: &str = ".kmslint.toml";
 
 /// The configuration file as written (SPEC §3). Unknown keys are errors.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-pub struct ConfigFile {
+pub(crate) struct ConfigFile {
     pub select: Option<Vec<String>>,
     pub ignore: Option<Vec<String>>,
     pub fail_level: Option<String>,
@@ -62,7 +62,7 @@ pub struct ConfigFile {
 
 /// A configuration problem: the file (or `--option`), the key, and what was expected.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigError {
+pub(crate) struct ConfigError {
     pub origin: String,
     pub key: Option<String>,
     pub message: String,
@@ -78,14 +78,14 @@ impl fmt::Display for ConfigError {
 }
 
 /// The nearest `.kmslint.toml` in `start` or a parent directory.
-pub fn discover(start: &Path) -> Option<PathBuf> {
+pub(crate) fn discover(start: &Path) -> Option<PathBuf> {
     start
         .ancestors()
         .map(|dir| dir.join(CONFIG_FILE))
         .find(|candidate| candidate.is_file())
 }
 
-pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
+pub(crate) fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
     let origin = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
         origin: origin.clone(),
@@ -95,7 +95,7 @@ pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
     parse(&origin, &text)
 }
 
-pub fn parse(origin: &str, text: &str) -> Result<ConfigFile, ConfigError> {
+pub(crate) fn parse(origin: &str, text: &str) -> Result<ConfigFile, ConfigError> {
     let config: ConfigFile = toml::from_str(text).map_err(|e| {
         let line = e
             .span()
@@ -159,7 +159,7 @@ fn validate(origin: &str, config: &ConfigFile) -> Result<(), ConfigError> {
 }
 
 /// The codes a list of codes, names and code prefixes selects.
-pub fn select_rules(list: &[String]) -> Result<Vec<&'static str>, String> {
+pub(crate) fn select_rules(list: &[String]) -> Result<Vec<&'static str>, String> {
     let mut codes = Vec::new();
     for selector in list {
         let selector = selector.trim();
@@ -183,7 +183,7 @@ pub fn select_rules(list: &[String]) -> Result<Vec<&'static str>, String> {
 }
 
 /// One rule by code or name.
-pub fn single_rule(code_or_name: &str) -> Result<&'static str, String> {
+pub(crate) fn single_rule(code_or_name: &str) -> Result<&'static str, String> {
     rules::find(code_or_name)
         .map(|r| r.code)
         .ok_or_else(|| unknown_rule(code_or_name))
@@ -199,7 +199,7 @@ fn unknown_rule(selector: &str) -> String {
     }
 }
 
-pub fn check_region(region: &str) -> Result<(), String> {
+pub(crate) fn check_region(region: &str) -> Result<(), String> {
     if regions::partition_of_region(region).is_some() {
         return Ok(());
     }
@@ -214,7 +214,7 @@ pub fn check_region(region: &str) -> Result<(), String> {
     })
 }
 
-pub fn check_account(account: &str) -> Result<(), String> {
+pub(crate) fn check_account(account: &str) -> Result<(), String> {
     if crate::model::arn::is_account_id(account) {
         Ok(())
     } else {
@@ -222,7 +222,7 @@ pub fn check_account(account: &str) -> Result<(), String> {
     }
 }
 
-pub fn check_deployer_arn(arn: &str) -> Result<(), String> {
+pub(crate) fn check_deployer_arn(arn: &str) -> Result<(), String> {
     let ok = arn.starts_with("arn:")
         && (arn.contains(":iam::")
             && (arn.ends_with(":root") || arn.contains(":role/") || arn.contains(":user/"))

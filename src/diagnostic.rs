@@ -86,7 +86,7 @@ impl Related {
 
 impl Diagnostic {
     /// Computes lines and columns for the finding and its related locations.
-    pub fn locate(&mut self, text: &str, lines: &LineIndex) {
+    pub(crate) fn locate(&mut self, text: &str, lines: &LineIndex) {
         self.start = lines.position(text, self.span.start as usize);
         self.end = lines.position(text, self.span.end as usize);
         for related in &mut self.related {

@@ -7,7 +7,14 @@
 
 pub mod arn;
 pub mod conditions;
+// Dead code in the two files below is left to the rewrite of the policy model under way in
+// parallel; the expectations fail (and so must go) once it is removed there.
+#[expect(
+    dead_code,
+    reason = "PolicySource::host, PrincipalItem::node and Clause::value are never read"
+)]
 pub mod policy;
+#[expect(dead_code, reason = "Principal::account is never used")]
 pub mod principal;
 pub mod template;
 pub mod value;
@@ -44,7 +51,6 @@ impl DocumentKind {
 /// A key policy written as a string of JSON in a template, parsed.
 pub struct EmbeddedPolicy<'t> {
     pub resource: &'t str,
-    pub resource_type: &'t str,
     /// The `KeyPolicy` value: the string itself, or the `Fn::Sub` around it.
     pub host: &'t Node<'t>,
     /// The string scalar that holds the JSON.
@@ -62,9 +68,7 @@ pub fn embedded_policies<'t>(file: &str, root: &'t Node<'t>) -> Vec<EmbeddedPoli
         return out;
     };
     for resource in resources {
-        let Some(resource_type @ (KEY | REPLICA_KEY)) =
-            resource.value.get("Type").and_then(Node::as_str)
-        else {
+        let Some(KEY | REPLICA_KEY) = resource.value.get("Type").and_then(Node::as_str) else {
             continue;
         };
         let Some(host) = resource
@@ -100,7 +104,6 @@ pub fn embedded_policies<'t>(file: &str, root: &'t Node<'t>) -> Vec<EmbeddedPoli
         }
         out.push(EmbeddedPolicy {
             resource: &resource.key,
-            resource_type,
             host,
             text_node,
             form,

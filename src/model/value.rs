@@ -372,37 +372,9 @@ impl<'e, 't> Resolver<'e, 't> {
         }
     }
 
-    pub fn env(&self) -> &'e Env<'t> {
-        self.env
-    }
-
     /// Every value `node` can take.
     pub fn resolve(&self, node: &'t Node<'t>) -> Vec<Alt<'t>> {
         self.resolve_depth(node, 0)
-    }
-
-    /// Resolves a list: literal items (each resolved, `AWS::NoValue` dropped) or a value that
-    /// is a list as a whole. Returns `None` when the list itself is unknown.
-    pub fn resolve_list(&self, node: &'t Node<'t>) -> Option<Vec<(&'t Node<'t>, Vec<Alt<'t>>)>> {
-        let alts = self.resolve(node);
-        let [alt] = alts.as_slice() else {
-            return None;
-        };
-        let Val::Node(list) = alt.val else {
-            return None;
-        };
-        let items = list.as_seq()?;
-        Some(
-            items
-                .iter()
-                .map(|item| {
-                    let mut alts = self.resolve(item);
-                    alts.retain(|a| a.val != Val::NoValue);
-                    (item, alts)
-                })
-                .filter(|(_, alts)| !alts.is_empty())
-                .collect(),
-        )
     }
 
     fn resolve_depth(&self, node: &'t Node<'t>, depth: usize) -> Vec<Alt<'t>> {

@@ -2,8 +2,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::model::Resource;
-use crate::model::value::{Alt, Val};
-use crate::source::{Node, Span};
+use crate::model::value::Alt;
 
 use super::{Context, Reporter};
 
@@ -48,29 +47,6 @@ pub fn resources<'a, 't>(
         .flat_map(move |t| t.resources_of_type(type_name))
 }
 
-/// The known string values of a property, each with its alternative.
-pub fn string_values<'a, 't>(
-    alts: &'a [Alt<'t>],
-) -> impl Iterator<Item = (&'a str, &'a Alt<'t>)> + 'a {
-    alts.iter().filter_map(|a| a.as_str().map(|s| (s, a)))
-}
-
-/// Whether every alternative is known and satisfies `f` (absent values count as `absent`).
-pub fn all_known(alts: &[Alt<'_>], absent: bool, f: impl Fn(&Alt<'_>) -> Option<bool>) -> bool {
-    !alts.is_empty()
-        && alts.iter().all(|a| match a.val {
-            Val::NoValue => absent,
-            _ => f(a) == Some(true),
-        })
-}
-
-/// The span of a property's key, or the resource's logical ID when it has no such property.
-pub fn property_key_span(resource: &Resource<'_>, name: &str) -> Span {
-    resource
-        .property_entry(name)
-        .map_or(resource.name_span, |e| e.key_span)
-}
-
 /// "did you mean `X`?" for a near miss among `candidates`.
 pub fn did_you_mean<'c>(
     word: &str,
@@ -86,14 +62,6 @@ pub fn did_you_mean<'c>(
         }
     }
     best.map(|(_, c)| c)
-}
-
-/// A node's string value for messages: the text, or its kind.
-pub fn show(node: &Node<'_>) -> String {
-    match node.as_str() {
-        Some(s) => format!("`{s}`"),
-        None => node.kind_name().to_owned(),
-    }
 }
 
 /// What a ReplicaKey's `PrimaryKeyArn` value refers to.

@@ -14,11 +14,11 @@ use serde::Deserialize;
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Related, Severity};
 use crate::model::value::{Env, Resolver, describe_when};
-use crate::model::{Conditions, DocumentKind, EmbeddedPolicy, KeyPolicy, PolicySource, Template};
-use crate::source::{LoadProblem, Node, Position, Span};
+use crate::model::{Conditions, EmbeddedPolicy, KeyPolicy, PolicySource, Template};
+use crate::source::{LoadProblem, Position, Span};
 
 /// A rule's logic. Metadata lives in `rules/<CODE>.md`.
-pub trait Rule: Sync {
+pub(crate) trait Rule: Sync {
     /// Checks the document as a whole.
     fn check(&self, _cx: &Context<'_, '_>, _out: &mut Reporter) {}
 
@@ -34,12 +34,12 @@ pub trait Rule: Sync {
     }
 }
 
-pub mod common;
-pub mod key_config;
+pub(crate) mod common;
+pub(crate) mod key_config;
 
 macro_rules! registry {
     ($($code:ident => $module:ident :: $rule:ident,)*) => {
-        $(pub mod $module;)*
+        $(mod $module;)*
 
         /// Every rule, in code order.
         pub static RULES: &[RuleEntry] = &[
@@ -98,7 +98,7 @@ pub struct RuleEntry {
     pub module: &'static str,
     /// The text of `rules/<CODE>.md`.
     pub doc: &'static str,
-    pub rule: &'static dyn Rule,
+    pub(crate) rule: &'static dyn Rule,
 }
 
 impl RuleEntry {
@@ -144,7 +144,7 @@ pub fn parse_doc(doc: &'static str) -> Result<RuleMeta, String> {
     Ok(meta)
 }
 
-pub fn meta(code: &str) -> Option<&'static RuleMeta> {
+pub(crate) fn meta(code: &str) -> Option<&'static RuleMeta> {
     // RULES, and so METAS, are in code order (a test checks it): a binary search, since
     // this runs for every rule on every policy.
     METAS
@@ -154,7 +154,7 @@ pub fn meta(code: &str) -> Option<&'static RuleMeta> {
 }
 
 /// A rule by code or name.
-pub fn find(code_or_name: &str) -> Option<&'static RuleEntry> {
+pub(crate) fn find(code_or_name: &str) -> Option<&'static RuleEntry> {
     RULES.iter().find(|r| {
         r.code.eq_ignore_ascii_case(code_or_name)
             || r.meta().name.eq_ignore_ascii_case(code_or_name)
@@ -162,10 +162,8 @@ pub fn find(code_or_name: &str) -> Option<&'static RuleEntry> {
 }
 
 /// Everything a rule can read about the file.
-pub struct Context<'a, 't> {
+pub(crate) struct Context<'a, 't> {
     pub text: &'t str,
-    pub root: Option<&'t Node<'t>>,
-    pub kind: Option<DocumentKind>,
     pub template: Option<&'a Template<'t>>,
     pub env: &'a Env<'t>,
     pub conditions: &'a Conditions<'t>,
@@ -176,25 +174,29 @@ pub struct Context<'a, 't> {
 }
 
 impl<'a, 't> Context<'a, 't> {
-    pub fn resolver(&self) -> Resolver<'a, 't> {
+    pub(crate) fn resolver(&self) -> Resolver<'a, 't> {
         Resolver::new(self.env)
     }
 
     /// The type of a resource in the template, by logical ID.
-    pub fn resource_type(&self, name: &str) -> Option<&'t str> {
+    pub(crate) fn resource_type(&self, name: &str) -> Option<&'t str> {
         self.template?.resource(name)?.type_name
     }
 }
 
 /// One key policy in one scenario.
-pub struct PolicyCheck<'p, 't> {
+pub(crate) struct PolicyCheck<'p, 't> {
     pub source: &'p PolicySource<'t>,
     pub policy: &'p KeyPolicy<'t>,
+    #[expect(
+        dead_code,
+        reason = "no rule reads it; run_policy_rule, being rewritten, sets it"
+    )]
     pub scenario: &'p [(&'t str, bool)],
 }
 
 /// Collects a rule's findings, stamping its code, name and severity.
-pub struct Reporter {
+pub(crate) struct Reporter {
     meta: &'static RuleMeta,
     diagnostics: Vec<Diagnostic>,
 }
@@ -225,28 +227,28 @@ impl Reporter {
         self.diagnostics.last_mut().expect("just pushed")
     }
 
-    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+    pub(crate) fn into_diagnostics(self) -> Vec<Diagnostic> {
         self.diagnostics
     }
 }
 
 impl Diagnostic {
-    pub fn with_help(&mut self, help: impl Into<String>) -> &mut Self {
+    pub(crate) fn with_help(&mut self, help: impl Into<String>) -> &mut Self {
         self.help = Some(help.into());
         self
     }
 
-    pub fn with_related(&mut self, span: Span, message: impl Into<String>) -> &mut Self {
+    pub(crate) fn with_related(&mut self, span: Span, message: impl Into<String>) -> &mut Self {
         self.related.push(Related::new(span, message));
         self
     }
 
-    pub fn with_severity(&mut self, severity: Severity) -> &mut Self {
+    pub(crate) fn with_severity(&mut self, severity: Severity) -> &mut Self {
         self.severity = severity;
         self
     }
 
-    pub fn with_resource(&mut self, resource: &str) -> &mut Self {
+    pub(crate) fn with_resource(&mut self, resource: &str) -> &mut Self {
         self.resource = Some(resource.to_owned());
         self
     }
@@ -256,7 +258,7 @@ impl Diagnostic {
 type ScenarioView<'p, 't> = (KeyPolicy<'t>, &'p [(&'t str, bool)]);
 
 /// Runs every enabled rule over the file.
-pub fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
+pub(crate) fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
     // A big file is linted by several threads: its rules, and its key policies, run in
     // parallel (a lone 10 MB template otherwise keeps one core busy while the others wait).
     // Small files are many, and already spread over the threads by the command line.
@@ -298,7 +300,7 @@ pub fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
 }
 
 /// The `[severity]` overrides of the configuration, for findings of any rule.
-pub fn apply_severities(settings: &Settings, diagnostics: &mut [Diagnostic]) {
+pub(crate) fn apply_severities(settings: &Settings, diagnostics: &mut [Diagnostic]) {
     if settings.rules.severity.is_empty() {
         return;
     }
