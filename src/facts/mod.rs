@@ -4,5 +4,6 @@
 pub mod actions;
 pub mod conditions;
 pub mod key_specs;
+pub mod pseudo;
 pub mod regions;
 pub mod resources;

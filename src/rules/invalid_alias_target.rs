@@ -251,7 +251,7 @@ fn check_arn(cx: &Context<'_, '_>, arn: &Arn<'_>) -> Option<Problem> {
                 }
             }
         }
-        if let Some(stack) = cx.settings.region.as_deref()
+        if let Some(stack) = cx.env.region
             && stack != region
         {
             return problem(
@@ -264,7 +264,7 @@ fn check_arn(cx: &Context<'_, '_>, arn: &Arn<'_>) -> Option<Problem> {
         if !is_account_id(account) {
             return problem(format!("`{account}` is not a 12-digit account ID"), FORMAT);
         }
-        if let Some(stack) = cx.settings.account.as_deref()
+        if let Some(stack) = cx.env.account
             && stack != account
         {
             return problem(
