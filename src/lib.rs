@@ -9,8 +9,10 @@
 // crate-private, so the compiler reports what nothing uses.
 pub mod cli;
 pub mod config;
+pub(crate) mod deployer;
 pub mod diagnostic;
 pub(crate) mod facts;
+pub(crate) mod lookup;
 pub(crate) mod model;
 pub mod render;
 pub mod rules;

@@ -7,3 +7,8 @@ pub mod key_specs;
 pub mod pseudo;
 pub mod regions;
 pub mod resources;
+
+/// An AWS account ID: twelve digits.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}

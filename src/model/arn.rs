@@ -170,9 +170,7 @@ fn push_lit<'t>(field: &mut Vec<Part<'t>>, s: &str) {
     }
 }
 
-pub fn is_account_id(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
-}
+pub use crate::facts::is_account_id;
 
 #[cfg(test)]
 mod tests {

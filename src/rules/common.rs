@@ -6,6 +6,8 @@ use crate::model::value::Alt;
 
 use super::{Context, Reporter};
 
+pub(crate) use crate::lookup::did_you_mean;
+
 /// Reports a finding about one value a property can take. The finding points at the value as
 /// written: the literal, or the parameter's `Default`/`AllowedValues` entry (with the place the
 /// parameter is used as a related location). A value from an `Fn::If` branch names the
@@ -45,23 +47,6 @@ pub fn resources<'a, 't>(
     cx.template
         .into_iter()
         .flat_map(move |t| t.resources_of_type(type_name))
-}
-
-/// "did you mean `X`?" for a near miss among `candidates`.
-pub fn did_you_mean<'c>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'c str>,
-) -> Option<&'c str> {
-    let word = word.to_ascii_lowercase();
-    let mut best: Option<(f64, &str)> = None;
-    for candidate in candidates {
-        let score = strsim::jaro_winkler(&word, &candidate.to_ascii_lowercase());
-        // The first of equally close candidates wins, so table order decides ties.
-        if score > 0.85 && best.is_none_or(|(b, _)| score > b) {
-            best = Some((score, candidate));
-        }
-    }
-    best.map(|(_, c)| c)
 }
 
 /// What a ReplicaKey's `PrimaryKeyArn` value refers to.

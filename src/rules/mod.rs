@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Related, Severity};
+use crate::lookup::{self, RuleName};
 use crate::model::value::{Env, Resolver, describe_when};
 use crate::model::{Conditions, EmbeddedPolicy, KeyPolicy, PolicySource, Template};
 use crate::source::{LoadProblem, Position, Span};
@@ -153,12 +154,24 @@ pub(crate) fn meta(code: &str) -> Option<&'static RuleMeta> {
         .map(|i| &METAS[i])
 }
 
+/// Every rule's code and name, in code order, for [`crate::lookup`].
+pub(crate) fn names() -> &'static [RuleName] {
+    static NAMES: LazyLock<Vec<RuleName>> = LazyLock::new(|| {
+        RULES
+            .iter()
+            .map(|r| RuleName {
+                code: r.code,
+                name: r.meta().name.as_str(),
+            })
+            .collect()
+    });
+    &NAMES
+}
+
 /// A rule by code or name.
 pub(crate) fn find(code_or_name: &str) -> Option<&'static RuleEntry> {
-    RULES.iter().find(|r| {
-        r.code.eq_ignore_ascii_case(code_or_name)
-            || r.meta().name.eq_ignore_ascii_case(code_or_name)
-    })
+    let code = lookup::find(names(), code_or_name)?.code;
+    RULES.iter().find(|r| r.code == code)
 }
 
 /// Everything a rule can read about the file.
