@@ -1,4 +1,8 @@
-//! Settings for a run: what the command line and `.kmslint.toml` say, merged.
+//! Settings for a run, and the `.kmslint.toml` file: what it may say and how it is checked.
+//! `cli::check` merges the file with the command line into [`Settings`].
+//!
+//! Below `rules` and `model`: rule names are handed in (see `lookup`), and the deployer ARN
+//! is checked with `deployer`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -234,19 +238,8 @@ pub(crate) fn check_account(account: &str) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    const RULES: &[RuleName] = &[
-        RuleName {
-            code: "KMS203",
-            name: "principal-missing",
-        },
-        RuleName {
-            code: "KMS204",
-            name: "policy-lockout",
-        },
-    ];
-
     fn parse(origin: &str, text: &str) -> Result<ConfigFile, ConfigError> {
-        super::parse(origin, text, RULES)
+        super::parse(origin, text, lookup::TEST_RULES)
     }
 
     #[test]

@@ -31,15 +31,7 @@ impl Deployer {
     }
 
     fn parts(arn: &str) -> Option<Deployer> {
-        let mut fields = arn.splitn(6, ':');
-        let (Some("arn"), Some(_partition), Some(service), Some(""), Some(account), Some(resource)) = (
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-        ) else {
+        let [_partition, service, "", account, resource] = crate::facts::arn_fields(arn)? else {
             return None;
         };
         let name = |rest: &str| rest.rsplit('/').next().unwrap_or_default().to_owned();

@@ -3,7 +3,8 @@
 //! Data flows one way: `source` (discover, decode, parse into a located tree) → `model`
 //! (template and key policy views, value resolution) → `rules` → [`Diagnostic`]s →
 //! `suppress` → `render`. [`lint_source`] is the seam tests use; the command line in `cli`
-//! adds discovery, parallelism and output.
+//! adds discovery, parallelism and output. `config`, `lookup` (rules by name, suggestions),
+//! `deployer` and `facts` sit below all of them.
 
 // What the binary, the tests, the examples and the fuzz target use is public; the rest is
 // crate-private, so the compiler reports what nothing uses.

@@ -81,39 +81,41 @@ pub fn did_you_mean<'c>(
     best.map(|(_, c)| c)
 }
 
+/// A few rules, for tests that need names without the registry.
+#[cfg(test)]
+pub(crate) const TEST_RULES: &[RuleName] = &[
+    RuleName {
+        code: "KMS203",
+        name: "principal-missing",
+    },
+    RuleName {
+        code: "KMS204",
+        name: "policy-lockout",
+    },
+    RuleName {
+        code: "KMS301",
+        name: "primary-not-multi-region",
+    },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const RULES: &[RuleName] = &[
-        RuleName {
-            code: "KMS203",
-            name: "principal-missing",
-        },
-        RuleName {
-            code: "KMS204",
-            name: "policy-lockout",
-        },
-        RuleName {
-            code: "KMS301",
-            name: "primary-not-multi-region",
-        },
-    ];
-
     #[test]
     fn selectors_take_codes_names_and_prefixes() {
         assert_eq!(
-            select(RULES, &["KMS2".into()]).unwrap(),
+            select(TEST_RULES, &["KMS2".into()]).unwrap(),
             ["KMS203", "KMS204"]
         );
         assert_eq!(
-            select(RULES, &["policy-lockout".into()]).unwrap(),
+            select(TEST_RULES, &["policy-lockout".into()]).unwrap(),
             ["KMS204"]
         );
-        assert!(select(RULES, &["KMS9".into()]).is_err());
-        assert_eq!(single(RULES, "kms301"), Ok("KMS301"));
+        assert!(select(TEST_RULES, &["KMS9".into()]).is_err());
+        assert_eq!(single(TEST_RULES, "kms301"), Ok("KMS301"));
         assert!(
-            single(RULES, "policy-lockot")
+            single(TEST_RULES, "policy-lockot")
                 .unwrap_err()
                 .contains("did you mean")
         );

@@ -1,5 +1,5 @@
-//! A CloudFormation template seen through its sections: resources, parameters, conditions,
-//! mappings and outputs, each indexed by logical ID.
+//! A CloudFormation template seen through its sections: resources and parameters (indexed by
+//! logical ID), conditions and mappings; outputs are read from the tree where needed.
 
 use std::collections::HashMap;
 
