@@ -1,8 +1,19 @@
-//! Settings for a run: what the command line and `.kmslint.toml` say, merged.
+//! Settings for a run, and the `.kmslint.toml` file: what it may say and how it is checked.
+//! `cli::check` merges the file with the command line into [`Settings`].
+//!
+//! Below `rules` and `model`: rule names are handed in (see `lookup`), and the deployer ARN
+//! is checked with `deployer`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
+
+use crate::deployer::Deployer;
 use crate::diagnostic::Severity;
+use crate::facts::regions;
+use crate::lookup::{self, RuleName};
 
 /// Everything linting needs to know besides the file itself.
 #[derive(Clone, Debug, Default)]
@@ -33,36 +44,67 @@ impl RuleSelection {
     }
 }
 
+/// The lowest severity that makes the exit status 1, or never (SPEC §2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Deserialize)]
+#[serde(try_from = "String")]
+pub enum FailLevel {
+    Error,
+    #[default]
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailLevel {
+    /// The severity from which findings fail the run.
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailLevel::Error => Some(Severity::Error),
+            FailLevel::Warning => Some(Severity::Warning),
+            FailLevel::Info => Some(Severity::Info),
+            FailLevel::Never => None,
+        }
+    }
+}
+
+impl TryFrom<String> for FailLevel {
+    type Error = String;
+
+    fn try_from(level: String) -> Result<Self, String> {
+        match level.as_str() {
+            "error" => Ok(FailLevel::Error),
+            "warning" => Ok(FailLevel::Warning),
+            "info" => Ok(FailLevel::Info),
+            "never" => Ok(FailLevel::Never),
+            _ => Err(format!(
+                "`{level}` is not a level (expected error, warning, info or never)"
+            )),
+        }
+    }
+}
+
 // --- `.kmslint.toml` -------------------------------------------------------------------
 
-use std::collections::BTreeMap;
-use std::fmt;
-use std::path::{Path, PathBuf};
+pub(crate) const CONFIG_FILE: &str = ".kmslint.toml";
 
-use serde::Deserialize;
-
-use crate::facts::regions;
-use crate::rules;
-
-pub const CONFIG_FILE: &str = ".kmslint.toml";
-
-/// The configuration file as written (SPEC §3). Unknown keys are errors.
+/// The configuration file as written (SPEC §3), its levels already read into their enums.
+/// Unknown keys are errors.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-pub struct ConfigFile {
+pub(crate) struct ConfigFile {
     pub select: Option<Vec<String>>,
     pub ignore: Option<Vec<String>>,
-    pub fail_level: Option<String>,
+    pub fail_level: Option<FailLevel>,
     pub exclude: Option<Vec<String>>,
     pub region: Option<String>,
     pub account: Option<String>,
     pub deployer_arn: Option<String>,
-    pub severity: Option<BTreeMap<String, String>>,
+    pub severity: Option<BTreeMap<String, Severity>>,
 }
 
 /// A configuration problem: the file (or `--option`), the key, and what was expected.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigError {
+pub(crate) struct ConfigError {
     pub origin: String,
     pub key: Option<String>,
     pub message: String,
@@ -78,43 +120,66 @@ impl fmt::Display for ConfigError {
 }
 
 /// The nearest `.kmslint.toml` in `start` or a parent directory.
-pub fn discover(start: &Path) -> Option<PathBuf> {
+pub(crate) fn discover(start: &Path) -> Option<PathBuf> {
     start
         .ancestors()
         .map(|dir| dir.join(CONFIG_FILE))
         .find(|candidate| candidate.is_file())
 }
 
-pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
+/// Reads and checks a configuration file; `rules` are the rules its codes may name.
+pub(crate) fn load(path: &Path, rules: &[RuleName]) -> Result<ConfigFile, ConfigError> {
     let origin = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
         origin: origin.clone(),
         key: None,
         message: crate::source::discover::describe_io(&e),
     })?;
-    parse(&origin, &text)
+    parse(&origin, &text, rules)
 }
 
-pub fn parse(origin: &str, text: &str) -> Result<ConfigFile, ConfigError> {
+pub(crate) fn parse(
+    origin: &str,
+    text: &str,
+    rules: &[RuleName],
+) -> Result<ConfigFile, ConfigError> {
     let config: ConfigFile = toml::from_str(text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let at = e.span().map(|s| s.start.min(text.len()));
+        let line = at.map(|at| text[..at].matches('\n').count() + 1);
         let message = e.message().trim_end().replace('\n', " ");
         ConfigError {
             origin: match line {
                 Some(line) => format!("{origin}:{line}"),
                 None => origin.to_owned(),
             },
-            key: None,
+            key: at.and_then(|at| value_key(text, at)),
             message,
         }
     })?;
-    validate(origin, &config)?;
+    validate(origin, &config, rules)?;
     Ok(config)
 }
 
-fn validate(origin: &str, config: &ConfigFile) -> Result<(), ConfigError> {
+/// The dotted key whose value is at byte `at` (`severity.KMS204`), for errors in values;
+/// `None` when `at` is not after a `key =` on its line (an unknown key, a syntax error).
+fn value_key(text: &str, at: usize) -> Option<String> {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let (key, _) = text[line_start..at].split_once('=')?;
+    let unquote = |s: &str| s.trim().trim_matches('"').to_owned();
+    let key = unquote(key);
+    let table = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| unquote(l.trim_matches(['[', ']'])));
+    Some(match table {
+        Some(table) => format!("{table}.{key}"),
+        None => key,
+    })
+}
+
+fn validate(origin: &str, config: &ConfigFile, rules: &[RuleName]) -> Result<(), ConfigError> {
     let error = |key: &str, message: String| ConfigError {
         origin: origin.to_owned(),
         key: Some(key.to_owned()),
@@ -122,16 +187,8 @@ fn validate(origin: &str, config: &ConfigFile) -> Result<(), ConfigError> {
     };
     for (key, list) in [("select", &config.select), ("ignore", &config.ignore)] {
         if let Some(list) = list {
-            select_rules(list).map_err(|m| error(key, m))?;
+            lookup::select(rules, list).map_err(|m| error(key, m))?;
         }
-    }
-    if let Some(level) = &config.fail_level
-        && !matches!(level.as_str(), "error" | "warning" | "info" | "never")
-    {
-        return Err(error(
-            "fail-level",
-            format!("`{level}` is not a level (expected error, warning, info or never)"),
-        ));
     }
     if let Some(region) = &config.region {
         check_region(region).map_err(|m| error("region", m))?;
@@ -140,7 +197,7 @@ fn validate(origin: &str, config: &ConfigFile) -> Result<(), ConfigError> {
         check_account(account).map_err(|m| error("account", m))?;
     }
     if let Some(arn) = &config.deployer_arn {
-        check_deployer_arn(arn).map_err(|m| error("deployer-arn", m))?;
+        Deployer::parse(arn).map_err(|m| error("deployer-arn", m))?;
     }
     if let Some(globs) = &config.exclude {
         for glob in globs {
@@ -148,65 +205,20 @@ fn validate(origin: &str, config: &ConfigFile) -> Result<(), ConfigError> {
                 .map_err(|e| error("exclude", format!("`{glob}`: {}", e.kind())))?;
         }
     }
-    if let Some(severity) = &config.severity {
-        for (code, level) in severity {
-            let key = format!("severity.{code}");
-            single_rule(code).map_err(|m| error(&key, m))?;
-            level.parse::<Severity>().map_err(|m| error(&key, m))?;
-        }
+    for code in config.severity.iter().flat_map(BTreeMap::keys) {
+        lookup::single(rules, code).map_err(|m| error(&format!("severity.{code}"), m))?;
     }
     Ok(())
 }
 
-/// The codes a list of codes, names and code prefixes selects.
-pub fn select_rules(list: &[String]) -> Result<Vec<&'static str>, String> {
-    let mut codes = Vec::new();
-    for selector in list {
-        let selector = selector.trim();
-        let matched: Vec<&'static str> = rules::RULES
-            .iter()
-            .filter(|r| {
-                let upper = selector.to_ascii_uppercase();
-                r.code.starts_with(&upper) && !upper.is_empty()
-                    || r.meta().name.eq_ignore_ascii_case(selector)
-            })
-            .map(|r| r.code)
-            .collect();
-        if matched.is_empty() {
-            return Err(unknown_rule(selector));
-        }
-        codes.extend(matched);
-    }
-    codes.sort_unstable();
-    codes.dedup();
-    Ok(codes)
-}
-
-/// One rule by code or name.
-pub fn single_rule(code_or_name: &str) -> Result<&'static str, String> {
-    rules::find(code_or_name)
-        .map(|r| r.code)
-        .ok_or_else(|| unknown_rule(code_or_name))
-}
-
-fn unknown_rule(selector: &str) -> String {
-    let candidates = rules::RULES
-        .iter()
-        .flat_map(|r| [r.code, r.meta().name.as_str()]);
-    match crate::rules::common::did_you_mean(selector, candidates) {
-        Some(c) => format!("`{selector}` is not a rule code, name or prefix; did you mean `{c}`?"),
-        None => format!("`{selector}` is not a rule code, name or prefix (see `kmslint rules`)"),
-    }
-}
-
-pub fn check_region(region: &str) -> Result<(), String> {
+pub(crate) fn check_region(region: &str) -> Result<(), String> {
     if regions::partition_of_region(region).is_some() {
         return Ok(());
     }
     let known = regions::PARTITIONS
         .iter()
         .flat_map(|p| p.regions.iter().copied());
-    Err(match crate::rules::common::did_you_mean(region, known) {
+    Err(match lookup::did_you_mean(region, known) {
         Some(c) => {
             format!("`{region}` is not a Region where KMS is available; did you mean `{c}`?")
         }
@@ -214,31 +226,21 @@ pub fn check_region(region: &str) -> Result<(), String> {
     })
 }
 
-pub fn check_account(account: &str) -> Result<(), String> {
-    if crate::model::arn::is_account_id(account) {
+pub(crate) fn check_account(account: &str) -> Result<(), String> {
+    if crate::facts::is_account_id(account) {
         Ok(())
     } else {
         Err(format!("`{account}` is not a 12-digit account ID"))
     }
 }
 
-pub fn check_deployer_arn(arn: &str) -> Result<(), String> {
-    let ok = arn.starts_with("arn:")
-        && (arn.contains(":iam::")
-            && (arn.ends_with(":root") || arn.contains(":role/") || arn.contains(":user/"))
-            || arn.contains(":sts::") && arn.contains(":assumed-role/"));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{arn}` is not an IAM role, user, root or assumed-role ARN (like `arn:aws:iam::111122223333:role/deployer`)"
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse(origin: &str, text: &str) -> Result<ConfigFile, ConfigError> {
+        super::parse(origin, text, lookup::TEST_RULES)
+    }
 
     #[test]
     fn reads_every_key_of_the_spec() {
@@ -259,7 +261,8 @@ KMS204 = "warning"
         );
         let config = config.unwrap();
         assert_eq!(config.region.as_deref(), Some("eu-west-1"));
-        assert_eq!(config.severity.unwrap()["KMS204"], "warning");
+        assert_eq!(config.severity.unwrap()["KMS204"], Severity::Warning);
+        assert_eq!(config.fail_level, Some(FailLevel::Warning));
     }
 
     #[test]
@@ -276,15 +279,5 @@ KMS204 = "warning"
         assert_eq!(err.key.as_deref(), Some("severity.KMS204"));
         let err = parse("c.toml", "region = \"eu-west-9\"\n").unwrap_err();
         assert!(err.message.contains("did you mean"), "{err}");
-    }
-
-    #[test]
-    fn selectors_take_codes_names_and_prefixes() {
-        assert!(select_rules(&["KMS2".into()]).unwrap().contains(&"KMS204"));
-        assert_eq!(
-            select_rules(&["policy-lockout".into()]).unwrap(),
-            ["KMS204"]
-        );
-        assert!(select_rules(&["KMS9".into()]).is_err());
     }
 }

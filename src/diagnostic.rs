@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::source::{LineIndex, Position, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase", try_from = "String")]
 pub enum Severity {
     Info,
     Warning,
@@ -28,6 +28,14 @@ impl Severity {
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl TryFrom<String> for Severity {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
     }
 }
 
@@ -86,7 +94,7 @@ impl Related {
 
 impl Diagnostic {
     /// Computes lines and columns for the finding and its related locations.
-    pub fn locate(&mut self, text: &str, lines: &LineIndex) {
+    pub(crate) fn locate(&mut self, text: &str, lines: &LineIndex) {
         self.start = lines.position(text, self.span.start as usize);
         self.end = lines.position(text, self.span.end as usize);
         for related in &mut self.related {

@@ -3,23 +3,29 @@
 //! Data flows one way: `source` (discover, decode, parse into a located tree) → `model`
 //! (template and key policy views, value resolution) → `rules` → [`Diagnostic`]s →
 //! `suppress` → `render`. [`lint_source`] is the seam tests use; the command line in `cli`
-//! adds discovery, parallelism and output.
+//! adds discovery, parallelism and output. `config`, `lookup` (rules by name, suggestions),
+//! `deployer` and `facts` sit below all of them.
 
+// What the binary, the tests, the examples and the fuzz target use is public; the rest is
+// crate-private, so the compiler reports what nothing uses.
 pub mod cli;
 pub mod config;
+pub(crate) mod deployer;
 pub mod diagnostic;
-pub mod facts;
-pub mod model;
+pub(crate) mod facts;
+pub(crate) mod lookup;
+pub(crate) mod model;
 pub mod render;
 pub mod rules;
 pub mod source;
-pub mod suppress;
+pub(crate) mod suppress;
 
 pub use config::Settings;
 pub use diagnostic::{Diagnostic, Severity};
+pub use model::DocumentKind;
 
 use model::value::Env;
-use model::{Conditions, DocumentKind, Template};
+use model::{Conditions, Template};
 use source::{Format, LineIndex, LoadProblem, Node, ProblemKind, Span, Value};
 
 /// Lints one file's text and returns its findings, located and in order.
@@ -86,7 +92,7 @@ pub fn lint_bytes(
 }
 
 /// Lints decoded text.
-pub fn lint_text(name: &str, text: &str, settings: &Settings, explicit: bool) -> FileReport {
+pub(crate) fn lint_text(name: &str, text: &str, settings: &Settings, explicit: bool) -> FileReport {
     let format = Format::choose(name, text);
     let loaded = source::load(text, format);
     let Some(root) = loaded.root.as_ref() else {
@@ -128,7 +134,7 @@ pub fn lint_text(name: &str, text: &str, settings: &Settings, explicit: bool) ->
     let policies = model::policy_sources(root, kind, template.as_ref(), &embedded);
     let cx = rules::Context {
         text,
-        root: Some(root),
+        format,
         kind: Some(kind),
         template: template.as_ref(),
         env: &env,
@@ -156,7 +162,7 @@ fn parse_only(text: &str, problems: &[LoadProblem], settings: &Settings) -> Vec<
     let conditions = Conditions::new(&env);
     let cx = rules::Context {
         text,
-        root: None,
+        format: Format::choose("", text),
         kind: None,
         template: None,
         env: &env,
@@ -217,7 +223,7 @@ fn finish(
 
 /// The JSON pointer of the innermost node whose span (or key) contains `span`, descending
 /// into key policies written as JSON strings.
-pub fn pointer_to(root: &Node<'_>, embedded: &[(Span, &Node<'_>)], span: Span) -> String {
+pub(crate) fn pointer_to(root: &Node<'_>, embedded: &[(Span, &Node<'_>)], span: Span) -> String {
     let mut pointer = String::new();
     let mut node = root;
     'descend: loop {

@@ -1,6 +1,6 @@
 //! The whole pipeline on arbitrary bytes: decode, load (as YAML and as JSON), model, every
-//! rule, and the pretty, JSON and SARIF renderers. It must never panic, and every finding
-//! must lie inside the text.
+//! rule, suppressions, and the pretty and JSON renderers. It must never panic, and every
+//! finding must lie inside the text, on character boundaries.
 #![no_main]
 
 use kmslint::config::Settings;

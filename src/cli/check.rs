@@ -8,11 +8,14 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 
-use super::args::{CheckArgs, ColorChoice, FailLevel, OutputFormat};
+use super::args::{CheckArgs, ColorChoice, OutputFormat};
 use super::{EXIT_CLEAN, EXIT_FAILURE, EXIT_FINDINGS, error};
-use crate::config::{self, ConfigError, ConfigFile, RuleSelection, Settings};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::config::{self, ConfigError, ConfigFile, FailLevel, RuleSelection, Settings};
+use crate::deployer::Deployer;
+use crate::diagnostic::Diagnostic;
+use crate::lookup;
 use crate::render::{self, FileOutput, Summary};
+use crate::rules::names;
 use crate::source::discover::{self, Input, describe_io};
 use crate::{Outcome, lint_bytes};
 
@@ -105,13 +108,7 @@ pub fn run(args: CheckArgs) -> u8 {
     if failed {
         return EXIT_FAILURE;
     }
-    let threshold = match options.fail_level {
-        FailLevel::Error => Some(Severity::Error),
-        FailLevel::Warning => Some(Severity::Warning),
-        FailLevel::Info => Some(Severity::Info),
-        FailLevel::Never => None,
-    };
-    let fails = threshold.is_some_and(|level| {
+    let fails = options.fail_level.threshold().is_some_and(|level| {
         results
             .iter()
             .flat_map(|r| &r.diagnostics)
@@ -271,13 +268,13 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
     let config = if args.no_config {
         ConfigFile::default()
     } else if let Some(path) = &args.config {
-        config::load(path)?
+        config::load(path, names())?
     } else {
         match std::env::current_dir()
             .ok()
             .and_then(|dir| config::discover(&dir))
         {
-            Some(path) => config::load(&path)?,
+            Some(path) => config::load(&path, names())?,
             None => ConfigFile::default(),
         }
     };
@@ -296,7 +293,7 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
     }
     let deployer_arn = args.deployer_arn.clone().or(config.deployer_arn.clone());
     if let Some(arn) = &args.deployer_arn {
-        config::check_deployer_arn(arn).map_err(|m| cli("deployer-arn", m))?;
+        Deployer::parse(arn).map_err(|m| cli("deployer-arn", m))?;
     }
     let mut parameters = HashMap::new();
     if let Some(path) = &args.parameters_file {
@@ -310,16 +307,7 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
         parameters.insert(key.to_owned(), value.to_owned());
     }
     let rules = select(args, &config)?;
-    let fail_level = match (args.fail_level, &config.fail_level) {
-        (Some(level), _) => level,
-        (None, Some(level)) => match level.as_str() {
-            "error" => FailLevel::Error,
-            "info" => FailLevel::Info,
-            "never" => FailLevel::Never,
-            _ => FailLevel::Warning,
-        },
-        (None, None) => FailLevel::Warning,
-    };
+    let fail_level = args.fail_level.or(config.fail_level).unwrap_or_default();
     let mut exclude = GlobSetBuilder::new();
     for glob in args.exclude.iter().chain(config.exclude.iter().flatten()) {
         let glob =
@@ -373,19 +361,17 @@ fn select(args: &CheckArgs, config: &ConfigFile) -> Result<RuleSelection, Config
         message: String::new(),
     };
     let selected = match (&args.select, &config.select) {
-        (Some(list), _) => Some(config::select_rules(list).map_err(|m| ConfigError {
-            message: m,
-            ..origin("select")
-        })?),
-        (None, Some(list)) => Some(config::select_rules(list).map_err(|m| ConfigError {
-            message: m,
-            ..origin("select")
-        })?),
+        (Some(list), _) | (None, Some(list)) => {
+            Some(lookup::select(names(), list).map_err(|m| ConfigError {
+                message: m,
+                ..origin("select")
+            })?)
+        }
         (None, None) => None,
     };
     let ignored = match (&args.ignore, &config.ignore) {
         (Some(list), _) | (None, Some(list)) => {
-            config::select_rules(list).map_err(|m| ConfigError {
+            lookup::select(names(), list).map_err(|m| ConfigError {
                 message: m,
                 ..origin("ignore")
             })?
@@ -400,12 +386,8 @@ fn select(args: &CheckArgs, config: &ConfigFile) -> Result<RuleSelection, Config
             selection.disabled.insert(rule.code);
         }
     }
-    for (code, level) in config.severity.iter().flatten() {
-        let code = config::single_rule(code).map_err(|m| ConfigError {
-            message: m,
-            ..origin("severity")
-        })?;
-        let level = level.parse().map_err(|m| ConfigError {
+    for (code, &level) in config.severity.iter().flatten() {
+        let code = lookup::single(names(), code).map_err(|m| ConfigError {
             message: m,
             ..origin("severity")
         })?;

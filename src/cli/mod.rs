@@ -1,8 +1,8 @@
 //! The command line: the only place that prints or exits.
 
-pub mod args;
-pub mod check;
-pub mod rules;
+mod args;
+mod check;
+mod rules;
 
 use std::process::ExitCode;
 

@@ -4,7 +4,8 @@ use serde::Serialize;
 
 use super::args::RulesFormat;
 use super::{EXIT_CLEAN, EXIT_FAILURE, error};
-use crate::rules::{RULES, common::did_you_mean, find};
+use crate::lookup::suggest_rule;
+use crate::rules::{RULES, find, names};
 
 #[derive(Serialize)]
 struct RuleInfo<'a> {
@@ -52,8 +53,7 @@ pub fn list(format: RulesFormat) -> u8 {
 
 pub fn explain(rule: &str) -> u8 {
     let Some(entry) = find(rule) else {
-        let candidates = RULES.iter().flat_map(|r| [r.code, r.meta().name.as_str()]);
-        match did_you_mean(rule, candidates) {
+        match suggest_rule(names(), rule) {
             Some(c) => error(format!("`{rule}` is not a rule; did you mean `{c}`?")),
             None => error(format!("`{rule}` is not a rule (see `kmslint rules`)")),
         }

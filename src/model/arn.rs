@@ -128,17 +128,7 @@ pub fn parse<'t>(text: &Text<'t>) -> ArnShape<'t> {
 
 /// `parse` for text without holes, the common case, without building parts per field.
 fn parse_literal<'t>(s: &str) -> ArnShape<'t> {
-    let mut fields = s.splitn(6, ':');
-    if fields.next() != Some("arn") {
-        return ArnShape::NotArn;
-    }
-    let (Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
-        fields.next(),
-        fields.next(),
-        fields.next(),
-        fields.next(),
-        fields.next(),
-    ) else {
+    let Some([partition, service, region, account, resource]) = crate::facts::arn_fields(s) else {
         return ArnShape::NotArn;
     };
     let lit = |f: &str| Field::Lit(f.to_owned());
@@ -170,9 +160,7 @@ fn push_lit<'t>(field: &mut Vec<Part<'t>>, s: &str) {
     }
 }
 
-pub fn is_account_id(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
-}
+pub use crate::facts::is_account_id;
 
 #[cfg(test)]
 mod tests {

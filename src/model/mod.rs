@@ -44,7 +44,6 @@ impl DocumentKind {
 /// A key policy written as a string of JSON in a template, parsed.
 pub struct EmbeddedPolicy<'t> {
     pub resource: &'t str,
-    pub resource_type: &'t str,
     /// The `KeyPolicy` value: the string itself, or the `Fn::Sub` around it.
     pub host: &'t Node<'t>,
     /// The string scalar that holds the JSON.
@@ -62,9 +61,7 @@ pub fn embedded_policies<'t>(file: &str, root: &'t Node<'t>) -> Vec<EmbeddedPoli
         return out;
     };
     for resource in resources {
-        let Some(resource_type @ (KEY | REPLICA_KEY)) =
-            resource.value.get("Type").and_then(Node::as_str)
-        else {
+        let Some(KEY | REPLICA_KEY) = resource.value.get("Type").and_then(Node::as_str) else {
             continue;
         };
         let Some(host) = resource
@@ -100,7 +97,6 @@ pub fn embedded_policies<'t>(file: &str, root: &'t Node<'t>) -> Vec<EmbeddedPoli
         }
         out.push(EmbeddedPolicy {
             resource: &resource.key,
-            resource_type,
             host,
             text_node,
             form,
@@ -136,7 +132,6 @@ pub fn policy_sources<'t>(
                     root: document,
                     form: PolicyForm::File,
                     resource: None,
-                    host: None,
                     text_node: None,
                     sub_vars: None,
                     conditions: PolicyConditions::default(),
@@ -161,7 +156,6 @@ pub fn policy_sources<'t>(
                     root,
                     form: e.form,
                     resource: Some((resource.name, resource_type)),
-                    host: Some(host),
                     text_node: Some(e.text_node),
                     sub_vars: e.sub_vars,
                     conditions: PolicyConditions::default(),
@@ -172,7 +166,6 @@ pub fn policy_sources<'t>(
                 root: host,
                 form: PolicyForm::Object,
                 resource: Some((resource.name, resource_type)),
-                host: Some(host),
                 text_node: None,
                 sub_vars: None,
                 conditions: PolicyConditions::default(),

@@ -35,8 +35,6 @@ pub struct PolicySource<'t> {
     pub form: PolicyForm,
     /// The resource that has the policy, and its type.
     pub resource: Option<(&'t str, &'t str)>,
-    /// The `KeyPolicy` property value (the string, the `Fn::Sub`, or the object).
-    pub host: Option<&'t Node<'t>>,
     /// The string scalar holding the JSON, for string forms.
     pub text_node: Option<&'t Node<'t>>,
     /// `Fn::Sub` variables for the `SubString` form.
@@ -97,7 +95,6 @@ pub struct Values<'t> {
 }
 
 pub struct Item<'t> {
-    pub node: &'t Node<'t>,
     pub alts: Vec<Alt<'t>>,
 }
 
@@ -131,7 +128,6 @@ pub struct PrincipalItem<'t> {
     pub kind: &'t str,
     /// The key the kind is written as (the principal element itself for the string form).
     pub kind_span: Span,
-    pub node: &'t Node<'t>,
     /// Each value the item can take, classified.
     pub principals: Vec<(Alt<'t>, Principal)>,
 }
@@ -149,7 +145,6 @@ pub struct Clause<'t> {
     pub operator: Result<Operator, OperatorError>,
     pub key: &'t str,
     pub key_span: Span,
-    pub value: &'t Node<'t>,
     pub values: Vec<Item<'t>>,
 }
 
@@ -438,7 +433,7 @@ impl<'t> Reader<'_, '_, 't> {
                             incomplete = true;
                         }
                         if !alts.is_empty() {
-                            items.push(Item { node: item, alts });
+                            items.push(Item { alts });
                         }
                     }
                 }
@@ -447,7 +442,7 @@ impl<'t> Reader<'_, '_, 't> {
                     if alts.iter().any(|a| matches!(a.val, Val::Unknown)) {
                         incomplete = true;
                     }
-                    items.push(Item { node: n, alts });
+                    items.push(Item { alts });
                 }
             },
             Structure::Absent => {}
@@ -462,7 +457,7 @@ impl<'t> Reader<'_, '_, 't> {
                     }
                 }
                 if !alts.is_empty() {
-                    items.push(Item { node, alts });
+                    items.push(Item { alts });
                 }
             }
         }
@@ -479,7 +474,6 @@ impl<'t> Reader<'_, '_, 't> {
         let classify_all = |kind: &'t str, kind_span: Span, item: Item<'t>| PrincipalItem {
             kind,
             kind_span,
-            node: item.node,
             principals: item
                 .alts
                 .into_iter()
@@ -506,7 +500,6 @@ impl<'t> Reader<'_, '_, 't> {
                     items.push(PrincipalItem {
                         kind: "*",
                         kind_span: entry.key_span,
-                        node,
                         principals: self
                             .resolve(node)
                             .into_iter()
@@ -520,7 +513,6 @@ impl<'t> Reader<'_, '_, 't> {
                     items.extend(values.into_iter().map(|v| PrincipalItem {
                         kind: "*",
                         kind_span: entry.key_span,
-                        node: v.node,
                         principals: v
                             .alts
                             .into_iter()
@@ -572,7 +564,6 @@ impl<'t> Reader<'_, '_, 't> {
                                 operator: conditions::parse_operator(&op.key),
                                 key: &key.key,
                                 key_span: key.key_span,
-                                value: &key.value,
                                 values,
                             });
                         }
@@ -629,10 +620,6 @@ impl<'t> Statement<'t> {
 
     pub fn is_allow(&self) -> bool {
         self.effect() == Some("Allow")
-    }
-
-    pub fn is_deny(&self) -> bool {
-        self.effect() == Some("Deny")
     }
 
     pub fn has_condition(&self) -> bool {

@@ -1,5 +1,5 @@
-//! A CloudFormation template seen through its sections: resources, parameters, conditions,
-//! mappings and outputs, each indexed by logical ID.
+//! A CloudFormation template seen through its sections: resources and parameters (indexed by
+//! logical ID), conditions and mappings; outputs are read from the tree where needed.
 
 use std::collections::HashMap;
 
@@ -31,8 +31,6 @@ pub struct Resource<'t> {
 
 pub struct Parameter<'t> {
     pub name: &'t str,
-    pub name_span: Span,
-    pub node: &'t Node<'t>,
     pub type_name: Option<&'t str>,
     pub default: Option<&'t Node<'t>>,
     pub allowed_values: Option<&'t [Node<'t>]>,
@@ -66,8 +64,6 @@ impl<'t> Template<'t> {
             .iter()
             .map(|entry| Parameter {
                 name: entry.key.as_ref(),
-                name_span: entry.key_span,
-                node: &entry.value,
                 type_name: entry.value.get("Type").and_then(Node::as_str),
                 default: entry.value.get("Default"),
                 allowed_values: entry.value.get("AllowedValues").and_then(Node::as_seq),
@@ -148,11 +144,6 @@ impl<'t> Resource<'t> {
                 .as_seq()
                 .map_or_else(|| vec![node], |s| s.iter().collect()),
         }
-    }
-
-    /// Where to point at the resource as a whole: its logical ID.
-    pub fn span(&self) -> Span {
-        self.name_span
     }
 }
 

@@ -19,6 +19,6 @@ pub fn render(path: &str, diagnostics: &[Diagnostic]) -> String {
 }
 
 /// Messages are single lines already; make sure of it for line-based consumers.
-pub fn one_line(message: &str) -> String {
+pub(crate) fn one_line(message: &str) -> String {
     message.replace(['\r', '\n'], " ")
 }

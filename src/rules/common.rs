@@ -1,11 +1,13 @@
 //! Helpers several rules share.
 
 use crate::diagnostic::Diagnostic;
-use crate::model::value::{Alt, Val};
+use crate::model::value::Alt;
 use crate::model::{DocumentKind, PolicyForm, PolicySource, Resource};
-use crate::source::{Node, Span};
+use crate::source::Format;
 
 use super::{Context, Reporter};
+
+pub(crate) use crate::lookup::did_you_mean;
 
 /// How the snippets in a finding's message and help are written, so that they can be pasted
 /// into the file: `EnableKeyRotation: true` and `!Sub` in a YAML template, `"EnableKeyRotation":
@@ -41,20 +43,12 @@ impl Syntax {
 }
 
 impl Context<'_, '_> {
-    /// The syntax of the file. A file is JSON when its top-level mapping starts with `{`: a
-    /// `.json` file always does, and JSON snippets are valid in a YAML file written in flow
-    /// style too. A key policy file gets plain policy JSON whatever its format.
+    /// The syntax of the file. A key policy file gets plain policy JSON whatever its format.
     pub fn syntax(&self) -> Syntax {
-        if self.kind == Some(DocumentKind::KeyPolicy) {
-            return Syntax::PolicyJson;
-        }
-        let json = self
-            .root
-            .is_some_and(|root| self.text.as_bytes().get(root.span.start as usize) == Some(&b'{'));
-        if json {
-            Syntax::JsonTemplate
-        } else {
-            Syntax::YamlTemplate
+        match (self.kind, self.format) {
+            (Some(DocumentKind::KeyPolicy), _) => Syntax::PolicyJson,
+            (_, Format::Json) => Syntax::JsonTemplate,
+            (_, Format::Yaml) => Syntax::YamlTemplate,
         }
     }
 
@@ -119,54 +113,6 @@ pub fn resources<'a, 't>(
     cx.template
         .into_iter()
         .flat_map(move |t| t.resources_of_type(type_name))
-}
-
-/// The known string values of a property, each with its alternative.
-pub fn string_values<'a, 't>(
-    alts: &'a [Alt<'t>],
-) -> impl Iterator<Item = (&'a str, &'a Alt<'t>)> + 'a {
-    alts.iter().filter_map(|a| a.as_str().map(|s| (s, a)))
-}
-
-/// Whether every alternative is known and satisfies `f` (absent values count as `absent`).
-pub fn all_known(alts: &[Alt<'_>], absent: bool, f: impl Fn(&Alt<'_>) -> Option<bool>) -> bool {
-    !alts.is_empty()
-        && alts.iter().all(|a| match a.val {
-            Val::NoValue => absent,
-            _ => f(a) == Some(true),
-        })
-}
-
-/// The span of a property's key, or the resource's logical ID when it has no such property.
-pub fn property_key_span(resource: &Resource<'_>, name: &str) -> Span {
-    resource
-        .property_entry(name)
-        .map_or(resource.name_span, |e| e.key_span)
-}
-
-/// "did you mean `X`?" for a near miss among `candidates`.
-pub fn did_you_mean<'c>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'c str>,
-) -> Option<&'c str> {
-    let word = word.to_ascii_lowercase();
-    let mut best: Option<(f64, &str)> = None;
-    for candidate in candidates {
-        let score = strsim::jaro_winkler(&word, &candidate.to_ascii_lowercase());
-        // The first of equally close candidates wins, so table order decides ties.
-        if score > 0.85 && best.is_none_or(|(b, _)| score > b) {
-            best = Some((score, candidate));
-        }
-    }
-    best.map(|(_, c)| c)
-}
-
-/// A node's string value for messages: the text, or its kind.
-pub fn show(node: &Node<'_>) -> String {
-    match node.as_str() {
-        Some(s) => format!("`{s}`"),
-        None => node.kind_name().to_owned(),
-    }
 }
 
 /// What a ReplicaKey's `PrimaryKeyArn` value refers to.

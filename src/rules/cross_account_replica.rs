@@ -69,7 +69,7 @@ impl Rule for CrossAccountReplica {
 }
 
 fn stack_account(cx: &Context<'_, '_>) -> Option<StackAccount> {
-    if let Some(id) = cx.settings.account.as_deref() {
+    if let Some(id) = cx.env.account {
         return Some(StackAccount {
             id: id.to_owned(),
             source: "`--account`".to_owned(),

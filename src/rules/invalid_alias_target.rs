@@ -260,7 +260,7 @@ fn check_arn(cx: &Context<'_, '_>, arn: &Arn<'_>) -> Option<Problem> {
                 }
             }
         }
-        if let Some(stack) = cx.settings.region.as_deref()
+        if let Some(stack) = cx.env.region
             && stack != region
         {
             return problem(
@@ -273,7 +273,7 @@ fn check_arn(cx: &Context<'_, '_>, arn: &Arn<'_>) -> Option<Problem> {
         if !is_account_id(account) {
             return problem(format!("`{account}` is not a 12-digit account ID"), format_help(cx));
         }
-        if let Some(stack) = cx.settings.account.as_deref()
+        if let Some(stack) = cx.env.account
             && stack != account
         {
             return problem(

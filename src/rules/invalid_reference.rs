@@ -5,6 +5,7 @@
 //! A template with a `Transform` is skipped: SAM and macros add resources and parameters
 //! that only exist after the transform runs.
 
+use crate::facts::pseudo::{PSEUDO_PARAMETERS, Pseudo};
 use crate::facts::resources;
 use crate::model::Template;
 use crate::model::value::sub_variables;
@@ -15,18 +16,6 @@ use super::common::did_you_mean;
 use super::{Context, Reporter, Rule};
 
 pub struct InvalidReference;
-
-/// Pseudo parameters (CloudFormation "Pseudo parameters reference").
-const PSEUDO_PARAMETERS: &[&str] = &[
-    "AWS::AccountId",
-    "AWS::NotificationARNs",
-    "AWS::NoValue",
-    "AWS::Partition",
-    "AWS::Region",
-    "AWS::StackId",
-    "AWS::StackName",
-    "AWS::URLSuffix",
-];
 
 impl Rule for InvalidReference {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
@@ -139,7 +128,7 @@ impl<'t> Walker<'_, '_, 't> {
     /// Whether `Ref` (or a `${name}` without a dot) names a pseudo parameter, a parameter or
     /// a resource.
     fn known_reference(&self, target: &str) -> bool {
-        PSEUDO_PARAMETERS.contains(&target)
+        Pseudo::from_name(target).is_some()
             || self.template.parameter(target).is_some()
             || self.template.resource(target).is_some()
     }
@@ -159,7 +148,7 @@ impl<'t> Walker<'_, '_, 't> {
             .iter()
             .map(|p| p.name)
             .chain(self.template.resources.iter().map(|r| r.name))
-            .chain(PSEUDO_PARAMETERS.iter().copied());
+            .chain(PSEUDO_PARAMETERS.iter().map(|&(name, _)| name));
         let help = did_you_mean(target, candidates).map(|c| format!("did you mean `{c}`?"));
         let diagnostic = self.out.report(span, message);
         if let Some(help) = help {

@@ -13,13 +13,14 @@ use serde::Deserialize;
 
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Related, Severity};
+use crate::lookup::{self, RuleName};
 use crate::model::principal::Deployment;
 use crate::model::value::{Env, Resolver, describe_when};
 use crate::model::{Conditions, DocumentKind, EmbeddedPolicy, KeyPolicy, PolicySource, Template};
-use crate::source::{LoadProblem, Node, Position, Span};
+use crate::source::{Format, LoadProblem, Node, Position, Span};
 
 /// A rule's logic. Metadata lives in `rules/<CODE>.md`.
-pub trait Rule: Sync {
+pub(crate) trait Rule: Sync {
     /// Checks the document as a whole.
     fn check(&self, _cx: &Context<'_, '_>, _out: &mut Reporter) {}
 
@@ -50,12 +51,12 @@ pub enum PolicyScope {
     Policy(fn(&Node<'_>) -> bool),
 }
 
-pub mod common;
-pub mod key_config;
+pub(crate) mod common;
+pub(crate) mod key_config;
 
 macro_rules! registry {
     ($($code:ident => $module:ident :: $rule:ident,)*) => {
-        $(pub mod $module;)*
+        $(mod $module;)*
 
         /// Every rule, in code order.
         pub static RULES: &[RuleEntry] = &[
@@ -114,7 +115,7 @@ pub struct RuleEntry {
     pub module: &'static str,
     /// The text of `rules/<CODE>.md`.
     pub doc: &'static str,
-    pub rule: &'static dyn Rule,
+    pub(crate) rule: &'static dyn Rule,
 }
 
 impl RuleEntry {
@@ -160,7 +161,7 @@ pub fn parse_doc(doc: &'static str) -> Result<RuleMeta, String> {
     Ok(meta)
 }
 
-pub fn meta(code: &str) -> Option<&'static RuleMeta> {
+pub(crate) fn meta(code: &str) -> Option<&'static RuleMeta> {
     // RULES, and so METAS, are in code order (a test checks it): a binary search, since
     // this runs for every rule on every policy.
     METAS
@@ -169,18 +170,31 @@ pub fn meta(code: &str) -> Option<&'static RuleMeta> {
         .map(|i| &METAS[i])
 }
 
+/// Every rule's code and name, in code order, for [`crate::lookup`].
+pub(crate) fn names() -> &'static [RuleName] {
+    static NAMES: LazyLock<Vec<RuleName>> = LazyLock::new(|| {
+        RULES
+            .iter()
+            .map(|r| RuleName {
+                code: r.code,
+                name: r.meta().name.as_str(),
+            })
+            .collect()
+    });
+    &NAMES
+}
+
 /// A rule by code or name.
-pub fn find(code_or_name: &str) -> Option<&'static RuleEntry> {
-    RULES.iter().find(|r| {
-        r.code.eq_ignore_ascii_case(code_or_name)
-            || r.meta().name.eq_ignore_ascii_case(code_or_name)
-    })
+pub(crate) fn find(code_or_name: &str) -> Option<&'static RuleEntry> {
+    let code = lookup::find(names(), code_or_name)?.code;
+    RULES.iter().find(|r| r.code == code)
 }
 
 /// Everything a rule can read about the file.
-pub struct Context<'a, 't> {
+pub(crate) struct Context<'a, 't> {
     pub text: &'t str,
-    pub root: Option<&'t Node<'t>>,
+    /// How the file is written, and what it is (unknown when it did not parse).
+    pub format: Format,
     pub kind: Option<DocumentKind>,
     pub template: Option<&'a Template<'t>>,
     pub env: &'a Env<'t>,
@@ -192,7 +206,7 @@ pub struct Context<'a, 't> {
 }
 
 impl<'a, 't> Context<'a, 't> {
-    pub fn resolver(&self) -> Resolver<'a, 't> {
+    pub(crate) fn resolver(&self) -> Resolver<'a, 't> {
         Resolver::new(self.env)
     }
 
@@ -207,20 +221,24 @@ impl<'a, 't> Context<'a, 't> {
     }
 
     /// The type of a resource in the template, by logical ID.
-    pub fn resource_type(&self, name: &str) -> Option<&'t str> {
+    pub(crate) fn resource_type(&self, name: &str) -> Option<&'t str> {
         self.template?.resource(name)?.type_name
     }
 }
 
 /// One key policy in one scenario.
-pub struct PolicyCheck<'p, 't> {
+pub(crate) struct PolicyCheck<'p, 't> {
     pub source: &'p PolicySource<'t>,
     pub policy: &'p KeyPolicy<'t>,
+    #[expect(
+        dead_code,
+        reason = "no rule reads it; run_policy_rule, being rewritten, sets it"
+    )]
     pub scenario: &'p [(&'t str, bool)],
 }
 
 /// Collects a rule's findings, stamping its code, name and severity.
-pub struct Reporter {
+pub(crate) struct Reporter {
     meta: &'static RuleMeta,
     diagnostics: Vec<Diagnostic>,
 }
@@ -251,35 +269,35 @@ impl Reporter {
         self.diagnostics.last_mut().expect("just pushed")
     }
 
-    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+    pub(crate) fn into_diagnostics(self) -> Vec<Diagnostic> {
         self.diagnostics
     }
 }
 
 impl Diagnostic {
-    pub fn with_help(&mut self, help: impl Into<String>) -> &mut Self {
+    pub(crate) fn with_help(&mut self, help: impl Into<String>) -> &mut Self {
         self.help = Some(help.into());
         self
     }
 
-    pub fn with_related(&mut self, span: Span, message: impl Into<String>) -> &mut Self {
+    pub(crate) fn with_related(&mut self, span: Span, message: impl Into<String>) -> &mut Self {
         self.related.push(Related::new(span, message));
         self
     }
 
-    pub fn with_severity(&mut self, severity: Severity) -> &mut Self {
+    pub(crate) fn with_severity(&mut self, severity: Severity) -> &mut Self {
         self.severity = severity;
         self
     }
 
-    pub fn with_resource(&mut self, resource: &str) -> &mut Self {
+    pub(crate) fn with_resource(&mut self, resource: &str) -> &mut Self {
         self.resource = Some(resource.to_owned());
         self
     }
 }
 
 /// Runs every enabled rule over the file.
-pub fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
+pub(crate) fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
     // A big file is linted by several threads: its rules, and its key policies, run in
     // parallel (a lone 10 MB template otherwise keeps one core busy while the others wait).
     // Small files are many, and already spread over the threads by the command line.
@@ -315,7 +333,7 @@ pub fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
 }
 
 /// The `[severity]` overrides of the configuration, for findings of any rule.
-pub fn apply_severities(settings: &Settings, diagnostics: &mut [Diagnostic]) {
+pub(crate) fn apply_severities(settings: &Settings, diagnostics: &mut [Diagnostic]) {
     if settings.rules.severity.is_empty() {
         return;
     }

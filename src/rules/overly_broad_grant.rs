@@ -32,7 +32,7 @@ impl Rule for OverlyBroadGrant {
             };
             for item in &principals.items {
                 for (alt, principal) in &item.principals {
-                    if !is_specific(principal, cx.settings.account.as_deref()) {
+                    if !is_specific(principal, cx.env.account) {
                         continue;
                     }
                     out.report(

@@ -158,7 +158,7 @@ struct Words {
 
 impl Words {
     fn new(cx: &Context<'_, '_>, form: PolicyForm) -> Words {
-        let (everyone, nobody, as_other, the_caller) = if form == PolicyForm::File {
+        let (everyone, nobody, as_other, the_caller) = if cx.is_policy_file() {
             (
                 "every principal that could apply this policy",
                 "no principal that could apply this policy",

@@ -6,6 +6,7 @@
 //! (an account ID is always 12 digits), so an error is certain and an estimate says "at least".
 
 use crate::diagnostic::Severity;
+use crate::facts::pseudo::Pseudo;
 use crate::facts::resources::limits::POLICY_BYTES;
 use crate::model::value::{Hole, Part, Resolver, Val};
 use crate::model::{PolicyForm, PolicySource};
@@ -104,13 +105,7 @@ fn size(file: &str, source: &PolicySource<'_>, resolver: &Resolver<'_, '_>) -> (
 
 /// The shortest text a `${Name}` can stand for.
 fn pseudo_min(name: &str) -> usize {
-    match name {
-        "AWS::AccountId" => 12,
-        "AWS::Region" => 9,
-        "AWS::Partition" => 3,
-        "AWS::URLSuffix" => 13,
-        _ => 0,
-    }
+    Pseudo::from_name(name).map_or(0, Pseudo::min_len)
 }
 
 /// The shortest text of `!Sub 'arn:${AWS::Partition}:…'` whose variables are all pseudo

@@ -7,9 +7,8 @@
 //! With `--region`/`--account` the pseudo parameters resolve to literals, so a literal Region
 //! or account equal to the one given counts as the stack's own.
 
-use crate::config::Settings;
 use crate::model::arn::{self, ArnShape, Field};
-use crate::model::value::{Hole, Text};
+use crate::model::value::{Env, Hole, Text};
 
 use super::{Context, PolicyCheck, Reporter, Rule};
 
@@ -39,7 +38,7 @@ impl Rule for ResourceNotWildcard {
                     let Some(text) = alt.text_value() else {
                         continue;
                     };
-                    if text.only_hole().is_some() || matches_own_key(text, cx.settings) {
+                    if text.only_hole().is_some() || matches_own_key(text, cx.env) {
                         continue;
                     }
                     out.report(
@@ -57,7 +56,7 @@ impl Rule for ResourceNotWildcard {
 }
 
 /// Whether an ARN pattern certainly matches the key the policy is attached to.
-fn matches_own_key(text: &Text<'_>, settings: &Settings) -> bool {
+fn matches_own_key(text: &Text<'_>, env: &Env<'_>) -> bool {
     let ArnShape::Arn(arn) = arn::parse(text) else {
         return false;
     };
@@ -79,7 +78,7 @@ fn matches_own_key(text: &Text<'_>, settings: &Settings) -> bool {
     };
     service
         && partition
-        && any(&arn.region, Hole::Region, settings.region.as_deref())
-        && any(&arn.account, Hole::AccountId, settings.account.as_deref())
+        && any(&arn.region, Hole::Region, env.region)
+        && any(&arn.account, Hole::AccountId, env.account)
         && resource
 }

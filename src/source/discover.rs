@@ -146,7 +146,7 @@ fn has_lintable_extension(path: &Path) -> bool {
 }
 
 /// Reads a file, refusing anything that is not a regular file (a FIFO would block forever).
-pub fn read_file(path: &Path) -> io::Result<Vec<u8>> {
+pub(crate) fn read_file(path: &Path) -> io::Result<Vec<u8>> {
     let meta = fs::metadata(path)?;
     if !meta.is_file() {
         return Err(io::Error::other("not a regular file"));
@@ -157,7 +157,7 @@ pub fn read_file(path: &Path) -> io::Result<Vec<u8>> {
 }
 
 /// An IO error as a short phrase ("no such file or directory"), without Rust's "(os error 2)".
-pub fn describe_io(err: &io::Error) -> String {
+pub(crate) fn describe_io(err: &io::Error) -> String {
     match err.kind() {
         io::ErrorKind::NotFound => "no such file or directory".into(),
         io::ErrorKind::PermissionDenied => "permission denied".into(),

@@ -36,17 +36,17 @@ impl LineIndex {
         LineIndex { starts }
     }
 
-    pub fn line_count(&self) -> usize {
+    pub(crate) fn line_count(&self) -> usize {
         self.starts.len()
     }
 
     /// The byte offset where line `line` (0-based) starts.
-    pub fn line_start(&self, line: usize) -> usize {
+    pub(crate) fn line_start(&self, line: usize) -> usize {
         self.starts.get(line).copied().unwrap_or(u32::MAX) as usize
     }
 
     /// The 0-based line that contains `offset`.
-    pub fn line_of(&self, offset: usize) -> usize {
+    pub(crate) fn line_of(&self, offset: usize) -> usize {
         match self.starts.binary_search(&(offset as u32)) {
             Ok(line) => line,
             Err(next) => next - 1,
@@ -66,7 +66,7 @@ impl LineIndex {
     }
 
     /// The text of a 0-based line without its line break.
-    pub fn line_text<'t>(&self, text: &'t str, line: usize) -> &'t str {
+    pub(crate) fn line_text<'t>(&self, text: &'t str, line: usize) -> &'t str {
         let start = self.line_start(line).min(text.len());
         let end = self.line_start(line + 1).min(text.len());
         text[start..end].trim_end_matches(['\n', '\r'])
@@ -79,7 +79,7 @@ fn memchr_break(bytes: &[u8]) -> Option<usize> {
 }
 
 /// The largest char boundary at or below `offset`.
-pub fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+pub(crate) fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;

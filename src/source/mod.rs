@@ -5,12 +5,12 @@
 //! removed first, so offsets and columns are those an editor shows).
 
 pub mod discover;
-pub mod json;
+pub(crate) mod json;
 pub mod lines;
 pub mod read;
-pub mod scalar_map;
+pub(crate) mod scalar_map;
 pub mod tree;
-pub mod yaml;
+pub(crate) mod yaml;
 
 pub use lines::{LineIndex, Position};
 pub use tree::{Entry, Node, Scalar, Style, Value};
@@ -113,7 +113,7 @@ impl Format {
 
 /// Nesting deeper than this is reported instead of followed; it keeps every recursive walk
 /// over the tree far from the stack limit. Real templates stay below 30.
-pub const MAX_DEPTH: usize = 200;
+pub(crate) const MAX_DEPTH: usize = 200;
 
 /// Parses `text` with the loader for `format`.
 pub fn load(text: &str, format: Format) -> Loaded<'_> {

@@ -45,16 +45,6 @@ pub enum Style {
     JsonNull,
 }
 
-impl Style {
-    /// Written as a string: quoted, a block scalar or a JSON string.
-    pub fn is_quoted(self) -> bool {
-        !matches!(
-            self,
-            Style::Plain | Style::JsonNumber | Style::JsonBool | Style::JsonNull
-        )
-    }
-}
-
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry<'a> {
     pub key: Cow<'a, str>,
@@ -75,7 +65,7 @@ impl<'a> Node<'a> {
         self.scalar().map(|s| s.text.as_ref())
     }
 
-    pub fn as_map(&self) -> Option<&[Entry<'a>]> {
+    pub(crate) fn as_map(&self) -> Option<&[Entry<'a>]> {
         match &self.value {
             Value::Map(entries) => Some(entries),
             _ => None,
@@ -99,7 +89,7 @@ impl<'a> Node<'a> {
 
     /// A map with exactly one entry whose key is an intrinsic function name (`Ref`,
     /// `Condition` or `Fn::…`): the function's name, its key span and its argument.
-    pub fn intrinsic(&self) -> Option<(&str, Span, &Node<'a>)> {
+    pub(crate) fn intrinsic(&self) -> Option<(&str, Span, &Node<'a>)> {
         match self.as_map()? {
             [e] if e.key == "Ref" || e.key == "Condition" || e.key.starts_with("Fn::") => {
                 Some((e.key.as_ref(), e.key_span, &e.value))
@@ -108,7 +98,7 @@ impl<'a> Node<'a> {
         }
     }
 
-    pub fn is_null(&self) -> bool {
+    pub(crate) fn is_null(&self) -> bool {
         match &self.value {
             Value::Scalar(s) => match s.style {
                 Style::JsonNull => true,
@@ -120,7 +110,7 @@ impl<'a> Node<'a> {
     }
 
     /// What kind of value this is, for messages: "a string", "a list", …
-    pub fn kind_name(&self) -> &'static str {
+    pub(crate) fn kind_name(&self) -> &'static str {
         match &self.value {
             Value::Scalar(s) => match s.style {
                 Style::JsonNumber => "a number",
@@ -163,7 +153,7 @@ impl Node<'_> {
     }
 
     /// Applies `f` to every span in the tree.
-    pub fn map_spans(&mut self, f: &impl Fn(Span) -> Span) {
+    pub(crate) fn map_spans(&mut self, f: &impl Fn(Span) -> Span) {
         self.span = f(self.span);
         match &mut self.value {
             Value::Seq(items) => items.iter_mut().for_each(|i| i.map_spans(f)),

@@ -1,0 +1,94 @@
+//! The principal that deploys the stack (`--deployer-arn`, `deployer-arn`): one validating
+//! parser, which the configuration uses to check the option and the lockout rule to decide.
+//! It sits below both, since the configuration may not import the model.
+
+/// An IAM root, role or user, or an assumed role (taken as its role).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deployer {
+    pub arn: String,
+    pub account: String,
+    pub kind: DeployerKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeployerKind {
+    Root,
+    /// The role's name, without its path.
+    Role(String),
+    /// The user's name, without its path.
+    User(String),
+}
+
+impl Deployer {
+    /// `arn:PARTITION:iam::ACCOUNT:root`, `…:role/[PATH/]NAME`, `…:user/[PATH/]NAME` or
+    /// `arn:PARTITION:sts::ACCOUNT:assumed-role/NAME/SESSION`; the error says what was expected.
+    pub fn parse(arn: &str) -> Result<Deployer, String> {
+        Deployer::parts(arn).ok_or_else(|| {
+            format!(
+                "`{arn}` is not an IAM role, user, root or assumed-role ARN (like `arn:aws:iam::111122223333:role/deployer`)"
+            )
+        })
+    }
+
+    fn parts(arn: &str) -> Option<Deployer> {
+        let [_partition, service, "", account, resource] = crate::facts::arn_fields(arn)? else {
+            return None;
+        };
+        let name = |rest: &str| rest.rsplit('/').next().unwrap_or_default().to_owned();
+        let kind = match (service, resource.split_once('/')) {
+            ("iam", None) if resource == "root" => DeployerKind::Root,
+            ("iam", Some(("role", rest))) => DeployerKind::Role(name(rest)),
+            ("iam", Some(("user", rest))) => DeployerKind::User(name(rest)),
+            ("sts", Some(("assumed-role", rest))) => {
+                DeployerKind::Role(rest.split('/').next().unwrap_or_default().to_owned())
+            }
+            _ => return None,
+        };
+        Some(Deployer {
+            arn: arn.to_owned(),
+            account: account.to_owned(),
+            kind,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_roots_roles_users_and_assumed_roles() {
+        let kind = |arn: &str| Deployer::parse(arn).map(|d| d.kind);
+        assert_eq!(
+            kind("arn:aws:iam::111122223333:root"),
+            Ok(DeployerKind::Root)
+        );
+        assert_eq!(
+            kind("arn:aws:iam::111122223333:role/ops/Deployer"),
+            Ok(DeployerKind::Role("Deployer".into()))
+        );
+        assert_eq!(
+            kind("arn:aws-cn:iam::111122223333:user/ci"),
+            Ok(DeployerKind::User("ci".into()))
+        );
+        assert_eq!(
+            kind("arn:aws:sts::111122223333:assumed-role/Deployer/session"),
+            Ok(DeployerKind::Role("Deployer".into()))
+        );
+        let deployer = Deployer::parse("arn:aws:iam::111122223333:root").unwrap();
+        assert_eq!(deployer.account, "111122223333");
+    }
+
+    #[test]
+    fn refuses_other_principals() {
+        for arn in [
+            "arn:aws:iam::111122223333:group/admins",
+            "arn:aws:iam:eu-west-1:111122223333:role/x",
+            "arn:aws:iam::111122223333:role",
+            "arn:aws:s3:::bucket",
+            "role/x",
+        ] {
+            assert!(Deployer::parse(arn).is_err(), "{arn}");
+        }
+    }
+}

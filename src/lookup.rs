@@ -1,0 +1,123 @@
+//! Rules by code, name or code prefix, and "did you mean" suggestions: the one place the
+//! configuration, the command line, suppressions and the rules look names up.
+//!
+//! Why the configuration is handed the rules' names instead of reading the registry: a
+//! rule's name comes from its documentation, which `rules` reads together with the rule
+//! implementations (and so with the model). A second list of codes below both would have to
+//! be kept in step with the registry; passing [`RuleName`]s (from `rules::names()`) keeps one
+//! list and keeps `config` free of `rules` and `model`.
+
+/// What users call a rule by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleName {
+    pub code: &'static str,
+    pub name: &'static str,
+}
+
+/// A rule by code or name, in any case.
+pub fn find<'r>(rules: &'r [RuleName], code_or_name: &str) -> Option<&'r RuleName> {
+    rules.iter().find(|r| {
+        r.code.eq_ignore_ascii_case(code_or_name) || r.name.eq_ignore_ascii_case(code_or_name)
+    })
+}
+
+/// One rule by code or name, or a message saying it is not one.
+pub fn single(rules: &[RuleName], code_or_name: &str) -> Result<&'static str, String> {
+    find(rules, code_or_name)
+        .map(|r| r.code)
+        .ok_or_else(|| unknown_rule(rules, code_or_name))
+}
+
+/// The codes a list of codes, names and code prefixes selects, sorted.
+pub fn select(rules: &[RuleName], list: &[String]) -> Result<Vec<&'static str>, String> {
+    let mut codes = Vec::new();
+    for selector in list {
+        let selector = selector.trim();
+        let upper = selector.to_ascii_uppercase();
+        let matched: Vec<&'static str> = rules
+            .iter()
+            .filter(|r| {
+                r.code.starts_with(&upper) && !upper.is_empty()
+                    || r.name.eq_ignore_ascii_case(selector)
+            })
+            .map(|r| r.code)
+            .collect();
+        if matched.is_empty() {
+            return Err(unknown_rule(rules, selector));
+        }
+        codes.extend(matched);
+    }
+    codes.sort_unstable();
+    codes.dedup();
+    Ok(codes)
+}
+
+/// The nearest code or name to `word`, if one is close.
+pub fn suggest_rule<'r>(rules: &'r [RuleName], word: &str) -> Option<&'r str> {
+    did_you_mean(word, rules.iter().flat_map(|r| [r.code, r.name]))
+}
+
+fn unknown_rule(rules: &[RuleName], selector: &str) -> String {
+    match suggest_rule(rules, selector) {
+        Some(c) => format!("`{selector}` is not a rule code, name or prefix; did you mean `{c}`?"),
+        None => format!("`{selector}` is not a rule code, name or prefix (see `kmslint rules`)"),
+    }
+}
+
+/// "did you mean `X`?" for a near miss among `candidates`.
+pub fn did_you_mean<'c>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
+    let word = word.to_ascii_lowercase();
+    let mut best: Option<(f64, &str)> = None;
+    for candidate in candidates {
+        let score = strsim::jaro_winkler(&word, &candidate.to_ascii_lowercase());
+        // The first of equally close candidates wins, so table order decides ties.
+        if score > 0.85 && best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, candidate));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// A few rules, for tests that need names without the registry.
+#[cfg(test)]
+pub(crate) const TEST_RULES: &[RuleName] = &[
+    RuleName {
+        code: "KMS203",
+        name: "principal-missing",
+    },
+    RuleName {
+        code: "KMS204",
+        name: "policy-lockout",
+    },
+    RuleName {
+        code: "KMS301",
+        name: "primary-not-multi-region",
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selectors_take_codes_names_and_prefixes() {
+        assert_eq!(
+            select(TEST_RULES, &["KMS2".into()]).unwrap(),
+            ["KMS203", "KMS204"]
+        );
+        assert_eq!(
+            select(TEST_RULES, &["policy-lockout".into()]).unwrap(),
+            ["KMS204"]
+        );
+        assert!(select(TEST_RULES, &["KMS9".into()]).is_err());
+        assert_eq!(single(TEST_RULES, "kms301"), Ok("KMS301"));
+        assert!(
+            single(TEST_RULES, "policy-lockot")
+                .unwrap_err()
+                .contains("did you mean")
+        );
+    }
+}

@@ -1,0 +1,273 @@
+//! What a template value can be, seen through intrinsic functions (DESIGN "values are
+//! abstract").
+//!
+//! A node resolves to alternatives: every value it could take, each with the place it is
+//! written (so a finding can point at a parameter's `AllowedValues` entry) and the condition
+//! branches that lead to it. A string alternative may have holes, parts known only by kind
+//! (the stack's account, a parameter without a value, a resource's ARN), so a rule can still
+//! ask "is this certainly a key ARN?" of `arn:${AWS::Partition}:kms:…`.
+//!
+//! Strings with holes are in `text`, resolution in `resolve` (and `Fn::Sub` in `sub`), how a
+//! value reads as a boolean in `boolish`; this file has the alternatives and what resolution
+//! knows about the deployment.
+
+mod boolish;
+mod resolve;
+mod sub;
+mod text;
+
+use std::collections::HashMap;
+
+pub use boolish::Boolish;
+pub use resolve::Resolver;
+pub use sub::sub_variables;
+pub use text::{Hole, Part, Text};
+
+use crate::config::Settings;
+use crate::facts::regions::{self, Partition};
+use crate::source::{Node, Span, Style, Value};
+
+use super::template::Template;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Val<'t> {
+    Text(Text<'t>),
+    /// A literal list or mapping, for the caller to read.
+    Node(&'t Node<'t>),
+    /// `Ref: AWS::NoValue`: the property or list item is removed.
+    NoValue,
+    Unknown,
+}
+
+/// A parameter an alternative comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamUse<'t> {
+    pub name: &'t str,
+    /// The `Ref` or `${}` that uses it.
+    pub site: Span,
+    /// Given with `--parameter`/`--parameters-file` rather than read from the template.
+    pub from_command_line: bool,
+}
+
+/// One value a node can take.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alt<'t> {
+    pub val: Val<'t>,
+    /// Where the value is written: the literal, a parameter's Default or AllowedValues entry,
+    /// or (for values from the command line and holes) the node that was resolved.
+    pub span: Span,
+    /// The literal scalar or collection, when there is one, for its style.
+    pub node: Option<&'t Node<'t>>,
+    pub param: Option<ParamUse<'t>>,
+    /// Condition branches taken: `(name, value)` pairs, consistent.
+    pub when: Vec<(&'t str, bool)>,
+}
+
+impl<'t> Alt<'t> {
+    pub(super) fn new(val: Val<'t>, node: &'t Node<'t>) -> Alt<'t> {
+        let literal = matches!(
+            (&val, &node.value),
+            (Val::Text(_), Value::Scalar(_)) | (Val::Node(_), _)
+        );
+        Alt {
+            val,
+            span: node.span,
+            node: literal.then_some(node),
+            param: None,
+            when: Vec::new(),
+        }
+    }
+
+    pub(super) fn unknown(node: &'t Node<'t>) -> Alt<'t> {
+        Alt {
+            val: Val::Unknown,
+            span: node.span,
+            node: None,
+            param: None,
+            when: Vec::new(),
+        }
+    }
+
+    pub(super) fn text(text: Text<'t>, node: &'t Node<'t>) -> Alt<'t> {
+        Alt {
+            val: Val::Text(text),
+            span: node.span,
+            node: None,
+            param: None,
+            when: Vec::new(),
+        }
+    }
+
+    pub fn text_value(&self) -> Option<&Text<'t>> {
+        match &self.val {
+            Val::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The whole string, when known.
+    pub fn as_str(&self) -> Option<&str> {
+        self.text_value()?.literal()
+    }
+
+    /// The literal scalar's style, if the value is written as one.
+    pub fn style(&self) -> Option<Style> {
+        self.node.and_then(|n| n.scalar()).map(|s| s.style)
+    }
+
+    /// An integer value, written as a number or a numeric string.
+    pub fn as_int(&self) -> Option<i64> {
+        self.as_str()?.trim().parse().ok()
+    }
+
+    /// A condition note for messages: "when `IsProd` is true".
+    pub fn when_note(&self) -> Option<String> {
+        describe_when(&self.when)
+    }
+}
+
+/// "when `A` is true and `B` is false", or nothing for no conditions.
+pub fn describe_when(when: &[(&str, bool)]) -> Option<String> {
+    if when.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = when
+        .iter()
+        .map(|(name, value)| format!("`{name}` is {value}"))
+        .collect();
+    Some(format!("when {}", parts.join(" and ")))
+}
+
+/// Alternatives past this many collapse to one unknown: combinations of `Fn::If`s multiply.
+const MAX_ALTERNATIVES: usize = 32;
+
+/// What resolution knows about the deployment: the template, and the Region, account and
+/// parameter values the command line or configuration gave.
+pub struct Env<'t> {
+    pub template: Option<&'t Template<'t>>,
+    pub region: Option<&'t str>,
+    pub account: Option<&'t str>,
+    /// The Region's partition.
+    pub partition: Option<&'static Partition>,
+    /// Stack parameter values, which override Default and AllowedValues.
+    pub parameters: &'t HashMap<String, String>,
+}
+
+impl<'t> Env<'t> {
+    /// Takes from the settings what resolution needs, and nothing else.
+    pub fn new(template: Option<&'t Template<'t>>, settings: &'t Settings) -> Env<'t> {
+        let region = settings.region.as_deref();
+        Env {
+            template,
+            region,
+            account: settings.account.as_deref(),
+            partition: region.and_then(regions::partition_of_region),
+            parameters: &settings.parameters,
+        }
+    }
+}
+
+/// Condition values fixed for one scenario; conditions not listed may take either value.
+pub type Scenario<'t> = [(&'t str, bool)];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+    use crate::source::Node;
+    use crate::source::yaml;
+
+    fn with_template<R>(
+        text: &str,
+        settings: Settings,
+        f: impl FnOnce(&Resolver, &Node) -> R,
+    ) -> R {
+        let loaded = yaml::load(text);
+        let root = loaded.root.unwrap();
+        let template = Template::new(&root);
+        let env = Env::new(Some(&template), &settings);
+        let resolver = Resolver::new(&env);
+        f(&resolver, &root)
+    }
+
+    fn shown(alts: &[Alt]) -> Vec<String> {
+        alts.iter()
+            .map(|a| match &a.val {
+                Val::Text(t) => t.display(),
+                Val::Node(_) => "<node>".into(),
+                Val::NoValue => "<novalue>".into(),
+                Val::Unknown => "<unknown>".into(),
+            })
+            .collect()
+    }
+
+    const TEMPLATE: &str = "
+Parameters:
+  Spec: {Type: String, AllowedValues: [SYMMETRIC_DEFAULT, HMAC_256], Default: SYMMETRIC_DEFAULT}
+  Days: {Type: Number, Default: 10}
+  Other: {Type: String}
+  Ssm: {Type: 'AWS::SSM::Parameter::Value<String>', Default: /my/param}
+Mappings:
+  M: {eu-west-1: {Arn: 'arn:aws:kms:eu-west-1:111122223333:key/mrk-1'}}
+Resources:
+  Key: {Type: AWS::KMS::Key}
+  V:
+    A: !Sub 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${Key}'
+    B: !Ref Spec
+    C: !If [Cond, !Ref Days, !Ref AWS::NoValue]
+    D: !Join [':', [a, !GetAtt Key.Arn, !Ref Other]]
+    E: !Select [1, !Split [',', 'x,y,z']]
+    F: !FindInMap [M, !Ref AWS::Region, Arn]
+    G: !Ref Ssm
+    H: !Sub ['${X}-${!Lit}', {X: !If [C2, a, b]}]
+";
+
+    #[test]
+    fn resolves_intrinsics_to_alternatives() {
+        with_template(TEMPLATE, Settings::default(), |r, root| {
+            let v = root.get("Resources").unwrap().get("V").unwrap();
+            let get = |k| shown(&r.resolve(v.get(k).unwrap()));
+            assert_eq!(
+                get("A"),
+                ["arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${Key}"]
+            );
+            assert_eq!(get("B"), ["SYMMETRIC_DEFAULT", "HMAC_256"]);
+            assert_eq!(get("C"), ["10", "<novalue>"]);
+            assert_eq!(get("D"), ["a:${Key.Arn}:${Other}"]);
+            assert_eq!(get("E"), ["y"]);
+            assert_eq!(get("F"), ["<unknown>"]);
+            assert_eq!(get("G"), ["${Ssm}"]);
+            assert_eq!(get("H"), ["a-${Lit}", "b-${Lit}"]);
+            let h = r.resolve(v.get("H").unwrap());
+            assert_eq!(h[0].when, [("C2", true)]);
+        });
+    }
+
+    #[test]
+    fn command_line_values_fill_pseudo_parameters_and_parameters() {
+        let settings = Settings {
+            region: Some("eu-west-1".into()),
+            account: Some("111122223333".into()),
+            parameters: [("Other".to_owned(), "given".to_owned())].into(),
+            ..Settings::default()
+        };
+        with_template(TEMPLATE, settings, |r, root| {
+            let v = root.get("Resources").unwrap().get("V").unwrap();
+            let get = |k| shown(&r.resolve(v.get(k).unwrap()));
+            assert_eq!(get("A"), ["arn:aws:kms:eu-west-1:111122223333:key/${Key}"]);
+            assert_eq!(get("F"), ["arn:aws:kms:eu-west-1:111122223333:key/mrk-1"]);
+            assert_eq!(get("D"), ["a:${Key.Arn}:given"]);
+        });
+    }
+
+    #[test]
+    fn parameter_alternatives_point_at_their_values() {
+        with_template(TEMPLATE, Settings::default(), |r, root| {
+            let v = root.get("Resources").unwrap().get("V").unwrap();
+            let alts = r.resolve(v.get("B").unwrap());
+            let text = TEMPLATE;
+            assert_eq!(&text[alts[1].span.range()], "HMAC_256");
+            assert_eq!(alts[1].param.as_ref().unwrap().name, "Spec");
+        });
+    }
+}

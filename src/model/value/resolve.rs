@@ -1,0 +1,423 @@
+//! Resolution: every value a node can take through `Ref`, `Fn::GetAtt`, `Fn::Join`,
+//! `Fn::Select`, `Fn::If` and `Fn::FindInMap` (`Fn::Sub` is in `sub.rs`), given what is known
+//! about the deployment.
+
+use crate::facts::pseudo::Pseudo;
+use crate::source::{Node, Span, Value};
+
+use super::super::template::Parameter;
+use super::{Alt, Env, Hole, MAX_ALTERNATIVES, ParamUse, Part, Scenario, Text, Val};
+
+pub struct Resolver<'e, 't> {
+    env: &'e Env<'t>,
+    scenario: &'e Scenario<'t>,
+    /// Read parameters' Default and AllowedValues. Off when evaluating conditions: the
+    /// deployer chooses parameter values, so a condition on one can go either way.
+    use_parameter_values: bool,
+}
+
+impl<'e, 't> Resolver<'e, 't> {
+    pub fn new(env: &'e Env<'t>) -> Resolver<'e, 't> {
+        Resolver {
+            env,
+            scenario: &[],
+            use_parameter_values: true,
+        }
+    }
+
+    pub fn with_scenario(env: &'e Env<'t>, scenario: &'e Scenario<'t>) -> Resolver<'e, 't> {
+        Resolver {
+            env,
+            scenario,
+            use_parameter_values: true,
+        }
+    }
+
+    pub(crate) fn for_conditions(env: &'e Env<'t>) -> Resolver<'e, 't> {
+        Resolver {
+            env,
+            scenario: &[],
+            use_parameter_values: false,
+        }
+    }
+
+    /// Every value `node` can take.
+    pub fn resolve(&self, node: &'t Node<'t>) -> Vec<Alt<'t>> {
+        self.resolve_depth(node, 0)
+    }
+
+    pub(super) fn resolve_depth(&self, node: &'t Node<'t>, depth: usize) -> Vec<Alt<'t>> {
+        if depth > 32 {
+            return vec![Alt::unknown(node)];
+        }
+        match &node.value {
+            Value::Scalar(s) => vec![Alt::new(Val::Text(Text::lit(s.text.as_ref())), node)],
+            Value::Seq(_) => vec![Alt::new(Val::Node(node), node)],
+            Value::Invalid => vec![Alt::unknown(node)],
+            Value::Map(_) => match node.intrinsic() {
+                Some((name, key_span, arg)) => self.intrinsic(node, name, key_span, arg, depth),
+                None => vec![Alt::new(Val::Node(node), node)],
+            },
+        }
+    }
+
+    fn intrinsic(
+        &self,
+        node: &'t Node<'t>,
+        name: &'t str,
+        key_span: Span,
+        arg: &'t Node<'t>,
+        depth: usize,
+    ) -> Vec<Alt<'t>> {
+        match name {
+            "Ref" => match arg.as_str() {
+                Some(target) => self.reference(node, target, key_span.cover(arg.span)),
+                None => vec![Alt::unknown(node)],
+            },
+            "Fn::GetAtt" => match get_att_parts(arg) {
+                Some((resource, attribute)) => {
+                    vec![Alt::text(
+                        Text::hole(Hole::GetAtt(resource, attribute)),
+                        node,
+                    )]
+                }
+                None => vec![Alt::unknown(node)],
+            },
+            "Fn::Sub" => self.sub(node, arg, depth),
+            "Fn::Join" => self.join(node, arg, depth),
+            "Fn::Select" => self.select(node, arg, depth),
+            "Fn::If" => self.if_(node, arg, depth),
+            "Fn::FindInMap" => self.find_in_map(node, arg, depth),
+            "Fn::ImportValue" => vec![Alt::text(Text::hole(Hole::Import), node)],
+            _ => vec![Alt::unknown(node)],
+        }
+    }
+
+    /// `Ref` or `${Name}`: a pseudo parameter, a parameter or a resource.
+    pub(super) fn reference(
+        &self,
+        node: &'t Node<'t>,
+        target: &'t str,
+        site: Span,
+    ) -> Vec<Alt<'t>> {
+        if let Some(text) = self.pseudo(target) {
+            return match text {
+                Some(text) => vec![Alt::text(text, node)],
+                None => vec![Alt {
+                    val: Val::NoValue,
+                    ..Alt::unknown(node)
+                }],
+            };
+        }
+        let template = self.env.template;
+        if let Some(param) = template.and_then(|t| t.parameter(target)) {
+            return self.parameter(node, param, site);
+        }
+        if template.and_then(|t| t.resource(target)).is_some() {
+            return vec![Alt::text(Text::hole(Hole::Ref(target)), node)];
+        }
+        vec![Alt::unknown(node)]
+    }
+
+    /// A pseudo parameter's value: `Some(text)`, or `Some(None)` for `AWS::NoValue`.
+    fn pseudo(&self, name: &'t str) -> Option<Option<Text<'t>>> {
+        let env = self.env;
+        let known = |value: Option<&'t str>, hole| {
+            Some(Some(value.map_or_else(|| Text::hole(hole), Text::lit)))
+        };
+        match Pseudo::from_name(name)? {
+            Pseudo::NoValue => Some(None),
+            Pseudo::Region => known(env.region, Hole::Region),
+            Pseudo::AccountId => known(env.account, Hole::AccountId),
+            Pseudo::Partition => known(env.partition.map(|p| p.name), Hole::Partition),
+            Pseudo::UrlSuffix => known(env.partition.map(|p| p.dns_suffix), Hole::UrlSuffix),
+            Pseudo::StackName | Pseudo::StackId | Pseudo::NotificationArns => {
+                Some(Some(Text::hole(Hole::Stack)))
+            }
+        }
+    }
+
+    fn parameter(&self, node: &'t Node<'t>, param: &Parameter<'t>, site: Span) -> Vec<Alt<'t>> {
+        let name = param.name;
+        if let Some(value) = self.env.parameters.get(name) {
+            return vec![Alt {
+                param: Some(ParamUse {
+                    name,
+                    site,
+                    from_command_line: true,
+                }),
+                ..Alt::text(Text::lit(value.clone()), node)
+            }];
+        }
+        let hole = || vec![Alt::text(Text::hole(Hole::Param(name)), node)];
+        // SSM parameter types hold the parameter's name, not its value; AWS-specific types
+        // (AWS::EC2::KeyPair::KeyName…) are fine as strings but rarely matter here.
+        let plain = matches!(
+            param.type_name,
+            Some("String" | "Number" | "CommaDelimitedList" | "List<Number>") | None
+        );
+        if !self.use_parameter_values || !plain {
+            return hole();
+        }
+        // An empty string is the usual "not provided" placeholder (`Default: ""` with a
+        // condition on it), not a value anyone deploys with.
+        let placeholder = |n: &&'t Node<'t>| n.as_str() == Some("");
+        let values: Vec<&'t Node<'t>> = match (param.allowed_values, param.default) {
+            (Some(allowed), _) if !allowed.is_empty() => {
+                allowed.iter().filter(|n| !placeholder(n)).collect()
+            }
+            (_, Some(default)) => [default].into_iter().filter(|n| !placeholder(n)).collect(),
+            _ => Vec::new(),
+        };
+        if values.is_empty() {
+            return hole();
+        }
+        values
+            .into_iter()
+            .map(|value| {
+                let val = match value.as_str() {
+                    Some(s) => Val::Text(Text::lit(s)),
+                    None => Val::Unknown,
+                };
+                Alt {
+                    param: Some(ParamUse {
+                        name,
+                        site,
+                        from_command_line: false,
+                    }),
+                    ..Alt::new(val, value)
+                }
+            })
+            .collect()
+    }
+
+    /// `Fn::Join: [delimiter, [items]]`.
+    fn join(&self, node: &'t Node<'t>, arg: &'t Node<'t>, depth: usize) -> Vec<Alt<'t>> {
+        let Some([delimiter, list]) = arg.as_seq().and_then(|s| <&[_; 2]>::try_from(s).ok()) else {
+            return vec![Alt::unknown(node)];
+        };
+        let (Some(delimiter), Some(items)) = (delimiter.as_str(), list.as_seq()) else {
+            return vec![Alt::unknown(node)];
+        };
+        let mut result = vec![Alt::text(Text::default(), node)];
+        let mut first = true;
+        for item in items {
+            let mut options = self.resolve_depth(item, depth + 1);
+            // A NoValue item disappears from the list; an item that may or may not be there
+            // makes the delimiters uncertain, which only matters for exact text.
+            if options.iter().any(|a| a.val == Val::NoValue) {
+                if options.iter().all(|a| a.val == Val::NoValue) {
+                    continue;
+                }
+                return vec![Alt::unknown(node)];
+            }
+            if !first && !delimiter.is_empty() {
+                result = concat(result, &[Alt::text(Text::lit(delimiter), node)], node);
+            }
+            first = false;
+            options.retain(|a| a.val != Val::NoValue);
+            result = concat(result, &options, node);
+            if result.is_empty() {
+                return vec![Alt::unknown(node)];
+            }
+        }
+        hide_dynamic_references(&mut result);
+        result
+    }
+
+    /// `Fn::Select: [index, list]` over a literal list or `Fn::Split` of a literal string.
+    fn select(&self, node: &'t Node<'t>, arg: &'t Node<'t>, depth: usize) -> Vec<Alt<'t>> {
+        let Some([index, list]) = arg.as_seq().and_then(|s| <&[_; 2]>::try_from(s).ok()) else {
+            return vec![Alt::unknown(node)];
+        };
+        let Some(index) = index.as_str().and_then(|i| i.trim().parse::<usize>().ok()) else {
+            return vec![Alt::unknown(node)];
+        };
+        if let Some(items) = list.as_seq() {
+            return match items.get(index) {
+                Some(item) => self.resolve_depth(item, depth + 1),
+                None => vec![Alt::unknown(node)],
+            };
+        }
+        if let Some(("Fn::Split", _, split)) = list.intrinsic()
+            && let Some([delimiter, source]) =
+                split.as_seq().and_then(|s| <&[_; 2]>::try_from(s).ok())
+            && let (Some(delimiter), Some(source)) = (delimiter.as_str(), source.as_str())
+            && !delimiter.is_empty()
+            && let Some(part) = source.split(delimiter).nth(index)
+        {
+            return vec![Alt::text(Text::lit(part.to_owned()), node)];
+        }
+        vec![Alt::unknown(node)]
+    }
+
+    /// `Fn::If: [condition, then, else]`: the branch the scenario fixes, or both.
+    fn if_(&self, node: &'t Node<'t>, arg: &'t Node<'t>, depth: usize) -> Vec<Alt<'t>> {
+        let Some([condition, then, otherwise]) =
+            arg.as_seq().and_then(|s| <&[_; 3]>::try_from(s).ok())
+        else {
+            return vec![Alt::unknown(node)];
+        };
+        let Some(condition) = condition.as_str() else {
+            return vec![Alt::unknown(node)];
+        };
+        let fixed = self
+            .scenario
+            .iter()
+            .find(|(name, _)| *name == condition)
+            .map(|&(_, value)| value);
+        let mut result = Vec::new();
+        for (branch, value) in [(then, true), (otherwise, false)] {
+            if fixed.is_some_and(|f| f != value) {
+                continue;
+            }
+            for mut alt in self.resolve_depth(branch, depth + 1) {
+                if fixed.is_none() {
+                    if alt.when.iter().any(|&(n, v)| n == condition && v != value) {
+                        continue;
+                    }
+                    if !alt.when.iter().any(|&(n, _)| n == condition) {
+                        alt.when.insert(0, (condition, value));
+                    }
+                }
+                result.push(alt);
+            }
+        }
+        if result.len() > MAX_ALTERNATIVES {
+            return vec![Alt::unknown(node)];
+        }
+        result
+    }
+
+    /// `Fn::FindInMap: [map, top key, second key]` with keys that resolve to literals.
+    fn find_in_map(&self, node: &'t Node<'t>, arg: &'t Node<'t>, depth: usize) -> Vec<Alt<'t>> {
+        let mappings = self.env.template.and_then(|t| t.mappings);
+        let (Some(mappings), Some(items)) = (mappings, arg.as_seq()) else {
+            return vec![Alt::unknown(node)];
+        };
+        if items.len() < 3 {
+            return vec![Alt::unknown(node)];
+        }
+        let key = |item: &'t Node<'t>| {
+            let alts = self.resolve_depth(item, depth + 1);
+            match alts.as_slice() {
+                [alt] => alt.as_str().map(str::to_owned),
+                _ => None,
+            }
+        };
+        let (Some(map), Some(top), Some(second)) = (key(&items[0]), key(&items[1]), key(&items[2]))
+        else {
+            return vec![Alt::unknown(node)];
+        };
+        match mappings
+            .get(&map)
+            .and_then(|m| m.get(&top))
+            .and_then(|m| m.get(&second))
+        {
+            Some(value) => self.resolve_depth(value, depth + 1),
+            None => vec![Alt::unknown(node)],
+        }
+    }
+}
+
+/// `["Res", "Attr"]` or `"Res.Attr"`.
+pub fn get_att_parts<'t>(arg: &'t Node<'t>) -> Option<(&'t str, &'t str)> {
+    match &arg.value {
+        Value::Seq(items) => match items.as_slice() {
+            [resource, attribute] => Some((resource.as_str()?, attribute.as_str()?)),
+            _ => None,
+        },
+        Value::Scalar(s) => s.text.split_once('.'),
+        _ => None,
+    }
+}
+
+/// Every combination of a prefix alternative with a suffix alternative.
+pub(super) fn concat<'t>(
+    mut prefixes: Vec<Alt<'t>>,
+    suffixes: &[Alt<'t>],
+    node: &'t Node<'t>,
+) -> Vec<Alt<'t>> {
+    // The common case, one value followed by one value with no condition or parameter of its
+    // own, extends the value in place; the general loop below gives the same result.
+    if let ([prefix], [suffix]) = (prefixes.as_mut_slice(), suffixes)
+        && suffix.when.is_empty()
+        && suffix.param.is_none()
+    {
+        match (&mut prefix.val, &suffix.val) {
+            (Val::Text(a), Val::Text(b)) => a.append(b.clone()),
+            (Val::Text(a), _) => a.push(Part::Hole(Hole::Unknown)),
+            (val, _) => *val = Val::Text(Text::hole(Hole::Unknown)),
+        }
+        if prefix.param.is_none() {
+            prefix.span = node.span;
+        }
+        prefix.node = None;
+        return prefixes;
+    }
+    let single_prefix = prefixes.len() == 1;
+    let mut out = Vec::with_capacity(prefixes.len() * suffixes.len());
+    for mut prefix in prefixes {
+        for (i, suffix) in suffixes.iter().enumerate() {
+            let Some(when) = merge_when(&prefix.when, &suffix.when) else {
+                continue;
+            };
+            // The last suffix can take the prefix's text instead of a copy: the common case
+            // (one prefix, one suffix) then never clones.
+            let last = i + 1 == suffixes.len();
+            let text = match (&mut prefix.val, &suffix.val) {
+                (Val::Text(a), Val::Text(b)) => {
+                    let mut text = if last { std::mem::take(a) } else { a.clone() };
+                    text.append(b.clone());
+                    text
+                }
+                (Val::Text(a), _) => {
+                    let mut text = if last { std::mem::take(a) } else { a.clone() };
+                    text.push(Part::Hole(Hole::Unknown));
+                    text
+                }
+                _ => Text::hole(Hole::Unknown),
+            };
+            // A single alternative coming from a parameter keeps the parameter as its origin.
+            let param = prefix.param.clone().or_else(|| suffix.param.clone());
+            let span = match (&prefix.param, &suffix.param) {
+                (None, Some(_)) if single_prefix => suffix.span,
+                (Some(_), None) => prefix.span,
+                _ => node.span,
+            };
+            out.push(Alt {
+                val: Val::Text(text),
+                span,
+                node: None,
+                param,
+                when,
+            });
+            if out.len() > MAX_ALTERNATIVES {
+                return Vec::new();
+            }
+        }
+    }
+    out
+}
+
+fn merge_when<'t>(a: &[(&'t str, bool)], b: &[(&'t str, bool)]) -> Option<Vec<(&'t str, bool)>> {
+    let mut merged = a.to_vec();
+    for &(name, value) in b {
+        match merged.iter().find(|(n, _)| *n == name) {
+            Some(&(_, v)) if v != value => return None,
+            Some(_) => {}
+            None => merged.push((name, value)),
+        }
+    }
+    Some(merged)
+}
+
+/// Makes every dynamic reference in the alternatives' text a hole, also one that spans
+/// `${}` variables (see [`Text::hide_dynamic_references`]).
+pub(super) fn hide_dynamic_references(alts: &mut [Alt<'_>]) {
+    for alt in alts {
+        if let Val::Text(text) = &mut alt.val {
+            *text = std::mem::take(text).hide_dynamic_references();
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! Strings with holes: text known in part, the rest known only by kind (the stack's Region, a
+//! parameter without a value, a resource's ARN, a dynamic reference).
+
+use std::borrow::Cow;
+
+use crate::facts::pseudo::Pseudo;
+
+/// A part of a string known only by kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Hole<'t> {
+    Partition,
+    Region,
+    AccountId,
+    UrlSuffix,
+    /// `AWS::StackName`, `AWS::StackId` and similar: some string.
+    Stack,
+    /// A parameter whose value is not known.
+    Param(&'t str),
+    /// `Ref` to a resource: its physical ID.
+    Ref(&'t str),
+    /// `Fn::GetAtt`: a resource's attribute.
+    GetAtt(&'t str, &'t str),
+    /// `Fn::ImportValue`: an export from another stack in the same Region.
+    Import,
+    Unknown,
+}
+
+impl Hole<'_> {
+    /// Pseudo parameters stand for one ARN field each and never contain a colon.
+    pub fn is_pseudo(&self) -> bool {
+        matches!(
+            self,
+            Hole::Partition | Hole::Region | Hole::AccountId | Hole::UrlSuffix
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Part<'t> {
+    Lit(Cow<'t, str>),
+    Hole(Hole<'t>),
+}
+
+/// A string, possibly with holes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Text<'t> {
+    pub parts: Vec<Part<'t>>,
+}
+
+impl<'t> Text<'t> {
+    /// Literal text. A dynamic reference (`{{resolve:ssm:/path}}`) inside it is a hole:
+    /// CloudFormation replaces it with a value from SSM or Secrets Manager at deploy time.
+    pub fn lit(s: impl Into<Cow<'t, str>>) -> Text<'t> {
+        let s = s.into();
+        // The byte search is a fast memchr; most strings have no brace at all.
+        if !s.as_bytes().contains(&b'{') || !s.contains("{{resolve:") {
+            return Text {
+                parts: vec![Part::Lit(s)],
+            };
+        }
+        let piece = |range: std::ops::Range<usize>| -> Cow<'t, str> {
+            match &s {
+                Cow::Borrowed(b) => Cow::Borrowed(&b[range]),
+                Cow::Owned(o) => Cow::Owned(o[range].to_owned()),
+            }
+        };
+        let mut text = Text::default();
+        let mut at = 0;
+        while let Some(start) = s[at..].find("{{resolve:").map(|i| i + at) {
+            let Some(end) = s[start..].find("}}").map(|i| i + start + 2) else {
+                break;
+            };
+            if start > at {
+                text.push(Part::Lit(piece(at..start)));
+            }
+            text.push(Part::Hole(Hole::Unknown));
+            at = end;
+        }
+        if at < s.len() {
+            text.push(Part::Lit(piece(at..s.len())));
+        }
+        text
+    }
+
+    /// The text with every dynamic reference made a hole, also one that spans `${}`
+    /// variables (`!Sub '{{resolve:ssm:/app/${Env}/role}}'`).
+    pub fn hide_dynamic_references(self) -> Text<'t> {
+        let has_reference = self.parts.iter().any(|p| match p {
+            Part::Lit(s) => s.as_bytes().contains(&b'{') && s.contains("{{resolve:"),
+            Part::Hole(_) => false,
+        });
+        if !has_reference {
+            return self;
+        }
+        let mut out = Text::default();
+        let mut inside = false;
+        for part in self.parts {
+            let Part::Lit(s) = part else {
+                if !inside {
+                    out.push(part);
+                }
+                continue;
+            };
+            let mut rest: &str = &s;
+            loop {
+                if inside {
+                    match rest.find("}}") {
+                        Some(end) => {
+                            rest = &rest[end + 2..];
+                            inside = false;
+                        }
+                        None => break,
+                    }
+                } else {
+                    match rest.find("{{resolve:") {
+                        Some(start) => {
+                            out.push(Part::Lit(Cow::Owned(rest[..start].to_owned())));
+                            out.push(Part::Hole(Hole::Unknown));
+                            rest = &rest[start..];
+                            inside = true;
+                        }
+                        None => {
+                            out.push(Part::Lit(Cow::Owned(rest.to_owned())));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    pub fn hole(hole: Hole<'t>) -> Text<'t> {
+        Text {
+            parts: vec![Part::Hole(hole)],
+        }
+    }
+
+    /// The whole string when it has no holes.
+    pub fn literal(&self) -> Option<&str> {
+        match self.parts.as_slice() {
+            [] => Some(""),
+            [Part::Lit(s)] => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The hole when the string is nothing but one hole (`!GetAtt Key.Arn`).
+    pub fn only_hole(&self) -> Option<&Hole<'t>> {
+        match self.parts.as_slice() {
+            [Part::Hole(h)] => Some(h),
+            _ => None,
+        }
+    }
+
+    pub fn push(&mut self, part: Part<'t>) {
+        match (self.parts.last_mut(), part) {
+            (_, Part::Lit(s)) if s.is_empty() => {}
+            (Some(Part::Lit(last)), Part::Lit(s)) => last.to_mut().push_str(&s),
+            (_, part) => self.parts.push(part),
+        }
+    }
+
+    pub fn append(&mut self, other: Text<'t>) {
+        for part in other.parts {
+            self.push(part);
+        }
+    }
+
+    /// The known text up to the first hole.
+    pub fn literal_prefix(&self) -> &str {
+        match self.parts.first() {
+            Some(Part::Lit(s)) => s,
+            _ => "",
+        }
+    }
+
+    /// The string as written in a message, holes shown as `${…}`.
+    pub fn display(&self) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Lit(s) => out.push_str(s),
+                Part::Hole(h) => out.push_str(&match h {
+                    Hole::Partition => format!("${{{}}}", Pseudo::Partition.name()),
+                    Hole::Region => format!("${{{}}}", Pseudo::Region.name()),
+                    Hole::AccountId => format!("${{{}}}", Pseudo::AccountId.name()),
+                    Hole::UrlSuffix => format!("${{{}}}", Pseudo::UrlSuffix.name()),
+                    Hole::Stack => format!("${{{}}}", Pseudo::StackName.name()),
+                    Hole::Param(p) | Hole::Ref(p) => format!("${{{p}}}"),
+                    Hole::GetAtt(r, a) => format!("${{{r}.{a}}}"),
+                    Hole::Import | Hole::Unknown => "${…}".to_owned(),
+                }),
+            }
+        }
+        out
+    }
+}
