@@ -6,6 +6,7 @@
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Deployer {
     pub arn: String,
+    pub partition: String,
     pub account: String,
     pub kind: DeployerKind,
 }
@@ -31,7 +32,7 @@ impl Deployer {
     }
 
     fn parts(arn: &str) -> Option<Deployer> {
-        let [_partition, service, "", account, resource] = crate::facts::arn_fields(arn)? else {
+        let [partition, service, "", account, resource] = crate::facts::arn_fields(arn)? else {
             return None;
         };
         let name = |rest: &str| rest.rsplit('/').next().unwrap_or_default().to_owned();
@@ -46,6 +47,7 @@ impl Deployer {
         };
         Some(Deployer {
             arn: arn.to_owned(),
+            partition: partition.to_owned(),
             account: account.to_owned(),
             kind,
         })

@@ -120,3 +120,26 @@ fn a_question_whose_own_conditions_are_too_many_says_it_was_not_checked() {
         "{found:?}"
     );
 }
+
+#[test]
+fn a_duplicate_sid_between_two_of_thirteen_conditional_statements_is_found() {
+    // A second `User2`, under `A5`: a duplicate only when both `A2` and `A5` hold.
+    let duplicate = "          - !If
+            - A5
+            - Sid: User2
+              Effect: Allow
+              Principal:
+                AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/Other'
+              Action: kms:Decrypt
+              Resource: '*'
+            - !Ref AWS::NoValue
+";
+    let text = template(13, &format!("{LOCKOUT_WHEN_A0_FALSE_AND_A1_TRUE}{duplicate}"));
+    let found = messages(&text, "KMS212");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].ends_with("(when `A5` is true and `A2` is true)")
+            || found[0].ends_with("(when `A2` is true and `A5` is true)"),
+        "{found:?}"
+    );
+}

@@ -46,9 +46,9 @@ pub(crate) trait Rule: Sync {
 pub enum PolicyScope {
     /// One statement at a time, with the document's own elements (`Version`).
     Statements,
-    /// Statements together: those the function picks (given a `Statement` list item as
-    /// written) bear on the check.
-    Policy(fn(&Node<'_>) -> bool),
+    /// Statements together: the function picks, from the items of the `Statement` list as
+    /// written, the indexes of those that bear on the check.
+    Policy(fn(&[Node<'_>]) -> Vec<usize>),
 }
 
 pub(crate) mod common;
@@ -423,11 +423,7 @@ fn check_policy(
         let PolicyScope::Policy(bears_on) = entry.rule.policy_scope() else {
             continue;
         };
-        let only: Vec<usize> = all
-            .iter()
-            .copied()
-            .filter(|&i| items.get(i).is_some_and(bears_on))
-            .collect();
+        let only = bears_on(items);
         match cx
             .conditions
             .scenarios(&source.conditions.for_statements(&only))

@@ -13,8 +13,11 @@
 use crate::diagnostic::Severity;
 use crate::facts::resources::KEY;
 use crate::model::policy::{Access, Coverage, Defect, KeyPolicy, PolicyForm, Statement, Verdict};
-use crate::model::principal::{self, Deployment, IamKind, Principal, Requester, Slot};
-use crate::model::value::{Alt, Boolish, Text, Val};
+use crate::deployer::{Deployer, DeployerKind};
+use crate::model::principal::{
+    Deployment, IamKind, IamPrincipal, Name, Principal, Requester, Slot,
+};
+use crate::model::value::Boolish;
 use crate::source::{Node, Span, Value};
 
 use super::common::Syntax;
@@ -36,11 +39,15 @@ impl Rule for PolicyLockout {
         let arn = cx.settings.deployer_arn.as_deref();
         match arn.and_then(|arn| Some((arn, deployer(arn)?))) {
             Some((arn, deployer)) => {
-                // The deployer deploys into its own account, unless told otherwise.
-                if let Principal::Iam(iam) = &deployer
-                    && let Slot::Known(account) = &iam.account
-                {
-                    deployment.account = deployment.account.or(Some(account));
+                // The deployer deploys into its own account and partition, unless told
+                // otherwise.
+                if let Principal::Iam(iam) = &deployer {
+                    if let Slot::Known(account) = &iam.account {
+                        deployment.account = deployment.account.or(Some(account));
+                    }
+                    if let Slot::Known(partition) = &iam.partition {
+                        deployment.partition = deployment.partition.or(Some(partition));
+                    }
                 }
                 exact(policy, arn, &deployer, &deployment, &words, at, out);
             }
@@ -50,7 +57,11 @@ impl Rule for PolicyLockout {
 
     /// Only statements that may be about kms:PutKeyPolicy decide a lockout.
     fn policy_scope(&self) -> PolicyScope {
-        PolicyScope::Policy(may_mention_put_key_policy)
+        PolicyScope::Policy(|items| {
+            (0..items.len())
+                .filter(|&i| may_mention_put_key_policy(&items[i]))
+                .collect()
+        })
     }
 }
 
@@ -130,19 +141,20 @@ fn anchor(policy: &KeyPolicy<'_>) -> Span {
         .map_or(policy.root.span, |e| e.key_span)
 }
 
-/// The principal `--deployer-arn` names, when it is an IAM principal.
+/// The principal `--deployer-arn` names (the configuration has checked it), as the policy
+/// engine sees it: a session counts as its role.
 fn deployer(arn: &str) -> Option<Principal> {
-    let alt = Alt {
-        val: Val::Text(Text::lit(arn)),
-        span: Span::default(),
-        node: None,
-        param: None,
-        when: Vec::new(),
+    let deployer = Deployer::parse(arn).ok()?;
+    let kind = match deployer.kind {
+        DeployerKind::Root => IamKind::Account,
+        DeployerKind::Role(name) => IamKind::Role(Name::Known(name)),
+        DeployerKind::User(name) => IamKind::User(Name::Known(name)),
     };
-    match principal::classify("AWS", &alt, &|_| None) {
-        p @ Principal::Iam(_) => Some(p),
-        _ => None,
-    }
+    Some(Principal::Iam(IamPrincipal {
+        partition: Slot::Known(deployer.partition),
+        account: Slot::Known(deployer.account),
+        kind,
+    }))
 }
 
 /// The words for who applies the policy: a stack's deployer, or for a key policy file
