@@ -134,7 +134,10 @@ fn a_duplicate_sid_between_two_of_thirteen_conditional_statements_is_found() {
               Resource: '*'
             - !Ref AWS::NoValue
 ";
-    let text = template(13, &format!("{LOCKOUT_WHEN_A0_FALSE_AND_A1_TRUE}{duplicate}"));
+    let text = template(
+        13,
+        &format!("{LOCKOUT_WHEN_A0_FALSE_AND_A1_TRUE}{duplicate}"),
+    );
     let found = messages(&text, "KMS212");
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(

@@ -3,7 +3,7 @@
 //! The same view is built from a policy object in a template, a policy written as a JSON
 //! string (parsed and mapped back onto the file, see `embedded`), and a key policy file.
 //! `Fn::If` inside a policy is resolved per scenario: the policy rules run once for every
-//! combination of the conditions that bear on what they check (see `rules::run`).
+//! combination of the conditions that bear on what they check (see `rules::check_policy`).
 
 use crate::facts::conditions::{self, Operator, OperatorError};
 use crate::source::{Entry, Node, Span, Value};
