@@ -347,3 +347,61 @@ fn fifo_is_not_read_and_does_not_hang() {
     assert_eq!(json["summary"]["files"], 2);
     assert!(json["summary"]["skipped"].as_u64().expect("skipped") >= 1);
 }
+
+/// `n` statements granting `kms:*` to the account under 12 independent conditions in turn:
+/// 4,096 combinations, each of which once built a model of the whole policy, all kept at once.
+fn twelve_free_conditions(n: usize) -> String {
+    let mut out = String::from("Parameters:\n");
+    for i in 0..12 {
+        out += &format!("  P{i}: {{Type: String}}\n");
+    }
+    out += "Conditions:\n";
+    for i in 0..12 {
+        out += &format!("  A{i}: !Equals [!Ref P{i}, 'yes']\n");
+    }
+    out += "Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n";
+    out += "        Version: '2012-10-17'\n        Statement:\n";
+    for i in 0..n {
+        out += &format!(
+            "          - Sid: S{i}
+            Effect: Allow
+            Principal: {{AWS: !Sub 'arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:root'}}
+            Action: !If [A{}, 'kms:*', 'kms:Describe*']
+            Resource: '*'
+",
+            i % 12
+        );
+    }
+    out
+}
+
+#[test]
+fn twelve_free_conditions_are_bounded_and_said_to_be() {
+    let mut sizes = Vec::new();
+    for n in [48, 96] {
+        let text = twelve_free_conditions(n);
+        let (run, json) = lint_beside_locked("conditions.yaml", text.as_bytes());
+        assert_eq!(run.status, 1, "{}", run.stderr);
+        assert!(codes_for(&json, "locked.yaml").contains(&"KMS204".to_owned()));
+        // The lockout question depends on all twelve conditions and every statement: too
+        // much to enumerate, and said so, instead of 4,096 models of the whole policy.
+        let lockout: Vec<&str> = json["diagnostics"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .filter(|d| d["path"] == "conditions.yaml" && d["code"] == "KMS204")
+            .map(|d| d["message"].as_str().expect("message"))
+            .collect();
+        assert_eq!(lockout.len(), 1, "{lockout:?}");
+        assert!(
+            lockout[0].starts_with("not checked for policy-lockout"),
+            "{lockout:?}"
+        );
+        sizes.push((text.len(), run.stdout.len()));
+    }
+    // Output grows no faster than the input.
+    let [(in1, out1), (in2, out2)] = sizes[..] else {
+        unreachable!()
+    };
+    assert!(out2 * in1 <= out1 * in2 * 2, "{sizes:?}");
+}

@@ -5,6 +5,7 @@
 //! below), `rules/<CODE>.md` (metadata and documentation) and `fixtures/<CODE>/`. The tests
 //! in `tests/rule_docs.rs` and `tests/fixtures.rs` fail when one of them is missing.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use rayon::prelude::*;
@@ -14,6 +15,7 @@ use serde::Deserialize;
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Related, Severity};
 use crate::lookup::{self, RuleName};
+use crate::model::conditions::{MAX_ATOMS, TooManyConditions};
 use crate::model::principal::Deployment;
 use crate::model::value::{Env, Resolver, describe_when};
 use crate::model::{Conditions, DocumentKind, EmbeddedPolicy, KeyPolicy, PolicySource, Template};
@@ -230,11 +232,6 @@ impl<'a, 't> Context<'a, 't> {
 pub(crate) struct PolicyCheck<'p, 't> {
     pub source: &'p PolicySource<'t>,
     pub policy: &'p KeyPolicy<'t>,
-    #[expect(
-        dead_code,
-        reason = "no rule reads it; run_policy_rule, being rewritten, sets it"
-    )]
-    pub scenario: &'p [(&'t str, bool)],
 }
 
 /// Collects a rule's findings, stamping its code, name and severity.
@@ -347,12 +344,14 @@ pub(crate) fn apply_severities(settings: &Settings, diagnostics: &mut [Diagnosti
 /// Files from this size up are linted with parallel rules (see [`run`]).
 const PARALLEL_FROM_BYTES: usize = 256 * 1024;
 
-/// A key policy built for one scenario, with the scenario.
-type ScenarioView<'p, 't> = (KeyPolicy<'t>, &'p [(&'t str, bool)]);
-
 /// Policies whose conditions give more scenarios than this are checked question by question
 /// (see [`check_policy`]).
 const WHOLE_POLICY_SCENARIOS: usize = 64;
+
+/// The most statement models one question may build (scenarios × statements built in
+/// each): past it the question is reported as not checked, so work stays in proportion to
+/// the input whatever its conditions.
+const MAX_STATEMENT_BUILDS: usize = 1 << 17;
 
 /// Runs the policy rules on one key policy.
 ///
@@ -368,6 +367,7 @@ fn check_policy(
     rules: &[&RuleEntry],
     source: &PolicySource<'_>,
 ) -> Vec<Diagnostic> {
+    let items = statement_items(source);
     let all: Vec<usize> = (0..source.conditions.statements.len()).collect();
     let whole = cx
         .conditions
@@ -375,20 +375,14 @@ fn check_policy(
     if let Ok(scenarios) = &whole
         && scenarios.len() <= WHOLE_POLICY_SCENARIOS
     {
-        let views = scenario_views(cx, source, scenarios, None);
-        return rules
-            .iter()
-            .flat_map(|entry| run_policy_rule(cx, entry, source, &views))
-            .collect();
+        return run_in_scenarios(cx, rules, source, scenarios, None);
     }
     let mut found: Vec<Diagnostic> = Vec::new();
-    let add = |diagnostics: Vec<Diagnostic>, found: &mut Vec<Diagnostic>| {
+    let mut seen: HashSet<(&'static str, Span, String)> = HashSet::new();
+    let mut add = |diagnostics: Vec<Diagnostic>, found: &mut Vec<Diagnostic>| {
         for d in diagnostics {
             // The document's own findings (`Version`) come from every statement's views.
-            if !found
-                .iter()
-                .any(|f| f.code == d.code && f.span == d.span && f.message == d.message)
-            {
+            if seen.insert((d.code, d.span, d.message.clone())) {
                 found.push(d);
             }
         }
@@ -396,24 +390,22 @@ fn check_policy(
     let (per_statement, together): (Vec<&RuleEntry>, Vec<&RuleEntry>) = rules
         .iter()
         .partition(|entry| matches!(entry.rule.policy_scope(), PolicyScope::Statements));
-    let items = statement_items(source);
     if !per_statement.is_empty() {
         for &i in &all {
             let only = [i];
+            let at = items.get(i).map_or(source.root.span, |n| n.span);
             match cx
                 .conditions
                 .scenarios(&source.conditions.for_statements(&only))
             {
-                Ok(scenarios) => {
-                    let views = scenario_views(cx, source, &scenarios, Some(&only));
-                    for entry in &per_statement {
-                        add(run_policy_rule(cx, entry, source, &views), &mut found);
-                    }
+                Ok(scenarios) if scenarios.len() <= MAX_STATEMENT_BUILDS => {
+                    let diagnostics =
+                        run_in_scenarios(cx, &per_statement, source, &scenarios, Some(&only));
+                    add(diagnostics, &mut found);
                 }
-                Err(too_many) => {
-                    let at = items.get(i).map_or(source.root.span, |n| n.span);
+                too_many => {
                     for entry in &per_statement {
-                        found.push(not_checked(entry, source, at, too_many.variables));
+                        found.push(not_checked(entry, source, at, &too_many));
                     }
                 }
             }
@@ -424,21 +416,19 @@ fn check_policy(
             continue;
         };
         let only = bears_on(items);
+        let at = source
+            .root
+            .entry("Statement")
+            .map_or(source.root.span, |e| e.key_span);
         match cx
             .conditions
             .scenarios(&source.conditions.for_statements(&only))
         {
-            Ok(scenarios) => {
-                let views = scenario_views(cx, source, &scenarios, Some(&only));
-                add(run_policy_rule(cx, entry, source, &views), &mut found);
+            Ok(scenarios) if scenarios.len() * only.len().max(1) <= MAX_STATEMENT_BUILDS => {
+                let diagnostics = run_in_scenarios(cx, &[entry], source, &scenarios, Some(&only));
+                add(diagnostics, &mut found);
             }
-            Err(too_many) => {
-                let at = source
-                    .root
-                    .entry("Statement")
-                    .map_or(source.root.span, |e| e.key_span);
-                found.push(not_checked(entry, source, at, too_many.variables));
-            }
+            too_many => found.push(not_checked(entry, source, at, &too_many)),
         }
     }
     found
@@ -453,25 +443,31 @@ fn statement_items<'t>(source: &PolicySource<'t>) -> &'t [Node<'t>] {
         .unwrap_or_default()
 }
 
-/// The info finding for a check that was not made: its conditions have too many scenarios.
+/// The info finding for a check that was not made: its conditions have too many scenarios,
+/// or building the policy in each would be too much work.
 fn not_checked(
     entry: &RuleEntry,
     source: &PolicySource<'_>,
     at: Span,
-    variables: usize,
+    why: &Result<Vec<Vec<(&str, bool)>>, TooManyConditions>,
 ) -> Diagnostic {
     let meta = entry.meta();
-    let mut out = Reporter::new(meta);
-    out.report(
-        at,
-        format!(
-            "not checked for {}: the `Fn::If` conditions it depends on vary over {variables} independent values, more than the {} kmslint enumerates",
-            meta.name,
-            crate::model::conditions::MAX_ATOMS
+    let reason = match why {
+        Err(too_many) => format!(
+            "the `Fn::If` conditions it depends on vary over {} independent values, more than the {MAX_ATOMS} kmslint enumerates",
+            too_many.variables
         ),
-    )
-    .with_severity(Severity::Info)
-    .with_help("use fewer independent conditions in this policy, or lint each variant of it on its own");
+        Ok(scenarios) => format!(
+            "its statements would have to be read in {} combinations of their `Fn::If` conditions, more than kmslint does for one check",
+            scenarios.len()
+        ),
+    };
+    let mut out = Reporter::new(meta);
+    out.report(at, format!("not checked for {}: {reason}", meta.name))
+        .with_severity(Severity::Info)
+        .with_help(
+            "use fewer independent conditions in this policy, or lint each variant of it on its own",
+        );
     let mut diagnostics = out.into_diagnostics();
     let mut d = diagnostics.remove(0);
     if let Some((name, _)) = source.resource {
@@ -480,57 +476,54 @@ fn not_checked(
     d
 }
 
-/// A key policy built once for each scenario, with only the statements `only` lists when
-/// given.
-fn scenario_views<'p, 't>(
-    cx: &Context<'_, 't>,
-    source: &PolicySource<'t>,
-    scenarios: &'p [Vec<(&'t str, bool)>],
-    only: Option<&[usize]>,
-) -> Vec<ScenarioView<'p, 't>> {
-    scenarios
-        .iter()
-        .map(|scenario| {
-            let resolver = Resolver::with_scenario(cx.env, scenario);
-            let policy = KeyPolicy::build(source, &resolver, &|name| cx.resource_type(name), only);
-            (policy, scenario.as_slice())
-        })
-        .collect()
+/// One rule's findings across scenarios: each distinct finding, and the scenarios (indexes)
+/// that produced it.
+#[derive(Default)]
+struct Merged {
+    index: HashMap<(Span, String), usize>,
+    found: Vec<(Diagnostic, Vec<usize>)>,
 }
 
-/// Runs one rule's policy check in every scenario and merges what it finds: a finding that
-/// only some scenarios produce says which conditions lead to it.
-fn run_policy_rule(
+/// Runs `rules` on the policy in every scenario, with only the statements `only` lists when
+/// given. Each scenario's model is built, checked by every rule and dropped before the next,
+/// so memory does not grow with the number of scenarios. A finding that only some scenarios
+/// produce says which conditions lead to it.
+fn run_in_scenarios(
     cx: &Context<'_, '_>,
-    entry: &RuleEntry,
+    rules: &[&RuleEntry],
     source: &PolicySource<'_>,
-    views: &[ScenarioView<'_, '_>],
+    scenarios: &[Vec<(&str, bool)>],
+    only: Option<&[usize]>,
 ) -> Vec<Diagnostic> {
-    let meta = entry.meta();
-    let mut merged: Vec<(Diagnostic, Vec<usize>)> = Vec::new();
-    for (i, (policy, scenario)) in views.iter().enumerate() {
-        let mut out = Reporter::new(meta);
+    let mut merged: Vec<Merged> = rules.iter().map(|_| Merged::default()).collect();
+    for (i, scenario) in scenarios.iter().enumerate() {
+        let resolver = Resolver::with_scenario(cx.env, scenario);
+        let policy = KeyPolicy::build(source, &resolver, &|name| cx.resource_type(name), only);
         let check = PolicyCheck {
             source,
-            policy,
-            scenario,
+            policy: &policy,
         };
-        entry.rule.check_policy(cx, &check, &mut out);
-        for diagnostic in out.into_diagnostics() {
-            match merged
-                .iter_mut()
-                .find(|(d, _)| d.span == diagnostic.span && d.message == diagnostic.message)
-            {
-                Some((_, seen)) => seen.push(i),
-                None => merged.push((diagnostic, vec![i])),
+        for (entry, merged) in rules.iter().zip(&mut merged) {
+            let mut out = Reporter::new(entry.meta());
+            entry.rule.check_policy(cx, &check, &mut out);
+            for diagnostic in out.into_diagnostics() {
+                let key = (diagnostic.span, diagnostic.message.clone());
+                match merged.index.get(&key) {
+                    Some(&at) => merged.found[at].1.push(i),
+                    None => {
+                        merged.index.insert(key, merged.found.len());
+                        merged.found.push((diagnostic, vec![i]));
+                    }
+                }
             }
         }
     }
-    let scenarios: Vec<&[(&str, bool)]> = views.iter().map(|(_, s)| *s).collect();
+    let scenarios: Vec<&[(&str, bool)]> = scenarios.iter().map(Vec::as_slice).collect();
     merged
         .into_iter()
+        .flat_map(|m| m.found)
         .map(|(mut diagnostic, seen)| {
-            if seen.len() < views.len()
+            if seen.len() < scenarios.len()
                 && let Some(note) = describe_scenarios(&scenarios, &seen)
             {
                 diagnostic.message = format!("{} ({note})", diagnostic.message);
