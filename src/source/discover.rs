@@ -255,7 +255,7 @@ pub(crate) fn too_large(len: u64, limit: u64) -> String {
 /// `67108864` as `64 MB`; sizes that are not a whole number of units stay in bytes.
 pub fn format_size(bytes: u64) -> String {
     for (unit, scale) in [("GB", 1u64 << 30), ("MB", 1 << 20), ("KB", 1 << 10)] {
-        if bytes >= scale && bytes % scale == 0 {
+        if bytes >= scale && bytes.is_multiple_of(scale) {
             return format!("{} {unit}", bytes / scale);
         }
     }
@@ -386,6 +386,27 @@ mod tests {
             .collect();
         assert_eq!(names, ["a.json", "b.yaml", "d.template", "sub/e.yml"]);
         assert!(found.errors.is_empty());
+    }
+
+    #[test]
+    fn sizes_in_bytes_or_with_a_unit() {
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("64MB"), Ok(DEFAULT_MAX_FILE_SIZE));
+        assert_eq!(parse_size("512 KiB"), Ok(512 << 10));
+        assert_eq!(parse_size("2g"), Ok(2 << 30));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("MB").is_err());
+        assert!(parse_size("99999999999999999999GB").is_err());
+        assert_eq!(format_size(DEFAULT_MAX_FILE_SIZE), "64 MB");
+        assert_eq!(format_size(1000), "1000 bytes");
+    }
+
+    #[test]
+    fn reading_stops_one_byte_past_the_limit() {
+        let zeros = io::repeat(0);
+        assert!(read_bounded(zeros, 0, 1000).is_err());
+        assert_eq!(read_bounded(&b"abc"[..], 3, 3).unwrap(), b"abc");
+        assert!(read_file(Path::new("/dev/zero"), 10).is_err());
     }
 
     #[test]
