@@ -99,7 +99,27 @@ pub(crate) struct ConfigFile {
     pub region: Option<String>,
     pub account: Option<String>,
     pub deployer_arn: Option<String>,
+    /// Bytes, or a string with a unit (`"64MB"`); see `discover::parse_size`.
+    pub max_file_size: Option<SizeValue>,
     pub severity: Option<BTreeMap<String, Severity>>,
+}
+
+/// A size as written in the configuration file: `67108864` or `"64MB"`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum SizeValue {
+    Bytes(u64),
+    Text(String),
+}
+
+impl SizeValue {
+    pub fn bytes(&self) -> Result<u64, String> {
+        match self {
+            SizeValue::Bytes(0) => Err("must be at least 1 byte".to_owned()),
+            SizeValue::Bytes(n) => Ok(*n),
+            SizeValue::Text(text) => crate::source::discover::parse_size(text),
+        }
+    }
 }
 
 /// A configuration problem: the file (or `--option`), the key, and what was expected.
@@ -119,22 +139,49 @@ impl fmt::Display for ConfigError {
     }
 }
 
-/// The nearest `.kmslint.toml` in `start` or a parent directory.
-pub(crate) fn discover(start: &Path) -> Option<PathBuf> {
-    start
-        .ancestors()
-        .map(|dir| dir.join(CONFIG_FILE))
-        .find(|candidate| candidate.is_file())
+/// The nearest `.kmslint.toml` in `start` or a parent directory, up to the repository's root
+/// (the directory holding `.git`, a directory or a file) or `home`, whichever comes first:
+/// a file above the repository, in a directory anyone can write to such as `/tmp`, must not
+/// configure it.
+pub(crate) fn discover(start: &Path, home: Option<&Path>) -> Option<PathBuf> {
+    for dir in start.ancestors() {
+        let candidate = dir.join(CONFIG_FILE);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        if dir.join(".git").exists() || home.is_some_and(|home| dir == home) {
+            return None;
+        }
+    }
+    None
 }
 
-/// Reads and checks a configuration file; `rules` are the rules its codes may name.
-pub(crate) fn load(path: &Path, rules: &[RuleName]) -> Result<ConfigFile, ConfigError> {
+/// The user's home directory, as the configuration search compares it (without symbolic
+/// links, as the current directory is).
+pub(crate) fn home_dir() -> Option<PathBuf> {
+    let home = std::env::var_os(if cfg!(windows) { "USERPROFILE" } else { "HOME" })?;
+    if home.is_empty() {
+        return None;
+    }
+    std::fs::canonicalize(home).ok()
+}
+
+/// Reads and checks a configuration file; `rules` are the rules its codes may name. Only a
+/// regular file of at most `max_size` bytes is read.
+pub(crate) fn load(
+    path: &Path,
+    rules: &[RuleName],
+    max_size: u64,
+) -> Result<ConfigFile, ConfigError> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+    let fail = |message: String| ConfigError {
         origin: origin.clone(),
         key: None,
-        message: crate::source::discover::describe_io(&e),
-    })?;
+        message,
+    };
+    let bytes = crate::source::discover::read_file(path, max_size)
+        .map_err(|e| fail(crate::source::discover::describe_io(&e)))?;
+    let text = String::from_utf8(bytes).map_err(|_| fail("not UTF-8 text".to_owned()))?;
     parse(&origin, &text, rules)
 }
 
@@ -204,6 +251,9 @@ fn validate(origin: &str, config: &ConfigFile, rules: &[RuleName]) -> Result<(),
             globset::Glob::new(glob)
                 .map_err(|e| error("exclude", format!("`{glob}`: {}", e.kind())))?;
         }
+    }
+    if let Some(size) = &config.max_file_size {
+        size.bytes().map_err(|m| error("max-file-size", m))?;
     }
     for code in config.severity.iter().flat_map(BTreeMap::keys) {
         lookup::single(rules, code).map_err(|m| error(&format!("severity.{code}"), m))?;
@@ -279,5 +329,44 @@ KMS204 = "warning"
         assert_eq!(err.key.as_deref(), Some("severity.KMS204"));
         let err = parse("c.toml", "region = \"eu-west-9\"\n").unwrap_err();
         assert!(err.message.contains("did you mean"), "{err}");
+        let err = parse("c.toml", "max-file-size = \"64XB\"\n").unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("max-file-size"));
+    }
+
+    #[test]
+    fn max_file_size_in_bytes_or_with_a_unit() {
+        let size = |text: &str| {
+            parse("c.toml", text)
+                .unwrap()
+                .max_file_size
+                .unwrap()
+                .bytes()
+        };
+        assert_eq!(size("max-file-size = 1024\n"), Ok(1024));
+        assert_eq!(size("max-file-size = \"64MB\"\n"), Ok(64 << 20));
+    }
+
+    #[test]
+    fn the_search_stops_at_the_repository_root_and_at_home() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join(CONFIG_FILE), "").unwrap();
+        let repo = root.join("repo");
+        std::fs::create_dir_all(repo.join("sub")).unwrap();
+        // Without a repository or home in between, the file above is found.
+        assert_eq!(
+            discover(&repo.join("sub"), None),
+            Some(root.join(CONFIG_FILE))
+        );
+        // `.git` as a file (a worktree or submodule) marks the root as well as a directory.
+        std::fs::write(repo.join(".git"), "gitdir: elsewhere\n").unwrap();
+        assert_eq!(discover(&repo.join("sub"), None), None);
+        std::fs::remove_file(repo.join(".git")).unwrap();
+        assert_eq!(discover(&repo.join("sub"), Some(&repo)), None);
+        std::fs::write(repo.join(CONFIG_FILE), "").unwrap();
+        assert_eq!(
+            discover(&repo.join("sub"), Some(&repo)),
+            Some(repo.join(CONFIG_FILE))
+        );
     }
 }

@@ -276,11 +276,18 @@ fn directory_symlink_loop() {
     let dir = dir_with(&[("locked.yaml", LOCKED_KEY.as_bytes())]);
     fs::create_dir(dir.path().join("sub")).expect("mkdir");
     std::os::unix::fs::symlink("..", dir.path().join("sub/up")).expect("symlink");
-    let run = kmslint(dir.path(), &["check", "--format", "compact", "."]);
-    assert_eq!(run.status, 1, "{}", run.stderr);
-    assert!(run.stdout.contains("KMS204"), "{}", run.stdout);
-    // Each file once, though `sub/up` leads back to it.
-    assert_eq!(run.stdout.matches("KMS204").count(), 1, "{}", run.stdout);
+    // Links are not followed by default; with --follow-links the loop is detected.
+    for follow in [false, true] {
+        let mut args = vec!["check", "--format", "compact", "."];
+        if follow {
+            args.push("--follow-links");
+        }
+        let run = kmslint(dir.path(), &args);
+        assert_eq!(run.status, 1, "{}", run.stderr);
+        assert!(run.stdout.contains("KMS204"), "{}", run.stdout);
+        // Each file once, though `sub/up` leads back to it.
+        assert_eq!(run.stdout.matches("KMS204").count(), 1, "{}", run.stdout);
+    }
 }
 
 #[cfg(target_os = "linux")]

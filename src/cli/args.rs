@@ -79,7 +79,14 @@ pub struct CheckArgs {
     /// Glob of paths to skip while walking directories (repeatable)
     #[arg(long)]
     pub exclude: Vec<String>,
-    /// Worker threads (default: all cores)
+    /// Follow symbolic links met while walking directories (only to places inside the
+    /// directories named)
+    #[arg(long)]
+    pub follow_links: bool,
+    /// Largest file to read, in bytes or with a unit (64MB, 512KB; default 64MB)
+    #[arg(long, value_name = "SIZE", value_parser = crate::source::discover::parse_size)]
+    pub max_file_size: Option<u64>,
+    /// Worker threads (default: all cores; at most 4 per core)
     #[arg(long)]
     pub jobs: Option<usize>,
     /// Colours in pretty output

@@ -2,7 +2,7 @@
 //! linting, output, exit status.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -23,11 +23,18 @@ use crate::{Outcome, lint_bytes};
 struct Options {
     format: OutputFormat,
     fail_level: FailLevel,
-    exclude: GlobSet,
+    /// `--exclude` and the configuration's `exclude`, each its own set.
+    exclude: Vec<GlobSet>,
+    follow_links: bool,
+    max_file_size: u64,
+    /// The configuration file in use, for the summary to name.
+    #[allow(dead_code)] // printed by the summary
+    config: Option<PathBuf>,
     color: bool,
     quiet: bool,
     statistics: bool,
-    jobs: Option<usize>,
+    /// Worker threads, already clamped.
+    jobs: usize,
     /// Codes of the rules that run, for SARIF's rule list.
     enabled: Vec<&'static str>,
 }
@@ -50,9 +57,16 @@ pub fn run(args: CheckArgs) -> u8 {
             .cloned()
             .collect()
     };
-    let found = discover::discover(&paths, &options.exclude);
+    let found = discover::discover_with(
+        &paths,
+        &discover::WalkOptions {
+            exclude: &options.exclude,
+            follow_links: options.follow_links,
+            max_file_size: options.max_file_size,
+        },
+    );
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.jobs.unwrap_or(0))
+        .num_threads(options.jobs)
         // Room for the loaders' bounded recursion on the deepest inputs.
         .stack_size(16 << 20)
         .build();
@@ -75,9 +89,8 @@ pub fn run(args: CheckArgs) -> u8 {
             .stdin_filename
             .clone()
             .unwrap_or_else(|| "-".to_owned());
-        let mut bytes = Vec::new();
-        match std::io::stdin().read_to_end(&mut bytes) {
-            Ok(_) => results.insert(
+        match discover::read_bounded(std::io::stdin().lock(), 0, options.max_file_size) {
+            Ok(bytes) => results.insert(
                 0,
                 lint_bytes_to_result(&name, bytes, &settings, &options, true),
             ),
@@ -141,7 +154,7 @@ impl Linted {
 }
 
 fn lint_input(input: &Input, settings: &Settings, options: &Options) -> Linted {
-    match discover::read_file(&input.path) {
+    match discover::read_file(&input.path, options.max_file_size) {
         Ok(bytes) => lint_bytes_to_result(&input.name, bytes, settings, options, input.explicit),
         Err(e) => Linted::failed(input.name.clone(), describe_io(&e)),
     }
@@ -265,23 +278,39 @@ fn file_outputs(results: &[Linted]) -> Vec<FileOutput<'_>> {
 
 /// Merges the command line over the configuration file.
 fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
-    let config = if args.no_config {
-        ConfigFile::default()
+    // The configuration file itself is read within the command line's limit (or the default).
+    let read_limit = args
+        .max_file_size
+        .unwrap_or(discover::DEFAULT_MAX_FILE_SIZE);
+    let config_path = if args.no_config {
+        None
     } else if let Some(path) = &args.config {
-        config::load(path, names())?
+        Some(path.clone())
     } else {
-        match std::env::current_dir()
+        std::env::current_dir()
             .ok()
-            .and_then(|dir| config::discover(&dir))
-        {
-            Some(path) => config::load(&path, names())?,
-            None => ConfigFile::default(),
-        }
+            .and_then(|dir| config::discover(&dir, config::home_dir().as_deref()))
     };
+    let config = match &config_path {
+        Some(path) => config::load(path, names(), read_limit)?,
+        None => ConfigFile::default(),
+    };
+    let config_origin = config_path
+        .as_ref()
+        .map_or_else(String::new, |p| p.display().to_string());
     let cli = |option: &str, message: String| ConfigError {
         origin: format!("--{option}"),
         key: None,
         message,
+    };
+    let max_file_size = match (args.max_file_size, &config.max_file_size) {
+        (Some(size), _) => size,
+        (None, Some(size)) => size.bytes().map_err(|message| ConfigError {
+            origin: config_origin.clone(),
+            key: Some("max-file-size".to_owned()),
+            message,
+        })?,
+        (None, None) => discover::DEFAULT_MAX_FILE_SIZE,
     };
     let region = args.region.clone().or(config.region.clone());
     if let Some(region) = &args.region {
@@ -297,7 +326,7 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
     }
     let mut parameters = HashMap::new();
     if let Some(path) = &args.parameters_file {
-        parameters.extend(read_parameters_file(path)?);
+        parameters.extend(read_parameters_file(path, max_file_size)?);
     }
     for pair in &args.parameters {
         let (key, value) = pair
@@ -308,13 +337,17 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
     }
     let rules = select(args, &config)?;
     let fail_level = args.fail_level.or(config.fail_level).unwrap_or_default();
-    let mut exclude = GlobSetBuilder::new();
-    for glob in args.exclude.iter().chain(config.exclude.iter().flatten()) {
-        let glob =
-            Glob::new(glob).map_err(|e| cli("exclude", format!("`{glob}`: {}", e.kind())))?;
-        exclude.add(glob);
-    }
-    let exclude = exclude.build().map_err(|e| cli("exclude", e.to_string()))?;
+    // Each origin's globs are a set of their own, so an error names where the glob came from.
+    let exclude = vec![
+        glob_set(&args.exclude, |message| cli("exclude", message))?,
+        glob_set(config.exclude.as_deref().unwrap_or_default(), |message| {
+            ConfigError {
+                origin: config_origin.clone(),
+                key: Some("exclude".to_owned()),
+                message,
+            }
+        })?,
+    ];
     let format = args.format.unwrap_or(OutputFormat::Pretty);
     let color = match args.color {
         ColorChoice::Always => true,
@@ -327,6 +360,7 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
     if args.jobs == Some(0) {
         return Err(cli("jobs", "must be at least 1".to_owned()));
     }
+    let jobs = clamp_jobs(args.jobs);
     let enabled = crate::rules::RULES
         .iter()
         .map(|r| r.code)
@@ -344,13 +378,45 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
             format,
             fail_level,
             exclude,
+            follow_links: args.follow_links,
+            max_file_size,
+            config: config_path,
             color,
             quiet: args.quiet,
             statistics: args.statistics,
-            jobs: args.jobs,
+            jobs,
             enabled,
         },
     ))
+}
+
+/// The globs of one origin (`--exclude`, or the configuration's `exclude`) as one set.
+fn glob_set(
+    globs: &[String],
+    fail: impl Fn(String) -> ConfigError,
+) -> Result<GlobSet, ConfigError> {
+    let mut set = GlobSetBuilder::new();
+    for glob in globs {
+        set.add(Glob::new(glob).map_err(|e| fail(format!("`{glob}`: {}", e.kind())))?);
+    }
+    set.build().map_err(|e| fail(e.to_string()))
+}
+
+/// Worker threads: `--jobs`, at most four per core (more only costs time and memory to
+/// create, with a note saying so), or one per core by default.
+fn clamp_jobs(jobs: Option<usize>) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let most = cores.saturating_mul(4).max(1);
+    match jobs {
+        Some(n) if n > most => {
+            eprintln!(
+                "kmslint: warning: --jobs {n} is more than 4 per core ({cores} available): using {most}"
+            );
+            most
+        }
+        Some(n) => n.max(1),
+        None => cores.max(1),
+    }
 }
 
 /// `--select`/`--ignore` replace the configuration's lists; `[severity]` comes from the file.
@@ -397,14 +463,18 @@ fn select(args: &CheckArgs, config: &ConfigFile) -> Result<RuleSelection, Config
 }
 
 /// `[{"ParameterKey": "K", "ParameterValue": "V"}]` or `{"K": "V"}`.
-fn read_parameters_file(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
+fn read_parameters_file(
+    path: &Path,
+    max_size: u64,
+) -> Result<HashMap<String, String>, ConfigError> {
     let origin = path.display().to_string();
     let fail = |message: String| ConfigError {
         origin: origin.clone(),
         key: None,
         message,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| fail(describe_io(&e)))?;
+    let bytes = discover::read_file(path, max_size).map_err(|e| fail(describe_io(&e)))?;
+    let text = String::from_utf8(bytes).map_err(|_| fail("not UTF-8 text".to_owned()))?;
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| fail(format!("not valid JSON: {e}")))?;
     let as_string = |v: &serde_json::Value| match v {
