@@ -165,7 +165,7 @@ impl<'a> Parser<'a> {
         }
         Ok(Node {
             span: Span::new(start, self.scanner.token_end()),
-            value: Value::Map(map.entries),
+            value: Value::Map(map.finish()),
         })
     }
 

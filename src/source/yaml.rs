@@ -691,7 +691,7 @@ impl<'a> Builder<'a> {
                     let key_ev = self.next()?;
                     if let Event::MappingEnd = key_ev.0 {
                         end = end.max(flow_end(&key_ev.1));
-                        if let Some(last) = map.entries.last() {
+                        if let Some(last) = map.last() {
                             end = end.max(last.value.span.end as usize);
                         }
                         let close = self.flow_close(start, &key_ev.1, b'{', b'}');
@@ -739,7 +739,7 @@ impl<'a> Builder<'a> {
                 }
                 let node = Node {
                     span: Span::new(start, end.max(start)),
-                    value: Value::Map(map.entries),
+                    value: Value::Map(map.finish()),
                 };
                 match tag {
                     Some(tag) => self.wrap_tag(&tag, span, tag_end.unwrap_or(0), node),
@@ -1036,11 +1036,19 @@ fn next_char_end(text: &str, at: usize) -> usize {
 }
 
 /// Builds a map's entries, reporting duplicate keys and keeping the last definition.
+///
+/// Linear in the number of keys, duplicates or not: a replaced entry leaves a hole that
+/// [`MapBuilder::finish`] closes in one pass, so the entries keep their source order (the last
+/// definition of a key where it was written) without moving the rest on every duplicate.
 #[derive(Default)]
 pub(crate) struct MapBuilder<'a> {
-    pub(crate) entries: Vec<Entry<'a>>,
-    /// Built only for large maps, where a linear search per key would be quadratic.
-    index: Option<HashMap<String, usize>>,
+    /// `None` where an entry was replaced by a later definition of its key.
+    slots: Vec<Option<Entry<'a>>>,
+    /// Entries in `slots` that are still there.
+    live: usize,
+    /// Key to slot, built only for large maps, where a linear search per key would be
+    /// quadratic.
+    index: Option<HashMap<Cow<'a, str>, usize>>,
 }
 
 const INDEX_THRESHOLD: usize = 16;
@@ -1049,31 +1057,47 @@ impl<'a> MapBuilder<'a> {
     pub(crate) fn insert(&mut self, entry: Entry<'a>, problems: &mut Vec<LoadProblem>) {
         let existing = match &self.index {
             Some(index) => index.get(entry.key.as_ref()).copied(),
-            None => self.entries.iter().position(|e| e.key == entry.key),
+            None => self
+                .slots
+                .iter()
+                .position(|slot| slot.as_ref().is_some_and(|e| e.key == entry.key)),
         };
-        if let Some(at) = existing {
-            let first = self.entries.remove(at);
+        if let Some(first) = existing.and_then(|at| self.slots[at].take()) {
             problems.push(LoadProblem {
                 kind: ProblemKind::DuplicateKey,
                 span: entry.key_span,
                 message: format!("`{}` is defined twice in this mapping", entry.key),
                 first: Some(first.key_span),
             });
-            self.index = None;
+            self.live -= 1;
         }
-        self.entries.push(entry);
-        if self.entries.len() > INDEX_THRESHOLD && (self.index.is_none() || existing.is_some()) {
+        let at = self.slots.len();
+        if let Some(index) = &mut self.index {
+            index.insert(entry.key.clone(), at);
+        }
+        self.slots.push(Some(entry));
+        self.live += 1;
+        if self.index.is_none() && self.slots.len() > INDEX_THRESHOLD {
             self.index = Some(
-                self.entries
+                self.slots
                     .iter()
                     .enumerate()
-                    .map(|(i, e)| (e.key.to_string(), i))
+                    .filter_map(|(i, slot)| Some((slot.as_ref()?.key.clone(), i)))
                     .collect(),
             );
-        } else if let Some(index) = &mut self.index {
-            let last = self.entries.len() - 1;
-            index.insert(self.entries[last].key.to_string(), last);
         }
+    }
+
+    /// The last entry added.
+    pub(crate) fn last(&self) -> Option<&Entry<'a>> {
+        self.slots.last().and_then(Option::as_ref)
+    }
+
+    /// The entries, in source order.
+    pub(crate) fn finish(self) -> Vec<Entry<'a>> {
+        let mut entries = Vec::with_capacity(self.live);
+        entries.extend(self.slots.into_iter().flatten());
+        entries
     }
 }
 
