@@ -35,6 +35,7 @@ pub fn load(text: &str) -> Loaded<'_> {
     Loaded {
         root,
         problems: parser.problems,
+        more: Vec::new(),
     }
 }
 

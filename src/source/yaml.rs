@@ -61,6 +61,10 @@ pub fn load(text: &str) -> Loaded<'_> {
     }
 }
 
+/// Where a second YAML document starts.
+const SECOND_DOCUMENT: &str =
+    "CloudFormation reads one YAML document per template; this file has more";
+
 /// saphyr's message for a quoted scalar's continuation line indented less than YAML 1.2
 /// wants.
 const UNDER_INDENTED: &str = "invalid indentation in quoted scalar";
@@ -117,16 +121,22 @@ fn lenient(text: &str) -> Option<Loaded<'static>> {
                 start: padded.to_original(span.start as usize) as u32,
                 end: padded.to_original(span.end as usize) as u32,
             };
-            let root = loaded.root.map(|mut root| {
-                root.map_spans(&map);
-                root.into_owned()
-            });
+            let owned = |mut node: Node<'_>| {
+                node.map_spans(&map);
+                node.into_owned()
+            };
+            let root = loaded.root.map(owned);
+            let more = loaded.more.into_iter().map(owned).collect();
             let mut problems = loaded.problems;
             for problem in &mut problems {
                 problem.span = map(problem.span);
                 problem.first = problem.first.map(map);
             }
-            return Some(Loaded { root, problems });
+            return Some(Loaded {
+                root,
+                problems,
+                more,
+            });
         }
         let quote = loaded.problems.last()?.span.start as usize;
         let insertions = pad_quoted_scalar(&padded.text, quote)?;
@@ -498,6 +508,7 @@ fn load_strict(text: &str) -> Loaded<'_> {
 /// collection's closing bracket, in increasing order (they close in text order).
 fn load_strict_recording(text: &str, record: bool) -> (Loaded<'_>, Vec<usize>) {
     let mut builder = Builder {
+        more: Vec::new(),
         closes: record.then(Vec::new),
         text,
         parser: Parser::new_from_str(text),
@@ -511,6 +522,7 @@ fn load_strict_recording(text: &str, record: bool) -> (Loaded<'_>, Vec<usize>) {
     let loaded = Loaded {
         root,
         problems: builder.problems,
+        more: builder.more,
     };
     (loaded, builder.closes.unwrap_or_default())
 }
@@ -519,6 +531,8 @@ fn load_strict_recording(text: &str, record: bool) -> (Loaded<'_>, Vec<usize>) {
 struct Abort;
 
 struct Builder<'a> {
+    /// The documents after the first.
+    more: Vec<Node<'a>>,
     /// Where flow collections close, when the caller wants to know.
     closes: Option<Vec<usize>>,
     text: &'a str,
@@ -589,22 +603,32 @@ impl<'a> Builder<'a> {
         }
         let ev = self.next()?;
         let root = self.node(ev, 0)?;
-        // DocumentEnd, then either the end of the stream or a second document.
+        // A problem in a later document is recorded; the first document stays loaded.
+        let _ = self.later_documents();
+        Ok(Some(root))
+    }
+
+    /// After the first document: DocumentEnd, then either the end of the stream or more
+    /// documents. CloudFormation reads one document per template and rejects the rest, which
+    /// is reported once, where the second starts; the documents are loaded all the same (one
+    /// pass, as the first), so the caller can tell a template among them from a file that
+    /// holds none.
+    fn later_documents(&mut self) -> Result<(), Abort> {
         loop {
             let (event, span) = self.next()?;
             match event {
                 Event::DocumentEnd => continue,
                 Event::DocumentStart(_) => {
-                    self.note(
-                        span,
-                        "a template is one YAML document, but a second one starts here".into(),
-                    );
-                    break;
+                    if self.more.is_empty() {
+                        self.note(span, SECOND_DOCUMENT.into());
+                    }
+                    let ev = self.next()?;
+                    let node = self.node(ev, 0)?;
+                    self.more.push(node);
                 }
-                _ => break,
+                _ => return Ok(()),
             }
         }
-        Ok(Some(root))
     }
 
     fn node(&mut self, (event, span): Ev<'a>, depth: usize) -> Result<Node<'a>, Abort> {
@@ -1271,8 +1295,13 @@ mod tests {
 
     #[test]
     fn a_second_document_is_reported() {
-        let loaded = load("a: 1\n---\nb: 2\n");
+        let text = "a: 1\n---\nb: 2\n...\n---\nc: 3\n";
+        let loaded = load(text);
         assert!(loaded.root.is_some());
-        assert!(loaded.problems[0].message.contains("second"));
+        assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
+        assert_eq!(loaded.problems[0].message, SECOND_DOCUMENT);
+        assert_eq!(slice(text, loaded.problems[0].span), "---");
+        let more: Vec<&str> = loaded.more.iter().map(|n| slice(text, n.span)).collect();
+        assert_eq!(more, ["b: 2", "c: 3"]);
     }
 }
