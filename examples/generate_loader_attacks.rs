@@ -10,7 +10,10 @@
 //! - `flow.template`: a template in YAML flow style that starts with `{` and is not JSON
 //!   (unquoted keys, `!Ref`);
 //! - `multidoc.yaml`: two YAML documents, the first not a template, the second a template
-//!   whose key policy locks everyone out (KMS204).
+//!   whose key policy locks everyone out (KMS204);
+//! - `under-indented-quotes.yaml` (found while there): 50,000 resources, then 100 quoted
+//!   scalars whose continuation lines are indented less than YAML 1.2 wants, as PyYAML and
+//!   CloudFormation accept; each used to cost a parse of the whole file.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -29,7 +32,11 @@ fn main() -> std::io::Result<()> {
     std::fs::write(dir.join("utf32le.yaml"), utf32le(ROTATING_KEY))?;
     std::fs::write(dir.join("flow.template"), FLOW_TEMPLATE)?;
     std::fs::write(dir.join("multidoc.yaml"), MULTIDOC)?;
-    eprintln!("wrote 5 files to {}", dir.display());
+    std::fs::write(
+        dir.join("under-indented-quotes.yaml"),
+        under_indented_quotes(100, 50_000),
+    )?;
+    eprintln!("wrote 6 files to {}", dir.display());
     Ok(())
 }
 
@@ -62,6 +69,20 @@ fn dup_keys_json(n: usize) -> String {
         }
     }
     out.push_str("\n  }\n}\n");
+    out
+}
+
+fn under_indented_quotes(n: usize, filler: usize) -> String {
+    let mut out = String::from("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n");
+    for i in 0..filler {
+        let _ = writeln!(out, "  F{i}:\n    Type: AWS::SNS::Topic");
+    }
+    for i in 0..n {
+        let _ = writeln!(
+            out,
+            "  T{i}:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Sub '{{\n  \"x\": {i}\n}}'"
+        );
+    }
     out
 }
 

@@ -134,7 +134,9 @@ fn assert_plain_kept(output: &Output) {
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let found = findings(output);
     assert!(
-        found.iter().any(|f| f.ends_with("plain.yaml:3:3: warning[KMS104]")),
+        found
+            .iter()
+            .any(|f| f.ends_with("plain.yaml:3:3: warning[KMS104]")),
         "{found:?}"
     );
 }
@@ -212,7 +214,11 @@ fn duplicate_keys_are_each_reported_once_at_both_places() {
         for (i, &(dup, first)) in pairs.iter().enumerate() {
             let first_want = first_key_line + (i as u32) * lines_per_key;
             assert_eq!(first, first_want, "{name}: duplicate {i}");
-            assert_eq!(dup, first_want + 2_000 * lines_per_key, "{name}: duplicate {i}");
+            assert_eq!(
+                dup,
+                first_want + 2_000 * lines_per_key,
+                "{name}: duplicate {i}"
+            );
         }
     }
 }
@@ -268,7 +274,10 @@ fn utf32_is_reported_as_utf32() {
             .lines()
             .find(|l| l.starts_with(&format!("{name}:")))
             .unwrap_or_else(|| panic!("{name}: no finding in {stdout}"));
-        assert!(line.starts_with(&format!("{name}:1:1: error[KMS001]")), "{line}");
+        assert!(
+            line.starts_with(&format!("{name}:1:1: error[KMS001]")),
+            "{line}"
+        );
         assert!(
             line.contains(&format!("the file is encoded as {encoding};")),
             "{line}"
@@ -389,4 +398,54 @@ fn several_documents_none_a_template_are_still_skipped_when_walking() {
     assert_plain_kept(&output);
     let found = findings(&output);
     assert!(!found.iter().any(|f| f.contains("k8s.yaml")), "{found:?}");
+}
+
+/// `n` quoted scalars whose continuation lines are indented less than YAML 1.2 wants (as
+/// PyYAML and CloudFormation accept), after `filler` plain resources, and a key that does
+/// not rotate.
+fn under_indented_quotes(n: usize, filler: usize) -> String {
+    let mut out = String::from(PLAIN);
+    for i in 0..filler {
+        let _ = writeln!(out, "  F{i}:\n    Type: AWS::SNS::Topic");
+    }
+    for i in 0..n {
+        let _ = writeln!(
+            out,
+            "  T{i}:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Sub '{{\n  \"x\": {i}\n}}'"
+        );
+    }
+    out
+}
+
+#[test]
+fn many_under_indented_quoted_scalars_load_in_one_more_parse() {
+    // Each such scalar used to cost a parse of the whole file, and the 65th was an error.
+    let text = under_indented_quotes(100, 0);
+    let output = lint_beside_plain("quotes.yaml", text.as_bytes());
+    let found: Vec<String> = findings(&output)
+        .into_iter()
+        .filter(|f| f.starts_with("quotes.yaml:"))
+        .collect();
+    assert!(
+        found.contains(&"quotes.yaml:3:3: warning[KMS104]".to_owned()),
+        "{found:?}"
+    );
+    assert!(!found.iter().any(|f| f.contains("KMS001")), "{found:?}");
+
+    // Work: four times the scalars in four times the text, well under sixteen times the time.
+    let lint = |text: &str| {
+        let found = kmslint::lint_source("quotes.yaml", text, &Settings::default());
+        assert!(!found.iter().any(|d| d.code == "KMS001"), "{found:?}");
+    };
+    let (small, large) = (
+        under_indented_quotes(50, 2_000),
+        under_indented_quotes(200, 8_000),
+    );
+    let t_small = fastest(|| lint(&small));
+    let t_large = fastest(|| lint(&large));
+    let ratio = t_large.as_secs_f64() / t_small.as_secs_f64().max(1e-6);
+    assert!(
+        ratio < 10.0,
+        "4x the scalars took {ratio:.1}x the time ({t_small:?} vs {t_large:?})"
+    );
 }

@@ -95,11 +95,52 @@ fn lenient(text: &str) -> Option<Loaded<'static>> {
     // parsed once more, not once per closer. A closer less indented than the line that opened
     // its collection is left alone, so it stays an error, as does a tab, or a bracket that
     // never closes.
-    let closers = under_indented_closers(text);
-    let mut padded = Padded::new(text, closers.iter().map(|c| (c.line_start, c.count)));
-    // A quoted scalar is padded once its error is found, one scalar per parse, as before.
+    let mut quotes = Vec::new();
+    let closers = under_indented_closers(text, &mut quotes);
+    // The quoted scalars the same scan saw are padded at once too: padding a continuation
+    // line past the opening quote never changes the value (YAML drops a continuation line's
+    // leading spaces), so the text is parsed twice in all, not once per scalar, which made
+    // a file of many such scalars cost a parse each (and fail after 64).
+    let mut quote_pads = Vec::new();
+    quotes.retain(|&quote| {
+        let pads = pad_quoted_scalar(text, quote).unwrap_or_default();
+        quote_pads.extend_from_slice(&pads);
+        !pads.is_empty()
+    });
+    if !quotes.is_empty()
+        && let Some(loaded) = lenient_padded(text, &closers, &quotes, &quote_pads)
+    {
+        return Some(loaded);
+    }
+    lenient_padded(text, &closers, &[], &[])
+}
+
+/// [`lenient`] with the closers and the quoted scalars at `quotes` padded before the first
+/// parse. Quoted scalars the scan did not see are padded once their error is found, one
+/// scalar per parse.
+fn lenient_padded(
+    text: &str,
+    closers: &[Closer],
+    quotes: &[usize],
+    quote_pads: &[(usize, usize)],
+) -> Option<Loaded<'static>> {
+    let mut insertions: Vec<(usize, usize)> = closers
+        .iter()
+        .map(|c| (c.line_start, c.count))
+        .chain(quote_pads.iter().copied())
+        .collect();
+    insertions.sort_unstable();
+    insertions.dedup_by(|later, earlier| {
+        let same = later.0 == earlier.0;
+        if same {
+            earlier.1 = earlier.1.max(later.1);
+        }
+        same
+    });
+    let mut padded = Padded::new(text, insertions);
+    let record = !closers.is_empty() || !quotes.is_empty();
     for _ in 0..64 {
-        let (loaded, closes) = load_strict_recording(&padded.text, !closers.is_empty());
+        let (loaded, closes, quoted) = load_strict_recording(&padded.text, record);
         let under_indented = loaded.root.is_none()
             && loaded
                 .problems
@@ -111,9 +152,12 @@ fn lenient(text: &str) -> Option<Loaded<'static>> {
             // misread line (say inside a block scalar, whose spaces are its value) was not
             // touched.
             if loaded.root.is_some()
-                && !closers
+                && !(closers
                     .iter()
                     .all(|c| closes.binary_search(&padded.to_padded(c.bracket)).is_ok())
+                    && quotes
+                        .iter()
+                        .all(|&q| quoted.binary_search(&padded.to_padded(q)).is_ok()))
             {
                 return None;
             }
@@ -246,7 +290,9 @@ struct Closer {
 /// comments and block scalars (whose lines it overestimates, so it never pads one), and
 /// within a flow collection matches brackets. When it is unsure it pads less; what it does
 /// pad is checked against the parse (see `lenient`).
-fn under_indented_closers(text: &str) -> Vec<Closer> {
+///
+/// It also notes in `quotes` where each quoted scalar it reads as a block value starts.
+fn under_indented_closers(text: &str, quotes: &mut Vec<usize>) -> Vec<Closer> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     // The indentation of the last line that held block content, and of the line that opened
@@ -318,6 +364,7 @@ fn under_indented_closers(text: &str) -> Vec<Closer> {
                         token_col = Some(j - line_start);
                         j = skip_spaces(bytes, after + 1);
                     } else {
+                        quotes.push(j);
                         j = end;
                         break;
                     }
@@ -505,11 +552,13 @@ fn load_strict(text: &str) -> Loaded<'_> {
 }
 
 /// Loads strictly and, when `record` is set, also returns the offset of every flow
-/// collection's closing bracket, in increasing order (they close in text order).
-fn load_strict_recording(text: &str, record: bool) -> (Loaded<'_>, Vec<usize>) {
+/// collection's closing bracket, in increasing order (they close in text order), and of
+/// every quoted scalar's opening quote, in increasing order.
+fn load_strict_recording(text: &str, record: bool) -> (Loaded<'_>, Vec<usize>, Vec<usize>) {
     let mut builder = Builder {
         more: Vec::new(),
         closes: record.then(Vec::new),
+        quotes: Vec::new(),
         text,
         parser: Parser::new_from_str(text),
         chars: CharToByte::new(text),
@@ -524,7 +573,7 @@ fn load_strict_recording(text: &str, record: bool) -> (Loaded<'_>, Vec<usize>) {
         problems: builder.problems,
         more: builder.more,
     };
-    (loaded, builder.closes.unwrap_or_default())
+    (loaded, builder.closes.unwrap_or_default(), builder.quotes)
 }
 
 /// The loader stopped: a `Syntax` problem has been recorded.
@@ -535,6 +584,8 @@ struct Builder<'a> {
     more: Vec<Node<'a>>,
     /// Where flow collections close, when the caller wants to know.
     closes: Option<Vec<usize>>,
+    /// Where quoted scalars open, when `closes` is recorded.
+    quotes: Vec<usize>,
     text: &'a str,
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
     chars: CharToByte,
@@ -658,6 +709,9 @@ impl<'a> Builder<'a> {
                     }
                     ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
                         let start = value_start.max(tag_end.unwrap_or(0));
+                        if self.closes.is_some() {
+                            self.quotes.push(start);
+                        }
                         Span::new(start, quoted_end(self.text, start, span.end as usize))
                     }
                     _ => Span::new(value_start.max(tag_end.unwrap_or(0)), span.end as usize),
