@@ -93,9 +93,8 @@ pub fn lint_bytes(
 
 /// Lints decoded text.
 pub(crate) fn lint_text(name: &str, text: &str, settings: &Settings, explicit: bool) -> FileReport {
-    let format = Format::choose(name, text);
-    let loaded = source::load(text, format);
-    let Some(root) = loaded.root.as_ref() else {
+    let (format, loaded) = source::load_file(name, text);
+    let Some(first) = loaded.root.as_ref() else {
         if loaded.problems.is_empty() {
             return skipped(name, "empty file");
         }
@@ -113,10 +112,16 @@ pub(crate) fn lint_text(name: &str, text: &str, settings: &Settings, explicit: b
             ),
         };
     };
-    let Some(kind) = DocumentKind::of(root) else {
+    // A YAML file of several documents is rejected by CloudFormation (the loader reported
+    // where the second starts); the first of them that is a template or key policy is linted,
+    // so that the report is not lost with the file skipped when the first document is not one.
+    let lintable = std::iter::once(first)
+        .chain(&loaded.more)
+        .find_map(|doc| Some((doc, DocumentKind::of(doc)?)));
+    let Some((root, kind)) = lintable else {
         return skipped(
             name,
-            if root.as_map().is_some() {
+            if first.as_map().is_some() {
                 "not a CloudFormation template or key policy"
             } else {
                 "not a mapping at the top level"

@@ -35,6 +35,7 @@ pub fn load(text: &str) -> Loaded<'_> {
     Loaded {
         root,
         problems: parser.problems,
+        more: Vec::new(),
     }
 }
 
@@ -165,7 +166,7 @@ impl<'a> Parser<'a> {
         }
         Ok(Node {
             span: Span::new(start, self.scanner.token_end()),
-            value: Value::Map(map.entries),
+            value: Value::Map(map.finish()),
         })
     }
 

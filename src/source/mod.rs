@@ -85,6 +85,10 @@ pub struct Loaded<'a> {
     /// `None` when the text did not parse (a `Syntax` problem says why) or is empty.
     pub root: Option<Node<'a>>,
     pub problems: Vec<LoadProblem>,
+    /// The documents after the first in a YAML stream of several. CloudFormation rejects
+    /// such a file (the loader reports where the second document starts), but they are
+    /// loaded so that a template or key policy among them is not skipped unseen.
+    pub more: Vec<Node<'a>>,
 }
 
 /// Which loader a text goes to.
@@ -97,16 +101,24 @@ pub enum Format {
 impl Format {
     /// `.json` is JSON and `.yaml`/`.yml` YAML, as the user named them; anything else (`.template`,
     /// stdin without a name) is JSON when its first non-blank character opens an object.
+    /// [`load_file`] then falls back to YAML for such a guess that is not JSON.
     pub fn choose(name: &str, text: &str) -> Format {
+        match Format::named(name) {
+            Some(format) => format,
+            None if text.trim_start().starts_with('{') => Format::Json,
+            None => Format::Yaml,
+        }
+    }
+
+    /// The format the file's name says, if it says one.
+    fn named(name: &str) -> Option<Format> {
         let lower = name.to_ascii_lowercase();
         if lower.ends_with(".json") {
-            Format::Json
+            Some(Format::Json)
         } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
-            Format::Yaml
-        } else if text.trim_start().starts_with('{') {
-            Format::Json
+            Some(Format::Yaml)
         } else {
-            Format::Yaml
+            None
         }
     }
 }
@@ -114,6 +126,24 @@ impl Format {
 /// Nesting deeper than this is reported instead of followed; it keeps every recursive walk
 /// over the tree far from the stack limit. Real templates stay below 30.
 pub(crate) const MAX_DEPTH: usize = 200;
+
+/// Parses a file's text as CloudFormation would: with the loader its name calls for, else
+/// with the JSON loader when it starts with `{` and, when that fails, with the YAML loader
+/// (YAML flow style starts with `{` too, and CloudFormation accepts YAML that is not JSON).
+/// When both fail, the JSON loader's problem is the one reported. Returns the format whose
+/// loader produced the result. Both parses are linear in the text; the text, and so every
+/// span, is the same for both.
+pub fn load_file<'a>(name: &str, text: &'a str) -> (Format, Loaded<'a>) {
+    let format = Format::choose(name, text);
+    let loaded = load(text, format);
+    if format == Format::Json && loaded.root.is_none() && Format::named(name).is_none() {
+        let yaml = yaml::load(text);
+        if yaml.root.is_some() {
+            return (Format::Yaml, yaml);
+        }
+    }
+    (format, loaded)
+}
 
 /// Parses `text` with the loader for `format`.
 pub fn load(text: &str, format: Format) -> Loaded<'_> {

@@ -30,13 +30,22 @@ pub fn decode(bytes: Vec<u8>) -> Decoded {
             }),
         };
     }
-    if let Some(big_endian) = utf16_order(&bytes) {
+    // UTF-32 first: its little-endian mark starts with UTF-16LE's.
+    if let Some((width, big_endian)) = utf32_order(&bytes)
+        .map(|be| (32, be))
+        .or_else(|| utf16_order(&bytes).map(|be| (16, be)))
+    {
+        let text = if width == 32 {
+            decode_utf32(&bytes, big_endian)
+        } else {
+            decode_utf16(&bytes, big_endian)
+        };
         return Decoded {
-            text: decode_utf16(&bytes, big_endian),
+            text,
             problem: Some(DecodeProblem {
                 offset: 0,
                 message: format!(
-                    "the file is encoded as UTF-16{}; CloudFormation and KMS read UTF-8, so save it as UTF-8",
+                    "the file is encoded as UTF-{width}{}; CloudFormation and KMS read UTF-8, so save it as UTF-8",
                     if big_endian { "BE" } else { "LE" }
                 ),
             }),
@@ -68,6 +77,33 @@ pub fn decode(bytes: Vec<u8>) -> Decoded {
             }
         }
     }
+}
+
+/// UTF-32 by its byte-order mark, or by the three zero bytes ASCII text has in UTF-32.
+fn utf32_order(bytes: &[u8]) -> Option<bool> {
+    match bytes {
+        [0xFF, 0xFE, 0, 0, ..] => Some(false),
+        [0, 0, 0xFE, 0xFF, ..] => Some(true),
+        [a, 0, 0, 0, b, 0, 0, 0, ..] if *a != 0 && *b != 0 => Some(false),
+        [0, 0, 0, a, 0, 0, 0, b, ..] if *a != 0 && *b != 0 => Some(true),
+        _ => None,
+    }
+}
+
+fn decode_utf32(bytes: &[u8], big_endian: bool) -> String {
+    let text: String = bytes
+        .chunks_exact(4)
+        .map(|unit| {
+            let unit = [unit[0], unit[1], unit[2], unit[3]];
+            let code = if big_endian {
+                u32::from_be_bytes(unit)
+            } else {
+                u32::from_le_bytes(unit)
+            };
+            char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER)
+        })
+        .collect();
+    text.trim_start_matches('\u{FEFF}').to_owned()
 }
 
 /// UTF-16 by its byte-order mark, or by the zero bytes ASCII text has in UTF-16.
@@ -125,5 +161,28 @@ mod tests {
         assert!(decoded.problem.unwrap().message.contains("UTF-16LE"));
         let be: Vec<u8> = "ab".encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
         assert!(decode(be).problem.unwrap().message.contains("UTF-16BE"));
+    }
+
+    #[test]
+    fn recognises_utf32_before_utf16() {
+        let encode = |text: &str, be: bool| -> Vec<u8> {
+            text.chars()
+                .flat_map(|c| {
+                    let c = u32::from(c);
+                    if be { c.to_be_bytes() } else { c.to_le_bytes() }
+                })
+                .collect()
+        };
+        for (text, be, name) in [
+            ("\u{FEFF}a: ’1", false, "UTF-32LE"),
+            ("\u{FEFF}a: ’1", true, "UTF-32BE"),
+            ("ab", false, "UTF-32LE"),
+            ("ab", true, "UTF-32BE"),
+        ] {
+            let decoded = decode(encode(text, be));
+            assert_eq!(decoded.text, text.trim_start_matches('\u{FEFF}'), "{name}");
+            let message = decoded.problem.unwrap().message;
+            assert!(message.contains(name), "{name}: {message}");
+        }
     }
 }

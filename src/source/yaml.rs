@@ -61,6 +61,10 @@ pub fn load(text: &str) -> Loaded<'_> {
     }
 }
 
+/// Where a second YAML document starts.
+const SECOND_DOCUMENT: &str =
+    "CloudFormation reads one YAML document per template; this file has more";
+
 /// saphyr's message for a quoted scalar's continuation line indented less than YAML 1.2
 /// wants.
 const UNDER_INDENTED: &str = "invalid indentation in quoted scalar";
@@ -91,11 +95,52 @@ fn lenient(text: &str) -> Option<Loaded<'static>> {
     // parsed once more, not once per closer. A closer less indented than the line that opened
     // its collection is left alone, so it stays an error, as does a tab, or a bracket that
     // never closes.
-    let closers = under_indented_closers(text);
-    let mut padded = Padded::new(text, closers.iter().map(|c| (c.line_start, c.count)));
-    // A quoted scalar is padded once its error is found, one scalar per parse, as before.
+    let mut quotes = Vec::new();
+    let closers = under_indented_closers(text, &mut quotes);
+    // The quoted scalars the same scan saw are padded at once too: padding a continuation
+    // line past the opening quote never changes the value (YAML drops a continuation line's
+    // leading spaces), so the text is parsed twice in all, not once per scalar, which made
+    // a file of many such scalars cost a parse each (and fail after 64).
+    let mut quote_pads = Vec::new();
+    quotes.retain(|&quote| {
+        let pads = pad_quoted_scalar(text, quote).unwrap_or_default();
+        quote_pads.extend_from_slice(&pads);
+        !pads.is_empty()
+    });
+    if !quotes.is_empty()
+        && let Some(loaded) = lenient_padded(text, &closers, &quotes, &quote_pads)
+    {
+        return Some(loaded);
+    }
+    lenient_padded(text, &closers, &[], &[])
+}
+
+/// [`lenient`] with the closers and the quoted scalars at `quotes` padded before the first
+/// parse. Quoted scalars the scan did not see are padded once their error is found, one
+/// scalar per parse.
+fn lenient_padded(
+    text: &str,
+    closers: &[Closer],
+    quotes: &[usize],
+    quote_pads: &[(usize, usize)],
+) -> Option<Loaded<'static>> {
+    let mut insertions: Vec<(usize, usize)> = closers
+        .iter()
+        .map(|c| (c.line_start, c.count))
+        .chain(quote_pads.iter().copied())
+        .collect();
+    insertions.sort_unstable();
+    insertions.dedup_by(|later, earlier| {
+        let same = later.0 == earlier.0;
+        if same {
+            earlier.1 = earlier.1.max(later.1);
+        }
+        same
+    });
+    let mut padded = Padded::new(text, insertions);
+    let record = !closers.is_empty() || !quotes.is_empty();
     for _ in 0..64 {
-        let (loaded, closes) = load_strict_recording(&padded.text, !closers.is_empty());
+        let (loaded, closes, quoted) = load_strict_recording(&padded.text, record);
         let under_indented = loaded.root.is_none()
             && loaded
                 .problems
@@ -107,9 +152,12 @@ fn lenient(text: &str) -> Option<Loaded<'static>> {
             // misread line (say inside a block scalar, whose spaces are its value) was not
             // touched.
             if loaded.root.is_some()
-                && !closers
+                && !(closers
                     .iter()
                     .all(|c| closes.binary_search(&padded.to_padded(c.bracket)).is_ok())
+                    && quotes
+                        .iter()
+                        .all(|&q| quoted.binary_search(&padded.to_padded(q)).is_ok()))
             {
                 return None;
             }
@@ -117,16 +165,22 @@ fn lenient(text: &str) -> Option<Loaded<'static>> {
                 start: padded.to_original(span.start as usize) as u32,
                 end: padded.to_original(span.end as usize) as u32,
             };
-            let root = loaded.root.map(|mut root| {
-                root.map_spans(&map);
-                root.into_owned()
-            });
+            let owned = |mut node: Node<'_>| {
+                node.map_spans(&map);
+                node.into_owned()
+            };
+            let root = loaded.root.map(owned);
+            let more = loaded.more.into_iter().map(owned).collect();
             let mut problems = loaded.problems;
             for problem in &mut problems {
                 problem.span = map(problem.span);
                 problem.first = problem.first.map(map);
             }
-            return Some(Loaded { root, problems });
+            return Some(Loaded {
+                root,
+                problems,
+                more,
+            });
         }
         let quote = loaded.problems.last()?.span.start as usize;
         let insertions = pad_quoted_scalar(&padded.text, quote)?;
@@ -236,7 +290,9 @@ struct Closer {
 /// comments and block scalars (whose lines it overestimates, so it never pads one), and
 /// within a flow collection matches brackets. When it is unsure it pads less; what it does
 /// pad is checked against the parse (see `lenient`).
-fn under_indented_closers(text: &str) -> Vec<Closer> {
+///
+/// It also notes in `quotes` where each quoted scalar it reads as a block value starts.
+fn under_indented_closers(text: &str, quotes: &mut Vec<usize>) -> Vec<Closer> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     // The indentation of the last line that held block content, and of the line that opened
@@ -308,6 +364,7 @@ fn under_indented_closers(text: &str) -> Vec<Closer> {
                         token_col = Some(j - line_start);
                         j = skip_spaces(bytes, after + 1);
                     } else {
+                        quotes.push(j);
                         j = end;
                         break;
                     }
@@ -495,10 +552,13 @@ fn load_strict(text: &str) -> Loaded<'_> {
 }
 
 /// Loads strictly and, when `record` is set, also returns the offset of every flow
-/// collection's closing bracket, in increasing order (they close in text order).
-fn load_strict_recording(text: &str, record: bool) -> (Loaded<'_>, Vec<usize>) {
+/// collection's closing bracket, in increasing order (they close in text order), and of
+/// every quoted scalar's opening quote, in increasing order.
+fn load_strict_recording(text: &str, record: bool) -> (Loaded<'_>, Vec<usize>, Vec<usize>) {
     let mut builder = Builder {
+        more: Vec::new(),
         closes: record.then(Vec::new),
+        quotes: Vec::new(),
         text,
         parser: Parser::new_from_str(text),
         chars: CharToByte::new(text),
@@ -511,16 +571,21 @@ fn load_strict_recording(text: &str, record: bool) -> (Loaded<'_>, Vec<usize>) {
     let loaded = Loaded {
         root,
         problems: builder.problems,
+        more: builder.more,
     };
-    (loaded, builder.closes.unwrap_or_default())
+    (loaded, builder.closes.unwrap_or_default(), builder.quotes)
 }
 
 /// The loader stopped: a `Syntax` problem has been recorded.
 struct Abort;
 
 struct Builder<'a> {
+    /// The documents after the first.
+    more: Vec<Node<'a>>,
     /// Where flow collections close, when the caller wants to know.
     closes: Option<Vec<usize>>,
+    /// Where quoted scalars open, when `closes` is recorded.
+    quotes: Vec<usize>,
     text: &'a str,
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
     chars: CharToByte,
@@ -589,22 +654,32 @@ impl<'a> Builder<'a> {
         }
         let ev = self.next()?;
         let root = self.node(ev, 0)?;
-        // DocumentEnd, then either the end of the stream or a second document.
+        // A problem in a later document is recorded; the first document stays loaded.
+        let _ = self.later_documents();
+        Ok(Some(root))
+    }
+
+    /// After the first document: DocumentEnd, then either the end of the stream or more
+    /// documents. CloudFormation reads one document per template and rejects the rest, which
+    /// is reported once, where the second starts; the documents are loaded all the same (one
+    /// pass, as the first), so the caller can tell a template among them from a file that
+    /// holds none.
+    fn later_documents(&mut self) -> Result<(), Abort> {
         loop {
             let (event, span) = self.next()?;
             match event {
                 Event::DocumentEnd => continue,
                 Event::DocumentStart(_) => {
-                    self.note(
-                        span,
-                        "a template is one YAML document, but a second one starts here".into(),
-                    );
-                    break;
+                    if self.more.is_empty() {
+                        self.note(span, SECOND_DOCUMENT.into());
+                    }
+                    let ev = self.next()?;
+                    let node = self.node(ev, 0)?;
+                    self.more.push(node);
                 }
-                _ => break,
+                _ => return Ok(()),
             }
         }
-        Ok(Some(root))
     }
 
     fn node(&mut self, (event, span): Ev<'a>, depth: usize) -> Result<Node<'a>, Abort> {
@@ -634,6 +709,9 @@ impl<'a> Builder<'a> {
                     }
                     ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
                         let start = value_start.max(tag_end.unwrap_or(0));
+                        if self.closes.is_some() {
+                            self.quotes.push(start);
+                        }
                         Span::new(start, quoted_end(self.text, start, span.end as usize))
                     }
                     _ => Span::new(value_start.max(tag_end.unwrap_or(0)), span.end as usize),
@@ -691,7 +769,7 @@ impl<'a> Builder<'a> {
                     let key_ev = self.next()?;
                     if let Event::MappingEnd = key_ev.0 {
                         end = end.max(flow_end(&key_ev.1));
-                        if let Some(last) = map.entries.last() {
+                        if let Some(last) = map.last() {
                             end = end.max(last.value.span.end as usize);
                         }
                         let close = self.flow_close(start, &key_ev.1, b'{', b'}');
@@ -739,7 +817,7 @@ impl<'a> Builder<'a> {
                 }
                 let node = Node {
                     span: Span::new(start, end.max(start)),
-                    value: Value::Map(map.entries),
+                    value: Value::Map(map.finish()),
                 };
                 match tag {
                     Some(tag) => self.wrap_tag(&tag, span, tag_end.unwrap_or(0), node),
@@ -1036,11 +1114,19 @@ fn next_char_end(text: &str, at: usize) -> usize {
 }
 
 /// Builds a map's entries, reporting duplicate keys and keeping the last definition.
+///
+/// Linear in the number of keys, duplicates or not: a replaced entry leaves a hole that
+/// [`MapBuilder::finish`] closes in one pass, so the entries keep their source order (the last
+/// definition of a key where it was written) without moving the rest on every duplicate.
 #[derive(Default)]
 pub(crate) struct MapBuilder<'a> {
-    pub(crate) entries: Vec<Entry<'a>>,
-    /// Built only for large maps, where a linear search per key would be quadratic.
-    index: Option<HashMap<String, usize>>,
+    /// `None` where an entry was replaced by a later definition of its key.
+    slots: Vec<Option<Entry<'a>>>,
+    /// Entries in `slots` that are still there.
+    live: usize,
+    /// Key to slot, built only for large maps, where a linear search per key would be
+    /// quadratic.
+    index: Option<HashMap<Cow<'a, str>, usize>>,
 }
 
 const INDEX_THRESHOLD: usize = 16;
@@ -1049,31 +1135,47 @@ impl<'a> MapBuilder<'a> {
     pub(crate) fn insert(&mut self, entry: Entry<'a>, problems: &mut Vec<LoadProblem>) {
         let existing = match &self.index {
             Some(index) => index.get(entry.key.as_ref()).copied(),
-            None => self.entries.iter().position(|e| e.key == entry.key),
+            None => self
+                .slots
+                .iter()
+                .position(|slot| slot.as_ref().is_some_and(|e| e.key == entry.key)),
         };
-        if let Some(at) = existing {
-            let first = self.entries.remove(at);
+        if let Some(first) = existing.and_then(|at| self.slots[at].take()) {
             problems.push(LoadProblem {
                 kind: ProblemKind::DuplicateKey,
                 span: entry.key_span,
                 message: format!("`{}` is defined twice in this mapping", entry.key),
                 first: Some(first.key_span),
             });
-            self.index = None;
+            self.live -= 1;
         }
-        self.entries.push(entry);
-        if self.entries.len() > INDEX_THRESHOLD && (self.index.is_none() || existing.is_some()) {
+        let at = self.slots.len();
+        if let Some(index) = &mut self.index {
+            index.insert(entry.key.clone(), at);
+        }
+        self.slots.push(Some(entry));
+        self.live += 1;
+        if self.index.is_none() && self.slots.len() > INDEX_THRESHOLD {
             self.index = Some(
-                self.entries
+                self.slots
                     .iter()
                     .enumerate()
-                    .map(|(i, e)| (e.key.to_string(), i))
+                    .filter_map(|(i, slot)| Some((slot.as_ref()?.key.clone(), i)))
                     .collect(),
             );
-        } else if let Some(index) = &mut self.index {
-            let last = self.entries.len() - 1;
-            index.insert(self.entries[last].key.to_string(), last);
         }
+    }
+
+    /// The last entry added.
+    pub(crate) fn last(&self) -> Option<&Entry<'a>> {
+        self.slots.last().and_then(Option::as_ref)
+    }
+
+    /// The entries, in source order.
+    pub(crate) fn finish(self) -> Vec<Entry<'a>> {
+        let mut entries = Vec::with_capacity(self.live);
+        entries.extend(self.slots.into_iter().flatten());
+        entries
     }
 }
 
@@ -1247,8 +1349,13 @@ mod tests {
 
     #[test]
     fn a_second_document_is_reported() {
-        let loaded = load("a: 1\n---\nb: 2\n");
+        let text = "a: 1\n---\nb: 2\n...\n---\nc: 3\n";
+        let loaded = load(text);
         assert!(loaded.root.is_some());
-        assert!(loaded.problems[0].message.contains("second"));
+        assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
+        assert_eq!(loaded.problems[0].message, SECOND_DOCUMENT);
+        assert_eq!(slice(text, loaded.problems[0].span), "---");
+        let more: Vec<&str> = loaded.more.iter().map(|n| slice(text, n.span)).collect();
+        assert_eq!(more, ["b: 2", "c: 3"]);
     }
 }

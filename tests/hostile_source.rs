@@ -1,0 +1,451 @@
+//! Hostile input for the loaders and input formats: every input costs time in proportion to
+//! its size, and nothing in it is lost. Each attack runs through the binary beside a small
+//! template with a known finding (KMS104), which must keep it. The inputs are the issue's,
+//! scaled down; `examples/generate_loader_attacks.rs` writes them at full size.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use kmslint::Settings;
+
+/// A key without `EnableKeyRotation`: KMS104 at 3:3.
+const PLAIN: &str = "\
+AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+";
+
+/// The same key, rotating (no KMS104), for the attacks that carry a template themselves.
+const ROTATING: &str = "\
+AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      EnableKeyRotation: true
+";
+
+/// A YAML flow-style template that starts with `{` and is not JSON (unquoted keys, `!Ref`),
+/// with a key that does not rotate (KMS104 at 4:5).
+const FLOW: &str = "\
+{
+  AWSTemplateFormatVersion: '2010-09-09',
+  Resources: {
+    Key: {
+      Type: AWS::KMS::Key,
+      Properties: { Description: !Ref AWS::StackName }
+    }
+  }
+}
+";
+
+/// A key policy that lets only the stack's role administer nothing: KMS204 at its
+/// `Statement` (line 9 of the template below, 12 of the multi-document file).
+const LOCKED: &str = "\
+AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      EnableKeyRotation: true
+      KeyPolicy:
+        Version: '2012-10-17'
+        Statement:
+          - Sid: UseOnly
+            Effect: Allow
+            Principal:
+              AWS: !Sub arn:aws:iam::${AWS::AccountId}:role/app
+            Action:
+              - kms:Encrypt
+              - kms:Decrypt
+            Resource: '*'
+";
+
+const DEADLINE: Duration = Duration::from_secs(60);
+
+fn kmslint(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kmslint"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kmslint starts");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin");
+        pipe.write_all(input).expect("write stdin");
+    }
+    let started = Instant::now();
+    let output = child.wait_with_output().expect("kmslint finishes");
+    assert!(
+        started.elapsed() < DEADLINE,
+        "kmslint {args:?} took {:?}",
+        started.elapsed()
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "kmslint {args:?}: {stderr}");
+    output
+}
+
+fn dir_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, bytes) in files {
+        fs::write(dir.path().join(name), bytes).expect("write");
+    }
+    dir
+}
+
+/// `path:line:col: severity[CODE]` of every finding in compact output, message dropped.
+fn findings(output: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let end = line.find("] ")?;
+            Some(line[..=end].to_owned())
+        })
+        .collect()
+}
+
+/// Lints `name` (with `bytes`) and `plain.yaml` side by side in compact format; checks the
+/// exit status (1: there are findings) and that `plain.yaml` keeps its KMS104.
+fn lint_beside_plain(name: &str, bytes: &[u8]) -> Output {
+    let dir = dir_with(&[(name, bytes), ("plain.yaml", PLAIN.as_bytes())]);
+    let output = kmslint(
+        dir.path(),
+        &["check", "--format", "compact", name, "plain.yaml"],
+        None,
+    );
+    assert_plain_kept(&output);
+    output
+}
+
+fn assert_plain_kept(output: &Output) {
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let found = findings(output);
+    assert!(
+        found
+            .iter()
+            .any(|f| f.ends_with("plain.yaml:3:3: warning[KMS104]")),
+        "{found:?}"
+    );
+}
+
+/// A template whose `Resources` holds `n` topics, each defined twice.
+fn dup_keys_yaml(n: usize) -> String {
+    let mut out = String::from("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n");
+    for round in 0..2 {
+        for i in 0..n {
+            let _ = writeln!(
+                out,
+                "  Topic{i}:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: t{i}-{round}"
+            );
+        }
+    }
+    out
+}
+
+fn dup_keys_json(n: usize) -> String {
+    let mut members = Vec::with_capacity(2 * n);
+    for round in 0..2 {
+        for i in 0..n {
+            members.push(format!(
+                "    \"Topic{i}\": {{\"Type\": \"AWS::SNS::Topic\", \"Properties\": {{\"TopicName\": \"t{i}-{round}\"}}}}"
+            ));
+        }
+    }
+    format!(
+        "{{\n  \"AWSTemplateFormatVersion\": \"2010-09-09\",\n  \"Resources\": {{\n{}\n  }}\n}}\n",
+        members.join(",\n")
+    )
+}
+
+/// The KMS002 findings of a text, as (line of the duplicate, line of the first definition).
+fn duplicate_lines(name: &str, text: &str) -> Vec<(u32, u32)> {
+    kmslint::lint_source(name, text, &Settings::default())
+        .into_iter()
+        .filter(|d| d.code == "KMS002")
+        .map(|d| {
+            assert_eq!(d.related.len(), 1, "{d:?}");
+            (d.start.line, d.related[0].start.line)
+        })
+        .collect()
+}
+
+/// The least of three timings of `f`, to keep other work on the machine out of a ratio.
+fn fastest(mut f: impl FnMut()) -> Duration {
+    (0..3)
+        .map(|_| {
+            let started = Instant::now();
+            f();
+            started.elapsed()
+        })
+        .min()
+        .expect("three runs")
+}
+
+#[test]
+fn duplicate_keys_are_each_reported_once_at_both_places() {
+    for (name, text, lines_per_key) in [
+        ("dup.yaml", dup_keys_yaml(2_000), 4),
+        ("dup.json", dup_keys_json(2_000), 1),
+    ] {
+        let output = lint_beside_plain(name, text.as_bytes());
+        let found = findings(&output);
+        let dups = found
+            .iter()
+            .filter(|f| f.starts_with(&format!("{name}:")) && f.ends_with("[KMS002]"))
+            .count();
+        assert_eq!(dups, 2_000, "{name}");
+        // Each duplicate points back at its first definition, `n` keys earlier.
+        let pairs = duplicate_lines(name, &text);
+        assert_eq!(pairs.len(), 2_000, "{name}");
+        let first_key_line = if name.ends_with(".yaml") { 3 } else { 4 };
+        for (i, &(dup, first)) in pairs.iter().enumerate() {
+            let first_want = first_key_line + (i as u32) * lines_per_key;
+            assert_eq!(first, first_want, "{name}: duplicate {i}");
+            assert_eq!(
+                dup,
+                first_want + 2_000 * lines_per_key,
+                "{name}: duplicate {i}"
+            );
+        }
+    }
+}
+
+#[test]
+fn duplicate_keys_cost_work_in_proportion_to_their_number() {
+    for (name, make) in [
+        ("dup.yaml", dup_keys_yaml as fn(usize) -> String),
+        ("dup.json", dup_keys_json),
+    ] {
+        let (small, large) = (make(1_000), make(4_000));
+        // The findings grow with the input, one per duplicate...
+        assert_eq!(duplicate_lines(name, &small).len(), 1_000, "{name}");
+        assert_eq!(duplicate_lines(name, &large).len(), 4_000, "{name}");
+        // ...and so does the time: four times the keys, about four times the work. Rebuilding
+        // the mapping's index on every duplicate made it sixteen.
+        let lint = |text: &str| {
+            let _ = kmslint::lint_source(name, text, &Settings::default());
+        };
+        let t_small = fastest(|| lint(&small));
+        let t_large = fastest(|| lint(&large));
+        let ratio = t_large.as_secs_f64() / t_small.as_secs_f64().max(1e-6);
+        assert!(
+            ratio < 10.0,
+            "{name}: 4x the duplicate keys took {ratio:.1}x the time ({t_small:?} vs {t_large:?})"
+        );
+    }
+}
+
+fn utf32(text: &str, big_endian: bool) -> Vec<u8> {
+    std::iter::once('\u{FEFF}')
+        .chain(text.chars())
+        .flat_map(|c| {
+            let c = u32::from(c);
+            if big_endian {
+                c.to_be_bytes()
+            } else {
+                c.to_le_bytes()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn utf32_is_reported_as_utf32() {
+    for (name, big_endian, encoding) in [
+        ("utf32le.yaml", false, "UTF-32LE"),
+        ("utf32be.yaml", true, "UTF-32BE"),
+    ] {
+        let output = lint_beside_plain(name, &utf32(ROTATING, big_endian));
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{name}:")))
+            .unwrap_or_else(|| panic!("{name}: no finding in {stdout}"));
+        assert!(
+            line.starts_with(&format!("{name}:1:1: error[KMS001]")),
+            "{line}"
+        );
+        assert!(
+            line.contains(&format!("the file is encoded as {encoding};")),
+            "{line}"
+        );
+        assert!(!line.contains("UTF-16"), "{line}");
+    }
+}
+
+#[test]
+fn yaml_flow_style_without_a_json_name_is_linted_as_yaml() {
+    // A `.template` file: linted, its key's KMS104 where the key is, no KMS001.
+    let output = lint_beside_plain("flow.template", FLOW.as_bytes());
+    let found: Vec<String> = findings(&output)
+        .into_iter()
+        .filter(|f| f.starts_with("flow.template:"))
+        .collect();
+    assert!(
+        found.contains(&"flow.template:4:5: warning[KMS104]".to_owned()),
+        "{found:?}"
+    );
+    assert!(!found.iter().any(|f| f.contains("KMS001")), "{found:?}");
+
+    // The same on stdin, beside the plain file.
+    let dir = dir_with(&[("plain.yaml", PLAIN.as_bytes())]);
+    let output = kmslint(
+        dir.path(),
+        &["check", "--format", "compact", "-", "plain.yaml"],
+        Some(FLOW.as_bytes()),
+    );
+    assert_plain_kept(&output);
+    let found = findings(&output);
+    assert!(
+        found.contains(&"-:4:5: warning[KMS104]".to_owned()),
+        "{found:?}"
+    );
+    assert!(!found.iter().any(|f| f.contains("KMS001")), "{found:?}");
+
+    // A `.json` file must be JSON: the same text stays KMS001, at the first unquoted key.
+    let output = lint_beside_plain("flow.json", FLOW.as_bytes());
+    let found: Vec<String> = findings(&output)
+        .into_iter()
+        .filter(|f| f.starts_with("flow.json:"))
+        .collect();
+    assert_eq!(found, ["flow.json:2:3: error[KMS001]"]);
+}
+
+#[test]
+fn broken_json_without_a_json_name_that_is_not_yaml_either_keeps_its_json_error() {
+    // An unclosed object is neither JSON nor YAML: the JSON loader's problem is reported.
+    let text = "{\n  \"Resources\": {\n    \"Key\": {\"Type\": \"AWS::KMS::Key\"}\n";
+    let output = lint_beside_plain("broken.template", text.as_bytes());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("broken.template:"))
+        .unwrap_or_else(|| panic!("no finding in {stdout}"));
+    assert!(line.contains("error[KMS001] invalid JSON"), "{line}");
+}
+
+#[test]
+fn a_template_in_a_later_yaml_document_is_reported_not_skipped() {
+    let multidoc = format!("name: notes\nowner: platform\n---\n{LOCKED}");
+    let want = [
+        "multidoc.yaml:3:1: error[KMS001]",
+        "multidoc.yaml:12:9: error[KMS204]",
+    ];
+    // Named on the command line.
+    let output = lint_beside_plain("multidoc.yaml", multidoc.as_bytes());
+    let found = findings(&output);
+    for want in want {
+        assert!(found.iter().any(|f| f == want), "{want}: {found:?}");
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(
+            "multidoc.yaml:3:1: error[KMS001] CloudFormation reads one YAML document per template; this file has more"
+        ),
+        "{stdout}"
+    );
+    // Found while walking a directory: linted too, not skipped.
+    let dir = dir_with(&[
+        ("multidoc.yaml", multidoc.as_bytes()),
+        ("plain.yaml", PLAIN.as_bytes()),
+    ]);
+    let output = kmslint(dir.path(), &["check", "--format", "compact", "."], None);
+    assert_plain_kept(&output);
+    let found = findings(&output);
+    for want in want {
+        assert!(found.iter().any(|f| f.ends_with(want)), "{want}: {found:?}");
+    }
+}
+
+#[test]
+fn a_template_followed_by_another_yaml_document_is_linted_and_reported() {
+    let text = format!("{PLAIN}---\nnotes: more\n");
+    let output = lint_beside_plain("first.yaml", text.as_bytes());
+    let found: Vec<String> = findings(&output)
+        .into_iter()
+        .filter(|f| f.starts_with("first.yaml:"))
+        .collect();
+    assert!(
+        found.contains(&"first.yaml:3:3: warning[KMS104]".to_owned()),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&"first.yaml:5:1: error[KMS001]".to_owned()),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn several_documents_none_a_template_are_still_skipped_when_walking() {
+    let dir = dir_with(&[
+        ("k8s.yaml", b"kind: A\n---\nkind: B\n---\nkind: C\n"),
+        ("plain.yaml", PLAIN.as_bytes()),
+    ]);
+    let output = kmslint(dir.path(), &["check", "--format", "compact", "."], None);
+    assert_plain_kept(&output);
+    let found = findings(&output);
+    assert!(!found.iter().any(|f| f.contains("k8s.yaml")), "{found:?}");
+}
+
+/// `n` quoted scalars whose continuation lines are indented less than YAML 1.2 wants (as
+/// PyYAML and CloudFormation accept), after `filler` plain resources, and a key that does
+/// not rotate.
+fn under_indented_quotes(n: usize, filler: usize) -> String {
+    let mut out = String::from(PLAIN);
+    for i in 0..filler {
+        let _ = writeln!(out, "  F{i}:\n    Type: AWS::SNS::Topic");
+    }
+    for i in 0..n {
+        let _ = writeln!(
+            out,
+            "  T{i}:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Sub '{{\n  \"x\": {i}\n}}'"
+        );
+    }
+    out
+}
+
+#[test]
+fn many_under_indented_quoted_scalars_load_in_one_more_parse() {
+    // Each such scalar used to cost a parse of the whole file, and the 65th was an error.
+    let text = under_indented_quotes(100, 0);
+    let output = lint_beside_plain("quotes.yaml", text.as_bytes());
+    let found: Vec<String> = findings(&output)
+        .into_iter()
+        .filter(|f| f.starts_with("quotes.yaml:"))
+        .collect();
+    assert!(
+        found.contains(&"quotes.yaml:3:3: warning[KMS104]".to_owned()),
+        "{found:?}"
+    );
+    assert!(!found.iter().any(|f| f.contains("KMS001")), "{found:?}");
+
+    // Work: four times the scalars in four times the text, well under sixteen times the time.
+    let lint = |text: &str| {
+        let found = kmslint::lint_source("quotes.yaml", text, &Settings::default());
+        assert!(!found.iter().any(|d| d.code == "KMS001"), "{found:?}");
+    };
+    let (small, large) = (
+        under_indented_quotes(50, 2_000),
+        under_indented_quotes(200, 8_000),
+    );
+    let t_small = fastest(|| lint(&small));
+    let t_large = fastest(|| lint(&large));
+    let ratio = t_large.as_secs_f64() / t_small.as_secs_f64().max(1e-6);
+    assert!(
+        ratio < 10.0,
+        "4x the scalars took {ratio:.1}x the time ({t_small:?} vs {t_large:?})"
+    );
+}
