@@ -23,7 +23,7 @@ impl Rule for ParseError {
 fn help_for(message: &str) -> Option<&'static str> {
     if message.contains("tabs") {
         Some("indent YAML with spaces; tabs are not allowed for indentation")
-    } else if message.contains("UTF-16") {
+    } else if message.contains("UTF-16") || message.contains("UTF-32") {
         Some("re-save the file with UTF-8 encoding")
     } else if message.contains("invalid UTF-8") {
         Some("re-save the file with UTF-8 encoding, or remove the stray byte")
