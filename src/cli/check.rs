@@ -2,7 +2,7 @@
 //! linting, output, exit status.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -14,7 +14,7 @@ use crate::config::{self, ConfigError, ConfigFile, FailLevel, RuleSelection, Set
 use crate::deployer::Deployer;
 use crate::diagnostic::Diagnostic;
 use crate::lookup;
-use crate::render::{self, FileOutput, Summary};
+use crate::render::{self, FileOutput, Summary, visible};
 use crate::rules::names;
 use crate::source::discover::{self, Input, describe_io};
 use crate::{Outcome, lint_bytes};
@@ -28,7 +28,7 @@ struct Options {
     follow_links: bool,
     max_file_size: u64,
     /// The configuration file in use, for the summary to name.
-    #[allow(dead_code)] // printed by the summary
+    /// The configuration file in use, named in the summary so that a stray one is seen.
     config: Option<PathBuf>,
     color: bool,
     quiet: bool,
@@ -101,33 +101,48 @@ pub fn run(args: CheckArgs) -> u8 {
         }
     }
     let mut failed = !found.errors.is_empty();
+    // Paths and messages can hold anything a file name can: shown with control characters
+    // escaped, so that each stays one line of kmslint's own.
     let mut stderr = std::io::stderr().lock();
     for err in &found.errors {
-        let _ = writeln!(stderr, "kmslint: error: {}: {}", err.path, err.message);
+        let _ = writeln!(
+            stderr,
+            "kmslint: error: {}: {}",
+            visible(&err.path),
+            visible(&err.message)
+        );
     }
     for warning in &found.warnings {
-        let _ = writeln!(stderr, "kmslint: warning: {warning}");
+        let _ = writeln!(stderr, "kmslint: warning: {}", visible(warning));
     }
     for result in &results {
         if let Some(message) = &result.read_error {
             failed = true;
-            let _ = writeln!(stderr, "kmslint: error: {}: {message}", result.name);
+            let _ = writeln!(
+                stderr,
+                "kmslint: error: {}: {}",
+                visible(&result.name),
+                visible(message)
+            );
         }
     }
     drop(stderr);
     let mut summary = summarize(&results);
     summary.skipped += found.skipped;
-    print_output(&results, &summary, &options);
-    if failed {
-        return EXIT_FAILURE;
-    }
-    let fails = options.fail_level.threshold().is_some_and(|level| {
+    let written = print_output(&results, &summary, &options);
+    let status = if failed {
+        EXIT_FAILURE
+    } else if options.fail_level.threshold().is_some_and(|level| {
         results
             .iter()
             .flat_map(|r| &r.diagnostics)
             .any(|d| d.severity >= level)
-    });
-    if fails { EXIT_FINDINGS } else { EXIT_CLEAN }
+    }) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    };
+    super::written(written, status)
 }
 
 /// One file's result, with its output already rendered where that needs the text.
@@ -138,6 +153,8 @@ struct Linted {
     rendered: String,
     read_error: Option<String>,
     explicit: bool,
+    /// The file read, when it is one: its SARIF URI is made from its bytes, not from `name`.
+    path: Option<PathBuf>,
 }
 
 impl Linted {
@@ -149,13 +166,17 @@ impl Linted {
             rendered: String::new(),
             read_error: Some(message),
             explicit: true,
+            path: None,
         }
     }
 }
 
 fn lint_input(input: &Input, settings: &Settings, options: &Options) -> Linted {
     match discover::read_file(&input.path, options.max_file_size) {
-        Ok(bytes) => lint_bytes_to_result(&input.name, bytes, settings, options, input.explicit),
+        Ok(bytes) => Linted {
+            path: Some(input.path.clone()),
+            ..lint_bytes_to_result(&input.name, bytes, settings, options, input.explicit)
+        },
         Err(e) => Linted::failed(input.name.clone(), describe_io(&e)),
     }
 }
@@ -190,6 +211,7 @@ fn lint_bytes_to_result(
         rendered,
         read_error: None,
         explicit,
+        path: None,
     }
 }
 
@@ -206,13 +228,33 @@ fn summarize(results: &[Linted]) -> Summary {
     summary
 }
 
-fn print_output(results: &[Linted], summary: &Summary, options: &Options) {
-    let mut stdout = std::io::stdout().lock();
+/// Writes the findings (and the summary, or the statistics) to stdout, buffered; the first
+/// write that fails stops it and is returned. Notes go to stderr for the machine formats.
+/// The summary, naming the configuration file when one was used.
+fn summary_line(summary: &Summary, options: &Options) -> String {
+    let line = render::pretty::summary_line(summary);
+    match &options.config {
+        Some(path) => format!(
+            "{} (configuration: {})",
+            line.trim_end_matches('.'),
+            visible(&path.display().to_string())
+        ),
+        None => line,
+    }
+}
+
+fn print_output(results: &[Linted], summary: &Summary, options: &Options) -> io::Result<()> {
+    let mut stdout = BufWriter::new(std::io::stdout().lock());
+    let summary_line = summary_line(summary, options);
     let notes: Vec<String> = results
         .iter()
         .filter(|r| r.explicit)
         .filter_map(|r| match &r.outcome {
-            Some(Outcome::Skipped(why)) => Some(format!("note: {} was skipped: {why}", r.name)),
+            Some(Outcome::Skipped(why)) => Some(format!(
+                "note: {} was skipped: {}",
+                visible(&r.name),
+                visible(why)
+            )),
             _ => None,
         })
         .collect();
@@ -224,45 +266,56 @@ fn print_output(results: &[Linted], summary: &Summary, options: &Options) {
         let mut rows: Vec<_> = counts.into_iter().collect();
         rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         for ((code, name), count) in rows {
-            let _ = writeln!(stdout, "{count:>6}  {code}  {name}");
+            writeln!(stdout, "{count:>6}  {code}  {name}")?;
         }
         if !options.quiet {
-            let _ = writeln!(stdout, "{}", render::pretty::summary_line(summary));
+            writeln!(stdout, "{summary_line}")?;
         }
-        return;
+        return stdout.flush();
     }
     match options.format {
         OutputFormat::Json => {
             let outputs = file_outputs(results);
-            let _ = stdout.write_all(render::json::render(&outputs, summary).as_bytes());
+            render::json::write(&mut stdout, &outputs, summary)?;
         }
         OutputFormat::Sarif => {
-            let outputs = file_outputs(results);
+            let artifacts: Vec<render::sarif::Artifact<'_>> = results
+                .iter()
+                .map(|r| render::sarif::Artifact {
+                    uri: match &r.path {
+                        Some(path) if path.to_str().is_none() => render::sarif::uri_of_path(path),
+                        _ => render::sarif::uri(&r.name),
+                    },
+                    diagnostics: &r.diagnostics,
+                })
+                .collect();
             let rules: Vec<&crate::rules::RuleEntry> = crate::rules::RULES
                 .iter()
                 .filter(|r| options.enabled.contains(&r.code))
                 .collect();
-            let _ = stdout.write_all(render::sarif::render(&outputs, &rules).as_bytes());
+            render::sarif::write_artifacts(&mut stdout, &artifacts, &rules)?;
         }
         OutputFormat::Pretty | OutputFormat::Compact | OutputFormat::Github => {
             for result in results {
-                let _ = stdout.write_all(result.rendered.as_bytes());
+                stdout.write_all(result.rendered.as_bytes())?;
             }
             if !options.quiet && options.format == OutputFormat::Pretty {
                 for note in &notes {
-                    let _ = writeln!(stdout, "{note}");
+                    writeln!(stdout, "{note}")?;
                 }
-                let _ = writeln!(stdout, "{}", render::pretty::summary_line(summary));
-                return;
+                writeln!(stdout, "{summary_line}")?;
+                return stdout.flush();
             }
         }
     }
+    stdout.flush()?;
     if !options.quiet {
         let mut stderr = std::io::stderr().lock();
         for note in &notes {
             let _ = writeln!(stderr, "kmslint: {note}");
         }
     }
+    Ok(())
 }
 
 fn file_outputs(results: &[Linted]) -> Vec<FileOutput<'_>> {

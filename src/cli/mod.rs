@@ -4,6 +4,7 @@ mod args;
 mod check;
 mod rules;
 
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -36,7 +37,25 @@ pub fn main() -> ExitCode {
     ExitCode::from(status)
 }
 
-/// Prints a one-line error to stderr.
+/// Prints a one-line error to stderr, with control characters from paths or values escaped.
+/// A failure to write it is ignored: there is nowhere left to report it.
 pub fn error(message: impl std::fmt::Display) {
-    eprintln!("kmslint: error: {message}");
+    let message = crate::render::visible(&message.to_string()).into_owned();
+    let _ = writeln!(std::io::stderr(), "kmslint: error: {message}");
+}
+
+/// The exit status once the output is written: `status` when it was, or when the reader went
+/// away (a closed pipe, as in `kmslint rules | head`); otherwise 2, with the reason.
+pub(crate) fn written(result: io::Result<()>, status: u8) -> u8 {
+    match result {
+        Ok(()) => status,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => status,
+        Err(e) => {
+            error(format!(
+                "cannot write the output: {}",
+                crate::source::discover::describe_io(&e)
+            ));
+            EXIT_FAILURE
+        }
+    }
 }

@@ -1,5 +1,7 @@
 //! `kmslint rules` and `kmslint explain`.
 
+use std::io::{self, BufWriter, Write};
+
 use serde::Serialize;
 
 use super::args::RulesFormat;
@@ -30,25 +32,28 @@ pub fn list(format: RulesFormat) -> u8 {
             }
         })
         .collect();
-    match format {
-        RulesFormat::Json => match serde_json::to_string_pretty(&rules) {
-            Ok(json) => println!("{json}"),
-            Err(e) => {
-                error(e);
-                return EXIT_FAILURE;
-            }
-        },
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let written = match format {
+        RulesFormat::Json => serde_json::to_writer_pretty(&mut out, &rules)
+            .map_err(io::Error::from)
+            .and_then(|()| writeln!(out)),
         RulesFormat::Text => {
             let width = rules.iter().map(|r| r.name.len()).max().unwrap_or(0);
-            for r in &rules {
-                println!(
+            rules.iter().try_for_each(|r| {
+                writeln!(
+                    out,
                     "{}  {:width$}  {:7}  {}",
                     r.code, r.name, r.severity, r.summary
-                );
-            }
+                )
+            })
         }
-    }
-    EXIT_CLEAN
+    };
+    written_out(written, out)
+}
+
+/// The exit status once the output is written and flushed (see [`super::written`]).
+fn written_out(written: io::Result<()>, mut out: impl Write) -> u8 {
+    super::written(written.and_then(|()| out.flush()), EXIT_CLEAN)
 }
 
 pub fn explain(rule: &str) -> u8 {
@@ -60,14 +65,18 @@ pub fn explain(rule: &str) -> u8 {
         return EXIT_FAILURE;
     };
     let meta = entry.meta();
-    println!("# {} {}", entry.code, meta.name);
-    println!();
-    print!("Severity: {}", meta.severity);
-    if !meta.resource_types.is_empty() {
-        print!(". Applies to: {}", meta.resource_types.join(", "));
-    }
-    println!(".");
-    println!();
-    print!("{}", meta.body);
-    EXIT_CLEAN
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut write = || -> io::Result<()> {
+        writeln!(out, "# {} {}", entry.code, meta.name)?;
+        writeln!(out)?;
+        write!(out, "Severity: {}", meta.severity)?;
+        if !meta.resource_types.is_empty() {
+            write!(out, ". Applies to: {}", meta.resource_types.join(", "))?;
+        }
+        writeln!(out, ".")?;
+        writeln!(out)?;
+        write!(out, "{}", meta.body)
+    };
+    let written = write();
+    written_out(written, out)
 }

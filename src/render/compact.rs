@@ -3,9 +3,12 @@
 
 use crate::diagnostic::Diagnostic;
 
+use super::{line_start_path, visible};
+
 pub fn line(path: &str, d: &Diagnostic) -> String {
     format!(
-        "{path}:{}:{}: {}[{}] {}",
+        "{}:{}:{}: {}[{}] {}",
+        line_start_path(path),
         d.start.line,
         d.start.column,
         d.severity,
@@ -18,7 +21,8 @@ pub fn render(path: &str, diagnostics: &[Diagnostic]) -> String {
     diagnostics.iter().map(|d| line(path, d) + "\n").collect()
 }
 
-/// Messages are single lines already; make sure of it for line-based consumers.
+/// Messages are single lines already; make sure of it for line-based consumers, and show
+/// any control character from the input as an escape.
 pub(crate) fn one_line(message: &str) -> String {
-    message.replace(['\r', '\n'], " ")
+    visible(message).into_owned()
 }

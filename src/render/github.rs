@@ -3,6 +3,8 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 
+use super::push_visible;
+
 pub fn render(path: &str, diagnostics: &[Diagnostic]) -> String {
     diagnostics
         .iter()
@@ -14,7 +16,7 @@ pub fn render(path: &str, diagnostics: &[Diagnostic]) -> String {
             };
             format!(
                 "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
-                property(path),
+                property(&shown(path)),
                 d.start.line,
                 d.start.column,
                 d.end.line,
@@ -26,11 +28,28 @@ pub fn render(path: &str, diagnostics: &[Diagnostic]) -> String {
         .collect()
 }
 
+/// The message and help as the annotation shows them.
 fn message(d: &Diagnostic) -> String {
     match &d.help {
-        Some(help) => format!("{}\nhelp: {help}", d.message),
-        None => d.message.clone(),
+        Some(help) => format!("{}\nhelp: {}", shown(&d.message), shown(help)),
+        None => shown(&d.message),
     }
+}
+
+/// Text from the input for a workflow command: control characters made visible as
+/// everywhere else, except CR and LF, which GitHub's own escaping (`%0D`, `%0A`, see
+/// [`data`]) carries faithfully inside the one line of the command (a file name with a line
+/// break still names its file).
+fn shown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c == '\r' || c == '\n' {
+            out.push(c);
+        } else {
+            push_visible(&mut out, c);
+        }
+    }
+    out
 }
 
 /// Escaping for a command's message (workflow command `escapeData`).
@@ -55,6 +74,10 @@ mod tests {
         assert_eq!(
             data("50% done\r\nok: yes, no"),
             "50%25 done%0D%0Aok: yes, no"
+        );
+        assert_eq!(
+            data(&shown("a\n::add-mask::x\u{1b}]0;t\u{7}")),
+            "a%0A::add-mask::x\\u{1b}]0;t\\u{7}"
         );
     }
 }

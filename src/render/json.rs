@@ -1,6 +1,11 @@
 //! `--format json`: one JSON document with every finding and the summary (SPEC §2).
+//!
+//! The document is written as it is serialized, one finding at a time, so its size in memory
+//! does not grow with the number of findings.
 
-use serde::Serialize;
+use std::io::{self, Write};
+
+use serde::{Serialize, Serializer};
 
 use crate::diagnostic::Diagnostic;
 use crate::source::Position;
@@ -10,8 +15,21 @@ use super::{FileOutput, Summary};
 #[derive(Serialize)]
 struct Document<'a> {
     version: u32,
-    diagnostics: Vec<Entry<'a>>,
+    diagnostics: Entries<'a>,
     summary: Summary,
+}
+
+/// Every file's findings, serialized lazily.
+struct Entries<'a>(&'a [FileOutput<'a>]);
+
+impl Serialize for Entries<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.0
+                .iter()
+                .flat_map(|f| f.diagnostics.iter().map(move |d| entry(f.path, d))),
+        )
+    }
 }
 
 #[derive(Serialize)]
@@ -62,17 +80,20 @@ fn entry<'a>(path: &'a str, d: &'a Diagnostic) -> Entry<'a> {
     }
 }
 
-pub fn render(files: &[FileOutput<'_>], summary: &Summary) -> String {
+/// Writes the document to `out`.
+pub fn write(out: &mut impl Write, files: &[FileOutput<'_>], summary: &Summary) -> io::Result<()> {
     let document = Document {
         version: 1,
-        diagnostics: files
-            .iter()
-            .flat_map(|f| f.diagnostics.iter().map(move |d| entry(f.path, d)))
-            .collect(),
+        diagnostics: Entries(files),
         summary: *summary,
     };
-    let mut out = serde_json::to_string_pretty(&document)
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    out.push('\n');
-    out
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    out.write_all(b"\n")
+}
+
+/// The document as a string.
+pub fn render(files: &[FileOutput<'_>], summary: &Summary) -> String {
+    let mut out = Vec::new();
+    write(&mut out, files, summary).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }

@@ -38,3 +38,84 @@ pub struct FileOutput<'a> {
     pub text: &'a str,
     pub diagnostics: &'a [Diagnostic],
 }
+
+/// Text from the input as human-facing output shows it: control characters (C0 except tab,
+/// DEL, C1), line and paragraph separators and bidirectional formatting characters become
+/// visible escapes (`\n`, `\r`, `\u{1b}`, `\u{202e}`), so a value, comment or file name can
+/// neither start a line of its own (a GitHub workflow command such as `::add-mask::`) nor
+/// drive the terminal (cursor movement, window titles, concealed text).
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        push_visible(&mut out, c);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Appends one character as [`visible`] shows it.
+pub(crate) fn push_visible(out: &mut String, c: char) {
+    if needs_escape(c) {
+        out.extend(c.escape_debug());
+    } else {
+        out.push(c);
+    }
+}
+
+/// How many bytes [`visible`] makes of `text`.
+pub(crate) fn visible_len(text: &str) -> usize {
+    text.chars()
+        .map(|c| {
+            if needs_escape(c) {
+                c.escape_debug().map(char::len_utf8).sum()
+            } else {
+                c.len_utf8()
+            }
+        })
+        .sum()
+}
+
+fn needs_escape(c: char) -> bool {
+    (c.is_control() && c != '\t')
+        || matches!(
+            c,
+            '\u{2028}'
+                | '\u{2029}'
+                | '\u{061c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// A path at the start of a line (compact output): one that could be read as a workflow
+/// command (`::…`, `##[…]`) gets a `./`, which names the same file.
+pub(crate) fn line_start_path(path: &str) -> String {
+    let path = visible(path);
+    if path.starts_with([':', '#']) {
+        format!("./{path}")
+    } else {
+        path.into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_become_visible() {
+        assert_eq!(visible("plain, tab\tkept"), "plain, tab\tkept");
+        assert_eq!(
+            visible("x\n::add-mask::s\r\n\u{1b}]0;t\u{7}\u{9b}\u{202e}"),
+            "x\\n::add-mask::s\\r\\n\\u{1b}]0;t\\u{7}\\u{9b}\\u{202e}"
+        );
+        let s = "a\u{1b}b\u{0}é\u{2028}";
+        assert_eq!(visible_len(s), visible(s).len());
+        assert_eq!(line_start_path("::error x.yaml"), "./::error x.yaml");
+        assert_eq!(line_start_path("a/b.yaml"), "a/b.yaml");
+    }
+}

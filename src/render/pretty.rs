@@ -1,27 +1,214 @@
 //! `--format pretty`: codespan-reporting diagnostics with the source excerpt, labels and
 //! help, then a summary line.
 
+use std::collections::BTreeSet;
 use std::ops::Range;
 
 use codespan_reporting::diagnostic::{Diagnostic as Report, Label, Severity as Level};
-use codespan_reporting::files::{Error as FilesError, Files};
+use codespan_reporting::files::{self, Error as FilesError, Files, Location};
 use codespan_reporting::term::termcolor::{Buffer, WriteColor};
 use codespan_reporting::term::{self, Config};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::LineIndex;
 
-use super::{FileOutput, Summary};
+use super::{FileOutput, Summary, push_visible, visible, visible_len};
 
-/// One file for codespan, with our line index so excerpts agree with reported positions
-/// (a lone `\r` ends a line here, as in YAML).
+/// The most characters of a source line an excerpt shows whole; a longer line is cut to
+/// [`CONTEXT`] characters either side of each place a label starts or ends, with `…` where
+/// it was cut, so a one-line template of any size gives an excerpt of bounded size.
+const LONG_LINE: usize = 160;
+const CONTEXT: usize = 60;
+
+/// The whole file, for positions: codespan's line and column of a byte in the original text.
 struct File<'a> {
-    name: &'a str,
     text: &'a str,
     lines: LineIndex,
 }
 
-impl<'a> Files<'a> for File<'a> {
+impl File<'_> {
+    fn line_of(&self, byte: usize) -> usize {
+        self.lines.line_of(byte.min(self.text.len()))
+    }
+
+    /// A line's start, the end of its content (where its line break starts), and its end.
+    fn line(&self, index: usize) -> (usize, usize, usize) {
+        let start = self.lines.line_start(index).min(self.text.len());
+        let end = self.lines.line_start(index + 1).min(self.text.len());
+        let content = self.text[start..end].trim_end_matches(['\n', '\r']).len();
+        (start, start + content, end)
+    }
+
+    fn location(&self, byte: usize) -> Location {
+        let line = self.line_of(byte);
+        let (start, _, end) = self.line(line);
+        Location {
+            line_number: line + 1,
+            column_number: files::column_index(self.text, start..end, byte) + 1,
+        }
+    }
+}
+
+/// What codespan sees of one finding: the lines it may show, each with control characters
+/// made visible and long lines cut around the labels, at offsets of their own; every other
+/// line is empty. Line numbers and the header's position are the original ones.
+struct Excerpt<'a> {
+    name: &'a str,
+    file: &'a File<'a>,
+    text: String,
+    /// Original line index and range in `text` of each line shown, in order.
+    lines: Vec<(usize, Range<usize>)>,
+    /// Label ends: original byte and byte in `text`.
+    points: Vec<(usize, usize)>,
+}
+
+/// One shown piece of a line: original bytes and where they start in the excerpt.
+struct Piece {
+    from: usize,
+    to: usize,
+    at: usize,
+}
+
+impl<'a> Excerpt<'a> {
+    /// `ranges` are the labels' byte ranges in the original text, clamped to it.
+    fn new(name: &'a str, file: &'a File<'a>, ranges: &[Range<usize>]) -> Excerpt<'a> {
+        let count = file.lines.line_count();
+        let mut shown = BTreeSet::new();
+        let mut points: Vec<usize> = Vec::new();
+        for range in ranges {
+            let (start, end) = (file.line_of(range.start), file.line_of(range.end));
+            // Every line codespan may render for this label: the labelled lines, the context
+            // it keeps inside a multi-line label, and a single line filling a gap.
+            shown.extend(start.saturating_sub(2)..(start + 6).min(count));
+            shown.extend(end.saturating_sub(3)..(end + 3).min(count));
+            points.extend([range.start, range.end]);
+        }
+        points.sort_unstable();
+        points.dedup();
+        let mut excerpt = Excerpt {
+            name,
+            file,
+            text: String::new(),
+            lines: Vec::new(),
+            points: Vec::new(),
+        };
+        for line in shown {
+            let (start, content_end, end) = file.line(line);
+            let from = excerpt.text.len();
+            let here: Vec<usize> = points
+                .iter()
+                .copied()
+                .filter(|&p| p >= start && p <= end && file.line_of(p) == line)
+                .collect();
+            let pieces = excerpt.push_content(start, content_end, &here);
+            let content_len = excerpt.text.len() - from;
+            excerpt.text.push_str(&file.text[content_end..end]);
+            for p in here {
+                let at = if p >= content_end {
+                    from + content_len + (p - content_end)
+                } else {
+                    match pieces.iter().find(|piece| p <= piece.to) {
+                        Some(piece) => {
+                            let p = floor_char_boundary(file.text, p.max(piece.from));
+                            piece.at + visible_len(&file.text[piece.from..p])
+                        }
+                        None => from + content_len,
+                    }
+                };
+                excerpt.points.push((p, at));
+            }
+            excerpt.lines.push((line, from..excerpt.text.len()));
+        }
+        excerpt
+    }
+
+    /// Appends a line's content as shown, and returns the pieces shown.
+    fn push_content(&mut self, start: usize, end: usize, points: &[usize]) -> Vec<Piece> {
+        let text = self.file.text;
+        let content = &text[start..end];
+        let windows: Vec<(usize, usize)> =
+            if content.len() <= LONG_LINE || content.chars().nth(LONG_LINE).is_none() {
+                vec![(start, end)]
+            } else if points.is_empty() {
+                vec![(start, forward(text, start, end, 2 * CONTEXT))]
+            } else {
+                let mut windows: Vec<(usize, usize)> = Vec::new();
+                for &p in points {
+                    let p = floor_char_boundary(text, p.min(end));
+                    let window = (
+                        backward(text, start, p, CONTEXT),
+                        forward(text, p, end, CONTEXT),
+                    );
+                    match windows.last_mut() {
+                        // Joined when the gap between them would be short anyway.
+                        Some(last) if window.0 <= forward(text, last.1, end, 8) => {
+                            last.1 = last.1.max(window.1);
+                        }
+                        _ => windows.push(window),
+                    }
+                }
+                windows
+            };
+        let mut pieces = Vec::new();
+        let mut shown_to = start;
+        for (from, to) in windows {
+            if from > shown_to {
+                self.text.push('…');
+            }
+            pieces.push(Piece {
+                from,
+                to,
+                at: self.text.len(),
+            });
+            for c in text[from..to].chars() {
+                push_visible(&mut self.text, c);
+            }
+            shown_to = to;
+        }
+        if shown_to < end {
+            self.text.push('…');
+        }
+        pieces
+    }
+
+    /// A label's range in `text`.
+    fn map(&self, range: &Range<usize>) -> Range<usize> {
+        let at = |byte: usize| {
+            self.points
+                .iter()
+                .find(|(p, _)| *p == byte)
+                .map_or(0, |&(_, at)| at)
+        };
+        at(range.start)..at(range.end)
+    }
+}
+
+/// The byte `chars` characters before `byte`, not before `floor`.
+fn backward(text: &str, floor: usize, byte: usize, chars: usize) -> usize {
+    text[floor..byte]
+        .char_indices()
+        .rev()
+        .take(chars)
+        .last()
+        .map_or(byte, |(i, _)| floor + i)
+}
+
+/// The byte `chars` characters after `byte`, not after `ceiling`.
+fn forward(text: &str, byte: usize, ceiling: usize, chars: usize) -> usize {
+    text[byte..ceiling]
+        .char_indices()
+        .nth(chars)
+        .map_or(ceiling, |(i, _)| byte + i)
+}
+
+fn floor_char_boundary(text: &str, mut byte: usize) -> usize {
+    while !text.is_char_boundary(byte) {
+        byte -= 1;
+    }
+    byte
+}
+
+impl<'a> Files<'a> for Excerpt<'a> {
     type FileId = ();
     type Name = &'a str;
     type Source = &'a str;
@@ -31,23 +218,48 @@ impl<'a> Files<'a> for File<'a> {
     }
 
     fn source(&'a self, (): ()) -> Result<&'a str, FilesError> {
-        Ok(self.text)
+        Ok(&self.text)
     }
 
     fn line_index(&'a self, (): (), byte_index: usize) -> Result<usize, FilesError> {
-        Ok(self.lines.line_of(byte_index.min(self.text.len())))
+        let after = self
+            .lines
+            .partition_point(|(_, range)| range.start <= byte_index);
+        Ok(self.lines[after.saturating_sub(1)].0)
     }
 
     fn line_range(&'a self, (): (), line_index: usize) -> Result<Range<usize>, FilesError> {
-        if line_index >= self.lines.line_count() {
+        let count = self.file.lines.line_count();
+        if line_index >= count {
             return Err(FilesError::LineTooLarge {
                 given: line_index,
-                max: self.lines.line_count() - 1,
+                max: count - 1,
             });
         }
-        let start = self.lines.line_start(line_index);
-        let end = self.lines.line_start(line_index + 1).min(self.text.len());
-        Ok(start..end)
+        let at = self.lines.partition_point(|(line, _)| *line < line_index);
+        match self.lines.get(at) {
+            Some((line, range)) if *line == line_index => Ok(range.clone()),
+            // A line codespan does not show: empty, where it would be.
+            _ => {
+                let end = at
+                    .checked_sub(1)
+                    .map_or(0, |before| self.lines[before].1.end);
+                Ok(end..end)
+            }
+        }
+    }
+
+    fn location(&'a self, (): (), byte_index: usize) -> Result<Location, FilesError> {
+        match self.points.iter().find(|(_, at)| *at == byte_index) {
+            Some(&(p, _)) => Ok(self.file.location(p)),
+            None => {
+                let line_index = self.line_index((), byte_index)?;
+                Ok(Location {
+                    line_number: line_index + 1,
+                    column_number: self.column_number((), line_index, byte_index)?,
+                })
+            }
+        }
     }
 }
 
@@ -57,10 +269,10 @@ pub fn render_file(output: &FileOutput<'_>, color: bool) -> String {
         return String::new();
     }
     let file = File {
-        name: output.path,
         text: output.text,
         lines: LineIndex::new(output.text),
     };
+    let name = visible(output.path);
     let config = Config::default();
     let mut buffer = if color {
         Buffer::ansi()
@@ -68,8 +280,11 @@ pub fn render_file(output: &FileOutput<'_>, color: bool) -> String {
         Buffer::no_color()
     };
     for diagnostic in output.diagnostics {
-        let report = to_report(diagnostic, output.text.len());
-        if term::emit_to_write_style(&mut buffer, &config, &file, &report).is_err() {
+        let ranges = ranges(diagnostic, output.text.len());
+        let excerpt = Excerpt::new(&name, &file, &ranges);
+        let ranges: Vec<Range<usize>> = ranges.iter().map(|r| excerpt.map(r)).collect();
+        let report = to_report(diagnostic, &ranges);
+        if term::emit_to_write_style(&mut buffer, &config, &excerpt, &report).is_err() {
             // Only a position outside the file can fail; fall back to the compact line.
             let line = super::compact::line(output.path, diagnostic);
             let _ = std::io::Write::write_all(&mut buffer, format!("{line}\n\n").as_bytes());
@@ -79,30 +294,40 @@ pub fn render_file(output: &FileOutput<'_>, color: bool) -> String {
     String::from_utf8_lossy(buffer.as_slice()).into_owned()
 }
 
-fn to_report(diagnostic: &Diagnostic, len: usize) -> Report<()> {
+/// The labels' ranges in the text: the finding's, then its related locations'.
+fn ranges(diagnostic: &Diagnostic, len: usize) -> Vec<Range<usize>> {
     let clamp = |span: crate::source::Span| {
         let range = span.range();
         range.start.min(len)..range.end.min(len)
     };
+    std::iter::once(clamp(diagnostic.span))
+        .chain(diagnostic.related.iter().map(|r| clamp(r.span)))
+        .collect()
+}
+
+fn to_report(diagnostic: &Diagnostic, ranges: &[Range<usize>]) -> Report<()> {
     let level = match diagnostic.severity {
         Severity::Error => Level::Error,
         Severity::Warning => Level::Warning,
         Severity::Info => Level::Note,
     };
-    let mut labels = vec![Label::primary((), clamp(diagnostic.span)).with_message(diagnostic.name)];
+    let mut labels = vec![Label::primary((), ranges[0].clone()).with_message(diagnostic.name)];
     labels.extend(
         diagnostic
             .related
             .iter()
-            .map(|r| Label::secondary((), clamp(r.span)).with_message(&r.message)),
+            .zip(&ranges[1..])
+            .map(|(r, range)| {
+                Label::secondary((), range.clone()).with_message(visible(&r.message))
+            }),
     );
     let mut notes = Vec::new();
     if let Some(help) = &diagnostic.help {
-        notes.push(format!("help: {help}"));
+        notes.push(format!("help: {}", visible(help)));
     }
     Report::new(level)
         .with_code(diagnostic.code)
-        .with_message(&diagnostic.message)
+        .with_message(visible(&diagnostic.message))
         .with_labels(labels)
         .with_notes(notes)
 }

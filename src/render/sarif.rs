@@ -1,6 +1,12 @@
 //! `--format sarif`: SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
 //! <https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html>
+//!
+//! The log is written as it is serialized, one result at a time, so its size in memory does
+//! not grow with the number of findings. Objects keep serde_json's sorted key order.
 
+use std::io::{self, Write};
+
+use serde::{Serialize, Serializer};
 use serde_json::{Value, json};
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -9,18 +15,75 @@ use crate::source::Position;
 
 use super::FileOutput;
 
-/// One run: the rules that ran, and every finding.
-pub fn render(files: &[FileOutput<'_>], rules: &[&RuleEntry]) -> String {
-    let descriptors: Vec<Value> = rules.iter().map(|r| descriptor(r)).collect();
-    let results: Vec<Value> = files
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: Vec<Run<'a>>,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    /// Our columns count Unicode scalar values, not UTF-16 code units.
+    column_kind: &'static str,
+    results: Results<'a>,
+    tool: Value,
+}
+
+/// A file's findings and the URI reference that names it.
+pub struct Artifact<'a> {
+    pub uri: String,
+    pub diagnostics: &'a [Diagnostic],
+}
+
+/// Every file's results, built and serialized one at a time.
+struct Results<'a> {
+    artifacts: &'a [Artifact<'a>],
+    rules: &'a [&'a RuleEntry],
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let rules = self.rules;
+        serializer.collect_seq(
+            self.artifacts
+                .iter()
+                .flat_map(|a| a.diagnostics.iter().map(move |d| result(&a.uri, d, rules))),
+        )
+    }
+}
+
+/// Writes one run, with the rules that ran and every finding, to `out`.
+pub fn write(
+    out: &mut impl Write,
+    files: &[FileOutput<'_>],
+    rules: &[&RuleEntry],
+) -> io::Result<()> {
+    let artifacts: Vec<Artifact<'_>> = files
         .iter()
-        .flat_map(|f| f.diagnostics.iter().map(move |d| result(f.path, d, rules)))
+        .map(|f| Artifact {
+            uri: uri(f.path),
+            diagnostics: f.diagnostics,
+        })
         .collect();
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
+    write_artifacts(out, &artifacts, rules)
+}
+
+/// [`write`], with each file's URI given.
+pub fn write_artifacts(
+    out: &mut impl Write,
+    artifacts: &[Artifact<'_>],
+    rules: &[&RuleEntry],
+) -> io::Result<()> {
+    let descriptors: Vec<Value> = rules.iter().map(|r| descriptor(r)).collect();
+    let log = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        runs: vec![Run {
+            column_kind: "unicodeCodePoints",
+            results: Results { artifacts, rules },
+            tool: json!({
                 "driver": {
                     "name": "kmslint",
                     "informationUri": env!("CARGO_PKG_REPOSITORY"),
@@ -28,15 +91,19 @@ pub fn render(files: &[FileOutput<'_>], rules: &[&RuleEntry]) -> String {
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
                     "rules": descriptors,
                 }
-            },
-            // Our columns count Unicode scalar values, not UTF-16 code units.
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }]
-    });
-    let mut out = serde_json::to_string_pretty(&log).unwrap_or_default();
-    out.push('\n');
-    out
+            }),
+        }],
+        version: "2.1.0",
+    };
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    out.write_all(b"\n")
+}
+
+/// The log as a string.
+pub fn render(files: &[FileOutput<'_>], rules: &[&RuleEntry]) -> String {
+    let mut out = Vec::new();
+    write(&mut out, files, rules).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
 fn level(severity: Severity) -> &'static str {
@@ -60,7 +127,7 @@ fn descriptor(rule: &RuleEntry) -> Value {
     })
 }
 
-fn result(path: &str, d: &Diagnostic, rules: &[&RuleEntry]) -> Value {
+fn result(uri: &str, d: &Diagnostic, rules: &[&RuleEntry]) -> Value {
     let mut message = d.message.clone();
     if let Some(help) = &d.help {
         message.push_str("\nhelp: ");
@@ -70,7 +137,7 @@ fn result(path: &str, d: &Diagnostic, rules: &[&RuleEntry]) -> Value {
         "ruleId": d.code,
         "level": level(d.severity),
         "message": {"text": message},
-        "locations": [location(path, d.start, d.end)],
+        "locations": [location(uri, d.start, d.end)],
     });
     if let Some(index) = rules.iter().position(|r| r.code == d.code) {
         result["ruleIndex"] = json!(index);
@@ -87,7 +154,7 @@ fn result(path: &str, d: &Diagnostic, rules: &[&RuleEntry]) -> Value {
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                let mut location = location(path, r.start, r.end);
+                let mut location = location(uri, r.start, r.end);
                 location["id"] = json!(i + 1);
                 location["message"] = json!({"text": r.message});
                 location
@@ -97,7 +164,7 @@ fn result(path: &str, d: &Diagnostic, rules: &[&RuleEntry]) -> Value {
     result
 }
 
-fn location(path: &str, start: Position, end: Position) -> Value {
+fn location(uri: &str, start: Position, end: Position) -> Value {
     let mut region = json!({
         "startLine": start.line.max(1),
         "startColumn": start.column.max(1),
@@ -110,38 +177,59 @@ fn location(path: &str, start: Position, end: Position) -> Value {
     }
     json!({
         "physicalLocation": {
-            "artifactLocation": {"uri": uri(path)},
+            "artifactLocation": {"uri": uri},
             "region": region,
         }
     })
 }
 
-/// A relative path as a relative URI reference; an absolute one as a `file:` URI.
+/// A relative path as a relative URI reference; an absolute one as a `file:` URI. Every byte
+/// but RFC 3986's unreserved characters and `/` is percent-encoded, so a `:` can never make
+/// a relative path read as a scheme (`javascript:…`), nor `?` or `#` end the path.
 pub fn uri(path: &str) -> String {
-    let forward = path.replace('\\', "/");
-    let mut out = String::new();
-    for byte in forward.bytes() {
+    uri_of_bytes(path.replace('\\', "/").as_bytes())
+}
+
+/// [`uri`] of a path that need not be UTF-8: on Unix, its raw bytes are percent-encoded.
+pub fn uri_of_path(path: &std::path::Path) -> String {
+    match path.to_str() {
+        Some(path) => uri(path),
+        #[cfg(unix)]
+        None => uri_of_bytes(std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str())),
+        #[cfg(not(unix))]
+        None => uri(&path.to_string_lossy()),
+    }
+}
+
+fn uri_of_bytes(mut path: &[u8]) -> String {
+    let mut out = String::with_capacity(path.len() + 8);
+    let drive = matches!(path, [letter, b':', b'/', ..] if letter.is_ascii_alphabetic());
+    if path.starts_with(b"/") {
+        out.push_str("file://");
+    } else if drive {
+        // `C:/x` (a Windows path with its backslashes turned): `file:///C:/x`.
+        out.push_str("file:///");
+        out.push(char::from(path[0]));
+        out.push(':');
+        path = &path[2..];
+    } else {
+        // `./a` is `a`; `.//a` stays `./…` so that it does not become an absolute path.
+        while let Some(rest) = path.strip_prefix(b"./") {
+            if rest.starts_with(b"/") || rest.is_empty() {
+                break;
+            }
+            path = rest;
+        }
+    }
+    for &byte in path {
         match byte {
-            b'A'..=b'Z'
-            | b'a'..=b'z'
-            | b'0'..=b'9'
-            | b'-'
-            | b'.'
-            | b'_'
-            | b'~'
-            | b'/'
-            | b'@'
-            | b':' => out.push(byte as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(char::from(byte));
+            }
             _ => out.push_str(&format!("%{byte:02X}")),
         }
     }
-    if forward.starts_with('/') {
-        format!("file://{out}")
-    } else if let Some(rest) = out.strip_prefix("./") {
-        rest.to_owned()
-    } else {
-        out
-    }
+    out
 }
 
 #[cfg(test)]
@@ -154,5 +242,21 @@ mod tests {
         assert_eq!(uri("./a.json"), "a.json");
         assert_eq!(uri("/tmp/a#b.json"), "file:///tmp/a%23b.json");
         assert_eq!(uri("..\\x\\y.yml"), "../x/y.yml");
+        assert_eq!(
+            uri("javascript:alert(1).yaml"),
+            "javascript%3Aalert%281%29.yaml"
+        );
+        assert_eq!(uri("a@b/c:d?e#f"), "a%40b/c%3Ad%3Fe%23f");
+        assert_eq!(uri(".//etc/x"), ".//etc/x");
+        assert_eq!(uri("./"), "./");
+        assert_eq!(uri("C:\\t\\k.yaml"), "file:///C:/t/k.yaml");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_names_are_percent_encoded_bytes() {
+        use std::os::unix::ffi::OsStrExt;
+        let path = std::path::Path::new(std::ffi::OsStr::from_bytes(b"a\xff:b.yaml"));
+        assert_eq!(uri_of_path(path), "a%FF%3Ab.yaml");
     }
 }
