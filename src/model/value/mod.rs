@@ -21,7 +21,7 @@ use std::collections::HashMap;
 pub use boolish::Boolish;
 pub use resolve::Resolver;
 pub use sub::sub_variables;
-pub use text::{Hole, Part, Text};
+pub use text::{Hole, Part, Text, abbreviate};
 
 use crate::config::Settings;
 use crate::facts::regions::{self, Partition};
