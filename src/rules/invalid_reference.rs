@@ -258,8 +258,15 @@ impl<'t> Walker<'_, '_, 't> {
         // Mapping the string's characters to the file is only needed to report; most
         // variables are fine.
         let mut map = None;
+        // The variable map's names, looked up once each: a Sub can have very many.
+        let bound: std::collections::HashSet<&str> = vars
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .map(|e| e.key.as_ref())
+            .collect();
         for (offset, name) in variables {
-            if vars.and_then(|v| v.get(name)).is_some() || self.valid_sub_variable(name) {
+            if bound.contains(name) || self.valid_sub_variable(name) {
                 continue;
             }
             let map = map.get_or_insert_with(|| ScalarMap::new(self.text, string));

@@ -17,6 +17,7 @@ mod sub;
 mod text;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use boolish::Boolish;
 pub use resolve::Resolver;
@@ -105,6 +106,14 @@ impl<'t> Alt<'t> {
         }
     }
 
+    /// About how many bytes a copy of the value costs ([`Text::weight`]).
+    pub fn weight(&self) -> usize {
+        match &self.val {
+            Val::Text(t) => t.weight(),
+            _ => 1,
+        }
+    }
+
     /// The whole string, when known.
     pub fn as_str(&self) -> Option<&str> {
         self.text_value()?.literal()
@@ -141,6 +150,17 @@ pub fn describe_when(when: &[(&str, bool)]) -> Option<String> {
 /// Alternatives past this many collapse to one unknown: combinations of `Fn::If`s multiply.
 const MAX_ALTERNATIVES: usize = 32;
 
+/// A resolved string heavier than this ([`Text::weight`], about its length in bytes) is a
+/// hole: `Fn::Sub` and `Fn::Join` of values that are themselves joins can double in length
+/// with every level.
+pub const MAX_TEXT_WEIGHT: usize = 64 * 1024;
+
+/// Work units resolution may spend on a file, whatever its size, and per byte of it. A unit
+/// is one node resolved or about 16 bytes of text copied; when they are spent, values are
+/// unknown, which rules read as "not known, stay silent".
+const BUDGET_BASE: usize = 4_000_000;
+const BUDGET_PER_BYTE: usize = 64;
+
 /// What resolution knows about the deployment: the template, and the Region, account and
 /// parameter values the command line or configuration gave.
 pub struct Env<'t> {
@@ -151,19 +171,49 @@ pub struct Env<'t> {
     pub partition: Option<&'static Partition>,
     /// Stack parameter values, which override Default and AllowedValues.
     pub parameters: &'t HashMap<String, String>,
+    /// Work units resolution has left for this file (shared by every resolver of the file,
+    /// which rules run on several threads).
+    budget: AtomicUsize,
+    /// Work units spent, for tests and benchmarks.
+    spent: AtomicUsize,
 }
 
 impl<'t> Env<'t> {
     /// Takes from the settings what resolution needs, and nothing else.
     pub fn new(template: Option<&'t Template<'t>>, settings: &'t Settings) -> Env<'t> {
         let region = settings.region.as_deref();
+        let size = template.map_or(0, |t| t.root.span.range().len());
         Env {
+            budget: AtomicUsize::new(BUDGET_BASE.saturating_add(size.saturating_mul(BUDGET_PER_BYTE))),
+            spent: AtomicUsize::new(0),
             template,
             region,
             account: settings.account.as_deref(),
             partition: region.and_then(regions::partition_of_region),
             parameters: &settings.parameters,
         }
+    }
+}
+
+impl Env<'_> {
+    /// Takes `units` from the file's budget; false when it is spent.
+    pub(crate) fn spend(&self, units: usize) -> bool {
+        self.spent.fetch_add(units, Ordering::Relaxed);
+        self.budget
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(units))
+            .is_ok()
+    }
+
+    /// Work units resolution has spent on this file so far.
+    pub fn work(&self) -> usize {
+        self.spent.load(Ordering::Relaxed)
+    }
+
+    /// A budget of `units` instead of the file's, for tests.
+    #[cfg(test)]
+    pub(crate) fn with_budget(self, units: usize) -> Self {
+        self.budget.store(units, Ordering::Relaxed);
+        self
     }
 }
 

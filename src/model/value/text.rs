@@ -202,13 +202,13 @@ impl<'t> Text<'t> {
         abbreviate(&self.display()).into_owned()
     }
 
-    /// How many bytes the known text has.
-    pub fn literal_len(&self) -> usize {
+    /// About how many bytes the string takes: its known text, and a few for each hole.
+    pub fn weight(&self) -> usize {
         self.parts
             .iter()
             .map(|p| match p {
                 Part::Lit(s) => s.len(),
-                Part::Hole(_) => 0,
+                Part::Hole(_) => 8,
             })
             .sum()
     }
