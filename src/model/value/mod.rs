@@ -124,15 +124,33 @@ impl<'t> Alt<'t> {
         self.node.and_then(|n| n.scalar()).map(|s| s.style)
     }
 
-    /// An integer value, written as a number or a numeric string.
+    /// An integer value, written as a number or a numeric string; one too large for `i64`
+    /// is `i64::MAX` (or `i64::MIN`), out of every range.
     pub fn as_int(&self) -> Option<i64> {
-        self.as_str()?.trim().parse().ok()
+        parse_whole(self.as_str()?)
     }
 
     /// A condition note for messages: "when `IsProd` is true".
     pub fn when_note(&self) -> Option<String> {
         describe_when(&self.when)
     }
+}
+
+/// A whole number, written with optional sign and spaces around; one with too many digits
+/// for `i64` saturates (it is a whole number, just out of range).
+pub fn parse_whole(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(value) = s.parse::<i64>() {
+        return Some(value);
+    }
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(digits) => (true, digits),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(if negative { i64::MIN } else { i64::MAX })
 }
 
 /// "when `A` is true and `B` is false", or nothing for no conditions.
@@ -174,8 +192,6 @@ pub struct Env<'t> {
     /// Work units resolution has left for this file (shared by every resolver of the file,
     /// which rules run on several threads).
     budget: AtomicUsize,
-    /// Work units spent, for tests and benchmarks.
-    spent: AtomicUsize,
 }
 
 impl<'t> Env<'t> {
@@ -185,7 +201,6 @@ impl<'t> Env<'t> {
         let size = template.map_or(0, |t| t.root.span.range().len());
         Env {
             budget: AtomicUsize::new(BUDGET_BASE.saturating_add(size.saturating_mul(BUDGET_PER_BYTE))),
-            spent: AtomicUsize::new(0),
             template,
             region,
             account: settings.account.as_deref(),
@@ -198,23 +213,11 @@ impl<'t> Env<'t> {
 impl Env<'_> {
     /// Takes `units` from the file's budget; false when it is spent.
     pub(crate) fn spend(&self, units: usize) -> bool {
-        self.spent.fetch_add(units, Ordering::Relaxed);
         self.budget
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(units))
             .is_ok()
     }
 
-    /// Work units resolution has spent on this file so far.
-    pub fn work(&self) -> usize {
-        self.spent.load(Ordering::Relaxed)
-    }
-
-    /// A budget of `units` instead of the file's, for tests.
-    #[cfg(test)]
-    pub(crate) fn with_budget(self, units: usize) -> Self {
-        self.budget.store(units, Ordering::Relaxed);
-        self
-    }
 }
 
 /// Condition values fixed for one scenario; conditions not listed may take either value.
@@ -271,6 +274,15 @@ Resources:
     G: !Ref Ssm
     H: !Sub ['${X}-${!Lit}', {X: !If [C2, a, b]}]
 ";
+
+    #[test]
+    fn huge_whole_numbers_saturate() {
+        assert_eq!(parse_whole(" 42 "), Some(42));
+        assert_eq!(parse_whole(&"9".repeat(100)), Some(i64::MAX));
+        assert_eq!(parse_whole(&format!("-{}", "9".repeat(100))), Some(i64::MIN));
+        assert_eq!(parse_whole("12a"), None);
+        assert_eq!(parse_whole("-"), None);
+    }
 
     #[test]
     fn resolves_intrinsics_to_alternatives() {
