@@ -71,7 +71,11 @@ pub fn find_in_map_nested(levels: usize, uses: usize) -> String {
     let mut s = String::from("Mappings:\n  M:\n    K:\n      L0: x\n");
     for i in 1..=levels {
         let lookups = vec![format!("{{\"Fn::FindInMap\": [M, K, L{}]}}", i - 1); uses];
-        let _ = writeln!(s, "      L{i}: {{\"Fn::Join\": [\"\", [{}]]}}", lookups.join(", "));
+        let _ = writeln!(
+            s,
+            "      L{i}: {{\"Fn::Join\": [\"\", [{}]]}}",
+            lookups.join(", ")
+        );
     }
     s.push_str("Resources:\n");
     s.push_str(&key(None));
@@ -122,7 +126,10 @@ fn main() {
     let dir = Path::new(&dir);
     let files = [
         ("conditions-and-28.yaml", conditions_and(28)),
-        ("conditions-not-15000-reverse.yaml", conditions_not(15_000, true)),
+        (
+            "conditions-not-15000-reverse.yaml",
+            conditions_not(15_000, true),
+        ),
         ("conditions-not-10000.yaml", conditions_not(10_000, false)),
         ("sub-nested.yaml", sub_nested(8, 8)),
         ("findinmap-nested.yaml", find_in_map_nested(14, 4)),

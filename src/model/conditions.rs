@@ -588,7 +588,9 @@ Resources: {}
         text.push_str("  C0: !Equals [!Ref E, x]\n");
         for i in 1..=levels {
             let p = i - 1;
-            text.push_str(&format!("  C{i}: !And [Condition: C{p}, Condition: C{p}]\n"));
+            text.push_str(&format!(
+                "  C{i}: !And [Condition: C{p}, Condition: C{p}]\n"
+            ));
         }
         text + "Resources: {}\n"
     }

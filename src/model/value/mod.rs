@@ -200,7 +200,9 @@ impl<'t> Env<'t> {
         let region = settings.region.as_deref();
         let size = template.map_or(0, |t| t.root.span.range().len());
         Env {
-            budget: AtomicUsize::new(BUDGET_BASE.saturating_add(size.saturating_mul(BUDGET_PER_BYTE))),
+            budget: AtomicUsize::new(
+                BUDGET_BASE.saturating_add(size.saturating_mul(BUDGET_PER_BYTE)),
+            ),
             template,
             region,
             account: settings.account.as_deref(),
@@ -214,10 +216,11 @@ impl Env<'_> {
     /// Takes `units` from the file's budget; false when it is spent.
     pub(crate) fn spend(&self, units: usize) -> bool {
         self.budget
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(units))
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(units)
+            })
             .is_ok()
     }
-
 }
 
 /// Condition values fixed for one scenario; conditions not listed may take either value.
@@ -279,7 +282,10 @@ Resources:
     fn huge_whole_numbers_saturate() {
         assert_eq!(parse_whole(" 42 "), Some(42));
         assert_eq!(parse_whole(&"9".repeat(100)), Some(i64::MAX));
-        assert_eq!(parse_whole(&format!("-{}", "9".repeat(100))), Some(i64::MIN));
+        assert_eq!(
+            parse_whole(&format!("-{}", "9".repeat(100))),
+            Some(i64::MIN)
+        );
         assert_eq!(parse_whole("12a"), None);
         assert_eq!(parse_whole("-"), None);
     }

@@ -339,7 +339,12 @@ impl<'e, 't> Resolver<'e, 't> {
     }
 
     /// `Fn::FindInMap: [map, top key, second key]` with keys that resolve to literals.
-    fn find_in_map(&self, node: &'t Node<'t>, arg: &'t Node<'t>, depth: Walk<'_, 't>) -> Vec<Alt<'t>> {
+    fn find_in_map(
+        &self,
+        node: &'t Node<'t>,
+        arg: &'t Node<'t>,
+        depth: Walk<'_, 't>,
+    ) -> Vec<Alt<'t>> {
         let mappings = self.env.template.and_then(|t| t.mappings);
         let (Some(mappings), Some(items)) = (mappings, arg.as_seq()) else {
             return vec![Alt::unknown(node)];
@@ -400,7 +405,12 @@ impl<'t> Concat<'t> {
     /// Appends every suffix to every alternative; false when the result is unknown (too many
     /// alternatives, or the budget is spent). A text heavier than [`MAX_TEXT_WEIGHT`] becomes
     /// a hole.
-    pub fn push(&mut self, resolver: &Resolver<'_, 't>, suffixes: &[Alt<'t>], node: &'t Node<'t>) -> bool {
+    pub fn push(
+        &mut self,
+        resolver: &Resolver<'_, 't>,
+        suffixes: &[Alt<'t>],
+        node: &'t Node<'t>,
+    ) -> bool {
         let heaviest = suffixes.iter().map(Alt::weight).max().unwrap_or(0);
         let copies = self.alts.len().max(1) * suffixes.len().max(1);
         if !resolver.spend(1 + copies.saturating_mul(heaviest) / 16) {

@@ -60,7 +60,12 @@ pub fn sub_variables(s: &str) -> Vec<(usize, &str)> {
 
 impl<'t> Resolver<'_, 't> {
     /// `Fn::Sub`: a string, or `[string, {Var: value}]`.
-    pub(super) fn sub(&self, node: &'t Node<'t>, arg: &'t Node<'t>, depth: Walk<'_, 't>) -> Vec<Alt<'t>> {
+    pub(super) fn sub(
+        &self,
+        node: &'t Node<'t>,
+        arg: &'t Node<'t>,
+        depth: Walk<'_, 't>,
+    ) -> Vec<Alt<'t>> {
         let (template, vars) = match &arg.value {
             Value::Scalar(s) => (s.text.as_ref(), None),
             Value::Seq(items) => match items.as_slice() {
@@ -141,8 +146,7 @@ impl<'t> Resolver<'_, 't> {
                 return vec![Alt::unknown(node)];
             }
         }
-        if !literal.is_empty() && !result.push(self, &[Alt::text(Text::lit(literal), node)], node)
-        {
+        if !literal.is_empty() && !result.push(self, &[Alt::text(Text::lit(literal), node)], node) {
             return vec![Alt::unknown(node)];
         }
         let mut result = result.alts;
