@@ -5,43 +5,40 @@
 //! deployer decides), except that one parameter cannot equal two different strings at once.
 //! Enumerating the variables' values gives every scenario the deployer can produce, so
 //! `IsProd` and `IsNotProd: !Not [Condition: IsProd]` are never both true.
+//!
+//! A template is untrusted input, and conditions build on each other: `C2: !And [Condition:
+//! C1, Condition: C1]` doubles with every level when written out. So formulas are a graph of
+//! indexes in which a condition's formula is built once and shared by name, and every walk
+//! over it is iterative. A condition whose chain of references is deeper than
+//! [`MAX_CONDITION_DEPTH`], or whose formula written out would have more than
+//! [`MAX_FORMULA_SIZE`] tests, is not read: it becomes a free variable, and
+//! [`Conditions::problems`] says so (KMS003 reports it).
 
 use std::collections::HashMap;
 
-use crate::source::Node;
+use crate::source::{Node, Span};
 
 use super::value::{Env, Resolver, Scenario, Val};
 
-#[derive(Clone, Debug)]
+/// One node of the formula graph; children are indexes into [`Conditions::nodes`].
+#[derive(Clone, Debug, PartialEq)]
 enum Formula {
     Const(bool),
     Atom(usize),
-    Not(Box<Formula>),
-    And(Vec<Formula>),
-    Or(Vec<Formula>),
+    Not(usize),
+    And(Vec<usize>),
+    Or(Vec<usize>),
+    /// `Condition: Name`: the formula of condition number `.0` (an index into
+    /// [`Conditions::roots`]).
+    Cond(usize),
 }
 
 impl Formula {
-    fn eval(&self, atoms: &[bool]) -> bool {
+    fn children(&self) -> &[usize] {
         match self {
-            Formula::Const(b) => *b,
-            Formula::Atom(i) => atoms[*i],
-            Formula::Not(f) => !f.eval(atoms),
-            Formula::And(fs) => fs.iter().all(|f| f.eval(atoms)),
-            Formula::Or(fs) => fs.iter().any(|f| f.eval(atoms)),
-        }
-    }
-
-    fn atoms(&self, out: &mut Vec<usize>) {
-        match self {
-            Formula::Const(_) => {}
-            Formula::Atom(i) => {
-                if !out.contains(i) {
-                    out.push(*i);
-                }
-            }
-            Formula::Not(f) => f.atoms(out),
-            Formula::And(fs) | Formula::Or(fs) => fs.iter().for_each(|f| f.atoms(out)),
+            Formula::Not(c) => std::slice::from_ref(c),
+            Formula::And(cs) | Formula::Or(cs) => cs,
+            _ => &[],
         }
     }
 }
@@ -50,18 +47,51 @@ impl Formula {
 /// a variable with a literal (for "a parameter has one value").
 #[derive(Clone, Debug)]
 struct Atom {
-    key: String,
     variable: Option<(String, String)>,
 }
 
+/// Why a condition was not read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConditionLimit {
+    /// Its chain of `Condition` references is longer than [`MAX_CONDITION_DEPTH`].
+    TooDeep,
+    /// Written out, it would have more than [`MAX_FORMULA_SIZE`] tests.
+    TooLarge,
+}
+
+/// A condition that was not read because it is too deep or too large.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConditionProblem<'t> {
+    pub name: &'t str,
+    /// The condition's name where it is defined.
+    pub span: Span,
+    pub limit: ConditionLimit,
+}
+
 pub struct Conditions<'t> {
-    formulas: HashMap<&'t str, Formula>,
+    nodes: Vec<Formula>,
+    /// Condition names, in template order, with their number.
+    index: HashMap<&'t str, usize>,
+    /// Each condition's formula (a node), by number.
+    roots: Vec<usize>,
     atoms: Vec<Atom>,
+    atom_index: HashMap<String, usize>,
+    problems: Vec<ConditionProblem<'t>>,
 }
 
 /// Enumerating more variables than this is refused: 2^12 scenarios is the most a question is
 /// checked in, and past it the caller says that it did not check rather than guess.
 pub const MAX_ATOMS: usize = 12;
+
+/// The longest chain of conditions built on conditions that is read.
+pub const MAX_CONDITION_DEPTH: usize = 64;
+
+/// The most tests a condition's formula, written out with every referenced condition
+/// expanded, may have.
+pub const MAX_FORMULA_SIZE: u64 = 100_000;
+
+/// Nesting of `Fn::And`/`Fn::Or`/`Fn::Not` inside one condition's definition.
+const MAX_NESTING: usize = 32;
 
 /// The conditions asked about vary over more free variables than [`MAX_ATOMS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,88 +99,179 @@ pub struct TooManyConditions {
     pub variables: usize,
 }
 
+/// One step of a question's evaluation: a node's value from earlier steps' values.
+enum Step {
+    Const(bool),
+    Atom(usize),
+    Not(usize),
+    And(Vec<usize>),
+    Or(Vec<usize>),
+    Same(usize),
+}
+
 impl<'t> Conditions<'t> {
     pub fn new(env: &Env<'t>) -> Conditions<'t> {
-        let mut conditions = Conditions {
-            formulas: HashMap::new(),
+        let mut c = Conditions {
+            nodes: Vec::new(),
+            index: HashMap::new(),
+            roots: Vec::new(),
             atoms: Vec::new(),
+            atom_index: HashMap::new(),
+            problems: Vec::new(),
         };
         let Some(template) = env.template else {
-            return conditions;
+            return c;
         };
-        let resolver = Resolver::for_conditions(env);
-        for &(name, _, _) in &template.conditions {
-            let mut visiting = Vec::new();
-            let formula = conditions.formula_of(name, env, &resolver, &mut visiting);
-            conditions.formulas.insert(name, formula);
-        }
-        conditions
-    }
-
-    fn formula_of(
-        &mut self,
-        name: &'t str,
-        env: &Env<'t>,
-        resolver: &Resolver<'_, 't>,
-        visiting: &mut Vec<&'t str>,
-    ) -> Formula {
-        if let Some(f) = self.formulas.get(name) {
-            return f.clone();
-        }
-        let definition = env.template.and_then(|t| t.condition(name));
-        match definition {
-            Some(node) if !visiting.contains(&name) => {
-                visiting.push(name);
-                let f = self.build(node, env, resolver, visiting, 0);
-                visiting.pop();
-                f
+        // The first definition of a name is the one read (a duplicate is a load problem).
+        let mut definitions: Vec<(&'t str, Span, &'t Node<'t>)> = Vec::new();
+        for &(name, span, node) in &template.conditions {
+            if !c.index.contains_key(name) {
+                c.index.insert(name, definitions.len());
+                definitions.push((name, span, node));
             }
-            // Undefined (KMS003 reports it) or circular: free.
-            _ => self.atom(format!("condition:{name}"), None),
         }
+        let resolver = Resolver::for_conditions(env);
+        for &(_, _, node) in &definitions {
+            let root = c.build(node, &resolver, 0);
+            c.roots.push(root);
+        }
+        c.link(&definitions);
+        c
     }
 
-    fn build(
-        &mut self,
-        node: &'t Node<'t>,
-        env: &Env<'t>,
-        resolver: &Resolver<'_, 't>,
-        visiting: &mut Vec<&'t str>,
-        depth: usize,
-    ) -> Formula {
-        let Some((function, _, arg)) = node.intrinsic().filter(|_| depth < 32) else {
+    fn push(&mut self, formula: Formula) -> usize {
+        self.nodes.push(formula);
+        self.nodes.len() - 1
+    }
+
+    /// One condition's definition; `Condition: Name` becomes a link to the name's formula.
+    fn build(&mut self, node: &'t Node<'t>, resolver: &Resolver<'_, 't>, depth: usize) -> usize {
+        let Some((function, _, arg)) = node.intrinsic().filter(|_| depth < MAX_NESTING) else {
             return self.atom(format!("node:{}", node.span.start), None);
         };
         let args = arg.as_seq().unwrap_or_default();
         match function {
             "Fn::Equals" if args.len() == 2 => self.equals(&args[0], &args[1], resolver),
-            "Fn::Not" if args.len() == 1 => Formula::Not(Box::new(self.build(
-                &args[0],
-                env,
-                resolver,
-                visiting,
-                depth + 1,
-            ))),
+            "Fn::Not" if args.len() == 1 => {
+                let inner = self.build(&args[0], resolver, depth + 1);
+                self.push(Formula::Not(inner))
+            }
             "Fn::And" | "Fn::Or" => {
                 let parts = args
                     .iter()
-                    .map(|a| self.build(a, env, resolver, visiting, depth + 1))
+                    .map(|a| self.build(a, resolver, depth + 1))
                     .collect();
-                if function == "Fn::And" {
+                self.push(if function == "Fn::And" {
                     Formula::And(parts)
                 } else {
                     Formula::Or(parts)
-                }
+                })
             }
             "Condition" => match arg.as_str() {
-                Some(name) => self.formula_of(name, env, resolver, visiting),
+                Some(name) => match self.index.get(name) {
+                    Some(&number) => self.push(Formula::Cond(number)),
+                    // Undefined (KMS003 reports it): free.
+                    None => self.atom(format!("condition:{name}"), None),
+                },
                 None => self.atom(format!("node:{}", node.span.start), None),
             },
             _ => self.atom(format!("node:{}", node.span.start), None),
         }
     }
 
-    fn equals(&mut self, a: &'t Node<'t>, b: &'t Node<'t>, resolver: &Resolver<'_, 't>) -> Formula {
+    /// The `Condition` links of one condition's own definition, and how many tests it has.
+    fn links_of(&self, root: usize) -> (Vec<usize>, u64) {
+        let mut links = Vec::new();
+        let mut tests = 0u64;
+        let mut stack = vec![root];
+        while let Some(n) = stack.pop() {
+            match &self.nodes[n] {
+                Formula::Cond(_) => links.push(n),
+                Formula::Const(_) | Formula::Atom(_) => tests += 1,
+                f => stack.extend(f.children().iter().rev()),
+            }
+        }
+        (links, tests)
+    }
+
+    /// Walks the conditions' references without recursion: a reference back into a chain
+    /// being followed (a cycle) is a free variable, and a condition too deep or too large is
+    /// one too, reported once where the limit is crossed.
+    fn link(&mut self, definitions: &[(&'t str, Span, &'t Node<'t>)]) {
+        const NEW: u8 = 0;
+        const OPEN: u8 = 1;
+        const DONE: u8 = 2;
+        let count = definitions.len();
+        let mut state = vec![NEW; count];
+        let mut depth = vec![0usize; count];
+        let mut size = vec![0u64; count];
+        let mut blocked = vec![false; count];
+        let mut links: Vec<Vec<usize>> = vec![Vec::new(); count];
+        let mut tests = vec![0u64; count];
+        for start in 0..count {
+            if state[start] != NEW {
+                continue;
+            }
+            // (condition, how many of its links are followed)
+            let mut stack = vec![(start, 0usize)];
+            state[start] = OPEN;
+            (links[start], tests[start]) = self.links_of(self.roots[start]);
+            while let Some(&mut (current, ref mut next)) = stack.last_mut() {
+                if let Some(&link) = links[current].get(*next) {
+                    *next += 1;
+                    let Formula::Cond(target) = self.nodes[link] else {
+                        continue;
+                    };
+                    match state[target] {
+                        NEW => {
+                            state[target] = OPEN;
+                            (links[target], tests[target]) = self.links_of(self.roots[target]);
+                            stack.push((target, 0));
+                        }
+                        OPEN => {
+                            let key = format!("condition:{}", definitions[target].0);
+                            let atom = self.atom_number(key, None);
+                            self.nodes[link] = Formula::Atom(atom);
+                        }
+                        _ => {}
+                    }
+                    continue;
+                }
+                stack.pop();
+                state[current] = DONE;
+                let mut d = 1;
+                let mut s = tests[current];
+                let mut tainted = false;
+                for &link in &links[current] {
+                    if let Formula::Cond(target) = self.nodes[link] {
+                        tainted |= blocked[target];
+                        d = d.max(depth[target] + 1);
+                        s = s.saturating_add(size[target]);
+                    }
+                }
+                (depth[current], size[current]) = (d, s);
+                let limit = if tainted {
+                    None
+                } else if d > MAX_CONDITION_DEPTH {
+                    Some(ConditionLimit::TooDeep)
+                } else if s > MAX_FORMULA_SIZE {
+                    Some(ConditionLimit::TooLarge)
+                } else {
+                    continue;
+                };
+                blocked[current] = true;
+                let (name, span, _) = definitions[current];
+                if let Some(limit) = limit {
+                    self.problems.push(ConditionProblem { name, span, limit });
+                }
+                let atom = self.atom(format!("condition:{name}"), None);
+                self.roots[current] = atom;
+            }
+        }
+        self.problems.sort_by_key(|p| p.span.start);
+    }
+
+    fn equals(&mut self, a: &'t Node<'t>, b: &'t Node<'t>, resolver: &Resolver<'_, 't>) -> usize {
         let side = |node| {
             let alts = resolver.resolve(node);
             match alts.as_slice() {
@@ -165,7 +286,7 @@ impl<'t> Conditions<'t> {
             return self.atom(format!("eq:{}:{}", a.span.start, b.span.start), None);
         };
         if let (Some(l), Some(r)) = (left.literal(), right.literal()) {
-            return Formula::Const(l == r);
+            return self.push(Formula::Const(l == r));
         }
         let (l, r) = (left.display(), right.display());
         let variable = match (left.literal(), right.literal()) {
@@ -181,19 +302,78 @@ impl<'t> Conditions<'t> {
         self.atom(key, variable)
     }
 
-    fn atom(&mut self, key: String, variable: Option<(String, String)>) -> Formula {
-        if let Some(i) = self.atoms.iter().position(|a| a.key == key) {
-            return Formula::Atom(i);
+    fn atom_number(&mut self, key: String, variable: Option<(String, String)>) -> usize {
+        if let Some(&i) = self.atom_index.get(&key) {
+            return i;
         }
-        self.atoms.push(Atom { key, variable });
-        Formula::Atom(self.atoms.len() - 1)
+        self.atom_index.insert(key, self.atoms.len());
+        self.atoms.push(Atom { variable });
+        self.atoms.len() - 1
     }
 
-    fn formula(&self, name: &str) -> Formula {
-        self.formulas
-            .get(name)
-            .cloned()
-            .unwrap_or(Formula::Const(true))
+    /// A node for a free variable.
+    fn atom(&mut self, key: String, variable: Option<(String, String)>) -> usize {
+        let number = self.atom_number(key, variable);
+        self.push(Formula::Atom(number))
+    }
+
+    /// Conditions that were not read because they are too deep or too large.
+    pub fn problems(&self) -> &[ConditionProblem<'t>] {
+        &self.problems
+    }
+
+    /// The node a condition's formula starts at, past links.
+    fn root(&self, name: &str) -> Option<usize> {
+        let mut node = self.roots[*self.index.get(name)?];
+        // Links never form a cycle (see `link`), and every condition is linked once.
+        for _ in 0..=self.roots.len() {
+            match self.nodes[node] {
+                Formula::Cond(target) => node = self.roots[target],
+                _ => return Some(node),
+            }
+        }
+        Some(node)
+    }
+
+    /// The steps that evaluate `roots`, children before parents, each node once, without
+    /// recursion; and the step of each root.
+    fn program(&self, roots: &[usize]) -> (Vec<Step>, Vec<usize>) {
+        let mut steps = Vec::new();
+        let mut step_of: HashMap<usize, usize> = HashMap::new();
+        let mut root_steps = Vec::new();
+        for &root in roots {
+            // (node, children pushed)
+            let mut stack = vec![(root, false)];
+            while let Some((node, expanded)) = stack.pop() {
+                if step_of.contains_key(&node) {
+                    continue;
+                }
+                let formula = &self.nodes[node];
+                let children: &[usize] = match formula {
+                    Formula::Cond(target) => std::slice::from_ref(&self.roots[*target]),
+                    f => f.children(),
+                };
+                if !expanded {
+                    stack.push((node, true));
+                    // Left to right, so variables are numbered in the order they are written.
+                    stack.extend(children.iter().rev().map(|&c| (c, false)));
+                    continue;
+                }
+                let at = |c: &usize| step_of[c];
+                let step = match formula {
+                    Formula::Const(b) => Step::Const(*b),
+                    Formula::Atom(a) => Step::Atom(*a),
+                    Formula::Not(c) => Step::Not(at(c)),
+                    Formula::And(cs) => Step::And(cs.iter().map(at).collect()),
+                    Formula::Or(cs) => Step::Or(cs.iter().map(at).collect()),
+                    Formula::Cond(target) => Step::Same(at(&self.roots[*target])),
+                };
+                step_of.insert(node, steps.len());
+                steps.push(step);
+            }
+            root_steps.push(step_of[&root]);
+        }
+        (steps, root_steps)
     }
 
     /// Every combination of values of `names` a deployment can produce, or how many free
@@ -205,39 +385,94 @@ impl<'t> Conditions<'t> {
         if names.is_empty() {
             return Ok(vec![Vec::new()]);
         }
+        let mut roots = Vec::new();
         // Undefined names are free: give them their own variables.
-        let mut formulas = Vec::new();
         let mut extra = 0;
+        let mut free = Vec::new();
         for name in names {
-            match self.formulas.get(name) {
-                Some(f) => formulas.push(f.clone()),
+            match self.index.get(name) {
+                Some(&number) => roots.push(self.roots[number]),
                 None => {
-                    formulas.push(Formula::Atom(self.atoms.len() + extra));
-                    extra += 1;
+                    free.push(roots.len());
+                    roots.push(usize::MAX);
                 }
             }
         }
-        let mut used = Vec::new();
-        formulas.iter().for_each(|f| f.atoms(&mut used));
+        let (mut steps, mut root_steps) = {
+            let defined: Vec<usize> = roots.iter().copied().filter(|&r| r != usize::MAX).collect();
+            let (steps, defined_steps) = self.program(&defined);
+            let mut defined_steps = defined_steps.into_iter();
+            let root_steps: Vec<usize> = roots
+                .iter()
+                .map(|&r| {
+                    if r == usize::MAX {
+                        usize::MAX
+                    } else {
+                        defined_steps.next().unwrap_or(0)
+                    }
+                })
+                .collect();
+            (steps, root_steps)
+        };
+        for i in free {
+            root_steps[i] = steps.len();
+            steps.push(Step::Atom(self.atoms.len() + extra));
+            extra += 1;
+        }
+        // Variables in the order they are written, each once: a name's reachable steps, in
+        // step order (children before parents, left to right).
+        let mut used: Vec<usize> = Vec::new();
+        for &root in &root_steps {
+            let mut reach = vec![false; root + 1];
+            reach[root] = true;
+            for s in (0..=root).rev() {
+                if !reach[s] {
+                    continue;
+                }
+                match &steps[s] {
+                    Step::Not(c) | Step::Same(c) => reach[*c] = true,
+                    Step::And(cs) | Step::Or(cs) => cs.iter().for_each(|&c| reach[c] = true),
+                    Step::Const(_) | Step::Atom(_) => {}
+                }
+            }
+            for (s, _) in reach.iter().enumerate().filter(|(_, r)| **r) {
+                if let Step::Atom(a) = steps[s]
+                    && !used.contains(&a)
+                {
+                    used.push(a);
+                }
+            }
+        }
         if used.len() > MAX_ATOMS {
             return Err(TooManyConditions {
                 variables: used.len(),
             });
         }
-        let mut values = vec![false; self.atoms.len() + extra];
+        let mut atom_values = vec![false; self.atoms.len() + extra];
+        let mut values = vec![false; steps.len()];
         let mut distinct = std::collections::HashSet::new();
         let mut seen: Vec<Vec<(&'t str, bool)>> = Vec::new();
         for bits in 0u32..(1 << used.len()) {
             for (i, &atom) in used.iter().enumerate() {
-                values[atom] = bits & (1 << i) != 0;
+                atom_values[atom] = bits & (1 << i) != 0;
             }
-            if !self.consistent(&used, &values) {
+            if !self.consistent(&used, &atom_values) {
                 continue;
+            }
+            for (s, step) in steps.iter().enumerate() {
+                values[s] = match step {
+                    Step::Const(b) => *b,
+                    Step::Atom(a) => atom_values[*a],
+                    Step::Not(c) => !values[*c],
+                    Step::Same(c) => values[*c],
+                    Step::And(cs) => cs.iter().all(|&c| values[c]),
+                    Step::Or(cs) => cs.iter().any(|&c| values[c]),
+                };
             }
             let scenario: Vec<(&'t str, bool)> = names
                 .iter()
-                .zip(&formulas)
-                .map(|(&n, f)| (n, f.eval(&values)))
+                .zip(&root_steps)
+                .map(|(&n, &r)| (n, values[r]))
                 .collect();
             if distinct.insert(scenario.iter().map(|&(_, v)| v).collect::<Vec<bool>>()) {
                 seen.push(scenario);
@@ -260,7 +495,9 @@ impl<'t> Conditions<'t> {
     pub fn can_coexist(&self, a: Option<&'t str>, b: Option<&'t str>) -> bool {
         match (a, b) {
             (Some(a), Some(b)) if a != b => self.satisfiable(&[(a, true), (b, true)]),
-            (Some(a), _) | (_, Some(a)) => !matches!(self.formula(a), Formula::Const(false)),
+            (Some(a), _) | (_, Some(a)) => self
+                .root(a)
+                .is_none_or(|n| self.nodes[n] != Formula::Const(false)),
             _ => true,
         }
     }
@@ -335,6 +572,102 @@ Resources: {}
         };
         check(settings, |c| {
             assert!(!c.satisfiable(&[("InEu", true)]));
+        });
+    }
+
+    fn with_conditions(text: &str, f: impl FnOnce(&Conditions)) {
+        let root = yaml::load(text).root.unwrap();
+        let template = Template::new(&root);
+        let settings = Settings::default();
+        let env = Env::new(Some(&template), &settings);
+        f(&Conditions::new(&env));
+    }
+
+    fn doubling(levels: usize) -> String {
+        let mut text = String::from("Parameters: {E: {Type: String}}\nConditions:\n");
+        text.push_str("  C0: !Equals [!Ref E, x]\n");
+        for i in 1..=levels {
+            let p = i - 1;
+            text.push_str(&format!(
+                "  C{i}: !And [Condition: C{p}, Condition: C{p}]\n"
+            ));
+        }
+        text + "Resources: {}\n"
+    }
+
+    fn chain(length: usize, reverse: bool) -> String {
+        let mut lines: Vec<String> = (1..=length)
+            .map(|i| format!("  C{i}: !Not [Condition: C{}]", i - 1))
+            .collect();
+        lines.insert(0, "  C0: !Equals [!Ref E, x]".into());
+        if reverse {
+            lines.reverse();
+        }
+        format!(
+            "Parameters: {{E: {{Type: String}}}}\nConditions:\n{}\nResources: {{}}\n",
+            lines.join("\n")
+        )
+    }
+
+    #[test]
+    fn a_shared_condition_is_built_once() {
+        with_conditions(&doubling(10), |c| {
+            // Ten levels of doubling written out are 1024 tests; shared, eleven formulas.
+            assert!(c.nodes.len() < 40, "{} nodes", c.nodes.len());
+            assert_eq!(c.atoms.len(), 1);
+            assert!(c.problems().is_empty());
+            assert!(!c.satisfiable(&[("C10", true), ("C0", false)]));
+            assert_eq!(c.scenarios(&["C10", "C3"]).map(|s| s.len()), Ok(2));
+        });
+    }
+
+    #[test]
+    fn a_condition_too_large_written_out_is_free_and_reported() {
+        with_conditions(&doubling(28), |c| {
+            let problems = c.problems();
+            assert_eq!(problems.len(), 1);
+            assert_eq!(problems[0].name, "C17");
+            assert_eq!(problems[0].limit, ConditionLimit::TooLarge);
+            // C16 is still read; C17 and the conditions built on it are free.
+            assert!(!c.satisfiable(&[("C16", true), ("C0", false)]));
+            assert!(c.satisfiable(&[("C28", true), ("C0", false)]));
+        });
+    }
+
+    #[test]
+    fn long_chains_are_cut_at_the_depth_limit_in_either_order() {
+        for reverse in [false, true] {
+            with_conditions(&chain(3000, reverse), |c| {
+                let problems = c.problems();
+                assert_eq!(problems.len(), 1, "reverse: {reverse}");
+                assert_eq!(problems[0].limit, ConditionLimit::TooDeep);
+                assert_eq!(problems[0].name, format!("C{MAX_CONDITION_DEPTH}"));
+                // Within the limit, `Not` of `Not` is the same condition.
+                assert!(!c.satisfiable(&[("C2", true), ("C0", false)]));
+                assert!(!c.satisfiable(&[("C1", true), ("C0", true)]));
+                assert!(c.satisfiable(&[("C2999", true)]));
+            });
+        }
+        with_conditions(&chain(MAX_CONDITION_DEPTH - 1, true), |c| {
+            assert!(c.problems().is_empty());
+            // An even number of `Not`s from C0, and C1 is one.
+            let last = format!("C{}", MAX_CONDITION_DEPTH - 2);
+            assert!(!c.satisfiable(&[(last.as_str(), true), ("C1", true)]));
+        });
+    }
+
+    #[test]
+    fn a_cycle_is_free_not_endless() {
+        let text = "Parameters: {E: {Type: String}}
+Conditions:
+  A: !And [Condition: B, !Equals [!Ref E, x]]
+  B: !Not [Condition: A]
+  C: !Or [Condition: C]
+Resources: {}
+";
+        with_conditions(text, |c| {
+            assert!(c.problems().is_empty());
+            assert!(c.scenarios(&["A", "B", "C"]).is_ok());
         });
     }
 }

@@ -51,6 +51,8 @@ pub struct KeyPolicy<'t> {
     pub statements: Vec<Statement<'t>>,
     /// Some statements could not be read (`Statement: !Ref X`).
     pub incomplete: bool,
+    /// A `Statement` that is a string, or items of its list that are: KMS rejects them.
+    pub not_mappings: Vec<Span>,
     /// Only some statements were built (see [`KeyPolicy::build`]'s `only`): checks of the
     /// policy as a whole (is `Statement` empty?) do not apply.
     pub partial: bool,
@@ -183,6 +185,7 @@ impl<'t> KeyPolicy<'t> {
                     statement_entry: None,
                     statements: Vec::new(),
                     incomplete: true,
+                    not_mappings: Vec::new(),
                     partial: only.is_some(),
                 };
             }
@@ -191,6 +194,7 @@ impl<'t> KeyPolicy<'t> {
         let statement_entry = root.entry("Statement");
         let mut statements = Vec::new();
         let mut incomplete = false;
+        let mut not_mappings = Vec::new();
         if let Some(entry) = statement_entry {
             match reader.structure(&entry.value) {
                 Structure::Node(node) => match &node.value {
@@ -206,10 +210,18 @@ impl<'t> KeyPolicy<'t> {
                                 Structure::Node(s) if s.as_map().is_some() => {
                                     statements.push(reader.statement(s, resource_type));
                                 }
+                                Structure::Node(s) if s.scalar().is_some() => {
+                                    incomplete = true;
+                                    not_mappings.push(s.span);
+                                }
                                 Structure::Absent => {}
                                 _ => incomplete = true,
                             }
                         }
+                    }
+                    Value::Scalar(_) => {
+                        incomplete = true;
+                        not_mappings.push(node.span);
                     }
                     _ => incomplete = true,
                 },
@@ -223,6 +235,7 @@ impl<'t> KeyPolicy<'t> {
             statement_entry,
             statements,
             incomplete,
+            not_mappings,
             partial: only.is_some(),
         }
     }

@@ -17,6 +17,8 @@ pub struct Template<'t> {
     pub has_transform: bool,
     resource_index: HashMap<&'t str, usize>,
     parameter_index: HashMap<&'t str, usize>,
+    /// The first definition of each condition name.
+    condition_index: HashMap<&'t str, usize>,
 }
 
 pub struct Resource<'t> {
@@ -69,7 +71,7 @@ impl<'t> Template<'t> {
                 allowed_values: entry.value.get("AllowedValues").and_then(Node::as_seq),
             })
             .collect();
-        let conditions = root
+        let conditions: Vec<(&'t str, Span, &'t Node<'t>)> = root
             .get("Conditions")
             .and_then(Node::as_map)
             .unwrap_or_default()
@@ -77,8 +79,13 @@ impl<'t> Template<'t> {
             .map(|entry| (entry.key.as_ref(), entry.key_span, &entry.value))
             .collect();
         let has_transform = root.get("Transform").is_some() || contains_fn_transform(root, 0);
+        let mut condition_index = HashMap::new();
+        for (i, &(name, _, _)) in conditions.iter().enumerate() {
+            condition_index.entry(name).or_insert(i);
+        }
         Template {
             root,
+            condition_index,
             resource_index: resources
                 .iter()
                 .enumerate()
@@ -106,10 +113,9 @@ impl<'t> Template<'t> {
     }
 
     pub fn condition(&self, name: &str) -> Option<&'t Node<'t>> {
-        self.conditions
-            .iter()
-            .find(|(n, _, _)| *n == name)
-            .map(|&(_, _, node)| node)
+        self.condition_index
+            .get(name)
+            .map(|&i| self.conditions[i].2)
     }
 
     pub fn resources_of_type<'s>(

@@ -9,6 +9,11 @@ use super::{Context, Reporter};
 
 pub(crate) use crate::lookup::did_you_mean;
 
+/// A value as a message quotes it: abbreviated (start…end) when longer than a line.
+pub(crate) fn short(value: &str) -> std::borrow::Cow<'_, str> {
+    crate::model::value::abbreviate(value)
+}
+
 /// How the snippets in a finding's message and help are written, so that they can be pasted
 /// into the file: `EnableKeyRotation: true` and `!Sub` in a YAML template, `"EnableKeyRotation":
 /// true` and `{"Fn::Sub": …}` in a JSON template, plain policy JSON (no CloudFormation

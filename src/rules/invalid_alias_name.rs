@@ -7,6 +7,7 @@
 //! text before the first unknown part, the characters of every literal part, and the length
 //! of the literal parts together.
 
+use crate::model::value::abbreviate;
 use crate::facts::resources::ALIAS;
 use crate::facts::resources::alias_names::{PREFIX, RESERVED_PREFIX, is_name_char};
 use crate::facts::resources::limits::ALIAS_NAME_MAX;
@@ -49,21 +50,22 @@ const CHARSET: &str = "an alias name can contain only letters, digits, `/`, `_` 
 
 /// What is wrong with a fully known alias name, most important first.
 fn check_name(name: &str) -> Option<Problem> {
+    let shown = abbreviate(name);
     if let Some(at) = name.find(":alias/").filter(|_| name.starts_with("arn:")) {
         let short = &name[at + 1..];
         return Some((
-            format!("`{name}` is an alias ARN; AliasName is the name alone"),
-            Some(format!("use `{short}`")),
+            format!("`{shown}` is an alias ARN; AliasName is the name alone"),
+            Some(format!("use `{}`", abbreviate(short))),
         ));
     }
     let Some(rest) = name.strip_prefix(PREFIX) else {
         let lower = name.to_ascii_lowercase();
         let help = match lower.strip_prefix(PREFIX) {
-            Some(rest) => format!("write the prefix in lowercase: `alias/{rest}`"),
-            None => format!("use `alias/{}`", sanitized(name.trim_start_matches('/'))),
+            Some(rest) => format!("write the prefix in lowercase: `alias/{}`", abbreviate(rest)),
+            None => format!("use `alias/{}`", abbreviate(&sanitized(name.trim_start_matches('/')))),
         };
         return Some((
-            format!("`{name}` does not begin with `alias/`"),
+            format!("`{shown}` does not begin with `alias/`"),
             Some(help),
         ));
     };
@@ -91,7 +93,7 @@ fn check_name(name: &str) -> Option<Problem> {
 
 fn reserved(name: &str) -> Problem {
     (
-        format!("`{name}` is in the reserved `alias/aws/` namespace"),
+        format!("`{}` is in the reserved `alias/aws/` namespace", abbreviate(name)),
         Some(format!(
             "`alias/aws/` names belong to AWS managed keys; choose another name, such as `alias/{}`",
             &name[RESERVED_PREFIX.len()..]
@@ -110,11 +112,11 @@ fn bad_characters(name: &str) -> Option<Problem> {
     if bad.is_empty() {
         return None;
     }
-    let mut message = format!("`{name}` contains {}; {CHARSET}", show_chars(&bad));
+    let mut message = format!("`{}` contains {}; {CHARSET}", abbreviate(name), show_chars(&bad));
     if bad.contains(&':') {
         message.push_str(" (the CloudFormation schema allows `:`, but KMS rejects it)");
     }
-    Some((message, Some(format!("for example `{}`", sanitized(name)))))
+    Some((message, Some(format!("for example `{}`", abbreviate(&sanitized(name))))))
 }
 
 /// "`.`", "`.` and a space", "`.`, `:` and a space".

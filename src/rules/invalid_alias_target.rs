@@ -10,6 +10,7 @@
 //! without a value and imports can be anything and are not reported. A key ID in uppercase
 //! hex is not reported: whether KMS matches IDs case-insensitively is not documented.
 
+use crate::model::value::abbreviate;
 use crate::facts::regions;
 use crate::facts::resources::{ALIAS, KEY, REPLICA_KEY};
 use crate::model::arn::{self, Arn, ArnShape, Field, is_account_id};
@@ -160,18 +161,18 @@ fn check_literal(cx: &Context<'_, '_>, value: &str) -> Option<Problem> {
     }
     if value.starts_with("alias/") {
         return problem(
-            format!("`{value}` is an alias name; an alias must point at a key, not at another alias"),
+            format!("`{}` is an alias name; an alias must point at a key, not at another alias", abbreviate(value)),
             format_help(cx),
         );
     }
     match arn::parse(&Text::lit(value)) {
         ArnShape::Arn(arn) => check_arn(cx, &arn),
         _ if value.starts_with("mrk-") => problem(
-            format!("`{value}` is not a key ID: a multi-Region key ID is `mrk-` and 32 lowercase hex digits"),
+            format!("`{}` is not a key ID: a multi-Region key ID is `mrk-` and 32 lowercase hex digits", abbreviate(value)),
             format_help(cx),
         ),
         _ => problem(
-            format!("`{value}` is neither a key ID nor a key ARN"),
+            format!("`{}` is neither a key ID nor a key ARN", abbreviate(value)),
             format_help(cx),
         ),
     }

@@ -5,6 +5,7 @@
 //! Formats: kms-facts.md §5 (key ARN `arn:<partition>:kms:<region>:<account>:key/<key-id>`,
 //! key IDs a lowercase UUID or `mrk-` and 32 hex digits) and §12 (partitions and Regions).
 
+use crate::model::value::abbreviate;
 use crate::facts::regions;
 use crate::facts::resources::{ALIAS, KEY, REPLICA_KEY};
 use crate::model::arn::{Arn, Field, is_account_id};
@@ -64,16 +65,16 @@ const ARN_FORMAT: &str = "a key ARN looks like `arn:aws:kms:us-east-1:1111222233
 fn not_arn(text: &str) -> (String, Option<String>) {
     if is_key_id(text) {
         (
-            format!("`{text}` is a key ID; PrimaryKeyArn must be the primary key's ARN"),
+            format!("`{}` is a key ID; PrimaryKeyArn must be the primary key's ARN", abbreviate(text)),
             Some(ARN_FORMAT.to_owned()),
         )
     } else if text.starts_with("alias/") {
         (
-            format!("`{text}` is an alias name; PrimaryKeyArn must be the primary key's ARN"),
+            format!("`{}` is an alias name; PrimaryKeyArn must be the primary key's ARN", abbreviate(text)),
             Some(ARN_FORMAT.to_owned()),
         )
     } else {
-        (format!("`{text}` is not a KMS key ARN"), Some(ARN_FORMAT.to_owned()))
+        (format!("`{}` is not a KMS key ARN", abbreviate(text)), Some(ARN_FORMAT.to_owned()))
     }
 }
 

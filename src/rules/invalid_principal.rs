@@ -46,7 +46,7 @@ fn report(principals: &Principals<'_>, out: &mut Reporter) {
             if let Principal::Invalid(reason) = principal {
                 let shown = alt
                     .text_value()
-                    .map_or_else(|| "this value".to_owned(), |t| format!("`{}`", t.display()));
+                    .map_or_else(|| "this value".to_owned(), |t| format!("`{}`", t.display_short()));
                 out.report(alt.span, format!("{shown} is not a valid principal: {reason}"));
             }
         }

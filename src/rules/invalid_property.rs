@@ -227,6 +227,7 @@ fn check_value(
             let Some(value) = text.literal() else {
                 return;
             };
+            let shown = crate::model::value::abbreviate(value);
             let style = alt.style();
             let json_scalar = matches!(
                 style,
@@ -235,13 +236,13 @@ fn check_value(
             match kind {
                 Kind::Boolean => {
                     if alt.as_bool() == Boolish::NotBool {
-                        report_value(out, resource, alt, format!("`{name}` must be a boolean, not `{value}`"))
+                        report_value(out, resource, alt, format!("`{name}` must be a boolean, not `{shown}`"))
                             .with_help("use `true` or `false`");
                     }
                 }
                 Kind::Integer => {
-                    if value.trim().parse::<i64>().is_err() {
-                        report_value(out, resource, alt, format!("`{name}` must be a whole number, not `{value}`"));
+                    if crate::model::value::parse_whole(value).is_none() {
+                        report_value(out, resource, alt, format!("`{name}` must be a whole number, not `{shown}`"));
                     }
                 }
                 Kind::Policy if json_scalar => {
@@ -249,7 +250,7 @@ fn check_value(
                         out,
                         resource,
                         alt,
-                        format!("`{name}` must be a policy document or a JSON string, not `{value}`"),
+                        format!("`{name}` must be a policy document or a JSON string, not `{shown}`"),
                     );
                 }
                 Kind::String | Kind::Policy => {}
@@ -262,7 +263,7 @@ fn check_value(
                         out,
                         resource,
                         alt,
-                        format!("`{value}` is not a valid `{name}`"),
+                        format!("`{shown}` is not a valid `{name}`"),
                     );
                     match did_you_mean(value, allowed.iter().copied()) {
                         Some(c) => diagnostic.with_help(format!("did you mean `{c}`?")),

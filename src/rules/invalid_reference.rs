@@ -8,11 +8,12 @@
 use crate::facts::pseudo::{PSEUDO_PARAMETERS, Pseudo};
 use crate::facts::resources;
 use crate::model::Template;
+use crate::model::conditions::{ConditionLimit, MAX_CONDITION_DEPTH, MAX_FORMULA_SIZE};
 use crate::model::value::sub_variables;
 use crate::source::scalar_map::ScalarMap;
 use crate::source::{Node, Span, Value};
 
-use super::common::did_you_mean;
+use super::common::{did_you_mean, short};
 use super::{Context, Reporter, Rule};
 
 pub struct InvalidReference;
@@ -22,6 +23,22 @@ impl Rule for InvalidReference {
         let Some(template) = cx.template else {
             return;
         };
+        // Conditions kmslint does not read: a transform does not make them smaller.
+        for problem in cx.conditions.problems() {
+            let (what, help) = match problem.limit {
+                ConditionLimit::TooDeep => (
+                    format!("is built on a chain of more than {MAX_CONDITION_DEPTH} conditions"),
+                    "kmslint reads it as unknown; write it with fewer levels of `Condition`",
+                ),
+                ConditionLimit::TooLarge => (
+                    format!("has more than {MAX_FORMULA_SIZE} tests when its conditions are written out"),
+                    "kmslint reads it as unknown; write it with fewer nested `Condition` references",
+                ),
+            };
+            let name = short(problem.name);
+            out.report(problem.span, format!("condition `{name}` {what}"))
+                .with_help(help);
+        }
         if template.has_transform {
             return;
         }
@@ -241,8 +258,15 @@ impl<'t> Walker<'_, '_, 't> {
         // Mapping the string's characters to the file is only needed to report; most
         // variables are fine.
         let mut map = None;
+        // The variable map's names, looked up once each: a Sub can have very many.
+        let bound: std::collections::HashSet<&str> = vars
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .map(|e| e.key.as_ref())
+            .collect();
         for (offset, name) in variables {
-            if vars.and_then(|v| v.get(name)).is_some() || self.valid_sub_variable(name) {
+            if bound.contains(name) || self.valid_sub_variable(name) {
                 continue;
             }
             let map = map.get_or_insert_with(|| ScalarMap::new(self.text, string));

@@ -8,6 +8,7 @@
 //! Grammar: IAM JSON policy reference and the KMS key policy guide (kms-facts §7.3, §8).
 
 use crate::model::policy::{KeyPolicy, Statement};
+use crate::model::value::abbreviate;
 use crate::model::{self};
 use crate::source::ProblemKind;
 
@@ -74,6 +75,18 @@ impl Rule for PolicySyntax {
             }
             Some(_) => {}
         }
+        for &span in &policy.not_mappings {
+            let whole = policy.statement_entry.is_some_and(|e| e.value.span == span);
+            let message = if whole {
+                "`Statement` is a string: it must be a statement (a mapping) or a list of statements"
+            } else {
+                "this `Statement` item is a string: each statement must be a mapping"
+            };
+            out.report(span, message).with_help(syntax.snippet(
+                "write each statement as a mapping with `Effect`, `Principal`, `Action` and `Resource`",
+                "write each statement as an object with `\"Effect\"`, `\"Principal\"`, `\"Action\"` and `\"Resource\"`",
+            ));
+        }
         for statement in &policy.statements {
             check_statement(statement, syntax, out);
         }
@@ -89,7 +102,7 @@ fn check_version(policy: &KeyPolicy<'_>, syntax: Syntax, out: &mut Reporter) {
         if let Some(value) = alt.as_str()
             && !VERSIONS.contains(&value)
         {
-            out.report(alt.span, format!("`{value}` is not a policy version"))
+            out.report(alt.span, format!("`{}` is not a policy version", abbreviate(value)))
                 .with_help(format!(
                     "use {}",
                     syntax.snippet("`Version: '2012-10-17'`", "`\"Version\": \"2012-10-17\"`")
@@ -120,7 +133,7 @@ fn check_statement(statement: &Statement<'_>, syntax: Syntax, out: &mut Reporter
                 if value != "Allow" && value != "Deny" {
                     let diagnostic = out.report(
                         alt.span,
-                        format!("`{value}` is not an effect: write `Allow` or `Deny`"),
+                        format!("`{}` is not an effect: write `Allow` or `Deny`", abbreviate(value)),
                     );
                     if value.eq_ignore_ascii_case("allow") || value.eq_ignore_ascii_case("deny") {
                         diagnostic.with_help("`Effect` is case-sensitive");

@@ -6,6 +6,8 @@ use crate::facts::resources::{KEY, REPLICA_KEY, limits};
 use crate::model::Resource;
 use crate::model::value::Resolver;
 
+use super::common::short;
+
 use super::common::{report_value, resources};
 use super::{Context, Reporter, Rule};
 
@@ -64,11 +66,13 @@ fn range(
         };
         if value < min || value > max {
             let nearest = value.clamp(min, max);
+            // As written (a number too large for 64 bits is out of range too), abbreviated.
+            let written = alt.as_str().map_or_else(|| value.to_string(), |s| short(s.trim()).into_owned());
             report_value(
                 out,
                 resource,
                 &alt,
-                format!("`{name}` is {value}; it must be from {min} to {max}"),
+                format!("`{name}` is {written}; it must be from {min} to {max}"),
             )
             .with_help(format!("use a value from {min} to {max}, such as {nearest}"));
         }

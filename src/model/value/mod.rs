@@ -17,11 +17,12 @@ mod sub;
 mod text;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use boolish::Boolish;
 pub use resolve::Resolver;
 pub use sub::sub_variables;
-pub use text::{Hole, Part, Text};
+pub use text::{Hole, Part, Text, abbreviate};
 
 use crate::config::Settings;
 use crate::facts::regions::{self, Partition};
@@ -105,6 +106,14 @@ impl<'t> Alt<'t> {
         }
     }
 
+    /// About how many bytes a copy of the value costs ([`Text::weight`]).
+    pub fn weight(&self) -> usize {
+        match &self.val {
+            Val::Text(t) => t.weight(),
+            _ => 1,
+        }
+    }
+
     /// The whole string, when known.
     pub fn as_str(&self) -> Option<&str> {
         self.text_value()?.literal()
@@ -115,15 +124,33 @@ impl<'t> Alt<'t> {
         self.node.and_then(|n| n.scalar()).map(|s| s.style)
     }
 
-    /// An integer value, written as a number or a numeric string.
+    /// An integer value, written as a number or a numeric string; one too large for `i64`
+    /// is `i64::MAX` (or `i64::MIN`), out of every range.
     pub fn as_int(&self) -> Option<i64> {
-        self.as_str()?.trim().parse().ok()
+        parse_whole(self.as_str()?)
     }
 
     /// A condition note for messages: "when `IsProd` is true".
     pub fn when_note(&self) -> Option<String> {
         describe_when(&self.when)
     }
+}
+
+/// A whole number, written with optional sign and spaces around; one with too many digits
+/// for `i64` saturates (it is a whole number, just out of range).
+pub fn parse_whole(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(value) = s.parse::<i64>() {
+        return Some(value);
+    }
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(digits) => (true, digits),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(if negative { i64::MIN } else { i64::MAX })
 }
 
 /// "when `A` is true and `B` is false", or nothing for no conditions.
@@ -141,6 +168,17 @@ pub fn describe_when(when: &[(&str, bool)]) -> Option<String> {
 /// Alternatives past this many collapse to one unknown: combinations of `Fn::If`s multiply.
 const MAX_ALTERNATIVES: usize = 32;
 
+/// A resolved string heavier than this ([`Text::weight`], about its length in bytes) is a
+/// hole: `Fn::Sub` and `Fn::Join` of values that are themselves joins can double in length
+/// with every level.
+pub const MAX_TEXT_WEIGHT: usize = 64 * 1024;
+
+/// Work units resolution may spend on a file, whatever its size, and per byte of it. A unit
+/// is one node resolved or about 16 bytes of text copied; when they are spent, values are
+/// unknown, which rules read as "not known, stay silent".
+const BUDGET_BASE: usize = 4_000_000;
+const BUDGET_PER_BYTE: usize = 64;
+
 /// What resolution knows about the deployment: the template, and the Region, account and
 /// parameter values the command line or configuration gave.
 pub struct Env<'t> {
@@ -151,19 +189,37 @@ pub struct Env<'t> {
     pub partition: Option<&'static Partition>,
     /// Stack parameter values, which override Default and AllowedValues.
     pub parameters: &'t HashMap<String, String>,
+    /// Work units resolution has left for this file (shared by every resolver of the file,
+    /// which rules run on several threads).
+    budget: AtomicUsize,
 }
 
 impl<'t> Env<'t> {
     /// Takes from the settings what resolution needs, and nothing else.
     pub fn new(template: Option<&'t Template<'t>>, settings: &'t Settings) -> Env<'t> {
         let region = settings.region.as_deref();
+        let size = template.map_or(0, |t| t.root.span.range().len());
         Env {
+            budget: AtomicUsize::new(
+                BUDGET_BASE.saturating_add(size.saturating_mul(BUDGET_PER_BYTE)),
+            ),
             template,
             region,
             account: settings.account.as_deref(),
             partition: region.and_then(regions::partition_of_region),
             parameters: &settings.parameters,
         }
+    }
+}
+
+impl Env<'_> {
+    /// Takes `units` from the file's budget; false when it is spent.
+    pub(crate) fn spend(&self, units: usize) -> bool {
+        self.budget
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(units)
+            })
+            .is_ok()
     }
 }
 
@@ -221,6 +277,18 @@ Resources:
     G: !Ref Ssm
     H: !Sub ['${X}-${!Lit}', {X: !If [C2, a, b]}]
 ";
+
+    #[test]
+    fn huge_whole_numbers_saturate() {
+        assert_eq!(parse_whole(" 42 "), Some(42));
+        assert_eq!(parse_whole(&"9".repeat(100)), Some(i64::MAX));
+        assert_eq!(
+            parse_whole(&format!("-{}", "9".repeat(100))),
+            Some(i64::MIN)
+        );
+        assert_eq!(parse_whole("12a"), None);
+        assert_eq!(parse_whole("-"), None);
+    }
 
     #[test]
     fn resolves_intrinsics_to_alternatives() {

@@ -2,11 +2,16 @@
 //! `Fn::Select`, `Fn::If` and `Fn::FindInMap` (`Fn::Sub` is in `sub.rs`), given what is known
 //! about the deployment.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use crate::facts::pseudo::Pseudo;
 use crate::source::{Node, Span, Value};
 
 use super::super::template::Parameter;
-use super::{Alt, Env, Hole, MAX_ALTERNATIVES, ParamUse, Part, Scenario, Text, Val};
+use super::{
+    Alt, Env, Hole, MAX_ALTERNATIVES, MAX_TEXT_WEIGHT, ParamUse, Part, Scenario, Text, Val,
+};
 
 pub struct Resolver<'e, 't> {
     env: &'e Env<'t>,
@@ -14,6 +19,28 @@ pub struct Resolver<'e, 't> {
     /// Read parameters' Default and AllowedValues. Off when evaluating conditions: the
     /// deployer chooses parameter values, so a condition on one can go either way.
     use_parameter_values: bool,
+}
+
+/// Where a resolution is: how deep, and what each intrinsic function node it has met
+/// resolved to, by the node's address, so that a value many others use (a `Fn::Sub`
+/// variable, a mapping entry) is resolved once per resolution.
+#[derive(Clone, Copy)]
+pub(super) struct Walk<'c, 't> {
+    level: usize,
+    cache: &'c RefCell<HashMap<usize, Vec<Alt<'t>>>>,
+}
+
+impl<'c, 't> Walk<'c, 't> {
+    pub(super) fn start(cache: &'c RefCell<HashMap<usize, Vec<Alt<'t>>>>) -> Walk<'c, 't> {
+        Walk { level: 0, cache }
+    }
+
+    pub(super) fn deeper(self) -> Walk<'c, 't> {
+        Walk {
+            level: self.level + 1,
+            ..self
+        }
+    }
 }
 
 impl<'e, 't> Resolver<'e, 't> {
@@ -43,11 +70,12 @@ impl<'e, 't> Resolver<'e, 't> {
 
     /// Every value `node` can take.
     pub fn resolve(&self, node: &'t Node<'t>) -> Vec<Alt<'t>> {
-        self.resolve_depth(node, 0)
+        let cache = RefCell::default();
+        self.resolve_depth(node, Walk::start(&cache))
     }
 
-    pub(super) fn resolve_depth(&self, node: &'t Node<'t>, depth: usize) -> Vec<Alt<'t>> {
-        if depth > 32 {
+    pub(super) fn resolve_depth(&self, node: &'t Node<'t>, depth: Walk<'_, 't>) -> Vec<Alt<'t>> {
+        if depth.level > 32 || !self.env.spend(1) {
             return vec![Alt::unknown(node)];
         }
         match &node.value {
@@ -55,10 +83,28 @@ impl<'e, 't> Resolver<'e, 't> {
             Value::Seq(_) => vec![Alt::new(Val::Node(node), node)],
             Value::Invalid => vec![Alt::unknown(node)],
             Value::Map(_) => match node.intrinsic() {
-                Some((name, key_span, arg)) => self.intrinsic(node, name, key_span, arg, depth),
+                Some((name, key_span, arg)) => {
+                    let key = std::ptr::from_ref(node) as usize;
+                    if let Some(alts) = depth.cache.borrow().get(&key) {
+                        // A copy costs what its text weighs.
+                        let weight: usize = alts.iter().map(Alt::weight).sum();
+                        if !self.env.spend(weight / 16) {
+                            return vec![Alt::unknown(node)];
+                        }
+                        return alts.clone();
+                    }
+                    let alts = self.intrinsic(node, name, key_span, arg, depth);
+                    depth.cache.borrow_mut().insert(key, alts.clone());
+                    alts
+                }
                 None => vec![Alt::new(Val::Node(node), node)],
             },
         }
+    }
+
+    /// Spends work units from the file's budget; false when it is spent.
+    pub(super) fn spend(&self, units: usize) -> bool {
+        self.env.spend(units)
     }
 
     fn intrinsic(
@@ -67,7 +113,7 @@ impl<'e, 't> Resolver<'e, 't> {
         name: &'t str,
         key_span: Span,
         arg: &'t Node<'t>,
-        depth: usize,
+        depth: Walk<'_, 't>,
     ) -> Vec<Alt<'t>> {
         match name {
             "Ref" => match arg.as_str() {
@@ -192,17 +238,17 @@ impl<'e, 't> Resolver<'e, 't> {
     }
 
     /// `Fn::Join: [delimiter, [items]]`.
-    fn join(&self, node: &'t Node<'t>, arg: &'t Node<'t>, depth: usize) -> Vec<Alt<'t>> {
+    fn join(&self, node: &'t Node<'t>, arg: &'t Node<'t>, depth: Walk<'_, 't>) -> Vec<Alt<'t>> {
         let Some([delimiter, list]) = arg.as_seq().and_then(|s| <&[_; 2]>::try_from(s).ok()) else {
             return vec![Alt::unknown(node)];
         };
         let (Some(delimiter), Some(items)) = (delimiter.as_str(), list.as_seq()) else {
             return vec![Alt::unknown(node)];
         };
-        let mut result = vec![Alt::text(Text::default(), node)];
+        let mut result = Concat::new(node);
         let mut first = true;
         for item in items {
-            let mut options = self.resolve_depth(item, depth + 1);
+            let mut options = self.resolve_depth(item, depth.deeper());
             // A NoValue item disappears from the list; an item that may or may not be there
             // makes the delimiters uncertain, which only matters for exact text.
             if options.iter().any(|a| a.val == Val::NoValue) {
@@ -211,22 +257,25 @@ impl<'e, 't> Resolver<'e, 't> {
                 }
                 return vec![Alt::unknown(node)];
             }
-            if !first && !delimiter.is_empty() {
-                result = concat(result, &[Alt::text(Text::lit(delimiter), node)], node);
+            if !first
+                && !delimiter.is_empty()
+                && !result.push(self, &[Alt::text(Text::lit(delimiter), node)], node)
+            {
+                return vec![Alt::unknown(node)];
             }
             first = false;
             options.retain(|a| a.val != Val::NoValue);
-            result = concat(result, &options, node);
-            if result.is_empty() {
+            if !result.push(self, &options, node) {
                 return vec![Alt::unknown(node)];
             }
         }
+        let mut result = result.alts;
         hide_dynamic_references(&mut result);
         result
     }
 
     /// `Fn::Select: [index, list]` over a literal list or `Fn::Split` of a literal string.
-    fn select(&self, node: &'t Node<'t>, arg: &'t Node<'t>, depth: usize) -> Vec<Alt<'t>> {
+    fn select(&self, node: &'t Node<'t>, arg: &'t Node<'t>, depth: Walk<'_, 't>) -> Vec<Alt<'t>> {
         let Some([index, list]) = arg.as_seq().and_then(|s| <&[_; 2]>::try_from(s).ok()) else {
             return vec![Alt::unknown(node)];
         };
@@ -235,7 +284,7 @@ impl<'e, 't> Resolver<'e, 't> {
         };
         if let Some(items) = list.as_seq() {
             return match items.get(index) {
-                Some(item) => self.resolve_depth(item, depth + 1),
+                Some(item) => self.resolve_depth(item, depth.deeper()),
                 None => vec![Alt::unknown(node)],
             };
         }
@@ -252,7 +301,7 @@ impl<'e, 't> Resolver<'e, 't> {
     }
 
     /// `Fn::If: [condition, then, else]`: the branch the scenario fixes, or both.
-    fn if_(&self, node: &'t Node<'t>, arg: &'t Node<'t>, depth: usize) -> Vec<Alt<'t>> {
+    fn if_(&self, node: &'t Node<'t>, arg: &'t Node<'t>, depth: Walk<'_, 't>) -> Vec<Alt<'t>> {
         let Some([condition, then, otherwise]) =
             arg.as_seq().and_then(|s| <&[_; 3]>::try_from(s).ok())
         else {
@@ -271,7 +320,7 @@ impl<'e, 't> Resolver<'e, 't> {
             if fixed.is_some_and(|f| f != value) {
                 continue;
             }
-            for mut alt in self.resolve_depth(branch, depth + 1) {
+            for mut alt in self.resolve_depth(branch, depth.deeper()) {
                 if fixed.is_none() {
                     if alt.when.iter().any(|&(n, v)| n == condition && v != value) {
                         continue;
@@ -290,7 +339,12 @@ impl<'e, 't> Resolver<'e, 't> {
     }
 
     /// `Fn::FindInMap: [map, top key, second key]` with keys that resolve to literals.
-    fn find_in_map(&self, node: &'t Node<'t>, arg: &'t Node<'t>, depth: usize) -> Vec<Alt<'t>> {
+    fn find_in_map(
+        &self,
+        node: &'t Node<'t>,
+        arg: &'t Node<'t>,
+        depth: Walk<'_, 't>,
+    ) -> Vec<Alt<'t>> {
         let mappings = self.env.template.and_then(|t| t.mappings);
         let (Some(mappings), Some(items)) = (mappings, arg.as_seq()) else {
             return vec![Alt::unknown(node)];
@@ -299,7 +353,7 @@ impl<'e, 't> Resolver<'e, 't> {
             return vec![Alt::unknown(node)];
         }
         let key = |item: &'t Node<'t>| {
-            let alts = self.resolve_depth(item, depth + 1);
+            let alts = self.resolve_depth(item, depth.deeper());
             match alts.as_slice() {
                 [alt] => alt.as_str().map(str::to_owned),
                 _ => None,
@@ -314,7 +368,7 @@ impl<'e, 't> Resolver<'e, 't> {
             .and_then(|m| m.get(&top))
             .and_then(|m| m.get(&second))
         {
-            Some(value) => self.resolve_depth(value, depth + 1),
+            Some(value) => self.resolve_depth(value, depth.deeper()),
             None => vec![Alt::unknown(node)],
         }
     }
@@ -329,6 +383,61 @@ pub fn get_att_parts<'t>(arg: &'t Node<'t>) -> Option<(&'t str, &'t str)> {
         },
         Value::Scalar(s) => s.text.split_once('.'),
         _ => None,
+    }
+}
+
+/// Alternatives built by concatenation, with a bound on the weight of their text, so that
+/// checking the [`MAX_TEXT_WEIGHT`] costs no more than the copies do.
+pub(super) struct Concat<'t> {
+    pub alts: Vec<Alt<'t>>,
+    /// At least the heaviest alternative's [`Text::weight`].
+    bound: usize,
+}
+
+impl<'t> Concat<'t> {
+    pub fn new(node: &'t Node<'t>) -> Concat<'t> {
+        Concat {
+            alts: vec![Alt::text(Text::default(), node)],
+            bound: 0,
+        }
+    }
+
+    /// Appends every suffix to every alternative; false when the result is unknown (too many
+    /// alternatives, or the budget is spent). A text heavier than [`MAX_TEXT_WEIGHT`] becomes
+    /// a hole.
+    pub fn push(
+        &mut self,
+        resolver: &Resolver<'_, 't>,
+        suffixes: &[Alt<'t>],
+        node: &'t Node<'t>,
+    ) -> bool {
+        let heaviest = suffixes.iter().map(Alt::weight).max().unwrap_or(0);
+        let copies = self.alts.len().max(1) * suffixes.len().max(1);
+        if !resolver.spend(1 + copies.saturating_mul(heaviest) / 16) {
+            return false;
+        }
+        self.alts = concat(std::mem::take(&mut self.alts), suffixes, node);
+        if self.alts.is_empty() {
+            return false;
+        }
+        self.bound = self.bound.saturating_add(heaviest);
+        if self.bound > MAX_TEXT_WEIGHT {
+            if !resolver.spend(self.bound / 16) {
+                return false;
+            }
+            self.bound = 0;
+            for alt in &mut self.alts {
+                if let Val::Text(text) = &mut alt.val {
+                    let weight = text.weight();
+                    if weight > MAX_TEXT_WEIGHT {
+                        *text = Text::hole(Hole::Unknown);
+                    } else {
+                        self.bound = self.bound.max(weight);
+                    }
+                }
+            }
+        }
+        true
     }
 }
 

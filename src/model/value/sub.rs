@@ -2,7 +2,9 @@
 
 use crate::source::{Entry, Node, Span, Value};
 
-use super::resolve::{concat, hide_dynamic_references};
+use std::collections::HashMap;
+
+use super::resolve::{Concat, Walk, hide_dynamic_references};
 use super::{Alt, Hole, Resolver, Text, Val};
 
 /// A piece of an `Fn::Sub` string.
@@ -58,7 +60,12 @@ pub fn sub_variables(s: &str) -> Vec<(usize, &str)> {
 
 impl<'t> Resolver<'_, 't> {
     /// `Fn::Sub`: a string, or `[string, {Var: value}]`.
-    pub(super) fn sub(&self, node: &'t Node<'t>, arg: &'t Node<'t>, depth: usize) -> Vec<Alt<'t>> {
+    pub(super) fn sub(
+        &self,
+        node: &'t Node<'t>,
+        arg: &'t Node<'t>,
+        depth: Walk<'_, 't>,
+    ) -> Vec<Alt<'t>> {
         let (template, vars) = match &arg.value {
             Value::Scalar(s) => (s.text.as_ref(), None),
             Value::Seq(items) => match items.as_slice() {
@@ -81,7 +88,10 @@ impl<'t> Resolver<'_, 't> {
         vars: Option<&'t [Entry<'t>]>,
     ) -> Vec<Alt<'t>> {
         match node.as_str() {
-            Some(text) if text.contains("${") => self.sub_text(node, text, vars, node.span, 0),
+            Some(text) if text.contains("${") => {
+                let cache = std::cell::RefCell::default();
+                self.sub_text(node, text, vars, node.span, Walk::start(&cache))
+            }
             _ => self.resolve(node),
         }
     }
@@ -92,13 +102,18 @@ impl<'t> Resolver<'_, 't> {
         template: &'t str,
         vars: Option<&'t [Entry<'t>]>,
         site: Span,
-        depth: usize,
+        depth: Walk<'_, 't>,
     ) -> Vec<Alt<'t>> {
         let pieces = pieces(template);
         if pieces.iter().any(|p| matches!(p, Piece::Unterminated(_))) {
             return vec![Alt::unknown(node)];
         }
-        let mut result = vec![Alt::text(Text::default(), node)];
+        let mut result = Concat::new(node);
+        // The variable map by name, the first entry of a name winning as a linear search's.
+        let mut bound_vars: HashMap<&str, &'t Node<'t>> = HashMap::new();
+        for entry in vars.unwrap_or_default() {
+            bound_vars.entry(entry.key.as_ref()).or_insert(&entry.value);
+        }
         // Literal text and `${!Escaped}` pieces between two variables make one literal.
         let mut literal = String::new();
         for piece in pieces {
@@ -117,29 +132,24 @@ impl<'t> Resolver<'_, 't> {
                 Piece::Var(_, name) => {
                     if !literal.is_empty() {
                         let text = Text::lit(std::mem::take(&mut literal));
-                        result = concat(result, &[Alt::text(text, node)], node);
-                        if result.is_empty() {
+                        if !result.push(self, &[Alt::text(text, node)], node) {
                             return vec![Alt::unknown(node)];
                         }
                     }
-                    let bound = vars.and_then(|v| v.iter().find(|e| e.key == name));
-                    match bound {
-                        Some(entry) => self.resolve_depth(&entry.value, depth + 1),
+                    match bound_vars.get(name) {
+                        Some(value) => self.resolve_depth(value, depth.deeper()),
                         None => self.sub_variable(node, site, name),
                     }
                 }
             };
-            result = concat(result, &options, node);
-            if result.is_empty() {
+            if !result.push(self, &options, node) {
                 return vec![Alt::unknown(node)];
             }
         }
-        if !literal.is_empty() {
-            result = concat(result, &[Alt::text(Text::lit(literal), node)], node);
-            if result.is_empty() {
-                return vec![Alt::unknown(node)];
-            }
+        if !literal.is_empty() && !result.push(self, &[Alt::text(Text::lit(literal), node)], node) {
+            return vec![Alt::unknown(node)];
         }
+        let mut result = result.alts;
         hide_dynamic_references(&mut result);
         result
     }

@@ -5,6 +5,28 @@ use std::borrow::Cow;
 
 use crate::facts::pseudo::Pseudo;
 
+/// The longest value a message quotes whole: a line.
+pub const MESSAGE_WIDTH: usize = 80;
+
+/// `s` as a message quotes it: whole when it fits on a line ([`MESSAGE_WIDTH`] characters),
+/// else its start and end around `…`, so that a huge value in a file never makes a huge
+/// message.
+pub fn abbreviate(s: &str) -> Cow<'_, str> {
+    let keep = (MESSAGE_WIDTH - 1) / 2;
+    let count = s.chars().take(MESSAGE_WIDTH + 1).count();
+    if count <= MESSAGE_WIDTH {
+        return Cow::Borrowed(s);
+    }
+    let head_end = s.char_indices().nth(keep).map_or(s.len(), |(i, _)| i);
+    let tail_start = s
+        .char_indices()
+        .rev()
+        .nth(keep - 1)
+        .map_or(0, |(i, _)| i)
+        .max(head_end);
+    Cow::Owned(format!("{}…{}", &s[..head_end], &s[tail_start..]))
+}
+
 /// A part of a string known only by kind.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Hole<'t> {
@@ -175,6 +197,22 @@ impl<'t> Text<'t> {
         }
     }
 
+    /// The string for a message: [`Text::display`], abbreviated past a line.
+    pub fn display_short(&self) -> String {
+        abbreviate(&self.display()).into_owned()
+    }
+
+    /// About how many bytes the string takes: its known text, and a few for each hole.
+    pub fn weight(&self) -> usize {
+        self.parts
+            .iter()
+            .map(|p| match p {
+                Part::Lit(s) => s.len(),
+                Part::Hole(_) => 8,
+            })
+            .sum()
+    }
+
     /// The string as written in a message, holes shown as `${…}`.
     pub fn display(&self) -> String {
         let mut out = String::new();
@@ -194,5 +232,20 @@ impl<'t> Text<'t> {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_abbreviated_for_messages() {
+        assert_eq!(abbreviate("short"), "short");
+        let long = "a".repeat(50) + &"é".repeat(50);
+        let shown = abbreviate(&long);
+        assert_eq!(shown.chars().count(), MESSAGE_WIDTH - 1);
+        assert!(shown.starts_with("aaa") && shown.ends_with("éé") && shown.contains('…'));
+        assert_eq!(abbreviate(&"x".repeat(80)).len(), 80);
     }
 }

@@ -1,0 +1,191 @@
+//! Hostile inputs to the model layer: conditions built on conditions, values that expand to
+//! each other, huge `Fn::Sub`s and numbers, a string `Statement`. Each is linted with the
+//! binary next to a small template with a known finding, which must survive; work is bounded
+//! by comparing output sizes (never by timing).
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+#[allow(dead_code)]
+#[path = "../examples/generate_attacks.rs"]
+mod attacks;
+
+/// A key without `EnableKeyRotation`: KMS104.
+const OTHER: &str = "Resources:
+  Key:
+    Type: AWS::KMS::Key
+    DeletionPolicy: Retain
+    UpdateReplacePolicy: Retain
+";
+
+struct Run {
+    status: i32,
+    out: String,
+}
+
+/// Lints `attack` and the other template together, in compact format.
+fn lint(name: &str, attack: &str) -> Run {
+    let dir = tempfile_dir(name);
+    fs::write(dir.join("attack.yaml"), attack).unwrap();
+    fs::write(dir.join("other.yaml"), OTHER).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_kmslint"))
+        .args(["check", "--format", "compact", "--no-config"])
+        .arg(dir.join("attack.yaml"))
+        .arg(dir.join("other.yaml"))
+        .output()
+        .unwrap();
+    let _ = fs::remove_dir_all(&dir);
+    Run {
+        status: output.status.code().unwrap_or(-1),
+        out: String::from_utf8_lossy(&output.stdout).into_owned(),
+    }
+}
+
+fn tempfile_dir(name: &str) -> std::path::PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("hostile_model_{name}"));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The run's findings for the attack file, and that the other file kept its own.
+fn attack_findings(run: &Run) -> Vec<&str> {
+    assert!(
+        run.out
+            .lines()
+            .any(|l| l.contains("other.yaml") && l.contains("KMS104")),
+        "the other file lost its finding:\n{}",
+        run.out
+    );
+    run.out
+        .lines()
+        .filter(|l| l.contains("attack.yaml"))
+        .collect()
+}
+
+#[test]
+fn doubling_conditions_are_reported_not_expanded() {
+    let small = lint("and_20", &attacks::conditions_and(20));
+    let big = lint("and_40", &attacks::conditions_and(40));
+    for run in [&small, &big] {
+        assert_eq!(run.status, 1);
+        let found = attack_findings(run);
+        assert!(
+            found.iter().any(|l| l.contains("KMS003")
+                && l.contains("condition `C17` has more than 100000 tests")),
+            "{}",
+            run.out
+        );
+    }
+    // Twice the levels, the same finding: the output does not grow with the expansion.
+    assert!(
+        big.out.len() <= small.out.len() + 100,
+        "{} vs {}",
+        big.out.len(),
+        small.out.len()
+    );
+}
+
+#[test]
+fn long_not_chains_are_cut_in_either_order() {
+    for reverse in [false, true] {
+        let n = attacks::conditions_not(3000, reverse);
+        let n2 = attacks::conditions_not(6000, reverse);
+        let small = lint(&format!("not_{reverse}_1"), &n);
+        let big = lint(&format!("not_{reverse}_2"), &n2);
+        for run in [&small, &big] {
+            assert_eq!(run.status, 1);
+            let found = attack_findings(run);
+            assert_eq!(found.len(), 1, "{}", run.out);
+            assert!(
+                found[0].contains("KMS003")
+                    && found[0].contains("chain of more than 64 conditions")
+            );
+        }
+        assert!(big.out.len() <= 10 * n2.len());
+    }
+}
+
+#[test]
+fn nested_subs_and_mappings_are_resolved_once_and_stay_short() {
+    for (name, attack) in [
+        ("sub", attacks::sub_nested(12, 6)),
+        ("sub_deep", attacks::sub_nested(40, 3)),
+        ("map", attacks::find_in_map_nested(15, 4)),
+    ] {
+        let run = lint(name, &attack);
+        assert_eq!(run.status, 1, "{}", run.out);
+        attack_findings(&run);
+        assert!(
+            run.out.len() <= 10 * attack.len() + 2000,
+            "{name}: {} bytes of output for {} of input",
+            run.out.len(),
+            attack.len()
+        );
+    }
+}
+
+#[test]
+fn a_sub_with_many_variables_is_linear() {
+    let small = attacks::sub_many_variables(10_000);
+    let big = attacks::sub_many_variables(20_000);
+    for (name, attack) in [("vars_1", &small), ("vars_2", &big)] {
+        let run = lint(name, attack);
+        assert_eq!(run.status, 1);
+        let found = attack_findings(&run);
+        assert!(found.iter().any(|l| l.contains("KMS401")), "{}", run.out);
+        assert!(run.out.len() <= 2000, "{}", run.out.len());
+    }
+}
+
+#[test]
+fn a_huge_number_is_out_of_range_and_abbreviated() {
+    let attack = attacks::pending_window(100_000);
+    let run = lint("pending", &attack);
+    assert_eq!(run.status, 1);
+    let found = attack_findings(&run);
+    assert_eq!(found.len(), 1, "{}", run.out);
+    assert!(
+        found[0].contains("`PendingWindowInDays` is 1000") && found[0].contains("…"),
+        "{}",
+        found[0]
+    );
+    assert!(found[0].contains("it must be from 7 to 30"), "{}", found[0]);
+    assert!(found[0].len() < 300);
+}
+
+#[test]
+fn a_string_statement_is_reported() {
+    let run = lint("statement", &attacks::statement_string());
+    assert_eq!(run.status, 1);
+    let found = attack_findings(&run);
+    assert!(
+        found
+            .iter()
+            .any(|l| l.contains("KMS206") && l.contains("`Statement` is a string")),
+        "{}",
+        run.out
+    );
+    let items = "Resources:
+  Key:
+    Type: AWS::KMS::Key
+    DeletionPolicy: Retain
+    UpdateReplacePolicy: Retain
+    Properties:
+      EnableKeyRotation: true
+      KeyPolicy:
+        Version: '2012-10-17'
+        Statement:
+          - just a string
+";
+    let run = lint("statement_item", items);
+    let found = attack_findings(&run);
+    assert!(
+        found.iter().any(|l| l.contains("KMS206")
+            && l.contains(":11:13:")
+            && l.contains("item is a string")),
+        "{}",
+        run.out
+    );
+}
