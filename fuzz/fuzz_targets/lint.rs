@@ -39,8 +39,24 @@ fn check(name: &str, bytes: Vec<u8>, settings: &Settings) {
     };
     let mut summary = Summary::default();
     summary.count(&report.diagnostics);
-    let _ = render::pretty::render_file(&output, false);
-    let _ = render::json::render(std::slice::from_ref(&output), &summary);
+    let files = std::slice::from_ref(&output);
+    let pretty = render::pretty::render_file(&output, false);
+    let compact = render::compact::render(name, &report.diagnostics);
+    // Human formats show input text with its control characters escaped: no line of theirs
+    // can start a GitHub workflow command or carry a terminal escape.
+    for human in [&pretty, &compact] {
+        assert!(!human.contains('\u{1b}'), "an escape reached the output:\n{human}");
+        assert!(
+            human.lines().all(|l| !l.starts_with("::")),
+            "a line starts with `::`:\n{human}"
+        );
+    }
+    let github = render::github::render(name, &report.diagnostics);
+    assert!(github.lines().all(|l| l.starts_with("::")), "{github}");
+    let _ = render::json::render(files, &summary);
+    let rules: Vec<_> = kmslint::rules::RULES.iter().collect();
+    let sarif = render::sarif::render(files, &rules);
+    assert!(serde_json::from_str::<serde_json::Value>(&sarif).is_ok());
 }
 
 /// A template whose conditions are built from `recipe`, three bytes a condition: an

@@ -17,7 +17,7 @@ use crate::diagnostic::{Diagnostic, Related, Severity};
 use crate::lookup::{self, RuleName};
 use crate::model::conditions::{MAX_ATOMS, TooManyConditions};
 use crate::model::principal::Deployment;
-use crate::model::value::{Env, Resolver, describe_when};
+use crate::model::value::{Env, MESSAGE_WIDTH, Resolver, abbreviate, describe_when};
 use crate::model::{Conditions, DocumentKind, EmbeddedPolicy, KeyPolicy, PolicySource, Template};
 use crate::source::{Format, LoadProblem, Node, Position, Span};
 
@@ -326,7 +326,38 @@ pub(crate) fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
     // The order is fixed whatever the threads did (`finish` sorts by position as well).
     let mut all: Vec<Diagnostic> = found.into_iter().flatten().collect();
     apply_severities(cx.settings, &mut all);
+    for d in &mut all {
+        shorten_quotes(&mut d.message);
+        if let Some(help) = &mut d.help {
+            shorten_quotes(help);
+        }
+        for related in &mut d.related {
+            shorten_quotes(&mut related.message);
+        }
+    }
     all
+}
+
+/// Quotes (text between backticks) longer than a line, abbreviated, whichever rule wrote them:
+/// a huge value in a file must not make a huge message. Most rules abbreviate values
+/// themselves; this is the net under all of them.
+fn shorten_quotes(text: &mut String) {
+    if text.len() <= 2 * MESSAGE_WIDTH {
+        return;
+    }
+    let mut out = String::with_capacity(text.len().min(8 * MESSAGE_WIDTH));
+    for (i, part) in text.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        // Odd parts are inside backticks.
+        if i % 2 == 1 {
+            out.push_str(&abbreviate(part));
+        } else {
+            out.push_str(part);
+        }
+    }
+    *text = out;
 }
 
 /// The `[severity]` overrides of the configuration, for findings of any rule.
@@ -578,6 +609,19 @@ fn describe_scenarios(all: &[&[(&str, bool)]], seen: &[usize]) -> Option<String>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_quotes_in_messages_are_abbreviated() {
+        let long = "K".repeat(10_000);
+        let mut message = format!("key `{long}` does not rotate; `short` stays");
+        shorten_quotes(&mut message);
+        assert!(message.len() < 200, "{message}");
+        assert!(message.starts_with("key `KKK") && message.contains('…'));
+        assert!(message.ends_with("does not rotate; `short` stays"));
+        let mut short = "key `Key` does not rotate".to_owned();
+        shorten_quotes(&mut short);
+        assert_eq!(short, "key `Key` does not rotate");
+    }
 
     /// `meta` finds rules by binary search, which needs the registry in code order.
     #[test]

@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub use boolish::Boolish;
 pub use resolve::Resolver;
 pub use sub::sub_variables;
-pub use text::{Hole, Part, Text, abbreviate};
+pub use text::{Hole, MESSAGE_WIDTH, Part, Text, abbreviate};
 
 use crate::config::Settings;
 use crate::facts::regions::{self, Partition};
