@@ -1,115 +1,38 @@
 //! The command line as users run it: exit statuses (SPEC §2), the JSON document's shape,
 //! stdin, configuration errors, `rules` and `explain`.
 
+mod common;
+
 use std::fs;
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
-const CLEAN: &str = "Resources:
-  Key:
-    Type: AWS::KMS::Key
-    Properties:
-      KeyPolicy:
-        Version: '2012-10-17'
-        Statement:
-          - Effect: Allow
-            Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}
-            Action: 'kms:*'
-            Resource: '*'
-      EnableKeyRotation: true
-    DeletionPolicy: Retain
-    UpdateReplacePolicy: Retain
-";
-
-/// A lockout (KMS204): nobody may change the policy.
-const LOCKED: &str = "Resources:
-  Key:
-    Type: AWS::KMS::Key
-    Properties:
-      KeyPolicy:
-        Version: '2012-10-17'
-        Statement:
-          - Effect: Allow
-            Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}
-            Action: 'kms:Encrypt'
-            Resource: '*'
-      EnableKeyRotation: true
-    DeletionPolicy: Retain
-    UpdateReplacePolicy: Retain
-";
-
-fn kmslint(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kmslint"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("kmslint runs")
-}
-
-fn with_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kmslint"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("kmslint runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write stdin");
-    child.wait_with_output().expect("kmslint finishes")
-}
-
-fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        fs::write(path, text).expect("write");
-    }
-    dir
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use common::{CLEAN_KEY, Kmslint, LOCKED_KEY, dir_with, kmslint};
 
 #[test]
 fn exit_status_0_when_nothing_is_found() {
-    let dir = workspace(&[("key.yaml", CLEAN)]);
+    let dir = dir_with(&[("key.yaml", CLEAN_KEY.as_bytes())]);
     let out = kmslint(
         dir.path(),
         &["check", "key.yaml", "--select", "KMS0,KMS2,KMS3"],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    assert!(stdout(&out).contains("Checked 1 file: no problems found."));
+    assert_eq!(out.status, 0, "{}", out.stdout);
+    assert!(out.stdout.contains("Checked 1 file: no problems found."));
 }
 
 #[test]
 fn exit_status_1_when_a_finding_reaches_the_fail_level() {
-    let dir = workspace(&[("key.yaml", LOCKED)]);
+    let dir = dir_with(&[("key.yaml", LOCKED_KEY.as_bytes())]);
     let out = kmslint(dir.path(), &["check", "key.yaml"]);
-    assert_eq!(out.status.code(), Some(1));
-    let text = stdout(&out);
+    assert_eq!(out.status, 1);
+    let text = &out.stdout;
     assert!(text.contains("error[KMS204]"), "{text}");
     assert!(text.contains("key.yaml:7:9"), "{text}");
 }
 
 #[test]
 fn fail_level_decides_which_severities_fail() {
-    let dir = workspace(&[("key.yaml", LOCKED)]);
+    let dir = dir_with(&[("key.yaml", LOCKED_KEY.as_bytes())]);
     let never = kmslint(dir.path(), &["check", "key.yaml", "--fail-level", "never"]);
-    assert_eq!(never.status.code(), Some(0));
+    assert_eq!(never.status, 0);
     // The lockout becomes a warning: below `error`, at `warning`.
     fs::write(
         dir.path().join(".kmslint.toml"),
@@ -117,32 +40,32 @@ fn fail_level_decides_which_severities_fail() {
     )
     .unwrap();
     let error = kmslint(dir.path(), &["check", "key.yaml", "--fail-level", "error"]);
-    assert_eq!(error.status.code(), Some(0), "{}", stdout(&error));
+    assert_eq!(error.status, 0, "{}", error.stdout);
     let warning = kmslint(
         dir.path(),
         &["check", "key.yaml", "--fail-level", "warning"],
     );
-    assert_eq!(warning.status.code(), Some(1));
+    assert_eq!(warning.status, 1);
 }
 
 #[test]
 fn exit_status_2_for_a_path_that_does_not_exist() {
-    let dir = workspace(&[("key.yaml", CLEAN)]);
+    let dir = dir_with(&[("key.yaml", CLEAN_KEY.as_bytes())]);
     let out = kmslint(dir.path(), &["check", "missing.yaml", "key.yaml"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr(&out);
+    assert_eq!(out.status, 2);
+    let err = &out.stderr;
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
         err.contains("missing.yaml: no such file or directory"),
         "{err}"
     );
     // The other file is still linted.
-    assert!(stdout(&out).contains("Checked 1 file"));
+    assert!(out.stdout.contains("Checked 1 file"));
 }
 
 #[test]
 fn exit_status_2_for_bad_arguments() {
-    let dir = workspace(&[]);
+    let dir = dir_with(&[]);
     for args in [
         &["check", "--format", "xml"][..],
         &["check", "--select", "KMS999"],
@@ -152,28 +75,28 @@ fn exit_status_2_for_bad_arguments() {
         &["frobnicate"],
     ] {
         let out = kmslint(dir.path(), args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert_eq!(out.status, 2, "{args:?}: {}", out.stderr);
     }
     let out = kmslint(dir.path(), &["check", "--region", "eu-west-9"]);
     assert!(
-        stderr(&out).contains("did you mean `eu-west-1`"),
+        out.stderr.contains("did you mean `eu-west-1`"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
 }
 
 #[test]
 fn exit_status_2_for_an_invalid_configuration_file_naming_file_and_key() {
-    let dir = workspace(&[
-        ("key.yaml", CLEAN),
+    let dir = dir_with(&[
+        ("key.yaml", CLEAN_KEY.as_bytes()),
         (
             ".kmslint.toml",
-            "select = [\"KMS2\"]\nfail-level = \"sometimes\"\n",
+            b"select = [\"KMS2\"]\nfail-level = \"sometimes\"\n",
         ),
     ]);
     let out = kmslint(dir.path(), &["check", "key.yaml"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr(&out);
+    assert_eq!(out.status, 2);
+    let err = &out.stderr;
     assert!(
         err.contains(".kmslint.toml") && err.contains("`fail-level`"),
         "{err}"
@@ -184,28 +107,31 @@ fn exit_status_2_for_an_invalid_configuration_file_naming_file_and_key() {
         dir.path(),
         &["check", "key.yaml", "--no-config", "--select", "KMS2"],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(out.status, 0, "{}", out.stderr);
 }
 
 #[test]
 fn configuration_is_found_upward_and_the_command_line_wins() {
-    let dir = workspace(&[
-        ("project/.kmslint.toml", "ignore = [\"KMS204\"]\n"),
-        ("project/stacks/key.yaml", LOCKED),
+    let dir = dir_with(&[
+        ("project/.kmslint.toml", b"ignore = [\"KMS204\"]\n"),
+        ("project/stacks/key.yaml", LOCKED_KEY.as_bytes()),
     ]);
     let stacks = dir.path().join("project/stacks");
     let out = kmslint(&stacks, &["check", "key.yaml"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(out.status, 0, "{}", out.stdout);
     let out = kmslint(&stacks, &["check", "key.yaml", "--ignore", "KMS001"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(out.status, 1, "{}", out.stdout);
 }
 
 #[test]
 fn json_output_is_one_document_with_the_specs_fields() {
-    let dir = workspace(&[("key.yaml", LOCKED), ("notes.yaml", "a: 1\n")]);
+    let dir = dir_with(&[
+        ("key.yaml", LOCKED_KEY.as_bytes()),
+        ("notes.yaml", b"a: 1\n"),
+    ]);
     let out = kmslint(dir.path(), &["check", ".", "--format", "json"]);
-    assert_eq!(out.status.code(), Some(1));
-    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("one JSON document");
+    assert_eq!(out.status, 1);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("one JSON document");
     assert_eq!(doc["version"], 1);
     assert_eq!(doc["summary"]["files"], 1);
     assert_eq!(doc["summary"]["skipped"], 1);
@@ -232,9 +158,9 @@ fn json_output_is_one_document_with_the_specs_fields() {
 
 #[test]
 fn stdin_is_linted_under_the_given_name_and_format() {
-    let dir = workspace(&[]);
+    let dir = dir_with(&[]);
     let json = r#"{"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Encrypt", "Resource": "*"}]}}}}}"#;
-    let out = with_stdin(
+    let out = Kmslint::new(
         dir.path(),
         &[
             "check",
@@ -244,20 +170,21 @@ fn stdin_is_linted_under_the_given_name_and_format() {
             "--format",
             "compact",
         ],
-        json,
-    );
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let text = stdout(&out);
+    )
+    .stdin(json.as_bytes())
+    .run();
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    let text = &out.stdout;
     assert!(text.starts_with("stacks/key.json:1:"), "{text}");
     assert!(text.contains("error[KMS204]"), "{text}");
 }
 
 #[test]
 fn a_named_file_that_is_not_a_template_is_skipped_with_a_note() {
-    let dir = workspace(&[("config.yaml", "name: app\n")]);
+    let dir = dir_with(&[("config.yaml", b"name: app\n")]);
     let out = kmslint(dir.path(), &["check", "config.yaml"]);
-    assert_eq!(out.status.code(), Some(0));
-    let text = stdout(&out);
+    assert_eq!(out.status, 0);
+    let text = &out.stdout;
     assert!(
         text.contains("note: config.yaml was skipped: not a CloudFormation template or key policy"),
         "{text}"
@@ -267,20 +194,23 @@ fn a_named_file_that_is_not_a_template_is_skipped_with_a_note() {
 
 #[test]
 fn an_unparsable_file_is_a_finding_not_a_failure() {
-    let dir = workspace(&[("bad.yaml", "Resources: [\n"), ("key.yaml", LOCKED)]);
+    let dir = dir_with(&[
+        ("bad.yaml", b"Resources: [\n"),
+        ("key.yaml", LOCKED_KEY.as_bytes()),
+    ]);
     let out = kmslint(dir.path(), &["check", ".", "--format", "compact"]);
-    assert_eq!(out.status.code(), Some(1));
-    let text = stdout(&out);
+    assert_eq!(out.status, 1);
+    let text = &out.stdout;
     assert!(text.contains("bad.yaml:2:1: error[KMS001]"), "{text}");
     assert!(text.contains("key.yaml:7:9: error[KMS204]"), "{text}");
 }
 
 #[test]
 fn rules_lists_every_rule_and_explain_prints_its_doc() {
-    let dir = workspace(&[]);
+    let dir = dir_with(&[]);
     let out = kmslint(dir.path(), &["rules", "--format", "json"]);
-    assert_eq!(out.status.code(), Some(0));
-    let rules: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(out.status, 0);
+    let rules: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let codes: Vec<&str> = rules
         .as_array()
         .unwrap()
@@ -290,11 +220,11 @@ fn rules_lists_every_rule_and_explain_prints_its_doc() {
     assert_eq!(codes.len(), kmslint::rules::RULES.len());
     assert!(codes.windows(2).all(|w| w[0] < w[1]), "in code order");
     let out = kmslint(dir.path(), &["explain", "policy-lockout"]);
-    assert_eq!(out.status.code(), Some(0));
-    assert!(stdout(&out).starts_with("# KMS204 policy-lockout"));
-    assert!(stdout(&out).contains("## Why is this bad?"));
+    assert_eq!(out.status, 0);
+    assert!(out.stdout.starts_with("# KMS204 policy-lockout"));
+    assert!(out.stdout.contains("## Why is this bad?"));
     let out = kmslint(dir.path(), &["explain", "KMS9999"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status, 2);
 }
 
 #[test]
@@ -304,49 +234,43 @@ fn exit_status_2_for_unknown_configuration_keys_and_codes_and_a_missing_config()
         ("ignore = [\"KMS999\"]\n", "ignore"),
         ("[severity]\nKMS104 = \"fatal\"\n", "KMS104"),
     ] {
-        let dir = workspace(&[("key.yaml", CLEAN), (".kmslint.toml", config)]);
+        let dir = dir_with(&[
+            ("key.yaml", CLEAN_KEY.as_bytes()),
+            (".kmslint.toml", config.as_bytes()),
+        ]);
         let out = kmslint(dir.path(), &["check", "key.yaml"]);
-        assert_eq!(out.status.code(), Some(2), "{config}");
-        let err = stderr(&out);
+        assert_eq!(out.status, 2, "{config}");
+        let err = &out.stderr;
         assert!(
             err.contains(".kmslint.toml") && err.contains(key),
             "{config}: {err}"
         );
         assert_eq!(err.lines().count(), 1, "{err}");
     }
-    let dir = workspace(&[("key.yaml", CLEAN)]);
+    let dir = dir_with(&[("key.yaml", CLEAN_KEY.as_bytes())]);
     let out = kmslint(
         dir.path(),
         &["check", "key.yaml", "--config", "nowhere.toml"],
     );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("nowhere.toml"), "{}", stderr(&out));
+    assert_eq!(out.status, 2);
+    assert!(out.stderr.contains("nowhere.toml"), "{}", out.stderr);
     let out = kmslint(dir.path(), &["check", "--select", "KMS10"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "a code prefix selects: {}",
-        stderr(&out)
-    );
+    assert_eq!(out.status, 0, "a code prefix selects: {}", out.stderr);
     let out = kmslint(dir.path(), &["check", "--select", "rotation-disabld"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("rotation-disabled"),
-        "{}",
-        stderr(&out)
-    );
+    assert_eq!(out.status, 2);
+    assert!(out.stderr.contains("rotation-disabled"), "{}", out.stderr);
 }
 
 #[test]
 fn walking_the_current_directory_names_files_without_a_dot_slash() {
-    let dir = workspace(&[("stacks/key.yaml", LOCKED)]);
+    let dir = dir_with(&[("stacks/key.yaml", LOCKED_KEY.as_bytes())]);
     for args in [
         &["check", "--format", "github"][..],
         &["check", ".", "--format", "compact"],
         &["check", "./stacks/key.yaml", "--format", "compact"],
     ] {
         let out = kmslint(dir.path(), args);
-        let text = stdout(&out);
+        let text = &out.stdout;
         assert!(text.contains("stacks/key.yaml"), "{args:?}: {text}");
         assert!(!text.contains("./stacks"), "{args:?}: {text}");
     }
@@ -354,28 +278,25 @@ fn walking_the_current_directory_names_files_without_a_dot_slash() {
 
 #[test]
 fn color_quiet_and_statistics_options() {
-    let dir = workspace(&[("key.yaml", LOCKED)]);
-    let always = stdout(&kmslint(
-        dir.path(),
-        &["check", "key.yaml", "--color", "always"],
-    ));
+    let dir = dir_with(&[("key.yaml", LOCKED_KEY.as_bytes())]);
+    let always = kmslint(dir.path(), &["check", "key.yaml", "--color", "always"]).stdout;
     assert!(always.contains("\u{1b}["), "{always}");
     // Not a terminal, and NO_COLOR is set by `kmslint()`: no colour unless asked for.
     for args in [
         &["check", "key.yaml"][..],
         &["check", "key.yaml", "--color", "never"],
     ] {
-        let text = stdout(&kmslint(dir.path(), args));
+        let text = kmslint(dir.path(), args).stdout;
         assert!(!text.contains('\u{1b}'), "{args:?}: {text}");
     }
-    let quiet = stdout(&kmslint(dir.path(), &["check", "key.yaml", "--quiet"]));
+    let quiet = kmslint(dir.path(), &["check", "key.yaml", "--quiet"]).stdout;
     assert!(
         quiet.contains("error[KMS204]") && !quiet.contains("Checked 1 file"),
         "{quiet}"
     );
     let stats = kmslint(dir.path(), &["check", "key.yaml", "--statistics"]);
-    assert_eq!(stats.status.code(), Some(1));
-    let stats = stdout(&stats);
+    assert_eq!(stats.status, 1);
+    let stats = &stats.stdout;
     assert!(
         stats.contains("KMS204") && stats.contains("policy-lockout"),
         "{stats}"

@@ -3,62 +3,42 @@
 //! binary next to a small template with a known finding, which must survive; work is bounded
 //! by comparing output sizes (never by timing).
 
-use std::fs;
-use std::path::Path;
-use std::process::Command;
+mod common;
+
+use common::{Kmslint, Run, UNROTATED_KEY, dir_with};
 
 #[allow(dead_code)]
 #[path = "../examples/generate_attacks.rs"]
 mod attacks;
 
-/// A key without `EnableKeyRotation`: KMS104.
-const OTHER: &str = "Resources:
-  Key:
-    Type: AWS::KMS::Key
-    DeletionPolicy: Retain
-    UpdateReplacePolicy: Retain
-";
-
-struct Run {
-    status: i32,
-    out: String,
-}
-
-/// Lints `attack` and the other template together, in compact format.
-fn lint(name: &str, attack: &str) -> Run {
-    let dir = tempfile_dir(name);
-    fs::write(dir.join("attack.yaml"), attack).unwrap();
-    fs::write(dir.join("other.yaml"), OTHER).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_kmslint"))
-        .args(["check", "--format", "compact", "--no-config"])
-        .arg(dir.join("attack.yaml"))
-        .arg(dir.join("other.yaml"))
-        .output()
-        .unwrap();
-    let _ = fs::remove_dir_all(&dir);
-    Run {
-        status: output.status.code().unwrap_or(-1),
-        out: String::from_utf8_lossy(&output.stdout).into_owned(),
-    }
-}
-
-fn tempfile_dir(name: &str) -> std::path::PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("hostile_model_{name}"));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
+/// Lints `attack` and a template with a known finding (`other.yaml`, KMS104) together, in
+/// compact format.
+fn lint(attack: &str) -> Run {
+    let dir = dir_with(&[
+        ("attack.yaml", attack.as_bytes()),
+        ("other.yaml", UNROTATED_KEY.as_bytes()),
+    ]);
+    let args = [
+        "check",
+        "--format",
+        "compact",
+        "--no-config",
+        "attack.yaml",
+        "other.yaml",
+    ];
+    Kmslint::new(dir.path(), &args).run()
 }
 
 /// The run's findings for the attack file, and that the other file kept its own.
 fn attack_findings(run: &Run) -> Vec<&str> {
     assert!(
-        run.out
+        run.stdout
             .lines()
             .any(|l| l.contains("other.yaml") && l.contains("KMS104")),
         "the other file lost its finding:\n{}",
-        run.out
+        run.stdout
     );
-    run.out
+    run.stdout
         .lines()
         .filter(|l| l.contains("attack.yaml"))
         .collect()
@@ -66,8 +46,8 @@ fn attack_findings(run: &Run) -> Vec<&str> {
 
 #[test]
 fn doubling_conditions_are_reported_not_expanded() {
-    let small = lint("and_20", &attacks::conditions_and(20));
-    let big = lint("and_40", &attacks::conditions_and(40));
+    let small = lint(&attacks::conditions_and(20));
+    let big = lint(&attacks::conditions_and(40));
     for run in [&small, &big] {
         assert_eq!(run.status, 1);
         let found = attack_findings(run);
@@ -75,15 +55,15 @@ fn doubling_conditions_are_reported_not_expanded() {
             found.iter().any(|l| l.contains("KMS003")
                 && l.contains("condition `C17` has more than 100000 tests")),
             "{}",
-            run.out
+            run.stdout
         );
     }
     // Twice the levels, the same finding: the output does not grow with the expansion.
     assert!(
-        big.out.len() <= small.out.len() + 100,
+        big.stdout.len() <= small.stdout.len() + 100,
         "{} vs {}",
-        big.out.len(),
-        small.out.len()
+        big.stdout.len(),
+        small.stdout.len()
     );
 }
 
@@ -92,18 +72,18 @@ fn long_not_chains_are_cut_in_either_order() {
     for reverse in [false, true] {
         let n = attacks::conditions_not(3000, reverse);
         let n2 = attacks::conditions_not(6000, reverse);
-        let small = lint(&format!("not_{reverse}_1"), &n);
-        let big = lint(&format!("not_{reverse}_2"), &n2);
+        let small = lint(&n);
+        let big = lint(&n2);
         for run in [&small, &big] {
             assert_eq!(run.status, 1);
             let found = attack_findings(run);
-            assert_eq!(found.len(), 1, "{}", run.out);
+            assert_eq!(found.len(), 1, "{}", run.stdout);
             assert!(
                 found[0].contains("KMS003")
                     && found[0].contains("chain of more than 64 conditions")
             );
         }
-        assert!(big.out.len() <= 10 * n2.len());
+        assert!(big.stdout.len() <= 10 * n2.len());
     }
 }
 
@@ -114,13 +94,13 @@ fn nested_subs_and_mappings_are_resolved_once_and_stay_short() {
         ("sub_deep", attacks::sub_nested(40, 3)),
         ("map", attacks::find_in_map_nested(15, 4)),
     ] {
-        let run = lint(name, &attack);
-        assert_eq!(run.status, 1, "{}", run.out);
+        let run = lint(&attack);
+        assert_eq!(run.status, 1, "{}", run.stdout);
         attack_findings(&run);
         assert!(
-            run.out.len() <= 10 * attack.len() + 2000,
+            run.stdout.len() <= 10 * attack.len() + 2000,
             "{name}: {} bytes of output for {} of input",
-            run.out.len(),
+            run.stdout.len(),
             attack.len()
         );
     }
@@ -130,22 +110,22 @@ fn nested_subs_and_mappings_are_resolved_once_and_stay_short() {
 fn a_sub_with_many_variables_is_linear() {
     let small = attacks::sub_many_variables(10_000);
     let big = attacks::sub_many_variables(20_000);
-    for (name, attack) in [("vars_1", &small), ("vars_2", &big)] {
-        let run = lint(name, attack);
+    for attack in [&small, &big] {
+        let run = lint(attack);
         assert_eq!(run.status, 1);
         let found = attack_findings(&run);
-        assert!(found.iter().any(|l| l.contains("KMS401")), "{}", run.out);
-        assert!(run.out.len() <= 2000, "{}", run.out.len());
+        assert!(found.iter().any(|l| l.contains("KMS401")), "{}", run.stdout);
+        assert!(run.stdout.len() <= 2000, "{}", run.stdout.len());
     }
 }
 
 #[test]
 fn a_huge_number_is_out_of_range_and_abbreviated() {
     let attack = attacks::pending_window(100_000);
-    let run = lint("pending", &attack);
+    let run = lint(&attack);
     assert_eq!(run.status, 1);
     let found = attack_findings(&run);
-    assert_eq!(found.len(), 1, "{}", run.out);
+    assert_eq!(found.len(), 1, "{}", run.stdout);
     assert!(
         found[0].contains("`PendingWindowInDays` is 1000") && found[0].contains("…"),
         "{}",
@@ -157,7 +137,7 @@ fn a_huge_number_is_out_of_range_and_abbreviated() {
 
 #[test]
 fn a_string_statement_is_reported() {
-    let run = lint("statement", &attacks::statement_string());
+    let run = lint(&attacks::statement_string());
     assert_eq!(run.status, 1);
     let found = attack_findings(&run);
     assert!(
@@ -165,7 +145,7 @@ fn a_string_statement_is_reported() {
             .iter()
             .any(|l| l.contains("KMS206") && l.contains("`Statement` is a string")),
         "{}",
-        run.out
+        run.stdout
     );
     let items = "Resources:
   Key:
@@ -179,13 +159,13 @@ fn a_string_statement_is_reported() {
         Statement:
           - just a string
 ";
-    let run = lint("statement_item", items);
+    let run = lint(items);
     let found = attack_findings(&run);
     assert!(
         found.iter().any(|l| l.contains("KMS206")
             && l.contains(":11:13:")
             && l.contains("item is a string")),
         "{}",
-        run.out
+        run.stdout
     );
 }

@@ -4,42 +4,22 @@
 //! long lines are cut. Each run lints the attack next to `other.yaml`, whose finding (KMS104)
 //! must survive. Bounds are ratios of output to input bytes, never times.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-/// A key without `EnableKeyRotation`: KMS104.
-const OTHER: &str = "Resources:
-  Key:
-    Type: AWS::KMS::Key
-    Properties:
-      KeyPolicy:
-        Version: '2012-10-17'
-        Statement:
-          - Effect: Allow
-            Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}
-            Action: 'kms:*'
-            Resource: '*'
-";
+use common::{Kmslint, UNROTATED_KEY, dir_with};
 
 const FORMATS: &[&str] = &["pretty", "compact", "github", "json", "sarif"];
-
-fn kmslint(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kmslint"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("kmslint runs")
-}
 
 fn check(dir: &Path, format: &str, paths: &[&str]) -> Output {
     let mut args = vec!["check", "--no-config", "--format", format];
     args.extend(paths);
-    kmslint(dir, &args)
+    Kmslint::new(dir, &args).run().into_output()
 }
 
 /// No line of stdout or stderr starts with a workflow command unless kmslint wrote it
@@ -122,14 +102,11 @@ fn sarif_results(log: &Value) -> Vec<Value> {
         .clone()
 }
 
-fn workspace(files: &[(&[u8], &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    fs::write(dir.path().join("other.yaml"), OTHER).expect("write");
-    for (name, text) in files {
-        let name = std::str::from_utf8(name).expect("a UTF-8 name");
-        fs::write(dir.path().join(name), text).expect("write");
-    }
-    dir
+/// A temporary directory holding `other.yaml` and `files`.
+fn workspace(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let mut all = vec![("other.yaml", UNROTATED_KEY.as_bytes())];
+    all.extend_from_slice(files);
+    dir_with(&all)
 }
 
 const INJECTED: &str = "\n::add-mask::secret\r\n::error file=x::injected";
@@ -154,7 +131,7 @@ const ATTACK: &str = r#"Resources:
 /// Raw ESC sequences in a comment on the line the excerpt shows (cursor up, erase line,
 /// window title, concealed text).
 fn comment_attack() -> String {
-    OTHER.replace(
+    UNROTATED_KEY.replace(
         "  Key:\n",
         "  Key: # \u{1b}[1A\u{1b}[2K\u{1b}]0;title\u{7}\u{1b}[8m hidden\n",
     )
@@ -164,8 +141,8 @@ fn comment_attack() -> String {
 fn values_and_comments_cannot_inject_commands_or_escapes() {
     let comment = comment_attack();
     let dir = workspace(&[
-        (b"attack.yaml", ATTACK.as_bytes()),
-        (b"comment.yaml", comment.as_bytes()),
+        ("attack.yaml", ATTACK.as_bytes()),
+        ("comment.yaml", comment.as_bytes()),
     ]);
     for format in FORMATS {
         let output = check(
@@ -218,10 +195,10 @@ fn file_names_cannot_inject_commands_or_escapes_and_uris_stay_relative() {
     let named = "x\n::add-mask::secret\r\n::error file=x::injected\u{1b}]0;t\u{7}.yaml";
     let skipped = "y\n::add-mask::note\u{1b}[2J.json";
     let dir = workspace(&[
-        (named.as_bytes(), OTHER.as_bytes()),
-        (b"::error file=a::b.yaml", OTHER.as_bytes()),
-        (b"javascript:alert(1).yaml", OTHER.as_bytes()),
-        (skipped.as_bytes(), b"{\"a\": 1}"),
+        (named, UNROTATED_KEY.as_bytes()),
+        ("::error file=a::b.yaml", UNROTATED_KEY.as_bytes()),
+        ("javascript:alert(1).yaml", UNROTATED_KEY.as_bytes()),
+        (skipped, b"{\"a\": 1}"),
     ]);
     let files = [
         named,
@@ -287,14 +264,10 @@ fn a_non_utf8_name_is_percent_encoded_from_its_bytes_in_sarif() {
     use std::os::unix::ffi::OsStrExt;
     let dir = workspace(&[]);
     let name = std::ffi::OsStr::from_bytes(b"k\xff\x1b.yaml");
-    fs::write(dir.path().join(name), OTHER).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_kmslint"))
-        .args(["check", "--no-config", "--format", "sarif"])
-        .arg(name)
-        .arg("other.yaml")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    fs::write(dir.path().join(name), UNROTATED_KEY).unwrap();
+    let args = ["check", "--no-config", "--format", "sarif"].map(std::ffi::OsStr::new);
+    let args = [&args[..], &[name, std::ffi::OsStr::new("other.yaml")]].concat();
+    let output = Kmslint::new(dir.path(), &args).run().into_output();
     assert_eq!(output.status.code(), Some(1));
     assert_other_finding("sarif", &output);
     let text = String::from_utf8(output.stdout).unwrap();
@@ -307,7 +280,7 @@ fn a_long_line_gives_a_short_excerpt() {
     let template = format!(
         "{{\"Resources\": {{\"Key\": {{\"Type\": \"AWS::KMS::Key\", \"Properties\": {{\"Description\": \"{padding}\", \"KeyPolicy\": {{\"Version\": \"2012-10-17\", \"Statement\": [{{\"Effect\": \"Allow\", \"Principal\": {{\"AWS\": \"arn:aws:iam::111122223333:root\"}}, \"Action\": \"kms:*\", \"Resource\": \"*\"}}]}}}}}}, \"Tail\": \"{padding}\"}}}}"
     );
-    let dir = workspace(&[(b"long.json", template.as_bytes())]);
+    let dir = workspace(&[("long.json", template.as_bytes())]);
     let output = check(dir.path(), "pretty", &["long.json", "other.yaml"]);
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     assert_safe("pretty", &output);
@@ -416,9 +389,9 @@ fn streamed_json_and_sarif_hold_every_finding_of_many_files() {
     for i in 0..2_000 {
         let sub = dir.path().join(format!("d{}", i / 100));
         fs::create_dir_all(&sub).unwrap();
-        fs::write(sub.join(format!("t{i}.yaml")), OTHER).unwrap();
+        fs::write(sub.join(format!("t{i}.yaml")), UNROTATED_KEY).unwrap();
     }
-    fs::write(dir.path().join("other.yaml"), OTHER).unwrap();
+    fs::write(dir.path().join("other.yaml"), UNROTATED_KEY).unwrap();
     let json = check(dir.path(), "json", &["."]);
     assert_eq!(json.status.code(), Some(1));
     assert_other_finding("json", &json);

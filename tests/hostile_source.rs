@@ -3,16 +3,20 @@
 //! template with a known finding (KMS104), which must keep it. The inputs are the issue's,
 //! scaled down; `examples/generate_loader_attacks.rs` writes them at full size.
 
+mod common;
+
 use std::fmt::Write as _;
-use std::fs;
-use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use kmslint::Settings;
 
-/// A key without `EnableKeyRotation`: KMS104 at 3:3.
+use common::{Kmslint, dir_with};
+
+/// A key without `EnableKeyRotation`: KMS104 at 3:3. Not the shared `UNROTATED_KEY`: the
+/// tests assert this line and column, here and in the files built on it (`first.yaml`,
+/// `quotes.yaml`).
 const PLAIN: &str = "\
 AWSTemplateFormatVersion: '2010-09-09'
 Resources:
@@ -45,7 +49,8 @@ const FLOW: &str = "\
 ";
 
 /// A key policy that lets only the stack's role administer nothing: KMS204 at its
-/// `Statement` (line 9 of the template below, 12 of the multi-document file).
+/// `Statement` (line 9 of the template below, 12 of the multi-document file). Not the shared
+/// `LOCKED_KEY`: the tests assert that line 12.
 const LOCKED: &str = "\
 AWSTemplateFormatVersion: '2010-09-09'
 Resources:
@@ -66,44 +71,17 @@ Resources:
             Resource: '*'
 ";
 
+/// Tighter than the shared deadline: these inputs are small.
 const DEADLINE: Duration = Duration::from_secs(60);
 
+/// Runs kmslint in `dir`, with `stdin` on its standard input; a run past [`DEADLINE`] is
+/// killed and fails as a hang.
 fn kmslint(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kmslint"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("kmslint starts");
-    if let Some(input) = stdin {
-        let mut pipe = child.stdin.take().expect("stdin");
-        pipe.write_all(input).expect("write stdin");
+    let mut run = Kmslint::new(dir, args).deadline(DEADLINE);
+    if let Some(bytes) = stdin {
+        run = run.stdin(bytes);
     }
-    let started = Instant::now();
-    let output = child.wait_with_output().expect("kmslint finishes");
-    assert!(
-        started.elapsed() < DEADLINE,
-        "kmslint {args:?} took {:?}",
-        started.elapsed()
-    );
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!stderr.contains("panicked"), "kmslint {args:?}: {stderr}");
-    output
-}
-
-fn dir_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (name, bytes) in files {
-        fs::write(dir.path().join(name), bytes).expect("write");
-    }
-    dir
+    run.run().into_output()
 }
 
 /// `path:line:col: severity[CODE]` of every finding in compact output, message dropped.

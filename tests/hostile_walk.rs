@@ -3,110 +3,28 @@
 //! other file is still linted. Bounds are counts and ratios (files visited, bytes, memory under
 //! `ulimit -v`), never times; every run has a deadline after which it is killed as a hang.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-/// Generous for a debug build on a loaded 2-core machine.
-const DEADLINE: Duration = Duration::from_secs(120);
+use common::{Kmslint, Run, UNROTATED_KEY, codes_for};
 
 /// 64 MB: kmslint's default `--max-file-size`.
 const DEFAULT_LIMIT: u64 = 64 << 20;
 
-/// A key without `EnableKeyRotation`: KMS104.
-const KEY: &str = "Resources:
-  Key:
-    Type: AWS::KMS::Key
-    Properties:
-      KeyPolicy:
-        Version: '2012-10-17'
-        Statement:
-          - Effect: Allow
-            Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}
-            Action: 'kms:*'
-            Resource: '*'
-";
-
-struct Run {
-    status: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("JSON output: {e}\n{}\n{}", self.stdout, self.stderr))
-    }
-
-    /// Lines of stderr that mention `needle`.
-    fn stderr_lines(&self, needle: &str) -> Vec<&str> {
-        self.stderr.lines().filter(|l| l.contains(needle)).collect()
-    }
-}
-
-/// Runs kmslint in `dir`; with `memory_kb`, under `ulimit -v` so a run that reads a file
-/// whole fails instead of succeeding.
+/// Runs kmslint in `dir` with `HOME` set to it, which keeps the configuration search inside
+/// the temporary directory (`env` may set it elsewhere); with `memory_kb`, under `ulimit -v`
+/// so a run that reads a file whole fails instead of succeeding.
 fn kmslint(dir: &Path, args: &[&str], env: &[(&str, &Path)], memory_kb: Option<u64>) -> Run {
-    let bin = env!("CARGO_BIN_EXE_kmslint");
-    let mut command = match memory_kb {
-        Some(kb) => {
-            let mut c = Command::new("sh");
-            c.arg("-c")
-                .arg(format!("ulimit -v {kb} && exec \"$0\" \"$@\""))
-                .arg(bin);
-            c
-        }
-        None => Command::new(bin),
-    };
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        // Keeps the configuration search inside the temporary directory.
+    let mut run = Kmslint::new(dir, args)
         .env("HOME", dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .memory_kb(memory_kb);
     for (key, value) in env {
-        command.env(key, value);
+        run = run.env(key, value);
     }
-    let mut child = command.spawn().expect("kmslint starts");
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let out = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut out, &mut s).ok();
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut err, &mut s).ok();
-        s
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if started.elapsed() > DEADLINE {
-            child.kill().ok();
-            panic!("kmslint {args:?} did not finish within {DEADLINE:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let run = Run {
-        status: status.code().unwrap_or(-1),
-        stdout: out.join().expect("stdout thread"),
-        stderr: err.join().expect("stderr thread"),
-    };
-    assert!(
-        !run.stderr.contains("panicked") && !run.stderr.contains("memory allocation"),
-        "kmslint {args:?} crashed:\n{}",
-        run.stderr
-    );
-    run
+    run.run()
 }
 
 /// A temporary directory holding `keys.yaml` (KMS104), marked as a repository root so no
@@ -114,7 +32,7 @@ fn kmslint(dir: &Path, args: &[&str], env: &[(&str, &Path)], memory_kb: Option<u
 fn tree() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     fs::create_dir(dir.path().join(".git")).expect(".git");
-    fs::write(dir.path().join("keys.yaml"), KEY).expect("write");
+    fs::write(dir.path().join("keys.yaml"), UNROTATED_KEY).expect("write");
     dir
 }
 
@@ -123,16 +41,6 @@ fn sparse(path: &Path, len: u64) {
     fs::File::create(path)
         .and_then(|f| f.set_len(len))
         .expect("sparse file");
-}
-
-fn codes_for(json: &serde_json::Value, path: &str) -> Vec<String> {
-    json["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .iter()
-        .filter(|d| d["path"] == path)
-        .map(|d| d["code"].as_str().expect("code").to_owned())
-        .collect()
 }
 
 fn assert_key_linted(json: &serde_json::Value) {
@@ -211,7 +119,11 @@ fn the_limit_is_set_by_the_option_or_the_configuration() {
     let dir = tree();
     // 2 KB of a real template (not sparse), over a 1 KB limit.
     let padding = format!("# {}\n", "x".repeat(2048));
-    fs::write(dir.path().join("padded.yaml"), format!("{padding}{KEY}")).expect("write");
+    fs::write(
+        dir.path().join("padded.yaml"),
+        format!("{padding}{UNROTATED_KEY}"),
+    )
+    .expect("write");
     let run_with = |args: &[&str]| {
         let mut all = vec!["check", "--format", "json"];
         all.extend_from_slice(args);
@@ -509,7 +421,7 @@ fn the_configuration_search_stops_at_the_repository_root_and_home() {
     fs::write(outer.path().join(".kmslint.toml"), "ignore = [\"KMS\"]\n").expect("write");
     let repo = outer.path().join("repo");
     fs::create_dir_all(repo.join("sub")).expect("mkdir");
-    fs::write(repo.join("sub/keys.yaml"), KEY).expect("write");
+    fs::write(repo.join("sub/keys.yaml"), UNROTATED_KEY).expect("write");
     let lint = |cwd: &Path, home: &Path| {
         let run = kmslint(
             cwd,

@@ -3,106 +3,16 @@
 //!
 //! Every run has a deadline; a run past it is killed and the test fails as a hang.
 
+mod common;
+
 use std::fs;
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-/// Generous for a debug build on a loaded 2-core machine; the inputs take well under a
-/// second in a release build.
-const DEADLINE: Duration = Duration::from_secs(120);
-
-const GOOD_KEY: &str = "Resources:
-  Key:
-    Type: AWS::KMS::Key
-    Properties:
-      KeyPolicy:
-        Version: '2012-10-17'
-        Statement:
-          - Effect: Allow
-            Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}
-            Action: 'kms:*'
-            Resource: '*'
-";
-
-/// A template with a certain finding (KMS204: nobody may change the policy).
-const LOCKED_KEY: &str = "Resources:
-  Key:
-    Type: AWS::KMS::Key
-    Properties:
-      KeyPolicy:
-        Version: '2012-10-17'
-        Statement:
-          - Effect: Allow
-            Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}
-            Action: 'kms:Encrypt'
-            Resource: '*'
-";
-
-struct Run {
-    status: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn kmslint(dir: &Path, args: &[&str]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kmslint"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("kmslint starts");
-    // Drain the pipes on threads so a large output cannot block the child.
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let out = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut out, &mut s).ok();
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut err, &mut s).ok();
-        s
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if started.elapsed() > DEADLINE {
-            child.kill().ok();
-            panic!("kmslint {args:?} did not finish within {DEADLINE:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let run = Run {
-        status: status.code().unwrap_or(-1),
-        stdout: out.join().expect("stdout thread"),
-        stderr: err.join().expect("stderr thread"),
-    };
-    assert!(
-        !run.stderr.contains("panicked"),
-        "kmslint {args:?} panicked:\n{}",
-        run.stderr
-    );
-    run
-}
-
-fn dir_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (name, bytes) in files {
-        fs::write(dir.path().join(name), bytes).expect("write");
-    }
-    dir
-}
+use common::{LOCKED_KEY, UNROTATED_KEY, codes_for, dir_with, kmslint};
 
 /// Runs `kmslint check --format json` on `name` beside a template with a known finding, and
 /// returns the findings' `(path, code)` pairs and the summary.
-fn lint_beside_locked(name: &str, bytes: &[u8]) -> (Run, serde_json::Value) {
+fn lint_beside_locked(name: &str, bytes: &[u8]) -> (common::Run, serde_json::Value) {
     let dir = dir_with(&[(name, bytes), ("locked.yaml", LOCKED_KEY.as_bytes())]);
     let run = kmslint(
         dir.path(),
@@ -111,16 +21,6 @@ fn lint_beside_locked(name: &str, bytes: &[u8]) -> (Run, serde_json::Value) {
     let json: serde_json::Value = serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("JSON output for {name}: {e}\n{}", run.stdout));
     (run, json)
-}
-
-fn codes_for(json: &serde_json::Value, path: &str) -> Vec<String> {
-    json["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .iter()
-        .filter(|d| d["path"] == path)
-        .map(|d| d["code"].as_str().expect("code").to_owned())
-        .collect()
 }
 
 /// The bad file gets KMS001 with a position, the other file is still linted (KMS204).
@@ -334,7 +234,7 @@ fn missing_path_exits_2_naming_it() {
 fn fifo_is_not_read_and_does_not_hang() {
     let dir = dir_with(&[
         ("locked.yaml", LOCKED_KEY.as_bytes()),
-        ("good.yaml", GOOD_KEY.as_bytes()),
+        ("good.yaml", UNROTATED_KEY.as_bytes()),
     ]);
     let fifo = dir.path().join("pipe.yaml");
     let status = Command::new("mkfifo").arg(&fifo).status();

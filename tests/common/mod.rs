@@ -1,10 +1,17 @@
 //! Shared by the integration tests: linting a fixture the way the command line does, and
-//! reading the `# args:` line that gives a fixture its command-line settings.
+//! reading the `# args:` line that gives a fixture its command-line settings; running the
+//! `kmslint` binary with a deadline ([`Kmslint`], [`kmslint`], [`Run`]); temporary directories
+//! of files ([`dir_with`]); the codes of a JSON report ([`codes_for`]); and the small templates
+//! the tests lint beside their inputs ([`UNROTATED_KEY`], [`LOCKED_KEY`], [`CLEAN_KEY`]).
 
 #![allow(dead_code)]
 
 use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use kmslint::config::{RuleSelection, Settings};
 use kmslint::render::{self, FileOutput, Summary};
@@ -120,4 +127,250 @@ pub fn rendered(name: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
         render::pretty::summary_line(&summary),
         render::json::render(&[output], &summary)
     )
+}
+
+// --- templates ----------------------------------------------------------------------------
+
+/// A template with one key whose policy allows `$action` to the account, then `$rest`.
+macro_rules! account_key {
+    ($action:literal, $rest:literal) => {
+        concat!(
+            "Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}
+            Action: '",
+            $action,
+            "'
+            Resource: '*'
+",
+            $rest
+        )
+    };
+}
+
+/// A key whose policy gives the account `kms:*`, without `EnableKeyRotation` or a
+/// `DeletionPolicy`: KMS104 (rotation) and KMS105 (deletion policy), both at 2:3, and nothing
+/// else.
+pub const UNROTATED_KEY: &str = account_key!("kms:*", "");
+
+/// A rotating, retained key whose policy gives the account `kms:*`: no finding at all.
+pub const CLEAN_KEY: &str = account_key!(
+    "kms:*",
+    "      EnableKeyRotation: true
+    DeletionPolicy: Retain
+    UpdateReplacePolicy: Retain
+"
+);
+
+/// [`CLEAN_KEY`] with a policy that gives the account only `kms:Encrypt`, so nobody may
+/// change it: KMS204 (policy-lockout) at 7:9 (offset 113), and nothing else.
+pub const LOCKED_KEY: &str = account_key!(
+    "kms:Encrypt",
+    "      EnableKeyRotation: true
+    DeletionPolicy: Retain
+    UpdateReplacePolicy: Retain
+"
+);
+
+// --- running the binary -------------------------------------------------------------------
+
+/// How long a run of the binary may take before it is killed and the test fails as a hang.
+/// Generous for a debug build on a loaded 2-core machine; the tests' inputs take well under a
+/// second in a release build.
+pub const DEADLINE: Duration = Duration::from_secs(120);
+
+/// A finished run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    /// The exit code, or -1 when the process was ended by a signal.
+    pub status: i32,
+    /// stdout and stderr, as UTF-8 (invalid bytes replaced).
+    pub stdout: String,
+    pub stderr: String,
+    output: Output,
+}
+
+impl Run {
+    /// stdout as one JSON document (`--format json`, `sarif`, `rules --format json`).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("JSON output: {e}\n{}\n{}", self.stdout, self.stderr))
+    }
+
+    /// Lines of stderr that mention `needle`.
+    pub fn stderr_lines(&self, needle: &str) -> Vec<&str> {
+        self.stderr.lines().filter(|l| l.contains(needle)).collect()
+    }
+
+    /// The run as [`std::process::Output`], bytes as written.
+    pub fn output(&self) -> &Output {
+        &self.output
+    }
+
+    pub fn into_output(self) -> Output {
+        self.output
+    }
+}
+
+/// A run of the `kmslint` binary to be made: in `dir`, with `NO_COLOR=1`, stdin empty unless
+/// [`Kmslint::stdin`] gives it bytes, killed past [`DEADLINE`] (or [`Kmslint::deadline`]).
+/// The run fails the test when kmslint panics or runs out of memory.
+pub struct Kmslint {
+    dir: PathBuf,
+    args: Vec<OsString>,
+    stdin: Option<Vec<u8>>,
+    env: Vec<(OsString, OsString)>,
+    memory_kb: Option<u64>,
+    deadline: Duration,
+}
+
+/// Runs `kmslint ARGS` in `dir` with the defaults of [`Kmslint`].
+pub fn kmslint(dir: &Path, args: &[&str]) -> Run {
+    Kmslint::new(dir, args).run()
+}
+
+impl Kmslint {
+    pub fn new<S: AsRef<OsStr>>(dir: &Path, args: &[S]) -> Self {
+        Kmslint {
+            dir: dir.to_owned(),
+            args: args.iter().map(|a| a.as_ref().to_owned()).collect(),
+            stdin: None,
+            env: Vec::new(),
+            memory_kb: None,
+            deadline: DEADLINE,
+        }
+    }
+
+    /// Bytes written to kmslint's stdin (then closed).
+    pub fn stdin(mut self, bytes: &[u8]) -> Self {
+        self.stdin = Some(bytes.to_owned());
+        self
+    }
+
+    /// An environment variable, set after (and so over) `NO_COLOR`.
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.env
+            .push((key.as_ref().to_owned(), value.as_ref().to_owned()));
+        self
+    }
+
+    /// Runs kmslint under `ulimit -v KB` (through `sh -c`), so a run that reads a large file
+    /// whole fails instead of succeeding.
+    pub fn memory_kb(mut self, kb: Option<u64>) -> Self {
+        self.memory_kb = kb;
+        self
+    }
+
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    pub fn run(self) -> Run {
+        let bin = env!("CARGO_BIN_EXE_kmslint");
+        let mut command = match self.memory_kb {
+            Some(kb) => {
+                let mut c = Command::new("sh");
+                c.arg("-c")
+                    .arg(format!("ulimit -v {kb} && exec \"$0\" \"$@\""))
+                    .arg(bin);
+                c
+            }
+            None => Command::new(bin),
+        };
+        command
+            .args(&self.args)
+            .current_dir(&self.dir)
+            .env("NO_COLOR", "1")
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        let args = &self.args;
+        let mut child = command.spawn().expect("kmslint starts");
+        // Feed stdin and drain the pipes on threads, so a large input or output cannot block
+        // the child (or the deadline).
+        let input = self.stdin.map(|bytes| {
+            let mut pipe = child.stdin.take().expect("stdin");
+            std::thread::spawn(move || {
+                // kmslint may exit without reading it all: a broken pipe is not this test's.
+                let _ = pipe.write_all(&bytes);
+            })
+        });
+        let drain = |mut pipe: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                pipe.read_to_end(&mut bytes).ok();
+                bytes
+            })
+        };
+        let out = drain(Box::new(child.stdout.take().expect("stdout")));
+        let err = drain(Box::new(child.stderr.take().expect("stderr")));
+        let started = Instant::now();
+        let status: ExitStatus = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break status;
+            }
+            if started.elapsed() > self.deadline {
+                child.kill().ok();
+                panic!("kmslint {args:?} did not finish within {:?}", self.deadline);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        if let Some(input) = input {
+            input.join().expect("stdin thread");
+        }
+        let output = Output {
+            status,
+            stdout: out.join().expect("stdout thread"),
+            stderr: err.join().expect("stderr thread"),
+        };
+        let run = Run {
+            status: status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            output,
+        };
+        assert!(
+            !run.stderr.contains("panicked") && !run.stderr.contains("memory allocation"),
+            "kmslint {args:?} crashed:\n{}",
+            run.stderr
+        );
+        run
+    }
+}
+
+/// A temporary directory holding `files` (name relative to it, with any parent directories
+/// made; content).
+pub fn dir_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, bytes) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, bytes).expect("write");
+    }
+    dir
+}
+
+/// The codes of the findings for `path` in a `--format json` report, in order.
+pub fn codes_for(json: &serde_json::Value, path: &str) -> Vec<String> {
+    json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["path"] == path)
+        .map(|d| d["code"].as_str().expect("code").to_owned())
+        .collect()
 }
