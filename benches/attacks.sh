@@ -69,10 +69,10 @@ for i in range(100_000):
     os.makedirs(d, exist_ok=True)
     open(os.path.join(d, f"t{i}.yaml"), "w").write(body)
 PY
-# A 100 MB template on one line, with one finding.
-python3 - "$dir/one-line-100mb.json" <<'PY'
+# A 60 MB template on one line (under the default 64 MB file limit), with one finding.
+python3 - "$dir/one-line-60mb.json" <<'PY'
 import sys
-pad = '"' + "x" * 100_000_000 + '"'
+pad = '"' + "x" * 60_000_000 + '"'
 open(sys.argv[1], "w").write('{"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {"Description": ' + pad + '}}}}')
 PY
 # Values and names that try to write workflow commands or terminal controls.
@@ -97,7 +97,7 @@ attacks=(
   "symlink to / while walking|check symlink-root"
   "SARIF, 100,000 files|check --format sarif many"
   "JSON, 100,000 files|check --format json many"
-  "pretty, 100 MB one-line template|check one-line-100mb.json"
+  "pretty, 60 MB one-line template|check one-line-60mb.json"
   "injected workflow commands, pretty|check inject.yaml other.yaml"
   "SARIF to /dev/full|check --format sarif other.yaml >/dev/full"
   "rules into a closed pipe|rules | true"
