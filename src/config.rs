@@ -96,6 +96,8 @@ pub(crate) struct ConfigFile {
     pub ignore: Option<Vec<String>>,
     pub fail_level: Option<FailLevel>,
     pub exclude: Option<Vec<String>>,
+    /// Apply `exclude` to files named on the command line too (`--force-exclude`).
+    pub force_exclude: Option<bool>,
     pub region: Option<String>,
     pub account: Option<String>,
     pub deployer_arn: Option<String>,

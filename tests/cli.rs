@@ -180,9 +180,15 @@ fn stdin_is_linted_under_the_given_name_and_format() {
 }
 
 #[test]
-fn a_named_file_that_is_not_a_template_is_skipped_with_a_note() {
+fn a_named_file_that_is_not_a_template_is_counted_and_named_with_verbose() {
     let dir = dir_with(&[("config.yaml", b"name: app\n")]);
+    // pre-commit names every file changed: no note for each, the summary counts them.
     let out = kmslint(dir.path(), &["check", "config.yaml"]);
+    assert_eq!(out.status, 0);
+    let text = &out.stdout;
+    assert!(!text.contains("note:"), "{text}");
+    assert!(text.contains("Checked 0 files (1 skipped)"), "{text}");
+    let out = kmslint(dir.path(), &["check", "-v", "config.yaml"]);
     assert_eq!(out.status, 0);
     let text = &out.stdout;
     assert!(

@@ -79,6 +79,22 @@ pub struct CheckArgs {
     /// Glob of paths to skip while walking directories (repeatable)
     #[arg(long)]
     pub exclude: Vec<String>,
+    /// Apply `exclude`, .gitignore and .ignore to files named on the command line too (as
+    /// pre-commit names every file)
+    #[arg(long, overrides_with = "no_force_exclude")]
+    pub force_exclude: bool,
+    /// Turn off `force-exclude = true` from the configuration
+    #[arg(long, overrides_with = "force_exclude")]
+    pub no_force_exclude: bool,
+    /// Lint files that .gitignore, .ignore or git's exclude files would skip
+    #[arg(long, alias = "no-respect-gitignore")]
+    pub no_ignore: bool,
+    /// Print the files that would be linted, one per line, and exit
+    #[arg(long)]
+    pub show_files: bool,
+    /// Also say which files were skipped because they are not templates or key policies
+    #[arg(short, long)]
+    pub verbose: bool,
     /// Follow symbolic links met while walking directories (only to places inside the
     /// directories named)
     #[arg(long)]

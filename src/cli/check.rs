@@ -27,6 +27,14 @@ struct Options {
     exclude: Vec<GlobSet>,
     follow_links: bool,
     max_file_size: u64,
+    /// Honour `.gitignore`, `.ignore` and git's exclude files (not `--no-ignore`).
+    ignore_files: bool,
+    /// `--force-exclude` or `force-exclude = true`.
+    force_exclude: bool,
+    /// `--show-files`: list the files, lint nothing.
+    show_files: bool,
+    /// `--verbose`: name each file skipped as neither a template nor a key policy.
+    verbose: bool,
     /// The configuration file in use, for the summary to name.
     /// The configuration file in use, named in the summary so that a stray one is seen.
     config: Option<PathBuf>,
@@ -63,8 +71,21 @@ pub fn run(args: CheckArgs) -> u8 {
             exclude: &options.exclude,
             follow_links: options.follow_links,
             max_file_size: options.max_file_size,
+            ignore_files: options.ignore_files,
+            force_exclude: options.force_exclude,
         },
     );
+    if options.show_files {
+        return show_files(
+            &found,
+            stdin.then_some(args.stdin_filename.as_deref()),
+            &options,
+        );
+    }
+    if found.inputs.is_empty() && found.errors.is_empty() && !stdin && !options.quiet {
+        // As ruff warns; nothing failed, so the status stays 0.
+        eprintln!("kmslint: warning: no templates or key policies found");
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs)
         // Room for the loaders' bounded recursion on the deepest inputs.
@@ -145,6 +166,47 @@ pub fn run(args: CheckArgs) -> u8 {
     super::written(written, status)
 }
 
+/// `--show-files`: the files that would be read, one per line as findings name them (control
+/// characters escaped), then the notes and errors of discovery on stderr. Exit 0, or 2 when a
+/// path named does not exist or cannot be read.
+fn show_files(found: &discover::Discovered, stdin: Option<Option<&str>>, options: &Options) -> u8 {
+    let mut stderr = std::io::stderr().lock();
+    for err in &found.errors {
+        let _ = writeln!(
+            stderr,
+            "kmslint: error: {}: {}",
+            visible(&err.path),
+            visible(&err.message)
+        );
+    }
+    for warning in &found.warnings {
+        let _ = writeln!(stderr, "kmslint: warning: {}", visible(warning));
+    }
+    if found.inputs.is_empty() && found.errors.is_empty() && stdin.is_none() && !options.quiet {
+        let _ = writeln!(
+            stderr,
+            "kmslint: warning: no templates or key policies found"
+        );
+    }
+    drop(stderr);
+    let written = (|| {
+        let mut stdout = BufWriter::new(std::io::stdout().lock());
+        if let Some(name) = stdin {
+            writeln!(stdout, "{}", visible(name.unwrap_or("-")))?;
+        }
+        for input in &found.inputs {
+            writeln!(stdout, "{}", visible(&input.name))?;
+        }
+        stdout.flush()
+    })();
+    let status = if found.errors.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FAILURE
+    };
+    super::written(written, status)
+}
+
 /// One file's result, with its output already rendered where that needs the text.
 struct Linted {
     name: String,
@@ -152,7 +214,6 @@ struct Linted {
     diagnostics: Vec<Diagnostic>,
     rendered: String,
     read_error: Option<String>,
-    explicit: bool,
     /// The file read, when it is one: its SARIF URI is made from its bytes, not from `name`.
     path: Option<PathBuf>,
 }
@@ -165,7 +226,6 @@ impl Linted {
             diagnostics: Vec::new(),
             rendered: String::new(),
             read_error: Some(message),
-            explicit: true,
             path: None,
         }
     }
@@ -174,7 +234,7 @@ impl Linted {
 fn lint_input(input: &Input, settings: &Settings, options: &Options) -> Linted {
     match discover::read_file(&input.path, options.max_file_size) {
         Ok(bytes) => Linted {
-            path: Some(input.path.clone()),
+            path: Some(input.shown.clone()),
             ..lint_bytes_to_result(&input.name, bytes, settings, options, input.explicit)
         },
         Err(e) => Linted::failed(input.name.clone(), describe_io(&e)),
@@ -210,7 +270,6 @@ fn lint_bytes_to_result(
         diagnostics: report.diagnostics,
         rendered,
         read_error: None,
-        explicit,
         path: None,
     }
 }
@@ -248,7 +307,8 @@ fn print_output(results: &[Linted], summary: &Summary, options: &Options) -> io:
     let summary_line = summary_line(summary, options);
     let notes: Vec<String> = results
         .iter()
-        .filter(|r| r.explicit)
+        // Each one only with --verbose (pre-commit names every file changed); counted anyway.
+        .filter(|_| options.verbose)
         .filter_map(|r| match &r.outcome {
             Some(Outcome::Skipped(why)) => Some(format!(
                 "note: {} was skipped: {}",
@@ -391,6 +451,8 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
     let rules = select(args, &config)?;
     let fail_level = args.fail_level.or(config.fail_level).unwrap_or_default();
     // Each origin's globs are a set of their own, so an error names where the glob came from.
+    let force_exclude =
+        !args.no_force_exclude && (args.force_exclude || config.force_exclude.unwrap_or(false));
     let exclude = vec![
         glob_set(&args.exclude, |message| cli("exclude", message))?,
         glob_set(config.exclude.as_deref().unwrap_or_default(), |message| {
@@ -433,6 +495,10 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
             exclude,
             follow_links: args.follow_links,
             max_file_size,
+            ignore_files: !args.no_ignore,
+            force_exclude,
+            show_files: args.show_files,
+            verbose: args.verbose,
             config: config_path,
             color,
             quiet: args.quiet,
@@ -444,13 +510,29 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
 }
 
 /// The globs of one origin (`--exclude`, or the configuration's `exclude`) as one set.
+///
+/// Written as users mean them (as ruff reads its `exclude`): a leading `./` and a trailing
+/// `/` are dropped, and a glob without `/` (`cdk.out`, `*.generated.json`) is a name,
+/// matched at any depth; a directory matched is skipped with all it holds.
 fn glob_set(
     globs: &[String],
     fail: impl Fn(String) -> ConfigError,
 ) -> Result<GlobSet, ConfigError> {
     let mut set = GlobSetBuilder::new();
     for glob in globs {
-        set.add(Glob::new(glob).map_err(|e| fail(format!("`{glob}`: {}", e.kind())))?);
+        let bad = |e: globset::Error| fail(format!("`{glob}`: {}", e.kind()));
+        let mut pattern = glob.as_str();
+        while let Some(rest) = pattern.strip_prefix("./") {
+            pattern = rest.trim_start_matches('/');
+        }
+        let pattern = match pattern.trim_end_matches('/') {
+            "" => pattern,
+            trimmed => trimmed,
+        };
+        set.add(Glob::new(pattern).map_err(bad)?);
+        if !pattern.contains('/') && !pattern.starts_with("**") {
+            set.add(Glob::new(&format!("**/{pattern}")).map_err(bad)?);
+        }
     }
     set.build().map_err(|e| fail(e.to_string()))
 }

@@ -1,15 +1,27 @@
-//! Which files to lint: explicit paths as given, directories walked (SPEC §1).
+//! Which files to lint: explicit paths as given, directories walked (SPEC §1), honouring
+//! `.gitignore`, `.ignore` and git's exclude files as ripgrep and ruff do.
+//!
+//! The walk is the `ignore` crate's (ripgrep's walker), with its own reading of ignore files
+//! turned off: kmslint reads them itself, bounded, as regular files only (a `.gitignore` in a
+//! pull request may be a link to `/dev/zero`), and matches them with the crate's matcher.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use globset::GlobSet;
-use walkdir::WalkDir;
+use ignore::Match;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 /// The largest file kmslint reads unless told otherwise: 64 MiB, far above CloudFormation's
 /// 1 MB template limit, far below what would exhaust a CI runner's memory.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 << 20;
+
+/// The largest ignore file (`.gitignore`, `.ignore`, exclude files) read: one larger is not
+/// read, with a note. Patterns are compiled, so this bounds the work more than the memory.
+pub const MAX_IGNORE_FILE_SIZE: u64 = 1 << 20;
 
 /// How to walk and what to refuse.
 #[derive(Clone, Debug)]
@@ -20,13 +32,35 @@ pub struct WalkOptions<'a> {
     pub follow_links: bool,
     /// Files larger than this many bytes are not read.
     pub max_file_size: u64,
+    /// Honour `.gitignore` (inside a git repository), `.ignore`, `.git/info/exclude` and
+    /// git's global excludes file (`--no-ignore` turns this off).
+    pub ignore_files: bool,
+    /// Apply `exclude` and the ignore files to paths named on the command line too
+    /// (`--force-exclude`, for pre-commit, which names every file).
+    pub force_exclude: bool,
+}
+
+impl Default for WalkOptions<'_> {
+    fn default() -> Self {
+        WalkOptions {
+            exclude: &[],
+            follow_links: false,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            ignore_files: true,
+            force_exclude: false,
+        }
+    }
 }
 
 /// A file to lint.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Input {
+    /// The path to read, as given or as walked.
     pub path: PathBuf,
-    /// The path as reported: as the user wrote it, or the walk root joined with the entry.
+    /// The path as reported: relative to the current directory when it is inside it, else as
+    /// given (see [`shown_path`]).
+    pub shown: PathBuf,
+    /// [`Input::shown`] as text.
     pub name: String,
     /// Named on the command line (always read) rather than found by walking.
     pub explicit: bool,
@@ -56,24 +90,82 @@ const EXTENSIONS: &[&str] = &["json", "yaml", "yml", "template"];
 const SKIPPED_DIRS: &[&str] = &["node_modules", "target"];
 
 /// Discovers with the defaults: symbolic links not followed, files up to
-/// [`DEFAULT_MAX_FILE_SIZE`].
+/// [`DEFAULT_MAX_FILE_SIZE`], ignore files honoured.
 pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Discovered {
     discover_with(
         paths,
         &WalkOptions {
             exclude: std::slice::from_ref(exclude),
-            follow_links: false,
-            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            ..WalkOptions::default()
         },
     )
 }
 
+/// What every part of one discovery shares.
+struct Context {
+    /// The current directory, as the OS gives it (and canonical, for paths reached through a
+    /// link), for naming paths relative to it.
+    cwd: Option<PathBuf>,
+    canonical_cwd: Option<PathBuf>,
+    exclude: Vec<GlobSet>,
+    ignore: Option<IgnoreFiles>,
+}
+
+impl Context {
+    fn absolute(&self, path: &Path) -> PathBuf {
+        match &self.cwd {
+            Some(cwd) => absolute(path, cwd),
+            None => path.to_path_buf(),
+        }
+    }
+
+    fn shown(&self, path: &Path) -> PathBuf {
+        shown_path(path, self.cwd.as_deref(), self.canonical_cwd.as_deref())
+    }
+
+    /// Whether `exclude` matches one of the ways of naming a path.
+    fn excluded(&self, names: &[&Path], is_dir: bool) -> bool {
+        self.exclude.iter().any(|set| {
+            names.iter().any(|name| {
+                !name.as_os_str().is_empty()
+                    && (set.is_match(name) || (is_dir && set.is_match(name.join("_"))))
+            })
+        })
+    }
+
+    /// `--force-exclude` for a path named on the command line: it, or a directory above it
+    /// (up to the current directory), is excluded or ignored.
+    fn force_excluded(&self, shown: &Path, abs: &Path, is_dir: bool) -> bool {
+        for (i, (s, a)) in shown.ancestors().zip(abs.ancestors()).enumerate() {
+            if s.as_os_str().is_empty() || s == Path::new("..") || s.ends_with("..") {
+                break;
+            }
+            if self.excluded(&[s, a], is_dir || i > 0) {
+                return true;
+            }
+        }
+        self.ignore
+            .as_ref()
+            .is_some_and(|ignore| ignore.ignored_with_parents(abs, is_dir))
+    }
+}
+
 /// Explicit paths are used as given (a symbolic link named on the command line is followed);
-/// directories are walked.
+/// directories are walked. A file named twice, or named and found by walking, is listed once.
 pub fn discover_with(paths: &[PathBuf], options: &WalkOptions) -> Discovered {
     let mut found = Discovered::default();
+    let cwd = std::env::current_dir().ok();
+    let canonical_cwd = cwd.as_ref().and_then(|c| fs::canonicalize(c).ok());
+    let context = Arc::new(Context {
+        ignore: options
+            .ignore_files
+            .then(|| IgnoreFiles::new(cwd.clone(), canonical_cwd.clone())),
+        cwd,
+        canonical_cwd,
+        exclude: options.exclude.to_vec(),
+    });
     // With --follow-links, links may lead anywhere inside the directories named, no further.
-    let roots: Vec<PathBuf> = if options.follow_links {
+    let roots: Arc<Vec<PathBuf>> = Arc::new(if options.follow_links {
         paths
             .iter()
             .filter(|p| p.is_dir())
@@ -81,15 +173,23 @@ pub fn discover_with(paths: &[PathBuf], options: &WalkOptions) -> Discovered {
             .collect()
     } else {
         Vec::new()
-    };
+    });
     for path in paths {
-        let name = display_name(path);
-        match fs::metadata(path) {
+        let shown = context.shown(path);
+        let name = shown.to_string_lossy().into_owned();
+        let meta = fs::metadata(path);
+        if options.force_exclude
+            && let Ok(meta) = &meta
+            && context.force_excluded(&shown, &context.absolute(path), meta.is_dir())
+        {
+            continue;
+        }
+        match meta {
             Err(err) => found.errors.push(DiscoverError {
                 path: name,
                 message: describe_io(&err),
             }),
-            Ok(meta) if meta.is_dir() => walk(path, options, &roots, &mut found),
+            Ok(meta) if meta.is_dir() => walk(path, &shown, options, &context, &roots, &mut found),
             Ok(meta) if meta.is_file() && meta.len() > options.max_file_size => {
                 found.errors.push(DiscoverError {
                     path: name,
@@ -98,6 +198,7 @@ pub fn discover_with(paths: &[PathBuf], options: &WalkOptions) -> Discovered {
             }
             Ok(meta) if meta.is_file() => found.inputs.push(Input {
                 path: path.clone(),
+                shown,
                 name,
                 explicit: true,
             }),
@@ -107,71 +208,170 @@ pub fn discover_with(paths: &[PathBuf], options: &WalkOptions) -> Discovered {
             }),
         }
     }
-    found.inputs.sort_by(|a, b| a.name.cmp(&b.name));
-    found.inputs.dedup_by(|a, b| a.path == b.path);
+    if let Some(ignore) = &context.ignore {
+        found.warnings.extend(ignore.take_notes());
+    }
+    // The same file by two names (`a.yaml`, `./a.yaml`, `/abs/a.yaml`, or named and walked)
+    // is linted once; named wins, so that it is always read. Links stay distinct files.
+    let mut first: HashMap<PathBuf, usize> = HashMap::new();
+    let mut inputs: Vec<Input> = Vec::with_capacity(found.inputs.len());
+    for input in std::mem::take(&mut found.inputs) {
+        match first.entry(context.absolute(&input.path)) {
+            std::collections::hash_map::Entry::Occupied(at) => {
+                let kept = &mut inputs[*at.get()];
+                if input.explicit && !kept.explicit {
+                    *kept = input;
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(inputs.len());
+                inputs.push(input);
+            }
+        }
+    }
+    inputs.sort_by(|a, b| a.name.cmp(&b.name));
+    found.inputs = inputs;
     found
 }
 
-/// A path as findings name it: without a leading `./`, which walking `.` adds and which
-/// GitHub does not match against the files of a pull request.
-fn display_name(path: &Path) -> String {
-    let name = path.to_string_lossy();
-    let mut rest: &str = &name;
-    let separators: &[char] = if cfg!(windows) { &['/', '\\'] } else { &['/'] };
-    while let Some(stripped) = rest.strip_prefix('.').filter(|s| s.starts_with(separators)) {
-        rest = stripped.trim_start_matches(separators);
+/// `path` made absolute against `cwd`, `.` and `..` resolved by name (not by following
+/// links): for naming and matching only, never for reading.
+fn absolute(path: &Path, cwd: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in cwd.join(path).components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
     }
-    if rest.is_empty() {
-        name.into_owned()
-    } else {
-        rest.to_owned()
-    }
+    out
 }
 
-fn walk(root: &Path, options: &WalkOptions, roots: &[PathBuf], found: &mut Discovered) {
-    let excluded = |rel: &Path| options.exclude.iter().any(|set| set.is_match(rel));
-    let mut outside: Vec<String> = Vec::new();
-    let walker = WalkDir::new(root)
-        .follow_links(options.follow_links)
-        .into_iter()
-        .filter_entry(|entry| {
-            if entry.depth() == 0 {
-                return true;
-            }
-            let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
-            let keep = if entry.file_type().is_dir() {
-                let name = entry.file_name().to_string_lossy();
-                !(name.starts_with('.')
-                    || SKIPPED_DIRS.contains(&name.as_ref())
-                    || excluded(rel)
-                    || excluded(&rel.join("_")))
+/// A path as findings name it (as ruff does): relative to the current directory when it is
+/// inside it (`/repo/a.yaml` and `../repo/a.yaml` from `/repo` are `a.yaml`; `.` stays `.`),
+/// else as given, without the leading `./` that walking `.` adds and that GitHub does not
+/// match against the files of a pull request.
+pub fn shown_path(path: &Path, cwd: Option<&Path>, canonical_cwd: Option<&Path>) -> PathBuf {
+    if let Some(cwd) = cwd {
+        if let Ok(rel) = absolute(path, cwd).strip_prefix(cwd) {
+            return if rel.as_os_str().is_empty() {
+                PathBuf::from(".")
             } else {
-                !excluded(rel)
+                rel.to_path_buf()
             };
-            // A followed link must stay inside the directories named on the command line.
-            if keep && options.follow_links && entry.path_is_symlink() {
-                let inside = fs::canonicalize(entry.path())
-                    .is_ok_and(|target| roots.iter().any(|r| target.starts_with(r)));
-                if !inside {
-                    outside.push(entry.path().display().to_string());
+        }
+        // Reached through a link (`/tmp` → `/private/tmp`): the directory holding it, resolved.
+        if let (Some(canonical_cwd), Some(parent), Some(file)) =
+            (canonical_cwd, path.parent(), path.file_name())
+        {
+            let parent = if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            };
+            if let Ok(parent) = fs::canonicalize(parent)
+                && let Ok(rel) = parent.join(file).strip_prefix(canonical_cwd)
+            {
+                return rel.to_path_buf();
+            }
+        }
+    }
+    let mut rest = path;
+    while let Ok(stripped) = rest.strip_prefix(".") {
+        if stripped.as_os_str().is_empty() {
+            break;
+        }
+        rest = stripped;
+    }
+    rest.to_path_buf()
+}
+
+fn walk(
+    root: &Path,
+    root_shown: &Path,
+    options: &WalkOptions,
+    context: &Arc<Context>,
+    roots: &Arc<Vec<PathBuf>>,
+    found: &mut Discovered,
+) {
+    let root_abs = context.absolute(root);
+    let outside: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
+    let shown_of = {
+        let root = root.to_path_buf();
+        let root_shown = root_shown.to_path_buf();
+        move |path: &Path| -> PathBuf {
+            let rel = path.strip_prefix(&root).unwrap_or(path);
+            if root_shown == Path::new(".") {
+                rel.to_path_buf()
+            } else {
+                root_shown.join(rel)
+            }
+        }
+    };
+    let filter = {
+        let (context, roots, outside) = (context.clone(), roots.clone(), outside.clone());
+        let (root, root_abs) = (root.to_path_buf(), root_abs.clone());
+        let shown_of = shown_of.clone();
+        let follow_links = options.follow_links;
+        move |entry: &ignore::DirEntry| -> bool {
+            let path = entry.path();
+            let rel = path.strip_prefix(&root).unwrap_or(path);
+            let abs = root_abs.join(rel);
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            if is_dir {
+                let name = entry.file_name().to_string_lossy();
+                if name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_ref()) {
                     return false;
                 }
             }
-            keep
-        });
+            if context.excluded(&[rel, &shown_of(path), &abs], is_dir) {
+                return false;
+            }
+            if let Some(ignore) = &context.ignore
+                && ignore.ignored(&abs, is_dir)
+            {
+                return false;
+            }
+            // A followed link must stay inside the directories named on the command line.
+            if follow_links && entry.path_is_symlink() {
+                let inside = fs::canonicalize(path)
+                    .is_ok_and(|target| roots.iter().any(|r| target.starts_with(r)));
+                if !inside {
+                    outside
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(path.to_path_buf());
+                    return false;
+                }
+            }
+            true
+        }
+    };
+    let walker = ignore::WalkBuilder::new(root)
+        // kmslint reads the ignore files itself (bounded) and skips hidden directories only.
+        .standard_filters(false)
+        .follow_links(options.follow_links)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(filter)
+        .build();
     let skip = |found: &mut Discovered, path: &Path, why: &str| {
         if has_lintable_extension(path) {
             found.skipped += 1;
         }
         found
             .warnings
-            .push(format!("{}: skipped: {why}", display_name(path)));
+            .push(format!("{}: skipped: {why}", shown_of(path).display()));
     };
     for entry in walker {
         match entry {
             Ok(entry) => {
                 let path = entry.path();
-                let file_type = entry.file_type();
+                let Some(file_type) = entry.file_type() else {
+                    continue;
+                };
                 if file_type.is_symlink() {
                     // Not followed (no --follow-links): noted when it looks like an input.
                     if has_lintable_extension(path) {
@@ -196,20 +396,23 @@ fn walk(root: &Path, options: &WalkOptions, roots: &[PathBuf], found: &mut Disco
                     Ok(meta) if meta.len() > options.max_file_size => {
                         skip(found, path, &too_large(meta.len(), options.max_file_size))
                     }
-                    _ => found.inputs.push(Input {
-                        path: path.to_path_buf(),
-                        name: display_name(path),
-                        explicit: false,
-                    }),
+                    _ => {
+                        let shown = shown_of(path);
+                        found.inputs.push(Input {
+                            path: path.to_path_buf(),
+                            name: shown.to_string_lossy().into_owned(),
+                            shown,
+                            explicit: false,
+                        })
+                    }
                 }
             }
             Err(err) => {
-                let path = err
-                    .path()
-                    .map_or_else(|| root.to_path_buf(), Path::to_path_buf);
-                if err.loop_ancestor().is_some() {
+                let path = error_path(&err).unwrap_or(root).to_path_buf();
+                let depth = error_depth(&err).unwrap_or(0);
+                if is_loop(&err) {
                     skip(found, &path, "symbolic link loop");
-                } else if err.depth() > 0 && is_broken_link(&path) {
+                } else if depth > 0 && is_broken_link(&path) {
                     // Dangling, or a loop of file links: nothing to read.
                     let why = match fs::metadata(&path) {
                         Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -222,19 +425,226 @@ fn walk(root: &Path, options: &WalkOptions, roots: &[PathBuf], found: &mut Disco
                 } else {
                     let message = err.io_error().map_or_else(|| err.to_string(), describe_io);
                     found.errors.push(DiscoverError {
-                        path: path.display().to_string(),
+                        path: shown_of(&path).display().to_string(),
                         message,
                     });
                 }
             }
         }
     }
+    let outside = std::mem::take(&mut *outside.lock().unwrap_or_else(PoisonError::into_inner));
     for path in outside {
         skip(
             found,
-            Path::new(&path),
+            &path,
             "symbolic link leads outside the directories being checked",
         );
+    }
+}
+
+/// The path an error of the walk is about.
+fn error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::Loop { child, .. } => Some(child),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        _ => None,
+    }
+}
+
+fn error_depth(err: &ignore::Error) -> Option<usize> {
+    match err {
+        ignore::Error::WithDepth { depth, .. } => Some(*depth),
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_depth(err)
+        }
+        _ => None,
+    }
+}
+
+fn is_loop(err: &ignore::Error) -> bool {
+    match err {
+        ignore::Error::Loop { .. } => true,
+        ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => is_loop(err),
+        _ => false,
+    }
+}
+
+/// The ignore files of one directory, read once.
+#[derive(Default)]
+struct DirRules {
+    dot_ignore: Option<Gitignore>,
+    gitignore: Option<Gitignore>,
+    /// At a repository's root (a `.git` here): `.git/info/exclude` and the global excludes
+    /// file, matched relative to it.
+    repo: Option<[Option<Gitignore>; 2]>,
+}
+
+/// `.ignore`, `.gitignore`, `.git/info/exclude` and the global excludes file, as ripgrep
+/// applies them: `.gitignore` and the exclude files only inside a git repository (a `.git`
+/// directory or file above, as ripgrep's `require_git`), `.ignore` anywhere; a deeper file
+/// wins over a shallower one, and any `.ignore` over any `.gitignore`. Files above the
+/// repository's root are not read.
+struct IgnoreFiles {
+    cwd: Option<PathBuf>,
+    canonical_cwd: Option<PathBuf>,
+    dirs: Mutex<HashMap<PathBuf, Arc<DirRules>>>,
+    notes: Mutex<Vec<String>>,
+}
+
+impl IgnoreFiles {
+    fn new(cwd: Option<PathBuf>, canonical_cwd: Option<PathBuf>) -> Self {
+        IgnoreFiles {
+            cwd,
+            canonical_cwd,
+            dirs: Mutex::default(),
+            notes: Mutex::default(),
+        }
+    }
+
+    fn take_notes(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notes.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn rules(&self, dir: &Path) -> Arc<DirRules> {
+        if let Some(rules) = self
+            .dirs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(dir)
+        {
+            return rules.clone();
+        }
+        let git = dir.join(".git");
+        let repo = fs::symlink_metadata(&git).ok().map(|meta| {
+            let exclude = if meta.is_dir() {
+                self.read(dir, &git.join("info").join("exclude"), false)
+            } else {
+                None
+            };
+            // The user's own file, often a link into a dotfiles repository: followed.
+            let global = ignore::gitignore::gitconfig_excludes_path()
+                .and_then(|path| self.read(dir, &path, true));
+            [exclude, global]
+        });
+        let rules = Arc::new(DirRules {
+            dot_ignore: self.read(dir, &dir.join(".ignore"), false),
+            gitignore: self.read(dir, &dir.join(".gitignore"), false),
+            repo,
+        });
+        self.dirs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(dir.to_path_buf(), rules.clone());
+        rules
+    }
+
+    /// Reads one ignore file: absent, nothing; a link (which git does not read either), not
+    /// a regular file or too large, a note.
+    fn read(&self, root: &Path, file: &Path, follow: bool) -> Option<Gitignore> {
+        let meta = fs::symlink_metadata(file).ok()?;
+        let note = |why: &str| {
+            let shown = shown_path(file, self.cwd.as_deref(), self.canonical_cwd.as_deref());
+            self.notes
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(format!(
+                    "{}: not read as an ignore file: {why}",
+                    shown.display()
+                ));
+        };
+        if meta.file_type().is_symlink() && !follow {
+            note("symbolic link (git does not follow them either)");
+            return None;
+        }
+        let bytes = match read_file(file, MAX_IGNORE_FILE_SIZE) {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                note(&describe_io(&err));
+                return None;
+            }
+        };
+        let mut builder = GitignoreBuilder::new(root);
+        let mut bad: Option<String> = None;
+        for line in String::from_utf8_lossy(&bytes).lines() {
+            if let Err(err) = builder.add_line(Some(file.to_path_buf()), line) {
+                bad.get_or_insert_with(|| err.to_string());
+            }
+        }
+        if let Some(bad) = bad {
+            note(&format!("(other lines are used) {bad}"));
+        }
+        match builder.build() {
+            Ok(gitignore) => Some(gitignore),
+            Err(err) => {
+                note(&err.to_string());
+                None
+            }
+        }
+    }
+
+    /// Whether `abs` (absolute, its directories not themselves ignored) is ignored.
+    fn ignored(&self, abs: &Path, is_dir: bool) -> bool {
+        let mut chain: Vec<Arc<DirRules>> = Vec::new();
+        for dir in abs.ancestors().skip(1) {
+            let rules = self.rules(dir);
+            let at_repo_root = rules.repo.is_some();
+            chain.push(rules);
+            if at_repo_root {
+                break;
+            }
+        }
+        let in_repo = chain.last().is_some_and(|r| r.repo.is_some());
+        let matched = |gitignore: &Option<Gitignore>| match gitignore {
+            Some(gitignore) => gitignore.matched(abs, is_dir).erased(),
+            None => Match::None,
+        };
+        let mut dot_ignore = Match::None;
+        let mut gitignore = Match::None;
+        for rules in &chain {
+            if dot_ignore.is_none() {
+                dot_ignore = matched(&rules.dot_ignore);
+            }
+            if in_repo && gitignore.is_none() {
+                gitignore = matched(&rules.gitignore);
+            }
+        }
+        let mut decided = dot_ignore.or(gitignore);
+        if in_repo && let Some([exclude, global]) = chain.last().and_then(|r| r.repo.as_ref()) {
+            decided = decided.or(matched(exclude)).or(matched(global));
+        }
+        decided.is_ignore()
+    }
+
+    /// Whether `abs` or a directory above it is ignored (a path named on the command line).
+    fn ignored_with_parents(&self, abs: &Path, is_dir: bool) -> bool {
+        let ancestors: Vec<&Path> = abs.ancestors().collect();
+        // From the top down, stopping at the repository's root.
+        ancestors
+            .iter()
+            .enumerate()
+            .rev()
+            .skip(1)
+            .any(|(i, path)| self.ignored(path, is_dir || i > 0))
+    }
+}
+
+/// A match with what it matched dropped, so matches of different files can be compared.
+trait Decision {
+    fn erased(&self) -> Match<()>;
+}
+
+impl<T> Decision for Match<T> {
+    fn erased(&self) -> Match<()> {
+        match self {
+            Match::None => Match::None,
+            Match::Ignore(_) => Match::Ignore(()),
+            Match::Whitelist(_) => Match::Whitelist(()),
+        }
     }
 }
 
