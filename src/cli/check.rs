@@ -511,9 +511,10 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
 
 /// The globs of one origin (`--exclude`, or the configuration's `exclude`) as one set.
 ///
-/// Written as users mean them (as ruff reads its `exclude`): a leading `./` and a trailing
-/// `/` are dropped, and a glob without `/` (`cdk.out`, `*.generated.json`) is a name,
-/// matched at any depth; a directory matched is skipped with all it holds.
+/// Written as users mean them (as ruff reads its `exclude`): a trailing `/` is dropped, a
+/// glob without `/` (`cdk.out`, `*.generated.json`) is a name, matched at any depth, and a
+/// leading `./` anchors it (`./cdk.out`: only the one here); a directory matched is skipped
+/// with all it holds.
 fn glob_set(
     globs: &[String],
     fail: impl Fn(String) -> ConfigError,
@@ -522,6 +523,7 @@ fn glob_set(
     for glob in globs {
         let bad = |e: globset::Error| fail(format!("`{glob}`: {}", e.kind()));
         let mut pattern = glob.as_str();
+        let anchored = pattern.starts_with("./");
         while let Some(rest) = pattern.strip_prefix("./") {
             pattern = rest.trim_start_matches('/');
         }
@@ -530,7 +532,7 @@ fn glob_set(
             trimmed => trimmed,
         };
         set.add(Glob::new(pattern).map_err(bad)?);
-        if !pattern.contains('/') && !pattern.starts_with("**") {
+        if !anchored && !pattern.contains('/') && !pattern.starts_with("**") {
             set.add(Glob::new(&format!("**/{pattern}")).map_err(bad)?);
         }
     }
