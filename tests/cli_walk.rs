@@ -40,7 +40,7 @@ const KEY: &[u8] = UNROTATED_KEY.as_bytes();
 /// `.git/info/exclude` names, one that `.ignore` names, and one the global excludes file
 /// names.
 fn cdk_repo() -> tempfile::TempDir {
-    let dir = dir_with(&[
+    dir_with(&[
         ("src/key.yaml", KEY),
         ("cdk.out/Stack.template.json.yaml", KEY),
         ("scratch/key.yaml", KEY),
@@ -51,8 +51,7 @@ fn cdk_repo() -> tempfile::TempDir {
         (".git/info/exclude", b"scratch\n"),
         (".gitconfig", b"[core]\n\texcludesFile = ~/global-ignore\n"),
         ("global-ignore", b"global/\n"),
-    ]);
-    dir
+    ])
 }
 
 #[test]

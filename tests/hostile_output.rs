@@ -200,7 +200,9 @@ fn file_names_cannot_inject_commands_or_escapes_and_uris_stay_relative() {
         ("javascript:alert(1).yaml", UNROTATED_KEY.as_bytes()),
         (skipped, b"{\"a\": 1}"),
     ]);
+    // `--verbose`: the note naming the skipped file is printed only then.
     let files = [
+        "--verbose",
         named,
         "::error file=a::b.yaml",
         "javascript:alert(1).yaml",
