@@ -239,9 +239,9 @@ mod tests {
             let lines = crate::source::LineIndex::new(text);
             utf16_column(text, lines.position(text, offset))
         };
-        // `x` is the 8th character and the 9th UTF-16 code unit (😀 is two).
+        // `x` is the 9th character and the 10th UTF-16 code unit (😀 is two).
         let x = text.find('x').unwrap();
-        assert_eq!(at(x), 9);
+        assert_eq!(at(x), 10);
         assert_eq!(at(text.find('b').unwrap()), 1);
         assert_eq!(at(0), 1);
     }
