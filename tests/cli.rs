@@ -143,7 +143,7 @@ fn json_output_is_one_document_with_the_specs_fields() {
     assert_eq!(d["severity"], "error");
     assert_eq!(
         d["start"],
-        serde_json::json!({"line": 7, "column": 9, "offset": 113})
+        serde_json::json!({"line": 7, "column": 9, "utf16_column": 9, "offset": 113})
     );
     assert_eq!(d["end"]["line"], 7);
     assert_eq!(d["resource"], "Key");

@@ -41,9 +41,17 @@ pub struct CheckArgs {
     /// Files and directories to lint; `-` reads stdin
     pub paths: Vec<PathBuf>,
     /// Output format
-    #[arg(long, value_enum)]
+    #[arg(
+        long,
+        visible_alias = "output-format",
+        value_enum,
+        default_value = "pretty"
+    )]
     pub format: Option<OutputFormat>,
-    /// Lowest severity that makes the exit status 1
+    /// Write the report to FILE instead of stdout (created or truncated)
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+    /// Lowest severity that makes the exit status 1 [default: warning, or the configuration's]
     #[arg(long, value_enum)]
     pub fail_level: Option<FailLevel>,
     /// Rules to run: comma-separated codes, names or code prefixes (KMS2)
@@ -73,8 +81,9 @@ pub struct CheckArgs {
     /// Stack parameter values: CloudFormation's [{"ParameterKey", "ParameterValue"}] or a JSON object
     #[arg(long)]
     pub parameters_file: Option<PathBuf>,
-    /// The name to report for stdin (`-`), and to choose JSON or YAML by
-    #[arg(long)]
+    /// Read stdin, reporting it under NAME and choosing JSON or YAML by it (PATHs other than
+    /// `-` are then ignored, with a warning)
+    #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
     /// Glob of paths to skip while walking directories (repeatable)
     #[arg(long)]
@@ -99,19 +108,21 @@ pub struct CheckArgs {
     /// directories named)
     #[arg(long)]
     pub follow_links: bool,
-    /// Largest file to read, in bytes or with a unit (64MB, 512KB; default 64MB)
+    /// Largest file to read, in bytes or with a unit (64MB, 512KB) [default: 64MB]
     #[arg(long, value_name = "SIZE", value_parser = crate::source::discover::parse_size)]
     pub max_file_size: Option<u64>,
-    /// Worker threads (default: all cores; at most 4 per core)
-    #[arg(long)]
+    /// Worker threads [default: all cores; at most 4 per core]
+    #[arg(short = 'j', long)]
     pub jobs: Option<usize>,
-    /// Colours in pretty output
+    /// Colours in pretty output (`auto`: when stdout is a terminal, honouring FORCE_COLOR,
+    /// CLICOLOR_FORCE, NO_COLOR and TERM=dumb)
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Print findings only, no summary
-    #[arg(long)]
+    #[arg(short = 'q', long)]
     pub quiet: bool,
-    /// Print a count per rule instead of each finding
+    /// Print a count per rule instead of each finding (a JSON document with --format json;
+    /// ignored, with a note, for sarif)
     #[arg(long)]
     pub statistics: bool,
 }

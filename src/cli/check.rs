@@ -1,7 +1,7 @@
 //! `kmslint check`: settings from the command line and `.kmslint.toml`, discovery, parallel
 //! linting, output, exit status.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -14,7 +14,8 @@ use crate::config::{self, ConfigError, ConfigFile, FailLevel, RuleSelection, Set
 use crate::deployer::Deployer;
 use crate::diagnostic::Diagnostic;
 use crate::lookup;
-use crate::render::{self, FileOutput, Summary, visible};
+use crate::render::json::Utf16Columns;
+use crate::render::{self, FileOutput, PathError, Summary, visible};
 use crate::rules::names;
 use crate::source::discover::{self, Input, describe_io};
 use crate::{Outcome, lint_bytes};
@@ -39,6 +40,8 @@ struct Options {
     /// The configuration file in use, named in the summary so that a stray one is seen.
     config: Option<PathBuf>,
     color: bool,
+    /// `--output-file`: where the report goes instead of stdout.
+    output_file: Option<PathBuf>,
     quiet: bool,
     statistics: bool,
     /// Worker threads, already clamped.
@@ -55,27 +58,38 @@ pub fn run(args: CheckArgs) -> u8 {
             return EXIT_FAILURE;
         }
     };
-    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
-    let paths: Vec<PathBuf> = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths
-            .iter()
-            .filter(|p| p.as_os_str() != "-")
-            .cloned()
-            .collect()
-    };
-    let found = discover::discover_with(
-        &paths,
-        &discover::WalkOptions {
-            exclude: &options.exclude,
-            follow_links: options.follow_links,
-            max_file_size: options.max_file_size,
-            ignore_files: options.ignore_files,
-            force_exclude: options.force_exclude,
+    // The report's destination is opened first: a bad `--output-file` fails before any work.
+    let mut out: Box<dyn Write> = match &options.output_file {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(file) => Box::new(BufWriter::new(file)),
+            Err(e) => {
+                error(format!(
+                    "--output-file {}: {}",
+                    path.display(),
+                    describe_io(&e)
+                ));
+                return EXIT_FAILURE;
+            }
         },
-    );
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    };
+    let (stdin, paths) = inputs(&args);
+    let found = if paths.is_empty() {
+        discover::Discovered::default()
+    } else {
+        discover::discover_with(
+            &paths,
+            &discover::WalkOptions {
+                exclude: &options.exclude,
+                follow_links: options.follow_links,
+                max_file_size: options.max_file_size,
+                ignore_files: options.ignore_files,
+                force_exclude: options.force_exclude,
+            },
+        )
+    };
     if options.show_files {
+        drop(out);
         return show_files(
             &found,
             stdin.then_some(args.stdin_filename.as_deref()),
@@ -148,9 +162,24 @@ pub fn run(args: CheckArgs) -> u8 {
         }
     }
     drop(stderr);
+    let errors: Vec<PathError> = found
+        .errors
+        .iter()
+        .map(|e| PathError {
+            path: e.path.clone(),
+            message: e.message.clone(),
+        })
+        .chain(results.iter().filter_map(|r| {
+            r.read_error.as_ref().map(|message| PathError {
+                path: r.name.clone(),
+                message: message.clone(),
+            })
+        }))
+        .collect();
     let mut summary = summarize(&results);
     summary.skipped += found.skipped;
-    let written = print_output(&results, &summary, &options);
+    summary.unreadable = errors.len();
+    let written = print_output(&mut out, &results, &errors, &summary, &options);
     let status = if failed {
         EXIT_FAILURE
     } else if options.fail_level.threshold().is_some_and(|level| {
@@ -207,12 +236,38 @@ fn show_files(found: &discover::Discovered, stdin: Option<Option<&str>>, options
     super::written(written, status)
 }
 
+/// Whether stdin is read, and the paths to discover. `--stdin-filename` means "read stdin",
+/// as in ruff: other paths beside it are ignored with a warning (`-` is allowed).
+fn inputs(args: &CheckArgs) -> (bool, Vec<PathBuf>) {
+    let dash = |p: &PathBuf| p.as_os_str() == "-";
+    if args.stdin_filename.is_some() {
+        for path in args.paths.iter().filter(|p| !dash(p)) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "kmslint: warning: ignoring {} in favor of standard input (--stdin-filename)",
+                visible(&path.display().to_string())
+            );
+        }
+        return (true, Vec::new());
+    }
+    if args.paths.is_empty() {
+        return (false, vec![PathBuf::from(".")]);
+    }
+    let stdin = args.paths.iter().any(dash);
+    (
+        stdin,
+        args.paths.iter().filter(|p| !dash(p)).cloned().collect(),
+    )
+}
+
 /// One file's result, with its output already rendered where that needs the text.
 struct Linted {
     name: String,
     outcome: Option<Outcome>,
     diagnostics: Vec<Diagnostic>,
     rendered: String,
+    /// For JSON: each finding's UTF-16 columns, computed while the text is at hand.
+    utf16: Vec<Utf16Columns>,
     read_error: Option<String>,
     /// The file read, when it is one: its SARIF URI is made from its bytes, not from `name`.
     path: Option<PathBuf>,
@@ -225,6 +280,7 @@ impl Linted {
             outcome: None,
             diagnostics: Vec::new(),
             rendered: String::new(),
+            utf16: Vec::new(),
             read_error: Some(message),
             path: None,
         }
@@ -254,6 +310,11 @@ fn lint_bytes_to_result(
         text: &text,
         diagnostics: &report.diagnostics,
     };
+    let utf16 = if options.format == OutputFormat::Json && !options.statistics {
+        render::json::utf16_columns(&text, &report.diagnostics)
+    } else {
+        Vec::new()
+    };
     let rendered = if options.statistics {
         String::new()
     } else {
@@ -269,6 +330,7 @@ fn lint_bytes_to_result(
         outcome: Some(report.outcome),
         diagnostics: report.diagnostics,
         rendered,
+        utf16,
         read_error: None,
         path: None,
     }
@@ -287,8 +349,6 @@ fn summarize(results: &[Linted]) -> Summary {
     summary
 }
 
-/// Writes the findings (and the summary, or the statistics) to stdout, buffered; the first
-/// write that fails stops it and is returned. Notes go to stderr for the machine formats.
 /// The summary, naming the configuration file when one was used.
 fn summary_line(summary: &Summary, options: &Options) -> String {
     let line = render::pretty::summary_line(summary);
@@ -302,8 +362,16 @@ fn summary_line(summary: &Summary, options: &Options) -> String {
     }
 }
 
-fn print_output(results: &[Linted], summary: &Summary, options: &Options) -> io::Result<()> {
-    let mut stdout = BufWriter::new(std::io::stdout().lock());
+/// Writes the findings (or the statistics) and the summary to `out`, buffered; the first
+/// write that fails stops it and is returned. Paths that could not be read are in every
+/// format's report. Notes go to stderr for the machine formats.
+fn print_output(
+    out: &mut dyn Write,
+    results: &[Linted],
+    errors: &[PathError],
+    summary: &Summary,
+    options: &Options,
+) -> io::Result<()> {
     let summary_line = summary_line(summary, options);
     let notes: Vec<String> = results
         .iter()
@@ -318,57 +386,79 @@ fn print_output(results: &[Linted], summary: &Summary, options: &Options) -> io:
             _ => None,
         })
         .collect();
-    if options.statistics {
-        let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
-        for d in results.iter().flat_map(|r| &r.diagnostics) {
-            *counts.entry((d.code, d.name)).or_default() += 1;
-        }
-        let mut rows: Vec<_> = counts.into_iter().collect();
-        rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        for ((code, name), count) in rows {
-            writeln!(stdout, "{count:>6}  {code}  {name}")?;
-        }
-        if !options.quiet {
-            writeln!(stdout, "{summary_line}")?;
-        }
-        return stdout.flush();
+    let statistics = options.statistics && options.format != OutputFormat::Sarif;
+    if options.statistics && !statistics {
+        let _ = writeln!(
+            std::io::stderr(),
+            "kmslint: note: --statistics is ignored with --format sarif (the log has every result)"
+        );
     }
-    match options.format {
-        OutputFormat::Json => {
-            let outputs = file_outputs(results);
-            render::json::write(&mut stdout, &outputs, summary)?;
-        }
-        OutputFormat::Sarif => {
-            let artifacts: Vec<render::sarif::Artifact<'_>> = results
-                .iter()
-                .map(|r| render::sarif::Artifact {
-                    uri: match &r.path {
-                        Some(path) if path.to_str().is_none() => render::sarif::uri_of_path(path),
-                        _ => render::sarif::uri(&r.name),
-                    },
-                    diagnostics: &r.diagnostics,
-                })
-                .collect();
-            let rules: Vec<&crate::rules::RuleEntry> = crate::rules::RULES
-                .iter()
-                .filter(|r| options.enabled.contains(&r.code))
-                .collect();
-            render::sarif::write_artifacts(&mut stdout, &artifacts, &rules)?;
-        }
-        OutputFormat::Pretty | OutputFormat::Compact | OutputFormat::Github => {
-            for result in results {
-                stdout.write_all(result.rendered.as_bytes())?;
+    let github_errors = |out: &mut dyn Write| -> io::Result<()> {
+        if options.format == OutputFormat::Github {
+            for e in errors {
+                out.write_all(render::github::path_error(e).as_bytes())?;
             }
-            if !options.quiet && options.format == OutputFormat::Pretty {
-                for note in &notes {
-                    writeln!(stdout, "{note}")?;
+        }
+        Ok(())
+    };
+    let mut text_summary = options.format == OutputFormat::Pretty;
+    if statistics {
+        let rows = render::statistics(results.iter().flat_map(|r| &r.diagnostics));
+        if options.format == OutputFormat::Json {
+            render::json::write_statistics(out, &rows, errors, summary)?;
+        } else {
+            out.write_all(render::statistics_table(&rows).as_bytes())?;
+            github_errors(out)?;
+            text_summary = true;
+        }
+    } else {
+        match options.format {
+            OutputFormat::Json => {
+                let files: Vec<render::json::JsonFile<'_>> = results
+                    .iter()
+                    .map(|r| render::json::JsonFile {
+                        path: &r.name,
+                        diagnostics: &r.diagnostics,
+                        utf16: &r.utf16,
+                    })
+                    .collect();
+                render::json::write_report(out, &files, errors, summary)?;
+            }
+            OutputFormat::Sarif => {
+                let artifacts: Vec<render::sarif::Artifact<'_>> = results
+                    .iter()
+                    .map(|r| render::sarif::Artifact {
+                        uri: match &r.path {
+                            Some(path) if path.to_str().is_none() => {
+                                render::sarif::uri_of_path(path)
+                            }
+                            _ => render::sarif::uri(&r.name),
+                        },
+                        diagnostics: &r.diagnostics,
+                    })
+                    .collect();
+                let rules: Vec<&crate::rules::RuleEntry> = crate::rules::RULES
+                    .iter()
+                    .filter(|r| options.enabled.contains(&r.code))
+                    .collect();
+                render::sarif::write_artifacts(out, &artifacts, &rules, errors)?;
+            }
+            OutputFormat::Pretty | OutputFormat::Compact | OutputFormat::Github => {
+                for result in results {
+                    out.write_all(result.rendered.as_bytes())?;
                 }
-                writeln!(stdout, "{summary_line}")?;
-                return stdout.flush();
+                github_errors(out)?;
             }
         }
     }
-    stdout.flush()?;
+    if text_summary && !options.quiet {
+        for note in &notes {
+            writeln!(out, "{note}")?;
+        }
+        writeln!(out, "{summary_line}")?;
+        return out.flush();
+    }
+    out.flush()?;
     if !options.quiet {
         let mut stderr = std::io::stderr().lock();
         for note in &notes {
@@ -376,17 +466,6 @@ fn print_output(results: &[Linted], summary: &Summary, options: &Options) -> io:
         }
     }
     Ok(())
-}
-
-fn file_outputs(results: &[Linted]) -> Vec<FileOutput<'_>> {
-    results
-        .iter()
-        .map(|r| FileOutput {
-            path: &r.name,
-            text: "",
-            diagnostics: &r.diagnostics,
-        })
-        .collect()
 }
 
 /// Merges the command line over the configuration file.
@@ -464,14 +543,11 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
         })?,
     ];
     let format = args.format.unwrap_or(OutputFormat::Pretty);
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
-    };
+    let color = colour(
+        args.color,
+        |name| std::env::var_os(name),
+        args.output_file.is_none() && std::io::stdout().is_terminal(),
+    );
     if args.jobs == Some(0) {
         return Err(cli("jobs", "must be at least 1".to_owned()));
     }
@@ -501,12 +577,33 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
             verbose: args.verbose,
             config: config_path,
             color,
+            output_file: args.output_file.clone(),
             quiet: args.quiet,
             statistics: args.statistics,
             jobs,
             enabled,
         },
     ))
+}
+
+/// Whether pretty output is coloured. `--color always|never` decides; with `auto`,
+/// `FORCE_COLOR` or `CLICOLOR_FORCE` set to anything but empty or `0` turns colour on (CI logs
+/// that show colours), then `NO_COLOR` set non-empty turns it off, then `TERM=dumb` does, and
+/// otherwise it is on when the report goes to a terminal.
+fn colour(
+    choice: ColorChoice,
+    env: impl Fn(&str) -> Option<std::ffi::OsString>,
+    terminal: bool,
+) -> bool {
+    let set = |name: &str| env(name).is_some_and(|v| !v.is_empty() && v != "0");
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto if set("FORCE_COLOR") || set("CLICOLOR_FORCE") => true,
+        ColorChoice::Auto if env("NO_COLOR").is_some_and(|v| !v.is_empty()) => false,
+        ColorChoice::Auto if env("TERM").is_some_and(|v| v == "dumb") => false,
+        ColorChoice::Auto => terminal,
+    }
 }
 
 /// The globs of one origin (`--exclude`, or the configuration's `exclude`) as one set.
@@ -636,5 +733,46 @@ fn read_parameters_file(
         _ => Err(fail(
             "expected CloudFormation's [{\"ParameterKey\": …, \"ParameterValue\": …}] or a JSON object".to_owned(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_follows_the_flag_then_the_environment() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            }
+        };
+        let auto = ColorChoice::Auto;
+        assert!(colour(auto, env(&[]), true));
+        assert!(!colour(auto, env(&[]), false));
+        assert!(!colour(auto, env(&[("TERM", "dumb")]), true));
+        assert!(!colour(auto, env(&[("NO_COLOR", "1")]), true));
+        assert!(colour(auto, env(&[("NO_COLOR", "")]), true));
+        assert!(colour(
+            auto,
+            env(&[("FORCE_COLOR", "1"), ("NO_COLOR", "1")]),
+            false
+        ));
+        assert!(colour(
+            auto,
+            env(&[("CLICOLOR_FORCE", "1"), ("TERM", "dumb")]),
+            false
+        ));
+        assert!(!colour(auto, env(&[("FORCE_COLOR", "0")]), false));
+        assert!(!colour(auto, env(&[("CLICOLOR_FORCE", "")]), false));
+        let forced = env(&[("FORCE_COLOR", "1")]);
+        assert!(!colour(ColorChoice::Never, forced, true));
+        assert!(colour(
+            ColorChoice::Always,
+            env(&[("NO_COLOR", "1"), ("TERM", "dumb")]),
+            false
+        ));
     }
 }

@@ -16,6 +16,7 @@ struct RuleInfo<'a> {
     severity: &'a str,
     summary: &'a str,
     resource_types: &'a [String],
+    url: String,
 }
 
 pub fn list(format: RulesFormat) -> u8 {
@@ -29,6 +30,7 @@ pub fn list(format: RulesFormat) -> u8 {
                 severity: meta.severity.as_str(),
                 summary: &meta.summary,
                 resource_types: &meta.resource_types,
+                url: crate::render::rule_url(r.code),
             }
         })
         .collect();

@@ -28,6 +28,16 @@ pub fn render(path: &str, diagnostics: &[Diagnostic]) -> String {
         .collect()
 }
 
+/// An `::error` annotation for a path that could not be read, so that the run's failure
+/// shows on the pull request and not only in the log.
+pub fn path_error(error: &super::PathError) -> String {
+    format!(
+        "::error file={},title=kmslint::{}\n",
+        property(&shown(&error.path)),
+        data(&shown(&format!("{}: {}", error.path, error.message)))
+    )
+}
+
 /// The message and help as the annotation shows them.
 fn message(d: &Diagnostic) -> String {
     match &d.help {

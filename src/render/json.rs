@@ -1,4 +1,5 @@
-//! `--format json`: one JSON document with every finding and the summary (SPEC §2).
+//! `--format json`: one JSON document with every finding, the paths that could not be read and
+//! the summary (SPEC §2); `schema/kmslint-output.schema.json` describes it.
 //!
 //! The document is written as it is serialized, one finding at a time, so its size in memory
 //! does not grow with the number of findings.
@@ -10,25 +11,101 @@ use serde::{Serialize, Serializer};
 use crate::diagnostic::Diagnostic;
 use crate::source::Position;
 
-use super::{FileOutput, Summary};
+use super::{FileOutput, PathError, Statistic, Summary, rule_url, utf16_column};
+
+/// The document's version: bumped when its shape changes incompatibly (adding fields does not).
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+const TOOL: Tool = Tool {
+    name: "kmslint",
+    version: env!("CARGO_PKG_VERSION"),
+};
 
 #[derive(Serialize)]
 struct Document<'a> {
     version: u32,
+    tool: Tool,
     diagnostics: Entries<'a>,
+    errors: &'a [PathError],
     summary: Summary,
 }
 
+#[derive(Serialize)]
+struct StatisticsDocument<'a> {
+    version: u32,
+    tool: Tool,
+    statistics: &'a [Statistic],
+    errors: &'a [PathError],
+    summary: Summary,
+}
+
+/// The UTF-16 columns of one finding's start and end, and of its related locations'.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Utf16Columns {
+    pub start: u32,
+    pub end: u32,
+    pub related: Vec<(u32, u32)>,
+}
+
+/// Each finding's columns in UTF-16 code units, computed from the file's text.
+pub fn utf16_columns(text: &str, diagnostics: &[Diagnostic]) -> Vec<Utf16Columns> {
+    diagnostics
+        .iter()
+        .map(|d| Utf16Columns {
+            start: utf16_column(text, d.start),
+            end: utf16_column(text, d.end),
+            related: d
+                .related
+                .iter()
+                .map(|r| (utf16_column(text, r.start), utf16_column(text, r.end)))
+                .collect(),
+        })
+        .collect()
+}
+
+/// One file's findings with their UTF-16 columns (one entry per finding).
+pub struct JsonFile<'a> {
+    pub path: &'a str,
+    pub diagnostics: &'a [Diagnostic],
+    pub utf16: &'a [Utf16Columns],
+}
+
 /// Every file's findings, serialized lazily.
-struct Entries<'a>(&'a [FileOutput<'a>]);
+struct Entries<'a>(&'a [JsonFile<'a>]);
 
 impl Serialize for Entries<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(
-            self.0
+        serializer.collect_seq(self.0.iter().flat_map(|f| {
+            f.diagnostics
                 .iter()
-                .flat_map(|f| f.diagnostics.iter().map(move |d| entry(f.path, d))),
-        )
+                .enumerate()
+                .map(move |(i, d)| entry(f.path, d, f.utf16.get(i)))
+        }))
+    }
+}
+
+/// A position as the document gives it: `column` in Unicode scalar values, `utf16_column` in
+/// UTF-16 code units (LSP's default), both 1-based; `offset` a 0-based byte offset.
+#[derive(Serialize)]
+struct JsonPosition {
+    line: u32,
+    column: u32,
+    utf16_column: u32,
+    offset: u32,
+}
+
+fn position(p: Position, utf16: Option<u32>) -> JsonPosition {
+    JsonPosition {
+        line: p.line,
+        column: p.column,
+        utf16_column: utf16.unwrap_or(p.column),
+        offset: p.offset,
     }
 }
 
@@ -39,8 +116,9 @@ struct Entry<'a> {
     name: &'a str,
     severity: &'a str,
     message: &'a str,
-    start: Position,
-    end: Position,
+    url: String,
+    start: JsonPosition,
+    end: JsonPosition,
     resource: Option<&'a str>,
     pointer: &'a str,
     help: Option<&'a str>,
@@ -50,45 +128,97 @@ struct Entry<'a> {
 #[derive(Serialize)]
 struct RelatedEntry<'a> {
     path: &'a str,
-    start: Position,
-    end: Position,
+    start: JsonPosition,
+    end: JsonPosition,
     message: &'a str,
 }
 
-fn entry<'a>(path: &'a str, d: &'a Diagnostic) -> Entry<'a> {
+fn entry<'a>(path: &'a str, d: &'a Diagnostic, utf16: Option<&Utf16Columns>) -> Entry<'a> {
     Entry {
         path,
         code: d.code,
         name: d.name,
         severity: d.severity.as_str(),
         message: &d.message,
-        start: d.start,
-        end: d.end,
+        url: rule_url(d.code),
+        start: position(d.start, utf16.map(|u| u.start)),
+        end: position(d.end, utf16.map(|u| u.end)),
         resource: d.resource.as_deref(),
         pointer: &d.pointer,
         help: d.help.as_deref(),
         related: d
             .related
             .iter()
-            .map(|r| RelatedEntry {
-                path,
-                start: r.start,
-                end: r.end,
-                message: &r.message,
+            .enumerate()
+            .map(|(i, r)| {
+                let columns = utf16.and_then(|u| u.related.get(i));
+                RelatedEntry {
+                    path,
+                    start: position(r.start, columns.map(|c| c.0)),
+                    end: position(r.end, columns.map(|c| c.1)),
+                    message: &r.message,
+                }
             })
             .collect(),
     }
 }
 
-/// Writes the document to `out`.
-pub fn write(out: &mut impl Write, files: &[FileOutput<'_>], summary: &Summary) -> io::Result<()> {
+/// Writes the document, with the paths that could not be read, to `out`.
+pub fn write_report(
+    out: &mut (impl Write + ?Sized),
+    files: &[JsonFile<'_>],
+    errors: &[PathError],
+    summary: &Summary,
+) -> io::Result<()> {
     let document = Document {
-        version: 1,
+        version: VERSION,
+        tool: TOOL,
         diagnostics: Entries(files),
+        errors,
         summary: *summary,
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     out.write_all(b"\n")
+}
+
+/// `--statistics` with `--format json`: the counts per rule instead of the findings.
+pub fn write_statistics(
+    out: &mut (impl Write + ?Sized),
+    statistics: &[Statistic],
+    errors: &[PathError],
+    summary: &Summary,
+) -> io::Result<()> {
+    let document = StatisticsDocument {
+        version: VERSION,
+        tool: TOOL,
+        statistics,
+        errors,
+        summary: *summary,
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    out.write_all(b"\n")
+}
+
+/// Writes the document for files whose text is at hand to `out`.
+pub fn write(
+    out: &mut (impl Write + ?Sized),
+    files: &[FileOutput<'_>],
+    summary: &Summary,
+) -> io::Result<()> {
+    let columns: Vec<Vec<Utf16Columns>> = files
+        .iter()
+        .map(|f| utf16_columns(f.text, f.diagnostics))
+        .collect();
+    let files: Vec<JsonFile<'_>> = files
+        .iter()
+        .zip(&columns)
+        .map(|(f, utf16)| JsonFile {
+            path: f.path,
+            diagnostics: f.diagnostics,
+            utf16,
+        })
+        .collect();
+    write_report(out, &files, &[], summary)
 }
 
 /// The document as a string.
@@ -96,4 +226,23 @@ pub fn render(files: &[FileOutput<'_>], summary: &Summary) -> String {
     let mut out = Vec::new();
     write(&mut out, files, summary).expect("writing to memory does not fail");
     String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16_columns_count_surrogate_pairs() {
+        let text = "a: \"😀é\" x\nb";
+        let at = |offset: usize| {
+            let lines = crate::source::LineIndex::new(text);
+            utf16_column(text, lines.position(text, offset))
+        };
+        // `x` is the 9th character and the 10th UTF-16 code unit (😀 is two).
+        let x = text.find('x').unwrap();
+        assert_eq!(at(x), 10);
+        assert_eq!(at(text.find('b').unwrap()), 1);
+        assert_eq!(at(0), 1);
+    }
 }

@@ -18,6 +18,71 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Paths named or met that could not be read (they are listed in [`PathError`]s).
+    pub unreadable: usize,
+}
+
+/// A path that could not be linted: one that does not exist, cannot be read, or is too large.
+/// Machine formats carry these so that a failed run never looks like a clean one.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PathError {
+    pub path: String,
+    pub message: String,
+}
+
+/// Where a rule's documentation is published: the repository's `rules/CODE.md`.
+pub const DOCS_BASE: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/rules/");
+
+/// The documentation URL of a rule.
+pub fn rule_url(code: &str) -> String {
+    format!("{DOCS_BASE}{code}.md")
+}
+
+/// Counts per rule for `--statistics`: most frequent first, then by code.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Statistic {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub count: usize,
+}
+
+/// The `--statistics` rows of a run's findings.
+pub fn statistics<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>) -> Vec<Statistic> {
+    let mut counts: std::collections::BTreeMap<(&'static str, &'static str), usize> =
+        std::collections::BTreeMap::new();
+    for d in diagnostics {
+        *counts.entry((d.code, d.name)).or_default() += 1;
+    }
+    let mut rows: Vec<Statistic> = counts
+        .into_iter()
+        .map(|((code, name), count)| Statistic { code, name, count })
+        .collect();
+    rows.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(b.code)));
+    rows
+}
+
+/// The statistics as a text table, one rule a line.
+pub fn statistics_table(rows: &[Statistic]) -> String {
+    rows.iter()
+        .map(|r| format!("{:>6}  {}  {}\n", r.count, r.code, r.name))
+        .collect()
+}
+
+/// A column in UTF-16 code units (1-based), for the character column `position` gives: the
+/// editors' LSP-style count. The preceding characters on the line are read back from `text`.
+pub fn utf16_column(text: &str, position: crate::source::Position) -> u32 {
+    let offset = (position.offset as usize).min(text.len());
+    let Some(before) = text.get(..offset) else {
+        return position.column;
+    };
+    let preceding = position.column.saturating_sub(1) as usize;
+    let astral = before
+        .chars()
+        .rev()
+        .take(preceding)
+        .filter(|c| c.len_utf16() == 2)
+        .count();
+    position.column + astral as u32
 }
 
 impl Summary {

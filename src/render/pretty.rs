@@ -332,7 +332,7 @@ fn to_report(diagnostic: &Diagnostic, ranges: &[Range<usize>]) -> Report<()> {
         .with_notes(notes)
 }
 
-/// "Checked 12 files (3 skipped): 2 errors, 1 warning."
+/// "Checked 12 files (3 skipped): 2 errors, 1 warning." (and "; 1 path could not be read")
 pub fn summary_line(summary: &Summary) -> String {
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
@@ -356,8 +356,16 @@ pub fn summary_line(summary: &Summary) -> String {
     } else {
         counts.join(", ")
     };
+    let unreadable = if summary.unreadable > 0 {
+        format!(
+            "; {} could not be read",
+            plural(summary.unreadable, "path", "paths")
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "Checked {}{skipped}: {found}.",
+        "Checked {}{skipped}: {found}{unreadable}.",
         plural(summary.files, "file", "files")
     )
 }

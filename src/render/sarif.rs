@@ -13,7 +13,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::RuleEntry;
 use crate::source::Position;
 
-use super::FileOutput;
+use super::{FileOutput, PathError, rule_url};
 
 #[derive(Serialize)]
 struct Log<'a> {
@@ -28,6 +28,8 @@ struct Log<'a> {
 struct Run<'a> {
     /// Our columns count Unicode scalar values, not UTF-16 code units.
     column_kind: &'static str,
+    /// Whether every path could be read, and a notification for each one that could not.
+    invocations: Value,
     results: Results<'a>,
     tool: Value,
 }
@@ -57,7 +59,7 @@ impl Serialize for Results<'_> {
 
 /// Writes one run, with the rules that ran and every finding, to `out`.
 pub fn write(
-    out: &mut impl Write,
+    out: &mut (impl Write + ?Sized),
     files: &[FileOutput<'_>],
     rules: &[&RuleEntry],
 ) -> io::Result<()> {
@@ -68,20 +70,37 @@ pub fn write(
             diagnostics: f.diagnostics,
         })
         .collect();
-    write_artifacts(out, &artifacts, rules)
+    write_artifacts(out, &artifacts, rules, &[])
 }
 
-/// [`write`], with each file's URI given.
+/// [`write`], with each file's URI given, and the paths that could not be read as tool
+/// execution notifications (the run is then not `executionSuccessful`).
 pub fn write_artifacts(
-    out: &mut impl Write,
+    out: &mut (impl Write + ?Sized),
     artifacts: &[Artifact<'_>],
     rules: &[&RuleEntry],
+    errors: &[PathError],
 ) -> io::Result<()> {
     let descriptors: Vec<Value> = rules.iter().map(|r| descriptor(r)).collect();
+    let notifications: Vec<Value> = errors
+        .iter()
+        .map(|e| {
+            json!({
+                "level": "error",
+                "message": {"text": format!("{}: {}", e.path, e.message)},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(&e.path)}}}],
+            })
+        })
+        .collect();
+    let mut invocation = json!({"executionSuccessful": errors.is_empty()});
+    if !notifications.is_empty() {
+        invocation["toolExecutionNotifications"] = Value::Array(notifications);
+    }
     let log = Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         runs: vec![Run {
             column_kind: "unicodeCodePoints",
+            invocations: json!([invocation]),
             results: Results { artifacts, rules },
             tool: json!({
                 "driver": {
@@ -118,7 +137,8 @@ fn descriptor(rule: &RuleEntry) -> Value {
     let meta = rule.meta();
     json!({
         "id": rule.code,
-        "name": meta.name,
+        "name": pascal_case(&meta.name),
+        "helpUri": rule_url(rule.code),
         "shortDescription": {"text": meta.summary},
         "fullDescription": {"text": meta.summary},
         "defaultConfiguration": {"level": level(meta.severity)},
@@ -138,6 +158,7 @@ fn result(uri: &str, d: &Diagnostic, rules: &[&RuleEntry]) -> Value {
         "level": level(d.severity),
         "message": {"text": message},
         "locations": [location(uri, d.start, d.end)],
+        "partialFingerprints": {"kmslint/v1": fingerprint(d)},
     });
     if let Some(index) = rules.iter().position(|r| r.code == d.code) {
         result["ruleIndex"] = json!(index);
@@ -162,6 +183,40 @@ fn result(uri: &str, d: &Diagnostic, rules: &[&RuleEntry]) -> Value {
             .collect();
     }
     result
+}
+
+/// A rule's name as SARIF wants it (SARIF2012: PascalCase): `policy-lockout` is
+/// `PolicyLockout`. The kebab-case name stays in kmslint's own outputs.
+pub fn pascal_case(name: &str) -> String {
+    name.split(['-', '_'])
+        .flat_map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase())
+                .into_iter()
+                .chain(chars)
+        })
+        .collect()
+}
+
+/// A fingerprint that stays when lines move: FNV-1a (64 bits) of the rule code, the
+/// resource's logical ID, the JSON pointer and the message, not of any position.
+pub fn fingerprint(d: &Diagnostic) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in [
+        d.code,
+        d.resource.as_deref().unwrap_or(""),
+        &d.pointer,
+        &d.message,
+    ] {
+        // Each part ends with a byte no UTF-8 text holds, so parts cannot run together.
+        for &byte in part.as_bytes().iter().chain(&[0xff]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
 }
 
 fn location(uri: &str, start: Position, end: Position) -> Value {
@@ -235,6 +290,12 @@ fn uri_of_bytes(mut path: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_pascal_case() {
+        assert_eq!(pascal_case("policy-lockout"), "PolicyLockout");
+        assert_eq!(pascal_case("parse-error"), "ParseError");
+    }
 
     #[test]
     fn paths_become_uri_references() {
