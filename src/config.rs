@@ -229,7 +229,7 @@ pub(crate) fn load_chain(
         let config = load(&path, rules, max_size)?;
         if let Some(parent) = &config.extend {
             let base = path.parent().unwrap_or(Path::new("."));
-            next = Some(base.join(parent));
+            next = Some(normalize(&base.join(parent)));
             if !next.as_ref().is_some_and(|p| p.is_file()) {
                 return Err(ConfigError {
                     origin: path.display().to_string(),
@@ -252,6 +252,24 @@ pub(crate) fn load_chain(
         merge(&mut resolved, config, &path);
     }
     Ok(resolved)
+}
+
+/// `a/b/../c` as `a/c`, so that messages name the file as a person would.
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn merge(into: &mut Resolved, config: ConfigFile, origin: &Path) {
