@@ -92,8 +92,13 @@ pub(crate) const CONFIG_FILE: &str = ".kmslint.toml";
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub(crate) struct ConfigFile {
+    /// Another configuration file this one inherits from, relative to this one's directory.
+    pub extend: Option<String>,
     pub select: Option<Vec<String>>,
     pub ignore: Option<Vec<String>>,
+    /// Rules added to `select` (or to every rule), and to `ignore`, rather than replacing them.
+    pub extend_select: Option<Vec<String>>,
+    pub extend_ignore: Option<Vec<String>>,
     pub fail_level: Option<FailLevel>,
     pub exclude: Option<Vec<String>>,
     /// Apply `exclude` to files named on the command line too (`--force-exclude`).
@@ -187,6 +192,138 @@ pub(crate) fn load(
     parse(&origin, &text, rules)
 }
 
+/// A configuration file with the files it extends merged in, and which file each key
+/// came from.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Resolved {
+    pub file: ConfigFile,
+    /// The file each key was set in: `select`, `severity.KMS2`, ….
+    pub origins: BTreeMap<String, PathBuf>,
+    /// The file named, then each file it extends, in order.
+    pub chain: Vec<PathBuf>,
+}
+
+/// Reads `path` and the files its `extend` names (relative to the file naming them), the
+/// nearer file's keys winning; `extend-select`, `extend-ignore` and `[severity]` accumulate.
+/// A cycle is an error naming the file that closes it and the file it names again.
+pub(crate) fn load_chain(
+    path: &Path,
+    rules: &[RuleName],
+    max_size: u64,
+) -> Result<Resolved, ConfigError> {
+    let mut files: Vec<(PathBuf, ConfigFile)> = Vec::new();
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut next = Some(path.to_path_buf());
+    while let Some(path) = next.take() {
+        let identity = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        if let Some(i) = seen.iter().position(|p| *p == identity) {
+            let (by, _) = files.last().expect("a cycle needs a file before it");
+            return Err(ConfigError {
+                origin: by.display().to_string(),
+                key: Some("extend".to_owned()),
+                message: format!(
+                    "extends {}, which already extends this file: a cycle",
+                    files[i].0.display()
+                ),
+            });
+        }
+        seen.push(identity);
+        let config = load(&path, rules, max_size)?;
+        if let Some(parent) = &config.extend {
+            let base = path.parent().unwrap_or(Path::new("."));
+            next = Some(normalize(&base.join(parent)));
+            if !next.as_ref().is_some_and(|p| p.is_file()) {
+                return Err(ConfigError {
+                    origin: path.display().to_string(),
+                    key: Some("extend".to_owned()),
+                    message: format!(
+                        "`{parent}` is not a file (looked for {})",
+                        base.join(parent).display()
+                    ),
+                });
+            }
+        }
+        files.push((path, config));
+    }
+    let mut resolved = Resolved {
+        chain: files.iter().map(|(p, _)| p.clone()).collect(),
+        ..Resolved::default()
+    };
+    // The farthest file first, each nearer one over it.
+    for (path, config) in files.into_iter().rev() {
+        merge(&mut resolved, config, &path);
+    }
+    Ok(resolved)
+}
+
+/// `a/b/../c` as `a/c`, so that messages name the file as a person would.
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn merge(into: &mut Resolved, config: ConfigFile, origin: &Path) {
+    let mut set = |key: &str| {
+        into.origins.insert(key.to_owned(), origin.to_path_buf());
+    };
+    macro_rules! replace {
+        ($($field:ident => $key:literal),*) => {$(
+            if config.$field.is_some() {
+                set($key);
+                into.file.$field = config.$field;
+            }
+        )*};
+    }
+    replace!(
+        select => "select",
+        ignore => "ignore",
+        fail_level => "fail-level",
+        exclude => "exclude",
+        region => "region",
+        account => "account",
+        deployer_arn => "deployer-arn",
+        max_file_size => "max-file-size",
+        force_exclude => "force-exclude"
+    );
+    for (field, key, list) in [
+        (
+            &mut into.file.extend_select,
+            "extend-select",
+            config.extend_select,
+        ),
+        (
+            &mut into.file.extend_ignore,
+            "extend-ignore",
+            config.extend_ignore,
+        ),
+    ] {
+        if let Some(list) = list {
+            field.get_or_insert_with(Vec::new).extend(list);
+            into.origins.insert(key.to_owned(), origin.to_path_buf());
+        }
+    }
+    for (code, level) in config.severity.into_iter().flatten() {
+        into.origins
+            .insert(format!("severity.{code}"), origin.to_path_buf());
+        into.file
+            .severity
+            .get_or_insert_with(BTreeMap::new)
+            .insert(code, level);
+    }
+}
+
 pub(crate) fn parse(
     origin: &str,
     text: &str,
@@ -234,7 +371,12 @@ fn validate(origin: &str, config: &ConfigFile, rules: &[RuleName]) -> Result<(),
         key: Some(key.to_owned()),
         message,
     };
-    for (key, list) in [("select", &config.select), ("ignore", &config.ignore)] {
+    for (key, list) in [
+        ("select", &config.select),
+        ("ignore", &config.ignore),
+        ("extend-select", &config.extend_select),
+        ("extend-ignore", &config.extend_ignore),
+    ] {
         if let Some(list) = list {
             lookup::select(rules, list).map_err(|m| error(key, m))?;
         }
@@ -258,7 +400,8 @@ fn validate(origin: &str, config: &ConfigFile, rules: &[RuleName]) -> Result<(),
         size.bytes().map_err(|m| error("max-file-size", m))?;
     }
     for code in config.severity.iter().flat_map(BTreeMap::keys) {
-        lookup::single(rules, code).map_err(|m| error(&format!("severity.{code}"), m))?;
+        lookup::select(rules, std::slice::from_ref(code))
+            .map_err(|m| error(&format!("severity.{code}"), m))?;
     }
     Ok(())
 }

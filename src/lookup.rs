@@ -21,13 +21,6 @@ pub fn find<'r>(rules: &'r [RuleName], code_or_name: &str) -> Option<&'r RuleNam
     })
 }
 
-/// One rule by code or name, or a message saying it is not one.
-pub fn single(rules: &[RuleName], code_or_name: &str) -> Result<&'static str, String> {
-    find(rules, code_or_name)
-        .map(|r| r.code)
-        .ok_or_else(|| unknown_rule(rules, code_or_name))
-}
-
 /// The codes a list of codes, names and code prefixes selects, sorted.
 pub fn select(rules: &[RuleName], list: &[String]) -> Result<Vec<&'static str>, String> {
     let mut codes = Vec::new();
@@ -113,9 +106,9 @@ mod tests {
             ["KMS204"]
         );
         assert!(select(TEST_RULES, &["KMS9".into()]).is_err());
-        assert_eq!(single(TEST_RULES, "kms301"), Ok("KMS301"));
+        assert_eq!(find(TEST_RULES, "kms301").map(|r| r.code), Some("KMS301"));
         assert!(
-            single(TEST_RULES, "policy-lockot")
+            select(TEST_RULES, &["policy-lockot".into()])
                 .unwrap_err()
                 .contains("did you mean")
         );

@@ -1,7 +1,13 @@
 //! Suppressions (SPEC §3): `# kmslint: ignore CODE[,CODE]` comments in YAML, and
 //! `Metadata: {kmslint: {ignore: [...]}}` on a resource or on the template. Each finding is
 //! claimed by the narrowest suppression that covers it; a suppression that claims nothing is
-//! reported as KMS006 unused-suppression.
+//! reported as KMS006 unused-suppression, and one that is not a valid suppression (a
+//! misspelt `ignore`, `ignore:`, a metadata key other than `ignore`, a list where the mapping
+//! belongs, a code that names no rule) as KMS007 invalid-suppression.
+//!
+//! KMS007 findings are made here, once, while suppressions are read, and join the other
+//! rules' findings before suppressions claim them: like any finding they can be selected,
+//! ignored, given a severity and suppressed.
 //!
 //! Comments are found by scanning the text, not by the YAML parser (which drops them): a `#`
 //! counts only at the start of a line or after a space or tab, and never inside a scalar or a
@@ -10,30 +16,65 @@
 
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
+use crate::lookup;
 use crate::rules::{self, Reporter, RuleEntry};
 use crate::source::{Format, LineIndex, Node, Span, Value};
 
 /// The code of the rule this module reports.
 pub const UNUSED: &str = "KMS006";
+/// The code of invalid suppressions.
+pub const INVALID: &str = "KMS007";
+
+/// Something written as a suppression that is not one: where, what, and the help.
+struct Invalid {
+    span: Span,
+    message: String,
+    help: String,
+}
 
 /// Removes suppressed findings and adds KMS006 for suppressions that suppressed nothing.
 pub fn apply(
     text: &str,
     format: Format,
     root: &Node<'_>,
-    diagnostics: Vec<Diagnostic>,
+    mut diagnostics: Vec<Diagnostic>,
     settings: &Settings,
 ) -> Vec<Diagnostic> {
     let mut suppressions = Vec::new();
-    metadata(root, &mut suppressions);
-    // Most files have no suppression: index lines only when there may be one.
-    let has_comments = format == Format::Yaml && text.contains(MARKER);
-    if suppressions.is_empty() && !has_comments {
+    let mut invalid = Vec::new();
+    metadata(root, &mut suppressions, &mut invalid);
+    // Most files have no suppression: index lines only when there may be one. Any spelling
+    // of the marker is looked at, so that `# KMSLint ignore` is reported rather than ignored.
+    let has_comments = format == Format::Yaml
+        && text
+            .as_bytes()
+            .windows(MARKER_WORD.len())
+            .any(|w| w.eq_ignore_ascii_case(MARKER_WORD.as_bytes()));
+    if suppressions.is_empty() && invalid.is_empty() && !has_comments {
         return diagnostics;
     }
     let lines = LineIndex::new(text);
     if has_comments {
-        comments(text, root, &lines, &mut suppressions);
+        comments(text, root, &lines, &mut suppressions, &mut invalid);
+    }
+    unknown_codes(&suppressions, &mut invalid);
+    if !invalid.is_empty()
+        && settings.rules.enabled(INVALID)
+        && let Some(meta) = rules::meta(INVALID)
+    {
+        let mut out = Reporter::new(meta);
+        for bad in invalid {
+            out.report(bad.span, bad.message).with_help(bad.help);
+        }
+        let mut found = out.into_diagnostics();
+        for d in &mut found {
+            rules::shorten_quotes(&mut d.message);
+            if let Some(help) = &mut d.help {
+                rules::shorten_quotes(help);
+            }
+        }
+        rules::apply_severities(settings, &mut found);
+        diagnostics.extend(found);
     }
     if suppressions.is_empty() {
         return diagnostics;
@@ -74,7 +115,7 @@ pub fn apply(
 }
 
 fn report_unused(out: &mut Reporter, suppression: &Suppression, code: &Code, settings: &Settings) {
-    let Some(wanted) = &code.code else {
+    if code.code.is_none() {
         out.report(
             code.span,
             format!(
@@ -84,15 +125,10 @@ fn report_unused(out: &mut Reporter, suppression: &Suppression, code: &Code, set
         )
         .with_help("remove it");
         return;
-    };
+    }
     match code.rule {
-        None => {
-            out.report(
-                code.span,
-                format!("`{wanted}` is not a kmslint rule, so this suppression does nothing"),
-            )
-            .with_help("write a rule code such as `KMS104`; `kmslint rules` lists them");
-        }
+        // A code that names no rule is KMS007 invalid-suppression.
+        None => {}
         // A rule that did not run cannot have findings to suppress: not a stale suppression.
         Some(rule) if !settings.rules.enabled(rule.code) => {}
         Some(rule) => {
@@ -176,9 +212,18 @@ impl Scope {
 }
 
 const MARKER: &str = "kmslint:";
+/// The marker's word, in any case, for finding misspelt suppressions.
+const MARKER_WORD: &str = "kmslint";
+const DIRECTIVE: &str = "ignore";
 
-/// `# kmslint: ignore …` comments.
-fn comments(text: &str, root: &Node<'_>, lines: &LineIndex, out: &mut Vec<Suppression>) {
+/// `# kmslint: ignore …` comments, and comments that try to be one.
+fn comments(
+    text: &str,
+    root: &Node<'_>,
+    lines: &LineIndex,
+    out: &mut Vec<Suppression>,
+    invalid: &mut Vec<Invalid>,
+) {
     let mut scalars = Vec::new();
     scalar_spans(root, &mut scalars);
     scalars.sort_by_key(|s| s.start);
@@ -192,8 +237,13 @@ fn comments(text: &str, root: &Node<'_>, lines: &LineIndex, out: &mut Vec<Suppre
             continue;
         }
         let comment = &line_text[hash + 1..];
-        let Some(codes) = parse_comment(comment, offset + 1) else {
-            continue;
+        let codes = match parse_comment(comment, offset + 1) {
+            Parsed::None => continue,
+            Parsed::Invalid(bad) => {
+                invalid.push(bad);
+                continue;
+            }
+            Parsed::Codes(codes) => codes,
         };
         let alone = line_text[..hash].trim().is_empty();
         let scope = if alone {
@@ -215,21 +265,120 @@ fn comment_start(line: &str) -> Option<usize> {
     (0..bytes.len()).find(|&i| bytes[i] == b'#' && (i == 0 || matches!(bytes[i - 1], b' ' | b'\t')))
 }
 
-/// The codes of `kmslint: ignore KMS104, KMS105` (after the `#`), with their spans;
-/// `None` when the comment is not a kmslint suppression.
-fn parse_comment(comment: &str, offset: usize) -> Option<Vec<Code>> {
+/// What a comment is.
+enum Parsed {
+    /// Not a kmslint comment.
+    None,
+    /// A suppression of these codes.
+    Codes(Vec<Code>),
+    /// Meant as a suppression, but not one.
+    Invalid(Invalid),
+}
+
+/// The codes of `kmslint: ignore KMS104, KMS105` (after the `#`), with their spans; an
+/// [`Invalid`] for a comment that starts with the marker (in any case, with or without its
+/// colon when `ignore` or a near miss follows) but is not a suppression.
+fn parse_comment(comment: &str, offset: usize) -> Parsed {
+    // A second comment on the line (`# kmslint: ignroe KMS104 # see X`) is not part of it.
+    let comment = comment_start(comment)
+        .filter(|&i| i > 0)
+        .map_or(comment, |i| &comment[..i]);
     let trimmed = comment.trim_start();
-    let rest = trimmed.strip_prefix(MARKER)?.trim_start();
-    let args = rest.strip_prefix("ignore")?;
-    if !(args.is_empty() || args.starts_with([' ', '\t', ','])) {
-        return None;
+    let begin = offset + (comment.len() - trimmed.len());
+    let whole = Span::new(begin, offset + comment.trim_end().len());
+    let Some(rest) = trimmed.strip_prefix(MARKER) else {
+        return misspelt_marker(trimmed, whole);
+    };
+    let rest = rest.trim_start();
+    let word_end = rest
+        .find(|c: char| c.is_whitespace() || matches!(c, ',' | ':' | '='))
+        .unwrap_or(rest.len());
+    let (word, after) = rest.split_at(word_end);
+    let codes_text = after
+        .trim_start_matches([':', '=', ' ', '\t'])
+        .trim_end()
+        .to_owned();
+    let suggestion = format!("# kmslint: ignore {codes_text}")
+        .trim_end()
+        .to_owned();
+    if word != DIRECTIVE {
+        let message = if word.is_empty() {
+            "this `# kmslint:` comment has no `ignore`, so it suppresses nothing".to_owned()
+        } else {
+            match lookup::did_you_mean(word, [DIRECTIVE]) {
+                Some(_) => format!(
+                    "`{word}` is not a kmslint directive, so this comment suppresses nothing; did you mean `ignore`?"
+                ),
+                None => format!(
+                    "`{word}` is not a kmslint directive (the only one is `ignore`), so this comment suppresses nothing"
+                ),
+            }
+        };
+        return Parsed::Invalid(Invalid {
+            span: whole,
+            message,
+            help: format!("write `{suggestion}`"),
+        });
     }
-    let args_offset = offset + (comment.len() - args.len());
+    if after.starts_with([':', '=']) {
+        return Parsed::Invalid(Invalid {
+            span: whole,
+            message: format!(
+                "`ignore{}` is not the form of a suppression, so this comment suppresses nothing; did you mean `{suggestion}`?",
+                &after[..1]
+            ),
+            help: "codes follow `ignore` after a space, separated by commas".to_owned(),
+        });
+    }
+    let args_offset = offset + (comment.len() - after.len());
+    Parsed::Codes(codes_of(after, args_offset, whole))
+}
+
+/// A comment that starts with the marker's word spelt otherwise (`KMSLint:`, `kmslint ignore`)
+/// is an invalid suppression; any other comment is none.
+fn misspelt_marker(trimmed: &str, whole: Span) -> Parsed {
+    let Some(head) = trimmed.get(..MARKER_WORD.len()) else {
+        return Parsed::None;
+    };
+    if !head.eq_ignore_ascii_case(MARKER_WORD) {
+        return Parsed::None;
+    }
+    let rest = &trimmed[MARKER_WORD.len()..];
+    let (colon, rest) = match rest.strip_prefix(':') {
+        Some(rest) => (true, rest),
+        None => (false, rest),
+    };
+    let word = rest.split_whitespace().next().unwrap_or_default();
+    let word = word.trim_end_matches([':', '=', ',']);
+    // Without the colon, only a word that is (nearly) `ignore` shows the comment was meant
+    // as a suppression: `# kmslint is run in CI` is a comment.
+    if !colon && lookup::did_you_mean(word, [DIRECTIVE]).is_none() {
+        return Parsed::None;
+    }
+    let codes = rest
+        .trim_start()
+        .get(word.len()..)
+        .unwrap_or_default()
+        .trim_start_matches([':', '=', ' ', '\t'])
+        .trim_end();
+    let suggestion = format!("# kmslint: ignore {codes}").trim_end().to_owned();
+    Parsed::Invalid(Invalid {
+        span: whole,
+        message: format!(
+            "`{}` is not how a suppression starts, so this comment suppresses nothing; did you mean `{suggestion}`?",
+            trimmed.trim_end()
+        ),
+        help: "a suppression starts `# kmslint: ignore`, in lower case".to_owned(),
+    })
+}
+
+/// The codes after `ignore`: separated by commas or spaces. The first word is always taken
+/// as a code; after it, words that name a rule, and words right after a comma that look like
+/// a code (`KMS1O4`, reported as unknown), are codes too. The first other word starts a
+/// free-text reason: `# kmslint: ignore KMS104 rotated by the vendor, see the runbook`.
+/// No code: one that stands for every rule, spanning the whole comment.
+fn codes_of(args: &str, args_offset: usize, whole: Span) -> Vec<Code> {
     let mut codes = Vec::new();
-    // Codes are separated by commas or spaces. The first word is always taken as a code;
-    // after it, words that name a rule, and words right after a comma that look like a code
-    // (`KMS1O4`, reported as unknown), are codes too. The first other word starts a free-text
-    // reason: `# kmslint: ignore KMS104 rotated by the vendor, see the runbook`.
     let mut after_comma = false;
     let mut word_start = None;
     for (i, c) in args
@@ -261,13 +410,38 @@ fn parse_comment(comment: &str, offset: usize) -> Option<Vec<Code>> {
         }
     }
     if codes.is_empty() {
-        let begin = offset + (comment.len() - trimmed.len());
-        codes.push(Code::new(
-            None,
-            Span::new(begin, offset + comment.trim_end().len()),
-        ));
+        codes.push(Code::new(None, whole));
     }
-    Some(codes)
+    codes
+}
+
+/// KMS007 for each code of a suppression that names no rule.
+fn unknown_codes(suppressions: &[Suppression], invalid: &mut Vec<Invalid>) {
+    for code in suppressions.iter().flat_map(|s| &s.codes) {
+        let (Some(wanted), None) = (&code.code, code.rule) else {
+            continue;
+        };
+        let prefix = lookup::select(rules::names(), std::slice::from_ref(wanted)).is_ok();
+        let message = match lookup::suggest_rule(rules::names(), wanted) {
+            _ if prefix => format!(
+                "`{wanted}` is a prefix of codes, which a suppression does not take, so this suppresses nothing"
+            ),
+            Some(near) => format!(
+                "`{wanted}` is not a kmslint rule, so this suppresses nothing; did you mean `{near}`?"
+            ),
+            None => format!("`{wanted}` is not a kmslint rule, so this suppresses nothing"),
+        };
+        let help = if prefix {
+            "name each rule: a whole code such as `KMS104`, or a rule name"
+        } else {
+            "write a rule code such as `KMS104`; `kmslint rules` lists them"
+        };
+        invalid.push(Invalid {
+            span: code.span,
+            message,
+            help: help.to_owned(),
+        });
+    }
 }
 
 /// The scope of a comment alone on its line: the outermost node that starts on the next
@@ -347,8 +521,8 @@ fn inside_any(spans: &[Span], offset: usize) -> bool {
 }
 
 /// `Metadata: {kmslint: {ignore: [...]}}` on the template and on each resource.
-fn metadata(root: &Node<'_>, out: &mut Vec<Suppression>) {
-    if let Some(codes) = root.get("Metadata").and_then(ignore_list) {
+fn metadata(root: &Node<'_>, out: &mut Vec<Suppression>, invalid: &mut Vec<Invalid>) {
+    if let Some(codes) = root.get("Metadata").and_then(|m| ignore_list(m, invalid)) {
         out.push(Suppression {
             scope: Scope::File,
             kind: "metadata entry",
@@ -359,7 +533,11 @@ fn metadata(root: &Node<'_>, out: &mut Vec<Suppression>) {
         return;
     };
     for entry in resources {
-        if let Some(codes) = entry.value.get("Metadata").and_then(ignore_list) {
+        if let Some(codes) = entry
+            .value
+            .get("Metadata")
+            .and_then(|m| ignore_list(m, invalid))
+        {
             out.push(Suppression {
                 scope: Scope::Span(
                     entry.key_span.cover(entry.value.span),
@@ -373,21 +551,112 @@ fn metadata(root: &Node<'_>, out: &mut Vec<Suppression>) {
 }
 
 /// The codes under `kmslint: {ignore: …}` of a `Metadata` mapping: a list or one string.
-fn ignore_list(metadata: &Node<'_>) -> Option<Vec<Code>> {
-    let ignore = metadata.get("kmslint")?.get("ignore")?;
-    let items: Vec<&Node<'_>> = match &ignore.value {
-        Value::Seq(items) => items.iter().collect(),
-        Value::Scalar(_) => vec![ignore],
-        _ => return None,
-    };
-    let codes: Vec<Code> = items
-        .into_iter()
-        .filter_map(|item| {
-            Some(Code::new(
-                Some(item.scalar()?.text.trim().to_owned()),
-                item.span,
-            ))
-        })
-        .collect();
+/// What is meant as one but has another shape is added to `invalid`.
+fn ignore_list(metadata: &Node<'_>, invalid: &mut Vec<Invalid>) -> Option<Vec<Code>> {
+    let entries = metadata.as_map()?;
+    let mut codes = Vec::new();
+    for entry in entries {
+        if entry.key.as_ref() == MARKER_WORD {
+            codes.extend(kmslint_entry(&entry.value, invalid));
+        } else if entry.key.eq_ignore_ascii_case(MARKER_WORD) {
+            invalid.push(Invalid {
+                span: entry.key_span,
+                message: format!(
+                    "metadata keys are case-sensitive: `{}` is not `kmslint`, so this suppresses nothing; did you mean `kmslint`?",
+                    entry.key
+                ),
+                help: "write `kmslint: {ignore: [CODE]}`".to_owned(),
+            });
+        }
+    }
     (!codes.is_empty()).then_some(codes)
+}
+
+/// The codes of the value of a `kmslint` metadata key: `{ignore: [KMS104]}`.
+fn kmslint_entry(node: &Node<'_>, invalid: &mut Vec<Invalid>) -> Vec<Code> {
+    let Some(entries) = node.as_map() else {
+        let listed = listed_codes(node);
+        invalid.push(Invalid {
+            span: node.span,
+            message: format!(
+                "`kmslint` takes a mapping with `ignore`, so this suppresses nothing; did you mean `kmslint: {{ignore: [{listed}]}}`?"
+            ),
+            help: "put the codes under `ignore`".to_owned(),
+        });
+        return Vec::new();
+    };
+    let mut codes = Vec::new();
+    for entry in entries {
+        if entry.key.as_ref() != DIRECTIVE {
+            let message = match lookup::did_you_mean(&entry.key, [DIRECTIVE]) {
+                Some(_) => format!(
+                    "`{}` is not a kmslint metadata key, so this suppresses nothing; did you mean `ignore`?",
+                    entry.key
+                ),
+                None => format!(
+                    "`{}` is not a kmslint metadata key (the only one is `ignore`), so this suppresses nothing",
+                    entry.key
+                ),
+            };
+            invalid.push(Invalid {
+                span: entry.key_span,
+                message,
+                help: "write `kmslint: {ignore: [CODE]}`".to_owned(),
+            });
+            continue;
+        }
+        let ignore = &entry.value;
+        let items: Vec<&Node<'_>> = match &ignore.value {
+            Value::Seq(items) => items.iter().collect(),
+            Value::Scalar(_) => vec![ignore],
+            _ => {
+                invalid.push(Invalid {
+                    span: ignore.span,
+                    message: format!(
+                        "`ignore` takes a list of codes, so this suppresses nothing; did you mean `ignore: [{}]`?",
+                        listed_codes(ignore)
+                    ),
+                    help: "write the codes as a list: `ignore: [KMS104, KMS105]`".to_owned(),
+                });
+                continue;
+            }
+        };
+        for item in items {
+            match item.scalar() {
+                Some(scalar) => {
+                    codes.push(Code::new(Some(scalar.text.trim().to_owned()), item.span))
+                }
+                None => invalid.push(Invalid {
+                    span: item.span,
+                    message: "a code in `ignore` must be a string, so this suppresses nothing"
+                        .to_owned(),
+                    help: "write a rule code such as `KMS104`, or a rule name".to_owned(),
+                }),
+            }
+        }
+    }
+    codes
+}
+
+/// The codes a node of the wrong shape seems to list (its scalars, or a mapping's keys), for
+/// the suggestion: `[KMS104]` as `KMS104`, `{KMS104: true}` as `KMS104`.
+fn listed_codes(node: &Node<'_>) -> String {
+    let words: Vec<String> = match &node.value {
+        Value::Scalar(s) => vec![s.text.trim().to_owned()],
+        Value::Seq(items) => items
+            .iter()
+            .filter_map(|i| Some(i.scalar()?.text.trim().to_owned()))
+            .collect(),
+        Value::Map(entries) => entries
+            .iter()
+            .filter(|e| e.key.as_ref() != DIRECTIVE)
+            .map(|e| e.key.to_string())
+            .collect(),
+        Value::Invalid => Vec::new(),
+    };
+    if words.is_empty() {
+        "CODE".to_owned()
+    } else {
+        words.join(", ")
+    }
 }

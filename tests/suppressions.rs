@@ -1,4 +1,5 @@
-//! Suppressions (SPEC §3): what each form covers, and KMS006 for the ones that cover nothing.
+//! Suppressions (SPEC §3): what each form covers, KMS006 for the ones that cover nothing,
+//! KMS007 for the ones that are not suppressions.
 
 mod common;
 
@@ -100,12 +101,12 @@ fn an_unused_suppression_is_kms006_at_its_code() {
 }
 
 #[test]
-fn an_unknown_code_is_kms006() {
+fn an_unknown_code_is_kms007() {
     let text = format!(
         "Resources:\n{KEY}    Metadata:\n      kmslint:\n        ignore: [KMS104, KMS105, KMS1O4]\n"
     );
     let found = findings("t.yaml", &text);
-    assert_eq!(found, vec![(6, "KMS006")]);
+    assert_eq!(found, vec![(6, "KMS007")]);
 }
 
 #[test]
@@ -133,7 +134,7 @@ fn words_after_the_codes_are_a_reason_even_with_commas() {
     // A misspelt code after a comma is still a code, and reported.
     let text =
         "Resources:\n  Key: # kmslint: ignore KMS104, KMS105, KMS1O4\n    Type: AWS::KMS::Key\n";
-    assert_eq!(findings("t.yaml", text), vec![(2, "KMS006")]);
+    assert_eq!(findings("t.yaml", text), vec![(2, "KMS007")]);
 }
 
 #[test]

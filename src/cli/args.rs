@@ -60,6 +60,15 @@ pub struct CheckArgs {
     /// Rules not to run: comma-separated codes, names or code prefixes
     #[arg(long, value_delimiter = ',')]
     pub ignore: Option<Vec<String>>,
+    /// Rules to run besides those the configuration selects (codes, names or prefixes)
+    #[arg(long, value_delimiter = ',')]
+    pub extend_select: Option<Vec<String>>,
+    /// Rules not to run besides those the configuration ignores (codes, names or prefixes)
+    #[arg(long, value_delimiter = ',')]
+    pub extend_ignore: Option<Vec<String>>,
+    /// Print the settings that apply to FILE and where each comes from, then exit
+    #[arg(long, value_name = "FILE")]
+    pub show_settings: Option<PathBuf>,
     /// Configuration file to use instead of the discovered .kmslint.toml
     #[arg(long, conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
@@ -78,7 +87,8 @@ pub struct CheckArgs {
     /// A stack parameter value, KEY=VALUE (repeatable)
     #[arg(long = "parameter", value_name = "KEY=VALUE")]
     pub parameters: Vec<String>,
-    /// Stack parameter values: CloudFormation's [{"ParameterKey", "ParameterValue"}] or a JSON object
+    /// Stack parameter values (JSON): [{"ParameterKey", "ParameterValue"}], ["K=V"], {"K": "V"} or
+    /// CodePipeline's {"Parameters": {"K": "V"}}
     #[arg(long)]
     pub parameters_file: Option<PathBuf>,
     /// Read stdin, reporting it under NAME and choosing JSON or YAML by it (PATHs other than

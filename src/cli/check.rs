@@ -1,7 +1,7 @@
 //! `kmslint check`: settings from the command line and `.kmslint.toml`, discovery, parallel
 //! linting, output, exit status.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -10,9 +10,10 @@ use rayon::prelude::*;
 
 use super::args::{CheckArgs, ColorChoice, OutputFormat};
 use super::{EXIT_CLEAN, EXIT_FAILURE, EXIT_FINDINGS, error};
-use crate::config::{self, ConfigError, ConfigFile, FailLevel, RuleSelection, Settings};
+use crate::config::{self, ConfigError, FailLevel, Resolved, RuleSelection, Settings};
 use crate::deployer::Deployer;
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Severity;
 use crate::lookup;
 use crate::render::json::Utf16Columns;
 use crate::render::{self, FileOutput, PathError, Summary, visible};
@@ -51,13 +52,16 @@ struct Options {
 }
 
 pub fn run(args: CheckArgs) -> u8 {
-    let (settings, options) = match configure(&args) {
+    let (settings, mut options) = match configure(&args) {
         Ok(configured) => configured,
         Err(err) => {
             error(err);
             return EXIT_FAILURE;
         }
     };
+    if let Some(file) = &args.show_settings {
+        return show_settings(&args, file, &settings, &options);
+    }
     // The report's destination is opened first: a bad `--output-file` fails before any work.
     let mut out: Box<dyn Write> = match &options.output_file {
         Some(path) => match std::fs::File::create(path) {
@@ -105,20 +109,44 @@ pub fn run(args: CheckArgs) -> u8 {
         // Room for the loaders' bounded recursion on the deepest inputs.
         .stack_size(16 << 20)
         .build();
+    // Each file is linted with the settings of its nearest configuration file.
+    let stdin_dir = args.stdin_filename.as_deref().map(|name| {
+        Path::new(name)
+            .parent()
+            .unwrap_or(Path::new(""))
+            .to_path_buf()
+    });
+    let dirs: Vec<PathBuf> = found
+        .inputs
+        .iter()
+        .map(|i| i.path.parent().unwrap_or(Path::new("")).to_path_buf())
+        .chain(stdin_dir)
+        .collect();
+    let (all_settings, which) = match settings_by_dir(&args, &dirs, settings, &mut options) {
+        Ok(per_file) => per_file,
+        Err(err) => {
+            error(err);
+            return EXIT_FAILURE;
+        }
+    };
+    let settings_of = |i: usize| &all_settings[which.get(i).copied().unwrap_or(0)];
     let mut results: Vec<Linted> = match &pool {
         Ok(pool) => pool.install(|| {
             found
                 .inputs
                 .par_iter()
-                .map(|input| lint_input(input, &settings, &options))
+                .enumerate()
+                .map(|(i, input)| lint_input(input, settings_of(i), &options))
                 .collect()
         }),
         Err(_) => found
             .inputs
             .iter()
-            .map(|i| lint_input(i, &settings, &options))
+            .enumerate()
+            .map(|(i, input)| lint_input(input, settings_of(i), &options))
             .collect(),
     };
+    let stdin_settings = settings_of(found.inputs.len());
     if stdin {
         let name = args
             .stdin_filename
@@ -127,7 +155,7 @@ pub fn run(args: CheckArgs) -> u8 {
         match discover::read_bounded(std::io::stdin().lock(), 0, options.max_file_size) {
             Ok(bytes) => results.insert(
                 0,
-                lint_bytes_to_result(&name, bytes, &settings, &options, true),
+                lint_bytes_to_result(&name, bytes, stdin_settings, &options, true),
             ),
             Err(e) => results.insert(
                 0,
@@ -149,6 +177,11 @@ pub fn run(args: CheckArgs) -> u8 {
     }
     for warning in &found.warnings {
         let _ = writeln!(stderr, "kmslint: warning: {}", visible(warning));
+    }
+    if !all_settings[0].parameters.is_empty() {
+        for warning in parameter_warnings(&all_settings[0].parameters, &results) {
+            let _ = writeln!(stderr, "kmslint: warning: {}", visible(&warning));
+        }
     }
     for result in &results {
         if let Some(message) = &result.read_error {
@@ -271,6 +304,9 @@ struct Linted {
     read_error: Option<String>,
     /// The file read, when it is one: its SARIF URI is made from its bytes, not from `name`.
     path: Option<PathBuf>,
+    /// The parameters the template declares, with their AllowedValues, when parameter values
+    /// were given (see [`parameter_warnings`]).
+    declared: Vec<(String, Option<Vec<String>>)>,
 }
 
 impl Linted {
@@ -283,6 +319,7 @@ impl Linted {
             utf16: Vec::new(),
             read_error: Some(message),
             path: None,
+            declared: Vec::new(),
         }
     }
 }
@@ -305,6 +342,11 @@ fn lint_bytes_to_result(
     explicit: bool,
 ) -> Linted {
     let (report, text) = lint_bytes(name, bytes, settings, explicit);
+    let declared = if settings.parameters.is_empty() {
+        Vec::new()
+    } else {
+        crate::model::value::declared_parameters(name, &text)
+    };
     let output = FileOutput {
         path: name,
         text: &text,
@@ -333,7 +375,47 @@ fn lint_bytes_to_result(
         utf16,
         read_error: None,
         path: None,
+        declared,
     }
+}
+
+/// Warnings for parameter values given on the command line: a key that names no parameter of
+/// any template linted (a typo would otherwise be silently ignored), and a value outside the
+/// parameter's `AllowedValues` (CloudFormation would refuse it; linting still uses it).
+fn parameter_warnings(parameters: &HashMap<String, String>, results: &[Linted]) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let mut keys: Vec<_> = parameters.iter().collect();
+    keys.sort();
+    for (key, value) in keys {
+        let mut declared = false;
+        for result in results {
+            for (_, allowed) in result.declared.iter().filter(|(name, _)| name == key) {
+                declared = true;
+                if let Some(allowed) = allowed
+                    && !allowed.contains(value)
+                {
+                    warnings.push(format!(
+                        "{}: parameter `{key}` is given `{value}`, which is not one of its AllowedValues ({}); CloudFormation would refuse it",
+                        result.name,
+                        allowed.join(", ")
+                    ));
+                }
+            }
+        }
+        if !declared {
+            let names = results
+                .iter()
+                .flat_map(|r| r.declared.iter().map(|(n, _)| n.as_str()));
+            let hint = match lookup::did_you_mean(key, names) {
+                Some(near) => format!("; did you mean `{near}`?"),
+                None => String::new(),
+            };
+            warnings.push(format!(
+                "parameter `{key}` (--parameter or --parameters-file) names no parameter of the templates linted, so it was not used{hint}"
+            ));
+        }
+    }
+    warnings
 }
 
 fn summarize(results: &[Linted]) -> Summary {
@@ -483,13 +565,17 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
             .ok()
             .and_then(|dir| config::discover(&dir, config::home_dir().as_deref()))
     };
-    let config = match &config_path {
-        Some(path) => config::load(path, names(), read_limit)?,
-        None => ConfigFile::default(),
+    let resolved = match &config_path {
+        Some(path) => config::load_chain(path, names(), read_limit)?,
+        None => Resolved::default(),
     };
-    let config_origin = config_path
-        .as_ref()
-        .map_or_else(String::new, |p| p.display().to_string());
+    let config = &resolved.file;
+    let config_origin = |key: &str| {
+        resolved
+            .origins
+            .get(key)
+            .map_or_else(String::new, |p| p.display().to_string())
+    };
     let cli = |option: &str, message: String| ConfigError {
         origin: format!("--{option}"),
         key: None,
@@ -498,36 +584,14 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
     let max_file_size = match (args.max_file_size, &config.max_file_size) {
         (Some(size), _) => size,
         (None, Some(size)) => size.bytes().map_err(|message| ConfigError {
-            origin: config_origin.clone(),
+            origin: config_origin("max-file-size"),
             key: Some("max-file-size".to_owned()),
             message,
         })?,
         (None, None) => discover::DEFAULT_MAX_FILE_SIZE,
     };
-    let region = args.region.clone().or(config.region.clone());
-    if let Some(region) = &args.region {
-        config::check_region(region).map_err(|m| cli("region", m))?;
-    }
-    let account = args.account.clone().or(config.account.clone());
-    if let Some(account) = &args.account {
-        config::check_account(account).map_err(|m| cli("account", m))?;
-    }
-    let deployer_arn = args.deployer_arn.clone().or(config.deployer_arn.clone());
-    if let Some(arn) = &args.deployer_arn {
-        Deployer::parse(arn).map_err(|m| cli("deployer-arn", m))?;
-    }
-    let mut parameters = HashMap::new();
-    if let Some(path) = &args.parameters_file {
-        parameters.extend(read_parameters_file(path, max_file_size)?);
-    }
-    for pair in &args.parameters {
-        let (key, value) = pair
-            .split_once('=')
-            .filter(|(k, _)| !k.is_empty())
-            .ok_or_else(|| cli("parameter", format!("`{pair}` is not KEY=VALUE")))?;
-        parameters.insert(key.to_owned(), value.to_owned());
-    }
-    let rules = select(args, &config)?;
+    let parameters = read_parameters(args, max_file_size)?;
+    let (settings, _) = settings_for(args, &resolved, parameters)?;
     let fail_level = args.fail_level.or(config.fail_level).unwrap_or_default();
     // Each origin's globs are a set of their own, so an error names where the glob came from.
     let force_exclude =
@@ -536,7 +600,7 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
         glob_set(&args.exclude, |message| cli("exclude", message))?,
         glob_set(config.exclude.as_deref().unwrap_or_default(), |message| {
             ConfigError {
-                origin: config_origin.clone(),
+                origin: config_origin("exclude"),
                 key: Some("exclude".to_owned()),
                 message,
             }
@@ -555,16 +619,10 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
     let enabled = crate::rules::RULES
         .iter()
         .map(|r| r.code)
-        .filter(|code| rules.enabled(code))
+        .filter(|code| settings.rules.enabled(code))
         .collect();
     Ok((
-        Settings {
-            region,
-            account,
-            deployer_arn,
-            parameters,
-            rules,
-        },
+        settings,
         Options {
             format,
             fail_level,
@@ -653,50 +711,372 @@ fn clamp_jobs(jobs: Option<usize>) -> usize {
     }
 }
 
-/// `--select`/`--ignore` replace the configuration's lists; `[severity]` comes from the file.
-fn select(args: &CheckArgs, config: &ConfigFile) -> Result<RuleSelection, ConfigError> {
-    let origin = |option: &str| ConfigError {
+/// The settings of each directory's nearest configuration file (below the repository's root
+/// or home, as for the current directory), loaded once per file: all the settings, and the
+/// index of each directory's. The settings of the current directory are the first. With
+/// `--config` or `--no-config`, every file has those. Adds the rules any of them runs to
+/// `options.enabled`, for SARIF's rule list.
+fn settings_by_dir(
+    args: &CheckArgs,
+    dirs: &[PathBuf],
+    root: Settings,
+    options: &mut Options,
+) -> Result<(Vec<Settings>, Vec<usize>), ConfigError> {
+    let mut all = vec![root];
+    if args.config.is_some() || args.no_config {
+        return Ok((all, vec![0; dirs.len()]));
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let home = config::home_dir();
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut by_config: HashMap<Option<PathBuf>, usize> = HashMap::new();
+    by_config.insert(options.config.as_deref().map(canonical), 0);
+    let mut by_dir: HashMap<&Path, usize> = HashMap::new();
+    let mut which = Vec::with_capacity(dirs.len());
+    for dir in dirs {
+        if let Some(&i) = by_dir.get(dir.as_path()) {
+            which.push(i);
+            continue;
+        }
+        let found = config::discover(&canonical(&cwd.join(dir)), home.as_deref());
+        let key = found.as_deref().map(canonical);
+        let i = match by_config.get(&key) {
+            Some(&i) => i,
+            None => {
+                let resolved = match &found {
+                    Some(path) => config::load_chain(path, names(), options.max_file_size)?,
+                    None => Resolved::default(),
+                };
+                let (settings, _) = settings_for(args, &resolved, all[0].parameters.clone())?;
+                for rule in crate::rules::RULES {
+                    if settings.rules.enabled(rule.code) && !options.enabled.contains(&rule.code) {
+                        options.enabled.push(rule.code);
+                    }
+                }
+                all.push(settings);
+                by_config.insert(key, all.len() - 1);
+                all.len() - 1
+            }
+        };
+        by_dir.insert(dir, i);
+        which.push(i);
+    }
+    options.enabled.sort_unstable();
+    Ok((all, which))
+}
+
+/// `--show-settings FILE`: the settings linting FILE uses, each with its origin (a
+/// configuration file, an option, or the default), and the run's own settings.
+fn show_settings(args: &CheckArgs, file: &Path, root: &Settings, options: &Options) -> u8 {
+    let config_path = if args.no_config {
+        None
+    } else if let Some(path) = &args.config {
+        Some(path.clone())
+    } else {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let dir = cwd.join(file.parent().unwrap_or(Path::new("")));
+        let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+        config::discover(&dir, config::home_dir().as_deref())
+    };
+    let resolved = match &config_path {
+        Some(path) => match config::load_chain(path, names(), options.max_file_size) {
+            Ok(resolved) => resolved,
+            Err(err) => {
+                error(err);
+                return EXIT_FAILURE;
+            }
+        },
+        None => Resolved::default(),
+    };
+    let shown = match settings_for(args, &resolved, root.parameters.clone()) {
+        Ok((_, shown)) => shown,
+        Err(err) => {
+            error(err);
+            return EXIT_FAILURE;
+        }
+    };
+    let mut out = String::new();
+    let name = |p: &Path| visible(&p.display().to_string()).to_string();
+    out.push_str(&format!("Settings for {}\n", name(file)));
+    match resolved.chain.split_first() {
+        Some((first, rest)) => {
+            out.push_str(&format!("configuration file: {}", name(first)));
+            for parent in rest {
+                out.push_str(&format!(", extending {}", name(parent)));
+            }
+            out.push('\n');
+        }
+        None => out.push_str("configuration file: none\n"),
+    }
+    let width = shown
+        .iter()
+        .map(|(k, v, _)| k.len() + v.len())
+        .max()
+        .unwrap_or(0);
+    for (key, value, origin) in &shown {
+        let pad = width - key.len() - value.len();
+        out.push_str(&format!(
+            "  {key} = {}{}  # {}\n",
+            visible(value),
+            " ".repeat(pad),
+            visible(origin)
+        ));
+    }
+    let run_origin = |key: &str, cli: bool| {
+        if cli {
+            format!("--{key}")
+        } else {
+            match &options.config {
+                Some(path) => format!("{} or default", name(path)),
+                None => "default".to_owned(),
+            }
+        }
+    };
+    out.push_str("for the whole run (from the current directory's configuration):\n");
+    out.push_str(&format!(
+        "  fail-level = {}  # {}\n",
+        format!("{:?}", options.fail_level).to_ascii_lowercase(),
+        run_origin("fail-level", args.fail_level.is_some())
+    ));
+    out.push_str(&format!(
+        "  max-file-size = {}  # {}\n",
+        options.max_file_size,
+        run_origin("max-file-size", args.max_file_size.is_some())
+    ));
+    super::written(io::stdout().lock().write_all(out.as_bytes()), EXIT_CLEAN)
+}
+
+/// One resolved setting for `--show-settings`: key, value, and where it came from.
+type Shown = (String, String, String);
+
+/// The settings linting uses, from the command line over one (resolved) configuration, and
+/// where each came from.
+fn settings_for(
+    args: &CheckArgs,
+    resolved: &Resolved,
+    parameters: HashMap<String, String>,
+) -> Result<(Settings, Vec<Shown>), ConfigError> {
+    let config = &resolved.file;
+    let cli = |option: &str, message: String| ConfigError {
         origin: format!("--{option}"),
         key: None,
-        message: String::new(),
+        message,
     };
-    let selected = match (&args.select, &config.select) {
-        (Some(list), _) | (None, Some(list)) => {
-            Some(lookup::select(names(), list).map_err(|m| ConfigError {
-                message: m,
-                ..origin("select")
-            })?)
-        }
-        (None, None) => None,
+    let mut shown: Vec<Shown> = Vec::new();
+    let mut show = |key: &str, value: String, from_cli: bool| {
+        let origin = if from_cli {
+            format!("--{key}")
+        } else {
+            resolved
+                .origins
+                .get(key)
+                .map_or_else(|| "default".to_owned(), |p| p.display().to_string())
+        };
+        shown.push((key.to_owned(), value, origin));
     };
-    let ignored = match (&args.ignore, &config.ignore) {
-        (Some(list), _) | (None, Some(list)) => {
-            lookup::select(names(), list).map_err(|m| ConfigError {
-                message: m,
-                ..origin("ignore")
-            })?
-        }
-        (None, None) => Vec::new(),
+    let quoted = |v: &Option<String>| v.as_ref().map_or("none".to_owned(), |v| format!("{v:?}"));
+    let region = args.region.clone().or(config.region.clone());
+    if let Some(region) = &args.region {
+        config::check_region(region).map_err(|m| cli("region", m))?;
+    }
+    show("region", quoted(&region), args.region.is_some());
+    let account = args.account.clone().or(config.account.clone());
+    if let Some(account) = &args.account {
+        config::check_account(account).map_err(|m| cli("account", m))?;
+    }
+    show("account", quoted(&account), args.account.is_some());
+    let deployer_arn = args.deployer_arn.clone().or(config.deployer_arn.clone());
+    if let Some(arn) = &args.deployer_arn {
+        Deployer::parse(arn).map_err(|m| cli("deployer-arn", m))?;
+    }
+    show(
+        "deployer-arn",
+        quoted(&deployer_arn),
+        args.deployer_arn.is_some(),
+    );
+    let list = |l: &Option<Vec<String>>| match l {
+        Some(l) => format!("{l:?}"),
+        None => "none".to_owned(),
     };
+    for (key, cli_list, file_list) in [
+        ("select", &args.select, &config.select),
+        ("ignore", &args.ignore, &config.ignore),
+        ("extend-select", &args.extend_select, &config.extend_select),
+        ("extend-ignore", &args.extend_ignore, &config.extend_ignore),
+    ] {
+        let value = match (cli_list, file_list) {
+            (Some(c), Some(f)) if key.starts_with("extend") => {
+                format!("{} + {}", list(file_list), list(&Some(c.clone())))
+            }
+            (Some(_), _) => list(cli_list),
+            (None, _) => list(file_list),
+        };
+        show(key, value, cli_list.is_some());
+    }
+    let (rules, severities) = select(args, resolved)?;
+    let enabled: Vec<&str> = crate::rules::RULES
+        .iter()
+        .map(|r| r.code)
+        .filter(|c| rules.enabled(c))
+        .collect();
+    shown.push((
+        "rules that run".to_owned(),
+        enabled.join(", "),
+        "select, ignore, extend-select and extend-ignore".to_owned(),
+    ));
+    for (key, level, origin) in severities {
+        shown.push((
+            format!("severity.{key}"),
+            format!("{level:?}").to_ascii_lowercase(),
+            origin,
+        ));
+    }
+    let mut given: Vec<_> = parameters.iter().collect();
+    given.sort();
+    for (key, value) in given {
+        shown.push((
+            format!("parameter {key}"),
+            format!("{value:?}"),
+            "--parameter or --parameters-file".to_owned(),
+        ));
+    }
+    Ok((
+        Settings {
+            region,
+            account,
+            deployer_arn,
+            parameters,
+            rules,
+        },
+        shown,
+    ))
+}
+
+/// The rules that run and their severities. `--select`/`--ignore` replace the
+/// configuration's lists; `extend-select`/`extend-ignore` (configuration, then command line)
+/// add to them, the command line's winning over the configuration's lists, and an ignore over
+/// a select at the same level. `[severity]` keys are codes, names or prefixes: a broader key
+/// first, so that `KMS204 = "error"` wins over `KMS2 = "info"` whatever their order. Also
+/// returns each severity set, with the key that set it and its file, for `--show-settings`.
+#[allow(clippy::type_complexity)]
+fn select(
+    args: &CheckArgs,
+    resolved: &Resolved,
+) -> Result<(RuleSelection, Vec<(&'static str, Severity, String)>), ConfigError> {
+    let config = &resolved.file;
+    let codes = |option: &str,
+                 list: &Option<Vec<String>>|
+     -> Result<Option<Vec<&'static str>>, ConfigError> {
+        list.as_ref()
+            .map(|list| {
+                lookup::select(names(), list).map_err(|message| ConfigError {
+                    origin: format!("--{option}"),
+                    key: None,
+                    message,
+                })
+            })
+            .transpose()
+    };
+    let selected = codes(
+        "select",
+        if args.select.is_some() {
+            &args.select
+        } else {
+            &config.select
+        },
+    )?;
+    let ignored = codes(
+        "ignore",
+        if args.ignore.is_some() {
+            &args.ignore
+        } else {
+            &config.ignore
+        },
+    )?
+    .unwrap_or_default();
+    // The configuration's extensions, unless the command line replaced the list they extend.
+    let file_extra = if args.select.is_some() {
+        None
+    } else {
+        codes("extend-select", &config.extend_select)?
+    };
+    let file_less = if args.ignore.is_some() {
+        None
+    } else {
+        codes("extend-ignore", &config.extend_ignore)?
+    };
+    let cli_extra = codes("extend-select", &args.extend_select)?.unwrap_or_default();
+    let cli_less = codes("extend-ignore", &args.extend_ignore)?.unwrap_or_default();
     let mut selection = RuleSelection::default();
     for rule in crate::rules::RULES {
-        let on = selected.as_ref().is_none_or(|s| s.contains(&rule.code))
-            && !ignored.contains(&rule.code);
+        let code = &rule.code;
+        let mut on = selected.as_ref().is_none_or(|s| s.contains(code))
+            || file_extra.as_ref().is_some_and(|s| s.contains(code));
+        on &= !ignored.contains(code) && !file_less.as_ref().is_some_and(|s| s.contains(code));
+        on |= cli_extra.contains(code);
+        on &= !cli_less.contains(code);
         if !on {
             selection.disabled.insert(rule.code);
         }
     }
-    for (code, &level) in config.severity.iter().flatten() {
-        let code = lookup::single(names(), code).map_err(|m| ConfigError {
-            message: m,
-            ..origin("severity")
-        })?;
-        selection.severity.insert(code, level);
+    let mut keys: Vec<(Vec<&'static str>, &String, Severity)> = Vec::new();
+    for (key, &level) in config.severity.iter().flatten() {
+        let matched =
+            lookup::select(names(), std::slice::from_ref(key)).map_err(|message| ConfigError {
+                origin: resolved
+                    .origins
+                    .get(&format!("severity.{key}"))
+                    .map_or_else(|| "severity".to_owned(), |p| p.display().to_string()),
+                key: Some(format!("severity.{key}")),
+                message,
+            })?;
+        keys.push((matched, key, level));
     }
-    Ok(selection)
+    // Broader keys first; an exact code or a name matches one rule and comes last.
+    keys.sort_by_key(|(matched, _, _)| std::cmp::Reverse(matched.len()));
+    let mut set: BTreeMap<&'static str, (Severity, String)> = BTreeMap::new();
+    for (matched, key, level) in keys {
+        let origin = resolved
+            .origins
+            .get(&format!("severity.{key}"))
+            .map_or_else(String::new, |p| p.display().to_string());
+        for code in matched {
+            selection.severity.insert(code, level);
+            set.insert(code, (level, format!("{origin} ([severity] {key})")));
+        }
+    }
+    let severities = set.into_iter().map(|(c, (l, o))| (c, l, o)).collect();
+    Ok((selection, severities))
 }
 
-/// `[{"ParameterKey": "K", "ParameterValue": "V"}]` or `{"K": "V"}`.
+/// `--parameters-file`, then each `--parameter KEY=VALUE` over it.
+fn read_parameters(
+    args: &CheckArgs,
+    max_file_size: u64,
+) -> Result<HashMap<String, String>, ConfigError> {
+    let mut parameters = HashMap::new();
+    if let Some(path) = &args.parameters_file {
+        parameters.extend(read_parameters_file(path, max_file_size)?);
+    }
+    for pair in &args.parameters {
+        let (key, value) = pair
+            .split_once('=')
+            .filter(|(k, _)| !k.is_empty())
+            .ok_or_else(|| ConfigError {
+                origin: "--parameter".to_owned(),
+                key: None,
+                message: format!("`{pair}` is not KEY=VALUE"),
+            })?;
+        parameters.insert(key.to_owned(), value.to_owned());
+    }
+    Ok(parameters)
+}
+
+/// The forms `aws cloudformation` and CodePipeline read parameter values in:
+/// `[{"ParameterKey": "K", "ParameterValue": "V"}]` (`create-stack --parameters`; an item with
+/// `UsePreviousValue` and no value gives none), `["K=V"]` (`deploy --parameter-overrides`),
+/// `{"Parameters": {"K": "V"}, "Tags": …, "StackPolicy": …}` (a CodePipeline template
+/// configuration file, which `deploy --parameter-overrides` reads too), or `{"K": "V"}`.
 fn read_parameters_file(
     path: &Path,
     max_size: u64,
@@ -715,23 +1095,54 @@ fn read_parameters_file(
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     };
+    const PIPELINE_KEYS: [&str; 3] = ["Parameters", "Tags", "StackPolicy"];
     match value {
-        serde_json::Value::Object(map) => Ok(map.iter().map(|(k, v)| (k.clone(), as_string(v))).collect()),
-        serde_json::Value::Array(items) => items
-            .iter()
-            .map(|item| {
-                let key = item.get("ParameterKey").and_then(|k| k.as_str());
-                let value = item.get("ParameterValue");
-                match (key, value) {
-                    (Some(k), Some(v)) => Ok((k.to_owned(), as_string(v))),
-                    _ => Err(fail(
-                        "each item needs `ParameterKey` and `ParameterValue`".to_owned(),
-                    )),
+        serde_json::Value::Object(map)
+            if map.get("Parameters").is_some_and(|p| p.is_object())
+                && map.keys().all(|k| PIPELINE_KEYS.contains(&k.as_str())) =>
+        {
+            Ok(map["Parameters"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), as_string(v)))
+                .collect())
+        }
+        serde_json::Value::Object(map) => {
+            Ok(map.iter().map(|(k, v)| (k.clone(), as_string(v))).collect())
+        }
+        serde_json::Value::Array(items) => {
+            let mut parameters = HashMap::new();
+            for item in &items {
+                if let Some(pair) = item.as_str() {
+                    let (k, v) = pair
+                        .split_once('=')
+                        .filter(|(k, _)| !k.is_empty())
+                        .ok_or_else(|| fail(format!("`{pair}` is not KEY=VALUE")))?;
+                    parameters.insert(k.to_owned(), v.to_owned());
+                    continue;
                 }
-            })
-            .collect(),
+                let key = item.get("ParameterKey").and_then(|k| k.as_str());
+                let previous = item
+                    .get("UsePreviousValue")
+                    .is_some_and(|v| v.as_bool() == Some(true));
+                match (key, item.get("ParameterValue")) {
+                    (Some(k), Some(v)) => {
+                        parameters.insert(k.to_owned(), as_string(v));
+                    }
+                    (Some(_), None) if previous => {}
+                    _ => {
+                        return Err(fail(
+                            "each item needs `ParameterKey` and `ParameterValue`, or is a \"KEY=VALUE\" string"
+                                .to_owned(),
+                        ));
+                    }
+                }
+            }
+            Ok(parameters)
+        }
         _ => Err(fail(
-            "expected CloudFormation's [{\"ParameterKey\": …, \"ParameterValue\": …}] or a JSON object".to_owned(),
+            "expected [{\"ParameterKey\": …, \"ParameterValue\": …}], [\"KEY=VALUE\"], {\"Parameters\": {…}} or a JSON object".to_owned(),
         )),
     }
 }

@@ -79,6 +79,7 @@ registry! {
     KMS004 => invalid_property::InvalidProperty,
     KMS005 => ambiguous_boolean::AmbiguousBoolean,
     KMS006 => unused_suppression::UnusedSuppression,
+    KMS007 => invalid_suppression::InvalidSuppression,
     KMS101 => value_out_of_range::ValueOutOfRange,
     KMS102 => key_spec_usage_mismatch::KeySpecUsageMismatch,
     KMS103 => rotation_unsupported::RotationUnsupported,
@@ -341,7 +342,7 @@ pub(crate) fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
 /// Quotes (text between backticks) longer than a line, abbreviated, whichever rule wrote them:
 /// a huge value in a file must not make a huge message. Most rules abbreviate values
 /// themselves; this is the net under all of them.
-fn shorten_quotes(text: &mut String) {
+pub(crate) fn shorten_quotes(text: &mut String) {
     if text.len() <= 2 * MESSAGE_WIDTH {
         return;
     }

@@ -1,0 +1,14 @@
+//! KMS007 invalid-suppression: a `# kmslint:` comment or a `Metadata.kmslint` entry that
+//! is meant as a suppression but is not one (a misspelt `ignore`, `ignore:` or `ignore=`, the
+//! marker in another case, a metadata key other than `ignore`, a list where the mapping
+//! belongs, a code that names no rule), with a "did you mean".
+//!
+//! The work happens in [`crate::suppress`], where suppressions are read: each finding is
+//! made there once, and joins the other rules' findings before suppressions claim theirs, so
+//! it can be selected, ignored, given a severity and suppressed like any other.
+
+use super::Rule;
+
+pub struct InvalidSuppression;
+
+impl Rule for InvalidSuppression {}
