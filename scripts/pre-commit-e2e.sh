@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
-# End-to-end test of the pre-commit hook in .pre-commit-hooks.yaml.
+# End-to-end test of kmslint's pre-commit hooks.
 #
 #   scripts/pre-commit-e2e.sh [REPO]
+#   KMSLINT_HOOK=rust scripts/pre-commit-e2e.sh [REPO]
+#
+# KMSLINT_HOOK chooses the hook:
+#   mirror (default, the recommended hook): pre-commit-mirror/, the kmslint-pre-commit
+#          repository, `language: python`, which pip-installs the kmslint wheel. The wheel is
+#          built here with maturin (from PyPI, in a temporary virtualenv) and pip is pointed
+#          at it alone (PIP_NO_INDEX, PIP_FIND_LINKS), as if it were on PyPI; pre-commit runs
+#          with no cargo or rustc on PATH, which proves the hook needs no Rust toolchain.
+#   rust:  .pre-commit-hooks.yaml, `language: rust`: pre-commit builds kmslint with
+#          `cargo install` once per check, a minute or two each. CARGO_TARGET_DIR, if set, is
+#          shared between the builds; otherwise a temporary one is.
 #
 # REPO is the hook repository to test: a path or URL that `pre-commit try-repo` accepts.
-# Default: a snapshot of this working tree, committed in a temporary repository, so
-# uncommitted and untracked files (a new .pre-commit-hooks.yaml included) are tested as
-# they are. (`try-repo` on the working tree itself would see only committed and tracked
-# files.)
+# Default: a snapshot of this working tree (rust), or of its pre-commit-mirror/ with the
+# versions set to Cargo.toml's (mirror), committed in a temporary repository, so uncommitted
+# and untracked files are tested as they are. (`try-repo` on the working tree itself would
+# see only committed and tracked files.)
 #
 # What it proves, in a scratch git repository:
 #   1. `pre-commit try-repo REPO kmslint --files bad.yaml` fails and names the rule;
@@ -15,11 +26,9 @@
 #   3. with a .pre-commit-config.yaml as users write it and `pre-commit install`,
 #      `git commit` of bad.yaml is refused and the commit of the fixed file goes through.
 #
-# pre-commit builds kmslint with `cargo install` (language: rust) once per check; that
-# takes a minute or two. CARGO_TARGET_DIR, if set, is used (and shared between the builds);
-# otherwise a temporary one is. pre-commit is taken from PATH, or installed from PyPI into
-# a temporary virtualenv. Everything else lives in a temporary directory, removed at the
-# end unless KEEP_TMP=1.
+# pre-commit is taken from PATH, or installed from PyPI into a temporary virtualenv.
+# Everything else lives in a temporary directory, removed at the end unless KEEP_TMP=1.
+# It prints how long the first hook run took (pre-commit installing the hook included).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -44,9 +53,17 @@ git_() {
         -c commit.gpgsign=false -c init.defaultBranch=main "$@"
 }
 
+HOOK=${KMSLINT_HOOK:-mirror}
+case $HOOK in
+    mirror | rust) ;;
+    *)
+        echo "KMSLINT_HOOK must be mirror or rust, not $HOOK" >&2
+        exit 2
+        ;;
+esac
 export PRE_COMMIT_HOME="$WORK/pre-commit-home"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$WORK/cargo-target}"
 export PRE_COMMIT_COLOR=never NO_COLOR=1
+now() { date +%s.%N; }
 
 step "pre-commit"
 if command -v pre-commit >/dev/null 2>&1; then
@@ -58,22 +75,63 @@ else
 fi
 echo "$PRE_COMMIT ($("$PRE_COMMIT" --version))"
 
-step "hook repository"
+step "hook repository ($HOOK)"
+if [[ $HOOK == mirror ]]; then
+    VERSION=$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps --offline 2>/dev/null |
+        python3 -c 'import json, sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "kmslint"))')
+    # The wheel, as PyPI would serve it, and the mirror's build backend, in a wheelhouse that is
+    # pip's only source from here on.
+    python3 -m venv "$WORK/build-venv"
+    "$WORK/build-venv/bin/python" -m pip install --quiet --disable-pip-version-check 'maturin>=1.9,<2'
+    "$WORK/build-venv/bin/python" -m pip download --quiet --disable-pip-version-check \
+        --dest "$WORK/wheelhouse" 'setuptools>=61'
+    t0=$(now)
+    (cd "$ROOT" && nice "$WORK/build-venv/bin/maturin" build --release --out "$WORK/wheelhouse" \
+        >"$WORK/maturin.log" 2>&1) || {
+        sed 's/^/    | /' "$WORK/maturin.log"
+        echo "maturin build failed" >&2
+        exit 1
+    }
+    echo "wheel built in $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'): $(cd "$WORK/wheelhouse" && ls kmslint-*.whl)"
+    export PIP_NO_INDEX=1 PIP_FIND_LINKS="$WORK/wheelhouse"
+    # No Rust toolchain from here on: drop every PATH entry that holds cargo or rustc.
+    path=
+    IFS=: read -ra dirs <<<"$PATH"
+    for d in "${dirs[@]}"; do
+        [[ -n $d && ! -e $d/cargo && ! -e $d/rustc ]] && path=${path:+$path:}$d
+    done
+    export PATH=$path
+    if command -v cargo >/dev/null 2>&1 || command -v rustc >/dev/null 2>&1; then
+        echo "cargo or rustc is still on PATH" >&2
+        exit 1
+    fi
+    echo "PATH has no cargo and no rustc"
+fi
 if [[ $# -ge 1 ]]; then
     HOOK_REPO=$1
     HOOK_REV=$(git ls-remote "$HOOK_REPO" HEAD | cut -f1)
 else
     HOOK_REPO="$WORK/hook-repo"
     mkdir -p "$HOOK_REPO"
+    SNAPSHOT_DIR=.
+    [[ $HOOK == mirror ]] && SNAPSHOT_DIR=pre-commit-mirror
     # Tracked and untracked files that are not ignored, as they are on disk now.
     (
-        cd "$ROOT"
-        git ls-files -z --cached --others --exclude-standard |
+        cd "$ROOT/$SNAPSHOT_DIR"
+        git ls-files -z --cached --others --exclude-standard -- . |
             while IFS= read -r -d '' f; do
                 [[ -e "$f" || -L "$f" ]] && printf '%s\0' "$f"
             done |
             tar --null --files-from=- -cf -
     ) | tar -xf - -C "$HOOK_REPO"
+    if [[ $HOOK == mirror ]]; then
+        # As a release does: the mirror's version and its kmslint pin are kmslint's.
+        sed -i -e "s/^version = .*/version = \"$VERSION\"/" \
+            -e "s/\"kmslint==[^\"]*\"/\"kmslint==$VERSION\"/" "$HOOK_REPO/pyproject.toml"
+        grep -E '^version|kmslint==' "$HOOK_REPO/pyproject.toml"
+    else
+        export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$WORK/cargo-target}"
+    fi
     git_ -C "$HOOK_REPO" init -q
     git_ -C "$HOOK_REPO" add -A
     git_ -C "$HOOK_REPO" commit -q -m "snapshot of $ROOT"
@@ -128,8 +186,11 @@ run_hook() {
 
 step "1. try-repo on bad.yaml must fail and name KMS206"
 status=0
+t0=$(now)
 run_hook "$WORK/bad.out" "$PRE_COMMIT" try-repo "$HOOK_REPO" kmslint \
     --files bad.yaml || status=$?
+FIRST_RUN=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }')
+echo "first run (hook install included): $FIRST_RUN"
 if [[ $status -ne 0 ]]; then
     pass "try-repo on bad.yaml failed (status $status)"
 else
@@ -186,6 +247,7 @@ else
 fi
 
 echo
+echo "hook: $HOOK; first run, hook install included: $FIRST_RUN"
 if [[ $failures -eq 0 ]]; then
     echo "PASS: pre-commit hook end to end (all checks passed)"
 else
