@@ -48,6 +48,9 @@ pub struct FileReport {
     pub name: String,
     pub outcome: Outcome,
     pub diagnostics: Vec<Diagnostic>,
+    /// The parameters the template declares, with their literal `AllowedValues`, when the
+    /// settings give parameter values to check against them (else empty).
+    pub declared_parameters: Vec<(String, Option<Vec<String>>)>,
 }
 
 /// Lints raw bytes: decodes them, then [`lint_text`]. `explicit` is true for files named on
@@ -82,6 +85,7 @@ pub fn lint_bytes(
                         &[],
                         parse_only(&decoded.text, &problems, settings),
                     ),
+                    declared_parameters: Vec::new(),
                 }
             } else {
                 skipped(name, "not UTF-8 text")
@@ -110,6 +114,7 @@ pub(crate) fn lint_text(name: &str, text: &str, settings: &Settings, explicit: b
                 &[],
                 parse_only(text, &loaded.problems, settings),
             ),
+            declared_parameters: Vec::new(),
         };
     };
     // A YAML file of several documents is rejected by CloudFormation (the loader reported
@@ -154,10 +159,15 @@ pub(crate) fn lint_text(name: &str, text: &str, settings: &Settings, explicit: b
         .iter()
         .filter_map(|e| Some((e.text_node.span, e.loaded.root.as_ref()?)))
         .collect();
+    let declared_parameters = match &template {
+        Some(template) if !settings.parameters.is_empty() => declared_parameters(template),
+        _ => Vec::new(),
+    };
     FileReport {
         name: name.to_owned(),
         outcome: Outcome::Linted(kind),
         diagnostics: finish(text, Some(root), &hosts, diagnostics),
+        declared_parameters,
     }
 }
 
@@ -185,7 +195,25 @@ fn skipped(name: &str, why: &str) -> FileReport {
         name: name.to_owned(),
         outcome: Outcome::Skipped(why.to_owned()),
         diagnostics: Vec::new(),
+        declared_parameters: Vec::new(),
     }
+}
+
+/// The parameters a template declares, with their literal `AllowedValues`.
+fn declared_parameters(template: &Template<'_>) -> Vec<(String, Option<Vec<String>>)> {
+    template
+        .parameters
+        .iter()
+        .map(|p| {
+            let allowed = p.allowed_values.map(|values| {
+                values
+                    .iter()
+                    .filter_map(|v| Some(v.scalar()?.text.to_string()))
+                    .collect()
+            });
+            (p.name.to_owned(), allowed)
+        })
+        .collect()
 }
 
 /// SPEC §1: a file that does not parse is reported when it looks like a template or policy.

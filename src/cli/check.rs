@@ -37,7 +37,6 @@ struct Options {
     show_files: bool,
     /// `--verbose`: name each file skipped as neither a template nor a key policy.
     verbose: bool,
-    /// The configuration file in use, for the summary to name.
     /// The configuration file in use, named in the summary so that a stray one is seen.
     config: Option<PathBuf>,
     color: bool,
@@ -100,10 +99,7 @@ pub fn run(args: CheckArgs) -> u8 {
             &options,
         );
     }
-    if found.inputs.is_empty() && found.errors.is_empty() && !stdin && !options.quiet {
-        // As ruff warns; nothing failed, so the status stays 0.
-        eprintln!("kmslint: warning: no templates or key policies found");
-    }
+    warn_if_nothing_found(&found, stdin, &options);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs)
         // Room for the loaders' bounded recursion on the deepest inputs.
@@ -164,20 +160,8 @@ pub fn run(args: CheckArgs) -> u8 {
         }
     }
     let mut failed = !found.errors.is_empty();
-    // Paths and messages can hold anything a file name can: shown with control characters
-    // escaped, so that each stays one line of kmslint's own.
     let mut stderr = std::io::stderr().lock();
-    for err in &found.errors {
-        let _ = writeln!(
-            stderr,
-            "kmslint: error: {}: {}",
-            visible(&err.path),
-            visible(&err.message)
-        );
-    }
-    for warning in &found.warnings {
-        let _ = writeln!(stderr, "kmslint: warning: {}", visible(warning));
-    }
+    report_discovery(&mut stderr, &found);
     if !all_settings[0].parameters.is_empty() {
         for warning in parameter_warnings(&all_settings[0].parameters, &results) {
             let _ = writeln!(stderr, "kmslint: warning: {}", visible(&warning));
@@ -228,11 +212,9 @@ pub fn run(args: CheckArgs) -> u8 {
     super::written(written, status)
 }
 
-/// `--show-files`: the files that would be read, one per line as findings name them (control
-/// characters escaped), then the notes and errors of discovery on stderr. Exit 0, or 2 when a
-/// path named does not exist or cannot be read.
-fn show_files(found: &discover::Discovered, stdin: Option<Option<&str>>, options: &Options) -> u8 {
-    let mut stderr = std::io::stderr().lock();
+/// Discovery's errors and warnings (paths that cannot be read, links not followed, …), one
+/// line each, with control characters escaped: a path can hold anything a file name can.
+fn report_discovery(stderr: &mut impl Write, found: &discover::Discovered) {
     for err in &found.errors {
         let _ = writeln!(
             stderr,
@@ -244,13 +226,21 @@ fn show_files(found: &discover::Discovered, stdin: Option<Option<&str>>, options
     for warning in &found.warnings {
         let _ = writeln!(stderr, "kmslint: warning: {}", visible(warning));
     }
-    if found.inputs.is_empty() && found.errors.is_empty() && stdin.is_none() && !options.quiet {
-        let _ = writeln!(
-            stderr,
-            "kmslint: warning: no templates or key policies found"
-        );
+}
+
+/// As ruff warns when nothing matched; nothing failed, so the status stays 0.
+fn warn_if_nothing_found(found: &discover::Discovered, stdin: bool, options: &Options) {
+    if found.inputs.is_empty() && found.errors.is_empty() && !stdin && !options.quiet {
+        eprintln!("kmslint: warning: no templates or key policies found");
     }
-    drop(stderr);
+}
+
+/// `--show-files`: the files that would be read, one per line as findings name them (control
+/// characters escaped), then the notes and errors of discovery on stderr. Exit 0, or 2 when a
+/// path named does not exist or cannot be read.
+fn show_files(found: &discover::Discovered, stdin: Option<Option<&str>>, options: &Options) -> u8 {
+    report_discovery(&mut std::io::stderr().lock(), found);
+    warn_if_nothing_found(found, stdin.is_some(), options);
     let written = (|| {
         let mut stdout = BufWriter::new(std::io::stdout().lock());
         if let Some(name) = stdin {
@@ -341,12 +331,8 @@ fn lint_bytes_to_result(
     options: &Options,
     explicit: bool,
 ) -> Linted {
-    let (report, text) = lint_bytes(name, bytes, settings, explicit);
-    let declared = if settings.parameters.is_empty() {
-        Vec::new()
-    } else {
-        crate::model::value::declared_parameters(name, &text)
-    };
+    let (mut report, text) = lint_bytes(name, bytes, settings, explicit);
+    let declared = std::mem::take(&mut report.declared_parameters);
     let output = FileOutput {
         path: name,
         text: &text,

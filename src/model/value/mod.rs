@@ -226,33 +226,6 @@ impl Env<'_> {
 /// Condition values fixed for one scenario; conditions not listed may take either value.
 pub type Scenario<'t> = [(&'t str, bool)];
 
-/// The parameters a template declares, each with its `AllowedValues` as written (when it has
-/// them), for checking the values given with `--parameter`/`--parameters-file`; nothing for
-/// a file that is not a template.
-pub(crate) fn declared_parameters(name: &str, text: &str) -> Vec<(String, Option<Vec<String>>)> {
-    let (_, loaded) = crate::source::load_file(name, text);
-    let Some(root) = loaded.root.as_ref() else {
-        return Vec::new();
-    };
-    if !Template::is_template(root) {
-        return Vec::new();
-    }
-    let template = Template::new(root);
-    template
-        .parameters
-        .iter()
-        .map(|p| {
-            let allowed = p.allowed_values.map(|values| {
-                values
-                    .iter()
-                    .filter_map(|v| Some(v.scalar()?.text.to_string()))
-                    .collect()
-            });
-            (p.name.to_owned(), allowed)
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
