@@ -3,7 +3,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::model::value::Alt;
 use crate::model::{DocumentKind, PolicyForm, PolicySource, Resource};
-use crate::source::Format;
+use crate::source::{Entry, Format, Node, Value};
 
 use super::{Context, Reporter};
 
@@ -12,6 +12,39 @@ pub(crate) use crate::lookup::did_you_mean;
 /// A value as a message quotes it: abbreviated (start…end) when longer than a line.
 pub(crate) fn short(value: &str) -> std::borrow::Cow<'_, str> {
     crate::model::value::abbreviate(value)
+}
+
+/// "a", "a and b", "a, b and c".
+pub(crate) fn join<S: AsRef<str>>(parts: &[S]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.as_ref().to_owned(),
+        [init @ .., last] => {
+            let init: Vec<&str> = init.iter().map(AsRef::as_ref).collect();
+            format!("{} and {}", init.join(", "), last.as_ref())
+        }
+    }
+}
+
+/// A `Statement` item as written, in each of its `Fn::If` branches: `visit` gets the entries
+/// of every mapping it can be (a branch that is not a mapping, such as `!Ref AWS::NoValue`
+/// or a string, is not visited; a one-key intrinsic function other than `Fn::If` is).
+/// Stops, and returns true, as soon as `visit` does.
+pub(crate) fn any_statement_branch<'a>(
+    item: &'a Node<'_>,
+    visit: &mut impl FnMut(&'a [Entry<'a>]) -> bool,
+) -> bool {
+    let Value::Map(entries) = &item.value else {
+        return false;
+    };
+    match entries.as_slice() {
+        [e] if e.key == "Fn::If" => e.value.as_seq().is_some_and(|b| {
+            b.iter()
+                .skip(1)
+                .any(|branch| any_statement_branch(branch, visit))
+        }),
+        _ => visit(entries),
+    }
 }
 
 /// How the snippets in a finding's message and help are written, so that they can be pasted

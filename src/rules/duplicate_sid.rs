@@ -2,8 +2,9 @@
 //! unique Sids and cfn-lint enforces them for key policies (kms-facts §7.3); KMS does not say,
 //! so the rule follows IAM. Sids are compared exactly (they are case-sensitive strings).
 
-use crate::source::{Node, Value};
+use crate::source::Node;
 
+use super::common::any_statement_branch;
 use super::{Context, PolicyCheck, PolicyScope, Reporter, Rule};
 
 pub struct DuplicateSid;
@@ -66,19 +67,10 @@ impl Rule for DuplicateSid {
 /// The `Sid`s a `Statement` item can have, in any `Fn::If` branch: `None` for one not known
 /// here (an intrinsic function).
 fn sids_as_written<'a>(item: &'a Node<'_>, out: &mut Vec<Option<&'a str>>) {
-    let Value::Map(entries) = &item.value else {
-        return;
-    };
-    match entries.as_slice() {
-        [e] if e.key == "Fn::If" => {
-            for branch in e.value.as_seq().into_iter().flatten().skip(1) {
-                sids_as_written(branch, out);
-            }
+    any_statement_branch(item, &mut |entries| {
+        if let Some(sid) = entries.iter().find(|e| e.key == "Sid") {
+            out.push(sid.value.as_str());
         }
-        _ => {
-            if let Some(sid) = entries.iter().find(|e| e.key == "Sid") {
-                out.push(sid.value.as_str());
-            }
-        }
-    }
+        false
+    });
 }

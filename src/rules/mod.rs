@@ -419,9 +419,14 @@ fn check_policy(
             }
         }
     };
-    let (per_statement, together): (Vec<&RuleEntry>, Vec<&RuleEntry>) = rules
-        .iter()
-        .partition(|entry| matches!(entry.rule.policy_scope(), PolicyScope::Statements));
+    let mut per_statement: Vec<&RuleEntry> = Vec::new();
+    let mut together: Vec<(&RuleEntry, fn(&[Node<'_>]) -> Vec<usize>)> = Vec::new();
+    for &entry in rules {
+        match entry.rule.policy_scope() {
+            PolicyScope::Statements => per_statement.push(entry),
+            PolicyScope::Policy(bears_on) => together.push((entry, bears_on)),
+        }
+    }
     if !per_statement.is_empty() {
         for &i in &all {
             let only = [i];
@@ -443,15 +448,12 @@ fn check_policy(
             }
         }
     }
-    for entry in together {
-        let PolicyScope::Policy(bears_on) = entry.rule.policy_scope() else {
-            continue;
-        };
+    let at = source
+        .root
+        .entry("Statement")
+        .map_or(source.root.span, |e| e.key_span);
+    for (entry, bears_on) in together {
         let only = bears_on(items);
-        let at = source
-            .root
-            .entry("Statement")
-            .map_or(source.root.span, |e| e.key_span);
         match cx
             .conditions
             .scenarios(&source.conditions.for_statements(&only))

@@ -14,6 +14,7 @@ use crate::model::policy::{Statement, glob_match};
 use crate::model::principal::{IamKind, Principal, Slot};
 use crate::source::Span;
 
+use super::common::join;
 use super::{Context, PolicyCheck, Reporter, Rule};
 
 pub struct OverlyBroadGrant;
@@ -100,15 +101,6 @@ fn broad(statement: &Statement<'_>) -> Option<(Span, String, String)> {
         "every action but those in `NotAction`".to_owned(),
         join(&left),
     ))
-}
-
-/// "a", "a and b", "a, b and c".
-fn join(parts: &[&str]) -> String {
-    match parts {
-        [] => String::new(),
-        [one] => (*one).to_owned(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
 }
 
 /// Whether an action pattern matches every KMS action (`*`, `kms:*`, `KMS:*`, `*:*`, …).

@@ -20,7 +20,7 @@ use crate::model::principal::{
 use crate::model::value::Boolish;
 use crate::source::{Node, Span, Value};
 
-use super::common::Syntax;
+use super::common::{Syntax, any_statement_branch, join};
 use super::{Context, PolicyCheck, PolicyScope, Reporter, Rule};
 
 pub struct PolicyLockout;
@@ -81,15 +81,7 @@ fn may_mention_put_key_policy(item: &Node<'_>) -> bool {
             _ => true,
         }
     }
-    let Value::Map(entries) = &item.value else {
-        return false;
-    };
-    match entries.as_slice() {
-        // `!If [C, statement, other]`: either branch.
-        [e] if e.key == "Fn::If" => e
-            .value
-            .as_seq()
-            .is_some_and(|b| b.iter().skip(1).any(may_mention_put_key_policy)),
+    any_statement_branch(item, &mut |entries| match entries {
         // The branch that removes the statement.
         [e] if e.key == "Ref" && e.value.as_str() == Some("AWS::NoValue") => false,
         // A statement from a parameter, an import, …: not known here.
@@ -99,7 +91,7 @@ fn may_mention_put_key_policy(item: &Node<'_>) -> bool {
             "Action" => action_may_match(&e.value),
             _ => false,
         }),
-    }
+    })
 }
 
 /// A policy with no statement at all is KMS206's to report.
@@ -479,13 +471,4 @@ fn closest_grant<'s, 't>(policy: &'s KeyPolicy<'t>) -> Option<&'s Statement<'t>>
                     .any(|p| matches!(p, Principal::Iam(_) | Principal::Everyone))
         })
         .or_else(|| policy.statements.first())
-}
-
-/// "a", "a and b", "a, b and c".
-fn join(parts: &[String]) -> String {
-    match parts {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
 }
