@@ -327,7 +327,10 @@ fn walk(
                     return false;
                 }
             }
-            if context.excluded(&[rel, &shown_of(path), &abs], is_dir) {
+            // The shown name is built per entry only when there is something to match it with.
+            if !context.exclude.is_empty()
+                && context.excluded(&[rel, &shown_of(path), &abs], is_dir)
+            {
                 return false;
             }
             if let Some(ignore) = &context.ignore
@@ -412,15 +415,10 @@ fn walk(
                 let depth = error_depth(&err).unwrap_or(0);
                 if is_loop(&err) {
                     skip(found, &path, "symbolic link loop");
-                } else if depth > 0 && is_broken_link(&path) {
+                } else if depth > 0
+                    && let Some(why) = broken_link(&path)
+                {
                     // Dangling, or a loop of file links: nothing to read.
-                    let why = match fs::metadata(&path) {
-                        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                            "symbolic link to nothing (dangling)".to_owned()
-                        }
-                        Err(e) => format!("symbolic link: {}", describe_io(&e)),
-                        Ok(_) => "symbolic link".to_owned(),
-                    };
                     skip(found, &path, &why);
                 } else {
                     let message = err.io_error().map_or_else(|| err.to_string(), describe_io);
@@ -599,9 +597,12 @@ impl IgnoreFiles {
             }
         }
         let in_repo = chain.last().is_some_and(|r| r.repo.is_some());
-        let matched = |gitignore: &Option<Gitignore>| match gitignore {
-            Some(gitignore) => gitignore.matched(abs, is_dir).erased(),
-            None => Match::None,
+        // Only the decision counts, not the glob that made it.
+        let matched = |gitignore: &Option<Gitignore>| -> Match<()> {
+            match gitignore {
+                Some(gitignore) => gitignore.matched(abs, is_dir).map(|_| ()),
+                None => Match::None,
+            }
         };
         let mut dot_ignore = Match::None;
         let mut gitignore = Match::None;
@@ -633,25 +634,19 @@ impl IgnoreFiles {
     }
 }
 
-/// A match with what it matched dropped, so matches of different files can be compared.
-trait Decision {
-    fn erased(&self) -> Match<()>;
-}
-
-impl<T> Decision for Match<T> {
-    fn erased(&self) -> Match<()> {
-        match self {
-            Match::None => Match::None,
-            Match::Ignore(_) => Match::Ignore(()),
-            Match::Whitelist(_) => Match::Whitelist(()),
-        }
+/// Why a symbolic link's target cannot be reached; `None` when `path` is not a link or its
+/// target can be reached. The target's metadata is read once.
+fn broken_link(path: &Path) -> Option<String> {
+    if !fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return None;
     }
-}
-
-/// A symbolic link whose target cannot be reached.
-fn is_broken_link(path: &Path) -> bool {
-    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
-        && fs::metadata(path).is_err()
+    match fs::metadata(path) {
+        Ok(_) => None,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            Some("symbolic link to nothing (dangling)".to_owned())
+        }
+        Err(e) => Some(format!("symbolic link: {}", describe_io(&e))),
+    }
 }
 
 /// Why a file is not read: its size against the limit.
