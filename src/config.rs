@@ -231,8 +231,8 @@ pub(crate) fn load_chain(
         let config = load(&path, rules, max_size)?;
         if let Some(parent) = &config.extend {
             let base = path.parent().unwrap_or(Path::new("."));
-            next = Some(normalize(&base.join(parent)));
-            if !next.as_ref().is_some_and(|p| p.is_file()) {
+            let target = normalize(&base.join(parent));
+            if !target.is_file() {
                 return Err(ConfigError {
                     origin: path.display().to_string(),
                     key: Some("extend".to_owned()),
@@ -242,6 +242,7 @@ pub(crate) fn load_chain(
                     ),
                 });
             }
+            next = Some(target);
         }
         files.push((path, config));
     }

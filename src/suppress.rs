@@ -294,13 +294,6 @@ fn parse_comment(comment: &str, offset: usize) -> Parsed {
         .find(|c: char| c.is_whitespace() || matches!(c, ',' | ':' | '='))
         .unwrap_or(rest.len());
     let (word, after) = rest.split_at(word_end);
-    let codes_text = after
-        .trim_start_matches([':', '=', ' ', '\t'])
-        .trim_end()
-        .to_owned();
-    let suggestion = format!("# kmslint: ignore {codes_text}")
-        .trim_end()
-        .to_owned();
     if word != DIRECTIVE {
         let message = if word.is_empty() {
             "this `# kmslint:` comment has no `ignore`, so it suppresses nothing".to_owned()
@@ -317,15 +310,16 @@ fn parse_comment(comment: &str, offset: usize) -> Parsed {
         return Parsed::Invalid(Invalid {
             span: whole,
             message,
-            help: format!("write `{suggestion}`"),
+            help: format!("write `{}`", suggestion(after)),
         });
     }
     if after.starts_with([':', '=']) {
         return Parsed::Invalid(Invalid {
             span: whole,
             message: format!(
-                "`ignore{}` is not the form of a suppression, so this comment suppresses nothing; did you mean `{suggestion}`?",
-                &after[..1]
+                "`ignore{}` is not the form of a suppression, so this comment suppresses nothing; did you mean `{}`?",
+                &after[..1],
+                suggestion(after)
             ),
             help: "codes follow `ignore` after a space, separated by commas".to_owned(),
         });
@@ -355,13 +349,7 @@ fn misspelt_marker(trimmed: &str, whole: Span) -> Parsed {
     if !colon && lookup::did_you_mean(word, [DIRECTIVE]).is_none() {
         return Parsed::None;
     }
-    let codes = rest
-        .trim_start()
-        .get(word.len()..)
-        .unwrap_or_default()
-        .trim_start_matches([':', '=', ' ', '\t'])
-        .trim_end();
-    let suggestion = format!("# kmslint: ignore {codes}").trim_end().to_owned();
+    let suggestion = suggestion(rest.trim_start().get(word.len()..).unwrap_or_default());
     Parsed::Invalid(Invalid {
         span: whole,
         message: format!(
@@ -370,6 +358,14 @@ fn misspelt_marker(trimmed: &str, whole: Span) -> Parsed {
         ),
         help: "a suppression starts `# kmslint: ignore`, in lower case".to_owned(),
     })
+}
+
+/// The suppression a near miss meant, from what follows its directive word (`: KMS104`).
+fn suggestion(after_word: &str) -> String {
+    let codes = after_word
+        .trim_start_matches([':', '=', ' ', '\t'])
+        .trim_end();
+    format!("# kmslint: ignore {codes}").trim_end().to_owned()
 }
 
 /// The codes after `ignore`: separated by commas or spaces. The first word is always taken

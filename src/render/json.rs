@@ -27,22 +27,43 @@ const TOOL: Tool = Tool {
     version: env!("CARGO_PKG_VERSION"),
 };
 
+/// The document around its `body`: the findings, or with `--statistics` the counts per rule.
 #[derive(Serialize)]
-struct Document<'a> {
+struct Document<'a, B> {
     version: u32,
     tool: Tool,
-    diagnostics: Entries<'a>,
+    #[serde(flatten)]
+    body: B,
     errors: &'a [PathError],
     summary: Summary,
 }
 
 #[derive(Serialize)]
-struct StatisticsDocument<'a> {
-    version: u32,
-    tool: Tool,
+struct Findings<'a> {
+    diagnostics: Entries<'a>,
+}
+
+#[derive(Serialize)]
+struct Statistics<'a> {
     statistics: &'a [Statistic],
-    errors: &'a [PathError],
-    summary: Summary,
+}
+
+/// Writes the document with `body` to `out`.
+fn write_document(
+    out: &mut (impl Write + ?Sized),
+    body: impl Serialize,
+    errors: &[PathError],
+    summary: &Summary,
+) -> io::Result<()> {
+    let document = Document {
+        version: VERSION,
+        tool: TOOL,
+        body,
+        errors,
+        summary: *summary,
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    out.write_all(b"\n")
 }
 
 /// The UTF-16 columns of one finding's start and end, and of its related locations'.
@@ -170,15 +191,10 @@ pub fn write_report(
     errors: &[PathError],
     summary: &Summary,
 ) -> io::Result<()> {
-    let document = Document {
-        version: VERSION,
-        tool: TOOL,
+    let body = Findings {
         diagnostics: Entries(files),
-        errors,
-        summary: *summary,
     };
-    serde_json::to_writer_pretty(&mut *out, &document)?;
-    out.write_all(b"\n")
+    write_document(out, body, errors, summary)
 }
 
 /// `--statistics` with `--format json`: the counts per rule instead of the findings.
@@ -188,15 +204,7 @@ pub fn write_statistics(
     errors: &[PathError],
     summary: &Summary,
 ) -> io::Result<()> {
-    let document = StatisticsDocument {
-        version: VERSION,
-        tool: TOOL,
-        statistics,
-        errors,
-        summary: *summary,
-    };
-    serde_json::to_writer_pretty(&mut *out, &document)?;
-    out.write_all(b"\n")
+    write_document(out, Statistics { statistics }, errors, summary)
 }
 
 /// Writes the document for files whose text is at hand to `out`.

@@ -11,6 +11,7 @@ use codespan_reporting::term::{self, Config};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::LineIndex;
+use crate::source::lines::floor_char_boundary;
 
 use super::{FileOutput, Summary, push_visible, visible, visible_len};
 
@@ -35,7 +36,7 @@ impl File<'_> {
     fn line(&self, index: usize) -> (usize, usize, usize) {
         let start = self.lines.line_start(index).min(self.text.len());
         let end = self.lines.line_start(index + 1).min(self.text.len());
-        let content = self.text[start..end].trim_end_matches(['\n', '\r']).len();
+        let content = self.lines.line_text(self.text, index).len();
         (start, start + content, end)
     }
 
@@ -199,13 +200,6 @@ fn forward(text: &str, byte: usize, ceiling: usize, chars: usize) -> usize {
         .char_indices()
         .nth(chars)
         .map_or(ceiling, |(i, _)| byte + i)
-}
-
-fn floor_char_boundary(text: &str, mut byte: usize) -> usize {
-    while !text.is_char_boundary(byte) {
-        byte -= 1;
-    }
-    byte
 }
 
 impl<'a> Files<'a> for Excerpt<'a> {
