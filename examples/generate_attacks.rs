@@ -20,6 +20,10 @@ fn key(condition: Option<&str>) -> String {
     s
 }
 
+/// An alias of the key, without its `AliasName` (which each attack adds).
+const ALIAS: &str =
+    "  Alias:\n    Type: AWS::KMS::Alias\n    Properties:\n      TargetKeyId: !Ref Key\n";
+
 /// `C_i: !And [Condition: C_(i-1), Condition: C_(i-1)]`, `levels` deep.
 pub fn conditions_and(levels: usize) -> String {
     let mut s = String::from("Parameters:\n  Env: {Type: String}\nConditions:\n");
@@ -59,8 +63,7 @@ pub fn sub_nested(levels: usize, uses: usize) -> String {
     }
     let mut s = String::from("Resources:\n");
     s.push_str(&key(None));
-    s.push_str("  Alias:\n    Type: AWS::KMS::Alias\n    Properties:\n");
-    s.push_str("      TargetKeyId: !Ref Key\n");
+    s.push_str(ALIAS);
     let _ = writeln!(s, "      AliasName: {value}");
     s
 }
@@ -79,8 +82,7 @@ pub fn find_in_map_nested(levels: usize, uses: usize) -> String {
     }
     s.push_str("Resources:\n");
     s.push_str(&key(None));
-    s.push_str("  Alias:\n    Type: AWS::KMS::Alias\n    Properties:\n");
-    s.push_str("      TargetKeyId: !Ref Key\n");
+    s.push_str(ALIAS);
     let _ = writeln!(s, "      AliasName: !FindInMap [M, K, L{levels}]");
     s
 }
@@ -95,8 +97,7 @@ pub fn sub_many_variables(count: usize) -> String {
     }
     let mut s = String::from("Resources:\n");
     s.push_str(&key(None));
-    s.push_str("  Alias:\n    Type: AWS::KMS::Alias\n    Properties:\n");
-    s.push_str("      TargetKeyId: !Ref Key\n");
+    s.push_str(ALIAS);
     let _ = writeln!(s, "      AliasName: !Sub ['{template}', {{{vars}}}]");
     s
 }

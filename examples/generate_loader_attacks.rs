@@ -1,5 +1,7 @@
 //! Hostile inputs for the loaders, at full size, for a before/after comparison of the
-//! linter on them (see tests/hostile_source.rs for the scaled-down versions the tests run).
+//! linter on them. tests/hostile_source.rs runs the same generators and templates (this file
+//! is its module `attacks`), scaled down, and asserts lines and columns in them: change them
+//! with the tests.
 //!
 //! `cargo run --release --example generate_loader_attacks -- DIR`
 //!
@@ -20,6 +22,9 @@ use std::path::PathBuf;
 
 const KEYS: usize = 10_000;
 
+/// What `under-indented-quotes.yaml` starts with: a template with no resource yet.
+const HEAD: &str = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n";
+
 fn main() -> std::io::Result<()> {
     let dir = PathBuf::from(
         std::env::args_os()
@@ -29,19 +34,19 @@ fn main() -> std::io::Result<()> {
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join("dup-keys-10000.yaml"), dup_keys_yaml(KEYS))?;
     std::fs::write(dir.join("dup-keys-10000.json"), dup_keys_json(KEYS))?;
-    std::fs::write(dir.join("utf32le.yaml"), utf32le(ROTATING_KEY))?;
-    std::fs::write(dir.join("flow.template"), FLOW_TEMPLATE)?;
-    std::fs::write(dir.join("multidoc.yaml"), MULTIDOC)?;
+    std::fs::write(dir.join("utf32le.yaml"), utf32(ROTATING, false))?;
+    std::fs::write(dir.join("flow.template"), FLOW)?;
+    std::fs::write(dir.join("multidoc.yaml"), multidoc())?;
     std::fs::write(
         dir.join("under-indented-quotes.yaml"),
-        under_indented_quotes(100, 50_000),
+        under_indented_quotes(HEAD, 100, 50_000),
     )?;
     eprintln!("wrote 6 files to {}", dir.display());
     Ok(())
 }
 
 /// A template whose `Resources` holds `n` topics, each name defined twice.
-fn dup_keys_yaml(n: usize) -> String {
+pub fn dup_keys_yaml(n: usize) -> String {
     let mut out = String::from("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n");
     for round in 0..2 {
         for i in 0..n {
@@ -54,7 +59,8 @@ fn dup_keys_yaml(n: usize) -> String {
     out
 }
 
-fn dup_keys_json(n: usize) -> String {
+/// The same in JSON, one topic a line.
+pub fn dup_keys_json(n: usize) -> String {
     let mut out =
         String::from("{\n  \"AWSTemplateFormatVersion\": \"2010-09-09\",\n  \"Resources\": {\n");
     for round in 0..2 {
@@ -72,8 +78,10 @@ fn dup_keys_json(n: usize) -> String {
     out
 }
 
-fn under_indented_quotes(n: usize, filler: usize) -> String {
-    let mut out = String::from("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n");
+/// `head`, then `filler` plain resources, then `n` quoted scalars whose continuation lines
+/// are indented less than YAML 1.2 wants (as PyYAML and CloudFormation accept).
+pub fn under_indented_quotes(head: &str, n: usize, filler: usize) -> String {
+    let mut out = String::from(head);
     for i in 0..filler {
         let _ = writeln!(out, "  F{i}:\n    Type: AWS::SNS::Topic");
     }
@@ -86,14 +94,23 @@ fn under_indented_quotes(n: usize, filler: usize) -> String {
     out
 }
 
-fn utf32le(text: &str) -> Vec<u8> {
+/// `text` in UTF-32 with a byte-order mark, little- or big-endian.
+pub fn utf32(text: &str, big_endian: bool) -> Vec<u8> {
     std::iter::once('\u{FEFF}')
         .chain(text.chars())
-        .flat_map(|c| u32::from(c).to_le_bytes())
+        .flat_map(|c| {
+            let c = u32::from(c);
+            if big_endian {
+                c.to_be_bytes()
+            } else {
+                c.to_le_bytes()
+            }
+        })
         .collect()
 }
 
-const ROTATING_KEY: &str = "\
+/// A key that rotates (no KMS104).
+pub const ROTATING: &str = "\
 AWSTemplateFormatVersion: '2010-09-09'
 Resources:
   Key:
@@ -103,8 +120,8 @@ Resources:
 ";
 
 /// Flow style with unquoted keys and a short-form tag: YAML, not JSON. The key has no
-/// rotation (KMS104), which shows the file was linted.
-const FLOW_TEMPLATE: &str = "\
+/// rotation (KMS104 at 4:5), which shows the file was linted.
+pub const FLOW: &str = "\
 {
   AWSTemplateFormatVersion: '2010-09-09',
   Resources: {
@@ -116,12 +133,14 @@ const FLOW_TEMPLATE: &str = "\
 }
 ";
 
-/// A first document that is not a template, then a template whose key policy allows only
-/// an unrelated account's role to administer the key (KMS204).
-const MULTIDOC: &str = "\
-name: notes
-owner: platform
----
+/// A first document that is not a template, then [`LOCKED`].
+pub fn multidoc() -> String {
+    format!("name: notes\nowner: platform\n---\n{LOCKED}")
+}
+
+/// A key policy that lets only the stack's role use the key and nobody administer it: KMS204
+/// at its `Statement` (line 9 here, 12 in [`multidoc`]).
+pub const LOCKED: &str = "\
 AWSTemplateFormatVersion: '2010-09-09'
 Resources:
   Key:

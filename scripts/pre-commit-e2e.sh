@@ -31,21 +31,10 @@
 # It prints how long the first hook run took (pre-commit installing the hook included).
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/kmslint-pre-commit-e2e.XXXXXX")
-cleanup() {
-    if [[ "${KEEP_TMP:-0}" == 1 ]]; then
-        echo "kept $WORK"
-    else
-        rm -rf "$WORK"
-    fi
-}
-trap cleanup EXIT
-
-failures=0
-pass() { printf 'PASS: %s\n' "$*"; }
-fail() { printf 'FAIL: %s\n' "$*"; failures=$((failures + 1)); }
-step() { printf '\n== %s\n' "$*"; }
+# ROOT, WORK (removed at exit unless KEEP_TMP=1), pass, fail, step: scripts/e2e-common.sh.
+E2E_NAME=pre-commit-e2e
+# shellcheck source=scripts/e2e-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/e2e-common.sh"
 
 # Commits made here must not depend on the user's git configuration.
 git_() {

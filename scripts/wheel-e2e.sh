@@ -21,21 +21,10 @@
 # network access to PyPI (for maturin).
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/kmslint-wheel-e2e.XXXXXX")
-cleanup() {
-    if [[ "${KEEP_TMP:-0}" == 1 ]]; then
-        echo "kept $WORK"
-    else
-        rm -rf "$WORK"
-    fi
-}
-trap cleanup EXIT
-
-failures=0
-pass() { printf 'PASS: %s\n' "$*"; }
-fail() { printf 'FAIL: %s\n' "$*"; failures=$((failures + 1)); }
-step() { printf '\n== %s\n' "$*"; }
+# ROOT, WORK (removed at exit unless KEEP_TMP=1), pass, fail, step: scripts/e2e-common.sh.
+E2E_NAME=wheel-e2e
+# shellcheck source=scripts/e2e-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/e2e-common.sh"
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f s", b - a }'; }
 

@@ -1,17 +1,24 @@
 //! Hostile input for the loaders and input formats: every input costs time in proportion to
 //! its size, and nothing in it is lost. Each attack runs through the binary beside a small
 //! template with a known finding (KMS104), which must keep it. The inputs are the issue's,
-//! scaled down; `examples/generate_loader_attacks.rs` writes them at full size.
+//! scaled down, made by the generators of `examples/generate_loader_attacks.rs`, which writes
+//! them at full size.
 
 mod common;
 
-use std::fmt::Write as _;
+#[allow(dead_code)]
+#[path = "../examples/generate_loader_attacks.rs"]
+mod attacks;
+
 use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
 use kmslint::Settings;
 
+use attacks::{
+    FLOW, ROTATING, dup_keys_json, dup_keys_yaml, multidoc, under_indented_quotes, utf32,
+};
 use common::{Kmslint, dir_with};
 
 /// A key without `EnableKeyRotation`: KMS104 at 3:3. Not the shared `UNROTATED_KEY`: the
@@ -22,53 +29,6 @@ AWSTemplateFormatVersion: '2010-09-09'
 Resources:
   Key:
     Type: AWS::KMS::Key
-";
-
-/// The same key, rotating (no KMS104), for the attacks that carry a template themselves.
-const ROTATING: &str = "\
-AWSTemplateFormatVersion: '2010-09-09'
-Resources:
-  Key:
-    Type: AWS::KMS::Key
-    Properties:
-      EnableKeyRotation: true
-";
-
-/// A YAML flow-style template that starts with `{` and is not JSON (unquoted keys, `!Ref`),
-/// with a key that does not rotate (KMS104 at 4:5).
-const FLOW: &str = "\
-{
-  AWSTemplateFormatVersion: '2010-09-09',
-  Resources: {
-    Key: {
-      Type: AWS::KMS::Key,
-      Properties: { Description: !Ref AWS::StackName }
-    }
-  }
-}
-";
-
-/// A key policy that lets only the stack's role administer nothing: KMS204 at its
-/// `Statement` (line 9 of the template below, 12 of the multi-document file). Not the shared
-/// `LOCKED_KEY`: the tests assert that line 12.
-const LOCKED: &str = "\
-AWSTemplateFormatVersion: '2010-09-09'
-Resources:
-  Key:
-    Type: AWS::KMS::Key
-    Properties:
-      EnableKeyRotation: true
-      KeyPolicy:
-        Version: '2012-10-17'
-        Statement:
-          - Sid: UseOnly
-            Effect: Allow
-            Principal:
-              AWS: !Sub arn:aws:iam::${AWS::AccountId}:role/app
-            Action:
-              - kms:Encrypt
-              - kms:Decrypt
-            Resource: '*'
 ";
 
 /// Tighter than the shared deadline: these inputs are small.
@@ -95,6 +55,15 @@ fn findings(output: &Output) -> Vec<String> {
         .collect()
 }
 
+/// The findings of [`findings`] in the file `name`.
+fn findings_of(output: &Output, name: &str) -> Vec<String> {
+    let prefix = format!("{name}:");
+    findings(output)
+        .into_iter()
+        .filter(|f| f.starts_with(&prefix))
+        .collect()
+}
+
 /// Lints `name` (with `bytes`) and `plain.yaml` side by side in compact format; checks the
 /// exit status (1: there are findings) and that `plain.yaml` keeps its KMS104.
 fn lint_beside_plain(name: &str, bytes: &[u8]) -> Output {
@@ -117,35 +86,6 @@ fn assert_plain_kept(output: &Output) {
             .any(|f| f.ends_with("plain.yaml:3:3: warning[KMS104]")),
         "{found:?}"
     );
-}
-
-/// A template whose `Resources` holds `n` topics, each defined twice.
-fn dup_keys_yaml(n: usize) -> String {
-    let mut out = String::from("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n");
-    for round in 0..2 {
-        for i in 0..n {
-            let _ = writeln!(
-                out,
-                "  Topic{i}:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: t{i}-{round}"
-            );
-        }
-    }
-    out
-}
-
-fn dup_keys_json(n: usize) -> String {
-    let mut members = Vec::with_capacity(2 * n);
-    for round in 0..2 {
-        for i in 0..n {
-            members.push(format!(
-                "    \"Topic{i}\": {{\"Type\": \"AWS::SNS::Topic\", \"Properties\": {{\"TopicName\": \"t{i}-{round}\"}}}}"
-            ));
-        }
-    }
-    format!(
-        "{{\n  \"AWSTemplateFormatVersion\": \"2010-09-09\",\n  \"Resources\": {{\n{}\n  }}\n}}\n",
-        members.join(",\n")
-    )
 }
 
 /// The KMS002 findings of a text, as (line of the duplicate, line of the first definition).
@@ -226,20 +166,6 @@ fn duplicate_keys_cost_work_in_proportion_to_their_number() {
     }
 }
 
-fn utf32(text: &str, big_endian: bool) -> Vec<u8> {
-    std::iter::once('\u{FEFF}')
-        .chain(text.chars())
-        .flat_map(|c| {
-            let c = u32::from(c);
-            if big_endian {
-                c.to_be_bytes()
-            } else {
-                c.to_le_bytes()
-            }
-        })
-        .collect()
-}
-
 #[test]
 fn utf32_is_reported_as_utf32() {
     for (name, big_endian, encoding) in [
@@ -268,10 +194,7 @@ fn utf32_is_reported_as_utf32() {
 fn yaml_flow_style_without_a_json_name_is_linted_as_yaml() {
     // A `.template` file: linted, its key's KMS104 where the key is, no KMS001.
     let output = lint_beside_plain("flow.template", FLOW.as_bytes());
-    let found: Vec<String> = findings(&output)
-        .into_iter()
-        .filter(|f| f.starts_with("flow.template:"))
-        .collect();
+    let found = findings_of(&output, "flow.template");
     assert!(
         found.contains(&"flow.template:4:5: warning[KMS104]".to_owned()),
         "{found:?}"
@@ -295,10 +218,7 @@ fn yaml_flow_style_without_a_json_name_is_linted_as_yaml() {
 
     // A `.json` file must be JSON: the same text stays KMS001, at the first unquoted key.
     let output = lint_beside_plain("flow.json", FLOW.as_bytes());
-    let found: Vec<String> = findings(&output)
-        .into_iter()
-        .filter(|f| f.starts_with("flow.json:"))
-        .collect();
+    let found = findings_of(&output, "flow.json");
     assert_eq!(found, ["flow.json:2:3: error[KMS001]"]);
 }
 
@@ -317,7 +237,7 @@ fn broken_json_without_a_json_name_that_is_not_yaml_either_keeps_its_json_error(
 
 #[test]
 fn a_template_in_a_later_yaml_document_is_reported_not_skipped() {
-    let multidoc = format!("name: notes\nowner: platform\n---\n{LOCKED}");
+    let multidoc = multidoc();
     let want = [
         "multidoc.yaml:3:1: error[KMS001]",
         "multidoc.yaml:12:9: error[KMS204]",
@@ -352,10 +272,7 @@ fn a_template_in_a_later_yaml_document_is_reported_not_skipped() {
 fn a_template_followed_by_another_yaml_document_is_linted_and_reported() {
     let text = format!("{PLAIN}---\nnotes: more\n");
     let output = lint_beside_plain("first.yaml", text.as_bytes());
-    let found: Vec<String> = findings(&output)
-        .into_iter()
-        .filter(|f| f.starts_with("first.yaml:"))
-        .collect();
+    let found = findings_of(&output, "first.yaml");
     assert!(
         found.contains(&"first.yaml:3:3: warning[KMS104]".to_owned()),
         "{found:?}"
@@ -378,32 +295,12 @@ fn several_documents_none_a_template_are_still_skipped_when_walking() {
     assert!(!found.iter().any(|f| f.contains("k8s.yaml")), "{found:?}");
 }
 
-/// `n` quoted scalars whose continuation lines are indented less than YAML 1.2 wants (as
-/// PyYAML and CloudFormation accept), after `filler` plain resources, and a key that does
-/// not rotate.
-fn under_indented_quotes(n: usize, filler: usize) -> String {
-    let mut out = String::from(PLAIN);
-    for i in 0..filler {
-        let _ = writeln!(out, "  F{i}:\n    Type: AWS::SNS::Topic");
-    }
-    for i in 0..n {
-        let _ = writeln!(
-            out,
-            "  T{i}:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Sub '{{\n  \"x\": {i}\n}}'"
-        );
-    }
-    out
-}
-
 #[test]
 fn many_under_indented_quoted_scalars_load_in_one_more_parse() {
     // Each such scalar used to cost a parse of the whole file, and the 65th was an error.
-    let text = under_indented_quotes(100, 0);
+    let text = under_indented_quotes(PLAIN, 100, 0);
     let output = lint_beside_plain("quotes.yaml", text.as_bytes());
-    let found: Vec<String> = findings(&output)
-        .into_iter()
-        .filter(|f| f.starts_with("quotes.yaml:"))
-        .collect();
+    let found = findings_of(&output, "quotes.yaml");
     assert!(
         found.contains(&"quotes.yaml:3:3: warning[KMS104]".to_owned()),
         "{found:?}"
@@ -416,8 +313,8 @@ fn many_under_indented_quoted_scalars_load_in_one_more_parse() {
         assert!(!found.iter().any(|d| d.code == "KMS001"), "{found:?}");
     };
     let (small, large) = (
-        under_indented_quotes(50, 2_000),
-        under_indented_quotes(200, 8_000),
+        under_indented_quotes(PLAIN, 50, 2_000),
+        under_indented_quotes(PLAIN, 200, 8_000),
     );
     let t_small = fastest(|| lint(&small));
     let t_large = fastest(|| lint(&large));
