@@ -67,13 +67,7 @@ pub fn apply(
             out.report(bad.span, bad.message).with_help(bad.help);
         }
         let mut found = out.into_diagnostics();
-        for d in &mut found {
-            rules::shorten_quotes(&mut d.message);
-            if let Some(help) = &mut d.help {
-                rules::shorten_quotes(help);
-            }
-        }
-        rules::apply_severities(settings, &mut found);
+        rules::finish(settings, &mut found);
         diagnostics.extend(found);
     }
     if suppressions.is_empty() {
@@ -108,7 +102,7 @@ pub fn apply(
             }
         }
         let mut unused = out.into_diagnostics();
-        rules::apply_severities(settings, &mut unused);
+        rules::finish(settings, &mut unused);
         kept.extend(unused);
     }
     kept

@@ -48,10 +48,13 @@ pub(crate) trait Rule: Sync {
 pub enum PolicyScope {
     /// One statement at a time, with the document's own elements (`Version`).
     Statements,
-    /// Statements together: the function picks, from the items of the `Statement` list as
-    /// written, the indexes of those that bear on the check.
-    Policy(fn(&[Node<'_>]) -> Vec<usize>),
+    /// Statements together: those the function picks bear on the check.
+    Policy(BearsOn),
 }
+
+/// Picks, from the items of a `Statement` list as written, the indexes of those that bear on
+/// a check.
+pub(crate) type BearsOn = fn(&[Node<'_>]) -> Vec<usize>;
 
 pub(crate) mod common;
 pub(crate) mod key_config;
@@ -326,8 +329,16 @@ pub(crate) fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
     found.extend(per_policy);
     // The order is fixed whatever the threads did (`finish` sorts by position as well).
     let mut all: Vec<Diagnostic> = found.into_iter().flatten().collect();
-    apply_severities(cx.settings, &mut all);
-    for d in &mut all {
+    finish(cx.settings, &mut all);
+    all
+}
+
+/// What every finding goes through once its rule has made it, whichever rule or step that
+/// is (rules here, KMS006 and KMS007 in `suppress`): the `[severity]` overrides of the
+/// configuration, and quotes too long for a line abbreviated.
+pub(crate) fn finish(settings: &Settings, diagnostics: &mut [Diagnostic]) {
+    apply_severities(settings, diagnostics);
+    for d in diagnostics {
         shorten_quotes(&mut d.message);
         if let Some(help) = &mut d.help {
             shorten_quotes(help);
@@ -336,13 +347,12 @@ pub(crate) fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
             shorten_quotes(&mut related.message);
         }
     }
-    all
 }
 
 /// Quotes (text between backticks) longer than a line, abbreviated, whichever rule wrote them:
 /// a huge value in a file must not make a huge message. Most rules abbreviate values
 /// themselves; this is the net under all of them.
-pub(crate) fn shorten_quotes(text: &mut String) {
+fn shorten_quotes(text: &mut String) {
     if text.len() <= 2 * MESSAGE_WIDTH {
         return;
     }
@@ -362,7 +372,7 @@ pub(crate) fn shorten_quotes(text: &mut String) {
 }
 
 /// The `[severity]` overrides of the configuration, for findings of any rule.
-pub(crate) fn apply_severities(settings: &Settings, diagnostics: &mut [Diagnostic]) {
+fn apply_severities(settings: &Settings, diagnostics: &mut [Diagnostic]) {
     if settings.rules.severity.is_empty() {
         return;
     }
@@ -420,7 +430,7 @@ fn check_policy(
         }
     };
     let mut per_statement: Vec<&RuleEntry> = Vec::new();
-    let mut together: Vec<(&RuleEntry, fn(&[Node<'_>]) -> Vec<usize>)> = Vec::new();
+    let mut together: Vec<(&RuleEntry, BearsOn)> = Vec::new();
     for &entry in rules {
         match entry.rule.policy_scope() {
             PolicyScope::Statements => per_statement.push(entry),
