@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::fix::Fix;
 use crate::source::{LineIndex, Position, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -67,6 +68,8 @@ pub struct Diagnostic {
     pub pointer: String,
     pub help: Option<String>,
     pub related: Vec<Related>,
+    /// The repair, when there is one obvious one.
+    pub fix: Option<Fix>,
     /// Filled in by [`Diagnostic::locate`] once linting is done.
     pub start: Position,
     pub end: Position,
@@ -100,6 +103,10 @@ impl Diagnostic {
         for related in &mut self.related {
             related.start = lines.position(text, related.span.start as usize);
             related.end = lines.position(text, related.span.end as usize);
+        }
+        for edit in self.fix.iter_mut().flat_map(|f| &mut f.edits) {
+            edit.start = lines.position(text, edit.span.start as usize);
+            edit.end = lines.position(text, edit.span.end as usize);
         }
     }
 

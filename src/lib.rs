@@ -13,6 +13,7 @@ pub mod config;
 pub(crate) mod deployer;
 pub mod diagnostic;
 pub(crate) mod facts;
+pub mod fix;
 pub(crate) mod lookup;
 pub(crate) mod model;
 pub mod render;
@@ -95,6 +96,58 @@ pub fn lint_bytes(
     }
 }
 
+/// How many times `--fix` re-lints and fixes again: fixes that overlapped wait for the next
+/// pass, and a fix can make way for another; more passes than this mean fixes that undo each
+/// other.
+const MAX_FIX_PASSES: usize = 10;
+
+/// A file after `--fix`: its text, what was fixed, and the findings left in it.
+pub struct FixedFile {
+    pub report: FileReport,
+    pub text: String,
+    /// The code of each finding fixed, one per fix applied.
+    pub fixed: Vec<&'static str>,
+}
+
+/// Lints `text` and applies the fixes at least as sure as `least`, again until none applies,
+/// then reports what is left. A pass whose fixes would make the file fail to parse is
+/// dropped (a fix that breaks the file is a bug; the findings stay as they were).
+pub fn fix_text(
+    name: &str,
+    text: &str,
+    settings: &Settings,
+    explicit: bool,
+    least: fix::Applicability,
+) -> FixedFile {
+    let mut report = lint_text(name, text, settings, explicit);
+    let mut current = text.to_owned();
+    let mut fixed = Vec::new();
+    let parse_errors = |report: &FileReport| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "KMS001")
+            .count()
+    };
+    for _ in 0..MAX_FIX_PASSES {
+        let Some(applied) = fix::apply(&current, &report.diagnostics, least) else {
+            break;
+        };
+        let next = lint_text(name, &applied.text, settings, explicit);
+        if parse_errors(&next) > parse_errors(&report) || next.outcome != report.outcome {
+            break;
+        }
+        current = applied.text;
+        fixed.extend(applied.fixed);
+        report = next;
+    }
+    FixedFile {
+        report,
+        text: current,
+        fixed,
+    }
+}
+
 /// Lints decoded text.
 pub(crate) fn lint_text(name: &str, text: &str, settings: &Settings, explicit: bool) -> FileReport {
     let (format, loaded) = source::load_file(name, text);
@@ -142,6 +195,7 @@ pub(crate) fn lint_text(name: &str, text: &str, settings: &Settings, explicit: b
     let env = Env::new(template.as_ref(), settings);
     let conditions = Conditions::new(&env);
     let policies = model::policy_sources(root, kind, template.as_ref(), &embedded);
+    let editor = fix::edit::Editor::new(text, format, &embedded);
     let cx = rules::Context {
         text,
         format,
@@ -153,6 +207,7 @@ pub(crate) fn lint_text(name: &str, text: &str, settings: &Settings, explicit: b
         embedded: &embedded,
         load_problems: &loaded.problems,
         settings,
+        editor: &editor,
     };
     let diagnostics = suppress::apply(text, format, root, rules::run(&cx), settings);
     let hosts: Vec<(Span, &Node<'_>)> = embedded
@@ -175,9 +230,11 @@ pub(crate) fn lint_text(name: &str, text: &str, settings: &Settings, explicit: b
 fn parse_only(text: &str, problems: &[LoadProblem], settings: &Settings) -> Vec<Diagnostic> {
     let env = Env::new(None, settings);
     let conditions = Conditions::new(&env);
+    let format = Format::choose("", text);
+    let editor = fix::edit::Editor::new(text, format, &[]);
     let cx = rules::Context {
         text,
-        format: Format::choose("", text),
+        format,
         kind: None,
         template: None,
         env: &env,
@@ -186,6 +243,7 @@ fn parse_only(text: &str, problems: &[LoadProblem], settings: &Settings) -> Vec<
         embedded: &[],
         load_problems: problems,
         settings,
+        editor: &editor,
     };
     rules::run(&cx)
 }

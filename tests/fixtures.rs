@@ -13,6 +13,14 @@
 //! other rules' fixtures. (`# args: --also KMS104` runs another rule too, for KMS006, whose
 //! fixtures need findings to suppress; only the folder's rule's findings are compared.)
 //!
+//! Fixes: a bad fixture whose findings offer a fix that `--fix --unsafe-fixes` applies has a
+//! golden `<file>.fixed` (clippy's habit): the text after fixing, byte for byte. The fixed
+//! text is linted again: it must offer nothing more to fix, keep every finding that had no
+//! fix, and lose every one that had; what is left must be on marked lines of the `.fixed`
+//! file (its comments travel with their lines; JSON uses a `<file>.fixed.expect` sidecar).
+//! `KMSLINT_BLESS=1` writes missing or changed `.fixed` files, for review like a snapshot.
+//! Each rule's `fix = "always" | "sometimes" | "never"` is checked against its fixtures.
+//!
 //! This is a `harness = false` test run by libtest-mimic: every fixture file is its own trial
 //! (`KMS204/bad-deny.yaml`), so one mismatch does not hide the others, and a single fixture
 //! can be run with `cargo test --test fixtures -- KMS204/bad-deny.yaml`.
@@ -26,7 +34,8 @@ use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
-use kmslint::rules::RULES;
+use kmslint::fix::Applicability;
+use kmslint::rules::{FixAvailability, RULES};
 
 fn main() {
     let args = Arguments::from_args();
@@ -36,6 +45,10 @@ fn main() {
             every_rule_has_failing_and_passing_fixtures,
         ),
         Trial::test("markers_count_each_finding", markers_count_each_finding),
+        Trial::test(
+            "fix_front_matter_matches_the_fixtures",
+            fix_front_matter_matches_the_fixtures,
+        ),
     ];
     for (code, dir) in fixture_dirs() {
         for path in files(&dir, "bad") {
@@ -214,6 +227,7 @@ fn bad_fixture(code: &str, path: &Path) -> Result<(), Failed> {
             problems.push(format!("line {line}: {f} {code} found, {e} marked"));
         }
     }
+    problems.extend(fixed_fixture(code, path, &text, &report));
     // The snapshot, even when the markers disagree: its diff shows what changed.
     let file = path.file_name().unwrap_or_default().to_string_lossy();
     let output = common::rendered(&report.name, &decoded, &report.diagnostics);
@@ -236,6 +250,119 @@ fn bad_fixture(code: &str, path: &Path) -> Result<(), Failed> {
     }
     if !problems.is_empty() {
         problems.insert(0, common::display_path(path));
+    }
+    failures(problems)
+}
+
+/// The `.fixed` checks of one bad fixture (see the module comment); problems found.
+fn fixed_fixture(code: &str, path: &Path, text: &str, report: &kmslint::FileReport) -> Vec<String> {
+    let mut problems = Vec::new();
+    let golden = PathBuf::from(format!("{}.fixed", path.display()));
+    let fixable = |d: &&kmslint::Diagnostic| {
+        d.code == code
+            && d.fix
+                .as_ref()
+                .is_some_and(|f| f.applicability >= Applicability::Unsafe)
+    };
+    let settings = common::settings(&common::fixture_args(path, text), Some(code));
+    let decoded = kmslint::source::read::decode(fs::read(path).unwrap_or_default()).text;
+    let fixed = kmslint::fix_text(
+        &report.name,
+        &decoded,
+        &settings,
+        true,
+        Applicability::Unsafe,
+    );
+    let bless = std::env::var_os("KMSLINT_BLESS").is_some();
+    if report.diagnostics.iter().filter(fixable).count() == 0 {
+        if golden.exists() {
+            problems.push(format!(
+                "{} exists but nothing here is fixable",
+                golden.display()
+            ));
+        }
+        return problems;
+    }
+    match fs::read_to_string(&golden) {
+        Ok(want) if want == fixed.text => {}
+        _ if bless => fs::write(&golden, &fixed.text).expect("write the .fixed file"),
+        Ok(want) => problems.push(format!(
+            "the fixed text differs from {} (KMSLINT_BLESS=1 rewrites it):\n{}",
+            golden.display(),
+            similar::TextDiff::from_lines(&want, &fixed.text)
+                .unified_diff()
+                .header("expected", "fixed")
+        )),
+        Err(_) => problems.push(format!(
+            "{} is missing (KMSLINT_BLESS=1 writes it)",
+            golden.display()
+        )),
+    }
+    let before = report.diagnostics.iter().filter(|d| d.code == code).count();
+    let fixed_here = fixed.fixed.iter().filter(|c| **c == code).count();
+    let left: Vec<&kmslint::Diagnostic> = fixed
+        .report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == code)
+        .collect();
+    if left.iter().any(fixable) {
+        problems.push("the fixed text still offers fixes (fixes are not idempotent)".to_owned());
+    }
+    if left.len() + fixed_here != before {
+        problems.push(format!(
+            "{before} findings, {fixed_here} fixed, but {} left in the fixed text",
+            left.len()
+        ));
+    }
+    let sidecar = fs::read_to_string(format!("{}.expect", golden.display())).ok();
+    let marked = parse_markers(&fixed.text, sidecar.as_deref()).unwrap_or_default();
+    let mut found = Counts::new();
+    for d in &left {
+        *found.entry((d.start.line, d.code.to_owned())).or_default() += 1;
+    }
+    for ((line, code), n) in found {
+        if marked.get(&(line, code.clone())).copied().unwrap_or(0) < n {
+            problems.push(format!(
+                "{}: line {line}: {n} {code} left after fixing on a line not marked for it",
+                golden.display()
+            ));
+        }
+    }
+    problems
+}
+
+/// `fix = "always"` in a rule's front matter: every finding in its bad fixtures has a fix;
+/// `"never"`: none has; `"sometimes"`: some have and some do not.
+fn fix_front_matter_matches_the_fixtures() -> Result<(), Failed> {
+    let mut problems = Vec::new();
+    for (code, dir) in fixture_dirs() {
+        let Some(rule) = RULES.iter().find(|r| r.code == code) else {
+            continue;
+        };
+        let (mut with, mut without) = (0, 0);
+        for path in files(&dir, "bad") {
+            let text = fs::read_to_string(&path).unwrap_or_default();
+            let (report, _) = lint_fixture(&path, &text, &code, true);
+            for d in &report.diagnostics {
+                if d.fix.is_some() {
+                    with += 1;
+                } else {
+                    without += 1;
+                }
+            }
+        }
+        let actual = match (with, without) {
+            (0, _) => FixAvailability::Never,
+            (_, 0) => FixAvailability::Always,
+            _ => FixAvailability::Sometimes,
+        };
+        if actual != rule.meta().fix {
+            problems.push(format!(
+                "rules/{code}.md says fix = \"{}\" but its fixtures have {with} findings with a fix and {without} without",
+                rule.meta().fix.as_str()
+            ));
+        }
     }
     failures(problems)
 }

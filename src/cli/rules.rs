@@ -15,6 +15,8 @@ struct RuleInfo<'a> {
     name: &'a str,
     severity: &'a str,
     summary: &'a str,
+    /// Whether findings carry a fix: always, sometimes or never.
+    fix: &'a str,
     resource_types: &'a [String],
     url: String,
 }
@@ -29,6 +31,7 @@ pub fn list(format: RulesFormat) -> u8 {
                 name: &meta.name,
                 severity: meta.severity.as_str(),
                 summary: &meta.summary,
+                fix: meta.fix.as_str(),
                 resource_types: &meta.resource_types,
                 url: crate::render::rule_url(r.code),
             }
@@ -44,8 +47,8 @@ pub fn list(format: RulesFormat) -> u8 {
             rules.iter().try_for_each(|r| {
                 writeln!(
                     out,
-                    "{}  {:width$}  {:7}  {}",
-                    r.code, r.name, r.severity, r.summary
+                    "{}  {:width$}  {:7}  {:9}  {}",
+                    r.code, r.name, r.severity, r.fix, r.summary
                 )
             })
         }
@@ -71,7 +74,12 @@ pub fn explain(rule: &str) -> u8 {
     let mut write = || -> io::Result<()> {
         writeln!(out, "# {} {}", entry.code, meta.name)?;
         writeln!(out)?;
-        write!(out, "Severity: {}", meta.severity)?;
+        write!(
+            out,
+            "Severity: {}. Fix: {}",
+            meta.severity,
+            meta.fix.as_str()
+        )?;
         if !meta.resource_types.is_empty() {
             write!(out, ". Applies to: {}", meta.resource_types.join(", "))?;
         }

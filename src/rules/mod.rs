@@ -14,6 +14,8 @@ use serde::Deserialize;
 
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Related, Severity};
+use crate::fix::Fix;
+use crate::fix::edit::Editor;
 use crate::lookup::{self, RuleName};
 use crate::model::conditions::{MAX_ATOMS, TooManyConditions};
 use crate::model::principal::Deployment;
@@ -138,11 +140,32 @@ pub struct RuleMeta {
     pub name: String,
     pub severity: Severity,
     pub summary: String,
+    /// Whether its findings carry a fix: always, sometimes or never (`tests/fixtures.rs`
+    /// checks it against the fixtures).
+    pub fix: FixAvailability,
     #[serde(default)]
     pub resource_types: Vec<String>,
     /// The documentation without its front matter.
     #[serde(skip)]
     pub body: &'static str,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FixAvailability {
+    Always,
+    Sometimes,
+    Never,
+}
+
+impl FixAvailability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixAvailability::Always => "always",
+            FixAvailability::Sometimes => "sometimes",
+            FixAvailability::Never => "never",
+        }
+    }
 }
 
 static METAS: LazyLock<Vec<RuleMeta>> = LazyLock::new(|| {
@@ -209,6 +232,8 @@ pub(crate) struct Context<'a, 't> {
     pub embedded: &'t [EmbeddedPolicy<'t>],
     pub load_problems: &'a [LoadProblem],
     pub settings: &'a Settings,
+    /// Writes fixes' edits the way the file is written.
+    pub editor: &'a Editor<'t>,
 }
 
 impl<'a, 't> Context<'a, 't> {
@@ -264,6 +289,7 @@ impl Reporter {
             pointer: String::new(),
             help: None,
             related: Vec::new(),
+            fix: None,
             start: Position::default(),
             end: Position::default(),
         });
@@ -288,6 +314,12 @@ impl Diagnostic {
 
     pub(crate) fn with_severity(&mut self, severity: Severity) -> &mut Self {
         self.severity = severity;
+        self
+    }
+
+    /// Offers `fix` (nothing when the rule could not write its edits).
+    pub(crate) fn with_fix(&mut self, fix: Option<Fix>) -> &mut Self {
+        self.fix = fix;
         self
     }
 

@@ -1,0 +1,591 @@
+//! Edits written the way the file is written.
+//!
+//! A replacement keeps the scalar's quoting (a plain scalar that would change meaning is
+//! single-quoted); an inserted entry takes the indentation, key style and line endings of the
+//! mapping it goes into (block or flow YAML, JSON on one line or many). Inside a key policy
+//! held in a string (`KeyPolicy: |`, an escaped JSON string in a JSON template), the JSON is
+//! written first and then escaped for that string. Where an edit cannot be written exactly
+//! (inside a plain multi-line host, a block scalar's middle), the functions return `None` and
+//! the rule offers no fix.
+
+use crate::model::EmbeddedPolicy;
+use crate::source::{Format, Node, Span, Style, Value};
+
+use super::Edit;
+
+/// A value to insert.
+pub(crate) enum Fragment<'a> {
+    Str(&'a str),
+    Bool(bool),
+    /// A mapping of one or more entries.
+    Map(Vec<(&'a str, Fragment<'a>)>),
+}
+
+/// Where an entry goes in a mapping.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Place {
+    First,
+    Last,
+}
+
+pub(crate) struct Editor<'a> {
+    text: &'a str,
+    format: Format,
+    /// The strings that hold a key policy as JSON, in file order, with their style.
+    hosts: Vec<(Span, Style)>,
+    eol: &'static str,
+}
+
+impl<'a> Editor<'a> {
+    pub fn new(text: &'a str, format: Format, embedded: &[EmbeddedPolicy<'_>]) -> Editor<'a> {
+        let mut hosts: Vec<(Span, Style)> = embedded
+            .iter()
+            .filter_map(|e| Some((e.text_node.span, e.text_node.scalar()?.style)))
+            .collect();
+        hosts.sort_by_key(|(span, _)| span.start);
+        let eol = match text.find('\n') {
+            Some(i) if text[..i].ends_with('\r') => "\r\n",
+            _ => "\n",
+        };
+        Editor {
+            text,
+            format,
+            hosts,
+            eol,
+        }
+    }
+
+    /// The style of the string holding a policy as JSON that `span` is inside, if any.
+    fn host(&self, span: Span) -> Option<Style> {
+        let i = self.hosts.partition_point(|(h, _)| h.start <= span.start);
+        let (host, style) = self.hosts.get(i.checked_sub(1)?)?;
+        host.contains(span).then_some(*style)
+    }
+
+    /// Text of the policy's JSON escaped for the string it is in (as is outside one).
+    fn in_host(&self, at: Span, json: String) -> Option<String> {
+        match self.host(at) {
+            None | Some(Style::Literal) => Some(json),
+            Some(style) => inside(style, &json, false),
+        }
+    }
+
+    /// Whether what is at `span` is JSON: a JSON file, or a policy held in a string.
+    fn json_at(&self, span: Span) -> bool {
+        self.format == Format::Json || self.host(span).is_some()
+    }
+
+    /// Replaces a whole scalar with `value`, keeping its quoting where it can.
+    pub fn replace_scalar(&self, node: &Node<'_>, value: &str) -> Option<Edit> {
+        let style = node.scalar()?.style;
+        let written = scalar_text(style, value)?;
+        Some(Edit::new(node.span, self.in_host(node.span, written)?))
+    }
+
+    /// Replaces a scalar with a token written as is (`true` for a YAML 1.1 `yes`): the caller
+    /// knows it is valid where it goes.
+    pub fn replace_raw(&self, node: &Node<'_>, token: &str) -> Option<Edit> {
+        Some(Edit::new(
+            node.span,
+            self.in_host(node.span, token.to_owned())?,
+        ))
+    }
+
+    /// Replaces a mapping key (at `span`, as the tree gives it) with `key`.
+    pub fn replace_key(&self, span: Span, key: &str) -> Option<Edit> {
+        let style = if self.json_at(span) {
+            Style::JsonString
+        } else {
+            match self.text.as_bytes().get(span.start as usize) {
+                Some(b'"') => Style::DoubleQuoted,
+                Some(b'\'') => Style::SingleQuoted,
+                _ => Style::Plain,
+            }
+        };
+        let written = scalar_text(style, key)?;
+        Some(Edit::new(span, self.in_host(span, written)?))
+    }
+
+    /// Replaces the characters at `span`, inside a string of `style`, with `value`.
+    /// `at_start` says the span starts the string's content (a plain scalar cannot start
+    /// with a quote).
+    pub fn replace_chars(
+        &self,
+        span: Span,
+        style: Style,
+        at_start: bool,
+        value: &str,
+    ) -> Option<Edit> {
+        let written = inside(style, value, at_start)?;
+        Some(Edit::new(span, self.in_host(span, written)?))
+    }
+
+    /// Replaces any node with `value` written inline (flow YAML or JSON).
+    pub fn replace_node(&self, node: &Node<'_>, value: &Fragment<'_>) -> Option<Edit> {
+        let json = self.json_at(node.span);
+        Some(Edit::new(
+            node.span,
+            self.in_host(node.span, inline(value, json))?,
+        ))
+    }
+
+    /// Inserts `key: value` into the mapping `map`, first or last.
+    pub fn insert_entry(
+        &self,
+        map: &Node<'_>,
+        place: Place,
+        key: &str,
+        value: Fragment<'_>,
+    ) -> Option<Edit> {
+        self.insert_entries(map, place, vec![(key, value)])
+    }
+
+    /// Inserts entries into the mapping `map`, together, first or last.
+    pub fn insert_entries(
+        &self,
+        map: &Node<'_>,
+        place: Place,
+        new: Vec<(&str, Fragment<'_>)>,
+    ) -> Option<Edit> {
+        let entries = map.as_map()?;
+        let json = self.json_at(map.span);
+        let flow = self.text.as_bytes().get(map.span.start as usize) == Some(&b'{');
+        let Some(first) = entries.first() else {
+            if !flow {
+                return None;
+            }
+            let entry = inline(&Fragment::Map(new), json);
+            return Some(Edit::new(map.span, self.in_host(map.span, entry)?));
+        };
+        if flow {
+            return self.insert_flow(map, place, new, json);
+        }
+        // A block mapping: one entry per line at the first key's column.
+        let (line_start, column, alone) = self.line_of(first.key_span.start as usize);
+        let indent = " ".repeat(column);
+        let step = self.indent_step(map, column);
+        let entry = new
+            .iter()
+            .map(|(key, value)| {
+                format!(
+                    "{indent}{}:{}",
+                    self.key_text(key, false),
+                    self.block_value(value, column + step, step)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(self.eol);
+        if place == Place::First && alone {
+            return Some(Edit::new(
+                Span::empty(line_start),
+                format!("{entry}{}", self.eol),
+            ));
+        }
+        let last = entries.last()?;
+        let end = last.value.span.end.max(last.key_span.end) as usize;
+        let bytes = self.text.as_bytes();
+        if end > 0 && bytes.get(end - 1) == Some(&b'\n') {
+            return Some(Edit::new(Span::empty(end), format!("{entry}{}", self.eol)));
+        }
+        match memchr::memchr(b'\n', &bytes[end.min(bytes.len())..]) {
+            Some(i) => Some(Edit::new(
+                Span::empty(end + i + 1),
+                format!("{entry}{}", self.eol),
+            )),
+            None => Some(Edit::new(
+                Span::empty(self.text.len()),
+                format!("{}{entry}", self.eol),
+            )),
+        }
+    }
+
+    /// Appends `item` to a list, or makes a lone scalar a list of it and `item`.
+    pub fn append_item(&self, list: &Node<'_>, item: &str) -> Option<Edit> {
+        let json = self.json_at(list.span);
+        let written = if json {
+            json_string(item)
+        } else {
+            scalar_text(Style::Plain, item)?
+        };
+        match &list.value {
+            Value::Scalar(_) => {
+                let old = &self.text[list.span.range()];
+                let new = format!("[{old}, {written}]");
+                Some(Edit::new(list.span, self.in_host(list.span, new)?))
+            }
+            Value::Seq(items) => {
+                let last = items.last()?;
+                let flow = self.text.as_bytes().get(list.span.start as usize) == Some(&b'[');
+                if flow {
+                    let (_, _, alone) = self.line_of(last.span.start as usize);
+                    let sep = self.separator(last.span, alone);
+                    let at = Span::empty(last.span.end as usize);
+                    return Some(Edit::new(at, self.in_host(at, format!(",{sep}{written}"))?));
+                }
+                // A block list: `- item` under the last item's dash.
+                let (line_start, _, _) = self.line_of(last.span.start as usize);
+                let prefix = &self.text[line_start..last.span.start as usize];
+                let dash = prefix.rfind('-')?;
+                if !prefix[..dash].chars().all(|c| c == ' ') || last.as_map().is_some() {
+                    return None;
+                }
+                let entry = format!("{}- {written}", &prefix[..dash]);
+                let end = last.span.end as usize;
+                let bytes = self.text.as_bytes();
+                match memchr::memchr(b'\n', &bytes[end.min(bytes.len())..]) {
+                    Some(i) => Some(Edit::new(
+                        Span::empty(end + i + 1),
+                        format!("{entry}{}", self.eol),
+                    )),
+                    None => Some(Edit::new(
+                        Span::empty(self.text.len()),
+                        format!("{}{entry}", self.eol),
+                    )),
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn insert_flow(
+        &self,
+        map: &Node<'_>,
+        place: Place,
+        new: Vec<(&str, Fragment<'_>)>,
+        json: bool,
+    ) -> Option<Edit> {
+        let entries = map.as_map()?;
+        let first = entries.first()?;
+        let (_, _, alone) = self.line_of(first.key_span.start as usize);
+        let sep = self.separator(first.key_span, alone);
+        let entry = new
+            .iter()
+            .map(|(key, value)| format!("{}: {}", self.key_text(key, json), inline(value, json)))
+            .collect::<Vec<_>>()
+            .join(&format!(",{sep}"));
+        let (at, text) = match place {
+            Place::First => (
+                Span::empty(first.key_span.start as usize),
+                format!("{entry},{sep}"),
+            ),
+            Place::Last => {
+                let last = entries.last()?;
+                let (_, _, alone) = self.line_of(last.key_span.start as usize);
+                let sep = self.separator(last.key_span, alone);
+                let end = last.value.span.end.max(last.key_span.end) as usize;
+                (Span::empty(end), format!(",{sep}{entry}"))
+            }
+        };
+        Some(Edit::new(at, self.in_host(at, text)?))
+    }
+
+    /// What separates items: a line break and the item's indentation when it starts its
+    /// line (only outside a policy string, or in a literal block), else a space.
+    fn separator(&self, item: Span, alone: bool) -> String {
+        let multiline = matches!(self.host(item), None | Some(Style::Literal));
+        if alone && multiline {
+            let (_, column, _) = self.line_of(item.start as usize);
+            let (line_start, _, _) = self.line_of(item.start as usize);
+            format!(
+                "{}{}",
+                self.eol,
+                &self.text[line_start..line_start + byte_len(&self.text[line_start..], column)]
+            )
+        } else {
+            " ".to_owned()
+        }
+    }
+
+    /// The start of the line holding `at`, the column of `at` in characters, and whether only
+    /// whitespace precedes it on the line.
+    fn line_of(&self, at: usize) -> (usize, usize, bool) {
+        let at = at.min(self.text.len());
+        let start = self.text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let before = &self.text[start..at];
+        (
+            start,
+            before.chars().count(),
+            before.chars().all(|c| c == ' ' || c == '\t'),
+        )
+    }
+
+    /// How much deeper a nested block mapping is indented in this file: from an entry of
+    /// `map` whose value is one, else 2.
+    fn indent_step(&self, map: &Node<'_>, column: usize) -> usize {
+        map.as_map()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.value.as_map()?.first())
+            .map(|inner| self.line_of(inner.key_span.start as usize).1)
+            .find(|&c| c > column)
+            .map_or(2, |c| c - column)
+    }
+
+    fn key_text(&self, key: &str, json: bool) -> String {
+        if json {
+            json_string(key)
+        } else {
+            scalar_text(Style::Plain, key).unwrap_or_else(|| json_string(key))
+        }
+    }
+
+    /// A value after `key:` in block YAML: ` value`, or a nested mapping on its own lines.
+    fn block_value(&self, value: &Fragment<'_>, column: usize, step: usize) -> String {
+        match value {
+            Fragment::Map(entries) => {
+                let mut out = String::new();
+                for (key, value) in entries {
+                    out.push_str(self.eol);
+                    out.push_str(&" ".repeat(column));
+                    out.push_str(&self.key_text(key, false));
+                    out.push(':');
+                    out.push_str(&self.block_value(value, column + step, step));
+                }
+                out
+            }
+            other => format!(" {}", inline(other, false)),
+        }
+    }
+}
+
+/// A fragment on one line: flow YAML, or JSON.
+fn inline(value: &Fragment<'_>, json: bool) -> String {
+    match value {
+        Fragment::Str(s) if json => json_string(s),
+        Fragment::Str(s) => scalar_text(Style::Plain, s).unwrap_or_else(|| json_string(s)),
+        Fragment::Bool(b) => b.to_string(),
+        Fragment::Map(entries) => {
+            let inner: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| {
+                    let key = if json {
+                        json_string(k)
+                    } else {
+                        scalar_text(Style::Plain, k).unwrap_or_else(|| json_string(k))
+                    };
+                    format!("{key}: {}", inline(v, json))
+                })
+                .collect();
+            format!("{{{}}}", inner.join(", "))
+        }
+    }
+}
+
+fn byte_len(text: &str, chars: usize) -> usize {
+    text.char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(i, _)| i)
+}
+
+/// `value` as a scalar of `style`, delimiters included; a plain scalar that YAML would read
+/// as something else (a number, a boolean, a date, a comment) is single-quoted instead.
+fn scalar_text(style: Style, value: &str) -> Option<String> {
+    Some(match style {
+        Style::Plain if plain_safe(value) => value.to_owned(),
+        Style::Plain | Style::SingleQuoted => format!("'{}'", value.replace('\'', "''")),
+        Style::DoubleQuoted | Style::JsonString => json_string(value),
+        Style::JsonNumber | Style::JsonBool | Style::JsonNull => json_string(value),
+        Style::Literal | Style::Folded => return None,
+    })
+}
+
+/// `value` written inside the content of a string of `style`, without delimiters.
+fn inside(style: Style, value: &str, at_start: bool) -> Option<String> {
+    match style {
+        Style::Plain => {
+            let risky = value.contains(['#', ':', '\n', '\r'])
+                || (at_start
+                    && value.starts_with([
+                        '\'', '"', '-', '*', '&', '!', '|', '>', '%', '@', '`', '[', '{',
+                    ]));
+            (!risky).then(|| value.to_owned())
+        }
+        Style::SingleQuoted => Some(value.replace('\'', "''")),
+        Style::DoubleQuoted | Style::JsonString => {
+            let quoted = json_string(value);
+            Some(quoted[1..quoted.len() - 1].to_owned())
+        }
+        Style::Literal | Style::Folded => (!value.contains(['\n', '\r'])).then(|| value.to_owned()),
+        Style::JsonNumber | Style::JsonBool | Style::JsonNull => None,
+    }
+}
+
+fn json_string(value: &str) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| format!("\"{value}\""))
+}
+
+/// Whether `value` written plain in YAML reads back as the same string, in YAML 1.1 and 1.2.
+fn plain_safe(value: &str) -> bool {
+    let Some(first) = value.chars().next() else {
+        return false;
+    };
+    let special_start = "-?:,[]{}#&*!|>'\"%@` ".contains(first);
+    let inner_risk = value.contains(": ")
+        || value.contains(" #")
+        || value.ends_with(':')
+        || value.ends_with(' ')
+        || value.contains(['\n', '\r', '\t']);
+    let lower = value.to_ascii_lowercase();
+    let reserved = matches!(
+        lower.as_str(),
+        "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null" | "~"
+    );
+    let numeric = value
+        .chars()
+        .all(|c| c.is_ascii_digit() || "+-._:eExXoObB".contains(c))
+        && value.chars().any(|c| c.is_ascii_digit());
+    let special_float = matches!(lower.as_str(), ".inf" | "-.inf" | "+.inf" | ".nan");
+    !(special_start || inner_risk || reserved || numeric || special_float)
+        && value.chars().all(|c| !c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::load_file;
+
+    fn editor(text: &str, format: Format) -> Editor<'_> {
+        Editor {
+            text,
+            format,
+            hosts: Vec::new(),
+            eol: if text.contains("\r\n") { "\r\n" } else { "\n" },
+        }
+    }
+
+    fn edit(text: &str, edit: Edit) -> String {
+        let mut out = text.to_owned();
+        out.replace_range(edit.span.range(), &edit.replacement);
+        out
+    }
+
+    #[test]
+    fn plain_values_that_would_read_differently_are_quoted() {
+        for ok in ["Retain", "alias/my-key", "kms:Encrypt", "a b"] {
+            assert!(plain_safe(ok), "{ok}");
+        }
+        for risky in [
+            "yes",
+            "On",
+            "2012-10-17",
+            "12",
+            "1e3",
+            "a: b",
+            "#x",
+            "- x",
+            "",
+            "x:",
+        ] {
+            assert!(!plain_safe(risky), "{risky}");
+        }
+    }
+
+    #[test]
+    fn block_entries_go_at_the_mapping_indentation_keeping_crlf_and_comments() {
+        let text = "Resources:\r\n  Key:  # the key\r\n    Type: AWS::KMS::Key\r\n    Properties:\r\n      A: 1  # note\r\nOutputs: {}\r\n";
+        let (_, loaded) = load_file("t.yaml", text);
+        let root = loaded.root.unwrap();
+        let key = root.get("Resources").unwrap().get("Key").unwrap();
+        let e = editor(text, Format::Yaml);
+        let out = edit(
+            text,
+            e.insert_entry(key, Place::Last, "DeletionPolicy", Fragment::Str("Retain"))
+                .unwrap(),
+        );
+        assert_eq!(
+            out,
+            "Resources:\r\n  Key:  # the key\r\n    Type: AWS::KMS::Key\r\n    Properties:\r\n      A: 1  # note\r\n    DeletionPolicy: Retain\r\nOutputs: {}\r\n"
+        );
+        let out = edit(
+            text,
+            e.insert_entry(key, Place::First, "Version", Fragment::Str("2012-10-17"))
+                .unwrap(),
+        );
+        assert!(
+            out.contains("  Key:  # the key\r\n    Version: '2012-10-17'\r\n    Type:"),
+            "{out}"
+        );
+        let nested = Fragment::Map(vec![("EnableKeyRotation", Fragment::Bool(true))]);
+        let text2 = "Resources:\n  Key:\n    Type: AWS::KMS::Key";
+        let (_, loaded) = load_file("t.yaml", text2);
+        let root = loaded.root.unwrap();
+        let key = root.get("Resources").unwrap().get("Key").unwrap();
+        let out = edit(
+            text2,
+            editor(text2, Format::Yaml)
+                .insert_entry(key, Place::Last, "Properties", nested)
+                .unwrap(),
+        );
+        assert_eq!(
+            out,
+            "Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      EnableKeyRotation: true"
+        );
+    }
+
+    #[test]
+    fn json_entries_follow_the_layout() {
+        let text = "{\n    \"Resources\": {\n        \"Key\": {\n            \"Type\": \"AWS::KMS::Key\"\n        }\n    }\n}\n";
+        let (_, loaded) = load_file("t.json", text);
+        let root = loaded.root.unwrap();
+        let key = root.get("Resources").unwrap().get("Key").unwrap();
+        let e = editor(text, Format::Json);
+        let out = edit(
+            text,
+            e.insert_entry(key, Place::Last, "DeletionPolicy", Fragment::Str("Retain"))
+                .unwrap(),
+        );
+        assert!(
+            out.contains(
+                "\"Type\": \"AWS::KMS::Key\",\n            \"DeletionPolicy\": \"Retain\"\n"
+            ),
+            "{out}"
+        );
+        let flat = "{\"Resources\": {\"Key\": {\"Type\": \"AWS::KMS::Key\", \"Properties\": {}}}}";
+        let (_, loaded) = load_file("t.json", flat);
+        let root = loaded.root.unwrap();
+        let props = root
+            .get("Resources")
+            .unwrap()
+            .get("Key")
+            .unwrap()
+            .get("Properties")
+            .unwrap();
+        let out = edit(
+            flat,
+            editor(flat, Format::Json)
+                .insert_entry(
+                    props,
+                    Place::Last,
+                    "EnableKeyRotation",
+                    Fragment::Bool(true),
+                )
+                .unwrap(),
+        );
+        assert!(
+            out.contains("\"Properties\": {\"EnableKeyRotation\": true}"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn replacements_keep_the_quoting() {
+        let text = "a: allow\nb: 'allow'\nc: \"allow\"\nd: yes\n";
+        let (_, loaded) = load_file("t.yaml", text);
+        let root = loaded.root.unwrap();
+        let e = editor(text, Format::Yaml);
+        let mut out = text.to_owned();
+        for key in ["d", "c", "b", "a"] {
+            let node = root.get(key).unwrap();
+            let edit = if key == "d" {
+                e.replace_raw(node, "true").unwrap()
+            } else {
+                e.replace_scalar(node, "Allow").unwrap()
+            };
+            out.replace_range(edit.span.range(), &edit.replacement);
+        }
+        assert_eq!(out, "a: Allow\nb: 'Allow'\nc: \"Allow\"\nd: true\n");
+        assert_eq!(inside(Style::JsonString, "\"", false).unwrap(), "\\\"");
+        assert_eq!(inside(Style::SingleQuoted, "'", false).unwrap(), "''");
+        assert!(inside(Style::Plain, "'", true).is_none());
+    }
+}

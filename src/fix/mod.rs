@@ -1,0 +1,217 @@
+//! Fixes: the text edits a finding offers, how sure they are, and applying them.
+//!
+//! A fix is ruff's: a title, an [`Applicability`] and edits (a byte range of the file and its
+//! replacement). Rules build edits with [`edit::Editor`], which writes them the way the file
+//! is written (quoting, indentation, line endings, escapes of a policy held in a string);
+//! [`apply`] applies the fixes of one pass that do not overlap.
+
+pub(crate) mod edit;
+
+use serde::Serialize;
+
+use crate::diagnostic::Diagnostic;
+use crate::source::{Position, Span};
+
+/// How sure a fix is, from least to most.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    /// Shown, never applied: a human must decide (it grants access, say).
+    DisplayOnly,
+    /// May change what the template or policy means; applied with `--unsafe-fixes`.
+    Unsafe,
+    /// Keeps the meaning; applied by `--fix`.
+    Safe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::DisplayOnly => "display-only",
+            Applicability::Unsafe => "unsafe",
+            Applicability::Safe => "safe",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// What the fix does, in the imperative: "Replace `allow` with `Allow`".
+    pub title: String,
+    pub applicability: Applicability,
+    /// Non-overlapping, in file order.
+    pub edits: Vec<Edit>,
+}
+
+/// Replace the bytes of `span` with `replacement` (an empty span inserts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+    /// Filled in with the finding's own positions.
+    pub start: Position,
+    pub end: Position,
+}
+
+impl Edit {
+    pub(crate) fn new(span: Span, replacement: impl Into<String>) -> Edit {
+        Edit {
+            span,
+            replacement: replacement.into(),
+            start: Position::default(),
+            end: Position::default(),
+        }
+    }
+}
+
+impl Fix {
+    /// A fix of the edits given, or `None` when there are none or two overlap (a rule that
+    /// cannot write an edit offers no fix rather than half of one).
+    pub(crate) fn new(
+        title: impl Into<String>,
+        applicability: Applicability,
+        edits: impl IntoIterator<Item = Option<Edit>>,
+    ) -> Option<Fix> {
+        let mut edits: Vec<Edit> = edits.into_iter().collect::<Option<_>>()?;
+        if edits.is_empty() {
+            return None;
+        }
+        edits.sort_by_key(|e| (e.span.start, e.span.end));
+        if edits.windows(2).any(|w| conflict(&w[0], &w[1])) {
+            return None;
+        }
+        Some(Fix {
+            title: title.into(),
+            applicability,
+            edits,
+        })
+    }
+}
+
+/// Two edits conflict when their ranges overlap, or when both insert at the same place (the
+/// order of the inserted texts would be a guess).
+fn conflict(a: &Edit, b: &Edit) -> bool {
+    let (a, b) = (a.span, b.span);
+    (a.start < b.end && b.start < a.end) || a.start == b.start
+}
+
+/// The result of one pass of [`apply`].
+pub struct Applied {
+    pub text: String,
+    /// The codes of the findings fixed, one per fix applied.
+    pub fixed: Vec<&'static str>,
+}
+
+/// Applies the fixes at least as sure as `least` to `text`, in file order, skipping a fix
+/// that overlaps one already taken (the next pass, after re-linting, gets it if it still
+/// applies). `None` when no fix applies.
+pub fn apply(text: &str, diagnostics: &[Diagnostic], least: Applicability) -> Option<Applied> {
+    let mut fixes: Vec<(&'static str, &Fix)> = diagnostics
+        .iter()
+        .filter_map(|d| Some((d.code, d.fix.as_ref()?)))
+        .filter(|(_, fix)| {
+            fix.applicability >= least && fix.applicability > Applicability::DisplayOnly
+        })
+        .collect();
+    fixes.sort_by_key(|(_, fix)| (fix.edits[0].span.start, fix.edits[0].span.end));
+    let mut taken: Vec<&Edit> = Vec::new();
+    let mut fixed = Vec::new();
+    for (code, fix) in fixes {
+        let in_bounds = fix.edits.iter().all(|e| {
+            e.span.end as usize <= text.len()
+                && text.is_char_boundary(e.span.start as usize)
+                && text.is_char_boundary(e.span.end as usize)
+        });
+        // Fixes are few per file; the quadratic check stays small.
+        let clashes = fix
+            .edits
+            .iter()
+            .any(|e| taken.iter().any(|t| conflict(e, t) || e == *t));
+        if in_bounds && !clashes {
+            taken.extend(&fix.edits);
+            fixed.push(code);
+        }
+    }
+    if taken.is_empty() {
+        return None;
+    }
+    taken.sort_by_key(|e| (e.span.start, e.span.end));
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut at = 0;
+    for edit in taken {
+        out.push_str(&text[at..edit.span.start as usize]);
+        out.push_str(&edit.replacement);
+        at = edit.span.end as usize;
+    }
+    out.push_str(&text[at..]);
+    Some(Applied { text: out, fixed })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Severity;
+
+    fn finding(
+        code: &'static str,
+        applicability: Applicability,
+        edits: &[(u32, u32, &str)],
+    ) -> Diagnostic {
+        Diagnostic {
+            code,
+            name: "x",
+            severity: Severity::Warning,
+            message: String::new(),
+            span: Span::default(),
+            resource: None,
+            pointer: String::new(),
+            help: None,
+            related: Vec::new(),
+            fix: Fix::new(
+                "t",
+                applicability,
+                edits
+                    .iter()
+                    .map(|&(s, e, r)| Some(Edit::new(Span::new(s as usize, e as usize), r))),
+            ),
+            start: Position::default(),
+            end: Position::default(),
+        }
+    }
+
+    #[test]
+    fn applies_in_order_and_skips_overlaps_and_unsure_fixes() {
+        let text = "abcdefgh";
+        let findings = [
+            finding("A", Applicability::Safe, &[(6, 8, "GH")]),
+            finding("B", Applicability::Safe, &[(0, 1, "A"), (2, 3, "C")]),
+            finding("C", Applicability::Safe, &[(2, 4, "overlaps B")]),
+            finding("D", Applicability::Unsafe, &[(4, 4, "+")]),
+            finding("E", Applicability::DisplayOnly, &[(5, 5, "!")]),
+        ];
+        let safe = apply(text, &findings, Applicability::Safe).unwrap();
+        assert_eq!(safe.text, "AbCdefGH");
+        assert_eq!(safe.fixed, ["B", "A"]);
+        let all = apply(text, &findings, Applicability::Unsafe).unwrap();
+        assert_eq!(all.text, "AbCd+efGH");
+        assert!(apply(text, &findings[4..], Applicability::DisplayOnly).is_none());
+    }
+
+    #[test]
+    fn a_fix_with_overlapping_or_missing_edits_is_none() {
+        let span = Span::new(1, 3);
+        assert!(
+            Fix::new(
+                "t",
+                Applicability::Safe,
+                [
+                    Some(Edit::new(span, "a")),
+                    Some(Edit::new(Span::new(2, 4), "b"))
+                ]
+            )
+            .is_none()
+        );
+        assert!(Fix::new("t", Applicability::Safe, [Some(Edit::new(span, "a")), None]).is_none());
+        assert!(Fix::new("t", Applicability::Safe, []).is_none());
+    }
+}
