@@ -103,6 +103,10 @@ pub(crate) struct ConfigFile {
     pub exclude: Option<Vec<String>>,
     /// Apply `exclude` to files named on the command line too (`--force-exclude`).
     pub force_exclude: Option<bool>,
+    /// `check --fix` by default (`--no-fix` turns it off).
+    pub fix: Option<bool>,
+    /// Apply and count unsafe fixes too (`--unsafe-fixes`).
+    pub unsafe_fixes: Option<bool>,
     pub region: Option<String>,
     pub account: Option<String>,
     pub deployer_arn: Option<String>,
@@ -296,7 +300,9 @@ fn merge(into: &mut Resolved, config: ConfigFile, origin: &Path) {
         account => "account",
         deployer_arn => "deployer-arn",
         max_file_size => "max-file-size",
-        force_exclude => "force-exclude"
+        force_exclude => "force-exclude",
+        fix => "fix",
+        unsafe_fixes => "unsafe-fixes"
     );
     for (field, key, list) in [
         (

@@ -63,7 +63,15 @@ pub fn lint_bytes(
     settings: &Settings,
     explicit: bool,
 ) -> (FileReport, String) {
-    let decoded = source::read::decode(bytes);
+    lint_decoded(name, source::read::decode(bytes), settings, explicit)
+}
+
+fn lint_decoded(
+    name: &str,
+    decoded: source::read::Decoded,
+    settings: &Settings,
+    explicit: bool,
+) -> (FileReport, String) {
     match decoded.problem {
         None => {
             let report = lint_text(name, &decoded.text, settings, explicit);
@@ -94,6 +102,31 @@ pub fn lint_bytes(
             (report, decoded.text)
         }
     }
+}
+
+/// [`lint_bytes`] with fixes: decodes, then [`fix_text`]. Returns the file after fixing and
+/// the text before. A file that does not decode is only linted.
+pub fn fix_bytes(
+    name: &str,
+    bytes: Vec<u8>,
+    settings: &Settings,
+    explicit: bool,
+    least: fix::Applicability,
+) -> (FixedFile, String) {
+    let decoded = source::read::decode(bytes);
+    if decoded.problem.is_some() {
+        let (report, text) = lint_decoded(name, decoded, settings, explicit);
+        return (
+            FixedFile {
+                report,
+                text: text.clone(),
+                fixed: Vec::new(),
+            },
+            text,
+        );
+    }
+    let fixed = fix_text(name, &decoded.text, settings, explicit, least);
+    (fixed, decoded.text)
 }
 
 /// How many times `--fix` re-lints and fixes again: fixes that overlapped wait for the next

@@ -128,6 +128,24 @@ pub struct CheckArgs {
     /// CLICOLOR_FORCE, NO_COLOR and TERM=dumb)
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Apply safe fixes in place, re-lint, and report what is left; with stdin, print the
+    /// fixed text to stdout and the report to stderr
+    #[arg(long, overrides_with = "no_fix")]
+    pub fix: bool,
+    /// Turn off `fix = true` from the configuration
+    #[arg(long, overrides_with = "fix")]
+    pub no_fix: bool,
+    /// Apply unsafe fixes too (they may change what the template means), and count them as
+    /// fixable
+    #[arg(long, overrides_with = "no_unsafe_fixes")]
+    pub unsafe_fixes: bool,
+    /// Turn off `unsafe-fixes = true` from the configuration
+    #[arg(long, overrides_with = "unsafe_fixes")]
+    pub no_unsafe_fixes: bool,
+    /// Print what --fix would change as a unified diff, write nothing; exit 1 when there is
+    /// a change
+    #[arg(long)]
+    pub diff: bool,
     /// Print findings only, no summary
     #[arg(short = 'q', long)]
     pub quiet: bool,

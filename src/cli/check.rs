@@ -9,6 +9,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 
 use super::args::{CheckArgs, ColorChoice, OutputFormat};
+use super::fix::{FixMode, FixOptions, unified_diff, write_fixed};
 use super::{EXIT_CLEAN, EXIT_FAILURE, EXIT_FINDINGS, error};
 use crate::config::{self, ConfigError, FailLevel, Resolved, RuleSelection, Settings};
 use crate::deployer::Deployer;
@@ -19,7 +20,7 @@ use crate::render::json::Utf16Columns;
 use crate::render::{self, FileOutput, PathError, Summary, visible};
 use crate::rules::names;
 use crate::source::discover::{self, Input, describe_io};
-use crate::{Outcome, lint_bytes};
+use crate::{Outcome, fix_bytes, lint_bytes};
 
 /// Everything `check` needs besides the settings linting uses.
 struct Options {
@@ -48,6 +49,7 @@ struct Options {
     jobs: usize,
     /// Codes of the rules that run, for SARIF's rule list.
     enabled: Vec<&'static str>,
+    fix: FixOptions,
 }
 
 pub fn run(args: CheckArgs) -> u8 {
@@ -77,6 +79,12 @@ pub fn run(args: CheckArgs) -> u8 {
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     };
     let (stdin, paths) = inputs(&args);
+    // `--fix` on stdin prints the fixed text on stdout, as ruff does: the report goes to
+    // stderr then (unless --output-file takes it).
+    let fixed_to_stdout = stdin && options.fix.mode == FixMode::Apply;
+    if fixed_to_stdout && options.output_file.is_none() {
+        out = Box::new(BufWriter::new(std::io::stderr().lock()));
+    }
     let found = if paths.is_empty() {
         discover::Discovered::default()
     } else {
@@ -196,7 +204,23 @@ pub fn run(args: CheckArgs) -> u8 {
     let mut summary = summarize(&results);
     summary.skipped += found.skipped;
     summary.unreadable = errors.len();
+    if options.fix.mode == FixMode::Diff {
+        drop(out);
+        return print_diffs(&results, failed);
+    }
     let written = print_output(&mut out, &results, &errors, &summary, &options);
+    drop(out);
+    let written = match results.first() {
+        Some(Linted {
+            texts: Some((_, fixed)),
+            ..
+        }) if fixed_to_stdout => written.and_then(|()| {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(fixed.as_bytes())?;
+            stdout.flush()
+        }),
+        _ => written,
+    };
     let status = if failed {
         EXIT_FAILURE
     } else if options.fail_level.threshold().is_some_and(|level| {
@@ -205,6 +229,48 @@ pub fn run(args: CheckArgs) -> u8 {
             .flat_map(|r| &r.diagnostics)
             .any(|d| d.severity >= level)
     }) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    };
+    super::written(written, status)
+}
+
+/// `--diff`: each file's changes as a unified diff on stdout, and how many findings they fix
+/// on stderr. Exit 1 when there is a change (as ruff), 2 when a file could not be read.
+fn print_diffs(results: &[Linted], failed: bool) -> u8 {
+    let mut changed = 0;
+    let mut fixes = 0;
+    let written = (|| {
+        let mut stdout = BufWriter::new(std::io::stdout().lock());
+        for result in results {
+            if let Some((before, after)) = &result.texts {
+                let diff = unified_diff(&result.name, before, after);
+                if !diff.is_empty() {
+                    changed += 1;
+                    fixes += result.fixed.len();
+                    stdout.write_all(diff.as_bytes())?;
+                }
+            }
+        }
+        stdout.flush()
+    })();
+    let plural = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    let _ = writeln!(
+        std::io::stderr(),
+        "kmslint: would fix {} in {}",
+        plural(fixes, "finding", "findings"),
+        plural(changed, "file", "files")
+    );
+    let status = if failed {
+        EXIT_FAILURE
+    } else if changed > 0 {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
@@ -297,6 +363,10 @@ struct Linted {
     /// The parameters the template declares, with their AllowedValues, when parameter values
     /// were given (see [`parameter_warnings`]).
     declared: Vec<(String, Option<Vec<String>>)>,
+    /// With `--fix` or `--diff`: the code of each finding fixed.
+    fixed: Vec<&'static str>,
+    /// With `--diff`, or `--fix` on stdin: the text before and after fixing.
+    texts: Option<(String, String)>,
 }
 
 impl Linted {
@@ -310,18 +380,31 @@ impl Linted {
             read_error: Some(message),
             path: None,
             declared: Vec::new(),
+            fixed: Vec::new(),
+            texts: None,
         }
     }
 }
 
 fn lint_input(input: &Input, settings: &Settings, options: &Options) -> Linted {
-    match discover::read_file(&input.path, options.max_file_size) {
-        Ok(bytes) => Linted {
-            path: Some(input.shown.clone()),
-            ..lint_bytes_to_result(&input.name, bytes, settings, options, input.explicit)
-        },
-        Err(e) => Linted::failed(input.name.clone(), describe_io(&e)),
+    let bytes = match discover::read_file(&input.path, options.max_file_size) {
+        Ok(bytes) => bytes,
+        Err(e) => return Linted::failed(input.name.clone(), describe_io(&e)),
+    };
+    let had_bom = bytes.starts_with(b"\xEF\xBB\xBF");
+    let mut linted = Linted {
+        path: Some(input.shown.clone()),
+        ..lint_bytes_to_result(&input.name, bytes, settings, options, input.explicit)
+    };
+    // Written here, by the worker that fixed it: the texts need not wait for every file.
+    if options.fix.mode == FixMode::Apply
+        && let Some((_, after)) = linted.texts.take()
+        && !linted.fixed.is_empty()
+        && let Err(e) = write_fixed(&input.path, &after, had_bom)
+    {
+        linted.read_error = Some(format!("cannot write the fixed file: {}", describe_io(&e)));
     }
+    linted
 }
 
 fn lint_bytes_to_result(
@@ -331,7 +414,17 @@ fn lint_bytes_to_result(
     options: &Options,
     explicit: bool,
 ) -> Linted {
-    let (mut report, text) = lint_bytes(name, bytes, settings, explicit);
+    let (mut report, text, fixed, texts) = match options.fix.mode {
+        FixMode::Report => {
+            let (report, text) = lint_bytes(name, bytes, settings, explicit);
+            (report, text, Vec::new(), None)
+        }
+        FixMode::Apply | FixMode::Diff => {
+            let (fixed, before) = fix_bytes(name, bytes, settings, explicit, options.fix.least());
+            let texts = Some((before, fixed.text.clone()));
+            (fixed.report, fixed.text, fixed.fixed, texts)
+        }
+    };
     let declared = std::mem::take(&mut report.declared_parameters);
     let output = FileOutput {
         path: name,
@@ -343,7 +436,7 @@ fn lint_bytes_to_result(
     } else {
         Vec::new()
     };
-    let rendered = if options.statistics {
+    let rendered = if options.statistics || options.fix.mode == FixMode::Diff {
         String::new()
     } else {
         match options.format {
@@ -362,6 +455,8 @@ fn lint_bytes_to_result(
         read_error: None,
         path: None,
         declared,
+        fixed,
+        texts,
     }
 }
 
@@ -626,6 +721,17 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
             statistics: args.statistics,
             jobs,
             enabled,
+            fix: FixOptions {
+                mode: if args.diff {
+                    FixMode::Diff
+                } else if !args.no_fix && (args.fix || config.fix.unwrap_or(false)) {
+                    FixMode::Apply
+                } else {
+                    FixMode::Report
+                },
+                unsafe_fixes: !args.no_unsafe_fixes
+                    && (args.unsafe_fixes || config.unsafe_fixes.unwrap_or(false)),
+            },
         },
     ))
 }
@@ -828,6 +934,16 @@ fn show_settings(args: &CheckArgs, file: &Path, root: &Settings, options: &Optio
         "  max-file-size = {}  # {}\n",
         options.max_file_size,
         run_origin("max-file-size", args.max_file_size.is_some())
+    ));
+    out.push_str(&format!(
+        "  fix = {}  # {}\n",
+        options.fix.mode == FixMode::Apply,
+        run_origin("fix", args.fix || args.no_fix)
+    ));
+    out.push_str(&format!(
+        "  unsafe-fixes = {}  # {}\n",
+        options.fix.unsafe_fixes,
+        run_origin("unsafe-fixes", args.unsafe_fixes || args.no_unsafe_fixes)
     ));
     super::written(io::stdout().lock().write_all(out.as_bytes()), EXIT_CLEAN)
 }

@@ -2,6 +2,7 @@
 
 mod args;
 mod check;
+mod fix;
 mod rules;
 
 use std::io::{self, Write};
