@@ -1,6 +1,8 @@
 //! The whole pipeline on arbitrary bytes: decode, load (as YAML and as JSON), model, every
 //! rule, suppressions, and every renderer (pretty, compact, JSON, SARIF, GitHub). It must
-//! never panic, and every finding must lie inside the text, on character boundaries.
+//! never panic, and every finding must lie inside the text, on character boundaries. Fixes
+//! too: every edit lies inside the text, and fixing (unsafe fixes included) never turns a
+//! file that parsed into one that does not, nor changes what kind of file it is.
 //!
 //! Inputs whose first byte is `#` are read as a recipe for a template's `Conditions`
 //! instead (see [`conditions_template`]), so that the fuzzer reaches deep and shared
@@ -31,6 +33,25 @@ fn check(name: &str, bytes: Vec<u8>, settings: &Settings) {
         assert!(d.span.start <= d.span.end, "{d:?} reversed");
         assert!(text.is_char_boundary(d.span.start as usize));
         assert!(text.is_char_boundary(d.span.end as usize));
+        for edit in d.fix.iter().flat_map(|f| &f.edits) {
+            assert!(edit.span.end as usize <= text.len(), "{edit:?} past the end");
+            assert!(text.is_char_boundary(edit.span.start as usize));
+            assert!(text.is_char_boundary(edit.span.end as usize));
+        }
+    }
+    // One pass of every fix, unsafe ones included, applied as is (`fix_text` would drop a
+    // pass that breaks the file and so hide the rule's bad edit).
+    if let Some(applied) =
+        kmslint::fix::apply(&text, &report.diagnostics, kmslint::fix::Applicability::Unsafe)
+    {
+        let (after, _) = lint_bytes(name, applied.text.into_bytes(), settings, true);
+        let parse_errors =
+            |ds: &[kmslint::Diagnostic]| ds.iter().filter(|d| d.code == "KMS001").count();
+        assert_eq!(after.outcome, report.outcome, "fixing changed what the file is");
+        assert!(
+            parse_errors(&after.diagnostics) <= parse_errors(&report.diagnostics),
+            "a fix broke the file"
+        );
     }
     let output = FileOutput {
         path: name,
