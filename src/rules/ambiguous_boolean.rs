@@ -19,6 +19,9 @@ use crate::model::Resource;
 use crate::model::value::{Alt, Boolish, Resolver, Val};
 use crate::source::Node;
 
+use crate::fix::edit::Editor;
+use crate::fix::{Applicability, Fix};
+
 use super::common::report_value;
 use super::{Context, Reporter, Rule};
 
@@ -26,6 +29,7 @@ pub struct AmbiguousBoolean;
 
 impl Rule for AmbiguousBoolean {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
+        let editor = cx.editor;
         let Some(template) = cx.template else {
             return;
         };
@@ -44,10 +48,10 @@ impl Rule for AmbiguousBoolean {
                 match property.kind {
                     Kind::Boolean | Kind::String if property.values.is_none() => {
                         for alt in resolver.resolve(&entry.value) {
-                            check_alt(resource, &alt, &Target::Property(property), out);
+                            check_alt(editor, resource, &entry.value, &alt, &Target::Property(property), out);
                         }
                     }
-                    Kind::Tags => check_tags(&resolver, resource, &entry.value, out),
+                    Kind::Tags => check_tags(editor, &resolver, resource, &entry.value, out),
                     _ => {}
                 }
             }
@@ -61,7 +65,13 @@ enum Target<'p> {
     TagValue,
 }
 
-fn check_tags<'t>(resolver: &Resolver<'_, 't>, resource: &Resource<'_>, tags: &'t Node<'t>, out: &mut Reporter) {
+fn check_tags<'t>(
+    editor: &Editor<'_>,
+    resolver: &Resolver<'_, 't>,
+    resource: &Resource<'_>,
+    tags: &'t Node<'t>,
+    out: &mut Reporter,
+) {
     for list in resolver.resolve(tags) {
         let Val::Node(list) = list.val else {
             continue;
@@ -74,7 +84,7 @@ fn check_tags<'t>(resolver: &Resolver<'_, 't>, resource: &Resource<'_>, tags: &'
                 for (field, target) in [("Key", Target::TagKey), ("Value", Target::TagValue)] {
                     if let Some(node) = tag.get(field) {
                         for alt in resolver.resolve(node) {
-                            check_alt(resource, &alt, &target, out);
+                            check_alt(editor, resource, node, &alt, &target, out);
                         }
                     }
                 }
@@ -83,11 +93,20 @@ fn check_tags<'t>(resolver: &Resolver<'_, 't>, resource: &Resource<'_>, tags: &'
     }
 }
 
-fn check_alt(resource: &Resource<'_>, alt: &Alt<'_>, target: &Target<'_>, out: &mut Reporter) {
+fn check_alt(
+    editor: &Editor<'_>,
+    resource: &Resource<'_>,
+    site: &Node<'_>,
+    alt: &Alt<'_>,
+    target: &Target<'_>,
+    out: &mut Reporter,
+) {
     let Boolish::Ambiguous(value) = alt.as_bool() else {
         return;
     };
     let word = alt.as_str().unwrap_or_default();
+    let boolean = matches!(target, Target::Property(p) if p.kind == Kind::Boolean);
+    let fix = fix(editor, site, alt, word, value, boolean);
     let (message, help) = match target {
         Target::Property(property) if property.kind == Kind::Boolean => (
             format!(
@@ -110,5 +129,24 @@ fn check_alt(resource: &Resource<'_>, alt: &Alt<'_>, target: &Target<'_>, out: &
             )
         }
     };
-    report_value(out, resource, alt, message).with_help(help);
+    report_value(out, resource, alt, message)
+        .with_help(help)
+        .with_fix(fix);
+}
+
+/// `true`/`false` where a boolean is expected: safe, CloudFormation reads that already and
+/// now every tool does. The word quoted where text is: unsafe, the stored value changes from
+/// "true"/"false" to the word the author wrote. Only a word written inside the property itself (its own value, or a branch
+/// of an `Fn::If` there); a parameter's Default or AllowedValues and a mapping's value may be
+/// used elsewhere too, and get none.
+fn fix(editor: &Editor<'_>, site: &Node<'_>, alt: &Alt<'_>, word: &str, value: bool, boolean: bool) -> Option<Fix> {
+    let node = alt.node.filter(|n| alt.param.is_none() && site.span.contains(n.span))?;
+    if boolean {
+        let token = if value { "true" } else { "false" };
+        Fix::new(format!("Replace `{word}` with `{token}`"), Applicability::Safe, [editor.replace_raw(node, token)])
+    } else {
+        // CloudFormation stores "false" today: quoting makes it store the word written,
+        // which changes the deployed value.
+        Fix::new(format!("Quote `{word}`"), Applicability::Unsafe, [editor.replace_scalar(node, word)])
+    }
 }

@@ -208,3 +208,15 @@ pub fn primary_targets<'a, 't>(
         })
         .collect()
 }
+
+/// The scalar an alternative is written as, when it is written right at `site` (the
+/// property's or attribute's own value): not a parameter's Default or AllowedValues entry, not
+/// a mapping's value and not an `Fn::If` branch. A fix may rewrite that node and nothing else.
+pub(crate) fn written_at<'t>(alt: &Alt<'t>, site: &Node<'_>) -> Option<&'t Node<'t>> {
+    let node = alt.node?;
+    (alt.param.is_none()
+        && alt.when.is_empty()
+        && node.span == site.span
+        && node.scalar().is_some())
+    .then_some(node)
+}

@@ -13,7 +13,10 @@ use crate::facts::resources::alias_names::{PREFIX, RESERVED_PREFIX, is_name_char
 use crate::facts::resources::limits::ALIAS_NAME_MAX;
 use crate::model::value::{Hole, Part, Text, Val};
 
-use super::common::{report_value, resources};
+use crate::fix::{Applicability, Fix};
+use crate::source::Node;
+
+use super::common::{report_value, resources, written_at};
 use super::{Context, Reporter, Rule};
 
 pub struct InvalidAliasName;
@@ -29,12 +32,15 @@ impl Rule for InvalidAliasName {
                 let Val::Text(text) = &alt.val else {
                     continue;
                 };
-                let problem = match text.literal() {
-                    Some(name) => check_name(name),
-                    None => check_partial(text),
+                let (problem, fix) = match text.literal() {
+                    Some(name) => (check_name(name), written_at(&alt, node).and_then(|n| fix_literal(cx, n, name))),
+                    None => (
+                        check_partial(text),
+                        (alt.param.is_none() && alt.when.is_empty()).then(|| fix_sub(cx, node, text)).flatten(),
+                    ),
                 };
                 if let Some((message, help)) = problem {
-                    let diagnostic = report_value(out, alias, &alt, message);
+                    let diagnostic = report_value(out, alias, &alt, message).with_fix(fix);
                     if let Some(help) = help {
                         diagnostic.with_help(help);
                     }
@@ -45,6 +51,56 @@ impl Rule for InvalidAliasName {
 }
 
 type Problem = (String, Option<String>);
+
+/// The name with its `alias/` prefix: added, written in lowercase, or the name taken out of an
+/// alias ARN, when the result is a valid name (a name with other problems gets no fix: which
+/// name was meant is a guess). Safe: KMS rejects the name as written.
+fn fix_literal(cx: &Context<'_, '_>, node: &Node<'_>, name: &str) -> Option<Fix> {
+    let fixed = if let Some(at) = name.find(":alias/").filter(|_| name.starts_with("arn:")) {
+        name[at + 1..].to_owned()
+    } else if name.starts_with(PREFIX) {
+        return None;
+    } else if name.to_ascii_lowercase().starts_with(PREFIX) {
+        format!("{PREFIX}{}", &name[PREFIX.len()..])
+    } else {
+        format!("{PREFIX}{}", name.trim_start_matches('/'))
+    };
+    if check_name(&fixed).is_some() {
+        return None;
+    }
+    Fix::new(format!("Use `{}`", abbreviate(&fixed)), Applicability::Safe, [cx.editor.replace_scalar(node, &fixed)])
+}
+
+/// `alias/` put at the start of an `Fn::Sub` string that plainly lacks it: one that starts
+/// with a variable (`${AWS::StackName}-key`) or with name characters other than a spelling of
+/// `alias`. Safe, as for a literal name.
+fn fix_sub(cx: &Context<'_, '_>, node: &Node<'_>, text: &Text<'_>) -> Option<Fix> {
+    let starts_with_pseudo = matches!(
+        text.parts.first(),
+        Some(Part::Hole(Hole::Partition | Hole::Region | Hole::AccountId | Hole::UrlSuffix | Hole::Stack))
+    );
+    let prefix = text.literal_prefix();
+    if !(starts_with_pseudo || !(PREFIX.starts_with(prefix) || prefix.starts_with(PREFIX))) {
+        return None;
+    }
+    let (name, _, arg) = node.intrinsic()?;
+    let template = match (name, arg.as_seq()) {
+        ("Fn::Sub", None) => arg,
+        ("Fn::Sub", Some([first, _])) => first,
+        _ => return None,
+    };
+    let written = template.as_str()?;
+    let head = &written[..written.find("${").unwrap_or(written.len())];
+    if head.starts_with('/') || head.to_ascii_lowercase().starts_with("alias") || !head.chars().all(is_name_char) {
+        return None;
+    }
+    let fixed = format!("{PREFIX}{written}");
+    Fix::new(
+        format!("Use `{}`", abbreviate(&fixed)),
+        Applicability::Safe,
+        [cx.editor.replace_scalar(template, &fixed)],
+    )
+}
 
 const CHARSET: &str = "an alias name can contain only letters, digits, `/`, `_` and `-`";
 

@@ -12,7 +12,10 @@ use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::Resource;
 use crate::model::value::{Alt, Resolver};
 
-use super::common::{report_value, resources};
+use crate::fix::edit::{Fragment, Place};
+use crate::fix::{Applicability, Edit, Fix};
+
+use super::common::{report_value, resources, written_at};
 use super::{Context, Reporter, Rule};
 
 pub struct KeyDeletionUnprotected;
@@ -78,6 +81,7 @@ fn check<'t>(cx: &Context<'_, 't>, resolver: &Resolver<'_, 't>, resource: &Resou
     };
     let replaced = "if an update replaces it, the old key is scheduled for deletion";
 
+    let fix = fix(cx, resource, &deletion, &replace);
     match (&deletion, &replace) {
         (Policy::Unprotected(alt), _) => {
             let message = if alt.as_str() == Some("Snapshot") {
@@ -89,7 +93,7 @@ fn check<'t>(cx: &Context<'_, 't>, resolver: &Resolver<'_, 't>, resource: &Resou
             if fix_replace {
                 help = format!("{help}, and add {}", line("UpdateReplacePolicy", "Retain"));
             }
-            report_value(out, resource, alt, message).with_help(help);
+            report_value(out, resource, alt, message).with_help(help).with_fix(fix);
         }
         (Policy::Missing, _) if fix_replace => {
             out.report(
@@ -101,7 +105,8 @@ fn check<'t>(cx: &Context<'_, 't>, resolver: &Resolver<'_, 't>, resource: &Resou
                 ),
             )
             .with_resource(name)
-            .with_help(format!("add {} and {} to `{name}`", line("DeletionPolicy", "Retain"), line("UpdateReplacePolicy", "Retain")));
+            .with_help(format!("add {} and {} to `{name}`", line("DeletionPolicy", "Retain"), line("UpdateReplacePolicy", "Retain")))
+            .with_fix(fix);
         }
         (Policy::Missing, _) => {
             out.report(
@@ -109,7 +114,8 @@ fn check<'t>(cx: &Context<'_, 't>, resolver: &Resolver<'_, 't>, resource: &Resou
                 format!("{what} `{name}` has no {}: {loss}", line("DeletionPolicy", "Retain")),
             )
             .with_resource(name)
-            .with_help(format!("add {} to `{name}`", line("DeletionPolicy", "Retain")));
+            .with_help(format!("add {} to `{name}`", line("DeletionPolicy", "Retain")))
+            .with_fix(fix);
         }
         (_, Policy::Unprotected(alt)) => {
             let value = alt.as_str().unwrap_or_default();
@@ -119,7 +125,8 @@ fn check<'t>(cx: &Context<'_, 't>, resolver: &Resolver<'_, 't>, resource: &Resou
                 alt,
                 format!("{} on {what} `{name}`: {replaced}", line("UpdateReplacePolicy", value)),
             )
-            .with_help(format!("use {}", line("UpdateReplacePolicy", "Retain")));
+            .with_help(format!("use {}", line("UpdateReplacePolicy", "Retain")))
+            .with_fix(fix);
         }
         (_, Policy::Missing) => {
             out.report(
@@ -127,8 +134,41 @@ fn check<'t>(cx: &Context<'_, 't>, resolver: &Resolver<'_, 't>, resource: &Resou
                 format!("{what} `{name}` has no {}: {replaced}", line("UpdateReplacePolicy", "Retain")),
             )
             .with_resource(name)
-            .with_help(format!("add {} to `{name}`", line("UpdateReplacePolicy", "Retain")));
+            .with_help(format!("add {} to `{name}`", line("UpdateReplacePolicy", "Retain")))
+            .with_fix(fix);
         }
         _ => {}
     }
+}
+
+/// Sets both attributes to `Retain`: the missing ones added together after the resource's
+/// last entry (safe: nothing the author wrote changes), an explicit literal `Delete` or
+/// `Snapshot` replaced (unsafe: it was their stated choice). A value from a parameter or an
+/// `Fn::If` branch gets no fix, nor does a finding one part of which cannot be fixed.
+fn fix(cx: &Context<'_, '_>, resource: &Resource<'_>, deletion: &Policy<'_>, replace: &Policy<'_>) -> Option<Fix> {
+    let mut missing = Vec::new();
+    let mut edits: Vec<Option<Edit>> = Vec::new();
+    let mut applicability = Applicability::Safe;
+    for (attribute, policy) in [("DeletionPolicy", deletion), ("UpdateReplacePolicy", replace)] {
+        match policy {
+            Policy::Missing => missing.push((attribute, Fragment::Str("Retain"))),
+            Policy::Unprotected(alt) => {
+                let node = written_at(alt, resource.attribute(attribute)?)?;
+                edits.push(cx.editor.replace_scalar(node, "Retain"));
+                applicability = Applicability::Unsafe;
+            }
+            Policy::Protected | Policy::Unknown => {}
+        }
+    }
+    let title = match missing.as_slice() {
+        [] => "Use `Retain`".to_owned(),
+        [(one, _)] if edits.is_empty() => format!("Add `{one}: Retain`"),
+        [_, _] => "Add `DeletionPolicy: Retain` and `UpdateReplacePolicy: Retain`".to_owned(),
+        [(one, _)] => format!("Use `Retain` and add `{one}: Retain`"),
+        _ => return None,
+    };
+    if !missing.is_empty() {
+        edits.push(cx.editor.insert_entries(resource.node, Place::Last, missing));
+    }
+    Fix::new(title, applicability, edits)
 }

@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::diagnostic::Severity;
+use crate::fix::{Applicability, Fix};
 use crate::source::{Node, Value};
 
 use super::{Context, PolicyCheck, Reporter, Rule};
@@ -44,12 +45,17 @@ impl Rule for LegacyPolicyVersion {
                         .with_help(format!("use {version}"));
                     }
                     None => {
+                        // Without `${` anywhere, the two languages read the policy alike.
+                        let fix = (!has_dollar_brace(policy.root, 0))
+                            .then(|| cx.editor.replace_scalar(&field.entry.value, "2012-10-17"))
+                            .flatten();
                         out.report(
                             span,
                             "`Version` 2008-10-17 is the legacy policy language: it has no policy variables, and newer features are missing",
                         )
                         .with_severity(Severity::Info)
-                        .with_help(format!("use {version}"));
+                        .with_help(format!("use {version}"))
+                        .with_fix(Fix::new("Use `Version: 2012-10-17`", Applicability::Safe, [fix]));
                     }
                 }
             }
@@ -99,5 +105,28 @@ fn first_variable<'t>(node: &'t Node<'t>, depth: usize) -> Option<(&'t Node<'t>,
             .iter()
             .find_map(|e| first_variable(&e.value, depth + 1)),
         Value::Invalid => None,
+    }
+}
+
+/// Whether any string of the policy can hold `${` when KMS reads it, which 2012-10-17 can
+/// read as a variable: any `${` outside `Fn::Sub`, and `${!` (a literal `${`) inside it.
+fn has_dollar_brace(node: &Node<'_>, depth: usize) -> bool {
+    if depth > 64 {
+        return true;
+    }
+    if let Some(("Fn::Sub", _, arg)) = node.intrinsic() {
+        let template = arg.as_seq().and_then(|items| items.first()).unwrap_or(arg);
+        return match template.as_str() {
+            Some(text) => text.contains("${!"),
+            None => true,
+        } || arg.as_seq().is_some_and(|items| items.iter().skip(1).any(|v| has_dollar_brace(v, depth + 1)));
+    }
+    match &node.value {
+        Value::Scalar(s) => s.text.contains("${"),
+        Value::Seq(items) => items.iter().any(|i| has_dollar_brace(i, depth + 1)),
+        Value::Map(entries) => entries
+            .iter()
+            .any(|e| e.key.contains("${") || has_dollar_brace(&e.value, depth + 1)),
+        Value::Invalid => true,
     }
 }

@@ -6,7 +6,11 @@ use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::arn::Field;
 use crate::model::value::Boolish;
 
-use super::common::{PrimaryTarget, primary_targets, report_value, resources};
+use crate::fix::{Applicability, Fix};
+use crate::model::Resource;
+
+use super::common::{PrimaryTarget, primary_targets, report_value, resources, written_at};
+use super::rotation_disabled::set_property;
 use super::{Context, Reporter, Rule};
 
 pub struct PrimaryNotMultiRegion;
@@ -41,7 +45,9 @@ impl Rule for PrimaryNotMultiRegion {
                                     &alt,
                                     format!("PrimaryKeyArn refers to `{name}`, which is not a multi-Region key"),
                                 );
-                                diagnostic.with_help(format!("set {set_multi_region} on `{name}`"));
+                                diagnostic
+                                    .with_help(format!("set {set_multi_region} on `{name}`"))
+                                    .with_fix(fix(cx, resource));
                                 match multi_region {
                                     Some(node) => diagnostic.with_related(node.span, "`MultiRegion` is false here"),
                                     None => diagnostic.with_related(resource.name_span, format!("`{name}` is defined here without `MultiRegion`")),
@@ -84,4 +90,31 @@ impl Rule for PrimaryNotMultiRegion {
             }
         }
     }
+}
+
+/// `MultiRegion: true` on the primary in this template: the literal `false` replaced, or the
+/// property added (with `Properties` when the key has none). Unsafe: on a key already
+/// deployed the update fails (a key cannot become multi-Region), and a new key must be made.
+/// None for a value from a parameter, a mapping or an `Fn::If` branch, for properties behind
+/// a function, and for a key whose `Origin` is not plainly one a multi-Region key can have.
+fn fix(cx: &Context<'_, '_>, key: &Resource<'_>) -> Option<Fix> {
+    if !super::key_config::readable(key) {
+        return None;
+    }
+    if let Some(origin) = key.property("Origin")
+        && !matches!(origin.as_str(), Some("AWS_KMS" | "EXTERNAL"))
+    {
+        return None;
+    }
+    let edit = match key.property("MultiRegion") {
+        Some(node) => {
+            let alts = cx.resolver().resolve(node);
+            let [alt] = alts.as_slice() else {
+                return None;
+            };
+            cx.editor.replace_raw(written_at(alt, node)?, "true")
+        }
+        None => set_property(cx, key, "MultiRegion"),
+    };
+    Fix::new(format!("Set `MultiRegion: true` on `{}`", key.name), Applicability::Unsafe, [edit])
 }

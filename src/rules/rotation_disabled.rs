@@ -12,7 +12,10 @@ use crate::facts::key_specs::{DEFAULT_KEY_SPEC, DEFAULT_KEY_USAGE};
 use crate::facts::resources::KEY;
 use crate::model::Resource;
 
-use super::common::resources;
+use crate::fix::edit::{Fragment, Place};
+use crate::fix::{Applicability, Fix};
+
+use super::common::{resources, written_at};
 use super::key_config::{Setting, consistent, defaults, readable, report_setting, settings};
 use super::{Context, Reporter, Rule};
 
@@ -75,7 +78,8 @@ fn report(cx: &Context<'_, '_>, key: &Resource<'_>, rotation: &Setting<'_>, out:
                 &[],
                 format!("automatic key rotation is turned off on symmetric encryption key `{name}`"),
             )
-            .with_help(help);
+            .with_help(help)
+            .with_fix(fix(cx, key, rotation));
         }
         (None, Some(_)) => {
             report_setting(
@@ -95,7 +99,37 @@ fn report(cx: &Context<'_, '_>, key: &Resource<'_>, rotation: &Setting<'_>, out:
                 &[],
                 format!("symmetric encryption key `{name}` does not rotate its key material: `EnableKeyRotation` is not set"),
             )
-            .with_help(format!("add {enable}: {WHY}"));
+            .with_help(format!("add {enable}: {WHY}"))
+            .with_fix(fix(cx, key, rotation));
         }
+    }
+}
+
+/// `EnableKeyRotation: true`: the literal `false` replaced, or the property added (with
+/// `Properties` when the key has none). Unsafe: it changes the deployed key (rotation starts,
+/// and it costs). A value from a parameter, a mapping or an `Fn::If` branch, or a property
+/// removed with `AWS::NoValue`, gets none.
+pub(crate) fn fix(cx: &Context<'_, '_>, key: &Resource<'_>, rotation: &Setting<'_>) -> Option<Fix> {
+    if !rotation.when.is_empty() {
+        return None;
+    }
+    let edit = match (&rotation.alt, rotation.site) {
+        (Some(alt), _) => cx.editor.replace_raw(written_at(alt, key.property("EnableKeyRotation")?)?, "true"),
+        (None, Some(_)) => None,
+        (None, None) => set_property(cx, key, "EnableKeyRotation"),
+    };
+    Fix::new("Set `EnableKeyRotation: true`", Applicability::Unsafe, [edit])
+}
+
+/// Adds `name: true` to a resource's properties, adding `Properties` when it has none.
+pub(crate) fn set_property(cx: &Context<'_, '_>, resource: &Resource<'_>, name: &str) -> Option<crate::fix::Edit> {
+    match resource.properties {
+        Some(properties) => cx.editor.insert_entry(properties, Place::Last, name, Fragment::Bool(true)),
+        None => cx.editor.insert_entry(
+            resource.node,
+            Place::Last,
+            "Properties",
+            Fragment::Map(vec![(name, Fragment::Bool(true))]),
+        ),
     }
 }
