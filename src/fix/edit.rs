@@ -262,9 +262,24 @@ impl<'a> Editor<'a> {
         let first = entries.first()?;
         let (_, _, alone) = self.line_of(first.key_span.start as usize);
         let sep = self.separator(first.key_span, alone);
+        // On many lines, a nested mapping is spread over lines too, one level deeper: as
+        // deep as this mapping's keys are below the line that opens it.
+        let indent = sep.strip_prefix(self.eol).map(str::to_owned);
+        let step = indent.as_deref().and_then(|indent| {
+            let (open, _, _) = self.line_of(map.span.start as usize);
+            let opening = &self.text[open..];
+            let opening = &opening[..opening.len() - opening.trim_start_matches([' ', '\t']).len()];
+            indent.strip_prefix(opening).filter(|s| !s.is_empty())
+        });
         let entry = new
             .iter()
-            .map(|(key, value)| format!("{}: {}", self.key_text(key, json), inline(value, json)))
+            .map(|(key, value)| {
+                let value = match (&indent, step) {
+                    (Some(indent), Some(step)) => self.spread(value, indent, step, json),
+                    _ => inline(value, json),
+                };
+                format!("{}: {value}", self.key_text(key, json))
+            })
             .collect::<Vec<_>>()
             .join(&format!(",{sep}"));
         let (at, text) = match place {
@@ -281,6 +296,27 @@ impl<'a> Editor<'a> {
             }
         };
         Some(Edit::new(at, self.in_host(at, text)?))
+    }
+
+    /// A value of a flow mapping written on many lines: a nested mapping one entry a line,
+    /// `step` deeper than `indent`.
+    fn spread(&self, value: &Fragment<'_>, indent: &str, step: &str, json: bool) -> String {
+        let Fragment::Map(entries) = value else {
+            return inline(value, json);
+        };
+        let inner = format!("{indent}{step}");
+        let lines: Vec<String> = entries
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{}{inner}{}: {}",
+                    self.eol,
+                    self.key_text(k, json),
+                    self.spread(v, &inner, step, json)
+                )
+            })
+            .collect();
+        format!("{{{}{}{indent}}}", lines.join(","), self.eol)
     }
 
     /// What separates items: a line break and the item's indentation when it starts its
@@ -568,6 +604,25 @@ mod tests {
         assert!(
             out.contains("\"Properties\": {\"EnableKeyRotation\": true}"),
             "{out}"
+        );
+    }
+
+    #[test]
+    fn a_mapping_inserted_in_json_on_many_lines_is_spread_over_lines() {
+        let text = "{\n  \"Resources\": {\n    \"Key\": {\n      \"Type\": \"AWS::KMS::Key\"\n    }\n  }\n}\n";
+        let (_, loaded) = load_file("t.json", text);
+        let root = loaded.root.unwrap();
+        let key = root.get("Resources").unwrap().get("Key").unwrap();
+        let nested = Fragment::Map(vec![("EnableKeyRotation", Fragment::Bool(true))]);
+        let e = editor(text, Format::Json);
+        let out = edit(
+            text,
+            e.insert_entry(key, Place::Last, "Properties", nested)
+                .unwrap(),
+        );
+        assert_eq!(
+            out,
+            "{\n  \"Resources\": {\n    \"Key\": {\n      \"Type\": \"AWS::KMS::Key\",\n      \"Properties\": {\n        \"EnableKeyRotation\": true\n      }\n    }\n  }\n}\n"
         );
     }
 
