@@ -341,3 +341,53 @@ fn json_output_matches_its_schema() {
         .remove("utf16_column");
     assert_eq!(schema_errors(&broken).len(), 1);
 }
+
+#[test]
+fn json_with_fixes_matches_its_schema() {
+    use kmslint::fix::{Applicability, Edit, Fix};
+    use kmslint::render::{self, FileOutput, Summary};
+    use kmslint::source::{LineIndex, Span};
+    let text = UNROTATED_KEY;
+    let mut diagnostics = kmslint::lint_source("key.yaml", text, &kmslint::Settings::default());
+    assert!(diagnostics.len() >= 2, "{diagnostics:?}");
+    let lines = LineIndex::new(text);
+    let span = diagnostics[0].span;
+    let (start, end) = (span.start as usize, span.end as usize);
+    diagnostics[0].fix = Some(Fix {
+        title: "Replace it".to_owned(),
+        applicability: Applicability::Safe,
+        edits: vec![Edit {
+            span: Span::new(start, end),
+            replacement: "x".to_owned(),
+            start: lines.position(text, start),
+            end: lines.position(text, end),
+        }],
+    });
+    let mut summary = Summary {
+        files: 1,
+        ..Summary::default()
+    };
+    summary.count(&diagnostics);
+    let output = FileOutput {
+        path: "key.yaml",
+        text,
+        diagnostics: &diagnostics,
+    };
+    let document: Value =
+        serde_json::from_str(&render::json::render(&[output], &summary)).expect("JSON");
+    assert_eq!(document["diagnostics"][0]["fix"]["applicability"], "safe");
+    assert_eq!(document["diagnostics"][1]["fix"], Value::Null);
+    assert_eq!(document["summary"]["fixable"], 1);
+    let errors = schema_errors(&document);
+    assert!(errors.is_empty(), "{errors:#?}");
+    // The schema rejects an unknown applicability and an edit without its byte offset.
+    let mut broken = document.clone();
+    broken["diagnostics"][0]["fix"]["applicability"] = "maybe".into();
+    assert!(!schema_errors(&broken).is_empty());
+    let mut broken = document;
+    broken["diagnostics"][0]["fix"]["edits"][0]["start"]
+        .as_object_mut()
+        .unwrap()
+        .remove("offset");
+    assert!(!schema_errors(&broken).is_empty());
+}

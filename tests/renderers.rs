@@ -1,12 +1,17 @@
 //! Every output format (SPEC §2) reports the same findings: one set of diagnostics, rendered
 //! as pretty, compact, json, sarif and github, gives the same (line, column, code, severity)
-//! in each. Also: GitHub workflow commands escape what they must.
+//! in each. Also: GitHub workflow commands escape what they must; fixes show as `[*]` and a
+//! note in pretty output, as `fix` in JSON, and in the summary's counts and wording.
 
 mod common;
 
 use std::collections::HashMap;
+use std::ops::Range;
 
+use kmslint::fix::{Applicability, Edit, Fix};
+use kmslint::render::pretty::PrettyOptions;
 use kmslint::render::{self, FileOutput, Summary};
+use kmslint::source::{LineIndex, Span};
 use kmslint::{Diagnostic, Severity, lint_source, rules};
 use regex::Regex;
 use serde_json::Value;
@@ -361,4 +366,260 @@ fn github_commands_escape_properties_and_messages() {
         out.lines().any(|l| l.starts_with("::notice ")),
         "an info finding is a notice:\n{out}"
     );
+}
+
+// --- fixes ---------------------------------------------------------------------------------
+
+/// A fix whose edits replace each byte range of `text` with its content, located as the
+/// linter locates them.
+fn fix(
+    text: &str,
+    title: &str,
+    applicability: Applicability,
+    edits: &[(Range<usize>, &str)],
+) -> Fix {
+    let lines = LineIndex::new(text);
+    Fix {
+        title: title.to_owned(),
+        applicability,
+        edits: edits
+            .iter()
+            .map(|(range, content)| Edit {
+                span: Span::new(range.start, range.end),
+                replacement: (*content).to_owned(),
+                start: lines.position(text, range.start),
+                end: lines.position(text, range.end),
+            })
+            .collect(),
+    }
+}
+
+/// The template's findings, the first three with a safe, an unsafe and a display-only fix
+/// that replace the finding's own text.
+fn diagnostics_with_fixes() -> Vec<Diagnostic> {
+    let mut diagnostics = diagnostics();
+    let applicabilities = [
+        Applicability::Safe,
+        Applicability::Unsafe,
+        Applicability::DisplayOnly,
+    ];
+    assert!(diagnostics.len() > applicabilities.len());
+    for (d, applicability) in diagnostics.iter_mut().zip(applicabilities) {
+        let range = d.span.start as usize..d.span.end as usize;
+        d.fix = Some(fix(
+            TEMPLATE,
+            &format!("Make it {}", applicability.as_str()),
+            applicability,
+            &[(range, "x")],
+        ));
+    }
+    diagnostics
+}
+
+#[test]
+fn fixes_leave_every_format_reporting_the_same_findings() {
+    let fixed = diagnostics_with_fixes();
+    let out = render_all(&fixed);
+    let expected = expected(&fixed);
+    assert_eq!(sorted(from_pretty(&out.pretty)), expected);
+    assert_eq!(sorted(from_json(&out.json)), expected);
+    assert_eq!(sorted(from_sarif(&out.sarif)), expected);
+    // The line formats do not change with fixes: editors parse them.
+    let plain = diagnostics();
+    assert_eq!(out.compact, render::compact::render(PATH, &plain));
+    assert_eq!(out.github, render::github::render(PATH, &plain));
+}
+
+/// The header and fix note of each finding with a fix, in order.
+fn pretty_fixes(diagnostics: &[Diagnostic], options: PrettyOptions) -> Vec<(String, String)> {
+    let output = FileOutput {
+        path: PATH,
+        text: TEMPLATE,
+        diagnostics,
+    };
+    let text = render::pretty::render_file(&output, options);
+    let mut found = Vec::new();
+    let mut header = String::new();
+    for line in text.lines() {
+        if line.starts_with(['e', 'w', 'n']) && line.contains("[KMS") {
+            header = line.to_owned();
+        } else if let Some(note) = line.trim_start().strip_prefix("= ")
+            && note.contains("fix")
+        {
+            found.push((header.clone(), note.to_owned()));
+        }
+    }
+    found
+}
+
+#[test]
+fn pretty_marks_the_fixes_fix_would_apply() {
+    let diagnostics = diagnostics_with_fixes();
+    let marked = |options: PrettyOptions| -> Vec<(bool, String)> {
+        pretty_fixes(&diagnostics, options)
+            .into_iter()
+            .map(|(header, note)| (header.contains("]: [*] "), note))
+            .collect()
+    };
+    let notes = |unsafe_mark: bool| {
+        vec![
+            (true, "fix: Make it safe".to_owned()),
+            (unsafe_mark, "unsafe fix: Make it unsafe".to_owned()),
+            (
+                false,
+                "suggested fix (not applied automatically): Make it display-only".to_owned(),
+            ),
+        ]
+    };
+    // A bool is the colour, with unsafe fixes off.
+    assert_eq!(marked(false.into()), notes(false));
+    assert_eq!(
+        marked(PrettyOptions {
+            color: false,
+            unsafe_fixes: true
+        }),
+        notes(true)
+    );
+    // `[*]` sits after the code, where ruff puts it, and the message follows.
+    let (header, _) = &pretty_fixes(&diagnostics, false.into())[0];
+    let d = &diagnostics[0];
+    assert_eq!(
+        *header,
+        format!("{}[{}]: [*] {}", d.severity, d.code, d.message).replace("info[", "note[")
+    );
+    // Findings without a fix have neither.
+    let output = FileOutput {
+        path: PATH,
+        text: TEMPLATE,
+        diagnostics: &diagnostics[3..],
+    };
+    let text = render::pretty::render_file(&output, false);
+    assert!(!text.contains("[*]") && !text.contains("fix:"), "{text}");
+}
+
+fn summary_of(diagnostics: &[Diagnostic], unsafe_fixes: bool) -> Summary {
+    let mut summary = Summary {
+        files: 1,
+        unsafe_fixes,
+        ..Summary::default()
+    };
+    summary.count(diagnostics);
+    summary
+}
+
+#[test]
+fn the_summary_counts_fixable_and_hidden_fixes() {
+    let diagnostics = diagnostics_with_fixes();
+    let off = summary_of(&diagnostics, false);
+    assert_eq!((off.fixable, off.unsafe_fixable, off.fixed), (1, 1, 0));
+    let on = summary_of(&diagnostics, true);
+    assert_eq!((on.fixable, on.unsafe_fixable, on.fixed), (2, 0, 0));
+    let plain = summary_of(&diagnostics[3..], false);
+    assert_eq!((plain.fixable, plain.unsafe_fixable), (0, 0));
+}
+
+#[test]
+fn the_summary_line_words_fixes_as_ruff_does() {
+    let line = |edit: &dyn Fn(&mut Summary)| {
+        let mut summary = Summary {
+            files: 2,
+            errors: 3,
+            warnings: 1,
+            ..Summary::default()
+        };
+        edit(&mut summary);
+        render::pretty::summary_line(&summary)
+    };
+    assert_eq!(line(&|_| {}), "Checked 2 files: 3 errors, 1 warning.");
+    assert_eq!(
+        line(&|s| s.fixable = 1),
+        "Checked 2 files: 3 errors, 1 warning.\n[*] 1 fixable with `--fix`."
+    );
+    assert_eq!(
+        line(&|s| {
+            s.fixable = 3;
+            s.unsafe_fixable = 1;
+        }),
+        "Checked 2 files: 3 errors, 1 warning.\n\
+         [*] 3 fixable with `--fix` (1 hidden fix can be enabled with `--unsafe-fixes`)."
+    );
+    assert_eq!(
+        line(&|s| s.unsafe_fixable = 2),
+        "Checked 2 files: 3 errors, 1 warning.\n\
+         No fixes available (2 hidden fixes can be enabled with `--unsafe-fixes`)."
+    );
+    assert_eq!(
+        line(&|s| {
+            s.fixed = 5;
+            s.unreadable = 1;
+        }),
+        "Checked 2 files: 3 errors, 1 warning (5 fixed, 4 remaining); 1 path could not be read."
+    );
+    assert_eq!(
+        line(&|s| {
+            s.errors = 0;
+            s.warnings = 0;
+            s.fixed = 1;
+        }),
+        "Checked 2 files: all problems fixed (1 fixed, 0 remaining)."
+    );
+    // Counted from findings: one safe and one unsafe fix, unsafe fixes off.
+    let summary = summary_of(&diagnostics_with_fixes(), false);
+    let text = render::pretty::summary_line(&summary);
+    assert!(
+        text.ends_with(
+            "\n[*] 1 fixable with `--fix` (1 hidden fix can be enabled with `--unsafe-fixes`)."
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn json_gives_each_fix_with_the_findings_positions() {
+    // `😀` is one character but two UTF-16 code units: the columns after it differ.
+    let text = "a: \"😀 é\" x\nb: 1\n";
+    let x = text.find('x').unwrap();
+    let b = text.find('b').unwrap();
+    let mut diagnostics = diagnostics();
+    diagnostics.truncate(2);
+    diagnostics[0].fix = Some(fix(
+        text,
+        "Replace `x` and insert",
+        Applicability::Unsafe,
+        &[(x..x + 1, "y\n"), (b..b, "c: 2\n")],
+    ));
+    diagnostics[1].fix = None;
+    let output = FileOutput {
+        path: PATH,
+        text,
+        diagnostics: &diagnostics,
+    };
+    let summary = summary_of(&diagnostics, false);
+    let document: Value =
+        serde_json::from_str(&render::json::render(&[output], &summary)).expect("JSON");
+    let fix = &document["diagnostics"][0]["fix"];
+    assert_eq!(
+        *fix,
+        serde_json::json!({
+            "title": "Replace `x` and insert",
+            "applicability": "unsafe",
+            "edits": [
+                {
+                    "content": "y\n",
+                    "start": {"line": 1, "column": 10, "utf16_column": 11, "offset": x},
+                    "end": {"line": 1, "column": 11, "utf16_column": 12, "offset": x + 1},
+                },
+                {
+                    "content": "c: 2\n",
+                    "start": {"line": 2, "column": 1, "utf16_column": 1, "offset": b},
+                    "end": {"line": 2, "column": 1, "utf16_column": 1, "offset": b},
+                },
+            ],
+        })
+    );
+    assert_eq!(document["diagnostics"][1]["fix"], Value::Null);
+    assert_eq!(document["summary"]["fixable"], 0);
+    assert_eq!(document["summary"]["unsafe_fixable"], 1);
+    assert_eq!(document["summary"]["fixed"], 0);
+    assert!(document["summary"].get("unsafe_fixes").is_none());
 }

@@ -1,5 +1,6 @@
-//! `--format sarif` (SPEC §2): the log's shape, checked here on the bundled fixtures and the
-//! corpus, and the corpus's log run through Microsoft's SARIF validator.
+//! `--format sarif` (SPEC §2): the log's shape, checked here on the bundled fixtures, the
+//! corpus and findings with fixes (`fixes[]`), and the corpus's log and one with fixes run
+//! through Microsoft's SARIF validator.
 //!
 //! The validator is the npm package `@microsoft/sarif-multitool` (command `sarif-multitool`,
 //! a self-contained .NET program wrapped by a small Node script), or the .NET global tool
@@ -88,6 +89,60 @@ fn check_location(location: &Value, at: &str, problems: &mut Vec<String>) {
                 .pointer("/physicalLocation/region")
                 .unwrap_or(&Value::Null)
         )),
+    }
+}
+
+/// A fix (SARIF §3.55–3.57): a description, one artifact change for the result's own file,
+/// replacements whose deleted regions have all four line/column fields (an insertion's end is
+/// its start) and inserted text, and kmslint's applicability in the property bag.
+fn check_fix(fix: &Value, uri: Option<&str>, at: &str, problems: &mut Vec<String>) {
+    if str_at(fix, "/description/text").is_none_or(str::is_empty) {
+        problems.push(format!("{at}: no description.text"));
+    }
+    let applicability = str_at(fix, "/properties/applicability");
+    if !matches!(applicability, Some("safe" | "unsafe" | "display-only")) {
+        problems.push(format!(
+            "{at}: properties.applicability is {applicability:?}"
+        ));
+    }
+    let changes = fix["artifactChanges"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if changes.len() != 1 {
+        problems.push(format!(
+            "{at}: {} artifactChanges, expected one",
+            changes.len()
+        ));
+    }
+    for (k, change) in changes.iter().enumerate() {
+        let at = format!("{at}.artifactChanges[{k}]");
+        if str_at(change, "/artifactLocation/uri") != uri {
+            problems.push(format!("{at}: not the result's uri {uri:?}"));
+        }
+        let replacements = change["replacements"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if replacements.is_empty() {
+            problems.push(format!("{at}: no replacements"));
+        }
+        for (r, replacement) in replacements.iter().enumerate() {
+            let at = format!("{at}.replacements[{r}]");
+            let region = |field: &str| positive_at(replacement, &format!("/deletedRegion/{field}"));
+            match (
+                region("startLine"),
+                region("startColumn"),
+                region("endLine"),
+                region("endColumn"),
+            ) {
+                (Some(sl), Some(sc), Some(el), Some(ec)) if (el, ec) >= (sl, sc) => {}
+                _ => problems.push(format!("{at}: a bad deletedRegion: {replacement}")),
+            }
+            if str_at(replacement, "/insertedContent/text").is_none() {
+                problems.push(format!("{at}: no insertedContent.text"));
+            }
+        }
     }
 }
 
@@ -190,6 +245,10 @@ fn shape_problems(log: &Value) -> (Vec<String>, usize) {
                     &mut problems,
                 );
             }
+        }
+        let uri = str_at(result, "/locations/0/physicalLocation/artifactLocation/uri");
+        for (j, fix) in result["fixes"].as_array().into_iter().flatten().enumerate() {
+            check_fix(fix, uri, &format!("{at}.fixes[{j}]"), &mut problems);
         }
     }
     for code in missing_rules {
@@ -440,4 +499,136 @@ fn the_sarif_validator_accepts_the_corpus_log() {
         "the SARIF validator reports errors in kmslint's log for ../shared/corpus:\n{}",
         failures.join("\n")
     );
+}
+
+// --- fixes ----------------------------------------------------------------------------------
+
+const FIX_PATH: &str = "stacks/key one.yaml";
+
+/// A template with one unrotated key, and its findings, the first with an unsafe fix of two
+/// edits (a replacement of its own text, and an insertion at the end of the file) and the
+/// second with a display-only fix (an insertion).
+fn findings_with_fixes() -> (&'static str, Vec<kmslint::Diagnostic>) {
+    use kmslint::fix::{Applicability, Edit, Fix};
+    use kmslint::source::{LineIndex, Span};
+    let text = common::UNROTATED_KEY;
+    let diagnostics = kmslint::lint_source(FIX_PATH, text, &kmslint::Settings::default());
+    assert!(diagnostics.len() >= 2, "{diagnostics:?}");
+    let lines = LineIndex::new(text);
+    let edit = |start: usize, end: usize, content: &str| Edit {
+        span: Span::new(start, end),
+        replacement: content.to_owned(),
+        start: lines.position(text, start),
+        end: lines.position(text, end),
+    };
+    let mut diagnostics = diagnostics;
+    let first = diagnostics[0].span;
+    diagnostics[0].fix = Some(Fix {
+        title: "Rewrite it".to_owned(),
+        applicability: Applicability::Unsafe,
+        edits: vec![
+            edit(first.start as usize, first.end as usize, "new"),
+            edit(text.len(), text.len(), "# end\n"),
+        ],
+    });
+    let second = diagnostics[1].span;
+    diagnostics[1].fix = Some(Fix {
+        title: "Think about it".to_owned(),
+        applicability: Applicability::DisplayOnly,
+        edits: vec![edit(second.start as usize, second.start as usize, "x")],
+    });
+    (text, diagnostics)
+}
+
+fn sarif_with_fixes() -> String {
+    let (text, diagnostics) = findings_with_fixes();
+    let output = kmslint::render::FileOutput {
+        path: FIX_PATH,
+        text,
+        diagnostics: &diagnostics,
+    };
+    let rules: Vec<&kmslint::rules::RuleEntry> = kmslint::rules::RULES.iter().collect();
+    kmslint::render::sarif::render(std::slice::from_ref(&output), &rules)
+}
+
+#[test]
+fn fixes_are_sarif_fixes() {
+    let (text, diagnostics) = findings_with_fixes();
+    let sarif = sarif_with_fixes();
+    assert_shape("findings with fixes", &sarif);
+    let log: Value = serde_json::from_str(&sarif).expect("JSON");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    let uri = "stacks/key%20one.yaml";
+    let d = &diagnostics[0];
+    let (start, end) = (
+        d.fix.as_ref().unwrap().edits[0].start,
+        d.fix.as_ref().unwrap().edits[0].end,
+    );
+    let last = kmslint::source::LineIndex::new(text).position(text, text.len());
+    assert_eq!(
+        results[0]["fixes"],
+        serde_json::json!([{
+            "description": {"text": "Rewrite it"},
+            "artifactChanges": [{
+                "artifactLocation": {"uri": uri},
+                "replacements": [
+                    {
+                        "deletedRegion": {
+                            "startLine": start.line, "startColumn": start.column,
+                            "endLine": end.line, "endColumn": end.column,
+                        },
+                        "insertedContent": {"text": "new"},
+                    },
+                    {
+                        // An insertion: an empty region.
+                        "deletedRegion": {
+                            "startLine": last.line, "startColumn": last.column,
+                            "endLine": last.line, "endColumn": last.column,
+                        },
+                        "insertedContent": {"text": "# end\n"},
+                    },
+                ],
+            }],
+            "properties": {"applicability": "unsafe"},
+        }])
+    );
+    // Display-only fixes are there too, for editors, with what they are.
+    assert_eq!(
+        results[1]["fixes"][0]["properties"]["applicability"],
+        "display-only"
+    );
+    assert_eq!(
+        results[1]["fixes"][0]["description"]["text"],
+        "Think about it"
+    );
+    // The same column convention as the results' regions.
+    assert_eq!(log["runs"][0]["columnKind"], "unicodeCodePoints");
+    for result in &results[2..] {
+        assert!(result.get("fixes").is_none(), "{result}");
+    }
+    // And the shape check sees a broken fix.
+    let mut broken = log.clone();
+    broken["runs"][0]["results"][0]["fixes"][0]["artifactChanges"][0]["artifactLocation"]["uri"] =
+        "other.yaml".into();
+    broken["runs"][0]["results"][1]["fixes"][0]["properties"]["applicability"] = "maybe".into();
+    assert_eq!(shape_problems(&broken).0.len(), 2);
+}
+
+#[test]
+fn the_sarif_validator_accepts_fixes() {
+    let Some(tool) = validator() else {
+        eprintln!("skipped: the SARIF validator is not installed; install it with\n    {INSTALL}");
+        return;
+    };
+    let work = tempfile::tempdir().expect("temp dir");
+    fs::write(work.path().join("fixes.sarif"), sarif_with_fixes()).expect("write the log");
+    for kind in ["Sarif", "Ghas"] {
+        let Some((found, console)) = validate(&tool, work.path(), "fixes.sarif", kind) else {
+            continue;
+        };
+        assert!(
+            errors(&found).is_empty(),
+            "the SARIF validator ({kind}) reports errors in a log with fixes:\n{console}"
+        );
+    }
 }

@@ -1,5 +1,9 @@
 //! `--format compact`: one line per finding, `path:line:column: severity[CODE] message`, the
 //! format editors' quickfix lists read.
+//!
+//! Fixes are deliberately not shown here: editors and scripts parse the line, and a `[*]` or
+//! a fix title would change what they read. JSON (`fix`), SARIF (`fixes`) and pretty output
+//! (`[*]`, `= fix: …`) carry them.
 
 use crate::diagnostic::Diagnostic;
 

@@ -1,5 +1,9 @@
 //! `--format github`: GitHub Actions workflow commands, which annotate the pull request.
 //! <https://docs.github.com/actions/reference/workflow-commands-for-github-actions>
+//!
+//! Fixes are deliberately not shown: the command's shape is fixed and annotations cannot
+//! apply edits, so the line stays as it was. SARIF (`fixes`), which code scanning reads, and
+//! JSON (`fix`) carry them.
 
 use crate::diagnostic::{Diagnostic, Severity};
 

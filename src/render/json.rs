@@ -66,12 +66,14 @@ fn write_document(
     out.write_all(b"\n")
 }
 
-/// The UTF-16 columns of one finding's start and end, and of its related locations'.
+/// The UTF-16 columns of one finding's start and end, of its related locations', and of the
+/// starts and ends of its fix's edits.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Utf16Columns {
     pub start: u32,
     pub end: u32,
     pub related: Vec<(u32, u32)>,
+    pub edits: Vec<(u32, u32)>,
 }
 
 /// Each finding's columns in UTF-16 code units, computed from the file's text.
@@ -85,6 +87,12 @@ pub fn utf16_columns(text: &str, diagnostics: &[Diagnostic]) -> Vec<Utf16Columns
                 .related
                 .iter()
                 .map(|r| (utf16_column(text, r.start), utf16_column(text, r.end)))
+                .collect(),
+            edits: d
+                .fix
+                .iter()
+                .flat_map(|f| &f.edits)
+                .map(|e| (utf16_column(text, e.start), utf16_column(text, e.end)))
                 .collect(),
         })
         .collect()
@@ -144,6 +152,24 @@ struct Entry<'a> {
     pointer: &'a str,
     help: Option<&'a str>,
     related: Vec<RelatedEntry<'a>>,
+    fix: Option<FixEntry<'a>>,
+}
+
+/// A finding's fix: `applicability` is `safe` (applied by `--fix`), `unsafe` (only with
+/// `--unsafe-fixes`) or `display-only` (never applied); each edit replaces the text from
+/// `start` to `end` (exclusive) with `content`.
+#[derive(Serialize)]
+struct FixEntry<'a> {
+    title: &'a str,
+    applicability: &'static str,
+    edits: Vec<EditEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct EditEntry<'a> {
+    content: &'a str,
+    start: JsonPosition,
+    end: JsonPosition,
 }
 
 #[derive(Serialize)]
@@ -181,6 +207,23 @@ fn entry<'a>(path: &'a str, d: &'a Diagnostic, utf16: Option<&Utf16Columns>) -> 
                 }
             })
             .collect(),
+        fix: d.fix.as_ref().map(|fix| FixEntry {
+            title: &fix.title,
+            applicability: fix.applicability.as_str(),
+            edits: fix
+                .edits
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let columns = utf16.and_then(|u| u.edits.get(i));
+                    EditEntry {
+                        content: &e.replacement,
+                        start: position(e.start, columns.map(|c| c.0)),
+                        end: position(e.end, columns.map(|c| c.1)),
+                    }
+                })
+                .collect(),
+        }),
     }
 }
 

@@ -7,8 +7,13 @@ pub mod pretty;
 pub mod sarif;
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::fix::Applicability;
 
 /// Counts for the summary line and the JSON `summary` object.
+///
+/// The command line sets [`Summary::unsafe_fixes`] before calling [`Summary::count`] (it
+/// decides which fixes count as fixable), and [`Summary::fixed`] after a `--fix` run, whose
+/// other counts are then of the findings that remain.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
     /// Files linted (templates and key policies, including ones that did not parse).
@@ -20,6 +25,28 @@ pub struct Summary {
     pub infos: usize,
     /// Paths named or met that could not be read (they are listed in [`PathError`]s).
     pub unreadable: usize,
+    /// Findings whose fix `--fix` would apply under these settings: safe fixes, and unsafe
+    /// ones too when [`Summary::unsafe_fixes`] is on.
+    pub fixable: usize,
+    /// Findings whose fix is unsafe while unsafe fixes are off: the fixes `--unsafe-fixes`
+    /// would add ("hidden"). Always 0 when unsafe fixes are on.
+    pub unsafe_fixable: usize,
+    /// Fixes `--fix` applied (set by the command line; 0 when it did not fix).
+    pub fixed: usize,
+    /// Whether unsafe fixes are enabled (`--unsafe-fixes`), as [`Summary::count`] reads it. A
+    /// setting, not a count: not in the JSON.
+    #[serde(skip)]
+    pub unsafe_fixes: bool,
+}
+
+/// Whether `--fix` applies a fix of this applicability: a safe one always, an unsafe one
+/// with `--unsafe-fixes`, a display-only one never.
+pub fn fix_applies(applicability: Applicability, unsafe_fixes: bool) -> bool {
+    match applicability {
+        Applicability::Safe => true,
+        Applicability::Unsafe => unsafe_fixes,
+        Applicability::DisplayOnly => false,
+    }
 }
 
 /// A path that could not be linted: one that does not exist, cannot be read, or is too large.
@@ -86,12 +113,21 @@ pub fn utf16_column(text: &str, position: crate::source::Position) -> u32 {
 }
 
 impl Summary {
+    /// Adds the findings to the counts by severity, and their fixes to `fixable` and
+    /// `unsafe_fixable` as [`Summary::unsafe_fixes`] says.
     pub fn count(&mut self, diagnostics: &[Diagnostic]) {
         for d in diagnostics {
             match d.severity {
                 Severity::Error => self.errors += 1,
                 Severity::Warning => self.warnings += 1,
                 Severity::Info => self.infos += 1,
+            }
+            if let Some(fix) = &d.fix {
+                if fix_applies(fix.applicability, self.unsafe_fixes) {
+                    self.fixable += 1;
+                } else if fix.applicability == Applicability::Unsafe {
+                    self.unsafe_fixable += 1;
+                }
             }
         }
     }

@@ -10,10 +10,29 @@ use codespan_reporting::term::termcolor::{Buffer, WriteColor};
 use codespan_reporting::term::{self, Config};
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::fix::Applicability;
 use crate::source::LineIndex;
 use crate::source::lines::floor_char_boundary;
 
-use super::{FileOutput, Summary, push_visible, visible, visible_len};
+use super::{FileOutput, Summary, fix_applies, push_visible, visible, visible_len};
+
+/// How [`render_file`] shows findings: with ANSI colours or not, and whether unsafe fixes are
+/// on (`--unsafe-fixes`), which decides the findings marked `[*]`: those whose fix `--fix`
+/// would apply. A plain `bool` is the colour, with unsafe fixes off.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PrettyOptions {
+    pub color: bool,
+    pub unsafe_fixes: bool,
+}
+
+impl From<bool> for PrettyOptions {
+    fn from(color: bool) -> PrettyOptions {
+        PrettyOptions {
+            color,
+            unsafe_fixes: false,
+        }
+    }
+}
 
 /// The most characters of a source line an excerpt shows whole; a longer line is cut to
 /// [`CONTEXT`] characters either side of each place a label starts or ends, with `…` where
@@ -257,8 +276,9 @@ impl<'a> Files<'a> for Excerpt<'a> {
     }
 }
 
-/// Renders one file's findings; `color` adds ANSI colours.
-pub fn render_file(output: &FileOutput<'_>, color: bool) -> String {
+/// Renders one file's findings as `options` say (a `bool`: colours, unsafe fixes off).
+pub fn render_file(output: &FileOutput<'_>, options: impl Into<PrettyOptions>) -> String {
+    let options = options.into();
     if output.diagnostics.is_empty() {
         return String::new();
     }
@@ -268,7 +288,7 @@ pub fn render_file(output: &FileOutput<'_>, color: bool) -> String {
     };
     let name = visible(output.path);
     let config = Config::default();
-    let mut buffer = if color {
+    let mut buffer = if options.color {
         Buffer::ansi()
     } else {
         Buffer::no_color()
@@ -277,7 +297,7 @@ pub fn render_file(output: &FileOutput<'_>, color: bool) -> String {
         let ranges = ranges(diagnostic, output.text.len());
         let excerpt = Excerpt::new(&name, &file, &ranges);
         let ranges: Vec<Range<usize>> = ranges.iter().map(|r| excerpt.map(r)).collect();
-        let report = to_report(diagnostic, &ranges);
+        let report = to_report(diagnostic, &ranges, options.unsafe_fixes);
         if term::emit_to_write_style(&mut buffer, &config, &excerpt, &report).is_err() {
             // Only a position outside the file can fail; fall back to the compact line.
             let line = super::compact::line(output.path, diagnostic);
@@ -299,7 +319,7 @@ fn ranges(diagnostic: &Diagnostic, len: usize) -> Vec<Range<usize>> {
         .collect()
 }
 
-fn to_report(diagnostic: &Diagnostic, ranges: &[Range<usize>]) -> Report<()> {
+fn to_report(diagnostic: &Diagnostic, ranges: &[Range<usize>], unsafe_fixes: bool) -> Report<()> {
     let level = match diagnostic.severity {
         Severity::Error => Level::Error,
         Severity::Warning => Level::Warning,
@@ -319,17 +339,35 @@ fn to_report(diagnostic: &Diagnostic, ranges: &[Range<usize>]) -> Report<()> {
     if let Some(help) = &diagnostic.help {
         notes.push(format!("help: {}", visible(help)));
     }
+    // ruff's `[*]` after the code (codespan puts the code in the header's brackets, so the
+    // mark starts the message): `--fix` would fix this one.
+    let mut message = String::new();
+    if let Some(fix) = &diagnostic.fix {
+        if fix_applies(fix.applicability, unsafe_fixes) {
+            message.push_str("[*] ");
+        }
+        let kind = match fix.applicability {
+            Applicability::Safe => "fix",
+            Applicability::Unsafe => "unsafe fix",
+            Applicability::DisplayOnly => "suggested fix (not applied automatically)",
+        };
+        notes.push(format!("{kind}: {}", visible(&fix.title)));
+    }
+    message.push_str(&visible(&diagnostic.message));
     Report::new(level)
         .with_code(diagnostic.code)
-        .with_message(visible(&diagnostic.message))
+        .with_message(message)
         .with_labels(labels)
         .with_notes(notes)
 }
 
-/// "Checked 12 files (3 skipped): 2 errors, 1 warning." (and "; 1 path could not be read")
+/// The summary: "Checked 12 files (3 skipped): 2 errors, 1 warning." (and "; 1 path could not
+/// be read"); after a `--fix` run "…: 1 error (2 fixed, 1 remaining)." Then, when findings
+/// have fixes, a second line as ruff words it: "[*] 3 fixable with `--fix`." or "[*] 3
+/// fixable with `--fix` (2 hidden fixes can be enabled with `--unsafe-fixes`)." or "No fixes
+/// available (1 hidden fix can be enabled with `--unsafe-fixes`)." The first line always
+/// ends with its `.`; no line ends with a line break.
 pub fn summary_line(summary: &Summary) -> String {
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let skipped = if summary.skipped > 0 {
         format!(" ({} skipped)", summary.skipped)
     } else {
@@ -345,11 +383,18 @@ pub fn summary_line(summary: &Summary) -> String {
     if summary.infos > 0 {
         counts.push(plural(summary.infos, "info", "infos"));
     }
-    let found = if counts.is_empty() {
-        "no problems found".to_owned()
-    } else {
-        counts.join(", ")
+    let remaining = summary.errors + summary.warnings + summary.infos;
+    let mut found = match (counts.is_empty(), summary.fixed > 0) {
+        (true, false) => "no problems found".to_owned(),
+        (true, true) => "all problems fixed".to_owned(),
+        (false, _) => counts.join(", "),
     };
+    if summary.fixed > 0 {
+        found.push_str(&format!(
+            " ({} fixed, {remaining} remaining)",
+            summary.fixed
+        ));
+    }
     let unreadable = if summary.unreadable > 0 {
         format!(
             "; {} could not be read",
@@ -358,8 +403,27 @@ pub fn summary_line(summary: &Summary) -> String {
     } else {
         String::new()
     };
-    format!(
+    let mut line = format!(
         "Checked {}{skipped}: {found}{unreadable}.",
         plural(summary.files, "file", "files")
-    )
+    );
+    let hidden = (summary.unsafe_fixable > 0).then(|| {
+        format!(
+            "{} can be enabled with `--unsafe-fixes`",
+            plural(summary.unsafe_fixable, "hidden fix", "hidden fixes")
+        )
+    });
+    match (summary.fixable, hidden) {
+        (0, None) => {}
+        (0, Some(hidden)) => line.push_str(&format!("\nNo fixes available ({hidden}).")),
+        (n, None) => line.push_str(&format!("\n[*] {n} fixable with `--fix`.")),
+        (n, Some(hidden)) => {
+            line.push_str(&format!("\n[*] {n} fixable with `--fix` ({hidden})."));
+        }
+    }
+    line
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -10,6 +10,7 @@ use serde::{Serialize, Serializer};
 use serde_json::{Value, json};
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::fix::Fix;
 use crate::rules::RuleEntry;
 use crate::source::Position;
 
@@ -182,7 +183,42 @@ fn result(uri: &str, d: &Diagnostic, rules: &[&RuleEntry]) -> Value {
             })
             .collect();
     }
+    if let Some(fix) = &d.fix {
+        result["fixes"] = json!([sarif_fix(uri, fix)]);
+    }
     result
+}
+
+/// A fix (SARIF §3.55): its title, one artifact change (§3.56) for the result's own file with
+/// a replacement (§3.57) per edit, and its applicability (`safe`, `unsafe`, `display-only`)
+/// in the property bag. Display-only fixes are given too: editors offer them, and the bag
+/// says `--fix` never applies them. Regions use the run's `columnKind` (Unicode code points,
+/// as results' regions do) and give no `charOffset`: kmslint's offsets count bytes. An
+/// insertion is an empty region (`endColumn` = `startColumn`).
+fn sarif_fix(uri: &str, fix: &Fix) -> Value {
+    let replacements: Vec<Value> = fix
+        .edits
+        .iter()
+        .map(|e| {
+            json!({
+                "deletedRegion": {
+                    "startLine": e.start.line.max(1),
+                    "startColumn": e.start.column.max(1),
+                    "endLine": e.end.line.max(e.start.line).max(1),
+                    "endColumn": e.end.column.max(1),
+                },
+                "insertedContent": {"text": e.replacement},
+            })
+        })
+        .collect();
+    json!({
+        "description": {"text": fix.title},
+        "artifactChanges": [{
+            "artifactLocation": {"uri": uri},
+            "replacements": replacements,
+        }],
+        "properties": {"applicability": fix.applicability.as_str()},
+    })
 }
 
 /// A rule's name as SARIF wants it (SARIF2012: PascalCase): `policy-lockout` is
