@@ -353,6 +353,8 @@ fn json_with_fixes_matches_its_schema() {
     let lines = LineIndex::new(text);
     let span = diagnostics[0].span;
     let (start, end) = (span.start as usize, span.end as usize);
+    // Only the first finding carries a fix here, whatever the rules offer.
+    diagnostics.iter_mut().for_each(|d| d.fix = None);
     diagnostics[0].fix = Some(Fix {
         title: "Replace it".to_owned(),
         applicability: Applicability::Safe,

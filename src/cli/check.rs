@@ -201,7 +201,7 @@ pub fn run(args: CheckArgs) -> u8 {
             })
         }))
         .collect();
-    let mut summary = summarize(&results);
+    let mut summary = summarize(&results, options.fix);
     summary.skipped += found.skipped;
     summary.unreadable = errors.len();
     if options.fix.mode == FixMode::Diff {
@@ -440,7 +440,13 @@ fn lint_bytes_to_result(
         String::new()
     } else {
         match options.format {
-            OutputFormat::Pretty => render::pretty::render_file(&output, options.color),
+            OutputFormat::Pretty => render::pretty::render_file(
+                &output,
+                render::pretty::PrettyOptions {
+                    color: options.color,
+                    unsafe_fixes: options.fix.unsafe_fixes,
+                },
+            ),
             OutputFormat::Compact => render::compact::render(name, &report.diagnostics),
             OutputFormat::Github => render::github::render(name, &report.diagnostics),
             OutputFormat::Json | OutputFormat::Sarif => String::new(),
@@ -499,9 +505,13 @@ fn parameter_warnings(parameters: &HashMap<String, String>, results: &[Linted]) 
     warnings
 }
 
-fn summarize(results: &[Linted]) -> Summary {
-    let mut summary = Summary::default();
+fn summarize(results: &[Linted], fix: FixOptions) -> Summary {
+    let mut summary = Summary {
+        unsafe_fixes: fix.unsafe_fixes,
+        ..Summary::default()
+    };
     for result in results {
+        summary.fixed += result.fixed.len();
         match &result.outcome {
             Some(Outcome::Skipped(_)) => summary.skipped += 1,
             Some(_) => summary.files += 1,
@@ -515,10 +525,15 @@ fn summarize(results: &[Linted]) -> Summary {
 /// The summary, naming the configuration file when one was used.
 fn summary_line(summary: &Summary, options: &Options) -> String {
     let line = render::pretty::summary_line(summary);
+    // The first line is the count; a second one says what is fixable.
+    let (first, rest) = match line.split_once('\n') {
+        Some((first, rest)) => (first, format!("\n{rest}")),
+        None => (line.as_str(), String::new()),
+    };
     match &options.config {
         Some(path) => format!(
-            "{} (configuration: {})",
-            line.trim_end_matches('.'),
+            "{} (configuration: {}){rest}",
+            first.trim_end_matches('.'),
             visible(&path.display().to_string())
         ),
         None => line,
