@@ -455,7 +455,11 @@ fn the_configuration_search_stops_at_the_repository_root_and_home() {
     assert_eq!(lint(&sub, elsewhere).1, ["KMS105"]);
     // The summary names the configuration it used.
     let run = kmslint(&sub, &["check", "keys.yaml"], &[("HOME", elsewhere)], None);
-    let summary = run.stdout.lines().last().unwrap_or_default();
+    let summary = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("Checked"))
+        .unwrap_or_default();
     assert!(
         summary.starts_with("Checked 1 file:") && summary.ends_with("repo/.kmslint.toml)"),
         "{summary}"
