@@ -209,9 +209,12 @@ impl<'a> Editor<'a> {
         };
         match &list.value {
             Value::Scalar(_) => {
+                // The scalar is kept as written (already escaped for a policy string it is in);
+                // only what is added is escaped.
                 let old = &self.text[list.span.range()];
-                let new = format!("[{old}, {written}]");
-                Some(Edit::new(list.span, self.in_host(list.span, new)?))
+                let open = self.in_host(list.span, "[".to_owned())?;
+                let close = self.in_host(list.span, format!(", {written}]"))?;
+                Some(Edit::new(list.span, format!("{open}{old}{close}")))
             }
             Value::Seq(items) => {
                 let last = items.last()?;
