@@ -213,9 +213,12 @@ impl<'a> Editor<'a> {
         };
         match &list.value {
             Value::Scalar(_) => {
+                // The scalar is kept as written (already escaped for a policy string it is in);
+                // only what is added is escaped.
                 let old = &self.text[list.span.range()];
-                let new = format!("[{old}, {written}]");
-                Some(Edit::new(list.span, self.in_host(list.span, new)?))
+                let open = self.in_host(list.span, "[".to_owned())?;
+                let close = self.in_host(list.span, format!(", {written}]"))?;
+                Some(Edit::new(list.span, format!("{open}{old}{close}")))
             }
             Value::Seq(items) => {
                 let last = items.last()?;
@@ -646,5 +649,31 @@ mod tests {
         assert_eq!(inside(Style::JsonString, "\"", false).unwrap(), "\\\"");
         assert_eq!(inside(Style::SingleQuoted, "'", false).unwrap(), "''");
         assert!(inside(Style::Plain, "'", true).is_none());
+    }
+
+    /// A lone action in a policy held in an escaped JSON string becomes a list: the action is
+    /// kept as written (already escaped), only what is added is escaped for the string.
+    #[test]
+    fn a_scalar_made_a_list_inside_an_escaped_policy_keeps_its_escapes() {
+        let text = r#"{"P": "{\"Action\": \"kms:Encrypt\"}"}"#;
+        let (_, loaded) = load_file("t.json", text);
+        let root = loaded.root.unwrap();
+        let host = root.get("P").unwrap();
+        let mut e = editor(text, Format::Json);
+        e.hosts = vec![(host.span, Style::JsonString)];
+        let start = text.find(r#"\"kms"#).unwrap();
+        let end = start + r#"\"kms:Encrypt\""#.len();
+        let action = Node {
+            span: Span::new(start, end),
+            value: Value::Scalar(crate::source::Scalar {
+                text: "kms:Encrypt".into(),
+                style: Style::JsonString,
+            }),
+        };
+        let out = edit(text, e.append_item(&action, "kms:PutKeyPolicy").unwrap());
+        assert_eq!(
+            out,
+            r#"{"P": "{\"Action\": [\"kms:Encrypt\", \"kms:PutKeyPolicy\"]}"}"#
+        );
     }
 }

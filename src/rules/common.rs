@@ -218,5 +218,21 @@ pub(crate) fn written_at<'t>(alt: &Alt<'t>, site: &Node<'_>) -> Option<&'t Node<
         && alt.when.is_empty()
         && node.span == site.span
         && node.scalar().is_some())
+        .then_some(node)
+}
+
+/// The scalar a value is written as inside the key policy `source`, when a fix may rewrite it:
+/// a literal of the policy itself (one in an `Fn::If` branch too: it is seen whole, and is
+/// the same in every scenario), written as the value it is. Not a parameter's `Default` or
+/// `AllowedValues` entry, a mapping's value, a command-line value, or text that `Fn::Sub`
+/// or `Fn::Join` made: rewriting those would change other uses of them, or could not be done
+/// in one place.
+pub(crate) fn policy_literal<'t>(alt: &Alt<'t>, source: &PolicySource<'t>) -> Option<&'t Node<'t>> {
+    let node = alt.node?;
+    let written = node.as_str()?;
+    (alt.param.is_none()
+        && node.span == alt.span
+        && source.root.span.contains(node.span)
+        && alt.as_str() == Some(written))
     .then_some(node)
 }

@@ -2,16 +2,19 @@
 //! unique Sids and cfn-lint enforces them for key policies (kms-facts §7.3); KMS does not say,
 //! so the rule follows IAM. Sids are compared exactly (they are case-sensitive strings).
 
-use crate::source::Node;
+use crate::fix::{Applicability, Fix};
+use crate::source::{Node, Span, Value};
 
-use super::common::any_statement_branch;
+use super::common::{any_statement_branch, policy_literal};
 use super::{Context, PolicyCheck, PolicyScope, Reporter, Rule};
 
 pub struct DuplicateSid;
 
 impl Rule for DuplicateSid {
-    fn check_policy(&self, _cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
-        let mut seen: Vec<(&str, crate::source::Span)> = Vec::new();
+    fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
+        let mut seen: Vec<(&str, Span)> = Vec::new();
+        // Computed once, and only for a policy with a duplicate.
+        let mut renames: Option<Vec<(Span, String)>> = None;
         for statement in &check.policy.statements {
             let Some(field) = &statement.sid else {
                 continue;
@@ -22,9 +25,22 @@ impl Rule for DuplicateSid {
             let span = field.entry.value.span;
             match seen.iter().find(|(s, _)| *s == sid) {
                 Some(&(_, first)) => {
+                    let renames = renames.get_or_insert_with(|| new_sids(check.source.root));
+                    // Unsafe: something else (a `--sid` filter, a script, another stack's
+                    // policy check) may refer to the statement by its `Sid`.
+                    let fix = field.alts.first().and_then(|alt| {
+                        let node = policy_literal(alt, check.source)?;
+                        let (_, new) = renames.iter().find(|(at, _)| *at == node.span)?;
+                        Fix::new(
+                            format!("Rename the `Sid` to `{new}`"),
+                            Applicability::Unsafe,
+                            [cx.editor.replace_scalar(node, new)],
+                        )
+                    });
                     out.report(span, format!("`Sid` `{sid}` is used by an earlier statement"))
                         .with_related(first, "first used here")
-                        .with_help("give every statement its own `Sid`");
+                        .with_help("give every statement its own `Sid`")
+                        .with_fix(fix);
                 }
                 None => seen.push((sid, span)),
             }
@@ -62,6 +78,45 @@ impl Rule for DuplicateSid {
             (0..items.len()).filter(|&i| shared(i)).collect()
         })
     }
+}
+
+/// A new `Sid` for every literal `Sid` of the policy as written (all `Fn::If` branches, in
+/// order) that repeats an earlier one: the Sid with the first number from 2 up that no Sid of
+/// the policy has. Worked out from the policy as written, not per scenario, so that every
+/// scenario offers the same fix for one `Sid`.
+fn new_sids(root: &Node<'_>) -> Vec<(Span, String)> {
+    let mut written: Vec<(Span, &str)> = Vec::new();
+    if let Some(statement) = root.get("Statement") {
+        let items = match &statement.value {
+            Value::Seq(items) => items.as_slice(),
+            _ => std::slice::from_ref(statement),
+        };
+        for item in items {
+            any_statement_branch(item, &mut |entries| {
+                if let Some(sid) = entries.iter().find(|e| e.key == "Sid")
+                    && let Some(text) = sid.value.as_str()
+                {
+                    written.push((sid.value.span, text));
+                }
+                false
+            });
+        }
+    }
+    let mut taken: std::collections::HashSet<String> =
+        written.iter().map(|(_, s)| (*s).to_owned()).collect();
+    let mut out = Vec::new();
+    for (i, &(span, sid)) in written.iter().enumerate() {
+        if sid.is_empty() || !written[..i].iter().any(|(_, s)| *s == sid) {
+            continue;
+        }
+        let new = (2..)
+            .map(|n| format!("{sid}{n}"))
+            .find(|new| !taken.contains(new))
+            .expect("some number is free");
+        taken.insert(new.clone());
+        out.push((span, new));
+    }
+    out
 }
 
 /// The `Sid`s a `Statement` item can have, in any `Fn::If` branch: `None` for one not known

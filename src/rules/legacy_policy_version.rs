@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::diagnostic::Severity;
+use crate::fix::edit::{Fragment, Place};
 use crate::fix::{Applicability, Fix};
 use crate::source::{Node, Value};
 
@@ -37,25 +38,32 @@ impl Rule for LegacyPolicyVersion {
                 let span = field.entry.value.span;
                 match first_variable(policy.root, 0) {
                     Some((node, variable)) => {
+                        // Unsafe: the variable becomes a variable, which is surely what was
+                        // meant, but what the policy allows changes.
+                        let fix = cx.editor.replace_scalar(&field.entry.value, "2012-10-17");
                         out.report(
                             span,
                             format!("`Version` 2008-10-17 is the legacy policy language, which has no policy variables: `${{{variable}}}` is literal text"),
                         )
                         .with_related(node.span, format!("`${{{variable}}}` is literal text here"))
-                        .with_help(format!("use {version}"));
+                        .with_help(format!("use {version}"))
+                        .with_fix(Fix::new("Use `Version: 2012-10-17`", Applicability::Unsafe, [fix]));
                     }
                     None => {
                         // Without `${` anywhere, the two languages read the policy alike.
-                        let fix = (!has_dollar_brace(policy.root, 0))
-                            .then(|| cx.editor.replace_scalar(&field.entry.value, "2012-10-17"))
-                            .flatten();
+                        let applicability = if has_dollar_brace(policy.root, 0) {
+                            Applicability::Unsafe
+                        } else {
+                            Applicability::Safe
+                        };
+                        let fix = cx.editor.replace_scalar(&field.entry.value, "2012-10-17");
                         out.report(
                             span,
                             "`Version` 2008-10-17 is the legacy policy language: it has no policy variables, and newer features are missing",
                         )
                         .with_severity(Severity::Info)
                         .with_help(format!("use {version}"))
-                        .with_fix(Fix::new("Use `Version: 2012-10-17`", Applicability::Safe, [fix]));
+                        .with_fix(Fix::new("Use `Version: 2012-10-17`", applicability, [fix]));
                     }
                 }
             }
@@ -67,6 +75,15 @@ impl Rule for LegacyPolicyVersion {
                 if policy.incomplete && policy.statements.is_empty() && policy.statement_entry.is_none() {
                     return;
                 }
+                let add = || {
+                    cx.editor.insert_entry(
+                        policy.root,
+                        Place::First,
+                        "Version",
+                        Fragment::Str("2012-10-17"),
+                    )
+                };
+                let title = "Add `Version: 2012-10-17` to the policy";
                 match first_variable(policy.root, 0) {
                     Some((node, variable)) => {
                         out.report(
@@ -75,16 +92,24 @@ impl Rule for LegacyPolicyVersion {
                                 "`${{{variable}}}` is literal text here: a policy without `Version` is read as version 2008-10-17, which has no policy variables"
                             ),
                         )
-                        .with_help(format!("add {version} to the policy"));
+                        .with_help(format!("add {version} to the policy"))
+                        .with_fix(Fix::new(title, Applicability::Unsafe, [add()]));
                     }
                     None => {
                         let first_key = entries.first().map_or(policy.root.span, |e| e.key_span);
+                        // Safe without `${` anywhere: both languages then read it alike.
+                        let applicability = if has_dollar_brace(policy.root, 0) {
+                            Applicability::Unsafe
+                        } else {
+                            Applicability::Safe
+                        };
                         out.report(
                             first_key,
                             "the policy has no `Version`: KMS reads it as the legacy 2008-10-17 language, and the KMS guide lists `Version` as required",
                         )
                         .with_severity(Severity::Info)
-                        .with_help(format!("add {version} to the policy"));
+                        .with_help(format!("add {version} to the policy"))
+                        .with_fix(Fix::new(title, applicability, [add()]));
                     }
                 }
             }

@@ -12,6 +12,8 @@
 
 use crate::diagnostic::Severity;
 use crate::facts::resources::KEY;
+use crate::fix::{Applicability, Fix};
+use crate::model::PolicySource;
 use crate::model::policy::{Access, Coverage, Defect, KeyPolicy, PolicyForm, Statement, Verdict};
 use crate::deployer::{Deployer, DeployerKind};
 use crate::model::principal::{
@@ -33,7 +35,7 @@ impl Rule for PolicyLockout {
         if !has_statements(check) || bypassed(cx, check) {
             return;
         }
-        let words = Words::new(cx, check.source.form);
+        let words = Words::new(cx, check.source);
         let at = anchor(policy);
         let mut deployment = cx.deployment();
         let arn = cx.settings.deployer_arn.as_deref();
@@ -151,7 +153,10 @@ fn deployer(arn: &str) -> Option<Principal> {
 
 /// The words for who applies the policy: a stack's deployer, or for a key policy file
 /// whoever creates the key or puts the policy.
-struct Words {
+struct Words<'a, 't> {
+    /// Where the policy is and how to write edits to it, for the fix.
+    cx: &'a Context<'a, 't>,
+    source: &'a PolicySource<'t>,
     everyone: &'static str,
     nobody: &'static str,
     as_other: &'static str,
@@ -160,8 +165,8 @@ struct Words {
     account_principal: &'static str,
 }
 
-impl Words {
-    fn new(cx: &Context<'_, '_>, form: PolicyForm) -> Words {
+impl<'a, 't> Words<'a, 't> {
+    fn new(cx: &'a Context<'a, 't>, source: &'a PolicySource<'t>) -> Words<'a, 't> {
         let (everyone, nobody, as_other, the_caller) = if cx.is_policy_file() {
             (
                 "every principal that could apply this policy",
@@ -177,7 +182,7 @@ impl Words {
                 "the principal that deploys the stack",
             )
         };
-        let account_principal = match form {
+        let account_principal = match source.form {
             // Nothing substitutes `${…}` in a policy file or a plain JSON string.
             PolicyForm::File | PolicyForm::JsonString => {
                 "`arn:aws:iam::111122223333:root` (with your account ID)"
@@ -189,6 +194,8 @@ impl Words {
             PolicyForm::Object => "`!Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:root`",
         };
         Words {
+            cx,
+            source,
             everyone,
             nobody,
             as_other,
@@ -209,7 +216,7 @@ impl Words {
 fn any_deployer(
     policy: &KeyPolicy<'_>,
     deployment: &Deployment<'_>,
-    words: &Words,
+    words: &Words<'_, '_>,
     at: Span,
     out: &mut Reporter,
 ) {
@@ -298,7 +305,7 @@ fn exact(
     arn: &str,
     deployer: &Principal,
     deployment: &Deployment<'_>,
-    words: &Words,
+    words: &Words<'_, '_>,
     at: Span,
     out: &mut Reporter,
 ) {
@@ -353,7 +360,7 @@ impl Lockout {
         }
     }
 
-    fn report(&self, policy: &KeyPolicy<'_>, at: Span, words: &Words, out: &mut Reporter) {
+    fn report(&self, policy: &KeyPolicy<'_>, at: Span, words: &Words<'_, '_>, out: &mut Reporter) {
         let statements = &policy.statements;
         let describe = |indexes: &[usize]| -> String {
             let names: Vec<String> = indexes.iter().map(|&i| statements[i].describe()).collect();
@@ -415,8 +422,70 @@ impl Lockout {
             && let Some(statement) = closest_grant(policy)
         {
             diagnostic.with_related(statement.label_span(), "add kms:PutKeyPolicy (or kms:*) to this statement");
+            // Adding the grant ends the lockout only when nothing denies it.
+            if self.denies_everyone.is_empty() && self.denies_named.is_empty() {
+                diagnostic.with_fix(grant_fix(statement, words));
+            }
         }
         diagnostic.with_help(words.help());
+    }
+}
+
+/// Adds kms:PutKeyPolicy to the `Action` of the statement [`closest_grant`] picks.
+///
+/// Granting a permission is a security decision, so the fix is never safe. When every
+/// principal of the statement is an account principal (`arn:…:iam::111122223333:root`) it
+/// is unsafe: the account then delegates the right through IAM policies, as the default key
+/// policy's `kms:*` for the account does, which is what KMS expects. To a role, a user or
+/// anyone else it is display-only: whether that principal should administer the key is for a
+/// person to decide. No fix for a statement with `NotAction`, one whose `Action` is not
+/// written in the policy (a parameter, `Fn::If`), or one that a condition may leave out or
+/// put after another candidate (the fix must be the same in every scenario).
+fn grant_fix(statement: &Statement<'_>, words: &Words<'_, '_>) -> Option<Fix> {
+    let source = words.source;
+    let action = statement.action.as_ref()?;
+    let node = &action.entry.value;
+    if statement.not_action.is_some()
+        || !statement.is_allow()
+        || statement.covers_action(PUT_KEY_POLICY) != Coverage::No
+        || node.intrinsic().is_some()
+        || !source.root.span.contains(node.span)
+        || !unconditional_up_to(source, statement.node)
+    {
+        return None;
+    }
+    let mut principals = statement.principal.iter().flat_map(|p| p.all()).peekable();
+    principals.peek()?;
+    let deployment = words.cx.deployment();
+    let root = principals.all(|p| {
+        matches!(p, Principal::Iam(iam) if iam.kind == IamKind::Account
+            && iam.account.could_be_stack(deployment.account))
+    });
+    let applicability = if root {
+        Applicability::Unsafe
+    } else {
+        Applicability::DisplayOnly
+    };
+    Fix::new(
+        format!("Add `{PUT_KEY_POLICY}` to the `Action` of {}", statement.describe()),
+        applicability,
+        [words.cx.editor.append_item(node, PUT_KEY_POLICY)],
+    )
+}
+
+/// Whether the statement is an item of the `Statement` list as written (not an `Fn::If`
+/// branch) and neither it nor any item before it uses a condition: then it is the same
+/// statement, at the same place, in every scenario.
+fn unconditional_up_to(source: &PolicySource<'_>, node: &Node<'_>) -> bool {
+    let Some(statement) = source.root.get("Statement") else {
+        return false;
+    };
+    match statement.as_seq() {
+        Some(items) => items
+            .iter()
+            .position(|item| std::ptr::eq(item, node))
+            .is_some_and(|i| source.conditions.statements.iter().take(i + 1).all(Vec::is_empty)),
+        None => std::ptr::eq(statement, node) && source.conditions.document.is_empty(),
     }
 }
 

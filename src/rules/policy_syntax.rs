@@ -7,12 +7,14 @@
 //! is accepted (read as 2008-10-17) and is KMS215's.
 //! Grammar: IAM JSON policy reference and the KMS key policy guide (kms-facts §7.3, §8).
 
+use crate::fix::edit::{Editor, Fragment, Place};
+use crate::fix::{Applicability, Fix};
 use crate::model::policy::{KeyPolicy, Statement};
 use crate::model::value::abbreviate;
-use crate::model::{self};
-use crate::source::ProblemKind;
+use crate::model::{self, PolicySource};
+use crate::source::{Entry, ProblemKind, Span};
 
-use super::common::{Syntax, did_you_mean};
+use super::common::{Syntax, did_you_mean, policy_literal};
 use super::{Context, PolicyCheck, Reporter, Rule};
 
 pub struct PolicySyntax;
@@ -58,12 +60,16 @@ impl Rule for PolicySyntax {
             return;
         }
         let first_key = entries.first().map_or(policy.root.span, |e| e.key_span);
+        let fixer = Fixer {
+            editor: cx.editor,
+            source: check.source,
+        };
         for entry in entries {
             if !POLICY_ELEMENTS.contains(&entry.key.as_ref()) {
-                unknown_element(&entry.key, entry.key_span, POLICY_ELEMENTS, "policy", out);
+                unknown_element(entry, entries, POLICY_ELEMENTS, "policy", &fixer, out);
             }
         }
-        check_version(policy, syntax, out);
+        check_version(policy, syntax, &fixer, out);
         match policy.statement_entry {
             None => {
                 out.report(first_key, "the policy has no `Statement`")
@@ -88,13 +94,29 @@ impl Rule for PolicySyntax {
             ));
         }
         for statement in &policy.statements {
-            check_statement(statement, syntax, out);
+            check_statement(statement, syntax, &fixer, out);
         }
     }
 }
 
+/// What the fixes of one policy are written with.
+struct Fixer<'a, 't> {
+    editor: &'a Editor<'t>,
+    source: &'a PolicySource<'t>,
+}
+
+/// The version a misspelt `Version` means, when nothing else could be meant: the date of one
+/// with other separators or spaces around (`2012/10/17`, `2012-10-17 `).
+fn meant_version(value: &str) -> Option<&'static str> {
+    let digits: String = value
+        .chars()
+        .filter(|c| !matches!(c, '-' | '/' | '.' | '_' | ' ' | '\t'))
+        .collect();
+    VERSIONS.iter().copied().find(|v| v.replace('-', "") == digits)
+}
+
 /// An unknown `Version`. A policy without one is accepted (read as 2008-10-17): KMS215's.
-fn check_version(policy: &KeyPolicy<'_>, syntax: Syntax, out: &mut Reporter) {
+fn check_version(policy: &KeyPolicy<'_>, syntax: Syntax, fixer: &Fixer<'_, '_>, out: &mut Reporter) {
     let Some(version) = &policy.version else {
         return;
     };
@@ -102,19 +124,30 @@ fn check_version(policy: &KeyPolicy<'_>, syntax: Syntax, out: &mut Reporter) {
         if let Some(value) = alt.as_str()
             && !VERSIONS.contains(&value)
         {
+            // Safe: the policy is rejected as it is, and the date written can only mean this
+            // version.
+            let fix = meant_version(value).and_then(|meant| {
+                let node = policy_literal(alt, fixer.source)?;
+                Fix::new(
+                    format!("Replace `{}` with `{meant}`", abbreviate(value)),
+                    Applicability::Safe,
+                    [fixer.editor.replace_scalar(node, meant)],
+                )
+            });
             out.report(alt.span, format!("`{}` is not a policy version", abbreviate(value)))
                 .with_help(format!(
                     "use {}",
                     syntax.snippet("`Version: '2012-10-17'`", "`\"Version\": \"2012-10-17\"`")
-                ));
+                ))
+                .with_fix(fix);
         }
     }
 }
 
-fn check_statement(statement: &Statement<'_>, syntax: Syntax, out: &mut Reporter) {
+fn check_statement(statement: &Statement<'_>, syntax: Syntax, fixer: &Fixer<'_, '_>, out: &mut Reporter) {
     for entry in statement.entries {
         if !STATEMENT_ELEMENTS.contains(&entry.key.as_ref()) {
-            unknown_element(&entry.key, entry.key_span, STATEMENT_ELEMENTS, "statement", out);
+            unknown_element(entry, statement.entries, STATEMENT_ELEMENTS, "statement", fixer, out);
         }
     }
     match &statement.effect {
@@ -135,8 +168,18 @@ fn check_statement(statement: &Statement<'_>, syntax: Syntax, out: &mut Reporter
                         alt.span,
                         format!("`{}` is not an effect: write `Allow` or `Deny`", abbreviate(value)),
                     );
-                    if value.eq_ignore_ascii_case("allow") || value.eq_ignore_ascii_case("deny") {
-                        diagnostic.with_help("`Effect` is case-sensitive");
+                    let meant = ["Allow", "Deny"].into_iter().find(|e| value.eq_ignore_ascii_case(e));
+                    if let Some(meant) = meant {
+                        // Safe: KMS rejects the policy as it is, and the word can only mean
+                        // this effect.
+                        let fix = policy_literal(alt, fixer.source).and_then(|node| {
+                            Fix::new(
+                                format!("Replace `{value}` with `{meant}`"),
+                                Applicability::Safe,
+                                [fixer.editor.replace_scalar(node, meant)],
+                            )
+                        });
+                        diagnostic.with_help("`Effect` is case-sensitive").with_fix(fix);
                     }
                 }
             }
@@ -151,7 +194,20 @@ fn check_statement(statement: &Statement<'_>, syntax: Syntax, out: &mut Reporter
             (Some(_), Some(_)) => both(statement, name, not_name, out),
             (None, None) => {
                 // Since 18 August 2025 KMS rejects such a policy; it used to accept it, and the
-                // statement applied to nothing (consumers.md, last section).
+                // statement applied to nothing (consumers.md, last section). In a key policy
+                // the resource is always the key, `"*"`; the actions are the author's to say.
+                // Unsafe: the statement then takes effect, granting or denying what it says.
+                // Not when a key of another case is there: renaming it is the fix.
+                let near = |k: &str| statement.entries.iter().any(|e| e.key.eq_ignore_ascii_case(k));
+                let fix = (name == "Resource" && !near(name) && !near(not_name))
+                    .then(|| {
+                        Fix::new(
+                            "Add `Resource: \"*\"` (this key)",
+                            Applicability::Unsafe,
+                            [fixer.editor.insert_entry(statement.node, Place::Last, "Resource", Fragment::Str("*"))],
+                        )
+                    })
+                    .flatten();
                 out.report(
                     statement.label_span(),
                     format!(
@@ -159,7 +215,8 @@ fn check_statement(statement: &Statement<'_>, syntax: Syntax, out: &mut Reporter
                         statement.describe()
                     ),
                 )
-                .with_help(missing_help(name, syntax));
+                .with_help(missing_help(name, syntax))
+                .with_fix(fix);
             }
             (Some(values), None) | (None, Some(values)) => {
                 if !values.incomplete && values.items.is_empty() {
@@ -201,8 +258,29 @@ fn missing_help(name: &str, syntax: Syntax) -> &'static str {
     }
 }
 
-fn unknown_element(key: &str, span: crate::source::Span, known: &[&str], what: &str, out: &mut Reporter) {
+fn unknown_element(
+    entry: &Entry<'_>,
+    siblings: &[Entry<'_>],
+    known: &[&str],
+    what: &str,
+    fixer: &Fixer<'_, '_>,
+    out: &mut Reporter,
+) {
+    let (key, span): (&str, Span) = (&entry.key, entry.key_span);
     let diagnostic = out.report(span, format!("`{key}` is not a {what} element"));
+    // Only a name that differs in case is certain; a misspelling (`Princpal`) is a guess. Safe:
+    // KMS rejects the policy as it is. Not when the right name is there too.
+    let meant = known.iter().copied().find(|k| k.eq_ignore_ascii_case(key));
+    if let Some(meant) = meant
+        && !siblings.iter().any(|e| e.key == meant)
+        && fixer.source.root.span.contains(span)
+    {
+        diagnostic.with_fix(Fix::new(
+            format!("Rename `{key}` to `{meant}`"),
+            Applicability::Safe,
+            [fixer.editor.replace_key(span, meant)],
+        ));
+    }
     match did_you_mean(key, known.iter().copied()) {
         Some(near) => diagnostic.with_help(format!("did you mean `{near}`? Element names are case-sensitive")),
         None => diagnostic.with_help(format!("a {what} has only {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "))),

@@ -11,21 +11,28 @@
 use crate::diagnostic::Severity;
 use crate::facts::actions::{self, KMS_ACTIONS};
 use crate::facts::conditions::strip_prefix_ignore_case;
+use crate::fix::{Applicability, Fix};
 use crate::model::policy::glob_match;
 
-use super::common::did_you_mean;
+use super::common::{did_you_mean, policy_literal};
 use super::{Context, PolicyCheck, Reporter, Rule};
 
 pub struct UnknownAction;
 
 impl Rule for UnknownAction {
-    fn check_policy(&self, _cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
+    fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         for statement in &check.policy.statements {
             for values in [&statement.action, &statement.not_action].into_iter().flatten() {
                 for item in &values.items {
                     for alt in &item.alts {
                         if let Some(action) = alt.as_str() {
-                            check_action(action, alt.span, out);
+                            // The suggestion replaces the action where it is written in the
+                            // policy; a parameter's or a mapping's value is left alone.
+                            let fix = |near: &str| {
+                                let node = policy_literal(alt, check.source)?;
+                                fix(cx, node, action, near)
+                            };
+                            check_action(action, alt.span, &fix, out);
                         }
                     }
                 }
@@ -34,7 +41,23 @@ impl Rule for UnknownAction {
     }
 }
 
-fn check_action(action: &str, span: crate::source::Span, out: &mut Reporter) {
+/// Replaces a misspelt action with the one it is nearest to. Unsafe: the nearest name is a
+/// guess, and the statement then grants or denies that action.
+fn fix(cx: &Context<'_, '_>, node: &crate::source::Node<'_>, action: &str, near: &str) -> Option<Fix> {
+    let new = format!("kms:{near}");
+    Fix::new(
+        format!("Replace `{action}` with `{new}`"),
+        Applicability::Unsafe,
+        [cx.editor.replace_scalar(node, &new)],
+    )
+}
+
+fn check_action(
+    action: &str,
+    span: crate::source::Span,
+    fix: &dyn Fn(&str) -> Option<Fix>,
+    out: &mut Reporter,
+) {
     if action == "*" {
         return;
     }
@@ -83,7 +106,9 @@ fn check_action(action: &str, span: crate::source::Span, out: &mut Reporter) {
         None => {
             let diagnostic = out.report(span, format!("`{action}` is not a KMS action"));
             if let Some(near) = did_you_mean(name, KMS_ACTIONS.iter().map(|a| a.name)) {
-                diagnostic.with_help(format!("did you mean `kms:{near}`?"));
+                diagnostic
+                    .with_help(format!("did you mean `kms:{near}`?"))
+                    .with_fix(fix(near));
             }
         }
     }
