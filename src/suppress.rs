@@ -19,7 +19,7 @@ use crate::diagnostic::Diagnostic;
 use crate::fix::{Applicability, Edit, Fix};
 use crate::lookup;
 use crate::rules::{self, Reporter, RuleEntry};
-use crate::source::{Format, LineIndex, Node, Span, Style, Value};
+use crate::source::{Entry, Format, LineIndex, Node, Span, Style, Value};
 
 /// The code of the rule this module reports.
 pub const UNUSED: &str = "KMS006";
@@ -165,7 +165,8 @@ fn unused_fix(suppression: &Suppression, code: &Code, settings: &Settings) -> Op
         !c.used
             && (c.code.is_none() || c.rule.is_some_and(|rule| settings.rules.enabled(rule.code)))
     };
-    if suppression.codes.iter().all(reported) {
+    // (Where the whole cannot be removed cleanly, a code of several still can.)
+    if suppression.codes.iter().all(reported) && suppression.removal.is_some() {
         return Fix::new(
             "Remove the unused suppression",
             Applicability::Safe,
@@ -637,14 +638,14 @@ fn metadata(
         json: format == Format::Json,
     };
     if let Some(codes) = root
-        .get("Metadata")
-        .and_then(|m| ignore_list(&cx, m, invalid))
+        .entry("Metadata")
+        .and_then(|m| ignore_list(&cx, m, 0, invalid))
     {
         out.push(Suppression {
             scope: Scope::File,
             kind: "metadata entry",
             codes,
-            removal: metadata_removal(text, root),
+            removal: metadata_removal(text, root, 0),
         });
     }
     let Some(resources) = root.get("Resources").and_then(Node::as_map) else {
@@ -653,8 +654,8 @@ fn metadata(
     for entry in resources {
         if let Some(codes) = entry
             .value
-            .get("Metadata")
-            .and_then(|m| ignore_list(&cx, m, invalid))
+            .entry("Metadata")
+            .and_then(|m| ignore_list(&cx, m, entry.key_span.end, invalid))
         {
             out.push(Suppression {
                 scope: Scope::Span(
@@ -663,7 +664,7 @@ fn metadata(
                 ),
                 kind: "metadata entry",
                 codes,
-                removal: metadata_removal(text, &entry.value),
+                removal: metadata_removal(text, &entry.value, entry.key_span.end),
             });
         }
     }
@@ -677,16 +678,21 @@ struct Meta<'t> {
 
 /// The codes under `kmslint: {ignore: …}` of a `Metadata` mapping: a list or one string.
 /// What is meant as one but has another shape is added to `invalid`.
+/// `after` is where the owner's key ends: an entry written before it, or a value before its
+/// key, is an alias of text elsewhere, which no fix may edit.
 fn ignore_list(
     cx: &Meta<'_>,
-    metadata: &Node<'_>,
+    metadata: &Entry<'_>,
+    after: u32,
     invalid: &mut Vec<Invalid>,
 ) -> Option<Vec<Code>> {
-    let entries = metadata.as_map()?;
+    let in_place = in_place(metadata, after);
+    let entries = metadata.value.as_map()?;
     let mut codes = Vec::new();
     for entry in entries {
+        let in_place = in_place && self::in_place(entry, metadata.key_span.end);
         if entry.key.as_ref() == MARKER_WORD {
-            codes.extend(kmslint_entry(cx, &entry.value, invalid));
+            codes.extend(kmslint_entry(cx, entry, in_place, invalid));
         } else if entry.key.eq_ignore_ascii_case(MARKER_WORD) {
             // The key in lower case, keeping its quotes, when that makes a valid suppression
             // and no `kmslint` key is there already.
@@ -695,8 +701,9 @@ fn ignore_list(
                 .trim_matches(['"', '\''])
                 .eq_ignore_ascii_case(MARKER_WORD)
                 && !entries.iter().any(|e| e.key.as_ref() == MARKER_WORD)
-                && valid_kmslint(&entry.value))
-            .then(|| Edit::new(entry.key_span, written.to_ascii_lowercase()));
+                && valid_kmslint(&entry.value)
+                && in_place)
+                .then(|| Edit::new(entry.key_span, written.to_ascii_lowercase()));
             invalid.push(Invalid {
                 span: entry.key_span,
                 message: format!(
@@ -712,7 +719,13 @@ fn ignore_list(
 }
 
 /// The codes of the value of a `kmslint` metadata key: `{ignore: [KMS104]}`.
-fn kmslint_entry(cx: &Meta<'_>, node: &Node<'_>, invalid: &mut Vec<Invalid>) -> Vec<Code> {
+fn kmslint_entry(
+    cx: &Meta<'_>,
+    kmslint: &Entry<'_>,
+    in_place: bool,
+    invalid: &mut Vec<Invalid>,
+) -> Vec<Code> {
+    let node = &kmslint.value;
     let Some(entries) = node.as_map() else {
         let listed = listed_codes(node);
         // A flow list or a one-line string goes under `ignore` as written.
@@ -723,7 +736,7 @@ fn kmslint_entry(cx: &Meta<'_>, node: &Node<'_>, invalid: &mut Vec<Invalid>) -> 
                 .is_some_and(|s| !matches!(s.style, Style::Literal | Style::Folded))
                 && !written.contains(['\n', '\r']);
         let key = if cx.json { "\"ignore\"" } else { DIRECTIVE };
-        let fix = (inline && valid_list(node))
+        let fix = (inline && valid_list(node) && in_place)
             .then(|| Edit::new(node.span, format!("{{{key}: {written}}}")));
         invalid.push(Invalid {
             span: node.span,
@@ -737,6 +750,7 @@ fn kmslint_entry(cx: &Meta<'_>, node: &Node<'_>, invalid: &mut Vec<Invalid>) -> 
     };
     let mut codes = Vec::new();
     for entry in entries {
+        let in_place = in_place && self::in_place(entry, kmslint.key_span.end);
         if entry.key.as_ref() != DIRECTIVE {
             let near = lookup::did_you_mean(&entry.key, [DIRECTIVE]).is_some();
             let message = if near {
@@ -752,14 +766,15 @@ fn kmslint_entry(cx: &Meta<'_>, node: &Node<'_>, invalid: &mut Vec<Invalid>) -> 
             };
             // The near miss renamed, keeping its quotes, when it is the only key and its
             // value is a valid list.
-            let fix = (near && entries.len() == 1 && valid_list(&entry.value)).then(|| {
-                let quote = match cx.text.as_bytes().get(entry.key_span.start as usize) {
-                    Some(b'"') => "\"",
-                    Some(b'\'') => "'",
-                    _ => "",
-                };
-                Edit::new(entry.key_span, format!("{quote}{DIRECTIVE}{quote}"))
-            });
+            let fix =
+                (near && entries.len() == 1 && valid_list(&entry.value) && in_place).then(|| {
+                    let quote = match cx.text.as_bytes().get(entry.key_span.start as usize) {
+                        Some(b'"') => "\"",
+                        Some(b'\'') => "'",
+                        _ => "",
+                    };
+                    Edit::new(entry.key_span, format!("{quote}{DIRECTIVE}{quote}"))
+                });
             invalid.push(Invalid {
                 span: entry.key_span,
                 message,
@@ -793,6 +808,7 @@ fn kmslint_entry(cx: &Meta<'_>, node: &Node<'_>, invalid: &mut Vec<Invalid>) -> 
                 Some(scalar) => {
                     let mut code = Code::new(Some(scalar.text.trim().to_owned()), item.span);
                     code.removal = match ignore.value {
+                        _ if !in_place => None,
                         Value::Seq(_) if items.len() > 1 && flow => separated_removal(&spans, i),
                         Value::Seq(_) if items.len() > 1 => line_removal(cx.text, item.span, true),
                         _ => None,
@@ -810,6 +826,13 @@ fn kmslint_entry(cx: &Meta<'_>, node: &Node<'_>, invalid: &mut Vec<Invalid>) -> 
         }
     }
     codes
+}
+
+/// Whether `entry` is written where it is read: after `after` (where its parent's key
+/// ends), with its value after its key. An alias (`ignore: *codes`) has the spans of the
+/// anchored text elsewhere, which a fix must not edit.
+fn in_place(entry: &Entry<'_>, after: u32) -> bool {
+    entry.key_span.start >= after && entry.value.span.start >= entry.key_span.end
 }
 
 /// Whether `node`, as the value of `kmslint`, is a valid suppression of existing rules.
@@ -837,7 +860,7 @@ fn valid_list(node: &Node<'_>) -> bool {
 /// The edit that removes the `ignore` entry of `owner`'s `Metadata.kmslint`, with the
 /// `kmslint` and `Metadata` entries it leaves empty; none when a key is there twice, an item
 /// is not a string, or the entry cannot be removed cleanly.
-fn metadata_removal(text: &str, owner: &Node<'_>) -> Option<Edit> {
+fn metadata_removal(text: &str, owner: &Node<'_>, after: u32) -> Option<Edit> {
     fn only(map: &Node<'_>, key: &str) -> Option<usize> {
         let mut found = map
             .as_map()?
@@ -862,6 +885,14 @@ fn metadata_removal(text: &str, owner: &Node<'_>) -> Option<Edit> {
         return None;
     }
     let levels = [(owner, m), (metadata, k), (kmslint, i)];
+    let mut after = after;
+    for (map, i) in levels {
+        let entry = &map.as_map()?[i];
+        if !in_place(entry, after) {
+            return None;
+        }
+        after = entry.key_span.end;
+    }
     let mut level = levels.len() - 1;
     while level > 0 && levels[level].0.as_map()?.len() == 1 {
         level -= 1;
