@@ -16,9 +16,10 @@
 
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
+use crate::fix::{Applicability, Edit, Fix};
 use crate::lookup;
 use crate::rules::{self, Reporter, RuleEntry};
-use crate::source::{Format, LineIndex, Node, Span, Value};
+use crate::source::{Entry, Format, LineIndex, Node, Span, Style, Value};
 
 /// The code of the rule this module reports.
 pub const UNUSED: &str = "KMS006";
@@ -30,6 +31,8 @@ struct Invalid {
     span: Span,
     message: String,
     help: String,
+    /// The valid suppression meant, where it is certain (unsafe: it starts suppressing).
+    fix: Option<Fix>,
 }
 
 /// Removes suppressed findings and adds KMS006 for suppressions that suppressed nothing.
@@ -42,7 +45,7 @@ pub fn apply(
 ) -> Vec<Diagnostic> {
     let mut suppressions = Vec::new();
     let mut invalid = Vec::new();
-    metadata(root, &mut suppressions, &mut invalid);
+    metadata(text, format, root, &mut suppressions, &mut invalid);
     // Most files have no suppression: index lines only when there may be one. Any spelling
     // of the marker is looked at, so that `# KMSLint ignore` is reported rather than ignored.
     let has_comments = format == Format::Yaml
@@ -64,7 +67,9 @@ pub fn apply(
     {
         let mut out = Reporter::new(meta);
         for bad in invalid {
-            out.report(bad.span, bad.message).with_help(bad.help);
+            out.report(bad.span, bad.message)
+                .with_help(bad.help)
+                .with_fix(bad.fix);
         }
         let mut found = out.into_diagnostics();
         rules::finish(settings, &mut found);
@@ -110,6 +115,12 @@ pub fn apply(
 
 fn report_unused(out: &mut Reporter, suppression: &Suppression, code: &Code, settings: &Settings) {
     if code.code.is_none() {
+        // A blanket suppression may hide findings of rules this run does not have on.
+        let applicability = if settings.rules.disabled.is_empty() {
+            Applicability::Safe
+        } else {
+            Applicability::Unsafe
+        };
         out.report(
             code.span,
             format!(
@@ -117,7 +128,12 @@ fn report_unused(out: &mut Reporter, suppression: &Suppression, code: &Code, set
                 suppression.kind
             ),
         )
-        .with_help("remove it");
+        .with_help("remove it")
+        .with_fix(Fix::new(
+            "Remove the unused suppression",
+            applicability,
+            [suppression.removal.clone()],
+        ));
         return;
     }
     match code.rule {
@@ -135,9 +151,36 @@ fn report_unused(out: &mut Reporter, suppression: &Suppression, code: &Code, set
                     rule.meta().name
                 ),
             )
-            .with_help("remove it, so that it does not hide a future finding");
+            .with_help("remove it, so that it does not hide a future finding")
+            .with_fix(unused_fix(suppression, code, settings));
         }
     }
+}
+
+/// The fix of an unused code: remove the whole suppression when every code of it is reported
+/// unused, else remove just this code. Safe: what is removed suppresses nothing in this run,
+/// and a code of a rule that is not on is never reported.
+fn unused_fix(suppression: &Suppression, code: &Code, settings: &Settings) -> Option<Fix> {
+    let reported = |c: &Code| {
+        !c.used
+            && (c.code.is_none() || c.rule.is_some_and(|rule| settings.rules.enabled(rule.code)))
+    };
+    // (Where the whole cannot be removed cleanly, a code of several still can.)
+    if suppression.codes.iter().all(reported) && suppression.removal.is_some() {
+        return Fix::new(
+            "Remove the unused suppression",
+            Applicability::Safe,
+            [suppression.removal.clone()],
+        );
+    }
+    Fix::new(
+        format!(
+            "Remove `{}` from the suppression",
+            code.code.as_deref().unwrap_or_default()
+        ),
+        Applicability::Safe,
+        [code.removal.clone()],
+    )
 }
 
 struct Suppression {
@@ -145,6 +188,8 @@ struct Suppression {
     /// "comment" or "metadata entry", for messages.
     kind: &'static str,
     codes: Vec<Code>,
+    /// The edit that removes the whole suppression, where it can be written cleanly.
+    removal: Option<Edit>,
 }
 
 /// One code of a suppression (`code: None` when the comment names none: every rule).
@@ -154,6 +199,8 @@ struct Code {
     rule: Option<&'static RuleEntry>,
     span: Span,
     used: bool,
+    /// The edit that removes this code and leaves the other codes of its suppression.
+    removal: Option<Edit>,
 }
 
 impl Code {
@@ -163,6 +210,7 @@ impl Code {
             code,
             span,
             used: false,
+            removal: None,
         }
     }
 
@@ -231,7 +279,7 @@ fn comments(
             continue;
         }
         let comment = &line_text[hash + 1..];
-        let codes = match parse_comment(comment, offset + 1) {
+        let mut codes = match parse_comment(comment, offset + 1) {
             Parsed::None => continue,
             Parsed::Invalid(bad) => {
                 invalid.push(bad);
@@ -245,10 +293,32 @@ fn comments(
         } else {
             Scope::Line(line)
         };
+        let start = lines.line_start(line);
+        // A second comment after the suppression (`# kmslint: ignore KMS104 # see X`) stays.
+        let second = comment_start(comment)
+            .filter(|&i| i > 0)
+            .map(|i| offset + 1 + i);
+        let removal = match second {
+            Some(second) => Span::new(offset, second),
+            // Alone on its line: the line and its line break.
+            None if alone => Span::new(start, lines.line_start(line + 1).min(text.len())),
+            // After a value: the comment and the blanks before it.
+            None => Span::new(
+                start + line_text[..hash].trim_end_matches([' ', '\t']).len(),
+                start + line_text.len(),
+            ),
+        };
+        let spans: Vec<Span> = codes.iter().map(|c| c.span).collect();
+        if codes.iter().all(|c| c.code.is_some()) {
+            for (i, code) in codes.iter_mut().enumerate() {
+                code.removal = separated_removal(&spans, i);
+            }
+        }
         out.push(Suppression {
             scope,
             kind: "comment",
             codes,
+            removal: Some(Edit::new(removal, "")),
         });
     }
 }
@@ -280,8 +350,10 @@ fn parse_comment(comment: &str, offset: usize) -> Parsed {
     let trimmed = comment.trim_start();
     let begin = offset + (comment.len() - trimmed.len());
     let whole = Span::new(begin, offset + comment.trim_end().len());
+    // Where the `#` is.
+    let hash = offset - 1;
     let Some(rest) = trimmed.strip_prefix(MARKER) else {
-        return misspelt_marker(trimmed, whole);
+        return misspelt_marker(trimmed, whole, hash);
     };
     let rest = rest.trim_start();
     let word_end = rest
@@ -289,6 +361,9 @@ fn parse_comment(comment: &str, offset: usize) -> Parsed {
         .unwrap_or(rest.len());
     let (word, after) = rest.split_at(word_end);
     if word != DIRECTIVE {
+        // Only a near miss of `ignore` is certainly meant as it: `disable` may not be.
+        let fix = lookup::did_you_mean(word, [DIRECTIVE])
+            .and_then(|_| comment_fix(hash, whole.end as usize, &suggestion(after)));
         let message = if word.is_empty() {
             "this `# kmslint:` comment has no `ignore`, so it suppresses nothing".to_owned()
         } else {
@@ -305,6 +380,7 @@ fn parse_comment(comment: &str, offset: usize) -> Parsed {
             span: whole,
             message,
             help: format!("write `{}`", suggestion(after)),
+            fix,
         });
     }
     if after.starts_with([':', '=']) {
@@ -316,6 +392,7 @@ fn parse_comment(comment: &str, offset: usize) -> Parsed {
                 suggestion(after)
             ),
             help: "codes follow `ignore` after a space, separated by commas".to_owned(),
+            fix: comment_fix(hash, whole.end as usize, &suggestion(after)),
         });
     }
     let args_offset = offset + (comment.len() - after.len());
@@ -324,7 +401,7 @@ fn parse_comment(comment: &str, offset: usize) -> Parsed {
 
 /// A comment that starts with the marker's word spelt otherwise (`KMSLint:`, `kmslint ignore`)
 /// is an invalid suppression; any other comment is none.
-fn misspelt_marker(trimmed: &str, whole: Span) -> Parsed {
+fn misspelt_marker(trimmed: &str, whole: Span, hash: usize) -> Parsed {
     let Some(head) = trimmed.get(..MARKER_WORD.len()) else {
         return Parsed::None;
     };
@@ -344,6 +421,9 @@ fn misspelt_marker(trimmed: &str, whole: Span) -> Parsed {
         return Parsed::None;
     }
     let suggestion = suggestion(rest.trim_start().get(word.len()..).unwrap_or_default());
+    // `# KMSLint: disable KMS104` says something other than `ignore`: no certain fix.
+    let fix = lookup::did_you_mean(word, [DIRECTIVE])
+        .and_then(|_| comment_fix(hash, whole.end as usize, &suggestion));
     Parsed::Invalid(Invalid {
         span: whole,
         message: format!(
@@ -351,7 +431,40 @@ fn misspelt_marker(trimmed: &str, whole: Span) -> Parsed {
             trimmed.trim_end()
         ),
         help: "a suppression starts `# kmslint: ignore`, in lower case".to_owned(),
+        fix,
     })
+}
+
+/// The fix of a comment that is nearly a suppression: the comment, from its `#` to `end`
+/// (a second comment after it stays), becomes `suggestion`; none unless that is a valid
+/// suppression of rules that exist. Unsafe: it starts suppressing findings.
+fn comment_fix(hash: usize, end: usize, suggestion: &str) -> Option<Fix> {
+    let valid = match parse_comment(suggestion.strip_prefix('#')?, hash + 1) {
+        Parsed::Codes(codes) => codes.iter().all(|c| c.code.is_none() || c.rule.is_some()),
+        _ => false,
+    };
+    if !valid {
+        return None;
+    }
+    Fix::new(
+        format!("Replace with `{suggestion}`"),
+        Applicability::Unsafe,
+        [Some(Edit::new(Span::new(hash, end), suggestion))],
+    )
+}
+
+/// Removes item `i` of a list of several (spans in order) with one separator next to it:
+/// the one before it, or for the first item the one after.
+fn separated_removal(spans: &[Span], i: usize) -> Option<Edit> {
+    if spans.len() < 2 {
+        return None;
+    }
+    let span = if i == 0 {
+        Span::new(spans[0].start as usize, spans[1].start as usize)
+    } else {
+        Span::new(spans[i - 1].end as usize, spans.get(i)?.end as usize)
+    };
+    Some(Edit::new(span, ""))
 }
 
 /// The suppression a near miss meant, from what follows its directive word (`: KMS104`).
@@ -430,6 +543,8 @@ fn unknown_codes(suppressions: &[Suppression], invalid: &mut Vec<Invalid>) {
             span: code.span,
             message,
             help: help.to_owned(),
+            // The nearest rule is a guess, not a certainty: no fix.
+            fix: None,
         });
     }
 }
@@ -511,12 +626,26 @@ fn inside_any(spans: &[Span], offset: usize) -> bool {
 }
 
 /// `Metadata: {kmslint: {ignore: [...]}}` on the template and on each resource.
-fn metadata(root: &Node<'_>, out: &mut Vec<Suppression>, invalid: &mut Vec<Invalid>) {
-    if let Some(codes) = root.get("Metadata").and_then(|m| ignore_list(m, invalid)) {
+fn metadata(
+    text: &str,
+    format: Format,
+    root: &Node<'_>,
+    out: &mut Vec<Suppression>,
+    invalid: &mut Vec<Invalid>,
+) {
+    let cx = Meta {
+        text,
+        json: format == Format::Json,
+    };
+    if let Some(codes) = root
+        .entry("Metadata")
+        .and_then(|m| ignore_list(&cx, m, 0, invalid))
+    {
         out.push(Suppression {
             scope: Scope::File,
             kind: "metadata entry",
             codes,
+            removal: metadata_removal(text, root, 0),
         });
     }
     let Some(resources) = root.get("Resources").and_then(Node::as_map) else {
@@ -525,8 +654,8 @@ fn metadata(root: &Node<'_>, out: &mut Vec<Suppression>, invalid: &mut Vec<Inval
     for entry in resources {
         if let Some(codes) = entry
             .value
-            .get("Metadata")
-            .and_then(|m| ignore_list(m, invalid))
+            .entry("Metadata")
+            .and_then(|m| ignore_list(&cx, m, entry.key_span.end, invalid))
         {
             out.push(Suppression {
                 scope: Scope::Span(
@@ -535,20 +664,46 @@ fn metadata(root: &Node<'_>, out: &mut Vec<Suppression>, invalid: &mut Vec<Inval
                 ),
                 kind: "metadata entry",
                 codes,
+                removal: metadata_removal(text, &entry.value, entry.key_span.end),
             });
         }
     }
 }
 
+/// What writing metadata fixes needs to know of the file.
+struct Meta<'t> {
+    text: &'t str,
+    json: bool,
+}
+
 /// The codes under `kmslint: {ignore: …}` of a `Metadata` mapping: a list or one string.
 /// What is meant as one but has another shape is added to `invalid`.
-fn ignore_list(metadata: &Node<'_>, invalid: &mut Vec<Invalid>) -> Option<Vec<Code>> {
-    let entries = metadata.as_map()?;
+/// `after` is where the owner's key ends: an entry written before it, or a value before its
+/// key, is an alias of text elsewhere, which no fix may edit.
+fn ignore_list(
+    cx: &Meta<'_>,
+    metadata: &Entry<'_>,
+    after: u32,
+    invalid: &mut Vec<Invalid>,
+) -> Option<Vec<Code>> {
+    let in_place = in_place(metadata, after);
+    let entries = metadata.value.as_map()?;
     let mut codes = Vec::new();
     for entry in entries {
+        let in_place = in_place && self::in_place(entry, metadata.key_span.end);
         if entry.key.as_ref() == MARKER_WORD {
-            codes.extend(kmslint_entry(&entry.value, invalid));
+            codes.extend(kmslint_entry(cx, entry, in_place, invalid));
         } else if entry.key.eq_ignore_ascii_case(MARKER_WORD) {
+            // The key in lower case, keeping its quotes, when that makes a valid suppression
+            // and no `kmslint` key is there already.
+            let written = &cx.text[entry.key_span.range()];
+            let fix = (written
+                .trim_matches(['"', '\''])
+                .eq_ignore_ascii_case(MARKER_WORD)
+                && !entries.iter().any(|e| e.key.as_ref() == MARKER_WORD)
+                && valid_kmslint(&entry.value)
+                && in_place)
+                .then(|| Edit::new(entry.key_span, written.to_ascii_lowercase()));
             invalid.push(Invalid {
                 span: entry.key_span,
                 message: format!(
@@ -556,6 +711,7 @@ fn ignore_list(metadata: &Node<'_>, invalid: &mut Vec<Invalid>) -> Option<Vec<Co
                     entry.key
                 ),
                 help: "write `kmslint: {ignore: [CODE]}`".to_owned(),
+                fix: Fix::new("Rename the key to `kmslint`", Applicability::Unsafe, [fix]),
             });
         }
     }
@@ -563,35 +719,67 @@ fn ignore_list(metadata: &Node<'_>, invalid: &mut Vec<Invalid>) -> Option<Vec<Co
 }
 
 /// The codes of the value of a `kmslint` metadata key: `{ignore: [KMS104]}`.
-fn kmslint_entry(node: &Node<'_>, invalid: &mut Vec<Invalid>) -> Vec<Code> {
+fn kmslint_entry(
+    cx: &Meta<'_>,
+    kmslint: &Entry<'_>,
+    in_place: bool,
+    invalid: &mut Vec<Invalid>,
+) -> Vec<Code> {
+    let node = &kmslint.value;
     let Some(entries) = node.as_map() else {
         let listed = listed_codes(node);
+        // A flow list or a one-line string goes under `ignore` as written.
+        let written = &cx.text[node.span.range()];
+        let inline = written.starts_with('[')
+            || node
+                .scalar()
+                .is_some_and(|s| !matches!(s.style, Style::Literal | Style::Folded))
+                && !written.contains(['\n', '\r']);
+        let key = if cx.json { "\"ignore\"" } else { DIRECTIVE };
+        let fix = (inline && valid_list(node) && in_place)
+            .then(|| Edit::new(node.span, format!("{{{key}: {written}}}")));
         invalid.push(Invalid {
             span: node.span,
             message: format!(
                 "`kmslint` takes a mapping with `ignore`, so this suppresses nothing; did you mean `kmslint: {{ignore: [{listed}]}}`?"
             ),
             help: "put the codes under `ignore`".to_owned(),
+            fix: Fix::new("Put the codes under `ignore`", Applicability::Unsafe, [fix]),
         });
         return Vec::new();
     };
     let mut codes = Vec::new();
     for entry in entries {
+        let in_place = in_place && self::in_place(entry, kmslint.key_span.end);
         if entry.key.as_ref() != DIRECTIVE {
-            let message = match lookup::did_you_mean(&entry.key, [DIRECTIVE]) {
-                Some(_) => format!(
+            let near = lookup::did_you_mean(&entry.key, [DIRECTIVE]).is_some();
+            let message = if near {
+                format!(
                     "`{}` is not a kmslint metadata key, so this suppresses nothing; did you mean `ignore`?",
                     entry.key
-                ),
-                None => format!(
+                )
+            } else {
+                format!(
                     "`{}` is not a kmslint metadata key (the only one is `ignore`), so this suppresses nothing",
                     entry.key
-                ),
+                )
             };
+            // The near miss renamed, keeping its quotes, when it is the only key and its
+            // value is a valid list.
+            let fix =
+                (near && entries.len() == 1 && valid_list(&entry.value) && in_place).then(|| {
+                    let quote = match cx.text.as_bytes().get(entry.key_span.start as usize) {
+                        Some(b'"') => "\"",
+                        Some(b'\'') => "'",
+                        _ => "",
+                    };
+                    Edit::new(entry.key_span, format!("{quote}{DIRECTIVE}{quote}"))
+                });
             invalid.push(Invalid {
                 span: entry.key_span,
                 message,
                 help: "write `kmslint: {ignore: [CODE]}`".to_owned(),
+                fix: Fix::new("Rename the key to `ignore`", Applicability::Unsafe, [fix]),
             });
             continue;
         }
@@ -607,25 +795,156 @@ fn kmslint_entry(node: &Node<'_>, invalid: &mut Vec<Invalid>) -> Vec<Code> {
                         listed_codes(ignore)
                     ),
                     help: "write the codes as a list: `ignore: [KMS104, KMS105]`".to_owned(),
+                    // `{KMS104: false}` may not mean to suppress: the values make it a guess.
+                    fix: None,
                 });
                 continue;
             }
         };
-        for item in items {
+        let flow = cx.text.as_bytes().get(ignore.span.start as usize) == Some(&b'[');
+        let spans: Vec<Span> = items.iter().map(|i| i.span).collect();
+        for (i, item) in items.iter().enumerate() {
             match item.scalar() {
                 Some(scalar) => {
-                    codes.push(Code::new(Some(scalar.text.trim().to_owned()), item.span))
+                    let mut code = Code::new(Some(scalar.text.trim().to_owned()), item.span);
+                    code.removal = match ignore.value {
+                        _ if !in_place => None,
+                        Value::Seq(_) if items.len() > 1 && flow => separated_removal(&spans, i),
+                        Value::Seq(_) if items.len() > 1 => line_removal(cx.text, item.span, true),
+                        _ => None,
+                    };
+                    codes.push(code);
                 }
                 None => invalid.push(Invalid {
                     span: item.span,
                     message: "a code in `ignore` must be a string, so this suppresses nothing"
                         .to_owned(),
                     help: "write a rule code such as `KMS104`, or a rule name".to_owned(),
+                    fix: None,
                 }),
             }
         }
     }
     codes
+}
+
+/// Whether `entry` is written where it is read: after `after` (where its parent's key
+/// ends), with its value after its key. An alias (`ignore: *codes`) has the spans of the
+/// anchored text elsewhere, which a fix must not edit.
+fn in_place(entry: &Entry<'_>, after: u32) -> bool {
+    entry.key_span.start >= after && entry.value.span.start >= entry.key_span.end
+}
+
+/// Whether `node`, as the value of `kmslint`, is a valid suppression of existing rules.
+fn valid_kmslint(node: &Node<'_>) -> bool {
+    match node.as_map() {
+        Some([entry]) => entry.key.as_ref() == DIRECTIVE && valid_list(&entry.value),
+        _ => false,
+    }
+}
+
+/// Whether `node`, as the value of `ignore`, names existing rules only: a code or a
+/// non-empty list of them.
+fn valid_list(node: &Node<'_>) -> bool {
+    let known = |n: &Node<'_>| {
+        n.scalar()
+            .is_some_and(|s| rules::find(s.text.trim()).is_some())
+    };
+    match &node.value {
+        Value::Scalar(_) => known(node),
+        Value::Seq(items) => !items.is_empty() && items.iter().all(known),
+        _ => false,
+    }
+}
+
+/// The edit that removes the `ignore` entry of `owner`'s `Metadata.kmslint`, with the
+/// `kmslint` and `Metadata` entries it leaves empty; none when a key is there twice, an item
+/// is not a string, or the entry cannot be removed cleanly.
+fn metadata_removal(text: &str, owner: &Node<'_>, after: u32) -> Option<Edit> {
+    fn only(map: &Node<'_>, key: &str) -> Option<usize> {
+        let mut found = map
+            .as_map()?
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.key.as_ref() == key);
+        let (first, _) = found.next()?;
+        found.next().is_none().then_some(first)
+    }
+    let m = only(owner, "Metadata")?;
+    let metadata = &owner.as_map()?[m].value;
+    let k = only(metadata, MARKER_WORD)?;
+    let kmslint = &metadata.as_map()?[k].value;
+    let i = only(kmslint, DIRECTIVE)?;
+    let ignore = &kmslint.as_map()?[i].value;
+    let strings = match &ignore.value {
+        Value::Scalar(_) => true,
+        Value::Seq(items) => items.iter().all(|item| item.scalar().is_some()),
+        _ => false,
+    };
+    if !strings {
+        return None;
+    }
+    let levels = [(owner, m), (metadata, k), (kmslint, i)];
+    let mut after = after;
+    for (map, i) in levels {
+        let entry = &map.as_map()?[i];
+        if !in_place(entry, after) {
+            return None;
+        }
+        after = entry.key_span.end;
+    }
+    let mut level = levels.len() - 1;
+    while level > 0 && levels[level].0.as_map()?.len() == 1 {
+        level -= 1;
+    }
+    let (map, i) = levels[level];
+    let entries = map.as_map()?;
+    if text.as_bytes().get(map.span.start as usize) == Some(&b'{') {
+        let spans: Vec<Span> = entries
+            .iter()
+            .map(|e| e.key_span.cover(e.value.span))
+            .collect();
+        return separated_removal(&spans, i);
+    }
+    line_removal(
+        text,
+        entries[i].key_span.cover(entries[i].value.span),
+        false,
+    )
+}
+
+/// Removes the lines that `span` (an entry or item of block YAML) is written on, with their
+/// line break: only when nothing but blanks (and, for a list item, its `-`) comes before it
+/// on its first line, and nothing but a comment after it on its last.
+fn line_removal(text: &str, span: Span, item: bool) -> Option<Edit> {
+    let (start, end) = (span.start as usize, span.end as usize);
+    let line_start = text[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let before = text[line_start..start].trim_start_matches([' ', '\t']);
+    let clean_start = if item {
+        before
+            .strip_prefix('-')
+            .is_some_and(|b| !b.is_empty() && b.trim_start_matches([' ', '\t']).is_empty())
+            && !text[start..end].contains(['\n', '\r'])
+    } else {
+        before.is_empty()
+    };
+    if !clean_start {
+        return None;
+    }
+    let line_end = text[end..]
+        .find(['\n', '\r'])
+        .map_or(text.len(), |i| end + i);
+    let after = &text[end..line_end];
+    let rest = after.trim_start_matches([' ', '\t']);
+    if !(rest.is_empty() || rest.starts_with('#') && rest.len() < after.len()) {
+        return None;
+    }
+    let next = if text[line_end..].starts_with("\r\n") {
+        line_end + 2
+    } else {
+        (line_end + 1).min(text.len())
+    };
+    Some(Edit::new(Span::new(line_start, next), ""))
 }
 
 /// The codes a node of the wrong shape seems to list (its scalars, or a mapping's keys), for

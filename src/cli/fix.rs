@@ -77,8 +77,17 @@ pub(super) fn unified_diff(name: &str, before: &str, after: &str) -> String {
     similar::TextDiff::from_lines(before, after)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{name}"), &format!("b/{name}"))
+        .header(&side("a", &name), &side("b", &name))
         .to_string()
+}
+
+/// `a/templates/key.yaml` as git names a side; an absolute path stays as it is.
+fn side(prefix: &str, name: &str) -> String {
+    if name.starts_with('/') {
+        name.to_owned()
+    } else {
+        format!("{prefix}/{name}")
+    }
 }
 
 #[cfg(test)]

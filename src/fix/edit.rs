@@ -59,7 +59,9 @@ impl<'a> Editor<'a> {
     fn host(&self, span: Span) -> Option<Style> {
         let i = self.hosts.partition_point(|(h, _)| h.start <= span.start);
         let (host, style) = self.hosts.get(i.checked_sub(1)?)?;
-        host.contains(span).then_some(*style)
+        // Strictly inside: the host's first and last bytes are its delimiters (quotes, the
+        // block header), so an insertion right after a host string is outside it.
+        (host.start < span.start && span.end < host.end).then_some(*style)
     }
 
     /// Text of the policy's JSON escaped for the string it is in (as is outside one).

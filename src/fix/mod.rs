@@ -100,6 +100,8 @@ pub struct Applied {
     pub text: String,
     /// The codes of the findings fixed, one per fix applied.
     pub fixed: Vec<&'static str>,
+    /// The edits made, in file order (spans in the text before).
+    pub edits: Vec<Edit>,
 }
 
 /// Applies the fixes at least as sure as `least` to `text`, in file order, skipping a fix
@@ -138,13 +140,18 @@ pub fn apply(text: &str, diagnostics: &[Diagnostic], least: Applicability) -> Op
     taken.sort_by_key(|e| (e.span.start, e.span.end));
     let mut out = String::with_capacity(text.len() + 64);
     let mut at = 0;
-    for edit in taken {
+    for edit in &taken {
         out.push_str(&text[at..edit.span.start as usize]);
         out.push_str(&edit.replacement);
         at = edit.span.end as usize;
     }
     out.push_str(&text[at..]);
-    Some(Applied { text: out, fixed })
+    let edits = taken.into_iter().cloned().collect();
+    Some(Applied {
+        text: out,
+        fixed,
+        edits,
+    })
 }
 
 #[cfg(test)]

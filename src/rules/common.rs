@@ -218,7 +218,7 @@ pub(crate) fn written_at<'t>(alt: &Alt<'t>, site: &Node<'_>) -> Option<&'t Node<
         && alt.when.is_empty()
         && node.span == site.span
         && node.scalar().is_some())
-        .then_some(node)
+    .then_some(node)
 }
 
 /// The scalar a value is written as inside the key policy `source`, when a fix may rewrite it:
