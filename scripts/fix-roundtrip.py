@@ -158,6 +158,18 @@ def differences(a, b, path=()):
     return []
 
 
+def scope(code: str, pointer: tuple[str, ...]) -> tuple[str, ...]:
+    """Where a fix may change the data, as a pointer whose parent is the limit. A suppression's
+    fix (KMS006 removes an unused one, KMS007 rewrites a malformed one) may remove or rename
+    its whole `Metadata` entry when it is left empty, so its limit is the `Metadata` key's
+    parent; other fixes stay within the parent of their finding's node."""
+    if code in ("KMS006", "KMS007"):
+        for i, token in enumerate(pointer):
+            if token == "Metadata":
+                return pointer[: i + 1]
+    return pointer
+
+
 def allowed(path: tuple[str, ...], fixed: list[tuple[str, ...]]) -> bool:
     """Whether `path` is at or under the parent of a fixed finding's pointer."""
     return any(path[: max(len(p) - 1, 0)] == p[: max(len(p) - 1, 0)] for p in fixed)
@@ -241,7 +253,7 @@ def check_file(kmslint: str, source: Path, label: str, work: Path, index: int) -
     result.fixed = True
     if any("fix" in d for d in before):
         fixed = [
-            tokens(d["pointer"])
+            scope(d["code"], tokens(d["pointer"]))
             for d in before
             if isinstance(d.get("fix"), dict) and d["fix"].get("applicability") in APPLIED
         ]
