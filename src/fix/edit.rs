@@ -94,7 +94,6 @@ impl<'a> Editor<'a> {
     }
 
     /// Replaces a mapping key (at `span`, as the tree gives it) with `key`.
-    #[allow(dead_code)] // for the policy rules' fixes
     pub fn replace_key(&self, span: Span, key: &str) -> Option<Edit> {
         let style = if self.json_at(span) {
             Style::JsonString
@@ -112,7 +111,6 @@ impl<'a> Editor<'a> {
     /// Replaces the characters at `span`, inside a string of `style`, with `value`.
     /// `at_start` says the span starts the string's content (a plain scalar cannot start
     /// with a quote).
-    #[allow(dead_code)] // for the policy rules' fixes
     pub fn replace_chars(
         &self,
         span: Span,
@@ -122,16 +120,6 @@ impl<'a> Editor<'a> {
     ) -> Option<Edit> {
         let written = inside(style, value, at_start)?;
         Some(Edit::new(span, self.in_host(span, written)?))
-    }
-
-    /// Replaces any node with `value` written inline (flow YAML or JSON).
-    #[allow(dead_code)] // for the policy rules' fixes
-    pub fn replace_node(&self, node: &Node<'_>, value: &Fragment<'_>) -> Option<Edit> {
-        let json = self.json_at(node.span);
-        Some(Edit::new(
-            node.span,
-            self.in_host(node.span, inline(value, json))?,
-        ))
     }
 
     /// Inserts `key: value` into the mapping `map`, first or last.
@@ -205,13 +193,18 @@ impl<'a> Editor<'a> {
     }
 
     /// Appends `item` to a list, or makes a lone scalar a list of it and `item`.
-    #[allow(dead_code)] // for the policy rules' fixes
     pub fn append_item(&self, list: &Node<'_>, item: &str) -> Option<Edit> {
         let json = self.json_at(list.span);
-        let written = if json {
-            json_string(item)
-        } else {
-            scalar_text(Style::Plain, item)?
+        // In YAML, quoted as the list's last item (or the lone scalar) is quoted.
+        let neighbour = match &list.value {
+            Value::Seq(items) => items.last().and_then(Node::scalar),
+            _ => list.scalar(),
+        }
+        .map(|s| s.style);
+        let written = match neighbour {
+            _ if json => json_string(item),
+            Some(style @ (Style::SingleQuoted | Style::DoubleQuoted)) => scalar_text(style, item)?,
+            _ => scalar_text(Style::Plain, item)?,
         };
         match &list.value {
             Value::Scalar(_) => {
