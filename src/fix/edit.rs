@@ -175,20 +175,23 @@ impl<'a> Editor<'a> {
             ));
         }
         let last = entries.last()?;
-        let end = last.value.span.end.max(last.key_span.end) as usize;
+        Some(self.line_after(last.value.span.end.max(last.key_span.end) as usize, &entry))
+    }
+
+    /// Inserts the line `line` after the line where `end` is (at `end` when a line ends
+    /// there), with the file's line ending; at the end of a file without a final line break,
+    /// the break goes before it.
+    fn line_after(&self, end: usize, line: &str) -> Edit {
         let bytes = self.text.as_bytes();
-        if end > 0 && bytes.get(end - 1) == Some(&b'\n') {
-            return Some(Edit::new(Span::empty(end), format!("{entry}{}", self.eol)));
-        }
-        match memchr::memchr(b'\n', &bytes[end.min(bytes.len())..]) {
-            Some(i) => Some(Edit::new(
-                Span::empty(end + i + 1),
-                format!("{entry}{}", self.eol),
-            )),
-            None => Some(Edit::new(
-                Span::empty(self.text.len()),
-                format!("{}{entry}", self.eol),
-            )),
+        let end = end.min(bytes.len());
+        let at = if end > 0 && bytes[end - 1] == b'\n' {
+            Some(end)
+        } else {
+            memchr::memchr(b'\n', &bytes[end..]).map(|i| end + i + 1)
+        };
+        match at {
+            Some(at) => Edit::new(Span::empty(at), format!("{line}{}", self.eol)),
+            None => Edit::new(Span::empty(bytes.len()), format!("{}{line}", self.eol)),
         }
     }
 
@@ -232,18 +235,7 @@ impl<'a> Editor<'a> {
                     return None;
                 }
                 let entry = format!("{}- {written}", &prefix[..dash]);
-                let end = last.span.end as usize;
-                let bytes = self.text.as_bytes();
-                match memchr::memchr(b'\n', &bytes[end.min(bytes.len())..]) {
-                    Some(i) => Some(Edit::new(
-                        Span::empty(end + i + 1),
-                        format!("{entry}{}", self.eol),
-                    )),
-                    None => Some(Edit::new(
-                        Span::empty(self.text.len()),
-                        format!("{}{entry}", self.eol),
-                    )),
-                }
+                Some(self.line_after(last.span.end as usize, &entry))
             }
             _ => None,
         }
@@ -497,6 +489,31 @@ mod tests {
         out
     }
 
+    /// `text` with `key: value` inserted into the mapping at `path`.
+    fn inserted(text: &str, path: &[&str], place: Place, key: &str, value: Fragment<'_>) -> String {
+        let format = if text.starts_with('{') {
+            Format::Json
+        } else {
+            Format::Yaml
+        };
+        let (_, loaded) = load_file(
+            if format == Format::Json {
+                "t.json"
+            } else {
+                "t.yaml"
+            },
+            text,
+        );
+        let root = loaded.root.unwrap();
+        let map = path.iter().fold(&root, |node, key| node.get(key).unwrap());
+        edit(
+            text,
+            editor(text, format)
+                .insert_entry(map, place, key, value)
+                .unwrap(),
+        )
+    }
+
     #[test]
     fn plain_values_that_would_read_differently_are_quoted() {
         for ok in ["Retain", "alias/my-key", "kms:Encrypt", "a b"] {
@@ -521,41 +538,37 @@ mod tests {
     #[test]
     fn block_entries_go_at_the_mapping_indentation_keeping_crlf_and_comments() {
         let text = "Resources:\r\n  Key:  # the key\r\n    Type: AWS::KMS::Key\r\n    Properties:\r\n      A: 1  # note\r\nOutputs: {}\r\n";
-        let (_, loaded) = load_file("t.yaml", text);
-        let root = loaded.root.unwrap();
-        let key = root.get("Resources").unwrap().get("Key").unwrap();
-        let e = editor(text, Format::Yaml);
-        let out = edit(
-            text,
-            e.insert_entry(key, Place::Last, "DeletionPolicy", Fragment::Str("Retain"))
-                .unwrap(),
-        );
+        let key = ["Resources", "Key"];
         assert_eq!(
-            out,
+            inserted(
+                text,
+                &key,
+                Place::Last,
+                "DeletionPolicy",
+                Fragment::Str("Retain")
+            ),
             "Resources:\r\n  Key:  # the key\r\n    Type: AWS::KMS::Key\r\n    Properties:\r\n      A: 1  # note\r\n    DeletionPolicy: Retain\r\nOutputs: {}\r\n"
         );
-        let out = edit(
+        let out = inserted(
             text,
-            e.insert_entry(key, Place::First, "Version", Fragment::Str("2012-10-17"))
-                .unwrap(),
+            &key,
+            Place::First,
+            "Version",
+            Fragment::Str("2012-10-17"),
         );
         assert!(
             out.contains("  Key:  # the key\r\n    Version: '2012-10-17'\r\n    Type:"),
             "{out}"
         );
         let nested = Fragment::Map(vec![("EnableKeyRotation", Fragment::Bool(true))]);
-        let text2 = "Resources:\n  Key:\n    Type: AWS::KMS::Key";
-        let (_, loaded) = load_file("t.yaml", text2);
-        let root = loaded.root.unwrap();
-        let key = root.get("Resources").unwrap().get("Key").unwrap();
-        let out = edit(
-            text2,
-            editor(text2, Format::Yaml)
-                .insert_entry(key, Place::Last, "Properties", nested)
-                .unwrap(),
-        );
         assert_eq!(
-            out,
+            inserted(
+                "Resources:\n  Key:\n    Type: AWS::KMS::Key",
+                &key,
+                Place::Last,
+                "Properties",
+                nested
+            ),
             "Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      EnableKeyRotation: true"
         );
     }
@@ -563,14 +576,12 @@ mod tests {
     #[test]
     fn json_entries_follow_the_layout() {
         let text = "{\n    \"Resources\": {\n        \"Key\": {\n            \"Type\": \"AWS::KMS::Key\"\n        }\n    }\n}\n";
-        let (_, loaded) = load_file("t.json", text);
-        let root = loaded.root.unwrap();
-        let key = root.get("Resources").unwrap().get("Key").unwrap();
-        let e = editor(text, Format::Json);
-        let out = edit(
+        let out = inserted(
             text,
-            e.insert_entry(key, Place::Last, "DeletionPolicy", Fragment::Str("Retain"))
-                .unwrap(),
+            &["Resources", "Key"],
+            Place::Last,
+            "DeletionPolicy",
+            Fragment::Str("Retain"),
         );
         assert!(
             out.contains(
@@ -579,25 +590,12 @@ mod tests {
             "{out}"
         );
         let flat = "{\"Resources\": {\"Key\": {\"Type\": \"AWS::KMS::Key\", \"Properties\": {}}}}";
-        let (_, loaded) = load_file("t.json", flat);
-        let root = loaded.root.unwrap();
-        let props = root
-            .get("Resources")
-            .unwrap()
-            .get("Key")
-            .unwrap()
-            .get("Properties")
-            .unwrap();
-        let out = edit(
+        let out = inserted(
             flat,
-            editor(flat, Format::Json)
-                .insert_entry(
-                    props,
-                    Place::Last,
-                    "EnableKeyRotation",
-                    Fragment::Bool(true),
-                )
-                .unwrap(),
+            &["Resources", "Key", "Properties"],
+            Place::Last,
+            "EnableKeyRotation",
+            Fragment::Bool(true),
         );
         assert!(
             out.contains("\"Properties\": {\"EnableKeyRotation\": true}"),
@@ -608,18 +606,15 @@ mod tests {
     #[test]
     fn a_mapping_inserted_in_json_on_many_lines_is_spread_over_lines() {
         let text = "{\n  \"Resources\": {\n    \"Key\": {\n      \"Type\": \"AWS::KMS::Key\"\n    }\n  }\n}\n";
-        let (_, loaded) = load_file("t.json", text);
-        let root = loaded.root.unwrap();
-        let key = root.get("Resources").unwrap().get("Key").unwrap();
         let nested = Fragment::Map(vec![("EnableKeyRotation", Fragment::Bool(true))]);
-        let e = editor(text, Format::Json);
-        let out = edit(
-            text,
-            e.insert_entry(key, Place::Last, "Properties", nested)
-                .unwrap(),
-        );
         assert_eq!(
-            out,
+            inserted(
+                text,
+                &["Resources", "Key"],
+                Place::Last,
+                "Properties",
+                nested
+            ),
             "{\n  \"Resources\": {\n    \"Key\": {\n      \"Type\": \"AWS::KMS::Key\",\n      \"Properties\": {\n        \"EnableKeyRotation\": true\n      }\n    }\n  }\n}\n"
         );
     }
