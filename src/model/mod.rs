@@ -7,6 +7,7 @@
 
 pub mod arn;
 pub mod conditions;
+pub mod consumers;
 pub mod policy;
 pub mod principal;
 pub mod template;

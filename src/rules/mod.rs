@@ -18,6 +18,7 @@ use crate::fix::Fix;
 use crate::fix::edit::Editor;
 use crate::lookup::{self, RuleName};
 use crate::model::conditions::{MAX_ATOMS, TooManyConditions};
+use crate::model::consumers::{KeyUse, key_uses};
 use crate::model::principal::Deployment;
 use crate::model::value::{Env, MESSAGE_WIDTH, Resolver, abbreviate, describe_when};
 use crate::model::{Conditions, DocumentKind, EmbeddedPolicy, KeyPolicy, PolicySource, Template};
@@ -248,6 +249,15 @@ impl<'a, 't> Context<'a, 't> {
             account: self.env.account,
             partition: self.env.partition.map(|p| p.name),
             region: self.env.region,
+        }
+    }
+
+    /// Every value of `path` (dotted, `[]` for list items) on the resources of
+    /// `resource_type`, with the key each names (see `model::consumers`).
+    pub(crate) fn key_uses(&self, resource_type: &str, path: &'static str) -> Vec<KeyUse<'t>> {
+        match self.template {
+            Some(template) => key_uses(template, &self.resolver(), resource_type, path),
+            None => Vec::new(),
         }
     }
 

@@ -1,0 +1,203 @@
+//! What the services that use a key need of it (`../shared/reference/consumers.md`).
+//!
+//! Services named here need the key policy itself to let a service principal (or a
+//! service-linked role) use the key: an account-root "enable IAM policies" statement does not,
+//! since a service principal is no IAM identity of the account. Other consumers (S3, EBS, RDS,
+//! DynamoDB, …) work through the caller's permissions and need no such statement.
+
+/// Who the key policy must allow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grantee {
+    /// A service principal: `logs` for `logs.<region>.amazonaws.com` when `regional`.
+    Service { name: &'static str, regional: bool },
+    /// The EC2 Auto Scaling service-linked role
+    /// (`arn:<partition>:iam::<account>:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`).
+    AutoScalingRole,
+}
+
+/// What happens without the grant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The stack fails to create or update the consumer.
+    Deploy,
+    /// The stack deploys, and the service fails at run time without a sound (an alarm fires
+    /// and nothing is delivered).
+    Silent,
+}
+
+/// A consumer that needs a grant in the key policy.
+pub struct ServiceGrant {
+    pub resource_type: &'static str,
+    /// The property naming the key, dotted from `Properties`, `[]` for list items.
+    pub property: &'static str,
+    pub grantee: Grantee,
+    /// Each must be allowed (IAM wildcards allowed in the policy, not here).
+    pub actions: &'static [&'static str],
+    pub failure: Failure,
+    /// Marked (u) in consumers.md: at most a warning.
+    pub uncertain: bool,
+    /// Where AWS says so.
+    pub source: &'static str,
+}
+
+/// consumers.md, "Services that need a grant in the key policy". The SNS and SQS rows apply
+/// only when an AWS service publishes to the topic or queue: see [`PUBLISHERS`].
+pub static SERVICE_GRANTS: &[ServiceGrant] = &[
+    ServiceGrant {
+        resource_type: "AWS::Logs::LogGroup",
+        property: "KmsKeyId",
+        grantee: Grantee::Service {
+            name: "logs",
+            regional: true,
+        },
+        // The guide's statement allows `kms:Encrypt*`, `kms:Decrypt*`, `kms:ReEncrypt*`,
+        // `kms:GenerateDataKey*` and `kms:Describe*`; only what Logs calls to write and read
+        // is required here, so a narrower working policy is not an error.
+        actions: &["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+        failure: Failure::Deploy,
+        uncertain: false,
+        source: "CloudWatch Logs User Guide, Encrypt log data in CloudWatch Logs using AWS KMS",
+    },
+    ServiceGrant {
+        resource_type: "AWS::CloudTrail::Trail",
+        property: "KMSKeyId",
+        grantee: Grantee::Service {
+            name: "cloudtrail",
+            regional: false,
+        },
+        actions: &["kms:GenerateDataKey", "kms:DescribeKey"],
+        failure: Failure::Deploy,
+        uncertain: false,
+        source: "CloudTrail User Guide, Configure AWS KMS key policies for CloudTrail",
+    },
+    ServiceGrant {
+        resource_type: "AWS::CloudTrail::EventDataStore",
+        property: "KmsKeyId",
+        grantee: Grantee::Service {
+            name: "cloudtrail",
+            regional: false,
+        },
+        actions: &["kms:GenerateDataKey", "kms:Decrypt"],
+        failure: Failure::Deploy,
+        uncertain: false,
+        source: "CloudTrail User Guide, Configure AWS KMS key policies for CloudTrail",
+    },
+    ServiceGrant {
+        resource_type: "AWS::Events::EventBus",
+        property: "KmsKeyIdentifier",
+        grantee: Grantee::Service {
+            name: "events",
+            regional: false,
+        },
+        actions: &["kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"],
+        failure: Failure::Deploy,
+        uncertain: false,
+        source: "EventBridge User Guide, Key policy for event bus encryption",
+    },
+    ServiceGrant {
+        resource_type: "AWS::SES::ReceiptRule",
+        property: "Rule.Actions[].S3Action.KmsKeyArn",
+        grantee: Grantee::Service {
+            name: "ses",
+            regional: false,
+        },
+        actions: &["kms:Encrypt", "kms:GenerateDataKey"],
+        failure: Failure::Silent,
+        uncertain: false,
+        source: "KMS Developer Guide, How Amazon SES uses AWS KMS",
+    },
+    ServiceGrant {
+        resource_type: "AWS::EC2::LaunchTemplate",
+        property: "LaunchTemplateData.BlockDeviceMappings[].Ebs.KmsKeyId",
+        grantee: Grantee::AutoScalingRole,
+        // The guide's two statements: `kms:Encrypt`, `kms:Decrypt`, `kms:ReEncrypt*`,
+        // `kms:GenerateDataKey*`, `kms:DescribeKey`, and `kms:CreateGrant` (with
+        // `kms:GrantIsForAWSResource`); what EBS calls for an encrypted volume is required.
+        actions: &[
+            "kms:Decrypt",
+            "kms:GenerateDataKeyWithoutPlaintext",
+            "kms:ReEncryptFrom",
+            "kms:DescribeKey",
+            "kms:CreateGrant",
+        ],
+        failure: Failure::Silent,
+        uncertain: false,
+        source: "EC2 Auto Scaling User Guide, Required AWS KMS key policy for use with encrypted volumes",
+    },
+    ServiceGrant {
+        resource_type: "AWS::S3Tables::TableBucket",
+        property: "EncryptionConfiguration.KMSKeyArn",
+        grantee: Grantee::Service {
+            name: "maintenance.s3tables",
+            regional: false,
+        },
+        actions: &["kms:GenerateDataKey", "kms:Decrypt"],
+        failure: Failure::Deploy,
+        uncertain: true,
+        source: "S3 User Guide, Permission requirements for S3 Tables SSE-KMS encryption",
+    },
+];
+
+/// An AWS service that publishes to a topic or queue a property of another resource names.
+pub struct Publisher {
+    pub resource_type: &'static str,
+    /// The property naming the topic or queue (dotted, `[]` for list items).
+    pub property: &'static str,
+    /// `SNS::Topic` or `SQS::Queue`, the targets it can name there.
+    pub service: &'static str,
+}
+
+/// consumers.md, SNS and SQS rows: the AWS services that publish to an encrypted topic or
+/// queue and so need `kms:GenerateDataKey*` and `kms:Decrypt` in its key policy.
+pub static PUBLISHERS: &[Publisher] = &[
+    Publisher {
+        resource_type: "AWS::CloudWatch::Alarm",
+        property: "AlarmActions[]",
+        service: "cloudwatch",
+    },
+    Publisher {
+        resource_type: "AWS::CloudWatch::Alarm",
+        property: "OKActions[]",
+        service: "cloudwatch",
+    },
+    Publisher {
+        resource_type: "AWS::CloudWatch::Alarm",
+        property: "InsufficientDataActions[]",
+        service: "cloudwatch",
+    },
+    Publisher {
+        resource_type: "AWS::CloudWatch::CompositeAlarm",
+        property: "AlarmActions[]",
+        service: "cloudwatch",
+    },
+    Publisher {
+        resource_type: "AWS::Events::Rule",
+        property: "Targets[].Arn",
+        service: "events",
+    },
+    Publisher {
+        resource_type: "AWS::S3::Bucket",
+        property: "NotificationConfiguration.TopicConfigurations[].Topic",
+        service: "s3",
+    },
+    Publisher {
+        resource_type: "AWS::S3::Bucket",
+        property: "NotificationConfiguration.QueueConfigurations[].Queue",
+        service: "s3",
+    },
+    Publisher {
+        resource_type: "AWS::SNS::Subscription",
+        property: "Endpoint",
+        service: "sns",
+    },
+];
+
+/// What a topic or queue needs its key to allow a publishing service (consumers.md: SNS Developer
+/// Guide, Key management; SQS Developer Guide, Key management).
+pub static PUBLISH_ACTIONS: &[&str] = &["kms:GenerateDataKey", "kms:Decrypt"];
+
+/// The property naming the key of a topic or queue.
+pub static ENCRYPTED_TARGETS: &[(&str, &str)] = &[
+    ("AWS::SNS::Topic", "KmsMasterKeyId"),
+    ("AWS::SQS::Queue", "KmsMasterKeyId"),
+];

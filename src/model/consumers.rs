@@ -1,0 +1,352 @@
+//! Keys as the stack uses them: which resource names which key, through which property.
+//!
+//! A property names a key of this template through `Ref` or `Fn::GetAtt …Arn|KeyId` of a Key or
+//! ReplicaKey, an `Fn::Sub`/`Fn::Join` that builds its ARN around one, or an `AWS::KMS::Alias`
+//! of the template (by `Ref`, or by its literal `alias/…` name or alias ARN in the stack's own
+//! account). `alias/aws/…` names an AWS managed key. Anything else (a parameter, an import, a
+//! literal key ARN of another stack, a value hidden by a function) is a key not known here,
+//! about which the consumer rules say nothing. `Fn::If` gives one target per branch, with the
+//! conditions that lead to it.
+
+use crate::facts::resources::{ALIAS, KEY, REPLICA_KEY};
+use crate::source::{Node, Span, Value};
+
+use super::arn::{self, ArnShape, Field};
+use super::template::{Resource, Template};
+use super::value::{Hole, Part, Resolver, Text};
+
+/// What a key property's value names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyTarget<'t> {
+    /// A Key or ReplicaKey of this template (by logical ID), perhaps through an alias of it.
+    Key {
+        name: &'t str,
+        alias: Option<&'t str>,
+    },
+    /// An AWS managed key, by its alias name: `alias/aws/sns`.
+    AwsManaged(String),
+    /// A literal key or alias ARN: its Region, when written.
+    Arn {
+        region: Option<String>,
+    },
+    Unknown,
+}
+
+/// One value a consumer's key property can take.
+pub struct KeyUse<'t> {
+    pub consumer: &'t str,
+    pub consumer_type: &'t str,
+    /// The property's path, as the tables write it (`KmsKeyId`, `Rule.Actions[].S3Action.KmsKeyArn`).
+    pub property: &'static str,
+    /// The property's value: where findings about the use point.
+    pub node: &'t Node<'t>,
+    /// Where this alternative is written (a branch of an `Fn::If`, a parameter's default).
+    pub span: Span,
+    pub target: KeyTarget<'t>,
+    /// The condition branches that lead to this value; the consumer's own `Condition` is
+    /// `consumer_condition`.
+    pub when: Vec<(&'t str, bool)>,
+    pub consumer_condition: Option<&'t str>,
+}
+
+/// The values at `path` under `properties`: dotted names, `[]` for every item of a list.
+/// Literal mappings and lists only: a level written with a function is not followed.
+pub fn values_at<'t>(properties: &'t Node<'t>, path: &str) -> Vec<&'t Node<'t>> {
+    let mut nodes = vec![properties];
+    for segment in path.split('.') {
+        let (name, each) = match segment.strip_suffix("[]") {
+            Some(name) => (name, true),
+            None => (segment, false),
+        };
+        let mut next = Vec::new();
+        for node in nodes {
+            let Some(value) = node.get(name) else {
+                continue;
+            };
+            match (&value.value, each) {
+                (Value::Seq(items), true) => next.extend(items.iter()),
+                (_, true) => {}
+                (_, false) => next.push(value),
+            }
+        }
+        nodes = next;
+    }
+    nodes
+}
+
+/// Every value of `path` on every resource of `resource_type`, resolved to the key it names.
+pub fn key_uses<'t>(
+    template: &Template<'t>,
+    resolver: &Resolver<'_, 't>,
+    resource_type: &str,
+    path: &'static str,
+) -> Vec<KeyUse<'t>> {
+    let mut out = Vec::new();
+    for resource in template.resources_of_type(resource_type) {
+        let Some(properties) = resource.properties else {
+            continue;
+        };
+        for node in values_at(properties, path) {
+            for alt in resolver.resolve(node) {
+                let target = match alt.text_value() {
+                    Some(text) => target_of(template, resolver, text, 0),
+                    None => KeyTarget::Unknown,
+                };
+                out.push(KeyUse {
+                    consumer: resource.name,
+                    consumer_type: resource.type_name.unwrap_or_default(),
+                    property: path,
+                    node,
+                    span: alt.span,
+                    target,
+                    when: alt.when.clone(),
+                    consumer_condition: resource.condition,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// What a key property's text names (`depth` bounds alias chains, which CloudFormation does not
+/// allow anyway).
+fn target_of<'t>(
+    template: &Template<'t>,
+    resolver: &Resolver<'_, 't>,
+    text: &Text<'t>,
+    depth: usize,
+) -> KeyTarget<'t> {
+    if let Some(hole) = text.only_hole() {
+        return match hole {
+            Hole::Ref(name) | Hole::GetAtt(name, "Arn" | "KeyId") => {
+                resource_target(template, resolver, name, depth)
+            }
+            _ => KeyTarget::Unknown,
+        };
+    }
+    if let Some(literal) = text.literal() {
+        if let Some(alias) = literal.strip_prefix("alias/") {
+            return alias_named(template, resolver, alias, depth);
+        }
+        if !literal.starts_with("arn:") {
+            // A bare key ID (`1234abcd-…`) of another stack.
+            return KeyTarget::Unknown;
+        }
+    }
+    let ArnShape::Arn(parsed) = arn::parse(text) else {
+        return KeyTarget::Unknown;
+    };
+    if parsed.service.literal() != Some("kms") {
+        return KeyTarget::Unknown;
+    }
+    // `arn:…:key/${Key}` built around a key of this template.
+    let holes: Vec<&Hole<'t>> = text
+        .parts
+        .iter()
+        .filter_map(|p| match p {
+            Part::Hole(h) if !h.is_pseudo() => Some(h),
+            _ => None,
+        })
+        .collect();
+    let own_stack = |field: &Field<'_>| matches!(field, Field::Hole(h) if h.is_pseudo());
+    if let [Hole::Ref(name) | Hole::GetAtt(name, "KeyId")] = holes.as_slice() {
+        if parsed.resource_prefix == "key/" || parsed.resource_prefix == "alias/" {
+            return resource_target(template, resolver, name, depth);
+        }
+    }
+    if let Some(alias) = parsed
+        .resource
+        .literal()
+        .and_then(|r| r.strip_prefix("alias/"))
+    {
+        if alias.starts_with("aws/") {
+            return KeyTarget::AwsManaged(format!("alias/{alias}"));
+        }
+        if own_stack(&parsed.account) && own_stack(&parsed.region) {
+            return alias_named(template, resolver, alias, depth);
+        }
+    }
+    if !holes.is_empty() {
+        return KeyTarget::Unknown;
+    }
+    KeyTarget::Arn {
+        region: parsed.region.literal().map(str::to_owned),
+    }
+}
+
+/// The key a resource of the template is, or an alias of the template points at.
+fn resource_target<'t>(
+    template: &Template<'t>,
+    resolver: &Resolver<'_, 't>,
+    name: &'t str,
+    depth: usize,
+) -> KeyTarget<'t> {
+    let Some(resource) = template.resource(name) else {
+        return KeyTarget::Unknown;
+    };
+    match resource.type_name {
+        Some(KEY | REPLICA_KEY) => KeyTarget::Key {
+            name: resource.name,
+            alias: None,
+        },
+        Some(ALIAS) => alias_target(template, resolver, resource, depth),
+        _ => KeyTarget::Unknown,
+    }
+}
+
+/// The key an `AWS::KMS::Alias` of the template points at, when it is one of the template's.
+fn alias_target<'t>(
+    template: &Template<'t>,
+    resolver: &Resolver<'_, 't>,
+    alias: &Resource<'t>,
+    depth: usize,
+) -> KeyTarget<'t> {
+    if depth > 2 {
+        return KeyTarget::Unknown;
+    }
+    let Some(target) = alias.property("TargetKeyId") else {
+        return KeyTarget::Unknown;
+    };
+    let alts = resolver.resolve(target);
+    // One key whatever the branch, or unknown: an alias choosing between keys is left alone.
+    let mut found = None;
+    for alt in &alts {
+        let key = match alt.text_value() {
+            Some(text) => target_of(template, resolver, text, depth + 1),
+            None => KeyTarget::Unknown,
+        };
+        match (&found, key) {
+            (_, KeyTarget::Key { name, .. }) if found.is_none() || found == Some(name) => {
+                found = Some(name)
+            }
+            _ => return KeyTarget::Unknown,
+        }
+    }
+    match found {
+        Some(name) => KeyTarget::Key {
+            name,
+            alias: Some(alias.name),
+        },
+        None => KeyTarget::Unknown,
+    }
+}
+
+/// The key behind `alias/<name>`: AWS managed for `aws/…`, else an alias of the template with
+/// that literal name.
+fn alias_named<'t>(
+    template: &Template<'t>,
+    resolver: &Resolver<'_, 't>,
+    name: &str,
+    depth: usize,
+) -> KeyTarget<'t> {
+    if name.starts_with("aws/") {
+        return KeyTarget::AwsManaged(format!("alias/{name}"));
+    }
+    let wanted = format!("alias/{name}");
+    let alias = template.resources_of_type(ALIAS).find(|alias| {
+        alias.property("AliasName").is_some_and(|node| {
+            resolver
+                .resolve(node)
+                .iter()
+                .any(|alt| alt.as_str() == Some(wanted.as_str()))
+        })
+    });
+    match alias {
+        Some(alias) => alias_target(template, resolver, alias, depth),
+        None => KeyTarget::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+    use crate::model::value::Env;
+    use crate::source::load_file;
+
+    const TEMPLATE: &str = "
+Parameters:
+  KeyArn: {Type: String}
+Conditions:
+  Encrypt: !Equals [!Ref AWS::Region, eu-west-1]
+Resources:
+  Key: {Type: AWS::KMS::Key}
+  Alias: {Type: AWS::KMS::Alias, Properties: {AliasName: alias/logs, TargetKeyId: !Ref Key}}
+  ByArn: {Type: AWS::Logs::LogGroup, Properties: {KmsKeyId: !GetAtt Key.Arn}}
+  ByAliasRef: {Type: AWS::Logs::LogGroup, Properties: {KmsKeyId: !Ref Alias}}
+  ByAliasName: {Type: AWS::Logs::LogGroup, Properties: {KmsKeyId: alias/logs}}
+  BySub: {Type: AWS::Logs::LogGroup, Properties: {KmsKeyId: !Sub 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${Key}'}}
+  ByAliasArn: {Type: AWS::Logs::LogGroup, Properties: {KmsKeyId: !Sub 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/logs'}}
+  Managed: {Type: AWS::Logs::LogGroup, Properties: {KmsKeyId: alias/aws/logs}}
+  Literal: {Type: AWS::Logs::LogGroup, Properties: {KmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'}}
+  FromParameter: {Type: AWS::Logs::LogGroup, Properties: {KmsKeyId: !Ref KeyArn}}
+  Chosen: {Type: AWS::Logs::LogGroup, Properties: {KmsKeyId: !If [Encrypt, !GetAtt Key.Arn, !Ref AWS::NoValue]}}
+  Rule:
+    Type: AWS::SES::ReceiptRule
+    Properties:
+      Rule: {Actions: [{S3Action: {KmsKeyArn: !GetAtt Key.Arn}}, {StopAction: {}}]}
+";
+
+    fn uses(resource_type: &str, path: &'static str) -> Vec<(String, KeyTarget<'static>, String)> {
+        let text: &'static str = TEMPLATE;
+        let (_, loaded) = load_file("t.yaml", text);
+        let root: &'static Node<'static> = Box::leak(Box::new(loaded.root.unwrap()));
+        let template: &'static Template<'static> = Box::leak(Box::new(Template::new(root)));
+        let settings: &'static Settings = Box::leak(Box::default());
+        let env = Box::leak(Box::new(Env::new(Some(template), settings)));
+        let resolver = Resolver::new(env);
+        key_uses(template, &resolver, resource_type, path)
+            .into_iter()
+            .map(|u| {
+                let when = format!("{:?}", u.when);
+                (u.consumer.to_owned(), u.target, when)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn keys_are_found_through_refs_aliases_subs_and_branches() {
+        let key = |alias| KeyTarget::Key { name: "Key", alias };
+        let found = uses("AWS::Logs::LogGroup", "KmsKeyId");
+        let target = |name: &str| -> Vec<&KeyTarget<'_>> {
+            found
+                .iter()
+                .filter(|(c, _, _)| c == name)
+                .map(|(_, t, _)| t)
+                .collect()
+        };
+        assert_eq!(target("ByArn"), [&key(None)]);
+        assert_eq!(target("ByAliasRef"), [&key(Some("Alias"))]);
+        assert_eq!(target("ByAliasName"), [&key(Some("Alias"))]);
+        assert_eq!(target("BySub"), [&key(None)]);
+        assert_eq!(target("ByAliasArn"), [&key(Some("Alias"))]);
+        assert_eq!(
+            target("Managed"),
+            [&KeyTarget::AwsManaged("alias/aws/logs".into())]
+        );
+        assert_eq!(
+            target("Literal"),
+            [&KeyTarget::Arn {
+                region: Some("us-east-1".into())
+            }]
+        );
+        assert_eq!(target("FromParameter"), [&KeyTarget::Unknown]);
+        let chosen: Vec<_> = found.iter().filter(|(c, _, _)| c == "Chosen").collect();
+        assert_eq!(chosen.len(), 2, "{chosen:?}");
+        assert_eq!(chosen[0].1, key(None));
+        assert!(chosen[0].2.contains("(\"Encrypt\", true)"), "{chosen:?}");
+    }
+
+    #[test]
+    fn paths_reach_into_lists() {
+        let found = uses("AWS::SES::ReceiptRule", "Rule.Actions[].S3Action.KmsKeyArn");
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].1,
+            KeyTarget::Key {
+                name: "Key",
+                alias: None
+            }
+        );
+    }
+}
