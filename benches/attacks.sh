@@ -75,6 +75,14 @@ import sys
 pad = '"' + "x" * 60_000_000 + '"'
 open(sys.argv[1], "w").write('{"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {"Description": ' + pad + '}}}}')
 PY
+# 20,000 keys on one line, each with findings that offer fixes (KMS104, KMS105, KMS206): a
+# position, a UTF-16 column or a fix that reads the line back is quadratic here.
+python3 - "$dir/one-line-20000-fixable.json" <<'PY'
+import json, sys
+statement = {"Effect": "allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}
+keys = {f"K{i}": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Version": "2012-10-17", "Statement": [statement]}}} for i in range(20_000)}
+open(sys.argv[1], "w").write(json.dumps({"Resources": keys}))
+PY
 # Values and names that try to write workflow commands or terminal controls.
 printf 'Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeySpec: "x\\n::add-mask::secret\\r\\n::error file=x::injected\\u001b]0;title\\u0007"\n' >"$dir/inject.yaml"
 
@@ -98,6 +106,8 @@ attacks=(
   "SARIF, 100,000 files|check --format sarif many"
   "JSON, 100,000 files|check --format json many"
   "pretty, 60 MB one-line template|check one-line-60mb.json"
+  "JSON, 20,000 fixable keys on one line|check --format json one-line-20000-fixable.json"
+  "--diff --unsafe-fixes, 20,000 fixable keys on one line|check --diff --unsafe-fixes one-line-20000-fixable.json"
   "injected workflow commands, pretty|check inject.yaml other.yaml"
   "SARIF to /dev/full|check --format sarif other.yaml >/dev/full"
   "rules into a closed pipe|rules | true"

@@ -222,7 +222,7 @@ impl<'a> Editor<'a> {
                 let last = items.last()?;
                 let flow = self.text.as_bytes().get(list.span.start as usize) == Some(&b'[');
                 if flow {
-                    let (_, _, alone) = self.line_of(last.span.start as usize);
+                    let alone = self.alone(last.span.start as usize);
                     let sep = self.separator(last.span, alone);
                     let at = Span::empty(last.span.end as usize);
                     return Some(Edit::new(at, self.in_host(at, format!(",{sep}{written}"))?));
@@ -250,7 +250,7 @@ impl<'a> Editor<'a> {
     ) -> Option<Edit> {
         let entries = map.as_map()?;
         let first = entries.first()?;
-        let (_, _, alone) = self.line_of(first.key_span.start as usize);
+        let alone = self.alone(first.key_span.start as usize);
         let sep = self.separator(first.key_span, alone);
         // On many lines, a nested mapping is spread over lines too, one level deeper: as
         // deep as this mapping's keys are below the line that opens it.
@@ -279,7 +279,7 @@ impl<'a> Editor<'a> {
             ),
             Place::Last => {
                 let last = entries.last()?;
-                let (_, _, alone) = self.line_of(last.key_span.start as usize);
+                let alone = self.alone(last.key_span.start as usize);
                 let sep = self.separator(last.key_span, alone);
                 let end = last.value.span.end.max(last.key_span.end) as usize;
                 (Span::empty(end), format!(",{sep}{entry}"))
@@ -326,8 +326,19 @@ impl<'a> Editor<'a> {
         }
     }
 
+    /// Whether only spaces and tabs precede `at` on its line. Reads back no further than the
+    /// first other character, so a template on one long line costs nothing per edit.
+    fn alone(&self, at: usize) -> bool {
+        self.text.as_bytes()[..at.min(self.text.len())]
+            .iter()
+            .rev()
+            .take_while(|&&b| b != b'\n')
+            .all(|&b| b == b' ' || b == b'\t')
+    }
+
     /// The start of the line holding `at`, the column of `at` in characters, and whether only
-    /// whitespace precedes it on the line.
+    /// whitespace precedes it on the line. Reads the line back to its start: for block YAML
+    /// and lines an entry starts, which are short.
     fn line_of(&self, at: usize) -> (usize, usize, bool) {
         let at = at.min(self.text.len());
         let start = self.text[..at].rfind('\n').map_or(0, |i| i + 1);

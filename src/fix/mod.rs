@@ -7,6 +7,8 @@
 
 pub(crate) mod edit;
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::diagnostic::Diagnostic;
@@ -116,7 +118,9 @@ pub fn apply(text: &str, diagnostics: &[Diagnostic], least: Applicability) -> Op
         })
         .collect();
     fixes.sort_by_key(|(_, fix)| (fix.edits[0].span.start, fix.edits[0].span.end));
-    let mut taken: Vec<&Edit> = Vec::new();
+    // The edits taken so far, disjoint, by (start, end): a candidate is checked against the
+    // few that can touch it, so a file with thousands of fixes stays linear.
+    let mut taken: BTreeMap<(u32, u32), &Edit> = BTreeMap::new();
     let mut fixed = Vec::new();
     for (code, fix) in fixes {
         let in_bounds = fix.edits.iter().all(|e| {
@@ -124,20 +128,22 @@ pub fn apply(text: &str, diagnostics: &[Diagnostic], least: Applicability) -> Op
                 && text.is_char_boundary(e.span.start as usize)
                 && text.is_char_boundary(e.span.end as usize)
         });
-        // Fixes are few per file; the quadratic check stays small.
-        let clashes = fix
-            .edits
-            .iter()
-            .any(|e| taken.iter().any(|t| conflict(e, t) || e == *t));
+        let clashes = fix.edits.iter().any(|e| {
+            taken
+                .range(..=(e.span.end, u32::MAX))
+                .rev()
+                .take_while(|(_, t)| t.span.end >= e.span.start)
+                .any(|(_, t)| conflict(e, t))
+        });
         if in_bounds && !clashes {
-            taken.extend(&fix.edits);
+            taken.extend(fix.edits.iter().map(|e| ((e.span.start, e.span.end), e)));
             fixed.push(code);
         }
     }
     if taken.is_empty() {
         return None;
     }
-    taken.sort_by_key(|e| (e.span.start, e.span.end));
+    let taken: Vec<&Edit> = taken.into_values().collect();
     let mut out = String::with_capacity(text.len() + 64);
     let mut at = 0;
     for edit in &taken {

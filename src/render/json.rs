@@ -11,7 +11,8 @@ use serde::{Serialize, Serializer};
 use crate::diagnostic::Diagnostic;
 use crate::source::Position;
 
-use super::{FileOutput, PathError, Statistic, Summary, rule_url, utf16_column};
+use super::{FileOutput, PathError, Statistic, Summary, rule_url};
+use crate::source::LineIndex;
 
 /// The document's version: bumped when its shape changes incompatibly (adding fields does not).
 pub const VERSION: u32 = 1;
@@ -78,21 +79,26 @@ pub struct Utf16Columns {
 
 /// Each finding's columns in UTF-16 code units, computed from the file's text.
 pub fn utf16_columns(text: &str, diagnostics: &[Diagnostic]) -> Vec<Utf16Columns> {
+    if diagnostics.is_empty() {
+        return Vec::new();
+    }
+    let lines = LineIndex::new(text);
+    let column = |p: Position| lines.utf16_column(text, p.offset as usize);
     diagnostics
         .iter()
         .map(|d| Utf16Columns {
-            start: utf16_column(text, d.start),
-            end: utf16_column(text, d.end),
+            start: column(d.start),
+            end: column(d.end),
             related: d
                 .related
                 .iter()
-                .map(|r| (utf16_column(text, r.start), utf16_column(text, r.end)))
+                .map(|r| (column(r.start), column(r.end)))
                 .collect(),
             edits: d
                 .fix
                 .iter()
                 .flat_map(|f| &f.edits)
-                .map(|e| (utf16_column(text, e.start), utf16_column(text, e.end)))
+                .map(|e| (column(e.start), column(e.end)))
                 .collect(),
         })
         .collect()
@@ -286,10 +292,7 @@ mod tests {
     #[test]
     fn utf16_columns_count_surrogate_pairs() {
         let text = "a: \"😀é\" x\nb";
-        let at = |offset: usize| {
-            let lines = crate::source::LineIndex::new(text);
-            utf16_column(text, lines.position(text, offset))
-        };
+        let at = |offset: usize| crate::source::LineIndex::new(text).utf16_column(text, offset);
         // `x` is the 9th character and the 10th UTF-16 code unit (😀 is two).
         let x = text.find('x').unwrap();
         assert_eq!(at(x), 10);

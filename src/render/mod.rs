@@ -95,23 +95,6 @@ pub fn statistics_table(rows: &[Statistic]) -> String {
         .collect()
 }
 
-/// A column in UTF-16 code units (1-based), for the character column `position` gives: the
-/// editors' LSP-style count. The preceding characters on the line are read back from `text`.
-pub fn utf16_column(text: &str, position: crate::source::Position) -> u32 {
-    let offset = (position.offset as usize).min(text.len());
-    let Some(before) = text.get(..offset) else {
-        return position.column;
-    };
-    let preceding = position.column.saturating_sub(1) as usize;
-    let astral = before
-        .chars()
-        .rev()
-        .take(preceding)
-        .filter(|c| c.len_utf16() == 2)
-        .count();
-    position.column + astral as u32
-}
-
 impl Summary {
     /// Adds the findings to the counts by severity, and their fixes to `fixable` and
     /// `unsafe_fixable` as [`Summary::unsafe_fixes`] says.

@@ -13,10 +13,26 @@ pub struct Position {
 
 /// Where each line starts. Line breaks are `\n`, `\r\n` and a lone `\r`, as in YAML, so a
 /// CRLF file has the same line numbers as its LF twin and `\r` never counts as a column.
+///
+/// Columns are counted from the line's start, or from the nearest mark on a long line: a
+/// template written on one line of megabytes would otherwise cost a scan of the line per
+/// position, quadratic in findings.
 #[derive(Clone, Debug)]
 pub struct LineIndex {
     starts: Vec<u32>,
+    /// On lines longer than [`MARK_EVERY`] bytes, about every that many bytes: the offset
+    /// and the characters and UTF-16 code units from the line's start to it. In offset order.
+    marks: Vec<Mark>,
 }
+
+#[derive(Clone, Copy, Debug)]
+struct Mark {
+    offset: u32,
+    chars: u32,
+    utf16: u32,
+}
+
+const MARK_EVERY: usize = 1024;
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
@@ -33,7 +49,56 @@ impl LineIndex {
             starts.push(next as u32);
             i = next;
         }
-        LineIndex { starts }
+        let mut marks = Vec::new();
+        for (line, &start) in starts.iter().enumerate() {
+            let start = start as usize;
+            let end = starts.get(line + 1).map_or(text.len(), |&s| s as usize);
+            if end - start <= MARK_EVERY {
+                continue;
+            }
+            let (mut chars, mut utf16, mut next) = (0u32, 0u32, start + MARK_EVERY);
+            for (at, c) in text[start..end].char_indices() {
+                let at = start + at;
+                if at >= next {
+                    marks.push(Mark {
+                        offset: at as u32,
+                        chars,
+                        utf16,
+                    });
+                    next = at + MARK_EVERY;
+                }
+                chars += 1;
+                utf16 += c.len_utf16() as u32;
+            }
+        }
+        LineIndex { starts, marks }
+    }
+
+    /// Characters and UTF-16 code units from the start of `offset`'s line to it (`offset` on
+    /// a character boundary).
+    fn counts(&self, text: &str, line_start: usize, offset: usize) -> (usize, usize) {
+        let i = self.marks.partition_point(|m| m.offset as usize <= offset);
+        let (from, chars, utf16) = match i.checked_sub(1).map(|i| self.marks[i]) {
+            Some(m) if m.offset as usize >= line_start => {
+                (m.offset as usize, m.chars as usize, m.utf16 as usize)
+            }
+            _ => (line_start, 0, 0),
+        };
+        let rest = &text[from..offset];
+        if rest.is_ascii() {
+            return (chars + rest.len(), utf16 + rest.len());
+        }
+        let (c, u) = rest
+            .chars()
+            .fold((0, 0), |(c, u), ch| (c + 1, u + ch.len_utf16()));
+        (chars + c, utf16 + u)
+    }
+
+    /// The 1-based UTF-16 column of `offset` (as LSP and editors count by default).
+    pub fn utf16_column(&self, text: &str, offset: usize) -> u32 {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let start = self.line_start(self.line_of(offset));
+        self.counts(text, start, offset).1 as u32 + 1
     }
 
     pub(crate) fn line_count(&self) -> usize {
@@ -57,7 +122,7 @@ impl LineIndex {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let line = self.line_of(offset);
         let start = self.line_start(line);
-        let column = text[start..offset].chars().count() + 1;
+        let column = self.counts(text, start, offset).0 + 1;
         Position {
             line: line as u32 + 1,
             column: column as u32,
