@@ -5,7 +5,8 @@
 //! ("Services that support the kms:ViaService condition key", conditions-kms), which the
 //! reference material does not copy: this list is written from AWS service endpoint prefixes
 //! known to appear there or in AWS's documented key policies (`ec2`, `rds`, `s3`,
-//! `secretsmanager`, `ssm`, …). It is conservative in the other direction too: a name not in
+//! `secretsmanager`, `ssm`, …; `cloudformation` from AWS's Security Reference Architecture
+//! templates, `importexport` for Snowball). It is conservative in the other direction too: a name not in
 //! it is only reported as a warning ("not a service kmslint knows"), since the guide's table
 //! grows as services integrate with KMS.
 
@@ -23,6 +24,7 @@ pub const VIA_SERVICES: &[&str] = &[
     "bedrock",
     "cassandra",
     "chime",
+    "cloudformation",
     "cloudtrail",
     "codeartifact",
     "codebuild",
@@ -62,6 +64,7 @@ pub const VIA_SERVICES: &[&str] = &[
     "grafana",
     "healthlake",
     "imagebuilder",
+    "importexport",
     "inspector2",
     "iot",
     "iotevents",

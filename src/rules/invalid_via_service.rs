@@ -62,6 +62,12 @@ impl Rule for InvalidViaService {
                         let Some(text) = alt.text_value() else {
                             continue;
                         };
+                        // A parameter's allowed values are not tied to the `Fn::If` branch
+                        // the value sits in (`HasService: !Not [!Equals [!Ref Service, X]]`
+                        // rules some out), so only values from the command line are judged.
+                        if alt.param.as_ref().is_some_and(|p| !p.from_command_line) {
+                            continue;
+                        }
                         let Some(problem) = problem(text, region) else {
                             continue;
                         };

@@ -41,6 +41,7 @@ impl Rule for ServicePrincipalUnscoped {
             let Some(principals) = &statement.principal else {
                 continue;
             };
+            let mut services: Vec<(crate::source::Span, String)> = Vec::new();
             for item in &principals.items {
                 for (alt, principal) in &item.principals {
                     let Principal::Service(service) = principal else {
@@ -56,19 +57,30 @@ impl Rule for ServicePrincipalUnscoped {
                     {
                         continue;
                     }
-                    out.report(
-                        alt.span,
-                        format!(
-                            "{} allows {} with no `aws:SourceArn`, `aws:SourceAccount` or `kms:EncryptionContext:` condition: the service can use this key for resources of any account",
-                            statement.describe(),
-                            principal.describe()
-                        ),
-                    )
-                    .with_help(
-                        "add a condition naming the account or resources the service acts for, such as `StringEquals` on `aws:SourceAccount` or `ArnLike` on `aws:SourceArn`",
-                    );
+                    services.push((alt.span, format!("`{}`", service.display())));
                 }
             }
+            let Some((span, first)) = services.first() else {
+                continue;
+            };
+            let who = match services.len() {
+                1 => format!("service {first}"),
+                2 => format!("services {first} and {}", services[1].1),
+                n => format!("services {first} and {} others", n - 1),
+            };
+            let diagnostic = out.report(
+                *span,
+                format!(
+                    "{} allows {who} with no `aws:SourceArn`, `aws:SourceAccount` or `kms:EncryptionContext:` condition: the service can use this key for resources of any account",
+                    statement.describe(),
+                ),
+            );
+            for (span, name) in services.iter().skip(1) {
+                diagnostic.with_related(*span, format!("{name} is allowed here too"));
+            }
+            diagnostic.with_help(
+                "add a condition naming the account or resources the service acts for, such as `StringEquals` on `aws:SourceAccount` or `ArnLike` on `aws:SourceArn`",
+            );
         }
     }
 }

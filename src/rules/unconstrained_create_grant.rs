@@ -14,12 +14,13 @@
 //! everyone (`*`, when a condition keeps KMS210 quiet). Not reported: account principals of
 //! any account (IAM policies decide there), service principals (a service that creates grants
 //! on a key does so by design, and what scopes it is KMS606's `aws:SourceArn`/
-//! `aws:SourceAccount`), principals not known here, and `NotPrincipal`.
+//! `aws:SourceAccount`), service-linked roles (`role/aws-service-role/…`, which only their
+//! service can use), principals not known here, and `NotPrincipal`.
 
 use crate::facts::conditions::strip_prefix_ignore_case;
 use crate::model::policy::{Clause, Coverage, Statement, glob_match};
 use crate::model::principal::{IamKind, Principal};
-use crate::model::value::Boolish;
+use crate::model::value::{Alt, Boolish};
 use crate::source::Span;
 
 use super::{Context, PolicyCheck, Reporter, Rule};
@@ -55,7 +56,7 @@ impl Rule for UnconstrainedCreateGrant {
             let (action_span, how) = granted_by(statement);
             for item in &principals.items {
                 for (alt, principal) in &item.principals {
-                    if !reported(principal) {
+                    if !reported(principal) || is_service_linked_role(alt) {
                         continue;
                     }
                     out.report(
@@ -82,6 +83,13 @@ fn reported(principal: &Principal) -> bool {
         Principal::TemplateResource(_) | Principal::Everyone => true,
         _ => false,
     }
+}
+
+/// A service-linked role (`role/aws-service-role/…`): only its AWS service can use it, and
+/// the service's documented key policy decides what it needs.
+fn is_service_linked_role(alt: &Alt<'_>) -> bool {
+    alt.text_value()
+        .is_some_and(|t| t.display().contains(":role/aws-service-role/"))
 }
 
 /// Whether a condition of the statement limits the grants (or is not known here).
