@@ -3,12 +3,14 @@
 //! data beside it.
 
 pub mod actions;
+pub mod condition_support;
 pub mod conditions;
 pub mod consumers;
 pub mod key_specs;
 pub mod pseudo;
 pub mod regions;
 pub mod resources;
+pub mod via_services;
 
 /// An AWS account ID: twelve digits.
 pub fn is_account_id(s: &str) -> bool {

@@ -116,6 +116,10 @@ registry! {
     KMS401 => invalid_alias_name::InvalidAliasName,
     KMS402 => invalid_alias_target::InvalidAliasTarget,
     KMS403 => duplicate_alias::DuplicateAlias,
+    KMS606 => service_principal_unscoped::ServicePrincipalUnscoped,
+    KMS607 => invalid_via_service::InvalidViaService,
+    KMS608 => condition_never_matches::ConditionNeverMatches,
+    KMS610 => unconstrained_create_grant::UnconstrainedCreateGrant,
 }
 
 pub struct RuleEntry {

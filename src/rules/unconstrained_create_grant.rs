@@ -1,0 +1,151 @@
+//! KMS610 unconstrained-create-grant: `kms:CreateGrant` (named, or through a wildcard such as
+//! `kms:*` or `kms:Create*`, or left allowed by `NotAction`) allowed to a principal other than
+//! an account principal, with no condition that limits the grants it can create.
+//!
+//! Conditions that limit grants (kms-facts §10, the `CreateGrant` keys): `kms:GrantIsForAWSResource`
+//! `true` (only an integrated AWS service creates the grant), `kms:ViaService` (only through
+//! that service), `kms:GrantOperations`, `kms:GranteePrincipal`, `kms:GranteeServicePrincipal`,
+//! `kms:GrantConstraintType`, `kms:GrantConstraintSourceArn`, and `kms:EncryptionContext:…` /
+//! `kms:EncryptionContextKeys` (on `CreateGrant` they are the grant's encryption-context
+//! constraints). Not limiting: `kms:CallerAccount`, `kms:RetiringPrincipal`, global keys,
+//! `Null` and negated operators.
+//!
+//! Principals: roles, users, sessions, federated users, roles and users of the template, and
+//! everyone (`*`, when a condition keeps KMS210 quiet). Not reported: account principals of
+//! any account (IAM policies decide there), service principals (a service that creates grants
+//! on a key does so by design, and what scopes it is KMS606's `aws:SourceArn`/
+//! `aws:SourceAccount`), service-linked roles (`role/aws-service-role/…`, which only their
+//! service can use), principals not known here, and `NotPrincipal`.
+
+use crate::facts::conditions::strip_prefix_ignore_case;
+use crate::model::policy::{Clause, Coverage, Statement, glob_match};
+use crate::model::principal::{IamKind, Principal};
+use crate::model::value::{Alt, Boolish};
+use crate::source::Span;
+
+use super::{Context, PolicyCheck, Reporter, Rule};
+
+pub struct UnconstrainedCreateGrant;
+
+const CREATE_GRANT: &str = "kms:CreateGrant";
+
+/// Condition keys that limit the grants `kms:CreateGrant` can create (besides
+/// `kms:GrantIsForAWSResource`, which must be `true`).
+const LIMITING_KEYS: &[&str] = &[
+    "kms:ViaService",
+    "kms:GrantOperations",
+    "kms:GranteePrincipal",
+    "kms:GranteeServicePrincipal",
+    "kms:GrantConstraintType",
+    "kms:GrantConstraintSourceArn",
+    "kms:EncryptionContextKeys",
+];
+
+impl Rule for UnconstrainedCreateGrant {
+    fn check_policy(&self, _cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
+        for statement in &check.policy.statements {
+            if !statement.is_allow()
+                || statement.covers_action(CREATE_GRANT) != Coverage::Yes
+                || is_constrained(statement)
+            {
+                continue;
+            }
+            let Some(principals) = &statement.principal else {
+                continue;
+            };
+            let (action_span, how) = granted_by(statement);
+            for item in &principals.items {
+                for (alt, principal) in &item.principals {
+                    if !reported(principal) || is_service_linked_role(alt) {
+                        continue;
+                    }
+                    out.report(
+                        alt.span,
+                        format!(
+                            "{} lets {} create grants ({how}) with no `kms:GrantIsForAWSResource` or grant constraint: it can give any principal any use of this key",
+                            statement.describe(),
+                            principal.describe()
+                        ),
+                    )
+                    .with_related(action_span, "`kms:CreateGrant` is allowed here")
+                    .with_help(
+                        "add `Bool: {kms:GrantIsForAWSResource: true}` so that only AWS services acting for it create grants, or limit them with `kms:GrantOperations`, `kms:GranteePrincipal` or `kms:ViaService`; or leave `kms:CreateGrant` out",
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn reported(principal: &Principal) -> bool {
+    match principal {
+        Principal::Iam(p) => p.kind != IamKind::Account,
+        Principal::TemplateResource(_) | Principal::Everyone => true,
+        _ => false,
+    }
+}
+
+/// A service-linked role (`role/aws-service-role/…`): only its AWS service can use it, and
+/// the service's documented key policy decides what it needs.
+fn is_service_linked_role(alt: &Alt<'_>) -> bool {
+    alt.text_value()
+        .is_some_and(|t| t.display().contains(":role/aws-service-role/"))
+}
+
+/// Whether a condition of the statement limits the grants (or is not known here).
+fn is_constrained(statement: &Statement<'_>) -> bool {
+    let Some(block) = &statement.condition else {
+        return false;
+    };
+    block.incomplete || block.clauses.iter().any(limits)
+}
+
+fn limits(clause: &Clause<'_>) -> bool {
+    let Ok(operator) = &clause.operator else {
+        return false;
+    };
+    if operator.base == "Null" || operator.negated() {
+        return false;
+    }
+    let key = clause.key;
+    if key.eq_ignore_ascii_case("kms:GrantIsForAWSResource") {
+        // `true` in every value (a value not known here counts).
+        return operator.base == "Bool"
+            && !clause.values.is_empty()
+            && clause.values.iter().all(|item| {
+                item.alts.iter().all(|alt| {
+                    alt.as_str().is_none()
+                        || matches!(alt.as_bool(), Boolish::True | Boolish::Ambiguous(true))
+                })
+            });
+    }
+    LIMITING_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+        || strip_prefix_ignore_case(key, "kms:EncryptionContext:")
+            .is_some_and(|rest| !rest.is_empty())
+}
+
+/// Where `kms:CreateGrant` is allowed, and how to name it.
+fn granted_by(statement: &Statement<'_>) -> (Span, String) {
+    if let Some(values) = &statement.action {
+        for item in &values.items {
+            for alt in &item.alts {
+                if let Some(pattern) = alt.as_str()
+                    && glob_match(pattern, CREATE_GRANT)
+                {
+                    let how = if pattern.eq_ignore_ascii_case(CREATE_GRANT) {
+                        "`kms:CreateGrant`".to_owned()
+                    } else {
+                        format!("`kms:CreateGrant` through `{pattern}`")
+                    };
+                    return (alt.span, how);
+                }
+            }
+        }
+        return (values.entry.key_span, "`kms:CreateGrant`".to_owned());
+    }
+    let span = statement
+        .not_action
+        .as_ref()
+        .map_or(statement.label_span(), |v| v.entry.key_span);
+    (span, "`kms:CreateGrant`, which `NotAction` leaves allowed".to_owned())
+}
