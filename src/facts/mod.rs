@@ -5,6 +5,9 @@
 pub mod actions;
 pub mod condition_support;
 pub mod conditions;
+// Read by the KMS6xx rules; until all of them are merged parts are unread.
+#[allow(dead_code)]
+pub mod consumer_properties;
 pub mod consumers;
 pub mod key_specs;
 pub mod pseudo;
@@ -32,4 +35,64 @@ pub fn arn_fields(s: &str) -> Option<[&str; 5]> {
         fields.next()?,
     ];
     Some(fields)
+}
+
+#[cfg(test)]
+mod consumer_properties_tests {
+    use super::consumer_properties::{
+        CONSUMER_PROPERTIES, ConsumerKind, KeyFormat, KeyFormats, for_type,
+    };
+
+    #[test]
+    fn the_table_is_sorted_and_for_type_finds_each_type() {
+        for pair in CONSUMER_PROPERTIES.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            assert!(
+                (a.resource_type, a.path) < (b.resource_type, b.path),
+                "{a:?} {b:?}"
+            );
+        }
+        for p in CONSUMER_PROPERTIES {
+            assert!(for_type(p.resource_type).contains(p));
+            assert!(
+                for_type(p.resource_type)
+                    .iter()
+                    .all(|q| q.resource_type == p.resource_type)
+            );
+        }
+        let rds: Vec<&str> = for_type("AWS::RDS::DBInstance")
+            .iter()
+            .map(|p| p.path)
+            .collect();
+        assert_eq!(
+            rds,
+            [
+                "KmsKeyId",
+                "MasterUserSecret.KmsKeyId",
+                "PerformanceInsightsKMSKeyId"
+            ]
+        );
+        assert!(for_type("AWS::S3::Bucketx").is_empty());
+        assert!(for_type("").is_empty());
+        assert!(for_type("AWS::ZZZ::None").is_empty());
+    }
+
+    #[test]
+    fn formats_and_kinds() {
+        let logs = for_type("AWS::Logs::LogGroup");
+        assert_eq!(logs.len(), 1);
+        assert_eq!(logs[0].formats, KeyFormats::ANY);
+        assert_eq!(logs[0].kind, ConsumerKind::Encrypt);
+        assert!(!logs[0].create_only);
+        let lambda = &for_type("AWS::Lambda::Function")[0];
+        assert!(lambda.formats.contains(KeyFormat::KeyArn));
+        assert!(!lambda.formats.contains(KeyFormat::AliasName));
+        let alias = &for_type("AWS::KMS::Alias")[0];
+        assert_eq!(alias.formats, KeyFormats::KEY_ARN.union(KeyFormats::KEY_ID));
+        assert_eq!(alias.kind, ConsumerKind::Other);
+        assert_eq!(
+            for_type("AWS::Route53::KeySigningKey")[0].kind,
+            ConsumerKind::Sign
+        );
+    }
 }
