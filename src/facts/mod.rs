@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod conditions;
 pub mod consumers;
+pub mod key_consumers;
 pub mod key_specs;
 pub mod pseudo;
 pub mod regions;
