@@ -76,7 +76,10 @@ pub const CONSUMERS: &[KeyConsumer] = &[
         "AWS::EC2::LaunchTemplate",
         "LaunchTemplateData.BlockDeviceMappings[].Ebs.KmsKeyId",
     ),
-    encrypt("AWS::S3Tables::TableBucket", "EncryptionConfiguration.KMSKeyArn"),
+    encrypt(
+        "AWS::S3Tables::TableBucket",
+        "EncryptionConfiguration.KMSKeyArn",
+    ),
     // Services that work through the caller's permissions.
     encrypt(
         "AWS::S3::Bucket",

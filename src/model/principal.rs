@@ -698,9 +698,15 @@ mod tests {
         let d = Deployment::default();
         let role = Principal::TemplateResource("Role".into());
         let stack_root = classify("AWS", &alt(Text::hole(Hole::AccountId)), &|_| None);
-        assert_eq!(stack_root.covers(Requester::Named(&role), &d), Coverage::Yes);
+        assert_eq!(
+            stack_root.covers(Requester::Named(&role), &d),
+            Coverage::Yes
+        );
         let literal_root = iam("111122223333", IamKind::Account);
-        assert_eq!(literal_root.covers(Requester::Named(&role), &d), Coverage::Maybe);
+        assert_eq!(
+            literal_root.covers(Requester::Named(&role), &d),
+            Coverage::Maybe
+        );
         let elsewhere = Deployment {
             account: Some("444455556666"),
             ..d

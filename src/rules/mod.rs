@@ -61,6 +61,7 @@ pub(crate) type BearsOn = fn(&[Node<'_>]) -> Vec<usize>;
 
 pub(crate) mod common;
 pub(crate) mod key_config;
+pub(crate) mod key_use;
 
 macro_rules! registry {
     ($($code:ident => $module:ident :: $rule:ident,)*) => {
@@ -116,6 +117,11 @@ registry! {
     KMS401 => invalid_alias_name::InvalidAliasName,
     KMS402 => invalid_alias_target::InvalidAliasTarget,
     KMS403 => duplicate_alias::DuplicateAlias,
+    KMS603 => consumer_key_wrong_type::ConsumerKeyWrongType,
+    KMS604 => key_disabled_in_use::KeyDisabledInUse,
+    KMS605 => consumer_region_mismatch::ConsumerRegionMismatch,
+    KMS609 => iam_grant_not_delegated::IamGrantNotDelegated,
+    KMS611 => service_linked_role_principal::ServiceLinkedRolePrincipal,
 }
 
 pub struct RuleEntry {
