@@ -214,6 +214,15 @@ impl Principal {
             (Principal::TemplateResource(a), Requester::Named(Principal::TemplateResource(b))) => {
                 Coverage::from_bool(a == b)
             }
+            // A role or user of this template is in the stack's account, which the account
+            // principal covers whole.
+            (Principal::Iam(q), Requester::Named(Principal::TemplateResource(_)))
+                if q.kind == IamKind::Account =>
+            {
+                q.partition
+                    .same(&Slot::Stack, deployment.partition)
+                    .and(q.account.same(&Slot::Stack, deployment.account))
+            }
             // A role of this template could be the one a literal ARN names.
             (Principal::TemplateResource(_), Requester::Named(Principal::Iam(q)))
             | (Principal::Iam(q), Requester::Named(Principal::TemplateResource(_))) => {
@@ -682,6 +691,32 @@ mod tests {
             Part::Hole(Hole::Param(param)),
         ]);
         classify("AWS", &alt(text), &|_| None)
+    }
+
+    #[test]
+    fn the_account_principal_covers_the_template_s_roles() {
+        let d = Deployment::default();
+        let role = Principal::TemplateResource("Role".into());
+        let stack_root = classify("AWS", &alt(Text::hole(Hole::AccountId)), &|_| None);
+        assert_eq!(
+            stack_root.covers(Requester::Named(&role), &d),
+            Coverage::Yes
+        );
+        let literal_root = iam("111122223333", IamKind::Account);
+        assert_eq!(
+            literal_root.covers(Requester::Named(&role), &d),
+            Coverage::Maybe
+        );
+        let elsewhere = Deployment {
+            account: Some("444455556666"),
+            ..d
+        };
+        assert_eq!(
+            literal_root.covers(Requester::Named(&role), &elsewhere),
+            Coverage::No
+        );
+        let other = Principal::TemplateResource("Other".into());
+        assert_eq!(other.covers(Requester::Named(&role), &d), Coverage::No);
     }
 
     #[test]

@@ -61,6 +61,7 @@ pub(crate) type BearsOn = fn(&[Node<'_>]) -> Vec<usize>;
 
 pub(crate) mod common;
 pub(crate) mod key_config;
+pub(crate) mod key_use;
 
 macro_rules! registry {
     ($($code:ident => $module:ident :: $rule:ident,)*) => {
@@ -116,10 +117,15 @@ registry! {
     KMS401 => invalid_alias_name::InvalidAliasName,
     KMS402 => invalid_alias_target::InvalidAliasTarget,
     KMS403 => duplicate_alias::DuplicateAlias,
+    KMS603 => consumer_key_wrong_type::ConsumerKeyWrongType,
+    KMS604 => key_disabled_in_use::KeyDisabledInUse,
+    KMS605 => consumer_region_mismatch::ConsumerRegionMismatch,
     KMS606 => service_principal_unscoped::ServicePrincipalUnscoped,
     KMS607 => invalid_via_service::InvalidViaService,
     KMS608 => condition_never_matches::ConditionNeverMatches,
+    KMS609 => iam_grant_not_delegated::IamGrantNotDelegated,
     KMS610 => unconstrained_create_grant::UnconstrainedCreateGrant,
+    KMS611 => service_linked_role_principal::ServiceLinkedRolePrincipal,
 }
 
 pub struct RuleEntry {

@@ -1,0 +1,47 @@
+//! The key uses the consumer rules (KMS603, KMS604, KMS605) check: every value of every
+//! property of the allow-list `facts::key_consumers`, with the conditions that lead to it.
+
+use crate::facts::key_consumers::{self, KeyConsumer};
+use crate::model::consumers::KeyUse;
+
+use super::Context;
+use super::key_config::consistent;
+
+/// Every value of every consumer property, with the consumer it belongs to, that can be
+/// taken (its `Fn::If` branches and the consumer's `Condition` can hold together).
+pub(crate) fn uses<'t>(cx: &Context<'_, 't>) -> Vec<(&'static KeyConsumer, KeyUse<'t>)> {
+    let mut out = Vec::new();
+    for consumer in key_consumers::consumers() {
+        for key_use in cx.key_uses(consumer.resource_type, consumer.path) {
+            if possible(cx, &key_use, &[]) {
+                out.push((consumer, key_use));
+            }
+        }
+    }
+    out
+}
+
+/// Whether `key_use` can be taken together with the conditions `also` (those of a key's
+/// setting, or of another use), and with the consumer's `Condition`.
+pub(crate) fn possible<'t>(
+    cx: &Context<'_, 't>,
+    key_use: &KeyUse<'t>,
+    also: &[(&'t str, bool)],
+) -> bool {
+    let mut all: Vec<(&'t str, bool)> = key_use.when.clone();
+    all.extend_from_slice(also);
+    if let Some(condition) = key_use.consumer_condition {
+        all.push((condition, true));
+    }
+    if !consistent(&[&all]) {
+        return false;
+    }
+    all.sort_unstable();
+    all.dedup();
+    cx.conditions.satisfiable(&all)
+}
+
+/// How a consumer is named in messages: "`Logs` (KmsKeyId)".
+pub(crate) fn describe(key_use: &KeyUse<'_>) -> String {
+    format!("`{}` ({})", key_use.consumer, key_use.property)
+}
