@@ -169,14 +169,13 @@ pub fn publications<'t>(
                         let Some(target) = template.resource(name) else {
                             continue;
                         };
-                        let names_arn = match (target.type_name, hole) {
+                        let names_arn = matches!(
+                            (target.type_name, hole),
                             (
                                 Some("AWS::SNS::Topic"),
-                                Hole::Ref(_) | Hole::GetAtt(_, "TopicArn"),
-                            ) => true,
-                            (Some("AWS::SQS::Queue"), Hole::GetAtt(_, "Arn")) => true,
-                            _ => false,
-                        };
+                                Hole::Ref(_) | Hole::GetAtt(_, "TopicArn")
+                            ) | (Some("AWS::SQS::Queue"), Hole::GetAtt(_, "Arn"))
+                        );
                         if !names_arn {
                             continue;
                         }
@@ -238,10 +237,10 @@ fn target_of<'t>(
         })
         .collect();
     let own_stack = |field: &Field<'_>| matches!(field, Field::Hole(h) if h.is_pseudo());
-    if let [Hole::Ref(name) | Hole::GetAtt(name, "KeyId")] = holes.as_slice() {
-        if parsed.resource_prefix == "key/" || parsed.resource_prefix == "alias/" {
-            return resource_target(template, resolver, name, depth);
-        }
+    if let [Hole::Ref(name) | Hole::GetAtt(name, "KeyId")] = holes.as_slice()
+        && (parsed.resource_prefix == "key/" || parsed.resource_prefix == "alias/")
+    {
+        return resource_target(template, resolver, name, depth);
     }
     if let Some(alias) = parsed
         .resource

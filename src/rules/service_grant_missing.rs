@@ -41,6 +41,9 @@ use super::{Context, PolicyCheck, PolicyScope, Reporter, Rule};
 
 pub struct ServiceGrantMissing;
 
+/// Whether condition values can hold together with the policy's scenario.
+type Fits<'a> = dyn Fn(&[(&str, bool)]) -> bool + 'a;
+
 const AUTO_SCALING_GROUP: &str = "AWS::AutoScaling::AutoScalingGroup";
 
 impl Rule for ServiceGrantMissing {
@@ -162,7 +165,7 @@ impl ServiceGrantMissing {
         key: &str,
         policy_at: Span,
         deployment: &Deployment<'_>,
-        fits: &dyn Fn(&[(&str, bool)]) -> bool,
+        fits: &Fits<'_>,
         out: &mut Reporter,
     ) {
         let Some(template) = cx.template else {
