@@ -143,52 +143,79 @@ pub struct Publisher {
     pub resource_type: &'static str,
     /// The property naming the topic or queue (dotted, `[]` for list items).
     pub property: &'static str,
-    /// `SNS::Topic` or `SQS::Queue`, the targets it can name there.
+    /// The publishing service: `cloudwatch` for `cloudwatch.amazonaws.com`.
     pub service: &'static str,
+    /// For subscriptions: the `Protocol` the item beside the property must have (`sqs`), so
+    /// that the endpoint is a queue SNS sends to.
+    pub protocol: Option<&'static str>,
+}
+
+const fn publisher(
+    resource_type: &'static str,
+    property: &'static str,
+    service: &'static str,
+) -> Publisher {
+    Publisher {
+        resource_type,
+        property,
+        service,
+        protocol: None,
+    }
 }
 
 /// consumers.md, SNS and SQS rows: the AWS services that publish to an encrypted topic or
-/// queue and so need `kms:GenerateDataKey*` and `kms:Decrypt` in its key policy.
+/// queue and so need `kms:GenerateDataKey*` and `kms:Decrypt` in its key policy. An
+/// EventBridge target's dead-letter queue is sent to by EventBridge as the target is.
 pub static PUBLISHERS: &[Publisher] = &[
-    Publisher {
-        resource_type: "AWS::CloudWatch::Alarm",
-        property: "AlarmActions[]",
-        service: "cloudwatch",
-    },
-    Publisher {
-        resource_type: "AWS::CloudWatch::Alarm",
-        property: "OKActions[]",
-        service: "cloudwatch",
-    },
-    Publisher {
-        resource_type: "AWS::CloudWatch::Alarm",
-        property: "InsufficientDataActions[]",
-        service: "cloudwatch",
-    },
-    Publisher {
-        resource_type: "AWS::CloudWatch::CompositeAlarm",
-        property: "AlarmActions[]",
-        service: "cloudwatch",
-    },
-    Publisher {
-        resource_type: "AWS::Events::Rule",
-        property: "Targets[].Arn",
-        service: "events",
-    },
-    Publisher {
-        resource_type: "AWS::S3::Bucket",
-        property: "NotificationConfiguration.TopicConfigurations[].Topic",
-        service: "s3",
-    },
-    Publisher {
-        resource_type: "AWS::S3::Bucket",
-        property: "NotificationConfiguration.QueueConfigurations[].Queue",
-        service: "s3",
-    },
+    publisher("AWS::CloudWatch::Alarm", "AlarmActions[]", "cloudwatch"),
+    publisher("AWS::CloudWatch::Alarm", "OKActions[]", "cloudwatch"),
+    publisher(
+        "AWS::CloudWatch::Alarm",
+        "InsufficientDataActions[]",
+        "cloudwatch",
+    ),
+    publisher(
+        "AWS::CloudWatch::CompositeAlarm",
+        "AlarmActions[]",
+        "cloudwatch",
+    ),
+    publisher(
+        "AWS::CloudWatch::CompositeAlarm",
+        "OKActions[]",
+        "cloudwatch",
+    ),
+    publisher(
+        "AWS::CloudWatch::CompositeAlarm",
+        "InsufficientDataActions[]",
+        "cloudwatch",
+    ),
+    publisher("AWS::Events::Rule", "Targets[].Arn", "events"),
+    publisher(
+        "AWS::Events::Rule",
+        "Targets[].DeadLetterConfig.Arn",
+        "events",
+    ),
+    publisher(
+        "AWS::S3::Bucket",
+        "NotificationConfiguration.TopicConfigurations[].Topic",
+        "s3",
+    ),
+    publisher(
+        "AWS::S3::Bucket",
+        "NotificationConfiguration.QueueConfigurations[].Queue",
+        "s3",
+    ),
     Publisher {
         resource_type: "AWS::SNS::Subscription",
         property: "Endpoint",
         service: "sns",
+        protocol: Some("sqs"),
+    },
+    Publisher {
+        resource_type: "AWS::SNS::Topic",
+        property: "Subscription[].Endpoint",
+        service: "sns",
+        protocol: Some("sqs"),
     },
 ];
 

@@ -8,6 +8,7 @@
 //! about which the consumer rules say nothing. `Fn::If` gives one target per branch, with the
 //! conditions that lead to it.
 
+use crate::facts::consumers::PUBLISHERS;
 use crate::facts::resources::{ALIAS, KEY, REPLICA_KEY};
 use crate::source::{Node, Span, Value};
 
@@ -38,8 +39,6 @@ pub struct KeyUse<'t> {
     pub consumer_type: &'t str,
     /// The property's path, as the tables write it (`KmsKeyId`, `Rule.Actions[].S3Action.KmsKeyArn`).
     pub property: &'static str,
-    /// The property's value: where findings about the use point.
-    pub node: &'t Node<'t>,
     /// Where this alternative is written (a branch of an `Fn::If`, a parameter's default).
     pub span: Span,
     pub target: KeyTarget<'t>,
@@ -96,12 +95,96 @@ pub fn key_uses<'t>(
                     consumer: resource.name,
                     consumer_type: resource.type_name.unwrap_or_default(),
                     property: path,
-                    node,
                     span: alt.span,
                     target,
                     when: alt.when.clone(),
                     consumer_condition: resource.condition,
                 });
+            }
+        }
+    }
+    out
+}
+
+/// An AWS service of the template sending to a topic or queue of the template: an alarm
+/// action, an EventBridge rule target, an S3 notification, an SNS subscription of a queue.
+pub struct Publication<'t> {
+    pub publisher: &'t str,
+    pub publisher_type: &'t str,
+    pub publisher_condition: Option<&'t str>,
+    /// `cloudwatch`, `events`, `s3`, `sns`.
+    pub service: &'static str,
+    /// Where the publisher names the target.
+    pub span: Span,
+    /// The condition branches that lead to the target being named.
+    pub when: Vec<(&'t str, bool)>,
+    /// The topic or queue, by logical ID.
+    pub target: &'t str,
+}
+
+/// Every [`PUBLISHERS`] value that names a topic or queue of the template: `Ref` or
+/// `Fn::GetAtt …TopicArn` of a topic, `Fn::GetAtt …Arn` of a queue (a queue's `Ref` is its
+/// URL, which no publisher accepts). ARNs built by hand or passed in are not followed.
+pub fn publications<'t>(
+    template: &Template<'t>,
+    resolver: &Resolver<'_, 't>,
+) -> Vec<Publication<'t>> {
+    let mut out = Vec::new();
+    for publisher in PUBLISHERS {
+        let (parent, field) = match publisher.property.rsplit_once('.') {
+            Some((parent, field)) => (Some(parent), field),
+            None => (None, publisher.property),
+        };
+        for resource in template.resources_of_type(publisher.resource_type) {
+            let Some(properties) = resource.properties else {
+                continue;
+            };
+            let items = match parent {
+                Some(parent) => values_at(properties, parent),
+                None => vec![properties],
+            };
+            for item in items {
+                if let Some(protocol) = publisher.protocol {
+                    let Some(node) = item.get("Protocol") else {
+                        continue;
+                    };
+                    let alts = resolver.resolve(node);
+                    if alts.is_empty() || !alts.iter().all(|a| a.as_str() == Some(protocol)) {
+                        continue;
+                    }
+                }
+                for node in values_at(item, field) {
+                    for alt in resolver.resolve(node) {
+                        let Some(hole) = alt.text_value().and_then(Text::only_hole) else {
+                            continue;
+                        };
+                        let (Hole::Ref(name) | Hole::GetAtt(name, _)) = hole else {
+                            continue;
+                        };
+                        let Some(target) = template.resource(name) else {
+                            continue;
+                        };
+                        let names_arn = matches!(
+                            (target.type_name, hole),
+                            (
+                                Some("AWS::SNS::Topic"),
+                                Hole::Ref(_) | Hole::GetAtt(_, "TopicArn")
+                            ) | (Some("AWS::SQS::Queue"), Hole::GetAtt(_, "Arn"))
+                        );
+                        if !names_arn {
+                            continue;
+                        }
+                        out.push(Publication {
+                            publisher: resource.name,
+                            publisher_type: resource.type_name.unwrap_or_default(),
+                            publisher_condition: resource.condition,
+                            service: publisher.service,
+                            span: alt.span,
+                            when: alt.when.clone(),
+                            target: target.name,
+                        });
+                    }
+                }
             }
         }
     }
@@ -149,10 +232,10 @@ fn target_of<'t>(
         })
         .collect();
     let own_stack = |field: &Field<'_>| matches!(field, Field::Hole(h) if h.is_pseudo());
-    if let [Hole::Ref(name) | Hole::GetAtt(name, "KeyId")] = holes.as_slice() {
-        if parsed.resource_prefix == "key/" || parsed.resource_prefix == "alias/" {
-            return resource_target(template, resolver, name, depth);
-        }
+    if let [Hole::Ref(name) | Hole::GetAtt(name, "KeyId")] = holes.as_slice()
+        && (parsed.resource_prefix == "key/" || parsed.resource_prefix == "alias/")
+    {
+        return resource_target(template, resolver, name, depth);
     }
     if let Some(alias) = parsed
         .resource

@@ -287,8 +287,6 @@ pub fn render(files: &[FileOutput<'_>], summary: &Summary) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn utf16_columns_count_surrogate_pairs() {
         let text = "a: \"😀é\" x\nb";

@@ -7,8 +7,8 @@ use crate::model::consumers::KeyUse;
 use super::Context;
 use super::key_config::consistent;
 
-/// Every value of every consumer property, with the consumer it belongs to, that can be
-/// taken (its `Fn::If` branches and the consumer's `Condition` can hold together).
+/// Every value of every consumer property, in file order, with the consumer it belongs to,
+/// that can be taken (its `Fn::If` branches and the consumer's `Condition` can hold together).
 pub(crate) fn uses<'t>(cx: &Context<'_, 't>) -> Vec<(&'static KeyConsumer, KeyUse<'t>)> {
     let mut out = Vec::new();
     for consumer in key_consumers::consumers() {
@@ -18,6 +18,8 @@ pub(crate) fn uses<'t>(cx: &Context<'_, 't>) -> Vec<(&'static KeyConsumer, KeyUs
             }
         }
     }
+    // In file order, whatever the table's order: messages name consumers as the file does.
+    out.sort_by_key(|(_, key_use)| key_use.span.start);
     out
 }
 

@@ -117,6 +117,8 @@ registry! {
     KMS401 => invalid_alias_name::InvalidAliasName,
     KMS402 => invalid_alias_target::InvalidAliasTarget,
     KMS403 => duplicate_alias::DuplicateAlias,
+    KMS601 => service_grant_missing::ServiceGrantMissing,
+    KMS602 => aws_managed_key_for_service_source::AwsManagedKeyForServiceSource,
     KMS603 => consumer_key_wrong_type::ConsumerKeyWrongType,
     KMS604 => key_disabled_in_use::KeyDisabledInUse,
     KMS605 => consumer_region_mismatch::ConsumerRegionMismatch,
@@ -281,6 +283,9 @@ impl<'a, 't> Context<'a, 't> {
 pub(crate) struct PolicyCheck<'p, 't> {
     pub source: &'p PolicySource<'t>,
     pub policy: &'p KeyPolicy<'t>,
+    /// The values of the conditions this scenario fixes, for rules that relate the policy to
+    /// other resources (whose own `Fn::If`s must agree with it).
+    pub scenario: &'p [(&'t str, bool)],
 }
 
 /// Collects a rule's findings, stamping its code, name and severity.
@@ -584,11 +589,11 @@ struct Merged {
 /// given. Each scenario's model is built, checked by every rule and dropped before the next,
 /// so memory does not grow with the number of scenarios. A finding that only some scenarios
 /// produce says which conditions lead to it.
-fn run_in_scenarios(
-    cx: &Context<'_, '_>,
+fn run_in_scenarios<'t>(
+    cx: &Context<'_, 't>,
     rules: &[&RuleEntry],
-    source: &PolicySource<'_>,
-    scenarios: &[Vec<(&str, bool)>],
+    source: &PolicySource<'t>,
+    scenarios: &[Vec<(&'t str, bool)>],
     only: Option<&[usize]>,
 ) -> Vec<Diagnostic> {
     let mut merged: Vec<Merged> = rules.iter().map(|_| Merged::default()).collect();
@@ -598,6 +603,7 @@ fn run_in_scenarios(
         let check = PolicyCheck {
             source,
             policy: &policy,
+            scenario,
         };
         for (entry, merged) in rules.iter().zip(&mut merged) {
             let mut out = Reporter::new(entry.meta());

@@ -1,0 +1,498 @@
+//! KMS601 service-grant-missing: a resource of the template hands a key of the template to an
+//! AWS service that calls KMS as itself (a service principal, or the Auto Scaling
+//! service-linked role), and the key's policy does not let it (`facts::consumers`,
+//! `reference/consumers.md`).
+//!
+//! A policy rule: for the key policy of key K, in each scenario of its conditions, it finds
+//! the consumers in [`SERVICE_GRANTS`] whose key property names K, and the topics and queues
+//! encrypted with K that an AWS service of the template publishes to ([`publications`]), and
+//! asks [`KeyPolicy::access`] for each action the service needs. `NotAllowed` or `Denied` is a
+//! missing action; `Possibly` (a condition, a value not known here) is not.
+//!
+//! Decisions:
+//! - A service principal counts in any of its written forms: global (`logs.amazonaws.com`),
+//!   with the stack's or a literal Region, with the `.cn` suffix or `${AWS::URLSuffix}`.
+//!   CloudWatch Logs documents `logs.<region>.amazonaws.com`; whether the global form works
+//!   is not confirmed (consumers.md (u)), so it is not reported.
+//! - The account-root statement never reaches a service principal (the engine already says
+//!   so); for the Auto Scaling service-linked role, an IAM role of the account, the engine
+//!   says the account principal covers it, yet the role's own policy grants no KMS use, so
+//!   grants through the account principal (or a role of the template, which cannot be the
+//!   service-linked role) do not count.
+//! - A launch template is a consumer only when an Auto Scaling group of the template uses it
+//!   (`LaunchTemplate` or `MixedInstancesPolicy…LaunchTemplateSpecification`, by `Ref` or
+//!   `Fn::GetAtt`) and names no `ServiceLinkedRoleARN` of its own (another role, not judged).
+//! - The consumer's (and publisher's) `Fn::If` branches and `Condition`s must agree with the
+//!   policy's scenario; a key chosen by the consumer's `Fn::If` is labelled with that branch.
+
+use crate::diagnostic::Severity;
+use crate::facts::consumers::{Failure, Grantee, PUBLISH_ACTIONS, SERVICE_GRANTS};
+use crate::facts::resources::{KEY, REPLICA_KEY};
+use crate::model::KeyPolicy;
+use crate::model::consumers::{KeyTarget, KeyUse, Publication, publications, values_at};
+use crate::model::policy::Verdict;
+use crate::model::principal::{
+    Coverage, Deployment, IamKind, IamPrincipal, Principal, Requester, classify,
+};
+use crate::model::value::{Alt, Hole, Part, Text, Val, describe_when};
+use crate::source::Span;
+
+use super::{Context, PolicyCheck, PolicyScope, Reporter, Rule};
+
+pub struct ServiceGrantMissing;
+
+/// Whether condition values can hold together with the policy's scenario.
+type Fits<'a> = dyn Fn(&[(&str, bool)]) -> bool + 'a;
+
+const AUTO_SCALING_GROUP: &str = "AWS::AutoScaling::AutoScalingGroup";
+
+impl Rule for ServiceGrantMissing {
+    fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
+        let Some((key, KEY | REPLICA_KEY)) = check.source.resource else {
+            return;
+        };
+        let Some(template) = cx.template else {
+            return;
+        };
+        let key_condition = template.resource(key).and_then(|r| r.condition);
+        let policy_at = check
+            .policy
+            .statement_entry
+            .map_or(check.source.root.span, |e| e.key_span);
+        let deployment = cx.deployment();
+        let uses_key = |u: &KeyUse<'_>| matches!(u.target, KeyTarget::Key { name, .. } if name == key);
+        let fits = |extra: &[(&str, bool)]| {
+            let mut assignment: Vec<(&str, bool)> = check.scenario.to_vec();
+            assignment.extend_from_slice(extra);
+            if let Some(c) = key_condition {
+                assignment.push((c, true));
+            }
+            cx.conditions.satisfiable(&assignment)
+        };
+
+        for grant in SERVICE_GRANTS {
+            if template.resources_of_type(grant.resource_type).next().is_none() {
+                continue;
+            }
+            for key_use in cx.key_uses(grant.resource_type, grant.property) {
+                if !uses_key(&key_use) {
+                    continue;
+                }
+                let mut when = key_use.when.clone();
+                when.extend(key_use.consumer_condition.map(|c| (c, true)));
+                let group = match grant.grantee {
+                    Grantee::AutoScalingRole => {
+                        let groups = auto_scaling_groups(cx, key_use.consumer);
+                        match groups.into_iter().find(|(_, w)| {
+                            let mut all = when.clone();
+                            all.extend_from_slice(w);
+                            fits(&all)
+                        }) {
+                            Some((group, _)) => Some(group),
+                            None => continue,
+                        }
+                    }
+                    Grantee::Service { .. } => None,
+                };
+                if !fits(&when) {
+                    continue;
+                }
+                let requesters = match grant.grantee {
+                    Grantee::Service { name, .. } => service_principals(name),
+                    Grantee::AutoScalingRole => vec![auto_scaling_role()],
+                };
+                let is_role = grant.grantee == Grantee::AutoScalingRole;
+                let missing = missing_actions(
+                    check.policy,
+                    &requesters,
+                    is_role,
+                    grant.actions,
+                    &deployment,
+                );
+                if missing.is_empty() {
+                    continue;
+                }
+                let grantee = match grant.grantee {
+                    Grantee::Service { name, regional } => {
+                        format!("`{}`", service_name(name, regional))
+                    }
+                    Grantee::AutoScalingRole => {
+                        "the Auto Scaling service-linked role `AWSServiceRoleForAutoScaling`".into()
+                    }
+                };
+                let (noun, consequence) = consumer_words(grant.resource_type, group);
+                let mut message = format!(
+                    "{noun} `{}` uses key `{key}`{}, but the key policy does not let {grantee} call {}; {consequence}",
+                    key_use.consumer,
+                    via_alias(&key_use),
+                    missing.join(", "),
+                );
+                if let Some(note) = describe_when(&key_use.when) {
+                    message = format!("{message} ({note})");
+                }
+                let severity = if grant.failure == Failure::Silent || grant.uncertain {
+                    Severity::Warning
+                } else {
+                    Severity::Error
+                };
+                out.report(key_use.span, message)
+                    .with_severity(severity)
+                    .with_resource(key_use.consumer)
+                    .with_related(policy_at, format!("the key policy of `{key}`"))
+                    .with_help(format!(
+                        "add a statement to the key policy of `{key}` that allows {grantee} to call {} ({})",
+                        missing.join(", "),
+                        grant.source
+                    ));
+            }
+        }
+
+        self.check_publishers(cx, check, key, policy_at, &deployment, &fits, out);
+    }
+
+    /// Every statement may grant a service or take its right away.
+    fn policy_scope(&self) -> PolicyScope {
+        PolicyScope::Policy(|items| (0..items.len()).collect())
+    }
+}
+
+impl ServiceGrantMissing {
+    #[allow(clippy::too_many_arguments)]
+    fn check_publishers(
+        &self,
+        cx: &Context<'_, '_>,
+        check: &PolicyCheck<'_, '_>,
+        key: &str,
+        policy_at: Span,
+        deployment: &Deployment<'_>,
+        fits: &Fits<'_>,
+        out: &mut Reporter,
+    ) {
+        let Some(template) = cx.template else {
+            return;
+        };
+        let all = publications(template, &cx.resolver());
+        if all.is_empty() {
+            return;
+        }
+        for (target_type, property) in crate::facts::consumers::ENCRYPTED_TARGETS {
+            for key_use in cx.key_uses(target_type, property) {
+                if !matches!(key_use.target, KeyTarget::Key { name, .. } if name == key) {
+                    continue;
+                }
+                let mut when = key_use.when.clone();
+                when.extend(key_use.consumer_condition.map(|c| (c, true)));
+                // The publishers of this target, by service, that can exist with it here.
+                let mut services: Vec<(&str, Vec<&Publication<'_>>)> = Vec::new();
+                for publication in all.iter().filter(|p| p.target == key_use.consumer) {
+                    let mut both = when.clone();
+                    both.extend_from_slice(&publication.when);
+                    both.extend(publication.publisher_condition.map(|c| (c, true)));
+                    if !fits(&both) {
+                        continue;
+                    }
+                    match services.iter_mut().find(|(s, _)| *s == publication.service) {
+                        Some((_, list)) => list.push(publication),
+                        None => services.push((publication.service, vec![publication])),
+                    }
+                }
+                for (service, publishers) in services {
+                    let requesters = service_principals(service);
+                    let missing = missing_actions(
+                        check.policy,
+                        &requesters,
+                        false,
+                        PUBLISH_ACTIONS,
+                        deployment,
+                    );
+                    if missing.is_empty() {
+                        continue;
+                    }
+                    let noun = target_noun(key_use.consumer_type);
+                    let mut names: Vec<String> = Vec::new();
+                    for p in &publishers {
+                        let name = format!("{} `{}`", publisher_noun(p.publisher_type), p.publisher);
+                        if !names.contains(&name) {
+                            names.push(name);
+                        }
+                    }
+                    let mut message = format!(
+                        "{noun} `{}` is encrypted with key `{key}`{} and {} sends to it, but the key policy does not let `{service}.amazonaws.com` call {}; {}",
+                        key_use.consumer,
+                        via_alias(&key_use),
+                        join_names(&names),
+                        missing.join(", "),
+                        publish_consequence(service),
+                    );
+                    if let Some(note) = describe_when(&key_use.when) {
+                        message = format!("{message} ({note})");
+                    }
+                    let diagnostic = out
+                        .report(key_use.span, message)
+                        .with_resource(key_use.consumer)
+                        .with_severity(Severity::Warning);
+                    for p in &publishers {
+                        diagnostic.with_related(
+                            p.span,
+                            format!(
+                                "{} `{}` sends to `{}` here",
+                                publisher_noun(p.publisher_type),
+                                p.publisher,
+                                key_use.consumer
+                            ),
+                        );
+                    }
+                    diagnostic
+                        .with_related(policy_at, format!("the key policy of `{key}`"))
+                        .with_help(format!(
+                            "add a statement to the key policy of `{key}` that allows `{service}.amazonaws.com` to call {} (with an `aws:SourceArn` condition naming the sender)",
+                            missing.join(", ")
+                        ));
+                }
+            }
+        }
+    }
+}
+
+/// The actions none of `requesters` may call. For the Auto Scaling role (`role`), a grant
+/// that reaches it only through the account principal or a role of the template does not
+/// count.
+fn missing_actions(
+    policy: &KeyPolicy<'_>,
+    requesters: &[Principal],
+    role: bool,
+    actions: &[&'static str],
+    deployment: &Deployment<'_>,
+) -> Vec<&'static str> {
+    let unknown_effect = policy
+        .statements
+        .iter()
+        .any(|s| s.effect.is_some() && s.effect().is_none());
+    actions
+        .iter()
+        .copied()
+        .filter(|action| {
+            !requesters.iter().any(|who| {
+                let access = policy.access(Requester::Named(who), action, deployment);
+                match access.verdict {
+                    Verdict::NotAllowed | Verdict::Denied => false,
+                    Verdict::Allowed | Verdict::Possibly if !role => true,
+                    Verdict::Allowed | Verdict::Possibly => {
+                        policy.incomplete
+                            || unknown_effect
+                            || access.grants.iter().any(|&i| {
+                                names_directly(&policy.statements[i], who, deployment)
+                            })
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+/// Whether a statement names `who` other than through an account principal or a role of the
+/// template.
+fn names_directly(
+    statement: &crate::model::policy::Statement<'_>,
+    who: &Principal,
+    deployment: &Deployment<'_>,
+) -> bool {
+    let Some(principals) = &statement.principal else {
+        // `NotPrincipal`: reaches it by leaving it out.
+        return true;
+    };
+    principals.incomplete
+        || principals.all().any(|p| {
+            !matches!(
+                p,
+                Principal::Iam(IamPrincipal {
+                    kind: IamKind::Account,
+                    ..
+                }) | Principal::TemplateResource(_)
+            ) && p.covers(Requester::Named(who), deployment) != Coverage::No
+        })
+}
+
+fn alt(text: Text<'static>) -> Alt<'static> {
+    Alt {
+        val: Val::Text(text),
+        span: Span::default(),
+        node: None,
+        param: None,
+        when: Vec::new(),
+    }
+}
+
+/// The forms a key policy may name service `name` in, each parsed as the policy's own
+/// principals are: global and with the stack's Region, with each AWS DNS suffix.
+fn service_principals(name: &str) -> Vec<Principal> {
+    let mut texts = Vec::new();
+    for suffix in ["amazonaws.com", "amazonaws.com.cn"] {
+        texts.push(Text::lit(format!("{name}.{suffix}")));
+        texts.push(Text {
+            parts: vec![
+                Part::Lit(format!("{name}.").into()),
+                Part::Hole(Hole::Region),
+                Part::Lit(format!(".{suffix}").into()),
+            ],
+        });
+    }
+    texts.push(Text {
+        parts: vec![Part::Lit(format!("{name}.").into()), Part::Hole(Hole::UrlSuffix)],
+    });
+    texts
+        .into_iter()
+        .map(|t| classify("Service", &alt(t), &|_| None))
+        .collect()
+}
+
+/// The form to name in messages: the one AWS documents.
+fn service_name(name: &str, regional: bool) -> String {
+    if regional {
+        format!("{name}.${{AWS::Region}}.amazonaws.com")
+    } else {
+        format!("{name}.amazonaws.com")
+    }
+}
+
+/// `arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`.
+fn auto_scaling_role() -> Principal {
+    let text = Text {
+        parts: vec![
+            Part::Lit("arn:".into()),
+            Part::Hole(Hole::Partition),
+            Part::Lit(":iam::".into()),
+            Part::Hole(Hole::AccountId),
+            Part::Lit(
+                ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+                    .into(),
+            ),
+        ],
+    };
+    classify("AWS", &alt(text), &|_| None)
+}
+
+/// The Auto Scaling groups of the template that launch from `launch_template`, with the
+/// conditions under which they do; a group with its own `ServiceLinkedRoleARN` is left out.
+fn auto_scaling_groups<'t>(
+    cx: &Context<'_, 't>,
+    launch_template: &str,
+) -> Vec<(&'t str, Vec<(&'t str, bool)>)> {
+    const PATHS: &[&str] = &[
+        "LaunchTemplate.LaunchTemplateId",
+        "LaunchTemplate.LaunchTemplateName",
+        "MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.LaunchTemplateId",
+        "MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.LaunchTemplateName",
+    ];
+    let Some(template) = cx.template else {
+        return Vec::new();
+    };
+    let resolver = cx.resolver();
+    let mut out = Vec::new();
+    for group in template.resources_of_type(AUTO_SCALING_GROUP) {
+        let Some(properties) = group.properties else {
+            continue;
+        };
+        if properties.get("ServiceLinkedRoleARN").is_some() {
+            continue;
+        }
+        for path in PATHS {
+            for node in values_at(properties, path) {
+                for alt in resolver.resolve(node) {
+                    if let Some(Hole::Ref(name) | Hole::GetAtt(name, _)) =
+                        alt.text_value().and_then(Text::only_hole)
+                        && *name == launch_template
+                    {
+                        let mut when = alt.when.clone();
+                        when.extend(group.condition.map(|c| (c, true)));
+                        out.push((group.name, when));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn via_alias(key_use: &KeyUse<'_>) -> String {
+    match key_use.target {
+        KeyTarget::Key {
+            alias: Some(alias), ..
+        } => format!(" (through alias `{alias}`)"),
+        _ => String::new(),
+    }
+}
+
+/// What the consumer is called, and what goes wrong without the grant.
+fn consumer_words(resource_type: &str, group: Option<&str>) -> (&'static str, String) {
+    match resource_type {
+        "AWS::Logs::LogGroup" => (
+            "log group",
+            "CloudWatch Logs rejects the key and the stack fails to create the log group".into(),
+        ),
+        "AWS::CloudTrail::Trail" => (
+            "trail",
+            "CloudTrail rejects the key and the stack fails to create the trail".into(),
+        ),
+        "AWS::CloudTrail::EventDataStore" => (
+            "event data store",
+            "CloudTrail rejects the key and the stack fails to create the event data store".into(),
+        ),
+        "AWS::Events::EventBus" => (
+            "event bus",
+            "EventBridge rejects the key and the stack fails to create the event bus".into(),
+        ),
+        "AWS::SES::ReceiptRule" => (
+            "receipt rule",
+            "the stack deploys, and the S3 action fails for every mail received".into(),
+        ),
+        "AWS::EC2::LaunchTemplate" => (
+            "launch template",
+            format!(
+                "the stack deploys, and the instances Auto Scaling group `{}` launches with the encrypted volume fail to start",
+                group.unwrap_or_default()
+            ),
+        ),
+        "AWS::S3Tables::TableBucket" => (
+            "table bucket",
+            "S3 Tables maintenance (compaction, snapshot expiry) cannot use the key".into(),
+        ),
+        _ => ("resource", "the service cannot use the key".into()),
+    }
+}
+
+fn target_noun(resource_type: &str) -> &'static str {
+    match resource_type {
+        "AWS::SNS::Topic" => "topic",
+        _ => "queue",
+    }
+}
+
+fn publisher_noun(resource_type: &str) -> &'static str {
+    match resource_type {
+        "AWS::CloudWatch::Alarm" => "alarm",
+        "AWS::CloudWatch::CompositeAlarm" => "composite alarm",
+        "AWS::Events::Rule" => "EventBridge rule",
+        "AWS::S3::Bucket" => "bucket",
+        "AWS::SNS::Subscription" => "subscription",
+        "AWS::SNS::Topic" => "topic",
+        _ => "resource",
+    }
+}
+
+fn publish_consequence(service: &str) -> &'static str {
+    match service {
+        "cloudwatch" => "the stack deploys, and the alarm's notifications are dropped when it fires",
+        "events" => "the stack deploys, and EventBridge fails to deliver the rule's events",
+        "s3" => "S3 cannot deliver the bucket's event notifications",
+        _ => "the stack deploys, and SNS fails to deliver the topic's messages to the queue",
+    }
+}
+
+fn join_names(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
