@@ -17,6 +17,7 @@
 //! `aws:SourceAccount`), service-linked roles (`role/aws-service-role/…`, which only their
 //! service can use), principals not known here, and `NotPrincipal`.
 
+use crate::diagnostic::Severity;
 use crate::facts::conditions::strip_prefix_ignore_case;
 use crate::model::policy::{Clause, Coverage, Statement, glob_match};
 use crate::model::principal::{IamKind, Principal};
@@ -53,21 +54,29 @@ impl Rule for UnconstrainedCreateGrant {
             let Some(principals) = &statement.principal else {
                 continue;
             };
-            let (action_span, how) = granted_by(statement);
+            let (action_span, how, named) = granted_by(statement);
             for item in &principals.items {
                 for (alt, principal) in &item.principals {
                     if !reported(principal) || is_service_linked_role(alt) {
                         continue;
                     }
-                    out.report(
+                    let finding = out.report(
                         alt.span,
                         format!(
                             "{} lets {} create grants ({how}) with no `kms:GrantIsForAWSResource` or grant constraint: it can give any principal any use of this key",
                             statement.describe(),
                             principal.describe()
                         ),
-                    )
-                    .with_related(action_span, "`kms:CreateGrant` is allowed here")
+                    );
+                    // AWS's own key-administrators statement allows `kms:Create*` to named
+                    // administrators: real, but a decision most policies make on purpose, so
+                    // a wildcard to a named principal is info; named outright, or to
+                    // everyone, a warning.
+                    if !named && !matches!(principal, Principal::Everyone) {
+                        finding.with_severity(Severity::Info);
+                    }
+                    finding
+                        .with_related(action_span, "`kms:CreateGrant` is allowed here")
                     .with_help(
                         "add `Bool: {kms:GrantIsForAWSResource: true}` so that only AWS services acting for it create grants, or limit them with `kms:GrantOperations`, `kms:GranteePrincipal` or `kms:ViaService`; or leave `kms:CreateGrant` out",
                     );
@@ -125,27 +134,36 @@ fn limits(clause: &Clause<'_>) -> bool {
 }
 
 /// Where `kms:CreateGrant` is allowed, and how to name it.
-fn granted_by(statement: &Statement<'_>) -> (Span, String) {
+/// Where `kms:CreateGrant` is allowed, how to name it, and whether it is named outright
+/// (rather than through a wildcard such as `kms:Create*`).
+fn granted_by(statement: &Statement<'_>) -> (Span, String, bool) {
     if let Some(values) = &statement.action {
+        let mut through = None;
         for item in &values.items {
             for alt in &item.alts {
                 if let Some(pattern) = alt.as_str()
                     && glob_match(pattern, CREATE_GRANT)
                 {
-                    let how = if pattern.eq_ignore_ascii_case(CREATE_GRANT) {
-                        "`kms:CreateGrant`".to_owned()
-                    } else {
-                        format!("`kms:CreateGrant` through `{pattern}`")
-                    };
-                    return (alt.span, how);
+                    if pattern.eq_ignore_ascii_case(CREATE_GRANT) {
+                        return (alt.span, "`kms:CreateGrant`".to_owned(), true);
+                    }
+                    through.get_or_insert((
+                        alt.span,
+                        format!("`kms:CreateGrant` through `{pattern}`"),
+                        false,
+                    ));
                 }
             }
         }
-        return (values.entry.key_span, "`kms:CreateGrant`".to_owned());
+        return through.unwrap_or((values.entry.key_span, "`kms:CreateGrant`".to_owned(), true));
     }
     let span = statement
         .not_action
         .as_ref()
         .map_or(statement.label_span(), |v| v.entry.key_span);
-    (span, "`kms:CreateGrant`, which `NotAction` leaves allowed".to_owned())
+    (
+        span,
+        "`kms:CreateGrant`, which `NotAction` leaves allowed".to_owned(),
+        true,
+    )
 }
