@@ -229,6 +229,11 @@ pub(crate) fn lint_text(name: &str, text: &str, settings: &Settings, explicit: b
     let conditions = Conditions::new(&env);
     let policies = model::policy_sources(root, kind, template.as_ref(), &embedded);
     let editor = fix::edit::Editor::new(text, format, &embedded);
+    let consumers = model::consumers::ConsumerIndex::new(
+        template.as_ref(),
+        &model::value::Resolver::new(&env),
+        rules::consumer_paths(),
+    );
     let cx = rules::Context {
         text,
         format,
@@ -241,6 +246,7 @@ pub(crate) fn lint_text(name: &str, text: &str, settings: &Settings, explicit: b
         load_problems: &loaded.problems,
         settings,
         editor: &editor,
+        consumers: &consumers,
     };
     let diagnostics = suppress::apply(text, format, root, rules::run(&cx), settings);
     let hosts: Vec<(Span, &Node<'_>)> = embedded
@@ -277,6 +283,11 @@ fn parse_only(text: &str, problems: &[LoadProblem], settings: &Settings) -> Vec<
         load_problems: problems,
         settings,
         editor: &editor,
+        consumers: &model::consumers::ConsumerIndex::new(
+            None,
+            &model::value::Resolver::new(&env),
+            std::iter::empty(),
+        ),
     };
     rules::run(&cx)
 }

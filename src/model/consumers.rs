@@ -9,10 +9,13 @@
 //! conditions that lead to it.
 
 use crate::facts::consumers::PUBLISHERS;
+use std::collections::HashMap;
+
 use crate::facts::resources::{ALIAS, KEY, REPLICA_KEY};
 use crate::source::{Node, Span, Value};
 
 use super::arn::{self, ArnShape, Field};
+use super::iam::{Grant, grants};
 use super::template::{Resource, Template};
 use super::value::{Hole, Part, Resolver, Text};
 
@@ -34,6 +37,7 @@ pub enum KeyTarget<'t> {
 }
 
 /// One value a consumer's key property can take.
+#[derive(Clone, Debug)]
 pub struct KeyUse<'t> {
     pub consumer: &'t str,
     pub consumer_type: &'t str,
@@ -46,6 +50,88 @@ pub struct KeyUse<'t> {
     /// `consumer_condition`.
     pub when: Vec<(&'t str, bool)>,
     pub consumer_condition: Option<&'t str>,
+}
+
+/// The uses of one key property on every resource of its type, grouped by the key of the
+/// template they name, so that a rule run per key policy reads only that key's.
+pub struct KeyUses<'t> {
+    pub all: Vec<KeyUse<'t>>,
+    by_key: HashMap<&'t str, Vec<usize>>,
+}
+
+impl<'t> KeyUses<'t> {
+    pub fn new(all: Vec<KeyUse<'t>>) -> KeyUses<'t> {
+        let mut by_key: HashMap<&'t str, Vec<usize>> = HashMap::new();
+        for (i, u) in all.iter().enumerate() {
+            if let KeyTarget::Key { name, .. } = u.target {
+                by_key.entry(name).or_default().push(i);
+            }
+        }
+        KeyUses { all, by_key }
+    }
+
+    /// The uses that name the template's key `key`, in file order.
+    pub fn of_key<'s>(&'s self, key: &str) -> impl Iterator<Item = &'s KeyUse<'t>> + 's {
+        self.by_key
+            .get(key)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.all[i])
+    }
+}
+
+/// The key uses and publications of one template, for the properties a caller names.
+pub struct ConsumerIndex<'t> {
+    /// By resource type, then path.
+    uses: HashMap<&'static str, Vec<(&'static str, KeyUses<'t>)>>,
+    pub publications: Vec<Publication<'t>>,
+    /// IAM policies of the template that allow `kms:` actions on its keys, by key.
+    pub iam_grants: HashMap<&'t str, Vec<Grant<'t>>>,
+    empty: KeyUses<'t>,
+}
+
+impl<'t> ConsumerIndex<'t> {
+    /// Works out the uses of every `(resource type, path)` given whose type the template has.
+    pub fn new(
+        template: Option<&Template<'t>>,
+        resolver: &Resolver<'_, 't>,
+        paths: impl Iterator<Item = (&'static str, &'static str)>,
+    ) -> ConsumerIndex<'t> {
+        let mut uses: HashMap<&'static str, Vec<(&'static str, KeyUses<'t>)>> = HashMap::new();
+        let mut publications_found = Vec::new();
+        let mut iam_grants = HashMap::new();
+        if let Some(template) = template {
+            iam_grants = grants(template, resolver);
+            for (resource_type, path) in paths {
+                if template.resources_of_type(resource_type).next().is_none() {
+                    continue;
+                }
+                let of_type = uses.entry(resource_type).or_default();
+                if of_type.iter().any(|(p, _)| *p == path) {
+                    continue;
+                }
+                let found = key_uses(template, resolver, resource_type, path);
+                of_type.push((path, KeyUses::new(found)));
+            }
+            if !uses.is_empty() {
+                publications_found = publications(template, resolver);
+            }
+        }
+        ConsumerIndex {
+            uses,
+            publications: publications_found,
+            iam_grants,
+            empty: KeyUses::new(Vec::new()),
+        }
+    }
+
+    /// The uses of `path` on the resources of `resource_type` (none when it was not asked for).
+    pub fn uses<'s>(&'s self, resource_type: &str, path: &str) -> &'s KeyUses<'t> {
+        self.uses
+            .get(resource_type)
+            .and_then(|of_type| of_type.iter().find(|(p, _)| *p == path))
+            .map_or(&self.empty, |(_, uses)| uses)
+    }
 }
 
 /// The values at `path` under `properties`: dotted names, `[]` for every item of a list.

@@ -8,6 +8,7 @@
 pub mod arn;
 pub mod conditions;
 pub mod consumers;
+pub mod iam;
 pub mod policy;
 pub mod principal;
 pub mod template;

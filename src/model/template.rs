@@ -16,6 +16,8 @@ pub struct Template<'t> {
     /// show, so rules about names that point at nothing stay quiet when there is one.
     pub has_transform: bool,
     resource_index: HashMap<&'t str, usize>,
+    /// Resources by type, in file order: rules ask "the log groups", per key policy.
+    type_index: HashMap<&'t str, Vec<usize>>,
     parameter_index: HashMap<&'t str, usize>,
     /// The first definition of each condition name.
     condition_index: HashMap<&'t str, usize>,
@@ -83,9 +85,16 @@ impl<'t> Template<'t> {
         for (i, &(name, _, _)) in conditions.iter().enumerate() {
             condition_index.entry(name).or_insert(i);
         }
+        let mut type_index: HashMap<&'t str, Vec<usize>> = HashMap::new();
+        for (i, r) in resources.iter().enumerate() {
+            if let Some(t) = r.type_name {
+                type_index.entry(t).or_default().push(i);
+            }
+        }
         Template {
             root,
             condition_index,
+            type_index,
             resource_index: resources
                 .iter()
                 .enumerate()
@@ -122,9 +131,11 @@ impl<'t> Template<'t> {
         &'s self,
         type_name: &'s str,
     ) -> impl Iterator<Item = &'s Resource<'t>> + 's {
-        self.resources
-            .iter()
-            .filter(move |r| r.type_name == Some(type_name))
+        self.type_index
+            .get(type_name)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.resources[i])
     }
 }
 

@@ -12,7 +12,7 @@
 
 use crate::facts::consumers::ENCRYPTED_TARGETS;
 use crate::model::Resource;
-use crate::model::consumers::{KeyTarget, publications};
+use crate::model::consumers::KeyTarget;
 use crate::model::policy::glob_match;
 use crate::model::principal::{Principal, Slot, classify};
 use crate::model::value::{Hole, Text, describe_when};
@@ -38,10 +38,7 @@ impl Rule for AwsManagedKeyForServiceSource {
 }
 
 fn publishing(cx: &Context<'_, '_>, out: &mut Reporter) {
-    let Some(template) = cx.template else {
-        return;
-    };
-    let all = publications(template, &cx.resolver());
+    let all = cx.publications();
     if all.is_empty() {
         return;
     }
@@ -50,7 +47,7 @@ fn publishing(cx: &Context<'_, '_>, out: &mut Reporter) {
             "AWS::SNS::Topic" => "alias/aws/sns",
             _ => "alias/aws/sqs",
         };
-        for key_use in cx.key_uses(target_type, property) {
+        for key_use in &cx.key_uses(target_type, property).all {
             if !matches!(&key_use.target, KeyTarget::AwsManaged(alias) if alias == managed) {
                 continue;
             }
@@ -185,7 +182,7 @@ fn shared_secret(cx: &Context<'_, '_>, policy: &Resource<'_>, out: &mut Reporter
             .with_help(help);
         }
         Some(_) => {
-            for key_use in cx.key_uses(SECRET, "KmsKeyId") {
+            for key_use in &cx.key_uses(SECRET, "KmsKeyId").all {
                 if key_use.consumer != secret.name
                     || key_use.target != KeyTarget::AwsManaged("alias/aws/secretsmanager".into())
                 {

@@ -12,9 +12,9 @@ use super::key_config::consistent;
 pub(crate) fn uses<'t>(cx: &Context<'_, 't>) -> Vec<(&'static KeyConsumer, KeyUse<'t>)> {
     let mut out = Vec::new();
     for consumer in key_consumers::consumers() {
-        for key_use in cx.key_uses(consumer.resource_type, consumer.path) {
-            if possible(cx, &key_use, &[]) {
-                out.push((consumer, key_use));
+        for key_use in &cx.key_uses(consumer.resource_type, consumer.path).all {
+            if possible(cx, key_use, &[]) {
+                out.push((consumer, key_use.clone()));
             }
         }
     }

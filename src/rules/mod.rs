@@ -18,7 +18,7 @@ use crate::fix::Fix;
 use crate::fix::edit::Editor;
 use crate::lookup::{self, RuleName};
 use crate::model::conditions::{MAX_ATOMS, TooManyConditions};
-use crate::model::consumers::{KeyUse, key_uses};
+use crate::model::consumers::{ConsumerIndex, KeyUses, Publication};
 use crate::model::principal::Deployment;
 use crate::model::value::{Env, MESSAGE_WIDTH, Resolver, abbreviate, describe_when};
 use crate::model::{Conditions, DocumentKind, EmbeddedPolicy, KeyPolicy, PolicySource, Template};
@@ -247,6 +247,20 @@ pub(crate) struct Context<'a, 't> {
     pub settings: &'a Settings,
     /// Writes fixes' edits the way the file is written.
     pub editor: &'a Editor<'t>,
+    /// Which resources use which key: what the cross-resource rules ask for every key
+    /// policy, worked out once per file.
+    pub consumers: &'a ConsumerIndex<'t>,
+}
+
+/// Every key property the cross-resource rules read: the consumers of the generated table,
+/// those that need a service grant, encrypted topics and queues, and secrets.
+pub(crate) fn consumer_paths() -> impl Iterator<Item = (&'static str, &'static str)> {
+    use crate::facts::consumers::{ENCRYPTED_TARGETS, SERVICE_GRANTS};
+    crate::facts::key_consumers::consumers()
+        .map(|c| (c.resource_type, c.path))
+        .chain(SERVICE_GRANTS.iter().map(|g| (g.resource_type, g.property)))
+        .chain(ENCRYPTED_TARGETS.iter().copied())
+        .chain([("AWS::SecretsManager::Secret", "KmsKeyId")])
 }
 
 impl<'a, 't> Context<'a, 't> {
@@ -265,12 +279,15 @@ impl<'a, 't> Context<'a, 't> {
     }
 
     /// Every value of `path` (dotted, `[]` for list items) on the resources of
-    /// `resource_type`, with the key each names (see `model::consumers`).
-    pub(crate) fn key_uses(&self, resource_type: &str, path: &'static str) -> Vec<KeyUse<'t>> {
-        match self.template {
-            Some(template) => key_uses(template, &self.resolver(), resource_type, path),
-            None => Vec::new(),
-        }
+    /// `resource_type`, with the key each names (see `model::consumers`), worked out once
+    /// per file for the properties of [`consumer_paths`].
+    pub(crate) fn key_uses(&self, resource_type: &str, path: &str) -> &'a KeyUses<'t> {
+        self.consumers.uses(resource_type, path)
+    }
+
+    /// Every topic or queue of the template an AWS service of the template sends to.
+    pub(crate) fn publications(&self) -> &'a [Publication<'t>] {
+        &self.consumers.publications
     }
 
     /// The type of a resource in the template, by logical ID.

@@ -29,7 +29,7 @@ use crate::diagnostic::Severity;
 use crate::facts::consumers::{Failure, Grantee, PUBLISH_ACTIONS, SERVICE_GRANTS};
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::KeyPolicy;
-use crate::model::consumers::{KeyTarget, KeyUse, Publication, publications, values_at};
+use crate::model::consumers::{KeyTarget, KeyUse, Publication, values_at};
 use crate::model::policy::Verdict;
 use crate::model::principal::{
     Coverage, Deployment, IamKind, IamPrincipal, Principal, Requester, classify,
@@ -60,7 +60,6 @@ impl Rule for ServiceGrantMissing {
             .statement_entry
             .map_or(check.source.root.span, |e| e.key_span);
         let deployment = cx.deployment();
-        let uses_key = |u: &KeyUse<'_>| matches!(u.target, KeyTarget::Key { name, .. } if name == key);
         let fits = |extra: &[(&str, bool)]| {
             let mut assignment: Vec<(&str, bool)> = check.scenario.to_vec();
             assignment.extend_from_slice(extra);
@@ -74,10 +73,7 @@ impl Rule for ServiceGrantMissing {
             if template.resources_of_type(grant.resource_type).next().is_none() {
                 continue;
             }
-            for key_use in cx.key_uses(grant.resource_type, grant.property) {
-                if !uses_key(&key_use) {
-                    continue;
-                }
+            for key_use in cx.key_uses(grant.resource_type, grant.property).of_key(key) {
                 let mut when = key_use.when.clone();
                 when.extend(key_use.consumer_condition.map(|c| (c, true)));
                 let group = match grant.grantee {
@@ -124,7 +120,7 @@ impl Rule for ServiceGrantMissing {
                 let mut message = format!(
                     "{noun} `{}` uses key `{key}`{}, but the key policy does not let {grantee} call {}; {consequence}",
                     key_use.consumer,
-                    via_alias(&key_use),
+                    via_alias(key_use),
                     missing.join(", "),
                 );
                 if let Some(note) = describe_when(&key_use.when) {
@@ -168,18 +164,12 @@ impl ServiceGrantMissing {
         fits: &Fits<'_>,
         out: &mut Reporter,
     ) {
-        let Some(template) = cx.template else {
-            return;
-        };
-        let all = publications(template, &cx.resolver());
+        let all = cx.publications();
         if all.is_empty() {
             return;
         }
         for (target_type, property) in crate::facts::consumers::ENCRYPTED_TARGETS {
-            for key_use in cx.key_uses(target_type, property) {
-                if !matches!(key_use.target, KeyTarget::Key { name, .. } if name == key) {
-                    continue;
-                }
+            for key_use in cx.key_uses(target_type, property).of_key(key) {
                 let mut when = key_use.when.clone();
                 when.extend(key_use.consumer_condition.map(|c| (c, true)));
                 // The publishers of this target, by service, that can exist with it here.
@@ -219,7 +209,7 @@ impl ServiceGrantMissing {
                     let mut message = format!(
                         "{noun} `{}` is encrypted with key `{key}`{} and {} sends to it, but the key policy does not let `{service}.amazonaws.com` call {}; {}",
                         key_use.consumer,
-                        via_alias(&key_use),
+                        via_alias(key_use),
                         join_names(&names),
                         missing.join(", "),
                         publish_consequence(service),
