@@ -248,7 +248,16 @@ pub(crate) fn lint_text(name: &str, text: &str, settings: &Settings, explicit: b
         editor: &editor,
         consumers: &consumers,
     };
-    let diagnostics = suppress::apply(text, format, root, rules::run(&cx), settings);
+    let mut diagnostics = suppress::apply(text, format, root, rules::run(&cx), settings);
+    // A file with a syntax error is linted from the loader's best reading of it, which an
+    // edit can tip into something else: no fixes until it parses (as ruff does).
+    if loaded
+        .problems
+        .iter()
+        .any(|p| p.kind == ProblemKind::Syntax)
+    {
+        diagnostics.iter_mut().for_each(|d| d.fix = None);
+    }
     let hosts: Vec<(Span, &Node<'_>)> = embedded
         .iter()
         .filter_map(|e| Some((e.text_node.span, e.loaded.root.as_ref()?)))

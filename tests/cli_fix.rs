@@ -143,3 +143,31 @@ fn a_file_that_does_not_parse_is_left_as_it_is() {
     assert_eq!(run.status, 1, "{run:?}");
     assert_eq!(read(&dir, "t.yaml"), broken);
 }
+
+/// Found by the fuzzer: a template the YAML loader reads only leniently (a closing bracket out
+/// of place) gets no fixes, since an edit can tip its reading into something else.
+#[test]
+fn a_file_with_a_syntax_error_offers_no_fixes() {
+    let text = "{\n  \"Resources\": {\n    \"Key\": {   \"Type\": \"AWS::KMS::Key\",\n    0 \"Properties\":  }\n    }\n  }\n}\n";
+    let dir = dir_with(&[("t.yaml", text.as_bytes())]);
+    let run = kmslint(dir.path(), &["check", "--format", "json", "t.yaml"]);
+    let document: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let findings = document["diagnostics"].as_array().expect("diagnostics");
+    assert!(
+        findings.iter().any(|d| d["code"] == "KMS001"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        findings.iter().any(|d| d["code"] == "KMS105"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        findings.iter().all(|d| d["fix"].is_null()),
+        "{}",
+        run.stdout
+    );
+    let diff = kmslint(dir.path(), &["check", "--diff", "--unsafe-fixes", "t.yaml"]);
+    assert_eq!((diff.status, diff.stdout.as_str()), (0, ""));
+}
