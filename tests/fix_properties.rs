@@ -934,6 +934,7 @@ fn fixes_are_idempotent_keep_parsing_keep_unfixed_findings_and_touch_only_their_
         "the fixtures are read ({from_files} files)"
     );
     inputs.extend(generated(&templates, &policy_files()));
+    inputs.extend(found_by_the_fuzzer());
     let started = std::time::Instant::now();
     let (total, _) = check_all(&inputs);
     eprintln!("checked in {:?}", started.elapsed());
@@ -962,6 +963,20 @@ fn the_fixable_inputs_get_fixes() {
         inputs.len()
     );
     eprintln!("fixes applied per code: {per_code:?}");
+}
+
+/// Inputs on which a raw pass of fixes once broke the file (`fuzz/fuzz_targets/lint.rs`).
+fn found_by_the_fuzzer() -> Vec<(String, String)> {
+    [
+        // A flow mapping whose last key has no value: an entry was inserted before its colon.
+        "{\n  -20-1\"Vers:*\",\n      \u{56d}esou\",\n  \"Statement\": [\n    {\n      \"`Uffect\": s:*\",\n      \u{56d}esource\":\n    }\n  ]\n}\n",
+        // A bracket out of place, read leniently: no fixes at all.
+        "{\n  \"Resources\": {\n    \"Key\": {   \"Type\": \"AWS::KMS::Key\",\n    0 \"Properties\":  }\n    }\n  }\n}\n",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, text)| (format!("fuzz/{i}.yaml"), (*text).to_owned()))
+    .collect()
 }
 
 // --- the checks themselves ---------------------------------------------------------------

@@ -281,7 +281,15 @@ impl<'a> Editor<'a> {
                 let last = entries.last()?;
                 let alone = self.alone(last.key_span.start as usize);
                 let sep = self.separator(last.key_span, alone);
-                let end = last.value.span.end.max(last.key_span.end) as usize;
+                let mut end = last.value.span.end.max(last.key_span.end) as usize;
+                // A key with no value (`key:` in flow YAML): after its colon, not before.
+                if last.value.span.end <= last.key_span.end {
+                    let rest = &self.text[end..];
+                    let gap = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+                    if rest[gap..].starts_with(':') {
+                        end += gap + 1;
+                    }
+                }
                 (Span::empty(end), format!(",{sep}{entry}"))
             }
         };
@@ -627,6 +635,15 @@ mod tests {
                 nested
             ),
             "{\n  \"Resources\": {\n    \"Key\": {\n      \"Type\": \"AWS::KMS::Key\",\n      \"Properties\": {\n        \"EnableKeyRotation\": true\n      }\n    }\n  }\n}\n"
+        );
+    }
+
+    #[test]
+    fn an_entry_after_a_key_without_value_goes_after_its_colon() {
+        let text = "m: {a: 1, b:}";
+        assert_eq!(
+            inserted(text, &["m"], Place::Last, "c", Fragment::Str("x")),
+            "m: {a: 1, b:, c: x}"
         );
     }
 
