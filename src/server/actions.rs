@@ -43,7 +43,11 @@ pub(super) fn actions(
         return Vec::new();
     };
     let mut out = Vec::new();
-    let action = |title: String, kind: CodeActionKind, d: Option<&Diagnostic>, edits: Vec<TextEdit>, preferred: bool| {
+    let action = |title: String,
+                  kind: CodeActionKind,
+                  d: Option<&Diagnostic>,
+                  edits: Vec<TextEdit>,
+                  preferred: bool| {
         CodeActionOrCommand::CodeAction(CodeAction {
             title,
             kind: Some(kind),
@@ -159,7 +163,12 @@ fn ignore_on_line(text: &str, t: &Text<'_>, root: &Node<'_>, d: &Diagnostic) -> 
     let end = start + line_text.len();
     let mut spans = Vec::new();
     scalars(root, &mut spans);
-    if line_text.trim().is_empty() || inside(&spans, end) {
+    // A comment cannot go on a line that ends inside a scalar, or on the last line of one
+    // that started above (in a block scalar it would be text).
+    let continued = spans
+        .iter()
+        .any(|s| (s.start as usize) < start && end <= s.end as usize);
+    if line_text.trim().is_empty() || inside(&spans, end) || continued {
         return None;
     }
     // The first `#` that starts a comment: at the line's start or after a blank, outside scalars.

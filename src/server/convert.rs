@@ -2,8 +2,8 @@
 //! position encoding negotiated at `initialize` (UTF-16 unless the client offers another).
 
 use lsp_types::{
-    CodeDescription, DiagnosticRelatedInformation, DiagnosticSeverity, InitializeParams,
-    Location, NumberOrString, Position, PositionEncodingKind, Range, TextEdit, Uri,
+    CodeDescription, DiagnosticRelatedInformation, DiagnosticSeverity, InitializeParams, Location,
+    NumberOrString, Position, PositionEncodingKind, Range, TextEdit, Uri,
 };
 
 use crate::diagnostic::{Diagnostic, Severity};

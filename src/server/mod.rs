@@ -35,9 +35,7 @@ use documents::{ClientSettings, Document, Lint};
 /// Serves one client on `connection` until it sends `exit`. `Err` when the connection closed
 /// or broke the protocol, or when `exit` came without `shutdown` (the exit status is then 1).
 pub fn run(connection: Connection) -> Result<(), String> {
-    let (id, params) = connection
-        .initialize_start()
-        .map_err(|e| e.to_string())?;
+    let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
     let params: InitializeParams = serde_json::from_value(params).unwrap_or_default();
     let unit = convert::negotiate(&params);
     let capabilities = ServerCapabilities {
@@ -377,9 +375,14 @@ fn code_at(text: &str, offset: usize) -> Option<(Span, &str)> {
     is_code.then(|| (Span::new(start, end), token))
 }
 
-/// A rule's documentation without its front matter.
+/// A rule's documentation without its front matter (`+++` TOML, or `---`).
 fn doc_body(doc: &str) -> &str {
-    doc.strip_prefix("---")
-        .and_then(|rest| rest.find("\n---").map(|i| &rest[i + 4..]))
-        .map_or(doc, str::trim_start)
+    ["+++", "---"]
+        .iter()
+        .find_map(|fence| {
+            let rest = doc.strip_prefix(fence)?;
+            let end = rest.find(&format!("\n{fence}"))?;
+            Some(rest[end + 4..].trim_start())
+        })
+        .unwrap_or(doc)
 }

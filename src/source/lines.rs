@@ -244,7 +244,10 @@ mod tests {
         assert_eq!(index.offset(text, 1, 6, ColumnUnit::Utf16), x - 4);
         let b = text.find('b').unwrap();
         assert_eq!(index.offset(text, 0, 4, ColumnUnit::Utf16), b);
-        assert_eq!(index.offset(text, 0, 99, ColumnUnit::Utf8), text.find('\r').unwrap());
+        assert_eq!(
+            index.offset(text, 0, 99, ColumnUnit::Utf8),
+            text.find('\r').unwrap()
+        );
         assert_eq!(index.offset(text, 9, 0, ColumnUnit::Utf8), text.len());
     }
 
