@@ -311,7 +311,7 @@ fn the_whole_life_cycle_in_utf16() {
     let left = client.diagnostics();
     // The emoji in the policy has no safe fix.
     assert_eq!(codes(&left), ["KMS201", "KMS210"], "{fixed}");
-    let left = vec![find(&left, "KMS210").clone()];
+    let left = [find(&left, "KMS210").clone()];
 
     // A finding inside the block scalar cannot be ignored on its line, but for its resource.
     let actions = client.actions(&uri, left[0]["range"].clone(), Some("quickfix"));
