@@ -18,6 +18,7 @@ pub(crate) mod lookup;
 pub(crate) mod model;
 pub mod render;
 pub mod rules;
+pub mod server;
 pub mod source;
 pub(crate) mod suppress;
 

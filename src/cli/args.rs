@@ -29,6 +29,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
         format: RulesFormat,
     },
+    /// Run the language server over stdio
+    Server,
     /// Print a rule's documentation
     Explain {
         /// A rule code (KMS204) or name (policy-lockout)

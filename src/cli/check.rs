@@ -872,6 +872,33 @@ fn settings_by_dir(
     Ok((all, which))
 }
 
+/// The settings for a file that the editor has open (the language server): its directory's
+/// nearest configuration file, as `check` finds it, with `region`, `account` and
+/// `deployer_arn` from the client over it. Read afresh on each call, so an edited
+/// configuration applies at the next lint.
+pub(crate) fn settings_for_file(
+    file: Option<&Path>,
+    region: Option<String>,
+    account: Option<String>,
+    deployer_arn: Option<String>,
+) -> Result<Settings, ConfigError> {
+    let found = file
+        .and_then(Path::parent)
+        .map(|dir| std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()))
+        .and_then(|dir| config::discover(&dir, config::home_dir().as_deref()));
+    let resolved = match &found {
+        Some(path) => config::load_chain(path, names(), discover::DEFAULT_MAX_FILE_SIZE)?,
+        None => Resolved::default(),
+    };
+    let args = CheckArgs {
+        region,
+        account,
+        deployer_arn,
+        ..CheckArgs::default()
+    };
+    Ok(settings_for(&args, &resolved, HashMap::new())?.0)
+}
+
 /// `--show-settings FILE`: the settings linting FILE uses, each with its origin (a
 /// configuration file, an option, or the default), and the run's own settings.
 fn show_settings(args: &CheckArgs, file: &Path, root: &Settings, options: &Options) -> u8 {

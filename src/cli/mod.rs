@@ -1,7 +1,7 @@
 //! The command line: the only place that prints or exits.
 
 mod args;
-mod check;
+pub(crate) mod check;
 mod fix;
 mod rules;
 
@@ -34,8 +34,25 @@ pub fn main() -> ExitCode {
         args::Command::Check(args) => check::run(args),
         args::Command::Rules { format } => rules::list(format),
         args::Command::Explain { rule } => rules::explain(&rule),
+        args::Command::Server => serve(),
     };
     ExitCode::from(status)
+}
+
+/// `kmslint server`: serves one client over stdio; 1 when it exits without `shutdown` or
+/// the connection breaks.
+fn serve() -> u8 {
+    let (connection, io_threads) = lsp_server::Connection::stdio();
+    let result = crate::server::run(connection);
+    // The writer thread ends once the last sender is gone; the reader at end of input.
+    let joined = io_threads.join();
+    match result.and(joined.map_err(|e| e.to_string())) {
+        Ok(()) => EXIT_CLEAN,
+        Err(message) => {
+            error(format!("language server: {message}"));
+            EXIT_FINDINGS
+        }
+    }
 }
 
 /// Prints a one-line error to stderr, with control characters from paths or values escaped.

@@ -34,6 +34,14 @@ struct Mark {
 
 const MARK_EVERY: usize = 1024;
 
+/// What a column counts: bytes, UTF-16 code units or characters (LSP's position encodings).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnUnit {
+    Utf8,
+    Utf16,
+    Utf32,
+}
+
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let bytes = text.as_bytes();
@@ -99,6 +107,38 @@ impl LineIndex {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let start = self.line_start(self.line_of(offset));
         self.counts(text, start, offset).1 as u32 + 1
+    }
+
+    /// The 1-based UTF-8 column of `offset`: bytes from its line's start, plus one (as LSP
+    /// counts when a client negotiates `utf-8`).
+    pub fn utf8_column(&self, text: &str, offset: usize) -> u32 {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        (offset - self.line_start(self.line_of(offset))) as u32 + 1
+    }
+
+    /// The byte offset of a 0-based `line` and 0-based `column` counted in `unit`: the
+    /// reverse of the columns above, as LSP sends positions. A column past the line's end is
+    /// the line's end (before its line break), one inside a character is that character's
+    /// start, and a line past the last is the end of the text.
+    pub fn offset(&self, text: &str, line: usize, column: u32, unit: ColumnUnit) -> usize {
+        if line >= self.starts.len() {
+            return text.len();
+        }
+        let start = self.line_start(line);
+        let line_text = self.line_text(text, line);
+        let mut counted = 0u32;
+        for (at, c) in line_text.char_indices() {
+            let width = match unit {
+                ColumnUnit::Utf8 => c.len_utf8() as u32,
+                ColumnUnit::Utf16 => c.len_utf16() as u32,
+                ColumnUnit::Utf32 => 1,
+            };
+            if counted + width > column {
+                return start + at;
+            }
+            counted += width;
+        }
+        start + line_text.len()
     }
 
     pub(crate) fn line_count(&self) -> usize {
@@ -181,6 +221,34 @@ mod tests {
         let text = "a: 1\rb: 2";
         let index = LineIndex::new(text);
         assert_eq!(index.position(text, 5).line, 2);
+    }
+
+    #[test]
+    fn columns_in_each_unit_and_back() {
+        // A curly quote (3 bytes, 1 UTF-16 unit) and an emoji (4 bytes, 2 units).
+        let text = "a: \u{201c}b\u{201d}\r\n  c: 🔑x\n";
+        let index = LineIndex::new(text);
+        let x = text.find('x').unwrap();
+        assert_eq!(index.utf8_column(text, x), 10);
+        assert_eq!(index.utf16_column(text, x), 8);
+        assert_eq!(index.position(text, x).column, 7);
+        for (unit, column) in [
+            (ColumnUnit::Utf8, 9),
+            (ColumnUnit::Utf16, 7),
+            (ColumnUnit::Utf32, 6),
+        ] {
+            assert_eq!(index.offset(text, 1, column, unit), x);
+        }
+        // Inside the emoji: its start; past the end: before the line break; past the last
+        // line: the end.
+        assert_eq!(index.offset(text, 1, 6, ColumnUnit::Utf16), x - 4);
+        let b = text.find('b').unwrap();
+        assert_eq!(index.offset(text, 0, 4, ColumnUnit::Utf16), b);
+        assert_eq!(
+            index.offset(text, 0, 99, ColumnUnit::Utf8),
+            text.find('\r').unwrap()
+        );
+        assert_eq!(index.offset(text, 9, 0, ColumnUnit::Utf8), text.len());
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub(crate) mod scalar_map;
 pub mod tree;
 pub(crate) mod yaml;
 
-pub use lines::{LineIndex, Position};
+pub use lines::{ColumnUnit, LineIndex, Position};
 pub use tree::{Entry, Node, Scalar, Style, Value};
 
 /// A byte range in a file's decoded text. `u32` keeps tree nodes small; inputs above 4 GiB are

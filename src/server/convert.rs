@@ -1,0 +1,121 @@
+//! Between kmslint's byte offsets and findings and LSP's positions and diagnostics, in the
+//! position encoding negotiated at `initialize` (UTF-16 unless the client offers another).
+
+use lsp_types::{
+    CodeDescription, DiagnosticRelatedInformation, DiagnosticSeverity, InitializeParams, Location,
+    NumberOrString, Position, PositionEncodingKind, Range, TextEdit, Uri,
+};
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::fix::Edit;
+use crate::source::{ColumnUnit, LineIndex, Span};
+
+/// The client's first preference among the encodings kmslint speaks, else UTF-16 (the one
+/// every client must accept).
+pub(super) fn negotiate(params: &InitializeParams) -> ColumnUnit {
+    let offered = params
+        .capabilities
+        .general
+        .as_ref()
+        .and_then(|g| g.position_encodings.as_deref())
+        .unwrap_or_default();
+    offered
+        .iter()
+        .find_map(|kind| match kind.as_str() {
+            "utf-8" => Some(ColumnUnit::Utf8),
+            "utf-16" => Some(ColumnUnit::Utf16),
+            "utf-32" => Some(ColumnUnit::Utf32),
+            _ => None,
+        })
+        .unwrap_or(ColumnUnit::Utf16)
+}
+
+pub(super) fn encoding_kind(unit: ColumnUnit) -> PositionEncodingKind {
+    match unit {
+        ColumnUnit::Utf8 => PositionEncodingKind::UTF8,
+        ColumnUnit::Utf16 => PositionEncodingKind::UTF16,
+        ColumnUnit::Utf32 => PositionEncodingKind::UTF32,
+    }
+}
+
+/// A document's text with its line index: what every conversion needs.
+pub(super) struct Text<'a> {
+    pub text: &'a str,
+    pub lines: &'a LineIndex,
+    pub unit: ColumnUnit,
+}
+
+impl Text<'_> {
+    pub fn position(&self, offset: usize) -> Position {
+        let (text, lines) = (self.text, self.lines);
+        let at = lines.position(text, offset);
+        let column = match self.unit {
+            ColumnUnit::Utf8 => lines.utf8_column(text, offset),
+            ColumnUnit::Utf16 => lines.utf16_column(text, offset),
+            ColumnUnit::Utf32 => at.column,
+        };
+        Position::new(at.line - 1, column - 1)
+    }
+
+    pub fn range(&self, span: Span) -> Range {
+        Range::new(
+            self.position(span.start as usize),
+            self.position(span.end as usize),
+        )
+    }
+
+    /// The byte offset of an LSP position (clamped to the text).
+    pub fn offset(&self, position: Position) -> usize {
+        self.lines.offset(
+            self.text,
+            position.line as usize,
+            position.character,
+            self.unit,
+        )
+    }
+
+    pub fn edit(&self, edit: &Edit) -> TextEdit {
+        TextEdit::new(self.range(edit.span), edit.replacement.clone())
+    }
+
+    /// A finding as an LSP diagnostic; its related places are in the same document.
+    pub fn diagnostic(&self, uri: &Uri, d: &Diagnostic) -> lsp_types::Diagnostic {
+        let severity = match d.severity {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+            Severity::Info => DiagnosticSeverity::INFORMATION,
+        };
+        let mut message = d.message.clone();
+        if let Some(help) = &d.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        let related: Vec<_> = d
+            .related
+            .iter()
+            .map(|r| DiagnosticRelatedInformation {
+                location: Location::new(uri.clone(), self.range(r.span)),
+                message: r.message.clone(),
+            })
+            .collect();
+        lsp_types::Diagnostic {
+            range: self.range(d.span),
+            severity: Some(severity),
+            code: Some(NumberOrString::String(d.code.to_owned())),
+            code_description: crate::render::rule_url(d.code)
+                .parse()
+                .ok()
+                .map(|href| CodeDescription { href }),
+            source: Some("kmslint".to_owned()),
+            message,
+            related_information: (!related.is_empty()).then_some(related),
+            tags: None,
+            data: None,
+        }
+    }
+}
+
+/// Whether two ranges share a position (an empty range touching another counts).
+pub(super) fn overlaps(a: Range, b: Range) -> bool {
+    a.start <= b.end && b.start <= a.end
+}

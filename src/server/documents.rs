@@ -1,0 +1,200 @@
+//! The open documents, the client's settings, and linting one document: its settings are its
+//! directory's nearest `.kmslint.toml` (read again at every lint, so an edited configuration
+//! applies at the next keystroke without watching files) under the client's `region`,
+//! `account` and `deployerArn`.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+
+use lsp_types::Uri;
+use serde_json::Value as Json;
+
+use crate::config::{self, Settings};
+use crate::source::LineIndex;
+use crate::{FileReport, Outcome};
+
+/// An open document and what is known of it.
+pub(super) struct Document {
+    pub uri: Uri,
+    pub version: i32,
+    pub text: String,
+    pub lines: LineIndex,
+    /// The lint of `text`, once made.
+    pub lint: Option<Lint>,
+    /// Its diagnostics are to be published (it changed since they last were).
+    pub dirty: bool,
+    /// The last configuration problem shown for it, so that each keystroke does not show it
+    /// again.
+    pub shown_problem: Option<String>,
+}
+
+/// One lint of a document: its report (`None` when linting panicked) and the settings used.
+pub(super) struct Lint {
+    pub report: Option<FileReport>,
+    pub settings: Settings,
+}
+
+impl Document {
+    pub fn new(uri: Uri, version: i32, text: String) -> Document {
+        Document {
+            lines: LineIndex::new(&text),
+            uri,
+            version,
+            text,
+            lint: None,
+            dirty: true,
+            shown_problem: None,
+        }
+    }
+
+    pub fn set_text(&mut self, version: i32, text: String) {
+        self.lines = LineIndex::new(&text);
+        self.text = text;
+        self.version = version;
+        self.lint = None;
+        self.dirty = true;
+    }
+
+    /// The name linting sees: the file's path (its extension picks JSON or YAML, as on the
+    /// command line), or the URI itself for a document that is not a file.
+    pub fn name(&self) -> String {
+        match file_path(&self.uri) {
+            Some(path) => path.display().to_string(),
+            None => self.uri.as_str().to_owned(),
+        }
+    }
+}
+
+/// What the client configures (`initializationOptions`, `workspace/didChangeConfiguration`):
+/// `{"kmslint": {"region": …, "account": …, "deployerArn": …}}`, or the inner object alone.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct ClientSettings {
+    pub region: Option<String>,
+    pub account: Option<String>,
+    pub deployer_arn: Option<String>,
+}
+
+impl ClientSettings {
+    /// The settings in `value`, and a message for each one that is not valid (it is dropped).
+    pub fn from_json(value: &Json) -> (ClientSettings, Vec<String>) {
+        let object = value.get("kmslint").unwrap_or(value);
+        let mut problems = Vec::new();
+        let mut field = |key: &str, check: fn(&str) -> Result<(), String>| {
+            let value = object.get(key)?;
+            let Some(text) = value.as_str() else {
+                if !value.is_null() {
+                    problems.push(format!("kmslint.{key}: expected a string"));
+                }
+                return None;
+            };
+            match check(text) {
+                Ok(()) => Some(text.to_owned()),
+                Err(message) => {
+                    problems.push(format!("kmslint.{key}: {message}"));
+                    None
+                }
+            }
+        };
+        let settings = ClientSettings {
+            region: field("region", config::check_region),
+            account: field("account", config::check_account),
+            deployer_arn: field("deployerArn", |arn| {
+                crate::deployer::Deployer::parse(arn).map(|_| ())
+            }),
+        };
+        (settings, problems)
+    }
+}
+
+/// The settings for a document, or the defaults (with the client's settings) and the
+/// configuration problem that kept its file from applying.
+pub(super) fn settings(uri: &Uri, client: &ClientSettings) -> (Settings, Option<String>) {
+    let path = file_path(uri);
+    let from_client = || {
+        (
+            client.region.clone(),
+            client.account.clone(),
+            client.deployer_arn.clone(),
+        )
+    };
+    let (region, account, deployer) = from_client();
+    match crate::cli::check::settings_for_file(path.as_deref(), region, account, deployer) {
+        Ok(settings) => (settings, None),
+        Err(error) => {
+            let (region, account, deployer) = from_client();
+            let settings = crate::cli::check::settings_for_file(None, region, account, deployer)
+                .unwrap_or_default();
+            (settings, Some(error.to_string()))
+        }
+    }
+}
+
+/// Lints a document's text; `None` when linting panicked (a bug; the panic message went to
+/// stderr through the panic hook).
+pub(super) fn lint(name: &str, text: &str, settings: &Settings) -> Option<FileReport> {
+    catch_unwind(AssertUnwindSafe(|| {
+        crate::lint_text(name, text, settings, false)
+    }))
+    .ok()
+}
+
+/// Whether suppressions apply to the report (the file parsed as a template or key policy).
+pub(super) fn linted(report: &FileReport) -> bool {
+    matches!(report.outcome, Outcome::Linted(_))
+}
+
+/// The path of a `file:` URI, percent-decoded.
+pub(super) fn file_path(uri: &Uri) -> Option<PathBuf> {
+    let rest = uri.as_str().strip_prefix("file://")?;
+    // `file:///path` or `file://localhost/path`.
+    let path = rest.strip_prefix("localhost").unwrap_or(rest);
+    if !path.starts_with('/') {
+        return None;
+    }
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(hi), Some(lo)) = (
+                bytes.get(i + 1).and_then(|&b| hex(b)),
+                bytes.get(i + 2).and_then(|&b| hex(b)),
+            )
+        {
+            out.push((hi * 16 + lo) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    let path = String::from_utf8(out).ok()?;
+    // `file:///C:/x` on Windows.
+    if cfg!(windows) && path.as_bytes().get(2) == Some(&b':') {
+        return Some(PathBuf::from(&path[1..]));
+    }
+    Some(PathBuf::from(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_uris_are_decoded_and_others_have_no_path() {
+        let uri: Uri = "file:///tmp/a%20b/t%C3%A9.yaml".parse().unwrap();
+        assert_eq!(file_path(&uri), Some(PathBuf::from("/tmp/a b/té.yaml")));
+        let untitled: Uri = "untitled:Untitled-1".parse().unwrap();
+        assert_eq!(file_path(&untitled), None);
+    }
+
+    #[test]
+    fn client_settings_are_checked() {
+        let json = serde_json::json!({"kmslint": {"region": "eu-west-1", "account": "12"}});
+        let (settings, problems) = ClientSettings::from_json(&json);
+        assert_eq!(settings.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(settings.account, None);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+    }
+}

@@ -1,0 +1,388 @@
+//! `kmslint server`: the language server, over stdio (SPEC §4c).
+//!
+//! One thread serves one client: it reads every message already queued before linting, so
+//! a burst of `didChange` notifications is linted once, at its last version (the debounce).
+//! Diagnostics are published after each batch for the documents that changed; code actions
+//! and hovers use the document's current text. A lint that panics publishes nothing for the
+//! document and tells the user, and the server keeps serving.
+
+mod actions;
+mod convert;
+mod documents;
+
+use std::collections::HashMap;
+
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types::notification::{
+    DidChangeConfiguration, DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument,
+    DidOpenTextDocument, Notification as _, PublishDiagnostics, ShowMessage,
+};
+use lsp_types::request::{CodeActionRequest, HoverRequest, Request as _};
+use lsp_types::{
+    CodeActionKind, CodeActionOptions, CodeActionParams, CodeActionProviderCapability,
+    DidChangeConfigurationParams, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
+    DidOpenTextDocumentParams, Hover, HoverContents, HoverParams, HoverProviderCapability,
+    InitializeParams, MarkupContent, MarkupKind, MessageType, PublishDiagnosticsParams,
+    ServerCapabilities, ServerInfo, ShowMessageParams, TextDocumentSyncCapability,
+    TextDocumentSyncKind,
+};
+use serde_json::Value as Json;
+
+use crate::source::{ColumnUnit, Span};
+use convert::Text;
+use documents::{ClientSettings, Document, Lint};
+
+/// Serves one client on `connection` until it sends `exit`. `Err` when the connection closed
+/// or broke the protocol, or when `exit` came without `shutdown` (the exit status is then 1).
+pub fn run(connection: Connection) -> Result<(), String> {
+    let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
+    let params: InitializeParams = serde_json::from_value(params).unwrap_or_default();
+    let unit = convert::negotiate(&params);
+    let capabilities = ServerCapabilities {
+        position_encoding: Some(convert::encoding_kind(unit)),
+        text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+            code_action_kinds: Some(vec![
+                CodeActionKind::QUICKFIX,
+                CodeActionKind::new(actions::FIX_ALL),
+            ]),
+            ..CodeActionOptions::default()
+        })),
+        ..ServerCapabilities::default()
+    };
+    let result = serde_json::json!({
+        "capabilities": capabilities,
+        "serverInfo": ServerInfo {
+            name: "kmslint".to_owned(),
+            version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+        },
+    });
+    connection
+        .initialize_finish(id, result)
+        .map_err(|e| e.to_string())?;
+    let mut server = Server {
+        connection: &connection,
+        unit,
+        client: ClientSettings::default(),
+        documents: HashMap::new(),
+        shutdown: false,
+    };
+    if let Some(options) = &params.initialization_options {
+        server.configure(options);
+    }
+    loop {
+        let Ok(first) = connection.receiver.recv() else {
+            return Err("the client closed the connection without `exit`".to_owned());
+        };
+        let batch: Vec<Message> = std::iter::once(first)
+            .chain(connection.receiver.try_iter())
+            .collect();
+        for message in batch {
+            match message {
+                Message::Request(request) => server.request(request),
+                Message::Notification(n) if n.method == "exit" => {
+                    return if server.shutdown {
+                        Ok(())
+                    } else {
+                        Err("`exit` without `shutdown`".to_owned())
+                    };
+                }
+                Message::Notification(n) => server.notification(n),
+                Message::Response(_) => {}
+            }
+        }
+        server.publish_changed();
+    }
+}
+
+struct Server<'c> {
+    connection: &'c Connection,
+    unit: ColumnUnit,
+    client: ClientSettings,
+    /// By URI.
+    documents: HashMap<String, Document>,
+    shutdown: bool,
+}
+
+impl Server<'_> {
+    fn send(&self, message: impl Into<Message>) {
+        // A closed connection ends the loop at the next receive.
+        let _ = self.connection.sender.send(message.into());
+    }
+
+    fn notify<N: lsp_types::notification::Notification>(&self, params: N::Params) {
+        self.send(Notification::new(N::METHOD.to_owned(), params));
+    }
+
+    fn show(&self, typ: MessageType, message: String) {
+        self.notify::<ShowMessage>(ShowMessageParams { typ, message });
+    }
+
+    fn request(&mut self, request: Request) {
+        let id = request.id.clone();
+        if self.shutdown {
+            return self.send(Response::new_err(
+                id,
+                ErrorCode::InvalidRequest as i32,
+                "the server is shutting down".to_owned(),
+            ));
+        }
+        match request.method.as_str() {
+            "shutdown" => {
+                self.shutdown = true;
+                self.send(Response::new_ok(id, ()));
+            }
+            CodeActionRequest::METHOD => {
+                self.respond(id, request.params, |s, p: CodeActionParams| {
+                    s.code_actions(p)
+                });
+            }
+            HoverRequest::METHOD => {
+                self.respond(id, request.params, |s, p: HoverParams| s.hover(p));
+            }
+            _ => self.send(Response::new_err(
+                id,
+                ErrorCode::MethodNotFound as i32,
+                format!("kmslint does not handle `{}`", request.method),
+            )),
+        }
+    }
+
+    fn respond<P: serde::de::DeserializeOwned, R: serde::Serialize>(
+        &mut self,
+        id: RequestId,
+        params: Json,
+        handle: impl FnOnce(&mut Self, P) -> R,
+    ) {
+        match serde_json::from_value(params) {
+            Ok(params) => {
+                let result = handle(self, params);
+                self.send(Response::new_ok(id, result));
+            }
+            Err(e) => self.send(Response::new_err(
+                id,
+                ErrorCode::InvalidParams as i32,
+                e.to_string(),
+            )),
+        }
+    }
+
+    fn notification(&mut self, n: Notification) {
+        match n.method.as_str() {
+            DidOpenTextDocument::METHOD => {
+                if let Ok(p) = serde_json::from_value::<DidOpenTextDocumentParams>(n.params) {
+                    let doc = p.text_document;
+                    let key = doc.uri.as_str().to_owned();
+                    self.documents
+                        .insert(key, Document::new(doc.uri, doc.version, doc.text));
+                }
+            }
+            DidChangeTextDocument::METHOD => {
+                if let Ok(p) = serde_json::from_value::<DidChangeTextDocumentParams>(n.params) {
+                    self.change(p);
+                }
+            }
+            DidCloseTextDocument::METHOD => {
+                if let Ok(p) = serde_json::from_value::<DidCloseTextDocumentParams>(n.params) {
+                    self.documents.remove(p.text_document.uri.as_str());
+                    self.notify::<PublishDiagnostics>(PublishDiagnosticsParams::new(
+                        p.text_document.uri,
+                        Vec::new(),
+                        None,
+                    ));
+                }
+            }
+            DidChangeConfiguration::METHOD => {
+                if let Ok(p) = serde_json::from_value::<DidChangeConfigurationParams>(n.params) {
+                    self.configure(&p.settings);
+                    self.relint_all();
+                }
+            }
+            // A configuration file changed (when the client watches them): configurations
+            // are read at every lint, so linting again is all there is to do.
+            DidChangeWatchedFiles::METHOD => self.relint_all(),
+            _ => {}
+        }
+    }
+
+    fn configure(&mut self, value: &Json) {
+        let (client, problems) = ClientSettings::from_json(value);
+        self.client = client;
+        for problem in problems {
+            self.show(
+                MessageType::ERROR,
+                format!("kmslint: ignoring a setting: {problem}"),
+            );
+        }
+    }
+
+    fn relint_all(&mut self) {
+        for doc in self.documents.values_mut() {
+            doc.lint = None;
+            doc.dirty = true;
+        }
+    }
+
+    fn change(&mut self, p: DidChangeTextDocumentParams) {
+        let unit = self.unit;
+        let Some(doc) = self.documents.get_mut(p.text_document.uri.as_str()) else {
+            return;
+        };
+        let mut text = std::mem::take(&mut doc.text);
+        for change in p.content_changes {
+            match change.range {
+                None => text = change.text,
+                // Full sync is advertised; a ranged change is applied all the same.
+                Some(range) => {
+                    let lines = crate::source::LineIndex::new(&text);
+                    let t = Text {
+                        text: &text,
+                        lines: &lines,
+                        unit,
+                    };
+                    let (start, end) = (t.offset(range.start), t.offset(range.end));
+                    let end = end.max(start);
+                    text.replace_range(start..end, &change.text);
+                }
+            }
+        }
+        doc.set_text(p.text_document.version, text);
+    }
+
+    /// Lints `key`'s document unless its lint is current, showing configuration problems
+    /// and panics.
+    fn ensure_linted(&mut self, key: &str) {
+        let client = self.client.clone();
+        let Some(doc) = self.documents.get_mut(key) else {
+            return;
+        };
+        if doc.lint.is_some() {
+            return;
+        }
+        let (settings, problem) = documents::settings(&doc.uri, &client);
+        let mut messages = Vec::new();
+        if problem != doc.shown_problem {
+            if let Some(problem) = &problem {
+                messages.push(format!(
+                    "kmslint: configuration error, linting {} with the defaults: {problem}",
+                    doc.name()
+                ));
+            }
+            doc.shown_problem = problem;
+        }
+        let report = documents::lint(&doc.name(), &doc.text, &settings);
+        if report.is_none() {
+            messages.push(format!(
+                "kmslint crashed while linting {}; no diagnostics are shown for it. Please report this bug.",
+                doc.name()
+            ));
+        }
+        doc.lint = Some(Lint { report, settings });
+        for message in messages {
+            self.show(MessageType::ERROR, message);
+        }
+    }
+
+    fn publish_changed(&mut self) {
+        let changed: Vec<String> = self
+            .documents
+            .iter()
+            .filter(|(_, d)| d.dirty)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in changed {
+            self.ensure_linted(&key);
+            let Some(doc) = self.documents.get_mut(&key) else {
+                continue;
+            };
+            doc.dirty = false;
+            let text = Text {
+                text: &doc.text,
+                lines: &doc.lines,
+                unit: self.unit,
+            };
+            let diagnostics = doc
+                .lint
+                .as_ref()
+                .and_then(|l| l.report.as_ref())
+                .map(|r| {
+                    r.diagnostics
+                        .iter()
+                        .map(|d| text.diagnostic(&doc.uri, d))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let params =
+                PublishDiagnosticsParams::new(doc.uri.clone(), diagnostics, Some(doc.version));
+            self.notify::<PublishDiagnostics>(params);
+        }
+    }
+
+    fn code_actions(&mut self, p: CodeActionParams) -> Vec<lsp_types::CodeActionOrCommand> {
+        let key = p.text_document.uri.as_str();
+        self.ensure_linted(key);
+        let Some(doc) = self.documents.get(key) else {
+            return Vec::new();
+        };
+        let text = Text {
+            text: &doc.text,
+            lines: &doc.lines,
+            unit: self.unit,
+        };
+        actions::actions(doc, &text, p.range, p.context.only.as_deref())
+    }
+
+    /// The documentation of the rule whose code (`KMS204`) is under the cursor, anywhere in
+    /// the document (a suppression comment, a metadata list, a message pasted in a comment).
+    fn hover(&mut self, p: HoverParams) -> Option<Hover> {
+        let at = p.text_document_position_params;
+        let doc = self.documents.get(at.text_document.uri.as_str())?;
+        let text = Text {
+            text: &doc.text,
+            lines: &doc.lines,
+            unit: self.unit,
+        };
+        let offset = text.offset(at.position);
+        let (span, code) = code_at(&doc.text, offset)?;
+        let rule = crate::rules::RULES.iter().find(|r| r.code == code)?;
+        Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: doc_body(rule.doc).to_owned(),
+            }),
+            range: Some(text.range(span)),
+        })
+    }
+}
+
+/// The `KMSnnn` token around `offset`: its span and text.
+fn code_at(text: &str, offset: usize) -> Option<(Span, &str)> {
+    let bytes = text.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut start = offset.min(bytes.len());
+    while start > 0 && word(bytes[start - 1]) {
+        start -= 1;
+    }
+    let mut end = offset.min(bytes.len());
+    while end < bytes.len() && word(bytes[end]) {
+        end += 1;
+    }
+    let token = &text[start..end];
+    let is_code = token.len() == 6
+        && token.starts_with("KMS")
+        && token[3..].bytes().all(|b| b.is_ascii_digit());
+    is_code.then(|| (Span::new(start, end), token))
+}
+
+/// A rule's documentation without its front matter (`+++` TOML, or `---`).
+fn doc_body(doc: &str) -> &str {
+    ["+++", "---"]
+        .iter()
+        .find_map(|fence| {
+            let rest = doc.strip_prefix(fence)?;
+            let end = rest.find(&format!("\n{fence}"))?;
+            Some(rest[end + 4..].trim_start())
+        })
+        .unwrap_or(doc)
+}
