@@ -134,6 +134,7 @@ async def run(kmslint: str, workdir: Path) -> None:
                 pass
 
     await client.start_io(kmslint, "server")
+    asked_to_exit = False
     try:
         result = await asyncio.wait_for(
             client.initialize_async(
@@ -250,14 +251,17 @@ async def run(kmslint: str, workdir: Path) -> None:
 
         await asyncio.wait_for(client.shutdown_async(None), TIMEOUT)
         client.exit(None)
+        asked_to_exit = True
     finally:
         server = client._server
         if server is not None and server.returncode is None:
             try:
-                await asyncio.wait_for(server.wait(), 5)
+                await asyncio.wait_for(server.wait(), 5 if asked_to_exit else 0.1)
             except asyncio.TimeoutError:
                 server.kill()
-                raise Failure("the server did not exit after shutdown and exit") from None
+                await server.wait()
+                if asked_to_exit:
+                    raise Failure("the server did not exit after shutdown and exit") from None
         await client.stop()
     if server is not None and server.returncode != 0:
         raise Failure(f"the server exited with status {server.returncode} after shutdown and exit")
