@@ -134,7 +134,18 @@ async def run(kmslint: str, workdir: Path) -> None:
                 pass
 
     await client.start_io(kmslint, "server")
+    # pygls pipes the server's stderr and leaves it unread: drain it, so that a chatty server
+    # cannot fill the pipe and block, and show its tail when something fails.
+    stderr = bytearray()
+
+    async def drain(stream):
+        while chunk := await stream.read(65536):
+            stderr.extend(chunk)
+            del stderr[:-8192]
+
+    drainer = asyncio.create_task(drain(client._server.stderr))
     asked_to_exit = False
+    succeeded = False
     try:
         result = await asyncio.wait_for(
             client.initialize_async(
@@ -252,6 +263,7 @@ async def run(kmslint: str, workdir: Path) -> None:
         await asyncio.wait_for(client.shutdown_async(None), TIMEOUT)
         client.exit(None)
         asked_to_exit = True
+        succeeded = True
     finally:
         server = client._server
         if server is not None and server.returncode is None:
@@ -263,6 +275,9 @@ async def run(kmslint: str, workdir: Path) -> None:
                 if asked_to_exit:
                     raise Failure("the server did not exit after shutdown and exit") from None
         await client.stop()
+        await asyncio.wait([drainer], timeout=1)
+        if not succeeded and stderr.strip():
+            print("pygls client: the server's stderr ends with:\n" + stderr.decode(errors="replace"), file=sys.stderr)
     if server is not None and server.returncode != 0:
         raise Failure(f"the server exited with status {server.returncode} after shutdown and exit")
 
