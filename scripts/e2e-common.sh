@@ -1,5 +1,5 @@
-# The setup shared by scripts/wheel-e2e.sh and scripts/pre-commit-e2e.sh, which source it
-# after `set -euo pipefail` with E2E_NAME set to their name:
+# The setup shared by scripts/wheel-e2e.sh, scripts/pre-commit-e2e.sh and scripts/lsp-e2e.sh,
+# which source it after `set -euo pipefail` with E2E_NAME set to their name:
 #   ROOT      this repository;
 #   WORK      a temporary directory, removed at exit unless KEEP_TMP=1;
 #   pass, fail, step   PASS:/FAIL: lines and step headings; fail counts into `failures`.
