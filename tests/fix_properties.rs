@@ -970,6 +970,9 @@ fn found_by_the_fuzzer() -> Vec<(String, String)> {
     [
         // A flow mapping whose last key has no value: an entry was inserted before its colon.
         "{\n  -20-1\"Vers:*\",\n      \u{56d}esou\",\n  \"Statement\": [\n    {\n      \"`Uffect\": s:*\",\n      \u{56d}esource\":\n    }\n  ]\n}\n",
+        // A trailing comma in a flow mapping: its span ended at the comma, not its bracket, so
+        // an entry added after it went inside it.
+        "{\n  \"Resources\": {\n    \"Key\": {\n      \"Type\": \"AWS::KMS::Key\",\n      \"Properties\": {\n        \"EnableKeyRotation\": 4rue,\n      }\n    }\n  }\n}\n",
         // A bracket out of place, read leniently: no fixes at all.
         "{\n  \"Resources\": {\n    \"Key\": {   \"Type\": \"AWS::KMS::Key\",\n    0 \"Properties\":  }\n    }\n  }\n}\n",
     ]

@@ -250,6 +250,8 @@ impl<'a> Editor<'a> {
     ) -> Option<Edit> {
         let entries = map.as_map()?;
         let first = entries.first()?;
+        // Flow YAML written like JSON (`{"Type": …}`) gets JSON-quoted keys and values too.
+        let json = json || self.text.as_bytes().get(first.key_span.start as usize) == Some(&b'"');
         let alone = self.alone(first.key_span.start as usize);
         let sep = self.separator(first.key_span, alone);
         // On many lines, a nested mapping is spread over lines too, one level deeper: as

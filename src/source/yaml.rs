@@ -847,7 +847,15 @@ impl<'a> Builder<'a> {
     /// end event's mark points at; the mark's end can lie past it, over a comment.
     fn flow_close(&self, start: usize, end_event: &Span, open: u8, close: u8) -> Option<usize> {
         let bytes = self.text.as_bytes();
-        let at = end_event.start as usize;
+        let mut at = end_event.start as usize;
+        // After a trailing comma (`{a: 1,}`) the end event can sit on the comma: the closer
+        // is past it and any blanks, so the collection's span ends at its bracket.
+        while bytes.get(at) == Some(&b',') || bytes.get(at).is_some_and(u8::is_ascii_whitespace) {
+            at = skip_blanks(self.text, at);
+            if bytes.get(at) == Some(&b',') {
+                at += 1;
+            }
+        }
         (bytes.get(start) == Some(&open) && bytes.get(at) == Some(&close)).then_some(at + 1)
     }
 
