@@ -228,3 +228,16 @@ pub static ENCRYPTED_TARGETS: &[(&str, &str)] = &[
     ("AWS::SNS::Topic", "KmsMasterKeyId"),
     ("AWS::SQS::Queue", "KmsMasterKeyId"),
 ];
+
+/// What a resource that sends to a topic or queue is called in messages.
+pub fn publisher_noun(resource_type: &str) -> &'static str {
+    match resource_type {
+        "AWS::CloudWatch::Alarm" => "alarm",
+        "AWS::CloudWatch::CompositeAlarm" => "composite alarm",
+        "AWS::Events::Rule" => "EventBridge rule",
+        "AWS::S3::Bucket" => "bucket",
+        "AWS::SNS::Subscription" => "subscription",
+        "AWS::SNS::Topic" => "topic",
+        _ => "resource",
+    }
+}

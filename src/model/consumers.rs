@@ -17,7 +17,7 @@ use crate::source::{Node, Span, Value};
 use super::arn::{self, ArnShape, Field};
 use super::iam::{Grant, grants};
 use super::template::{Resource, Template};
-use super::value::{Hole, Part, Resolver, Text};
+use super::value::{Hole, Resolver, Text};
 
 /// What a key property's value names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -309,14 +309,7 @@ fn target_of<'t>(
         return KeyTarget::Unknown;
     }
     // `arn:…:key/${Key}` built around a key of this template.
-    let holes: Vec<&Hole<'t>> = text
-        .parts
-        .iter()
-        .filter_map(|p| match p {
-            Part::Hole(h) if !h.is_pseudo() => Some(h),
-            _ => None,
-        })
-        .collect();
+    let holes = text.resource_holes();
     let own_stack = |field: &Field<'_>| matches!(field, Field::Hole(h) if h.is_pseudo());
     if let [Hole::Ref(name) | Hole::GetAtt(name, "KeyId")] = holes.as_slice()
         && (parsed.resource_prefix == "key/" || parsed.resource_prefix == "alias/")

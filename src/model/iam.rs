@@ -10,7 +10,7 @@ use crate::source::{Node, Span};
 use super::arn::{self, ArnShape};
 use super::principal::{IamKind, IamPrincipal, Name, Principal, Slot};
 use super::template::{Resource, Template};
-use super::value::{Hole, Part, Resolver, Text};
+use super::value::{Hole, Resolver, Text};
 
 /// An `Allow` of `kms:` actions on a key in an IAM policy of the template.
 pub struct Grant<'t> {
@@ -251,14 +251,7 @@ fn key_named<'t>(template: &Template<'t>, text: &Text<'t>) -> Option<&'t str> {
     if parsed.service.literal() != Some("kms") || parsed.resource_prefix != "key/" {
         return None;
     }
-    let holes: Vec<&Hole<'t>> = text
-        .parts
-        .iter()
-        .filter_map(|p| match p {
-            Part::Hole(h) if !h.is_pseudo() => Some(h),
-            _ => None,
-        })
-        .collect();
+    let holes = text.resource_holes();
     match holes.as_slice() {
         [Hole::Ref(name) | Hole::GetAtt(name, "KeyId")] => is_key(name),
         _ => None,

@@ -10,6 +10,7 @@
 //! or an IAM ARN whose account ID is written out (and is not `--account`); an account not
 //! known here, `"*"` and `${AWS::AccountId}` are not reported.
 
+use crate::facts::consumers::{publisher_noun};
 use crate::facts::consumers::ENCRYPTED_TARGETS;
 use crate::model::Resource;
 use crate::model::consumers::KeyTarget;
@@ -80,7 +81,7 @@ fn publishing(cx: &Context<'_, '_>, out: &mut Reporter) {
             };
             let mut senders: Vec<String> = Vec::new();
             for p in &publishers {
-                let sender = format!("{} `{}`", noun_of(p.publisher_type), p.publisher);
+                let sender = format!("{} `{}`", publisher_noun(p.publisher_type), p.publisher);
                 if !senders.contains(&sender) {
                     senders.push(sender);
                 }
@@ -110,7 +111,7 @@ fn publishing(cx: &Context<'_, '_>, out: &mut Reporter) {
                     p.span,
                     format!(
                         "{} `{}` sends to `{}` here",
-                        noun_of(p.publisher_type),
+                        publisher_noun(p.publisher_type),
                         p.publisher,
                         key_use.consumer
                     ),
@@ -120,17 +121,6 @@ fn publishing(cx: &Context<'_, '_>, out: &mut Reporter) {
     }
 }
 
-fn noun_of(resource_type: &str) -> &'static str {
-    match resource_type {
-        "AWS::CloudWatch::Alarm" => "alarm",
-        "AWS::CloudWatch::CompositeAlarm" => "composite alarm",
-        "AWS::Events::Rule" => "EventBridge rule",
-        "AWS::S3::Bucket" => "bucket",
-        "AWS::SNS::Subscription" => "subscription",
-        "AWS::SNS::Topic" => "topic",
-        _ => "resource",
-    }
-}
 
 /// A resource policy of the template that lets another account read a secret of the
 /// template encrypted with `aws/secretsmanager`.

@@ -26,6 +26,7 @@
 //!   policy's scenario; a key chosen by the consumer's `Fn::If` is labelled with that branch.
 
 use crate::diagnostic::Severity;
+use crate::facts::consumers::{publisher_noun};
 use crate::facts::consumers::{Failure, Grantee, PUBLISH_ACTIONS, SERVICE_GRANTS};
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::KeyPolicy;
@@ -458,17 +459,6 @@ fn target_noun(resource_type: &str) -> &'static str {
     }
 }
 
-fn publisher_noun(resource_type: &str) -> &'static str {
-    match resource_type {
-        "AWS::CloudWatch::Alarm" => "alarm",
-        "AWS::CloudWatch::CompositeAlarm" => "composite alarm",
-        "AWS::Events::Rule" => "EventBridge rule",
-        "AWS::S3::Bucket" => "bucket",
-        "AWS::SNS::Subscription" => "subscription",
-        "AWS::SNS::Topic" => "topic",
-        _ => "resource",
-    }
-}
 
 fn publish_consequence(service: &str) -> &'static str {
     match service {

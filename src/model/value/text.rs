@@ -175,6 +175,18 @@ impl<'t> Text<'t> {
         }
     }
 
+    /// The holes other than pseudo parameters: in `arn:${AWS::Partition}:kms:…:key/${Key}`,
+    /// the `Ref` of `Key`.
+    pub fn resource_holes(&self) -> Vec<&Hole<'t>> {
+        self.parts
+            .iter()
+            .filter_map(|p| match p {
+                Part::Hole(h) if !h.is_pseudo() => Some(h),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn push(&mut self, part: Part<'t>) {
         match (self.parts.last_mut(), part) {
             (_, Part::Lit(s)) if s.is_empty() => {}
