@@ -11,7 +11,7 @@
 #      `kmslint` on the virtualenv's PATH, `kmslint --version` prints Cargo.toml's version, and
 #      `kmslint check` on a fixture exits 1 and names the rule that fires there;
 #   3. the sdist (`maturin sdist`) carries what a build from it needs (Cargo.lock, rules/*.md,
-#      which src/ includes with include_str!).
+#      which crates/kmslint-core includes with include_str!, and the workspace's crates).
 # It prints the wheel's size, the build time and the time from an empty virtualenv to the first
 # `kmslint check`.
 #
