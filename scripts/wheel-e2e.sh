@@ -119,11 +119,13 @@ sdist=("$WORK"/sdist/kmslint-"$VERSION".tar.gz)
 if [[ -f "${sdist[0]}" ]]; then
     listing=$(tar -tzf "${sdist[0]}")
     missing=()
-    for f in pyproject.toml Cargo.toml Cargo.lock README.md src/main.rs rules/KMS204.md; do
+    for f in pyproject.toml Cargo.toml Cargo.lock README.md src/main.rs rules/KMS204.md \
+        crates/kmslint-core/Cargo.toml crates/kmslint-core/src/lib.rs \
+        crates/kmslint-server/Cargo.toml crates/kmslint-server/src/lib.rs; do
         grep -qx "kmslint-$VERSION/$f" <<<"$listing" || missing+=("$f")
     done
     if [[ ${#missing[@]} -eq 0 ]]; then
-        pass "$(basename "${sdist[0]}") ($(stat -c %s "${sdist[0]}") bytes) has pyproject.toml, Cargo.lock, src/ and rules/"
+        pass "$(basename "${sdist[0]}") ($(stat -c %s "${sdist[0]}") bytes) has pyproject.toml, Cargo.lock, src/, the crates and rules/"
     else
         fail "the sdist lacks: ${missing[*]}"
     fi
