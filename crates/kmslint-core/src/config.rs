@@ -1,5 +1,6 @@
 //! Settings for a run, and the `.kmslint.toml` file: what it may say and how it is checked.
-//! `cli::check` merges the file with the command line into [`Settings`].
+//! [`settings_for`] merges the file with [`Overrides`] (the command line's options, or an
+//! editor's settings) into [`Settings`]; [`settings_for_file`] is the language server's lookup.
 //!
 //! Below `rules` and `model`: rule names are handed in (see `lookup`), and the deployer ARN
 //! is checked with `deployer`.
@@ -448,7 +449,7 @@ pub struct Overrides {
 /// One resolved setting for `--show-settings`: key, value, and where it came from.
 pub type Shown = (String, String, String);
 
-/// The settings linting uses, from the command line over one (resolved) configuration, and
+/// The settings linting uses, from the overrides over one (resolved) configuration, and
 /// where each came from.
 pub fn settings_for(
     over: &Overrides,
