@@ -8,7 +8,8 @@
 use std::path::PathBuf;
 
 use globset::GlobSet;
-use kmslint::source::{self, Format, discover, read};
+use kmslint::discover;
+use kmslint::source::{self, Format, read};
 use rayon::prelude::*;
 
 fn main() {

@@ -11,7 +11,7 @@
 #      `kmslint` on the virtualenv's PATH, `kmslint --version` prints Cargo.toml's version, and
 #      `kmslint check` on a fixture exits 1 and names the rule that fires there;
 #   3. the sdist (`maturin sdist`) carries what a build from it needs (Cargo.lock, rules/*.md,
-#      which src/ includes with include_str!).
+#      which crates/kmslint-core includes with include_str!, and the workspace's crates).
 # It prints the wheel's size, the build time and the time from an empty virtualenv to the first
 # `kmslint check`.
 #
@@ -119,11 +119,13 @@ sdist=("$WORK"/sdist/kmslint-"$VERSION".tar.gz)
 if [[ -f "${sdist[0]}" ]]; then
     listing=$(tar -tzf "${sdist[0]}")
     missing=()
-    for f in pyproject.toml Cargo.toml Cargo.lock README.md src/main.rs rules/KMS204.md; do
+    for f in pyproject.toml Cargo.toml Cargo.lock README.md src/main.rs rules/KMS204.md \
+        crates/kmslint-core/Cargo.toml crates/kmslint-core/src/lib.rs \
+        crates/kmslint-server/Cargo.toml crates/kmslint-server/src/lib.rs; do
         grep -qx "kmslint-$VERSION/$f" <<<"$listing" || missing+=("$f")
     done
     if [[ ${#missing[@]} -eq 0 ]]; then
-        pass "$(basename "${sdist[0]}") ($(stat -c %s "${sdist[0]}") bytes) has pyproject.toml, Cargo.lock, src/ and rules/"
+        pass "$(basename "${sdist[0]}") ($(stat -c %s "${sdist[0]}") bytes) has pyproject.toml, Cargo.lock, src/, the crates and rules/"
     else
         fail "the sdist lacks: ${missing[*]}"
     fi

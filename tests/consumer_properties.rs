@@ -1,4 +1,5 @@
-//! `src/facts/consumer_properties.rs` is generated from `data/consumer-properties.tsv`: it must
+//! `crates/kmslint-core/src/facts/consumer_properties.rs` is generated from
+//! `data/consumer-properties.tsv`: it must
 //! be what the generator writes today, and the data must be sorted, without duplicates, and
 //! name every property `../shared/reference/consumers.md` lists.
 

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::fs;
 
 use kmslint::Settings;
-use kmslint::source::discover;
+use kmslint::discover;
 
 #[test]
 fn the_corpus_reads_without_panics_and_parse_errors_are_exactly_the_invalid_files() {

@@ -7,7 +7,7 @@ mod common;
 
 use std::fs;
 
-use kmslint::source::discover;
+use kmslint::discover;
 
 #[test]
 fn sensitive_metadata_never_fires_on_the_corpus() {

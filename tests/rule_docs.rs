@@ -1,6 +1,6 @@
 //! The rule documentation is a contract (SPEC §5): every rule has `rules/<CODE>.md` with its
 //! metadata and the fixed sections; its Example triggers the rule and its Use instead does
-//! not. The code that implements a rule lives in `src/rules/<name>.rs`.
+//! not. The code that implements a rule lives in `crates/kmslint-core/src/rules/<name>.rs`.
 
 mod common;
 
@@ -80,7 +80,7 @@ fn every_rule_is_documented_with_the_fixed_sections() {
         }
         if rule.module != meta.name.replace('-', "_") {
             problems.push(format!(
-                "{}: implemented in src/rules/{}.rs, expected src/rules/{}.rs",
+                "{}: implemented in crates/kmslint-core/src/rules/{}.rs, expected crates/kmslint-core/src/rules/{}.rs",
                 rule.code,
                 rule.module,
                 meta.name.replace('-', "_")

@@ -1,4 +1,5 @@
-//! Writes `src/facts/consumer_properties.rs` from `data/consumer-properties.tsv`:
+//! Writes `crates/kmslint-core/src/facts/consumer_properties.rs` from
+//! `data/consumer-properties.tsv`:
 //! `cargo run --example generate_consumer_properties` (from the crate root). The TSV itself is
 //! written by `scripts/consumer-properties.py` from cfn-lint's schemas.
 

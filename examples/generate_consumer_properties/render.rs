@@ -1,4 +1,5 @@
-//! Renders `src/facts/consumer_properties.rs` from `data/consumer-properties.tsv`. Shared by the
+//! Renders `crates/kmslint-core/src/facts/consumer_properties.rs` from
+//! `data/consumer-properties.tsv`. Shared by the
 //! example that writes the file and by `tests/consumer_properties.rs`, which checks it is current.
 
 /// The command that regenerates the table.
@@ -6,7 +7,7 @@ pub const COMMAND: &str = "cargo run --example generate_consumer_properties";
 
 /// The TSV's path and the generated file's, from the crate root.
 pub const TSV: &str = "data/consumer-properties.tsv";
-pub const OUTPUT: &str = "src/facts/consumer_properties.rs";
+pub const OUTPUT: &str = "crates/kmslint-core/src/facts/consumer_properties.rs";
 
 /// One data row of the TSV.
 pub struct Row {
@@ -174,7 +175,7 @@ pub fn for_type(resource_type: &str) -> &'static [ConsumerProperty] {
 pub static CONSUMER_PROPERTIES: &[ConsumerProperty] = &[
 "#;
 
-/// The Rust text of `src/facts/consumer_properties.rs` for the TSV, rows sorted.
+/// The Rust text of `crates/kmslint-core/src/facts/consumer_properties.rs` for the TSV, rows sorted.
 pub fn render(tsv: &str) -> Result<String, String> {
     let mut rows = parse(tsv)?;
     rows.sort_by(|a, b| (&a.resource_type, &a.path).cmp(&(&b.resource_type, &b.path)));

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::FailLevel;
+use crate::config::{FailLevel, Overrides};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -55,7 +55,7 @@ pub struct CheckArgs {
     pub output_file: Option<PathBuf>,
     /// Lowest severity that makes the exit status 1 [default: warning, or the configuration's]
     #[arg(long, value_enum)]
-    pub fail_level: Option<FailLevel>,
+    pub fail_level: Option<FailLevelArg>,
     /// Rules to run: comma-separated codes, names or code prefixes (KMS2)
     #[arg(long, value_delimiter = ',')]
     pub select: Option<Vec<String>>,
@@ -121,7 +121,7 @@ pub struct CheckArgs {
     #[arg(long)]
     pub follow_links: bool,
     /// Largest file to read, in bytes or with a unit (64MB, 512KB) [default: 64MB]
-    #[arg(long, value_name = "SIZE", value_parser = crate::source::discover::parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = crate::discover::parse_size)]
     pub max_file_size: Option<u64>,
     /// Worker threads [default: all cores; at most 4 per core]
     #[arg(short = 'j', long)]
@@ -178,4 +178,40 @@ pub enum ColorChoice {
 pub enum RulesFormat {
     Text,
     Json,
+}
+
+/// `--fail-level`: the core's [`FailLevel`], with clap's parsing and help (the core has no
+/// command line).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailLevelArg {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl From<FailLevelArg> for FailLevel {
+    fn from(level: FailLevelArg) -> FailLevel {
+        match level {
+            FailLevelArg::Error => FailLevel::Error,
+            FailLevelArg::Warning => FailLevel::Warning,
+            FailLevelArg::Info => FailLevel::Info,
+            FailLevelArg::Never => FailLevel::Never,
+        }
+    }
+}
+
+impl CheckArgs {
+    /// What the command line sets over the configuration file.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            region: self.region.clone(),
+            account: self.account.clone(),
+            deployer_arn: self.deployer_arn.clone(),
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+            extend_select: self.extend_select.clone(),
+            extend_ignore: self.extend_ignore.clone(),
+        }
+    }
 }

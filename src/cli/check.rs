@@ -1,7 +1,7 @@
 //! `kmslint check`: settings from the command line and `.kmslint.toml`, discovery, parallel
 //! linting, output, exit status.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -11,15 +11,13 @@ use rayon::prelude::*;
 use super::args::{CheckArgs, ColorChoice, OutputFormat};
 use super::fix::{FixMode, FixOptions, unified_diff, write_fixed};
 use super::{EXIT_CLEAN, EXIT_FAILURE, EXIT_FINDINGS, error};
-use crate::config::{self, ConfigError, FailLevel, Resolved, RuleSelection, Settings};
-use crate::deployer::Deployer;
+use crate::config::{self, ConfigError, FailLevel, Resolved, Settings};
 use crate::diagnostic::Diagnostic;
-use crate::diagnostic::Severity;
+use crate::discover::{self, Input, describe_io};
 use crate::lookup;
 use crate::render::json::Utf16Columns;
 use crate::render::{self, FileOutput, PathError, Summary, visible};
 use crate::rules::names;
-use crate::source::discover::{self, Input, describe_io};
 use crate::{Outcome, fix_bytes, lint_bytes};
 
 /// Everything `check` needs besides the settings linting uses.
@@ -687,8 +685,12 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
         (None, None) => discover::DEFAULT_MAX_FILE_SIZE,
     };
     let parameters = read_parameters(args, max_file_size)?;
-    let (settings, _) = settings_for(args, &resolved, parameters)?;
-    let fail_level = args.fail_level.or(config.fail_level).unwrap_or_default();
+    let (settings, _) = config::settings_for(&args.overrides(), &resolved, parameters)?;
+    let fail_level = args
+        .fail_level
+        .map(FailLevel::from)
+        .or(config.fail_level)
+        .unwrap_or_default();
     // Each origin's globs are a set of their own, so an error names where the glob came from.
     let force_exclude =
         !args.no_force_exclude && (args.force_exclude || config.force_exclude.unwrap_or(false));
@@ -854,7 +856,8 @@ fn settings_by_dir(
                     Some(path) => config::load_chain(path, names(), options.max_file_size)?,
                     None => Resolved::default(),
                 };
-                let (settings, _) = settings_for(args, &resolved, all[0].parameters.clone())?;
+                let (settings, _) =
+                    config::settings_for(&args.overrides(), &resolved, all[0].parameters.clone())?;
                 for rule in crate::rules::RULES {
                     if settings.rules.enabled(rule.code) && !options.enabled.contains(&rule.code) {
                         options.enabled.push(rule.code);
@@ -870,33 +873,6 @@ fn settings_by_dir(
     }
     options.enabled.sort_unstable();
     Ok((all, which))
-}
-
-/// The settings for a file that the editor has open (the language server): its directory's
-/// nearest configuration file, as `check` finds it, with `region`, `account` and
-/// `deployer_arn` from the client over it. Read afresh on each call, so an edited
-/// configuration applies at the next lint.
-pub(crate) fn settings_for_file(
-    file: Option<&Path>,
-    region: Option<String>,
-    account: Option<String>,
-    deployer_arn: Option<String>,
-) -> Result<Settings, ConfigError> {
-    let found = file
-        .and_then(Path::parent)
-        .map(|dir| std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()))
-        .and_then(|dir| config::discover(&dir, config::home_dir().as_deref()));
-    let resolved = match &found {
-        Some(path) => config::load_chain(path, names(), discover::DEFAULT_MAX_FILE_SIZE)?,
-        None => Resolved::default(),
-    };
-    let args = CheckArgs {
-        region,
-        account,
-        deployer_arn,
-        ..CheckArgs::default()
-    };
-    Ok(settings_for(&args, &resolved, HashMap::new())?.0)
 }
 
 /// `--show-settings FILE`: the settings linting FILE uses, each with its origin (a
@@ -922,7 +898,7 @@ fn show_settings(args: &CheckArgs, file: &Path, root: &Settings, options: &Optio
         },
         None => Resolved::default(),
     };
-    let shown = match settings_for(args, &resolved, root.parameters.clone()) {
+    let shown = match config::settings_for(&args.overrides(), &resolved, root.parameters.clone()) {
         Ok((_, shown)) => shown,
         Err(err) => {
             error(err);
@@ -988,209 +964,6 @@ fn show_settings(args: &CheckArgs, file: &Path, root: &Settings, options: &Optio
         run_origin("unsafe-fixes", args.unsafe_fixes || args.no_unsafe_fixes)
     ));
     super::written(io::stdout().lock().write_all(out.as_bytes()), EXIT_CLEAN)
-}
-
-/// One resolved setting for `--show-settings`: key, value, and where it came from.
-type Shown = (String, String, String);
-
-/// The settings linting uses, from the command line over one (resolved) configuration, and
-/// where each came from.
-fn settings_for(
-    args: &CheckArgs,
-    resolved: &Resolved,
-    parameters: HashMap<String, String>,
-) -> Result<(Settings, Vec<Shown>), ConfigError> {
-    let config = &resolved.file;
-    let cli = |option: &str, message: String| ConfigError {
-        origin: format!("--{option}"),
-        key: None,
-        message,
-    };
-    let mut shown: Vec<Shown> = Vec::new();
-    let mut show = |key: &str, value: String, from_cli: bool| {
-        let origin = if from_cli {
-            format!("--{key}")
-        } else {
-            resolved
-                .origins
-                .get(key)
-                .map_or_else(|| "default".to_owned(), |p| p.display().to_string())
-        };
-        shown.push((key.to_owned(), value, origin));
-    };
-    let quoted = |v: &Option<String>| v.as_ref().map_or("none".to_owned(), |v| format!("{v:?}"));
-    let region = args.region.clone().or(config.region.clone());
-    if let Some(region) = &args.region {
-        config::check_region(region).map_err(|m| cli("region", m))?;
-    }
-    show("region", quoted(&region), args.region.is_some());
-    let account = args.account.clone().or(config.account.clone());
-    if let Some(account) = &args.account {
-        config::check_account(account).map_err(|m| cli("account", m))?;
-    }
-    show("account", quoted(&account), args.account.is_some());
-    let deployer_arn = args.deployer_arn.clone().or(config.deployer_arn.clone());
-    if let Some(arn) = &args.deployer_arn {
-        Deployer::parse(arn).map_err(|m| cli("deployer-arn", m))?;
-    }
-    show(
-        "deployer-arn",
-        quoted(&deployer_arn),
-        args.deployer_arn.is_some(),
-    );
-    let list = |l: &Option<Vec<String>>| match l {
-        Some(l) => format!("{l:?}"),
-        None => "none".to_owned(),
-    };
-    for (key, cli_list, file_list) in [
-        ("select", &args.select, &config.select),
-        ("ignore", &args.ignore, &config.ignore),
-        ("extend-select", &args.extend_select, &config.extend_select),
-        ("extend-ignore", &args.extend_ignore, &config.extend_ignore),
-    ] {
-        let value = match (cli_list, file_list) {
-            (Some(c), Some(f)) if key.starts_with("extend") => {
-                format!("{} + {}", list(file_list), list(&Some(c.clone())))
-            }
-            (Some(_), _) => list(cli_list),
-            (None, _) => list(file_list),
-        };
-        show(key, value, cli_list.is_some());
-    }
-    let (rules, severities) = select(args, resolved)?;
-    let enabled: Vec<&str> = crate::rules::RULES
-        .iter()
-        .map(|r| r.code)
-        .filter(|c| rules.enabled(c))
-        .collect();
-    shown.push((
-        "rules that run".to_owned(),
-        enabled.join(", "),
-        "select, ignore, extend-select and extend-ignore".to_owned(),
-    ));
-    for (key, level, origin) in severities {
-        shown.push((
-            format!("severity.{key}"),
-            format!("{level:?}").to_ascii_lowercase(),
-            origin,
-        ));
-    }
-    let mut given: Vec<_> = parameters.iter().collect();
-    given.sort();
-    for (key, value) in given {
-        shown.push((
-            format!("parameter {key}"),
-            format!("{value:?}"),
-            "--parameter or --parameters-file".to_owned(),
-        ));
-    }
-    Ok((
-        Settings {
-            region,
-            account,
-            deployer_arn,
-            parameters,
-            rules,
-        },
-        shown,
-    ))
-}
-
-/// The rules that run and their severities. `--select`/`--ignore` replace the
-/// configuration's lists; `extend-select`/`extend-ignore` (configuration, then command line)
-/// add to them, the command line's winning over the configuration's lists, and an ignore over
-/// a select at the same level. `[severity]` keys are codes, names or prefixes: a broader key
-/// first, so that `KMS204 = "error"` wins over `KMS2 = "info"` whatever their order. Also
-/// returns each severity set, with the key that set it and its file, for `--show-settings`.
-#[allow(clippy::type_complexity)]
-fn select(
-    args: &CheckArgs,
-    resolved: &Resolved,
-) -> Result<(RuleSelection, Vec<(&'static str, Severity, String)>), ConfigError> {
-    let config = &resolved.file;
-    let codes = |option: &str,
-                 list: &Option<Vec<String>>|
-     -> Result<Option<Vec<&'static str>>, ConfigError> {
-        list.as_ref()
-            .map(|list| {
-                lookup::select(names(), list).map_err(|message| ConfigError {
-                    origin: format!("--{option}"),
-                    key: None,
-                    message,
-                })
-            })
-            .transpose()
-    };
-    let selected = codes(
-        "select",
-        if args.select.is_some() {
-            &args.select
-        } else {
-            &config.select
-        },
-    )?;
-    let ignored = codes(
-        "ignore",
-        if args.ignore.is_some() {
-            &args.ignore
-        } else {
-            &config.ignore
-        },
-    )?
-    .unwrap_or_default();
-    // The configuration's extensions, unless the command line replaced the list they extend.
-    let file_extra = if args.select.is_some() {
-        None
-    } else {
-        codes("extend-select", &config.extend_select)?
-    };
-    let file_less = if args.ignore.is_some() {
-        None
-    } else {
-        codes("extend-ignore", &config.extend_ignore)?
-    };
-    let cli_extra = codes("extend-select", &args.extend_select)?.unwrap_or_default();
-    let cli_less = codes("extend-ignore", &args.extend_ignore)?.unwrap_or_default();
-    let mut selection = RuleSelection::default();
-    for rule in crate::rules::RULES {
-        let code = &rule.code;
-        let mut on = selected.as_ref().is_none_or(|s| s.contains(code))
-            || file_extra.as_ref().is_some_and(|s| s.contains(code));
-        on &= !ignored.contains(code) && !file_less.as_ref().is_some_and(|s| s.contains(code));
-        on |= cli_extra.contains(code);
-        on &= !cli_less.contains(code);
-        if !on {
-            selection.disabled.insert(rule.code);
-        }
-    }
-    let mut keys: Vec<(Vec<&'static str>, &String, Severity)> = Vec::new();
-    for (key, &level) in config.severity.iter().flatten() {
-        let matched =
-            lookup::select(names(), std::slice::from_ref(key)).map_err(|message| ConfigError {
-                origin: resolved
-                    .origins
-                    .get(&format!("severity.{key}"))
-                    .map_or_else(|| "severity".to_owned(), |p| p.display().to_string()),
-                key: Some(format!("severity.{key}")),
-                message,
-            })?;
-        keys.push((matched, key, level));
-    }
-    // Broader keys first; an exact code or a name matches one rule and comes last.
-    keys.sort_by_key(|(matched, _, _)| std::cmp::Reverse(matched.len()));
-    let mut set: BTreeMap<&'static str, (Severity, String)> = BTreeMap::new();
-    for (matched, key, level) in keys {
-        let origin = resolved
-            .origins
-            .get(&format!("severity.{key}"))
-            .map_or_else(String::new, |p| p.display().to_string());
-        for code in matched {
-            selection.severity.insert(code, level);
-            set.insert(code, (level, format!("{origin} ([severity] {key})")));
-        }
-    }
-    let severities = set.into_iter().map(|(c, (l, o))| (c, l, o)).collect();
-    Ok((selection, severities))
 }
 
 /// `--parameters-file`, then each `--parameter KEY=VALUE` over it.

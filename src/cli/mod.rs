@@ -71,7 +71,7 @@ pub(crate) fn written(result: io::Result<()>, status: u8) -> u8 {
         Err(e) => {
             error(format!(
                 "cannot write the output: {}",
-                crate::source::discover::describe_io(&e)
+                crate::discover::describe_io(&e)
             ));
             EXIT_FAILURE
         }

@@ -9,9 +9,9 @@ use std::path::PathBuf;
 use lsp_types::Uri;
 use serde_json::Value as Json;
 
-use crate::config::{self, Settings};
-use crate::source::LineIndex;
-use crate::{FileReport, Outcome};
+use kmslint_core::config::{self, Settings};
+use kmslint_core::source::LineIndex;
+use kmslint_core::{FileReport, Outcome};
 
 /// An open document and what is known of it.
 pub(super) struct Document {
@@ -99,7 +99,7 @@ impl ClientSettings {
             region: field("region", config::check_region),
             account: field("account", config::check_account),
             deployer_arn: field("deployerArn", |arn| {
-                crate::deployer::Deployer::parse(arn).map(|_| ())
+                kmslint_core::deployer::Deployer::parse(arn).map(|_| ())
             }),
         };
         (settings, problems)
@@ -118,11 +118,11 @@ pub(super) fn settings(uri: &Uri, client: &ClientSettings) -> (Settings, Option<
         )
     };
     let (region, account, deployer) = from_client();
-    match crate::cli::check::settings_for_file(path.as_deref(), region, account, deployer) {
+    match kmslint_core::config::settings_for_file(path.as_deref(), region, account, deployer) {
         Ok(settings) => (settings, None),
         Err(error) => {
             let (region, account, deployer) = from_client();
-            let settings = crate::cli::check::settings_for_file(None, region, account, deployer)
+            let settings = kmslint_core::config::settings_for_file(None, region, account, deployer)
                 .unwrap_or_default();
             (settings, Some(error.to_string()))
         }
@@ -133,7 +133,7 @@ pub(super) fn settings(uri: &Uri, client: &ClientSettings) -> (Settings, Option<
 /// stderr through the panic hook).
 pub(super) fn lint(name: &str, text: &str, settings: &Settings) -> Option<FileReport> {
     catch_unwind(AssertUnwindSafe(|| {
-        crate::lint_text(name, text, settings, false)
+        kmslint_core::lint_text(name, text, settings, false)
     }))
     .ok()
 }

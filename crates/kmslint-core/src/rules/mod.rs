@@ -8,6 +8,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
+#[cfg(feature = "parallel")]
 use rayon::prelude::*;
 
 use serde::Deserialize;
@@ -72,7 +73,9 @@ macro_rules! registry {
             $(RuleEntry {
                 code: stringify!($code),
                 module: stringify!($module),
-                doc: include_str!(concat!("../../rules/", stringify!($code), ".md")),
+                // The rule docs live at the repository root (rules/CODE.md), outside this crate:
+                // the path holds inside this repository, not in a crate packaged on its own.
+                doc: include_str!(concat!("../../../../rules/", stringify!($code), ".md")),
                 rule: &$module::$rule,
             },)*
         ];
@@ -213,7 +216,7 @@ pub(crate) fn meta(code: &str) -> Option<&'static RuleMeta> {
 }
 
 /// Every rule's code and name, in code order, for [`crate::lookup`].
-pub(crate) fn names() -> &'static [RuleName] {
+pub fn names() -> &'static [RuleName] {
     static NAMES: LazyLock<Vec<RuleName>> = LazyLock::new(|| {
         RULES
             .iter()
@@ -227,7 +230,7 @@ pub(crate) fn names() -> &'static [RuleName] {
 }
 
 /// A rule by code or name.
-pub(crate) fn find(code_or_name: &str) -> Option<&'static RuleEntry> {
+pub fn find(code_or_name: &str) -> Option<&'static RuleEntry> {
     let code = lookup::find(names(), code_or_name)?.code;
     RULES.iter().find(|r| r.code == code)
 }
@@ -373,10 +376,6 @@ impl Diagnostic {
 
 /// Runs every enabled rule over the file.
 pub(crate) fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
-    // A big file is linted by several threads: its rules, and its key policies, run in
-    // parallel (a lone 10 MB template otherwise keeps one core busy while the others wait).
-    // Small files are many, and already spread over the threads by the command line.
-    let parallel = cx.text.len() >= PARALLEL_FROM_BYTES;
     let rules: Vec<&RuleEntry> = RULES
         .iter()
         .filter(|entry| cx.settings.rules.enabled(entry.code))
@@ -389,17 +388,28 @@ pub(crate) fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
     // Each key policy is built, checked by every rule and dropped before the next: holding
     // the model of thousands of policies at once would cost more memory than the tree.
     let one_policy = |source: &PolicySource<'_>| check_policy(cx, &rules, source);
-    let (mut found, per_policy): (Vec<Vec<Diagnostic>>, Vec<Vec<Diagnostic>>) = if parallel {
-        rayon::join(
-            || rules.par_iter().map(whole_file).collect(),
-            || cx.policies.par_iter().map(one_policy).collect(),
-        )
-    } else {
+    type Found = (Vec<Vec<Diagnostic>>, Vec<Vec<Diagnostic>>);
+    let in_turn = || -> Found {
         (
             rules.iter().map(whole_file).collect(),
             cx.policies.iter().map(one_policy).collect(),
         )
     };
+    // With the `parallel` feature (the command line turns it on), a big file is linted by
+    // several threads: its rules, and its key policies, run in parallel (a lone 10 MB
+    // template otherwise keeps one core busy while the others wait). Small files are many,
+    // and already spread over the threads by the command line. Without it, all run in turn.
+    #[cfg(feature = "parallel")]
+    let (mut found, per_policy): Found = if cx.text.len() >= PARALLEL_FROM_BYTES {
+        rayon::join(
+            || rules.par_iter().map(whole_file).collect(),
+            || cx.policies.par_iter().map(one_policy).collect(),
+        )
+    } else {
+        in_turn()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let (mut found, per_policy): Found = in_turn();
     found.extend(per_policy);
     // The order is fixed whatever the threads did (`finish` sorts by position as well).
     let mut all: Vec<Diagnostic> = found.into_iter().flatten().collect();
@@ -458,6 +468,7 @@ fn apply_severities(settings: &Settings, diagnostics: &mut [Diagnostic]) {
 }
 
 /// Files from this size up are linted with parallel rules (see [`run`]).
+#[cfg(feature = "parallel")]
 const PARALLEL_FROM_BYTES: usize = 256 * 1024;
 
 /// Policies whose conditions give more scenarios than this are checked question by question

@@ -28,9 +28,9 @@ use lsp_types::{
 };
 use serde_json::Value as Json;
 
-use crate::source::{ColumnUnit, Span};
 use convert::Text;
 use documents::{ClientSettings, Document, Lint};
+use kmslint_core::source::{ColumnUnit, Span};
 
 /// Serves one client on `connection` until it sends `exit`. `Err` when the connection closed
 /// or broke the protocol, or when `exit` came without `shutdown` (the exit status is then 1).
@@ -235,7 +235,7 @@ impl Server<'_> {
                 None => text = change.text,
                 // Full sync is advertised; a ranged change is applied all the same.
                 Some(range) => {
-                    let lines = crate::source::LineIndex::new(&text);
+                    let lines = kmslint_core::source::LineIndex::new(&text);
                     let t = Text {
                         text: &text,
                         lines: &lines,
@@ -345,7 +345,7 @@ impl Server<'_> {
         };
         let offset = text.offset(at.position);
         let (span, code) = code_at(&doc.text, offset)?;
-        let rule = crate::rules::RULES.iter().find(|r| r.code == code)?;
+        let rule = kmslint_core::rules::RULES.iter().find(|r| r.code == code)?;
         Some(Hover {
             contents: HoverContents::Markup(MarkupContent {
                 kind: MarkupKind::Markdown,

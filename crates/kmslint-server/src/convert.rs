@@ -6,9 +6,9 @@ use lsp_types::{
     NumberOrString, Position, PositionEncodingKind, Range, TextEdit, Uri,
 };
 
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::fix::Edit;
-use crate::source::{ColumnUnit, LineIndex, Span};
+use kmslint_core::diagnostic::{Diagnostic, Severity};
+use kmslint_core::fix::Edit;
+use kmslint_core::source::{ColumnUnit, LineIndex, Span};
 
 /// The client's first preference among the encodings kmslint speaks, else UTF-16 (the one
 /// every client must accept).
@@ -102,7 +102,7 @@ impl Text<'_> {
             range: self.range(d.span),
             severity: Some(severity),
             code: Some(NumberOrString::String(d.code.to_owned())),
-            code_description: crate::render::rule_url(d.code)
+            code_description: kmslint_core::render::rule_url(d.code)
                 .parse()
                 .ok()
                 .map(|href| CodeDescription { href }),

@@ -5,7 +5,7 @@
 //! is written (quoting, indentation, line endings, escapes of a policy held in a string);
 //! [`apply`] applies the fixes of one pass that do not overlap.
 
-pub(crate) mod edit;
+pub mod edit;
 
 use std::collections::BTreeMap;
 
@@ -56,7 +56,7 @@ pub struct Edit {
 }
 
 impl Edit {
-    pub(crate) fn new(span: Span, replacement: impl Into<String>) -> Edit {
+    pub fn new(span: Span, replacement: impl Into<String>) -> Edit {
         Edit {
             span,
             replacement: replacement.into(),

@@ -2,6 +2,10 @@
 //! position, never a panic; the text is still returned (lossily) so the file can be sniffed
 //! and its excerpt shown.
 
+use std::fs;
+use std::io::{self, Read};
+use std::path::Path;
+
 /// Decoded file contents.
 #[derive(Debug)]
 pub struct Decoded {
@@ -131,9 +135,132 @@ fn decode_utf16(bytes: &[u8], big_endian: bool) -> String {
     text.trim_start_matches('\u{FEFF}').to_owned()
 }
 
+/// The largest file kmslint reads unless told otherwise: 64 MiB, far above CloudFormation's
+/// 1 MB template limit, far below what would exhaust a CI runner's memory.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 << 20;
+
+/// Why a file is not read: its size against the limit.
+pub fn too_large(len: u64, limit: u64) -> String {
+    format!(
+        "larger than the {} limit ({len} bytes; raise it with --max-file-size)",
+        format_size(limit)
+    )
+}
+
+/// `67108864` as `64 MB`; sizes that are not a whole number of units stay in bytes.
+pub fn format_size(bytes: u64) -> String {
+    for (unit, scale) in [("GB", 1u64 << 30), ("MB", 1 << 20), ("KB", 1 << 10)] {
+        if bytes >= scale && bytes.is_multiple_of(scale) {
+            return format!("{} {unit}", bytes / scale);
+        }
+    }
+    format!("{bytes} bytes")
+}
+
+/// `64MB`, `512 KiB`, `2g` or a number of bytes. Units are powers of 1024.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits.parse().map_err(|_| {
+        format!("`{text}` is not a size (a number of bytes, or with a unit: `64MB`)")
+    })?;
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => {
+            return Err(format!(
+                "`{other}` is not a unit of size (expected B, KB, MB or GB)"
+            ));
+        }
+    };
+    let size = number
+        .checked_mul(scale)
+        .ok_or_else(|| format!("`{text}` is too large"))?;
+    if size == 0 {
+        return Err("must be at least 1 byte".to_owned());
+    }
+    Ok(size)
+}
+
+/// Reads a file, refusing anything that is not a regular file (a FIFO would block forever)
+/// and anything larger than `limit` bytes: by its size before reading, and by reading at most
+/// one byte more than the limit, so a file that grows or reports no size (`/proc`) is bounded.
+pub fn read_file(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let meta = fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(io::Error::other("not a regular file"));
+    }
+    if meta.len() > limit {
+        return Err(io::Error::other(too_large(meta.len(), limit)));
+    }
+    let file = fs::File::open(path)?;
+    // The file opened may not be the one looked at (replaced in between).
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::other("not a regular file"));
+    }
+    read_bounded(file, meta.len(), limit)
+}
+
+/// Reads at most `limit` bytes, failing when there are more.
+pub fn read_bounded(reader: impl Read, hint: u64, limit: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(hint.min(limit) as usize);
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(io::Error::other(format!(
+            "larger than the {} limit (raise it with --max-file-size)",
+            format_size(limit)
+        )));
+    }
+    Ok(bytes)
+}
+
+/// An IO error as a short phrase ("no such file or directory"), without Rust's "(os error 2)".
+pub fn describe_io(err: &io::Error) -> String {
+    match err.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            let text = err.to_string();
+            match text.find(" (os error") {
+                Some(at) => text[..at].to_lowercase(),
+                None => text,
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_in_bytes_or_with_a_unit() {
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("64MB"), Ok(DEFAULT_MAX_FILE_SIZE));
+        assert_eq!(parse_size("512 KiB"), Ok(512 << 10));
+        assert_eq!(parse_size("2g"), Ok(2 << 30));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("MB").is_err());
+        assert!(parse_size("99999999999999999999GB").is_err());
+        assert_eq!(format_size(DEFAULT_MAX_FILE_SIZE), "64 MB");
+        assert_eq!(format_size(1000), "1000 bytes");
+    }
+
+    #[test]
+    fn reading_stops_one_byte_past_the_limit() {
+        let zeros = io::repeat(0);
+        assert!(read_bounded(zeros, 0, 1000).is_err());
+        assert_eq!(read_bounded(&b"abc"[..], 3, 3).unwrap(), b"abc");
+        assert!(read_file(Path::new("/dev/zero"), 10).is_err());
+    }
 
     #[test]
     fn strips_the_byte_order_mark() {

@@ -1,5 +1,6 @@
 //! Settings for a run, and the `.kmslint.toml` file: what it may say and how it is checked.
-//! `cli::check` merges the file with the command line into [`Settings`].
+//! [`settings_for`] merges the file with [`Overrides`] (the command line's options, or an
+//! editor's settings) into [`Settings`]; [`settings_for_file`] is the language server's lookup.
 //!
 //! Below `rules` and `model`: rule names are handed in (see `lookup`), and the deployer ARN
 //! is checked with `deployer`.
@@ -45,7 +46,7 @@ impl RuleSelection {
 }
 
 /// The lowest severity that makes the exit status 1, or never (SPEC §2).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
 pub enum FailLevel {
     Error,
@@ -91,7 +92,7 @@ pub(crate) const CONFIG_FILE: &str = ".kmslint.toml";
 /// Unknown keys are errors.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-pub(crate) struct ConfigFile {
+pub struct ConfigFile {
     /// Another configuration file this one inherits from, relative to this one's directory.
     pub extend: Option<String>,
     pub select: Option<Vec<String>>,
@@ -110,7 +111,7 @@ pub(crate) struct ConfigFile {
     pub region: Option<String>,
     pub account: Option<String>,
     pub deployer_arn: Option<String>,
-    /// Bytes, or a string with a unit (`"64MB"`); see `discover::parse_size`.
+    /// Bytes, or a string with a unit (`"64MB"`); see `source::read::parse_size`.
     pub max_file_size: Option<SizeValue>,
     pub severity: Option<BTreeMap<String, Severity>>,
 }
@@ -118,7 +119,7 @@ pub(crate) struct ConfigFile {
 /// A size as written in the configuration file: `67108864` or `"64MB"`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(untagged)]
-pub(crate) enum SizeValue {
+pub enum SizeValue {
     Bytes(u64),
     Text(String),
 }
@@ -128,14 +129,14 @@ impl SizeValue {
         match self {
             SizeValue::Bytes(0) => Err("must be at least 1 byte".to_owned()),
             SizeValue::Bytes(n) => Ok(*n),
-            SizeValue::Text(text) => crate::source::discover::parse_size(text),
+            SizeValue::Text(text) => crate::source::read::parse_size(text),
         }
     }
 }
 
 /// A configuration problem: the file (or `--option`), the key, and what was expected.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct ConfigError {
+pub struct ConfigError {
     pub origin: String,
     pub key: Option<String>,
     pub message: String,
@@ -154,7 +155,7 @@ impl fmt::Display for ConfigError {
 /// (the directory holding `.git`, a directory or a file) or `home`, whichever comes first:
 /// a file above the repository, in a directory anyone can write to such as `/tmp`, must not
 /// configure it.
-pub(crate) fn discover(start: &Path, home: Option<&Path>) -> Option<PathBuf> {
+pub fn discover(start: &Path, home: Option<&Path>) -> Option<PathBuf> {
     for dir in start.ancestors() {
         let candidate = dir.join(CONFIG_FILE);
         if candidate.is_file() {
@@ -169,7 +170,7 @@ pub(crate) fn discover(start: &Path, home: Option<&Path>) -> Option<PathBuf> {
 
 /// The user's home directory, as the configuration search compares it (without symbolic
 /// links, as the current directory is).
-pub(crate) fn home_dir() -> Option<PathBuf> {
+pub fn home_dir() -> Option<PathBuf> {
     let home = std::env::var_os(if cfg!(windows) { "USERPROFILE" } else { "HOME" })?;
     if home.is_empty() {
         return None;
@@ -190,8 +191,8 @@ pub(crate) fn load(
         key: None,
         message,
     };
-    let bytes = crate::source::discover::read_file(path, max_size)
-        .map_err(|e| fail(crate::source::discover::describe_io(&e)))?;
+    let bytes = crate::source::read::read_file(path, max_size)
+        .map_err(|e| fail(crate::source::read::describe_io(&e)))?;
     let text = String::from_utf8(bytes).map_err(|_| fail("not UTF-8 text".to_owned()))?;
     parse(&origin, &text, rules)
 }
@@ -199,7 +200,7 @@ pub(crate) fn load(
 /// A configuration file with the files it extends merged in, and which file each key
 /// came from.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Resolved {
+pub struct Resolved {
     pub file: ConfigFile,
     /// The file each key was set in: `select`, `severity.KMS2`, ….
     pub origins: BTreeMap<String, PathBuf>,
@@ -210,11 +211,7 @@ pub(crate) struct Resolved {
 /// Reads `path` and the files its `extend` names (relative to the file naming them), the
 /// nearer file's keys winning; `extend-select`, `extend-ignore` and `[severity]` accumulate.
 /// A cycle is an error naming the file that closes it and the file it names again.
-pub(crate) fn load_chain(
-    path: &Path,
-    rules: &[RuleName],
-    max_size: u64,
-) -> Result<Resolved, ConfigError> {
+pub fn load_chain(path: &Path, rules: &[RuleName], max_size: u64) -> Result<Resolved, ConfigError> {
     let mut files: Vec<(PathBuf, ConfigFile)> = Vec::new();
     let mut seen: Vec<PathBuf> = Vec::new();
     let mut next = Some(path.to_path_buf());
@@ -413,7 +410,7 @@ fn validate(origin: &str, config: &ConfigFile, rules: &[RuleName]) -> Result<(),
     Ok(())
 }
 
-pub(crate) fn check_region(region: &str) -> Result<(), String> {
+pub fn check_region(region: &str) -> Result<(), String> {
     if regions::partition_of_region(region).is_some() {
         return Ok(());
     }
@@ -428,12 +425,260 @@ pub(crate) fn check_region(region: &str) -> Result<(), String> {
     })
 }
 
-pub(crate) fn check_account(account: &str) -> Result<(), String> {
+pub fn check_account(account: &str) -> Result<(), String> {
     if crate::facts::is_account_id(account) {
         Ok(())
     } else {
         Err(format!("`{account}` is not a 12-digit account ID"))
     }
+}
+
+/// What is set over the configuration file: the command line's options, or an editor's
+/// settings (the language server). `None` leaves the configuration's value.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub region: Option<String>,
+    pub account: Option<String>,
+    pub deployer_arn: Option<String>,
+    pub select: Option<Vec<String>>,
+    pub ignore: Option<Vec<String>>,
+    pub extend_select: Option<Vec<String>>,
+    pub extend_ignore: Option<Vec<String>>,
+}
+
+/// One resolved setting for `--show-settings`: key, value, and where it came from.
+pub type Shown = (String, String, String);
+
+/// The settings linting uses, from the overrides over one (resolved) configuration, and
+/// where each came from.
+pub fn settings_for(
+    over: &Overrides,
+    resolved: &Resolved,
+    parameters: HashMap<String, String>,
+) -> Result<(Settings, Vec<Shown>), ConfigError> {
+    let config = &resolved.file;
+    let cli = |option: &str, message: String| ConfigError {
+        origin: format!("--{option}"),
+        key: None,
+        message,
+    };
+    let mut shown: Vec<Shown> = Vec::new();
+    let mut show = |key: &str, value: String, from_cli: bool| {
+        let origin = if from_cli {
+            format!("--{key}")
+        } else {
+            resolved
+                .origins
+                .get(key)
+                .map_or_else(|| "default".to_owned(), |p| p.display().to_string())
+        };
+        shown.push((key.to_owned(), value, origin));
+    };
+    let quoted = |v: &Option<String>| v.as_ref().map_or("none".to_owned(), |v| format!("{v:?}"));
+    let region = over.region.clone().or(config.region.clone());
+    if let Some(region) = &over.region {
+        check_region(region).map_err(|m| cli("region", m))?;
+    }
+    show("region", quoted(&region), over.region.is_some());
+    let account = over.account.clone().or(config.account.clone());
+    if let Some(account) = &over.account {
+        check_account(account).map_err(|m| cli("account", m))?;
+    }
+    show("account", quoted(&account), over.account.is_some());
+    let deployer_arn = over.deployer_arn.clone().or(config.deployer_arn.clone());
+    if let Some(arn) = &over.deployer_arn {
+        Deployer::parse(arn).map_err(|m| cli("deployer-arn", m))?;
+    }
+    show(
+        "deployer-arn",
+        quoted(&deployer_arn),
+        over.deployer_arn.is_some(),
+    );
+    let list = |l: &Option<Vec<String>>| match l {
+        Some(l) => format!("{l:?}"),
+        None => "none".to_owned(),
+    };
+    for (key, cli_list, file_list) in [
+        ("select", &over.select, &config.select),
+        ("ignore", &over.ignore, &config.ignore),
+        ("extend-select", &over.extend_select, &config.extend_select),
+        ("extend-ignore", &over.extend_ignore, &config.extend_ignore),
+    ] {
+        let value = match (cli_list, file_list) {
+            (Some(c), Some(f)) if key.starts_with("extend") => {
+                format!("{} + {}", list(file_list), list(&Some(c.clone())))
+            }
+            (Some(_), _) => list(cli_list),
+            (None, _) => list(file_list),
+        };
+        show(key, value, cli_list.is_some());
+    }
+    let (rules, severities) = select(over, resolved)?;
+    let enabled: Vec<&str> = crate::rules::RULES
+        .iter()
+        .map(|r| r.code)
+        .filter(|c| rules.enabled(c))
+        .collect();
+    shown.push((
+        "rules that run".to_owned(),
+        enabled.join(", "),
+        "select, ignore, extend-select and extend-ignore".to_owned(),
+    ));
+    for (key, level, origin) in severities {
+        shown.push((
+            format!("severity.{key}"),
+            format!("{level:?}").to_ascii_lowercase(),
+            origin,
+        ));
+    }
+    let mut given: Vec<_> = parameters.iter().collect();
+    given.sort();
+    for (key, value) in given {
+        shown.push((
+            format!("parameter {key}"),
+            format!("{value:?}"),
+            "--parameter or --parameters-file".to_owned(),
+        ));
+    }
+    Ok((
+        Settings {
+            region,
+            account,
+            deployer_arn,
+            parameters,
+            rules,
+        },
+        shown,
+    ))
+}
+
+/// The rules that run and their severities. `--select`/`--ignore` replace the
+/// configuration's lists; `extend-select`/`extend-ignore` (configuration, then command line)
+/// add to them, the command line's winning over the configuration's lists, and an ignore over
+/// a select at the same level. `[severity]` keys are codes, names or prefixes: a broader key
+/// first, so that `KMS204 = "error"` wins over `KMS2 = "info"` whatever their order. Also
+/// returns each severity set, with the key that set it and its file, for `--show-settings`.
+#[allow(clippy::type_complexity)]
+fn select(
+    over: &Overrides,
+    resolved: &Resolved,
+) -> Result<(RuleSelection, Vec<(&'static str, Severity, String)>), ConfigError> {
+    let config = &resolved.file;
+    let codes = |option: &str,
+                 list: &Option<Vec<String>>|
+     -> Result<Option<Vec<&'static str>>, ConfigError> {
+        list.as_ref()
+            .map(|list| {
+                lookup::select(crate::rules::names(), list).map_err(|message| ConfigError {
+                    origin: format!("--{option}"),
+                    key: None,
+                    message,
+                })
+            })
+            .transpose()
+    };
+    let selected = codes(
+        "select",
+        if over.select.is_some() {
+            &over.select
+        } else {
+            &config.select
+        },
+    )?;
+    let ignored = codes(
+        "ignore",
+        if over.ignore.is_some() {
+            &over.ignore
+        } else {
+            &config.ignore
+        },
+    )?
+    .unwrap_or_default();
+    // The configuration's extensions, unless the command line replaced the list they extend.
+    let file_extra = if over.select.is_some() {
+        None
+    } else {
+        codes("extend-select", &config.extend_select)?
+    };
+    let file_less = if over.ignore.is_some() {
+        None
+    } else {
+        codes("extend-ignore", &config.extend_ignore)?
+    };
+    let cli_extra = codes("extend-select", &over.extend_select)?.unwrap_or_default();
+    let cli_less = codes("extend-ignore", &over.extend_ignore)?.unwrap_or_default();
+    let mut selection = RuleSelection::default();
+    for rule in crate::rules::RULES {
+        let code = &rule.code;
+        let mut on = selected.as_ref().is_none_or(|s| s.contains(code))
+            || file_extra.as_ref().is_some_and(|s| s.contains(code));
+        on &= !ignored.contains(code) && !file_less.as_ref().is_some_and(|s| s.contains(code));
+        on |= cli_extra.contains(code);
+        on &= !cli_less.contains(code);
+        if !on {
+            selection.disabled.insert(rule.code);
+        }
+    }
+    let mut keys: Vec<(Vec<&'static str>, &String, Severity)> = Vec::new();
+    for (key, &level) in config.severity.iter().flatten() {
+        let matched = lookup::select(crate::rules::names(), std::slice::from_ref(key)).map_err(
+            |message| ConfigError {
+                origin: resolved
+                    .origins
+                    .get(&format!("severity.{key}"))
+                    .map_or_else(|| "severity".to_owned(), |p| p.display().to_string()),
+                key: Some(format!("severity.{key}")),
+                message,
+            },
+        )?;
+        keys.push((matched, key, level));
+    }
+    // Broader keys first; an exact code or a name matches one rule and comes last.
+    keys.sort_by_key(|(matched, _, _)| std::cmp::Reverse(matched.len()));
+    let mut set: BTreeMap<&'static str, (Severity, String)> = BTreeMap::new();
+    for (matched, key, level) in keys {
+        let origin = resolved
+            .origins
+            .get(&format!("severity.{key}"))
+            .map_or_else(String::new, |p| p.display().to_string());
+        for code in matched {
+            selection.severity.insert(code, level);
+            set.insert(code, (level, format!("{origin} ([severity] {key})")));
+        }
+    }
+    let severities = set.into_iter().map(|(c, (l, o))| (c, l, o)).collect();
+    Ok((selection, severities))
+}
+
+/// The settings for a file that the editor has open (the language server): its directory's
+/// nearest configuration file, as `check` finds it, with `region`, `account` and
+/// `deployer_arn` from the client over it. Read afresh on each call, so an edited
+/// configuration applies at the next lint.
+pub fn settings_for_file(
+    file: Option<&Path>,
+    region: Option<String>,
+    account: Option<String>,
+    deployer_arn: Option<String>,
+) -> Result<Settings, ConfigError> {
+    let found = file
+        .and_then(Path::parent)
+        .map(|dir| std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()))
+        .and_then(|dir| discover(&dir, home_dir().as_deref()));
+    let resolved = match &found {
+        Some(path) => load_chain(
+            path,
+            crate::rules::names(),
+            crate::source::read::DEFAULT_MAX_FILE_SIZE,
+        )?,
+        None => Resolved::default(),
+    };
+    let over = Overrides {
+        region,
+        account,
+        deployer_arn,
+        ..Overrides::default()
+    };
+    Ok(settings_for(&over, &resolved, HashMap::new())?.0)
 }
 
 #[cfg(test)]

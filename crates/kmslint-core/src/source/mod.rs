@@ -1,10 +1,9 @@
-//! From bytes on disk to a located tree: discovery, decoding, the YAML and JSON loaders,
+//! From bytes to a located tree: bounded reading, decoding, the YAML and JSON loaders,
 //! and the line index used to turn byte offsets into lines and columns.
 //!
 //! Everything downstream works on byte offsets into the decoded text (a byte-order mark is
 //! removed first, so offsets and columns are those an editor shows).
 
-pub mod discover;
 pub(crate) mod json;
 pub mod lines;
 pub mod read;

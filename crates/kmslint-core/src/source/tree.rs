@@ -65,7 +65,7 @@ impl<'a> Node<'a> {
         self.scalar().map(|s| s.text.as_ref())
     }
 
-    pub(crate) fn as_map(&self) -> Option<&[Entry<'a>]> {
+    pub fn as_map(&self) -> Option<&[Entry<'a>]> {
         match &self.value {
             Value::Map(entries) => Some(entries),
             _ => None,

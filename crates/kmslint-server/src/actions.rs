@@ -11,10 +11,10 @@ use lsp_types::{CodeAction, CodeActionKind, CodeActionOrCommand, Range, TextEdit
 
 use super::convert::{Text, overlaps};
 use super::documents::{Document, linted};
-use crate::diagnostic::Diagnostic;
-use crate::fix::edit::{Editor, Fragment, Place};
-use crate::fix::{Applicability, Edit};
-use crate::source::{self, Format, Node, Span, Value};
+use kmslint_core::diagnostic::Diagnostic;
+use kmslint_core::fix::edit::{Editor, Fragment, Place};
+use kmslint_core::fix::{Applicability, Edit};
+use kmslint_core::source::{self, Format, Node, Span, Value};
 
 pub(super) const FIX_ALL: &str = "source.fixAll.kmslint";
 
@@ -111,7 +111,7 @@ pub(super) fn actions(
         }
     }
     if wanted(only, FIX_ALL) {
-        let fixed = crate::fix_text(
+        let fixed = kmslint_core::fix_text(
             &doc.name(),
             &doc.text,
             &lint.settings,

@@ -14,7 +14,7 @@ use crate::source::{Format, Node, Span, Style, Value};
 use super::Edit;
 
 /// A value to insert.
-pub(crate) enum Fragment<'a> {
+pub enum Fragment<'a> {
     Str(&'a str),
     Bool(bool),
     /// A mapping of one or more entries.
@@ -23,12 +23,12 @@ pub(crate) enum Fragment<'a> {
 
 /// Where an entry goes in a mapping.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Place {
+pub enum Place {
     First,
     Last,
 }
 
-pub(crate) struct Editor<'a> {
+pub struct Editor<'a> {
     text: &'a str,
     format: Format,
     /// The strings that hold a key policy as JSON, in file order, with their style.

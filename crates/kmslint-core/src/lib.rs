@@ -1,0 +1,438 @@
+//! kmslint: a linter for AWS KMS keys in CloudFormation templates and for KMS key policies.
+//!
+//! This crate is the linting core, without a command line: no argument parsing, no directory
+//! walk, no language server (those are the `kmslint` and `kmslint-server` crates).
+//!
+//! Data flows one way: `source` (read, decode, parse into a located tree) → `model`
+//! (template and key policy views, value resolution) → `rules` → [`Diagnostic`]s →
+//! `suppress` → `render`. [`lint_source`] is the seam tests use; the command line adds
+//! discovery, parallelism over files and output. `config`, `lookup` (rules by name, suggestions),
+//! `deployer` and `facts` sit below all of them.
+
+// What the command line, the language server, the tests, the examples and the fuzz target
+// use is public; the rest is crate-private, so the compiler reports what nothing uses.
+pub mod config;
+pub mod deployer;
+pub mod diagnostic;
+pub(crate) mod facts;
+pub mod fix;
+pub mod lookup;
+pub(crate) mod model;
+pub mod render;
+pub mod rules;
+pub mod source;
+pub(crate) mod suppress;
+
+pub use config::Settings;
+pub use diagnostic::{Diagnostic, Severity};
+pub use model::DocumentKind;
+
+use model::value::Env;
+use model::{Conditions, Template};
+use source::{Format, LineIndex, LoadProblem, Node, ProblemKind, Span, Value};
+
+/// Lints one file's text and returns its findings, located and in order.
+pub fn lint_source(name: &str, text: &str, settings: &Settings) -> Vec<Diagnostic> {
+    lint_text(name, text, settings, true).diagnostics
+}
+
+/// What happened to one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Linted(DocumentKind),
+    /// Not linted, and why ("not a CloudFormation template or key policy", "empty file").
+    Skipped(String),
+    /// The file could not be read as text or parsed, and looks like one we lint.
+    Unparsable,
+}
+
+#[derive(Debug)]
+pub struct FileReport {
+    pub name: String,
+    pub outcome: Outcome,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The parameters the template declares, with their literal `AllowedValues`, when the
+    /// settings give parameter values to check against them (else empty).
+    pub declared_parameters: Vec<(String, Option<Vec<String>>)>,
+}
+
+/// Lints raw bytes: decodes them, then [`lint_text`]. `explicit` is true for files named on
+/// the command line, which are always read; files found by walking are linted only when they
+/// are templates or key policies (or look like one but do not parse).
+pub fn lint_bytes(
+    name: &str,
+    bytes: Vec<u8>,
+    settings: &Settings,
+    explicit: bool,
+) -> (FileReport, String) {
+    lint_decoded(name, source::read::decode(bytes), settings, explicit)
+}
+
+fn lint_decoded(
+    name: &str,
+    decoded: source::read::Decoded,
+    settings: &Settings,
+    explicit: bool,
+) -> (FileReport, String) {
+    match decoded.problem {
+        None => {
+            let report = lint_text(name, &decoded.text, settings, explicit);
+            (report, decoded.text)
+        }
+        Some(problem) => {
+            let problems = [LoadProblem {
+                kind: ProblemKind::Syntax,
+                span: Span::new(problem.offset, next_char(&decoded.text, problem.offset)),
+                message: problem.message,
+                first: None,
+            }];
+            let report = if explicit || looks_lintable(&decoded.text) {
+                FileReport {
+                    name: name.to_owned(),
+                    outcome: Outcome::Unparsable,
+                    diagnostics: finish(
+                        &decoded.text,
+                        None,
+                        &[],
+                        parse_only(&decoded.text, &problems, settings),
+                    ),
+                    declared_parameters: Vec::new(),
+                }
+            } else {
+                skipped(name, "not UTF-8 text")
+            };
+            (report, decoded.text)
+        }
+    }
+}
+
+/// [`lint_bytes`] with fixes: decodes, then [`fix_text`]. Returns the file after fixing and
+/// the text before. A file that does not decode is only linted.
+pub fn fix_bytes(
+    name: &str,
+    bytes: Vec<u8>,
+    settings: &Settings,
+    explicit: bool,
+    least: fix::Applicability,
+) -> (FixedFile, String) {
+    let decoded = source::read::decode(bytes);
+    if decoded.problem.is_some() {
+        let (report, text) = lint_decoded(name, decoded, settings, explicit);
+        return (
+            FixedFile {
+                report,
+                text: text.clone(),
+                fixed: Vec::new(),
+            },
+            text,
+        );
+    }
+    let fixed = fix_text(name, &decoded.text, settings, explicit, least);
+    (fixed, decoded.text)
+}
+
+/// How many times `--fix` re-lints and fixes again: fixes that overlapped wait for the next
+/// pass, and a fix can make way for another; more passes than this mean fixes that undo each
+/// other.
+const MAX_FIX_PASSES: usize = 10;
+
+/// A file after `--fix`: its text, what was fixed, and the findings left in it.
+pub struct FixedFile {
+    pub report: FileReport,
+    pub text: String,
+    /// The code of each finding fixed, one per fix applied.
+    pub fixed: Vec<&'static str>,
+}
+
+/// Lints `text` and applies the fixes at least as sure as `least`, again until none applies,
+/// then reports what is left. A pass whose fixes would make the file fail to parse is
+/// dropped (a fix that breaks the file is a bug; the findings stay as they were).
+pub fn fix_text(
+    name: &str,
+    text: &str,
+    settings: &Settings,
+    explicit: bool,
+    least: fix::Applicability,
+) -> FixedFile {
+    let mut report = lint_text(name, text, settings, explicit);
+    let mut current = text.to_owned();
+    let mut fixed = Vec::new();
+    let parse_errors = |report: &FileReport| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "KMS001")
+            .count()
+    };
+    for _ in 0..MAX_FIX_PASSES {
+        let Some(applied) = fix::apply(&current, &report.diagnostics, least) else {
+            break;
+        };
+        let next = lint_text(name, &applied.text, settings, explicit);
+        if parse_errors(&next) > parse_errors(&report) || next.outcome != report.outcome {
+            break;
+        }
+        current = applied.text;
+        fixed.extend(applied.fixed);
+        report = next;
+    }
+    FixedFile {
+        report,
+        text: current,
+        fixed,
+    }
+}
+
+/// Lints decoded text.
+pub fn lint_text(name: &str, text: &str, settings: &Settings, explicit: bool) -> FileReport {
+    let (format, loaded) = source::load_file(name, text);
+    let Some(first) = loaded.root.as_ref() else {
+        if loaded.problems.is_empty() {
+            return skipped(name, "empty file");
+        }
+        if !explicit && !looks_lintable(text) {
+            return skipped(name, "not a CloudFormation template or key policy");
+        }
+        return FileReport {
+            name: name.to_owned(),
+            outcome: Outcome::Unparsable,
+            diagnostics: finish(
+                text,
+                None,
+                &[],
+                parse_only(text, &loaded.problems, settings),
+            ),
+            declared_parameters: Vec::new(),
+        };
+    };
+    // A YAML file of several documents is rejected by CloudFormation (the loader reported
+    // where the second starts); the first of them that is a template or key policy is linted,
+    // so that the report is not lost with the file skipped when the first document is not one.
+    let lintable = std::iter::once(first)
+        .chain(&loaded.more)
+        .find_map(|doc| Some((doc, DocumentKind::of(doc)?)));
+    let Some((root, kind)) = lintable else {
+        return skipped(
+            name,
+            if first.as_map().is_some() {
+                "not a CloudFormation template or key policy"
+            } else {
+                "not a mapping at the top level"
+            },
+        );
+    };
+    let embedded = if kind == DocumentKind::Template {
+        model::embedded_policies(text, root)
+    } else {
+        Vec::new()
+    };
+    let template = (kind == DocumentKind::Template).then(|| Template::new(root));
+    let env = Env::new(template.as_ref(), settings);
+    let conditions = Conditions::new(&env);
+    let policies = model::policy_sources(root, kind, template.as_ref(), &embedded);
+    let editor = fix::edit::Editor::new(text, format, &embedded);
+    let consumers = model::consumers::ConsumerIndex::new(
+        template.as_ref(),
+        &model::value::Resolver::new(&env),
+        rules::consumer_paths(),
+    );
+    let cx = rules::Context {
+        text,
+        format,
+        kind: Some(kind),
+        template: template.as_ref(),
+        env: &env,
+        conditions: &conditions,
+        policies: &policies,
+        embedded: &embedded,
+        load_problems: &loaded.problems,
+        settings,
+        editor: &editor,
+        consumers: &consumers,
+    };
+    let mut diagnostics = suppress::apply(text, format, root, rules::run(&cx), settings);
+    // A file with a syntax error is linted from the loader's best reading of it, which an
+    // edit can tip into something else: no fixes until it parses (as ruff does).
+    if loaded
+        .problems
+        .iter()
+        .any(|p| p.kind == ProblemKind::Syntax)
+    {
+        diagnostics.iter_mut().for_each(|d| d.fix = None);
+    }
+    let hosts: Vec<(Span, &Node<'_>)> = embedded
+        .iter()
+        .filter_map(|e| Some((e.text_node.span, e.loaded.root.as_ref()?)))
+        .collect();
+    let declared_parameters = match &template {
+        Some(template) if !settings.parameters.is_empty() => declared_parameters(template),
+        _ => Vec::new(),
+    };
+    FileReport {
+        name: name.to_owned(),
+        outcome: Outcome::Linted(kind),
+        diagnostics: finish(text, Some(root), &hosts, diagnostics),
+        declared_parameters,
+    }
+}
+
+/// Runs only the rules that report load problems, for a file that did not parse.
+fn parse_only(text: &str, problems: &[LoadProblem], settings: &Settings) -> Vec<Diagnostic> {
+    let env = Env::new(None, settings);
+    let conditions = Conditions::new(&env);
+    let format = Format::choose("", text);
+    let editor = fix::edit::Editor::new(text, format, &[]);
+    let cx = rules::Context {
+        text,
+        format,
+        kind: None,
+        template: None,
+        env: &env,
+        conditions: &conditions,
+        policies: &[],
+        embedded: &[],
+        load_problems: problems,
+        settings,
+        editor: &editor,
+        consumers: &model::consumers::ConsumerIndex::new(
+            None,
+            &model::value::Resolver::new(&env),
+            std::iter::empty(),
+        ),
+    };
+    rules::run(&cx)
+}
+
+fn skipped(name: &str, why: &str) -> FileReport {
+    FileReport {
+        name: name.to_owned(),
+        outcome: Outcome::Skipped(why.to_owned()),
+        diagnostics: Vec::new(),
+        declared_parameters: Vec::new(),
+    }
+}
+
+/// The parameters a template declares, with their literal `AllowedValues`.
+fn declared_parameters(template: &Template<'_>) -> Vec<(String, Option<Vec<String>>)> {
+    template
+        .parameters
+        .iter()
+        .map(|p| {
+            let allowed = p.allowed_values.map(|values| {
+                values
+                    .iter()
+                    .filter_map(|v| Some(v.scalar()?.text.to_string()))
+                    .collect()
+            });
+            (p.name.to_owned(), allowed)
+        })
+        .collect()
+}
+
+/// SPEC §1: a file that does not parse is reported when it looks like a template or policy.
+fn looks_lintable(text: &str) -> bool {
+    text.contains("AWS::") || text.contains("Resources") || text.contains("Statement")
+}
+
+fn next_char(text: &str, at: usize) -> usize {
+    text.get(at..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(at, |c| at + c.len_utf8())
+}
+
+/// Fills in pointers, resources and positions, and sorts.
+fn finish(
+    text: &str,
+    root: Option<&Node<'_>>,
+    embedded: &[(Span, &Node<'_>)],
+    mut diagnostics: Vec<Diagnostic>,
+) -> Vec<Diagnostic> {
+    if diagnostics.is_empty() {
+        return diagnostics;
+    }
+    let lines = LineIndex::new(text);
+    for d in &mut diagnostics {
+        if d.pointer.is_empty()
+            && let Some(root) = root
+        {
+            d.pointer = pointer_to(root, embedded, d.span);
+        }
+        if d.resource.is_none() {
+            d.resource = resource_of(&d.pointer);
+        }
+        d.locate(text, &lines);
+    }
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics.dedup_by(|a, b| a.code == b.code && a.span == b.span && a.message == b.message);
+    diagnostics
+}
+
+/// The JSON pointer of the innermost node whose span (or key) contains `span`, descending
+/// into key policies written as JSON strings.
+pub(crate) fn pointer_to(root: &Node<'_>, embedded: &[(Span, &Node<'_>)], span: Span) -> String {
+    let mut pointer = String::new();
+    let mut node = root;
+    'descend: loop {
+        match &node.value {
+            Value::Map(entries) => {
+                // Entries are in source order, so the one that starts last at or before the
+                // span is the likely container; big `Resources` mappings make a scan costly.
+                // The scan stays as the fallback (a duplicate key keeps its first place).
+                let guess = entries
+                    .partition_point(|e| e.key_span.start <= span.start)
+                    .checked_sub(1);
+                let order = guess.into_iter().chain(0..entries.len());
+                for entry in order.map(|i| &entries[i]) {
+                    if entry.key_span.contains(span) {
+                        push_token(&mut pointer, &entry.key);
+                        break 'descend;
+                    }
+                    if entry.value.span.contains(span) {
+                        push_token(&mut pointer, &entry.key);
+                        node = &entry.value;
+                        continue 'descend;
+                    }
+                }
+                break;
+            }
+            Value::Seq(items) => {
+                let guess = items
+                    .partition_point(|item| item.span.start <= span.start)
+                    .checked_sub(1);
+                for i in guess.into_iter().chain(0..items.len()) {
+                    let item = &items[i];
+                    if item.span.contains(span) {
+                        pointer.push('/');
+                        pointer.push_str(&i.to_string());
+                        node = item;
+                        continue 'descend;
+                    }
+                }
+                break;
+            }
+            Value::Scalar(_) => {
+                match embedded
+                    .iter()
+                    .find(|(host, inner)| *host == node.span && inner.span.contains(span))
+                {
+                    Some((_, inner)) => node = inner,
+                    None => break,
+                }
+            }
+            Value::Invalid => break,
+        }
+    }
+    pointer
+}
+
+fn push_token(pointer: &mut String, key: &str) {
+    pointer.push('/');
+    pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+}
+
+/// `/Resources/Key/...` belongs to resource `Key`.
+fn resource_of(pointer: &str) -> Option<String> {
+    let rest = pointer.strip_prefix("/Resources/")?;
+    let name = rest.split('/').next()?;
+    Some(name.replace("~1", "/").replace("~0", "~"))
+}
