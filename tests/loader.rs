@@ -443,3 +443,16 @@ Resources:
     assert!(tree.starts_with("Syntax at 7:1: "), "{tree}");
     assert_eq!(codes(text), ["KMS001"]);
 }
+
+/// A trailing comma in a flow collection (`{a: 1,}`): the collection's span still ends at its
+/// bracket (an entry a fix adds after it must go outside it), and a blank YAML does not skip
+/// (a form feed) after the comma ends the search instead of looping (both found by the fuzzer).
+#[test]
+fn a_flow_collection_with_a_trailing_comma_ends_at_its_bracket() {
+    let text = "m:\n  inner: {a: 1,\n  }\n  list: [1, 2, ]\n";
+    assert_eq!(spanned(text, &["m", "inner"]), "{a: 1,\n  }");
+    assert_eq!(spanned(text, &["m", "list"]), "[1, 2, ]");
+    let feed = "m: {a: 1,\u{c}}\n";
+    let _ = codes(feed);
+    let _ = spanned(feed, &["m"]);
+}

@@ -849,11 +849,15 @@ impl<'a> Builder<'a> {
         let bytes = self.text.as_bytes();
         let mut at = end_event.start as usize;
         // After a trailing comma (`{a: 1,}`) the end event can sit on the comma: the closer
-        // is past it and any blanks, so the collection's span ends at its bracket.
-        while bytes.get(at) == Some(&b',') || bytes.get(at).is_some_and(u8::is_ascii_whitespace) {
-            at = skip_blanks(self.text, at);
-            if bytes.get(at) == Some(&b',') {
-                at += 1;
+        // is past it and any blanks, so the collection's span ends at its bracket. Each round
+        // passes a comma, so the loop ends.
+        loop {
+            let next = skip_blanks(self.text, at);
+            if bytes.get(next) == Some(&b',') {
+                at = next + 1;
+            } else {
+                at = next;
+                break;
             }
         }
         (bytes.get(start) == Some(&open) && bytes.get(at) == Some(&close)).then_some(at + 1)
