@@ -973,6 +973,8 @@ fn found_by_the_fuzzer() -> Vec<(String, String)> {
         // A trailing comma in a flow mapping: its span ended at the comma, not its bracket, so
         // an entry added after it went inside it.
         "{\n  \"Resources\": {\n    \"Key\": {\n      \"Type\": \"AWS::KMS::Key\",\n      \"Properties\": {\n        \"EnableKeyRotation\": 4rue,\n      }\n    }\n  }\n}\n",
+        // `Action:` with no value: an action was "appended" to the empty scalar before the colon.
+        "{\n  \"Statement\": [\n    {\n      \"Sid\": \"OwnData\",\n      \"Effect\": \"Allow\",\n      \"Principal\": {\"AWS\": \"arn:aws:iam::111122223333:root\"},\n      \"Action\":    }\n  ]\n}\n",
         // A bracket out of place, read leniently: no fixes at all.
         "{\n  \"Resources\": {\n    \"Key\": {   \"Type\": \"AWS::KMS::Key\",\n    0 \"Properties\":  }\n    }\n  }\n}\n",
     ]

@@ -210,6 +210,8 @@ impl<'a> Editor<'a> {
             _ => scalar_text(Style::Plain, item)?,
         };
         match &list.value {
+            // An empty value (`Action:` with nothing after it) is not a list to add to.
+            Value::Scalar(_) if list.span.is_empty() || list.is_null() => None,
             Value::Scalar(_) => {
                 // The scalar is kept as written (already escaped for a policy string it is in);
                 // only what is added is escaped.
