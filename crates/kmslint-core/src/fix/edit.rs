@@ -153,6 +153,13 @@ impl<'a> Editor<'a> {
         if flow {
             return self.insert_flow(map, place, new, json);
         }
+        // A mapping without braces inside a flow sequence (`[a: 1, b: 2]` holds two) is no
+        // block mapping: what follows its value is a `,` or a closing bracket. No edit there.
+        let last_end = entries.last()?.value.span.end as usize;
+        let after = self.text[last_end.min(self.text.len())..].trim_start_matches([' ', '\t']);
+        if after.starts_with([',', ']', '}']) {
+            return None;
+        }
         // A block mapping: one entry per line at the first key's column.
         let (line_start, column, alone) = self.line_of(first.key_span.start as usize);
         let indent = " ".repeat(column);
@@ -648,6 +655,19 @@ mod tests {
         assert_eq!(
             inserted(text, &["m"], Place::Last, "c", Fragment::Str("x")),
             "m: {a: 1, b:, c: x}"
+        );
+    }
+
+    #[test]
+    fn a_mapping_without_braces_in_a_flow_sequence_gets_no_entry() {
+        let text = "s: [a: 1, b: 2]\n";
+        let (_, loaded) = load_file("t.yaml", text);
+        let root = loaded.root.unwrap();
+        let first = &root.get("s").unwrap().as_seq().unwrap()[0];
+        let e = editor(text, Format::Yaml);
+        assert!(
+            e.insert_entry(first, Place::Last, "c", Fragment::Str("x"))
+                .is_none()
         );
     }
 
