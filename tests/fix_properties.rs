@@ -977,6 +977,7 @@ fn found_by_the_fuzzer() -> Vec<(String, String)> {
         "{\n  \"Statement\": [\n    {\n      \"Sid\": \"OwnData\",\n      \"Effect\": \"Allow\",\n      \"Principal\": {\"AWS\": \"arn:aws:iam::111122223333:root\"},\n      \"Action\":    }\n  ]\n}\n",
         // Mappings without braces inside a flow sequence: entries were added as block lines.
         "{\n  \"Statement\": [\n  : \"OwnData\",\n      \"Effect\": \"AllowOwnData\",\n      \"Effect\": \"Allow\",\n      \"Principal\": {\"AWS\": \"arn:aws:iKMS001am::111122223332:root\"},\n      ]\n}\n",
+        "{\n  \"Statement\": [\n  : \"OwnData\",\n      \"Effect\": \"AllowOwnData\",\n      \"Effect\": \"Allow\",\n      \"Principal\": {\"AWS\": \"arn:aws:iKMS001am::111122223332:root\"},\n :     ]\n}\n",
         // A bracket out of place, read leniently: no fixes at all.
         "{\n  \"Resources\": {\n    \"Key\": {   \"Type\": \"AWS::KMS::Key\",\n    0 \"Properties\":  }\n    }\n  }\n}\n",
     ]

@@ -155,9 +155,14 @@ impl<'a> Editor<'a> {
         }
         // A mapping without braces inside a flow sequence (`[a: 1, b: 2]` holds two) is no
         // block mapping: what follows its value is a `,` or a closing bracket. No edit there.
-        let last_end = entries.last()?.value.span.end as usize;
-        let after = self.text[last_end.min(self.text.len())..].trim_start_matches([' ', '\t']);
-        if after.starts_with([',', ']', '}']) {
+        let last = entries.last()?;
+        let ends = [last.value.span.end, last.key_span.end, map.span.end];
+        let inside_flow = ends.iter().any(|&end| {
+            self.text[(end as usize).min(self.text.len())..]
+                .trim_start_matches([' ', '\t', '\r', '\n', ':'])
+                .starts_with([',', ']', '}'])
+        });
+        if inside_flow {
             return None;
         }
         // A block mapping: one entry per line at the first key's column.
