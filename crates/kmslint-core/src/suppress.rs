@@ -900,11 +900,22 @@ fn metadata_removal(text: &str, owner: &Node<'_>, after: u32) -> Option<Edit> {
     let (map, i) = levels[level];
     let entries = map.as_map()?;
     if text.as_bytes().get(map.span.start as usize) == Some(&b'{') {
-        let spans: Vec<Span> = entries
-            .iter()
-            .map(|e| e.key_span.cover(e.value.span))
-            .collect();
-        return separated_removal(&spans, i);
+        // Flow: the entry with the comma before it (the first, with the comma after it).
+        // Found by the commas in the text rather than by the neighbours' spans: a key with no
+        // value (`{"a", "b": 1}`) has an empty value placed oddly.
+        let end = entries[i].key_span.cover(entries[i].value.span).end as usize;
+        let start = entries[i].key_span.start as usize;
+        if i == 0 {
+            let next = entries.get(1)?.key_span.start as usize;
+            return text[end..next]
+                .contains(',')
+                .then(|| Edit::new(Span::new(start, next), ""));
+        }
+        let comma = text[..start].rfind(',')?;
+        if comma < entries[i - 1].key_span.start as usize {
+            return None;
+        }
+        return Some(Edit::new(Span::new(comma, end), ""));
     }
     line_removal(
         text,
