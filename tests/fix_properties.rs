@@ -980,6 +980,8 @@ fn found_by_the_fuzzer() -> Vec<(String, String)> {
         "{\n  \"Statement\": [\n  : \"OwnData\",\n      \"Effect\": \"AllowOwnData\",\n      \"Effect\": \"Allow\",\n      \"Principal\": {\"AWS\": \"arn:aws:iKMS001am::111122223332:root\"},\n :     ]\n}\n",
         // A key with no value before an unused Metadata suppression: its removal kept two commas.
         "{\n  \"Metadata\": {\"km%lint\": {\"ignore\": [\"KMS105\"]}},\n  \"Resources\": {\n    \"ScRatchKey\": {\n      \"T{peS::Key\",\n      \"Metadata\": {\"kmslint\": {\"ignore\": [\"KMS208\"]}},\n    \"Properties\": {\"Description\": \"Test data only\"}\n    },\n    \"OtherKeyey\": {\n      \"Type\": \"AWS::KMS::Key\",\n      \"Properties\": {\"EnablKeyRotation\": true}\n    }\n  }\n}\n",
+        // A lone carriage return (a line break to YAML) inside a block mapping's last key.
+        "Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      Description: a\r      Enabled: true\n",
         // A bracket out of place, read leniently: no fixes at all.
         "{\n  \"Resources\": {\n    \"Key\": {   \"Type\": \"AWS::KMS::Key\",\n    0 \"Properties\":  }\n    }\n  }\n}\n",
     ]

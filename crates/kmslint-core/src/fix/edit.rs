@@ -196,11 +196,21 @@ impl<'a> Editor<'a> {
     fn line_after(&self, end: usize, line: &str) -> Edit {
         let bytes = self.text.as_bytes();
         let end = end.min(bytes.len());
-        let at = if end > 0 && bytes[end - 1] == b'\n' {
-            Some(end)
-        } else {
-            memchr::memchr(b'\n', &bytes[end..]).map(|i| end + i + 1)
-        };
+        // Line breaks are YAML's: `\n`, `\r\n`, and a lone `\r`.
+        let at =
+            if end > 0 && matches!(bytes[end - 1], b'\n' | b'\r') && bytes.get(end) != Some(&b'\n')
+            {
+                Some(end)
+            } else {
+                memchr::memchr2(b'\n', b'\r', &bytes[end..]).map(|i| {
+                    let at = end + i;
+                    if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
+                        at + 2
+                    } else {
+                        at + 1
+                    }
+                })
+            };
         match at {
             Some(at) => Edit::new(Span::empty(at), format!("{line}{}", self.eol)),
             None => Edit::new(Span::empty(bytes.len()), format!("{}{line}", self.eol)),
@@ -356,7 +366,7 @@ impl<'a> Editor<'a> {
         self.text.as_bytes()[..at.min(self.text.len())]
             .iter()
             .rev()
-            .take_while(|&&b| b != b'\n')
+            .take_while(|&&b| b != b'\n' && b != b'\r')
             .all(|&b| b == b' ' || b == b'\t')
     }
 
@@ -365,7 +375,7 @@ impl<'a> Editor<'a> {
     /// and lines an entry starts, which are short.
     fn line_of(&self, at: usize) -> (usize, usize, bool) {
         let at = at.min(self.text.len());
-        let start = self.text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let start = self.text[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1);
         let before = &self.text[start..at];
         (
             start,
