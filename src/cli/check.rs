@@ -412,15 +412,15 @@ fn lint_bytes_to_result(
     options: &Options,
     explicit: bool,
 ) -> Linted {
-    let (mut report, text, fixed, texts) = match options.fix.mode {
+    // `before` is the text as read when fixing; `text` is what the findings are about.
+    let (mut report, text, fixed, before) = match options.fix.mode {
         FixMode::Report => {
             let (report, text) = lint_bytes(name, bytes, settings, explicit);
             (report, text, Vec::new(), None)
         }
         FixMode::Apply | FixMode::Diff => {
             let (fixed, before) = fix_bytes(name, bytes, settings, explicit, options.fix.least());
-            let texts = Some((before, fixed.text.clone()));
-            (fixed.report, fixed.text, fixed.fixed, texts)
+            (fixed.report, fixed.text, fixed.fixed, Some(before))
         }
     };
     let declared = std::mem::take(&mut report.declared_parameters);
@@ -460,7 +460,7 @@ fn lint_bytes_to_result(
         path: None,
         declared,
         fixed,
-        texts,
+        texts: before.map(|before| (before, text)),
     }
 }
 

@@ -232,7 +232,9 @@ pub fn lint_text(name: &str, text: &str, settings: &Settings, explicit: bool) ->
     let policies = model::policy_sources(root, kind, template.as_ref(), &embedded);
     let editor = fix::edit::Editor::new(text, format, &embedded);
     let consumers = model::consumers::ConsumerIndex::new(
-        template.as_ref(),
+        template
+            .as_ref()
+            .filter(|_| rules::consumers_read(settings)),
         &model::value::Resolver::new(&env),
         rules::consumer_paths(),
     );

@@ -169,14 +169,10 @@ fn read_document<'t>(
     if principals.is_empty() {
         return;
     }
-    let statements: Vec<&'t Node<'t>> = match document.get("Statement") {
-        Some(s) => match s.as_seq() {
-            Some(items) => items.iter().collect(),
-            None => vec![s],
-        },
-        None => return,
+    let Some(statements) = document.get("Statement") else {
+        return;
     };
-    for statement in statements {
+    for statement in statements.one_or_many() {
         if statement.get("Effect").and_then(Node::as_str) != Some("Allow")
             || statement.get("NotAction").is_some()
         {
@@ -192,14 +188,10 @@ fn read_document<'t>(
         if actions.is_empty() {
             continue;
         }
-        let items: Vec<&'t Node<'t>> = match statement.get("Resource") {
-            Some(r) => match r.as_seq() {
-                Some(items) => items.iter().collect(),
-                None => vec![r],
-            },
-            None => continue,
+        let Some(resources) = statement.get("Resource") else {
+            continue;
         };
-        for item in items {
+        for item in resources.one_or_many() {
             for alt in resolver.resolve(item) {
                 let Some(text) = alt.text_value() else {
                     continue;

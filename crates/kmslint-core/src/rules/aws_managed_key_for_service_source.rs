@@ -27,6 +27,10 @@ const SECRET: &str = "AWS::SecretsManager::Secret";
 const RESOURCE_POLICY: &str = "AWS::SecretsManager::ResourcePolicy";
 
 impl Rule for AwsManagedKeyForServiceSource {
+    fn reads_consumers(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
         let Some(template) = cx.template else {
             return;

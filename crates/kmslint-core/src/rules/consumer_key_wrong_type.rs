@@ -29,6 +29,10 @@ const SIGN_SPEC: &str = "ECC_NIST_P256";
 const SIGN_USAGE: &str = "SIGN_VERIFY";
 
 impl Rule for ConsumerKeyWrongType {
+    fn reads_consumers(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
         let Some(template) = cx.template else {
             return;

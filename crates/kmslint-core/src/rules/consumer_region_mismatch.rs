@@ -29,6 +29,10 @@ use super::{Context, PolicyCheck, Reporter, Rule};
 pub struct ConsumerRegionMismatch;
 
 impl Rule for ConsumerRegionMismatch {
+    fn reads_consumers(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
         let stack = cx.deployment().region;
         let mut literal: Vec<(&KeyConsumer, KeyUse<'_>, String)> = uses(cx)

@@ -3,7 +3,7 @@
 //! so the rule follows IAM. Sids are compared exactly (they are case-sensitive strings).
 
 use crate::fix::{Applicability, Fix};
-use crate::source::{Node, Span, Value};
+use crate::source::{Node, Span};
 
 use super::common::{any_statement_branch, policy_literal};
 use super::{Context, PolicyCheck, PolicyScope, Reporter, Rule};
@@ -87,11 +87,7 @@ impl Rule for DuplicateSid {
 fn new_sids(root: &Node<'_>) -> Vec<(Span, String)> {
     let mut written: Vec<(Span, &str)> = Vec::new();
     if let Some(statement) = root.get("Statement") {
-        let items = match &statement.value {
-            Value::Seq(items) => items.as_slice(),
-            _ => std::slice::from_ref(statement),
-        };
-        for item in items {
+        for item in statement.one_or_many() {
             any_statement_branch(item, &mut |entries| {
                 if let Some(sid) = entries.iter().find(|e| e.key == "Sid")
                     && let Some(text) = sid.value.as_str()

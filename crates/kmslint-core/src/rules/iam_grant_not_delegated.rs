@@ -32,6 +32,10 @@ use super::{Context, PolicyCheck, PolicyScope, Reporter, Rule};
 pub struct IamGrantNotDelegated;
 
 impl Rule for IamGrantNotDelegated {
+    fn reads_consumers(&self) -> bool {
+        true
+    }
+
     fn policy_scope(&self) -> PolicyScope {
         PolicyScope::Policy(|items| (0..items.len()).collect())
     }

@@ -23,6 +23,10 @@ pub struct KeyDisabledInUse;
 const NAMED: usize = 3;
 
 impl Rule for KeyDisabledInUse {
+    fn reads_consumers(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
         let Some(template) = cx.template else {
             return;

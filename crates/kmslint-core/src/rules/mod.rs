@@ -46,6 +46,12 @@ pub(crate) trait Rule: Sync {
     fn policy_scope(&self) -> PolicyScope {
         PolicyScope::Statements
     }
+
+    /// Whether the rule reads `Context::consumers` (which resources use which key): worked out
+    /// for a file only when a rule that reads it runs.
+    fn reads_consumers(&self) -> bool {
+        false
+    }
 }
 
 /// Which statements of a key policy one finding of a rule can depend on.
@@ -253,6 +259,13 @@ pub(crate) struct Context<'a, 't> {
     /// Which resources use which key: what the cross-resource rules ask for every key
     /// policy, worked out once per file.
     pub consumers: &'a ConsumerIndex<'t>,
+}
+
+/// Whether any rule that runs with `settings` reads `Context::consumers`.
+pub(crate) fn consumers_read(settings: &Settings) -> bool {
+    RULES
+        .iter()
+        .any(|r| r.rule.reads_consumers() && settings.rules.enabled(r.code))
 }
 
 /// Every key property the cross-resource rules read: the consumers of the generated table,

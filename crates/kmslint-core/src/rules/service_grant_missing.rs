@@ -48,6 +48,10 @@ type Fits<'a> = dyn Fn(&[(&str, bool)]) -> bool + 'a;
 const AUTO_SCALING_GROUP: &str = "AWS::AutoScaling::AutoScalingGroup";
 
 impl Rule for ServiceGrantMissing {
+    fn reads_consumers(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         let Some((key, KEY | REPLICA_KEY)) = check.source.resource else {
             return;

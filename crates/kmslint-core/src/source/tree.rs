@@ -79,6 +79,14 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// The items of a list, or the node itself as a list of one (IAM's "string or list").
+    pub(crate) fn one_or_many(&self) -> &[Node<'a>] {
+        match &self.value {
+            Value::Seq(items) => items,
+            _ => std::slice::from_ref(self),
+        }
+    }
+
     pub fn entry(&self, key: &str) -> Option<&Entry<'a>> {
         self.as_map()?.iter().find(|e| e.key == key)
     }
