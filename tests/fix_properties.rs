@@ -67,7 +67,14 @@ fn applicable(d: &Diagnostic) -> bool {
 
 /// Lints `text` as the command line lints a file named on it.
 fn lint(name: &str, text: &str, settings: &Settings) -> FileReport {
-    lint_bytes(name, text.as_bytes().to_vec(), settings, true).0
+    lint_bytes(
+        name,
+        text.as_bytes().to_vec(),
+        settings,
+        true,
+        &kmslint::Previous::NotCompared,
+    )
+    .0
 }
 
 fn parse_errors(report: &FileReport) -> usize {

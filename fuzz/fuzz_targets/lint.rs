@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn check(name: &str, bytes: Vec<u8>, settings: &Settings) {
-    let (report, text) = lint_bytes(name, bytes, settings, true);
+    let (report, text) = lint_bytes(name, bytes, settings, true, &kmslint::Previous::NotCompared);
     for d in &report.diagnostics {
         assert!(d.span.end as usize <= text.len(), "{d:?} past the end");
         assert!(d.span.start <= d.span.end, "{d:?} reversed");
@@ -44,7 +44,7 @@ fn check(name: &str, bytes: Vec<u8>, settings: &Settings) {
     if let Some(applied) =
         kmslint::fix::apply(&text, &report.diagnostics, kmslint::fix::Applicability::Unsafe)
     {
-        let (after, _) = lint_bytes(name, applied.text.into_bytes(), settings, true);
+        let (after, _) = lint_bytes(name, applied.text.into_bytes(), settings, true, &kmslint::Previous::NotCompared);
         let parse_errors =
             |ds: &[kmslint::Diagnostic]| ds.iter().filter(|d| d.code == "KMS001").count();
         assert_eq!(after.outcome, report.outcome, "fixing changed what the file is");

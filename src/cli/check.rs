@@ -415,11 +415,24 @@ fn lint_bytes_to_result(
     // `before` is the text as read when fixing; `text` is what the findings are about.
     let (mut report, text, fixed, before) = match options.fix.mode {
         FixMode::Report => {
-            let (report, text) = lint_bytes(name, bytes, settings, explicit);
+            let (report, text) = lint_bytes(
+                name,
+                bytes,
+                settings,
+                explicit,
+                &crate::Previous::NotCompared,
+            );
             (report, text, Vec::new(), None)
         }
         FixMode::Apply | FixMode::Diff => {
-            let (fixed, before) = fix_bytes(name, bytes, settings, explicit, options.fix.least());
+            let (fixed, before) = fix_bytes(
+                name,
+                bytes,
+                settings,
+                explicit,
+                options.fix.least(),
+                &crate::Previous::NotCompared,
+            );
             (fixed.report, fixed.text, fixed.fixed, Some(before))
         }
     };

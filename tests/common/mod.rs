@@ -106,7 +106,13 @@ pub fn display_path(path: &Path) -> String {
 
 pub fn lint_path(path: &Path, settings: &Settings) -> (FileReport, String) {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    lint_bytes(&display_path(path), bytes, settings, true)
+    lint_bytes(
+        &display_path(path),
+        bytes,
+        settings,
+        true,
+        &kmslint::Previous::NotCompared,
+    )
 }
 
 /// The pretty and JSON renderings of one file's findings, as the command line prints them.

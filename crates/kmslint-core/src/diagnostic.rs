@@ -75,9 +75,12 @@ pub struct Diagnostic {
     pub end: Position,
 }
 
-/// Another place in the same file that explains a finding.
+/// Another place that explains a finding: in the same file, or (for a change between two
+/// versions) in the old version of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Related {
+    /// The file the place is in, when it is not the finding's own: the old version's name.
+    pub path: Option<String>,
     pub span: Span,
     pub message: String,
     pub start: Position,
@@ -87,6 +90,7 @@ pub struct Related {
 impl Related {
     pub fn new(span: Span, message: impl Into<String>) -> Related {
         Related {
+            path: None,
             span,
             message: message.into(),
             start: Position::default(),
@@ -100,7 +104,7 @@ impl Diagnostic {
     pub(crate) fn locate(&mut self, text: &str, lines: &LineIndex) {
         self.start = lines.position(text, self.span.start as usize);
         self.end = lines.position(text, self.span.end as usize);
-        for related in &mut self.related {
+        for related in self.related.iter_mut().filter(|r| r.path.is_none()) {
             related.start = lines.position(text, related.span.start as usize);
             related.end = lines.position(text, related.span.end as usize);
         }
@@ -108,6 +112,25 @@ impl Diagnostic {
             edit.start = lines.position(text, edit.span.start as usize);
             edit.end = lines.position(text, edit.span.end as usize);
         }
+    }
+
+    /// Adds a place in another file (the old version), located there and then.
+    pub(crate) fn with_related_in(
+        &mut self,
+        path: &str,
+        text: &str,
+        lines: &LineIndex,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Self {
+        self.related.push(Related {
+            path: Some(path.to_owned()),
+            span,
+            message: message.into(),
+            start: lines.position(text, span.start as usize),
+            end: lines.position(text, span.end as usize),
+        });
+        self
     }
 
     /// The order findings are printed in: by position, then by code.

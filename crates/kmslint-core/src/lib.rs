@@ -54,6 +54,8 @@ pub struct FileReport {
     /// The parameters the template declares, with their literal `AllowedValues`, when the
     /// settings give parameter values to check against them (else empty).
     pub declared_parameters: Vec<(String, Option<Vec<String>>)>,
+    /// Whether the file was compared with a previous version ([`lint_against`]).
+    pub comparison: Comparison,
 }
 
 /// Lints raw bytes: decodes them, then [`lint_text`]. `explicit` is true for files named on
@@ -64,8 +66,15 @@ pub fn lint_bytes(
     bytes: Vec<u8>,
     settings: &Settings,
     explicit: bool,
+    previous: &Previous<'_>,
 ) -> (FileReport, String) {
-    lint_decoded(name, source::read::decode(bytes), settings, explicit)
+    lint_decoded(
+        name,
+        source::read::decode(bytes),
+        settings,
+        explicit,
+        previous,
+    )
 }
 
 fn lint_decoded(
@@ -73,10 +82,11 @@ fn lint_decoded(
     decoded: source::read::Decoded,
     settings: &Settings,
     explicit: bool,
+    previous: &Previous<'_>,
 ) -> (FileReport, String) {
     match decoded.problem {
         None => {
-            let report = lint_text(name, &decoded.text, settings, explicit);
+            let report = lint_against(name, &decoded.text, settings, explicit, previous);
             (report, decoded.text)
         }
         Some(problem) => {
@@ -97,6 +107,7 @@ fn lint_decoded(
                         parse_only(&decoded.text, &problems, settings),
                     ),
                     declared_parameters: Vec::new(),
+                    comparison: Comparison::NotCompared,
                 }
             } else {
                 skipped(name, "not UTF-8 text")
@@ -114,10 +125,11 @@ pub fn fix_bytes(
     settings: &Settings,
     explicit: bool,
     least: fix::Applicability,
+    previous: &Previous<'_>,
 ) -> (FixedFile, String) {
     let decoded = source::read::decode(bytes);
     if decoded.problem.is_some() {
-        let (report, text) = lint_decoded(name, decoded, settings, explicit);
+        let (report, text) = lint_decoded(name, decoded, settings, explicit, previous);
         return (
             FixedFile {
                 report,
@@ -127,7 +139,7 @@ pub fn fix_bytes(
             text,
         );
     }
-    let fixed = fix_text(name, &decoded.text, settings, explicit, least);
+    let fixed = fix_against(name, &decoded.text, settings, explicit, least, previous);
     (fixed, decoded.text)
 }
 
@@ -154,7 +166,27 @@ pub fn fix_text(
     explicit: bool,
     least: fix::Applicability,
 ) -> FixedFile {
-    let mut report = lint_text(name, text, settings, explicit);
+    fix_against(
+        name,
+        text,
+        settings,
+        explicit,
+        least,
+        &Previous::NotCompared,
+    )
+}
+
+/// [`fix_text`], comparing each pass with `previous` (the change rules have no fixes, but
+/// their findings are part of what is left).
+fn fix_against(
+    name: &str,
+    text: &str,
+    settings: &Settings,
+    explicit: bool,
+    least: fix::Applicability,
+    previous: &Previous<'_>,
+) -> FixedFile {
+    let mut report = lint_against(name, text, settings, explicit, previous);
     let mut current = text.to_owned();
     let mut fixed = Vec::new();
     let parse_errors = |report: &FileReport| {
@@ -168,7 +200,7 @@ pub fn fix_text(
         let Some(applied) = fix::apply(&current, &report.diagnostics, least) else {
             break;
         };
-        let next = lint_text(name, &applied.text, settings, explicit);
+        let next = lint_against(name, &applied.text, settings, explicit, previous);
         if parse_errors(&next) > parse_errors(&report) || next.outcome != report.outcome {
             break;
         }
@@ -185,6 +217,42 @@ pub fn fix_text(
 
 /// Lints decoded text.
 pub fn lint_text(name: &str, text: &str, settings: &Settings, explicit: bool) -> FileReport {
+    lint_against(name, text, settings, explicit, &Previous::NotCompared)
+}
+
+/// The version of a file its findings are compared with (`kmslint diff`, `check --since`):
+/// the change rules (KMS5xx) run only when there is one.
+#[derive(Clone, Copy, Debug)]
+pub enum Previous<'a> {
+    /// No comparison asked for.
+    NotCompared,
+    /// Compared with a revision at which the file did not exist: everything in it is new.
+    Absent,
+    /// The file's text at the old revision, and the name to show for it (`keys.yaml` at
+    /// `origin/main`).
+    Text { name: &'a str, text: &'a str },
+}
+
+/// What came of comparing a file with its previous version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Comparison {
+    NotCompared,
+    /// The file did not exist in the previous version.
+    Absent,
+    Compared,
+    /// The previous version could not be compared, and why (it does not parse, or is not a
+    /// template): the change rules did not run, and the command line says so.
+    Failed(String),
+}
+
+/// [`lint_text`], comparing the file with `previous` too.
+pub fn lint_against(
+    name: &str,
+    text: &str,
+    settings: &Settings,
+    explicit: bool,
+    previous: &Previous<'_>,
+) -> FileReport {
     let (format, loaded) = source::load_file(name, text);
     let Some(first) = loaded.root.as_ref() else {
         if loaded.problems.is_empty() {
@@ -203,6 +271,7 @@ pub fn lint_text(name: &str, text: &str, settings: &Settings, explicit: bool) ->
                 parse_only(text, &loaded.problems, settings),
             ),
             declared_parameters: Vec::new(),
+            comparison: Comparison::NotCompared,
         };
     };
     // A YAML file of several documents is rejected by CloudFormation (the loader reported
@@ -227,32 +296,26 @@ pub fn lint_text(name: &str, text: &str, settings: &Settings, explicit: bool) ->
         Vec::new()
     };
     let template = (kind == DocumentKind::Template).then(|| Template::new(root));
-    let env = Env::new(template.as_ref(), settings);
-    let conditions = Conditions::new(&env);
-    let policies = model::policy_sources(root, kind, template.as_ref(), &embedded);
-    let editor = fix::edit::Editor::new(text, format, &embedded);
-    let consumers = model::consumers::ConsumerIndex::new(
-        template
-            .as_ref()
-            .filter(|_| rules::consumers_read(settings)),
-        &model::value::Resolver::new(&env),
-        rules::consumer_paths(),
-    );
-    let cx = rules::Context {
+    let mut comparison = Comparison::NotCompared;
+    let found = with_context(
         text,
         format,
-        kind: Some(kind),
-        template: template.as_ref(),
-        env: &env,
-        conditions: &conditions,
-        policies: &policies,
-        embedded: &embedded,
-        load_problems: &loaded.problems,
+        kind,
+        template.as_ref(),
+        root,
+        &embedded,
+        &loaded.problems,
         settings,
-        editor: &editor,
-        consumers: &consumers,
-    };
-    let mut diagnostics = suppress::apply(text, format, root, rules::run(&cx), settings);
+        |cx| {
+            let mut found = rules::run(cx);
+            let (compared, changes) = compare(cx, previous, settings);
+            comparison = compared;
+            found.extend(changes);
+            found
+        },
+    );
+    let compared = comparison == Comparison::Compared;
+    let mut diagnostics = suppress::apply(text, format, root, found, settings, compared);
     // A file with a syntax error is linted from the loader's best reading of it, which an
     // edit can tip into something else: no fixes until it parses (as ruff does).
     if loaded
@@ -275,7 +338,111 @@ pub fn lint_text(name: &str, text: &str, settings: &Settings, explicit: bool) ->
         outcome: Outcome::Linted(kind),
         diagnostics: finish(text, Some(root), &hosts, diagnostics),
         declared_parameters,
+        comparison,
     }
+}
+
+/// Builds what rules read about one parsed file and hands it to `f`.
+#[allow(clippy::too_many_arguments)]
+fn with_context<'t, R>(
+    text: &'t str,
+    format: Format,
+    kind: DocumentKind,
+    template: Option<&'t Template<'t>>,
+    root: &'t Node<'t>,
+    embedded: &'t [model::EmbeddedPolicy<'t>],
+    load_problems: &'t [LoadProblem],
+    settings: &'t Settings,
+    f: impl FnOnce(&rules::Context<'_, 't>) -> R,
+) -> R {
+    let env = Env::new(template, settings);
+    let conditions = Conditions::new(&env);
+    let policies = model::policy_sources(root, kind, template, embedded);
+    let editor = fix::edit::Editor::new(text, format, embedded);
+    let consumers = model::consumers::ConsumerIndex::new(
+        template.filter(|_| rules::consumers_read(settings)),
+        &model::value::Resolver::new(&env),
+        rules::consumer_paths(),
+    );
+    let cx = rules::Context {
+        text,
+        format,
+        kind: Some(kind),
+        template,
+        env: &env,
+        conditions: &conditions,
+        policies: &policies,
+        embedded,
+        load_problems,
+        settings,
+        editor: &editor,
+        consumers: &consumers,
+    };
+    f(&cx)
+}
+
+/// Runs the change rules on the file and its previous version, when there is one to compare
+/// with and a change rule is on.
+fn compare(
+    new: &rules::Context<'_, '_>,
+    previous: &Previous<'_>,
+    settings: &Settings,
+) -> (Comparison, Vec<Diagnostic>) {
+    let (old_name, old_text) = match *previous {
+        Previous::NotCompared => return (Comparison::NotCompared, Vec::new()),
+        Previous::Absent => return (Comparison::Absent, Vec::new()),
+        Previous::Text { name, text } => (name, text),
+    };
+    if new.template.is_none() {
+        // A key policy file has no resources to match: its changes are not checked.
+        return (Comparison::NotCompared, Vec::new());
+    }
+    let (old_format, loaded) = source::load_file(old_name, old_text);
+    let old_root = match loaded.root.as_ref() {
+        Some(root)
+            if loaded
+                .problems
+                .iter()
+                .all(|p| p.kind != ProblemKind::Syntax) =>
+        {
+            root
+        }
+        _ => {
+            let why = loaded
+                .problems
+                .first()
+                .map_or("it is empty".to_owned(), |p| {
+                    let at = LineIndex::new(old_text).position(old_text, p.span.start as usize);
+                    format!("it does not parse (line {}: {})", at.line, p.message)
+                });
+            return (
+                Comparison::Failed(format!("{old_name} was not compared: {why}")),
+                Vec::new(),
+            );
+        }
+    };
+    if DocumentKind::of(old_root) != Some(DocumentKind::Template) {
+        return (
+            Comparison::Failed(format!(
+                "{old_name} was not compared: it is not a CloudFormation template"
+            )),
+            Vec::new(),
+        );
+    }
+    let embedded = model::embedded_policies(old_text, old_root);
+    let template = Template::new(old_root);
+    let changes = with_context(
+        old_text,
+        old_format,
+        DocumentKind::Template,
+        Some(&template),
+        old_root,
+        &embedded,
+        &loaded.problems,
+        settings,
+        |old| rules::run_change(old_name, old, new),
+    );
+    (Comparison::Compared, changes)
 }
 
 /// Runs only the rules that report load problems, for a file that did not parse.
@@ -311,6 +478,7 @@ fn skipped(name: &str, why: &str) -> FileReport {
         outcome: Outcome::Skipped(why.to_owned()),
         diagnostics: Vec::new(),
         declared_parameters: Vec::new(),
+        comparison: Comparison::NotCompared,
     }
 }
 

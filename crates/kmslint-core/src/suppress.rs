@@ -36,13 +36,17 @@ struct Invalid {
 }
 
 /// Removes suppressed findings and adds KMS006 for suppressions that suppressed nothing.
+/// `compared` says whether the change rules ran (the file was compared with a previous
+/// version): a suppression of one of them is not stale when they did not.
 pub fn apply(
     text: &str,
     format: Format,
     root: &Node<'_>,
     mut diagnostics: Vec<Diagnostic>,
     settings: &Settings,
+    compared: bool,
 ) -> Vec<Diagnostic> {
+    let ran = |code: &str| settings.rules.enabled(code) && (compared || !rules::is_change(code));
     let mut suppressions = Vec::new();
     let mut invalid = Vec::new();
     metadata(text, format, root, &mut suppressions, &mut invalid);
@@ -103,7 +107,7 @@ pub fn apply(
         let mut out = Reporter::new(meta);
         for suppression in &suppressions {
             for code in suppression.codes.iter().filter(|c| !c.used) {
-                report_unused(&mut out, suppression, code, settings);
+                report_unused(&mut out, suppression, code, &ran);
             }
         }
         let mut unused = out.into_diagnostics();
@@ -113,10 +117,15 @@ pub fn apply(
     kept
 }
 
-fn report_unused(out: &mut Reporter, suppression: &Suppression, code: &Code, settings: &Settings) {
+fn report_unused(
+    out: &mut Reporter,
+    suppression: &Suppression,
+    code: &Code,
+    ran: &dyn Fn(&str) -> bool,
+) {
     if code.code.is_none() {
         // A blanket suppression may hide findings of rules this run does not have on.
-        let applicability = if settings.rules.disabled.is_empty() {
+        let applicability = if rules::RULES.iter().all(|r| ran(r.code)) {
             Applicability::Safe
         } else {
             Applicability::Unsafe
@@ -140,7 +149,7 @@ fn report_unused(out: &mut Reporter, suppression: &Suppression, code: &Code, set
         // A code that names no rule is KMS007 invalid-suppression.
         None => {}
         // A rule that did not run cannot have findings to suppress: not a stale suppression.
-        Some(rule) if !settings.rules.enabled(rule.code) => {}
+        Some(rule) if !ran(rule.code) => {}
         Some(rule) => {
             out.report(
                 code.span,
@@ -152,7 +161,7 @@ fn report_unused(out: &mut Reporter, suppression: &Suppression, code: &Code, set
                 ),
             )
             .with_help("remove it, so that it does not hide a future finding")
-            .with_fix(unused_fix(suppression, code, settings));
+            .with_fix(unused_fix(suppression, code, ran));
         }
     }
 }
@@ -160,11 +169,9 @@ fn report_unused(out: &mut Reporter, suppression: &Suppression, code: &Code, set
 /// The fix of an unused code: remove the whole suppression when every code of it is reported
 /// unused, else remove just this code. Safe: what is removed suppresses nothing in this run,
 /// and a code of a rule that is not on is never reported.
-fn unused_fix(suppression: &Suppression, code: &Code, settings: &Settings) -> Option<Fix> {
-    let reported = |c: &Code| {
-        !c.used
-            && (c.code.is_none() || c.rule.is_some_and(|rule| settings.rules.enabled(rule.code)))
-    };
+fn unused_fix(suppression: &Suppression, code: &Code, ran: &dyn Fn(&str) -> bool) -> Option<Fix> {
+    let reported =
+        |c: &Code| !c.used && (c.code.is_none() || c.rule.is_some_and(|rule| ran(rule.code)));
     // (Where the whole cannot be removed cleanly, a code of several still can.)
     if suppression.codes.iter().all(reported) && suppression.removal.is_some() {
         return Fix::new(

@@ -6,6 +6,7 @@
 //! [`value::Env`], [`Conditions`], and finally the [`policy_sources`].
 
 pub mod arn;
+pub mod change;
 pub mod conditions;
 pub mod consumers;
 pub mod iam;

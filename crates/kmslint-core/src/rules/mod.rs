@@ -52,6 +52,15 @@ pub(crate) trait Rule: Sync {
     fn reads_consumers(&self) -> bool {
         false
     }
+
+    /// Checks a change: the file against its previous version (`kmslint diff`, `check
+    /// --since`). Only the change rules (KMS5xx) implement it, and they implement nothing else.
+    fn check_change(&self, _cx: &ChangeContext<'_, '_, '_>, _out: &mut Reporter) {}
+}
+
+/// Whether `code` is a change rule's (KMS5xx): they run only when there is a previous version.
+pub(crate) fn is_change(code: &str) -> bool {
+    code.starts_with("KMS5")
 }
 
 /// Which statements of a key policy one finding of a rule can depend on.
@@ -126,6 +135,12 @@ registry! {
     KMS401 => invalid_alias_name::InvalidAliasName,
     KMS402 => invalid_alias_target::InvalidAliasTarget,
     KMS403 => duplicate_alias::DuplicateAlias,
+    KMS501 => immutable_key_property_changed::ImmutableKeyPropertyChanged,
+    KMS502 => key_deleted::KeyDeleted,
+    KMS503 => key_replaced::KeyReplaced,
+    KMS504 => retention_removed::RetentionRemoved,
+    KMS505 => consumer_key_changed::ConsumerKeyChanged,
+    KMS506 => grant_removed::GrantRemoved,
     KMS601 => service_grant_missing::ServiceGrantMissing,
     KMS602 => aws_managed_key_for_service_source::AwsManagedKeyForServiceSource,
     KMS603 => consumer_key_wrong_type::ConsumerKeyWrongType,
@@ -310,6 +325,65 @@ impl<'a, 't> Context<'a, 't> {
     pub(crate) fn resource_type(&self, name: &str) -> Option<&'t str> {
         self.template?.resource(name)?.type_name
     }
+}
+
+/// What a change rule reads: both versions of the file, and which resource of one is which
+/// of the other.
+pub(crate) struct ChangeContext<'a, 'o, 'n> {
+    /// The previous version's name, for related locations in it.
+    pub old_name: &'a str,
+    pub old: &'a Context<'a, 'o>,
+    pub new: &'a Context<'a, 'n>,
+    pub old_lines: &'a crate::source::LineIndex,
+    pub matching: &'a crate::model::change::Matching<'o, 'n>,
+}
+
+impl ChangeContext<'_, '_, '_> {
+    /// Adds the place `span` of the previous version to `diagnostic`.
+    pub(crate) fn related_old(
+        &self,
+        diagnostic: &mut Diagnostic,
+        span: Span,
+        message: impl Into<String>,
+    ) {
+        diagnostic.with_related_in(self.old_name, self.old.text, self.old_lines, span, message);
+    }
+}
+
+/// Runs the enabled change rules on a file (`new`) and its previous version (`old`).
+pub(crate) fn run_change(
+    old_name: &str,
+    old: &Context<'_, '_>,
+    new: &Context<'_, '_>,
+) -> Vec<Diagnostic> {
+    let rules: Vec<&RuleEntry> = RULES
+        .iter()
+        .filter(|entry| is_change(entry.code) && new.settings.rules.enabled(entry.code))
+        .collect();
+    let (Some(old_template), Some(new_template)) = (old.template, new.template) else {
+        return Vec::new();
+    };
+    if rules.is_empty() {
+        return Vec::new();
+    }
+    let old_lines = crate::source::LineIndex::new(old.text);
+    let matching =
+        crate::model::change::Matching::new(old_template, new_template, old.embedded, new.embedded);
+    let cx = ChangeContext {
+        old_name,
+        old,
+        new,
+        old_lines: &old_lines,
+        matching: &matching,
+    };
+    let mut all: Vec<Diagnostic> = Vec::new();
+    for entry in rules {
+        let mut out = Reporter::new(entry.meta());
+        entry.rule.check_change(&cx, &mut out);
+        all.extend(out.into_diagnostics());
+    }
+    finish(new.settings, &mut all);
+    all
 }
 
 /// One key policy in one scenario.
