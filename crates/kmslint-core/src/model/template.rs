@@ -166,7 +166,7 @@ impl<'t> Resource<'t> {
 
 /// `Fn::Transform` anywhere (an `AWS::Include` or macro) can rewrite the template. Only the
 /// top levels are searched; transforms sit in resources or properties.
-fn contains_fn_transform(node: &Node<'_>, depth: usize) -> bool {
+pub(crate) fn contains_fn_transform(node: &Node<'_>, depth: usize) -> bool {
     if depth > 4 {
         return false;
     }

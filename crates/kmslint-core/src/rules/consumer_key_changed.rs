@@ -1,9 +1,162 @@
-//! KMS505 consumer-key-changed: TODO.
+//! KMS505 consumer-key-changed: a resource of both versions names a different key in a
+//! property CloudFormation cannot change in place (the resource schemas' `createOnlyProperties`,
+//! in `data/consumer-properties.tsv`, column `create_only`): the update replaces the resource,
+//! a new database, file system or vault under the new key, and deletes the old one with its
+//! data unless `UpdateReplacePolicy` keeps it.
+//!
+//! Decisions:
+//! - A warning; an error for a resource that holds data ([`HOLDS_DATA`]) whose new version
+//!   has no `UpdateReplacePolicy: Retain` (or `Snapshot`, for the types that support it).
+//! - Changing the form (`!Ref Key` to `!GetAtt Key.Arn`: key ID to key ARN) is a change too:
+//!   CloudFormation compares the property's values as text.
+//! - Setting the property where it was not set (or removing it) changes the key from the
+//!   service's default to this one (or back): a change.
+//! - A level of the property path written with a function (`Fn::If` around the whole
+//!   `EncryptionConfiguration`) is not followed: no finding rather than a guess.
+//! - The key resources' own create-only property (`PrimaryKeyArn`) is KMS503's.
 
+use crate::diagnostic::Severity;
+use crate::facts::consumer_properties::CONSUMER_PROPERTIES;
+use crate::source::{Node, Value};
+
+use super::change::{Retention, at_or_name};
 use super::{ChangeContext, Reporter, Rule};
 
 pub struct ConsumerKeyChanged;
 
+/// Resource types whose replacement loses stored data, and whether they support
+/// `UpdateReplacePolicy: Snapshot` (CloudFormation's DeletionPolicy attribute documentation).
+const HOLDS_DATA: &[(&str, bool)] = &[
+    ("AWS::Backup::BackupVault", false),
+    ("AWS::DocDB::DBCluster", true),
+    ("AWS::DocDBElastic::Cluster", false),
+    ("AWS::ECR::Repository", false),
+    ("AWS::EFS::FileSystem", false),
+    ("AWS::ElastiCache::ReplicationGroup", true),
+    ("AWS::ElastiCache::ServerlessCache", false),
+    ("AWS::FSx::FileSystem", false),
+    ("AWS::HealthImaging::Datastore", false),
+    ("AWS::HealthLake::FHIRDatastore", false),
+    ("AWS::MemoryDB::Cluster", false),
+    ("AWS::Neptune::DBCluster", true),
+    ("AWS::RDS::DBCluster", true),
+    ("AWS::RDS::DBInstance", true),
+    ("AWS::S3Files::FileSystem", false),
+];
+
 impl Rule for ConsumerKeyChanged {
-    fn check_change(&self, _cx: &ChangeContext<'_, '_, '_>, _out: &mut Reporter) {}
+    fn check_change(&self, cx: &ChangeContext<'_, '_, '_>, out: &mut Reporter) {
+        let old_resolver = cx.old.resolver();
+        let new_resolver = cx.new.resolver();
+        let rows = CONSUMER_PROPERTIES
+            .iter()
+            .filter(|p| p.create_only && !p.resource_type.starts_with("AWS::KMS::"));
+        for row in rows {
+            for (old, new) in cx.matching.kept(row.resource_type) {
+                let (Some(before), Some(after)) = (
+                    at_path(old.properties, row.path),
+                    at_path(new.properties, row.path),
+                ) else {
+                    continue;
+                };
+                // List items are compared by position; an item added or removed is a change.
+                let count = before.len().max(after.len());
+                for i in 0..count {
+                    let Some(change) = cx.matching.value_change(
+                        before.get(i).copied(),
+                        &old_resolver,
+                        after.get(i).copied(),
+                        &new_resolver,
+                        None,
+                        str::to_owned,
+                    ) else {
+                        continue;
+                    };
+                    let name = new.name;
+                    let type_name = row.resource_type;
+                    let property = row.path.replace("[]", "");
+                    let data = HOLDS_DATA.iter().find(|(t, _)| *t == type_name);
+                    let kept = data.is_some_and(|&(_, snapshots)| {
+                        matches!(
+                            Retention::of(&new_resolver, new, "UpdateReplacePolicy", snapshots),
+                            Retention::Kept
+                        )
+                    });
+                    let form = if change.same_resource {
+                        " (the same key written another way: CloudFormation compares the text)"
+                    } else {
+                        ""
+                    };
+                    let consequence = match (data, kept) {
+                        (Some(_), false) => "CloudFormation replaces it: it creates a new one under the new key and deletes the old one with its data",
+                        (Some(_), true) => "CloudFormation replaces it: it creates a new, empty one under the new key; the old one leaves the stack but is kept (`UpdateReplacePolicy`)",
+                        (None, _) => "CloudFormation replaces it with a new one under the new key",
+                    };
+                    let diagnostic = out
+                        .report(
+                            at_or_name(change.new_span, new),
+                            format!(
+                                "`{property}` of `{name}` ({type_name}) changes from {} to {}{}{form}: it cannot be changed in place, so {consequence}",
+                                change.old,
+                                change.new,
+                                change.when_note()
+                            ),
+                        )
+                        .with_resource(name)
+                        .with_help(if data.is_some() {
+                            format!("keep the old key, or move the data first (a snapshot or backup restored under the new key into a new resource); `UpdateReplacePolicy: Retain` on `{name}` keeps the old one")
+                        } else {
+                            "keep the old key, unless a new resource is what you want".to_owned()
+                        });
+                    if data.is_some() && !kept {
+                        diagnostic.with_severity(Severity::Error);
+                    }
+                    cx.related_old(
+                        diagnostic,
+                        at_or_name(change.old_span, old),
+                        format!("`{property}` was {} in the old version", change.old),
+                    );
+                    // One finding per property of a resource.
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// The nodes at `path` (dotted, `[]` for every list item) under a resource's properties;
+/// none when a level is written with a function, which this rule does not follow.
+fn at_path<'t>(properties: Option<&'t Node<'t>>, path: &str) -> Option<Vec<&'t Node<'t>>> {
+    let Some(properties) = properties else {
+        return Some(Vec::new());
+    };
+    let mut nodes = vec![properties];
+    for segment in path.split('.') {
+        let (name, each) = match segment.strip_suffix("[]") {
+            Some(name) => (name, true),
+            None => (segment, false),
+        };
+        let mut next = Vec::new();
+        for node in nodes {
+            if is_function(node) {
+                return None;
+            }
+            let Some(value) = node.get(name) else {
+                continue;
+            };
+            match (&value.value, each) {
+                (Value::Seq(items), true) => next.extend(items.iter()),
+                (_, true) if is_function(value) => return None,
+                (_, true) => {}
+                (_, false) => next.push(value),
+            }
+        }
+        nodes = next;
+    }
+    Some(nodes)
+}
+
+/// A mapping that is an intrinsic function (`Fn::If`, `Ref`, …).
+fn is_function(node: &Node<'_>) -> bool {
+    matches!(node.as_map(), Some([entry]) if entry.key == "Ref" || entry.key.starts_with("Fn::"))
 }

@@ -1,9 +1,90 @@
-//! KMS502 key-deleted: TODO.
+//! KMS502 key-deleted: a key or replica key of the old version is gone from the new one, or is
+//! there under another logical ID, and its `DeletionPolicy` was not `Retain`: CloudFormation
+//! deletes the resource it no longer sees, which for a key means scheduling its deletion; when
+//! the waiting period ends, whatever was encrypted under the key cannot be decrypted.
+//!
+//! Decisions:
+//! - A rename is a new key of the same type with the same properties (compared as data) under a
+//!   logical ID the old version did not have; the finding says so, at the new ID. Anything
+//!   else gone is reported at the new version's `Resources`.
+//! - The old version's `DeletionPolicy` is what counts: it is what the deployed stack holds
+//!   when CloudFormation deletes the resource. `RetainExceptOnCreate` keeps an existing key.
+//!   A value this file does not know (a parameter) gives no finding; `Fn::If` a labelled one.
+//! - A logical ID whose type changed is not a deletion: CloudFormation rejects the update.
+//! - When the new version has a transform that can add resources (a macro, `AWS::Include`),
+//!   a key missing from it may still be there after the transform: nothing is reported.
 
+use crate::facts::resources::{KEY, REPLICA_KEY};
+use crate::model::change::Fate;
+use crate::source::Span;
+
+use super::change::{Retention, may_add_resources};
 use super::{ChangeContext, Reporter, Rule};
 
 pub struct KeyDeleted;
 
 impl Rule for KeyDeleted {
-    fn check_change(&self, _cx: &ChangeContext<'_, '_, '_>, _out: &mut Reporter) {}
+    fn check_change(&self, cx: &ChangeContext<'_, '_, '_>, out: &mut Reporter) {
+        let (Some(old_template), Some(new_template)) = (cx.old.template, cx.new.template) else {
+            return;
+        };
+        if may_add_resources(new_template.root) {
+            return;
+        }
+        let resolver = cx.old.resolver();
+        // A removed key is reported at the new version's `Resources`, or its start.
+        let resources_at = new_template
+            .root
+            .entry("Resources")
+            .map_or(Span::new(0, 0), |e| e.key_span);
+        for (type_name, what) in [(KEY, "key"), (REPLICA_KEY, "replica key")] {
+            for old in old_template.resources_of_type(type_name) {
+                let fate = cx.matching.fate(old);
+                let (at, renamed_to) = match fate {
+                    Fate::Kept | Fate::TypeChanged => continue,
+                    Fate::Renamed(new) => (new.name_span, Some(new.name)),
+                    Fate::Removed => (resources_at, None),
+                };
+                let (lost_at, when) = match Retention::of(&resolver, old, "DeletionPolicy", false) {
+                    Retention::Kept | Retention::Unknown => continue,
+                    Retention::Lost { at, when } => (at, when),
+                };
+                let name = old.name;
+                let when = when.map_or_else(String::new, |w| format!(" ({w})"));
+                let conditional = old.condition.map_or_else(String::new, |c| {
+                    format!(" (if it exists: it is created only under `Condition: {c}`)")
+                });
+                let consequence = if type_name == KEY {
+                    "its deletion is scheduled, and data encrypted under it cannot be decrypted once the waiting period ends"
+                } else {
+                    "its deletion is scheduled, and what uses it in this Region loses its key (the primary and the other replicas keep the key material)"
+                };
+                let message = match renamed_to {
+                    Some(new_name) => format!(
+                        "{what} `{name}` is renamed to `{new_name}` (same type and properties){when}{conditional}: CloudFormation creates a new {what} `{new_name}` and deletes `{name}`: {consequence}"
+                    ),
+                    None => format!(
+                        "{what} `{name}` is removed from the template{when}{conditional}: CloudFormation deletes it; {consequence}"
+                    ),
+                };
+                let help = match renamed_to {
+                    Some(_) => format!(
+                        "keep the logical ID `{name}`; to rename it, first deploy `DeletionPolicy: Retain` on `{name}`, remove it from the stack, and import the key under the new ID"
+                    ),
+                    None => format!(
+                        "to keep the key, first deploy `DeletionPolicy: Retain` (and `UpdateReplacePolicy: Retain`) on `{name}`, then remove it"
+                    ),
+                };
+                let diagnostic = out.report(at, message).with_resource(name).with_help(help);
+                cx.related_old(diagnostic, old.name_span, format!("`{name}` in the old version"));
+                if let Some(alt) = lost_at {
+                    cx.related_old(
+                        diagnostic,
+                        alt.span,
+                        "its `DeletionPolicy` does not retain it",
+                    );
+                }
+            }
+        }
+    }
 }

@@ -1,9 +1,75 @@
-//! KMS503 key-replaced: TODO.
+//! KMS503 key-replaced: a change that makes CloudFormation replace a key resource: a new
+//! value of one of its create-only properties. CloudFormation creates the new resource, points
+//! the stack at it, and deletes the old one (a key's deletion is scheduled) unless
+//! `UpdateReplacePolicy: Retain` keeps it outside the stack.
+//!
+//! The create-only properties are the resource schemas' `createOnlyProperties`
+//! (`reference/schemas/aws-kms-*.json`, `reference/kms-facts.md` §1.3 and §2): only
+//! `AWS::KMS::ReplicaKey.PrimaryKeyArn`. `AWS::KMS::Key` has none: its immutable properties
+//! fail the update instead (KMS501).
 
+use crate::diagnostic::Severity;
+use crate::facts::resources::REPLICA_KEY;
+
+use super::change::{Retention, at_or_name};
 use super::{ChangeContext, Reporter, Rule};
 
 pub struct KeyReplaced;
 
+/// `createOnlyProperties` of the KMS key resource types, with what the resource is called.
+const CREATE_ONLY: &[(&str, &str, &str)] = &[(REPLICA_KEY, "PrimaryKeyArn", "replica key")];
+
 impl Rule for KeyReplaced {
-    fn check_change(&self, _cx: &ChangeContext<'_, '_, '_>, _out: &mut Reporter) {}
+    fn check_change(&self, cx: &ChangeContext<'_, '_, '_>, out: &mut Reporter) {
+        let old_resolver = cx.old.resolver();
+        let new_resolver = cx.new.resolver();
+        for &(type_name, property, what) in CREATE_ONLY {
+            for (old, new) in cx.matching.kept(type_name) {
+                let Some(change) = cx.matching.value_change(
+                    old.property(property),
+                    &old_resolver,
+                    new.property(property),
+                    &new_resolver,
+                    None,
+                    str::to_owned,
+                ) else {
+                    continue;
+                };
+                let name = new.name;
+                // On a replacement, the new version's UpdateReplacePolicy decides the old
+                // resource's fate.
+                let retained = matches!(
+                    Retention::of(&new_resolver, new, "UpdateReplacePolicy", false),
+                    Retention::Kept
+                );
+                let fate = if retained {
+                    format!("the old {what} leaves the stack but is kept (`UpdateReplacePolicy: Retain`), and what uses `{name}` gets a new key")
+                } else {
+                    format!("the old {what}'s deletion is scheduled, and what uses `{name}` gets a new key")
+                };
+                let diagnostic = out
+                    .report(
+                        at_or_name(change.new_span, new),
+                        format!(
+                            "`{property}` of {what} `{name}` changes from {} to {}{}: CloudFormation replaces the {what}; {fate}",
+                            change.old,
+                            change.new,
+                            change.when_note()
+                        ),
+                    )
+                    .with_resource(name)
+                    .with_help(format!(
+                        "keep `{property}` as it was, or add the new {what} under a new logical ID and move its users to it first"
+                    ));
+                if retained {
+                    diagnostic.with_severity(Severity::Warning);
+                }
+                cx.related_old(
+                    diagnostic,
+                    at_or_name(change.old_span, old),
+                    format!("`{property}` was {} in the old version", change.old),
+                );
+            }
+        }
+    }
 }

@@ -75,6 +75,7 @@ pub enum PolicyScope {
 /// a check.
 pub(crate) type BearsOn = fn(&[Node<'_>]) -> Vec<usize>;
 
+pub(crate) mod change;
 pub(crate) mod common;
 pub(crate) mod key_config;
 pub(crate) mod key_use;

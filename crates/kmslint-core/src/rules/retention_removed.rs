@@ -1,9 +1,147 @@
-//! KMS504 retention-removed: TODO.
+//! KMS504 retention-removed: a key or replica key of both versions loses its protection
+//! against deletion: `DeletionPolicy: Retain` (or `RetainExceptOnCreate`) or
+//! `UpdateReplacePolicy: Retain` removed or replaced by `Delete`, or `PendingWindowInDays`
+//! lowered (fewer days to cancel a deletion, kms-facts.md §1.1: 7–30, default 30).
+//!
+//! `Retain` → `RetainExceptOnCreate` is not reported: for a key that exists, both keep it.
+//! A value read through a parameter whose value this file does not know gives no finding.
 
+use crate::facts::resources::{KEY, REPLICA_KEY};
+use crate::model::Resource;
+use crate::model::change::consistent;
+use crate::model::value::{Resolver, describe_when};
+use crate::source::{Node, Span};
+
+use super::change::{Retention, at_or_name};
 use super::{ChangeContext, Reporter, Rule};
 
 pub struct RetentionRemoved;
 
+/// The waiting period of a key whose `PendingWindowInDays` is not set (kms-facts.md §1.1).
+const DEFAULT_PENDING_WINDOW: i64 = 30;
+
 impl Rule for RetentionRemoved {
-    fn check_change(&self, _cx: &ChangeContext<'_, '_, '_>, _out: &mut Reporter) {}
+    fn check_change(&self, cx: &ChangeContext<'_, '_, '_>, out: &mut Reporter) {
+        let old_resolver = cx.old.resolver();
+        let new_resolver = cx.new.resolver();
+        for (type_name, what) in [(KEY, "key"), (REPLICA_KEY, "replica key")] {
+            for (old, new) in cx.matching.kept(type_name) {
+                for (attribute, when_lost) in [
+                    ("DeletionPolicy", "is removed from the template or the stack is deleted"),
+                    ("UpdateReplacePolicy", "is replaced by an update"),
+                ] {
+                    // No update replaces an `AWS::KMS::Key`: it has no create-only property
+                    // (kms-facts.md §1.3), so its `UpdateReplacePolicy` never acts.
+                    if attribute == "UpdateReplacePolicy" && type_name == KEY {
+                        continue;
+                    }
+                    let Retention::Kept = Retention::of(&old_resolver, old, attribute, false) else {
+                        continue;
+                    };
+                    let Retention::Lost { at, when } =
+                        Retention::of(&new_resolver, new, attribute, false)
+                    else {
+                        continue;
+                    };
+                    let name = new.name;
+                    let now = match &at {
+                        Some(alt) => format!("is now `{}`", alt.as_str().unwrap_or_default()),
+                        None => "is removed".to_owned(),
+                    };
+                    let when = when.map_or_else(String::new, |w| format!(" ({w})"));
+                    let diagnostic = out
+                        .report(
+                            at_or_name(at.as_ref().map(|a| a.span), new),
+                            format!(
+                                "`{attribute}: Retain` of {what} `{name}` {now}{when}: when `{name}` {when_lost}, CloudFormation schedules the key's deletion"
+                            ),
+                        )
+                        .with_resource(name)
+                        .with_help(format!("keep `{attribute}: Retain` on `{name}`"));
+                    let old_at = old.attribute(attribute).map_or(old.name_span, |n| n.span);
+                    cx.related_old(diagnostic, old_at, format!("`{attribute}` retained it in the old version"));
+                }
+                pending_window(cx, &old_resolver, &new_resolver, old, new, what, out);
+            }
+        }
+    }
+}
+
+/// `PendingWindowInDays` lowered.
+fn pending_window<'o, 'n>(
+    cx: &ChangeContext<'_, 'o, 'n>,
+    old_resolver: &Resolver<'_, 'o>,
+    new_resolver: &Resolver<'_, 'n>,
+    old: &Resource<'o>,
+    new: &Resource<'n>,
+    what: &str,
+    out: &mut Reporter,
+) {
+    const PROPERTY: &str = "PendingWindowInDays";
+    let (Some(before), Some(after)) = (
+        days(old_resolver, old.property(PROPERTY)),
+        days(new_resolver, new.property(PROPERTY)),
+    ) else {
+        return;
+    };
+    let mut pairs = 0;
+    let mut lowered = Vec::new();
+    for (a, a_span, a_when) in &before {
+        for (b, b_span, b_when) in &after {
+            let Some(when) = consistent(a_when, b_when) else {
+                continue;
+            };
+            pairs += 1;
+            if b < a {
+                lowered.push((*a, *a_span, *b, *b_span, when));
+            }
+        }
+    }
+    let Some((a, a_span, b, b_span, when)) = lowered.first() else {
+        return;
+    };
+    let when = if lowered.len() < pairs {
+        describe_when(when).map_or_else(String::new, |w| format!(" ({w})"))
+    } else {
+        String::new()
+    };
+    let name = new.name;
+    let was = if a_span.is_none() {
+        format!("{a} (not set)")
+    } else {
+        a.to_string()
+    };
+    let diagnostic = out
+        .report(
+            at_or_name(*b_span, new),
+            format!(
+                "`{PROPERTY}` of {what} `{name}` is lowered from {was} to {b}{when}: a deletion of the key can be cancelled for {b} days only"
+            ),
+        )
+        .with_resource(name)
+        .with_help(format!("keep `{PROPERTY}` at {a} or more"));
+    cx.related_old(
+        diagnostic,
+        at_or_name(*a_span, old),
+        format!("`{PROPERTY}` was {was} in the old version"),
+    );
+}
+
+type Days<'t> = Vec<(i64, Option<Span>, Vec<(&'t str, bool)>)>;
+
+/// The values `PendingWindowInDays` can take, when all are known.
+fn days<'t>(resolver: &Resolver<'_, 't>, node: Option<&'t Node<'t>>) -> Option<Days<'t>> {
+    let Some(node) = node else {
+        return Some(vec![(DEFAULT_PENDING_WINDOW, None, Vec::new())]);
+    };
+    resolver
+        .resolve(node)
+        .iter()
+        .map(|alt| {
+            if alt.param.as_ref().is_some_and(|p| !p.from_command_line) {
+                return None;
+            }
+            Some((alt.as_int()?, Some(alt.span), alt.when.clone()))
+        })
+        .collect()
 }
