@@ -70,19 +70,32 @@ impl<'o, 'n> Matching<'o, 'n> {
             if added.is_empty() {
                 continue;
             }
+            // The first candidate not taken yet, per bucket: renamed keys with the same
+            // properties are paired in file order without rescanning the taken ones.
+            let mut first_free: HashMap<u64, usize> = HashMap::new();
             for gone in old.resources_of_type(type_name) {
                 if new.resource(gone.name).is_some() {
                     continue;
                 }
-                let candidates = added
-                    .get(&fingerprint(gone, old_embedded))
-                    .map_or(&[][..], Vec::as_slice);
-                let twin = candidates.iter().copied().find(|&i| {
-                    !taken.contains(&i) && matching.same_properties(gone, &new.resources[i])
-                });
+                let print = fingerprint(gone, old_embedded);
+                let Some(candidates) = added.get(&print) else {
+                    continue;
+                };
+                let start = first_free.entry(print).or_default();
+                // Properties with the same fingerprint are the same but for pathological
+                // input (nesting too deep to compare): a few candidates are enough.
+                let twin = candidates[*start..]
+                    .iter()
+                    .copied()
+                    .filter(|i| !taken.contains(i))
+                    .take(8)
+                    .find(|&i| matching.same_properties(gone, &new.resources[i]));
                 if let Some(i) = twin {
                     taken.insert(i);
                     matching.renamed.insert(gone.name, i);
+                    while candidates.get(*start).is_some_and(|c| taken.contains(c)) {
+                        *start += 1;
+                    }
                 }
             }
         }

@@ -112,11 +112,17 @@ fn needs(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
 
 /// The resource a finding is in (the consumer, or the IAM policy), by where it is.
 fn owner<'t>(template: &Template<'t>, finding: &Diagnostic) -> Option<&'t str> {
-    template
+    // Resources are in file order: the last one starting at or before the finding.
+    let i = template
         .resources
-        .iter()
-        .find(|r| r.node.span.contains(finding.span))
-        .map(|r| r.name)
+        .partition_point(|r| r.name_span.start <= finding.span.start)
+        .checked_sub(1)?;
+    let resource = &template.resources[i];
+    resource
+        .node
+        .span
+        .contains(finding.span)
+        .then_some(resource.name)
 }
 
 /// The key a KMS601 or KMS609 finding is about: its related label "the key policy of `K`".
