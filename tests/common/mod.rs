@@ -105,14 +105,17 @@ pub fn display_path(path: &Path) -> String {
 }
 
 pub fn lint_path(path: &Path, settings: &Settings) -> (FileReport, String) {
+    lint_path_against(path, settings, &kmslint::Previous::NotCompared)
+}
+
+/// [`lint_path`], comparing the file with `previous` (change rules, KMS5xx).
+pub fn lint_path_against(
+    path: &Path,
+    settings: &Settings,
+    previous: &kmslint::Previous<'_>,
+) -> (FileReport, String) {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    lint_bytes(
-        &display_path(path),
-        bytes,
-        settings,
-        true,
-        &kmslint::Previous::NotCompared,
-    )
+    lint_bytes(&display_path(path), bytes, settings, true, previous)
 }
 
 /// The pretty and JSON renderings of one file's findings, as the command line prints them.
