@@ -374,6 +374,7 @@ fn json_with_fixes_matches_its_schema() {
         path: "key.yaml",
         text,
         diagnostics: &diagnostics,
+        previous: None,
     };
     let document: Value =
         serde_json::from_str(&render::json::render(&[output], &summary)).expect("JSON");
@@ -392,4 +393,32 @@ fn json_with_fixes_matches_its_schema() {
         .unwrap()
         .remove("offset");
     assert!(!schema_errors(&broken).is_empty());
+}
+
+#[test]
+fn json_with_places_in_the_old_version_matches_its_schema() {
+    use kmslint::render::{self, FileOutput, PreviousFile, Summary};
+    let diagnostics = common::compared_findings();
+    let output = FileOutput {
+        path: "key.yaml",
+        text: UNROTATED_KEY,
+        diagnostics: &diagnostics,
+        previous: Some(PreviousFile {
+            name: common::OLD_NAME,
+            text: common::OLD_KEY,
+        }),
+    };
+    let mut summary = Summary {
+        files: 1,
+        ..Summary::default()
+    };
+    summary.count(&diagnostics);
+    let document: Value =
+        serde_json::from_str(&render::json::render(&[output], &summary)).expect("JSON");
+    assert_eq!(
+        document["diagnostics"][0]["related"][1]["path"],
+        common::OLD_NAME
+    );
+    let errors = schema_errors(&document);
+    assert!(errors.is_empty(), "{errors:#?}");
 }

@@ -21,6 +21,18 @@
 //! `KMSLINT_BLESS=1` writes missing or changed `.fixed` files, for review like a snapshot.
 //! Each rule's `fix = "always" | "sometimes" | "never"` is checked against its fixtures.
 //!
+//! Change rules (KMS5xx) compare a template with its previous version, so their fixtures come
+//! in pairs: `fixtures/KMS502/bad-renamed.yaml` is the new version, linted as above (markers,
+//! `# args:`, snapshot, `.fixed`) but against its old version `bad-renamed.old.yaml` (the same
+//! name with `.old` before the extension), as `kmslint diff OLD NEW` would; the old version's
+//! related places show in the snapshot under its path. The old version has no markers, no
+//! `# args:` line and no sidecars: findings are reported on the new version, and the new
+//! version's arguments apply to both. A KMS5xx fixture without its old version, an old version
+//! without its new one, and an old version in another rule's folder are errors. `.old.*`
+//! files are not fixtures of their own; the tests that lint every file of `fixtures/` one at
+//! a time (tests/fix_properties.rs, tests/mutations.rs, scripts/fix-roundtrip.py, the SARIF
+//! and JSON schema checks) lint them as the templates they are, and assume no markers.
+//!
 //! This is a `harness = false` test run by libtest-mimic: every fixture file is its own trial
 //! (`KMS204/bad-deny.yaml`), so one mismatch does not hide the others, and a single fixture
 //! can be run with `cargo test --test fixtures -- KMS204/bad-deny.yaml`.
@@ -36,6 +48,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 
 use kmslint::fix::Applicability;
 use kmslint::rules::{FixAvailability, RULES};
+use kmslint::{Comparison, Previous};
 
 fn main() {
     let args = Arguments::from_args();
@@ -48,6 +61,14 @@ fn main() {
         Trial::test(
             "fix_front_matter_matches_the_fixtures",
             fix_front_matter_matches_the_fixtures,
+        ),
+        Trial::test(
+            "every_old_version_has_its_new_version",
+            every_old_version_has_its_new_version,
+        ),
+        Trial::test(
+            "pairs_are_found_and_linted_against_their_old_version",
+            pairs_are_found_and_linted_against_their_old_version,
         ),
     ];
     for (code, dir) in fixture_dirs() {
@@ -86,6 +107,36 @@ fn fixture_dirs() -> Vec<(String, PathBuf)> {
     dirs
 }
 
+/// The extensions of fixture files (and of their old versions).
+const EXTENSIONS: [&str; 4] = [".yaml", ".yml", ".json", ".template"];
+
+/// A file name's stem and extension, when it has a fixture's extension.
+fn split_extension(name: &str) -> Option<(&str, &str)> {
+    EXTENSIONS
+        .iter()
+        .find_map(|ext| Some((name.strip_suffix(ext)?, *ext)))
+}
+
+/// Whether a file is the old version of a change rule's fixture: `<name>.old.<ext>`.
+fn is_old(path: &Path) -> bool {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    split_extension(&name).is_some_and(|(stem, _)| stem.ends_with(".old"))
+}
+
+/// The old version of a fixture: `bad-renamed.yaml` → `bad-renamed.old.yaml`.
+fn old_version(path: &Path) -> PathBuf {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let (stem, ext) = split_extension(&name).unwrap_or((&name, ""));
+    path.with_file_name(format!("{stem}.old{ext}"))
+}
+
+/// Whether `code` is a change rule's (KMS5xx), whose fixtures are pairs.
+fn is_change(code: &str) -> bool {
+    code.starts_with("KMS5")
+}
+
+/// The fixtures of a folder whose names start with `prefix` (the new versions of pairs, not
+/// their `.old.*` files).
 fn files(dir: &Path, prefix: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = fs::read_dir(dir)
         .expect("readable fixture dir")
@@ -93,14 +144,166 @@ fn files(dir: &Path, prefix: &str) -> Vec<PathBuf> {
         .map(|e| e.path())
         .filter(|p| {
             let name = p.file_name().unwrap_or_default().to_string_lossy();
-            name.starts_with(prefix)
-                && [".yaml", ".yml", ".json", ".template"]
-                    .iter()
-                    .any(|ext| name.ends_with(ext))
+            name.starts_with(prefix) && split_extension(&name).is_some() && !is_old(p)
         })
         .collect();
     files.sort();
     files
+}
+
+/// One fixture, read: its text, and for a change rule's the old version it is linted against.
+struct Fixture {
+    code: String,
+    path: PathBuf,
+    /// As read, for the markers.
+    text: String,
+    old: Option<OldVersion>,
+}
+
+struct OldVersion {
+    /// As output shows it: `fixtures/KMS502/bad-renamed.old.yaml`.
+    name: String,
+    /// Decoded as the command line decodes it.
+    text: String,
+}
+
+impl Fixture {
+    /// Reads a fixture and its old version; `Err` with what is wrong with the pair: a change
+    /// rule's fixture without its old version, an old version where the rule is not a change
+    /// rule, or an old version with markers, arguments or sidecars.
+    fn read(code: &str, path: &Path) -> Result<Fixture, Vec<String>> {
+        let text = fs::read_to_string(path).unwrap_or_default();
+        let old_path = old_version(path);
+        let old = match (is_change(code), old_path.exists()) {
+            (true, false) => {
+                return Err(vec![format!(
+                    "a change rule's fixtures come in pairs: {} is missing",
+                    common::display_path(&old_path)
+                )]);
+            }
+            (false, true) => {
+                return Err(vec![format!(
+                    "{} is an old version, but {code} is not a change rule (KMS5xx)",
+                    common::display_path(&old_path)
+                )]);
+            }
+            (false, false) => None,
+            (true, true) => Some(read_old(&old_path)?),
+        };
+        Ok(Fixture {
+            code: code.to_owned(),
+            path: path.to_owned(),
+            text,
+            old,
+        })
+    }
+
+    /// The version the fixture is compared with: its old version, or none.
+    fn previous(&self) -> Previous<'_> {
+        match &self.old {
+            Some(old) => Previous::Text {
+                name: &old.name,
+                text: &old.text,
+            },
+            None => Previous::NotCompared,
+        }
+    }
+
+    fn settings(&self) -> kmslint::Settings {
+        common::settings(
+            &common::fixture_args(&self.path, &self.text),
+            Some(&self.code),
+        )
+    }
+
+    /// Lints the fixture with its folder's rule and those `--also` names, against its old
+    /// version if it has one. A bad fixture keeps only the folder rule's findings; a good one
+    /// must have none of any rule that ran, so KMS006's good fixtures show that their
+    /// suppressions work. A pair whose old version was not compared (it does not parse, or
+    /// is not a template) is a problem.
+    fn lint(&self, bad: bool) -> Result<(kmslint::FileReport, String), String> {
+        let (mut report, decoded) =
+            common::lint_path_against(&self.path, &self.settings(), &self.previous());
+        if let Some(old) = &self.old
+            && report.comparison != Comparison::Compared
+        {
+            return Err(format!(
+                "not compared with {}: {:?}",
+                old.name, report.comparison
+            ));
+        }
+        if bad {
+            report.diagnostics.retain(|d| d.code == self.code);
+        }
+        Ok((report, decoded))
+    }
+}
+
+/// An old version: no markers, no `# args:` line, no sidecars (see the module comment).
+fn read_old(path: &Path) -> Result<OldVersion, Vec<String>> {
+    let name = common::display_path(path);
+    let bytes = fs::read(path).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let text = kmslint::source::read::decode(bytes).text;
+    let mut problems = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.contains("# expect:") {
+            problems.push(format!(
+                "{name}:{}: a marker in an old version (findings are on the new one)",
+                i + 1
+            ));
+        }
+    }
+    if text.starts_with("# args:") {
+        problems.push(format!(
+            "{name}: `# args:` in an old version (the new version's apply to both)"
+        ));
+    }
+    for sidecar in ["expect", "args", "fixed"] {
+        let sidecar = PathBuf::from(format!("{}.{sidecar}", path.display()));
+        if sidecar.exists() {
+            problems.push(format!(
+                "{}: an old version has no sidecars",
+                common::display_path(&sidecar)
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(OldVersion { name, text })
+    } else {
+        Err(problems)
+    }
+}
+
+/// The old versions in `dir` whose new version is missing, and any in a folder that is not a
+/// change rule's.
+fn stray_old_versions(code: &str, dir: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut paths: Vec<PathBuf> = fs::read_dir(dir)
+        .expect("readable fixture dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| is_old(p))
+        .collect();
+    paths.sort();
+    for old in paths {
+        let name = old.file_name().unwrap_or_default().to_string_lossy();
+        let (stem, ext) = split_extension(&name).expect("an old version has an extension");
+        let stem = stem.strip_suffix(".old").unwrap_or(stem);
+        let new = old.with_file_name(format!("{stem}{ext}"));
+        if !is_change(code) {
+            problems.push(format!(
+                "{}: an old version, but {code} is not a change rule (KMS5xx)",
+                common::display_path(&old)
+            ));
+        } else if !new.exists() {
+            problems.push(format!(
+                "{}: an old version without its new version {}",
+                common::display_path(&old),
+                common::display_path(&new)
+            ));
+        }
+    }
+    problems
 }
 
 /// How many findings of each `(line, code)`: a multiset, so repeated findings count.
@@ -138,18 +341,6 @@ fn parse_markers(text: &str, sidecar: Option<&str>) -> Result<Counts, String> {
     Ok(expected)
 }
 
-/// Lints a fixture with its folder's rule and those `--also` names. A bad fixture keeps only
-/// the folder rule's findings; a good one must have none of any rule that ran, so KMS006's
-/// good fixtures show that their suppressions work.
-fn lint_fixture(path: &Path, text: &str, code: &str, bad: bool) -> (kmslint::FileReport, String) {
-    let settings = common::settings(&common::fixture_args(path, text), Some(code));
-    let (mut report, decoded) = common::lint_path(path, &settings);
-    if bad {
-        report.diagnostics.retain(|d| d.code == code);
-    }
-    (report, decoded)
-}
-
 fn every_rule_has_failing_and_passing_fixtures() -> Result<(), Failed> {
     let dirs = fixture_dirs();
     let mut missing = Vec::new();
@@ -157,11 +348,23 @@ fn every_rule_has_failing_and_passing_fixtures() -> Result<(), Failed> {
         match dirs.iter().find(|(name, _)| name == rule.code) {
             None => missing.push(format!("fixtures/{}/ is missing", rule.code)),
             Some((_, dir)) => {
-                if files(dir, "bad").is_empty() {
-                    missing.push(format!("fixtures/{}/ has no bad* fixture", rule.code));
+                // A change rule's fixtures count as pairs only (the trials report the rest).
+                let counted = |prefix: &str| {
+                    files(dir, prefix)
+                        .iter()
+                        .filter(|p| !is_change(rule.code) || old_version(p).exists())
+                        .count()
+                };
+                let what = if is_change(rule.code) {
+                    "pair (with its .old version)"
+                } else {
+                    "fixture"
+                };
+                if counted("bad") == 0 {
+                    missing.push(format!("fixtures/{}/ has no bad* {what}", rule.code));
                 }
-                if files(dir, "good").is_empty() {
-                    missing.push(format!("fixtures/{}/ has no good* fixture", rule.code));
+                if counted("good") == 0 {
+                    missing.push(format!("fixtures/{}/ has no good* {what}", rule.code));
                 }
             }
         }
@@ -195,12 +398,122 @@ fn markers_count_each_finding() -> Result<(), Failed> {
     Ok(())
 }
 
+/// Old versions without their new one, or in a folder that is not a change rule's.
+fn every_old_version_has_its_new_version() -> Result<(), Failed> {
+    failures(
+        fixture_dirs()
+            .iter()
+            .flat_map(|(code, dir)| stray_old_versions(code, dir))
+            .collect(),
+    )
+}
+
+/// The harness's handling of pairs, on pairs made here (the change rules' own fixtures may
+/// find nothing while the rules are being written): which files are fixtures, the errors in
+/// pairs, and that a pair is linted against its old version.
+fn pairs_are_found_and_linted_against_their_old_version() -> Result<(), Failed> {
+    let key = common::CLEAN_KEY;
+    let renamed = key.replacen("  Key:", "  Renamed: # expect: KMS502", 1);
+    let dir = common::dir_with(&[
+        ("KMS502/bad-renamed.yaml", renamed.as_bytes()),
+        ("KMS502/bad-renamed.old.yaml", key.as_bytes()),
+        ("KMS502/good-same.json", b"{\"Resources\": {}}"),
+        ("KMS502/good-same.old.json", b"{\"Resources\": {}}"),
+        ("KMS502/good-alone.yaml", key.as_bytes()),
+        ("KMS502/good-marked.yaml", key.as_bytes()),
+        (
+            "KMS502/good-marked.old.yaml",
+            format!("# args: --region eu-west-1\n{key}  # expect: KMS502\n").as_bytes(),
+        ),
+        ("KMS502/good-marked.old.yaml.expect", b"2 KMS502\n"),
+        ("KMS502/bad-orphan.old.yaml", key.as_bytes()),
+        ("KMS104/bad-old.yaml", key.as_bytes()),
+        ("KMS104/bad-old.old.yaml", key.as_bytes()),
+    ]);
+    let change = dir.path().join("KMS502");
+    let other = dir.path().join("KMS104");
+    let mut problems = Vec::new();
+    let mut check = |ok: bool, what: &str| {
+        if !ok {
+            problems.push(what.to_owned());
+        }
+    };
+    let names = |paths: Vec<PathBuf>| -> Vec<String> {
+        paths
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect()
+    };
+    check(
+        names(files(&change, "bad")) == ["bad-renamed.yaml"],
+        "the bad fixtures are the new versions",
+    );
+    check(
+        names(files(&change, "good")) == ["good-alone.yaml", "good-marked.yaml", "good-same.json"],
+        "the good fixtures are the new versions",
+    );
+    check(
+        old_version(&change.join("good-same.json")).ends_with("good-same.old.json"),
+        "the old version's name",
+    );
+    match Fixture::read("KMS502", &change.join("bad-renamed.yaml")) {
+        Ok(fixture) => {
+            check(
+                fixture.old.as_ref().is_some_and(|o| o.text == key),
+                "a pair's old version is read",
+            );
+            check(
+                expectations(&fixture.path, &fixture.text).len() == 1,
+                "the new version's marker is read",
+            );
+            match fixture.lint(true) {
+                Ok((report, _)) => check(
+                    report.comparison == Comparison::Compared,
+                    "a pair is compared",
+                ),
+                Err(e) => check(false, &format!("a pair is compared: {e}")),
+            }
+        }
+        Err(e) => check(false, &format!("a good pair is accepted: {e:?}")),
+    }
+    let error = |code: &str, path: &Path| Fixture::read(code, path).err().unwrap_or_default();
+    let alone = error("KMS502", &change.join("good-alone.yaml"));
+    check(
+        alone.len() == 1 && alone[0].contains("good-alone.old.yaml is missing"),
+        "a change rule's fixture without its old version is an error",
+    );
+    let marked = error("KMS502", &change.join("good-marked.yaml"));
+    check(
+        marked.len() == 3
+            && marked[0].contains(": a marker in an old version")
+            && marked[1].contains("`# args:`")
+            && marked[2].contains("good-marked.old.yaml.expect"),
+        &format!("markers, arguments and sidecars of an old version are errors: {marked:?}"),
+    );
+    let not_change = error("KMS104", &other.join("bad-old.yaml"));
+    check(
+        not_change.len() == 1 && not_change[0].contains("not a change rule"),
+        "an old version beside another rule's fixture is an error",
+    );
+    let stray = stray_old_versions("KMS502", &change);
+    check(
+        stray.len() == 1 && stray[0].contains("bad-orphan.old.yaml: an old version without"),
+        &format!("an old version without its new version is found: {stray:?}"),
+    );
+    check(
+        stray_old_versions("KMS104", &other).len() == 1,
+        "an old version in another rule's folder is found",
+    );
+    failures(problems)
+}
+
 /// A bad fixture: its findings match its markers, one for one, and its rendering matches its
 /// snapshot. Both are checked, and both failures reported, whichever fails.
 fn bad_fixture(code: &str, path: &Path) -> Result<(), Failed> {
-    let text = fs::read_to_string(path).unwrap_or_default();
-    let expected = expectations(path, &text);
-    let (report, decoded) = lint_fixture(path, &text, code, true);
+    let fixture = Fixture::read(code, path).map_err(|problems| failed(path, problems))?;
+    let text = &fixture.text;
+    let expected = expectations(path, text);
+    let (report, decoded) = fixture.lint(true).map_err(|e| failed(path, vec![e]))?;
     let mut problems = Vec::new();
     if expected.is_empty() {
         problems.push("no `# expect:` marker".to_owned());
@@ -227,10 +540,17 @@ fn bad_fixture(code: &str, path: &Path) -> Result<(), Failed> {
             problems.push(format!("line {line}: {f} {code} found, {e} marked"));
         }
     }
-    problems.extend(fixed_fixture(code, path, &text, &report));
+    problems.extend(fixed_fixture(&fixture, &report));
     // The snapshot, even when the markers disagree: its diff shows what changed.
     let file = path.file_name().unwrap_or_default().to_string_lossy();
-    let output = common::rendered(&report.name, &decoded, &report.diagnostics);
+    let previous = fixture
+        .old
+        .as_ref()
+        .map(|old| kmslint::render::PreviousFile {
+            name: &old.name,
+            text: &old.text,
+        });
+    let output = common::rendered_against(&report.name, &decoded, &report.diagnostics, previous);
     let snapshot = panic::catch_unwind(AssertUnwindSafe(|| {
         insta::with_settings!({
             prepend_module_to_snapshot => false,
@@ -254,8 +574,16 @@ fn bad_fixture(code: &str, path: &Path) -> Result<(), Failed> {
     failures(problems)
 }
 
-/// The `.fixed` checks of one bad fixture (see the module comment); problems found.
-fn fixed_fixture(code: &str, path: &Path, text: &str, report: &kmslint::FileReport) -> Vec<String> {
+/// A fixture's problems as a failure, under its path.
+fn failed(path: &Path, mut problems: Vec<String>) -> Failed {
+    problems.insert(0, common::display_path(path));
+    Failed::from(format!("\n{}", problems.join("\n")))
+}
+
+/// The `.fixed` checks of one bad fixture (see the module comment); problems found. A pair is
+/// fixed, and its fixed text linted, against its old version.
+fn fixed_fixture(fixture: &Fixture, report: &kmslint::FileReport) -> Vec<String> {
+    let (code, path) = (fixture.code.as_str(), fixture.path.as_path());
     let mut problems = Vec::new();
     let golden = PathBuf::from(format!("{}.fixed", path.display()));
     let fixable = |d: &&kmslint::Diagnostic| {
@@ -264,14 +592,13 @@ fn fixed_fixture(code: &str, path: &Path, text: &str, report: &kmslint::FileRepo
                 .as_ref()
                 .is_some_and(|f| f.applicability >= Applicability::Unsafe)
     };
-    let settings = common::settings(&common::fixture_args(path, text), Some(code));
-    let decoded = kmslint::source::read::decode(fs::read(path).unwrap_or_default()).text;
-    let fixed = kmslint::fix_text(
+    let (fixed, _) = kmslint::fix_bytes(
         &report.name,
-        &decoded,
-        &settings,
+        fs::read(path).unwrap_or_default(),
+        &fixture.settings(),
         true,
         Applicability::Unsafe,
+        &fixture.previous(),
     );
     let bless = std::env::var_os("KMSLINT_BLESS").is_some();
     if report.diagnostics.iter().filter(fixable).count() == 0 {
@@ -342,8 +669,13 @@ fn fix_front_matter_matches_the_fixtures() -> Result<(), Failed> {
         };
         let (mut with, mut without) = (0, 0);
         for path in files(&dir, "bad") {
-            let text = fs::read_to_string(&path).unwrap_or_default();
-            let (report, _) = lint_fixture(&path, &text, &code, true);
+            // A broken pair is its own trial's failure.
+            let Some((report, _)) = Fixture::read(&code, &path)
+                .ok()
+                .and_then(|fixture| fixture.lint(true).ok())
+            else {
+                continue;
+            };
             for d in &report.diagnostics {
                 if d.fix.is_some() {
                     with += 1;
@@ -367,10 +699,11 @@ fn fix_front_matter_matches_the_fixtures() -> Result<(), Failed> {
     failures(problems)
 }
 
-/// A good fixture: no finding at all, of its folder's rule or any rule its `--also` runs.
+/// A good fixture: no finding at all, of its folder's rule or any rule its `--also` runs (for
+/// a pair, compared with its old version).
 fn good_fixture(code: &str, path: &Path) -> Result<(), Failed> {
-    let text = fs::read_to_string(path).unwrap_or_default();
-    let (report, _) = lint_fixture(path, &text, code, false);
+    let fixture = Fixture::read(code, path).map_err(|problems| failed(path, problems))?;
+    let (report, _) = fixture.lint(false).map_err(|e| failed(path, vec![e]))?;
     failures(
         report
             .diagnostics

@@ -138,6 +138,7 @@ fn check(name: &str, bytes: Vec<u8>, settings: &Settings) -> Result<(), String> 
         path: name,
         text: &text,
         diagnostics: &report.diagnostics,
+        previous: None,
     };
     render::pretty::render_file(&output, false);
     Ok(())

@@ -260,6 +260,7 @@ fn render_all(diagnostics: &[Diagnostic]) -> Rendered {
         path: PATH,
         text: TEMPLATE,
         diagnostics,
+        previous: None,
     };
     let mut summary = Summary {
         files: 1,
@@ -436,6 +437,7 @@ fn pretty_fixes(diagnostics: &[Diagnostic], options: PrettyOptions) -> Vec<(Stri
         path: PATH,
         text: TEMPLATE,
         diagnostics,
+        previous: None,
     };
     let text = render::pretty::render_file(&output, options);
     let mut found = Vec::new();
@@ -492,6 +494,7 @@ fn pretty_marks_the_fixes_fix_would_apply() {
         path: PATH,
         text: TEMPLATE,
         diagnostics: &diagnostics[3..],
+        previous: None,
     };
     let text = render::pretty::render_file(&output, false);
     assert!(!text.contains("[*]") && !text.contains("fix:"), "{text}");
@@ -593,6 +596,7 @@ fn json_gives_each_fix_with_the_findings_positions() {
         path: PATH,
         text,
         diagnostics: &diagnostics,
+        previous: None,
     };
     let summary = summary_of(&diagnostics, false);
     let document: Value =
@@ -622,4 +626,161 @@ fn json_gives_each_fix_with_the_findings_positions() {
     assert_eq!(document["summary"]["unsafe_fixable"], 1);
     assert_eq!(document["summary"]["fixed"], 0);
     assert!(document["summary"].get("unsafe_fixes").is_none());
+}
+
+// --- related places in the old version (change rules, KMS5xx) -----------------------------
+
+/// [`common::compared_findings`] as the file `key.yaml` compared with [`common::OLD_KEY`].
+fn compared_output(diagnostics: &[Diagnostic]) -> FileOutput<'_> {
+    FileOutput {
+        path: "key.yaml",
+        text: common::UNROTATED_KEY,
+        diagnostics,
+        previous: Some(render::PreviousFile {
+            name: common::OLD_NAME,
+            text: common::OLD_KEY,
+        }),
+    }
+}
+
+#[test]
+fn pretty_shows_old_places_under_the_old_name() {
+    assert!(
+        common::OLD_KEY.rfind("whose").unwrap() > common::UNROTATED_KEY.len(),
+        "a related place lies past the new text's end"
+    );
+    let diagnostics = common::compared_findings();
+    let pretty = render::pretty::render_file(&compared_output(&diagnostics[..1]), false);
+    insta::assert_snapshot!("old_places_pretty", pretty);
+    // The old version's places in its own snippet, at their own lines and columns: the
+    // emoji counts as one column.
+    assert!(pretty.contains("┌─ key.yaml:2:3"), "{pretty}");
+    assert!(pretty.contains("┌─ old/key.yaml:4:45"), "{pretty}");
+    assert!(pretty.contains("was `RSA_2048` here"), "{pretty}");
+    assert!(pretty.contains("exported here"), "{pretty}");
+    // An old version without its text: the position in a note.
+    assert!(
+        pretty.contains("= other.yaml:5:5: retained here"),
+        "{pretty}"
+    );
+    // Without the old text at all, every old place is a note, and nothing is taken from the
+    // new text at their offsets.
+    let alone = FileOutput {
+        previous: None,
+        ..compared_output(&diagnostics[..1])
+    };
+    let pretty = render::pretty::render_file(&alone, false);
+    assert!(!pretty.contains("old/key.yaml:4:45\n"), "{pretty}");
+    assert!(
+        pretty.contains("= old/key.yaml:4:45: was `RSA_2048` here"),
+        "{pretty}"
+    );
+    assert_eq!(pretty.matches("┌─").count(), 1, "{pretty}");
+}
+
+#[test]
+fn pretty_escapes_the_old_name_and_clamps_old_spans() {
+    let mut diagnostics = common::compared_findings();
+    diagnostics.truncate(1);
+    let name = "old\u{1b}]0;x\u{7}.yaml";
+    for related in &mut diagnostics[0].related {
+        if related.path.as_deref() == Some(common::OLD_NAME) {
+            related.path = Some(name.to_owned());
+        }
+    }
+    // A span past the old text's end is clamped to it, not to the new text's.
+    let mut past = diagnostics[0].related[1].clone();
+    past.span = kmslint::source::Span::new(100_000, 100_001);
+    past.message = "past the end".to_owned();
+    diagnostics[0].related.push(past);
+    let output = FileOutput {
+        previous: Some(render::PreviousFile {
+            name,
+            text: common::OLD_KEY,
+        }),
+        ..compared_output(&diagnostics)
+    };
+    let pretty = render::pretty::render_file(&output, false);
+    assert!(
+        !pretty.contains('\u{1b}') && !pretty.contains('\u{7}'),
+        "{pretty}"
+    );
+    assert!(
+        pretty.contains("┌─ old\\u{1b}]0;x\\u{7}.yaml:4:45"),
+        "{pretty}"
+    );
+    assert!(pretty.contains("past the end"), "{pretty}");
+    let last_line = common::OLD_KEY.lines().count();
+    assert!(
+        pretty.contains(&format!("{last_line} │     Description: the payments key")),
+        "{pretty}"
+    );
+}
+
+#[test]
+fn json_gives_old_places_with_the_old_name_and_old_utf16_columns() {
+    let diagnostics = common::compared_findings();
+    let output = compared_output(&diagnostics[..1]);
+    let summary = Summary {
+        files: 1,
+        ..Summary::default()
+    };
+    let json = render::json::render(std::slice::from_ref(&output), &summary);
+    let document: Value = serde_json::from_str(&json).expect("JSON");
+    let related = &document["diagnostics"][0]["related"];
+    insta::assert_json_snapshot!("old_places_json", related);
+    assert_eq!(related[0]["path"], "key.yaml");
+    assert_eq!(related[1]["path"], common::OLD_NAME);
+    // `KeySpec` follows an emoji: one column, two UTF-16 code units.
+    assert_eq!(related[1]["start"]["column"], 45);
+    assert_eq!(related[1]["start"]["utf16_column"], 46);
+    assert_eq!(related[2]["start"]["line"], 14);
+    // Without its text, an old place keeps its column in characters.
+    assert_eq!(related[3]["path"], "other.yaml");
+    assert_eq!(
+        related[3]["start"]["utf16_column"],
+        related[3]["start"]["column"]
+    );
+    // The command line's way (columns computed per file first) gives the same.
+    let columns = render::json::utf16_columns(&output);
+    assert_eq!(columns[0].related[1], (46, 63));
+}
+
+#[test]
+fn sarif_gives_old_places_as_related_locations_in_the_old_file() {
+    let diagnostics = common::compared_findings();
+    let output = compared_output(&diagnostics[..1]);
+    let all_rules: Vec<&rules::RuleEntry> = rules::RULES.iter().collect();
+    let sarif = render::sarif::render(std::slice::from_ref(&output), &all_rules);
+    let log: Value = serde_json::from_str(&sarif).expect("JSON");
+    let related = &log["runs"][0]["results"][0]["relatedLocations"];
+    insta::assert_json_snapshot!("old_places_sarif", related);
+    let uri = |i: usize| related[i]["physicalLocation"]["artifactLocation"]["uri"].clone();
+    assert_eq!(uri(0), "key.yaml");
+    assert_eq!(uri(1), "old/key.yaml");
+    assert_eq!(uri(3), "other.yaml");
+    // Columns in Unicode code points (the run's columnKind), in the old text.
+    assert_eq!(log["runs"][0]["columnKind"], "unicodeCodePoints");
+    assert_eq!(related[1]["physicalLocation"]["region"]["startColumn"], 45);
+}
+
+#[test]
+fn compact_and_github_lines_keep_their_shape_with_old_places() {
+    let diagnostics = common::compared_findings();
+    let plain: Vec<Diagnostic> = diagnostics
+        .iter()
+        .cloned()
+        .map(|mut d| {
+            d.related.clear();
+            d
+        })
+        .collect();
+    assert_eq!(
+        render::compact::render("key.yaml", &diagnostics),
+        render::compact::render("key.yaml", &plain)
+    );
+    assert_eq!(
+        render::github::render("key.yaml", &diagnostics),
+        render::github::render("key.yaml", &plain)
+    );
 }

@@ -546,6 +546,7 @@ fn sarif_with_fixes() -> String {
         path: FIX_PATH,
         text,
         diagnostics: &diagnostics,
+        previous: None,
     };
     let rules: Vec<&kmslint::rules::RuleEntry> = kmslint::rules::RULES.iter().collect();
     kmslint::render::sarif::render(std::slice::from_ref(&output), &rules)
@@ -629,6 +630,70 @@ fn the_sarif_validator_accepts_fixes() {
         assert!(
             errors(&found).is_empty(),
             "the SARIF validator ({kind}) reports errors in a log with fixes:\n{console}"
+        );
+    }
+}
+
+// --- related places in the old version (change rules, KMS5xx) -----------------------------
+
+/// A log whose first result has related places in the file, in the old version it was
+/// compared with, and in an old version whose text is not at hand.
+fn sarif_with_old_places() -> String {
+    let diagnostics = common::compared_findings();
+    let output = kmslint::render::FileOutput {
+        path: "key.yaml",
+        text: common::UNROTATED_KEY,
+        diagnostics: &diagnostics,
+        previous: Some(kmslint::render::PreviousFile {
+            name: common::OLD_NAME,
+            text: common::OLD_KEY,
+        }),
+    };
+    let rules: Vec<&kmslint::rules::RuleEntry> = kmslint::rules::RULES.iter().collect();
+    kmslint::render::sarif::render(std::slice::from_ref(&output), &rules)
+}
+
+#[test]
+fn old_places_are_related_locations_of_the_old_file() {
+    let sarif = sarif_with_old_places();
+    assert_shape("findings with places in the old version", &sarif);
+    let log: Value = serde_json::from_str(&sarif).expect("JSON");
+    let related = log["runs"][0]["results"][0]["relatedLocations"]
+        .as_array()
+        .expect("relatedLocations");
+    let uris: Vec<&str> = related
+        .iter()
+        .map(|l| str_at(l, "/physicalLocation/artifactLocation/uri").unwrap_or_default())
+        .collect();
+    assert_eq!(
+        uris,
+        ["key.yaml", "old/key.yaml", "old/key.yaml", "other.yaml"]
+    );
+    let ids: Vec<u64> = related.iter().filter_map(|l| l["id"].as_u64()).collect();
+    assert_eq!(ids, [1, 2, 3, 4]);
+}
+
+#[test]
+fn the_sarif_validator_accepts_old_places() {
+    let Some(tool) = validator() else {
+        eprintln!("skipped: the SARIF validator is not installed; install it with\n    {INSTALL}");
+        return;
+    };
+    let work = tempfile::tempdir().expect("temp dir");
+    fs::write(work.path().join("old.sarif"), sarif_with_old_places()).expect("write the log");
+    for kind in ["Sarif", "Ghas"] {
+        let Some((found, console)) = validate(&tool, work.path(), "old.sarif", kind) else {
+            continue;
+        };
+        for f in &found {
+            eprintln!(
+                "validator ({kind}): {} {} at {}: {}",
+                f.level, f.rule, f.at, f.message
+            );
+        }
+        assert!(
+            errors(&found).is_empty(),
+            "the SARIF validator ({kind}) reports errors in a log with old places:\n{console}"
         );
     }
 }

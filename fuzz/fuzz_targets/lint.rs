@@ -57,6 +57,7 @@ fn check(name: &str, bytes: Vec<u8>, settings: &Settings) {
         path: name,
         text: &text,
         diagnostics: &report.diagnostics,
+        previous: None,
     };
     let mut summary = Summary::default();
     summary.count(&report.diagnostics);

@@ -412,16 +412,13 @@ fn lint_bytes_to_result(
     options: &Options,
     explicit: bool,
 ) -> Linted {
+    // The version compared with: none yet (`check --since` and `diff` will give one). The
+    // renderers get it too, to show related places in the old version.
+    let previous = crate::Previous::NotCompared;
     // `before` is the text as read when fixing; `text` is what the findings are about.
     let (mut report, text, fixed, before) = match options.fix.mode {
         FixMode::Report => {
-            let (report, text) = lint_bytes(
-                name,
-                bytes,
-                settings,
-                explicit,
-                &crate::Previous::NotCompared,
-            );
+            let (report, text) = lint_bytes(name, bytes, settings, explicit, &previous);
             (report, text, Vec::new(), None)
         }
         FixMode::Apply | FixMode::Diff => {
@@ -431,7 +428,7 @@ fn lint_bytes_to_result(
                 settings,
                 explicit,
                 options.fix.least(),
-                &crate::Previous::NotCompared,
+                &previous,
             );
             (fixed.report, fixed.text, fixed.fixed, Some(before))
         }
@@ -441,9 +438,10 @@ fn lint_bytes_to_result(
         path: name,
         text: &text,
         diagnostics: &report.diagnostics,
+        previous: render::PreviousFile::of(&previous),
     };
     let utf16 = if options.format == OutputFormat::Json && !options.statistics {
-        render::json::utf16_columns(&text, &report.diagnostics)
+        render::json::utf16_columns(&output)
     } else {
         Vec::new()
     };

@@ -105,22 +105,37 @@ pub fn display_path(path: &Path) -> String {
 }
 
 pub fn lint_path(path: &Path, settings: &Settings) -> (FileReport, String) {
+    lint_path_against(path, settings, &kmslint::Previous::NotCompared)
+}
+
+/// [`lint_path`], comparing the file with `previous` (change rules, KMS5xx).
+pub fn lint_path_against(
+    path: &Path,
+    settings: &Settings,
+    previous: &kmslint::Previous<'_>,
+) -> (FileReport, String) {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    lint_bytes(
-        &display_path(path),
-        bytes,
-        settings,
-        true,
-        &kmslint::Previous::NotCompared,
-    )
+    lint_bytes(&display_path(path), bytes, settings, true, previous)
 }
 
 /// The pretty and JSON renderings of one file's findings, as the command line prints them.
 pub fn rendered(name: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
+    rendered_against(name, text, diagnostics, None)
+}
+
+/// [`rendered`], for findings of a file compared with `previous` (its related places may be
+/// in the old version).
+pub fn rendered_against(
+    name: &str,
+    text: &str,
+    diagnostics: &[Diagnostic],
+    previous: Option<render::PreviousFile<'_>>,
+) -> String {
     let output = FileOutput {
         path: name,
         text,
         diagnostics,
+        previous,
     };
     let mut summary = Summary {
         files: 1,
@@ -183,6 +198,70 @@ pub const LOCKED_KEY: &str = account_key!(
     UpdateReplacePolicy: Retain
 "
 );
+
+// --- findings with a related place in an old version ----------------------------------------
+
+/// The name of [`OLD_KEY`] in [`compared_findings`].
+pub const OLD_NAME: &str = "old/key.yaml";
+
+/// The old version of [`UNROTATED_KEY`] in [`compared_findings`]: the key's properties in a
+/// flow mapping after an emoji (two UTF-16 code units), and longer than the new version, so
+/// that its last line is past the new text's end.
+pub const OLD_KEY: &str = "Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties: {Description: \"\u{1f600} payments\", KeySpec: RSA_2048}
+    DeletionPolicy: Retain
+    UpdateReplacePolicy: Retain
+Outputs:
+  KeyArn:
+    Value: !GetAtt Key.Arn
+    Export: {Name: payments-key-arn}
+  KeyId:
+    Value: !Ref Key
+    Export: {Name: payments-key-id}
+    Description: the payments key, whose ARN other stacks import by this export's name
+";
+
+/// Findings of [`UNROTATED_KEY`] as if compared with [`OLD_KEY`] (named [`OLD_NAME`]), built by
+/// hand (the change rules do not make them yet): the first finding has a related place in
+/// the file, one at `KeySpec: RSA_2048` of the old version (after the emoji), one on the old
+/// version's last line (past the new text's end), and one in an old version named
+/// `other.yaml`, whose text renderers do not have.
+pub fn compared_findings() -> Vec<Diagnostic> {
+    use kmslint::diagnostic::Related;
+    use kmslint::source::{LineIndex, Span};
+    let (new, old) = (UNROTATED_KEY, OLD_KEY);
+    let mut diagnostics = kmslint::lint_source("key.yaml", new, &kmslint::Settings::default());
+    assert!(!diagnostics.is_empty());
+    let old_lines = LineIndex::new(old);
+    let in_old = |path: &str, needle: &str, message: &str| {
+        let start = old.find(needle).expect("in the old version");
+        let end = start + needle.len();
+        Related {
+            path: Some(path.to_owned()),
+            span: Span::new(start, end),
+            message: message.to_owned(),
+            start: old_lines.position(old, start),
+            end: old_lines.position(old, end),
+        }
+    };
+    let new_lines = LineIndex::new(new);
+    let here = new.find("KeyPolicy").expect("KeyPolicy");
+    let mut same = Related::new(
+        Span::new(here, here + "KeyPolicy".len()),
+        "the key's policy",
+    );
+    same.start = new_lines.position(new, here);
+    same.end = new_lines.position(new, here + "KeyPolicy".len());
+    diagnostics[0].related = vec![
+        same,
+        in_old(OLD_NAME, "KeySpec: RSA_2048", "was `RSA_2048` here"),
+        in_old(OLD_NAME, "whose ARN other stacks import", "exported here"),
+        in_old("other.yaml", "DeletionPolicy: Retain", "retained here"),
+    ];
+    diagnostics
+}
 
 // --- running the binary -------------------------------------------------------------------
 

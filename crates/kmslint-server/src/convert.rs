@@ -78,7 +78,7 @@ impl Text<'_> {
         TextEdit::new(self.range(edit.span), edit.replacement.clone())
     }
 
-    /// A finding as an LSP diagnostic; its related places are in the same document.
+    /// A finding as an LSP diagnostic, with its related places in the same document.
     pub fn diagnostic(&self, uri: &Uri, d: &Diagnostic) -> lsp_types::Diagnostic {
         let severity = match d.severity {
             Severity::Error => DiagnosticSeverity::ERROR,
@@ -90,9 +90,15 @@ impl Text<'_> {
             message.push_str("\nhelp: ");
             message.push_str(help);
         }
+        // A related place in the old version the file was compared with (change rules,
+        // KMS5xx: `path` is that version's name) has no URI a client could open: it comes from
+        // git or from a file that is not this document, and its span is not in this text.
+        // It is left out; the finding stays, and its message says what changed. (The server
+        // compares with nothing today, so none arrive here.)
         let related: Vec<_> = d
             .related
             .iter()
+            .filter(|r| r.path.is_none())
             .map(|r| DiagnosticRelatedInformation {
                 location: Location::new(uri.clone(), self.range(r.span)),
                 message: r.message.clone(),
@@ -118,4 +124,37 @@ impl Text<'_> {
 /// Whether two ranges share a position (an empty range touching another counts).
 pub(super) fn overlaps(a: Range, b: Range) -> bool {
     a.start <= b.end && b.start <= a.end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kmslint_core::diagnostic::Related;
+
+    #[test]
+    fn places_in_an_old_version_are_left_out_of_related_information() {
+        let text = "Resources:\n  Key:\n    Type: AWS::KMS::Key\n";
+        let mut findings =
+            kmslint_core::lint_source("key.yaml", text, &kmslint_core::Settings::default());
+        let d = findings.first_mut().expect("a finding");
+        d.related = vec![
+            Related::new(Span::new(2, 5), "in this file"),
+            Related {
+                path: Some("key.yaml at HEAD".to_owned()),
+                ..Related::new(Span::new(100, 120), "in the old version")
+            },
+        ];
+        let lines = LineIndex::new(text);
+        let text = Text {
+            text,
+            lines: &lines,
+            unit: ColumnUnit::Utf16,
+        };
+        let uri: Uri = "file:///key.yaml".parse().expect("a URI");
+        let lsp = text.diagnostic(&uri, d);
+        let related = lsp.related_information.expect("the place in the file");
+        assert_eq!(related.len(), 1);
+        assert_eq!(related[0].message, "in this file");
+        assert_eq!(related[0].location.range, text.range(Span::new(2, 5)));
+    }
 }

@@ -4,6 +4,12 @@
 //! Fixes are deliberately not shown here: editors and scripts parse the line, and a `[*]` or
 //! a fix title would change what they read. JSON (`fix`), SARIF (`fixes`) and pretty output
 //! (`[*]`, `= fix: …`) carry them.
+//!
+//! Related places are not shown either, in the file or (change rules, KMS5xx) in the old
+//! version it was compared with: the line keeps its shape, with nothing appended, since a
+//! second `path:line:column` on it would be read as another location. The finding's own
+//! message says what changed; pretty output, JSON (`related`, with the old version's `path`)
+//! and SARIF (`relatedLocations`) show where it was.
 
 use crate::diagnostic::Diagnostic;
 

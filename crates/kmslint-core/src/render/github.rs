@@ -4,6 +4,12 @@
 //! Fixes are deliberately not shown: the command's shape is fixed and annotations cannot
 //! apply edits, so the line stays as it was. SARIF (`fixes`), which code scanning reads, and
 //! JSON (`fix`) carry them.
+//!
+//! Related places are not shown, in the file or (change rules, KMS5xx) in the old version it
+//! was compared with: an annotation has one location, and the old version's lines are not in
+//! the pull request's diff to annotate. Nothing is appended to the message either; the
+//! finding's message says what changed, and SARIF (`relatedLocations`), which code scanning
+//! reads, carries the places.
 
 use crate::diagnostic::{Diagnostic, Severity};
 

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use serde::{Serialize, Serializer};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Related};
 use crate::source::Position;
 
 use super::{FileOutput, PathError, Statistic, Summary, rule_url};
@@ -77,23 +77,35 @@ pub struct Utf16Columns {
     pub edits: Vec<(u32, u32)>,
 }
 
-/// Each finding's columns in UTF-16 code units, computed from the file's text.
-pub fn utf16_columns(text: &str, diagnostics: &[Diagnostic]) -> Vec<Utf16Columns> {
+/// Each finding's columns in UTF-16 code units, computed from the file's text, and for a
+/// related place in the old version ([`FileOutput::previous`]) from the old text. A related
+/// place in an old version whose text is not at hand keeps its column in characters.
+pub fn utf16_columns(output: &FileOutput<'_>) -> Vec<Utf16Columns> {
+    let (text, diagnostics) = (output.text, output.diagnostics);
     if diagnostics.is_empty() {
         return Vec::new();
     }
     let lines = LineIndex::new(text);
     let column = |p: Position| lines.utf16_column(text, p.offset as usize);
+    // The old text's lines, made when a related place first needs them.
+    let mut old_lines: Option<LineIndex> = None;
+    let mut related = |r: &Related| match (&r.path, output.previous_text(r)) {
+        (None, _) => (column(r.start), column(r.end)),
+        (Some(_), Some(old)) => {
+            let lines = old_lines.get_or_insert_with(|| LineIndex::new(old));
+            (
+                lines.utf16_column(old, r.start.offset as usize),
+                lines.utf16_column(old, r.end.offset as usize),
+            )
+        }
+        (Some(_), None) => (r.start.column, r.end.column),
+    };
     diagnostics
         .iter()
         .map(|d| Utf16Columns {
             start: column(d.start),
             end: column(d.end),
-            related: d
-                .related
-                .iter()
-                .map(|r| (column(r.start), column(r.end)))
-                .collect(),
+            related: d.related.iter().map(&mut related).collect(),
             edits: d
                 .fix
                 .iter()
@@ -178,6 +190,8 @@ struct EditEntry<'a> {
     end: JsonPosition,
 }
 
+/// A related place: `path` is the finding's own, or for a place in the version the file was
+/// compared with (change rules, KMS5xx) that version's name; its positions are in that text.
 #[derive(Serialize)]
 struct RelatedEntry<'a> {
     path: &'a str,
@@ -206,7 +220,7 @@ fn entry<'a>(path: &'a str, d: &'a Diagnostic, utf16: Option<&Utf16Columns>) -> 
             .map(|(i, r)| {
                 let columns = utf16.and_then(|u| u.related.get(i));
                 RelatedEntry {
-                    path,
+                    path: r.path.as_deref().unwrap_or(path),
                     start: position(r.start, columns.map(|c| c.0)),
                     end: position(r.end, columns.map(|c| c.1)),
                     message: &r.message,
@@ -262,10 +276,7 @@ pub fn write(
     files: &[FileOutput<'_>],
     summary: &Summary,
 ) -> io::Result<()> {
-    let columns: Vec<Vec<Utf16Columns>> = files
-        .iter()
-        .map(|f| utf16_columns(f.text, f.diagnostics))
-        .collect();
+    let columns: Vec<Vec<Utf16Columns>> = files.iter().map(utf16_columns).collect();
     let files: Vec<JsonFile<'_>> = files
         .iter()
         .zip(&columns)

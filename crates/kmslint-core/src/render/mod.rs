@@ -6,7 +6,8 @@ pub mod json;
 pub mod pretty;
 pub mod sarif;
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::Previous;
+use crate::diagnostic::{Diagnostic, Related, Severity};
 use crate::fix::Applicability;
 
 /// Counts for the summary line and the JSON `summary` object.
@@ -121,6 +122,39 @@ pub struct FileOutput<'a> {
     pub path: &'a str,
     pub text: &'a str,
     pub diagnostics: &'a [Diagnostic],
+    /// The version the file was compared with (`kmslint diff`, `check --since`), when it was:
+    /// the text that related places with a `path` of [`PreviousFile::name`] are in. `None`
+    /// when nothing was compared (or the file is new).
+    pub previous: Option<PreviousFile<'a>>,
+}
+
+/// The old version of a file, as renderers need it to show places in it: the name its
+/// findings' [`Related::path`](crate::diagnostic::Related::path) gives, and its text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PreviousFile<'a> {
+    pub name: &'a str,
+    pub text: &'a str,
+}
+
+impl<'a> PreviousFile<'a> {
+    /// The old version a file was linted against, if it has a text ([`Previous::Text`]).
+    pub fn of(previous: &Previous<'a>) -> Option<PreviousFile<'a>> {
+        match *previous {
+            Previous::Text { name, text } => Some(PreviousFile { name, text }),
+            Previous::NotCompared | Previous::Absent => None,
+        }
+    }
+}
+
+impl<'a> FileOutput<'a> {
+    /// The old version's text, when `related` is a place in it: its path is the name of
+    /// [`FileOutput::previous`]. `None` for a place in the file itself, and for one in an old
+    /// version whose text is not at hand (renderers then show its position without an
+    /// excerpt).
+    pub fn previous_text(&self, related: &Related) -> Option<&'a str> {
+        let path = related.path.as_deref()?;
+        self.previous.filter(|p| p.name == path).map(|p| p.text)
+    }
 }
 
 /// Text from the input as human-facing output shows it: control characters (C0 except tab,

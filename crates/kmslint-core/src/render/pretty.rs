@@ -9,7 +9,7 @@ use codespan_reporting::files::{self, Error as FilesError, Files, Location};
 use codespan_reporting::term::termcolor::{Buffer, WriteColor};
 use codespan_reporting::term::{self, Config};
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Related, Severity};
 use crate::fix::Applicability;
 use crate::source::LineIndex;
 use crate::source::lines::floor_char_boundary;
@@ -221,27 +221,15 @@ fn forward(text: &str, byte: usize, ceiling: usize, chars: usize) -> usize {
         .map_or(ceiling, |(i, _)| byte + i)
 }
 
-impl<'a> Files<'a> for Excerpt<'a> {
-    type FileId = ();
-    type Name = &'a str;
-    type Source = &'a str;
-
-    fn name(&'a self, (): ()) -> Result<&'a str, FilesError> {
-        Ok(self.name)
-    }
-
-    fn source(&'a self, (): ()) -> Result<&'a str, FilesError> {
-        Ok(&self.text)
-    }
-
-    fn line_index(&'a self, (): (), byte_index: usize) -> Result<usize, FilesError> {
+impl<'a> Excerpt<'a> {
+    fn line_index(&self, byte_index: usize) -> usize {
         let after = self
             .lines
             .partition_point(|(_, range)| range.start <= byte_index);
-        Ok(self.lines[after.saturating_sub(1)].0)
+        self.lines[after.saturating_sub(1)].0
     }
 
-    fn line_range(&'a self, (): (), line_index: usize) -> Result<Range<usize>, FilesError> {
+    fn line_range(&self, line_index: usize) -> Result<Range<usize>, FilesError> {
         let count = self.file.lines.line_count();
         if line_index >= count {
             return Err(FilesError::LineTooLarge {
@@ -262,21 +250,67 @@ impl<'a> Files<'a> for Excerpt<'a> {
         }
     }
 
-    fn location(&'a self, (): (), byte_index: usize) -> Result<Location, FilesError> {
+    fn location(&self, byte_index: usize) -> Result<Location, FilesError> {
         match self.points.iter().find(|(_, at)| *at == byte_index) {
             Some(&(p, _)) => Ok(self.file.location(p)),
             None => {
-                let line_index = self.line_index((), byte_index)?;
+                let line_index = self.line_index(byte_index);
+                let range = self.line_range(line_index)?;
                 Ok(Location {
                     line_number: line_index + 1,
-                    column_number: self.column_number((), line_index, byte_index)?,
+                    column_number: files::column_index(&self.text, range, byte_index) + 1,
                 })
             }
         }
     }
 }
 
+/// What codespan sees of one finding: the excerpt of the file itself ([`HERE`]), and of the
+/// old version ([`OLD`]) when a related place is in it, so that codespan shows that place
+/// under the old version's name with its own snippet.
+struct Excerpts<'a>(Vec<Excerpt<'a>>);
+
+/// The file ids in [`Excerpts`].
+const HERE: usize = 0;
+const OLD: usize = 1;
+
+impl<'a> Excerpts<'a> {
+    fn get(&self, id: usize) -> Result<&Excerpt<'a>, FilesError> {
+        self.0.get(id).ok_or(FilesError::FileMissing)
+    }
+}
+
+impl<'a> Files<'a> for Excerpts<'a> {
+    type FileId = usize;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: usize) -> Result<&'a str, FilesError> {
+        Ok(self.get(id)?.name)
+    }
+
+    fn source(&'a self, id: usize) -> Result<&'a str, FilesError> {
+        Ok(&self.get(id)?.text)
+    }
+
+    fn line_index(&'a self, id: usize, byte_index: usize) -> Result<usize, FilesError> {
+        Ok(self.get(id)?.line_index(byte_index))
+    }
+
+    fn line_range(&'a self, id: usize, line_index: usize) -> Result<Range<usize>, FilesError> {
+        self.get(id)?.line_range(line_index)
+    }
+
+    fn location(&'a self, id: usize, byte_index: usize) -> Result<Location, FilesError> {
+        self.get(id)?.location(byte_index)
+    }
+}
+
 /// Renders one file's findings as `options` say (a `bool`: colours, unsafe fixes off).
+///
+/// A related place in the old version of the file (a change rule's, KMS5xx) is a secondary
+/// label in a second file, the old version under its own name, with its own excerpt; one in
+/// an old version whose text is not in [`FileOutput::previous`] is a note with its position.
 pub fn render_file(output: &FileOutput<'_>, options: impl Into<PrettyOptions>) -> String {
     let options = options.into();
     if output.diagnostics.is_empty() {
@@ -287,6 +321,8 @@ pub fn render_file(output: &FileOutput<'_>, options: impl Into<PrettyOptions>) -
         lines: LineIndex::new(output.text),
     };
     let name = visible(output.path);
+    // Made when a finding first needs it.
+    let mut old: Option<(std::borrow::Cow<'_, str>, File<'_>)> = None;
     let config = Config::default();
     let mut buffer = if options.color {
         Buffer::ansi()
@@ -294,11 +330,30 @@ pub fn render_file(output: &FileOutput<'_>, options: impl Into<PrettyOptions>) -
         Buffer::no_color()
     };
     for diagnostic in output.diagnostics {
-        let ranges = ranges(diagnostic, output.text.len());
-        let excerpt = Excerpt::new(&name, &file, &ranges);
-        let ranges: Vec<Range<usize>> = ranges.iter().map(|r| excerpt.map(r)).collect();
-        let report = to_report(diagnostic, &ranges, options.unsafe_fixes);
-        if term::emit_to_write_style(&mut buffer, &config, &excerpt, &report).is_err() {
+        let places = places(output, diagnostic);
+        let mut excerpts = vec![Excerpt::new(&name, &file, &places.ranges[HERE])];
+        if !places.ranges[OLD].is_empty()
+            && let Some(previous) = output.previous
+        {
+            let (old_name, old_file) = old.get_or_insert_with(|| {
+                (
+                    visible(previous.name),
+                    File {
+                        text: previous.text,
+                        lines: LineIndex::new(previous.text),
+                    },
+                )
+            });
+            excerpts.push(Excerpt::new(old_name, old_file, &places.ranges[OLD]));
+        }
+        let labels: Vec<Shown<'_>> = places
+            .labels
+            .iter()
+            .map(|&(id, i, related)| (id, excerpts[id].map(&places.ranges[id][i]), related))
+            .collect();
+        let report = to_report(diagnostic, &labels, &places.elsewhere, options.unsafe_fixes);
+        let excerpts = Excerpts(excerpts);
+        if term::emit_to_write_style(&mut buffer, &config, &excerpts, &report).is_err() {
             // Only a position outside the file can fail; fall back to the compact line.
             let line = super::compact::line(output.path, diagnostic);
             let _ = std::io::Write::write_all(&mut buffer, format!("{line}\n\n").as_bytes());
@@ -308,34 +363,80 @@ pub fn render_file(output: &FileOutput<'_>, options: impl Into<PrettyOptions>) -
     String::from_utf8_lossy(buffer.as_slice()).into_owned()
 }
 
-/// The labels' ranges in the text: the finding's, then its related locations'.
-fn ranges(diagnostic: &Diagnostic, len: usize) -> Vec<Range<usize>> {
-    let clamp = |span: crate::source::Span| {
+/// Where one finding's labels go.
+struct Places<'d> {
+    /// The labels' byte ranges in each file ([`HERE`], [`OLD`]), clamped to its text.
+    ranges: [Vec<Range<usize>>; 2],
+    /// The finding's label, then its related places' shown as labels: file, index in
+    /// `ranges[file]`, and the related place.
+    labels: Vec<(usize, usize, Option<&'d Related>)>,
+    /// Related places in an old version whose text is not at hand.
+    elsewhere: Vec<&'d Related>,
+}
+
+/// The finding's own label first, then each related place: in the file, in the old version
+/// (when its text is at hand), or elsewhere.
+fn places<'d>(output: &FileOutput<'_>, diagnostic: &'d Diagnostic) -> Places<'d> {
+    let clamp = |span: crate::source::Span, len: usize| {
         let range = span.range();
         range.start.min(len)..range.end.min(len)
     };
-    std::iter::once(clamp(diagnostic.span))
-        .chain(diagnostic.related.iter().map(|r| clamp(r.span)))
-        .collect()
+    let mut places = Places {
+        ranges: [vec![clamp(diagnostic.span, output.text.len())], Vec::new()],
+        labels: vec![(HERE, 0, None)],
+        elsewhere: Vec::new(),
+    };
+    for related in &diagnostic.related {
+        let (id, len) = match (&related.path, output.previous_text(related)) {
+            (None, _) => (HERE, output.text.len()),
+            (Some(_), Some(old)) => (OLD, old.len()),
+            (Some(_), None) => {
+                places.elsewhere.push(related);
+                continue;
+            }
+        };
+        places
+            .labels
+            .push((id, places.ranges[id].len(), Some(related)));
+        places.ranges[id].push(clamp(related.span, len));
+    }
+    places
 }
 
-fn to_report(diagnostic: &Diagnostic, ranges: &[Range<usize>], unsafe_fixes: bool) -> Report<()> {
+/// A label as codespan gets it: file, range in that file's excerpt, and the related place
+/// (`None`: the finding's own label).
+type Shown<'d> = (usize, Range<usize>, Option<&'d Related>);
+
+/// `labels` are the finding's own, then its related places' shown as labels, in order.
+fn to_report(
+    diagnostic: &Diagnostic,
+    labels: &[Shown<'_>],
+    elsewhere: &[&Related],
+    unsafe_fixes: bool,
+) -> Report<usize> {
     let level = match diagnostic.severity {
         Severity::Error => Level::Error,
         Severity::Warning => Level::Warning,
         Severity::Info => Level::Note,
     };
-    let mut labels = vec![Label::primary((), ranges[0].clone()).with_message(diagnostic.name)];
-    labels.extend(
-        diagnostic
-            .related
-            .iter()
-            .zip(&ranges[1..])
-            .map(|(r, range)| {
-                Label::secondary((), range.clone()).with_message(visible(&r.message))
-            }),
-    );
+    let shown: Vec<Label<usize>> = labels
+        .iter()
+        .map(|(id, range, related)| match related {
+            None => Label::primary(*id, range.clone()).with_message(diagnostic.name),
+            Some(r) => Label::secondary(*id, range.clone()).with_message(visible(&r.message)),
+        })
+        .collect();
     let mut notes = Vec::new();
+    // A place in an old version whose text is not at hand: its name and position.
+    for r in elsewhere {
+        notes.push(format!(
+            "{}:{}:{}: {}",
+            visible(r.path.as_deref().unwrap_or_default()),
+            r.start.line,
+            r.start.column,
+            visible(&r.message)
+        ));
+    }
     if let Some(help) = &diagnostic.help {
         notes.push(format!("help: {}", visible(help)));
     }
@@ -357,7 +458,7 @@ fn to_report(diagnostic: &Diagnostic, ranges: &[Range<usize>], unsafe_fixes: boo
     Report::new(level)
         .with_code(diagnostic.code)
         .with_message(message)
-        .with_labels(labels)
+        .with_labels(shown)
         .with_notes(notes)
 }
 

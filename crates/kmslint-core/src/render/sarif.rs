@@ -176,7 +176,12 @@ fn result(uri: &str, d: &Diagnostic, rules: &[&RuleEntry]) -> Value {
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                let mut location = location(uri, r.start, r.end);
+                // A place in the version the file was compared with (change rules, KMS5xx):
+                // that version's name as the URI, its region located in its own text (in
+                // characters, the run's `columnKind`, like every region here). The log lists
+                // no `artifacts`, so there is nothing to add for it.
+                let uri = r.path.as_deref().map_or_else(|| uri.to_owned(), self::uri);
+                let mut location = location(&uri, r.start, r.end);
                 location["id"] = json!(i + 1);
                 location["message"] = json!({"text": r.message});
                 location
