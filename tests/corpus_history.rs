@@ -68,11 +68,42 @@ fn cell(message: &str) -> String {
         .replace('\r', "\\r")
 }
 
+/// The pair folders on disk: `<owner>__<repo>/<path>/<old12>..<new12>`.
+fn pair_folders() -> Vec<String> {
+    let mut found = Vec::new();
+    let children = |dir: &Path| -> Vec<PathBuf> {
+        let mut paths: Vec<PathBuf> = fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        paths.sort();
+        paths
+    };
+    for repo in children(&dir()) {
+        for file in children(&repo) {
+            for pair in children(&file) {
+                let relative = pair.strip_prefix(dir()).expect("inside");
+                found.push(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_manifest_lists_exactly_the_pairs_present() {
+    let mut listed = pairs();
+    listed.sort();
+    assert_eq!(listed, pair_folders(), "MANIFEST.tsv and the pair folders differ");
+}
+
 #[test]
 fn every_pair_is_compared_and_the_change_findings_are_the_expected_ones() {
     let settings = Settings::default();
     let pairs = pairs();
-    assert!(pairs.len() >= 37, "{} pairs", pairs.len());
+    assert!(pairs.len() >= 46, "{} pairs", pairs.len());
     let mut rows = Vec::new();
     let mut not_compared = Vec::new();
     for pair in &pairs {
