@@ -51,7 +51,11 @@ fn version(pair: &Path, stem: &str) -> PathBuf {
 fn text(path: &Path) -> String {
     let bytes = fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let decoded = kmslint::source::read::decode(bytes);
-    assert!(decoded.problem.is_none(), "{}: does not decode", path.display());
+    assert!(
+        decoded.problem.is_none(),
+        "{}: does not decode",
+        path.display()
+    );
     decoded.text
 }
 
@@ -96,7 +100,11 @@ fn pair_folders() -> Vec<String> {
 fn the_manifest_lists_exactly_the_pairs_present() {
     let mut listed = pairs();
     listed.sort();
-    assert_eq!(listed, pair_folders(), "MANIFEST.tsv and the pair folders differ");
+    assert_eq!(
+        listed,
+        pair_folders(),
+        "MANIFEST.tsv and the pair folders differ"
+    );
 }
 
 #[test]
@@ -194,11 +202,7 @@ fn changes_against_itself(path: &Path, name: &str, settings: &Settings) -> Vec<S
 fn walk(dir: &Path) -> Vec<(PathBuf, String)> {
     let found = discover::discover(&[dir.to_path_buf()], &globset::GlobSet::empty());
     assert!(found.errors.is_empty(), "{:?}", found.errors);
-    found
-        .inputs
-        .into_iter()
-        .map(|i| (i.path, i.name))
-        .collect()
+    found.inputs.into_iter().map(|i| (i.path, i.name)).collect()
 }
 
 #[test]
@@ -227,5 +231,81 @@ fn a_file_compared_with_itself_has_no_change() {
         findings.is_empty(),
         "files compared with themselves have changes:\n{}",
         findings.join("\n")
+    );
+}
+
+// --- found while reviewing the pairs (REVIEW.md) ------------------------------------------
+
+/// The change findings of `new` against `old`, with `parameters` given as on the command line.
+fn changes(old: &str, new: &str, parameters: &[(&str, &str)]) -> Vec<String> {
+    let mut settings = Settings::default();
+    for (k, v) in parameters {
+        settings.parameters.insert((*k).to_owned(), (*v).to_owned());
+    }
+    let report = kmslint::lint_against(
+        "new.yaml",
+        new,
+        &settings,
+        true,
+        &Previous::Text {
+            name: "old.yaml",
+            text: old,
+        },
+    );
+    assert_eq!(report.comparison, Comparison::Compared);
+    report
+        .diagnostics
+        .iter()
+        .filter(|d| is_change(d.code))
+        .map(|d| {
+            format!(
+                "{}:{}: {} {}",
+                d.start.line, d.start.column, d.code, d.message
+            )
+        })
+        .collect()
+}
+
+/// A database encrypted under the template's key only when `C` is true, in both versions.
+const CONDITIONAL_KMS_KEY_ID: &str = "Parameters:
+  Encrypt: {Type: String, AllowedValues: ['true', 'false']}
+Conditions:
+  C: !Equals [!Ref Encrypt, 'true']
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Condition: C
+  DB:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      Engine: mysql
+      KmsKeyId: !If [C, !Ref Key, !Ref AWS::NoValue]
+";
+
+/// `!Ref Key` written as `!Sub '${Key}'` is the same value, and the `AWS::NoValue` branch is
+/// the same branch: nothing changes under either value of `C`. (widdix state/rds-aurora.yaml
+/// 28bcb9c9fe92..84805c0a87bb shows it on a real change: the finding says "when
+/// `HasEncryption` is true" where the change happens only when HasEncryption is true *and*
+/// the new condition is false.)
+#[test]
+#[ignore = "KMS505 (Matching::value_change): an `AWS::NoValue` alternative becomes Known::Absent, whose `when` is empty, so it is paired with the other version's alternatives of the opposite branch"]
+fn a_no_value_branch_keeps_its_condition() {
+    let new = CONDITIONAL_KMS_KEY_ID.replace("!If [C, !Ref Key,", "!If [C, !Sub '${Key}',");
+    assert_ne!(new, CONDITIONAL_KMS_KEY_ID);
+    assert_eq!(
+        changes(CONDITIONAL_KMS_KEY_ID, &new, &[]),
+        Vec::<String>::new()
+    );
+}
+
+/// With `--parameter Encrypt=false`, `C` is false: `KmsKeyId` is not set in either version,
+/// whatever the other branch says.
+#[test]
+#[ignore = "change rules: a condition that the command line's parameter values decide is not applied to `Fn::If` (the resolvers of ChangeContext have no scenario), so the branch that cannot be taken is still compared"]
+fn a_condition_the_parameters_decide_fixes_the_branch() {
+    let new = CONDITIONAL_KMS_KEY_ID.replace("!If [C, !Ref Key,", "!If [C, !GetAtt Key.Arn,");
+    assert_eq!(
+        changes(CONDITIONAL_KMS_KEY_ID, &new, &[("Encrypt", "false")]),
+        Vec::<String>::new()
     );
 }
