@@ -13,7 +13,8 @@ use std::collections::{HashMap, HashSet};
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::EmbeddedPolicy;
 use crate::model::template::{Resource, Template};
-use crate::model::value::{Alt, Hole, Part, Resolver, Text, Val, describe_when};
+use crate::model::conditions::Conditions;
+use crate::model::value::{Alt, Env, Hole, Part, Resolver, Text, Val, describe_when};
 use crate::source::{Node, Span, Value};
 
 /// What became of a resource of the old version.
@@ -28,11 +29,23 @@ pub enum Fate<'a, 'n> {
     Removed,
 }
 
-pub struct Matching<'o, 'n> {
+/// One version of the template, as the comparison reads it.
+pub struct Version<'a, 't> {
+    pub template: &'t Template<'t>,
+    pub embedded: &'t [EmbeddedPolicy<'t>],
+    pub env: &'a Env<'t>,
+    pub conditions: &'a Conditions<'t>,
+}
+
+pub struct Matching<'a, 'o, 'n> {
     pub old: &'o Template<'o>,
     pub new: &'n Template<'n>,
     old_embedded: &'o [EmbeddedPolicy<'o>],
     new_embedded: &'n [EmbeddedPolicy<'n>],
+    old_env: &'a Env<'o>,
+    new_env: &'a Env<'n>,
+    old_conditions: &'a Conditions<'o>,
+    new_conditions: &'a Conditions<'n>,
     /// Old keys gone under their ID, with the index of the new resource they became.
     renamed: HashMap<&'o str, usize>,
 }
@@ -40,20 +53,21 @@ pub struct Matching<'o, 'n> {
 /// The most nesting [`same_node`] follows; deeper trees are taken as different.
 const MAX_DEPTH: usize = 128;
 
-impl<'o, 'n> Matching<'o, 'n> {
-    pub fn new(
-        old: &'o Template<'o>,
-        new: &'n Template<'n>,
-        old_embedded: &'o [EmbeddedPolicy<'o>],
-        new_embedded: &'n [EmbeddedPolicy<'n>],
-    ) -> Matching<'o, 'n> {
+impl<'a, 'o, 'n> Matching<'a, 'o, 'n> {
+    pub fn new(old: Version<'a, 'o>, new: Version<'a, 'n>) -> Matching<'a, 'o, 'n> {
+        let (old_embedded, new_embedded) = (old.embedded, new.embedded);
         let mut matching = Matching {
-            old,
-            new,
+            old: old.template,
+            new: new.template,
             old_embedded,
             new_embedded,
+            old_env: old.env,
+            new_env: new.env,
+            old_conditions: old.conditions,
+            new_conditions: new.conditions,
             renamed: HashMap::new(),
         };
+        let (old, new) = (old.template, new.template);
         // Renames are looked for among keys only: what a rename costs is the key's deletion.
         // Each new key is the rename of at most one old key, the first in file order.
         let mut taken: HashSet<usize> = HashSet::new();
@@ -186,9 +200,7 @@ impl<'o, 'n> Matching<'o, 'n> {
     pub fn value_change(
         &self,
         old: Option<&'o Node<'o>>,
-        old_resolver: &Resolver<'_, 'o>,
         new: Option<&'n Node<'n>>,
-        new_resolver: &Resolver<'_, 'n>,
         default: Option<&str>,
         fold: fn(&str) -> String,
     ) -> Option<ValueChange> {
@@ -197,10 +209,18 @@ impl<'o, 'n> Matching<'o, 'n> {
         {
             return None;
         }
-        let old_alts = old.map_or_else(Vec::new, |n| old_resolver.resolve(n));
-        let new_alts = new.map_or_else(Vec::new, |n| new_resolver.resolve(n));
-        let old_values = values(&old_alts, old.is_none());
-        let new_values = values(&new_alts, new.is_none());
+        let old_alts = old.map_or_else(Vec::new, |n| Resolver::new(self.old_env).resolve(n));
+        let new_alts = new.map_or_else(Vec::new, |n| Resolver::new(self.new_env).resolve(n));
+        // Branches the conditions rule out (a parameter given on the command line decides
+        // them) are not values the property can take.
+        let old_values: Vec<Known<'_, 'o>> = values(&old_alts, old.is_none())
+            .into_iter()
+            .filter(|k| self.old_conditions.satisfiable(k.when()))
+            .collect();
+        let new_values: Vec<Known<'_, 'n>> = values(&new_alts, new.is_none())
+            .into_iter()
+            .filter(|k| self.new_conditions.satisfiable(k.when()))
+            .collect();
         let mut pairs = 0;
         let mut differing = Vec::new();
         for a in &old_values {
@@ -216,7 +236,7 @@ impl<'o, 'n> Matching<'o, 'n> {
         }
         let (a, b, when) = differing.first()?;
         let show = |known: &Known<'_, '_>| match known {
-            Known::Absent => match default {
+            Known::Absent(_) => match default {
                 Some(default) => format!("`{default}` (not set)"),
                 None => "not set".to_owned(),
             },
@@ -257,20 +277,20 @@ impl<'o, 'n> Matching<'o, 'n> {
     ) -> bool {
         let default = default.map(Text::lit);
         let a = match (a, &default) {
-            (Known::Absent, Some(d)) => Some(d),
-            (Known::Absent, None) => None,
+            (Known::Absent(_), Some(d)) => Some(d),
+            (Known::Absent(_), None) => None,
             (Known::Value(alt), _) => alt.text_value(),
         };
         let b = match (b, &default) {
-            (Known::Absent, Some(d)) => Some(d),
-            (Known::Absent, None) => None,
+            (Known::Absent(_), Some(d)) => Some(d),
+            (Known::Absent(_), None) => None,
             (Known::Value(alt), _) => alt.text_value(),
         };
         match (a, b) {
             (None, None) => false,
-            // Set where it was not (or the reverse): a change, unless the value set is one
-            // this file cannot know.
-            (Some(t), None) | (None, Some(t)) => !uncertain(t),
+            // Set where it was not (or the reverse): a change, whatever the value set (an
+            // import or a parameter is some string, and `AWS::NoValue` is not set).
+            (Some(_), None) | (None, Some(_)) => true,
             (Some(a), Some(b)) => self.texts_differ(a, b, fold),
         }
     }
@@ -397,23 +417,24 @@ impl ValueChange {
     }
 }
 
-/// A value a property can take that this file knows: not set, or an alternative.
+/// A value a property can take that this file knows: not set (not written, or an
+/// `AWS::NoValue` branch, under its conditions), or an alternative.
 enum Known<'a, 't> {
-    Absent,
+    Absent(&'a [(&'t str, bool)]),
     Value(&'a Alt<'t>),
 }
 
 impl<'t> Known<'_, 't> {
     fn when(&self) -> &[(&'t str, bool)] {
         match self {
-            Known::Absent => &[],
+            Known::Absent(when) => when,
             Known::Value(alt) => &alt.when,
         }
     }
 
     fn span(&self) -> Option<Span> {
         match self {
-            Known::Absent => None,
+            Known::Absent(_) => None,
             Known::Value(alt) => Some(alt.span),
         }
     }
@@ -424,13 +445,13 @@ impl<'t> Known<'_, 't> {
 /// the template's `Default`).
 fn values<'a, 't>(alts: &'a [Alt<'t>], absent: bool) -> Vec<Known<'a, 't>> {
     if absent {
-        return vec![Known::Absent];
+        return vec![Known::Absent(&[])];
     }
     alts.iter()
         .filter(|alt| alt.param.as_ref().is_none_or(|p| p.from_command_line))
         .filter_map(|alt| match &alt.val {
             Val::Text(_) => Some(Known::Value(alt)),
-            Val::NoValue => Some(Known::Absent),
+            Val::NoValue => Some(Known::Absent(&alt.when)),
             Val::Node(_) | Val::Unknown => None,
         })
         .collect()

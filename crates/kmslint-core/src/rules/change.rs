@@ -5,6 +5,8 @@ use crate::model::Resource;
 use crate::model::value::{Alt, Resolver};
 use crate::source::{Node, Span};
 
+use super::Context;
+
 /// What a `DeletionPolicy` or `UpdateReplacePolicy` attribute says of one resource.
 pub(crate) enum Retention<'t> {
     /// Every value it can take keeps the resource.
@@ -26,7 +28,7 @@ impl<'t> Retention<'t> {
     /// for `DeletionPolicy`, `RetainExceptOnCreate` keeps a resource that already exists
     /// (it deletes only what a failed stack creation made).
     pub(crate) fn of(
-        resolver: &Resolver<'_, 't>,
+        version: &Context<'_, 't>,
         resource: &Resource<'t>,
         attribute: &str,
         snapshots: bool,
@@ -42,7 +44,12 @@ impl<'t> Retention<'t> {
                 || (attribute == "DeletionPolicy" && value == "RetainExceptOnCreate")
                 || (snapshots && value == "Snapshot")
         };
-        let alts = resolver.resolve(node);
+        // Branches the conditions rule out (given parameters decide them) do not count.
+        let alts: Vec<Alt<'t>> = Resolver::new(version.env)
+            .resolve(node)
+            .into_iter()
+            .filter(|a| version.conditions.satisfiable(&a.when))
+            .collect();
         if alts.is_empty()
             || alts.iter().any(|a| {
                 a.as_str().is_none() || a.param.as_ref().is_some_and(|p| !p.from_command_line)

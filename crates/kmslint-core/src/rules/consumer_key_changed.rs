@@ -46,8 +46,6 @@ const HOLDS_DATA: &[(&str, bool)] = &[
 
 impl Rule for ConsumerKeyChanged {
     fn check_change(&self, cx: &ChangeContext<'_, '_, '_>, out: &mut Reporter) {
-        let old_resolver = cx.old.resolver();
-        let new_resolver = cx.new.resolver();
         let rows = CONSUMER_PROPERTIES
             .iter()
             .filter(|p| p.create_only && !p.resource_type.starts_with("AWS::KMS::"));
@@ -64,9 +62,7 @@ impl Rule for ConsumerKeyChanged {
                 for i in 0..count {
                     let Some(change) = cx.matching.value_change(
                         before.get(i).copied(),
-                        &old_resolver,
                         after.get(i).copied(),
-                        &new_resolver,
                         None,
                         str::to_owned,
                     ) else {
@@ -78,7 +74,7 @@ impl Rule for ConsumerKeyChanged {
                     let data = HOLDS_DATA.iter().find(|(t, _)| *t == type_name);
                     let kept = data.is_some_and(|&(_, snapshots)| {
                         matches!(
-                            Retention::of(&new_resolver, new, "UpdateReplacePolicy", snapshots),
+                            Retention::of(cx.new, new, "UpdateReplacePolicy", snapshots),
                             Retention::Kept
                         )
                     });

@@ -24,8 +24,6 @@ const IMMUTABLE: &[(&str, &str)] = &[
 
 impl Rule for ImmutableKeyPropertyChanged {
     fn check_change(&self, cx: &ChangeContext<'_, '_, '_>, out: &mut Reporter) {
-        let old_resolver = cx.old.resolver();
-        let new_resolver = cx.new.resolver();
         for (old, new) in cx.matching.kept(KEY) {
             for &(property, default) in IMMUTABLE {
                 // A boolean is compared as one: `True` and `true` are the same value.
@@ -36,9 +34,7 @@ impl Rule for ImmutableKeyPropertyChanged {
                 };
                 let Some(change) = cx.matching.value_change(
                     old.property(property),
-                    &old_resolver,
                     new.property(property),
-                    &new_resolver,
                     Some(default),
                     fold,
                 ) else {

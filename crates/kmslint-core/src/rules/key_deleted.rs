@@ -31,7 +31,6 @@ impl Rule for KeyDeleted {
         if may_add_resources(new_template.root) {
             return;
         }
-        let resolver = cx.old.resolver();
         // A removed key is reported at the new version's `Resources`, or its start.
         let resources_at = new_template
             .root
@@ -45,7 +44,7 @@ impl Rule for KeyDeleted {
                     Fate::Renamed(new) => (new.name_span, Some(new.name)),
                     Fate::Removed => (resources_at, None),
                 };
-                let (lost_at, when) = match Retention::of(&resolver, old, "DeletionPolicy", false) {
+                let (lost_at, when) = match Retention::of(cx.old, old, "DeletionPolicy", false) {
                     Retention::Kept | Retention::Unknown => continue,
                     Retention::Lost { at, when } => (at, when),
                 };

@@ -21,15 +21,11 @@ const CREATE_ONLY: &[(&str, &str, &str)] = &[(REPLICA_KEY, "PrimaryKeyArn", "rep
 
 impl Rule for KeyReplaced {
     fn check_change(&self, cx: &ChangeContext<'_, '_, '_>, out: &mut Reporter) {
-        let old_resolver = cx.old.resolver();
-        let new_resolver = cx.new.resolver();
         for &(type_name, property, what) in CREATE_ONLY {
             for (old, new) in cx.matching.kept(type_name) {
                 let Some(change) = cx.matching.value_change(
                     old.property(property),
-                    &old_resolver,
                     new.property(property),
-                    &new_resolver,
                     None,
                     str::to_owned,
                 ) else {
@@ -39,7 +35,7 @@ impl Rule for KeyReplaced {
                 // On a replacement, the new version's UpdateReplacePolicy decides the old
                 // resource's fate.
                 let retained = matches!(
-                    Retention::of(&new_resolver, new, "UpdateReplacePolicy", false),
+                    Retention::of(cx.new, new, "UpdateReplacePolicy", false),
                     Retention::Kept
                 );
                 let fate = if retained {

@@ -336,7 +336,7 @@ pub(crate) struct ChangeContext<'a, 'o, 'n> {
     pub old: &'a Context<'a, 'o>,
     pub new: &'a Context<'a, 'n>,
     pub old_lines: &'a crate::source::LineIndex,
-    pub matching: &'a crate::model::change::Matching<'o, 'n>,
+    pub matching: &'a crate::model::change::Matching<'a, 'o, 'n>,
 }
 
 impl ChangeContext<'_, '_, '_> {
@@ -368,8 +368,20 @@ pub(crate) fn run_change(
         return Vec::new();
     }
     let old_lines = crate::source::LineIndex::new(old.text);
-    let matching =
-        crate::model::change::Matching::new(old_template, new_template, old.embedded, new.embedded);
+    let matching = crate::model::change::Matching::new(
+        crate::model::change::Version {
+            template: old_template,
+            embedded: old.embedded,
+            env: old.env,
+            conditions: old.conditions,
+        },
+        crate::model::change::Version {
+            template: new_template,
+            embedded: new.embedded,
+            env: new.env,
+            conditions: new.conditions,
+        },
+    );
     let cx = ChangeContext {
         old_name,
         old,

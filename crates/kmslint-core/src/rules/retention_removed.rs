@@ -9,11 +9,11 @@
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::Resource;
 use crate::model::change::consistent;
-use crate::model::value::{Resolver, describe_when};
+use crate::model::value::describe_when;
 use crate::source::{Node, Span};
 
 use super::change::{Retention, at_or_name};
-use super::{ChangeContext, Reporter, Rule};
+use super::{ChangeContext, Context, Reporter, Rule};
 
 pub struct RetentionRemoved;
 
@@ -22,8 +22,6 @@ const DEFAULT_PENDING_WINDOW: i64 = 30;
 
 impl Rule for RetentionRemoved {
     fn check_change(&self, cx: &ChangeContext<'_, '_, '_>, out: &mut Reporter) {
-        let old_resolver = cx.old.resolver();
-        let new_resolver = cx.new.resolver();
         for (type_name, what) in [(KEY, "key"), (REPLICA_KEY, "replica key")] {
             for (old, new) in cx.matching.kept(type_name) {
                 for (attribute, when_lost) in [
@@ -35,11 +33,11 @@ impl Rule for RetentionRemoved {
                     if attribute == "UpdateReplacePolicy" && type_name == KEY {
                         continue;
                     }
-                    let Retention::Kept = Retention::of(&old_resolver, old, attribute, false) else {
+                    let Retention::Kept = Retention::of(cx.old, old, attribute, false) else {
                         continue;
                     };
                     let Retention::Lost { at, when } =
-                        Retention::of(&new_resolver, new, attribute, false)
+                        Retention::of(cx.new, new, attribute, false)
                     else {
                         continue;
                     };
@@ -61,7 +59,7 @@ impl Rule for RetentionRemoved {
                     let old_at = old.attribute(attribute).map_or(old.name_span, |n| n.span);
                     cx.related_old(diagnostic, old_at, format!("`{attribute}` retained it in the old version"));
                 }
-                pending_window(cx, &old_resolver, &new_resolver, old, new, what, out);
+                pending_window(cx, old, new, what, out);
             }
         }
     }
@@ -70,8 +68,6 @@ impl Rule for RetentionRemoved {
 /// `PendingWindowInDays` lowered.
 fn pending_window<'o, 'n>(
     cx: &ChangeContext<'_, 'o, 'n>,
-    old_resolver: &Resolver<'_, 'o>,
-    new_resolver: &Resolver<'_, 'n>,
     old: &Resource<'o>,
     new: &Resource<'n>,
     what: &str,
@@ -79,8 +75,8 @@ fn pending_window<'o, 'n>(
 ) {
     const PROPERTY: &str = "PendingWindowInDays";
     let (Some(before), Some(after)) = (
-        days(old_resolver, old.property(PROPERTY)),
-        days(new_resolver, new.property(PROPERTY)),
+        days(cx.old, old.property(PROPERTY)),
+        days(cx.new, new.property(PROPERTY)),
     ) else {
         return;
     };
@@ -130,13 +126,15 @@ fn pending_window<'o, 'n>(
 type Days<'t> = Vec<(i64, Option<Span>, Vec<(&'t str, bool)>)>;
 
 /// The values `PendingWindowInDays` can take, when all are known.
-fn days<'t>(resolver: &Resolver<'_, 't>, node: Option<&'t Node<'t>>) -> Option<Days<'t>> {
+fn days<'t>(version: &Context<'_, 't>, node: Option<&'t Node<'t>>) -> Option<Days<'t>> {
     let Some(node) = node else {
         return Some(vec![(DEFAULT_PENDING_WINDOW, None, Vec::new())]);
     };
-    resolver
+    version
+        .resolver()
         .resolve(node)
         .iter()
+        .filter(|alt| version.conditions.satisfiable(&alt.when))
         .map(|alt| {
             if alt.param.as_ref().is_some_and(|p| !p.from_command_line) {
                 return None;
