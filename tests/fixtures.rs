@@ -24,7 +24,7 @@
 //! Change rules (KMS5xx) compare a template with its previous version, so their fixtures come
 //! in pairs: `fixtures/KMS502/bad-renamed.yaml` is the new version, linted as above (markers,
 //! `# args:`, snapshot, `.fixed`) but against its old version `bad-renamed.old.yaml` (the same
-//! name with `.old` before the extension), as `kmslint diff OLD NEW` would; the old version's
+//! name with `.old` before the extension; it may be written in JSON and the new one in YAML, or the reverse), as `kmslint diff OLD NEW` would; the old version's
 //! related places show in the snapshot under its path. The old version has no markers, no
 //! `# args:` line and no sidecars: findings are reported on the new version, and the new
 //! version's arguments apply to both. A KMS5xx fixture without its old version, an old version
@@ -123,11 +123,21 @@ fn is_old(path: &Path) -> bool {
     split_extension(&name).is_some_and(|(stem, _)| stem.ends_with(".old"))
 }
 
-/// The old version of a fixture: `bad-renamed.yaml` → `bad-renamed.old.yaml`.
+/// The old version of a fixture: `bad-renamed.yaml` → `bad-renamed.old.yaml`, or the same
+/// stem with another extension (`bad-renamed.old.json`: a change from JSON to YAML is not one).
+/// When there is none, the name with the same extension (for messages).
 fn old_version(path: &Path) -> PathBuf {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let (stem, ext) = split_extension(&name).unwrap_or((&name, ""));
-    path.with_file_name(format!("{stem}.old{ext}"))
+    let same = path.with_file_name(format!("{stem}.old{ext}"));
+    std::iter::once(same.clone())
+        .chain(
+            EXTENSIONS
+                .iter()
+                .map(|e| path.with_file_name(format!("{stem}.old{e}"))),
+        )
+        .find(|p| p.exists())
+        .unwrap_or(same)
 }
 
 /// Whether `code` is a change rule's (KMS5xx), whose fixtures are pairs.
@@ -289,7 +299,11 @@ fn stray_old_versions(code: &str, dir: &Path) -> Vec<String> {
         let name = old.file_name().unwrap_or_default().to_string_lossy();
         let (stem, ext) = split_extension(&name).expect("an old version has an extension");
         let stem = stem.strip_suffix(".old").unwrap_or(stem);
-        let new = old.with_file_name(format!("{stem}{ext}"));
+        let new = std::iter::once(ext)
+            .chain(EXTENSIONS)
+            .map(|e| old.with_file_name(format!("{stem}{e}")))
+            .find(|p| p.exists())
+            .unwrap_or_else(|| old.with_file_name(format!("{stem}{ext}")));
         if !is_change(code) {
             problems.push(format!(
                 "{}: an old version, but {code} is not a change rule (KMS5xx)",

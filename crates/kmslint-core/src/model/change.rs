@@ -12,8 +12,8 @@ use std::collections::{HashMap, HashSet};
 
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::EmbeddedPolicy;
-use crate::model::template::{Resource, Template};
 use crate::model::conditions::Conditions;
+use crate::model::template::{Resource, Template};
 use crate::model::value::{Alt, Env, Hole, Part, Resolver, Text, Val, describe_when};
 use crate::source::{Node, Span, Value};
 
@@ -241,11 +241,18 @@ impl<'a, 'o, 'n> Matching<'a, 'o, 'n> {
                 None => "not set".to_owned(),
             },
             Known::Value(alt) => match alt.text_value() {
-                Some(text) => format!("`{}`", text.display_short()),
+                Some(text) => match text.only_hole() {
+                    Some(Hole::Import) => "an imported value (`Fn::ImportValue`)".to_owned(),
+                    Some(Hole::Param(name)) => format!("the value of parameter `{name}`"),
+                    Some(Hole::Unknown) => "a value not known here".to_owned(),
+                    _ => format!("`{}`", text.display_short()),
+                },
                 None => "a value".to_owned(),
             },
         };
         Some(ValueChange {
+            old_set: matches!(a, Known::Value(_)),
+            new_set: matches!(b, Known::Value(_)),
             old_span: a.span(),
             new_span: b.span(),
             old: show(a),
@@ -295,8 +302,31 @@ impl<'a, 'o, 'n> Matching<'a, 'o, 'n> {
         }
     }
 
+    /// `Fn::GetAtt Key.KeyId` of a key is its `Ref`: the same text.
+    fn normal<'x>(&self, text: &Text<'x>) -> Text<'x> {
+        let is_key = |name: &str| {
+            [self.old.resource(name), self.new.resource(name)]
+                .into_iter()
+                .flatten()
+                .any(|r| matches!(r.type_name, Some(KEY | REPLICA_KEY)))
+        };
+        Text {
+            parts: text
+                .parts
+                .iter()
+                .map(|p| match p {
+                    Part::Hole(Hole::GetAtt(name, "KeyId")) if is_key(name) => {
+                        Part::Hole(Hole::Ref(name))
+                    }
+                    other => other.clone(),
+                })
+                .collect(),
+        }
+    }
+
     /// Whether two strings certainly differ, whatever the values their holes stand for.
     fn texts_differ(&self, a: &Text<'_>, b: &Text<'_>, fold: fn(&str) -> String) -> bool {
+        let (a, b) = (&self.normal(a), &self.normal(b));
         if same_text(a, b) || uncertain(a) || uncertain(b) {
             return false;
         }
@@ -395,6 +425,9 @@ fn fingerprint<'t>(resource: &Resource<'t>, embedded: &'t [EmbeddedPolicy<'t>]) 
 
 /// One value of a property that certainly changed.
 pub struct ValueChange {
+    /// Whether the old and the new version set the value (else: not written, or `AWS::NoValue`).
+    pub old_set: bool,
+    pub new_set: bool,
     /// Where the old and new values are written (none when not set).
     pub old_span: Option<Span>,
     pub new_span: Option<Span>,

@@ -6,9 +6,10 @@
 //!
 //! Decisions:
 //! - A warning; an error for a resource that holds data ([`HOLDS_DATA`]) whose new version
-//!   has no `UpdateReplacePolicy: Retain` (or `Snapshot`, for the types that support it).
+//!   certainly has no `UpdateReplacePolicy: Retain` (or `Snapshot`, for the types that support
+//!   it); a policy this file does not know (a parameter) leaves it a warning.
 //! - Changing the form (`!Ref Key` to `!GetAtt Key.Arn`: key ID to key ARN) is a change too:
-//!   CloudFormation compares the property's values as text.
+//!   CloudFormation compares the property's values as text. `!GetAtt Key.KeyId` is `!Ref Key`.
 //! - Setting the property where it was not set (or removing it) changes the key from the
 //!   service's default to this one (or back): a change.
 //! - A level of the property path written with a function (`Fn::If` around the whole
@@ -72,27 +73,45 @@ impl Rule for ConsumerKeyChanged {
                     let type_name = row.resource_type;
                     let property = row.path.replace("[]", "");
                     let data = HOLDS_DATA.iter().find(|(t, _)| *t == type_name);
-                    let kept = data.is_some_and(|&(_, snapshots)| {
-                        matches!(
-                            Retention::of(cx.new, new, "UpdateReplacePolicy", snapshots),
-                            Retention::Kept
-                        )
+                    // What happens to the old resource: the new version's UpdateReplacePolicy
+                    // decides (a value this file does not know may keep it).
+                    let policy = data.map(|&(_, snapshots)| {
+                        Retention::of(cx.new, new, "UpdateReplacePolicy", snapshots)
                     });
-                    let form = if change.same_resource {
-                        " (the same key written another way: CloudFormation compares the text)"
+                    let snapshot = new
+                        .attribute("UpdateReplacePolicy")
+                        .and_then(|n| n.as_str())
+                        == Some("Snapshot");
+                    let lost = matches!(policy, Some(Retention::Lost { .. }));
+                    let under = if change.same_resource {
+                        "a new one under the same key, written another way (CloudFormation compares the text)"
+                    } else if !change.new_set {
+                        "a new one without this key (the service's default)"
+                    } else if !change.old_set {
+                        "a new one under this key"
                     } else {
-                        ""
+                        "a new one under the new key"
                     };
-                    let consequence = match (data, kept) {
-                        (Some(_), false) => "CloudFormation replaces it: it creates a new one under the new key and deletes the old one with its data",
-                        (Some(_), true) => "CloudFormation replaces it: it creates a new, empty one under the new key; the old one leaves the stack but is kept (`UpdateReplacePolicy`)",
-                        (None, _) => "CloudFormation replaces it with a new one under the new key",
+                    let consequence = match policy {
+                        Some(Retention::Lost { .. }) => format!(
+                            "CloudFormation replaces it: it creates {under} and deletes the old one with its data (where the service lets a resource holding data be deleted)"
+                        ),
+                        Some(Retention::Kept) if snapshot => format!(
+                            "CloudFormation replaces it: it creates {under}, empty, and deletes the old one after a final snapshot (`UpdateReplacePolicy: Snapshot`)"
+                        ),
+                        Some(Retention::Kept) => format!(
+                            "CloudFormation replaces it: it creates {under}, empty; the old one leaves the stack but is kept (`UpdateReplacePolicy: Retain`)"
+                        ),
+                        Some(Retention::Unknown) => format!(
+                            "CloudFormation replaces it: it creates {under}, empty, and keeps or deletes the old one as its `UpdateReplacePolicy` says"
+                        ),
+                        None => format!("CloudFormation replaces it with {under}"),
                     };
                     let diagnostic = out
                         .report(
                             at_or_name(change.new_span, new),
                             format!(
-                                "`{property}` of `{name}` ({type_name}) changes from {} to {}{}{form}: it cannot be changed in place, so {consequence}",
+                                "`{property}` of `{name}` ({type_name}) changes from {} to {}{}: it cannot be changed in place, so {consequence}",
                                 change.old,
                                 change.new,
                                 change.when_note()
@@ -104,7 +123,7 @@ impl Rule for ConsumerKeyChanged {
                         } else {
                             "keep the old key, unless a new resource is what you want".to_owned()
                         });
-                    if data.is_some() && !kept {
+                    if lost {
                         diagnostic.with_severity(Severity::Error);
                     }
                     cx.related_old(

@@ -75,8 +75,10 @@ impl Rule for GrantRemoved {
                 .report(
                     policy_at(new_key),
                     format!(
-                        "the new key policy of `{key}` takes away a permission the old one gave: {}",
-                        finding.message
+                        "the new key policy of `{key}` takes away a permission the old one gave: {}; what worked with the old policy fails once the new one is in place",
+                        // KMS601 ends with what happens when the stack is created; this is an
+                        // update of a stack where it worked.
+                        finding.message.split("; ").next().unwrap_or_default()
                     ),
                 )
                 .with_resource(key)

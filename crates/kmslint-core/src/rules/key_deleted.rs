@@ -15,6 +15,7 @@
 //!   a key missing from it may still be there after the transform: nothing is reported.
 
 use crate::facts::resources::{KEY, REPLICA_KEY};
+use crate::model::Resource;
 use crate::model::change::Fate;
 use crate::source::Span;
 
@@ -40,7 +41,11 @@ impl Rule for KeyDeleted {
             for old in old_template.resources_of_type(type_name) {
                 let fate = cx.matching.fate(old);
                 let (at, renamed_to) = match fate {
-                    Fate::Kept | Fate::TypeChanged => continue,
+                    Fate::Kept => {
+                        newly_conditional(cx, old, what, out);
+                        continue;
+                    }
+                    Fate::TypeChanged => continue,
                     Fate::Renamed(new) => (new.name_span, Some(new.name)),
                     Fate::Removed => (resources_at, None),
                 };
@@ -68,7 +73,7 @@ impl Rule for KeyDeleted {
                 };
                 let help = match renamed_to {
                     Some(_) => format!(
-                        "keep the logical ID `{name}`; to rename it, first deploy `DeletionPolicy: Retain` on `{name}`, remove it from the stack, and import the key under the new ID"
+                        "keep the logical ID `{name}`, or rename it with CloudFormation stack refactoring, which keeps the key; or first deploy `DeletionPolicy: Retain` on `{name}`, then remove it and import the key under the new ID"
                     ),
                     None => format!(
                         "to keep the key, first deploy `DeletionPolicy: Retain` (and `UpdateReplacePolicy: Retain`) on `{name}`, then remove it"
@@ -85,5 +90,64 @@ impl Rule for KeyDeleted {
                 }
             }
         }
+    }
+}
+
+/// A key of both versions that the new one creates only under a `Condition` the old one did
+/// not have: when the condition is false, CloudFormation deletes the key. Reported unless the
+/// conditions (with the parameters given) make it certainly true.
+fn newly_conditional(cx: &ChangeContext<'_, '_, '_>, old: &Resource<'_>, what: &str, out: &mut Reporter) {
+    let Some(new) = cx.new.template.and_then(|t| t.resource(old.name)) else {
+        return;
+    };
+    let Some(condition) = new.condition else {
+        return;
+    };
+    if old.condition == Some(condition) || !cx.new.conditions.satisfiable(&[(condition, false)]) {
+        return;
+    }
+    // Whether the old or the new version's DeletionPolicy applies to a resource whose
+    // condition turns false is not documented: both must let the key go.
+    if !matches!(
+        Retention::of(cx.new, new, "DeletionPolicy", false),
+        Retention::Lost { .. }
+    ) {
+        return;
+    }
+    let (lost_at, when) = match Retention::of(cx.old, old, "DeletionPolicy", false) {
+        Retention::Kept | Retention::Unknown => return,
+        Retention::Lost { at, when } => (at, when),
+    };
+    let name = new.name;
+    let when = when.map_or_else(String::new, |w| format!(", {w}"));
+    let at = new
+        .node
+        .entry("Condition")
+        .map_or(new.name_span, |e| e.value.span);
+    let diagnostic = out
+        .report(
+            at,
+            format!(
+                "{what} `{name}` is now created only under `Condition: {condition}`: when `{condition}` is false{when}, CloudFormation deletes the {what} that exists and its deletion is scheduled"
+            ),
+        )
+        .with_resource(name)
+        .with_help(format!(
+            "first deploy `DeletionPolicy: Retain` on `{name}` if the key may go, or keep it unconditional"
+        ));
+    let old_at = old
+        .node
+        .entry("Condition")
+        .map_or(old.name_span, |e| e.value.span);
+    cx.related_old(
+        diagnostic,
+        old_at,
+        match old.condition {
+            Some(c) => format!("created under `Condition: {c}` in the old version"),
+            None => "created unconditionally in the old version".to_owned(),
+        },
+    );
+    if let Some(alt) = lost_at {
+        cx.related_old(diagnostic, alt.span, "its `DeletionPolicy` does not retain it");
     }
 }

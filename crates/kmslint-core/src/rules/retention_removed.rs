@@ -9,7 +9,7 @@
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::Resource;
 use crate::model::change::consistent;
-use crate::model::value::describe_when;
+use crate::model::value::{Val, describe_when};
 use crate::source::{Node, Span};
 
 use super::change::{Retention, at_or_name};
@@ -36,6 +36,11 @@ impl Rule for RetentionRemoved {
                     let Retention::Kept = Retention::of(cx.old, old, attribute, false) else {
                         continue;
                     };
+                    // As the old version writes it (`Retain`, `RetainExceptOnCreate`).
+                    let was = old
+                        .attribute(attribute)
+                        .and_then(|n| n.as_str())
+                        .unwrap_or("Retain");
                     let Retention::Lost { at, when } =
                         Retention::of(cx.new, new, attribute, false)
                     else {
@@ -51,15 +56,19 @@ impl Rule for RetentionRemoved {
                         .report(
                             at_or_name(at.as_ref().map(|a| a.span), new),
                             format!(
-                                "`{attribute}: Retain` of {what} `{name}` {now}{when}: when `{name}` {when_lost}, CloudFormation schedules the key's deletion"
+                                "`{attribute}: {was}` of {what} `{name}` {now}{when}: when `{name}` {when_lost}, CloudFormation schedules the key's deletion"
                             ),
                         )
                         .with_resource(name)
-                        .with_help(format!("keep `{attribute}: Retain` on `{name}`"));
+                        .with_help(format!("keep `{attribute}: {was}` on `{name}`"));
                     let old_at = old.attribute(attribute).map_or(old.name_span, |n| n.span);
                     cx.related_old(diagnostic, old_at, format!("`{attribute}` retained it in the old version"));
                 }
-                pending_window(cx, old, new, what, out);
+                // The waiting period is used only when CloudFormation deletes the key, which a
+                // retained key never is.
+                if !matches!(Retention::of(cx.new, new, "DeletionPolicy", false), Retention::Kept) {
+                    pending_window(cx, old, new, what, out);
+                }
             }
         }
     }
@@ -138,6 +147,10 @@ fn days<'t>(version: &Context<'_, 't>, node: Option<&'t Node<'t>>) -> Option<Day
         .map(|alt| {
             if alt.param.as_ref().is_some_and(|p| !p.from_command_line) {
                 return None;
+            }
+            // An `AWS::NoValue` branch leaves the default.
+            if alt.val == Val::NoValue {
+                return Some((DEFAULT_PENDING_WINDOW, None, alt.when.clone()));
             }
             Some((alt.as_int()?, Some(alt.span), alt.when.clone()))
         })
