@@ -24,6 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Lint files and directories (no PATH: the current directory; `-`: stdin)
     Check(CheckArgs),
+    /// Review a change: lint NEW against OLD, reporting only the change rules (KMS5xx)
+    Diff(DiffArgs),
     /// List every rule: code, name, default severity, summary
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
@@ -42,57 +44,19 @@ pub enum Command {
 pub struct CheckArgs {
     /// Files and directories to lint; `-` reads stdin
     pub paths: Vec<PathBuf>,
-    /// Output format
-    #[arg(
-        long,
-        visible_alias = "output-format",
-        value_enum,
-        default_value = "pretty"
-    )]
-    pub format: Option<OutputFormat>,
-    /// Write the report to FILE instead of stdout (created or truncated)
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output_file: Option<PathBuf>,
-    /// Lowest severity that makes the exit status 1 [default: warning, or the configuration's]
-    #[arg(long, value_enum)]
-    pub fail_level: Option<FailLevelArg>,
-    /// Rules to run: comma-separated codes, names or code prefixes (KMS2)
-    #[arg(long, value_delimiter = ',')]
-    pub select: Option<Vec<String>>,
-    /// Rules not to run: comma-separated codes, names or code prefixes
-    #[arg(long, value_delimiter = ',')]
-    pub ignore: Option<Vec<String>>,
-    /// Rules to run besides those the configuration selects (codes, names or prefixes)
-    #[arg(long, value_delimiter = ',')]
-    pub extend_select: Option<Vec<String>>,
-    /// Rules not to run besides those the configuration ignores (codes, names or prefixes)
-    #[arg(long, value_delimiter = ',')]
-    pub extend_ignore: Option<Vec<String>>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub rules: RuleArgs,
     /// Print the settings that apply to FILE and where each comes from, then exit
     #[arg(long, value_name = "FILE")]
     pub show_settings: Option<PathBuf>,
-    /// Configuration file to use instead of the discovered .kmslint.toml
-    #[arg(long, conflicts_with = "no_config")]
-    pub config: Option<PathBuf>,
-    /// Ignore configuration files
-    #[arg(long)]
-    pub no_config: bool,
-    /// The Region the stack is deployed to
-    #[arg(long)]
-    pub region: Option<String>,
-    /// The account the stack is deployed to
-    #[arg(long)]
-    pub account: Option<String>,
-    /// The principal that deploys the stack; makes the lockout rule exact
-    #[arg(long)]
-    pub deployer_arn: Option<String>,
-    /// A stack parameter value, KEY=VALUE (repeatable)
-    #[arg(long = "parameter", value_name = "KEY=VALUE")]
-    pub parameters: Vec<String>,
-    /// Stack parameter values (JSON): [{"ParameterKey", "ParameterValue"}], ["K=V"], {"K": "V"} or
-    /// CodePipeline's {"Parameters": {"K": "V"}}
-    #[arg(long)]
-    pub parameters_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub stack: StackArgs,
+    /// Also compare each file with its version at git revision REV (a branch, tag or commit),
+    /// running the change rules (KMS5xx); a file absent at REV is new
+    #[arg(long, value_name = "REV")]
+    pub since: Option<String>,
     /// Read stdin, reporting it under NAME and choosing JSON or YAML by it (PATHs other than
     /// `-` are then ignored, with a warning)
     #[arg(long, value_name = "NAME")]
@@ -126,10 +90,6 @@ pub struct CheckArgs {
     /// Worker threads [default: all cores; at most 4 per core]
     #[arg(short = 'j', long)]
     pub jobs: Option<usize>,
-    /// Colours in pretty output (`auto`: when stdout is a terminal, honouring FORCE_COLOR,
-    /// CLICOLOR_FORCE, NO_COLOR and TERM=dumb)
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
     /// Apply safe fixes in place, re-lint, and report what is left; with stdin, print the
     /// fixed text to stdout and the report to stderr
     #[arg(long, overrides_with = "no_fix")]
@@ -148,6 +108,51 @@ pub struct CheckArgs {
     /// a change
     #[arg(long)]
     pub diff: bool,
+}
+
+/// `kmslint diff OLD NEW`: the two versions, and the options of `check` that make sense for
+/// one comparison (no walking, no fixes).
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// The previous version of the template (a file, or `-` for stdin)
+    pub old: PathBuf,
+    /// The new version of the template (a file, or `-` for stdin)
+    pub new: PathBuf,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    #[command(flatten)]
+    pub stack: StackArgs,
+    /// The name to report for `-` (stdin), choosing JSON or YAML by it
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+    /// Largest file to read, in bytes or with a unit (64MB, 512KB) [default: 64MB]
+    #[arg(long, value_name = "SIZE", value_parser = crate::discover::parse_size)]
+    pub max_file_size: Option<u64>,
+}
+
+/// How the report is written: shared by `check` and `diff`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct ReportArgs {
+    /// Output format
+    #[arg(
+        long,
+        visible_alias = "output-format",
+        value_enum,
+        default_value = "pretty"
+    )]
+    pub format: Option<OutputFormat>,
+    /// Write the report to FILE instead of stdout (created or truncated)
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+    /// Lowest severity that makes the exit status 1 [default: warning, or the configuration's]
+    #[arg(long, value_enum)]
+    pub fail_level: Option<FailLevelArg>,
+    /// Colours in pretty output (`auto`: when stdout is a terminal, honouring FORCE_COLOR,
+    /// CLICOLOR_FORCE, NO_COLOR and TERM=dumb)
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
     /// Print findings only, no summary
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -155,6 +160,50 @@ pub struct CheckArgs {
     /// ignored, with a note, for sarif)
     #[arg(long)]
     pub statistics: bool,
+}
+
+/// Which rules run, and the configuration file: shared by `check` and `diff`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct RuleArgs {
+    /// Rules to run: comma-separated codes, names or code prefixes (KMS2)
+    #[arg(long, value_delimiter = ',')]
+    pub select: Option<Vec<String>>,
+    /// Rules not to run: comma-separated codes, names or code prefixes
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Option<Vec<String>>,
+    /// Rules to run besides those the configuration selects (codes, names or prefixes)
+    #[arg(long, value_delimiter = ',')]
+    pub extend_select: Option<Vec<String>>,
+    /// Rules not to run besides those the configuration ignores (codes, names or prefixes)
+    #[arg(long, value_delimiter = ',')]
+    pub extend_ignore: Option<Vec<String>>,
+    /// Configuration file to use instead of the discovered .kmslint.toml
+    #[arg(long, conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore configuration files
+    #[arg(long)]
+    pub no_config: bool,
+}
+
+/// What is known of the stack the template deploys: shared by `check` and `diff`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct StackArgs {
+    /// The Region the stack is deployed to
+    #[arg(long)]
+    pub region: Option<String>,
+    /// The account the stack is deployed to
+    #[arg(long)]
+    pub account: Option<String>,
+    /// The principal that deploys the stack; makes the lockout rule exact
+    #[arg(long)]
+    pub deployer_arn: Option<String>,
+    /// A stack parameter value, KEY=VALUE (repeatable)
+    #[arg(long = "parameter", value_name = "KEY=VALUE")]
+    pub parameters: Vec<String>,
+    /// Stack parameter values (JSON): [{"ParameterKey", "ParameterValue"}], ["K=V"], {"K": "V"} or
+    /// CodePipeline's {"Parameters": {"K": "V"}}
+    #[arg(long)]
+    pub parameters_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -205,13 +254,13 @@ impl CheckArgs {
     /// What the command line sets over the configuration file.
     pub fn overrides(&self) -> Overrides {
         Overrides {
-            region: self.region.clone(),
-            account: self.account.clone(),
-            deployer_arn: self.deployer_arn.clone(),
-            select: self.select.clone(),
-            ignore: self.ignore.clone(),
-            extend_select: self.extend_select.clone(),
-            extend_ignore: self.extend_ignore.clone(),
+            region: self.stack.region.clone(),
+            account: self.stack.account.clone(),
+            deployer_arn: self.stack.deployer_arn.clone(),
+            select: self.rules.select.clone(),
+            ignore: self.rules.ignore.clone(),
+            extend_select: self.rules.extend_select.clone(),
+            extend_ignore: self.rules.extend_ignore.clone(),
         }
     }
 }

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use super::args::{CheckArgs, ColorChoice, OutputFormat};
 use super::fix::{FixMode, FixOptions, unified_diff, write_fixed};
+use super::since::{Old, Repository};
 use super::{EXIT_CLEAN, EXIT_FAILURE, EXIT_FINDINGS, error};
 use crate::config::{self, ConfigError, FailLevel, Resolved, Settings};
 use crate::diagnostic::Diagnostic;
@@ -18,16 +19,16 @@ use crate::lookup;
 use crate::render::json::Utf16Columns;
 use crate::render::{self, FileOutput, PathError, Summary, visible};
 use crate::rules::names;
-use crate::{Outcome, fix_bytes, lint_bytes};
+use crate::{Comparison, DocumentKind, Outcome, Previous, fix_bytes, lint_bytes};
 
-/// Everything `check` needs besides the settings linting uses.
-struct Options {
-    format: OutputFormat,
-    fail_level: FailLevel,
+/// Everything `check` (and `diff`) needs besides the settings linting uses.
+pub(super) struct Options {
+    pub format: OutputFormat,
+    pub fail_level: FailLevel,
     /// `--exclude` and the configuration's `exclude`, each its own set.
     exclude: Vec<GlobSet>,
     follow_links: bool,
-    max_file_size: u64,
+    pub max_file_size: u64,
     /// Honour `.gitignore`, `.ignore` and git's exclude files (not `--no-ignore`).
     ignore_files: bool,
     /// `--force-exclude` or `force-exclude = true`.
@@ -46,8 +47,18 @@ struct Options {
     /// Worker threads, already clamped.
     jobs: usize,
     /// Codes of the rules that run, for SARIF's rule list.
-    enabled: Vec<&'static str>,
-    fix: FixOptions,
+    pub enabled: Vec<&'static str>,
+    pub fix: FixOptions,
+    /// What the files are compared with (`--since`, or `diff`'s OLD), for the summary.
+    pub compared_with: Option<Against>,
+}
+
+/// What a run compares the files with.
+pub(super) enum Against {
+    /// `check --since REV`: each file's version at the revision, as the user wrote it.
+    Revision(String),
+    /// `diff OLD NEW`: OLD, as shown.
+    File(String),
 }
 
 pub fn run(args: CheckArgs) -> u8 {
@@ -61,20 +72,21 @@ pub fn run(args: CheckArgs) -> u8 {
     if let Some(file) = &args.show_settings {
         return show_settings(&args, file, &settings, &options);
     }
+    // git, the repository and the revision are checked before anything is written or read: a
+    // run that cannot compare fails at once, as a bad `--output-file` does.
+    let repository = match args.since.as_deref().map(Repository::open).transpose() {
+        Ok(repository) => repository,
+        Err(message) => {
+            error(message);
+            return EXIT_FAILURE;
+        }
+    };
+    if let Some(repository) = &repository {
+        options.compared_with = Some(Against::Revision(repository.rev().to_owned()));
+    }
     // The report's destination is opened first: a bad `--output-file` fails before any work.
-    let mut out: Box<dyn Write> = match &options.output_file {
-        Some(path) => match std::fs::File::create(path) {
-            Ok(file) => Box::new(BufWriter::new(file)),
-            Err(e) => {
-                error(format!(
-                    "--output-file {}: {}",
-                    path.display(),
-                    describe_io(&e)
-                ));
-                return EXIT_FAILURE;
-            }
-        },
-        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    let Some(mut out) = open_output(&options) else {
+        return EXIT_FAILURE;
     };
     let (stdin, paths) = inputs(&args);
     // `--fix` on stdin prints the fixed text on stdout, as ruff does: the report goes to
@@ -132,21 +144,38 @@ pub fn run(args: CheckArgs) -> u8 {
         }
     };
     let settings_of = |i: usize| &all_settings[which.get(i).copied().unwrap_or(0)];
-    let mut results: Vec<Linted> = match &pool {
-        Ok(pool) => pool.install(|| {
-            found
+    let mut results: Vec<Linted> = match &repository {
+        Some(repository) => {
+            match lint_since(
+                repository,
+                &found.inputs,
+                &settings_of,
+                &options,
+                pool.as_ref().ok(),
+            ) {
+                Ok(results) => results,
+                Err(message) => {
+                    error(message);
+                    return EXIT_FAILURE;
+                }
+            }
+        }
+        None => match &pool {
+            Ok(pool) => pool.install(|| {
+                found
+                    .inputs
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, input)| lint_input(input, settings_of(i), &options, None))
+                    .collect()
+            }),
+            Err(_) => found
                 .inputs
-                .par_iter()
+                .iter()
                 .enumerate()
-                .map(|(i, input)| lint_input(input, settings_of(i), &options))
-                .collect()
-        }),
-        Err(_) => found
-            .inputs
-            .iter()
-            .enumerate()
-            .map(|(i, input)| lint_input(input, settings_of(i), &options))
-            .collect(),
+                .map(|(i, input)| lint_input(input, settings_of(i), &options, None))
+                .collect(),
+        },
     };
     let stdin_settings = settings_of(found.inputs.len());
     if stdin {
@@ -154,10 +183,15 @@ pub fn run(args: CheckArgs) -> u8 {
             .stdin_filename
             .clone()
             .unwrap_or_else(|| "-".to_owned());
+        let old = repository.as_ref().and_then(|repository| {
+            stdin_old_version(repository, args.stdin_filename.as_deref(), &options)
+        });
         match discover::read_bounded(std::io::stdin().lock(), 0, options.max_file_size) {
             Ok(bytes) => results.insert(
                 0,
-                lint_bytes_to_result(&name, bytes, stdin_settings, &options, true),
+                against(&name, old, |previous| {
+                    lint_bytes_to_result(&name, bytes, stdin_settings, &options, true, previous)
+                }),
             ),
             Err(e) => results.insert(
                 0,
@@ -182,6 +216,11 @@ pub fn run(args: CheckArgs) -> u8 {
                 visible(&result.name),
                 visible(message)
             );
+        }
+        // The change rules did not run on this file: the user asked for a comparison, so
+        // it is said, not dropped. The file was still linted; the status is not changed.
+        if let Comparison::Failed(message) = &result.comparison {
+            let _ = writeln!(stderr, "kmslint: warning: {}", visible(message));
         }
     }
     drop(stderr);
@@ -219,9 +258,14 @@ pub fn run(args: CheckArgs) -> u8 {
         }),
         _ => written,
     };
-    let status = if failed {
+    super::written(written, exit_status(&results, options.fail_level, failed))
+}
+
+/// 2 when something failed, else 1 when a finding reaches the fail level, else 0.
+pub(super) fn exit_status(results: &[Linted], fail_level: FailLevel, failed: bool) -> u8 {
+    if failed {
         EXIT_FAILURE
-    } else if options.fail_level.threshold().is_some_and(|level| {
+    } else if fail_level.threshold().is_some_and(|level| {
         results
             .iter()
             .flat_map(|r| &r.diagnostics)
@@ -230,8 +274,122 @@ pub fn run(args: CheckArgs) -> u8 {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
+    }
+}
+
+/// Where the report goes: `--output-file` (created now) or stdout; `None`, said, when the
+/// file cannot be created.
+pub(super) fn open_output(options: &Options) -> Option<Box<dyn Write>> {
+    match &options.output_file {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(file) => Some(Box::new(BufWriter::new(file))),
+            Err(e) => {
+                error(format!(
+                    "--output-file {}: {}",
+                    path.display(),
+                    describe_io(&e)
+                ));
+                None
+            }
+        },
+        None => Some(Box::new(BufWriter::new(std::io::stdout().lock()))),
+    }
+}
+
+/// `--since`: lints each file against its version at the revision. The old versions come
+/// from one `git cat-file --batch`, read as the workers take the files (`par_bridge`), so
+/// git runs beside the linting and only the old texts being linted are held.
+fn lint_since<'s>(
+    repository: &Repository,
+    inputs: &[Input],
+    settings_of: &(dyn Fn(usize) -> &'s Settings + Sync),
+    options: &Options,
+    pool: Option<&rayon::ThreadPool>,
+) -> Result<Vec<Linted>, String> {
+    let requests = inputs
+        .iter()
+        .map(|input| repository.request(&input.path))
+        .collect();
+    let batch = repository.old_versions(requests, options.max_file_size)?;
+    let rev = repository.rev();
+    let lint = |((i, input), old): ((usize, &Input), Result<Old, String>)| {
+        (
+            i,
+            lint_input(input, settings_of(i), options, Some((rev, old))),
+        )
     };
-    super::written(written, status)
+    let files = inputs.iter().enumerate().zip(batch);
+    let mut linted: Vec<(usize, Linted)> = match pool {
+        Some(pool) => pool.install(|| files.par_bridge().map(lint).collect()),
+        None => files.map(lint).collect(),
+    };
+    // Workers take files as they free up; the report is in path order all the same.
+    linted.sort_unstable_by_key(|(i, _)| *i);
+    Ok(linted.into_iter().map(|(_, linted)| linted).collect())
+}
+
+/// Stdin's version at the revision (`--since`): that of the path `--stdin-filename` names.
+/// Without one there is none, which is said.
+fn stdin_old_version<'r>(
+    repository: &'r Repository,
+    stdin_filename: Option<&str>,
+    options: &Options,
+) -> Option<(&'r str, Result<Old, String>)> {
+    let Some(name) = stdin_filename else {
+        eprintln!(
+            "kmslint: warning: stdin was not compared with {}: give its path with --stdin-filename",
+            visible(repository.rev())
+        );
+        return None;
+    };
+    let request = repository.request(Path::new(name));
+    let old = repository
+        .old_versions(vec![request], options.max_file_size)
+        .and_then(|mut batch| {
+            batch
+                .next()
+                .unwrap_or_else(|| Err("git cat-file --batch gave no answer".to_owned()))
+        });
+    Some((repository.rev(), old))
+}
+
+/// Lints a file (through `lint`) with its previous version, when `old` gives one (`--since`:
+/// the revision as written, and what git gave), and records what came of the comparison when
+/// git gave nothing to compare with.
+fn against(
+    name: &str,
+    old: Option<(&str, Result<Old, String>)>,
+    lint: impl FnOnce(&Previous<'_>) -> Linted,
+) -> Linted {
+    let Some((rev, old)) = old else {
+        return lint(&Previous::NotCompared);
+    };
+    let old_name = format!("{name} at {rev}");
+    match old {
+        // The old text lives only while the file is linted.
+        Ok(Old::Text(text)) => lint(&Previous::Text {
+            name: &old_name,
+            text: &text,
+        }),
+        Ok(Old::Absent) => lint(&Previous::Absent),
+        Ok(Old::NotCompared(why)) => {
+            let mut linted = lint(&Previous::NotCompared);
+            // Only templates are compared: a key policy, a file skipped or one that does not
+            // parse (KMS001 says so) would not have been either.
+            if linted.outcome == Some(Outcome::Linted(DocumentKind::Template)) {
+                linted.comparison =
+                    Comparison::Failed(format!("{old_name} was not compared: {why}"));
+            }
+            linted
+        }
+        Err(git) => {
+            let mut linted = lint(&Previous::NotCompared);
+            linted
+                .read_error
+                .get_or_insert(format!("cannot read its version at {rev}: {git}"));
+            linted
+        }
+    }
 }
 
 /// `--diff`: each file's changes as a unified diff on stdout, and how many findings they fix
@@ -348,10 +506,12 @@ fn inputs(args: &CheckArgs) -> (bool, Vec<PathBuf>) {
 }
 
 /// One file's result, with its output already rendered where that needs the text.
-struct Linted {
-    name: String,
-    outcome: Option<Outcome>,
-    diagnostics: Vec<Diagnostic>,
+pub(super) struct Linted {
+    pub name: String,
+    pub outcome: Option<Outcome>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// What came of comparing it with its previous version (`--since`, `diff`).
+    pub comparison: Comparison,
     rendered: String,
     /// For JSON: each finding's UTF-16 columns, computed while the text is at hand.
     utf16: Vec<Utf16Columns>,
@@ -373,6 +533,7 @@ impl Linted {
             name,
             outcome: None,
             diagnostics: Vec::new(),
+            comparison: Comparison::NotCompared,
             rendered: String::new(),
             utf16: Vec::new(),
             read_error: Some(message),
@@ -384,16 +545,30 @@ impl Linted {
     }
 }
 
-fn lint_input(input: &Input, settings: &Settings, options: &Options) -> Linted {
+/// Reads and lints one file, with its previous version when `old` gives one (see
+/// [`against`]), and writes it when fixed.
+fn lint_input(
+    input: &Input,
+    settings: &Settings,
+    options: &Options,
+    old: Option<(&str, Result<Old, String>)>,
+) -> Linted {
     let bytes = match discover::read_file(&input.path, options.max_file_size) {
         Ok(bytes) => bytes,
         Err(e) => return Linted::failed(input.name.clone(), describe_io(&e)),
     };
     let had_bom = bytes.starts_with(b"\xEF\xBB\xBF");
-    let mut linted = Linted {
+    let mut linted = against(&input.name, old, |previous| Linted {
         path: Some(input.shown.clone()),
-        ..lint_bytes_to_result(&input.name, bytes, settings, options, input.explicit)
-    };
+        ..lint_bytes_to_result(
+            &input.name,
+            bytes,
+            settings,
+            options,
+            input.explicit,
+            previous,
+        )
+    });
     // Written here, by the worker that fixed it: the texts need not wait for every file.
     if options.fix.mode == FixMode::Apply
         && let Some((_, after)) = linted.texts.take()
@@ -405,20 +580,18 @@ fn lint_input(input: &Input, settings: &Settings, options: &Options) -> Linted {
     linted
 }
 
-fn lint_bytes_to_result(
+pub(super) fn lint_bytes_to_result(
     name: &str,
     bytes: Vec<u8>,
     settings: &Settings,
     options: &Options,
     explicit: bool,
+    previous: &Previous<'_>,
 ) -> Linted {
-    // The version compared with: none yet (`check --since` and `diff` will give one). The
-    // renderers get it too, to show related places in the old version.
-    let previous = crate::Previous::NotCompared;
     // `before` is the text as read when fixing; `text` is what the findings are about.
     let (mut report, text, fixed, before) = match options.fix.mode {
         FixMode::Report => {
-            let (report, text) = lint_bytes(name, bytes, settings, explicit, &previous);
+            let (report, text) = lint_bytes(name, bytes, settings, explicit, previous);
             (report, text, Vec::new(), None)
         }
         FixMode::Apply | FixMode::Diff => {
@@ -428,7 +601,7 @@ fn lint_bytes_to_result(
                 settings,
                 explicit,
                 options.fix.least(),
-                &previous,
+                previous,
             );
             (fixed.report, fixed.text, fixed.fixed, Some(before))
         }
@@ -438,7 +611,7 @@ fn lint_bytes_to_result(
         path: name,
         text: &text,
         diagnostics: &report.diagnostics,
-        previous: render::PreviousFile::of(&previous),
+        previous: render::PreviousFile::of(previous),
     };
     let utf16 = if options.format == OutputFormat::Json && !options.statistics {
         render::json::utf16_columns(&output)
@@ -465,6 +638,7 @@ fn lint_bytes_to_result(
         name: report.name,
         outcome: Some(report.outcome),
         diagnostics: report.diagnostics,
+        comparison: report.comparison,
         rendered,
         utf16,
         read_error: None,
@@ -514,7 +688,7 @@ fn parameter_warnings(parameters: &HashMap<String, String>, results: &[Linted]) 
     warnings
 }
 
-fn summarize(results: &[Linted], fix: FixOptions) -> Summary {
+pub(super) fn summarize(results: &[Linted], fix: FixOptions) -> Summary {
     let mut summary = Summary {
         unsafe_fixes: fix.unsafe_fixes,
         ..Summary::default()
@@ -531,35 +705,80 @@ fn summarize(results: &[Linted], fix: FixOptions) -> Summary {
     summary
 }
 
-/// The summary, naming the configuration file when one was used.
-fn summary_line(summary: &Summary, options: &Options) -> String {
+/// The summary, saying what the files were compared with, and naming the configuration file
+/// when one was used.
+fn summary_line(summary: &Summary, results: &[Linted], options: &Options) -> String {
     let line = render::pretty::summary_line(summary);
     // The first line is the count; a second one says what is fixable.
     let (first, rest) = match line.split_once('\n') {
         Some((first, rest)) => (first, format!("\n{rest}")),
         None => (line.as_str(), String::new()),
     };
-    match &options.config {
-        Some(path) => format!(
-            "{} (configuration: {}){rest}",
-            first.trim_end_matches('.'),
+    let mut asides = Vec::new();
+    if let Some(against) = &options.compared_with {
+        asides.push(compared_with(against, results));
+    }
+    if let Some(path) = &options.config {
+        asides.push(format!(
+            "configuration: {}",
             visible(&path.display().to_string())
-        ),
-        None => line,
+        ));
+    }
+    if asides.is_empty() {
+        return line;
+    }
+    format!(
+        "{} ({}){rest}",
+        first.trim_end_matches('.'),
+        asides.join("; ")
+    )
+}
+
+/// `compared with origin/main: 12 files, 2 new, 1 not compared` (`--since`), or `compared
+/// with keys.old.yaml` (`diff`).
+fn compared_with(against: &Against, results: &[Linted]) -> String {
+    match against {
+        Against::File(old) => {
+            let compared = results
+                .iter()
+                .all(|r| matches!(r.comparison, Comparison::Compared | Comparison::Absent));
+            let not = if compared { "" } else { "not " };
+            format!("{not}compared with {}", visible(old))
+        }
+        Against::Revision(rev) => {
+            let count =
+                |f: fn(&Comparison) -> bool| results.iter().filter(|r| f(&r.comparison)).count();
+            let compared = count(|c| matches!(c, Comparison::Compared | Comparison::Absent));
+            let new = count(|c| *c == Comparison::Absent);
+            let failed = count(|c| matches!(c, Comparison::Failed(_)));
+            let mut line = format!(
+                "compared with {}: {} {}",
+                visible(rev),
+                compared,
+                if compared == 1 { "file" } else { "files" }
+            );
+            if new > 0 {
+                line.push_str(&format!(", {new} new"));
+            }
+            if failed > 0 {
+                line.push_str(&format!(", {failed} not compared"));
+            }
+            line
+        }
     }
 }
 
 /// Writes the findings (or the statistics) and the summary to `out`, buffered; the first
 /// write that fails stops it and is returned. Paths that could not be read are in every
 /// format's report. Notes go to stderr for the machine formats.
-fn print_output(
+pub(super) fn print_output(
     out: &mut dyn Write,
     results: &[Linted],
     errors: &[PathError],
     summary: &Summary,
     options: &Options,
 ) -> io::Result<()> {
-    let summary_line = summary_line(summary, options);
+    let summary_line = summary_line(summary, results, options);
     let notes: Vec<String> = results
         .iter()
         // Each one only with --verbose (pre-commit names every file changed); counted anyway.
@@ -656,14 +875,14 @@ fn print_output(
 }
 
 /// Merges the command line over the configuration file.
-fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
+pub(super) fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
     // The configuration file itself is read within the command line's limit (or the default).
     let read_limit = args
         .max_file_size
         .unwrap_or(discover::DEFAULT_MAX_FILE_SIZE);
-    let config_path = if args.no_config {
+    let config_path = if args.rules.no_config {
         None
-    } else if let Some(path) = &args.config {
+    } else if let Some(path) = &args.rules.config {
         Some(path.clone())
     } else {
         std::env::current_dir()
@@ -698,6 +917,7 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
     let parameters = read_parameters(args, max_file_size)?;
     let (settings, _) = config::settings_for(&args.overrides(), &resolved, parameters)?;
     let fail_level = args
+        .report
         .fail_level
         .map(FailLevel::from)
         .or(config.fail_level)
@@ -715,11 +935,11 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
             }
         })?,
     ];
-    let format = args.format.unwrap_or(OutputFormat::Pretty);
+    let format = args.report.format.unwrap_or(OutputFormat::Pretty);
     let color = colour(
-        args.color,
+        args.report.color,
         |name| std::env::var_os(name),
-        args.output_file.is_none() && std::io::stdout().is_terminal(),
+        args.report.output_file.is_none() && std::io::stdout().is_terminal(),
     );
     if args.jobs == Some(0) {
         return Err(cli("jobs", "must be at least 1".to_owned()));
@@ -744,9 +964,9 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
             verbose: args.verbose,
             config: config_path,
             color,
-            output_file: args.output_file.clone(),
-            quiet: args.quiet,
-            statistics: args.statistics,
+            output_file: args.report.output_file.clone(),
+            quiet: args.report.quiet,
+            statistics: args.report.statistics,
             jobs,
             enabled,
             fix: FixOptions {
@@ -760,6 +980,7 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
                 unsafe_fixes: !args.no_unsafe_fixes
                     && (args.unsafe_fixes || config.unsafe_fixes.unwrap_or(false)),
             },
+            compared_with: None,
         },
     ))
 }
@@ -836,14 +1057,14 @@ fn clamp_jobs(jobs: Option<usize>) -> usize {
 /// index of each directory's. The settings of the current directory are the first. With
 /// `--config` or `--no-config`, every file has those. Adds the rules any of them runs to
 /// `options.enabled`, for SARIF's rule list.
-fn settings_by_dir(
+pub(super) fn settings_by_dir(
     args: &CheckArgs,
     dirs: &[PathBuf],
     root: Settings,
     options: &mut Options,
 ) -> Result<(Vec<Settings>, Vec<usize>), ConfigError> {
     let mut all = vec![root];
-    if args.config.is_some() || args.no_config {
+    if args.rules.config.is_some() || args.rules.no_config {
         return Ok((all, vec![0; dirs.len()]));
     }
     let cwd = std::env::current_dir().unwrap_or_default();
@@ -889,9 +1110,9 @@ fn settings_by_dir(
 /// `--show-settings FILE`: the settings linting FILE uses, each with its origin (a
 /// configuration file, an option, or the default), and the run's own settings.
 fn show_settings(args: &CheckArgs, file: &Path, root: &Settings, options: &Options) -> u8 {
-    let config_path = if args.no_config {
+    let config_path = if args.rules.no_config {
         None
-    } else if let Some(path) = &args.config {
+    } else if let Some(path) = &args.rules.config {
         Some(path.clone())
     } else {
         let cwd = std::env::current_dir().unwrap_or_default();
@@ -957,7 +1178,7 @@ fn show_settings(args: &CheckArgs, file: &Path, root: &Settings, options: &Optio
     out.push_str(&format!(
         "  fail-level = {}  # {}\n",
         format!("{:?}", options.fail_level).to_ascii_lowercase(),
-        run_origin("fail-level", args.fail_level.is_some())
+        run_origin("fail-level", args.report.fail_level.is_some())
     ));
     out.push_str(&format!(
         "  max-file-size = {}  # {}\n",
@@ -974,6 +1195,9 @@ fn show_settings(args: &CheckArgs, file: &Path, root: &Settings, options: &Optio
         options.fix.unsafe_fixes,
         run_origin("unsafe-fixes", args.unsafe_fixes || args.no_unsafe_fixes)
     ));
+    if let Some(rev) = &args.since {
+        out.push_str(&format!("  since = {}  # --since\n", visible(rev)));
+    }
     super::written(io::stdout().lock().write_all(out.as_bytes()), EXIT_CLEAN)
 }
 
@@ -983,10 +1207,10 @@ fn read_parameters(
     max_file_size: u64,
 ) -> Result<HashMap<String, String>, ConfigError> {
     let mut parameters = HashMap::new();
-    if let Some(path) = &args.parameters_file {
+    if let Some(path) = &args.stack.parameters_file {
         parameters.extend(read_parameters_file(path, max_file_size)?);
     }
-    for pair in &args.parameters {
+    for pair in &args.stack.parameters {
         let (key, value) = pair
             .split_once('=')
             .filter(|(k, _)| !k.is_empty())

@@ -2,8 +2,10 @@
 
 mod args;
 pub(crate) mod check;
+mod diff;
 mod fix;
 mod rules;
+mod since;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -32,6 +34,7 @@ pub fn main() -> ExitCode {
     };
     let status = match cli.command {
         args::Command::Check(args) => check::run(args),
+        args::Command::Diff(args) => diff::run(args),
         args::Command::Rules { format } => rules::list(format),
         args::Command::Explain { rule } => rules::explain(&rule),
         args::Command::Server => serve(),
