@@ -2,9 +2,8 @@
 //! NEW` and `kmslint check --since REV` (issue 15), as a user runs them: what is compared,
 //! the notes when something is not, the exit statuses, and git's part.
 //!
-//! The findings come from the change rules. Assertions that need one (KMS502 key-deleted: a
-//! key removed without `DeletionPolicy: Retain`) are marked `NEEDS KMS502`: they fail while
-//! that rule is a stub; everything else here checks the plumbing and passes without it.
+//! The findings come from the change rules, mostly KMS502 key-deleted (a key removed without
+//! `DeletionPolicy: Retain`); the rules' own cases are their fixture pairs.
 //!
 //! The `--since` tests run the real `git`, with the user's global and system configuration
 //! kept out. Without git installed they fail, loudly: CI has it.
@@ -80,7 +79,6 @@ fn diff_reports_a_deleted_key_on_the_new_file() {
         dir.path(),
         &["diff", "old.yaml", "new.yaml", "--format", "json"],
     );
-    // NEEDS KMS502: fails while the rule is a stub.
     assert_eq!(codes_for(&run.json(), "new.yaml"), ["KMS502"], "{run:?}");
     assert_eq!(run.status, 1, "{run:?}");
 }
@@ -155,15 +153,15 @@ fn diff_reports_only_change_rules_within_the_selection() {
             "old.yaml",
             "new.yaml",
             "--ignore",
-            "key-deleted",
+            "key-deleted,retention-removed",
             "--format",
             "json",
         ],
     );
     assert_eq!(codes(&ignored), Vec::<String>::new(), "{ignored:?}");
     assert_eq!(ignored.status, 0, "{ignored:?}");
-    // NEEDS KMS502: fails while the rule is a stub.
-    assert_eq!(codes(&all), ["KMS502"], "{all:?}");
+    // `Doomed` is deleted, and `Key` loses the `Retain` it had.
+    assert_eq!(codes(&all), ["KMS502", "KMS504"], "{all:?}");
 }
 
 #[test]
@@ -310,7 +308,6 @@ fn diff_reads_one_side_from_stdin() {
         "{}",
         run.stdout
     );
-    // NEEDS KMS502: fails while the rule is a stub.
     assert_eq!(
         codes_for(&old_from_stdin.json(), "new.yaml"),
         ["KMS502"],
@@ -467,7 +464,6 @@ fn since_compares_each_file_with_its_version_at_the_revision() {
         ["KMS104", "KMS105"],
         "{run:?}"
     );
-    // NEEDS KMS502: fails while the rule is a stub.
     assert_eq!(
         codes_for(&json, "templates/keys.yaml"),
         ["KMS502"],
@@ -506,7 +502,6 @@ fn since_summary_counts_the_files_compared_and_the_new_ones() {
         "json",
     ])
     .run();
-    // NEEDS KMS502: fails while the rule is a stub.
     assert_eq!(codes_for(&run.json(), "keys.yaml"), ["KMS502"], "{run:?}");
 }
 
@@ -659,7 +654,6 @@ fn since_with_stdin_compares_the_path_named_by_stdin_filename() {
         "{}",
         unnamed.stderr
     );
-    // NEEDS KMS502: fails while the rule is a stub.
     assert_eq!(
         codes_for(&named.json(), "templates/keys.yaml"),
         ["KMS502"],
@@ -686,7 +680,6 @@ fn since_with_fix_fixes_and_still_compares() {
     assert!(!left.contains(&"KMS105".to_owned()), "{run:?}");
     let mut left = left;
     left.sort();
-    // NEEDS KMS502: fails while the rule is a stub.
     assert_eq!(left, ["KMS104", "KMS502"], "{run:?}");
 }
 
@@ -734,7 +727,7 @@ fn since_reads_many_files_through_one_batch() {
         .map(|d| d["path"].as_str().expect("path"))
         .collect();
     let expected: Vec<&str> = names.iter().step_by(2).map(String::as_str).collect();
-    // NEEDS KMS502: fails while the rule is a stub. In path order, once each.
+    // In path order, once each.
     assert_eq!(paths, expected);
 }
 
