@@ -9,6 +9,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 
 use super::args::{CheckArgs, ColorChoice, OutputFormat};
+use super::baseline::{BaselineRun, Mode as BaselineMode};
 use super::fix::{FixMode, FixOptions, unified_diff, write_fixed};
 use super::{EXIT_CLEAN, EXIT_FAILURE, EXIT_FINDINGS, error};
 use crate::config::{self, ConfigError, FailLevel, Resolved, Settings};
@@ -48,6 +49,8 @@ struct Options {
     /// Codes of the rules that run, for SARIF's rule list.
     enabled: Vec<&'static str>,
     fix: FixOptions,
+    /// `--baseline`, `--write-baseline` or the configuration's `baseline`.
+    baseline: Option<BaselineRun>,
 }
 
 pub fn run(args: CheckArgs) -> u8 {
@@ -155,10 +158,16 @@ pub fn run(args: CheckArgs) -> u8 {
             .clone()
             .unwrap_or_else(|| "-".to_owned());
         match discover::read_bounded(std::io::stdin().lock(), 0, options.max_file_size) {
-            Ok(bytes) => results.insert(
-                0,
-                lint_bytes_to_result(&name, bytes, stdin_settings, &options, true),
-            ),
+            Ok(bytes) => {
+                let key = options
+                    .baseline
+                    .as_ref()
+                    .map(|b| b.name_of(Path::new(&name)));
+                results.insert(
+                    0,
+                    lint_bytes_to_result(&name, bytes, stdin_settings, &options, true, key),
+                )
+            }
             Err(e) => results.insert(
                 0,
                 Linted::failed(name, format!("cannot read stdin: {}", describe_io(&e))),
@@ -206,8 +215,35 @@ pub fn run(args: CheckArgs) -> u8 {
         drop(out);
         return print_diffs(&results, failed);
     }
-    let written = print_output(&mut out, &results, &errors, &summary, &options);
-    drop(out);
+    let written = match &options.baseline {
+        Some(baseline) if matches!(baseline.mode, BaselineMode::Write) => {
+            drop(out);
+            if let Err(status) = write_baseline(baseline, &results, failed) {
+                return status;
+            }
+            Ok(())
+        }
+        baseline => {
+            if let Some(run) = baseline {
+                let counts = baseline_counts(run, &results);
+                summary.baseline = Some(counts);
+                if counts.stale > 0 && !options.quiet {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "kmslint: note: {}: run --write-baseline again to drop them",
+                        if counts.stale == 1 {
+                            "1 baseline entry no longer matches".to_owned()
+                        } else {
+                            format!("{} baseline entries no longer match", counts.stale)
+                        }
+                    );
+                }
+            }
+            let written = print_output(&mut out, &results, &errors, &summary, &options);
+            drop(out);
+            written
+        }
+    };
     let written = match results.first() {
         Some(Linted {
             texts: Some((_, fixed)),
@@ -219,8 +255,14 @@ pub fn run(args: CheckArgs) -> u8 {
         }),
         _ => written,
     };
+    let writing_baseline = options
+        .baseline
+        .as_ref()
+        .is_some_and(|b| matches!(b.mode, BaselineMode::Write));
     let status = if failed {
         EXIT_FAILURE
+    } else if writing_baseline {
+        EXIT_CLEAN
     } else if options.fail_level.threshold().is_some_and(|level| {
         results
             .iter()
@@ -365,6 +407,12 @@ struct Linted {
     fixed: Vec<&'static str>,
     /// With `--diff`, or `--fix` on stdin: the text before and after fixing.
     texts: Option<(String, String)>,
+    /// With a baseline: the file's name in it.
+    baseline_name: Option<String>,
+    /// With `--baseline`: the findings it absorbed, and its entries for the file (of rules
+    /// that ran) that matched nothing.
+    baselined: usize,
+    stale: usize,
 }
 
 impl Linted {
@@ -380,6 +428,9 @@ impl Linted {
             declared: Vec::new(),
             fixed: Vec::new(),
             texts: None,
+            baseline_name: None,
+            baselined: 0,
+            stale: 0,
         }
     }
 }
@@ -390,9 +441,10 @@ fn lint_input(input: &Input, settings: &Settings, options: &Options) -> Linted {
         Err(e) => return Linted::failed(input.name.clone(), describe_io(&e)),
     };
     let had_bom = bytes.starts_with(b"\xEF\xBB\xBF");
+    let key = options.baseline.as_ref().map(|b| b.name_of(&input.path));
     let mut linted = Linted {
         path: Some(input.shown.clone()),
-        ..lint_bytes_to_result(&input.name, bytes, settings, options, input.explicit)
+        ..lint_bytes_to_result(&input.name, bytes, settings, options, input.explicit, key)
     };
     // Written here, by the worker that fixed it: the texts need not wait for every file.
     if options.fix.mode == FixMode::Apply
@@ -405,12 +457,15 @@ fn lint_input(input: &Input, settings: &Settings, options: &Options) -> Linted {
     linted
 }
 
+/// Lints (or fixes) one file's bytes, filters its findings by the baseline (`baseline_name`
+/// is the file's name in it), and renders them.
 fn lint_bytes_to_result(
     name: &str,
     bytes: Vec<u8>,
     settings: &Settings,
     options: &Options,
     explicit: bool,
+    baseline_name: Option<String>,
 ) -> Linted {
     // `before` is the text as read when fixing; `text` is what the findings are about.
     let (mut report, text, fixed, before) = match options.fix.mode {
@@ -437,6 +492,20 @@ fn lint_bytes_to_result(
         }
     };
     let declared = std::mem::take(&mut report.declared_parameters);
+    // After suppressions (the core's), before rendering: what the baseline records is not
+    // reported. Fixes were applied to every finding, recorded or not.
+    let (mut baselined, mut stale) = (0, 0);
+    if let (Some(key), Some(run)) = (&baseline_name, &options.baseline)
+        && let BaselineMode::Filter(baseline) = &run.mode
+    {
+        let filtered = crate::baseline::filter(
+            baseline.file(key),
+            std::mem::take(&mut report.diagnostics),
+            |code| settings.rules.enabled(code),
+        );
+        report.diagnostics = filtered.new;
+        (baselined, stale) = (filtered.matched, filtered.stale);
+    }
     let output = FileOutput {
         path: name,
         text: &text,
@@ -474,7 +543,67 @@ fn lint_bytes_to_result(
         declared,
         fixed,
         texts: before.map(|before| (before, text)),
+        baseline_name,
+        baselined,
+        stale,
     }
+}
+
+/// What the baseline did: the findings it absorbed, and its entries that matched nothing in
+/// the files linted (of rules that ran) or are of files that no longer exist. Entries of
+/// files that exist but were not linted in this run (not named, excluded) are not stale.
+fn baseline_counts(run: &BaselineRun, results: &[Linted]) -> render::BaselineCounts {
+    let mut counts = render::BaselineCounts::default();
+    let mut linted = std::collections::HashSet::new();
+    for result in results {
+        counts.matched += result.baselined;
+        counts.stale += result.stale;
+        if let Some(name) = &result.baseline_name {
+            linted.insert(name.as_str());
+        }
+    }
+    if let BaselineMode::Filter(baseline) = &run.mode {
+        counts.stale += baseline
+            .files()
+            .filter(|(name, _)| {
+                !linted.contains(name) && std::fs::symlink_metadata(run.path_of(name)).is_err()
+            })
+            .map(|(_, file)| file.findings())
+            .sum::<usize>();
+    }
+    counts
+}
+
+/// `--write-baseline`: records every file's findings, and says how many on stderr. Nothing is
+/// written when a path could not be read (the baseline would lose its findings); the status
+/// is then 2.
+fn write_baseline(run: &BaselineRun, results: &[Linted], failed: bool) -> Result<(), u8> {
+    let shown = visible(&run.file.display().to_string()).into_owned();
+    if failed {
+        error(format!(
+            "{shown} was not written: some paths could not be read, and their findings would be missing from it"
+        ));
+        return Err(EXIT_FAILURE);
+    }
+    let mut baseline = crate::baseline::Baseline::default();
+    for result in results {
+        if let Some(name) = &result.baseline_name {
+            baseline.add(name, &result.diagnostics);
+        }
+    }
+    if let Err(e) = run.write(&baseline) {
+        error(format!("cannot write {shown}: {}", describe_io(&e)));
+        return Err(EXIT_FAILURE);
+    }
+    let files = baseline.files().count();
+    let findings = baseline.findings();
+    let _ = writeln!(
+        std::io::stderr(),
+        "kmslint: wrote {findings} {} in {files} {} to {shown}",
+        if findings == 1 { "finding" } else { "findings" },
+        if files == 1 { "file" } else { "files" },
+    );
+    Ok(())
 }
 
 /// Warnings for parameter values given on the command line: a key that names no parameter of
@@ -624,6 +753,7 @@ fn print_output(
                             _ => render::sarif::uri(&r.name),
                         },
                         diagnostics: &r.diagnostics,
+                        baselined: options.baseline.is_some(),
                     })
                     .collect();
                 let rules: Vec<&crate::rules::RuleEntry> = crate::rules::RULES
@@ -699,6 +829,11 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
     };
     let parameters = read_parameters(args, max_file_size)?;
     let (settings, _) = config::settings_for(&args.overrides(), &resolved, parameters)?;
+    let configured_baseline = config.baseline.as_deref().and_then(|name| {
+        let origin = resolved.origins.get("baseline")?;
+        Some((name, origin.as_path()))
+    });
+    let baseline = super::baseline::open(args, configured_baseline, max_file_size)?;
     let fail_level = args
         .fail_level
         .map(FailLevel::from)
@@ -762,6 +897,7 @@ fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
                 unsafe_fixes: !args.no_unsafe_fixes
                     && (args.unsafe_fixes || config.unsafe_fixes.unwrap_or(false)),
             },
+            baseline,
         },
     ))
 }
@@ -976,6 +1112,23 @@ fn show_settings(args: &CheckArgs, file: &Path, root: &Settings, options: &Optio
         options.fix.unsafe_fixes,
         run_origin("unsafe-fixes", args.unsafe_fixes || args.no_unsafe_fixes)
     ));
+    let (baseline, origin) = match &options.baseline {
+        Some(run) if matches!(run.mode, BaselineMode::Write) => (
+            format!("none (writing {})", name(&run.file)),
+            "--write-baseline".to_owned(),
+        ),
+        Some(run) => (
+            format!("{:?}", name(&run.file)),
+            if args.baseline.is_some() {
+                "--baseline".to_owned()
+            } else {
+                run_origin("baseline", false)
+            },
+        ),
+        None if args.no_baseline => ("none".to_owned(), "--no-baseline".to_owned()),
+        None => ("none".to_owned(), "default".to_owned()),
+    };
+    out.push_str(&format!("  baseline = {baseline}  # {origin}\n"));
     super::written(io::stdout().lock().write_all(out.as_bytes()), EXIT_CLEAN)
 }
 
