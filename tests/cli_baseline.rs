@@ -483,3 +483,27 @@ fn fixes_apply_to_recorded_findings_too() {
     let (_, stale) = baseline_summary(&fixed);
     assert!(stale >= 1, "{}", fixed.stdout);
 }
+
+#[test]
+fn stdin_is_named_by_its_stdin_filename() {
+    let dir = dir_with(&[GIT, ("stacks/k.yaml", template("", "").as_bytes())]);
+    run(dir.path(), &["check", "--write-baseline", "b.json"]);
+    // The editor's buffer, moved down a few lines, and with a new unknown action.
+    let buffer = format!("\n\n{}", template("", ", 'kms:Decrypts'"));
+    let read = Kmslint::new(
+        dir.path(),
+        &[
+            "check",
+            "--stdin-filename",
+            "stacks/k.yaml",
+            "--baseline",
+            "b.json",
+            "--format",
+            "json",
+        ],
+    )
+    .stdin(buffer.as_bytes())
+    .run();
+    assert_eq!(codes(&read), ["KMS207"], "{}", read.stderr);
+    assert_eq!(baseline_summary(&read), (3, 0));
+}
