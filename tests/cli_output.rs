@@ -333,6 +333,26 @@ fn json_output_matches_its_schema() {
         let errors = schema_errors(&document);
         assert!(errors.is_empty(), "{args:?}: {errors:#?}");
     }
+    // With a baseline, the summary says what it absorbed.
+    let written = kmslint(dir.path(), &["check", "--write-baseline", "baseline.json"]);
+    assert_eq!(written.status, 0, "{}", written.stderr);
+    let document = kmslint(
+        dir.path(),
+        &["check", "--format", "json", "--baseline", "baseline.json"],
+    )
+    .json();
+    assert_eq!(
+        document["summary"]["baseline"]["matched"], 2,
+        "{document:#}"
+    );
+    let errors = schema_errors(&document);
+    assert!(errors.is_empty(), "--baseline: {errors:#?}");
+    let mut broken = document;
+    broken["summary"]["baseline"]
+        .as_object_mut()
+        .unwrap()
+        .remove("stale");
+    assert_eq!(schema_errors(&broken).len(), 1);
     // And the schema rejects what it should.
     let mut broken = kmslint(dir.path(), &["check", "--format", "json"]).json();
     broken["diagnostics"][0]["start"]

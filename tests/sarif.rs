@@ -697,3 +697,51 @@ fn the_sarif_validator_accepts_old_places() {
         );
     }
 }
+
+#[test]
+fn the_sarif_validator_accepts_a_log_filtered_by_a_baseline() {
+    let Some(tool) = validator() else {
+        eprintln!("skipped: the SARIF validator is not installed; install it with\n    {INSTALL}");
+        return;
+    };
+    // The unrotated key recorded, then a key policy with an unknown action added: one
+    // result, `baselineState: "new"`.
+    let work = common::dir_with(&[("key.yaml", common::UNROTATED_KEY.as_bytes())]);
+    let written = common::kmslint(work.path(), &["check", "--write-baseline", "base.json"]);
+    assert_eq!(written.status, 0, "{}", written.stderr);
+    let changed = common::UNROTATED_KEY.replace("'kms:*'", "['kms:*', 'kms:Encrypts']");
+    fs::write(work.path().join("key.yaml"), changed).expect("write");
+    let run = common::kmslint(
+        work.path(),
+        &[
+            "check",
+            "key.yaml",
+            "--baseline",
+            "base.json",
+            "--format",
+            "sarif",
+        ],
+    );
+    let log = run.json();
+    assert_eq!(
+        log["runs"][0]["results"][0]["baselineState"], "new",
+        "{log:#}"
+    );
+    assert_shape("a log filtered by a baseline", &run.stdout);
+    fs::write(work.path().join("baseline.sarif"), &run.stdout).expect("write the log");
+    for kind in ["Sarif", "Ghas"] {
+        let Some((found, console)) = validate(&tool, work.path(), "baseline.sarif", kind) else {
+            continue;
+        };
+        for f in &found {
+            eprintln!(
+                "validator ({kind}): {} {} at {}: {}",
+                f.level, f.rule, f.at, f.message
+            );
+        }
+        assert!(
+            errors(&found).is_empty(),
+            "the SARIF validator ({kind}) reports errors in a log filtered by a baseline:\n{console}"
+        );
+    }
+}

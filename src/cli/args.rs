@@ -108,6 +108,17 @@ pub struct CheckArgs {
     /// a change
     #[arg(long)]
     pub diff: bool,
+    /// Report only the findings FILE does not record (see --write-baseline), and say how many
+    /// of its entries no longer match [default: the configuration's `baseline`]
+    #[arg(long, value_name = "FILE", conflicts_with = "no_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Report every finding, though the configuration names a baseline
+    #[arg(long)]
+    pub no_baseline: bool,
+    /// Record the findings (after suppressions) in FILE as the baseline, report none, and exit
+    /// 0; paths in it are relative to FILE's directory
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "diff"])]
+    pub write_baseline: Option<PathBuf>,
 }
 
 /// `kmslint diff OLD NEW`: the two versions, and the options of `check` that make sense for

@@ -9,6 +9,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 
 use super::args::{CheckArgs, ColorChoice, OutputFormat};
+use super::baseline::{BaselineRun, Mode as BaselineMode};
 use super::fix::{FixMode, FixOptions, unified_diff, write_fixed};
 use super::since::{Old, Repository};
 use super::{EXIT_CLEAN, EXIT_FAILURE, EXIT_FINDINGS, error};
@@ -51,6 +52,8 @@ pub(super) struct Options {
     pub fix: FixOptions,
     /// What the files are compared with (`--since`, or `diff`'s OLD), for the summary.
     pub compared_with: Option<Against>,
+    /// `--baseline`, `--write-baseline` or the configuration's `baseline`.
+    baseline: Option<BaselineRun>,
 }
 
 /// What a run compares the files with.
@@ -187,12 +190,26 @@ pub fn run(args: CheckArgs) -> u8 {
             stdin_old_version(repository, args.stdin_filename.as_deref(), &options)
         });
         match discover::read_bounded(std::io::stdin().lock(), 0, options.max_file_size) {
-            Ok(bytes) => results.insert(
-                0,
-                against(&name, old, |previous| {
-                    lint_bytes_to_result(&name, bytes, stdin_settings, &options, true, previous)
-                }),
-            ),
+            Ok(bytes) => {
+                let key = options
+                    .baseline
+                    .as_ref()
+                    .map(|b| b.name_of(Path::new(&name)));
+                results.insert(
+                    0,
+                    against(&name, old, |previous| {
+                        lint_bytes_to_result(
+                            &name,
+                            bytes,
+                            stdin_settings,
+                            &options,
+                            true,
+                            previous,
+                            key,
+                        )
+                    }),
+                )
+            }
             Err(e) => results.insert(
                 0,
                 Linted::failed(name, format!("cannot read stdin: {}", describe_io(&e))),
@@ -245,8 +262,35 @@ pub fn run(args: CheckArgs) -> u8 {
         drop(out);
         return print_diffs(&results, failed);
     }
-    let written = print_output(&mut out, &results, &errors, &summary, &options);
-    drop(out);
+    let written = match &options.baseline {
+        Some(baseline) if matches!(baseline.mode, BaselineMode::Write) => {
+            drop(out);
+            if let Err(status) = write_baseline(baseline, &results, failed) {
+                return status;
+            }
+            Ok(())
+        }
+        baseline => {
+            if let Some(run) = baseline {
+                let counts = baseline_counts(run, &results);
+                summary.baseline = Some(counts);
+                if counts.stale > 0 && !options.quiet {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "kmslint: note: {}: run --write-baseline again to drop them",
+                        if counts.stale == 1 {
+                            "1 baseline entry no longer matches".to_owned()
+                        } else {
+                            format!("{} baseline entries no longer match", counts.stale)
+                        }
+                    );
+                }
+            }
+            let written = print_output(&mut out, &results, &errors, &summary, &options);
+            drop(out);
+            written
+        }
+    };
     let written = match results.first() {
         Some(Linted {
             texts: Some((_, fixed)),
@@ -258,7 +302,16 @@ pub fn run(args: CheckArgs) -> u8 {
         }),
         _ => written,
     };
-    super::written(written, exit_status(&results, options.fail_level, failed))
+    let writing_baseline = options
+        .baseline
+        .as_ref()
+        .is_some_and(|b| matches!(b.mode, BaselineMode::Write));
+    let status = if writing_baseline && !failed {
+        EXIT_CLEAN
+    } else {
+        exit_status(&results, options.fail_level, failed)
+    };
+    super::written(written, status)
 }
 
 /// 2 when something failed, else 1 when a finding reaches the fail level, else 0.
@@ -525,6 +578,12 @@ pub(super) struct Linted {
     fixed: Vec<&'static str>,
     /// With `--diff`, or `--fix` on stdin: the text before and after fixing.
     texts: Option<(String, String)>,
+    /// With a baseline: the file's name in it.
+    baseline_name: Option<String>,
+    /// With `--baseline`: the findings it absorbed, and its entries for the file (of rules
+    /// that ran) that matched nothing.
+    baselined: usize,
+    stale: usize,
 }
 
 impl Linted {
@@ -541,6 +600,9 @@ impl Linted {
             declared: Vec::new(),
             fixed: Vec::new(),
             texts: None,
+            baseline_name: None,
+            baselined: 0,
+            stale: 0,
         }
     }
 }
@@ -558,6 +620,7 @@ fn lint_input(
         Err(e) => return Linted::failed(input.name.clone(), describe_io(&e)),
     };
     let had_bom = bytes.starts_with(b"\xEF\xBB\xBF");
+    let key = options.baseline.as_ref().map(|b| b.name_of(&input.path));
     let mut linted = against(&input.name, old, |previous| Linted {
         path: Some(input.shown.clone()),
         ..lint_bytes_to_result(
@@ -567,6 +630,7 @@ fn lint_input(
             options,
             input.explicit,
             previous,
+            key,
         )
     });
     // Written here, by the worker that fixed it: the texts need not wait for every file.
@@ -580,6 +644,8 @@ fn lint_input(
     linted
 }
 
+/// Lints (or fixes) one file's bytes against its previous version, filters its findings by
+/// the baseline (`baseline_name` is the file's name in it), and renders them.
 pub(super) fn lint_bytes_to_result(
     name: &str,
     bytes: Vec<u8>,
@@ -587,6 +653,7 @@ pub(super) fn lint_bytes_to_result(
     options: &Options,
     explicit: bool,
     previous: &Previous<'_>,
+    baseline_name: Option<String>,
 ) -> Linted {
     // `before` is the text as read when fixing; `text` is what the findings are about.
     let (mut report, text, fixed, before) = match options.fix.mode {
@@ -607,6 +674,20 @@ pub(super) fn lint_bytes_to_result(
         }
     };
     let declared = std::mem::take(&mut report.declared_parameters);
+    // After suppressions (the core's), before rendering: what the baseline records is not
+    // reported. Fixes were applied to every finding, recorded or not.
+    let (mut baselined, mut stale) = (0, 0);
+    if let (Some(key), Some(run)) = (&baseline_name, &options.baseline)
+        && let BaselineMode::Filter(baseline) = &run.mode
+    {
+        let filtered = crate::baseline::filter(
+            baseline.file(key),
+            std::mem::take(&mut report.diagnostics),
+            |code| settings.rules.enabled(code),
+        );
+        report.diagnostics = filtered.new;
+        (baselined, stale) = (filtered.matched, filtered.stale);
+    }
     let output = FileOutput {
         path: name,
         text: &text,
@@ -646,7 +727,67 @@ pub(super) fn lint_bytes_to_result(
         declared,
         fixed,
         texts: before.map(|before| (before, text)),
+        baseline_name,
+        baselined,
+        stale,
     }
+}
+
+/// What the baseline did: the findings it absorbed, and its entries that matched nothing in
+/// the files linted (of rules that ran) or are of files that no longer exist. Entries of
+/// files that exist but were not linted in this run (not named, excluded) are not stale.
+fn baseline_counts(run: &BaselineRun, results: &[Linted]) -> render::BaselineCounts {
+    let mut counts = render::BaselineCounts::default();
+    let mut linted = std::collections::HashSet::new();
+    for result in results {
+        counts.matched += result.baselined;
+        counts.stale += result.stale;
+        if let Some(name) = &result.baseline_name {
+            linted.insert(name.as_str());
+        }
+    }
+    if let BaselineMode::Filter(baseline) = &run.mode {
+        counts.stale += baseline
+            .files()
+            .filter(|(name, _)| {
+                !linted.contains(name) && std::fs::symlink_metadata(run.path_of(name)).is_err()
+            })
+            .map(|(_, file)| file.findings())
+            .sum::<usize>();
+    }
+    counts
+}
+
+/// `--write-baseline`: records every file's findings, and says how many on stderr. Nothing is
+/// written when a path could not be read (the baseline would lose its findings); the status
+/// is then 2.
+fn write_baseline(run: &BaselineRun, results: &[Linted], failed: bool) -> Result<(), u8> {
+    let shown = visible(&run.file.display().to_string()).into_owned();
+    if failed {
+        error(format!(
+            "{shown} was not written: some paths could not be read, and their findings would be missing from it"
+        ));
+        return Err(EXIT_FAILURE);
+    }
+    let mut baseline = crate::baseline::Baseline::default();
+    for result in results {
+        if let Some(name) = &result.baseline_name {
+            baseline.add(name, &result.diagnostics);
+        }
+    }
+    if let Err(e) = run.write(&baseline) {
+        error(format!("cannot write {shown}: {}", describe_io(&e)));
+        return Err(EXIT_FAILURE);
+    }
+    let files = baseline.files().count();
+    let findings = baseline.findings();
+    let _ = writeln!(
+        std::io::stderr(),
+        "kmslint: wrote {findings} {} in {files} {} to {shown}",
+        if findings == 1 { "finding" } else { "findings" },
+        if files == 1 { "file" } else { "files" },
+    );
+    Ok(())
 }
 
 /// Warnings for parameter values given on the command line: a key that names no parameter of
@@ -841,6 +982,7 @@ pub(super) fn print_output(
                             _ => render::sarif::uri(&r.name),
                         },
                         diagnostics: &r.diagnostics,
+                        baselined: options.baseline.is_some(),
                     })
                     .collect();
                 let rules: Vec<&crate::rules::RuleEntry> = crate::rules::RULES
@@ -916,6 +1058,11 @@ pub(super) fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigE
     };
     let parameters = read_parameters(args, max_file_size)?;
     let (settings, _) = config::settings_for(&args.overrides(), &resolved, parameters)?;
+    let configured_baseline = config.baseline.as_deref().and_then(|name| {
+        let origin = resolved.origins.get("baseline")?;
+        Some((name, origin.as_path()))
+    });
+    let baseline = super::baseline::open(args, configured_baseline, max_file_size)?;
     let fail_level = args
         .report
         .fail_level
@@ -981,6 +1128,7 @@ pub(super) fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigE
                     && (args.unsafe_fixes || config.unsafe_fixes.unwrap_or(false)),
             },
             compared_with: None,
+            baseline,
         },
     ))
 }
@@ -1198,6 +1346,23 @@ fn show_settings(args: &CheckArgs, file: &Path, root: &Settings, options: &Optio
     if let Some(rev) = &args.since {
         out.push_str(&format!("  since = {}  # --since\n", visible(rev)));
     }
+    let (baseline, origin) = match &options.baseline {
+        Some(run) if matches!(run.mode, BaselineMode::Write) => (
+            format!("none (writing {})", name(&run.file)),
+            "--write-baseline".to_owned(),
+        ),
+        Some(run) => (
+            format!("{:?}", name(&run.file)),
+            if args.baseline.is_some() {
+                "--baseline".to_owned()
+            } else {
+                run_origin("baseline", false)
+            },
+        ),
+        None if args.no_baseline => ("none".to_owned(), "--no-baseline".to_owned()),
+        None => ("none".to_owned(), "default".to_owned()),
+    };
+    out.push_str(&format!("  baseline = {baseline}  # {origin}\n"));
     super::written(io::stdout().lock().write_all(out.as_bytes()), EXIT_CLEAN)
 }
 

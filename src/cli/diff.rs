@@ -115,8 +115,9 @@ pub fn run(args: DiffArgs) -> u8 {
         name: &old_name,
         text: &old_text,
     };
-    let linted =
-        check::lint_bytes_to_result(&new_name, new_bytes, &settings, &options, true, &previous);
+    let linted = check::lint_bytes_to_result(
+        &new_name, new_bytes, &settings, &options, true, &previous, None,
+    );
     drop(old_text);
     if let Err(message) = compared(&linted, &new_name, &old_name) {
         error(message);

@@ -1,6 +1,7 @@
 //! The command line: the only place that prints or exits.
 
 mod args;
+mod baseline;
 pub(crate) mod check;
 mod diff;
 mod fix;

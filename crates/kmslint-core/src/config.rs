@@ -113,6 +113,9 @@ pub struct ConfigFile {
     pub deployer_arn: Option<String>,
     /// Bytes, or a string with a unit (`"64MB"`); see `source::read::parse_size`.
     pub max_file_size: Option<SizeValue>,
+    /// The baseline file `check` filters findings by (`--baseline`), relative to the
+    /// configuration file that sets it.
+    pub baseline: Option<String>,
     pub severity: Option<BTreeMap<String, Severity>>,
 }
 
@@ -299,7 +302,8 @@ fn merge(into: &mut Resolved, config: ConfigFile, origin: &Path) {
         max_file_size => "max-file-size",
         force_exclude => "force-exclude",
         fix => "fix",
-        unsafe_fixes => "unsafe-fixes"
+        unsafe_fixes => "unsafe-fixes",
+        baseline => "baseline"
     );
     for (field, key, list) in [
         (
@@ -402,6 +406,13 @@ fn validate(origin: &str, config: &ConfigFile, rules: &[RuleName]) -> Result<(),
     }
     if let Some(size) = &config.max_file_size {
         size.bytes().map_err(|m| error("max-file-size", m))?;
+    }
+    if config
+        .baseline
+        .as_deref()
+        .is_some_and(|b| b.trim().is_empty())
+    {
+        return Err(error("baseline", "must name a file".to_owned()));
     }
     for code in config.severity.iter().flat_map(BTreeMap::keys) {
         lookup::select(rules, std::slice::from_ref(code))
@@ -728,6 +739,8 @@ KMS204 = "warning"
         assert!(err.message.contains("did you mean"), "{err}");
         let err = parse("c.toml", "max-file-size = \"64XB\"\n").unwrap_err();
         assert_eq!(err.key.as_deref(), Some("max-file-size"));
+        let err = parse("c.toml", "baseline = \"\"\n").unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("baseline"));
     }
 
     #[test]

@@ -66,6 +66,14 @@ pub struct Diagnostic {
     pub resource: Option<String>,
     /// A JSON pointer to the node the finding is at (`/Resources/Key/Properties/KeySpec`).
     pub pointer: String,
+    /// [`Diagnostic::pointer`] with list items named by what they hold rather than by their
+    /// index, where something names them: a statement by its `Sid`
+    /// (`/Resources/Key/Properties/KeyPolicy/Statement/[Sid=Admins]/Principal`), a tag by
+    /// its `Key`, a scalar item by its value (`/Action/[=kms:Decrypt]`); the index otherwise.
+    /// It stays the same when statements, tags or actions are added or reordered, so
+    /// baselines key on it (see [`crate::baseline`]). Not an RFC 6901 pointer; filled in with
+    /// `pointer` once linting is done.
+    pub stable_pointer: String,
     pub help: Option<String>,
     pub related: Vec<Related>,
     /// The repair, when there is one obvious one.

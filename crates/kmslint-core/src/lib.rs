@@ -11,6 +11,7 @@
 
 // What the command line, the language server, the tests, the examples and the fuzz target
 // use is public; the rest is crate-private, so the compiler reports what nothing uses.
+pub mod baseline;
 pub mod config;
 pub mod deployer;
 pub mod diagnostic;
@@ -510,7 +511,7 @@ fn next_char(text: &str, at: usize) -> usize {
         .map_or(at, |c| at + c.len_utf8())
 }
 
-/// Fills in pointers, resources and positions, and sorts.
+/// Fills in pointers (and their stable forms), resources and positions, and sorts.
 fn finish(
     text: &str,
     root: Option<&Node<'_>>,
@@ -530,6 +531,10 @@ fn finish(
         if d.resource.is_none() {
             d.resource = resource_of(&d.pointer);
         }
+        d.stable_pointer = match root {
+            Some(root) => baseline::stable_pointer(root, embedded, &d.pointer, d.span),
+            None => d.pointer.clone(),
+        };
         d.locate(text, &lines);
     }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -178,6 +178,7 @@ mod tests {
             span: Span::default(),
             resource: None,
             pointer: String::new(),
+            stable_pointer: String::new(),
             help: None,
             related: Vec::new(),
             fix: Fix::new(

@@ -38,6 +38,20 @@ pub struct Summary {
     /// setting, not a count: not in the JSON.
     #[serde(skip)]
     pub unsafe_fixes: bool,
+    /// With a baseline (`--baseline`): how many findings it absorbed and how many of its
+    /// entries matched nothing. The other counts are of the findings reported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineCounts>,
+}
+
+/// What a baseline did in a run (see [`crate::baseline`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct BaselineCounts {
+    /// Findings the baseline absorbed (not reported).
+    pub matched: usize,
+    /// Recorded findings that matched nothing, in the files linted or in files that no
+    /// longer exist: writing the baseline again drops them.
+    pub stale: usize,
 }
 
 /// Whether `--fix` applies a fix of this applicability: a safe one always, an unsafe one

@@ -496,6 +496,12 @@ pub fn summary_line(summary: &Summary) -> String {
             summary.fixed
         ));
     }
+    if let Some(baseline) = summary.baseline.filter(|b| b.matched > 0) {
+        found.push_str(&format!(
+            "; {} in the baseline",
+            plural(baseline.matched, "finding", "findings")
+        ));
+    }
     let unreadable = if summary.unreadable > 0 {
         format!(
             "; {} could not be read",

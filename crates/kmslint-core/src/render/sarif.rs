@@ -39,6 +39,9 @@ struct Run<'a> {
 pub struct Artifact<'a> {
     pub uri: String,
     pub diagnostics: &'a [Diagnostic],
+    /// The findings are those a baseline did not absorb (`--baseline`): each result says
+    /// `baselineState: "new"`.
+    pub baselined: bool,
 }
 
 /// Every file's results, built and serialized one at a time.
@@ -53,7 +56,7 @@ impl Serialize for Results<'_> {
         serializer.collect_seq(
             self.artifacts
                 .iter()
-                .flat_map(|a| a.diagnostics.iter().map(move |d| result(&a.uri, d, rules))),
+                .flat_map(|a| a.diagnostics.iter().map(move |d| result(a, d, rules))),
         )
     }
 }
@@ -69,6 +72,7 @@ pub fn write(
         .map(|f| Artifact {
             uri: uri(f.path),
             diagnostics: f.diagnostics,
+            baselined: false,
         })
         .collect();
     write_artifacts(out, &artifacts, rules, &[])
@@ -148,7 +152,8 @@ fn descriptor(rule: &RuleEntry) -> Value {
     })
 }
 
-fn result(uri: &str, d: &Diagnostic, rules: &[&RuleEntry]) -> Value {
+fn result(artifact: &Artifact<'_>, d: &Diagnostic, rules: &[&RuleEntry]) -> Value {
+    let uri = artifact.uri.as_str();
     let mut message = d.message.clone();
     if let Some(help) = &d.help {
         message.push_str("\nhelp: ");
@@ -159,8 +164,16 @@ fn result(uri: &str, d: &Diagnostic, rules: &[&RuleEntry]) -> Value {
         "level": level(d.severity),
         "message": {"text": message},
         "locations": [location(uri, d.start, d.end)],
-        "partialFingerprints": {"kmslint/v1": fingerprint(d)},
+        "partialFingerprints": {
+            "kmslint/v1": fingerprint(d),
+            "kmslint/v2": stable_fingerprint(uri, d),
+        },
     });
+    // SARIF §3.27.24: the result is new with respect to the baseline. Those it absorbed are
+    // not in the log (kmslint reports only new findings), so no result is `unchanged`.
+    if artifact.baselined {
+        result["baselineState"] = json!("new");
+    }
     if let Some(index) = rules.iter().position(|r| r.code == d.code) {
         result["ruleIndex"] = json!(index);
     }
@@ -244,13 +257,18 @@ pub fn pascal_case(name: &str) -> String {
 /// A fingerprint that stays when lines move: FNV-1a (64 bits) of the rule code, the
 /// resource's logical ID, the JSON pointer and the message, not of any position.
 pub fn fingerprint(d: &Diagnostic) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [
+    fnv1a([
         d.code,
         d.resource.as_deref().unwrap_or(""),
         &d.pointer,
         &d.message,
-    ] {
+    ])
+}
+
+/// FNV-1a (64 bits) of `parts`, as 16 hexadecimal digits.
+fn fnv1a<const N: usize>(parts: [&str; N]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
         // Each part ends with a byte no UTF-8 text holds, so parts cannot run together.
         for &byte in part.as_bytes().iter().chain(&[0xff]) {
             hash ^= u64::from(byte);
@@ -258,6 +276,20 @@ pub fn fingerprint(d: &Diagnostic) -> String {
         }
     }
     format!("{hash:016x}")
+}
+
+/// A fingerprint keyed as baselines are (see [`crate::baseline`]): FNV-1a (64 bits) of the
+/// file's URI, the rule code, the resource's logical ID and the stable pointer, in which list
+/// items are named by `Sid`, tag `Key` or value rather than by index. Neither a line nor the
+/// message's wording: it stays when lines move, statements are added or reordered, or a
+/// message is reworded.
+pub fn stable_fingerprint(uri: &str, d: &Diagnostic) -> String {
+    fnv1a([
+        uri,
+        d.code,
+        d.resource.as_deref().unwrap_or(""),
+        &d.stable_pointer,
+    ])
 }
 
 fn location(uri: &str, start: Position, end: Position) -> Value {

@@ -432,6 +432,7 @@ impl Reporter {
             span,
             resource: None,
             pointer: String::new(),
+            stable_pointer: String::new(),
             help: None,
             related: Vec::new(),
             fix: None,
