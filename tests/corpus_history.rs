@@ -286,9 +286,8 @@ Resources:
 /// the same branch: nothing changes under either value of `C`. (widdix state/rds-aurora.yaml
 /// 28bcb9c9fe92..84805c0a87bb shows it on a real change: the finding says "when
 /// `HasEncryption` is true" where the change happens only when HasEncryption is true *and*
-/// the new condition is false.)
+/// the new condition is false; fixed since.)
 #[test]
-#[ignore = "KMS505 (Matching::value_change): an `AWS::NoValue` alternative becomes Known::Absent, whose `when` is empty, so it is paired with the other version's alternatives of the opposite branch"]
 fn a_no_value_branch_keeps_its_condition() {
     let new = CONDITIONAL_KMS_KEY_ID.replace("!If [C, !Ref Key,", "!If [C, !Sub '${Key}',");
     assert_ne!(new, CONDITIONAL_KMS_KEY_ID);
@@ -301,7 +300,6 @@ fn a_no_value_branch_keeps_its_condition() {
 /// With `--parameter Encrypt=false`, `C` is false: `KmsKeyId` is not set in either version,
 /// whatever the other branch says.
 #[test]
-#[ignore = "change rules: a condition that the command line's parameter values decide is not applied to `Fn::If` (the resolvers of ChangeContext have no scenario), so the branch that cannot be taken is still compared"]
 fn a_condition_the_parameters_decide_fixes_the_branch() {
     let new = CONDITIONAL_KMS_KEY_ID.replace("!If [C, !Ref Key,", "!If [C, !GetAtt Key.Arn,");
     assert_eq!(
