@@ -236,7 +236,7 @@ impl<'a, 'o, 'n> Matching<'a, 'o, 'n> {
         }
         let (a, b, when) = differing.first()?;
         let show = |known: &Known<'_, '_>| match known {
-            Known::Absent(_) => match default {
+            Known::Absent(..) => match default {
                 Some(default) => format!("`{default}` (not set)"),
                 None => "not set".to_owned(),
             },
@@ -284,13 +284,13 @@ impl<'a, 'o, 'n> Matching<'a, 'o, 'n> {
     ) -> bool {
         let default = default.map(Text::lit);
         let a = match (a, &default) {
-            (Known::Absent(_), Some(d)) => Some(d),
-            (Known::Absent(_), None) => None,
+            (Known::Absent(..), Some(d)) => Some(d),
+            (Known::Absent(..), None) => None,
             (Known::Value(alt), _) => alt.text_value(),
         };
         let b = match (b, &default) {
-            (Known::Absent(_), Some(d)) => Some(d),
-            (Known::Absent(_), None) => None,
+            (Known::Absent(..), Some(d)) => Some(d),
+            (Known::Absent(..), None) => None,
             (Known::Value(alt), _) => alt.text_value(),
         };
         match (a, b) {
@@ -453,21 +453,22 @@ impl ValueChange {
 /// A value a property can take that this file knows: not set (not written, or an
 /// `AWS::NoValue` branch, under its conditions), or an alternative.
 enum Known<'a, 't> {
-    Absent(&'a [(&'t str, bool)]),
+    /// Not set: its conditions, and the `AWS::NoValue` that says so, if written.
+    Absent(&'a [(&'t str, bool)], Option<Span>),
     Value(&'a Alt<'t>),
 }
 
 impl<'t> Known<'_, 't> {
     fn when(&self) -> &[(&'t str, bool)] {
         match self {
-            Known::Absent(when) => when,
+            Known::Absent(when, _) => when,
             Known::Value(alt) => &alt.when,
         }
     }
 
     fn span(&self) -> Option<Span> {
         match self {
-            Known::Absent(_) => None,
+            Known::Absent(_, at) => *at,
             Known::Value(alt) => Some(alt.span),
         }
     }
@@ -478,13 +479,13 @@ impl<'t> Known<'_, 't> {
 /// the template's `Default`).
 fn values<'a, 't>(alts: &'a [Alt<'t>], absent: bool) -> Vec<Known<'a, 't>> {
     if absent {
-        return vec![Known::Absent(&[])];
+        return vec![Known::Absent(&[], None)];
     }
     alts.iter()
         .filter(|alt| alt.param.as_ref().is_none_or(|p| p.from_command_line))
         .filter_map(|alt| match &alt.val {
             Val::Text(_) => Some(Known::Value(alt)),
-            Val::NoValue => Some(Known::Absent(&alt.when)),
+            Val::NoValue => Some(Known::Absent(&alt.when, Some(alt.span))),
             Val::Node(_) | Val::Unknown => None,
         })
         .collect()
