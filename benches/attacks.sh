@@ -83,6 +83,22 @@ statement = {"Effect": "allow", "Principal": {"AWS": "arn:aws:iam::111122223333:
 keys = {f"K{i}": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Version": "2012-10-17", "Statement": [statement]}}} for i in range(20_000)}
 open(sys.argv[1], "w").write(json.dumps({"Resources": keys}))
 PY
+# Two versions of a template for `kmslint diff`: 10,000 keys all renamed, with the same
+# properties (rename pairing must not compare every pair), and 3,000 keys whose new policy
+# drops the grant their log group needs (KMS601 asked of both versions).
+python3 - "$dir" <<'PY'
+import sys
+root = "  {name}:\n    Type: AWS::KMS::Key\n{retain}    Properties:\n      KeyPolicy:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal: {{AWS: !Sub 'arn:aws:iam::${{AWS::AccountId}}:root'}}\n            Action: 'kms:*'\n            Resource: '*'\n"
+logs = "          - Effect: Allow\n            Principal: {Service: !Sub 'logs.${AWS::Region}.amazonaws.com'}\n            Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*']\n            Resource: '*'\n"
+group = "  Logs{name}:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      KmsKeyId: !GetAtt {name}.Arn\n"
+def write(name, body):
+    open(f"{sys.argv[1]}/{name}", "w").write("Resources:\n" + body)
+write("renamed-old.yaml", "".join(root.format(name=f"Key{i}", retain="") for i in range(10_000)))
+write("renamed-new.yaml", "".join(root.format(name=f"Renamed{i}", retain="") for i in range(10_000)))
+retain = "    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n"
+write("grants-old.yaml", "".join(root.format(name=f"K{i}", retain=retain) + logs + group.format(name=f"K{i}") for i in range(3_000)))
+write("grants-new.yaml", "".join(root.format(name=f"K{i}", retain=retain) + group.format(name=f"K{i}") for i in range(3_000)))
+PY
 # Values and names that try to write workflow commands or terminal controls.
 printf 'Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeySpec: "x\\n::add-mask::secret\\r\\n::error file=x::injected\\u001b]0;title\\u0007"\n' >"$dir/inject.yaml"
 
@@ -108,6 +124,8 @@ attacks=(
   "pretty, 60 MB one-line template|check one-line-60mb.json"
   "JSON, 20,000 fixable keys on one line|check --format json one-line-20000-fixable.json"
   "--diff --unsafe-fixes, 20,000 fixable keys on one line|check --diff --unsafe-fixes one-line-20000-fixable.json"
+  "diff: 10,000 keys renamed|diff renamed-old.yaml renamed-new.yaml"
+  "diff: 3,000 keys lose their log group's grant|diff grants-old.yaml grants-new.yaml"
   "injected workflow commands, pretty|check inject.yaml other.yaml"
   "SARIF to /dev/full|check --format sarif other.yaml >/dev/full"
   "rules into a closed pipe|rules | true"

@@ -398,6 +398,11 @@ fn compare(
         // A key policy file has no resources to match: its changes are not checked.
         return (Comparison::NotCompared, Vec::new());
     }
+    // Most files of a pull request did not change: the same text has no change to find, and
+    // is not parsed a second time.
+    if old_text == new.text {
+        return (Comparison::Compared, Vec::new());
+    }
     let (old_format, loaded) = source::load_file(old_name, old_text);
     let old_root = match loaded.root.as_ref() {
         Some(root)
