@@ -9,7 +9,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use crate::baseline::Baseline;
-use crate::config::ConfigError;
+use crate::config::{ConfigError, normalize_path};
 use crate::discover::{self, describe_io};
 
 use super::args::CheckArgs;
@@ -144,27 +144,10 @@ fn absolute(cwd: &Path, path: &Path) -> PathBuf {
     match (joined.parent(), joined.file_name()) {
         (Some(parent), Some(name)) => match std::fs::canonicalize(parent) {
             Ok(parent) => parent.join(name),
-            Err(_) => normalize(&joined),
+            Err(_) => normalize_path(&joined),
         },
-        _ => normalize(&joined),
+        _ => normalize_path(&joined),
     }
-}
-
-/// `a/./b/../c` as `a/c`.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            Component::ParentDir
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
-            {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// `to` relative to the directory `from` (both absolute), with `/` separators and `..` where
@@ -204,7 +187,7 @@ mod tests {
         );
         assert_eq!(relative(Path::new("/"), Path::new("/k.yaml")), "k.yaml");
         assert_eq!(
-            normalize(Path::new("/repo/./a/../b.yaml")),
+            normalize_path(Path::new("/repo/./a/../b.yaml")),
             PathBuf::from("/repo/b.yaml")
         );
     }

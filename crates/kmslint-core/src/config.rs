@@ -235,7 +235,7 @@ pub fn load_chain(path: &Path, rules: &[RuleName], max_size: u64) -> Result<Reso
         let config = load(&path, rules, max_size)?;
         if let Some(parent) = &config.extend {
             let base = path.parent().unwrap_or(Path::new("."));
-            let target = normalize(&base.join(parent));
+            let target = normalize_path(&base.join(parent));
             if !target.is_file() {
                 return Err(ConfigError {
                     origin: path.display().to_string(),
@@ -261,8 +261,9 @@ pub fn load_chain(path: &Path, rules: &[RuleName], max_size: u64) -> Result<Reso
     Ok(resolved)
 }
 
-/// `a/b/../c` as `a/c`, so that messages name the file as a person would.
-fn normalize(path: &Path) -> PathBuf {
+/// `a/./b/../c` as `a/c`, so that messages name the file as a person would (the command line's
+/// baseline paths too).
+pub fn normalize_path(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for part in path.components() {

@@ -137,6 +137,17 @@ impl<'t> ConsumerIndex<'t> {
 /// The values at `path` under `properties`: dotted names, `[]` for every item of a list.
 /// Literal mappings and lists only: a level written with a function is not followed.
 pub fn values_at<'t>(properties: &'t Node<'t>, path: &str) -> Vec<&'t Node<'t>> {
+    walk(properties, path, false).unwrap_or_default()
+}
+
+/// [`values_at`], or `None` when a level on the way is written with a function (`Fn::If`
+/// around a whole `EncryptionConfiguration`): for a comparison, where a level not followed
+/// must not read as a value not set.
+pub fn values_at_written<'t>(properties: &'t Node<'t>, path: &str) -> Option<Vec<&'t Node<'t>>> {
+    walk(properties, path, true)
+}
+
+fn walk<'t>(properties: &'t Node<'t>, path: &str, strict: bool) -> Option<Vec<&'t Node<'t>>> {
     let mut nodes = vec![properties];
     for segment in path.split('.') {
         let (name, each) = match segment.strip_suffix("[]") {
@@ -145,18 +156,27 @@ pub fn values_at<'t>(properties: &'t Node<'t>, path: &str) -> Vec<&'t Node<'t>> 
         };
         let mut next = Vec::new();
         for node in nodes {
+            if strict && is_function(node) {
+                return None;
+            }
             let Some(value) = node.get(name) else {
                 continue;
             };
             match (&value.value, each) {
                 (Value::Seq(items), true) => next.extend(items.iter()),
+                (_, true) if strict && is_function(value) => return None,
                 (_, true) => {}
                 (_, false) => next.push(value),
             }
         }
         nodes = next;
     }
-    nodes
+    Some(nodes)
+}
+
+/// A mapping that is an intrinsic function (`Fn::If`, `Ref`, …).
+fn is_function(node: &Node<'_>) -> bool {
+    matches!(node.as_map(), Some([entry]) if entry.key == "Ref" || entry.key.starts_with("Fn::"))
 }
 
 /// Every value of `path` on every resource of `resource_type`, resolved to the key it names.

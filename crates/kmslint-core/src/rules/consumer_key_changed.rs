@@ -18,7 +18,8 @@
 
 use crate::diagnostic::Severity;
 use crate::facts::consumer_properties::CONSUMER_PROPERTIES;
-use crate::source::{Node, Value};
+use crate::model::consumers::values_at_written;
+use crate::source::Node;
 
 use super::change::{Retention, at_or_name};
 use super::{ChangeContext, Reporter, Rule};
@@ -139,39 +140,11 @@ impl Rule for ConsumerKeyChanged {
     }
 }
 
-/// The nodes at `path` (dotted, `[]` for every list item) under a resource's properties;
-/// none when a level is written with a function, which this rule does not follow.
+/// The nodes at `path` under a resource's properties (none without properties), or `None`
+/// when a level is written with a function, which this rule does not follow.
 fn at_path<'t>(properties: Option<&'t Node<'t>>, path: &str) -> Option<Vec<&'t Node<'t>>> {
-    let Some(properties) = properties else {
-        return Some(Vec::new());
-    };
-    let mut nodes = vec![properties];
-    for segment in path.split('.') {
-        let (name, each) = match segment.strip_suffix("[]") {
-            Some(name) => (name, true),
-            None => (segment, false),
-        };
-        let mut next = Vec::new();
-        for node in nodes {
-            if is_function(node) {
-                return None;
-            }
-            let Some(value) = node.get(name) else {
-                continue;
-            };
-            match (&value.value, each) {
-                (Value::Seq(items), true) => next.extend(items.iter()),
-                (_, true) if is_function(value) => return None,
-                (_, true) => {}
-                (_, false) => next.push(value),
-            }
-        }
-        nodes = next;
+    match properties {
+        Some(properties) => values_at_written(properties, path),
+        None => Some(Vec::new()),
     }
-    Some(nodes)
-}
-
-/// A mapping that is an intrinsic function (`Fn::If`, `Ref`, …).
-fn is_function(node: &Node<'_>) -> bool {
-    matches!(node.as_map(), Some([entry]) if entry.key == "Ref" || entry.key.starts_with("Fn::"))
 }
