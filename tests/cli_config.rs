@@ -219,7 +219,8 @@ fn show_settings_names_where_each_setting_comes_from() {
         "{}",
         run.stdout
     );
-    assert!(!line("region =").contains("b/"), "{}", run.stdout);
+    // The root's file, not b's (the temporary directory's own name may end in `b`).
+    assert!(!line("region =").contains("/b/"), "{}", run.stdout);
     assert!(
         line("ignore =").ends_with("b/.kmslint.toml"),
         "{}",
