@@ -140,3 +140,34 @@ fn reordering_reformatting_and_json_are_not_changes() {
     assert_eq!(compare(OLD, json), (Comparison::Compared, vec![]));
     assert_eq!(compare(json, OLD), (Comparison::Compared, vec![]));
 }
+
+/// KMS506 reads the new version's KMS601/KMS609 findings from the rules' own run when those
+/// rules are on, and works them out itself when they are off: the same findings either way.
+#[test]
+fn grant_removed_finds_the_same_whether_kms601_runs_or_not() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/KMS506");
+    let old = std::fs::read_to_string(dir.join("bad-grant-removed.old.yaml")).expect("old");
+    let new = std::fs::read_to_string(dir.join("bad-grant-removed.yaml")).expect("new");
+    let grants = |settings: &Settings| -> Vec<String> {
+        lint_against(
+            "new.yaml",
+            &new,
+            settings,
+            true,
+            &Previous::Text {
+                name: "old.yaml",
+                text: &old,
+            },
+        )
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.code == "KMS506")
+        .map(|d| format!("{}:{} {}", d.start.line, d.start.column, d.message))
+        .collect()
+    };
+    let all = grants(&Settings::default());
+    let mut without = Settings::default();
+    without.rules.disabled.extend(["KMS601", "KMS609"]);
+    assert!(all.len() >= 2, "{all:?}");
+    assert_eq!(all, grants(&without));
+}

@@ -309,7 +309,7 @@ pub fn lint_against(
         settings,
         |cx| {
             let mut found = rules::run(cx);
-            let (compared, changes) = compare(cx, previous, settings);
+            let (compared, changes) = compare(cx, &found, previous, settings);
             comparison = compared;
             found.extend(changes);
             found
@@ -386,6 +386,7 @@ fn with_context<'t, R>(
 /// with and a change rule is on.
 fn compare(
     new: &rules::Context<'_, '_>,
+    new_found: &[Diagnostic],
     previous: &Previous<'_>,
     settings: &Settings,
 ) -> (Comparison, Vec<Diagnostic>) {
@@ -446,7 +447,7 @@ fn compare(
         &embedded,
         &loaded.problems,
         settings,
-        |old| rules::run_change(old_name, old, new),
+        |old| rules::run_change(old_name, old, new, new_found),
     );
     (Comparison::Compared, changes)
 }

@@ -14,13 +14,15 @@ use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::EmbeddedPolicy;
 use crate::model::conditions::Conditions;
 use crate::model::template::{Resource, Template};
-use crate::model::value::{Alt, Env, Hole, Part, Resolver, Text, Val, describe_when};
+use crate::model::value::{
+    Alt, Env, Hole, Part, Resolver, Text, Val, consistent, describe_when, merged_when,
+};
 use crate::source::{Node, Span, Value};
 
 /// What became of a resource of the old version.
 pub enum Fate<'a, 'n> {
-    /// The same logical ID and type ([`Matching::kept`] pairs them).
-    Kept,
+    /// The same logical ID and type.
+    Kept(&'a Resource<'n>),
     /// Gone under its ID, and a new resource of the same type and the same properties has
     /// appeared under another: a rename.
     Renamed(&'a Resource<'n>),
@@ -120,7 +122,7 @@ impl<'a, 'o, 'n> Matching<'a, 'o, 'n> {
     pub fn fate(&self, old: &Resource<'o>) -> Fate<'_, 'n> {
         if let Some(new) = self.new.resource(old.name) {
             return if new.type_name == old.type_name {
-                Fate::Kept
+                Fate::Kept(new)
             } else {
                 Fate::TypeChanged
             };
@@ -225,9 +227,10 @@ impl<'a, 'o, 'n> Matching<'a, 'o, 'n> {
         let mut differing = Vec::new();
         for a in &old_values {
             for b in &new_values {
-                let Some(when) = consistent(a.when(), b.when()) else {
+                if !consistent(&[a.when(), b.when()]) {
                     continue;
-                };
+                }
+                let when = merged_when(&[a.when(), b.when()]);
                 pairs += 1;
                 if self.differ(a, b, default, fold) {
                     differing.push((a, b, when));
@@ -489,22 +492,6 @@ fn values<'a, 't>(alts: &'a [Alt<'t>], absent: bool) -> Vec<Known<'a, 't>> {
             Val::Node(_) | Val::Unknown => None,
         })
         .collect()
-}
-
-/// The conditions of two alternatives together, unless they contradict each other.
-pub fn consistent<'w>(
-    a: &[(&'w str, bool)],
-    b: &[(&'w str, bool)],
-) -> Option<Vec<(&'w str, bool)>> {
-    let mut when = a.to_vec();
-    for &(name, value) in b {
-        match a.iter().find(|(n, _)| *n == name) {
-            Some(&(_, v)) if v != value => return None,
-            Some(_) => {}
-            None => when.push((name, value)),
-        }
-    }
-    Some(when)
 }
 
 /// Holes whose value a template alone does not give: a parameter without a known value, a

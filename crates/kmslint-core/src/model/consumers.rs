@@ -228,6 +228,23 @@ pub struct Publication<'t> {
     pub target: &'t str,
 }
 
+impl Publication<'_> {
+    /// The publisher for a message: "alarm `A`".
+    pub fn sender(&self) -> String {
+        format!(
+            "{} `{}`",
+            crate::facts::consumers::publisher_noun(self.publisher_type),
+            self.publisher
+        )
+    }
+
+    /// The label at the publisher, for a finding about its target: "alarm `A` sends to `T`
+    /// here".
+    pub fn label(&self) -> String {
+        format!("{} sends to `{}` here", self.sender(), self.target)
+    }
+}
+
 /// Every [`PUBLISHERS`] value that names a topic or queue of the template: `Ref` or
 /// `Fn::GetAtt …TopicArn` of a topic, `Fn::GetAtt …Arn` of a queue (a queue's `Ref` is its
 /// URL, which no publisher accepts). ARNs built by hand or passed in are not followed.

@@ -584,16 +584,9 @@ fn classify_service_with_holes(text: &Text<'_>) -> Principal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::Span;
 
     fn alt(text: Text<'static>) -> Alt<'static> {
-        Alt {
-            val: Val::Text(text),
-            span: Span::default(),
-            node: None,
-            param: None,
-            when: Vec::new(),
-        }
+        Alt::detached(text)
     }
 
     fn aws(s: &str) -> Principal {

@@ -10,7 +10,6 @@
 //! or an IAM ARN whose account ID is written out (and is not `--account`); an account not
 //! known here, `"*"` and `${AWS::AccountId}` are not reported.
 
-use crate::facts::consumers::{publisher_noun};
 use crate::facts::consumers::ENCRYPTED_TARGETS;
 use crate::model::Resource;
 use crate::model::consumers::KeyTarget;
@@ -85,7 +84,7 @@ fn publishing(cx: &Context<'_, '_>, out: &mut Reporter) {
             };
             let mut senders: Vec<String> = Vec::new();
             for p in &publishers {
-                let sender = format!("{} `{}`", publisher_noun(p.publisher_type), p.publisher);
+                let sender = p.sender();
                 if !senders.contains(&sender) {
                     senders.push(sender);
                 }
@@ -111,15 +110,7 @@ fn publishing(cx: &Context<'_, '_>, out: &mut Reporter) {
                     services.join(" and ")
                 ));
             for p in &publishers {
-                diagnostic.with_related(
-                    p.span,
-                    format!(
-                        "{} `{}` sends to `{}` here",
-                        publisher_noun(p.publisher_type),
-                        p.publisher,
-                        key_use.consumer
-                    ),
-                );
+                diagnostic.with_related(p.span, p.label());
             }
         }
     }

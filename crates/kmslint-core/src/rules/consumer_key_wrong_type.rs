@@ -17,9 +17,9 @@ use crate::facts::key_consumers::{Kind, Region};
 use crate::facts::key_specs::{self, DEFAULT_KEY_SPEC, DEFAULT_KEY_USAGE};
 use crate::facts::resources::KEY;
 use crate::model::consumers::{KeyTarget, KeyUse};
-use crate::model::value::describe_when;
+use crate::model::value::{describe_when, merged_when};
 
-use super::key_config::{Setting, defaults, merged_when, readable, settings};
+use super::key_config::{Setting, defaults, readable, settings};
 use super::key_use::{describe, possible, uses};
 use super::{Context, Reporter, Rule};
 

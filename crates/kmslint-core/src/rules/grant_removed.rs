@@ -12,6 +12,7 @@ use std::collections::HashSet;
 use crate::diagnostic::Diagnostic;
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::Template;
+use crate::source::Span;
 
 use super::{ChangeContext, Context, Reporter, Rule};
 
@@ -41,13 +42,24 @@ impl Rule for GrantRemoved {
         }
         let before: HashSet<(&str, Option<&str>, String)> = needs(cx.old)
             .into_iter()
-            .map(|d| (d.code, owner(old_template, &d), d.message))
+            .map(|d| (d.code, owner(old_template, d.span), d.message))
             .collect();
-        for finding in needs(cx.new) {
-            let Some(key) = key_of(&finding).filter(|k| changed.contains(k)) else {
+        // The new version's were found already, when the rules ran on it (unless they are off
+        // for this run).
+        let after = if NEEDS.iter().all(|code| cx.new.settings.rules.enabled(code)) {
+            cx.new_found
+                .iter()
+                .filter(|d| NEEDS.contains(&d.code))
+                .cloned()
+                .collect()
+        } else {
+            needs(cx.new)
+        };
+        for finding in after {
+            let Some(key) = key_of(new_template, &finding).filter(|k| changed.contains(k)) else {
                 continue;
             };
-            let needer = owner(new_template, &finding);
+            let needer = owner(new_template, finding.span);
             if before.contains(&(finding.code, needer, finding.message.clone())) {
                 continue;
             }
@@ -112,26 +124,29 @@ fn needs(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
     super::run(&only)
 }
 
-/// The resource a finding is in (the consumer, or the IAM policy), by where it is.
-fn owner<'t>(template: &Template<'t>, finding: &Diagnostic) -> Option<&'t str> {
-    // Resources are in file order: the last one starting at or before the finding.
+/// The resource a place is in (a finding's: the consumer, or the IAM policy).
+fn owner<'t>(template: &Template<'t>, span: Span) -> Option<&'t str> {
+    // Resources are in file order: the last one starting at or before the place.
     let i = template
         .resources
-        .partition_point(|r| r.name_span.start <= finding.span.start)
+        .partition_point(|r| r.name_span.start <= span.start)
         .checked_sub(1)?;
     let resource = &template.resources[i];
-    resource
-        .node
-        .span
-        .contains(finding.span)
-        .then_some(resource.name)
+    resource.node.span.contains(span).then_some(resource.name)
 }
 
-/// The key a KMS601 or KMS609 finding is about: its related label "the key policy of `K`".
-fn key_of(finding: &Diagnostic) -> Option<&str> {
-    finding.related.iter().find_map(|r| {
-        r.message
-            .strip_prefix("the key policy of `")?
-            .strip_suffix('`')
-    })
+/// The key a KMS601 or KMS609 finding is about: the key whose policy its related place
+/// ("the key policy of `K`") is in.
+fn key_of<'t>(template: &Template<'t>, finding: &Diagnostic) -> Option<&'t str> {
+    finding
+        .related
+        .iter()
+        .filter(|r| r.path.is_none())
+        .filter_map(|r| owner(template, r.span))
+        .find(|name| {
+            matches!(
+                template.resource(name).and_then(|r| r.type_name),
+                Some(KEY | REPLICA_KEY)
+            )
+        })
 }

@@ -10,16 +10,17 @@
 use crate::facts::resources::KEY;
 
 use super::change::at_or_name;
+use super::key_config::defaults;
 use super::{ChangeContext, Reporter, Rule};
 
 pub struct ImmutableKeyPropertyChanged;
 
 /// The properties that cannot change, with the value an absent one has (kms-facts.md §1.4).
 const IMMUTABLE: &[(&str, &str)] = &[
-    ("KeySpec", "SYMMETRIC_DEFAULT"),
-    ("KeyUsage", "ENCRYPT_DECRYPT"),
-    ("Origin", "AWS_KMS"),
-    ("MultiRegion", "false"),
+    ("KeySpec", defaults::KEY_SPEC),
+    ("KeyUsage", defaults::KEY_USAGE),
+    ("Origin", defaults::ORIGIN),
+    ("MultiRegion", defaults::MULTI_REGION),
 ];
 
 impl Rule for ImmutableKeyPropertyChanged {

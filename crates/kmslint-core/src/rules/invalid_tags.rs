@@ -11,11 +11,10 @@
 
 use crate::facts::resources::{KEY, REPLICA_KEY, limits};
 use crate::model::Resource;
-use crate::model::value::{Alt, Resolver, Val};
+use crate::model::value::{Alt, Resolver, Val, consistent, merged_when};
 use crate::source::{Node, Span};
 
 use super::common::{report_value, resources};
-use super::key_config::{consistent, merged_when};
 use super::{Context, Reporter, Rule};
 
 pub struct InvalidTags;

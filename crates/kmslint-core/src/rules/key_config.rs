@@ -9,7 +9,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::model::Resource;
-use crate::model::value::{Alt, Boolish, Resolver, Val, describe_when};
+use crate::model::value::{Alt, Boolish, Resolver, Val, describe_when, merged_when};
 use crate::source::Span;
 
 use super::Reporter;
@@ -98,34 +98,6 @@ pub fn readable(resource: &Resource<'_>) -> bool {
     }
 }
 
-/// Whether condition branches can all be taken at once (no condition is both true and false).
-pub fn consistent(sets: &[&[(&str, bool)]]) -> bool {
-    let mut seen: Vec<(&str, bool)> = Vec::new();
-    for set in sets {
-        for &(name, value) in *set {
-            match seen.iter().find(|(n, _)| *n == name) {
-                Some(&(_, v)) if v != value => return false,
-                Some(_) => {}
-                None => seen.push((name, value)),
-            }
-        }
-    }
-    true
-}
-
-/// The conditions of several settings together, for a message: "when `A` is true".
-pub fn merged_when<'t>(sets: &[&[(&'t str, bool)]]) -> Vec<(&'t str, bool)> {
-    let mut merged: Vec<(&'t str, bool)> = Vec::new();
-    for set in sets {
-        for &(name, value) in *set {
-            if !merged.iter().any(|(n, _)| *n == name) {
-                merged.push((name, value));
-            }
-        }
-    }
-    merged
-}
-
 /// Reports a finding at a setting: at its value as written (through [`report_value`], so a
 /// parameter's value is pointed at), at the `Fn::If` that removes it, or at the resource's
 /// logical ID when the property is not written. `when` adds the conditions of the other
@@ -163,16 +135,5 @@ pub mod defaults {
     pub const KEY_USAGE: &str = crate::facts::key_specs::DEFAULT_KEY_USAGE;
     pub const ORIGIN: &str = "AWS_KMS";
     pub const ENABLE_KEY_ROTATION: &str = "false";
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn conditions_agree_unless_one_is_both_true_and_false() {
-        assert!(consistent(&[&[("A", true)], &[("B", false)], &[]]));
-        assert!(consistent(&[&[("A", true)], &[("A", true)]]));
-        assert!(!consistent(&[&[("A", true)], &[("B", true), ("A", false)]]));
-    }
+    pub const MULTI_REGION: &str = "false";
 }

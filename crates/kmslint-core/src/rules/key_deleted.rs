@@ -41,8 +41,8 @@ impl Rule for KeyDeleted {
             for old in old_template.resources_of_type(type_name) {
                 let fate = cx.matching.fate(old);
                 let (at, renamed_to) = match fate {
-                    Fate::Kept => {
-                        newly_conditional(cx, old, what, out);
+                    Fate::Kept(new) => {
+                        newly_conditional(cx, old, new, what, out);
                         continue;
                     }
                     Fate::TypeChanged => continue,
@@ -96,10 +96,13 @@ impl Rule for KeyDeleted {
 /// A key of both versions that the new one creates only under a `Condition` the old one did
 /// not have: when the condition is false, CloudFormation deletes the key. Reported unless the
 /// conditions (with the parameters given) make it certainly true.
-fn newly_conditional(cx: &ChangeContext<'_, '_, '_>, old: &Resource<'_>, what: &str, out: &mut Reporter) {
-    let Some(new) = cx.new.template.and_then(|t| t.resource(old.name)) else {
-        return;
-    };
+fn newly_conditional<'o, 'n>(
+    cx: &ChangeContext<'_, 'o, 'n>,
+    old: &Resource<'o>,
+    new: &Resource<'n>,
+    what: &str,
+    out: &mut Reporter,
+) {
     let Some(condition) = new.condition else {
         return;
     };

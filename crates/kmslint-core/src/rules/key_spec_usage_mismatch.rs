@@ -13,7 +13,8 @@ use crate::facts::resources::KEY;
 use crate::model::Resource;
 
 use super::common::{Syntax, resources};
-use super::key_config::{Setting, consistent, defaults, readable, report_setting, settings};
+use super::key_config::{Setting, defaults, readable, report_setting, settings};
+use crate::model::value::consistent;
 use super::{Context, Reporter, Rule};
 
 pub struct KeySpecUsageMismatch;

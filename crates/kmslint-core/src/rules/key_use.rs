@@ -5,7 +5,7 @@ use crate::facts::key_consumers::{self, KeyConsumer};
 use crate::model::consumers::KeyUse;
 
 use super::Context;
-use super::key_config::consistent;
+use crate::model::value::consistent;
 
 /// Every value of every consumer property, in file order, with the consumer it belongs to,
 /// that can be taken (its `Fn::If` branches and the consumer's `Condition` can hold together).

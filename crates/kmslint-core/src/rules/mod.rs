@@ -335,6 +335,9 @@ pub(crate) struct ChangeContext<'a, 'o, 'n> {
     pub old_name: &'a str,
     pub old: &'a Context<'a, 'o>,
     pub new: &'a Context<'a, 'n>,
+    /// The new version's findings (before suppressions), for a change rule that compares
+    /// another rule's findings on both versions.
+    pub new_found: &'a [Diagnostic],
     pub old_lines: &'a crate::source::LineIndex,
     pub matching: &'a crate::model::change::Matching<'a, 'o, 'n>,
 }
@@ -356,6 +359,7 @@ pub(crate) fn run_change(
     old_name: &str,
     old: &Context<'_, '_>,
     new: &Context<'_, '_>,
+    new_found: &[Diagnostic],
 ) -> Vec<Diagnostic> {
     let rules: Vec<&RuleEntry> = RULES
         .iter()
@@ -386,6 +390,7 @@ pub(crate) fn run_change(
         old_name,
         old,
         new,
+        new_found,
         old_lines: &old_lines,
         matching: &matching,
     };

@@ -8,8 +8,7 @@
 
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::Resource;
-use crate::model::change::consistent;
-use crate::model::value::{Val, describe_when};
+use crate::model::value::{Val, consistent, describe_when, merged_when};
 use crate::source::{Node, Span};
 
 use super::change::{Retention, at_or_name};
@@ -93,9 +92,10 @@ fn pending_window<'o, 'n>(
     let mut lowered = Vec::new();
     for (a, a_span, a_when) in &before {
         for (b, b_span, b_when) in &after {
-            let Some(when) = consistent(a_when, b_when) else {
+            if !consistent(&[a_when, b_when]) {
                 continue;
-            };
+            }
+            let when = merged_when(&[a_when, b_when]);
             pairs += 1;
             if b < a {
                 lowered.push((*a, *a_span, *b, *b_span, when));

@@ -16,7 +16,8 @@ use crate::fix::edit::{Fragment, Place};
 use crate::fix::{Applicability, Fix};
 
 use super::common::{resources, written_at};
-use super::key_config::{Setting, consistent, defaults, readable, report_setting, settings};
+use super::key_config::{Setting, defaults, readable, report_setting, settings};
+use crate::model::value::consistent;
 use super::{Context, Reporter, Rule};
 
 pub struct RotationDisabled;

@@ -12,10 +12,10 @@ use crate::diagnostic::Severity;
 use crate::facts::key_specs::{self, DEFAULT_KEY_SPEC, ORIGINS};
 use crate::facts::resources::KEY;
 use crate::model::Resource;
-use crate::model::value::{Resolver, describe_when};
+use crate::model::value::{Resolver, consistent, describe_when, merged_when};
 
 use super::common::resources;
-use super::key_config::{Setting, consistent, defaults, merged_when, readable, report_setting, settings};
+use super::key_config::{Setting, defaults, readable, report_setting, settings};
 use super::{Context, Reporter, Rule};
 
 pub struct RotationUnsupported;

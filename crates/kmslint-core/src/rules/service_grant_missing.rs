@@ -26,7 +26,6 @@
 //!   policy's scenario; a key chosen by the consumer's `Fn::If` is labelled with that branch.
 
 use crate::diagnostic::Severity;
-use crate::facts::consumers::{publisher_noun};
 use crate::facts::consumers::{Failure, Grantee, PUBLISH_ACTIONS, SERVICE_GRANTS};
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::KeyPolicy;
@@ -35,7 +34,7 @@ use crate::model::policy::Verdict;
 use crate::model::principal::{
     Coverage, Deployment, IamKind, IamPrincipal, Principal, Requester, classify,
 };
-use crate::model::value::{Alt, Hole, Part, Text, Val, describe_when};
+use crate::model::value::{Alt, Hole, Part, Text, describe_when};
 use crate::source::Span;
 
 use super::{Context, PolicyCheck, PolicyScope, Reporter, Rule};
@@ -206,7 +205,7 @@ impl ServiceGrantMissing {
                     let noun = target_noun(key_use.consumer_type);
                     let mut names: Vec<String> = Vec::new();
                     for p in &publishers {
-                        let name = format!("{} `{}`", publisher_noun(p.publisher_type), p.publisher);
+                        let name = p.sender();
                         if !names.contains(&name) {
                             names.push(name);
                         }
@@ -227,15 +226,7 @@ impl ServiceGrantMissing {
                         .with_resource(key_use.consumer)
                         .with_severity(Severity::Warning);
                     for p in &publishers {
-                        diagnostic.with_related(
-                            p.span,
-                            format!(
-                                "{} `{}` sends to `{}` here",
-                                publisher_noun(p.publisher_type),
-                                p.publisher,
-                                key_use.consumer
-                            ),
-                        );
+                        diagnostic.with_related(p.span, p.label());
                     }
                     diagnostic
                         .with_related(policy_at, format!("the key policy of `{key}`"))
@@ -308,15 +299,6 @@ fn names_directly(
         })
 }
 
-fn alt(text: Text<'static>) -> Alt<'static> {
-    Alt {
-        val: Val::Text(text),
-        span: Span::default(),
-        node: None,
-        param: None,
-        when: Vec::new(),
-    }
-}
 
 /// The forms a key policy may name service `name` in, each parsed as the policy's own
 /// principals are: global and with the stack's Region, with each AWS DNS suffix.
@@ -337,7 +319,7 @@ fn service_principals(name: &str) -> Vec<Principal> {
     });
     texts
         .into_iter()
-        .map(|t| classify("Service", &alt(t), &|_| None))
+        .map(|t| classify("Service", &Alt::detached(t), &|_| None))
         .collect()
 }
 
@@ -364,7 +346,7 @@ fn auto_scaling_role() -> Principal {
             ),
         ],
     };
-    classify("AWS", &alt(text), &|_| None)
+    classify("AWS", &Alt::detached(text), &|_| None)
 }
 
 /// The Auto Scaling groups of the template that launch from `launch_template`, with the

@@ -99,6 +99,18 @@ impl<'t> Alt<'t> {
         }
     }
 
+    /// A value written nowhere in the file: one a rule makes to ask a question of it (is
+    /// `logs.amazonaws.com` a principal that covers this one?).
+    pub fn detached(text: Text<'t>) -> Alt<'t> {
+        Alt {
+            val: Val::Text(text),
+            span: Span::default(),
+            node: None,
+            param: None,
+            when: Vec::new(),
+        }
+    }
+
     pub fn text_value(&self) -> Option<&Text<'t>> {
         match &self.val {
             Val::Text(t) => Some(t),
@@ -163,6 +175,34 @@ pub fn describe_when(when: &[(&str, bool)]) -> Option<String> {
         .map(|(name, value)| format!("`{name}` is {value}"))
         .collect();
     Some(format!("when {}", parts.join(" and ")))
+}
+
+/// Whether condition branches can all be taken at once (no condition is both true and false).
+pub fn consistent(sets: &[&[(&str, bool)]]) -> bool {
+    let mut seen: Vec<(&str, bool)> = Vec::new();
+    for set in sets {
+        for &(name, value) in *set {
+            match seen.iter().find(|(n, _)| *n == name) {
+                Some(&(_, v)) if v != value => return false,
+                Some(_) => {}
+                None => seen.push((name, value)),
+            }
+        }
+    }
+    true
+}
+
+/// The conditions of several settings together, for a message: "when `A` is true".
+pub fn merged_when<'t>(sets: &[&[(&'t str, bool)]]) -> Vec<(&'t str, bool)> {
+    let mut merged: Vec<(&'t str, bool)> = Vec::new();
+    for set in sets {
+        for &(name, value) in *set {
+            if !merged.iter().any(|(n, _)| *n == name) {
+                merged.push((name, value));
+            }
+        }
+    }
+    merged
 }
 
 /// Alternatives past this many collapse to one unknown: combinations of `Fn::If`s multiply.
@@ -232,6 +272,13 @@ mod tests {
     use crate::config::Settings;
     use crate::source::Node;
     use crate::source::yaml;
+
+    #[test]
+    fn conditions_agree_unless_one_is_both_true_and_false() {
+        assert!(consistent(&[&[("A", true)], &[("B", false)], &[]]));
+        assert!(consistent(&[&[("A", true)], &[("A", true)]]));
+        assert!(!consistent(&[&[("A", true)], &[("B", true), ("A", false)]]));
+    }
 
     fn with_template<R>(
         text: &str,
