@@ -1,6 +1,10 @@
 //! `kmslint server` driven in-process over `lsp_server::Connection::memory()`: the whole life
 //! cycle, positions in each negotiated encoding, code actions applied and linted again, the
-//! nearest configuration and its errors.
+//! nearest configuration and its errors, settings of the wrong type, template text with
+//! control characters. Then the binary over stdio, with hostile framing: huge
+//! `Content-Length`s, bad headers, invalid JSON.
+
+mod common;
 
 use std::collections::VecDeque;
 use std::path::Path;
@@ -460,4 +464,306 @@ fn a_document_that_is_no_template_gets_no_diagnostics_and_exit_without_shutdown_
     client.notify("exit", Value::Null);
     let result = client.server.take().unwrap().join().unwrap();
     assert!(result.is_err());
+}
+
+#[test]
+fn a_wrong_typed_initialize_value_is_reported_and_the_others_apply() {
+    let dir = workspace();
+    let uri = uri_of(&dir.path().join("t.yaml"));
+    // A `processId` kmslint does not read, one offered encoding and one setting of the wrong
+    // type: one of them used to drop every option and capability, silently.
+    let capabilities = json!({"general": {"positionEncodings": [8, "utf-8"]}});
+    let (server, conn) = Connection::memory();
+    let handle = std::thread::spawn(move || kmslint::server::run(server));
+    let mut client = Client {
+        conn,
+        server: Some(handle),
+        next: 0,
+        queued: VecDeque::new(),
+        utf8: true,
+    };
+    let init = client.request(
+        "initialize",
+        json!({
+            "processId": "not a number",
+            "capabilities": capabilities,
+            "initializationOptions":
+                {"kmslint": {"region": "eu-west-1", "account": 111122223333u64}},
+        }),
+    );
+    client.notify("initialized", json!({}));
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-8");
+    let mut warnings = Vec::new();
+    for _ in 0..2 {
+        let message = client.wait("window/showMessage");
+        assert_eq!(message["type"], 2, "a warning: {message}");
+        warnings.push(message["message"].as_str().unwrap().to_owned());
+    }
+    warnings.sort();
+    assert!(
+        warnings[0]
+            .contains("capabilities.general.positionEncodings[0]: expected a string, not a number"),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[1].contains("kmslint.account: expected a string, not a number"),
+        "{warnings:?}"
+    );
+    // The region applies: a CloudWatch Logs principal of another Region is KMS605.
+    let template = "Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      EnableKeyRotation: true
+      KeyPolicy:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}
+            Action: 'kms:*'
+            Resource: '*'
+          - Effect: Allow
+            Principal: {Service: logs.us-east-1.amazonaws.com}
+            Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:GenerateDataKey*']
+            Resource: '*'
+    DeletionPolicy: Retain
+    UpdateReplacePolicy: Retain
+";
+    client.open(&uri, template);
+    let diagnostics = client.diagnostics();
+    assert!(codes(&diagnostics).contains(&"KMS605"), "{diagnostics:#?}");
+
+    // The same for a configuration change: the wrong one is shown, the other applies.
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"kmslint": {"region": "us-east-1", "deployerArn": ["x"]}}}),
+    );
+    let message = client.wait("window/showMessage");
+    assert!(
+        message["message"]
+            .as_str()
+            .unwrap()
+            .contains("kmslint.deployerArn: expected a string, not an array"),
+        "{message}"
+    );
+    assert!(!codes(&client.diagnostics()).contains(&"KMS605"));
+    client.finish();
+}
+
+#[test]
+fn control_characters_of_the_template_are_escaped_in_diagnostics() {
+    let dir = workspace();
+    let uri = uri_of(&dir.path().join("t.yaml"));
+    let template = "Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      EnableKeyRotation: true
+      KeyPolicy:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: \"arn:aws:iam::111122223333:root\\e[2J\\r\\n\"}
+            Action: [\"kms:Decrypt\\e]0;x\\a\\r\", \"kms:*\"]
+            Resource: '*'
+    DeletionPolicy: Retain
+    UpdateReplacePolicy: Retain
+";
+    let (mut client, _) = Client::start(json!({}), Value::Null);
+    client.open(&uri, template);
+    let diagnostics = client.diagnostics();
+    let action = find(&diagnostics, "KMS207");
+    assert!(
+        action["message"]
+            .as_str()
+            .unwrap()
+            .contains(r"`kms:Decrypt\u{1b}]0;x\u{7}\r`"),
+        "{action}"
+    );
+    assert!(codes(&diagnostics).contains(&"KMS209"), "{diagnostics:#?}");
+    let mut texts = Vec::new();
+    for d in &diagnostics {
+        // A line break only before the help.
+        let message = d["message"].as_str().unwrap();
+        texts.push(message.replacen("\nhelp: ", " help: ", 1));
+        for related in d["relatedInformation"].as_array().into_iter().flatten() {
+            texts.push(related["message"].as_str().unwrap().to_owned());
+        }
+    }
+    let range = find(&diagnostics, "KMS207")["range"].clone();
+    for action in client.actions(&uri, range, None) {
+        texts.push(action["title"].as_str().unwrap().to_owned());
+    }
+    for text in texts {
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+    }
+    client.finish();
+}
+
+// --- the binary over stdio ----------------------------------------------------------------
+
+/// A message as LSP's base protocol frames it.
+fn framed(message: &Value) -> Vec<u8> {
+    let body = message.to_string();
+    let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    out.extend_from_slice(body.as_bytes());
+    out
+}
+
+/// `initialize` (id 1) and `initialized`, as a client starts.
+fn handshake() -> Vec<u8> {
+    let mut out = framed(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                                  "params": {"capabilities": {}}}));
+    out.extend(framed(
+        &json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+    ));
+    out
+}
+
+/// `shutdown` (id 9) then `exit`.
+fn goodbye() -> Vec<u8> {
+    let mut out = framed(&json!({"jsonrpc": "2.0", "id": 9, "method": "shutdown"}));
+    out.extend(framed(&json!({"jsonrpc": "2.0", "method": "exit"})));
+    out
+}
+
+/// The messages the server wrote.
+fn messages(stdout: &[u8]) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut rest = stdout;
+    while !rest.is_empty() {
+        let end = rest
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("headers");
+        let header = std::str::from_utf8(&rest[..end]).unwrap();
+        let length: usize = header
+            .strip_prefix("Content-Length: ")
+            .expect("Content-Length")
+            .parse()
+            .unwrap();
+        let body = &rest[end + 4..end + 4 + length];
+        out.push(serde_json::from_slice(body).expect("JSON"));
+        rest = &rest[end + 4 + length..];
+    }
+    out
+}
+
+/// `kmslint server` fed `stdin`, under `ulimit -v` 512 MB: a run that allocates a body of the
+/// size a header says fails.
+fn serve(stdin: &[u8]) -> (common::Run, Vec<Value>) {
+    let dir = workspace();
+    let run = common::Kmslint::new(dir.path(), &["server"])
+        .stdin(stdin)
+        .memory_kb(Some(512 << 10))
+        .deadline(Duration::from_secs(60))
+        .run();
+    let messages = messages(&run.output().stdout);
+    (run, messages)
+}
+
+/// The error responses with `"id": null`.
+fn null_id_errors(messages: &[Value]) -> Vec<&Value> {
+    messages
+        .iter()
+        .filter(|m| m["id"].is_null() && m.get("error").is_some())
+        .map(|m| &m["error"])
+        .collect()
+}
+
+#[test]
+fn a_huge_content_length_is_answered_without_holding_it() {
+    for length in [107_374_182_400u64, 10_737_418_240] {
+        let mut stdin = handshake();
+        let at = stdin.len();
+        stdin.extend(format!("Content-Length: {length}\r\n\r\n{{}}").as_bytes());
+        let (run, messages) = serve(&stdin);
+        // In any order: the reader answers while the server is busy.
+        assert!(messages.iter().any(|m| m["id"] == 1), "{messages:?}");
+        let errors = null_id_errors(&messages);
+        assert_eq!(errors[0]["code"], -32600, "{errors:?}");
+        let said = format!("the message at byte {at} has a Content-Length of {length} bytes");
+        assert!(
+            errors[0]["message"].as_str().unwrap().contains(&said),
+            "{errors:?}"
+        );
+        // The input then ends inside the body it skips.
+        assert_eq!(run.status, 1, "{}", run.stderr);
+        let ended = format!("its Content-Length is {length} bytes, only 2 came");
+        assert_eq!(run.stderr_lines(&ended).len(), 1, "{}", run.stderr);
+        assert!(
+            !run.stderr.contains("closed the connection"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn broken_framing_ends_the_server_saying_what_and_where() {
+    let at = handshake().len();
+    let cases: [(&[u8], String); 4] = [
+        (
+            b"Content-Length 12\r\n\r\n{}",
+            format!("bad header at byte {at}: `Content-Length 12` is not `Name: value`"),
+        ),
+        (
+            b"Content-Type: application/json\r\n\r\n{}",
+            format!("the message at byte {at} has no Content-Length header"),
+        ),
+        (
+            b"Content-Length: twelve\r\n\r\n{}",
+            format!("bad Content-Length at byte {at}: `twelve` is not a number of bytes"),
+        ),
+        (
+            b"Content-Length: 100\r\n\r\n{\"jsonrpc\"",
+            format!(
+                "the input ended inside the body of the message at byte {at}: its \
+                 Content-Length is 100 bytes, only 10 came"
+            ),
+        ),
+    ];
+    for (attack, expected) in cases {
+        let mut stdin = handshake();
+        stdin.extend_from_slice(attack);
+        let (run, messages) = serve(&stdin);
+        assert_eq!(run.status, 1, "{}", run.stderr);
+        let line = format!("kmslint: error: language server: {expected}");
+        assert_eq!(run.stderr_lines(&line).len(), 1, "{}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        let errors = null_id_errors(&messages);
+        assert!(errors[0]["message"].as_str().unwrap().contains(&expected));
+    }
+}
+
+#[test]
+fn invalid_json_is_a_parse_error_and_the_server_answers_the_next_request() {
+    let mut stdin = handshake();
+    let at = stdin.len();
+    let body = br#"{"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": }"#;
+    stdin.extend(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+    stdin.extend_from_slice(body);
+    // Valid JSON that is no message: an InvalidRequest, with its id.
+    stdin.extend(framed(&json!({"jsonrpc": "2.0", "id": 3, "params": {}})));
+    stdin.extend(goodbye());
+    let (run, messages) = serve(&stdin);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let errors = null_id_errors(&messages);
+    assert_eq!(errors.len(), 1, "{messages:?}");
+    assert_eq!(errors[0]["code"], -32700);
+    // Where the value is missing: the last byte.
+    let header = format!("Content-Length: {}\r\n\r\n", body.len()).len();
+    let said = format!(
+        "invalid JSON at byte {} of the input (byte {} of the body of the message at byte {at})",
+        at + header + body.len() - 1,
+        body.len() - 1
+    );
+    assert!(
+        errors[0]["message"].as_str().unwrap().starts_with(&said),
+        "{errors:?}"
+    );
+    let invalid = messages.iter().find(|m| m["id"] == 3).expect("an answer");
+    assert_eq!(invalid["error"]["code"], -32600, "{invalid}");
+    let shutdown = messages.iter().find(|m| m["id"] == 9).expect("an answer");
+    assert_eq!(shutdown["result"], Value::Null, "{shutdown}");
 }

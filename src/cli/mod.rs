@@ -46,11 +46,12 @@ pub fn main() -> ExitCode {
 /// `kmslint server`: serves one client over stdio; 1 when it exits without `shutdown` or
 /// the connection breaks.
 fn serve() -> u8 {
-    let (connection, io_threads) = lsp_server::Connection::stdio();
+    let (connection, io_threads) = crate::server::transport::stdio();
     let result = crate::server::run(connection);
-    // The writer thread ends once the last sender is gone; the reader at end of input.
-    let joined = io_threads.join();
-    match result.and(joined.map_err(|e| e.to_string())) {
+    // The writer ends once the last sender is gone. A framing error in the input comes
+    // first: it is why the server saw the connection close.
+    let transport = io_threads.join();
+    match transport.and(result) {
         Ok(()) => EXIT_CLEAN,
         Err(message) => {
             error(format!("language server: {message}"));

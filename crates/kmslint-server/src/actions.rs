@@ -49,7 +49,8 @@ pub(super) fn actions(
                   edits: Vec<TextEdit>,
                   preferred: bool| {
         CodeActionOrCommand::CodeAction(CodeAction {
-            title,
+            // A fix's title or a resource's name may quote the template's text.
+            title: kmslint_core::render::visible(&title).into_owned(),
             kind: Some(kind),
             diagnostics: d.map(|d| vec![text.diagnostic(&doc.uri, d)]),
             edit: Some(WorkspaceEdit {

@@ -2,32 +2,84 @@
 //! position encoding negotiated at `initialize` (UTF-16 unless the client offers another).
 
 use lsp_types::{
-    CodeDescription, DiagnosticRelatedInformation, DiagnosticSeverity, InitializeParams, Location,
-    NumberOrString, Position, PositionEncodingKind, Range, TextEdit, Uri,
+    CodeDescription, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString,
+    Position, PositionEncodingKind, Range, TextEdit, Uri,
 };
+use serde_json::Value as Json;
 
 use kmslint_core::diagnostic::{Diagnostic, Severity};
 use kmslint_core::fix::Edit;
+use kmslint_core::render::visible;
 use kmslint_core::source::{ColumnUnit, LineIndex, Span};
 
 /// The client's first preference among the encodings kmslint speaks, else UTF-16 (the one
-/// every client must accept).
-pub(super) fn negotiate(params: &InitializeParams) -> ColumnUnit {
-    let offered = params
-        .capabilities
-        .general
-        .as_ref()
-        .and_then(|g| g.position_encodings.as_deref())
-        .unwrap_or_default();
-    offered
-        .iter()
-        .find_map(|kind| match kind.as_str() {
+/// every client must accept), from `initialize`'s parameters as sent; and a problem for each
+/// part of the way to `capabilities.general.positionEncodings` that has the wrong type. Only
+/// that part is read, so a wrong type elsewhere in the parameters costs nothing (a whole
+/// `InitializeParams` fails to parse on any one of them).
+pub(super) fn negotiate(params: &Json) -> (ColumnUnit, Vec<String>) {
+    const PATH: [&str; 3] = ["capabilities", "general", "positionEncodings"];
+    let mut problems = Vec::new();
+    let mut value = params;
+    for (depth, key) in PATH.iter().enumerate() {
+        match value {
+            Json::Object(map) => match map.get(*key) {
+                Some(member) => value = member,
+                None => return (ColumnUnit::Utf16, problems),
+            },
+            Json::Null => return (ColumnUnit::Utf16, problems),
+            other => {
+                let name = match depth {
+                    0 => "the initialize parameters".to_owned(),
+                    _ => PATH[..depth].join("."),
+                };
+                problems.push(format!("{name}: expected an object, not {}", kind(other)));
+                return (ColumnUnit::Utf16, problems);
+            }
+        }
+    }
+    let offered = match value {
+        Json::Array(offered) => offered,
+        Json::Null => return (ColumnUnit::Utf16, problems),
+        other => {
+            problems.push(format!(
+                "{}: expected an array of strings, not {}",
+                PATH.join("."),
+                kind(other)
+            ));
+            return (ColumnUnit::Utf16, problems);
+        }
+    };
+    let mut unit = None;
+    for (i, offer) in offered.iter().enumerate() {
+        let Some(offer) = offer.as_str() else {
+            problems.push(format!(
+                "{}[{i}]: expected a string, not {}",
+                PATH.join("."),
+                kind(offer)
+            ));
+            continue;
+        };
+        unit = unit.or(match offer {
             "utf-8" => Some(ColumnUnit::Utf8),
             "utf-16" => Some(ColumnUnit::Utf16),
             "utf-32" => Some(ColumnUnit::Utf32),
             _ => None,
-        })
-        .unwrap_or(ColumnUnit::Utf16)
+        });
+    }
+    (unit.unwrap_or(ColumnUnit::Utf16), problems)
+}
+
+/// A JSON value's type, as a problem with a setting names it.
+pub(super) fn kind(value: &Json) -> &'static str {
+    match value {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
 }
 
 pub(super) fn encoding_kind(unit: ColumnUnit) -> PositionEncodingKind {
@@ -85,10 +137,12 @@ impl Text<'_> {
             Severity::Warning => DiagnosticSeverity::WARNING,
             Severity::Info => DiagnosticSeverity::INFORMATION,
         };
-        let mut message = d.message.clone();
+        // Messages quote the template's text: its control characters are escaped as the
+        // command line's output escapes them, so a value cannot break a client's display.
+        let mut message = visible(&d.message).into_owned();
         if let Some(help) = &d.help {
             message.push_str("\nhelp: ");
-            message.push_str(help);
+            message.push_str(&visible(help));
         }
         // A related place in the old version the file was compared with (change rules,
         // KMS5xx: `path` is that version's name) has no URI a client could open: it comes from
@@ -101,7 +155,7 @@ impl Text<'_> {
             .filter(|r| r.path.is_none())
             .map(|r| DiagnosticRelatedInformation {
                 location: Location::new(uri.clone(), self.range(r.span)),
-                message: r.message.clone(),
+                message: visible(&r.message).into_owned(),
             })
             .collect();
         lsp_types::Diagnostic {

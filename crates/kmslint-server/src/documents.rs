@@ -13,6 +13,8 @@ use kmslint_core::config::{self, Settings};
 use kmslint_core::source::LineIndex;
 use kmslint_core::{FileReport, Outcome};
 
+use crate::convert::kind;
+
 /// An open document and what is known of it.
 pub(super) struct Document {
     pub uri: Uri,
@@ -77,13 +79,22 @@ pub(super) struct ClientSettings {
 impl ClientSettings {
     /// The settings in `value`, and a message for each one that is not valid (it is dropped).
     pub fn from_json(value: &Json) -> (ClientSettings, Vec<String>) {
-        let object = value.get("kmslint").unwrap_or(value);
+        let (object, name) = match value.get("kmslint") {
+            Some(inner) => (inner, "kmslint"),
+            None => (value, "the kmslint settings"),
+        };
         let mut problems = Vec::new();
+        if !object.is_object() && !object.is_null() {
+            problems.push(format!("{name}: expected an object, not {}", kind(object)));
+        }
         let mut field = |key: &str, check: fn(&str) -> Result<(), String>| {
             let value = object.get(key)?;
             let Some(text) = value.as_str() else {
                 if !value.is_null() {
-                    problems.push(format!("kmslint.{key}: expected a string"));
+                    problems.push(format!(
+                        "kmslint.{key}: expected a string, not {}",
+                        kind(value)
+                    ));
                 }
                 return None;
             };
@@ -196,5 +207,15 @@ mod tests {
         assert_eq!(settings.region.as_deref(), Some("eu-west-1"));
         assert_eq!(settings.account, None);
         assert_eq!(problems.len(), 1, "{problems:?}");
+        let json = serde_json::json!({"kmslint": {"region": 5, "account": "111122223333"}});
+        let (settings, problems) = ClientSettings::from_json(&json);
+        assert_eq!(settings.account.as_deref(), Some("111122223333"));
+        assert_eq!(
+            problems,
+            ["kmslint.region: expected a string, not a number"]
+        );
+        let (settings, problems) = ClientSettings::from_json(&serde_json::json!({"kmslint": []}));
+        assert_eq!(settings, ClientSettings::default());
+        assert_eq!(problems, ["kmslint: expected an object, not an array"]);
     }
 }

@@ -5,10 +5,13 @@
 //! Diagnostics are published after each batch for the documents that changed; code actions
 //! and hovers use the document's current text. A lint that panics publishes nothing for the
 //! document and tells the user, and the server keeps serving.
+//!
+//! [`transport`] is the bounded stdio transport that `kmslint server` serves over.
 
 mod actions;
 mod convert;
 mod documents;
+pub mod transport;
 
 use std::collections::HashMap;
 
@@ -20,11 +23,10 @@ use lsp_types::notification::{
 use lsp_types::request::{CodeActionRequest, HoverRequest, Request as _};
 use lsp_types::{
     CodeActionKind, CodeActionOptions, CodeActionParams, CodeActionProviderCapability,
-    DidChangeConfigurationParams, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
-    DidOpenTextDocumentParams, Hover, HoverContents, HoverParams, HoverProviderCapability,
-    InitializeParams, MarkupContent, MarkupKind, MessageType, PublishDiagnosticsParams,
-    ServerCapabilities, ServerInfo, ShowMessageParams, TextDocumentSyncCapability,
-    TextDocumentSyncKind,
+    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams, Hover,
+    HoverContents, HoverParams, HoverProviderCapability, MarkupContent, MarkupKind, MessageType,
+    PublishDiagnosticsParams, ServerCapabilities, ServerInfo, ShowMessageParams,
+    TextDocumentSyncCapability, TextDocumentSyncKind,
 };
 use serde_json::Value as Json;
 
@@ -36,8 +38,9 @@ use kmslint_core::source::{ColumnUnit, Span};
 /// or broke the protocol, or when `exit` came without `shutdown` (the exit status is then 1).
 pub fn run(connection: Connection) -> Result<(), String> {
     let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
-    let params: InitializeParams = serde_json::from_value(params).unwrap_or_default();
-    let unit = convert::negotiate(&params);
+    // Read from the JSON as sent, part by part, so that one value of the wrong type is
+    // reported and the rest still applies.
+    let (unit, problems) = convert::negotiate(&params);
     let capabilities = ServerCapabilities {
         position_encoding: Some(convert::encoding_kind(unit)),
         text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
@@ -68,7 +71,13 @@ pub fn run(connection: Connection) -> Result<(), String> {
         documents: HashMap::new(),
         shutdown: false,
     };
-    if let Some(options) = &params.initialization_options {
+    for problem in problems {
+        server.show(
+            MessageType::WARNING,
+            format!("kmslint: ignoring a client capability: {problem}"),
+        );
+    }
+    if let Some(options) = params.get("initializationOptions") {
         server.configure(options);
     }
     loop {
@@ -194,8 +203,8 @@ impl Server<'_> {
                 }
             }
             DidChangeConfiguration::METHOD => {
-                if let Ok(p) = serde_json::from_value::<DidChangeConfigurationParams>(n.params) {
-                    self.configure(&p.settings);
+                if let Some(settings) = n.params.get("settings") {
+                    self.configure(settings);
                     self.relint_all();
                 }
             }
@@ -211,7 +220,7 @@ impl Server<'_> {
         self.client = client;
         for problem in problems {
             self.show(
-                MessageType::ERROR,
+                MessageType::WARNING,
                 format!("kmslint: ignoring a setting: {problem}"),
             );
         }
@@ -349,7 +358,7 @@ impl Server<'_> {
         Some(Hover {
             contents: HoverContents::Markup(MarkupContent {
                 kind: MarkupKind::Markdown,
-                value: doc_body(rule.doc).to_owned(),
+                value: visible_lines(doc_body(rule.doc)),
             }),
             range: Some(text.range(span)),
         })
@@ -373,6 +382,15 @@ fn code_at(text: &str, offset: usize) -> Option<(Span, &str)> {
         && token.starts_with("KMS")
         && token[3..].bytes().all(|b| b.is_ascii_digit());
     is_code.then(|| (Span::new(start, end), token))
+}
+
+/// `text` with the control characters of each line escaped as in diagnostics, its line
+/// breaks kept (a rule's documentation is Markdown of many lines).
+fn visible_lines(text: &str) -> String {
+    text.split('\n')
+        .map(kmslint_core::render::visible)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A rule's documentation without its front matter (`+++` TOML, or `---`).
