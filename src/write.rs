@@ -271,12 +271,16 @@ pub(crate) fn clean_up_on_signals() {
         let _ = ctrlc::set_handler(|| {
             // Held until the exit: no temporary file is made or renamed after this.
             let live = live();
-            for path in live.iter() {
-                let _ = fs::remove_file(path);
-            }
+            remove_all(&live);
             std::process::exit(130);
         });
     });
+}
+
+fn remove_all(paths: &[PathBuf]) {
+    for path in paths {
+        let _ = fs::remove_file(path);
+    }
 }
 
 /// A temporary file, registered in [`LIVE`] while it exists; removed when dropped unless
@@ -402,6 +406,24 @@ mod tests {
         assert!(live().contains(&path));
         drop(temp);
         assert!(!path.exists() && !live().contains(&path));
+    }
+
+    #[test]
+    fn the_signal_handler_removes_the_temporary_files_being_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut temp = Temp::beside(dir.path(), "t.yaml").unwrap();
+        temp.file().unwrap().write_all(b"half a templ").unwrap();
+        // Only this test's: other tests may be writing beside it.
+        let mine: Vec<PathBuf> = live()
+            .iter()
+            .filter(|p| p.starts_with(dir.path()))
+            .cloned()
+            .collect();
+        assert_eq!(mine.len(), 1);
+        remove_all(&mine);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+        // Dropping it afterwards is harmless.
+        drop(temp);
     }
 
     #[cfg(unix)]
