@@ -10,3 +10,4 @@ pub use kmslint_server as server;
 
 pub mod cli;
 pub mod discover;
+pub mod write;

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Kmslint, Run, dir_with};
+use common::{Kmslint, Run, dir_with, kmslint};
 use serde_json::Value;
 
 /// Each directory is its own repository (`.git`), so the configuration search stops in it.
@@ -506,4 +506,30 @@ fn stdin_is_named_by_its_stdin_filename() {
     .run();
     assert_eq!(codes(&read), ["KMS207"], "{}", read.stderr);
     assert_eq!(baseline_summary(&read), (3, 0));
+}
+
+/// A link committed under the baseline's name would send the write anywhere: refused.
+#[cfg(unix)]
+#[test]
+fn the_baseline_is_not_written_through_a_link() {
+    let outside = dir_with(&[("victim", b"keep")]);
+    let victim = outside.path().join("victim");
+    let tree = dir_with(&[("t.yaml", common::UNROTATED_KEY.as_bytes())]);
+    std::os::unix::fs::symlink(&victim, tree.path().join("kmslint-baseline.json")).unwrap();
+    let run = kmslint(
+        tree.path(),
+        &[
+            "check",
+            "t.yaml",
+            "--write-baseline",
+            "kmslint-baseline.json",
+        ],
+    );
+    assert_eq!(run.status, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("it is a symbolic link"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read(&victim).unwrap(), b"keep");
 }

@@ -131,9 +131,13 @@ impl BaselineRun {
         self.dir.join(name)
     }
 
-    /// Writes `baseline` to the file.
+    /// Writes `baseline` to the file; never through a symbolic link (one committed under
+    /// its name would send the write anywhere).
     pub fn write(&self, baseline: &Baseline) -> std::io::Result<()> {
-        std::fs::write(&self.file, baseline.to_json())
+        use std::io::Write;
+        let mut file = crate::write::create_output(&self.file)?;
+        file.write_all(baseline.to_json().as_bytes())?;
+        file.sync_all()
     }
 }
 

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::args::{CheckArgs, ColorChoice, OutputFormat};
 use super::baseline::{BaselineRun, Mode as BaselineMode};
-use super::fix::{FixMode, FixOptions, unified_diff, write_fixed};
+use super::fix::{FixMode, FixOptions, unified_diff};
 use super::since::{Old, Repository};
 use super::{EXIT_CLEAN, EXIT_FAILURE, EXIT_FINDINGS, error};
 use crate::config::{self, ConfigError, FailLevel, Resolved, Settings};
@@ -54,6 +54,8 @@ pub(super) struct Options {
     pub compared_with: Option<Against>,
     /// `--baseline`, `--write-baseline` or the configuration's `baseline`.
     baseline: Option<BaselineRun>,
+    /// With `--fix`: the directories it may write in (`write::roots_of`).
+    fix_roots: Vec<PathBuf>,
 }
 
 /// What a run compares the files with.
@@ -92,6 +94,10 @@ pub fn run(args: CheckArgs) -> u8 {
         return EXIT_FAILURE;
     };
     let (stdin, paths) = inputs(&args);
+    if options.fix.mode == FixMode::Apply && !paths.is_empty() {
+        options.fix_roots = crate::write::roots_of(&paths);
+        crate::write::clean_up_on_signals();
+    }
     // `--fix` on stdin prints the fixed text on stdout, as ruff does: the report goes to
     // stderr then (unless --output-file takes it).
     let fixed_to_stdout = stdin && options.fix.mode == FixMode::Apply;
@@ -225,7 +231,10 @@ pub fn run(args: CheckArgs) -> u8 {
         }
     }
     for result in &results {
-        if let Some(message) = &result.read_error {
+        for message in [&result.read_error, &result.write_error]
+            .into_iter()
+            .flatten()
+        {
             failed = true;
             let _ = writeln!(
                 stderr,
@@ -248,16 +257,20 @@ pub fn run(args: CheckArgs) -> u8 {
             path: e.path.clone(),
             message: e.message.clone(),
         })
-        .chain(results.iter().filter_map(|r| {
-            r.read_error.as_ref().map(|message| PathError {
-                path: r.name.clone(),
-                message: message.clone(),
-            })
+        .chain(results.iter().flat_map(|r| {
+            [&r.read_error, &r.write_error]
+                .into_iter()
+                .flatten()
+                .map(|message| PathError {
+                    path: r.name.clone(),
+                    message: message.clone(),
+                })
         }))
         .collect();
     let mut summary = summarize(&results, options.fix);
     summary.skipped += found.skipped;
     summary.unreadable = errors.len();
+    summary.unwritten = results.iter().filter(|r| r.write_error.is_some()).count();
     if options.fix.mode == FixMode::Diff {
         drop(out);
         return print_diffs(&results, failed);
@@ -334,7 +347,7 @@ pub(super) fn exit_status(results: &[Linted], fail_level: FailLevel, failed: boo
 /// file cannot be created.
 pub(super) fn open_output(options: &Options) -> Option<Box<dyn Write>> {
     match &options.output_file {
-        Some(path) => match std::fs::File::create(path) {
+        Some(path) => match crate::write::create_output(path) {
             Ok(file) => Some(Box::new(BufWriter::new(file))),
             Err(e) => {
                 error(format!(
@@ -569,6 +582,9 @@ pub(super) struct Linted {
     /// For JSON: each finding's UTF-16 columns, computed while the text is at hand.
     utf16: Vec<Utf16Columns>,
     read_error: Option<String>,
+    /// With `--fix`: why the fixed file was not written (it is then as it was, and its
+    /// findings are those in it).
+    write_error: Option<String>,
     /// The file read, when it is one: its SARIF URI is made from its bytes, not from `name`.
     path: Option<PathBuf>,
     /// The parameters the template declares, with their AllowedValues, when parameter values
@@ -596,6 +612,7 @@ impl Linted {
             rendered: String::new(),
             utf16: Vec::new(),
             read_error: Some(message),
+            write_error: None,
             path: None,
             declared: Vec::new(),
             fixed: Vec::new(),
@@ -619,30 +636,62 @@ fn lint_input(
         Ok(bytes) => bytes,
         Err(e) => return Linted::failed(input.name.clone(), describe_io(&e)),
     };
-    let had_bom = bytes.starts_with(b"\xEF\xBB\xBF");
+    let had_bom = bytes.starts_with(UTF8_BOM);
     let key = options.baseline.as_ref().map(|b| b.name_of(&input.path));
-    let mut linted = against(&input.name, old, |previous| Linted {
-        path: Some(input.shown.clone()),
-        ..lint_bytes_to_result(
-            &input.name,
-            bytes,
-            settings,
-            options,
-            input.explicit,
-            previous,
-            key,
-        )
-    });
-    // Written here, by the worker that fixed it: the texts need not wait for every file.
-    if options.fix.mode == FixMode::Apply
-        && let Some((_, after)) = linted.texts.take()
-        && !linted.fixed.is_empty()
-        && let Err(e) = write_fixed(&input.path, &after, had_bom)
-    {
-        linted.read_error = Some(format!("cannot write the fixed file: {}", describe_io(&e)));
-    }
-    linted
+    // With --fix, what was read: the file is replaced only while it is still that.
+    let seen = (options.fix.mode == FixMode::Apply)
+        .then(|| crate::write::Seen::after_reading(&input.path, bytes.clone()));
+    against(&input.name, old, |previous| {
+        let mut linted = Linted {
+            path: Some(input.shown.clone()),
+            ..lint_bytes_to_result(
+                &input.name,
+                bytes,
+                settings,
+                options,
+                input.explicit,
+                previous,
+                key.clone(),
+            )
+        };
+        // Written here, by the worker that fixed it: the texts need not wait for every file.
+        let Some(seen) = &seen else {
+            return linted;
+        };
+        let Some((_, after)) = linted.texts.take() else {
+            return linted;
+        };
+        if linted.fixed.is_empty() {
+            return linted;
+        }
+        // Back as it was encoded: UTF-8, with its byte-order mark if it had one.
+        let mut content = Vec::with_capacity(after.len() + UTF8_BOM.len());
+        if had_bom {
+            content.extend_from_slice(UTF8_BOM);
+        }
+        content.extend_from_slice(after.as_bytes());
+        match crate::write::replace_fixed(&input.path, &options.fix_roots, seen, &content) {
+            Ok(()) => linted,
+            // The file is as it was: its findings are reported as they are in it.
+            Err(why) => Linted {
+                path: Some(input.shown.clone()),
+                write_error: Some(format!("not fixed: {why}")),
+                ..lint_bytes_as(
+                    FixMode::Report,
+                    &input.name,
+                    seen.bytes().to_vec(),
+                    settings,
+                    options,
+                    input.explicit,
+                    previous,
+                    key,
+                )
+            },
+        }
+    })
 }
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Lints (or fixes) one file's bytes against its previous version, filters its findings by
 /// the baseline (`baseline_name` is the file's name in it), and renders them.
@@ -655,8 +704,32 @@ pub(super) fn lint_bytes_to_result(
     previous: &Previous<'_>,
     baseline_name: Option<String>,
 ) -> Linted {
+    lint_bytes_as(
+        options.fix.mode,
+        name,
+        bytes,
+        settings,
+        options,
+        explicit,
+        previous,
+        baseline_name,
+    )
+}
+
+/// [`lint_bytes_to_result`] with fixes as `mode` says, whatever the run's.
+#[allow(clippy::too_many_arguments)]
+fn lint_bytes_as(
+    mode: FixMode,
+    name: &str,
+    bytes: Vec<u8>,
+    settings: &Settings,
+    options: &Options,
+    explicit: bool,
+    previous: &Previous<'_>,
+    baseline_name: Option<String>,
+) -> Linted {
     // `before` is the text as read when fixing; `text` is what the findings are about.
-    let (mut report, text, fixed, before) = match options.fix.mode {
+    let (mut report, text, fixed, before) = match mode {
         FixMode::Report => {
             let (report, text) = lint_bytes(name, bytes, settings, explicit, previous);
             (report, text, Vec::new(), None)
@@ -699,7 +772,7 @@ pub(super) fn lint_bytes_to_result(
     } else {
         Vec::new()
     };
-    let rendered = if options.statistics || options.fix.mode == FixMode::Diff {
+    let rendered = if options.statistics || mode == FixMode::Diff {
         String::new()
     } else {
         match options.format {
@@ -723,6 +796,7 @@ pub(super) fn lint_bytes_to_result(
         rendered,
         utf16,
         read_error: None,
+        write_error: None,
         path: None,
         declared,
         fixed,
@@ -1129,6 +1203,7 @@ pub(super) fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigE
             },
             compared_with: None,
             baseline,
+            fix_roots: Vec::new(),
         },
     ))
 }

@@ -312,6 +312,7 @@ pub struct Kmslint {
     stdin: Option<Vec<u8>>,
     env: Vec<(OsString, OsString)>,
     memory_kb: Option<u64>,
+    no_file_writes: bool,
     deadline: Duration,
 }
 
@@ -328,6 +329,7 @@ impl Kmslint {
             stdin: None,
             env: Vec::new(),
             memory_kb: None,
+            no_file_writes: false,
             deadline: DEADLINE,
         }
     }
@@ -352,6 +354,13 @@ impl Kmslint {
         self
     }
 
+    /// Runs kmslint under `ulimit -f 0` (SIGXFSZ ignored), so that every write to a file
+    /// fails as a full disk's would, even for root (a read-only directory does not stop it).
+    pub fn no_file_writes(mut self) -> Self {
+        self.no_file_writes = true;
+        self
+    }
+
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
         self
@@ -359,15 +368,21 @@ impl Kmslint {
 
     pub fn run(self) -> Run {
         let bin = env!("CARGO_BIN_EXE_kmslint");
-        let mut command = match self.memory_kb {
-            Some(kb) => {
-                let mut c = Command::new("sh");
-                c.arg("-c")
-                    .arg(format!("ulimit -v {kb} && exec \"$0\" \"$@\""))
-                    .arg(bin);
-                c
-            }
-            None => Command::new(bin),
+        let mut limits = String::new();
+        if let Some(kb) = self.memory_kb {
+            limits.push_str(&format!("ulimit -v {kb} && "));
+        }
+        if self.no_file_writes {
+            limits.push_str("trap '' XFSZ && ulimit -f 0 && ");
+        }
+        let mut command = if limits.is_empty() {
+            Command::new(bin)
+        } else {
+            let mut c = Command::new("sh");
+            c.arg("-c")
+                .arg(format!("{limits}exec \"$0\" \"$@\""))
+                .arg(bin);
+            c
         };
         command
             .args(&self.args)

@@ -187,7 +187,70 @@ impl<'a> Editor<'a> {
             ));
         }
         let last = entries.last()?;
-        Some(self.line_after(last.value.span.end.max(last.key_span.end) as usize, &entry))
+        let end = last.value.span.end.max(last.key_span.end) as usize;
+        Some(self.line_after(self.after_kept_lines(&last.value, end), &entry))
+    }
+
+    /// `end`, or past the blank lines after it when they belong to the value that ends there:
+    /// a block scalar that keeps its final line breaks (`|+`, `>+`; YAML 1.2.2, 8.1.1.2
+    /// "Block Chomping Indicator") holds them, and an entry inserted before them would take
+    /// them from its value.
+    fn after_kept_lines(&self, value: &Node<'_>, end: usize) -> usize {
+        let mut last = value;
+        loop {
+            last = match &last.value {
+                Value::Map(entries) => match entries.last() {
+                    Some(entry) => &entry.value,
+                    None => break,
+                },
+                Value::Seq(items) => match items.last() {
+                    Some(item) => item,
+                    None => break,
+                },
+                _ => break,
+            };
+        }
+        let keeps = last
+            .scalar()
+            .is_some_and(|s| matches!(s.style, Style::Literal | Style::Folded))
+            && self
+                .text
+                .get(last.span.start as usize..)
+                .and_then(|rest| rest.strip_prefix(['|', '>']))
+                .is_some_and(|rest| {
+                    let header = rest.split(['\n', '\r']).next().unwrap_or_default();
+                    header.split('#').next().unwrap_or_default().contains('+')
+                });
+        if !keeps {
+            return end;
+        }
+        let bytes = self.text.as_bytes();
+        let end = end.min(bytes.len());
+        // From the start of the line after `end` (or `end`, at a line's start), over lines of
+        // blanks only.
+        let mut at = if end > 0 && matches!(bytes[end - 1], b'\n' | b'\r') {
+            end
+        } else {
+            match memchr::memchr2(b'\n', b'\r', &bytes[end..]) {
+                Some(i) => end + i + line_break_len(&bytes[end + i..]),
+                None => return end,
+            }
+        };
+        if bytes.get(at) == Some(&b'\n') && at > 0 && bytes[at - 1] == b'\r' {
+            at += 1;
+        }
+        let mut kept = at;
+        loop {
+            let blanks = bytes[kept..]
+                .iter()
+                .take_while(|&&b| b == b' ' || b == b'\t')
+                .count();
+            match bytes.get(kept + blanks) {
+                Some(b'\n' | b'\r') => kept += blanks + line_break_len(&bytes[kept + blanks..]),
+                _ => break,
+            }
+        }
+        kept
     }
 
     /// Inserts the line `line` after the line where `end` is (at `end` when a line ends
@@ -512,6 +575,11 @@ fn plain_safe(value: &str) -> bool {
     let special_float = matches!(lower.as_str(), ".inf" | "-.inf" | "+.inf" | ".nan");
     !(special_start || inner_risk || reserved || numeric || special_float)
         && value.chars().all(|c| !c.is_control())
+}
+
+/// The length of the line break at the start of `bytes`: `\r\n` is one.
+fn line_break_len(bytes: &[u8]) -> usize {
+    if bytes.starts_with(b"\r\n") { 2 } else { 1 }
 }
 
 #[cfg(test)]

@@ -26,6 +26,10 @@ pub struct Summary {
     pub infos: usize,
     /// Paths named or met that could not be read (they are listed in [`PathError`]s).
     pub unreadable: usize,
+    /// Of those, the files `--fix` did not write (it failed, or refused): the text summary
+    /// says "could not be written" of them. Not in the JSON, where they are among `errors`.
+    #[serde(skip)]
+    pub unwritten: usize,
     /// Findings whose fix `--fix` would apply under these settings: safe fixes, and unsafe
     /// ones too when [`Summary::unsafe_fixes`] is on.
     pub fixable: usize,

@@ -502,14 +502,20 @@ pub fn summary_line(summary: &Summary) -> String {
             plural(baseline.matched, "finding", "findings")
         ));
     }
-    let unreadable = if summary.unreadable > 0 {
-        format!(
+    let mut unreadable = String::new();
+    let read = summary.unreadable.saturating_sub(summary.unwritten);
+    if read > 0 {
+        unreadable.push_str(&format!(
             "; {} could not be read",
-            plural(summary.unreadable, "path", "paths")
-        )
-    } else {
-        String::new()
-    };
+            plural(read, "path", "paths")
+        ));
+    }
+    if summary.unwritten > 0 {
+        unreadable.push_str(&format!(
+            "; {} could not be written",
+            plural(summary.unwritten, "file", "files")
+        ));
+    }
     let mut line = format!(
         "Checked {}{skipped}: {found}{unreadable}.",
         plural(summary.files, "file", "files")
