@@ -26,7 +26,8 @@ impl Deployer {
     pub fn parse(arn: &str) -> Result<Deployer, String> {
         Deployer::parts(arn).ok_or_else(|| {
             format!(
-                "`{arn}` is not an IAM role, user, root or assumed-role ARN (like `arn:aws:iam::111122223333:role/deployer`)"
+                "`{}` is not an IAM role, user, root or assumed-role ARN (like `arn:aws:iam::111122223333:role/deployer`)",
+                crate::lookup::abbreviate(arn)
             )
         })
     }

@@ -51,20 +51,60 @@ pub fn suggest_rule<'r>(rules: &'r [RuleName], word: &str) -> Option<&'r str> {
 }
 
 fn unknown_rule(rules: &[RuleName], selector: &str) -> String {
-    match suggest_rule(rules, selector) {
+    let selector = abbreviate(selector);
+    match suggest_rule(rules, &selector) {
         Some(c) => format!("`{selector}` is not a rule code, name or prefix; did you mean `{c}`?"),
         None => format!("`{selector}` is not a rule code, name or prefix (see `kmslint rules`)"),
     }
 }
+
+/// The longest value quoted whole in a message; a longer one is cut (see [`abbreviate`]).
+pub const QUOTED_CHARS: usize = 80;
+
+/// `text` as a message quotes it: whole when it has at most [`QUOTED_CHARS`] characters,
+/// otherwise its start and `…`, so that a hostile value of megabytes makes a line, not a page.
+pub fn abbreviate(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(QUOTED_CHARS) {
+        None => text.into(),
+        Some(_) => {
+            let cut = text
+                .char_indices()
+                .nth(QUOTED_CHARS - 1)
+                .map_or(text.len(), |(at, _)| at);
+            format!("{}…", &text[..cut]).into()
+        }
+    }
+}
+
+/// The longest message (from a parser, which may quote the value it refused) shown whole.
+const MESSAGE_CHARS: usize = 400;
+
+/// A message cut as [`abbreviate`] cuts a value, at [`MESSAGE_CHARS`] characters.
+pub fn abbreviate_message(message: &str) -> std::borrow::Cow<'_, str> {
+    match message.char_indices().nth(MESSAGE_CHARS) {
+        None => message.into(),
+        Some((at, _)) => format!("{}…", &message[..at]).into(),
+    }
+}
+
+/// The longest word a suggestion is looked for: no name is near a longer one, and the
+/// comparison costs its length times each candidate's.
+const MAX_SUGGESTED_WORD: usize = 128;
 
 /// "did you mean `X`?" for a near miss among `candidates`.
 pub fn did_you_mean<'c>(
     word: &str,
     candidates: impl IntoIterator<Item = &'c str>,
 ) -> Option<&'c str> {
+    if word.len() > MAX_SUGGESTED_WORD {
+        return None;
+    }
     let word = word.to_ascii_lowercase();
     let mut best: Option<(f64, &str)> = None;
     for candidate in candidates {
+        if candidate.len() > MAX_SUGGESTED_WORD {
+            continue;
+        }
         let score = strsim::jaro_winkler(&word, &candidate.to_ascii_lowercase());
         // The first of equally close candidates wins, so table order decides ties.
         if score > 0.85 && best.is_none_or(|(b, _)| score > b) {
