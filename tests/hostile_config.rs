@@ -336,3 +336,91 @@ fn unknown_parameters_are_warned_in_bounded_work() {
         run.stderr
     );
 }
+
+/// A baseline of `entries` (JSON objects), as `check --write-baseline` writes them.
+fn baseline(entries: &[String]) -> String {
+    format!(
+        "{{\"version\": 1, \"tool\": \"kmslint\", \"entries\": [{}]}}",
+        entries.join(",")
+    )
+}
+
+/// An entry for KMS104 on `keys.yaml`'s key, in the file `path`, of `count`.
+fn entry(path: &str, count: &str) -> String {
+    format!(
+        "{{\"path\": \"{path}\", \"code\": \"KMS104\", \"resource\": \"Key\", \"pointer\": \"/Resources/Key\", \"count\": {count}}}"
+    )
+}
+
+#[test]
+fn baseline_counts_do_not_wrap() {
+    for counts in [
+        vec!["18446744073709551615", "1"],
+        vec!["18446744073709551615"],
+        vec!["4294967296"],
+    ] {
+        let entries: Vec<String> = counts.iter().map(|c| entry("keys.yaml", c)).collect();
+        let dir = repo(&[("b.json", baseline(&entries).as_bytes())]);
+        let run = kmslint(
+            dir.path(),
+            &["check", "--no-config", "--baseline", "b.json", "keys.yaml"],
+        );
+        refused(&run, &["b.json", "\"count\"", "more than 1000000"]);
+    }
+}
+
+#[test]
+fn a_baseline_with_a_byte_order_mark_is_read() {
+    let dir = repo(&[]);
+    let args = [
+        "check",
+        "--no-config",
+        "--write-baseline",
+        "b.json",
+        "keys.yaml",
+    ];
+    assert_eq!(kmslint(dir.path(), &args).status, 0);
+    let written = fs::read_to_string(dir.path().join("b.json")).expect("written");
+    fs::write(dir.path().join("b.json"), format!("\u{feff}{written}")).expect("write");
+    let run = kmslint(
+        dir.path(),
+        &["check", "--no-config", "--baseline", "b.json", "keys.yaml"],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+}
+
+#[test]
+fn baseline_paths_outside_its_directory_are_not_looked_for() {
+    // Entries for files outside the baseline's directory, none of which exist: a file that is
+    // not looked for is not known to be gone, so none is stale (looking would have said so).
+    let dir = repo(&[]);
+    let gone = dir.path().join("gone.yaml");
+    let entries = [
+        entry("keys.yaml", "1"),
+        entry("../../../../../../etc/kmslint-nothing-here", "1"),
+        entry(&gone.display().to_string().replace('\\', "/"), "1"),
+        entry("sub/../../x.yaml", "1"),
+        entry("deleted.yaml", "2"),
+    ];
+    fs::write(dir.path().join("b.json"), baseline(&entries)).expect("write");
+    let run = kmslint(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "--format",
+            "json",
+            "--baseline",
+            "b.json",
+            "keys.yaml",
+        ],
+    );
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    // Only `deleted.yaml`, inside and gone, is stale.
+    assert_eq!(
+        run.json()["summary"]["baseline"]["stale"],
+        2,
+        "{}",
+        run.stdout
+    );
+}

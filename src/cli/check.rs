@@ -740,20 +740,26 @@ fn baseline_counts(run: &BaselineRun, results: &[Linted]) -> render::BaselineCou
     let mut counts = render::BaselineCounts::default();
     let mut linted = std::collections::HashSet::new();
     for result in results {
-        counts.matched += result.baselined;
-        counts.stale += result.stale;
+        counts.matched = counts.matched.saturating_add(result.baselined);
+        counts.stale = counts.stale.saturating_add(result.stale);
         if let Some(name) = &result.baseline_name {
             linted.insert(name.as_str());
         }
     }
     if let BaselineMode::Filter(baseline) = &run.mode {
-        counts.stale += baseline
+        let gone = baseline
             .files()
             .filter(|(name, _)| {
-                !linted.contains(name) && std::fs::symlink_metadata(run.path_of(name)).is_err()
+                // A name outside the baseline's directory is not looked for, and so not
+                // known to be gone.
+                !linted.contains(name)
+                    && run
+                        .path_inside(name)
+                        .is_some_and(|path| std::fs::symlink_metadata(path).is_err())
             })
             .map(|(_, file)| file.findings())
-            .sum::<usize>();
+            .fold(0, usize::saturating_add);
+        counts.stale = counts.stale.saturating_add(gone);
     }
     counts
 }
