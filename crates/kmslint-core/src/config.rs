@@ -363,7 +363,7 @@ fn extended(
     let outside = || {
         fail(format!(
             "`{shown}` is outside the repository ({}) and the user's configuration directory \
-             (~/.config/kmslint): `extend` names only files in them",
+             ($XDG_CONFIG_HOME/kmslint or ~/.config/kmslint): `extend` names only files in them",
             allowed[0].display()
         ))
     };

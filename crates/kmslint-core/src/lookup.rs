@@ -153,4 +153,20 @@ mod tests {
                 .contains("did you mean")
         );
     }
+
+    #[test]
+    fn long_values_are_cut_with_an_ellipsis() {
+        assert_eq!(abbreviate("eu-west-9"), "eu-west-9");
+        let long = "é".repeat(1000);
+        let cut = abbreviate(&long);
+        assert_eq!(cut.chars().count(), QUOTED_CHARS);
+        assert!(cut.ends_with("é…"), "{cut}");
+        assert_eq!(
+            abbreviate(&"x".repeat(QUOTED_CHARS)).chars().count(),
+            QUOTED_CHARS
+        );
+        assert!(abbreviate_message(&"m".repeat(10_000)).chars().count() <= 401);
+        // No suggestion is looked for a word longer than any name.
+        assert_eq!(did_you_mean(&"a".repeat(100_000), ["aaaa"]), None);
+    }
 }
