@@ -802,7 +802,7 @@ fn write_baseline(run: &BaselineRun, results: &[Linted], failed: bool) -> Result
 fn parameter_warnings(parameters: &HashMap<String, String>, results: &[Linted]) -> Vec<String> {
     // Each declared parameter once, with where it is declared: a lookup per key given, not a
     // walk over every template's parameters for each.
-    let mut declared: HashMap<&str, Vec<(&str, &Option<Vec<String>>)>> = HashMap::new();
+    let mut declared: HashMap<&str, Vec<Declared<'_>>> = HashMap::new();
     for result in results {
         for (name, allowed) in &result.declared {
             declared
@@ -853,6 +853,9 @@ fn parameter_warnings(parameters: &HashMap<String, String>, results: &[Linted]) 
     }
     warnings
 }
+
+/// Where a parameter is declared: the template's name, and its `AllowedValues`.
+type Declared<'r> = (&'r str, &'r Option<Vec<String>>);
 
 /// Unknown parameter keys warned about one by one (with a suggestion each); the rest are
 /// counted in one line.
