@@ -91,7 +91,7 @@ pub(super) fn open(
             }
             (None, None) => return Ok(None),
         };
-    let shown = file.display().to_string();
+    let shown = crate::lookup::abbreviate(&file.display().to_string()).into_owned();
     let bytes = discover::read_file(&file, max_size).map_err(|e| {
         let hint = if e.kind() == std::io::ErrorKind::NotFound {
             format!(" (create it with `kmslint check --write-baseline {shown}`)")

@@ -79,11 +79,30 @@ pub fn abbreviate(text: &str) -> std::borrow::Cow<'_, str> {
 /// The longest message (from a parser, which may quote the value it refused) shown whole.
 const MESSAGE_CHARS: usize = 400;
 
-/// A message cut as [`abbreviate`] cuts a value, at [`MESSAGE_CHARS`] characters.
+/// A parser's message with each value it quotes (in backticks or double quotes) cut as
+/// [`abbreviate`] cuts it, and the whole cut at [`MESSAGE_CHARS`] characters.
 pub fn abbreviate_message(message: &str) -> std::borrow::Cow<'_, str> {
-    match message.char_indices().nth(MESSAGE_CHARS) {
-        None => message.into(),
-        Some((at, _)) => format!("{}…", &message[..at]).into(),
+    let mut out = message.to_owned();
+    for quote in ['`', '"'] {
+        if out.matches(quote).count() >= 2 {
+            out = out
+                .split(quote)
+                .enumerate()
+                .map(|(i, part)| {
+                    if i % 2 == 1 {
+                        abbreviate(part)
+                    } else {
+                        part.into()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(&quote.to_string());
+        }
+    }
+    match out.char_indices().nth(MESSAGE_CHARS) {
+        None if out == message => message.into(),
+        None => out.into(),
+        Some((at, _)) => format!("{}…", &out[..at]).into(),
     }
 }
 
@@ -166,6 +185,13 @@ mod tests {
             QUOTED_CHARS
         );
         assert!(abbreviate_message(&"m".repeat(10_000)).chars().count() <= 401);
+        let quoted = format!(
+            "invalid type: string \"{}\", expected a boolean",
+            "z".repeat(500)
+        );
+        let cut = abbreviate_message(&quoted);
+        assert!(cut.ends_with("z…\", expected a boolean"), "{cut}");
+        assert!(cut.len() < 200, "{cut}");
         // No suggestion is looked for a word longer than any name.
         assert_eq!(did_you_mean(&"a".repeat(100_000), ["aaaa"]), None);
     }

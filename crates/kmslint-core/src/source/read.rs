@@ -165,7 +165,10 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
     let number: u64 = digits.parse().map_err(|_| {
-        format!("`{text}` is not a size (a number of bytes, or with a unit: `64MB`)")
+        format!(
+            "`{}` is not a size (a number of bytes, or with a unit: `64MB`)",
+            crate::lookup::abbreviate(text)
+        )
     })?;
     let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
@@ -174,13 +177,14 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "g" | "gb" | "gib" => 1 << 30,
         other => {
             return Err(format!(
-                "`{other}` is not a unit of size (expected B, KB, MB or GB)"
+                "`{}` is not a unit of size (expected B, KB, MB or GB)",
+                crate::lookup::abbreviate(other)
             ));
         }
     };
     let size = number
         .checked_mul(scale)
-        .ok_or_else(|| format!("`{text}` is too large"))?;
+        .ok_or_else(|| format!("`{}` is too large", crate::lookup::abbreviate(text)))?;
     if size == 0 {
         return Err("must be at least 1 byte".to_owned());
     }
@@ -344,6 +348,12 @@ mod tests {
         let link = dir.path().join("status");
         std::os::unix::fs::symlink("/proc/self/status", &link).unwrap();
         assert!(describe_io(&read_file(&link, 1 << 20).unwrap_err()).contains("/proc"));
+        // By the file system too, for a /proc mounted elsewhere.
+        assert!(kernel_file_system(
+            &fs::File::open("/proc/self/status").unwrap()
+        ));
+        let plain = tempfile::NamedTempFile::new().unwrap();
+        assert!(!kernel_file_system(plain.as_file()));
     }
 
     #[test]
