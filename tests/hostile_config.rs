@@ -424,3 +424,79 @@ fn baseline_paths_outside_its_directory_are_not_looked_for() {
         run.stdout
     );
 }
+
+/// Many directories, each with a configuration extending the root's: what the root's chain
+/// and the run's parameters cost is paid once, not once a directory.
+#[test]
+fn many_configurations_share_the_root_chain_and_the_parameters() {
+    let mut files: Vec<(String, Vec<u8>)> = vec![(
+        ".kmslint.toml".to_owned(),
+        format!(
+            "extend-select = [{}]\n[severity]\nKMS1 = \"info\"\n",
+            vec!["\"KMS104\""; 256].join(",")
+        )
+        .into_bytes(),
+    )];
+    // Parameters of almost 1 MB, which every directory's settings used to copy.
+    let values = (0..25_000)
+        .map(|i| format!("\"P{i:07}\": \"{}\"", "v".repeat(16)))
+        .collect::<Vec<_>>()
+        .join(",");
+    files.push(("p.json".to_owned(), format!("{{{values}}}").into_bytes()));
+    for i in 0..500 {
+        files.push((
+            format!("d{i}/.kmslint.toml"),
+            b"extend = \"../.kmslint.toml\"\n".to_vec(),
+        ));
+        files.push((format!("d{i}/k.yaml"), UNROTATED_KEY.as_bytes().to_vec()));
+    }
+    let borrowed: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let dir = repo(&borrowed);
+    let run = Kmslint::new(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "compact",
+            "--select",
+            "KMS104",
+            "--parameters-file",
+            "p.json",
+            ".",
+        ],
+    )
+    .env("HOME", dir.path())
+    .memory_kb(Some(1 << 20))
+    .deadline(DEADLINE)
+    .run();
+    // KMS104 at info: the root's severity applies in every directory.
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout.matches("info[KMS104]").count(),
+        501,
+        "{}",
+        run.stdout
+    );
+    // Over the bound, a list is refused, in a file or across its chain.
+    let dir = repo(&[(
+        ".kmslint.toml",
+        format!("ignore = [{}]\n", vec!["\"KMS104\""; 300].join(",")).as_bytes(),
+    )]);
+    refused(
+        &kmslint(dir.path(), &["check", "keys.yaml"]),
+        &["ignore", "300 entries: at most 256"],
+    );
+    // A deployer ARN longer than IAM has.
+    let arn = format!("arn:aws:iam::111122223333:role/{}x", "p/".repeat(100_000));
+    let dir = repo(&[(
+        ".kmslint.toml",
+        format!("deployer-arn = \"{arn}\"\n").as_bytes(),
+    )]);
+    refused(
+        &kmslint(dir.path(), &["check", "keys.yaml"]),
+        &["deployer-arn", "longer than 2048"],
+    );
+}

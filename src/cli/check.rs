@@ -1310,7 +1310,10 @@ fn show_settings(args: &CheckArgs, file: &Path, root: &Settings, options: &Optio
         None => Resolved::default(),
     };
     let shown = match config::settings_for(&args.overrides(), &resolved, root.parameters.clone()) {
-        Ok((_, shown)) => shown,
+        Ok((_, mut shown)) => {
+            shown.extend(config::shown_parameters(&root.parameters));
+            shown
+        }
         Err(err) => {
             error(err);
             return EXIT_FAILURE;

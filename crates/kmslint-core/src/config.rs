@@ -25,8 +25,9 @@ pub struct Settings {
     pub account: Option<String>,
     /// The principal that deploys the stack (KMS204 decides exactly for it).
     pub deployer_arn: Option<String>,
-    /// Stack parameter values, which override Default and AllowedValues.
-    pub parameters: HashMap<String, String>,
+    /// Stack parameter values, which override Default and AllowedValues. Shared: every
+    /// directory's settings have the run's parameters, which may be a megabyte.
+    pub parameters: std::sync::Arc<HashMap<String, String>>,
     pub rules: RuleSelection,
 }
 
@@ -255,6 +256,10 @@ pub fn load_chain(path: &Path, rules: &[RuleName]) -> Result<Resolved, ConfigErr
 pub struct Loader {
     /// Each file read, by its path without links.
     files: HashMap<PathBuf, std::rc::Rc<ConfigFile>>,
+    /// Each file's chain merged, by its path without links and the repository it was
+    /// reached from (which bounds where its `extend` may lead): a thousand configurations
+    /// extending one merge its chain once, not a thousand times.
+    resolved: HashMap<(PathBuf, PathBuf), Resolved>,
 }
 
 impl Loader {
@@ -266,14 +271,25 @@ impl Loader {
     /// a configuration in a repository one reviews must not make kmslint read, and quote in
     /// its errors, the reviewer's other files. The chain has at most [`MAX_EXTEND_DEPTH`] files.
     pub fn load_chain(&mut self, path: &Path, rules: &[RuleName]) -> Result<Resolved, ConfigError> {
-        let mut files: Vec<(PathBuf, std::rc::Rc<ConfigFile>)> = Vec::new();
+        let mut files: Vec<(PathBuf, PathBuf, std::rc::Rc<ConfigFile>)> = Vec::new();
         let mut seen: HashMap<PathBuf, usize> = HashMap::new();
         let mut allowed: Vec<PathBuf> = Vec::new();
+        let mut base: Option<Resolved> = None;
         let mut next = Some(path.to_path_buf());
         while let Some(path) = next.take() {
             let identity = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            if allowed.is_empty() {
+                allowed = extend_roots(&identity);
+            }
+            if let Some(done) = self.resolved.get(&(identity.clone(), allowed[0].clone())) {
+                if files.len() + done.chain.len() > MAX_EXTEND_DEPTH {
+                    return Err(too_deep(&files[files.len() - 1].0, &files[0].0));
+                }
+                base = Some(done.clone());
+                break;
+            }
             if let Some(&i) = seen.get(&identity) {
-                let by = files.last().map_or(&path, |(by, _)| by);
+                let by = files.last().map_or(&path, |(by, _, _)| by);
                 return Err(ConfigError {
                     origin: by.display().to_string(),
                     key: Some("extend".to_owned()),
@@ -284,18 +300,7 @@ impl Loader {
                 });
             }
             if files.len() == MAX_EXTEND_DEPTH {
-                let by = files.last().map_or(&path, |(by, _)| by);
-                return Err(ConfigError {
-                    origin: by.display().to_string(),
-                    key: Some("extend".to_owned()),
-                    message: format!(
-                        "the chain of `extend` is longer than {MAX_EXTEND_DEPTH} files (from {})",
-                        files[0].0.display()
-                    ),
-                });
-            }
-            if allowed.is_empty() {
-                allowed = extend_roots(&identity);
+                return Err(too_deep(&files[files.len() - 1].0, &files[0].0));
             }
             seen.insert(identity.clone(), files.len());
             let config = match self.files.get(&identity) {
@@ -309,17 +314,30 @@ impl Loader {
             if let Some(parent) = &config.extend {
                 next = Some(extended(&path, &identity, parent, &allowed)?);
             }
-            files.push((path, config));
+            files.push((path, identity, config));
         }
-        let mut resolved = Resolved {
-            chain: files.iter().map(|(p, _)| p.clone()).collect(),
-            ..Resolved::default()
-        };
-        // The farthest file first, each nearer one over it.
-        for (path, config) in files.into_iter().rev() {
-            merge(&mut resolved, ConfigFile::clone(&config), &path);
+        let mut resolved = base.unwrap_or_default();
+        // The farthest file first, each nearer one over it; each step kept for the chains
+        // that reach it later.
+        for (path, identity, config) in files.into_iter().rev() {
+            merge(&mut resolved, ConfigFile::clone(&config), &path)?;
+            resolved.chain.insert(0, path);
+            self.resolved
+                .insert((identity, allowed[0].clone()), resolved.clone());
         }
         Ok(resolved)
+    }
+}
+
+/// The error for a chain of `extend` longer than [`MAX_EXTEND_DEPTH`], at the file `by`.
+fn too_deep(by: &Path, first: &Path) -> ConfigError {
+    ConfigError {
+        origin: by.display().to_string(),
+        key: Some("extend".to_owned()),
+        message: format!(
+            "the chain of `extend` is longer than {MAX_EXTEND_DEPTH} files (from {})",
+            first.display()
+        ),
     }
 }
 
@@ -400,7 +418,7 @@ pub fn normalize_path(path: &Path) -> PathBuf {
     out
 }
 
-fn merge(into: &mut Resolved, config: ConfigFile, origin: &Path) {
+fn merge(into: &mut Resolved, config: ConfigFile, origin: &Path) -> Result<(), ConfigError> {
     let mut set = |key: &str| {
         into.origins.insert(key.to_owned(), origin.to_path_buf());
     };
@@ -439,7 +457,17 @@ fn merge(into: &mut Resolved, config: ConfigFile, origin: &Path) {
         ),
     ] {
         if let Some(list) = list {
-            field.get_or_insert_with(Vec::new).extend(list);
+            let field = field.get_or_insert_with(Vec::new);
+            for item in list {
+                if !field.contains(&item) {
+                    field.push(item);
+                }
+            }
+            check_list_length(field.len()).map_err(|message| ConfigError {
+                origin: origin.display().to_string(),
+                key: Some(key.to_owned()),
+                message: format!("with the files it extends: {message}"),
+            })?;
             into.origins.insert(key.to_owned(), origin.to_path_buf());
         }
     }
@@ -451,6 +479,12 @@ fn merge(into: &mut Resolved, config: ConfigFile, origin: &Path) {
             .get_or_insert_with(BTreeMap::new)
             .insert(code, level);
     }
+    let severities = into.file.severity.as_ref().map_or(0, BTreeMap::len);
+    check_list_length(severities).map_err(|message| ConfigError {
+        origin: origin.display().to_string(),
+        key: Some("severity".to_owned()),
+        message: format!("with the files it extends: {message}"),
+    })
 }
 
 pub(crate) fn parse(
@@ -539,8 +573,12 @@ fn validate(origin: &str, config: &ConfigFile, rules: &[RuleName]) -> Result<(),
         ("extend-ignore", &config.extend_ignore),
     ] {
         if let Some(list) = list {
+            check_list_length(list.len()).map_err(|m| error(key, m))?;
             lookup::select(rules, list).map_err(|m| error(key, m))?;
         }
+    }
+    if let Some(severity) = &config.severity {
+        check_list_length(severity.len()).map_err(|m| error("severity", m))?;
     }
     if let Some(region) = &config.region {
         check_region(region).map_err(|m| error("region", m))?;
@@ -577,6 +615,23 @@ fn validate(origin: &str, config: &ConfigFile, rules: &[RuleName]) -> Result<(),
             .map_err(|m| error(&format!("severity.{code}"), m))?;
     }
     Ok(())
+}
+
+/// The most entries a rule list (`select`, `extend-select`, …) or `[severity]` may have, in
+/// one file and across an `extend` chain: every rule's code and name fit several times over.
+/// Each directory's configuration matches its lists against every rule, so a list of a
+/// hundred thousand entries in a configuration that a thousand others extend would cost that
+/// many times over.
+pub const MAX_LIST: usize = 256;
+
+fn check_list_length(len: usize) -> Result<(), String> {
+    if len > MAX_LIST {
+        Err(format!(
+            "{len} entries: at most {MAX_LIST} may be given (there are not that many rules)"
+        ))
+    } else {
+        Ok(())
+    }
 }
 
 /// The most `exclude` globs one origin (the configuration, or the command line) may give.
@@ -662,8 +717,9 @@ pub type Shown = (String, String, String);
 pub fn settings_for(
     over: &Overrides,
     resolved: &Resolved,
-    parameters: HashMap<String, String>,
+    parameters: impl Into<std::sync::Arc<HashMap<String, String>>>,
 ) -> Result<(Settings, Vec<Shown>), ConfigError> {
+    let parameters = parameters.into();
     let config = &resolved.file;
     let cli = |option: &str, message: String| ConfigError {
         origin: format!("--{option}"),
@@ -739,15 +795,6 @@ pub fn settings_for(
             origin,
         ));
     }
-    let mut given: Vec<_> = parameters.iter().collect();
-    given.sort();
-    for (key, value) in given {
-        shown.push((
-            format!("parameter {key}"),
-            format!("{value:?}"),
-            "--parameter or --parameters-file".to_owned(),
-        ));
-    }
     Ok((
         Settings {
             region,
@@ -758,6 +805,23 @@ pub fn settings_for(
         },
         shown,
     ))
+}
+
+/// The parameter values given, for `--show-settings`: apart from [`settings_for`], which runs
+/// for each directory's configuration, while the parameters are the run's.
+pub fn shown_parameters(parameters: &HashMap<String, String>) -> Vec<Shown> {
+    let mut given: Vec<_> = parameters.iter().collect();
+    given.sort();
+    given
+        .into_iter()
+        .map(|(key, value)| {
+            (
+                format!("parameter {key}"),
+                format!("{value:?}"),
+                "--parameter or --parameters-file".to_owned(),
+            )
+        })
+        .collect()
 }
 
 /// The rules that run and their severities. `--select`/`--ignore` replace the
