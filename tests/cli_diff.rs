@@ -747,3 +747,91 @@ fn since_follows_no_renames() {
         run.stdout
     );
 }
+
+/// A repository whose `.git/config` runs a program wherever git would let it (fsmonitor on
+/// reading the index, a pager, hooks, an external diff, a textconv and a filter for YAML):
+/// each creates the file `marker` beside the repository. kmslint's git commands must run none.
+#[cfg(unix)]
+#[test]
+fn since_runs_nothing_the_repository_configures() {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = repo_with_a_deleted_key();
+    let marker = repo.tmp.path().join("marker");
+    let script = repo.tmp.path().join("evil.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\necho \"$0 $*\" >> '{}'\n", marker.display()),
+    )
+    .expect("write");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let evil = script.display().to_string();
+    let hooks = repo.tmp.path().join("hooks");
+    std::fs::create_dir_all(&hooks).expect("mkdir");
+    for hook in [
+        "post-checkout",
+        "post-index-change",
+        "reference-transaction",
+    ] {
+        std::fs::copy(&script, hooks.join(hook)).expect("hook");
+    }
+    for (key, value) in [
+        ("core.fsmonitor", evil.as_str()),
+        ("core.pager", evil.as_str()),
+        ("core.hooksPath", &hooks.display().to_string()),
+        ("diff.external", evil.as_str()),
+        ("diff.yaml.textconv", evil.as_str()),
+        ("filter.yaml.smudge", evil.as_str()),
+        ("filter.yaml.clean", evil.as_str()),
+        ("core.sshCommand", evil.as_str()),
+    ] {
+        repo.git(&["config", key, value]);
+    }
+    std::fs::write(
+        repo.path().join(".gitattributes"),
+        "*.yaml diff=yaml filter=yaml\n",
+    )
+    .expect("write");
+    assert!(!marker.exists(), "the setup itself ran the script");
+    let run = repo.kmslint(&["check", "--since", "HEAD~1", "--format", "json"]);
+    assert_eq!(run.status, 1, "{run:?}");
+    assert_eq!(
+        codes_for(&run.json(), "templates/keys.yaml"),
+        ["KMS502"],
+        "{run:?}"
+    );
+    // Options and index lookups are refused before git sees them.
+    for rev in [
+        ":templates/keys.yaml",
+        ":/one key",
+        "HEAD:templates",
+        "-x",
+        "--output=/tmp/x",
+    ] {
+        let run = repo.kmslint(&["check", &format!("--since={rev}")]);
+        assert_eq!(run.status, 2, "{rev}: {run:?}");
+        assert!(
+            run.stderr.starts_with(&format!(
+                "kmslint: error: --since {rev}: not a git revision: "
+            )),
+            "{rev}: {}",
+            run.stderr
+        );
+    }
+    // Stdin compared with a file's version reads the same way.
+    let run = repo.kmslint_in(&repo.path())(&[
+        "check",
+        "--since",
+        "HEAD~1",
+        "--stdin-filename",
+        "templates/keys.yaml",
+        "-",
+    ])
+    .stdin(CLEAN_KEY.as_bytes())
+    .run();
+    assert!(run.status == 1 || run.status == 0, "{run:?}");
+    assert!(
+        !marker.exists(),
+        "git ran the repository's program: {}",
+        std::fs::read_to_string(&marker).unwrap_or_default()
+    );
+}

@@ -240,7 +240,7 @@ fn a_file_compared_with_itself_has_no_change() {
 fn changes(old: &str, new: &str, parameters: &[(&str, &str)]) -> Vec<String> {
     let mut settings = Settings::default();
     for (k, v) in parameters {
-        settings.parameters.insert((*k).to_owned(), (*v).to_owned());
+        std::sync::Arc::make_mut(&mut settings.parameters).insert((*k).to_owned(), (*v).to_owned());
     }
     let report = kmslint::lint_against(
         "new.yaml",

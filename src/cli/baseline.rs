@@ -91,7 +91,7 @@ pub(super) fn open(
             }
             (None, None) => return Ok(None),
         };
-    let shown = file.display().to_string();
+    let shown = crate::lookup::abbreviate(&file.display().to_string()).into_owned();
     let bytes = discover::read_file(&file, max_size).map_err(|e| {
         let hint = if e.kind() == std::io::ErrorKind::NotFound {
             format!(" (create it with `kmslint check --write-baseline {shown}`)")
@@ -100,6 +100,11 @@ pub(super) fn open(
         };
         fail(format!("{shown}: {}{hint}", describe_io(&e)))
     })?;
+    // A byte-order mark, as editors on Windows write one, is not part of the JSON.
+    let mut bytes = bytes;
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
     let text = String::from_utf8(bytes).map_err(|_| fail(format!("{shown}: not UTF-8 text")))?;
     let baseline = Baseline::parse(&text).map_err(|m| fail(format!("{shown}: {m}")))?;
     let dir =
@@ -126,9 +131,20 @@ impl BaselineRun {
         relative(&self.dir, &absolute(&self.cwd, path))
     }
 
-    /// The file named `name` in the baseline, as a path to look for.
-    pub fn path_of(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
+    /// The file named `name` in the baseline, as a path to look for, when it is inside the
+    /// baseline's directory: a name that is absolute or climbs out with `..` (written by hand,
+    /// or by a hostile change) is not looked for, so the baseline cannot probe the file system
+    /// elsewhere.
+    pub fn path_inside(&self, name: &str) -> Option<PathBuf> {
+        let mut path = self.dir.clone();
+        for part in name.split('/') {
+            let mut components = Path::new(part).components();
+            match (components.next(), components.next()) {
+                (Some(Component::Normal(part)), None) => path.push(part),
+                _ => return None,
+            }
+        }
+        Some(path)
     }
 
     /// Writes `baseline` to the file; never through a symbolic link (one committed under
@@ -177,6 +193,30 @@ fn relative(from: &Path, to: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_outside_the_baseline_directory_are_not_looked_for() {
+        let run = BaselineRun {
+            file: PathBuf::from("b.json"),
+            dir: PathBuf::from("/repo/ci"),
+            cwd: PathBuf::from("/repo"),
+            mode: Mode::Write,
+        };
+        assert_eq!(
+            run.path_inside("stacks/k.yaml"),
+            Some(PathBuf::from("/repo/ci/stacks/k.yaml"))
+        );
+        for name in [
+            "../k.yaml",
+            "a/../../etc/x",
+            "/etc/shadow",
+            "",
+            "a//b",
+            "./a",
+        ] {
+            assert_eq!(run.path_inside(name), None, "{name}");
+        }
+    }
 
     #[test]
     fn paths_are_relative_to_the_baseline_directory() {

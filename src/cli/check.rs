@@ -814,20 +814,26 @@ fn baseline_counts(run: &BaselineRun, results: &[Linted]) -> render::BaselineCou
     let mut counts = render::BaselineCounts::default();
     let mut linted = std::collections::HashSet::new();
     for result in results {
-        counts.matched += result.baselined;
-        counts.stale += result.stale;
+        counts.matched = counts.matched.saturating_add(result.baselined);
+        counts.stale = counts.stale.saturating_add(result.stale);
         if let Some(name) = &result.baseline_name {
             linted.insert(name.as_str());
         }
     }
     if let BaselineMode::Filter(baseline) = &run.mode {
-        counts.stale += baseline
+        let gone = baseline
             .files()
             .filter(|(name, _)| {
-                !linted.contains(name) && std::fs::symlink_metadata(run.path_of(name)).is_err()
+                // A name outside the baseline's directory is not looked for, and so not
+                // known to be gone.
+                !linted.contains(name)
+                    && run
+                        .path_inside(name)
+                        .is_some_and(|path| std::fs::symlink_metadata(path).is_err())
             })
             .map(|(_, file)| file.findings())
-            .sum::<usize>();
+            .fold(0, usize::saturating_add);
+        counts.stale = counts.stale.saturating_add(gone);
     }
     counts
 }
@@ -868,40 +874,66 @@ fn write_baseline(run: &BaselineRun, results: &[Linted], failed: bool) -> Result
 /// any template linted (a typo would otherwise be silently ignored), and a value outside the
 /// parameter's `AllowedValues` (CloudFormation would refuse it; linting still uses it).
 fn parameter_warnings(parameters: &HashMap<String, String>, results: &[Linted]) -> Vec<String> {
+    // Each declared parameter once, with where it is declared: a lookup per key given, not a
+    // walk over every template's parameters for each.
+    let mut declared: HashMap<&str, Vec<Declared<'_>>> = HashMap::new();
+    for result in results {
+        for (name, allowed) in &result.declared {
+            declared
+                .entry(name.as_str())
+                .or_default()
+                .push((&result.name, allowed));
+        }
+    }
+    let mut candidates: Vec<&str> = declared.keys().copied().collect();
+    candidates.sort_unstable();
     let mut warnings = Vec::new();
     let mut keys: Vec<_> = parameters.iter().collect();
     keys.sort();
+    let mut unknown = 0usize;
     for (key, value) in keys {
-        let mut declared = false;
-        for result in results {
-            for (_, allowed) in result.declared.iter().filter(|(name, _)| name == key) {
-                declared = true;
-                if let Some(allowed) = allowed
-                    && !allowed.contains(value)
-                {
-                    warnings.push(format!(
-                        "{}: parameter `{key}` is given `{value}`, which is not one of its AllowedValues ({}); CloudFormation would refuse it",
-                        result.name,
-                        allowed.join(", ")
-                    ));
-                }
+        let shown = lookup::abbreviate(key);
+        let Some(places) = declared.get(key.as_str()) else {
+            unknown += 1;
+            if unknown > MAX_UNKNOWN_PARAMETER_WARNINGS {
+                continue;
             }
-        }
-        if !declared {
-            let names = results
-                .iter()
-                .flat_map(|r| r.declared.iter().map(|(n, _)| n.as_str()));
-            let hint = match lookup::did_you_mean(key, names) {
+            let hint = match lookup::did_you_mean(key, candidates.iter().copied()) {
                 Some(near) => format!("; did you mean `{near}`?"),
                 None => String::new(),
             };
             warnings.push(format!(
-                "parameter `{key}` (--parameter or --parameters-file) names no parameter of the templates linted, so it was not used{hint}"
+                "parameter `{shown}` (--parameter or --parameters-file) names no parameter of the templates linted, so it was not used{hint}"
             ));
+            continue;
+        };
+        for (name, allowed) in places {
+            if let Some(allowed) = allowed
+                && !allowed.contains(value)
+            {
+                warnings.push(format!(
+                    "{name}: parameter `{shown}` is given `{}`, which is not one of its AllowedValues ({}); CloudFormation would refuse it",
+                    lookup::abbreviate(value),
+                    lookup::abbreviate(&allowed.join(", "))
+                ));
+            }
         }
+    }
+    if unknown > MAX_UNKNOWN_PARAMETER_WARNINGS {
+        warnings.push(format!(
+            "{} more parameters (--parameter or --parameters-file) name no parameter of the templates linted",
+            unknown - MAX_UNKNOWN_PARAMETER_WARNINGS
+        ));
     }
     warnings
 }
+
+/// Where a parameter is declared: the template's name, and its `AllowedValues`.
+type Declared<'r> = (&'r str, &'r Option<Vec<String>>);
+
+/// Unknown parameter keys warned about one by one (with a suggestion each); the rest are
+/// counted in one line.
+const MAX_UNKNOWN_PARAMETER_WARNINGS: usize = 20;
 
 pub(super) fn summarize(results: &[Linted], fix: FixOptions) -> Summary {
     let mut summary = Summary {
@@ -1092,10 +1124,6 @@ pub(super) fn print_output(
 
 /// Merges the command line over the configuration file.
 pub(super) fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
-    // The configuration file itself is read within the command line's limit (or the default).
-    let read_limit = args
-        .max_file_size
-        .unwrap_or(discover::DEFAULT_MAX_FILE_SIZE);
     let config_path = if args.rules.no_config {
         None
     } else if let Some(path) = &args.rules.config {
@@ -1106,7 +1134,7 @@ pub(super) fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigE
             .and_then(|dir| config::discover(&dir, config::home_dir().as_deref()))
     };
     let resolved = match &config_path {
-        Some(path) => config::load_chain(path, names(), read_limit)?,
+        Some(path) => config::load_chain(path, names())?,
         None => Resolved::default(),
     };
     let config = &resolved.file;
@@ -1130,7 +1158,7 @@ pub(super) fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigE
         })?,
         (None, None) => discover::DEFAULT_MAX_FILE_SIZE,
     };
-    let parameters = read_parameters(args, max_file_size)?;
+    let parameters = read_parameters(args)?;
     let (settings, _) = config::settings_for(&args.overrides(), &resolved, parameters)?;
     let configured_baseline = config.baseline.as_deref().and_then(|name| {
         let origin = resolved.origins.get("baseline")?;
@@ -1238,9 +1266,10 @@ fn glob_set(
     globs: &[String],
     fail: impl Fn(String) -> ConfigError,
 ) -> Result<GlobSet, ConfigError> {
+    config::check_globs(globs).map_err(&fail)?;
     let mut set = GlobSetBuilder::new();
     for glob in globs {
-        let bad = |e: globset::Error| fail(format!("`{glob}`: {}", e.kind()));
+        let bad = |e: globset::Error| fail(format!("`{}`: {}", lookup::abbreviate(glob), e.kind()));
         let mut pattern = glob.as_str();
         let anchored = pattern.starts_with("./");
         while let Some(rest) = pattern.strip_prefix("./") {
@@ -1297,6 +1326,8 @@ pub(super) fn settings_by_dir(
     by_config.insert(options.config.as_deref().map(canonical), 0);
     let mut by_dir: HashMap<&Path, usize> = HashMap::new();
     let mut which = Vec::with_capacity(dirs.len());
+    // Configurations that extend a common one read it once.
+    let mut loader = config::Loader::default();
     for dir in dirs {
         if let Some(&i) = by_dir.get(dir.as_path()) {
             which.push(i);
@@ -1308,7 +1339,7 @@ pub(super) fn settings_by_dir(
             Some(&i) => i,
             None => {
                 let resolved = match &found {
-                    Some(path) => config::load_chain(path, names(), options.max_file_size)?,
+                    Some(path) => loader.load_chain(path, names())?,
                     None => Resolved::default(),
                 };
                 let (settings, _) =
@@ -1344,7 +1375,7 @@ fn show_settings(args: &CheckArgs, file: &Path, root: &Settings, options: &Optio
         config::discover(&dir, config::home_dir().as_deref())
     };
     let resolved = match &config_path {
-        Some(path) => match config::load_chain(path, names(), options.max_file_size) {
+        Some(path) => match config::load_chain(path, names()) {
             Ok(resolved) => resolved,
             Err(err) => {
                 error(err);
@@ -1354,7 +1385,10 @@ fn show_settings(args: &CheckArgs, file: &Path, root: &Settings, options: &Optio
         None => Resolved::default(),
     };
     let shown = match config::settings_for(&args.overrides(), &resolved, root.parameters.clone()) {
-        Ok((_, shown)) => shown,
+        Ok((_, mut shown)) => {
+            shown.extend(config::shown_parameters(&root.parameters));
+            shown
+        }
         Err(err) => {
             error(err);
             return EXIT_FAILURE;
@@ -1442,13 +1476,10 @@ fn show_settings(args: &CheckArgs, file: &Path, root: &Settings, options: &Optio
 }
 
 /// `--parameters-file`, then each `--parameter KEY=VALUE` over it.
-fn read_parameters(
-    args: &CheckArgs,
-    max_file_size: u64,
-) -> Result<HashMap<String, String>, ConfigError> {
+fn read_parameters(args: &CheckArgs) -> Result<HashMap<String, String>, ConfigError> {
     let mut parameters = HashMap::new();
     if let Some(path) = &args.stack.parameters_file {
-        parameters.extend(read_parameters_file(path, max_file_size)?);
+        parameters.extend(read_parameters_file(path)?);
     }
     for pair in &args.stack.parameters {
         let (key, value) = pair
@@ -1457,7 +1488,7 @@ fn read_parameters(
             .ok_or_else(|| ConfigError {
                 origin: "--parameter".to_owned(),
                 key: None,
-                message: format!("`{pair}` is not KEY=VALUE"),
+                message: format!("`{}` is not KEY=VALUE", lookup::abbreviate(pair)),
             })?;
         parameters.insert(key.to_owned(), value.to_owned());
     }
@@ -1469,18 +1500,14 @@ fn read_parameters(
 /// `UsePreviousValue` and no value gives none), `["K=V"]` (`deploy --parameter-overrides`),
 /// `{"Parameters": {"K": "V"}, "Tags": …, "StackPolicy": …}` (a CodePipeline template
 /// configuration file, which `deploy --parameter-overrides` reads too), or `{"K": "V"}`.
-fn read_parameters_file(
-    path: &Path,
-    max_size: u64,
-) -> Result<HashMap<String, String>, ConfigError> {
+fn read_parameters_file(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
     let origin = path.display().to_string();
     let fail = |message: String| ConfigError {
         origin: origin.clone(),
         key: None,
         message,
     };
-    let bytes = discover::read_file(path, max_size).map_err(|e| fail(describe_io(&e)))?;
-    let text = String::from_utf8(bytes).map_err(|_| fail("not UTF-8 text".to_owned()))?;
+    let text = config::read_config_text(path).map_err(fail)?;
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| fail(format!("not valid JSON: {e}")))?;
     let as_string = |v: &serde_json::Value| match v {
@@ -1510,7 +1537,9 @@ fn read_parameters_file(
                     let (k, v) = pair
                         .split_once('=')
                         .filter(|(k, _)| !k.is_empty())
-                        .ok_or_else(|| fail(format!("`{pair}` is not KEY=VALUE")))?;
+                        .ok_or_else(|| {
+                            fail(format!("`{}` is not KEY=VALUE", lookup::abbreviate(pair)))
+                        })?;
                     parameters.insert(k.to_owned(), v.to_owned());
                     continue;
                 }

@@ -1,6 +1,8 @@
 //! `check --since REV`: each file's text at a git revision, read by running `git` (a
 //! subprocess, not a git library: nothing more to build, and the repository is read by the
-//! same git, with the same configuration, that the user runs).
+//! same git the user runs). The repository may be hostile (a pull request's checkout): git
+//! runs with every setting that runs a program off, whatever `.git/config` says (see
+//! [`git`]), and REV must be a revision, not an option or an index lookup.
 //!
 //! The repository is the current directory's (`git rev-parse --show-toplevel`), the revision
 //! is resolved to a commit once (every file is read at that one commit, even if the branch
@@ -49,16 +51,20 @@ impl Repository {
     /// The current directory's repository and `rev`'s commit, or a message for the user that
     /// ends the run (git missing, not a repository, not a revision).
     pub fn open(rev: &str) -> Result<Repository, String> {
-        let label = format!("--since {rev}");
-        // A revision starting with `-` would be read by git as an option.
-        if rev.is_empty() || rev.starts_with('-') {
-            return Err(format!("{label}: not a git revision"));
-        }
+        let label = format!("--since {}", crate::lookup::abbreviate(rev));
+        check_revision(rev).map_err(|why| format!("{label}: not a git revision: {why}"))?;
         let top = run_git(&["rev-parse", "--show-toplevel"], &label)?;
         if !top.status.success() {
+            let said = first_line(&top.stderr, "git rev-parse failed");
+            if said.contains("dubious ownership") {
+                return Err(format!(
+                    "{label}: git refuses the repository: it is owned by another user ({said}); \
+                     kmslint runs git without your global git configuration, so its \
+                     `safe.directory` does not apply: run kmslint as the repository's owner"
+                ));
+            }
             return Err(format!(
-                "{label}: the current directory is not in a git work tree ({})",
-                first_line(&top.stderr, "git rev-parse failed")
+                "{label}: the current directory is not in a git work tree ({said})"
             ));
         }
         let root = path_from_bytes(trim_line_end(&top.stdout));
@@ -329,13 +335,67 @@ fn object_header(line: &[u8]) -> Option<(&str, u64)> {
     Some((kind, size.parse().ok()?))
 }
 
-/// `git`, with the environment that keeps its output the same everywhere.
+/// Why `rev` is not accepted as a revision: empty, an option (`-p`, `--output=FILE`), or an
+/// index lookup or path (`:path`, `HEAD:path`, `:/message`): reading the index runs
+/// `core.fsmonitor`, and a path is not a commit anyway. Ref names have no `:`, spaces or
+/// control characters (git-check-ref-format(1)).
+fn check_revision(rev: &str) -> Result<(), &'static str> {
+    if rev.is_empty() {
+        return Err("it is empty");
+    }
+    if rev.starts_with('-') {
+        return Err("it starts with `-`, as an option does");
+    }
+    if rev.contains(':') {
+        return Err("it has a `:` (a path or an index lookup, not a commit)");
+    }
+    if rev.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("it has a space or a control character");
+    }
+    Ok(())
+}
+
+/// Where nothing is: the hooks directory, the global configuration.
+const NOTHING: &str = if cfg!(windows) { "NUL" } else { "/dev/null" };
+
+/// The settings of the repository (and of the machine) that make git run a program, off:
+/// its configuration is the repository's, which a pull request may have written. (kmslint
+/// runs `rev-parse` and `cat-file --batch` only: no diff, so no external diff or textconv,
+/// and plain `--batch` applies no filters; `--no-pager` and the prompts are for the rest.)
+const SAFE_CONFIG: [&str; 8] = [
+    // Run on every read of the index (`:path`) or status.
+    "core.fsmonitor=false",
+    "core.hooksPath=/dev/null",
+    // A partial clone fetches missing objects on demand, through ssh or a helper.
+    "protocol.allow=never",
+    "core.sshCommand=false",
+    "credential.helper=",
+    "core.askPass=",
+    // A bare repository inside the work tree (a directory of the checkout) is not used.
+    "safe.bareRepository=explicit",
+    "core.untrackedCache=false",
+];
+
+/// `git`, with the environment that keeps its output the same everywhere and runs nothing
+/// the repository asks for: no system or global configuration (a neutral home, which also
+/// keeps `~/.config/git` out), no pager, no prompt, no optional locks, no fetch.
 fn git() -> Command {
     let mut command = Command::new("git");
-    // No pager or prompt can wait for a terminal that is not there.
+    command.arg("--no-pager");
+    for setting in SAFE_CONFIG {
+        command.arg("-c").arg(setting);
+    }
     command
         .env("GIT_PAGER", "cat")
-        .env("GIT_TERMINAL_PROMPT", "0");
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .env("GIT_NO_LAZY_FETCH", "1")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", NOTHING)
+        .env("HOME", if cfg!(windows) { "NUL" } else { "/nonexistent" })
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("GIT_ASKPASS")
+        .env_remove("SSH_ASKPASS");
     command
 }
 
@@ -411,6 +471,32 @@ fn path_from_bytes(bytes: &[u8]) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_revisions_are_accepted() {
+        for rev in [
+            "HEAD",
+            "HEAD~1",
+            "origin/main",
+            "v1.0^{commit}",
+            "main@{1}",
+            "abc123",
+        ] {
+            assert_eq!(check_revision(rev), Ok(()), "{rev}");
+        }
+        for rev in [
+            "",
+            "-p",
+            "--output=/tmp/x",
+            ":x",
+            ":/message",
+            "HEAD:keys.yaml",
+            "a b",
+            "a\nb",
+        ] {
+            assert!(check_revision(rev).is_err(), "{rev:?}");
+        }
+    }
 
     #[test]
     fn object_headers_are_told_from_missing_names() {

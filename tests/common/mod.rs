@@ -66,7 +66,8 @@ pub fn settings(args: &str, only: Option<&str>) -> Settings {
             "--deployer-arn" => settings.deployer_arn = Some(value.to_owned()),
             "--parameter" => {
                 let (k, v) = value.split_once('=').expect("KEY=VALUE");
-                settings.parameters.insert(k.to_owned(), v.to_owned());
+                std::sync::Arc::make_mut(&mut settings.parameters)
+                    .insert(k.to_owned(), v.to_owned());
             }
             "--also" => also.extend(value.split(',').map(str::to_owned)),
             other => panic!("unknown fixture argument `{other}`"),

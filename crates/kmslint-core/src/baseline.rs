@@ -23,6 +23,11 @@ use crate::source::{Node, Span, Value};
 /// The version of the file format this kmslint reads and writes.
 pub const VERSION: u64 = 1;
 
+/// The largest count an entry may have (summed over the entries of one key): a file does not
+/// have a million copies of one finding, and counts are added up, so a count of `2^64 - 1`
+/// must not wrap.
+pub const MAX_COUNT: u64 = 1_000_000;
+
 /// The `tool` every baseline file names.
 const TOOL: &str = "kmslint";
 
@@ -71,12 +76,12 @@ struct Entry {
     resource: Option<String>,
     pointer: String,
     #[serde(default = "one")]
-    count: usize,
+    count: u64,
     #[serde(default)]
     message: String,
 }
 
-fn one() -> usize {
+fn one() -> u64 {
     1
 }
 
@@ -125,6 +130,17 @@ impl Baseline {
             if entry.count == 0 {
                 return Err(format!("\"entries\"[{i}]: \"count\" must be at least 1"));
             }
+            let too_many = || {
+                format!(
+                    "\"entries\"[{i}]: \"count\" {} is more than {MAX_COUNT}, the most an \
+                     entry may record (summed over the entries of one place)",
+                    entry.count
+                )
+            };
+            let count = usize::try_from(entry.count)
+                .ok()
+                .filter(|&c| c as u64 <= MAX_COUNT)
+                .ok_or_else(too_many)?;
             let key = Key {
                 resource: entry.resource,
                 pointer: entry.pointer,
@@ -141,7 +157,11 @@ impl Baseline {
                     count: 0,
                     message: entry.message,
                 });
-            recorded.count += entry.count;
+            recorded.count = recorded
+                .count
+                .checked_add(count)
+                .filter(|&c| c as u64 <= MAX_COUNT)
+                .ok_or_else(too_many)?;
         }
         Ok(baseline)
     }
@@ -176,7 +196,10 @@ impl Baseline {
 
     /// How many findings are recorded (an entry of count 2 is two).
     pub fn findings(&self) -> usize {
-        self.files.values().map(FileBaseline::findings).sum()
+        self.files
+            .values()
+            .map(FileBaseline::findings)
+            .fold(0, usize::saturating_add)
     }
 
     /// The file's text: a small header and one entry per line, sorted by path, resource,
@@ -193,7 +216,7 @@ impl Baseline {
                         code: key.code.clone(),
                         resource: key.resource.clone(),
                         pointer: key.pointer.clone(),
-                        count: recorded.count,
+                        count: recorded.count as u64,
                         message: recorded.message.clone(),
                     };
                     serde_json::to_string(&entry).expect("an entry serializes")
@@ -217,7 +240,10 @@ impl Baseline {
 impl FileBaseline {
     /// How many findings are recorded for the file.
     pub fn findings(&self) -> usize {
-        self.entries.values().map(|r| r.count).sum()
+        self.entries
+            .values()
+            .map(|r| r.count)
+            .fold(0, usize::saturating_add)
     }
 }
 
@@ -261,8 +287,8 @@ pub fn filter(
     filtered.stale = left
         .iter()
         .filter(|(key, _)| ran(&key.code))
-        .map(|(_, count)| count)
-        .sum();
+        .map(|(_, count)| *count)
+        .fold(0, usize::saturating_add);
     filtered
 }
 
@@ -582,5 +608,25 @@ mod tests {
             {"path": "a", "code": "KMS104", "resource": null, "pointer": ""},
             {"path": "a", "code": "KMS104", "resource": null, "pointer": "", "count": 2}]}"#;
         assert_eq!(Baseline::parse(twice).unwrap().findings(), 3);
+        // Counts that would wrap, or are absurd, are refused.
+        let entry = |count: &str| {
+            format!(
+                r#"{{"path": "a", "code": "KMS104", "resource": null, "pointer": "", "count": {count}}}"#
+            )
+        };
+        for counts in [
+            vec!["18446744073709551615"],
+            vec!["4294967296"],
+            vec!["1000001"],
+            vec!["18446744073709551615", "1"],
+            vec!["600000", "600000"],
+        ] {
+            let entries: Vec<String> = counts.iter().map(|c| entry(c)).collect();
+            let text = format!(
+                r#"{{"version": 1, "tool": "kmslint", "entries": [{}]}}"#,
+                entries.join(",")
+            );
+            assert!(err(&text).contains("more than 1000000"), "{counts:?}");
+        }
     }
 }

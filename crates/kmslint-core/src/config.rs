@@ -25,8 +25,9 @@ pub struct Settings {
     pub account: Option<String>,
     /// The principal that deploys the stack (KMS204 decides exactly for it).
     pub deployer_arn: Option<String>,
-    /// Stack parameter values, which override Default and AllowedValues.
-    pub parameters: HashMap<String, String>,
+    /// Stack parameter values, which override Default and AllowedValues. Shared: every
+    /// directory's settings have the run's parameters, which may be a megabyte.
+    pub parameters: std::sync::Arc<HashMap<String, String>>,
     pub rules: RuleSelection,
 }
 
@@ -78,7 +79,8 @@ impl TryFrom<String> for FailLevel {
             "info" => Ok(FailLevel::Info),
             "never" => Ok(FailLevel::Never),
             _ => Err(format!(
-                "`{level}` is not a level (expected error, warning, info or never)"
+                "`{}` is not a level (expected error, warning, info or never)",
+                lookup::abbreviate(&level)
             )),
         }
     }
@@ -148,7 +150,13 @@ pub struct ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.key {
-            Some(key) => write!(f, "{}: `{key}`: {}", self.origin, self.message),
+            Some(key) => write!(
+                f,
+                "{}: `{}`: {}",
+                self.origin,
+                lookup::abbreviate(key),
+                self.message
+            ),
             None => write!(f, "{}: {}", self.origin, self.message),
         }
     }
@@ -181,22 +189,46 @@ pub fn home_dir() -> Option<PathBuf> {
     std::fs::canonicalize(home).ok()
 }
 
-/// Reads and checks a configuration file; `rules` are the rules its codes may name. Only a
-/// regular file of at most `max_size` bytes is read.
-pub(crate) fn load(
-    path: &Path,
-    rules: &[RuleName],
-    max_size: u64,
-) -> Result<ConfigFile, ConfigError> {
+/// The largest configuration file read (and parameters file: CloudFormation takes at most
+/// 200 parameters of 4 KB): a real one is a few hundred bytes, and what is read is checked,
+/// merged and shown in full, so a hostile one of megabytes would cost that many times over.
+pub const MAX_CONFIG_SIZE: u64 = 1 << 20;
+
+/// The most files an `extend` chain has, the first included: real chains have two or three,
+/// and each directory's configuration is merged with its whole chain.
+pub const MAX_EXTEND_DEPTH: usize = 32;
+
+/// Reads a configuration-like file (a configuration or parameters file): a regular file,
+/// not the kernel's, of at most [`MAX_CONFIG_SIZE`] bytes, as UTF-8 text. The error is a
+/// phrase for the file's name to precede.
+pub fn read_config_text(path: &Path) -> Result<String, String> {
+    use crate::source::read;
+    let bytes = read::read_file(path, MAX_CONFIG_SIZE).map_err(|e| {
+        let why = read::describe_io(&e);
+        if why.starts_with("larger than") {
+            format!(
+                "larger than {}, the most a configuration or parameters file may be",
+                read::format_size(MAX_CONFIG_SIZE)
+            )
+        } else {
+            why
+        }
+    })?;
+    let mut bytes = bytes;
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned())
+}
+
+/// Reads and checks a configuration file; `rules` are the rules its codes may name.
+pub(crate) fn load(path: &Path, rules: &[RuleName]) -> Result<ConfigFile, ConfigError> {
     let origin = path.display().to_string();
-    let fail = |message: String| ConfigError {
+    let text = read_config_text(path).map_err(|message| ConfigError {
         origin: origin.clone(),
         key: None,
         message,
-    };
-    let bytes = crate::source::read::read_file(path, max_size)
-        .map_err(|e| fail(crate::source::read::describe_io(&e)))?;
-    let text = String::from_utf8(bytes).map_err(|_| fail("not UTF-8 text".to_owned()))?;
+    })?;
     parse(&origin, &text, rules)
 }
 
@@ -214,51 +246,157 @@ pub struct Resolved {
 /// Reads `path` and the files its `extend` names (relative to the file naming them), the
 /// nearer file's keys winning; `extend-select`, `extend-ignore` and `[severity]` accumulate.
 /// A cycle is an error naming the file that closes it and the file it names again.
-pub fn load_chain(path: &Path, rules: &[RuleName], max_size: u64) -> Result<Resolved, ConfigError> {
-    let mut files: Vec<(PathBuf, ConfigFile)> = Vec::new();
-    let mut seen: Vec<PathBuf> = Vec::new();
-    let mut next = Some(path.to_path_buf());
-    while let Some(path) = next.take() {
-        let identity = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-        if let Some(i) = seen.iter().position(|p| *p == identity) {
-            let (by, _) = files.last().expect("a cycle needs a file before it");
-            return Err(ConfigError {
-                origin: by.display().to_string(),
-                key: Some("extend".to_owned()),
-                message: format!(
-                    "extends {}, which already extends this file: a cycle",
-                    files[i].0.display()
-                ),
-            });
-        }
-        seen.push(identity);
-        let config = load(&path, rules, max_size)?;
-        if let Some(parent) = &config.extend {
-            let base = path.parent().unwrap_or(Path::new("."));
-            let target = normalize_path(&base.join(parent));
-            if !target.is_file() {
+pub fn load_chain(path: &Path, rules: &[RuleName]) -> Result<Resolved, ConfigError> {
+    Loader::default().load_chain(path, rules)
+}
+
+/// Loads configuration chains, reading and checking each file once however many chains it is
+/// in (a monorepo's configurations that all extend the root's).
+#[derive(Default)]
+pub struct Loader {
+    /// Each file read, by its path without links.
+    files: HashMap<PathBuf, std::rc::Rc<ConfigFile>>,
+    /// Each file's chain merged, by its path without links and the repository it was
+    /// reached from (which bounds where its `extend` may lead): a thousand configurations
+    /// extending one merge its chain once, not a thousand times.
+    resolved: HashMap<(PathBuf, PathBuf), Resolved>,
+}
+
+impl Loader {
+    /// [`load_chain`], with the files this loader has read already.
+    ///
+    /// `extend` may only name files inside the repository holding `path` (the nearest
+    /// directory up from it with a `.git`, or `path`'s own directory when there is none) or
+    /// the user's configuration directory (`$XDG_CONFIG_HOME/kmslint`, `~/.config/kmslint`):
+    /// a configuration in a repository one reviews must not make kmslint read, and quote in
+    /// its errors, the reviewer's other files. The chain has at most [`MAX_EXTEND_DEPTH`] files.
+    pub fn load_chain(&mut self, path: &Path, rules: &[RuleName]) -> Result<Resolved, ConfigError> {
+        let mut files: Vec<(PathBuf, PathBuf, std::rc::Rc<ConfigFile>)> = Vec::new();
+        let mut seen: HashMap<PathBuf, usize> = HashMap::new();
+        let mut allowed: Vec<PathBuf> = Vec::new();
+        let mut base: Option<Resolved> = None;
+        let mut next = Some(path.to_path_buf());
+        while let Some(path) = next.take() {
+            let identity = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            if allowed.is_empty() {
+                allowed = extend_roots(&identity);
+            }
+            if let Some(done) = self.resolved.get(&(identity.clone(), allowed[0].clone())) {
+                if files.len() + done.chain.len() > MAX_EXTEND_DEPTH {
+                    return Err(too_deep(&files[files.len() - 1].0, &files[0].0));
+                }
+                base = Some(done.clone());
+                break;
+            }
+            if let Some(&i) = seen.get(&identity) {
+                let by = files.last().map_or(&path, |(by, _, _)| by);
                 return Err(ConfigError {
-                    origin: path.display().to_string(),
+                    origin: by.display().to_string(),
                     key: Some("extend".to_owned()),
                     message: format!(
-                        "`{parent}` is not a file (looked for {})",
-                        base.join(parent).display()
+                        "extends {}, which already extends this file: a cycle",
+                        files[i].0.display()
                     ),
                 });
             }
-            next = Some(target);
+            if files.len() == MAX_EXTEND_DEPTH {
+                return Err(too_deep(&files[files.len() - 1].0, &files[0].0));
+            }
+            seen.insert(identity.clone(), files.len());
+            let config = match self.files.get(&identity) {
+                Some(config) => config.clone(),
+                None => {
+                    let config = std::rc::Rc::new(load(&path, rules)?);
+                    self.files.insert(identity.clone(), config.clone());
+                    config
+                }
+            };
+            if let Some(parent) = &config.extend {
+                next = Some(extended(&path, &identity, parent, &allowed)?);
+            }
+            files.push((path, identity, config));
         }
-        files.push((path, config));
+        let mut resolved = base.unwrap_or_default();
+        // The farthest file first, each nearer one over it; each step kept for the chains
+        // that reach it later.
+        for (path, identity, config) in files.into_iter().rev() {
+            merge(&mut resolved, ConfigFile::clone(&config), &path)?;
+            resolved.chain.insert(0, path);
+            self.resolved
+                .insert((identity, allowed[0].clone()), resolved.clone());
+        }
+        Ok(resolved)
     }
-    let mut resolved = Resolved {
-        chain: files.iter().map(|(p, _)| p.clone()).collect(),
-        ..Resolved::default()
+}
+
+/// The error for a chain of `extend` longer than [`MAX_EXTEND_DEPTH`], at the file `by`.
+fn too_deep(by: &Path, first: &Path) -> ConfigError {
+    ConfigError {
+        origin: by.display().to_string(),
+        key: Some("extend".to_owned()),
+        message: format!(
+            "the chain of `extend` is longer than {MAX_EXTEND_DEPTH} files (from {})",
+            first.display()
+        ),
+    }
+}
+
+/// Where `extend` may lead from the chain that starts at `first` (a path without links):
+/// its repository (or its directory), and the user's configuration directory.
+fn extend_roots(first: &Path) -> Vec<PathBuf> {
+    let dir = first.parent().unwrap_or(Path::new("/"));
+    let repository = dir
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(dir);
+    let mut roots = vec![repository.to_path_buf()];
+    let user = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| home_dir().map(|home| home.join(".config")));
+    if let Some(dir) = user.and_then(|dir| std::fs::canonicalize(dir.join("kmslint")).ok()) {
+        roots.push(dir);
+    }
+    roots
+}
+
+/// The file `parent` (the value of `extend` in the file at `path`, `identity` without links)
+/// names, when it is a file inside `allowed`. Nothing outside is looked at: the path is
+/// checked as written before anything is read, then again with its links resolved.
+fn extended(
+    path: &Path,
+    identity: &Path,
+    parent: &str,
+    allowed: &[PathBuf],
+) -> Result<PathBuf, ConfigError> {
+    let fail = |message: String| ConfigError {
+        origin: path.display().to_string(),
+        key: Some("extend".to_owned()),
+        message,
     };
-    // The farthest file first, each nearer one over it.
-    for (path, config) in files.into_iter().rev() {
-        merge(&mut resolved, config, &path);
+    let shown = lookup::abbreviate(parent);
+    let base = path.parent().unwrap_or(Path::new("."));
+    let target = normalize_path(&base.join(parent));
+    let inside = |p: &Path| allowed.iter().any(|root| p.starts_with(root));
+    let outside = || {
+        fail(format!(
+            "`{shown}` is outside the repository ({}) and the user's configuration directory \
+             ($XDG_CONFIG_HOME/kmslint or ~/.config/kmslint): `extend` names only files in them",
+            allowed[0].display()
+        ))
+    };
+    let written = normalize_path(&identity.parent().unwrap_or(Path::new("/")).join(parent));
+    if !inside(&written) {
+        return Err(outside());
     }
-    Ok(resolved)
+    match std::fs::canonicalize(&target) {
+        Ok(real) if !inside(&real) => Err(outside()),
+        Ok(real) if real.is_file() => Ok(target),
+        _ => Err(fail(format!(
+            "`{shown}` is not a file (looked for {})",
+            target.display()
+        ))),
+    }
 }
 
 /// `a/./b/../c` as `a/c`, so that messages name the file as a person would (the command line's
@@ -280,7 +418,7 @@ pub fn normalize_path(path: &Path) -> PathBuf {
     out
 }
 
-fn merge(into: &mut Resolved, config: ConfigFile, origin: &Path) {
+fn merge(into: &mut Resolved, config: ConfigFile, origin: &Path) -> Result<(), ConfigError> {
     let mut set = |key: &str| {
         into.origins.insert(key.to_owned(), origin.to_path_buf());
     };
@@ -319,7 +457,17 @@ fn merge(into: &mut Resolved, config: ConfigFile, origin: &Path) {
         ),
     ] {
         if let Some(list) = list {
-            field.get_or_insert_with(Vec::new).extend(list);
+            let field = field.get_or_insert_with(Vec::new);
+            for item in list {
+                if !field.contains(&item) {
+                    field.push(item);
+                }
+            }
+            check_list_length(field.len()).map_err(|message| ConfigError {
+                origin: origin.display().to_string(),
+                key: Some(key.to_owned()),
+                message: format!("with the files it extends: {message}"),
+            })?;
             into.origins.insert(key.to_owned(), origin.to_path_buf());
         }
     }
@@ -331,6 +479,12 @@ fn merge(into: &mut Resolved, config: ConfigFile, origin: &Path) {
             .get_or_insert_with(BTreeMap::new)
             .insert(code, level);
     }
+    let severities = into.file.severity.as_ref().map_or(0, BTreeMap::len);
+    check_list_length(severities).map_err(|message| ConfigError {
+        origin: origin.display().to_string(),
+        key: Some("severity".to_owned()),
+        message: format!("with the files it extends: {message}"),
+    })
 }
 
 pub(crate) fn parse(
@@ -341,6 +495,22 @@ pub(crate) fn parse(
     let config: ConfigFile = toml::from_str(text).map_err(|e| {
         let at = e.span().map(|s| s.start.min(text.len()));
         let line = at.map(|at| text[..at].matches('\n').count() + 1);
+        // A file that is not TOML at all (`extend` naming some other file) is not quoted:
+        // its position only, and what TOML expected there.
+        if text.parse::<toml::Table>().is_err() {
+            let column = at.map(|at| {
+                let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+                text[start..at].chars().count() + 1
+            });
+            return ConfigError {
+                origin: match (line, column) {
+                    (Some(line), Some(column)) => format!("{origin}:{line}:{column}"),
+                    _ => origin.to_owned(),
+                },
+                key: None,
+                message: format!("not valid TOML{}", unquoted(e.message())),
+            };
+        }
         let message = e.message().trim_end().replace('\n', " ");
         ConfigError {
             origin: match line {
@@ -348,11 +518,27 @@ pub(crate) fn parse(
                 None => origin.to_owned(),
             },
             key: at.and_then(|at| value_key(text, at)),
-            message,
+            message: lookup::abbreviate_message(&message).into_owned(),
         }
     })?;
     validate(origin, &config, rules)?;
     Ok(config)
+}
+
+/// What a TOML syntax error expected (`: expected `=``), when it quotes nothing of the file
+/// but punctuation; otherwise nothing.
+fn unquoted(message: &str) -> String {
+    let message = message.trim_end().replace('\n', "; ");
+    let quotes_only_punctuation = message
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .all(|quoted| quoted.len() <= 3 && quoted.chars().all(|c| c.is_ascii_punctuation()));
+    if quotes_only_punctuation && !message.contains('"') && !message.contains('\'') {
+        format!(": {message}")
+    } else {
+        String::new()
+    }
 }
 
 /// The dotted key whose value is at byte `at` (`severity.KMS204`), for errors in values;
@@ -387,8 +573,12 @@ fn validate(origin: &str, config: &ConfigFile, rules: &[RuleName]) -> Result<(),
         ("extend-ignore", &config.extend_ignore),
     ] {
         if let Some(list) = list {
+            check_list_length(list.len()).map_err(|m| error(key, m))?;
             lookup::select(rules, list).map_err(|m| error(key, m))?;
         }
+    }
+    if let Some(severity) = &config.severity {
+        check_list_length(severity.len()).map_err(|m| error("severity", m))?;
     }
     if let Some(region) = &config.region {
         check_region(region).map_err(|m| error("region", m))?;
@@ -400,9 +590,14 @@ fn validate(origin: &str, config: &ConfigFile, rules: &[RuleName]) -> Result<(),
         Deployer::parse(arn).map_err(|m| error("deployer-arn", m))?;
     }
     if let Some(globs) = &config.exclude {
+        check_globs(globs).map_err(|m| error("exclude", m))?;
         for glob in globs {
-            globset::Glob::new(glob)
-                .map_err(|e| error("exclude", format!("`{glob}`: {}", e.kind())))?;
+            globset::Glob::new(glob).map_err(|e| {
+                error(
+                    "exclude",
+                    format!("`{}`: {}", lookup::abbreviate(glob), e.kind()),
+                )
+            })?;
         }
     }
     if let Some(size) = &config.max_file_size {
@@ -422,6 +617,58 @@ fn validate(origin: &str, config: &ConfigFile, rules: &[RuleName]) -> Result<(),
     Ok(())
 }
 
+/// The most entries a rule list (`select`, `extend-select`, …) or `[severity]` may have, in
+/// one file and across an `extend` chain: every rule's code and name fit several times over.
+/// Each directory's configuration matches its lists against every rule, so a list of a
+/// hundred thousand entries in a configuration that a thousand others extend would cost that
+/// many times over.
+pub const MAX_LIST: usize = 256;
+
+fn check_list_length(len: usize) -> Result<(), String> {
+    if len > MAX_LIST {
+        Err(format!(
+            "{len} entries: at most {MAX_LIST} may be given (there are not that many rules)"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// The most `exclude` globs one origin (the configuration, or the command line) may give.
+pub const MAX_GLOBS: usize = 256;
+/// The longest glob, in bytes.
+pub const MAX_GLOB_LENGTH: usize = 256;
+/// The most wildcards (`*`, `**`, `?`, `[`, `{`) in one glob.
+pub const MAX_GLOB_WILDCARDS: usize = 16;
+
+/// Bounds the work of compiling `exclude` globs: globset compiles them all into one regular
+/// expression whose size grows with the wildcards, so 20,000 globs of `*?*?…` would take
+/// gigabytes. Real lists are a handful of globs with a wildcard or two.
+pub fn check_globs(globs: &[String]) -> Result<(), String> {
+    if globs.len() > MAX_GLOBS {
+        return Err(format!(
+            "{} globs: at most {MAX_GLOBS} may be given",
+            globs.len()
+        ));
+    }
+    for glob in globs {
+        let shown = lookup::abbreviate(glob);
+        if glob.len() > MAX_GLOB_LENGTH {
+            return Err(format!("`{shown}` is longer than {MAX_GLOB_LENGTH} bytes"));
+        }
+        let wildcards = glob
+            .replace("**", "*")
+            .matches(['*', '?', '[', '{'])
+            .count();
+        if wildcards > MAX_GLOB_WILDCARDS {
+            return Err(format!(
+                "`{shown}` has {wildcards} wildcards: at most {MAX_GLOB_WILDCARDS} may be in one glob"
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn check_region(region: &str) -> Result<(), String> {
     if regions::partition_of_region(region).is_some() {
         return Ok(());
@@ -429,11 +676,12 @@ pub fn check_region(region: &str) -> Result<(), String> {
     let known = regions::PARTITIONS
         .iter()
         .flat_map(|p| p.regions.iter().copied());
+    let shown = lookup::abbreviate(region);
     Err(match lookup::did_you_mean(region, known) {
         Some(c) => {
-            format!("`{region}` is not a Region where KMS is available; did you mean `{c}`?")
+            format!("`{shown}` is not a Region where KMS is available; did you mean `{c}`?")
         }
-        None => format!("`{region}` is not a Region where KMS is available"),
+        None => format!("`{shown}` is not a Region where KMS is available"),
     })
 }
 
@@ -441,7 +689,10 @@ pub fn check_account(account: &str) -> Result<(), String> {
     if crate::facts::is_account_id(account) {
         Ok(())
     } else {
-        Err(format!("`{account}` is not a 12-digit account ID"))
+        Err(format!(
+            "`{}` is not a 12-digit account ID",
+            lookup::abbreviate(account)
+        ))
     }
 }
 
@@ -466,8 +717,9 @@ pub type Shown = (String, String, String);
 pub fn settings_for(
     over: &Overrides,
     resolved: &Resolved,
-    parameters: HashMap<String, String>,
+    parameters: impl Into<std::sync::Arc<HashMap<String, String>>>,
 ) -> Result<(Settings, Vec<Shown>), ConfigError> {
+    let parameters = parameters.into();
     let config = &resolved.file;
     let cli = |option: &str, message: String| ConfigError {
         origin: format!("--{option}"),
@@ -543,15 +795,6 @@ pub fn settings_for(
             origin,
         ));
     }
-    let mut given: Vec<_> = parameters.iter().collect();
-    given.sort();
-    for (key, value) in given {
-        shown.push((
-            format!("parameter {key}"),
-            format!("{value:?}"),
-            "--parameter or --parameters-file".to_owned(),
-        ));
-    }
     Ok((
         Settings {
             region,
@@ -562,6 +805,23 @@ pub fn settings_for(
         },
         shown,
     ))
+}
+
+/// The parameter values given, for `--show-settings`: apart from [`settings_for`], which runs
+/// for each directory's configuration, while the parameters are the run's.
+pub fn shown_parameters(parameters: &HashMap<String, String>) -> Vec<Shown> {
+    let mut given: Vec<_> = parameters.iter().collect();
+    given.sort();
+    given
+        .into_iter()
+        .map(|(key, value)| {
+            (
+                format!("parameter {key}"),
+                format!("{value:?}"),
+                "--parameter or --parameters-file".to_owned(),
+            )
+        })
+        .collect()
 }
 
 /// The rules that run and their severities. `--select`/`--ignore` replace the
@@ -677,11 +937,7 @@ pub fn settings_for_file(
         .map(|dir| std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()))
         .and_then(|dir| discover(&dir, home_dir().as_deref()));
     let resolved = match &found {
-        Some(path) => load_chain(
-            path,
-            crate::rules::names(),
-            crate::source::read::DEFAULT_MAX_FILE_SIZE,
-        )?,
+        Some(path) => load_chain(path, crate::rules::names())?,
         None => Resolved::default(),
     };
     let over = Overrides {

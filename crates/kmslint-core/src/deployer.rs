@@ -20,13 +20,26 @@ pub enum DeployerKind {
     User(String),
 }
 
+/// The longest deployer ARN accepted, in bytes: IAM's longest path and name, with room.
+const MAX_ARN: usize = 2048;
+
 impl Deployer {
     /// `arn:PARTITION:iam::ACCOUNT:root`, `…:role/[PATH/]NAME`, `…:user/[PATH/]NAME` or
     /// `arn:PARTITION:sts::ACCOUNT:assumed-role/NAME/SESSION`; the error says what was expected.
     pub fn parse(arn: &str) -> Result<Deployer, String> {
+        // IAM paths have at most 512 characters and role names 64
+        // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html): a
+        // longer ARN names no principal, and would be copied into every directory's settings.
+        if arn.len() > MAX_ARN {
+            return Err(format!(
+                "`{}` is longer than {MAX_ARN} characters: not an IAM ARN",
+                crate::lookup::abbreviate(arn)
+            ));
+        }
         Deployer::parts(arn).ok_or_else(|| {
             format!(
-                "`{arn}` is not an IAM role, user, root or assumed-role ARN (like `arn:aws:iam::111122223333:role/deployer`)"
+                "`{}` is not an IAM role, user, root or assumed-role ARN (like `arn:aws:iam::111122223333:role/deployer`)",
+                crate::lookup::abbreviate(arn)
             )
         })
     }

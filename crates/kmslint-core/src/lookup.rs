@@ -51,20 +51,79 @@ pub fn suggest_rule<'r>(rules: &'r [RuleName], word: &str) -> Option<&'r str> {
 }
 
 fn unknown_rule(rules: &[RuleName], selector: &str) -> String {
-    match suggest_rule(rules, selector) {
+    let selector = abbreviate(selector);
+    match suggest_rule(rules, &selector) {
         Some(c) => format!("`{selector}` is not a rule code, name or prefix; did you mean `{c}`?"),
         None => format!("`{selector}` is not a rule code, name or prefix (see `kmslint rules`)"),
     }
 }
+
+/// The longest value quoted whole in a message; a longer one is cut (see [`abbreviate`]).
+pub const QUOTED_CHARS: usize = 80;
+
+/// `text` as a message quotes it: whole when it has at most [`QUOTED_CHARS`] characters,
+/// otherwise its start and `…`, so that a hostile value of megabytes makes a line, not a page.
+pub fn abbreviate(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(QUOTED_CHARS) {
+        None => text.into(),
+        Some(_) => {
+            let cut = text
+                .char_indices()
+                .nth(QUOTED_CHARS - 1)
+                .map_or(text.len(), |(at, _)| at);
+            format!("{}…", &text[..cut]).into()
+        }
+    }
+}
+
+/// The longest message (from a parser, which may quote the value it refused) shown whole.
+const MESSAGE_CHARS: usize = 400;
+
+/// A parser's message with each value it quotes (in backticks or double quotes) cut as
+/// [`abbreviate`] cuts it, and the whole cut at [`MESSAGE_CHARS`] characters.
+pub fn abbreviate_message(message: &str) -> std::borrow::Cow<'_, str> {
+    let mut out = message.to_owned();
+    for quote in ['`', '"'] {
+        if out.matches(quote).count() >= 2 {
+            out = out
+                .split(quote)
+                .enumerate()
+                .map(|(i, part)| {
+                    if i % 2 == 1 {
+                        abbreviate(part)
+                    } else {
+                        part.into()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(&quote.to_string());
+        }
+    }
+    match out.char_indices().nth(MESSAGE_CHARS) {
+        None if out == message => message.into(),
+        None => out.into(),
+        Some((at, _)) => format!("{}…", &out[..at]).into(),
+    }
+}
+
+/// The longest word a suggestion is looked for: no name is near a longer one, and the
+/// comparison costs its length times each candidate's.
+const MAX_SUGGESTED_WORD: usize = 128;
 
 /// "did you mean `X`?" for a near miss among `candidates`.
 pub fn did_you_mean<'c>(
     word: &str,
     candidates: impl IntoIterator<Item = &'c str>,
 ) -> Option<&'c str> {
+    if word.len() > MAX_SUGGESTED_WORD {
+        return None;
+    }
     let word = word.to_ascii_lowercase();
     let mut best: Option<(f64, &str)> = None;
     for candidate in candidates {
+        if candidate.len() > MAX_SUGGESTED_WORD {
+            continue;
+        }
         let score = strsim::jaro_winkler(&word, &candidate.to_ascii_lowercase());
         // The first of equally close candidates wins, so table order decides ties.
         if score > 0.85 && best.is_none_or(|(b, _)| score > b) {
@@ -112,5 +171,28 @@ mod tests {
                 .unwrap_err()
                 .contains("did you mean")
         );
+    }
+
+    #[test]
+    fn long_values_are_cut_with_an_ellipsis() {
+        assert_eq!(abbreviate("eu-west-9"), "eu-west-9");
+        let long = "é".repeat(1000);
+        let cut = abbreviate(&long);
+        assert_eq!(cut.chars().count(), QUOTED_CHARS);
+        assert!(cut.ends_with("é…"), "{cut}");
+        assert_eq!(
+            abbreviate(&"x".repeat(QUOTED_CHARS)).chars().count(),
+            QUOTED_CHARS
+        );
+        assert!(abbreviate_message(&"m".repeat(10_000)).chars().count() <= 401);
+        let quoted = format!(
+            "invalid type: string \"{}\", expected a boolean",
+            "z".repeat(500)
+        );
+        let cut = abbreviate_message(&quoted);
+        assert!(cut.ends_with("z…\", expected a boolean"), "{cut}");
+        assert!(cut.len() < 200, "{cut}");
+        // No suggestion is looked for a word longer than any name.
+        assert_eq!(did_you_mean(&"a".repeat(100_000), ["aaaa"]), None);
     }
 }

@@ -165,7 +165,10 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
     let number: u64 = digits.parse().map_err(|_| {
-        format!("`{text}` is not a size (a number of bytes, or with a unit: `64MB`)")
+        format!(
+            "`{}` is not a size (a number of bytes, or with a unit: `64MB`)",
+            crate::lookup::abbreviate(text)
+        )
     })?;
     let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
@@ -174,37 +177,102 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "g" | "gb" | "gib" => 1 << 30,
         other => {
             return Err(format!(
-                "`{other}` is not a unit of size (expected B, KB, MB or GB)"
+                "`{}` is not a unit of size (expected B, KB, MB or GB)",
+                crate::lookup::abbreviate(other)
             ));
         }
     };
     let size = number
         .checked_mul(scale)
-        .ok_or_else(|| format!("`{text}` is too large"))?;
+        .ok_or_else(|| format!("`{}` is too large", crate::lookup::abbreviate(text)))?;
     if size == 0 {
         return Err("must be at least 1 byte".to_owned());
     }
     Ok(size)
 }
 
-/// Reads a file, refusing anything that is not a regular file (a FIFO would block forever)
-/// and anything larger than `limit` bytes: by its size before reading, and by reading at most
-/// one byte more than the limit, so a file that grows or reports no size (`/proc`) is bounded.
+/// Reads a file, refusing anything that is not a regular file (a FIFO would block forever),
+/// a file of the kernel's `/proc` or `/sys` (regular to `stat`, but `/proc/kmsg` blocks until
+/// the kernel logs something), and anything larger than `limit` bytes: by its size before
+/// reading, and by reading at most one byte more than the limit, so a file that grows or
+/// reports no size is bounded. The file is opened without blocking, so a FIFO put in its
+/// place between the look and the open cannot hang the run either.
 pub fn read_file(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     let meta = fs::metadata(path)?;
     if !meta.is_file() {
         return Err(io::Error::other("not a regular file"));
     }
+    if kernel_path(path) {
+        return Err(io::Error::other(KERNEL_FILE));
+    }
     if meta.len() > limit {
         return Err(io::Error::other(too_large(meta.len(), limit)));
     }
-    let file = fs::File::open(path)?;
+    let file = open_nonblocking(path)?;
     // The file opened may not be the one looked at (replaced in between).
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(io::Error::other("not a regular file"));
     }
+    if kernel_file_system(&file) {
+        return Err(io::Error::other(KERNEL_FILE));
+    }
     read_bounded(file, meta.len(), limit)
+}
+
+const KERNEL_FILE: &str =
+    "a file of the kernel's /proc or /sys, not a file kmslint reads (reading it may block)";
+
+/// Whether `path`, links resolved, is under `/proc` or `/sys`, where the kernel's files are
+/// (files there report a size of 0 and may block or never end). On Linux the file system of
+/// the file opened says it, wherever it is mounted, without resolving every path read.
+fn kernel_path(path: &Path) -> bool {
+    cfg!(all(unix, not(target_os = "linux")))
+        && fs::canonicalize(path).is_ok_and(|p| p.starts_with("/proc") || p.starts_with("/sys"))
+}
+
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> io::Result<fs::File> {
+    fs::File::open(path)
+}
+
+/// Whether `file` is on procfs, sysfs, debugfs or tracefs, wherever they are mounted (a
+/// container may mount the host's `/proc` elsewhere): statfs(2)'s file system type.
+#[cfg(target_os = "linux")]
+#[allow(clippy::unnecessary_cast)]
+fn kernel_file_system(file: &fs::File) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut stat = std::mem::MaybeUninit::<libc::statfs>::uninit();
+    // SAFETY: the descriptor is open for the call, and `stat` is written by fstatfs before it
+    // is read (only when it succeeds).
+    let stat = unsafe {
+        if libc::fstatfs(file.as_raw_fd(), stat.as_mut_ptr()) != 0 {
+            return false;
+        }
+        stat.assume_init()
+    };
+    let kind = stat.f_type as i64;
+    [
+        libc::PROC_SUPER_MAGIC as i64,
+        libc::SYSFS_MAGIC as i64,
+        libc::DEBUGFS_MAGIC as i64,
+        libc::TRACEFS_MAGIC as i64,
+    ]
+    .contains(&kind)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn kernel_file_system(_: &fs::File) -> bool {
+    false
 }
 
 /// Reads at most `limit` bytes, failing when there are more.
@@ -260,6 +328,33 @@ mod tests {
         assert!(read_bounded(zeros, 0, 1000).is_err());
         assert_eq!(read_bounded(&b"abc"[..], 3, 3).unwrap(), b"abc");
         assert!(read_file(Path::new("/dev/zero"), 10).is_err());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn kernel_files_are_refused_without_reading_them() {
+        // /proc/kmsg blocks until the kernel logs something: it must be refused before.
+        for path in [
+            "/proc/kmsg",
+            "/proc/self/status",
+            "/sys/kernel/uevent_seqnum",
+        ] {
+            if Path::new(path).exists() {
+                let err = read_file(Path::new(path), 1 << 20).unwrap_err();
+                assert!(describe_io(&err).contains("/proc or /sys"), "{path}: {err}");
+            }
+        }
+        // A link to one is refused as well, by where it leads.
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("status");
+        std::os::unix::fs::symlink("/proc/self/status", &link).unwrap();
+        assert!(describe_io(&read_file(&link, 1 << 20).unwrap_err()).contains("/proc"));
+        // By the file system too, for a /proc mounted elsewhere.
+        assert!(kernel_file_system(
+            &fs::File::open("/proc/self/status").unwrap()
+        ));
+        let plain = tempfile::NamedTempFile::new().unwrap();
+        assert!(!kernel_file_system(plain.as_file()));
     }
 
     #[test]

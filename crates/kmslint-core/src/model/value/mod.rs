@@ -363,7 +363,7 @@ Resources:
         let settings = Settings {
             region: Some("eu-west-1".into()),
             account: Some("111122223333".into()),
-            parameters: [("Other".to_owned(), "given".to_owned())].into(),
+            parameters: std::sync::Arc::new([("Other".to_owned(), "given".to_owned())].into()),
             ..Settings::default()
         };
         with_template(TEMPLATE, settings, |r, root| {
