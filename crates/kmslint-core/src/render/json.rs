@@ -11,7 +11,7 @@ use serde::{Serialize, Serializer};
 use crate::diagnostic::{Diagnostic, Related};
 use crate::source::Position;
 
-use super::{FileOutput, PathError, Statistic, Summary, rule_url};
+use super::{FileOutput, JsonCommandSafe, PathError, Statistic, Summary, rule_url};
 use crate::source::LineIndex;
 
 /// The document's version: bumped when its shape changes incompatibly (adding fields does not).
@@ -63,7 +63,7 @@ fn write_document(
         errors,
         summary: *summary,
     };
-    serde_json::to_writer_pretty(&mut *out, &document)?;
+    serde_json::to_writer_pretty(JsonCommandSafe::new(&mut *out), &document)?;
     out.write_all(b"\n")
 }
 
