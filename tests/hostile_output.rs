@@ -1,8 +1,11 @@
-//! Hostile input against the output: values, comments and file names with line breaks,
-//! workflow commands and terminal escapes must not start a line of their own or reach the
-//! terminal; SARIF URIs stay relative; failed writes are exit 2 and closed pipes are quiet;
-//! long lines are cut. Each run lints the attack next to `other.yaml`, whose finding (KMS104)
-//! must survive. Bounds are ratios of output to input bytes, never times.
+//! Hostile input against the output: values, comments, file names and `--diff` lines with
+//! line breaks, workflow commands (`::…` after white space, `##[…]` anywhere), terminal
+//! escapes and invisible characters must not start a line of their own, issue a command or
+//! reach the terminal, while JSON and SARIF keep the data; SARIF URIs stay relative; failed
+//! writes are exit 2 and closed pipes are quiet; long lines are cut. Each run lints the attack
+//! next to `other.yaml`, whose finding (KMS104) must survive. Bounds are ratios of output to
+//! input bytes; the one time bound, on many findings on one line, is a deadline far above a
+//! linear run and far below a quadratic one.
 
 mod common;
 
