@@ -322,20 +322,31 @@ impl<W: std::io::Write> JsonCommandSafe<W> {
 
 impl<W: std::io::Write> std::io::Write for JsonCommandSafe<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // The `#`s just before `buf[i]`, counting those that ended the last write.
+        let hashes_before = |i: usize, carried: u8| {
+            let here = buf[..i]
+                .iter()
+                .rev()
+                .take(2)
+                .take_while(|&&b| b == b'#')
+                .count();
+            if here == i {
+                here + usize::from(carried)
+            } else {
+                here
+            }
+        };
         let mut from = 0;
-        for (i, &b) in buf.iter().enumerate() {
-            if b == b'[' && self.hashes >= 2 {
+        // `[` is rare in a document's strings: look for it a word at a time.
+        for i in memchr::memchr_iter(b'[', buf) {
+            if hashes_before(i, self.hashes) >= 2 {
                 self.inner.write_all(&buf[from..i])?;
                 self.inner.write_all(b"\\u005b")?;
                 from = i + 1;
             }
-            self.hashes = if b == b'#' {
-                self.hashes.saturating_add(1)
-            } else {
-                0
-            };
         }
         self.inner.write_all(&buf[from..])?;
+        self.hashes = hashes_before(buf.len(), self.hashes).min(2) as u8;
         Ok(buf.len())
     }
 
@@ -403,5 +414,14 @@ mod tests {
             serde_json::from_str::<serde_json::Value>(&text).unwrap(),
             value
         );
+        // In two writes, split anywhere.
+        let bytes = serde_json::to_vec(&value).unwrap();
+        for at in 0..=bytes.len() {
+            let mut out = Vec::new();
+            let mut safe = JsonCommandSafe::new(&mut out);
+            safe.write_all(&bytes[..at]).unwrap();
+            safe.write_all(&bytes[at..]).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), text, "split at {at}");
+        }
     }
 }
