@@ -306,6 +306,20 @@ pub(crate) fn no_legacy_commands(text: String) -> String {
     }
 }
 
+/// Writes `value` as a pretty-printed JSON document and a line break to `out`, through
+/// [`JsonCommandSafe`]. serde_json writes a token at a time: a buffer in front of the filter
+/// hands it large pieces.
+pub(crate) fn write_json(
+    out: &mut (impl std::io::Write + ?Sized),
+    value: &impl serde::Serialize,
+) -> std::io::Result<()> {
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, JsonCommandSafe::new(&mut *out));
+    serde_json::to_writer_pretty(&mut buffered, value)?;
+    std::io::Write::flush(&mut buffered)?;
+    drop(buffered);
+    out.write_all(b"\n")
+}
+
 /// A writer for JSON documents (JSON, SARIF) that writes the `[` of `##[` as `\u005b`. `#`
 /// appears only inside strings in a JSON document, and `\u005b` is `[`: the data parsed back
 /// are the same, but the runner's `##[command]` form, acted on anywhere in a line, is gone.

@@ -14,7 +14,7 @@ use crate::fix::Fix;
 use crate::rules::RuleEntry;
 use crate::source::Position;
 
-use super::{FileOutput, JsonCommandSafe, PathError, rule_url};
+use super::{FileOutput, PathError, rule_url, write_json};
 
 #[derive(Serialize)]
 struct Log<'a> {
@@ -119,8 +119,7 @@ pub fn write_artifacts(
         }],
         version: "2.1.0",
     };
-    serde_json::to_writer_pretty(JsonCommandSafe::new(&mut *out), &log)?;
-    out.write_all(b"\n")
+    write_json(out, &log)
 }
 
 /// The log as a string.
