@@ -83,6 +83,14 @@ statement = {"Effect": "allow", "Principal": {"AWS": "arn:aws:iam::111122223333:
 keys = {f"K{i}": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Version": "2012-10-17", "Statement": [statement]}}} for i in range(20_000)}
 open(sys.argv[1], "w").write(json.dumps({"Resources": keys}))
 PY
+# 2,500 keys on one line: 10,000 findings there (KMS104, KMS105, KMS204, KMS206). A renderer
+# that scans the line per finding (a column counted from the line's start) is quadratic here.
+python3 - "$dir/one-line-10000-findings.json" <<'PY'
+import json, sys
+statement = {"Effect": "allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}
+keys = {f"K{i}": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Version": "2012-10-17", "Statement": [statement]}}} for i in range(2_500)}
+open(sys.argv[1], "w").write(json.dumps({"Resources": keys}))
+PY
 # Two versions of a template for `kmslint diff`: 10,000 keys all renamed, with the same
 # properties (rename pairing must not compare every pair), and 3,000 keys whose new policy
 # drops the grant their log group needs (KMS601 asked of both versions).
@@ -101,6 +109,9 @@ write("grants-new.yaml", "".join(root.format(name=f"K{i}", retain=retain) + grou
 PY
 # Values and names that try to write workflow commands or terminal controls.
 printf 'Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeySpec: "x\\n::add-mask::secret\\r\\n::error file=x::injected\\u001b]0;title\\u0007"\n' >"$dir/inject.yaml"
+# The runner's older `##[command]` form (acted on anywhere in a line) in a comment on the
+# line an excerpt shows, and an indented `::error` line in the context of a --diff.
+printf 'Resources:\n  Key: # ##[stop-commands]x\n    Type: AWS::KMS::Key\n    Properties:\n      Description: |\n          ::error file=x::injected\n' >"$dir/legacy.yaml"
 
 attacks=(
   "conditions: !And chain, 28 levels|check conditions-and-28.yaml other.yaml"
@@ -126,12 +137,19 @@ attacks=(
   "--diff --unsafe-fixes, 20,000 fixable keys on one line|check --diff --unsafe-fixes one-line-20000-fixable.json"
   "diff: 10,000 keys renamed|diff renamed-old.yaml renamed-new.yaml"
   "diff: 3,000 keys lose their log group's grant|diff grants-old.yaml grants-new.yaml"
+  "pretty, 10,000 findings on one line|check one-line-10000-findings.json"
+  "compact, 10,000 findings on one line|check --format compact one-line-10000-findings.json"
+  "github, 10,000 findings on one line|check --format github one-line-10000-findings.json"
+  "JSON, 10,000 findings on one line|check --format json one-line-10000-findings.json"
+  "SARIF, 10,000 findings on one line|check --format sarif one-line-10000-findings.json"
   "injected workflow commands, pretty|check inject.yaml other.yaml"
+  "##[ in a comment, pretty|check legacy.yaml other.yaml"
+  "##[ and ::error in --diff|check --diff legacy.yaml"
   "SARIF to /dev/full|check --format sarif other.yaml >/dev/full"
   "rules into a closed pipe|rules | true"
 )
 
-run() { # BIN ARGS -> "time|peak|bytes|exit|lines starting with ::"
+run() { # BIN ARGS -> "time|peak|bytes|exit|lines holding a workflow command"
   local bin="$1" args="$2" out="$dir/out.txt"
   local start end status
   start=$(date +%s.%N)
@@ -144,7 +162,10 @@ run() { # BIN ARGS -> "time|peak|bytes|exit|lines starting with ::"
   local rss bytes inject
   rss=$(tail -1 "$dir/rss.txt" 2>/dev/null || echo 0)
   bytes=$(( $(stat -c %s "$out") + $(stat -c %s "$dir/err.txt") ))
-  inject=$(cat "$out" "$dir/err.txt" | grep -c '^::' || true)
+  # `::` at a line's start after white space (the runner trims it), or `##[` anywhere; the
+  # github format's own annotations do not count.
+  inject=$(cat "$out" "$dir/err.txt" | grep -v -E '^::(error|warning|notice) file=' \
+    | grep -c -E '^[[:space:]]*::|##\[' || true)
   case $status in 124) status=timeout ;; 137) status=killed ;; esac
   printf '%.2f s|%s MB|%s|%s|%s' "$(echo "$end - $start" | bc)" "$(( ${rss:-0} / 1024 ))" "$bytes" "$status" "$inject"
 }
@@ -157,8 +178,8 @@ for entry in "${attacks[@]}"; do
   IFS='|' read -r t1 m1 b1 s1 i1 <<<"$(run "$old" "$args")"
   IFS='|' read -r t2 m2 b2 s2 i2 <<<"$(run "$new" "$args")"
   note1="" note2=""
-  [ "${i1:-0}" != 0 ] && note1=", $i1 lines begin with \`::\`"
-  [ "${i2:-0}" != 0 ] && note2=", $i2 lines begin with \`::\`"
+  [ "${i1:-0}" != 0 ] && note1=", $i1 lines hold a workflow command"
+  [ "${i2:-0}" != 0 ] && note2=", $i2 lines hold a workflow command"
   echo "| $label | $t1, $m1, $b1 B, exit $s1$note1 | $t2, $m2, $b2 B, exit $s2$note2 |"
 done
 rm -rf "$dir"

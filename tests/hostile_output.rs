@@ -1,8 +1,11 @@
-//! Hostile input against the output: values, comments and file names with line breaks,
-//! workflow commands and terminal escapes must not start a line of their own or reach the
-//! terminal; SARIF URIs stay relative; failed writes are exit 2 and closed pipes are quiet;
-//! long lines are cut. Each run lints the attack next to `other.yaml`, whose finding (KMS104)
-//! must survive. Bounds are ratios of output to input bytes, never times.
+//! Hostile input against the output: values, comments, file names and `--diff` lines with
+//! line breaks, workflow commands (`::…` after white space, `##[…]` anywhere), terminal
+//! escapes and invisible characters must not start a line of their own, issue a command or
+//! reach the terminal, while JSON and SARIF keep the data; SARIF URIs stay relative; failed
+//! writes are exit 2 and closed pipes are quiet; long lines are cut. Each run lints the attack
+//! next to `other.yaml`, whose finding (KMS104) must survive. Bounds are ratios of output to
+//! input bytes; the one time bound, on many findings on one line, is a deadline far above a
+//! linear run and far below a quadratic one.
 
 mod common;
 
@@ -35,11 +38,18 @@ fn assert_safe(format: &str, output: &Output) {
                 && ["::error file=", "::warning file=", "::notice file="]
                     .iter()
                     .any(|p| line.starts_with(p));
+            // The runner trims white space (any Unicode white space) before looking for `::`.
+            let trimmed = line.trim_start();
             assert!(
-                ours || !(line.starts_with("::") || line.starts_with("##[")),
+                ours || !trimmed.starts_with("::"),
                 "{format} {stream}: a line starts with a workflow command: {line:?}\n{text}"
             );
         }
+        // The runner's older form is acted on anywhere in a line.
+        assert!(
+            !text.contains("##["),
+            "{format} {stream}: a `##[` command\n{text}"
+        );
         let human = stream == "stderr" || !matches!(format, "json" | "sarif");
         if human {
             assert!(
@@ -47,7 +57,11 @@ fn assert_safe(format: &str, output: &Output) {
                 "{format} {stream}: an ESC byte\n{text}"
             );
             let control = text.chars().find(|&c| {
-                (c.is_control() && c != '\n' && c != '\t') || c == '\u{2028}' || c == '\u{202e}'
+                (c.is_control() && c != '\n' && c != '\t')
+                    || matches!(
+                        c,
+                        '\u{2028}' | '\u{202e}' | '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}'
+                    )
             });
             assert_eq!(
                 control, None,
@@ -428,4 +442,268 @@ fn streamed_json_and_sarif_hold_every_finding_of_many_files() {
             .unwrap()
             .is_empty()
     );
+}
+
+/// An alias name (quoted in KMS401's message) and a comment on its line with the runner's older
+/// `##[command]` form, which it acts on anywhere in a line (`##[stop-commands]` would turn off
+/// every annotation after it), and invisible characters (zero-width space and joiner, word
+/// joiner, a byte order mark mid-text).
+fn legacy_attack() -> String {
+    ATTACK
+        .replace(
+            r#"AliasName: "alias/x\n::add-mask::secret\r\n::error file=x::injected\e[1A\e]0;t\a\x9b2J""#,
+            "AliasName: \"alias/x##[stop-commands]tok ###[warning]w \\u200b\\u200d\\u2060\\ufeff\" # ##[stop-commands]comment \u{200b}\u{2060}",
+        )
+}
+
+#[test]
+fn legacy_commands_and_invisible_characters_are_escaped_and_machine_formats_keep_the_data() {
+    let attack = legacy_attack();
+    assert!(attack.contains("##[stop-commands]tok"), "{attack}");
+    let dir = workspace(&[("legacy.yaml", attack.as_bytes())]);
+    for format in FORMATS {
+        let output = check(dir.path(), format, &["legacy.yaml", "other.yaml"]);
+        assert_eq!(output.status.code(), Some(1), "{format}: {output:?}");
+        assert_safe(format, &output);
+        assert_other_finding(format, &output);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        match *format {
+            "json" => {
+                // `\u005b` parses back to `[`: the message is the one linted.
+                assert!(stdout.contains("##\\u005bstop-commands]tok"), "{stdout}");
+                let doc: Value = serde_json::from_str(&stdout).unwrap();
+                let message = doc["diagnostics"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|d| d["code"] == "KMS401")
+                    .and_then(|d| d["message"].as_str())
+                    .unwrap()
+                    .to_owned();
+                assert!(
+                    message.contains(
+                        "x##[stop-commands]tok ###[warning]w \u{200b}\u{200d}\u{2060}\u{feff}"
+                    ),
+                    "{message:?}"
+                );
+            }
+            "sarif" => {
+                let log: Value = serde_json::from_str(&stdout).unwrap();
+                assert!(
+                    sarif_results(&log).iter().any(|r| r["message"]["text"]
+                        .as_str()
+                        .is_some_and(|m| m.contains("x##[stop-commands]tok"))),
+                    "{stdout}"
+                );
+            }
+            _ => {
+                assert!(
+                    stdout.contains("##\\u{5b}stop-commands]tok ###\\u{5b}warning]w \\u{200b}\\u{200d}\\u{2060}\\u{feff}"),
+                    "{format}\n{stdout}"
+                );
+                if *format == "pretty" {
+                    // The comment is on the line the excerpt of KMS401 shows.
+                    assert!(
+                        stdout.contains("# ##\\u{5b}stop-commands]comment \\u{200b}\\u{2060}"),
+                        "{stdout}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn names_starting_with_white_space_or_commands_cannot_start_a_command_line() {
+    let names = [
+        " ::error file=a::space.yaml",
+        "\t::error file=a::tab.yaml",
+        "\u{a0}::error file=a::nbsp.yaml",
+        "\u{2003}::error file=a::em.yaml",
+        "\u{3000}::error file=a::ideographic.yaml",
+        "::error file=a::colon.yaml",
+        "##[stop-commands]hash.yaml",
+        "zero\u{200b}width\u{feff}.yaml",
+    ];
+    let files: Vec<(&str, &[u8])> = names
+        .iter()
+        .map(|n| (*n, UNROTATED_KEY.as_bytes()))
+        .collect();
+    let dir = workspace(&files);
+    let mut paths: Vec<&str> = names.to_vec();
+    paths.push("other.yaml");
+    let mut args = vec!["check", "--no-config", "--show-files"];
+    args.extend(&paths);
+    let output = Kmslint::new(dir.path(), &args).run().into_output();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_safe("pretty", &output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(stdout.lines().count(), names.len() + 1, "{stdout}");
+    // The same files, named so that the runner reads no command.
+    assert!(
+        stdout.contains("./ ::error file=a::space.yaml\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("./\u{3000}::error"), "{stdout}");
+    assert!(
+        stdout.contains("./::error file=a::colon.yaml\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("./##\\u{5b}stop-commands]hash.yaml\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("zero\\u{200b}width\\u{feff}.yaml\n"),
+        "{stdout}"
+    );
+    for format in FORMATS {
+        let output = check(dir.path(), format, &paths);
+        assert_eq!(output.status.code(), Some(1), "{format}: {output:?}");
+        assert_safe(format, &output);
+        assert_other_finding(format, &output);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_backslash_in_a_name_is_percent_encoded_in_sarif() {
+    let dir = workspace(&[("a\\b.yaml", UNROTATED_KEY.as_bytes())]);
+    let output = check(dir.path(), "sarif", &["a\\b.yaml", "other.yaml"]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let log: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let results = sarif_results(&log);
+    let uris: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())
+        .collect();
+    // `a/b.yaml` would be another file.
+    assert!(uris.contains(&"a%5Cb.yaml"), "{uris:?}");
+    assert!(!uris.contains(&"a/b.yaml"), "{uris:?}");
+}
+
+/// [`UNROTATED_KEY`] with a description whose last lines, the context of the diff of KMS105's
+/// fix, hold a `##[…]` command, an indented `::error` line, U+202E, a zero-width space, and
+/// ESC sequences (an OSC 8 hyperlink, erase screen).
+fn diff_attack() -> String {
+    format!(
+        "{UNROTATED_KEY}      Description: |\n        ##[stop-commands]x \u{202e}rev \u{200b}zw\n          ::error file=x::injected\n        link \u{1b}]8;;http://evil.example/\u{1b}\\click\u{1b}]8;;\u{1b}\\ \u{1b}[2J\n"
+    )
+}
+
+#[test]
+fn diff_on_stdout_is_escaped_and_to_a_file_applies() {
+    let attack = diff_attack();
+    let dir = dir_with(&[("t.yaml", attack.as_bytes())]);
+    let output = Kmslint::new(dir.path(), &["check", "--no-config", "--diff", "t.yaml"])
+        .run()
+        .into_output();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert_safe("pretty", &output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("+    DeletionPolicy: Retain\n"), "{stdout}");
+    assert!(
+        stdout.contains("         ##\\u{5b}stop-commands]x \\u{202e}rev \\u{200b}zw\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("           \\u{3a}:error file=x::injected\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("link \\u{1b}]8;;http://evil.example/"),
+        "{stdout}"
+    );
+
+    // Written to a file with -o, the diff is the template's own text and applies.
+    let output = Kmslint::new(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "--diff",
+            "-o",
+            "fix.patch",
+            "t.yaml",
+        ],
+    )
+    .run()
+    .into_output();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(output.stdout.is_empty(), "{output:?}");
+    let patch = fs::read_to_string(dir.path().join("fix.patch")).unwrap();
+    assert!(patch.contains("\u{1b}]8;;http://evil.example/"), "{patch}");
+    assert!(
+        patch.contains("\n           ::error file=x::injected\n"),
+        "{patch}"
+    );
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("git runs")
+    };
+    if git(&["--version"]).status.success() {
+        assert!(git(&["init", "-q", "."]).status.success());
+        let check = git(&["apply", "--check", "fix.patch"]);
+        assert!(check.status.success(), "{check:?}\n{patch}");
+        assert!(git(&["apply", "fix.patch"]).status.success());
+        assert_eq!(
+            fs::read_to_string(dir.path().join("t.yaml")).unwrap(),
+            format!("{attack}    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n")
+        );
+    }
+}
+
+/// `keys` keys on one line of JSON, each with four findings (KMS104, KMS105, KMS204, KMS206),
+/// most with a fix on that line too.
+fn one_line_keys(keys: usize) -> String {
+    let statement = r#"{"Effect": "allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}"#;
+    let keys: Vec<String> = (0..keys)
+        .map(|i| {
+            format!(
+                r#""K{i}": {{"Type": "AWS::KMS::Key", "Properties": {{"KeyPolicy": {{"Version": "2012-10-17", "Statement": [{statement}]}}}}}}"#
+            )
+        })
+        .collect();
+    format!("{{\"Resources\": {{{}}}}}", keys.join(", "))
+}
+
+#[test]
+fn ten_thousand_findings_on_one_long_line_render_in_linear_time() {
+    let template = one_line_keys(2_500);
+    let dir = workspace(&[("long.json", template.as_bytes())]);
+    for format in FORMATS {
+        // A pretty report took seconds in a release build when each finding scanned the line
+        // (minutes in a debug build); every format now takes about as long as JSON.
+        let output = Kmslint::new(
+            dir.path(),
+            &[
+                "check",
+                "--no-config",
+                "--format",
+                format,
+                "long.json",
+                "other.yaml",
+            ],
+        )
+        .deadline(std::time::Duration::from_secs(30))
+        .run()
+        .into_output();
+        assert_eq!(output.status.code(), Some(1), "{format}: {output:?}");
+        assert_other_finding(format, &output);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let findings = match *format {
+            "json" => serde_json::from_str::<Value>(&stdout).unwrap()["diagnostics"]
+                .as_array()
+                .unwrap()
+                .len(),
+            "sarif" => sarif_results(&serde_json::from_str(&stdout).unwrap()).len(),
+            "pretty" => stdout.matches("long.json:1:").count(),
+            _ => stdout.lines().filter(|l| l.contains("long.json")).count(),
+        };
+        assert!(findings >= 10_000, "{format}: {findings} findings");
+    }
 }

@@ -154,7 +154,8 @@ pub struct ReportArgs {
         default_value = "pretty"
     )]
     pub format: Option<OutputFormat>,
-    /// Write the report to FILE instead of stdout (created or truncated)
+    /// Write the report (with --diff, the diff, unescaped) to FILE instead of stdout (created
+    /// or truncated)
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output_file: Option<PathBuf>,
     /// Lowest severity that makes the exit status 1 [default: warning, or the configuration's]

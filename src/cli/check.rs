@@ -272,8 +272,7 @@ pub fn run(args: CheckArgs) -> u8 {
     summary.unreadable = errors.len();
     summary.unwritten = results.iter().filter(|r| r.write_error.is_some()).count();
     if options.fix.mode == FixMode::Diff {
-        drop(out);
-        return print_diffs(&results, failed);
+        return print_diffs(out, options.output_file.is_some(), &results, failed);
     }
     let written = match &options.baseline {
         Some(baseline) if matches!(baseline.mode, BaselineMode::Write) => {
@@ -458,25 +457,42 @@ fn against(
     }
 }
 
-/// `--diff`: each file's changes as a unified diff on stdout, and how many findings they fix
-/// on stderr. Exit 1 when there is a change (as ruff), 2 when a file could not be read.
-fn print_diffs(results: &[Linted], failed: bool) -> u8 {
+/// `--diff`: each file's changes as a unified diff on `out` (stdout, or the `--output-file`),
+/// and how many findings they fix on stderr. Exit 1 when there is a change (as ruff), 2 when
+/// a file could not be read.
+///
+/// The diff holds the template's lines as they are. Written to a file (`to_file`) it stays
+/// so, for `git apply`; on stdout, a terminal or a CI log, each line is shown as
+/// [`render::visible_line`] shows it, so that no control character, bidirectional or
+/// invisible character, or workflow command (`::…` after white space, `##[…]`) gets through.
+fn print_diffs(mut out: Box<dyn Write>, to_file: bool, results: &[Linted], failed: bool) -> u8 {
     let mut changed = 0;
     let mut fixes = 0;
     let written = (|| {
-        let mut stdout = BufWriter::new(std::io::stdout().lock());
         for result in results {
             if let Some((before, after)) = &result.texts {
                 let diff = unified_diff(&result.name, before, after);
                 if !diff.is_empty() {
                     changed += 1;
                     fixes += result.fixed.len();
-                    stdout.write_all(diff.as_bytes())?;
+                    if to_file {
+                        out.write_all(diff.as_bytes())?;
+                    } else {
+                        for line in diff.split_inclusive('\n') {
+                            let (text, end) = match line.strip_suffix('\n') {
+                                Some(text) => (text, "\n"),
+                                None => (line, ""),
+                            };
+                            out.write_all(render::visible_line(text).as_bytes())?;
+                            out.write_all(end.as_bytes())?;
+                        }
+                    }
                 }
             }
         }
-        stdout.flush()
+        out.flush()
     })();
+    drop(out);
     let plural = |n: usize, one: &str, many: &str| {
         if n == 1 {
             format!("1 {one}")
@@ -523,19 +539,21 @@ fn warn_if_nothing_found(found: &discover::Discovered, stdin: bool, options: &Op
     }
 }
 
-/// `--show-files`: the files that would be read, one per line as findings name them (control
-/// characters escaped), then the notes and errors of discovery on stderr. Exit 0, or 2 when a
-/// path named does not exist or cannot be read.
+/// `--show-files`: the files that would be read, one per line as compact output names them,
+/// then the notes and errors of discovery on stderr. Exit 0, or 2 when a path named does not
+/// exist or cannot be read.
 fn show_files(found: &discover::Discovered, stdin: Option<Option<&str>>, options: &Options) -> u8 {
     report_discovery(&mut std::io::stderr().lock(), found);
     warn_if_nothing_found(found, stdin.is_some(), options);
     let written = (|| {
         let mut stdout = BufWriter::new(std::io::stdout().lock());
+        // A name that starts with `:`, `#` or white space is shown as `./NAME`, so that no
+        // line can be read as a workflow command.
         if let Some(name) = stdin {
-            writeln!(stdout, "{}", visible(name.unwrap_or("-")))?;
+            writeln!(stdout, "{}", render::line_start_path(name.unwrap_or("-")))?;
         }
         for input in &found.inputs {
-            writeln!(stdout, "{}", visible(&input.name))?;
+            writeln!(stdout, "{}", render::line_start_path(&input.name))?;
         }
         stdout.flush()
     })();

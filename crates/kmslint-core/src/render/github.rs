@@ -13,7 +13,7 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 
-use super::push_visible;
+use super::Escaper;
 
 pub fn render(path: &str, diagnostics: &[Diagnostic]) -> String {
     diagnostics
@@ -62,11 +62,13 @@ fn message(d: &Diagnostic) -> String {
 /// break still names its file).
 fn shown(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    let mut escaper = Escaper::default();
     for c in s.chars() {
         if c == '\r' || c == '\n' {
             out.push(c);
+            escaper = Escaper::default();
         } else {
-            push_visible(&mut out, c);
+            escaper.push(&mut out, c);
         }
     }
     out
@@ -98,6 +100,10 @@ mod tests {
         assert_eq!(
             data(&shown("a\n::add-mask::x\u{1b}]0;t\u{7}")),
             "a%0A::add-mask::x\\u{1b}]0;t\\u{7}"
+        );
+        assert_eq!(
+            data(&shown("x ##[stop-commands]y")),
+            "x ##\\u{5b}stop-commands]y"
         );
     }
 }

@@ -11,7 +11,7 @@ use serde::{Serialize, Serializer};
 use crate::diagnostic::{Diagnostic, Related};
 use crate::source::Position;
 
-use super::{FileOutput, PathError, Statistic, Summary, rule_url};
+use super::{FileOutput, PathError, Statistic, Summary, rule_url, write_json};
 use crate::source::LineIndex;
 
 /// The document's version: bumped when its shape changes incompatibly (adding fields does not).
@@ -63,8 +63,7 @@ fn write_document(
         errors,
         summary: *summary,
     };
-    serde_json::to_writer_pretty(&mut *out, &document)?;
-    out.write_all(b"\n")
+    write_json(out, &document)
 }
 
 /// The UTF-16 columns of one finding's start and end, of its related locations', and of the

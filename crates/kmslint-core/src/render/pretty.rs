@@ -14,7 +14,7 @@ use crate::fix::Applicability;
 use crate::source::LineIndex;
 use crate::source::lines::floor_char_boundary;
 
-use super::{FileOutput, Summary, fix_applies, push_visible, visible, visible_len};
+use super::{FileOutput, Summary, fix_applies, no_legacy_commands, visible, visible_len};
 
 /// How [`render_file`] shows findings: with ANSI colours or not, and whether unsafe fixes are
 /// on (`--unsafe-fixes`), which decides the findings marked `[*]`: those whose fix `--fix`
@@ -59,12 +59,13 @@ impl File<'_> {
         (start, start + content, end)
     }
 
+    /// The line index's position: it counts from the nearest mark, not from the line's start,
+    /// so that many findings on one long line do not each scan it.
     fn location(&self, byte: usize) -> Location {
-        let line = self.line_of(byte);
-        let (start, _, end) = self.line(line);
+        let position = self.lines.position(self.text, byte);
         Location {
-            line_number: line + 1,
-            column_number: files::column_index(self.text, start..end, byte) + 1,
+            line_number: position.line as usize,
+            column_number: position.column as usize,
         }
     }
 }
@@ -180,9 +181,9 @@ impl<'a> Excerpt<'a> {
                 to,
                 at: self.text.len(),
             });
-            for c in text[from..to].chars() {
-                push_visible(&mut self.text, c);
-            }
+            // Each piece is escaped on its own: pieces are apart (`…` between them), so a
+            // `##[` cannot span two.
+            self.text.push_str(&visible(&text[from..to]));
             shown_to = to;
         }
         if shown_to < end {
@@ -360,7 +361,7 @@ pub fn render_file(output: &FileOutput<'_>, options: impl Into<PrettyOptions>) -
         }
     }
     let _ = buffer.reset();
-    String::from_utf8_lossy(buffer.as_slice()).into_owned()
+    no_legacy_commands(String::from_utf8_lossy(buffer.as_slice()).into_owned())
 }
 
 /// Where one finding's labels go.

@@ -14,7 +14,7 @@ use crate::fix::Fix;
 use crate::rules::RuleEntry;
 use crate::source::Position;
 
-use super::{FileOutput, PathError, rule_url};
+use super::{FileOutput, PathError, rule_url, write_json};
 
 #[derive(Serialize)]
 struct Log<'a> {
@@ -119,8 +119,7 @@ pub fn write_artifacts(
         }],
         version: "2.1.0",
     };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
-    out.write_all(b"\n")
+    write_json(out, &log)
 }
 
 /// The log as a string.
@@ -314,8 +313,15 @@ fn location(uri: &str, start: Position, end: Position) -> Value {
 /// A relative path as a relative URI reference; an absolute one as a `file:` URI. Every byte
 /// but RFC 3986's unreserved characters and `/` is percent-encoded, so a `:` can never make
 /// a relative path read as a scheme (`javascript:…`), nor `?` or `#` end the path.
+///
+/// A backslash separates directories only on Windows; elsewhere it is a character of the
+/// name (`a\\b.yaml` is one file, not `b.yaml` in `a`) and is percent-encoded (`%5C`).
 pub fn uri(path: &str) -> String {
-    uri_of_bytes(path.replace('\\', "/").as_bytes())
+    if cfg!(windows) {
+        uri_of_bytes(path.replace('\\', "/").as_bytes())
+    } else {
+        uri_of_bytes(path.as_bytes())
+    }
 }
 
 /// [`uri`] of a path that need not be UTF-8: on Unix, its raw bytes are percent-encoded.
@@ -375,7 +381,13 @@ mod tests {
         assert_eq!(uri("templates/my key.yaml"), "templates/my%20key.yaml");
         assert_eq!(uri("./a.json"), "a.json");
         assert_eq!(uri("/tmp/a#b.json"), "file:///tmp/a%23b.json");
-        assert_eq!(uri("..\\x\\y.yml"), "../x/y.yml");
+        if cfg!(windows) {
+            assert_eq!(uri("..\\x\\y.yml"), "../x/y.yml");
+            assert_eq!(uri("C:\\t\\k.yaml"), "file:///C:/t/k.yaml");
+        } else {
+            assert_eq!(uri("a\\b.yaml"), "a%5Cb.yaml");
+            assert_eq!(uri("..\\x\\y.yml"), "..%5Cx%5Cy.yml");
+        }
         assert_eq!(
             uri("javascript:alert(1).yaml"),
             "javascript%3Aalert%281%29.yaml"
@@ -383,7 +395,7 @@ mod tests {
         assert_eq!(uri("a@b/c:d?e#f"), "a%40b/c%3Ad%3Fe%23f");
         assert_eq!(uri(".//etc/x"), ".//etc/x");
         assert_eq!(uri("./"), "./");
-        assert_eq!(uri("C:\\t\\k.yaml"), "file:///C:/t/k.yaml");
+        assert_eq!(uri("C:/t/k.yaml"), "file:///C:/t/k.yaml");
     }
 
     #[cfg(unix)]
