@@ -7,7 +7,8 @@
 //! - `description-4mb.yaml`: a key `Description` of 40-character tokens with the word
 //!   "secret" at its end: KMS106 rescanned the text for the word once per token.
 //! - `nested-if-33.yaml`: a public statement behind `Fn::If`s nested 33 deep, past the depth
-//!   values are resolved to.
+//!   values are resolved to; `nested-key-spec-33-{old,new}.yaml`: a change of `KeySpec` as deep
+//!   (`kmslint diff OLD NEW`).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -28,6 +29,17 @@ fn conditions(n: usize) -> String {
 /// `keys` keys, each with an admin statement and one statement under each of `n` conditions
 /// (a role allowed to use the key), and `log_groups` log groups encrypted with each key.
 pub fn conditional_consumers(n: usize, log_groups: usize, keys: usize) -> String {
+    consumers_of(n, log_groups, keys, false)
+}
+
+/// [`conditional_consumers`] with items that are no statement in either branch
+/// (`!If [A_i, !Ref AWS::NoValue, !Ref AWS::NoValue]`): each scenario is quick to build, so the
+/// file's budget of scenarios is spent quickly.
+pub fn conditional_blanks(n: usize, log_groups: usize, keys: usize) -> String {
+    consumers_of(n, log_groups, keys, true)
+}
+
+fn consumers_of(n: usize, log_groups: usize, keys: usize, blank: bool) -> String {
     let mut s = conditions(n);
     s.push_str("Resources:\n");
     for k in 0..keys {
@@ -50,6 +62,13 @@ pub fn conditional_consumers(n: usize, log_groups: usize, keys: usize) -> String
 "
         );
         for i in 0..n {
+            if blank {
+                let _ = writeln!(
+                    s,
+                    "          - !If [A{i}, !Ref AWS::NoValue, !Ref AWS::NoValue]"
+                );
+                continue;
+            }
             let _ = write!(
                 s,
                 "          - !If
@@ -129,6 +148,29 @@ pub fn nested_if(depth: usize) -> String {
     s
 }
 
+/// A key whose `KeySpec` is `spec` behind `depth` nested `Fn::If`s on one condition (not set
+/// in the other branch of each): a change rule compares it with the previous version's.
+pub fn nested_key_spec(depth: usize, spec: &str) -> String {
+    let mut value = spec.to_owned();
+    for _ in 0..depth {
+        value = format!("{{'Fn::If': [A0, {value}, {{Ref: 'AWS::NoValue'}}]}}");
+    }
+    let mut s = conditions(1);
+    let _ = write!(
+        s,
+        "Resources:
+  Key:
+    Type: AWS::KMS::Key
+    DeletionPolicy: Retain
+    UpdateReplacePolicy: Retain
+    Properties:
+      KeyUsage: SIGN_VERIFY
+      KeySpec: {value}
+"
+    );
+    s
+}
+
 fn main() {
     let Some(dir) = std::env::args().nth(1) else {
         eprintln!("usage: generate_hangs DIR");
@@ -147,6 +189,14 @@ fn main() {
         ("description-4mb.yaml", long_description(4 << 20)),
         ("nested-if-33.yaml", nested_if(33)),
         ("nested-if-32.yaml", nested_if(32)),
+        (
+            "nested-key-spec-33-old.yaml",
+            nested_key_spec(33, "ECC_NIST_P256"),
+        ),
+        (
+            "nested-key-spec-33-new.yaml",
+            nested_key_spec(33, "RSA_2048"),
+        ),
     ];
     if let Err(e) = std::fs::create_dir_all(dir) {
         eprintln!("{}: {e}", dir.display());

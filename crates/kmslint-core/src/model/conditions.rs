@@ -111,7 +111,7 @@ const MAX_CACHED_VALUES: usize = 1 << 22;
 /// question, whatever its size, and per byte of it: past them, the questions left are
 /// reported as not checked, as a question with too many scenarios is, so a template of many
 /// conditional keys costs time in proportion to its size.
-const BUDGET_BASE: usize = 1 << 18;
+const BUDGET_BASE: usize = 1 << 16;
 const BUDGET_PER_BYTE: usize = 1;
 
 /// Enumerating more variables than this is refused: 2^12 scenarios is the most a question is
