@@ -204,7 +204,7 @@ fn keys_past_the_files_budget_are_said_not_checked_never_dropped() {
         })
         .collect();
     assert!(
-        checked.len() >= 8 && checked.len() % 8 == 0,
+        checked.len() >= 8 && checked.len().is_multiple_of(8),
         "{}",
         run.stdout
     );

@@ -93,9 +93,12 @@ pub struct Conditions<'t> {
 /// and so every caller, to the template's lifetime exactly.
 #[derive(Default)]
 struct Combinations {
-    by_names: HashMap<Vec<NameKey>, Option<Arc<HashSet<Vec<bool>>>>>,
+    by_names: HashMap<Vec<NameKey>, Option<Known>>,
     values: usize,
 }
+
+/// The value vectors a list of names can take.
+type Known = Arc<HashSet<Vec<bool>>>;
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum NameKey {
@@ -533,7 +536,7 @@ impl<'t> Conditions<'t> {
     /// The combinations of values of `names` a deployment can produce ([`Self::scenarios`]),
     /// enumerated once per list of names: a rule asks whether each resource fits each
     /// scenario of a key policy, thousands of times the same names.
-    fn combinations(&self, names: &[&'t str]) -> Option<Arc<HashSet<Vec<bool>>>> {
+    fn combinations(&self, names: &[&'t str]) -> Option<Known> {
         let key: Vec<NameKey> = names
             .iter()
             .map(|name| match self.index.get(name) {
