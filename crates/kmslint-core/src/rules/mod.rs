@@ -760,7 +760,10 @@ fn check_policy(
 /// conditions is one model, in proportion to the input, and is never refused (a key policy
 /// file of 100,000 statements is checked as before).
 fn spend(cx: &Context<'_, '_>, scenarios: usize, statements: usize) -> bool {
-    scenarios <= 1 || cx.conditions.spend(scenarios.saturating_mul(statements.max(1)))
+    scenarios <= 1
+        || cx
+            .conditions
+            .spend(scenarios.saturating_mul(statements.max(1)))
 }
 
 /// Where a finding about the policy's statements together is reported: its `Statement` key.
