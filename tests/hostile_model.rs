@@ -169,3 +169,89 @@ fn a_string_statement_is_reported() {
         run.stdout
     );
 }
+
+#[allow(dead_code)]
+#[path = "../examples/generate_hangs.rs"]
+mod hangs;
+
+/// Runs kmslint with `args` on the files, killed past `seconds`.
+fn run_within(files: &[(&str, &str)], args: &[&str], seconds: u64) -> Run {
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
+    let dir = dir_with(&files);
+    Kmslint::new(dir.path(), args)
+        .deadline(std::time::Duration::from_secs(seconds))
+        .run()
+}
+
+#[test]
+fn a_long_description_is_scanned_in_one_pass() {
+    // Two megabytes of 40-character tokens and the word "secret" at the end: each token used to
+    // rescan the text for the word (quadratic). Every token is still reported.
+    let attack = hangs::long_description(2 << 20);
+    let tokens = (2 << 20) / 41;
+    let args = ["check", "--format", "compact", "--no-config", "attack.yaml"];
+    let run = run_within(&[("attack.yaml", &attack)], &args, 30);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let secrets = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("warning[KMS106] what looks like an AWS secret access key"))
+        .count();
+    assert_eq!(secrets, tokens);
+}
+
+#[test]
+fn a_statement_nested_past_the_depth_limit_is_said_not_checked() {
+    let args = ["check", "--format", "compact", "--no-config", "attack.yaml"];
+    // 32 deep is read: the public statement is found.
+    let run = run_within(&[("attack.yaml", &hangs::nested_if(32))], &args, 30);
+    assert!(
+        run.stdout
+            .contains("error[KMS210] statement `Public` allows everyone"),
+        "{}",
+        run.stdout
+    );
+    // 33 deep is not: KMS210 says it did not check, instead of nothing.
+    let run = run_within(&[("attack.yaml", &hangs::nested_if(33))], &args, 30);
+    assert!(!run.stdout.contains("error[KMS210]"), "{}", run.stdout);
+    assert!(
+        run.stdout.lines().any(|l| l.contains(
+            "info[KMS210] not checked for public-key-access: a value it reads has intrinsic functions nested more than 32 deep"
+        )),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_change_nested_past_the_depth_limit_is_said_not_checked() {
+    let diff = |depth| {
+        let old = hangs::nested_key_spec(depth, "ECC_NIST_P256");
+        let new = hangs::nested_key_spec(depth, "RSA_2048");
+        let args = [
+            "diff",
+            "--format",
+            "compact",
+            "--no-config",
+            "old.yaml",
+            "new.yaml",
+        ];
+        run_within(&[("old.yaml", &old), ("new.yaml", &new)], &args, 30)
+    };
+    let run = diff(32);
+    assert!(
+        run.stdout.contains(
+            "error[KMS501] `KeySpec` of key `Key` changes from `ECC_NIST_P256` to `RSA_2048`"
+        ),
+        "{}",
+        run.stdout
+    );
+    let run = diff(33);
+    assert!(!run.stdout.contains("error[KMS501]"), "{}", run.stdout);
+    assert!(
+        run.stdout.lines().any(|l| l.starts_with("new.yaml:")
+            && l.contains("info[KMS501] not checked for immutable-key-property-changed")),
+        "{}",
+        run.stdout
+    );
+}

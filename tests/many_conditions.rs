@@ -146,3 +146,88 @@ fn a_duplicate_sid_between_two_of_thirteen_conditional_statements_is_found() {
         "{found:?}"
     );
 }
+
+#[allow(dead_code)]
+#[path = "../examples/generate_hangs.rs"]
+mod hangs;
+
+/// Lints `text` with the binary, killed past `seconds`.
+fn lint_within(text: &str, seconds: u64) -> common::Run {
+    let dir = common::dir_with(&[("attack.yaml", text.as_bytes())]);
+    let args = ["check", "--format", "compact", "--no-config", "attack.yaml"];
+    common::Kmslint::new(dir.path(), &args)
+        .deadline(std::time::Duration::from_secs(seconds))
+        .run()
+}
+
+#[test]
+fn log_groups_of_one_key_share_its_policy_question() {
+    // 1024 scenarios of ten conditional statements, forty log groups: each log group used to
+    // enumerate the conditions' combinations again in every scenario (minutes); the question
+    // is now asked once per scenario. Well under a second in a release build.
+    let run = lint_within(&hangs::conditional_consumers(10, 40, 1), 30);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let found: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("KMS601"))
+        .collect();
+    assert_eq!(found.len(), 40, "{}", run.stdout);
+    for (g, line) in found.iter().enumerate() {
+        assert!(
+            line.contains(&format!(
+                "error[KMS601] log group `Logs0x{g}` uses key `Key0`"
+            )),
+            "{line}"
+        );
+    }
+    assert!(!run.stdout.contains("not checked"), "{}", run.stdout);
+}
+
+#[test]
+fn keys_past_the_files_budget_are_said_not_checked_never_dropped() {
+    // Ten keys like the one above, eight log groups each: the first keys' questions are
+    // checked in full, until the file's budget of scenarios is spent; each later key's is
+    // reported as not checked.
+    let run = lint_within(&hangs::conditional_consumers(10, 8, 10), 60);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let checked: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("error[KMS601] log group"))
+        .collect();
+    let skipped: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| {
+            l.contains("info[KMS601] not checked for service-grant-missing: the key policies of this file have used up")
+        })
+        .collect();
+    assert!(
+        checked.len() >= 8 && checked.len().is_multiple_of(8),
+        "{}",
+        run.stdout
+    );
+    assert!(!skipped.is_empty(), "{}", run.stdout);
+    // Every key is either checked (its eight log groups) or said not checked.
+    assert_eq!(checked.len() / 8 + skipped.len(), 10, "{}", run.stdout);
+    for k in 0..checked.len() / 8 {
+        assert_eq!(
+            checked
+                .iter()
+                .filter(|l| l.contains(&format!("uses key `Key{k}`")))
+                .count(),
+            8,
+            "{}",
+            run.stdout
+        );
+    }
+    // KMS609 asks about the same statements, in the same pass: not checked with it.
+    assert_eq!(
+        run.stdout
+            .lines()
+            .filter(|l| l.contains("info[KMS609] not checked"))
+            .count(),
+        skipped.len()
+    );
+}

@@ -14,7 +14,9 @@
 //! [`MAX_FORMULA_SIZE`] tests, is not read: it becomes a free variable, and
 //! [`Conditions::problems`] says so (KMS003 reports it).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::source::{Node, Span};
 
@@ -77,7 +79,43 @@ pub struct Conditions<'t> {
     atoms: Vec<Atom>,
     atom_index: HashMap<String, usize>,
     problems: Vec<ConditionProblem<'t>>,
+    /// What [`Conditions::satisfiable`] found for each list of names it was asked about: the
+    /// combinations of their values a deployment can produce (`None`: too many variables to
+    /// tell). Rules ask it once per scenario and per resource, always of the same names.
+    combinations: Mutex<Combinations>,
+    /// Statement models the policy rules may still build for this file, in all their
+    /// scenarios together (see [`Conditions::spend`]).
+    budget: AtomicUsize,
 }
+
+/// The cache of [`Conditions::combinations`], and how many values it holds. Names are kept
+/// by number (and undefined ones as written), not borrowed: a borrow would tie the cache,
+/// and so every caller, to the template's lifetime exactly.
+#[derive(Default)]
+struct Combinations {
+    by_names: HashMap<Vec<NameKey>, Option<Known>>,
+    values: usize,
+}
+
+/// The value vectors a list of names can take.
+type Known = Arc<HashSet<Vec<bool>>>;
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum NameKey {
+    Defined(usize),
+    Undefined(Box<str>),
+}
+
+/// The most condition values the cache of combinations holds; past it, it starts over, so
+/// memory stays bounded whatever rules ask.
+const MAX_CACHED_VALUES: usize = 1 << 22;
+
+/// Statement models the policy rules may build for a file, in every scenario of every
+/// question, whatever its size, and per byte of it: past them, the questions left are
+/// reported as not checked, as a question with too many scenarios is, so a template of many
+/// conditional keys costs time in proportion to its size.
+const BUDGET_BASE: usize = 1 << 16;
+const BUDGET_PER_BYTE: usize = 1;
 
 /// Enumerating more variables than this is refused: 2^12 scenarios is the most a question is
 /// checked in, and past it the caller says that it did not check rather than guess.
@@ -118,10 +156,15 @@ impl<'t> Conditions<'t> {
             atoms: Vec::new(),
             atom_index: HashMap::new(),
             problems: Vec::new(),
+            combinations: Mutex::default(),
+            budget: AtomicUsize::new(BUDGET_BASE),
         };
         let Some(template) = env.template else {
             return c;
         };
+        let size = template.root.span.range().len();
+        c.budget =
+            AtomicUsize::new(BUDGET_BASE.saturating_add(size.saturating_mul(BUDGET_PER_BYTE)));
         // The first definition of a name is the one read (a duplicate is a load problem).
         let mut definitions: Vec<(&'t str, Span, &'t Node<'t>)> = Vec::new();
         for &(name, span, node) in &template.conditions {
@@ -484,11 +527,54 @@ impl<'t> Conditions<'t> {
     /// Whether the conditions can have these values together.
     pub fn satisfiable(&self, assignment: &Scenario<'t>) -> bool {
         let names: Vec<&'t str> = assignment.iter().map(|&(n, _)| n).collect();
+        let values: Vec<bool> = assignment.iter().map(|&(_, v)| v).collect();
         // Too many variables to tell: they may well hold together.
-        self.scenarios(&names).map_or(true, |all| {
-            all.iter()
-                .any(|s| s.iter().zip(assignment).all(|(a, b)| a.1 == b.1))
-        })
+        self.combinations(&names)
+            .is_none_or(|all| all.contains(&values))
+    }
+
+    /// The combinations of values of `names` a deployment can produce ([`Self::scenarios`]),
+    /// enumerated once per list of names: a rule asks whether each resource fits each
+    /// scenario of a key policy, thousands of times the same names.
+    fn combinations(&self, names: &[&'t str]) -> Option<Known> {
+        let key: Vec<NameKey> = names
+            .iter()
+            .map(|name| match self.index.get(name) {
+                Some(&number) => NameKey::Defined(number),
+                None => NameKey::Undefined((*name).into()),
+            })
+            .collect();
+        if let Ok(cache) = self.combinations.lock()
+            && let Some(found) = cache.by_names.get(&key)
+        {
+            return found.clone();
+        }
+        let found = self.scenarios(names).ok().map(|all| {
+            Arc::new(
+                all.into_iter()
+                    .map(|s| s.into_iter().map(|(_, v)| v).collect())
+                    .collect::<HashSet<Vec<bool>>>(),
+            )
+        });
+        if let Ok(mut cache) = self.combinations.lock() {
+            let size = names.len() * found.as_ref().map_or(1, |f| f.len());
+            if cache.values.saturating_add(size) > MAX_CACHED_VALUES {
+                *cache = Combinations::default();
+            }
+            cache.values += size;
+            cache.by_names.insert(key, found.clone());
+        }
+        found
+    }
+
+    /// Takes `builds` statement models from the file's budget for policy questions; false,
+    /// taking nothing, when fewer are left.
+    pub(crate) fn spend(&self, builds: usize) -> bool {
+        self.budget
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(builds)
+            })
+            .is_ok()
     }
 
     /// Whether two resources, created under conditions `a` and `b`, can exist together.

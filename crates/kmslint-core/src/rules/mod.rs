@@ -21,7 +21,9 @@ use crate::lookup::{self, RuleName};
 use crate::model::conditions::{MAX_ATOMS, TooManyConditions};
 use crate::model::consumers::{ConsumerIndex, KeyUses, Publication};
 use crate::model::principal::Deployment;
-use crate::model::value::{Env, MESSAGE_WIDTH, Resolver, abbreviate, describe_when};
+use crate::model::value::{
+    Cut, Env, MAX_DEPTH, MESSAGE_WIDTH, Resolver, abbreviate, describe_when, watch_cuts,
+};
 use crate::model::{Conditions, DocumentKind, EmbeddedPolicy, KeyPolicy, PolicySource, Template};
 use crate::source::{Format, LoadProblem, Node, Position, Span};
 
@@ -397,8 +399,18 @@ pub(crate) fn run_change(
     let mut all: Vec<Diagnostic> = Vec::new();
     for entry in rules {
         let mut out = Reporter::new(entry.meta());
-        entry.rule.check_change(&cx, &mut out);
+        let ((), cut) = watch_cuts(|| entry.rule.check_change(&cx, &mut out));
         all.extend(out.into_diagnostics());
+        match (cut.iter().find(|c| c.in_file(new.env)), cut.first()) {
+            (Some(cut), _) => all.push(note(entry, None, cut.span, &Why::TooDeep)),
+            // Only the previous version's value was cut: shown there, from the start of this one.
+            (None, Some(cut)) => {
+                let mut d = note(entry, None, Span::default(), &Why::TooDeep);
+                cx.related_old(&mut d, cut.span, "the value nested too deep to read");
+                all.push(d);
+            }
+            (None, None) => {}
+        }
     }
     finish(new.settings, &mut all);
     all
@@ -488,12 +500,29 @@ pub(crate) fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
         .collect();
     let whole_file = |entry: &&RuleEntry| {
         let mut out = Reporter::new(entry.meta());
-        entry.rule.check(cx, &mut out);
-        out.into_diagnostics()
+        let ((), cut) = watch_cuts(|| entry.rule.check(cx, &mut out));
+        let mut found = out.into_diagnostics();
+        found.extend(
+            cut.first()
+                .map(|cut| note(entry, None, cut.span, &Why::TooDeep)),
+        );
+        found
     };
     // Each key policy is built, checked by every rule and dropped before the next: holding
-    // the model of thousands of policies at once would cost more memory than the tree.
-    let one_policy = |source: &PolicySource<'_>| check_policy(cx, &rules, source);
+    // the model of thousands of policies at once would cost more memory than the tree. Only
+    // the rules that check policies are asked (and said not to have checked, past a limit).
+    let policy_rules: Vec<&RuleEntry> = rules
+        .iter()
+        .copied()
+        .filter(|entry| POLICY_RULES.contains(&entry.module))
+        .collect();
+    let one_policy = |source: &PolicySource<'_>| {
+        if policy_rules.is_empty() {
+            Vec::new()
+        } else {
+            check_policy(cx, &policy_rules, source)
+        }
+    };
     type Found = (Vec<Vec<Diagnostic>>, Vec<Vec<Diagnostic>>);
     let in_turn = || -> Found {
         (
@@ -573,6 +602,31 @@ fn apply_severities(settings: &Settings, diagnostics: &mut [Diagnostic]) {
     }
 }
 
+/// The modules of the rules that implement [`Rule::check_policy`] (a test checks the list
+/// against their source).
+const POLICY_RULES: &[&str] = &[
+    "condition_never_matches",
+    "consumer_region_mismatch",
+    "duplicate_sid",
+    "iam_grant_not_delegated",
+    "invalid_condition",
+    "invalid_principal",
+    "invalid_via_service",
+    "legacy_policy_version",
+    "overly_broad_grant",
+    "policy_lockout",
+    "policy_syntax",
+    "principal_missing",
+    "principal_propagation",
+    "public_key_access",
+    "resource_not_wildcard",
+    "service_grant_missing",
+    "service_linked_role_principal",
+    "service_principal_unscoped",
+    "unconstrained_create_grant",
+    "unknown_action",
+];
+
 /// Files from this size up are linted with parallel rules (see [`run`]).
 #[cfg(feature = "parallel")]
 const PARALLEL_FROM_BYTES: usize = 256 * 1024;
@@ -608,6 +662,13 @@ fn check_policy(
     if let Ok(scenarios) = &whole
         && scenarios.len() <= WHOLE_POLICY_SCENARIOS
     {
+        let at = statement_key(source);
+        if !spend(cx, scenarios.len(), items.len()) {
+            return rules
+                .iter()
+                .map(|entry| not_checked(entry, source, at, &Why::Budget))
+                .collect();
+        }
         return run_in_scenarios(cx, rules, source, scenarios, None);
     }
     let mut found: Vec<Diagnostic> = Vec::new();
@@ -637,36 +698,101 @@ fn check_policy(
                 .scenarios(&source.conditions.for_statements(&only))
             {
                 Ok(scenarios) if scenarios.len() <= MAX_STATEMENT_BUILDS => {
+                    if !spend(cx, scenarios.len(), 1) {
+                        for entry in &per_statement {
+                            found.push(not_checked(entry, source, at, &Why::Budget));
+                        }
+                        continue;
+                    }
                     let diagnostics =
                         run_in_scenarios(cx, &per_statement, source, &scenarios, Some(&only));
                     add(diagnostics, &mut found);
                 }
                 too_many => {
+                    let why = Why::from(too_many);
                     for entry in &per_statement {
-                        found.push(not_checked(entry, source, at, &too_many));
+                        found.push(not_checked(entry, source, at, &why));
                     }
                 }
             }
         }
     }
-    let at = source
-        .root
-        .entry("Statement")
-        .map_or(source.root.span, |e| e.key_span);
+    let at = statement_key(source);
+    // Rules whose questions bear on the same statements (KMS601 and KMS609 both read them
+    // all) share one pass over the scenarios: each model is built once for all of them.
+    // Only neighbours are grouped, so findings come out in the same order as one by one.
+    let mut groups: Vec<(Vec<&RuleEntry>, Vec<usize>)> = Vec::new();
     for (entry, bears_on) in together {
         let only = bears_on(items);
+        match groups.last_mut() {
+            Some((entries, same)) if *same == only => entries.push(entry),
+            _ => groups.push((vec![entry], only)),
+        }
+    }
+    for (entries, only) in groups {
         match cx
             .conditions
             .scenarios(&source.conditions.for_statements(&only))
         {
             Ok(scenarios) if scenarios.len() * only.len().max(1) <= MAX_STATEMENT_BUILDS => {
-                let diagnostics = run_in_scenarios(cx, &[entry], source, &scenarios, Some(&only));
+                if !spend(cx, scenarios.len(), only.len()) {
+                    for entry in entries {
+                        found.push(not_checked(entry, source, at, &Why::Budget));
+                    }
+                    continue;
+                }
+                let diagnostics = run_in_scenarios(cx, &entries, source, &scenarios, Some(&only));
                 add(diagnostics, &mut found);
             }
-            too_many => found.push(not_checked(entry, source, at, &too_many)),
+            too_many => {
+                let why = Why::from(too_many);
+                for entry in entries {
+                    found.push(not_checked(entry, source, at, &why));
+                }
+            }
         }
     }
     found
+}
+
+/// Takes the work of a question from the file's budget (see [`Conditions::spend`]): its
+/// statement models, when its conditions make more than one scenario. A question without
+/// conditions is one model, in proportion to the input, and is never refused (a key policy
+/// file of 100,000 statements is checked as before).
+fn spend(cx: &Context<'_, '_>, scenarios: usize, statements: usize) -> bool {
+    scenarios <= 1
+        || cx
+            .conditions
+            .spend(scenarios.saturating_mul(statements.max(1)))
+}
+
+/// Where a finding about the policy's statements together is reported: its `Statement` key.
+fn statement_key(source: &PolicySource<'_>) -> Span {
+    source
+        .root
+        .entry("Statement")
+        .map_or(source.root.span, |e| e.key_span)
+}
+
+/// Why a check of a key policy was not made.
+pub(crate) enum Why {
+    /// Its conditions vary over more independent values than are enumerated.
+    TooManyConditions(TooManyConditions),
+    /// Its statements would have to be built in this many scenarios.
+    TooManyScenarios(usize),
+    /// The file's questions have used up its budget of statement models.
+    Budget,
+    /// A value it reads is nested deeper than values are resolved.
+    TooDeep,
+}
+
+impl From<Result<Vec<Vec<(&str, bool)>>, TooManyConditions>> for Why {
+    fn from(scenarios: Result<Vec<Vec<(&str, bool)>>, TooManyConditions>) -> Why {
+        match scenarios {
+            Err(too_many) => Why::TooManyConditions(too_many),
+            Ok(scenarios) => Why::TooManyScenarios(scenarios.len()),
+        }
+    }
 }
 
 /// The items of the policy's `Statement` list, as written.
@@ -679,35 +805,43 @@ fn statement_items<'t>(source: &PolicySource<'t>) -> &'t [Node<'t>] {
 }
 
 /// The info finding for a check that was not made: its conditions have too many scenarios,
-/// or building the policy in each would be too much work.
-fn not_checked(
-    entry: &RuleEntry,
-    source: &PolicySource<'_>,
-    at: Span,
-    why: &Result<Vec<Vec<(&str, bool)>>, TooManyConditions>,
-) -> Diagnostic {
+/// building the policy in each would be too much work, or the file's other questions took
+/// all the work it may cost.
+fn not_checked(entry: &RuleEntry, source: &PolicySource<'_>, at: Span, why: &Why) -> Diagnostic {
+    note(entry, source.resource.map(|(name, _)| name), at, why)
+}
+
+/// The info finding for a check `entry` did not make, at `at`, about `resource`.
+fn note(entry: &RuleEntry, resource: Option<&str>, at: Span, why: &Why) -> Diagnostic {
     let meta = entry.meta();
     let reason = match why {
-        Err(too_many) => format!(
+        Why::TooManyConditions(too_many) => format!(
             "the `Fn::If` conditions it depends on vary over {} independent values, more than the {MAX_ATOMS} kmslint enumerates",
             too_many.variables
         ),
-        Ok(scenarios) => format!(
-            "its statements would have to be read in {} combinations of their `Fn::If` conditions, more than kmslint does for one check",
-            scenarios.len()
+        Why::TooManyScenarios(count) => format!(
+            "its statements would have to be read in {count} combinations of their `Fn::If` conditions, more than kmslint does for one check"
         ),
+        Why::Budget => "the key policies of this file have used up the work kmslint spends on combinations of `Fn::If` conditions in one file".to_owned(),
+        Why::TooDeep => format!(
+            "a value it reads has intrinsic functions nested more than {MAX_DEPTH} deep, deeper than kmslint resolves"
+        ),
+    };
+    let help = match why {
+        Why::TooDeep => {
+            "nest fewer functions (several `Fn::If`s on conditions combine into one condition with `Fn::And` or `Fn::Or`)"
+        }
+        _ => {
+            "use fewer independent conditions in this policy, or lint each variant of it on its own"
+        }
     };
     let mut out = Reporter::new(meta);
     out.report(at, format!("not checked for {}: {reason}", meta.name))
         .with_severity(Severity::Info)
-        .with_help(
-            "use fewer independent conditions in this policy, or lint each variant of it on its own",
-        );
+        .with_help(help);
     let mut diagnostics = out.into_diagnostics();
     let mut d = diagnostics.remove(0);
-    if let Some((name, _)) = source.resource {
-        d.resource = Some(name.to_owned());
-    }
+    d.resource = resource.map(str::to_owned);
     d
 }
 
@@ -731,17 +865,24 @@ fn run_in_scenarios<'t>(
     only: Option<&[usize]>,
 ) -> Vec<Diagnostic> {
     let mut merged: Vec<Merged> = rules.iter().map(|_| Merged::default()).collect();
+    // Where a value the rules read was nested too deep to resolve, for each rule.
+    let mut cuts: Vec<Option<Cut>> = vec![None; rules.len()];
     for (i, scenario) in scenarios.iter().enumerate() {
         let resolver = Resolver::with_scenario(cx.env, scenario);
-        let policy = KeyPolicy::build(source, &resolver, &|name| cx.resource_type(name), only);
+        let (policy, built_cut) = watch_cuts(|| {
+            KeyPolicy::build(source, &resolver, &|name| cx.resource_type(name), only)
+        });
         let check = PolicyCheck {
             source,
             policy: &policy,
             scenario,
         };
-        for (entry, merged) in rules.iter().zip(&mut merged) {
+        for ((entry, merged), cut) in rules.iter().zip(&mut merged).zip(&mut cuts) {
             let mut out = Reporter::new(entry.meta());
-            entry.rule.check_policy(cx, &check, &mut out);
+            let ((), own_cut) = watch_cuts(|| entry.rule.check_policy(cx, &check, &mut out));
+            *cut = cut
+                .or(built_cut.first().copied())
+                .or(own_cut.first().copied());
             for diagnostic in out.into_diagnostics() {
                 let key = (diagnostic.span, diagnostic.message.clone());
                 match merged.index.get(&key) {
@@ -755,6 +896,12 @@ fn run_in_scenarios<'t>(
         }
     }
     let scenarios: Vec<&[(&str, bool)]> = scenarios.iter().map(Vec::as_slice).collect();
+    let resource = source.resource.map(|(name, _)| name);
+    let cut_notes: Vec<Diagnostic> = rules
+        .iter()
+        .zip(&cuts)
+        .filter_map(|(entry, cut)| cut.map(|cut| note(entry, resource, cut.span, &Why::TooDeep)))
+        .collect();
     merged
         .into_iter()
         .flat_map(|m| m.found)
@@ -771,6 +918,7 @@ fn run_in_scenarios<'t>(
             }
             diagnostic
         })
+        .chain(cut_notes)
         .collect()
 }
 
@@ -826,6 +974,25 @@ mod tests {
         let mut short = "key `Key` does not rotate".to_owned();
         shorten_quotes(&mut short);
         assert_eq!(short, "key `Key` does not rotate");
+    }
+
+    /// Only the rules in `POLICY_RULES` are asked about key policies: the list must name
+    /// exactly those that implement `check_policy`.
+    #[test]
+    fn the_policy_rules_are_those_that_check_policies() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+        for entry in RULES {
+            let path = dir.join(format!("{}.rs", entry.module));
+            let source = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert_eq!(
+                source.contains("fn check_policy("),
+                POLICY_RULES.contains(&entry.module),
+                "{} ({})",
+                entry.code,
+                entry.module
+            );
+        }
     }
 
     /// `meta` finds rules by binary search, which needs the registry in code order.

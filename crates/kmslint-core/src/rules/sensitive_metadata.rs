@@ -8,6 +8,7 @@
 //! that is not a placeholder; e-mail addresses outside the reserved example domains
 //! (RFC 2606). AWS's documentation examples (`…EXAMPLE`) are not secrets.
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -29,7 +30,7 @@ impl Rule for SensitiveMetadata {
         let mut scan = Scan {
             cx,
             resolver: &resolver,
-            seen: Vec::new(),
+            seen: HashSet::new(),
         };
         for (type_name, what) in [(KEY, "key"), (REPLICA_KEY, "replica key")] {
             for resource in resources(cx, type_name) {
@@ -56,7 +57,7 @@ struct Scan<'c, 'a, 't> {
     cx: &'c Context<'a, 't>,
     resolver: &'c Resolver<'a, 't>,
     /// Spans already reported: a parameter used twice is reported once per use site.
-    seen: Vec<(Span, Span)>,
+    seen: HashSet<(Span, Span)>,
 }
 
 impl<'t> Scan<'_, '_, 't> {
@@ -114,10 +115,10 @@ impl<'t> Scan<'_, '_, 't> {
         for (kind, start, end) in found {
             let span = map.span(start, end);
             let key = (span, site.unwrap_or(span));
-            if self.seen.contains(&key) {
+            // A set: a text full of tokens has as many findings, each checked here.
+            if !self.seen.insert(key) {
                 continue;
             }
-            self.seen.push(key);
             let plain_text = if resource.type_name == Some(ALIAS) { ALIAS_PLAIN_TEXT } else { PLAIN_TEXT };
             let mut message = format!("{} in {place}: {plain_text}", kind.describe());
             if let Some(note) = via.and_then(Alt::when_note) {
@@ -231,12 +232,22 @@ fn find_sensitive(text: &str) -> Vec<(Kind, usize, usize)> {
             }
         }
     }
-    if text.len() >= 40 && SECRET_WORD.is_match(text) {
+    // The first and last mentions of the word, found once: a token is named when a mention
+    // ends before it (the first does, if any) or starts after it (the last does, if any).
+    // Asking each token to rescan the text for the word made a long text quadratic.
+    let words = (text.len() >= 40)
+        .then(|| SECRET_WORD.find_iter(text).map(|w| (w.start(), w.end())))
+        .into_iter()
+        .flatten()
+        .fold(None, |seen: Option<((usize, usize), (usize, usize))>, w| {
+            Some((seen.map_or(w, |(first, _)| first), w))
+        });
+    if let Some(((_, first_end), (last_start, _))) = words {
         for m in BASE64_RUN.find_iter(text) {
             if m.as_str().len() != 40 {
                 continue;
             }
-            let named = SECRET_WORD.find_iter(text).any(|w| w.end() <= m.start() || w.start() >= m.end());
+            let named = first_end <= m.start() || last_start >= m.end();
             if named && random_looking(m.as_str()) && !m.as_str().contains("EXAMPLE") {
                 found.push((Kind::SecretAccessKey, m.start(), m.end()));
             }

@@ -25,6 +25,9 @@
 //! - The consumer's (and publisher's) `Fn::If` branches and `Condition`s must agree with the
 //!   policy's scenario; a key chosen by the consumer's `Fn::If` is labelled with that branch.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use crate::diagnostic::Severity;
 use crate::facts::consumers::{Failure, Grantee, PUBLISH_ACTIONS, SERVICE_GRANTS};
 use crate::facts::resources::{KEY, REPLICA_KEY};
@@ -64,19 +67,31 @@ impl Rule for ServiceGrantMissing {
             .statement_entry
             .map_or(check.source.root.span, |e| e.key_span);
         let deployment = cx.deployment();
+        // Answered once per set of conditions in this scenario: the consumers of a key mostly
+        // share theirs (none, or the same `Condition`).
+        let answers: RefCell<HashMap<Vec<(String, bool)>, bool>> = RefCell::default();
         let fits = |extra: &[(&str, bool)]| {
+            let key: Vec<(String, bool)> = extra.iter().map(|&(n, v)| (n.to_owned(), v)).collect();
+            if let Some(&known) = answers.borrow().get(&key) {
+                return known;
+            }
             let mut assignment: Vec<(&str, bool)> = check.scenario.to_vec();
             assignment.extend_from_slice(extra);
             if let Some(c) = key_condition {
                 assignment.push((c, true));
             }
-            cx.conditions.satisfiable(&assignment)
+            let answer = cx.conditions.satisfiable(&assignment);
+            answers.borrow_mut().insert(key, answer);
+            answer
         };
 
         for grant in SERVICE_GRANTS {
             if template.resources_of_type(grant.resource_type).next().is_none() {
                 continue;
             }
+            // What the key policy denies the grantee, asked once in this scenario for all the
+            // consumers of the key that need it (ten log groups ask the same question).
+            let mut asked: Option<Vec<&'static str>> = None;
             for key_use in cx.key_uses(grant.resource_type, grant.property).of_key(key) {
                 let mut when = key_use.when.clone();
                 when.extend(key_use.consumer_condition.map(|c| (c, true)));
@@ -97,18 +112,20 @@ impl Rule for ServiceGrantMissing {
                 if !fits(&when) {
                     continue;
                 }
-                let requesters = match grant.grantee {
-                    Grantee::Service { name, .. } => service_principals(name),
-                    Grantee::AutoScalingRole => vec![auto_scaling_role()],
-                };
-                let is_role = grant.grantee == Grantee::AutoScalingRole;
-                let missing = missing_actions(
-                    check.policy,
-                    &requesters,
-                    is_role,
-                    grant.actions,
-                    &deployment,
-                );
+                let missing = asked.get_or_insert_with(|| {
+                    let requesters = match grant.grantee {
+                        Grantee::Service { name, .. } => service_principals(name),
+                        Grantee::AutoScalingRole => vec![auto_scaling_role()],
+                    };
+                    let is_role = grant.grantee == Grantee::AutoScalingRole;
+                    missing_actions(
+                        check.policy,
+                        &requesters,
+                        is_role,
+                        grant.actions,
+                        &deployment,
+                    )
+                });
                 if missing.is_empty() {
                     continue;
                 }
@@ -172,6 +189,8 @@ impl ServiceGrantMissing {
         if all.is_empty() {
             return;
         }
+        // What the key policy denies each service, asked once in this scenario.
+        let mut asked: Vec<(&str, Vec<&'static str>)> = Vec::new();
         for (target_type, property) in crate::facts::consumers::ENCRYPTED_TARGETS {
             for key_use in cx.key_uses(target_type, property).of_key(key) {
                 let mut when = key_use.when.clone();
@@ -191,14 +210,22 @@ impl ServiceGrantMissing {
                     }
                 }
                 for (service, publishers) in services {
-                    let requesters = service_principals(service);
-                    let missing = missing_actions(
-                        check.policy,
-                        &requesters,
-                        false,
-                        PUBLISH_ACTIONS,
-                        deployment,
-                    );
+                    let at = match asked.iter().position(|(s, _)| *s == service) {
+                        Some(at) => at,
+                        None => {
+                            let requesters = service_principals(service);
+                            let missing = missing_actions(
+                                check.policy,
+                                &requesters,
+                                false,
+                                PUBLISH_ACTIONS,
+                                deployment,
+                            );
+                            asked.push((service, missing));
+                            asked.len() - 1
+                        }
+                    };
+                    let missing = &asked[at].1;
                     if missing.is_empty() {
                         continue;
                     }

@@ -20,7 +20,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use boolish::Boolish;
-pub use resolve::Resolver;
+pub(crate) use resolve::{Cut, watch_cuts};
+pub use resolve::{MAX_DEPTH, Resolver};
 pub use sub::sub_variables;
 pub use text::{Hole, MESSAGE_WIDTH, Part, Text, abbreviate};
 

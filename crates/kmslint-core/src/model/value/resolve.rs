@@ -13,6 +13,52 @@ use super::{
     Alt, Env, Hole, MAX_ALTERNATIVES, MAX_TEXT_WEIGHT, ParamUse, Part, Scenario, Text, Val,
 };
 
+/// Intrinsic functions nested deeper than this are not resolved: their value is unknown, and
+/// the place is noted (see [`watch_cuts`]) so that what did not read it says so.
+pub const MAX_DEPTH: usize = 32;
+
+thread_local! {
+    /// The first place resolution on this thread was cut at [`MAX_DEPTH`] since the innermost
+    /// [`watch_cuts`] began. Per thread: a rule runs on one thread, and rules run in parallel.
+    static CUT: RefCell<Vec<Cut>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A place resolution was cut at [`MAX_DEPTH`], in the file of one [`Env`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Cut {
+    pub span: Span,
+    /// The address of the file's [`Env`] (see [`Cut::in_file`]).
+    env: usize,
+}
+
+impl Cut {
+    /// Whether the cut was in the file `env` is about (a change compares two files).
+    pub(crate) fn in_file(&self, env: &Env<'_>) -> bool {
+        self.env == std::ptr::from_ref(env).addr()
+    }
+}
+
+/// Keeps the first cut in each file (a change resolves two).
+fn note_cut(at: Cut) {
+    CUT.with(|cuts| {
+        let mut cuts = cuts.borrow_mut();
+        if !cuts.iter().any(|c| c.env == at.env) {
+            cuts.push(at);
+        }
+    });
+}
+
+/// Runs `f`, and says where, if anywhere, a resolution it made was cut at [`MAX_DEPTH`]: a
+/// value nested that deep is unknown, and a rule that stays silent about it has not checked
+/// it.
+pub(crate) fn watch_cuts<R>(f: impl FnOnce() -> R) -> (R, Vec<Cut>) {
+    let outer = CUT.with(|cuts| cuts.take());
+    let result = f();
+    let inner = CUT.with(|cuts| cuts.replace(outer));
+    inner.iter().copied().for_each(note_cut);
+    (result, inner)
+}
+
 pub struct Resolver<'e, 't> {
     env: &'e Env<'t>,
     scenario: &'e Scenario<'t>,
@@ -75,7 +121,14 @@ impl<'e, 't> Resolver<'e, 't> {
     }
 
     pub(super) fn resolve_depth(&self, node: &'t Node<'t>, depth: Walk<'_, 't>) -> Vec<Alt<'t>> {
-        if depth.level > 32 || !self.env.spend(1) {
+        if depth.level > MAX_DEPTH {
+            note_cut(Cut {
+                span: node.span,
+                env: std::ptr::from_ref(self.env).addr(),
+            });
+            return vec![Alt::unknown(node)];
+        }
+        if !self.env.spend(1) {
             return vec![Alt::unknown(node)];
         }
         match &node.value {
