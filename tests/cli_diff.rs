@@ -835,3 +835,48 @@ fn since_runs_nothing_the_repository_configures() {
         std::fs::read_to_string(&marker).unwrap_or_default()
     );
 }
+
+/// A repository another user owns (a container's checkout, as CI runners make) is read when
+/// the user's global git configuration trusts it with `safe.directory`, though git otherwise
+/// runs without that configuration; without the entry, git's refusal is said. Giving a
+/// repository away needs root, so elsewhere this test has nothing to check.
+#[test]
+fn since_honours_the_users_safe_directory() {
+    use std::os::unix::fs::MetadataExt;
+    if std::fs::metadata("/").map(|m| m.uid()).ok() != Some(0)
+        || !Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+    {
+        eprintln!("not root: a repository cannot be given to another user here");
+        return;
+    }
+    let repo = repo_with_a_deleted_key();
+    let chown = Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(repo.path())
+        .status()
+        .expect("chown");
+    assert!(chown.success());
+    let refused = repo.kmslint(&["check", "--since", "HEAD~1", "--format", "json"]);
+    assert_eq!(refused.status, 2, "{refused:?}");
+    assert!(
+        refused.stderr.contains("owned by another user")
+            && refused.stderr.contains("safe.directory"),
+        "{}",
+        refused.stderr
+    );
+    std::fs::write(
+        repo.home().join(".gitconfig"),
+        format!("[safe]\n\tdirectory = {}\n", repo.path().display()),
+    )
+    .expect("write");
+    let trusted = repo.kmslint(&["check", "--since", "HEAD~1", "--format", "json"]);
+    assert_eq!(trusted.status, 1, "{trusted:?}");
+    assert_eq!(
+        codes_for(&trusted.json(), "templates/keys.yaml"),
+        ["KMS502"],
+        "{trusted:?}"
+    );
+}

@@ -59,8 +59,10 @@ impl Repository {
             if said.contains("dubious ownership") {
                 return Err(format!(
                     "{label}: git refuses the repository: it is owned by another user ({said}); \
-                     kmslint runs git without your global git configuration, so its \
-                     `safe.directory` does not apply: run kmslint as the repository's owner"
+                     kmslint runs git without your global git configuration except its \
+                     `safe.directory` entries, and none of them names this repository: run \
+                     kmslint as the repository's owner, or add it with `git config --global \
+                     --add safe.directory PATH`"
                 ));
             }
             return Err(format!(
@@ -385,6 +387,9 @@ fn git() -> Command {
     for setting in SAFE_CONFIG {
         command.arg("-c").arg(setting);
     }
+    for directory in user_safe_directories() {
+        command.arg("-c").arg(format!("safe.directory={directory}"));
+    }
     command
         .env("GIT_PAGER", "cat")
         .env("GIT_TERMINAL_PROMPT", "0")
@@ -397,6 +402,48 @@ fn git() -> Command {
         .env_remove("GIT_ASKPASS")
         .env_remove("SSH_ASKPASS");
     command
+}
+
+/// The user's own `safe.directory` entries (system and global configuration), which the
+/// neutral environment of [`git`] would otherwise drop: a repository the user trusts though
+/// another user owns it (a container's checkout, as CI runners make) stays readable. They are
+/// read once, outside any repository (from the file system's root), so no repository's
+/// configuration is involved; given on the command line, they are git's protected
+/// configuration, where `safe.directory` is honoured (git-config(1), `safe.directory`).
+fn user_safe_directories() -> &'static [String] {
+    static DIRECTORIES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    DIRECTORIES.get_or_init(|| {
+        let root = if cfg!(windows) { "C:\\" } else { "/" };
+        let output = Command::new("git")
+            .args([
+                "--no-pager",
+                "config",
+                "--includes",
+                "--get-all",
+                "safe.directory",
+            ])
+            .current_dir(root)
+            .env("GIT_CEILING_DIRECTORIES", root)
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output();
+        match output {
+            Ok(output) if output.status.success() => String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .map(str::to_owned)
+                // An empty value resets the list (git-config(1)): what came before it is dropped.
+                .fold(Vec::new(), |mut list, line| {
+                    if line.is_empty() {
+                        list.clear();
+                    } else {
+                        list.push(line);
+                    }
+                    list
+                }),
+            _ => Vec::new(),
+        }
+    })
 }
 
 /// Runs a short git command to its end.
