@@ -609,7 +609,12 @@ pub(crate) fn pointer_to(root: &Node<'_>, embedded: &[(Span, &Node<'_>)], span: 
 
 fn push_token(pointer: &mut String, key: &str) {
     pointer.push('/');
-    pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+    // Most keys have nothing to escape: no copies for them.
+    if key.contains(['~', '/']) {
+        pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+    } else {
+        pointer.push_str(key);
+    }
 }
 
 /// `/Resources/Key/...` belongs to resource `Key`.
