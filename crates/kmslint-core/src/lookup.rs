@@ -159,13 +159,11 @@ fn jaro(a: &[u8], b: &[u8]) -> f64 {
     for (i, &x) in a.iter().enumerate() {
         let min_bound = i.saturating_sub(search_range);
         let max_bound = b_len.min(i + search_range + 1);
-        for j in min_bound..max_bound {
-            if x == b[j] && !b_flags[j] {
-                a_flags[i] = true;
-                b_flags[j] = true;
-                matches += 1;
-                break;
-            }
+        // The first unmatched equal character in the window, as strsim takes it.
+        if let Some(j) = (min_bound..max_bound).find(|&j| x == b[j] && !b_flags[j]) {
+            a_flags[i] = true;
+            b_flags[j] = true;
+            matches += 1;
         }
     }
     let mut transpositions = 0usize;
