@@ -15,10 +15,16 @@ trap 'rm -rf "$tmp"' EXIT
 status=0
 for input in "${inputs[@]}"; do
   for format in json sarif; do
-    # Exit 1 means findings, not a failed run.
-    "$old" check "$input" --format "$format" --jobs 1 --select KMS >"$tmp/old" 2>"$tmp/old.err" || [ $? -eq 1 ]
-    "$new" check "$input" --format "$format" --jobs 1 --select KMS >"$tmp/new" 2>"$tmp/new.err" || [ $? -eq 1 ]
-    if cmp -s "$tmp/old" "$tmp/new" && cmp -s "$tmp/old.err" "$tmp/new.err"; then
+    # Exit 1 means findings, not a failed run; the statuses must agree too.
+    old_status=0
+    new_status=0
+    "$old" check "$input" --format "$format" --jobs 1 --select KMS >"$tmp/old" 2>"$tmp/old.err" || old_status=$?
+    "$new" check "$input" --format "$format" --jobs 1 --select KMS >"$tmp/new" 2>"$tmp/new.err" || new_status=$?
+    if [ "$old_status" -ne "$new_status" ]; then
+      echo "DIFFERENT: $input ($format): exit $old_status before, $new_status after"
+      head -5 "$tmp/new.err"
+      status=1
+    elif cmp -s "$tmp/old" "$tmp/new" && cmp -s "$tmp/old.err" "$tmp/new.err"; then
       echo "same: $input ($format, $(wc -c <"$tmp/new") bytes)"
     else
       echo "DIFFERENT: $input ($format)"

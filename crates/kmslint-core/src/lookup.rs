@@ -157,13 +157,20 @@ fn jaro(a: &[u8], b: &[u8]) -> f64 {
     let (a_flags, b_flags) = flags.split_at_mut(a_len);
     let mut matches = 0usize;
     for (i, &x) in a.iter().enumerate() {
-        let min_bound = i.saturating_sub(search_range);
+        // An empty window once `i` is past the end of `b`.
         let max_bound = b_len.min(i + search_range + 1);
+        let min_bound = i.saturating_sub(search_range).min(max_bound);
         // The first unmatched equal character in the window, as strsim takes it.
-        if let Some(j) = (min_bound..max_bound).find(|&j| x == b[j] && !b_flags[j]) {
-            a_flags[i] = true;
-            b_flags[j] = true;
-            matches += 1;
+        let window = b[min_bound..max_bound]
+            .iter()
+            .zip(&mut b_flags[min_bound..max_bound]);
+        for (&y, matched) in window {
+            if x == y && !*matched {
+                a_flags[i] = true;
+                *matched = true;
+                matches += 1;
+                break;
+            }
         }
     }
     let mut transpositions = 0usize;
@@ -258,6 +265,11 @@ mod tests {
         assert_eq!(
             did_you_mean("BuckteKey", ["Queue", "BucketKey"]),
             Some("BucketKey")
+        );
+        // Windows past the end of the shorter word.
+        assert_eq!(
+            jaro_winkler("abcdefghijkl", "ab").to_bits(),
+            strsim::jaro_winkler("abcdefghijkl", "ab").to_bits()
         );
         // The byte version gives strsim's score to the bit, on these and on generated words.
         let mut generated: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
