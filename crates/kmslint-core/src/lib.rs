@@ -360,11 +360,12 @@ fn with_context<'t, R>(
     let conditions = Conditions::new(&env);
     let policies = model::policy_sources(root, kind, template, embedded);
     let editor = fix::edit::Editor::new(text, format, embedded);
-    let consumers = model::consumers::ConsumerIndex::new(
+    let mut consumers = model::consumers::ConsumerIndex::new(
         template.filter(|_| rules::consumers_read(settings)),
         &model::value::Resolver::new(&env),
         rules::consumer_paths(),
     );
+    consumers.possible_uses = rules::key_use::possible_uses(&consumers, &conditions);
     let cx = rules::Context {
         text,
         format,
@@ -608,7 +609,12 @@ pub(crate) fn pointer_to(root: &Node<'_>, embedded: &[(Span, &Node<'_>)], span: 
 
 fn push_token(pointer: &mut String, key: &str) {
     pointer.push('/');
-    pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+    // Most keys have nothing to escape: no copies for them.
+    if key.contains(['~', '/']) {
+        pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+    } else {
+        pointer.push_str(key);
+    }
 }
 
 /// `/Resources/Key/...` belongs to resource `Key`.

@@ -119,18 +119,137 @@ pub fn did_you_mean<'c>(
         return None;
     }
     let word = word.to_ascii_lowercase();
+    let letters = Letters::of(&word);
     let mut best: Option<(f64, &str)> = None;
     for candidate in candidates {
         if candidate.len() > MAX_SUGGESTED_WORD {
             continue;
         }
-        let score = strsim::jaro_winkler(&word, &candidate.to_ascii_lowercase());
+        // Templates have hundreds of names to compare with; most share too few characters
+        // to be a near miss, which this tells without the quadratic comparison.
+        if letters.too_far(candidate) {
+            continue;
+        }
+        let score = jaro_winkler(&word, &candidate.to_ascii_lowercase());
         // The first of equally close candidates wins, so table order decides ties.
         if score > 0.85 && best.is_none_or(|(b, _)| score > b) {
             best = Some((score, candidate));
         }
     }
     best.map(|(_, c)| c)
+}
+
+/// The characters of a word (ASCII-lowercased), counted, to bound its Jaro similarity to
+/// another word cheaply. Only for ASCII words of up to 255 characters (counts fit a byte).
+struct Letters {
+    counts: Option<[u8; 128]>,
+    len: usize,
+}
+
+impl Letters {
+    fn of(word: &str) -> Letters {
+        let len = word.len();
+        if !word.is_ascii() || len == 0 || len > usize::from(u8::MAX) {
+            return Letters { counts: None, len };
+        }
+        let mut counts = [0u8; 128];
+        for b in word.bytes() {
+            counts[usize::from(b.to_ascii_lowercase())] += 1;
+        }
+        Letters {
+            counts: Some(counts),
+            len,
+        }
+    }
+
+    /// Whether `candidate` certainly scores at most 0.7 in Jaro–Winkler, so is no near
+    /// miss. Jaro is (m/|a| + m/|b| + (m − t)/m) / 3 with m matching characters, at most
+    /// the characters the words have in common; Winkler's prefix bonus only applies above
+    /// 0.7 (strsim's `generic_jaro_winkler`). The margin keeps rounding out of it.
+    fn too_far(&self, candidate: &str) -> bool {
+        let Some(mut counts) = self.counts else {
+            return false;
+        };
+        if candidate.is_empty() || !candidate.is_ascii() {
+            return false;
+        }
+        let mut common = 0usize;
+        for b in candidate.bytes() {
+            let slot = &mut counts[usize::from(b.to_ascii_lowercase())];
+            if *slot > 0 {
+                *slot -= 1;
+                common += 1;
+            }
+        }
+        let (common, a, b) = (common as f64, self.len as f64, candidate.len() as f64);
+        (common / a + common / b + 1.0) / 3.0 < 0.69
+    }
+}
+
+/// strsim's `jaro_winkler`, to the bit, for ASCII words: the same matches, transpositions
+/// and arithmetic, without decoding characters again for every character of the other word.
+/// Other words go to strsim.
+fn jaro_winkler(a: &str, b: &str) -> f64 {
+    if !a.is_ascii() || !b.is_ascii() {
+        return strsim::jaro_winkler(a, b);
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let sim = jaro(a, b);
+    if sim > 0.7 {
+        let prefix_length = a.iter().take(4).zip(b).take_while(|(x, y)| x == y).count();
+        sim + 0.1 * prefix_length as f64 * (1.0 - sim)
+    } else {
+        sim
+    }
+}
+
+/// strsim's `generic_jaro` on bytes.
+fn jaro(a: &[u8], b: &[u8]) -> f64 {
+    let (a_len, b_len) = (a.len(), b.len());
+    if a_len == 0 && b_len == 0 {
+        return 1.0;
+    } else if a_len == 0 || b_len == 0 {
+        return 0.0;
+    }
+    let search_range = (a_len.max(b_len) / 2).saturating_sub(1);
+    let mut flags = vec![false; a_len + b_len];
+    let (a_flags, b_flags) = flags.split_at_mut(a_len);
+    let mut matches = 0usize;
+    for (i, &x) in a.iter().enumerate() {
+        // An empty window once `i` is past the end of `b`.
+        let max_bound = b_len.min(i + search_range + 1);
+        let min_bound = i.saturating_sub(search_range).min(max_bound);
+        // The first unmatched equal character in the window, as strsim takes it.
+        let window = b[min_bound..max_bound]
+            .iter()
+            .zip(&mut b_flags[min_bound..max_bound]);
+        for (&y, matched) in window {
+            if x == y && !*matched {
+                a_flags[i] = true;
+                *matched = true;
+                matches += 1;
+                break;
+            }
+        }
+    }
+    let mut transpositions = 0usize;
+    if matches != 0 {
+        let mut b_matched = b_flags.iter().zip(b).filter(|(f, _)| **f).map(|(_, y)| y);
+        for (_, x) in a_flags.iter().zip(a).filter(|(f, _)| **f) {
+            if b_matched.next().is_some_and(|y| y != x) {
+                transpositions += 1;
+            }
+        }
+    }
+    transpositions /= 2;
+    if matches == 0 {
+        0.0
+    } else {
+        ((matches as f64 / a_len as f64)
+            + (matches as f64 / b_len as f64)
+            + ((matches - transpositions) as f64 / matches as f64))
+            / 3.0
+    }
 }
 
 /// A few rules, for tests that need names without the registry.
@@ -153,6 +272,88 @@ pub(crate) const TEST_RULES: &[RuleName] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The cheap bound must never drop a candidate that Jaro–Winkler would have kept.
+    #[test]
+    fn the_common_character_bound_drops_no_near_miss() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "Key",
+            "key",
+            "KmsKey",
+            "MyKey",
+            "KeyAlias",
+            "pAz",
+            "pSize",
+            "SourceSG",
+            "TargetSG",
+            "BucketKey",
+            "BuckteKey",
+            "AWS::Region",
+            "AWS::Regoin",
+            "AWS::AccountId",
+            "LogGroup",
+            "LogGroupKey",
+            "Queue",
+            "Qeueu",
+            "é",
+            "éa",
+            "ÉA",
+            "Ωmega",
+            "omega",
+            "kms:Decrypt",
+            "kms:Decrpyt",
+            "x",
+            "xx",
+            "xxxxxxxx",
+            "KMS204",
+            "policy-lockout",
+        ];
+        for a in words {
+            let letters = Letters::of(&a.to_ascii_lowercase());
+            for b in words {
+                let score = strsim::jaro_winkler(&a.to_ascii_lowercase(), &b.to_ascii_lowercase());
+                if letters.too_far(b) {
+                    assert!(score <= 0.7, "{a} / {b}: {score}");
+                }
+            }
+        }
+        assert_eq!(
+            did_you_mean("BuckteKey", ["Queue", "BucketKey"]),
+            Some("BucketKey")
+        );
+        // Windows past the end of the shorter word.
+        assert_eq!(
+            jaro_winkler("abcdefghijkl", "ab").to_bits(),
+            strsim::jaro_winkler("abcdefghijkl", "ab").to_bits()
+        );
+        // The byte version gives strsim's score to the bit, on these and on generated words.
+        let mut generated: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
+        let mut seed = 12345u64;
+        for _ in 0..400 {
+            let len = (seed >> 33) % 14;
+            let word = (0..len)
+                .map(|_| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    char::from(b"abcdekms:-"[((seed >> 33) % 10) as usize])
+                })
+                .collect();
+            generated.push(word);
+        }
+        for a in &generated {
+            for b in &generated {
+                let ours = jaro_winkler(a, b);
+                let theirs = strsim::jaro_winkler(a, b);
+                assert_eq!(ours.to_bits(), theirs.to_bits(), "{a} / {b}");
+            }
+        }
+        assert_eq!(did_you_mean("pAz", ["BucketKey", "LogGroup"]), None);
+    }
 
     #[test]
     fn selectors_take_codes_names_and_prefixes() {

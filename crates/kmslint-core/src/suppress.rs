@@ -52,11 +52,7 @@ pub fn apply(
     metadata(text, format, root, &mut suppressions, &mut invalid);
     // Most files have no suppression: index lines only when there may be one. Any spelling
     // of the marker is looked at, so that `# KMSLint ignore` is reported rather than ignored.
-    let has_comments = format == Format::Yaml
-        && text
-            .as_bytes()
-            .windows(MARKER_WORD.len())
-            .any(|w| w.eq_ignore_ascii_case(MARKER_WORD.as_bytes()));
+    let has_comments = format == Format::Yaml && mentions_marker(text);
     if suppressions.is_empty() && invalid.is_empty() && !has_comments {
         return diagnostics;
     }
@@ -264,6 +260,18 @@ const MARKER: &str = "kmslint:";
 /// The marker's word, in any case, for finding misspelt suppressions.
 const MARKER_WORD: &str = "kmslint";
 const DIRECTIVE: &str = "ignore";
+
+/// Whether the marker word appears anywhere, in any case. Every file is searched, so the
+/// search jumps from one `k`/`K` to the next rather than comparing at every byte.
+fn mentions_marker(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let (first, word) = (MARKER_WORD.as_bytes()[0], MARKER_WORD.as_bytes());
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), bytes).any(|i| {
+        bytes
+            .get(i..i + word.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(word))
+    })
+}
 
 /// `# kmslint: ignore …` comments, and comments that try to be one.
 fn comments(
@@ -985,5 +993,20 @@ fn listed_codes(node: &Node<'_>) -> String {
         "CODE".to_owned()
     } else {
         words.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentions_marker;
+
+    #[test]
+    fn the_marker_is_found_in_any_case_anywhere() {
+        assert!(mentions_marker("Key: 1 # KmSlInt: ignore KMS104"));
+        assert!(mentions_marker("kmslint"));
+        assert!(mentions_marker("é kkmslint é"));
+        assert!(!mentions_marker("kmslin"));
+        assert!(!mentions_marker("Key: kms:Decrypt # k m s lint"));
+        assert!(!mentions_marker(""));
     }
 }

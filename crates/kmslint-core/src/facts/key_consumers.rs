@@ -10,6 +10,7 @@
 //! (signing consumers exist), so the rules never look at every key property, only those the
 //! table marks.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use super::consumer_properties::{CONSUMER_PROPERTIES, ConsumerKind};
@@ -89,6 +90,23 @@ static CONSUMERS: LazyLock<Vec<KeyConsumer>> = LazyLock::new(|| {
 
 pub fn consumers() -> impl Iterator<Item = &'static KeyConsumer> {
     CONSUMERS.iter()
+}
+
+/// The consumers, as a table [`indexes_of_type`] points into.
+pub fn table() -> &'static [KeyConsumer] {
+    &CONSUMERS
+}
+
+/// The indexes in [`table`] of the consumers of `resource_type`, in table order.
+pub fn indexes_of_type(resource_type: &str) -> &'static [usize] {
+    static BY_TYPE: LazyLock<HashMap<&'static str, Vec<usize>>> = LazyLock::new(|| {
+        let mut by_type: HashMap<&'static str, Vec<usize>> = HashMap::new();
+        for (i, c) in CONSUMERS.iter().enumerate() {
+            by_type.entry(c.resource_type).or_default().push(i);
+        }
+        by_type
+    });
+    BY_TYPE.get(resource_type).map_or(&[], Vec::as_slice)
 }
 
 #[cfg(test)]

@@ -11,6 +11,8 @@
 use crate::facts::consumers::PUBLISHERS;
 use std::collections::HashMap;
 
+use crate::facts::key_consumers::KeyConsumer;
+
 use crate::facts::resources::{ALIAS, KEY, REPLICA_KEY};
 use crate::source::{Node, Span, Value};
 
@@ -88,6 +90,9 @@ pub struct ConsumerIndex<'t> {
     /// IAM policies of the template that allow `kms:` actions on its keys, by key.
     pub iam_grants: HashMap<&'t str, Vec<Grant<'t>>>,
     empty: KeyUses<'t>,
+    /// The uses of the consumer table's properties that can be taken, in file order: what
+    /// three rules read (`rules::key_use::uses`), worked out once per file by the caller.
+    pub possible_uses: Vec<(&'static KeyConsumer, KeyUse<'t>)>,
 }
 
 impl<'t> ConsumerIndex<'t> {
@@ -102,8 +107,17 @@ impl<'t> ConsumerIndex<'t> {
         let mut iam_grants = HashMap::new();
         if let Some(template) = template {
             iam_grants = grants(template, resolver);
+            // Hundreds of paths for a few types in the template: the lengths of the template's
+            // type names rule most of them out before a lookup.
+            let lengths = template
+                .resources
+                .iter()
+                .filter_map(|r| r.type_name)
+                .fold(0u64, |mask, t| mask | length_bit(t));
             for (resource_type, path) in paths {
-                if template.resources_of_type(resource_type).next().is_none() {
+                if lengths & length_bit(resource_type) == 0
+                    || template.resources_of_type(resource_type).next().is_none()
+                {
                     continue;
                 }
                 let of_type = uses.entry(resource_type).or_default();
@@ -122,7 +136,18 @@ impl<'t> ConsumerIndex<'t> {
             publications: publications_found,
             iam_grants,
             empty: KeyUses::new(Vec::new()),
+            possible_uses: Vec::new(),
         }
+    }
+
+    /// Whether no resource of the template has a property asked for.
+    pub fn is_empty(&self) -> bool {
+        self.uses.is_empty()
+    }
+
+    /// The resource types of the template that have a property asked for (in no order).
+    pub fn types(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.uses.keys().copied()
     }
 
     /// The uses of `path` on the resources of `resource_type` (none when it was not asked for).
@@ -132,6 +157,11 @@ impl<'t> ConsumerIndex<'t> {
             .and_then(|of_type| of_type.iter().find(|(p, _)| *p == path))
             .map_or(&self.empty, |(_, uses)| uses)
     }
+}
+
+/// A bit for the length of a type name (the last bit for every length from 63 up).
+fn length_bit(type_name: &str) -> u64 {
+    1 << type_name.len().min(63)
 }
 
 /// The values at `path` under `properties`: dotted names, `[]` for every item of a list.
