@@ -122,6 +122,70 @@ impl Format {
     }
 }
 
+/// How much tree a loader may build for one file, in bytes of nodes, entries and owned text
+/// (see [`Budget`]).
+const TREE_BYTES_PER_INPUT_BYTE: usize = 22;
+/// Small files may always take this much: a tiny document's tree is many times its size.
+const TREE_BYTES_FLOOR: usize = 16 << 20;
+/// Whatever the file's size (up to `--max-file-size`), no more than this: several files are
+/// loaded at once, and one must not take the memory the others need.
+const TREE_BYTES_CAP: usize = 512 << 20;
+
+/// The memory a loader may spend on one file's tree. A template's tree takes a few times its
+/// text (about 40 bytes a node, text borrowed from the file); a file whose tree would take more
+/// than 22 times its size (or 512 MB) is written to exhaust memory, not to be deployed, and is
+/// reported as too large to analyse instead of taking the memory every other file needs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Budget {
+    limit: usize,
+    spent: usize,
+}
+
+impl Budget {
+    pub(crate) fn for_text(len: usize) -> Budget {
+        Budget {
+            limit: len
+                .saturating_mul(TREE_BYTES_PER_INPUT_BYTE)
+                .clamp(TREE_BYTES_FLOOR, TREE_BYTES_CAP),
+            spent: 0,
+        }
+    }
+
+    /// Counts `bytes` more; false once the total is over the limit.
+    #[inline]
+    pub(crate) fn spend(&mut self, bytes: usize) -> bool {
+        self.spent += bytes;
+        self.spent <= self.limit
+    }
+
+    /// What an owned string of `len` bytes costs, with the allocator's rounding.
+    #[inline]
+    pub(crate) fn string(len: usize) -> usize {
+        if len == 0 {
+            0
+        } else {
+            (len + 8).next_multiple_of(16).max(32)
+        }
+    }
+
+    /// The problem reported where loading stopped.
+    pub(crate) fn exceeded(&self, span: Span) -> LoadProblem {
+        LoadProblem {
+            kind: ProblemKind::Syntax,
+            span,
+            message: format!(
+                "too large to analyse: loading this file would take more than {} MB of memory \
+                 (the limit is {TREE_BYTES_PER_INPUT_BYTE} times its size, at least {} MB and at \
+                 most {} MB); loading stopped here",
+                self.limit >> 20,
+                TREE_BYTES_FLOOR >> 20,
+                TREE_BYTES_CAP >> 20,
+            ),
+            first: None,
+        }
+    }
+}
+
 /// Nesting deeper than this is reported instead of followed; it keeps every recursive walk
 /// over the tree far from the stack limit. Real templates stay below 30.
 pub(crate) const MAX_DEPTH: usize = 200;
