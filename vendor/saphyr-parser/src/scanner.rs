@@ -867,8 +867,12 @@ impl<'input, T: Input> Scanner<'input, T> {
         for sk in &mut self.simple_keys {
             if sk.possible
                 // If not in a flow construct, simple keys cannot span multiple lines.
-                && self.flow_level == 0
-                    && (sk.mark.line < self.mark.line || sk.mark.index + 1024 < self.mark.index)
+                && ((self.flow_level == 0 && sk.mark.line < self.mark.line)
+                    // kmslint: an implicit key is at most 1024 characters, in flow constructs
+                    // too (as in libyaml and PyYAML). Without this, a flow collection that may
+                    // be a key (any one in block context) was buffered whole as tokens before
+                    // its first event, some 300 bytes per one-character scalar.
+                    || sk.mark.index + 1024 < self.mark.index)
             {
                 if sk.required {
                     return Err(ScanError::new_str(self.mark, "simple key expect ':'"));
