@@ -213,15 +213,16 @@ impl<'a> Parser<'a> {
             match token {
                 Some(Token::CloseBracket) => break,
                 None => return Err(self.unterminated(start, ParseErrorKind::UnterminatedArray)),
-                Some(first) => items.push(self.value(first, depth + 1)?),
+                Some(first) => {
+                    let item = self.value(first, depth + 1)?;
+                    super::push(&mut items, item);
+                }
             }
             token = self.separator(false)?;
         }
-        // No spare capacity is kept: a list of numbers is mostly nodes.
-        items.shrink_to_fit();
         Ok(Node {
             span: Span::new(start, self.scanner.token_end()),
-            value: Value::Seq(items),
+            value: Value::Seq(super::fit(items)),
         })
     }
 

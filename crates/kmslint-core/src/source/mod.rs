@@ -186,6 +186,35 @@ impl Budget {
     }
 }
 
+/// Pushes onto a list of the tree being built, growing a long list by a quarter rather than
+/// doubling it: in a file of one long list, a doubled vector's spare half is memory the
+/// budget does not see (and `ulimit -v` does), and the list is trimmed to fit when it ends.
+#[inline]
+pub(crate) fn push<T>(items: &mut Vec<T>, item: T) {
+    if items.len() == items.capacity() && items.len() >= 1024 {
+        items.reserve_exact(items.len() / 4);
+    }
+    items.push(item);
+}
+
+/// A finished list of the tree, with no spare capacity. A short one is copied into an exact
+/// allocation and its buffer freed for the next list to reuse; shrinking it in place instead
+/// would leave a fragment too small for that, and a list of a million `{a}` would cost three
+/// times its budget. A long one is trimmed in place, which does not copy it.
+pub(crate) fn fit<T>(items: Vec<T>) -> Vec<T> {
+    if items.len() == items.capacity() {
+        items
+    } else if items.len() >= 1024 {
+        let mut items = items;
+        items.shrink_to_fit();
+        items
+    } else {
+        let mut exact = Vec::with_capacity(items.len());
+        exact.extend(items);
+        exact
+    }
+}
+
 /// Nesting deeper than this is reported instead of followed; it keeps every recursive walk
 /// over the tree far from the stack limit. Real templates stay below 30.
 pub(crate) const MAX_DEPTH: usize = 200;

@@ -815,13 +815,12 @@ impl<'a> Builder<'a> {
                         self.last_end = end;
                         break;
                     }
-                    items.push(self.node(ev, depth + 1)?);
+                    let item = self.node(ev, depth + 1)?;
+                    super::push(&mut items, item);
                 }
-                // No spare capacity is kept: a list of one-character scalars is mostly nodes.
-                items.shrink_to_fit();
                 let node = Node {
                     span: Span::new(start, end.max(start)),
-                    value: Value::Seq(items),
+                    value: Value::Seq(super::fit(items)),
                 };
                 match tag {
                     Some(tag) => self.wrap_tag(&tag, span, tag_end.unwrap_or(0), node),
@@ -1262,7 +1261,7 @@ impl<'a> MapBuilder<'a> {
         if let Some(index) = &mut self.index {
             index.insert(entry.key.clone(), at);
         }
-        self.slots.push(Some(entry));
+        super::push(&mut self.slots, Some(entry));
         self.live += 1;
         if self.index.is_none() && self.slots.len() > INDEX_THRESHOLD {
             self.index = Some(
@@ -1280,16 +1279,15 @@ impl<'a> MapBuilder<'a> {
         self.slots.last().and_then(Option::as_ref)
     }
 
-    /// The entries, in source order, with no spare capacity. Reuses the slots' memory rather
-    /// than copying a large map into a second allocation.
+    /// The entries, in source order, with no spare capacity (see [`super::fit`]). A large
+    /// map reuses the slots' memory rather than being copied into a second allocation.
     pub(crate) fn finish(self) -> Vec<Entry<'a>> {
         drop(self.index);
         // `filter_map` is collected in place (`Option<Entry>` and `Entry` have one size);
         // `flatten` is not, and would build a second, doubling vector.
         #[allow(clippy::filter_map_identity)]
-        let mut entries: Vec<Entry<'a>> = self.slots.into_iter().filter_map(|slot| slot).collect();
-        entries.shrink_to_fit();
-        entries
+        let entries: Vec<Entry<'a>> = self.slots.into_iter().filter_map(|slot| slot).collect();
+        super::fit(entries)
     }
 }
 
