@@ -363,6 +363,16 @@ mod tests {
     }
 
     #[test]
+    fn strings_without_escapes_borrow_the_text() {
+        let text = r#"{"a": "x", "b": "y\n", "c": [1, 2]}"#;
+        let root = load(text).root.unwrap();
+        let text_of = |key: &str| root.get(key).unwrap().scalar().unwrap().text.clone();
+        assert!(matches!(text_of("a"), Cow::Borrowed("x")));
+        assert!(matches!(text_of("b"), Cow::Owned(v) if v == "y\n"));
+        assert_eq!(root.get("c").unwrap().as_seq().unwrap().len(), 2);
+    }
+
+    #[test]
     fn deep_nesting_is_a_problem() {
         let text = "[".repeat(100_000);
         let loaded = load(&text);

@@ -1460,6 +1460,81 @@ mod tests {
     }
 
     #[test]
+    fn scalars_borrow_the_text_where_it_is_written_as_is() {
+        let text =
+            "a: plain\nb: 'single'\nc: \"double\"\nd: \"esc\\n\"\ne: 'it''s'\nf: !GetAtt K.Arn\n";
+        let doc = root(text);
+        let text_of = |key: &str| doc.get(key).unwrap().scalar().unwrap().text.clone();
+        for (key, value) in [("a", "plain"), ("b", "single"), ("c", "double")] {
+            assert!(
+                matches!(text_of(key), Cow::Borrowed(v) if v == value),
+                "{key}"
+            );
+        }
+        assert!(matches!(text_of("d"), Cow::Owned(v) if v == "esc\n"));
+        assert!(matches!(text_of("e"), Cow::Owned(v) if v == "it's"));
+        assert!(matches!(doc.entry("a").unwrap().key, Cow::Borrowed("a")));
+        let (name, _, arg) = doc.get("f").unwrap().intrinsic().unwrap();
+        assert_eq!(name, "Fn::GetAtt");
+        let parts = arg.as_seq().unwrap();
+        assert!(matches!(
+            parts[0].scalar().unwrap().text,
+            Cow::Borrowed("K")
+        ));
+        assert!(matches!(
+            parts[1].scalar().unwrap().text,
+            Cow::Borrowed("Arn")
+        ));
+    }
+
+    #[test]
+    fn flow_collections_longer_than_an_implicit_key_load_whole() {
+        // saphyr-parser is patched to stop treating such a collection as a possible key after
+        // 1024 characters: the value must not change.
+        let items: Vec<String> = (0..1000).map(|i| format!("x{i}")).collect();
+        let list = format!("[{}]", items.join(", "));
+        let text = format!("a: {list}\nb:\n  - {list}\n  - k: {{m: {list}}}\n");
+        let doc = root(&text);
+        assert_eq!(doc.get("a").unwrap().as_seq().unwrap().len(), 1000);
+        let b = doc.get("b").unwrap().as_seq().unwrap();
+        assert_eq!(b[0].as_seq().unwrap()[999].as_str(), Some("x999"));
+        let m = b[1].get("k").unwrap().get("m").unwrap();
+        assert_eq!(slice(&text, m.span), list);
+        let map = format!(
+            "{{{}}}",
+            items
+                .iter()
+                .map(|i| format!("{i}: v"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        assert_eq!(root(&map).as_map().unwrap().len(), 1000);
+        assert_eq!(
+            root(&format!("[{list}, {list}]")).as_seq().unwrap().len(),
+            2
+        );
+    }
+
+    #[test]
+    fn a_tree_over_the_budget_stops_where_it_got_to() {
+        // `{a}` is a map of one entry: 112 bytes of tree for four of text, over the budget of
+        // 22 times the text (at least 16 MB).
+        let text = format!("[{}]", vec!["{a}"; 1 << 20].join(","));
+        let loaded = load(&text);
+        assert!(loaded.root.is_none());
+        let problem = loaded.problems.last().unwrap();
+        assert!(
+            problem.message.starts_with("too large to analyse"),
+            "{problem:?}"
+        );
+        let at = problem.span.start as usize;
+        assert!(at > text.len() / 2 && at < text.len(), "{at}");
+        // Within the budget, the same shape loads.
+        let text = format!("[{}]", vec!["{a}"; 1 << 16].join(","));
+        assert_eq!(root(&text).as_seq().unwrap().len(), 1 << 16);
+    }
+
+    #[test]
     fn a_second_document_is_reported() {
         let text = "a: 1\n---\nb: 2\n...\n---\nc: 3\n";
         let loaded = load(text);
