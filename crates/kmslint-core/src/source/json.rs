@@ -98,10 +98,17 @@ impl<'a> Parser<'a> {
     }
 
     /// Counts `bytes` more of tree; stops loading at the current token once over the budget.
+    #[inline]
     fn spend(&mut self, bytes: usize) -> Result<(), Abort> {
         if self.budget.spend(bytes) {
-            return Ok(());
+            Ok(())
+        } else {
+            Err(self.over_budget())
         }
+    }
+
+    #[cold]
+    fn over_budget(&mut self) -> Abort {
         let at = self.scanner.token_start();
         let end = self.text[at..]
             .chars()
@@ -109,7 +116,7 @@ impl<'a> Parser<'a> {
             .map_or(at, |c| at + c.len_utf8());
         let problem = self.budget.exceeded(Span::new(at, end));
         self.problems.push(problem);
-        Err(Abort)
+        Abort
     }
 
     /// A string as the tree keeps it: the scanner borrows it from the file unless it has

@@ -672,22 +672,30 @@ impl<'a> Builder<'a> {
     }
 
     /// Counts `bytes` more of tree; stops loading at `span` once over the budget.
+    #[inline]
     fn spend(&mut self, bytes: usize, span: Span) -> Result<(), Abort> {
         if self.budget.spend(bytes) {
-            return Ok(());
+            Ok(())
+        } else {
+            Err(self.over_budget(span))
         }
+    }
+
+    #[cold]
+    fn over_budget(&mut self, span: Span) -> Abort {
         let at = span.start as usize;
         let problem = self
             .budget
             .exceeded(Span::new(at, next_char_end(self.text, at)));
         self.problems.push(problem);
-        Err(Abort)
+        Abort
     }
 
     /// A scalar's text as the tree keeps it: borrowed from the file where it is written as is
     /// (plain, or quoted without escapes), as nearly every scalar is. saphyr hands each one
     /// over in its own buffer of at least 129 bytes, which made a one-character scalar cost
     /// hundreds of bytes; text that must stay owned (escapes, folded lines) is trimmed to fit.
+    #[inline]
     fn settle(&mut self, text: Cow<'a, str>, span: Span) -> Result<Cow<'a, str>, Abort> {
         let Cow::Owned(mut owned) = text else {
             return Ok(text);
@@ -999,9 +1007,7 @@ impl<'a> Builder<'a> {
             return Ok(inner);
         }
         let name = tag.suffix.as_str();
-        let long = FUNCTION_TAGS
-            .iter()
-            .find(|long| long.strip_prefix("Fn::") == Some(name));
+        let long = FUNCTION_TAGS.iter().find(|long| &long[4..] == name);
         let key: Cow<'a, str> = match (name, long) {
             ("Ref", _) => Cow::Borrowed("Ref"),
             ("Condition", _) => Cow::Borrowed("Condition"),
@@ -1180,6 +1186,7 @@ fn quoted_end(text: &str, start: usize, limit: usize) -> usize {
 
 /// The file's text at `span` when it is `value` as written: the whole span (a plain scalar),
 /// or the span within its quotes (a quoted scalar without escapes).
+#[inline]
 fn written_as<'a>(text: &'a str, span: Span, value: &str) -> Option<&'a str> {
     let raw = text.get(span.range())?;
     if raw == value {
