@@ -16,6 +16,10 @@
 //! - `under-indented-quotes.yaml` (found while there): 50,000 resources, then 100 quoted
 //!   scalars whose continuation lines are indented less than YAML 1.2 wants, as PyYAML and
 //!   CloudFormation accept; each used to cost a parse of the whole file.
+//! - `flow-list.yaml`, `flow-list.json`: 20 MB lists of one-character items, `[a,a,…]` and
+//!   `[1,1,…]`, a node every two bytes (the YAML one took 3.9 GB to load);
+//! - `empty-maps.yaml`: 20 MB of `[{a},{a},…]`, whose tree would take 28 times its size:
+//!   reported as too large to analyse.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -41,7 +45,10 @@ fn main() -> std::io::Result<()> {
         dir.join("under-indented-quotes.yaml"),
         under_indented_quotes(HEAD, 100, 50_000),
     )?;
-    eprintln!("wrote 6 files to {}", dir.display());
+    std::fs::write(dir.join("flow-list.yaml"), flow_list("a", 20 << 20))?;
+    std::fs::write(dir.join("flow-list.json"), flow_list("1", 20 << 20))?;
+    std::fs::write(dir.join("empty-maps.yaml"), flow_list("{a}", 20 << 20))?;
+    eprintln!("wrote 9 files to {}", dir.display());
     Ok(())
 }
 
@@ -159,3 +166,18 @@ Resources:
               - kms:Decrypt
             Resource: '*'
 ";
+
+/// A flow list of `item`s, `[item,item,…]`, of about `len` bytes.
+pub fn flow_list(item: &str, len: usize) -> String {
+    let n = (len / (item.len() + 1)).max(1);
+    let mut out = String::with_capacity(n * (item.len() + 1) + 2);
+    out.push('[');
+    for i in 0..n {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(item);
+    }
+    out.push_str("]\n");
+    out
+}

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use kmslint::Settings;
 
 use attacks::{
-    FLOW, ROTATING, dup_keys_json, dup_keys_yaml, multidoc, under_indented_quotes, utf32,
+    FLOW, ROTATING, dup_keys_json, dup_keys_yaml, flow_list, multidoc, under_indented_quotes, utf32,
 };
 use common::{Kmslint, dir_with};
 
@@ -323,4 +323,68 @@ fn many_under_indented_quoted_scalars_load_in_one_more_parse() {
         ratio < 10.0,
         "4x the scalars took {ratio:.1}x the time ({t_small:?} vs {t_large:?})"
     );
+}
+
+/// Address space for a run on an input of `len` bytes: `times` the input, plus 64 MB for the
+/// binary itself (it runs in about 30 MB with one malloc arena and two threads).
+fn memory_kb(len: usize, times: usize) -> u64 {
+    (64 << 10) + (len * times / 1024) as u64
+}
+
+/// [`lint_beside_plain`] under `ulimit -v memory_kb`, on two threads.
+fn lint_beside_plain_within(name: &str, bytes: &[u8], memory_kb: u64) -> Output {
+    let dir = dir_with(&[(name, bytes), ("plain.yaml", PLAIN.as_bytes())]);
+    let args = [
+        "check",
+        "--format",
+        "compact",
+        "--jobs",
+        "2",
+        name,
+        "plain.yaml",
+    ];
+    let output = Kmslint::new(dir.path(), &args)
+        .deadline(Duration::from_secs(180))
+        .memory_kb(Some(memory_kb))
+        // glibc reserves 64 MB of address space for each thread's malloc arena, which
+        // `ulimit -v` counts though little of it is used; with one arena the limit measures
+        // what is allocated.
+        .env("MALLOC_ARENA_MAX", "1")
+        .run()
+        .into_output();
+    assert_plain_kept(&output);
+    output
+}
+
+#[test]
+fn a_flow_list_of_one_character_items_loads_within_25_times_its_size() {
+    // A node every two bytes: the YAML loader took 190 times the input (3.9 GB for 20 MB,
+    // mostly saphyr's tokens, buffered to the closing bracket), and the process aborted.
+    for (name, item) in [("list.yaml", "a"), ("list.json", "1")] {
+        let text = flow_list(item, 4 << 20);
+        let output = lint_beside_plain_within(name, text.as_bytes(), memory_kb(text.len(), 25));
+        let found = findings_of(&output, name);
+        assert!(found.is_empty(), "{name}: {found:?}");
+    }
+}
+
+#[test]
+fn a_file_whose_tree_would_not_fit_is_too_large_to_analyse() {
+    // `{a}` is a map of one entry in four bytes: its tree would take 28 times the input, past
+    // the loader's budget of 22 times. It is reported where loading stopped, and the memory
+    // stays bounded.
+    let text = flow_list("{a}", 2 << 20);
+    let output = lint_beside_plain_within("maps.yaml", text.as_bytes(), memory_kb(text.len(), 25));
+    let found = findings_of(&output, "maps.yaml");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("maps.yaml:1:"), "{found:?}");
+    assert!(found[0].ends_with("error[KMS001]"), "{found:?}");
+    let column: usize = found[0]["maps.yaml:1:".len()..]
+        .split(':')
+        .next()
+        .and_then(|c| c.parse().ok())
+        .expect("a column");
+    assert!(column > text.len() / 2 && column < text.len(), "{column}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("too large to analyse"), "{stdout}");
 }

@@ -5,6 +5,8 @@
 //! of a 10 MB template alone takes about as much memory as the tree. The grammar and the
 //! errors follow jsonc-parser's own `parse_to_ast` with the same options.
 
+use std::borrow::Cow;
+
 use jsonc_parser::common::Range;
 use jsonc_parser::errors::ParseErrorKind;
 use jsonc_parser::tokens::Token;
@@ -12,7 +14,7 @@ use jsonc_parser::{Scanner, ScannerOptions};
 
 use super::tree::{Entry, Node, Scalar, Style, Value};
 use super::yaml::MapBuilder;
-use super::{LoadProblem, Loaded, MAX_DEPTH, ProblemKind, Span};
+use super::{Budget, LoadProblem, Loaded, MAX_DEPTH, ProblemKind, Span};
 
 fn strict() -> ScannerOptions {
     ScannerOptions {
@@ -30,6 +32,7 @@ pub fn load(text: &str) -> Loaded<'_> {
         text,
         scanner: Scanner::new(text, &strict()),
         problems: Vec::new(),
+        budget: Budget::for_text(text.len()),
     };
     let root = parser.document().ok().flatten();
     Loaded {
@@ -46,6 +49,7 @@ struct Parser<'a> {
     text: &'a str,
     scanner: Scanner<'a>,
     problems: Vec<LoadProblem>,
+    budget: Budget,
 }
 
 impl<'a> Parser<'a> {
@@ -93,8 +97,44 @@ impl<'a> Parser<'a> {
         Abort
     }
 
+    /// Counts `bytes` more of tree; stops loading at the current token once over the budget.
+    #[inline]
+    fn spend(&mut self, bytes: usize) -> Result<(), Abort> {
+        if self.budget.spend(bytes) {
+            Ok(())
+        } else {
+            Err(self.over_budget())
+        }
+    }
+
+    #[cold]
+    fn over_budget(&mut self) -> Abort {
+        let at = self.scanner.token_start();
+        let end = self.text[at..]
+            .chars()
+            .next()
+            .map_or(at, |c| at + c.len_utf8());
+        let problem = self.budget.exceeded(Span::new(at, end));
+        self.problems.push(problem);
+        Abort
+    }
+
+    /// A string as the tree keeps it: the scanner borrows it from the file unless it has
+    /// escapes; an unescaped copy is trimmed to fit and counted.
+    fn settle(&mut self, text: Cow<'a, str>) -> Result<Cow<'a, str>, Abort> {
+        match text {
+            Cow::Borrowed(_) => Ok(text),
+            Cow::Owned(mut owned) => {
+                self.spend(Budget::string(owned.len()))?;
+                owned.shrink_to_fit();
+                Ok(Cow::Owned(owned))
+            }
+        }
+    }
+
     /// The value that starts with `token`, the current token.
     fn value(&mut self, token: Token<'a>, depth: usize) -> Result<Node<'a>, Abort> {
+        self.spend(size_of::<Node>())?;
         let range = self.here();
         let scalar = |text, style| Node {
             span: Span::new(range.start, range.end),
@@ -105,7 +145,7 @@ impl<'a> Parser<'a> {
             Token::OpenBracket => self.array(range.start, depth)?,
             Token::String(text) => {
                 check_raw_controls(self.text, range.start, range.end, &mut self.problems)?;
-                scalar(text, Style::JsonString)
+                scalar(self.settle(text)?, Style::JsonString)
             }
             Token::Number(text) => scalar(text.into(), Style::JsonNumber),
             Token::Boolean(value) => {
@@ -146,6 +186,8 @@ impl<'a> Parser<'a> {
                     let Some(first) = self.scan()? else {
                         return Err(self.error_here(ParseErrorKind::ExpectedObjectValue));
                     };
+                    let key = self.settle(key)?;
+                    self.spend(size_of::<Entry>() - size_of::<Node>())?;
                     let value = self.value(first, depth + 1)?;
                     map.insert(
                         Entry {
@@ -178,13 +220,16 @@ impl<'a> Parser<'a> {
             match token {
                 Some(Token::CloseBracket) => break,
                 None => return Err(self.unterminated(start, ParseErrorKind::UnterminatedArray)),
-                Some(first) => items.push(self.value(first, depth + 1)?),
+                Some(first) => {
+                    let item = self.value(first, depth + 1)?;
+                    super::push(&mut items, item);
+                }
             }
             token = self.separator(false)?;
         }
         Ok(Node {
             span: Span::new(start, self.scanner.token_end()),
-            value: Value::Seq(items),
+            value: Value::Seq(super::fit(items)),
         })
     }
 
@@ -322,6 +367,16 @@ mod tests {
         assert_eq!(problem.kind, ProblemKind::DuplicateKey);
         assert_eq!(problem.first, Some(Span::new(1, 4)));
         assert_eq!(loaded.root.unwrap().get("a").unwrap().as_str(), Some("2"));
+    }
+
+    #[test]
+    fn strings_without_escapes_borrow_the_text() {
+        let text = r#"{"a": "x", "b": "y\n", "c": [1, 2]}"#;
+        let root = load(text).root.unwrap();
+        let text_of = |key: &str| root.get(key).unwrap().scalar().unwrap().text.clone();
+        assert!(matches!(text_of("a"), Cow::Borrowed("x")));
+        assert!(matches!(text_of("b"), Cow::Owned(v) if v == "y\n"));
+        assert_eq!(root.get("c").unwrap().as_seq().unwrap().len(), 2);
     }
 
     #[test]

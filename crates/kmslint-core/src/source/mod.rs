@@ -122,6 +122,99 @@ impl Format {
     }
 }
 
+/// How much tree a loader may build for one file, in bytes of nodes, entries and owned text
+/// (see [`Budget`]).
+const TREE_BYTES_PER_INPUT_BYTE: usize = 22;
+/// Small files may always take this much: a tiny document's tree is many times its size.
+const TREE_BYTES_FLOOR: usize = 16 << 20;
+/// Whatever the file's size (up to `--max-file-size`), no more than this: several files are
+/// loaded at once, and one must not take the memory the others need.
+const TREE_BYTES_CAP: usize = 512 << 20;
+
+/// The memory a loader may spend on one file's tree. A template's tree takes a few times its
+/// text (about 40 bytes a node, text borrowed from the file); a file whose tree would take more
+/// than 22 times its size (or 512 MB) is written to exhaust memory, not to be deployed, and is
+/// reported as too large to analyse instead of taking the memory every other file needs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Budget {
+    limit: usize,
+    spent: usize,
+}
+
+impl Budget {
+    pub(crate) fn for_text(len: usize) -> Budget {
+        Budget {
+            limit: len
+                .saturating_mul(TREE_BYTES_PER_INPUT_BYTE)
+                .clamp(TREE_BYTES_FLOOR, TREE_BYTES_CAP),
+            spent: 0,
+        }
+    }
+
+    /// Counts `bytes` more; false once the total is over the limit.
+    #[inline]
+    pub(crate) fn spend(&mut self, bytes: usize) -> bool {
+        self.spent += bytes;
+        self.spent <= self.limit
+    }
+
+    /// What an owned string of `len` bytes costs, with the allocator's rounding.
+    #[inline]
+    pub(crate) fn string(len: usize) -> usize {
+        if len == 0 {
+            0
+        } else {
+            (len + 8).next_multiple_of(16).max(32)
+        }
+    }
+
+    /// The problem reported where loading stopped.
+    pub(crate) fn exceeded(&self, span: Span) -> LoadProblem {
+        LoadProblem {
+            kind: ProblemKind::Syntax,
+            span,
+            message: format!(
+                "too large to analyse: loading this file would take more than {} MB of memory \
+                 (the limit is {TREE_BYTES_PER_INPUT_BYTE} times its size, at least {} MB and at \
+                 most {} MB); loading stopped here",
+                self.limit >> 20,
+                TREE_BYTES_FLOOR >> 20,
+                TREE_BYTES_CAP >> 20,
+            ),
+            first: None,
+        }
+    }
+}
+
+/// Pushes onto a list of the tree being built, growing a long list by a quarter rather than
+/// doubling it: in a file of one long list, a doubled vector's spare half is memory the
+/// budget does not see (and `ulimit -v` does), and the list is trimmed to fit when it ends.
+#[inline]
+pub(crate) fn push<T>(items: &mut Vec<T>, item: T) {
+    if items.len() == items.capacity() && items.len() >= 1024 {
+        items.reserve_exact(items.len() / 4);
+    }
+    items.push(item);
+}
+
+/// A finished list of the tree, with no spare capacity. A short one is copied into an exact
+/// allocation and its buffer freed for the next list to reuse; shrinking it in place instead
+/// would leave a fragment too small for that, and a list of a million `{a}` would cost three
+/// times its budget. A long one is trimmed in place, which does not copy it.
+pub(crate) fn fit<T>(items: Vec<T>) -> Vec<T> {
+    if items.len() == items.capacity() {
+        items
+    } else if items.len() >= 1024 {
+        let mut items = items;
+        items.shrink_to_fit();
+        items
+    } else {
+        let mut exact = Vec::with_capacity(items.len());
+        exact.extend(items);
+        exact
+    }
+}
+
 /// Nesting deeper than this is reported instead of followed; it keeps every recursive walk
 /// over the tree far from the stack limit. Real templates stay below 30.
 pub(crate) const MAX_DEPTH: usize = 200;

@@ -11,36 +11,37 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
 
 use super::tree::{Entry, Node, Scalar, Style, Value};
-use super::{LoadProblem, Loaded, MAX_DEPTH, ProblemKind, Span};
+use super::{Budget, LoadProblem, Loaded, MAX_DEPTH, ProblemKind, Span};
 
-/// Short-form tags that stand for `Fn::<name>`. `!Ref` and `!Condition` keep their names.
-/// Source: CloudFormation intrinsic function reference (template-formats, R9 in
-/// design-research.md) and cfn-lint's decoder (R8).
+/// The long forms of the short-form tags that stand for `Fn::<name>` (`!Sub` is `Fn::Sub`).
+/// `!Ref` and `!Condition` keep their names. Written out so a tag's key borrows its name
+/// instead of allocating it for every use. Source: CloudFormation intrinsic function
+/// reference (template-formats, R9 in design-research.md) and cfn-lint's decoder (R8).
 const FUNCTION_TAGS: &[&str] = &[
-    "And",
-    "Base64",
-    "Cidr",
-    "Contains",
-    "EachMemberEquals",
-    "EachMemberIn",
-    "Equals",
-    "FindInMap",
-    "ForEach",
-    "GetAZs",
-    "GetAtt",
-    "If",
-    "ImportValue",
-    "Join",
-    "Length",
-    "Not",
-    "Or",
-    "RefAll",
-    "Select",
-    "Split",
-    "Sub",
-    "ToJsonString",
-    "Transform",
-    "ValueOf",
+    "Fn::And",
+    "Fn::Base64",
+    "Fn::Cidr",
+    "Fn::Contains",
+    "Fn::EachMemberEquals",
+    "Fn::EachMemberIn",
+    "Fn::Equals",
+    "Fn::FindInMap",
+    "Fn::ForEach",
+    "Fn::GetAZs",
+    "Fn::GetAtt",
+    "Fn::If",
+    "Fn::ImportValue",
+    "Fn::Join",
+    "Fn::Length",
+    "Fn::Not",
+    "Fn::Or",
+    "Fn::RefAll",
+    "Fn::Select",
+    "Fn::Split",
+    "Fn::Sub",
+    "Fn::ToJsonString",
+    "Fn::Transform",
+    "Fn::ValueOf",
 ];
 
 /// At most this many anchor and alias findings per file: one is enough to act on, and a
@@ -90,7 +91,7 @@ fn is_under_indented_closer(text: &str, problem: &LoadProblem) -> bool {
 ///
 /// Either way, padding such lines with spaces changes no value: pad them, parse again, and
 /// map the spans back onto the text as written.
-fn lenient(text: &str) -> Option<Loaded<'static>> {
+fn lenient(text: &str) -> Option<Loaded<'_>> {
     // The closers are found in one pass over the text, and padded all at once: the text is
     // parsed once more, not once per closer. A closer less indented than the line that opened
     // its collection is left alone, so it stays an error, as does a tab, or a bracket that
@@ -118,12 +119,12 @@ fn lenient(text: &str) -> Option<Loaded<'static>> {
 /// [`lenient`] with the closers and the quoted scalars at `quotes` padded before the first
 /// parse. Quoted scalars the scan did not see are padded once their error is found, one
 /// scalar per parse.
-fn lenient_padded(
-    text: &str,
+fn lenient_padded<'a>(
+    text: &'a str,
     closers: &[Closer],
     quotes: &[usize],
     quote_pads: &[(usize, usize)],
-) -> Option<Loaded<'static>> {
+) -> Option<Loaded<'a>> {
     let mut insertions: Vec<(usize, usize)> = closers
         .iter()
         .map(|c| (c.line_start, c.count))
@@ -165,10 +166,7 @@ fn lenient_padded(
                 start: padded.to_original(span.start as usize) as u32,
                 end: padded.to_original(span.end as usize) as u32,
             };
-            let owned = |mut node: Node<'_>| {
-                node.map_spans(&map);
-                node.into_owned()
-            };
+            let owned = |node: Node<'_>| rebase(node, text, &map);
             let root = loaded.root.map(owned);
             let more = loaded.more.into_iter().map(owned).collect();
             let mut problems = loaded.problems;
@@ -187,6 +185,44 @@ fn lenient_padded(
         padded.insert(text, &insertions);
     }
     None
+}
+
+/// A tree loaded from a padded text, on the text as written: its spans mapped back, and its
+/// text borrowed from the file where it is written there as is (padding only ever moves whole
+/// lines, so that is nearly all of it), else owned.
+fn rebase<'a>(node: Node<'_>, text: &'a str, map: &impl Fn(Span) -> Span) -> Node<'a> {
+    let span = map(node.span);
+    let own = |value: Cow<'_, str>, span: Span| match written_as(text, span, &value) {
+        Some(raw) => Cow::Borrowed(raw),
+        None => Cow::Owned(value.into_owned()),
+    };
+    let value = match node.value {
+        Value::Scalar(s) => Value::Scalar(Scalar {
+            text: own(s.text, span),
+            style: s.style,
+        }),
+        Value::Seq(items) => Value::Seq(
+            items
+                .into_iter()
+                .map(|item| rebase(item, text, map))
+                .collect(),
+        ),
+        Value::Map(entries) => Value::Map(
+            entries
+                .into_iter()
+                .map(|e| {
+                    let key_span = map(e.key_span);
+                    Entry {
+                        key: own(e.key, key_span),
+                        key_span,
+                        value: rebase(e.value, text, map),
+                    }
+                })
+                .collect(),
+        ),
+        Value::Invalid => Value::Invalid,
+    };
+    Node { span, value }
 }
 
 /// A text with spaces inserted, and the way back to offsets in the text as written.
@@ -565,6 +601,7 @@ fn load_strict_recording(text: &str, record: bool) -> (Loaded<'_>, Vec<usize>, V
         problems: Vec::new(),
         alias_problems: 0,
         last_end: 0,
+        budget: Budget::for_text(text.len()),
     };
     let root = builder.document().ok().flatten();
     builder.finish_alias_problems();
@@ -594,6 +631,7 @@ struct Builder<'a> {
     /// Byte offset where the previous event ended; block scalars search from here for their
     /// `|` or `>` indicator.
     last_end: usize,
+    budget: Budget,
 }
 
 type Ev<'a> = (Event<'a>, Span);
@@ -631,6 +669,43 @@ impl<'a> Builder<'a> {
             first: None,
         });
         Abort
+    }
+
+    /// Counts `bytes` more of tree; stops loading at `span` once over the budget.
+    #[inline]
+    fn spend(&mut self, bytes: usize, span: Span) -> Result<(), Abort> {
+        if self.budget.spend(bytes) {
+            Ok(())
+        } else {
+            Err(self.over_budget(span))
+        }
+    }
+
+    #[cold]
+    fn over_budget(&mut self, span: Span) -> Abort {
+        let at = span.start as usize;
+        let problem = self
+            .budget
+            .exceeded(Span::new(at, next_char_end(self.text, at)));
+        self.problems.push(problem);
+        Abort
+    }
+
+    /// A scalar's text as the tree keeps it: borrowed from the file where it is written as is
+    /// (plain, or quoted without escapes), as nearly every scalar is. saphyr hands each one
+    /// over in its own buffer of at least 129 bytes, which made a one-character scalar cost
+    /// hundreds of bytes; text that must stay owned (escapes, folded lines) is trimmed to fit.
+    #[inline]
+    fn settle(&mut self, text: Cow<'a, str>, span: Span) -> Result<Cow<'a, str>, Abort> {
+        let Cow::Owned(mut owned) = text else {
+            return Ok(text);
+        };
+        if let Some(raw) = written_as(self.text, span, &owned) {
+            return Ok(Cow::Borrowed(raw));
+        }
+        self.spend(Budget::string(owned.len()), span)?;
+        owned.shrink_to_fit();
+        Ok(Cow::Owned(owned))
     }
 
     /// A problem that does not stop loading.
@@ -692,6 +767,7 @@ impl<'a> Builder<'a> {
                 &format!("nesting is deeper than {MAX_DEPTH} levels"),
             ));
         }
+        self.spend(size_of::<Node>(), span)?;
         let search_from = self.last_end;
         self.last_end = span.end as usize;
         match event {
@@ -716,6 +792,7 @@ impl<'a> Builder<'a> {
                     }
                     _ => Span::new(value_start.max(tag_end.unwrap_or(0)), span.end as usize),
                 };
+                let text = self.settle(text, scalar_span)?;
                 let node = Node {
                     span: scalar_span,
                     value: Value::Scalar(Scalar {
@@ -746,11 +823,12 @@ impl<'a> Builder<'a> {
                         self.last_end = end;
                         break;
                     }
-                    items.push(self.node(ev, depth + 1)?);
+                    let item = self.node(ev, depth + 1)?;
+                    super::push(&mut items, item);
                 }
                 let node = Node {
                     span: Span::new(start, end.max(start)),
-                    value: Value::Seq(items),
+                    value: Value::Seq(super::fit(items)),
                 };
                 match tag {
                     Some(tag) => self.wrap_tag(&tag, span, tag_end.unwrap_or(0), node),
@@ -788,7 +866,7 @@ impl<'a> Builder<'a> {
                             if text == "<<" && style == ScalarStyle::Plain {
                                 self.merge_problem(key_span);
                             }
-                            Some(text)
+                            Some(self.settle(text, key_span)?)
                         }
                         other => {
                             // A complex or tagged key: read it to stay in step, then report.
@@ -805,6 +883,7 @@ impl<'a> Builder<'a> {
                     let value = self.node(value_ev, depth + 1)?;
                     if let Some(key) = key {
                         let key_span = Span::new(key_span.start as usize, key_span.end as usize);
+                        self.spend(size_of::<Entry>() - size_of::<Node>(), key_span)?;
                         map.insert(
                             Entry {
                                 key,
@@ -928,13 +1007,21 @@ impl<'a> Builder<'a> {
             return Ok(inner);
         }
         let name = tag.suffix.as_str();
-        let key: Cow<'a, str> = match name {
-            "Ref" | "Condition" => Cow::Owned(name.to_owned()),
-            _ if FUNCTION_TAGS.contains(&name) => Cow::Owned(format!("Fn::{name}")),
+        let long = FUNCTION_TAGS.iter().find(|long| &long[4..] == name);
+        let key: Cow<'a, str> = match (name, long) {
+            ("Ref", _) => Cow::Borrowed("Ref"),
+            ("Condition", _) => Cow::Borrowed("Condition"),
+            (_, Some(long)) => Cow::Borrowed(long),
             // Tool-specific tags (rain's `!Rain::Embed`) keep their name, as in their JSON form.
-            _ => Cow::Owned(name.to_owned()),
+            _ => {
+                self.spend(Budget::string(name.len()), tag_span)?;
+                Cow::Owned(name.to_owned())
+            }
         };
+        // The map that holds the tagged node as its one entry.
+        self.spend(size_of::<Node>() + size_of::<Entry>(), tag_span)?;
         let inner = if name == "GetAtt" {
+            self.spend(2 * size_of::<Node>(), tag_span)?;
             split_get_att(self.text, inner)
         } else {
             inner
@@ -1021,7 +1108,7 @@ impl<'a> Builder<'a> {
 }
 
 /// `!GetAtt Key.Arn` is `["Key", "Arn"]`, split at the first dot, each part with its own span.
-fn split_get_att<'a>(text: &str, node: Node<'a>) -> Node<'a> {
+fn split_get_att<'a>(text: &'a str, node: Node<'a>) -> Node<'a> {
     let Value::Scalar(scalar) = &node.value else {
         return node;
     };
@@ -1045,10 +1132,14 @@ fn split_get_att<'a>(text: &str, node: Node<'a>) -> Node<'a> {
         ),
         None => (node.span, node.span),
     };
-    let part = |s: &str, span| Node {
+    // Each part borrows the file's text where it is written as is.
+    let part = |s: &str, span: Span| Node {
         span,
         value: Value::Scalar(Scalar {
-            text: Cow::Owned(s.to_owned()),
+            text: match (offset, text.get(span.range())) {
+                (Some(_), Some(raw)) if raw == s => Cow::Borrowed(raw),
+                _ => Cow::Owned(s.to_owned()),
+            },
             style: scalar.style,
         }),
     };
@@ -1091,6 +1182,18 @@ fn quoted_end(text: &str, start: usize, limit: usize) -> usize {
         }
     }
     limit
+}
+
+/// The file's text at `span` when it is `value` as written: the whole span (a plain scalar),
+/// or the span within its quotes (a quoted scalar without escapes).
+#[inline]
+fn written_as<'a>(text: &'a str, span: Span, value: &str) -> Option<&'a str> {
+    let raw = text.get(span.range())?;
+    if raw == value {
+        return Some(raw);
+    }
+    let inner = raw.strip_prefix(['\'', '"'])?.strip_suffix(['\'', '"'])?;
+    (inner == value).then_some(inner)
 }
 
 fn flow_end(span: &Span) -> usize {
@@ -1165,7 +1268,7 @@ impl<'a> MapBuilder<'a> {
         if let Some(index) = &mut self.index {
             index.insert(entry.key.clone(), at);
         }
-        self.slots.push(Some(entry));
+        super::push(&mut self.slots, Some(entry));
         self.live += 1;
         if self.index.is_none() && self.slots.len() > INDEX_THRESHOLD {
             self.index = Some(
@@ -1183,11 +1286,15 @@ impl<'a> MapBuilder<'a> {
         self.slots.last().and_then(Option::as_ref)
     }
 
-    /// The entries, in source order.
+    /// The entries, in source order, with no spare capacity (see [`super::fit`]). A large
+    /// map reuses the slots' memory rather than being copied into a second allocation.
     pub(crate) fn finish(self) -> Vec<Entry<'a>> {
-        let mut entries = Vec::with_capacity(self.live);
-        entries.extend(self.slots.into_iter().flatten());
-        entries
+        drop(self.index);
+        // `filter_map` is collected in place (`Option<Entry>` and `Entry` have one size);
+        // `flatten` is not, and would build a second, doubling vector.
+        #[allow(clippy::filter_map_identity)]
+        let entries: Vec<Entry<'a>> = self.slots.into_iter().filter_map(|slot| slot).collect();
+        super::fit(entries)
     }
 }
 
@@ -1357,6 +1464,81 @@ mod tests {
         assert_eq!(sub.as_str(), Some("{ \"x\": 1 }"));
         assert_eq!(slice(text, b.get("d").unwrap().span), "’z");
         assert_eq!(slice(text, sub.span), "'{\n  \"x\": 1\n}'");
+    }
+
+    #[test]
+    fn scalars_borrow_the_text_where_it_is_written_as_is() {
+        let text =
+            "a: plain\nb: 'single'\nc: \"double\"\nd: \"esc\\n\"\ne: 'it''s'\nf: !GetAtt K.Arn\n";
+        let doc = root(text);
+        let text_of = |key: &str| doc.get(key).unwrap().scalar().unwrap().text.clone();
+        for (key, value) in [("a", "plain"), ("b", "single"), ("c", "double")] {
+            assert!(
+                matches!(text_of(key), Cow::Borrowed(v) if v == value),
+                "{key}"
+            );
+        }
+        assert!(matches!(text_of("d"), Cow::Owned(v) if v == "esc\n"));
+        assert!(matches!(text_of("e"), Cow::Owned(v) if v == "it's"));
+        assert!(matches!(doc.entry("a").unwrap().key, Cow::Borrowed("a")));
+        let (name, _, arg) = doc.get("f").unwrap().intrinsic().unwrap();
+        assert_eq!(name, "Fn::GetAtt");
+        let parts = arg.as_seq().unwrap();
+        assert!(matches!(
+            parts[0].scalar().unwrap().text,
+            Cow::Borrowed("K")
+        ));
+        assert!(matches!(
+            parts[1].scalar().unwrap().text,
+            Cow::Borrowed("Arn")
+        ));
+    }
+
+    #[test]
+    fn flow_collections_longer_than_an_implicit_key_load_whole() {
+        // saphyr-parser is patched to stop treating such a collection as a possible key after
+        // 1024 characters: the value must not change.
+        let items: Vec<String> = (0..1000).map(|i| format!("x{i}")).collect();
+        let list = format!("[{}]", items.join(", "));
+        let text = format!("a: {list}\nb:\n  - {list}\n  - k: {{m: {list}}}\n");
+        let doc = root(&text);
+        assert_eq!(doc.get("a").unwrap().as_seq().unwrap().len(), 1000);
+        let b = doc.get("b").unwrap().as_seq().unwrap();
+        assert_eq!(b[0].as_seq().unwrap()[999].as_str(), Some("x999"));
+        let m = b[1].get("k").unwrap().get("m").unwrap();
+        assert_eq!(slice(&text, m.span), list);
+        let map = format!(
+            "{{{}}}",
+            items
+                .iter()
+                .map(|i| format!("{i}: v"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        assert_eq!(root(&map).as_map().unwrap().len(), 1000);
+        assert_eq!(
+            root(&format!("[{list}, {list}]")).as_seq().unwrap().len(),
+            2
+        );
+    }
+
+    #[test]
+    fn a_tree_over_the_budget_stops_where_it_got_to() {
+        // `{a}` is a map of one entry: 112 bytes of tree for four of text, over the budget of
+        // 22 times the text (at least 16 MB).
+        let text = format!("[{}]", vec!["{a}"; 1 << 20].join(","));
+        let loaded = load(&text);
+        assert!(loaded.root.is_none());
+        let problem = loaded.problems.last().unwrap();
+        assert!(
+            problem.message.starts_with("too large to analyse"),
+            "{problem:?}"
+        );
+        let at = problem.span.start as usize;
+        assert!(at > text.len() / 2 && at < text.len(), "{at}");
+        // Within the budget, the same shape loads.
+        let text = format!("[{}]", vec!["{a}"; 1 << 16].join(","));
+        assert_eq!(root(&text).as_seq().unwrap().len(), 1 << 16);
     }
 
     #[test]
