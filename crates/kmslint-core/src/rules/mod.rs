@@ -155,6 +155,7 @@ registry! {
     KMS609 => iam_grant_not_delegated::IamGrantNotDelegated,
     KMS610 => unconstrained_create_grant::UnconstrainedCreateGrant,
     KMS611 => service_linked_role_principal::ServiceLinkedRolePrincipal,
+    KMS612 => consumer_key_not_a_key::ConsumerKeyNotAKey,
 }
 
 pub struct RuleEntry {
