@@ -224,12 +224,36 @@ fn report(
                 key_use.property
             ));
         }
+        // `aws/sns`: an AWS managed key's alias without its `alias/` prefix.
+        None if managed_alias(text) && written == Written::Scalar => {
+            let fixed = format!("alias/{}", text.trim());
+            diagnostic
+                .with_help(format!(
+                    "an alias name starts with `alias/`: did you mean `{}`?",
+                    abbreviate(&fixed)
+                ))
+                .with_fix(Fix::new(
+                    format!("Use `{}`", abbreviate(&fixed)),
+                    Applicability::Safe,
+                    [cx.editor.replace_scalar(node, &fixed)],
+                ));
+        }
         None => {
             diagnostic.with_help(
                 "name the key by a reference to a key of the template (`!Ref`, `!GetAtt …Arn`), a parameter, or its key ID, key ARN, `alias/…` name or alias ARN",
             );
         }
     }
+}
+
+/// `aws/<service>`, the name of an AWS managed key's alias without `alias/`.
+fn managed_alias(text: &str) -> bool {
+    text.trim().strip_prefix("aws/").is_some_and(|service| {
+        !service.is_empty()
+            && service
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
 }
 
 fn kind(resource_type: Option<&str>) -> &'static str {
