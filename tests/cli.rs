@@ -309,3 +309,97 @@ fn color_quiet_and_statistics_options() {
     );
     assert!(!stats.contains("error[KMS204]"), "{stats}");
 }
+
+/// A key whose policy lets a service use it with no condition: KMS606's finding, an opt-in
+/// rule's.
+const SERVICE_KEY: &str = r#"Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      EnableKeyRotation: true
+      KeyPolicy:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}
+            Action: kms:*
+            Resource: '*'
+          - Effect: Allow
+            Principal: {Service: logs.amazonaws.com}
+            Action: [kms:Encrypt, kms:Decrypt, kms:GenerateDataKey*]
+            Resource: '*'
+"#;
+
+fn codes(out: &common::Run) -> Vec<String> {
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn opt_in_rules_run_only_when_selected() {
+    let dir = dir_with(&[("key.yaml", SERVICE_KEY.as_bytes())]);
+    let run = |extra: &[&str]| {
+        let mut args = vec!["check", "key.yaml", "--no-config", "--format", "json"];
+        args.extend_from_slice(extra);
+        kmslint(dir.path(), &args)
+    };
+    let default = codes(&run(&[]));
+    assert!(!default.iter().any(|c| c == "KMS606"), "{default:?}");
+    let extended = codes(&run(&["--extend-select", "KMS606"]));
+    assert!(extended.iter().any(|c| c == "KMS606"), "{extended:?}");
+    let by_name = codes(&run(&["--extend-select", "service-principal-unscoped"]));
+    assert_eq!(by_name, extended);
+    let all = run(&["--select", "ALL"]);
+    let kms = run(&["--select", "KMS"]);
+    assert!(codes(&all).iter().any(|c| c == "KMS606"));
+    assert_eq!(all.stdout, kms.stdout);
+    assert_eq!(run(&["--select", "all"]).stdout, kms.stdout);
+    // `--select KMS6` names the prefix, opt-in rules included.
+    assert!(
+        codes(&run(&["--select", "KMS6"]))
+            .iter()
+            .any(|c| c == "KMS606")
+    );
+    // The configuration turns it on the same way.
+    fs::write(
+        dir.path().join(".kmslint.toml"),
+        "extend-select = [\"KMS606\"]\n",
+    )
+    .unwrap();
+    let configured = kmslint(dir.path(), &["check", "key.yaml", "--format", "json"]);
+    assert!(codes(&configured).iter().any(|c| c == "KMS606"));
+    let shown = kmslint(dir.path(), &["check", "--show-settings", "key.yaml"]);
+    assert!(shown.stdout.contains("KMS606"), "{}", shown.stdout);
+}
+
+#[test]
+fn rules_say_which_rules_run_by_default() {
+    let dir = dir_with(&[]);
+    let json: serde_json::Value =
+        serde_json::from_str(&kmslint(dir.path(), &["rules", "--format", "json"]).stdout).unwrap();
+    let default = |code: &str| {
+        json.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == code)
+            .map(|r| r["default"].clone())
+    };
+    assert_eq!(default("KMS606"), Some(serde_json::Value::Bool(false)));
+    assert_eq!(default("KMS204"), Some(serde_json::Value::Bool(true)));
+    let text = kmslint(dir.path(), &["rules"]).stdout;
+    let line = |code: &str| {
+        text.lines()
+            .find(|l| l.starts_with(code))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(line("KMS606").contains("opt-in"), "{text}");
+    assert!(line("KMS204").contains("default"), "{text}");
+    let explained = kmslint(dir.path(), &["explain", "KMS606"]).stdout;
+    assert!(explained.contains("Opt-in"), "{explained}");
+}

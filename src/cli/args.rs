@@ -26,7 +26,7 @@ pub enum Command {
     Check(CheckArgs),
     /// Review a change: lint NEW against OLD, reporting only the change rules (KMS5xx)
     Diff(DiffArgs),
-    /// List every rule: code, name, default severity, summary
+    /// List every rule: code, name, default severity, fix, whether it runs by default, summary
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
         format: RulesFormat,
@@ -177,13 +177,15 @@ pub struct ReportArgs {
 /// Which rules run, and the configuration file: shared by `check` and `diff`.
 #[derive(Args, Debug, Default, Clone)]
 pub struct RuleArgs {
-    /// Rules to run: comma-separated codes, names or code prefixes (KMS2)
+    /// Rules to run: comma-separated codes, names or code prefixes (KMS2); ALL (or KMS) for
+    /// every rule, the opt-in ones too [default: the rules on by default, see `kmslint rules`]
     #[arg(long, value_delimiter = ',')]
     pub select: Option<Vec<String>>,
     /// Rules not to run: comma-separated codes, names or code prefixes
     #[arg(long, value_delimiter = ',')]
     pub ignore: Option<Vec<String>>,
-    /// Rules to run besides those the configuration selects (codes, names or prefixes)
+    /// Rules to run besides those the configuration selects (codes, names or prefixes): how an
+    /// opt-in rule is turned on
     #[arg(long, value_delimiter = ',')]
     pub extend_select: Option<Vec<String>>,
     /// Rules not to run besides those the configuration ignores (codes, names or prefixes)

@@ -17,6 +17,8 @@ struct RuleInfo<'a> {
     summary: &'a str,
     /// Whether findings carry a fix: always, sometimes or never.
     fix: &'a str,
+    /// Whether it runs without a `select` naming it (opt-in rules: `--extend-select CODE`).
+    default: bool,
     resource_types: &'a [String],
     url: String,
 }
@@ -32,6 +34,7 @@ pub fn list(format: RulesFormat) -> u8 {
                 severity: meta.severity.as_str(),
                 summary: &meta.summary,
                 fix: meta.fix.as_str(),
+                default: meta.default,
                 resource_types: &meta.resource_types,
                 url: crate::render::rule_url(r.code),
             }
@@ -45,10 +48,11 @@ pub fn list(format: RulesFormat) -> u8 {
         RulesFormat::Text => {
             let width = rules.iter().map(|r| r.name.len()).max().unwrap_or(0);
             rules.iter().try_for_each(|r| {
+                let default = if r.default { "default" } else { "opt-in" };
                 writeln!(
                     out,
-                    "{}  {:width$}  {:7}  {:9}  {}",
-                    r.code, r.name, r.severity, r.fix, r.summary
+                    "{}  {:width$}  {:7}  {:9}  {:7}  {}",
+                    r.code, r.name, r.severity, r.fix, default, r.summary
                 )
             })
         }
@@ -76,9 +80,14 @@ pub fn explain(rule: &str) -> u8 {
         writeln!(out)?;
         write!(
             out,
-            "Severity: {}. Fix: {}",
+            "Severity: {}. Fix: {}. {}",
             meta.severity,
-            meta.fix.as_str()
+            meta.fix.as_str(),
+            if meta.default {
+                "On by default"
+            } else {
+                "Opt-in (off unless selected by code, prefix or `ALL`)"
+            }
         )?;
         if !meta.resource_types.is_empty() {
             write!(out, ". Applies to: {}", meta.resource_types.join(", "))?;

@@ -882,7 +882,10 @@ fn select(
     let mut selection = RuleSelection::default();
     for rule in crate::rules::RULES {
         let code = &rule.code;
-        let mut on = selected.as_ref().is_none_or(|s| s.contains(code))
+        // Without a `select`, the rules on by default (opt-in ones need a selector naming them).
+        let mut on = selected
+            .as_ref()
+            .map_or(rule.meta().default, |s| s.contains(code))
             || file_extra.as_ref().is_some_and(|s| s.contains(code));
         on &= !ignored.contains(code) && !file_less.as_ref().is_some_and(|s| s.contains(code));
         on |= cli_extra.contains(code);

@@ -12,7 +12,13 @@
 pub struct RuleName {
     pub code: &'static str,
     pub name: &'static str,
+    /// Whether the rule runs when no `select` names the rules (opt-in rules do not).
+    pub default: bool,
 }
+
+/// The selector that names every rule, opt-in ones too (ruff's `ALL`); the prefix `KMS` does
+/// the same.
+pub const ALL: &str = "ALL";
 
 /// A rule by code or name, in any case.
 pub fn find<'r>(rules: &'r [RuleName], code_or_name: &str) -> Option<&'r RuleName> {
@@ -27,10 +33,12 @@ pub fn select(rules: &[RuleName], list: &[String]) -> Result<Vec<&'static str>, 
     for selector in list {
         let selector = selector.trim();
         let upper = selector.to_ascii_uppercase();
+        let every = upper == ALL;
         let matched: Vec<&'static str> = rules
             .iter()
             .filter(|r| {
-                r.code.starts_with(&upper) && !upper.is_empty()
+                every
+                    || r.code.starts_with(&upper) && !upper.is_empty()
                     || r.name.eq_ignore_ascii_case(selector)
             })
             .map(|r| r.code)
@@ -258,14 +266,17 @@ pub(crate) const TEST_RULES: &[RuleName] = &[
     RuleName {
         code: "KMS203",
         name: "principal-missing",
+        default: true,
     },
     RuleName {
         code: "KMS204",
         name: "policy-lockout",
+        default: true,
     },
     RuleName {
         code: "KMS301",
         name: "primary-not-multi-region",
+        default: false,
     },
 ];
 
@@ -366,6 +377,10 @@ mod tests {
             ["KMS204"]
         );
         assert!(select(TEST_RULES, &["KMS9".into()]).is_err());
+        let every = ["KMS203", "KMS204", "KMS301"];
+        assert_eq!(select(TEST_RULES, &["ALL".into()]).unwrap(), every);
+        assert_eq!(select(TEST_RULES, &["all".into()]).unwrap(), every);
+        assert_eq!(select(TEST_RULES, &["KMS".into()]).unwrap(), every);
         assert_eq!(find(TEST_RULES, "kms301").map(|r| r.code), Some("KMS301"));
         assert!(
             select(TEST_RULES, &["policy-lockot".into()])

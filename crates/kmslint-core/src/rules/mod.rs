@@ -155,6 +155,7 @@ registry! {
     KMS609 => iam_grant_not_delegated::IamGrantNotDelegated,
     KMS610 => unconstrained_create_grant::UnconstrainedCreateGrant,
     KMS611 => service_linked_role_principal::ServiceLinkedRolePrincipal,
+    KMS612 => consumer_key_not_a_key::ConsumerKeyNotAKey,
 }
 
 pub struct RuleEntry {
@@ -192,9 +193,19 @@ pub struct RuleMeta {
     pub fix: FixAvailability,
     #[serde(default)]
     pub resource_types: Vec<String>,
+    /// Whether the rule runs when nothing selects rules (front matter `default = false` makes
+    /// it opt-in: selected by code, prefix, name, `ALL`, or `extend-select`). Advisory rules
+    /// that fire on most real templates are opt-in, so that a first run shows what a reviewer
+    /// acts on (see the README's configuration section).
+    #[serde(default = "on_by_default")]
+    pub default: bool,
     /// The documentation without its front matter.
     #[serde(skip)]
     pub body: &'static str,
+}
+
+fn on_by_default() -> bool {
+    true
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -306,7 +317,8 @@ pub(crate) fn meta(code: &str) -> Option<&'static RuleMeta> {
         .map(|i| &METAS[i])
 }
 
-/// Every rule's code and name, in code order, for [`crate::lookup`].
+/// Every rule's code, name and whether it runs by default, in code order, for
+/// [`crate::lookup`] and the configuration.
 pub fn names() -> &'static [RuleName] {
     static NAMES: LazyLock<Vec<RuleName>> = LazyLock::new(|| {
         RULES
@@ -314,6 +326,7 @@ pub fn names() -> &'static [RuleName] {
             .map(|r| RuleName {
                 code: r.code,
                 name: r.meta().name.as_str(),
+                default: r.meta().default,
             })
             .collect()
     });
