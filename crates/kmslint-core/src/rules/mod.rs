@@ -265,9 +265,22 @@ fn plain_front_matter(front: &'static str) -> Option<RuleMeta> {
     }
     let (mut code, mut name, mut severity, mut summary, mut fix, mut types) =
         (None, None, None, None, None, None);
+    let mut default = None;
     for line in front.lines() {
         let (key, value) = line.split_once(" = ")?;
         let slot = match key {
+            // `default = false` (opt-in rules) is the one key that is not a string.
+            "default" => {
+                let on = match value {
+                    "true" => true,
+                    "false" => false,
+                    _ => return None,
+                };
+                if default.replace(on).is_some() {
+                    return None;
+                }
+                continue;
+            }
             "code" => &mut code,
             "name" => &mut name,
             "severity" => &mut severity,
@@ -304,6 +317,7 @@ fn plain_front_matter(front: &'static str) -> Option<RuleMeta> {
             .map_err(|_: Error| ())
             .ok()?,
         resource_types: types.unwrap_or_default(),
+        default: default.unwrap_or_else(on_by_default),
         body: "",
     })
 }
@@ -1096,7 +1110,8 @@ mod tests {
                     quick.severity,
                     &quick.summary,
                     quick.fix,
-                    &quick.resource_types
+                    &quick.resource_types,
+                    quick.default
                 ),
                 (
                     &full.code,
@@ -1104,7 +1119,8 @@ mod tests {
                     full.severity,
                     &full.summary,
                     full.fix,
-                    &full.resource_types
+                    &full.resource_types,
+                    full.default
                 ),
             );
         }
