@@ -178,10 +178,19 @@ fn pattern_problem(pattern: &str, region: Option<&str>) -> Option<Problem> {
         .next()
         .unwrap_or("")
         .replace(['*', '?'], "x");
+    // Only services that agree with the pattern's literal start can match it (service names
+    // have no dots), which keeps a pattern from being tried against all the table's names.
+    // `glob_match` ignores letter case, so the comparison does too.
+    let literal = pattern[..pattern.find(['*', '?']).unwrap_or(pattern.len())].to_ascii_lowercase();
+    let could_match = |s: &&str| {
+        let head = format!("{}.", s.to_ascii_lowercase());
+        head.starts_with(&literal) || literal.starts_with(&head)
+    };
     let services: Vec<&str> = VIA_SERVICES
         .iter()
         .copied()
         .chain((!own.is_empty()).then_some(own.as_str()))
+        .filter(could_match)
         .collect();
     let matches_in = |r: &str| {
         services
@@ -324,5 +333,14 @@ mod tests {
             "`*` also matches the Region"
         );
         assert_eq!(lit("ec2.*.amazonaws.con", None), Some(Problem::Shape));
+        assert_eq!(lit("sso.*.amazonaws.com", None), None);
+        assert_eq!(
+            lit("identitystore.*.amazonaws.com", Some("eu-west-1")),
+            None
+        );
+        assert_eq!(
+            lit("s3.amazonaws.co*", None),
+            Some(Problem::NoRegion("s3".into()))
+        );
     }
 }
