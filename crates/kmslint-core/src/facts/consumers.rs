@@ -4,6 +4,18 @@
 //! service-linked role) use the key: an account-root "enable IAM policies" statement does not,
 //! since a service principal is no IAM identity of the account. Other consumers (S3, EBS, RDS,
 //! DynamoDB, …) work through the caller's permissions and need no such statement.
+//!
+//! Checked against AWS's documentation and deliberately not rows here:
+//! - S3 server access logging (`logging.s3.amazonaws.com`) into a bucket whose default
+//!   encryption is a customer managed key: the S3 User Guide ("Enabling Amazon S3 server access
+//!   logging", <https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html>)
+//!   says default encryption of the destination bucket may only be SSE-S3 and that default
+//!   SSE-KMS "is not supported"; it documents no key-policy statement that would make it work,
+//!   so there is no grant to ask for.
+//! - CloudWatch Logs with the global `logs.amazonaws.com` principal: the guide's key policy
+//!   names `logs.<region>.amazonaws.com` and says nothing against the global form, which AWS's
+//!   own sample templates use for a log group's key (aws-cloudformation-templates,
+//!   `CloudFormation/StackSets/log-setup-management.yaml`); KMS601 accepts either form.
 
 /// Who the key policy must allow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +68,7 @@ pub static SERVICE_GRANTS: &[ServiceGrant] = &[
         actions: &["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
         failure: Failure::Deploy,
         uncertain: false,
+        // The guide names `logs.<region>.amazonaws.com`; the global form is accepted too (above).
         source: "CloudWatch Logs User Guide, Encrypt log data in CloudWatch Logs using AWS KMS",
     },
     ServiceGrant {

@@ -3,7 +3,8 @@
 //! (KMS Developer Guide, kms:ViaService; consumers.md). Reported: a value without a Region
 //! (`s3.amazonaws.com`, the service principal's form), a Region that does not exist, a value
 //! of another shape (`amazonaws.com.cn`, an ARN), and with `--region` a Region other than the
-//! stack's. A service name not in `facts::via_services` is a warning, with a "did you mean".
+//! stack's. A service name not in `facts::via_services` (every service name of AWS's SDK data,
+//! generated from botocore's endpoint data) is a warning, with a "did you mean".
 //!
 //! Wildcards (`StringLike`: `*.eu-west-1.amazonaws.com`, `ec2.*.amazonaws.com`) and values
 //! with parts not known here (a parameter; `${AWS::Region}` when `--region` is not given) are
@@ -12,8 +13,8 @@
 //! service the pattern itself names).
 
 use crate::diagnostic::Severity;
-use crate::facts::conditions::strip_prefix_ignore_case;
 use crate::facts::conditions::OperatorKind;
+use crate::facts::conditions::strip_prefix_ignore_case;
 use crate::facts::regions::{PARTITIONS, looks_like_region, partition_of_region};
 use crate::facts::via_services::{VIA_SERVICES, is_known};
 use crate::model::policy::glob_match;
@@ -136,13 +137,15 @@ fn literal_problem(value: &str, region: Option<&str>) -> Option<Problem> {
         _ => return Some(Problem::Shape),
     };
     if partition_of_region(&value_region).is_none() {
-        return Some(if looks_like_region(service) && !looks_like_region(&value_region) {
-            Problem::Swapped
-        } else if looks_like_region(&value_region) {
-            Problem::UnknownRegion(value_region)
-        } else {
-            Problem::NotRegion(value_region)
-        });
+        return Some(
+            if looks_like_region(service) && !looks_like_region(&value_region) {
+                Problem::Swapped
+            } else if looks_like_region(&value_region) {
+                Problem::UnknownRegion(value_region)
+            } else {
+                Problem::NotRegion(value_region)
+            },
+        );
     }
     if let Some(problem) = service_problem(service) {
         return Some(problem);
@@ -175,10 +178,19 @@ fn pattern_problem(pattern: &str, region: Option<&str>) -> Option<Problem> {
         .next()
         .unwrap_or("")
         .replace(['*', '?'], "x");
+    // Only services that agree with the pattern's literal start can match it (service names
+    // have no dots), which keeps a pattern from being tried against all the table's names.
+    // `glob_match` ignores letter case, so the comparison does too.
+    let literal = pattern[..pattern.find(['*', '?']).unwrap_or(pattern.len())].to_ascii_lowercase();
+    let could_match = |s: &&str| {
+        let head = format!("{}.", s.to_ascii_lowercase());
+        head.starts_with(&literal) || literal.starts_with(&head)
+    };
     let services: Vec<&str> = VIA_SERVICES
         .iter()
         .copied()
         .chain((!own.is_empty()).then_some(own.as_str()))
+        .filter(could_match)
         .collect();
     let matches_in = |r: &str| {
         services
@@ -258,11 +270,11 @@ fn describe(value: &str, problem: &Problem) -> (String, Option<String>) {
         ),
         Problem::UnknownService(s) => (
             format!(
-                "`kms:ViaService` value `{value}` names `{s}`, which is not a service kmslint knows to call KMS on a principal's behalf"
+                "`kms:ViaService` value `{value}` names `{s}`, which is not the name of an AWS service (AWS's SDK endpoint data)"
             ),
             Some(match did_you_mean(s, VIA_SERVICES.iter().copied()) {
                 Some(near) => format!("did you mean `{near}`?"),
-                None => "check the service name against the kms:ViaService table of the KMS Developer Guide".to_owned(),
+                None => "check the service name against the kms:ViaService table of the KMS Developer Guide and the service's encryption documentation".to_owned(),
             }),
         ),
     }
@@ -287,7 +299,10 @@ mod tests {
             lit("s3.eu-west-9.amazonaws.com", None),
             Some(Problem::UnknownRegion("eu-west-9".into()))
         );
-        assert_eq!(lit("eu-west-1.s3.amazonaws.com", None), Some(Problem::Swapped));
+        assert_eq!(
+            lit("eu-west-1.s3.amazonaws.com", None),
+            Some(Problem::Swapped)
+        );
         assert_eq!(
             lit("s3.us-east-1.amazonaws.com", Some("eu-west-1")),
             Some(Problem::OtherRegion("us-east-1".into(), "eu-west-1".into()))
@@ -317,9 +332,15 @@ mod tests {
             None,
             "`*` also matches the Region"
         );
+        assert_eq!(lit("ec2.*.amazonaws.con", None), Some(Problem::Shape));
+        assert_eq!(lit("sso.*.amazonaws.com", None), None);
         assert_eq!(
-            lit("ec2.*.amazonaws.con", None),
-            Some(Problem::Shape)
+            lit("identitystore.*.amazonaws.com", Some("eu-west-1")),
+            None
+        );
+        assert_eq!(
+            lit("s3.amazonaws.co*", None),
+            Some(Problem::NoRegion("s3".into()))
         );
     }
 }

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Write data/via-services.tsv: the service names that `kms:ViaService` values can carry.
+
+Usage:
+    scripts/via-services.py BOTOCORE_WHEEL [-o data/via-services.tsv]
+
+BOTOCORE_WHEEL is botocore's wheel (PyPI `botocore`, Apache-2.0) at the pinned version:
+
+    python3 -m pip download --no-deps botocore==1.44.18 -d /tmp/botocore
+    scripts/via-services.py /tmp/botocore/botocore-1.44.18-py3-none-any.whl
+
+A `kms:ViaService` value is `SERVICE.REGION.amazonaws.com`, SERVICE being the name the
+service is reached and signs its requests under (KMS Developer Guide, kms:ViaService:
+https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service).
+Every such name is taken from the wheel, which is AWS's own SDK data:
+
+  * `botocore/data/endpoints.json`: every service's endpoint prefix in every partition;
+  * `botocore/data/<service>/<version>/service-2.json[.gz]`: each API's `metadata.endpointPrefix`
+    and `metadata.signingName` (newer services are only there, as endpoints.json is no longer
+    given every new service).
+
+A prefix with dots (`api.ecr`, `runtime.sagemaker`, `streams.dynamodb`) stands for the service
+its last label names (`ecr`, `sagemaker`, `dynamodb`): that is the name its kms:ViaService
+values use (`ecr.us-east-1.amazonaws.com`, Amazon ECR's "Encryption at rest" page).
+
+Then the rows in HAND are added: names kmslint listed before this table was generated, that
+the pinned botocore no longer has (services AWS has retired and removed from its SDK) or
+that are not an SDK service of their own. Each says why it is kept.
+
+Python 3 and the standard library only, no network. After changing the TSV, regenerate the
+Rust table:
+    cargo run --example generate_via_services
+"""
+
+import argparse
+import gzip
+import json
+import re
+import sys
+import zipfile
+
+PINNED = "1.44.18"
+
+# name -> why it is in the table although the pinned botocore does not list it.
+HAND = {
+    "bedrock-agentcore-identity": "Amazon Bedrock AgentCore Identity's token vault key policy, https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/kms-key-policy-configuration.html",
+    "finspace": "Amazon FinSpace; removed from botocore, listed by kmslint before",
+    "finspace-api": "Amazon FinSpace data API; removed from botocore, listed by kmslint before",
+    "iotevents": "AWS IoT Events (retired 2026); removed from botocore, listed by kmslint before",
+    "lookoutmetrics": "Amazon Lookout for Metrics (retired); listed by kmslint before",
+    "lookoutvision": "Amazon Lookout for Vision (retired); listed by kmslint before",
+    "macie": "Amazon Macie Classic (retired); listed by kmslint before",
+    "monitron": "Amazon Monitron; removed from botocore, listed by kmslint before",
+    "nimble": "Amazon Nimble Studio (retired); listed by kmslint before",
+    "q": "Amazon Q Developer, IAM service prefix q; not an SDK service of its own",
+    "qldb": "Amazon QLDB (retired 2025); listed by kmslint before",
+    "s3express": "S3 Express One Zone's signing name (botocore's S3 endpoint rules, not a service of its own)",
+    "sqlworkbench": "Amazon Redshift query editor v2, IAM service prefix sqlworkbench; not an SDK service",
+}
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def names_from(wheel):
+    found = {}
+
+    def add(name, source):
+        name = name.lower().rsplit(".", 1)[-1]
+        if NAME.match(name):
+            found.setdefault(name, set()).add(source)
+
+    with zipfile.ZipFile(wheel) as z:
+        endpoints = json.loads(z.read("botocore/data/endpoints.json"))
+        for partition in endpoints["partitions"]:
+            for service in partition["services"]:
+                add(service, "endpoints.json")
+        for info in z.infolist():
+            parts = info.filename.split("/")
+            if len(parts) != 5 or not parts[4].startswith("service-2.json"):
+                continue
+            data = z.read(info.filename)
+            if parts[4].endswith(".gz"):
+                data = gzip.decompress(data)
+            metadata = json.loads(data).get("metadata", {})
+            for field in ("endpointPrefix", "signingName"):
+                if metadata.get(field):
+                    add(metadata[field], "service-2.json")
+    return found
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("wheel")
+    parser.add_argument("-o", "--output", default="data/via-services.tsv")
+    args = parser.parse_args()
+    if PINNED not in args.wheel:
+        sys.exit(f"expected botocore {PINNED}'s wheel, got {args.wheel}")
+    found = names_from(args.wheel)
+    rows = {name: "botocore " + PINNED + " " + "+".join(sorted(srcs)) for name, srcs in found.items()}
+    for name, why in HAND.items():
+        if name in rows:
+            sys.exit(f"{name} is in botocore now: remove it from HAND")
+        rows[name] = "hand: " + why
+    with open(args.output, "w", encoding="utf-8") as out:
+        out.write(
+            f"# Generated by scripts/via-services.py from botocore {PINNED} (PyPI, Apache-2.0: "
+            "data/endpoints.json and each service-2.json's endpointPrefix and signingName) plus "
+            "rows marked hand; regenerate the Rust table after editing: "
+            "cargo run --example generate_via_services\n"
+        )
+        out.write("service\tsource\n")
+        for name in sorted(rows):
+            out.write(f"{name}\t{rows[name]}\n")
+    print(f"wrote {len(rows)} rows to {args.output}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
