@@ -4,18 +4,17 @@
 //! The classification lives in `model::principal`; this rule reports its `Invalid` verdicts.
 //!
 //! Placeholders are one class, whatever their spelling (`<YOUR AWS ACCOUNT NUMBER>`,
-//! `ACCOUNT-ID`, `{{account}}`, a role name with a space, an account ID that AWS's
-//! documentation uses in examples): each is reported as "looks like a placeholder". Written
-//! in the policy, a malformed one is an error (KMS rejects the policy, see PutKeyPolicy:
-//! principals must exist); a documentation account ID is well-formed, so it is a warning
-//! (the policy names an account that is not the author's). A placeholder that is only a
-//! parameter's Default is a warning at the Default: the deployer is expected to replace it.
+//! `ACCOUNT-ID`, `{{account}}`, a role name with a space): each is reported as "looks like a
+//! placeholder". Written in the policy, it is an error (KMS rejects the policy, see
+//! PutKeyPolicy: principals must exist). A placeholder that is only a parameter's Default is
+//! a warning at the Default: the deployer is expected to replace it. AWS's documentation
+//! account IDs (`111122223333`…) are well formed and not reported: see the rule's page.
 
 use crate::diagnostic::Severity;
 use crate::model::arn::{self, ArnShape, Field};
 use crate::model::policy::Principals;
-use crate::model::principal::{IamKind, Name, Principal, Slot};
-use crate::model::value::Alt;
+use crate::model::principal::{IamKind, Name, Principal};
+use crate::model::value::{Alt, ParamUse};
 
 use super::{Context, PolicyCheck, Reporter, Rule};
 
@@ -23,30 +22,20 @@ pub struct InvalidPrincipal;
 
 const PRINCIPAL_TYPES: &[&str] = &["AWS", "Service", "Federated", "CanonicalUser"];
 
-/// Account IDs AWS's documentation uses in its examples (the policy examples of the KMS and
-/// IAM guides, e.g. the KMS Developer Guide's "Default key policy"). A real template naming
-/// one has almost surely kept an example's value.
-const DOCUMENTATION_ACCOUNTS: &[&str] = &[
-    "111122223333",
-    "444455556666",
-    "777788889999",
-    "123456789012",
-];
-
 impl Rule for InvalidPrincipal {
-    fn check_policy(&self, _cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
+    fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         for statement in &check.policy.statements {
             for principals in [&statement.principal, &statement.not_principal]
                 .into_iter()
                 .flatten()
             {
-                report(principals, out);
+                report(cx.text, principals, out);
             }
         }
     }
 }
 
-fn report(principals: &Principals<'_>, out: &mut Reporter) {
+fn report(text: &str, principals: &Principals<'_>, out: &mut Reporter) {
     let mut reported_kinds = Vec::new();
     for item in &principals.items {
         if item.kind != "*" && !PRINCIPAL_TYPES.contains(&item.kind) {
@@ -74,18 +63,18 @@ fn report(principals: &Principals<'_>, out: &mut Reporter) {
                 |t| format!("`{}`", t.display_short()),
             );
             match principal {
-                Principal::Invalid(_) | Principal::Iam(_) if unsubstituted(alt) => {
+                Principal::Invalid(_) if unsubstituted(alt) => {
                     out.report(
                         alt.span,
                         format!(
-                            "{shown} is not a valid principal: `${{…}}` is replaced only inside `Fn::Sub`; in a plain string KMS receives it as written"
+                            "{shown} is not a valid principal: `${{…}}` is not replaced in a plain string (CloudFormation substitutes only inside `Fn::Sub`)"
                         ),
                     )
                     .with_help("write the value with `!Sub` (`Fn::Sub` in JSON)");
                 }
                 Principal::Invalid(reason) => {
                     if aws && placeholder_in(alt) {
-                        placeholder(out, alt, &shown, reason, Severity::Error);
+                        placeholder(text, out, alt, &shown, reason);
                     } else {
                         out.report(
                             alt.span,
@@ -99,26 +88,13 @@ fn report(principals: &Principals<'_>, out: &mut Reporter) {
                             "`{name}` is not an IAM name (letters, digits and `+=,.@_-` only), so no role or user has it"
                         );
                         if placeholder_text(name) {
-                            placeholder(out, alt, &shown, &reason, Severity::Error);
+                            placeholder(text, out, alt, &shown, &reason);
                         } else {
                             out.report(
                                 alt.span,
                                 format!("{shown} is not a valid principal: {reason}"),
                             );
                         }
-                    } else if let Slot::Known(account) = &iam.account
-                        && DOCUMENTATION_ACCOUNTS.contains(&account.as_str())
-                    {
-                        let reason = if iam.kind == IamKind::Account {
-                            format!(
-                                "`{account}` is an account ID from AWS's documentation examples, and the policy would let that account use the key"
-                            )
-                        } else {
-                            format!(
-                                "`{account}` is an account ID from AWS's documentation examples, and KMS rejects a policy whose principal does not exist"
-                            )
-                        };
-                        placeholder(out, alt, &shown, &reason, Severity::Warning);
                     }
                 }
                 _ => {}
@@ -127,10 +103,20 @@ fn report(principals: &Principals<'_>, out: &mut Reporter) {
     }
 }
 
-/// Reports a placeholder: at the value in the policy with `severity`, or at a parameter's
-/// Default (a warning: the deployer is expected to give the parameter a value).
-fn placeholder(out: &mut Reporter, alt: &Alt<'_>, shown: &str, reason: &str, severity: Severity) {
-    match alt.param.as_ref().filter(|p| !p.from_command_line) {
+/// Reports a placeholder: at the value in the policy (an error: KMS rejects the policy), or
+/// at a parameter's Default when the placeholder is written there (a warning: the deployer
+/// is expected to give the parameter a value).
+fn placeholder(text: &str, out: &mut Reporter, alt: &Alt<'_>, shown: &str, reason: &str) {
+    let in_default = |_: &&ParamUse<'_>| {
+        text.get(alt.span.start as usize..alt.span.end as usize)
+            .is_some_and(placeholder_text)
+    };
+    match alt
+        .param
+        .as_ref()
+        .filter(|p| !p.from_command_line)
+        .filter(in_default)
+    {
         Some(param) => {
             out.report(
                 alt.span,
@@ -148,7 +134,7 @@ fn placeholder(out: &mut Reporter, alt: &Alt<'_>, shown: &str, reason: &str, sev
         }
         None => {
             out.report(alt.span, format!("{shown} looks like a placeholder, not a principal: {reason}"))
-                .with_severity(severity)
+                .with_severity(Severity::Error)
                 .with_help("put the account ID, or the ARN of a role or user that exists, here (or take it from a parameter)");
         }
     }
@@ -208,16 +194,16 @@ fn placeholder_text(text: &str) -> bool {
 }
 
 /// A role or user name as written that no IAM role or user can have (IAM User Guide, "IAM
-/// and AWS STS quotas": names are alphanumeric plus `+=,.@_-`).
+/// and AWS STS quotas": names are alphanumeric plus `+=,.@_-`). Only ASCII characters are
+/// judged: other characters are KMS201's (policy-charset).
 fn bad_name(kind: &IamKind) -> Option<&str> {
     let name = match kind {
         IamKind::Role(Name::Known(n)) | IamKind::User(Name::Known(n)) => n.as_str(),
         _ => return None,
     };
-    (!name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)))
-    .then_some(name)
+    name.chars()
+        .any(|c| c.is_ascii() && !(c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)))
+        .then_some(name)
 }
 
 #[cfg(test)]
@@ -254,6 +240,8 @@ mod tests {
         let role = |n: &str| IamKind::Role(Name::Known(n.to_owned()));
         assert_eq!(bad_name(&role("Deploy+Team=1,a.b@c_d-e")), None);
         assert_eq!(bad_name(&role("<ROLE NAME>")), Some("<ROLE NAME>"));
+        // Non-ASCII characters are KMS201's.
+        assert_eq!(bad_name(&role("app–role")), None);
         assert_eq!(bad_name(&IamKind::Role(Name::Hole("${Name}".into()))), None);
     }
 }
