@@ -5,8 +5,15 @@
 //!
 //! High precision only: AWS access key IDs; 40-character secret access keys only next to a
 //! word like "secret"; PEM private key blocks; `password=`/`password:` followed by a value
-//! that is not a placeholder; e-mail addresses outside the reserved example domains
-//! (RFC 2606). AWS's documentation examples (`…EXAMPLE`) are not secrets.
+//! that is not a placeholder; e-mail addresses only where they are strong evidence of personal
+//! data. AWS's documentation examples (`…EXAMPLE`) are not secrets.
+//!
+//! E-mail addresses: AWS's tagging best practices recommend an owner or contact tag on every
+//! resource ("Tagging Best Practices" whitepaper), and KMS warns only against confidential
+//! data in tags (AWS KMS Developer Guide, "Tagging keys"). So an address in the value of a
+//! contact-like tag (`Owner`, `Contact`, `Team`, `Email`…) is never reported, and elsewhere
+//! only one that reads as a person's name (`jane.doe@…`) is: `ops@…` or `platform-team@…` is
+//! a mailbox, not a person. Reserved example domains (RFC 2606) are never anybody's.
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -31,6 +38,8 @@ impl Rule for SensitiveMetadata {
             cx,
             resolver: &resolver,
             seen: HashSet::new(),
+            in_tags: false,
+            contact: false,
         };
         for (type_name, what) in [(KEY, "key"), (REPLICA_KEY, "replica key")] {
             for resource in resources(cx, type_name) {
@@ -40,7 +49,9 @@ impl Rule for SensitiveMetadata {
                 }
                 if let Some(node) = resource.property("Tags") {
                     let place = format!("a tag of {what} `{}`", resource.name);
+                    scan.in_tags = true;
                     scan.node(resource, node, node.span, &place, out);
+                    scan.in_tags = false;
                 }
             }
         }
@@ -58,13 +69,24 @@ struct Scan<'c, 'a, 't> {
     resolver: &'c Resolver<'a, 't>,
     /// Spans already reported: a parameter used twice is reported once per use site.
     seen: HashSet<(Span, Span)>,
+    /// Scanning `Tags`: a mapping with `Key` and `Value` is a tag.
+    in_tags: bool,
+    /// Scanning the value of a contact-like tag: e-mail addresses are what it is for.
+    contact: bool,
 }
 
 impl<'t> Scan<'_, '_, 't> {
     /// Every string written inside `node` (the literals of `Fn::Sub`, `Fn::Join`, `Fn::If`
     /// branches…), and every value written elsewhere that it can take (a parameter's Default
     /// or AllowedValues, a mapping's value).
-    fn node(&mut self, resource: &Resource<'_>, node: &'t Node<'t>, root: Span, place: &str, out: &mut Reporter) {
+    fn node(
+        &mut self,
+        resource: &Resource<'_>,
+        node: &'t Node<'t>,
+        root: Span,
+        place: &str,
+        out: &mut Reporter,
+    ) {
         match &node.value {
             Value::Scalar(_) => self.scalar(resource, node, None, place, out),
             Value::Seq(items) => {
@@ -74,6 +96,18 @@ impl<'t> Scan<'_, '_, 't> {
             }
             Value::Invalid => {}
             Value::Map(entries) => match node.intrinsic() {
+                None if self.in_tags
+                    && node.get("Key").is_some()
+                    && node.get("Value").is_some() =>
+                {
+                    let contact = node.get("Key").is_some_and(|key| self.contact_key(key));
+                    for entry in entries {
+                        let was = self.contact;
+                        self.contact = was || (contact && entry.key == "Value");
+                        self.node(resource, &entry.value, root, place, out);
+                        self.contact = was;
+                    }
+                }
                 None => {
                     for entry in entries {
                         self.node(resource, &entry.value, root, place, out);
@@ -81,13 +115,17 @@ impl<'t> Scan<'_, '_, 't> {
                 }
                 Some((name, _, arg)) => {
                     for alt in self.resolver.resolve(node) {
-                        if let Some(value) = alt.node.filter(|n| n.scalar().is_some() && !root.contains(n.span)) {
+                        if let Some(value) = alt
+                            .node
+                            .filter(|n| n.scalar().is_some() && !root.contains(n.span))
+                        {
                             self.scalar(resource, value, Some(&alt), place, out);
                         }
                     }
                     match name {
                         // Names of parameters, resources, mappings and conditions.
-                        "Ref" | "Fn::GetAtt" | "Fn::FindInMap" | "Fn::ImportValue" | "Condition" => {}
+                        "Ref" | "Fn::GetAtt" | "Fn::FindInMap" | "Fn::ImportValue"
+                        | "Condition" => {}
                         "Fn::If" => {
                             for branch in arg.as_seq().unwrap_or_default().iter().skip(1) {
                                 self.node(resource, branch, root, place, out);
@@ -100,11 +138,31 @@ impl<'t> Scan<'_, '_, 't> {
         }
     }
 
-    fn scalar(&mut self, resource: &Resource<'_>, node: &Node<'_>, via: Option<&Alt<'_>>, place: &str, out: &mut Reporter) {
+    /// Whether a tag's key names a contact: written literally, or every value it can take
+    /// does.
+    fn contact_key(&self, key: &Node<'_>) -> bool {
+        if let Some(text) = key.as_str() {
+            return contact_tag(text);
+        }
+        let alts = self.resolver.resolve(key);
+        !alts.is_empty() && alts.iter().all(|alt| alt.as_str().is_some_and(contact_tag))
+    }
+
+    fn scalar(
+        &mut self,
+        resource: &Resource<'_>,
+        node: &Node<'_>,
+        via: Option<&Alt<'_>>,
+        place: &str,
+        out: &mut Reporter,
+    ) {
         let Some(text) = node.as_str() else {
             return;
         };
-        let found = find_sensitive(text);
+        let mut found = find_sensitive(text);
+        if self.contact {
+            found.retain(|&(kind, _, _)| kind != Kind::Email);
+        }
         if found.is_empty() {
             return;
         }
@@ -119,15 +177,24 @@ impl<'t> Scan<'_, '_, 't> {
             if !self.seen.insert(key) {
                 continue;
             }
-            let plain_text = if resource.type_name == Some(ALIAS) { ALIAS_PLAIN_TEXT } else { PLAIN_TEXT };
+            let plain_text = if resource.type_name == Some(ALIAS) {
+                ALIAS_PLAIN_TEXT
+            } else {
+                PLAIN_TEXT
+            };
             let mut message = format!("{} in {place}: {plain_text}", kind.describe());
             if let Some(note) = via.and_then(Alt::when_note) {
                 message = format!("{message} ({note})");
             }
             let diagnostic = out.report(span, message);
-            diagnostic.with_resource(resource.name).with_help(kind.help());
+            diagnostic
+                .with_resource(resource.name)
+                .with_help(kind.help());
             if let Some(param) = via.and_then(|a| a.param.as_ref()) {
-                diagnostic.with_related(param.site, format!("parameter `{}` is used here", param.name));
+                diagnostic.with_related(
+                    param.site,
+                    format!("parameter `{}` is used here", param.name),
+                );
             }
         }
     }
@@ -152,29 +219,39 @@ impl Kind {
             Kind::SecretAccessKey => "what looks like an AWS secret access key",
             Kind::PrivateKey => "a private key",
             Kind::Password => "a password",
-            Kind::Email => "an e-mail address",
+            Kind::Email => "what looks like a person's e-mail address",
         }
     }
 
     fn help(self) -> &'static str {
         match self {
-            Kind::Email => "name a team, role or distribution list that is not personal data, or keep contact details out of key metadata",
-            Kind::AccessKeyId => "remove it: an access key ID tells an attacker which credential to go after; refer to the IAM user or role by name instead",
-            _ => "remove it and rotate the credential; keep secrets in AWS Secrets Manager or an SSM SecureString parameter",
+            Kind::Email => {
+                "keep contact details in an `Owner` or `Contact` tag, preferably a team or distribution list address"
+            }
+            Kind::AccessKeyId => {
+                "remove it: an access key ID tells an attacker which credential to go after; refer to the IAM user or role by name instead"
+            }
+            _ => {
+                "remove it and rotate the credential; keep secrets in AWS Secrets Manager or an SSM SecureString parameter"
+            }
         }
     }
 }
 
-static ACCESS_KEY_ID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b").expect("valid regex"));
-static BASE64_RUN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z0-9/+=]+").expect("valid regex"));
-static SECRET_WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)secret").expect("valid regex"));
-static PRIVATE_KEY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----").expect("valid regex"));
+static ACCESS_KEY_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b").expect("valid regex"));
+static BASE64_RUN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z0-9/+=]+").expect("valid regex"));
+static SECRET_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)secret").expect("valid regex"));
+static PRIVATE_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----").expect("valid regex")
+});
 static PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)\b(?:password|passwd|pwd)\s*([:=])[ \t]*([^\s"',;]+)"#).expect("valid regex")
 });
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b[A-Za-z0-9._%+-]+@((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})\b").expect("valid regex")
+    Regex::new(r"\b([A-Za-z0-9._%+-]+)@((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})\b").expect("valid regex")
 });
 
 /// Domains reserved for examples and tests (RFC 2606, RFC 6761): not anybody's address.
@@ -188,18 +265,132 @@ fn example_domain(domain: &str) -> bool {
             .any(|tld| domain.ends_with(tld))
 }
 
+/// Whether a tag key names the resource's owner or contact (`Owner`, `owner-email`,
+/// `TechnicalContact`, `team`…): AWS's tagging best practices recommend such tags, and an
+/// e-mail address is their usual value.
+fn contact_tag(key: &str) -> bool {
+    let key: String = key
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    [
+        "owner",
+        "contact",
+        "team",
+        "mail",
+        "maintainer",
+        "author",
+        "creator",
+        "createdby",
+        "support",
+        "oncall",
+        "escalation",
+        "responsible",
+        "steward",
+        "custodian",
+        "requester",
+        "requestor",
+        "notify",
+        "notification",
+    ]
+    .iter()
+    .any(|word| key.contains(word))
+}
+
+/// Words of a mailbox that belongs to a team or a function rather than a person.
+const ROLE_WORDS: &[&str] = &[
+    "account",
+    "accounts",
+    "admin",
+    "admins",
+    "alert",
+    "alerts",
+    "api",
+    "app",
+    "apps",
+    "audit",
+    "aws",
+    "billing",
+    "bot",
+    "build",
+    "ci",
+    "cloud",
+    "compliance",
+    "contact",
+    "data",
+    "dba",
+    "deploy",
+    "dev",
+    "devops",
+    "dl",
+    "eng",
+    "engineering",
+    "group",
+    "help",
+    "helpdesk",
+    "incident",
+    "incidents",
+    "info",
+    "infra",
+    "it",
+    "list",
+    "mail",
+    "monitoring",
+    "network",
+    "no",
+    "noreply",
+    "notifications",
+    "ops",
+    "operations",
+    "owner",
+    "owners",
+    "platform",
+    "privacy",
+    "prod",
+    "reply",
+    "root",
+    "security",
+    "service",
+    "services",
+    "sre",
+    "support",
+    "team",
+    "teams",
+    "test",
+];
+
+/// Whether the part of an address before `@` reads as a person's name: two or three
+/// alphabetic parts joined by `.`, `_` or `-` (`jane.doe`, `j_doe`, `mary-ann.lee`), none of
+/// them a word of a team mailbox. `ops@`, `jdoe@` and `platform-team@` are not.
+fn personal_local_part(local: &str) -> bool {
+    let local = local.split('+').next().unwrap_or(local);
+    let parts: Vec<&str> = local.split(['.', '_', '-']).collect();
+    (2..=3).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphabetic()))
+        && parts.iter().any(|p| p.len() > 1)
+        && !parts
+            .iter()
+            .any(|p| ROLE_WORDS.contains(&p.to_ascii_lowercase().as_str()))
+}
+
 /// A password value that is a placeholder rather than a password: `${Var}`, `{{resolve:…}}`,
 /// `<password>`, `****`, `xxxx`.
 fn placeholder(value: &str) -> bool {
     value.starts_with(['$', '{', '<', '[', '(', '%'])
-        || value.chars().all(|c| matches!(c, '*' | 'x' | 'X' | '.' | '-' | '_'))
+        || value
+            .chars()
+            .all(|c| matches!(c, '*' | 'x' | 'X' | '.' | '-' | '_'))
 }
 
 /// Whether a value after `password:` reads like a password rather than the next word of a
 /// sentence ("the password: stored in…"): it has a digit or a symbol, or mixes cases.
 fn password_like(value: &str) -> bool {
     let letters_only = value.chars().all(char::is_alphabetic);
-    let mixed = value.chars().any(char::is_lowercase) && value.chars().skip(1).any(char::is_uppercase);
+    let mixed =
+        value.chars().any(char::is_lowercase) && value.chars().skip(1).any(char::is_uppercase);
     !letters_only || mixed
 }
 
@@ -270,10 +461,10 @@ fn find_sensitive(text: &str) -> Vec<(Kind, usize, usize)> {
     }
     if text.contains('@') {
         for c in EMAIL.captures_iter(text) {
-            let (Some(all), Some(domain)) = (c.get(0), c.get(1)) else {
+            let (Some(all), Some(local), Some(domain)) = (c.get(0), c.get(1), c.get(2)) else {
                 continue;
             };
-            if !example_domain(domain.as_str()) {
+            if personal_local_part(local.as_str()) && !example_domain(domain.as_str()) {
                 found.push((Kind::Email, all.start(), all.end()));
             }
         }
@@ -287,22 +478,49 @@ mod tests {
     use super::*;
 
     fn kinds(text: &str) -> Vec<Kind> {
-        find_sensitive(text).into_iter().map(|(k, _, _)| k).collect()
+        find_sensitive(text)
+            .into_iter()
+            .map(|(k, _, _)| k)
+            .collect()
     }
 
     #[test]
     fn finds_credentials_and_addresses() {
-        assert_eq!(kinds("key for AKIAZ7QWERTYUIOP1234 jobs"), [Kind::AccessKeyId]);
+        assert_eq!(
+            kinds("key for AKIAZ7QWERTYUIOP1234 jobs"),
+            [Kind::AccessKeyId]
+        );
         assert_eq!(kinds("ASIAZ7QWERTYUIOP1234"), [Kind::AccessKeyId]);
         assert_eq!(
             kinds("secret: Zx9mK2pQ7vR4tY8wB3nC6hJ1fL5sD0gA2eU7iO9q"),
             [Kind::SecretAccessKey]
         );
-        assert_eq!(kinds("-----BEGIN RSA PRIVATE KEY-----\nMIIE"), [Kind::PrivateKey]);
+        assert_eq!(
+            kinds("-----BEGIN RSA PRIVATE KEY-----\nMIIE"),
+            [Kind::PrivateKey]
+        );
         assert_eq!(kinds("-----BEGIN PRIVATE KEY-----"), [Kind::PrivateKey]);
         assert_eq!(kinds("db password=hunter2"), [Kind::Password]);
         assert_eq!(kinds("Password: Summer2024!"), [Kind::Password]);
         assert_eq!(kinds("owner jane.doe@corp.io"), [Kind::Email]);
+        assert_eq!(kinds("ask Mary-Ann.Lee+kms@corp.io"), [Kind::Email]);
+    }
+
+    #[test]
+    fn contact_tags() {
+        for key in [
+            "Owner",
+            "owner-email",
+            "TechnicalContact",
+            "team",
+            "CreatedBy",
+            "on-call",
+        ] {
+            assert!(contact_tag(key), "{key}");
+        }
+        for key in ["Name", "Environment", "CostCenter", "Notes", "Description"] {
+            assert!(!contact_tag(key), "{key}");
+        }
     }
 
     #[test]
@@ -320,6 +538,12 @@ mod tests {
             "password=<set me>",
             "-----BEGIN PUBLIC KEY-----",
             "contact ops@example.com",
+            // Mailboxes of a team or a function, not of a person.
+            "escalate to ops@corp.io",
+            "security-team@corp.io",
+            "platform.support@corp.io",
+            "no-reply@corp.io",
+            "jdoe@corp.io",
             "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
             "alias/aws-sam/PasswordRotation",
         ] {
