@@ -59,7 +59,11 @@ fn hundred_thousand_nested_brackets() {
     // (SPEC §1): nothing but brackets is skipped, without a crash or a hang.
     let (run, json) = lint_beside_locked("brackets.json", deep.as_bytes());
     assert_eq!(run.status, 1, "{}", run.stderr);
-    assert!(codes_for(&json, "brackets.json").is_empty(), "{}", run.stdout);
+    assert!(
+        codes_for(&json, "brackets.json").is_empty(),
+        "{}",
+        run.stdout
+    );
     assert_eq!(json["summary"]["skipped"], 1, "{}", run.stdout);
     let deep_json = format!("{{\"Resources\": {deep}");
     assert_parse_error_and_others_linted("deep.json", deep_json.as_bytes());

@@ -156,8 +156,9 @@ enum Evidence {
     /// It acts on `kms:` actions, on `*` or KMS key ARNs (or an unknown resource); where its
     /// actions are.
     Kms { at: Span },
-    /// It acts only on other services' actions, or only on other services' ARNs: what, in
-    /// words, and whether every action is one a role trust policy allows.
+    /// It acts only on other services' actions, or, without a `kms:` action, only on other
+    /// services' ARNs: what, in words, and whether every action is one a role trust policy
+    /// allows.
     Other { what: String, trust: bool, at: Span },
     /// Neither (`Action: "*"` on `"*"`, `NotAction`, values that are not strings).
     Neutral,
@@ -335,7 +336,10 @@ fn weigh(statement: &Node<'_>) -> Evidence {
             at: action_node.map_or(statement.span, |n| n.span),
         };
     }
-    if other_resources {
+    let kms_actions = action_services.iter().any(|s| s.as_deref() == Some("kms"));
+    // A `kms:` action says more than the resources: another service's policy has no use for
+    // one, while a key policy with a wrong `Resource` is a key policy KMS208 reports on.
+    if other_resources && !kms_actions {
         let shown = resources
             .iter()
             .flatten()
@@ -348,7 +352,7 @@ fn weigh(statement: &Node<'_>) -> Evidence {
             at: resource_node.map_or(statement.span, |n| n.span),
         };
     }
-    if action_services.iter().any(|s| s.as_deref() == Some("kms")) {
+    if kms_actions {
         Evidence::Kms {
             at: action_node.map_or(statement.span, |n| n.span),
         }
@@ -431,6 +435,9 @@ mod tests {
         assert!(matches!(read(trust), PolicyReading::Other(why) if why.contains("trust")));
         let bucket = r#"{"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"]}]}"#;
         assert!(matches!(read(bucket), PolicyReading::Other(why) if why.contains("s3")));
+        // `kms:` actions on another service's ARN: a key policy with a wrong resource (KMS208).
+        let wrong_resource = r#"{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "arn:aws:s3:::b"}]}"#;
+        assert_eq!(read(wrong_resource), PolicyReading::KeyPolicy);
         let mixed = r#"{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}, {"Sid": "Logs", "Effect": "Allow", "Principal": {"Service": "logs.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/*"}]}"#;
         assert!(
             matches!(read(mixed), PolicyReading::Mixed(m) if m.message.starts_with("statement 2 (Sid \"Logs\") acts on s3:PutObject"))
