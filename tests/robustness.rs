@@ -55,10 +55,21 @@ fn assert_parse_error_and_others_linted(name: &str, bytes: &[u8]) {
 #[test]
 fn hundred_thousand_nested_brackets() {
     let deep = "[".repeat(100_000);
-    assert_parse_error_and_others_linted("deep.json", deep.as_bytes());
+    // A file is reported as unparsable only when its top level declares a template or policy
+    // (SPEC §1): nothing but brackets is skipped, without a crash or a hang.
+    let (run, json) = lint_beside_locked("brackets.json", deep.as_bytes());
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(
+        codes_for(&json, "brackets.json").is_empty(),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(json["summary"]["skipped"], 1, "{}", run.stdout);
+    let deep_json = format!("{{\"Resources\": {deep}");
+    assert_parse_error_and_others_linted("deep.json", deep_json.as_bytes());
     let deep_yaml = format!("Resources: {deep}");
     assert_parse_error_and_others_linted("deep.yaml", deep_yaml.as_bytes());
-    let deep_maps = "{a: ".repeat(100_000);
+    let deep_maps = format!("{{Resources: {}", "{a: ".repeat(100_000));
     assert_parse_error_and_others_linted("deep-maps.yaml", deep_maps.as_bytes());
 }
 

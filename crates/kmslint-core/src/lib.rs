@@ -29,7 +29,7 @@ pub use diagnostic::{Diagnostic, Severity};
 pub use model::DocumentKind;
 
 use model::value::Env;
-use model::{Conditions, Template};
+use model::{Conditions, Reading, Template};
 use source::{Format, LineIndex, LoadProblem, Node, ProblemKind, Span, Value};
 
 /// Lints one file's text and returns its findings, located and in order.
@@ -60,8 +60,10 @@ pub struct FileReport {
 }
 
 /// Lints raw bytes: decodes them, then [`lint_text`]. `explicit` is true for files named on
-/// the command line, which are always read; files found by walking are linted only when they
-/// are templates or key policies (or look like one but do not parse).
+/// the command line, false for files found by walking; both are linted only when they are
+/// templates or key policies, or do not parse but declare one at their top level (SPEC §1:
+/// pre-commit names every JSON and YAML file changed, and a `tsconfig.json` with comments is
+/// not a template).
 pub fn lint_bytes(
     name: &str,
     bytes: Vec<u8>,
@@ -82,12 +84,12 @@ fn lint_decoded(
     name: &str,
     decoded: source::read::Decoded,
     settings: &Settings,
-    explicit: bool,
+    _explicit: bool,
     previous: &Previous<'_>,
 ) -> (FileReport, String) {
     match decoded.problem {
         None => {
-            let report = lint_against(name, &decoded.text, settings, explicit, previous);
+            let report = lint_against(name, &decoded.text, settings, _explicit, previous);
             (report, decoded.text)
         }
         Some(problem) => {
@@ -97,7 +99,7 @@ fn lint_decoded(
                 message: problem.message,
                 first: None,
             }];
-            let report = if explicit || looks_lintable(&decoded.text) {
+            let report = if model::kind::declares_kind(&decoded.text) {
                 FileReport {
                     name: name.to_owned(),
                     outcome: Outcome::Unparsable,
@@ -251,7 +253,7 @@ pub fn lint_against(
     name: &str,
     text: &str,
     settings: &Settings,
-    explicit: bool,
+    _explicit: bool,
     previous: &Previous<'_>,
 ) -> FileReport {
     let (format, loaded) = source::load_file(name, text);
@@ -259,8 +261,12 @@ pub fn lint_against(
         if loaded.problems.is_empty() {
             return skipped(name, "empty file");
         }
-        if !explicit && !looks_lintable(text) {
-            return skipped(name, "not a CloudFormation template or key policy");
+        if !model::kind::declares_kind(text) {
+            return skipped(
+                name,
+                "not a CloudFormation template or key policy (it does not parse, and has no \
+                 top-level Resources, AWSTemplateFormatVersion or Statement)",
+            );
         }
         return FileReport {
             name: name.to_owned(),
@@ -278,18 +284,28 @@ pub fn lint_against(
     // A YAML file of several documents is rejected by CloudFormation (the loader reported
     // where the second starts); the first of them that is a template or key policy is linted,
     // so that the report is not lost with the file skipped when the first document is not one.
-    let lintable = std::iter::once(first)
-        .chain(&loaded.more)
-        .find_map(|doc| Some((doc, DocumentKind::of(doc)?)));
-    let Some((root, kind)) = lintable else {
-        return skipped(
-            name,
-            if first.as_map().is_some() {
-                "not a CloudFormation template or key policy"
-            } else {
-                "not a mapping at the top level"
-            },
-        );
+    // A policy document that is not a key policy is skipped, with what it is (SPEC §1).
+    let mut other_policy = None;
+    let lintable =
+        std::iter::once(first)
+            .chain(&loaded.more)
+            .find_map(|doc| match Reading::of(doc) {
+                Reading::Kind(kind) => Some((doc, kind, None)),
+                Reading::Mixed(mixed) => Some((doc, DocumentKind::MixedPolicy, Some(mixed))),
+                Reading::Skipped(why) => {
+                    other_policy.get_or_insert(why);
+                    None
+                }
+                Reading::Neither => None,
+            });
+    let Some((root, kind, mixed)) = lintable else {
+        return match other_policy {
+            Some(why) => skipped(name, &why),
+            None if first.as_map().is_some() => {
+                skipped(name, "not a CloudFormation template or key policy")
+            }
+            None => skipped(name, "not a mapping at the top level"),
+        };
     };
     let embedded = if kind == DocumentKind::Template {
         model::embedded_policies(text, root)
@@ -305,6 +321,7 @@ pub fn lint_against(
         template.as_ref(),
         root,
         &embedded,
+        mixed.as_ref(),
         &loaded.problems,
         settings,
         |cx| {
@@ -352,6 +369,7 @@ fn with_context<'t, R>(
     template: Option<&'t Template<'t>>,
     root: &'t Node<'t>,
     embedded: &'t [model::EmbeddedPolicy<'t>],
+    mixed_policy: Option<&'t model::kind::MixedPolicy>,
     load_problems: &'t [LoadProblem],
     settings: &'t Settings,
     f: impl FnOnce(&rules::Context<'_, 't>) -> R,
@@ -375,6 +393,7 @@ fn with_context<'t, R>(
         conditions: &conditions,
         policies: &policies,
         embedded,
+        mixed_policy,
         load_problems,
         settings,
         editor: &editor,
@@ -446,6 +465,7 @@ fn compare(
         Some(&template),
         old_root,
         &embedded,
+        None,
         &loaded.problems,
         settings,
         |old| rules::run_change(old_name, old, new, new_found),
@@ -468,6 +488,7 @@ fn parse_only(text: &str, problems: &[LoadProblem], settings: &Settings) -> Vec<
         conditions: &conditions,
         policies: &[],
         embedded: &[],
+        mixed_policy: None,
         load_problems: problems,
         settings,
         editor: &editor,
@@ -505,11 +526,6 @@ fn declared_parameters(template: &Template<'_>) -> Vec<(String, Option<Vec<Strin
             (p.name.to_owned(), allowed)
         })
         .collect()
-}
-
-/// SPEC §1: a file that does not parse is reported when it looks like a template or policy.
-fn looks_lintable(text: &str) -> bool {
-    text.contains("AWS::") || text.contains("Resources") || text.contains("Statement")
 }
 
 fn next_char(text: &str, at: usize) -> usize {

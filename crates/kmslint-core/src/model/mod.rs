@@ -10,6 +10,7 @@ pub mod change;
 pub mod conditions;
 pub mod consumers;
 pub mod iam;
+pub mod kind;
 pub mod policy;
 pub mod principal;
 pub mod template;
@@ -28,19 +29,58 @@ use crate::source::{Entry, LoadProblem, Loaded, Node, Value, json};
 pub enum DocumentKind {
     Template,
     KeyPolicy,
+    /// A policy document with statements of a key policy and statements of another kind
+    /// (SPEC §1): not read as a key policy, only to say so (KMS008).
+    MixedPolicy,
+}
+
+/// What a file's top level makes it, and for a policy document that is not a key policy, why.
+pub enum Reading {
+    Kind(DocumentKind),
+    /// A mixed policy document: why it is not read as a key policy.
+    Mixed(kind::MixedPolicy),
+    /// Not a file kmslint lints, and why (said with `--verbose`).
+    Skipped(String),
+    /// No top-level `Resources`, `AWSTemplateFormatVersion` or `Statement`.
+    Neither,
 }
 
 impl DocumentKind {
     /// A template has `Resources` or `AWSTemplateFormatVersion`; a key policy file has
-    /// `Statement` (SPEC §1).
+    /// `Statement` (or is a file of named policies) and statements that act on KMS (SPEC §1).
     pub fn of(root: &Node<'_>) -> Option<DocumentKind> {
-        if Template::is_template(root) {
-            Some(DocumentKind::Template)
-        } else if root.get("Statement").is_some() || !named_policies(root).is_empty() {
-            Some(DocumentKind::KeyPolicy)
-        } else {
-            None
+        match Reading::of(root) {
+            Reading::Kind(kind) => Some(kind),
+            Reading::Mixed(_) => Some(DocumentKind::MixedPolicy),
+            Reading::Skipped(_) | Reading::Neither => None,
         }
+    }
+}
+
+impl Reading {
+    pub fn of(root: &Node<'_>) -> Reading {
+        if Template::is_template(root) {
+            return Reading::Kind(DocumentKind::Template);
+        }
+        let documents = policy_documents(root);
+        if documents.is_empty() {
+            return Reading::Neither;
+        }
+        match kind::read_policy(&documents) {
+            kind::PolicyReading::KeyPolicy => Reading::Kind(DocumentKind::KeyPolicy),
+            kind::PolicyReading::Other(why) => Reading::Skipped(why),
+            kind::PolicyReading::Mixed(mixed) => Reading::Mixed(mixed),
+        }
+    }
+}
+
+/// The policy documents of a file: itself when it has a top-level `Statement`, else its named
+/// policies (none when it is neither).
+fn policy_documents<'t>(root: &'t Node<'t>) -> Vec<&'t Node<'t>> {
+    if root.get("Statement").is_some() {
+        vec![root]
+    } else {
+        named_policies(root)
     }
 }
 
@@ -123,12 +163,7 @@ pub fn policy_sources<'t>(
         source
     };
     if kind == DocumentKind::KeyPolicy {
-        let documents = if root.get("Statement").is_some() {
-            vec![root]
-        } else {
-            named_policies(root)
-        };
-        return documents
+        return policy_documents(root)
             .into_iter()
             .map(|document| {
                 with_scenarios(PolicySource {

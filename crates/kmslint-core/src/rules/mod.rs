@@ -20,6 +20,7 @@ use crate::fix::edit::Editor;
 use crate::lookup::{self, RuleName};
 use crate::model::conditions::{MAX_ATOMS, TooManyConditions};
 use crate::model::consumers::{ConsumerIndex, KeyUses, Publication};
+use crate::model::kind::MixedPolicy;
 use crate::model::principal::Deployment;
 use crate::model::value::{
     Cut, Env, MAX_DEPTH, MESSAGE_WIDTH, Resolver, abbreviate, describe_when, watch_cuts,
@@ -108,6 +109,7 @@ registry! {
     KMS005 => ambiguous_boolean::AmbiguousBoolean,
     KMS006 => unused_suppression::UnusedSuppression,
     KMS007 => invalid_suppression::InvalidSuppression,
+    KMS008 => mixed_policy::MixedPolicy,
     KMS101 => value_out_of_range::ValueOutOfRange,
     KMS102 => key_spec_usage_mismatch::KeySpecUsageMismatch,
     KMS103 => rotation_unsupported::RotationUnsupported,
@@ -364,6 +366,9 @@ pub(crate) struct Context<'a, 't> {
     pub conditions: &'a Conditions<'t>,
     pub policies: &'a [PolicySource<'t>],
     pub embedded: &'t [EmbeddedPolicy<'t>],
+    /// For a policy document not read as a key policy because its statements are of two
+    /// kinds: why (KMS008 says it).
+    pub mixed_policy: Option<&'a MixedPolicy>,
     pub load_problems: &'a [LoadProblem],
     pub settings: &'a Settings,
     /// Writes fixes' edits the way the file is written.

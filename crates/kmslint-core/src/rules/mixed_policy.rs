@@ -1,0 +1,22 @@
+//! KMS008 mixed-policy: a policy document whose statements are partly a key policy's and
+//! partly another kind's, which is therefore not read as a key policy (SPEC §1). The reading
+//! is `model::kind`'s; this rule says it, once, instead of the key policy rules' cascade.
+
+use super::{Context, Reporter, Rule};
+
+pub struct MixedPolicy;
+
+impl Rule for MixedPolicy {
+    fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
+        let Some(mixed) = cx.mixed_policy else {
+            return;
+        };
+        out.report(mixed.span, mixed.message.clone())
+            .with_related(mixed.kms_statement, "this statement acts on KMS")
+            .with_help(
+                "if this is a key policy, remove the statements for other services (they do \
+                 nothing in a key policy); if it is another service's policy, move the KMS \
+                 statements to the key's policy",
+            );
+    }
+}
