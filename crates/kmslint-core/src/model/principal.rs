@@ -148,6 +148,13 @@ pub enum Requester<'a> {
     /// ARN: how an unknown deployer looks to the policy.
     Unnamed,
     Named(&'a Principal),
+    /// A role (or, with `user`, a user) of this template created without `RoleName`
+    /// (`UserName`), by logical ID: CloudFormation names it `{stack}-{logicalId}-{random}`,
+    /// cut to 64 characters ("If you don't specify a name, AWS CloudFormation generates a
+    /// unique physical ID", AWS::IAM::Role `RoleName`,
+    /// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-role.html),
+    /// so a literal role ARN names it only if its name can have that shape.
+    Generated { resource: &'a str, user: bool },
 }
 
 impl Slot {
@@ -199,6 +206,7 @@ impl Principal {
             // before use): it may be anyone.
             (Principal::Unknown | Principal::Invalid(_), _) => Coverage::Maybe,
             (_, Requester::Named(Principal::Unknown | Principal::Invalid(_))) => Coverage::Maybe,
+            (_, Requester::Generated { resource, user }) => self.covers_generated(resource, user, deployment),
             (Principal::Iam(p), Requester::Unnamed) => match p.kind {
                 IamKind::Account => p
                     .partition
@@ -237,6 +245,30 @@ impl Principal {
         }
     }
 
+    /// Whether this principal element names a role (`user`: a user) of the template whose
+    /// name CloudFormation generates (see [`Requester::Generated`]).
+    fn covers_generated(&self, resource: &str, user: bool, deployment: &Deployment<'_>) -> Coverage {
+        match self {
+            Principal::Everyone => Coverage::Yes,
+            Principal::Unknown | Principal::Invalid(_) => Coverage::Maybe,
+            Principal::TemplateResource(name) => Coverage::from_bool(name == resource),
+            Principal::Iam(q) => {
+                let same_account = q
+                    .partition
+                    .same(&Slot::Stack, deployment.partition)
+                    .and(q.account.same(&Slot::Stack, deployment.account));
+                let name = match (&q.kind, user) {
+                    (IamKind::Account, _) => return same_account,
+                    (IamKind::Role(name) | IamKind::AssumedRole { role: name, .. }, false)
+                    | (IamKind::User(name), true) => name,
+                    _ => return Coverage::No,
+                };
+                same_account.and(could_be_generated(name))
+            }
+            Principal::Service(_) | Principal::Other => Coverage::No,
+        }
+    }
+
     /// A short description for messages: "role `Admin`", "the account principal of …".
     pub fn describe(&self) -> String {
         match self {
@@ -247,6 +279,29 @@ impl Principal {
             Principal::TemplateResource(r) => format!("`{r}` from this template"),
             Principal::Unknown => "a principal not known here".into(),
             Principal::Invalid(_) => "an invalid principal".into(),
+        }
+    }
+}
+
+/// Whether a role or user name can be one CloudFormation generates: `{stack}-{logicalId}-`
+/// then a random suffix of capital letters and digits (`MyStack-AppRole-1ABCDEFGHIJK`). A
+/// name not known here (`${AWS::StackName}-…`, a parameter) may be.
+fn could_be_generated(name: &Name) -> Coverage {
+    match name {
+        Name::Hole(_) => Coverage::Maybe,
+        Name::Known(name) => {
+            let suffix = name.rsplit_once('-').map(|(_, s)| s);
+            let random = suffix.is_some_and(|s| {
+                s.len() >= 8
+                    && s
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            });
+            if random && name.len() <= 64 {
+                Coverage::Maybe
+            } else {
+                Coverage::No
+            }
         }
     }
 }
