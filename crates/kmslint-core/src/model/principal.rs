@@ -154,7 +154,10 @@ pub enum Requester<'a> {
     /// unique physical ID", AWS::IAM::Role `RoleName`,
     /// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-role.html),
     /// so a literal role ARN names it only if its name can have that shape.
-    Generated { resource: &'a str, user: bool },
+    Generated {
+        resource: &'a str,
+        user: bool,
+    },
 }
 
 impl Slot {
@@ -206,7 +209,9 @@ impl Principal {
             // before use): it may be anyone.
             (Principal::Unknown | Principal::Invalid(_), _) => Coverage::Maybe,
             (_, Requester::Named(Principal::Unknown | Principal::Invalid(_))) => Coverage::Maybe,
-            (_, Requester::Generated { resource, user }) => self.covers_generated(resource, user, deployment),
+            (_, Requester::Generated { resource, user }) => {
+                self.covers_generated(resource, user, deployment)
+            }
             (Principal::Iam(p), Requester::Unnamed) => match p.kind {
                 IamKind::Account => p
                     .partition
@@ -247,7 +252,12 @@ impl Principal {
 
     /// Whether this principal element names a role (`user`: a user) of the template whose
     /// name CloudFormation generates (see [`Requester::Generated`]).
-    fn covers_generated(&self, resource: &str, user: bool, deployment: &Deployment<'_>) -> Coverage {
+    fn covers_generated(
+        &self,
+        resource: &str,
+        user: bool,
+        deployment: &Deployment<'_>,
+    ) -> Coverage {
         match self {
             Principal::Everyone => Coverage::Yes,
             Principal::Unknown | Principal::Invalid(_) => Coverage::Maybe,
@@ -293,8 +303,7 @@ fn could_be_generated(name: &Name) -> Coverage {
             let suffix = name.rsplit_once('-').map(|(_, s)| s);
             let random = suffix.is_some_and(|s| {
                 s.len() >= 8
-                    && s
-                        .bytes()
+                    && s.bytes()
                         .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
             });
             if random && name.len() <= 64 {

@@ -28,8 +28,8 @@
 //! https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-users).
 
 use crate::facts::actions::KMS_ACTIONS;
-use crate::facts::conditions::{SetQualifier, is_kms_key, strip_prefix_ignore_case};
 use crate::facts::condition_support::{actions_with_key, knows_action};
+use crate::facts::conditions::{SetQualifier, is_kms_key, strip_prefix_ignore_case};
 use crate::model::policy::{Clause, Coverage, Statement, glob_match};
 use crate::source::Span;
 
@@ -154,7 +154,10 @@ fn report_dead_values(
     for (span, pattern, _) in dead.iter().skip(1) {
         diagnostic.with_related(*span, format!("`{pattern}` is allowed here too"));
     }
-    diagnostic.with_related(clause.key_span, format!("`{}` is required here", clause.key));
+    diagnostic.with_related(
+        clause.key_span,
+        format!("`{}` is required here", clause.key),
+    );
     diagnostic.with_help(format!(
         "only requests for {} carry `{}`: move the other actions to a statement without this condition, or leave them out",
         join(
@@ -173,7 +176,10 @@ fn dead_clauses<'c, 't>(
     clauses: &'c [Clause<'t>],
     actions: &[&'static str],
 ) -> Option<Vec<&'c Clause<'t>>> {
-    actions.iter().map(|action| killer(clauses, action)).collect()
+    actions
+        .iter()
+        .map(|action| killer(clauses, action))
+        .collect()
 }
 
 fn report(statement: &Statement<'_>, actions: &[&str], dead: &[&Clause<'_>], out: &mut Reporter) {
@@ -215,7 +221,10 @@ fn report(statement: &Statement<'_>, actions: &[&str], dead: &[&Clause<'_>], out
     let carriers = actions_with_key(first.key).unwrap_or_default();
     let diagnostic = out.report(first.key_span, message);
     for clause in keys.iter().skip(1) {
-        diagnostic.with_related(clause.key_span, format!("`{}` is required here", clause.key));
+        diagnostic.with_related(
+            clause.key_span,
+            format!("`{}` is required here", clause.key),
+        );
     }
     if let Some(values) = statement.action.as_ref().or(statement.not_action.as_ref()) {
         diagnostic.with_related(values.entry.key_span, "the actions are granted here");

@@ -51,7 +51,10 @@ impl Rule for IamGrantNotDelegated {
         let (Some(_), Some((key_name, key_type))) = (cx.template, policy.source.resource) else {
             return;
         };
-        if !matches!(key_type, KEY | REPLICA_KEY) || policy.policy.incomplete || policy.policy.partial && policy.policy.statements.is_empty() {
+        if !matches!(key_type, KEY | REPLICA_KEY)
+            || policy.policy.incomplete
+            || policy.policy.partial && policy.policy.statements.is_empty()
+        {
             return;
         }
         let deployment = cx.deployment();
@@ -66,8 +69,8 @@ impl Rule for IamGrantNotDelegated {
                 continue;
             }
             for who in &grant.principals {
-                let requester = generated_name(cx, &who.principal)
-                    .unwrap_or(Requester::Named(&who.principal));
+                let requester =
+                    generated_name(cx, &who.principal).unwrap_or(Requester::Named(&who.principal));
                 let none = actions.iter().all(|action| {
                     policy.policy.access(requester, action, &deployment).verdict
                         == Verdict::NotAllowed
@@ -99,13 +102,13 @@ impl Rule for IamGrantNotDelegated {
                     who.describe
                 ));
                 if let Some(entry) = policy.policy.statement_entry {
-                    diagnostic.with_related(entry.key_span, format!("the key policy of `{key_name}`"));
+                    diagnostic
+                        .with_related(entry.key_span, format!("the key policy of `{key_name}`"));
                 }
             }
         }
     }
 }
-
 
 /// A role or user of the template created without a name of its own (`RoleName`,
 /// `UserName`): CloudFormation generates its name.
@@ -119,10 +122,13 @@ fn generated_name<'p>(cx: &Context<'_, '_>, principal: &'p Principal) -> Option<
         "AWS::IAM::User" => ("UserName", true),
         _ => return None,
     };
-    resource.property(property).is_none().then_some(Requester::Generated {
-        resource: name,
-        user,
-    })
+    resource
+        .property(property)
+        .is_none()
+        .then_some(Requester::Generated {
+            resource: name,
+            user,
+        })
 }
 
 /// Whether a principal of the key policy is a role, user or session ARN.

@@ -171,7 +171,11 @@ impl Rule for ServicePrincipalUnscoped {
                     {
                         continue;
                     }
-                    services.push((alt.span, format!("`{}`", service.display()), scope_of(service)));
+                    services.push((
+                        alt.span,
+                        format!("`{}`", service.display()),
+                        scope_of(service),
+                    ));
                 }
             }
             let Some((span, first, _)) = services.first() else {
