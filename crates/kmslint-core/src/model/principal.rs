@@ -777,6 +777,54 @@ mod tests {
     }
 
     #[test]
+    fn generated_names_are_named_only_by_principals_of_their_shape() {
+        let d = Deployment::default();
+        let generated = Requester::Generated {
+            resource: "Reporting",
+            user: false,
+        };
+        let stack_role = |name: Name| {
+            Principal::Iam(IamPrincipal {
+                partition: Slot::Stack,
+                account: Slot::Stack,
+                kind: IamKind::Role(name),
+            })
+        };
+        let known = |s: &str| Name::Known(s.into());
+        // A literal name without the random suffix is not the generated one.
+        assert_eq!(
+            stack_role(known("reporting-service")).covers(generated, &d),
+            Coverage::No
+        );
+        assert_eq!(
+            stack_role(known("Reporting")).covers(generated, &d),
+            Coverage::No
+        );
+        // One of the generated shape, or one not known here, may be.
+        assert_eq!(
+            stack_role(known("prod-Reporting-1ABCDEFGHIJK")).covers(generated, &d),
+            Coverage::Maybe
+        );
+        assert_eq!(
+            stack_role(Name::Hole("${AWS::StackName}-Reporting".into())).covers(generated, &d),
+            Coverage::Maybe
+        );
+        // A user is not a role; the account principal, `!GetAtt` and `*` name it.
+        let user = Principal::Iam(IamPrincipal {
+            partition: Slot::Stack,
+            account: Slot::Stack,
+            kind: IamKind::User(known("prod-Reporting-1ABCDEFGHIJK")),
+        });
+        assert_eq!(user.covers(generated, &d), Coverage::No);
+        let root = classify("AWS", &alt(Text::hole(Hole::AccountId)), &|_| None);
+        assert_eq!(root.covers(generated, &d), Coverage::Yes);
+        let get_att = Principal::TemplateResource("Reporting".into());
+        assert_eq!(get_att.covers(generated, &d), Coverage::Yes);
+        assert_eq!(Principal::Everyone.covers(generated, &d), Coverage::Yes);
+        assert_eq!(Principal::Unknown.covers(generated, &d), Coverage::Maybe);
+    }
+
+    #[test]
     fn principals_match_the_way_iam_matches_them() {
         let d = Deployment::default();
         let admin = iam("111122223333", role("Admin"));
