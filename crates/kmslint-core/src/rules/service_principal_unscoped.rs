@@ -17,9 +17,11 @@
 //! What to recommend depends on the service: each row of [`SERVICE_SCOPES`] gives the
 //! condition keys that the service's own guide documents for its KMS requests, with the page.
 //! Not reported, because AWS documents no key that the service sends:
-//! - `events.amazonaws.com`, unless an `AWS::Events::EventBus` of the template uses the key:
-//!   only event-bus encryption documents `aws:SourceArn`/`aws:SourceAccount`/the event-bus
-//!   encryption context; for rule targets (encrypted SNS topics and SQS queues) the SNS guide
+//! - `events.amazonaws.com`, unless an `AWS::Events::EventBus` or `AWS::Events::Archive` of
+//!   the template uses the key: only event-bus and archive encryption document
+//!   `aws:SourceArn`/`aws:SourceAccount`/the event-bus encryption context
+//!   (https://docs.aws.amazon.com/eventbridge/latest/userguide/encryption-archives.html); for
+//!   rule targets (encrypted SNS topics and SQS queues) the SNS guide
 //!   says "Adding the aws:SourceAccount and aws:SourceArn to a AWS KMS policy is not
 //!   supported for EventBridge-to-encrypted topics"
 //!   (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html);
@@ -81,7 +83,8 @@ const SERVICE_SCOPES: &[ServiceScope] = &[
         source: "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html",
     },
     // EventBridge event buses: "add an aws:SourceArn, aws:sourceAccount, or
-    // kms:EncryptionContext:aws:events:event-bus:arn condition key".
+    // kms:EncryptionContext:aws:events:event-bus:arn condition key"; archives use the same
+    // encryption context (encryption-archives.html).
     ServiceScope {
         service: "events",
         keys: &[
@@ -165,7 +168,9 @@ impl Rule for ServicePrincipalUnscoped {
                     if is_service(service, "events")
                         && !*event_bus.get_or_insert_with(|| {
                             key.is_some_and(|key| {
-                                used_by(cx, key, "AWS::Events::EventBus", "KmsKeyIdentifier")
+                                ["AWS::Events::EventBus", "AWS::Events::Archive"]
+                                    .iter()
+                                    .any(|t| used_by(cx, key, t, "KmsKeyIdentifier"))
                             })
                         })
                     {
