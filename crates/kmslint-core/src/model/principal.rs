@@ -148,6 +148,16 @@ pub enum Requester<'a> {
     /// ARN: how an unknown deployer looks to the policy.
     Unnamed,
     Named(&'a Principal),
+    /// A role (or, with `user`, a user) of this template created without `RoleName`
+    /// (`UserName`), by logical ID: CloudFormation names it `{stack}-{logicalId}-{random}`,
+    /// cut to 64 characters ("If you don't specify a name, AWS CloudFormation generates a
+    /// unique physical ID", AWS::IAM::Role `RoleName`,
+    /// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-role.html),
+    /// so a literal role ARN names it only if its name can have that shape.
+    Generated {
+        resource: &'a str,
+        user: bool,
+    },
 }
 
 impl Slot {
@@ -199,6 +209,9 @@ impl Principal {
             // before use): it may be anyone.
             (Principal::Unknown | Principal::Invalid(_), _) => Coverage::Maybe,
             (_, Requester::Named(Principal::Unknown | Principal::Invalid(_))) => Coverage::Maybe,
+            (_, Requester::Generated { resource, user }) => {
+                self.covers_generated(resource, user, deployment)
+            }
             (Principal::Iam(p), Requester::Unnamed) => match p.kind {
                 IamKind::Account => p
                     .partition
@@ -237,6 +250,35 @@ impl Principal {
         }
     }
 
+    /// Whether this principal element names a role (`user`: a user) of the template whose
+    /// name CloudFormation generates (see [`Requester::Generated`]).
+    fn covers_generated(
+        &self,
+        resource: &str,
+        user: bool,
+        deployment: &Deployment<'_>,
+    ) -> Coverage {
+        match self {
+            Principal::Everyone => Coverage::Yes,
+            Principal::Unknown | Principal::Invalid(_) => Coverage::Maybe,
+            Principal::TemplateResource(name) => Coverage::from_bool(name == resource),
+            Principal::Iam(q) => {
+                let same_account = q
+                    .partition
+                    .same(&Slot::Stack, deployment.partition)
+                    .and(q.account.same(&Slot::Stack, deployment.account));
+                let name = match (&q.kind, user) {
+                    (IamKind::Account, _) => return same_account,
+                    (IamKind::Role(name) | IamKind::AssumedRole { role: name, .. }, false)
+                    | (IamKind::User(name), true) => name,
+                    _ => return Coverage::No,
+                };
+                same_account.and(could_be_generated(name))
+            }
+            Principal::Service(_) | Principal::Other => Coverage::No,
+        }
+    }
+
     /// A short description for messages: "role `Admin`", "the account principal of …".
     pub fn describe(&self) -> String {
         match self {
@@ -247,6 +289,28 @@ impl Principal {
             Principal::TemplateResource(r) => format!("`{r}` from this template"),
             Principal::Unknown => "a principal not known here".into(),
             Principal::Invalid(_) => "an invalid principal".into(),
+        }
+    }
+}
+
+/// Whether a role or user name can be one CloudFormation generates: `{stack}-{logicalId}-`
+/// then a random suffix of capital letters and digits (`MyStack-AppRole-1ABCDEFGHIJK`). A
+/// name not known here (`${AWS::StackName}-…`, a parameter) may be.
+fn could_be_generated(name: &Name) -> Coverage {
+    match name {
+        Name::Hole(_) => Coverage::Maybe,
+        Name::Known(name) => {
+            let suffix = name.rsplit_once('-').map(|(_, s)| s);
+            let random = suffix.is_some_and(|s| {
+                s.len() >= 8
+                    && s.bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            });
+            if random && name.len() <= 64 {
+                Coverage::Maybe
+            } else {
+                Coverage::No
+            }
         }
     }
 }
@@ -710,6 +774,54 @@ mod tests {
         );
         let other = Principal::TemplateResource("Other".into());
         assert_eq!(other.covers(Requester::Named(&role), &d), Coverage::No);
+    }
+
+    #[test]
+    fn generated_names_are_named_only_by_principals_of_their_shape() {
+        let d = Deployment::default();
+        let generated = Requester::Generated {
+            resource: "Reporting",
+            user: false,
+        };
+        let stack_role = |name: Name| {
+            Principal::Iam(IamPrincipal {
+                partition: Slot::Stack,
+                account: Slot::Stack,
+                kind: IamKind::Role(name),
+            })
+        };
+        let known = |s: &str| Name::Known(s.into());
+        // A literal name without the random suffix is not the generated one.
+        assert_eq!(
+            stack_role(known("reporting-service")).covers(generated, &d),
+            Coverage::No
+        );
+        assert_eq!(
+            stack_role(known("Reporting")).covers(generated, &d),
+            Coverage::No
+        );
+        // One of the generated shape, or one not known here, may be.
+        assert_eq!(
+            stack_role(known("prod-Reporting-1ABCDEFGHIJK")).covers(generated, &d),
+            Coverage::Maybe
+        );
+        assert_eq!(
+            stack_role(Name::Hole("${AWS::StackName}-Reporting".into())).covers(generated, &d),
+            Coverage::Maybe
+        );
+        // A user is not a role; the account principal, `!GetAtt` and `*` name it.
+        let user = Principal::Iam(IamPrincipal {
+            partition: Slot::Stack,
+            account: Slot::Stack,
+            kind: IamKind::User(known("prod-Reporting-1ABCDEFGHIJK")),
+        });
+        assert_eq!(user.covers(generated, &d), Coverage::No);
+        let root = classify("AWS", &alt(Text::hole(Hole::AccountId)), &|_| None);
+        assert_eq!(root.covers(generated, &d), Coverage::Yes);
+        let get_att = Principal::TemplateResource("Reporting".into());
+        assert_eq!(get_att.covers(generated, &d), Coverage::Yes);
+        assert_eq!(Principal::Everyone.covers(generated, &d), Coverage::Yes);
+        assert_eq!(Principal::Unknown.covers(generated, &d), Coverage::Maybe);
     }
 
     #[test]

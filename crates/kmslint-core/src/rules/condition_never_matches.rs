@@ -12,11 +12,26 @@
 //! statement is dead only when every action it covers is. `Deny` statements are not reported:
 //! a `Deny` that never matches takes nothing away, which is KMS608's "dead `Allow`" only in
 //! reverse, and such conditions are common in guard-rail denies written for several services.
+//!
+//! When only some of the actions are dead, each value of `Action` whose every action is dead
+//! (`kms:Decrypt`, `kms:GenerateDataKey*` under `kms:GrantIsForAWSResource`) is named in one
+//! finding per statement: the statement grants nothing for them. A value that also covers a
+//! live action (`kms:*`) is not named, nor is one that covers only `kms:DescribeKey` under an
+//! encryption-context key: the CloudWatch Logs guide's own statement allows `kms:Describe*`
+//! under `kms:EncryptionContext:aws:logs:arn`
+//! (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html), so
+//! that copies of it are everywhere, and a dead `DescribeKey` gives nothing away and takes
+//! nothing the service needs. The console's default "Allow attachment of persistent
+//! resources" statement (`kms:CreateGrant`, `kms:ListGrants`, `kms:RevokeGrant` under
+//! `kms:GrantIsForAWSResource`) has no dead action; its key users' cryptographic actions are in
+//! a statement of their own, without the condition (KMS Developer Guide, "Default key policy",
+//! https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-users).
 
 use crate::facts::actions::KMS_ACTIONS;
-use crate::facts::conditions::{SetQualifier, is_kms_key};
 use crate::facts::condition_support::{actions_with_key, knows_action};
-use crate::model::policy::{Clause, Coverage, Statement};
+use crate::facts::conditions::{SetQualifier, is_kms_key, strip_prefix_ignore_case};
+use crate::model::policy::{Clause, Coverage, Statement, glob_match};
+use crate::source::Span;
 
 use super::common::join;
 use super::{Context, PolicyCheck, Reporter, Rule};
@@ -38,10 +53,10 @@ impl Rule for ConditionNeverMatches {
             let Some(actions) = covered_actions(statement) else {
                 continue;
             };
-            let Some(dead) = dead_clauses(&block.clauses, &actions) else {
-                continue;
-            };
-            report(statement, &actions, &dead, out);
+            match dead_clauses(&block.clauses, &actions) {
+                Some(dead) => report(statement, &actions, &dead, out),
+                None => report_dead_values(statement, &block.clauses, &actions, out),
+            }
         }
     }
 }
@@ -71,25 +86,100 @@ fn requires_key(clause: &Clause<'_>) -> bool {
         && operator.set != Some(SetQualifier::ForAllValues)
 }
 
+/// The first clause that requires a key that requests for `action` never carry; `None` when
+/// the statement can apply to the action (or the action is not known to the table).
+fn killer<'c, 't>(clauses: &'c [Clause<'t>], action: &str) -> Option<&'c Clause<'t>> {
+    if !knows_action(action) {
+        return None;
+    }
+    clauses.iter().find(|clause| {
+        requires_key(clause)
+            && is_kms_key(clause.key)
+            && actions_with_key(clause.key).is_some_and(|carry| !carry.contains(&action))
+    })
+}
+
+/// A statement some of whose actions are dead: names each `Action` value that covers only
+/// dead actions, when another action of the statement is live.
+fn report_dead_values(
+    statement: &Statement<'_>,
+    clauses: &[Clause<'_>],
+    actions: &[&'static str],
+    out: &mut Reporter,
+) {
+    let Some(values) = &statement.action else {
+        return;
+    };
+    if values.incomplete || !actions.iter().any(|a| killer(clauses, a).is_none()) {
+        return;
+    }
+    let mut dead: Vec<(Span, &str, &Clause<'_>)> = Vec::new();
+    for item in &values.items {
+        for alt in &item.alts {
+            let Some(pattern) = alt.as_str() else {
+                continue;
+            };
+            let covered: Vec<&str> = actions
+                .iter()
+                .copied()
+                .filter(|a| glob_match(pattern, &format!("kms:{a}")))
+                .collect();
+            let Some(first) = covered.first() else {
+                continue;
+            };
+            let Some(clause) = killer(clauses, first) else {
+                continue;
+            };
+            let describe_under_context = covered == ["DescribeKey"]
+                && strip_prefix_ignore_case(clause.key, "kms:EncryptionContext").is_some();
+            if !describe_under_context && covered.iter().all(|a| killer(clauses, a).is_some()) {
+                dead.push((alt.span, pattern, clause));
+            }
+        }
+    }
+    let Some(&(span, _, clause)) = dead.first() else {
+        return;
+    };
+    let names: Vec<String> = dead.iter().map(|(_, p, _)| format!("`{p}`")).collect();
+    let them = if names.len() == 1 { "it" } else { "them" };
+    let message = format!(
+        "{} grants nothing for {}: its `{}` condition requires `{}`, which requests for {them} never carry",
+        statement.describe(),
+        join(&names),
+        clause.operator_name,
+        clause.key
+    );
+    let carriers = actions_with_key(clause.key).unwrap_or_default();
+    let diagnostic = out.report(span, message);
+    for (span, pattern, _) in dead.iter().skip(1) {
+        diagnostic.with_related(*span, format!("`{pattern}` is allowed here too"));
+    }
+    diagnostic.with_related(
+        clause.key_span,
+        format!("`{}` is required here", clause.key),
+    );
+    diagnostic.with_help(format!(
+        "only requests for {} carry `{}`: move the other actions to a statement without this condition, or leave them out",
+        join(
+            &carriers
+                .iter()
+                .map(|a| format!("`kms:{a}`"))
+                .collect::<Vec<_>>()
+        ),
+        clause.key,
+    ));
+}
+
 /// For each action, the first clause that requires a key its requests never carry; `None`
 /// when some action has no such clause (the statement can apply to it).
 fn dead_clauses<'c, 't>(
     clauses: &'c [Clause<'t>],
     actions: &[&'static str],
 ) -> Option<Vec<&'c Clause<'t>>> {
-    let mut dead = Vec::new();
-    for action in actions {
-        if !knows_action(action) {
-            return None;
-        }
-        let killer = clauses.iter().find(|clause| {
-            requires_key(clause)
-                && is_kms_key(clause.key)
-                && actions_with_key(clause.key).is_some_and(|carry| !carry.contains(action))
-        })?;
-        dead.push(killer);
-    }
-    Some(dead)
+    actions
+        .iter()
+        .map(|action| killer(clauses, action))
+        .collect()
 }
 
 fn report(statement: &Statement<'_>, actions: &[&str], dead: &[&Clause<'_>], out: &mut Reporter) {
@@ -131,7 +221,10 @@ fn report(statement: &Statement<'_>, actions: &[&str], dead: &[&Clause<'_>], out
     let carriers = actions_with_key(first.key).unwrap_or_default();
     let diagnostic = out.report(first.key_span, message);
     for clause in keys.iter().skip(1) {
-        diagnostic.with_related(clause.key_span, format!("`{}` is required here", clause.key));
+        diagnostic.with_related(
+            clause.key_span,
+            format!("`{}` is required here", clause.key),
+        );
     }
     if let Some(values) = statement.action.as_ref().or(statement.not_action.as_ref()) {
         diagnostic.with_related(values.entry.key_span, "the actions are granted here");

@@ -1,18 +1,34 @@
 //! KMS606 service-principal-unscoped: an `Allow` to a service principal with no condition
-//! that ties it to the stack's resources: `aws:SourceArn`, `aws:SourceAccount`,
-//! `aws:SourceOrgID`, `aws:SourceOrgPaths` (the IAM User Guide's confused-deputy keys, which
-//! IAM Access Analyzer's "restrict access to service principal" check names) or a
-//! `kms:EncryptionContext:<key>` condition (what the CloudWatch Logs, CloudTrail and
-//! EventBridge guides use: the context names the resource). Facts: kms-facts §11,
-//! consumers.md.
+//! that ties it to the stack's account or resources.
 //!
-//! Not scoping: `kms:ViaService` and `kms:CallerAccount` (they describe a principal calling
-//! through a service, not the service principal's own calls), `kms:EncryptionContextKeys`
-//! (names keys, not the resource), `Null`, negated operators, and values that are all `*`.
-//! A condition block not known here counts as scoping (nothing is reported). A CloudTrail
-//! principal is not reported for a key that an `AWS::CloudTrail::EventDataStore` of the
-//! template uses (its `KmsKeyId` refers to the key, or to an alias of it): event data stores
-//! do not support `aws:SourceArn`/`aws:SourceAccount` in key policies (consumers.md).
+//! Scoping keys: `aws:SourceArn`, `aws:SourceAccount`, `aws:SourceOrgID`, `aws:SourceOrgPaths`
+//! (the IAM User Guide's confused-deputy keys, which IAM Access Analyzer's "restrict access to
+//! service principal" check names), a `kms:EncryptionContext:<key>` condition (what the
+//! CloudWatch Logs, CloudTrail and EventBridge guides use: the context names the resource),
+//! and `kms:CallerAccount` and `kms:ViaService` (they limit the calls to one account, or to
+//! calls made through a service of the named Region; a statement under them does not let
+//! "resources of any account" use the key, which is what the finding says). Whether the
+//! service sends those keys is another question (KMS608 asks it of keys that never occur).
+//!
+//! Not scoping: `kms:EncryptionContextKeys` (names keys, not the resource), `Null`, negated
+//! operators, and values that are all `*`. A condition block not known here counts as
+//! scoping (nothing is reported).
+//!
+//! What to recommend depends on the service: each row of [`SERVICE_SCOPES`] gives the
+//! condition keys that the service's own guide documents for its KMS requests, with the page.
+//! Not reported, because AWS documents no key that the service sends:
+//! - `events.amazonaws.com`, unless an `AWS::Events::EventBus` or `AWS::Events::Archive` of
+//!   the template uses the key: only event-bus and archive encryption document
+//!   `aws:SourceArn`/`aws:SourceAccount`/the event-bus encryption context
+//!   (https://docs.aws.amazon.com/eventbridge/latest/userguide/encryption-archives.html); for
+//!   rule targets (encrypted SNS topics and SQS queues) the SNS guide
+//!   says "Adding the aws:SourceAccount and aws:SourceArn to a AWS KMS policy is not
+//!   supported for EventBridge-to-encrypted topics"
+//!   (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html);
+//! - `cloudtrail.amazonaws.com` for a key that an `AWS::CloudTrail::EventDataStore` of the
+//!   template uses (its `KmsKeyId` refers to the key, or to an alias of it): event data stores
+//!   do not support `aws:SourceArn`/`aws:SourceAccount` in key policies
+//!   (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html).
 
 use crate::model::policy::{Clause, Statement};
 use crate::model::principal::{Name, Principal, ServicePrincipal};
@@ -22,18 +38,111 @@ use super::{Context, PolicyCheck, Reporter, Rule};
 
 pub struct ServicePrincipalUnscoped;
 
-/// Global keys that bind a service principal's request to the resource or account it acts
-/// for (IAM User Guide, "The confused deputy problem").
+/// Keys that bind a service principal's request to the account or resources it acts for:
+/// the global confused-deputy keys (IAM User Guide, "The confused deputy problem",
+/// https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html) and KMS's
+/// `kms:CallerAccount` and `kms:ViaService` (KMS Developer Guide, "AWS KMS condition keys",
+/// https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html).
 const SOURCE_KEYS: &[&str] = &[
     "aws:SourceArn",
     "aws:SourceAccount",
     "aws:SourceOrgID",
     "aws:SourceOrgPaths",
+    "kms:CallerAccount",
+    "kms:ViaService",
 ];
+
+/// What a service's guide documents about scoping its KMS requests in a key policy.
+struct ServiceScope {
+    /// The service principal's first label (`logs` in `logs.eu-west-1.amazonaws.com`).
+    service: &'static str,
+    /// The condition keys the guide names for its requests, to recommend.
+    keys: &'static [&'static str],
+    /// The guide's page.
+    source: &'static str,
+}
+
+/// Per service, the condition keys its documentation names for its KMS requests. A service
+/// not listed is recommended the confused-deputy keys, with the IAM User Guide's page.
+const SERVICE_SCOPES: &[ServiceScope] = &[
+    // CloudWatch Logs: "kms:EncryptionContext:aws:logs:arn" under ArnEquals/ArnLike.
+    ServiceScope {
+        service: "logs",
+        keys: &["kms:EncryptionContext:aws:logs:arn"],
+        source: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html",
+    },
+    // CloudTrail trails: aws:SourceArn recommended, aws:SourceAccount supported, and the
+    // example's kms:EncryptionContext:aws:cloudtrail:arn.
+    ServiceScope {
+        service: "cloudtrail",
+        keys: &[
+            "aws:SourceArn",
+            "aws:SourceAccount",
+            "kms:EncryptionContext:aws:cloudtrail:arn",
+        ],
+        source: "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html",
+    },
+    // EventBridge event buses: "add an aws:SourceArn, aws:sourceAccount, or
+    // kms:EncryptionContext:aws:events:event-bus:arn condition key"; archives use the same
+    // encryption context (encryption-archives.html).
+    ServiceScope {
+        service: "events",
+        keys: &[
+            "aws:SourceArn",
+            "aws:SourceAccount",
+            "kms:EncryptionContext:aws:events:event-bus:arn",
+        ],
+        source: "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-key-policy.html",
+    },
+    // Event sources that publish to encrypted topics (CloudWatch alarms, S3 notifications)
+    // and send to encrypted queues (S3, SNS): the SNS and SQS guides' key policy statements
+    // for AWS services use aws:SourceArn and aws:SourceAccount.
+    ServiceScope {
+        service: "cloudwatch",
+        keys: &["aws:SourceArn", "aws:SourceAccount"],
+        source: "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html",
+    },
+    ServiceScope {
+        service: "s3",
+        keys: &["aws:SourceArn", "aws:SourceAccount"],
+        source: "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html",
+    },
+    ServiceScope {
+        service: "sns",
+        keys: &["aws:SourceArn", "aws:SourceAccount"],
+        source: "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html",
+    },
+    // Amazon SES receipt rules: the example's kms:EncryptionContext:aws:ses:source-account
+    // (with rule-name and message-id).
+    ServiceScope {
+        service: "ses",
+        keys: &["kms:EncryptionContext:aws:ses:source-account"],
+        source: "https://docs.aws.amazon.com/kms/latest/developerguide/services-ses.html",
+    },
+];
+
+/// Recommended for services not in [`SERVICE_SCOPES`].
+const GENERIC: ServiceScope = ServiceScope {
+    service: "",
+    keys: &["aws:SourceArn", "aws:SourceAccount"],
+    source: "https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html",
+};
+
+fn scope_of(service: &ServicePrincipal) -> &'static ServiceScope {
+    match &service.service {
+        Name::Known(name) => SERVICE_SCOPES
+            .iter()
+            .find(|s| s.service == name)
+            .unwrap_or(&GENERIC),
+        Name::Hole(_) => &GENERIC,
+    }
+}
 
 impl Rule for ServicePrincipalUnscoped {
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         let mut event_data_store: Option<bool> = None;
+        let mut event_bus: Option<bool> = None;
+        let key = check.source.resource.map(|(key, _)| key);
         for statement in &check.policy.statements {
             if !statement.is_allow() || is_scoped(statement) {
                 continue;
@@ -41,26 +150,40 @@ impl Rule for ServicePrincipalUnscoped {
             let Some(principals) = &statement.principal else {
                 continue;
             };
-            let mut services: Vec<(crate::source::Span, String)> = Vec::new();
+            let mut services: Vec<(crate::source::Span, String, &ServiceScope)> = Vec::new();
             for item in &principals.items {
                 for (alt, principal) in &item.principals {
                     let Principal::Service(service) = principal else {
                         continue;
                     };
-                    if is_cloudtrail(service)
+                    if is_service(service, "cloudtrail")
                         && *event_data_store.get_or_insert_with(|| {
-                            check
-                                .source
-                                .resource
-                                .is_some_and(|(key, _)| used_by_event_data_store(cx, key))
+                            key.is_some_and(|key| {
+                                used_by(cx, key, "AWS::CloudTrail::EventDataStore", "KmsKeyId")
+                            })
                         })
                     {
                         continue;
                     }
-                    services.push((alt.span, format!("`{}`", service.display())));
+                    if is_service(service, "events")
+                        && !*event_bus.get_or_insert_with(|| {
+                            key.is_some_and(|key| {
+                                ["AWS::Events::EventBus", "AWS::Events::Archive"]
+                                    .iter()
+                                    .any(|t| used_by(cx, key, t, "KmsKeyIdentifier"))
+                            })
+                        })
+                    {
+                        continue;
+                    }
+                    services.push((
+                        alt.span,
+                        format!("`{}`", service.display()),
+                        scope_of(service),
+                    ));
                 }
             }
-            let Some((span, first)) = services.first() else {
+            let Some((span, first, _)) = services.first() else {
                 continue;
             };
             let who = match services.len() {
@@ -71,16 +194,14 @@ impl Rule for ServicePrincipalUnscoped {
             let diagnostic = out.report(
                 *span,
                 format!(
-                    "{} allows {who} with no `aws:SourceArn`, `aws:SourceAccount` or `kms:EncryptionContext:` condition: the service can use this key for resources of any account",
+                    "{} allows {who} with no condition naming an account or resource (`aws:SourceArn`, `aws:SourceAccount`, `kms:CallerAccount`, `kms:EncryptionContext:…`): the service can use this key for resources of any account",
                     statement.describe(),
                 ),
             );
-            for (span, name) in services.iter().skip(1) {
+            for (span, name, _) in services.iter().skip(1) {
                 diagnostic.with_related(*span, format!("{name} is allowed here too"));
             }
-            diagnostic.with_help(
-                "add a condition naming the account or resources the service acts for, such as `StringEquals` on `aws:SourceAccount` or `ArnLike` on `aws:SourceArn`",
-            );
+            diagnostic.with_help(help(&services));
         }
     }
 }
@@ -113,13 +234,38 @@ fn scopes(clause: &Clause<'_>) -> bool {
     named && !everything
 }
 
-fn is_cloudtrail(service: &ServicePrincipal) -> bool {
-    matches!(&service.service, Name::Known(s) if s == "cloudtrail")
+/// The help: per service reported, the keys its guide documents, and the page.
+fn help(services: &[(crate::source::Span, String, &ServiceScope)]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for (_, name, scope) in services {
+        let keys: Vec<String> = scope.keys.iter().map(|k| format!("`{k}`")).collect();
+        let part = if scope.service.is_empty() {
+            format!(
+                "for {name}, {} if its guide documents them ({})",
+                keys.join(" or "),
+                scope.source
+            )
+        } else {
+            format!("for {name}, {} ({})", keys.join(" or "), scope.source)
+        };
+        if !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
+    format!(
+        "add a condition naming the account or resources the service acts for: {}",
+        parts.join("; ")
+    )
 }
 
-/// Whether an event data store of the template uses the key `key` (a logical ID): its
-/// `KmsKeyId` is a `Ref`/`Fn::GetAtt` of the key, or of an alias whose target is the key.
-fn used_by_event_data_store(cx: &Context<'_, '_>, key: &str) -> bool {
+fn is_service(service: &ServicePrincipal, name: &str) -> bool {
+    matches!(&service.service, Name::Known(s) if s == name)
+}
+
+/// Whether a resource of type `resource_type` of the template uses the key `key` (a logical
+/// ID): its `property` is a `Ref`/`Fn::GetAtt` of the key, or of an alias whose target is the
+/// key.
+fn used_by(cx: &Context<'_, '_>, key: &str, resource_type: &str, property: &str) -> bool {
     let Some(template) = cx.template else {
         return false;
     };
@@ -142,7 +288,7 @@ fn used_by_event_data_store(cx: &Context<'_, '_>, key: &str) -> bool {
         .map(|alias| alias.name)
         .collect();
     template
-        .resources_of_type("AWS::CloudTrail::EventDataStore")
-        .filter_map(|store| store.property("KmsKeyId"))
+        .resources_of_type(resource_type)
+        .filter_map(|store| store.property(property))
         .any(|node| refers_to(node, key) || aliases.iter().any(|a| refers_to(node, a)))
 }

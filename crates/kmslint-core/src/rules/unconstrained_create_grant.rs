@@ -16,11 +16,19 @@
 //! on a key does so by design, and what scopes it is KMS606's `aws:SourceArn`/
 //! `aws:SourceAccount`), service-linked roles (`role/aws-service-role/…`, which only their
 //! service can use), principals not known here, and `NotPrincipal`.
+//!
+//! Nor is a principal that the same key policy lets call `kms:PutKeyPolicy` (named, or
+//! through `kms:Put*`, `kms:*` or `*`) in an `Allow` statement without conditions that names
+//! it (not through the account principal), when no `Deny` can take that away: it can rewrite
+//! the key policy to give anyone anything, so creating grants adds no power (KMS Developer
+//! Guide, "Default key policy": key administrators "can modify the key policy";
+//! https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-administrators).
+//! This is the console's default "key administrators" statement (`kms:Create*` with
+//! `kms:Put*`). `kms:*` to a principal other than the account is KMS211's.
 
-use crate::diagnostic::Severity;
 use crate::facts::conditions::strip_prefix_ignore_case;
-use crate::model::policy::{Clause, Coverage, Statement, glob_match};
-use crate::model::principal::{IamKind, Principal};
+use crate::model::policy::{Clause, Coverage, KeyPolicy, Statement, glob_match};
+use crate::model::principal::{Deployment, IamKind, Principal, Requester};
 use crate::model::value::{Alt, Boolish};
 use crate::source::Span;
 
@@ -43,7 +51,8 @@ const LIMITING_KEYS: &[&str] = &[
 ];
 
 impl Rule for UnconstrainedCreateGrant {
-    fn check_policy(&self, _cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
+    fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
+        let deployment = cx.deployment();
         for statement in &check.policy.statements {
             if !statement.is_allow()
                 || statement.covers_action(CREATE_GRANT) != Coverage::Yes
@@ -54,29 +63,24 @@ impl Rule for UnconstrainedCreateGrant {
             let Some(principals) = &statement.principal else {
                 continue;
             };
-            let (action_span, how, named) = granted_by(statement);
+            let (action_span, how) = granted_by(statement);
             for item in &principals.items {
                 for (alt, principal) in &item.principals {
-                    if !reported(principal) || is_service_linked_role(alt) {
+                    if !reported(principal)
+                        || is_service_linked_role(alt)
+                        || administers(check.policy, principal, &deployment)
+                    {
                         continue;
                     }
-                    let finding = out.report(
+                    out.report(
                         alt.span,
                         format!(
                             "{} lets {} create grants ({how}) with no `kms:GrantIsForAWSResource` or grant constraint: it can give any principal any use of this key",
                             statement.describe(),
                             principal.describe()
                         ),
-                    );
-                    // AWS's own key-administrators statement allows `kms:Create*` to named
-                    // administrators: real, but a decision most policies make on purpose, so
-                    // a wildcard to a named principal is info; named outright, or to
-                    // everyone, a warning.
-                    if !named && !matches!(principal, Principal::Everyone) {
-                        finding.with_severity(Severity::Info);
-                    }
-                    finding
-                        .with_related(action_span, "`kms:CreateGrant` is allowed here")
+                    )
+                    .with_related(action_span, "`kms:CreateGrant` is allowed here")
                     .with_help(
                         "add `Bool: {kms:GrantIsForAWSResource: true}` so that only AWS services acting for it create grants, or limit them with `kms:GrantOperations`, `kms:GranteePrincipal` or `kms:ViaService`; or leave `kms:CreateGrant` out",
                     );
@@ -133,10 +137,43 @@ fn limits(clause: &Clause<'_>) -> bool {
             .is_some_and(|rest| !rest.is_empty())
 }
 
+/// Whether the key policy certainly lets `principal` call `kms:PutKeyPolicy`: an `Allow`
+/// statement without conditions covers the action and names the principal itself (an
+/// account principal only lets IAM policies decide, so it does not count), and no `Deny`
+/// statement may take the action away from it.
+fn administers(policy: &KeyPolicy<'_>, principal: &Principal, deployment: &Deployment<'_>) -> bool {
+    const PUT_KEY_POLICY: &str = "kms:PutKeyPolicy";
+    if policy.incomplete {
+        return false;
+    }
+    let who = Requester::Named(principal);
+    let mut allowed = false;
+    for statement in &policy.statements {
+        if statement.defect().is_some() || statement.covers_action(PUT_KEY_POLICY) == Coverage::No {
+            continue;
+        }
+        if statement.is_allow() {
+            let names = |p: &Principal| {
+                !matches!(p, Principal::Iam(q) if q.kind == IamKind::Account)
+                    && p.covers(who, deployment) == Coverage::Yes
+            };
+            allowed |= statement.covers_action(PUT_KEY_POLICY) == Coverage::Yes
+                && !statement.has_condition()
+                && statement.not_principal.is_none()
+                && statement
+                    .principal
+                    .as_ref()
+                    .is_some_and(|p| p.all().any(names));
+        } else if statement.applies_to(who, deployment) != Coverage::No {
+            // A `Deny`, or an effect not known here, that may apply.
+            return false;
+        }
+    }
+    allowed
+}
+
 /// Where `kms:CreateGrant` is allowed, and how to name it.
-/// Where `kms:CreateGrant` is allowed, how to name it, and whether it is named outright
-/// (rather than through a wildcard such as `kms:Create*`).
-fn granted_by(statement: &Statement<'_>) -> (Span, String, bool) {
+fn granted_by(statement: &Statement<'_>) -> (Span, String) {
     if let Some(values) = &statement.action {
         let mut through = None;
         for item in &values.items {
@@ -145,17 +182,16 @@ fn granted_by(statement: &Statement<'_>) -> (Span, String, bool) {
                     && glob_match(pattern, CREATE_GRANT)
                 {
                     if pattern.eq_ignore_ascii_case(CREATE_GRANT) {
-                        return (alt.span, "`kms:CreateGrant`".to_owned(), true);
+                        return (alt.span, "`kms:CreateGrant`".to_owned());
                     }
                     through.get_or_insert((
                         alt.span,
                         format!("`kms:CreateGrant` through `{pattern}`"),
-                        false,
                     ));
                 }
             }
         }
-        return through.unwrap_or((values.entry.key_span, "`kms:CreateGrant`".to_owned(), true));
+        return through.unwrap_or((values.entry.key_span, "`kms:CreateGrant`".to_owned()));
     }
     let span = statement
         .not_action
@@ -164,6 +200,5 @@ fn granted_by(statement: &Statement<'_>) -> (Span, String, bool) {
     (
         span,
         "`kms:CreateGrant`, which `NotAction` leaves allowed".to_owned(),
-        true,
     )
 }
