@@ -64,6 +64,8 @@ impl Rule for InvalidReference {
             template,
             modules,
             conditions: Vec::new(),
+            kms_attributes_only: false,
+            reported: HashSet::new(),
             out,
         };
         let consumers: Vec<(&str, &str)> = consumer_paths().collect();
@@ -107,6 +109,26 @@ impl Rule for InvalidReference {
                 && done.insert(name)
             {
                 walker.visit(definition, 0);
+            }
+        }
+        // Everywhere else, attributes of the KMS resources.
+        walker.kms_attributes_only = true;
+        for resource in &template.resources {
+            if resource
+                .type_name
+                .is_some_and(|t| t.starts_with("AWS::KMS::"))
+            {
+                continue;
+            }
+            for attribute in ["Properties", "CreationPolicy", "UpdatePolicy"] {
+                if let Some(node) = resource.node.get(attribute) {
+                    walker.visit(node, 0);
+                }
+            }
+        }
+        if let Some(outputs) = template.root.get("Outputs").and_then(Node::as_map) {
+            for output in outputs {
+                walker.visit(&output.value, 0);
             }
         }
     }
@@ -193,6 +215,11 @@ struct Walker<'a, 'r, 't> {
     modules: Vec<&'t str>,
     /// Conditions named by what was read, to read in turn.
     conditions: Vec<String>,
+    /// Outside what kmslint reads: only attributes a KMS resource does not have are
+    /// reported (`!GetAtt Key.KeyArn` anywhere is about a key).
+    kms_attributes_only: bool,
+    /// Where attributes were reported, so that a place read twice is reported once.
+    reported: HashSet<Span>,
     out: &'r mut Reporter,
 }
 
@@ -277,7 +304,7 @@ impl<'t> Walker<'_, '_, 't> {
     }
 
     fn reference(&mut self, target: &str, span: Span, function: &str) {
-        if self.known_reference(target) {
+        if self.kms_attributes_only || self.known_reference(target) {
             return;
         }
         let message = if target.starts_with("AWS::") {
@@ -357,6 +384,7 @@ impl<'t> Walker<'_, '_, 't> {
         let (type_name, valid) = match self.check_attribute(resource_name, attribute) {
             Attribute::Known => return,
             Attribute::Unknown { type_name, valid } => (type_name, valid),
+            Attribute::NoResource if self.kms_attributes_only => return,
             Attribute::NoResource => {
                 let message = if self.template.parameter(resource_name).is_some() {
                     format!(
@@ -387,6 +415,9 @@ impl<'t> Walker<'_, '_, 't> {
                     .join(" and ")
             )
         };
+        if !self.reported.insert(attribute_span) {
+            return;
+        }
         let help =
             did_you_mean(attribute, valid.iter().copied()).map(|c| format!("did you mean `{c}`?"));
         let diagnostic = self.out.report(attribute_span, message);
@@ -447,6 +478,9 @@ impl<'t> Walker<'_, '_, 't> {
         let Some(name) = node.as_str() else {
             return;
         };
+        if self.kms_attributes_only {
+            return;
+        }
         if self.template.condition(name).is_some() {
             self.conditions.push(name.to_owned());
             return;
