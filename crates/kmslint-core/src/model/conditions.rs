@@ -16,7 +16,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::source::{Node, Span};
 
@@ -86,6 +86,150 @@ pub struct Conditions<'t> {
     /// Statement models the policy rules may still build for this file, in all their
     /// scenarios together (see [`Conditions::spend`]).
     budget: AtomicUsize,
+    /// What each condition being true, and false, says of the values of the variables its
+    /// tests compare (see [`Conditions::constraints`]), worked out on first use.
+    implications: OnceLock<Implications>,
+}
+
+/// Each condition's [`Implied`] when true and when false, by number, and the names of the
+/// variables and literals they refer to by number.
+#[derive(Default)]
+struct Implications {
+    by_condition: Vec<(Implied, Implied)>,
+    variables: Vec<String>,
+    literals: Vec<String>,
+}
+
+/// What a condition's value says of variables (parameters, pseudo parameters), by variable
+/// number (see [`Conditions::variables`]), in order: `IsProd: !Equals [!Ref Env, prod]` true
+/// says `Env` is `prod`, false that it is not. Sound, not complete: what is not listed is
+/// not known, and each list is kept short ([`MAX_IMPLIED`]) by forgetting, never guessing.
+type Implied = Vec<(usize, Constraint)>;
+
+/// The values one variable can have: one of these literals, or none of them (literal
+/// numbers, sorted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Constraint {
+    OneOf(Vec<usize>),
+    NoneOf(Vec<usize>),
+}
+
+/// The most variables one condition's implications name, and literals one constraint lists.
+const MAX_IMPLIED: usize = 16;
+
+/// What the conditions of a scenario say of the values of parameters and pseudo parameters:
+/// under `HasX: !Not [!Equals [!Ref X, "-"]]` true, `X` is not `-`. Variables are named as a
+/// value with holes displays (`${X}`, `${AWS::Region}`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Constraints {
+    by_variable: Vec<(String, VariableConstraint)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VariableConstraint {
+    /// The variable is one of these literals.
+    OneOf(Vec<String>),
+    /// The variable is none of these literals.
+    NoneOf(Vec<String>),
+}
+
+impl Constraints {
+    pub fn is_empty(&self) -> bool {
+        self.by_variable.is_empty()
+    }
+
+    /// What the scenario says of the variable `name` (`${X}`).
+    pub fn of(&self, name: &str) -> Option<&VariableConstraint> {
+        self.by_variable
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| c)
+    }
+}
+
+impl VariableConstraint {
+    /// Whether the variable can be `value`.
+    pub fn permits(&self, value: &str) -> bool {
+        match self {
+            VariableConstraint::OneOf(values) => values.iter().any(|v| v == value),
+            VariableConstraint::NoneOf(values) => !values.iter().any(|v| v == value),
+        }
+    }
+}
+
+fn union(a: &[usize], b: &[usize]) -> Vec<usize> {
+    let mut out: Vec<usize> = a.iter().chain(b).copied().collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn intersection(a: &[usize], b: &[usize]) -> Vec<usize> {
+    a.iter().copied().filter(|x| b.contains(x)).collect()
+}
+
+fn difference(a: &[usize], b: &[usize]) -> Vec<usize> {
+    a.iter().copied().filter(|x| !b.contains(x)).collect()
+}
+
+impl Constraint {
+    /// Both hold; `None` when that says nothing (never: a meet only narrows).
+    fn meet(&self, other: &Constraint) -> Option<Constraint> {
+        use Constraint::{NoneOf, OneOf};
+        let c = match (self, other) {
+            (OneOf(a), OneOf(b)) => OneOf(intersection(a, b)),
+            (OneOf(a), NoneOf(b)) | (NoneOf(b), OneOf(a)) => OneOf(difference(a, b)),
+            (NoneOf(a), NoneOf(b)) => {
+                let mut all = union(a, b);
+                // Forgetting excluded values only says less.
+                all.truncate(MAX_IMPLIED);
+                NoneOf(all)
+            }
+        };
+        Some(c)
+    }
+
+    /// One of them holds; `None` when that says nothing.
+    fn join(&self, other: &Constraint) -> Option<Constraint> {
+        use Constraint::{NoneOf, OneOf};
+        let c = match (self, other) {
+            (OneOf(a), OneOf(b)) => OneOf(union(a, b)),
+            (OneOf(a), NoneOf(b)) | (NoneOf(b), OneOf(a)) => NoneOf(difference(b, a)),
+            (NoneOf(a), NoneOf(b)) => NoneOf(intersection(a, b)),
+        };
+        match &c {
+            OneOf(v) if v.len() > MAX_IMPLIED => None,
+            NoneOf(v) if v.is_empty() => None,
+            _ => Some(c),
+        }
+    }
+}
+
+/// Both hold: every variable either names, narrowed where both do.
+fn meet(a: &Implied, b: &Implied) -> Implied {
+    let mut out = a.clone();
+    for (variable, constraint) in b {
+        match out.iter_mut().find(|(v, _)| v == variable) {
+            Some((_, mine)) => {
+                if let Some(c) = mine.meet(constraint) {
+                    *mine = c;
+                }
+            }
+            None => out.push((*variable, constraint.clone())),
+        }
+    }
+    out.truncate(MAX_IMPLIED);
+    out
+}
+
+/// One of them holds: only the variables both name, widened.
+fn join(a: &Implied, b: &Implied) -> Implied {
+    a.iter()
+        .filter_map(|(variable, mine)| {
+            let (_, theirs) = b.iter().find(|(v, _)| v == variable)?;
+            Some((*variable, mine.join(theirs)?))
+        })
+        .collect()
 }
 
 /// The cache of [`Conditions::combinations`], and how many values it holds. Names are kept
@@ -158,6 +302,7 @@ impl<'t> Conditions<'t> {
             problems: Vec::new(),
             combinations: Mutex::default(),
             budget: AtomicUsize::new(BUDGET_BASE),
+            implications: OnceLock::new(),
         };
         let Some(template) = env.template else {
             return c;
@@ -524,6 +669,126 @@ impl<'t> Conditions<'t> {
         Ok(seen)
     }
 
+    /// What the conditions of `scenario` say of the values of the variables their tests
+    /// compare with literals: `HasX: !Not [!Equals [!Ref X, "-"]]` true says that `X` is not
+    /// `-`, `IsProd: !Equals [!Ref Env, prod]` true that `Env` is `prod`, through `Fn::Not`,
+    /// `Fn::And`, `Fn::Or` and `Condition`. The resolver reads parameters through it, so a
+    /// default the scenario rules out is not read as the value.
+    pub fn constraints(&self, scenario: &Scenario<'_>) -> Constraints {
+        if scenario.is_empty() {
+            return Constraints::default();
+        }
+        let implications = self.implications.get_or_init(|| self.implications());
+        let Implications {
+            by_condition,
+            variables,
+            literals,
+        } = implications;
+        let mut all: Implied = Vec::new();
+        for &(name, value) in scenario {
+            let Some(&number) = self.index.get(name) else {
+                continue;
+            };
+            let Some((when_true, when_false)) = by_condition.get(number) else {
+                continue;
+            };
+            all = meet(&all, if value { when_true } else { when_false });
+        }
+        let names = |values: &[usize]| -> Vec<String> {
+            values
+                .iter()
+                .filter_map(|&l| literals.get(l).cloned())
+                .collect()
+        };
+        let by_variable = all
+            .into_iter()
+            .filter_map(|(variable, constraint)| {
+                let name = variables.get(variable)?.clone();
+                let constraint = match constraint {
+                    // An impossible scenario is never enumerated; say nothing rather than
+                    // that no value fits.
+                    Constraint::OneOf(values) if values.is_empty() => return None,
+                    Constraint::OneOf(values) => VariableConstraint::OneOf(names(&values)),
+                    Constraint::NoneOf(values) => VariableConstraint::NoneOf(names(&values)),
+                };
+                Some((name, constraint))
+            })
+            .collect();
+        Constraints { by_variable }
+    }
+
+    /// Each condition's [`Implied`] when true and when false, in one pass over the formula
+    /// graph (children before parents, each node once, without recursion).
+    fn implications(&self) -> Implications {
+        let (steps, root_steps) = self.program(&self.roots);
+        let mut variable_of: HashMap<&str, usize> = HashMap::new();
+        let mut literal_of: HashMap<&str, usize> = HashMap::new();
+        let atom_implied: Vec<Option<(usize, usize)>> = self
+            .atoms
+            .iter()
+            .map(|atom| {
+                let (variable, literal) = atom.variable.as_ref()?;
+                let next = variable_of.len();
+                let v = *variable_of.entry(variable.as_str()).or_insert(next);
+                let next = literal_of.len();
+                let l = *literal_of.entry(literal.as_str()).or_insert(next);
+                Some((v, l))
+            })
+            .collect();
+        let mut values: Vec<(Implied, Implied)> = Vec::with_capacity(steps.len());
+        for step in &steps {
+            let value = match step {
+                Step::Const(_) => (Vec::new(), Vec::new()),
+                Step::Atom(a) => match atom_implied.get(*a).copied().flatten() {
+                    Some((v, l)) => (
+                        vec![(v, Constraint::OneOf(vec![l]))],
+                        vec![(v, Constraint::NoneOf(vec![l]))],
+                    ),
+                    None => (Vec::new(), Vec::new()),
+                },
+                Step::Not(c) => {
+                    let (t, f) = &values[*c];
+                    (f.clone(), t.clone())
+                }
+                Step::Same(c) => values[*c].clone(),
+                Step::And(cs) | Step::Or(cs) => {
+                    let and = matches!(step, Step::And(_));
+                    let mut parts = cs.iter().map(|&c| &values[c]);
+                    match parts.next() {
+                        None => (Vec::new(), Vec::new()),
+                        Some(first) => {
+                            let (mut t, mut f) = first.clone();
+                            for (pt, pf) in parts {
+                                if and {
+                                    (t, f) = (meet(&t, pt), join(&f, pf));
+                                } else {
+                                    (t, f) = (join(&t, pt), meet(&f, pf));
+                                }
+                            }
+                            (t, f)
+                        }
+                    }
+                }
+            };
+            values.push(value);
+        }
+        let by_condition = root_steps
+            .iter()
+            .map(|&s| values.get(s).cloned().unwrap_or_default())
+            .collect();
+        let named = |index: HashMap<&str, usize>| {
+            let mut names: Vec<(usize, String)> =
+                index.into_iter().map(|(n, i)| (i, n.to_owned())).collect();
+            names.sort_unstable();
+            names.into_iter().map(|(_, n)| n).collect()
+        };
+        Implications {
+            by_condition,
+            variables: named(variable_of),
+            literals: named(literal_of),
+        }
+    }
+
     /// Whether the conditions can have these values together.
     pub fn satisfiable(&self, assignment: &Scenario<'t>) -> bool {
         let names: Vec<&'t str> = assignment.iter().map(|&(n, _)| n).collect();
@@ -739,6 +1004,56 @@ Resources: {}
             // An even number of `Not`s from C0, and C1 is one.
             let last = format!("C{}", MAX_CONDITION_DEPTH - 2);
             assert!(!c.satisfiable(&[(last.as_str(), true), ("C1", true)]));
+        });
+    }
+
+    #[test]
+    fn a_scenario_constrains_the_parameters_its_conditions_test() {
+        let text = "Parameters: {X: {Type: String}, E: {Type: String}}
+Conditions:
+  HasX: !Not [!Equals [!Ref X, '-']]
+  IsProd: !Equals [!Ref E, prod]
+  IsDev: !Equals [!Ref E, dev]
+  ProdOrDev: !Or [Condition: IsProd, Condition: IsDev]
+  ProdWithX: !And [Condition: IsProd, Condition: HasX]
+Resources: {}
+";
+        use VariableConstraint::{NoneOf, OneOf};
+        with_conditions(text, |c| {
+            let of =
+                |scenario: &[(&str, bool)], var: &str| c.constraints(scenario).of(var).cloned();
+            assert_eq!(
+                of(&[("HasX", true)], "${X}"),
+                Some(NoneOf(vec!["-".into()]))
+            );
+            assert_eq!(
+                of(&[("HasX", false)], "${X}"),
+                Some(OneOf(vec!["-".into()]))
+            );
+            assert_eq!(of(&[("HasX", true)], "${E}"), None);
+            assert_eq!(
+                of(&[("ProdOrDev", true)], "${E}"),
+                Some(OneOf(vec!["prod".into(), "dev".into()]))
+            );
+            assert_eq!(
+                of(&[("ProdOrDev", false)], "${E}"),
+                Some(NoneOf(vec!["prod".into(), "dev".into()]))
+            );
+            assert_eq!(
+                of(&[("ProdWithX", true)], "${X}"),
+                Some(NoneOf(vec!["-".into()]))
+            );
+            assert_eq!(
+                of(&[("ProdWithX", true)], "${E}"),
+                Some(OneOf(vec!["prod".into()]))
+            );
+            // And false: either test may be the false one, so nothing is known.
+            assert_eq!(of(&[("ProdWithX", false)], "${E}"), None);
+            assert_eq!(
+                of(&[("IsProd", false), ("IsDev", false)], "${E}"),
+                Some(NoneOf(vec!["prod".into(), "dev".into()]))
+            );
+            assert!(c.constraints(&[]).is_empty());
         });
     }
 

@@ -967,7 +967,9 @@ fn run_in_scenarios<'t>(
     // Where a value the rules read was nested too deep to resolve, for each rule.
     let mut cuts: Vec<Option<Cut>> = vec![None; rules.len()];
     for (i, scenario) in scenarios.iter().enumerate() {
-        let resolver = Resolver::with_scenario(cx.env, scenario);
+        // The scenario's conditions also say what some parameters can be.
+        let constraints = cx.conditions.constraints(scenario);
+        let resolver = Resolver::with_scenario(cx.env, scenario).constrained(&constraints);
         let (policy, built_cut) = watch_cuts(|| {
             KeyPolicy::build(source, &resolver, &|name| cx.resource_type(name), only)
         });

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use crate::facts::pseudo::Pseudo;
 use crate::source::{Node, Span, Value};
 
+use super::super::conditions::{Constraints, VariableConstraint};
 use super::super::template::Parameter;
 use super::{
     Alt, Env, Hole, MAX_ALTERNATIVES, MAX_TEXT_WEIGHT, ParamUse, Part, Scenario, Text, Val,
@@ -65,6 +66,9 @@ pub struct Resolver<'e, 't> {
     /// Read parameters' Default and AllowedValues. Off when evaluating conditions: the
     /// deployer chooses parameter values, so a condition on one can go either way.
     use_parameter_values: bool,
+    /// What the scenario's conditions say of parameters' values (see
+    /// [`Conditions::constraints`](crate::model::conditions::Conditions::constraints)).
+    constraints: Option<&'e Constraints>,
 }
 
 /// Where a resolution is: how deep, and what each intrinsic function node it has met
@@ -95,6 +99,7 @@ impl<'e, 't> Resolver<'e, 't> {
             env,
             scenario: &[],
             use_parameter_values: true,
+            constraints: None,
         }
     }
 
@@ -103,6 +108,15 @@ impl<'e, 't> Resolver<'e, 't> {
             env,
             scenario,
             use_parameter_values: true,
+            constraints: None,
+        }
+    }
+
+    /// Reads parameters as `constraints`, what the scenario's conditions say of them, allow.
+    pub fn constrained(self, constraints: &'e Constraints) -> Resolver<'e, 't> {
+        Resolver {
+            constraints: (!constraints.is_empty()).then_some(constraints),
+            ..self
         }
     }
 
@@ -111,6 +125,7 @@ impl<'e, 't> Resolver<'e, 't> {
             env,
             scenario: &[],
             use_parameter_values: false,
+            constraints: None,
         }
     }
 
@@ -267,6 +282,35 @@ impl<'e, 't> Resolver<'e, 't> {
             }
             (_, Some(default)) => [default].into_iter().filter(|n| !placeholder(n)).collect(),
             _ => Vec::new(),
+        };
+        // The scenario's conditions can rule values out (`HasX: !Not [!Equals [!Ref X, "-"]]`
+        // true: `X` is not its default `-`), or fix the value (`IsProd: !Equals [!Ref Env,
+        // prod]` true: `Env` is `prod`, whatever its default).
+        let constraint = self
+            .constraints
+            .and_then(|c| c.of(&Text::hole(Hole::Param(name)).display()));
+        let values: Vec<&'t Node<'t>> = match constraint {
+            Some(constraint) => {
+                let permitted: Vec<&'t Node<'t>> = values
+                    .into_iter()
+                    .filter(|n| n.as_str().is_none_or(|v| constraint.permits(v)))
+                    .collect();
+                if permitted.is_empty()
+                    && let VariableConstraint::OneOf(fixed) = constraint
+                    && let [value] = fixed.as_slice()
+                {
+                    return vec![Alt {
+                        param: Some(ParamUse {
+                            name,
+                            site,
+                            from_command_line: false,
+                        }),
+                        ..Alt::text(Text::lit(value.clone()), node)
+                    }];
+                }
+                permitted
+            }
+            None => values,
         };
         if values.is_empty() {
             return hole();

@@ -36,7 +36,15 @@ pub(crate) fn pieces(s: &str) -> Vec<Piece<'_>> {
         let name = &s[start..start + len];
         out.push(match name.strip_prefix('!') {
             Some(escaped) => Piece::Escaped(escaped),
-            None => Piece::Var(start, name),
+            // Spaces around a name do not count: `${ Name }` is `${Name}`. AWS's Fn::Sub page
+            // does not say so; cfn-lint strips them (aws-cloudformation/cfn-lint#236).
+            None => {
+                let trimmed = name.trim_start_matches(' ');
+                Piece::Var(
+                    start + name.len() - trimmed.len(),
+                    trimmed.trim_end_matches(' '),
+                )
+            }
         });
         from = start + len + 1;
     }
@@ -184,6 +192,11 @@ mod tests {
             [(3, "X"), (13, "Z.Arn")]
         );
         assert_eq!(sub_variables("${A}${B"), [(2, "A")]);
+        // Spaces around a name are not part of it; the offset is the name's.
+        assert_eq!(
+            sub_variables("${ Key }-${Key.Arn  }"),
+            [(3, "Key"), (11, "Key.Arn")]
+        );
     }
 
     #[test]
