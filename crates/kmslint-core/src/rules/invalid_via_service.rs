@@ -182,9 +182,15 @@ fn pattern_problem(pattern: &str, region: Option<&str>) -> Option<Problem> {
     // have no dots), which keeps a pattern from being tried against all the table's names.
     // `glob_match` ignores letter case, so the comparison does too.
     let literal = pattern[..pattern.find(['*', '?']).unwrap_or(pattern.len())].to_ascii_lowercase();
+    // `literal` is a prefix of `service.`, or `service.` a prefix of it; compared in place,
+    // since every pattern meets every name of the table here.
     let could_match = |s: &&str| {
-        let head = format!("{}.", s.to_ascii_lowercase());
-        head.starts_with(&literal) || literal.starts_with(&head)
+        let (name, start) = (s.as_bytes(), literal.as_bytes());
+        if start.len() <= name.len() {
+            name[..start.len()].eq_ignore_ascii_case(start)
+        } else {
+            start[..name.len()].eq_ignore_ascii_case(name) && start[name.len()] == b'.'
+        }
     };
     let services: Vec<&str> = VIA_SERVICES
         .iter()
