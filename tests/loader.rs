@@ -562,7 +562,11 @@ fn a_document_marker_inside_a_flow_collection_is_still_an_error() {
 fn the_non_specific_tag_on_a_key_is_ignored() {
     // The key's span is the key, not its tag.
     for (text, key, value) in [
-        ("! \"Ref\": P\n", "/Ref key 1:3-1:8", "/Ref 1:10-1:11 plain \"P\""),
+        (
+            "! \"Ref\": P\n",
+            "/Ref key 1:3-1:8",
+            "/Ref 1:10-1:11 plain \"P\"",
+        ),
         (
             "Outputs:\n  X:\n    Value: {! \"Ref\": P}\n",
             "/Outputs/X/Value/Ref key 3:15-3:20",
@@ -592,8 +596,14 @@ fn the_non_specific_tag_on_a_value_is_ignored() {
     let text = "Outputs:\n  X:\n    Value: ! \"Ref\"\n    N: ! 123\n";
     let tree = tree(text);
     assert!(!tree.contains("Syntax"), "{tree}");
-    assert!(tree.contains("/Outputs/X/Value 3:14-3:19 double \"Ref\"\n"), "{tree}");
-    assert!(tree.contains("/Outputs/X/N 4:10-4:13 plain \"123\"\n"), "{tree}");
+    assert!(
+        tree.contains("/Outputs/X/Value 3:14-3:19 double \"Ref\"\n"),
+        "{tree}"
+    );
+    assert!(
+        tree.contains("/Outputs/X/N 4:10-4:13 plain \"123\"\n"),
+        "{tree}"
+    );
 }
 
 #[test]
@@ -613,4 +623,15 @@ Resources:
     let codes = codes(text);
     assert!(!codes.contains(&"KMS001"), "{codes:?}");
     assert!(codes.contains(&"KMS210"), "{codes:?}");
+}
+
+#[test]
+fn a_verbatim_tag_is_reported_as_written() {
+    let tree = tree("X: !<tag:example.com,2000:x> a\n");
+    assert!(
+        tree.starts_with(
+            "Syntax at 1:4: the tag `!<tag:example.com,2000:x>` is not one CloudFormation understands\n"
+        ),
+        "{tree}"
+    );
 }

@@ -322,9 +322,9 @@ struct Closer {
     bracket: usize,
 }
 
-/// Every flow collection's closing bracket that starts a line indented less than YAML wants
-/// but no less than the line that opened the outermost collection, in one pass over the
-/// text. This is a scanner, not a parser: it follows block lines only far enough to see
+/// Every flow collection's closing bracket or entry that starts a line indented less than
+/// YAML wants but no less than the line that opened the outermost collection, in one pass
+/// over the text. This is a scanner, not a parser: it follows block lines only far enough to see
 /// where a value starts (after `key:`, `- `, a tag or an anchor), skips quoted scalars,
 /// comments and block scalars (whose lines it overestimates, so it never pads one), and
 /// within a flow collection matches brackets. When it is unsure it pads less; what it does
@@ -1040,9 +1040,14 @@ impl<'a> Builder<'a> {
             return Ok(self.core_tag(&tag.suffix, tag_span, inner));
         }
         if tag.handle != "!" {
+            // saphyr's `Display` writes a verbatim tag (`!<x>`, an empty handle) as `!x`.
+            let written = match tag.handle.as_str() {
+                "" => format!("!<{}>", tag.suffix),
+                _ => tag.to_string(),
+            };
             self.note(
                 tag_span,
-                format!("the tag `{tag}` is not one CloudFormation understands"),
+                format!("the tag `{written}` is not one CloudFormation understands"),
             );
             return Ok(inner);
         }
