@@ -456,3 +456,182 @@ fn a_flow_collection_with_a_trailing_comma_ends_at_its_bracket() {
     let _ = codes(feed);
     let _ = spanned(feed, &["m"]);
 }
+
+// A flow collection's entries on lines at the indentation of the key that opened it (issue
+// 21): YAML 1.2 wants them indented past the key, PyYAML ignores indentation inside flow
+// collections, and so does CloudFormation. Entries less indented than the key's line stay an
+// error.
+
+#[test]
+fn flow_entries_at_a_top_level_keys_indentation_load() {
+    // PyYAML: {'Outputs': ['a', 'b']}
+    let tree = tree("Outputs: [\na,\n\"b\"\n]\n");
+    assert_eq!(
+        tree,
+        " 1:1-4:2 map\n/Outputs key 1:1-1:8\n/Outputs 1:10-4:2 seq\n\
+         /Outputs/0 2:1-2:2 plain \"a\"\n/Outputs/1 3:1-3:4 double \"b\"\n"
+    );
+}
+
+#[test]
+fn flow_entries_at_the_keys_indentation_three_levels_down_load() {
+    // PyYAML: {'Outputs': {'X': {'Value': {'Fn::Join': ['', ['a', 'b']]}}}}
+    let text = "Outputs:\n  X:\n    Value: !Join [\"\", [\n    \"a\",\n    \"b\"]]\n";
+    let tree = tree(text);
+    assert!(!tree.contains("Syntax"), "{tree}");
+    assert!(
+        tree.contains("/Outputs/X/Value/Fn::Join/1/0 4:5-4:8 double \"a\"\n"),
+        "{tree}"
+    );
+    assert!(
+        tree.contains("/Outputs/X/Value/Fn::Join/1/1 5:5-5:8 double \"b\"\n"),
+        "{tree}"
+    );
+    assert_eq!(
+        spanned(text, &["Outputs", "X", "Value", "Fn::Join", "1"]),
+        "[\n    \"a\",\n    \"b\"]"
+    );
+}
+
+const KEY_POLICY_ENTRIES_AT_KEY: &str = "\
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Statement:
+          - Effect: Allow
+            Principal: {
+            \"AWS\": \"*\"
+            }
+            Action: [
+            \"kms:*\"
+            ]
+            Resource: \"*\"
+";
+
+#[test]
+fn flow_entries_at_the_keys_indentation_in_a_sequence_six_levels_down_are_linted() {
+    let text = KEY_POLICY_ENTRIES_AT_KEY;
+    let tree = tree(text);
+    assert!(!tree.contains("Syntax"), "{tree}");
+    assert!(
+        tree.contains(
+            "/Resources/Key/Properties/KeyPolicy/Statement/0/Action/0 12:13-12:20 double \"kms:*\"\n"
+        ),
+        "{tree}"
+    );
+    assert!(
+        tree.contains(
+            "/Resources/Key/Properties/KeyPolicy/Statement/0/Principal/AWS 9:20-9:23 double \"*\"\n"
+        ),
+        "{tree}"
+    );
+    let codes = codes(text);
+    assert!(!codes.contains(&"KMS001"), "{codes:?}");
+    // The policy is read: open to everyone.
+    assert!(codes.contains(&"KMS210"), "{codes:?}");
+}
+
+#[test]
+fn flow_entries_less_indented_than_the_keys_line_are_still_an_error() {
+    let text = "\
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy: {
+    \"Statement\": []
+      }
+";
+    let tree = tree(text);
+    assert!(tree.starts_with("Syntax at 6:5: "), "{tree}");
+    assert_eq!(codes(text), ["KMS001"]);
+}
+
+#[test]
+fn a_document_marker_inside_a_flow_collection_is_still_an_error() {
+    let tree = tree("Outputs: [\n---\n]\n");
+    assert!(tree.starts_with("Syntax at "), "{tree}");
+}
+
+// YAML's non-specific tag `!` asks for no type: the node is read as if untagged, as PyYAML and
+// cfn-lint read it (`{! "Ref": P}` is `{'Ref': 'P'}`).
+
+#[test]
+fn the_non_specific_tag_on_a_key_is_ignored() {
+    // The key's span is the key, not its tag.
+    for (text, key, value) in [
+        (
+            "! \"Ref\": P\n",
+            "/Ref key 1:3-1:8",
+            "/Ref 1:10-1:11 plain \"P\"",
+        ),
+        (
+            "Outputs:\n  X:\n    Value: {! \"Ref\": P}\n",
+            "/Outputs/X/Value/Ref key 3:15-3:20",
+            "/Outputs/X/Value/Ref 3:22-3:23 plain \"P\"",
+        ),
+        (
+            "Outputs:\n  X:\n    Value:\n      ! \"Ref\": P\n",
+            "/Outputs/X/Value/Ref key 4:9-4:14",
+            "/Outputs/X/Value/Ref 4:16-4:17 plain \"P\"",
+        ),
+        (
+            "Outputs:\n  X:\n    Value:\n      - ! Ref: P\n",
+            "/Outputs/X/Value/0/Ref key 4:11-4:14",
+            "/Outputs/X/Value/0/Ref 4:16-4:17 plain \"P\"",
+        ),
+    ] {
+        let tree = tree(text);
+        assert!(!tree.contains("Syntax"), "{text}\n{tree}");
+        assert!(tree.contains(&format!("{key}\n")), "{text}\n{tree}");
+        assert!(tree.contains(&format!("{value}\n")), "{text}\n{tree}");
+    }
+}
+
+#[test]
+fn the_non_specific_tag_on_a_value_is_ignored() {
+    // PyYAML: {'Outputs': {'X': {'Value': 'Ref', 'N': 123}}}
+    let text = "Outputs:\n  X:\n    Value: ! \"Ref\"\n    N: ! 123\n";
+    let tree = tree(text);
+    assert!(!tree.contains("Syntax"), "{tree}");
+    assert!(
+        tree.contains("/Outputs/X/Value 3:14-3:19 double \"Ref\"\n"),
+        "{tree}"
+    );
+    assert!(
+        tree.contains("/Outputs/X/N 4:10-4:13 plain \"123\"\n"),
+        "{tree}"
+    );
+}
+
+#[test]
+fn a_policy_under_non_specific_tags_is_linted() {
+    let text = "\
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        ! Statement:
+          - Effect: ! Allow
+            Principal: {! \"AWS\": ! \"*\"}
+            Action: ! \"kms:*\"
+            Resource: \"*\"
+";
+    let codes = codes(text);
+    assert!(!codes.contains(&"KMS001"), "{codes:?}");
+    assert!(codes.contains(&"KMS210"), "{codes:?}");
+}
+
+#[test]
+fn a_verbatim_tag_is_reported_as_written() {
+    let tree = tree("X: !<tag:example.com,2000:x> a\n");
+    assert!(
+        tree.starts_with(
+            "Syntax at 1:4: the tag `!<tag:example.com,2000:x>` is not one CloudFormation understands\n"
+        ),
+        "{tree}"
+    );
+}

@@ -54,7 +54,7 @@ pub fn load(text: &str) -> Loaded<'_> {
         Some(problem)
             if loaded.root.is_none()
                 && (problem.message.ends_with(UNDER_INDENTED)
-                    || is_under_indented_closer(text, problem)) =>
+                    || is_under_indented_flow_line(problem)) =>
         {
             lenient(text).unwrap_or(loaded)
         }
@@ -70,14 +70,11 @@ const SECOND_DOCUMENT: &str =
 /// wants.
 const UNDER_INDENTED: &str = "invalid indentation in quoted scalar";
 
-/// Whether the strict parse stopped at a flow collection's closing bracket that starts its
-/// line indented too little (saphyr: "invalid indentation", pointing at the bracket).
-fn is_under_indented_closer(text: &str, problem: &LoadProblem) -> bool {
+/// Whether the strict parse stopped at a line indented too little (saphyr: "invalid
+/// indentation"), which may be a flow collection's continuation line or closing bracket:
+/// [`lenient`] decides, and when it cannot the strict result stands.
+fn is_under_indented_flow_line(problem: &LoadProblem) -> bool {
     problem.message == "invalid YAML: invalid indentation"
-        && matches!(
-            text.as_bytes().get(problem.span.start as usize),
-            Some(b'}' | b']')
-        )
 }
 
 /// Loads text that YAML 1.2 rejects only because some lines are indented too little where
@@ -87,7 +84,12 @@ fn is_under_indented_closer(text: &str, problem: &LoadProblem) -> bool {
 ///   leading spaces are folded away;
 /// - a flow collection's closing `}` or `]` at the start of a line, written at the indentation
 ///   of the line that opened the collection (its key), as JSON is usually laid out; YAML wants
-///   it indented past that key, and the spaces before it are not part of any value.
+///   it indented past that key, and the spaces before it are not part of any value;
+/// - a flow collection's continuation lines (its entries) written at that same indentation,
+///   as in `Value: !Join ["", [` with the entries under `Value` (an AWS Solutions template,
+///   aws-samples/serverless-patterns). PyYAML ignores indentation inside flow collections
+///   altogether; this accepts no line less indented than the line that opened the
+///   collection, so a lost bracket still stops at the next key.
 ///
 /// Either way, padding such lines with spaces changes no value: pad them, parse again, and
 /// map the spans back onto the text as written.
@@ -311,17 +313,18 @@ impl Padded {
     }
 }
 
-/// A closing bracket at the start of a line, to move right by `count` spaces inserted at
-/// `line_start`.
+/// A closing bracket, or an entry of a flow collection, at the start of a line, to move
+/// right by `count` spaces inserted at `line_start`. `bracket` is the closing bracket the
+/// parse must confirm: the line's own, or for an entry the outermost collection's.
 struct Closer {
     line_start: usize,
     count: usize,
     bracket: usize,
 }
 
-/// Every flow collection's closing bracket that starts a line indented less than YAML wants
-/// but no less than the line that opened the outermost collection, in one pass over the
-/// text. This is a scanner, not a parser: it follows block lines only far enough to see
+/// Every flow collection's closing bracket or entry that starts a line indented less than
+/// YAML wants but no less than the line that opened the outermost collection, in one pass
+/// over the text. This is a scanner, not a parser: it follows block lines only far enough to see
 /// where a value starts (after `key:`, `- `, a tag or an anchor), skips quoted scalars,
 /// comments and block scalars (whose lines it overestimates, so it never pads one), and
 /// within a flow collection matches brackets. When it is unsure it pads less; what it does
@@ -372,7 +375,15 @@ fn under_indented_closers(text: &str, quotes: &mut Vec<usize>) -> Vec<Closer> {
                     };
                     let found = out.len();
                     match flow_closers(bytes, j, owner, want, &mut out) {
-                        Some(end) => j = end,
+                        Some(end) => {
+                            // An entry's line is confirmed by the outermost closing bracket.
+                            for closer in &mut out[found..] {
+                                if closer.bracket == ENTRY {
+                                    closer.bracket = end - 1;
+                                }
+                            }
+                            j = end;
+                        }
                         None => {
                             // Unclosed, or brackets that do not match: not ours to fix.
                             out.truncate(found);
@@ -435,9 +446,13 @@ fn under_indented_closers(text: &str, quotes: &mut Vec<usize>) -> Vec<Closer> {
     out
 }
 
+/// [`Closer::bracket`] of an entry's line until its collection's end is known.
+const ENTRY: usize = usize::MAX;
+
 /// Scans the flow collection whose opening bracket is at `open`, noting each line that starts
-/// with a closing bracket indented at least `owner` but less than `want` columns. Returns
-/// where the collection ends, or `None` when it does not close or its brackets do not match.
+/// with a closing bracket or an entry indented at least `owner` but less than `want` columns
+/// (an entry's `bracket` is [`ENTRY`]). Returns where the collection ends, or `None` when it
+/// does not close or its brackets do not match.
 fn flow_closers(
     bytes: &[u8],
     open: usize,
@@ -458,13 +473,23 @@ fn flow_closers(
                     .take_while(|&&b| b == b' ')
                     .count();
                 let first = line_start + indent;
-                if matches!(bytes.get(first), Some(b'}' | b']')) && owner <= indent && indent < want
-                {
-                    out.push(Closer {
-                        line_start,
-                        count: want - indent,
-                        bracket: first,
-                    });
+                if owner <= indent && indent < want {
+                    match bytes.get(first) {
+                        Some(b'}' | b']') => out.push(Closer {
+                            line_start,
+                            count: want - indent,
+                            bracket: first,
+                        }),
+                        // Blank lines and comments need no padding; `---` or `...` at the
+                        // start of a line ends the document, even inside a collection.
+                        None | Some(b'\r' | b'\n' | b'#' | b'\t') => {}
+                        Some(_) if indent == 0 && is_marker_line(bytes, first) => {}
+                        Some(_) => out.push(Closer {
+                            line_start,
+                            count: want - indent,
+                            bracket: ENTRY,
+                        }),
+                    }
                 }
                 i = first;
             }
@@ -858,7 +883,18 @@ impl<'a> Builder<'a> {
                     }
                     let key_span = key_ev.1;
                     let key = match key_ev.0 {
-                        Event::Scalar(text, style, anchor, tag) if tag.is_none() => {
+                        Event::Scalar(text, style, anchor, tag)
+                            if tag.as_deref().is_none_or(is_non_specific) =>
+                        {
+                            // `! "Ref": x`: the key is the string after the tag.
+                            let key_span = match tag {
+                                Some(_) => Span::new(
+                                    skip_blanks(self.text, self.tag_end(key_span))
+                                        .min(key_span.end as usize),
+                                    key_span.end as usize,
+                                ),
+                                None => key_span,
+                            };
                             if anchor != 0 {
                                 self.anchor_problem(key_span);
                             }
@@ -866,7 +902,7 @@ impl<'a> Builder<'a> {
                             if text == "<<" && style == ScalarStyle::Plain {
                                 self.merge_problem(key_span);
                             }
-                            Some(self.settle(text, key_span)?)
+                            Some((self.settle(text, key_span)?, key_span))
                         }
                         other => {
                             // A complex or tagged key: read it to stay in step, then report.
@@ -881,8 +917,7 @@ impl<'a> Builder<'a> {
                     };
                     let value_ev = self.next()?;
                     let value = self.node(value_ev, depth + 1)?;
-                    if let Some(key) = key {
-                        let key_span = Span::new(key_span.start as usize, key_span.end as usize);
+                    if let Some((key, key_span)) = key {
                         self.spend(size_of::<Entry>() - size_of::<Node>(), key_span)?;
                         map.insert(
                             Entry {
@@ -996,13 +1031,23 @@ impl<'a> Builder<'a> {
         inner: Node<'a>,
     ) -> Result<Node<'a>, Abort> {
         let tag_span = Span::new(event.start as usize, tag_end);
+        if is_non_specific(tag) {
+            // `!` alone asks for no type: the node is read as if untagged, as PyYAML and
+            // cfn-lint read it.
+            return Ok(inner);
+        }
         if tag.is_yaml_core_schema() {
             return Ok(self.core_tag(&tag.suffix, tag_span, inner));
         }
         if tag.handle != "!" {
+            // saphyr's `Display` writes a verbatim tag (`!<x>`, an empty handle) as `!x`.
+            let written = match tag.handle.as_str() {
+                "" => format!("!<{}>", tag.suffix),
+                _ => tag.to_string(),
+            };
             self.note(
                 tag_span,
-                format!("the tag `{tag}` is not one CloudFormation understands"),
+                format!("the tag `{written}` is not one CloudFormation understands"),
             );
             return Ok(inner);
         }
@@ -1160,6 +1205,12 @@ fn convert_style(style: ScalarStyle) -> Style {
         ScalarStyle::Literal => Style::Literal,
         ScalarStyle::Folded => Style::Folded,
     }
+}
+
+/// YAML's non-specific tag `!` (saphyr: an empty handle and the suffix `!`), which asks for no
+/// type: `! "Ref"` is the string `Ref`.
+fn is_non_specific(tag: &Tag) -> bool {
+    tag.handle.is_empty() && tag.suffix == "!"
 }
 
 /// The end of a flow collection's closing bracket; block collections end with an empty span.
