@@ -48,7 +48,14 @@ impl Rule for AmbiguousBoolean {
                 match property.kind {
                     Kind::Boolean | Kind::String if property.values.is_none() => {
                         for alt in resolver.resolve(&entry.value) {
-                            check_alt(editor, resource, &entry.value, &alt, &Target::Property(property), out);
+                            check_alt(
+                                editor,
+                                resource,
+                                &entry.value,
+                                &alt,
+                                &Target::Property(property),
+                                out,
+                            );
                         }
                     }
                     Kind::Tags => check_tags(editor, &resolver, resource, &entry.value, out),
@@ -139,14 +146,31 @@ fn check_alt(
 /// "true"/"false" to the word the author wrote. Only a word written inside the property itself (its own value, or a branch
 /// of an `Fn::If` there); a parameter's Default or AllowedValues and a mapping's value may be
 /// used elsewhere too, and get none.
-fn fix(editor: &Editor<'_>, site: &Node<'_>, alt: &Alt<'_>, word: &str, value: bool, boolean: bool) -> Option<Fix> {
-    let node = alt.node.filter(|n| alt.param.is_none() && site.span.contains(n.span))?;
+fn fix(
+    editor: &Editor<'_>,
+    site: &Node<'_>,
+    alt: &Alt<'_>,
+    word: &str,
+    value: bool,
+    boolean: bool,
+) -> Option<Fix> {
+    let node = alt
+        .node
+        .filter(|n| alt.param.is_none() && site.span.contains(n.span))?;
     if boolean {
         let token = if value { "true" } else { "false" };
-        Fix::new(format!("Replace `{word}` with `{token}`"), Applicability::Safe, [editor.replace_raw(node, token)])
+        Fix::new(
+            format!("Replace `{word}` with `{token}`"),
+            Applicability::Safe,
+            [editor.replace_raw(node, token)],
+        )
     } else {
         // CloudFormation stores "false" today: quoting makes it store the word written,
         // which changes the deployed value.
-        Fix::new(format!("Quote `{word}`"), Applicability::Unsafe, [editor.replace_scalar(node, word)])
+        Fix::new(
+            format!("Quote `{word}`"),
+            Applicability::Unsafe,
+            [editor.replace_scalar(node, word)],
+        )
     }
 }

@@ -116,7 +116,6 @@ fn publishing(cx: &Context<'_, '_>, out: &mut Reporter) {
     }
 }
 
-
 /// A resource policy of the template that lets another account read a secret of the
 /// template encrypted with `aws/secretsmanager`.
 fn shared_secret(cx: &Context<'_, '_>, policy: &Resource<'_>, out: &mut Reporter) {
@@ -134,7 +133,10 @@ fn shared_secret(cx: &Context<'_, '_>, policy: &Resource<'_>, out: &mut Reporter
     let Some(Hole::Ref(name)) = alt.text_value().and_then(Text::only_hole) else {
         return;
     };
-    let Some(secret) = template.resource(name).filter(|r| r.type_name == Some(SECRET)) else {
+    let Some(secret) = template
+        .resource(name)
+        .filter(|r| r.type_name == Some(SECRET))
+    else {
         return;
     };
     if !cx

@@ -55,7 +55,8 @@ impl Rule for ConsumerKeyWrongType {
             };
             let specs = settings(&resolver, key, "KeySpec", defaults::KEY_SPEC);
             let usages = settings(&resolver, key, "KeyUsage", defaults::KEY_USAGE);
-            let key_condition: Vec<(&str, bool)> = key.condition.map(|c| (c, true)).into_iter().collect();
+            let key_condition: Vec<(&str, bool)> =
+                key.condition.map(|c| (c, true)).into_iter().collect();
             for spec in &specs {
                 for usage in &usages {
                     let when = merged_when(&[&key_use.when, &spec.when, &usage.when]);
@@ -72,7 +73,9 @@ impl Rule for ConsumerKeyWrongType {
                         continue;
                     }
                     let what = match (spec_value, usage_value) {
-                        (Some(s), Some(u)) => format!("{} (KeySpec `{s}`, KeyUsage `{u}`)", family(s)),
+                        (Some(s), Some(u)) => {
+                            format!("{} (KeySpec `{s}`, KeyUsage `{u}`)", family(s))
+                        }
                         (Some(s), None) => format!("{} (KeySpec `{s}`)", family(s)),
                         (None, Some(u)) => format!("a key with KeyUsage `{u}`"),
                         (None, None) => continue,
@@ -88,7 +91,10 @@ impl Rule for ConsumerKeyWrongType {
                         ),
                     };
                     let message = with_note(
-                        format!("{} uses key `{name}`{through}, {what}; {needs}", describe(&key_use)),
+                        format!(
+                            "{} uses key `{name}`{through}, {what}; {needs}",
+                            describe(&key_use)
+                        ),
                         &when,
                     );
                     if !seen.insert((key_use.span, message.clone())) {
@@ -103,10 +109,16 @@ impl Rule for ConsumerKeyWrongType {
                             "create the key with KeySpec `{SIGN_SPEC}` and KeyUsage `{SIGN_USAGE}` in us-east-1"
                         ),
                     });
-                    let site = [(spec, wrong_spec, "KeySpec"), (usage, wrong_usage, "KeyUsage")];
+                    let site = [
+                        (spec, wrong_spec, "KeySpec"),
+                        (usage, wrong_usage, "KeyUsage"),
+                    ];
                     for (setting, wrong, property) in site {
                         if let (Some(value), Some(alt)) = (wrong, &setting.alt) {
-                            diagnostic.with_related(alt.span, format!("`{name}` has {property} `{value}` here"));
+                            diagnostic.with_related(
+                                alt.span,
+                                format!("`{name}` has {property} `{value}` here"),
+                            );
                         }
                     }
                     if wrong_spec.is_some() && spec.alt.is_none() {

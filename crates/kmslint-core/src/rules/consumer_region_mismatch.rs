@@ -38,7 +38,10 @@ impl Rule for ConsumerRegionMismatch {
         let mut literal: Vec<(&KeyConsumer, KeyUse<'_>, String)> = uses(cx)
             .into_iter()
             .filter_map(|(consumer, key_use)| {
-                let KeyTarget::Arn { region: Some(region) } = &key_use.target else {
+                let KeyTarget::Arn {
+                    region: Some(region),
+                } = &key_use.target
+                else {
                     return None;
                 };
                 let region = region.clone();
@@ -71,14 +74,17 @@ impl Rule for ConsumerRegionMismatch {
                                 describe(key_use),
                                 consumer.resource_type
                             ),
-                            format!("use a key in `{stack}` (a multi-Region replica there, or a key of this stack)"),
+                            format!(
+                                "use a key in `{stack}` (a multi-Region replica there, or a key of this stack)"
+                            ),
                         );
                     }
                     Some(_) => {}
                     None => match first {
                         None => first = Some((key_use, region)),
                         Some((earlier, earlier_region))
-                            if earlier_region != region && possible(cx, key_use, &both(earlier)) =>
+                            if earlier_region != region
+                                && possible(cx, key_use, &both(earlier)) =>
                         {
                             report(
                                 out,
@@ -146,7 +152,12 @@ fn both<'t>(key_use: &KeyUse<'t>) -> Vec<(&'t str, bool)> {
     all
 }
 
-fn report<'o>(out: &'o mut Reporter, key_use: &KeyUse<'_>, message: String, help: String) -> &'o mut crate::diagnostic::Diagnostic {
+fn report<'o>(
+    out: &'o mut Reporter,
+    key_use: &KeyUse<'_>,
+    message: String,
+    help: String,
+) -> &'o mut crate::diagnostic::Diagnostic {
     let message = match crate::model::value::describe_when(&key_use.when) {
         Some(note) => format!("{message} ({note})"),
         None => message,

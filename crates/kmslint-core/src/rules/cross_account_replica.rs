@@ -96,7 +96,8 @@ fn stack_account(cx: &Context<'_, '_>) -> Option<StackAccount> {
             let ArnShape::Arn(arn) = arn::parse(text) else {
                 continue;
             };
-            let is_key = arn.service.literal() == Some("kms") && arn.resource_prefix.starts_with("key/");
+            let is_key =
+                arn.service.literal() == Some("kms") && arn.resource_prefix.starts_with("key/");
             if let (true, Field::Lit(account)) = (is_key, &arn.account)
                 && is_account_id(account)
             {

@@ -48,7 +48,10 @@ impl Rule for DuplicateAlias {
                 .iter()
                 .filter_map(|alt| {
                     let choice = param_of(alt).filter(|&p| {
-                        alts.iter().filter(|other| param_of(other) == Some(p)).count() > 1
+                        alts.iter()
+                            .filter(|other| param_of(other) == Some(p))
+                            .count()
+                            > 1
                     });
                     Some(Name {
                         text: comparable(alt)?,
@@ -74,7 +77,10 @@ impl Rule for DuplicateAlias {
                 let mut when: Vec<(&str, bool)> = Vec::new();
                 let created = [first.alias.condition, alias.condition];
                 let created = created.iter().flatten().map(|&c| (c, true));
-                for w in created.chain(first.alt.when.iter().copied()).chain(name.alt.when.iter().copied()) {
+                for w in created
+                    .chain(first.alt.when.iter().copied())
+                    .chain(name.alt.when.iter().copied())
+                {
                     if !when.contains(&w) {
                         when.push(w);
                     }
@@ -143,7 +149,10 @@ fn coexist(cx: &Context<'_, '_>, a: &Name<'_, '_>, b: &Name<'_, '_>) -> bool {
     let mut assignment: Vec<(&str, bool)> = Vec::new();
     let conditions = [a.alias.condition, b.alias.condition];
     let required = conditions.iter().flatten().map(|&c| (c, true));
-    for (name, value) in required.chain(a.alt.when.iter().copied()).chain(b.alt.when.iter().copied()) {
+    for (name, value) in required
+        .chain(a.alt.when.iter().copied())
+        .chain(b.alt.when.iter().copied())
+    {
         match assignment.iter().find(|(n, _)| *n == name) {
             Some(&(_, v)) if v != value => return false,
             Some(_) => {}

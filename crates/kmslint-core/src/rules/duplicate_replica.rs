@@ -30,7 +30,10 @@ impl Rule for DuplicateReplica {
                 _ => continue,
             };
             if let Some((_, first, first_alt)) = seen.iter().find(|(id, other, _)| {
-                *id == identity && cx.conditions.can_coexist(other.condition, replica.condition)
+                *id == identity
+                    && cx
+                        .conditions
+                        .can_coexist(other.condition, replica.condition)
             }) {
                 // Both values may come from one parameter: then the places that use it
                 // tell the replicas apart.

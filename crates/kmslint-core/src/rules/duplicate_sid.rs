@@ -37,10 +37,13 @@ impl Rule for DuplicateSid {
                             [cx.editor.replace_scalar(node, new)],
                         )
                     });
-                    out.report(span, format!("`Sid` `{sid}` is used by an earlier statement"))
-                        .with_related(first, "first used here")
-                        .with_help("give every statement its own `Sid`")
-                        .with_fix(fix);
+                    out.report(
+                        span,
+                        format!("`Sid` `{sid}` is used by an earlier statement"),
+                    )
+                    .with_related(first, "first used here")
+                    .with_help("give every statement its own `Sid`")
+                    .with_fix(fix);
                 }
                 None => seen.push((sid, span)),
             }

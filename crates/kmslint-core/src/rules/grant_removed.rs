@@ -76,12 +76,14 @@ impl Rule for GrantRemoved {
             if !unchanged {
                 continue;
             }
-            let (Some(old_key), Some(new_key)) = (old_template.resource(key), new_template.resource(key))
+            let (Some(old_key), Some(new_key)) =
+                (old_template.resource(key), new_template.resource(key))
             else {
                 continue;
             };
             let policy_at = |r: &crate::model::Resource<'_>| {
-                r.property_entry("KeyPolicy").map_or(r.name_span, |e| e.key_span)
+                r.property_entry("KeyPolicy")
+                    .map_or(r.name_span, |e| e.key_span)
             };
             let diagnostic = out
                 .report(

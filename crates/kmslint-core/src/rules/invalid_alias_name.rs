@@ -7,10 +7,10 @@
 //! text before the first unknown part, the characters of every literal part, and the length
 //! of the literal parts together.
 
-use crate::model::value::abbreviate;
 use crate::facts::resources::ALIAS;
 use crate::facts::resources::alias_names::{PREFIX, RESERVED_PREFIX, is_name_char};
 use crate::facts::resources::limits::ALIAS_NAME_MAX;
+use crate::model::value::abbreviate;
 use crate::model::value::{Hole, Part, Text, Val};
 
 use crate::fix::{Applicability, Fix};
@@ -33,10 +33,15 @@ impl Rule for InvalidAliasName {
                     continue;
                 };
                 let (problem, fix) = match text.literal() {
-                    Some(name) => (check_name(name), written_at(&alt, node).and_then(|n| fix_literal(cx, n, name))),
+                    Some(name) => (
+                        check_name(name),
+                        written_at(&alt, node).and_then(|n| fix_literal(cx, n, name)),
+                    ),
                     None => (
                         check_partial(text),
-                        (alt.param.is_none() && alt.when.is_empty()).then(|| fix_sub(cx, node, text)).flatten(),
+                        (alt.param.is_none() && alt.when.is_empty())
+                            .then(|| fix_sub(cx, node, text))
+                            .flatten(),
                     ),
                 };
                 if let Some((message, help)) = problem {
@@ -68,7 +73,11 @@ fn fix_literal(cx: &Context<'_, '_>, node: &Node<'_>, name: &str) -> Option<Fix>
     if check_name(&fixed).is_some() {
         return None;
     }
-    Fix::new(format!("Use `{}`", abbreviate(&fixed)), Applicability::Safe, [cx.editor.replace_scalar(node, &fixed)])
+    Fix::new(
+        format!("Use `{}`", abbreviate(&fixed)),
+        Applicability::Safe,
+        [cx.editor.replace_scalar(node, &fixed)],
+    )
 }
 
 /// `alias/` put at the start of an `Fn::Sub` string that plainly lacks it: one that starts
@@ -77,7 +86,9 @@ fn fix_literal(cx: &Context<'_, '_>, node: &Node<'_>, name: &str) -> Option<Fix>
 fn fix_sub(cx: &Context<'_, '_>, node: &Node<'_>, text: &Text<'_>) -> Option<Fix> {
     let starts_with_pseudo = matches!(
         text.parts.first(),
-        Some(Part::Hole(Hole::Partition | Hole::Region | Hole::AccountId | Hole::UrlSuffix | Hole::Stack))
+        Some(Part::Hole(
+            Hole::Partition | Hole::Region | Hole::AccountId | Hole::UrlSuffix | Hole::Stack
+        ))
     );
     let prefix = text.literal_prefix();
     if !(starts_with_pseudo || !(PREFIX.starts_with(prefix) || prefix.starts_with(PREFIX))) {
@@ -91,7 +102,10 @@ fn fix_sub(cx: &Context<'_, '_>, node: &Node<'_>, text: &Text<'_>) -> Option<Fix
     };
     let written = template.as_str()?;
     let head = &written[..written.find("${").unwrap_or(written.len())];
-    if head.starts_with('/') || head.to_ascii_lowercase().starts_with("alias") || !head.chars().all(is_name_char) {
+    if head.starts_with('/')
+        || head.to_ascii_lowercase().starts_with("alias")
+        || !head.chars().all(is_name_char)
+    {
         return None;
     }
     let fixed = format!("{PREFIX}{written}");
@@ -117,8 +131,14 @@ fn check_name(name: &str) -> Option<Problem> {
     let Some(rest) = name.strip_prefix(PREFIX) else {
         let lower = name.to_ascii_lowercase();
         let help = match lower.strip_prefix(PREFIX) {
-            Some(rest) => format!("write the prefix in lowercase: `alias/{}`", abbreviate(rest)),
-            None => format!("use `alias/{}`", abbreviate(&sanitized(name.trim_start_matches('/')))),
+            Some(rest) => format!(
+                "write the prefix in lowercase: `alias/{}`",
+                abbreviate(rest)
+            ),
+            None => format!(
+                "use `alias/{}`",
+                abbreviate(&sanitized(name.trim_start_matches('/')))
+            ),
         };
         return Some((
             format!("`{shown}` does not begin with `alias/`"),
@@ -149,7 +169,10 @@ fn check_name(name: &str) -> Option<Problem> {
 
 fn reserved(name: &str) -> Problem {
     (
-        format!("`{}` is in the reserved `alias/aws/` namespace", abbreviate(name)),
+        format!(
+            "`{}` is in the reserved `alias/aws/` namespace",
+            abbreviate(name)
+        ),
         Some(format!(
             "`alias/aws/` names belong to AWS managed keys; choose another name, such as `alias/{}`",
             &name[RESERVED_PREFIX.len()..]
@@ -168,11 +191,18 @@ fn bad_characters(name: &str) -> Option<Problem> {
     if bad.is_empty() {
         return None;
     }
-    let mut message = format!("`{}` contains {}; {CHARSET}", abbreviate(name), show_chars(&bad));
+    let mut message = format!(
+        "`{}` contains {}; {CHARSET}",
+        abbreviate(name),
+        show_chars(&bad)
+    );
     if bad.contains(&':') {
         message.push_str(" (the CloudFormation schema allows `:`, but KMS rejects it)");
     }
-    Some((message, Some(format!("for example `{}`", abbreviate(&sanitized(name))))))
+    Some((
+        message,
+        Some(format!("for example `{}`", abbreviate(&sanitized(name)))),
+    ))
 }
 
 /// "`.`", "`.` and a space", "`.`, `:` and a space".
@@ -268,7 +298,10 @@ mod tests {
         assert!(check_name("alias/a:b").is_some());
         assert!(check_name("alias/a.b").is_some());
         // `alias/` counts: 6 + 250 = 256 is the limit.
-        assert!(check_name(&format!("alias/{}", "a".repeat(251))).is_some_and(|(m, _)| m.contains("256")));
+        assert!(
+            check_name(&format!("alias/{}", "a".repeat(251)))
+                .is_some_and(|(m, _)| m.contains("256"))
+        );
         assert!(check_name(&format!("alias/{}", "a".repeat(250))).is_none());
         let (message, help) = check_name("arn:aws:kms:us-east-1:111122223333:alias/x").unwrap();
         assert!(message.contains("alias ARN"));
@@ -283,7 +316,14 @@ mod tests {
         assert!(check_partial(&text(vec![Part::Hole(Hole::Stack), lit("-key")])).is_some());
         assert!(check_partial(&text(vec![Part::Hole(Hole::Param("P")), lit("-key")])).is_none());
         assert!(check_partial(&text(vec![lit("alias/aws/"), Part::Hole(Hole::Stack)])).is_some());
-        assert!(check_partial(&text(vec![lit("alias/"), Part::Hole(Hole::Stack), lit(".key")])).is_some());
+        assert!(
+            check_partial(&text(vec![
+                lit("alias/"),
+                Part::Hole(Hole::Stack),
+                lit(".key")
+            ]))
+            .is_some()
+        );
         assert!(check_partial(&text(vec![lit("key-"), Part::Hole(Hole::Stack)])).is_some());
         assert!(check_partial(&text(vec![lit("ali"), Part::Hole(Hole::Param("P"))])).is_none());
     }

@@ -10,10 +10,10 @@
 //! without a value and imports can be anything and are not reported. A key ID in uppercase
 //! hex is not reported: whether KMS matches IDs case-insensitively is not documented.
 
-use crate::model::value::abbreviate;
 use crate::facts::regions;
 use crate::facts::resources::{ALIAS, KEY, REPLICA_KEY};
 use crate::model::arn::{self, Arn, ArnShape, Field, is_account_id};
+use crate::model::value::abbreviate;
 use crate::model::value::{Hole, Text, Val};
 use crate::source::Span;
 
@@ -105,9 +105,7 @@ fn check_ref(cx: &Context<'_, '_>, name: &str) -> Option<Problem> {
                     },
                     _ => None,
                 })
-                .filter(|key| {
-                    matches!(cx.resource_type(key), Some(KEY | REPLICA_KEY))
-                });
+                .filter(|key| matches!(cx.resource_type(key), Some(KEY | REPLICA_KEY)));
             let help = match target {
                 Some(key) => format!(
                     "point it at the key itself: {}",
@@ -161,14 +159,20 @@ fn check_literal(cx: &Context<'_, '_>, value: &str) -> Option<Problem> {
     }
     if value.starts_with("alias/") {
         return problem(
-            format!("`{}` is an alias name; an alias must point at a key, not at another alias", abbreviate(value)),
+            format!(
+                "`{}` is an alias name; an alias must point at a key, not at another alias",
+                abbreviate(value)
+            ),
             format_help(cx),
         );
     }
     match arn::parse(&Text::lit(value)) {
         ArnShape::Arn(arn) => check_arn(cx, &arn),
         _ if value.starts_with("mrk-") => problem(
-            format!("`{}` is not a key ID: a multi-Region key ID is `mrk-` and 32 lowercase hex digits", abbreviate(value)),
+            format!(
+                "`{}` is not a key ID: a multi-Region key ID is `mrk-` and 32 lowercase hex digits",
+                abbreviate(value)
+            ),
             format_help(cx),
         ),
         _ => problem(
@@ -220,7 +224,12 @@ fn check_arn(cx: &Context<'_, '_>, arn: &Arn<'_>) -> Option<Problem> {
     }
     if let Field::Lit(resource) = &arn.resource {
         match resource.strip_prefix("key/") {
-            None => return problem(format!("`{resource}` is not `key/` and a key ID"), format_help(cx)),
+            None => {
+                return problem(
+                    format!("`{resource}` is not `key/` and a key ID"),
+                    format_help(cx),
+                );
+            }
             Some(id) if !is_key_id(id) && !is_key_id(&id.to_ascii_lowercase()) => {
                 return problem(
                     format!("`{id}` is not a key ID (a UUID, or `mrk-` and 32 hex digits)"),
@@ -265,20 +274,27 @@ fn check_arn(cx: &Context<'_, '_>, arn: &Arn<'_>) -> Option<Problem> {
             && stack != region
         {
             return problem(
-                format!("the key is in `{region}`, but the alias is created in `{stack}`; an alias and its key must be in the same Region"),
+                format!(
+                    "the key is in `{region}`, but the alias is created in `{stack}`; an alias and its key must be in the same Region"
+                ),
                 "create the alias in a stack in the key's Region",
             );
         }
     }
     if let Some(account) = arn.account.literal() {
         if !is_account_id(account) {
-            return problem(format!("`{account}` is not a 12-digit account ID"), format_help(cx));
+            return problem(
+                format!("`{account}` is not a 12-digit account ID"),
+                format_help(cx),
+            );
         }
         if let Some(stack) = cx.env.account
             && stack != account
         {
             return problem(
-                format!("the key is in account `{account}`, but the alias is created in account `{stack}`; an alias and its key must be in the same account"),
+                format!(
+                    "the key is in account `{account}`, but the alias is created in account `{stack}`; an alias and its key must be in the same account"
+                ),
                 "create the alias in a stack in the key's account",
             );
         }

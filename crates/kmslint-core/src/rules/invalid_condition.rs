@@ -90,11 +90,19 @@ impl Rule for InvalidCondition {
     }
 }
 
-fn report_operator(name: &str, span: crate::source::Span, error: &OperatorError, out: &mut Reporter) {
+fn report_operator(
+    name: &str,
+    span: crate::source::Span,
+    error: &OperatorError,
+    out: &mut Reporter,
+) {
     match error {
         OperatorError::IfExistsOnNull => {
-            out.report(span, "`NullIfExists` is not an operator: `Null` already tests whether the key exists")
-                .with_help("use `Null`");
+            out.report(
+                span,
+                "`NullIfExists` is not an operator: `Null` already tests whether the key exists",
+            )
+            .with_help("use `Null`");
         }
         OperatorError::Unknown => {
             let base = name
@@ -102,10 +110,16 @@ fn report_operator(name: &str, span: crate::source::Span, error: &OperatorError,
                 .or_else(|| name.strip_prefix("ForAnyValue:"))
                 .unwrap_or(name);
             let diagnostic = out.report(span, format!("`{name}` is not a condition operator"));
-            let near = did_you_mean(base, OPERATORS.iter().map(|(op, _)| *op))
-                .or_else(|| OPERATORS.iter().map(|(op, _)| *op).find(|op| op.eq_ignore_ascii_case(base)));
+            let near = did_you_mean(base, OPERATORS.iter().map(|(op, _)| *op)).or_else(|| {
+                OPERATORS
+                    .iter()
+                    .map(|(op, _)| *op)
+                    .find(|op| op.eq_ignore_ascii_case(base))
+            });
             if let Some(near) = near {
-                diagnostic.with_help(format!("did you mean `{near}`? Operator names are case-sensitive"));
+                diagnostic.with_help(format!(
+                    "did you mean `{near}`? Operator names are case-sensitive"
+                ));
             }
         }
     }
@@ -181,8 +195,8 @@ fn is_ip_or_cidr(value: &str) -> bool {
     let (address, prefix) = value.split_once('/').unwrap_or((value, ""));
     let address_ok = address.parse::<std::net::IpAddr>().is_ok();
     let prefix_ok = prefix.is_empty()
-        || prefix.parse::<u8>().is_ok_and(|p| {
-            p <= if address.contains(':') { 128 } else { 32 }
-        });
+        || prefix
+            .parse::<u8>()
+            .is_ok_and(|p| p <= if address.contains(':') { 128 } else { 32 });
     address_ok && prefix_ok
 }

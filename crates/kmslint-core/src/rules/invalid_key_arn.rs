@@ -5,10 +5,10 @@
 //! Formats: kms-facts.md §5 (key ARN `arn:<partition>:kms:<region>:<account>:key/<key-id>`,
 //! key IDs a lowercase UUID or `mrk-` and 32 hex digits) and §12 (partitions and Regions).
 
-use crate::model::value::abbreviate;
 use crate::facts::regions;
 use crate::facts::resources::{ALIAS, KEY, REPLICA_KEY};
 use crate::model::arn::{Arn, Field, is_account_id};
+use crate::model::value::abbreviate;
 
 use super::common::{PrimaryTarget, primary_targets, report_value, resources};
 use super::{Context, Reporter, Rule};
@@ -20,7 +20,10 @@ impl Rule for InvalidKeyArn {
         for replica in resources(cx, REPLICA_KEY) {
             for (alt, target) in primary_targets(cx, replica) {
                 let (message, help) = match target {
-                    PrimaryTarget::InTemplate { resource, attribute } => {
+                    PrimaryTarget::InTemplate {
+                        resource,
+                        attribute,
+                    } => {
                         let name = resource.name;
                         match (resource.type_name, attribute) {
                             (Some(KEY | REPLICA_KEY), None | Some("KeyId")) => (
@@ -34,13 +37,18 @@ impl Rule for InvalidKeyArn {
                                 )),
                             ),
                             (Some(ALIAS), _) => (
-                                format!("`{name}` is an alias; PrimaryKeyArn must be the primary key's ARN"),
+                                format!(
+                                    "`{name}` is an alias; PrimaryKeyArn must be the primary key's ARN"
+                                ),
                                 None,
                             ),
-                            (Some(other), _) if !other.starts_with("AWS::KMS::") && !other.starts_with("AWS::CloudFormation::") && !other.starts_with("Custom::") => (
-                                format!("`{name}` is a {other}, not a KMS key"),
-                                None,
-                            ),
+                            (Some(other), _)
+                                if !other.starts_with("AWS::KMS::")
+                                    && !other.starts_with("AWS::CloudFormation::")
+                                    && !other.starts_with("Custom::") =>
+                            {
+                                (format!("`{name}` is a {other}, not a KMS key"), None)
+                            }
                             _ => continue,
                         }
                     }
@@ -65,16 +73,25 @@ const ARN_FORMAT: &str = "a key ARN looks like `arn:aws:kms:us-east-1:1111222233
 fn not_arn(text: &str) -> (String, Option<String>) {
     if is_key_id(text) {
         (
-            format!("`{}` is a key ID; PrimaryKeyArn must be the primary key's ARN", abbreviate(text)),
+            format!(
+                "`{}` is a key ID; PrimaryKeyArn must be the primary key's ARN",
+                abbreviate(text)
+            ),
             Some(ARN_FORMAT.to_owned()),
         )
     } else if text.starts_with("alias/") {
         (
-            format!("`{}` is an alias name; PrimaryKeyArn must be the primary key's ARN", abbreviate(text)),
+            format!(
+                "`{}` is an alias name; PrimaryKeyArn must be the primary key's ARN",
+                abbreviate(text)
+            ),
             Some(ARN_FORMAT.to_owned()),
         )
     } else {
-        (format!("`{}` is not a KMS key ARN", abbreviate(text)), Some(ARN_FORMAT.to_owned()))
+        (
+            format!("`{}` is not a KMS key ARN", abbreviate(text)),
+            Some(ARN_FORMAT.to_owned()),
+        )
     }
 }
 
@@ -117,12 +134,16 @@ fn check_arn(arn: &Arn<'_>) -> Option<(String, Option<String>)> {
     }
     if let Field::Lit(resource) = &arn.resource {
         if resource.starts_with("alias/") {
-            return found("this is an alias ARN; PrimaryKeyArn must be the primary key's ARN".to_owned());
+            return found(
+                "this is an alias ARN; PrimaryKeyArn must be the primary key's ARN".to_owned(),
+            );
         }
         match resource.strip_prefix("key/") {
             None => return found(format!("`{resource}` is not `key/` and a key ID")),
             Some(id) if !is_key_id(id) => {
-                return found(format!("`{id}` is not a key ID (a lowercase UUID, or `mrk-` and 32 hex digits)"));
+                return found(format!(
+                    "`{id}` is not a key ID (a lowercase UUID, or `mrk-` and 32 hex digits)"
+                ));
             }
             Some(_) => {}
         }
@@ -131,22 +152,33 @@ fn check_arn(arn: &Arn<'_>) -> Option<(String, Option<String>)> {
         && !arn.resource_prefix.starts_with("key/")
     {
         if arn.resource_prefix.starts_with("alias/") {
-            return found("this is an alias ARN; PrimaryKeyArn must be the primary key's ARN".to_owned());
+            return found(
+                "this is an alias ARN; PrimaryKeyArn must be the primary key's ARN".to_owned(),
+            );
         }
-        return found(format!("`{}…` is not `key/` and a key ID", arn.resource_prefix));
+        return found(format!(
+            "`{}…` is not `key/` and a key ID",
+            arn.resource_prefix
+        ));
     }
     None
 }
 
 /// `1234abcd-12ab-34cd-56ef-1234567890ab` or `mrk-` and 32 hex digits, lowercase.
 pub fn is_key_id(s: &str) -> bool {
-    let hex = |s: &str| s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let hex = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
     if let Some(rest) = s.strip_prefix("mrk-") {
         return rest.len() == 32 && hex(rest);
     }
     let groups: Vec<&str> = s.split('-').collect();
     groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, len)| g.len() == len && hex(g))
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, len)| g.len() == len && hex(g))
 }
 
 #[cfg(test)]

@@ -70,8 +70,11 @@ fn check_resource(
             Some(entries) => entries,
             None => {
                 if !p.is_null() {
-                    out.report(p.span, format!("Properties must be a mapping, not {}", p.kind_name()))
-                        .with_resource(resource.name);
+                    out.report(
+                        p.span,
+                        format!("Properties must be a mapping, not {}", p.kind_name()),
+                    )
+                    .with_resource(resource.name);
                     return;
                 }
                 &[][..]
@@ -80,7 +83,15 @@ fn check_resource(
     };
     for entry in entries {
         let Some(property) = schema.iter().find(|p| p.name == entry.key) else {
-            unknown_property(syntax, resource, type_name, schema, &entry.key, entry.key_span, out);
+            unknown_property(
+                syntax,
+                resource,
+                type_name,
+                schema,
+                &entry.key,
+                entry.key_span,
+                out,
+            );
             continue;
         };
         for alt in resolver.resolve(&entry.value) {
@@ -93,7 +104,11 @@ fn check_resource(
         .map(|p| p.name)
         .collect();
     if !missing.is_empty() {
-        let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(" and ");
+        let list = missing
+            .iter()
+            .map(|m| format!("`{m}`"))
+            .collect::<Vec<_>>()
+            .join(" and ");
         let diagnostic = out.report(
             missing_at,
             format!("{type_name} `{}` is missing required {list}", resource.name),
@@ -137,7 +152,9 @@ fn unknown_property(
     } else if type_name == REPLICA_KEY && SHARED_FROM_PRIMARY.contains(&key) {
         (
             format!("a ReplicaKey cannot set `{key}`: it is shared from the primary key"),
-            Some("set it on the primary AWS::KMS::Key; every replica takes it from there".to_owned()),
+            Some(
+                "set it on the primary AWS::KMS::Key; every replica takes it from there".to_owned(),
+            ),
         )
     } else if type_name == REPLICA_KEY && NOT_ON_REPLICA.contains(&key) {
         (
@@ -156,9 +173,15 @@ fn unknown_property(
             )),
         )
     } else if let Some(meant) = meant_property(type_name, key, schema) {
-        (format!("{type_name} has no property `{key}`"), Some(format!("did you mean `{meant}`?")))
+        (
+            format!("{type_name} has no property `{key}`"),
+            Some(format!("did you mean `{meant}`?")),
+        )
     } else if type_name == ALIAS {
-        (format!("{type_name} has no property `{key}`"), Some(alias_help(key)))
+        (
+            format!("{type_name} has no property `{key}`"),
+            Some(alias_help(key)),
+        )
     } else {
         (format!("{type_name} has no property `{key}`"), None)
     };
@@ -186,7 +209,9 @@ fn alias_help(key: &str) -> String {
         return "aliases cannot be tagged; tag the AWS::KMS::Key instead".to_owned();
     }
     if KEY_PROPERTIES.iter().any(|p| p.name == key) {
-        return format!("`{key}` is a property of the AWS::KMS::Key the alias points to; set it there");
+        return format!(
+            "`{key}` is a property of the AWS::KMS::Key the alias points to; set it there"
+        );
     }
     "an AWS::KMS::Alias has only `AliasName` and `TargetKeyId`".to_owned()
 }
@@ -215,12 +240,21 @@ fn check_value(
                 out,
                 resource,
                 alt,
-                format!("`{name}` must be {}, not {}", expected(kind), node.kind_name()),
+                format!(
+                    "`{name}` must be {}, not {}",
+                    expected(kind),
+                    node.kind_name()
+                ),
             );
         }
         (Val::Text(_), Kind::Tags) => {
             if alt.node.is_some() {
-                report_value(out, resource, alt, format!("`{name}` must be a list of tags, not a string"));
+                report_value(
+                    out,
+                    resource,
+                    alt,
+                    format!("`{name}` must be a list of tags, not a string"),
+                );
             }
         }
         (Val::Text(text), kind) => {
@@ -236,13 +270,23 @@ fn check_value(
             match kind {
                 Kind::Boolean => {
                     if alt.as_bool() == Boolish::NotBool {
-                        report_value(out, resource, alt, format!("`{name}` must be a boolean, not `{shown}`"))
-                            .with_help("use `true` or `false`");
+                        report_value(
+                            out,
+                            resource,
+                            alt,
+                            format!("`{name}` must be a boolean, not `{shown}`"),
+                        )
+                        .with_help("use `true` or `false`");
                     }
                 }
                 Kind::Integer => {
                     if crate::model::value::parse_whole(value).is_none() {
-                        report_value(out, resource, alt, format!("`{name}` must be a whole number, not `{shown}`"));
+                        report_value(
+                            out,
+                            resource,
+                            alt,
+                            format!("`{name}` must be a whole number, not `{shown}`"),
+                        );
                     }
                 }
                 Kind::Policy if json_scalar => {
@@ -250,7 +294,9 @@ fn check_value(
                         out,
                         resource,
                         alt,
-                        format!("`{name}` must be a policy document or a JSON string, not `{shown}`"),
+                        format!(
+                            "`{name}` must be a policy document or a JSON string, not `{shown}`"
+                        ),
                     );
                 }
                 Kind::String | Kind::Policy => {}
@@ -286,7 +332,13 @@ fn expected(kind: Kind) -> &'static str {
 }
 
 /// Each tag is `{Key: string, Value: string}` and nothing else.
-fn check_tags(syntax: Syntax, resource: &Resource<'_>, list: &Node<'_>, resolver: &Resolver<'_, '_>, out: &mut Reporter) {
+fn check_tags(
+    syntax: Syntax,
+    resource: &Resource<'_>,
+    list: &Node<'_>,
+    resolver: &Resolver<'_, '_>,
+    out: &mut Reporter,
+) {
     let Some(items) = list.as_seq() else {
         return;
     };
@@ -297,15 +349,23 @@ fn check_tags(syntax: Syntax, resource: &Resource<'_>, list: &Node<'_>, resolver
                 Val::NoValue | Val::Unknown => continue,
                 Val::Text(_) if alt.node.is_none() => continue,
                 _ => {
-                    report_value(out, resource, &alt, "a tag must be a mapping with `Key` and `Value`");
+                    report_value(
+                        out,
+                        resource,
+                        &alt,
+                        "a tag must be a mapping with `Key` and `Value`",
+                    );
                     continue;
                 }
             };
             let entries = tag.as_map().unwrap_or_default();
             for entry in entries {
                 if entry.key != "Key" && entry.key != "Value" {
-                    out.report(entry.key_span, format!("a tag has only `Key` and `Value`, not `{}`", entry.key))
-                        .with_resource(resource.name);
+                    out.report(
+                        entry.key_span,
+                        format!("a tag has only `Key` and `Value`, not `{}`", entry.key),
+                    )
+                    .with_resource(resource.name);
                     continue;
                 }
                 if let Value::Seq(_) | Value::Map(_) = &entry.value.value
@@ -313,7 +373,11 @@ fn check_tags(syntax: Syntax, resource: &Resource<'_>, list: &Node<'_>, resolver
                 {
                     out.report(
                         entry.value.span,
-                        format!("a tag's `{}` must be a string, not {}", entry.key, entry.value.kind_name()),
+                        format!(
+                            "a tag's `{}` must be a string, not {}",
+                            entry.key,
+                            entry.value.kind_name()
+                        ),
                     )
                     .with_resource(resource.name);
                 }

@@ -69,7 +69,10 @@ fn check_list<'t>(
             if !consistent(&[when, &tag_alt.when]) {
                 continue;
             }
-            let value_alts = tag.get("Value").map(|v| resolver.resolve(v)).unwrap_or_default();
+            let value_alts = tag
+                .get("Value")
+                .map(|v| resolver.resolve(v))
+                .unwrap_or_default();
             for value_alt in &value_alts {
                 check_value(resource, value_alt, &tag_when, out);
             }
@@ -105,14 +108,21 @@ fn check_list<'t>(
             extra.span,
             format!(
                 "{} `{}` has {} tags; KMS allows at most {} tags per key",
-                if resource.type_name == Some(KEY) { "key" } else { "replica key" },
+                if resource.type_name == Some(KEY) {
+                    "key"
+                } else {
+                    "replica key"
+                },
                 resource.name,
                 certain.len(),
                 limits::TAGS_MAX
             ),
         )
         .with_resource(resource.name)
-        .with_help(format!("this is tag {}: remove tags, or combine related values into one tag", limits::TAGS_MAX + 1));
+        .with_help(format!(
+            "this is tag {}: remove tags, or combine related values into one tag",
+            limits::TAGS_MAX + 1
+        ));
     }
     duplicates(resource, &keys, out);
 }
@@ -120,23 +130,37 @@ fn check_list<'t>(
 fn check_key(resource: &Resource<'_>, alt: &Alt<'_>, key: &str, out: &mut Reporter) {
     let length = key.chars().count();
     if length == 0 {
-        report_value(out, resource, alt, "a tag key cannot be empty; keys are 1 to 128 characters")
-            .with_help("name the tag");
+        report_value(
+            out,
+            resource,
+            alt,
+            "a tag key cannot be empty; keys are 1 to 128 characters",
+        )
+        .with_help("name the tag");
     } else if length > limits::TAG_KEY_MAX {
         report_value(
             out,
             resource,
             alt,
-            format!("this tag key is {length} characters long; the limit is {}", limits::TAG_KEY_MAX),
+            format!(
+                "this tag key is {length} characters long; the limit is {}",
+                limits::TAG_KEY_MAX
+            ),
         )
         .with_help("shorten the key, and keep long text in the tag's value (up to 256 characters)");
     }
-    if key.get(..4).is_some_and(|prefix| prefix.eq_ignore_ascii_case("aws:")) {
+    if key
+        .get(..4)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case("aws:"))
+    {
         report_value(
             out,
             resource,
             alt,
-            format!("tag keys starting with `{}` are reserved for AWS; KMS rejects this tag", &key[..4]),
+            format!(
+                "tag keys starting with `{}` are reserved for AWS; KMS rejects this tag",
+                &key[..4]
+            ),
         )
         .with_help("use a prefix of your own, such as your organisation's name");
     }
@@ -152,9 +176,14 @@ fn check_value(resource: &Resource<'_>, alt: &Alt<'_>, when: &[(&str, bool)], ou
             out,
             resource,
             alt,
-            format!("this tag value is {length} characters long; the limit is {}", limits::TAG_VALUE_MAX),
+            format!(
+                "this tag value is {length} characters long; the limit is {}",
+                limits::TAG_VALUE_MAX
+            ),
         )
-        .with_help("shorten it, or keep the text in the key's Description (up to 8,192 characters)");
+        .with_help(
+            "shorten it, or keep the text in the key's Description (up to 8,192 characters)",
+        );
     }
 }
 
@@ -162,10 +191,11 @@ fn check_value(resource: &Resource<'_>, alt: &Alt<'_>, when: &[(&str, bool)], ou
 fn duplicates(resource: &Resource<'_>, keys: &[TagKey<'_>], out: &mut Reporter) {
     let mut reported: Vec<Span> = Vec::new();
     for (j, later) in keys.iter().enumerate() {
-        let Some(first) = keys[..j]
-            .iter()
-            .find(|k| k.item != later.item && k.key == later.key && consistent(&[&k.alt.when, &later.alt.when]))
-        else {
+        let Some(first) = keys[..j].iter().find(|k| {
+            k.item != later.item
+                && k.key == later.key
+                && consistent(&[&k.alt.when, &later.alt.when])
+        }) else {
             continue;
         };
         if reported.contains(&later.alt.span) {

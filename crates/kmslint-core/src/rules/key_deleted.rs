@@ -80,7 +80,11 @@ impl Rule for KeyDeleted {
                     ),
                 };
                 let diagnostic = out.report(at, message).with_resource(name).with_help(help);
-                cx.related_old(diagnostic, old.name_span, format!("`{name}` in the old version"));
+                cx.related_old(
+                    diagnostic,
+                    old.name_span,
+                    format!("`{name}` in the old version"),
+                );
                 if let Some(alt) = lost_at {
                     cx.related_old(
                         diagnostic,
@@ -151,6 +155,10 @@ fn newly_conditional<'o, 'n>(
         },
     );
     if let Some(alt) = lost_at {
-        cx.related_old(diagnostic, alt.span, "its `DeletionPolicy` does not retain it");
+        cx.related_old(
+            diagnostic,
+            alt.span,
+            "its `DeletionPolicy` does not retain it",
+        );
     }
 }

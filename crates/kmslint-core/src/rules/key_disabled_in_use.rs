@@ -39,14 +39,20 @@ impl Rule for KeyDisabledInUse {
             }
             let mine: Vec<_> = all
                 .iter()
-                .filter(|(_, u)| matches!(u.target, KeyTarget::Key { name, .. } if name == key.name))
+                .filter(
+                    |(_, u)| matches!(u.target, KeyTarget::Key { name, .. } if name == key.name),
+                )
                 .collect();
             if mine.is_empty() {
                 continue;
             }
             for setting in settings(&resolver, key, "Enabled", "true") {
                 if setting.flag() != Some(false)
-                    || setting.alt.as_ref().and_then(|a| a.param.as_ref()).is_some_and(|p| !p.from_command_line)
+                    || setting
+                        .alt
+                        .as_ref()
+                        .and_then(|a| a.param.as_ref())
+                        .is_some_and(|p| !p.from_command_line)
                 {
                     continue;
                 }
@@ -64,7 +70,12 @@ impl Rule for KeyDisabledInUse {
                     .iter()
                     .take(NAMED)
                     .map(|u| {
-                        let own: Vec<_> = u.when.iter().filter(|c| !setting.when.contains(c)).copied().collect();
+                        let own: Vec<_> = u
+                            .when
+                            .iter()
+                            .filter(|c| !setting.when.contains(c))
+                            .copied()
+                            .collect();
                         match describe_when(&own) {
                             Some(note) => format!("{} ({note})", describe(u)),
                             None => describe(u),

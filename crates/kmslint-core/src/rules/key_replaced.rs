@@ -39,9 +39,13 @@ impl Rule for KeyReplaced {
                     Retention::Kept
                 );
                 let fate = if retained {
-                    format!("the old {what} leaves the stack but is kept (`UpdateReplacePolicy: Retain`), and what uses `{name}` gets a new key")
+                    format!(
+                        "the old {what} leaves the stack but is kept (`UpdateReplacePolicy: Retain`), and what uses `{name}` gets a new key"
+                    )
                 } else {
-                    format!("the old {what}'s deletion is scheduled, and what uses `{name}` gets a new key")
+                    format!(
+                        "the old {what}'s deletion is scheduled, and what uses `{name}` gets a new key"
+                    )
                 };
                 let diagnostic = out
                     .report(

@@ -14,8 +14,8 @@ use crate::model::Resource;
 
 use super::common::{Syntax, resources};
 use super::key_config::{Setting, defaults, readable, report_setting, settings};
-use crate::model::value::consistent;
 use super::{Context, Reporter, Rule};
+use crate::model::value::consistent;
 
 pub struct KeySpecUsageMismatch;
 
@@ -41,7 +41,13 @@ fn usage_of<'s>(setting: &'s Setting<'_>) -> Option<&'s str> {
     setting.text().filter(|u| KEY_USAGES.contains(u))
 }
 
-fn check_pairs(syntax: Syntax, key: &Resource<'_>, specs: &[Setting<'_>], usages: &[Setting<'_>], out: &mut Reporter) {
+fn check_pairs(
+    syntax: Syntax,
+    key: &Resource<'_>,
+    specs: &[Setting<'_>],
+    usages: &[Setting<'_>],
+    out: &mut Reporter,
+) {
     // Whether a spec and a usage can be taken together, and whether the pair is certainly
     // invalid (both known, and the spec does not allow the usage).
     let together = |s: &Setting<'_>, u: &Setting<'_>| consistent(&[&s.when, &u.when]);
@@ -54,7 +60,9 @@ fn check_pairs(syntax: Syntax, key: &Resource<'_>, specs: &[Setting<'_>], usages
 
     // A usage that no KeySpec of this key allows.
     for (ui, usage) in usages.iter().enumerate() {
-        let partners: Vec<usize> = (0..specs.len()).filter(|&si| together(&specs[si], usage)).collect();
+        let partners: Vec<usize> = (0..specs.len())
+            .filter(|&si| together(&specs[si], usage))
+            .collect();
         if partners.is_empty() || !partners.iter().all(|&si| invalid(&specs[si], usage)) {
             continue;
         }
@@ -76,7 +84,9 @@ fn check_pairs(syntax: Syntax, key: &Resource<'_>, specs: &[Setting<'_>], usages
         if spec_done[si] {
             continue;
         }
-        let partners: Vec<usize> = (0..usages.len()).filter(|&ui| together(spec, &usages[ui])).collect();
+        let partners: Vec<usize> = (0..usages.len())
+            .filter(|&ui| together(spec, &usages[ui]))
+            .collect();
         if partners.is_empty()
             || !partners.iter().all(|&ui| invalid(spec, &usages[ui]))
             || partners.iter().any(|&ui| usage_done[ui])
@@ -95,7 +105,10 @@ fn check_pairs(syntax: Syntax, key: &Resource<'_>, specs: &[Setting<'_>], usages
 /// "use `X`" or "use one of `X`, `Y`".
 /// `KeyUsage: X` in the file's syntax, in backquotes.
 fn key_usage(syntax: Syntax, usage: &str) -> String {
-    syntax.snippet(format!("`KeyUsage: {usage}`"), format!("`\"KeyUsage\": \"{usage}\"`"))
+    syntax.snippet(
+        format!("`KeyUsage: {usage}`"),
+        format!("`\"KeyUsage\": \"{usage}\"`"),
+    )
 }
 
 fn use_one_of(syntax: Syntax, spec: &KeySpec) -> String {
@@ -103,7 +116,10 @@ fn use_one_of(syntax: Syntax, spec: &KeySpec) -> String {
         [only] => format!("use {}", key_usage(syntax, only)),
         many => format!(
             "use one of {}",
-            many.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|u| format!("`{u}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -117,7 +133,13 @@ fn allowed_list(spec: &KeySpec) -> String {
     }
 }
 
-fn usage_not_allowed(syntax: Syntax, key: &Resource<'_>, usage: &Setting<'_>, spec_setting: &Setting<'_>, out: &mut Reporter) {
+fn usage_not_allowed(
+    syntax: Syntax,
+    key: &Resource<'_>,
+    usage: &Setting<'_>,
+    spec_setting: &Setting<'_>,
+    out: &mut Reporter,
+) {
     let (Some(spec), Some(value)) = (spec_of(spec_setting), usage_of(usage)) else {
         return;
     };
@@ -141,14 +163,22 @@ fn usage_not_allowed(syntax: Syntax, key: &Resource<'_>, usage: &Setting<'_>, sp
     diagnostic.with_help(if from_parameter {
         format!("remove `{value}` from the parameter's values")
     } else {
-        format!("{}, or a KeySpec that allows `{value}`", use_one_of(syntax, spec))
+        format!(
+            "{}, or a KeySpec that allows `{value}`",
+            use_one_of(syntax, spec)
+        )
     });
     if let Some(alt) = &spec_setting.alt {
         diagnostic.with_related(alt.span, format!("KeySpec is `{}` here", spec.name));
     }
 }
 
-fn spec_not_allowing(key: &Resource<'_>, spec_setting: &Setting<'_>, usage: &Setting<'_>, out: &mut Reporter) {
+fn spec_not_allowing(
+    key: &Resource<'_>,
+    spec_setting: &Setting<'_>,
+    usage: &Setting<'_>,
+    out: &mut Reporter,
+) {
     let (Some(spec), Some(value)) = (spec_of(spec_setting), usage_of(usage)) else {
         return;
     };
@@ -166,16 +196,28 @@ fn spec_not_allowing(key: &Resource<'_>, spec_setting: &Setting<'_>, usage: &Set
     );
     let from_parameter = spec_setting.alt.as_ref().is_some_and(|a| a.param.is_some());
     diagnostic.with_help(if from_parameter {
-        format!("remove `{}` from the parameter's values, or change KeyUsage", spec.name)
+        format!(
+            "remove `{}` from the parameter's values, or change KeyUsage",
+            spec.name
+        )
     } else {
-        format!("use a KeySpec that allows `{value}`, or change KeyUsage to {}", allowed_list(spec).trim_start_matches("only "))
+        format!(
+            "use a KeySpec that allows `{value}`, or change KeyUsage to {}",
+            allowed_list(spec).trim_start_matches("only ")
+        )
     });
     if let Some(alt) = &usage.alt {
         diagnostic.with_related(alt.span, format!("KeyUsage is `{value}` here"));
     }
 }
 
-fn usage_required(syntax: Syntax, key: &Resource<'_>, spec_setting: &Setting<'_>, usage: &Setting<'_>, out: &mut Reporter) {
+fn usage_required(
+    syntax: Syntax,
+    key: &Resource<'_>,
+    spec_setting: &Setting<'_>,
+    usage: &Setting<'_>,
+    out: &mut Reporter,
+) {
     let Some(spec) = spec_of(spec_setting) else {
         return;
     };
@@ -202,7 +244,12 @@ fn usage_required(syntax: Syntax, key: &Resource<'_>, spec_setting: &Setting<'_>
 }
 
 /// SM2 keys exist only in the China Regions (kms-facts.md §4.1, §12).
-fn check_partition(cx: &Context<'_, '_>, key: &Resource<'_>, specs: &[Setting<'_>], out: &mut Reporter) {
+fn check_partition(
+    cx: &Context<'_, '_>,
+    key: &Resource<'_>,
+    specs: &[Setting<'_>],
+    out: &mut Reporter,
+) {
     let (Some(region), Some(partition)) = (cx.env.region, cx.env.partition) else {
         return;
     };
@@ -210,7 +257,10 @@ fn check_partition(cx: &Context<'_, '_>, key: &Resource<'_>, specs: &[Setting<'_
         return;
     }
     let china = regions::partition("aws-cn").map_or(String::new(), |p| p.regions.join(", "));
-    for spec in specs.iter().filter(|s| s.is_written() && s.text() == Some("SM2")) {
+    for spec in specs
+        .iter()
+        .filter(|s| s.is_written() && s.text() == Some("SM2"))
+    {
         report_setting(
             out,
             key,

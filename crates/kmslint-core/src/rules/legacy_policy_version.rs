@@ -72,7 +72,10 @@ impl Rule for LegacyPolicyVersion {
                 let Some(entries) = policy.root.as_map() else {
                     return;
                 };
-                if policy.incomplete && policy.statements.is_empty() && policy.statement_entry.is_none() {
+                if policy.incomplete
+                    && policy.statements.is_empty()
+                    && policy.statement_entry.is_none()
+                {
                     return;
                 }
                 let add = || {
@@ -144,7 +147,9 @@ fn has_dollar_brace(node: &Node<'_>, depth: usize) -> bool {
         return match template.as_str() {
             Some(text) => text.contains("${!"),
             None => true,
-        } || arg.as_seq().is_some_and(|items| items.iter().skip(1).any(|v| has_dollar_brace(v, depth + 1)));
+        } || arg
+            .as_seq()
+            .is_some_and(|items| items.iter().skip(1).any(|v| has_dollar_brace(v, depth + 1)));
     }
     match &node.value {
         Value::Scalar(s) => s.text.contains("${"),

@@ -10,7 +10,11 @@ pub struct ParseError;
 
 impl Rule for ParseError {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
-        for problem in cx.load_problems.iter().filter(|p| p.kind == ProblemKind::Syntax) {
+        for problem in cx
+            .load_problems
+            .iter()
+            .filter(|p| p.kind == ProblemKind::Syntax)
+        {
             let help = help_for(&problem.message);
             let diagnostic = out.report(problem.span, problem.message.clone());
             if let Some(help) = help {

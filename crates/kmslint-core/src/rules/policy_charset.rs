@@ -42,7 +42,10 @@ impl Rule for PolicyCharset {
             match (source.form, source.text_node) {
                 (PolicyForm::JsonString | PolicyForm::SubString, Some(node)) => {
                     let text = node.as_str().unwrap_or_default();
-                    if let Some(map) = bad_chars(text).next().and_then(|_| ScalarMap::new(cx.text, node)) {
+                    if let Some(map) = bad_chars(text)
+                        .next()
+                        .and_then(|_| ScalarMap::new(cx.text, node))
+                    {
                         let mut regions = Vec::new();
                         strings(source.root, &mut Vec::new(), &mut regions, 0);
                         for (at, c) in bad_chars(text) {
@@ -58,7 +61,10 @@ impl Rule for PolicyCharset {
                     }
                 }
                 _ => {
-                    let walk = Walk { file: cx.text, format: cx.format };
+                    let walk = Walk {
+                        file: cx.text,
+                        format: cx.format,
+                    };
                     walk.node(source.root, &mut Vec::new(), &mut found, 0);
                 }
             }
@@ -72,13 +78,15 @@ impl Rule for PolicyCharset {
                         total - MAX_PER_POLICY
                     ));
                 }
-                let fix = replacement(c).zip(f.place).and_then(|(r, (style, at_start, sure))| {
-                    Fix::new(
-                        format!("Replace {} with `{r}`", describe(c)),
-                        sure,
-                        [cx.editor.replace_chars(f.span, style, at_start, r)],
-                    )
-                });
+                let fix = replacement(c)
+                    .zip(f.place)
+                    .and_then(|(r, (style, at_start, sure))| {
+                        Fix::new(
+                            format!("Replace {} with `{r}`", describe(c)),
+                            sure,
+                            [cx.editor.replace_chars(f.span, style, at_start, r)],
+                        )
+                    });
                 let diagnostic = out.report(f.span, message);
                 if let Some((_, name)) = source.resource {
                     diagnostic.with_resource(name);
@@ -162,7 +170,13 @@ struct Walk<'f> {
 }
 
 impl Walk<'_> {
-    fn node<'t>(&self, node: &'t Node<'t>, path: &mut Vec<&'t str>, found: &mut Vec<Found>, depth: usize) {
+    fn node<'t>(
+        &self,
+        node: &'t Node<'t>,
+        path: &mut Vec<&'t str>,
+        found: &mut Vec<Found>,
+        depth: usize,
+    ) {
         self.node_in(node, path, true, found, depth);
     }
 

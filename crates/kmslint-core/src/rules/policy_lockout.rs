@@ -10,12 +10,12 @@
 //! the denies that take the right away, and the statements that would grant it were they
 //! valid, or the statement to add it to. With `--deployer-arn` it asks for that principal.
 
+use crate::deployer::{Deployer, DeployerKind};
 use crate::diagnostic::Severity;
 use crate::facts::resources::KEY;
 use crate::fix::{Applicability, Fix};
 use crate::model::PolicySource;
 use crate::model::policy::{Access, Coverage, Defect, KeyPolicy, PolicyForm, Statement, Verdict};
-use crate::deployer::{Deployer, DeployerKind};
 use crate::model::principal::{
     Deployment, IamKind, IamPrincipal, Name, Principal, Requester, Slot,
 };
@@ -78,7 +78,9 @@ fn may_mention_put_key_policy(item: &Node<'_>) -> bool {
             Value::Seq(items) => items.iter().any(action_may_match),
             Value::Map(entries) => entries.iter().any(|e| {
                 e.key != "Fn::If"
-                    || e.value.as_seq().is_some_and(|b| b.iter().skip(1).any(action_may_match))
+                    || e.value
+                        .as_seq()
+                        .is_some_and(|b| b.iter().skip(1).any(action_may_match))
             }),
             _ => true,
         }
@@ -254,7 +256,10 @@ fn any_deployer(
         grants.sort_unstable();
         grants.dedup();
         for i in grants {
-            diagnostic.with_related(policy.statements[i].label_span(), "grants kms:PutKeyPolicy here");
+            diagnostic.with_related(
+                policy.statements[i].label_span(),
+                "grants kms:PutKeyPolicy here",
+            );
         }
         return;
     }
@@ -277,7 +282,10 @@ fn any_deployer(
 
 /// The roles, users and sessions that `Allow` statements about kms:PutKeyPolicy name, which
 /// could be the deployer (in the stack's account, and not created by this stack).
-fn named_grantees<'p>(policy: &'p KeyPolicy<'_>, deployment: &Deployment<'_>) -> Vec<&'p Principal> {
+fn named_grantees<'p>(
+    policy: &'p KeyPolicy<'_>,
+    deployment: &Deployment<'_>,
+) -> Vec<&'p Principal> {
     let mut out: Vec<&Principal> = Vec::new();
     for statement in policy.statements.iter().filter(|s| s.is_allow()) {
         if statement.covers_action(PUT_KEY_POLICY) == Coverage::No {
@@ -375,21 +383,35 @@ impl Lockout {
             format!(
                 "{} {} kms:PutKeyPolicy to {}{also}, so KMS's lockout safety check rejects this policy",
                 describe(&self.denies_everyone),
-                if self.denies_everyone.len() == 1 { "denies" } else { "deny" },
+                if self.denies_everyone.len() == 1 {
+                    "denies"
+                } else {
+                    "deny"
+                },
                 self.everyone
             )
         } else if !self.denies_named.is_empty() {
             let parts: Vec<String> = self
                 .denies_named
                 .iter()
-                .map(|(deny, whom)| format!("{} denies it to {}", statements[*deny].describe(), join(whom)))
+                .map(|(deny, whom)| {
+                    format!(
+                        "{} denies it to {}",
+                        statements[*deny].describe(),
+                        join(whom)
+                    )
+                })
                 .collect();
             let denied: usize = self.denies_named.iter().map(|(_, whom)| whom.len()).sum();
             format!(
                 "{} ({}, the only {} allowed it), so KMS's lockout safety check rejects this policy",
                 self.not_kept,
                 join(&parts),
-                if denied == 1 { "principal" } else { "principals" }
+                if denied == 1 {
+                    "principal"
+                } else {
+                    "principals"
+                }
             )
         } else if !self.defective.is_empty() {
             format!(
@@ -421,7 +443,10 @@ impl Lockout {
             && self.defective.is_empty()
             && let Some(statement) = closest_grant(policy)
         {
-            diagnostic.with_related(statement.label_span(), "add kms:PutKeyPolicy (or kms:*) to this statement");
+            diagnostic.with_related(
+                statement.label_span(),
+                "add kms:PutKeyPolicy (or kms:*) to this statement",
+            );
             // Adding the grant ends the lockout only when nothing denies it.
             if self.denies_everyone.is_empty() && self.denies_named.is_empty() {
                 diagnostic.with_fix(grant_fix(statement, words));
@@ -467,7 +492,10 @@ fn grant_fix(statement: &Statement<'_>, words: &Words<'_, '_>) -> Option<Fix> {
         Applicability::DisplayOnly
     };
     Fix::new(
-        format!("Add `{PUT_KEY_POLICY}` to the `Action` of {}", statement.describe()),
+        format!(
+            "Add `{PUT_KEY_POLICY}` to the `Action` of {}",
+            statement.describe()
+        ),
         applicability,
         [words.cx.editor.append_item(node, PUT_KEY_POLICY)],
     )
@@ -484,7 +512,14 @@ fn unconditional_up_to(source: &PolicySource<'_>, node: &Node<'_>) -> bool {
         Some(items) => items
             .iter()
             .position(|item| std::ptr::eq(item, node))
-            .is_some_and(|i| source.conditions.statements.iter().take(i + 1).all(Vec::is_empty)),
+            .is_some_and(|i| {
+                source
+                    .conditions
+                    .statements
+                    .iter()
+                    .take(i + 1)
+                    .all(Vec::is_empty)
+            }),
         None => std::ptr::eq(statement, node) && source.conditions.document.is_empty(),
     }
 }
@@ -492,7 +527,9 @@ fn unconditional_up_to(source: &PolicySource<'_>, node: &Node<'_>) -> bool {
 /// Where a statement is invalid, and what it would do if it were not.
 fn defect_label(statement: &Statement<'_>, defect: Defect) -> (Span, String) {
     let who = statement.describe();
-    let who = who.strip_prefix("this statement").map_or(who.clone(), |_| "this statement".into());
+    let who = who
+        .strip_prefix("this statement")
+        .map_or(who.clone(), |_| "this statement".into());
     match defect {
         Defect::Effect => match &statement.effect {
             Some(effect) => (
@@ -520,7 +557,9 @@ fn defect_label(statement: &Statement<'_>, defect: Defect) -> (Span, String) {
         ),
         Defect::Resource => (
             statement.label_span(),
-            format!("{who} would keep kms:PutKeyPolicy if it had `Resource: \"*\"` (KMS rejects a statement without one)"),
+            format!(
+                "{who} would keep kms:PutKeyPolicy if it had `Resource: \"*\"` (KMS rejects a statement without one)"
+            ),
         ),
     }
 }
@@ -533,8 +572,7 @@ fn closest_grant<'s, 't>(policy: &'s KeyPolicy<'t>) -> Option<&'s Statement<'t>>
         .iter()
         .find(|s| {
             s.is_allow()
-                && s
-                    .principal
+                && s.principal
                     .iter()
                     .flat_map(|p| p.all())
                     .any(|p| matches!(p, Principal::Iam(_) | Principal::Everyone))

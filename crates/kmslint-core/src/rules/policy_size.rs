@@ -64,7 +64,10 @@ impl Rule for PolicySize {
 /// The property key `KeyPolicy` in a template, the document's first key in a policy file.
 fn span_of(cx: &Context<'_, '_>, source: &PolicySource<'_>) -> Span {
     if let Some((name, _)) = source.resource
-        && let Some(entry) = cx.template.and_then(|t| t.resource(name)).and_then(|r| r.property_entry("KeyPolicy"))
+        && let Some(entry) = cx
+            .template
+            .and_then(|t| t.resource(name))
+            .and_then(|r| r.property_entry("KeyPolicy"))
     {
         return entry.key_span;
     }
@@ -96,7 +99,10 @@ fn size(file: &str, source: &PolicySource<'_>, resolver: &Resolver<'_, '_>) -> (
             (text.len() - placeholders + minimum, variables.is_empty())
         }
         PolicyForm::Object => {
-            let mut size = Size { bytes: 0, exact: true };
+            let mut size = Size {
+                bytes: 0,
+                exact: true,
+            };
             size.node(source.root, resolver, 0);
             (size.bytes, size.exact)
         }
@@ -158,9 +164,15 @@ impl Size {
                 items.iter().for_each(|i| self.node(i, resolver, depth + 1));
             }
             Value::Scalar(s) => {
-                let bare = matches!(s.style, Style::JsonNumber | Style::JsonBool | Style::JsonNull)
-                    || s.style == Style::Plain && is_bare_yaml(&s.text);
-                self.bytes += if bare { s.text.len() } else { quoted_len(&s.text) };
+                let bare = matches!(
+                    s.style,
+                    Style::JsonNumber | Style::JsonBool | Style::JsonNull
+                ) || s.style == Style::Plain && is_bare_yaml(&s.text);
+                self.bytes += if bare {
+                    s.text.len()
+                } else {
+                    quoted_len(&s.text)
+                };
             }
             Value::Invalid => self.exact = false,
         }
@@ -198,7 +210,10 @@ impl Size {
                     (bytes, exact)
                 }
                 Val::Node(inner) => {
-                    let mut size = Size { bytes: 0, exact: true };
+                    let mut size = Size {
+                        bytes: 0,
+                        exact: true,
+                    };
                     size.node(inner, resolver, depth + 1);
                     (size.bytes, size.exact)
                 }

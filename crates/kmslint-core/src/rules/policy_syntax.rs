@@ -39,7 +39,10 @@ impl Rule for PolicySyntax {
             if problem.kind == ProblemKind::Syntax {
                 out.report(
                     problem.span,
-                    format!("the `KeyPolicy` string is not valid JSON: {}", problem.message),
+                    format!(
+                        "the `KeyPolicy` string is not valid JSON: {}",
+                        problem.message
+                    ),
                 )
                 .with_resource(policy.resource)
                 .with_help(cx.snippet(
@@ -75,7 +78,9 @@ impl Rule for PolicySyntax {
                 out.report(first_key, "the policy has no `Statement`")
                     .with_help("a key policy needs at least one statement");
             }
-            Some(entry) if policy.statements.is_empty() && !policy.incomplete && !policy.partial => {
+            Some(entry)
+                if policy.statements.is_empty() && !policy.incomplete && !policy.partial =>
+            {
                 out.report(entry.value.span, "`Statement` is empty")
                     .with_help("a key policy needs at least one statement");
             }
@@ -112,11 +117,19 @@ fn meant_version(value: &str) -> Option<&'static str> {
         .chars()
         .filter(|c| !matches!(c, '-' | '/' | '.' | '_' | ' ' | '\t'))
         .collect();
-    VERSIONS.iter().copied().find(|v| v.replace('-', "") == digits)
+    VERSIONS
+        .iter()
+        .copied()
+        .find(|v| v.replace('-', "") == digits)
 }
 
 /// An unknown `Version`. A policy without one is accepted (read as 2008-10-17): KMS215's.
-fn check_version(policy: &KeyPolicy<'_>, syntax: Syntax, fixer: &Fixer<'_, '_>, out: &mut Reporter) {
+fn check_version(
+    policy: &KeyPolicy<'_>,
+    syntax: Syntax,
+    fixer: &Fixer<'_, '_>,
+    out: &mut Reporter,
+) {
     let Some(version) = &policy.version else {
         return;
     };
@@ -134,29 +147,47 @@ fn check_version(policy: &KeyPolicy<'_>, syntax: Syntax, fixer: &Fixer<'_, '_>, 
                     [fixer.editor.replace_scalar(node, meant)],
                 )
             });
-            out.report(alt.span, format!("`{}` is not a policy version", abbreviate(value)))
-                .with_help(format!(
-                    "use {}",
-                    syntax.snippet("`Version: '2012-10-17'`", "`\"Version\": \"2012-10-17\"`")
-                ))
-                .with_fix(fix);
+            out.report(
+                alt.span,
+                format!("`{}` is not a policy version", abbreviate(value)),
+            )
+            .with_help(format!(
+                "use {}",
+                syntax.snippet("`Version: '2012-10-17'`", "`\"Version\": \"2012-10-17\"`")
+            ))
+            .with_fix(fix);
         }
     }
 }
 
-fn check_statement(statement: &Statement<'_>, syntax: Syntax, fixer: &Fixer<'_, '_>, out: &mut Reporter) {
+fn check_statement(
+    statement: &Statement<'_>,
+    syntax: Syntax,
+    fixer: &Fixer<'_, '_>,
+    out: &mut Reporter,
+) {
     for entry in statement.entries {
         if !STATEMENT_ELEMENTS.contains(&entry.key.as_ref()) {
-            unknown_element(entry, statement.entries, STATEMENT_ELEMENTS, "statement", fixer, out);
+            unknown_element(
+                entry,
+                statement.entries,
+                STATEMENT_ELEMENTS,
+                "statement",
+                fixer,
+                out,
+            );
         }
     }
     match &statement.effect {
         None => {
-            out.report(statement.label_span(), format!("{} has no `Effect`", statement.describe()))
-                .with_help(syntax.snippet(
-                    "add `Effect: Allow` or `Effect: Deny`",
-                    "add `\"Effect\": \"Allow\"` or `\"Effect\": \"Deny\"`",
-                ));
+            out.report(
+                statement.label_span(),
+                format!("{} has no `Effect`", statement.describe()),
+            )
+            .with_help(syntax.snippet(
+                "add `Effect: Allow` or `Effect: Deny`",
+                "add `\"Effect\": \"Allow\"` or `\"Effect\": \"Deny\"`",
+            ));
         }
         Some(effect) => {
             for alt in &effect.alts {
@@ -166,9 +197,14 @@ fn check_statement(statement: &Statement<'_>, syntax: Syntax, fixer: &Fixer<'_, 
                 if value != "Allow" && value != "Deny" {
                     let diagnostic = out.report(
                         alt.span,
-                        format!("`{}` is not an effect: write `Allow` or `Deny`", abbreviate(value)),
+                        format!(
+                            "`{}` is not an effect: write `Allow` or `Deny`",
+                            abbreviate(value)
+                        ),
                     );
-                    let meant = ["Allow", "Deny"].into_iter().find(|e| value.eq_ignore_ascii_case(e));
+                    let meant = ["Allow", "Deny"]
+                        .into_iter()
+                        .find(|e| value.eq_ignore_ascii_case(e));
                     if let Some(meant) = meant {
                         // Safe: KMS rejects the policy as it is, and the word can only mean
                         // this effect.
@@ -179,15 +215,27 @@ fn check_statement(statement: &Statement<'_>, syntax: Syntax, fixer: &Fixer<'_, 
                                 [fixer.editor.replace_scalar(node, meant)],
                             )
                         });
-                        diagnostic.with_help("`Effect` is case-sensitive").with_fix(fix);
+                        diagnostic
+                            .with_help("`Effect` is case-sensitive")
+                            .with_fix(fix);
                     }
                 }
             }
         }
     }
     let pairs = [
-        ("Action", "NotAction", statement.action.as_ref(), statement.not_action.as_ref()),
-        ("Resource", "NotResource", statement.resource.as_ref(), statement.not_resource.as_ref()),
+        (
+            "Action",
+            "NotAction",
+            statement.action.as_ref(),
+            statement.not_action.as_ref(),
+        ),
+        (
+            "Resource",
+            "NotResource",
+            statement.resource.as_ref(),
+            statement.not_resource.as_ref(),
+        ),
     ];
     for (name, not_name, values, not_values) in pairs {
         match (values, not_values) {
@@ -198,13 +246,23 @@ fn check_statement(statement: &Statement<'_>, syntax: Syntax, fixer: &Fixer<'_, 
                 // the resource is always the key, `"*"`; the actions are the author's to say.
                 // Unsafe: the statement then takes effect, granting or denying what it says.
                 // Not when a key of another case is there: renaming it is the fix.
-                let near = |k: &str| statement.entries.iter().any(|e| e.key.eq_ignore_ascii_case(k));
+                let near = |k: &str| {
+                    statement
+                        .entries
+                        .iter()
+                        .any(|e| e.key.eq_ignore_ascii_case(k))
+                };
                 let fix = (name == "Resource" && !near(name) && !near(not_name))
                     .then(|| {
                         Fix::new(
                             "Add `Resource: \"*\"` (this key)",
                             Applicability::Unsafe,
-                            [fixer.editor.insert_entry(statement.node, Place::Last, "Resource", Fragment::Str("*"))],
+                            [fixer.editor.insert_entry(
+                                statement.node,
+                                Place::Last,
+                                "Resource",
+                                Fragment::Str("*"),
+                            )],
                         )
                     })
                     .flatten();
@@ -245,14 +303,23 @@ fn both(statement: &Statement<'_>, name: &str, not_name: &str, out: &mut Reporte
         .iter()
         .find(|e| e.key == not_name)
         .map_or(statement.label_span(), |e| e.key_span);
-    out.report(span, format!("{} has both `{name}` and `{not_name}`", statement.describe()))
-        .with_help(format!("keep one of `{name}` and `{not_name}`"));
+    out.report(
+        span,
+        format!(
+            "{} has both `{name}` and `{not_name}`",
+            statement.describe()
+        ),
+    )
+    .with_help(format!("keep one of `{name}` and `{not_name}`"));
 }
 
 /// How to give a statement the `Action` or `Resource` it lacks.
 fn missing_help(name: &str, syntax: Syntax) -> &'static str {
     if name == "Resource" {
-        syntax.snippet("add `Resource: \"*\"` (this key)", "add `\"Resource\": \"*\"` (this key)")
+        syntax.snippet(
+            "add `Resource: \"*\"` (this key)",
+            "add `\"Resource\": \"*\"` (this key)",
+        )
     } else {
         "add the actions it allows or denies"
     }
@@ -282,7 +349,16 @@ fn unknown_element(
         ));
     }
     match did_you_mean(key, known.iter().copied()) {
-        Some(near) => diagnostic.with_help(format!("did you mean `{near}`? Element names are case-sensitive")),
-        None => diagnostic.with_help(format!("a {what} has only {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "))),
+        Some(near) => diagnostic.with_help(format!(
+            "did you mean `{near}`? Element names are case-sensitive"
+        )),
+        None => diagnostic.with_help(format!(
+            "a {what} has only {}",
+            known
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
     };
 }

@@ -22,7 +22,10 @@ impl Rule for PrimaryNotMultiRegion {
         for replica in resources(cx, REPLICA_KEY) {
             for (alt, target) in primary_targets(cx, replica) {
                 match target {
-                    PrimaryTarget::InTemplate { resource, attribute } => {
+                    PrimaryTarget::InTemplate {
+                        resource,
+                        attribute,
+                    } => {
                         if attribute.is_some_and(|a| a != "Arn") {
                             continue;
                         }
@@ -33,7 +36,10 @@ impl Rule for PrimaryNotMultiRegion {
                                 let single = match multi_region {
                                     None => true,
                                     Some(node) => resolver.resolve(node).iter().all(|a| {
-                                        matches!(a.as_bool(), Boolish::False | Boolish::Ambiguous(false))
+                                        matches!(
+                                            a.as_bool(),
+                                            Boolish::False | Boolish::Ambiguous(false)
+                                        )
                                     }),
                                 };
                                 if !single {
@@ -43,14 +49,20 @@ impl Rule for PrimaryNotMultiRegion {
                                     out,
                                     replica,
                                     &alt,
-                                    format!("PrimaryKeyArn refers to `{name}`, which is not a multi-Region key"),
+                                    format!(
+                                        "PrimaryKeyArn refers to `{name}`, which is not a multi-Region key"
+                                    ),
                                 );
                                 diagnostic
                                     .with_help(format!("set {set_multi_region} on `{name}`"))
                                     .with_fix(fix(cx, resource));
                                 match multi_region {
-                                    Some(node) => diagnostic.with_related(node.span, "`MultiRegion` is false here"),
-                                    None => diagnostic.with_related(resource.name_span, format!("`{name}` is defined here without `MultiRegion`")),
+                                    Some(node) => diagnostic
+                                        .with_related(node.span, "`MultiRegion` is false here"),
+                                    None => diagnostic.with_related(
+                                        resource.name_span,
+                                        format!("`{name}` is defined here without `MultiRegion`"),
+                                    ),
                                 };
                             }
                             Some(REPLICA_KEY) => {
@@ -75,7 +87,8 @@ impl Rule for PrimaryNotMultiRegion {
                         };
                         // A malformed key ID is KMS304's; only a well-formed single-Region
                         // ID is known not to be multi-Region.
-                        if !key_id.starts_with("mrk-") && super::invalid_key_arn::is_key_id(key_id) {
+                        if !key_id.starts_with("mrk-") && super::invalid_key_arn::is_key_id(key_id)
+                        {
                             report_value(
                                 out,
                                 replica,
@@ -116,5 +129,9 @@ fn fix(cx: &Context<'_, '_>, key: &Resource<'_>) -> Option<Fix> {
         }
         None => set_property(cx, key, "MultiRegion"),
     };
-    Fix::new(format!("Set `MultiRegion: true` on `{}`", key.name), Applicability::Unsafe, [edit])
+    Fix::new(
+        format!("Set `MultiRegion: true` on `{}`", key.name),
+        Applicability::Unsafe,
+        [edit],
+    )
 }

@@ -22,7 +22,9 @@ impl Rule for PrincipalMissing {
                         statement.label_span(),
                         format!("{} has no `Principal`", statement.describe()),
                     )
-                    .with_help(format!("every key policy statement names who it applies to, such as {example}"));
+                    .with_help(format!(
+                        "every key policy statement names who it applies to, such as {example}"
+                    ));
                 }
                 (Some(p), _) | (None, Some(p)) if is_empty(p) => {
                     out.report(
@@ -39,8 +41,9 @@ impl Rule for PrincipalMissing {
 
 fn is_empty(principals: &Principals<'_>) -> bool {
     !principals.incomplete
-        && principals
-            .items
-            .iter()
-            .all(|item| item.principals.iter().all(|(alt, _)| alt.as_str() == Some("")))
+        && principals.items.iter().all(|item| {
+            item.principals
+                .iter()
+                .all(|(alt, _)| alt.as_str() == Some(""))
+        })
 }

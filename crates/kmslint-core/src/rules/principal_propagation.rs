@@ -47,7 +47,10 @@ impl Rule for PrincipalPropagation {
                             "grant the account principal in the key policy and give the role access with an IAM policy, or create the role in an earlier stack",
                         );
                         if let Some(resource) = cx.template.and_then(|t| t.resource(name)) {
-                            diagnostic.with_related(resource.name_span, format!("`{name}` is created here"));
+                            diagnostic.with_related(
+                                resource.name_span,
+                                format!("`{name}` is created here"),
+                            );
                         }
                     }
                 }
@@ -64,17 +67,20 @@ fn waits_for(cx: &Context<'_, '_>, key: Option<&str>, role: &str) -> bool {
     let Some(key) = template.resource(key) else {
         return false;
     };
-    key.depends_on().into_iter().filter_map(Node::as_str).any(|name| {
-        let Some(delay) = template.resource(name) else {
-            return false;
-        };
-        let delays = delay.type_name.is_some_and(|t| {
-            t == "AWS::CloudFormation::WaitCondition"
-                || t == "AWS::CloudFormation::CustomResource"
-                || t.starts_with("Custom::")
-        });
-        delays && mentions(delay.node, role)
-    })
+    key.depends_on()
+        .into_iter()
+        .filter_map(Node::as_str)
+        .any(|name| {
+            let Some(delay) = template.resource(name) else {
+                return false;
+            };
+            let delays = delay.type_name.is_some_and(|t| {
+                t == "AWS::CloudFormation::WaitCondition"
+                    || t == "AWS::CloudFormation::CustomResource"
+                    || t.starts_with("Custom::")
+            });
+            delays && mentions(delay.node, role)
+        })
 }
 
 /// Whether a node refers to `name`: `Ref`, `Fn::GetAtt` (`name.Arn` or a list), `DependsOn`,
@@ -84,7 +90,10 @@ fn mentions(node: &Node<'_>, name: &str) -> bool {
         Value::Scalar(s) => {
             let text = s.text.as_ref();
             let names_it = |s: &str| s == name || s.split_once('.').is_some_and(|(r, _)| r == name);
-            names_it(text) || sub_variables(text).into_iter().any(|(_, var)| names_it(var))
+            names_it(text)
+                || sub_variables(text)
+                    .into_iter()
+                    .any(|(_, var)| names_it(var))
         }
         Value::Seq(items) => items.iter().any(|item| mentions(item, name)),
         Value::Map(entries) => entries.iter().any(|e| mentions(&e.value, name)),

@@ -79,7 +79,10 @@ impl Rule for PublicKeyAccess {
 /// Where the statement grants everyone, and how.
 fn everyone(statement: &Statement<'_>) -> Option<(Span, &'static str)> {
     if let Some(not) = &statement.not_principal {
-        return Some((not.entry.key_span, "everyone but the principals in `NotPrincipal`"));
+        return Some((
+            not.entry.key_span,
+            "everyone but the principals in `NotPrincipal`",
+        ));
     }
     statement.principal.as_ref()?.items.iter().find_map(|item| {
         item.principals
@@ -97,7 +100,10 @@ fn restricting_clause(clause: &Clause<'_>) -> bool {
     let Ok(operator) = &clause.operator else {
         return false;
     };
-    if operator.negated() || operator.kind == OperatorKind::Null || operator.kind == OperatorKind::Bool {
+    if operator.negated()
+        || operator.kind == OperatorKind::Null
+        || operator.kind == OperatorKind::Bool
+    {
         return false;
     }
     let Some(&(_, always_present)) = RESTRICTING_KEYS
@@ -115,5 +121,8 @@ fn restricting_clause(clause: &Clause<'_>) -> bool {
         .flat_map(|item| item.alts.iter().map(|a| a.as_str()))
         .collect();
     // A value that is not known is taken to be specific; `*` alone restricts nothing.
-    !values.is_empty() && values.iter().all(|v| v.is_none_or(|s| !s.trim_matches('*').is_empty()))
+    !values.is_empty()
+        && values
+            .iter()
+            .all(|v| v.is_none_or(|s| !s.trim_matches('*').is_empty()))
 }

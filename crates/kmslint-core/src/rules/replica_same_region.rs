@@ -20,7 +20,9 @@ impl Rule for ReplicaSameRegion {
             for (alt, target) in primary_targets(cx, replica) {
                 match target {
                     PrimaryTarget::InTemplate { resource, .. }
-                        if resource.type_name.is_some_and(|t| t.starts_with("AWS::KMS::")) =>
+                        if resource
+                            .type_name
+                            .is_some_and(|t| t.starts_with("AWS::KMS::")) =>
                     {
                         let name = resource.name;
                         report_value(

@@ -23,7 +23,10 @@ impl Rule for ResourceNotWildcard {
             if let Some(values) = &statement.not_resource {
                 out.report(
                     values.entry.key_span,
-                    format!("{} uses `NotResource`: a key policy only governs its own key", statement.describe()),
+                    format!(
+                        "{} uses `NotResource`: a key policy only governs its own key",
+                        statement.describe()
+                    ),
                 )
                 .with_help(format!("use {wildcard} (this key)"));
             }

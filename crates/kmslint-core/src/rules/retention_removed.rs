@@ -24,7 +24,10 @@ impl Rule for RetentionRemoved {
         for (type_name, what) in [(KEY, "key"), (REPLICA_KEY, "replica key")] {
             for (old, new) in cx.matching.kept(type_name) {
                 for (attribute, when_lost) in [
-                    ("DeletionPolicy", "is removed from the template or the stack is deleted"),
+                    (
+                        "DeletionPolicy",
+                        "is removed from the template or the stack is deleted",
+                    ),
                     ("UpdateReplacePolicy", "is replaced by an update"),
                 ] {
                     // No update replaces an `AWS::KMS::Key`: it has no create-only property
@@ -40,8 +43,7 @@ impl Rule for RetentionRemoved {
                         .attribute(attribute)
                         .and_then(|n| n.as_str())
                         .unwrap_or("Retain");
-                    let Retention::Lost { at, when } =
-                        Retention::of(cx.new, new, attribute, false)
+                    let Retention::Lost { at, when } = Retention::of(cx.new, new, attribute, false)
                     else {
                         continue;
                     };
@@ -61,11 +63,18 @@ impl Rule for RetentionRemoved {
                         .with_resource(name)
                         .with_help(format!("keep `{attribute}: {was}` on `{name}`"));
                     let old_at = old.attribute(attribute).map_or(old.name_span, |n| n.span);
-                    cx.related_old(diagnostic, old_at, format!("`{attribute}` retained it in the old version"));
+                    cx.related_old(
+                        diagnostic,
+                        old_at,
+                        format!("`{attribute}` retained it in the old version"),
+                    );
                 }
                 // The waiting period is used only when CloudFormation deletes the key, which a
                 // retained key never is.
-                if !matches!(Retention::of(cx.new, new, "DeletionPolicy", false), Retention::Kept) {
+                if !matches!(
+                    Retention::of(cx.new, new, "DeletionPolicy", false),
+                    Retention::Kept
+                ) {
                     pending_window(cx, old, new, what, out);
                 }
             }

@@ -17,8 +17,8 @@ use crate::fix::{Applicability, Fix};
 
 use super::common::{resources, written_at};
 use super::key_config::{Setting, defaults, readable, report_setting, settings};
-use crate::model::value::consistent;
 use super::{Context, Reporter, Rule};
+use crate::model::value::consistent;
 
 pub struct RotationDisabled;
 
@@ -29,14 +29,21 @@ impl Rule for RotationDisabled {
             let specs = settings(&resolver, key, "KeySpec", defaults::KEY_SPEC);
             let usages = settings(&resolver, key, "KeyUsage", defaults::KEY_USAGE);
             let origins = settings(&resolver, key, "Origin", defaults::ORIGIN);
-            let rotations = settings(&resolver, key, "EnableKeyRotation", defaults::ENABLE_KEY_ROTATION);
+            let rotations = settings(
+                &resolver,
+                key,
+                "EnableKeyRotation",
+                defaults::ENABLE_KEY_ROTATION,
+            );
             for rotation in &rotations {
                 if rotation.flag() != Some(false) || chosen_by_deployer(rotation, &rotations) {
                     continue;
                 }
                 let rotatable = |s: &[Setting<'_>], value: &str| {
-                    let partners: Vec<&Setting<'_>> =
-                        s.iter().filter(|x| consistent(&[&rotation.when, &x.when])).collect();
+                    let partners: Vec<&Setting<'_>> = s
+                        .iter()
+                        .filter(|x| consistent(&[&rotation.when, &x.when]))
+                        .collect();
                     !partners.is_empty() && partners.iter().all(|x| x.text() == Some(value))
                 };
                 if rotatable(&specs, DEFAULT_KEY_SPEC)
@@ -57,7 +64,11 @@ fn chosen_by_deployer(rotation: &Setting<'_>, all: &[Setting<'_>]) -> bool {
     };
     all.iter().any(|other| {
         other.flag() == Some(true)
-            && other.alt.as_ref().and_then(|a| a.param.as_ref()).is_some_and(|p| p.name == param.name)
+            && other
+                .alt
+                .as_ref()
+                .and_then(|a| a.param.as_ref())
+                .is_some_and(|p| p.name == param.name)
     })
 }
 
@@ -69,7 +80,9 @@ fn report(cx: &Context<'_, '_>, key: &Resource<'_>, rotation: &Setting<'_>, out:
     match (&rotation.alt, rotation.site) {
         (Some(alt), _) => {
             let help = match &alt.param {
-                Some(p) if !p.from_command_line => format!("make parameter `{}` default to `true`: {WHY}", p.name),
+                Some(p) if !p.from_command_line => {
+                    format!("make parameter `{}` default to `true`: {WHY}", p.name)
+                }
                 _ => format!("set {enable}: {WHY}"),
             };
             report_setting(
@@ -77,7 +90,9 @@ fn report(cx: &Context<'_, '_>, key: &Resource<'_>, rotation: &Setting<'_>, out:
                 key,
                 rotation,
                 &[],
-                format!("automatic key rotation is turned off on symmetric encryption key `{name}`"),
+                format!(
+                    "automatic key rotation is turned off on symmetric encryption key `{name}`"
+                ),
             )
             .with_help(help)
             .with_fix(fix(cx, key, rotation));
@@ -115,17 +130,30 @@ pub(crate) fn fix(cx: &Context<'_, '_>, key: &Resource<'_>, rotation: &Setting<'
         return None;
     }
     let edit = match (&rotation.alt, rotation.site) {
-        (Some(alt), _) => cx.editor.replace_raw(written_at(alt, key.property("EnableKeyRotation")?)?, "true"),
+        (Some(alt), _) => cx
+            .editor
+            .replace_raw(written_at(alt, key.property("EnableKeyRotation")?)?, "true"),
         (None, Some(_)) => None,
         (None, None) => set_property(cx, key, "EnableKeyRotation"),
     };
-    Fix::new("Set `EnableKeyRotation: true`", Applicability::Unsafe, [edit])
+    Fix::new(
+        "Set `EnableKeyRotation: true`",
+        Applicability::Unsafe,
+        [edit],
+    )
 }
 
 /// Adds `name: true` to a resource's properties, adding `Properties` when it has none.
-pub(crate) fn set_property(cx: &Context<'_, '_>, resource: &Resource<'_>, name: &str) -> Option<crate::fix::Edit> {
+pub(crate) fn set_property(
+    cx: &Context<'_, '_>,
+    resource: &Resource<'_>,
+    name: &str,
+) -> Option<crate::fix::Edit> {
     match resource.properties {
-        Some(properties) => cx.editor.insert_entry(properties, Place::Last, name, Fragment::Bool(true)),
+        Some(properties) => {
+            cx.editor
+                .insert_entry(properties, Place::Last, name, Fragment::Bool(true))
+        }
         None => cx.editor.insert_entry(
             resource.node,
             Place::Last,

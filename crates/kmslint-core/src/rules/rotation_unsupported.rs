@@ -27,12 +27,20 @@ impl Rule for RotationUnsupported {
         for key in resources(cx, KEY).filter(|k| readable(k)) {
             let specs = settings(&resolver, key, "KeySpec", defaults::KEY_SPEC);
             let origins = settings(&resolver, key, "Origin", defaults::ORIGIN);
-            let rotations = settings(&resolver, key, "EnableKeyRotation", defaults::ENABLE_KEY_ROTATION);
+            let rotations = settings(
+                &resolver,
+                key,
+                "EnableKeyRotation",
+                defaults::ENABLE_KEY_ROTATION,
+            );
             let key_settings = KeySettings {
                 specs: &specs,
                 origins: &origins,
             };
-            for rotation in rotations.iter().filter(|r| r.is_written() && r.flag() == Some(true)) {
+            for rotation in rotations
+                .iter()
+                .filter(|r| r.is_written() && r.flag() == Some(true))
+            {
                 rotation_on(key, rotation, &key_settings, enable, out);
             }
             period_ignored(&resolver, key, &rotations, &key_settings, enable, out);
@@ -96,11 +104,23 @@ fn rotation_on<'t>(
     let (what, related) = match &reasons[0] {
         Reason::Spec(spec, setting) => (
             format!("{} (KeySpec `{}`)", spec.family.describe(), spec.name),
-            setting.alt.as_ref().map(|a| (a.span, format!("KeySpec is `{}` here", spec.name), a.when.clone())),
+            setting.alt.as_ref().map(|a| {
+                (
+                    a.span,
+                    format!("KeySpec is `{}` here", spec.name),
+                    a.when.clone(),
+                )
+            }),
         ),
         Reason::Origin(setting) => (
             "a key with imported key material (Origin `EXTERNAL`)".to_owned(),
-            setting.alt.as_ref().map(|a| (a.span, "Origin is `EXTERNAL` here".to_owned(), a.when.clone())),
+            setting.alt.as_ref().map(|a| {
+                (
+                    a.span,
+                    "Origin is `EXTERNAL` here".to_owned(),
+                    a.when.clone(),
+                )
+            }),
         ),
     };
     // A single failing pair may hold only under its own conditions; several fail together.
@@ -113,7 +133,9 @@ fn rotation_on<'t>(
         key,
         rotation,
         &other_when,
-        format!("automatic key rotation is not supported on {what}; CloudFormation rejects {enable}"),
+        format!(
+            "automatic key rotation is not supported on {what}; CloudFormation rejects {enable}"
+        ),
     );
     diagnostic.with_help(
         "remove `EnableKeyRotation` (or set it to false): KMS rotates only symmetric encryption keys whose key material it generated",
@@ -150,17 +172,23 @@ fn period_ignored<'t>(
         } else {
             "`EnableKeyRotation` is not set"
         };
-        let mut message = format!("`RotationPeriodInDays` has no effect: automatic rotation is off ({how})");
+        let mut message =
+            format!("`RotationPeriodInDays` has no effect: automatic rotation is off ({how})");
         if let Some(note) = describe_when(&merged_when(&[&period.when, &off.when])) {
             message = format!("{message} ({note})");
         }
         let help = if cannot_rotate(&period.when, key_settings).is_some() {
             "remove `RotationPeriodInDays`: this key cannot rotate automatically".to_owned()
         } else {
-            format!("set {enable} to rotate the key on this schedule, or remove `RotationPeriodInDays`")
+            format!(
+                "set {enable} to rotate the key on this schedule, or remove `RotationPeriodInDays`"
+            )
         };
         let diagnostic = out.report(entry.key_span, message);
-        diagnostic.with_resource(key.name).with_severity(Severity::Warning).with_help(help);
+        diagnostic
+            .with_resource(key.name)
+            .with_severity(Severity::Warning)
+            .with_help(help);
         if let Some(alt) = &off.alt {
             diagnostic.with_related(alt.span, "rotation is turned off here");
         }

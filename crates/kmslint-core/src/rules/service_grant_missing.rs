@@ -86,7 +86,11 @@ impl Rule for ServiceGrantMissing {
         };
 
         for grant in SERVICE_GRANTS {
-            if template.resources_of_type(grant.resource_type).next().is_none() {
+            if template
+                .resources_of_type(grant.resource_type)
+                .next()
+                .is_none()
+            {
                 continue;
             }
             // What the key policy denies the grantee, asked once in this scenario for all the
@@ -293,9 +297,10 @@ fn missing_actions(
                     Verdict::Allowed | Verdict::Possibly => {
                         policy.incomplete
                             || unknown_effect
-                            || access.grants.iter().any(|&i| {
-                                names_directly(&policy.statements[i], who, deployment)
-                            })
+                            || access
+                                .grants
+                                .iter()
+                                .any(|&i| names_directly(&policy.statements[i], who, deployment))
                     }
                 }
             })
@@ -326,7 +331,6 @@ fn names_directly(
         })
 }
 
-
 /// The forms a key policy may name service `name` in, each parsed as the policy's own
 /// principals are: global and with the stack's Region, with each AWS DNS suffix.
 fn service_principals(name: &str) -> Vec<Principal> {
@@ -342,7 +346,10 @@ fn service_principals(name: &str) -> Vec<Principal> {
         });
     }
     texts.push(Text {
-        parts: vec![Part::Lit(format!("{name}.").into()), Part::Hole(Hole::UrlSuffix)],
+        parts: vec![
+            Part::Lit(format!("{name}.").into()),
+            Part::Hole(Hole::UrlSuffix),
+        ],
     });
     texts
         .into_iter()
@@ -472,10 +479,11 @@ fn target_noun(resource_type: &str) -> &'static str {
     }
 }
 
-
 fn publish_consequence(service: &str) -> &'static str {
     match service {
-        "cloudwatch" => "the stack deploys, and the alarm's notifications are dropped when it fires",
+        "cloudwatch" => {
+            "the stack deploys, and the alarm's notifications are dropped when it fires"
+        }
         "events" => "the stack deploys, and EventBridge fails to deliver the rule's events",
         "s3" => "S3 cannot deliver the bucket's event notifications",
         _ => "the stack deploys, and SNS fails to deliver the topic's messages to the queue",

@@ -50,7 +50,8 @@ impl Rule for ServiceLinkedRolePrincipal {
                         continue;
                     };
                     let display = text.display();
-                    let Some(rest) = display.find(PATH).map(|at| &display[at + PATH.len()..]) else {
+                    let Some(rest) = display.find(PATH).map(|at| &display[at + PATH.len()..])
+                    else {
                         continue;
                     };
                     let Some((service, _)) = rest.split_once('/') else {
@@ -116,14 +117,19 @@ fn refers_to(node: &Node<'_>, name: &str, depth: usize) -> bool {
                 "Ref" => e.value.as_str() == Some(name),
                 "Fn::GetAtt" => match &e.value.value {
                     Value::Seq(items) => items.first().and_then(Node::as_str) == Some(name),
-                    _ => e.value.as_str().is_some_and(|s| s.split('.').next() == Some(name)),
+                    _ => e
+                        .value
+                        .as_str()
+                        .is_some_and(|s| s.split('.').next() == Some(name)),
                 },
                 "Fn::Sub" => {
                     let text = match &e.value.value {
                         Value::Seq(items) => items.first().and_then(Node::as_str),
                         _ => e.value.as_str(),
                     };
-                    text.is_some_and(|t| t.contains(&format!("${{{name}}}")) || t.contains(&format!("${{{name}.")))
+                    text.is_some_and(|t| {
+                        t.contains(&format!("${{{name}}}")) || t.contains(&format!("${{{name}."))
+                    })
                 }
                 _ => false,
             };

@@ -22,7 +22,10 @@ pub struct UnknownAction;
 impl Rule for UnknownAction {
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         for statement in &check.policy.statements {
-            for values in [&statement.action, &statement.not_action].into_iter().flatten() {
+            for values in [&statement.action, &statement.not_action]
+                .into_iter()
+                .flatten()
+            {
                 for item in &values.items {
                     for alt in &item.alts {
                         if let Some(action) = alt.as_str() {
@@ -43,7 +46,12 @@ impl Rule for UnknownAction {
 
 /// Replaces a misspelt action with the one it is nearest to. Unsafe: the nearest name is a
 /// guess, and the statement then grants or denies that action.
-fn fix(cx: &Context<'_, '_>, node: &crate::source::Node<'_>, action: &str, near: &str) -> Option<Fix> {
+fn fix(
+    cx: &Context<'_, '_>,
+    node: &crate::source::Node<'_>,
+    action: &str,
+    near: &str,
+) -> Option<Fix> {
     let new = format!("kms:{near}");
     Fix::new(
         format!("Replace `{action}` with `{new}`"),
@@ -72,7 +80,10 @@ fn check_action(
     let kms_service = service.contains(['*', '?']) && glob_match(service, "kms");
     if strip_prefix_ignore_case(action, "kms:").is_none() && !kms_service {
         if service.is_empty() || name.is_empty() || action.contains(char::is_whitespace) {
-            out.report(span, format!("`{action}` is not an action: actions are written `service:Name`"));
+            out.report(
+                span,
+                format!("`{action}` is not an action: actions are written `service:Name`"),
+            );
         } else {
             out.report(
                 span,

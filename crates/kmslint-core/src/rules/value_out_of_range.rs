@@ -18,19 +18,49 @@ impl Rule for ValueOutOfRange {
         let resolver = cx.resolver();
         for type_name in [KEY, REPLICA_KEY] {
             for resource in resources(cx, type_name) {
-                length(resource, "Description", limits::DESCRIPTION_MAX, &resolver, out);
-                range(resource, "PendingWindowInDays", limits::PENDING_WINDOW, &resolver, out);
+                length(
+                    resource,
+                    "Description",
+                    limits::DESCRIPTION_MAX,
+                    &resolver,
+                    out,
+                );
+                range(
+                    resource,
+                    "PendingWindowInDays",
+                    limits::PENDING_WINDOW,
+                    &resolver,
+                    out,
+                );
                 if type_name == KEY {
-                    range(resource, "RotationPeriodInDays", limits::ROTATION_PERIOD, &resolver, out);
+                    range(
+                        resource,
+                        "RotationPeriodInDays",
+                        limits::ROTATION_PERIOD,
+                        &resolver,
+                        out,
+                    );
                 } else {
-                    length(resource, "PrimaryKeyArn", limits::PRIMARY_KEY_ARN_MAX, &resolver, out);
+                    length(
+                        resource,
+                        "PrimaryKeyArn",
+                        limits::PRIMARY_KEY_ARN_MAX,
+                        &resolver,
+                        out,
+                    );
                 }
             }
         }
     }
 }
 
-fn length(resource: &Resource<'_>, name: &str, max: usize, resolver: &Resolver<'_, '_>, out: &mut Reporter) {
+fn length(
+    resource: &Resource<'_>,
+    name: &str,
+    max: usize,
+    resolver: &Resolver<'_, '_>,
+    out: &mut Reporter,
+) {
     let Some(node) = resource.property(name) else {
         return;
     };
@@ -67,14 +97,18 @@ fn range(
         if value < min || value > max {
             let nearest = value.clamp(min, max);
             // As written (a number too large for 64 bits is out of range too), abbreviated.
-            let written = alt.as_str().map_or_else(|| value.to_string(), |s| short(s.trim()).into_owned());
+            let written = alt
+                .as_str()
+                .map_or_else(|| value.to_string(), |s| short(s.trim()).into_owned());
             report_value(
                 out,
                 resource,
                 &alt,
                 format!("`{name}` is {written}; it must be from {min} to {max}"),
             )
-            .with_help(format!("use a value from {min} to {max}, such as {nearest}"));
+            .with_help(format!(
+                "use a value from {min} to {max}, such as {nearest}"
+            ));
         }
     }
 }
