@@ -205,7 +205,7 @@ fn replaceable(meta: &fs::Metadata) -> Result<(), NotWritten> {
 
 /// Whether the file at `path` is still the one read as `seen`: the same file, size and
 /// modification time, and the same bytes.
-pub(crate) fn unchanged(path: &Path, seen: &Seen) -> bool {
+fn unchanged(path: &Path, seen: &Seen) -> bool {
     let Ok(meta) = fs::symlink_metadata(path) else {
         return false;
     };

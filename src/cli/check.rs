@@ -659,19 +659,21 @@ fn lint_input(
     // With --fix, what was read: the file is replaced only while it is still that.
     let seen = (options.fix.mode == FixMode::Apply)
         .then(|| crate::write::Seen::after_reading(&input.path, bytes.clone()));
+    let lint = |mode: FixMode, bytes: Vec<u8>, previous: &Previous<'_>| Linted {
+        path: Some(input.shown.clone()),
+        ..lint_bytes_as(
+            mode,
+            &input.name,
+            bytes,
+            settings,
+            options,
+            input.explicit,
+            previous,
+            key.clone(),
+        )
+    };
     against(&input.name, old, |previous| {
-        let mut linted = Linted {
-            path: Some(input.shown.clone()),
-            ..lint_bytes_to_result(
-                &input.name,
-                bytes,
-                settings,
-                options,
-                input.explicit,
-                previous,
-                key.clone(),
-            )
-        };
+        let mut linted = lint(options.fix.mode, bytes, previous);
         // Written here, by the worker that fixed it: the texts need not wait for every file.
         let Some(seen) = &seen else {
             return linted;
@@ -692,18 +694,8 @@ fn lint_input(
             Ok(()) => linted,
             // The file is as it was: its findings are reported as they are in it.
             Err(why) => Linted {
-                path: Some(input.shown.clone()),
                 write_error: Some(format!("not fixed: {why}")),
-                ..lint_bytes_as(
-                    FixMode::Report,
-                    &input.name,
-                    seen.bytes().to_vec(),
-                    settings,
-                    options,
-                    input.explicit,
-                    previous,
-                    key,
-                )
+                ..lint(FixMode::Report, seen.bytes().to_vec(), previous)
             },
         }
     })
