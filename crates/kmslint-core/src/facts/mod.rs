@@ -15,6 +15,7 @@ pub mod key_specs;
 pub mod pseudo;
 pub mod regions;
 pub mod resources;
+pub mod service_scopes;
 pub mod via_services;
 
 /// An AWS account ID: twelve digits.

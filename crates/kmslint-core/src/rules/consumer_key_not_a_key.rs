@@ -116,20 +116,8 @@ fn could_name_a_key(text: &str) -> bool {
     text.is_empty()
         || text.starts_with("arn:")
         || text.starts_with("alias/")
-        || is_key_id(text)
+        || super::invalid_key_arn::is_key_id_any_case(text)
         || ["${", "#{", "{{", "&{"].iter().any(|t| text.contains(t))
-}
-
-/// A key ID: a UUID, or `mrk-` and 32 hex digits (a multi-Region key).
-fn is_key_id(text: &str) -> bool {
-    let hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
-    if let Some(rest) = text.strip_prefix("mrk-") {
-        return rest.len() == 32 && hex(rest);
-    }
-    let parts: Vec<&str> = text.split('-').collect();
-    parts.len() == 5
-        && parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
-        && parts.iter().all(|p| hex(p))
 }
 
 /// The logical ID the text most likely meant: `Name`, `Ref Name`, `!Ref Name`,

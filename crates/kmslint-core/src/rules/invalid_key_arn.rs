@@ -166,10 +166,16 @@ fn check_arn(arn: &Arn<'_>) -> Option<(String, Option<String>)> {
 
 /// `1234abcd-12ab-34cd-56ef-1234567890ab` or `mrk-` and 32 hex digits, lowercase.
 pub fn is_key_id(s: &str) -> bool {
-    let hex = |s: &str| {
-        s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    };
+    key_id_of(s, |b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// [`is_key_id`] with hex digits of either case (the `mrk-` prefix stays lowercase).
+pub fn is_key_id_any_case(s: &str) -> bool {
+    key_id_of(s, |b| b.is_ascii_hexdigit())
+}
+
+fn key_id_of(s: &str, digit: fn(u8) -> bool) -> bool {
+    let hex = |s: &str| s.bytes().all(digit);
     if let Some(rest) = s.strip_prefix("mrk-") {
         return rest.len() == 32 && hex(rest);
     }

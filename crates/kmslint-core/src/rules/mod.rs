@@ -850,27 +850,9 @@ fn check_policy(
         for &i in &all {
             let only = [i];
             let at = items.get(i).map_or(source.root.span, |n| n.span);
-            match cx
-                .conditions
-                .scenarios(&source.conditions.for_statements(&only))
-            {
-                Ok(scenarios) if scenarios.len() <= MAX_STATEMENT_BUILDS => {
-                    if !spend(cx, scenarios.len(), 1) {
-                        for entry in &per_statement {
-                            found.push(not_checked(entry, source, at, &Why::Budget));
-                        }
-                        continue;
-                    }
-                    let diagnostics =
-                        run_in_scenarios(cx, &per_statement, source, &scenarios, Some(&only));
-                    add(diagnostics, &mut found);
-                }
-                too_many => {
-                    let why = Why::from(too_many);
-                    for entry in &per_statement {
-                        found.push(not_checked(entry, source, at, &why));
-                    }
-                }
+            match ask(cx, &per_statement, source, &only, at) {
+                Ok(diagnostics) => add(diagnostics, &mut found),
+                Err(notes) => found.extend(notes),
             }
         }
     }
@@ -887,29 +869,46 @@ fn check_policy(
         }
     }
     for (entries, only) in groups {
-        match cx
-            .conditions
-            .scenarios(&source.conditions.for_statements(&only))
-        {
-            Ok(scenarios) if scenarios.len() * only.len().max(1) <= MAX_STATEMENT_BUILDS => {
-                if !spend(cx, scenarios.len(), only.len()) {
-                    for entry in entries {
-                        found.push(not_checked(entry, source, at, &Why::Budget));
-                    }
-                    continue;
-                }
-                let diagnostics = run_in_scenarios(cx, &entries, source, &scenarios, Some(&only));
-                add(diagnostics, &mut found);
-            }
-            too_many => {
-                let why = Why::from(too_many);
-                for entry in entries {
-                    found.push(not_checked(entry, source, at, &why));
-                }
-            }
+        match ask(cx, &entries, source, &only, at) {
+            Ok(diagnostics) => add(diagnostics, &mut found),
+            Err(notes) => found.extend(notes),
         }
     }
     found
+}
+
+/// One question of [`check_policy`]: `entries` on the statements `only`, in the scenarios of
+/// their conditions. `Err` holds the not-checked notes (at `at`) when there are too many
+/// scenarios to build, or the file's budget is spent.
+fn ask<'t>(
+    cx: &Context<'_, 't>,
+    entries: &[&RuleEntry],
+    source: &PolicySource<'t>,
+    only: &[usize],
+    at: Span,
+) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+    let why = match cx
+        .conditions
+        .scenarios(&source.conditions.for_statements(only))
+    {
+        Ok(scenarios) if scenarios.len() * only.len().max(1) <= MAX_STATEMENT_BUILDS => {
+            if spend(cx, scenarios.len(), only.len()) {
+                return Ok(run_in_scenarios(
+                    cx,
+                    entries,
+                    source,
+                    &scenarios,
+                    Some(only),
+                ));
+            }
+            Why::Budget
+        }
+        too_many => Why::from(too_many),
+    };
+    Err(entries
+        .iter()
+        .map(|entry| not_checked(entry, source, at, &why))
+        .collect())
 }
 
 /// Takes the work of a question from the file's budget (see [`Conditions::spend`]): its

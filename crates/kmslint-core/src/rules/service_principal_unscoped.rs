@@ -14,7 +14,7 @@
 //! operators, and values that are all `*`. A condition block not known here counts as
 //! scoping (nothing is reported).
 //!
-//! What to recommend depends on the service: each row of [`SERVICE_SCOPES`] gives the
+//! What to recommend depends on the service: each row of [`SERVICE_SCOPES`](crate::facts::service_scopes::SERVICE_SCOPES) gives the
 //! condition keys that the service's own guide documents for its KMS requests, with the page.
 //! Not reported, because AWS documents no key that the service sends:
 //! - `events.amazonaws.com`, unless an `AWS::Events::EventBus` or `AWS::Events::Archive` of
@@ -30,6 +30,7 @@
 //!   do not support `aws:SourceArn`/`aws:SourceAccount` in key policies
 //!   (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html).
 
+use crate::facts::service_scopes::{GENERIC, SERVICE_SCOPES, ServiceScope};
 use crate::model::policy::{Clause, Statement};
 use crate::model::principal::{Name, Principal, ServicePrincipal};
 use crate::model::value::Hole;
@@ -51,82 +52,6 @@ const SOURCE_KEYS: &[&str] = &[
     "kms:CallerAccount",
     "kms:ViaService",
 ];
-
-/// What a service's guide documents about scoping its KMS requests in a key policy.
-struct ServiceScope {
-    /// The service principal's first label (`logs` in `logs.eu-west-1.amazonaws.com`).
-    service: &'static str,
-    /// The condition keys the guide names for its requests, to recommend.
-    keys: &'static [&'static str],
-    /// The guide's page.
-    source: &'static str,
-}
-
-/// Per service, the condition keys its documentation names for its KMS requests. A service
-/// not listed is recommended the confused-deputy keys, with the IAM User Guide's page.
-const SERVICE_SCOPES: &[ServiceScope] = &[
-    // CloudWatch Logs: "kms:EncryptionContext:aws:logs:arn" under ArnEquals/ArnLike.
-    ServiceScope {
-        service: "logs",
-        keys: &["kms:EncryptionContext:aws:logs:arn"],
-        source: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html",
-    },
-    // CloudTrail trails: aws:SourceArn recommended, aws:SourceAccount supported, and the
-    // example's kms:EncryptionContext:aws:cloudtrail:arn.
-    ServiceScope {
-        service: "cloudtrail",
-        keys: &[
-            "aws:SourceArn",
-            "aws:SourceAccount",
-            "kms:EncryptionContext:aws:cloudtrail:arn",
-        ],
-        source: "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html",
-    },
-    // EventBridge event buses: "add an aws:SourceArn, aws:sourceAccount, or
-    // kms:EncryptionContext:aws:events:event-bus:arn condition key"; archives use the same
-    // encryption context (encryption-archives.html).
-    ServiceScope {
-        service: "events",
-        keys: &[
-            "aws:SourceArn",
-            "aws:SourceAccount",
-            "kms:EncryptionContext:aws:events:event-bus:arn",
-        ],
-        source: "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-key-policy.html",
-    },
-    // Event sources that publish to encrypted topics (CloudWatch alarms, S3 notifications)
-    // and send to encrypted queues (S3, SNS): the SNS and SQS guides' key policy statements
-    // for AWS services use aws:SourceArn and aws:SourceAccount.
-    ServiceScope {
-        service: "cloudwatch",
-        keys: &["aws:SourceArn", "aws:SourceAccount"],
-        source: "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html",
-    },
-    ServiceScope {
-        service: "s3",
-        keys: &["aws:SourceArn", "aws:SourceAccount"],
-        source: "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html",
-    },
-    ServiceScope {
-        service: "sns",
-        keys: &["aws:SourceArn", "aws:SourceAccount"],
-        source: "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html",
-    },
-    // Amazon SES receipt rules: the example's kms:EncryptionContext:aws:ses:source-account
-    // (with rule-name and message-id).
-    ServiceScope {
-        service: "ses",
-        keys: &["kms:EncryptionContext:aws:ses:source-account"],
-        source: "https://docs.aws.amazon.com/kms/latest/developerguide/services-ses.html",
-    },
-];
-
-/// Recommended for services not in [`SERVICE_SCOPES`].
-const GENERIC: ServiceScope = ServiceScope {
-    service: "",
-    keys: &["aws:SourceArn", "aws:SourceAccount"],
-    source: "https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html",
-};
 
 fn scope_of(service: &ServicePrincipal) -> &'static ServiceScope {
     match &service.service {
