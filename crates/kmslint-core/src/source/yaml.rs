@@ -51,12 +51,13 @@ const MAX_ALIAS_PROBLEMS: usize = 20;
 pub fn load(text: &str) -> Loaded<'_> {
     let loaded = load_strict(text);
     match loaded.problems.last() {
-        Some(problem)
-            if loaded.root.is_none()
-                && (problem.message.ends_with(UNDER_INDENTED)
-                    || is_under_indented_flow_line(problem)) =>
-        {
-            lenient(text).unwrap_or(loaded)
+        Some(problem) if loaded.root.is_none() => {
+            let quoted = problem.message.ends_with(UNDER_INDENTED);
+            if quoted || is_under_indented_flow_line(problem) {
+                lenient(text, quoted).unwrap_or(loaded)
+            } else {
+                loaded
+            }
         }
         _ => loaded,
     }
@@ -93,7 +94,10 @@ fn is_under_indented_flow_line(problem: &LoadProblem) -> bool {
 ///
 /// Either way, padding such lines with spaces changes no value: pad them, parse again, and
 /// map the spans back onto the text as written.
-fn lenient(text: &str) -> Option<Loaded<'_>> {
+///
+/// `quoted`: the strict parse stopped at a quoted scalar's continuation line, which
+/// [`lenient_padded`] can pad from the error even when the scan found nothing to pad.
+fn lenient(text: &str, quoted: bool) -> Option<Loaded<'_>> {
     // The closers are found in one pass over the text, and padded all at once: the text is
     // parsed once more, not once per closer. A closer less indented than the line that opened
     // its collection is left alone, so it stays an error, as does a tab, or a bracket that
@@ -114,6 +118,11 @@ fn lenient(text: &str) -> Option<Loaded<'_>> {
         && let Some(loaded) = lenient_padded(text, &closers, &quotes, &quote_pads)
     {
         return Some(loaded);
+    }
+    if closers.is_empty() && !quoted {
+        // Nothing to pad: parsing the text again would only repeat the strict parse (an
+        // ordinary indentation error would cost every such file two parses).
+        return None;
     }
     lenient_padded(text, &closers, &[], &[])
 }
