@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
 
 use super::tree::{Entry, Node, Scalar, Style, Value};
-use super::{Budget, LoadProblem, Loaded, MAX_DEPTH, ProblemKind, Span};
+use super::{Budget, LoadProblem, Loaded, MAX_DEPTH, ProblemKind, Span, next_char_end};
 
 /// The long forms of the short-form tags that stand for `Fn::<name>` (`!Sub` is `Fn::Sub`).
 /// `!Ref` and `!Condition` keep their names. Written out so a tag's key borrows its name
@@ -717,10 +717,7 @@ impl<'a> Builder<'a> {
 
     #[cold]
     fn over_budget(&mut self, span: Span) -> Abort {
-        let at = span.start as usize;
-        let problem = self
-            .budget
-            .exceeded(Span::new(at, next_char_end(self.text, at)));
+        let problem = self.budget.exceeded(self.text, span.start as usize);
         self.problems.push(problem);
         Abort
     }
@@ -1279,13 +1276,6 @@ fn skip_blanks(text: &str, mut at: usize) -> usize {
         }
     }
     at
-}
-
-fn next_char_end(text: &str, at: usize) -> usize {
-    text[at.min(text.len())..]
-        .chars()
-        .next()
-        .map_or(at.min(text.len()), |c| at + c.len_utf8())
 }
 
 /// Builds a map's entries, reporting duplicate keys and keeping the last definition.
