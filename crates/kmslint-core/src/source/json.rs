@@ -109,12 +109,7 @@ impl<'a> Parser<'a> {
 
     #[cold]
     fn over_budget(&mut self) -> Abort {
-        let at = self.scanner.token_start();
-        let end = self.text[at..]
-            .chars()
-            .next()
-            .map_or(at, |c| at + c.len_utf8());
-        let problem = self.budget.exceeded(Span::new(at, end));
+        let problem = self.budget.exceeded(self.text, self.scanner.token_start());
         self.problems.push(problem);
         Abort
     }

@@ -168,11 +168,11 @@ impl Budget {
         }
     }
 
-    /// The problem reported where loading stopped.
-    pub(crate) fn exceeded(&self, span: Span) -> LoadProblem {
+    /// The problem reported where loading stopped: at the character at byte `at` of `text`.
+    pub(crate) fn exceeded(&self, text: &str, at: usize) -> LoadProblem {
         LoadProblem {
             kind: ProblemKind::Syntax,
-            span,
+            span: Span::new(at, next_char_end(text, at)),
             message: format!(
                 "too large to analyse: loading this file would take more than {} MB of memory \
                  (the limit is {TREE_BYTES_PER_INPUT_BYTE} times its size, at least {} MB and at \
@@ -184,6 +184,14 @@ impl Budget {
             first: None,
         }
     }
+}
+
+/// The end of the character at byte `at` of `text` (`at` itself at the end of the text).
+pub(crate) fn next_char_end(text: &str, at: usize) -> usize {
+    text[at.min(text.len())..]
+        .chars()
+        .next()
+        .map_or(at.min(text.len()), |c| at + c.len_utf8())
 }
 
 /// Pushes onto a list of the tree being built, growing a long list by a quarter rather than

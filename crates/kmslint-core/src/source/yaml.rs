@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
 
 use super::tree::{Entry, Node, Scalar, Style, Value};
-use super::{Budget, LoadProblem, Loaded, MAX_DEPTH, ProblemKind, Span};
+use super::{Budget, LoadProblem, Loaded, MAX_DEPTH, ProblemKind, Span, next_char_end};
 
 /// The long forms of the short-form tags that stand for `Fn::<name>` (`!Sub` is `Fn::Sub`).
 /// `!Ref` and `!Condition` keep their names. Written out so a tag's key borrows its name
@@ -51,12 +51,13 @@ const MAX_ALIAS_PROBLEMS: usize = 20;
 pub fn load(text: &str) -> Loaded<'_> {
     let loaded = load_strict(text);
     match loaded.problems.last() {
-        Some(problem)
-            if loaded.root.is_none()
-                && (problem.message.ends_with(UNDER_INDENTED)
-                    || is_under_indented_flow_line(problem)) =>
-        {
-            lenient(text).unwrap_or(loaded)
+        Some(problem) if loaded.root.is_none() => {
+            let quoted = problem.message.ends_with(UNDER_INDENTED);
+            if quoted || is_under_indented_flow_line(problem) {
+                lenient(text, quoted).unwrap_or(loaded)
+            } else {
+                loaded
+            }
         }
         _ => loaded,
     }
@@ -93,7 +94,10 @@ fn is_under_indented_flow_line(problem: &LoadProblem) -> bool {
 ///
 /// Either way, padding such lines with spaces changes no value: pad them, parse again, and
 /// map the spans back onto the text as written.
-fn lenient(text: &str) -> Option<Loaded<'_>> {
+///
+/// `quoted`: the strict parse stopped at a quoted scalar's continuation line, which
+/// [`lenient_padded`] can pad from the error even when the scan found nothing to pad.
+fn lenient(text: &str, quoted: bool) -> Option<Loaded<'_>> {
     // The closers are found in one pass over the text, and padded all at once: the text is
     // parsed once more, not once per closer. A closer less indented than the line that opened
     // its collection is left alone, so it stays an error, as does a tab, or a bracket that
@@ -114,6 +118,11 @@ fn lenient(text: &str) -> Option<Loaded<'_>> {
         && let Some(loaded) = lenient_padded(text, &closers, &quotes, &quote_pads)
     {
         return Some(loaded);
+    }
+    if closers.is_empty() && !quoted {
+        // Nothing to pad: parsing the text again would only repeat the strict parse (an
+        // ordinary indentation error would cost every such file two parses).
+        return None;
     }
     lenient_padded(text, &closers, &[], &[])
 }
@@ -708,10 +717,7 @@ impl<'a> Builder<'a> {
 
     #[cold]
     fn over_budget(&mut self, span: Span) -> Abort {
-        let at = span.start as usize;
-        let problem = self
-            .budget
-            .exceeded(Span::new(at, next_char_end(self.text, at)));
+        let problem = self.budget.exceeded(self.text, span.start as usize);
         self.problems.push(problem);
         Abort
     }
@@ -1270,13 +1276,6 @@ fn skip_blanks(text: &str, mut at: usize) -> usize {
         }
     }
     at
-}
-
-fn next_char_end(text: &str, at: usize) -> usize {
-    text[at.min(text.len())..]
-        .chars()
-        .next()
-        .map_or(at.min(text.len()), |c| at + c.len_utf8())
 }
 
 /// Builds a map's entries, reporting duplicate keys and keeping the last definition.
