@@ -59,11 +59,12 @@ pub struct FileReport {
     pub comparison: Comparison,
 }
 
-/// Lints raw bytes: decodes them, then [`lint_text`]. `explicit` is true for files named on
-/// the command line, false for files found by walking; both are linted only when they are
-/// templates or key policies, or do not parse but declare one at their top level (SPEC §1:
-/// pre-commit names every JSON and YAML file changed, and a `tsconfig.json` with comments is
-/// not a template).
+/// Lints raw bytes: decodes them, then [`lint_text`]. Named and walked files are treated
+/// alike: linted only when they are templates or key policies, or do not parse but declare
+/// one at their top level (README, "Using it": pre-commit names every JSON and YAML file
+/// changed, and a `tsconfig.json` with comments is not a template). `explicit` (named on the
+/// command line) no longer changes that; it stays in the signature for the callers until the
+/// core's API is trimmed.
 pub fn lint_bytes(
     name: &str,
     bytes: Vec<u8>,
@@ -284,7 +285,7 @@ pub fn lint_against(
     // A YAML file of several documents is rejected by CloudFormation (the loader reported
     // where the second starts); the first of them that is a template or key policy is linted,
     // so that the report is not lost with the file skipped when the first document is not one.
-    // A policy document that is not a key policy is skipped, with what it is (SPEC §1).
+    // A policy document that is not a key policy is skipped, with what it is (README, "Using it").
     let mut other_policy = None;
     let lintable =
         std::iter::once(first)

@@ -30,7 +30,7 @@ pub enum DocumentKind {
     Template,
     KeyPolicy,
     /// A policy document with statements of a key policy and statements of another kind
-    /// (SPEC §1): not read as a key policy, only to say so (KMS008).
+    /// (README, "Using it"): not read as a key policy, only to say so (KMS008).
     MixedPolicy,
 }
 
@@ -47,7 +47,7 @@ pub enum Reading {
 
 impl DocumentKind {
     /// A template has `Resources` or `AWSTemplateFormatVersion`; a key policy file has
-    /// `Statement` (or is a file of named policies) and statements that act on KMS (SPEC §1).
+    /// `Statement` (or is a file of named policies) and statements that act on KMS (README, "Using it").
     pub fn of(root: &Node<'_>) -> Option<DocumentKind> {
         match Reading::of(root) {
             Reading::Kind(kind) => Some(kind),
