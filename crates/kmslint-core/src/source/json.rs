@@ -12,8 +12,8 @@ use jsonc_parser::errors::ParseErrorKind;
 use jsonc_parser::tokens::Token;
 use jsonc_parser::{Scanner, ScannerOptions};
 
+use super::map_builder::MapBuilder;
 use super::tree::{Entry, Node, Scalar, Style, Value};
-use super::yaml::MapBuilder;
 use super::{Budget, LoadProblem, Loaded, MAX_DEPTH, ProblemKind, Span};
 
 fn strict() -> ScannerOptions {

@@ -6,6 +6,7 @@
 
 pub(crate) mod json;
 pub mod lines;
+mod map_builder;
 pub mod read;
 pub(crate) mod scalar_map;
 pub mod tree;
