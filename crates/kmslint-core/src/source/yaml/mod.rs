@@ -248,6 +248,12 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Builds the node an event starts, reading the events up to its end.
+    ///
+    /// One function on purpose: it is one `match` over saphyr's event kinds (scalar, sequence,
+    /// mapping, alias, the events a document cannot hold here), each arm short, and the
+    /// sequence and mapping arms recurse into it; split up, each piece would need the builder,
+    /// the event and the depth threaded through for no gain in clarity.
     fn node(&mut self, (event, span): Ev<'a>, depth: usize) -> Result<Node<'a>, Abort> {
         if depth > MAX_DEPTH {
             return Err(self.syntax(
