@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# kmslint against cfn-lint on the same 12 templates of ../shared/corpus that create KMS keys
-# (the first 12, in path order, of those with `AWS::KMS::Key`), timed with hyperfine.
+# kmslint against cfn-lint on the same 12 templates of the real-world corpus (CONTRIBUTING.md#the-real-world-corpus)
+# that create KMS keys (the first 12, in path order, of those with `AWS::KMS::Key`), timed with
+# hyperfine.
 #
 #   benches/cfn-lint.sh [CFN_LINT [KMSLINT [RUNS]]]
 #

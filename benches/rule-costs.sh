@@ -6,8 +6,8 @@
 #   benches/rule-costs.sh [KMSLINT [PARSE_FLOOR [PATH]]]
 #
 # Defaults: target/release/kmslint, target/release/examples/parse_floor (both built when
-# absent) and ../shared/corpus. Needs valgrind and python3. Instruction counts are steady
-# from run to run, unlike wall times on a shared machine. A rule's cost is the inclusive cost
+# absent) and the real-world corpus (CONTRIBUTING.md#the-real-world-corpus). Needs valgrind and
+# python3. Instruction counts are steady from run to run, unlike wall times on a shared machine. A rule's cost is the inclusive cost
 # of its `check` and `check_policy` (rules are called through `dyn Rule`, so never inlined
 # into their caller); what the scenario engine spends building each policy's model is the
 # `policy model` phase.

@@ -2,7 +2,8 @@
 # Benchmarks kmslint against its parse floor and writes the report into benches/README.md.
 #
 #   benches/run.sh [RUNS]      (default 10 runs per measurement; needs hyperfine, python3,
-#                               GNU time; ../shared/corpus is used when present)
+#                               GNU time; the real-world corpus is used when present,
+#                               see CONTRIBUTING.md#the-real-world-corpus)
 #
 # Each input is measured twice in the same run: `kmslint check` (the whole pipeline) and
 # `examples/parse_floor` (discovery, reading, decoding and loading only, on the same thread

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# What comparing with a previous version costs (`check --since`), on ../shared/corpus made into
-# a git repository of two commits: the corpus, then every file changed trivially (a comment or a
-# space at the end). Three commands, timed in one hyperfine run (medians), with --jobs 1:
+# What comparing with a previous version costs (`check --since`), on the real-world corpus
+# (CONTRIBUTING.md#the-real-world-corpus) made into a git repository of two commits: the corpus,
+# then every file changed trivially (a comment or a space at the end). Three commands, timed in one hyperfine run (medians), with --jobs 1:
 #   check .                   the baseline
 #   check --since HEAD .      every file compared with an identical old version (a pull request's
 #                             untouched files: the text is compared, not parsed again)

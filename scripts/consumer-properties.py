@@ -23,7 +23,7 @@ A row is written for every property that carries `"format": "AWS::KMS::Key.Arn"`
 branches; the path is dotted from Properties, `[]` marks list items and `$ref`s into
 `definitions` are followed. Read-only properties (attributes such as a key's own `Arn`) are left
 out: they are outputs, not keys the resource is given. Then the rows in HAND below are added
-for the properties the schemas do not tag (../shared/reference/consumers.md names them).
+for the properties the schemas do not tag (docs/facts/consumers.md names them).
 
 Python 3 and the standard library only. After changing the TSV, regenerate the Rust table:
     cargo run --example generate_consumer_properties

@@ -11,7 +11,8 @@ message) is written there. Exit status 1 from kmslint means findings and is norm
 non-zero status is reported and makes this script exit 2.
 
 Used for the closing notes of issues that change what rules report (how many findings moved,
-and which), on ../shared/corpus, tests/corpus-consumers and large public repositories.
+and which), on the real-world corpus (CONTRIBUTING.md#the-real-world-corpus), tests/corpus-consumers and large
+public repositories.
 """
 
 import argparse

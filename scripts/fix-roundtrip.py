@@ -3,8 +3,9 @@
 
 For every fixture (fixtures/*/bad* and good*, .yaml/.yml/.json/.template, the KMS001 folder
 left out; the old versions of change-rule pairs, `*.old.*`, are fixed on their own like any
-template, which they are) and every file of the corpus (../shared/corpus, or $KMSLINT_TEST_CORPUS, or
---corpus DIR), on a copy in a temporary directory:
+template, which they are) and every file of the real-world corpus (its usual place, see
+CONTRIBUTING.md#the-real-world-corpus; or $KMSLINT_TEST_CORPUS; or --corpus DIR), on a copy in a
+temporary directory:
 
   1. `kmslint check --no-config --format json FILE` records the JSON pointers of the findings
      whose fix `--unsafe-fixes` applies (`"fix": {"applicability": "safe" | "unsafe", ...}`);

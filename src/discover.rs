@@ -1,5 +1,5 @@
-//! Which files to lint: explicit paths as given, directories walked (SPEC §1), honouring
-//! `.gitignore`, `.ignore` and git's exclude files as ripgrep and ruff do.
+//! Which files to lint: explicit paths as given, directories walked (README.md, "Using it"),
+//! honouring `.gitignore`, `.ignore` and git's exclude files as ripgrep and ruff do.
 //!
 //! The walk is the `ignore` crate's (ripgrep's walker), with its own reading of ignore files
 //! turned off: kmslint reads them itself, bounded, as regular files only (a `.gitignore` in a

@@ -1,4 +1,4 @@
-//! Command-line arguments (SPEC §1).
+//! Command-line arguments (README.md, "Using it").
 
 use std::path::PathBuf;
 

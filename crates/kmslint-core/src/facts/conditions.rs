@@ -4,7 +4,8 @@
 //! `IfExists`, `ForAllValues:`/`ForAnyValue:`); AWS Service Authorization Reference for KMS
 //! (copy of 2026-06-14) for the `kms:` keys and their types; the IAM page "AWS global
 //! condition context keys" via a secondary list (2025-01-17) for `aws:` keys. Summarised in
-//! `reference/kms-facts.md` §8, §10 and §11.
+//! `docs/facts/iam.md#condition-operators`, `docs/facts/kms.md#condition-keys` and
+//! `docs/facts/iam.md#global-condition-keys`.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyType {

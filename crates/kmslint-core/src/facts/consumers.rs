@@ -1,4 +1,4 @@
-//! What the services that use a key need of it (`../shared/reference/consumers.md`).
+//! What the services that use a key need of it (`docs/facts/consumers.md`).
 //!
 //! Services named here need the key policy itself to let a service principal (or a
 //! service-linked role) use the key: an account-root "enable IAM policies" statement does not,
@@ -46,13 +46,13 @@ pub struct ServiceGrant {
     /// Each must be allowed (IAM wildcards allowed in the policy, not here).
     pub actions: &'static [&'static str],
     pub failure: Failure,
-    /// Marked (u) in consumers.md: at most a warning.
+    /// Marked unconfirmed in docs/facts/consumers.md: at most a warning.
     pub uncertain: bool,
     /// Where AWS says so.
     pub source: &'static str,
 }
 
-/// consumers.md, "Services that need a grant in the key policy". The SNS and SQS rows apply
+/// docs/facts/consumers.md#services-that-need-a-grant. The SNS and SQS rows apply
 /// only when an AWS service publishes to the topic or queue: see [`PUBLISHERS`].
 pub static SERVICE_GRANTS: &[ServiceGrant] = &[
     ServiceGrant {
@@ -176,9 +176,10 @@ const fn publisher(
     }
 }
 
-/// consumers.md, SNS and SQS rows: the AWS services that publish to an encrypted topic or
-/// queue and so need `kms:GenerateDataKey*` and `kms:Decrypt` in its key policy. An
-/// EventBridge target's dead-letter queue is sent to by EventBridge as the target is.
+/// The AWS services that publish to an encrypted topic or queue and so need
+/// `kms:GenerateDataKey*` and `kms:Decrypt` in its key policy
+/// (docs/facts/consumers.md#sns-topics-and-sqs-queues). An EventBridge target's dead-letter
+/// queue is sent to by EventBridge as the target is.
 pub static PUBLISHERS: &[Publisher] = &[
     publisher("AWS::CloudWatch::Alarm", "AlarmActions[]", "cloudwatch"),
     publisher("AWS::CloudWatch::Alarm", "OKActions[]", "cloudwatch"),
@@ -232,8 +233,9 @@ pub static PUBLISHERS: &[Publisher] = &[
     },
 ];
 
-/// What a topic or queue needs its key to allow a publishing service (consumers.md: SNS Developer
-/// Guide, Key management; SQS Developer Guide, Key management).
+/// What a topic or queue needs its key to allow a publishing service
+/// (docs/facts/consumers.md#sns-topics-and-sqs-queues: SNS and SQS Developer Guides, Key
+/// management).
 pub static PUBLISH_ACTIONS: &[&str] = &["kms:GenerateDataKey", "kms:Decrypt"];
 
 /// The property naming the key of a topic or queue.

@@ -1,9 +1,9 @@
 //! Which properties use a key to encrypt, to sign, or across Regions: the allow-list the
 //! consumer rules KMS603, KMS604 and KMS605 iterate over.
 //!
-//! Source: `../shared/reference/consumers.md` ("Services that need a grant in the key policy",
-//! "A signing consumer", "Services that work through the caller's permissions", "Other facts":
-//! cross-Region by design). Property paths are CloudFormation's (`[]` for every list item).
+//! Source: `docs/facts/consumers.md` ("Services that need a grant", "Route 53 DNSSEC",
+//! "Services acting for the caller", "Key Regions": cross-Region by design). Property paths
+//! are CloudFormation's (`[]` for every list item).
 //!
 //! The properties are those of the generated table `facts::consumer_properties` whose kind is
 //! `Encrypt` or `Sign`: a property that names a key is not necessarily an encryption consumer
@@ -49,8 +49,9 @@ pub struct KeyConsumer {
 /// The Region Route 53 DNSSEC needs its key-signing key's KMS key in.
 pub const ROUTE53_KSK_REGION: &str = "us-east-1";
 
-/// Properties whose key is in another Region by design (consumers.md, "Other facts": Secrets
-/// Manager replicas; EFS replication destinations (u)): KMS605 leaves them alone.
+/// Properties whose key is in another Region by design (docs/facts/consumers.md#key-regions:
+/// Secrets Manager replicas; EFS replication destinations, unconfirmed): KMS605 leaves them
+/// alone.
 const ELSEWHERE: &[(&str, &str)] = &[
     ("AWS::SecretsManager::Secret", "ReplicaRegions[].KmsKeyId"),
     (
@@ -60,8 +61,8 @@ const ELSEWHERE: &[(&str, &str)] = &[
 ];
 
 /// Every encrypting or signing key property of the generated table (`consumer_properties`,
-/// from cfn-lint's schemas and consumers.md), with the Region its key must be in. Properties
-/// of kind `Other` (an alias's target, a replica's primary) are not consumers.
+/// from cfn-lint's schemas and docs/facts/consumers.md), with the Region its key must be in.
+/// Properties of kind `Other` (an alias's target, a replica's primary) are not consumers.
 static CONSUMERS: LazyLock<Vec<KeyConsumer>> = LazyLock::new(|| {
     CONSUMER_PROPERTIES
         .iter()

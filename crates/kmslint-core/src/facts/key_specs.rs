@@ -2,7 +2,7 @@
 //!
 //! Source: botocore @ 0e6e2404 (2026-08-07) KMS `CreateKey` documentation of `KeySpec` and
 //! `KeyUsage`, and the CloudFormation schema for AWS::KMS::Key (cfn-lint data 2026-06-15), as
-//! summarised in `reference/kms-facts.md` §4.1–§4.3.
+//! summarised in `docs/facts/kms.md` (key specs and usages, rotation, origin).
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Family {

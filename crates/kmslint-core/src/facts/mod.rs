@@ -1,6 +1,6 @@
 //! Facts about KMS and CloudFormation, as tables (and the shape of an account ID). Each file
-//! names its sources; the reference material is `../shared/reference/kms-facts.md` and the
-//! data beside it.
+//! names its sources; the facts themselves, with AWS's pages, are written out in
+//! `docs/facts/`.
 
 pub mod actions;
 pub mod condition_support;

@@ -1,8 +1,9 @@
 //! AWS partitions and the Regions where KMS is available.
 //!
 //! Source: boto/botocore @ 0e6e2404 (2026-08-07), `botocore/data/partitions.json` and
-//! `endpoints.json`, as summarised in `reference/kms-facts.md` §12. KMS is available in every
-//! Region listed; pseudo-Regions (`aws-global`) and FIPS endpoint names are not Regions.
+//! `endpoints.json`, as summarised in `docs/facts/kms.md#regions-and-partitions`. KMS is
+//! available in every Region listed; pseudo-Regions (`aws-global`) and FIPS endpoint names are
+//! not Regions.
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Partition {

@@ -1,8 +1,9 @@
 //! The properties of the three KMS resource types.
 //!
 //! Source: the CloudFormation registry schemas as shipped in cfn-lint data 2026-06-15
-//! (`reference/schemas/aws-kms-*.cfn-lint-2026-06-15.json`) and `reference/kms-facts.md`
-//! §1–§2. Enumerations live with the facts they belong to (`key_specs`).
+//! (aws-cloudformation/cfn-lint, `src/cfnlint/data/schemas`) and `docs/facts/cloudformation.md`
+//! (AWS::KMS::Key, AWS::KMS::ReplicaKey, AWS::KMS::Alias). Enumerations live with the facts
+//! they belong to (`key_specs`).
 
 use super::key_specs::{KEY_SPECS, KEY_USAGES, ORIGINS};
 
@@ -111,7 +112,8 @@ pub const SHARED_FROM_PRIMARY: &[&str] = &[
 
 /// Key properties CloudFormation does not expose on a ReplicaKey although they are not
 /// shared: `BypassPolicyLockoutSafetyCheck` is a parameter of ReplicateKey, but the ReplicaKey
-/// schema has no such property (kms-facts.md §2.1; `additionalProperties: false`).
+/// schema has no such property (`additionalProperties: false`;
+/// docs/facts/cloudformation.md#awskmsreplicakey).
 pub const NOT_ON_REPLICA: &[&str] = &["BypassPolicyLockoutSafetyCheck"];
 
 /// Attributes that are read-only (returned by `Fn::GetAtt`), never set as properties.
@@ -137,9 +139,10 @@ pub fn properties(type_name: &str) -> Option<&'static [Property]> {
 
 /// Alias names (KMS401). The KMS Developer Guide ("Create aliases") and the CreateAlias
 /// reference: `alias/` and a name of letters, digits, `/`, `_` and `-`, at most 256 characters
-/// in all (`limits::ALIAS_NAME_MAX`); `alias/aws/` is reserved for AWS managed keys. The CloudFormation schema and the API model
-/// also allow `:` in their patterns (kms-facts.md §5.2), but KMS rejects it ("contains invalid
-/// characters for an alias", hashicorp/terraform-provider-aws#12891), so `:` is not allowed here.
+/// in all (`limits::ALIAS_NAME_MAX`); `alias/aws/` is reserved for AWS managed keys. The
+/// CloudFormation schema and the API model also allow `:` in their patterns, but KMS rejects it
+/// ("contains invalid characters for an alias", hashicorp/terraform-provider-aws#12891), so `:`
+/// is not allowed here (docs/facts/kms.md#aliases).
 pub mod alias_names {
     pub const PREFIX: &str = "alias/";
     pub const RESERVED_PREFIX: &str = "alias/aws/";

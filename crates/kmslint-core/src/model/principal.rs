@@ -2,7 +2,7 @@
 //! element covers a given principal the way IAM matches them.
 //!
 //! Forms and rules: IAM User Guide "AWS JSON policy elements: Principal" and the KMS guide's
-//! key policy pages, as summarised in `reference/kms-facts.md` §7.4.
+//! key policy pages, as summarised in `docs/facts/iam.md#principals`.
 
 use super::arn::{self, ArnShape, Field};
 use super::value::{Alt, Hole, Part, Text, Val};

@@ -41,7 +41,8 @@ pub struct Parameter<'t> {
 }
 
 impl<'t> Template<'t> {
-    /// The root is a template when it has `Resources` or `AWSTemplateFormatVersion` (SPEC §1).
+    /// The root is a template when it has `Resources` or `AWSTemplateFormatVersion` (README.md,
+    /// "Using it").
     pub fn is_template(root: &Node<'_>) -> bool {
         root.get("Resources").is_some() || root.get("AWSTemplateFormatVersion").is_some()
     }

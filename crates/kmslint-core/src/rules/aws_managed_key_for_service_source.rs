@@ -2,7 +2,8 @@
 //! key of its service (`alias/aws/sns`, `alias/aws/sqs`) that an AWS service of the template
 //! sends to, or a secret encrypted with `alias/aws/secretsmanager` (named, or by default)
 //! that a resource policy of the template shares with another account. The policies of AWS
-//! managed keys cannot be changed, and they allow neither (consumers.md, "Other facts").
+//! managed keys cannot be changed, and they allow neither
+//! (docs/facts/consumers.md#aws-managed-keys).
 //!
 //! Publishers are those of [`publications`]: alarm actions, EventBridge rule targets (and
 //! their dead-letter queues), S3 notifications, SNS subscriptions of queues, naming a topic

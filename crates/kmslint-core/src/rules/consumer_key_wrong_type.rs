@@ -1,9 +1,10 @@
 //! KMS603 consumer-key-wrong-type: a consumer of the allow-list (`facts::key_consumers`) uses
 //! a key of the template that cannot do what it needs. Encryption consumers need a symmetric
 //! encryption key (`SYMMETRIC_DEFAULT`, `ENCRYPT_DECRYPT`): "integrated services use only
-//! symmetric encryption KMS keys", and HMAC keys cannot encrypt (consumers.md). A Route 53
-//! key-signing key needs `ECC_NIST_P256` / `SIGN_VERIFY`, in us-east-1 (checked against
-//! `--region`; the key of the template is in the stack's Region).
+//! symmetric encryption KMS keys", and HMAC keys cannot encrypt
+//! (docs/facts/consumers.md#symmetric-keys-only). A Route 53 key-signing key needs `ECC_NIST_P256`
+//! / `SIGN_VERIFY`, in us-east-1 (checked against `--region`; the key of the template is in the
+//! stack's Region).
 //!
 //! Only keys of the template, through `Ref`, `Fn::GetAtt`, a `Fn::Sub` around one, or an
 //! alias of the template. A ReplicaKey has its primary's spec (not followed here); a

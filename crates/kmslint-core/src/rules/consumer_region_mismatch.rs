@@ -10,8 +10,8 @@
 //! - A Route 53 key-signing key whose literal key ARN is not in us-east-1.
 //! - With `--region`, an `Allow` to a Regional service principal of another Region
 //!   (`logs.eu-west-1.amazonaws.com` in a key deployed to us-east-1): the CloudWatch Logs
-//!   principal "must be in the same AWS Region where the key is stored" (consumers.md), and a
-//!   key is usable from its own Region.
+//!   principal "must be in the same AWS Region where the key is stored" (docs/facts/consumers.md),
+//!   and a key is usable from its own Region.
 //!
 //! Not reported: consumers that use a key across Regions by design (Secrets Manager
 //! `ReplicaRegions[].KmsKeyId`, EFS replication destinations), ARNs built with

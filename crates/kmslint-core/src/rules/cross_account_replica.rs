@@ -1,6 +1,6 @@
 //! KMS305 cross-account-replica: a ReplicaKey whose PrimaryKeyArn names another account than
 //! the one the stack is deployed to. ReplicateKey cannot create a replica in another account
-//! (kms-facts.md §6), so the replica fails to create.
+//! (docs/facts/kms.md#multi-region-keys), so the replica fails to create.
 //!
 //! The stack's account is known from `--account`, or else from the template itself, but only
 //! from literal ARNs that AWS requires to be in the stack's account: the key ARN an

@@ -1,6 +1,7 @@
 //! KMS212 duplicate-sid: two statements of one key policy with the same `Sid`. IAM requires
-//! unique Sids and cfn-lint enforces them for key policies (kms-facts §7.3); KMS does not say,
-//! so the rule follows IAM. Sids are compared exactly (they are case-sensitive strings).
+//! unique Sids and cfn-lint enforces them for key policies (docs/facts/kms.md#key-policy-document);
+//! KMS does not say, so the rule follows IAM. Sids are compared exactly (they are case-sensitive
+//! strings).
 
 use crate::fix::{Applicability, Fix};
 use crate::source::{Node, Span};

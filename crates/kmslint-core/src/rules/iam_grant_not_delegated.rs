@@ -1,8 +1,9 @@
 //! KMS609 iam-grant-not-delegated: an IAM policy of the template allows `kms:` actions on a key
 //! of the template whose key policy gives IAM no say: "To use an IAM policy to allow access
 //! to a KMS key, the key policy must explicitly allow it" (KMS Developer Guide,
-//! key-policy-default; consumers.md). The key policy must allow the account principal
-//! (`arn:…:root` or the account ID: "enable IAM policies") or name the role or user itself.
+//! key-policy-default; docs/facts/iam.md#identity-and-resource-policies). The key policy must allow
+//! the account principal (`arn:…:root` or the account ID: "enable IAM policies") or name the role
+//! or user itself.
 //!
 //! IAM policies read: `AWS::IAM::Policy` and `AWS::IAM::ManagedPolicy` (`PolicyDocument`,
 //! for their `Roles` and `Users`, and for roles and users of the template that attach the

@@ -1,10 +1,10 @@
 //! KMS501 immutable-key-property-changed: `KeySpec`, `KeyUsage`, `Origin` or `MultiRegion` of
 //! a key that exists in both versions changed. CloudFormation's handler compares them with the
 //! deployed key and fails the update ("You cannot change the values of the KeySpec, KeyUsage,
-//! Origin, or MultiRegion properties of an AWS::KMS::Key resource.", `reference/kms-facts.md`
-//! §1.3): the key is not replaced, the whole update rolls back.
+//! Origin, or MultiRegion properties of an AWS::KMS::Key resource.",
+//! `docs/facts/cloudformation.md#immutable-key-properties`): not replaced, the update rolls back.
 //!
-//! The comparison is made after CloudFormation's defaults are filled in (§1.3, §1.4), so
+//! The comparison is made after CloudFormation's defaults are filled in (same page), so
 //! writing out a default (`KeySpec: SYMMETRIC_DEFAULT` on a key that had none) is no change.
 
 use crate::facts::resources::KEY;
@@ -15,7 +15,8 @@ use super::{ChangeContext, Reporter, Rule};
 
 pub struct ImmutableKeyPropertyChanged;
 
-/// The properties that cannot change, with the value an absent one has (kms-facts.md §1.4).
+/// The properties that cannot change, with the value an absent one has
+/// (docs/facts/cloudformation.md#key-defaults).
 const IMMUTABLE: &[(&str, &str)] = &[
     ("KeySpec", defaults::KEY_SPEC),
     ("KeyUsage", defaults::KEY_USAGE),

@@ -2,13 +2,13 @@
 //! key ARN, nor a reference to an `AWS::KMS::Key` or `AWS::KMS::ReplicaKey`.
 //!
 //! CreateAlias takes the key ID or key ARN of a customer managed key, never another alias
-//! (AWS::KMS::Alias schema description, kms-facts.md §5), and the alias and its key must be in
-//! the same account and Region. Reported: an alias name or alias ARN, `Ref` of an alias (its
-//! name) or of another AWS resource type, `Fn::GetAtt` of an identifier (`…Arn`, `…Name`,
-//! `…Url`, `…Id`, but not `…Key…`) of a non-KMS resource, malformed key IDs and ARNs, and a key ARN whose Region or
-//! account differs from `--region`/`--account`. Custom resources, nested stacks, parameters
-//! without a value and imports can be anything and are not reported. A key ID in uppercase
-//! hex is not reported: whether KMS matches IDs case-insensitively is not documented.
+//! (AWS::KMS::Alias schema description, docs/facts/kms.md#aliases), and the alias and its key must
+//! be in the same account and Region. Reported: an alias name or alias ARN, `Ref` of an alias (its
+//! name) or of another AWS resource type, `Fn::GetAtt` of an identifier (`…Arn`, `…Name`, `…Url`,
+//! `…Id`, but not `…Key…`) of a non-KMS resource, malformed key IDs and ARNs, and a key ARN whose
+//! Region or account differs from `--region`/`--account`. Custom resources, nested stacks,
+//! parameters without a value and imports can be anything and are not reported. A key ID in
+//! uppercase hex is not reported: whether KMS matches IDs case-insensitively is not documented.
 
 use crate::facts::regions;
 use crate::facts::resources::{ALIAS, KEY, REPLICA_KEY};

@@ -7,7 +7,8 @@
 //! Keys of other namespaces (`aws:`, service keys) are not checked for existence: the global
 //! key list grows, and an unknown one there is only a dead condition. An unquoted YAML 1.1
 //! `yes`/`no` under `Bool` or `Null` is not reported: CloudFormation reads it as a boolean, so
-//! IAM receives `true`/`false`. Facts: kms-facts §8, §10.
+//! IAM receives `true`/`false`. Facts: docs/facts/iam.md#condition-operators,
+//! docs/facts/kms.md#condition-keys.
 
 use crate::facts::conditions::{self, KMS_KEYS, KeyType, OPERATORS, OperatorError, OperatorKind};
 use crate::model::value::Boolish;

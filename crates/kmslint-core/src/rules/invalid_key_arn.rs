@@ -2,8 +2,9 @@
 //! (name or ARN), a bare key ID, `Ref` of a key (which gives its ID), an unknown partition
 //! or Region, a Region of another partition, a malformed account or key ID.
 //!
-//! Formats: kms-facts.md §5 (key ARN `arn:<partition>:kms:<region>:<account>:key/<key-id>`,
-//! key IDs a lowercase UUID or `mrk-` and 32 hex digits) and §12 (partitions and Regions).
+//! Formats: docs/facts/kms.md#identifiers-and-arns (key ARN
+//! `arn:<partition>:kms:<region>:<account>:key/<key-id>`, key IDs a lowercase UUID or `mrk-` and 32
+//! hex digits) and docs/facts/kms.md#regions-and-partitions.
 
 use crate::facts::regions;
 use crate::facts::resources::{ALIAS, KEY, REPLICA_KEY};

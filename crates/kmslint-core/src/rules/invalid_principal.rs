@@ -1,7 +1,8 @@
 //! KMS209 invalid-principal: a principal KMS rejects — an account ID that is not 12 digits,
 //! an IAM group, a wildcard inside an ARN, an ARN of another service or of an unknown
-//! partition, an unknown principal type, a malformed service principal (kms-facts §7.4).
-//! The classification lives in `model::principal`; this rule reports its `Invalid` verdicts.
+//! partition, an unknown principal type, a malformed service principal
+//! (docs/facts/iam.md#principals). The classification lives in `model::principal`; this rule
+//! reports its `Invalid` verdicts.
 //!
 //! Placeholders are one class, whatever their spelling (`<YOUR AWS ACCOUNT NUMBER>`,
 //! `ACCOUNT-ID`, `{{account}}`, a role name with a space): each is reported as "looks like a

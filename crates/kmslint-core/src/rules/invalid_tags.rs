@@ -1,6 +1,6 @@
 //! KMS107 invalid-tags: the tags of a Key or ReplicaKey that KMS rejects: more than 50, a key
 //! outside 1–128 characters or a value over 256, a key given twice, a key with the reserved
-//! `aws:` prefix (any case). Source: kms-facts.md §3 (TagResource API limits, the
+//! `aws:` prefix (any case). Source: docs/facts/kms.md#tags (TagResource API limits, the
 //! CloudFormation Tag schema, the KMS tagging guide); the limits are in `facts::resources`.
 //!
 //! Tag keys are case-sensitive, so `Env` and `env` are two keys. The schema's `uniqueItems`

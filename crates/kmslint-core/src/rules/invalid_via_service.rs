@@ -1,7 +1,7 @@
 //! KMS607 invalid-via-service: a `kms:ViaService` value that no request can carry. Values are
 //! `<service>.<region>.amazonaws.com`, with the `.amazonaws.com` suffix in every partition
-//! (KMS Developer Guide, kms:ViaService; consumers.md). Reported: a value without a Region
-//! (`s3.amazonaws.com`, the service principal's form), a Region that does not exist, a value
+//! (KMS Developer Guide, kms:ViaService; docs/facts/kms.md#viaservice). Reported: a value without a
+//! Region (`s3.amazonaws.com`, the service principal's form), a Region that does not exist, a value
 //! of another shape (`amazonaws.com.cn`, an ARN), and with `--region` a Region other than the
 //! stack's. A service name not in `facts::via_services` (every service name of AWS's SDK data,
 //! generated from botocore's endpoint data) is a warning, with a "did you mean".

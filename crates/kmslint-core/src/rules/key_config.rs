@@ -128,8 +128,8 @@ pub fn report_setting<'o, 't>(
     }
 }
 
-/// The key's defaults when a property is left out (kms-facts.md §1.4: the handler's
-/// `setDefaults`).
+/// The key's defaults when a property is left out (docs/facts/cloudformation.md#key-defaults: the
+/// handler's `setDefaults`).
 pub mod defaults {
     pub const KEY_SPEC: &str = crate::facts::key_specs::DEFAULT_KEY_SPEC;
     pub const KEY_USAGE: &str = crate::facts::key_specs::DEFAULT_KEY_USAGE;

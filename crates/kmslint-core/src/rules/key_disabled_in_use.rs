@@ -1,7 +1,7 @@
 //! KMS604 key-disabled-in-use: `Enabled: false` on a Key or ReplicaKey of the template that a
 //! consumer of the allow-list (`facts::key_consumers`) uses. A disabled key cannot be used:
 //! "if … the KMS key is disabled … CloudTrail cannot deliver logs", and the same holds for
-//! every service (consumers.md).
+//! every service (docs/facts/consumers.md#disabled-keys).
 //!
 //! One finding per `Enabled` value that is `false`, naming the consumers that use the key
 //! with it (conditions that keep them apart are respected). `Enabled` from a template

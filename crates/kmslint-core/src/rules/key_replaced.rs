@@ -4,7 +4,7 @@
 //! `UpdateReplacePolicy: Retain` keeps it outside the stack.
 //!
 //! The create-only properties are the resource schemas' `createOnlyProperties`
-//! (`reference/schemas/aws-kms-*.json`, `reference/kms-facts.md` §1.3 and §2): only
+//! (docs/facts/cloudformation.md, AWS::KMS::Key and AWS::KMS::ReplicaKey): only
 //! `AWS::KMS::ReplicaKey.PrimaryKeyArn`. `AWS::KMS::Key` has none: its immutable properties
 //! fail the update instead (KMS501).
 

@@ -1,6 +1,7 @@
 //! KMS102 key-spec-usage-mismatch: a KeyUsage the KeySpec does not allow, a KeySpec whose
 //! usage must be given (the default ENCRYPT_DECRYPT is not valid for it) without KeyUsage,
-//! and SM2 outside the China partition when the Region is known (kms-facts.md §4.1, §12).
+//! and SM2 outside the China partition when the Region is known
+//! (docs/facts/kms.md#key-specs-and-usages).
 //!
 //! Both properties may take several values (parameters, `Fn::If`). A usage is reported when
 //! it is wrong with every KeySpec it can be combined with, a KeySpec when it is wrong with
@@ -243,7 +244,7 @@ fn usage_required(
     }
 }
 
-/// SM2 keys exist only in the China Regions (kms-facts.md §4.1, §12).
+/// SM2 keys exist only in the China Regions (docs/facts/kms.md#key-specs-and-usages).
 fn check_partition(
     cx: &Context<'_, '_>,
     key: &Resource<'_>,

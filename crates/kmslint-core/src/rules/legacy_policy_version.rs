@@ -1,8 +1,8 @@
 //! KMS215 legacy-policy-version: `Version: 2008-10-17`, or no `Version` at all, which KMS
-//! accepts and reads as 2008-10-17 (kms-facts §7.3). In that language policy variables such as
-//! `${aws:username}` are literal text: a warning when the policy uses one, info otherwise (the
-//! KMS guide lists `Version` as a required element of a key policy, and tells you to use
-//! `2012-10-17`).
+//! accepts and reads as 2008-10-17 (docs/facts/iam.md#policy-version). In that language policy
+//! variables such as `${aws:username}` are literal text: a warning when the policy uses one, info
+//! otherwise (the KMS guide lists `Version` as a required element of a key policy, and tells you to
+//! use `2012-10-17`).
 
 use std::sync::LazyLock;
 

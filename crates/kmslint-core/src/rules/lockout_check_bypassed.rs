@@ -1,6 +1,7 @@
 //! KMS205 lockout-check-bypassed: `BypassPolicyLockoutSafetyCheck: true` on a Key turns off
 //! KMS's check that the deployer can still change the key policy afterwards. The KMS API
-//! reference: "Do not set this value to true indiscriminately" (kms-facts §7.5).
+//! reference: "Do not set this value to true indiscriminately"
+//! (docs/facts/kms.md#lockout-safety-check).
 
 use crate::facts::resources::KEY;
 use crate::model::value::Boolish;

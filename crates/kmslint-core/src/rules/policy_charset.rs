@@ -1,11 +1,11 @@
 //! KMS201 policy-charset: a character KMS does not accept anywhere in a key policy.
 //!
 //! KMS accepts tab, line feed, carriage return and U+0020–U+00FF (PutKeyPolicy `Policy`
-//! pattern; kms-facts.md §7.2). U+007F–U+009F are inside that range but are control
-//! characters, not printable text, and are reported too. The check reads the policy as KMS
-//! receives it: the decoded text of a string policy, every key and value of an object
-//! policy (CloudFormation sends non-ASCII characters as they are, so a `\u2019` escape in a
-//! JSON template still arrives as `’`).
+//! pattern; docs/facts/kms.md#key-policy-characters). U+007F–U+009F are inside that range but are
+//! control characters, not printable text, and are reported too. The check reads the policy as KMS
+//! receives it: the decoded text of a string policy, every key and value of an object policy
+//! (CloudFormation sends non-ASCII characters as they are, so a `\u2019` escape in a JSON template
+//! still arrives as `’`).
 
 use crate::fix::{Applicability, Fix};
 use crate::model::PolicyForm;

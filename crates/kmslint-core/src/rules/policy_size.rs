@@ -1,9 +1,10 @@
 //! KMS202 policy-size: a key policy over KMS's 32,768-byte quota (warning above 90 %).
 //!
-//! The size is that of the policy as KMS receives it (kms-facts.md §7.1): CloudFormation sends
-//! an object policy as compact JSON, and a string policy as written; both are counted in
-//! UTF-8 bytes. Values hidden by intrinsic functions count as their shortest possible text
-//! (an account ID is always 12 digits), so an error is certain and an estimate says "at least".
+//! The size is that of the policy as KMS receives it (docs/facts/kms.md#key-policy-size):
+//! CloudFormation sends an object policy as compact JSON, and a string policy as written; both are
+//! counted in UTF-8 bytes. Values hidden by intrinsic functions count as their shortest possible
+//! text (an account ID is always 12 digits), so an error is certain and an estimate says "at
+//! least".
 
 use crate::diagnostic::Severity;
 use crate::facts::pseudo::Pseudo;

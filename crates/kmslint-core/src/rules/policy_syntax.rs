@@ -2,10 +2,10 @@
 //! missing or empty `Statement`, an `Effect` other than `Allow`/`Deny` (case-sensitive), both
 //! `Action` and `NotAction` (or `Resource` and `NotResource`, `Principal` and `NotPrincipal`),
 //! unknown elements, a `KeyPolicy` string that is not JSON, and since 18 August 2025 a
-//! statement without a valid `Action`/`NotAction` or `Resource`/`NotResource` (consumers.md,
-//! last section). A statement without any principal is KMS203's; a policy without `Version`
-//! is accepted (read as 2008-10-17) and is KMS215's.
-//! Grammar: IAM JSON policy reference and the KMS key policy guide (kms-facts §7.3, §8).
+//! statement without a valid `Action`/`NotAction` or `Resource`/`NotResource`
+//! (`docs/facts/kms.md#key-policy-document`). A statement without any principal is KMS203's; a
+//! policy without `Version` is accepted (read as 2008-10-17) and is KMS215's.
+//! Grammar: `docs/facts/iam.md#policy-grammar` and `docs/facts/kms.md#key-policy-document`.
 
 use crate::fix::edit::{Editor, Fragment, Place};
 use crate::fix::{Applicability, Fix};
@@ -242,9 +242,9 @@ fn check_statement(
             (Some(_), Some(_)) => both(statement, name, not_name, out),
             (None, None) => {
                 // Since 18 August 2025 KMS rejects such a policy; it used to accept it, and the
-                // statement applied to nothing (consumers.md, last section). In a key policy
-                // the resource is always the key, `"*"`; the actions are the author's to say.
-                // Unsafe: the statement then takes effect, granting or denying what it says.
+                // statement applied to nothing (docs/facts/kms.md#key-policy-document). In a key
+                // policy the resource is always the key, `"*"`; the actions are the author's to
+                // say. Unsafe: the statement then takes effect, granting or denying what it says.
                 // Not when a key of another case is there: renaming it is the fix.
                 let near = |k: &str| {
                     statement

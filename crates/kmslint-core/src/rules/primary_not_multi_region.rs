@@ -1,6 +1,7 @@
 //! KMS301 primary-not-multi-region: a ReplicaKey whose primary is not a multi-Region primary
 //! key: a Key in this template without `MultiRegion: true`, a ReplicaKey, or an ARN whose key
-//! ID lacks the `mrk-` prefix every multi-Region key ID has (kms-facts.md §5.1, §6).
+//! ID lacks the `mrk-` prefix every multi-Region key ID has
+//! (docs/facts/kms.md#identifiers-and-arns).
 
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::arn::Field;

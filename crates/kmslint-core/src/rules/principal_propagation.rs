@@ -1,8 +1,9 @@
 //! KMS214 principal-propagation: the key policy names an IAM role or user that the same
 //! template creates. KMS requires every principal to "exist and be visible to KMS"
-//! (kms-facts §7.4); a role created seconds earlier may not be visible yet (IAM is eventually
-//! consistent), and CreateKey then fails with `MalformedPolicyDocumentException`. CloudFormation
-//! orders the creation (the `!GetAtt` is a dependency) but does not wait for propagation.
+//! (docs/facts/iam.md#eventual-consistency); a role created seconds earlier may not be visible yet
+//! (IAM is eventually consistent), and CreateKey then fails with
+//! `MalformedPolicyDocumentException`. CloudFormation orders the creation (the `!GetAtt` is a
+//! dependency) but does not wait for propagation.
 //!
 //! Not reported when the key waits for the role: its `DependsOn` names a wait condition or a
 //! custom resource (a delay function, the usual workaround) that itself refers to the role,

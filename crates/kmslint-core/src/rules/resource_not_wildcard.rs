@@ -1,6 +1,7 @@
 //! KMS208 resource-not-wildcard: in a key policy the resource is always the key the policy is
-//! attached to, written `"*"` (kms-facts §7.3). Another `Resource` makes the statement apply
-//! to nothing unless it happens to match the key's ARN; `NotResource` is never needed.
+//! attached to, written `"*"` (docs/facts/kms.md#key-policy-document). Another `Resource` makes the
+//! statement apply to nothing unless it happens to match the key's ARN; `NotResource` is never
+//! needed.
 //!
 //! An ARN pattern that certainly matches the key — `arn:${AWS::Partition}:kms:${AWS::Region}:
 //! ${AWS::AccountId}:key/*` and the like — is accepted: it is a common, correct spelling.

@@ -1,7 +1,7 @@
 //! KMS504 retention-removed: a key or replica key of both versions loses its protection
 //! against deletion: `DeletionPolicy: Retain` (or `RetainExceptOnCreate`) or
 //! `UpdateReplacePolicy: Retain` removed or replaced by `Delete`, or `PendingWindowInDays`
-//! lowered (fewer days to cancel a deletion, kms-facts.md §1.1: 7–30, default 30).
+//! lowered (fewer days to cancel a deletion, docs/facts/kms.md#deletion-window: 7–30, default 30).
 //!
 //! `Retain` → `RetainExceptOnCreate` is not reported: for a key that exists, both keep it.
 //! A value read through a parameter whose value this file does not know gives no finding.
@@ -16,7 +16,8 @@ use super::{ChangeContext, Context, Reporter, Rule};
 
 pub struct RetentionRemoved;
 
-/// The waiting period of a key whose `PendingWindowInDays` is not set (kms-facts.md §1.1).
+/// The waiting period of a key whose `PendingWindowInDays` is not set
+/// (docs/facts/kms.md#deletion-window).
 const DEFAULT_PENDING_WINDOW: i64 = 30;
 
 impl Rule for RetentionRemoved {
@@ -31,7 +32,8 @@ impl Rule for RetentionRemoved {
                     ("UpdateReplacePolicy", "is replaced by an update"),
                 ] {
                     // No update replaces an `AWS::KMS::Key`: it has no create-only property
-                    // (kms-facts.md §1.3), so its `UpdateReplacePolicy` never acts.
+                    // (docs/facts/cloudformation.md#immutable-key-properties), so its
+                    // `UpdateReplacePolicy` never acts.
                     if attribute == "UpdateReplacePolicy" && type_name == KEY {
                         continue;
                     }

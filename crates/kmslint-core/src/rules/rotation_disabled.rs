@@ -1,6 +1,6 @@
 //! KMS104 rotation-disabled: a symmetric encryption key (KeySpec `SYMMETRIC_DEFAULT`, KeyUsage
 //! `ENCRYPT_DECRYPT`) whose material KMS generated (Origin `AWS_KMS`) without
-//! `EnableKeyRotation: true` (kms-facts.md §4.2).
+//! `EnableKeyRotation: true` (docs/facts/kms.md#rotation).
 //!
 //! Never on a key that cannot rotate: the rule speaks only when every KeySpec, KeyUsage and
 //! Origin the key can have (with the rotation value's conditions) make it a rotatable key.

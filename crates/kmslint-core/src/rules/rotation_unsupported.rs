@@ -3,10 +3,10 @@
 //!
 //! Only symmetric encryption keys (`SYMMETRIC_DEFAULT`) whose key material KMS generated
 //! (`Origin: AWS_KMS`) rotate automatically; the CloudFormation handler rejects
-//! `EnableKeyRotation: true` on any other KeySpec and on `Origin: EXTERNAL` (kms-facts.md
-//! §4.2). The handler sends RotationPeriodInDays only inside the EnableKeyRotation call, so
-//! without rotation it does nothing. Origins CloudFormation does not accept (`AWS_CLOUDHSM`,
-//! `EXTERNAL_KEY_STORE`) are KMS004's finding and count as unknown here.
+//! `EnableKeyRotation: true` on any other KeySpec and on `Origin: EXTERNAL`
+//! (`docs/facts/kms.md#rotation`). The handler sends RotationPeriodInDays only inside the
+//! EnableKeyRotation call, so without rotation it does nothing. Origins CloudFormation does not
+//! accept (`AWS_CLOUDHSM`, `EXTERNAL_KEY_STORE`) are KMS004's finding and count as unknown here.
 
 use crate::diagnostic::Severity;
 use crate::facts::key_specs::{self, DEFAULT_KEY_SPEC, ORIGINS};

@@ -1,7 +1,7 @@
 //! KMS601 service-grant-missing: a resource of the template hands a key of the template to an
 //! AWS service that calls KMS as itself (a service principal, or the Auto Scaling
 //! service-linked role), and the key's policy does not let it (`facts::consumers`,
-//! `reference/consumers.md`).
+//! `docs/facts/consumers.md`).
 //!
 //! A policy rule: for the key policy of key K, in each scenario of its conditions, it finds
 //! the consumers in [`SERVICE_GRANTS`] whose key property names K, and the topics and queues
@@ -13,7 +13,7 @@
 //! - A service principal counts in any of its written forms: global (`logs.amazonaws.com`),
 //!   with the stack's or a literal Region, with the `.cn` suffix or `${AWS::URLSuffix}`.
 //!   CloudWatch Logs documents `logs.<region>.amazonaws.com`; whether the global form works
-//!   is not confirmed (consumers.md (u)), so it is not reported.
+//!   is not confirmed (docs/facts/consumers.md#cloudwatch-logs), so it is not reported.
 //! - The account-root statement never reaches a service principal (the engine already says
 //!   so); for the Auto Scaling service-linked role, an IAM role of the account, the engine
 //!   says the account principal covers it, yet the role's own policy grants no KMS use, so

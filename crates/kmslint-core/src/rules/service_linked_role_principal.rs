@@ -2,8 +2,8 @@
 //! (`arn:…:iam::ACCOUNT:role/aws-service-role/SERVICE/NAME`) that the template does not
 //! create before the key. A service-linked role exists only once the service has first used
 //! it, or an `AWS::IAM::ServiceLinkedRole` has created it; until then KMS rejects the policy
-//! for "invalid principals" (consumers.md). Most accounts have the common ones already, so
-//! this is a warning.
+//! for "invalid principals" (docs/facts/iam.md#service-linked-roles). Most accounts have the common
+//! ones already, so this is a warning.
 //!
 //! The template creates the role before the key when it has an `AWS::IAM::ServiceLinkedRole`
 //! whose `AWSServiceName` is the role's service and the key depends on it (`DependsOn`, or a

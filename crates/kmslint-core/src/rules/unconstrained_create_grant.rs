@@ -2,13 +2,13 @@
 //! `kms:*` or `kms:Create*`, or left allowed by `NotAction`) allowed to a principal other than
 //! an account principal, with no condition that limits the grants it can create.
 //!
-//! Conditions that limit grants (kms-facts §10, the `CreateGrant` keys): `kms:GrantIsForAWSResource`
-//! `true` (only an integrated AWS service creates the grant), `kms:ViaService` (only through
-//! that service), `kms:GrantOperations`, `kms:GranteePrincipal`, `kms:GranteeServicePrincipal`,
-//! `kms:GrantConstraintType`, `kms:GrantConstraintSourceArn`, and `kms:EncryptionContext:…` /
-//! `kms:EncryptionContextKeys` (on `CreateGrant` they are the grant's encryption-context
-//! constraints). Not limiting: `kms:CallerAccount`, `kms:RetiringPrincipal`, global keys,
-//! `Null` and negated operators.
+//! Conditions that limit grants (docs/facts/kms.md#grants, the `CreateGrant` keys):
+//! `kms:GrantIsForAWSResource` `true` (only an integrated AWS service creates the grant),
+//! `kms:ViaService` (only through that service), `kms:GrantOperations`, `kms:GranteePrincipal`,
+//! `kms:GranteeServicePrincipal`, `kms:GrantConstraintType`, `kms:GrantConstraintSourceArn`, and
+//! `kms:EncryptionContext:…` / `kms:EncryptionContextKeys` (on `CreateGrant` they are the grant's
+//! encryption-context constraints). Not limiting: `kms:CallerAccount`, `kms:RetiringPrincipal`,
+//! global keys, `Null` and negated operators.
 //!
 //! Principals: roles, users, sessions, federated users, roles and users of the template, and
 //! everyone (`*`, when a condition keeps KMS210 quiet). Not reported: account principals of

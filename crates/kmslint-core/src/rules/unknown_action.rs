@@ -1,12 +1,12 @@
 //! KMS207 unknown-action: an `Action`/`NotAction` entry that names no KMS action.
 //!
-//! Action names are `service:Name`, case-insensitive, with `*` and `?` wildcards (kms-facts
-//! §8). A `kms:` name must be one of the 56 actions of the Service Authorization Reference
-//! (§9), and a pattern must match at least one of them: both are errors, since the statement
-//! then does not do what its author meant. Warnings: another service's action (it does nothing
-//! in a key policy) and an account-level `kms:` action such as `kms:CreateKey` (it has no
-//! resource, so a key policy cannot grant it). A wildcard service part that matches `kms`
-//! (`*:*`) is read as a KMS pattern, not as another service.
+//! Action names are `service:Name`, case-insensitive, with `*` and `?` wildcards
+//! (`docs/facts/iam.md#policy-grammar`). A `kms:` name must be one of the 56 actions of the Service
+//! Authorization Reference (`docs/facts/kms.md#actions`), and a pattern must match at least one of
+//! them: both are errors, since the statement then does not do what its author meant. Warnings:
+//! another service's action (it does nothing in a key policy) and an account-level `kms:` action
+//! such as `kms:CreateKey` (it has no resource, so a key policy cannot grant it). A wildcard
+//! service part that matches `kms` (`*:*`) is read as a KMS pattern, not as another service.
 
 use crate::diagnostic::Severity;
 use crate::facts::actions::{self, KMS_ACTIONS};
