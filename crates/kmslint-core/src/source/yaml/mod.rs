@@ -14,8 +14,8 @@ use super::{Budget, LoadProblem, Loaded, MAX_DEPTH, ProblemKind, Span, next_char
 
 /// The long forms of the short-form tags that stand for `Fn::<name>` (`!Sub` is `Fn::Sub`).
 /// `!Ref` and `!Condition` keep their names. Written out so a tag's key borrows its name
-/// instead of allocating it for every use. Source: CloudFormation intrinsic function
-/// reference (template-formats, R9 in design-research.md) and cfn-lint's decoder (R8).
+/// instead of allocating it for every use. Source: CloudFormation's intrinsic function
+/// reference (docs/facts/cloudformation.md#template-formats) and cfn-lint's YAML decoder.
 const FUNCTION_TAGS: &[&str] = &[
     "Fn::And",
     "Fn::Base64",
