@@ -162,6 +162,8 @@ impl fmt::Display for ConfigError {
     }
 }
 
+impl std::error::Error for ConfigError {}
+
 /// The nearest `.kmslint.toml` in `start` or a parent directory, up to the repository's root
 /// (the directory holding `.git`, a directory or a file) or `home`, whichever comes first:
 /// a file above the repository, in a directory anyone can write to such as `/tmp`, must not
