@@ -23,6 +23,7 @@ pub use boolish::Boolish;
 pub(crate) use resolve::{Cut, watch_cuts};
 pub use resolve::{MAX_DEPTH, Resolver};
 pub use sub::sub_variables;
+pub(crate) use sub::literal_head;
 pub use text::{Hole, MESSAGE_WIDTH, Part, Text, abbreviate};
 
 use crate::config::Settings;
