@@ -1,6 +1,9 @@
 //! The principal that deploys the stack (`--deployer-arn`, `deployer-arn`): one validating
 //! parser, which the configuration uses to check the option and the lockout rule to decide.
-//! It sits below both, since the configuration may not import the model.
+//! It sits below both, since the configuration may not import the model; what an ARN names
+//! is read by `facts::iam_arn`, as for key-policy principals.
+
+use crate::facts::iam_arn::IamResourceKind;
 
 /// An IAM root, role or user, or an assumed role (taken as its role).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,13 +51,15 @@ impl Deployer {
         let [partition, service, "", account, resource] = crate::facts::arn_fields(arn)? else {
             return None;
         };
-        let name = |rest: &str| rest.rsplit('/').next().unwrap_or_default().to_owned();
-        let kind = match (service, resource.split_once('/')) {
-            ("iam", None) if resource == "root" => DeployerKind::Root,
-            ("iam", Some(("role", rest))) => DeployerKind::Role(name(rest)),
-            ("iam", Some(("user", rest))) => DeployerKind::User(name(rest)),
-            ("sts", Some(("assumed-role", rest))) => {
-                DeployerKind::Role(rest.split('/').next().unwrap_or_default().to_owned())
+        let named = crate::facts::iam_arn::iam_resource(service, resource)?;
+        // A deployer's role or user may be written without a name after the `/`, and an
+        // assumed role without its session; `root` takes no `/`.
+        let kind = match (named.kind, named.rest) {
+            (IamResourceKind::Root, None) => DeployerKind::Root,
+            (IamResourceKind::Role, Some(_)) => DeployerKind::Role(named.name().to_owned()),
+            (IamResourceKind::User, Some(_)) => DeployerKind::User(named.name().to_owned()),
+            (IamResourceKind::AssumedRole, Some(_)) => {
+                DeployerKind::Role(named.role_and_session().0.to_owned())
             }
             _ => return None,
         };
