@@ -4,6 +4,7 @@
 use crate::fix::{Applicability, Edit, Fix};
 use crate::lookup;
 use crate::rules;
+use crate::source::tree::{Visit, Walk};
 use crate::source::{Format, LineIndex, Node, Span, Value};
 
 use super::{Code, DIRECTIVE, Invalid, MARKER, MARKER_WORD, Scope, Suppression, separated_removal};
@@ -339,7 +340,7 @@ fn next_node(text: &str, root: &Node<'_>, lines: &LineIndex, line: usize) -> Sco
 }
 
 /// The outermost entry (key and value) or sequence item that starts on `line`, and the
-/// resource it is, when it is one.
+/// resource it is, when it is one. (Not `Node::walk`: it follows the one path to the line.)
 fn outermost_on_line(
     node: &Node<'_>,
     lines: &LineIndex,
@@ -382,23 +383,16 @@ fn outermost_on_line(
 /// The spans of every scalar and key, sorted by start: where a `#` is text, not a comment.
 fn sorted_scalar_spans(root: &Node<'_>) -> Vec<Span> {
     let mut spans = Vec::new();
-    scalar_spans(root, &mut spans);
+    root.walk(&mut |visit, _| {
+        match visit {
+            Visit::Node(node) if node.scalar().is_some() => spans.push(node.span),
+            Visit::Entry(entry) => spans.push(entry.key_span),
+            Visit::Node(_) => {}
+        }
+        Walk::Into
+    });
     spans.sort_by_key(|s| s.start);
     spans
-}
-
-fn scalar_spans(node: &Node<'_>, out: &mut Vec<Span>) {
-    match &node.value {
-        Value::Scalar(_) => out.push(node.span),
-        Value::Seq(items) => items.iter().for_each(|item| scalar_spans(item, out)),
-        Value::Map(entries) => {
-            for entry in entries {
-                out.push(entry.key_span);
-                scalar_spans(&entry.value, out);
-            }
-        }
-        Value::Invalid => {}
-    }
 }
 
 /// Whether `offset` is inside one of the spans (sorted by start; they do not overlap).
