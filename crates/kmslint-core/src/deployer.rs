@@ -23,28 +23,49 @@ pub enum DeployerKind {
     User(String),
 }
 
+/// Why a deployer ARN is refused, with the ARN as shown (abbreviated when long).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeployerError {
+    TooLong(String),
+    NotIam(String),
+}
+
+impl std::fmt::Display for DeployerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeployerError::TooLong(arn) => {
+                write!(
+                    f,
+                    "`{arn}` is longer than {MAX_ARN} characters: not an IAM ARN"
+                )
+            }
+            DeployerError::NotIam(arn) => write!(
+                f,
+                "`{arn}` is not an IAM role, user, root or assumed-role ARN (like `arn:aws:iam::111122223333:role/deployer`)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DeployerError {}
+
 /// The longest deployer ARN accepted, in bytes: IAM's longest path and name, with room.
 const MAX_ARN: usize = 2048;
 
 impl Deployer {
     /// `arn:PARTITION:iam::ACCOUNT:root`, `…:role/[PATH/]NAME`, `…:user/[PATH/]NAME` or
     /// `arn:PARTITION:sts::ACCOUNT:assumed-role/NAME/SESSION`; the error says what was expected.
-    pub fn parse(arn: &str) -> Result<Deployer, String> {
+    pub fn parse(arn: &str) -> Result<Deployer, DeployerError> {
         // IAM paths have at most 512 characters and role names 64
         // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html): a
         // longer ARN names no principal, and would be copied into every directory's settings.
         if arn.len() > MAX_ARN {
-            return Err(format!(
-                "`{}` is longer than {MAX_ARN} characters: not an IAM ARN",
-                crate::lookup::abbreviate(arn)
+            return Err(DeployerError::TooLong(
+                crate::lookup::abbreviate(arn).into_owned(),
             ));
         }
-        Deployer::parts(arn).ok_or_else(|| {
-            format!(
-                "`{}` is not an IAM role, user, root or assumed-role ARN (like `arn:aws:iam::111122223333:role/deployer`)",
-                crate::lookup::abbreviate(arn)
-            )
-        })
+        Deployer::parts(arn)
+            .ok_or_else(|| DeployerError::NotIam(crate::lookup::abbreviate(arn).into_owned()))
     }
 
     fn parts(arn: &str) -> Option<Deployer> {
