@@ -197,7 +197,7 @@ impl<'a> Node<'a> {
 }
 
 impl Node<'_> {
-    /// The same tree owning its text.
+    /// The same tree owning its text. (Not [`Node::walk`], which only reads: this builds.)
     pub fn into_owned(self) -> Node<'static> {
         Node {
             span: self.span,
