@@ -350,56 +350,58 @@ mod tests {
 
     #[test]
     fn a_line_suppression_is_written_as_it_is_read() {
-        let yaml = "A:\n  B: 1\n";
-        assert_eq!(
-            on_line(yaml, "B").as_deref(),
-            Some("A:\n  B: 1  # kmslint: ignore KMS104\n")
-        );
-        let there = "A:\n  B: 1 # kmslint: ignore KMS105 # why\n";
-        assert_eq!(
-            on_line(there, "B").as_deref(),
-            Some("A:\n  B: 1 # kmslint: ignore KMS105, KMS104 # why\n")
-        );
-        // A tab after `ignore` is still the suppression the core reads.
-        let tab = "A:\n  B: 1 # kmslint: ignore\tKMS105\n";
-        assert_eq!(
-            on_line(tab, "B").as_deref(),
-            Some("A:\n  B: 1 # kmslint: ignore\tKMS105, KMS104\n")
-        );
-        let other = "A:\n  B: 1 # why\n";
-        assert_eq!(
-            on_line(other, "B").as_deref(),
-            Some("A:\n  B: 1 # kmslint: ignore KMS104 # why\n")
-        );
-        // A `#` in a quoted scalar is text; the comment after it is the one.
-        let quoted = "A:\n  B: \"a # b\"\n";
-        assert_eq!(
-            on_line(quoted, "B").as_deref(),
-            Some("A:\n  B: \"a # b\"  # kmslint: ignore KMS104\n")
-        );
+        // (the file, where the finding starts, the file suppressed)
+        let cases = [
+            (
+                "A:\n  B: 1\n",
+                "B",
+                "A:\n  B: 1  # kmslint: ignore KMS104\n",
+            ),
+            (
+                "A:\n  B: 1 # kmslint: ignore KMS105 # why\n",
+                "B",
+                "A:\n  B: 1 # kmslint: ignore KMS105, KMS104 # why\n",
+            ),
+            // A tab after `ignore` is still the suppression the core reads.
+            (
+                "A:\n  B: 1 # kmslint: ignore\tKMS105\n",
+                "B",
+                "A:\n  B: 1 # kmslint: ignore\tKMS105, KMS104\n",
+            ),
+            (
+                "A:\n  B: 1 # why\n",
+                "B",
+                "A:\n  B: 1 # kmslint: ignore KMS104 # why\n",
+            ),
+            // A `#` in a quoted scalar is text, not a comment.
+            (
+                "A:\n  B: \"a # b\"\n",
+                "B",
+                "A:\n  B: \"a # b\"  # kmslint: ignore KMS104\n",
+            ),
+        ];
+        for (text, at, suppressed) in cases {
+            assert_eq!(on_line(text, at).as_deref(), Some(suppressed), "{text:?}");
+        }
         assert_eq!(on_line("A:\n  B: |\n    x\n    y\n", "x"), None);
         assert_eq!(on_line("# only a comment\nA: 1\n", "only"), None);
     }
 
     #[test]
     fn a_resource_suppression_is_a_comment_in_yaml_and_metadata_in_json() {
+        let edit = |name: &str, text: &str| {
+            let (format, loaded) = source::load_file(name, text);
+            let root = loaded.root?;
+            ignore_for_resource(text, format, &root, "Key", "KMS104")
+                .map(|e| (e.span.start, e.replacement))
+        };
         let yaml = "Resources:\n  Key:\n    Type: AWS::KMS::Key\n";
-        let (format, loaded) = source::load_file("t.yaml", yaml);
-        let edit = loaded
-            .root
-            .as_ref()
-            .and_then(|root| ignore_for_resource(yaml, format, root, "Key", "KMS104"));
         assert_eq!(
-            edit.map(|e| (e.span.start, e.replacement)),
+            edit("t.yaml", yaml),
             Some((11, "  # kmslint: ignore KMS104\n".to_owned()))
         );
         let json = r#"{"Resources": {"Key": {"Type": "AWS::KMS::Key"}}}"#;
-        let (format, loaded) = source::load_file("t.json", json);
-        let edit = loaded
-            .root
-            .as_ref()
-            .and_then(|root| ignore_for_resource(json, format, root, "Key", "KMS104"));
-        assert!(edit.is_some_and(|e| e.replacement.contains("\"ignore\"")));
+        assert!(edit("t.json", json).is_some_and(|(_, e)| e.contains("\"ignore\"")));
     }
 
     #[test]

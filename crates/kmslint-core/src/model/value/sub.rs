@@ -224,10 +224,14 @@ mod tests {
 
     #[test]
     fn the_literal_head_ends_at_the_first_variable_or_escape() {
-        assert_eq!(literal_head("key-${AWS::Region}"), "key-");
-        assert_eq!(literal_head("a${!B}c"), "a");
-        assert_eq!(literal_head("${X}-key"), "");
-        assert_eq!(literal_head("plain"), "plain");
-        assert_eq!(literal_head("open${"), "open");
+        for (sub, head) in [
+            ("key-${AWS::Region}", "key-"),
+            ("a${!B}c", "a"),
+            ("${X}-key", ""),
+            ("plain", "plain"),
+            ("open${", "open"),
+        ] {
+            assert_eq!(literal_head(sub), head, "{sub}");
+        }
     }
 }
