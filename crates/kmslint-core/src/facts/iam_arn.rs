@@ -11,7 +11,7 @@
 
 /// The kind of IAM identity an ARN's resource part starts with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IamResourceKind {
+pub(crate) enum IamResourceKind {
     /// `iam` `root`: the account.
     Root,
     /// `iam` `role/[PATH/]NAME`.
@@ -28,15 +28,15 @@ pub enum IamResourceKind {
 
 /// An IAM or STS ARN's resource part, split at its first `/`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct IamResource<'a> {
-    pub kind: IamResourceKind,
+pub(crate) struct IamResource<'a> {
+    pub(crate) kind: IamResourceKind,
     /// What follows the first `/`; `None` when there is no `/`.
-    pub rest: Option<&'a str>,
+    pub(crate) rest: Option<&'a str>,
 }
 
 impl<'a> IamResource<'a> {
     /// The name of a role or user, without its path (the text after the last `/`).
-    pub fn name(&self) -> &'a str {
+    pub(crate) fn name(&self) -> &'a str {
         self.rest
             .unwrap_or_default()
             .rsplit('/')
@@ -45,7 +45,7 @@ impl<'a> IamResource<'a> {
     }
 
     /// An assumed role's role and session (`None` when no `/` follows the role).
-    pub fn role_and_session(&self) -> (&'a str, Option<&'a str>) {
+    pub(crate) fn role_and_session(&self) -> (&'a str, Option<&'a str>) {
         let rest = self.rest.unwrap_or_default();
         match rest.split_once('/') {
             Some((role, session)) => (role, Some(session)),
@@ -56,7 +56,7 @@ impl<'a> IamResource<'a> {
 
 /// What the resource part of an ARN of `service` names; `None` for any other service or
 /// resource kind.
-pub fn iam_resource<'a>(service: &str, resource: &'a str) -> Option<IamResource<'a>> {
+pub(crate) fn iam_resource<'a>(service: &str, resource: &'a str) -> Option<IamResource<'a>> {
     let (word, rest) = match resource.split_once('/') {
         Some((word, rest)) => (word, Some(rest)),
         None => (resource, None),
