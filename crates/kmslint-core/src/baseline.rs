@@ -20,6 +20,61 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostic::Diagnostic;
 use crate::source::{Node, Span, Value};
 
+/// Why a baseline file cannot be read; each says it in a sentence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BaselineError {
+    /// Not JSON: the JSON parser's message.
+    Json(String),
+    NotAnObject,
+    /// A JSON object without `"tool": "kmslint"`.
+    NotKmslint,
+    /// Another version of the format, as written.
+    Version(String),
+    NoVersion,
+    NoEntries,
+    /// The entries do not have their fields: the JSON reader's message.
+    Entries(String),
+    /// The entry at this index has a count of 0.
+    ZeroCount(usize),
+    /// The entry at `index`, with its `count`, takes its place over [`MAX_COUNT`].
+    TooMany {
+        index: usize,
+        count: u64,
+    },
+}
+
+impl std::fmt::Display for BaselineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BaselineError::Json(e) => write!(f, "not valid JSON: {e}"),
+            BaselineError::NotAnObject => {
+                f.write_str("not a kmslint baseline: expected a JSON object")
+            }
+            BaselineError::NotKmslint => {
+                write!(f, "not a kmslint baseline: expected \"tool\": \"{TOOL}\"")
+            }
+            BaselineError::Version(v) => write!(
+                f,
+                "baseline version {v} is not supported: this kmslint reads version \
+                 {VERSION} (write it again with --write-baseline)"
+            ),
+            BaselineError::NoVersion => f.write_str("no \"version\""),
+            BaselineError::NoEntries => f.write_str("no \"entries\""),
+            BaselineError::Entries(e) => write!(f, "\"entries\": {e}"),
+            BaselineError::ZeroCount(i) => {
+                write!(f, "\"entries\"[{i}]: \"count\" must be at least 1")
+            }
+            BaselineError::TooMany { index, count } => write!(
+                f,
+                "\"entries\"[{index}]: \"count\" {count} is more than {MAX_COUNT}, the most an \
+                 entry may record (summed over the entries of one place)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for BaselineError {}
+
 /// The version of the file format this kmslint reads and writes.
 pub const VERSION: u64 = 1;
 
@@ -99,43 +154,31 @@ pub struct Filtered {
 impl Baseline {
     /// Reads a baseline file's text. Errors say what is wrong in a sentence: an unknown
     /// version, a document that is not a kmslint baseline, an entry without its fields.
-    pub fn parse(text: &str) -> Result<Baseline, String> {
+    pub fn parse(text: &str) -> Result<Baseline, BaselineError> {
         let document: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+            serde_json::from_str(text).map_err(|e| BaselineError::Json(e.to_string()))?;
         let Some(object) = document.as_object() else {
-            return Err("not a kmslint baseline: expected a JSON object".to_owned());
+            return Err(BaselineError::NotAnObject);
         };
         if object.get("tool").and_then(|t| t.as_str()) != Some(TOOL) {
-            return Err(format!(
-                "not a kmslint baseline: expected \"tool\": \"{TOOL}\""
-            ));
+            return Err(BaselineError::NotKmslint);
         }
         match object.get("version") {
             Some(v) if v.as_u64() == Some(VERSION) => {}
-            Some(v) => {
-                return Err(format!(
-                    "baseline version {v} is not supported: this kmslint reads version \
-                     {VERSION} (write it again with --write-baseline)"
-                ));
-            }
-            None => return Err("no \"version\"".to_owned()),
+            Some(v) => return Err(BaselineError::Version(v.to_string())),
+            None => return Err(BaselineError::NoVersion),
         }
-        let entries = object
-            .get("entries")
-            .ok_or_else(|| "no \"entries\"".to_owned())?;
-        let entries: Vec<Entry> =
-            serde_json::from_value(entries.clone()).map_err(|e| format!("\"entries\": {e}"))?;
+        let entries = object.get("entries").ok_or(BaselineError::NoEntries)?;
+        let entries: Vec<Entry> = serde_json::from_value(entries.clone())
+            .map_err(|e| BaselineError::Entries(e.to_string()))?;
         let mut baseline = Baseline::default();
         for (i, entry) in entries.into_iter().enumerate() {
             if entry.count == 0 {
-                return Err(format!("\"entries\"[{i}]: \"count\" must be at least 1"));
+                return Err(BaselineError::ZeroCount(i));
             }
-            let too_many = || {
-                format!(
-                    "\"entries\"[{i}]: \"count\" {} is more than {MAX_COUNT}, the most an \
-                     entry may record (summed over the entries of one place)",
-                    entry.count
-                )
+            let too_many = || BaselineError::TooMany {
+                index: i,
+                count: entry.count,
             };
             let count = usize::try_from(entry.count)
                 .ok()
@@ -589,7 +632,7 @@ mod tests {
 
     #[test]
     fn bad_files_are_refused_with_a_reason() {
-        let err = |text: &str| Baseline::parse(text).unwrap_err();
+        let err = |text: &str| Baseline::parse(text).unwrap_err().to_string();
         assert!(
             err(r#"{"version": 2, "tool": "kmslint", "entries": []}"#)
                 .starts_with("baseline version 2 is not supported")

@@ -134,7 +134,9 @@ impl SizeValue {
         match self {
             SizeValue::Bytes(0) => Err("must be at least 1 byte".to_owned()),
             SizeValue::Bytes(n) => Ok(*n),
-            SizeValue::Text(text) => crate::source::read::parse_size(text),
+            SizeValue::Text(text) => {
+                crate::source::read::parse_size(text).map_err(|e| e.to_string())
+            }
         }
     }
 }
@@ -161,6 +163,8 @@ impl fmt::Display for ConfigError {
         }
     }
 }
+
+impl std::error::Error for ConfigError {}
 
 /// The nearest `.kmslint.toml` in `start` or a parent directory, up to the repository's root
 /// (the directory holding `.git`, a directory or a file) or `home`, whichever comes first:
@@ -587,7 +591,7 @@ fn validate(origin: &str, config: &ConfigFile, rules: &[RuleName]) -> Result<(),
         check_account(account).map_err(|m| error("account", m))?;
     }
     if let Some(arn) = &config.deployer_arn {
-        Deployer::parse(arn).map_err(|m| error("deployer-arn", m))?;
+        Deployer::parse(arn).map_err(|m| error("deployer-arn", m.to_string()))?;
     }
     if let Some(globs) = &config.exclude {
         check_globs(globs).map_err(|m| error("exclude", m))?;
@@ -751,7 +755,7 @@ pub fn settings_for(
     show("account", quoted(&account), over.account.is_some());
     let deployer_arn = over.deployer_arn.clone().or(config.deployer_arn.clone());
     if let Some(arn) = &over.deployer_arn {
-        Deployer::parse(arn).map_err(|m| cli("deployer-arn", m))?;
+        Deployer::parse(arn).map_err(|m| cli("deployer-arn", m.to_string()))?;
     }
     show(
         "deployer-arn",

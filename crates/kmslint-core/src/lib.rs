@@ -22,7 +22,7 @@ pub(crate) mod model;
 pub mod render;
 pub mod rules;
 pub mod source;
-pub(crate) mod suppress;
+pub mod suppress;
 
 pub use config::Settings;
 pub use diagnostic::{Diagnostic, Severity};

@@ -3,7 +3,8 @@
 //! to the suppression comment already there); "Ignore CODE for resource X" (YAML: a
 //! suppression comment on its own line above the resource, which covers the resource; JSON:
 //! the code added to the resource's `Metadata.kmslint.ignore`); and `source.fixAll.kmslint`,
-//! every safe fix as one edit of the whole document.
+//! every safe fix as one edit of the whole document. The suppression edits are the core's
+//! (`kmslint_core::suppress`), which also reads them.
 
 use std::collections::HashMap;
 
@@ -12,9 +13,9 @@ use lsp_types::{CodeAction, CodeActionKind, CodeActionOrCommand, Range, TextEdit
 use super::convert::{Text, overlaps};
 use super::documents::{Document, linted};
 use kmslint_core::diagnostic::Diagnostic;
-use kmslint_core::fix::edit::{Editor, Fragment, Place};
 use kmslint_core::fix::{Applicability, Edit};
-use kmslint_core::source::{self, Format, Node, Span, Value};
+use kmslint_core::source::{self, Span};
+use kmslint_core::suppress;
 
 pub(super) const FIX_ALL: &str = "source.fixAll.kmslint";
 
@@ -87,9 +88,14 @@ pub(super) fn actions(
             let Some(root) = loaded.root.as_ref().filter(|_| suppressible) else {
                 continue;
             };
-            if format == Format::Yaml
-                && let Some(edit) = ignore_on_line(&doc.text, text, root, d)
-            {
+            if let Some(edit) = suppress::ignore_on_line(
+                &doc.text,
+                format,
+                root,
+                text.lines,
+                d.span.start as usize,
+                d.code,
+            ) {
                 out.push(action(
                     format!("Ignore {} on this line", d.code),
                     CodeActionKind::QUICKFIX,
@@ -99,7 +105,8 @@ pub(super) fn actions(
                 ));
             }
             if let Some(resource) = &d.resource
-                && let Some(edit) = ignore_for_resource(&doc.text, format, root, resource, d.code)
+                && let Some(edit) =
+                    suppress::ignore_for_resource(&doc.text, format, root, resource, d.code)
             {
                 out.push(action(
                     format!("Ignore {} for resource {resource}", d.code),
@@ -131,140 +138,4 @@ pub(super) fn actions(
         }
     }
     out
-}
-
-/// The spans of every scalar, in start order (a `#` inside one is not a comment).
-fn scalars(node: &Node<'_>, out: &mut Vec<Span>) {
-    match &node.value {
-        Value::Scalar(_) => out.push(node.span),
-        Value::Map(entries) => {
-            for e in entries {
-                out.push(e.key_span);
-                scalars(&e.value, out);
-            }
-        }
-        Value::Seq(items) => items.iter().for_each(|i| scalars(i, out)),
-        Value::Invalid => {}
-    }
-}
-
-fn inside(spans: &[Span], offset: usize) -> bool {
-    spans
-        .iter()
-        .any(|s| (s.start as usize) <= offset && offset < s.end as usize)
-}
-
-/// The edit that suppresses `d` on its first line, or `None` when that line ends inside a
-/// scalar (a block scalar's line, where a comment would be text).
-fn ignore_on_line(text: &str, t: &Text<'_>, root: &Node<'_>, d: &Diagnostic) -> Option<Edit> {
-    let lines = t.lines;
-    let line = lines.line_of(d.span.start as usize);
-    let start = lines.line_start(line);
-    let line_text = lines.line_text(text, line);
-    let end = start + line_text.len();
-    let mut spans = Vec::new();
-    scalars(root, &mut spans);
-    // A comment cannot go on a line that ends inside a scalar, or on the last line of one
-    // that started above (in a block scalar it would be text).
-    let continued = spans
-        .iter()
-        .any(|s| (s.start as usize) < start && end <= s.end as usize);
-    if line_text.trim().is_empty() || inside(&spans, end) || continued {
-        return None;
-    }
-    // The first `#` that starts a comment: at the line's start or after a blank, outside scalars.
-    let bytes = line_text.as_bytes();
-    let hash = (0..bytes.len()).find(|&i| {
-        bytes[i] == b'#'
-            && (i == 0 || matches!(bytes[i - 1], b' ' | b'\t'))
-            && !inside(&spans, start + i)
-    });
-    let Some(hash) = hash else {
-        return Some(Edit::new(
-            Span::empty(end),
-            format!("  # kmslint: ignore {}", d.code),
-        ));
-    };
-    if line_text[..hash].trim().is_empty() {
-        // A comment line: nothing there to suppress on it.
-        return None;
-    }
-    let comment = &line_text[hash + 1..];
-    // Where a second comment starts, if any (`# kmslint: ignore KMS104 # why`).
-    let cb = comment.as_bytes();
-    let own_end = (1..cb.len())
-        .find(|&i| cb[i] == b'#' && matches!(cb[i - 1], b' ' | b'\t'))
-        .unwrap_or(cb.len());
-    let own = &comment[..own_end];
-    let codes = own
-        .trim_start()
-        .strip_prefix("kmslint:")
-        .map(str::trim_start)
-        .and_then(|r| r.strip_prefix("ignore "));
-    match codes {
-        Some(codes) if !codes.trim().is_empty() => {
-            // Add the code to the suppression already there.
-            let at = start + hash + 1 + own.trim_end().len();
-            Some(Edit::new(Span::empty(at), format!(", {}", d.code)))
-        }
-        // Another comment: the suppression goes first, the comment stays after it.
-        _ => Some(Edit::new(
-            Span::empty(start + hash),
-            format!("# kmslint: ignore {} ", d.code),
-        )),
-    }
-}
-
-/// The edit that suppresses `code` for the resource `name`.
-fn ignore_for_resource(
-    text: &str,
-    format: Format,
-    root: &Node<'_>,
-    name: &str,
-    code: &str,
-) -> Option<Edit> {
-    let resources = root.get("Resources")?.as_map()?;
-    let entry = resources.iter().find(|e| e.key.as_ref() == name)?;
-    if format == Format::Yaml {
-        // A comment alone on the line above the resource's key covers the resource.
-        let key = entry.key_span.start as usize;
-        let line_start = text[..key].rfind(['\n', '\r']).map_or(0, |i| i + 1);
-        let indent = &text[line_start..key];
-        if !indent.chars().all(|c| c == ' ' || c == '\t') {
-            return None;
-        }
-        let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
-        return Some(Edit::new(
-            Span::empty(line_start),
-            format!("{indent}# kmslint: ignore {code}{eol}"),
-        ));
-    }
-    let editor = Editor::new(text, format, &[]);
-    let resource = &entry.value;
-    resource.as_map()?;
-    let Some(metadata) = resource.entry("Metadata") else {
-        return editor.insert_entry(
-            resource,
-            Place::Last,
-            "Metadata",
-            Fragment::Map(vec![(
-                "kmslint",
-                Fragment::Map(vec![("ignore", Fragment::Str(code))]),
-            )]),
-        );
-    };
-    metadata.value.as_map()?;
-    let Some(kmslint) = metadata.value.entry("kmslint") else {
-        return editor.insert_entry(
-            &metadata.value,
-            Place::Last,
-            "kmslint",
-            Fragment::Map(vec![("ignore", Fragment::Str(code))]),
-        );
-    };
-    kmslint.value.as_map()?;
-    match kmslint.value.entry("ignore") {
-        None => editor.insert_entry(&kmslint.value, Place::Last, "ignore", Fragment::Str(code)),
-        Some(ignore) => editor.append_item(&ignore.value, code),
-    }
 }

@@ -110,7 +110,9 @@ impl ClientSettings {
             region: field("region", config::check_region),
             account: field("account", config::check_account),
             deployer_arn: field("deployerArn", |arn| {
-                kmslint_core::deployer::Deployer::parse(arn).map(|_| ())
+                kmslint_core::deployer::Deployer::parse(arn)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
             }),
         };
         (settings, problems)

@@ -354,11 +354,11 @@ impl Server<'_> {
         };
         let offset = text.offset(at.position);
         let (span, code) = code_at(&doc.text, offset)?;
-        let rule = kmslint_core::rules::RULES.iter().find(|r| r.code == code)?;
+        let rule = kmslint_core::rules::find(code)?;
         Some(Hover {
             contents: HoverContents::Markup(MarkupContent {
                 kind: MarkupKind::Markdown,
-                value: visible_lines(doc_body(rule.doc)),
+                value: visible_lines(rule.meta().body),
             }),
             range: Some(text.range(span)),
         })
@@ -391,16 +391,4 @@ fn visible_lines(text: &str) -> String {
         .map(kmslint_core::render::visible)
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// A rule's documentation without its front matter (`+++` TOML, or `---`).
-fn doc_body(doc: &str) -> &str {
-    ["+++", "---"]
-        .iter()
-        .find_map(|fence| {
-            let rest = doc.strip_prefix(fence)?;
-            let end = rest.find(&format!("\n{fence}"))?;
-            Some(rest[end + 4..].trim_start())
-        })
-        .unwrap_or(doc)
 }

@@ -10,6 +10,7 @@ pub mod conditions;
 #[allow(dead_code)]
 pub mod consumer_properties;
 pub mod consumers;
+pub mod iam_arn;
 pub mod key_consumers;
 pub mod key_specs;
 pub mod pseudo;

@@ -384,6 +384,7 @@ fn policy_root<'t>(
 /// of many renamed keys is not compared pair by pair.
 fn fingerprint<'t>(resource: &Resource<'t>, embedded: &'t [EmbeddedPolicy<'t>]) -> u64 {
     use std::hash::{Hash, Hasher};
+    // Not `Node::walk`: the hash folds each node's children bottom-up, which a visit cannot.
     fn node_hash(node: &Node<'_>, depth: usize) -> u64 {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         match &node.value {
@@ -536,6 +537,7 @@ fn literal_suffix<'a>(text: &'a Text<'_>) -> &'a str {
 
 /// Whether two nodes hold the same data: mappings with the same keys in any order, lists item
 /// by item, scalars with the same text whatever their quoting.
+// Not `Node::walk`: it goes down two trees in step.
 pub fn same_node(a: &Node<'_>, b: &Node<'_>, depth: usize) -> bool {
     if depth > MAX_DEPTH {
         return false;

@@ -22,6 +22,7 @@ pub use template::{Resource, Template};
 
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::source::scalar_map::ScalarMap;
+use crate::source::tree::{Visit, Walk};
 use crate::source::{Entry, LoadProblem, Loaded, Node, Value, json};
 
 /// What a file is.
@@ -285,30 +286,23 @@ impl<'t> PolicyConditions<'t> {
 }
 
 fn collect_if_conditions<'t>(node: &'t Node<'t>, names: &mut Vec<&'t str>, depth: usize) {
-    if depth > 64 {
-        return;
-    }
-    match &node.value {
-        Value::Map(entries) => {
-            for entry in entries {
-                if entry.key == "Fn::If"
-                    && let Some(name) = entry
-                        .value
-                        .as_seq()
-                        .and_then(|s| s.first())
-                        .and_then(Node::as_str)
-                    && !names.contains(&name)
-                {
-                    names.push(name);
-                }
-                collect_if_conditions(&entry.value, names, depth + 1);
+    node.walk(&mut |visit, below| match visit {
+        Visit::Node(_) if depth + below > 64 => Walk::Over,
+        Visit::Entry(entry) => {
+            if entry.key == "Fn::If"
+                && let Some(name) = entry
+                    .value
+                    .as_seq()
+                    .and_then(|s| s.first())
+                    .and_then(Node::as_str)
+                && !names.contains(&name)
+            {
+                names.push(name);
             }
+            Walk::Into
         }
-        Value::Seq(items) => items
-            .iter()
-            .for_each(|i| collect_if_conditions(i, names, depth + 1)),
-        _ => {}
-    }
+        Visit::Node(_) => Walk::Into,
+    });
 }
 
 /// Load problems of embedded policies, with the resource they belong to.

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::source::tree::{Visit, Walk};
 use crate::source::{Node, Span};
 
 pub struct Template<'t> {
@@ -168,15 +169,9 @@ impl<'t> Resource<'t> {
 /// `Fn::Transform` anywhere (an `AWS::Include` or macro) can rewrite the template. Only the
 /// top levels are searched; transforms sit in resources or properties.
 pub(crate) fn contains_fn_transform(node: &Node<'_>, depth: usize) -> bool {
-    if depth > 4 {
-        return false;
-    }
-    match node.as_map() {
-        Some(entries) => entries
-            .iter()
-            .any(|e| e.key == "Fn::Transform" || contains_fn_transform(&e.value, depth + 1)),
-        None => node
-            .as_seq()
-            .is_some_and(|items| items.iter().any(|i| contains_fn_transform(i, depth + 1))),
-    }
+    !node.walk(&mut |visit, below| match visit {
+        Visit::Node(_) if depth + below > 4 => Walk::Over,
+        Visit::Entry(e) if e.key == "Fn::Transform" => Walk::Stop,
+        _ => Walk::Into,
+    })
 }

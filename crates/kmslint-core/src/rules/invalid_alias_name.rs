@@ -101,7 +101,7 @@ fn fix_sub(cx: &Context<'_, '_>, node: &Node<'_>, text: &Text<'_>) -> Option<Fix
         _ => return None,
     };
     let written = template.as_str()?;
-    let head = &written[..written.find("${").unwrap_or(written.len())];
+    let head = crate::model::value::literal_head(written);
     if head.starts_with('/')
         || head.to_ascii_lowercase().starts_with("alias")
         || !head.chars().all(is_name_char)

@@ -158,38 +158,61 @@ pub fn format_size(bytes: u64) -> String {
 }
 
 /// `64MB`, `512 KiB`, `2g` or a number of bytes. Units are powers of 1024.
-pub fn parse_size(text: &str) -> Result<u64, String> {
+pub fn parse_size(text: &str) -> Result<u64, SizeError> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
-    let number: u64 = digits.parse().map_err(|_| {
-        format!(
-            "`{}` is not a size (a number of bytes, or with a unit: `64MB`)",
-            crate::lookup::abbreviate(text)
-        )
-    })?;
+    let shown = || crate::lookup::abbreviate(text).into_owned();
+    let number: u64 = digits.parse().map_err(|_| SizeError::NotASize(shown()))?;
     let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
         "m" | "mb" | "mib" => 1 << 20,
         "g" | "gb" | "gib" => 1 << 30,
         other => {
-            return Err(format!(
-                "`{}` is not a unit of size (expected B, KB, MB or GB)",
-                crate::lookup::abbreviate(other)
+            return Err(SizeError::NotAUnit(
+                crate::lookup::abbreviate(other).into_owned(),
             ));
         }
     };
     let size = number
         .checked_mul(scale)
-        .ok_or_else(|| format!("`{}` is too large", crate::lookup::abbreviate(text)))?;
+        .ok_or_else(|| SizeError::TooLarge(shown()))?;
     if size == 0 {
-        return Err("must be at least 1 byte".to_owned());
+        return Err(SizeError::Zero);
     }
     Ok(size)
 }
+
+/// Why a size (`--max-file-size`, `max-file-size`) is refused, with the text as shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SizeError {
+    NotASize(String),
+    NotAUnit(String),
+    TooLarge(String),
+    Zero,
+}
+
+impl std::fmt::Display for SizeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SizeError::NotASize(text) => write!(
+                f,
+                "`{text}` is not a size (a number of bytes, or with a unit: `64MB`)"
+            ),
+            SizeError::NotAUnit(unit) => write!(
+                f,
+                "`{unit}` is not a unit of size (expected B, KB, MB or GB)"
+            ),
+            SizeError::TooLarge(text) => write!(f, "`{text}` is too large"),
+            SizeError::Zero => f.write_str("must be at least 1 byte"),
+        }
+    }
+}
+
+impl std::error::Error for SizeError {}
 
 /// Reads a file, refusing anything that is not a regular file (a FIFO would block forever),
 /// a file of the kernel's `/proc` or `/sys` (regular to `stat`, but `/proc/kmsg` blocks until

@@ -135,7 +135,8 @@ impl ScalarMap {
         (s as usize, e as usize)
     }
 
-    /// Moves every span of a tree parsed from the value onto the file.
+    /// Moves every span of a tree parsed from the value onto the file. (Not `Node::walk`,
+    /// which only reads: this one writes every span.)
     pub fn remap(&self, node: &mut Node<'_>) {
         node.span = self.span(node.span.start as usize, node.span.end as usize);
         match &mut node.value {

@@ -134,8 +134,70 @@ impl<'a> Node<'a> {
     }
 }
 
+/// What a [`Node::walk`] does after a visit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Walk {
+    /// Go on into what is below (a node's items or entries, an entry's value).
+    Into,
+    /// Go on, but not below this.
+    Over,
+    /// End the walk.
+    Stop,
+}
+
+/// One visit of a [`Node::walk`]: a node, or a mapping's entry (its key) before its value.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Visit<'n, 'a> {
+    Node(&'n Node<'a>),
+    Entry(&'n Entry<'a>),
+}
+
+impl<'a> Node<'a> {
+    /// Visits this node and everything below it in document order, with the depth of each
+    /// node (this one: 0; an entry has its mapping's depth): a mapping's entries each come
+    /// just before their value. `f` says whether to go below what it visited, or to stop;
+    /// the answer is `false` when it stopped. A walk never goes deeper than the loaders'
+    /// nesting limit ([`super::MAX_DEPTH`]), which no loaded tree passes, so the bound
+    /// only matters for trees built otherwise. Walks that cut earlier do it in `f`.
+    pub(crate) fn walk<'n>(&'n self, f: &mut dyn FnMut(Visit<'n, 'a>, usize) -> Walk) -> bool {
+        self.walk_at(0, f)
+    }
+
+    fn walk_at<'n>(
+        &'n self,
+        depth: usize,
+        f: &mut dyn FnMut(Visit<'n, 'a>, usize) -> Walk,
+    ) -> bool {
+        if depth > super::MAX_DEPTH {
+            return true;
+        }
+        match f(Visit::Node(self), depth) {
+            Walk::Into => {}
+            Walk::Over => return true,
+            Walk::Stop => return false,
+        }
+        match &self.value {
+            Value::Map(entries) => {
+                for entry in entries {
+                    match f(Visit::Entry(entry), depth) {
+                        Walk::Into => {}
+                        Walk::Over => continue,
+                        Walk::Stop => return false,
+                    }
+                    if !entry.value.walk_at(depth + 1, f) {
+                        return false;
+                    }
+                }
+                true
+            }
+            Value::Seq(items) => items.iter().all(|item| item.walk_at(depth + 1, f)),
+            Value::Scalar(_) | Value::Invalid => true,
+        }
+    }
+}
+
 impl Node<'_> {
-    /// The same tree owning its text.
+    /// The same tree owning its text. (Not [`Node::walk`], which only reads: this builds.)
     pub fn into_owned(self) -> Node<'static> {
         Node {
             span: self.span,
@@ -164,6 +226,52 @@ impl Node<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_walk_visits_in_document_order_and_can_skip_and_stop() {
+        let scalar = |text: &'static str, at: usize| Node {
+            span: Span::new(at, at + 1),
+            value: Value::Scalar(Scalar {
+                text: Cow::Borrowed(text),
+                style: Style::Plain,
+            }),
+        };
+        let entry = |key: &'static str, at: usize, value: Node<'static>| Entry {
+            key: Cow::Borrowed(key),
+            key_span: Span::new(at, at + 1),
+            value,
+        };
+        let list = Node {
+            span: Span::new(4, 9),
+            value: Value::Seq(vec![scalar("c", 5), scalar("d", 7)]),
+        };
+        let root = Node {
+            span: Span::new(0, 9),
+            value: Value::Map(vec![entry("a", 0, scalar("b", 2)), entry("l", 3, list)]),
+        };
+        let mut seen = Vec::new();
+        let done = root.walk(&mut |visit, depth| {
+            match visit {
+                Visit::Node(n) => seen.push(format!("{}@{depth}", n.as_str().unwrap_or("+"))),
+                Visit::Entry(e) => seen.push(format!("{}:", e.key)),
+            }
+            Walk::Into
+        });
+        assert!(done);
+        assert_eq!(seen, ["+@0", "a:", "b@1", "l:", "+@1", "c@2", "d@2"]);
+        let mut seen = Vec::new();
+        let done = root.walk(&mut |visit, _| match visit {
+            Visit::Entry(e) if e.key == "a" => Walk::Over,
+            Visit::Node(n) if n.as_str() == Some("c") => Walk::Stop,
+            Visit::Node(n) => {
+                seen.extend(n.as_str());
+                Walk::Into
+            }
+            Visit::Entry(_) => Walk::Into,
+        });
+        assert!(!done);
+        assert!(seen.is_empty(), "{seen:?}");
+    }
 
     /// A node's size is most of what a large file's tree costs: a flow list of one-character
     /// scalars is a node every two bytes. Keep it from growing unnoticed.

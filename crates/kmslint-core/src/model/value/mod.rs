@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub use boolish::Boolish;
 pub(crate) use resolve::{Cut, watch_cuts};
 pub use resolve::{MAX_DEPTH, Resolver};
+pub(crate) use sub::literal_head;
 pub use sub::sub_variables;
 pub use text::{Hole, MESSAGE_WIDTH, Part, Text, abbreviate};
 

@@ -54,6 +54,15 @@ pub(crate) fn pieces(s: &str) -> Vec<Piece<'_>> {
     out
 }
 
+/// The literal text an `Fn::Sub` string starts with, before its first `${` (a variable or
+/// an escape).
+pub(crate) fn literal_head(s: &str) -> &str {
+    match pieces(s).first() {
+        Some(Piece::Lit(head)) => head,
+        _ => "",
+    }
+}
+
 /// Variables an `Fn::Sub` string uses, with their byte offsets in the string (for KMS003),
 /// up to an unterminated `${`.
 pub fn sub_variables(s: &str) -> Vec<(usize, &str)> {
@@ -211,5 +220,18 @@ mod tests {
                 Piece::Unterminated("${E"),
             ]
         );
+    }
+
+    #[test]
+    fn the_literal_head_ends_at_the_first_variable_or_escape() {
+        for (sub, head) in [
+            ("key-${AWS::Region}", "key-"),
+            ("a${!B}c", "a"),
+            ("${X}-key", ""),
+            ("plain", "plain"),
+            ("open${", "open"),
+        ] {
+            assert_eq!(literal_head(sub), head, "{sub}");
+        }
     }
 }
