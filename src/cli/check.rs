@@ -13,14 +13,14 @@ use super::baseline::{BaselineRun, Mode as BaselineMode};
 use super::fix::{FixMode, FixOptions, unified_diff};
 use super::since::{Old, Repository};
 use super::{EXIT_CLEAN, EXIT_FAILURE, EXIT_FINDINGS, error};
-use crate::config::{self, ConfigError, FailLevel, Resolved, Settings};
-use crate::diagnostic::Diagnostic;
+use kmslint_core::config::{self, ConfigError, FailLevel, Resolved, Settings};
+use kmslint_core::diagnostic::Diagnostic;
 use crate::discover::{self, Input, describe_io};
-use crate::lookup;
-use crate::render::json::Utf16Columns;
-use crate::render::{self, FileOutput, PathError, Summary, visible};
-use crate::rules::names;
-use crate::{Comparison, DocumentKind, Outcome, Previous, fix_bytes, lint_bytes};
+use kmslint_core::lookup;
+use kmslint_core::render::json::Utf16Columns;
+use kmslint_core::render::{self, FileOutput, PathError, Summary, visible};
+use kmslint_core::rules::names;
+use kmslint_core::{Comparison, DocumentKind, Outcome, Previous, fix_bytes, lint_bytes};
 
 /// Everything `check` (and `diff`) needs besides the settings linting uses.
 pub(super) struct Options {
@@ -763,7 +763,7 @@ fn lint_bytes_as(
     if let (Some(key), Some(run)) = (&baseline_name, &options.baseline)
         && let BaselineMode::Filter(baseline) = &run.mode
     {
-        let filtered = crate::baseline::filter(
+        let filtered = kmslint_core::baseline::filter(
             baseline.file(key),
             std::mem::take(&mut report.diagnostics),
             |code| settings.rules.enabled(code),
@@ -859,7 +859,7 @@ fn write_baseline(run: &BaselineRun, results: &[Linted], failed: bool) -> Result
         ));
         return Err(EXIT_FAILURE);
     }
-    let mut baseline = crate::baseline::Baseline::default();
+    let mut baseline = kmslint_core::baseline::Baseline::default();
     for result in results {
         if let Some(name) = &result.baseline_name {
             baseline.add(name, &result.diagnostics);
@@ -1101,7 +1101,7 @@ pub(super) fn print_output(
                         baselined: options.baseline.is_some(),
                     })
                     .collect();
-                let rules: Vec<&crate::rules::RuleEntry> = crate::rules::RULES
+                let rules: Vec<&kmslint_core::rules::RuleEntry> = kmslint_core::rules::RULES
                     .iter()
                     .filter(|r| options.enabled.contains(&r.code))
                     .collect();
@@ -1204,7 +1204,7 @@ pub(super) fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigE
         return Err(cli("jobs", "must be at least 1".to_owned()));
     }
     let jobs = clamp_jobs(args.jobs);
-    let enabled = crate::rules::RULES
+    let enabled = kmslint_core::rules::RULES
         .iter()
         .map(|r| r.code)
         .filter(|code| settings.rules.enabled(code))
@@ -1354,7 +1354,7 @@ pub(super) fn settings_by_dir(
                 };
                 let (settings, _) =
                     config::settings_for(&args.overrides(), &resolved, all[0].parameters.clone())?;
-                for rule in crate::rules::RULES {
+                for rule in kmslint_core::rules::RULES {
                     if settings.rules.enabled(rule.code) && !options.enabled.contains(&rule.code) {
                         options.enabled.push(rule.code);
                     }
