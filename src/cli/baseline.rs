@@ -8,9 +8,9 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use crate::discover::{self, describe_io};
 use kmslint_core::baseline::Baseline;
 use kmslint_core::config::{ConfigError, normalize_path};
-use crate::discover::{self, describe_io};
 
 use super::args::CheckArgs;
 
