@@ -3,8 +3,8 @@
 //! check when nothing was compared. (The rules' own cases are the fixture pairs in
 //! `fixtures/KMS5*/`; the command line is in `tests/cli_diff.rs`.)
 
-use kmslint::config::Settings;
-use kmslint::{Comparison, Previous, lint_against};
+use kmslint_core::config::Settings;
+use kmslint_core::{Comparison, Previous, lint_against};
 
 const OLD: &str = "\
 Resources:
@@ -84,7 +84,7 @@ fn a_change_finding_is_suppressed_like_any_other() {
 #[test]
 fn a_suppression_of_a_change_rule_is_not_stale_when_nothing_was_compared() {
     let new = OLD.replace("  DataKey:", "  # kmslint: ignore KMS502\n  RenamedKey:");
-    let report = kmslint::lint_text("new.yaml", &new, &Settings::default(), true);
+    let report = kmslint_core::lint_text("new.yaml", &new, &Settings::default(), true);
     assert_eq!(report.comparison, Comparison::NotCompared);
     assert!(
         report.diagnostics.iter().all(|d| d.code != "KMS006"),

@@ -223,7 +223,7 @@ fn rules_lists_every_rule_and_explain_prints_its_doc() {
         .iter()
         .map(|r| r["code"].as_str().unwrap())
         .collect();
-    assert_eq!(codes.len(), kmslint::rules::RULES.len());
+    assert_eq!(codes.len(), kmslint_core::rules::RULES.len());
     assert!(codes.windows(2).all(|w| w[0] < w[1]), "in code order");
     let out = kmslint(dir.path(), &["explain", "policy-lockout"]);
     assert_eq!(out.status, 0);

@@ -117,7 +117,7 @@ fn unreadable_paths_are_in_every_report() {
     assert!(
         github
             .lines()
-            .any(|l| l.starts_with("::error file=missing.yaml,title=kmslint::missing.yaml: ")),
+            .any(|l| l.starts_with("::error file=missing.yaml,title=kmslint_core::missing.yaml: ")),
         "{github}"
     );
     // A clean run says it succeeded.
@@ -364,11 +364,12 @@ fn json_output_matches_its_schema() {
 
 #[test]
 fn json_with_fixes_matches_its_schema() {
-    use kmslint::fix::{Applicability, Edit, Fix};
-    use kmslint::render::{self, FileOutput, Summary};
-    use kmslint::source::{LineIndex, Span};
+    use kmslint_core::fix::{Applicability, Edit, Fix};
+    use kmslint_core::render::{self, FileOutput, Summary};
+    use kmslint_core::source::{LineIndex, Span};
     let text = UNROTATED_KEY;
-    let mut diagnostics = kmslint::lint_source("key.yaml", text, &kmslint::Settings::default());
+    let mut diagnostics =
+        kmslint_core::lint_source("key.yaml", text, &kmslint_core::Settings::default());
     assert!(diagnostics.len() >= 2, "{diagnostics:?}");
     let lines = LineIndex::new(text);
     let span = diagnostics[0].span;
@@ -417,7 +418,7 @@ fn json_with_fixes_matches_its_schema() {
 
 #[test]
 fn json_with_places_in_the_old_version_matches_its_schema() {
-    use kmslint::render::{self, FileOutput, PreviousFile, Summary};
+    use kmslint_core::render::{self, FileOutput, PreviousFile, Summary};
     let diagnostics = common::compared_findings();
     let output = FileOutput {
         path: "key.yaml",

@@ -7,8 +7,8 @@ mod common;
 use std::collections::BTreeSet;
 use std::fs;
 
-use kmslint::Settings;
 use kmslint::discover;
+use kmslint_core::Settings;
 
 #[test]
 fn the_corpus_reads_without_panics_and_parse_errors_are_exactly_the_invalid_files() {
@@ -32,12 +32,12 @@ fn the_corpus_reads_without_panics_and_parse_errors_are_exactly_the_invalid_file
     let mut parse_errors = BTreeSet::new();
     for input in &found.inputs {
         let bytes = fs::read(&input.path).expect("readable");
-        let (report, text) = kmslint::lint_bytes(
+        let (report, text) = kmslint_core::lint_bytes(
             &input.name,
             bytes,
             &settings,
             false,
-            &kmslint::Previous::NotCompared,
+            &kmslint_core::Previous::NotCompared,
         );
         for d in &report.diagnostics {
             assert!(d.span.end as usize <= text.len(), "{}: {d:?}", input.name);

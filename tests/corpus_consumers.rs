@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use kmslint::Settings;
 use kmslint::discover;
+use kmslint_core::Settings;
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus-consumers")
@@ -84,12 +84,12 @@ fn every_file_reads_without_panics_and_loads() {
         let relative = relative.to_string_lossy().replace('\\', "/");
         let parses = &manifest.get(&relative).expect("in the MANIFEST").1;
         let bytes = fs::read(&input.path).expect("readable");
-        let (report, text) = kmslint::lint_bytes(
+        let (report, text) = kmslint_core::lint_bytes(
             &input.name,
             bytes,
             &settings,
             false,
-            &kmslint::Previous::NotCompared,
+            &kmslint_core::Previous::NotCompared,
         );
         for d in &report.diagnostics {
             assert!(d.span.end as usize <= text.len(), "{}: {d:?}", input.name);

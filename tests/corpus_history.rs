@@ -13,7 +13,8 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use kmslint::{Comparison, Previous, Settings, discover};
+use kmslint::discover;
+use kmslint_core::{Comparison, Previous, Settings};
 
 const HEADER: &str = "pair_dir\tline\tcolumn\tcode\tmessage";
 
@@ -50,7 +51,7 @@ fn version(pair: &Path, stem: &str) -> PathBuf {
 
 fn text(path: &Path) -> String {
     let bytes = fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let decoded = kmslint::source::read::decode(bytes);
+    let decoded = kmslint_core::source::read::decode(bytes);
     assert!(
         decoded.problem.is_none(),
         "{}: does not decode",
@@ -119,7 +120,7 @@ fn every_pair_is_compared_and_the_change_findings_are_the_expected_ones() {
         let (old, new) = (version(&folder, "old"), version(&folder, "new"));
         let old_text = text(&old);
         let old_name = common::display_path(&old);
-        let report = kmslint::lint_against(
+        let report = kmslint_core::lint_against(
             &common::display_path(&new),
             &text(&new),
             &settings,
@@ -175,8 +176,8 @@ fn every_pair_is_compared_and_the_change_findings_are_the_expected_ones() {
 /// The change findings of `path` compared with itself, as `file:line:column: CODE message`.
 fn changes_against_itself(path: &Path, name: &str, settings: &Settings) -> Vec<String> {
     let bytes = fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let decoded = kmslint::source::read::decode(bytes.clone());
-    let (report, _) = kmslint::lint_bytes(
+    let decoded = kmslint_core::source::read::decode(bytes.clone());
+    let (report, _) = kmslint_core::lint_bytes(
         name,
         bytes,
         settings,
@@ -242,7 +243,7 @@ fn changes(old: &str, new: &str, parameters: &[(&str, &str)]) -> Vec<String> {
     for (k, v) in parameters {
         std::sync::Arc::make_mut(&mut settings.parameters).insert((*k).to_owned(), (*v).to_owned());
     }
-    let report = kmslint::lint_against(
+    let report = kmslint_core::lint_against(
         "new.yaml",
         new,
         &settings,

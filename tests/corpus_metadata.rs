@@ -20,12 +20,12 @@ fn sensitive_metadata_never_fires_on_the_corpus() {
     let mut findings = Vec::new();
     for input in &found.inputs {
         let bytes = fs::read(&input.path).expect("readable");
-        let (report, _) = kmslint::lint_bytes(
+        let (report, _) = kmslint_core::lint_bytes(
             &input.name,
             bytes,
             &settings,
             false,
-            &kmslint::Previous::NotCompared,
+            &kmslint_core::Previous::NotCompared,
         );
         findings.extend(
             report

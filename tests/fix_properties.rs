@@ -11,7 +11,7 @@
 //! c. no finding that had no fix disappears: each finding without an applicable fix before is
 //!    matched, one for one, by a finding after of the same code with the same message or
 //!    resource, except for the few documented consequences in [`CASCADES`];
-//! d. bytes outside the edits are kept: for each pass done here with `kmslint::fix::apply`,
+//! d. bytes outside the edits are kept: for each pass done here with `kmslint_core::fix::apply`,
 //!    every edit made is one a finding offered, none is a no-op, and the new text is the old
 //!    one rebuilt here with only those edits made (every other byte in place).
 //!
@@ -26,8 +26,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use kmslint::fix::{self, Applicability};
-use kmslint::{Diagnostic, FileReport, Outcome, Settings, fix_text, lint_bytes};
+use kmslint_core::fix::{self, Applicability};
+use kmslint_core::{Diagnostic, FileReport, Outcome, Settings, fix_text, lint_bytes};
 
 /// Fixes are applied down to this: `--fix --unsafe-fixes`.
 const LEAST: Applicability = Applicability::Unsafe;
@@ -72,7 +72,7 @@ fn lint(name: &str, text: &str, settings: &Settings) -> FileReport {
         text.as_bytes().to_vec(),
         settings,
         true,
-        &kmslint::Previous::NotCompared,
+        &kmslint_core::Previous::NotCompared,
     )
     .0
 }

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use kmslint::Settings;
+use kmslint_core::Settings;
 
 use attacks::{
     FLOW, ROTATING, dup_keys_json, dup_keys_yaml, flow_list, multidoc, under_indented_quotes, utf32,
@@ -90,7 +90,7 @@ fn assert_plain_kept(output: &Output) {
 
 /// The KMS002 findings of a text, as (line of the duplicate, line of the first definition).
 fn duplicate_lines(name: &str, text: &str) -> Vec<(u32, u32)> {
-    kmslint::lint_source(name, text, &Settings::default())
+    kmslint_core::lint_source(name, text, &Settings::default())
         .into_iter()
         .filter(|d| d.code == "KMS002")
         .map(|d| {
@@ -154,7 +154,7 @@ fn duplicate_keys_cost_work_in_proportion_to_their_number() {
         // ...and so does the time: four times the keys, about four times the work. Rebuilding
         // the mapping's index on every duplicate made it sixteen.
         let lint = |text: &str| {
-            let _ = kmslint::lint_source(name, text, &Settings::default());
+            let _ = kmslint_core::lint_source(name, text, &Settings::default());
         };
         let t_small = fastest(|| lint(&small));
         let t_large = fastest(|| lint(&large));
@@ -309,7 +309,7 @@ fn many_under_indented_quoted_scalars_load_in_one_more_parse() {
 
     // Work: four times the scalars in four times the text, well under sixteen times the time.
     let lint = |text: &str| {
-        let found = kmslint::lint_source("quotes.yaml", text, &Settings::default());
+        let found = kmslint_core::lint_source("quotes.yaml", text, &Settings::default());
         assert!(!found.iter().any(|d| d.code == "KMS001"), "{found:?}");
     };
     let (small, large) = (

@@ -3,7 +3,7 @@
 
 mod common;
 
-use kmslint::Settings;
+use kmslint_core::Settings;
 
 /// One resource group with findings from several rules (policy rules and others).
 fn resources(i: usize) -> String {
@@ -30,7 +30,7 @@ fn resources(i: usize) -> String {
 }
 
 fn findings(text: &str) -> Vec<(String, String)> {
-    kmslint::lint_source("big.yaml", text, &Settings::default())
+    kmslint_core::lint_source("big.yaml", text, &Settings::default())
         .into_iter()
         .map(|d| (d.code.to_owned(), d.message))
         .collect()
@@ -46,7 +46,7 @@ fn a_big_file_gets_the_findings_of_its_parts_in_source_order() {
         text.len() > 256 * 1024,
         "the test must cross the parallel threshold"
     );
-    let big = kmslint::lint_source("big.yaml", &text, &Settings::default());
+    let big = kmslint_core::lint_source("big.yaml", &text, &Settings::default());
 
     let mut expected = Vec::new();
     for i in 0..copies {

@@ -6,7 +6,7 @@ mod common;
 use std::fmt::Write;
 use std::fs;
 
-use kmslint::source::{self, Format, LineIndex, Node, Style, Value};
+use kmslint_core::source::{self, Format, LineIndex, Node, Style, Value};
 
 fn dump(node: &Node<'_>, pointer: &str, text: &str, lines: &LineIndex, out: &mut String) {
     let at = |offset: u32| {
@@ -130,7 +130,7 @@ fn tree(text: &str) -> String {
 
 /// The codes found in a template, all rules on.
 fn codes(text: &str) -> Vec<&'static str> {
-    kmslint::lint_source("t.yaml", text, &kmslint::Settings::default())
+    kmslint_core::lint_source("t.yaml", text, &kmslint_core::Settings::default())
         .iter()
         .map(|d| d.code)
         .collect()

@@ -58,7 +58,7 @@ const LOCKOUT_WHEN_A0_FALSE_AND_A1_TRUE: &str = "          - Sid: Admin
 
 fn messages(text: &str, code: &str) -> Vec<String> {
     let settings = common::settings("", None);
-    kmslint::lint_source("conditions.yaml", text, &settings)
+    kmslint_core::lint_source("conditions.yaml", text, &settings)
         .into_iter()
         .filter(|d| d.code == code)
         .map(|d| format!("{:?} {}", d.severity, d.message))

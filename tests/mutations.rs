@@ -10,9 +10,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use kmslint::config::Settings;
-use kmslint::lint_bytes;
-use kmslint::render::{self, FileOutput};
+use kmslint_core::config::Settings;
+use kmslint_core::lint_bytes;
+use kmslint_core::render::{self, FileOutput};
 
 /// xorshift64*: enough randomness for choosing mutations, no dependency.
 struct Rng(u64);
@@ -120,7 +120,13 @@ fn inputs() -> Vec<PathBuf> {
 }
 
 fn check(name: &str, bytes: Vec<u8>, settings: &Settings) -> Result<(), String> {
-    let (report, text) = lint_bytes(name, bytes, settings, true, &kmslint::Previous::NotCompared);
+    let (report, text) = lint_bytes(
+        name,
+        bytes,
+        settings,
+        true,
+        &kmslint_core::Previous::NotCompared,
+    );
     for d in &report.diagnostics {
         let (start, end) = (d.span.start as usize, d.span.end as usize);
         if start > end || end > text.len() {

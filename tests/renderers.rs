@@ -8,11 +8,11 @@ mod common;
 use std::collections::HashMap;
 use std::ops::Range;
 
-use kmslint::fix::{Applicability, Edit, Fix};
-use kmslint::render::pretty::PrettyOptions;
-use kmslint::render::{self, FileOutput, Summary};
-use kmslint::source::{LineIndex, Span};
-use kmslint::{Diagnostic, Severity, lint_source, rules};
+use kmslint_core::fix::{Applicability, Edit, Fix};
+use kmslint_core::render::pretty::PrettyOptions;
+use kmslint_core::render::{self, FileOutput, Summary};
+use kmslint_core::source::{LineIndex, Span};
+use kmslint_core::{Diagnostic, Severity, lint_source, rules};
 use regex::Regex;
 use serde_json::Value;
 
@@ -690,7 +690,7 @@ fn pretty_escapes_the_old_name_and_clamps_old_spans() {
     }
     // A span past the old text's end is clamped to it, not to the new text's.
     let mut past = diagnostics[0].related[1].clone();
-    past.span = kmslint::source::Span::new(100_000, 100_001);
+    past.span = kmslint_core::source::Span::new(100_000, 100_001);
     past.message = "past the end".to_owned();
     diagnostics[0].related.push(past);
     let output = FileOutput {

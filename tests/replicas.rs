@@ -6,7 +6,7 @@ mod common;
 fn codes(text: &str) -> Vec<(u32, &'static str)> {
     let settings = common::settings("", None);
     let mut found: Vec<(u32, &'static str)> =
-        kmslint::lint_source("replicas.yaml", text, &settings)
+        kmslint_core::lint_source("replicas.yaml", text, &settings)
             .into_iter()
             .filter(|d| d.code.starts_with("KMS30"))
             .map(|d| (d.start.line, d.code))

@@ -9,7 +9,7 @@
 
 mod common;
 
-use kmslint::rules::{RULES, parse_doc};
+use kmslint_core::rules::{RULES, parse_doc};
 
 const SECTIONS: &[&str] = &[
     "## What it does",
@@ -99,11 +99,11 @@ fn lint_example(example: &Example<'_>, rule: &str) -> Result<Vec<String>, String
     let settings = common::settings(args, None);
     let old_name = example.old.map(|(language, _)| file_name(language, "old"));
     let previous = match (&old_name, example.old) {
-        (Some(name), Some((_, text))) => kmslint::Previous::Text { name, text },
-        _ => kmslint::Previous::NotCompared,
+        (Some(name), Some((_, text))) => kmslint_core::Previous::Text { name, text },
+        _ => kmslint_core::Previous::NotCompared,
     };
-    let report = kmslint::lint_against(&name, code, &settings, true, &previous);
-    if example.old.is_some() && report.comparison != kmslint::Comparison::Compared {
+    let report = kmslint_core::lint_against(&name, code, &settings, true, &previous);
+    if example.old.is_some() && report.comparison != kmslint_core::Comparison::Compared {
         return Err(format!(
             "{rule}: the old version was not compared: {:?}",
             report.comparison

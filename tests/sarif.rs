@@ -508,11 +508,11 @@ const FIX_PATH: &str = "stacks/key one.yaml";
 /// A template with one unrotated key, and its findings, the first with an unsafe fix of two
 /// edits (a replacement of its own text, and an insertion at the end of the file) and the
 /// second with a display-only fix (an insertion).
-fn findings_with_fixes() -> (&'static str, Vec<kmslint::Diagnostic>) {
-    use kmslint::fix::{Applicability, Edit, Fix};
-    use kmslint::source::{LineIndex, Span};
+fn findings_with_fixes() -> (&'static str, Vec<kmslint_core::Diagnostic>) {
+    use kmslint_core::fix::{Applicability, Edit, Fix};
+    use kmslint_core::source::{LineIndex, Span};
     let text = common::UNROTATED_KEY;
-    let diagnostics = kmslint::lint_source(FIX_PATH, text, &kmslint::Settings::default());
+    let diagnostics = kmslint_core::lint_source(FIX_PATH, text, &kmslint_core::Settings::default());
     assert!(diagnostics.len() >= 2, "{diagnostics:?}");
     let lines = LineIndex::new(text);
     let edit = |start: usize, end: usize, content: &str| Edit {
@@ -542,14 +542,14 @@ fn findings_with_fixes() -> (&'static str, Vec<kmslint::Diagnostic>) {
 
 fn sarif_with_fixes() -> String {
     let (text, diagnostics) = findings_with_fixes();
-    let output = kmslint::render::FileOutput {
+    let output = kmslint_core::render::FileOutput {
         path: FIX_PATH,
         text,
         diagnostics: &diagnostics,
         previous: None,
     };
-    let rules: Vec<&kmslint::rules::RuleEntry> = kmslint::rules::RULES.iter().collect();
-    kmslint::render::sarif::render(std::slice::from_ref(&output), &rules)
+    let rules: Vec<&kmslint_core::rules::RuleEntry> = kmslint_core::rules::RULES.iter().collect();
+    kmslint_core::render::sarif::render(std::slice::from_ref(&output), &rules)
 }
 
 #[test]
@@ -565,7 +565,7 @@ fn fixes_are_sarif_fixes() {
         d.fix.as_ref().unwrap().edits[0].start,
         d.fix.as_ref().unwrap().edits[0].end,
     );
-    let last = kmslint::source::LineIndex::new(text).position(text, text.len());
+    let last = kmslint_core::source::LineIndex::new(text).position(text, text.len());
     assert_eq!(
         results[0]["fixes"],
         serde_json::json!([{
@@ -640,17 +640,17 @@ fn the_sarif_validator_accepts_fixes() {
 /// compared with, and in an old version whose text is not at hand.
 fn sarif_with_old_places() -> String {
     let diagnostics = common::compared_findings();
-    let output = kmslint::render::FileOutput {
+    let output = kmslint_core::render::FileOutput {
         path: "key.yaml",
         text: common::UNROTATED_KEY,
         diagnostics: &diagnostics,
-        previous: Some(kmslint::render::PreviousFile {
+        previous: Some(kmslint_core::render::PreviousFile {
             name: common::OLD_NAME,
             text: common::OLD_KEY,
         }),
     };
-    let rules: Vec<&kmslint::rules::RuleEntry> = kmslint::rules::RULES.iter().collect();
-    kmslint::render::sarif::render(std::slice::from_ref(&output), &rules)
+    let rules: Vec<&kmslint_core::rules::RuleEntry> = kmslint_core::rules::RULES.iter().collect();
+    kmslint_core::render::sarif::render(std::slice::from_ref(&output), &rules)
 }
 
 #[test]

@@ -36,7 +36,7 @@ struct Client {
 impl Client {
     fn start(capabilities: Value, options: Value) -> (Client, Value) {
         let (server, conn) = Connection::memory();
-        let handle = std::thread::spawn(move || kmslint::server::run(server));
+        let handle = std::thread::spawn(move || kmslint_server::run(server));
         let utf8 = capabilities.pointer("/general/positionEncodings/0") == Some(&json!("utf-8"));
         let mut client = Client {
             conn,
@@ -474,7 +474,7 @@ fn a_wrong_typed_initialize_value_is_reported_and_the_others_apply() {
     // type: one of them used to drop every option and capability, silently.
     let capabilities = json!({"general": {"positionEncodings": [8, "utf-8"]}});
     let (server, conn) = Connection::memory();
-    let handle = std::thread::spawn(move || kmslint::server::run(server));
+    let handle = std::thread::spawn(move || kmslint_server::run(server));
     let mut client = Client {
         conn,
         server: Some(handle),

@@ -3,7 +3,7 @@
 
 mod common;
 
-use kmslint::Settings;
+use kmslint_core::Settings;
 
 /// `(line, code)` of every finding, with every rule enabled.
 fn findings(name: &str, text: &str) -> Vec<(u32, &'static str)> {
@@ -11,7 +11,7 @@ fn findings(name: &str, text: &str) -> Vec<(u32, &'static str)> {
 }
 
 fn findings_with(name: &str, text: &str, settings: &Settings) -> Vec<(u32, &'static str)> {
-    kmslint::lint_source(name, text, settings)
+    kmslint_core::lint_source(name, text, settings)
         .into_iter()
         .map(|d| (d.start.line, d.code))
         .collect()
@@ -89,7 +89,7 @@ fn template_metadata_covers_the_file_and_json_uses_it() {
 fn an_unused_suppression_is_kms006_at_its_code() {
     let text =
         "Resources:\n  Key: # kmslint: ignore KMS104, KMS105, KMS210\n    Type: AWS::KMS::Key\n";
-    let diagnostics = kmslint::lint_source("t.yaml", text, &Settings::default());
+    let diagnostics = kmslint_core::lint_source("t.yaml", text, &Settings::default());
     let unused: Vec<_> = diagnostics.iter().filter(|d| d.code == "KMS006").collect();
     assert_eq!(unused.len(), 1, "{diagnostics:?}");
     assert_eq!((unused[0].start.line, unused[0].start.column), (2, 42));

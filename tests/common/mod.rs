@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use kmslint::config::{RuleSelection, Settings};
-use kmslint::render::{self, FileOutput, Summary};
-use kmslint::{Diagnostic, FileReport, lint_bytes, rules};
+use kmslint_core::config::{RuleSelection, Settings};
+use kmslint_core::render::{self, FileOutput, Summary};
+use kmslint_core::{Diagnostic, FileReport, lint_bytes, rules};
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -106,14 +106,14 @@ pub fn display_path(path: &Path) -> String {
 }
 
 pub fn lint_path(path: &Path, settings: &Settings) -> (FileReport, String) {
-    lint_path_against(path, settings, &kmslint::Previous::NotCompared)
+    lint_path_against(path, settings, &kmslint_core::Previous::NotCompared)
 }
 
 /// [`lint_path`], comparing the file with `previous` (change rules, KMS5xx).
 pub fn lint_path_against(
     path: &Path,
     settings: &Settings,
-    previous: &kmslint::Previous<'_>,
+    previous: &kmslint_core::Previous<'_>,
 ) -> (FileReport, String) {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     lint_bytes(&display_path(path), bytes, settings, true, previous)
@@ -230,10 +230,11 @@ Outputs:
 /// version's last line (past the new text's end), and one in an old version named
 /// `other.yaml`, whose text renderers do not have.
 pub fn compared_findings() -> Vec<Diagnostic> {
-    use kmslint::diagnostic::Related;
-    use kmslint::source::{LineIndex, Span};
+    use kmslint_core::diagnostic::Related;
+    use kmslint_core::source::{LineIndex, Span};
     let (new, old) = (UNROTATED_KEY, OLD_KEY);
-    let mut diagnostics = kmslint::lint_source("key.yaml", new, &kmslint::Settings::default());
+    let mut diagnostics =
+        kmslint_core::lint_source("key.yaml", new, &kmslint_core::Settings::default());
     assert!(!diagnostics.is_empty());
     let old_lines = LineIndex::new(old);
     let in_old = |path: &str, needle: &str, message: &str| {
