@@ -117,7 +117,7 @@ fn unreadable_paths_are_in_every_report() {
     assert!(
         github
             .lines()
-            .any(|l| l.starts_with("::error file=missing.yaml,title=kmslint_core::missing.yaml: ")),
+            .any(|l| l.starts_with("::error file=missing.yaml,title=kmslint::missing.yaml: ")),
         "{github}"
     );
     // A clean run says it succeeded.
