@@ -25,6 +25,7 @@ use super::since::Repository;
 use super::{EXIT_CLEAN, EXIT_FAILURE, error};
 use crate::discover;
 
+/// Runs `kmslint check`, step by step; returns the exit status.
 pub fn run(args: CheckArgs) -> u8 {
     let (settings, mut options) = match configure(&args) {
         Ok(configured) => configured,
