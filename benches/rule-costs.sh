@@ -64,8 +64,8 @@ phases = [
     ("  of which: policy scenarios (`check_policy` rules, models included)", "kmslint_core::rules::check_policy"),
     ("  of which: policy model built per scenario", "kmslint_core::model::policy::KeyPolicy::build"),
     ("suppressions", "kmslint_core::suppress::apply"),
-    ("finish (pointers, stable pointers, positions, sort)", "kmslint_core::finish"),
-    ("render (JSON) and write", "kmslint::cli::check::print_output"),
+    ("finish (pointers, stable pointers, positions, sort)", "kmslint_core::pipeline::finish"),
+    ("render (JSON) and write", "kmslint::cli::check::report::print_output"),
 ]
 lines = [
     f"| phase | instructions | share |",

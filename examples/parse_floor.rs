@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use globset::GlobSet;
 use kmslint::discover;
-use kmslint::source::{self, Format, read};
+use kmslint_core::source::{self, Format, read};
 use rayon::prelude::*;
 
 fn main() {

@@ -291,6 +291,8 @@ pub fn shown_path(path: &Path, cwd: Option<&Path>, canonical_cwd: Option<&Path>)
     rest.to_path_buf()
 }
 
+/// Walks the directory `root` (shown as `root_shown`), adding the files to lint to `found`,
+/// with the files skipped and the paths that could not be read.
 fn walk(
     root: &Path,
     root_shown: &Path,
@@ -299,7 +301,6 @@ fn walk(
     roots: &Arc<Vec<PathBuf>>,
     found: &mut Discovered,
 ) {
-    let root_abs = context.absolute(root);
     let outside: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
     let shown_of = {
         let root = root.to_path_buf();
@@ -313,48 +314,7 @@ fn walk(
             }
         }
     };
-    let filter = {
-        let (context, roots, outside) = (context.clone(), roots.clone(), outside.clone());
-        let (root, root_abs) = (root.to_path_buf(), root_abs.clone());
-        let shown_of = shown_of.clone();
-        let follow_links = options.follow_links;
-        move |entry: &ignore::DirEntry| -> bool {
-            let path = entry.path();
-            let rel = path.strip_prefix(&root).unwrap_or(path);
-            let abs = root_abs.join(rel);
-            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            if is_dir {
-                let name = entry.file_name().to_string_lossy();
-                if name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_ref()) {
-                    return false;
-                }
-            }
-            // The shown name is built per entry only when there is something to match it with.
-            if !context.exclude.is_empty()
-                && context.excluded(&[rel, &shown_of(path), &abs], is_dir)
-            {
-                return false;
-            }
-            if let Some(ignore) = &context.ignore
-                && ignore.ignored(&abs, is_dir)
-            {
-                return false;
-            }
-            // A followed link must stay inside the directories named on the command line.
-            if follow_links && entry.path_is_symlink() {
-                let inside = fs::canonicalize(path)
-                    .is_ok_and(|target| roots.iter().any(|r| target.starts_with(r)));
-                if !inside {
-                    outside
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .push(path.to_path_buf());
-                    return false;
-                }
-            }
-            true
-        }
-    };
+    let filter = entry_filter(root, options, context, roots, &outside, shown_of.clone());
     let walker = ignore::WalkBuilder::new(root)
         // kmslint reads the ignore files itself (bounded) and skips hidden directories only.
         .standard_filters(false)
@@ -362,84 +322,153 @@ fn walk(
         .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(filter)
         .build();
-    let skip = |found: &mut Discovered, path: &Path, why: &str| {
-        if has_lintable_extension(path) {
-            found.skipped += 1;
-        }
-        found
-            .warnings
-            .push(format!("{}: skipped: {why}", shown_of(path).display()));
-    };
     for entry in walker {
-        match entry {
-            Ok(entry) => {
-                let path = entry.path();
-                let Some(file_type) = entry.file_type() else {
-                    continue;
-                };
-                if file_type.is_symlink() {
-                    // Not followed (no --follow-links): noted when it looks like an input.
-                    if has_lintable_extension(path) {
-                        skip(
-                            found,
-                            path,
-                            "symbolic link not followed (--follow-links follows it)",
-                        );
-                    }
-                    continue;
-                }
-                if !file_type.is_file() {
-                    if !file_type.is_dir() && has_lintable_extension(path) {
-                        skip(found, path, "not a regular file");
-                    }
-                    continue;
-                }
-                if !has_lintable_extension(path) {
-                    continue;
-                }
-                match entry.metadata() {
-                    Ok(meta) if meta.len() > options.max_file_size => {
-                        skip(found, path, &too_large(meta.len(), options.max_file_size))
-                    }
-                    _ => {
-                        let shown = shown_of(path);
-                        found.inputs.push(Input {
-                            path: path.to_path_buf(),
-                            name: shown.to_string_lossy().into_owned(),
-                            shown,
-                            explicit: false,
-                        })
-                    }
-                }
-            }
-            Err(err) => {
-                let path = error_path(&err).unwrap_or(root).to_path_buf();
-                let depth = error_depth(&err).unwrap_or(0);
-                if is_loop(&err) {
-                    skip(found, &path, "symbolic link loop");
-                } else if depth > 0
-                    && let Some(why) = broken_link(&path)
-                {
-                    // Dangling, or a loop of file links: nothing to read.
-                    skip(found, &path, &why);
-                } else {
-                    let message = err.io_error().map_or_else(|| err.to_string(), describe_io);
-                    found.errors.push(DiscoverError {
-                        path: shown_of(&path).display().to_string(),
-                        message,
-                    });
-                }
-            }
-        }
+        record(entry, root, options, &shown_of, found);
     }
     let outside = std::mem::take(&mut *outside.lock().unwrap_or_else(PoisonError::into_inner));
     for path in outside {
         skip(
             found,
+            &shown_of,
             &path,
             "symbolic link leads outside the directories being checked",
         );
     }
+}
+
+/// What the walk enters or yields: not hidden or vendored directories, nothing excluded or
+/// ignored, and no link that leads outside the directories named (those are added to
+/// `outside`, to be noted).
+fn entry_filter(
+    root: &Path,
+    options: &WalkOptions,
+    context: &Arc<Context>,
+    roots: &Arc<Vec<PathBuf>>,
+    outside: &Arc<Mutex<Vec<PathBuf>>>,
+    shown_of: impl Fn(&Path) -> PathBuf + Send + Sync + 'static,
+) -> impl Fn(&ignore::DirEntry) -> bool + Send + Sync + 'static {
+    let (context, roots, outside) = (context.clone(), roots.clone(), outside.clone());
+    let (root, root_abs) = (root.to_path_buf(), context.absolute(root));
+    let follow_links = options.follow_links;
+    move |entry: &ignore::DirEntry| -> bool {
+        let path = entry.path();
+        let rel = path.strip_prefix(&root).unwrap_or(path);
+        let abs = root_abs.join(rel);
+        let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+        if is_dir {
+            let name = entry.file_name().to_string_lossy();
+            if name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_ref()) {
+                return false;
+            }
+        }
+        // The shown name is built per entry only when there is something to match it with.
+        if !context.exclude.is_empty() && context.excluded(&[rel, &shown_of(path), &abs], is_dir) {
+            return false;
+        }
+        if let Some(ignore) = &context.ignore
+            && ignore.ignored(&abs, is_dir)
+        {
+            return false;
+        }
+        // A followed link must stay inside the directories named on the command line.
+        if follow_links && entry.path_is_symlink() {
+            let inside = fs::canonicalize(path)
+                .is_ok_and(|target| roots.iter().any(|r| target.starts_with(r)));
+            if !inside {
+                outside
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(path.to_path_buf());
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// Records one entry of the walk under `root`: a file to lint, a file skipped (and why), or
+/// a path that could not be read.
+fn record(
+    entry: Result<ignore::DirEntry, ignore::Error>,
+    root: &Path,
+    options: &WalkOptions,
+    shown_of: &dyn Fn(&Path) -> PathBuf,
+    found: &mut Discovered,
+) {
+    match entry {
+        Ok(entry) => {
+            let path = entry.path();
+            let Some(file_type) = entry.file_type() else {
+                return;
+            };
+            if file_type.is_symlink() {
+                // Not followed (no --follow-links): noted when it looks like an input.
+                if has_lintable_extension(path) {
+                    skip(
+                        found,
+                        shown_of,
+                        path,
+                        "symbolic link not followed (--follow-links follows it)",
+                    );
+                }
+                return;
+            }
+            if !file_type.is_file() {
+                if !file_type.is_dir() && has_lintable_extension(path) {
+                    skip(found, shown_of, path, "not a regular file");
+                }
+                return;
+            }
+            if !has_lintable_extension(path) {
+                return;
+            }
+            match entry.metadata() {
+                Ok(meta) if meta.len() > options.max_file_size => skip(
+                    found,
+                    shown_of,
+                    path,
+                    &too_large(meta.len(), options.max_file_size),
+                ),
+                _ => {
+                    let shown = shown_of(path);
+                    found.inputs.push(Input {
+                        path: path.to_path_buf(),
+                        name: shown.to_string_lossy().into_owned(),
+                        shown,
+                        explicit: false,
+                    })
+                }
+            }
+        }
+        Err(err) => {
+            let path = error_path(&err).unwrap_or(root).to_path_buf();
+            let depth = error_depth(&err).unwrap_or(0);
+            if is_loop(&err) {
+                skip(found, shown_of, &path, "symbolic link loop");
+            } else if depth > 0
+                && let Some(why) = broken_link(&path)
+            {
+                // Dangling, or a loop of file links: nothing to read.
+                skip(found, shown_of, &path, &why);
+            } else {
+                let message = err.io_error().map_or_else(|| err.to_string(), describe_io);
+                found.errors.push(DiscoverError {
+                    path: shown_of(&path).display().to_string(),
+                    message,
+                });
+            }
+        }
+    }
+}
+
+/// Notes a path the walk skipped, and counts it when it looks like an input.
+fn skip(found: &mut Discovered, shown_of: &dyn Fn(&Path) -> PathBuf, path: &Path, why: &str) {
+    if has_lintable_extension(path) {
+        found.skipped += 1;
+    }
+    found
+        .warnings
+        .push(format!("{}: skipped: {why}", shown_of(path).display()));
 }
 
 /// The path an error of the walk is about.

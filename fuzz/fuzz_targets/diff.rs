@@ -5,8 +5,8 @@
 //! change finding.
 #![no_main]
 
-use kmslint::config::Settings;
-use kmslint::{Previous, lint_bytes};
+use kmslint_core::config::Settings;
+use kmslint_core::{Previous, lint_bytes};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -10,7 +10,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use kmslint::server::transport::{Frame, FrameReader, MAX_HEADER_BYTES};
+use kmslint_server::transport::{Frame, FrameReader, MAX_HEADER_BYTES};
 use libfuzzer_sys::fuzz_target;
 
 /// The system allocator, noting the largest single allocation since [`LARGEST`] was reset.

@@ -9,9 +9,9 @@
 //! condition formulas, which random text seldom spells correctly.
 #![no_main]
 
-use kmslint::config::Settings;
-use kmslint::lint_bytes;
-use kmslint::render::{self, FileOutput, Summary};
+use kmslint_core::config::Settings;
+use kmslint_core::lint_bytes;
+use kmslint_core::render::{self, FileOutput, Summary};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn check(name: &str, bytes: Vec<u8>, settings: &Settings) {
-    let (report, text) = lint_bytes(name, bytes, settings, true, &kmslint::Previous::NotCompared);
+    let (report, text) = lint_bytes(name, bytes, settings, true, &kmslint_core::Previous::NotCompared);
     for d in &report.diagnostics {
         assert!(d.span.end as usize <= text.len(), "{d:?} past the end");
         assert!(d.span.start <= d.span.end, "{d:?} reversed");
@@ -42,11 +42,11 @@ fn check(name: &str, bytes: Vec<u8>, settings: &Settings) {
     // One pass of every fix, unsafe ones included, applied as is (`fix_text` would drop a
     // pass that breaks the file and so hide the rule's bad edit).
     if let Some(applied) =
-        kmslint::fix::apply(&text, &report.diagnostics, kmslint::fix::Applicability::Unsafe)
+        kmslint_core::fix::apply(&text, &report.diagnostics, kmslint_core::fix::Applicability::Unsafe)
     {
-        let (after, _) = lint_bytes(name, applied.text.into_bytes(), settings, true, &kmslint::Previous::NotCompared);
+        let (after, _) = lint_bytes(name, applied.text.into_bytes(), settings, true, &kmslint_core::Previous::NotCompared);
         let parse_errors =
-            |ds: &[kmslint::Diagnostic]| ds.iter().filter(|d| d.code == "KMS001").count();
+            |ds: &[kmslint_core::Diagnostic]| ds.iter().filter(|d| d.code == "KMS001").count();
         assert_eq!(after.outcome, report.outcome, "fixing changed what the file is");
         assert!(
             parse_errors(&after.diagnostics) <= parse_errors(&report.diagnostics),
@@ -77,7 +77,7 @@ fn check(name: &str, bytes: Vec<u8>, settings: &Settings) {
     assert!(github.lines().all(|l| l.starts_with("::")), "{github}");
     let _ = render::json::render(files, &summary);
     // The rules that fired: the whole catalogue's help text would dwarf the findings.
-    let rules: Vec<_> = kmslint::rules::RULES
+    let rules: Vec<_> = kmslint_core::rules::RULES
         .iter()
         .filter(|r| report.diagnostics.iter().any(|d| d.code == r.code))
         .collect();

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{FailLevel, Overrides};
+use kmslint_core::config::{FailLevel, Overrides};
 
 #[derive(Parser, Debug)]
 #[command(

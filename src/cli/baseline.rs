@@ -8,9 +8,9 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::baseline::Baseline;
-use crate::config::{ConfigError, normalize_path};
 use crate::discover::{self, describe_io};
+use kmslint_core::baseline::Baseline;
+use kmslint_core::config::{ConfigError, normalize_path};
 
 use super::args::CheckArgs;
 
@@ -91,7 +91,7 @@ pub(super) fn open(
             }
             (None, None) => return Ok(None),
         };
-    let shown = crate::lookup::abbreviate(&file.display().to_string()).into_owned();
+    let shown = kmslint_core::lookup::abbreviate(&file.display().to_string()).into_owned();
     let bytes = discover::read_file(&file, max_size).map_err(|e| {
         let hint = if e.kind() == std::io::ErrorKind::NotFound {
             format!(" (create it with `kmslint check --write-baseline {shown}`)")

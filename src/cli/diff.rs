@@ -14,10 +14,10 @@ use super::check::{self, Against, Linted};
 use super::fix::FixMode;
 use super::{EXIT_FAILURE, error};
 use crate::discover::{self, describe_io};
-use crate::render::visible;
-use crate::rules::RULES;
-use crate::source::read::decode;
-use crate::{Comparison, DocumentKind, Outcome, Previous, Settings};
+use kmslint_core::render::visible;
+use kmslint_core::rules::RULES;
+use kmslint_core::source::read::decode;
+use kmslint_core::{Comparison, DocumentKind, Outcome, Previous, Settings};
 
 /// The rule that reports a NEW that does not parse; every other rule that is not a change
 /// rule is off.

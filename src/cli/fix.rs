@@ -1,8 +1,8 @@
 //! `check --fix` and `--diff`: which fixes apply, writing fixed files, and the diff shown
 //! instead of writing.
 
-use crate::fix::Applicability;
-use crate::render::visible;
+use kmslint_core::fix::Applicability;
+use kmslint_core::render::visible;
 
 /// What `check` does with fixes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -46,8 +46,8 @@ pub fn main() -> ExitCode {
 /// `kmslint server`: serves one client over stdio; 1 when it exits without `shutdown` or
 /// the connection breaks.
 fn serve() -> u8 {
-    let (connection, io_threads) = crate::server::transport::stdio();
-    let result = crate::server::run(connection);
+    let (connection, io_threads) = kmslint_server::transport::stdio();
+    let result = kmslint_server::run(connection);
     // The writer ends once the last sender is gone. A framing error in the input comes
     // first: it is why the server saw the connection close.
     let transport = io_threads.join();
@@ -63,7 +63,7 @@ fn serve() -> u8 {
 /// Prints a one-line error to stderr, with control characters from paths or values escaped.
 /// A failure to write it is ignored: there is nowhere left to report it.
 pub fn error(message: impl std::fmt::Display) {
-    let message = crate::render::visible(&message.to_string()).into_owned();
+    let message = kmslint_core::render::visible(&message.to_string()).into_owned();
     let _ = writeln!(std::io::stderr(), "kmslint: error: {message}");
 }
 

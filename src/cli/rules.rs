@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use super::args::RulesFormat;
 use super::{EXIT_CLEAN, EXIT_FAILURE, error};
-use crate::lookup::suggest_rule;
-use crate::rules::{RULES, find, names};
+use kmslint_core::lookup::suggest_rule;
+use kmslint_core::rules::{RULES, find, names};
 
 #[derive(Serialize)]
 struct RuleInfo<'a> {
@@ -36,7 +36,7 @@ pub fn list(format: RulesFormat) -> u8 {
                 fix: meta.fix.as_str(),
                 default: meta.default,
                 resource_types: &meta.resource_types,
-                url: crate::render::rule_url(r.code),
+                url: kmslint_core::render::rule_url(r.code),
             }
         })
         .collect();

@@ -20,7 +20,7 @@ use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::thread::JoinHandle;
 
 use crate::discover::describe_io;
-use crate::source::read::{decode, too_large};
+use kmslint_core::source::read::{decode, too_large};
 
 /// The repository and the revision files are compared with.
 pub struct Repository {
@@ -51,7 +51,7 @@ impl Repository {
     /// The current directory's repository and `rev`'s commit, or a message for the user that
     /// ends the run (git missing, not a repository, not a revision).
     pub fn open(rev: &str) -> Result<Repository, String> {
-        let label = format!("--since {}", crate::lookup::abbreviate(rev));
+        let label = format!("--since {}", kmslint_core::lookup::abbreviate(rev));
         check_revision(rev).map_err(|why| format!("{label}: not a git revision: {why}"))?;
         let top = run_git(&["rev-parse", "--show-toplevel"], &label)?;
         if !top.status.success() {

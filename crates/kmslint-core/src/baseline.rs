@@ -338,7 +338,7 @@ pub fn filter(
 /// The [`Diagnostic::stable_pointer`] of the node `pointer` names in `root`: the same tokens,
 /// with each list index replaced by a selector where the item has a name. `embedded` are the
 /// key policies written as JSON strings (host span, parsed policy), which `pointer` descends
-/// into as [`crate::pointer_to`] does; `span` is the finding's, a guide to find map entries
+/// into as [`crate::pointer::pointer_to`] does; `span` is the finding's, a guide to find map entries
 /// quickly. Tokens the tree does not have are kept as they are.
 pub(crate) fn stable_pointer(
     root: &Node<'_>,
@@ -365,7 +365,7 @@ pub(crate) fn stable_pointer(
         }
         match &current.value {
             Value::Map(entries) => {
-                let key = token.replace("~1", "/").replace("~0", "~");
+                let key = crate::pointer::unescape(token);
                 let guess = entries
                     .partition_point(|e| e.key_span.start <= span.start)
                     .checked_sub(1)
@@ -401,7 +401,8 @@ pub(crate) fn stable_pointer(
 /// intrinsic function of a scalar, `[=…]` for a scalar. Values are escaped as JSON pointer
 /// tokens are (`~0`, `~1`), so the result stays one token.
 fn selector(item: &Node<'_>) -> Option<String> {
-    let named = |name: &str, value: &str| Some(format!("[{name}={}]", escape(value)));
+    let named =
+        |name: &str, value: &str| Some(format!("[{name}={}]", crate::pointer::escape(value)));
     match &item.value {
         Value::Map(_) => {
             for key in NAMING_KEYS {
@@ -419,10 +420,6 @@ fn selector(item: &Node<'_>) -> Option<String> {
         }
         _ => None,
     }
-}
-
-fn escape(value: &str) -> String {
-    value.replace('~', "~0").replace('/', "~1")
 }
 
 #[cfg(test)]

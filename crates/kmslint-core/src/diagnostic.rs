@@ -1,11 +1,11 @@
-//! A finding: what rules produce and renderers print.
+//! A finding: what rules produce and renderers print, with its fix as plain data (what to
+//! replace, how sure it is); writing and applying fixes is [`crate::fix`]'s.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::fix::Fix;
 use crate::source::{LineIndex, Position, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -145,4 +145,87 @@ impl Diagnostic {
     pub fn sort_key(&self) -> (u32, u32, &'static str, &str) {
         (self.span.start, self.span.end, self.code, &self.message)
     }
+}
+
+/// How sure a fix is, from least to most.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    /// Shown, never applied: a human must decide (it grants access, say).
+    DisplayOnly,
+    /// May change what the template or policy means; applied with `--unsafe-fixes`.
+    Unsafe,
+    /// Keeps the meaning; applied by `--fix`.
+    Safe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::DisplayOnly => "display-only",
+            Applicability::Unsafe => "unsafe",
+            Applicability::Safe => "safe",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// What the fix does, in the imperative: "Replace `allow` with `Allow`".
+    pub title: String,
+    pub applicability: Applicability,
+    /// Non-overlapping, in file order.
+    pub edits: Vec<Edit>,
+}
+
+/// Replace the bytes of `span` with `replacement` (an empty span inserts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+    /// Filled in with the finding's own positions.
+    pub start: Position,
+    pub end: Position,
+}
+
+impl Edit {
+    pub fn new(span: Span, replacement: impl Into<String>) -> Edit {
+        Edit {
+            span,
+            replacement: replacement.into(),
+            start: Position::default(),
+            end: Position::default(),
+        }
+    }
+}
+
+impl Fix {
+    /// A fix of the edits given, or `None` when there are none or two overlap (a rule that
+    /// cannot write an edit offers no fix rather than half of one).
+    pub(crate) fn new(
+        title: impl Into<String>,
+        applicability: Applicability,
+        edits: impl IntoIterator<Item = Option<Edit>>,
+    ) -> Option<Fix> {
+        let mut edits: Vec<Edit> = edits.into_iter().collect::<Option<_>>()?;
+        if edits.is_empty() {
+            return None;
+        }
+        edits.sort_by_key(|e| (e.span.start, e.span.end));
+        if edits.windows(2).any(|w| conflict(&w[0], &w[1])) {
+            return None;
+        }
+        Some(Fix {
+            title: title.into(),
+            applicability,
+            edits,
+        })
+    }
+}
+
+/// Two edits conflict when their ranges overlap, or when both insert at the same place (the
+/// order of the inserted texts would be a guess).
+pub(crate) fn conflict(a: &Edit, b: &Edit) -> bool {
+    let (a, b) = (a.span, b.span);
+    (a.start < b.end && b.start < a.end) || a.start == b.start
 }

@@ -1,101 +1,18 @@
-//! Fixes: the text edits a finding offers, how sure they are, and applying them.
+//! Fixes: writing the text edits a finding offers, and applying them.
 //!
 //! A fix is ruff's: a title, an [`Applicability`] and edits (a byte range of the file and its
-//! replacement). Rules build edits with [`edit::Editor`], which writes them the way the file
-//! is written (quoting, indentation, line endings, escapes of a policy held in a string);
-//! [`apply`] applies the fixes of one pass that do not overlap.
+//! replacement); those types are plain data of the finding, in [`crate::diagnostic`], so
+//! that a finding does not depend on the code that writes or applies its fix. Rules build
+//! edits with [`edit::Editor`], which writes them the way the file is written (quoting,
+//! indentation, line endings, escapes of a policy held in a string); [`apply`] applies the
+//! fixes of one pass that do not overlap.
 
 pub mod edit;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
-use crate::diagnostic::Diagnostic;
-use crate::source::{Position, Span};
-
-/// How sure a fix is, from least to most.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Applicability {
-    /// Shown, never applied: a human must decide (it grants access, say).
-    DisplayOnly,
-    /// May change what the template or policy means; applied with `--unsafe-fixes`.
-    Unsafe,
-    /// Keeps the meaning; applied by `--fix`.
-    Safe,
-}
-
-impl Applicability {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Applicability::DisplayOnly => "display-only",
-            Applicability::Unsafe => "unsafe",
-            Applicability::Safe => "safe",
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Fix {
-    /// What the fix does, in the imperative: "Replace `allow` with `Allow`".
-    pub title: String,
-    pub applicability: Applicability,
-    /// Non-overlapping, in file order.
-    pub edits: Vec<Edit>,
-}
-
-/// Replace the bytes of `span` with `replacement` (an empty span inserts).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Edit {
-    pub span: Span,
-    pub replacement: String,
-    /// Filled in with the finding's own positions.
-    pub start: Position,
-    pub end: Position,
-}
-
-impl Edit {
-    pub fn new(span: Span, replacement: impl Into<String>) -> Edit {
-        Edit {
-            span,
-            replacement: replacement.into(),
-            start: Position::default(),
-            end: Position::default(),
-        }
-    }
-}
-
-impl Fix {
-    /// A fix of the edits given, or `None` when there are none or two overlap (a rule that
-    /// cannot write an edit offers no fix rather than half of one).
-    pub(crate) fn new(
-        title: impl Into<String>,
-        applicability: Applicability,
-        edits: impl IntoIterator<Item = Option<Edit>>,
-    ) -> Option<Fix> {
-        let mut edits: Vec<Edit> = edits.into_iter().collect::<Option<_>>()?;
-        if edits.is_empty() {
-            return None;
-        }
-        edits.sort_by_key(|e| (e.span.start, e.span.end));
-        if edits.windows(2).any(|w| conflict(&w[0], &w[1])) {
-            return None;
-        }
-        Some(Fix {
-            title: title.into(),
-            applicability,
-            edits,
-        })
-    }
-}
-
-/// Two edits conflict when their ranges overlap, or when both insert at the same place (the
-/// order of the inserted texts would be a guess).
-fn conflict(a: &Edit, b: &Edit) -> bool {
-    let (a, b) = (a.span, b.span);
-    (a.start < b.end && b.start < a.end) || a.start == b.start
-}
+pub use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::diagnostic::{Diagnostic, conflict};
 
 /// The result of one pass of [`apply`].
 pub struct Applied {
@@ -164,6 +81,7 @@ pub fn apply(text: &str, diagnostics: &[Diagnostic], least: Applicability) -> Op
 mod tests {
     use super::*;
     use crate::diagnostic::Severity;
+    use crate::source::{Position, Span};
 
     fn finding(
         code: &'static str,

@@ -489,8 +489,7 @@ fn alias_named<'t>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Settings;
-    use crate::model::value::Env;
+    use crate::model::value::{Deployment, Env};
     use crate::source::load_file;
 
     const TEMPLATE: &str = "
@@ -521,8 +520,7 @@ Resources:
         let (_, loaded) = load_file("t.yaml", text);
         let root: &'static Node<'static> = Box::leak(Box::new(loaded.root.unwrap()));
         let template: &'static Template<'static> = Box::leak(Box::new(Template::new(root)));
-        let settings: &'static Settings = Box::leak(Box::default());
-        let env = Box::leak(Box::new(Env::new(Some(template), settings)));
+        let env = Box::leak(Box::new(Env::new(Some(template), Deployment::nowhere())));
         let resolver = Resolver::new(env);
         key_uses(template, &resolver, resource_type, path)
             .into_iter()

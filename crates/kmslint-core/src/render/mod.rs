@@ -6,7 +6,7 @@ pub mod json;
 pub mod pretty;
 pub mod sarif;
 
-use crate::Previous;
+use crate::compare::Previous;
 use crate::diagnostic::{Diagnostic, Related, Severity};
 use crate::fix::Applicability;
 

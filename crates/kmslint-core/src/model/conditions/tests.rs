@@ -1,8 +1,8 @@
 //! The condition model's unit tests: scenarios, implications, limits.
 
 use super::*;
-use crate::config::Settings;
 use crate::model::template::Template;
+use crate::model::value::Deployment;
 use crate::source::yaml;
 
 const TEMPLATE: &str = "
@@ -18,16 +18,16 @@ Conditions:
 Resources: {}
 ";
 
-fn check(settings: Settings, f: impl FnOnce(&Conditions)) {
+fn check(deployment: Deployment<'_>, f: impl FnOnce(&Conditions)) {
     let root = yaml::load(TEMPLATE).root.unwrap();
     let template = Template::new(&root);
-    let env = Env::new(Some(&template), &settings);
+    let env = Env::new(Some(&template), deployment);
     f(&Conditions::new(&env));
 }
 
 #[test]
 fn related_conditions_are_never_combined_impossibly() {
-    check(Settings::default(), |c| {
+    check(Deployment::nowhere(), |c| {
         assert!(!c.satisfiable(&[("IsProd", true), ("NotProd", true)]));
         assert!(!c.satisfiable(&[("IsProd", true), ("IsDev", true)]));
         assert!(c.satisfiable(&[("IsProd", false), ("IsDev", false)]));
@@ -41,11 +41,11 @@ fn related_conditions_are_never_combined_impossibly() {
 
 #[test]
 fn a_known_region_decides_region_conditions() {
-    let settings = Settings {
-        region: Some("us-east-1".into()),
-        ..Settings::default()
+    let deployment = Deployment {
+        region: Some("us-east-1"),
+        ..Deployment::nowhere()
     };
-    check(settings, |c| {
+    check(deployment, |c| {
         assert!(!c.satisfiable(&[("InEu", true)]));
     });
 }
@@ -53,8 +53,7 @@ fn a_known_region_decides_region_conditions() {
 fn with_conditions(text: &str, f: impl FnOnce(&Conditions)) {
     let root = yaml::load(text).root.unwrap();
     let template = Template::new(&root);
-    let settings = Settings::default();
-    let env = Env::new(Some(&template), &settings);
+    let env = Env::new(Some(&template), Deployment::nowhere());
     f(&Conditions::new(&env));
 }
 

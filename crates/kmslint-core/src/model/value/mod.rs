@@ -26,7 +26,6 @@ pub(crate) use sub::literal_head;
 pub use sub::sub_variables;
 pub use text::{Hole, MESSAGE_WIDTH, Part, Text, abbreviate};
 
-use crate::config::Settings;
 use crate::facts::regions::{self, Partition};
 use crate::source::{Node, Span, Style, Value};
 
@@ -236,10 +235,37 @@ pub struct Env<'t> {
     budget: AtomicUsize,
 }
 
+/// Where the stack is deployed, as far as the command line or configuration says: the Region,
+/// the account and parameter values. Plain values, so the model does not read settings.
+#[derive(Clone, Copy, Debug)]
+pub struct Deployment<'t> {
+    pub region: Option<&'t str>,
+    pub account: Option<&'t str>,
+    /// Stack parameter values, which override Default and AllowedValues.
+    pub parameters: &'t HashMap<String, String>,
+}
+
+#[cfg(test)]
+impl Deployment<'static> {
+    /// Nothing known about the deployment (the model's tests).
+    pub(crate) fn nowhere() -> Deployment<'static> {
+        static NONE: std::sync::LazyLock<HashMap<String, String>> =
+            std::sync::LazyLock::new(HashMap::new);
+        Deployment {
+            region: None,
+            account: None,
+            parameters: &NONE,
+        }
+    }
+}
+
 impl<'t> Env<'t> {
-    /// Takes from the settings what resolution needs, and nothing else.
-    pub fn new(template: Option<&'t Template<'t>>, settings: &'t Settings) -> Env<'t> {
-        let region = settings.region.as_deref();
+    pub fn new(template: Option<&'t Template<'t>>, deployment: Deployment<'t>) -> Env<'t> {
+        let Deployment {
+            region,
+            account,
+            parameters,
+        } = deployment;
         let size = template.map_or(0, |t| t.root.span.range().len());
         Env {
             budget: AtomicUsize::new(
@@ -247,9 +273,9 @@ impl<'t> Env<'t> {
             ),
             template,
             region,
-            account: settings.account.as_deref(),
+            account,
             partition: region.and_then(regions::partition_of_region),
-            parameters: &settings.parameters,
+            parameters,
         }
     }
 }
@@ -271,7 +297,6 @@ pub type Scenario<'t> = [(&'t str, bool)];
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Settings;
     use crate::source::Node;
     use crate::source::yaml;
 
@@ -284,13 +309,13 @@ mod tests {
 
     fn with_template<R>(
         text: &str,
-        settings: Settings,
+        deployment: Deployment<'_>,
         f: impl FnOnce(&Resolver, &Node) -> R,
     ) -> R {
         let loaded = yaml::load(text);
         let root = loaded.root.unwrap();
         let template = Template::new(&root);
-        let env = Env::new(Some(&template), &settings);
+        let env = Env::new(Some(&template), deployment);
         let resolver = Resolver::new(&env);
         f(&resolver, &root)
     }
@@ -341,7 +366,7 @@ Resources:
 
     #[test]
     fn resolves_intrinsics_to_alternatives() {
-        with_template(TEMPLATE, Settings::default(), |r, root| {
+        with_template(TEMPLATE, Deployment::nowhere(), |r, root| {
             let v = root.get("Resources").unwrap().get("V").unwrap();
             let get = |k| shown(&r.resolve(v.get(k).unwrap()));
             assert_eq!(
@@ -362,13 +387,13 @@ Resources:
 
     #[test]
     fn command_line_values_fill_pseudo_parameters_and_parameters() {
-        let settings = Settings {
-            region: Some("eu-west-1".into()),
-            account: Some("111122223333".into()),
-            parameters: std::sync::Arc::new([("Other".to_owned(), "given".to_owned())].into()),
-            ..Settings::default()
+        let parameters = [("Other".to_owned(), "given".to_owned())].into();
+        let deployment = Deployment {
+            region: Some("eu-west-1"),
+            account: Some("111122223333"),
+            parameters: &parameters,
         };
-        with_template(TEMPLATE, settings, |r, root| {
+        with_template(TEMPLATE, deployment, |r, root| {
             let v = root.get("Resources").unwrap().get("V").unwrap();
             let get = |k| shown(&r.resolve(v.get(k).unwrap()));
             assert_eq!(get("A"), ["arn:aws:kms:eu-west-1:111122223333:key/${Key}"]);
@@ -379,7 +404,7 @@ Resources:
 
     #[test]
     fn parameter_alternatives_point_at_their_values() {
-        with_template(TEMPLATE, Settings::default(), |r, root| {
+        with_template(TEMPLATE, Deployment::nowhere(), |r, root| {
             let v = root.get("Resources").unwrap().get("V").unwrap();
             let alts = r.resolve(v.get("B").unwrap());
             let text = TEMPLATE;

@@ -1,0 +1,281 @@
+//! The pipeline for one file: decode, load, pick the document to lint, run the rules (and
+//! the change rules, through [`crate::compare`]), apply suppressions, then locate and sort
+//! the findings.
+
+use crate::compare::{self, Comparison, Previous};
+use crate::config::Settings;
+use crate::context::{parse_only, with_context};
+use crate::diagnostic::Diagnostic;
+use crate::model::{self, DocumentKind, Reading, Template};
+use crate::source::{self, LineIndex, LoadProblem, Node, ProblemKind, Span};
+use crate::{baseline, pointer, rules, suppress};
+
+/// Lints one file's text and returns its findings, located and in order.
+pub fn lint_source(name: &str, text: &str, settings: &Settings) -> Vec<Diagnostic> {
+    lint_text(name, text, settings, true).diagnostics
+}
+
+/// What happened to one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Linted(DocumentKind),
+    /// Not linted, and why ("not a CloudFormation template or key policy", "empty file").
+    Skipped(String),
+    /// The file could not be read as text or parsed, and looks like one we lint.
+    Unparsable,
+}
+
+#[derive(Debug)]
+pub struct FileReport {
+    pub name: String,
+    pub outcome: Outcome,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The parameters the template declares, with their literal `AllowedValues`, when the
+    /// settings give parameter values to check against them (else empty).
+    pub declared_parameters: Vec<(String, Option<Vec<String>>)>,
+    /// Whether the file was compared with a previous version ([`lint_against`]).
+    pub comparison: Comparison,
+}
+
+/// Lints raw bytes: decodes them, then [`lint_text`]. Named and walked files are treated
+/// alike: linted only when they are templates or key policies, or do not parse but declare
+/// one at their top level (README, "Using it": pre-commit names every JSON and YAML file
+/// changed, and a `tsconfig.json` with comments is not a template). `explicit` (named on the
+/// command line) no longer changes that; it stays in the signature for the callers until the
+/// core's API is trimmed.
+pub fn lint_bytes(
+    name: &str,
+    bytes: Vec<u8>,
+    settings: &Settings,
+    explicit: bool,
+    previous: &Previous<'_>,
+) -> (FileReport, String) {
+    lint_decoded(
+        name,
+        source::read::decode(bytes),
+        settings,
+        explicit,
+        previous,
+    )
+}
+
+pub(crate) fn lint_decoded(
+    name: &str,
+    decoded: source::read::Decoded,
+    settings: &Settings,
+    _explicit: bool,
+    previous: &Previous<'_>,
+) -> (FileReport, String) {
+    match decoded.problem {
+        None => {
+            let report = lint_against(name, &decoded.text, settings, _explicit, previous);
+            (report, decoded.text)
+        }
+        Some(problem) => {
+            let problems = [LoadProblem {
+                kind: ProblemKind::Syntax,
+                span: Span::new(problem.offset, next_char(&decoded.text, problem.offset)),
+                message: problem.message,
+                first: None,
+            }];
+            let report = if model::kind::declares_kind(&decoded.text) {
+                FileReport {
+                    name: name.to_owned(),
+                    outcome: Outcome::Unparsable,
+                    diagnostics: finish(
+                        &decoded.text,
+                        None,
+                        &[],
+                        parse_only(&decoded.text, &problems, settings),
+                    ),
+                    declared_parameters: Vec::new(),
+                    comparison: Comparison::NotCompared,
+                }
+            } else {
+                skipped(name, "not UTF-8 text")
+            };
+            (report, decoded.text)
+        }
+    }
+}
+
+/// Lints decoded text.
+pub fn lint_text(name: &str, text: &str, settings: &Settings, explicit: bool) -> FileReport {
+    lint_against(name, text, settings, explicit, &Previous::NotCompared)
+}
+
+/// [`lint_text`], comparing the file with `previous` too.
+pub fn lint_against(
+    name: &str,
+    text: &str,
+    settings: &Settings,
+    _explicit: bool,
+    previous: &Previous<'_>,
+) -> FileReport {
+    let (format, loaded) = source::load_file(name, text);
+    let Some(first) = loaded.root.as_ref() else {
+        if loaded.problems.is_empty() {
+            return skipped(name, "empty file");
+        }
+        if !model::kind::declares_kind(text) {
+            return skipped(
+                name,
+                "not a CloudFormation template or key policy (it does not parse, and has no \
+                 top-level Resources, AWSTemplateFormatVersion or Statement)",
+            );
+        }
+        return FileReport {
+            name: name.to_owned(),
+            outcome: Outcome::Unparsable,
+            diagnostics: finish(
+                text,
+                None,
+                &[],
+                parse_only(text, &loaded.problems, settings),
+            ),
+            declared_parameters: Vec::new(),
+            comparison: Comparison::NotCompared,
+        };
+    };
+    // A YAML file of several documents is rejected by CloudFormation (the loader reported
+    // where the second starts); the first of them that is a template or key policy is linted,
+    // so that the report is not lost with the file skipped when the first document is not one.
+    // A policy document that is not a key policy is skipped, with what it is (README, "Using it").
+    let mut other_policy = None;
+    let lintable =
+        std::iter::once(first)
+            .chain(&loaded.more)
+            .find_map(|doc| match Reading::of(doc) {
+                Reading::Kind(kind) => Some((doc, kind, None)),
+                Reading::Mixed(mixed) => Some((doc, DocumentKind::MixedPolicy, Some(mixed))),
+                Reading::Skipped(why) => {
+                    other_policy.get_or_insert(why);
+                    None
+                }
+                Reading::Neither => None,
+            });
+    let Some((root, kind, mixed)) = lintable else {
+        return match other_policy {
+            Some(why) => skipped(name, &why),
+            None if first.as_map().is_some() => {
+                skipped(name, "not a CloudFormation template or key policy")
+            }
+            None => skipped(name, "not a mapping at the top level"),
+        };
+    };
+    let embedded = if kind == DocumentKind::Template {
+        model::embedded_policies(text, root)
+    } else {
+        Vec::new()
+    };
+    let template = (kind == DocumentKind::Template).then(|| Template::new(root));
+    let mut comparison = Comparison::NotCompared;
+    let found = with_context(
+        text,
+        format,
+        kind,
+        template.as_ref(),
+        root,
+        &embedded,
+        mixed.as_ref(),
+        &loaded.problems,
+        settings,
+        |cx| {
+            let mut found = rules::run(cx);
+            let (compared, changes) = compare::compare(cx, &found, previous, settings);
+            comparison = compared;
+            found.extend(changes);
+            found
+        },
+    );
+    let compared = comparison == Comparison::Compared;
+    let mut diagnostics = suppress::apply(text, format, root, found, settings, compared);
+    // A file with a syntax error is linted from the loader's best reading of it, which an
+    // edit can tip into something else: no fixes until it parses (as ruff does).
+    if loaded
+        .problems
+        .iter()
+        .any(|p| p.kind == ProblemKind::Syntax)
+    {
+        diagnostics.iter_mut().for_each(|d| d.fix = None);
+    }
+    let hosts: Vec<(Span, &Node<'_>)> = embedded
+        .iter()
+        .filter_map(|e| Some((e.text_node.span, e.loaded.root.as_ref()?)))
+        .collect();
+    let declared_parameters = match &template {
+        Some(template) if !settings.parameters.is_empty() => declared_parameters(template),
+        _ => Vec::new(),
+    };
+    FileReport {
+        name: name.to_owned(),
+        outcome: Outcome::Linted(kind),
+        diagnostics: finish(text, Some(root), &hosts, diagnostics),
+        declared_parameters,
+        comparison,
+    }
+}
+
+fn skipped(name: &str, why: &str) -> FileReport {
+    FileReport {
+        name: name.to_owned(),
+        outcome: Outcome::Skipped(why.to_owned()),
+        diagnostics: Vec::new(),
+        declared_parameters: Vec::new(),
+        comparison: Comparison::NotCompared,
+    }
+}
+
+/// The parameters a template declares, with their literal `AllowedValues`.
+fn declared_parameters(template: &Template<'_>) -> Vec<(String, Option<Vec<String>>)> {
+    template
+        .parameters
+        .iter()
+        .map(|p| {
+            let allowed = p.allowed_values.map(|values| {
+                values
+                    .iter()
+                    .filter_map(|v| Some(v.scalar()?.text.to_string()))
+                    .collect()
+            });
+            (p.name.to_owned(), allowed)
+        })
+        .collect()
+}
+
+fn next_char(text: &str, at: usize) -> usize {
+    text.get(at..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(at, |c| at + c.len_utf8())
+}
+
+/// Fills in pointers (and their stable forms), resources and positions, and sorts.
+fn finish(
+    text: &str,
+    root: Option<&Node<'_>>,
+    embedded: &[(Span, &Node<'_>)],
+    mut diagnostics: Vec<Diagnostic>,
+) -> Vec<Diagnostic> {
+    if diagnostics.is_empty() {
+        return diagnostics;
+    }
+    let lines = LineIndex::new(text);
+    for d in &mut diagnostics {
+        if d.pointer.is_empty()
+            && let Some(root) = root
+        {
+            d.pointer = pointer::pointer_to(root, embedded, d.span);
+        }
+        if d.resource.is_none() {
+            d.resource = pointer::resource_of(&d.pointer);
+        }
+        d.stable_pointer = match root {
+            Some(root) => baseline::stable_pointer(root, embedded, &d.pointer, d.span),
+            None => d.pointer.clone(),
+        };
+        d.locate(text, &lines);
+    }
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics.dedup_by(|a, b| a.code == b.code && a.span == b.span && a.message == b.message);
+    diagnostics
+}

@@ -1,0 +1,405 @@
+//! Linting the inputs: each file on the worker threads (with its version at the revision for
+//! `--since`), stdin, fixing and writing fixed files, and rendering what needs the text while
+//! it is at hand. The result of a file is a [`Linted`].
+
+use std::path::{Path, PathBuf};
+
+use kmslint_core::config::Settings;
+use kmslint_core::diagnostic::Diagnostic;
+use kmslint_core::render::json::Utf16Columns;
+use kmslint_core::render::{self, FileOutput, visible};
+use kmslint_core::{Comparison, DocumentKind, Outcome, Previous, fix_bytes, lint_bytes};
+use rayon::prelude::*;
+
+use super::options::Options;
+use crate::cli::args::{CheckArgs, OutputFormat};
+use crate::cli::baseline::Mode as BaselineMode;
+use crate::cli::fix::FixMode;
+use crate::cli::since::{Old, Repository};
+use crate::discover::{self, Input, describe_io};
+
+/// Lints every file found, on `options.jobs` worker threads (in turn when the pool cannot be
+/// made), each against its version at the revision when there is a `repository` (`--since`).
+/// In the order found.
+pub(super) fn lint_all<'s>(
+    repository: Option<&Repository>,
+    inputs: &[Input],
+    settings_of: &(dyn Fn(usize) -> &'s Settings + Sync),
+    options: &Options,
+) -> Result<Vec<Linted>, String> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs)
+        // Room for the loaders' bounded recursion on the deepest inputs.
+        .stack_size(16 << 20)
+        .build();
+    if let Some(repository) = repository {
+        return lint_since(repository, inputs, settings_of, options, pool.as_ref().ok());
+    }
+    Ok(match &pool {
+        Ok(pool) => pool.install(|| {
+            inputs
+                .par_iter()
+                .enumerate()
+                .map(|(i, input)| lint_input(input, settings_of(i), options, None))
+                .collect()
+        }),
+        Err(_) => inputs
+            .iter()
+            .enumerate()
+            .map(|(i, input)| lint_input(input, settings_of(i), options, None))
+            .collect(),
+    })
+}
+
+/// Reads and lints standard input, named as `--stdin-filename` says (else `-`), against its
+/// version at the revision with `--since`.
+pub(super) fn lint_stdin(
+    args: &CheckArgs,
+    repository: Option<&Repository>,
+    settings: &Settings,
+    options: &Options,
+) -> Linted {
+    let name = args
+        .stdin_filename
+        .clone()
+        .unwrap_or_else(|| "-".to_owned());
+    let old = repository.and_then(|repository| {
+        stdin_old_version(repository, args.stdin_filename.as_deref(), options)
+    });
+    match discover::read_bounded(std::io::stdin().lock(), 0, options.max_file_size) {
+        Ok(bytes) => {
+            let key = options
+                .baseline
+                .as_ref()
+                .map(|b| b.name_of(Path::new(&name)));
+            against(&name, old, |previous| {
+                lint_bytes_to_result(&name, bytes, settings, options, true, previous, key)
+            })
+        }
+        Err(e) => Linted::failed(name, format!("cannot read stdin: {}", describe_io(&e))),
+    }
+}
+
+/// One file's result, with its output already rendered where that needs the text.
+pub(in crate::cli) struct Linted {
+    pub name: String,
+    pub outcome: Option<Outcome>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// What came of comparing it with its previous version (`--since`, `diff`).
+    pub comparison: Comparison,
+    pub(super) rendered: String,
+    /// For JSON: each finding's UTF-16 columns, computed while the text is at hand.
+    pub(super) utf16: Vec<Utf16Columns>,
+    pub(super) read_error: Option<String>,
+    /// With `--fix`: why the fixed file was not written (it is then as it was, and its
+    /// findings are those in it).
+    pub(super) write_error: Option<String>,
+    /// The file read, when it is one: its SARIF URI is made from its bytes, not from `name`.
+    pub(super) path: Option<PathBuf>,
+    /// The parameters the template declares, with their AllowedValues, when parameter values
+    /// were given (see [`parameter_warnings`]).
+    pub(super) declared: Vec<(String, Option<Vec<String>>)>,
+    /// With `--fix` or `--diff`: the code of each finding fixed.
+    pub(super) fixed: Vec<&'static str>,
+    /// With `--diff`, or `--fix` on stdin: the text before and after fixing.
+    pub(super) texts: Option<(String, String)>,
+    /// With a baseline: the file's name in it.
+    pub(super) baseline_name: Option<String>,
+    /// With `--baseline`: the findings it absorbed, and its entries for the file (of rules
+    /// that ran) that matched nothing.
+    pub(super) baselined: usize,
+    pub(super) stale: usize,
+}
+
+impl Linted {
+    pub(super) fn failed(name: String, message: String) -> Linted {
+        Linted {
+            name,
+            outcome: None,
+            diagnostics: Vec::new(),
+            comparison: Comparison::NotCompared,
+            rendered: String::new(),
+            utf16: Vec::new(),
+            read_error: Some(message),
+            write_error: None,
+            path: None,
+            declared: Vec::new(),
+            fixed: Vec::new(),
+            texts: None,
+            baseline_name: None,
+            baselined: 0,
+            stale: 0,
+        }
+    }
+}
+
+/// `--since`: lints each file against its version at the revision. The old versions come
+/// from one `git cat-file --batch`, read as the workers take the files (`par_bridge`), so
+/// git runs beside the linting and only the old texts being linted are held.
+fn lint_since<'s>(
+    repository: &Repository,
+    inputs: &[Input],
+    settings_of: &(dyn Fn(usize) -> &'s Settings + Sync),
+    options: &Options,
+    pool: Option<&rayon::ThreadPool>,
+) -> Result<Vec<Linted>, String> {
+    let requests = inputs
+        .iter()
+        .map(|input| repository.request(&input.path))
+        .collect();
+    let batch = repository.old_versions(requests, options.max_file_size)?;
+    let rev = repository.rev();
+    let lint = |((i, input), old): ((usize, &Input), Result<Old, String>)| {
+        (
+            i,
+            lint_input(input, settings_of(i), options, Some((rev, old))),
+        )
+    };
+    let files = inputs.iter().enumerate().zip(batch);
+    let mut linted: Vec<(usize, Linted)> = match pool {
+        Some(pool) => pool.install(|| files.par_bridge().map(lint).collect()),
+        None => files.map(lint).collect(),
+    };
+    // Workers take files as they free up; the report is in path order all the same.
+    linted.sort_unstable_by_key(|(i, _)| *i);
+    Ok(linted.into_iter().map(|(_, linted)| linted).collect())
+}
+
+/// Stdin's version at the revision (`--since`): that of the path `--stdin-filename` names.
+/// Without one there is none, which is said.
+fn stdin_old_version<'r>(
+    repository: &'r Repository,
+    stdin_filename: Option<&str>,
+    options: &Options,
+) -> Option<(&'r str, Result<Old, String>)> {
+    let Some(name) = stdin_filename else {
+        eprintln!(
+            "kmslint: warning: stdin was not compared with {}: give its path with --stdin-filename",
+            visible(repository.rev())
+        );
+        return None;
+    };
+    let request = repository.request(Path::new(name));
+    let old = repository
+        .old_versions(vec![request], options.max_file_size)
+        .and_then(|mut batch| {
+            batch
+                .next()
+                .unwrap_or_else(|| Err("git cat-file --batch gave no answer".to_owned()))
+        });
+    Some((repository.rev(), old))
+}
+
+/// Lints a file (through `lint`) with its previous version, when `old` gives one (`--since`:
+/// the revision as written, and what git gave), and records what came of the comparison when
+/// git gave nothing to compare with.
+fn against(
+    name: &str,
+    old: Option<(&str, Result<Old, String>)>,
+    lint: impl FnOnce(&Previous<'_>) -> Linted,
+) -> Linted {
+    let Some((rev, old)) = old else {
+        return lint(&Previous::NotCompared);
+    };
+    let old_name = format!("{name} at {rev}");
+    match old {
+        // The old text lives only while the file is linted.
+        Ok(Old::Text(text)) => lint(&Previous::Text {
+            name: &old_name,
+            text: &text,
+        }),
+        Ok(Old::Absent) => lint(&Previous::Absent),
+        Ok(Old::NotCompared(why)) => {
+            let mut linted = lint(&Previous::NotCompared);
+            // Only templates are compared: a key policy, a file skipped or one that does not
+            // parse (KMS001 says so) would not have been either.
+            if linted.outcome == Some(Outcome::Linted(DocumentKind::Template)) {
+                linted.comparison =
+                    Comparison::Failed(format!("{old_name} was not compared: {why}"));
+            }
+            linted
+        }
+        Err(git) => {
+            let mut linted = lint(&Previous::NotCompared);
+            linted
+                .read_error
+                .get_or_insert(format!("cannot read its version at {rev}: {git}"));
+            linted
+        }
+    }
+}
+
+/// Reads and lints one file, with its previous version when `old` gives one (see
+/// [`against`]), and writes it when fixed.
+fn lint_input(
+    input: &Input,
+    settings: &Settings,
+    options: &Options,
+    old: Option<(&str, Result<Old, String>)>,
+) -> Linted {
+    let bytes = match discover::read_file(&input.path, options.max_file_size) {
+        Ok(bytes) => bytes,
+        Err(e) => return Linted::failed(input.name.clone(), describe_io(&e)),
+    };
+    let had_bom = bytes.starts_with(UTF8_BOM);
+    let key = options.baseline.as_ref().map(|b| b.name_of(&input.path));
+    // With --fix, what was read: the file is replaced only while it is still that.
+    let seen = (options.fix.mode == FixMode::Apply)
+        .then(|| crate::write::Seen::after_reading(&input.path, bytes.clone()));
+    let lint = |mode: FixMode, bytes: Vec<u8>, previous: &Previous<'_>| Linted {
+        path: Some(input.shown.clone()),
+        ..lint_bytes_as(
+            mode,
+            &input.name,
+            bytes,
+            settings,
+            options,
+            input.explicit,
+            previous,
+            key.clone(),
+        )
+    };
+    against(&input.name, old, |previous| {
+        let mut linted = lint(options.fix.mode, bytes, previous);
+        // Written here, by the worker that fixed it: the texts need not wait for every file.
+        let Some(seen) = &seen else {
+            return linted;
+        };
+        let Some((_, after)) = linted.texts.take() else {
+            return linted;
+        };
+        if linted.fixed.is_empty() {
+            return linted;
+        }
+        // Back as it was encoded: UTF-8, with its byte-order mark if it had one.
+        let mut content = Vec::with_capacity(after.len() + UTF8_BOM.len());
+        if had_bom {
+            content.extend_from_slice(UTF8_BOM);
+        }
+        content.extend_from_slice(after.as_bytes());
+        match crate::write::replace_fixed(&input.path, &options.fix_roots, seen, &content) {
+            Ok(()) => linted,
+            // The file is as it was: its findings are reported as they are in it.
+            Err(why) => Linted {
+                write_error: Some(format!("not fixed: {why}")),
+                ..lint(FixMode::Report, seen.bytes().to_vec(), previous)
+            },
+        }
+    })
+}
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Lints (or fixes) one file's bytes against its previous version, filters its findings by
+/// the baseline (`baseline_name` is the file's name in it), and renders them.
+pub(in crate::cli) fn lint_bytes_to_result(
+    name: &str,
+    bytes: Vec<u8>,
+    settings: &Settings,
+    options: &Options,
+    explicit: bool,
+    previous: &Previous<'_>,
+    baseline_name: Option<String>,
+) -> Linted {
+    lint_bytes_as(
+        options.fix.mode,
+        name,
+        bytes,
+        settings,
+        options,
+        explicit,
+        previous,
+        baseline_name,
+    )
+}
+
+/// [`lint_bytes_to_result`] with fixes as `mode` says, whatever the run's.
+#[allow(clippy::too_many_arguments)]
+fn lint_bytes_as(
+    mode: FixMode,
+    name: &str,
+    bytes: Vec<u8>,
+    settings: &Settings,
+    options: &Options,
+    explicit: bool,
+    previous: &Previous<'_>,
+    baseline_name: Option<String>,
+) -> Linted {
+    // `before` is the text as read when fixing; `text` is what the findings are about.
+    let (mut report, text, fixed, before) = match mode {
+        FixMode::Report => {
+            let (report, text) = lint_bytes(name, bytes, settings, explicit, previous);
+            (report, text, Vec::new(), None)
+        }
+        FixMode::Apply | FixMode::Diff => {
+            let (fixed, before) = fix_bytes(
+                name,
+                bytes,
+                settings,
+                explicit,
+                options.fix.least(),
+                previous,
+            );
+            (fixed.report, fixed.text, fixed.fixed, Some(before))
+        }
+    };
+    let declared = std::mem::take(&mut report.declared_parameters);
+    // After suppressions (the core's), before rendering: what the baseline records is not
+    // reported. Fixes were applied to every finding, recorded or not.
+    let (mut baselined, mut stale) = (0, 0);
+    if let (Some(key), Some(run)) = (&baseline_name, &options.baseline)
+        && let BaselineMode::Filter(baseline) = &run.mode
+    {
+        let filtered = kmslint_core::baseline::filter(
+            baseline.file(key),
+            std::mem::take(&mut report.diagnostics),
+            |code| settings.rules.enabled(code),
+        );
+        report.diagnostics = filtered.new;
+        (baselined, stale) = (filtered.matched, filtered.stale);
+    }
+    let output = FileOutput {
+        path: name,
+        text: &text,
+        diagnostics: &report.diagnostics,
+        previous: render::PreviousFile::of(previous),
+    };
+    let utf16 = if options.format == OutputFormat::Json && !options.statistics {
+        render::json::utf16_columns(&output)
+    } else {
+        Vec::new()
+    };
+    let rendered = if options.statistics || mode == FixMode::Diff {
+        String::new()
+    } else {
+        match options.format {
+            OutputFormat::Pretty => render::pretty::render_file(
+                &output,
+                render::pretty::PrettyOptions {
+                    color: options.color,
+                    unsafe_fixes: options.fix.unsafe_fixes,
+                },
+            ),
+            OutputFormat::Compact => render::compact::render(name, &report.diagnostics),
+            OutputFormat::Github => render::github::render(name, &report.diagnostics),
+            OutputFormat::Json | OutputFormat::Sarif => String::new(),
+        }
+    };
+    Linted {
+        name: report.name,
+        outcome: Some(report.outcome),
+        diagnostics: report.diagnostics,
+        comparison: report.comparison,
+        rendered,
+        utf16,
+        read_error: None,
+        write_error: None,
+        path: None,
+        declared,
+        fixed,
+        texts: before.map(|before| (before, text)),
+        baseline_name,
+        baselined,
+        stale,
+    }
+}
