@@ -34,13 +34,23 @@ pub fn corpus() -> Option<PathBuf> {
     if dir.is_dir() {
         return Some(dir);
     }
+    skip(&format!(
+        "{} is not here (the tests that read the corpus need it beside the clone)",
+        dir.display()
+    ));
+    None
+}
+
+/// Says why a test skips its check (a tool or the corpus is missing here), or, under CI, fails
+/// with that reason: CI installs what the tests need, so a skip there would be a check passing
+/// without having checked anything.
+pub fn skip(reason: &str) {
     assert!(
         !in_ci(),
-        "{} is not here, and under CI the tests that read the corpus must not skip it",
-        dir.display()
+        "{reason}\nUnder CI (CI={:?}) this test must not skip: install what it needs.",
+        std::env::var("CI").unwrap_or_default()
     );
-    eprintln!("skipped: {} is not here", dir.display());
-    None
+    eprintln!("skipped: {reason}");
 }
 
 /// Whether the tests run under CI: `CI` is set to anything but empty, `false` or `0`.
@@ -84,6 +94,29 @@ pub fn settings(args: &str, only: Option<&str>) -> Settings {
         };
     }
     settings
+}
+
+/// The default settings with only the rules `codes` on: a test asserting exact findings runs
+/// the rules it is about, so that a new rule does not change what it sees (ruff's `test_path`
+/// does the same). Panics on a code that is not a rule's, so a typo cannot select nothing.
+pub fn only(codes: &[&str]) -> Settings {
+    for code in codes {
+        assert!(
+            rules::RULES.iter().any(|r| r.code == *code),
+            "{code} is not a rule"
+        );
+    }
+    Settings {
+        rules: RuleSelection {
+            disabled: rules::RULES
+                .iter()
+                .map(|r| r.code)
+                .filter(|c| !codes.contains(c))
+                .collect(),
+            severity: HashMap::new(),
+        },
+        ..Settings::default()
+    }
 }
 
 /// A fixture's arguments: a first line `# args: …`, or a sidecar `<file>.args`.
