@@ -14,7 +14,15 @@ fn stdin_filename_reads_stdin_and_ignores_other_paths() {
     // No `-`: stdin is still read, and the directory is not walked.
     let run = Kmslint::new(
         dir.path(),
-        &["check", "--stdin-filename", "r.yaml", "--format", "json"],
+        &[
+            "check",
+            "--select",
+            "KMS104,KMS105",
+            "--stdin-filename",
+            "r.yaml",
+            "--format",
+            "json",
+        ],
     )
     .stdin(UNROTATED_KEY.as_bytes())
     .run();
@@ -27,6 +35,8 @@ fn stdin_filename_reads_stdin_and_ignores_other_paths() {
         dir.path(),
         &[
             "check",
+            "--select",
+            "KMS104,KMS105",
             "--stdin-filename",
             "r.yaml",
             "other.yaml",
@@ -50,7 +60,17 @@ fn stdin_filename_reads_stdin_and_ignores_other_paths() {
 #[test]
 fn statistics_follow_the_format() {
     let dir = dir_with(&[("key.yaml", UNROTATED_KEY.as_bytes())]);
-    let json = kmslint(dir.path(), &["check", "--statistics", "--format", "json"]);
+    let json = kmslint(
+        dir.path(),
+        &[
+            "check",
+            "--select",
+            "KMS104,KMS105",
+            "--statistics",
+            "--format",
+            "json",
+        ],
+    );
     let doc = json.json();
     assert_eq!(doc["statistics"][0]["code"], "KMS104", "{doc}");
     assert_eq!(doc["statistics"][0]["count"], 1);
@@ -58,14 +78,31 @@ fn statistics_follow_the_format() {
     assert!(doc.get("diagnostics").is_none(), "{doc}");
     assert_eq!(doc["summary"]["warnings"], 2);
     // SARIF stays a SARIF log with every result; the option is noted on stderr.
-    let sarif = kmslint(dir.path(), &["check", "--statistics", "--format", "sarif"]);
+    let sarif = kmslint(
+        dir.path(),
+        &[
+            "check",
+            "--select",
+            "KMS104,KMS105",
+            "--statistics",
+            "--format",
+            "sarif",
+        ],
+    );
     let log = sarif.json();
     assert_eq!(log["version"], "2.1.0");
     assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 2);
     assert_eq!(sarif.stderr_lines("--statistics is ignored").len(), 1);
     let compact = kmslint(
         dir.path(),
-        &["check", "--statistics", "--format", "compact"],
+        &[
+            "check",
+            "--select",
+            "KMS104,KMS105",
+            "--statistics",
+            "--format",
+            "compact",
+        ],
     );
     assert!(
         compact.stdout.contains("     1  KMS104  rotation-disabled"),
@@ -81,7 +118,15 @@ fn unreadable_paths_are_in_every_report() {
     let run = |format: &str| {
         kmslint(
             dir.path(),
-            &["check", "missing.yaml", "key.yaml", "--format", format],
+            &[
+                "check",
+                "--select",
+                "KMS104,KMS105",
+                "missing.yaml",
+                "key.yaml",
+                "--format",
+                format,
+            ],
         )
     };
     let pretty = run("pretty");
@@ -121,10 +166,32 @@ fn unreadable_paths_are_in_every_report() {
         "{github}"
     );
     // A clean run says it succeeded.
-    let ok = kmslint(dir.path(), &["check", "key.yaml", "--format", "sarif"]).json();
+    let ok = kmslint(
+        dir.path(),
+        &[
+            "check",
+            "--select",
+            "KMS104,KMS105",
+            "key.yaml",
+            "--format",
+            "sarif",
+        ],
+    )
+    .json();
     assert_eq!(ok["runs"][0]["invocations"][0]["executionSuccessful"], true);
     assert_eq!(
-        kmslint(dir.path(), &["check", "key.yaml", "--format", "json"]).json()["errors"],
+        kmslint(
+            dir.path(),
+            &[
+                "check",
+                "--select",
+                "KMS104,KMS105",
+                "key.yaml",
+                "--format",
+                "json"
+            ]
+        )
+        .json()["errors"],
         Value::Array(vec![])
     );
 }
@@ -167,6 +234,8 @@ fn output_file_short_flags_and_defaults_in_help() {
         dir.path(),
         &[
             "check",
+            "--select",
+            "KMS104,KMS105",
             "key.yaml",
             "--output-format",
             "json",
@@ -185,11 +254,22 @@ fn output_file_short_flags_and_defaults_in_help() {
     assert_eq!(codes_for(&report, "key.yaml"), ["KMS104", "KMS105"]);
     let bad = kmslint(
         dir.path(),
-        &["check", "key.yaml", "--output-file", "no/such/dir/r.json"],
+        &[
+            "check",
+            "--select",
+            "KMS104,KMS105",
+            "key.yaml",
+            "--output-file",
+            "no/such/dir/r.json",
+        ],
     );
     assert_eq!(bad.status, 2);
     assert_eq!(bad.stderr_lines("--output-file").len(), 1, "{}", bad.stderr);
-    let help = kmslint(dir.path(), &["check", "--help"]).stdout;
+    let help = kmslint(
+        dir.path(),
+        &["check", "--select", "KMS104,KMS105", "--help"],
+    )
+    .stdout;
     for needle in [
         "[default: pretty]",
         "[default: auto]",
@@ -314,6 +394,7 @@ fn json_output_matches_its_schema() {
         targets.push((corpus.display().to_string(), root.clone()));
     }
     for (target, dir) in &targets {
+        // All rules, on purpose: every rule's findings (the fixtures) must match the schema.
         let run = kmslint(dir, &["check", target, "--format", "json", "--no-config"]);
         let document = run.json();
         assert!(
@@ -326,19 +407,51 @@ fn json_output_matches_its_schema() {
     // The statistics document and one with an unreadable path too.
     let dir = dir_with(&[("key.yaml", UNROTATED_KEY.as_bytes())]);
     for args in [
-        &["check", "--format", "json", "--statistics"][..],
-        &["check", "key.yaml", "missing.yaml", "--format", "json"],
+        &[
+            "check",
+            "--select",
+            "KMS104,KMS105",
+            "--format",
+            "json",
+            "--statistics",
+        ][..],
+        &[
+            "check",
+            "--select",
+            "KMS104,KMS105",
+            "key.yaml",
+            "missing.yaml",
+            "--format",
+            "json",
+        ],
     ] {
         let document = kmslint(dir.path(), args).json();
         let errors = schema_errors(&document);
         assert!(errors.is_empty(), "{args:?}: {errors:#?}");
     }
     // With a baseline, the summary says what it absorbed.
-    let written = kmslint(dir.path(), &["check", "--write-baseline", "baseline.json"]);
+    let written = kmslint(
+        dir.path(),
+        &[
+            "check",
+            "--select",
+            "KMS104,KMS105",
+            "--write-baseline",
+            "baseline.json",
+        ],
+    );
     assert_eq!(written.status, 0, "{}", written.stderr);
     let document = kmslint(
         dir.path(),
-        &["check", "--format", "json", "--baseline", "baseline.json"],
+        &[
+            "check",
+            "--select",
+            "KMS104,KMS105",
+            "--format",
+            "json",
+            "--baseline",
+            "baseline.json",
+        ],
     )
     .json();
     assert_eq!(
@@ -354,7 +467,11 @@ fn json_output_matches_its_schema() {
         .remove("stale");
     assert_eq!(schema_errors(&broken).len(), 1);
     // And the schema rejects what it should.
-    let mut broken = kmslint(dir.path(), &["check", "--format", "json"]).json();
+    let mut broken = kmslint(
+        dir.path(),
+        &["check", "--select", "KMS104,KMS105", "--format", "json"],
+    )
+    .json();
     broken["diagnostics"][0]["start"]
         .as_object_mut()
         .unwrap()

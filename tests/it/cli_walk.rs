@@ -197,6 +197,8 @@ fn paths_are_shown_relative_to_the_current_directory_and_each_file_is_linted_onc
         &repo,
         &[
             "check",
+            "--select",
+            "KMS104,KMS105",
             "--format",
             "json",
             absolute,
@@ -213,21 +215,51 @@ fn paths_are_shown_relative_to_the_current_directory_and_each_file_is_linted_onc
     assert_eq!(json["summary"]["files"], 1, "linted once");
     assert_eq!(codes_for(&json, "src/key.yaml"), ["KMS104", "KMS105"]);
     // In every format: GitHub matches annotations against the files of the repository.
-    let run = kmslint(&repo, &["check", "--format", "github", absolute]);
+    let run = kmslint(
+        &repo,
+        &[
+            "check",
+            "--select",
+            "KMS104,KMS105",
+            "--format",
+            "github",
+            absolute,
+        ],
+    );
     assert!(
         run.stdout
             .starts_with("::warning file=src/key.yaml,line=2,"),
         "{}",
         run.stdout
     );
-    let run = kmslint(&repo, &["check", "--format", "compact", absolute]);
+    let run = kmslint(
+        &repo,
+        &[
+            "check",
+            "--select",
+            "KMS104,KMS105",
+            "--format",
+            "compact",
+            absolute,
+        ],
+    );
     assert!(
         run.stdout.starts_with("src/key.yaml:2:3:"),
         "{}",
         run.stdout
     );
     // Outside the current directory, the path stays as given.
-    let run = kmslint(&repo, &["check", "--format", "json", "../other"]);
+    let run = kmslint(
+        &repo,
+        &[
+            "check",
+            "--select",
+            "KMS104,KMS105",
+            "--format",
+            "json",
+            "../other",
+        ],
+    );
     assert_eq!(linted(&run), set(&["../other/key.yaml"]));
 }
 

@@ -48,8 +48,10 @@ fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings
 }
 
+/// [`TEMPLATE`]'s findings, of the rules it was written for only (KMS104, KMS105, KMS207,
+/// KMS401): the tests below index and count them, which a new rule would upset.
 fn diagnostics() -> Vec<Diagnostic> {
-    let mut settings = common::settings("", None);
+    let mut settings = common::only(&["KMS104", "KMS105", "KMS207", "KMS401"]);
     settings.rules.severity.insert("KMS105", Severity::Info);
     lint_source(PATH, TEMPLATE, &settings)
 }
