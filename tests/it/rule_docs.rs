@@ -85,6 +85,24 @@ fn file_name(language: &str, version: &str) -> String {
     format!("{version}.{extension}")
 }
 
+/// The codes (`KMS` and three digits) on the lines of `code` that name `kmslint` or `ignore`
+/// (a suppression comment, or metadata's `kmslint: {ignore: …}`): the rules it suppresses.
+fn suppressed_codes(code: &str) -> Vec<&str> {
+    let mut codes: Vec<&str> = code
+        .lines()
+        .filter(|line| line.contains("kmslint") || line.contains("ignore"))
+        .flat_map(|line| line.split(|c: char| !c.is_ascii_alphanumeric()))
+        .filter(|word| {
+            word.len() == 6
+                && word.starts_with("KMS")
+                && word[3..].bytes().all(|b| b.is_ascii_digit())
+        })
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    codes
+}
+
 /// The rule's findings in the example, or `Err` when its old version was not compared.
 fn lint_example(example: &Example<'_>, rule: &str) -> Result<Vec<String>, String> {
     let (language, code) = example.new;
@@ -94,9 +112,16 @@ fn lint_example(example: &Example<'_>, rule: &str) -> Result<Vec<String>, String
         .next()
         .and_then(|l| l.strip_prefix("# args:"))
         .unwrap_or_default();
-    // Every rule runs, as for a user, and the rule's own findings are kept: KMS006 needs
-    // other rules' findings to exist before it can see an unused suppression.
-    let settings = common::settings(args, None);
+    // Only the rule runs, so that another rule (a new one too) cannot change what its docs
+    // show; and the rules the example's suppression comments name, which KMS006 needs to
+    // have run before it can see a suppression that covered nothing.
+    let named = suppressed_codes(code);
+    let args = if named.is_empty() {
+        args.to_owned()
+    } else {
+        format!("{args} --also {}", named.join(","))
+    };
+    let settings = common::settings(&args, Some(rule));
     let old_name = example.old.map(|(language, _)| file_name(language, "old"));
     let previous = match (&old_name, example.old) {
         (Some(name), Some((_, text))) => kmslint_core::Previous::Text { name, text },
