@@ -1,5 +1,5 @@
 //! The integration tests, one binary: each module was a test binary of its own, and each
-//! linked the whole tool (31 links for one change). One binary links once. The fixture
+//! linked the whole tool (33 links for one change). One binary links once. The fixture
 //! harness (`tests/fixtures.rs`) stays apart: it is `harness = false`, with a trial per
 //! fixture file (libtest-mimic), which libtest's `#[test]` functions here cannot share.
 //!
