@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The hostile inputs of tests/robustness.rs and tests/hostile_*.rs at full size, run with two
+# The hostile inputs of tests/it/robustness.rs and tests/it/hostile_*.rs at full size, run with two
 # kmslint binaries (before and after a change) and reported as a table: wall time, peak
 # memory, output bytes and exit status of each.
 #

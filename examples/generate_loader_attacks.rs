@@ -1,5 +1,5 @@
 //! Hostile inputs for the loaders, at full size, for a before/after comparison of the
-//! linter on them. tests/hostile_source.rs runs the same generators and templates (this file
+//! linter on them. tests/it/hostile_source.rs runs the same generators and templates (this file
 //! is its module `attacks`), scaled down, and asserts lines and columns in them: change them
 //! with the tests.
 //!

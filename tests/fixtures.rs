@@ -30,13 +30,14 @@
 //! version's arguments apply to both. A KMS5xx fixture without its old version, an old version
 //! without its new one, and an old version in another rule's folder are errors. `.old.*`
 //! files are not fixtures of their own; the tests that lint every file of `fixtures/` one at
-//! a time (tests/fix_properties.rs, tests/mutations.rs, scripts/fix-roundtrip.py, the SARIF
+//! a time (tests/it/fix_properties.rs, tests/it/mutations.rs, scripts/fix-roundtrip.py, the SARIF
 //! and JSON schema checks) lint them as the templates they are, and assume no markers.
 //!
 //! This is a `harness = false` test run by libtest-mimic: every fixture file is its own trial
 //! (`KMS204/bad-deny.yaml`), so one mismatch does not hide the others, and a single fixture
 //! can be run with `cargo test --test fixtures -- KMS204/bad-deny.yaml`.
 
+#[path = "it/common.rs"]
 mod common;
 
 use std::collections::BTreeMap;
@@ -46,9 +47,9 @@ use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
-use kmslint::fix::Applicability;
-use kmslint::rules::{FixAvailability, RULES};
-use kmslint::{Comparison, Previous};
+use kmslint_core::fix::Applicability;
+use kmslint_core::rules::{FixAvailability, RULES};
+use kmslint_core::{Comparison, Previous};
 
 fn main() {
     let args = Arguments::from_args();
@@ -219,7 +220,7 @@ impl Fixture {
         }
     }
 
-    fn settings(&self) -> kmslint::Settings {
+    fn settings(&self) -> kmslint_core::Settings {
         common::settings(
             &common::fixture_args(&self.path, &self.text),
             Some(&self.code),
@@ -231,7 +232,7 @@ impl Fixture {
     /// must have none of any rule that ran, so KMS006's good fixtures show that their
     /// suppressions work. A pair whose old version was not compared (it does not parse, or
     /// is not a template) is a problem.
-    fn lint(&self, bad: bool) -> Result<(kmslint::FileReport, String), String> {
+    fn lint(&self, bad: bool) -> Result<(kmslint_core::FileReport, String), String> {
         let (mut report, decoded) =
             common::lint_path_against(&self.path, &self.settings(), &self.previous());
         if let Some(old) = &self.old
@@ -253,7 +254,7 @@ impl Fixture {
 fn read_old(path: &Path) -> Result<OldVersion, Vec<String>> {
     let name = common::display_path(path);
     let bytes = fs::read(path).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let text = kmslint::source::read::decode(bytes).text;
+    let text = kmslint_core::source::read::decode(bytes).text;
     let mut problems = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.contains("# expect:") {
@@ -560,7 +561,7 @@ fn bad_fixture(code: &str, path: &Path) -> Result<(), Failed> {
     let previous = fixture
         .old
         .as_ref()
-        .map(|old| kmslint::render::PreviousFile {
+        .map(|old| kmslint_core::render::PreviousFile {
             name: &old.name,
             text: &old.text,
         });
@@ -596,17 +597,17 @@ fn failed(path: &Path, mut problems: Vec<String>) -> Failed {
 
 /// The `.fixed` checks of one bad fixture (see the module comment); problems found. A pair is
 /// fixed, and its fixed text linted, against its old version.
-fn fixed_fixture(fixture: &Fixture, report: &kmslint::FileReport) -> Vec<String> {
+fn fixed_fixture(fixture: &Fixture, report: &kmslint_core::FileReport) -> Vec<String> {
     let (code, path) = (fixture.code.as_str(), fixture.path.as_path());
     let mut problems = Vec::new();
     let golden = PathBuf::from(format!("{}.fixed", path.display()));
-    let fixable = |d: &&kmslint::Diagnostic| {
+    let fixable = |d: &&kmslint_core::Diagnostic| {
         d.code == code
             && d.fix
                 .as_ref()
                 .is_some_and(|f| f.applicability >= Applicability::Unsafe)
     };
-    let (fixed, _) = kmslint::fix_bytes(
+    let (fixed, _) = kmslint_core::fix_bytes(
         &report.name,
         fs::read(path).unwrap_or_default(),
         &fixture.settings(),
@@ -641,7 +642,7 @@ fn fixed_fixture(fixture: &Fixture, report: &kmslint::FileReport) -> Vec<String>
     }
     let before = report.diagnostics.iter().filter(|d| d.code == code).count();
     let fixed_here = fixed.fixed.iter().filter(|c| **c == code).count();
-    let left: Vec<&kmslint::Diagnostic> = fixed
+    let left: Vec<&kmslint_core::Diagnostic> = fixed
         .report
         .diagnostics
         .iter()

@@ -1,6 +1,6 @@
 //! Renders `crates/kmslint-core/src/facts/consumer_properties.rs` from
 //! `data/consumer-properties.tsv`. Shared by the
-//! example that writes the file and by `tests/consumer_properties.rs`, which checks it is current.
+//! example that writes the file and by `tests/it/consumer_properties.rs`, which checks it is current.
 
 /// The command that regenerates the table.
 pub const COMMAND: &str = "cargo run --example generate_consumer_properties";

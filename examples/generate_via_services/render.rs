@@ -1,5 +1,5 @@
 //! Renders `crates/kmslint-core/src/facts/via_services.rs` from `data/via-services.tsv`.
-//! Shared by the example that writes the file and by `tests/via_services.rs`, which checks it
+//! Shared by the example that writes the file and by `tests/it/via_services.rs`, which checks it
 //! is current.
 
 /// The command that regenerates the table.
