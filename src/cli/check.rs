@@ -1169,7 +1169,7 @@ pub(super) fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigE
         (None, None) => discover::DEFAULT_MAX_FILE_SIZE,
     };
     let parameters = read_parameters(args)?;
-    let (settings, _) = config::settings_for(&args.overrides(), &resolved, parameters)?;
+    let (settings, _) = config::settings_for(&args.overrides(), &resolved, parameters, names())?;
     let configured_baseline = config.baseline.as_deref().and_then(|name| {
         let origin = resolved.origins.get("baseline")?;
         Some((name, origin.as_path()))
@@ -1352,8 +1352,12 @@ pub(super) fn settings_by_dir(
                     Some(path) => loader.load_chain(path, names())?,
                     None => Resolved::default(),
                 };
-                let (settings, _) =
-                    config::settings_for(&args.overrides(), &resolved, all[0].parameters.clone())?;
+                let (settings, _) = config::settings_for(
+                    &args.overrides(),
+                    &resolved,
+                    all[0].parameters.clone(),
+                    names(),
+                )?;
                 for rule in crate::rules::RULES {
                     if settings.rules.enabled(rule.code) && !options.enabled.contains(&rule.code) {
                         options.enabled.push(rule.code);
@@ -1394,7 +1398,12 @@ fn show_settings(args: &CheckArgs, file: &Path, root: &Settings, options: &Optio
         },
         None => Resolved::default(),
     };
-    let shown = match config::settings_for(&args.overrides(), &resolved, root.parameters.clone()) {
+    let shown = match config::settings_for(
+        &args.overrides(),
+        &resolved,
+        root.parameters.clone(),
+        names(),
+    ) {
         Ok((_, mut shown)) => {
             shown.extend(config::shown_parameters(&root.parameters));
             shown
