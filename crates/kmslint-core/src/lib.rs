@@ -197,7 +197,7 @@ fn fix_against(
         report
             .diagnostics
             .iter()
-            .filter(|d| d.code == "KMS001")
+            .filter(|d| rules::kind(d.code) == Some(rules::RuleKind::Parse))
             .count()
     };
     for _ in 0..MAX_FIX_PASSES {

@@ -24,6 +24,19 @@ use crate::fix::{Applicability, Fix};
 
 use super::common::report_value;
 use super::{Context, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS005.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS005",
+    name: "ambiguous-boolean",
+    severity: Severity::Warning,
+    fix: FixAvailability::Sometimes,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct AmbiguousBoolean;
 

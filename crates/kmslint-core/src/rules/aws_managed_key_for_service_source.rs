@@ -19,6 +19,19 @@ use crate::model::value::{Hole, Text, describe_when};
 use crate::source::{Node, Value};
 
 use super::{Context, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS602.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS602",
+    name: "aws-managed-key-for-service-source",
+    severity: Severity::Warning,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct AwsManagedKeyForServiceSource;
 

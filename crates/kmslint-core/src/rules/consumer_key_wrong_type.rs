@@ -22,6 +22,19 @@ use crate::model::value::{describe_when, merged_when};
 use super::key_config::{Setting, defaults, readable, settings};
 use super::key_use::{describe, possible, uses};
 use super::{Context, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS603.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS603",
+    name: "consumer-key-wrong-type",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct ConsumerKeyWrongType;
 

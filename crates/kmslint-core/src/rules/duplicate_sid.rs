@@ -7,6 +7,19 @@ use crate::source::{Node, Span};
 
 use super::common::{any_statement_branch, policy_literal};
 use super::{Context, PolicyCheck, PolicyScope, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS212.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS212",
+    name: "duplicate-sid",
+    severity: Severity::Error,
+    fix: FixAvailability::Sometimes,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct DuplicateSid;
 

@@ -15,6 +15,19 @@ use crate::model::Template;
 use crate::source::Span;
 
 use super::{ChangeContext, Context, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS506.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS506",
+    name: "grant-removed",
+    severity: Severity::Warning,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::Change,
+};
 
 pub struct GrantRemoved;
 

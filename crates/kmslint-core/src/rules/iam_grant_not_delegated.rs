@@ -35,6 +35,19 @@ use crate::model::value::describe_when;
 
 use super::common::join;
 use super::{Context, PolicyCheck, PolicyScope, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS609.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS609",
+    name: "iam-grant-not-delegated",
+    severity: Severity::Warning,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct IamGrantNotDelegated;
 

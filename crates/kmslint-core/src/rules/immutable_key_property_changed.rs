@@ -12,6 +12,19 @@ use crate::facts::resources::KEY;
 use super::change::at_or_name;
 use super::key_config::defaults;
 use super::{ChangeContext, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS501.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS501",
+    name: "immutable-key-property-changed",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::Change,
+};
 
 pub struct ImmutableKeyPropertyChanged;
 

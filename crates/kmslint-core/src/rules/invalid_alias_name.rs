@@ -18,6 +18,19 @@ use crate::source::Node;
 
 use super::common::{report_value, resources, written_at};
 use super::{Context, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS401.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS401",
+    name: "invalid-alias-name",
+    severity: Severity::Error,
+    fix: FixAvailability::Sometimes,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct InvalidAliasName;
 

@@ -20,6 +20,19 @@ use crate::source::Span;
 use super::common::{report_value, resources};
 use super::invalid_key_arn::is_key_id;
 use super::{Context, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS402.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS402",
+    name: "invalid-alias-target",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct InvalidAliasTarget;
 

@@ -14,6 +14,19 @@ use crate::model::value::Boolish;
 
 use super::common::did_you_mean;
 use super::{Context, PolicyCheck, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS213.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS213",
+    name: "invalid-condition",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct InvalidCondition;
 

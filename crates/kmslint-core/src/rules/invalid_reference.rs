@@ -22,6 +22,19 @@ use crate::source::{Node, Span, Value};
 
 use super::common::{did_you_mean, short};
 use super::{Context, Reporter, Rule, consumer_paths};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS003.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS003",
+    name: "invalid-reference",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct InvalidReference;
 

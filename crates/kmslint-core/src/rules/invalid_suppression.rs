@@ -8,6 +8,19 @@
 //! it can be selected, ignored, given a severity and suppressed like any other.
 
 use super::Rule;
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS007.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS007",
+    name: "invalid-suppression",
+    severity: Severity::Warning,
+    fix: FixAvailability::Sometimes,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct InvalidSuppression;
 

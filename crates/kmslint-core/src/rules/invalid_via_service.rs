@@ -22,6 +22,18 @@ use crate::model::value::{Hole, Part, Text};
 
 use super::common::did_you_mean;
 use super::{Context, PolicyCheck, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS607.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS607",
+    name: "invalid-via-service",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct InvalidViaService;
 

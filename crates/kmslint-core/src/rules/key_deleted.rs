@@ -21,6 +21,19 @@ use crate::source::Span;
 
 use super::change::{Retention, may_add_resources};
 use super::{ChangeContext, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS502.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS502",
+    name: "key-deleted",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::Change,
+};
 
 pub struct KeyDeleted;
 

@@ -20,6 +20,19 @@ use crate::fix::{Applicability, Edit, Fix};
 use super::common::{report_value, resources, written_at};
 use super::key_config::{defaults, readable, settings};
 use super::{Context, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS105.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS105",
+    name: "key-deletion-unprotected",
+    severity: Severity::Warning,
+    fix: FixAvailability::Sometimes,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct KeyDeletionUnprotected;
 

@@ -16,6 +16,19 @@ use super::common::join;
 use super::key_config::{readable, report_setting, settings};
 use super::key_use::{describe, possible, uses};
 use super::{Context, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS604.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS604",
+    name: "key-disabled-in-use",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct KeyDisabledInUse;
 

@@ -15,7 +15,20 @@ use crate::model::Resource;
 use super::common::{Syntax, resources};
 use super::key_config::{Setting, defaults, readable, report_setting, settings};
 use super::{Context, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
 use crate::model::value::consistent;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS102.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS102",
+    name: "key-spec-usage-mismatch",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct KeySpecUsageMismatch;
 

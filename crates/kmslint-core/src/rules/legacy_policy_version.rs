@@ -14,6 +14,18 @@ use crate::fix::{Applicability, Fix};
 use crate::source::{Node, Value};
 
 use super::{Context, PolicyCheck, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS215.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS215",
+    name: "legacy-policy-version",
+    severity: Severity::Warning,
+    fix: FixAvailability::Always,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct LegacyPolicyVersion;
 

@@ -13,6 +13,19 @@ use crate::source::scalar_map::ScalarMap;
 use crate::source::{Format, Node, Span, Style, Value};
 
 use super::{Context, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS201.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS201",
+    name: "policy-charset",
+    severity: Severity::Error,
+    fix: FixAvailability::Sometimes,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct PolicyCharset;
 

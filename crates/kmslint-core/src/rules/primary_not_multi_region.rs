@@ -12,6 +12,19 @@ use crate::model::Resource;
 use super::common::{PrimaryTarget, primary_targets, report_value, resources, written_at};
 use super::rotation_disabled::set_property;
 use super::{Context, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS301.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS301",
+    name: "primary-not-multi-region",
+    severity: Severity::Error,
+    fix: FixAvailability::Sometimes,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct PrimaryNotMultiRegion;
 

@@ -11,6 +11,19 @@ use crate::model::arn::{self, ArnShape, Field};
 use crate::model::value::{Env, Hole, Text};
 
 use super::{Context, PolicyCheck, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS208.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS208",
+    name: "resource-not-wildcard",
+    severity: Severity::Warning,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct ResourceNotWildcard;
 

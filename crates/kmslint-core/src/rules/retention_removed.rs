@@ -13,6 +13,19 @@ use crate::source::{Node, Span};
 
 use super::change::{Retention, at_or_name};
 use super::{ChangeContext, Context, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS504.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS504",
+    name: "retention-removed",
+    severity: Severity::Warning,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::Change,
+};
 
 pub struct RetentionRemoved;
 

@@ -18,7 +18,20 @@ use crate::fix::{Applicability, Fix};
 use super::common::{resources, written_at};
 use super::key_config::{Setting, defaults, readable, report_setting, settings};
 use super::{Context, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
 use crate::model::value::consistent;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS104.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS104",
+    name: "rotation-disabled",
+    severity: Severity::Warning,
+    fix: FixAvailability::Sometimes,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct RotationDisabled;
 

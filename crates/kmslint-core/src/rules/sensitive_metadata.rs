@@ -28,6 +28,19 @@ use crate::source::{Node, Span, Value};
 
 use super::common::resources;
 use super::{Context, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS106.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS106",
+    name: "sensitive-metadata",
+    severity: Severity::Warning,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct SensitiveMetadata;
 

@@ -18,6 +18,19 @@ use crate::model::template::Resource;
 use crate::source::{Node, Value};
 
 use super::{Context, PolicyCheck, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS611.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS611",
+    name: "service-linked-role-principal",
+    severity: Severity::Warning,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct ServiceLinkedRolePrincipal;
 

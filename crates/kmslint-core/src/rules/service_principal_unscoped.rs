@@ -36,6 +36,19 @@ use crate::model::principal::{Name, Principal, ServicePrincipal};
 use crate::model::value::Hole;
 
 use super::{Context, PolicyCheck, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS606.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS606",
+    name: "service-principal-unscoped",
+    severity: Severity::Info,
+    fix: FixAvailability::Never,
+    default: false,
+    kind: RuleKind::File,
+};
 
 pub struct ServicePrincipalUnscoped;
 

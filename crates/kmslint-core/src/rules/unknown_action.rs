@@ -16,6 +16,18 @@ use crate::model::policy::glob_match;
 
 use super::common::{did_you_mean, policy_literal};
 use super::{Context, PolicyCheck, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS207.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS207",
+    name: "unknown-action",
+    severity: Severity::Error,
+    fix: FixAvailability::Sometimes,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct UnknownAction;
 

@@ -7,6 +7,19 @@
 //! rule runs.
 
 use super::Rule;
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS006.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS006",
+    name: "unused-suppression",
+    severity: Severity::Warning,
+    fix: FixAvailability::Sometimes,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct UnusedSuppression;
 

@@ -10,6 +10,19 @@ use super::common::short;
 
 use super::common::{report_value, resources};
 use super::{Context, Reporter, Rule};
+use super::{FixAvailability, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS101.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS101",
+    name: "value-out-of-range",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct ValueOutOfRange;
 
