@@ -14,6 +14,7 @@
 //! `no` is not one of their values however it is read. So one spelling is never reported by
 //! both rules.
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::{self, Kind, Property};
 use crate::model::Resource;
 use crate::model::value::{Alt, Boolish, Resolver, Val};
@@ -23,9 +24,7 @@ use crate::fix::edit::Editor;
 use crate::fix::{Applicability, Fix};
 
 use super::common::report_value;
-use super::{Context, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
-use crate::diagnostic::Severity;
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS005.md`, whose front matter must agree with this.

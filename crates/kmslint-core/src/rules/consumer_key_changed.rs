@@ -22,8 +22,7 @@ use crate::model::consumers::values_at_written;
 use crate::source::Node;
 
 use super::change::{Retention, at_or_name};
-use super::{ChangeContext, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
+use super::{ChangeContext, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS505.md`, whose front matter must agree with this.

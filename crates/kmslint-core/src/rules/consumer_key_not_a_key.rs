@@ -17,6 +17,7 @@
 //! and the Serverless Framework write) is left alone, as are ARNs (another rule's concern) and
 //! empty values.
 
+use crate::diagnostic::Severity;
 use crate::facts::consumer_properties::{KeyFormat, for_type};
 use crate::facts::resources::{ALIAS, KEY, REPLICA_KEY};
 use crate::fix::{Applicability, Edit, Fix};
@@ -25,9 +26,7 @@ use crate::model::value::{abbreviate, describe_when};
 use crate::source::{Format, Node, Span, Value};
 
 use super::key_use::{describe, uses};
-use super::{Context, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
-use crate::diagnostic::Severity;
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS612.md`, whose front matter must agree with this.

@@ -13,6 +13,7 @@
 
 use std::collections::HashSet;
 
+use crate::diagnostic::Severity;
 use crate::facts::key_consumers::{Kind, Region};
 use crate::facts::key_specs::{self, DEFAULT_KEY_SPEC, DEFAULT_KEY_USAGE};
 use crate::facts::resources::KEY;
@@ -21,9 +22,7 @@ use crate::model::value::{describe_when, merged_when};
 
 use super::key_config::{Setting, defaults, readable, settings};
 use super::key_use::{describe, possible, uses};
-use super::{Context, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
-use crate::diagnostic::Severity;
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS603.md`, whose front matter must agree with this.

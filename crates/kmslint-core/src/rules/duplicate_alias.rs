@@ -14,15 +14,14 @@
 
 use std::collections::HashMap;
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::ALIAS;
 use crate::model::Resource;
 use crate::model::value::{Alt, Hole, Part, Val, describe_when};
 use crate::source::Node;
 
 use super::common::resources;
-use super::{Context, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
-use crate::diagnostic::Severity;
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS403.md`, whose front matter must agree with this.

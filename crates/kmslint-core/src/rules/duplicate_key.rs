@@ -1,12 +1,11 @@
 //! KMS002 duplicate-key: a mapping key defined twice, in the template or inside a key policy
 //! written as a JSON string. CloudFormation keeps only the last one, silently.
 
+use crate::diagnostic::Severity;
 use crate::model;
 use crate::source::ProblemKind;
 
-use super::{Context, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
-use crate::diagnostic::Severity;
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS002.md`, whose front matter must agree with this.

@@ -3,14 +3,13 @@
 //! (ReplicateKey: `AlreadyExistsException`). Replicas under conditions that cannot hold
 //! together are not duplicates.
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::REPLICA_KEY;
 use crate::model::Resource;
 use crate::model::value::Alt;
 
 use super::common::{PrimaryTarget, primary_targets, report_value, resources};
-use super::{Context, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
-use crate::diagnostic::Severity;
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS303.md`, whose front matter must agree with this.

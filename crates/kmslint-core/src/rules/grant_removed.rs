@@ -10,13 +10,12 @@
 use std::collections::HashSet;
 
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Severity;
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::Template;
 use crate::source::Span;
 
-use super::{ChangeContext, Context, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
-use crate::diagnostic::Severity;
+use super::{ChangeContext, Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS506.md`, whose front matter must agree with this.

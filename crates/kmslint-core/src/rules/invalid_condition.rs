@@ -9,13 +9,12 @@
 //! `yes`/`no` under `Bool` or `Null` is not reported: CloudFormation reads it as a boolean, so
 //! IAM receives `true`/`false`. Facts: kms-facts §8, §10.
 
+use crate::diagnostic::Severity;
 use crate::facts::conditions::{self, KMS_KEYS, KeyType, OPERATORS, OperatorError, OperatorKind};
 use crate::model::value::Boolish;
 
 use super::common::did_you_mean;
-use super::{Context, PolicyCheck, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
-use crate::diagnostic::Severity;
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS213.md`, whose front matter must agree with this.

@@ -5,15 +5,14 @@
 //! Formats: kms-facts.md §5 (key ARN `arn:<partition>:kms:<region>:<account>:key/<key-id>`,
 //! key IDs a lowercase UUID or `mrk-` and 32 hex digits) and §12 (partitions and Regions).
 
+use crate::diagnostic::Severity;
 use crate::facts::regions;
 use crate::facts::resources::{ALIAS, KEY, REPLICA_KEY};
 use crate::model::arn::{Arn, Field, is_account_id};
 use crate::model::value::abbreviate;
 
 use super::common::{PrimaryTarget, primary_targets, report_value, resources};
-use super::{Context, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
-use crate::diagnostic::Severity;
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS304.md`, whose front matter must agree with this.

@@ -16,8 +16,7 @@ use crate::model::policy::Principals;
 use crate::model::principal::{IamKind, Name, Principal};
 use crate::model::value::{Alt, ParamUse};
 
-use super::{Context, PolicyCheck, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS209.md`, whose front matter must agree with this.

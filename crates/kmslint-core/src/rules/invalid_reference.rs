@@ -11,6 +11,7 @@
 
 use std::collections::HashSet;
 
+use crate::diagnostic::Severity;
 use crate::facts::pseudo::{PSEUDO_PARAMETERS, Pseudo};
 use crate::facts::resources;
 use crate::model::Template;
@@ -21,9 +22,7 @@ use crate::source::scalar_map::ScalarMap;
 use crate::source::{Node, Span, Value};
 
 use super::common::{did_you_mean, short};
-use super::{Context, Reporter, Rule, consumer_paths};
-use super::{FixAvailability, RuleInfo, RuleKind};
-use crate::diagnostic::Severity;
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind, consumer_paths};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS003.md`, whose front matter must agree with this.

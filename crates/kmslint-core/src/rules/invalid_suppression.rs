@@ -7,8 +7,7 @@
 //! made there once, and joins the other rules' findings before suppressions claim theirs, so
 //! it can be selected, ignored, given a severity and suppressed like any other.
 
-use super::Rule;
-use super::{FixAvailability, RuleInfo, RuleKind};
+use super::{FixAvailability, Rule, RuleInfo, RuleKind};
 use crate::diagnostic::Severity;
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in

@@ -8,6 +8,7 @@
 //! parameter is the deployer's choice and is not reported; consumers whose key is a
 //! parameter, an import or a literal ARN are not known to use this key.
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::consumers::KeyTarget;
 use crate::model::value::describe_when;
@@ -15,9 +16,7 @@ use crate::model::value::describe_when;
 use super::common::join;
 use super::key_config::{readable, report_setting, settings};
 use super::key_use::{describe, possible, uses};
-use super::{Context, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
-use crate::diagnostic::Severity;
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS604.md`, whose front matter must agree with this.

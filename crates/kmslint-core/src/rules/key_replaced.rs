@@ -12,8 +12,7 @@ use crate::diagnostic::Severity;
 use crate::facts::resources::REPLICA_KEY;
 
 use super::change::{Retention, at_or_name};
-use super::{ChangeContext, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
+use super::{ChangeContext, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS503.md`, whose front matter must agree with this.

@@ -13,8 +13,7 @@ use crate::fix::edit::{Fragment, Place};
 use crate::fix::{Applicability, Fix};
 use crate::source::{Node, Value};
 
-use super::{Context, PolicyCheck, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS215.md`, whose front matter must agree with this.

@@ -2,13 +2,12 @@
 //! KMS's check that the deployer can still change the key policy afterwards. The KMS API
 //! reference: "Do not set this value to true indiscriminately" (kms-facts §7.5).
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::KEY;
 use crate::model::value::Boolish;
 
 use super::common::{report_value, resources};
-use super::{Context, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
-use crate::diagnostic::Severity;
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS205.md`, whose front matter must agree with this.

@@ -2,8 +2,7 @@
 //! partly another kind's, which is therefore not read as a key policy (README, "Using it"). The reading
 //! is `model::kind`'s; this rule says it, once, instead of the key policy rules' cascade.
 
-use super::{Context, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 use crate::diagnostic::Severity;
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in

@@ -2,11 +2,10 @@
 //! rejects (anchors, aliases, merge keys, unsupported tags). The loaders find these; this
 //! rule reports them.
 
+use crate::diagnostic::Severity;
 use crate::source::ProblemKind;
 
-use super::{Context, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
-use crate::diagnostic::Severity;
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS001.md`, whose front matter must agree with this.

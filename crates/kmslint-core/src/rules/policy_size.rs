@@ -12,8 +12,7 @@ use crate::model::value::{Hole, Part, Resolver, Val};
 use crate::model::{PolicyForm, PolicySource};
 use crate::source::{Node, Span, Style, Value};
 
-use super::{Context, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS202.md`, whose front matter must agree with this.

@@ -7,6 +7,7 @@
 //! is accepted (read as 2008-10-17) and is KMS215's.
 //! Grammar: IAM JSON policy reference and the KMS key policy guide (kms-facts §7.3, §8).
 
+use crate::diagnostic::Severity;
 use crate::fix::edit::{Editor, Fragment, Place};
 use crate::fix::{Applicability, Fix};
 use crate::model::policy::{KeyPolicy, Statement};
@@ -15,9 +16,7 @@ use crate::model::{self, PolicySource};
 use crate::source::{Entry, ProblemKind, Span};
 
 use super::common::{Syntax, did_you_mean, policy_literal};
-use super::{Context, PolicyCheck, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
-use crate::diagnostic::Severity;
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS206.md`, whose front matter must agree with this.

@@ -2,6 +2,7 @@
 //! key: a Key in this template without `MultiRegion: true`, a ReplicaKey, or an ARN whose key
 //! ID lacks the `mrk-` prefix every multi-Region key ID has (kms-facts.md §5.1, §6).
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::arn::Field;
 use crate::model::value::Boolish;
@@ -11,9 +12,7 @@ use crate::model::Resource;
 
 use super::common::{PrimaryTarget, primary_targets, report_value, resources, written_at};
 use super::rotation_disabled::set_property;
-use super::{Context, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
-use crate::diagnostic::Severity;
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS301.md`, whose front matter must agree with this.

@@ -2,11 +2,10 @@
 //! with an empty one. KMS rejects the whole policy: every statement of a key policy must
 //! name at least one principal (PutKeyPolicy docs).
 
+use crate::diagnostic::Severity;
 use crate::model::policy::Principals;
 
-use super::{Context, PolicyCheck, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
-use crate::diagnostic::Severity;
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS203.md`, whose front matter must agree with this.

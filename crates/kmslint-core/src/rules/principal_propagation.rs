@@ -8,14 +8,13 @@
 //! custom resource (a delay function, the usual workaround) that itself refers to the role,
 //! so the key is created after the role and after the delay.
 
+use crate::diagnostic::Severity;
 use crate::model::principal::Principal;
 
 use crate::model::value::sub_variables;
 use crate::source::{Node, Value};
 
-use super::{Context, PolicyCheck, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
-use crate::diagnostic::Severity;
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS214.md`, whose front matter must agree with this.

@@ -11,14 +11,13 @@
 //! `kms:ViaService` alone do not restrict: any account can call from an IP or through a service.
 //! A condition whose values are not known (a parameter) is taken to restrict.
 
+use crate::diagnostic::Severity;
 use crate::facts::conditions::OperatorKind;
 use crate::model::policy::{Clause, ConditionBlock, Statement};
 use crate::model::principal::Principal;
 use crate::source::Span;
 
-use super::{Context, PolicyCheck, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
-use crate::diagnostic::Severity;
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS210.md`, whose front matter must agree with this.

@@ -6,15 +6,14 @@
 //! `Retain` → `RetainExceptOnCreate` is not reported: for a key that exists, both keep it.
 //! A value read through a parameter whose value this file does not know gives no finding.
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::Resource;
 use crate::model::value::{Val, consistent, describe_when, merged_when};
 use crate::source::{Node, Span};
 
 use super::change::{Retention, at_or_name};
-use super::{ChangeContext, Context, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
-use crate::diagnostic::Severity;
+use super::{ChangeContext, Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS504.md`, whose front matter must agree with this.

@@ -8,6 +8,7 @@
 //! checked. A rotation parameter whose AllowedValues also offer `true` is the deployer's
 //! choice, not a finding.
 
+use crate::diagnostic::Severity;
 use crate::facts::key_specs::{DEFAULT_KEY_SPEC, DEFAULT_KEY_USAGE};
 use crate::facts::resources::KEY;
 use crate::model::Resource;
@@ -17,9 +18,7 @@ use crate::fix::{Applicability, Fix};
 
 use super::common::{resources, written_at};
 use super::key_config::{Setting, defaults, readable, report_setting, settings};
-use super::{Context, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
-use crate::diagnostic::Severity;
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 use crate::model::value::consistent;
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in

@@ -16,8 +16,7 @@ use crate::model::value::{Resolver, consistent, describe_when, merged_when};
 
 use super::common::resources;
 use super::key_config::{Setting, defaults, readable, report_setting, settings};
-use super::{Context, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS103.md`, whose front matter must agree with this.

@@ -13,13 +13,12 @@
 //! Not reported: roles of another account (the template cannot create them), roles whose
 //! service is not written out, and key policy files (no stack creates anything for them).
 
+use crate::diagnostic::Severity;
 use crate::model::principal::Principal;
 use crate::model::template::Resource;
 use crate::source::{Node, Value};
 
-use super::{Context, PolicyCheck, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
-use crate::diagnostic::Severity;
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS611.md`, whose front matter must agree with this.

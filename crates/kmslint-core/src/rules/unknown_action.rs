@@ -15,8 +15,7 @@ use crate::fix::{Applicability, Fix};
 use crate::model::policy::glob_match;
 
 use super::common::{did_you_mean, policy_literal};
-use super::{Context, PolicyCheck, Reporter, Rule};
-use super::{FixAvailability, RuleInfo, RuleKind};
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS207.md`, whose front matter must agree with this.

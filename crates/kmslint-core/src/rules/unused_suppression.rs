@@ -6,8 +6,7 @@
 //! `--select`/`--ignore` or configuration) is not reported: it may well be needed when that
 //! rule runs.
 
-use super::Rule;
-use super::{FixAvailability, RuleInfo, RuleKind};
+use super::{FixAvailability, Rule, RuleInfo, RuleKind};
 use crate::diagnostic::Severity;
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
