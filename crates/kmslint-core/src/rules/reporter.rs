@@ -5,8 +5,7 @@
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Related, Severity};
 use crate::fix::Fix;
-use crate::lookup::abbreviate;
-use crate::model::value::MESSAGE_WIDTH;
+use crate::model::value::{MESSAGE_WIDTH, abbreviate};
 use crate::source::{Position, Span};
 
 use super::RuleInfo;
@@ -134,11 +133,13 @@ mod tests {
 
     #[test]
     fn long_quotes_in_messages_are_abbreviated() {
-        let long = "K".repeat(10_000);
+        let long = format!("{}Z", "K".repeat(10_000));
         let mut message = format!("key `{long}` does not rotate; `short` stays");
         shorten_quotes(&mut message);
         assert!(message.len() < 200, "{message}");
         assert!(message.starts_with("key `KKK") && message.contains('…'));
+        // The quote keeps its start and its end, as values are quoted everywhere.
+        assert!(message.contains("KZ` does not rotate"), "{message}");
         assert!(message.ends_with("does not rotate; `short` stays"));
         let mut short = "key `Key` does not rotate".to_owned();
         shorten_quotes(&mut short);
