@@ -15,17 +15,14 @@ use super::fix::FixMode;
 use super::{EXIT_FAILURE, error};
 use crate::discover::{self, describe_io};
 use kmslint_core::render::visible;
-use kmslint_core::rules::RULES;
+use kmslint_core::rules::{RULES, RuleKind, is_change, kind};
 use kmslint_core::source::read::decode;
 use kmslint_core::{Comparison, DocumentKind, Outcome, Previous, Settings};
 
-/// The rule that reports a NEW that does not parse; every other rule that is not a change
-/// rule is off.
-const PARSE_ERROR: &str = "KMS001";
-
-/// Whether `code` is one of the change rules, which compare two versions.
-fn is_change_rule(code: &str) -> bool {
-    code.starts_with("KMS5")
+/// Whether `code` is one of the change rules, which compare two versions, or the rule that
+/// reports a NEW that does not parse; every other rule is off.
+fn kept_on(code: &str) -> bool {
+    matches!(kind(code), Some(RuleKind::Change | RuleKind::Parse))
 }
 
 pub fn run(args: DiffArgs) -> u8 {
@@ -78,7 +75,7 @@ pub fn run(args: DiffArgs) -> u8 {
         }
     };
     let settings = only_change_rules(settings, &mut options);
-    if !options.enabled.iter().any(|code| is_change_rule(code)) {
+    if !options.enabled.iter().any(|code| is_change(code)) {
         eprintln!(
             "kmslint: warning: no change rule (KMS5xx) is selected, so `diff` can find nothing"
         );
@@ -163,11 +160,9 @@ fn only_change_rules(mut settings: Settings, options: &mut check::Options) -> Se
     let off = RULES
         .iter()
         .map(|rule| rule.code)
-        .filter(|code| !is_change_rule(code) && *code != PARSE_ERROR);
+        .filter(|code| !kept_on(code));
     settings.rules.disabled.extend(off);
-    options
-        .enabled
-        .retain(|code| is_change_rule(code) || *code == PARSE_ERROR);
+    options.enabled.retain(|code| kept_on(code));
     settings
 }
 

@@ -717,11 +717,13 @@ pub struct Overrides {
 pub type Shown = (String, String, String);
 
 /// The settings linting uses, from the overrides over one (resolved) configuration, and
-/// where each came from.
+/// where each came from. `rules` are the rules selectors name (`rules::names()`, handed in
+/// so that the configuration stays below the rules: see `lookup`).
 pub fn settings_for(
     over: &Overrides,
     resolved: &Resolved,
     parameters: impl Into<std::sync::Arc<HashMap<String, String>>>,
+    rules: &[RuleName],
 ) -> Result<(Settings, Vec<Shown>), ConfigError> {
     let parameters = parameters.into();
     let config = &resolved.file;
@@ -781,11 +783,11 @@ pub fn settings_for(
         };
         show(key, value, cli_list.is_some());
     }
-    let (rules, severities) = select(over, resolved)?;
-    let enabled: Vec<&str> = crate::rules::RULES
+    let (selection, severities) = select(over, resolved, rules)?;
+    let enabled: Vec<&str> = rules
         .iter()
         .map(|r| r.code)
-        .filter(|c| rules.enabled(c))
+        .filter(|c| selection.enabled(c))
         .collect();
     shown.push((
         "rules that run".to_owned(),
@@ -805,7 +807,7 @@ pub fn settings_for(
             account,
             deployer_arn,
             parameters,
-            rules,
+            rules: selection,
         },
         shown,
     ))
@@ -838,6 +840,7 @@ pub fn shown_parameters(parameters: &HashMap<String, String>) -> Vec<Shown> {
 fn select(
     over: &Overrides,
     resolved: &Resolved,
+    rules: &[RuleName],
 ) -> Result<(RuleSelection, Vec<(&'static str, Severity, String)>), ConfigError> {
     let config = &resolved.file;
     let codes = |option: &str,
@@ -845,7 +848,7 @@ fn select(
      -> Result<Option<Vec<&'static str>>, ConfigError> {
         list.as_ref()
             .map(|list| {
-                lookup::select(crate::rules::names(), list).map_err(|message| ConfigError {
+                lookup::select(rules, list).map_err(|message| ConfigError {
                     origin: format!("--{option}"),
                     key: None,
                     message,
@@ -884,12 +887,10 @@ fn select(
     let cli_extra = codes("extend-select", &over.extend_select)?.unwrap_or_default();
     let cli_less = codes("extend-ignore", &over.extend_ignore)?.unwrap_or_default();
     let mut selection = RuleSelection::default();
-    for rule in crate::rules::RULES {
+    for rule in rules {
         let code = &rule.code;
         // Without a `select`, the rules on by default (opt-in ones need a selector naming them).
-        let mut on = selected
-            .as_ref()
-            .map_or(rule.meta().default, |s| s.contains(code))
+        let mut on = selected.as_ref().map_or(rule.default, |s| s.contains(code))
             || file_extra.as_ref().is_some_and(|s| s.contains(code));
         on &= !ignored.contains(code) && !file_less.as_ref().is_some_and(|s| s.contains(code));
         on |= cli_extra.contains(code);
@@ -900,16 +901,15 @@ fn select(
     }
     let mut keys: Vec<(Vec<&'static str>, &String, Severity)> = Vec::new();
     for (key, &level) in config.severity.iter().flatten() {
-        let matched = lookup::select(crate::rules::names(), std::slice::from_ref(key)).map_err(
-            |message| ConfigError {
+        let matched =
+            lookup::select(rules, std::slice::from_ref(key)).map_err(|message| ConfigError {
                 origin: resolved
                     .origins
                     .get(&format!("severity.{key}"))
                     .map_or_else(|| "severity".to_owned(), |p| p.display().to_string()),
                 key: Some(format!("severity.{key}")),
                 message,
-            },
-        )?;
+            })?;
         keys.push((matched, key, level));
     }
     // Broader keys first; an exact code or a name matches one rule and comes last.
@@ -932,19 +932,20 @@ fn select(
 /// The settings for a file that the editor has open (the language server): its directory's
 /// nearest configuration file, as `check` finds it, with `region`, `account` and
 /// `deployer_arn` from the client over it. Read afresh on each call, so an edited
-/// configuration applies at the next lint.
+/// configuration applies at the next lint. `rules` as for [`settings_for`].
 pub fn settings_for_file(
     file: Option<&Path>,
     region: Option<String>,
     account: Option<String>,
     deployer_arn: Option<String>,
+    rules: &[RuleName],
 ) -> Result<Settings, ConfigError> {
     let found = file
         .and_then(Path::parent)
         .map(|dir| std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()))
         .and_then(|dir| discover(&dir, home_dir().as_deref()));
     let resolved = match &found {
-        Some(path) => load_chain(path, crate::rules::names())?,
+        Some(path) => load_chain(path, rules)?,
         None => Resolved::default(),
     };
     let over = Overrides {
@@ -953,7 +954,7 @@ pub fn settings_for_file(
         deployer_arn,
         ..Overrides::default()
     };
-    Ok(settings_for(&over, &resolved, HashMap::new())?.0)
+    Ok(settings_for(&over, &resolved, HashMap::new(), rules)?.0)
 }
 
 #[cfg(test)]

@@ -83,7 +83,7 @@ fn fix_against(
         report
             .diagnostics
             .iter()
-            .filter(|d| d.code == "KMS001")
+            .filter(|d| crate::rules::kind(d.code) == Some(crate::rules::RuleKind::Parse))
             .count()
     };
     for _ in 0..MAX_FIX_PASSES {

@@ -18,10 +18,11 @@
 //!    uses `source` and `facts`, and takes the deployment (Region, account, parameter values)
 //!    as plain values, not the settings;
 //! 4. `fix` (writing and applying edits) uses `diagnostic`, `model` and `source`;
-//! 5. `config` and `rules` use the layers before; each also uses the other (the settings read
-//!    the rule registry, rules read the settings): the one cycle left;
-//! 6. `suppress` and `baseline`;
-//! 7. `context`, `compare`, `render` (which reads [`Previous`]), `pipeline` and `fix_loop`,
+//! 5. `config` (uses `deployer`, `diagnostic`, `facts`, `lookup`, `source`; it is handed the
+//!    rules' names, and never reads the registry);
+//! 6. `rules` (the registry, the rule context and the rules) uses all of the above;
+//! 7. `suppress` and `baseline`;
+//! 8. `context`, `compare`, `render` (which reads [`Previous`]), `pipeline` and `fix_loop`,
 //!    each using the layers before and the modules before it in this list.
 
 // What the command line, the language server, the tests, the examples and the fuzz target

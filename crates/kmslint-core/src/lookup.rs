@@ -2,10 +2,10 @@
 //! configuration, the command line, suppressions and the rules look names up.
 //!
 //! Why the configuration is handed the rules' names instead of reading the registry: a
-//! rule's name comes from its documentation, which `rules` reads together with the rule
-//! implementations (and so with the model). A second list of codes below both would have to
-//! be kept in step with the registry; passing [`RuleName`]s (from `rules::names()`) keeps one
-//! list and keeps `config` free of `rules` and `model`.
+//! rule's name is declared in its file, beside its implementation (and so beside the model).
+//! A second list of codes below both would have to be kept in step with the registry;
+//! passing [`RuleName`]s (from `rules::names()`, by the command line and the language server)
+//! keeps one list and keeps `config` free of `rules` and `model`.
 
 /// What users call a rule by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -131,12 +131,15 @@ pub(super) fn settings(uri: &Uri, client: &ClientSettings) -> (Settings, Option<
         )
     };
     let (region, account, deployer) = from_client();
-    match kmslint_core::config::settings_for_file(path.as_deref(), region, account, deployer) {
+    let names = kmslint_core::rules::names();
+    match kmslint_core::config::settings_for_file(path.as_deref(), region, account, deployer, names)
+    {
         Ok(settings) => (settings, None),
         Err(error) => {
             let (region, account, deployer) = from_client();
-            let settings = kmslint_core::config::settings_for_file(None, region, account, deployer)
-                .unwrap_or_default();
+            let settings =
+                kmslint_core::config::settings_for_file(None, region, account, deployer, names)
+                    .unwrap_or_default();
             (settings, Some(error.to_string()))
         }
     }

@@ -97,7 +97,7 @@ pub(in crate::cli) fn configure(args: &CheckArgs) -> Result<(Settings, Options),
         (None, None) => discover::DEFAULT_MAX_FILE_SIZE,
     };
     let parameters = read_parameters(args)?;
-    let (settings, _) = config::settings_for(&args.overrides(), &resolved, parameters)?;
+    let (settings, _) = config::settings_for(&args.overrides(), &resolved, parameters, names())?;
     let configured_baseline = config.baseline.as_deref().and_then(|name| {
         let origin = resolved.origins.get("baseline")?;
         Some((name, origin.as_path()))

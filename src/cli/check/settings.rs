@@ -77,8 +77,12 @@ pub(in crate::cli) fn settings_by_dir(
                     Some(path) => loader.load_chain(path, names())?,
                     None => Resolved::default(),
                 };
-                let (settings, _) =
-                    config::settings_for(&args.overrides(), &resolved, all[0].parameters.clone())?;
+                let (settings, _) = config::settings_for(
+                    &args.overrides(),
+                    &resolved,
+                    all[0].parameters.clone(),
+                    names(),
+                )?;
                 for rule in kmslint_core::rules::RULES {
                     if settings.rules.enabled(rule.code) && !options.enabled.contains(&rule.code) {
                         options.enabled.push(rule.code);
@@ -124,7 +128,12 @@ pub(super) fn show_settings(
         },
         None => Resolved::default(),
     };
-    let shown = match config::settings_for(&args.overrides(), &resolved, root.parameters.clone()) {
+    let shown = match config::settings_for(
+        &args.overrides(),
+        &resolved,
+        root.parameters.clone(),
+        names(),
+    ) {
         Ok((_, mut shown)) => {
             shown.extend(config::shown_parameters(&root.parameters));
             shown

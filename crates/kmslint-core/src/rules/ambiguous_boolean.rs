@@ -14,6 +14,7 @@
 //! `no` is not one of their values however it is read. So one spelling is never reported by
 //! both rules.
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::{self, Kind, Property};
 use crate::model::Resource;
 use crate::model::value::{Alt, Boolish, Resolver, Val};
@@ -23,7 +24,18 @@ use crate::fix::edit::Editor;
 use crate::fix::{Applicability, Fix};
 
 use super::common::report_value;
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS005.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS005",
+    name: "ambiguous-boolean",
+    severity: Severity::Warning,
+    fix: FixAvailability::Sometimes,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct AmbiguousBoolean;
 

@@ -11,6 +11,7 @@
 //! or an IAM ARN whose account ID is written out (and is not `--account`); an account not
 //! known here, `"*"` and `${AWS::AccountId}` are not reported.
 
+use crate::diagnostic::Severity;
 use crate::facts::consumers::ENCRYPTED_TARGETS;
 use crate::model::Resource;
 use crate::model::consumers::KeyTarget;
@@ -19,7 +20,18 @@ use crate::model::principal::{Principal, Slot, classify};
 use crate::model::value::{Hole, Text, describe_when};
 use crate::source::{Node, Value};
 
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS602.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS602",
+    name: "aws-managed-key-for-service-source",
+    severity: Severity::Warning,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct AwsManagedKeyForServiceSource;
 

@@ -27,6 +27,7 @@
 //! a statement of their own, without the condition (KMS Developer Guide, "Default key policy",
 //! https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-users).
 
+use crate::diagnostic::Severity;
 use crate::facts::actions::KMS_ACTIONS;
 use crate::facts::condition_support::{actions_with_key, knows_action};
 use crate::facts::conditions::{SetQualifier, is_kms_key, strip_prefix_ignore_case};
@@ -34,7 +35,18 @@ use crate::model::policy::{Clause, Coverage, Statement, glob_match};
 use crate::source::Span;
 
 use super::common::join;
-use super::{Context, PolicyCheck, Reporter, Rule};
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS608.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS608",
+    name: "condition-never-matches",
+    severity: Severity::Warning,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct ConditionNeverMatches;
 

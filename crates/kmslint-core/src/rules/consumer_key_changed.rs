@@ -22,7 +22,18 @@ use crate::model::consumers::values_at_written;
 use crate::source::Node;
 
 use super::change::{Retention, at_or_name};
-use super::{ChangeContext, Reporter, Rule};
+use super::{ChangeContext, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS505.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS505",
+    name: "consumer-key-changed",
+    severity: Severity::Warning,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::Change,
+};
 
 pub struct ConsumerKeyChanged;
 

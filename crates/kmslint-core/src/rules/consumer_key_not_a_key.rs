@@ -17,6 +17,7 @@
 //! and the Serverless Framework write) is left alone, as are ARNs (another rule's concern) and
 //! empty values.
 
+use crate::diagnostic::Severity;
 use crate::facts::consumer_properties::{KeyFormat, for_type};
 use crate::facts::resources::{ALIAS, KEY, REPLICA_KEY};
 use crate::fix::{Applicability, Edit, Fix};
@@ -25,7 +26,18 @@ use crate::model::value::{abbreviate, describe_when};
 use crate::source::{Format, Node, Span, Value};
 
 use super::key_use::{describe, uses};
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS612.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS612",
+    name: "consumer-key-not-a-key",
+    severity: Severity::Error,
+    fix: FixAvailability::Sometimes,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct ConsumerKeyNotAKey;
 

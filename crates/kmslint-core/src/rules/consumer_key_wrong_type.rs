@@ -14,6 +14,7 @@
 
 use std::collections::HashSet;
 
+use crate::diagnostic::Severity;
 use crate::facts::key_consumers::{Kind, Region};
 use crate::facts::key_specs::{self, DEFAULT_KEY_SPEC, DEFAULT_KEY_USAGE};
 use crate::facts::resources::KEY;
@@ -22,7 +23,18 @@ use crate::model::value::{describe_when, merged_when};
 
 use super::key_config::{Setting, defaults, readable, settings};
 use super::key_use::{describe, possible, uses};
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS603.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS603",
+    name: "consumer-key-wrong-type",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct ConsumerKeyWrongType;
 

@@ -18,13 +18,25 @@
 //! `${AWS::Region}` or with a Region not known here, keys of the template (in the stack's
 //! Region by construction), and a replica key's PrimaryKeyArn (KMS302's business).
 
+use crate::diagnostic::Severity;
 use crate::facts::key_consumers::{KeyConsumer, Region};
 use crate::facts::regions;
 use crate::model::consumers::{KeyTarget, KeyUse};
 use crate::model::principal::{Principal, Slot};
 
 use super::key_use::{describe, possible, uses};
-use super::{Context, PolicyCheck, Reporter, Rule};
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS605.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS605",
+    name: "consumer-region-mismatch",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct ConsumerRegionMismatch;
 

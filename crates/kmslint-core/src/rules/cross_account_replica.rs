@@ -9,12 +9,24 @@
 //! routinely grants other accounts. When such ARNs disagree, the account is not known. An ARN
 //! built with `${AWS::AccountId}` is in the stack's account by construction.
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::{ALIAS, REPLICA_KEY};
 use crate::model::arn::{self, ArnShape, Field, is_account_id};
 use crate::source::Span;
 
 use super::common::{PrimaryTarget, primary_targets, report_value, resources};
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS305.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS305",
+    name: "cross-account-replica",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct CrossAccountReplica;
 

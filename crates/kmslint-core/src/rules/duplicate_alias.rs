@@ -14,13 +14,25 @@
 
 use std::collections::HashMap;
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::ALIAS;
 use crate::model::Resource;
 use crate::model::value::{Alt, Hole, Part, Val, describe_when};
 use crate::source::Node;
 
 use super::common::resources;
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS403.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS403",
+    name: "duplicate-alias",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct DuplicateAlias;
 

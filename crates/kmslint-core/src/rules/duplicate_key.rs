@@ -1,10 +1,22 @@
 //! KMS002 duplicate-key: a mapping key defined twice, in the template or inside a key policy
 //! written as a JSON string. CloudFormation keeps only the last one, silently.
 
+use crate::diagnostic::Severity;
 use crate::model;
 use crate::source::ProblemKind;
 
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS002.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS002",
+    name: "duplicate-key",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct DuplicateKey;
 

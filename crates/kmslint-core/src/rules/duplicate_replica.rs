@@ -3,12 +3,24 @@
 //! (ReplicateKey: `AlreadyExistsException`). Replicas under conditions that cannot hold
 //! together are not duplicates.
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::REPLICA_KEY;
 use crate::model::Resource;
 use crate::model::value::Alt;
 
 use super::common::{PrimaryTarget, primary_targets, report_value, resources};
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS303.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS303",
+    name: "duplicate-replica",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct DuplicateReplica;
 

@@ -3,11 +3,25 @@
 //! KMS does not say, so the rule follows IAM. Sids are compared exactly (they are case-sensitive
 //! strings).
 
+use crate::diagnostic::Severity;
 use crate::fix::{Applicability, Fix};
 use crate::source::{Node, Span};
 
 use super::common::{any_statement_branch, policy_literal};
-use super::{Context, PolicyCheck, PolicyScope, Reporter, Rule};
+use super::{
+    Context, FixAvailability, PolicyCheck, PolicyScope, Reporter, Rule, RuleInfo, RuleKind,
+};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS212.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS212",
+    name: "duplicate-sid",
+    severity: Severity::Error,
+    fix: FixAvailability::Sometimes,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct DuplicateSid;
 

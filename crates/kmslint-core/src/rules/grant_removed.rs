@@ -10,11 +10,23 @@
 use std::collections::HashSet;
 
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Severity;
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::Template;
 use crate::source::Span;
 
-use super::{ChangeContext, Context, Reporter, Rule};
+use super::{ChangeContext, Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS506.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS506",
+    name: "grant-removed",
+    severity: Severity::Warning,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::Change,
+};
 
 pub struct GrantRemoved;
 

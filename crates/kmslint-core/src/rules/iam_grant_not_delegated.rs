@@ -28,6 +28,7 @@
 //! an explicit deny, is left alone. A role named by a literal name is asked about as that
 //! role of the stack's account.
 
+use crate::diagnostic::Severity;
 use crate::facts::actions::KMS_ACTIONS;
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::policy::{Verdict, glob_match};
@@ -35,7 +36,20 @@ use crate::model::principal::{Principal, Requester};
 use crate::model::value::describe_when;
 
 use super::common::join;
-use super::{Context, PolicyCheck, PolicyScope, Reporter, Rule};
+use super::{
+    Context, FixAvailability, PolicyCheck, PolicyScope, Reporter, Rule, RuleInfo, RuleKind,
+};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS609.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS609",
+    name: "iam-grant-not-delegated",
+    severity: Severity::Warning,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct IamGrantNotDelegated;
 

@@ -7,11 +7,23 @@
 //! The comparison is made after CloudFormation's defaults are filled in (same page), so
 //! writing out a default (`KeySpec: SYMMETRIC_DEFAULT` on a key that had none) is no change.
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::KEY;
 
 use super::change::at_or_name;
 use super::key_config::defaults;
-use super::{ChangeContext, Reporter, Rule};
+use super::{ChangeContext, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS501.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS501",
+    name: "immutable-key-property-changed",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::Change,
+};
 
 pub struct ImmutableKeyPropertyChanged;
 

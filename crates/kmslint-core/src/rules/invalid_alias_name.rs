@@ -7,6 +7,7 @@
 //! text before the first unknown part, the characters of every literal part, and the length
 //! of the literal parts together.
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::ALIAS;
 use crate::facts::resources::alias_names::{PREFIX, RESERVED_PREFIX, is_name_char};
 use crate::facts::resources::limits::ALIAS_NAME_MAX;
@@ -17,7 +18,18 @@ use crate::fix::{Applicability, Fix};
 use crate::source::Node;
 
 use super::common::{report_value, resources, written_at};
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS401.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS401",
+    name: "invalid-alias-name",
+    severity: Severity::Error,
+    fix: FixAvailability::Sometimes,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct InvalidAliasName;
 

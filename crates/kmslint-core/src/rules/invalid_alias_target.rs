@@ -10,6 +10,7 @@
 //! parameters without a value and imports can be anything and are not reported. A key ID in
 //! uppercase hex is not reported: whether KMS matches IDs case-insensitively is not documented.
 
+use crate::diagnostic::Severity;
 use crate::facts::regions;
 use crate::facts::resources::{ALIAS, KEY, REPLICA_KEY};
 use crate::model::arn::{self, Arn, ArnShape, Field, is_account_id};
@@ -19,7 +20,18 @@ use crate::source::Span;
 
 use super::common::{report_value, resources};
 use super::invalid_key_arn::is_key_id;
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS402.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS402",
+    name: "invalid-alias-target",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct InvalidAliasTarget;
 

@@ -10,11 +10,23 @@
 //! IAM receives `true`/`false`. Facts: docs/facts/iam.md#condition-operators,
 //! docs/facts/kms.md#condition-keys.
 
+use crate::diagnostic::Severity;
 use crate::facts::conditions::{self, KMS_KEYS, KeyType, OPERATORS, OperatorError, OperatorKind};
 use crate::model::value::Boolish;
 
 use super::common::did_you_mean;
-use super::{Context, PolicyCheck, Reporter, Rule};
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS213.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS213",
+    name: "invalid-condition",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct InvalidCondition;
 

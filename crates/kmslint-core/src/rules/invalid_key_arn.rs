@@ -6,13 +6,25 @@
 //! `arn:<partition>:kms:<region>:<account>:key/<key-id>`, key IDs a lowercase UUID or `mrk-` and 32
 //! hex digits) and docs/facts/kms.md#regions-and-partitions.
 
+use crate::diagnostic::Severity;
 use crate::facts::regions;
 use crate::facts::resources::{ALIAS, KEY, REPLICA_KEY};
 use crate::model::arn::{Arn, Field, is_account_id};
 use crate::model::value::abbreviate;
 
 use super::common::{PrimaryTarget, primary_targets, report_value, resources};
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS304.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS304",
+    name: "invalid-key-arn",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct InvalidKeyArn;
 

@@ -17,7 +17,18 @@ use crate::model::policy::Principals;
 use crate::model::principal::{IamKind, Name, Principal};
 use crate::model::value::{Alt, ParamUse};
 
-use super::{Context, PolicyCheck, Reporter, Rule};
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS209.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS209",
+    name: "invalid-principal",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct InvalidPrincipal;
 

@@ -1,6 +1,7 @@
 //! KMS004 invalid-property: on AWS::KMS::Key, ReplicaKey and Alias, an unknown property, a
 //! value of the wrong type, a missing required property or a value outside its enumeration.
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::{
     self, ALIAS, KEY, KEY_PROPERTIES, Kind, NOT_ON_REPLICA, Property, READ_ONLY, REPLICA_KEY,
     SHARED_FROM_PRIMARY,
@@ -10,7 +11,18 @@ use crate::model::value::{Alt, Boolish, Resolver, Val};
 use crate::source::{Node, Value};
 
 use super::common::{Syntax, did_you_mean, report_value};
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS004.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS004",
+    name: "invalid-property",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct InvalidProperty;
 

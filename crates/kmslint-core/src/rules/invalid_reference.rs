@@ -11,6 +11,7 @@
 
 use std::collections::HashSet;
 
+use crate::diagnostic::Severity;
 use crate::facts::pseudo::{PSEUDO_PARAMETERS, Pseudo};
 use crate::facts::resources;
 use crate::model::Template;
@@ -21,7 +22,18 @@ use crate::source::scalar_map::ScalarMap;
 use crate::source::{Node, Span, Value};
 
 use super::common::{did_you_mean, short};
-use super::{Context, Reporter, Rule, consumer_paths};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind, consumer_paths};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS003.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS003",
+    name: "invalid-reference",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct InvalidReference;
 

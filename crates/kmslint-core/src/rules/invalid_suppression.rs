@@ -7,7 +7,19 @@
 //! made there once, and joins the other rules' findings before suppressions claim theirs, so
 //! it can be selected, ignored, given a severity and suppressed like any other.
 
-use super::Rule;
+use super::{FixAvailability, Rule, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS007.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS007",
+    name: "invalid-suppression",
+    severity: Severity::Warning,
+    fix: FixAvailability::Sometimes,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct InvalidSuppression;
 

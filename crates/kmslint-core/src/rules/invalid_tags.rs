@@ -9,13 +9,25 @@
 //! remove do not count towards the 50, and tags in branches that exclude each other are
 //! never duplicates.
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::{KEY, REPLICA_KEY, limits};
 use crate::model::Resource;
 use crate::model::value::{Alt, Resolver, Val, consistent, merged_when};
 use crate::source::{Node, Span};
 
 use super::common::{report_value, resources};
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS107.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS107",
+    name: "invalid-tags",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct InvalidTags;
 

@@ -14,13 +14,25 @@
 //! - When the new version has a transform that can add resources (a macro, `AWS::Include`),
 //!   a key missing from it may still be there after the transform: nothing is reported.
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::Resource;
 use crate::model::change::Fate;
 use crate::source::Span;
 
 use super::change::{Retention, may_add_resources};
-use super::{ChangeContext, Reporter, Rule};
+use super::{ChangeContext, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS502.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS502",
+    name: "key-deleted",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::Change,
+};
 
 pub struct KeyDeleted;
 

@@ -9,6 +9,7 @@
 //! for KMS keys, and an explicit `Delete` is as unprotected as no policy at all. Values
 //! CloudFormation does not accept are left to other checks; a parameter that also offers `Retain` is the deployer's choice.
 
+use crate::diagnostic::Severity;
 use crate::facts::key_specs::{self, Family};
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::Resource;
@@ -19,7 +20,18 @@ use crate::fix::{Applicability, Edit, Fix};
 
 use super::common::{report_value, resources, written_at};
 use super::key_config::{defaults, readable, settings};
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS105.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS105",
+    name: "key-deletion-unprotected",
+    severity: Severity::Warning,
+    fix: FixAvailability::Sometimes,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct KeyDeletionUnprotected;
 

@@ -8,6 +8,7 @@
 //! parameter is the deployer's choice and is not reported; consumers whose key is a
 //! parameter, an import or a literal ARN are not known to use this key.
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::consumers::KeyTarget;
 use crate::model::value::describe_when;
@@ -15,7 +16,18 @@ use crate::model::value::describe_when;
 use super::common::join;
 use super::key_config::{readable, report_setting, settings};
 use super::key_use::{describe, possible, uses};
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS604.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS604",
+    name: "key-disabled-in-use",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct KeyDisabledInUse;
 

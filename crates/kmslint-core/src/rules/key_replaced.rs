@@ -12,7 +12,18 @@ use crate::diagnostic::Severity;
 use crate::facts::resources::REPLICA_KEY;
 
 use super::change::{Retention, at_or_name};
-use super::{ChangeContext, Reporter, Rule};
+use super::{ChangeContext, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS503.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS503",
+    name: "key-replaced",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::Change,
+};
 
 pub struct KeyReplaced;
 

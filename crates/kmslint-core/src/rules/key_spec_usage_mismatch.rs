@@ -8,6 +8,7 @@
 //! every usage; a parameter whose values the deployer combines freely (KeySpec and KeyUsage
 //! both offered as choices) is reported only for the choices that can never work.
 
+use crate::diagnostic::Severity;
 use crate::facts::key_specs::{self, KEY_USAGES, KeySpec};
 use crate::facts::regions;
 use crate::facts::resources::KEY;
@@ -15,8 +16,19 @@ use crate::model::Resource;
 
 use super::common::{Syntax, resources};
 use super::key_config::{Setting, defaults, readable, report_setting, settings};
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 use crate::model::value::consistent;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS102.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS102",
+    name: "key-spec-usage-mismatch",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct KeySpecUsageMismatch;
 

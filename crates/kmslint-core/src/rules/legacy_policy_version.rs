@@ -13,7 +13,18 @@ use crate::fix::edit::{Fragment, Place};
 use crate::fix::{Applicability, Fix};
 use crate::source::{Node, Value};
 
-use super::{Context, PolicyCheck, Reporter, Rule};
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS215.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS215",
+    name: "legacy-policy-version",
+    severity: Severity::Warning,
+    fix: FixAvailability::Always,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct LegacyPolicyVersion;
 

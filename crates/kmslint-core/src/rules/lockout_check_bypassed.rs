@@ -3,11 +3,23 @@
 //! reference: "Do not set this value to true indiscriminately"
 //! (docs/facts/kms.md#lockout-safety-check).
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::KEY;
 use crate::model::value::Boolish;
 
 use super::common::{report_value, resources};
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS205.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS205",
+    name: "lockout-check-bypassed",
+    severity: Severity::Warning,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct LockoutCheckBypassed;
 

@@ -2,7 +2,19 @@
 //! partly another kind's, which is therefore not read as a key policy (README, "Using it"). The reading
 //! is `model::kind`'s; this rule says it, once, instead of the key policy rules' cascade.
 
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS008.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS008",
+    name: "mixed-policy",
+    severity: Severity::Info,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct MixedPolicy;
 

@@ -9,13 +9,25 @@
 //! while it leaves at least one of deleting the key, changing its policy and decrypting
 //! allowed (`NotAction: kms:*` grants nothing of KMS), and the message names what it leaves.
 
+use crate::diagnostic::Severity;
 use crate::facts::actions::KMS_ACTIONS;
 use crate::model::policy::{Statement, glob_match};
 use crate::model::principal::{IamKind, Principal, Slot};
 use crate::source::Span;
 
 use super::common::join;
-use super::{Context, PolicyCheck, Reporter, Rule};
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS211.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS211",
+    name: "overly-broad-grant",
+    severity: Severity::Warning,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct OverlyBroadGrant;
 

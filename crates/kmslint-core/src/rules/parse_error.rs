@@ -2,9 +2,21 @@
 //! rejects (anchors, aliases, merge keys, unsupported tags). The loaders find these; this
 //! rule reports them.
 
+use crate::diagnostic::Severity;
 use crate::source::ProblemKind;
 
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS001.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS001",
+    name: "parse-error",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::Parse,
+};
 
 pub struct ParseError;
 

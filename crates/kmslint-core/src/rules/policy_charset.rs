@@ -7,12 +7,24 @@
 //! (CloudFormation sends non-ASCII characters as they are, so a `\u2019` escape in a JSON template
 //! still arrives as `’`).
 
+use crate::diagnostic::Severity;
 use crate::fix::{Applicability, Fix};
 use crate::model::PolicyForm;
 use crate::source::scalar_map::ScalarMap;
 use crate::source::{Format, Node, Span, Style, Value};
 
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS201.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS201",
+    name: "policy-charset",
+    severity: Severity::Error,
+    fix: FixAvailability::Sometimes,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct PolicyCharset;
 

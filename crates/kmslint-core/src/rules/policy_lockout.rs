@@ -23,7 +23,20 @@ use crate::model::value::Boolish;
 use crate::source::{Node, Span, Value};
 
 use super::common::{Syntax, any_statement_branch, join};
-use super::{Context, PolicyCheck, PolicyScope, Reporter, Rule};
+use super::{
+    Context, FixAvailability, PolicyCheck, PolicyScope, Reporter, Rule, RuleInfo, RuleKind,
+};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS204.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS204",
+    name: "policy-lockout",
+    severity: Severity::Error,
+    fix: FixAvailability::Sometimes,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct PolicyLockout;
 

@@ -13,7 +13,18 @@ use crate::model::value::{Hole, Part, Resolver, Val};
 use crate::model::{PolicyForm, PolicySource};
 use crate::source::{Node, Span, Style, Value};
 
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS202.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS202",
+    name: "policy-size",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct PolicySize;
 

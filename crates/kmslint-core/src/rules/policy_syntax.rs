@@ -7,6 +7,7 @@
 //! policy without `Version` is accepted (read as 2008-10-17) and is KMS215's.
 //! Grammar: `docs/facts/iam.md#policy-grammar` and `docs/facts/kms.md#key-policy-document`.
 
+use crate::diagnostic::Severity;
 use crate::fix::edit::{Editor, Fragment, Place};
 use crate::fix::{Applicability, Fix};
 use crate::model::policy::{KeyPolicy, Statement};
@@ -15,7 +16,18 @@ use crate::model::{self, PolicySource};
 use crate::source::{Entry, ProblemKind, Span};
 
 use super::common::{Syntax, did_you_mean, policy_literal};
-use super::{Context, PolicyCheck, Reporter, Rule};
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS206.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS206",
+    name: "policy-syntax",
+    severity: Severity::Error,
+    fix: FixAvailability::Sometimes,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct PolicySyntax;
 

@@ -3,6 +3,7 @@
 //! ID lacks the `mrk-` prefix every multi-Region key ID has
 //! (docs/facts/kms.md#identifiers-and-arns).
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::arn::Field;
 use crate::model::value::Boolish;
@@ -12,7 +13,18 @@ use crate::model::Resource;
 
 use super::common::{PrimaryTarget, primary_targets, report_value, resources, written_at};
 use super::rotation_disabled::set_property;
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS301.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS301",
+    name: "primary-not-multi-region",
+    severity: Severity::Error,
+    fix: FixAvailability::Sometimes,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct PrimaryNotMultiRegion;
 

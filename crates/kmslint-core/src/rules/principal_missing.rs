@@ -2,9 +2,21 @@
 //! with an empty one. KMS rejects the whole policy: every statement of a key policy must
 //! name at least one principal (PutKeyPolicy docs).
 
+use crate::diagnostic::Severity;
 use crate::model::policy::Principals;
 
-use super::{Context, PolicyCheck, Reporter, Rule};
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS203.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS203",
+    name: "principal-missing",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct PrincipalMissing;
 

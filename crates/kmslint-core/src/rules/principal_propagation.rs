@@ -9,12 +9,24 @@
 //! custom resource (a delay function, the usual workaround) that itself refers to the role,
 //! so the key is created after the role and after the delay.
 
+use crate::diagnostic::Severity;
 use crate::model::principal::Principal;
 
 use crate::model::value::sub_variables;
 use crate::source::{Node, Value};
 
-use super::{Context, PolicyCheck, Reporter, Rule};
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS214.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS214",
+    name: "principal-propagation",
+    severity: Severity::Warning,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct PrincipalPropagation;
 

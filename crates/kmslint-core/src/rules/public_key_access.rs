@@ -11,12 +11,24 @@
 //! `kms:ViaService` alone do not restrict: any account can call from an IP or through a service.
 //! A condition whose values are not known (a parameter) is taken to restrict.
 
+use crate::diagnostic::Severity;
 use crate::facts::conditions::OperatorKind;
 use crate::model::policy::{Clause, ConditionBlock, Statement};
 use crate::model::principal::Principal;
 use crate::source::Span;
 
-use super::{Context, PolicyCheck, Reporter, Rule};
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS210.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS210",
+    name: "public-key-access",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct PublicKeyAccess;
 

@@ -3,12 +3,24 @@
 //! `Fn::GetAtt` to a key in the same template is in the same Region by construction, as is
 //! an ARN built with `${AWS::Region}`; a literal Region is compared with `--region`.
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::REPLICA_KEY;
 use crate::model::arn::Field;
 use crate::model::value::Hole;
 
 use super::common::{PrimaryTarget, primary_targets, report_value, resources};
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS302.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS302",
+    name: "replica-same-region",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct ReplicaSameRegion;
 

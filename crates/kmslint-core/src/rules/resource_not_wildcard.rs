@@ -8,10 +8,22 @@
 //! With `--region`/`--account` the pseudo parameters resolve to literals, so a literal Region
 //! or account equal to the one given counts as the stack's own.
 
+use crate::diagnostic::Severity;
 use crate::model::arn::{self, ArnShape, Field};
 use crate::model::value::{Env, Hole, Text};
 
-use super::{Context, PolicyCheck, Reporter, Rule};
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS208.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS208",
+    name: "resource-not-wildcard",
+    severity: Severity::Warning,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct ResourceNotWildcard;
 

@@ -6,13 +6,25 @@
 //! `Retain` → `RetainExceptOnCreate` is not reported: for a key that exists, both keep it.
 //! A value read through a parameter whose value this file does not know gives no finding.
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::Resource;
 use crate::model::value::{Val, consistent, describe_when, merged_when};
 use crate::source::{Node, Span};
 
 use super::change::{Retention, at_or_name};
-use super::{ChangeContext, Context, Reporter, Rule};
+use super::{ChangeContext, Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS504.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS504",
+    name: "retention-removed",
+    severity: Severity::Warning,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::Change,
+};
 
 pub struct RetentionRemoved;
 

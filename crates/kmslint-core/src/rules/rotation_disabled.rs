@@ -8,6 +8,7 @@
 //! checked. A rotation parameter whose AllowedValues also offer `true` is the deployer's
 //! choice, not a finding.
 
+use crate::diagnostic::Severity;
 use crate::facts::key_specs::{DEFAULT_KEY_SPEC, DEFAULT_KEY_USAGE};
 use crate::facts::resources::KEY;
 use crate::model::Resource;
@@ -17,8 +18,19 @@ use crate::fix::{Applicability, Fix};
 
 use super::common::{resources, written_at};
 use super::key_config::{Setting, defaults, readable, report_setting, settings};
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 use crate::model::value::consistent;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS104.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS104",
+    name: "rotation-disabled",
+    severity: Severity::Warning,
+    fix: FixAvailability::Sometimes,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct RotationDisabled;
 

@@ -16,7 +16,18 @@ use crate::model::value::{Resolver, consistent, describe_when, merged_when};
 
 use super::common::resources;
 use super::key_config::{Setting, defaults, readable, report_setting, settings};
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS103.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS103",
+    name: "rotation-unsupported",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct RotationUnsupported;
 

@@ -20,6 +20,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::{ALIAS, KEY, REPLICA_KEY};
 use crate::model::Resource;
 use crate::model::value::{Alt, Resolver};
@@ -27,7 +28,18 @@ use crate::source::scalar_map::ScalarMap;
 use crate::source::{Node, Span, Value};
 
 use super::common::resources;
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS106.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS106",
+    name: "sensitive-metadata",
+    severity: Severity::Warning,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct SensitiveMetadata;
 

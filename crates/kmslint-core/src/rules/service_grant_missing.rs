@@ -40,7 +40,20 @@ use crate::model::principal::{
 use crate::model::value::{Alt, Hole, Part, Text, describe_when};
 use crate::source::Span;
 
-use super::{Context, PolicyCheck, PolicyScope, Reporter, Rule};
+use super::{
+    Context, FixAvailability, PolicyCheck, PolicyScope, Reporter, Rule, RuleInfo, RuleKind,
+};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS601.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS601",
+    name: "service-grant-missing",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct ServiceGrantMissing;
 

@@ -13,11 +13,23 @@
 //! Not reported: roles of another account (the template cannot create them), roles whose
 //! service is not written out, and key policy files (no stack creates anything for them).
 
+use crate::diagnostic::Severity;
 use crate::model::principal::Principal;
 use crate::model::template::Resource;
 use crate::source::{Node, Value};
 
-use super::{Context, PolicyCheck, Reporter, Rule};
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS611.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS611",
+    name: "service-linked-role-principal",
+    severity: Severity::Warning,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct ServiceLinkedRolePrincipal;
 

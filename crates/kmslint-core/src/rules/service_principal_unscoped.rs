@@ -30,12 +30,24 @@
 //!   do not support `aws:SourceArn`/`aws:SourceAccount` in key policies
 //!   (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html).
 
+use crate::diagnostic::Severity;
 use crate::facts::service_scopes::{GENERIC, SERVICE_SCOPES, ServiceScope};
 use crate::model::policy::{Clause, Statement};
 use crate::model::principal::{Name, Principal, ServicePrincipal};
 use crate::model::value::Hole;
 
-use super::{Context, PolicyCheck, Reporter, Rule};
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS606.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS606",
+    name: "service-principal-unscoped",
+    severity: Severity::Info,
+    fix: FixAvailability::Never,
+    default: false,
+    kind: RuleKind::File,
+};
 
 pub struct ServicePrincipalUnscoped;
 

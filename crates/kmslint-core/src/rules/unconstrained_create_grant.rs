@@ -26,13 +26,25 @@
 //! This is the console's default "key administrators" statement (`kms:Create*` with
 //! `kms:Put*`). `kms:*` to a principal other than the account is KMS211's.
 
+use crate::diagnostic::Severity;
 use crate::facts::conditions::strip_prefix_ignore_case;
 use crate::model::policy::{Clause, Coverage, KeyPolicy, Statement, glob_match};
 use crate::model::principal::{Deployment, IamKind, Principal, Requester};
 use crate::model::value::{Alt, Boolish};
 use crate::source::Span;
 
-use super::{Context, PolicyCheck, Reporter, Rule};
+use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS610.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS610",
+    name: "unconstrained-create-grant",
+    severity: Severity::Warning,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct UnconstrainedCreateGrant;
 

@@ -6,7 +6,19 @@
 //! `--select`/`--ignore` or configuration) is not reported: it may well be needed when that
 //! rule runs.
 
-use super::Rule;
+use super::{FixAvailability, Rule, RuleInfo, RuleKind};
+use crate::diagnostic::Severity;
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS006.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS006",
+    name: "unused-suppression",
+    severity: Severity::Warning,
+    fix: FixAvailability::Sometimes,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct UnusedSuppression;
 

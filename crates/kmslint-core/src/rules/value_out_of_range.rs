@@ -2,6 +2,7 @@
 //! 7–30, RotationPeriodInDays outside 90–2560, PrimaryKeyArn over 256 characters. Numbers
 //! written as strings count too.
 
+use crate::diagnostic::Severity;
 use crate::facts::resources::{KEY, REPLICA_KEY, limits};
 use crate::model::Resource;
 use crate::model::value::Resolver;
@@ -9,7 +10,18 @@ use crate::model::value::Resolver;
 use super::common::short;
 
 use super::common::{report_value, resources};
-use super::{Context, Reporter, Rule};
+use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS101.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS101",
+    name: "value-out-of-range",
+    severity: Severity::Error,
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::File,
+};
 
 pub struct ValueOutOfRange;
 
