@@ -434,6 +434,12 @@ fn slot(field: &Field<'_>, text: &Text<'_>) -> Slot {
     }
 }
 
+/// What an `AWS` principal value names: an account, a role, a user, a session, a service-linked
+/// role, a reference to a template resource, or a value kmslint cannot know.
+///
+/// One function on purpose: a single cascade of cases tried in order (a value that is one
+/// reference, a bare account ID, then an ARN read field by field: service, partition, account,
+/// resource); the order is the logic, and it reads best in one place.
 fn classify_aws<'t>(text: &Text<'t>, resource_type: &dyn Fn(&str) -> Option<&'t str>) -> Principal {
     let account_principal = |account: Slot| {
         Principal::Iam(IamPrincipal {

@@ -85,6 +85,12 @@ fn policy<'t>(resolver: &Resolver<'_, 't>, resource: &Resource<'t>, attribute: &
     }
 }
 
+/// Checks one key or replica: its `DeletionPolicy` and `UpdateReplacePolicy`, alone and
+/// together, each case with its own finding, help and fix.
+///
+/// One function on purpose: the cases share what was read of the resource (both policies in
+/// every `Fn::If` branch, how the file writes them, where a fix goes) and are one decision
+/// over the two values.
 fn check<'t>(
     cx: &Context<'_, 't>,
     resolver: &Resolver<'_, 't>,

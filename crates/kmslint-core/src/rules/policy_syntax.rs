@@ -172,6 +172,11 @@ fn check_version(
     }
 }
 
+/// Checks one statement's elements, in the order their findings are reported.
+///
+/// One function on purpose: a list of independent checks, one per element (unknown keys,
+/// `Effect`, the action/resource pairs and their `Not` forms, the principal pair), each a few
+/// lines; split up, each piece would take the same four arguments and nothing else.
 fn check_statement(
     statement: &Statement<'_>,
     syntax: Syntax,
