@@ -170,6 +170,14 @@ pub(super) fn show_settings(
             visible(origin)
         ));
     }
+    push_run_settings(&mut out, args, options);
+    crate::cli::written(io::stdout().lock().write_all(out.as_bytes()), EXIT_CLEAN)
+}
+
+/// The settings of the whole run under `--show-settings`: those the current directory's
+/// configuration or the command line decide for every file.
+fn push_run_settings(out: &mut String, args: &CheckArgs, options: &Options) {
+    let name = |p: &Path| visible(&p.display().to_string()).to_string();
     let run_origin = |key: &str, cli: bool| {
         if cli {
             format!("--{key}")
@@ -221,5 +229,4 @@ pub(super) fn show_settings(
         None => ("none".to_owned(), "default".to_owned()),
     };
     out.push_str(&format!("  baseline = {baseline}  # {origin}\n"));
-    crate::cli::written(io::stdout().lock().write_all(out.as_bytes()), EXIT_CLEAN)
 }
