@@ -20,8 +20,8 @@ mod scenarios;
 pub(crate) use context::{ChangeContext, Context, PolicyCheck, consumer_paths, consumers_read};
 pub(crate) use registry::meta;
 pub use registry::{
-    FixAvailability, RULES, RuleEntry, RuleInfo, RuleKind, RuleMeta, find, is_change, kind, names,
-    parse_doc,
+    DocError, FixAvailability, RULES, RuleEntry, RuleInfo, RuleKind, RuleMeta, find, is_change,
+    kind, names, parse_doc,
 };
 pub(crate) use reporter::{Reporter, finish};
 pub(crate) use run::{run, run_change};
