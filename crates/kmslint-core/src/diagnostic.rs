@@ -33,6 +33,7 @@ impl fmt::Display for Severity {
 }
 
 impl TryFrom<String> for Severity {
+    // A String: serde's `try_from` only shows it in its own error, so it crosses no module.
     type Error = String;
 
     fn try_from(s: String) -> Result<Self, String> {
