@@ -37,6 +37,10 @@ static POLICY_VARIABLE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 impl Rule for LegacyPolicyVersion {
+    fn checks_policies(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         let policy = check.policy;
         let version = cx

@@ -32,6 +32,12 @@ pub(crate) trait Rule: Sync {
     /// Checks the document as a whole.
     fn check(&self, _cx: &Context<'_, '_>, _out: &mut Reporter) {}
 
+    /// Whether the rule implements [`Rule::check_policy`]: only these are asked about key
+    /// policies, whose models are built only when one of them runs.
+    fn checks_policies(&self) -> bool {
+        false
+    }
+
     /// Checks one key policy in one scenario (one combination of the conditions its
     /// `Fn::If`s use). Findings that occur only in some scenarios are labelled with the
     /// conditions that lead to them.

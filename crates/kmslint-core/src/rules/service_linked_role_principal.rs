@@ -38,6 +38,10 @@ const SLR: &str = "AWS::IAM::ServiceLinkedRole";
 const PATH: &str = "role/aws-service-role/";
 
 impl Rule for ServiceLinkedRolePrincipal {
+    fn checks_policies(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, cx: &Context<'_, '_>, policy: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         let (Some(template), Some((key_name, _))) = (cx.template, policy.source.resource) else {
             return;
