@@ -4,6 +4,7 @@
 //! `fixtures/KMS5*/`; the command line is in `tests/it/cli_diff.rs`.)
 
 use kmslint_core::config::Settings;
+use kmslint_core::rules::is_change;
 use kmslint_core::{Comparison, Previous, lint_against};
 
 const OLD: &str = "\
@@ -32,7 +33,7 @@ fn compare(old: &str, new: &str) -> (Comparison, Vec<String>) {
     let found = report
         .diagnostics
         .iter()
-        .filter(|d| d.code.starts_with("KMS5") || d.code == "KMS006")
+        .filter(|d| is_change(d.code) || d.code == "KMS006")
         .map(|d| format!("{}:{} {}", d.start.line, d.start.column, d.code))
         .collect();
     (report.comparison, found)

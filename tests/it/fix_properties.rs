@@ -27,6 +27,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use kmslint_core::fix::{self, Applicability};
+use kmslint_core::rules::{RuleKind, kind};
 use kmslint_core::{Diagnostic, FileReport, Outcome, Settings, fix_text, lint_bytes};
 
 /// Fixes are applied down to this: `--fix --unsafe-fixes`.
@@ -81,7 +82,7 @@ fn parse_errors(report: &FileReport) -> usize {
     report
         .diagnostics
         .iter()
-        .filter(|d| d.code == "KMS001")
+        .filter(|d| kind(d.code) == Some(RuleKind::Parse))
         .count()
 }
 
@@ -141,7 +142,7 @@ fn check(name: &str, text: &str, settings: &Settings) -> Checked {
             let new_errors: Vec<&str> = next
                 .diagnostics
                 .iter()
-                .filter(|d| d.code == "KMS001")
+                .filter(|d| kind(d.code) == Some(RuleKind::Parse))
                 .map(|d| d.message.as_str())
                 .collect();
             fail(format!(
