@@ -1,7 +1,7 @@
 //! Comparing a template with its previous version, through the core's `lint_against`: what
 //! is compared and what is not, suppressions of change findings, and the stale-suppression
 //! check when nothing was compared. (The rules' own cases are the fixture pairs in
-//! `fixtures/KMS5*/`; the command line is in `tests/it/cli_diff.rs`.)
+//! `fixtures/KMS5*/`; the command line is in `tests/it/cli_diff.rs` and `cli_since.rs`.)
 
 use kmslint_core::config::Settings;
 use kmslint_core::rules::is_change;

@@ -6,8 +6,8 @@
 //! Adding a rule touches three places: `src/rules/<name>.rs` (its `RULE` declaration and its
 //! logic, with one line in the registry), `rules/<CODE>.md` (documentation) and
 //! `fixtures/<CODE>/`; `scripts/new-rule` writes all of them. The tests in
-//! `tests/rule_docs.rs`, `tests/fixtures.rs` and [`registry`] fail when one of them is missing
-//! or they disagree.
+//! `tests/it/rule_docs.rs`, `tests/fixtures.rs` and [`registry`] fail when one of them is
+//! missing or they disagree.
 
 use crate::source::Node;
 
