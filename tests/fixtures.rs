@@ -48,7 +48,7 @@ use std::path::{Path, PathBuf};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 use kmslint_core::fix::Applicability;
-use kmslint_core::rules::{FixAvailability, RULES};
+use kmslint_core::rules::{FixAvailability, RULES, is_change};
 use kmslint_core::{Comparison, Previous};
 
 fn main() {
@@ -139,11 +139,6 @@ fn old_version(path: &Path) -> PathBuf {
         )
         .find(|p| p.exists())
         .unwrap_or(same)
-}
-
-/// Whether `code` is a change rule's (KMS5xx), whose fixtures are pairs.
-fn is_change(code: &str) -> bool {
-    code.starts_with("KMS5")
 }
 
 /// The fixtures of a folder whose names start with `prefix` (the new versions of pairs, not

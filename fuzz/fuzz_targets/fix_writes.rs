@@ -22,14 +22,22 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (String, Vec<u8>, u32)> {
     let mut found = BTreeMap::new();
     let mut todo = vec![dir.to_path_buf()];
     while let Some(at) = todo.pop() {
-        let Ok(entries) = fs::read_dir(&at) else { continue };
+        let Ok(entries) = fs::read_dir(&at) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
-            let Ok(meta) = fs::symlink_metadata(&path) else { continue };
+            let Ok(meta) = fs::symlink_metadata(&path) else {
+                continue;
+            };
             let mode = meta.permissions().mode();
             let seen = if meta.file_type().is_symlink() {
                 let target = fs::read_link(&path).unwrap_or_default();
-                ("link".to_owned(), target.to_string_lossy().into_owned().into_bytes(), mode)
+                (
+                    "link".to_owned(),
+                    target.to_string_lossy().into_owned().into_bytes(),
+                    mode,
+                )
             } else if meta.is_dir() {
                 todo.push(path.clone());
                 ("dir".to_owned(), Vec::new(), mode)
@@ -47,7 +55,9 @@ fuzz_target!(|data: &[u8]| {
         [plant, write, rest @ ..] => (*plant, *write, rest),
         _ => return,
     };
-    let Ok(root) = tempfile::tempdir() else { return };
+    let Ok(root) = tempfile::tempdir() else {
+        return;
+    };
     let (tree, outside) = (root.path().join("tree"), root.path().join("outside"));
     let made = fs::create_dir(&tree)
         .and_then(|()| fs::create_dir(&outside))
@@ -64,7 +74,9 @@ fuzz_target!(|data: &[u8]| {
         ("dangling.yaml", &|p| symlink("nowhere.yaml", p)),
         ("hard.yaml", &|p| fs::hard_link(outside.join("key.yaml"), p)),
         // The temporary names of old: `.NAME.kmslint-fix.PID`.
-        (".t.yaml.kmslint-fix.1", &|p| symlink(outside.join("hook"), p)),
+        (".t.yaml.kmslint-fix.1", &|p| {
+            symlink(outside.join("hook"), p)
+        }),
         ("up.yaml", &|p| symlink("../outside/hook", p)),
         ("dir", &|p| symlink(&outside, p)),
         ("loop.yaml", &|p| symlink("loop.yaml", p)),
@@ -89,7 +101,11 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(fs::read(&target).ok().as_deref(), Some(content), "{name}");
         }
     }
-    assert_eq!(snapshot(&outside), before_outside, "something outside changed");
+    assert_eq!(
+        snapshot(&outside),
+        before_outside,
+        "something outside changed"
+    );
     let after_tree: Vec<PathBuf> = snapshot(&tree).into_keys().collect();
     assert_eq!(after_tree, before_tree, "names in the tree changed");
 });

@@ -12,6 +12,7 @@
 use kmslint_core::config::Settings;
 use kmslint_core::lint_bytes;
 use kmslint_core::render::{self, FileOutput, Summary};
+use kmslint_core::rules::{RuleKind, kind};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -27,27 +28,50 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn check(name: &str, bytes: Vec<u8>, settings: &Settings) {
-    let (report, text) = lint_bytes(name, bytes, settings, true, &kmslint_core::Previous::NotCompared);
+    let (report, text) = lint_bytes(
+        name,
+        bytes,
+        settings,
+        true,
+        &kmslint_core::Previous::NotCompared,
+    );
     for d in &report.diagnostics {
         assert!(d.span.end as usize <= text.len(), "{d:?} past the end");
         assert!(d.span.start <= d.span.end, "{d:?} reversed");
         assert!(text.is_char_boundary(d.span.start as usize));
         assert!(text.is_char_boundary(d.span.end as usize));
         for edit in d.fix.iter().flat_map(|f| &f.edits) {
-            assert!(edit.span.end as usize <= text.len(), "{edit:?} past the end");
+            assert!(
+                edit.span.end as usize <= text.len(),
+                "{edit:?} past the end"
+            );
             assert!(text.is_char_boundary(edit.span.start as usize));
             assert!(text.is_char_boundary(edit.span.end as usize));
         }
     }
     // One pass of every fix, unsafe ones included, applied as is (`fix_text` would drop a
     // pass that breaks the file and so hide the rule's bad edit).
-    if let Some(applied) =
-        kmslint_core::fix::apply(&text, &report.diagnostics, kmslint_core::fix::Applicability::Unsafe)
-    {
-        let (after, _) = lint_bytes(name, applied.text.into_bytes(), settings, true, &kmslint_core::Previous::NotCompared);
-        let parse_errors =
-            |ds: &[kmslint_core::Diagnostic]| ds.iter().filter(|d| d.code == "KMS001").count();
-        assert_eq!(after.outcome, report.outcome, "fixing changed what the file is");
+    if let Some(applied) = kmslint_core::fix::apply(
+        &text,
+        &report.diagnostics,
+        kmslint_core::fix::Applicability::Unsafe,
+    ) {
+        let (after, _) = lint_bytes(
+            name,
+            applied.text.into_bytes(),
+            settings,
+            true,
+            &kmslint_core::Previous::NotCompared,
+        );
+        let parse_errors = |ds: &[kmslint_core::Diagnostic]| {
+            ds.iter()
+                .filter(|d| kind(d.code) == Some(RuleKind::Parse))
+                .count()
+        };
+        assert_eq!(
+            after.outcome, report.outcome,
+            "fixing changed what the file is"
+        );
         assert!(
             parse_errors(&after.diagnostics) <= parse_errors(&report.diagnostics),
             "a fix broke the file"
@@ -67,7 +91,10 @@ fn check(name: &str, bytes: Vec<u8>, settings: &Settings) {
     // Human formats show input text with its control characters escaped: no line of theirs
     // can start a GitHub workflow command or carry a terminal escape.
     for human in [&pretty, &compact] {
-        assert!(!human.contains('\u{1b}'), "an escape reached the output:\n{human}");
+        assert!(
+            !human.contains('\u{1b}'),
+            "an escape reached the output:\n{human}"
+        );
         assert!(
             human.lines().all(|l| !l.starts_with("::")),
             "a line starts with `::`:\n{human}"
@@ -90,7 +117,8 @@ fn check(name: &str, bytes: Vec<u8>, settings: &Settings) {
 /// A key policy uses the last conditions in `Fn::If`s, so that scenarios are enumerated.
 fn conditions_template(recipe: &[u8]) -> String {
     let count = recipe.len() / 3;
-    let mut out = String::from("Parameters:\n  P0: {Type: String}\n  P1: {Type: String}\nConditions:\n");
+    let mut out =
+        String::from("Parameters:\n  P0: {Type: String}\n  P1: {Type: String}\nConditions:\n");
     for (i, op) in recipe.chunks_exact(3).enumerate() {
         // Refer mostly backwards, sometimes forwards or to nothing (KMS003).
         let refer = |b: u8| match b % 8 {
@@ -104,7 +132,9 @@ fn conditions_template(recipe: &[u8]) -> String {
             2 => format!("!Not [{{Condition: {a}}}]"),
             3 => format!("!Equals [!Ref P{}, '{}']", op[1] % 2, op[2] % 3),
             4 => format!("!Equals ['{}', '{}']", op[1] % 2, op[2] % 2),
-            _ => format!("!Or [{{Condition: {a}}}, !Not [{{Condition: {b}}}], !Equals [!Ref P0, x]]"),
+            _ => {
+                format!("!Or [{{Condition: {a}}}, !Not [{{Condition: {b}}}], !Equals [!Ref P0, x]]")
+            }
         };
         out.push_str(&format!("  C{i}: {formula}\n"));
     }

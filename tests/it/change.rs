@@ -1,9 +1,10 @@
 //! Comparing a template with its previous version, through the core's `lint_against`: what
 //! is compared and what is not, suppressions of change findings, and the stale-suppression
 //! check when nothing was compared. (The rules' own cases are the fixture pairs in
-//! `fixtures/KMS5*/`; the command line is in `tests/it/cli_diff.rs`.)
+//! `fixtures/KMS5*/`; the command line is in `tests/it/cli_diff.rs` and `cli_since.rs`.)
 
 use kmslint_core::config::Settings;
+use kmslint_core::rules::is_change;
 use kmslint_core::{Comparison, Previous, lint_against};
 
 const OLD: &str = "\
@@ -32,7 +33,7 @@ fn compare(old: &str, new: &str) -> (Comparison, Vec<String>) {
     let found = report
         .diagnostics
         .iter()
-        .filter(|d| d.code.starts_with("KMS5") || d.code == "KMS006")
+        .filter(|d| is_change(d.code) || d.code == "KMS006")
         .map(|d| format!("{}:{} {}", d.start.line, d.start.column, d.code))
         .collect();
     (report.comparison, found)

@@ -14,6 +14,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use kmslint::discover;
+use kmslint_core::rules::is_change;
 use kmslint_core::{Comparison, Previous, Settings};
 
 const HEADER: &str = "pair_dir\tline\tcolumn\tcode\tmessage";
@@ -58,10 +59,6 @@ fn text(path: &Path) -> String {
         path.display()
     );
     decoded.text
-}
-
-fn is_change(code: &str) -> bool {
-    code.starts_with("KMS5")
 }
 
 /// A message on one line of a TSV: tabs and line breaks written out.

@@ -9,7 +9,7 @@
 
 use crate::common;
 
-use kmslint_core::rules::{RULES, parse_doc};
+use kmslint_core::rules::{RULES, is_change, parse_doc};
 
 const SECTIONS: &[&str] = &[
     "## What it does",
@@ -46,13 +46,9 @@ fn code_blocks<'d>(body: &'d str, heading: &str) -> Vec<Block<'d>> {
     blocks
 }
 
-/// Whether a rule compares two versions (KMS5xx): its examples are pairs of blocks.
-fn is_change(code: &str) -> bool {
-    code.starts_with("KMS5")
-}
-
 /// The example a section gives: its one code block, or for a change rule its two (old, then
-/// new); `Err` when the blocks are not there.
+/// new); `Err` when the blocks are not there. A change rule compares two versions: its
+/// examples are pairs of blocks.
 fn example<'d>(body: &'d str, heading: &str, rule: &str) -> Result<Example<'d>, String> {
     let blocks = code_blocks(body, heading);
     let section = heading.trim_start_matches("## ");

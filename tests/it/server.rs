@@ -239,6 +239,8 @@ fn expected(text: &str, offset: usize, utf8: bool) -> Value {
     json!({"line": line, "character": character})
 }
 
+// One test on purpose (126 lines): one editor session, each step (findings, quick fixes, a
+// suppression, hover, close) on the document the steps before opened.
 #[test]
 fn the_whole_life_cycle_in_utf16() {
     let dir = workspace();

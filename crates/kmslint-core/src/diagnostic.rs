@@ -33,27 +33,42 @@ impl fmt::Display for Severity {
 }
 
 impl TryFrom<String> for Severity {
+    // A String: serde's `try_from` only shows it in its own error, so it crosses no module.
     type Error = String;
 
     fn try_from(s: String) -> Result<Self, String> {
-        s.parse()
+        s.parse().map_err(|e: UnknownSeverity| e.to_string())
     }
 }
 
 impl FromStr for Severity {
-    type Err = String;
+    type Err = UnknownSeverity;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "info" => Ok(Severity::Info),
             "warning" => Ok(Severity::Warning),
             "error" => Ok(Severity::Error),
-            _ => Err(format!(
-                "`{s}` is not a severity (expected error, warning or info)"
-            )),
+            _ => Err(UnknownSeverity(s.to_owned())),
         }
     }
 }
+
+/// A text that names no [`Severity`]: the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownSeverity(pub String);
+
+impl fmt::Display for UnknownSeverity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` is not a severity (expected error, warning or info)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownSeverity {}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {

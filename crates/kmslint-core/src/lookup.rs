@@ -28,7 +28,7 @@ pub fn find<'r>(rules: &'r [RuleName], code_or_name: &str) -> Option<&'r RuleNam
 }
 
 /// The codes a list of codes, names and code prefixes selects, sorted.
-pub fn select(rules: &[RuleName], list: &[String]) -> Result<Vec<&'static str>, String> {
+pub fn select(rules: &[RuleName], list: &[String]) -> Result<Vec<&'static str>, LookupError> {
     let mut codes = Vec::new();
     for selector in list {
         let selector = selector.trim();
@@ -58,13 +58,49 @@ pub fn suggest_rule<'r>(rules: &'r [RuleName], word: &str) -> Option<&'r str> {
     did_you_mean(word, rules.iter().flat_map(|r| [r.code, r.name]))
 }
 
-fn unknown_rule(rules: &[RuleName], selector: &str) -> String {
-    let selector = abbreviate(selector);
-    match suggest_rule(rules, &selector) {
-        Some(c) => format!("`{selector}` is not a rule code, name or prefix; did you mean `{c}`?"),
-        None => format!("`{selector}` is not a rule code, name or prefix (see `kmslint rules`)"),
+fn unknown_rule(rules: &[RuleName], selector: &str) -> LookupError {
+    let shown = abbreviate(selector).into_owned();
+    // As `suggest_rule`, for the selector as the message quotes it.
+    let suggestion = did_you_mean(&shown, rules.iter().flat_map(|r| [r.code, r.name]));
+    LookupError::UnknownRule {
+        selector: shown,
+        suggestion,
     }
 }
+
+/// Why a selector names no rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LookupError {
+    /// No code, name or code prefix: the selector (abbreviated, as messages quote it), and
+    /// the nearest code or name when one is close.
+    UnknownRule {
+        selector: String,
+        suggestion: Option<&'static str>,
+    },
+}
+
+impl std::fmt::Display for LookupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LookupError::UnknownRule {
+                selector,
+                suggestion: Some(c),
+            } => write!(
+                f,
+                "`{selector}` is not a rule code, name or prefix; did you mean `{c}`?"
+            ),
+            LookupError::UnknownRule {
+                selector,
+                suggestion: None,
+            } => write!(
+                f,
+                "`{selector}` is not a rule code, name or prefix (see `kmslint rules`)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LookupError {}
 
 /// The longest value quoted whole in a message; a longer one is cut (see [`abbreviate`]).
 pub const QUOTED_CHARS: usize = 80;
@@ -382,10 +418,10 @@ mod tests {
         assert_eq!(select(TEST_RULES, &["all".into()]).unwrap(), every);
         assert_eq!(select(TEST_RULES, &["KMS".into()]).unwrap(), every);
         assert_eq!(find(TEST_RULES, "kms301").map(|r| r.code), Some("KMS301"));
-        assert!(
-            select(TEST_RULES, &["policy-lockot".into()])
-                .unwrap_err()
-                .contains("did you mean")
+        let err = select(TEST_RULES, &["policy-lockot".into()]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`policy-lockot` is not a rule code, name or prefix; did you mean `policy-lockout`?"
         );
     }
 

@@ -107,8 +107,12 @@ impl ClientSettings {
             }
         };
         let settings = ClientSettings {
-            region: field("region", config::check_region),
-            account: field("account", config::check_account),
+            region: field("region", |r| {
+                config::check_region(r).map_err(|e| e.to_string())
+            }),
+            account: field("account", |a| {
+                config::check_account(a).map_err(|e| e.to_string())
+            }),
             deployer_arn: field("deployerArn", |arn| {
                 kmslint_core::deployer::Deployer::parse(arn)
                     .map(|_| ())

@@ -89,10 +89,10 @@ pub(in crate::cli) fn configure(args: &CheckArgs) -> Result<(Settings, Options),
     };
     let max_file_size = match (args.max_file_size, &config.max_file_size) {
         (Some(size), _) => size,
-        (None, Some(size)) => size.bytes().map_err(|message| ConfigError {
+        (None, Some(size)) => size.bytes().map_err(|e| ConfigError {
             origin: config_origin("max-file-size"),
             key: Some("max-file-size".to_owned()),
-            message,
+            message: e.to_string(),
         })?,
         (None, None) => discover::DEFAULT_MAX_FILE_SIZE,
     };
@@ -204,7 +204,7 @@ fn glob_set(
     globs: &[String],
     fail: impl Fn(String) -> ConfigError,
 ) -> Result<GlobSet, ConfigError> {
-    config::check_globs(globs).map_err(&fail)?;
+    config::check_globs(globs).map_err(|e| fail(e.to_string()))?;
     let mut set = GlobSetBuilder::new();
     for glob in globs {
         let bad = |e: globset::Error| fail(format!("`{}`: {}", lookup::abbreviate(glob), e.kind()));
@@ -274,7 +274,7 @@ fn read_parameters_file(path: &Path) -> Result<HashMap<String, String>, ConfigEr
         key: None,
         message,
     };
-    let text = config::read_config_text(path).map_err(fail)?;
+    let text = config::read_config_text(path).map_err(|e| fail(e.to_string()))?;
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| fail(format!("not valid JSON: {e}")))?;
     let as_string = |v: &serde_json::Value| match v {

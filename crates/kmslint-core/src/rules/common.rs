@@ -29,7 +29,8 @@ pub(crate) fn join<S: AsRef<str>>(parts: &[S]) -> String {
 /// A `Statement` item as written, in each of its `Fn::If` branches: `visit` gets the entries
 /// of every mapping it can be (a branch that is not a mapping, such as `!Ref AWS::NoValue`
 /// or a string, is not visited; a one-key intrinsic function other than `Fn::If` is).
-/// Stops, and returns true, as soon as `visit` does.
+/// Stops, and returns true, as soon as `visit` does. (Not `Node::walk`: it follows only
+/// `Fn::If` branches, not a whole tree.)
 pub(crate) fn any_statement_branch<'a>(
     item: &'a Node<'_>,
     visit: &mut impl FnMut(&'a [Entry<'a>]) -> bool,

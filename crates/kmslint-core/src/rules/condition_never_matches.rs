@@ -51,6 +51,10 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
 pub struct ConditionNeverMatches;
 
 impl Rule for ConditionNeverMatches {
+    fn checks_policies(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, _cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         for statement in &check.policy.statements {
             if !statement.is_allow() {

@@ -23,7 +23,8 @@ use crate::facts::resources::{ALIAS, KEY, REPLICA_KEY};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::model::consumers::{KeyTarget, KeyUse};
 use crate::model::value::{abbreviate, describe_when};
-use crate::source::{Format, Node, Span, Value};
+use crate::source::tree::{Visit, Walk};
+use crate::source::{Format, Node, Span};
 
 use super::key_use::{describe, uses};
 use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
@@ -62,7 +63,7 @@ impl Rule for ConsumerKeyNotAKey {
             };
             // The value as written in the resource; one from a parameter's Default is not
             // found there.
-            let Some(node) = find(properties, key_use.span, 0) else {
+            let Some(node) = find(properties, key_use.span) else {
                 continue;
             };
             let Some((text, written)) = literal(node) else {
@@ -87,21 +88,23 @@ enum Written {
 
 /// The node of `root`'s subtree at `span`, the outermost first (the depth is bounded as the
 /// loaders bound it).
-fn find<'n, 't>(root: &'n Node<'t>, span: Span, depth: usize) -> Option<&'n Node<'t>> {
-    if root.span == span {
-        return Some(root);
-    }
-    if depth > crate::model::value::MAX_DEPTH
-        || root.span.start > span.start
-        || root.span.end < span.end
-    {
-        return None;
-    }
-    match &root.value {
-        Value::Map(entries) => entries.iter().find_map(|e| find(&e.value, span, depth + 1)),
-        Value::Seq(items) => items.iter().find_map(|i| find(i, span, depth + 1)),
-        _ => None,
-    }
+fn find<'n, 't>(root: &'n Node<'t>, span: Span) -> Option<&'n Node<'t>> {
+    let mut found = None;
+    root.walk(&mut |visit, depth| match visit {
+        Visit::Node(node) if node.span == span => {
+            found = Some(node);
+            Walk::Stop
+        }
+        Visit::Node(node)
+            if depth > crate::model::value::MAX_DEPTH
+                || node.span.start > span.start
+                || node.span.end < span.end =>
+        {
+            Walk::Over
+        }
+        _ => Walk::Into,
+    });
+    found
 }
 
 /// The literal text a written value gives, and how it is written.

@@ -118,6 +118,10 @@ impl Rule for ConsumerRegionMismatch {
         }
     }
 
+    fn checks_policies(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, cx: &Context<'_, '_>, policy: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         let Some(stack) = cx.deployment().region else {
             return;

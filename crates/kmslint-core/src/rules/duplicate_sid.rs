@@ -26,6 +26,10 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
 pub struct DuplicateSid;
 
 impl Rule for DuplicateSid {
+    fn checks_policies(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         let mut seen: Vec<(&str, Span)> = Vec::new();
         // Computed once, and only for a policy with a duplicate.

@@ -62,6 +62,10 @@ impl Rule for IamGrantNotDelegated {
         PolicyScope::Policy(|items| (0..items.len()).collect())
     }
 
+    fn checks_policies(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, cx: &Context<'_, '_>, policy: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         let (Some(_), Some((key_name, key_type))) = (cx.template, policy.source.resource) else {
             return;

@@ -31,6 +31,10 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
 pub struct InvalidCondition;
 
 impl Rule for InvalidCondition {
+    fn checks_policies(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, _cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         for statement in &check.policy.statements {
             let Some(block) = &statement.condition else {

@@ -35,6 +35,10 @@ pub struct InvalidPrincipal;
 const PRINCIPAL_TYPES: &[&str] = &["AWS", "Service", "Federated", "CanonicalUser"];
 
 impl Rule for InvalidPrincipal {
+    fn checks_policies(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         for statement in &check.policy.statements {
             for principals in [&statement.principal, &statement.not_principal]

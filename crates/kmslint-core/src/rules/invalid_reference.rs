@@ -19,6 +19,7 @@ use crate::model::conditions::{ConditionLimit, MAX_CONDITION_DEPTH, MAX_FORMULA_
 use crate::model::consumers::values_at;
 use crate::model::value::sub_variables;
 use crate::source::scalar_map::ScalarMap;
+use crate::source::tree::{Visit, Walk};
 use crate::source::{Node, Span, Value};
 
 use super::common::{did_you_mean, short};
@@ -60,7 +61,7 @@ impl Rule for InvalidReference {
             out.report(problem.span, format!("condition `{name}` {what}"))
                 .with_help(help);
         }
-        if template.has_transform || preprocessed(template.root, 0) {
+        if template.has_transform || preprocessed(template.root) {
             return;
         }
         // A module (`Org::Service::Name::MODULE`) brings resources named after it: `Module.Res`
@@ -149,21 +150,18 @@ impl Rule for InvalidReference {
 /// Whether the template uses constructs a preprocessor replaces before CloudFormation sees
 /// it: rain's `Rain::Embed`, `Rain::Module`… and `Rain` section, or `Fn::Transform` deeper
 /// than [`Template::has_transform`] looks.
-fn preprocessed(node: &Node<'_>, depth: usize) -> bool {
-    if depth > 100 {
-        return false;
-    }
-    match &node.value {
-        Value::Map(entries) => entries.iter().any(|e| {
-            let key: &str = e.key.as_ref();
-            key.starts_with("Rain::")
-                || key == "Fn::Transform"
-                || (depth == 0 && key == "Rain")
-                || preprocessed(&e.value, depth + 1)
-        }),
-        Value::Seq(items) => items.iter().any(|i| preprocessed(i, depth + 1)),
-        Value::Scalar(_) | Value::Invalid => false,
-    }
+fn preprocessed(root: &Node<'_>) -> bool {
+    !root.walk(&mut |visit, depth| match visit {
+        Visit::Node(_) if depth > 100 => Walk::Over,
+        Visit::Entry(e)
+            if e.key.starts_with("Rain::")
+                || e.key == "Fn::Transform"
+                || (depth == 0 && e.key == "Rain") =>
+        {
+            Walk::Stop
+        }
+        _ => Walk::Into,
+    })
 }
 
 /// The statements of an IAM resource's policies that can grant `kms:` actions (the IAM
@@ -255,23 +253,20 @@ impl<'t> Walker<'_, '_, 't> {
         })
     }
 
+    /// The references below `node`; an intrinsic function's argument is read as the function
+    /// says (`Fn::If`'s condition name, `Fn::Sub`'s string and variables).
     fn visit(&mut self, node: &Node<'_>, depth: usize) {
-        if depth > 100 {
-            return;
-        }
-        match &node.value {
-            Value::Map(entries) => {
-                if let Some((name, _, arg)) = node.intrinsic() {
-                    self.intrinsic(name, arg, depth);
-                    return;
+        node.walk(&mut |visit, below| match visit {
+            Visit::Node(_) if depth + below > 100 => Walk::Over,
+            Visit::Node(n) => match n.intrinsic() {
+                Some((name, _, arg)) => {
+                    self.intrinsic(name, arg, depth + below);
+                    Walk::Over
                 }
-                for entry in entries {
-                    self.visit(&entry.value, depth + 1);
-                }
-            }
-            Value::Seq(items) => items.iter().for_each(|i| self.visit(i, depth + 1)),
-            Value::Scalar(_) | Value::Invalid => {}
-        }
+                None => Walk::Into,
+            },
+            Visit::Entry(_) => Walk::Into,
+        });
     }
 
     fn intrinsic(&mut self, name: &str, arg: &Node<'_>, depth: usize) {

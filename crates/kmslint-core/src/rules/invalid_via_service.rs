@@ -54,6 +54,10 @@ enum Problem {
 }
 
 impl Rule for InvalidViaService {
+    fn checks_policies(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         let region = cx.deployment().region;
         for statement in &check.policy.statements {

@@ -11,6 +11,7 @@ use regex::Regex;
 use crate::diagnostic::Severity;
 use crate::fix::edit::{Fragment, Place};
 use crate::fix::{Applicability, Fix};
+use crate::source::tree::{Visit, Walk};
 use crate::source::{Node, Value};
 
 use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
@@ -36,6 +37,10 @@ static POLICY_VARIABLE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 impl Rule for LegacyPolicyVersion {
+    fn checks_policies(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         let policy = check.policy;
         let version = cx
@@ -47,7 +52,7 @@ impl Rule for LegacyPolicyVersion {
                     return;
                 }
                 let span = field.entry.value.span;
-                match first_variable(policy.root, 0) {
+                match first_variable(policy.root) {
                     Some((node, variable)) => {
                         // Unsafe: the variable becomes a variable, which is surely what was
                         // meant, but what the policy allows changes.
@@ -98,7 +103,7 @@ impl Rule for LegacyPolicyVersion {
                     )
                 };
                 let title = "Add `Version: 2012-10-17` to the policy";
-                match first_variable(policy.root, 0) {
+                match first_variable(policy.root) {
                     Some((node, variable)) => {
                         out.report(
                             node.span,
@@ -131,43 +136,55 @@ impl Rule for LegacyPolicyVersion {
     }
 }
 
-fn first_variable<'t>(node: &'t Node<'t>, depth: usize) -> Option<(&'t Node<'t>, String)> {
-    if depth > 64 {
-        return None;
-    }
-    match &node.value {
-        Value::Scalar(s) => POLICY_VARIABLE
-            .captures(&s.text)
-            .map(|c| (node, c[1].to_owned())),
-        Value::Seq(items) => items.iter().find_map(|i| first_variable(i, depth + 1)),
-        Value::Map(entries) => entries
-            .iter()
-            .find_map(|e| first_variable(&e.value, depth + 1)),
-        Value::Invalid => None,
-    }
+/// The first string (in document order) that uses a policy variable, and the variable.
+fn first_variable<'t>(root: &'t Node<'t>) -> Option<(&'t Node<'t>, String)> {
+    let mut found = None;
+    root.walk(&mut |visit, depth| match visit {
+        Visit::Node(_) if depth > 64 => Walk::Over,
+        Visit::Node(node) => match node
+            .as_str()
+            .and_then(|text| POLICY_VARIABLE.captures(text))
+        {
+            Some(c) => {
+                found = Some((node, c[1].to_owned()));
+                Walk::Stop
+            }
+            None => Walk::Into,
+        },
+        Visit::Entry(_) => Walk::Into,
+    });
+    found
 }
 
 /// Whether any string of the policy can hold `${` when KMS reads it, which 2012-10-17 can
 /// read as a variable: any `${` outside `Fn::Sub`, and `${!` (a literal `${`) inside it.
+/// Deeper than the cut, or hidden by a function, it may.
 fn has_dollar_brace(node: &Node<'_>, depth: usize) -> bool {
-    if depth > 64 {
-        return true;
-    }
-    if let Some(("Fn::Sub", _, arg)) = node.intrinsic() {
-        let template = arg.as_seq().and_then(|items| items.first()).unwrap_or(arg);
-        return match template.as_str() {
-            Some(text) => text.contains("${!"),
-            None => true,
-        } || arg
-            .as_seq()
-            .is_some_and(|items| items.iter().skip(1).any(|v| has_dollar_brace(v, depth + 1)));
-    }
-    match &node.value {
-        Value::Scalar(s) => s.text.contains("${"),
-        Value::Seq(items) => items.iter().any(|i| has_dollar_brace(i, depth + 1)),
-        Value::Map(entries) => entries
-            .iter()
-            .any(|e| e.key.contains("${") || has_dollar_brace(&e.value, depth + 1)),
-        Value::Invalid => true,
-    }
+    !node.walk(&mut |visit, below| {
+        let depth = depth + below;
+        let found = match visit {
+            Visit::Node(_) if depth > 64 => true,
+            Visit::Node(node) => {
+                if let Some(("Fn::Sub", _, arg)) = node.intrinsic() {
+                    let template = arg.as_seq().and_then(|items| items.first()).unwrap_or(arg);
+                    // The raw text, not `value::sub`'s pieces: any `${!` may reach KMS as `${`,
+                    // also in a string the scanner reads as broken (an unclosed `${!x`).
+                    let found = match template.as_str() {
+                        Some(text) => text.contains("${!"),
+                        None => true,
+                    } || arg.as_seq().is_some_and(|items| {
+                        items.iter().skip(1).any(|v| has_dollar_brace(v, depth + 1))
+                    });
+                    return if found { Walk::Stop } else { Walk::Over };
+                }
+                match &node.value {
+                    Value::Scalar(s) => s.text.contains("${"),
+                    Value::Invalid => true,
+                    Value::Seq(_) | Value::Map(_) => false,
+                }
+            }
+            Visit::Entry(entry) => entry.key.contains("${"),
+        };
+        if found { Walk::Stop } else { Walk::Into }
+    })
 }

@@ -6,8 +6,8 @@
 //! Adding a rule touches three places: `src/rules/<name>.rs` (its `RULE` declaration and its
 //! logic, with one line in the registry), `rules/<CODE>.md` (documentation) and
 //! `fixtures/<CODE>/`; `scripts/new-rule` writes all of them. The tests in
-//! `tests/rule_docs.rs`, `tests/fixtures.rs` and [`registry`] fail when one of them is missing
-//! or they disagree.
+//! `tests/it/rule_docs.rs`, `tests/fixtures.rs` and [`registry`] fail when one of them is
+//! missing or they disagree.
 
 use crate::source::Node;
 
@@ -20,8 +20,8 @@ mod scenarios;
 pub(crate) use context::{ChangeContext, Context, PolicyCheck, consumer_paths, consumers_read};
 pub(crate) use registry::meta;
 pub use registry::{
-    FixAvailability, RULES, RuleEntry, RuleInfo, RuleKind, RuleMeta, find, is_change, kind, names,
-    parse_doc,
+    DocError, FixAvailability, RULES, RuleEntry, RuleInfo, RuleKind, RuleMeta, find, is_change,
+    kind, names, parse_doc,
 };
 pub(crate) use reporter::{Reporter, finish};
 pub(crate) use run::{run, run_change};
@@ -31,6 +31,12 @@ pub(crate) use run::{run, run_change};
 pub(crate) trait Rule: Sync {
     /// Checks the document as a whole.
     fn check(&self, _cx: &Context<'_, '_>, _out: &mut Reporter) {}
+
+    /// Whether the rule implements [`Rule::check_policy`]: only these are asked about key
+    /// policies, whose models are built only when one of them runs.
+    fn checks_policies(&self) -> bool {
+        false
+    }
 
     /// Checks one key policy in one scenario (one combination of the conditions its
     /// `Fn::If`s use). Findings that occur only in some scenarios are labelled with the

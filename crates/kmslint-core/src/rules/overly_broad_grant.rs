@@ -32,6 +32,10 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
 pub struct OverlyBroadGrant;
 
 impl Rule for OverlyBroadGrant {
+    fn checks_policies(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         for statement in &check.policy.statements {
             if !statement.is_allow() {

@@ -149,7 +149,8 @@ fn intrinsic_part_fixable(function: &str, index: Option<usize>) -> bool {
     }
 }
 
-/// Every string of a policy parsed from JSON text, with how sure a fix inside it is.
+/// Every string of a policy parsed from JSON text, with how sure a fix inside it is. (Not
+/// `Node::walk`: the path of keys is pushed before an entry's value and popped after it.)
 fn strings<'t>(node: &'t Node<'t>, path: &mut Vec<&'t str>, out: &mut Vec<Region>, depth: usize) {
     if depth > 64 {
         return;
@@ -192,7 +193,8 @@ impl Walk<'_> {
         self.node_in(node, path, true, found, depth);
     }
 
-    /// `fixable`: false inside a part of an intrinsic function that names something.
+    /// `fixable`: false inside a part of an intrinsic function that names something. (Not
+    /// `Node::walk`: `fixable` and the path hold for one subtree and are restored after it.)
     fn node_in<'t>(
         &self,
         node: &'t Node<'t>,

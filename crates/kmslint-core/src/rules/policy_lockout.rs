@@ -43,6 +43,10 @@ pub struct PolicyLockout;
 const PUT_KEY_POLICY: &str = "kms:PutKeyPolicy";
 
 impl Rule for PolicyLockout {
+    fn checks_policies(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         let policy = check.policy;
         if !has_statements(check) || bypassed(cx, check) {

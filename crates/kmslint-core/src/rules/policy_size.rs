@@ -11,6 +11,7 @@ use crate::facts::pseudo::Pseudo;
 use crate::facts::resources::limits::POLICY_BYTES;
 use crate::model::value::{Hole, Part, Resolver, Val};
 use crate::model::{PolicyForm, PolicySource};
+use crate::source::tree::{Visit, Walk};
 use crate::source::{Node, Span, Style, Value};
 
 use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
@@ -135,7 +136,8 @@ fn plain_sub_size(node: &Node<'_>) -> Option<usize> {
     };
     let text = arg.as_str()?;
     let variables = crate::model::value::sub_variables(text);
-    // `${!Literal}` is written without its `!`.
+    // `${!Literal}` is written without its `!`. Counted in the raw text, not with `value::sub`'s
+    // pieces: an unclosed `${!x` (no escape to them) loses its `!` too, keeping this a lower bound.
     let mut bytes = quoted_len(text) - text.matches("${!").count();
     for (_, name) in &variables {
         if name.starts_with("AWS::") {
@@ -155,39 +157,42 @@ struct Size {
 }
 
 impl Size {
+    /// Adds the compact JSON of `node` (`depth` deep in the policy) to the size.
     fn node(&mut self, node: &Node<'_>, resolver: &Resolver<'_, '_>, depth: usize) {
-        if depth > 64 {
-            self.exact = false;
-            return;
-        }
-        if node.intrinsic().is_some() {
-            return self.intrinsic(node, resolver, depth);
-        }
-        match &node.value {
-            Value::Map(entries) => {
-                self.bytes += 2 + entries.len().saturating_sub(1);
-                for entry in entries {
+        node.walk(&mut |visit, below| {
+            let node = match visit {
+                Visit::Entry(entry) => {
                     self.bytes += quoted_len(&entry.key) + 1;
-                    self.node(&entry.value, resolver, depth + 1);
+                    return Walk::Into;
                 }
+                Visit::Node(node) => node,
+            };
+            if depth + below > 64 {
+                self.exact = false;
+                return Walk::Over;
             }
-            Value::Seq(items) => {
-                self.bytes += 2 + items.len().saturating_sub(1);
-                items.iter().for_each(|i| self.node(i, resolver, depth + 1));
+            if node.intrinsic().is_some() {
+                self.intrinsic(node, resolver, depth + below);
+                return Walk::Over;
             }
-            Value::Scalar(s) => {
-                let bare = matches!(
-                    s.style,
-                    Style::JsonNumber | Style::JsonBool | Style::JsonNull
-                ) || s.style == Style::Plain && is_bare_yaml(&s.text);
-                self.bytes += if bare {
-                    s.text.len()
-                } else {
-                    quoted_len(&s.text)
-                };
+            match &node.value {
+                Value::Map(entries) => self.bytes += 2 + entries.len().saturating_sub(1),
+                Value::Seq(items) => self.bytes += 2 + items.len().saturating_sub(1),
+                Value::Scalar(s) => {
+                    let bare = matches!(
+                        s.style,
+                        Style::JsonNumber | Style::JsonBool | Style::JsonNull
+                    ) || s.style == Style::Plain && is_bare_yaml(&s.text);
+                    self.bytes += if bare {
+                        s.text.len()
+                    } else {
+                        quoted_len(&s.text)
+                    };
+                }
+                Value::Invalid => self.exact = false,
             }
-            Value::Invalid => self.exact = false,
-        }
+            Walk::Into
+        });
     }
 
     /// The shortest thing an intrinsic function can produce.

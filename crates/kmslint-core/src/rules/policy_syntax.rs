@@ -65,6 +65,10 @@ impl Rule for PolicySyntax {
         }
     }
 
+    fn checks_policies(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         let policy = check.policy;
         let syntax = cx.policy_syntax(check.source);

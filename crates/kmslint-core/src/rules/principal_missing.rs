@@ -21,6 +21,10 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
 pub struct PrincipalMissing;
 
 impl Rule for PrincipalMissing {
+    fn checks_policies(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         let example = cx.policy_syntax(check.source).pick(
             "`Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}`",

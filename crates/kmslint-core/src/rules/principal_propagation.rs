@@ -13,7 +13,8 @@ use crate::diagnostic::Severity;
 use crate::model::principal::Principal;
 
 use crate::model::value::sub_variables;
-use crate::source::{Node, Value};
+use crate::source::Node;
+use crate::source::tree::{Visit, Walk};
 
 use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
 
@@ -31,6 +32,10 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
 pub struct PrincipalPropagation;
 
 impl Rule for PrincipalPropagation {
+    fn checks_policies(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         for statement in &check.policy.statements {
             for principals in [&statement.principal, &statement.not_principal]
@@ -99,17 +104,18 @@ fn waits_for(cx: &Context<'_, '_>, key: Option<&str>, role: &str) -> bool {
 /// Whether a node refers to `name`: `Ref`, `Fn::GetAtt` (`name.Arn` or a list), `DependsOn`,
 /// or `${name}`/`${name.Arn}` in `Fn::Sub`.
 fn mentions(node: &Node<'_>, name: &str) -> bool {
-    match &node.value {
-        Value::Scalar(s) => {
-            let text = s.text.as_ref();
-            let names_it = |s: &str| s == name || s.split_once('.').is_some_and(|(r, _)| r == name);
-            names_it(text)
-                || sub_variables(text)
-                    .into_iter()
-                    .any(|(_, var)| names_it(var))
+    let names_it = |s: &str| s == name || s.split_once('.').is_some_and(|(r, _)| r == name);
+    !node.walk(&mut |visit, _| match visit {
+        Visit::Node(n)
+            if n.as_str().is_some_and(|text| {
+                names_it(text)
+                    || sub_variables(text)
+                        .into_iter()
+                        .any(|(_, var)| names_it(var))
+            }) =>
+        {
+            Walk::Stop
         }
-        Value::Seq(items) => items.iter().any(|item| mentions(item, name)),
-        Value::Map(entries) => entries.iter().any(|e| mentions(&e.value, name)),
-        Value::Invalid => false,
-    }
+        _ => Walk::Into,
+    })
 }

@@ -52,6 +52,10 @@ const RESTRICTING_KEYS: &[(&str, bool)] = &[
 ];
 
 impl Rule for PublicKeyAccess {
+    fn checks_policies(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         let example = cx.policy_syntax(check.source).pick(
             "`StringEquals: {kms:CallerAccount: !Ref AWS::AccountId}`",

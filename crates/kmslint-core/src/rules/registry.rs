@@ -237,20 +237,46 @@ static METAS: LazyLock<Vec<RuleMeta>> = LazyLock::new(|| {
 });
 
 /// Splits `+++` front matter from a rule's documentation.
-pub fn parse_doc(doc: &'static str) -> Result<RuleMeta, String> {
-    let rest = doc
-        .strip_prefix("+++\n")
-        .ok_or("the file must start with `+++` front matter")?;
-    let end = rest
-        .find("\n+++\n")
-        .ok_or("the front matter has no closing `+++`")?;
+pub fn parse_doc(doc: &'static str) -> Result<RuleMeta, DocError> {
+    let rest = doc.strip_prefix("+++\n").ok_or(DocError::NoFrontMatter)?;
+    let end = rest.find("\n+++\n").ok_or(DocError::Unclosed)?;
     let front = &rest[..end];
     let mut meta = match plain_front_matter(front) {
         Some(meta) => meta,
-        None => toml::from_str(front).map_err(|e| e.to_string())?,
+        None => toml::from_str(front).map_err(DocError::Toml)?,
     };
     meta.body = rest[end + 5..].trim_start();
     Ok(meta)
+}
+
+/// Why a rule's documentation has no front matter [`parse_doc`] can read.
+#[derive(Debug)]
+pub enum DocError {
+    /// The file does not start with `+++`.
+    NoFrontMatter,
+    /// No `+++` line closes the front matter.
+    Unclosed,
+    /// The front matter is not the TOML of a [`RuleMeta`].
+    Toml(toml::de::Error),
+}
+
+impl std::fmt::Display for DocError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DocError::NoFrontMatter => f.write_str("the file must start with `+++` front matter"),
+            DocError::Unclosed => f.write_str("the front matter has no closing `+++`"),
+            DocError::Toml(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for DocError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DocError::Toml(e) => Some(e),
+            DocError::NoFrontMatter | DocError::Unclosed => None,
+        }
+    }
 }
 
 /// The front matter as every rule writes it (`key = "text"` lines, and `resource_types` as

@@ -28,6 +28,10 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
 pub struct ResourceNotWildcard;
 
 impl Rule for ResourceNotWildcard {
+    fn checks_policies(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         let wildcard = cx
             .policy_syntax(check.source)

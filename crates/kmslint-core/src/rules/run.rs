@@ -37,7 +37,7 @@ pub(crate) fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
     let policy_rules: Vec<&RuleEntry> = rules
         .iter()
         .copied()
-        .filter(|entry| POLICY_RULES.contains(&entry.module))
+        .filter(|entry| entry.rule.checks_policies())
         .collect();
     let one_policy = |source: &PolicySource<'_>| {
         if policy_rules.is_empty() {
@@ -74,31 +74,6 @@ pub(crate) fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
     finish(cx.settings, &mut all);
     all
 }
-
-/// The modules of the rules that implement [`Rule::check_policy`] (a test checks the list
-/// against their source).
-const POLICY_RULES: &[&str] = &[
-    "condition_never_matches",
-    "consumer_region_mismatch",
-    "duplicate_sid",
-    "iam_grant_not_delegated",
-    "invalid_condition",
-    "invalid_principal",
-    "invalid_via_service",
-    "legacy_policy_version",
-    "overly_broad_grant",
-    "policy_lockout",
-    "policy_syntax",
-    "principal_missing",
-    "principal_propagation",
-    "public_key_access",
-    "resource_not_wildcard",
-    "service_grant_missing",
-    "service_linked_role_principal",
-    "service_principal_unscoped",
-    "unconstrained_create_grant",
-    "unknown_action",
-];
 
 /// Files from this size up are linted with parallel rules (see [`run`]).
 #[cfg(feature = "parallel")]
@@ -170,8 +145,8 @@ pub(crate) fn run_change(
 mod tests {
     use super::*;
 
-    /// Only the rules in `POLICY_RULES` are asked about key policies: the list must name
-    /// exactly those that implement `check_policy`.
+    /// Only the rules that say they check policies are asked about key policies: a rule
+    /// that implements `check_policy` and does not say so would never run it.
     #[test]
     fn the_policy_rules_are_those_that_check_policies() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
@@ -181,7 +156,7 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             assert_eq!(
                 source.contains("fn check_policy("),
-                POLICY_RULES.contains(&entry.module),
+                entry.rule.checks_policies(),
                 "{} ({})",
                 entry.code,
                 entry.module

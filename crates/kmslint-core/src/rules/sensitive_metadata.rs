@@ -90,7 +90,8 @@ struct Scan<'c, 'a, 't> {
 impl<'t> Scan<'_, '_, 't> {
     /// Every string written inside `node` (the literals of `Fn::Sub`, `Fn::Join`, `Fn::If`
     /// branches…), and every value written elsewhere that it can take (a parameter's Default
-    /// or AllowedValues, a mapping's value).
+    /// or AllowedValues, a mapping's value). (Not `Node::walk`: `contact` holds for a tag's
+    /// `Value` only, and is restored after it.)
     fn node(
         &mut self,
         resource: &Resource<'_>,

@@ -67,6 +67,10 @@ impl Rule for ServiceGrantMissing {
         true
     }
 
+    fn checks_policies(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         let Some((key, KEY | REPLICA_KEY)) = check.source.resource else {
             return;

@@ -16,7 +16,8 @@
 use crate::diagnostic::Severity;
 use crate::model::principal::Principal;
 use crate::model::template::Resource;
-use crate::source::{Node, Value};
+use crate::source::tree::{Visit, Walk};
+use crate::source::{Entry, Node, Value};
 
 use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
 
@@ -37,6 +38,10 @@ const SLR: &str = "AWS::IAM::ServiceLinkedRole";
 const PATH: &str = "role/aws-service-role/";
 
 impl Rule for ServiceLinkedRolePrincipal {
+    fn checks_policies(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, cx: &Context<'_, '_>, policy: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         let (Some(template), Some((key_name, _))) = (cx.template, policy.source.resource) else {
             return;
@@ -116,38 +121,38 @@ impl Rule for ServiceLinkedRolePrincipal {
 /// `${name}` in its properties.
 fn depends_on(key: &Resource<'_>, name: &str) -> bool {
     key.depends_on().iter().any(|n| n.as_str() == Some(name))
-        || key.properties.is_some_and(|p| refers_to(p, name, 0))
+        || key.properties.is_some_and(|p| refers_to(p, name))
 }
 
-fn refers_to(node: &Node<'_>, name: &str, depth: usize) -> bool {
-    if depth > 64 {
-        return false;
-    }
-    match &node.value {
-        Value::Map(entries) => entries.iter().any(|e| {
-            let direct = match e.key.as_ref() {
-                "Ref" => e.value.as_str() == Some(name),
-                "Fn::GetAtt" => match &e.value.value {
-                    Value::Seq(items) => items.first().and_then(Node::as_str) == Some(name),
-                    _ => e
-                        .value
-                        .as_str()
-                        .is_some_and(|s| s.split('.').next() == Some(name)),
-                },
-                "Fn::Sub" => {
-                    let text = match &e.value.value {
-                        Value::Seq(items) => items.first().and_then(Node::as_str),
-                        _ => e.value.as_str(),
-                    };
-                    text.is_some_and(|t| {
-                        t.contains(&format!("${{{name}}}")) || t.contains(&format!("${{{name}."))
-                    })
-                }
-                _ => false,
+fn refers_to(node: &Node<'_>, name: &str) -> bool {
+    !node.walk(&mut |visit, depth| match visit {
+        Visit::Node(_) if depth > 64 => Walk::Over,
+        Visit::Entry(e) if refers_directly(e, name) => Walk::Stop,
+        _ => Walk::Into,
+    })
+}
+
+/// Whether an entry is `Ref: name`, `Fn::GetAtt` of `name`, or `Fn::Sub` with `${name}` or
+/// `${name.…}`.
+fn refers_directly(e: &Entry<'_>, name: &str) -> bool {
+    match e.key.as_ref() {
+        "Ref" => e.value.as_str() == Some(name),
+        "Fn::GetAtt" => match &e.value.value {
+            Value::Seq(items) => items.first().and_then(Node::as_str) == Some(name),
+            _ => e
+                .value
+                .as_str()
+                .is_some_and(|s| s.split('.').next() == Some(name)),
+        },
+        "Fn::Sub" => {
+            let text = match &e.value.value {
+                Value::Seq(items) => items.first().and_then(Node::as_str),
+                _ => e.value.as_str(),
             };
-            direct || refers_to(&e.value, name, depth + 1)
-        }),
-        Value::Seq(items) => items.iter().any(|i| refers_to(i, name, depth + 1)),
+            text.is_some_and(|t| {
+                t.contains(&format!("${{{name}}}")) || t.contains(&format!("${{{name}."))
+            })
+        }
         _ => false,
     }
 }

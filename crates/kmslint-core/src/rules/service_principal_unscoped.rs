@@ -76,6 +76,10 @@ fn scope_of(service: &ServicePrincipal) -> &'static ServiceScope {
 }
 
 impl Rule for ServicePrincipalUnscoped {
+    fn checks_policies(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         let mut event_data_store: Option<bool> = None;
         let mut event_bus: Option<bool> = None;

@@ -63,6 +63,10 @@ const LIMITING_KEYS: &[&str] = &[
 ];
 
 impl Rule for UnconstrainedCreateGrant {
+    fn checks_policies(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         let deployment = cx.deployment();
         for statement in &check.policy.statements {

@@ -31,6 +31,10 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
 pub struct UnknownAction;
 
 impl Rule for UnknownAction {
+    fn checks_policies(&self) -> bool {
+        true
+    }
+
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         for statement in &check.policy.statements {
             for values in [&statement.action, &statement.not_action]

@@ -199,6 +199,7 @@ impl<'t> Conditions<'t> {
     }
 
     /// One condition's definition; `Condition: Name` becomes a link to the name's formula.
+    /// (Not `Node::walk`: each formula is built from its parts' formulas, bottom-up.)
     fn build(&mut self, node: &'t Node<'t>, resolver: &Resolver<'_, 't>, depth: usize) -> usize {
         let Some((function, _, arg)) = node.intrinsic().filter(|_| depth < MAX_NESTING) else {
             return self.atom(format!("node:{}", node.span.start), None);

@@ -1,0 +1,386 @@
+//! Settings for a run, and the `.kmslint.toml` file: what it may say and how it is checked.
+//! [`settings_for`] merges the file with [`Overrides`] (the command line's options, or an
+//! editor's settings) into [`Settings`]; [`settings_for_file`] is the language server's lookup.
+//! The file's schema and reading are in `file`, `extend` chains and where a file is found in
+//! `resolve`, the checks of single values in `checks`.
+//!
+//! Below `rules` and `model`: rule names are handed in (see `lookup`), and the deployer ARN
+//! is checked with `deployer`.
+
+mod checks;
+mod file;
+mod resolve;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::deployer::Deployer;
+use crate::diagnostic::Severity;
+use crate::lookup::{self, RuleName};
+
+pub use checks::{
+    MAX_GLOB_LENGTH, MAX_GLOB_WILDCARDS, MAX_GLOBS, MAX_LIST, ValueError, check_account,
+    check_globs, check_region,
+};
+pub use file::{ConfigFile, MAX_CONFIG_SIZE, ReadError, SizeValue, read_config_text};
+pub use resolve::{
+    Loader, MAX_EXTEND_DEPTH, Resolved, discover, home_dir, load_chain, normalize_path,
+};
+
+/// Everything linting needs to know besides the file itself.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    /// The Region the stack is deployed to, when known.
+    pub region: Option<String>,
+    /// The account the stack is deployed to, when known.
+    pub account: Option<String>,
+    /// The principal that deploys the stack (KMS204 decides exactly for it).
+    pub deployer_arn: Option<String>,
+    /// Stack parameter values, which override Default and AllowedValues. Shared: every
+    /// directory's settings have the run's parameters, which may be a megabyte.
+    pub parameters: std::sync::Arc<HashMap<String, String>>,
+    pub rules: RuleSelection,
+}
+
+/// Which rules run, and at what severity.
+#[derive(Clone, Debug, Default)]
+pub struct RuleSelection {
+    /// Codes of rules that do not run.
+    pub disabled: HashSet<&'static str>,
+    /// Per-rule severity overrides.
+    pub severity: HashMap<&'static str, Severity>,
+}
+
+impl RuleSelection {
+    pub fn enabled(&self, code: &str) -> bool {
+        !self.disabled.contains(code)
+    }
+}
+
+/// The lowest severity that makes the exit status 1, or never (README.md, "Using it").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum FailLevel {
+    Error,
+    #[default]
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailLevel {
+    /// The severity from which findings fail the run.
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailLevel::Error => Some(Severity::Error),
+            FailLevel::Warning => Some(Severity::Warning),
+            FailLevel::Info => Some(Severity::Info),
+            FailLevel::Never => None,
+        }
+    }
+}
+
+impl TryFrom<String> for FailLevel {
+    // A String: serde's `try_from` only shows it in its own error, so it crosses no module.
+    type Error = String;
+
+    fn try_from(level: String) -> Result<Self, String> {
+        match level.as_str() {
+            "error" => Ok(FailLevel::Error),
+            "warning" => Ok(FailLevel::Warning),
+            "info" => Ok(FailLevel::Info),
+            "never" => Ok(FailLevel::Never),
+            _ => Err(format!(
+                "`{}` is not a level (expected error, warning, info or never)",
+                lookup::abbreviate(&level)
+            )),
+        }
+    }
+}
+
+/// A configuration problem: the file (or `--option`), the key, and what was expected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub origin: String,
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.key {
+            Some(key) => write!(
+                f,
+                "{}: `{}`: {}",
+                self.origin,
+                lookup::abbreviate(key),
+                self.message
+            ),
+            None => write!(f, "{}: {}", self.origin, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// What is set over the configuration file: the command line's options, or an editor's
+/// settings (the language server). `None` leaves the configuration's value.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub region: Option<String>,
+    pub account: Option<String>,
+    pub deployer_arn: Option<String>,
+    pub select: Option<Vec<String>>,
+    pub ignore: Option<Vec<String>>,
+    pub extend_select: Option<Vec<String>>,
+    pub extend_ignore: Option<Vec<String>>,
+}
+
+/// One resolved setting for `--show-settings`: key, value, and where it came from.
+pub type Shown = (String, String, String);
+
+/// The settings linting uses, from the overrides over one (resolved) configuration, and
+/// where each came from. `rules` are the rules selectors name (`rules::names()`, handed in
+/// so that the configuration stays below the rules: see `lookup`).
+pub fn settings_for(
+    over: &Overrides,
+    resolved: &Resolved,
+    parameters: impl Into<std::sync::Arc<HashMap<String, String>>>,
+    rules: &[RuleName],
+) -> Result<(Settings, Vec<Shown>), ConfigError> {
+    let parameters = parameters.into();
+    let config = &resolved.file;
+    let cli = |option: &str, message: String| ConfigError {
+        origin: format!("--{option}"),
+        key: None,
+        message,
+    };
+    let mut shown: Vec<Shown> = Vec::new();
+    let mut show = |key: &str, value: String, from_cli: bool| {
+        let origin = if from_cli {
+            format!("--{key}")
+        } else {
+            resolved
+                .origins
+                .get(key)
+                .map_or_else(|| "default".to_owned(), |p| p.display().to_string())
+        };
+        shown.push((key.to_owned(), value, origin));
+    };
+    let quoted = |v: &Option<String>| v.as_ref().map_or("none".to_owned(), |v| format!("{v:?}"));
+    let region = over.region.clone().or(config.region.clone());
+    if let Some(region) = &over.region {
+        check_region(region).map_err(|m| cli("region", m.to_string()))?;
+    }
+    show("region", quoted(&region), over.region.is_some());
+    let account = over.account.clone().or(config.account.clone());
+    if let Some(account) = &over.account {
+        check_account(account).map_err(|m| cli("account", m.to_string()))?;
+    }
+    show("account", quoted(&account), over.account.is_some());
+    let deployer_arn = over.deployer_arn.clone().or(config.deployer_arn.clone());
+    if let Some(arn) = &over.deployer_arn {
+        Deployer::parse(arn).map_err(|m| cli("deployer-arn", m.to_string()))?;
+    }
+    show(
+        "deployer-arn",
+        quoted(&deployer_arn),
+        over.deployer_arn.is_some(),
+    );
+    let list = |l: &Option<Vec<String>>| match l {
+        Some(l) => format!("{l:?}"),
+        None => "none".to_owned(),
+    };
+    for (key, cli_list, file_list) in [
+        ("select", &over.select, &config.select),
+        ("ignore", &over.ignore, &config.ignore),
+        ("extend-select", &over.extend_select, &config.extend_select),
+        ("extend-ignore", &over.extend_ignore, &config.extend_ignore),
+    ] {
+        let value = match (cli_list, file_list) {
+            (Some(c), Some(f)) if key.starts_with("extend") => {
+                format!("{} + {}", list(file_list), list(&Some(c.clone())))
+            }
+            (Some(_), _) => list(cli_list),
+            (None, _) => list(file_list),
+        };
+        show(key, value, cli_list.is_some());
+    }
+    let (selection, severities) = select(over, resolved, rules)?;
+    let enabled: Vec<&str> = rules
+        .iter()
+        .map(|r| r.code)
+        .filter(|c| selection.enabled(c))
+        .collect();
+    shown.push((
+        "rules that run".to_owned(),
+        enabled.join(", "),
+        "select, ignore, extend-select and extend-ignore".to_owned(),
+    ));
+    for (key, level, origin) in severities {
+        shown.push((
+            format!("severity.{key}"),
+            format!("{level:?}").to_ascii_lowercase(),
+            origin,
+        ));
+    }
+    Ok((
+        Settings {
+            region,
+            account,
+            deployer_arn,
+            parameters,
+            rules: selection,
+        },
+        shown,
+    ))
+}
+
+/// The parameter values given, for `--show-settings`: apart from [`settings_for`], which runs
+/// for each directory's configuration, while the parameters are the run's.
+pub fn shown_parameters(parameters: &HashMap<String, String>) -> Vec<Shown> {
+    let mut given: Vec<_> = parameters.iter().collect();
+    given.sort();
+    given
+        .into_iter()
+        .map(|(key, value)| {
+            (
+                format!("parameter {key}"),
+                format!("{value:?}"),
+                "--parameter or --parameters-file".to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The rules that run and their severities. `--select`/`--ignore` replace the
+/// configuration's lists; `extend-select`/`extend-ignore` (configuration, then command line)
+/// add to them, the command line's winning over the configuration's lists, and an ignore over
+/// a select at the same level. `[severity]` keys are codes, names or prefixes: a broader key
+/// first, so that `KMS204 = "error"` wins over `KMS2 = "info"` whatever their order. Also
+/// returns each severity set, with the key that set it and its file, for `--show-settings`.
+#[allow(clippy::type_complexity)]
+fn select(
+    over: &Overrides,
+    resolved: &Resolved,
+    rules: &[RuleName],
+) -> Result<(RuleSelection, Vec<(&'static str, Severity, String)>), ConfigError> {
+    let config = &resolved.file;
+    let codes = |option: &str,
+                 list: &Option<Vec<String>>|
+     -> Result<Option<Vec<&'static str>>, ConfigError> {
+        list.as_ref()
+            .map(|list| {
+                lookup::select(rules, list).map_err(|message| ConfigError {
+                    origin: format!("--{option}"),
+                    key: None,
+                    message: message.to_string(),
+                })
+            })
+            .transpose()
+    };
+    let selected = codes(
+        "select",
+        if over.select.is_some() {
+            &over.select
+        } else {
+            &config.select
+        },
+    )?;
+    let ignored = codes(
+        "ignore",
+        if over.ignore.is_some() {
+            &over.ignore
+        } else {
+            &config.ignore
+        },
+    )?
+    .unwrap_or_default();
+    // The configuration's extensions, unless the command line replaced the list they extend.
+    let file_extra = if over.select.is_some() {
+        None
+    } else {
+        codes("extend-select", &config.extend_select)?
+    };
+    let file_less = if over.ignore.is_some() {
+        None
+    } else {
+        codes("extend-ignore", &config.extend_ignore)?
+    };
+    let cli_extra = codes("extend-select", &over.extend_select)?.unwrap_or_default();
+    let cli_less = codes("extend-ignore", &over.extend_ignore)?.unwrap_or_default();
+    let mut selection = RuleSelection::default();
+    for rule in rules {
+        let code = &rule.code;
+        // Without a `select`, the rules on by default (opt-in ones need a selector naming them).
+        let mut on = selected.as_ref().map_or(rule.default, |s| s.contains(code))
+            || file_extra.as_ref().is_some_and(|s| s.contains(code));
+        on &= !ignored.contains(code) && !file_less.as_ref().is_some_and(|s| s.contains(code));
+        on |= cli_extra.contains(code);
+        on &= !cli_less.contains(code);
+        if !on {
+            selection.disabled.insert(rule.code);
+        }
+    }
+    let mut keys: Vec<(Vec<&'static str>, &String, Severity)> = Vec::new();
+    for (key, &level) in config.severity.iter().flatten() {
+        let matched =
+            lookup::select(rules, std::slice::from_ref(key)).map_err(|message| ConfigError {
+                origin: resolved
+                    .origins
+                    .get(&format!("severity.{key}"))
+                    .map_or_else(|| "severity".to_owned(), |p| p.display().to_string()),
+                key: Some(format!("severity.{key}")),
+                message: message.to_string(),
+            })?;
+        keys.push((matched, key, level));
+    }
+    // Broader keys first; an exact code or a name matches one rule and comes last.
+    keys.sort_by_key(|(matched, _, _)| std::cmp::Reverse(matched.len()));
+    let mut set: BTreeMap<&'static str, (Severity, String)> = BTreeMap::new();
+    for (matched, key, level) in keys {
+        let origin = resolved
+            .origins
+            .get(&format!("severity.{key}"))
+            .map_or_else(String::new, |p| p.display().to_string());
+        for code in matched {
+            selection.severity.insert(code, level);
+            set.insert(code, (level, format!("{origin} ([severity] {key})")));
+        }
+    }
+    let severities = set.into_iter().map(|(c, (l, o))| (c, l, o)).collect();
+    Ok((selection, severities))
+}
+
+/// The settings for a file that the editor has open (the language server): its directory's
+/// nearest configuration file, as `check` finds it, with `region`, `account` and
+/// `deployer_arn` from the client over it. Read afresh on each call, so an edited
+/// configuration applies at the next lint. `rules` as for [`settings_for`].
+pub fn settings_for_file(
+    file: Option<&Path>,
+    region: Option<String>,
+    account: Option<String>,
+    deployer_arn: Option<String>,
+    rules: &[RuleName],
+) -> Result<Settings, ConfigError> {
+    let found = file
+        .and_then(Path::parent)
+        .map(|dir| std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()))
+        .and_then(|dir| discover(&dir, home_dir().as_deref()));
+    let resolved = match &found {
+        Some(path) => load_chain(path, rules)?,
+        None => Resolved::default(),
+    };
+    let over = Overrides {
+        region,
+        account,
+        deployer_arn,
+        ..Overrides::default()
+    };
+    Ok(settings_for(&over, &resolved, HashMap::new(), rules)?.0)
+}
