@@ -48,7 +48,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct ConditionNeverMatches;
+pub(crate) struct ConditionNeverMatches;
 
 impl Rule for ConditionNeverMatches {
     fn check_policy(&self, _cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {

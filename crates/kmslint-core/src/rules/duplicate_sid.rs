@@ -23,7 +23,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct DuplicateSid;
+pub(crate) struct DuplicateSid;
 
 impl Rule for DuplicateSid {
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {

@@ -35,7 +35,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct InvalidReference;
+pub(crate) struct InvalidReference;
 
 impl Rule for InvalidReference {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {

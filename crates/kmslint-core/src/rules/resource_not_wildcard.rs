@@ -25,7 +25,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct ResourceNotWildcard;
+pub(crate) struct ResourceNotWildcard;
 
 impl Rule for ResourceNotWildcard {
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {

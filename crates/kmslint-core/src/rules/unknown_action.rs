@@ -28,7 +28,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct UnknownAction;
+pub(crate) struct UnknownAction;
 
 impl Rule for UnknownAction {
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
