@@ -196,11 +196,11 @@ pub fn home_dir() -> Option<PathBuf> {
 /// The largest configuration file read (and parameters file: CloudFormation takes at most
 /// 200 parameters of 4 KB): a real one is a few hundred bytes, and what is read is checked,
 /// merged and shown in full, so a hostile one of megabytes would cost that many times over.
-pub const MAX_CONFIG_SIZE: u64 = 1 << 20;
+pub(crate) const MAX_CONFIG_SIZE: u64 = 1 << 20;
 
 /// The most files an `extend` chain has, the first included: real chains have two or three,
 /// and each directory's configuration is merged with its whole chain.
-pub const MAX_EXTEND_DEPTH: usize = 32;
+pub(crate) const MAX_EXTEND_DEPTH: usize = 32;
 
 /// Reads a configuration-like file (a configuration or parameters file): a regular file,
 /// not the kernel's, of at most [`MAX_CONFIG_SIZE`] bytes, as UTF-8 text. The error is a
@@ -626,7 +626,7 @@ fn validate(origin: &str, config: &ConfigFile, rules: &[RuleName]) -> Result<(),
 /// Each directory's configuration matches its lists against every rule, so a list of a
 /// hundred thousand entries in a configuration that a thousand others extend would cost that
 /// many times over.
-pub const MAX_LIST: usize = 256;
+pub(crate) const MAX_LIST: usize = 256;
 
 fn check_list_length(len: usize) -> Result<(), String> {
     if len > MAX_LIST {
@@ -639,11 +639,11 @@ fn check_list_length(len: usize) -> Result<(), String> {
 }
 
 /// The most `exclude` globs one origin (the configuration, or the command line) may give.
-pub const MAX_GLOBS: usize = 256;
+pub(crate) const MAX_GLOBS: usize = 256;
 /// The longest glob, in bytes.
-pub const MAX_GLOB_LENGTH: usize = 256;
+pub(crate) const MAX_GLOB_LENGTH: usize = 256;
 /// The most wildcards (`*`, `**`, `?`, `[`, `{`) in one glob.
-pub const MAX_GLOB_WILDCARDS: usize = 16;
+pub(crate) const MAX_GLOB_WILDCARDS: usize = 16;
 
 /// Bounds the work of compiling `exclude` globs: globset compiles them all into one regular
 /// expression whose size grows with the wildcards, so 20,000 globs of `*?*?…` would take
@@ -714,7 +714,7 @@ pub struct Overrides {
 }
 
 /// One resolved setting for `--show-settings`: key, value, and where it came from.
-pub type Shown = (String, String, String);
+pub(crate) type Shown = (String, String, String);
 
 /// The settings linting uses, from the overrides over one (resolved) configuration, and
 /// where each came from. `rules` are the rules selectors name (`rules::names()`, handed in

@@ -18,7 +18,7 @@ pub struct RuleName {
 
 /// The selector that names every rule, opt-in ones too (ruff's `ALL`); the prefix `KMS` does
 /// the same.
-pub const ALL: &str = "ALL";
+pub(crate) const ALL: &str = "ALL";
 
 /// A rule by code or name, in any case.
 pub fn find<'r>(rules: &'r [RuleName], code_or_name: &str) -> Option<&'r RuleName> {
@@ -67,7 +67,7 @@ fn unknown_rule(rules: &[RuleName], selector: &str) -> String {
 }
 
 /// The longest value quoted whole in a message; a longer one is cut (see [`abbreviate`]).
-pub const QUOTED_CHARS: usize = 80;
+pub(crate) const QUOTED_CHARS: usize = 80;
 
 /// `text` as a message quotes it: whole when it has at most [`QUOTED_CHARS`] characters,
 /// otherwise its start and `…`, so that a hostile value of megabytes makes a line, not a page.
@@ -89,7 +89,7 @@ const MESSAGE_CHARS: usize = 400;
 
 /// A parser's message with each value it quotes (in backticks or double quotes) cut as
 /// [`abbreviate`] cuts it, and the whole cut at [`MESSAGE_CHARS`] characters.
-pub fn abbreviate_message(message: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn abbreviate_message(message: &str) -> std::borrow::Cow<'_, str> {
     let mut out = message.to_owned();
     for quote in ['`', '"'] {
         if out.matches(quote).count() >= 2 {

@@ -25,7 +25,7 @@ pub const MAX_HEADER_BYTES: usize = 8 << 10;
 /// The longest body read: twice the command line's default `--max-file-size`, room for a
 /// `didOpen` of a file at that limit whose every character JSON escapes in two bytes
 /// (`\n`, `\"`, `\\`).
-pub const MAX_BODY: u64 = 2 * DEFAULT_MAX_FILE_SIZE;
+pub(crate) const MAX_BODY: u64 = 2 * DEFAULT_MAX_FILE_SIZE;
 
 /// What the reader makes of one framed message.
 #[derive(Debug)]

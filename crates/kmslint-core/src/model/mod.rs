@@ -86,7 +86,7 @@ fn policy_documents<'t>(root: &'t Node<'t>) -> Vec<&'t Node<'t>> {
 }
 
 /// A key policy written as a string of JSON in a template, parsed.
-pub struct EmbeddedPolicy<'t> {
+pub(crate) struct EmbeddedPolicy<'t> {
     pub resource: &'t str,
     /// The `KeyPolicy` value: the string itself, or the `Fn::Sub` around it.
     pub host: &'t Node<'t>,

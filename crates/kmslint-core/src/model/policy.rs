@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 
 /// How a policy is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PolicyForm {
+pub(crate) enum PolicyForm {
     /// A mapping in the template.
     Object,
     /// A string holding JSON.

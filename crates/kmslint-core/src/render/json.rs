@@ -15,7 +15,7 @@ use super::{FileOutput, PathError, Statistic, Summary, rule_url, write_json};
 use crate::source::LineIndex;
 
 /// The document's version: bumped when its shape changes incompatibly (adding fields does not).
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 
 #[derive(Serialize)]
 struct Tool {

@@ -151,7 +151,7 @@ impl LineIndex {
     }
 
     /// The 0-based line that contains `offset`.
-    pub fn line_of(&self, offset: usize) -> usize {
+    pub(crate) fn line_of(&self, offset: usize) -> usize {
         match self.starts.binary_search(&(offset as u32)) {
             Ok(line) => line,
             Err(next) => next - 1,
@@ -171,7 +171,7 @@ impl LineIndex {
     }
 
     /// The text of a 0-based line without its line break.
-    pub fn line_text<'t>(&self, text: &'t str, line: usize) -> &'t str {
+    pub(crate) fn line_text<'t>(&self, text: &'t str, line: usize) -> &'t str {
         let start = self.line_start(line).min(text.len());
         let end = self.line_start(line + 1).min(text.len());
         text[start..end].trim_end_matches(['\n', '\r'])

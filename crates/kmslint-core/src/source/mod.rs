@@ -5,11 +5,11 @@
 //! removed first, so offsets and columns are those an editor shows).
 
 pub(crate) mod json;
-pub mod lines;
+pub(crate) mod lines;
 mod map_builder;
 pub mod read;
 pub(crate) mod scalar_map;
-pub mod tree;
+pub(crate) mod tree;
 pub(crate) mod yaml;
 
 pub use lines::{ColumnUnit, LineIndex, Position};
@@ -52,7 +52,7 @@ impl Span {
     }
 
     /// The smallest span covering both.
-    pub fn cover(self, other: Span) -> Span {
+    pub(crate) fn cover(self, other: Span) -> Span {
         Span {
             start: self.start.min(other.start),
             end: self.end.max(other.end),

@@ -53,7 +53,7 @@ pub struct Entry<'a> {
 }
 
 impl<'a> Node<'a> {
-    pub fn scalar(&self) -> Option<&Scalar<'a>> {
+    pub(crate) fn scalar(&self) -> Option<&Scalar<'a>> {
         match &self.value {
             Value::Scalar(s) => Some(s),
             _ => None,
@@ -65,7 +65,7 @@ impl<'a> Node<'a> {
         self.scalar().map(|s| s.text.as_ref())
     }
 
-    pub fn as_map(&self) -> Option<&[Entry<'a>]> {
+    pub(crate) fn as_map(&self) -> Option<&[Entry<'a>]> {
         match &self.value {
             Value::Map(entries) => Some(entries),
             _ => None,
