@@ -21,14 +21,14 @@ pub struct RuleName {
 pub(crate) const ALL: &str = "ALL";
 
 /// A rule by code or name, in any case.
-pub fn find<'r>(rules: &'r [RuleName], code_or_name: &str) -> Option<&'r RuleName> {
+pub(crate) fn find<'r>(rules: &'r [RuleName], code_or_name: &str) -> Option<&'r RuleName> {
     rules.iter().find(|r| {
         r.code.eq_ignore_ascii_case(code_or_name) || r.name.eq_ignore_ascii_case(code_or_name)
     })
 }
 
 /// The codes a list of codes, names and code prefixes selects, sorted.
-pub fn select(rules: &[RuleName], list: &[String]) -> Result<Vec<&'static str>, String> {
+pub(crate) fn select(rules: &[RuleName], list: &[String]) -> Result<Vec<&'static str>, String> {
     let mut codes = Vec::new();
     for selector in list {
         let selector = selector.trim();

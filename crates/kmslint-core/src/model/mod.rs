@@ -49,7 +49,7 @@ pub(crate) enum Reading {
 impl DocumentKind {
     /// A template has `Resources` or `AWSTemplateFormatVersion`; a key policy file has
     /// `Statement` (or is a file of named policies) and statements that act on KMS (README, "Using it").
-    pub fn of(root: &Node<'_>) -> Option<DocumentKind> {
+    pub(crate) fn of(root: &Node<'_>) -> Option<DocumentKind> {
         match Reading::of(root) {
             Reading::Kind(kind) => Some(kind),
             Reading::Mixed(_) => Some(DocumentKind::MixedPolicy),

@@ -270,7 +270,7 @@ pub fn write_statistics(
 }
 
 /// Writes the document for files whose text is at hand to `out`.
-pub fn write(
+pub(crate) fn write(
     out: &mut (impl Write + ?Sized),
     files: &[FileOutput<'_>],
     summary: &Summary,

@@ -62,7 +62,7 @@ impl Serialize for Results<'_> {
 }
 
 /// Writes one run, with the rules that ran and every finding, to `out`.
-pub fn write(
+pub(crate) fn write(
     out: &mut (impl Write + ?Sized),
     files: &[FileOutput<'_>],
     rules: &[&RuleEntry],
@@ -255,7 +255,7 @@ pub(crate) fn pascal_case(name: &str) -> String {
 
 /// A fingerprint that stays when lines move: FNV-1a (64 bits) of the rule code, the
 /// resource's logical ID, the JSON pointer and the message, not of any position.
-pub fn fingerprint(d: &Diagnostic) -> String {
+pub(crate) fn fingerprint(d: &Diagnostic) -> String {
     fnv1a([
         d.code,
         d.resource.as_deref().unwrap_or(""),

@@ -146,7 +146,7 @@ impl LineIndex {
     }
 
     /// The byte offset where line `line` (0-based) starts.
-    pub fn line_start(&self, line: usize) -> usize {
+    pub(crate) fn line_start(&self, line: usize) -> usize {
         self.starts.get(line).copied().unwrap_or(u32::MAX) as usize
     }
 

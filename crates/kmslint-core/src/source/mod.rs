@@ -31,23 +31,23 @@ impl Span {
         }
     }
 
-    pub fn empty(at: usize) -> Span {
+    pub(crate) fn empty(at: usize) -> Span {
         Span::new(at, at)
     }
 
-    pub fn range(self) -> std::ops::Range<usize> {
+    pub(crate) fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
 
-    pub fn len(self) -> usize {
+    pub(crate) fn len(self) -> usize {
         (self.end - self.start) as usize
     }
 
-    pub fn is_empty(self) -> bool {
+    pub(crate) fn is_empty(self) -> bool {
         self.end == self.start
     }
 
-    pub fn contains(self, other: Span) -> bool {
+    pub(crate) fn contains(self, other: Span) -> bool {
         self.start <= other.start && other.end <= self.end
     }
 
