@@ -10,10 +10,10 @@
 /// What users call a rule by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RuleName {
-    pub code: &'static str,
-    pub name: &'static str,
+    pub(crate) code: &'static str,
+    pub(crate) name: &'static str,
     /// Whether the rule runs when no `select` names the rules (opt-in rules do not).
-    pub default: bool,
+    pub(crate) default: bool,
 }
 
 /// The selector that names every rule, opt-in ones too (ruff's `ALL`); the prefix `KMS` does

@@ -70,10 +70,10 @@ fn write_document(
 /// starts and ends of its fix's edits.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Utf16Columns {
-    pub start: u32,
-    pub end: u32,
+    pub(crate) start: u32,
+    pub(crate) end: u32,
     pub related: Vec<(u32, u32)>,
-    pub edits: Vec<(u32, u32)>,
+    pub(crate) edits: Vec<(u32, u32)>,
 }
 
 /// Each finding's columns in UTF-16 code units, computed from the file's text, and for a

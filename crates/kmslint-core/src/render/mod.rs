@@ -87,9 +87,9 @@ pub fn rule_url(code: &str) -> String {
 /// Counts per rule for `--statistics`: most frequent first, then by code.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Statistic {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub count: usize,
+    pub(crate) code: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) count: usize,
 }
 
 /// The `--statistics` rows of a run's findings.

@@ -8,7 +8,7 @@ use serde::Serialize;
 pub struct Position {
     pub line: u32,
     pub column: u32,
-    pub offset: u32,
+    pub(crate) offset: u32,
 }
 
 /// Where each line starts. Line breaks are `\n`, `\r\n` and a lone `\r`, as in YAML, so a

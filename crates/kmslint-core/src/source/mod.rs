@@ -68,7 +68,7 @@ pub struct LoadProblem {
     pub span: Span,
     pub message: String,
     /// For a duplicate key: where the key was first defined.
-    pub first: Option<Span>,
+    pub(crate) first: Option<Span>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,7 +88,7 @@ pub struct Loaded<'a> {
     /// The documents after the first in a YAML stream of several. CloudFormation rejects
     /// such a file (the loader reports where the second document starts), but they are
     /// loaded so that a template or key policy among them is not skipped unseen.
-    pub more: Vec<Node<'a>>,
+    pub(crate) more: Vec<Node<'a>>,
 }
 
 /// Which loader a text goes to.
