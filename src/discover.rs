@@ -17,8 +17,8 @@ use kmslint_core::source::read::too_large;
 // the command line names them here.
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
-pub use kmslint_core::source::read::{
-    DEFAULT_MAX_FILE_SIZE, describe_io, format_size, parse_size, read_bounded, read_file,
+pub(crate) use kmslint_core::source::read::{
+    DEFAULT_MAX_FILE_SIZE, describe_io, parse_size, read_bounded, read_file,
 };
 
 /// The largest ignore file (`.gitignore`, `.ignore`, exclude files) read: one larger is not

@@ -31,7 +31,7 @@ impl Seen {
     }
 
     /// The bytes read.
-    pub fn bytes(&self) -> &[u8] {
+    pub(crate) fn bytes(&self) -> &[u8] {
         &self.bytes
     }
 }

@@ -15,7 +15,7 @@ pub struct Deployer {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DeployerKind {
+pub(crate) enum DeployerKind {
     Root,
     /// The role's name, without its path.
     Role(String),

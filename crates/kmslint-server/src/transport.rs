@@ -101,7 +101,7 @@ struct IdOnly {
 }
 
 impl<R: BufRead> FrameReader<R> {
-    pub fn new(input: R) -> FrameReader<R> {
+    pub(crate) fn new(input: R) -> FrameReader<R> {
         FrameReader::with_max_body(input, MAX_BODY)
     }
 
@@ -360,7 +360,7 @@ pub fn stdio() -> (Connection, IoThreads) {
 
 /// A connection that reads messages from `input` and writes them to `output`, on two
 /// threads, as lsp-server's `Connection::stdio` does; `note` hears of each rejected message.
-pub fn spawn<R, W>(input: R, output: W, note: fn(&str)) -> (Connection, IoThreads)
+pub(crate) fn spawn<R, W>(input: R, output: W, note: fn(&str)) -> (Connection, IoThreads)
 where
     R: BufRead + Send + 'static,
     W: Write + Send + 'static,
