@@ -84,7 +84,7 @@ pub(crate) fn render(tsv: &str) -> Result<String, String> {
     ));
     out.push_str(PRELUDE);
     out.push('\n');
-    out.push_str("pub const VIA_SERVICES: &[&str] = &[\n");
+    out.push_str("pub(crate) const VIA_SERVICES: &[&str] = &[\n");
     for name in names {
         out.push_str(&format!("    \"{name}\",\n"));
     }
@@ -92,7 +92,7 @@ pub(crate) fn render(tsv: &str) -> Result<String, String> {
     out.push_str(
         r#"
 /// Whether `service` is in the table.
-pub fn is_known(service: &str) -> bool {
+pub(crate) fn is_known(service: &str) -> bool {
     VIA_SERVICES.binary_search(&service).is_ok()
 }
 "#,
