@@ -25,7 +25,7 @@ const ALIAS: &str =
     "  Alias:\n    Type: AWS::KMS::Alias\n    Properties:\n      TargetKeyId: !Ref Key\n";
 
 /// `C_i: !And [Condition: C_(i-1), Condition: C_(i-1)]`, `levels` deep.
-pub fn conditions_and(levels: usize) -> String {
+pub(crate) fn conditions_and(levels: usize) -> String {
     let mut s = String::from("Parameters:\n  Env: {Type: String}\nConditions:\n");
     s.push_str("  C0: !Equals [!Ref Env, prod]\n");
     for i in 1..=levels {
@@ -37,7 +37,7 @@ pub fn conditions_and(levels: usize) -> String {
 }
 
 /// `C_i: !Not [Condition: C_(i-1)]`, `length` long, listed from the last when `reverse`.
-pub fn conditions_not(length: usize, reverse: bool) -> String {
+pub(crate) fn conditions_not(length: usize, reverse: bool) -> String {
     let mut lines: Vec<String> = (1..=length)
         .map(|i| format!("  C{i}: !Not [{{Condition: C{}}}]", i - 1))
         .collect();
@@ -53,7 +53,7 @@ pub fn conditions_not(length: usize, reverse: bool) -> String {
 
 /// An alias name that is an `Fn::Sub` whose variable is an `Fn::Sub`…, `levels` deep, each
 /// variable used `uses` times: uses^levels characters written out.
-pub fn sub_nested(levels: usize, uses: usize) -> String {
+pub(crate) fn sub_nested(levels: usize, uses: usize) -> String {
     let mut value = String::from("\"x\"");
     for _ in 0..levels {
         value = format!(
@@ -70,7 +70,7 @@ pub fn sub_nested(levels: usize, uses: usize) -> String {
 
 /// Mapping entries that join `uses` lookups of the entry before, `levels` deep, and an alias
 /// name that looks up the last.
-pub fn find_in_map_nested(levels: usize, uses: usize) -> String {
+pub(crate) fn find_in_map_nested(levels: usize, uses: usize) -> String {
     let mut s = String::from("Mappings:\n  M:\n    K:\n      L0: x\n");
     for i in 1..=levels {
         let lookups = vec![format!("{{\"Fn::FindInMap\": [M, K, L{}]}}", i - 1); uses];
@@ -88,7 +88,7 @@ pub fn find_in_map_nested(levels: usize, uses: usize) -> String {
 }
 
 /// An alias name that is an `Fn::Sub` with `count` variables.
-pub fn sub_many_variables(count: usize) -> String {
+pub(crate) fn sub_many_variables(count: usize) -> String {
     let mut template = String::from("alias/");
     let mut vars = String::new();
     for i in 0..count {
@@ -103,7 +103,7 @@ pub fn sub_many_variables(count: usize) -> String {
 }
 
 /// A `PendingWindowInDays` of `digits` digits.
-pub fn pending_window(digits: usize) -> String {
+pub(crate) fn pending_window(digits: usize) -> String {
     let mut s = String::from("Resources:\n");
     s.push_str(&key(None));
     let _ = writeln!(s, "      PendingWindowInDays: 1{}", "0".repeat(digits - 1));
@@ -111,7 +111,7 @@ pub fn pending_window(digits: usize) -> String {
 }
 
 /// A key policy whose `Statement` is a string.
-pub fn statement_string() -> String {
+pub(crate) fn statement_string() -> String {
     let mut s = String::from("Resources:\n");
     s.push_str(&key(None));
     s.push_str("      KeyPolicy:\n        Version: '2012-10-17'\n");

@@ -28,18 +28,7 @@ fn conditions(n: usize) -> String {
 
 /// `keys` keys, each with an admin statement and one statement under each of `n` conditions
 /// (a role allowed to use the key), and `log_groups` log groups encrypted with each key.
-pub fn conditional_consumers(n: usize, log_groups: usize, keys: usize) -> String {
-    consumers_of(n, log_groups, keys, false)
-}
-
-/// [`conditional_consumers`] with items that are no statement in either branch
-/// (`!If [A_i, !Ref AWS::NoValue, !Ref AWS::NoValue]`): each scenario is quick to build, so the
-/// file's budget of scenarios is spent quickly.
-pub fn conditional_blanks(n: usize, log_groups: usize, keys: usize) -> String {
-    consumers_of(n, log_groups, keys, true)
-}
-
-fn consumers_of(n: usize, log_groups: usize, keys: usize, blank: bool) -> String {
+pub(crate) fn conditional_consumers(n: usize, log_groups: usize, keys: usize) -> String {
     let mut s = conditions(n);
     s.push_str("Resources:\n");
     for k in 0..keys {
@@ -62,13 +51,6 @@ fn consumers_of(n: usize, log_groups: usize, keys: usize, blank: bool) -> String
 "
         );
         for i in 0..n {
-            if blank {
-                let _ = writeln!(
-                    s,
-                    "          - !If [A{i}, !Ref AWS::NoValue, !Ref AWS::NoValue]"
-                );
-                continue;
-            }
             let _ = write!(
                 s,
                 "          - !If
@@ -98,7 +80,7 @@ fn consumers_of(n: usize, log_groups: usize, keys: usize, blank: bool) -> String
 }
 
 /// A key whose `Description` is `bytes` long: 40-character tokens, then the word "secret".
-pub fn long_description(bytes: usize) -> String {
+pub(crate) fn long_description(bytes: usize) -> String {
     const TOKEN: &str = "Zx9mK2pQ7vR4tY8wB3nC6hJ1fL5sD0gA2eU7iO9q ";
     let mut description = TOKEN.repeat(bytes / TOKEN.len());
     description.push_str("secret");
@@ -117,7 +99,7 @@ pub fn long_description(bytes: usize) -> String {
 
 /// A key whose policy's second statement, public, is behind `depth` nested `Fn::If`s on one
 /// condition (the other branch of each removes it).
-pub fn nested_if(depth: usize) -> String {
+pub(crate) fn nested_if(depth: usize) -> String {
     let mut statement = String::from(
         "{Sid: Public, Effect: Allow, Principal: '*', Action: 'kms:Decrypt', Resource: '*'}",
     );
@@ -150,7 +132,7 @@ pub fn nested_if(depth: usize) -> String {
 
 /// A key whose `KeySpec` is `spec` behind `depth` nested `Fn::If`s on one condition (not set
 /// in the other branch of each): a change rule compares it with the previous version's.
-pub fn nested_key_spec(depth: usize, spec: &str) -> String {
+pub(crate) fn nested_key_spec(depth: usize, spec: &str) -> String {
     let mut value = spec.to_owned();
     for _ in 0..depth {
         value = format!("{{'Fn::If': [A0, {value}, {{Ref: 'AWS::NoValue'}}]}}");

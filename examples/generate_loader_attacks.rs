@@ -53,7 +53,7 @@ fn main() -> std::io::Result<()> {
 }
 
 /// A template whose `Resources` holds `n` topics, each name defined twice.
-pub fn dup_keys_yaml(n: usize) -> String {
+pub(crate) fn dup_keys_yaml(n: usize) -> String {
     let mut out = String::from("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n");
     for round in 0..2 {
         for i in 0..n {
@@ -67,7 +67,7 @@ pub fn dup_keys_yaml(n: usize) -> String {
 }
 
 /// The same in JSON, one topic a line.
-pub fn dup_keys_json(n: usize) -> String {
+pub(crate) fn dup_keys_json(n: usize) -> String {
     let mut out =
         String::from("{\n  \"AWSTemplateFormatVersion\": \"2010-09-09\",\n  \"Resources\": {\n");
     for round in 0..2 {
@@ -87,7 +87,7 @@ pub fn dup_keys_json(n: usize) -> String {
 
 /// `head`, then `filler` plain resources, then `n` quoted scalars whose continuation lines
 /// are indented less than YAML 1.2 wants (as PyYAML and CloudFormation accept).
-pub fn under_indented_quotes(head: &str, n: usize, filler: usize) -> String {
+pub(crate) fn under_indented_quotes(head: &str, n: usize, filler: usize) -> String {
     let mut out = String::from(head);
     for i in 0..filler {
         let _ = writeln!(out, "  F{i}:\n    Type: AWS::SNS::Topic");
@@ -102,7 +102,7 @@ pub fn under_indented_quotes(head: &str, n: usize, filler: usize) -> String {
 }
 
 /// `text` in UTF-32 with a byte-order mark, little- or big-endian.
-pub fn utf32(text: &str, big_endian: bool) -> Vec<u8> {
+pub(crate) fn utf32(text: &str, big_endian: bool) -> Vec<u8> {
     std::iter::once('\u{FEFF}')
         .chain(text.chars())
         .flat_map(|c| {
@@ -117,7 +117,7 @@ pub fn utf32(text: &str, big_endian: bool) -> Vec<u8> {
 }
 
 /// A key that rotates (no KMS104).
-pub const ROTATING: &str = "\
+pub(crate) const ROTATING: &str = "\
 AWSTemplateFormatVersion: '2010-09-09'
 Resources:
   Key:
@@ -128,7 +128,7 @@ Resources:
 
 /// Flow style with unquoted keys and a short-form tag: YAML, not JSON. The key has no
 /// rotation (KMS104 at 4:5), which shows the file was linted.
-pub const FLOW: &str = "\
+pub(crate) const FLOW: &str = "\
 {
   AWSTemplateFormatVersion: '2010-09-09',
   Resources: {
@@ -141,13 +141,13 @@ pub const FLOW: &str = "\
 ";
 
 /// A first document that is not a template, then [`LOCKED`].
-pub fn multidoc() -> String {
+pub(crate) fn multidoc() -> String {
     format!("name: notes\nowner: platform\n---\n{LOCKED}")
 }
 
 /// A key policy that lets only the stack's role use the key and nobody administer it: KMS204
 /// at its `Statement` (line 9 here, 12 in [`multidoc`]).
-pub const LOCKED: &str = "\
+pub(crate) const LOCKED: &str = "\
 AWSTemplateFormatVersion: '2010-09-09'
 Resources:
   Key:
@@ -168,7 +168,7 @@ Resources:
 ";
 
 /// A flow list of `item`s, `[item,item,…]`, of about `len` bytes.
-pub fn flow_list(item: &str, len: usize) -> String {
+pub(crate) fn flow_list(item: &str, len: usize) -> String {
     let n = (len / (item.len() + 1)).max(1);
     let mut out = String::with_capacity(n * (item.len() + 1) + 2);
     out.push('[');

@@ -17,17 +17,17 @@ use kmslint_core::source::read::too_large;
 // the command line names them here.
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
-pub use kmslint_core::source::read::{
-    DEFAULT_MAX_FILE_SIZE, describe_io, format_size, parse_size, read_bounded, read_file,
+pub(crate) use kmslint_core::source::read::{
+    DEFAULT_MAX_FILE_SIZE, describe_io, parse_size, read_bounded, read_file,
 };
 
 /// The largest ignore file (`.gitignore`, `.ignore`, exclude files) read: one larger is not
 /// read, with a note. Patterns are compiled, so this bounds the work more than the memory.
-pub const MAX_IGNORE_FILE_SIZE: u64 = 1 << 20;
+pub(crate) const MAX_IGNORE_FILE_SIZE: u64 = 1 << 20;
 
 /// How to walk and what to refuse.
 #[derive(Clone, Debug)]
-pub struct WalkOptions<'a> {
+pub(crate) struct WalkOptions<'a> {
     /// Paths to skip while walking; each set is matched on its own.
     pub exclude: &'a [GlobSet],
     /// Follow symbolic links met while walking (never outside the roots being walked).
@@ -154,7 +154,7 @@ impl Context {
 
 /// Explicit paths are used as given (a symbolic link named on the command line is followed);
 /// directories are walked. A file named twice, or named and found by walking, is listed once.
-pub fn discover_with(paths: &[PathBuf], options: &WalkOptions) -> Discovered {
+pub(crate) fn discover_with(paths: &[PathBuf], options: &WalkOptions) -> Discovered {
     let mut found = Discovered::default();
     let cwd = std::env::current_dir().ok();
     let canonical_cwd = cwd.as_ref().and_then(|c| fs::canonicalize(c).ok());
@@ -256,7 +256,7 @@ fn absolute(path: &Path, cwd: &Path) -> PathBuf {
 /// inside it (`/repo/a.yaml` and `../repo/a.yaml` from `/repo` are `a.yaml`; `.` stays `.`),
 /// else as given, without the leading `./` that walking `.` adds and that GitHub does not
 /// match against the files of a pull request.
-pub fn shown_path(path: &Path, cwd: Option<&Path>, canonical_cwd: Option<&Path>) -> PathBuf {
+pub(crate) fn shown_path(path: &Path, cwd: Option<&Path>, canonical_cwd: Option<&Path>) -> PathBuf {
     if let Some(cwd) = cwd {
         if let Ok(rel) = absolute(path, cwd).strip_prefix(cwd) {
             return if rel.as_os_str().is_empty() {

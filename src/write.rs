@@ -31,7 +31,7 @@ impl Seen {
     }
 
     /// The bytes read.
-    pub fn bytes(&self) -> &[u8] {
+    pub(crate) fn bytes(&self) -> &[u8] {
         &self.bytes
     }
 }
@@ -89,7 +89,7 @@ impl fmt::Display for NotWritten {
 /// The directories `--fix` may write in: each directory named on the command line, and for
 /// a file named, the directory holding it (the name's, not a link target's); absolute and
 /// without links.
-pub fn roots_of(paths: &[PathBuf]) -> Vec<PathBuf> {
+pub(crate) fn roots_of(paths: &[PathBuf]) -> Vec<PathBuf> {
     paths
         .iter()
         .filter_map(|path| {

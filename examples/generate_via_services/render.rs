@@ -3,20 +3,20 @@
 //! is current.
 
 /// The command that regenerates the table.
-pub const COMMAND: &str = "cargo run --example generate_via_services";
+pub(crate) const COMMAND: &str = "cargo run --example generate_via_services";
 
 /// The TSV's path and the generated file's, from the crate root.
-pub const TSV: &str = "data/via-services.tsv";
-pub const OUTPUT: &str = "crates/kmslint-core/src/facts/via_services.rs";
+pub(crate) const TSV: &str = "data/via-services.tsv";
+pub(crate) const OUTPUT: &str = "crates/kmslint-core/src/facts/via_services.rs";
 
 /// One data row of the TSV.
-pub struct Row {
+pub(crate) struct Row {
     pub service: String,
     pub source: String,
 }
 
 /// The data rows, in file order; an error names the line that is wrong.
-pub fn parse(tsv: &str) -> Result<Vec<Row>, String> {
+pub(crate) fn parse(tsv: &str) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
     let mut header = false;
     for (index, line) in tsv.lines().enumerate() {
@@ -73,7 +73,7 @@ const PRELUDE: &str = r#"//! Services that call KMS on a principal's behalf, by 
 "#;
 
 /// The Rust source of the table.
-pub fn render(tsv: &str) -> Result<String, String> {
+pub(crate) fn render(tsv: &str) -> Result<String, String> {
     let rows = parse(tsv)?;
     let mut names: Vec<&str> = rows.iter().map(|r| r.service.as_str()).collect();
     names.sort_unstable();
@@ -84,7 +84,7 @@ pub fn render(tsv: &str) -> Result<String, String> {
     ));
     out.push_str(PRELUDE);
     out.push('\n');
-    out.push_str("pub const VIA_SERVICES: &[&str] = &[\n");
+    out.push_str("pub(crate) const VIA_SERVICES: &[&str] = &[\n");
     for name in names {
         out.push_str(&format!("    \"{name}\",\n"));
     }
@@ -92,7 +92,7 @@ pub fn render(tsv: &str) -> Result<String, String> {
     out.push_str(
         r#"
 /// Whether `service` is in the table.
-pub fn is_known(service: &str) -> bool {
+pub(crate) fn is_known(service: &str) -> bool {
     VIA_SERVICES.binary_search(&service).is_ok()
 }
 "#,

@@ -13,7 +13,7 @@ use kmslint_core::config::{FailLevel, Overrides};
     about = "Lint AWS KMS keys in CloudFormation templates, and KMS key policies",
     propagate_version = true
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
@@ -21,7 +21,7 @@ pub struct Cli {
 // Parsed once per run; the size difference between variants does not matter.
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
-pub enum Command {
+pub(crate) enum Command {
     /// Lint files and directories (no PATH: the current directory; `-`: stdin)
     Check(CheckArgs),
     /// Review a change: lint NEW against OLD, reporting only the change rules (KMS5xx)
@@ -41,7 +41,7 @@ pub enum Command {
 }
 
 #[derive(Args, Debug, Default)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// Files and directories to lint; `-` reads stdin
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
@@ -124,7 +124,7 @@ pub struct CheckArgs {
 /// `kmslint diff OLD NEW`: the two versions, and the options of `check` that make sense for
 /// one comparison (no walking, no fixes).
 #[derive(Args, Debug)]
-pub struct DiffArgs {
+pub(crate) struct DiffArgs {
     /// The previous version of the template (a file, or `-` for stdin)
     pub old: PathBuf,
     /// The new version of the template (a file, or `-` for stdin)
@@ -145,7 +145,7 @@ pub struct DiffArgs {
 
 /// How the report is written: shared by `check` and `diff`.
 #[derive(Args, Debug, Default, Clone)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// Output format
     #[arg(
         long,
@@ -176,7 +176,7 @@ pub struct ReportArgs {
 
 /// Which rules run, and the configuration file: shared by `check` and `diff`.
 #[derive(Args, Debug, Default, Clone)]
-pub struct RuleArgs {
+pub(crate) struct RuleArgs {
     /// Rules to run: comma-separated codes, names or code prefixes (KMS2); ALL (or KMS) for
     /// every rule, the opt-in ones too [default: the rules on by default, see `kmslint rules`]
     #[arg(long, value_delimiter = ',')]
@@ -201,7 +201,7 @@ pub struct RuleArgs {
 
 /// What is known of the stack the template deploys: shared by `check` and `diff`.
 #[derive(Args, Debug, Default, Clone)]
-pub struct StackArgs {
+pub(crate) struct StackArgs {
     /// The Region the stack is deployed to
     #[arg(long)]
     pub region: Option<String>,
@@ -221,7 +221,7 @@ pub struct StackArgs {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
+pub(crate) enum OutputFormat {
     Pretty,
     Compact,
     Json,
@@ -230,7 +230,7 @@ pub enum OutputFormat {
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     #[default]
     Auto,
     Always,
@@ -238,7 +238,7 @@ pub enum ColorChoice {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum RulesFormat {
+pub(crate) enum RulesFormat {
     Text,
     Json,
 }
@@ -266,7 +266,7 @@ impl From<FailLevelArg> for FailLevel {
 
 impl CheckArgs {
     /// What the command line sets over the configuration file.
-    pub fn overrides(&self) -> Overrides {
+    pub(crate) fn overrides(&self) -> Overrides {
         Overrides {
             region: self.stack.region.clone(),
             account: self.stack.account.clone(),

@@ -127,7 +127,7 @@ fn directory_of(cwd: &Path, file: &Path) -> std::io::Result<PathBuf> {
 impl BaselineRun {
     /// How the file at `path` (as read: relative to the current directory, or absolute) is
     /// named in the baseline.
-    pub fn name_of(&self, path: &Path) -> String {
+    pub(crate) fn name_of(&self, path: &Path) -> String {
         relative(&self.dir, &absolute(&self.cwd, path))
     }
 
@@ -135,7 +135,7 @@ impl BaselineRun {
     /// baseline's directory: a name that is absolute or climbs out with `..` (written by hand,
     /// or by a hostile change) is not looked for, so the baseline cannot probe the file system
     /// elsewhere.
-    pub fn path_inside(&self, name: &str) -> Option<PathBuf> {
+    pub(crate) fn path_inside(&self, name: &str) -> Option<PathBuf> {
         let mut path = self.dir.clone();
         for part in name.split('/') {
             let mut components = Path::new(part).components();
@@ -149,7 +149,7 @@ impl BaselineRun {
 
     /// Writes `baseline` to the file; never through a symbolic link (one committed under
     /// its name would send the write anywhere).
-    pub fn write(&self, baseline: &Baseline) -> std::io::Result<()> {
+    pub(crate) fn write(&self, baseline: &Baseline) -> std::io::Result<()> {
         use std::io::Write;
         let mut file = crate::write::create_output(&self.file)?;
         file.write_all(baseline.to_json().as_bytes())?;

@@ -25,7 +25,7 @@ fn kept_on(code: &str) -> bool {
     matches!(kind(code), Some(RuleKind::Change | RuleKind::Parse))
 }
 
-pub fn run(args: DiffArgs) -> u8 {
+pub(crate) fn run(args: DiffArgs) -> u8 {
     let dash = |p: &Path| p.as_os_str() == "-";
     if dash(&args.old) && dash(&args.new) {
         error("OLD and NEW cannot both be `-`: stdin holds only one of them");

@@ -25,7 +25,7 @@ pub(super) struct FixOptions {
 
 impl FixOptions {
     /// The least sure fix that is applied.
-    pub fn least(self) -> Applicability {
+    pub(crate) fn least(self) -> Applicability {
         if self.unsafe_fixes {
             Applicability::Unsafe
         } else {

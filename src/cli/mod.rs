@@ -13,12 +13,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::Cli;
+pub(crate) use args::Cli;
 
 /// Exit statuses (README.md, "Using it": exit status).
-pub const EXIT_CLEAN: u8 = 0;
-pub const EXIT_FINDINGS: u8 = 1;
-pub const EXIT_FAILURE: u8 = 2;
+pub(crate) const EXIT_CLEAN: u8 = 0;
+pub(crate) const EXIT_FINDINGS: u8 = 1;
+pub(crate) const EXIT_FAILURE: u8 = 2;
 
 /// Parses the arguments and runs the command.
 pub fn main() -> ExitCode {
@@ -62,7 +62,7 @@ fn serve() -> u8 {
 
 /// Prints a one-line error to stderr, with control characters from paths or values escaped.
 /// A failure to write it is ignored: there is nowhere left to report it.
-pub fn error(message: impl std::fmt::Display) {
+pub(crate) fn error(message: impl std::fmt::Display) {
     let message = kmslint_core::render::visible(&message.to_string()).into_owned();
     let _ = writeln!(std::io::stderr(), "kmslint: error: {message}");
 }

@@ -23,7 +23,7 @@ struct RuleInfo<'a> {
     url: String,
 }
 
-pub fn list(format: RulesFormat) -> u8 {
+pub(crate) fn list(format: RulesFormat) -> u8 {
     let rules: Vec<RuleInfo<'_>> = RULES
         .iter()
         .map(|r| {
@@ -65,7 +65,7 @@ fn written_out(written: io::Result<()>, mut out: impl Write) -> u8 {
     super::written(written.and_then(|()| out.flush()), EXIT_CLEAN)
 }
 
-pub fn explain(rule: &str) -> u8 {
+pub(crate) fn explain(rule: &str) -> u8 {
     let Some(entry) = find(rule) else {
         match suggest_rule(names(), rule) {
             Some(c) => error(format!("`{rule}` is not a rule; did you mean `{c}`?")),

@@ -23,7 +23,7 @@ use crate::discover::describe_io;
 use kmslint_core::source::read::{decode, too_large};
 
 /// The repository and the revision files are compared with.
-pub struct Repository {
+pub(crate) struct Repository {
     /// The work tree's root, canonical, so that canonical file paths can be cut against it.
     root: PathBuf,
     /// The revision as the user wrote it (`origin/main`), for names and messages.
@@ -34,7 +34,7 @@ pub struct Repository {
 
 /// A file's version at the revision.
 #[derive(Debug)]
-pub enum Old {
+pub(crate) enum Old {
     /// Its text.
     Text(String),
     /// No file at that path at the revision: the file is new.
@@ -45,12 +45,12 @@ pub enum Old {
 
 /// Where one file's old version is asked for: its path in the repository (with `/`), or why
 /// it cannot be asked for.
-pub type Request = Result<Vec<u8>, String>;
+pub(crate) type Request = Result<Vec<u8>, String>;
 
 impl Repository {
     /// The current directory's repository and `rev`'s commit, or a message for the user that
     /// ends the run (git missing, not a repository, not a revision).
-    pub fn open(rev: &str) -> Result<Repository, String> {
+    pub(crate) fn open(rev: &str) -> Result<Repository, String> {
         let label = format!("--since {}", kmslint_core::lookup::abbreviate(rev));
         check_revision(rev).map_err(|why| format!("{label}: not a git revision: {why}"))?;
         let top = run_git(&["rev-parse", "--show-toplevel"], &label)?;
@@ -102,14 +102,14 @@ impl Repository {
     }
 
     /// The revision as the user wrote it.
-    pub fn rev(&self) -> &str {
+    pub(crate) fn rev(&self) -> &str {
         &self.rev
     }
 
     /// Where `path` (a file on disk, or the name given to stdin) is in the repository. Links
     /// are resolved first, so a link's target is the file compared; a file outside the
     /// repository's work tree has no version there.
-    pub fn request(&self, path: &Path) -> Request {
+    pub(crate) fn request(&self, path: &Path) -> Request {
         let outside = || {
             format!(
                 "it is outside the git repository at {}",
@@ -145,7 +145,11 @@ impl Repository {
     /// The old versions of `requests`, in their order, through one `git cat-file --batch`
     /// started now. Each is read when the iterator gets to it; old versions larger than
     /// `max_size` are skipped (not compared, with a note).
-    pub fn old_versions(&self, requests: Vec<Request>, max_size: u64) -> Result<Batch, String> {
+    pub(crate) fn old_versions(
+        &self,
+        requests: Vec<Request>,
+        max_size: u64,
+    ) -> Result<Batch, String> {
         let mut child = git()
             .args(["cat-file", "--batch", "--buffer"])
             .stdin(Stdio::piped())
@@ -207,7 +211,7 @@ impl Repository {
 
 /// The old versions, one per request and in its order: `Err` when git failed (the run fails;
 /// every later request gets the same error).
-pub struct Batch {
+pub(crate) struct Batch {
     child: Option<Child>,
     stdout: BufReader<ChildStdout>,
     writer: Option<JoinHandle<()>>,

@@ -17,7 +17,7 @@ use kmslint_core::config::{RuleSelection, Settings};
 use kmslint_core::render::{self, FileOutput, Summary};
 use kmslint_core::{Diagnostic, FileReport, lint_bytes, rules};
 
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -27,7 +27,7 @@ pub fn root() -> PathBuf {
 /// Under CI (`CI` set, as CI services set it, to anything but `false` or `0`) the corpus is
 /// always laid beside the clone, so its absence means a broken setup: the test fails instead
 /// of passing without having checked anything.
-pub fn corpus() -> Option<PathBuf> {
+pub(crate) fn corpus() -> Option<PathBuf> {
     let dir = std::env::var_os("KMSLINT_TEST_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("../shared/corpus"));
@@ -44,7 +44,7 @@ pub fn corpus() -> Option<PathBuf> {
 /// Says why a test skips its check (a tool or the corpus is missing here), or, under CI, fails
 /// with that reason: CI installs what the tests need, so a skip there would be a check passing
 /// without having checked anything.
-pub fn skip(reason: &str) {
+pub(crate) fn skip(reason: &str) {
     assert!(
         !in_ci(),
         "{reason}\nUnder CI (CI={:?}) this test must not skip: install what it needs.",
@@ -54,7 +54,7 @@ pub fn skip(reason: &str) {
 }
 
 /// Whether the tests run under CI: `CI` is set to anything but empty, `false` or `0`.
-pub fn in_ci() -> bool {
+pub(crate) fn in_ci() -> bool {
     std::env::var("CI")
         .is_ok_and(|v| !matches!(v.trim().to_ascii_lowercase().as_str(), "" | "false" | "0"))
 }
@@ -62,7 +62,7 @@ pub fn in_ci() -> bool {
 /// Settings from a fixture's `args` (`--region R --account A --deployer-arn ARN
 /// --parameter K=V`), running only `only` when given, and also the rules `--also A,B` names
 /// (KMS006 needs the rules whose findings its fixtures suppress).
-pub fn settings(args: &str, only: Option<&str>) -> Settings {
+pub(crate) fn settings(args: &str, only: Option<&str>) -> Settings {
     let mut settings = Settings::default();
     let mut also: Vec<String> = Vec::new();
     let mut words = args.split_whitespace();
@@ -99,7 +99,7 @@ pub fn settings(args: &str, only: Option<&str>) -> Settings {
 /// The default settings with only the rules `codes` on: a test asserting exact findings runs
 /// the rules it is about, so that a new rule does not change what it sees (ruff's `test_path`
 /// does the same). Panics on a code that is not a rule's, so a typo cannot select nothing.
-pub fn only(codes: &[&str]) -> Settings {
+pub(crate) fn only(codes: &[&str]) -> Settings {
     for code in codes {
         assert!(
             rules::RULES.iter().any(|r| r.code == *code),
@@ -120,7 +120,7 @@ pub fn only(codes: &[&str]) -> Settings {
 }
 
 /// A fixture's arguments: a first line `# args: …`, or a sidecar `<file>.args`.
-pub fn fixture_args(path: &Path, text: &str) -> String {
+pub(crate) fn fixture_args(path: &Path, text: &str) -> String {
     if let Some(args) = text.lines().next().and_then(|l| l.strip_prefix("# args:")) {
         return args.trim().to_owned();
     }
@@ -131,19 +131,19 @@ pub fn fixture_args(path: &Path, text: &str) -> String {
 }
 
 /// The path as shown in output: relative to the project, with forward slashes.
-pub fn display_path(path: &Path) -> String {
+pub(crate) fn display_path(path: &Path) -> String {
     path.strip_prefix(root())
         .unwrap_or(path)
         .to_string_lossy()
         .replace('\\', "/")
 }
 
-pub fn lint_path(path: &Path, settings: &Settings) -> (FileReport, String) {
+pub(crate) fn lint_path(path: &Path, settings: &Settings) -> (FileReport, String) {
     lint_path_against(path, settings, &kmslint_core::Previous::NotCompared)
 }
 
 /// [`lint_path`], comparing the file with `previous` (change rules, KMS5xx).
-pub fn lint_path_against(
+pub(crate) fn lint_path_against(
     path: &Path,
     settings: &Settings,
     previous: &kmslint_core::Previous<'_>,
@@ -153,13 +153,13 @@ pub fn lint_path_against(
 }
 
 /// The pretty and JSON renderings of one file's findings, as the command line prints them.
-pub fn rendered(name: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
+pub(crate) fn rendered(name: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
     rendered_against(name, text, diagnostics, None)
 }
 
 /// [`rendered`], for findings of a file compared with `previous` (its related places may be
 /// in the old version).
-pub fn rendered_against(
+pub(crate) fn rendered_against(
     name: &str,
     text: &str,
     diagnostics: &[Diagnostic],
@@ -212,10 +212,10 @@ macro_rules! account_key {
 /// A key whose policy gives the account `kms:*`, without `EnableKeyRotation` or a
 /// `DeletionPolicy`: KMS104 (rotation) and KMS105 (deletion policy), both at 2:3, and nothing
 /// else.
-pub const UNROTATED_KEY: &str = account_key!("kms:*", "");
+pub(crate) const UNROTATED_KEY: &str = account_key!("kms:*", "");
 
 /// A rotating, retained key whose policy gives the account `kms:*`: no finding at all.
-pub const CLEAN_KEY: &str = account_key!(
+pub(crate) const CLEAN_KEY: &str = account_key!(
     "kms:*",
     "      EnableKeyRotation: true
     DeletionPolicy: Retain
@@ -225,7 +225,7 @@ pub const CLEAN_KEY: &str = account_key!(
 
 /// [`CLEAN_KEY`] with a policy that gives the account only `kms:Encrypt`, so nobody may
 /// change it: KMS204 (policy-lockout) at 7:9 (offset 113), and nothing else.
-pub const LOCKED_KEY: &str = account_key!(
+pub(crate) const LOCKED_KEY: &str = account_key!(
     "kms:Encrypt",
     "      EnableKeyRotation: true
     DeletionPolicy: Retain
@@ -236,12 +236,12 @@ pub const LOCKED_KEY: &str = account_key!(
 // --- findings with a related place in an old version ----------------------------------------
 
 /// The name of [`OLD_KEY`] in [`compared_findings`].
-pub const OLD_NAME: &str = "old/key.yaml";
+pub(crate) const OLD_NAME: &str = "old/key.yaml";
 
 /// The old version of [`UNROTATED_KEY`] in [`compared_findings`]: the key's properties in a
 /// flow mapping after an emoji (two UTF-16 code units), and longer than the new version, so
 /// that its last line is past the new text's end.
-pub const OLD_KEY: &str = "Resources:
+pub(crate) const OLD_KEY: &str = "Resources:
   Key:
     Type: AWS::KMS::Key
     Properties: {Description: \"\u{1f600} payments\", KeySpec: RSA_2048}
@@ -262,7 +262,7 @@ Outputs:
 /// the file, one at `KeySpec: RSA_2048` of the old version (after the emoji), one on the old
 /// version's last line (past the new text's end), and one in an old version named
 /// `other.yaml`, whose text renderers do not have.
-pub fn compared_findings() -> Vec<Diagnostic> {
+pub(crate) fn compared_findings() -> Vec<Diagnostic> {
     use kmslint_core::diagnostic::Related;
     use kmslint_core::source::{LineIndex, Span};
     let (new, old) = (UNROTATED_KEY, OLD_KEY);
@@ -303,11 +303,11 @@ pub fn compared_findings() -> Vec<Diagnostic> {
 /// How long a run of the binary may take before it is killed and the test fails as a hang.
 /// Generous for a debug build on a loaded 2-core machine; the tests' inputs take well under a
 /// second in a release build.
-pub const DEADLINE: Duration = Duration::from_secs(120);
+pub(crate) const DEADLINE: Duration = Duration::from_secs(120);
 
 /// A finished run of the binary.
 #[derive(Debug)]
-pub struct Run {
+pub(crate) struct Run {
     /// The exit code, or -1 when the process was ended by a signal.
     pub status: i32,
     /// stdout and stderr, as UTF-8 (invalid bytes replaced).
@@ -318,22 +318,22 @@ pub struct Run {
 
 impl Run {
     /// stdout as one JSON document (`--format json`, `sarif`, `rules --format json`).
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("JSON output: {e}\n{}\n{}", self.stdout, self.stderr))
     }
 
     /// Lines of stderr that mention `needle`.
-    pub fn stderr_lines(&self, needle: &str) -> Vec<&str> {
+    pub(crate) fn stderr_lines(&self, needle: &str) -> Vec<&str> {
         self.stderr.lines().filter(|l| l.contains(needle)).collect()
     }
 
     /// The run as [`std::process::Output`], bytes as written.
-    pub fn output(&self) -> &Output {
+    pub(crate) fn output(&self) -> &Output {
         &self.output
     }
 
-    pub fn into_output(self) -> Output {
+    pub(crate) fn into_output(self) -> Output {
         self.output
     }
 }
@@ -341,7 +341,7 @@ impl Run {
 /// A run of the `kmslint` binary to be made: in `dir`, with `NO_COLOR=1`, stdin empty unless
 /// [`Kmslint::stdin`] gives it bytes, killed past [`DEADLINE`] (or [`Kmslint::deadline`]).
 /// The run fails the test when kmslint panics or runs out of memory.
-pub struct Kmslint {
+pub(crate) struct Kmslint {
     dir: PathBuf,
     args: Vec<OsString>,
     stdin: Option<Vec<u8>>,
@@ -352,12 +352,12 @@ pub struct Kmslint {
 }
 
 /// Runs `kmslint ARGS` in `dir` with the defaults of [`Kmslint`].
-pub fn kmslint(dir: &Path, args: &[&str]) -> Run {
+pub(crate) fn kmslint(dir: &Path, args: &[&str]) -> Run {
     Kmslint::new(dir, args).run()
 }
 
 impl Kmslint {
-    pub fn new<S: AsRef<OsStr>>(dir: &Path, args: &[S]) -> Self {
+    pub(crate) fn new<S: AsRef<OsStr>>(dir: &Path, args: &[S]) -> Self {
         Kmslint {
             dir: dir.to_owned(),
             args: args.iter().map(|a| a.as_ref().to_owned()).collect(),
@@ -370,13 +370,13 @@ impl Kmslint {
     }
 
     /// Bytes written to kmslint's stdin (then closed).
-    pub fn stdin(mut self, bytes: &[u8]) -> Self {
+    pub(crate) fn stdin(mut self, bytes: &[u8]) -> Self {
         self.stdin = Some(bytes.to_owned());
         self
     }
 
     /// An environment variable, set after (and so over) `NO_COLOR`.
-    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+    pub(crate) fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
         self.env
             .push((key.as_ref().to_owned(), value.as_ref().to_owned()));
         self
@@ -384,24 +384,24 @@ impl Kmslint {
 
     /// Runs kmslint under `ulimit -v KB` (through `sh -c`), so a run that reads a large file
     /// whole fails instead of succeeding.
-    pub fn memory_kb(mut self, kb: Option<u64>) -> Self {
+    pub(crate) fn memory_kb(mut self, kb: Option<u64>) -> Self {
         self.memory_kb = kb;
         self
     }
 
     /// Runs kmslint under `ulimit -f 0` (SIGXFSZ ignored), so that every write to a file
     /// fails as a full disk's would, even for root (a read-only directory does not stop it).
-    pub fn no_file_writes(mut self) -> Self {
+    pub(crate) fn no_file_writes(mut self) -> Self {
         self.no_file_writes = true;
         self
     }
 
-    pub fn deadline(mut self, deadline: Duration) -> Self {
+    pub(crate) fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
         self
     }
 
-    pub fn run(self) -> Run {
+    pub(crate) fn run(self) -> Run {
         let bin = env!("CARGO_BIN_EXE_kmslint");
         let mut limits = String::new();
         if let Some(kb) = self.memory_kb {
@@ -489,7 +489,7 @@ impl Kmslint {
 
 /// A temporary directory holding `files` (name relative to it, with any parent directories
 /// made; content).
-pub fn dir_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+pub(crate) fn dir_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     for (name, bytes) in files {
         let path = dir.path().join(name);
@@ -500,7 +500,7 @@ pub fn dir_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
 }
 
 /// The codes of the findings for `path` in a `--format json` report, in order.
-pub fn codes_for(json: &serde_json::Value, path: &str) -> Vec<String> {
+pub(crate) fn codes_for(json: &serde_json::Value, path: &str) -> Vec<String> {
     json["diagnostics"]
         .as_array()
         .expect("diagnostics")

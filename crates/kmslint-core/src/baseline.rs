@@ -76,12 +76,12 @@ impl std::fmt::Display for BaselineError {
 impl std::error::Error for BaselineError {}
 
 /// The version of the file format this kmslint reads and writes.
-pub const VERSION: u64 = 1;
+pub(crate) const VERSION: u64 = 1;
 
 /// The largest count an entry may have (summed over the entries of one key): a file does not
 /// have a million copies of one finding, and counts are added up, so a count of `2^64 - 1`
 /// must not wrap.
-pub const MAX_COUNT: u64 = 1_000_000;
+pub(crate) const MAX_COUNT: u64 = 1_000_000;
 
 /// The `tool` every baseline file names.
 const TOOL: &str = "kmslint";

@@ -8,14 +8,14 @@ use crate::facts::iam_arn::IamResourceKind;
 /// An IAM root, role or user, or an assumed role (taken as its role).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Deployer {
-    pub arn: String,
-    pub partition: String,
-    pub account: String,
-    pub kind: DeployerKind,
+    pub(crate) arn: String,
+    pub(crate) partition: String,
+    pub(crate) account: String,
+    pub(crate) kind: DeployerKind,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DeployerKind {
+pub(crate) enum DeployerKind {
     Root,
     /// The role's name, without its path.
     Role(String),

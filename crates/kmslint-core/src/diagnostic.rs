@@ -88,7 +88,7 @@ pub struct Diagnostic {
     /// It stays the same when statements, tags or actions are added or reordered, so
     /// baselines key on it (see [`crate::baseline`]). Not an RFC 6901 pointer; filled in with
     /// `pointer` once linting is done.
-    pub stable_pointer: String,
+    pub(crate) stable_pointer: String,
     pub help: Option<String>,
     pub related: Vec<Related>,
     /// The repair, when there is one obvious one.

@@ -25,8 +25,9 @@
 //! 8. `context`, `compare`, `render` (which reads [`Previous`]), `pipeline` and `fix_loop`,
 //!    each using the layers before and the modules before it in this list.
 
-// What the command line, the language server, the tests, the examples and the fuzz target
-// use is public; the rest is crate-private, so the compiler reports what nothing uses.
+// What the command line, the language server, the tests, the examples and the fuzz targets
+// use is public; the rest is crate-private, so the compiler reports what nothing uses (and
+// the `unreachable_pub` lint, on for the workspace, what is `pub` but cannot be reached).
 pub mod baseline;
 mod compare;
 pub mod config;

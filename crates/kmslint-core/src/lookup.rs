@@ -10,25 +10,28 @@
 /// What users call a rule by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RuleName {
-    pub code: &'static str,
-    pub name: &'static str,
+    pub(crate) code: &'static str,
+    pub(crate) name: &'static str,
     /// Whether the rule runs when no `select` names the rules (opt-in rules do not).
-    pub default: bool,
+    pub(crate) default: bool,
 }
 
 /// The selector that names every rule, opt-in ones too (ruff's `ALL`); the prefix `KMS` does
 /// the same.
-pub const ALL: &str = "ALL";
+pub(crate) const ALL: &str = "ALL";
 
 /// A rule by code or name, in any case.
-pub fn find<'r>(rules: &'r [RuleName], code_or_name: &str) -> Option<&'r RuleName> {
+pub(crate) fn find<'r>(rules: &'r [RuleName], code_or_name: &str) -> Option<&'r RuleName> {
     rules.iter().find(|r| {
         r.code.eq_ignore_ascii_case(code_or_name) || r.name.eq_ignore_ascii_case(code_or_name)
     })
 }
 
 /// The codes a list of codes, names and code prefixes selects, sorted.
-pub fn select(rules: &[RuleName], list: &[String]) -> Result<Vec<&'static str>, LookupError> {
+pub(crate) fn select(
+    rules: &[RuleName],
+    list: &[String],
+) -> Result<Vec<&'static str>, LookupError> {
     let mut codes = Vec::new();
     for selector in list {
         let selector = selector.trim();
@@ -103,7 +106,7 @@ impl std::fmt::Display for LookupError {
 impl std::error::Error for LookupError {}
 
 /// The longest value quoted whole in a message; a longer one is cut (see [`abbreviate`]).
-pub const QUOTED_CHARS: usize = 80;
+pub(crate) const QUOTED_CHARS: usize = 80;
 
 /// `text` as a message quotes it: whole when it has at most [`QUOTED_CHARS`] characters,
 /// otherwise its start and `…`, so that a hostile value of megabytes makes a line, not a page.
@@ -125,7 +128,7 @@ const MESSAGE_CHARS: usize = 400;
 
 /// A parser's message with each value it quotes (in backticks or double quotes) cut as
 /// [`abbreviate`] cuts it, and the whole cut at [`MESSAGE_CHARS`] characters.
-pub fn abbreviate_message(message: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn abbreviate_message(message: &str) -> std::borrow::Cow<'_, str> {
     let mut out = message.to_owned();
     for quote in ['`', '"'] {
         if out.matches(quote).count() >= 2 {

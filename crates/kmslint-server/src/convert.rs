@@ -98,7 +98,7 @@ pub(super) struct Text<'a> {
 }
 
 impl Text<'_> {
-    pub fn position(&self, offset: usize) -> Position {
+    pub(crate) fn position(&self, offset: usize) -> Position {
         let (text, lines) = (self.text, self.lines);
         let at = lines.position(text, offset);
         let column = match self.unit {
@@ -109,7 +109,7 @@ impl Text<'_> {
         Position::new(at.line - 1, column - 1)
     }
 
-    pub fn range(&self, span: Span) -> Range {
+    pub(crate) fn range(&self, span: Span) -> Range {
         Range::new(
             self.position(span.start as usize),
             self.position(span.end as usize),
@@ -117,7 +117,7 @@ impl Text<'_> {
     }
 
     /// The byte offset of an LSP position (clamped to the text).
-    pub fn offset(&self, position: Position) -> usize {
+    pub(crate) fn offset(&self, position: Position) -> usize {
         self.lines.offset(
             self.text,
             position.line as usize,
@@ -126,12 +126,12 @@ impl Text<'_> {
         )
     }
 
-    pub fn edit(&self, edit: &Edit) -> TextEdit {
+    pub(crate) fn edit(&self, edit: &Edit) -> TextEdit {
         TextEdit::new(self.range(edit.span), edit.replacement.clone())
     }
 
     /// A finding as an LSP diagnostic, with its related places in the same document.
-    pub fn diagnostic(&self, uri: &Uri, d: &Diagnostic) -> lsp_types::Diagnostic {
+    pub(crate) fn diagnostic(&self, uri: &Uri, d: &Diagnostic) -> lsp_types::Diagnostic {
         let severity = match d.severity {
             Severity::Error => DiagnosticSeverity::ERROR,
             Severity::Warning => DiagnosticSeverity::WARNING,

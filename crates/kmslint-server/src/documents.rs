@@ -37,7 +37,7 @@ pub(super) struct Lint {
 }
 
 impl Document {
-    pub fn new(uri: Uri, version: i32, text: String) -> Document {
+    pub(crate) fn new(uri: Uri, version: i32, text: String) -> Document {
         Document {
             lines: LineIndex::new(&text),
             uri,
@@ -49,7 +49,7 @@ impl Document {
         }
     }
 
-    pub fn set_text(&mut self, version: i32, text: String) {
+    pub(crate) fn set_text(&mut self, version: i32, text: String) {
         self.lines = LineIndex::new(&text);
         self.text = text;
         self.version = version;
@@ -59,7 +59,7 @@ impl Document {
 
     /// The name linting sees: the file's path (its extension picks JSON or YAML, as on the
     /// command line), or the URI itself for a document that is not a file.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         match file_path(&self.uri) {
             Some(path) => path.display().to_string(),
             None => self.uri.as_str().to_owned(),
@@ -78,7 +78,7 @@ pub(super) struct ClientSettings {
 
 impl ClientSettings {
     /// The settings in `value`, and a message for each one that is not valid (it is dropped).
-    pub fn from_json(value: &Json) -> (ClientSettings, Vec<String>) {
+    pub(crate) fn from_json(value: &Json) -> (ClientSettings, Vec<String>) {
         let (object, name) = match value.get("kmslint") {
             Some(inner) => (inner, "kmslint"),
             None => (value, "the kmslint settings"),

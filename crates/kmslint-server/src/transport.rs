@@ -25,7 +25,7 @@ pub const MAX_HEADER_BYTES: usize = 8 << 10;
 /// The longest body read: twice the command line's default `--max-file-size`, room for a
 /// `didOpen` of a file at that limit whose every character JSON escapes in two bytes
 /// (`\n`, `\"`, `\\`).
-pub const MAX_BODY: u64 = 2 * DEFAULT_MAX_FILE_SIZE;
+pub(crate) const MAX_BODY: u64 = 2 * DEFAULT_MAX_FILE_SIZE;
 
 /// What the reader makes of one framed message.
 #[derive(Debug)]
@@ -101,7 +101,7 @@ struct IdOnly {
 }
 
 impl<R: BufRead> FrameReader<R> {
-    pub fn new(input: R) -> FrameReader<R> {
+    pub(crate) fn new(input: R) -> FrameReader<R> {
         FrameReader::with_max_body(input, MAX_BODY)
     }
 
@@ -360,7 +360,7 @@ pub fn stdio() -> (Connection, IoThreads) {
 
 /// A connection that reads messages from `input` and writes them to `output`, on two
 /// threads, as lsp-server's `Connection::stdio` does; `note` hears of each rejected message.
-pub fn spawn<R, W>(input: R, output: W, note: fn(&str)) -> (Connection, IoThreads)
+pub(crate) fn spawn<R, W>(input: R, output: W, note: fn(&str)) -> (Connection, IoThreads)
 where
     R: BufRead + Send + 'static,
     W: Write + Send + 'static,

@@ -26,7 +26,7 @@ use super::{EXIT_CLEAN, EXIT_FAILURE, error};
 use crate::discover;
 
 /// Runs `kmslint check`, step by step; returns the exit status.
-pub fn run(args: CheckArgs) -> u8 {
+pub(crate) fn run(args: CheckArgs) -> u8 {
     let (settings, mut options) = match configure(&args) {
         Ok(configured) => configured,
         Err(err) => {

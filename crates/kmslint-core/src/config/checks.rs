@@ -11,7 +11,7 @@ use crate::lookup;
 /// Each directory's configuration matches its lists against every rule, so a list of a
 /// hundred thousand entries in a configuration that a thousand others extend would cost that
 /// many times over.
-pub const MAX_LIST: usize = 256;
+pub(crate) const MAX_LIST: usize = 256;
 
 pub(super) fn check_list_length(len: usize) -> Result<(), ValueError> {
     if len > MAX_LIST {
@@ -22,11 +22,11 @@ pub(super) fn check_list_length(len: usize) -> Result<(), ValueError> {
 }
 
 /// The most `exclude` globs one origin (the configuration, or the command line) may give.
-pub const MAX_GLOBS: usize = 256;
+pub(crate) const MAX_GLOBS: usize = 256;
 /// The longest glob, in bytes.
-pub const MAX_GLOB_LENGTH: usize = 256;
+pub(crate) const MAX_GLOB_LENGTH: usize = 256;
 /// The most wildcards (`*`, `**`, `?`, `[`, `{`) in one glob.
-pub const MAX_GLOB_WILDCARDS: usize = 16;
+pub(crate) const MAX_GLOB_WILDCARDS: usize = 16;
 
 /// Bounds the work of compiling `exclude` globs: globset compiles them all into one regular
 /// expression whose size grows with the wildcards, so 20,000 globs of `*?*?…` would take

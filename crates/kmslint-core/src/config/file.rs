@@ -23,12 +23,12 @@ pub(crate) const CONFIG_FILE: &str = ".kmslint.toml";
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ConfigFile {
     /// Another configuration file this one inherits from, relative to this one's directory.
-    pub extend: Option<String>,
-    pub select: Option<Vec<String>>,
-    pub ignore: Option<Vec<String>>,
+    pub(crate) extend: Option<String>,
+    pub(crate) select: Option<Vec<String>>,
+    pub(crate) ignore: Option<Vec<String>>,
     /// Rules added to `select` (or to every rule), and to `ignore`, rather than replacing them.
-    pub extend_select: Option<Vec<String>>,
-    pub extend_ignore: Option<Vec<String>>,
+    pub(crate) extend_select: Option<Vec<String>>,
+    pub(crate) extend_ignore: Option<Vec<String>>,
     pub fail_level: Option<FailLevel>,
     pub exclude: Option<Vec<String>>,
     /// Apply `exclude` to files named on the command line too (`--force-exclude`).
@@ -37,15 +37,15 @@ pub struct ConfigFile {
     pub fix: Option<bool>,
     /// Apply and count unsafe fixes too (`--unsafe-fixes`).
     pub unsafe_fixes: Option<bool>,
-    pub region: Option<String>,
-    pub account: Option<String>,
-    pub deployer_arn: Option<String>,
+    pub(crate) region: Option<String>,
+    pub(crate) account: Option<String>,
+    pub(crate) deployer_arn: Option<String>,
     /// Bytes, or a string with a unit (`"64MB"`); see `source::read::parse_size`.
     pub max_file_size: Option<SizeValue>,
     /// The baseline file `check` filters findings by (`--baseline`), relative to the
     /// configuration file that sets it.
     pub baseline: Option<String>,
-    pub severity: Option<BTreeMap<String, Severity>>,
+    pub(crate) severity: Option<BTreeMap<String, Severity>>,
 }
 
 /// A size as written in the configuration file: `67108864` or `"64MB"`.
@@ -69,7 +69,7 @@ impl SizeValue {
 /// The largest configuration file read (and parameters file: CloudFormation takes at most
 /// 200 parameters of 4 KB): a real one is a few hundred bytes, and what is read is checked,
 /// merged and shown in full, so a hostile one of megabytes would cost that many times over.
-pub const MAX_CONFIG_SIZE: u64 = 1 << 20;
+pub(crate) const MAX_CONFIG_SIZE: u64 = 1 << 20;
 
 /// Reads a configuration-like file (a configuration or parameters file): a regular file,
 /// not the kernel's, of at most [`MAX_CONFIG_SIZE`] bytes, as UTF-8 text. The error is a

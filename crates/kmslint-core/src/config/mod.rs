@@ -23,14 +23,9 @@ use crate::deployer::Deployer;
 use crate::diagnostic::Severity;
 use crate::lookup::{self, RuleName};
 
-pub use checks::{
-    MAX_GLOB_LENGTH, MAX_GLOB_WILDCARDS, MAX_GLOBS, MAX_LIST, ValueError, check_account,
-    check_globs, check_region,
-};
-pub use file::{ConfigFile, MAX_CONFIG_SIZE, ReadError, SizeValue, read_config_text};
-pub use resolve::{
-    Loader, MAX_EXTEND_DEPTH, Resolved, discover, home_dir, load_chain, normalize_path,
-};
+pub use checks::{ValueError, check_account, check_globs, check_region};
+pub use file::{ConfigFile, ReadError, SizeValue, read_config_text};
+pub use resolve::{Loader, Resolved, discover, home_dir, load_chain, normalize_path};
 
 /// Everything linting needs to know besides the file itself.
 #[derive(Clone, Debug, Default)]
@@ -142,7 +137,7 @@ pub struct Overrides {
 }
 
 /// One resolved setting for `--show-settings`: key, value, and where it came from.
-pub type Shown = (String, String, String);
+pub(crate) type Shown = (String, String, String);
 
 /// The settings linting uses, from the overrides over one (resolved) configuration, and
 /// where each came from. `rules` are the rules selectors name (`rules::names()`, handed in

@@ -39,7 +39,7 @@ pub fn home_dir() -> Option<PathBuf> {
 
 /// The most files an `extend` chain has, the first included: real chains have two or three,
 /// and each directory's configuration is merged with its whole chain.
-pub const MAX_EXTEND_DEPTH: usize = 32;
+pub(crate) const MAX_EXTEND_DEPTH: usize = 32;
 
 /// A configuration file with the files it extends merged in, and which file each key
 /// came from.

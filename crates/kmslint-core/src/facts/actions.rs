@@ -6,14 +6,14 @@
 //! account-level actions that have no resource type and so do nothing in a key policy.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Action {
+pub(crate) struct Action {
     /// The name without the `kms:` prefix, in AWS's spelling.
     pub name: &'static str,
     /// Whether the action acts on a key (resource type `key`), so a key policy can grant it.
     pub on_key: bool,
 }
 
-pub const KMS_ACTIONS: &[Action] = &[
+pub(crate) const KMS_ACTIONS: &[Action] = &[
     Action {
         name: "CancelKeyDeletion",
         on_key: true,
@@ -241,7 +241,7 @@ pub const KMS_ACTIONS: &[Action] = &[
 ];
 
 /// The action named exactly (case-insensitively), without prefix.
-pub fn find(name: &str) -> Option<&'static Action> {
+pub(crate) fn find(name: &str) -> Option<&'static Action> {
     KMS_ACTIONS
         .iter()
         .find(|a| a.name.eq_ignore_ascii_case(name))

@@ -22,7 +22,7 @@ use super::conditions::strip_prefix_ignore_case;
 
 /// A request condition key (or key prefix, ending in `:`) and the key actions whose requests
 /// carry it, without the `kms:` prefix.
-pub const REQUEST_KEYS: &[(&str, &[&str])] = &[
+pub(crate) const REQUEST_KEYS: &[(&str, &[&str])] = &[
     ("kms:BypassPolicyLockoutSafetyCheck", &["PutKeyPolicy"]),
     (
         "kms:DataKeyPairSpec",
@@ -136,7 +136,7 @@ pub const REQUEST_KEYS: &[(&str, &[&str])] = &[
 /// The key actions whose requests carry the `kms:` condition key `key`, when only some do;
 /// `None` when any action on a key may carry it, or when the key is not in the table (an
 /// unknown key, which KMS213 reports).
-pub fn actions_with_key(key: &str) -> Option<&'static [&'static str]> {
+pub(crate) fn actions_with_key(key: &str) -> Option<&'static [&'static str]> {
     REQUEST_KEYS.iter().find_map(|&(name, actions)| {
         let matches = if name.ends_with(':') {
             strip_prefix_ignore_case(key, name).is_some_and(|rest| !rest.is_empty())
@@ -149,7 +149,7 @@ pub fn actions_with_key(key: &str) -> Option<&'static [&'static str]> {
 
 /// Whether the table knows which condition keys `action` (a key action, without prefix)
 /// carries: every key action but `SynchronizeMultiRegionKey`, whose entry lists none.
-pub fn knows_action(action: &str) -> bool {
+pub(crate) fn knows_action(action: &str) -> bool {
     !action.eq_ignore_ascii_case("SynchronizeMultiRegionKey")
 }
 

@@ -8,7 +8,7 @@
 //! `docs/facts/iam.md#global-condition-keys`.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KeyType {
+pub(crate) enum KeyType {
     String,
     ArrayOfString,
     Bool,
@@ -19,7 +19,7 @@ pub enum KeyType {
 }
 
 impl KeyType {
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             KeyType::String => "a string",
             KeyType::ArrayOfString => "a list of strings",
@@ -34,7 +34,7 @@ impl KeyType {
 
 /// What values an operator compares with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OperatorKind {
+pub(crate) enum OperatorKind {
     String,
     Numeric,
     Date,
@@ -45,7 +45,7 @@ pub enum OperatorKind {
     Null,
 }
 
-pub const OPERATORS: &[(&str, OperatorKind)] = &[
+pub(crate) const OPERATORS: &[(&str, OperatorKind)] = &[
     ("StringEquals", OperatorKind::String),
     ("StringNotEquals", OperatorKind::String),
     ("StringEqualsIgnoreCase", OperatorKind::String),
@@ -77,14 +77,14 @@ pub const OPERATORS: &[(&str, OperatorKind)] = &[
 
 /// Set qualifiers for multivalued keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SetQualifier {
+pub(crate) enum SetQualifier {
     ForAllValues,
     ForAnyValue,
 }
 
 /// An operator as written: `ForAnyValue:StringLikeIfExists` and so on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Operator {
+pub(crate) struct Operator {
     pub base: &'static str,
     pub kind: OperatorKind,
     pub if_exists: bool,
@@ -93,20 +93,20 @@ pub struct Operator {
 
 impl Operator {
     /// A negated operator matches when its key is absent (IAM: "missing key" behaviour).
-    pub fn negated(&self) -> bool {
+    pub(crate) fn negated(&self) -> bool {
         self.base.contains("Not")
     }
 }
 
 /// Why an operator name is not valid.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum OperatorError {
+pub(crate) enum OperatorError {
     Unknown,
     IfExistsOnNull,
 }
 
 /// Parses an operator name. Operator names are case-sensitive in IAM.
-pub fn parse_operator(name: &str) -> Result<Operator, OperatorError> {
+pub(crate) fn parse_operator(name: &str) -> Result<Operator, OperatorError> {
     let (set, rest) = if let Some(rest) = name.strip_prefix("ForAllValues:") {
         (Some(SetQualifier::ForAllValues), rest)
     } else if let Some(rest) = name.strip_prefix("ForAnyValue:") {
@@ -134,7 +134,7 @@ pub fn parse_operator(name: &str) -> Result<Operator, OperatorError> {
 }
 
 /// `kms:` condition keys. Prefixes ending in `:` or `/` take a user-chosen suffix.
-pub const KMS_KEYS: &[(&str, KeyType)] = &[
+pub(crate) const KMS_KEYS: &[(&str, KeyType)] = &[
     ("kms:BypassPolicyLockoutSafetyCheck", KeyType::Bool),
     ("kms:CallerAccount", KeyType::String),
     ("kms:CustomerMasterKeySpec", KeyType::String),
@@ -179,7 +179,7 @@ pub const KMS_KEYS: &[(&str, KeyType)] = &[
 ];
 
 /// Global `aws:` condition keys (and the few service keys KMS documents with them).
-pub const GLOBAL_KEYS: &[(&str, KeyType)] = &[
+pub(crate) const GLOBAL_KEYS: &[(&str, KeyType)] = &[
     ("aws:AssumedRoot", KeyType::Bool),
     ("aws:CalledVia", KeyType::ArrayOfString),
     ("aws:CalledViaFirst", KeyType::String),
@@ -243,14 +243,14 @@ fn is_attestation_key(rest: &str) -> bool {
 }
 
 /// `s` without `prefix`, compared ASCII case-insensitively.
-pub fn strip_prefix_ignore_case<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
+pub(crate) fn strip_prefix_ignore_case<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
     s.get(..prefix.len())
         .filter(|p| p.eq_ignore_ascii_case(prefix))
         .map(|_| &s[prefix.len()..])
 }
 
 /// The type of a condition key, if it is known. Condition key names are case-insensitive.
-pub fn key_type(key: &str) -> Option<KeyType> {
+pub(crate) fn key_type(key: &str) -> Option<KeyType> {
     let lookup = |table: &[(&str, KeyType)]| {
         table.iter().find_map(|&(name, ty)| {
             let matches = if name.ends_with(':') || name.ends_with('/') {
@@ -272,7 +272,7 @@ pub fn key_type(key: &str) -> Option<KeyType> {
 }
 
 /// Whether `key` is in the `kms:` namespace (which KMS213 checks for existence).
-pub fn is_kms_key(key: &str) -> bool {
+pub(crate) fn is_kms_key(key: &str) -> bool {
     strip_prefix_ignore_case(key, "kms:").is_some()
 }
 

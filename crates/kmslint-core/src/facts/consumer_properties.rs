@@ -5,7 +5,7 @@
 
 /// One way of naming a key, as cfn-lint's schemas tag it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum KeyFormat {
+pub(crate) enum KeyFormat {
     /// `AWS::KMS::Key.Arn`: `arn:<partition>:kms:<region>:<account>:key/<id>`.
     KeyArn,
     /// `AWS::KMS::Key.Id`: the key ID (a UUID, or `mrk-…`).
@@ -16,20 +16,20 @@ pub enum KeyFormat {
 
 /// The set of [`KeyFormat`]s a property accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct KeyFormats(u8);
+pub(crate) struct KeyFormats(u8);
 
 impl KeyFormats {
-    pub const KEY_ARN: KeyFormats = KeyFormats(1);
-    pub const KEY_ID: KeyFormats = KeyFormats(2);
-    pub const ALIAS_NAME: KeyFormats = KeyFormats(4);
+    pub(crate) const KEY_ARN: KeyFormats = KeyFormats(1);
+    pub(crate) const KEY_ID: KeyFormats = KeyFormats(2);
+    pub(crate) const ALIAS_NAME: KeyFormats = KeyFormats(4);
     /// A key ARN, a key ID or an alias name.
-    pub const ANY: KeyFormats = KeyFormats(7);
+    pub(crate) const ANY: KeyFormats = KeyFormats(7);
 
-    pub const fn union(self, other: KeyFormats) -> KeyFormats {
+    pub(crate) const fn union(self, other: KeyFormats) -> KeyFormats {
         KeyFormats(self.0 | other.0)
     }
 
-    pub const fn contains(self, format: KeyFormat) -> bool {
+    pub(crate) const fn contains(self, format: KeyFormat) -> bool {
         let bit = match format {
             KeyFormat::KeyArn => 1,
             KeyFormat::KeyId => 2,
@@ -41,7 +41,7 @@ impl KeyFormats {
 
 /// What the service does with the key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ConsumerKind {
+pub(crate) enum ConsumerKind {
     /// An integrated service encrypting data: a symmetric encryption key only.
     Encrypt,
     /// Signing (Route 53 DNSSEC): an asymmetric `SIGN_VERIFY` key.
@@ -53,7 +53,7 @@ pub enum ConsumerKind {
 
 /// A property naming a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ConsumerProperty {
+pub(crate) struct ConsumerProperty {
     pub resource_type: &'static str,
     /// Dotted from `Properties`; `[]` marks list items, e.g.
     /// `BucketEncryption.ServerSideEncryptionConfiguration[].ServerSideEncryptionByDefault.KMSMasterKeyID`.
@@ -66,7 +66,7 @@ pub struct ConsumerProperty {
 }
 
 /// The properties of one resource type (empty when it names no key).
-pub fn for_type(resource_type: &str) -> &'static [ConsumerProperty] {
+pub(crate) fn for_type(resource_type: &str) -> &'static [ConsumerProperty] {
     let start = CONSUMER_PROPERTIES.partition_point(|p| p.resource_type < resource_type);
     let end =
         start + CONSUMER_PROPERTIES[start..].partition_point(|p| p.resource_type == resource_type);
@@ -74,7 +74,7 @@ pub fn for_type(resource_type: &str) -> &'static [ConsumerProperty] {
 }
 
 /// Every property, sorted by (resource type, path).
-pub static CONSUMER_PROPERTIES: &[ConsumerProperty] = &[
+pub(crate) static CONSUMER_PROPERTIES: &[ConsumerProperty] = &[
     ConsumerProperty {
         resource_type: "AWS::AIOps::InvestigationGroup",
         path: "EncryptionConfig.KmsKeyId",

@@ -19,7 +19,7 @@
 
 /// Who the key policy must allow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Grantee {
+pub(crate) enum Grantee {
     /// A service principal: `logs` for `logs.<region>.amazonaws.com` when `regional`.
     Service { name: &'static str, regional: bool },
     /// The EC2 Auto Scaling service-linked role
@@ -29,7 +29,7 @@ pub enum Grantee {
 
 /// What happens without the grant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Failure {
+pub(crate) enum Failure {
     /// The stack fails to create or update the consumer.
     Deploy,
     /// The stack deploys, and the service fails at run time without a sound (an alarm fires
@@ -38,7 +38,7 @@ pub enum Failure {
 }
 
 /// A consumer that needs a grant in the key policy.
-pub struct ServiceGrant {
+pub(crate) struct ServiceGrant {
     pub resource_type: &'static str,
     /// The property naming the key, dotted from `Properties`, `[]` for list items.
     pub property: &'static str,
@@ -54,7 +54,7 @@ pub struct ServiceGrant {
 
 /// docs/facts/consumers.md#services-that-need-a-grant. The SNS and SQS rows apply
 /// only when an AWS service publishes to the topic or queue: see [`PUBLISHERS`].
-pub static SERVICE_GRANTS: &[ServiceGrant] = &[
+pub(crate) static SERVICE_GRANTS: &[ServiceGrant] = &[
     ServiceGrant {
         resource_type: "AWS::Logs::LogGroup",
         property: "KmsKeyId",
@@ -152,7 +152,7 @@ pub static SERVICE_GRANTS: &[ServiceGrant] = &[
 ];
 
 /// An AWS service that publishes to a topic or queue a property of another resource names.
-pub struct Publisher {
+pub(crate) struct Publisher {
     pub resource_type: &'static str,
     /// The property naming the topic or queue (dotted, `[]` for list items).
     pub property: &'static str,
@@ -180,7 +180,7 @@ const fn publisher(
 /// `kms:GenerateDataKey*` and `kms:Decrypt` in its key policy
 /// (docs/facts/consumers.md#sns-topics-and-sqs-queues). An EventBridge target's dead-letter
 /// queue is sent to by EventBridge as the target is.
-pub static PUBLISHERS: &[Publisher] = &[
+pub(crate) static PUBLISHERS: &[Publisher] = &[
     publisher("AWS::CloudWatch::Alarm", "AlarmActions[]", "cloudwatch"),
     publisher("AWS::CloudWatch::Alarm", "OKActions[]", "cloudwatch"),
     publisher(
@@ -236,16 +236,16 @@ pub static PUBLISHERS: &[Publisher] = &[
 /// What a topic or queue needs its key to allow a publishing service
 /// (docs/facts/consumers.md#sns-topics-and-sqs-queues: SNS and SQS Developer Guides, Key
 /// management).
-pub static PUBLISH_ACTIONS: &[&str] = &["kms:GenerateDataKey", "kms:Decrypt"];
+pub(crate) static PUBLISH_ACTIONS: &[&str] = &["kms:GenerateDataKey", "kms:Decrypt"];
 
 /// The property naming the key of a topic or queue.
-pub static ENCRYPTED_TARGETS: &[(&str, &str)] = &[
+pub(crate) static ENCRYPTED_TARGETS: &[(&str, &str)] = &[
     ("AWS::SNS::Topic", "KmsMasterKeyId"),
     ("AWS::SQS::Queue", "KmsMasterKeyId"),
 ];
 
 /// What a resource that sends to a topic or queue is called in messages.
-pub fn publisher_noun(resource_type: &str) -> &'static str {
+pub(crate) fn publisher_noun(resource_type: &str) -> &'static str {
     match resource_type {
         "AWS::CloudWatch::Alarm" => "alarm",
         "AWS::CloudWatch::CompositeAlarm" => "composite alarm",

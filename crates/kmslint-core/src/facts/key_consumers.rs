@@ -17,7 +17,7 @@ use super::consumer_properties::{CONSUMER_PROPERTIES, ConsumerKind};
 
 /// What the consumer does with the key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// Encrypts: needs a `SYMMETRIC_DEFAULT` / `ENCRYPT_DECRYPT` key.
     Encrypt,
     /// Signs: Route 53 DNSSEC needs `ECC_NIST_P256` / `SIGN_VERIFY` in us-east-1.
@@ -26,7 +26,7 @@ pub enum Kind {
 
 /// In which Region the consumer needs its key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Region {
+pub(crate) enum Region {
     /// The stack's own Region (most consumers: a key is Regional).
     Stack,
     /// One Region, whatever the stack's: Route 53 key-signing keys, us-east-1.
@@ -38,7 +38,7 @@ pub enum Region {
 
 /// One property that names the key a consumer uses.
 #[derive(Clone, Copy, Debug)]
-pub struct KeyConsumer {
+pub(crate) struct KeyConsumer {
     pub resource_type: &'static str,
     /// Dotted from `Properties`, `[]` for every item of a list.
     pub path: &'static str,
@@ -47,7 +47,7 @@ pub struct KeyConsumer {
 }
 
 /// The Region Route 53 DNSSEC needs its key-signing key's KMS key in.
-pub const ROUTE53_KSK_REGION: &str = "us-east-1";
+pub(crate) const ROUTE53_KSK_REGION: &str = "us-east-1";
 
 /// Properties whose key is in another Region by design (docs/facts/consumers.md#key-regions:
 /// Secrets Manager replicas; EFS replication destinations, unconfirmed): KMS605 leaves them
@@ -89,17 +89,17 @@ static CONSUMERS: LazyLock<Vec<KeyConsumer>> = LazyLock::new(|| {
         .collect()
 });
 
-pub fn consumers() -> impl Iterator<Item = &'static KeyConsumer> {
+pub(crate) fn consumers() -> impl Iterator<Item = &'static KeyConsumer> {
     CONSUMERS.iter()
 }
 
 /// The consumers, as a table [`indexes_of_type`] points into.
-pub fn table() -> &'static [KeyConsumer] {
+pub(crate) fn table() -> &'static [KeyConsumer] {
     &CONSUMERS
 }
 
 /// The indexes in [`table`] of the consumers of `resource_type`, in table order.
-pub fn indexes_of_type(resource_type: &str) -> &'static [usize] {
+pub(crate) fn indexes_of_type(resource_type: &str) -> &'static [usize] {
     static BY_TYPE: LazyLock<HashMap<&'static str, Vec<usize>>> = LazyLock::new(|| {
         let mut by_type: HashMap<&'static str, Vec<usize>> = HashMap::new();
         for (i, c) in CONSUMERS.iter().enumerate() {

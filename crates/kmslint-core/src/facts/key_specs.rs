@@ -5,7 +5,7 @@
 //! summarised in `docs/facts/kms.md` (key specs and usages, rotation, origin).
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Family {
+pub(crate) enum Family {
     Symmetric,
     Hmac,
     Rsa,
@@ -17,7 +17,7 @@ pub enum Family {
 }
 
 impl Family {
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Family::Symmetric => "a symmetric encryption key",
             Family::Hmac => "an HMAC key",
@@ -32,7 +32,7 @@ impl Family {
 }
 
 #[derive(Debug, PartialEq, Eq)]
-pub struct KeySpec {
+pub(crate) struct KeySpec {
     pub name: &'static str,
     pub family: Family,
     /// The KeyUsage values KMS accepts with this spec.
@@ -47,11 +47,11 @@ const MAC: &str = "GENERATE_VERIFY_MAC";
 const AGREE: &str = "KEY_AGREEMENT";
 
 /// Every KeyUsage CloudFormation accepts.
-pub const KEY_USAGES: &[&str] = &[ENCRYPT, SIGN, MAC, AGREE];
+pub(crate) const KEY_USAGES: &[&str] = &[ENCRYPT, SIGN, MAC, AGREE];
 
 /// The default when KeySpec is omitted.
-pub const DEFAULT_KEY_SPEC: &str = "SYMMETRIC_DEFAULT";
-pub const DEFAULT_KEY_USAGE: &str = ENCRYPT;
+pub(crate) const DEFAULT_KEY_SPEC: &str = "SYMMETRIC_DEFAULT";
+pub(crate) const DEFAULT_KEY_USAGE: &str = ENCRYPT;
 
 macro_rules! spec {
     ($name:literal, $family:ident, [$($usage:expr),*], $required:literal) => {
@@ -59,7 +59,7 @@ macro_rules! spec {
     };
 }
 
-pub const KEY_SPECS: &[KeySpec] = &[
+pub(crate) const KEY_SPECS: &[KeySpec] = &[
     spec!("SYMMETRIC_DEFAULT", Symmetric, [ENCRYPT], false),
     spec!("RSA_2048", Rsa, [ENCRYPT, SIGN], false),
     spec!("RSA_3072", Rsa, [ENCRYPT, SIGN], false),
@@ -79,17 +79,17 @@ pub const KEY_SPECS: &[KeySpec] = &[
     spec!("ML_DSA_87", MlDsa, [SIGN], true),
 ];
 
-pub fn key_spec(name: &str) -> Option<&'static KeySpec> {
+pub(crate) fn key_spec(name: &str) -> Option<&'static KeySpec> {
     KEY_SPECS.iter().find(|s| s.name == name)
 }
 
 /// Origins CloudFormation accepts for AWS::KMS::Key (the API also has AWS_CLOUDHSM and
 /// EXTERNAL_KEY_STORE, which CloudFormation does not support).
-pub const ORIGINS: &[&str] = &["AWS_KMS", "EXTERNAL"];
+pub(crate) const ORIGINS: &[&str] = &["AWS_KMS", "EXTERNAL"];
 
 /// Automatic rotation needs a symmetric encryption key whose material KMS generated
 /// (EnableKeyRotation doc; the CloudFormation handler rejects anything else).
-pub fn can_rotate(key_spec: &str, origin: &str) -> bool {
+pub(crate) fn can_rotate(key_spec: &str, origin: &str) -> bool {
     key_spec == DEFAULT_KEY_SPEC && origin == "AWS_KMS"
 }
 

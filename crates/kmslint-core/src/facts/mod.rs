@@ -2,31 +2,31 @@
 //! names its sources; the facts themselves, with AWS's pages, are written out in
 //! `docs/facts/`.
 
-pub mod actions;
-pub mod condition_support;
-pub mod conditions;
+pub(crate) mod actions;
+pub(crate) mod condition_support;
+pub(crate) mod conditions;
 // Generated: every column is kept though not all are read yet (`formats`, and `create_only`
 // for the change-safety rules).
 #[allow(dead_code)]
-pub mod consumer_properties;
-pub mod consumers;
-pub mod iam_arn;
-pub mod key_consumers;
-pub mod key_specs;
-pub mod pseudo;
-pub mod regions;
-pub mod resources;
-pub mod service_scopes;
-pub mod via_services;
+pub(crate) mod consumer_properties;
+pub(crate) mod consumers;
+pub(crate) mod iam_arn;
+pub(crate) mod key_consumers;
+pub(crate) mod key_specs;
+pub(crate) mod pseudo;
+pub(crate) mod regions;
+pub(crate) mod resources;
+pub(crate) mod service_scopes;
+pub(crate) mod via_services;
 
 /// An AWS account ID: twelve digits.
-pub fn is_account_id(s: &str) -> bool {
+pub(crate) fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The fields of an ARN written out in full, after `arn:`: partition, service, Region, account
 /// and resource (which keeps any further colons). `None` when it is not `arn:` and five fields.
-pub fn arn_fields(s: &str) -> Option<[&str; 5]> {
+pub(crate) fn arn_fields(s: &str) -> Option<[&str; 5]> {
     let mut fields = s.splitn(6, ':');
     if fields.next() != Some("arn") {
         return None;

@@ -2,7 +2,7 @@
 //! reference"): the one list that value resolution, KMS003 and KMS202 read.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Pseudo {
+pub(crate) enum Pseudo {
     AccountId,
     NotificationArns,
     NoValue,
@@ -14,7 +14,7 @@ pub enum Pseudo {
 }
 
 /// Every pseudo parameter by name, in alphabetical order (the order "did you mean" prefers).
-pub const PSEUDO_PARAMETERS: &[(&str, Pseudo)] = &[
+pub(crate) const PSEUDO_PARAMETERS: &[(&str, Pseudo)] = &[
     ("AWS::AccountId", Pseudo::AccountId),
     ("AWS::NotificationARNs", Pseudo::NotificationArns),
     ("AWS::NoValue", Pseudo::NoValue),
@@ -26,14 +26,14 @@ pub const PSEUDO_PARAMETERS: &[(&str, Pseudo)] = &[
 ];
 
 impl Pseudo {
-    pub fn from_name(name: &str) -> Option<Pseudo> {
+    pub(crate) fn from_name(name: &str) -> Option<Pseudo> {
         PSEUDO_PARAMETERS
             .iter()
             .find(|(n, _)| *n == name)
             .map(|&(_, p)| p)
     }
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         PSEUDO_PARAMETERS
             .iter()
             .find(|&&(_, p)| p == self)
@@ -42,7 +42,7 @@ impl Pseudo {
 
     /// The length of its shortest value: 12 digits of an account ID, `us-east-1`, `aws`,
     /// `amazonaws.com`; 0 for the others (no lower bound is worth knowing).
-    pub fn min_len(self) -> usize {
+    pub(crate) fn min_len(self) -> usize {
         match self {
             Pseudo::AccountId => 12,
             Pseudo::Region => 9,

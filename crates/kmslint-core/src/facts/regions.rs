@@ -6,14 +6,14 @@
 //! not Regions.
 
 #[derive(Debug, PartialEq, Eq)]
-pub struct Partition {
+pub(crate) struct Partition {
     pub name: &'static str,
     /// The partition's DNS suffix, the value of `AWS::URLSuffix` there.
     pub dns_suffix: &'static str,
     pub regions: &'static [&'static str],
 }
 
-pub const PARTITIONS: &[Partition] = &[
+pub(crate) const PARTITIONS: &[Partition] = &[
     Partition {
         name: "aws",
         dns_suffix: "amazonaws.com",
@@ -91,18 +91,18 @@ pub const PARTITIONS: &[Partition] = &[
     },
 ];
 
-pub fn partition(name: &str) -> Option<&'static Partition> {
+pub(crate) fn partition(name: &str) -> Option<&'static Partition> {
     PARTITIONS.iter().find(|p| p.name == name)
 }
 
 /// The partition a known Region belongs to.
-pub fn partition_of_region(region: &str) -> Option<&'static Partition> {
+pub(crate) fn partition_of_region(region: &str) -> Option<&'static Partition> {
     PARTITIONS.iter().find(|p| p.regions.contains(&region))
 }
 
 /// Whether `region` has the shape of a Region code (`xx-name-1`), known or not; used to tell a
 /// misspelt Region from something that is not a Region at all.
-pub fn looks_like_region(region: &str) -> bool {
+pub(crate) fn looks_like_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     parts.len() >= 3
         && parts[..parts.len() - 1]

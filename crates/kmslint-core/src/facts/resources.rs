@@ -7,12 +7,12 @@
 
 use super::key_specs::{KEY_SPECS, KEY_USAGES, ORIGINS};
 
-pub const KEY: &str = "AWS::KMS::Key";
-pub const REPLICA_KEY: &str = "AWS::KMS::ReplicaKey";
-pub const ALIAS: &str = "AWS::KMS::Alias";
+pub(crate) const KEY: &str = "AWS::KMS::Key";
+pub(crate) const REPLICA_KEY: &str = "AWS::KMS::ReplicaKey";
+pub(crate) const ALIAS: &str = "AWS::KMS::Alias";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     String,
     Boolean,
     Integer,
@@ -23,7 +23,7 @@ pub enum Kind {
 }
 
 #[derive(Debug)]
-pub struct Property {
+pub(crate) struct Property {
     pub name: &'static str,
     pub kind: Kind,
     pub required: bool,
@@ -61,7 +61,7 @@ fn origin_names() -> Vec<&'static str> {
     ORIGINS.to_vec()
 }
 
-pub const KEY_PROPERTIES: &[Property] = &[
+pub(crate) const KEY_PROPERTIES: &[Property] = &[
     prop("BypassPolicyLockoutSafetyCheck", Kind::Boolean),
     prop("Description", Kind::String),
     prop("EnableKeyRotation", Kind::Boolean),
@@ -85,7 +85,7 @@ pub const KEY_PROPERTIES: &[Property] = &[
     prop("Tags", Kind::Tags),
 ];
 
-pub const REPLICA_KEY_PROPERTIES: &[Property] = &[
+pub(crate) const REPLICA_KEY_PROPERTIES: &[Property] = &[
     prop("Description", Kind::String),
     prop("Enabled", Kind::Boolean),
     required("KeyPolicy", Kind::Policy),
@@ -94,14 +94,14 @@ pub const REPLICA_KEY_PROPERTIES: &[Property] = &[
     prop("Tags", Kind::Tags),
 ];
 
-pub const ALIAS_PROPERTIES: &[Property] = &[
+pub(crate) const ALIAS_PROPERTIES: &[Property] = &[
     required("AliasName", Kind::String),
     required("TargetKeyId", Kind::String),
 ];
 
 /// Key properties a replica takes from its primary: they cannot be set on a ReplicaKey
 /// (ReplicateKey docs: shared properties; the ReplicaKey schema has no such properties).
-pub const SHARED_FROM_PRIMARY: &[&str] = &[
+pub(crate) const SHARED_FROM_PRIMARY: &[&str] = &[
     "KeySpec",
     "KeyUsage",
     "Origin",
@@ -114,13 +114,13 @@ pub const SHARED_FROM_PRIMARY: &[&str] = &[
 /// shared: `BypassPolicyLockoutSafetyCheck` is a parameter of ReplicateKey, but the ReplicaKey
 /// schema has no such property (`additionalProperties: false`;
 /// docs/facts/cloudformation.md#awskmsreplicakey).
-pub const NOT_ON_REPLICA: &[&str] = &["BypassPolicyLockoutSafetyCheck"];
+pub(crate) const NOT_ON_REPLICA: &[&str] = &["BypassPolicyLockoutSafetyCheck"];
 
 /// Attributes that are read-only (returned by `Fn::GetAtt`), never set as properties.
-pub const READ_ONLY: &[&str] = &["Arn", "KeyId"];
+pub(crate) const READ_ONLY: &[&str] = &["Arn", "KeyId"];
 
 /// The attributes `Fn::GetAtt` can read from each type. Alias has none.
-pub fn attributes(type_name: &str) -> Option<&'static [&'static str]> {
+pub(crate) fn attributes(type_name: &str) -> Option<&'static [&'static str]> {
     match type_name {
         KEY | REPLICA_KEY => Some(&["Arn", "KeyId"]),
         ALIAS => Some(&[]),
@@ -128,7 +128,7 @@ pub fn attributes(type_name: &str) -> Option<&'static [&'static str]> {
     }
 }
 
-pub fn properties(type_name: &str) -> Option<&'static [Property]> {
+pub(crate) fn properties(type_name: &str) -> Option<&'static [Property]> {
     match type_name {
         KEY => Some(KEY_PROPERTIES),
         REPLICA_KEY => Some(REPLICA_KEY_PROPERTIES),
@@ -143,31 +143,31 @@ pub fn properties(type_name: &str) -> Option<&'static [Property]> {
 /// CloudFormation schema and the API model also allow `:` in their patterns, but KMS rejects it
 /// ("contains invalid characters for an alias", hashicorp/terraform-provider-aws#12891), so `:`
 /// is not allowed here (docs/facts/kms.md#aliases).
-pub mod alias_names {
-    pub const PREFIX: &str = "alias/";
-    pub const RESERVED_PREFIX: &str = "alias/aws/";
+pub(crate) mod alias_names {
+    pub(crate) const PREFIX: &str = "alias/";
+    pub(crate) const RESERVED_PREFIX: &str = "alias/aws/";
 
-    pub fn is_name_char(c: char) -> bool {
+    pub(crate) fn is_name_char(c: char) -> bool {
         c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-')
     }
 }
 
 /// Value limits that CloudFormation or KMS enforce (KMS101).
-pub mod limits {
+pub(crate) mod limits {
     /// Description: 0..8192 characters (schema, API DescriptionType).
-    pub const DESCRIPTION_MAX: usize = 8192;
+    pub(crate) const DESCRIPTION_MAX: usize = 8192;
     /// PendingWindowInDays: 7..30 (schema; docs).
-    pub const PENDING_WINDOW: (i64, i64) = (7, 30);
+    pub(crate) const PENDING_WINDOW: (i64, i64) = (7, 30);
     /// RotationPeriodInDays: 90..2560 (schema, API).
-    pub const ROTATION_PERIOD: (i64, i64) = (90, 2560);
+    pub(crate) const ROTATION_PERIOD: (i64, i64) = (90, 2560);
     /// PrimaryKeyArn: at most 256 characters (ReplicaKey schema).
-    pub const PRIMARY_KEY_ARN_MAX: usize = 256;
+    pub(crate) const PRIMARY_KEY_ARN_MAX: usize = 256;
     /// A key policy: 32 KB, 32,768 bytes (KMS quota, not adjustable).
-    pub const POLICY_BYTES: usize = 32_768;
+    pub(crate) const POLICY_BYTES: usize = 32_768;
     /// Tags: at most 50 per key; key 1..128 characters, value 0..256.
-    pub const TAGS_MAX: usize = 50;
-    pub const TAG_KEY_MAX: usize = 128;
-    pub const TAG_VALUE_MAX: usize = 256;
+    pub(crate) const TAGS_MAX: usize = 50;
+    pub(crate) const TAG_KEY_MAX: usize = 128;
+    pub(crate) const TAG_VALUE_MAX: usize = 256;
     /// AliasName: at most 256 characters.
-    pub const ALIAS_NAME_MAX: usize = 256;
+    pub(crate) const ALIAS_NAME_MAX: usize = 256;
 }

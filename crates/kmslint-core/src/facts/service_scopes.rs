@@ -3,7 +3,7 @@
 //! its page.
 
 /// What a service's guide documents about scoping its KMS requests in a key policy.
-pub struct ServiceScope {
+pub(crate) struct ServiceScope {
     /// The service principal's first label (`logs` in `logs.eu-west-1.amazonaws.com`).
     pub service: &'static str,
     /// The condition keys the guide names for its requests, to recommend.
@@ -14,7 +14,7 @@ pub struct ServiceScope {
 
 /// Per service, the condition keys its documentation names for its KMS requests. A service
 /// not listed is recommended the confused-deputy keys, with the IAM User Guide's page.
-pub const SERVICE_SCOPES: &[ServiceScope] = &[
+pub(crate) const SERVICE_SCOPES: &[ServiceScope] = &[
     // CloudWatch Logs: "kms:EncryptionContext:aws:logs:arn" under ArnEquals/ArnLike.
     ServiceScope {
         service: "logs",
@@ -72,7 +72,7 @@ pub const SERVICE_SCOPES: &[ServiceScope] = &[
 ];
 
 /// Recommended for services not in [`SERVICE_SCOPES`].
-pub const GENERIC: ServiceScope = ServiceScope {
+pub(crate) const GENERIC: ServiceScope = ServiceScope {
     service: "",
     keys: &["aws:SourceArn", "aws:SourceAccount"],
     source: "https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html",

@@ -11,7 +11,7 @@
 //! of the services that integrate with KMS: a name not in it cannot be a service's, and is
 //! reported as a warning.
 
-pub const VIA_SERVICES: &[&str] = &[
+pub(crate) const VIA_SERVICES: &[&str] = &[
     "abuse",
     "access-analyzer",
     "account",
@@ -455,6 +455,6 @@ pub const VIA_SERVICES: &[&str] = &[
 ];
 
 /// Whether `service` is in the table.
-pub fn is_known(service: &str) -> bool {
+pub(crate) fn is_known(service: &str) -> bool {
     VIA_SERVICES.binary_search(&service).is_ok()
 }

@@ -7,7 +7,7 @@
 //! indentation, line endings, escapes of a policy held in a string); [`apply`] applies the
 //! fixes of one pass that do not overlap.
 
-pub mod edit;
+pub(crate) mod edit;
 
 use std::collections::BTreeMap;
 

@@ -8,7 +8,7 @@ use super::value::{Hole, Part, Text};
 
 /// One field of an ARN.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Field<'t> {
+pub(crate) enum Field<'t> {
     Lit(String),
     /// Exactly one hole (`${AWS::Region}`).
     Hole(Hole<'t>),
@@ -17,7 +17,7 @@ pub enum Field<'t> {
 }
 
 impl Field<'_> {
-    pub fn literal(&self) -> Option<&str> {
+    pub(crate) fn literal(&self) -> Option<&str> {
         match self {
             Field::Lit(s) => Some(s),
             _ => None,
@@ -26,7 +26,7 @@ impl Field<'_> {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Arn<'t> {
+pub(crate) struct Arn<'t> {
     pub partition: Field<'t>,
     pub service: Field<'t>,
     pub region: Field<'t>,
@@ -40,7 +40,7 @@ pub struct Arn<'t> {
 // Short-lived: built and matched right away.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ArnShape<'t> {
+pub(crate) enum ArnShape<'t> {
     Arn(Arn<'t>),
     /// Certainly not an ARN: its known start is not `arn:` or it has too few fields.
     NotArn,
@@ -48,7 +48,7 @@ pub enum ArnShape<'t> {
     Unknown,
 }
 
-pub fn parse<'t>(text: &Text<'t>) -> ArnShape<'t> {
+pub(crate) fn parse<'t>(text: &Text<'t>) -> ArnShape<'t> {
     if text
         .only_hole()
         .is_some_and(|h| !matches!(h, Hole::Partition | Hole::Region | Hole::AccountId))
@@ -160,7 +160,7 @@ fn push_lit<'t>(field: &mut Vec<Part<'t>>, s: &str) {
     }
 }
 
-pub use crate::facts::is_account_id;
+pub(crate) use crate::facts::is_account_id;
 
 #[cfg(test)]
 mod tests {

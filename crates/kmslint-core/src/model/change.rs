@@ -20,7 +20,7 @@ use crate::model::value::{
 use crate::source::{Node, Span, Value};
 
 /// What became of a resource of the old version.
-pub enum Fate<'a, 'n> {
+pub(crate) enum Fate<'a, 'n> {
     /// The same logical ID and type.
     Kept(&'a Resource<'n>),
     /// Gone under its ID, and a new resource of the same type and the same properties has
@@ -32,14 +32,14 @@ pub enum Fate<'a, 'n> {
 }
 
 /// One version of the template, as the comparison reads it.
-pub struct Version<'a, 't> {
+pub(crate) struct Version<'a, 't> {
     pub template: &'t Template<'t>,
     pub embedded: &'t [EmbeddedPolicy<'t>],
     pub env: &'a Env<'t>,
     pub conditions: &'a Conditions<'t>,
 }
 
-pub struct Matching<'a, 'o, 'n> {
+pub(crate) struct Matching<'a, 'o, 'n> {
     pub old: &'o Template<'o>,
     pub new: &'n Template<'n>,
     old_embedded: &'o [EmbeddedPolicy<'o>],
@@ -56,7 +56,7 @@ pub struct Matching<'a, 'o, 'n> {
 const MAX_DEPTH: usize = 128;
 
 impl<'a, 'o, 'n> Matching<'a, 'o, 'n> {
-    pub fn new(old: Version<'a, 'o>, new: Version<'a, 'n>) -> Matching<'a, 'o, 'n> {
+    pub(crate) fn new(old: Version<'a, 'o>, new: Version<'a, 'n>) -> Matching<'a, 'o, 'n> {
         let (old_embedded, new_embedded) = (old.embedded, new.embedded);
         let mut matching = Matching {
             old: old.template,
@@ -119,7 +119,7 @@ impl<'a, 'o, 'n> Matching<'a, 'o, 'n> {
     }
 
     /// What became of the old resource `old`.
-    pub fn fate(&self, old: &Resource<'o>) -> Fate<'_, 'n> {
+    pub(crate) fn fate(&self, old: &Resource<'o>) -> Fate<'_, 'n> {
         if let Some(new) = self.new.resource(old.name) {
             return if new.type_name == old.type_name {
                 Fate::Kept(new)
@@ -134,7 +134,7 @@ impl<'a, 'o, 'n> Matching<'a, 'o, 'n> {
     }
 
     /// The old resources of `type_name` with the same logical ID and type in the new version.
-    pub fn kept<'s>(
+    pub(crate) fn kept<'s>(
         &'s self,
         type_name: &'s str,
     ) -> impl Iterator<Item = (&'s Resource<'o>, &'s Resource<'n>)> + 's {
@@ -146,7 +146,7 @@ impl<'a, 'o, 'n> Matching<'a, 'o, 'n> {
 
     /// Whether the new version's resource `name` is created by this update: the old version
     /// has no resource of that ID and type.
-    pub fn is_created(&self, name: &str) -> bool {
+    pub(crate) fn is_created(&self, name: &str) -> bool {
         match (self.new.resource(name), self.old.resource(name)) {
             (Some(new), Some(old)) => new.type_name != old.type_name,
             (Some(_), None) => true,
@@ -163,7 +163,7 @@ impl<'a, 'o, 'n> Matching<'a, 'o, 'n> {
     }
 
     /// Whether two resources have the same properties, as data.
-    pub fn same_properties(&self, old: &Resource<'o>, new: &Resource<'n>) -> bool {
+    pub(crate) fn same_properties(&self, old: &Resource<'o>, new: &Resource<'n>) -> bool {
         let (Some(a), Some(b)) = (old.properties, new.properties) else {
             return old.properties.is_none() && new.properties.is_none();
         };
@@ -184,7 +184,7 @@ impl<'a, 'o, 'n> Matching<'a, 'o, 'n> {
 
     /// Whether two resources' key policies are the same document, whether written as
     /// mappings or as JSON strings.
-    pub fn same_policy(&self, old: &Resource<'o>, new: &Resource<'n>) -> bool {
+    pub(crate) fn same_policy(&self, old: &Resource<'o>, new: &Resource<'n>) -> bool {
         match (
             policy_root(old, self.old_embedded),
             policy_root(new, self.new_embedded),
@@ -199,7 +199,7 @@ impl<'a, 'o, 'n> Matching<'a, 'o, 'n> {
     /// value an absent property has (`KeySpec`: `SYMMETRIC_DEFAULT`); without one, setting a
     /// property that was not set (or the reverse) is a change. `fold` brings literals to one
     /// spelling before they are compared (`True` and `true`).
-    pub fn value_change(
+    pub(crate) fn value_change(
         &self,
         old: Option<&'o Node<'o>>,
         new: Option<&'n Node<'n>>,
@@ -428,7 +428,7 @@ fn fingerprint<'t>(resource: &Resource<'t>, embedded: &'t [EmbeddedPolicy<'t>]) 
 }
 
 /// One value of a property that certainly changed.
-pub struct ValueChange {
+pub(crate) struct ValueChange {
     /// Whether the old and the new version set the value (else: not written, or `AWS::NoValue`).
     pub old_set: bool,
     pub new_set: bool,
@@ -447,7 +447,7 @@ pub struct ValueChange {
 
 impl ValueChange {
     /// " (when `IsProd` is true)", or nothing.
-    pub fn when_note(&self) -> String {
+    pub(crate) fn when_note(&self) -> String {
         self.when
             .as_ref()
             .map_or_else(String::new, |w| format!(" ({w})"))
@@ -538,7 +538,7 @@ fn literal_suffix<'a>(text: &'a Text<'_>) -> &'a str {
 /// Whether two nodes hold the same data: mappings with the same keys in any order, lists item
 /// by item, scalars with the same text whatever their quoting.
 // Not `Node::walk`: it goes down two trees in step.
-pub fn same_node(a: &Node<'_>, b: &Node<'_>, depth: usize) -> bool {
+pub(crate) fn same_node(a: &Node<'_>, b: &Node<'_>, depth: usize) -> bool {
     if depth > MAX_DEPTH {
         return false;
     }

@@ -23,7 +23,7 @@ use super::value::{Hole, Resolver, Text};
 
 /// What a key property's value names.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum KeyTarget<'t> {
+pub(crate) enum KeyTarget<'t> {
     /// A Key or ReplicaKey of this template (by logical ID), perhaps through an alias of it.
     Key {
         name: &'t str,
@@ -40,7 +40,7 @@ pub enum KeyTarget<'t> {
 
 /// One value a consumer's key property can take.
 #[derive(Clone, Debug)]
-pub struct KeyUse<'t> {
+pub(crate) struct KeyUse<'t> {
     pub consumer: &'t str,
     pub consumer_type: &'t str,
     /// The property's path, as the tables write it (`KmsKeyId`, `Rule.Actions[].S3Action.KmsKeyArn`).
@@ -56,13 +56,13 @@ pub struct KeyUse<'t> {
 
 /// The uses of one key property on every resource of its type, grouped by the key of the
 /// template they name, so that a rule run per key policy reads only that key's.
-pub struct KeyUses<'t> {
+pub(crate) struct KeyUses<'t> {
     pub all: Vec<KeyUse<'t>>,
     by_key: HashMap<&'t str, Vec<usize>>,
 }
 
 impl<'t> KeyUses<'t> {
-    pub fn new(all: Vec<KeyUse<'t>>) -> KeyUses<'t> {
+    pub(crate) fn new(all: Vec<KeyUse<'t>>) -> KeyUses<'t> {
         let mut by_key: HashMap<&'t str, Vec<usize>> = HashMap::new();
         for (i, u) in all.iter().enumerate() {
             if let KeyTarget::Key { name, .. } = u.target {
@@ -73,7 +73,7 @@ impl<'t> KeyUses<'t> {
     }
 
     /// The uses that name the template's key `key`, in file order.
-    pub fn of_key<'s>(&'s self, key: &str) -> impl Iterator<Item = &'s KeyUse<'t>> + 's {
+    pub(crate) fn of_key<'s>(&'s self, key: &str) -> impl Iterator<Item = &'s KeyUse<'t>> + 's {
         self.by_key
             .get(key)
             .into_iter()
@@ -83,7 +83,7 @@ impl<'t> KeyUses<'t> {
 }
 
 /// The key uses and publications of one template, for the properties a caller names.
-pub struct ConsumerIndex<'t> {
+pub(crate) struct ConsumerIndex<'t> {
     /// By resource type, then path.
     uses: HashMap<&'static str, Vec<(&'static str, KeyUses<'t>)>>,
     pub publications: Vec<Publication<'t>>,
@@ -97,7 +97,7 @@ pub struct ConsumerIndex<'t> {
 
 impl<'t> ConsumerIndex<'t> {
     /// Works out the uses of every `(resource type, path)` given whose type the template has.
-    pub fn new(
+    pub(crate) fn new(
         template: Option<&Template<'t>>,
         resolver: &Resolver<'_, 't>,
         paths: impl Iterator<Item = (&'static str, &'static str)>,
@@ -141,17 +141,17 @@ impl<'t> ConsumerIndex<'t> {
     }
 
     /// Whether no resource of the template has a property asked for.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.uses.is_empty()
     }
 
     /// The resource types of the template that have a property asked for (in no order).
-    pub fn types(&self) -> impl Iterator<Item = &'static str> + '_ {
+    pub(crate) fn types(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.uses.keys().copied()
     }
 
     /// The uses of `path` on the resources of `resource_type` (none when it was not asked for).
-    pub fn uses<'s>(&'s self, resource_type: &str, path: &str) -> &'s KeyUses<'t> {
+    pub(crate) fn uses<'s>(&'s self, resource_type: &str, path: &str) -> &'s KeyUses<'t> {
         self.uses
             .get(resource_type)
             .and_then(|of_type| of_type.iter().find(|(p, _)| *p == path))
@@ -166,14 +166,17 @@ fn length_bit(type_name: &str) -> u64 {
 
 /// The values at `path` under `properties`: dotted names, `[]` for every item of a list.
 /// Literal mappings and lists only: a level written with a function is not followed.
-pub fn values_at<'t>(properties: &'t Node<'t>, path: &str) -> Vec<&'t Node<'t>> {
+pub(crate) fn values_at<'t>(properties: &'t Node<'t>, path: &str) -> Vec<&'t Node<'t>> {
     walk(properties, path, false).unwrap_or_default()
 }
 
 /// [`values_at`], or `None` when a level on the way is written with a function (`Fn::If`
 /// around a whole `EncryptionConfiguration`): for a comparison, where a level not followed
 /// must not read as a value not set.
-pub fn values_at_written<'t>(properties: &'t Node<'t>, path: &str) -> Option<Vec<&'t Node<'t>>> {
+pub(crate) fn values_at_written<'t>(
+    properties: &'t Node<'t>,
+    path: &str,
+) -> Option<Vec<&'t Node<'t>>> {
     walk(properties, path, true)
 }
 
@@ -210,7 +213,7 @@ fn is_function(node: &Node<'_>) -> bool {
 }
 
 /// Every value of `path` on every resource of `resource_type`, resolved to the key it names.
-pub fn key_uses<'t>(
+pub(crate) fn key_uses<'t>(
     template: &Template<'t>,
     resolver: &Resolver<'_, 't>,
     resource_type: &str,
@@ -244,7 +247,7 @@ pub fn key_uses<'t>(
 
 /// An AWS service of the template sending to a topic or queue of the template: an alarm
 /// action, an EventBridge rule target, an S3 notification, an SNS subscription of a queue.
-pub struct Publication<'t> {
+pub(crate) struct Publication<'t> {
     pub publisher: &'t str,
     pub publisher_type: &'t str,
     pub publisher_condition: Option<&'t str>,
@@ -260,7 +263,7 @@ pub struct Publication<'t> {
 
 impl Publication<'_> {
     /// The publisher for a message: "alarm `A`".
-    pub fn sender(&self) -> String {
+    pub(crate) fn sender(&self) -> String {
         format!(
             "{} `{}`",
             crate::facts::consumers::publisher_noun(self.publisher_type),
@@ -270,7 +273,7 @@ impl Publication<'_> {
 
     /// The label at the publisher, for a finding about its target: "alarm `A` sends to `T`
     /// here".
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         format!("{} sends to `{}` here", self.sender(), self.target)
     }
 }
@@ -278,7 +281,7 @@ impl Publication<'_> {
 /// Every [`PUBLISHERS`] value that names a topic or queue of the template: `Ref` or
 /// `Fn::GetAtt …TopicArn` of a topic, `Fn::GetAtt …Arn` of a queue (a queue's `Ref` is its
 /// URL, which no publisher accepts). ARNs built by hand or passed in are not followed.
-pub fn publications<'t>(
+pub(crate) fn publications<'t>(
     template: &Template<'t>,
     resolver: &Resolver<'_, 't>,
 ) -> Vec<Publication<'t>> {

@@ -13,7 +13,7 @@ use super::template::{Resource, Template};
 use super::value::{Hole, Resolver, Text};
 
 /// An `Allow` of `kms:` actions on a key in an IAM policy of the template.
-pub struct Grant<'t> {
+pub(crate) struct Grant<'t> {
     /// The resource that holds the policy.
     pub policy: &'t str,
     /// The `Resource` value that names the key.
@@ -25,13 +25,13 @@ pub struct Grant<'t> {
 }
 
 #[derive(Clone)]
-pub struct Grantee {
+pub(crate) struct Grantee {
     pub principal: Principal,
     pub describe: String,
 }
 
 /// Every IAM grant in the template on a key of the template, by key.
-pub fn grants<'t>(
+pub(crate) fn grants<'t>(
     template: &Template<'t>,
     resolver: &Resolver<'_, 't>,
 ) -> HashMap<&'t str, Vec<Grant<'t>>> {

@@ -20,7 +20,7 @@ const KIND_KEYS: [&str; 3] = ["Resources", "AWSTemplateFormatVersion", "Statemen
 /// parse: a `Resources`, `AWSTemplateFormatVersion` or `Statement` key at column 0 (YAML), or
 /// at depth 1 of the object the text opens with (JSON, with `//` and `/* */` comments
 /// tolerated). A word elsewhere (`capabilityStatement`, a nested `Resources:`) is not one.
-pub fn declares_kind(text: &str) -> bool {
+pub(crate) fn declares_kind(text: &str) -> bool {
     match first_significant(text) {
         Some('{') => json_top_level_keys(text),
         _ => yaml_top_level_keys(text),
@@ -130,7 +130,7 @@ fn json_top_level_keys(text: &str) -> bool {
 /// What a policy document (a file with a top-level `Statement`, or a file of named policies)
 /// is, from its statements.
 #[derive(Debug, PartialEq, Eq)]
-pub enum PolicyReading {
+pub(crate) enum PolicyReading {
     /// A key policy: linted as one.
     KeyPolicy,
     /// Clearly another kind of policy: skipped, and why (`-v` says it).
@@ -142,7 +142,7 @@ pub enum PolicyReading {
 
 /// Why a policy document with statements of two kinds was not read as a key policy.
 #[derive(Debug, PartialEq, Eq)]
-pub struct MixedPolicy {
+pub(crate) struct MixedPolicy {
     /// What makes the first statement of another kind so (its `Action`, or its `Resource`).
     pub span: Span,
     pub message: String,
@@ -166,7 +166,7 @@ enum Evidence {
 
 /// Reads the policy documents of a file (`documents`: the file itself, or each named policy)
 /// and says what kind they are.
-pub fn read_policy(documents: &[&Node<'_>]) -> PolicyReading {
+pub(crate) fn read_policy(documents: &[&Node<'_>]) -> PolicyReading {
     let statements: Vec<&Node<'_>> = documents
         .iter()
         .filter_map(|document| document.get("Statement"))

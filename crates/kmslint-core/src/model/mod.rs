@@ -5,20 +5,20 @@
 //! written as JSON strings ([`embedded_policies`]), then the [`Template`], the resolution
 //! [`value::Env`], [`Conditions`], and finally the [`policy_sources`].
 
-pub mod arn;
-pub mod change;
-pub mod conditions;
-pub mod consumers;
-pub mod iam;
-pub mod kind;
-pub mod policy;
-pub mod principal;
-pub mod template;
-pub mod value;
+pub(crate) mod arn;
+pub(crate) mod change;
+pub(crate) mod conditions;
+pub(crate) mod consumers;
+pub(crate) mod iam;
+pub(crate) mod kind;
+pub(crate) mod policy;
+pub(crate) mod principal;
+pub(crate) mod template;
+pub(crate) mod value;
 
-pub use conditions::Conditions;
-pub use policy::{KeyPolicy, PolicyForm, PolicySource};
-pub use template::{Resource, Template};
+pub(crate) use conditions::Conditions;
+pub(crate) use policy::{KeyPolicy, PolicyForm, PolicySource};
+pub(crate) use template::{Resource, Template};
 
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::source::scalar_map::ScalarMap;
@@ -36,7 +36,7 @@ pub enum DocumentKind {
 }
 
 /// What a file's top level makes it, and for a policy document that is not a key policy, why.
-pub enum Reading {
+pub(crate) enum Reading {
     Kind(DocumentKind),
     /// A mixed policy document: why it is not read as a key policy.
     Mixed(kind::MixedPolicy),
@@ -49,7 +49,7 @@ pub enum Reading {
 impl DocumentKind {
     /// A template has `Resources` or `AWSTemplateFormatVersion`; a key policy file has
     /// `Statement` (or is a file of named policies) and statements that act on KMS (README, "Using it").
-    pub fn of(root: &Node<'_>) -> Option<DocumentKind> {
+    pub(crate) fn of(root: &Node<'_>) -> Option<DocumentKind> {
         match Reading::of(root) {
             Reading::Kind(kind) => Some(kind),
             Reading::Mixed(_) => Some(DocumentKind::MixedPolicy),
@@ -59,7 +59,7 @@ impl DocumentKind {
 }
 
 impl Reading {
-    pub fn of(root: &Node<'_>) -> Reading {
+    pub(crate) fn of(root: &Node<'_>) -> Reading {
         if Template::is_template(root) {
             return Reading::Kind(DocumentKind::Template);
         }
@@ -86,7 +86,7 @@ fn policy_documents<'t>(root: &'t Node<'t>) -> Vec<&'t Node<'t>> {
 }
 
 /// A key policy written as a string of JSON in a template, parsed.
-pub struct EmbeddedPolicy<'t> {
+pub(crate) struct EmbeddedPolicy<'t> {
     pub resource: &'t str,
     /// The `KeyPolicy` value: the string itself, or the `Fn::Sub` around it.
     pub host: &'t Node<'t>,
@@ -99,7 +99,7 @@ pub struct EmbeddedPolicy<'t> {
 }
 
 /// Parses every `KeyPolicy` of a Key or ReplicaKey that is written as a JSON string.
-pub fn embedded_policies<'t>(file: &str, root: &'t Node<'t>) -> Vec<EmbeddedPolicy<'t>> {
+pub(crate) fn embedded_policies<'t>(file: &str, root: &'t Node<'t>) -> Vec<EmbeddedPolicy<'t>> {
     let mut out = Vec::new();
     let Some(resources) = root.get("Resources").and_then(Node::as_map) else {
         return out;
@@ -153,7 +153,7 @@ pub fn embedded_policies<'t>(file: &str, root: &'t Node<'t>) -> Vec<EmbeddedPoli
 
 /// Every key policy in the document: the file itself when it is a key policy, or the
 /// `KeyPolicy` of every Key and ReplicaKey.
-pub fn policy_sources<'t>(
+pub(crate) fn policy_sources<'t>(
     root: &'t Node<'t>,
     kind: DocumentKind,
     template: Option<&Template<'t>>,
@@ -238,7 +238,7 @@ fn named_policies<'t>(root: &'t Node<'t>) -> Vec<&'t Node<'t>> {
 /// The `Fn::If` conditions a key policy uses: outside its statements, and in each item of
 /// its `Statement` list. Questions about some statements enumerate only their conditions.
 #[derive(Debug, Default)]
-pub struct PolicyConditions<'t> {
+pub(crate) struct PolicyConditions<'t> {
     /// Outside the items of the `Statement` list (all of them when it is not a list).
     pub document: Vec<&'t str>,
     /// By index in the `Statement` list.
@@ -272,7 +272,7 @@ impl<'t> PolicyConditions<'t> {
 
     /// The conditions a question about `statements` (indexes) depends on, in first-use
     /// order, without repeats.
-    pub fn for_statements(&self, statements: &[usize]) -> Vec<&'t str> {
+    pub(crate) fn for_statements(&self, statements: &[usize]) -> Vec<&'t str> {
         let mut names = self.document.clone();
         for &i in statements {
             for &name in self.statements.get(i).into_iter().flatten() {
@@ -306,7 +306,7 @@ fn collect_if_conditions<'t>(node: &'t Node<'t>, names: &mut Vec<&'t str>, depth
 }
 
 /// Load problems of embedded policies, with the resource they belong to.
-pub fn embedded_problems<'a, 't>(
+pub(crate) fn embedded_problems<'a, 't>(
     embedded: &'a [EmbeddedPolicy<'t>],
 ) -> impl Iterator<Item = (&'a EmbeddedPolicy<'t>, &'a LoadProblem)> {
     embedded

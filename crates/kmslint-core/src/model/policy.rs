@@ -8,7 +8,7 @@
 use crate::facts::conditions::{self, Operator, OperatorError};
 use crate::source::{Entry, Node, Span, Value};
 
-pub use super::principal::Coverage;
+pub(crate) use super::principal::Coverage;
 use super::principal::{self, Deployment, Principal, Requester};
 use super::value::{Alt, Hole, Part, Resolver, Text, Val};
 use regex::Regex;
@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 
 /// How a policy is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PolicyForm {
+pub(crate) enum PolicyForm {
     /// A mapping in the template.
     Object,
     /// A string holding JSON.
@@ -29,7 +29,7 @@ pub enum PolicyForm {
 }
 
 /// Where a key policy comes from.
-pub struct PolicySource<'t> {
+pub(crate) struct PolicySource<'t> {
     /// The policy document (a mapping), with spans in the file.
     pub root: &'t Node<'t>,
     pub form: PolicyForm,
@@ -43,7 +43,7 @@ pub struct PolicySource<'t> {
     pub conditions: super::PolicyConditions<'t>,
 }
 
-pub struct KeyPolicy<'t> {
+pub(crate) struct KeyPolicy<'t> {
     pub root: &'t Node<'t>,
     pub version: Option<Field<'t>>,
     /// The `Statement` entry as written.
@@ -59,14 +59,14 @@ pub struct KeyPolicy<'t> {
 }
 
 /// A single-valued element (`Version`, `Sid`, `Effect`).
-pub struct Field<'t> {
+pub(crate) struct Field<'t> {
     pub entry: &'t Entry<'t>,
     pub alts: Vec<Alt<'t>>,
 }
 
 impl Field<'_> {
     /// The value when it is one known string.
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match self.alts.as_slice() {
             [alt] => alt.as_str(),
             _ => None,
@@ -74,7 +74,7 @@ impl Field<'_> {
     }
 }
 
-pub struct Statement<'t> {
+pub(crate) struct Statement<'t> {
     pub node: &'t Node<'t>,
     pub entries: &'t [Entry<'t>],
     pub sid: Option<Field<'t>>,
@@ -89,20 +89,20 @@ pub struct Statement<'t> {
 }
 
 /// A string or a list of strings.
-pub struct Values<'t> {
+pub(crate) struct Values<'t> {
     pub entry: &'t Entry<'t>,
     pub items: Vec<Item<'t>>,
     /// Part of the value could not be read.
     pub incomplete: bool,
 }
 
-pub struct Item<'t> {
+pub(crate) struct Item<'t> {
     pub alts: Vec<Alt<'t>>,
 }
 
 impl Item<'_> {
     /// The item's text when it is one known string.
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match self.alts.as_slice() {
             [alt] => alt.as_str(),
             _ => None,
@@ -110,7 +110,7 @@ impl Item<'_> {
     }
 }
 
-pub struct Principals<'t> {
+pub(crate) struct Principals<'t> {
     pub entry: &'t Entry<'t>,
     pub items: Vec<PrincipalItem<'t>>,
     pub incomplete: bool,
@@ -118,14 +118,14 @@ pub struct Principals<'t> {
 
 impl Principals<'_> {
     /// Every value every item can take.
-    pub fn all(&self) -> impl Iterator<Item = &Principal> {
+    pub(crate) fn all(&self) -> impl Iterator<Item = &Principal> {
         self.items
             .iter()
             .flat_map(|item| item.principals.iter().map(|(_, p)| p))
     }
 }
 
-pub struct PrincipalItem<'t> {
+pub(crate) struct PrincipalItem<'t> {
     /// `AWS`, `Service`, `Federated`, `CanonicalUser`, or `*` for the bare string form.
     pub kind: &'t str,
     /// The key the kind is written as (the principal element itself for the string form).
@@ -134,14 +134,14 @@ pub struct PrincipalItem<'t> {
     pub principals: Vec<(Alt<'t>, Principal)>,
 }
 
-pub struct ConditionBlock<'t> {
+pub(crate) struct ConditionBlock<'t> {
     pub entry: &'t Entry<'t>,
     pub clauses: Vec<Clause<'t>>,
     /// The block is not a mapping of mappings, or part of it is an intrinsic function.
     pub incomplete: bool,
 }
 
-pub struct Clause<'t> {
+pub(crate) struct Clause<'t> {
     pub operator_name: &'t str,
     pub operator_span: Span,
     pub operator: Result<Operator, OperatorError>,
@@ -152,7 +152,7 @@ pub struct Clause<'t> {
 
 impl<'t> PolicySource<'t> {
     /// The JSON text as written, for string forms (what KMS receives, before `Fn::Sub`).
-    pub fn text(&self) -> Option<&'t str> {
+    pub(crate) fn text(&self) -> Option<&'t str> {
         self.text_node?.as_str()
     }
 }
@@ -161,7 +161,7 @@ impl<'t> KeyPolicy<'t> {
     /// Builds the policy as `resolver`'s scenario makes it. `only`, when given, lists the
     /// items of the `Statement` list to build (by index); the others are left out, for
     /// questions they do not bear on.
-    pub fn build(
+    pub(crate) fn build(
         source: &PolicySource<'t>,
         resolver: &Resolver<'_, 't>,
         resource_type: &dyn Fn(&str) -> Option<&'t str>,
@@ -246,7 +246,12 @@ impl<'t> KeyPolicy<'t> {
     /// wildcards and case as IAM has them; a statement KMS would reject (an invalid
     /// `Effect`, no `Principal`, no `Resource`) takes no part, and is named in the answer
     /// when it would otherwise have granted the action.
-    pub fn access(&self, who: Requester<'_>, action: &str, deployment: &Deployment<'_>) -> Access {
+    pub(crate) fn access(
+        &self,
+        who: Requester<'_>,
+        action: &str,
+        deployment: &Deployment<'_>,
+    ) -> Access {
         let mut access = Access::default();
         let mut certain_grant = false;
         let mut uncertain = self.incomplete;
@@ -301,7 +306,7 @@ impl<'t> KeyPolicy<'t> {
 /// The answer to [`KeyPolicy::access`], with the statements that decide it (indexes into
 /// `statements`).
 #[derive(Debug, Default)]
-pub struct Access {
+pub(crate) struct Access {
     pub verdict: Verdict,
     /// `Allow` statements that grant the action, certainly or perhaps.
     pub grants: Vec<usize>,
@@ -312,7 +317,7 @@ pub struct Access {
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// An allow certainly applies and no deny can.
     Allowed,
     /// It depends on conditions, `Fn::If` branches or values not known here.
@@ -326,7 +331,7 @@ pub enum Verdict {
 
 /// Why KMS rejects a statement (KMS206 and KMS203 report it), so that it grants nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Defect {
+pub(crate) enum Defect {
     /// `Effect` is missing or is not exactly `Allow` or `Deny` (`allow`).
     Effect,
     /// Neither `Principal` nor `NotPrincipal`, or an empty one.
@@ -627,20 +632,20 @@ fn placeholder_holes(text: Text<'_>) -> Text<'_> {
 
 impl<'t> Statement<'t> {
     /// `Allow` or `Deny` when the effect is known.
-    pub fn effect(&self) -> Option<&str> {
+    pub(crate) fn effect(&self) -> Option<&str> {
         self.effect.as_ref()?.as_str()
     }
 
-    pub fn is_allow(&self) -> bool {
+    pub(crate) fn is_allow(&self) -> bool {
         self.effect() == Some("Allow")
     }
 
-    pub fn has_condition(&self) -> bool {
+    pub(crate) fn has_condition(&self) -> bool {
         self.condition.is_some()
     }
 
     /// Whether the statement's `Principal` (or `NotPrincipal`) covers `who`.
-    pub fn applies_to(&self, who: Requester<'_>, deployment: &Deployment<'_>) -> Coverage {
+    pub(crate) fn applies_to(&self, who: Requester<'_>, deployment: &Deployment<'_>) -> Coverage {
         let named = |p: &Principals<'_>| {
             let start = if p.incomplete {
                 Coverage::Maybe
@@ -659,7 +664,7 @@ impl<'t> Statement<'t> {
     }
 
     /// Why KMS rejects the statement, if it does, among the elements access depends on.
-    pub fn defect(&self) -> Option<Defect> {
+    pub(crate) fn defect(&self) -> Option<Defect> {
         let empty = |p: &Option<Principals<'_>>| {
             p.as_ref()
                 .is_none_or(|p| p.items.is_empty() && !p.incomplete)
@@ -681,7 +686,7 @@ impl<'t> Statement<'t> {
 
     /// Whether the statement applies to `action` (`kms:PutKeyPolicy`), through `Action` or
     /// `NotAction`, with IAM's case-insensitive `*`/`?` wildcards.
-    pub fn covers_action(&self, action: &str) -> Coverage {
+    pub(crate) fn covers_action(&self, action: &str) -> Coverage {
         if let Some(values) = &self.action {
             return match pattern_coverage(values, action) {
                 Coverage::No if values.incomplete => Coverage::Maybe,
@@ -700,7 +705,7 @@ impl<'t> Statement<'t> {
     }
 
     /// The span to point at for the statement as a whole: its `Sid` or its first key.
-    pub fn label_span(&self) -> Span {
+    pub(crate) fn label_span(&self) -> Span {
         self.sid
             .as_ref()
             .map(|s| s.entry.value.span)
@@ -709,7 +714,7 @@ impl<'t> Statement<'t> {
     }
 
     /// "statement `Sid`" or "this statement", for messages.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self.sid.as_ref().and_then(Field::as_str) {
             Some(sid) if !sid.is_empty() => format!("statement `{sid}`"),
             _ => "this statement".into(),
@@ -732,7 +737,7 @@ fn pattern_coverage(values: &Values<'_>, action: &str) -> Coverage {
 }
 
 /// IAM wildcard matching: `*` any run, `?` one character, ASCII case-insensitive.
-pub fn glob_match(pattern: &str, text: &str) -> bool {
+pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
     let (p, t) = (pattern.as_bytes(), text.as_bytes());
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;

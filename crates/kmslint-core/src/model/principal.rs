@@ -10,7 +10,7 @@ use crate::facts::iam_arn::{self, IamResourceKind};
 
 /// A part of a principal (partition, account, Region) as far as it is known.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Slot {
+pub(crate) enum Slot {
     /// A literal value.
     Known(String),
     /// A pseudo parameter: the stack's own account, partition or Region.
@@ -21,7 +21,7 @@ pub enum Slot {
 
 /// A role, user or session name, or a hole in its place (`role/${RoleName}`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Name {
+pub(crate) enum Name {
     Known(String),
     /// Not known here; the text is how it is written, and two holes written the same way
     /// are the same value.
@@ -37,7 +37,7 @@ impl Name {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Principal {
+pub(crate) enum Principal {
     /// `"*"` or `{"AWS": "*"}`: anyone, in any account.
     Everyone,
     Iam(IamPrincipal),
@@ -55,14 +55,14 @@ pub enum Principal {
 
 /// An IAM principal: an account, or a role, user or session in one.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IamPrincipal {
+pub(crate) struct IamPrincipal {
     pub partition: Slot,
     pub account: Slot,
     pub kind: IamKind,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum IamKind {
+pub(crate) enum IamKind {
     /// The account principal: a 12-digit ID or `arn:…:iam::ID:root`. It lets the account's
     /// IAM policies grant access, so it covers every principal of the account.
     Account,
@@ -78,7 +78,7 @@ pub enum IamKind {
 
 /// A service principal, `SERVICE[.REGION].amazonaws.com` (or another AWS DNS suffix).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ServicePrincipal {
+pub(crate) struct ServicePrincipal {
     /// `logs` in `logs.eu-west-1.amazonaws.com`; a hole for a principal whose structure is
     /// hidden by a parameter (then it is the whole principal as written, with no suffix).
     pub service: Name,
@@ -91,7 +91,7 @@ pub struct ServicePrincipal {
 /// Whether one thing certainly, certainly not, or perhaps covers another. Used for
 /// principals (does a principal element name this principal?) and actions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Coverage {
+pub(crate) enum Coverage {
     Yes,
     No,
     Maybe,
@@ -103,7 +103,7 @@ impl Coverage {
     }
 
     /// Both hold.
-    pub fn and(self, other: Coverage) -> Coverage {
+    pub(crate) fn and(self, other: Coverage) -> Coverage {
         match (self, other) {
             (Coverage::No, _) | (_, Coverage::No) => Coverage::No,
             (Coverage::Yes, Coverage::Yes) => Coverage::Yes,
@@ -112,7 +112,7 @@ impl Coverage {
     }
 
     /// Either holds.
-    pub fn or(self, other: Coverage) -> Coverage {
+    pub(crate) fn or(self, other: Coverage) -> Coverage {
         match (self, other) {
             (Coverage::Yes, _) | (_, Coverage::Yes) => Coverage::Yes,
             (Coverage::No, Coverage::No) => Coverage::No,
@@ -136,7 +136,7 @@ impl std::ops::Not for Coverage {
 /// What is known of the deployment: the stack's account, partition and Region, when the
 /// command line or configuration gives them.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Deployment<'a> {
+pub(crate) struct Deployment<'a> {
     pub account: Option<&'a str>,
     pub partition: Option<&'a str>,
     pub region: Option<&'a str>,
@@ -144,7 +144,7 @@ pub struct Deployment<'a> {
 
 /// A principal that a question is asked about: "may it call this action?".
 #[derive(Clone, Copy, Debug)]
-pub enum Requester<'a> {
+pub(crate) enum Requester<'a> {
     /// A principal of the stack's account that no principal element of the policy names by
     /// ARN: how an unknown deployer looks to the policy.
     Unnamed,
@@ -176,7 +176,7 @@ impl Slot {
     }
 
     /// Whether the value can be the stack's own.
-    pub fn could_be_stack(&self, stack: Option<&str>) -> bool {
+    pub(crate) fn could_be_stack(&self, stack: Option<&str>) -> bool {
         self.same(&Slot::Stack, stack) != Coverage::No
     }
 
@@ -203,7 +203,7 @@ impl Name {
 
 impl Principal {
     /// Whether this principal element (in a `Principal` or `NotPrincipal`) names `who`.
-    pub fn covers(&self, who: Requester<'_>, deployment: &Deployment<'_>) -> Coverage {
+    pub(crate) fn covers(&self, who: Requester<'_>, deployment: &Deployment<'_>) -> Coverage {
         match (self, who) {
             (Principal::Everyone, _) => Coverage::Yes,
             // A value not known here, or one KMS rejects (perhaps a placeholder filled in
@@ -281,7 +281,7 @@ impl Principal {
     }
 
     /// A short description for messages: "role `Admin`", "the account principal of …".
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Principal::Everyone => "everyone (`*`)".into(),
             Principal::Iam(p) => p.describe(),
@@ -386,7 +386,7 @@ impl ServicePrincipal {
     }
 
     /// The principal as written, pseudo parameters shown as `${AWS::Region}`.
-    pub fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         let service = match &self.service {
             Name::Known(s) => s,
             Name::Hole(written) => return written.clone(),
@@ -402,7 +402,7 @@ impl ServicePrincipal {
 /// Classifies one value of a principal element. `kind` is the key it is under (`AWS`,
 /// `Service`, …) or `*` for the bare string form; `resource_type` looks up a template
 /// resource's type for `!GetAtt X.Arn` / `!Ref X`.
-pub fn classify<'t>(
+pub(crate) fn classify<'t>(
     kind: &str,
     alt: &Alt<'t>,
     resource_type: &dyn Fn(&str) -> Option<&'t str>,

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crate::source::tree::{Visit, Walk};
 use crate::source::{Node, Span};
 
-pub struct Template<'t> {
+pub(crate) struct Template<'t> {
     pub root: &'t Node<'t>,
     pub resources: Vec<Resource<'t>>,
     pub parameters: Vec<Parameter<'t>>,
@@ -24,7 +24,7 @@ pub struct Template<'t> {
     condition_index: HashMap<&'t str, usize>,
 }
 
-pub struct Resource<'t> {
+pub(crate) struct Resource<'t> {
     pub name: &'t str,
     pub name_span: Span,
     pub node: &'t Node<'t>,
@@ -34,7 +34,7 @@ pub struct Resource<'t> {
     pub condition: Option<&'t str>,
 }
 
-pub struct Parameter<'t> {
+pub(crate) struct Parameter<'t> {
     pub name: &'t str,
     pub type_name: Option<&'t str>,
     pub default: Option<&'t Node<'t>>,
@@ -44,11 +44,11 @@ pub struct Parameter<'t> {
 impl<'t> Template<'t> {
     /// The root is a template when it has `Resources` or `AWSTemplateFormatVersion` (README.md,
     /// "Using it").
-    pub fn is_template(root: &Node<'_>) -> bool {
+    pub(crate) fn is_template(root: &Node<'_>) -> bool {
         root.get("Resources").is_some() || root.get("AWSTemplateFormatVersion").is_some()
     }
 
-    pub fn new(root: &'t Node<'t>) -> Template<'t> {
+    pub(crate) fn new(root: &'t Node<'t>) -> Template<'t> {
         let resources: Vec<Resource<'t>> = root
             .get("Resources")
             .and_then(Node::as_map)
@@ -115,21 +115,21 @@ impl<'t> Template<'t> {
         }
     }
 
-    pub fn resource(&self, name: &str) -> Option<&Resource<'t>> {
+    pub(crate) fn resource(&self, name: &str) -> Option<&Resource<'t>> {
         self.resource_index.get(name).map(|&i| &self.resources[i])
     }
 
-    pub fn parameter(&self, name: &str) -> Option<&Parameter<'t>> {
+    pub(crate) fn parameter(&self, name: &str) -> Option<&Parameter<'t>> {
         self.parameter_index.get(name).map(|&i| &self.parameters[i])
     }
 
-    pub fn condition(&self, name: &str) -> Option<&'t Node<'t>> {
+    pub(crate) fn condition(&self, name: &str) -> Option<&'t Node<'t>> {
         self.condition_index
             .get(name)
             .map(|&i| self.conditions[i].2)
     }
 
-    pub fn resources_of_type<'s>(
+    pub(crate) fn resources_of_type<'s>(
         &'s self,
         type_name: &'s str,
     ) -> impl Iterator<Item = &'s Resource<'t>> + 's {
@@ -142,21 +142,21 @@ impl<'t> Template<'t> {
 }
 
 impl<'t> Resource<'t> {
-    pub fn property(&self, name: &str) -> Option<&'t Node<'t>> {
+    pub(crate) fn property(&self, name: &str) -> Option<&'t Node<'t>> {
         self.properties?.get(name)
     }
 
-    pub fn property_entry(&self, name: &str) -> Option<&'t crate::source::Entry<'t>> {
+    pub(crate) fn property_entry(&self, name: &str) -> Option<&'t crate::source::Entry<'t>> {
         self.properties?.entry(name)
     }
 
     /// A resource attribute such as `DeletionPolicy`.
-    pub fn attribute(&self, name: &str) -> Option<&'t Node<'t>> {
+    pub(crate) fn attribute(&self, name: &str) -> Option<&'t Node<'t>> {
         self.node.get(name)
     }
 
     /// The entries of `DependsOn`, written as one name or a list of names.
-    pub fn depends_on(&self) -> Vec<&'t Node<'t>> {
+    pub(crate) fn depends_on(&self) -> Vec<&'t Node<'t>> {
         match self.attribute("DependsOn") {
             None => Vec::new(),
             Some(node) => node

@@ -15,7 +15,7 @@ use crate::diagnostic::Diagnostic;
 
 use super::{line_start_path, visible};
 
-pub fn line(path: &str, d: &Diagnostic) -> String {
+pub(crate) fn line(path: &str, d: &Diagnostic) -> String {
     format!(
         "{}:{}:{}: {}[{}] {}",
         line_start_path(path),

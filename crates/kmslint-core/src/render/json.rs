@@ -15,7 +15,7 @@ use super::{FileOutput, PathError, Statistic, Summary, rule_url, write_json};
 use crate::source::LineIndex;
 
 /// The document's version: bumped when its shape changes incompatibly (adding fields does not).
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 
 #[derive(Serialize)]
 struct Tool {
@@ -70,10 +70,10 @@ fn write_document(
 /// starts and ends of its fix's edits.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Utf16Columns {
-    pub start: u32,
-    pub end: u32,
+    pub(crate) start: u32,
+    pub(crate) end: u32,
     pub related: Vec<(u32, u32)>,
-    pub edits: Vec<(u32, u32)>,
+    pub(crate) edits: Vec<(u32, u32)>,
 }
 
 /// Each finding's columns in UTF-16 code units, computed from the file's text, and for a
@@ -270,7 +270,7 @@ pub fn write_statistics(
 }
 
 /// Writes the document for files whose text is at hand to `out`.
-pub fn write(
+pub(crate) fn write(
     out: &mut (impl Write + ?Sized),
     files: &[FileOutput<'_>],
     summary: &Summary,

@@ -60,7 +60,7 @@ pub struct BaselineCounts {
 
 /// Whether `--fix` applies a fix of this applicability: a safe one always, an unsafe one
 /// with `--unsafe-fixes`, a display-only one never.
-pub fn fix_applies(applicability: Applicability, unsafe_fixes: bool) -> bool {
+pub(crate) fn fix_applies(applicability: Applicability, unsafe_fixes: bool) -> bool {
     match applicability {
         Applicability::Safe => true,
         Applicability::Unsafe => unsafe_fixes,
@@ -77,7 +77,7 @@ pub struct PathError {
 }
 
 /// Where a rule's documentation is published: the repository's `rules/CODE.md`.
-pub const DOCS_BASE: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/rules/");
+pub(crate) const DOCS_BASE: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/rules/");
 
 /// The documentation URL of a rule.
 pub fn rule_url(code: &str) -> String {
@@ -87,9 +87,9 @@ pub fn rule_url(code: &str) -> String {
 /// Counts per rule for `--statistics`: most frequent first, then by code.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Statistic {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub count: usize,
+    pub(crate) code: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) count: usize,
 }
 
 /// The `--statistics` rows of a run's findings.
@@ -169,7 +169,7 @@ impl<'a> FileOutput<'a> {
     /// [`FileOutput::previous`]. `None` for a place in the file itself, and for one in an old
     /// version whose text is not at hand (renderers then show its position without an
     /// excerpt).
-    pub fn previous_text(&self, related: &Related) -> Option<&'a str> {
+    pub(crate) fn previous_text(&self, related: &Related) -> Option<&'a str> {
         let path = related.path.as_deref()?;
         self.previous.filter(|p| p.name == path).map(|p| p.text)
     }

@@ -62,7 +62,7 @@ impl Serialize for Results<'_> {
 }
 
 /// Writes one run, with the rules that ran and every finding, to `out`.
-pub fn write(
+pub(crate) fn write(
     out: &mut (impl Write + ?Sized),
     files: &[FileOutput<'_>],
     rules: &[&RuleEntry],
@@ -240,7 +240,7 @@ fn sarif_fix(uri: &str, fix: &Fix) -> Value {
 
 /// A rule's name as SARIF wants it (SARIF2012: PascalCase): `policy-lockout` is
 /// `PolicyLockout`. The kebab-case name stays in kmslint's own outputs.
-pub fn pascal_case(name: &str) -> String {
+pub(crate) fn pascal_case(name: &str) -> String {
     name.split(['-', '_'])
         .flat_map(|word| {
             let mut chars = word.chars();
@@ -255,7 +255,7 @@ pub fn pascal_case(name: &str) -> String {
 
 /// A fingerprint that stays when lines move: FNV-1a (64 bits) of the rule code, the
 /// resource's logical ID, the JSON pointer and the message, not of any position.
-pub fn fingerprint(d: &Diagnostic) -> String {
+pub(crate) fn fingerprint(d: &Diagnostic) -> String {
     fnv1a([
         d.code,
         d.resource.as_deref().unwrap_or(""),
@@ -282,7 +282,7 @@ fn fnv1a<const N: usize>(parts: [&str; N]) -> String {
 /// items are named by `Sid`, tag `Key` or value rather than by index. Neither a line nor the
 /// message's wording: it stays when lines move, statements are added or reordered, or a
 /// message is reworded.
-pub fn stable_fingerprint(uri: &str, d: &Diagnostic) -> String {
+pub(crate) fn stable_fingerprint(uri: &str, d: &Diagnostic) -> String {
     fnv1a([
         uri,
         d.code,

@@ -37,7 +37,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct AmbiguousBoolean;
+pub(crate) struct AmbiguousBoolean;
 
 impl Rule for AmbiguousBoolean {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {

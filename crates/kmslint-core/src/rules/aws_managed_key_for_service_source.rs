@@ -33,7 +33,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct AwsManagedKeyForServiceSource;
+pub(crate) struct AwsManagedKeyForServiceSource;
 
 const SECRET: &str = "AWS::SecretsManager::Secret";
 const RESOURCE_POLICY: &str = "AWS::SecretsManager::ResourcePolicy";

@@ -53,7 +53,7 @@ pub(crate) fn any_statement_branch<'a>(
 /// true` and `{"Fn::Sub": …}` in a JSON template, plain policy JSON (no CloudFormation
 /// functions, literal ARNs such as `arn:aws:iam::111122223333:root`) in a key policy file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Syntax {
+pub(crate) enum Syntax {
     YamlTemplate,
     JsonTemplate,
     /// Plain policy JSON: a key policy file, or a key policy written as a JSON string in a
@@ -63,7 +63,7 @@ pub enum Syntax {
 
 impl Syntax {
     /// The snippet for this syntax.
-    pub fn pick<T>(self, yaml: T, json: T, policy: T) -> T {
+    pub(crate) fn pick<T>(self, yaml: T, json: T, policy: T) -> T {
         match self {
             Syntax::YamlTemplate => yaml,
             Syntax::JsonTemplate => json,
@@ -73,7 +73,7 @@ impl Syntax {
 
     /// `yaml` in a YAML template, `json` otherwise: for snippets without CloudFormation
     /// functions, which read the same in a JSON template and in plain policy JSON.
-    pub fn snippet<T>(self, yaml: T, json: T) -> T {
+    pub(crate) fn snippet<T>(self, yaml: T, json: T) -> T {
         match self {
             Syntax::YamlTemplate => yaml,
             Syntax::JsonTemplate | Syntax::PolicyJson => json,
@@ -83,7 +83,7 @@ impl Syntax {
 
 impl Context<'_, '_> {
     /// The syntax of the file. A key policy file gets plain policy JSON whatever its format.
-    pub fn syntax(&self) -> Syntax {
+    pub(crate) fn syntax(&self) -> Syntax {
         match (self.kind, self.format) {
             (Some(DocumentKind::KeyPolicy), _) => Syntax::PolicyJson,
             (_, Format::Json) => Syntax::JsonTemplate,
@@ -93,7 +93,7 @@ impl Context<'_, '_> {
 
     /// The syntax for snippets inside one key policy: the file's, except that a policy written
     /// as a JSON string (even inside `Fn::Sub`) takes plain policy JSON.
-    pub fn policy_syntax(&self, source: &PolicySource<'_>) -> Syntax {
+    pub(crate) fn policy_syntax(&self, source: &PolicySource<'_>) -> Syntax {
         match source.form {
             PolicyForm::Object => self.syntax(),
             PolicyForm::JsonString | PolicyForm::SubString | PolicyForm::File => Syntax::PolicyJson,
@@ -102,13 +102,13 @@ impl Context<'_, '_> {
 
     /// `yaml` in a YAML template, `json` in a JSON template and in a key policy file: for
     /// snippets without CloudFormation functions (`Version`, `Resource: "*"`, properties).
-    pub fn snippet<T>(&self, yaml: T, json: T) -> T {
+    pub(crate) fn snippet<T>(&self, yaml: T, json: T) -> T {
         self.syntax().snippet(yaml, json)
     }
 
     /// Whether the file is a key policy file rather than a template (no stack, no
     /// CloudFormation functions).
-    pub fn is_policy_file(&self) -> bool {
+    pub(crate) fn is_policy_file(&self) -> bool {
         self.kind == Some(DocumentKind::KeyPolicy)
     }
 }
@@ -117,7 +117,7 @@ impl Context<'_, '_> {
 /// written: the literal, or the parameter's `Default`/`AllowedValues` entry (with the place the
 /// parameter is used as a related location). A value from an `Fn::If` branch names the
 /// condition; a value given on the command line says so.
-pub fn report_value<'o>(
+pub(crate) fn report_value<'o>(
     out: &'o mut Reporter,
     resource: &Resource<'_>,
     alt: &Alt<'_>,
@@ -145,7 +145,7 @@ pub fn report_value<'o>(
 }
 
 /// The resources of the given type.
-pub fn resources<'a, 't>(
+pub(crate) fn resources<'a, 't>(
     cx: &'a Context<'a, 't>,
     type_name: &'static str,
 ) -> impl Iterator<Item = &'a Resource<'t>> + 'a {
@@ -155,7 +155,7 @@ pub fn resources<'a, 't>(
 }
 
 /// What a ReplicaKey's `PrimaryKeyArn` value refers to.
-pub enum PrimaryTarget<'a, 't> {
+pub(crate) enum PrimaryTarget<'a, 't> {
     /// A resource of this template, through `Ref` (`attribute` None) or `Fn::GetAtt`.
     InTemplate {
         resource: &'a Resource<'t>,
@@ -169,7 +169,7 @@ pub enum PrimaryTarget<'a, 't> {
 }
 
 /// Every value of a ReplicaKey's `PrimaryKeyArn`, with what it refers to.
-pub fn primary_targets<'a, 't>(
+pub(crate) fn primary_targets<'a, 't>(
     cx: &'a Context<'a, 't>,
     replica: &Resource<'t>,
 ) -> Vec<(Alt<'t>, PrimaryTarget<'a, 't>)> {

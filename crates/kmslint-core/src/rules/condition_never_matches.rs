@@ -48,7 +48,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct ConditionNeverMatches;
+pub(crate) struct ConditionNeverMatches;
 
 impl Rule for ConditionNeverMatches {
     fn checks_policies(&self) -> bool {

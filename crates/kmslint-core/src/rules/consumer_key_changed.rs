@@ -35,7 +35,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::Change,
 };
 
-pub struct ConsumerKeyChanged;
+pub(crate) struct ConsumerKeyChanged;
 
 /// Resource types whose replacement loses stored data, and whether they support
 /// `UpdateReplacePolicy: Snapshot` (CloudFormation's DeletionPolicy attribute documentation).

@@ -40,7 +40,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct ConsumerKeyNotAKey;
+pub(crate) struct ConsumerKeyNotAKey;
 
 impl Rule for ConsumerKeyNotAKey {
     fn reads_consumers(&self) -> bool {

@@ -36,7 +36,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct ConsumerKeyWrongType;
+pub(crate) struct ConsumerKeyWrongType;
 
 const SIGN_SPEC: &str = "ECC_NIST_P256";
 const SIGN_USAGE: &str = "SIGN_VERIFY";

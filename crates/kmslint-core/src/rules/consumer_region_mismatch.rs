@@ -38,7 +38,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct ConsumerRegionMismatch;
+pub(crate) struct ConsumerRegionMismatch;
 
 impl Rule for ConsumerRegionMismatch {
     fn reads_consumers(&self) -> bool {

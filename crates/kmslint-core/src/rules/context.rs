@@ -61,7 +61,7 @@ impl<'a, 't> Context<'a, 't> {
 
     /// What the command line and configuration say of the stack's account, partition and
     /// Region.
-    pub fn deployment(&self) -> Deployment<'a> {
+    pub(crate) fn deployment(&self) -> Deployment<'a> {
         Deployment {
             account: self.env.account,
             partition: self.env.partition.map(|p| p.name),

@@ -28,7 +28,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct CrossAccountReplica;
+pub(crate) struct CrossAccountReplica;
 
 /// The account the stack is deployed to, and how we know.
 struct StackAccount {

@@ -34,7 +34,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct DuplicateAlias;
+pub(crate) struct DuplicateAlias;
 
 /// One name an alias can take, with where it is written.
 struct Name<'a, 't> {

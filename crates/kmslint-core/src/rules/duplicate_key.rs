@@ -18,7 +18,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct DuplicateKey;
+pub(crate) struct DuplicateKey;
 
 impl Rule for DuplicateKey {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {

@@ -22,7 +22,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct DuplicateReplica;
+pub(crate) struct DuplicateReplica;
 
 impl Rule for DuplicateReplica {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {

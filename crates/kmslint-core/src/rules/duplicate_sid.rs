@@ -23,7 +23,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct DuplicateSid;
+pub(crate) struct DuplicateSid;
 
 impl Rule for DuplicateSid {
     fn checks_policies(&self) -> bool {

@@ -28,7 +28,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::Change,
 };
 
-pub struct GrantRemoved;
+pub(crate) struct GrantRemoved;
 
 /// The rules whose findings say a principal the template needs cannot use a key.
 const NEEDS: &[&str] = &["KMS601", "KMS609"];

@@ -51,7 +51,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct IamGrantNotDelegated;
+pub(crate) struct IamGrantNotDelegated;
 
 impl Rule for IamGrantNotDelegated {
     fn reads_consumers(&self) -> bool {

@@ -25,7 +25,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::Change,
 };
 
-pub struct ImmutableKeyPropertyChanged;
+pub(crate) struct ImmutableKeyPropertyChanged;
 
 /// The properties that cannot change, with the value an absent one has
 /// (docs/facts/cloudformation.md#key-defaults).

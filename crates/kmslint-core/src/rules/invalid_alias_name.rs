@@ -31,7 +31,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct InvalidAliasName;
+pub(crate) struct InvalidAliasName;
 
 impl Rule for InvalidAliasName {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {

@@ -33,7 +33,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct InvalidAliasTarget;
+pub(crate) struct InvalidAliasTarget;
 
 /// A message, a help line, and a related location.
 struct Problem {

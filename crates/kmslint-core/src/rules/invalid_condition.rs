@@ -28,7 +28,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct InvalidCondition;
+pub(crate) struct InvalidCondition;
 
 impl Rule for InvalidCondition {
     fn checks_policies(&self) -> bool {

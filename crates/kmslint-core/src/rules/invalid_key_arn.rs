@@ -26,7 +26,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct InvalidKeyArn;
+pub(crate) struct InvalidKeyArn;
 
 impl Rule for InvalidKeyArn {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
@@ -178,12 +178,12 @@ fn check_arn(arn: &Arn<'_>) -> Option<(String, Option<String>)> {
 }
 
 /// `1234abcd-12ab-34cd-56ef-1234567890ab` or `mrk-` and 32 hex digits, lowercase.
-pub fn is_key_id(s: &str) -> bool {
+pub(crate) fn is_key_id(s: &str) -> bool {
     key_id_of(s, |b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// [`is_key_id`] with hex digits of either case (the `mrk-` prefix stays lowercase).
-pub fn is_key_id_any_case(s: &str) -> bool {
+pub(crate) fn is_key_id_any_case(s: &str) -> bool {
     key_id_of(s, |b| b.is_ascii_hexdigit())
 }
 

@@ -24,7 +24,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct InvalidProperty;
+pub(crate) struct InvalidProperty;
 
 impl Rule for InvalidProperty {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {

@@ -36,7 +36,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct InvalidReference;
+pub(crate) struct InvalidReference;
 
 impl Rule for InvalidReference {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {

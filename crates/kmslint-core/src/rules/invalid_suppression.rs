@@ -21,6 +21,6 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct InvalidSuppression;
+pub(crate) struct InvalidSuppression;
 
 impl Rule for InvalidSuppression {}

@@ -29,7 +29,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct InvalidTags;
+pub(crate) struct InvalidTags;
 
 impl Rule for InvalidTags {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {

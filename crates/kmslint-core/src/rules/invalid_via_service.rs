@@ -34,7 +34,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct InvalidViaService;
+pub(crate) struct InvalidViaService;
 
 const SUFFIX: &str = ".amazonaws.com";
 

@@ -16,7 +16,7 @@ use super::Reporter;
 use super::common::report_value;
 
 /// One value a key property can take.
-pub struct Setting<'t> {
+pub(crate) struct Setting<'t> {
     /// The value as written; `None` when the property is left out (or removed with
     /// `AWS::NoValue`), so the default applies.
     pub alt: Option<Alt<'t>>,
@@ -31,7 +31,7 @@ pub struct Setting<'t> {
 
 impl<'t> Setting<'t> {
     /// The value as a string, `None` when it is not known (an unknown parameter, a list…).
-    pub fn text(&self) -> Option<&str> {
+    pub(crate) fn text(&self) -> Option<&str> {
         match &self.alt {
             None => Some(self.default),
             Some(alt) => alt.as_str(),
@@ -40,7 +40,7 @@ impl<'t> Setting<'t> {
 
     /// The value as a boolean: `true`/`false` in any case, the YAML 1.1 words as the YAML 1.1
     /// parser CloudFormation uses reads them, `None` when unknown or not a boolean.
-    pub fn flag(&self) -> Option<bool> {
+    pub(crate) fn flag(&self) -> Option<bool> {
         match &self.alt {
             None => Some(self.default == "true"),
             Some(alt) => match alt.as_bool() {
@@ -52,13 +52,13 @@ impl<'t> Setting<'t> {
     }
 
     /// Whether the property is written (not left to its default).
-    pub fn is_written(&self) -> bool {
+    pub(crate) fn is_written(&self) -> bool {
         self.alt.is_some()
     }
 }
 
 /// Every value of `name` on `resource`, or its default when it is not written.
-pub fn settings<'t>(
+pub(crate) fn settings<'t>(
     resolver: &Resolver<'_, 't>,
     resource: &Resource<'t>,
     name: &str,
@@ -91,7 +91,7 @@ pub fn settings<'t>(
 
 /// Whether the rules can read the key's properties one by one: `Properties` is absent (every
 /// property takes its default) or a plain mapping, not `Properties: !If […]`.
-pub fn readable(resource: &Resource<'_>) -> bool {
+pub(crate) fn readable(resource: &Resource<'_>) -> bool {
     match resource.properties {
         None => true,
         Some(p) => (p.as_map().is_some() && p.intrinsic().is_none()) || p.is_null(),
@@ -102,7 +102,7 @@ pub fn readable(resource: &Resource<'_>) -> bool {
 /// parameter's value is pointed at), at the `Fn::If` that removes it, or at the resource's
 /// logical ID when the property is not written. `when` adds the conditions of the other
 /// settings the finding depends on.
-pub fn report_setting<'o, 't>(
+pub(crate) fn report_setting<'o, 't>(
     out: &'o mut Reporter,
     resource: &Resource<'_>,
     setting: &Setting<'t>,
@@ -130,10 +130,10 @@ pub fn report_setting<'o, 't>(
 
 /// The key's defaults when a property is left out (docs/facts/cloudformation.md#key-defaults: the
 /// handler's `setDefaults`).
-pub mod defaults {
-    pub const KEY_SPEC: &str = crate::facts::key_specs::DEFAULT_KEY_SPEC;
-    pub const KEY_USAGE: &str = crate::facts::key_specs::DEFAULT_KEY_USAGE;
-    pub const ORIGIN: &str = "AWS_KMS";
-    pub const ENABLE_KEY_ROTATION: &str = "false";
-    pub const MULTI_REGION: &str = "false";
+pub(crate) mod defaults {
+    pub(crate) const KEY_SPEC: &str = crate::facts::key_specs::DEFAULT_KEY_SPEC;
+    pub(crate) const KEY_USAGE: &str = crate::facts::key_specs::DEFAULT_KEY_USAGE;
+    pub(crate) const ORIGIN: &str = "AWS_KMS";
+    pub(crate) const ENABLE_KEY_ROTATION: &str = "false";
+    pub(crate) const MULTI_REGION: &str = "false";
 }

@@ -34,7 +34,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::Change,
 };
 
-pub struct KeyDeleted;
+pub(crate) struct KeyDeleted;
 
 impl Rule for KeyDeleted {
     fn check_change(&self, cx: &ChangeContext<'_, '_, '_>, out: &mut Reporter) {

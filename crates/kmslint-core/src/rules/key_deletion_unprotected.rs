@@ -33,7 +33,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct KeyDeletionUnprotected;
+pub(crate) struct KeyDeletionUnprotected;
 
 impl Rule for KeyDeletionUnprotected {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {

@@ -29,7 +29,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct KeyDisabledInUse;
+pub(crate) struct KeyDisabledInUse;
 
 /// Consumers named in a message; more are counted.
 const NAMED: usize = 3;

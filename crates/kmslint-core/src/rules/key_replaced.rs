@@ -25,7 +25,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::Change,
 };
 
-pub struct KeyReplaced;
+pub(crate) struct KeyReplaced;
 
 /// `createOnlyProperties` of the KMS key resource types, with what the resource is called.
 const CREATE_ONLY: &[(&str, &str, &str)] = &[(REPLICA_KEY, "PrimaryKeyArn", "replica key")];

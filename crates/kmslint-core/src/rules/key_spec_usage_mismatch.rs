@@ -30,7 +30,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct KeySpecUsageMismatch;
+pub(crate) struct KeySpecUsageMismatch;
 
 impl Rule for KeySpecUsageMismatch {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {

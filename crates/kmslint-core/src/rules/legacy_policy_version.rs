@@ -27,7 +27,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct LegacyPolicyVersion;
+pub(crate) struct LegacyPolicyVersion;
 
 /// A policy variable: `${aws:username}`, or `${!aws:username}` inside `Fn::Sub`, where `!`
 /// keeps it literal. `${AWS::Region}` (two colons) is a pseudo parameter and `${Role.Arn}` a

@@ -21,7 +21,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct LockoutCheckBypassed;
+pub(crate) struct LockoutCheckBypassed;
 
 impl Rule for LockoutCheckBypassed {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {

@@ -16,7 +16,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct MixedPolicy;
+pub(crate) struct MixedPolicy;
 
 impl Rule for MixedPolicy {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {

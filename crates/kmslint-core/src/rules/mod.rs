@@ -67,7 +67,7 @@ pub(crate) trait Rule: Sync {
 }
 
 /// Which statements of a key policy one finding of a rule can depend on.
-pub enum PolicyScope {
+pub(crate) enum PolicyScope {
     /// One statement at a time, with the document's own elements (`Version`).
     Statements,
     /// Statements together: those the function picks bear on the check.

@@ -29,7 +29,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct OverlyBroadGrant;
+pub(crate) struct OverlyBroadGrant;
 
 impl Rule for OverlyBroadGrant {
     fn checks_policies(&self) -> bool {

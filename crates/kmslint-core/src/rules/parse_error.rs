@@ -18,7 +18,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::Parse,
 };
 
-pub struct ParseError;
+pub(crate) struct ParseError;
 
 impl Rule for ParseError {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {

@@ -26,7 +26,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct PolicyCharset;
+pub(crate) struct PolicyCharset;
 
 /// Findings per policy beyond this are summarised in the last one.
 const MAX_PER_POLICY: usize = 20;
@@ -113,7 +113,7 @@ impl Rule for PolicyCharset {
     }
 }
 
-pub fn allowed(c: char) -> bool {
+pub(crate) fn allowed(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7E}' | '\u{A0}'..='\u{FF}')
 }
 

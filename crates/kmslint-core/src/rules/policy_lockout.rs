@@ -38,7 +38,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct PolicyLockout;
+pub(crate) struct PolicyLockout;
 
 const PUT_KEY_POLICY: &str = "kms:PutKeyPolicy";
 

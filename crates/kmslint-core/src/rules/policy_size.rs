@@ -27,7 +27,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct PolicySize;
+pub(crate) struct PolicySize;
 
 impl Rule for PolicySize {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {

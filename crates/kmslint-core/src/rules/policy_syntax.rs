@@ -29,7 +29,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct PolicySyntax;
+pub(crate) struct PolicySyntax;
 
 const VERSIONS: &[&str] = &["2012-10-17", "2008-10-17"];
 const POLICY_ELEMENTS: &[&str] = &["Version", "Id", "Statement"];

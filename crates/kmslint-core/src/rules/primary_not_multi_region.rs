@@ -26,7 +26,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct PrimaryNotMultiRegion;
+pub(crate) struct PrimaryNotMultiRegion;
 
 impl Rule for PrimaryNotMultiRegion {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {

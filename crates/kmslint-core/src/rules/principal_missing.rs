@@ -18,7 +18,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct PrincipalMissing;
+pub(crate) struct PrincipalMissing;
 
 impl Rule for PrincipalMissing {
     fn checks_policies(&self) -> bool {

@@ -29,7 +29,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct PrincipalPropagation;
+pub(crate) struct PrincipalPropagation;
 
 impl Rule for PrincipalPropagation {
     fn checks_policies(&self) -> bool {

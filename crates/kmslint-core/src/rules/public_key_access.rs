@@ -30,7 +30,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct PublicKeyAccess;
+pub(crate) struct PublicKeyAccess;
 
 /// `(key, present in every request)`, compared case-insensitively.
 const RESTRICTING_KEYS: &[(&str, bool)] = &[

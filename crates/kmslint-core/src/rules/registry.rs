@@ -19,21 +19,21 @@ use super::Rule;
 /// What a rule is, as its file declares it (`pub(crate) const RULE: RuleInfo`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RuleInfo {
-    pub code: &'static str,
+    pub(crate) code: &'static str,
     /// Kebab-case, unique: what users select and suppress it by, besides its code.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// The severity of its findings unless the configuration's `[severity]` says otherwise
     /// (a finding may set its own).
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     /// Whether its findings carry a fix: always, sometimes or never (`tests/fixtures.rs`
     /// checks it against the fixtures).
-    pub fix: FixAvailability,
+    pub(crate) fix: FixAvailability,
     /// Whether the rule runs when nothing selects rules (`false` makes it opt-in: selected by
     /// code, prefix, name, `ALL`, or `extend-select`). Advisory rules that fire on most real
     /// templates are opt-in, so that a first run shows what a reviewer acts on (see the
     /// README's configuration section).
-    pub default: bool,
-    pub kind: RuleKind,
+    pub(crate) default: bool,
+    pub(crate) kind: RuleKind,
 }
 
 /// What a rule reads, which decides when it runs.
@@ -144,7 +144,7 @@ registry! {
 pub struct RuleEntry {
     pub code: &'static str,
     /// What the rule declares of itself.
-    pub info: &'static RuleInfo,
+    pub(crate) info: &'static RuleInfo,
     /// The file in `src/rules/` that implements it.
     pub module: &'static str,
     /// The text of `rules/<CODE>.md`.

@@ -22,7 +22,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct ReplicaSameRegion;
+pub(crate) struct ReplicaSameRegion;
 
 const HELP: &str = "create the replica in a stack deployed to another Region, and pass the primary key's ARN to it as a parameter";
 

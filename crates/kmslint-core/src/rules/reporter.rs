@@ -17,7 +17,7 @@ pub(crate) struct Reporter {
 }
 
 impl Reporter {
-    pub fn new(rule: &'static RuleInfo) -> Reporter {
+    pub(crate) fn new(rule: &'static RuleInfo) -> Reporter {
         Reporter {
             rule,
             diagnostics: Vec::new(),
@@ -25,7 +25,7 @@ impl Reporter {
     }
 
     /// Reports a finding at `span` with the rule's default severity.
-    pub fn report(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+    pub(crate) fn report(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
         self.diagnostics.push(Diagnostic {
             code: self.rule.code,
             name: self.rule.name,

@@ -25,7 +25,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct ResourceNotWildcard;
+pub(crate) struct ResourceNotWildcard;
 
 impl Rule for ResourceNotWildcard {
     fn checks_policies(&self) -> bool {

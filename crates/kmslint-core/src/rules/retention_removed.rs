@@ -26,7 +26,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::Change,
 };
 
-pub struct RetentionRemoved;
+pub(crate) struct RetentionRemoved;
 
 /// The waiting period of a key whose `PendingWindowInDays` is not set
 /// (docs/facts/kms.md#deletion-window).

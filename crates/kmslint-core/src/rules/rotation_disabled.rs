@@ -32,7 +32,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct RotationDisabled;
+pub(crate) struct RotationDisabled;
 
 impl Rule for RotationDisabled {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {

@@ -29,7 +29,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct RotationUnsupported;
+pub(crate) struct RotationUnsupported;
 
 impl Rule for RotationUnsupported {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {

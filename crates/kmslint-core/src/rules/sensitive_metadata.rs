@@ -41,7 +41,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct SensitiveMetadata;
+pub(crate) struct SensitiveMetadata;
 
 impl Rule for SensitiveMetadata {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {

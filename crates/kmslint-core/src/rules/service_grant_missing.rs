@@ -55,7 +55,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct ServiceGrantMissing;
+pub(crate) struct ServiceGrantMissing;
 
 /// Whether condition values can hold together with the policy's scenario.
 type Fits<'a> = dyn Fn(&[(&str, bool)]) -> bool + 'a;

@@ -32,7 +32,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct ServiceLinkedRolePrincipal;
+pub(crate) struct ServiceLinkedRolePrincipal;
 
 const SLR: &str = "AWS::IAM::ServiceLinkedRole";
 const PATH: &str = "role/aws-service-role/";

@@ -49,7 +49,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct ServicePrincipalUnscoped;
+pub(crate) struct ServicePrincipalUnscoped;
 
 /// Keys that bind a service principal's request to the account or resources it acts for:
 /// the global confused-deputy keys (IAM User Guide, "The confused deputy problem",

@@ -46,7 +46,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct UnconstrainedCreateGrant;
+pub(crate) struct UnconstrainedCreateGrant;
 
 const CREATE_GRANT: &str = "kms:CreateGrant";
 

@@ -28,7 +28,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct UnknownAction;
+pub(crate) struct UnknownAction;
 
 impl Rule for UnknownAction {
     fn checks_policies(&self) -> bool {

@@ -20,6 +20,6 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct UnusedSuppression;
+pub(crate) struct UnusedSuppression;
 
 impl Rule for UnusedSuppression {}

@@ -23,7 +23,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     kind: RuleKind::File,
 };
 
-pub struct ValueOutOfRange;
+pub(crate) struct ValueOutOfRange;
 
 impl Rule for ValueOutOfRange {
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {

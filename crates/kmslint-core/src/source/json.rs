@@ -27,7 +27,7 @@ fn strict() -> ScannerOptions {
     }
 }
 
-pub fn load(text: &str) -> Loaded<'_> {
+pub(crate) fn load(text: &str) -> Loaded<'_> {
     let mut parser = Parser {
         text,
         scanner: Scanner::new(text, &strict()),

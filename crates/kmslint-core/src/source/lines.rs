@@ -8,7 +8,7 @@ use serde::Serialize;
 pub struct Position {
     pub line: u32,
     pub column: u32,
-    pub offset: u32,
+    pub(crate) offset: u32,
 }
 
 /// Where each line starts. Line breaks are `\n`, `\r\n` and a lone `\r`, as in YAML, so a
@@ -146,12 +146,12 @@ impl LineIndex {
     }
 
     /// The byte offset where line `line` (0-based) starts.
-    pub fn line_start(&self, line: usize) -> usize {
+    pub(crate) fn line_start(&self, line: usize) -> usize {
         self.starts.get(line).copied().unwrap_or(u32::MAX) as usize
     }
 
     /// The 0-based line that contains `offset`.
-    pub fn line_of(&self, offset: usize) -> usize {
+    pub(crate) fn line_of(&self, offset: usize) -> usize {
         match self.starts.binary_search(&(offset as u32)) {
             Ok(line) => line,
             Err(next) => next - 1,
@@ -171,7 +171,7 @@ impl LineIndex {
     }
 
     /// The text of a 0-based line without its line break.
-    pub fn line_text<'t>(&self, text: &'t str, line: usize) -> &'t str {
+    pub(crate) fn line_text<'t>(&self, text: &'t str, line: usize) -> &'t str {
         let start = self.line_start(line).min(text.len());
         let end = self.line_start(line + 1).min(text.len());
         text[start..end].trim_end_matches(['\n', '\r'])

@@ -5,11 +5,11 @@
 //! removed first, so offsets and columns are those an editor shows).
 
 pub(crate) mod json;
-pub mod lines;
+pub(crate) mod lines;
 mod map_builder;
 pub mod read;
 pub(crate) mod scalar_map;
-pub mod tree;
+pub(crate) mod tree;
 pub(crate) mod yaml;
 
 pub use lines::{ColumnUnit, LineIndex, Position};
@@ -31,28 +31,28 @@ impl Span {
         }
     }
 
-    pub fn empty(at: usize) -> Span {
+    pub(crate) fn empty(at: usize) -> Span {
         Span::new(at, at)
     }
 
-    pub fn range(self) -> std::ops::Range<usize> {
+    pub(crate) fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
 
-    pub fn len(self) -> usize {
+    pub(crate) fn len(self) -> usize {
         (self.end - self.start) as usize
     }
 
-    pub fn is_empty(self) -> bool {
+    pub(crate) fn is_empty(self) -> bool {
         self.end == self.start
     }
 
-    pub fn contains(self, other: Span) -> bool {
+    pub(crate) fn contains(self, other: Span) -> bool {
         self.start <= other.start && other.end <= self.end
     }
 
     /// The smallest span covering both.
-    pub fn cover(self, other: Span) -> Span {
+    pub(crate) fn cover(self, other: Span) -> Span {
         Span {
             start: self.start.min(other.start),
             end: self.end.max(other.end),
@@ -68,7 +68,7 @@ pub struct LoadProblem {
     pub span: Span,
     pub message: String,
     /// For a duplicate key: where the key was first defined.
-    pub first: Option<Span>,
+    pub(crate) first: Option<Span>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,7 +88,7 @@ pub struct Loaded<'a> {
     /// The documents after the first in a YAML stream of several. CloudFormation rejects
     /// such a file (the loader reports where the second document starts), but they are
     /// loaded so that a template or key policy among them is not skipped unseen.
-    pub more: Vec<Node<'a>>,
+    pub(crate) more: Vec<Node<'a>>,
 }
 
 /// Which loader a text goes to.

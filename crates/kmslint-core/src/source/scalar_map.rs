@@ -14,7 +14,7 @@ use super::{LoadProblem, Span};
 
 /// For every character of a scalar's value, the file bytes that produced it.
 #[derive(Debug)]
-pub struct ScalarMap {
+pub(crate) struct ScalarMap {
     /// (offset in the value, start in the file, end in the file), one per character.
     chars: Vec<(u32, u32, u32)>,
     value_len: u32,
@@ -23,7 +23,7 @@ pub struct ScalarMap {
 }
 
 impl ScalarMap {
-    pub fn new(file: &str, node: &Node<'_>) -> Option<ScalarMap> {
+    pub(crate) fn new(file: &str, node: &Node<'_>) -> Option<ScalarMap> {
         let Value::Scalar(scalar) = &node.value else {
             return None;
         };
@@ -31,7 +31,7 @@ impl ScalarMap {
     }
 
     /// A map for a mapping key, whose style is read from how it is written.
-    pub fn for_key(file: &str, span: Span, key: &str) -> ScalarMap {
+    pub(crate) fn for_key(file: &str, span: Span, key: &str) -> ScalarMap {
         let style = match file.as_bytes().get(span.start as usize) {
             Some(b'"') => Style::DoubleQuoted,
             Some(b'\'') => Style::SingleQuoted,
@@ -113,7 +113,7 @@ impl ScalarMap {
     }
 
     /// The file span that produced the value's bytes `start..end`.
-    pub fn span(&self, start: usize, end: usize) -> Span {
+    pub(crate) fn span(&self, start: usize, end: usize) -> Span {
         let first = self.at(start);
         if end <= start {
             return Span::new(first.0, first.0);
@@ -137,7 +137,7 @@ impl ScalarMap {
 
     /// Moves every span of a tree parsed from the value onto the file. (Not `Node::walk`,
     /// which only reads: this one writes every span.)
-    pub fn remap(&self, node: &mut Node<'_>) {
+    pub(crate) fn remap(&self, node: &mut Node<'_>) {
         node.span = self.span(node.span.start as usize, node.span.end as usize);
         match &mut node.value {
             Value::Seq(items) => items.iter_mut().for_each(|item| self.remap(item)),
@@ -152,7 +152,7 @@ impl ScalarMap {
         }
     }
 
-    pub fn remap_problem(&self, problem: &mut LoadProblem) {
+    pub(crate) fn remap_problem(&self, problem: &mut LoadProblem) {
         problem.span = self.span(problem.span.start as usize, problem.span.end as usize);
         if let Some(first) = &mut problem.first {
             *first = self.span(first.start as usize, first.end as usize);

@@ -53,7 +53,7 @@ pub struct Entry<'a> {
 }
 
 impl<'a> Node<'a> {
-    pub fn scalar(&self) -> Option<&Scalar<'a>> {
+    pub(crate) fn scalar(&self) -> Option<&Scalar<'a>> {
         match &self.value {
             Value::Scalar(s) => Some(s),
             _ => None,
@@ -65,7 +65,7 @@ impl<'a> Node<'a> {
         self.scalar().map(|s| s.text.as_ref())
     }
 
-    pub fn as_map(&self) -> Option<&[Entry<'a>]> {
+    pub(crate) fn as_map(&self) -> Option<&[Entry<'a>]> {
         match &self.value {
             Value::Map(entries) => Some(entries),
             _ => None,
@@ -87,7 +87,7 @@ impl<'a> Node<'a> {
         }
     }
 
-    pub fn entry(&self, key: &str) -> Option<&Entry<'a>> {
+    pub(crate) fn entry(&self, key: &str) -> Option<&Entry<'a>> {
         self.as_map()?.iter().find(|e| e.key == key)
     }
 
@@ -192,33 +192,6 @@ impl<'a> Node<'a> {
             }
             Value::Seq(items) => items.iter().all(|item| item.walk_at(depth + 1, f)),
             Value::Scalar(_) | Value::Invalid => true,
-        }
-    }
-}
-
-impl Node<'_> {
-    /// The same tree owning its text. (Not [`Node::walk`], which only reads: this builds.)
-    pub fn into_owned(self) -> Node<'static> {
-        Node {
-            span: self.span,
-            value: match self.value {
-                Value::Scalar(s) => Value::Scalar(Scalar {
-                    text: Cow::Owned(s.text.into_owned()),
-                    style: s.style,
-                }),
-                Value::Seq(items) => Value::Seq(items.into_iter().map(Node::into_owned).collect()),
-                Value::Map(entries) => Value::Map(
-                    entries
-                        .into_iter()
-                        .map(|e| Entry {
-                            key: Cow::Owned(e.key.into_owned()),
-                            key_span: e.key_span,
-                            value: e.value.into_owned(),
-                        })
-                        .collect(),
-                ),
-                Value::Invalid => Value::Invalid,
-            },
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::source::{Format, Node, Span, Style, Value};
 use super::Edit;
 
 /// A value to insert.
-pub enum Fragment<'a> {
+pub(crate) enum Fragment<'a> {
     Str(&'a str),
     Bool(bool),
     /// A mapping of one or more entries.
@@ -23,12 +23,12 @@ pub enum Fragment<'a> {
 
 /// Where an entry goes in a mapping.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Place {
+pub(crate) enum Place {
     First,
     Last,
 }
 
-pub struct Editor<'a> {
+pub(crate) struct Editor<'a> {
     text: &'a str,
     format: Format,
     /// The strings that hold a key policy as JSON, in file order, with their style.
@@ -37,7 +37,11 @@ pub struct Editor<'a> {
 }
 
 impl<'a> Editor<'a> {
-    pub fn new(text: &'a str, format: Format, embedded: &[EmbeddedPolicy<'_>]) -> Editor<'a> {
+    pub(crate) fn new(
+        text: &'a str,
+        format: Format,
+        embedded: &[EmbeddedPolicy<'_>],
+    ) -> Editor<'a> {
         let mut hosts: Vec<(Span, Style)> = embedded
             .iter()
             .filter_map(|e| Some((e.text_node.span, e.text_node.scalar()?.style)))
@@ -78,7 +82,7 @@ impl<'a> Editor<'a> {
     }
 
     /// Replaces a whole scalar with `value`, keeping its quoting where it can.
-    pub fn replace_scalar(&self, node: &Node<'_>, value: &str) -> Option<Edit> {
+    pub(crate) fn replace_scalar(&self, node: &Node<'_>, value: &str) -> Option<Edit> {
         let style = node.scalar()?.style;
         let written = scalar_text(style, value)?;
         Some(Edit::new(node.span, self.in_host(node.span, written)?))
@@ -86,7 +90,7 @@ impl<'a> Editor<'a> {
 
     /// Replaces a scalar with a token written as is (`true` for a YAML 1.1 `yes`): the caller
     /// knows it is valid where it goes.
-    pub fn replace_raw(&self, node: &Node<'_>, token: &str) -> Option<Edit> {
+    pub(crate) fn replace_raw(&self, node: &Node<'_>, token: &str) -> Option<Edit> {
         Some(Edit::new(
             node.span,
             self.in_host(node.span, token.to_owned())?,
@@ -94,7 +98,7 @@ impl<'a> Editor<'a> {
     }
 
     /// Replaces a mapping key (at `span`, as the tree gives it) with `key`.
-    pub fn replace_key(&self, span: Span, key: &str) -> Option<Edit> {
+    pub(crate) fn replace_key(&self, span: Span, key: &str) -> Option<Edit> {
         let style = if self.json_at(span) {
             Style::JsonString
         } else {
@@ -111,7 +115,7 @@ impl<'a> Editor<'a> {
     /// Replaces the characters at `span`, inside a string of `style`, with `value`.
     /// `at_start` says the span starts the string's content (a plain scalar cannot start
     /// with a quote).
-    pub fn replace_chars(
+    pub(crate) fn replace_chars(
         &self,
         span: Span,
         style: Style,
@@ -123,7 +127,7 @@ impl<'a> Editor<'a> {
     }
 
     /// Inserts `key: value` into the mapping `map`, first or last.
-    pub fn insert_entry(
+    pub(crate) fn insert_entry(
         &self,
         map: &Node<'_>,
         place: Place,
@@ -134,7 +138,7 @@ impl<'a> Editor<'a> {
     }
 
     /// Inserts entries into the mapping `map`, together, first or last.
-    pub fn insert_entries(
+    pub(crate) fn insert_entries(
         &self,
         map: &Node<'_>,
         place: Place,
@@ -281,7 +285,7 @@ impl<'a> Editor<'a> {
     }
 
     /// Appends `item` to a list, or makes a lone scalar a list of it and `item`.
-    pub fn append_item(&self, list: &Node<'_>, item: &str) -> Option<Edit> {
+    pub(crate) fn append_item(&self, list: &Node<'_>, item: &str) -> Option<Edit> {
         let json = self.json_at(list.span);
         // In YAML, quoted as the list's last item (or the lone scalar) is quoted.
         let neighbour = match &list.value {

@@ -32,12 +32,12 @@ const MAX_IMPLIED: usize = 16;
 /// under `HasX: !Not [!Equals [!Ref X, "-"]]` true, `X` is not `-`. Variables are named as a
 /// value with holes displays (`${X}`, `${AWS::Region}`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Constraints {
+pub(crate) struct Constraints {
     pub(super) by_variable: Vec<(String, VariableConstraint)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum VariableConstraint {
+pub(crate) enum VariableConstraint {
     /// The variable is one of these literals.
     OneOf(Vec<String>),
     /// The variable is none of these literals.
@@ -45,12 +45,12 @@ pub enum VariableConstraint {
 }
 
 impl Constraints {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.by_variable.is_empty()
     }
 
     /// What the scenario says of the variable `name` (`${X}`).
-    pub fn of(&self, name: &str) -> Option<&VariableConstraint> {
+    pub(crate) fn of(&self, name: &str) -> Option<&VariableConstraint> {
         self.by_variable
             .iter()
             .find(|(n, _)| n == name)
@@ -60,7 +60,7 @@ impl Constraints {
 
 impl VariableConstraint {
     /// Whether the variable can be `value`.
-    pub fn permits(&self, value: &str) -> bool {
+    pub(crate) fn permits(&self, value: &str) -> bool {
         match self {
             VariableConstraint::OneOf(values) => values.iter().any(|v| v == value),
             VariableConstraint::NoneOf(values) => !values.iter().any(|v| v == value),

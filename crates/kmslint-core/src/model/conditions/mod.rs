@@ -54,7 +54,7 @@ struct Atom {
 
 /// Why a condition was not read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ConditionLimit {
+pub(crate) enum ConditionLimit {
     /// Its chain of `Condition` references is longer than [`MAX_CONDITION_DEPTH`].
     TooDeep,
     /// Written out, it would have more than [`MAX_FORMULA_SIZE`] tests.
@@ -63,14 +63,14 @@ pub enum ConditionLimit {
 
 /// A condition that was not read because it is too deep or too large.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConditionProblem<'t> {
+pub(crate) struct ConditionProblem<'t> {
     pub name: &'t str,
     /// The condition's name where it is defined.
     pub span: Span,
     pub limit: ConditionLimit,
 }
 
-pub struct Conditions<'t> {
+pub(crate) struct Conditions<'t> {
     nodes: Vec<Formula>,
     /// Condition names, in template order, with their number.
     index: HashMap<&'t str, usize>,
@@ -96,7 +96,7 @@ mod constraints;
 mod tests;
 
 use constraints::{Constraint, Implications, Implied, join, meet};
-pub use constraints::{Constraints, VariableConstraint};
+pub(crate) use constraints::{Constraints, VariableConstraint};
 
 /// The cache of [`Conditions::combinations`], and how many values it holds. Names are kept
 /// by number (and undefined ones as written), not borrowed: a borrow would tie the cache,
@@ -129,21 +129,21 @@ const BUDGET_PER_BYTE: usize = 1;
 
 /// Enumerating more variables than this is refused: 2^12 scenarios is the most a question is
 /// checked in, and past it the caller says that it did not check rather than guess.
-pub const MAX_ATOMS: usize = 12;
+pub(crate) const MAX_ATOMS: usize = 12;
 
 /// The longest chain of conditions built on conditions that is read.
-pub const MAX_CONDITION_DEPTH: usize = 64;
+pub(crate) const MAX_CONDITION_DEPTH: usize = 64;
 
 /// The most tests a condition's formula, written out with every referenced condition
 /// expanded, may have.
-pub const MAX_FORMULA_SIZE: u64 = 100_000;
+pub(crate) const MAX_FORMULA_SIZE: u64 = 100_000;
 
 /// Nesting of `Fn::And`/`Fn::Or`/`Fn::Not` inside one condition's definition.
 const MAX_NESTING: usize = 32;
 
 /// The conditions asked about vary over more free variables than [`MAX_ATOMS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TooManyConditions {
+pub(crate) struct TooManyConditions {
     pub variables: usize,
 }
 
@@ -158,7 +158,7 @@ enum Step {
 }
 
 impl<'t> Conditions<'t> {
-    pub fn new(env: &Env<'t>) -> Conditions<'t> {
+    pub(crate) fn new(env: &Env<'t>) -> Conditions<'t> {
         let mut c = Conditions {
             nodes: Vec::new(),
             index: HashMap::new(),
@@ -373,7 +373,7 @@ impl<'t> Conditions<'t> {
     }
 
     /// Conditions that were not read because they are too deep or too large.
-    pub fn problems(&self) -> &[ConditionProblem<'t>] {
+    pub(crate) fn problems(&self) -> &[ConditionProblem<'t>] {
         &self.problems
     }
 
@@ -433,7 +433,7 @@ impl<'t> Conditions<'t> {
 
     /// Every combination of values of `names` a deployment can produce, or how many free
     /// variables they have when that is more than [`MAX_ATOMS`].
-    pub fn scenarios(
+    pub(crate) fn scenarios(
         &self,
         names: &[&'t str],
     ) -> Result<Vec<Vec<(&'t str, bool)>>, TooManyConditions> {
@@ -541,7 +541,7 @@ impl<'t> Conditions<'t> {
     /// `-`, `IsProd: !Equals [!Ref Env, prod]` true that `Env` is `prod`, through `Fn::Not`,
     /// `Fn::And`, `Fn::Or` and `Condition`. The resolver reads parameters through it, so a
     /// default the scenario rules out is not read as the value.
-    pub fn constraints(&self, scenario: &Scenario<'_>) -> Constraints {
+    pub(crate) fn constraints(&self, scenario: &Scenario<'_>) -> Constraints {
         if scenario.is_empty() {
             return Constraints::default();
         }
@@ -657,7 +657,7 @@ impl<'t> Conditions<'t> {
     }
 
     /// Whether the conditions can have these values together.
-    pub fn satisfiable(&self, assignment: &Scenario<'t>) -> bool {
+    pub(crate) fn satisfiable(&self, assignment: &Scenario<'t>) -> bool {
         let names: Vec<&'t str> = assignment.iter().map(|&(n, _)| n).collect();
         let values: Vec<bool> = assignment.iter().map(|&(_, v)| v).collect();
         // Too many variables to tell: they may well hold together.
@@ -710,7 +710,7 @@ impl<'t> Conditions<'t> {
     }
 
     /// Whether two resources, created under conditions `a` and `b`, can exist together.
-    pub fn can_coexist(&self, a: Option<&'t str>, b: Option<&'t str>) -> bool {
+    pub(crate) fn can_coexist(&self, a: Option<&'t str>, b: Option<&'t str>) -> bool {
         match (a, b) {
             (Some(a), Some(b)) if a != b => self.satisfiable(&[(a, true), (b, true)]),
             (Some(a), _) | (_, Some(a)) => self

@@ -6,7 +6,7 @@ use super::{Alt, Val};
 
 /// How a value reads as a boolean property.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Boolish {
+pub(crate) enum Boolish {
     True,
     False,
     /// YAML 1.1's `yes`/`no`/`on`/`off`/`y`/`n`: a boolean to some parsers, a string to others.
@@ -17,7 +17,7 @@ pub enum Boolish {
 }
 
 impl Alt<'_> {
-    pub fn as_bool(&self) -> Boolish {
+    pub(crate) fn as_bool(&self) -> Boolish {
         let text = match &self.val {
             Val::Text(t) => match t.literal() {
                 Some(s) => s,

@@ -19,12 +19,12 @@ mod text;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-pub use boolish::Boolish;
+pub(crate) use boolish::Boolish;
 pub(crate) use resolve::{Cut, watch_cuts};
-pub use resolve::{MAX_DEPTH, Resolver};
+pub(crate) use resolve::{MAX_DEPTH, Resolver};
 pub(crate) use sub::literal_head;
-pub use sub::sub_variables;
-pub use text::{Hole, MESSAGE_WIDTH, Part, Text, abbreviate};
+pub(crate) use sub::sub_variables;
+pub(crate) use text::{Hole, MESSAGE_WIDTH, Part, Text, abbreviate};
 
 use crate::facts::regions::{self, Partition};
 use crate::source::{Node, Span, Style, Value};
@@ -32,7 +32,7 @@ use crate::source::{Node, Span, Style, Value};
 use super::template::Template;
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Val<'t> {
+pub(crate) enum Val<'t> {
     Text(Text<'t>),
     /// A literal list or mapping, for the caller to read.
     Node(&'t Node<'t>),
@@ -43,7 +43,7 @@ pub enum Val<'t> {
 
 /// A parameter an alternative comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParamUse<'t> {
+pub(crate) struct ParamUse<'t> {
     pub name: &'t str,
     /// The `Ref` or `${}` that uses it.
     pub site: Span,
@@ -53,7 +53,7 @@ pub struct ParamUse<'t> {
 
 /// One value a node can take.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Alt<'t> {
+pub(crate) struct Alt<'t> {
     pub val: Val<'t>,
     /// Where the value is written: the literal, a parameter's Default or AllowedValues entry,
     /// or (for values from the command line and holes) the node that was resolved.
@@ -102,7 +102,7 @@ impl<'t> Alt<'t> {
 
     /// A value written nowhere in the file: one a rule makes to ask a question of it (is
     /// `logs.amazonaws.com` a principal that covers this one?).
-    pub fn detached(text: Text<'t>) -> Alt<'t> {
+    pub(crate) fn detached(text: Text<'t>) -> Alt<'t> {
         Alt {
             val: Val::Text(text),
             span: Span::default(),
@@ -112,7 +112,7 @@ impl<'t> Alt<'t> {
         }
     }
 
-    pub fn text_value(&self) -> Option<&Text<'t>> {
+    pub(crate) fn text_value(&self) -> Option<&Text<'t>> {
         match &self.val {
             Val::Text(t) => Some(t),
             _ => None,
@@ -120,7 +120,7 @@ impl<'t> Alt<'t> {
     }
 
     /// About how many bytes a copy of the value costs ([`Text::weight`]).
-    pub fn weight(&self) -> usize {
+    pub(crate) fn weight(&self) -> usize {
         match &self.val {
             Val::Text(t) => t.weight(),
             _ => 1,
@@ -128,30 +128,30 @@ impl<'t> Alt<'t> {
     }
 
     /// The whole string, when known.
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         self.text_value()?.literal()
     }
 
     /// The literal scalar's style, if the value is written as one.
-    pub fn style(&self) -> Option<Style> {
+    pub(crate) fn style(&self) -> Option<Style> {
         self.node.and_then(|n| n.scalar()).map(|s| s.style)
     }
 
     /// An integer value, written as a number or a numeric string; one too large for `i64`
     /// is `i64::MAX` (or `i64::MIN`), out of every range.
-    pub fn as_int(&self) -> Option<i64> {
+    pub(crate) fn as_int(&self) -> Option<i64> {
         parse_whole(self.as_str()?)
     }
 
     /// A condition note for messages: "when `IsProd` is true".
-    pub fn when_note(&self) -> Option<String> {
+    pub(crate) fn when_note(&self) -> Option<String> {
         describe_when(&self.when)
     }
 }
 
 /// A whole number, written with optional sign and spaces around; one with too many digits
 /// for `i64` saturates (it is a whole number, just out of range).
-pub fn parse_whole(s: &str) -> Option<i64> {
+pub(crate) fn parse_whole(s: &str) -> Option<i64> {
     let s = s.trim();
     if let Ok(value) = s.parse::<i64>() {
         return Some(value);
@@ -167,7 +167,7 @@ pub fn parse_whole(s: &str) -> Option<i64> {
 }
 
 /// "when `A` is true and `B` is false", or nothing for no conditions.
-pub fn describe_when(when: &[(&str, bool)]) -> Option<String> {
+pub(crate) fn describe_when(when: &[(&str, bool)]) -> Option<String> {
     if when.is_empty() {
         return None;
     }
@@ -179,7 +179,7 @@ pub fn describe_when(when: &[(&str, bool)]) -> Option<String> {
 }
 
 /// Whether condition branches can all be taken at once (no condition is both true and false).
-pub fn consistent(sets: &[&[(&str, bool)]]) -> bool {
+pub(crate) fn consistent(sets: &[&[(&str, bool)]]) -> bool {
     let mut seen: Vec<(&str, bool)> = Vec::new();
     for set in sets {
         for &(name, value) in *set {
@@ -194,7 +194,7 @@ pub fn consistent(sets: &[&[(&str, bool)]]) -> bool {
 }
 
 /// The conditions of several settings together, for a message: "when `A` is true".
-pub fn merged_when<'t>(sets: &[&[(&'t str, bool)]]) -> Vec<(&'t str, bool)> {
+pub(crate) fn merged_when<'t>(sets: &[&[(&'t str, bool)]]) -> Vec<(&'t str, bool)> {
     let mut merged: Vec<(&'t str, bool)> = Vec::new();
     for set in sets {
         for &(name, value) in *set {
@@ -212,7 +212,7 @@ const MAX_ALTERNATIVES: usize = 32;
 /// A resolved string heavier than this ([`Text::weight`], about its length in bytes) is a
 /// hole: `Fn::Sub` and `Fn::Join` of values that are themselves joins can double in length
 /// with every level.
-pub const MAX_TEXT_WEIGHT: usize = 64 * 1024;
+pub(crate) const MAX_TEXT_WEIGHT: usize = 64 * 1024;
 
 /// Work units resolution may spend on a file, whatever its size, and per byte of it. A unit
 /// is one node resolved or about 16 bytes of text copied; when they are spent, values are
@@ -222,7 +222,7 @@ const BUDGET_PER_BYTE: usize = 64;
 
 /// What resolution knows about the deployment: the template, and the Region, account and
 /// parameter values the command line or configuration gave.
-pub struct Env<'t> {
+pub(crate) struct Env<'t> {
     pub template: Option<&'t Template<'t>>,
     pub region: Option<&'t str>,
     pub account: Option<&'t str>,
@@ -238,7 +238,7 @@ pub struct Env<'t> {
 /// Where the stack is deployed, as far as the command line or configuration says: the Region,
 /// the account and parameter values. Plain values, so the model does not read settings.
 #[derive(Clone, Copy, Debug)]
-pub struct Deployment<'t> {
+pub(crate) struct Deployment<'t> {
     pub region: Option<&'t str>,
     pub account: Option<&'t str>,
     /// Stack parameter values, which override Default and AllowedValues.
@@ -260,7 +260,7 @@ impl Deployment<'static> {
 }
 
 impl<'t> Env<'t> {
-    pub fn new(template: Option<&'t Template<'t>>, deployment: Deployment<'t>) -> Env<'t> {
+    pub(crate) fn new(template: Option<&'t Template<'t>>, deployment: Deployment<'t>) -> Env<'t> {
         let Deployment {
             region,
             account,
@@ -292,7 +292,7 @@ impl Env<'_> {
 }
 
 /// Condition values fixed for one scenario; conditions not listed may take either value.
-pub type Scenario<'t> = [(&'t str, bool)];
+pub(crate) type Scenario<'t> = [(&'t str, bool)];
 
 #[cfg(test)]
 mod tests {

@@ -16,7 +16,7 @@ use super::{
 
 /// Intrinsic functions nested deeper than this are not resolved: their value is unknown, and
 /// the place is noted (see [`watch_cuts`]) so that what did not read it says so.
-pub const MAX_DEPTH: usize = 32;
+pub(crate) const MAX_DEPTH: usize = 32;
 
 thread_local! {
     /// The first place resolution on this thread was cut at [`MAX_DEPTH`] since the innermost
@@ -60,7 +60,7 @@ pub(crate) fn watch_cuts<R>(f: impl FnOnce() -> R) -> (R, Vec<Cut>) {
     (result, inner)
 }
 
-pub struct Resolver<'e, 't> {
+pub(crate) struct Resolver<'e, 't> {
     env: &'e Env<'t>,
     scenario: &'e Scenario<'t>,
     /// Read parameters' Default and AllowedValues. Off when evaluating conditions: the
@@ -94,7 +94,7 @@ impl<'c, 't> Walk<'c, 't> {
 }
 
 impl<'e, 't> Resolver<'e, 't> {
-    pub fn new(env: &'e Env<'t>) -> Resolver<'e, 't> {
+    pub(crate) fn new(env: &'e Env<'t>) -> Resolver<'e, 't> {
         Resolver {
             env,
             scenario: &[],
@@ -103,7 +103,7 @@ impl<'e, 't> Resolver<'e, 't> {
         }
     }
 
-    pub fn with_scenario(env: &'e Env<'t>, scenario: &'e Scenario<'t>) -> Resolver<'e, 't> {
+    pub(crate) fn with_scenario(env: &'e Env<'t>, scenario: &'e Scenario<'t>) -> Resolver<'e, 't> {
         Resolver {
             env,
             scenario,
@@ -113,7 +113,7 @@ impl<'e, 't> Resolver<'e, 't> {
     }
 
     /// Reads parameters as `constraints`, what the scenario's conditions say of them, allow.
-    pub fn constrained(self, constraints: &'e Constraints) -> Resolver<'e, 't> {
+    pub(crate) fn constrained(self, constraints: &'e Constraints) -> Resolver<'e, 't> {
         Resolver {
             constraints: (!constraints.is_empty()).then_some(constraints),
             ..self
@@ -130,7 +130,7 @@ impl<'e, 't> Resolver<'e, 't> {
     }
 
     /// Every value `node` can take.
-    pub fn resolve(&self, node: &'t Node<'t>) -> Vec<Alt<'t>> {
+    pub(crate) fn resolve(&self, node: &'t Node<'t>) -> Vec<Alt<'t>> {
         let cache = RefCell::default();
         self.resolve_depth(node, Walk::start(&cache))
     }
@@ -472,7 +472,7 @@ impl<'e, 't> Resolver<'e, 't> {
 }
 
 /// `["Res", "Attr"]` or `"Res.Attr"`.
-pub fn get_att_parts<'t>(arg: &'t Node<'t>) -> Option<(&'t str, &'t str)> {
+pub(crate) fn get_att_parts<'t>(arg: &'t Node<'t>) -> Option<(&'t str, &'t str)> {
     match &arg.value {
         Value::Seq(items) => match items.as_slice() {
             [resource, attribute] => Some((resource.as_str()?, attribute.as_str()?)),
@@ -492,7 +492,7 @@ pub(super) struct Concat<'t> {
 }
 
 impl<'t> Concat<'t> {
-    pub fn new(node: &'t Node<'t>) -> Concat<'t> {
+    pub(crate) fn new(node: &'t Node<'t>) -> Concat<'t> {
         Concat {
             alts: vec![Alt::text(Text::default(), node)],
             bound: 0,
@@ -502,7 +502,7 @@ impl<'t> Concat<'t> {
     /// Appends every suffix to every alternative; false when the result is unknown (too many
     /// alternatives, or the budget is spent). A text heavier than [`MAX_TEXT_WEIGHT`] becomes
     /// a hole.
-    pub fn push(
+    pub(crate) fn push(
         &mut self,
         resolver: &Resolver<'_, 't>,
         suffixes: &[Alt<'t>],

@@ -65,7 +65,7 @@ pub(crate) fn literal_head(s: &str) -> &str {
 
 /// Variables an `Fn::Sub` string uses, with their byte offsets in the string (for KMS003),
 /// up to an unterminated `${`.
-pub fn sub_variables(s: &str) -> Vec<(usize, &str)> {
+pub(crate) fn sub_variables(s: &str) -> Vec<(usize, &str)> {
     pieces(s)
         .into_iter()
         .filter_map(|piece| match piece {
@@ -99,7 +99,7 @@ impl<'t> Resolver<'_, 't> {
 
     /// A string inside a policy written as `Fn::Sub` over JSON text: the string is itself a
     /// Sub template.
-    pub fn resolve_sub_string(
+    pub(crate) fn resolve_sub_string(
         &self,
         node: &'t Node<'t>,
         vars: Option<&'t [Entry<'t>]>,

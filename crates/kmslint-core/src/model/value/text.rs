@@ -6,12 +6,12 @@ use std::borrow::Cow;
 use crate::facts::pseudo::Pseudo;
 
 /// The longest value a message quotes whole: a line.
-pub const MESSAGE_WIDTH: usize = 80;
+pub(crate) const MESSAGE_WIDTH: usize = 80;
 
 /// `s` as a message quotes it: whole when it fits on a line ([`MESSAGE_WIDTH`] characters),
 /// else its start and end around `…`, so that a huge value in a file never makes a huge
 /// message.
-pub fn abbreviate(s: &str) -> Cow<'_, str> {
+pub(crate) fn abbreviate(s: &str) -> Cow<'_, str> {
     let keep = (MESSAGE_WIDTH - 1) / 2;
     let count = s.chars().take(MESSAGE_WIDTH + 1).count();
     if count <= MESSAGE_WIDTH {
@@ -29,7 +29,7 @@ pub fn abbreviate(s: &str) -> Cow<'_, str> {
 
 /// A part of a string known only by kind.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Hole<'t> {
+pub(crate) enum Hole<'t> {
     Partition,
     Region,
     AccountId,
@@ -49,7 +49,7 @@ pub enum Hole<'t> {
 
 impl Hole<'_> {
     /// Pseudo parameters stand for one ARN field each and never contain a colon.
-    pub fn is_pseudo(&self) -> bool {
+    pub(crate) fn is_pseudo(&self) -> bool {
         matches!(
             self,
             Hole::Partition | Hole::Region | Hole::AccountId | Hole::UrlSuffix
@@ -58,21 +58,21 @@ impl Hole<'_> {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Part<'t> {
+pub(crate) enum Part<'t> {
     Lit(Cow<'t, str>),
     Hole(Hole<'t>),
 }
 
 /// A string, possibly with holes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Text<'t> {
+pub(crate) struct Text<'t> {
     pub parts: Vec<Part<'t>>,
 }
 
 impl<'t> Text<'t> {
     /// Literal text. A dynamic reference (`{{resolve:ssm:/path}}`) inside it is a hole:
     /// CloudFormation replaces it with a value from SSM or Secrets Manager at deploy time.
-    pub fn lit(s: impl Into<Cow<'t, str>>) -> Text<'t> {
+    pub(crate) fn lit(s: impl Into<Cow<'t, str>>) -> Text<'t> {
         let s = s.into();
         // The byte search is a fast memchr; most strings have no brace at all.
         if !s.as_bytes().contains(&b'{') || !s.contains("{{resolve:") {
@@ -106,7 +106,7 @@ impl<'t> Text<'t> {
 
     /// The text with every dynamic reference made a hole, also one that spans `${}`
     /// variables (`!Sub '{{resolve:ssm:/app/${Env}/role}}'`).
-    pub fn hide_dynamic_references(self) -> Text<'t> {
+    pub(crate) fn hide_dynamic_references(self) -> Text<'t> {
         let has_reference = self.parts.iter().any(|p| match p {
             Part::Lit(s) => s.as_bytes().contains(&b'{') && s.contains("{{resolve:"),
             Part::Hole(_) => false,
@@ -152,14 +152,14 @@ impl<'t> Text<'t> {
         out
     }
 
-    pub fn hole(hole: Hole<'t>) -> Text<'t> {
+    pub(crate) fn hole(hole: Hole<'t>) -> Text<'t> {
         Text {
             parts: vec![Part::Hole(hole)],
         }
     }
 
     /// The whole string when it has no holes.
-    pub fn literal(&self) -> Option<&str> {
+    pub(crate) fn literal(&self) -> Option<&str> {
         match self.parts.as_slice() {
             [] => Some(""),
             [Part::Lit(s)] => Some(s),
@@ -168,7 +168,7 @@ impl<'t> Text<'t> {
     }
 
     /// The hole when the string is nothing but one hole (`!GetAtt Key.Arn`).
-    pub fn only_hole(&self) -> Option<&Hole<'t>> {
+    pub(crate) fn only_hole(&self) -> Option<&Hole<'t>> {
         match self.parts.as_slice() {
             [Part::Hole(h)] => Some(h),
             _ => None,
@@ -177,7 +177,7 @@ impl<'t> Text<'t> {
 
     /// The holes other than pseudo parameters: in `arn:${AWS::Partition}:kms:…:key/${Key}`,
     /// the `Ref` of `Key`.
-    pub fn resource_holes(&self) -> Vec<&Hole<'t>> {
+    pub(crate) fn resource_holes(&self) -> Vec<&Hole<'t>> {
         self.parts
             .iter()
             .filter_map(|p| match p {
@@ -187,7 +187,7 @@ impl<'t> Text<'t> {
             .collect()
     }
 
-    pub fn push(&mut self, part: Part<'t>) {
+    pub(crate) fn push(&mut self, part: Part<'t>) {
         match (self.parts.last_mut(), part) {
             (_, Part::Lit(s)) if s.is_empty() => {}
             (Some(Part::Lit(last)), Part::Lit(s)) => last.to_mut().push_str(&s),
@@ -195,14 +195,14 @@ impl<'t> Text<'t> {
         }
     }
 
-    pub fn append(&mut self, other: Text<'t>) {
+    pub(crate) fn append(&mut self, other: Text<'t>) {
         for part in other.parts {
             self.push(part);
         }
     }
 
     /// The known text up to the first hole.
-    pub fn literal_prefix(&self) -> &str {
+    pub(crate) fn literal_prefix(&self) -> &str {
         match self.parts.first() {
             Some(Part::Lit(s)) => s,
             _ => "",
@@ -210,12 +210,12 @@ impl<'t> Text<'t> {
     }
 
     /// The string for a message: [`Text::display`], abbreviated past a line.
-    pub fn display_short(&self) -> String {
+    pub(crate) fn display_short(&self) -> String {
         abbreviate(&self.display()).into_owned()
     }
 
     /// About how many bytes the string takes: its known text, and a few for each hole.
-    pub fn weight(&self) -> usize {
+    pub(crate) fn weight(&self) -> usize {
         self.parts
             .iter()
             .map(|p| match p {
@@ -226,7 +226,7 @@ impl<'t> Text<'t> {
     }
 
     /// The string as written in a message, holes shown as `${…}`.
-    pub fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         let mut out = String::new();
         for part in &self.parts {
             match part {

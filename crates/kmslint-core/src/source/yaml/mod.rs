@@ -47,7 +47,7 @@ const FUNCTION_TAGS: &[&str] = &[
 /// billion-laughs file should not print a million lines.
 const MAX_ALIAS_PROBLEMS: usize = 20;
 
-pub fn load(text: &str) -> Loaded<'_> {
+pub(crate) fn load(text: &str) -> Loaded<'_> {
     let loaded = load_strict(text);
     match loaded.problems.last() {
         Some(problem) if loaded.root.is_none() => {
