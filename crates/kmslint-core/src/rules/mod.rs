@@ -18,6 +18,7 @@ mod run;
 mod scenarios;
 
 pub(crate) use context::{ChangeContext, Context, PolicyCheck, consumer_paths, consumers_read};
+pub(crate) use need::Unmet;
 pub(crate) use registry::meta;
 pub use registry::{
     FixAvailability, RULES, RuleEntry, RuleInfo, RuleKind, RuleMeta, find, is_change, kind, names,
@@ -76,6 +77,7 @@ pub(crate) mod change;
 pub(crate) mod common;
 pub(crate) mod key_config;
 pub(crate) mod key_use;
+mod need;
 
 // The rule modules, declared here rather than by `registry!` so that rustfmt sees them (it
 // does not format modules declared inside a macro). A module left out of the registry is
