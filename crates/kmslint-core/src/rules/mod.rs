@@ -19,13 +19,15 @@ mod scenarios;
 
 pub(crate) use context::{ChangeContext, Context, PolicyCheck, consumer_paths, consumers_read};
 pub(crate) use need::Unmet;
-pub(crate) use registry::meta;
 pub use registry::{
     FixAvailability, RULES, RuleEntry, RuleInfo, RuleKind, RuleMeta, find, is_change, kind, names,
     parse_doc,
 };
 pub(crate) use reporter::{Reporter, finish};
 pub(crate) use run::{run, run_change};
+// What `suppress` reports, as KMS006 and KMS007 declare it.
+pub(crate) use invalid_suppression::RULE as INVALID_SUPPRESSION;
+pub(crate) use unused_suppression::RULE as UNUSED_SUPPRESSION;
 
 /// A rule's logic. What the rule is (code, name, severity…) is its file's `RULE`
 /// ([`RuleInfo`]); its documentation is `rules/<CODE>.md`.
