@@ -37,7 +37,7 @@ pub enum Comparison {
 /// with and a change rule is on.
 pub(crate) fn compare(
     new: &rules::Context<'_, '_>,
-    new_found: &[Diagnostic],
+    new_needs: &[rules::Unmet],
     previous: &Previous<'_>,
     settings: &Settings,
 ) -> (Comparison, Vec<Diagnostic>) {
@@ -99,7 +99,7 @@ pub(crate) fn compare(
         None,
         &loaded.problems,
         settings,
-        |old| rules::run_change(old_name, old, new, new_found),
+        |old| rules::run_change(old_name, old, new, new_needs),
     );
     (Comparison::Compared, changes)
 }

@@ -79,7 +79,7 @@ pub(crate) fn parse_only(
             std::iter::empty(),
         ),
     };
-    rules::run(&cx)
+    rules::run(&cx).0
 }
 
 /// What the settings say about where the stack is deployed, for value resolution.

@@ -181,8 +181,8 @@ pub fn lint_against(
         &loaded.problems,
         settings,
         |cx| {
-            let mut found = rules::run(cx);
-            let (compared, changes) = compare::compare(cx, &found, previous, settings);
+            let (mut found, needs) = rules::run(cx);
+            let (compared, changes) = compare::compare(cx, &needs, previous, settings);
             comparison = compared;
             found.extend(changes);
             found

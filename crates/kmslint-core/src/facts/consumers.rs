@@ -18,7 +18,7 @@
 //!   `CloudFormation/StackSets/log-setup-management.yaml`); KMS601 accepts either form.
 
 /// Who the key policy must allow.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Grantee {
     /// A service principal: `logs` for `logs.<region>.amazonaws.com` when `regional`.
     Service { name: &'static str, regional: bool },
@@ -28,7 +28,7 @@ pub(crate) enum Grantee {
 }
 
 /// What happens without the grant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Failure {
     /// The stack fails to create or update the consumer.
     Deploy,
@@ -38,6 +38,7 @@ pub(crate) enum Failure {
 }
 
 /// A consumer that needs a grant in the key policy.
+#[derive(Debug, PartialEq, Eq, Hash)]
 pub(crate) struct ServiceGrant {
     pub resource_type: &'static str,
     /// The property naming the key, dotted from `Properties`, `[]` for list items.

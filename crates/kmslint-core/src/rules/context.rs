@@ -94,9 +94,9 @@ pub(crate) struct ChangeContext<'a, 'o, 'n> {
     pub old_name: &'a str,
     pub old: &'a Context<'a, 'o>,
     pub new: &'a Context<'a, 'n>,
-    /// The new version's findings (before suppressions), for a change rule that compares
-    /// another rule's findings on both versions.
-    pub new_found: &'a [Diagnostic],
+    /// The needs the new version's findings report (before suppressions: a suppressed
+    /// finding is still a need), for a change rule that compares them on both versions.
+    pub new_needs: &'a [super::Unmet],
     pub old_lines: &'a crate::source::LineIndex,
     pub matching: &'a crate::model::change::Matching<'a, 'o, 'n>,
 }

@@ -2,20 +2,22 @@
 //! the old one gave: a service grant a consumer of the key needs (what KMS601 checks) or the
 //! delegation an IAM policy of the template relies on (what KMS609 checks).
 //!
-//! The policy engine answers both sides: KMS601 and KMS609 run on each version, and a finding
-//! of the new version that the old one did not have is a grant this change removed, when the
-//! key and the resource that needs it are in both versions unchanged but for the key policy.
-//! (A consumer that is new, or that moved to another key, is KMS601's and KMS505's.)
+//! The policy engine answers both sides: KMS601 and KMS609 run on each version, and a need
+//! their findings report on the new version ([`Need`], compared as typed data) that the old
+//! one did not have is a grant this change removed, when the key and the resource that needs
+//! it are in both versions unchanged but for the key policy. (A consumer that is new, or that
+//! moved to another key, is KMS601's and KMS505's.)
 
 use std::collections::HashSet;
 
-use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 use crate::facts::resources::{KEY, REPLICA_KEY};
-use crate::model::Template;
-use crate::source::Span;
 
-use super::{ChangeContext, Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+use super::need::{Lack, Need, Unmet};
+use super::{
+    ChangeContext, Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind,
+    iam_grant_not_delegated, service_grant_missing,
+};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS506.md`, whose front matter must agree with this.
@@ -30,8 +32,8 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
 
 pub(crate) struct GrantRemoved;
 
-/// The rules whose findings say a principal the template needs cannot use a key.
-const NEEDS: &[&str] = &["KMS601", "KMS609"];
+/// The rules whose findings report the needs compared here.
+const NEEDS: [&RuleInfo; 2] = [&service_grant_missing::RULE, &iam_grant_not_delegated::RULE];
 
 impl Rule for GrantRemoved {
     fn reads_consumers(&self) -> bool {
@@ -52,39 +54,34 @@ impl Rule for GrantRemoved {
         if changed.is_empty() {
             return;
         }
-        let before: HashSet<(&str, Option<&str>, String)> = needs(cx.old)
-            .into_iter()
-            .map(|d| (d.code, owner(old_template, d.span), d.message))
-            .collect();
+        let before: HashSet<Need> = needs(cx.old).into_iter().map(|u| u.need).collect();
         // The new version's were found already, when the rules ran on it (unless they are off
         // for this run).
-        let after = if NEEDS.iter().all(|code| cx.new.settings.rules.enabled(code)) {
-            cx.new_found
-                .iter()
-                .filter(|d| NEEDS.contains(&d.code))
-                .cloned()
-                .collect()
+        let rerun;
+        let after: &[Unmet] = if NEEDS.iter().all(|r| cx.new.settings.rules.enabled(r.code)) {
+            cx.new_needs
         } else {
-            needs(cx.new)
+            rerun = needs(cx.new);
+            &rerun
         };
-        for finding in after {
-            let Some(key) = key_of(new_template, &finding).filter(|k| changed.contains(k)) else {
-                continue;
-            };
-            let needer = owner(new_template, finding.span);
-            if before.contains(&(finding.code, needer, finding.message.clone())) {
+        for unmet in after {
+            let need = &unmet.need;
+            let key = need.key.as_str();
+            // Only the needs shown in the statements of a key policy that changed.
+            if !unmet.shows_statements || !changed.contains(&key) || before.contains(need) {
                 continue;
             }
             // The resource that needs the grant must be unchanged, so that the key policy is
             // what took it away.
-            let unchanged = needer.is_some_and(|name| {
-                match (old_template.resource(name), new_template.resource(name)) {
-                    (Some(old), Some(new)) => {
-                        old.type_name == new.type_name && cx.matching.same_properties(old, new)
-                    }
-                    _ => false,
+            let unchanged = match (
+                old_template.resource(&need.needer),
+                new_template.resource(&need.needer),
+            ) {
+                (Some(old), Some(new)) => {
+                    old.type_name == new.type_name && cx.matching.same_properties(old, new)
                 }
-            });
+                _ => false,
+            };
             if !unchanged {
                 continue;
             }
@@ -102,16 +99,12 @@ impl Rule for GrantRemoved {
                     policy_at(new_key),
                     format!(
                         "the new key policy of `{key}` takes away a permission the old one gave: {}; what worked with the old policy fails once the new one is in place",
-                        // KMS601 ends with what happens when the stack is created; this is an
-                        // update of a stack where it worked.
-                        finding.message.split("; ").next().unwrap_or_default()
+                        taken_away(need)
                     ),
                 )
                 .with_resource(key)
-                .with_related(finding.span, "what needs it");
-            if let Some(help) = finding.help {
-                diagnostic.with_help(help);
-            }
+                .with_related(unmet.at, "what needs it")
+                .with_help(need.help());
             cx.related_old(
                 diagnostic,
                 policy_at(old_key),
@@ -121,46 +114,31 @@ impl Rule for GrantRemoved {
     }
 }
 
-/// The findings of [`NEEDS`] on one version, with the rules' default severities and no
-/// suppressions (a suppressed finding is still a need).
-fn needs(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
+/// What the new policy takes away, in the words of the finding that reports it: who may not
+/// do what, with the conditions of a KMS609 need unless its name is generated. (KMS601's
+/// findings go on with what happens when the stack is created, while this is an update of a
+/// stack where it worked.) These are the words KMS506 has always quoted: the finding's
+/// message up to its first `; `.
+fn taken_away(need: &Need) -> String {
+    match need.lack {
+        Lack::Delegation {
+            generated: None, ..
+        } => format!("{}{}", need.sentence(), need.conditions()),
+        _ => need.sentence(),
+    }
+}
+
+/// The needs [`NEEDS`] report on one version (a suppressed finding is still a need).
+fn needs(cx: &Context<'_, '_>) -> Vec<Unmet> {
     let mut settings = cx.settings.clone();
     settings.rules.disabled = super::RULES
         .iter()
         .map(|r| r.code)
-        .filter(|code| !NEEDS.contains(code))
+        .filter(|code| NEEDS.iter().all(|r| r.code != *code))
         .collect();
-    settings.rules.severity.clear();
     let only = Context {
         settings: &settings,
         ..*cx
     };
-    super::run(&only)
-}
-
-/// The resource a place is in (a finding's: the consumer, or the IAM policy).
-fn owner<'t>(template: &Template<'t>, span: Span) -> Option<&'t str> {
-    // Resources are in file order: the last one starting at or before the place.
-    let i = template
-        .resources
-        .partition_point(|r| r.name_span.start <= span.start)
-        .checked_sub(1)?;
-    let resource = &template.resources[i];
-    resource.node.span.contains(span).then_some(resource.name)
-}
-
-/// The key a KMS601 or KMS609 finding is about: the key whose policy its related place
-/// ("the key policy of `K`") is in.
-fn key_of<'t>(template: &Template<'t>, finding: &Diagnostic) -> Option<&'t str> {
-    finding
-        .related
-        .iter()
-        .filter(|r| r.path.is_none())
-        .filter_map(|r| owner(template, r.span))
-        .find(|name| {
-            matches!(
-                template.resource(name).and_then(|r| r.type_name),
-                Some(KEY | REPLICA_KEY)
-            )
-        })
+    super::run(&only).1
 }

@@ -18,13 +18,16 @@ mod run;
 mod scenarios;
 
 pub(crate) use context::{ChangeContext, Context, PolicyCheck, consumer_paths, consumers_read};
-pub(crate) use registry::meta;
+pub(crate) use need::Unmet;
 pub use registry::{
     DocError, FixAvailability, RULES, RuleEntry, RuleInfo, RuleKind, RuleMeta, find, is_change,
     kind, names, parse_doc,
 };
 pub(crate) use reporter::{Reporter, finish};
 pub(crate) use run::{run, run_change};
+// What `suppress` reports, as KMS006 and KMS007 declare it.
+pub(crate) use invalid_suppression::RULE as INVALID_SUPPRESSION;
+pub(crate) use unused_suppression::RULE as UNUSED_SUPPRESSION;
 
 /// A rule's logic. What the rule is (code, name, severity…) is its file's `RULE`
 /// ([`RuleInfo`]); its documentation is `rules/<CODE>.md`.
@@ -82,6 +85,7 @@ pub(crate) mod change;
 pub(crate) mod common;
 pub(crate) mod key_config;
 pub(crate) mod key_use;
+mod need;
 
 // The rule modules, declared here rather than by `registry!` so that rustfmt sees them (it
 // does not format modules declared inside a macro). A module left out of the registry is

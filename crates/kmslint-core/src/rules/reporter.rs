@@ -1,6 +1,7 @@
 //! Where a rule's findings go: the [`Reporter`] that stamps them with the rule's code, name
-//! and severity, the builders a rule finishes a finding with, and what every finding goes
-//! through afterwards ([`finish`]: the configuration's severities, long quotes cut).
+//! and severity (and keeps the [`Need`] a finding of KMS601 or KMS609 reports), the builders
+//! a rule finishes a finding with, and what every finding goes through afterwards
+//! ([`finish`]: the configuration's severities, long quotes cut).
 
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Related, Severity};
@@ -9,24 +10,62 @@ use crate::model::value::{MESSAGE_WIDTH, abbreviate};
 use crate::source::{Position, Span};
 
 use super::RuleInfo;
+use super::need::{Need, Unmet};
 
 /// Collects a rule's findings, stamping its code, name and severity.
 pub(crate) struct Reporter {
     rule: &'static RuleInfo,
-    diagnostics: Vec<Diagnostic>,
+    found: Vec<Finding>,
+}
+
+/// A finding as a rule made it: the diagnostic, and the need it reports in typed form, for
+/// the rules that report needs (KMS601, KMS609: KMS506 compares them).
+pub(crate) struct Finding {
+    pub diagnostic: Diagnostic,
+    pub unmet: Option<Unmet>,
+}
+
+impl From<Diagnostic> for Finding {
+    fn from(diagnostic: Diagnostic) -> Finding {
+        Finding {
+            diagnostic,
+            unmet: None,
+        }
+    }
 }
 
 impl Reporter {
     pub(crate) fn new(rule: &'static RuleInfo) -> Reporter {
         Reporter {
             rule,
-            diagnostics: Vec::new(),
+            found: Vec::new(),
         }
+    }
+
+    /// Reports `need` at `at` in its words (message and help), with the rule's default
+    /// severity; `shows_statements` says whether the finding shows the key policy's
+    /// `Statement`.
+    pub(crate) fn report_need(
+        &mut self,
+        at: Span,
+        need: Need,
+        shows_statements: bool,
+    ) -> &mut Diagnostic {
+        let (message, help) = (need.message(), need.help());
+        let index = self.found.len();
+        self.report(at, message).with_help(help);
+        let finding = &mut self.found[index];
+        finding.unmet = Some(Unmet {
+            need,
+            at,
+            shows_statements,
+        });
+        &mut finding.diagnostic
     }
 
     /// Reports a finding at `span` with the rule's default severity.
     pub(crate) fn report(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
-        self.diagnostics.push(Diagnostic {
+        self.found.push(Finding::from(Diagnostic {
             code: self.rule.code,
             name: self.rule.name,
             severity: self.rule.severity,
@@ -40,12 +79,17 @@ impl Reporter {
             fix: None,
             start: Position::default(),
             end: Position::default(),
-        });
-        self.diagnostics.last_mut().expect("just pushed")
+        }));
+        &mut self.found.last_mut().expect("just pushed").diagnostic
     }
 
     pub(crate) fn into_diagnostics(self) -> Vec<Diagnostic> {
-        self.diagnostics
+        self.found.into_iter().map(|f| f.diagnostic).collect()
+    }
+
+    /// The findings with the needs they report.
+    pub(crate) fn into_findings(self) -> Vec<Finding> {
+        self.found
     }
 }
 

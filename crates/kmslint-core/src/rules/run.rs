@@ -1,6 +1,6 @@
 //! Running the rules on a file: every enabled rule on the whole file, the policy rules on
 //! each key policy (through [`super::scenarios`]), in parallel for a big file; and the change
-//! rules on a file against its previous version.
+//! rules on a file against its previous version (with the needs the file's findings report).
 
 #[cfg(feature = "parallel")]
 use rayon::prelude::*;
@@ -11,12 +11,14 @@ use crate::model::value::watch_cuts;
 use crate::source::Span;
 
 use super::context::{ChangeContext, Context};
-use super::reporter::{Reporter, finish};
+use super::need::Unmet;
+use super::reporter::{Finding, Reporter, finish};
 use super::scenarios::{Why, check_policy, note};
 use super::{RULES, RuleEntry, RuleKind};
 
-/// Runs every enabled rule over the file.
-pub(crate) fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
+/// Runs every enabled rule over the file: its findings, and the needs those of KMS601 and
+/// KMS609 report (in the same order), for the change rules.
+pub(crate) fn run(cx: &Context<'_, '_>) -> (Vec<Diagnostic>, Vec<Unmet>) {
     let rules: Vec<&RuleEntry> = RULES
         .iter()
         .filter(|entry| cx.settings.rules.enabled(entry.code))
@@ -24,10 +26,10 @@ pub(crate) fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
     let whole_file = |entry: &&RuleEntry| {
         let mut out = Reporter::new(entry.info);
         let ((), cut) = watch_cuts(|| entry.rule.check(cx, &mut out));
-        let mut found = out.into_diagnostics();
+        let mut found = out.into_findings();
         found.extend(
             cut.first()
-                .map(|cut| note(entry, None, cut.span, &Why::TooDeep)),
+                .map(|cut| note(entry, None, cut.span, &Why::TooDeep).into()),
         );
         found
     };
@@ -46,7 +48,7 @@ pub(crate) fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
             check_policy(cx, &policy_rules, source)
         }
     };
-    type Found = (Vec<Vec<Diagnostic>>, Vec<Vec<Diagnostic>>);
+    type Found = (Vec<Vec<Finding>>, Vec<Vec<Finding>>);
     let in_turn = || -> Found {
         (
             rules.iter().map(whole_file).collect(),
@@ -70,9 +72,14 @@ pub(crate) fn run(cx: &Context<'_, '_>) -> Vec<Diagnostic> {
     let (mut found, per_policy): Found = in_turn();
     found.extend(per_policy);
     // The order is fixed whatever the threads did (`finish` sorts by position as well).
-    let mut all: Vec<Diagnostic> = found.into_iter().flatten().collect();
+    let mut all: Vec<Diagnostic> = Vec::new();
+    let mut needs: Vec<Unmet> = Vec::new();
+    for finding in found.into_iter().flatten() {
+        all.push(finding.diagnostic);
+        needs.extend(finding.unmet);
+    }
     finish(cx.settings, &mut all);
-    all
+    (all, needs)
 }
 
 /// Files from this size up are linted with parallel rules (see [`run`]).
@@ -84,7 +91,7 @@ pub(crate) fn run_change(
     old_name: &str,
     old: &Context<'_, '_>,
     new: &Context<'_, '_>,
-    new_found: &[Diagnostic],
+    new_needs: &[Unmet],
 ) -> Vec<Diagnostic> {
     let rules: Vec<&RuleEntry> = RULES
         .iter()
@@ -117,7 +124,7 @@ pub(crate) fn run_change(
         old_name,
         old,
         new,
-        new_found,
+        new_needs,
         old_lines: &old_lines,
         matching: &matching,
     };

@@ -1,6 +1,7 @@
 //! The `Fn::If` scenario engine: a key policy is checked in each combination of the
 //! conditions its statements use ([`check_policy`]), findings that only some combinations
-//! produce are labelled with the conditions that lead to them, and questions with too many
+//! produce are labelled with the conditions that lead to them (in their message, and in the
+//! need a finding of KMS601 or KMS609 reports), and questions with too many
 //! combinations, or past the file's budget, are reported as not checked.
 
 use std::collections::{HashMap, HashSet};
@@ -12,7 +13,8 @@ use crate::model::{KeyPolicy, PolicySource};
 use crate::source::{Node, Span};
 
 use super::context::{Context, PolicyCheck};
-use super::reporter::Reporter;
+use super::need::owned_conditions;
+use super::reporter::{Finding, Reporter};
 use super::{BearsOn, PolicyScope, RuleEntry};
 
 /// Policies whose conditions give more scenarios than this are checked question by question
@@ -37,7 +39,7 @@ pub(super) fn check_policy(
     cx: &Context<'_, '_>,
     rules: &[&RuleEntry],
     source: &PolicySource<'_>,
-) -> Vec<Diagnostic> {
+) -> Vec<Finding> {
     let items = statement_items(source);
     let all: Vec<usize> = (0..source.conditions.statements.len()).collect();
     let whole = cx
@@ -50,18 +52,19 @@ pub(super) fn check_policy(
         if !spend(cx, scenarios.len(), items.len()) {
             return rules
                 .iter()
-                .map(|entry| not_checked(entry, source, at, &Why::Budget))
+                .map(|entry| not_checked(entry, source, at, &Why::Budget).into())
                 .collect();
         }
         return run_in_scenarios(cx, rules, source, scenarios, None);
     }
-    let mut found: Vec<Diagnostic> = Vec::new();
+    let mut found: Vec<Finding> = Vec::new();
     let mut seen: HashSet<(&'static str, Span, String)> = HashSet::new();
-    let mut add = |diagnostics: Vec<Diagnostic>, found: &mut Vec<Diagnostic>| {
-        for d in diagnostics {
+    let mut add = |findings: Vec<Finding>, found: &mut Vec<Finding>| {
+        for f in findings {
+            let d = &f.diagnostic;
             // The document's own findings (`Version`) come from every statement's views.
             if seen.insert((d.code, d.span, d.message.clone())) {
-                found.push(d);
+                found.push(f);
             }
         }
     };
@@ -79,7 +82,7 @@ pub(super) fn check_policy(
             let at = items.get(i).map_or(source.root.span, |n| n.span);
             match ask(cx, &per_statement, source, &only, at) {
                 Ok(diagnostics) => add(diagnostics, &mut found),
-                Err(notes) => found.extend(notes),
+                Err(notes) => found.extend(notes.into_iter().map(Finding::from)),
             }
         }
     }
@@ -98,7 +101,7 @@ pub(super) fn check_policy(
     for (entries, only) in groups {
         match ask(cx, &entries, source, &only, at) {
             Ok(diagnostics) => add(diagnostics, &mut found),
-            Err(notes) => found.extend(notes),
+            Err(notes) => found.extend(notes.into_iter().map(Finding::from)),
         }
     }
     found
@@ -113,7 +116,7 @@ fn ask<'t>(
     source: &PolicySource<'t>,
     only: &[usize],
     at: Span,
-) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+) -> Result<Vec<Finding>, Vec<Diagnostic>> {
     let why = match cx
         .conditions
         .scenarios(&source.conditions.for_statements(only))
@@ -233,7 +236,7 @@ pub(super) fn note(entry: &RuleEntry, resource: Option<&str>, at: Span, why: &Wh
 #[derive(Default)]
 struct Merged {
     index: HashMap<(Span, String), usize>,
-    found: Vec<(Diagnostic, Vec<usize>)>,
+    found: Vec<(Finding, Vec<usize>)>,
 }
 
 /// Runs `rules` on the policy in every scenario, with only the statements `only` lists when
@@ -246,7 +249,7 @@ fn run_in_scenarios<'t>(
     source: &PolicySource<'t>,
     scenarios: &[Vec<(&'t str, bool)>],
     only: Option<&[usize]>,
-) -> Vec<Diagnostic> {
+) -> Vec<Finding> {
     let mut merged: Vec<Merged> = rules.iter().map(|_| Merged::default()).collect();
     // Where a value the rules read was nested too deep to resolve, for each rule.
     let mut cuts: Vec<Option<Cut>> = vec![None; rules.len()];
@@ -268,13 +271,13 @@ fn run_in_scenarios<'t>(
             *cut = cut
                 .or(built_cut.first().copied())
                 .or(own_cut.first().copied());
-            for diagnostic in out.into_diagnostics() {
-                let key = (diagnostic.span, diagnostic.message.clone());
+            for finding in out.into_findings() {
+                let key = (finding.diagnostic.span, finding.diagnostic.message.clone());
                 match merged.index.get(&key) {
                     Some(&at) => merged.found[at].1.push(i),
                     None => {
                         merged.index.insert(key, merged.found.len());
-                        merged.found.push((diagnostic, vec![i]));
+                        merged.found.push((finding, vec![i]));
                     }
                 }
             }
@@ -282,36 +285,43 @@ fn run_in_scenarios<'t>(
     }
     let scenarios: Vec<&[(&str, bool)]> = scenarios.iter().map(Vec::as_slice).collect();
     let resource = source.resource.map(|(name, _)| name);
-    let cut_notes: Vec<Diagnostic> = rules
+    let cut_notes = rules
         .iter()
         .zip(&cuts)
         .filter_map(|(entry, cut)| cut.map(|cut| note(entry, resource, cut.span, &Why::TooDeep)))
-        .collect();
+        .map(Finding::from);
     merged
         .into_iter()
         .flat_map(|m| m.found)
-        .map(|(mut diagnostic, seen)| {
-            if seen.len() < scenarios.len()
-                && let Some(note) = describe_scenarios(&scenarios, &seen)
-            {
-                diagnostic.message = format!("{} ({note})", diagnostic.message);
+        .map(|(mut finding, seen)| {
+            let diagnostic = &mut finding.diagnostic;
+            if seen.len() < scenarios.len() {
+                let apart = telling_apart(&scenarios, &seen);
+                if let Some(note) = describe_when(&apart) {
+                    diagnostic.message = format!("{} ({note})", diagnostic.message);
+                    if let Some(unmet) = &mut finding.unmet {
+                        unmet.need.scenarios = owned_conditions(&apart);
+                    }
+                }
             }
             if diagnostic.resource.is_none()
                 && let Some((name, _)) = source.resource
             {
                 diagnostic.resource = Some(name.to_owned());
             }
-            diagnostic
+            finding
         })
         .chain(cut_notes)
         .collect()
 }
 
-/// Describes the scenarios `seen` picks out of `all` by the fewest conditions that tell them
-/// apart from the others ("when `IsProd` is true"), or by all the conditions they agree on
-/// when no smaller set does.
-fn describe_scenarios(all: &[&[(&str, bool)]], seen: &[usize]) -> Option<String> {
-    let first = all.get(*seen.first()?)?;
+/// The fewest conditions that tell the scenarios `seen` picks out of `all` apart from the
+/// others (`IsProd` true), or all the conditions they agree on when no smaller set does;
+/// none when `seen` is empty.
+fn telling_apart<'a>(all: &[&[(&'a str, bool)]], seen: &[usize]) -> Vec<(&'a str, bool)> {
+    let Some(first) = seen.first().and_then(|&i| all.get(i)) else {
+        return Vec::new();
+    };
     let common: Vec<(&str, bool)> = first
         .iter()
         .filter(|(name, value)| {
@@ -336,10 +346,10 @@ fn describe_scenarios(all: &[&[(&str, bool)]], seen: &[usize]) -> Option<String>
                 chosen.push(c);
                 others.retain(|&i| holds(i, c));
             }
-            _ => return describe_when(&common),
+            _ => return common,
         }
     }
     // Keep the template's order of conditions.
     chosen.sort_by_key(|c| common.iter().position(|x| x == c));
-    describe_when(&chosen)
+    chosen
 }

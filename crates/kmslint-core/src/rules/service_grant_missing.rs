@@ -24,6 +24,8 @@
 //!   `Fn::GetAtt`) and names no `ServiceLinkedRoleARN` of its own (another role, not judged).
 //! - The consumer's (and publisher's) `Fn::If` branches and `Condition`s must agree with the
 //!   policy's scenario; a key chosen by the consumer's `Fn::If` is labelled with that branch.
+//!
+//! A finding reports a [`Need`] (its words are there): KMS506 compares them between versions.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -37,9 +39,10 @@ use crate::model::policy::Verdict;
 use crate::model::principal::{
     Coverage, Deployment, IamKind, IamPrincipal, Principal, Requester, classify,
 };
-use crate::model::value::{Alt, Hole, Part, Text, describe_when};
+use crate::model::value::{Alt, Hole, Part, Text};
 use crate::source::Span;
 
+use super::need::{Lack, Need, owned_conditions};
 use super::{
     Context, FixAvailability, PolicyCheck, PolicyScope, Reporter, Rule, RuleInfo, RuleKind,
 };
@@ -150,38 +153,27 @@ impl Rule for ServiceGrantMissing {
                 if missing.is_empty() {
                     continue;
                 }
-                let grantee = match grant.grantee {
-                    Grantee::Service { name, regional } => {
-                        format!("`{}`", service_name(name, regional))
-                    }
-                    Grantee::AutoScalingRole => {
-                        "the Auto Scaling service-linked role `AWSServiceRoleForAutoScaling`".into()
-                    }
+                let need = Need {
+                    key: key.to_owned(),
+                    needer: key_use.consumer.to_owned(),
+                    lack: Lack::Grant {
+                        grant,
+                        alias: alias(key_use),
+                        missing: missing.clone(),
+                        group: group.map(str::to_owned),
+                    },
+                    when: owned_conditions(&key_use.when),
+                    scenarios: Vec::new(),
                 };
-                let (noun, consequence) = consumer_words(grant.resource_type, group);
-                let mut message = format!(
-                    "{noun} `{}` uses key `{key}`{}, but the key policy does not let {grantee} call {}; {consequence}",
-                    key_use.consumer,
-                    via_alias(key_use),
-                    missing.join(", "),
-                );
-                if let Some(note) = describe_when(&key_use.when) {
-                    message = format!("{message} ({note})");
-                }
                 let severity = if grant.failure == Failure::Silent || grant.uncertain {
                     Severity::Warning
                 } else {
                     Severity::Error
                 };
-                out.report(key_use.span, message)
+                out.report_need(key_use.span, need, true)
                     .with_severity(severity)
                     .with_resource(key_use.consumer)
-                    .with_related(policy_at, format!("the key policy of `{key}`"))
-                    .with_help(format!(
-                        "add a statement to the key policy of `{key}` that allows {grantee} to call {} ({})",
-                        missing.join(", "),
-                        grant.source
-                    ));
+                    .with_related(policy_at, format!("the key policy of `{key}`"));
             }
         }
 
@@ -212,7 +204,7 @@ impl ServiceGrantMissing {
         }
         // What the key policy denies each service, asked once in this scenario.
         let mut asked: Vec<(&str, Vec<&'static str>)> = Vec::new();
-        for (target_type, property) in crate::facts::consumers::ENCRYPTED_TARGETS {
+        for &(target_type, property) in crate::facts::consumers::ENCRYPTED_TARGETS {
             for key_use in cx.key_uses(target_type, property).of_key(key) {
                 let mut when = key_use.when.clone();
                 when.extend(key_use.consumer_condition.map(|c| (c, true)));
@@ -250,38 +242,34 @@ impl ServiceGrantMissing {
                     if missing.is_empty() {
                         continue;
                     }
-                    let noun = target_noun(key_use.consumer_type);
-                    let mut names: Vec<String> = Vec::new();
+                    let mut senders: Vec<String> = Vec::new();
                     for p in &publishers {
                         let name = p.sender();
-                        if !names.contains(&name) {
-                            names.push(name);
+                        if !senders.contains(&name) {
+                            senders.push(name);
                         }
                     }
-                    let mut message = format!(
-                        "{noun} `{}` is encrypted with key `{key}`{} and {} sends to it, but the key policy does not let `{service}.amazonaws.com` call {}; {}",
-                        key_use.consumer,
-                        via_alias(key_use),
-                        join_names(&names),
-                        missing.join(", "),
-                        publish_consequence(service),
-                    );
-                    if let Some(note) = describe_when(&key_use.when) {
-                        message = format!("{message} ({note})");
-                    }
+                    let need = Need {
+                        key: key.to_owned(),
+                        needer: key_use.consumer.to_owned(),
+                        lack: Lack::Publish {
+                            target_type,
+                            alias: alias(key_use),
+                            senders,
+                            service,
+                            missing: missing.clone(),
+                        },
+                        when: owned_conditions(&key_use.when),
+                        scenarios: Vec::new(),
+                    };
                     let diagnostic = out
-                        .report(key_use.span, message)
+                        .report_need(key_use.span, need, true)
                         .with_resource(key_use.consumer)
                         .with_severity(Severity::Warning);
                     for p in &publishers {
                         diagnostic.with_related(p.span, p.label());
                     }
-                    diagnostic
-                        .with_related(policy_at, format!("the key policy of `{key}`"))
-                        .with_help(format!(
-                            "add a statement to the key policy of `{key}` that allows `{service}.amazonaws.com` to call {} (with an `aws:SourceArn` condition naming the sender)",
-                            missing.join(", ")
-                        ));
+                    diagnostic.with_related(policy_at, format!("the key policy of `{key}`"));
                 }
             }
         }
@@ -374,15 +362,6 @@ fn service_principals(name: &str) -> Vec<Principal> {
         .collect()
 }
 
-/// The form to name in messages: the one AWS documents.
-fn service_name(name: &str, regional: bool) -> String {
-    if regional {
-        format!("{name}.${{AWS::Region}}.amazonaws.com")
-    } else {
-        format!("{name}.amazonaws.com")
-    }
-}
-
 /// `arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`.
 fn auto_scaling_role() -> Principal {
     let text = Text {
@@ -442,75 +421,12 @@ fn auto_scaling_groups<'t>(
     out
 }
 
-fn via_alias(key_use: &KeyUse<'_>) -> String {
+/// The alias the consumer names the key by, if it does.
+fn alias(key_use: &KeyUse<'_>) -> Option<String> {
     match key_use.target {
         KeyTarget::Key {
             alias: Some(alias), ..
-        } => format!(" (through alias `{alias}`)"),
-        _ => String::new(),
-    }
-}
-
-/// What the consumer is called, and what goes wrong without the grant.
-fn consumer_words(resource_type: &str, group: Option<&str>) -> (&'static str, String) {
-    match resource_type {
-        "AWS::Logs::LogGroup" => (
-            "log group",
-            "CloudWatch Logs rejects the key and the stack fails to create the log group".into(),
-        ),
-        "AWS::CloudTrail::Trail" => (
-            "trail",
-            "CloudTrail rejects the key and the stack fails to create the trail".into(),
-        ),
-        "AWS::CloudTrail::EventDataStore" => (
-            "event data store",
-            "CloudTrail rejects the key and the stack fails to create the event data store".into(),
-        ),
-        "AWS::Events::EventBus" => (
-            "event bus",
-            "EventBridge rejects the key and the stack fails to create the event bus".into(),
-        ),
-        "AWS::SES::ReceiptRule" => (
-            "receipt rule",
-            "the stack deploys, and the S3 action fails for every mail received".into(),
-        ),
-        "AWS::EC2::LaunchTemplate" => (
-            "launch template",
-            format!(
-                "the stack deploys, and the instances Auto Scaling group `{}` launches with the encrypted volume fail to start",
-                group.unwrap_or_default()
-            ),
-        ),
-        "AWS::S3Tables::TableBucket" => (
-            "table bucket",
-            "S3 Tables maintenance (compaction, snapshot expiry) cannot use the key".into(),
-        ),
-        _ => ("resource", "the service cannot use the key".into()),
-    }
-}
-
-fn target_noun(resource_type: &str) -> &'static str {
-    match resource_type {
-        "AWS::SNS::Topic" => "topic",
-        _ => "queue",
-    }
-}
-
-fn publish_consequence(service: &str) -> &'static str {
-    match service {
-        "cloudwatch" => {
-            "the stack deploys, and the alarm's notifications are dropped when it fires"
-        }
-        "events" => "the stack deploys, and EventBridge fails to deliver the rule's events",
-        "s3" => "S3 cannot deliver the bucket's event notifications",
-        _ => "the stack deploys, and SNS fails to deliver the topic's messages to the queue",
-    }
-}
-
-fn join_names(names: &[String]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        } => Some(alias.to_owned()),
+        _ => None,
     }
 }

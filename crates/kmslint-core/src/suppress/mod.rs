@@ -25,16 +25,13 @@ use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
 use crate::fix::{Applicability, Edit, Fix};
 use crate::lookup;
-use crate::rules::{self, Reporter, RuleEntry};
+use crate::rules::{
+    self, INVALID_SUPPRESSION as INVALID, Reporter, RuleEntry, UNUSED_SUPPRESSION as UNUSED,
+};
 use crate::source::{Format, LineIndex, Node, Span};
 
 pub use comment::ignore_on_line;
 pub use metadata::ignore_for_resource;
-
-/// The code of the rule this module reports.
-pub(crate) const UNUSED: &str = "KMS006";
-/// The code of invalid suppressions.
-pub(crate) const INVALID: &str = "KMS007";
 
 /// Something written as a suppression that is not one: where, what, and the help.
 struct Invalid {
@@ -71,11 +68,8 @@ pub(crate) fn apply(
         comment::comments(text, root, &lines, &mut suppressions, &mut invalid);
     }
     unknown_codes(&suppressions, &mut invalid);
-    if !invalid.is_empty()
-        && settings.rules.enabled(INVALID)
-        && let Some(meta) = rules::meta(INVALID)
-    {
-        let mut out = Reporter::new(meta);
+    if !invalid.is_empty() && settings.rules.enabled(INVALID.code) {
+        let mut out = Reporter::new(&INVALID);
         for bad in invalid {
             out.report(bad.span, bad.message)
                 .with_help(bad.help)
@@ -107,10 +101,8 @@ pub(crate) fn apply(
         }
     }
 
-    if settings.rules.enabled(UNUSED)
-        && let Some(meta) = rules::meta(UNUSED)
-    {
-        let mut out = Reporter::new(meta);
+    if settings.rules.enabled(UNUSED.code) {
+        let mut out = Reporter::new(&UNUSED);
         for suppression in &suppressions {
             for code in suppression.codes.iter().filter(|c| !c.used) {
                 report_unused(&mut out, suppression, code, &ran);
@@ -229,7 +221,7 @@ impl Code {
 
     fn matches(&self, code: &str) -> bool {
         // KMS006 is never suppressed by a suppression: that would hide stale ones.
-        if code == UNUSED {
+        if code == UNUSED.code {
             return false;
         }
         self.code.is_none() || self.rule.is_some_and(|rule| rule.code == code)
