@@ -3,7 +3,7 @@
 //! rule reports them.
 
 use crate::diagnostic::Severity;
-use crate::source::ProblemKind;
+use crate::source::{ProblemKind, SyntaxCause};
 
 use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
@@ -27,7 +27,7 @@ impl Rule for ParseError {
             .iter()
             .filter(|p| p.kind == ProblemKind::Syntax)
         {
-            let help = help_for(&problem.message);
+            let help = help_for(problem.cause());
             let diagnostic = out.report(problem.span, problem.message.clone());
             if let Some(help) = help {
                 diagnostic.with_help(help);
@@ -36,16 +36,15 @@ impl Rule for ParseError {
     }
 }
 
-fn help_for(message: &str) -> Option<&'static str> {
-    if message.contains("tabs") {
-        Some("indent YAML with spaces; tabs are not allowed for indentation")
-    } else if message.contains("UTF-16") || message.contains("UTF-32") {
-        Some("re-save the file with UTF-8 encoding")
-    } else if message.contains("invalid UTF-8") {
-        Some("re-save the file with UTF-8 encoding, or remove the stray byte")
-    } else if message.contains("trailing comma") {
-        Some("remove the comma after the last item")
-    } else {
-        None
-    }
+fn help_for(cause: Option<SyntaxCause>) -> Option<&'static str> {
+    Some(match cause? {
+        SyntaxCause::TabIndentation => {
+            "indent YAML with spaces; tabs are not allowed for indentation"
+        }
+        SyntaxCause::WideEncoding => "re-save the file with UTF-8 encoding",
+        SyntaxCause::InvalidUtf8 => {
+            "re-save the file with UTF-8 encoding, or remove the stray byte"
+        }
+        SyntaxCause::TrailingComma => "remove the comma after the last item",
+    })
 }

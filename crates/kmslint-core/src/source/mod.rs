@@ -71,6 +71,42 @@ pub struct LoadProblem {
     pub(crate) first: Option<Span>,
 }
 
+/// What a syntax problem comes from, where the remedy depends on it (KMS001's help).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SyntaxCause {
+    /// YAML indented with tabs.
+    TabIndentation,
+    /// A UTF-16 or UTF-32 file.
+    WideEncoding,
+    /// A byte that is not UTF-8.
+    InvalidUtf8,
+    /// A comma after the last item of a JSON array or object.
+    TrailingComma,
+}
+
+impl LoadProblem {
+    /// What the problem comes from, when it is one of the [`SyntaxCause`]s. Read from the
+    /// message because saphyr-parser and jsonc-parser say what went wrong only in their text;
+    /// this is the one place outside the loaders that knows their wording, so rules match on
+    /// the cause.
+    pub(crate) fn cause(&self) -> Option<SyntaxCause> {
+        let message = self.message.as_str();
+        if self.kind != ProblemKind::Syntax {
+            None
+        } else if message.contains("tabs") {
+            Some(SyntaxCause::TabIndentation)
+        } else if message.contains("UTF-16") || message.contains("UTF-32") {
+            Some(SyntaxCause::WideEncoding)
+        } else if message.contains("invalid UTF-8") {
+            Some(SyntaxCause::InvalidUtf8)
+        } else if message.contains("trailing comma") {
+            Some(SyntaxCause::TrailingComma)
+        } else {
+            None
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProblemKind {
     /// The text is not valid YAML or JSON, or uses something CloudFormation rejects.
