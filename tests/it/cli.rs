@@ -1,4 +1,4 @@
-//! The command line as users run it: exit statuses (SPEC §2), the JSON document's shape,
+//! The command line as users run it: exit statuses (README, "Using it"), the JSON document's shape,
 //! stdin, configuration errors, `rules` and `explain`.
 
 use crate::common;

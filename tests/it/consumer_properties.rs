@@ -1,7 +1,7 @@
 //! `crates/kmslint-core/src/facts/consumer_properties.rs` is generated from
 //! `data/consumer-properties.tsv`: it must
 //! be what the generator writes today, and the data must be sorted, without duplicates, and
-//! name every property `../shared/reference/consumers.md` lists.
+//! name every property `docs/facts/consumers.md` lists.
 
 #[allow(dead_code)]
 #[path = "../../examples/generate_consumer_properties/render.rs"]
@@ -59,8 +59,8 @@ fn the_data_names_the_properties_of_the_reference() {
         .iter()
         .map(|r| (r.resource_type.as_str(), r.path.as_str()))
         .collect();
-    // ../shared/reference/consumers.md, its tables and "Services that work through the
-    // caller's permissions".
+    // docs/facts/consumers.md: "Services that need a grant", "Services acting for the
+    // caller" and "Consumer properties".
     let wanted = [
         ("AWS::Logs::LogGroup", "KmsKeyId"),
         ("AWS::CloudTrail::Trail", "KMSKeyId"),
