@@ -11,6 +11,7 @@ use std::path::Path;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use kmslint_server::ServerError;
 use lsp_server::{Connection, Message, Notification, Request, RequestId};
 use serde_json::{Value, json};
 
@@ -26,7 +27,7 @@ const TEMPLATE: &str = r#"Resources:
 
 struct Client {
     conn: Connection,
-    server: Option<JoinHandle<Result<(), String>>>,
+    server: Option<JoinHandle<Result<(), ServerError>>>,
     next: i32,
     /// Notifications received while waiting for a response.
     queued: VecDeque<Notification>,
@@ -139,7 +140,7 @@ impl Client {
         assert_eq!(self.request("shutdown", Value::Null), Value::Null);
         self.notify("exit", Value::Null);
         let result = self.server.take().unwrap().join().unwrap();
-        assert_eq!(result, Ok(()));
+        assert!(result.is_ok(), "{result:?}");
     }
 
     /// Byte offset of an LSP position in `text`, counted as the client negotiated.
@@ -472,7 +473,10 @@ fn a_document_that_is_no_template_gets_no_diagnostics_and_exit_without_shutdown_
     assert_eq!(client.diagnostics(), Vec::<Value>::new());
     client.notify("exit", Value::Null);
     let result = client.server.take().unwrap().join().unwrap();
-    assert!(result.is_err());
+    assert!(
+        matches!(result, Err(ServerError::ExitWithoutShutdown)),
+        "{result:?}"
+    );
 }
 
 #[test]

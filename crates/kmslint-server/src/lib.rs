@@ -34,10 +34,46 @@ use convert::Text;
 use documents::{ClientSettings, Document, Lint};
 use kmslint_core::source::{ColumnUnit, Span};
 
+/// Why the server stopped with an error; its text follows "language server: " on stderr.
+#[derive(Debug)]
+pub enum ServerError {
+    /// The client broke the protocol while initializing.
+    Protocol(lsp_server::ProtocolError),
+    /// The connection closed before `exit`.
+    ClosedWithoutExit,
+    /// `exit` came before `shutdown` (LSP then wants exit status 1).
+    ExitWithoutShutdown,
+    /// The input stopped being LSP messages (see [`transport::FramingError`]).
+    Framing(transport::FramingError),
+    /// Writing to the client failed.
+    Write(std::io::Error),
+    /// The thread writing to the client panicked.
+    WriterPanicked,
+}
+
+impl std::fmt::Display for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServerError::Protocol(e) => write!(f, "{e}"),
+            ServerError::ClosedWithoutExit => {
+                f.write_str("the client closed the connection without `exit`")
+            }
+            ServerError::ExitWithoutShutdown => f.write_str("`exit` without `shutdown`"),
+            ServerError::Framing(e) => write!(f, "{e}"),
+            ServerError::Write(e) => write!(f, "cannot write to the client: {e}"),
+            ServerError::WriterPanicked => f.write_str("the writer thread panicked"),
+        }
+    }
+}
+
+impl std::error::Error for ServerError {}
+
 /// Serves one client on `connection` until it sends `exit`. `Err` when the connection closed
 /// or broke the protocol, or when `exit` came without `shutdown` (the exit status is then 1).
-pub fn run(connection: Connection) -> Result<(), String> {
-    let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
+pub fn run(connection: Connection) -> Result<(), ServerError> {
+    let (id, params) = connection
+        .initialize_start()
+        .map_err(ServerError::Protocol)?;
     // Read from the JSON as sent, part by part, so that one value of the wrong type is
     // reported and the rest still applies.
     let (unit, problems) = convert::negotiate(&params);
@@ -63,7 +99,7 @@ pub fn run(connection: Connection) -> Result<(), String> {
     });
     connection
         .initialize_finish(id, result)
-        .map_err(|e| e.to_string())?;
+        .map_err(ServerError::Protocol)?;
     let mut server = Server {
         connection: &connection,
         unit,
@@ -82,7 +118,7 @@ pub fn run(connection: Connection) -> Result<(), String> {
     }
     loop {
         let Ok(first) = connection.receiver.recv() else {
-            return Err("the client closed the connection without `exit`".to_owned());
+            return Err(ServerError::ClosedWithoutExit);
         };
         let batch: Vec<Message> = std::iter::once(first)
             .chain(connection.receiver.try_iter())
@@ -94,7 +130,7 @@ pub fn run(connection: Connection) -> Result<(), String> {
                     return if server.shutdown {
                         Ok(())
                     } else {
-                        Err("`exit` without `shutdown`".to_owned())
+                        Err(ServerError::ExitWithoutShutdown)
                     };
                 }
                 Message::Notification(n) => server.notification(n),

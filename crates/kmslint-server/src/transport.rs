@@ -18,6 +18,8 @@ use serde::Deserialize;
 
 use kmslint_core::source::read::DEFAULT_MAX_FILE_SIZE;
 
+use crate::ServerError;
+
 /// The most a message's headers may take, blank line included. A client sends one or two
 /// short headers.
 pub const MAX_HEADER_BYTES: usize = 8 << 10;
@@ -332,10 +334,10 @@ impl IoThreads {
     /// senders are gone), then says why the transport failed: the reader's framing error
     /// first (it is why the server stopped), else the writer's. The reader is not waited
     /// for: it may be blocked on an input the client never closes.
-    pub fn join(self) -> Result<(), String> {
+    pub fn join(self) -> Result<(), ServerError> {
         let written = match self.writer.join() {
-            Ok(result) => result.map_err(|e| format!("cannot write to the client: {e}")),
-            Err(_) => Err("the writer thread panicked".to_owned()),
+            Ok(result) => result.map_err(ServerError::Write),
+            Err(_) => Err(ServerError::WriterPanicked),
         };
         let failure = self
             .failure
@@ -343,7 +345,7 @@ impl IoThreads {
             .unwrap_or_else(PoisonError::into_inner)
             .take();
         match failure {
-            Some(failure) => Err(failure.0),
+            Some(failure) => Err(ServerError::Framing(failure)),
             None => written,
         }
     }
