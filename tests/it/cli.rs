@@ -48,6 +48,33 @@ fn fail_level_decides_which_severities_fail() {
     assert_eq!(warning.status, 1);
 }
 
+/// `--exit-zero` is ruff's spelling of `--fail-level never` (README, "Using it"); given with
+/// `--fail-level` it is a usage error, not a silent choice of one of them.
+#[test]
+fn exit_zero_is_fail_level_never_and_conflicts_with_fail_level() {
+    let dir = dir_with(&[("key.yaml", LOCKED_KEY.as_bytes())]);
+    let zero = kmslint(dir.path(), &["check", "key.yaml", "--exit-zero"]);
+    assert_eq!(zero.status, 0, "{zero:?}");
+    assert!(zero.stdout.contains("error[KMS204]"), "{}", zero.stdout);
+    // A configured fail level is overridden, as `--fail-level never` overrides it.
+    fs::write(dir.path().join(".kmslint.toml"), "fail-level = \"info\"\n").unwrap();
+    let zero = kmslint(dir.path(), &["check", "key.yaml", "--exit-zero"]);
+    assert_eq!(zero.status, 0, "{zero:?}");
+    let both = kmslint(
+        dir.path(),
+        &["check", "key.yaml", "--exit-zero", "--fail-level", "error"],
+    );
+    assert_eq!(both.status, 2, "{both:?}");
+    assert!(
+        both.stderr.contains("cannot be used with"),
+        "{}",
+        both.stderr
+    );
+    // It changes only the findings' verdict: a command that fails still exits 2.
+    let missing = kmslint(dir.path(), &["check", "missing.yaml", "--exit-zero"]);
+    assert_eq!(missing.status, 2, "{missing:?}");
+}
+
 #[test]
 fn exit_status_2_for_a_path_that_does_not_exist() {
     let dir = dir_with(&[("key.yaml", CLEAN_KEY.as_bytes())]);
