@@ -75,6 +75,27 @@ fn exit_zero_is_fail_level_never_and_conflicts_with_fail_level() {
     assert_eq!(missing.status, 2, "{missing:?}");
 }
 
+/// `kmslint file.yaml` (a path where the subcommand goes) is a usage error with a tip naming
+/// the command that lints it; a mistyped subcommand keeps clap's own suggestion.
+#[test]
+fn a_path_instead_of_a_subcommand_suggests_check() {
+    let dir = dir_with(&[("key.yaml", LOCKED_KEY.as_bytes()), ("stacks/a.txt", b"x")]);
+    for path in ["key.yaml", "stacks", "sub/new.json", "missing.template"] {
+        let out = kmslint(dir.path(), &[path]);
+        assert_eq!(out.status, 2, "{out:?}");
+        assert!(
+            out.stderr
+                .contains(&format!("did you mean `kmslint check {path}`?")),
+            "{path}: {}",
+            out.stderr
+        );
+    }
+    let typo = kmslint(dir.path(), &["chek"]);
+    assert_eq!(typo.status, 2, "{typo:?}");
+    assert!(!typo.stderr.contains("kmslint check"), "{}", typo.stderr);
+    assert!(typo.stderr.contains("'check'"), "{}", typo.stderr);
+}
+
 #[test]
 fn exit_status_2_for_a_path_that_does_not_exist() {
     let dir = dir_with(&[("key.yaml", CLEAN_KEY.as_bytes())]);
