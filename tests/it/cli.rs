@@ -429,6 +429,74 @@ fn opt_in_rules_run_only_when_selected() {
     assert!(shown.stdout.contains("KMS606"), "{}", shown.stdout);
 }
 
+/// `kmslint rules` (README, "Rules"): a header row naming the columns, and for each rule
+/// every severity its findings take, its fix column, whether it is on by default and the URL
+/// of its documentation (the one SARIF's `helpUri` gives).
+#[test]
+fn rules_list_has_a_header_severities_and_doc_urls() {
+    let dir = dir_with(&[]);
+    let text = kmslint(dir.path(), &["rules"]).stdout;
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "CODE", "NAME", "SEVERITY", "FIX", "DEFAULT", "DOCS", "SUMMARY"
+        ]
+    );
+    assert_eq!(lines.count(), kmslint_core::rules::RULES.len());
+    let cells = |code: &str| -> Vec<String> {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(code))
+            .unwrap_or_default();
+        line.split_whitespace().take(6).map(str::to_owned).collect()
+    };
+    let url = |code: &str| format!("https://github.com/kmslint/kmslint/blob/main/rules/{code}.md");
+    assert_eq!(
+        cells("KMS204"),
+        [
+            "KMS204",
+            "policy-lockout",
+            "error/warning",
+            "sometimes",
+            "on",
+            &url("KMS204")
+        ]
+    );
+    assert_eq!(
+        cells("KMS610"),
+        [
+            "KMS610",
+            "unconstrained-create-grant",
+            "warning",
+            "never",
+            "on",
+            &url("KMS610")
+        ]
+    );
+    assert_eq!(cells("KMS606")[2..5], ["info", "never", "opt-in"]);
+    let json = kmslint(dir.path(), &["rules", "--format", "json"]).json();
+    let rule = |code: &str| {
+        json.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == code)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(rule("KMS215")["severity"], "warning");
+    assert_eq!(
+        rule("KMS215")["severities"],
+        serde_json::json!(["warning", "info"])
+    );
+    assert_eq!(rule("KMS610")["severities"], serde_json::json!(["warning"]));
+}
+
 #[test]
 fn rules_say_which_rules_run_by_default() {
     let dir = dir_with(&[]);
@@ -450,8 +518,8 @@ fn rules_say_which_rules_run_by_default() {
             .unwrap_or_default()
             .to_owned()
     };
-    assert!(line("KMS606").contains("opt-in"), "{text}");
-    assert!(line("KMS204").contains("default"), "{text}");
+    assert!(line("KMS606").contains("  opt-in  "), "{text}");
+    assert!(line("KMS204").contains("  on  "), "{text}");
     let explained = kmslint(dir.path(), &["explain", "KMS606"]).stdout;
     assert!(explained.contains("Opt-in"), "{explained}");
 }
