@@ -680,7 +680,7 @@ fn broken_link(path: &Path) -> Option<String> {
     }
 }
 
-fn has_lintable_extension(path: &Path) -> bool {
+pub(crate) fn has_lintable_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))

@@ -64,6 +64,10 @@ fn main() {
             fix_front_matter_matches_the_fixtures,
         ),
         Trial::test(
+            "declared_severities_match_the_fixtures",
+            declared_severities_match_the_fixtures,
+        ),
+        Trial::test(
             "every_old_version_has_its_new_version",
             every_old_version_has_its_new_version,
         ),
@@ -703,6 +707,43 @@ fn fix_front_matter_matches_the_fixtures() -> Result<(), Failed> {
             problems.push(format!(
                 "rules/{code}.md says fix = \"{}\" but its fixtures have {with} findings with a fix and {without} without",
                 rule.meta().fix.as_str()
+            ));
+        }
+    }
+    failures(problems)
+}
+
+/// A rule's declared severities (`severity`, then `also`; `kmslint rules` lists them) are
+/// those its bad fixtures' findings take: none missing, none extra. The info note "not checked
+/// for …" that any policy rule may give is not a finding of the rule's own.
+fn declared_severities_match_the_fixtures() -> Result<(), Failed> {
+    let mut problems = Vec::new();
+    for (code, dir) in fixture_dirs() {
+        let Some(rule) = RULES.iter().find(|r| r.code == code) else {
+            continue;
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        for path in files(&dir, "bad") {
+            // A broken pair is its own trial's failure.
+            let Some((report, _)) = Fixture::read(&code, &path)
+                .ok()
+                .and_then(|fixture| fixture.lint(true).ok())
+            else {
+                continue;
+            };
+            seen.extend(
+                report
+                    .diagnostics
+                    .iter()
+                    .filter(|d| !d.message.starts_with("not checked for "))
+                    .map(|d| d.severity.as_str()),
+            );
+        }
+        let declared: std::collections::BTreeSet<&str> =
+            rule.meta().severities().map(|s| s.as_str()).collect();
+        if seen != declared {
+            problems.push(format!(
+                "{code} declares severities {declared:?} (`severity` and `also` in its RULE) but its bad fixtures' findings are {seen:?}"
             ));
         }
     }

@@ -161,6 +161,10 @@ pub(crate) struct ReportArgs {
     /// Lowest severity that makes the exit status 1 [default: warning, or the configuration's]
     #[arg(long, value_enum)]
     pub fail_level: Option<FailLevelArg>,
+    /// Exit 0 whatever is found (ruff's name for `--fail-level never`); 2 still means the
+    /// command failed
+    #[arg(long, conflicts_with = "fail_level")]
+    pub exit_zero: bool,
     /// Colours in pretty output (`auto`: when stdout is a terminal, honouring FORCE_COLOR,
     /// CLICOLOR_FORCE, NO_COLOR and TERM=dumb)
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -261,6 +265,15 @@ impl From<FailLevelArg> for FailLevel {
             FailLevelArg::Info => FailLevel::Info,
             FailLevelArg::Never => FailLevel::Never,
         }
+    }
+}
+
+impl ReportArgs {
+    /// The fail level the command line sets: `--fail-level`, or `never` for `--exit-zero`
+    /// (clap lets only one of them through).
+    pub(crate) fn fail_level(&self) -> Option<FailLevelArg> {
+        self.fail_level
+            .or(self.exit_zero.then_some(FailLevelArg::Never))
     }
 }
 

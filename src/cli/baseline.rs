@@ -131,6 +131,12 @@ impl BaselineRun {
         relative(&self.dir, &absolute(&self.cwd, path))
     }
 
+    /// Whether `path` (as read) is this baseline file: a directory walk skips it, as it is the
+    /// run's own record and not a template (README, "Baselines").
+    pub(crate) fn is_this_file(&self, path: &Path) -> bool {
+        self.name_of(path) == self.name_of(&self.file)
+    }
+
     /// The file named `name` in the baseline, as a path to look for, when it is inside the
     /// baseline's directory: a name that is absolute or climbs out with `..` (written by hand,
     /// or by a hostile change) is not looked for, so the baseline cannot probe the file system

@@ -24,7 +24,8 @@ pub(crate) const EXIT_FAILURE: u8 = 2;
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(err) => {
+        Err(mut err) => {
+            suggest_check(&mut err);
             let _ = err.print();
             return ExitCode::from(if err.use_stderr() {
                 EXIT_FAILURE
@@ -41,6 +42,37 @@ pub fn main() -> ExitCode {
         args::Command::Server => serve(),
     };
     ExitCode::from(status)
+}
+
+/// `kmslint file.yaml`: when the unknown subcommand looks like a path (it exists, has a path
+/// separator or a template's extension), a tip to run `kmslint check` on it, as ruff's
+/// `ruff file.py` would be read as a check (issue 23: the corners a ruff user hits).
+fn suggest_check(err: &mut clap::Error) {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if err.kind() != ErrorKind::InvalidSubcommand {
+        return;
+    }
+    let Some(ContextValue::String(word)) = err.get(ContextKind::InvalidSubcommand) else {
+        return;
+    };
+    let path = std::path::Path::new(word);
+    let looks_like_path = word.contains('/')
+        || word.contains(std::path::MAIN_SEPARATOR)
+        || crate::discover::has_lintable_extension(path)
+        || path.exists();
+    if !looks_like_path {
+        return;
+    }
+    let tip = format!(
+        "did you mean `kmslint check {}`?",
+        kmslint_core::render::visible(word)
+    );
+    let mut tips = match err.get(ContextKind::Suggested) {
+        Some(ContextValue::StyledStrs(tips)) => tips.clone(),
+        _ => Vec::new(),
+    };
+    tips.push(tip.into());
+    err.insert(ContextKind::Suggested, ContextValue::StyledStrs(tips));
 }
 
 /// `kmslint server`: serves one client over stdio; 1 when it exits without `shutdown` or

@@ -13,13 +13,19 @@ use kmslint_core::rules::{RULES, find, names};
 struct RuleInfo<'a> {
     code: &'a str,
     name: &'a str,
+    /// The default severity: what `[severity]` overrides and SARIF's `defaultConfiguration`
+    /// says.
     severity: &'a str,
+    /// Every severity its findings take, the default first (KMS204's findings are errors, or
+    /// warnings when the lockout depends on who deploys the stack).
+    severities: Vec<&'a str>,
     summary: &'a str,
     /// Whether findings carry a fix: always, sometimes or never.
     fix: &'a str,
     /// Whether it runs without a `select` naming it (opt-in rules: `--extend-select CODE`).
     default: bool,
     resource_types: &'a [String],
+    /// The rule's documentation, as SARIF's `helpUri` and the JSON report's `url` name it.
     url: String,
 }
 
@@ -32,6 +38,7 @@ pub(crate) fn list(format: RulesFormat) -> u8 {
                 code: r.code,
                 name: &meta.name,
                 severity: meta.severity.as_str(),
+                severities: meta.severities().map(|s| s.as_str()).collect(),
                 summary: &meta.summary,
                 fix: meta.fix.as_str(),
                 default: meta.default,
@@ -45,19 +52,50 @@ pub(crate) fn list(format: RulesFormat) -> u8 {
         RulesFormat::Json => serde_json::to_writer_pretty(&mut out, &rules)
             .map_err(io::Error::from)
             .and_then(|()| writeln!(out)),
-        RulesFormat::Text => {
-            let width = rules.iter().map(|r| r.name.len()).max().unwrap_or(0);
-            rules.iter().try_for_each(|r| {
-                let default = if r.default { "default" } else { "opt-in" };
-                writeln!(
-                    out,
-                    "{}  {:width$}  {:7}  {:9}  {:7}  {}",
-                    r.code, r.name, r.severity, r.fix, default, r.summary
-                )
-            })
-        }
+        RulesFormat::Text => write_table(&mut out, &rules),
     };
     written_out(written, out)
+}
+
+/// The text list: a header row, then one rule a line in aligned columns; the summary, the one
+/// column of any length, comes last.
+fn write_table(out: &mut impl Write, rules: &[RuleInfo<'_>]) -> io::Result<()> {
+    let row = |rule: &RuleInfo<'_>| {
+        [
+            rule.code.to_owned(),
+            rule.name.to_owned(),
+            rule.severities.join("/"),
+            rule.fix.to_owned(),
+            if rule.default { "on" } else { "opt-in" }.to_owned(),
+            rule.url.clone(),
+            rule.summary.to_owned(),
+        ]
+    };
+    let header = [
+        "CODE", "NAME", "SEVERITY", "FIX", "DEFAULT", "DOCS", "SUMMARY",
+    ]
+    .map(String::from);
+    let rows: Vec<[String; 7]> = std::iter::once(header)
+        .chain(rules.iter().map(row))
+        .collect();
+    let mut widths = [0; 7];
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.len());
+        }
+    }
+    for row in &rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:width$}  ", width = widths[i]));
+            }
+        }
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
 }
 
 /// The exit status once the output is written and flushed (see [`super::written`]).
@@ -81,7 +119,10 @@ pub(crate) fn explain(rule: &str) -> u8 {
         write!(
             out,
             "Severity: {}. Fix: {}. {}",
-            meta.severity,
+            meta.severities()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("/"),
             meta.fix.as_str(),
             if meta.default {
                 "On by default"

@@ -48,6 +48,54 @@ fn fail_level_decides_which_severities_fail() {
     assert_eq!(warning.status, 1);
 }
 
+/// `--exit-zero` is ruff's spelling of `--fail-level never` (README, "Using it"); given with
+/// `--fail-level` it is a usage error, not a silent choice of one of them.
+#[test]
+fn exit_zero_is_fail_level_never_and_conflicts_with_fail_level() {
+    let dir = dir_with(&[("key.yaml", LOCKED_KEY.as_bytes())]);
+    let zero = kmslint(dir.path(), &["check", "key.yaml", "--exit-zero"]);
+    assert_eq!(zero.status, 0, "{zero:?}");
+    assert!(zero.stdout.contains("error[KMS204]"), "{}", zero.stdout);
+    // A configured fail level is overridden, as `--fail-level never` overrides it.
+    fs::write(dir.path().join(".kmslint.toml"), "fail-level = \"info\"\n").unwrap();
+    let zero = kmslint(dir.path(), &["check", "key.yaml", "--exit-zero"]);
+    assert_eq!(zero.status, 0, "{zero:?}");
+    let both = kmslint(
+        dir.path(),
+        &["check", "key.yaml", "--exit-zero", "--fail-level", "error"],
+    );
+    assert_eq!(both.status, 2, "{both:?}");
+    assert!(
+        both.stderr.contains("cannot be used with"),
+        "{}",
+        both.stderr
+    );
+    // It changes only the findings' verdict: a command that fails still exits 2.
+    let missing = kmslint(dir.path(), &["check", "missing.yaml", "--exit-zero"]);
+    assert_eq!(missing.status, 2, "{missing:?}");
+}
+
+/// `kmslint file.yaml` (a path where the subcommand goes) is a usage error with a tip naming
+/// the command that lints it; a mistyped subcommand keeps clap's own suggestion.
+#[test]
+fn a_path_instead_of_a_subcommand_suggests_check() {
+    let dir = dir_with(&[("key.yaml", LOCKED_KEY.as_bytes()), ("stacks/a.txt", b"x")]);
+    for path in ["key.yaml", "stacks", "sub/new.json", "missing.template"] {
+        let out = kmslint(dir.path(), &[path]);
+        assert_eq!(out.status, 2, "{out:?}");
+        assert!(
+            out.stderr
+                .contains(&format!("did you mean `kmslint check {path}`?")),
+            "{path}: {}",
+            out.stderr
+        );
+    }
+    let typo = kmslint(dir.path(), &["chek"]);
+    assert_eq!(typo.status, 2, "{typo:?}");
+    assert!(!typo.stderr.contains("kmslint check"), "{}", typo.stderr);
+    assert!(typo.stderr.contains("'check'"), "{}", typo.stderr);
+}
+
 #[test]
 fn exit_status_2_for_a_path_that_does_not_exist() {
     let dir = dir_with(&[("key.yaml", CLEAN_KEY.as_bytes())]);
@@ -381,6 +429,74 @@ fn opt_in_rules_run_only_when_selected() {
     assert!(shown.stdout.contains("KMS606"), "{}", shown.stdout);
 }
 
+/// `kmslint rules` (README, "Rules"): a header row naming the columns, and for each rule
+/// every severity its findings take, its fix column, whether it is on by default and the URL
+/// of its documentation (the one SARIF's `helpUri` gives).
+#[test]
+fn rules_list_has_a_header_severities_and_doc_urls() {
+    let dir = dir_with(&[]);
+    let text = kmslint(dir.path(), &["rules"]).stdout;
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "CODE", "NAME", "SEVERITY", "FIX", "DEFAULT", "DOCS", "SUMMARY"
+        ]
+    );
+    assert_eq!(lines.count(), kmslint_core::rules::RULES.len());
+    let cells = |code: &str| -> Vec<String> {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(code))
+            .unwrap_or_default();
+        line.split_whitespace().take(6).map(str::to_owned).collect()
+    };
+    let url = |code: &str| format!("https://github.com/kmslint/kmslint/blob/main/rules/{code}.md");
+    assert_eq!(
+        cells("KMS204"),
+        [
+            "KMS204",
+            "policy-lockout",
+            "error/warning",
+            "sometimes",
+            "on",
+            &url("KMS204")
+        ]
+    );
+    assert_eq!(
+        cells("KMS610"),
+        [
+            "KMS610",
+            "unconstrained-create-grant",
+            "warning",
+            "never",
+            "on",
+            &url("KMS610")
+        ]
+    );
+    assert_eq!(cells("KMS606")[2..5], ["info", "never", "opt-in"]);
+    let json = kmslint(dir.path(), &["rules", "--format", "json"]).json();
+    let rule = |code: &str| {
+        json.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == code)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(rule("KMS215")["severity"], "warning");
+    assert_eq!(
+        rule("KMS215")["severities"],
+        serde_json::json!(["warning", "info"])
+    );
+    assert_eq!(rule("KMS610")["severities"], serde_json::json!(["warning"]));
+}
+
 #[test]
 fn rules_say_which_rules_run_by_default() {
     let dir = dir_with(&[]);
@@ -402,8 +518,8 @@ fn rules_say_which_rules_run_by_default() {
             .unwrap_or_default()
             .to_owned()
     };
-    assert!(line("KMS606").contains("opt-in"), "{text}");
-    assert!(line("KMS204").contains("default"), "{text}");
+    assert!(line("KMS606").contains("  opt-in  "), "{text}");
+    assert!(line("KMS204").contains("  on  "), "{text}");
     let explained = kmslint(dir.path(), &["explain", "KMS606"]).stdout;
     assert!(explained.contains("Opt-in"), "{explained}");
 }

@@ -134,6 +134,56 @@ fn a_baseline_written_then_read_reports_nothing() {
     assert!(all.json()["summary"].get("baseline").is_none());
 }
 
+/// The baseline file in the directory linted is the run's record, not an input: a walk
+/// leaves it out, so it is not "1 skipped" on every run (issue 23); named, it is still read.
+#[test]
+fn the_baseline_file_in_the_linted_directory_is_not_counted_as_skipped() {
+    let dir = dir_with(&[GIT, ("k.yaml", template("", "").as_bytes())]);
+    let write = run(dir.path(), &["check", ".", "--write-baseline", "base.json"]);
+    assert_eq!(write.status, 0, "{}", write.stderr);
+    let again = run(dir.path(), &["check", ".", "--write-baseline", "base.json"]);
+    assert!(
+        again.stderr.contains("wrote 3 findings in 1 file"),
+        "{}",
+        again.stderr
+    );
+    let read = run(dir.path(), &["check", ".", "--baseline", "base.json", "-v"]);
+    assert_eq!(read.status, 0, "{}", read.stderr);
+    assert!(
+        read.stdout
+            .contains("Checked 1 file: no problems found; 3 findings in the baseline."),
+        "{}",
+        read.stdout
+    );
+    assert!(!read.stderr.contains("base.json"), "{}", read.stderr);
+    let files = run(
+        dir.path(),
+        &["check", "--baseline", "base.json", "--show-files"],
+    );
+    assert_eq!(files.stdout, "k.yaml\n", "{files:?}");
+    // The configuration's baseline, named from another directory, is left out the same way.
+    std::fs::write(
+        dir.path().join(".kmslint.toml"),
+        "baseline = \"base.json\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let configured = run(
+        &dir.path().join("sub"),
+        &["check", "..", "--format", "json"],
+    );
+    assert_eq!(
+        configured.json()["summary"]["skipped"],
+        0,
+        "{}",
+        configured.stdout
+    );
+    assert_eq!(baseline_summary(&configured), (3, 0));
+    // Named on the command line, it is read as asked: not a template, so skipped.
+    let named = run(dir.path(), &["check", "base.json", "k.yaml"]);
+    assert!(named.stdout.contains("(1 skipped)"), "{}", named.stdout);
+}
+
 #[test]
 fn moving_and_adding_around_recorded_findings_does_not_bring_them_back() {
     let dir = dir_with(&[GIT, ("k.yaml", template("", "").as_bytes())]);

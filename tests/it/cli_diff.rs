@@ -82,6 +82,29 @@ fn diff_reports_a_deleted_key_on_the_new_file() {
 }
 
 #[test]
+fn diff_exit_zero_reports_the_change_and_exits_0() {
+    let dir = dir_with(&[
+        ("old.yaml", old_template().as_bytes()),
+        ("new.yaml", CLEAN_KEY.as_bytes()),
+    ]);
+    let run = kmslint(
+        dir.path(),
+        &[
+            "diff",
+            "old.yaml",
+            "new.yaml",
+            "--format",
+            "json",
+            "--select",
+            "KMS502",
+            "--exit-zero",
+        ],
+    );
+    assert_eq!(codes_for(&run.json(), "new.yaml"), ["KMS502"], "{run:?}");
+    assert_eq!(run.status, 0, "{run:?}");
+}
+
+#[test]
 fn diff_pretty_summary_names_what_was_compared() {
     let dir = dir_with(&[
         ("old.yaml", old_template().as_bytes()),

@@ -11,12 +11,15 @@ use crate::cli::args::CheckArgs;
 use crate::cli::{EXIT_CLEAN, EXIT_FAILURE};
 use crate::discover;
 
-/// The files under `paths`, walked as the options say (none when only stdin is read).
+/// The files under `paths`, walked as the options say (none when only stdin is read). The
+/// baseline file in use is left out when a walk finds it (it is JSON, so it would be read,
+/// found to be no template, and counted as skipped on every run); named on the command line,
+/// it is read as asked.
 pub(super) fn discover_inputs(paths: &[PathBuf], options: &Options) -> discover::Discovered {
     if paths.is_empty() {
         return discover::Discovered::default();
     }
-    discover::discover_with(
+    let mut found = discover::discover_with(
         paths,
         &discover::WalkOptions {
             exclude: &options.exclude,
@@ -25,7 +28,13 @@ pub(super) fn discover_inputs(paths: &[PathBuf], options: &Options) -> discover:
             ignore_files: options.ignore_files,
             force_exclude: options.force_exclude,
         },
-    )
+    );
+    if let Some(baseline) = &options.baseline {
+        found
+            .inputs
+            .retain(|input| input.explicit || !baseline.is_this_file(&input.path));
+    }
+    found
 }
 
 /// Whether stdin is read, and the paths to discover. `--stdin-filename` means "read stdin",

@@ -105,7 +105,7 @@ pub(in crate::cli) fn configure(args: &CheckArgs) -> Result<(Settings, Options),
     let baseline = crate::cli::baseline::open(args, configured_baseline, max_file_size)?;
     let fail_level = args
         .report
-        .fail_level
+        .fail_level()
         .map(FailLevel::from)
         .or(config.fail_level)
         .unwrap_or_default();

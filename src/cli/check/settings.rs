@@ -192,7 +192,11 @@ fn push_run_settings(out: &mut String, args: &CheckArgs, options: &Options) {
     out.push_str(&format!(
         "  fail-level = {}  # {}\n",
         format!("{:?}", options.fail_level).to_ascii_lowercase(),
-        run_origin("fail-level", args.report.fail_level.is_some())
+        if args.report.exit_zero {
+            "--exit-zero".to_owned()
+        } else {
+            run_origin("fail-level", args.report.fail_level.is_some())
+        }
     ));
     out.push_str(&format!(
         "  max-file-size = {}  # {}\n",

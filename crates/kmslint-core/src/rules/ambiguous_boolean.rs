@@ -32,6 +32,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS005",
     name: "ambiguous-boolean",
     severity: Severity::Warning,
+    also: &[],
     fix: FixAvailability::Sometimes,
     default: true,
     kind: RuleKind::File,

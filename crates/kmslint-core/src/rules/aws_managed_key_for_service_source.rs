@@ -28,6 +28,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS602",
     name: "aws-managed-key-for-service-source",
     severity: Severity::Warning,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

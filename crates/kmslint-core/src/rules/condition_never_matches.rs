@@ -43,6 +43,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS608",
     name: "condition-never-matches",
     severity: Severity::Warning,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

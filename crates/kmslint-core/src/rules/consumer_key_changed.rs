@@ -30,6 +30,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS505",
     name: "consumer-key-changed",
     severity: Severity::Warning,
+    also: &[Severity::Error],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::Change,

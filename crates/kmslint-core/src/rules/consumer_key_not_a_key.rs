@@ -35,6 +35,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS612",
     name: "consumer-key-not-a-key",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Sometimes,
     default: true,
     kind: RuleKind::File,

@@ -31,6 +31,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS603",
     name: "consumer-key-wrong-type",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

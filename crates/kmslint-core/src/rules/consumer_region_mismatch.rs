@@ -33,6 +33,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS605",
     name: "consumer-region-mismatch",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

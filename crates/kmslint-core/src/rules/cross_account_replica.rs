@@ -23,6 +23,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS305",
     name: "cross-account-replica",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

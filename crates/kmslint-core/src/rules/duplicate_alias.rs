@@ -29,6 +29,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS403",
     name: "duplicate-alias",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

@@ -13,6 +13,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS002",
     name: "duplicate-key",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

@@ -17,6 +17,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS303",
     name: "duplicate-replica",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

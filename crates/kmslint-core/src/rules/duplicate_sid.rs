@@ -18,6 +18,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS212",
     name: "duplicate-sid",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Sometimes,
     default: true,
     kind: RuleKind::File,

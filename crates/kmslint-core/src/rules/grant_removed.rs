@@ -25,6 +25,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS506",
     name: "grant-removed",
     severity: Severity::Warning,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::Change,

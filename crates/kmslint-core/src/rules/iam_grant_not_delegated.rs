@@ -47,6 +47,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS609",
     name: "iam-grant-not-delegated",
     severity: Severity::Warning,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

@@ -20,6 +20,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS501",
     name: "immutable-key-property-changed",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::Change,

@@ -26,6 +26,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS401",
     name: "invalid-alias-name",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Sometimes,
     default: true,
     kind: RuleKind::File,

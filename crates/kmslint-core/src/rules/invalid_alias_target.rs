@@ -28,6 +28,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS402",
     name: "invalid-alias-target",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

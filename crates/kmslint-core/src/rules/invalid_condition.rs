@@ -23,6 +23,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS213",
     name: "invalid-condition",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

@@ -21,6 +21,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS304",
     name: "invalid-key-arn",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

@@ -25,6 +25,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS209",
     name: "invalid-principal",
     severity: Severity::Error,
+    also: &[Severity::Warning],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

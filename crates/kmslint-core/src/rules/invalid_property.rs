@@ -19,6 +19,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS004",
     name: "invalid-property",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

@@ -31,6 +31,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS003",
     name: "invalid-reference",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

@@ -16,6 +16,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS007",
     name: "invalid-suppression",
     severity: Severity::Warning,
+    also: &[],
     fix: FixAvailability::Sometimes,
     default: true,
     kind: RuleKind::File,

@@ -24,6 +24,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS107",
     name: "invalid-tags",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

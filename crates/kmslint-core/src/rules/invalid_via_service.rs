@@ -29,6 +29,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS607",
     name: "invalid-via-service",
     severity: Severity::Error,
+    also: &[Severity::Warning],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

@@ -29,6 +29,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS502",
     name: "key-deleted",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::Change,

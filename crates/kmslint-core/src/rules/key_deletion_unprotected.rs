@@ -28,6 +28,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS105",
     name: "key-deletion-unprotected",
     severity: Severity::Warning,
+    also: &[],
     fix: FixAvailability::Sometimes,
     default: true,
     kind: RuleKind::File,

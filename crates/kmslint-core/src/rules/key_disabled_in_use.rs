@@ -24,6 +24,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS604",
     name: "key-disabled-in-use",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

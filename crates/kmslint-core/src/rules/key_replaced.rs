@@ -20,6 +20,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS503",
     name: "key-replaced",
     severity: Severity::Error,
+    also: &[Severity::Warning],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::Change,

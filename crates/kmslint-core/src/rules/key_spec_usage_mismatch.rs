@@ -25,6 +25,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS102",
     name: "key-spec-usage-mismatch",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

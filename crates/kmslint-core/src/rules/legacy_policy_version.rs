@@ -22,6 +22,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS215",
     name: "legacy-policy-version",
     severity: Severity::Warning,
+    also: &[Severity::Info],
     fix: FixAvailability::Always,
     default: true,
     kind: RuleKind::File,

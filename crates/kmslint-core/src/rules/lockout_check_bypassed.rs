@@ -16,6 +16,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS205",
     name: "lockout-check-bypassed",
     severity: Severity::Warning,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

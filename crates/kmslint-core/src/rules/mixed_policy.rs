@@ -11,6 +11,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS008",
     name: "mixed-policy",
     severity: Severity::Info,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

@@ -24,6 +24,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS211",
     name: "overly-broad-grant",
     severity: Severity::Warning,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

@@ -13,6 +13,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS001",
     name: "parse-error",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::Parse,

@@ -21,6 +21,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS201",
     name: "policy-charset",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Sometimes,
     default: true,
     kind: RuleKind::File,

@@ -33,6 +33,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS204",
     name: "policy-lockout",
     severity: Severity::Error,
+    also: &[Severity::Warning],
     fix: FixAvailability::Sometimes,
     default: true,
     kind: RuleKind::File,

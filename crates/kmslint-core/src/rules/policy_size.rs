@@ -22,6 +22,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS202",
     name: "policy-size",
     severity: Severity::Error,
+    also: &[Severity::Warning],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

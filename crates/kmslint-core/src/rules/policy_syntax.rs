@@ -24,6 +24,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS206",
     name: "policy-syntax",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Sometimes,
     default: true,
     kind: RuleKind::File,

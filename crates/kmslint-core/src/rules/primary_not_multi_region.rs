@@ -21,6 +21,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS301",
     name: "primary-not-multi-region",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Sometimes,
     default: true,
     kind: RuleKind::File,

@@ -13,6 +13,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS203",
     name: "principal-missing",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

@@ -24,6 +24,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS214",
     name: "principal-propagation",
     severity: Severity::Warning,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

@@ -25,6 +25,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS210",
     name: "public-key-access",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

@@ -25,6 +25,12 @@ pub struct RuleInfo {
     /// The severity of its findings unless the configuration's `[severity]` says otherwise
     /// (a finding may set its own).
     pub(crate) severity: Severity,
+    /// The other severities some of its findings take (a finding that sets its own, such as
+    /// KMS204's warning when the lockout depends on who deploys): `kmslint rules` lists them
+    /// after `severity`, and `tests/fixtures.rs` checks them against the fixtures. The info
+    /// note "not checked for …" that any policy rule may give is not one of them (README,
+    /// "Rules").
+    pub(crate) also: &'static [Severity],
     /// Whether its findings carry a fix: always, sometimes or never (`tests/fixtures.rs`
     /// checks it against the fixtures).
     pub(crate) fix: FixAvailability,
@@ -194,6 +200,16 @@ pub struct RuleMeta {
     /// The documentation without its front matter.
     #[serde(skip)]
     pub body: &'static str,
+    /// The rule's declared other severities (see [`RuleInfo`]); not in the front matter.
+    #[serde(skip)]
+    pub also: &'static [Severity],
+}
+
+impl RuleMeta {
+    /// Every severity the rule's findings take: its default first, then the others.
+    pub fn severities(&self) -> impl Iterator<Item = Severity> + '_ {
+        std::iter::once(self.severity).chain(self.also.iter().copied())
+    }
 }
 
 fn on_by_default() -> bool {
@@ -229,6 +245,7 @@ static METAS: LazyLock<Vec<RuleMeta>> = LazyLock::new(|| {
             meta.code = info.code.to_owned();
             meta.name = info.name.to_owned();
             meta.severity = info.severity;
+            meta.also = info.also;
             meta.fix = info.fix;
             meta.default = info.default;
             meta
@@ -346,6 +363,7 @@ fn plain_front_matter(front: &'static str) -> Option<RuleMeta> {
         resource_types: types.unwrap_or_default(),
         default: default.unwrap_or_else(on_by_default),
         body: "",
+        also: &[],
     })
 }
 

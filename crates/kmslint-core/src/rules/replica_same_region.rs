@@ -17,6 +17,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS302",
     name: "replica-same-region",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

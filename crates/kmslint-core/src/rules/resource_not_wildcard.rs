@@ -20,6 +20,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS208",
     name: "resource-not-wildcard",
     severity: Severity::Warning,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

@@ -21,6 +21,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS504",
     name: "retention-removed",
     severity: Severity::Warning,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::Change,

@@ -27,6 +27,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS104",
     name: "rotation-disabled",
     severity: Severity::Warning,
+    also: &[],
     fix: FixAvailability::Sometimes,
     default: true,
     kind: RuleKind::File,

@@ -36,6 +36,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS106",
     name: "sensitive-metadata",
     severity: Severity::Warning,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

@@ -53,6 +53,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS601",
     name: "service-grant-missing",
     severity: Severity::Error,
+    also: &[Severity::Warning],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

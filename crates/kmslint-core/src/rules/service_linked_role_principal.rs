@@ -27,6 +27,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS611",
     name: "service-linked-role-principal",
     severity: Severity::Warning,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

@@ -44,6 +44,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS606",
     name: "service-principal-unscoped",
     severity: Severity::Info,
+    also: &[],
     fix: FixAvailability::Never,
     default: false,
     kind: RuleKind::File,

@@ -41,6 +41,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS610",
     name: "unconstrained-create-grant",
     severity: Severity::Warning,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,

@@ -23,6 +23,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS207",
     name: "unknown-action",
     severity: Severity::Error,
+    also: &[Severity::Warning],
     fix: FixAvailability::Sometimes,
     default: true,
     kind: RuleKind::File,

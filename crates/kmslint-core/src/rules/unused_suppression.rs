@@ -15,6 +15,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS006",
     name: "unused-suppression",
     severity: Severity::Warning,
+    also: &[],
     fix: FixAvailability::Sometimes,
     default: true,
     kind: RuleKind::File,

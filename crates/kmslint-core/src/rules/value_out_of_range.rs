@@ -18,6 +18,7 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
     code: "KMS101",
     name: "value-out-of-range",
     severity: Severity::Error,
+    also: &[],
     fix: FixAvailability::Never,
     default: true,
     kind: RuleKind::File,
