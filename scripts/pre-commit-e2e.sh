@@ -24,7 +24,10 @@
 #   1. `pre-commit try-repo REPO kmslint --files bad.yaml` fails and names the rule;
 #   2. the same on a fixed good.yaml passes;
 #   3. with a .pre-commit-config.yaml as users write it and `pre-commit install`,
-#      `git commit` of bad.yaml is refused and the commit of the fixed file goes through.
+#      `git commit` of bad.yaml is refused and the commit of the fixed file goes through;
+#   4. with `args: [--fail-level, error]` in that configuration (which replaces the hook's
+#      `args`), a bad template under a directory .kmslint.toml excludes is still excluded
+#      (--force-exclude is in the hook's `entry`), and bad.yaml elsewhere still fails.
 #
 # pre-commit is taken from PATH, or installed from PyPI into a temporary virtualenv.
 # Everything else lives in a temporary directory, removed at the end unless KEEP_TMP=1.
@@ -233,6 +236,36 @@ if [[ $status -eq 0 ]] && git log --oneline -1 | grep -q 'add a key'; then
     pass "git commit of the fixed template went through"
 else
     fail "git commit of the fixed template failed (status $status)"
+fi
+
+step "4. a user's args: keep --force-exclude (it is in the hook's entry)"
+# pre-commit replaces the hook's `args` with the user's, so a hook whose `args` held
+# --force-exclude linted the files .kmslint.toml excludes once a user set `args:`.
+mkdir -p vendor
+cp bad.yaml vendor/keys.yaml
+printf 'exclude = ["vendor/"]\n' >.kmslint.toml
+cat >.pre-commit-config.yaml <<EOF
+repos:
+  - repo: $HOOK_REPO
+    rev: $HOOK_REV
+    hooks:
+      - id: kmslint
+        args: [--fail-level, error]
+EOF
+git_ add .kmslint.toml .pre-commit-config.yaml vendor/keys.yaml
+status=0
+run_hook "$WORK/commit-vendor.out" git_ commit -m "vendor a template" || status=$?
+if [[ $status -eq 0 ]] && grep -q 'kmslint.*Passed' "$WORK/commit-vendor.out"; then
+    pass "with args: [--fail-level, error], a bad template under the excluded vendor/ was committed"
+else
+    fail "with args: [--fail-level, error], the commit of vendor/keys.yaml failed (status $status)"
+fi
+status=0
+run_hook "$WORK/override-bad.out" "$PRE_COMMIT" run kmslint --files bad.yaml || status=$?
+if [[ $status -ne 0 ]] && grep -q 'KMS206' "$WORK/override-bad.out"; then
+    pass "with the same args, bad.yaml (not excluded) still fails with KMS206"
+else
+    fail "with the same args, bad.yaml did not fail with KMS206 (status $status)"
 fi
 
 echo

@@ -6,10 +6,12 @@
 # What it proves:
 #   1. maturin, installed from PyPI into a throwaway virtualenv, builds a wheel of kmslint
 #      (`maturin build --release`) whose name, version and metadata are kmslint's, and whose
-#      only payload is the `kmslint` binary (in the wheel's .data/scripts);
+#      payload is the `kmslint` binary (in the wheel's .data/scripts) and python/kmslint's
+#      two files (for `python -m kmslint`);
 #   2. in a fresh virtualenv, with no Rust toolchain involved, `pip install` of that wheel puts
 #      `kmslint` on the virtualenv's PATH, `kmslint --version` prints Cargo.toml's version, and
-#      `kmslint check` on a fixture exits 1 and names the rule that fires there;
+#      `kmslint check` on a fixture exits 1 and names the rule that fires there, and
+#      `python -m kmslint` does the same, with the venv's bin/ not on PATH;
 #   3. the sdist (`maturin sdist`) carries what a build from it needs (Cargo.lock, rules/*.md,
 #      which crates/kmslint-core includes with include_str!, and the workspace's crates).
 # It prints the wheel's size, the build time and the time from an empty virtualenv to the first
@@ -66,14 +68,15 @@ import sys, zipfile
 from email.parser import Parser
 wheel, version = sys.argv[1], sys.argv[2]
 names = zipfile.ZipFile(wheel).namelist()
-payload = [n for n in names if ".dist-info/" not in n]
-assert payload in ([f"kmslint-{version}.data/scripts/kmslint"], [f"kmslint-{version}.data/scripts/kmslint.exe"]), payload
+payload = sorted(n for n in names if ".dist-info/" not in n)
+package = ["kmslint/__init__.py", "kmslint/__main__.py"]
+assert payload in (sorted(package + [f"kmslint-{version}.data/scripts/kmslint"]), sorted(package + [f"kmslint-{version}.data/scripts/kmslint.exe"])), payload
 meta = Parser().parsestr(zipfile.ZipFile(wheel).read(f"kmslint-{version}.dist-info/METADATA").decode())
 assert meta["Name"] == "kmslint" and meta["Version"] == version, (meta["Name"], meta["Version"])
 assert meta["Requires-Python"], "no Requires-Python"
 assert meta.get("License-Expression") == "MIT" or meta.get("License") == "MIT", "no MIT license"
 assert meta["Description-Content-Type"].startswith("text/markdown"), "no README"
-print(f"payload {payload[0]}; Name {meta['Name']}, Version {meta['Version']}, Requires-Python {meta['Requires-Python']}")
+print(f"payload {' '.join(payload)}; Name {meta['Name']}, Version {meta['Version']}, Requires-Python {meta['Requires-Python']}")
 EOF
 
 step "2. from an empty virtualenv to the first kmslint check"
@@ -110,6 +113,23 @@ else
     fail "its output lacks the KMS204 finding at $FIXTURE:10:9"
 fi
 
+# `python -m kmslint`, as `python -m ruff`: the package finds the binary in the scripts
+# directory, so it runs with the virtualenv's bin/ off PATH (an absolute interpreter path).
+out=$(cd "$ROOT" && "$WORK/user-venv/bin/python" -m kmslint --version 2>&1) || true
+if [[ "$out" == "kmslint $VERSION" ]]; then
+    pass "python -m kmslint --version prints '$out'"
+else
+    fail "python -m kmslint --version printed '$out', expected 'kmslint $VERSION'"
+fi
+status=0
+(cd "$ROOT" && "$WORK/user-venv/bin/python" -m kmslint check --format compact "$FIXTURE") >"$WORK/pym-check.out" 2>&1 || status=$?
+if [[ $status -eq 1 ]] && grep -q "^$FIXTURE:10:9: error\[KMS204\]" "$WORK/pym-check.out"; then
+    pass "python -m kmslint check $FIXTURE exited 1 with the KMS204 finding"
+else
+    sed 's/^/    | /' "$WORK/pym-check.out"
+    fail "python -m kmslint check $FIXTURE exited $status, expected 1 with KMS204"
+fi
+
 step "3. the sdist"
 (cd "$ROOT" && "$MATURIN" sdist --out "$WORK/sdist" >"$WORK/sdist.log" 2>&1) || {
     sed 's/^/    | /' "$WORK/sdist.log"
@@ -120,6 +140,7 @@ if [[ -f "${sdist[0]}" ]]; then
     listing=$(tar -tzf "${sdist[0]}")
     missing=()
     for f in pyproject.toml Cargo.toml Cargo.lock README.md src/main.rs rules/KMS204.md \
+        python/kmslint/__init__.py python/kmslint/__main__.py \
         crates/kmslint-core/Cargo.toml crates/kmslint-core/src/lib.rs \
         crates/kmslint-server/Cargo.toml crates/kmslint-server/src/lib.rs; do
         grep -qx "kmslint-$VERSION/$f" <<<"$listing" || missing+=("$f")

@@ -39,6 +39,7 @@ mod large_files;
 mod loader;
 mod many_conditions;
 mod mutations;
+mod pre_commit;
 mod renderers;
 mod replicas;
 mod robustness;
