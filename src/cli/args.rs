@@ -66,7 +66,9 @@ pub(crate) struct CheckArgs {
     pub exclude: Vec<String>,
     /// Apply `exclude`, .gitignore and .ignore to files named on the command line too (as
     /// pre-commit names every file)
-    #[arg(long, overrides_with = "no_force_exclude")]
+    // Overrides itself too: the pre-commit hooks put it in `entry`, and a user's `args` written
+    // for the old hooks may repeat it.
+    #[arg(long, overrides_with_all = ["force_exclude", "no_force_exclude"])]
     pub force_exclude: bool,
     /// Turn off `force-exclude = true` from the configuration
     #[arg(long, overrides_with = "force_exclude")]

@@ -118,7 +118,9 @@ fn a_user_args_override_still_excludes_what_kmslint_toml_excludes() {
     assert!(unforced.stdout.contains("KMS204"), "{}", unforced.stdout);
     for file in HOOK_FILES {
         let hook = hook(file);
-        for user_args in [None, Some(&["--fail-level", "error"][..])] {
+        // The last: `args` written for the old hooks, which told users to keep the flag there.
+        let old_advice = &["--force-exclude", "--fail-level", "error"][..];
+        for user_args in [None, Some(&["--fail-level", "error"][..]), Some(old_advice)] {
             let run = run(dir.path(), &hook, user_args);
             assert_eq!(
                 run.status, 0,
