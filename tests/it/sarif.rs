@@ -171,6 +171,12 @@ fn shape_problems(log: &Value) -> (Vec<String>, usize) {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
+    let reported: BTreeSet<&str> = run["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| str_at(r, "/ruleId"))
+        .collect();
     let mut rule_ids = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
         let at = format!("rules[{i}]");
@@ -182,11 +188,20 @@ fn shape_problems(log: &Value) -> (Vec<String>, usize) {
             "/name",
             "/shortDescription/text",
             "/defaultConfiguration/level",
+            "/helpUri",
             "/help/text",
         ] {
             if str_at(rule, field).is_none_or(str::is_empty) {
                 problems.push(format!("{at} ({id}): no {field}"));
             }
+        }
+        // The full help (text and Markdown) only for the rules with a result in the log
+        // (README, "Output formats"): the others' made a log for one file half a megabyte.
+        let markdown = str_at(rule, "/help/markdown").is_some_and(|t| !t.is_empty());
+        match (reported.contains(id), markdown) {
+            (true, false) => problems.push(format!("{at} ({id}): reported, but no help.markdown")),
+            (false, true) => problems.push(format!("{at} ({id}): not reported, but its full help")),
+            _ => {}
         }
         rule_ids.push(id.to_owned());
     }
@@ -284,6 +299,48 @@ fn sarif_for_the_corpus_is_well_formed() {
     assert_shape("../shared/corpus", &sarif_of("../shared/corpus"));
 }
 
+/// One file with findings of two rules: only those two rules carry their help; every other
+/// rule is listed with its id, name, short description, `helpUri`, level and tags. The log is
+/// under 100 KB, not the 550 KB it was when every rule carried its help.
+#[test]
+fn only_reported_rules_carry_their_help() {
+    let sarif = sarif_of("fixtures/KMS104/bad-rotation-off.yaml");
+    assert_shape("fixtures/KMS104/bad-rotation-off.yaml", &sarif);
+    let log: Value = serde_json::from_str(&sarif).expect("JSON");
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    let full_help = |r: &&Value| r.pointer("/help/markdown").is_some();
+    let with_help: Vec<&str> = rules
+        .iter()
+        .filter(full_help)
+        .filter_map(|r| str_at(r, "/id"))
+        .collect();
+    assert_eq!(with_help, ["KMS104", "KMS105"]);
+    let kms104 = &rules[run["results"][0]["ruleIndex"].as_u64().expect("ruleIndex") as usize];
+    assert_eq!(kms104["id"], "KMS104");
+    assert!(str_at(kms104, "/help/markdown").is_some_and(|m| m.len() > 1000));
+    for rule in rules.iter().filter(|r| !full_help(r)) {
+        for field in [
+            "/name",
+            "/shortDescription/text",
+            "/fullDescription/text",
+            "/helpUri",
+            "/defaultConfiguration/level",
+        ] {
+            assert!(str_at(rule, field).is_some(), "{field} in {rule}");
+        }
+        assert!(rule.pointer("/properties/tags").is_some(), "{rule}");
+        // One line for GitHub, which wants a `help` on every rule: the URL.
+        let help = str_at(rule, "/help/text").expect("help.text");
+        assert!(help.len() < 200, "{help}");
+        assert!(
+            help.ends_with(str_at(rule, "/helpUri").expect("helpUri")),
+            "{help}"
+        );
+    }
+    assert!(sarif.len() < 100_000, "{} bytes", sarif.len());
+}
+
 #[test]
 fn the_shape_check_catches_mistakes() {
     let good = serde_json::json!({
@@ -292,7 +349,11 @@ fn the_shape_check_catches_mistakes() {
             "tool": {"driver": {"name": "kmslint", "rules": [{
                 "id": "KMS204", "name": "policy-lockout",
                 "shortDescription": {"text": "s"}, "defaultConfiguration": {"level": "error"},
-                "help": {"text": "h"},
+                "helpUri": "https://example.com/KMS204", "help": {"text": "h", "markdown": "h"},
+            }, {
+                "id": "KMS104", "name": "key-rotation",
+                "shortDescription": {"text": "s"}, "defaultConfiguration": {"level": "warning"},
+                "helpUri": "https://example.com/KMS104", "help": {"text": "s"},
             }]}},
             "results": [{
                 "ruleId": "KMS204", "ruleIndex": 0, "level": "error", "message": {"text": "m"},
@@ -309,7 +370,8 @@ fn the_shape_check_catches_mistakes() {
         *log.pointer_mut(pointer).expect(pointer) = value;
         shape_problems(&log).0
     };
-    assert_eq!(broken("/runs/0/results/0/ruleId", "KMS999".into()).len(), 1);
+    // An undescribed rule; and KMS204, no longer reported, has its full help.
+    assert_eq!(broken("/runs/0/results/0/ruleId", "KMS999".into()).len(), 2);
     assert_eq!(broken("/runs/0/results/0/level", "info".into()).len(), 1);
     assert_eq!(broken("/runs/0/results/0/ruleIndex", 3.into()).len(), 1);
     let region = "/runs/0/results/0/locations/0/physicalLocation/region";
@@ -317,6 +379,27 @@ fn the_shape_check_catches_mistakes() {
     assert_eq!(broken(&format!("{region}/endColumn"), 5.into()).len(), 1);
     assert_eq!(broken(region, serde_json::json!({"startLine": 3})).len(), 1);
     assert_eq!(broken("/version", "2.0.0".into()).len(), 1);
+    // Help where nothing was reported, or none where something was.
+    assert_eq!(
+        broken(
+            "/runs/0/tool/driver/rules/1/help",
+            serde_json::json!({"text": "h", "markdown": "h"})
+        )
+        .len(),
+        1
+    );
+    assert_eq!(
+        broken(
+            "/runs/0/tool/driver/rules/0/help",
+            serde_json::json!({"text": "h"})
+        )
+        .len(),
+        1
+    );
+    assert_eq!(
+        broken("/runs/0/tool/driver/rules/1/help", serde_json::json!({})).len(),
+        1
+    );
 }
 
 // --- Microsoft's validator -----------------------------------------------------------------
