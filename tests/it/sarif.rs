@@ -299,6 +299,58 @@ fn sarif_for_the_corpus_is_well_formed() {
     assert_shape("../shared/corpus", &sarif_of("../shared/corpus"));
 }
 
+/// GitHub code scanning's limits on an uploaded SARIF file, from "SARIF support for code
+/// scanning" (<https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning>,
+/// "Validating your SARIF file"), as the README lists them. Over any of these the upload is
+/// rejected.
+mod github {
+    /// Gzip-compressed size, bytes.
+    pub(super) const GZIP_BYTES: usize = 10_000_000;
+    pub(super) const RUNS: usize = 20;
+    pub(super) const RESULTS_PER_RUN: usize = 25_000;
+    pub(super) const RULES_PER_RUN: usize = 25_000;
+    pub(super) const LOCATIONS_PER_RESULT: usize = 1_000;
+    pub(super) const TAGS_PER_RULE: usize = 20;
+    /// Only this many of a rule's tags are shown.
+    pub(super) const TAGS_SHOWN: usize = 10;
+}
+
+#[test]
+fn the_fixtures_log_is_within_github_upload_limits() {
+    let sarif = sarif_of("fixtures");
+    // gzip does not make a JSON log larger, so the uncompressed size bounds the upload's.
+    assert!(
+        sarif.len() < github::GZIP_BYTES,
+        "{} bytes uncompressed",
+        sarif.len()
+    );
+    let log: Value = serde_json::from_str(&sarif).expect("JSON");
+    let runs = log["runs"].as_array().expect("runs");
+    assert!(runs.len() <= github::RUNS);
+    let run = &runs[0];
+    let results = run["results"].as_array().expect("results");
+    // What kmslint itself controls: one run, every rule listed once, one location a result,
+    // a rule's resource types as its tags, all of them shown. The number of results is the
+    // user's (the README says what GitHub does over 25,000); the fixtures are far below it.
+    assert!(results.len() <= github::RESULTS_PER_RUN);
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    assert!(rules.len() <= github::RULES_PER_RUN);
+    for result in results {
+        let locations = result["locations"].as_array().map_or(0, Vec::len);
+        assert!(
+            (1..=github::LOCATIONS_PER_RESULT).contains(&locations),
+            "{result}"
+        );
+    }
+    for rule in rules {
+        let tags = rule["properties"]["tags"].as_array().map_or(0, Vec::len);
+        assert!(
+            tags <= github::TAGS_SHOWN.min(github::TAGS_PER_RULE),
+            "{rule}"
+        );
+    }
+}
+
 /// One file with findings of two rules: only those two rules carry their help; every other
 /// rule is listed with its id, name, short description, `helpUri`, level and tags. The log is
 /// under 100 KB, not the 550 KB it was when every rule carried its help.
