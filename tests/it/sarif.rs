@@ -146,26 +146,9 @@ fn check_fix(fix: &Value, uri: Option<&str>, at: &str, problems: &mut Vec<String
     }
 }
 
-/// Everything wrong with a log's shape; empty when it is as SPEC §2 describes. Also returns
-/// the number of results.
-fn shape_problems(log: &Value) -> (Vec<String>, usize) {
-    let mut problems = Vec::new();
-    if log["version"] != "2.1.0" {
-        problems.push(format!("version is {}, not \"2.1.0\"", log["version"]));
-    }
-    let Some(runs) = log["runs"].as_array() else {
-        problems.push("no `runs` array".to_owned());
-        return (problems, 0);
-    };
-    if runs.len() != 1 {
-        problems.push(format!("{} runs, expected one", runs.len()));
-    }
-    let Some(run) = runs.first() else {
-        return (problems, 0);
-    };
-    if str_at(run, "/tool/driver/name") != Some("kmslint") {
-        problems.push("tool.driver.name is not `kmslint`".to_owned());
-    }
+/// The run's rule descriptors: each with its id, name, descriptions, level, `helpUri` and
+/// `help`; the full help exactly on the rules with a result. Their ids, in order.
+fn check_rules(run: &Value, problems: &mut Vec<String>) -> Vec<String> {
     let rules = run
         .pointer("/tool/driver/rules")
         .and_then(Value::as_array)
@@ -205,6 +188,30 @@ fn shape_problems(log: &Value) -> (Vec<String>, usize) {
         }
         rule_ids.push(id.to_owned());
     }
+    rule_ids
+}
+
+/// Everything wrong with a log's shape; empty when it is as SPEC §2 describes. Also returns
+/// the number of results.
+fn shape_problems(log: &Value) -> (Vec<String>, usize) {
+    let mut problems = Vec::new();
+    if log["version"] != "2.1.0" {
+        problems.push(format!("version is {}, not \"2.1.0\"", log["version"]));
+    }
+    let Some(runs) = log["runs"].as_array() else {
+        problems.push("no `runs` array".to_owned());
+        return (problems, 0);
+    };
+    if runs.len() != 1 {
+        problems.push(format!("{} runs, expected one", runs.len()));
+    }
+    let Some(run) = runs.first() else {
+        return (problems, 0);
+    };
+    if str_at(run, "/tool/driver/name") != Some("kmslint") {
+        problems.push("tool.driver.name is not `kmslint`".to_owned());
+    }
+    let rule_ids = check_rules(run, &mut problems);
     let distinct: BTreeSet<&String> = rule_ids.iter().collect();
     if distinct.len() != rule_ids.len() {
         problems.push("tool.driver.rules has duplicate ids".to_owned());
