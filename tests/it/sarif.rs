@@ -146,6 +146,51 @@ fn check_fix(fix: &Value, uri: Option<&str>, at: &str, problems: &mut Vec<String
     }
 }
 
+/// The run's rule descriptors: each with its id, name, descriptions, level, `helpUri` and
+/// `help`; the full help exactly on the rules with a result. Their ids, in order.
+fn check_rules(run: &Value, problems: &mut Vec<String>) -> Vec<String> {
+    let rules = run
+        .pointer("/tool/driver/rules")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let reported: BTreeSet<&str> = run["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| str_at(r, "/ruleId"))
+        .collect();
+    let mut rule_ids = Vec::new();
+    for (i, rule) in rules.iter().enumerate() {
+        let at = format!("rules[{i}]");
+        let id = str_at(rule, "/id").unwrap_or_default();
+        if !id.starts_with("KMS") {
+            problems.push(format!("{at}: id `{id}` is not a rule code"));
+        }
+        for field in [
+            "/name",
+            "/shortDescription/text",
+            "/defaultConfiguration/level",
+            "/helpUri",
+            "/help/text",
+        ] {
+            if str_at(rule, field).is_none_or(str::is_empty) {
+                problems.push(format!("{at} ({id}): no {field}"));
+            }
+        }
+        // The full help (text and Markdown) only for the rules with a result in the log
+        // (README, "Output formats"): the others' made a log for one file half a megabyte.
+        let markdown = str_at(rule, "/help/markdown").is_some_and(|t| !t.is_empty());
+        match (reported.contains(id), markdown) {
+            (true, false) => problems.push(format!("{at} ({id}): reported, but no help.markdown")),
+            (false, true) => problems.push(format!("{at} ({id}): not reported, but its full help")),
+            _ => {}
+        }
+        rule_ids.push(id.to_owned());
+    }
+    rule_ids
+}
+
 /// Everything wrong with a log's shape; empty when it is as SPEC §2 describes. Also returns
 /// the number of results.
 fn shape_problems(log: &Value) -> (Vec<String>, usize) {
@@ -166,30 +211,7 @@ fn shape_problems(log: &Value) -> (Vec<String>, usize) {
     if str_at(run, "/tool/driver/name") != Some("kmslint") {
         problems.push("tool.driver.name is not `kmslint`".to_owned());
     }
-    let rules = run
-        .pointer("/tool/driver/rules")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let mut rule_ids = Vec::new();
-    for (i, rule) in rules.iter().enumerate() {
-        let at = format!("rules[{i}]");
-        let id = str_at(rule, "/id").unwrap_or_default();
-        if !id.starts_with("KMS") {
-            problems.push(format!("{at}: id `{id}` is not a rule code"));
-        }
-        for field in [
-            "/name",
-            "/shortDescription/text",
-            "/defaultConfiguration/level",
-            "/help/text",
-        ] {
-            if str_at(rule, field).is_none_or(str::is_empty) {
-                problems.push(format!("{at} ({id}): no {field}"));
-            }
-        }
-        rule_ids.push(id.to_owned());
-    }
+    let rule_ids = check_rules(run, &mut problems);
     let distinct: BTreeSet<&String> = rule_ids.iter().collect();
     if distinct.len() != rule_ids.len() {
         problems.push("tool.driver.rules has duplicate ids".to_owned());
@@ -284,6 +306,100 @@ fn sarif_for_the_corpus_is_well_formed() {
     assert_shape("../shared/corpus", &sarif_of("../shared/corpus"));
 }
 
+/// GitHub code scanning's limits on an uploaded SARIF file, from "SARIF support for code
+/// scanning" (<https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning>,
+/// "Validating your SARIF file"), as the README lists them. Over any of these the upload is
+/// rejected.
+mod github {
+    /// Gzip-compressed size, bytes.
+    pub(super) const GZIP_BYTES: usize = 10_000_000;
+    pub(super) const RUNS: usize = 20;
+    pub(super) const RESULTS_PER_RUN: usize = 25_000;
+    pub(super) const RULES_PER_RUN: usize = 25_000;
+    pub(super) const LOCATIONS_PER_RESULT: usize = 1_000;
+    pub(super) const TAGS_PER_RULE: usize = 20;
+    /// Only this many of a rule's tags are shown.
+    pub(super) const TAGS_SHOWN: usize = 10;
+}
+
+#[test]
+fn the_fixtures_log_is_within_github_upload_limits() {
+    let sarif = sarif_of("fixtures");
+    // gzip does not make a JSON log larger, so the uncompressed size bounds the upload's.
+    assert!(
+        sarif.len() < github::GZIP_BYTES,
+        "{} bytes uncompressed",
+        sarif.len()
+    );
+    let log: Value = serde_json::from_str(&sarif).expect("JSON");
+    let runs = log["runs"].as_array().expect("runs");
+    assert!(runs.len() <= github::RUNS);
+    let run = &runs[0];
+    let results = run["results"].as_array().expect("results");
+    // What kmslint itself controls: one run, every rule listed once, one location a result,
+    // a rule's resource types as its tags, all of them shown. The number of results is the
+    // user's (the README says what GitHub does over 25,000); the fixtures are far below it.
+    assert!(results.len() <= github::RESULTS_PER_RUN);
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    assert!(rules.len() <= github::RULES_PER_RUN);
+    for result in results {
+        let locations = result["locations"].as_array().map_or(0, Vec::len);
+        assert!(
+            (1..=github::LOCATIONS_PER_RESULT).contains(&locations),
+            "{result}"
+        );
+    }
+    for rule in rules {
+        let tags = rule["properties"]["tags"].as_array().map_or(0, Vec::len);
+        assert!(
+            tags <= github::TAGS_SHOWN.min(github::TAGS_PER_RULE),
+            "{rule}"
+        );
+    }
+}
+
+/// One file with findings of two rules: only those two rules carry their help; every other
+/// rule is listed with its id, name, short description, `helpUri`, level and tags. The log is
+/// under 100 KB, not the 550 KB it was when every rule carried its help.
+#[test]
+fn only_reported_rules_carry_their_help() {
+    let sarif = sarif_of("fixtures/KMS104/bad-rotation-off.yaml");
+    assert_shape("fixtures/KMS104/bad-rotation-off.yaml", &sarif);
+    let log: Value = serde_json::from_str(&sarif).expect("JSON");
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    let full_help = |r: &&Value| r.pointer("/help/markdown").is_some();
+    let with_help: Vec<&str> = rules
+        .iter()
+        .filter(full_help)
+        .filter_map(|r| str_at(r, "/id"))
+        .collect();
+    assert_eq!(with_help, ["KMS104", "KMS105"]);
+    let kms104 = &rules[run["results"][0]["ruleIndex"].as_u64().expect("ruleIndex") as usize];
+    assert_eq!(kms104["id"], "KMS104");
+    assert!(str_at(kms104, "/help/markdown").is_some_and(|m| m.len() > 1000));
+    for rule in rules.iter().filter(|r| !full_help(r)) {
+        for field in [
+            "/name",
+            "/shortDescription/text",
+            "/fullDescription/text",
+            "/helpUri",
+            "/defaultConfiguration/level",
+        ] {
+            assert!(str_at(rule, field).is_some(), "{field} in {rule}");
+        }
+        assert!(rule.pointer("/properties/tags").is_some(), "{rule}");
+        // One line for GitHub, which wants a `help` on every rule: the URL.
+        let help = str_at(rule, "/help/text").expect("help.text");
+        assert!(help.len() < 200, "{help}");
+        assert!(
+            help.ends_with(str_at(rule, "/helpUri").expect("helpUri")),
+            "{help}"
+        );
+    }
+    assert!(sarif.len() < 100_000, "{} bytes", sarif.len());
+}
+
 #[test]
 fn the_shape_check_catches_mistakes() {
     let good = serde_json::json!({
@@ -292,7 +408,11 @@ fn the_shape_check_catches_mistakes() {
             "tool": {"driver": {"name": "kmslint", "rules": [{
                 "id": "KMS204", "name": "policy-lockout",
                 "shortDescription": {"text": "s"}, "defaultConfiguration": {"level": "error"},
-                "help": {"text": "h"},
+                "helpUri": "https://example.com/KMS204", "help": {"text": "h", "markdown": "h"},
+            }, {
+                "id": "KMS104", "name": "key-rotation",
+                "shortDescription": {"text": "s"}, "defaultConfiguration": {"level": "warning"},
+                "helpUri": "https://example.com/KMS104", "help": {"text": "s"},
             }]}},
             "results": [{
                 "ruleId": "KMS204", "ruleIndex": 0, "level": "error", "message": {"text": "m"},
@@ -309,7 +429,8 @@ fn the_shape_check_catches_mistakes() {
         *log.pointer_mut(pointer).expect(pointer) = value;
         shape_problems(&log).0
     };
-    assert_eq!(broken("/runs/0/results/0/ruleId", "KMS999".into()).len(), 1);
+    // An undescribed rule; and KMS204, no longer reported, has its full help.
+    assert_eq!(broken("/runs/0/results/0/ruleId", "KMS999".into()).len(), 2);
     assert_eq!(broken("/runs/0/results/0/level", "info".into()).len(), 1);
     assert_eq!(broken("/runs/0/results/0/ruleIndex", 3.into()).len(), 1);
     let region = "/runs/0/results/0/locations/0/physicalLocation/region";
@@ -317,6 +438,27 @@ fn the_shape_check_catches_mistakes() {
     assert_eq!(broken(&format!("{region}/endColumn"), 5.into()).len(), 1);
     assert_eq!(broken(region, serde_json::json!({"startLine": 3})).len(), 1);
     assert_eq!(broken("/version", "2.0.0".into()).len(), 1);
+    // Help where nothing was reported, or none where something was.
+    assert_eq!(
+        broken(
+            "/runs/0/tool/driver/rules/1/help",
+            serde_json::json!({"text": "h", "markdown": "h"})
+        )
+        .len(),
+        1
+    );
+    assert_eq!(
+        broken(
+            "/runs/0/tool/driver/rules/0/help",
+            serde_json::json!({"text": "h"})
+        )
+        .len(),
+        1
+    );
+    assert_eq!(
+        broken("/runs/0/tool/driver/rules/1/help", serde_json::json!({})).len(),
+        1
+    );
 }
 
 // --- Microsoft's validator -----------------------------------------------------------------
