@@ -233,6 +233,8 @@ pub(crate) enum OutputFormat {
     Json,
     Sarif,
     Github,
+    /// GitLab Code Quality JSON (`artifacts: reports: codequality:`).
+    Gitlab,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

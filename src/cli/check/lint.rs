@@ -382,7 +382,7 @@ fn lint_bytes_as(
             ),
             OutputFormat::Compact => render::compact::render(name, &report.diagnostics),
             OutputFormat::Github => render::github::render(name, &report.diagnostics),
-            OutputFormat::Json | OutputFormat::Sarif => String::new(),
+            OutputFormat::Json | OutputFormat::Sarif | OutputFormat::Gitlab => String::new(),
         }
     };
     Linted {

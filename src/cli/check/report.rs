@@ -449,11 +449,18 @@ pub(in crate::cli) fn print_output(
             _ => None,
         })
         .collect();
-    let statistics = options.statistics && options.format != OutputFormat::Sarif;
+    // SARIF and GitLab's report have a fixed shape, with no place for a table of counts.
+    let statistics =
+        options.statistics && !matches!(options.format, OutputFormat::Sarif | OutputFormat::Gitlab);
     if options.statistics && !statistics {
         let _ = writeln!(
             std::io::stderr(),
-            "kmslint: note: --statistics is ignored with --format sarif (the log has every result)"
+            "kmslint: note: --statistics is ignored with --format {} (the report has every finding)",
+            if options.format == OutputFormat::Sarif {
+                "sarif"
+            } else {
+                "gitlab"
+            }
         );
     }
     let github_errors = |out: &mut dyn Write| -> io::Result<()> {
@@ -506,6 +513,16 @@ pub(in crate::cli) fn print_output(
                     .filter(|r| options.enabled.contains(&r.code))
                     .collect();
                 render::sarif::write_artifacts(out, &artifacts, &rules, errors)?;
+            }
+            OutputFormat::Gitlab => {
+                let files: Vec<render::gitlab::GitlabFile<'_>> = results
+                    .iter()
+                    .map(|r| render::gitlab::GitlabFile {
+                        path: &r.name,
+                        diagnostics: &r.diagnostics,
+                    })
+                    .collect();
+                render::gitlab::write_report(out, &files)?;
             }
             OutputFormat::Pretty | OutputFormat::Compact | OutputFormat::Github => {
                 for result in results {

@@ -2,6 +2,7 @@
 
 pub mod compact;
 pub mod github;
+pub mod gitlab;
 pub mod json;
 pub mod pretty;
 pub mod sarif;
