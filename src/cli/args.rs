@@ -235,6 +235,8 @@ pub(crate) enum OutputFormat {
     Github,
     /// GitLab Code Quality JSON (`artifacts: reports: codequality:`).
     Gitlab,
+    /// JUnit XML: a testcase per file, a failure per finding.
+    Junit,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
