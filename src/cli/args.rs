@@ -233,6 +233,10 @@ pub(crate) enum OutputFormat {
     Json,
     Sarif,
     Github,
+    /// GitLab Code Quality JSON (`artifacts: reports: codequality:`).
+    Gitlab,
+    /// JUnit XML: a testcase per file, a failure per finding.
+    Junit,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

@@ -19,6 +19,8 @@ mod cli_baseline;
 mod cli_config;
 mod cli_diff;
 mod cli_fix;
+mod cli_gitlab;
+mod cli_junit;
 mod cli_kinds;
 mod cli_output;
 mod cli_since;

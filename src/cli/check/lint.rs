@@ -382,7 +382,10 @@ fn lint_bytes_as(
             ),
             OutputFormat::Compact => render::compact::render(name, &report.diagnostics),
             OutputFormat::Github => render::github::render(name, &report.diagnostics),
-            OutputFormat::Json | OutputFormat::Sarif => String::new(),
+            OutputFormat::Json
+            | OutputFormat::Sarif
+            | OutputFormat::Gitlab
+            | OutputFormat::Junit => String::new(),
         }
     };
     Linted {

@@ -449,11 +449,22 @@ pub(in crate::cli) fn print_output(
             _ => None,
         })
         .collect();
-    let statistics = options.statistics && options.format != OutputFormat::Sarif;
-    if options.statistics && !statistics {
+    // SARIF, GitLab's report and JUnit XML have a fixed shape, with no place for a table of
+    // counts.
+    let fixed_shape = match options.format {
+        OutputFormat::Sarif => Some("sarif"),
+        OutputFormat::Gitlab => Some("gitlab"),
+        OutputFormat::Junit => Some("junit"),
+        OutputFormat::Pretty
+        | OutputFormat::Compact
+        | OutputFormat::Json
+        | OutputFormat::Github => None,
+    };
+    let statistics = options.statistics && fixed_shape.is_none();
+    if let Some(format) = fixed_shape.filter(|_| options.statistics) {
         let _ = writeln!(
             std::io::stderr(),
-            "kmslint: note: --statistics is ignored with --format sarif (the log has every result)"
+            "kmslint: note: --statistics is ignored with --format {format} (the report has every finding)"
         );
     }
     let github_errors = |out: &mut dyn Write| -> io::Result<()> {
@@ -476,37 +487,10 @@ pub(in crate::cli) fn print_output(
         }
     } else {
         match options.format {
-            OutputFormat::Json => {
-                let files: Vec<render::json::JsonFile<'_>> = results
-                    .iter()
-                    .map(|r| render::json::JsonFile {
-                        path: &r.name,
-                        diagnostics: &r.diagnostics,
-                        utf16: &r.utf16,
-                    })
-                    .collect();
-                render::json::write_report(out, &files, errors, summary)?;
-            }
-            OutputFormat::Sarif => {
-                let artifacts: Vec<render::sarif::Artifact<'_>> = results
-                    .iter()
-                    .map(|r| render::sarif::Artifact {
-                        uri: match &r.path {
-                            Some(path) if path.to_str().is_none() => {
-                                render::sarif::uri_of_path(path)
-                            }
-                            _ => render::sarif::uri(&r.name),
-                        },
-                        diagnostics: &r.diagnostics,
-                        baselined: options.baseline.is_some(),
-                    })
-                    .collect();
-                let rules: Vec<&kmslint_core::rules::RuleEntry> = kmslint_core::rules::RULES
-                    .iter()
-                    .filter(|r| options.enabled.contains(&r.code))
-                    .collect();
-                render::sarif::write_artifacts(out, &artifacts, &rules, errors)?;
-            }
+            OutputFormat::Json
+            | OutputFormat::Sarif
+            | OutputFormat::Gitlab
+            | OutputFormat::Junit => write_document(out, results, errors, summary, options)?,
             OutputFormat::Pretty | OutputFormat::Compact | OutputFormat::Github => {
                 for result in results {
                     out.write_all(result.rendered.as_bytes())?;
@@ -528,6 +512,73 @@ pub(in crate::cli) fn print_output(
         for note in &notes {
             let _ = writeln!(stderr, "kmslint: {note}");
         }
+    }
+    Ok(())
+}
+
+/// The formats that are one document for the whole run (JSON, SARIF, GitLab's report, JUnit
+/// XML), written to `out`. The others are written file by file as they were linted.
+fn write_document(
+    out: &mut dyn Write,
+    results: &[Linted],
+    errors: &[PathError],
+    summary: &Summary,
+    options: &Options,
+) -> io::Result<()> {
+    match options.format {
+        OutputFormat::Json => {
+            let files: Vec<render::json::JsonFile<'_>> = results
+                .iter()
+                .map(|r| render::json::JsonFile {
+                    path: &r.name,
+                    diagnostics: &r.diagnostics,
+                    utf16: &r.utf16,
+                })
+                .collect();
+            render::json::write_report(out, &files, errors, summary)?;
+        }
+        OutputFormat::Sarif => {
+            let artifacts: Vec<render::sarif::Artifact<'_>> = results
+                .iter()
+                .map(|r| render::sarif::Artifact {
+                    uri: match &r.path {
+                        Some(path) if path.to_str().is_none() => render::sarif::uri_of_path(path),
+                        _ => render::sarif::uri(&r.name),
+                    },
+                    diagnostics: &r.diagnostics,
+                    baselined: options.baseline.is_some(),
+                })
+                .collect();
+            let rules: Vec<&kmslint_core::rules::RuleEntry> = kmslint_core::rules::RULES
+                .iter()
+                .filter(|r| options.enabled.contains(&r.code))
+                .collect();
+            render::sarif::write_artifacts(out, &artifacts, &rules, errors)?;
+        }
+        OutputFormat::Gitlab => {
+            let files: Vec<render::gitlab::GitlabFile<'_>> = results
+                .iter()
+                .map(|r| render::gitlab::GitlabFile {
+                    path: &r.name,
+                    diagnostics: &r.diagnostics,
+                })
+                .collect();
+            render::gitlab::write_report(out, &files)?;
+        }
+        OutputFormat::Junit => {
+            // The files linted (as the summary counts them): not those skipped, nor
+            // those that could not be read, which are in `errors`.
+            let files: Vec<render::junit::JunitFile<'_>> = results
+                .iter()
+                .filter(|r| matches!(r.outcome, Some(Outcome::Linted(_) | Outcome::Unparsable)))
+                .map(|r| render::junit::JunitFile {
+                    path: &r.name,
+                    diagnostics: &r.diagnostics,
+                })
+                .collect();
+            out.write_all(render::junit::render(&files, errors).as_bytes())?;
+        }
+        OutputFormat::Pretty | OutputFormat::Compact | OutputFormat::Github => {}
     }
     Ok(())
 }

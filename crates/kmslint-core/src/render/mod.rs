@@ -2,7 +2,9 @@
 
 pub mod compact;
 pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod junit;
 pub mod pretty;
 pub mod sarif;
 
