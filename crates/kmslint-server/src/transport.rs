@@ -30,7 +30,10 @@ pub const MAX_HEADER_BYTES: usize = 8 << 10;
 pub(crate) const MAX_BODY: u64 = 2 * DEFAULT_MAX_FILE_SIZE;
 
 /// How many messages the reader reads ahead of the server: more than a burst of edits that
-/// arrives while one lint runs (an editor sends one `didChange` per keystroke or so).
+/// arrives while one lint runs (an editor sends one `didChange` per keystroke or so). The
+/// price: a client that sends messages faster than the server handles them has up to
+/// READ_AHEAD + 2 of them held at once (the queue, the one being read, the one served), each
+/// at most [`MAX_BODY`], where the rendezvous channel held two.
 pub(crate) const READ_AHEAD: usize = 64;
 
 /// What the reader makes of one framed message.
