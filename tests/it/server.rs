@@ -613,6 +613,98 @@ fn control_characters_of_the_template_are_escaped_in_diagnostics() {
     client.finish();
 }
 
+/// Not a template: the loader reports it (KMS001) and nothing else.
+const BROKEN: &str = "Resources: [\n";
+
+#[test]
+fn a_burst_of_changes_is_linted_once_at_its_latest_version() {
+    let dir = workspace();
+    let uri = uri_of(&dir.path().join("template.yaml"));
+    let other = uri_of(&dir.path().join("other.yaml"));
+    // Everything is queued before the server starts, so it reads the burst as one batch.
+    let (server, conn) = Connection::memory();
+    let send = |m: Message| conn.sender.send(m).unwrap();
+    send(
+        Request::new(
+            0.into(),
+            "initialize".to_owned(),
+            json!({"capabilities": {}}),
+        )
+        .into(),
+    );
+    let mut client = Client {
+        conn,
+        server: None,
+        next: 0,
+        queued: VecDeque::new(),
+        utf8: false,
+    };
+    client.notify("initialized", json!({}));
+    client.open(&uri, BROKEN);
+    client.open(&other, TEMPLATE);
+    for version in 2..=20 {
+        client.change(&uri, version, BROKEN);
+    }
+    client.change(&uri, 21, TEMPLATE);
+    // Stale: a version below the document's is dropped.
+    client.change(&uri, 5, BROKEN);
+    // Changed then closed in the same batch: its empty diagnostics, nothing stale after.
+    client.change(&other, 2, BROKEN);
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": other}}),
+    );
+    client.server = Some(std::thread::spawn(move || kmslint_server::run(server)));
+    let Message::Response(init) = client.recv() else {
+        panic!("the initialize response first")
+    };
+    assert_eq!(init.id, 0.into());
+    // A request after the burst sees its last text: TEMPLATE's fixes, none of BROKEN's.
+    let everything = json!({"start": {"line": 0, "character": 0},
+                            "end": {"line": 99, "character": 0}});
+    let actions = client.actions(&uri, everything, None);
+    assert!(!actions.is_empty());
+    // Every publication of the batch comes before the answer to `shutdown`.
+    assert_eq!(client.request("shutdown", Value::Null), Value::Null);
+    let published: Vec<Value> = client
+        .queued
+        .drain(..)
+        .filter(|n| n.method == "textDocument/publishDiagnostics")
+        .map(|n| n.params)
+        .collect();
+    let mine: Vec<&Value> = published.iter().filter(|p| p["uri"] == uri).collect();
+    assert_eq!(mine.len(), 1, "one lint for the burst: {published:#?}");
+    assert_eq!(mine[0]["version"], 21);
+    let found = codes(mine[0]["diagnostics"].as_array().unwrap());
+    assert!(
+        found.contains(&"KMS105") && !found.contains(&"KMS001"),
+        "{found:?}"
+    );
+    let closed: Vec<&Value> = published.iter().filter(|p| p["uri"] == other).collect();
+    assert_eq!(closed.len(), 1, "{closed:#?}");
+    assert_eq!(closed[0]["diagnostics"], json!([]));
+    assert!(closed[0].get("version").is_none_or(Value::is_null));
+    client.notify("exit", Value::Null);
+    let result = client.server.take().unwrap().join().unwrap();
+    assert!(result.is_ok(), "{result:?}");
+}
+
+/// A YAML template of about `size` bytes: KMS keys, each with a key policy.
+pub(crate) fn big_template(size: usize) -> String {
+    let mut out = String::from("Resources:\n");
+    let mut i = 0;
+    while out.len() < size {
+        out.push_str(&format!(
+            "  Key{i}:\n    Type: AWS::KMS::Key\n    Properties:\n      EnableKeyRotation: true\n      \
+             KeyPolicy:\n        Version: \"2012-10-17\"\n        Statement:\n          - Effect: Allow\n            \
+             Principal: {{AWS: \"arn:aws:iam::111122223333:root\"}}\n            Action: \"kms:*\"\n            \
+             Resource: \"*\"\n"
+        ));
+        i += 1;
+    }
+    out
+}
+
 // --- the binary over stdio ----------------------------------------------------------------
 
 /// A message as LSP's base protocol frames it.
@@ -779,4 +871,32 @@ fn invalid_json_is_a_parse_error_and_the_server_answers_the_next_request() {
     assert_eq!(invalid["error"]["code"], -32600, "{invalid}");
     let shutdown = messages.iter().find(|m| m["id"] == 9).expect("an answer");
     assert_eq!(shutdown["result"], Value::Null, "{shutdown}");
+}
+
+#[test]
+fn a_burst_over_stdio_is_not_linted_once_per_change() {
+    // The transport reads ahead while the server lints: the first change of the burst may be
+    // linted alone, the rest together (a rendezvous channel made this one lint per change).
+    let uri = "file:///nowhere/template.yaml";
+    let text = big_template(200_000);
+    let mut stdin = handshake();
+    stdin.extend(framed(&json!({"jsonrpc": "2.0", "method": "textDocument/didOpen",
+        "params": {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}})));
+    for version in 2..=21 {
+        stdin.extend(framed(
+            &json!({"jsonrpc": "2.0", "method": "textDocument/didChange",
+            "params": {"textDocument": {"uri": uri, "version": version},
+                       "contentChanges": [{"text": format!("{text}# {version}\n")}]}}),
+        ));
+    }
+    stdin.extend(goodbye());
+    let (run, messages) = serve(&stdin);
+    assert!(run.output().status.success(), "{run:?}");
+    let versions: Vec<&Value> = messages
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+        .map(|m| &m["params"]["version"])
+        .collect();
+    assert_eq!(versions.last(), Some(&&json!(21)), "{versions:?}");
+    assert!(versions.len() <= 4, "{versions:?}");
 }

@@ -1,10 +1,24 @@
 //! `kmslint server`: the language server, over stdio (README.md#editors).
 //!
-//! One thread serves one client: it reads every message already queued before linting, so
-//! a burst of `didChange` notifications is linted once, at its last version (the debounce).
-//! Diagnostics are published after each batch for the documents that changed; code actions
-//! and hovers use the document's current text. A lint that panics publishes nothing for the
-//! document and tells the user, and the server keeps serving.
+//! One thread serves one client, a batch at a time: every message already queued (the
+//! transport reads ahead while the server lints, [`transport::READ_AHEAD`]) is handled in
+//! order, and linting waits for the end of the batch. So a burst of `didChange`s is linted
+//! once, at its last version (the debounce):
+//! - changes apply in order (full sync: the last text wins); a change whose version is
+//!   below the document's is stale and dropped (LSP: versions increase after each change;
+//!   an equal one is taken, for clients that do not count);
+//! - `didClose` drops the document and publishes its empty diagnostics at once; nothing of
+//!   it is published after, even for changes earlier in the batch;
+//! - a request sees every change before it in the batch: a code action lints the current
+//!   text first (the lint is kept, so the batch's end does not lint it again), a hover
+//!   reads the current text;
+//! - at the batch's end (or before answering `shutdown`), each document that changed gets
+//!   one `publishDiagnostics`, for its latest version.
+//!
+//! The first message of a burst may arrive alone and be linted before the rest are read:
+//! a burst costs at most a lint or two, not one per change.
+//! A lint that panics publishes nothing for the document and tells the user, and the server
+//! keeps serving.
 //!
 //! [`transport`] is the bounded stdio transport that `kmslint server` serves over.
 
@@ -175,6 +189,9 @@ impl Server<'_> {
         }
         match request.method.as_str() {
             "shutdown" => {
+                // The batch's changes are published first: `exit` may follow in the same
+                // batch, and the client's last view is then of its last text.
+                self.publish_changed();
                 self.shutdown = true;
                 self.send(Response::new_ok(id, ()));
             }
@@ -274,6 +291,9 @@ impl Server<'_> {
         let Some(doc) = self.documents.get_mut(p.text_document.uri.as_str()) else {
             return;
         };
+        if p.text_document.version < doc.version {
+            return;
+        }
         let mut text = std::mem::take(&mut doc.text);
         for change in p.content_changes {
             match change.range {

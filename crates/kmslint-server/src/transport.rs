@@ -29,6 +29,13 @@ pub const MAX_HEADER_BYTES: usize = 8 << 10;
 /// (`\n`, `\"`, `\\`).
 pub(crate) const MAX_BODY: u64 = 2 * DEFAULT_MAX_FILE_SIZE;
 
+/// How many messages the reader reads ahead of the server: more than a burst of edits that
+/// arrives while one lint runs (an editor sends one `didChange` per keystroke or so). The
+/// price: a client that sends messages faster than the server handles them has up to
+/// READ_AHEAD + 2 of them held at once (the queue, the one being read, the one served), each
+/// at most [`MAX_BODY`], where the rendezvous channel held two.
+pub(crate) const READ_AHEAD: usize = 64;
+
 /// What the reader makes of one framed message.
 #[derive(Debug)]
 pub enum Frame {
@@ -384,7 +391,13 @@ where
         }
         result
     });
-    let (reader_sender, reader_receiver) = bounded::<Message>(0);
+    // Room for a burst: while the server lints, the reader goes on reading, so that the
+    // server's next batch holds every message the client sent meanwhile and a burst of
+    // `didChange`s is linted once, at its last version (lib.rs's `run`). A rendezvous
+    // channel handed over one message per lint: 20 quick edits of a 1 MB template were 20
+    // lints, the last diagnostics 775 ms after the last keystroke. Each message is bounded
+    // by MAX_BODY; the queue by READ_AHEAD messages.
+    let (reader_sender, reader_receiver) = bounded::<Message>(READ_AHEAD);
     let failed = Arc::clone(&failure);
     thread::spawn(move || {
         let mut frames = FrameReader::new(input);
