@@ -509,3 +509,16 @@ pub(crate) fn codes_for(json: &serde_json::Value, path: &str) -> Vec<String> {
         .map(|d| d["code"].as_str().expect("code").to_owned())
         .collect()
 }
+
+/// Fails, with a unified diff and the command that regenerates it, when the generated file
+/// `output` is not `expected`, what its generator writes from the data file `data` today.
+pub(crate) fn assert_generated(output: &str, expected: &str, data: &str, command: &str) {
+    let actual = std::fs::read_to_string(root().join(output)).expect("the generated file");
+    if actual != expected {
+        let diff = similar::TextDiff::from_lines(actual.as_str(), expected)
+            .unified_diff()
+            .header(output, "generated from the TSV")
+            .to_string();
+        panic!("{output} is not what {data} generates; run `{command}` to regenerate it.\n{diff}");
+    }
+}

@@ -7,6 +7,8 @@
 mod render;
 
 use std::fs;
+
+use crate::common;
 use std::path::Path;
 
 fn tsv() -> String {
@@ -16,21 +18,8 @@ fn tsv() -> String {
 
 #[test]
 fn the_generated_table_is_current() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let expected = render::render(&tsv()).expect("the TSV parses");
-    let actual = fs::read_to_string(root.join(render::OUTPUT)).expect("the generated file");
-    if actual != expected {
-        let diff = similar::TextDiff::from_lines(&actual, &expected)
-            .unified_diff()
-            .header(render::OUTPUT, "generated from the TSV")
-            .to_string();
-        panic!(
-            "{} is not what {} generates; run `{}` to regenerate it.\n{diff}",
-            render::OUTPUT,
-            render::TSV,
-            render::COMMAND
-        );
-    }
+    common::assert_generated(render::OUTPUT, &expected, render::TSV, render::COMMAND);
 }
 
 #[test]
