@@ -1,10 +1,9 @@
 #!/usr/bin/env python3
 """The module graph of kmslint-core: which top-level modules use which (`crate::X` paths in
 code, not in comments or strings; test modules counted apart). Prints one `from -> to` edge a
-line and exits 1 when the non-test edges have a cycle, other than those named with `--allow`
-(`--allow config,rules` lets that pair use each other).
+line and exits 1 when the non-test edges have a cycle.
 
-    scripts/module-graph.py [--allow a,b]... [--tests]
+    scripts/module-graph.py [--tests]
 """
 
 import argparse
@@ -81,7 +80,6 @@ def used(code, modules, names):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--allow", action="append", default=[])
     parser.add_argument("--tests", action="store_true", help="also print test-only edges")
     args = parser.parse_args()
     modules = {p.stem if p.is_file() else p.name for p in SRC.iterdir() if p.name != "lib.rs"}
@@ -101,11 +99,8 @@ def main():
     if args.tests:
         for a, b in sorted(test_edges - edges):
             print(f"{a} -> {b} (tests only)")
-    allowed = {frozenset(pair.split(",")) for pair in args.allow}
     graph = {}
     for a, b in edges:
-        if frozenset((a, b)) in allowed and (b, a) in edges:
-            continue
         graph.setdefault(a, set()).add(b)
     cycle = find_cycle(graph)
     if cycle:
