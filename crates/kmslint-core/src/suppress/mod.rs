@@ -155,7 +155,8 @@ fn report_unused(
                     "this {} suppresses {} ({}), which has no finding here",
                     suppression.kind,
                     rule.code,
-                    rule.meta().name
+                    // The declaration: `meta()` would read every rule's documentation.
+                    rule.info.name
                 ),
             )
             .with_help("remove it, so that it does not hide a future finding")
