@@ -610,7 +610,6 @@ fn fixed_fixture(fixture: &Fixture, report: &kmslint_core::FileReport) -> Vec<St
         &report.name,
         fs::read(path).unwrap_or_default(),
         &fixture.settings(),
-        true,
         Applicability::Unsafe,
         &fixture.previous(),
     );

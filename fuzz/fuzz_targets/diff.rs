@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
             name: "old.yaml",
             text: &old,
         };
-        let (report, text) = lint_bytes(name, new.to_vec(), &settings, true, &previous);
+        let (report, text) = lint_bytes(name, new.to_vec(), &settings, &previous);
         for d in &report.diagnostics {
             let (start, end) = (d.span.start as usize, d.span.end as usize);
             assert!(start <= end && end <= text.len(), "{d:?}");

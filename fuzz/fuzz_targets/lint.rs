@@ -28,13 +28,7 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn check(name: &str, bytes: Vec<u8>, settings: &Settings) {
-    let (report, text) = lint_bytes(
-        name,
-        bytes,
-        settings,
-        true,
-        &kmslint_core::Previous::NotCompared,
-    );
+    let (report, text) = lint_bytes(name, bytes, settings, &kmslint_core::Previous::NotCompared);
     for d in &report.diagnostics {
         assert!(d.span.end as usize <= text.len(), "{d:?} past the end");
         assert!(d.span.start <= d.span.end, "{d:?} reversed");
@@ -60,7 +54,6 @@ fn check(name: &str, bytes: Vec<u8>, settings: &Settings) {
             name,
             applied.text.into_bytes(),
             settings,
-            true,
             &kmslint_core::Previous::NotCompared,
         );
         let parse_errors = |ds: &[kmslint_core::Diagnostic]| {

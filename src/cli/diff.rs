@@ -112,9 +112,8 @@ pub(crate) fn run(args: DiffArgs) -> u8 {
         name: &old_name,
         text: &old_text,
     };
-    let linted = check::lint_bytes_to_result(
-        &new_name, new_bytes, &settings, &options, true, &previous, None,
-    );
+    let linted =
+        check::lint_bytes_to_result(&new_name, new_bytes, &settings, &options, &previous, None);
     drop(old_text);
     if let Err(message) = compared(&linted, &new_name, &old_name) {
         error(message);

@@ -24,7 +24,6 @@ fn compare(old: &str, new: &str) -> (Comparison, Vec<String>) {
         "new.yaml",
         new,
         &Settings::default(),
-        true,
         &Previous::Text {
             name: "old.yaml",
             text: old,
@@ -46,7 +45,6 @@ fn a_renamed_key_is_reported_at_its_new_name_with_the_old_one_related() {
         "new.yaml",
         &new,
         &Settings::default(),
-        true,
         &Previous::Text {
             name: "old.yaml",
             text: OLD,
@@ -87,7 +85,7 @@ fn a_change_finding_is_suppressed_like_any_other() {
 #[test]
 fn a_suppression_of_a_change_rule_is_not_stale_when_nothing_was_compared() {
     let new = OLD.replace("  DataKey:", "  # kmslint: ignore KMS502\n  RenamedKey:");
-    let report = kmslint_core::lint_text("new.yaml", &new, &Settings::default(), true);
+    let report = kmslint_core::lint_text("new.yaml", &new, &Settings::default());
     assert_eq!(report.comparison, Comparison::NotCompared);
     assert!(
         report.diagnostics.iter().all(|d| d.code != "KMS006"),
@@ -106,7 +104,6 @@ fn what_cannot_be_compared_says_so() {
         "new.yaml",
         OLD,
         &settings,
-        true,
         &Previous::Text {
             name: "old.yaml",
             text: "Resources: [\n",
@@ -123,7 +120,6 @@ fn what_cannot_be_compared_says_so() {
         "new.yaml",
         OLD,
         &settings,
-        true,
         &Previous::Text {
             name: "old.json",
             text: r#"{"Version": "2012-10-17", "Statement": []}"#,
@@ -132,7 +128,7 @@ fn what_cannot_be_compared_says_so() {
     assert!(
         matches!(policy.comparison, Comparison::Failed(ref why) if why.contains("not a CloudFormation template"))
     );
-    let absent = lint_against("new.yaml", OLD, &settings, true, &Previous::Absent);
+    let absent = lint_against("new.yaml", OLD, &settings, &Previous::Absent);
     assert_eq!(absent.comparison, Comparison::Absent);
 }
 
@@ -156,7 +152,6 @@ fn grant_removed_finds_the_same_whether_kms601_runs_or_not() {
             "new.yaml",
             &new,
             settings,
-            true,
             &Previous::Text {
                 name: "old.yaml",
                 text: &old,

@@ -149,7 +149,7 @@ pub(crate) fn lint_path_against(
     previous: &kmslint_core::Previous<'_>,
 ) -> (FileReport, String) {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    lint_bytes(&display_path(path), bytes, settings, true, previous)
+    lint_bytes(&display_path(path), bytes, settings, previous)
 }
 
 /// The pretty and JSON renderings of one file's findings, as the command line prints them.

@@ -38,7 +38,6 @@ fn the_corpus_reads_without_panics_and_parse_errors_are_exactly_the_invalid_file
             &input.name,
             bytes,
             &settings,
-            false,
             &kmslint_core::Previous::NotCompared,
         );
         for d in &report.diagnostics {

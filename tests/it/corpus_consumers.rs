@@ -90,7 +90,6 @@ fn every_file_reads_without_panics_and_loads() {
             &input.name,
             bytes,
             &settings,
-            false,
             &kmslint_core::Previous::NotCompared,
         );
         for d in &report.diagnostics {

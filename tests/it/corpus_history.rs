@@ -122,7 +122,6 @@ fn every_pair_is_compared_and_the_change_findings_are_the_expected_ones() {
             &common::display_path(&new),
             &text(&new),
             &settings,
-            true,
             &Previous::Text {
                 name: &old_name,
                 text: &old_text,
@@ -179,7 +178,6 @@ fn changes_against_itself(path: &Path, name: &str, settings: &Settings) -> Vec<S
         name,
         bytes,
         settings,
-        false,
         &Previous::Text {
             name,
             text: &decoded.text,
@@ -246,7 +244,6 @@ fn changes(old: &str, new: &str, parameters: &[(&str, &str)]) -> Vec<String> {
         "new.yaml",
         new,
         &settings,
-        true,
         &Previous::Text {
             name: "old.yaml",
             text: old,

@@ -24,7 +24,6 @@ fn sensitive_metadata_never_fires_on_the_corpus() {
             &input.name,
             bytes,
             &settings,
-            false,
             &kmslint_core::Previous::NotCompared,
         );
         findings.extend(

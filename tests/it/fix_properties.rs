@@ -72,7 +72,6 @@ fn lint(name: &str, text: &str, settings: &Settings) -> FileReport {
         name,
         text.as_bytes().to_vec(),
         settings,
-        true,
         &kmslint_core::Previous::NotCompared,
     )
     .0
@@ -105,7 +104,7 @@ fn check(name: &str, text: &str, settings: &Settings) -> Checked {
     let (current, manual_fixed) = fix_by_hand(name, text, settings, &mut fail);
 
     // a: idempotent.
-    let fixed = fix_text(name, text, settings, true, LEAST);
+    let fixed = fix_text(name, text, settings, LEAST);
     out.fixed = fixed.fixed.clone();
     if fixed.text != current {
         fail(format!(
@@ -113,7 +112,7 @@ fn check(name: &str, text: &str, settings: &Settings) -> Checked {
             fixed.fixed
         ));
     }
-    let again = fix_text(name, &fixed.text, settings, true, LEAST);
+    let again = fix_text(name, &fixed.text, settings, LEAST);
     if again.text != fixed.text || !again.fixed.is_empty() {
         fail(format!(
             "not idempotent: a second fix_text fixed {:?} more",

@@ -120,13 +120,7 @@ fn inputs() -> Vec<PathBuf> {
 }
 
 fn check(name: &str, bytes: Vec<u8>, settings: &Settings) -> Result<(), String> {
-    let (report, text) = lint_bytes(
-        name,
-        bytes,
-        settings,
-        true,
-        &kmslint_core::Previous::NotCompared,
-    );
+    let (report, text) = lint_bytes(name, bytes, settings, &kmslint_core::Previous::NotCompared);
     for d in &report.diagnostics {
         let (start, end) = (d.span.start as usize, d.span.end as usize);
         if start > end || end > text.len() {

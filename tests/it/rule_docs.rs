@@ -123,7 +123,7 @@ fn lint_example(example: &Example<'_>, rule: &str) -> Result<Vec<String>, String
         (Some(name), Some((_, text))) => kmslint_core::Previous::Text { name, text },
         _ => kmslint_core::Previous::NotCompared,
     };
-    let report = kmslint_core::lint_against(&name, code, &settings, true, &previous);
+    let report = kmslint_core::lint_against(&name, code, &settings, &previous);
     if example.old.is_some() && report.comparison != kmslint_core::Comparison::Compared {
         return Err(format!(
             "{rule}: the old version was not compared: {:?}",

@@ -13,13 +13,12 @@ pub fn fix_bytes(
     name: &str,
     bytes: Vec<u8>,
     settings: &Settings,
-    explicit: bool,
     least: fix::Applicability,
     previous: &Previous<'_>,
 ) -> (FixedFile, String) {
     let decoded = source::read::decode(bytes);
     if decoded.problem.is_some() {
-        let (report, text) = lint_decoded(name, decoded, settings, explicit, previous);
+        let (report, text) = lint_decoded(name, decoded, settings, previous);
         return (
             FixedFile {
                 report,
@@ -29,7 +28,7 @@ pub fn fix_bytes(
             text,
         );
     }
-    let fixed = fix_against(name, &decoded.text, settings, explicit, least, previous);
+    let fixed = fix_against(name, &decoded.text, settings, least, previous);
     (fixed, decoded.text)
 }
 
@@ -53,17 +52,9 @@ pub fn fix_text(
     name: &str,
     text: &str,
     settings: &Settings,
-    explicit: bool,
     least: fix::Applicability,
 ) -> FixedFile {
-    fix_against(
-        name,
-        text,
-        settings,
-        explicit,
-        least,
-        &Previous::NotCompared,
-    )
+    fix_against(name, text, settings, least, &Previous::NotCompared)
 }
 
 /// [`fix_text`], comparing each pass with `previous` (the change rules have no fixes, but
@@ -72,11 +63,10 @@ fn fix_against(
     name: &str,
     text: &str,
     settings: &Settings,
-    explicit: bool,
     least: fix::Applicability,
     previous: &Previous<'_>,
 ) -> FixedFile {
-    let mut report = lint_against(name, text, settings, explicit, previous);
+    let mut report = lint_against(name, text, settings, previous);
     let mut current = text.to_owned();
     let mut fixed = Vec::new();
     let parse_errors = |report: &FileReport| {
@@ -90,7 +80,7 @@ fn fix_against(
         let Some(applied) = fix::apply(&current, &report.diagnostics, least) else {
             break;
         };
-        let next = lint_against(name, &applied.text, settings, explicit, previous);
+        let next = lint_against(name, &applied.text, settings, previous);
         if parse_errors(&next) > parse_errors(&report) || next.outcome != report.outcome {
             break;
         }

@@ -12,7 +12,7 @@ use crate::{baseline, pointer, rules, suppress};
 
 /// Lints one file's text and returns its findings, located and in order.
 pub fn lint_source(name: &str, text: &str, settings: &Settings) -> Vec<Diagnostic> {
-    lint_text(name, text, settings, true).diagnostics
+    lint_text(name, text, settings).diagnostics
 }
 
 /// What happened to one file.
@@ -40,35 +40,25 @@ pub struct FileReport {
 /// Lints raw bytes: decodes them, then [`lint_text`]. Named and walked files are treated
 /// alike: linted only when they are templates or key policies, or do not parse but declare
 /// one at their top level (README, "Using it": pre-commit names every JSON and YAML file
-/// changed, and a `tsconfig.json` with comments is not a template). `explicit` (named on the
-/// command line) no longer changes that; it stays in the signature for the callers until the
-/// core's API is trimmed.
+/// changed, and a `tsconfig.json` with comments is not a template).
 pub fn lint_bytes(
     name: &str,
     bytes: Vec<u8>,
     settings: &Settings,
-    explicit: bool,
     previous: &Previous<'_>,
 ) -> (FileReport, String) {
-    lint_decoded(
-        name,
-        source::read::decode(bytes),
-        settings,
-        explicit,
-        previous,
-    )
+    lint_decoded(name, source::read::decode(bytes), settings, previous)
 }
 
 pub(crate) fn lint_decoded(
     name: &str,
     decoded: source::read::Decoded,
     settings: &Settings,
-    _explicit: bool,
     previous: &Previous<'_>,
 ) -> (FileReport, String) {
     match decoded.problem {
         None => {
-            let report = lint_against(name, &decoded.text, settings, _explicit, previous);
+            let report = lint_against(name, &decoded.text, settings, previous);
             (report, decoded.text)
         }
         Some(problem) => {
@@ -100,8 +90,8 @@ pub(crate) fn lint_decoded(
 }
 
 /// Lints decoded text.
-pub fn lint_text(name: &str, text: &str, settings: &Settings, explicit: bool) -> FileReport {
-    lint_against(name, text, settings, explicit, &Previous::NotCompared)
+pub fn lint_text(name: &str, text: &str, settings: &Settings) -> FileReport {
+    lint_against(name, text, settings, &Previous::NotCompared)
 }
 
 /// [`lint_text`], comparing the file with `previous` too.
@@ -109,7 +99,6 @@ pub fn lint_against(
     name: &str,
     text: &str,
     settings: &Settings,
-    _explicit: bool,
     previous: &Previous<'_>,
 ) -> FileReport {
     let (format, loaded) = source::load_file(name, text);

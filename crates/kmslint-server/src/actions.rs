@@ -119,13 +119,8 @@ pub(super) fn actions(
         }
     }
     if wanted(only, FIX_ALL) {
-        let fixed = kmslint_core::fix_text(
-            &doc.name(),
-            &doc.text,
-            &lint.settings,
-            false,
-            Applicability::Safe,
-        );
+        let fixed =
+            kmslint_core::fix_text(&doc.name(), &doc.text, &lint.settings, Applicability::Safe);
         if fixed.text != doc.text {
             let whole = Span::new(0, doc.text.len());
             out.push(action(

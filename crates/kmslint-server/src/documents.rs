@@ -153,7 +153,7 @@ pub(super) fn settings(uri: &Uri, client: &ClientSettings) -> (Settings, Option<
 /// stderr through the panic hook).
 pub(super) fn lint(name: &str, text: &str, settings: &Settings) -> Option<FileReport> {
     catch_unwind(AssertUnwindSafe(|| {
-        kmslint_core::lint_text(name, text, settings, false)
+        kmslint_core::lint_text(name, text, settings)
     }))
     .ok()
 }

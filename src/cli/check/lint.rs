@@ -73,7 +73,7 @@ pub(super) fn lint_stdin(
                 .as_ref()
                 .map(|b| b.name_of(Path::new(&name)));
             against(&name, old, |previous| {
-                lint_bytes_to_result(&name, bytes, settings, options, true, previous, key)
+                lint_bytes_to_result(&name, bytes, settings, options, previous, key)
             })
         }
         Err(e) => Linted::failed(name, format!("cannot read stdin: {}", describe_io(&e))),
@@ -254,7 +254,6 @@ fn lint_input(
             bytes,
             settings,
             options,
-            input.explicit,
             previous,
             key.clone(),
         )
@@ -297,7 +296,6 @@ pub(in crate::cli) fn lint_bytes_to_result(
     bytes: Vec<u8>,
     settings: &Settings,
     options: &Options,
-    explicit: bool,
     previous: &Previous<'_>,
     baseline_name: Option<String>,
 ) -> Linted {
@@ -307,39 +305,29 @@ pub(in crate::cli) fn lint_bytes_to_result(
         bytes,
         settings,
         options,
-        explicit,
         previous,
         baseline_name,
     )
 }
 
 /// [`lint_bytes_to_result`] with fixes as `mode` says, whatever the run's.
-#[allow(clippy::too_many_arguments)]
 fn lint_bytes_as(
     mode: FixMode,
     name: &str,
     bytes: Vec<u8>,
     settings: &Settings,
     options: &Options,
-    explicit: bool,
     previous: &Previous<'_>,
     baseline_name: Option<String>,
 ) -> Linted {
     // `before` is the text as read when fixing; `text` is what the findings are about.
     let (mut report, text, fixed, before) = match mode {
         FixMode::Report => {
-            let (report, text) = lint_bytes(name, bytes, settings, explicit, previous);
+            let (report, text) = lint_bytes(name, bytes, settings, previous);
             (report, text, Vec::new(), None)
         }
         FixMode::Apply | FixMode::Diff => {
-            let (fixed, before) = fix_bytes(
-                name,
-                bytes,
-                settings,
-                explicit,
-                options.fix.least(),
-                previous,
-            );
+            let (fixed, before) = fix_bytes(name, bytes, settings, options.fix.least(), previous);
             (fixed.report, fixed.text, fixed.fixed, Some(before))
         }
     };
