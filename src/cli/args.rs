@@ -56,9 +56,10 @@ pub(crate) struct CheckArgs {
     pub report: ReportArgs,
     #[command(flatten)]
     pub rules: RuleArgs,
-    /// Print the settings that apply to FILE and where each comes from, then exit
-    #[arg(long, value_name = "FILE")]
-    pub show_settings: Option<PathBuf>,
+    /// Print the settings each PATH is linted with (no PATH: a file in the current directory)
+    /// and the run's, each with where it comes from, then exit
+    #[arg(long)]
+    pub show_settings: bool,
     #[command(flatten)]
     pub stack: StackArgs,
     /// Also compare each file with its version at git revision REV (a branch, tag or commit),
