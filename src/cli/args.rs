@@ -28,7 +28,15 @@ pub(crate) enum Command {
     Diff(DiffArgs),
     /// List every rule: code, name, default severity, fix, whether it runs by default, summary
     Rules {
-        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        /// pretty (a table with a header row), compact (one rule a line, tab-separated, no
+        /// header) or json; `check`'s other formats report findings, not rules
+        #[arg(
+            long,
+            visible_alias = "output-format",
+            value_name = "FORMAT",
+            default_value = "pretty",
+            value_parser = parse_rules_format
+        )]
         format: RulesFormat,
     },
     /// Run the language server over stdio
@@ -48,9 +56,10 @@ pub(crate) struct CheckArgs {
     pub report: ReportArgs,
     #[command(flatten)]
     pub rules: RuleArgs,
-    /// Print the settings that apply to FILE and where each comes from, then exit
-    #[arg(long, value_name = "FILE")]
-    pub show_settings: Option<PathBuf>,
+    /// Print the settings each PATH is linted with (no PATH: a file in the current directory)
+    /// and the run's, each with where it comes from, then exit
+    #[arg(long)]
+    pub show_settings: bool,
     #[command(flatten)]
     pub stack: StackArgs,
     /// Also compare each file with its version at git revision REV (a branch, tag or commit),
@@ -247,10 +256,31 @@ pub(crate) enum ColorChoice {
     Never,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+/// `kmslint rules --format`: the words of `check --format` that make sense for a list of
+/// rules (README.md, "Rules").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RulesFormat {
-    Text,
+    /// The aligned table with a header row (also `text`, its name before `check`'s words).
+    Pretty,
+    /// One rule a line, its columns separated by tabs, no header: for `cut` and `grep`.
+    Compact,
     Json,
+}
+
+/// Parses `rules --format`: `check`'s words where they fit a list of rules, and an error that
+/// says why the others do not (they are reports of findings, with nowhere to put a rule).
+fn parse_rules_format(word: &str) -> Result<RulesFormat, String> {
+    const ACCEPTED: &str = "pretty, compact or json";
+    match word {
+        "pretty" | "text" => Ok(RulesFormat::Pretty),
+        "compact" => Ok(RulesFormat::Compact),
+        "json" => Ok(RulesFormat::Json),
+        "sarif" | "github" | "gitlab" | "junit" => Err(format!(
+            "`{word}` is a report of findings (for `kmslint check`), not a list of rules: \
+             use {ACCEPTED}"
+        )),
+        _ => Err(format!("expected {ACCEPTED}")),
+    }
 }
 
 /// `--fail-level`: the core's [`FailLevel`], with clap's parsing and help (the core has no

@@ -178,7 +178,7 @@ fn absolute(cwd: &Path, path: &Path) -> PathBuf {
 
 /// `to` relative to the directory `from` (both absolute), with `/` separators and `..` where
 /// `to` is not inside `from`; `to` itself when they share no root (another drive).
-fn relative(from: &Path, to: &Path) -> String {
+pub(super) fn relative(from: &Path, to: &Path) -> String {
     let from: Vec<Component<'_>> = from.components().collect();
     let path = to;
     let to: Vec<Component<'_>> = path.components().collect();

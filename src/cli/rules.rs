@@ -52,30 +52,34 @@ pub(crate) fn list(format: RulesFormat) -> u8 {
         RulesFormat::Json => serde_json::to_writer_pretty(&mut out, &rules)
             .map_err(io::Error::from)
             .and_then(|()| writeln!(out)),
-        RulesFormat::Text => write_table(&mut out, &rules),
+        RulesFormat::Pretty => write_table(&mut out, &rules),
+        RulesFormat::Compact => write_lines(&mut out, &rules),
     };
     written_out(written, out)
 }
 
-/// The text list: a header row, then one rule a line in aligned columns; the summary, the one
-/// column of any length, comes last.
-fn write_table(out: &mut impl Write, rules: &[RuleInfo<'_>]) -> io::Result<()> {
-    let row = |rule: &RuleInfo<'_>| {
-        [
-            rule.code.to_owned(),
-            rule.name.to_owned(),
-            rule.severities.join("/"),
-            rule.fix.to_owned(),
-            if rule.default { "on" } else { "opt-in" }.to_owned(),
-            rule.url.clone(),
-            rule.summary.to_owned(),
-        ]
-    };
-    let header = [
-        "CODE", "NAME", "SEVERITY", "FIX", "DEFAULT", "DOCS", "SUMMARY",
+/// The columns of the text lists, as the table's header row names them.
+const HEADER: [&str; 7] = [
+    "CODE", "NAME", "SEVERITY", "FIX", "DEFAULT", "DOCS", "SUMMARY",
+];
+
+/// A rule's cells, in [`HEADER`]'s order.
+fn row(rule: &RuleInfo<'_>) -> [String; 7] {
+    [
+        rule.code.to_owned(),
+        rule.name.to_owned(),
+        rule.severities.join("/"),
+        rule.fix.to_owned(),
+        if rule.default { "on" } else { "opt-in" }.to_owned(),
+        rule.url.clone(),
+        rule.summary.to_owned(),
     ]
-    .map(String::from);
-    let rows: Vec<[String; 7]> = std::iter::once(header)
+}
+
+/// `--format pretty`: a header row, then one rule a line in aligned columns; the summary, the
+/// one column of any length, comes last.
+fn write_table(out: &mut impl Write, rules: &[RuleInfo<'_>]) -> io::Result<()> {
+    let rows: Vec<[String; 7]> = std::iter::once(HEADER.map(String::from))
         .chain(rules.iter().map(row))
         .collect();
     let mut widths = [0; 7];
@@ -94,6 +98,15 @@ fn write_table(out: &mut impl Write, rules: &[RuleInfo<'_>]) -> io::Result<()> {
             }
         }
         writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// `--format compact`: the table's cells without its header or padding, separated by tabs
+/// (no cell holds one), one rule a line, for `cut -f1` and `grep`.
+fn write_lines(out: &mut impl Write, rules: &[RuleInfo<'_>]) -> io::Result<()> {
+    for rule in rules {
+        writeln!(out, "{}", row(rule).join("\t"))?;
     }
     Ok(())
 }

@@ -497,6 +497,57 @@ fn rules_list_has_a_header_severities_and_doc_urls() {
     assert_eq!(rule("KMS610")["severities"], serde_json::json!(["warning"]));
 }
 
+/// `kmslint rules --format` takes `check`'s words where they fit a list of rules: `pretty`
+/// (the table; `text`, its old name, too), `compact` (tab-separated, one rule a line, no
+/// header) and `json`; the report formats are refused with the words it takes.
+#[test]
+fn rules_format_takes_the_words_of_check_that_fit() {
+    let dir = dir_with(&[]);
+    let pretty = kmslint(dir.path(), &["rules", "--format", "pretty"]);
+    assert_eq!(pretty.status, 0, "{}", pretty.stderr);
+    assert!(pretty.stdout.starts_with("CODE "), "{}", pretty.stdout);
+    assert_eq!(pretty.stdout, kmslint(dir.path(), &["rules"]).stdout);
+    assert_eq!(
+        pretty.stdout,
+        kmslint(dir.path(), &["rules", "--format", "text"]).stdout
+    );
+    let compact = kmslint(dir.path(), &["rules", "--output-format", "compact"]);
+    assert_eq!(compact.status, 0, "{}", compact.stderr);
+    let json = kmslint(dir.path(), &["rules", "--format", "json"]).json();
+    let rules = json.as_array().unwrap();
+    let lines: Vec<Vec<&str>> = compact
+        .stdout
+        .lines()
+        .map(|l| l.split('\t').collect())
+        .collect();
+    assert_eq!(lines.len(), rules.len());
+    for (cells, rule) in lines.iter().zip(rules) {
+        assert_eq!(cells.len(), 7, "{cells:?}");
+        assert_eq!(cells[0], rule["code"], "{cells:?}");
+        assert_eq!(cells[1], rule["name"], "{cells:?}");
+        assert_eq!(cells[5], rule["url"], "{cells:?}");
+        assert_eq!(cells[6], rule["summary"], "{cells:?}");
+    }
+    for report in ["sarif", "github", "gitlab", "junit"] {
+        let refused = kmslint(dir.path(), &["rules", "--format", report]);
+        assert_eq!(refused.status, 2, "{report}");
+        assert!(refused.stdout.is_empty(), "{}", refused.stdout);
+        assert!(
+            refused.stderr.contains("report of findings")
+                && refused.stderr.contains("pretty, compact or json"),
+            "{}",
+            refused.stderr
+        );
+    }
+    let unknown = kmslint(dir.path(), &["rules", "--format", "xml"]);
+    assert_eq!(unknown.status, 2);
+    assert!(
+        unknown.stderr.contains("expected pretty, compact or json"),
+        "{}",
+        unknown.stderr
+    );
+}
+
 #[test]
 fn rules_say_which_rules_run_by_default() {
     let dir = dir_with(&[]);

@@ -23,6 +23,7 @@ mod cli_gitlab;
 mod cli_junit;
 mod cli_kinds;
 mod cli_output;
+mod cli_settings;
 mod cli_since;
 mod cli_walk;
 mod consumer_properties;

@@ -91,7 +91,7 @@ fn json_number(value: &Value) -> u32 {
 /// `severity[CODE]: message` headers, each followed (after the message's own lines) by
 /// `┌─ path:line:column`.
 fn from_pretty(text: &str) -> Vec<Finding> {
-    let header = Regex::new(r"^(error|warning|note|info)\[(KMS\d{3})\]: ").expect("regex");
+    let header = Regex::new(r"^(error|warning|info)\[(KMS\d{3})\]: ").expect("regex");
     let mut findings = Vec::new();
     let mut pending: Option<(String, Severity)> = None;
     for line in text.lines() {
@@ -445,7 +445,7 @@ fn pretty_fixes(diagnostics: &[Diagnostic], options: PrettyOptions) -> Vec<(Stri
     let mut found = Vec::new();
     let mut header = String::new();
     for line in text.lines() {
-        if line.starts_with(['e', 'w', 'n']) && line.contains("[KMS") {
+        if line.starts_with(['e', 'w', 'i']) && line.contains("[KMS") {
             header = line.to_owned();
         } else if let Some(note) = line.trim_start().strip_prefix("= ")
             && note.contains("fix")
@@ -489,7 +489,7 @@ fn pretty_marks_the_fixes_fix_would_apply() {
     let d = &diagnostics[0];
     assert_eq!(
         *header,
-        format!("{}[{}]: [*] {}", d.severity, d.code, d.message).replace("info[", "note[")
+        format!("{}[{}]: [*] {}", d.severity, d.code, d.message)
     );
     // Findings without a fix have neither.
     let output = FileOutput {
@@ -785,4 +785,62 @@ fn compact_and_github_lines_keep_their_shape_with_old_places() {
         render::github::render("key.yaml", &diagnostics),
         render::github::render("key.yaml", &plain)
     );
+}
+
+/// One word per severity (README, "Output formats"): an info finding is `info` wherever
+/// kmslint picks the word (pretty, coloured or not, compact, JSON, JUnit), and the format's own
+/// word where the format defines one (SARIF's `note`, GitHub's `notice`, GitLab's `info`).
+#[test]
+fn an_info_finding_is_info_wherever_kmslint_chooses_the_word() {
+    let all = diagnostics();
+    let info: Vec<Diagnostic> = all
+        .into_iter()
+        .filter(|d| d.severity == Severity::Info)
+        .collect();
+    assert_eq!(info.len(), 1, "{info:?}");
+    let output = FileOutput {
+        path: PATH,
+        text: TEMPLATE,
+        diagnostics: &info,
+        previous: None,
+    };
+    let ansi = Regex::new("\x1b\\[[0-9;]*m").unwrap();
+    for color in [false, true] {
+        let pretty = render::pretty::render_file(&output, color);
+        let plain = ansi.replace_all(&pretty, "");
+        assert!(plain.starts_with("info[KMS105]: "), "{plain}");
+        assert!(!plain.contains("note"), "{plain}");
+    }
+    let compact = render::compact::render(PATH, &info);
+    assert!(compact.contains(": info[KMS105] "), "{compact}");
+    let json: Value = serde_json::from_str(&render::json::render(
+        std::slice::from_ref(&output),
+        &Summary::default(),
+    ))
+    .unwrap();
+    assert_eq!(json["diagnostics"][0]["severity"], "info", "{json}");
+    let junit = render::junit::render(
+        &[render::junit::JunitFile {
+            path: PATH,
+            diagnostics: &info,
+        }],
+        &[],
+    );
+    assert!(junit.contains("type=\"info\""), "{junit}");
+    let mut gitlab = Vec::new();
+    render::gitlab::write_report(
+        &mut gitlab,
+        &[render::gitlab::GitlabFile {
+            path: PATH,
+            diagnostics: &info,
+        }],
+    )
+    .unwrap();
+    let gitlab: Value = serde_json::from_slice(&gitlab).unwrap();
+    assert_eq!(gitlab[0]["severity"], "info");
+    let sarif: Value =
+        serde_json::from_str(&render::sarif::render(std::slice::from_ref(&output), &[])).unwrap();
+    assert_eq!(sarif["runs"][0]["results"][0]["level"], "note");
+    let github = render::github::render(PATH, &info);
+    assert!(github.starts_with("::notice "), "{github}");
 }

@@ -34,8 +34,8 @@ pub(crate) fn run(args: CheckArgs) -> u8 {
             return EXIT_FAILURE;
         }
     };
-    if let Some(file) = &args.show_settings {
-        return settings::show_settings(&args, file, &settings, &options);
+    if args.show_settings {
+        return settings::show_settings(&args, &settings, &options);
     }
     let Ok(repository) = open_repository(&args, &mut options) else {
         return EXIT_FAILURE;

@@ -60,9 +60,10 @@ pub(in crate::cli) enum Against {
     File(String),
 }
 
-/// Merges the command line over the configuration file.
-pub(in crate::cli) fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
-    let config_path = if args.rules.no_config {
+/// The run's configuration file: `--config`'s, none with `--no-config`, else the current
+/// directory's nearest.
+pub(super) fn run_config_path(args: &CheckArgs) -> Option<PathBuf> {
+    if args.rules.no_config {
         None
     } else if let Some(path) = &args.rules.config {
         Some(path.clone())
@@ -70,7 +71,12 @@ pub(in crate::cli) fn configure(args: &CheckArgs) -> Result<(Settings, Options),
         std::env::current_dir()
             .ok()
             .and_then(|dir| config::discover(&dir, config::home_dir().as_deref()))
-    };
+    }
+}
+
+/// Merges the command line over the configuration file.
+pub(in crate::cli) fn configure(args: &CheckArgs) -> Result<(Settings, Options), ConfigError> {
+    let config_path = run_config_path(args);
     let resolved = match &config_path {
         Some(path) => config::load_chain(path, names())?,
         None => Resolved::default(),
@@ -97,7 +103,7 @@ pub(in crate::cli) fn configure(args: &CheckArgs) -> Result<(Settings, Options),
         (None, None) => discover::DEFAULT_MAX_FILE_SIZE,
     };
     let parameters = read_parameters(args)?;
-    let (settings, _) = config::settings_for(&args.overrides(), &resolved, parameters, names())?;
+    let settings = config::settings_for(&args.overrides(), &resolved, parameters, names())?;
     let configured_baseline = config.baseline.as_deref().and_then(|name| {
         let origin = resolved.origins.get("baseline")?;
         Some((name, origin.as_path()))

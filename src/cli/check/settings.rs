@@ -5,11 +5,11 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use kmslint_core::config::{self, ConfigError, Resolved, Settings};
+use kmslint_core::config::{self, ConfigError, Origin, Resolved, Settings};
 use kmslint_core::render::visible;
 use kmslint_core::rules::names;
 
-use super::options::Options;
+use super::options::{self, Options};
 use crate::cli::args::CheckArgs;
 use crate::cli::baseline::Mode as BaselineMode;
 use crate::cli::fix::FixMode;
@@ -77,7 +77,7 @@ pub(in crate::cli) fn settings_by_dir(
                     Some(path) => loader.load_chain(path, names())?,
                     None => Resolved::default(),
                 };
-                let (settings, _) = config::settings_for(
+                let settings = config::settings_for(
                     &args.overrides(),
                     &resolved,
                     all[0].parameters.clone(),
@@ -100,137 +100,323 @@ pub(in crate::cli) fn settings_by_dir(
     Ok((all, which))
 }
 
-/// `--show-settings FILE`: the settings linting FILE uses, each with its origin (a
-/// configuration file, an option, or the default), and the run's own settings.
-pub(super) fn show_settings(
+/// `--show-settings`: the settings linting each PATH uses (no PATH: a file in the current
+/// directory), then the run's own settings (the current directory's configuration and the
+/// command line decide them for every file). Each on a line `key = value  # origin`, the
+/// origin exact: a configuration file and its key, an option, or `default`.
+pub(super) fn show_settings(args: &CheckArgs, root: &Settings, options: &Options) -> u8 {
+    let mut out = String::new();
+    let targets: Vec<Option<&Path>> = if args.paths.is_empty() {
+        vec![None]
+    } else {
+        args.paths
+            .iter()
+            .map(|p| match (p.as_os_str() == "-", &args.stdin_filename) {
+                (true, Some(name)) => Some(Path::new(name.as_str())),
+                (true, None) => None,
+                (false, _) => Some(p.as_path()),
+            })
+            .collect()
+    };
+    let run = options::run_config_path(args);
+    let resolved = match run.as_deref().map(|p| config::load_chain(p, names())) {
+        Some(Ok(resolved)) => resolved,
+        Some(Err(err)) => {
+            error(err);
+            return EXIT_FAILURE;
+        }
+        None => Resolved::default(),
+    };
+    for target in targets {
+        if let Err(err) = push_file_settings(&mut out, args, target, &resolved) {
+            error(err);
+            return EXIT_FAILURE;
+        }
+    }
+    out.push_str("Settings of the whole run\n");
+    push_configuration(&mut out, args, &resolved, "the current directory");
+    push_run_settings(&mut out, args, &resolved, root, options);
+    crate::cli::written(io::stdout().lock().write_all(out.as_bytes()), EXIT_CLEAN)
+}
+
+/// One setting's line: `  key = value  # origin`, as the user may copy it into a
+/// configuration file (no padding: a long value does not push every origin to the right).
+fn push_line(out: &mut String, key: &str, value: &str, origin: &Origin) {
+    let origin = match origin {
+        Origin::Default => "default".to_owned(),
+        Origin::Flag(flag) => flag.clone(),
+        Origin::Key(path, key) => format!("{} key {key}", shown_path(path)),
+        Origin::Derived(from) => format!("from {from}"),
+    };
+    push_text(out, key, value, &origin);
+}
+
+/// [`push_line`] with the origin in words.
+fn push_text(out: &mut String, key: &str, value: &str, origin: &str) {
+    out.push_str(&format!(
+        "  {} = {}  # {}\n",
+        visible(key),
+        visible(value),
+        visible(origin)
+    ));
+}
+
+/// A path as the user knows it: relative to the current directory (`b/.kmslint.toml`,
+/// `../.kmslint.toml`) when they share a directory other than the root, else as it is.
+fn shown_path(path: &Path) -> String {
+    let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let cwd = real(&std::env::current_dir().unwrap_or_default());
+    let absolute = real(&cwd.join(path));
+    let shares_more_than_the_root = cwd
+        .ancestors()
+        .find(|dir| absolute.starts_with(dir))
+        .is_some_and(|dir| dir.parent().is_some());
+    if shares_more_than_the_root && absolute != cwd {
+        crate::cli::baseline::relative(&cwd, &absolute)
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// The configuration file line: the file (and those it extends), and why it is the one.
+fn push_configuration(out: &mut String, args: &CheckArgs, resolved: &Resolved, place: &str) {
+    let value = match resolved.chain.split_first() {
+        Some((first, rest)) => {
+            let mut value = shown_path(first);
+            for parent in rest {
+                value.push_str(&format!(", extending {}", shown_path(parent)));
+            }
+            value
+        }
+        None => "none".to_owned(),
+    };
+    let origin = if args.rules.no_config {
+        "--no-config".to_owned()
+    } else if args.rules.config.is_some() {
+        "--config".to_owned()
+    } else if resolved.chain.is_empty() {
+        format!("no .kmslint.toml in {place} or above it, up to the repository's root")
+    } else {
+        format!("the nearest .kmslint.toml to {place}")
+    };
+    push_text(out, "configuration file", &value, &origin);
+}
+
+/// The settings of the file at `target` (`None`: one in the current directory): those of
+/// its directory's nearest configuration file, with the command line over them.
+fn push_file_settings(
+    out: &mut String,
     args: &CheckArgs,
-    file: &Path,
-    root: &Settings,
-    options: &Options,
-) -> u8 {
+    target: Option<&Path>,
+    run: &Resolved,
+) -> Result<(), ConfigError> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    // A directory named is where its files' configuration is looked for; a file's, its own.
+    let dir = match target {
+        Some(path) if cwd.join(path).is_dir() => cwd.join(path),
+        Some(path) => cwd.join(path.parent().unwrap_or(Path::new(""))),
+        None => cwd,
+    };
     let config_path = if args.rules.no_config {
         None
     } else if let Some(path) = &args.rules.config {
         Some(path.clone())
     } else {
-        let cwd = std::env::current_dir().unwrap_or_default();
-        let dir = cwd.join(file.parent().unwrap_or(Path::new("")));
         let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
         config::discover(&dir, config::home_dir().as_deref())
     };
     let resolved = match &config_path {
-        Some(path) => match config::load_chain(path, names()) {
-            Ok(resolved) => resolved,
-            Err(err) => {
-                error(err);
-                return EXIT_FAILURE;
-            }
-        },
+        Some(path) => config::load_chain(path, names())?,
         None => Resolved::default(),
     };
-    let shown = match config::settings_for(
-        &args.overrides(),
-        &resolved,
-        root.parameters.clone(),
-        names(),
-    ) {
-        Ok((_, mut shown)) => {
-            shown.extend(config::shown_parameters(&root.parameters));
-            shown
-        }
-        Err(err) => {
-            error(err);
-            return EXIT_FAILURE;
-        }
+    let shown = config::shown_settings(&args.overrides(), &resolved, names())?;
+    let place = match target {
+        Some(path) => visible(&path.display().to_string()).into_owned(),
+        None => "the current directory".to_owned(),
     };
-    let mut out = String::new();
-    let name = |p: &Path| visible(&p.display().to_string()).to_string();
-    out.push_str(&format!("Settings for {}\n", name(file)));
-    match resolved.chain.split_first() {
-        Some((first, rest)) => {
-            out.push_str(&format!("configuration file: {}", name(first)));
-            for parent in rest {
-                out.push_str(&format!(", extending {}", name(parent)));
-            }
-            out.push('\n');
-        }
-        None => out.push_str("configuration file: none\n"),
+    out.push_str(&format!("Settings for {place}\n"));
+    push_configuration(out, args, &resolved, &place);
+    for setting in &shown {
+        push_line(out, &setting.key, &setting.value, &setting.origin);
     }
-    let width = shown
-        .iter()
-        .map(|(k, v, _)| k.len() + v.len())
-        .max()
-        .unwrap_or(0);
-    for (key, value, origin) in &shown {
-        let pad = width - key.len() - value.len();
-        out.push_str(&format!(
-            "  {key} = {}{}  # {}\n",
-            visible(value),
-            " ".repeat(pad),
-            visible(origin)
-        ));
-    }
-    push_run_settings(&mut out, args, options);
-    crate::cli::written(io::stdout().lock().write_all(out.as_bytes()), EXIT_CLEAN)
+    push_unused_run_keys(out, &resolved, run);
+    Ok(())
 }
 
-/// The settings of the whole run under `--show-settings`: those the current directory's
-/// configuration or the command line decide for every file.
-fn push_run_settings(out: &mut String, args: &CheckArgs, options: &Options) {
-    let name = |p: &Path| visible(&p.display().to_string()).to_string();
-    let run_origin = |key: &str, cli: bool| {
-        if cli {
-            format!("--{key}")
-        } else {
-            match &options.config {
-                Some(path) => format!("{} or default", name(path)),
-                None => "default".to_owned(),
-            }
+/// The keys of a file's configuration that only the run's configuration decides (the
+/// current directory's: see [`push_run_settings`]), when the file's is another one: shown,
+/// and said to be unused, since a `.kmslint.toml` in a subdirectory cannot set them. A key
+/// the run's configuration has from the same file is not: it is used, and shown with the run.
+fn push_unused_run_keys(out: &mut String, resolved: &Resolved, run: &Resolved) {
+    let config = &resolved.file;
+    let size = config.max_file_size.as_ref().map(|size| match size {
+        config::SizeValue::Bytes(n) => n.to_string(),
+        config::SizeValue::Text(text) => format!("{text:?}"),
+    });
+    let level = config
+        .fail_level
+        .map(|l| format!("{:?}", format!("{l:?}").to_ascii_lowercase()));
+    let set = [
+        ("fail-level", level),
+        ("exclude", config.exclude.as_ref().map(|g| format!("{g:?}"))),
+        ("force-exclude", config.force_exclude.map(|b| b.to_string())),
+        ("max-file-size", size),
+        ("fix", config.fix.map(|b| b.to_string())),
+        ("unsafe-fixes", config.unsafe_fixes.map(|b| b.to_string())),
+        (
+            "baseline",
+            config.baseline.as_ref().map(|b| format!("{b:?}")),
+        ),
+    ];
+    for (key, value) in set {
+        let (Some(value), Some(path)) = (value, resolved.origins.get(key)) else {
+            continue;
+        };
+        let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        if run.origins.get(key).map(|p| real(p)) == Some(real(path)) {
+            continue;
         }
-    };
-    out.push_str("for the whole run (from the current directory's configuration):\n");
-    out.push_str(&format!(
-        "  fail-level = {}  # {}\n",
-        format!("{:?}", options.fail_level).to_ascii_lowercase(),
-        if args.report.exit_zero {
-            "--exit-zero".to_owned()
-        } else {
-            run_origin("fail-level", args.report.fail_level.is_some())
-        }
-    ));
-    out.push_str(&format!(
-        "  max-file-size = {}  # {}\n",
-        options.max_file_size,
-        run_origin("max-file-size", args.max_file_size.is_some())
-    ));
-    out.push_str(&format!(
-        "  fix = {}  # {}\n",
-        options.fix.mode == FixMode::Apply,
-        run_origin("fix", args.fix || args.no_fix)
-    ));
-    out.push_str(&format!(
-        "  unsafe-fixes = {}  # {}\n",
-        options.fix.unsafe_fixes,
-        run_origin("unsafe-fixes", args.unsafe_fixes || args.no_unsafe_fixes)
-    ));
-    if let Some(rev) = &args.since {
-        out.push_str(&format!("  since = {}  # --since\n", visible(rev)));
+        let value = format!(
+            "{value} (not used: the current directory's configuration decides it for the whole run)"
+        );
+        push_line(out, key, &value, &Origin::Key(path.clone(), key.to_owned()));
     }
-    let (baseline, origin) = match &options.baseline {
-        Some(run) if matches!(run.mode, BaselineMode::Write) => (
-            format!("none (writing {})", name(&run.file)),
-            "--write-baseline".to_owned(),
-        ),
-        Some(run) => (
-            format!("{:?}", name(&run.file)),
-            if args.baseline.is_some() {
-                "--baseline".to_owned()
-            } else {
-                run_origin("baseline", false)
-            },
-        ),
-        None if args.no_baseline => ("none".to_owned(), "--no-baseline".to_owned()),
-        None => ("none".to_owned(), "default".to_owned()),
+}
+
+/// The settings of the whole run: the current directory's configuration (`resolved`) or the
+/// command line decide them for every file.
+fn push_run_settings(
+    out: &mut String,
+    args: &CheckArgs,
+    resolved: &Resolved,
+    root: &Settings,
+    options: &Options,
+) {
+    let config = &resolved.file;
+    let from_file = |key: &str| {
+        resolved
+            .origins
+            .get(key)
+            .map_or(Origin::Default, |p| Origin::Key(p.clone(), key.to_owned()))
     };
-    out.push_str(&format!("  baseline = {baseline}  # {origin}\n"));
+    let flag = |flag: &str| Origin::Flag(flag.to_owned());
+    let fail_level = if args.report.exit_zero {
+        flag("--exit-zero")
+    } else if args.report.fail_level.is_some() {
+        flag("--fail-level")
+    } else {
+        from_file("fail-level")
+    };
+    let level = format!("{:?}", options.fail_level).to_ascii_lowercase();
+    push_line(out, "fail-level", &format!("{level:?}"), &fail_level);
+    // Both sets of globs apply: the command line's add to the configuration's.
+    if let Some(globs) = &config.exclude {
+        push_line(out, "exclude", &format!("{globs:?}"), &from_file("exclude"));
+    }
+    if !args.exclude.is_empty() {
+        push_line(
+            out,
+            "exclude",
+            &format!("{:?}", args.exclude),
+            &flag("--exclude"),
+        );
+    }
+    if config.exclude.is_none() && args.exclude.is_empty() {
+        push_line(out, "exclude", "[]", &Origin::Default);
+    }
+    let force_exclude = if args.no_force_exclude {
+        flag("--no-force-exclude")
+    } else if args.force_exclude {
+        flag("--force-exclude")
+    } else {
+        from_file("force-exclude")
+    };
+    push_line(
+        out,
+        "force-exclude",
+        &options.force_exclude.to_string(),
+        &force_exclude,
+    );
+    let max_file_size = if args.max_file_size.is_some() {
+        flag("--max-file-size")
+    } else {
+        from_file("max-file-size")
+    };
+    push_line(
+        out,
+        "max-file-size",
+        &options.max_file_size.to_string(),
+        &max_file_size,
+    );
+    let fix = if args.diff {
+        flag("--diff")
+    } else if args.no_fix {
+        flag("--no-fix")
+    } else if args.fix {
+        flag("--fix")
+    } else {
+        from_file("fix")
+    };
+    let fixing = options.fix.mode == FixMode::Apply;
+    push_line(out, "fix", &fixing.to_string(), &fix);
+    let unsafe_fixes = if args.no_unsafe_fixes {
+        flag("--no-unsafe-fixes")
+    } else if args.unsafe_fixes {
+        flag("--unsafe-fixes")
+    } else {
+        from_file("unsafe-fixes")
+    };
+    push_line(
+        out,
+        "unsafe-fixes",
+        &options.fix.unsafe_fixes.to_string(),
+        &unsafe_fixes,
+    );
+    push_baseline(out, args, options, &from_file("baseline"));
+    if let Some(rev) = &args.since {
+        push_line(out, "since", &format!("{rev:?}"), &flag("--since"));
+    }
+    push_parameters(out, args, root);
+}
+
+/// The baseline a run filters by (or writes), and what named it.
+fn push_baseline(out: &mut String, args: &CheckArgs, options: &Options, configured: &Origin) {
+    let quoted = |p: &Path| format!("{:?}", shown_path(p));
+    let (value, origin) = match &options.baseline {
+        Some(run) if matches!(run.mode, BaselineMode::Write) => (
+            format!("none (writing {})", quoted(&run.file)),
+            Origin::Flag("--write-baseline".to_owned()),
+        ),
+        Some(run) if args.baseline.is_some() => {
+            (quoted(&run.file), Origin::Flag("--baseline".to_owned()))
+        }
+        Some(run) => (quoted(&run.file), configured.clone()),
+        None if args.no_baseline => ("none".to_owned(), Origin::Flag("--no-baseline".to_owned())),
+        None => ("none".to_owned(), Origin::Default),
+    };
+    push_line(out, "baseline", &value, &origin);
+}
+
+/// The stack parameter values given: each `--parameter`'s, or the `--parameters-file`'s
+/// under them (`options::read_parameters`).
+fn push_parameters(out: &mut String, args: &CheckArgs, root: &Settings) {
+    let mut given: Vec<_> = root.parameters.iter().collect();
+    given.sort();
+    for (key, value) in given {
+        let flagged = args
+            .stack
+            .parameters
+            .iter()
+            .any(|pair| pair.split_once('=').is_some_and(|(k, _)| k == key));
+        let origin = match &args.stack.parameters_file {
+            Some(file) if !flagged => format!("--parameters-file {}", shown_path(file)),
+            _ => "--parameter".to_owned(),
+        };
+        push_text(
+            out,
+            &format!("parameter {key}"),
+            &format!("{value:?}"),
+            &origin,
+        );
+    }
 }

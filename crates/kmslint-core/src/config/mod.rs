@@ -15,7 +15,7 @@ mod tests;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -136,75 +136,132 @@ pub struct Overrides {
     pub extend_ignore: Option<Vec<String>>,
 }
 
-/// One resolved setting for `--show-settings`: key, value, and where it came from.
-pub(crate) type Shown = (String, String, String);
+/// Where a setting `--show-settings` shows comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Nothing sets it.
+    Default,
+    /// A command-line option (or an editor's setting), as written: `--region`.
+    Flag(String),
+    /// A configuration file, and the key in it that sets the value (`severity.KMS2`).
+    Key(PathBuf, String),
+    /// Worked out from the settings it names.
+    Derived(&'static str),
+}
 
-/// The settings linting uses, from the overrides over one (resolved) configuration, and
-/// where each came from. `rules` are the rules selectors name (`rules::names()`, handed in
-/// so that the configuration stays below the rules: see `lookup`).
+/// One setting for `--show-settings`: its key, its value as TOML writes it (`none` when
+/// unset), and where the value comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shown {
+    pub key: String,
+    pub value: String,
+    pub origin: Origin,
+}
+
+/// The settings linting uses, from the overrides over one (resolved) configuration. `rules`
+/// are the rules selectors name (`rules::names()`, handed in so that the configuration stays
+/// below the rules: see `lookup`).
 pub fn settings_for(
     over: &Overrides,
     resolved: &Resolved,
     parameters: impl Into<std::sync::Arc<HashMap<String, String>>>,
     rules: &[RuleName],
-) -> Result<(Settings, Vec<Shown>), ConfigError> {
-    let parameters = parameters.into();
+) -> Result<Settings, ConfigError> {
     let config = &resolved.file;
     let cli = |option: &str, message: String| ConfigError {
         origin: format!("--{option}"),
         key: None,
         message,
     };
-    let mut shown: Vec<Shown> = Vec::new();
-    let mut show = |key: &str, value: String, from_cli: bool| {
-        let origin = if from_cli {
-            format!("--{key}")
-        } else {
-            resolved
-                .origins
-                .get(key)
-                .map_or_else(|| "default".to_owned(), |p| p.display().to_string())
-        };
-        shown.push((key.to_owned(), value, origin));
-    };
-    let quoted = |v: &Option<String>| v.as_ref().map_or("none".to_owned(), |v| format!("{v:?}"));
-    let region = over.region.clone().or(config.region.clone());
     if let Some(region) = &over.region {
         check_region(region).map_err(|m| cli("region", m.to_string()))?;
     }
-    show("region", quoted(&region), over.region.is_some());
-    let account = over.account.clone().or(config.account.clone());
     if let Some(account) = &over.account {
         check_account(account).map_err(|m| cli("account", m.to_string()))?;
     }
-    show("account", quoted(&account), over.account.is_some());
-    let deployer_arn = over.deployer_arn.clone().or(config.deployer_arn.clone());
     if let Some(arn) = &over.deployer_arn {
         Deployer::parse(arn).map_err(|m| cli("deployer-arn", m.to_string()))?;
     }
-    show(
-        "deployer-arn",
-        quoted(&deployer_arn),
-        over.deployer_arn.is_some(),
-    );
-    let list = |l: &Option<Vec<String>>| match l {
-        Some(l) => format!("{l:?}"),
-        None => "none".to_owned(),
+    let (selection, _) = select(over, resolved, rules)?;
+    Ok(Settings {
+        region: over.region.clone().or(config.region.clone()),
+        account: over.account.clone().or(config.account.clone()),
+        deployer_arn: over.deployer_arn.clone().or(config.deployer_arn.clone()),
+        parameters: parameters.into(),
+        rules: selection,
+    })
+}
+
+/// What [`settings_for`] decides, for `--show-settings`: each setting with its value and
+/// exact origin. The stack values, then the rule selection as written (each file's
+/// `extend-select` and `extend-ignore` on a line of its own, since they add up along an
+/// `extend` chain), the rules that run, and each rule's severity set by `[severity]`.
+pub fn shown_settings(
+    over: &Overrides,
+    resolved: &Resolved,
+    rules: &[RuleName],
+) -> Result<Vec<Shown>, ConfigError> {
+    let config = &resolved.file;
+    let from_file = |key: &str| {
+        resolved
+            .origins
+            .get(key)
+            .map_or(Origin::Default, |p| Origin::Key(p.clone(), key.to_owned()))
     };
-    for (key, cli_list, file_list) in [
+    let shown = |key: &str, value: String, origin: Origin| Shown {
+        key: key.to_owned(),
+        value,
+        origin,
+    };
+    let mut all = Vec::new();
+    for (key, cli, file) in [
+        ("region", &over.region, &config.region),
+        ("account", &over.account, &config.account),
+        ("deployer-arn", &over.deployer_arn, &config.deployer_arn),
+    ] {
+        all.push(match (cli, file) {
+            (Some(v), _) => shown(key, format!("{v:?}"), Origin::Flag(format!("--{key}"))),
+            (None, Some(v)) => shown(key, format!("{v:?}"), from_file(key)),
+            (None, None) => shown(key, "none".to_owned(), Origin::Default),
+        });
+    }
+    for (key, cli, file) in [
         ("select", &over.select, &config.select),
         ("ignore", &over.ignore, &config.ignore),
-        ("extend-select", &over.extend_select, &config.extend_select),
-        ("extend-ignore", &over.extend_ignore, &config.extend_ignore),
     ] {
-        let value = match (cli_list, file_list) {
-            (Some(c), Some(f)) if key.starts_with("extend") => {
-                format!("{} + {}", list(file_list), list(&Some(c.clone())))
+        all.push(match (cli, file) {
+            (Some(l), _) => shown(key, format!("{l:?}"), Origin::Flag(format!("--{key}"))),
+            (None, Some(l)) => shown(key, format!("{l:?}"), from_file(key)),
+            (None, None) => shown(key, "none".to_owned(), Origin::Default),
+        });
+    }
+    // Each file's own list: they add up along the chain, unless the command line replaced
+    // the list they extend (see `select`).
+    for (key, cli, replaced) in [
+        ("extend-select", &over.extend_select, over.select.is_some()),
+        ("extend-ignore", &over.extend_ignore, over.ignore.is_some()),
+    ] {
+        let before = all.len();
+        for (_, path, list) in resolved.extended.iter().filter(|(k, _, _)| k == key) {
+            let mut value = format!("{list:?}");
+            if replaced {
+                let replacing = key.trim_start_matches("extend-");
+                value.push_str(&format!(
+                    " (not used: --{replacing} replaces the {replacing} it extends)"
+                ));
             }
-            (Some(_), _) => list(cli_list),
-            (None, _) => list(file_list),
-        };
-        show(key, value, cli_list.is_some());
+            all.push(shown(key, value, Origin::Key(path.clone(), key.to_owned())));
+        }
+        if let Some(list) = cli {
+            all.push(shown(
+                key,
+                format!("{list:?}"),
+                Origin::Flag(format!("--{key}")),
+            ));
+        }
+        if all.len() == before {
+            all.push(shown(key, "none".to_owned(), Origin::Default));
+        }
     }
     let (selection, severities) = select(over, resolved, rules)?;
     let enabled: Vec<&str> = rules
@@ -212,45 +269,19 @@ pub fn settings_for(
         .map(|r| r.code)
         .filter(|c| selection.enabled(c))
         .collect();
-    shown.push((
-        "rules that run".to_owned(),
+    all.push(shown(
+        "rules that run",
         enabled.join(", "),
-        "select, ignore, extend-select and extend-ignore".to_owned(),
+        Origin::Derived("select, ignore, extend-select and extend-ignore"),
     ));
-    for (key, level, origin) in severities {
-        shown.push((
-            format!("severity.{key}"),
-            format!("{level:?}").to_ascii_lowercase(),
+    for (code, level, origin) in severities {
+        all.push(shown(
+            &format!("severity.{code}"),
+            level.to_string(),
             origin,
         ));
     }
-    Ok((
-        Settings {
-            region,
-            account,
-            deployer_arn,
-            parameters,
-            rules: selection,
-        },
-        shown,
-    ))
-}
-
-/// The parameter values given, for `--show-settings`: apart from [`settings_for`], which runs
-/// for each directory's configuration, while the parameters are the run's.
-pub fn shown_parameters(parameters: &HashMap<String, String>) -> Vec<Shown> {
-    let mut given: Vec<_> = parameters.iter().collect();
-    given.sort();
-    given
-        .into_iter()
-        .map(|(key, value)| {
-            (
-                format!("parameter {key}"),
-                format!("{value:?}"),
-                "--parameter or --parameters-file".to_owned(),
-            )
-        })
-        .collect()
+    Ok(all)
 }
 
 /// The rules that run and their severities. `--select`/`--ignore` replace the
@@ -264,7 +295,7 @@ fn select(
     over: &Overrides,
     resolved: &Resolved,
     rules: &[RuleName],
-) -> Result<(RuleSelection, Vec<(&'static str, Severity, String)>), ConfigError> {
+) -> Result<(RuleSelection, Vec<(&'static str, Severity, Origin)>), ConfigError> {
     let config = &resolved.file;
     let codes = |option: &str,
                  list: &Option<Vec<String>>|
@@ -337,15 +368,16 @@ fn select(
     }
     // Broader keys first; an exact code or a name matches one rule and comes last.
     keys.sort_by_key(|(matched, _, _)| std::cmp::Reverse(matched.len()));
-    let mut set: BTreeMap<&'static str, (Severity, String)> = BTreeMap::new();
+    let mut set: BTreeMap<&'static str, (Severity, Origin)> = BTreeMap::new();
     for (matched, key, level) in keys {
+        let key = format!("severity.{key}");
         let origin = resolved
             .origins
-            .get(&format!("severity.{key}"))
-            .map_or_else(String::new, |p| p.display().to_string());
+            .get(&key)
+            .map_or(Origin::Default, |p| Origin::Key(p.clone(), key.clone()));
         for code in matched {
             selection.severity.insert(code, level);
-            set.insert(code, (level, format!("{origin} ([severity] {key})")));
+            set.insert(code, (level, origin.clone()));
         }
     }
     let severities = set.into_iter().map(|(c, (l, o))| (c, l, o)).collect();
@@ -377,5 +409,5 @@ pub fn settings_for_file(
         deployer_arn,
         ..Overrides::default()
     };
-    Ok(settings_for(&over, &resolved, HashMap::new(), rules)?.0)
+    settings_for(&over, &resolved, HashMap::new(), rules)
 }

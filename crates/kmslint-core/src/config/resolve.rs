@@ -50,6 +50,9 @@ pub struct Resolved {
     pub origins: BTreeMap<String, PathBuf>,
     /// The file named, then each file it extends, in order.
     pub chain: Vec<PathBuf>,
+    /// Each file's own `extend-select` and `extend-ignore` (key, file, list), the farthest
+    /// file first: `file` has them added up, and `--show-settings` names each file's.
+    pub extended: Vec<(String, PathBuf, Vec<String>)>,
 }
 
 /// Reads `path` and the files its `extend` names (relative to the file naming them), the
@@ -266,6 +269,8 @@ fn merge(into: &mut Resolved, config: ConfigFile, origin: &Path) -> Result<(), C
         ),
     ] {
         if let Some(list) = list {
+            into.extended
+                .push((key.to_owned(), origin.to_path_buf(), list.clone()));
             let field = field.get_or_insert_with(Vec::new);
             for item in list {
                 if !field.contains(&item) {

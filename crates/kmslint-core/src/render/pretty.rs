@@ -4,10 +4,11 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
+use codespan_reporting::diagnostic::LabelStyle;
 use codespan_reporting::diagnostic::{Diagnostic as Report, Label, Severity as Level};
 use codespan_reporting::files::{self, Error as FilesError, Files, Location};
 use codespan_reporting::term::termcolor::{Buffer, WriteColor};
-use codespan_reporting::term::{self, Config};
+use codespan_reporting::term::{self, Config, GeneralWriteResult, WriteStyle};
 
 use crate::diagnostic::{Diagnostic, Related, Severity};
 use crate::fix::Applicability;
@@ -354,14 +355,79 @@ pub fn render_file(output: &FileOutput<'_>, options: impl Into<PrettyOptions>) -
             .collect();
         let report = to_report(diagnostic, &labels, &places.elsewhere, options.unsafe_fixes);
         let excerpts = Excerpts(excerpts);
-        if term::emit_to_write_style(&mut buffer, &config, &excerpts, &report).is_err() {
+        let mut writer = InfoWord {
+            inner: &mut buffer,
+            header: false,
+        };
+        if term::emit_to_write_style(&mut writer, &config, &excerpts, &report).is_err() {
             // Only a position outside the file can fail; fall back to the compact line.
             let line = super::compact::line(output.path, diagnostic);
             let _ = std::io::Write::write_all(&mut buffer, format!("{line}\n\n").as_bytes());
         }
     }
-    let _ = buffer.reset();
+    let _ = WriteColor::reset(&mut buffer);
     no_legacy_commands(String::from_utf8_lossy(buffer.as_slice()).into_owned())
+}
+
+/// The writer codespan renders into: `buffer`, with kmslint's word for an info finding in
+/// the header. codespan has no `info` level; its `note` (which an info finding is rendered
+/// as, for its colour) writes the word `note` right after `set_header(Note)`, so that one
+/// write, and only it, becomes `info` (README.md, "Output formats": one word per severity).
+struct InfoWord<'a> {
+    inner: &'a mut Buffer,
+    /// `set_header(Note)` was the last call: the next write is the severity's word.
+    header: bool,
+}
+
+impl std::io::Write for InfoWord<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if std::mem::take(&mut self.header) && buf == b"note" {
+            self.inner.write_all(b"info")?;
+            return Ok(buf.len());
+        }
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl WriteStyle for InfoWord<'_> {
+    fn set_header(&mut self, severity: Level) -> GeneralWriteResult {
+        self.header = severity == Level::Note;
+        WriteStyle::set_header(self.inner, severity)
+    }
+
+    fn set_header_message(&mut self) -> GeneralWriteResult {
+        self.header = false;
+        WriteStyle::set_header_message(self.inner)
+    }
+
+    fn set_line_number(&mut self) -> GeneralWriteResult {
+        self.header = false;
+        WriteStyle::set_line_number(self.inner)
+    }
+
+    fn set_note_bullet(&mut self) -> GeneralWriteResult {
+        self.header = false;
+        WriteStyle::set_note_bullet(self.inner)
+    }
+
+    fn set_source_border(&mut self) -> GeneralWriteResult {
+        self.header = false;
+        WriteStyle::set_source_border(self.inner)
+    }
+
+    fn set_label(&mut self, severity: Level, style: LabelStyle) -> GeneralWriteResult {
+        self.header = false;
+        WriteStyle::set_label(self.inner, severity, style)
+    }
+
+    fn reset(&mut self) -> GeneralWriteResult {
+        self.header = false;
+        WriteStyle::reset(self.inner)
+    }
 }
 
 /// Where one finding's labels go.
