@@ -14,6 +14,7 @@ use kmslint_core::source::LineIndex;
 use kmslint_core::{FileReport, Outcome};
 
 use crate::convert::kind;
+use crate::last_good::LastGood;
 
 /// An open document and what is known of it.
 pub(super) struct Document {
@@ -28,12 +29,19 @@ pub(super) struct Document {
     /// The last configuration problem shown for it, so that each keystroke does not show it
     /// again.
     pub shown_problem: Option<String>,
+    /// While `text` has a syntax problem: the last analysis of a text that had none, whose
+    /// findings are shown until the text parses again ([`crate::last_good`]). Dropped with
+    /// the document, when a text parses, and when the configuration changes (its findings
+    /// were made under the old one).
+    pub last_good: Option<LastGood>,
 }
 
 /// One lint of a document: its report (`None` when linting panicked) and the settings used.
 pub(super) struct Lint {
     pub report: Option<FileReport>,
     pub settings: Settings,
+    /// The text has a syntax problem ([`crate::last_good::has_syntax_problem`]).
+    pub broken: bool,
 }
 
 impl Document {
@@ -46,15 +54,35 @@ impl Document {
             lint: None,
             dirty: true,
             shown_problem: None,
+            last_good: None,
         }
     }
 
+    /// Replaces the text. A text that was linted and parsed becomes the last good analysis
+    /// (moved, not copied: while texts parse, none is kept besides the current one); one
+    /// replaced before it was linted (a burst) leaves the last good analysis as it was.
     pub(crate) fn set_text(&mut self, version: i32, text: String) {
         self.lines = LineIndex::new(&text);
-        self.text = text;
+        let old = std::mem::replace(&mut self.text, text);
+        if let Some(Lint {
+            report: Some(report),
+            broken: false,
+            ..
+        }) = self.lint.take()
+        {
+            self.last_good = Some(LastGood {
+                text: old,
+                diagnostics: report.diagnostics,
+            });
+        }
         self.version = version;
-        self.lint = None;
         self.dirty = true;
+    }
+
+    /// Whether the published findings are the last good analysis's (mapped) with the current
+    /// text's syntax problems, rather than the current lint's.
+    pub(crate) fn keeps_last_good(&self) -> bool {
+        self.last_good.is_some() && self.lint.as_ref().is_some_and(|l| l.broken)
     }
 
     /// The name linting sees: the file's path (its extension picks JSON or YAML, as on the

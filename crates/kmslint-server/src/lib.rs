@@ -25,6 +25,7 @@
 mod actions;
 mod convert;
 mod documents;
+mod last_good;
 pub mod transport;
 
 use std::collections::HashMap;
@@ -282,6 +283,10 @@ impl Server<'_> {
     fn relint_all(&mut self) {
         for doc in self.documents.values_mut() {
             doc.lint = None;
+            // Its findings were made under the old configuration, which may have turned off
+            // what they report: a text that does not parse shows its syntax problems alone
+            // until it does.
+            doc.last_good = None;
             doc.dirty = true;
         }
     }
@@ -336,14 +341,26 @@ impl Server<'_> {
             }
             doc.shown_problem = problem;
         }
-        let report = documents::lint(&doc.name(), &doc.text, &settings);
-        if report.is_none() {
-            messages.push(format!(
-                "kmslint crashed while linting {}; no diagnostics are shown for it. Please report this bug.",
-                doc.name()
-            ));
+        let name = doc.name();
+        let report = documents::lint(&name, &doc.text, &settings);
+        let broken = match &report {
+            Some(report) => last_good::has_syntax_problem(&name, &doc.text, report),
+            None => {
+                messages.push(format!(
+                    "kmslint crashed while linting {name}; no diagnostics are shown for it. Please report this bug."
+                ));
+                false
+            }
+        };
+        if report.is_some() && !broken {
+            // This text is the last good analysis now (moved there when it is replaced).
+            doc.last_good = None;
         }
-        doc.lint = Some(Lint { report, settings });
+        doc.lint = Some(Lint {
+            report,
+            settings,
+            broken,
+        });
         for message in messages {
             self.show(MessageType::ERROR, message);
         }
@@ -367,17 +384,21 @@ impl Server<'_> {
                 lines: &doc.lines,
                 unit: self.unit,
             };
-            let diagnostics = doc
+            let current = doc
                 .lint
                 .as_ref()
                 .and_then(|l| l.report.as_ref())
-                .map(|r| {
-                    r.diagnostics
-                        .iter()
-                        .map(|d| text.diagnostic(&doc.uri, d))
-                        .collect()
-                })
-                .unwrap_or_default();
+                .map_or(&[][..], |r| &r.diagnostics[..]);
+            let diagnostics = match &doc.last_good {
+                Some(good) if doc.keeps_last_good() => last_good::merged(current, good, &doc.text)
+                    .iter()
+                    .map(|d| text.diagnostic(&doc.uri, d))
+                    .collect(),
+                _ => current
+                    .iter()
+                    .map(|d| text.diagnostic(&doc.uri, d))
+                    .collect(),
+            };
             let params =
                 PublishDiagnosticsParams::new(doc.uri.clone(), diagnostics, Some(doc.version));
             self.notify::<PublishDiagnostics>(params);

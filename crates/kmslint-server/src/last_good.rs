@@ -1,0 +1,246 @@
+//! While a document does not parse, its diagnostics stay those of the last text that did
+//! (issue 23 §3; as rust-analyzer and ruff's server keep them while typing): that text's
+//! findings are mapped onto the current text through the lines the edits left alone, and
+//! published with the current text's syntax problems (KMS001).
+//!
+//! The changed region is the lines between the longest common prefix and the longest common
+//! suffix of lines of the two texts (linear in their length: each line comparison stops at
+//! the first difference, and an equal line is part of what the next comparison skips). A
+//! finding wholly in the prefix keeps its place, one wholly in the suffix moves by the
+//! difference in length (the lines before it gained or lost that many bytes, and its own
+//! line is byte for byte the same, so its columns stay), and one that touches a changed line
+//! is dropped: its line changed, and what it said may no longer hold.
+//!
+//! Mapped findings carry no fix: a fix is an edit of the old text, and the core offers none
+//! while a file has a syntax error (its reading can tip with the next keystroke). Only their
+//! spans are mapped: the server places diagnostics by span, never by the precomputed
+//! `start`/`end` positions.
+
+use std::borrow::Cow;
+
+use kmslint_core::diagnostic::{Diagnostic, Related};
+use kmslint_core::rules::{RuleKind, kind};
+use kmslint_core::source::{self, LineIndex, ProblemKind, Span};
+use kmslint_core::{FileReport, Outcome};
+
+/// The last analysis of a document's text that had no syntax problem, and that text: one
+/// more text and its findings per open document, held only while the current text does not
+/// parse (a text that parses is its own last good analysis).
+pub(super) struct LastGood {
+    pub text: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Whether a finding is a syntax problem (KMS001, the core's `Parse` rule).
+pub(super) fn is_syntax(d: &Diagnostic) -> bool {
+    kind(d.code) == Some(RuleKind::Parse)
+}
+
+/// Whether the text `report` is the lint of has a syntax problem: it was unparsable, or was
+/// linted from the loader's recovered reading of it (its KMS001 findings say so), or was
+/// skipped and does not parse (a skipped file gets no KMS001, so it is loaded again; skipping
+/// is the cheap case). A text whose KMS001 findings the configuration turns off counts as
+/// parsing when it was linted: its recovered reading is what the user chose to see.
+pub(super) fn has_syntax_problem(name: &str, text: &str, report: &FileReport) -> bool {
+    match report.outcome {
+        Outcome::Unparsable => true,
+        Outcome::Linted(_) => report.diagnostics.iter().any(is_syntax),
+        Outcome::Skipped(_) => source::load_file(name, text)
+            .1
+            .problems
+            .iter()
+            .any(|p| p.kind == ProblemKind::Syntax),
+    }
+}
+
+/// What to publish for a text with a syntax problem whose lint found `current`, when `good`
+/// is the last analysis of a text that parsed: the syntax problems of `current` and the
+/// findings of `good` on lines the edits left alone, placed in `text`. The other findings of
+/// `current` (from the loader's recovered reading) are not shown: they come and go with each
+/// keystroke, and the findings of the last good text cover the same lines.
+pub(super) fn merged<'a>(
+    current: &'a [Diagnostic],
+    good: &LastGood,
+    text: &str,
+) -> Vec<Cow<'a, Diagnostic>> {
+    let mut out: Vec<Cow<'a, Diagnostic>> = current
+        .iter()
+        .filter(|d| is_syntax(d))
+        .map(Cow::Borrowed)
+        .collect();
+    out.extend(map(good, text).into_iter().map(Cow::Owned));
+    out.sort_by_key(|d| (d.span.start, d.span.end));
+    out
+}
+
+/// The findings of `good` that lie wholly on lines unchanged between `good.text` and `text`,
+/// with their spans in `text` and without fixes. A related place on a changed line is left
+/// out (the finding stays).
+fn map(good: &LastGood, text: &str) -> Vec<Diagnostic> {
+    let moved = Moved::between(&good.text, text);
+    good.diagnostics
+        .iter()
+        .filter_map(|d| {
+            let span = moved.span(d.span)?;
+            let related: Vec<Related> = d
+                .related
+                .iter()
+                .filter_map(|r| match r.path {
+                    // In another file (an old version): not in this text.
+                    Some(_) => Some(r.clone()),
+                    None => Some(Related {
+                        span: moved.span(r.span)?,
+                        ..r.clone()
+                    }),
+                })
+                .collect();
+            let mut d = d.clone();
+            d.span = span;
+            d.related = related;
+            d.fix = None;
+            Some(d)
+        })
+        .collect()
+}
+
+/// How the lines of an old text moved in a new one.
+struct Moved {
+    /// The old text's lines (the core's: `\n`, `\r\n` and a lone `\r` end one).
+    lines: LineIndex,
+    /// Lines `..prefix` of the old text are the new text's first lines.
+    prefix: usize,
+    /// Lines `suffix..` of the old text are the new text's last lines.
+    suffix: usize,
+    /// The new text's length less the old one's: how far the suffix moved.
+    delta: i64,
+}
+
+impl Moved {
+    fn between(old: &str, new: &str) -> Moved {
+        let (a, b) = (LineIndex::new(old), LineIndex::new(new));
+        let line = |text: &str, lines: &LineIndex, k: usize| -> (usize, usize) {
+            let end = if k + 1 < lines.line_count() {
+                lines.line_start(k + 1)
+            } else {
+                text.len()
+            };
+            (lines.line_start(k), end)
+        };
+        // Each line with its break: a line that gained or lost one changed.
+        let same = |ka: usize, kb: usize| {
+            let (sa, ea) = line(old, &a, ka);
+            let (sb, eb) = line(new, &b, kb);
+            old.as_bytes()[sa..ea] == new.as_bytes()[sb..eb]
+        };
+        let (na, nb) = (a.line_count(), b.line_count());
+        let mut prefix = 0;
+        while prefix < na.min(nb) && same(prefix, prefix) {
+            prefix += 1;
+        }
+        let mut common_suffix = 0;
+        while common_suffix < na.min(nb) - prefix
+            && same(na - 1 - common_suffix, nb - 1 - common_suffix)
+        {
+            common_suffix += 1;
+        }
+        Moved {
+            lines: a,
+            prefix,
+            suffix: na - common_suffix,
+            delta: new.len() as i64 - old.len() as i64,
+        }
+    }
+
+    /// Where `span` of the old text is in the new one, when its lines did not change.
+    fn span(&self, span: Span) -> Option<Span> {
+        let (start, end) = (span.start as usize, span.end as usize);
+        let first = self.lines.line_of(start);
+        // An empty span is on its start's line; another ends on its last byte's.
+        let last = self.lines.line_of(end.saturating_sub(1).max(start));
+        if last < self.prefix {
+            return Some(span);
+        }
+        if first >= self.suffix {
+            let at = |offset: usize| usize::try_from(offset as i64 + self.delta).ok();
+            return Some(Span::new(at(start)?, at(end)?));
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The text of `span` of `old`, and where it went in `new`.
+    fn mapped(old: &str, new: &str, needle: &str) -> Option<String> {
+        let start = old.find(needle).expect("the needle");
+        let span = Span::new(start, start + needle.len());
+        let moved = Moved::between(old, new).span(span)?;
+        Some(new[moved.start as usize..moved.end as usize].to_owned())
+    }
+
+    #[test]
+    fn findings_before_the_edit_stay_after_it_move_and_on_it_are_dropped() {
+        let old = "a: 1\nb: 2\nc: 3\nd: 4\n";
+        let new = "a: 1\nb: \"2\nx: 9\nc: 3\nd: 4\n";
+        assert_eq!(mapped(old, new, "a: 1").as_deref(), Some("a: 1"));
+        assert_eq!(mapped(old, new, "b: 2"), None);
+        assert_eq!(mapped(old, new, "c: 3").as_deref(), Some("c: 3"));
+        assert_eq!(mapped(old, new, "d: 4\n").as_deref(), Some("d: 4\n"));
+        // Across the changed line: dropped.
+        assert_eq!(mapped(old, new, "1\nb"), None);
+        assert_eq!(mapped(old, new, "2\nc"), None);
+        // Lines removed: the suffix moves up.
+        let new = "a: 1\nd: 4\n";
+        assert_eq!(mapped(old, new, "d: 4").as_deref(), Some("d: 4"));
+        assert_eq!(mapped(old, new, "c: 3"), None);
+    }
+
+    #[test]
+    fn empty_spans_and_the_ends_of_the_text() {
+        let old = "a: 1\nb: 2\n";
+        let new = "a: 1\nb: [\n";
+        let at = |offset: usize| Moved::between(old, new).span(Span::new(offset, offset));
+        assert_eq!(at(0), Some(Span::new(0, 0)));
+        // The start of the changed line.
+        assert_eq!(at(5), None);
+        // The end of the text: the empty line after the last break did not change.
+        assert_eq!(at(old.len()), Some(Span::new(new.len(), new.len())));
+        // Without a last line break, the last line changed and so did its end.
+        let at =
+            |offset| Moved::between("a: 1\nb: 2", "a: 1\nb: [").span(Span::new(offset, offset));
+        assert_eq!(at(10), None);
+        assert_eq!(at(4), Some(Span::new(4, 4)));
+    }
+
+    #[test]
+    fn lines_end_where_the_core_ends_them_and_a_changed_break_changes_its_line() {
+        // A lone `\r` ends a line, as in the core's positions.
+        let old = "a: 1\rb: 2\rc: 3\r";
+        let new = "a: 1\rb: [\rc: 3\r";
+        assert_eq!(mapped(old, new, "a: 1").as_deref(), Some("a: 1"));
+        assert_eq!(mapped(old, new, "b: 2"), None);
+        assert_eq!(mapped(old, new, "c: 3").as_deref(), Some("c: 3"));
+        // `\n` becoming `\r\n`: the line changed.
+        assert_eq!(mapped("a: 1\nb: 2\n", "a: 1\r\nb: 2\n", "a: 1"), None);
+    }
+
+    #[test]
+    fn repeated_lines_are_not_counted_twice() {
+        // The common prefix and suffix overlap in the old text's middle: bounded so that
+        // each line is in one of them.
+        let old = "x\nx\nx\n";
+        let new = "x\nx\n";
+        let moved = Moved::between(old, new);
+        assert!(
+            moved.prefix <= moved.suffix,
+            "{} {}",
+            moved.prefix,
+            moved.suffix
+        );
+        assert_eq!(mapped(old, new, "x\nx\nx"), None);
+        // Identical texts: everything stays.
+        assert_eq!(mapped(old, old, "x\nx\nx\n").as_deref(), Some(old));
+    }
+}
