@@ -12,7 +12,6 @@ use lsp_types::{CodeAction, CodeActionKind, CodeActionOrCommand, Range, TextEdit
 
 use super::convert::{Text, overlaps};
 use super::documents::{Document, linted};
-use super::last_good::is_syntax;
 use kmslint_core::diagnostic::Diagnostic;
 use kmslint_core::fix::{Applicability, Edit};
 use kmslint_core::source::{self, Span};
@@ -67,12 +66,10 @@ pub(super) fn actions(
         let suppressible = linted(report);
         let format = source::Format::choose(&doc.name(), &doc.text);
         let loaded = source::load_file(&doc.name(), &doc.text).1;
-        // While the last good analysis is shown, the current text's findings other than its
-        // syntax problems are not: no action for what the user does not see. The mapped
-        // findings shown instead are not here, so none of their (old text's) fixes is offered.
-        let stale = doc.keeps_last_good();
+        // The findings kept from the last good analysis (`Lint::kept`) are not here: none
+        // of their fixes, edits of an older text, is offered, nor a suppression of them.
         for d in &report.diagnostics {
-            if !overlaps(text.range(d.span), range) || (stale && !is_syntax(d)) {
+            if !overlaps(text.range(d.span), range) {
                 continue;
             }
             if let Some(fix) = &d.fix {

@@ -10,6 +10,7 @@ use lsp_types::Uri;
 use serde_json::Value as Json;
 
 use kmslint_core::config::{self, Settings};
+use kmslint_core::diagnostic::Diagnostic;
 use kmslint_core::source::LineIndex;
 use kmslint_core::{FileReport, Outcome};
 
@@ -42,6 +43,26 @@ pub(super) struct Lint {
     pub settings: Settings,
     /// The text has a syntax problem ([`crate::last_good::has_syntax_problem`]).
     pub broken: bool,
+    /// When it has and a last good analysis exists: that analysis's findings on the lines
+    /// left alone since, placed in this text ([`crate::last_good::keep`], which also left
+    /// in `report` only what is shown of it). Shown, never a source of code actions.
+    pub kept: Vec<Diagnostic>,
+}
+
+impl Lint {
+    /// What is published: the report's findings and the kept ones, in the text's order.
+    pub(crate) fn shown(&self) -> Vec<&Diagnostic> {
+        let mut shown: Vec<&Diagnostic> = self
+            .report
+            .iter()
+            .flat_map(|r| &r.diagnostics)
+            .chain(&self.kept)
+            .collect();
+        if !self.kept.is_empty() {
+            shown.sort_by_key(|d| (d.span.start, d.span.end));
+        }
+        shown
+    }
 }
 
 impl Document {
@@ -77,12 +98,6 @@ impl Document {
         }
         self.version = version;
         self.dirty = true;
-    }
-
-    /// Whether the published findings are the last good analysis's (mapped) with the current
-    /// text's syntax problems, rather than the current lint's.
-    pub(crate) fn keeps_last_good(&self) -> bool {
-        self.last_good.is_some() && self.lint.as_ref().is_some_and(|l| l.broken)
     }
 
     /// The name linting sees: the file's path (its extension picks JSON or YAML, as on the

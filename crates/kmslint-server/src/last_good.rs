@@ -1,7 +1,8 @@
 //! While a document does not parse, its diagnostics stay those of the last text that did
 //! (issue 23 §3; as rust-analyzer and ruff's server keep them while typing): that text's
 //! findings are mapped onto the current text through the lines the edits left alone, and
-//! published with the current text's syntax problems (KMS001).
+//! published with the current text's syntax problems (KMS001) and, on the changed lines,
+//! the findings of the loader's recovered reading when there is one ([`keep`]).
 //!
 //! The changed region is the lines between the longest common prefix and the longest common
 //! suffix of lines of the two texts (linear in their length: each line comparison stops at
@@ -15,8 +16,6 @@
 //! while a file has a syntax error (its reading can tip with the next keystroke). Only their
 //! spans are mapped: the server places diagnostics by span, never by the precomputed
 //! `start`/`end` positions.
-
-use std::borrow::Cow;
 
 use kmslint_core::diagnostic::{Diagnostic, Related};
 use kmslint_core::rules::{RuleKind, kind};
@@ -53,31 +52,24 @@ pub(super) fn has_syntax_problem(name: &str, text: &str, report: &FileReport) ->
     }
 }
 
-/// What to publish for a text with a syntax problem whose lint found `current`, when `good`
-/// is the last analysis of a text that parsed: the syntax problems of `current` and the
-/// findings of `good` on lines the edits left alone, placed in `text`. The other findings of
-/// `current` (from the loader's recovered reading) are not shown: they come and go with each
-/// keystroke, and the findings of the last good text cover the same lines.
-pub(super) fn merged<'a>(
-    current: &'a [Diagnostic],
-    good: &LastGood,
-    text: &str,
-) -> Vec<Cow<'a, Diagnostic>> {
-    let mut out: Vec<Cow<'a, Diagnostic>> = current
-        .iter()
-        .filter(|d| is_syntax(d))
-        .map(Cow::Borrowed)
-        .collect();
-    out.extend(map(good, text).into_iter().map(Cow::Owned));
-    out.sort_by_key(|d| (d.span.start, d.span.end));
-    out
+/// Splits what is shown for a text with a syntax problem whose lint found `current`, when
+/// `good` is the last analysis of a text that parsed: `current` keeps its syntax problems and
+/// its findings on lines changed since `good.text` (from the loader's recovered reading, when
+/// there is one: the freshest word on what was edited), and the findings of `good` on the
+/// lines left alone are returned, placed in `text`. So a region the edits did not touch keeps
+/// its findings while the file does not parse, whatever the recovered reading makes of it
+/// from one keystroke to the next; and a syntax error kept on purpose (an anchor, a JSON
+/// comment) does not freeze the findings of the lines edited after it.
+pub(super) fn keep(good: &LastGood, text: &str, current: &mut Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let moved = Moved::between(&good.text, text);
+    current.retain(|d| is_syntax(d) || moved.changed_in_new(d.span));
+    map(good, &moved)
 }
 
 /// The findings of `good` that lie wholly on lines unchanged between `good.text` and `text`,
 /// with their spans in `text` and without fixes. A related place on a changed line is left
 /// out (the finding stays).
-fn map(good: &LastGood, text: &str) -> Vec<Diagnostic> {
-    let moved = Moved::between(&good.text, text);
+fn map(good: &LastGood, moved: &Moved) -> Vec<Diagnostic> {
     good.diagnostics
         .iter()
         .filter_map(|d| {
@@ -107,10 +99,14 @@ fn map(good: &LastGood, text: &str) -> Vec<Diagnostic> {
 struct Moved {
     /// The old text's lines (the core's: `\n`, `\r\n` and a lone `\r` end one).
     lines: LineIndex,
+    /// The new text's lines.
+    new_lines: LineIndex,
     /// Lines `..prefix` of the old text are the new text's first lines.
     prefix: usize,
     /// Lines `suffix..` of the old text are the new text's last lines.
     suffix: usize,
+    /// Lines `new_suffix..` of the new text are those.
+    new_suffix: usize,
     /// The new text's length less the old one's: how far the suffix moved.
     delta: i64,
 }
@@ -145,8 +141,10 @@ impl Moved {
         }
         Moved {
             lines: a,
+            new_lines: b,
             prefix,
             suffix: na - common_suffix,
+            new_suffix: nb - common_suffix,
             delta: new.len() as i64 - old.len() as i64,
         }
     }
@@ -154,9 +152,7 @@ impl Moved {
     /// Where `span` of the old text is in the new one, when its lines did not change.
     fn span(&self, span: Span) -> Option<Span> {
         let (start, end) = (span.start as usize, span.end as usize);
-        let first = self.lines.line_of(start);
-        // An empty span is on its start's line; another ends on its last byte's.
-        let last = self.lines.line_of(end.saturating_sub(1).max(start));
+        let (first, last) = lines_of(&self.lines, span);
         if last < self.prefix {
             return Some(span);
         }
@@ -166,6 +162,20 @@ impl Moved {
         }
         None
     }
+
+    /// Whether `span` of the new text touches a line changed from the old one.
+    fn changed_in_new(&self, span: Span) -> bool {
+        let (first, last) = lines_of(&self.new_lines, span);
+        last >= self.prefix && first < self.new_suffix
+    }
+}
+
+/// The first and last lines `span` touches: an empty span is on its start's line, another
+/// ends on its last byte's.
+fn lines_of(lines: &LineIndex, span: Span) -> (usize, usize) {
+    let (start, end) = (span.start as usize, span.end as usize);
+    let first = lines.line_of(start);
+    (first, lines.line_of(end.saturating_sub(1).max(start)))
 }
 
 #[cfg(test)]
@@ -224,6 +234,38 @@ mod tests {
         assert_eq!(mapped(old, new, "c: 3").as_deref(), Some("c: 3"));
         // `\n` becoming `\r\n`: the line changed.
         assert_eq!(mapped("a: 1\nb: 2\n", "a: 1\r\nb: 2\n", "a: 1"), None);
+    }
+
+    #[test]
+    fn syntax_problems_are_found_in_each_outcome() {
+        let broken = |name: &str, text: &str| {
+            let report = kmslint_core::lint_text(name, text, &kmslint_core::Settings::default());
+            has_syntax_problem(name, text, &report)
+        };
+        // Linted, unparsable, linted from a recovered reading (an anchor).
+        assert!(!broken(
+            "t.yaml",
+            "Resources:\n  K:\n    Type: AWS::KMS::Key\n"
+        ));
+        assert!(broken("t.yaml", "Resources: [\n"));
+        assert!(broken(
+            "t.yaml",
+            "Resources:\n  K: &a\n    Type: AWS::KMS::Key\n"
+        ));
+        // Skipped: a file that is no template, parsing or not.
+        assert!(!broken("values.yaml", "replicas: 3\n"));
+        assert!(broken("values.yaml", "replicas: [\n"));
+    }
+
+    #[test]
+    fn the_changed_lines_of_the_new_text() {
+        let moved = Moved::between("a\nb\nc\n", "a\nB\nB2\nc\n");
+        let changed = |start: usize, end: usize| moved.changed_in_new(Span::new(start, end));
+        assert!(!changed(0, 1));
+        assert!(changed(2, 3));
+        assert!(changed(4, 6));
+        assert!(changed(0, 3));
+        assert!(!changed(7, 8));
     }
 
     #[test]
