@@ -650,8 +650,8 @@ fn at(code: &str, line: u64, character: u64) -> (String, u64, u64) {
     (code.to_owned(), line, character)
 }
 
-// One test on purpose: one editing session (valid, half-typed, fixed), then a document
-// opened broken and a closed one reopened, which have no last good analysis.
+// One test on purpose: one editing session (valid, half-typed, fixed, a recovered syntax
+// error), then what has no last good analysis: a configuration change, a reopened document.
 #[test]
 fn while_a_line_is_half_typed_the_last_good_findings_stay_mapped_through_the_edit() {
     let dir = workspace();
@@ -754,9 +754,19 @@ fn while_a_line_is_half_typed_the_last_good_findings_stay_mapped_through_the_edi
         "{actions:#?}"
     );
 
-    // Broken again, then closed and reopened broken: the close dropped what was kept.
+    // Broken again; then its configuration changes: what was kept was made under the old
+    // one, and may be what the new one turns off.
     client.change(&uri, 5, &typing);
     assert_eq!(placed(&client.diagnostics()).len(), 5);
+    std::fs::write(dir.path().join(".kmslint.toml"), "ignore = [\"KMS105\"]\n").unwrap();
+    client.change(&uri, 6, &typing);
+    assert_eq!(codes(&client.diagnostics()), ["KMS001"]);
+
+    // Closed and reopened broken: the close dropped what was kept.
+    client.change(&uri, 7, &fixed);
+    assert_eq!(placed(&client.diagnostics()).len(), 3);
+    client.change(&uri, 8, &typing);
+    assert_eq!(placed(&client.diagnostics()).len(), 3);
     client.notify(
         "textDocument/didClose",
         json!({"textDocument": {"uri": uri}}),

@@ -32,8 +32,7 @@ pub(super) struct Document {
     pub shown_problem: Option<String>,
     /// While `text` has a syntax problem: the last analysis of a text that had none, whose
     /// findings are shown until the text parses again ([`crate::last_good`]). Dropped with
-    /// the document, when a text parses, and when the configuration changes (its findings
-    /// were made under the old one).
+    /// the document, when a text parses, and when a lint's settings are not its own.
     pub last_good: Option<LastGood>,
 }
 
@@ -88,12 +87,14 @@ impl Document {
         if let Some(Lint {
             report: Some(report),
             broken: false,
+            settings,
             ..
         }) = self.lint.take()
         {
             self.last_good = Some(LastGood {
                 text: old,
                 diagnostics: report.diagnostics,
+                settings,
             });
         }
         self.version = version;

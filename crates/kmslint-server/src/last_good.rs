@@ -20,7 +20,7 @@
 use kmslint_core::diagnostic::{Diagnostic, Related};
 use kmslint_core::rules::{RuleKind, kind};
 use kmslint_core::source::{self, LineIndex, ProblemKind, Span};
-use kmslint_core::{FileReport, Outcome};
+use kmslint_core::{FileReport, Outcome, Settings};
 
 /// The last analysis of a document's text that had no syntax problem, and that text: one
 /// more text and its findings per open document, held only while the current text does not
@@ -28,6 +28,9 @@ use kmslint_core::{FileReport, Outcome};
 pub(super) struct LastGood {
     pub text: String,
     pub diagnostics: Vec<Diagnostic>,
+    /// The settings it was made under: under others, its findings may be ones the
+    /// configuration now turns off, and it is not shown.
+    pub settings: Settings,
 }
 
 /// Whether a finding is a syntax problem (KMS001, the core's `Parse` rule).

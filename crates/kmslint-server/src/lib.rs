@@ -25,8 +25,8 @@
 //! the findings of the loader's recovered reading on the lines changed since that text, and
 //! that text's findings on the lines left alone, moved with them (a finding touching a
 //! changed line is dropped). The kept findings carry no fix and get no code action. A
-//! document opened broken, or whose configuration changed while broken, shows its own lint
-//! as is. When the text parses again, its lint replaces all of it. Each open document holds
+//! document opened broken, or whose settings (its `.kmslint.toml`, the client's) changed
+//! since its last good text, shows its own lint as is. When the text parses again, its lint replaces all of it. Each open document holds
 //! one more text and its findings for this, only while it does not parse; `didClose` drops
 //! them.
 //!
@@ -293,10 +293,6 @@ impl Server<'_> {
     fn relint_all(&mut self) {
         for doc in self.documents.values_mut() {
             doc.lint = None;
-            // Its findings were made under the old configuration, which may have turned off
-            // what they report: a text that does not parse shows its syntax problems alone
-            // until it does.
-            doc.last_good = None;
             doc.dirty = true;
         }
     }
@@ -361,8 +357,9 @@ impl Server<'_> {
         match &mut report {
             Some(report) => {
                 broken = last_good::has_syntax_problem(&name, &doc.text, report);
-                if !broken {
-                    // This text is the last good analysis now (moved there when replaced).
+                if !broken || doc.last_good.as_ref().is_some_and(|g| g.settings != settings) {
+                    // A text that parses is the last good analysis now (moved there when
+                    // replaced); one made under other settings may show what they turn off.
                     doc.last_good = None;
                 } else if let Some(good) = &doc.last_good {
                     kept = last_good::keep(good, &doc.text, &mut report.diagnostics);
