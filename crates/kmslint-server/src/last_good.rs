@@ -5,12 +5,13 @@
 //! the findings of the loader's recovered reading when there is one ([`keep`]).
 //!
 //! The changed region is the lines between the longest common prefix and the longest common
-//! suffix of lines of the two texts (linear in their length: each line comparison stops at
-//! the first difference, and an equal line is part of what the next comparison skips). A
-//! finding wholly in the prefix keeps its place, one wholly in the suffix moves by the
-//! difference in length (the lines before it gained or lost that many bytes, and its own
-//! line is byte for byte the same, so its columns stay), and one that touches a changed line
-//! is dropped: its line changed, and what it said may no longer hold.
+//! suffix of lines of the two texts, found in linear time: the lines that compare equal are
+//! the prefix and the suffix themselves, and the comparison that ends each stops at its
+//! first difference (the suffix is bounded so that no line is in both). A finding wholly in
+//! the prefix keeps its place, one wholly in the suffix moves by the difference in length
+//! (the lines before it gained or lost that many bytes, and its own line is byte for byte
+//! the same, so its columns stay), and one that touches a changed line is dropped: its line
+//! changed, and what it said may no longer hold.
 //!
 //! Mapped findings carry no fix: a fix is an edit of the old text, and the core offers none
 //! while a file has a syntax error (its reading can tip with the next keystroke). Only their
@@ -23,8 +24,9 @@ use kmslint_core::source::{self, LineIndex, ProblemKind, Span};
 use kmslint_core::{FileReport, Outcome, Settings};
 
 /// The last analysis of a document's text that had no syntax problem, and that text: one
-/// more text and its findings per open document, held only while the current text does not
-/// parse (a text that parses is its own last good analysis).
+/// more text and its findings per open document (and those findings again, placed in the
+/// current text: `Lint::kept`), held only while the current text does not parse (a text
+/// that parses is its own last good analysis).
 pub(super) struct LastGood {
     pub text: String,
     pub diagnostics: Vec<Diagnostic>,
@@ -69,8 +71,8 @@ pub(super) fn keep(good: &LastGood, text: &str, current: &mut Vec<Diagnostic>) -
     map(good, &moved)
 }
 
-/// The findings of `good` that lie wholly on lines unchanged between `good.text` and `text`,
-/// with their spans in `text` and without fixes. A related place on a changed line is left
+/// The findings of `good` that lie wholly on lines `moved` found unchanged, with their
+/// spans in the new text and without fixes. A related place on a changed line is left
 /// out (the finding stays).
 fn map(good: &LastGood, moved: &Moved) -> Vec<Diagnostic> {
     good.diagnostics

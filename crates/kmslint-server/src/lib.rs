@@ -26,9 +26,9 @@
 //! that text's findings on the lines left alone, moved with them (a finding touching a
 //! changed line is dropped). The kept findings carry no fix and get no code action. A
 //! document opened broken, or whose settings (its `.kmslint.toml`, the client's) changed
-//! since its last good text, shows its own lint as is. When the text parses again, its lint replaces all of it. Each open document holds
-//! one more text and its findings for this, only while it does not parse; `didClose` drops
-//! them.
+//! since its last good text, shows its own lint as is. When the text parses again, its lint
+//! replaces all of it. For this, a document that does not parse holds one more text and its
+//! findings; `didClose` drops them.
 //!
 //! [`transport`] is the bounded stdio transport that `kmslint server` serves over.
 
