@@ -616,6 +616,168 @@ fn control_characters_of_the_template_are_escaped_in_diagnostics() {
 /// Not a template: the loader reports it (KMS001) and nothing else.
 const BROKEN: &str = "Resources: [\n";
 
+/// Two keys, three findings each (KMS105 on the key's name, KMS005, KMS101).
+const TWO_KEYS: &str = "Resources:
+  Logs:
+    Type: AWS::KMS::Key
+    Properties:
+      EnableKeyRotation: yes
+      PendingWindowInDays: 3
+  Data:
+    Type: AWS::KMS::Key
+    Properties:
+      EnableKeyRotation: yes
+      PendingWindowInDays: 3
+";
+
+/// Each finding's code and 0-based line and character, KMS001 aside.
+fn placed(diagnostics: &[Value]) -> Vec<(String, u64, u64)> {
+    diagnostics
+        .iter()
+        .filter(|d| d["code"] != "KMS001")
+        .map(|d| {
+            let start = &d["range"]["start"];
+            (
+                d["code"].as_str().unwrap().to_owned(),
+                start["line"].as_u64().unwrap(),
+                start["character"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn at(code: &str, line: u64, character: u64) -> (String, u64, u64) {
+    (code.to_owned(), line, character)
+}
+
+// One test on purpose: one editing session (valid, half-typed, fixed, a recovered syntax
+// error), then what has no last good analysis: a configuration change, a reopened document.
+#[test]
+fn while_a_line_is_half_typed_the_last_good_findings_stay_mapped_through_the_edit() {
+    let dir = workspace();
+    let uri = uri_of(&dir.path().join("keys.yaml"));
+    let (mut client, _) = Client::start(json!({}), Value::Null);
+    client.open(&uri, TWO_KEYS);
+    let valid = [
+        at("KMS105", 1, 2),
+        at("KMS005", 4, 25),
+        at("KMS101", 5, 27),
+        at("KMS105", 6, 2),
+        at("KMS005", 9, 25),
+        at("KMS101", 10, 27),
+    ];
+    assert_eq!(placed(&client.diagnostics()), valid);
+
+    // The first KMS005 fixed by hand, and a line added under it, half typed: an unclosed
+    // quote, which does not parse.
+    let typing = TWO_KEYS.replacen(
+        "      EnableKeyRotation: yes\n",
+        "      EnableKeyRotation: true\n      Description: \"Logs ke\n",
+        1,
+    );
+    client.change(&uri, 2, &typing);
+    let published = client.diagnostics();
+    assert!(codes(&published).contains(&"KMS001"), "{published:#?}");
+    // Above the edit: as they were; on the edited line: dropped (it changed); below it:
+    // one line down, same columns.
+    assert_eq!(
+        placed(&published),
+        [
+            at("KMS105", 1, 2),
+            at("KMS101", 6, 27),
+            at("KMS105", 7, 2),
+            at("KMS005", 10, 25),
+            at("KMS101", 11, 27),
+        ],
+        "{published:#?}"
+    );
+    // No fix is offered from the old text's findings, nor any action for them.
+    let everything = json!({"start": {"line": 0, "character": 0},
+                            "end": {"line": 99, "character": 0}});
+    let actions = client.actions(&uri, everything.clone(), None);
+    for action in &actions {
+        assert_eq!(action["diagnostics"][0]["code"], "KMS001", "{actions:#?}");
+    }
+
+    // The line finished: the file parses, and its own analysis replaces the kept one.
+    let fixed = typing.replace("\"Logs ke\n", "\"Logs key\"\n");
+    client.change(&uri, 3, &fixed);
+    let published = client.diagnostics();
+    assert!(!codes(&published).contains(&"KMS001"), "{published:#?}");
+    assert_eq!(
+        placed(&published),
+        [
+            at("KMS105", 1, 2),
+            at("KMS101", 6, 27),
+            at("KMS105", 7, 2),
+            at("KMS005", 10, 25),
+            at("KMS101", 11, 27),
+        ]
+    );
+    let actions = client.actions(&uri, everything.clone(), Some("quickfix"));
+    titled(&actions, "KMS005:");
+
+    // An anchor, which CloudFormation rejects but the loader reads through: on the changed
+    // line, the recovered reading's finding; elsewhere, the kept ones, with no action for
+    // them (the recovered reading's KMS005 has its suppression, the kept one none).
+    let last = fixed.rfind("PendingWindowInDays: 3").unwrap();
+    let anchored = format!("{}PendingWindowInDays: &w 5\n", &fixed[..last]);
+    client.change(&uri, 4, &anchored);
+    let published = client.diagnostics();
+    assert_eq!(
+        codes(&published).iter().filter(|c| **c == "KMS001").count(),
+        1
+    );
+    assert_eq!(
+        placed(&published)[..4],
+        [
+            at("KMS105", 1, 2),
+            at("KMS101", 6, 27),
+            at("KMS105", 7, 2),
+            at("KMS005", 10, 25),
+        ],
+        "{published:#?}"
+    );
+    let fresh = &placed(&published)[4..];
+    assert_eq!(fresh.len(), 1, "{published:#?}");
+    assert_eq!((fresh[0].0.as_str(), fresh[0].1), ("KMS101", 11));
+    assert!(
+        published
+            .iter()
+            .any(|d| d["message"].as_str().unwrap().contains("is 5"))
+    );
+    let actions = client.actions(&uri, everything, Some("quickfix"));
+    assert!(
+        actions
+            .iter()
+            .all(|a| !a["title"].as_str().unwrap().contains("KMS005")),
+        "{actions:#?}"
+    );
+
+    // Broken again; then its configuration changes: what was kept was made under the old
+    // one, and may be what the new one turns off.
+    client.change(&uri, 5, &typing);
+    assert_eq!(placed(&client.diagnostics()).len(), 5);
+    std::fs::write(dir.path().join(".kmslint.toml"), "ignore = [\"KMS105\"]\n").unwrap();
+    client.change(&uri, 6, &typing);
+    assert_eq!(codes(&client.diagnostics()), ["KMS001"]);
+
+    // Closed and reopened broken: the close dropped what was kept.
+    client.change(&uri, 7, &fixed);
+    assert_eq!(placed(&client.diagnostics()).len(), 3);
+    client.change(&uri, 8, &typing);
+    assert_eq!(placed(&client.diagnostics()).len(), 3);
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert_eq!(client.diagnostics(), Vec::<Value>::new());
+    client.open(&uri, &typing);
+    let reopened = client.diagnostics();
+    assert_eq!(codes(&reopened), ["KMS001"], "{reopened:#?}");
+    client.finish();
+}
+
 #[test]
 fn a_burst_of_changes_is_linted_once_at_its_latest_version() {
     let dir = workspace();

@@ -66,6 +66,8 @@ pub(super) fn actions(
         let suppressible = linted(report);
         let format = source::Format::choose(&doc.name(), &doc.text);
         let loaded = source::load_file(&doc.name(), &doc.text).1;
+        // The findings kept from the last good analysis (`Lint::kept`) are not here: none
+        // of their fixes, edits of an older text, is offered, nor a suppression of them.
         for d in &report.diagnostics {
             if !overlaps(text.range(d.span), range) {
                 continue;

@@ -10,10 +10,12 @@ use lsp_types::Uri;
 use serde_json::Value as Json;
 
 use kmslint_core::config::{self, Settings};
+use kmslint_core::diagnostic::Diagnostic;
 use kmslint_core::source::LineIndex;
 use kmslint_core::{FileReport, Outcome};
 
 use crate::convert::kind;
+use crate::last_good::LastGood;
 
 /// An open document and what is known of it.
 pub(super) struct Document {
@@ -28,12 +30,38 @@ pub(super) struct Document {
     /// The last configuration problem shown for it, so that each keystroke does not show it
     /// again.
     pub shown_problem: Option<String>,
+    /// While `text` has a syntax problem: the last analysis of a text that had none, whose
+    /// findings are shown until the text parses again ([`crate::last_good`]). Dropped with
+    /// the document, when a text parses, and when a lint's settings are not its own.
+    pub last_good: Option<LastGood>,
 }
 
 /// One lint of a document: its report (`None` when linting panicked) and the settings used.
 pub(super) struct Lint {
     pub report: Option<FileReport>,
     pub settings: Settings,
+    /// The text has a syntax problem ([`crate::last_good::has_syntax_problem`]).
+    pub broken: bool,
+    /// When it has and a last good analysis exists: that analysis's findings on the lines
+    /// left alone since, placed in this text ([`crate::last_good::keep`], which also left
+    /// in `report` only what is shown of it). Shown, never a source of code actions.
+    pub kept: Vec<Diagnostic>,
+}
+
+impl Lint {
+    /// What is published: the report's findings and the kept ones, in the text's order.
+    pub(crate) fn shown(&self) -> Vec<&Diagnostic> {
+        let mut shown: Vec<&Diagnostic> = self
+            .report
+            .iter()
+            .flat_map(|r| &r.diagnostics)
+            .chain(&self.kept)
+            .collect();
+        if !self.kept.is_empty() {
+            shown.sort_by_key(|d| (d.span.start, d.span.end));
+        }
+        shown
+    }
 }
 
 impl Document {
@@ -46,14 +74,30 @@ impl Document {
             lint: None,
             dirty: true,
             shown_problem: None,
+            last_good: None,
         }
     }
 
+    /// Replaces the text. A text that was linted and parsed becomes the last good analysis
+    /// (moved, not copied: while texts parse, none is kept besides the current one); one
+    /// replaced before it was linted (a burst) leaves the last good analysis as it was.
     pub(crate) fn set_text(&mut self, version: i32, text: String) {
         self.lines = LineIndex::new(&text);
-        self.text = text;
+        let old = std::mem::replace(&mut self.text, text);
+        if let Some(Lint {
+            report: Some(report),
+            broken: false,
+            settings,
+            ..
+        }) = self.lint.take()
+        {
+            self.last_good = Some(LastGood {
+                text: old,
+                diagnostics: report.diagnostics,
+                settings,
+            });
+        }
         self.version = version;
-        self.lint = None;
         self.dirty = true;
     }
 

@@ -20,11 +20,22 @@
 //! A lint that panics publishes nothing for the document and tells the user, and the server
 //! keeps serving.
 //!
+//! While a document does not parse (its lint has a syntax problem: KMS001), the diagnostics
+//! stay those of the last text that did ([`last_good`]; issue 23 §3): its KMS001 findings,
+//! the findings of the loader's recovered reading on the lines changed since that text, and
+//! that text's findings on the lines left alone, moved with them (a finding touching a
+//! changed line is dropped). The kept findings carry no fix and get no code action. A
+//! document opened broken, or whose settings (its `.kmslint.toml`, the client's) changed
+//! since its last good text, shows its own lint as is. When the text parses again, its lint
+//! replaces all of it. For this, a document that does not parse holds one more text and its
+//! findings; `didClose` drops them.
+//!
 //! [`transport`] is the bounded stdio transport that `kmslint server` serves over.
 
 mod actions;
 mod convert;
 mod documents;
+mod last_good;
 pub mod transport;
 
 use std::collections::HashMap;
@@ -294,15 +305,18 @@ impl Server<'_> {
         if p.text_document.version < doc.version {
             return;
         }
-        let mut text = std::mem::take(&mut doc.text);
+        // The document's text stays as it was until `set_text`, which may keep it as the
+        // last good one: a ranged change edits a copy.
+        let mut new: Option<String> = None;
         for change in p.content_changes {
             match change.range {
-                None => text = change.text,
+                None => new = Some(change.text),
                 // Full sync is advertised; a ranged change is applied all the same.
                 Some(range) => {
-                    let lines = kmslint_core::source::LineIndex::new(&text);
+                    let text = new.get_or_insert_with(|| doc.text.clone());
+                    let lines = kmslint_core::source::LineIndex::new(text);
                     let t = Text {
-                        text: &text,
+                        text: text.as_str(),
                         lines: &lines,
                         unit,
                     };
@@ -312,6 +326,7 @@ impl Server<'_> {
                 }
             }
         }
+        let text = new.unwrap_or_else(|| doc.text.clone());
         doc.set_text(p.text_document.version, text);
     }
 
@@ -336,14 +351,30 @@ impl Server<'_> {
             }
             doc.shown_problem = problem;
         }
-        let report = documents::lint(&doc.name(), &doc.text, &settings);
-        if report.is_none() {
-            messages.push(format!(
-                "kmslint crashed while linting {}; no diagnostics are shown for it. Please report this bug.",
-                doc.name()
-            ));
+        let name = doc.name();
+        let mut report = documents::lint(&name, &doc.text, &settings);
+        let (mut broken, mut kept) = (false, Vec::new());
+        match &mut report {
+            Some(report) => {
+                broken = last_good::has_syntax_problem(&name, &doc.text, report);
+                if !broken || doc.last_good.as_ref().is_some_and(|g| g.settings != settings) {
+                    // A text that parses is the last good analysis now (moved there when
+                    // replaced); one made under other settings may show what they turn off.
+                    doc.last_good = None;
+                } else if let Some(good) = &doc.last_good {
+                    kept = last_good::keep(good, &doc.text, &mut report.diagnostics);
+                }
+            }
+            None => messages.push(format!(
+                "kmslint crashed while linting {name}; no diagnostics are shown for it. Please report this bug."
+            )),
         }
-        doc.lint = Some(Lint { report, settings });
+        doc.lint = Some(Lint {
+            report,
+            settings,
+            broken,
+            kept,
+        });
         for message in messages {
             self.show(MessageType::ERROR, message);
         }
@@ -369,15 +400,10 @@ impl Server<'_> {
             };
             let diagnostics = doc
                 .lint
-                .as_ref()
-                .and_then(|l| l.report.as_ref())
-                .map(|r| {
-                    r.diagnostics
-                        .iter()
-                        .map(|d| text.diagnostic(&doc.uri, d))
-                        .collect()
-                })
-                .unwrap_or_default();
+                .iter()
+                .flat_map(Lint::shown)
+                .map(|d| text.diagnostic(&doc.uri, d))
+                .collect();
             let params =
                 PublishDiagnosticsParams::new(doc.uri.clone(), diagnostics, Some(doc.version));
             self.notify::<PublishDiagnostics>(params);

@@ -28,7 +28,7 @@ pub use file::{ConfigFile, ReadError, SizeValue, read_config_text};
 pub use resolve::{Loader, Resolved, discover, home_dir, load_chain, normalize_path};
 
 /// Everything linting needs to know besides the file itself.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Settings {
     /// The Region the stack is deployed to, when known.
     pub region: Option<String>,
@@ -43,7 +43,7 @@ pub struct Settings {
 }
 
 /// Which rules run, and at what severity.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RuleSelection {
     /// Codes of rules that do not run.
     pub disabled: HashSet<&'static str>,

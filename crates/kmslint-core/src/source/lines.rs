@@ -141,17 +141,18 @@ impl LineIndex {
         start + line_text.len()
     }
 
-    pub(crate) fn line_count(&self) -> usize {
+    /// The number of lines, counting the empty one after a last line break.
+    pub fn line_count(&self) -> usize {
         self.starts.len()
     }
 
     /// The byte offset where line `line` (0-based) starts.
-    pub(crate) fn line_start(&self, line: usize) -> usize {
+    pub fn line_start(&self, line: usize) -> usize {
         self.starts.get(line).copied().unwrap_or(u32::MAX) as usize
     }
 
     /// The 0-based line that contains `offset`.
-    pub(crate) fn line_of(&self, offset: usize) -> usize {
+    pub fn line_of(&self, offset: usize) -> usize {
         match self.starts.binary_search(&(offset as u32)) {
             Ok(line) => line,
             Err(next) => next - 1,
