@@ -9,6 +9,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::process::Command;
 
 use kmslint_core::rules::{RULES, RuleEntry};
 use pulldown_cmark::{Event, Parser, Tag};
@@ -170,15 +171,16 @@ fn rules_index() -> Result<String, String> {
         .collect();
     let mut out = format!(
         "{note}\n# Rules\n\n\
-         kmslint has {count} rules. {default} run by default; the others are opt-in \
-         ({opt_in}): select them by code, name or prefix (`--extend-select KMS606`, or \
-         `extend-select` in the [configuration](../configuration.md)). `kmslint rules` prints \
-         this list and `kmslint explain CODE` a rule's page.\n\n\
+         kmslint has {count} rules, {default} of them on by default. The opt-in ones run only \
+         when selected by code, name or prefix (`--extend-select {example}`, or `extend-select` in \
+         the [configuration](../configuration.md)): {opt_in}. `kmslint rules` prints this list \
+         and `kmslint explain CODE` a rule's page.\n\n\
          The severity is the one its findings have unless the configuration's `[severity]` \
          changes it; a rule with two (`error/warning`) gives the first unless the finding says \
          otherwise, as its page explains. The fix column says whether its findings carry a \
          [fix](../fixes.md): always, sometimes or never.\n",
         note = generated_note(DATA),
+        example = opt_in.first().copied().unwrap_or("KMS606"),
         count = RULES.len(),
         default = RULES.len() - opt_in.len(),
         opt_in = opt_in.join(", "),
@@ -364,4 +366,57 @@ fn every_rule_has_a_summary_entry_and_an_index_row() {
     }
     assert!(!summary.contains("[old]"), "{summary}");
     assert!(summary.ends_with("- [FAQ](faq.md)\n"), "{summary}");
+}
+
+/// `scripts/check-links.py` (which `.ci/run` runs on the built site) fails on a link to a
+/// missing page or to a missing id, and passes a site whose links all resolve. Its check of the
+/// repository's Markdown runs on this repository both times, and must pass.
+#[test]
+fn the_link_checker_finds_broken_links() {
+    let page = |links: &str| format!("<html><body><h2 id=\"here\">Here</h2>{links}</body></html>");
+    let good = common::dir_with(&[
+        (
+            "index.html",
+            page(r##"<a href="rules/a.html#here">a</a> <a href="#here">self</a> <a href="https://example.com/x#y">out</a>"##).as_bytes(),
+        ),
+        ("rules/a.html", page(r#"<a href="../index.html">up</a> <img src="../x.png">"#).as_bytes()),
+        ("x.png", b"png"),
+    ]);
+    let bad = common::dir_with(&[
+        (
+            "index.html",
+            page(r#"<a href="rules/a.html#gone">a</a> <a href="missing.html">m</a> <a href="../README.html">out</a>"#).as_bytes(),
+        ),
+        ("rules/a.html", page("").as_bytes()),
+    ]);
+    let check = |dir: &Path| {
+        Command::new("python3")
+            .arg(common::root().join("scripts/check-links.py"))
+            .arg(dir)
+            .output()
+    };
+    let Ok(passed) = check(good.path()) else {
+        common::skip("python3 is not here (scripts/check-links.py needs it)");
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&passed.stdout);
+    assert!(
+        passed.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&passed.stderr)
+    );
+
+    let failed = check(bad.path()).expect("python3 ran once");
+    let stdout = String::from_utf8_lossy(&failed.stdout);
+    assert_eq!(failed.status.code(), Some(1), "{stdout}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "index.html: rules/a.html#gone: no id `gone` in a.html",
+            "index.html: missing.html: no such file in the site",
+            "index.html: ../README.html: leaves the site",
+        ],
+        "{stdout}"
+    );
 }
