@@ -514,6 +514,39 @@ fn every_kmslint_command_in_the_docs_runs_as_shown() {
     );
 }
 
+/// The examples are what the docs say of them (docs/examples/, CONTRIBUTING.md): a template
+/// with findings, one of them safely fixable; a clean template and key policy; a change that
+/// `kmslint diff` reports.
+#[test]
+fn the_examples_are_what_the_docs_say() {
+    let dir = examples_copy(false);
+    let json = |args: &[&str]| Kmslint::new(dir.path(), args).run().json();
+    let report = json(&["check", "--format", "json", "templates/kms.yaml"]);
+    let findings = report["diagnostics"].as_array().expect("diagnostics");
+    assert!(findings.len() >= 2, "{report:#}");
+    let safe = findings
+        .iter()
+        .filter(|d| d["fix"]["applicability"] == "safe")
+        .count();
+    assert_eq!(safe, 1, "{report:#}");
+    for clean in ["templates/clean.yaml", "policies/key-policy.json"] {
+        let run = Kmslint::new(dir.path(), &["check", clean]).run();
+        assert_eq!(run.status, 0, "{clean}: {}{}", run.stdout, run.stderr);
+    }
+    let diff = json(&[
+        "diff",
+        "--format",
+        "json",
+        "review/keys.old.yaml",
+        "review/keys.yaml",
+    ]);
+    assert_eq!(
+        common::codes_for(&diff, "review/keys.yaml"),
+        ["KMS501"],
+        "{diff:#}"
+    );
+}
+
 // --- the harness itself ----------------------------------------------------------------------
 
 const SHOWN: &str = "# Page\n\
