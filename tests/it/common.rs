@@ -517,7 +517,7 @@ pub(crate) fn assert_generated(output: &str, expected: &str, data: &str, command
     if actual != expected {
         let diff = similar::TextDiff::from_lines(actual.as_str(), expected)
             .unified_diff()
-            .header(output, "generated from the TSV")
+            .header(output, &format!("generated from {data}"))
             .to_string();
         panic!("{output} is not what {data} generates; run `{command}` to regenerate it.\n{diff}");
     }

@@ -31,6 +31,8 @@ mod corpus;
 mod corpus_consumers;
 mod corpus_history;
 mod corpus_metadata;
+mod doc_commands;
+mod docs_site;
 mod fix_inputs;
 mod fix_properties;
 mod hostile_config;
