@@ -1,4 +1,4 @@
-//! Which files to lint: explicit paths as given, directories walked (README.md, "Using it"),
+//! Which files to lint: explicit paths as given, directories walked (docs/commands.md),
 //! honouring `.gitignore`, `.ignore` and git's exclude files as ripgrep and ruff do.
 //!
 //! The walk is the `ignore` crate's (ripgrep's walker), with its own reading of ignore files

@@ -1,4 +1,4 @@
-//! Writing files without being led outside the tree by links planted in it (README, "Fixing":
+//! Writing files without being led outside the tree by links planted in it (docs/fixes.md:
 //! what `--fix` writes and what it leaves alone).
 //!
 //! `check --fix` replaces a template through a temporary file created exclusively (`O_CREAT |

@@ -172,7 +172,7 @@ fn a_file_with_a_syntax_error_offers_no_fixes() {
     assert_eq!((diff.status, diff.stdout.as_str()), (0, ""));
 }
 
-/// `--fix` against links and permissions planted in the tree (README, "Fixing"): nothing
+/// `--fix` against links and permissions planted in the tree (docs/fixes.md): nothing
 /// outside the directories named is written, and what is not written is said (exit 2), its
 /// findings kept.
 #[cfg(unix)]

@@ -1,4 +1,4 @@
-//! Which kind a file is (README, "Using it"), as `kmslint check` decides it for files named on the command
+//! Which kind a file is (docs/commands.md), as `kmslint check` decides it for files named on the command
 //! line (pre-commit names every JSON and YAML file changed) and found by walking: a file that
 //! does not parse is reported only when its top level declares a template or policy, and a
 //! policy document is linted as a key policy only when its statements act on KMS.

@@ -39,7 +39,7 @@ pub struct FileReport {
 
 /// Lints raw bytes: decodes them, then [`lint_text`]. Named and walked files are treated
 /// alike: linted only when they are templates or key policies, or do not parse but declare
-/// one at their top level (README, "Using it": pre-commit names every JSON and YAML file
+/// one at their top level (docs/commands.md: pre-commit names every JSON and YAML file
 /// changed, and a `tsconfig.json` with comments is not a template).
 pub fn lint_bytes(
     name: &str,
@@ -129,7 +129,7 @@ pub fn lint_against(
     // A YAML file of several documents is rejected by CloudFormation (the loader reported
     // where the second starts); the first of them that is a template or key policy is linted,
     // so that the report is not lost with the file skipped when the first document is not one.
-    // A policy document that is not a key policy is skipped, with what it is (README, "Using it").
+    // A policy document that is not a key policy is skipped, with what it is (docs/commands.md).
     let mut other_policy = None;
     let lintable =
         std::iter::once(first)

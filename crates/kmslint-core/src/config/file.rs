@@ -1,4 +1,4 @@
-//! The `.kmslint.toml` file as written (README.md#configuration): its schema, how it is read
+//! The `.kmslint.toml` file as written (docs/configuration.md): its schema, how it is read
 //! (size-bounded, UTF-8) and parsed, and how every value in it is checked.
 
 use std::collections::BTreeMap;
@@ -17,7 +17,7 @@ use super::{ConfigError, FailLevel};
 
 pub(crate) const CONFIG_FILE: &str = ".kmslint.toml";
 
-/// The configuration file as written (README.md#configuration), its levels already read into their
+/// The configuration file as written (docs/configuration.md), its levels already read into their
 /// enums. Unknown keys are errors.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]

@@ -57,7 +57,7 @@ impl RuleSelection {
     }
 }
 
-/// The lowest severity that makes the exit status 1, or never (README.md, "Using it").
+/// The lowest severity that makes the exit status 1, or never (docs/commands.md#exit-status).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
 pub enum FailLevel {

@@ -1,4 +1,4 @@
-//! What kind of file this is, from its top level (README, "Using it"): a CloudFormation template, a key
+//! What kind of file this is, from its top level (docs/commands.md): a CloudFormation template, a key
 //! policy, another kind of policy (skipped), or neither.
 //!
 //! A top-level `Statement` makes a policy document, but most policy documents are not key

@@ -31,7 +31,7 @@ pub enum DocumentKind {
     Template,
     KeyPolicy,
     /// A policy document with statements of a key policy and statements of another kind
-    /// (README, "Using it"): not read as a key policy, only to say so (KMS008).
+    /// (docs/commands.md): not read as a key policy, only to say so (KMS008).
     MixedPolicy,
 }
 
@@ -48,7 +48,7 @@ pub(crate) enum Reading {
 
 impl DocumentKind {
     /// A template has `Resources` or `AWSTemplateFormatVersion`; a key policy file has
-    /// `Statement` (or is a file of named policies) and statements that act on KMS (README, "Using it").
+    /// `Statement` (or is a file of named policies) and statements that act on KMS (docs/commands.md).
     pub(crate) fn of(root: &Node<'_>) -> Option<DocumentKind> {
         match Reading::of(root) {
             Reading::Kind(kind) => Some(kind),

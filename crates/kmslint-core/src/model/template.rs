@@ -42,8 +42,8 @@ pub(crate) struct Parameter<'t> {
 }
 
 impl<'t> Template<'t> {
-    /// The root is a template when it has `Resources` or `AWSTemplateFormatVersion` (README.md,
-    /// "Using it").
+    /// The root is a template when it has `Resources` or `AWSTemplateFormatVersion`
+    /// (docs/commands.md).
     pub(crate) fn is_template(root: &Node<'_>) -> bool {
         root.get("Resources").is_some() || root.get("AWSTemplateFormatVersion").is_some()
     }

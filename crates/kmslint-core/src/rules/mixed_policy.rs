@@ -1,5 +1,5 @@
 //! KMS008 mixed-policy: a policy document whose statements are partly a key policy's and
-//! partly another kind's, which is therefore not read as a key policy (README, "Using it"). The reading
+//! partly another kind's, which is therefore not read as a key policy (docs/commands.md). The reading
 //! is `model::kind`'s; this rule says it, once, instead of the key policy rules' cascade.
 
 use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};

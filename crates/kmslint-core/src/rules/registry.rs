@@ -28,16 +28,16 @@ pub struct RuleInfo {
     /// The other severities some of its findings take (a finding that sets its own, such as
     /// KMS204's warning when the lockout depends on who deploys): `kmslint rules` lists them
     /// after `severity`, and `tests/fixtures.rs` checks them against the fixtures. The info
-    /// note "not checked for …" that any policy rule may give is not one of them (README,
-    /// "Rules").
+    /// note "not checked for …" that any policy rule may give is not one of them
+    /// (docs/commands.md, "kmslint rules").
     pub(crate) also: &'static [Severity],
     /// Whether its findings carry a fix: always, sometimes or never (`tests/fixtures.rs`
     /// checks it against the fixtures).
     pub(crate) fix: FixAvailability,
     /// Whether the rule runs when nothing selects rules (`false` makes it opt-in: selected by
     /// code, prefix, name, `ALL`, or `extend-select`). Advisory rules that fire on most real
-    /// templates are opt-in, so that a first run shows what a reviewer acts on (see the
-    /// README's configuration section).
+    /// templates are opt-in, so that a first run shows what a reviewer acts on (see
+    /// docs/configuration.md).
     pub(crate) default: bool,
     pub(crate) kind: RuleKind,
 }
@@ -188,7 +188,7 @@ pub struct RuleMeta {
     /// Whether the rule runs when nothing selects rules (front matter `default = false` makes
     /// it opt-in: selected by code, prefix, name, `ALL`, or `extend-select`). Advisory rules
     /// that fire on most real templates are opt-in, so that a first run shows what a reviewer
-    /// acts on (see the README's configuration section).
+    /// acts on (see docs/configuration.md).
     #[serde(default = "on_by_default")]
     pub default: bool,
     /// The documentation without its front matter.

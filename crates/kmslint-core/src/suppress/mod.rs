@@ -1,4 +1,4 @@
-//! Suppressions (README.md#suppressions): `# kmslint: ignore CODE[,CODE]` comments in YAML, and
+//! Suppressions (docs/suppressions.md): `# kmslint: ignore CODE[,CODE]` comments in YAML, and
 //! `Metadata: {kmslint: {ignore: [...]}}` on a resource or on the template. Each finding is
 //! claimed by the narrowest suppression that covers it; a suppression that claims nothing is
 //! reported as KMS006 unused-suppression, and one that is not a valid suppression (a
