@@ -1,4 +1,4 @@
-//! Command-line arguments (README.md, "Using it").
+//! Command-line arguments (docs/commands.md).
 
 use std::path::PathBuf;
 
@@ -257,7 +257,7 @@ pub(crate) enum ColorChoice {
 }
 
 /// `kmslint rules --format`: the words of `check --format` that make sense for a list of
-/// rules (README.md, "Rules").
+/// rules (docs/commands.md, "kmslint rules and kmslint explain").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RulesFormat {
     /// The aligned table with a header row (also `text`, its name before `check`'s words).

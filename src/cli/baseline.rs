@@ -132,7 +132,7 @@ impl BaselineRun {
     }
 
     /// Whether `path` (as read) is this baseline file: a directory walk skips it, as it is the
-    /// run's own record and not a template (README, "Baselines").
+    /// run's own record and not a template (docs/change-review.md, "Baselines").
     pub(crate) fn is_this_file(&self, path: &Path) -> bool {
         self.name_of(path) == self.name_of(&self.file)
     }

@@ -15,7 +15,7 @@ use clap::Parser;
 
 pub(crate) use args::Cli;
 
-/// Exit statuses (README.md, "Using it": exit status).
+/// Exit statuses (docs/commands.md, "Exit status").
 pub(crate) const EXIT_CLEAN: u8 = 0;
 pub(crate) const EXIT_FINDINGS: u8 = 1;
 pub(crate) const EXIT_FAILURE: u8 = 2;

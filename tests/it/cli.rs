@@ -1,4 +1,4 @@
-//! The command line as users run it: exit statuses (README, "Using it"), the JSON document's shape,
+//! The command line as users run it: exit statuses (docs/commands.md), the JSON document's shape,
 //! stdin, configuration errors, `rules` and `explain`.
 
 use crate::common;
@@ -48,7 +48,7 @@ fn fail_level_decides_which_severities_fail() {
     assert_eq!(warning.status, 1);
 }
 
-/// `--exit-zero` is ruff's spelling of `--fail-level never` (README, "Using it"); given with
+/// `--exit-zero` is ruff's spelling of `--fail-level never` (docs/commands.md); given with
 /// `--fail-level` it is a usage error, not a silent choice of one of them.
 #[test]
 fn exit_zero_is_fail_level_never_and_conflicts_with_fail_level() {
@@ -429,7 +429,7 @@ fn opt_in_rules_run_only_when_selected() {
     assert!(shown.stdout.contains("KMS606"), "{}", shown.stdout);
 }
 
-/// `kmslint rules` (README, "Rules"): a header row naming the columns, and for each rule
+/// `kmslint rules` (docs/commands.md): a header row naming the columns, and for each rule
 /// every severity its findings take, its fix column, whether it is on by default and the URL
 /// of its documentation (the one SARIF's `helpUri` gives).
 #[test]

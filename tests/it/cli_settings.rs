@@ -1,4 +1,4 @@
-//! `check --show-settings` (README, "Configuration"): a flag, for the current directory alone
+//! `check --show-settings` (docs/configuration.md): a flag, for the current directory alone
 //! or for each PATH; every setting, each with its exact origin (the file and key, the option,
 //! or `default`), on lines that are not padded.
 

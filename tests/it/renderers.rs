@@ -787,7 +787,7 @@ fn compact_and_github_lines_keep_their_shape_with_old_places() {
     );
 }
 
-/// One word per severity (README, "Output formats"): an info finding is `info` wherever
+/// One word per severity (docs/output-formats.md, "Severity words"): an info finding is `info` wherever
 /// kmslint picks the word (pretty, coloured or not, compact, JSON, JUnit), and the format's own
 /// word where the format defines one (SARIF's `note`, GitHub's `notice`, GitLab's `info`).
 #[test]

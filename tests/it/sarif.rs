@@ -179,7 +179,7 @@ fn check_rules(run: &Value, problems: &mut Vec<String>) -> Vec<String> {
             }
         }
         // The full help (text and Markdown) only for the rules with a result in the log
-        // (README, "Output formats"): the others' made a log for one file half a megabyte.
+        // (docs/output-formats.md, "sarif"): the others' made a log for one file half a megabyte.
         let markdown = str_at(rule, "/help/markdown").is_some_and(|t| !t.is_empty());
         match (reported.contains(id), markdown) {
             (true, false) => problems.push(format!("{at} ({id}): reported, but no help.markdown")),
@@ -308,7 +308,7 @@ fn sarif_for_the_corpus_is_well_formed() {
 
 /// GitHub code scanning's limits on an uploaded SARIF file, from "SARIF support for code
 /// scanning" (<https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning>,
-/// "Validating your SARIF file"), as the README lists them. Over any of these the upload is
+/// "Validating your SARIF file"), as docs/output-formats.md lists them. Over any of these the upload is
 /// rejected.
 mod github {
     /// Gzip-compressed size, bytes.
@@ -338,7 +338,7 @@ fn the_fixtures_log_is_within_github_upload_limits() {
     let results = run["results"].as_array().expect("results");
     // What kmslint itself controls: one run, every rule listed once, one location a result,
     // a rule's resource types as its tags, all of them shown. The number of results is the
-    // user's (the README says what GitHub does over 25,000); the fixtures are far below it.
+    // user's (docs/output-formats.md says what GitHub does over 25,000); the fixtures are far below it.
     assert!(results.len() <= github::RESULTS_PER_RUN);
     let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
     assert!(rules.len() <= github::RULES_PER_RUN);

@@ -1,4 +1,4 @@
-//! `kmslint server`: the language server, over stdio (README.md#editors).
+//! `kmslint server`: the language server, over stdio (docs/integrations/editors.md).
 //!
 //! One thread serves one client, a batch at a time: every message already queued (the
 //! transport reads ahead while the server lints, [`transport::READ_AHEAD`]) is handled in

@@ -4,7 +4,7 @@
 //!
 //! Each finding is an object with GitLab's required fields: `description`, `check_name`,
 //! `fingerprint`, `severity` and `location` (`path`, `lines.begin`). Severities map as the
-//! README's "Output formats" section documents: error → `major`, warning → `minor`, info →
+//! docs/output-formats.md ("gitlab") documents: error → `major`, warning → `minor`, info →
 //! `info`. `critical` and `blocker` are left out: kmslint's scale has three steps, and GitLab
 //! ranks `major` above every warning already.
 //!

@@ -1,5 +1,5 @@
 //! `--format json`: one JSON document with every finding, the paths that could not be read and
-//! the summary (README.md#json-output); `schema/kmslint-output.schema.json` describes it.
+//! the summary (docs/output-formats.md, "json"); `schema/kmslint-output.schema.json` describes it.
 //!
 //! The document is written as it is serialized, one finding at a time, so its size in memory
 //! does not grow with the number of findings.

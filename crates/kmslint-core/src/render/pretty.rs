@@ -372,7 +372,7 @@ pub fn render_file(output: &FileOutput<'_>, options: impl Into<PrettyOptions>) -
 /// The writer codespan renders into: `buffer`, with kmslint's word for an info finding in
 /// the header. codespan has no `info` level; its `note` (which an info finding is rendered
 /// as, for its colour) writes the word `note` right after `set_header(Note)`, so that one
-/// write, and only it, becomes `info` (README.md, "Output formats": one word per severity).
+/// write, and only it, becomes `info` (docs/output-formats.md, "Severity words").
 struct InfoWord<'a> {
     inner: &'a mut Buffer,
     /// `set_header(Note)` was the last call: the next write is the severity's word.
