@@ -293,12 +293,7 @@ fn push_run_settings(
     options: &Options,
 ) {
     let config = &resolved.file;
-    let from_file = |key: &str| {
-        resolved
-            .origins
-            .get(key)
-            .map_or(Origin::Default, |p| Origin::Key(p.clone(), key.to_owned()))
-    };
+    let from_file = |key: &str| resolved.origin_of(key);
     let flag = |flag: &str| Origin::Flag(flag.to_owned());
     let fail_level = if args.report.exit_zero {
         flag("--exit-zero")

@@ -202,12 +202,7 @@ pub fn shown_settings(
     rules: &[RuleName],
 ) -> Result<Vec<Shown>, ConfigError> {
     let config = &resolved.file;
-    let from_file = |key: &str| {
-        resolved
-            .origins
-            .get(key)
-            .map_or(Origin::Default, |p| Origin::Key(p.clone(), key.to_owned()))
-    };
+    let from_file = |key: &str| resolved.origin_of(key);
     let shown = |key: &str, value: String, origin: Origin| Shown {
         key: key.to_owned(),
         value,

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use crate::lookup::{self, RuleName};
 
-use super::ConfigError;
 use super::checks::check_list_length;
 use super::file::{CONFIG_FILE, ConfigFile, load};
+use super::{ConfigError, Origin};
 
 /// The nearest `.kmslint.toml` in `start` or a parent directory, up to the repository's root
 /// (the directory holding `.git`, a directory or a file) or `home`, whichever comes first:
@@ -53,6 +53,15 @@ pub struct Resolved {
     /// Each file's own `extend-select` and `extend-ignore` (key, file, list), the farthest
     /// file first: `file` has them added up, and `--show-settings` names each file's.
     pub extended: Vec<(String, PathBuf, Vec<String>)>,
+}
+
+impl Resolved {
+    /// Where `key` was set, for `--show-settings`: the file and key, or the default.
+    pub fn origin_of(&self, key: &str) -> Origin {
+        self.origins
+            .get(key)
+            .map_or(Origin::Default, |p| Origin::Key(p.clone(), key.to_owned()))
+    }
 }
 
 /// Reads `path` and the files its `extend` names (relative to the file naming them), the
