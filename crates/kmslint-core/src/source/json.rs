@@ -4,6 +4,15 @@
 //! The tree is built while scanning rather than converted from jsonc-parser's AST: the AST
 //! of a 10 MB template alone takes about as much memory as the tree. The grammar and the
 //! errors follow jsonc-parser's own `parse_to_ast` with the same options.
+//!
+//! Recovery: the errors that leave no doubt about what the text means are recorded and read
+//! past, so the rest of the file is still linted (issue 23 §3): a comment (skipped), a comma
+//! before a closing bracket (ignored), a missing comma between two members (assumed), a
+//! control character inside a string (kept), and the end of the text inside an object or
+//! array (the open collections are closed there: the tree holds what the file holds). Every
+//! other error stops the load with no tree, since reading on would mean guessing. After
+//! [`MAX_RECOVERED`] recovered errors the next one stops it too, so a file of garbage gets a
+//! bounded report.
 
 use std::borrow::Cow;
 
@@ -27,15 +36,36 @@ fn strict() -> ScannerOptions {
     }
 }
 
+/// At most this many errors are read past in one file; the next one stops the load. A
+/// template with a few typos stays linted, a file of garbage is reported at most this many
+/// times (plus the error that stopped it).
+pub(crate) const MAX_RECOVERED: usize = 20;
+
+/// Loads a file, reading past the errors that can be recovered (see the module's comment).
 pub(crate) fn load(text: &str) -> Loaded<'_> {
+    load_with(text, MAX_RECOVERED)
+}
+
+/// Loads with no recovery: the first error stops the load, with no tree. For a `KeyPolicy`
+/// written as a JSON string, which CloudFormation's API rejects as a whole, and whose findings
+/// would offer fixes into text that does not parse.
+pub(crate) fn load_strict(text: &str) -> Loaded<'_> {
+    load_with(text, 0)
+}
+
+fn load_with(text: &str, max_recovered: usize) -> Loaded<'_> {
     let mut parser = Parser {
         text,
         scanner: Scanner::new(text, &strict()),
         problems: Vec::new(),
         budget: Budget::for_text(text.len()),
+        recovered: 0,
+        max_recovered,
+        closed_at_end: false,
     };
     let root = parser.document().ok().flatten();
     Loaded {
+        recovered: root.is_some() && parser.recovered > 0,
         root,
         problems: parser.problems,
         more: Vec::new(),
@@ -50,6 +80,12 @@ struct Parser<'a> {
     scanner: Scanner<'a>,
     problems: Vec<LoadProblem>,
     budget: Budget,
+    /// How many errors have been read past, and how many may be.
+    recovered: usize,
+    max_recovered: usize,
+    /// The end of the text was reached inside a collection, which was reported: the
+    /// collections around it close there without a problem each.
+    closed_at_end: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -64,15 +100,30 @@ impl<'a> Parser<'a> {
         Ok(Some(root))
     }
 
-    /// The next token; comments are errors, as in JSON.
+    /// The next token; comments are errors, as in JSON, read past when recovering.
     fn scan(&mut self) -> Result<Option<Token<'a>>, Abort> {
-        match self.scanner.scan() {
-            Ok(Some(Token::CommentLine(_) | Token::CommentBlock(_))) => {
-                Err(self.error_here(ParseErrorKind::CommentsNotAllowed))
+        loop {
+            match self.scanner.scan() {
+                Ok(Some(Token::CommentLine(_) | Token::CommentBlock(_))) => {
+                    let range = self.here();
+                    self.recover(range, &ParseErrorKind::CommentsNotAllowed)?;
+                }
+                Ok(token) => return Ok(token),
+                Err(err) => return Err(self.error(err.range(), err.kind())),
             }
-            Ok(token) => Ok(token),
-            Err(err) => Err(self.error(err.range(), err.kind())),
         }
+    }
+
+    /// Records an error the parser can read past; stops the load when not recovering or when
+    /// [`MAX_RECOVERED`] errors have been read past already.
+    #[cold]
+    fn recover(&mut self, range: Range, kind: &ParseErrorKind) -> Result<(), Abort> {
+        let abort = self.error(range, kind);
+        if self.recovered >= self.max_recovered {
+            return Err(abort);
+        }
+        self.recovered += 1;
+        Ok(())
     }
 
     fn here(&self) -> Range {
@@ -139,7 +190,7 @@ impl<'a> Parser<'a> {
             Token::OpenBrace => self.object(range.start, depth)?,
             Token::OpenBracket => self.array(range.start, depth)?,
             Token::String(text) => {
-                check_raw_controls(self.text, range.start, range.end, &mut self.problems)?;
+                self.check_raw_controls(range)?;
                 scalar(self.settle(text)?, Style::JsonString)
             }
             Token::Number(text) => scalar(text.into(), Style::JsonNumber),
@@ -169,12 +220,7 @@ impl<'a> Parser<'a> {
                 Some(Token::CloseBrace) => break,
                 Some(Token::String(key)) => {
                     let key_range = self.here();
-                    check_raw_controls(
-                        self.text,
-                        key_range.start,
-                        key_range.end,
-                        &mut self.problems,
-                    )?;
+                    self.check_raw_controls(key_range)?;
                     if !matches!(self.scan()?, Some(Token::Colon)) {
                         return Err(self.error_here(ParseErrorKind::ExpectedColonAfterObjectKey));
                     }
@@ -193,7 +239,10 @@ impl<'a> Parser<'a> {
                         &mut self.problems,
                     );
                 }
-                None => return Err(self.unterminated(start, ParseErrorKind::UnterminatedObject)),
+                None => {
+                    self.unterminated(start, ParseErrorKind::UnterminatedObject)?;
+                    break;
+                }
                 Some(Token::Word(_) | Token::Number(_) | Token::Boolean(_) | Token::Null) => {
                     return Err(self.error_here(ParseErrorKind::ExpectedStringObjectProperty));
                 }
@@ -214,7 +263,10 @@ impl<'a> Parser<'a> {
         loop {
             match token {
                 Some(Token::CloseBracket) => break,
-                None => return Err(self.unterminated(start, ParseErrorKind::UnterminatedArray)),
+                None => {
+                    self.unterminated(start, ParseErrorKind::UnterminatedArray)?;
+                    break;
+                }
                 Some(first) => {
                     let item = self.value(first, depth + 1)?;
                     super::push(&mut items, item);
@@ -229,7 +281,8 @@ impl<'a> Parser<'a> {
     }
 
     /// After a member: a comma and the next token, or the token that closes (or breaks)
-    /// the collection. Trailing and missing commas are errors, where jsonc-parser puts them.
+    /// the collection. Trailing and missing commas are errors, where jsonc-parser puts them;
+    /// when recovering, a trailing comma is ignored and a missing one assumed.
     fn separator(&mut self, in_object: bool) -> Result<Option<Token<'a>>, Abort> {
         let after_value = self.scanner.token_end();
         match self.scan()? {
@@ -242,37 +295,81 @@ impl<'a> Parser<'a> {
                     matches!(next, Some(Token::CloseBracket))
                 };
                 if closes {
-                    return Err(self.error(comma, &ParseErrorKind::TrailingCommasNotAllowed));
+                    self.recover(comma, &ParseErrorKind::TrailingCommasNotAllowed)?;
                 }
                 Ok(next)
             }
             Some(
-                Token::String(_)
+                token @ (Token::String(_)
                 | Token::Word(_)
                 | Token::Number(_)
                 | Token::Boolean(_)
-                | Token::Null,
-            ) if in_object => Err(self.expected_comma(after_value)),
+                | Token::Null),
+            ) if in_object => {
+                self.expected_comma(after_value)?;
+                Ok(Some(token))
+            }
             Some(
-                Token::OpenBrace
+                token @ (Token::OpenBrace
                 | Token::OpenBracket
                 | Token::String(_)
                 | Token::Boolean(_)
                 | Token::Number(_)
-                | Token::Null,
-            ) if !in_object => Err(self.expected_comma(after_value)),
+                | Token::Null),
+            ) if !in_object => {
+                self.expected_comma(after_value)?;
+                Ok(Some(token))
+            }
             other => Ok(other),
         }
     }
 
-    /// The end of the text inside a collection: the error spans it from its opening.
-    fn unterminated(&mut self, start: usize, kind: ParseErrorKind) -> Abort {
+    /// The end of the text inside a collection: the error spans it from its opening. When
+    /// recovering, the collection closes there, and so do the ones around it, without another
+    /// problem each.
+    fn unterminated(&mut self, start: usize, kind: ParseErrorKind) -> Result<(), Abort> {
+        if self.closed_at_end {
+            return Ok(());
+        }
         let end = self.scanner.token_end();
-        self.error(Range { start, end }, &kind)
+        self.recover(Range { start, end }, &kind)?;
+        self.closed_at_end = true;
+        Ok(())
     }
 
-    fn expected_comma(&mut self, at: usize) -> Abort {
-        self.error(Range { start: at, end: at }, &ParseErrorKind::ExpectedComma)
+    #[cold]
+    fn expected_comma(&mut self, at: usize) -> Result<(), Abort> {
+        self.recover(Range { start: at, end: at }, &ParseErrorKind::ExpectedComma)
+    }
+
+    /// JSON forbids raw control characters inside strings; jsonc-parser lets them through.
+    /// When recovering, the string is kept as written, unless the character is a line break:
+    /// that is an unclosed string far more often than a string broken over lines, and the
+    /// text after it is read wrongly (and then stops the load).
+    #[inline]
+    fn check_raw_controls(&mut self, range: Range) -> Result<(), Abort> {
+        let raw = &self.text.as_bytes()[range.start..range.end];
+        match raw.iter().position(|&b| b < 0x20) {
+            None => Ok(()),
+            Some(i) => self.raw_control(range.start + i, raw[i]),
+        }
+    }
+
+    #[cold]
+    fn raw_control(&mut self, at: usize, byte: u8) -> Result<(), Abort> {
+        self.problems.push(LoadProblem {
+            kind: ProblemKind::Syntax,
+            span: Span::new(at, at + 1),
+            message: format!(
+                "invalid JSON: control character U+{byte:04X} inside a string must be escaped"
+            ),
+            first: None,
+        });
+        if matches!(byte, b'\n' | b'\r') || self.recovered >= self.max_recovered {
+            return Err(Abort);
+        }
+        self.recovered += 1;
+        Ok(())
     }
 }
 
@@ -282,30 +379,6 @@ fn too_deep(span: Span, depth: usize, problems: &mut Vec<LoadProblem>) -> Result
             kind: ProblemKind::Syntax,
             span: Span::new(span.start as usize, span.start as usize + 1),
             message: format!("nesting is deeper than {MAX_DEPTH} levels"),
-            first: None,
-        });
-        return Err(Abort);
-    }
-    Ok(())
-}
-
-/// JSON forbids raw control characters inside strings; jsonc-parser lets them through.
-fn check_raw_controls(
-    text: &str,
-    start: usize,
-    end: usize,
-    problems: &mut Vec<LoadProblem>,
-) -> Result<(), Abort> {
-    let raw = &text.as_bytes()[start..end];
-    if let Some(i) = raw.iter().position(|&b| b < 0x20) {
-        let at = start + i;
-        problems.push(LoadProblem {
-            kind: ProblemKind::Syntax,
-            span: Span::new(at, at + 1),
-            message: format!(
-                "invalid JSON: control character U+{:04X} inside a string must be escaped",
-                raw[i]
-            ),
             first: None,
         });
         return Err(Abort);
@@ -347,10 +420,88 @@ mod tests {
             r#"{"a": """x"""}"#,
             "{\"a\": \"x\ty\"}",
             r#"{"a": 01}"#,
+            r#"{"a": 1 "b": 2}"#,
+            r#"{"a": [1"#,
+        ] {
+            let loaded = load_strict(bad);
+            assert!(loaded.root.is_none(), "{bad}");
+            assert_eq!(loaded.problems.len(), 1, "{bad}");
+            assert_eq!(loaded.problems[0].kind, ProblemKind::Syntax, "{bad}");
+        }
+        // Not recovered: reading on would mean guessing what was meant.
+        for bad in [
+            r#"{"a": 'x', "b": 1}"#,
+            r#"{"a": """x""", "b": 1}"#,
+            r#"{"a": 01, "b": 1}"#,
+            "{\"a\": \"x\n\"b\": 1}",
+            r#"{"a": 1} {"b": 2}"#,
+            r#"{a: 1}"#,
+            r#"{"a": 1, "b": }"#,
         ] {
             let loaded = load(bad);
             assert!(loaded.root.is_none(), "{bad}");
-            assert_eq!(loaded.problems[0].kind, ProblemKind::Syntax, "{bad}");
+            assert!(!loaded.recovered, "{bad}");
+        }
+    }
+
+    /// What the recovery reads past, where each error is reported, and the tree it reads.
+    #[test]
+    fn recovers_comments_commas_controls_and_the_end_of_the_text() {
+        let cases: [(&str, &[&str], &str); 6] = [
+            (
+                "{\"a\": 1, // c\n \"b\": [2, 3,], /* d */ \"c\": 4,}",
+                &["// c", ",", "/* d */", ","],
+                r#"{"a":1,"b":[2,3],"c":4}"#,
+            ),
+            (r#"{"a": 1 "b": [2 3]}"#, &["", ""], r#"{"a":1,"b":[2,3]}"#),
+            ("{\"a\": \"x\ty\"}", &["\t"], r#"{"a":"x\ty"}"#),
+            (
+                r#"{"a": {"b": [1, {"c": 2"#,
+                &[r#"{"c": 2"#],
+                r#"{"a":{"b":[1,{"c":2}]}}"#,
+            ),
+            (r#"{"a": 1, "#, &[r#"{"a": 1, "#], r#"{"a":1}"#),
+            (r#"[1, 2,]"#, &[","], "[1,2]"),
+        ];
+        for (text, errors, tree) in cases {
+            let loaded = load(text);
+            assert!(loaded.recovered, "{text}");
+            let at: Vec<&str> = loaded.problems.iter().map(|p| &text[p.span.range()]).collect();
+            assert_eq!(&at, errors, "{text}");
+            assert_eq!(compact(loaded.root.as_ref().unwrap()), tree, "{text}");
+        }
+        let trailing = &load(r#"{"a": 1,}"#).problems[0];
+        assert_eq!(trailing.cause(), Some(super::super::SyntaxCause::TrailingComma));
+    }
+
+    #[test]
+    fn recovery_stops_after_a_bounded_number_of_errors() {
+        let text = format!("[{}1]", "0 ".repeat(100_000));
+        let loaded = load(&text);
+        assert!(loaded.root.is_none());
+        assert_eq!(loaded.problems.len(), MAX_RECOVERED + 1);
+        let text = format!("[{}1]", "0 ".repeat(MAX_RECOVERED));
+        let loaded = load(&text);
+        assert_eq!(loaded.problems.len(), MAX_RECOVERED);
+        assert_eq!(loaded.root.unwrap().as_seq().unwrap().len(), MAX_RECOVERED + 1);
+    }
+
+    fn compact(node: &Node<'_>) -> String {
+        match &node.value {
+            Value::Scalar(s) if s.style == Style::JsonString => format!("{:?}", s.text),
+            Value::Scalar(s) => s.text.to_string(),
+            Value::Seq(items) => {
+                let items: Vec<String> = items.iter().map(compact).collect();
+                format!("[{}]", items.join(","))
+            }
+            Value::Map(entries) => {
+                let entries: Vec<String> = entries
+                    .iter()
+                    .map(|e| format!("{:?}:{}", e.key, compact(&e.value)))
+                    .collect();
+                format!("{{{}}}", entries.join(","))
+            }
+            Value::Invalid => "?".into(),
         }
     }
 

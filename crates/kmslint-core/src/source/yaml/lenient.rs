@@ -122,6 +122,7 @@ fn lenient_padded<'a>(
                 root,
                 problems,
                 more,
+                recovered: false,
             });
         }
         let quote = loaded.problems.last()?.span.start as usize;

@@ -103,6 +103,7 @@ fn load_strict_recording(text: &str, record: bool) -> (Loaded<'_>, Vec<usize>, V
         root,
         problems: builder.problems,
         more: builder.more,
+        recovered: false,
     };
     (loaded, builder.closes.unwrap_or_default(), builder.quotes)
 }
