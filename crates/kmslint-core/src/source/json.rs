@@ -9,7 +9,8 @@
 //! past, so the rest of the file is still linted (issue 23 §3): a comment (skipped), a comma
 //! before a closing bracket (ignored), a missing comma between two members (assumed), a
 //! control character inside a string (kept), and the end of the text inside an object or
-//! array (the open collections are closed there: the tree holds what the file holds). Every
+//! array (the open collections are closed there: the tree holds what the file holds; not
+//! after another error, which more likely unbalanced the brackets). Every
 //! other error stops the load with no tree, since reading on would mean guessing. After
 //! [`MAX_RECOVERED`] recovered errors the next one stops it too, so a file of garbage gets a
 //! bounded report.
@@ -332,6 +333,12 @@ impl<'a> Parser<'a> {
             return Ok(());
         }
         let end = self.scanner.token_end();
+        if self.recovered > 0 {
+            // An error read past earlier (a comment that hid a `}`, a comma assumed between
+            // members of different objects) is the likelier reason the brackets do not
+            // balance: the tree would hold members in the wrong objects.
+            return Err(self.error(Range { start, end }, &kind));
+        }
         self.recover(Range { start, end }, &kind)?;
         self.closed_at_end = true;
         Ok(())
@@ -466,12 +473,19 @@ mod tests {
         for (text, errors, tree) in cases {
             let loaded = load(text);
             assert!(loaded.recovered, "{text}");
-            let at: Vec<&str> = loaded.problems.iter().map(|p| &text[p.span.range()]).collect();
+            let at: Vec<&str> = loaded
+                .problems
+                .iter()
+                .map(|p| &text[p.span.range()])
+                .collect();
             assert_eq!(&at, errors, "{text}");
             assert_eq!(compact(loaded.root.as_ref().unwrap()), tree, "{text}");
         }
         let trailing = &load(r#"{"a": 1,}"#).problems[0];
-        assert_eq!(trailing.cause(), Some(super::super::SyntaxCause::TrailingComma));
+        assert_eq!(
+            trailing.cause(),
+            Some(super::super::SyntaxCause::TrailingComma)
+        );
     }
 
     #[test]
@@ -483,7 +497,10 @@ mod tests {
         let text = format!("[{}1]", "0 ".repeat(MAX_RECOVERED));
         let loaded = load(&text);
         assert_eq!(loaded.problems.len(), MAX_RECOVERED);
-        assert_eq!(loaded.root.unwrap().as_seq().unwrap().len(), MAX_RECOVERED + 1);
+        assert_eq!(
+            loaded.root.unwrap().as_seq().unwrap().len(),
+            MAX_RECOVERED + 1
+        );
     }
 
     fn compact(node: &Node<'_>) -> String {
