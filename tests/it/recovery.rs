@@ -158,3 +158,25 @@ fn a_recovered_reading_that_is_no_template_is_reported_as_unparsable() {
     let codes: Vec<_> = report.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, ["KMS001"]);
 }
+
+#[test]
+fn a_file_read_past_its_error_is_not_compared_with_its_previous_version() {
+    // The key's type line is broken: blanked with what is under it, the key would look
+    // deleted (KMS502) if the reading were compared.
+    let old = YAML.replace('@', "");
+    let new = YAML
+        .replace('@', "")
+        .replace("    Type: AWS::KMS::Key", "  Type: x: y");
+    let report = kmslint_core::lint_against(
+        "t.yaml",
+        &new,
+        &common::only(&["KMS001", "KMS502"]),
+        &kmslint_core::Previous::Text {
+            name: "old.yaml",
+            text: &old,
+        },
+    );
+    assert_eq!(report.comparison, kmslint_core::Comparison::NotCompared);
+    let codes: Vec<_> = report.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["KMS001"]);
+}

@@ -147,6 +147,14 @@ pub fn lint_against(
     };
     let template = (kind == DocumentKind::Template).then(|| Template::new(root));
     let mut comparison = Comparison::NotCompared;
+    // A reading past a syntax error misses what the error hid (a blanked YAML line, the end
+    // of a JSON file): compared with the previous version, it would report a resource there
+    // as deleted. A file that does not parse is not compared, as before it was read past.
+    let previous = if loaded.recovered {
+        &Previous::NotCompared
+    } else {
+        previous
+    };
     let found = with_context(
         text,
         format,
