@@ -297,3 +297,27 @@ pub fn load(text: &str, format: Format) -> Loaded<'_> {
         Format::Yaml => yaml::load(text),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file not named `.json` that starts with `{` is read as YAML when the JSON loader
+    /// had to read past an error that YAML's flow style allows, as when it found no tree.
+    #[test]
+    fn a_guessed_json_file_read_past_an_error_yields_to_clean_yaml() {
+        let flow = r#"{"Resources": {"K": {"Type": "AWS::KMS::Key",},},}"#;
+        let (format, loaded) = load_file("t.template", flow);
+        assert_eq!(format, Format::Yaml);
+        assert!(loaded.problems.is_empty() && !loaded.recovered);
+        // Named JSON, it is JSON, read past its trailing commas.
+        let (format, loaded) = load_file("t.json", flow);
+        assert_eq!(format, Format::Json);
+        assert!(loaded.recovered && loaded.problems.len() == 3);
+        // Neither reads it cleanly: the JSON reading stands.
+        let broken = "{\"Resources\": {\"K\": \"\u{0}\",}}";
+        let (format, loaded) = load_file("t.template", broken);
+        assert_eq!(format, Format::Json);
+        assert!(loaded.recovered && loaded.problems.len() == 2);
+    }
+}
