@@ -92,6 +92,16 @@ fn json_errors_the_parser_reads_past_leave_the_rest_linted() {
         let text = JSON.replace('@', error);
         assert_eq!(findings("t.json", &text), (errors, vec![key]), "{text}");
     }
+    // A string left unclosed, in a template laid out one member a line: it ends at its line.
+    let text = JSON.replace('@', "").replace(
+        r#""TopicName": "t"}"#,
+        "\n        \"TopicName\": \"t,\n        \"DisplayName\": \"x\"\n      }",
+    );
+    assert_eq!(
+        findings("t.json", &text),
+        (vec![(4, 22)], vec![(7, 5)]),
+        "{text}"
+    );
     // The end of the text inside the template: what is there is linted.
     let text = &JSON.replace('@', "")[..JSON.find("\n  }\n}").unwrap() - 1];
     assert_eq!(findings("t.json", text), (vec![(2, 16)], vec![(4, 5)]));
@@ -116,8 +126,8 @@ fn yaml_lines_the_parser_reads_past_leave_the_rest_linted() {
 #[test]
 fn what_cannot_be_read_past_is_reported_alone() {
     for (name, text) in [
-        // An unclosed string, a single-quoted one, an unquoted key: reading on would be a
-        // guess.
+        // A string left unclosed that hid the brackets after it on its line, a single-quoted
+        // one, an unquoted key: reading on would be a guess.
         ("t.json", JSON.replace('@', r#", "DisplayName": "x"#)),
         ("t.json", JSON.replace('@', r#", "DisplayName": 'x'"#)),
         ("t.json", JSON.replace('@', r#", DisplayName: "x""#)),

@@ -8,7 +8,8 @@
 //! Recovery: the errors that leave no doubt about what the text means are recorded and read
 //! past, so the rest of the file is still linted (issue 23 §3): a comment (skipped), a comma
 //! before a closing bracket (ignored), a missing comma between two members (assumed), a
-//! control character inside a string (kept), and the end of the text inside an object or
+//! control character inside a string (kept), a string left unclosed (ended at the end of its
+//! line, where JSON strings must end), and the end of the text inside an object or
 //! array (the open collections are closed there: the tree holds what the file holds; not
 //! after another error, which more likely unbalanced the brackets). Every
 //! other error stops the load with no tree, since reading on would mean guessing. After
@@ -17,6 +18,7 @@
 
 use std::borrow::Cow;
 
+use jsonc_parser::ParseStringErrorKind;
 use jsonc_parser::common::Range;
 use jsonc_parser::errors::ParseErrorKind;
 use jsonc_parser::tokens::Token;
@@ -63,6 +65,9 @@ fn load_with(text: &str, max_recovered: usize) -> Loaded<'_> {
         recovered: 0,
         max_recovered,
         closed_at_end: false,
+        token: Range { start: 0, end: 0 },
+        base: 0,
+        cut_at: usize::MAX,
     };
     let root = parser.document().ok().flatten();
     Loaded {
@@ -87,6 +92,13 @@ struct Parser<'a> {
     /// The end of the text was reached inside a collection, which was reported: the
     /// collections around it close there without a problem each.
     closed_at_end: bool,
+    /// Where the current token is in the text.
+    token: Range,
+    /// Where the scanner's text starts in the text: after a string left unclosed, the
+    /// scanner starts again at the end of its line.
+    base: usize,
+    /// Where the last string left unclosed was cut.
+    cut_at: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -101,17 +113,54 @@ impl<'a> Parser<'a> {
         Ok(Some(root))
     }
 
-    /// The next token; comments are errors, as in JSON, read past when recovering.
+    /// The next token; comments are errors, as in JSON, read past when recovering, and so
+    /// is a string left unclosed on its line.
     fn scan(&mut self) -> Result<Option<Token<'a>>, Abort> {
         loop {
-            match self.scanner.scan() {
+            let scanned = self.scanner.scan();
+            self.token = Range {
+                start: self.base + self.scanner.token_start(),
+                end: self.base + self.scanner.token_end(),
+            };
+            match scanned {
                 Ok(Some(Token::CommentLine(_) | Token::CommentBlock(_))) => {
                     let range = self.here();
                     self.recover(range, &ParseErrorKind::CommentsNotAllowed)?;
                 }
+                Ok(Some(Token::String(text))) => return self.check_raw_controls(text).map(Some),
                 Ok(token) => return Ok(token),
-                Err(err) => return Err(self.error(err.range(), err.kind())),
+                Err(err) => return self.scan_error(&err).map(Some),
             }
+        }
+    }
+
+    /// The scanner's error. A string that runs to the end of the text unclosed is read, when
+    /// recovering, as ending at the end of its line, as one left unclosed before other
+    /// strings is (see [`Self::check_raw_controls`]).
+    #[cold]
+    fn scan_error(&mut self, err: &jsonc_parser::errors::ParseError) -> Result<Token<'a>, Abort> {
+        let range = Range {
+            start: self.base + err.range().start,
+            end: self.base + err.range().end,
+        };
+        let unclosed = matches!(
+            err.kind(),
+            ParseErrorKind::String(ParseStringErrorKind::UnterminatedStringLiteral)
+        );
+        let quote = self.token.start;
+        let line_break = self.text[quote..].find(['\n', '\r']).map(|i| quote + i);
+        match line_break {
+            Some(at) if unclosed && self.recovered < self.max_recovered => {
+                self.recover(
+                    Range {
+                        start: quote,
+                        end: at,
+                    },
+                    err.kind(),
+                )?;
+                self.cut_string(at)
+            }
+            _ => Err(self.error(range, err.kind())),
         }
     }
 
@@ -127,11 +176,9 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// Where the current token is in the text.
     fn here(&self) -> Range {
-        Range {
-            start: self.scanner.token_start(),
-            end: self.scanner.token_end(),
-        }
+        self.token
     }
 
     fn error_here(&mut self, kind: ParseErrorKind) -> Abort {
@@ -161,7 +208,7 @@ impl<'a> Parser<'a> {
 
     #[cold]
     fn over_budget(&mut self) -> Abort {
-        let problem = self.budget.exceeded(self.text, self.scanner.token_start());
+        let problem = self.budget.exceeded(self.text, self.token.start);
         self.problems.push(problem);
         Abort
     }
@@ -190,10 +237,7 @@ impl<'a> Parser<'a> {
         Ok(match token {
             Token::OpenBrace => self.object(range.start, depth)?,
             Token::OpenBracket => self.array(range.start, depth)?,
-            Token::String(text) => {
-                self.check_raw_controls(range)?;
-                scalar(self.settle(text)?, Style::JsonString)
-            }
+            Token::String(text) => scalar(self.settle(text)?, Style::JsonString),
             Token::Number(text) => scalar(text.into(), Style::JsonNumber),
             Token::Boolean(value) => {
                 scalar(if value { "true" } else { "false" }.into(), Style::JsonBool)
@@ -221,7 +265,6 @@ impl<'a> Parser<'a> {
                 Some(Token::CloseBrace) => break,
                 Some(Token::String(key)) => {
                     let key_range = self.here();
-                    self.check_raw_controls(key_range)?;
                     if !matches!(self.scan()?, Some(Token::Colon)) {
                         return Err(self.error_here(ParseErrorKind::ExpectedColonAfterObjectKey));
                     }
@@ -252,7 +295,7 @@ impl<'a> Parser<'a> {
             token = self.separator(true)?;
         }
         Ok(Node {
-            span: Span::new(start, self.scanner.token_end()),
+            span: Span::new(start, self.token.end),
             value: Value::Map(map.finish()),
         })
     }
@@ -276,7 +319,7 @@ impl<'a> Parser<'a> {
             token = self.separator(false)?;
         }
         Ok(Node {
-            span: Span::new(start, self.scanner.token_end()),
+            span: Span::new(start, self.token.end),
             value: Value::Seq(super::fit(items)),
         })
     }
@@ -285,7 +328,9 @@ impl<'a> Parser<'a> {
     /// the collection. Trailing and missing commas are errors, where jsonc-parser puts them;
     /// when recovering, a trailing comma is ignored and a missing one assumed.
     fn separator(&mut self, in_object: bool) -> Result<Option<Token<'a>>, Abort> {
-        let after_value = self.scanner.token_end();
+        let after_value = self.token.end;
+        // Scanning on may cut another string: whether this one was cut is known now.
+        let after_cut = after_value == self.cut_at;
         match self.scan()? {
             Some(Token::Comma) => {
                 let comma = self.here();
@@ -307,7 +352,7 @@ impl<'a> Parser<'a> {
                 | Token::Boolean(_)
                 | Token::Null),
             ) if in_object => {
-                self.expected_comma(after_value)?;
+                self.expected_comma(after_value, after_cut)?;
                 Ok(Some(token))
             }
             Some(
@@ -318,7 +363,7 @@ impl<'a> Parser<'a> {
                 | Token::Number(_)
                 | Token::Null),
             ) if !in_object => {
-                self.expected_comma(after_value)?;
+                self.expected_comma(after_value, after_cut)?;
                 Ok(Some(token))
             }
             other => Ok(other),
@@ -332,7 +377,7 @@ impl<'a> Parser<'a> {
         if self.closed_at_end {
             return Ok(());
         }
-        let end = self.scanner.token_end();
+        let end = self.token.end;
         if self.recovered > 0 {
             // An error read past earlier (a comment that hid a `}`, a comma assumed between
             // members of different objects) is the likelier reason the brackets do not
@@ -345,25 +390,47 @@ impl<'a> Parser<'a> {
     }
 
     #[cold]
-    fn expected_comma(&mut self, at: usize) -> Result<(), Abort> {
+    fn expected_comma(&mut self, at: usize, after_cut: bool) -> Result<(), Abort> {
+        if after_cut {
+            // After a string read as ending at its line: its comma was likely inside it
+            // (`"t,`), and the string's own error says what to fix.
+            return Ok(());
+        }
         self.recover(Range { start: at, end: at }, &ParseErrorKind::ExpectedComma)
     }
 
-    /// JSON forbids raw control characters inside strings; jsonc-parser lets them through.
-    /// When recovering, the string is kept as written, unless the character is a line break:
-    /// that is an unclosed string far more often than a string broken over lines, and the
-    /// text after it is read wrongly (and then stops the load).
+    /// A string token, checked: JSON forbids raw control characters inside strings, which
+    /// jsonc-parser lets through. When recovering, the string is kept as written, unless the
+    /// character is a line break: that is a string left unclosed (the scanner read on to the
+    /// next quote), which is read as ending at the end of its line, the text after it read
+    /// again from there. Only a string without escapes is cut so, since its text is the file's.
     #[inline]
-    fn check_raw_controls(&mut self, range: Range) -> Result<(), Abort> {
+    fn check_raw_controls(&mut self, text: Cow<'a, str>) -> Result<Token<'a>, Abort> {
+        let range = self.token;
         let raw = &self.text.as_bytes()[range.start..range.end];
         match raw.iter().position(|&b| b < 0x20) {
-            None => Ok(()),
-            Some(i) => self.raw_control(range.start + i, raw[i]),
+            None => Ok(Token::String(text)),
+            Some(i) => self.raw_control(range.start + i, raw[i], text),
         }
     }
 
     #[cold]
-    fn raw_control(&mut self, at: usize, byte: u8) -> Result<(), Abort> {
+    fn raw_control(&mut self, at: usize, byte: u8, text: Cow<'a, str>) -> Result<Token<'a>, Abort> {
+        let quote = self.token.start;
+        let line_break = self.text[at..self.token.end].find(['\n', '\r']);
+        if let Some(i) = line_break
+            && self.recovered < self.max_recovered
+        {
+            let unclosed = ParseErrorKind::String(ParseStringErrorKind::UnterminatedStringLiteral);
+            self.recover(
+                Range {
+                    start: quote,
+                    end: at + i,
+                },
+                &unclosed,
+            )?;
+            return self.cut_string(at + i);
+        }
         self.problems.push(LoadProblem {
             kind: ProblemKind::Syntax,
             span: Span::new(at, at + 1),
@@ -372,11 +439,30 @@ impl<'a> Parser<'a> {
             ),
             first: None,
         });
-        if matches!(byte, b'\n' | b'\r') || self.recovered >= self.max_recovered {
+        if self.recovered >= self.max_recovered {
             return Err(Abort);
         }
         self.recovered += 1;
-        Ok(())
+        Ok(Token::String(text))
+    }
+
+    /// The current string token read as ending at `line_break`, and the scanner restarted
+    /// there: the text between is scanned twice, which [`MAX_RECOVERED`] bounds.
+    #[cold]
+    fn cut_string(&mut self, line_break: usize) -> Result<Token<'a>, Abort> {
+        let quote = self.token.start;
+        let inner = &self.text[quote + 1..line_break];
+        if inner.contains('\\') {
+            return Err(Abort);
+        }
+        self.token = Range {
+            start: quote,
+            end: line_break,
+        };
+        self.base = line_break;
+        self.scanner = Scanner::new(&self.text[line_break..], &strict());
+        self.cut_at = line_break;
+        Ok(Token::String(Cow::Borrowed(inner)))
     }
 }
 
@@ -440,7 +526,7 @@ mod tests {
             r#"{"a": 'x', "b": 1}"#,
             r#"{"a": """x""", "b": 1}"#,
             r#"{"a": 01, "b": 1}"#,
-            "{\"a\": \"x\n\"b\": 1}",
+            "{\"a\": \"x\\\"\n\"b\": 1}",
             r#"{"a": 1} {"b": 2}"#,
             r#"{a: 1}"#,
             r#"{"a": 1, "b": }"#,
@@ -454,7 +540,7 @@ mod tests {
     /// What the recovery reads past, where each error is reported, and the tree it reads.
     #[test]
     fn recovers_comments_commas_controls_and_the_end_of_the_text() {
-        let cases: [(&str, &[&str], &str); 6] = [
+        let cases: [(&str, &[&str], &str); 8] = [
             (
                 "{\"a\": 1, // c\n \"b\": [2, 3,], /* d */ \"c\": 4,}",
                 &["// c", ",", "/* d */", ","],
@@ -469,6 +555,17 @@ mod tests {
             ),
             (r#"{"a": 1, "#, &[r#"{"a": 1, "#], r#"{"a":1}"#),
             (r#"[1, 2,]"#, &[","], "[1,2]"),
+            // A string left unclosed ends at its line; its comma was likely in it.
+            (
+                "{\"a\": \"x,\n \"b\": \"y\"}",
+                &["\"x,"],
+                r#"{"a":"x,","b":"y"}"#,
+            ),
+            (
+                "[\"x\t\n\"y]\n, 2]",
+                &["\"x\t", "\"y]"],
+                r#"["x\t","y]",2]"#,
+            ),
         ];
         for (text, errors, tree) in cases {
             let loaded = load(text);
