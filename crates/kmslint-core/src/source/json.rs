@@ -65,9 +65,10 @@ fn load_with(text: &str, max_recovered: usize) -> Loaded<'_> {
         recovered: 0,
         max_recovered,
         closed_at_end: false,
-        token: Range { start: 0, end: 0 },
+        cut_quote: 0,
         base: 0,
         cut_at: usize::MAX,
+        previous_cut_at: usize::MAX,
     };
     let root = parser.document().ok().flatten();
     Loaded {
@@ -92,13 +93,14 @@ struct Parser<'a> {
     /// The end of the text was reached inside a collection, which was reported: the
     /// collections around it close there without a problem each.
     closed_at_end: bool,
-    /// Where the current token is in the text.
-    token: Range,
+    /// Where the last string cut at the end of its line starts (see [`Self::here_value`]).
+    cut_quote: usize,
     /// Where the scanner's text starts in the text: after a string left unclosed, the
     /// scanner starts again at the end of its line.
     base: usize,
-    /// Where the last string left unclosed was cut.
+    /// Where the last two strings left unclosed were cut.
     cut_at: usize,
+    previous_cut_at: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -116,27 +118,29 @@ impl<'a> Parser<'a> {
     /// The next token; comments are errors, as in JSON, read past when recovering, and so
     /// is a string left unclosed on its line.
     fn scan(&mut self) -> Result<Option<Token<'a>>, Abort> {
-        loop {
-            let scanned = self.scanner.scan();
-            self.token = Range {
-                start: self.base + self.scanner.token_start(),
-                end: self.base + self.scanner.token_end(),
-            };
-            match scanned {
-                Ok(Some(Token::CommentLine(_) | Token::CommentBlock(_))) => {
-                    let range = self.here();
-                    self.recover(range, &ParseErrorKind::CommentsNotAllowed)?;
-                }
-                Ok(Some(Token::String(text))) => return self.check_raw_controls(text).map(Some),
-                Ok(token) => return Ok(token),
-                Err(err) => return self.scan_error(&err).map(Some),
-            }
+        match self.scanner.scan() {
+            Ok(Some(Token::String(text))) => match self.raw_control_at() {
+                None => Ok(Some(Token::String(text))),
+                Some(at) => self.raw_control(at, text).map(Some),
+            },
+            Ok(Some(Token::CommentLine(_) | Token::CommentBlock(_))) => self.comment(),
+            Ok(token) => Ok(token),
+            Err(err) => self.scan_error(&err).map(Some),
         }
+    }
+
+    /// A comment, read past when recovering: the token after it. Recursive, but no deeper
+    /// than [`MAX_RECOVERED`].
+    #[cold]
+    fn comment(&mut self) -> Result<Option<Token<'a>>, Abort> {
+        let range = self.here();
+        self.recover(range, &ParseErrorKind::CommentsNotAllowed)?;
+        self.scan()
     }
 
     /// The scanner's error. A string that runs to the end of the text unclosed is read, when
     /// recovering, as ending at the end of its line, as one left unclosed before other
-    /// strings is (see [`Self::check_raw_controls`]).
+    /// strings is (see [`Self::raw_control_at`]).
     #[cold]
     fn scan_error(&mut self, err: &jsonc_parser::errors::ParseError) -> Result<Token<'a>, Abort> {
         let range = Range {
@@ -147,7 +151,7 @@ impl<'a> Parser<'a> {
             err.kind(),
             ParseErrorKind::String(ParseStringErrorKind::UnterminatedStringLiteral)
         );
-        let quote = self.token.start;
+        let quote = self.here().start;
         let line_break = self.text[quote..].find(['\n', '\r']).map(|i| quote + i);
         match line_break {
             Some(at) if unclosed && self.recovered < self.max_recovered => {
@@ -177,8 +181,26 @@ impl<'a> Parser<'a> {
     }
 
     /// Where the current token is in the text.
+    #[inline]
     fn here(&self) -> Range {
-        self.token
+        Range {
+            start: self.base + self.scanner.token_start(),
+            end: self.base + self.scanner.token_end(),
+        }
+    }
+
+    /// Where the current token, a value or key just scanned, is: a string cut at the end of
+    /// its line is the one empty token (the scanner restarted there), and starts at its quote.
+    #[inline]
+    fn here_value(&self) -> Range {
+        let range = self.here();
+        if range.start == range.end {
+            return Range {
+                start: self.cut_quote,
+                end: range.end,
+            };
+        }
+        range
     }
 
     fn error_here(&mut self, kind: ParseErrorKind) -> Abort {
@@ -208,7 +230,7 @@ impl<'a> Parser<'a> {
 
     #[cold]
     fn over_budget(&mut self) -> Abort {
-        let problem = self.budget.exceeded(self.text, self.token.start);
+        let problem = self.budget.exceeded(self.text, self.here().start);
         self.problems.push(problem);
         Abort
     }
@@ -229,7 +251,7 @@ impl<'a> Parser<'a> {
     /// The value that starts with `token`, the current token.
     fn value(&mut self, token: Token<'a>, depth: usize) -> Result<Node<'a>, Abort> {
         self.spend(size_of::<Node>())?;
-        let range = self.here();
+        let range = self.here_value();
         let scalar = |text, style| Node {
             span: Span::new(range.start, range.end),
             value: Value::Scalar(Scalar { text, style }),
@@ -264,7 +286,7 @@ impl<'a> Parser<'a> {
             match token {
                 Some(Token::CloseBrace) => break,
                 Some(Token::String(key)) => {
-                    let key_range = self.here();
+                    let key_range = self.here_value();
                     if !matches!(self.scan()?, Some(Token::Colon)) {
                         return Err(self.error_here(ParseErrorKind::ExpectedColonAfterObjectKey));
                     }
@@ -295,7 +317,7 @@ impl<'a> Parser<'a> {
             token = self.separator(true)?;
         }
         Ok(Node {
-            span: Span::new(start, self.token.end),
+            span: Span::new(start, self.here().end),
             value: Value::Map(map.finish()),
         })
     }
@@ -319,7 +341,7 @@ impl<'a> Parser<'a> {
             token = self.separator(false)?;
         }
         Ok(Node {
-            span: Span::new(start, self.token.end),
+            span: Span::new(start, self.here().end),
             value: Value::Seq(super::fit(items)),
         })
     }
@@ -328,9 +350,7 @@ impl<'a> Parser<'a> {
     /// the collection. Trailing and missing commas are errors, where jsonc-parser puts them;
     /// when recovering, a trailing comma is ignored and a missing one assumed.
     fn separator(&mut self, in_object: bool) -> Result<Option<Token<'a>>, Abort> {
-        let after_value = self.token.end;
-        // Scanning on may cut another string: whether this one was cut is known now.
-        let after_cut = after_value == self.cut_at;
+        let after_value = self.here().end;
         match self.scan()? {
             Some(Token::Comma) => {
                 let comma = self.here();
@@ -352,7 +372,7 @@ impl<'a> Parser<'a> {
                 | Token::Boolean(_)
                 | Token::Null),
             ) if in_object => {
-                self.expected_comma(after_value, after_cut)?;
+                self.expected_comma(after_value)?;
                 Ok(Some(token))
             }
             Some(
@@ -363,7 +383,7 @@ impl<'a> Parser<'a> {
                 | Token::Number(_)
                 | Token::Null),
             ) if !in_object => {
-                self.expected_comma(after_value, after_cut)?;
+                self.expected_comma(after_value)?;
                 Ok(Some(token))
             }
             other => Ok(other),
@@ -377,7 +397,7 @@ impl<'a> Parser<'a> {
         if self.closed_at_end {
             return Ok(());
         }
-        let end = self.token.end;
+        let end = self.here().end;
         if self.recovered > 0 {
             // An error read past earlier (a comment that hid a `}`, a comma assumed between
             // members of different objects) is the likelier reason the brackets do not
@@ -390,8 +410,9 @@ impl<'a> Parser<'a> {
     }
 
     #[cold]
-    fn expected_comma(&mut self, at: usize, after_cut: bool) -> Result<(), Abort> {
-        if after_cut {
+    fn expected_comma(&mut self, at: usize) -> Result<(), Abort> {
+        // Scanning the token after the value may have cut another string.
+        if at == self.cut_at || at == self.previous_cut_at {
             // After a string read as ending at its line: its comma was likely inside it
             // (`"t,`), and the string's own error says what to fix.
             return Ok(());
@@ -399,25 +420,23 @@ impl<'a> Parser<'a> {
         self.recover(Range { start: at, end: at }, &ParseErrorKind::ExpectedComma)
     }
 
-    /// A string token, checked: JSON forbids raw control characters inside strings, which
+    /// Where the current string token holds a control character, if it does: JSON forbids raw control characters inside strings, which
     /// jsonc-parser lets through. When recovering, the string is kept as written, unless the
     /// character is a line break: that is a string left unclosed (the scanner read on to the
     /// next quote), which is read as ending at the end of its line, the text after it read
     /// again from there. Only a string without escapes is cut so, since its text is the file's.
     #[inline]
-    fn check_raw_controls(&mut self, text: Cow<'a, str>) -> Result<Token<'a>, Abort> {
-        let range = self.token;
+    fn raw_control_at(&self) -> Option<usize> {
+        let range = self.here();
         let raw = &self.text.as_bytes()[range.start..range.end];
-        match raw.iter().position(|&b| b < 0x20) {
-            None => Ok(Token::String(text)),
-            Some(i) => self.raw_control(range.start + i, raw[i], text),
-        }
+        raw.iter().position(|&b| b < 0x20).map(|i| range.start + i)
     }
 
     #[cold]
-    fn raw_control(&mut self, at: usize, byte: u8, text: Cow<'a, str>) -> Result<Token<'a>, Abort> {
-        let quote = self.token.start;
-        let line_break = self.text[at..self.token.end].find(['\n', '\r']);
+    fn raw_control(&mut self, at: usize, text: Cow<'a, str>) -> Result<Token<'a>, Abort> {
+        let byte = self.text.as_bytes()[at];
+        let quote = self.here().start;
+        let line_break = self.text[at..self.here().end].find(['\n', '\r']);
         if let Some(i) = line_break
             && self.recovered < self.max_recovered
         {
@@ -450,17 +469,15 @@ impl<'a> Parser<'a> {
     /// there: the text between is scanned twice, which [`MAX_RECOVERED`] bounds.
     #[cold]
     fn cut_string(&mut self, line_break: usize) -> Result<Token<'a>, Abort> {
-        let quote = self.token.start;
+        let quote = self.here().start;
         let inner = &self.text[quote + 1..line_break];
         if inner.contains('\\') {
             return Err(Abort);
         }
-        self.token = Range {
-            start: quote,
-            end: line_break,
-        };
+        self.cut_quote = quote;
         self.base = line_break;
         self.scanner = Scanner::new(&self.text[line_break..], &strict());
+        self.previous_cut_at = self.cut_at;
         self.cut_at = line_break;
         Ok(Token::String(Cow::Borrowed(inner)))
     }
