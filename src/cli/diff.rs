@@ -135,7 +135,11 @@ fn compared(linted: &Linted, new_name: &str, old_name: &str) -> Result<(), Strin
     match (&linted.comparison, &linted.outcome) {
         (Comparison::Compared | Comparison::Absent, _) => Ok(()),
         (Comparison::Failed(message), _) => Err(message.clone()),
-        (Comparison::NotCompared, Some(Outcome::Unparsable)) => {
+        // A file read past its syntax error is linted but not compared (KMS001 says why).
+        (Comparison::NotCompared, Some(outcome))
+            if *outcome == Outcome::Unparsable
+                || linted.diagnostics.iter().any(|d| d.code == "KMS001") =>
+        {
             eprintln!(
                 "kmslint: note: {} does not parse, so it was not compared with {}",
                 visible(new_name),

@@ -45,6 +45,7 @@ mod loader;
 mod many_conditions;
 mod mutations;
 mod pre_commit;
+mod recovery;
 mod renderers;
 mod replicas;
 mod robustness;

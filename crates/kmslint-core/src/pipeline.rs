@@ -106,25 +106,7 @@ pub fn lint_against(
         if loaded.problems.is_empty() {
             return skipped(name, "empty file");
         }
-        if !model::kind::declares_kind(text) {
-            return skipped(
-                name,
-                "not a CloudFormation template or key policy (it does not parse, and has no \
-                 top-level Resources, AWSTemplateFormatVersion or Statement)",
-            );
-        }
-        return FileReport {
-            name: name.to_owned(),
-            outcome: Outcome::Unparsable,
-            diagnostics: finish(
-                text,
-                None,
-                &[],
-                parse_only(text, &loaded.problems, settings),
-            ),
-            declared_parameters: Vec::new(),
-            comparison: Comparison::NotCompared,
-        };
+        return unparsable(name, text, &loaded.problems, settings);
     };
     // A YAML file of several documents is rejected by CloudFormation (the loader reported
     // where the second starts); the first of them that is a template or key policy is linted,
@@ -144,6 +126,12 @@ pub fn lint_against(
                 Reading::Neither => None,
             });
     let Some((root, kind, mixed)) = lintable else {
+        // What the loader read past an error is not a template or key policy: the file is
+        // judged as one that does not parse, so that an error cannot turn a template into a
+        // file skipped unseen (say a broken `Resources` line blanked with all it holds).
+        if loaded.recovered {
+            return unparsable(name, text, &loaded.problems, settings);
+        }
         return match other_policy {
             Some(why) => skipped(name, &why),
             None if first.as_map().is_some() => {
@@ -159,6 +147,14 @@ pub fn lint_against(
     };
     let template = (kind == DocumentKind::Template).then(|| Template::new(root));
     let mut comparison = Comparison::NotCompared;
+    // A reading past a syntax error misses what the error hid (a blanked YAML line, the end
+    // of a JSON file): compared with the previous version, it would report a resource there
+    // as deleted. A file that does not parse is not compared, as before it was read past.
+    let previous = if loaded.recovered {
+        &Previous::NotCompared
+    } else {
+        previous
+    };
     let found = with_context(
         text,
         format,
@@ -202,6 +198,30 @@ pub fn lint_against(
         diagnostics: finish(text, Some(root), &hosts, diagnostics),
         declared_parameters,
         comparison,
+    }
+}
+
+/// A file that does not parse, or whose recovered reading is neither a template nor a key
+/// policy: its syntax errors, when it declares itself one, else skipped.
+fn unparsable(
+    name: &str,
+    text: &str,
+    problems: &[source::LoadProblem],
+    settings: &Settings,
+) -> FileReport {
+    if !model::kind::declares_kind(text) {
+        return skipped(
+            name,
+            "not a CloudFormation template or key policy (it does not parse, and has no \
+             top-level Resources, AWSTemplateFormatVersion or Statement)",
+        );
+    }
+    FileReport {
+        name: name.to_owned(),
+        outcome: Outcome::Unparsable,
+        diagnostics: finish(text, None, &[], parse_only(text, problems, settings)),
+        declared_parameters: Vec::new(),
+        comparison: Comparison::NotCompared,
     }
 }
 

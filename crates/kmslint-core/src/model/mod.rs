@@ -129,7 +129,7 @@ pub(crate) fn embedded_policies<'t>(file: &str, root: &'t Node<'t>) -> Vec<Embed
         let Some(text) = text_node.as_str() else {
             continue;
         };
-        let mut loaded = json::load(text);
+        let mut loaded = json::load_strict(text);
         if let Some(map) = ScalarMap::new(file, text_node) {
             if let Some(root) = &mut loaded.root {
                 map.remap(root);

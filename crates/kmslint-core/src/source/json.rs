@@ -4,9 +4,21 @@
 //! The tree is built while scanning rather than converted from jsonc-parser's AST: the AST
 //! of a 10 MB template alone takes about as much memory as the tree. The grammar and the
 //! errors follow jsonc-parser's own `parse_to_ast` with the same options.
+//!
+//! Recovery: the errors that leave no doubt about what the text means are recorded and read
+//! past, so the rest of the file is still linted (issue 23 §3): a comment (skipped), a comma
+//! before a closing bracket (ignored), a missing comma between two members (assumed), a
+//! control character inside a string (kept), a string left unclosed (ended at the end of its
+//! line, where JSON strings must end), and the end of the text inside an object or
+//! array (the open collections are closed there: the tree holds what the file holds; not
+//! after another error, which more likely unbalanced the brackets). Every
+//! other error stops the load with no tree, since reading on would mean guessing. After
+//! [`MAX_RECOVERED`] recovered errors the next one stops it too, so a file of garbage gets a
+//! bounded report.
 
 use std::borrow::Cow;
 
+use jsonc_parser::ParseStringErrorKind;
 use jsonc_parser::common::Range;
 use jsonc_parser::errors::ParseErrorKind;
 use jsonc_parser::tokens::Token;
@@ -27,15 +39,40 @@ fn strict() -> ScannerOptions {
     }
 }
 
+/// At most this many errors are read past in one file; the next one stops the load. A
+/// template with a few typos stays linted, a file of garbage is reported at most this many
+/// times (plus the error that stopped it).
+pub(crate) const MAX_RECOVERED: usize = 20;
+
+/// Loads a file, reading past the errors that can be recovered (see the module's comment).
 pub(crate) fn load(text: &str) -> Loaded<'_> {
+    load_with(text, MAX_RECOVERED)
+}
+
+/// Loads with no recovery: the first error stops the load, with no tree. For a `KeyPolicy`
+/// written as a JSON string, which CloudFormation's API rejects as a whole, and whose findings
+/// would offer fixes into text that does not parse.
+pub(crate) fn load_strict(text: &str) -> Loaded<'_> {
+    load_with(text, 0)
+}
+
+fn load_with(text: &str, max_recovered: usize) -> Loaded<'_> {
     let mut parser = Parser {
         text,
         scanner: Scanner::new(text, &strict()),
         problems: Vec::new(),
         budget: Budget::for_text(text.len()),
+        recovered: 0,
+        max_recovered,
+        closed_at_end: false,
+        cut_quote: 0,
+        base: 0,
+        cut_at: usize::MAX,
+        previous_cut_at: usize::MAX,
     };
     let root = parser.document().ok().flatten();
     Loaded {
+        recovered: root.is_some() && parser.recovered > 0,
         root,
         problems: parser.problems,
         more: Vec::new(),
@@ -50,6 +87,20 @@ struct Parser<'a> {
     scanner: Scanner<'a>,
     problems: Vec<LoadProblem>,
     budget: Budget,
+    /// How many errors have been read past, and how many may be.
+    recovered: usize,
+    max_recovered: usize,
+    /// The end of the text was reached inside a collection, which was reported: the
+    /// collections around it close there without a problem each.
+    closed_at_end: bool,
+    /// Where the last string cut at the end of its line starts (see [`Self::here_value`]).
+    cut_quote: usize,
+    /// Where the scanner's text starts in the text: after a string left unclosed, the
+    /// scanner starts again at the end of its line.
+    base: usize,
+    /// Where the last two strings left unclosed were cut.
+    cut_at: usize,
+    previous_cut_at: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -64,22 +115,92 @@ impl<'a> Parser<'a> {
         Ok(Some(root))
     }
 
-    /// The next token; comments are errors, as in JSON.
+    /// The next token; comments are errors, as in JSON, read past when recovering, and so
+    /// is a string left unclosed on its line.
     fn scan(&mut self) -> Result<Option<Token<'a>>, Abort> {
         match self.scanner.scan() {
-            Ok(Some(Token::CommentLine(_) | Token::CommentBlock(_))) => {
-                Err(self.error_here(ParseErrorKind::CommentsNotAllowed))
-            }
+            Ok(Some(Token::String(text))) => match self.raw_control_at() {
+                None => Ok(Some(Token::String(text))),
+                Some(at) => self.raw_control(at, text).map(Some),
+            },
+            Ok(Some(Token::CommentLine(_) | Token::CommentBlock(_))) => self.comment(),
             Ok(token) => Ok(token),
-            Err(err) => Err(self.error(err.range(), err.kind())),
+            Err(err) => self.scan_error(&err).map(Some),
         }
     }
 
+    /// A comment, read past when recovering: the token after it. Recursive, but no deeper
+    /// than [`MAX_RECOVERED`].
+    #[cold]
+    fn comment(&mut self) -> Result<Option<Token<'a>>, Abort> {
+        let range = self.here();
+        self.recover(range, &ParseErrorKind::CommentsNotAllowed)?;
+        self.scan()
+    }
+
+    /// The scanner's error. A string that runs to the end of the text unclosed is read, when
+    /// recovering, as ending at the end of its line, as one left unclosed before other
+    /// strings is (see [`Self::raw_control_at`]).
+    #[cold]
+    fn scan_error(&mut self, err: &jsonc_parser::errors::ParseError) -> Result<Token<'a>, Abort> {
+        let range = Range {
+            start: self.base + err.range().start,
+            end: self.base + err.range().end,
+        };
+        let unclosed = matches!(
+            err.kind(),
+            ParseErrorKind::String(ParseStringErrorKind::UnterminatedStringLiteral)
+        );
+        let quote = self.here().start;
+        let line_break = self.text[quote..].find(['\n', '\r']).map(|i| quote + i);
+        match line_break {
+            Some(at) if unclosed && self.recovered < self.max_recovered => {
+                self.recover(
+                    Range {
+                        start: quote,
+                        end: at,
+                    },
+                    err.kind(),
+                )?;
+                self.cut_string(at)
+            }
+            _ => Err(self.error(range, err.kind())),
+        }
+    }
+
+    /// Records an error the parser can read past; stops the load when not recovering or when
+    /// [`MAX_RECOVERED`] errors have been read past already.
+    #[cold]
+    fn recover(&mut self, range: Range, kind: &ParseErrorKind) -> Result<(), Abort> {
+        let abort = self.error(range, kind);
+        if self.recovered >= self.max_recovered {
+            return Err(abort);
+        }
+        self.recovered += 1;
+        Ok(())
+    }
+
+    /// Where the current token is in the text.
+    #[inline]
     fn here(&self) -> Range {
         Range {
-            start: self.scanner.token_start(),
-            end: self.scanner.token_end(),
+            start: self.base + self.scanner.token_start(),
+            end: self.base + self.scanner.token_end(),
         }
+    }
+
+    /// Where the current token, a value or key just scanned, is: a string cut at the end of
+    /// its line is the one empty token (the scanner restarted there), and starts at its quote.
+    #[inline]
+    fn here_value(&self) -> Range {
+        let range = self.here();
+        if range.start == range.end {
+            return Range {
+                start: self.cut_quote,
+                end: range.end,
+            };
+        }
+        range
     }
 
     fn error_here(&mut self, kind: ParseErrorKind) -> Abort {
@@ -109,7 +230,7 @@ impl<'a> Parser<'a> {
 
     #[cold]
     fn over_budget(&mut self) -> Abort {
-        let problem = self.budget.exceeded(self.text, self.scanner.token_start());
+        let problem = self.budget.exceeded(self.text, self.here().start);
         self.problems.push(problem);
         Abort
     }
@@ -130,7 +251,7 @@ impl<'a> Parser<'a> {
     /// The value that starts with `token`, the current token.
     fn value(&mut self, token: Token<'a>, depth: usize) -> Result<Node<'a>, Abort> {
         self.spend(size_of::<Node>())?;
-        let range = self.here();
+        let range = self.here_value();
         let scalar = |text, style| Node {
             span: Span::new(range.start, range.end),
             value: Value::Scalar(Scalar { text, style }),
@@ -138,10 +259,7 @@ impl<'a> Parser<'a> {
         Ok(match token {
             Token::OpenBrace => self.object(range.start, depth)?,
             Token::OpenBracket => self.array(range.start, depth)?,
-            Token::String(text) => {
-                check_raw_controls(self.text, range.start, range.end, &mut self.problems)?;
-                scalar(self.settle(text)?, Style::JsonString)
-            }
+            Token::String(text) => scalar(self.settle(text)?, Style::JsonString),
             Token::Number(text) => scalar(text.into(), Style::JsonNumber),
             Token::Boolean(value) => {
                 scalar(if value { "true" } else { "false" }.into(), Style::JsonBool)
@@ -168,13 +286,7 @@ impl<'a> Parser<'a> {
             match token {
                 Some(Token::CloseBrace) => break,
                 Some(Token::String(key)) => {
-                    let key_range = self.here();
-                    check_raw_controls(
-                        self.text,
-                        key_range.start,
-                        key_range.end,
-                        &mut self.problems,
-                    )?;
+                    let key_range = self.here_value();
                     if !matches!(self.scan()?, Some(Token::Colon)) {
                         return Err(self.error_here(ParseErrorKind::ExpectedColonAfterObjectKey));
                     }
@@ -193,7 +305,10 @@ impl<'a> Parser<'a> {
                         &mut self.problems,
                     );
                 }
-                None => return Err(self.unterminated(start, ParseErrorKind::UnterminatedObject)),
+                None => {
+                    self.unterminated(start, ParseErrorKind::UnterminatedObject)?;
+                    break;
+                }
                 Some(Token::Word(_) | Token::Number(_) | Token::Boolean(_) | Token::Null) => {
                     return Err(self.error_here(ParseErrorKind::ExpectedStringObjectProperty));
                 }
@@ -202,7 +317,7 @@ impl<'a> Parser<'a> {
             token = self.separator(true)?;
         }
         Ok(Node {
-            span: Span::new(start, self.scanner.token_end()),
+            span: Span::new(start, self.here().end),
             value: Value::Map(map.finish()),
         })
     }
@@ -214,7 +329,10 @@ impl<'a> Parser<'a> {
         loop {
             match token {
                 Some(Token::CloseBracket) => break,
-                None => return Err(self.unterminated(start, ParseErrorKind::UnterminatedArray)),
+                None => {
+                    self.unterminated(start, ParseErrorKind::UnterminatedArray)?;
+                    break;
+                }
                 Some(first) => {
                     let item = self.value(first, depth + 1)?;
                     super::push(&mut items, item);
@@ -223,15 +341,16 @@ impl<'a> Parser<'a> {
             token = self.separator(false)?;
         }
         Ok(Node {
-            span: Span::new(start, self.scanner.token_end()),
+            span: Span::new(start, self.here().end),
             value: Value::Seq(super::fit(items)),
         })
     }
 
     /// After a member: a comma and the next token, or the token that closes (or breaks)
-    /// the collection. Trailing and missing commas are errors, where jsonc-parser puts them.
+    /// the collection. Trailing and missing commas are errors, where jsonc-parser puts them;
+    /// when recovering, a trailing comma is ignored and a missing one assumed.
     fn separator(&mut self, in_object: bool) -> Result<Option<Token<'a>>, Abort> {
-        let after_value = self.scanner.token_end();
+        let after_value = self.here().end;
         match self.scan()? {
             Some(Token::Comma) => {
                 let comma = self.here();
@@ -242,37 +361,125 @@ impl<'a> Parser<'a> {
                     matches!(next, Some(Token::CloseBracket))
                 };
                 if closes {
-                    return Err(self.error(comma, &ParseErrorKind::TrailingCommasNotAllowed));
+                    self.recover(comma, &ParseErrorKind::TrailingCommasNotAllowed)?;
                 }
                 Ok(next)
             }
             Some(
-                Token::String(_)
+                token @ (Token::String(_)
                 | Token::Word(_)
                 | Token::Number(_)
                 | Token::Boolean(_)
-                | Token::Null,
-            ) if in_object => Err(self.expected_comma(after_value)),
+                | Token::Null),
+            ) if in_object => {
+                self.expected_comma(after_value)?;
+                Ok(Some(token))
+            }
             Some(
-                Token::OpenBrace
+                token @ (Token::OpenBrace
                 | Token::OpenBracket
                 | Token::String(_)
                 | Token::Boolean(_)
                 | Token::Number(_)
-                | Token::Null,
-            ) if !in_object => Err(self.expected_comma(after_value)),
+                | Token::Null),
+            ) if !in_object => {
+                self.expected_comma(after_value)?;
+                Ok(Some(token))
+            }
             other => Ok(other),
         }
     }
 
-    /// The end of the text inside a collection: the error spans it from its opening.
-    fn unterminated(&mut self, start: usize, kind: ParseErrorKind) -> Abort {
-        let end = self.scanner.token_end();
-        self.error(Range { start, end }, &kind)
+    /// The end of the text inside a collection: the error spans it from its opening. When
+    /// recovering, the collection closes there, and so do the ones around it, without another
+    /// problem each.
+    fn unterminated(&mut self, start: usize, kind: ParseErrorKind) -> Result<(), Abort> {
+        if self.closed_at_end {
+            return Ok(());
+        }
+        let end = self.here().end;
+        if self.recovered > 0 {
+            // An error read past earlier (a comment that hid a `}`, a comma assumed between
+            // members of different objects) is the likelier reason the brackets do not
+            // balance: the tree would hold members in the wrong objects.
+            return Err(self.error(Range { start, end }, &kind));
+        }
+        self.recover(Range { start, end }, &kind)?;
+        self.closed_at_end = true;
+        Ok(())
     }
 
-    fn expected_comma(&mut self, at: usize) -> Abort {
-        self.error(Range { start: at, end: at }, &ParseErrorKind::ExpectedComma)
+    #[cold]
+    fn expected_comma(&mut self, at: usize) -> Result<(), Abort> {
+        // Scanning the token after the value may have cut another string.
+        if at == self.cut_at || at == self.previous_cut_at {
+            // After a string read as ending at its line: its comma was likely inside it
+            // (`"t,`), and the string's own error says what to fix.
+            return Ok(());
+        }
+        self.recover(Range { start: at, end: at }, &ParseErrorKind::ExpectedComma)
+    }
+
+    /// Where the current string token holds a control character, if it does: JSON forbids raw control characters inside strings, which
+    /// jsonc-parser lets through. When recovering, the string is kept as written, unless the
+    /// character is a line break: that is a string left unclosed (the scanner read on to the
+    /// next quote), which is read as ending at the end of its line, the text after it read
+    /// again from there. Only a string without escapes is cut so, since its text is the file's.
+    #[inline]
+    fn raw_control_at(&self) -> Option<usize> {
+        let range = self.here();
+        let raw = &self.text.as_bytes()[range.start..range.end];
+        raw.iter().position(|&b| b < 0x20).map(|i| range.start + i)
+    }
+
+    #[cold]
+    fn raw_control(&mut self, at: usize, text: Cow<'a, str>) -> Result<Token<'a>, Abort> {
+        let byte = self.text.as_bytes()[at];
+        let quote = self.here().start;
+        let line_break = self.text[at..self.here().end].find(['\n', '\r']);
+        if let Some(i) = line_break
+            && self.recovered < self.max_recovered
+        {
+            let unclosed = ParseErrorKind::String(ParseStringErrorKind::UnterminatedStringLiteral);
+            self.recover(
+                Range {
+                    start: quote,
+                    end: at + i,
+                },
+                &unclosed,
+            )?;
+            return self.cut_string(at + i);
+        }
+        self.problems.push(LoadProblem {
+            kind: ProblemKind::Syntax,
+            span: Span::new(at, at + 1),
+            message: format!(
+                "invalid JSON: control character U+{byte:04X} inside a string must be escaped"
+            ),
+            first: None,
+        });
+        if self.recovered >= self.max_recovered {
+            return Err(Abort);
+        }
+        self.recovered += 1;
+        Ok(Token::String(text))
+    }
+
+    /// The current string token read as ending at `line_break`, and the scanner restarted
+    /// there: the text between is scanned twice, which [`MAX_RECOVERED`] bounds.
+    #[cold]
+    fn cut_string(&mut self, line_break: usize) -> Result<Token<'a>, Abort> {
+        let quote = self.here().start;
+        let inner = &self.text[quote + 1..line_break];
+        if inner.contains('\\') {
+            return Err(Abort);
+        }
+        self.cut_quote = quote;
+        self.base = line_break;
+        self.scanner = Scanner::new(&self.text[line_break..], &strict());
+        self.previous_cut_at = self.cut_at;
+        self.cut_at = line_break;
+        Ok(Token::String(Cow::Borrowed(inner)))
     }
 }
 
@@ -282,30 +489,6 @@ fn too_deep(span: Span, depth: usize, problems: &mut Vec<LoadProblem>) -> Result
             kind: ProblemKind::Syntax,
             span: Span::new(span.start as usize, span.start as usize + 1),
             message: format!("nesting is deeper than {MAX_DEPTH} levels"),
-            first: None,
-        });
-        return Err(Abort);
-    }
-    Ok(())
-}
-
-/// JSON forbids raw control characters inside strings; jsonc-parser lets them through.
-fn check_raw_controls(
-    text: &str,
-    start: usize,
-    end: usize,
-    problems: &mut Vec<LoadProblem>,
-) -> Result<(), Abort> {
-    let raw = &text.as_bytes()[start..end];
-    if let Some(i) = raw.iter().position(|&b| b < 0x20) {
-        let at = start + i;
-        problems.push(LoadProblem {
-            kind: ProblemKind::Syntax,
-            span: Span::new(at, at + 1),
-            message: format!(
-                "invalid JSON: control character U+{:04X} inside a string must be escaped",
-                raw[i]
-            ),
             first: None,
         });
         return Err(Abort);
@@ -347,10 +530,109 @@ mod tests {
             r#"{"a": """x"""}"#,
             "{\"a\": \"x\ty\"}",
             r#"{"a": 01}"#,
+            r#"{"a": 1 "b": 2}"#,
+            r#"{"a": [1"#,
+        ] {
+            let loaded = load_strict(bad);
+            assert!(loaded.root.is_none(), "{bad}");
+            assert_eq!(loaded.problems.len(), 1, "{bad}");
+            assert_eq!(loaded.problems[0].kind, ProblemKind::Syntax, "{bad}");
+        }
+        // Not recovered: reading on would mean guessing what was meant.
+        for bad in [
+            r#"{"a": 'x', "b": 1}"#,
+            r#"{"a": """x""", "b": 1}"#,
+            r#"{"a": 01, "b": 1}"#,
+            "{\"a\": \"x\\\"\n\"b\": 1}",
+            r#"{"a": 1} {"b": 2}"#,
+            r#"{a: 1}"#,
+            r#"{"a": 1, "b": }"#,
         ] {
             let loaded = load(bad);
             assert!(loaded.root.is_none(), "{bad}");
-            assert_eq!(loaded.problems[0].kind, ProblemKind::Syntax, "{bad}");
+            assert!(!loaded.recovered, "{bad}");
+        }
+    }
+
+    /// What the recovery reads past, where each error is reported, and the tree it reads.
+    #[test]
+    fn recovers_comments_commas_controls_and_the_end_of_the_text() {
+        let cases: [(&str, &[&str], &str); 8] = [
+            (
+                "{\"a\": 1, // c\n \"b\": [2, 3,], /* d */ \"c\": 4,}",
+                &["// c", ",", "/* d */", ","],
+                r#"{"a":1,"b":[2,3],"c":4}"#,
+            ),
+            (r#"{"a": 1 "b": [2 3]}"#, &["", ""], r#"{"a":1,"b":[2,3]}"#),
+            ("{\"a\": \"x\ty\"}", &["\t"], r#"{"a":"x\ty"}"#),
+            (
+                r#"{"a": {"b": [1, {"c": 2"#,
+                &[r#"{"c": 2"#],
+                r#"{"a":{"b":[1,{"c":2}]}}"#,
+            ),
+            (r#"{"a": 1, "#, &[r#"{"a": 1, "#], r#"{"a":1}"#),
+            (r#"[1, 2,]"#, &[","], "[1,2]"),
+            // A string left unclosed ends at its line; its comma was likely in it.
+            (
+                "{\"a\": \"x,\n \"b\": \"y\"}",
+                &["\"x,"],
+                r#"{"a":"x,","b":"y"}"#,
+            ),
+            (
+                "[\"x\t\n\"y]\n, 2]",
+                &["\"x\t", "\"y]"],
+                r#"["x\t","y]",2]"#,
+            ),
+        ];
+        for (text, errors, tree) in cases {
+            let loaded = load(text);
+            assert!(loaded.recovered, "{text}");
+            let at: Vec<&str> = loaded
+                .problems
+                .iter()
+                .map(|p| &text[p.span.range()])
+                .collect();
+            assert_eq!(&at, errors, "{text}");
+            assert_eq!(compact(loaded.root.as_ref().unwrap()), tree, "{text}");
+        }
+        let trailing = &load(r#"{"a": 1,}"#).problems[0];
+        assert_eq!(
+            trailing.cause(),
+            Some(super::super::SyntaxCause::TrailingComma)
+        );
+    }
+
+    #[test]
+    fn recovery_stops_after_a_bounded_number_of_errors() {
+        let text = format!("[{}1]", "0 ".repeat(100_000));
+        let loaded = load(&text);
+        assert!(loaded.root.is_none());
+        assert_eq!(loaded.problems.len(), MAX_RECOVERED + 1);
+        let text = format!("[{}1]", "0 ".repeat(MAX_RECOVERED));
+        let loaded = load(&text);
+        assert_eq!(loaded.problems.len(), MAX_RECOVERED);
+        assert_eq!(
+            loaded.root.unwrap().as_seq().unwrap().len(),
+            MAX_RECOVERED + 1
+        );
+    }
+
+    fn compact(node: &Node<'_>) -> String {
+        match &node.value {
+            Value::Scalar(s) if s.style == Style::JsonString => format!("{:?}", s.text),
+            Value::Scalar(s) => s.text.to_string(),
+            Value::Seq(items) => {
+                let items: Vec<String> = items.iter().map(compact).collect();
+                format!("[{}]", items.join(","))
+            }
+            Value::Map(entries) => {
+                let entries: Vec<String> = entries
+                    .iter()
+                    .map(|e| format!("{:?}:{}", e.key, compact(&e.value)))
+                    .collect();
+                format!("{{{}}}", entries.join(","))
+            }
+            Value::Invalid => "?".into(),
         }
     }
 

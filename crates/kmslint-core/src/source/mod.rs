@@ -125,6 +125,10 @@ pub struct Loaded<'a> {
     /// such a file (the loader reports where the second document starts), but they are
     /// loaded so that a template or key policy among them is not skipped unseen.
     pub(crate) more: Vec<Node<'a>>,
+    /// The loader read past a syntax error (reported among the problems) to build `root`: the
+    /// tree is the loader's best reading of the file, not the file as CloudFormation reads it
+    /// (which rejects it).
+    pub(crate) recovered: bool,
 }
 
 /// Which loader a text goes to.
@@ -267,15 +271,19 @@ pub(crate) const MAX_DEPTH: usize = 200;
 /// Parses a file's text as CloudFormation would: with the loader its name calls for, else
 /// with the JSON loader when it starts with `{` and, when that fails, with the YAML loader
 /// (YAML flow style starts with `{` too, and CloudFormation accepts YAML that is not JSON).
-/// When both fail, the JSON loader's problem is the one reported. Returns the format whose
-/// loader produced the result. Both parses are linear in the text; the text, and so every
-/// span, is the same for both.
+/// When both fail, the JSON loader's problem is the one reported. A JSON reading recovered
+/// from an error (a comment, a trailing comma) yields to a YAML one that needed no recovery,
+/// since YAML's flow style allows both. Returns the format whose loader produced the result.
+/// Both parses are linear in the text; the text, and so every span, is the same for both.
 pub fn load_file<'a>(name: &str, text: &'a str) -> (Format, Loaded<'a>) {
     let format = Format::choose(name, text);
     let loaded = load(text, format);
-    if format == Format::Json && loaded.root.is_none() && Format::named(name).is_none() {
+    if format == Format::Json
+        && (loaded.root.is_none() || loaded.recovered)
+        && Format::named(name).is_none()
+    {
         let yaml = yaml::load(text);
-        if yaml.root.is_some() {
+        if yaml.root.is_some() && !yaml.recovered {
             return (Format::Yaml, yaml);
         }
     }
@@ -287,5 +295,29 @@ pub fn load(text: &str, format: Format) -> Loaded<'_> {
     match format {
         Format::Json => json::load(text),
         Format::Yaml => yaml::load(text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file not named `.json` that starts with `{` is read as YAML when the JSON loader
+    /// had to read past an error that YAML's flow style allows, as when it found no tree.
+    #[test]
+    fn a_guessed_json_file_read_past_an_error_yields_to_clean_yaml() {
+        let flow = r#"{"Resources": {"K": {"Type": "AWS::KMS::Key",},},}"#;
+        let (format, loaded) = load_file("t.template", flow);
+        assert_eq!(format, Format::Yaml);
+        assert!(loaded.problems.is_empty() && !loaded.recovered);
+        // Named JSON, it is JSON, read past its trailing commas.
+        let (format, loaded) = load_file("t.json", flow);
+        assert_eq!(format, Format::Json);
+        assert!(loaded.recovered && loaded.problems.len() == 3);
+        // Neither reads it cleanly: the JSON reading stands.
+        let broken = "{\"Resources\": {\"K\": \"\u{0}\",}}";
+        let (format, loaded) = load_file("t.template", broken);
+        assert_eq!(format, Format::Json);
+        assert!(loaded.recovered && loaded.problems.len() == 2);
     }
 }

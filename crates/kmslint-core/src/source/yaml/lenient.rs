@@ -122,6 +122,7 @@ fn lenient_padded<'a>(
                 root,
                 problems,
                 more,
+                recovered: false,
             });
         }
         let quote = loaded.problems.last()?.span.start as usize;
@@ -135,7 +136,7 @@ fn lenient_padded<'a>(
 /// text borrowed from the file where it is written there as is (padding only ever moves whole
 /// lines, so that is nearly all of it), else owned.
 // Not `Node::walk`, which only reads: this one builds a new tree from the old.
-fn rebase<'a>(node: Node<'_>, text: &'a str, map: &impl Fn(Span) -> Span) -> Node<'a> {
+pub(super) fn rebase<'a>(node: Node<'_>, text: &'a str, map: &impl Fn(Span) -> Span) -> Node<'a> {
     let span = map(node.span);
     let own = |value: Cow<'_, str>, span: Span| match written_as(text, span, &value) {
         Some(raw) => Cow::Borrowed(raw),

@@ -49,7 +49,7 @@ const MAX_ALIAS_PROBLEMS: usize = 20;
 
 pub(crate) fn load(text: &str) -> Loaded<'_> {
     let loaded = load_strict(text);
-    match loaded.problems.last() {
+    let loaded = match loaded.problems.last() {
         Some(problem) if loaded.root.is_none() => {
             let quoted = problem.message.ends_with(UNDER_INDENTED);
             if quoted || is_under_indented_flow_line(problem) {
@@ -58,8 +58,12 @@ pub(crate) fn load(text: &str) -> Loaded<'_> {
                 loaded
             }
         }
-        _ => loaded,
+        _ => return loaded,
+    };
+    if loaded.root.is_none() {
+        return recover::recover(text, &loaded).unwrap_or(loaded);
     }
+    loaded
 }
 
 /// Where a second YAML document starts.
@@ -71,6 +75,7 @@ const SECOND_DOCUMENT: &str =
 const UNDER_INDENTED: &str = "invalid indentation in quoted scalar";
 
 mod lenient;
+mod recover;
 #[cfg(test)]
 mod tests;
 
@@ -103,6 +108,7 @@ fn load_strict_recording(text: &str, record: bool) -> (Loaded<'_>, Vec<usize>, V
         root,
         problems: builder.problems,
         more: builder.more,
+        recovered: false,
     };
     (loaded, builder.closes.unwrap_or_default(), builder.quotes)
 }

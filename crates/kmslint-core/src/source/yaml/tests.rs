@@ -219,3 +219,77 @@ fn a_second_document_is_reported() {
     let more: Vec<&str> = loaded.more.iter().map(|n| slice(text, n.span)).collect();
     assert_eq!(more, ["b: 2", "c: 3"]);
 }
+
+#[test]
+fn an_error_line_is_read_past_with_the_lines_under_it() {
+    let text = "a:\n  b: 1\n  c: x: y\n    d: 2\n  e: 3\nf: [4]\n";
+    let loaded = load(text);
+    assert!(loaded.recovered);
+    assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
+    assert!(
+        loaded.problems[0]
+            .message
+            .starts_with("invalid YAML: mapping values")
+    );
+    assert_eq!(
+        loaded.problems[0].span.start as usize,
+        text.find("x:").unwrap() + 1
+    );
+    let root = loaded.root.unwrap();
+    let a = root.get("a").unwrap();
+    assert_eq!(a.get("b").unwrap().as_str(), Some("1"));
+    // The broken entry and what it held are missing, not moved to another entry.
+    assert!(a.get("c").is_none() && a.get("d").is_none());
+    assert_eq!(a.get("e").unwrap().as_str(), Some("3"));
+    assert_eq!(slice(text, root.get("f").unwrap().span), "[4]");
+    // Several broken lines: each is reported, in order.
+    let text = "a: 1\nb: x: y\nc: 2\nd: [\ne: 3\n";
+    let loaded = load(text);
+    assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
+    let text = "a: 1\nb: x: y\nc: 2\n\td: 3\ne: 4\n";
+    let loaded = load(text);
+    let lines: Vec<usize> = loaded
+        .problems
+        .iter()
+        .map(|p| text[..p.span.start as usize].lines().count())
+        .collect();
+    // saphyr reports the tab where the plain scalar before it starts: that line goes too.
+    assert_eq!(lines, [2, 3], "{:?}", loaded.problems);
+    assert_eq!(keys(&loaded), ["a", "e"]);
+    // An unclosed quote, which saphyr reports where it opens: that line goes, and the line
+    // where the leniency for under-indented quoted lines stopped (its error is reported too).
+    let text = "a: \"x\nb: 1\nc: \"y\"\nd: 2\n";
+    let loaded = load(text);
+    let at: Vec<usize> = loaded
+        .problems
+        .iter()
+        .map(|p| p.span.start as usize)
+        .collect();
+    assert_eq!(at, [3, 15], "{:?}", loaded.problems);
+    assert_eq!(keys(&loaded), ["b", "d"]);
+    let loaded = load("a: 1\nb: 'x\n");
+    assert_eq!(loaded.problems[0].span.start, 8, "{:?}", loaded.problems);
+    assert_eq!(keys(&loaded), ["a"]);
+}
+
+fn keys<'a>(loaded: &'a Loaded<'_>) -> Vec<&'a str> {
+    let map = loaded.root.as_ref().and_then(Node::as_map);
+    map.into_iter().flatten().map(|e| &*e.key).collect()
+}
+
+#[test]
+fn nothing_is_recovered_where_a_value_would_span_a_blanked_line() {
+    for text in [
+        // Blanking the entry inside the flow sequence would leave `[1, 2]`.
+        "a: [1,\n  b: c: d,\n  2]\n",
+        // An unclosed bracket: the error is found at the end of the text.
+        "a: {b: 1\nc: 2\n",
+        // A broken line every time: the blanking stops after MAX_BLANKED lines.
+        &"a: b: c\n".repeat(100),
+    ] {
+        let loaded = load(text);
+        assert!(loaded.root.is_none(), "{text}");
+        assert!(!loaded.recovered, "{text}");
+        assert_eq!(loaded.problems.len(), 1, "{text}: {:?}", loaded.problems);
+    }
+}
