@@ -65,3 +65,28 @@ fn a_built_arn_with_the_account_and_a_multi_region_key_id_is_neither() {
     );
     assert_eq!(codes(&text), vec![]);
 }
+
+/// The replica stacks CDK synthesizes for multi-Region keys with `crossRegionReferences`
+/// (tests/deployments/cdk, case multi-region): both replicas of a stack get their primary's
+/// ARN from one `Custom::CrossRegionExportReader`, each through its own attribute. Two
+/// attributes of one reader are two primaries, not a replica given twice.
+#[test]
+fn replicas_of_two_primaries_through_one_cdk_reader_are_not_duplicates() {
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/deployments/cdk/out/multi-region");
+    for stack in ["ReplicasEu", "ReplicasAp"] {
+        let path = out.join(format!("{stack}.template.json"));
+        let (report, _) = common::lint_path(&path, &common::only(&["KMS303"]));
+        assert_eq!(
+            report.outcome,
+            kmslint_core::Outcome::Linted(kmslint_core::DocumentKind::Template),
+            "{stack}"
+        );
+        let replicas = report
+            .diagnostics
+            .iter()
+            .map(|d| d.code)
+            .collect::<Vec<_>>();
+        assert!(replicas.is_empty(), "{stack}: {replicas:?}");
+    }
+}

@@ -4,7 +4,7 @@
 //! together are not duplicates.
 
 use crate::diagnostic::Severity;
-use crate::facts::resources::REPLICA_KEY;
+use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::Resource;
 use crate::model::value::Alt;
 
@@ -35,7 +35,17 @@ impl Rule for DuplicateReplica {
                 continue;
             };
             let identity = match target {
-                PrimaryTarget::InTemplate { resource, .. } => format!("resource:{}", resource.name),
+                // A key of this template is one primary whichever attribute names it. Any
+                // other resource (CDK's cross-Region reader, a custom resource) may return a
+                // different value per attribute: its values are the same only when the
+                // attribute is.
+                PrimaryTarget::InTemplate { resource, .. } if resource.type_name == Some(KEY) => {
+                    format!("resource:{}", resource.name)
+                }
+                PrimaryTarget::InTemplate {
+                    resource,
+                    attribute,
+                } => format!("resource:{}.{}", resource.name, attribute.unwrap_or("Ref")),
                 PrimaryTarget::Arn(_) => match alt.text_value() {
                     Some(text) => format!("arn:{}", text.display()),
                     None => continue,
