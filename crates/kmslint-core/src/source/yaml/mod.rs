@@ -28,6 +28,7 @@ const FUNCTION_TAGS: &[&str] = &[
     "Fn::ForEach",
     "Fn::GetAZs",
     "Fn::GetAtt",
+    "Fn::GetStackOutput",
     "Fn::If",
     "Fn::ImportValue",
     "Fn::Join",

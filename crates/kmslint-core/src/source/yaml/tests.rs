@@ -44,6 +44,18 @@ fn short_forms_become_long_forms_with_the_tag_as_key_span() {
     assert_eq!(arg.as_str(), Some(""));
 }
 
+/// `!GetStackOutput` (another stack's output, read at deployment: CDK's weak references) is
+/// `Fn::GetStackOutput`, as its JSON form is written.
+#[test]
+fn get_stack_output_is_a_function_tag() {
+    let text = "a: !GetStackOutput {StackName: keys, OutputName: KeyArn}\n";
+    let doc = root(text);
+    let (name, key_span, arg) = doc.get("a").unwrap().intrinsic().unwrap();
+    assert_eq!(name, "Fn::GetStackOutput");
+    assert_eq!(slice(text, key_span), "!GetStackOutput");
+    assert!(arg.as_map().is_some());
+}
+
 #[test]
 fn spans_are_bytes_after_multibyte_characters() {
     let text = "a: 🔑é\nb: ’x’\n";
