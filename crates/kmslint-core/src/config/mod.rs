@@ -9,7 +9,9 @@
 
 mod checks;
 mod file;
+mod parameters;
 mod resolve;
+mod stacks;
 #[cfg(test)]
 mod tests;
 
@@ -25,6 +27,8 @@ use crate::lookup::{self, RuleName};
 
 pub use checks::{ValueError, check_account, check_globs, check_region};
 pub use file::{ConfigFile, ReadError, SizeValue, read_config_text};
+pub use parameters::read_parameters_file;
+pub use stacks::{ParamValue, StackDecl};
 pub use resolve::{Loader, Resolved, discover, home_dir, load_chain, normalize_path};
 
 /// Everything linting needs to know besides the file itself.
@@ -195,7 +199,8 @@ pub fn settings_for(
 /// What [`settings_for`] decides, for `--show-settings`: each setting with its value and
 /// exact origin. The stack values, then the rule selection as written (each file's
 /// `extend-select` and `extend-ignore` on a line of its own, since they add up along an
-/// `extend` chain), the rules that run, and each rule's severity set by `[severity]`.
+/// `extend` chain), the rules that run, each rule's severity set by `[severity]`, and each
+/// stack of `[[stacks]]`.
 pub fn shown_settings(
     over: &Overrides,
     resolved: &Resolved,
@@ -276,6 +281,13 @@ pub fn shown_settings(
             origin,
         ));
     }
+    all.extend(resolved.stacks().iter().map(|stack| {
+        shown(
+            &format!("stack {}", stack.name),
+            stacks::shown(stack, resolved.origins.get("stacks")),
+            from_file("stacks"),
+        )
+    }));
     Ok(all)
 }
 
