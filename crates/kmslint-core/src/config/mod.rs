@@ -2,7 +2,9 @@
 //! [`settings_for`] merges the file with [`Overrides`] (the command line's options, or an
 //! editor's settings) into [`Settings`]; [`settings_for_file`] is the language server's lookup.
 //! The file's schema and reading are in `file`, `extend` chains and where a file is found in
-//! `resolve`, the checks of single values in `checks`.
+//! `resolve`, the checks of single values in `checks`, the table of stacks `[[stacks]]` in
+//! `stacks` (read and checked: [`Resolved::stacks`] is what a run declares), and the
+//! parameters files `--parameters-file` and a stack's `parameters-file` name in `parameters`.
 //!
 //! Below `rules` and `model`: rule names are handed in (see `lookup`), and the deployer ARN
 //! is checked with `deployer`.
@@ -28,8 +30,8 @@ use crate::lookup::{self, RuleName};
 pub use checks::{ValueError, check_account, check_globs, check_region};
 pub use file::{ConfigFile, ReadError, SizeValue, read_config_text};
 pub use parameters::read_parameters_file;
-pub use stacks::{ParamValue, StackDecl};
 pub use resolve::{Loader, Resolved, discover, home_dir, load_chain, normalize_path};
+pub use stacks::{ParamValue, StackDecl};
 
 /// Everything linting needs to know besides the file itself.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -168,11 +168,7 @@ fn read_stack(
 ) -> Result<Read, ConfigError> {
     let start = table.span().start;
     let DeValue::Table(entries) = table.get_ref() else {
-        return Err(at.error(
-            start,
-            "",
-            "each stack is a table (`[[stacks]]`)".to_owned(),
-        ));
+        return Err(at.error(start, "", "each stack is a table (`[[stacks]]`)".to_owned()));
     };
     let mut values: BTreeMap<&str, &Spanned<DeValue<'_>>> = BTreeMap::new();
     for (key, value) in entries.iter() {
@@ -213,10 +209,7 @@ fn read_stack(
         return Err(at.error(
             start,
             "template",
-            format!(
-                "stack `{}` needs a `template`",
-                lookup::abbreviate(&name)
-            ),
+            format!("stack `{}` needs a `template`", lookup::abbreviate(&name)),
         ));
     };
     let template = bounded_file(dir, real_dir, root, &template)
@@ -232,7 +225,11 @@ fn read_stack(
         let file = bounded_file(dir, real_dir, root, &file)
             .map_err(|m| at.error(file_at, "parameters-file", m))?;
         let read = read_parameters_file(&file).map_err(|e| {
-            at.error(file_at, "parameters-file", format!("{}: {}", e.origin, e.message))
+            at.error(
+                file_at,
+                "parameters-file",
+                format!("{}: {}", e.origin, e.message),
+            )
         })?;
         parameters.extend(read.into_iter().map(|(k, v)| (k, ParamValue::Value(v))));
     }
@@ -423,7 +420,12 @@ fn parameter(
 /// `extend`, a configuration in a repository one reviews must not make kmslint read the
 /// reviewer's other files. Checked as written before anything is read, then with links
 /// resolved.
-fn bounded_file(dir: &Path, real_dir: &Path, root: &Path, written: &str) -> Result<PathBuf, String> {
+fn bounded_file(
+    dir: &Path,
+    real_dir: &Path,
+    root: &Path,
+    written: &str,
+) -> Result<PathBuf, String> {
     let shown = lookup::abbreviate(written);
     if written.trim().is_empty() {
         return Err("must name a file".to_owned());
@@ -630,7 +632,9 @@ fn template_outputs(template: &Path) -> Result<Option<Vec<String>>, String> {
             .problems
             .first()
             .map_or_else(|| "it is empty".to_owned(), |p| p.message.clone());
-        return Err(format!("does not parse, so its outputs are not known: {why}"));
+        return Err(format!(
+            "does not parse, so its outputs are not known: {why}"
+        ));
     };
     // Transforms CloudFormation itself runs that add no output a template names.
     const PLAIN: [&str; 2] = ["AWS::Serverless-2016-10-31", "AWS::LanguageExtensions"];

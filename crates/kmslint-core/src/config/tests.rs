@@ -1,8 +1,8 @@
 //! Unit tests of the configuration: reading the file, its errors, sizes, discovery.
 
 use super::file::{CONFIG_FILE, ConfigFile};
-use std::collections::BTreeMap;
 use super::*;
+use std::collections::BTreeMap;
 
 fn parse(origin: &str, text: &str) -> Result<ConfigFile, ConfigError> {
     super::file::parse(origin, text, lookup::TEST_RULES)
@@ -170,7 +170,10 @@ parameters = { PrimaryKeyArn = { stack = "keys", output = "PrimaryKeyArn" } }
     );
     // Without Region or account, both are unknown: empty lists.
     let (_dir, resolved) = stacks_in(&[
-        (CONFIG_FILE, "[[stacks]]\nname = \"a\"\ntemplate = \"a.json\"\n"),
+        (
+            CONFIG_FILE,
+            "[[stacks]]\nname = \"a\"\ntemplate = \"a.json\"\n",
+        ),
         ("a.json", "{}"),
     ]);
     let stacks = resolved.unwrap().file.stacks.unwrap();
@@ -298,7 +301,11 @@ fn outputs_name_declared_stacks_with_that_output_and_no_cycle() {
     let keys = "[[stacks]]\nname = \"keys\"\ntemplate = \"keys.yaml\"\n";
     let unknown = format!(
         "{keys}{}",
-        stack("app", "app.yaml", "{ stack = \"kyes\", output = \"PrimaryKeyArn\" }")
+        stack(
+            "app",
+            "app.yaml",
+            "{ stack = \"kyes\", output = \"PrimaryKeyArn\" }"
+        )
     );
     assert_eq!(
         stacks_error(&unknown, files),
@@ -306,12 +313,18 @@ fn outputs_name_declared_stacks_with_that_output_and_no_cycle() {
     );
     let missing = format!(
         "{keys}{}",
-        stack("app", "app.yaml", "{ stack = \"keys\", output = \"PrimaryKey\" }")
+        stack(
+            "app",
+            "app.yaml",
+            "{ stack = \"keys\", output = \"PrimaryKey\" }"
+        )
     );
     let err = stacks_error(&missing, files);
     assert!(
-        err.starts_with(".kmslint.toml:7: `stacks.parameters.P`: stack `keys` has no output `PrimaryKey` (")
-            && err.ends_with("keys.yaml has no such key in `Outputs`); did you mean `PrimaryKeyArn`?"),
+        err.starts_with(
+            ".kmslint.toml:7: `stacks.parameters.P`: stack `keys` has no output `PrimaryKey` ("
+        ) && err
+            .ends_with("keys.yaml has no such key in `Outputs`); did you mean `PrimaryKeyArn`?"),
         "{err}"
     );
     let broken = format!(
@@ -365,7 +378,8 @@ fn templates_stay_inside_the_repository() {
     let err = load_chain(&config, lookup::TEST_RULES).unwrap_err();
     assert_eq!(err.key.as_deref(), Some("stacks.template"));
     assert!(
-        err.message.starts_with("`../outside.yaml` is outside the repository"),
+        err.message
+            .starts_with("`../outside.yaml` is outside the repository"),
         "{err}"
     );
     // Nor through a link.
@@ -398,24 +412,31 @@ fn a_nearer_files_stacks_replace_those_it_extends() {
         ("base.toml", base),
         ("t.yaml", "Resources: {}\n"),
         ("sub/u.yaml", "Resources: {}\n"),
-        (
-            CONFIG_FILE,
-            "extend = \"base.toml\"\n",
-        ),
+        (CONFIG_FILE, "extend = \"base.toml\"\n"),
         (
             "sub/.kmslint.toml",
             "extend = \"../base.toml\"\n[[stacks]]\nname = \"sub\"\ntemplate = \"u.yaml\"\n",
         ),
-        ("empty/.kmslint.toml", "extend = \"../base.toml\"\nstacks = []\n"),
+        (
+            "empty/.kmslint.toml",
+            "extend = \"../base.toml\"\nstacks = []\n",
+        ),
     ]);
     // Inherited whole, the template relative to the file that declares it.
     let resolved = resolved.unwrap();
     assert_eq!(resolved.stacks()[0].template, dir.path().join("t.yaml"));
     assert_eq!(resolved.origins["stacks"], dir.path().join("base.toml"));
-    let sub = load_chain(&dir.path().join("sub").join(CONFIG_FILE), lookup::TEST_RULES).unwrap();
+    let sub = load_chain(
+        &dir.path().join("sub").join(CONFIG_FILE),
+        lookup::TEST_RULES,
+    )
+    .unwrap();
     let names: Vec<&str> = sub.stacks().iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["sub"]);
-    let empty =
-        load_chain(&dir.path().join("empty").join(CONFIG_FILE), lookup::TEST_RULES).unwrap();
+    let empty = load_chain(
+        &dir.path().join("empty").join(CONFIG_FILE),
+        lookup::TEST_RULES,
+    )
+    .unwrap();
     assert!(empty.stacks().is_empty());
 }
