@@ -530,17 +530,18 @@ fn check_cycles(
                 }
                 Mark::Open => {
                     let from = path.iter().position(|&(n, _)| n == to).unwrap_or(0);
-                    let mut cycle: Vec<&str> = path[from..]
-                        .iter()
-                        .map(|&(n, _)| stacks[n].name.as_str())
-                        .collect();
-                    cycle.push(&stacks[to].name);
+                    let cycle = shown_cycle(
+                        path[from..]
+                            .iter()
+                            .map(|&(n, _)| stacks[n].name.as_str())
+                            .collect(),
+                    );
                     return Err(at.error(
                         stack_at,
                         &format!("parameters.{}", lookup::abbreviate(key)),
                         format!(
                             "outputs taken in a cycle: {} (a stack's outputs exist only after the stacks it takes outputs from are deployed)",
-                            cycle.join(" → ")
+                            cycle
                         ),
                     ));
                 }
@@ -551,14 +552,32 @@ fn check_cycles(
     Ok(())
 }
 
+/// The most stacks of a cycle a message names: the first ones, then how many there are.
+const SHOWN_CYCLE: usize = 6;
+
+/// A cycle of stacks as a message shows it, `a → b → a`, the names abbreviated and a long
+/// cycle cut short: `a → b → c → d → e → f → … (7000 stacks) → a`.
+fn shown_cycle(names: Vec<&str>) -> String {
+    let mut shown: Vec<String> = names
+        .iter()
+        .take(SHOWN_CYCLE)
+        .map(|n| lookup::abbreviate(n).into_owned())
+        .collect();
+    if names.len() > SHOWN_CYCLE {
+        shown.push(format!("… ({} stacks)", names.len()));
+    }
+    shown.push(lookup::abbreviate(names[0]).into_owned());
+    shown.join(" → ")
+}
+
 /// Each output a parameter takes is in its stack's template's `Outputs`. Each template is
-/// read once, however many parameters name it.
+/// read once, however many parameters and stacks name it, and its outputs kept sorted.
 fn check_outputs(
     at: &At<'_>,
     stacks: &[Read],
     names: &HashMap<String, usize>,
 ) -> Result<(), ConfigError> {
-    let mut outputs_of: HashMap<usize, Option<Vec<String>>> = HashMap::new();
+    let mut outputs_of: HashMap<&Path, Option<Vec<String>>> = HashMap::new();
     for stack in stacks {
         for (key, stack_at, output_at) in &stack.outputs {
             let ParamValue::Output {
@@ -573,7 +592,7 @@ fn check_outputs(
             };
             let shown_key = format!("parameters.{}", lookup::abbreviate(key));
             let template = &stacks[i].decl.template;
-            let outputs = match outputs_of.get(&i) {
+            let outputs = match outputs_of.get(template.as_path()) {
                 Some(outputs) => outputs,
                 None => {
                     let read = template_outputs(template).map_err(|m| {
@@ -587,12 +606,12 @@ fn check_outputs(
                             ),
                         )
                     })?;
-                    outputs_of.entry(i).or_insert(read)
+                    outputs_of.entry(template).or_insert(read)
                 }
             };
             // `None`: a transform or `Fn::ForEach` may make outputs the text does not show.
             let Some(outputs) = outputs else { continue };
-            if outputs.iter().any(|o| o == output) {
+            if outputs.binary_search(output).is_ok() {
                 continue;
             }
             let hint = lookup::did_you_mean(output, outputs.iter().map(String::as_str))
@@ -652,7 +671,9 @@ fn template_outputs(template: &Path) -> Result<Option<Vec<String>>, String> {
     if macro_run || entries.iter().any(|e| e.key.starts_with("Fn::")) {
         return Ok(None);
     }
-    Ok(Some(entries.iter().map(|e| e.key.to_string()).collect()))
+    let mut keys: Vec<String> = entries.iter().map(|e| e.key.to_string()).collect();
+    keys.sort_unstable();
+    Ok(Some(keys))
 }
 
 /// A stack for `--show-settings`, on one line as TOML writes an inline table: its template
