@@ -359,6 +359,17 @@ fn parameter(
 ) -> Result<(ParamValue, Option<(usize, usize)>), ConfigError> {
     let shown_key = format!("parameters.{}", lookup::abbreviate(key));
     let fail = |at_byte: usize, message: String| at.error(at_byte, &shown_key, message);
+    // A parameter's logical ID is alphanumeric (Parameters, "Syntax",
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html).
+    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(fail(
+            value.span().start,
+            format!(
+                "`{}` is not a parameter name: a template's parameters are named with letters and digits",
+                lookup::abbreviate(key)
+            ),
+        ));
+    }
     match value.get_ref() {
         DeValue::String(s) => Ok((ParamValue::Value(s.to_string()), None)),
         DeValue::Integer(i) => Ok((ParamValue::Value(i.as_str().to_owned()), None)),

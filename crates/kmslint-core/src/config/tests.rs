@@ -277,6 +277,10 @@ fn each_error_in_a_stack_is_at_its_line() {
             ".kmslint.toml:4: `stacks.parameters.P`: unknown key `outptu`: another stack's output is `{ stack = \"…\", output = \"…\" }`; did you mean `output`?",
         ),
         (
+            "[[stacks]]\nname = \"a\"\ntemplate = \"t.yaml\"\n\n[stacks.parameters]\n\"Key-Arn\" = \"x\"\n",
+            ".kmslint.toml:6: `stacks.parameters.Key-Arn`: `Key-Arn` is not a parameter name: a template's parameters are named with letters and digits",
+        ),
+        (
             "stacks = 3\n",
             ".kmslint.toml:1: `stacks`: must be a list of tables (`[[stacks]]`)",
         ),
