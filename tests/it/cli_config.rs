@@ -238,3 +238,85 @@ fn show_settings_names_where_each_setting_comes_from() {
     );
     assert!(run.stdout.contains("extending"), "{}", run.stdout);
 }
+
+/// A key stack and a stack taking its output, as docs/configuration.md#stacks-stacks shows.
+const STACKS: &str = r#"[[stacks]]
+name = "keys"
+template = "infra/keys.yaml"
+region = "eu-west-1"
+account = "111122223333"
+parameters = { Env = "prod" }
+
+[[stacks]]
+name = "replica"
+template = "infra/replica.yaml"
+regions = ["us-east-1", "ap-southeast-2"]
+account = "111122223333"
+parameters = { PrimaryKeyArn = { stack = "keys", output = "PrimaryKeyArn" } }
+"#;
+
+const KEYS_TEMPLATE: &[u8] = b"Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      MultiRegion: true\nOutputs:\n  PrimaryKeyArn:\n    Value: !GetAtt Key.Arn\n";
+
+/// Exit 2 and the message of `check` in a repository whose `.kmslint.toml` is `config`, with
+/// the temporary directory's path taken out.
+fn stacks_refused(config: &str) -> String {
+    let dir = dir_with(&[
+        GIT,
+        (".kmslint.toml", config.as_bytes()),
+        ("infra/keys.yaml", KEYS_TEMPLATE),
+        ("infra/replica.yaml", b"Resources: {}\n"),
+    ]);
+    let run = Kmslint::new(dir.path(), &["check", "infra"]).run();
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    let real = std::fs::canonicalize(dir.path()).unwrap();
+    run.stderr
+        .replace(&format!("{}/", real.display()), "")
+        .replace(&format!("{}/", dir.path().display()), "")
+}
+
+#[test]
+fn a_table_of_stacks_with_an_error_is_a_configuration_error_at_its_line() {
+    let unknown = STACKS.replace("stack = \"keys\"", "stack = \"key\"");
+    let missing = STACKS.replace("infra/replica.yaml", "infra/replika.yaml");
+    let output = STACKS.replace("output = \"PrimaryKeyArn\"", "output = \"KeyArn\"");
+    let cycle = STACKS.replace(
+        "parameters = { Env = \"prod\" }",
+        "parameters = { Env = { stack = \"replica\", output = \"X\" } }",
+    );
+    let typo = STACKS.replace("regions =", "regoins =");
+    let all = [unknown, missing, output, cycle, typo]
+        .iter()
+        .map(|config| stacks_refused(config))
+        .collect::<Vec<_>>()
+        .join("");
+    insta::assert_snapshot!("stacks_table_errors", all);
+}
+
+#[test]
+fn a_valid_table_of_stacks_leaves_linting_as_it_was_and_show_settings_lists_it() {
+    let dir = dir_with(&[
+        GIT,
+        (".kmslint.toml", STACKS.as_bytes()),
+        ("infra/keys.yaml", KEYS_TEMPLATE),
+        ("infra/replica.yaml", UNROTATED_KEY.as_bytes()),
+    ]);
+    let run = Kmslint::new(dir.path(), &["check", "--format", "json", "infra"]).run();
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    assert!(codes_for(&run.json(), "infra/replica.yaml").contains(&"KMS104".to_owned()));
+    let run = Kmslint::new(dir.path(), &["check", "--show-settings", "infra"]).run();
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let stacks: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("stack "))
+        .collect();
+    assert_eq!(
+        stacks,
+        [
+            "  stack keys = { template = \"infra/keys.yaml\", region = \"eu-west-1\", account = \"111122223333\", parameters = [\"Env\"] }  # .kmslint.toml key stacks",
+            "  stack replica = { template = \"infra/replica.yaml\", regions = [\"us-east-1\", \"ap-southeast-2\"], account = \"111122223333\", parameters = [\"PrimaryKeyArn\"] }  # .kmslint.toml key stacks",
+        ],
+        "{}",
+        run.stdout
+    );
+}

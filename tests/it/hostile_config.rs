@@ -500,3 +500,43 @@ fn many_configurations_share_the_root_chain_and_the_parameters() {
         &["deployer-arn", "longer than 2048"],
     );
 }
+
+/// A table of stacks near the 1 MB the file may be: 8,000 stacks in one chain of outputs,
+/// all of one template, are read in linear work (the template read once, the chain walked
+/// without recursion), and the same chain closed into a cycle is refused on one line that
+/// names a few of its stacks and counts the rest.
+#[test]
+fn a_long_chain_of_outputs_is_read_in_bounded_work() {
+    const STACKS: usize = 8_000;
+    let stack = |i: usize, to: usize| {
+        let parameters = if to == usize::MAX {
+            String::new()
+        } else {
+            format!("parameters = {{ In = {{ stack = \"s{to}\", output = \"Out\" }} }}\n")
+        };
+        format!("[[stacks]]\nname = \"s{i}\"\ntemplate = \"t.yaml\"\n{parameters}")
+    };
+    let chain: String = (0..STACKS)
+        .map(|i| stack(i, i.checked_sub(1).unwrap_or(usize::MAX)))
+        .collect();
+    let cycle: String = (0..STACKS).map(|i| stack(i, (i + 1) % STACKS)).collect();
+    let template: &[u8] = b"Resources: {}\nOutputs:\n  Out:\n    Value: x\n";
+    let dir = repo(&[(".kmslint.toml", chain.as_bytes()), ("t.yaml", template)]);
+    let started = std::time::Instant::now();
+    let run = kmslint(dir.path(), &["check", "keys.yaml"]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let dir = repo(&[(".kmslint.toml", cycle.as_bytes()), ("t.yaml", template)]);
+    let run = kmslint(dir.path(), &["check", "keys.yaml"]);
+    refused(
+        &run,
+        &[
+            "`stacks.parameters.In`",
+            "s0 → s1 → s2 → s3 → s4 → s5 → … (8000 stacks) → s0",
+        ],
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}

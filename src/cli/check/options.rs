@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use kmslint_core::config::{self, ConfigError, FailLevel, Resolved, Settings};
@@ -252,7 +252,7 @@ fn clamp_jobs(jobs: Option<usize>) -> usize {
 fn read_parameters(args: &CheckArgs) -> Result<HashMap<String, String>, ConfigError> {
     let mut parameters = HashMap::new();
     if let Some(path) = &args.stack.parameters_file {
-        parameters.extend(read_parameters_file(path)?);
+        parameters.extend(config::read_parameters_file(path)?);
     }
     for pair in &args.stack.parameters {
         let (key, value) = pair
@@ -266,79 +266,6 @@ fn read_parameters(args: &CheckArgs) -> Result<HashMap<String, String>, ConfigEr
         parameters.insert(key.to_owned(), value.to_owned());
     }
     Ok(parameters)
-}
-
-/// The forms `aws cloudformation` and CodePipeline read parameter values in:
-/// `[{"ParameterKey": "K", "ParameterValue": "V"}]` (`create-stack --parameters`; an item with
-/// `UsePreviousValue` and no value gives none), `["K=V"]` (`deploy --parameter-overrides`),
-/// `{"Parameters": {"K": "V"}, "Tags": …, "StackPolicy": …}` (a CodePipeline template
-/// configuration file, which `deploy --parameter-overrides` reads too), or `{"K": "V"}`.
-fn read_parameters_file(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
-    let origin = path.display().to_string();
-    let fail = |message: String| ConfigError {
-        origin: origin.clone(),
-        key: None,
-        message,
-    };
-    let text = config::read_config_text(path).map_err(|e| fail(e.to_string()))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| fail(format!("not valid JSON: {e}")))?;
-    let as_string = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    const PIPELINE_KEYS: [&str; 3] = ["Parameters", "Tags", "StackPolicy"];
-    match value {
-        serde_json::Value::Object(map)
-            if map.get("Parameters").is_some_and(|p| p.is_object())
-                && map.keys().all(|k| PIPELINE_KEYS.contains(&k.as_str())) =>
-        {
-            Ok(map["Parameters"]
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| (k.clone(), as_string(v)))
-                .collect())
-        }
-        serde_json::Value::Object(map) => {
-            Ok(map.iter().map(|(k, v)| (k.clone(), as_string(v))).collect())
-        }
-        serde_json::Value::Array(items) => {
-            let mut parameters = HashMap::new();
-            for item in &items {
-                if let Some(pair) = item.as_str() {
-                    let (k, v) = pair
-                        .split_once('=')
-                        .filter(|(k, _)| !k.is_empty())
-                        .ok_or_else(|| {
-                            fail(format!("`{}` is not KEY=VALUE", lookup::abbreviate(pair)))
-                        })?;
-                    parameters.insert(k.to_owned(), v.to_owned());
-                    continue;
-                }
-                let key = item.get("ParameterKey").and_then(|k| k.as_str());
-                let previous = item
-                    .get("UsePreviousValue")
-                    .is_some_and(|v| v.as_bool() == Some(true));
-                match (key, item.get("ParameterValue")) {
-                    (Some(k), Some(v)) => {
-                        parameters.insert(k.to_owned(), as_string(v));
-                    }
-                    (Some(_), None) if previous => {}
-                    _ => {
-                        return Err(fail(
-                            "each item needs `ParameterKey` and `ParameterValue`, or is a \"KEY=VALUE\" string"
-                                .to_owned(),
-                        ));
-                    }
-                }
-            }
-            Ok(parameters)
-        }
-        _ => Err(fail(
-            "expected [{\"ParameterKey\": …, \"ParameterValue\": …}], [\"KEY=VALUE\"], {\"Parameters\": {…}} or a JSON object".to_owned(),
-        )),
-    }
 }
 
 #[cfg(test)]

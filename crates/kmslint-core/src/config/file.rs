@@ -13,6 +13,7 @@ use crate::lookup::{self, RuleName};
 use crate::source::read::{self, SizeError};
 
 use super::checks::{check_account, check_globs, check_list_length, check_region};
+use super::stacks::{self, StackDecl};
 use super::{ConfigError, FailLevel};
 
 pub(crate) const CONFIG_FILE: &str = ".kmslint.toml";
@@ -46,6 +47,13 @@ pub struct ConfigFile {
     /// configuration file that sets it.
     pub baseline: Option<String>,
     pub(crate) severity: Option<BTreeMap<String, Severity>>,
+    /// `[[stacks]]` as serde sees it: accepted here, read with its positions by `stacks::read`.
+    #[serde(rename = "stacks")]
+    stacks_written: Option<serde::de::IgnoredAny>,
+    /// `[[stacks]]`, checked; set by [`load`], which knows the file's path (templates are
+    /// relative to it).
+    #[serde(skip)]
+    pub(crate) stacks: Option<Vec<StackDecl>>,
 }
 
 /// A size as written in the configuration file: `67108864` or `"64MB"`.
@@ -130,7 +138,11 @@ pub(crate) fn load(path: &Path, rules: &[RuleName]) -> Result<ConfigFile, Config
         key: None,
         message: e.to_string(),
     })?;
-    parse(&origin, &text, rules)
+    let mut config = parse(&origin, &text, rules)?;
+    if config.stacks_written.is_some() {
+        config.stacks = stacks::read(path, &text)?;
+    }
+    Ok(config)
 }
 
 pub(crate) fn parse(

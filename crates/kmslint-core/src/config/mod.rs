@@ -2,14 +2,18 @@
 //! [`settings_for`] merges the file with [`Overrides`] (the command line's options, or an
 //! editor's settings) into [`Settings`]; [`settings_for_file`] is the language server's lookup.
 //! The file's schema and reading are in `file`, `extend` chains and where a file is found in
-//! `resolve`, the checks of single values in `checks`.
+//! `resolve`, the checks of single values in `checks`, the table of stacks `[[stacks]]` in
+//! `stacks` (read and checked: [`Resolved::stacks`] is what a run declares), and the
+//! parameters files `--parameters-file` and a stack's `parameters-file` name in `parameters`.
 //!
 //! Below `rules` and `model`: rule names are handed in (see `lookup`), and the deployer ARN
 //! is checked with `deployer`.
 
 mod checks;
 mod file;
+mod parameters;
 mod resolve;
+mod stacks;
 #[cfg(test)]
 mod tests;
 
@@ -25,7 +29,9 @@ use crate::lookup::{self, RuleName};
 
 pub use checks::{ValueError, check_account, check_globs, check_region};
 pub use file::{ConfigFile, ReadError, SizeValue, read_config_text};
+pub use parameters::read_parameters_file;
 pub use resolve::{Loader, Resolved, discover, home_dir, load_chain, normalize_path};
+pub use stacks::{ParamValue, StackDecl};
 
 /// Everything linting needs to know besides the file itself.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -195,7 +201,8 @@ pub fn settings_for(
 /// What [`settings_for`] decides, for `--show-settings`: each setting with its value and
 /// exact origin. The stack values, then the rule selection as written (each file's
 /// `extend-select` and `extend-ignore` on a line of its own, since they add up along an
-/// `extend` chain), the rules that run, and each rule's severity set by `[severity]`.
+/// `extend` chain), the rules that run, each rule's severity set by `[severity]`, and each
+/// stack of `[[stacks]]`.
 pub fn shown_settings(
     over: &Overrides,
     resolved: &Resolved,
@@ -276,6 +283,13 @@ pub fn shown_settings(
             origin,
         ));
     }
+    all.extend(resolved.stacks().iter().map(|stack| {
+        shown(
+            &format!("stack {}", stack.name),
+            stacks::shown(stack, resolved.origins.get("stacks")),
+            from_file("stacks"),
+        )
+    }));
     Ok(all)
 }
 

@@ -8,7 +8,7 @@ use crate::lookup::{self, RuleName};
 
 use super::checks::check_list_length;
 use super::file::{CONFIG_FILE, ConfigFile, load};
-use super::{ConfigError, Origin};
+use super::{ConfigError, Origin, StackDecl};
 
 /// The nearest `.kmslint.toml` in `start` or a parent directory, up to the repository's root
 /// (the directory holding `.git`, a directory or a file) or `home`, whichever comes first:
@@ -56,6 +56,13 @@ pub struct Resolved {
 }
 
 impl Resolved {
+    /// The stacks of the configuration (`[[stacks]]`), checked when its files were read: the
+    /// nearest file's table that has one, whole (a nearer file's table replaces a farther's,
+    /// as every other key). Empty without one.
+    pub fn stacks(&self) -> &[StackDecl] {
+        self.file.stacks.as_deref().unwrap_or_default()
+    }
+
     /// Where `key` was set, for `--show-settings`: the file and key, or the default.
     pub fn origin_of(&self, key: &str) -> Origin {
         self.origins
@@ -165,12 +172,7 @@ fn too_deep(by: &Path, first: &Path) -> ConfigError {
 /// Where `extend` may lead from the chain that starts at `first` (a path without links):
 /// its repository (or its directory), and the user's configuration directory.
 fn extend_roots(first: &Path) -> Vec<PathBuf> {
-    let dir = first.parent().unwrap_or(Path::new("/"));
-    let repository = dir
-        .ancestors()
-        .find(|d| d.join(".git").exists())
-        .unwrap_or(dir);
-    let mut roots = vec![repository.to_path_buf()];
+    let mut roots = vec![repository_of(first.parent().unwrap_or(Path::new("/")))];
     let user = std::env::var_os("XDG_CONFIG_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
@@ -179,6 +181,15 @@ fn extend_roots(first: &Path) -> Vec<PathBuf> {
         roots.push(dir);
     }
     roots
+}
+
+/// The repository holding the directory `dir` (a path without links): the nearest directory
+/// up from it with a `.git` (a directory or a file), or `dir` itself when there is none.
+pub(super) fn repository_of(dir: &Path) -> PathBuf {
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(dir)
+        .to_path_buf()
 }
 
 /// The file `parent` (the value of `extend` in the file at `path`, `identity` without links)
@@ -263,7 +274,8 @@ fn merge(into: &mut Resolved, config: ConfigFile, origin: &Path) -> Result<(), C
         force_exclude => "force-exclude",
         fix => "fix",
         unsafe_fixes => "unsafe-fixes",
-        baseline => "baseline"
+        baseline => "baseline",
+        stacks => "stacks"
     );
     for (field, key, list) in [
         (
