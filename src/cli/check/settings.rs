@@ -36,7 +36,59 @@ pub(super) fn settings_of_inputs(
         .map(|i| i.path.parent().unwrap_or(Path::new("")).to_path_buf())
         .chain(stdin_dir)
         .collect();
-    settings_by_dir(args, &dirs, settings, options)
+    let (mut all, mut which) = settings_by_dir(args, &dirs, settings, options)?;
+    with_stacks(&found.inputs, &mut all, &mut which);
+    Ok((all, which))
+}
+
+/// A stack's template is linted with its directory's settings and the stack's Region and
+/// account over them: a deployment's stacks may be in several Regions, which no one
+/// `--region` can say (docs/deployments.md). A stack whose environment leaves them unknown
+/// (`unknown-region`) keeps the configuration's or the command line's. A nested stack's
+/// literal parameter values are added to those given. One settings per combination.
+fn with_stacks(inputs: &[discover::Input], all: &mut Vec<Settings>, which: &mut [usize]) {
+    type Key<'a> = (
+        usize,
+        Option<&'a str>,
+        Option<&'a str>,
+        Vec<(&'a str, &'a str)>,
+    );
+    let mut made: HashMap<Key<'_>, usize> = HashMap::new();
+    for (input, at) in inputs.iter().zip(which.iter_mut()) {
+        let Some(stack) = &input.stack else {
+            continue;
+        };
+        let parameters: Vec<(&str, &str)> = stack
+            .parameters
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let key = (
+            *at,
+            stack.region.as_deref(),
+            stack.account.as_deref(),
+            parameters,
+        );
+        if let Some(&i) = made.get(&key) {
+            *at = i;
+            continue;
+        }
+        let mut settings = all[*at].clone();
+        if stack.region.is_some() {
+            settings.region.clone_from(&stack.region);
+        }
+        if stack.account.is_some() {
+            settings.account.clone_from(&stack.account);
+        }
+        if !stack.parameters.is_empty() {
+            let mut parameters = (*settings.parameters).clone();
+            parameters.extend(stack.parameters.clone());
+            settings.parameters = std::sync::Arc::new(parameters);
+        }
+        all.push(settings);
+        *at = all.len() - 1;
+        made.insert(key, *at);
+    }
 }
 
 /// The settings of each directory's nearest configuration file (below the repository's root
