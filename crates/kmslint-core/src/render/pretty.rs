@@ -530,7 +530,8 @@ fn to_report(
 }
 
 /// The summary: "Checked 12 files (3 skipped): 2 errors, 1 warning." (and "; 1 path could not
-/// be read"); after a `--fix` run "…: 1 error (2 fixed, 1 remaining)." Then, when findings
+/// be read"), with a deployment's stacks among the files "Checked 7 files (5 stacks in 3
+/// Regions, 2 skipped): …" (docs/deployments.md); after a `--fix` run "…: 1 error (2 fixed, 1 remaining)." Then, when findings
 /// have fixes, a second line as ruff words it: "[*] 3 fixable with `--fix`." or "[*] 3
 /// fixable with `--fix` (2 hidden fixes can be enabled with `--unsafe-fixes`)." or "No fixes
 /// available (1 hidden fix can be enabled with `--unsafe-fixes`)." The first line always
