@@ -341,6 +341,98 @@ fn environment(env: Option<&str>) -> Result<(Option<String>, Option<String>), St
 mod tests {
     use super::*;
 
+    /// The real assemblies of `tests/deployments/cdk/out` (their README describes them).
+    fn real(case: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/deployments/cdk/out")
+            .join(case)
+    }
+
+    #[test]
+    fn stages_give_their_stacks_environments() {
+        let dir = real("stage-two-envs");
+        assert!(is_assembly(&dir, 1 << 24));
+        let (deployment, errors) = read(&dir, 1 << 24);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(deployment.source, dir.join(MANIFEST));
+        let stacks: Vec<_> = deployment
+            .stacks
+            .iter()
+            .map(|s| {
+                (
+                    s.name.as_str(),
+                    s.region.as_deref(),
+                    s.account.as_deref(),
+                    s.template.strip_prefix(&dir).unwrap().to_str().unwrap(),
+                )
+            })
+            .collect();
+        // Artifacts in ID order: `assembly-Dr` before `assembly-Prod`.
+        assert_eq!(
+            stacks,
+            [
+                (
+                    "Dr-Keys",
+                    Some("us-east-2"),
+                    Some("222222222222"),
+                    "assembly-Dr/DrKeysC8FA8E01.template.json"
+                ),
+                (
+                    "Dr-Service",
+                    Some("us-east-2"),
+                    Some("222222222222"),
+                    "assembly-Dr/DrService56B26745.template.json"
+                ),
+                (
+                    "Prod-Keys",
+                    Some("eu-west-1"),
+                    Some("111111111111"),
+                    "assembly-Prod/ProdKeys76E19F6C.template.json"
+                ),
+                (
+                    "Prod-Service",
+                    Some("eu-west-1"),
+                    Some("111111111111"),
+                    "assembly-Prod/ProdServiceC810982D.template.json"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn nested_stacks_follow_their_parent() {
+        let dir = real("nested-stacks");
+        let (deployment, errors) = read(&dir, 1 << 24);
+        assert!(errors.is_empty(), "{errors:?}");
+        let names: Vec<_> = deployment
+            .stacks
+            .iter()
+            .map(|s| (s.name.as_str(), s.nested_in))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("Platform", None),
+                (
+                    "Platform/ConsumersNestedStackConsumersNestedStackResource53BC7278",
+                    Some(0)
+                ),
+                (
+                    "Platform/KeysNestedStackKeysNestedStackResourceCEE997F3",
+                    Some(0)
+                ),
+            ]
+        );
+        assert!(
+            deployment
+                .stacks
+                .iter()
+                .all(|s| s.region.as_deref() == Some("eu-west-1"))
+        );
+        // Its parameters come from the Keys stack's outputs (`Fn::GetAtt`): none is literal.
+        assert!(deployment.stacks[1].parameters.is_empty());
+    }
+
     #[test]
     fn environments() {
         assert_eq!(
