@@ -522,6 +522,42 @@ fn loops_of_nested_assemblies_and_stacks_end() {
     );
 }
 
+/// `--show-settings` on an assembly lists its stacks, each with its Region and account.
+#[test]
+fn show_settings_lists_the_stacks_of_an_assembly() {
+    let root = common::root();
+    let run = kmslint(
+        &root,
+        &[
+            "check",
+            "--no-config",
+            "--show-settings",
+            &format!("{OUT}/multi-region"),
+        ],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let stacks: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("  stack "))
+        .collect();
+    let manifest = format!("# cloud assembly {OUT}/multi-region/manifest.json");
+    assert_eq!(
+        stacks,
+        [
+            format!(
+                "  stack Primary = {OUT}/multi-region/Primary.template.json, region us-east-1, account 111111111111  {manifest}"
+            ),
+            format!(
+                "  stack ReplicasAp = {OUT}/multi-region/ReplicasAp.template.json, region ap-southeast-2, account 111111111111  {manifest}"
+            ),
+            format!(
+                "  stack ReplicasEu = {OUT}/multi-region/ReplicasEu.template.json, region eu-west-1, account 111111111111  {manifest}"
+            ),
+        ]
+    );
+}
+
 /// What a user sees: the finding, and the summary counting the stacks and their Regions.
 #[test]
 fn the_pretty_report_counts_stacks_and_regions() {

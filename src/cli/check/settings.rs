@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use kmslint_core::config::{self, ConfigError, Origin, Resolved, Settings};
+use kmslint_core::deployment::assembly;
 use kmslint_core::render::visible;
 use kmslint_core::rules::names;
 
@@ -180,7 +181,9 @@ pub(super) fn show_settings(args: &CheckArgs, root: &Settings, options: &Options
         None => Resolved::default(),
     };
     for target in targets {
-        if let Err(err) = push_file_settings(&mut out, args, target, &resolved) {
+        if let Err(err) =
+            push_file_settings(&mut out, args, target, &resolved, options.max_file_size)
+        {
             error(err);
             return EXIT_FAILURE;
         }
@@ -255,12 +258,14 @@ fn push_configuration(out: &mut String, args: &CheckArgs, resolved: &Resolved, p
 }
 
 /// The settings of the file at `target` (`None`: one in the current directory): those of
-/// its directory's nearest configuration file, with the command line over them.
+/// its directory's nearest configuration file, with the command line over them; for a cloud
+/// assembly, then its stacks.
 fn push_file_settings(
     out: &mut String,
     args: &CheckArgs,
     target: Option<&Path>,
     run: &Resolved,
+    max_file_size: u64,
 ) -> Result<(), ConfigError> {
     let cwd = std::env::current_dir().unwrap_or_default();
     // A directory named is where its files' configuration is looked for; a file's, its own.
@@ -292,7 +297,30 @@ fn push_file_settings(
         push_line(out, &setting.key, &setting.value, &setting.origin);
     }
     push_unused_run_keys(out, &resolved, run);
+    if let Some(dir) = target.filter(|p| p.is_dir()) {
+        push_stacks(out, dir, max_file_size);
+    }
     Ok(())
+}
+
+/// For a CDK cloud assembly: each stack's template, Region and account, which are over the
+/// `region` and `account` above for that template (docs/deployments.md).
+fn push_stacks(out: &mut String, dir: &Path, max_file_size: u64) {
+    if !assembly::is_assembly(dir, max_file_size) {
+        return;
+    }
+    let (deployment, _) = assembly::read(dir, max_file_size);
+    let origin = format!("cloud assembly {}", shown_path(&deployment.source));
+    for stack in &deployment.stacks {
+        let known = |value: &Option<String>| value.as_deref().unwrap_or("unknown").to_owned();
+        let value = format!(
+            "{}, region {}, account {}",
+            shown_path(&stack.template),
+            known(&stack.region),
+            known(&stack.account)
+        );
+        push_text(out, &format!("stack {}", stack.name), &value, &origin);
+    }
 }
 
 /// The keys of a file's configuration that only the run's configuration decides (the
