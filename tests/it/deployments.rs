@@ -568,16 +568,13 @@ fn the_pretty_report_counts_stacks_and_regions() {
     );
     assert_eq!(run.status, 1, "{}", run.stderr);
     insta::assert_snapshot!(run.stdout);
+    // Every assembly: the counts of stacks and Regions (the findings are the rules' business,
+    // which the linking of stacks will change).
     let run = kmslint(&root, &["check", "--no-config", OUT]);
-    let summary = run
-        .stderr
-        .lines()
-        .chain(run.stdout.lines())
-        .find(|l| l.contains("Checked"));
-    assert_eq!(
-        summary,
-        Some("Checked 23 files (23 stacks in 4 Regions): 4 errors."),
+    let summary = run.stdout.lines().find(|l| l.starts_with("Checked"));
+    assert!(
+        summary.is_some_and(|l| l.starts_with("Checked 23 files (23 stacks in 4 Regions): ")),
         "{}",
-        run.stderr
+        run.stdout
     );
 }
