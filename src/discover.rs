@@ -4,6 +4,10 @@
 //! The walk is the `ignore` crate's (ripgrep's walker), with its own reading of ignore files
 //! turned off: kmslint reads them itself, bounded, as regular files only (a `.gitignore` in a
 //! pull request may be a link to `/dev/zero`), and matches them with the crate's matcher.
+//!
+//! A CDK cloud assembly (a directory with CDK's `manifest.json`, named or met while walking)
+//! is not walked: its stacks' templates are the inputs, each with its stack
+//! (docs/deployments.md). An ignored assembly is not met while walking, as any ignored file.
 
 use std::collections::HashMap;
 use std::fs;
@@ -12,6 +16,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use globset::GlobSet;
+use kmslint_core::deployment::{Stack, assembly};
 use kmslint_core::source::read::too_large;
 // Bounded reading is the core's (the configuration is read the same way); re-exported so
 // the command line names them here.
@@ -66,6 +71,9 @@ pub struct Input {
     pub name: String,
     /// Named on the command line (always read) rather than found by walking.
     pub explicit: bool,
+    /// The stack of a deployment whose template this is (it is linted with the stack's
+    /// Region and account).
+    pub stack: Option<Stack>,
 }
 
 /// A path that could not be used. Missing or unreadable paths make the command fail (exit 2)
@@ -191,6 +199,9 @@ pub(crate) fn discover_with(paths: &[PathBuf], options: &WalkOptions) -> Discove
                 path: name,
                 message: describe_io(&err),
             }),
+            Ok(meta) if meta.is_dir() && assembly::is_assembly(path, options.max_file_size) => {
+                add_assembly(path, &|p: &Path| context.shown(p), options, &mut found)
+            }
             Ok(meta) if meta.is_dir() => walk(path, &shown, options, &context, &roots, &mut found),
             Ok(meta) if meta.is_file() && meta.len() > options.max_file_size => {
                 found.errors.push(DiscoverError {
@@ -203,6 +214,7 @@ pub(crate) fn discover_with(paths: &[PathBuf], options: &WalkOptions) -> Discove
                 shown,
                 name,
                 explicit: true,
+                stack: None,
             }),
             Ok(_) => found.errors.push(DiscoverError {
                 path: name,
@@ -214,15 +226,19 @@ pub(crate) fn discover_with(paths: &[PathBuf], options: &WalkOptions) -> Discove
         found.warnings.extend(ignore.take_notes());
     }
     // The same file by two names (`a.yaml`, `./a.yaml`, `/abs/a.yaml`, or named and walked)
-    // is linted once; named wins, so that it is always read. Links stay distinct files.
+    // is linted once; named wins, so that it is always read, and a stack's template named
+    // too keeps its stack. Links stay distinct files.
     let mut first: HashMap<PathBuf, usize> = HashMap::new();
     let mut inputs: Vec<Input> = Vec::with_capacity(found.inputs.len());
-    for input in std::mem::take(&mut found.inputs) {
+    for mut input in std::mem::take(&mut found.inputs) {
         match first.entry(context.absolute(&input.path)) {
             std::collections::hash_map::Entry::Occupied(at) => {
                 let kept = &mut inputs[*at.get()];
                 if input.explicit && !kept.explicit {
+                    input.stack = input.stack.or(kept.stack.take());
                     *kept = input;
+                } else if kept.stack.is_none() {
+                    kept.stack = input.stack;
                 }
             }
             std::collections::hash_map::Entry::Vacant(slot) => {
@@ -314,7 +330,15 @@ fn walk(
             }
         }
     };
-    let filter = entry_filter(root, options, context, roots, &outside, shown_of.clone());
+    let assemblies: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
+    let filter = entry_filter(
+        root,
+        options,
+        context,
+        roots,
+        (&outside, &assemblies),
+        shown_of.clone(),
+    );
     let walker = ignore::WalkBuilder::new(root)
         // kmslint reads the ignore files itself (bounded) and skips hidden directories only.
         .standard_filters(false)
@@ -324,6 +348,11 @@ fn walk(
         .build();
     for entry in walker {
         record(entry, root, options, &shown_of, found);
+    }
+    let assemblies =
+        std::mem::take(&mut *assemblies.lock().unwrap_or_else(PoisonError::into_inner));
+    for dir in assemblies {
+        add_assembly(&dir, &shown_of, options, found);
     }
     let outside = std::mem::take(&mut *outside.lock().unwrap_or_else(PoisonError::into_inner));
     for path in outside {
@@ -336,20 +365,25 @@ fn walk(
     }
 }
 
+/// Paths the walk set aside: links leading outside the directories named, to be noted, and
+/// cloud assemblies, to be read as deployments.
+type SetAside<'a> = (&'a Arc<Mutex<Vec<PathBuf>>>, &'a Arc<Mutex<Vec<PathBuf>>>);
+
 /// What the walk enters or yields: not hidden or vendored directories, nothing excluded or
-/// ignored, and no link that leads outside the directories named (those are added to
-/// `outside`, to be noted).
+/// ignored, no cloud assembly (added to `assemblies`) and no link that leads outside the
+/// directories named (those are added to `outside`, to be noted).
 fn entry_filter(
     root: &Path,
     options: &WalkOptions,
     context: &Arc<Context>,
     roots: &Arc<Vec<PathBuf>>,
-    outside: &Arc<Mutex<Vec<PathBuf>>>,
+    (outside, assemblies): SetAside<'_>,
     shown_of: impl Fn(&Path) -> PathBuf + Send + Sync + 'static,
 ) -> impl Fn(&ignore::DirEntry) -> bool + Send + Sync + 'static {
     let (context, roots, outside) = (context.clone(), roots.clone(), outside.clone());
+    let assemblies = assemblies.clone();
     let (root, root_abs) = (root.to_path_buf(), context.absolute(root));
-    let follow_links = options.follow_links;
+    let (follow_links, max_file_size) = (options.follow_links, options.max_file_size);
     move |entry: &ignore::DirEntry| -> bool {
         let path = entry.path();
         let rel = path.strip_prefix(&root).unwrap_or(path);
@@ -382,7 +416,44 @@ fn entry_filter(
                 return false;
             }
         }
+        // Read as a deployment after the walk, not walked: its files are its stacks'.
+        if is_dir && assembly::is_assembly(path, max_file_size) {
+            assemblies
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(path.to_path_buf());
+            return false;
+        }
         true
+    }
+}
+
+/// Adds the templates of the cloud assembly in `dir` as inputs, each with its stack; what
+/// cannot be read of it (its manifest, a template it names) is an error of the path, as a
+/// file that cannot be read is. Its other files (the manifest, `tree.json`, asset manifests)
+/// are not inputs, nor counted as skipped.
+fn add_assembly(
+    dir: &Path,
+    shown_of: &dyn Fn(&Path) -> PathBuf,
+    options: &WalkOptions,
+    found: &mut Discovered,
+) {
+    let (deployment, errors) = assembly::read(dir, options.max_file_size);
+    for err in errors {
+        found.errors.push(DiscoverError {
+            path: shown_of(&err.path).display().to_string(),
+            message: err.message,
+        });
+    }
+    for stack in deployment.stacks {
+        let shown = shown_of(&stack.template);
+        found.inputs.push(Input {
+            path: stack.template.clone(),
+            name: shown.to_string_lossy().into_owned(),
+            shown,
+            explicit: false,
+            stack: Some(stack),
+        });
     }
 }
 
@@ -436,6 +507,7 @@ fn record(
                         name: shown.to_string_lossy().into_owned(),
                         shown,
                         explicit: false,
+                        stack: None,
                     })
                 }
             }

@@ -479,6 +479,43 @@ fn json_output_matches_its_schema() {
     assert_eq!(schema_errors(&broken).len(), 1);
 }
 
+/// The real CDK assemblies (docs/deployments.md): each finding carries its stack, the summary
+/// counts stacks and Regions, and the schema says so (and rejects a stack without its
+/// account).
+#[test]
+fn json_of_a_deployment_matches_its_schema() {
+    let root = common::root();
+    let run = kmslint(
+        &root,
+        &[
+            "check",
+            "tests/deployments/cdk/out",
+            "--format",
+            "json",
+            "--no-config",
+        ],
+    );
+    let document = run.json();
+    let diagnostics = document["diagnostics"].as_array().unwrap();
+    assert!(!diagnostics.is_empty(), "{document:#}");
+    assert!(
+        diagnostics.iter().all(|d| d["stack"].is_object()),
+        "{document:#}"
+    );
+    assert!(
+        document["summary"]["stacks"].as_u64() > Some(1),
+        "{document:#}"
+    );
+    let errors = schema_errors(&document);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let mut broken = document;
+    broken["diagnostics"][0]["stack"]
+        .as_object_mut()
+        .unwrap()
+        .remove("account");
+    assert_eq!(schema_errors(&broken).len(), 1);
+}
+
 #[test]
 fn json_with_fixes_matches_its_schema() {
     use kmslint_core::fix::{Applicability, Edit, Fix};

@@ -31,6 +31,7 @@ mod corpus;
 mod corpus_consumers;
 mod corpus_history;
 mod corpus_metadata;
+mod deployments;
 mod doc_commands;
 mod docs_site;
 mod fix_inputs;

@@ -20,9 +20,11 @@
 //! 4. `fix` (writing and applying edits) uses `diagnostic`, `model` and `source`;
 //! 5. `config` (uses `deployer`, `diagnostic`, `facts`, `lookup`, `source`; it is handed the
 //!    rules' names, and never reads the registry);
-//! 6. `rules` (the registry, the rule context and the rules) uses all of the above;
-//! 7. `suppress` and `baseline`;
-//! 8. `context`, `compare`, `render` (which reads [`Previous`]), `pipeline` and `fix_loop`,
+//! 6. `deployment` (stacks linted as one: a CDK cloud assembly read as plain data; uses
+//!    `config` to check Regions and accounts, and `source` to read bounded);
+//! 7. `rules` (the registry, the rule context and the rules) uses all of the above;
+//! 8. `suppress` and `baseline`;
+//! 9. `context`, `compare`, `render` (which reads [`Previous`]), `pipeline` and `fix_loop`,
 //!    each using the layers before and the modules before it in this list.
 
 // What the command line, the language server, the tests, the examples and the fuzz targets
@@ -33,6 +35,7 @@ mod compare;
 pub mod config;
 mod context;
 pub mod deployer;
+pub mod deployment;
 pub mod diagnostic;
 pub(crate) mod facts;
 pub mod fix;

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use kmslint_core::config::Settings;
+use kmslint_core::deployment::Stack;
 use kmslint_core::diagnostic::Diagnostic;
 use kmslint_core::render::json::Utf16Columns;
 use kmslint_core::render::{self, FileOutput, visible};
@@ -109,6 +110,8 @@ pub(in crate::cli) struct Linted {
     /// that ran) that matched nothing.
     pub(super) baselined: usize,
     pub(super) stale: usize,
+    /// The stack of a deployment whose template this is.
+    pub(super) stack: Option<Stack>,
 }
 
 impl Linted {
@@ -129,6 +132,7 @@ impl Linted {
             baseline_name: None,
             baselined: 0,
             stale: 0,
+            stack: None,
         }
     }
 }
@@ -239,7 +243,12 @@ fn lint_input(
 ) -> Linted {
     let bytes = match discover::read_file(&input.path, options.max_file_size) {
         Ok(bytes) => bytes,
-        Err(e) => return Linted::failed(input.name.clone(), describe_io(&e)),
+        Err(e) => {
+            return Linted {
+                stack: input.stack.clone(),
+                ..Linted::failed(input.name.clone(), describe_io(&e))
+            };
+        }
     };
     let had_bom = bytes.starts_with(UTF8_BOM);
     let key = options.baseline.as_ref().map(|b| b.name_of(&input.path));
@@ -248,6 +257,7 @@ fn lint_input(
         .then(|| crate::write::Seen::after_reading(&input.path, bytes.clone()));
     let lint = |mode: FixMode, bytes: Vec<u8>, previous: &Previous<'_>| Linted {
         path: Some(input.shown.clone()),
+        stack: input.stack.clone(),
         ..lint_bytes_as(
             mode,
             &input.name,
@@ -392,5 +402,6 @@ fn lint_bytes_as(
         baseline_name,
         baselined,
         stale,
+        stack: None,
     }
 }

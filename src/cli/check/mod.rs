@@ -137,6 +137,11 @@ fn summary(
     summary.skipped += found.skipped;
     summary.unreadable = unreadable;
     summary.unwritten = results.iter().filter(|r| r.write_error.is_some()).count();
+    let stacks: Vec<_> = results.iter().filter_map(|r| r.stack.as_ref()).collect();
+    summary.stacks = stacks.len();
+    let regions: std::collections::HashSet<_> =
+        stacks.iter().filter_map(|s| s.region.as_deref()).collect();
+    summary.regions = regions.len();
     summary
 }
 

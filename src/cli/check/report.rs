@@ -533,6 +533,7 @@ fn write_document(
                     path: &r.name,
                     diagnostics: &r.diagnostics,
                     utf16: &r.utf16,
+                    stack: r.stack.as_ref(),
                 })
                 .collect();
             render::json::write_report(out, &files, errors, summary)?;

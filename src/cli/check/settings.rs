@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use kmslint_core::config::{self, ConfigError, Origin, Resolved, Settings};
+use kmslint_core::deployment::assembly;
 use kmslint_core::render::visible;
 use kmslint_core::rules::names;
 
@@ -36,7 +37,59 @@ pub(super) fn settings_of_inputs(
         .map(|i| i.path.parent().unwrap_or(Path::new("")).to_path_buf())
         .chain(stdin_dir)
         .collect();
-    settings_by_dir(args, &dirs, settings, options)
+    let (mut all, mut which) = settings_by_dir(args, &dirs, settings, options)?;
+    with_stacks(&found.inputs, &mut all, &mut which);
+    Ok((all, which))
+}
+
+/// A stack's template is linted with its directory's settings and the stack's Region and
+/// account over them: a deployment's stacks may be in several Regions, which no one
+/// `--region` can say (docs/deployments.md). A stack whose environment leaves them unknown
+/// (`unknown-region`) keeps the configuration's or the command line's. A nested stack's
+/// literal parameter values are added to those given. One settings per combination.
+fn with_stacks(inputs: &[discover::Input], all: &mut Vec<Settings>, which: &mut [usize]) {
+    type Key<'a> = (
+        usize,
+        Option<&'a str>,
+        Option<&'a str>,
+        Vec<(&'a str, &'a str)>,
+    );
+    let mut made: HashMap<Key<'_>, usize> = HashMap::new();
+    for (input, at) in inputs.iter().zip(which.iter_mut()) {
+        let Some(stack) = &input.stack else {
+            continue;
+        };
+        let parameters: Vec<(&str, &str)> = stack
+            .parameters
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let key = (
+            *at,
+            stack.region.as_deref(),
+            stack.account.as_deref(),
+            parameters,
+        );
+        if let Some(&i) = made.get(&key) {
+            *at = i;
+            continue;
+        }
+        let mut settings = all[*at].clone();
+        if stack.region.is_some() {
+            settings.region.clone_from(&stack.region);
+        }
+        if stack.account.is_some() {
+            settings.account.clone_from(&stack.account);
+        }
+        if !stack.parameters.is_empty() {
+            let mut parameters = (*settings.parameters).clone();
+            parameters.extend(stack.parameters.clone());
+            settings.parameters = std::sync::Arc::new(parameters);
+        }
+        all.push(settings);
+        *at = all.len() - 1;
+        made.insert(key, *at);
+    }
 }
 
 /// The settings of each directory's nearest configuration file (below the repository's root
@@ -128,7 +181,9 @@ pub(super) fn show_settings(args: &CheckArgs, root: &Settings, options: &Options
         None => Resolved::default(),
     };
     for target in targets {
-        if let Err(err) = push_file_settings(&mut out, args, target, &resolved) {
+        if let Err(err) =
+            push_file_settings(&mut out, args, target, &resolved, options.max_file_size)
+        {
             error(err);
             return EXIT_FAILURE;
         }
@@ -203,12 +258,14 @@ fn push_configuration(out: &mut String, args: &CheckArgs, resolved: &Resolved, p
 }
 
 /// The settings of the file at `target` (`None`: one in the current directory): those of
-/// its directory's nearest configuration file, with the command line over them.
+/// its directory's nearest configuration file, with the command line over them; for a cloud
+/// assembly, then its stacks.
 fn push_file_settings(
     out: &mut String,
     args: &CheckArgs,
     target: Option<&Path>,
     run: &Resolved,
+    max_file_size: u64,
 ) -> Result<(), ConfigError> {
     let cwd = std::env::current_dir().unwrap_or_default();
     // A directory named is where its files' configuration is looked for; a file's, its own.
@@ -240,7 +297,30 @@ fn push_file_settings(
         push_line(out, &setting.key, &setting.value, &setting.origin);
     }
     push_unused_run_keys(out, &resolved, run);
+    if let Some(dir) = target.filter(|p| p.is_dir()) {
+        push_stacks(out, dir, max_file_size);
+    }
     Ok(())
+}
+
+/// For a CDK cloud assembly: each stack's template, Region and account, which are over the
+/// `region` and `account` above for that template (docs/deployments.md).
+fn push_stacks(out: &mut String, dir: &Path, max_file_size: u64) {
+    if !assembly::is_assembly(dir, max_file_size) {
+        return;
+    }
+    let (deployment, _) = assembly::read(dir, max_file_size);
+    let origin = format!("cloud assembly {}", shown_path(&deployment.source));
+    for stack in &deployment.stacks {
+        let known = |value: &Option<String>| value.as_deref().unwrap_or("unknown").to_owned();
+        let value = format!(
+            "{}, region {}, account {}",
+            shown_path(&stack.template),
+            known(&stack.region),
+            known(&stack.account)
+        );
+        push_text(out, &format!("stack {}", stack.name), &value, &origin);
+    }
 }
 
 /// The keys of a file's configuration that only the run's configuration decides (the

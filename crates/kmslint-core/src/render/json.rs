@@ -8,6 +8,7 @@ use std::io::{self, Write};
 
 use serde::{Serialize, Serializer};
 
+use crate::deployment::Stack;
 use crate::diagnostic::{Diagnostic, Related};
 use crate::source::Position;
 
@@ -120,6 +121,8 @@ pub struct JsonFile<'a> {
     pub path: &'a str,
     pub diagnostics: &'a [Diagnostic],
     pub utf16: &'a [Utf16Columns],
+    /// The stack of a deployment whose template the file is.
+    pub stack: Option<&'a Stack>,
 }
 
 /// Every file's findings, serialized lazily.
@@ -131,7 +134,7 @@ impl Serialize for Entries<'_> {
             f.diagnostics
                 .iter()
                 .enumerate()
-                .map(move |(i, d)| entry(f.path, d, f.utf16.get(i)))
+                .map(move |(i, d)| entry(f.path, f.stack, d, f.utf16.get(i)))
         }))
     }
 }
@@ -170,6 +173,18 @@ struct Entry<'a> {
     help: Option<&'a str>,
     related: Vec<RelatedEntry<'a>>,
     fix: Option<FixEntry<'a>>,
+    /// Only for a stack's template (docs/deployments.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stack: Option<StackEntry<'a>>,
+}
+
+/// The stack a finding's file is the template of: its name, and its Region and account
+/// (`null` when the deployment leaves them unknown).
+#[derive(Serialize)]
+struct StackEntry<'a> {
+    name: &'a str,
+    region: Option<&'a str>,
+    account: Option<&'a str>,
 }
 
 /// A finding's fix: `applicability` is `safe` (applied by `--fix`), `unsafe` (only with
@@ -199,8 +214,18 @@ struct RelatedEntry<'a> {
     message: &'a str,
 }
 
-fn entry<'a>(path: &'a str, d: &'a Diagnostic, utf16: Option<&Utf16Columns>) -> Entry<'a> {
+fn entry<'a>(
+    path: &'a str,
+    stack: Option<&'a Stack>,
+    d: &'a Diagnostic,
+    utf16: Option<&Utf16Columns>,
+) -> Entry<'a> {
     Entry {
+        stack: stack.map(|s| StackEntry {
+            name: &s.name,
+            region: s.region.as_deref(),
+            account: s.account.as_deref(),
+        }),
         path,
         code: d.code,
         name: d.name,
@@ -283,6 +308,7 @@ pub(crate) fn write(
             path: f.path,
             diagnostics: f.diagnostics,
             utf16,
+            stack: None,
         })
         .collect();
     write_report(out, &files, &[], summary)

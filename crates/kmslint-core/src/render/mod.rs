@@ -48,6 +48,16 @@ pub struct Summary {
     /// entries matched nothing. The other counts are of the findings reported.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineCounts>,
+    /// Of the files linted, the templates of a deployment's stacks (docs/deployments.md),
+    /// and the Regions they are in (those known). Not in the JSON when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub stacks: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub regions: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// What a baseline did in a run (see [`crate::baseline`]).

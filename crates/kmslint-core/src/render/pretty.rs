@@ -530,16 +530,32 @@ fn to_report(
 }
 
 /// The summary: "Checked 12 files (3 skipped): 2 errors, 1 warning." (and "; 1 path could not
-/// be read"); after a `--fix` run "…: 1 error (2 fixed, 1 remaining)." Then, when findings
+/// be read"), with a deployment's stacks among the files "Checked 7 files (5 stacks in 3
+/// Regions, 2 skipped): …" (docs/deployments.md); after a `--fix` run "…: 1 error (2 fixed, 1 remaining)." Then, when findings
 /// have fixes, a second line as ruff words it: "[*] 3 fixable with `--fix`." or "[*] 3
 /// fixable with `--fix` (2 hidden fixes can be enabled with `--unsafe-fixes`)." or "No fixes
 /// available (1 hidden fix can be enabled with `--unsafe-fixes`)." The first line always
 /// ends with its `.`; no line ends with a line break.
 pub fn summary_line(summary: &Summary) -> String {
-    let skipped = if summary.skipped > 0 {
-        format!(" ({} skipped)", summary.skipped)
-    } else {
+    // "(5 stacks in 3 Regions, 2 skipped)": a deployment's stacks are among the files.
+    let mut asides = Vec::new();
+    if summary.stacks > 0 {
+        let mut stacks = plural(summary.stacks, "stack", "stacks");
+        if summary.regions > 0 {
+            stacks.push_str(&format!(
+                " in {}",
+                plural(summary.regions, "Region", "Regions")
+            ));
+        }
+        asides.push(stacks);
+    }
+    if summary.skipped > 0 {
+        asides.push(format!("{} skipped", summary.skipped));
+    }
+    let skipped = if asides.is_empty() {
         String::new()
+    } else {
+        format!(" ({})", asides.join(", "))
     };
     let mut counts = Vec::new();
     if summary.errors > 0 {
