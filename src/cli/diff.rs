@@ -67,7 +67,13 @@ pub(crate) fn run(args: DiffArgs) -> u8 {
     }
     .unwrap_or(Path::new(""))
     .to_path_buf();
-    let settings = match check::settings_by_dir(&check_args, &[new_dir], settings, &mut options) {
+    let settings = match check::settings_by_dir(
+        &check_args,
+        &[new_dir],
+        settings,
+        &mut options,
+        &mut Vec::new(),
+    ) {
         Ok((all, which)) => all[which.first().copied().unwrap_or(0)].clone(),
         Err(err) => {
             error(err);

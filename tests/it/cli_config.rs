@@ -293,7 +293,7 @@ fn a_table_of_stacks_with_an_error_is_a_configuration_error_at_its_line() {
 }
 
 #[test]
-fn a_valid_table_of_stacks_leaves_linting_as_it_was_and_show_settings_lists_it() {
+fn a_valid_table_of_stacks_is_linted_and_listed_by_show_settings() {
     let dir = dir_with(&[
         GIT,
         (".kmslint.toml", STACKS.as_bytes()),

@@ -578,3 +578,39 @@ fn the_pretty_report_counts_stacks_and_regions() {
         run.stdout
     );
 }
+
+/// A key only the China Regions offer (KMS102 when the Region is known and is not one).
+const SM2_KEY: &[u8] = b"Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeySpec: SM2\n      KeyUsage: SIGN_VERIFY\n";
+
+/// `[[stacks]]` in `.kmslint.toml`: a declared template is linted with its stack's Region and
+/// account, named or walked, from the directory of the configuration or below it; a stack
+/// deployed to several Regions is linted once with the Region unknown; a template in no
+/// stack is linted alone.
+#[test]
+fn a_declared_template_is_linted_with_its_stacks_region() {
+    let table = b"[[stacks]]\nname = \"keys\"\ntemplate = \"infra/keys.yaml\"\nregion = \"eu-west-1\"\naccount = \"111122223333\"\n\n[[stacks]]\nname = \"everywhere\"\ntemplate = \"infra/everywhere.yaml\"\nregions = [\"eu-west-1\", \"us-east-1\"]\n";
+    let dir = dir_with(&[
+        (".git/HEAD", b"ref: refs/heads/main\n"),
+        (".kmslint.toml", table),
+        ("infra/keys.yaml", SM2_KEY),
+        ("infra/everywhere.yaml", SM2_KEY),
+        ("infra/loose.yaml", SM2_KEY),
+    ]);
+    let lint = |cwd: &Path, args: &[&str]| {
+        let mut all = vec!["check", "--format", "json", "--select", "KMS102"];
+        all.extend_from_slice(args);
+        kmslint(cwd, &all).json()
+    };
+    let walked = lint(dir.path(), &[]);
+    assert_eq!(
+        stacks_of(&walked),
+        [(
+            "infra/keys.yaml".to_owned(),
+            "keys eu-west-1 111122223333".to_owned()
+        )]
+    );
+    assert_eq!(walked["summary"]["stacks"], 2, "{walked:#}");
+    // Named from below the configuration's directory, by another spelling of its path.
+    let named = lint(&dir.path().join("infra"), &["./../infra/keys.yaml"]);
+    assert_eq!(named["diagnostics"][0]["stack"]["region"], "eu-west-1");
+}

@@ -20,8 +20,9 @@
 //! 4. `fix` (writing and applying edits) uses `diagnostic`, `model` and `source`;
 //! 5. `config` (uses `deployer`, `diagnostic`, `facts`, `lookup`, `source`; it is handed the
 //!    rules' names, and never reads the registry);
-//! 6. `deployment` (stacks linted as one: a CDK cloud assembly read as plain data; uses
-//!    `config` to check Regions and accounts, and `source` to read bounded);
+//! 6. `deployment` (stacks linted as one: a CDK cloud assembly or a `[[stacks]]` table read
+//!    as plain data; uses `config` to check Regions and accounts and for the table's
+//!    declarations, and `source` to read bounded);
 //! 7. `rules` (the registry, the rule context and the rules) uses all of the above;
 //! 8. `suppress` and `baseline`;
 //! 9. `context`, `compare`, `render` (which reads [`Previous`]), `pipeline` and `fix_loop`,

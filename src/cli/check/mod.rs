@@ -55,7 +55,7 @@ pub(crate) fn run(args: CheckArgs) -> u8 {
     if fixed_to_stdout && options.output_file.is_none() {
         out = Box::new(BufWriter::new(std::io::stderr().lock()));
     }
-    let found = inputs::discover_inputs(&paths, &options);
+    let mut found = inputs::discover_inputs(&paths, &options);
     if options.show_files {
         drop(out);
         return inputs::show_files(
@@ -67,7 +67,7 @@ pub(crate) fn run(args: CheckArgs) -> u8 {
     inputs::warn_if_nothing_found(&found, stdin, &options);
     // Each file is linted with the settings of its nearest configuration file.
     let (all_settings, which) =
-        match settings::settings_of_inputs(&args, &found, settings, &mut options) {
+        match settings::settings_of_inputs(&args, &mut found, settings, &mut options) {
             Ok(per_file) => per_file,
             Err(err) => {
                 error(err);

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use kmslint_core::config::{self, ConfigError, Origin, Resolved, Settings};
-use kmslint_core::deployment::assembly;
+use kmslint_core::deployment::{self, Stack, assembly};
 use kmslint_core::render::visible;
 use kmslint_core::rules::names;
 
@@ -21,7 +21,7 @@ use crate::discover;
 /// first), and the index of each input's (see [`settings_by_dir`]).
 pub(super) fn settings_of_inputs(
     args: &CheckArgs,
-    found: &discover::Discovered,
+    found: &mut discover::Discovered,
     settings: Settings,
     options: &mut Options,
 ) -> Result<(Vec<Settings>, Vec<usize>), ConfigError> {
@@ -37,9 +37,35 @@ pub(super) fn settings_of_inputs(
         .map(|i| i.path.parent().unwrap_or(Path::new("")).to_path_buf())
         .chain(stdin_dir)
         .collect();
-    let (mut all, mut which) = settings_by_dir(args, &dirs, settings, options)?;
+    let mut table = Vec::new();
+    let (mut all, mut which) = settings_by_dir(args, &dirs, settings, options, &mut table)?;
+    declared_stacks(&mut found.inputs, table);
     with_stacks(&found.inputs, &mut all, &mut which);
     Ok((all, which))
+}
+
+/// Gives each input that a `[[stacks]]` table declares (and no assembly already placed) its
+/// stack: a declared template is linted with its stack's Region, account and parameters,
+/// whether it was named or walked (docs/configuration.md, "Stacks"). Matched by the file
+/// itself, so `./infra/keys.yaml` and a link to it are the same template.
+fn declared_stacks(inputs: &mut [discover::Input], table: Vec<Stack>) {
+    if table.is_empty() {
+        return;
+    }
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut by_template: HashMap<PathBuf, Stack> = HashMap::new();
+    for stack in table {
+        // The nearest configuration's table comes first: a farther one naming the same
+        // template does not replace it.
+        by_template
+            .entry(canonical(&stack.template))
+            .or_insert(stack);
+    }
+    for input in inputs.iter_mut().filter(|i| i.stack.is_none()) {
+        if let Some(stack) = by_template.get(&canonical(&input.path)) {
+            input.stack = Some(stack.clone());
+        }
+    }
 }
 
 /// A stack's template is linted with its directory's settings and the stack's Region and
@@ -96,15 +122,23 @@ fn with_stacks(inputs: &[discover::Input], all: &mut Vec<Settings>, which: &mut 
 /// or home, as for the current directory), loaded once per file: all the settings, and the
 /// index of each directory's. The settings of the current directory are the first. With
 /// `--config` or `--no-config`, every file has those. Adds the rules any of them runs to
-/// `options.enabled`, for SARIF's rule list.
+/// `options.enabled`, for SARIF's rule list. The stacks their `[[stacks]]` tables declare
+/// are added to `table`, the nearest configurations' first.
 pub(in crate::cli) fn settings_by_dir(
     args: &CheckArgs,
     dirs: &[PathBuf],
     root: Settings,
     options: &mut Options,
+    table: &mut Vec<Stack>,
 ) -> Result<(Vec<Settings>, Vec<usize>), ConfigError> {
     let mut all = vec![root];
-    if args.rules.config.is_some() || args.rules.no_config {
+    if args.rules.no_config {
+        return Ok((all, vec![0; dirs.len()]));
+    }
+    if let Some(path) = &args.rules.config {
+        table.extend(deployment::table::stacks(
+            config::load_chain(path, names())?.stacks(),
+        ));
         return Ok((all, vec![0; dirs.len()]));
     }
     let cwd = std::env::current_dir().unwrap_or_default();
@@ -130,6 +164,7 @@ pub(in crate::cli) fn settings_by_dir(
                     Some(path) => loader.load_chain(path, names())?,
                     None => Resolved::default(),
                 };
+                table.extend(deployment::table::stacks(resolved.stacks()));
                 let settings = config::settings_for(
                     &args.overrides(),
                     &resolved,
@@ -148,6 +183,13 @@ pub(in crate::cli) fn settings_by_dir(
         };
         by_dir.insert(dir, i);
         which.push(i);
+    }
+    // The run's own configuration (the current directory's, whose settings are the first) is
+    // not loaded above; its table comes last, as the farthest.
+    if let Some(path) = &options.config {
+        table.extend(deployment::table::stacks(
+            loader.load_chain(path, names())?.stacks(),
+        ));
     }
     options.enabled.sort_unstable();
     Ok((all, which))

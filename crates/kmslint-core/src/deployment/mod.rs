@@ -1,12 +1,13 @@
 //! Deployments: stacks linted as one (issue 24, docs/deployments.md). Today a deployment is
-//! read from a CDK cloud assembly ([`assembly`]); each stack's template is linted with the
-//! stack's Region, account and parameter values. Links between stacks (`Fn::ImportValue`,
+//! read from a CDK cloud assembly ([`assembly`]) or a `[[stacks]]` table ([`table`]); each
+//! stack's template is linted with the stack's Region, account and parameter values. Links between stacks (`Fn::ImportValue`,
 //! SSM, cross-Region references) are not read yet.
 //!
 //! Plain data: the command line, the language server and a `[[stacks]]` table in the
 //! configuration can all produce and read it.
 
 pub mod assembly;
+pub mod table;
 
 use std::collections::BTreeMap;
 use std::fmt;
