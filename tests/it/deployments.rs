@@ -546,13 +546,13 @@ fn show_settings_lists_the_stacks_of_an_assembly() {
         stacks,
         [
             format!(
-                "  stack Primary = {OUT}/multi-region/Primary.template.json, region us-east-1, account 111111111111  {manifest}"
+                "  stack Primary = {{ template = \"{OUT}/multi-region/Primary.template.json\", region = \"us-east-1\", account = \"111111111111\" }}  {manifest}"
             ),
             format!(
-                "  stack ReplicasAp = {OUT}/multi-region/ReplicasAp.template.json, region ap-southeast-2, account 111111111111  {manifest}"
+                "  stack ReplicasAp = {{ template = \"{OUT}/multi-region/ReplicasAp.template.json\", region = \"ap-southeast-2\", account = \"111111111111\" }}  {manifest}"
             ),
             format!(
-                "  stack ReplicasEu = {OUT}/multi-region/ReplicasEu.template.json, region eu-west-1, account 111111111111  {manifest}"
+                "  stack ReplicasEu = {{ template = \"{OUT}/multi-region/ReplicasEu.template.json\", region = \"eu-west-1\", account = \"111111111111\" }}  {manifest}"
             ),
         ]
     );

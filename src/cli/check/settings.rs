@@ -353,14 +353,19 @@ fn push_stacks(out: &mut String, dir: &Path, max_file_size: u64) {
     }
     let (deployment, _) = assembly::read(dir, max_file_size);
     let origin = format!("cloud assembly {}", shown_path(&deployment.source));
+    // In the shape a `[[stacks]]` table's stack is shown in: what is unknown is left out.
     for stack in &deployment.stacks {
-        let known = |value: &Option<String>| value.as_deref().unwrap_or("unknown").to_owned();
-        let value = format!(
-            "{}, region {}, account {}",
-            shown_path(&stack.template),
-            known(&stack.region),
-            known(&stack.account)
-        );
+        let mut value = format!("{{ template = {:?}", shown_path(&stack.template));
+        for (key, known) in [("region", &stack.region), ("account", &stack.account)] {
+            if let Some(known) = known {
+                value.push_str(&format!(", {key} = {known:?}"));
+            }
+        }
+        if !stack.parameters.is_empty() {
+            let names: Vec<&String> = stack.parameters.keys().collect();
+            value.push_str(&format!(", parameters = {names:?}"));
+        }
+        value.push_str(" }");
         push_text(out, &format!("stack {}", stack.name), &value, &origin);
     }
 }
