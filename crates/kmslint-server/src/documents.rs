@@ -15,6 +15,7 @@ use kmslint_core::source::LineIndex;
 use kmslint_core::{FileReport, Outcome};
 
 use crate::convert::kind;
+use crate::deployments::{self, Assemblies};
 use crate::last_good::LastGood;
 
 /// An open document and what is known of it.
@@ -168,8 +169,13 @@ impl ClientSettings {
 }
 
 /// The settings for a document, or the defaults (with the client's settings) and the
-/// configuration problem that kept its file from applying.
-pub(super) fn settings(uri: &Uri, client: &ClientSettings) -> (Settings, Option<String>) {
+/// configuration problem that kept its file from applying; for the template of a stack
+/// ([`crate::deployments`]), with the stack's Region, account and parameter values over them.
+pub(super) fn settings(
+    uri: &Uri,
+    client: &ClientSettings,
+    assemblies: &mut Assemblies,
+) -> (Settings, Option<String>) {
     let path = file_path(uri);
     let from_client = || {
         (
@@ -180,16 +186,23 @@ pub(super) fn settings(uri: &Uri, client: &ClientSettings) -> (Settings, Option<
     };
     let (region, account, deployer) = from_client();
     let names = kmslint_core::rules::names();
-    match kmslint_core::config::settings_for_file(path.as_deref(), region, account, deployer, names)
-    {
-        Ok(settings) => (settings, None),
-        Err(error) => {
-            let (region, account, deployer) = from_client();
-            let settings =
-                kmslint_core::config::settings_for_file(None, region, account, deployer, names)
+    let (settings, table, problem) =
+        match config::settings_for_file(path.as_deref(), region, account, deployer, names) {
+            Ok((settings, resolved)) => (settings, resolved.stacks().to_vec(), None),
+            Err(error) => {
+                let (region, account, deployer) = from_client();
+                let settings = config::settings_for_file(None, region, account, deployer, names)
+                    .map(|(settings, _)| settings)
                     .unwrap_or_default();
-            (settings, Some(error.to_string()))
-        }
+                (settings, Vec::new(), Some(error.to_string()))
+            }
+        };
+    let stack = path
+        .as_deref()
+        .and_then(|path| deployments::stack_of(path, &table, assemblies));
+    match stack {
+        Some(stack) => (stack.settings(&settings), problem),
+        None => (settings, problem),
     }
 }
 

@@ -34,6 +34,7 @@
 
 mod actions;
 mod convert;
+mod deployments;
 mod documents;
 mod last_good;
 pub mod transport;
@@ -130,6 +131,7 @@ pub fn run(connection: Connection) -> Result<(), ServerError> {
         unit,
         client: ClientSettings::default(),
         documents: HashMap::new(),
+        assemblies: deployments::Assemblies::default(),
         shutdown: false,
     };
     for problem in problems {
@@ -172,6 +174,8 @@ struct Server<'c> {
     client: ClientSettings,
     /// By URI.
     documents: HashMap<String, Document>,
+    /// The CDK cloud assemblies read, kept while unchanged ([`deployments`]).
+    assemblies: deployments::Assemblies,
     shutdown: bool,
 }
 
@@ -340,7 +344,7 @@ impl Server<'_> {
         if doc.lint.is_some() {
             return;
         }
-        let (settings, problem) = documents::settings(&doc.uri, &client);
+        let (settings, problem) = documents::settings(&doc.uri, &client, &mut self.assemblies);
         let mut messages = Vec::new();
         if problem != doc.shown_problem {
             if let Some(problem) = &problem {
