@@ -1,7 +1,8 @@
 //! The open documents, the client's settings, and linting one document: its settings are its
 //! directory's nearest `.kmslint.toml` (read again at every lint, so an edited configuration
 //! applies at the next keystroke without watching files) under the client's `region`,
-//! `account` and `deployerArn`.
+//! `account` and `deployerArn`, and the Region, account and parameters of the stack whose
+//! template it is over those ([`crate::deployments`]).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;

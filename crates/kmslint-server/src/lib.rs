@@ -30,6 +30,12 @@
 //! replaces all of it. For this, a document that does not parse holds one more text and its
 //! findings; `didClose` drops them.
 //!
+//! A document that is the template of a stack is linted with the stack's Region, account and
+//! parameter values over its settings, as `kmslint check` lints it ([`deployments`];
+//! docs/deployments.md, "In the editor"): the stack of a CDK cloud assembly the file is in
+//! (each assembly read once, again when its `manifest.json` changes), else of its
+//! configuration's `[[stacks]]` table. Links between stacks are not read yet.
+//!
 //! [`transport`] is the bounded stdio transport that `kmslint server` serves over.
 
 mod actions;
