@@ -434,6 +434,79 @@ fn the_nearest_configuration_applies_and_its_errors_are_shown() {
     client.finish();
 }
 
+/// A key that KMS offers in the China Regions only: KMS102 wherever the Region is known to be
+/// another.
+const SM2_KEY: &str = "Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeySpec: SM2\n      KeyUsage: SIGN_VERIFY\n";
+
+/// Opens `path` (its text as on disk, or `text`) and returns its diagnostics' codes.
+fn codes_of_opened(client: &mut Client, path: &Path, text: Option<&str>) -> Vec<String> {
+    let text = text.map_or_else(|| std::fs::read_to_string(path).unwrap(), str::to_owned);
+    client.open(&uri_of(path), &text);
+    let found = client.diagnostics();
+    codes(&found).into_iter().map(str::to_owned).collect()
+}
+
+/// A template that the configuration's `[[stacks]]` declares is linted with its stack's
+/// Region, over the editor's, as `kmslint check` lints it (docs/deployments.md); the
+/// configuration is read at each lint, so a stack declared while the file is open applies at
+/// its next change. A template in no stack keeps the editor's Region.
+#[test]
+fn an_open_template_declared_in_the_table_is_linted_with_its_stacks_region() {
+    let dir = workspace();
+    let infra = dir.path().join("infra");
+    std::fs::create_dir(&infra).unwrap();
+    for name in ["keys.yaml", "loose.yaml", "later.yaml"] {
+        std::fs::write(infra.join(name), SM2_KEY).unwrap();
+    }
+    let table =
+        "[[stacks]]\nname = \"keys\"\ntemplate = \"infra/keys.yaml\"\nregion = \"eu-west-1\"\n";
+    std::fs::write(dir.path().join(".kmslint.toml"), table).unwrap();
+    // SM2 keys exist in cn-north-1: the editor's Region alone gives no KMS102.
+    let (mut client, _) = Client::start(json!({}), json!({"kmslint": {"region": "cn-north-1"}}));
+    // Opened by another spelling of its path: matched by the file itself.
+    let spelled = infra.join("..").join("infra").join("keys.yaml");
+    assert!(codes_of_opened(&mut client, &spelled, None).contains(&"KMS102".to_owned()));
+    assert!(
+        !codes_of_opened(&mut client, &infra.join("loose.yaml"), None)
+            .contains(&"KMS102".to_owned())
+    );
+
+    let later = infra.join("later.yaml");
+    assert!(!codes_of_opened(&mut client, &later, None).contains(&"KMS102".to_owned()));
+    let table = format!(
+        "{table}\n[[stacks]]\nname = \"later\"\ntemplate = \"infra/later.yaml\"\nregion = \"us-east-1\"\n"
+    );
+    std::fs::write(dir.path().join(".kmslint.toml"), table).unwrap();
+    client.change(&uri_of(&later), 2, SM2_KEY);
+    assert!(codes(&client.diagnostics()).contains(&"KMS102"));
+    client.finish();
+}
+
+/// A template of a CDK cloud assembly (tests/deployments/cdk/README.md) is linted with its
+/// stack's environment: the Dr stage's key, whose Logs statement is written for eu-west-1,
+/// is in us-east-2 (KMS605, as `kmslint check` gives), whatever the editor's Region; the
+/// Prod stage's, in eu-west-1, is right. A template copied out of the assembly is a loose
+/// file again.
+#[test]
+fn an_open_template_of_a_cloud_assembly_is_linted_with_its_stacks_environment() {
+    let assembly = common::root().join("tests/deployments/cdk/out/stage-two-envs");
+    let dr = assembly.join("assembly-Dr/DrKeysC8FA8E01.template.json");
+    let prod = assembly.join("assembly-Prod/ProdKeys76E19F6C.template.json");
+    let (mut client, _) = Client::start(json!({}), json!({"kmslint": {"region": "eu-west-1"}}));
+    assert!(codes_of_opened(&mut client, &dr, None).contains(&"KMS605".to_owned()));
+    // A keystroke: the assembly is not read again, the stack still applies.
+    let text = std::fs::read_to_string(&dr).unwrap();
+    client.change(&uri_of(&dr), 2, &format!("{text}\n"));
+    assert!(codes(&client.diagnostics()).contains(&"KMS605"));
+    assert!(!codes_of_opened(&mut client, &prod, None).contains(&"KMS605".to_owned()));
+
+    let dir = workspace();
+    let copy = dir.path().join("DrKeys.template.json");
+    std::fs::write(&copy, &text).unwrap();
+    assert!(!codes_of_opened(&mut client, &copy, None).contains(&"KMS605".to_owned()));
+    client.finish();
+}
+
 #[test]
 fn json_findings_are_ignored_through_the_resources_metadata() {
     let dir = workspace();

@@ -1,7 +1,8 @@
 //! The open documents, the client's settings, and linting one document: its settings are its
 //! directory's nearest `.kmslint.toml` (read again at every lint, so an edited configuration
 //! applies at the next keystroke without watching files) under the client's `region`,
-//! `account` and `deployerArn`.
+//! `account` and `deployerArn`, and the Region, account and parameters of the stack whose
+//! template it is over those ([`crate::deployments`]).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
@@ -15,6 +16,7 @@ use kmslint_core::source::LineIndex;
 use kmslint_core::{FileReport, Outcome};
 
 use crate::convert::kind;
+use crate::deployments::{self, Assemblies};
 use crate::last_good::LastGood;
 
 /// An open document and what is known of it.
@@ -168,8 +170,13 @@ impl ClientSettings {
 }
 
 /// The settings for a document, or the defaults (with the client's settings) and the
-/// configuration problem that kept its file from applying.
-pub(super) fn settings(uri: &Uri, client: &ClientSettings) -> (Settings, Option<String>) {
+/// configuration problem that kept its file from applying; for the template of a stack
+/// ([`crate::deployments`]), with the stack's Region, account and parameter values over them.
+pub(super) fn settings(
+    uri: &Uri,
+    client: &ClientSettings,
+    assemblies: &mut Assemblies,
+) -> (Settings, Option<String>) {
     let path = file_path(uri);
     let from_client = || {
         (
@@ -180,16 +187,23 @@ pub(super) fn settings(uri: &Uri, client: &ClientSettings) -> (Settings, Option<
     };
     let (region, account, deployer) = from_client();
     let names = kmslint_core::rules::names();
-    match kmslint_core::config::settings_for_file(path.as_deref(), region, account, deployer, names)
-    {
-        Ok(settings) => (settings, None),
-        Err(error) => {
-            let (region, account, deployer) = from_client();
-            let settings =
-                kmslint_core::config::settings_for_file(None, region, account, deployer, names)
+    let (settings, table, problem) =
+        match config::settings_for_file(path.as_deref(), region, account, deployer, names) {
+            Ok((settings, resolved)) => (settings, resolved.stacks().to_vec(), None),
+            Err(error) => {
+                let (region, account, deployer) = from_client();
+                let settings = config::settings_for_file(None, region, account, deployer, names)
+                    .map(|(settings, _)| settings)
                     .unwrap_or_default();
-            (settings, Some(error.to_string()))
-        }
+                (settings, Vec::new(), Some(error.to_string()))
+            }
+        };
+    let stack = path
+        .as_deref()
+        .and_then(|path| deployments::stack_of(path, &table, assemblies));
+    match stack {
+        Some(stack) => (stack.settings(&settings), problem),
+        None => (settings, problem),
     }
 }
 

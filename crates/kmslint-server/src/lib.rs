@@ -30,10 +30,17 @@
 //! replaces all of it. For this, a document that does not parse holds one more text and its
 //! findings; `didClose` drops them.
 //!
+//! A document that is the template of a stack is linted with the stack's Region, account and
+//! parameter values over its settings, as `kmslint check` lints it ([`deployments`];
+//! docs/deployments.md, "In the editor"): the stack of a CDK cloud assembly the file is in
+//! (each assembly read once, again when its `manifest.json` changes), else of its
+//! configuration's `[[stacks]]` table. Links between stacks are not read yet.
+//!
 //! [`transport`] is the bounded stdio transport that `kmslint server` serves over.
 
 mod actions;
 mod convert;
+mod deployments;
 mod documents;
 mod last_good;
 pub mod transport;
@@ -130,6 +137,7 @@ pub fn run(connection: Connection) -> Result<(), ServerError> {
         unit,
         client: ClientSettings::default(),
         documents: HashMap::new(),
+        assemblies: deployments::Assemblies::default(),
         shutdown: false,
     };
     for problem in problems {
@@ -172,6 +180,8 @@ struct Server<'c> {
     client: ClientSettings,
     /// By URI.
     documents: HashMap<String, Document>,
+    /// The CDK cloud assemblies read, kept while unchanged ([`deployments`]).
+    assemblies: deployments::Assemblies,
     shutdown: bool,
 }
 
@@ -340,7 +350,7 @@ impl Server<'_> {
         if doc.lint.is_some() {
             return;
         }
-        let (settings, problem) = documents::settings(&doc.uri, &client);
+        let (settings, problem) = documents::settings(&doc.uri, &client, &mut self.assemblies);
         let mut messages = Vec::new();
         if problem != doc.shown_problem {
             if let Some(problem) = &problem {

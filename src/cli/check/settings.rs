@@ -68,11 +68,9 @@ fn declared_stacks(inputs: &mut [discover::Input], table: Vec<Stack>) {
     }
 }
 
-/// A stack's template is linted with its directory's settings and the stack's Region and
-/// account over them: a deployment's stacks may be in several Regions, which no one
-/// `--region` can say (docs/deployments.md). A stack whose environment leaves them unknown
-/// (`unknown-region`) keeps the configuration's or the command line's. A nested stack's
-/// literal parameter values are added to those given. One settings per combination.
+/// A stack's template is linted with its directory's settings and the stack's Region,
+/// account and parameter values over them ([`Stack::settings`], which the language server
+/// uses too). One settings per combination.
 fn with_stacks(inputs: &[discover::Input], all: &mut Vec<Settings>, which: &mut [usize]) {
     type Key<'a> = (
         usize,
@@ -100,18 +98,7 @@ fn with_stacks(inputs: &[discover::Input], all: &mut Vec<Settings>, which: &mut 
             *at = i;
             continue;
         }
-        let mut settings = all[*at].clone();
-        if stack.region.is_some() {
-            settings.region.clone_from(&stack.region);
-        }
-        if stack.account.is_some() {
-            settings.account.clone_from(&stack.account);
-        }
-        if !stack.parameters.is_empty() {
-            let mut parameters = (*settings.parameters).clone();
-            parameters.extend(stack.parameters.clone());
-            settings.parameters = std::sync::Arc::new(parameters);
-        }
+        let settings = stack.settings(&all[*at]);
         all.push(settings);
         *at = all.len() - 1;
         made.insert(key, *at);

@@ -395,15 +395,16 @@ fn select(
 
 /// The settings for a file that the editor has open (the language server): its directory's
 /// nearest configuration file, as `check` finds it, with `region`, `account` and
-/// `deployer_arn` from the client over it. Read afresh on each call, so an edited
-/// configuration applies at the next lint. `rules` as for [`settings_for`].
+/// `deployer_arn` from the client over it, and the configuration read (the server looks the
+/// file up in its `[[stacks]]` table). Read afresh on each call, so an edited configuration
+/// applies at the next lint. `rules` as for [`settings_for`].
 pub fn settings_for_file(
     file: Option<&Path>,
     region: Option<String>,
     account: Option<String>,
     deployer_arn: Option<String>,
     rules: &[RuleName],
-) -> Result<Settings, ConfigError> {
+) -> Result<(Settings, Resolved), ConfigError> {
     let found = file
         .and_then(Path::parent)
         .map(|dir| std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()))
@@ -418,5 +419,6 @@ pub fn settings_for_file(
         deployer_arn,
         ..Overrides::default()
     };
-    settings_for(&over, &resolved, HashMap::new(), rules)
+    let settings = settings_for(&over, &resolved, HashMap::new(), rules)?;
+    Ok((settings, resolved))
 }

@@ -12,6 +12,9 @@ pub mod table;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::config::Settings;
 
 /// One stack of a deployment: a template deployed once, to one Region of one account.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,6 +33,30 @@ pub struct Stack {
     pub parameters: BTreeMap<String, String>,
     /// For a nested stack, the index of its parent in [`Deployment::stacks`].
     pub nested_in: Option<usize>,
+}
+
+impl Stack {
+    /// The settings this stack's template is linted with: `base` (its directory's
+    /// configuration under the command line's or the editor's settings) with the stack's
+    /// Region and account over it, and its parameter values added. A deployment's stacks may
+    /// be in several Regions, which no one `--region` can say (docs/deployments.md); a Region
+    /// or account the stack leaves unknown (CDK's `unknown-region`) keeps `base`'s. The
+    /// command line and the language server both lint a stack's template with these.
+    pub fn settings(&self, base: &Settings) -> Settings {
+        let mut settings = base.clone();
+        if self.region.is_some() {
+            settings.region.clone_from(&self.region);
+        }
+        if self.account.is_some() {
+            settings.account.clone_from(&self.account);
+        }
+        if !self.parameters.is_empty() {
+            let mut parameters = (*settings.parameters).clone();
+            parameters.extend(self.parameters.clone());
+            settings.parameters = Arc::new(parameters);
+        }
+        settings
+    }
 }
 
 /// Stacks linted as one deployment.
@@ -56,3 +83,43 @@ impl fmt::Display for DeploymentError {
 }
 
 impl std::error::Error for DeploymentError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn stack(region: Option<&str>, parameters: &[(&str, &str)]) -> Stack {
+        Stack {
+            name: "keys".to_owned(),
+            template: PathBuf::from("keys.yaml"),
+            region: region.map(str::to_owned),
+            account: None,
+            parameters: parameters
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            nested_in: None,
+        }
+    }
+
+    #[test]
+    fn a_stack_is_over_its_base_where_it_knows() {
+        let base = Settings {
+            region: Some("us-east-1".to_owned()),
+            account: Some("111122223333".to_owned()),
+            parameters: Arc::new(HashMap::from([("Env".to_owned(), "dev".to_owned())])),
+            ..Settings::default()
+        };
+        let settings = stack(Some("eu-west-1"), &[("Env", "prod"), ("Size", "2")]).settings(&base);
+        assert_eq!(settings.region.as_deref(), Some("eu-west-1"));
+        // Unknown in the stack: the base's stays.
+        assert_eq!(settings.account.as_deref(), Some("111122223333"));
+        assert_eq!(
+            settings.parameters.get("Env").map(String::as_str),
+            Some("prod")
+        );
+        assert_eq!(settings.parameters.len(), 2);
+        assert_eq!(stack(None, &[]).settings(&base), base);
+    }
+}
