@@ -112,8 +112,18 @@ fn each_stack_is_linted_with_the_region_of_its_stage() {
     // The stack's Region is over the command line's: one --region cannot say two.
     let run = check(&root, &["--region", "eu-west-1", &assembly]);
     assert_eq!(stacks_of(&run.json()).len(), 1, "{}", run.stdout);
-    // The same template named alone is a loose file, with no Region: no KMS605.
+    // The same template named alone is still its stack's, found in the assembly it is in;
+    // a copy of it outside any assembly is a loose file, with no Region: no KMS605.
     let run = check(&root, &[&dr_keys]);
+    assert_eq!(
+        stacks_of(&run.json()),
+        [(dr_keys.clone(), "Dr-Keys us-east-2 222222222222".to_owned())]
+    );
+    let copy = dir_with(&[(
+        "DrKeys.template.json",
+        &std::fs::read(root.join(&dr_keys)).unwrap(),
+    )]);
+    let run = check(copy.path(), &["DrKeys.template.json"]);
     assert_eq!(run.status, 0, "{}", run.stdout);
     assert!(run.json()["summary"].get("stacks").is_none());
 }

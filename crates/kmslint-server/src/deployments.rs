@@ -3,10 +3,9 @@
 //! a stack of a CDK cloud assembly the file is in, else one its configuration's `[[stacks]]`
 //! table declares.
 //!
-//! The assembly is found by looking for a `manifest.json` in the file's directory and those
-//! above it, at most [`MAX_LEVELS`] of them and not above the repository's root: CDK writes a
-//! stack's template in its assembly's directory, a stage's in the stage's own assembly one
-//! level down. Each assembly is read once and kept while its `manifest.json` is unchanged
+//! The assembly is found by looking for a `manifest.json` in the directories
+//! [`assembly::enclosing_dirs`] gives, as `kmslint check` does for a template named alone.
+//! Each assembly is read once and kept while its `manifest.json` is unchanged
 //! (`cdk synth` writes it again), so a keystroke costs a few `stat`s, not a read of the
 //! assembly.
 
@@ -17,12 +16,6 @@ use std::time::SystemTime;
 use kmslint_core::config::StackDecl;
 use kmslint_core::deployment::{Stack, assembly, table};
 use kmslint_core::source::read::DEFAULT_MAX_FILE_SIZE;
-
-/// How many directories, the file's and those above it, may hold its assembly. A template is
-/// in its assembly's directory (`cdk.out/App.template.json`) or a stage's
-/// (`cdk.out/assembly-Prod/…`), which is an assembly too; the bound keeps a file deep in a
-/// tree from costing a `stat` per level at every keystroke.
-const MAX_LEVELS: usize = 4;
 
 /// The assemblies read, by the path of their `manifest.json`.
 #[derive(Default)]
@@ -42,7 +35,7 @@ impl Assemblies {
     /// The stack of the nearest cloud assembly whose template `file` is.
     fn stack_of(&mut self, file: &Path) -> Option<Stack> {
         let file = canonical(file);
-        for dir in file.ancestors().skip(1).take(MAX_LEVELS) {
+        for dir in assembly::enclosing_dirs(&file) {
             let manifest = dir.join(assembly::MANIFEST);
             // No manifest here (the common case): one failed `stat`.
             if let Ok(meta) = std::fs::metadata(&manifest)
@@ -63,10 +56,6 @@ impl Assemblies {
                 if let Some(stack) = read.stacks.get(&file) {
                     return Some(stack.clone());
                 }
-            }
-            // The repository's root: an assembly above it is another project's.
-            if dir.join(".git").exists() {
-                break;
             }
         }
         None
@@ -156,8 +145,8 @@ mod tests {
         assert_eq!(assemblies.stack_of(&template), None);
     }
 
-    /// Only the assemblies of the [`MAX_LEVELS`] directories up from the file, not above
-    /// the repository's root, are looked for.
+    /// Only the assemblies of the few directories up from the file
+    /// ([`assembly::enclosing_dirs`]), not above the repository's root, are looked for.
     #[test]
     fn the_search_for_an_assembly_is_bounded() {
         let root = tempfile::tempdir().unwrap();

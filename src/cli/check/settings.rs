@@ -39,9 +39,42 @@ pub(super) fn settings_of_inputs(
         .collect();
     let mut table = Vec::new();
     let (mut all, mut which) = settings_by_dir(args, &dirs, settings, options, &mut table)?;
+    enclosing_assemblies(&mut found.inputs, options.max_file_size);
     declared_stacks(&mut found.inputs, table);
     with_stacks(&found.inputs, &mut all, &mut which);
     Ok((all, which))
+}
+
+/// Gives each template named on the command line that is a stack of the cloud assembly it is
+/// in its stack, as when the assembly is named (docs/deployments.md): `kmslint check
+/// cdk.out/App.template.json` lints it with App's Region, as the editor does. Each assembly
+/// is read once.
+fn enclosing_assemblies(inputs: &mut [discover::Input], limit: u64) {
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut read: HashMap<PathBuf, HashMap<PathBuf, Stack>> = HashMap::new();
+    for input in inputs
+        .iter_mut()
+        .filter(|i| i.explicit && i.stack.is_none())
+    {
+        let file = canonical(&input.path);
+        for dir in assembly::enclosing_dirs(&file) {
+            let stacks = read.entry(dir.to_path_buf()).or_insert_with(|| {
+                if !assembly::is_assembly(dir, limit) {
+                    return HashMap::new();
+                }
+                let (deployment, _) = assembly::read(dir, limit);
+                deployment
+                    .stacks
+                    .into_iter()
+                    .map(|stack| (canonical(&stack.template), stack))
+                    .collect()
+            });
+            if let Some(stack) = stacks.get(&file) {
+                input.stack = Some(stack.clone());
+                break;
+            }
+        }
+    }
 }
 
 /// Gives each input that a `[[stacks]]` table declares (and no assembly already placed) its

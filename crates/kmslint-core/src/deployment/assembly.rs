@@ -56,6 +56,26 @@ struct Properties {
     directory_name: Option<String>,
 }
 
+/// How many directories, a file's and those above it, may hold the assembly it is a template
+/// of: a template is in its assembly's directory (`cdk.out/App.template.json`) or a stage's
+/// (`cdk.out/assembly-Prod/…`, an assembly too). The bound keeps the search a few `stat`s.
+const ENCLOSING_LEVELS: usize = 4;
+
+/// The directories that may hold the assembly `file` (a resolved path) is a template of,
+/// nearest first: its own and those above it, at most [`ENCLOSING_LEVELS`], and none above
+/// the repository's root (an assembly there is another project's).
+pub fn enclosing_dirs(file: &Path) -> impl Iterator<Item = &Path> {
+    let mut past_root = false;
+    file.ancestors()
+        .skip(1)
+        .take(ENCLOSING_LEVELS)
+        .take_while(move |dir| {
+            let keep = !past_root;
+            past_root = past_root || dir.join(".git").exists();
+            keep
+        })
+}
+
 /// Whether `dir` holds a cloud assembly: a `manifest.json` beside CDK's `cdk.out` version
 /// file, or one whose `version` is a string and whose `artifacts` include a stack or a nested
 /// assembly. A `manifest.json` of anything else (a browser extension's, a web app's) is not.
