@@ -48,7 +48,7 @@ use std::path::{Path, PathBuf};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 use kmslint_core::fix::Applicability;
-use kmslint_core::rules::{FixAvailability, RULES, is_change};
+use kmslint_core::rules::{FixAvailability, RULES, RuleEntry, is_change};
 use kmslint_core::{Comparison, Previous};
 
 fn main() {
@@ -672,23 +672,32 @@ fn fixed_fixture(fixture: &Fixture, report: &kmslint_core::FileReport) -> Vec<St
     problems
 }
 
+/// Each rule with a fixture folder: its code, its entry, and the reports of its bad fixtures
+/// (a broken pair is its own trial's failure, and is left out here).
+fn bad_fixture_reports() -> Vec<(String, &'static RuleEntry, Vec<kmslint_core::FileReport>)> {
+    fixture_dirs()
+        .into_iter()
+        .filter_map(|(code, dir)| {
+            let rule = RULES.iter().find(|r| r.code == code)?;
+            let reports = files(&dir, "bad")
+                .iter()
+                .filter_map(|path| {
+                    let fixture = Fixture::read(&code, path).ok()?;
+                    fixture.lint(true).ok().map(|(report, _)| report)
+                })
+                .collect();
+            Some((code, rule, reports))
+        })
+        .collect()
+}
+
 /// `fix = "always"` in a rule's front matter: every finding in its bad fixtures has a fix;
 /// `"never"`: none has; `"sometimes"`: some have and some do not.
 fn fix_front_matter_matches_the_fixtures() -> Result<(), Failed> {
     let mut problems = Vec::new();
-    for (code, dir) in fixture_dirs() {
-        let Some(rule) = RULES.iter().find(|r| r.code == code) else {
-            continue;
-        };
+    for (code, rule, reports) in bad_fixture_reports() {
         let (mut with, mut without) = (0, 0);
-        for path in files(&dir, "bad") {
-            // A broken pair is its own trial's failure.
-            let Some((report, _)) = Fixture::read(&code, &path)
-                .ok()
-                .and_then(|fixture| fixture.lint(true).ok())
-            else {
-                continue;
-            };
+        for report in &reports {
             for d in &report.diagnostics {
                 if d.fix.is_some() {
                     with += 1;
@@ -717,19 +726,9 @@ fn fix_front_matter_matches_the_fixtures() -> Result<(), Failed> {
 /// for …" that any policy rule may give is not a finding of the rule's own.
 fn declared_severities_match_the_fixtures() -> Result<(), Failed> {
     let mut problems = Vec::new();
-    for (code, dir) in fixture_dirs() {
-        let Some(rule) = RULES.iter().find(|r| r.code == code) else {
-            continue;
-        };
+    for (code, rule, reports) in bad_fixture_reports() {
         let mut seen = std::collections::BTreeSet::new();
-        for path in files(&dir, "bad") {
-            // A broken pair is its own trial's failure.
-            let Some((report, _)) = Fixture::read(&code, &path)
-                .ok()
-                .and_then(|fixture| fixture.lint(true).ok())
-            else {
-                continue;
-            };
+        for report in &reports {
             seen.extend(
                 report
                     .diagnostics

@@ -5,7 +5,7 @@ use crate::common;
 
 use std::fs;
 
-use common::{CLEAN_KEY, Kmslint, LOCKED_KEY, dir_with, kmslint};
+use common::{CLEAN_KEY, Kmslint, LOCKED_KEY, codes, dir_with, kmslint};
 
 #[test]
 fn exit_status_0_when_nothing_is_found() {
@@ -182,7 +182,7 @@ fn json_output_is_one_document_with_the_specs_fields() {
         &["check", ".", "--format", "json", "--select", "KMS204"],
     );
     assert_eq!(out.status, 1);
-    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("one JSON document");
+    let doc = out.json();
     assert_eq!(doc["version"], 1);
     assert_eq!(doc["summary"]["files"], 1);
     assert_eq!(doc["summary"]["skipped"], 1);
@@ -268,7 +268,7 @@ fn rules_lists_every_rule_and_explain_prints_its_doc() {
     let dir = dir_with(&[]);
     let out = kmslint(dir.path(), &["rules", "--format", "json"]);
     assert_eq!(out.status, 0);
-    let rules: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let rules = out.json();
     let codes: Vec<&str> = rules
         .as_array()
         .unwrap()
@@ -381,16 +381,6 @@ const SERVICE_KEY: &str = r#"Resources:
             Action: [kms:Encrypt, kms:Decrypt, kms:GenerateDataKey*]
             Resource: '*'
 "#;
-
-fn codes(out: &common::Run) -> Vec<String> {
-    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    json["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 #[test]
 fn opt_in_rules_run_only_when_selected() {
@@ -551,8 +541,7 @@ fn rules_format_takes_the_words_of_check_that_fit() {
 #[test]
 fn rules_say_which_rules_run_by_default() {
     let dir = dir_with(&[]);
-    let json: serde_json::Value =
-        serde_json::from_str(&kmslint(dir.path(), &["rules", "--format", "json"]).stdout).unwrap();
+    let json = kmslint(dir.path(), &["rules", "--format", "json"]).json();
     let default = |code: &str| {
         json.as_array()
             .unwrap()

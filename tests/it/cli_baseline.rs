@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use common::{Kmslint, Run, dir_with, kmslint};
+use common::{Kmslint, Run, codes, dir_with, kmslint};
 use serde_json::Value;
 
 /// Each directory is its own repository (`.git`), so the configuration search stops in it.
@@ -53,14 +53,12 @@ fn run(dir: &std::path::Path, args: &[&str]) -> Run {
     Kmslint::new(dir, &args).run()
 }
 
-/// The codes reported, in order.
-fn codes(run: &Run) -> Vec<String> {
-    run.json()["diagnostics"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{}\n{}", run.stdout, run.stderr))
-        .iter()
-        .map(|d| d["code"].as_str().unwrap().to_owned())
-        .collect()
+/// `check PATHS --baseline BASELINE --format json` in `dir` (with [`SELECT`]).
+fn read_json(dir: &std::path::Path, baseline: &str, paths: &[&str]) -> Run {
+    let mut args = vec!["check"];
+    args.extend_from_slice(paths);
+    args.extend(["--baseline", baseline, "--format", "json"]);
+    run(dir, &args)
 }
 
 fn baseline_summary(run: &Run) -> (u64, u64) {
@@ -107,10 +105,7 @@ fn a_baseline_written_then_read_reports_nothing() {
     );
     assert!(unknown.contains(r#""message":"#), "{unknown}");
 
-    let read = run(
-        dir.path(),
-        &["check", "--baseline", "base.json", "--format", "json"],
-    );
+    let read = read_json(dir.path(), "base.json", &[]);
     assert_eq!(read.status, 0, "{}", read.stderr);
     assert!(codes(&read).is_empty(), "{}", read.stdout);
     assert_eq!(baseline_summary(&read), (3, 0));
@@ -203,10 +198,7 @@ fn moving_and_adding_around_recorded_findings_does_not_bring_them_back() {
         "# a comment\n\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n",
     );
     std::fs::write(dir.path().join("k.yaml"), &moved).unwrap();
-    let read = run(
-        dir.path(),
-        &["check", "--baseline", "b.json", "--format", "json"],
-    );
+    let read = read_json(dir.path(), "b.json", &[]);
     assert!(codes(&read).is_empty(), "{}", read.stdout);
     assert_eq!(baseline_summary(&read), (3, 0));
     // A new unknown action is new, and fails the run; the recorded one stays absorbed.
@@ -215,10 +207,7 @@ fn moving_and_adding_around_recorded_findings_does_not_bring_them_back() {
         template(statement, ", 'kms:Decrypts'"),
     )
     .unwrap();
-    let read = run(
-        dir.path(),
-        &["check", "--baseline", "b.json", "--format", "json"],
-    );
+    let read = read_json(dir.path(), "b.json", &[]);
     assert_eq!(read.status, 1, "{}", read.stderr);
     assert_eq!(codes(&read), ["KMS207"]);
     assert!(
@@ -253,17 +242,7 @@ fn fixed_findings_and_deleted_files_are_stale() {
     );
     std::fs::write(dir.path().join("a.yaml"), fixed).unwrap();
     std::fs::remove_file(dir.path().join("gone.yaml")).unwrap();
-    let read = run(
-        dir.path(),
-        &[
-            "check",
-            "a.yaml",
-            "--baseline",
-            "b.json",
-            "--format",
-            "json",
-        ],
-    );
+    let read = read_json(dir.path(), "b.json", &["a.yaml"]);
     assert_eq!(read.status, 0, "{}", read.stderr);
     assert!(codes(&read).is_empty(), "{}", read.stdout);
     assert_eq!(baseline_summary(&read), (2, 4));
@@ -291,10 +270,7 @@ fn fixed_findings_and_deleted_files_are_stale() {
     assert_eq!(baseline_summary(&read), (1, 3));
     // Writing again drops them.
     run(dir.path(), &["check", "--write-baseline", "b.json"]);
-    let read = run(
-        dir.path(),
-        &["check", "--baseline", "b.json", "--format", "json"],
-    );
+    let read = read_json(dir.path(), "b.json", &[]);
     assert_eq!(baseline_summary(&read), (5, 0));
     assert!(read.stderr.is_empty(), "{}", read.stderr);
 }
@@ -311,18 +287,12 @@ fn an_entry_absorbs_as_many_findings_as_it_counts() {
     // A third is new; two of them are absorbed.
     let thrice = template("", ", 'kms:Encrypts', 'kms:Encrypts'");
     std::fs::write(dir.path().join("k.yaml"), thrice).unwrap();
-    let read = run(
-        dir.path(),
-        &["check", "--baseline", "b.json", "--format", "json"],
-    );
+    let read = read_json(dir.path(), "b.json", &[]);
     assert_eq!(codes(&read), ["KMS207"]);
     assert_eq!(baseline_summary(&read), (4, 0));
     // One alone leaves one stale.
     std::fs::write(dir.path().join("k.yaml"), template("", "")).unwrap();
-    let read = run(
-        dir.path(),
-        &["check", "--baseline", "b.json", "--format", "json"],
-    );
+    let read = read_json(dir.path(), "b.json", &[]);
     assert!(codes(&read).is_empty());
     assert_eq!(baseline_summary(&read), (3, 1));
     assert!(
@@ -356,16 +326,7 @@ fn paths_are_relative_to_the_baseline_so_any_directory_works() {
     assert!(text.contains(r#""path":"../stacks/k.yaml""#), "{text}");
     // Read from the root with the option, and from stacks/ through the configuration, whose
     // `baseline` is relative to the configuration file.
-    let read = run(
-        dir.path(),
-        &[
-            "check",
-            "--baseline",
-            "ci/kmslint-baseline.json",
-            "--format",
-            "json",
-        ],
-    );
+    let read = read_json(dir.path(), "ci/kmslint-baseline.json", &[]);
     assert!(codes(&read).is_empty(), "{}", read.stdout);
     std::fs::write(dir.path().join(".kmslint.toml"), config).unwrap();
     let read = run(&stacks, &["check", "--format", "json"]);

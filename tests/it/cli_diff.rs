@@ -9,7 +9,7 @@ use crate::common;
 
 use kmslint_core::rules::is_change;
 
-use common::{CLEAN_KEY, Kmslint, Run, UNROTATED_KEY, codes_for, dir_with, kmslint};
+use common::{CLEAN_KEY, Kmslint, UNROTATED_KEY, codes, codes_for, dir_with, kmslint};
 
 /// A key that is neither retained nor in the new versions below: deleting it is KMS502.
 pub(crate) const DOOMED: &str = "  Doomed:
@@ -52,16 +52,6 @@ const OLD_AS_JSON: &str = r#"{
   }
 }
 "#;
-
-/// The codes of the findings in a JSON report, whatever the file.
-pub(crate) fn codes(run: &Run) -> Vec<String> {
-    run.json()["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .iter()
-        .map(|d| d["code"].as_str().expect("code").to_owned())
-        .collect()
-}
 
 // --- kmslint diff --------------------------------------------------------------------------
 

@@ -151,7 +151,7 @@ fn a_file_with_a_syntax_error_offers_no_fixes() {
     let text = "{\n  \"Resources\": {\n    \"Key\": {   \"Type\": \"AWS::KMS::Key\",\n    0 \"Properties\":  }\n    }\n  }\n}\n";
     let dir = dir_with(&[("t.yaml", text.as_bytes())]);
     let run = kmslint(dir.path(), &["check", "--format", "json", "t.yaml"]);
-    let document: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let document = run.json();
     let findings = document["diagnostics"].as_array().expect("diagnostics");
     assert!(
         findings.iter().any(|d| d["code"] == "KMS001"),

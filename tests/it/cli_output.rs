@@ -11,41 +11,29 @@ use serde_json::Value;
 #[test]
 fn stdin_filename_reads_stdin_and_ignores_other_paths() {
     let dir = dir_with(&[("other.yaml", UNROTATED_KEY.as_bytes())]);
-    // No `-`: stdin is still read, and the directory is not walked.
-    let run = Kmslint::new(
-        dir.path(),
-        &[
+    // The unrotated key on stdin as `r.yaml`, and `paths`.
+    let from_stdin = |paths: &[&str]| {
+        let mut args = vec![
             "check",
             "--select",
             "KMS104,KMS105",
             "--stdin-filename",
             "r.yaml",
-            "--format",
-            "json",
-        ],
-    )
-    .stdin(UNROTATED_KEY.as_bytes())
-    .run();
+        ];
+        args.extend_from_slice(paths);
+        args.extend(["--format", "json"]);
+        Kmslint::new(dir.path(), &args)
+            .stdin(UNROTATED_KEY.as_bytes())
+            .run()
+    };
+    // No `-`: stdin is still read, and the directory is not walked.
+    let run = from_stdin(&[]);
     let json = run.json();
     assert_eq!(codes_for(&json, "r.yaml"), ["KMS104", "KMS105"], "{json}");
     assert!(codes_for(&json, "other.yaml").is_empty(), "{json}");
     assert_eq!(json["summary"]["files"], 1);
     // A path beside it is ignored, with a warning, as ruff does.
-    let run = Kmslint::new(
-        dir.path(),
-        &[
-            "check",
-            "--select",
-            "KMS104,KMS105",
-            "--stdin-filename",
-            "r.yaml",
-            "other.yaml",
-            "--format",
-            "json",
-        ],
-    )
-    .stdin(UNROTATED_KEY.as_bytes())
-    .run();
+    let run = from_stdin(&["other.yaml"]);
     assert_eq!(run.status, 1, "{}", run.stderr);
     assert_eq!(run.json()["summary"]["files"], 1);
     assert_eq!(
@@ -386,6 +374,16 @@ fn schema_errors(document: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The schema's errors for `document` with `field` removed from the object at `pointer`.
+fn schema_errors_without(mut document: Value, pointer: &str, field: &str) -> Vec<String> {
+    document
+        .pointer_mut(pointer)
+        .and_then(Value::as_object_mut)
+        .unwrap_or_else(|| panic!("an object at {pointer}"))
+        .remove(field);
+    schema_errors(&document)
+}
+
 #[test]
 fn json_output_matches_its_schema() {
     let root = common::root();
@@ -460,23 +458,20 @@ fn json_output_matches_its_schema() {
     );
     let errors = schema_errors(&document);
     assert!(errors.is_empty(), "--baseline: {errors:#?}");
-    let mut broken = document;
-    broken["summary"]["baseline"]
-        .as_object_mut()
-        .unwrap()
-        .remove("stale");
-    assert_eq!(schema_errors(&broken).len(), 1);
+    assert_eq!(
+        schema_errors_without(document, "/summary/baseline", "stale").len(),
+        1
+    );
     // And the schema rejects what it should.
-    let mut broken = kmslint(
+    let document = kmslint(
         dir.path(),
         &["check", "--select", "KMS104,KMS105", "--format", "json"],
     )
     .json();
-    broken["diagnostics"][0]["start"]
-        .as_object_mut()
-        .unwrap()
-        .remove("utf16_column");
-    assert_eq!(schema_errors(&broken).len(), 1);
+    assert_eq!(
+        schema_errors_without(document, "/diagnostics/0/start", "utf16_column").len(),
+        1
+    );
 }
 
 /// The real CDK assemblies (docs/deployments.md): each finding carries its stack, the summary
@@ -508,18 +503,16 @@ fn json_of_a_deployment_matches_its_schema() {
     );
     let errors = schema_errors(&document);
     assert!(errors.is_empty(), "{errors:#?}");
-    let mut broken = document;
-    broken["diagnostics"][0]["stack"]
-        .as_object_mut()
-        .unwrap()
-        .remove("account");
-    assert_eq!(schema_errors(&broken).len(), 1);
+    assert_eq!(
+        schema_errors_without(document, "/diagnostics/0/stack", "account").len(),
+        1
+    );
 }
 
 #[test]
 fn json_with_fixes_matches_its_schema() {
     use kmslint_core::fix::{Applicability, Edit, Fix};
-    use kmslint_core::render::{self, FileOutput, Summary};
+    use kmslint_core::render::{self, FileOutput};
     use kmslint_core::source::{LineIndex, Span};
     let text = UNROTATED_KEY;
     // KMS104 and KMS105, the unrotated key's two findings: another rule's could come first.
@@ -541,11 +534,7 @@ fn json_with_fixes_matches_its_schema() {
             end: lines.position(text, end),
         }],
     });
-    let mut summary = Summary {
-        files: 1,
-        ..Summary::default()
-    };
-    summary.count(&diagnostics);
+    let summary = common::summary_of(&diagnostics, false);
     let output = FileOutput {
         path: "key.yaml",
         text,
@@ -563,17 +552,14 @@ fn json_with_fixes_matches_its_schema() {
     let mut broken = document.clone();
     broken["diagnostics"][0]["fix"]["applicability"] = "maybe".into();
     assert!(!schema_errors(&broken).is_empty());
-    let mut broken = document;
-    broken["diagnostics"][0]["fix"]["edits"][0]["start"]
-        .as_object_mut()
-        .unwrap()
-        .remove("offset");
-    assert!(!schema_errors(&broken).is_empty());
+    assert!(
+        !schema_errors_without(document, "/diagnostics/0/fix/edits/0/start", "offset").is_empty()
+    );
 }
 
 #[test]
 fn json_with_places_in_the_old_version_matches_its_schema() {
-    use kmslint_core::render::{self, FileOutput, PreviousFile, Summary};
+    use kmslint_core::render::{self, FileOutput, PreviousFile};
     let diagnostics = common::compared_findings();
     let output = FileOutput {
         path: "key.yaml",
@@ -584,11 +570,7 @@ fn json_with_places_in_the_old_version_matches_its_schema() {
             text: common::OLD_KEY,
         }),
     };
-    let mut summary = Summary {
-        files: 1,
-        ..Summary::default()
-    };
-    summary.count(&diagnostics);
+    let summary = common::summary_of(&diagnostics, false);
     let document: Value =
         serde_json::from_str(&render::json::render(&[output], &summary)).expect("JSON");
     assert_eq!(

@@ -4,13 +4,13 @@
 //! These tests run the real `git`, with the user's global and system configuration kept out.
 //! Without git installed they fail, loudly: CI has it.
 
-use crate::cli_diff::{DOOMED, codes, old_template};
+use crate::cli_diff::{DOOMED, old_template};
 use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{CLEAN_KEY, Kmslint, Run, UNROTATED_KEY, codes_for, dir_with};
+use common::{CLEAN_KEY, Kmslint, Run, UNROTATED_KEY, codes, codes_for, dir_with};
 
 /// A scratch git repository (`repo/`) beside a home of its own (`home/`), so that neither
 /// the machine's git configuration nor its kmslint configuration applies.

@@ -193,14 +193,15 @@ fn paths_are_shown_relative_to_the_current_directory_and_each_file_is_linted_onc
     fs::create_dir(repo.join(".git")).expect(".git");
     let absolute = repo.join("src/key.yaml");
     let absolute = absolute.to_str().expect("UTF-8 temp dir");
-    let run = kmslint(
-        &repo,
+    // The unrotated key's two findings, in `format`, for `paths`.
+    let check = |format: &str, paths: &[&str]| {
+        let mut args = vec!["check", "--select", "KMS104,KMS105", "--format", format];
+        args.extend_from_slice(paths);
+        kmslint(&repo, &args)
+    };
+    let run = check(
+        "json",
         &[
-            "check",
-            "--select",
-            "KMS104,KMS105",
-            "--format",
-            "json",
             absolute,
             "../repo/src/key.yaml",
             "./src/key.yaml",
@@ -215,51 +216,21 @@ fn paths_are_shown_relative_to_the_current_directory_and_each_file_is_linted_onc
     assert_eq!(json["summary"]["files"], 1, "linted once");
     assert_eq!(codes_for(&json, "src/key.yaml"), ["KMS104", "KMS105"]);
     // In every format: GitHub matches annotations against the files of the repository.
-    let run = kmslint(
-        &repo,
-        &[
-            "check",
-            "--select",
-            "KMS104,KMS105",
-            "--format",
-            "github",
-            absolute,
-        ],
-    );
+    let run = check("github", &[absolute]);
     assert!(
         run.stdout
             .starts_with("::warning file=src/key.yaml,line=2,"),
         "{}",
         run.stdout
     );
-    let run = kmslint(
-        &repo,
-        &[
-            "check",
-            "--select",
-            "KMS104,KMS105",
-            "--format",
-            "compact",
-            absolute,
-        ],
-    );
+    let run = check("compact", &[absolute]);
     assert!(
         run.stdout.starts_with("src/key.yaml:2:3:"),
         "{}",
         run.stdout
     );
     // Outside the current directory, the path stays as given.
-    let run = kmslint(
-        &repo,
-        &[
-            "check",
-            "--select",
-            "KMS104,KMS105",
-            "--format",
-            "json",
-            "../other",
-        ],
-    );
+    let run = check("json", &["../other"]);
     assert_eq!(linted(&run), set(&["../other/key.yaml"]));
 }
 

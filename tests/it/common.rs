@@ -152,6 +152,21 @@ pub(crate) fn lint_path_against(
     lint_bytes(&display_path(path), bytes, settings, previous)
 }
 
+/// Lints a file of a walk ([`kmslint::discover`]) as `check` does, under the name the walk
+/// gave it.
+pub(crate) fn lint_input(
+    input: &kmslint::discover::Input,
+    settings: &Settings,
+) -> (FileReport, String) {
+    let bytes = std::fs::read(&input.path).expect("readable");
+    lint_bytes(
+        &input.name,
+        bytes,
+        settings,
+        &kmslint_core::Previous::NotCompared,
+    )
+}
+
 /// The pretty and JSON renderings of one file's findings, as the command line prints them.
 pub(crate) fn rendered(name: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
     rendered_against(name, text, diagnostics, None)
@@ -171,17 +186,25 @@ pub(crate) fn rendered_against(
         diagnostics,
         previous,
     };
-    let mut summary = Summary {
-        files: 1,
-        ..Summary::default()
-    };
-    summary.count(diagnostics);
+    let summary = summary_of(diagnostics, false);
     format!(
         "{}{}\n----- json -----\n{}",
         render::pretty::render_file(&output, false),
         render::pretty::summary_line(&summary),
         render::json::render(&[output], &summary)
     )
+}
+
+/// The summary of one file's findings, as the command line counts them (fixes that apply
+/// with `--unsafe-fixes` or without it).
+pub(crate) fn summary_of(diagnostics: &[Diagnostic], unsafe_fixes: bool) -> Summary {
+    let mut summary = Summary {
+        files: 1,
+        unsafe_fixes,
+        ..Summary::default()
+    };
+    summary.count(diagnostics);
+    summary
 }
 
 // --- templates ----------------------------------------------------------------------------
@@ -506,6 +529,16 @@ pub(crate) fn codes_for(json: &serde_json::Value, path: &str) -> Vec<String> {
         .expect("diagnostics")
         .iter()
         .filter(|d| d["path"] == path)
+        .map(|d| d["code"].as_str().expect("code").to_owned())
+        .collect()
+}
+
+/// The codes of the findings in a `--format json` report, whatever the file, in order.
+pub(crate) fn codes(run: &Run) -> Vec<String> {
+    run.json()["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
         .map(|d| d["code"].as_str().expect("code").to_owned())
         .collect()
 }

@@ -33,13 +33,7 @@ fn the_corpus_reads_without_panics_and_parse_errors_are_exactly_the_invalid_file
     let settings = Settings::default();
     let mut parse_errors = BTreeSet::new();
     for input in &found.inputs {
-        let bytes = fs::read(&input.path).expect("readable");
-        let (report, text) = kmslint_core::lint_bytes(
-            &input.name,
-            bytes,
-            &settings,
-            &kmslint_core::Previous::NotCompared,
-        );
+        let (report, text) = common::lint_input(input, &settings);
         for d in &report.diagnostics {
             assert!(d.span.end as usize <= text.len(), "{}: {d:?}", input.name);
             if kind(d.code) == Some(RuleKind::Parse) {

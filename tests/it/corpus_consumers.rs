@@ -85,13 +85,7 @@ fn every_file_reads_without_panics_and_loads() {
         let relative = input.path.strip_prefix(&dir).unwrap_or(&input.path);
         let relative = relative.to_string_lossy().replace('\\', "/");
         let parses = &manifest.get(&relative).expect("in the MANIFEST").1;
-        let bytes = fs::read(&input.path).expect("readable");
-        let (report, text) = kmslint_core::lint_bytes(
-            &input.name,
-            bytes,
-            &settings,
-            &kmslint_core::Previous::NotCompared,
-        );
+        let (report, text) = crate::common::lint_input(input, &settings);
         for d in &report.diagnostics {
             assert!(d.span.end as usize <= text.len(), "{}: {d:?}", input.name);
             assert!(

@@ -170,6 +170,20 @@ fn every_pair_is_compared_and_the_change_findings_are_the_expected_ones() {
     }
 }
 
+/// The change findings among `diagnostics`, as `{prefix}line:column: CODE message`.
+fn change_lines(diagnostics: &[kmslint_core::Diagnostic], prefix: &str) -> Vec<String> {
+    diagnostics
+        .iter()
+        .filter(|d| is_change(d.code))
+        .map(|d| {
+            format!(
+                "{prefix}{}:{}: {} {}",
+                d.start.line, d.start.column, d.code, d.message
+            )
+        })
+        .collect()
+}
+
 /// The change findings of `path` compared with itself, as `file:line:column: CODE message`.
 fn changes_against_itself(path: &Path, name: &str, settings: &Settings) -> Vec<String> {
     let bytes = fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -183,17 +197,7 @@ fn changes_against_itself(path: &Path, name: &str, settings: &Settings) -> Vec<S
             text: &decoded.text,
         },
     );
-    report
-        .diagnostics
-        .iter()
-        .filter(|d| is_change(d.code))
-        .map(|d| {
-            format!(
-                "{name}:{}:{}: {} {}",
-                d.start.line, d.start.column, d.code, d.message
-            )
-        })
-        .collect()
+    change_lines(&report.diagnostics, &format!("{name}:"))
 }
 
 fn walk(dir: &Path) -> Vec<(PathBuf, String)> {
@@ -250,17 +254,7 @@ fn changes(old: &str, new: &str, parameters: &[(&str, &str)]) -> Vec<String> {
         },
     );
     assert_eq!(report.comparison, Comparison::Compared);
-    report
-        .diagnostics
-        .iter()
-        .filter(|d| is_change(d.code))
-        .map(|d| {
-            format!(
-                "{}:{}: {} {}",
-                d.start.line, d.start.column, d.code, d.message
-            )
-        })
-        .collect()
+    change_lines(&report.diagnostics, "")
 }
 
 /// A database encrypted under the template's key only when `C` is true, in both versions.

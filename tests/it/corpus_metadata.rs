@@ -5,8 +5,6 @@
 
 use crate::common;
 
-use std::fs;
-
 use kmslint::discover;
 
 #[test]
@@ -19,13 +17,7 @@ fn sensitive_metadata_never_fires_on_the_corpus() {
     let settings = common::settings("", Some("KMS106"));
     let mut findings = Vec::new();
     for input in &found.inputs {
-        let bytes = fs::read(&input.path).expect("readable");
-        let (report, _) = kmslint_core::lint_bytes(
-            &input.name,
-            bytes,
-            &settings,
-            &kmslint_core::Previous::NotCompared,
-        );
+        let (report, _) = common::lint_input(input, &settings);
         findings.extend(
             report
                 .diagnostics

@@ -19,6 +19,11 @@ fn manifest(artifacts: &str) -> Vec<u8> {
     format!(r#"{{"version": "55.0.0", "artifacts": {artifacts}}}"#).into_bytes()
 }
 
+/// A manifest with one artifact (JSON text of its entry in `artifacts`).
+fn manifest_of(artifact: &str) -> Vec<u8> {
+    manifest(&format!("{{{artifact}}}"))
+}
+
 /// A stack artifact.
 fn stack(id: &str, template: &str, env: &str) -> String {
     format!(
@@ -26,7 +31,7 @@ fn stack(id: &str, template: &str, env: &str) -> String {
     )
 }
 
-/// `kmslint check --format json --no-config --select KMS104 ARGS` in `dir`.
+/// `kmslint check --format json --no-config --select KMS104,KMS605 ARGS` in `dir`.
 fn check(dir: &Path, args: &[&str]) -> Run {
     let mut all = vec![
         "check",
@@ -38,6 +43,13 @@ fn check(dir: &Path, args: &[&str]) -> Run {
     ];
     all.extend_from_slice(args);
     kmslint(dir, &all)
+}
+
+/// `kmslint check --no-config ARGS` in the project's root, where [`OUT`] is.
+fn check_in_root(args: &[&str]) -> Run {
+    let mut all = vec!["check", "--no-config"];
+    all.extend_from_slice(args);
+    kmslint(&common::root(), &all)
 }
 
 /// Each finding's path and stack (`name region account`, `-` when unknown).
@@ -130,7 +142,6 @@ fn each_stack_is_linted_with_the_region_of_its_stage() {
 
 #[test]
 fn every_real_assembly_lints_each_template_once_and_skips_nothing() {
-    let root = common::root();
     // (case, templates, Regions), from tests/deployments/cdk/README.md.
     let cases = [
         ("cross-region-reference", 2, 2),
@@ -143,10 +154,7 @@ fn every_real_assembly_lints_each_template_once_and_skips_nothing() {
     ];
     for (case, templates, regions) in cases {
         let path = format!("{OUT}/{case}");
-        let run = kmslint(
-            &root,
-            &["check", "--no-config", "--format", "json", "-v", &path],
-        );
+        let run = check_in_root(&["--format", "json", "-v", &path]);
         assert_ne!(run.status, 2, "{case}: {}", run.stderr);
         let summary = &run.json()["summary"];
         assert_eq!(summary["files"], templates, "{case}: {summary}");
@@ -154,7 +162,7 @@ fn every_real_assembly_lints_each_template_once_and_skips_nothing() {
         assert_eq!(summary["regions"], regions, "{case}: {summary}");
         assert_eq!(summary["skipped"], 0, "{case}: {summary}");
         assert!(!run.stderr.contains("skipped"), "{case}: {}", run.stderr);
-        let shown = kmslint(&root, &["check", "--no-config", "--show-files", &path]);
+        let shown = check_in_root(&["--show-files", &path]);
         let files: Vec<&str> = shown.stdout.lines().collect();
         assert_eq!(files.len(), templates, "{case}: {files:?}");
         assert!(
@@ -163,7 +171,7 @@ fn every_real_assembly_lints_each_template_once_and_skips_nothing() {
         );
     }
     // All of them at once, walked from above: the same 23 templates, each once.
-    let run = kmslint(&root, &["check", "--no-config", "--format", "json", OUT]);
+    let run = check_in_root(&["--format", "json", OUT]);
     let summary = &run.json()["summary"];
     assert_eq!(
         (&summary["files"], &summary["stacks"]),
@@ -174,16 +182,7 @@ fn every_real_assembly_lints_each_template_once_and_skips_nothing() {
 
 #[test]
 fn nested_stacks_are_found_with_their_parents_environment() {
-    let root = common::root();
-    let run = kmslint(
-        &root,
-        &[
-            "check",
-            "--no-config",
-            "--show-files",
-            &format!("{OUT}/nested-stacks"),
-        ],
-    );
+    let run = check_in_root(&["--show-files", &format!("{OUT}/nested-stacks")]);
     assert_eq!(
         run.stdout.lines().collect::<Vec<_>>(),
         [
@@ -199,13 +198,10 @@ fn nested_stacks_are_found_with_their_parents_environment() {
         ("out/cdk.out", br#"{"version":"55.0.0"}"#),
         (
             "out/manifest.json",
-            &manifest(&format!(
-                "{{{}}}",
-                stack(
-                    "Parent",
-                    "Parent.template.json",
-                    "aws://111111111111/eu-west-1"
-                )
+            &manifest_of(&stack(
+                "Parent",
+                "Parent.template.json",
+                "aws://111111111111/eu-west-1",
             )),
         ),
         ("out/Parent.template.json", parent),
@@ -236,13 +232,10 @@ fn environment_agnostic_stacks_keep_the_region_given() {
         ("out/cdk.out", br#"{"version":"55.0.0"}"#),
         (
             "out/manifest.json",
-            &manifest(&format!(
-                "{{{}}}",
-                stack(
-                    "Any",
-                    "Any.template.json",
-                    "aws://unknown-account/unknown-region"
-                )
+            &manifest_of(&stack(
+                "Any",
+                "Any.template.json",
+                "aws://unknown-account/unknown-region",
             )),
         ),
         ("out/Any.template.json", KEY),
@@ -275,9 +268,10 @@ fn walking_reads_an_assembly_but_not_an_ignored_one_unless_named() {
             ),
             (
                 format!("{dir}/manifest.json"),
-                manifest(&format!(
-                    "{{{}}}",
-                    stack("S", "S.template.json", "aws://111111111111/us-east-1")
+                manifest_of(&stack(
+                    "S",
+                    "S.template.json",
+                    "aws://111111111111/us-east-1",
                 )),
             ),
             (format!("{dir}/S.template.json"), KEY.to_vec()),
@@ -481,7 +475,7 @@ fn loops_of_nested_assemblies_and_stacks_end() {
     let dir = hostile(&nested("Stage", "stage"), &[("out/stage/cdk.out", b"{}")]);
     std::fs::write(
         dir.path().join("out/stage/manifest.json"),
-        manifest(&format!("{{{}}}", nested("Back", "up"))),
+        manifest_of(&nested("Back", "up")),
     )
     .unwrap();
     std::os::unix::fs::symlink("..", dir.path().join("out/stage/up")).unwrap();
@@ -495,9 +489,10 @@ fn loops_of_nested_assemblies_and_stacks_end() {
         ("out/cdk.out", b"{}"),
         (
             "out/manifest.json",
-            &manifest(&format!(
-                "{{{}}}",
-                stack("P", "P.template.json", "aws://111111111111/eu-west-1")
+            &manifest_of(&stack(
+                "P",
+                "P.template.json",
+                "aws://111111111111/eu-west-1",
             )),
         ),
         ("out/P.template.json", parent),
@@ -513,7 +508,7 @@ fn loops_of_nested_assemblies_and_stacks_end() {
         files.push((format!("{path}/cdk.out"), b"{}".to_vec()));
         files.push((
             format!("{path}/manifest.json"),
-            manifest(&format!("{{{}}}", nested("In", "in"))),
+            manifest_of(&nested("In", "in")),
         ));
         path.push_str("/in");
     }
@@ -535,16 +530,7 @@ fn loops_of_nested_assemblies_and_stacks_end() {
 /// `--show-settings` on an assembly lists its stacks, each with its Region and account.
 #[test]
 fn show_settings_lists_the_stacks_of_an_assembly() {
-    let root = common::root();
-    let run = kmslint(
-        &root,
-        &[
-            "check",
-            "--no-config",
-            "--show-settings",
-            &format!("{OUT}/multi-region"),
-        ],
-    );
+    let run = check_in_root(&["--show-settings", &format!("{OUT}/multi-region")]);
     assert_eq!(run.status, 0, "{}", run.stderr);
     let stacks: Vec<&str> = run
         .stdout
@@ -571,16 +557,12 @@ fn show_settings_lists_the_stacks_of_an_assembly() {
 /// What a user sees: the finding, and the summary counting the stacks and their Regions.
 #[test]
 fn the_pretty_report_counts_stacks_and_regions() {
-    let root = common::root();
-    let run = kmslint(
-        &root,
-        &["check", "--no-config", &format!("{OUT}/stage-two-envs")],
-    );
+    let run = check_in_root(&[&format!("{OUT}/stage-two-envs")]);
     assert_eq!(run.status, 1, "{}", run.stderr);
     insta::assert_snapshot!(run.stdout);
     // Every assembly: the counts of stacks and Regions (the findings are the rules' business,
     // which the linking of stacks will change).
-    let run = kmslint(&root, &["check", "--no-config", OUT]);
+    let run = check_in_root(&[OUT]);
     let summary = run.stdout.lines().find(|l| l.starts_with("Checked"));
     assert!(
         summary.is_some_and(|l| l.starts_with("Checked 23 files (23 stacks in 4 Regions): ")),

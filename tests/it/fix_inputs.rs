@@ -133,6 +133,14 @@ fn retained() -> Vec<(&'static str, V)> {
     ]
 }
 
+/// A key with `key_policy`, rotated and retained: nothing else to find in it.
+fn rotated_retained_key(key_policy: V) -> V {
+    key(
+        vec![("KeyPolicy", key_policy), ("EnableKeyRotation", V::B(true))],
+        retained(),
+    )
+}
+
 fn template(resources: Vec<(&str, V)>) -> V {
     m(vec![("Resources", m(resources))])
 }
@@ -149,38 +157,19 @@ pub(crate) fn plain_templates() -> Vec<(&'static str, V)> {
         ),
         (
             "clean",
-            template(vec![(
-                "Key",
-                key(
-                    vec![
-                        ("KeyPolicy", admin_policy()),
-                        ("EnableKeyRotation", V::B(true)),
-                    ],
-                    retained(),
-                ),
-            )]),
+            template(vec![("Key", rotated_retained_key(admin_policy()))]),
         ),
         (
             "locked",
             template(vec![(
                 "Key",
-                key(
-                    vec![
-                        (
-                            "KeyPolicy",
-                            policy(vec![statement(None, "Allow", s("kms:Encrypt"))]),
-                        ),
-                        ("EnableKeyRotation", V::B(true)),
-                    ],
-                    retained(),
-                ),
+                rotated_retained_key(policy(vec![statement(None, "Allow", s("kms:Encrypt"))])),
             )]),
         ),
     ]
 }
 
 /// Templates written so that the rules that gain fixes (issue 12) have something to fix.
-// Long (127 lines) as a table is: one entry per template, nothing else.
 pub(crate) fn fixable_templates() -> Vec<(&'static str, V)> {
     vec![
         (
@@ -209,23 +198,14 @@ pub(crate) fn fixable_templates() -> Vec<(&'static str, V)> {
             template(vec![
                 (
                     "Key",
-                    key(
-                        vec![
-                            (
-                                "KeyPolicy",
-                                policy(vec![
-                                    statement(Some("Admin"), "Allow", s("kms:*")),
-                                    statement(
-                                        Some("Admin"),
-                                        "Allow",
-                                        V::L(vec![s("kms:Encrypts"), s("kms:Decrypt")]),
-                                    ),
-                                ]),
-                            ),
-                            ("EnableKeyRotation", V::B(true)),
-                        ],
-                        retained(),
-                    ),
+                    rotated_retained_key(policy(vec![
+                        statement(Some("Admin"), "Allow", s("kms:*")),
+                        statement(
+                            Some("Admin"),
+                            "Allow",
+                            V::L(vec![s("kms:Encrypts"), s("kms:Decrypt")]),
+                        ),
+                    ])),
                 ),
                 (
                     "Alias",
@@ -246,16 +226,7 @@ pub(crate) fn fixable_templates() -> Vec<(&'static str, V)> {
             // KMS301 (the primary is not multi-Region), KMS105 on the replica.
             "replica-of-single-region-key",
             template(vec![
-                (
-                    "Primary",
-                    key(
-                        vec![
-                            ("KeyPolicy", admin_policy()),
-                            ("EnableKeyRotation", V::B(true)),
-                        ],
-                        retained(),
-                    ),
-                ),
+                ("Primary", rotated_retained_key(admin_policy())),
                 (
                     "Replica",
                     m(vec![

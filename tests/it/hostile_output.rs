@@ -25,6 +25,19 @@ fn check(dir: &Path, format: &str, paths: &[&str]) -> Output {
     Kmslint::new(dir, &args).run().into_output()
 }
 
+/// The message of the first finding of `code` in a `--format json` report.
+fn message_of(json: &str, code: &str) -> String {
+    let doc: Value = serde_json::from_str(json).unwrap();
+    doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == code)
+        .and_then(|d| d["message"].as_str())
+        .unwrap()
+        .to_owned()
+}
+
 /// No line of stdout or stderr starts with a workflow command unless kmslint wrote it
 /// (github format, stdout: `::error file=…`); human formats hold no control character but
 /// line feed and tab.
@@ -179,15 +192,7 @@ fn values_and_comments_cannot_inject_commands_or_escapes() {
         match *format {
             "json" => {
                 // Machine formats stay faithful.
-                let doc: Value = serde_json::from_str(&stdout).unwrap();
-                let message = doc["diagnostics"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .find(|d| d["code"] == "KMS401")
-                    .and_then(|d| d["message"].as_str())
-                    .unwrap()
-                    .to_owned();
+                let message = message_of(&stdout, "KMS401");
                 assert!(message.contains(INJECTED), "{message:?}");
             }
             "sarif" => {}
@@ -471,15 +476,7 @@ fn legacy_commands_and_invisible_characters_are_escaped_and_machine_formats_keep
             "json" => {
                 // `\u005b` parses back to `[`: the message is the one linted.
                 assert!(stdout.contains("##\\u005bstop-commands]tok"), "{stdout}");
-                let doc: Value = serde_json::from_str(&stdout).unwrap();
-                let message = doc["diagnostics"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .find(|d| d["code"] == "KMS401")
-                    .and_then(|d| d["message"].as_str())
-                    .unwrap()
-                    .to_owned();
+                let message = message_of(&stdout, "KMS401");
                 assert!(
                     message.contains(
                         "x##[stop-commands]tok ###[warning]w \u{200b}\u{200d}\u{2060}\u{feff}"

@@ -54,6 +54,18 @@ fn dump(node: &Node<'_>, pointer: &str, text: &str, lines: &LineIndex, out: &mut
     }
 }
 
+/// The loader's problems, one a line: kind, line:column of the start, message.
+fn write_problems(loaded: &source::Loaded<'_>, text: &str, lines: &LineIndex, out: &mut String) {
+    for problem in &loaded.problems {
+        let start = lines.position(text, problem.span.start as usize);
+        let _ = writeln!(
+            out,
+            "{:?} at {}:{}: {}",
+            problem.kind, start.line, start.column, problem.message
+        );
+    }
+}
+
 #[test]
 fn parse_fixtures_load_as_snapshotted() {
     let dir = common::root().join("fixtures/parse");
@@ -85,14 +97,7 @@ fn parse_fixtures_load_as_snapshotted() {
                 p.line, p.column, problem.message
             );
         }
-        for problem in &loaded.problems {
-            let start = lines.position(text, problem.span.start as usize);
-            let _ = writeln!(
-                out,
-                "{:?} at {}:{}: {}",
-                problem.kind, start.line, start.column, problem.message
-            );
-        }
+        write_problems(&loaded, text, &lines, &mut out);
         match &loaded.root {
             Some(root) => dump(root, "", text, &lines, &mut out),
             None => out.push_str("(no tree)\n"),
@@ -114,14 +119,7 @@ fn tree(text: &str) -> String {
     let loaded = source::load(text, Format::Yaml);
     let lines = LineIndex::new(text);
     let mut out = String::new();
-    for problem in &loaded.problems {
-        let start = lines.position(text, problem.span.start as usize);
-        let _ = writeln!(
-            out,
-            "{:?} at {}:{}: {}",
-            problem.kind, start.line, start.column, problem.message
-        );
-    }
+    write_problems(&loaded, text, &lines, &mut out);
     if let Some(root) = &loaded.root {
         dump(root, "", text, &lines, &mut out);
     }
@@ -139,6 +137,34 @@ fn codes(text: &str) -> Vec<&'static str> {
     .iter()
     .map(|d| d.code)
     .collect()
+}
+
+/// The tree of `text` ([`tree`]), asserting that it loaded without a syntax problem and that
+/// each of `lines` (a node as `tree` writes it, without the line break) is one of its lines.
+fn loads_with(text: &str, lines: &[&str]) -> String {
+    let tree = tree(text);
+    assert!(!tree.contains("Syntax"), "{tree}");
+    for line in lines {
+        assert!(tree.contains(&format!("{line}\n")), "{line}\n{tree}");
+    }
+    tree
+}
+
+/// Asserts that the rules read `text` (no KMS001) and found each of `expected` in it.
+fn assert_read_and_found(text: &str, expected: &[&str]) {
+    let codes = codes(text);
+    assert!(!codes.contains(&"KMS001"), "{codes:?}");
+    for code in expected {
+        assert!(codes.contains(code), "{code}: {codes:?}");
+    }
+}
+
+/// Asserts that `text` does not load: its tree starts with the syntax problem `start`, and
+/// the rules report it as KMS001 and nothing else.
+fn assert_still_an_error(text: &str, start: &str) {
+    let tree = tree(text);
+    assert!(tree.starts_with(start), "{tree}");
+    assert_eq!(codes(text), ["KMS001"]);
 }
 
 /// The text of the node at `path` (keys, or indices into sequences).
@@ -169,29 +195,18 @@ Resources:
 #[test]
 fn a_flow_mapping_closed_at_its_keys_indentation_loads() {
     let text = KEY_POLICY_CLOSED_AT_KEY;
-    let tree = tree(text);
-    assert!(!tree.contains("Syntax"), "{tree}");
-    assert!(
-        tree.contains("/Resources/Key/Properties/KeyPolicy 5:18-9:8 map\n"),
-        "{tree}"
-    );
-    assert!(
-        tree.contains("/Resources/Key/Properties/KeyPolicy/Statement 7:22-8:10 seq\n"),
-        "{tree}"
-    );
-    assert!(
-        tree.contains(
-            "/Resources/Key/Properties/KeyPolicy/Statement/0/Effect 7:35-7:42 double \"Allow\"\n"
-        ),
-        "{tree}"
+    loads_with(
+        text,
+        &[
+            "/Resources/Key/Properties/KeyPolicy 5:18-9:8 map",
+            "/Resources/Key/Properties/KeyPolicy/Statement 7:22-8:10 seq",
+            "/Resources/Key/Properties/KeyPolicy/Statement/0/Effect 7:35-7:42 double \"Allow\"",
+        ],
     );
     let policy = spanned(text, &["Resources", "Key", "Properties", "KeyPolicy"]);
     assert!(policy.starts_with("{\n") && policy.ends_with("]\n      }"));
     // The rules see the key now: its rotation, and the policy open to everyone.
-    let codes = codes(text);
-    assert!(!codes.contains(&"KMS001"), "{codes:?}");
-    assert!(codes.contains(&"KMS104"), "{codes:?}");
-    assert!(codes.contains(&"KMS210"), "{codes:?}");
+    assert_read_and_found(text, &["KMS104", "KMS210"]);
 }
 
 #[test]
@@ -215,9 +230,7 @@ Resources:
         &["Resources", "Key", "Properties", "Tags", "0", "Value"],
     );
     assert_eq!(value, "\"payments\"");
-    let codes = codes(text);
-    assert!(!codes.contains(&"KMS001"), "{codes:?}");
-    assert!(codes.contains(&"KMS104"), "{codes:?}");
+    assert_read_and_found(text, &["KMS104"]);
 }
 
 #[test]
@@ -239,33 +252,17 @@ Resources:
       ]
       }
 ";
-    let tree = tree(text);
-    assert!(!tree.contains("Syntax"), "{tree}");
-    assert!(
-        tree.contains("/Resources/Key/Properties/KeyPolicy 5:18-15:8 map\n"),
-        "{tree}"
+    loads_with(
+        text,
+        &[
+            "/Resources/Key/Properties/KeyPolicy 5:18-15:8 map",
+            "/Resources/Key/Properties/KeyPolicy/Statement 6:22-14:8 seq",
+            "/Resources/Key/Properties/KeyPolicy/Statement/0 7:11-13:8 map",
+            "/Resources/Key/Properties/KeyPolicy/Statement/0/Principal 9:26-11:8 map",
+            "/Resources/Key/Properties/KeyPolicy/Statement/0/Action 12:23-12:30 double \"kms:*\"",
+        ],
     );
-    assert!(
-        tree.contains("/Resources/Key/Properties/KeyPolicy/Statement 6:22-14:8 seq\n"),
-        "{tree}"
-    );
-    assert!(
-        tree.contains("/Resources/Key/Properties/KeyPolicy/Statement/0 7:11-13:8 map\n"),
-        "{tree}"
-    );
-    assert!(
-        tree.contains("/Resources/Key/Properties/KeyPolicy/Statement/0/Principal 9:26-11:8 map\n"),
-        "{tree}"
-    );
-    assert!(
-        tree.contains(
-            "/Resources/Key/Properties/KeyPolicy/Statement/0/Action 12:23-12:30 double \"kms:*\"\n"
-        ),
-        "{tree}"
-    );
-    let codes = codes(text);
-    assert!(!codes.contains(&"KMS001"), "{codes:?}");
-    assert!(codes.contains(&"KMS104"), "{codes:?}");
+    assert_read_and_found(text, &["KMS104"]);
 }
 
 #[test]
@@ -287,8 +284,10 @@ Statement:
   ], \"Resource\": \"*\", \"Principal\": \"*\"
   }
 ";
-    let tree = tree(text);
-    assert!(!tree.contains("Syntax"), "{tree}");
+    loads_with(
+        text,
+        &["/Statement/1/Action/0 11:37-11:44 double \"kms:*\""],
+    );
     assert_eq!(
         spanned(text, &["Statement", "0", "Principal"]),
         "{\n      \"AWS\": \"*\"\n   }"
@@ -302,26 +301,15 @@ Statement:
         "{\n      \"Effect\": \"Deny\", \"Action\": [ \"kms:*\"\n  ], \"Resource\": \"*\", \"Principal\": \"*\"\n  }"
     );
     assert_eq!(spanned(text, &["Statement", "1", "Resource"]), "\"*\"");
-    assert!(
-        tree.contains("/Statement/1/Action/0 11:37-11:44 double \"kms:*\"\n"),
-        "{tree}"
-    );
 }
 
 #[test]
 fn a_closing_bracket_at_the_keys_indentation_loads_with_crlf_line_breaks() {
     let text = KEY_POLICY_CLOSED_AT_KEY.replace('\n', "\r\n");
-    let tree = tree(&text);
-    assert!(!tree.contains("Syntax"), "{tree}");
-    assert!(
-        tree.contains("/Resources/Key/Properties/KeyPolicy 5:18-9:8 map\n"),
-        "{tree}"
-    );
+    loads_with(&text, &["/Resources/Key/Properties/KeyPolicy 5:18-9:8 map"]);
     let policy = spanned(&text, &["Resources", "Key", "Properties", "KeyPolicy"]);
     assert!(policy.ends_with("]\r\n      }"), "{policy:?}");
-    let codes = codes(&text);
-    assert!(!codes.contains(&"KMS001"), "{codes:?}");
-    assert!(codes.contains(&"KMS104"), "{codes:?}");
+    assert_read_and_found(&text, &["KMS104"]);
 }
 
 #[test]
@@ -338,8 +326,7 @@ Resources:
         \"Statement\": []
       }
 ";
-    let tree = tree(text);
-    assert!(!tree.contains("Syntax"), "{tree}");
+    loads_with(text, &[]);
     assert_eq!(
         spanned(text, &["Resources", "Key", "Properties", "KeyPolicy"]),
         "{\n        \"Statement\": []\n      }"
@@ -428,9 +415,7 @@ Resources:
       ]
 Outputs: {}
 ";
-    let tree = tree(text);
-    assert!(tree.starts_with("Syntax at "), "{tree}");
-    assert_eq!(codes(text), ["KMS001"]);
+    assert_still_an_error(text, "Syntax at ");
 }
 
 #[test]
@@ -444,9 +429,7 @@ Resources:
         \"Statement\": []
 \t}
 ";
-    let tree = tree(text);
-    assert!(tree.starts_with("Syntax at 7:1: "), "{tree}");
-    assert_eq!(codes(text), ["KMS001"]);
+    assert_still_an_error(text, "Syntax at 7:1: ");
 }
 
 /// A trailing comma in a flow collection (`{a: 1,}`): the collection's span still ends at its
@@ -482,15 +465,12 @@ fn flow_entries_at_a_top_level_keys_indentation_load() {
 fn flow_entries_at_the_keys_indentation_three_levels_down_load() {
     // PyYAML: {'Outputs': {'X': {'Value': {'Fn::Join': ['', ['a', 'b']]}}}}
     let text = "Outputs:\n  X:\n    Value: !Join [\"\", [\n    \"a\",\n    \"b\"]]\n";
-    let tree = tree(text);
-    assert!(!tree.contains("Syntax"), "{tree}");
-    assert!(
-        tree.contains("/Outputs/X/Value/Fn::Join/1/0 4:5-4:8 double \"a\"\n"),
-        "{tree}"
-    );
-    assert!(
-        tree.contains("/Outputs/X/Value/Fn::Join/1/1 5:5-5:8 double \"b\"\n"),
-        "{tree}"
+    loads_with(
+        text,
+        &[
+            "/Outputs/X/Value/Fn::Join/1/0 4:5-4:8 double \"a\"",
+            "/Outputs/X/Value/Fn::Join/1/1 5:5-5:8 double \"b\"",
+        ],
     );
     assert_eq!(
         spanned(text, &["Outputs", "X", "Value", "Fn::Join", "1"]),
@@ -518,24 +498,15 @@ Resources:
 #[test]
 fn flow_entries_at_the_keys_indentation_in_a_sequence_six_levels_down_are_linted() {
     let text = KEY_POLICY_ENTRIES_AT_KEY;
-    let tree = tree(text);
-    assert!(!tree.contains("Syntax"), "{tree}");
-    assert!(
-        tree.contains(
-            "/Resources/Key/Properties/KeyPolicy/Statement/0/Action/0 12:13-12:20 double \"kms:*\"\n"
-        ),
-        "{tree}"
+    loads_with(
+        text,
+        &[
+            "/Resources/Key/Properties/KeyPolicy/Statement/0/Action/0 12:13-12:20 double \"kms:*\"",
+            "/Resources/Key/Properties/KeyPolicy/Statement/0/Principal/AWS 9:20-9:23 double \"*\"",
+        ],
     );
-    assert!(
-        tree.contains(
-            "/Resources/Key/Properties/KeyPolicy/Statement/0/Principal/AWS 9:20-9:23 double \"*\"\n"
-        ),
-        "{tree}"
-    );
-    let codes = codes(text);
-    assert!(!codes.contains(&"KMS001"), "{codes:?}");
     // The policy is read: open to everyone.
-    assert!(codes.contains(&"KMS210"), "{codes:?}");
+    assert_read_and_found(text, &["KMS210"]);
 }
 
 #[test]
@@ -549,9 +520,7 @@ Resources:
     \"Statement\": []
       }
 ";
-    let tree = tree(text);
-    assert!(tree.starts_with("Syntax at 6:5: "), "{tree}");
-    assert_eq!(codes(text), ["KMS001"]);
+    assert_still_an_error(text, "Syntax at 6:5: ");
 }
 
 #[test]
@@ -588,10 +557,7 @@ fn the_non_specific_tag_on_a_key_is_ignored() {
             "/Outputs/X/Value/0/Ref 4:16-4:17 plain \"P\"",
         ),
     ] {
-        let tree = tree(text);
-        assert!(!tree.contains("Syntax"), "{text}\n{tree}");
-        assert!(tree.contains(&format!("{key}\n")), "{text}\n{tree}");
-        assert!(tree.contains(&format!("{value}\n")), "{text}\n{tree}");
+        loads_with(text, &[key, value]);
     }
 }
 
@@ -599,15 +565,12 @@ fn the_non_specific_tag_on_a_key_is_ignored() {
 fn the_non_specific_tag_on_a_value_is_ignored() {
     // PyYAML: {'Outputs': {'X': {'Value': 'Ref', 'N': 123}}}
     let text = "Outputs:\n  X:\n    Value: ! \"Ref\"\n    N: ! 123\n";
-    let tree = tree(text);
-    assert!(!tree.contains("Syntax"), "{tree}");
-    assert!(
-        tree.contains("/Outputs/X/Value 3:14-3:19 double \"Ref\"\n"),
-        "{tree}"
-    );
-    assert!(
-        tree.contains("/Outputs/X/N 4:10-4:13 plain \"123\"\n"),
-        "{tree}"
+    loads_with(
+        text,
+        &[
+            "/Outputs/X/Value 3:14-3:19 double \"Ref\"",
+            "/Outputs/X/N 4:10-4:13 plain \"123\"",
+        ],
     );
 }
 
@@ -625,9 +588,7 @@ Resources:
             Action: ! \"kms:*\"
             Resource: \"*\"
 ";
-    let codes = codes(text);
-    assert!(!codes.contains(&"KMS001"), "{codes:?}");
-    assert!(codes.contains(&"KMS210"), "{codes:?}");
+    assert_read_and_found(text, &["KMS210"]);
 }
 
 #[test]

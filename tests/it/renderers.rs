@@ -3,7 +3,7 @@
 //! in each. Also: GitHub workflow commands escape what they must; fixes show as `[*]` and a
 //! note in pretty output, as `fix` in JSON, and in the summary's counts and wording.
 
-use crate::common;
+use crate::common::{self, summary_of};
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -264,11 +264,7 @@ fn render_all(diagnostics: &[Diagnostic]) -> Rendered {
         diagnostics,
         previous: None,
     };
-    let mut summary = Summary {
-        files: 1,
-        ..Summary::default()
-    };
-    summary.count(diagnostics);
+    let summary = summary_of(diagnostics, false);
     let all_rules: Vec<&rules::RuleEntry> = rules::RULES.iter().collect();
     Rendered {
         pretty: render::pretty::render_file(&output, false),
@@ -500,16 +496,6 @@ fn pretty_marks_the_fixes_fix_would_apply() {
     };
     let text = render::pretty::render_file(&output, false);
     assert!(!text.contains("[*]") && !text.contains("fix:"), "{text}");
-}
-
-fn summary_of(diagnostics: &[Diagnostic], unsafe_fixes: bool) -> Summary {
-    let mut summary = Summary {
-        files: 1,
-        unsafe_fixes,
-        ..Summary::default()
-    };
-    summary.count(diagnostics);
-    summary
 }
 
 #[test]

@@ -18,8 +18,7 @@ fn lint_beside_locked(name: &str, bytes: &[u8]) -> (common::Run, serde_json::Val
         dir.path(),
         &["check", "--format", "json", name, "locked.yaml"],
     );
-    let json: serde_json::Value = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("JSON output for {name}: {e}\n{}", run.stdout));
+    let json = run.json();
     (run, json)
 }
 
@@ -173,7 +172,7 @@ fn empty_file_named_on_the_command_line() {
         &["check", "--format", "json", "empty.yaml", "locked.yaml"],
     );
     assert_eq!(run.status, 1);
-    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let json = run.json();
     // Accounted for: linted or skipped, never dropped.
     let files = json["summary"]["files"].as_u64().expect("files");
     let skipped = json["summary"]["skipped"].as_u64().expect("skipped");
@@ -261,7 +260,7 @@ fn fifo_is_not_read_and_does_not_hang() {
     // Met while walking: skipped with a note, the rest linted.
     let run = kmslint(dir.path(), &["check", "--format", "json", "."]);
     assert_eq!(run.status, 1);
-    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let json = run.json();
     assert_eq!(json["summary"]["files"], 2);
     assert!(json["summary"]["skipped"].as_u64().expect("skipped") >= 1);
 }

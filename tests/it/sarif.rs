@@ -30,19 +30,14 @@ const INSTALL: &str =
 
 /// `kmslint check --format sarif <path>`, run from the project root; the log as text.
 fn sarif_of(path: &str) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_kmslint"))
-        .args(["check", "--format", "sarif", path])
-        .current_dir(common::root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("kmslint runs");
-    let status = output.status.code();
+    let run = common::kmslint(&common::root(), &["check", "--format", "sarif", path]);
+    let status = run.output().status.code();
     assert!(
         matches!(status, Some(0 | 1)),
         "kmslint check --format sarif {path} exited {status:?}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+        run.stderr
     );
-    String::from_utf8(output.stdout).expect("SARIF output is UTF-8")
+    String::from_utf8(run.into_output().stdout).expect("SARIF output is UTF-8")
 }
 
 // --- the log's shape, without the validator -----------------------------------------------
@@ -604,6 +599,27 @@ fn errors(findings: &[Finding]) -> Vec<&Finding> {
     findings.iter().filter(|f| f.level == "error").collect()
 }
 
+/// Asserts that the validator finds no error in the log `file` of `dir`, by the SARIF rules
+/// and then by GitHub Advanced Security's (each when this sarif-multitool has them); `what`
+/// names the log in the failure.
+fn assert_validator_accepts(tool: &Path, dir: &Path, file: &str, what: &str) {
+    for kind in ["Sarif", "Ghas"] {
+        let Some((found, console)) = validate(tool, dir, file, kind) else {
+            continue;
+        };
+        for f in &found {
+            eprintln!(
+                "validator ({kind}): {} {} at {}: {}",
+                f.level, f.rule, f.at, f.message
+            );
+        }
+        assert!(
+            errors(&found).is_empty(),
+            "the SARIF validator ({kind}) reports errors in {what}:\n{console}"
+        );
+    }
+}
+
 #[test]
 fn the_sarif_validator_accepts_the_corpus_log() {
     if common::corpus().is_none() {
@@ -775,15 +791,7 @@ fn the_sarif_validator_accepts_fixes() {
     };
     let work = tempfile::tempdir().expect("temp dir");
     fs::write(work.path().join("fixes.sarif"), sarif_with_fixes()).expect("write the log");
-    for kind in ["Sarif", "Ghas"] {
-        let Some((found, console)) = validate(&tool, work.path(), "fixes.sarif", kind) else {
-            continue;
-        };
-        assert!(
-            errors(&found).is_empty(),
-            "the SARIF validator ({kind}) reports errors in a log with fixes:\n{console}"
-        );
-    }
+    assert_validator_accepts(&tool, work.path(), "fixes.sarif", "a log with fixes");
 }
 
 // --- related places in the old version (change rules, KMS5xx) -----------------------------
@@ -832,21 +840,7 @@ fn the_sarif_validator_accepts_old_places() {
     };
     let work = tempfile::tempdir().expect("temp dir");
     fs::write(work.path().join("old.sarif"), sarif_with_old_places()).expect("write the log");
-    for kind in ["Sarif", "Ghas"] {
-        let Some((found, console)) = validate(&tool, work.path(), "old.sarif", kind) else {
-            continue;
-        };
-        for f in &found {
-            eprintln!(
-                "validator ({kind}): {} {} at {}: {}",
-                f.level, f.rule, f.at, f.message
-            );
-        }
-        assert!(
-            errors(&found).is_empty(),
-            "the SARIF validator ({kind}) reports errors in a log with old places:\n{console}"
-        );
-    }
+    assert_validator_accepts(&tool, work.path(), "old.sarif", "a log with old places");
 }
 
 #[test]
@@ -879,19 +873,10 @@ fn the_sarif_validator_accepts_a_log_filtered_by_a_baseline() {
     );
     assert_shape("a log filtered by a baseline", &run.stdout);
     fs::write(work.path().join("baseline.sarif"), &run.stdout).expect("write the log");
-    for kind in ["Sarif", "Ghas"] {
-        let Some((found, console)) = validate(&tool, work.path(), "baseline.sarif", kind) else {
-            continue;
-        };
-        for f in &found {
-            eprintln!(
-                "validator ({kind}): {} {} at {}: {}",
-                f.level, f.rule, f.at, f.message
-            );
-        }
-        assert!(
-            errors(&found).is_empty(),
-            "the SARIF validator ({kind}) reports errors in a log filtered by a baseline:\n{console}"
-        );
-    }
+    assert_validator_accepts(
+        &tool,
+        work.path(),
+        "baseline.sarif",
+        "a log filtered by a baseline",
+    );
 }
