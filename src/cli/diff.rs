@@ -118,8 +118,15 @@ pub(crate) fn run(args: DiffArgs) -> u8 {
         name: &old_name,
         text: &old_text,
     };
-    let linted =
-        check::lint_bytes_to_result(&new_name, new_bytes, &settings, &options, &previous, None);
+    let linted = check::lint_bytes_to_result(
+        options.fix.mode,
+        &new_name,
+        new_bytes,
+        &settings,
+        &options,
+        &previous,
+        None,
+    );
     drop(old_text);
     if let Err(message) = compared(&linted, &new_name, &old_name) {
         error(message);

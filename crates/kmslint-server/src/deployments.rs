@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use kmslint_core::config::StackDecl;
-use kmslint_core::deployment::{Stack, assembly, table};
+use kmslint_core::deployment::{self, Stack, assembly, canonical, table};
 use kmslint_core::source::read::DEFAULT_MAX_FILE_SIZE;
 
 /// The assemblies read, by the path of their `manifest.json`.
@@ -48,7 +48,7 @@ impl Assemblies {
                     .get(&manifest)
                     .is_some_and(|read| modified.is_some() && read.modified == modified);
                 if !fresh {
-                    let stacks = stacks_in(dir);
+                    let stacks = assembly::stacks_by_template(dir, DEFAULT_MAX_FILE_SIZE);
                     self.read
                         .insert(manifest.clone(), Read { modified, stacks });
                 }
@@ -60,21 +60,6 @@ impl Assemblies {
         }
         None
     }
-}
-
-/// The stacks of the assembly in `dir` by their template's resolved path (none when `dir`
-/// holds no assembly). What cannot be read of it is left out: `kmslint check` on the
-/// assembly says what and why.
-fn stacks_in(dir: &Path) -> HashMap<PathBuf, Stack> {
-    if !assembly::is_assembly(dir, DEFAULT_MAX_FILE_SIZE) {
-        return HashMap::new();
-    }
-    let (deployment, _errors) = assembly::read(dir, DEFAULT_MAX_FILE_SIZE);
-    deployment
-        .stacks
-        .into_iter()
-        .map(|stack| (canonical(&stack.template), stack))
-        .collect()
 }
 
 /// The stack whose template `file` is: an assembly's, else the first of `table` (the
@@ -91,14 +76,7 @@ pub(super) fn stack_of(
     if table.is_empty() {
         return None;
     }
-    let file = canonical(file);
-    table::stacks(table)
-        .into_iter()
-        .find(|stack| canonical(&stack.template) == file)
-}
-
-fn canonical(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    deployment::by_template(table::stacks(table)).remove(&canonical(file))
 }
 
 #[cfg(test)]

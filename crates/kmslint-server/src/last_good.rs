@@ -119,20 +119,12 @@ struct Moved {
 impl Moved {
     fn between(old: &str, new: &str) -> Moved {
         let (a, b) = (LineIndex::new(old), LineIndex::new(new));
-        let line = |text: &str, lines: &LineIndex, k: usize| -> (usize, usize) {
-            let end = if k + 1 < lines.line_count() {
-                lines.line_start(k + 1)
-            } else {
-                text.len()
-            };
-            (lines.line_start(k), end)
-        };
-        // Each line with its break: a line that gained or lost one changed.
-        let same = |ka: usize, kb: usize| {
-            let (sa, ea) = line(old, &a, ka);
-            let (sb, eb) = line(new, &b, kb);
-            old.as_bytes()[sa..ea] == new.as_bytes()[sb..eb]
-        };
+        // Each line with its break (up to the next line's start, which past the last line is
+        // beyond the text): a line that gained or lost one changed.
+        fn line<'t>(text: &'t str, lines: &LineIndex, k: usize) -> &'t [u8] {
+            &text.as_bytes()[lines.line_start(k)..lines.line_start(k + 1).min(text.len())]
+        }
+        let same = |ka: usize, kb: usize| line(old, &a, ka) == line(new, &b, kb);
         let (na, nb) = (a.line_count(), b.line_count());
         let mut prefix = 0;
         while prefix < na.min(nb) && same(prefix, prefix) {

@@ -74,7 +74,15 @@ pub(super) fn lint_stdin(
                 .as_ref()
                 .map(|b| b.name_of(Path::new(&name)));
             against(&name, old, |previous| {
-                lint_bytes_to_result(&name, bytes, settings, options, previous, key)
+                lint_bytes_to_result(
+                    options.fix.mode,
+                    &name,
+                    bytes,
+                    settings,
+                    options,
+                    previous,
+                    key,
+                )
             })
         }
         Err(e) => Linted::failed(name, format!("cannot read stdin: {}", describe_io(&e))),
@@ -258,7 +266,7 @@ fn lint_input(
     let lint = |mode: FixMode, bytes: Vec<u8>, previous: &Previous<'_>| Linted {
         path: Some(input.shown.clone()),
         stack: input.stack.clone(),
-        ..lint_bytes_as(
+        ..lint_bytes_to_result(
             mode,
             &input.name,
             bytes,
@@ -299,29 +307,10 @@ fn lint_input(
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Lints (or fixes) one file's bytes against its previous version, filters its findings by
-/// the baseline (`baseline_name` is the file's name in it), and renders them.
+/// Lints one file's bytes against its previous version, or fixes them as `mode` says (the
+/// run's `options.fix.mode`, or another for a file whose fix was not written), filters its
+/// findings by the baseline (`baseline_name` is the file's name in it), and renders them.
 pub(in crate::cli) fn lint_bytes_to_result(
-    name: &str,
-    bytes: Vec<u8>,
-    settings: &Settings,
-    options: &Options,
-    previous: &Previous<'_>,
-    baseline_name: Option<String>,
-) -> Linted {
-    lint_bytes_as(
-        options.fix.mode,
-        name,
-        bytes,
-        settings,
-        options,
-        previous,
-        baseline_name,
-    )
-}
-
-/// [`lint_bytes_to_result`] with fixes as `mode` says, whatever the run's.
-fn lint_bytes_as(
     mode: FixMode,
     name: &str,
     bytes: Vec<u8>,

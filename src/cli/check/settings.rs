@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use kmslint_core::config::{self, ConfigError, Origin, Resolved, Settings};
-use kmslint_core::deployment::{self, Stack, assembly};
+use kmslint_core::deployment::{self, Stack, assembly, canonical};
 use kmslint_core::render::visible;
 use kmslint_core::rules::names;
 
@@ -50,7 +50,6 @@ pub(super) fn settings_of_inputs(
 /// cdk.out/App.template.json` lints it with App's Region, as the editor does. Each assembly
 /// is read once.
 fn enclosing_assemblies(inputs: &mut [discover::Input], limit: u64) {
-    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let mut read: HashMap<PathBuf, HashMap<PathBuf, Stack>> = HashMap::new();
     for input in inputs
         .iter_mut()
@@ -58,17 +57,9 @@ fn enclosing_assemblies(inputs: &mut [discover::Input], limit: u64) {
     {
         let file = canonical(&input.path);
         for dir in assembly::enclosing_dirs(&file) {
-            let stacks = read.entry(dir.to_path_buf()).or_insert_with(|| {
-                if !assembly::is_assembly(dir, limit) {
-                    return HashMap::new();
-                }
-                let (deployment, _) = assembly::read(dir, limit);
-                deployment
-                    .stacks
-                    .into_iter()
-                    .map(|stack| (canonical(&stack.template), stack))
-                    .collect()
-            });
+            let stacks = read
+                .entry(dir.to_path_buf())
+                .or_insert_with(|| assembly::stacks_by_template(dir, limit));
             if let Some(stack) = stacks.get(&file) {
                 input.stack = Some(stack.clone());
                 break;
@@ -85,15 +76,9 @@ fn declared_stacks(inputs: &mut [discover::Input], table: Vec<Stack>) {
     if table.is_empty() {
         return;
     }
-    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let mut by_template: HashMap<PathBuf, Stack> = HashMap::new();
-    for stack in table {
-        // The nearest configuration's table comes first: a farther one naming the same
-        // template does not replace it.
-        by_template
-            .entry(canonical(&stack.template))
-            .or_insert(stack);
-    }
+    // The nearest configuration's table comes first: a farther one naming the same template
+    // does not replace it.
+    let by_template = deployment::by_template(table);
     for input in inputs.iter_mut().filter(|i| i.stack.is_none()) {
         if let Some(stack) = by_template.get(&canonical(&input.path)) {
             input.stack = Some(stack.clone());
@@ -163,7 +148,6 @@ pub(in crate::cli) fn settings_by_dir(
     }
     let cwd = std::env::current_dir().unwrap_or_default();
     let home = config::home_dir();
-    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let mut by_config: HashMap<Option<PathBuf>, usize> = HashMap::new();
     by_config.insert(options.config.as_deref().map(canonical), 0);
     let mut by_dir: HashMap<&Path, usize> = HashMap::new();
@@ -281,9 +265,8 @@ fn push_text(out: &mut String, key: &str, value: &str, origin: &str) {
 /// A path as the user knows it: relative to the current directory (`b/.kmslint.toml`,
 /// `../.kmslint.toml`) when they share a directory other than the root, else as it is.
 fn shown_path(path: &Path) -> String {
-    let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let cwd = real(&std::env::current_dir().unwrap_or_default());
-    let absolute = real(&cwd.join(path));
+    let cwd = canonical(&std::env::current_dir().unwrap_or_default());
+    let absolute = canonical(&cwd.join(path));
     let shares_more_than_the_root = cwd
         .ancestors()
         .find(|dir| absolute.starts_with(dir))
@@ -341,8 +324,7 @@ fn push_file_settings(
     } else if let Some(path) = &args.rules.config {
         Some(path.clone())
     } else {
-        let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
-        config::discover(&dir, config::home_dir().as_deref())
+        config::discover(&canonical(&dir), config::home_dir().as_deref())
     };
     let resolved = match &config_path {
         Some(path) => config::load_chain(path, names())?,
@@ -419,8 +401,7 @@ fn push_unused_run_keys(out: &mut String, resolved: &Resolved, run: &Resolved) {
         let (Some(value), Some(path)) = (value, resolved.origins.get(key)) else {
             continue;
         };
-        let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-        if run.origins.get(key).map(|p| real(p)) == Some(real(path)) {
+        if run.origins.get(key).map(|p| canonical(p)) == Some(canonical(path)) {
             continue;
         }
         let value = format!(

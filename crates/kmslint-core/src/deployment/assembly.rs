@@ -8,12 +8,12 @@
 //! directory (no absolute path, no `..`, no link leading out), every file is read bounded, and
 //! nested assemblies and nested stacks are followed to a bounded depth, each at most once.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::{Deployment, DeploymentError, Stack};
+use super::{Deployment, DeploymentError, Stack, by_template, canonical};
 use crate::config::{check_account, check_region};
 use crate::source::read::{describe_io, read_file};
 
@@ -109,13 +109,24 @@ pub fn is_assembly(dir: &Path, limit: u64) -> bool {
             })
 }
 
+/// The stacks of the assembly in `dir` by their template's resolved path ([`by_template`]),
+/// each file read at most `limit` bytes: none when `dir` holds no assembly ([`is_assembly`]).
+/// What cannot be read of it is left out: `kmslint check` on the assembly says what and why.
+/// How the command line and the language server find the stack of a template named alone.
+pub fn stacks_by_template(dir: &Path, limit: u64) -> HashMap<PathBuf, Stack> {
+    if !is_assembly(dir, limit) {
+        return HashMap::new();
+    }
+    by_template(read(dir, limit).0.stacks)
+}
+
 /// Reads the assembly in `dir`, each file at most `limit` bytes: the deployment, with what
 /// could not be read of it. A manifest that cannot be read leaves the deployment (or that
 /// nested assembly) without stacks; a stack whose template is missing or outside the
 /// assembly is left out. Either way the error says which file and why.
 pub fn read(dir: &Path, limit: u64) -> (Deployment, Vec<DeploymentError>) {
     let mut reader = Reader {
-        root: std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()),
+        root: canonical(dir),
         limit,
         deployment: Deployment {
             source: dir.join(MANIFEST),
@@ -152,8 +163,7 @@ impl Reader {
     /// Reads the assembly in `dir` (`depth` assemblies below the top one).
     fn assembly(&mut self, dir: &Path, depth: usize) {
         let manifest_path = dir.join(MANIFEST);
-        let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        if !self.assemblies.insert(real) {
+        if !self.assemblies.insert(canonical(dir)) {
             return self.error(&manifest_path, "this assembly is nested in itself");
         }
         let manifest: Manifest = match read_file(&manifest_path, self.limit) {
@@ -226,9 +236,7 @@ impl Reader {
     /// Adds a stack (unless its template is one already read) and its nested stacks, whose
     /// templates are assets in `dir`.
     fn add(&mut self, dir: &Path, stack: Stack, depth: usize) {
-        let real =
-            std::fs::canonicalize(&stack.template).unwrap_or_else(|_| stack.template.clone());
-        if !self.templates.insert(real) {
+        if !self.templates.insert(canonical(&stack.template)) {
             return;
         }
         let template = stack.template.clone();

@@ -9,9 +9,9 @@
 pub mod assembly;
 pub mod table;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::Settings;
@@ -57,6 +57,25 @@ impl Stack {
         }
         settings
     }
+}
+
+/// `path` resolved (links followed, `.` and `..` gone), or as given when it cannot be (a
+/// file not there): how a stack's template is matched to a file, so that a link and another
+/// spelling of the path are the same template.
+pub fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// `stacks` by their template's resolved path ([`canonical`]); of stacks naming the same
+/// template, the first.
+pub fn by_template(stacks: impl IntoIterator<Item = Stack>) -> HashMap<PathBuf, Stack> {
+    let mut by_template = HashMap::new();
+    for stack in stacks {
+        by_template
+            .entry(canonical(&stack.template))
+            .or_insert(stack);
+    }
+    by_template
 }
 
 /// Stacks linted as one deployment.
