@@ -68,22 +68,7 @@ pub(crate) fn lint_decoded(
                 message: problem.message,
                 first: None,
             }];
-            let report = if model::kind::declares_kind(&decoded.text) {
-                FileReport {
-                    name: name.to_owned(),
-                    outcome: Outcome::Unparsable,
-                    diagnostics: finish(
-                        &decoded.text,
-                        None,
-                        &[],
-                        parse_only(&decoded.text, &problems, settings),
-                    ),
-                    declared_parameters: Vec::new(),
-                    comparison: Comparison::NotCompared,
-                }
-            } else {
-                skipped(name, "not UTF-8 text")
-            };
+            let report = unparsable(name, &decoded.text, &problems, settings, "not UTF-8 text");
             (report, decoded.text)
         }
     }
@@ -106,7 +91,7 @@ pub fn lint_against(
         if loaded.problems.is_empty() {
             return skipped(name, "empty file");
         }
-        return unparsable(name, text, &loaded.problems, settings);
+        return unparsable(name, text, &loaded.problems, settings, NOT_A_TEMPLATE);
     };
     // A YAML file of several documents is rejected by CloudFormation (the loader reported
     // where the second starts); the first of them that is a template or key policy is linted,
@@ -130,7 +115,7 @@ pub fn lint_against(
         // judged as one that does not parse, so that an error cannot turn a template into a
         // file skipped unseen (say a broken `Resources` line blanked with all it holds).
         if loaded.recovered {
-            return unparsable(name, text, &loaded.problems, settings);
+            return unparsable(name, text, &loaded.problems, settings, NOT_A_TEMPLATE);
         }
         return match other_policy {
             Some(why) => skipped(name, &why),
@@ -201,20 +186,22 @@ pub fn lint_against(
     }
 }
 
-/// A file that does not parse, or whose recovered reading is neither a template nor a key
-/// policy: its syntax errors, when it declares itself one, else skipped.
+/// Why a file that does not parse, and declares no template or key policy, is skipped.
+const NOT_A_TEMPLATE: &str = "not a CloudFormation template or key policy (it does not parse, and has no \
+     top-level Resources, AWSTemplateFormatVersion or Statement)";
+
+/// A file that does not parse (or is not UTF-8 text), or whose recovered reading is neither a
+/// template nor a key policy: its syntax errors, when it declares itself one, else skipped
+/// with `skipped_as`.
 fn unparsable(
     name: &str,
     text: &str,
     problems: &[source::LoadProblem],
     settings: &Settings,
+    skipped_as: &str,
 ) -> FileReport {
     if !model::kind::declares_kind(text) {
-        return skipped(
-            name,
-            "not a CloudFormation template or key policy (it does not parse, and has no \
-             top-level Resources, AWSTemplateFormatVersion or Statement)",
-        );
+        return skipped(name, skipped_as);
     }
     FileReport {
         name: name.to_owned(),

@@ -145,6 +145,11 @@ pub(crate) fn load(path: &Path, rules: &[RuleName]) -> Result<ConfigFile, Config
     Ok(config)
 }
 
+/// The line (from 1) of byte `at` of `text`.
+pub(super) fn line_of(text: &str, at: usize) -> usize {
+    text[..at].matches('\n').count() + 1
+}
+
 pub(crate) fn parse(
     origin: &str,
     text: &str,
@@ -152,7 +157,7 @@ pub(crate) fn parse(
 ) -> Result<ConfigFile, ConfigError> {
     let config: ConfigFile = toml::from_str(text).map_err(|e| {
         let at = e.span().map(|s| s.start.min(text.len()));
-        let line = at.map(|at| text[..at].matches('\n').count() + 1);
+        let line = at.map(|at| line_of(text, at));
         // A file that is not TOML at all (`extend` naming some other file) is not quoted:
         // its position only, and what TOML expected there.
         if text.parse::<toml::Table>().is_err() {

@@ -215,28 +215,18 @@ pub fn shown_settings(
         value,
         origin,
     };
-    let mut all = Vec::new();
-    for (key, cli, file) in [
-        ("region", &over.region, &config.region),
-        ("account", &over.account, &config.account),
-        ("deployer-arn", &over.deployer_arn, &config.deployer_arn),
-    ] {
-        all.push(match (cli, file) {
-            (Some(v), _) => shown(key, format!("{v:?}"), Origin::Flag(format!("--{key}"))),
-            (None, Some(v)) => shown(key, format!("{v:?}"), from_file(key)),
-            (None, None) => shown(key, "none".to_owned(), Origin::Default),
-        });
-    }
-    for (key, cli, file) in [
-        ("select", &over.select, &config.select),
-        ("ignore", &over.ignore, &config.ignore),
-    ] {
-        all.push(match (cli, file) {
-            (Some(l), _) => shown(key, format!("{l:?}"), Origin::Flag(format!("--{key}"))),
-            (None, Some(l)) => shown(key, format!("{l:?}"), from_file(key)),
-            (None, None) => shown(key, "none".to_owned(), Origin::Default),
-        });
-    }
+    let mut all = vec![
+        flag_over_file("region", &over.region, &config.region, resolved),
+        flag_over_file("account", &over.account, &config.account, resolved),
+        flag_over_file(
+            "deployer-arn",
+            &over.deployer_arn,
+            &config.deployer_arn,
+            resolved,
+        ),
+        flag_over_file("select", &over.select, &config.select, resolved),
+        flag_over_file("ignore", &over.ignore, &config.ignore, resolved),
+    ];
     // Each file's own list: they add up along the chain, unless the command line replaced
     // the list they extend (see `select`).
     for (key, cli, replaced) in [
@@ -291,6 +281,26 @@ pub fn shown_settings(
         )
     }));
     Ok(all)
+}
+
+/// A setting the command line (`--key`) gives over the configuration, as `--show-settings`
+/// shows it: the value that applies and where it comes from.
+fn flag_over_file<T: fmt::Debug>(
+    key: &str,
+    cli: &Option<T>,
+    file: &Option<T>,
+    resolved: &Resolved,
+) -> Shown {
+    let (value, origin) = match (cli, file) {
+        (Some(v), _) => (format!("{v:?}"), Origin::Flag(format!("--{key}"))),
+        (None, Some(v)) => (format!("{v:?}"), resolved.origin_of(key)),
+        (None, None) => ("none".to_owned(), Origin::Default),
+    };
+    Shown {
+        key: key.to_owned(),
+        value,
+        origin,
+    }
 }
 
 /// The rules that run and their severities. `--select`/`--ignore` replace the

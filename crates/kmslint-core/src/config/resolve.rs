@@ -218,16 +218,39 @@ fn extended(
         ))
     };
     let written = normalize_path(&identity.parent().unwrap_or(Path::new("/")).join(parent));
-    if !inside(&written) {
-        return Err(outside());
-    }
-    match std::fs::canonicalize(&target) {
-        Ok(real) if !inside(&real) => Err(outside()),
-        Ok(real) if real.is_file() => Ok(target),
-        _ => Err(fail(format!(
+    match file_inside(&written, &target, inside) {
+        Ok(()) => Ok(target),
+        Err(Unbounded::Outside) => Err(outside()),
+        Err(Unbounded::NotAFile) => Err(fail(format!(
             "`{shown}` is not a file (looked for {})",
             target.display()
         ))),
+    }
+}
+
+/// Why a file a configuration names is not read.
+pub(super) enum Unbounded {
+    /// It is outside the directories it may be in.
+    Outside,
+    /// It is not a file (or cannot be reached).
+    NotAFile,
+}
+
+/// Whether the file at `path` is a file `inside` allows: checked first as `written` (the path
+/// as written, normalized, from a directory without links) before anything is read, then
+/// with its links resolved. The one check of the files `extend` and `[[stacks]]` name.
+pub(super) fn file_inside(
+    written: &Path,
+    path: &Path,
+    inside: impl Fn(&Path) -> bool,
+) -> Result<(), Unbounded> {
+    if !inside(written) {
+        return Err(Unbounded::Outside);
+    }
+    match std::fs::canonicalize(path) {
+        Ok(real) if !inside(&real) => Err(Unbounded::Outside),
+        Ok(real) if real.is_file() => Ok(()),
+        _ => Err(Unbounded::NotAFile),
     }
 }
 

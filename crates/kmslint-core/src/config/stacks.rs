@@ -15,8 +15,9 @@ use crate::source::{self, read};
 
 use super::ConfigError;
 use super::checks::{check_account, check_region};
+use super::file::line_of;
 use super::parameters::read_parameters_file;
-use super::resolve::{normalize_path, repository_of};
+use super::resolve::{Unbounded, file_inside, normalize_path, repository_of};
 
 /// One stack of `[[stacks]]`, checked: its name is unique in the file, its template a file
 /// inside the configuration's repository, its Regions and accounts well formed, and each
@@ -73,8 +74,7 @@ struct At<'a> {
 
 impl At<'_> {
     fn error(&self, at: usize, key: &str, message: String) -> ConfigError {
-        let at = at.min(self.text.len());
-        let line = self.text[..at].matches('\n').count() + 1;
+        let line = line_of(self.text, at.min(self.text.len()));
         ConfigError {
             origin: format!("{}:{line}", self.path.display()),
             key: Some(if key.is_empty() {
@@ -139,7 +139,7 @@ pub(super) fn read(path: &Path, text: &str) -> Result<Option<Vec<StackDecl>>, Co
     for table in tables.iter() {
         let stack = read_stack(&at, table, dir, &real_dir, &root)?;
         if let Some(&first) = names.get(&stack.name) {
-            let line = text[..stacks[first].at].matches('\n').count() + 1;
+            let line = line_of(text, stacks[first].at);
             return Err(at.error(
                 stack.at,
                 "name",
@@ -156,6 +156,14 @@ pub(super) fn read(path: &Path, text: &str) -> Result<Option<Vec<StackDecl>>, Co
     check_cycles(&at, &stacks, &names)?;
     check_outputs(&at, &stacks, &names)?;
     Ok(Some(stacks.into_iter().map(|s| s.decl).collect()))
+}
+
+/// `; did you mean `…`?` when one of `candidates` is near `word`, else nothing: the end of an
+/// error's message.
+fn near_miss<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> String {
+    lookup::did_you_mean(word, candidates)
+        .map(|k| format!("; did you mean `{k}`?"))
+        .unwrap_or_default()
 }
 
 /// One `[[stacks]]` table, its own values checked.
@@ -178,9 +186,7 @@ fn read_stack(
                 values.insert(known, value);
             }
             None => {
-                let hint = lookup::did_you_mean(key_text, KEYS)
-                    .map(|k| format!("; did you mean `{k}`?"))
-                    .unwrap_or_default();
+                let hint = near_miss(key_text, KEYS);
                 return Err(at.error(
                     key.span().start,
                     &lookup::abbreviate(key_text),
@@ -383,9 +389,7 @@ fn parameter(
                     "stack" => &mut stack,
                     "output" => &mut output,
                     other => {
-                        let hint = lookup::did_you_mean(other, ["stack", "output"])
-                            .map(|k| format!("; did you mean `{k}`?"))
-                            .unwrap_or_default();
+                        let hint = near_miss(other, ["stack", "output"]);
                         return Err(fail(
                             k.span().start,
                             format!(
@@ -447,14 +451,12 @@ fn bounded_file(
             root.display()
         )
     };
-    if !normalize_path(&real_dir.join(written)).starts_with(root) {
-        return Err(outside());
-    }
     let target = normalize_path(&dir.join(written));
-    match std::fs::canonicalize(real_dir.join(written)) {
-        Ok(real) if !real.starts_with(root) => Err(outside()),
-        Ok(real) if real.is_file() => Ok(target),
-        _ => Err(format!(
+    let real = real_dir.join(written);
+    match file_inside(&normalize_path(&real), &real, |p| p.starts_with(root)) {
+        Ok(()) => Ok(target),
+        Err(Unbounded::Outside) => Err(outside()),
+        Err(Unbounded::NotAFile) => Err(format!(
             "`{shown}` is not a file (looked for {})",
             target.display()
         )),
@@ -475,9 +477,7 @@ fn check_references(
             if names.contains_key(named) {
                 continue;
             }
-            let hint = lookup::did_you_mean(named, stacks.iter().map(|s| s.name.as_str()))
-                .map(|k| format!("; did you mean `{k}`?"))
-                .unwrap_or_default();
+            let hint = near_miss(named, stacks.iter().map(|s| s.name.as_str()));
             return Err(at.error(
                 *stack_at,
                 &format!("parameters.{}", lookup::abbreviate(key)),
@@ -625,9 +625,7 @@ fn check_outputs(
             if outputs.binary_search(output).is_ok() {
                 continue;
             }
-            let hint = lookup::did_you_mean(output, outputs.iter().map(String::as_str))
-                .map(|k| format!("; did you mean `{k}`?"))
-                .unwrap_or_default();
+            let hint = near_miss(output, outputs.iter().map(String::as_str));
             return Err(at.error(
                 *output_at,
                 &shown_key,
