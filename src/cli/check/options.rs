@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use kmslint_core::config::{self, ConfigError, FailLevel, Resolved, Settings};
+use kmslint_core::deployment::{self, Stack};
 use kmslint_core::lookup;
 use kmslint_core::rules::names;
 
@@ -34,6 +35,9 @@ pub(in crate::cli) struct Options {
     pub(super) verbose: bool,
     /// The configuration file in use, named in the summary so that a stray one is seen.
     pub(super) config: Option<PathBuf>,
+    /// The stacks its `[[stacks]]` table declares, read with it: the table checks each
+    /// output against its template, which is not done again per directory.
+    pub(super) config_stacks: Vec<Stack>,
     pub(super) color: bool,
     /// `--output-file`: where the report goes instead of stdout.
     pub(super) output_file: Option<PathBuf>,
@@ -156,6 +160,7 @@ pub(in crate::cli) fn configure(args: &CheckArgs) -> Result<(Settings, Options),
             show_files: args.show_files,
             verbose: args.verbose,
             config: config_path,
+            config_stacks: deployment::table::stacks(resolved.stacks()),
             color,
             output_file: args.report.output_file.clone(),
             quiet: args.report.quiet,

@@ -140,10 +140,8 @@ pub(in crate::cli) fn settings_by_dir(
     if args.rules.no_config {
         return Ok((all, vec![0; dirs.len()]));
     }
-    if let Some(path) = &args.rules.config {
-        table.extend(deployment::table::stacks(
-            config::load_chain(path, names())?.stacks(),
-        ));
+    if args.rules.config.is_some() {
+        table.extend(options.config_stacks.iter().cloned());
         return Ok((all, vec![0; dirs.len()]));
     }
     let cwd = std::env::current_dir().unwrap_or_default();
@@ -189,12 +187,8 @@ pub(in crate::cli) fn settings_by_dir(
         which.push(i);
     }
     // The run's own configuration (the current directory's, whose settings are the first) is
-    // not loaded above; its table comes last, as the farthest.
-    if let Some(path) = &options.config {
-        table.extend(deployment::table::stacks(
-            loader.load_chain(path, names())?.stacks(),
-        ));
-    }
+    // not loaded above; its table, read with it, comes last, as the farthest.
+    table.extend(options.config_stacks.iter().cloned());
     options.enabled.sort_unstable();
     Ok((all, which))
 }
