@@ -156,6 +156,25 @@ impl Diagnostic {
         self
     }
 
+    /// Adds a place in another file, already located: in another stack's template.
+    pub(crate) fn with_related_located(
+        &mut self,
+        path: &str,
+        span: Span,
+        start: Position,
+        end: Position,
+        message: impl Into<String>,
+    ) -> &mut Self {
+        self.related.push(Related {
+            path: Some(path.to_owned()),
+            span,
+            message: message.into(),
+            start,
+            end,
+        });
+        self
+    }
+
     /// The order findings are printed in: by position, then by code.
     pub fn sort_key(&self) -> (u32, u32, &'static str, &str) {
         (self.span.start, self.span.end, self.code, &self.message)

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use kmslint_core::config::{self, ConfigError, Origin, Resolved, Settings};
 use kmslint_core::deployment::{self, Stack, assembly, canonical};
+use kmslint_core::link::{self, DeploymentLinks, StackFile};
 use kmslint_core::render::visible;
 use kmslint_core::rules::names;
 
@@ -39,17 +40,47 @@ pub(super) fn settings_of_inputs(
         .collect();
     let mut table = Vec::new();
     let (mut all, mut which) = settings_by_dir(args, &dirs, settings, options, &mut table)?;
-    enclosing_assemblies(&mut found.inputs, options.max_file_size);
+    let mut others = enclosing_assemblies(&mut found.inputs, options.max_file_size);
+    others.extend(table.iter().cloned());
     declared_stacks(&mut found.inputs, table);
-    with_stacks(&found.inputs, &mut all, &mut which);
+    let links = links_of(&found.inputs, others, options.max_file_size);
+    with_stacks(&found.inputs, &links, &mut all, &mut which);
     Ok((all, which))
+}
+
+/// The links between the stacks of the run (docs/deployments.md, "Links between stacks"):
+/// the inputs' stacks, and the other stacks of their deployments (of an enclosing assembly,
+/// of a table), which are read for what they offer other stacks but not linted.
+fn links_of(inputs: &[discover::Input], others: Vec<Stack>, limit: u64) -> DeploymentLinks {
+    let mut files: Vec<StackFile> = inputs
+        .iter()
+        .filter_map(|input| {
+            Some(StackFile {
+                stack: input.stack.clone()?,
+                shown: input.name.clone(),
+            })
+        })
+        .collect();
+    if files.is_empty() {
+        return link::link(&[], limit);
+    }
+    let cwd = std::env::current_dir().ok();
+    let canonical_cwd = cwd.as_deref().and_then(|c| std::fs::canonicalize(c).ok());
+    for stack in others {
+        let shown = discover::shown_path(&stack.template, cwd.as_deref(), canonical_cwd.as_deref());
+        files.push(StackFile {
+            shown: shown.to_string_lossy().into_owned(),
+            stack,
+        });
+    }
+    link::link(&files, limit)
 }
 
 /// Gives each template named on the command line that is a stack of the cloud assembly it is
 /// in its stack, as when the assembly is named (docs/deployments.md): `kmslint check
 /// cdk.out/App.template.json` lints it with App's Region, as the editor does. Each assembly
 /// is read once.
-fn enclosing_assemblies(inputs: &mut [discover::Input], limit: u64) {
+fn enclosing_assemblies(inputs: &mut [discover::Input], limit: u64) -> Vec<Stack> {
     let mut read: HashMap<PathBuf, HashMap<PathBuf, Stack>> = HashMap::new();
     for input in inputs
         .iter_mut()
@@ -66,6 +97,7 @@ fn enclosing_assemblies(inputs: &mut [discover::Input], limit: u64) {
             }
         }
     }
+    read.into_values().flat_map(HashMap::into_values).collect()
 }
 
 /// Gives each input that a `[[stacks]]` table declares (and no assembly already placed) its
@@ -87,36 +119,25 @@ fn declared_stacks(inputs: &mut [discover::Input], table: Vec<Stack>) {
 }
 
 /// A stack's template is linted with its directory's settings and the stack's Region,
-/// account and parameter values over them ([`Stack::settings`], which the language server
-/// uses too). One settings per combination.
-fn with_stacks(inputs: &[discover::Input], all: &mut Vec<Settings>, which: &mut [usize]) {
-    type Key<'a> = (
-        usize,
-        Option<&'a str>,
-        Option<&'a str>,
-        Vec<(&'a str, &'a str)>,
-    );
-    let mut made: HashMap<Key<'_>, usize> = HashMap::new();
+/// account, parameter values and links over them ([`DeploymentLinks::settings`], which the
+/// language server uses too). One settings per stack.
+fn with_stacks(
+    inputs: &[discover::Input],
+    links: &DeploymentLinks,
+    all: &mut Vec<Settings>,
+    which: &mut [usize],
+) {
+    let mut made: HashMap<(usize, &Stack), usize> = HashMap::new();
     for (input, at) in inputs.iter().zip(which.iter_mut()) {
         let Some(stack) = &input.stack else {
             continue;
         };
-        let parameters: Vec<(&str, &str)> = stack
-            .parameters
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let key = (
-            *at,
-            stack.region.as_deref(),
-            stack.account.as_deref(),
-            parameters,
-        );
+        let key = (*at, stack);
         if let Some(&i) = made.get(&key) {
             *at = i;
             continue;
         }
-        let settings = stack.settings(&all[*at]);
+        let settings = links.settings(stack, &all[*at]);
         all.push(settings);
         *at = all.len() - 1;
         made.insert(key, *at);

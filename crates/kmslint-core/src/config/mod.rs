@@ -46,6 +46,9 @@ pub struct Settings {
     /// directory's settings have the run's parameters, which may be a megabyte.
     pub parameters: std::sync::Arc<HashMap<String, String>>,
     pub rules: RuleSelection,
+    /// For a stack's template, what it reaches of the other stacks of its deployment (set
+    /// by `crate::link`; docs/deployments.md).
+    pub(crate) links: Option<std::sync::Arc<crate::model::links::StackLinks>>,
 }
 
 /// Which rules run, and at what severity.
@@ -195,6 +198,7 @@ pub fn settings_for(
         deployer_arn: over.deployer_arn.clone().or(config.deployer_arn.clone()),
         parameters: parameters.into(),
         rules: selection,
+        links: None,
     })
 }
 

@@ -228,6 +228,7 @@ impl Reader {
             region,
             account,
             parameters: BTreeMap::new(),
+            linked_parameters: BTreeMap::new(),
             nested_in: None,
         };
         self.add(dir, stack, depth);
@@ -281,6 +282,7 @@ impl Reader {
                 region: parent_stack.region.clone(),
                 account: parent_stack.account.clone(),
                 parameters: literal_parameters(resource),
+                linked_parameters: BTreeMap::new(),
                 nested_in: Some(parent),
             };
             self.add(dir, stack, depth + 1);

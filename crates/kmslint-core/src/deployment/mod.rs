@@ -17,7 +17,7 @@ use std::sync::Arc;
 use crate::config::Settings;
 
 /// One stack of a deployment: a template deployed once, to one Region of one account.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Stack {
     /// The stack's name (`AWS::StackName`): CDK's `stackName`, else the artifact's ID; for a
     /// nested stack, `<parent>/<logical ID of its AWS::CloudFormation::Stack resource>`.
@@ -31,6 +31,9 @@ pub struct Stack {
     /// Parameter values given to the stack: for a nested stack, the literal (string) values
     /// of its resource's `Parameters`.
     pub parameters: BTreeMap<String, String>,
+    /// Parameters given another stack's output (a `[[stacks]]` table's `{ stack, output }`):
+    /// the stack's name and the output's.
+    pub linked_parameters: BTreeMap<String, (String, String)>,
     /// For a nested stack, the index of its parent in [`Deployment::stacks`].
     pub nested_in: Option<usize>,
 }
@@ -118,6 +121,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
+            linked_parameters: BTreeMap::new(),
             nested_in: None,
         }
     }

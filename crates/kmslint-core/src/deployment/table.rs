@@ -12,8 +12,8 @@ use super::Stack;
 /// A stack deployed to several Regions (`regions`) or accounts is linted once, with the
 /// Region (or account) unknown, as a template in no stack is: rules that need it stay
 /// silent rather than judge one instance for all. A parameter given another stack's output
-/// (`{ stack, output }`) stays unknown too, as a parameter without a value does, until
-/// links between stacks are read.
+/// (`{ stack, output }`) is linked (`crate::link`) when that output is a key, and unknown
+/// otherwise, as a parameter without a value is.
 pub fn stacks(decls: &[StackDecl]) -> Vec<Stack> {
     decls
         .iter()
@@ -30,6 +30,16 @@ pub fn stacks(decls: &[StackDecl]) -> Vec<Stack> {
                     ParamValue::Output { .. } => None,
                 })
                 .collect::<BTreeMap<_, _>>(),
+            linked_parameters: decl
+                .parameters
+                .iter()
+                .filter_map(|(name, value)| match value {
+                    ParamValue::Output { stack, output } => {
+                        Some((name.clone(), (stack.clone(), output.clone())))
+                    }
+                    ParamValue::Value(_) => None,
+                })
+                .collect(),
             nested_in: None,
         })
         .collect()

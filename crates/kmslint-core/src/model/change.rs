@@ -246,6 +246,7 @@ impl<'a, 'o, 'n> Matching<'a, 'o, 'n> {
             Known::Value(alt) => match alt.text_value() {
                 Some(text) => match text.only_hole() {
                     Some(Hole::Import) => "an imported value (`Fn::ImportValue`)".to_owned(),
+                    Some(Hole::Linked(_)) => "a key of another stack".to_owned(),
                     Some(Hole::Param(name)) => format!("the value of parameter `{name}`"),
                     Some(Hole::Unknown) => "a value not known here".to_owned(),
                     _ => format!("`{}`", text.display_short()),
@@ -501,7 +502,9 @@ fn uncertain(text: &Text<'_>) -> bool {
     text.parts.iter().any(|p| {
         matches!(
             p,
-            Part::Hole(Hole::Param(_) | Hole::Stack | Hole::Import | Hole::Unknown)
+            Part::Hole(
+                Hole::Param(_) | Hole::Stack | Hole::Import | Hole::Linked(_) | Hole::Unknown
+            )
         )
     })
 }

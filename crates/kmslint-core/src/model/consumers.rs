@@ -29,6 +29,9 @@ pub(crate) enum KeyTarget<'t> {
         name: &'t str,
         alias: Option<&'t str>,
     },
+    /// A key of another stack of the deployment, reached through a link (by index in
+    /// `model::links::Links::keys`).
+    Linked(usize),
     /// An AWS managed key, by its alias name: `alias/aws/sns`.
     AwsManaged(String),
     /// A literal key or alias ARN: its Region, when written.
@@ -360,6 +363,7 @@ fn target_of<'t>(
             Hole::Ref(name) | Hole::GetAtt(name, "Arn" | "KeyId") => {
                 resource_target(template, resolver, name, depth)
             }
+            Hole::Linked(key) => KeyTarget::Linked(*key),
             _ => KeyTarget::Unknown,
         };
     }

@@ -11,6 +11,7 @@ pub(crate) mod conditions;
 pub(crate) mod consumers;
 pub(crate) mod iam;
 pub(crate) mod kind;
+pub(crate) mod links;
 pub(crate) mod policy;
 pub(crate) mod principal;
 pub(crate) mod template;

@@ -1,6 +1,7 @@
 //! Helpers several rules share.
 
 use crate::diagnostic::Diagnostic;
+use crate::model::links::{Place, StackLinks};
 use crate::model::value::Alt;
 use crate::model::{DocumentKind, PolicyForm, PolicySource, Resource};
 use crate::source::{Entry, Format, Node, Value};
@@ -142,6 +143,19 @@ pub(crate) fn report_value<'o>(
         );
     }
     diagnostic
+}
+
+impl<'a> Context<'a, '_> {
+    /// What the stack's template reaches of the other stacks of its deployment, when it is
+    /// a stack's.
+    pub(crate) fn links(&self) -> Option<&'a StackLinks> {
+        self.env.links
+    }
+}
+
+/// Adds a place in another file of the deployment to a finding.
+pub(crate) fn related_linked(diagnostic: &mut Diagnostic, place: &Place, message: String) {
+    diagnostic.with_related_located(&place.path, place.span, place.start, place.end, message);
 }
 
 /// The resources of the given type.

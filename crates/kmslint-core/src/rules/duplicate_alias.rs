@@ -146,7 +146,7 @@ fn comparable(alt: &Alt<'_>) -> Option<String> {
     };
     let fixed = text.parts.iter().all(|part| match part {
         Part::Lit(_) => true,
-        Part::Hole(hole) => !matches!(hole, Hole::Import | Hole::Unknown),
+        Part::Hole(hole) => !matches!(hole, Hole::Import | Hole::Linked(_) | Hole::Unknown),
     });
     fixed.then(|| text.display())
 }

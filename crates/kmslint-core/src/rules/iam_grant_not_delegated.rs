@@ -109,6 +109,7 @@ impl Rule for IamGrantNotDelegated {
                 };
                 let need = Need {
                     key: key_name.to_owned(),
+                    key_stack: None,
                     needer: grant.policy.to_owned(),
                     lack: Lack::Delegation {
                         who: who.describe.clone(),

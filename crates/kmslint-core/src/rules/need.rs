@@ -19,6 +19,9 @@ use super::common::join;
 pub(crate) struct Need {
     /// The key, by logical ID.
     pub key: String,
+    /// The stack the key is in, when it is another stack of the deployment than the
+    /// needer's: "stack keys, eu-west-1".
+    pub key_stack: Option<String>,
     /// The resource that needs the permission: the consumer, or the resource that holds the
     /// IAM policy.
     pub needer: String,
@@ -75,7 +78,8 @@ pub(crate) struct Unmet {
 impl Need {
     /// Who may not do what: the first sentence of the finding.
     pub(crate) fn sentence(&self) -> String {
-        let Need { key, needer, .. } = self;
+        let Need { needer, .. } = self;
+        let key = self.key_named();
         match &self.lack {
             Lack::Grant {
                 grant,
@@ -83,7 +87,7 @@ impl Need {
                 missing,
                 ..
             } => format!(
-                "{} `{needer}` uses key `{key}`{}, but the key policy does not let {} call {}",
+                "{} `{needer}` uses key {key}{}, but the key policy does not let {} call {}",
                 consumer_noun(grant.resource_type),
                 via_alias(alias.as_deref()),
                 grantee(grant.grantee),
@@ -96,7 +100,7 @@ impl Need {
                 service,
                 missing,
             } => format!(
-                "{} `{needer}` is encrypted with key `{key}`{} and {} sends to it, but the key policy does not let `{service}.amazonaws.com` call {}",
+                "{} `{needer}` is encrypted with key {key}{} and {} sends to it, but the key policy does not let `{service}.amazonaws.com` call {}",
                 target_noun(target_type),
                 via_alias(alias.as_deref()),
                 join(senders),
@@ -105,7 +109,7 @@ impl Need {
             Lack::Delegation { who, actions, .. } => {
                 let written: Vec<String> = actions.iter().map(|a| format!("`{a}`")).collect();
                 format!(
-                    "`{needer}` allows {who} {} on key `{key}`, but the key policy of `{key}` neither lets IAM policies grant access (no statement for the account principal) nor names {who}: the permission has no effect",
+                    "`{needer}` allows {who} {} on key {key}, but the key policy of {key} neither lets IAM policies grant access (no statement for the account principal) nor names {who}: the permission has no effect",
                     join(&written),
                 )
             }
@@ -152,12 +156,21 @@ impl Need {
         out
     }
 
+    /// The key as messages name it: "`Key`", or "`Key` (stack keys, eu-west-1)" for a key of
+    /// another stack.
+    fn key_named(&self) -> String {
+        match &self.key_stack {
+            Some(stack) => format!("`{}` ({stack})", self.key),
+            None => format!("`{}`", self.key),
+        }
+    }
+
     /// What to add to the key policy.
     pub(crate) fn help(&self) -> String {
-        let key = &self.key;
+        let key = self.key_named();
         match &self.lack {
             Lack::Grant { grant, missing, .. } => format!(
-                "add a statement to the key policy of `{key}` that allows {} to call {} ({})",
+                "add a statement to the key policy of {key} that allows {} to call {} ({})",
                 grantee(grant.grantee),
                 missing.join(", "),
                 grant.source
@@ -165,11 +178,11 @@ impl Need {
             Lack::Publish {
                 service, missing, ..
             } => format!(
-                "add a statement to the key policy of `{key}` that allows `{service}.amazonaws.com` to call {} (with an `aws:SourceArn` condition naming the sender)",
+                "add a statement to the key policy of {key} that allows `{service}.amazonaws.com` to call {} (with an `aws:SourceArn` condition naming the sender)",
                 missing.join(", ")
             ),
             Lack::Delegation { who, .. } => format!(
-                "add a statement to the key policy of `{key}` that allows the account principal (`arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:root`) or {who} these actions"
+                "add a statement to the key policy of {key} that allows the account principal (`arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:root`) or {who} these actions"
             ),
         }
     }

@@ -31,7 +31,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use crate::diagnostic::Severity;
-use crate::facts::consumers::{Failure, Grantee, PUBLISH_ACTIONS, SERVICE_GRANTS};
+use crate::facts::consumers::{Failure, Grantee, PUBLISH_ACTIONS, SERVICE_GRANTS, ServiceGrant};
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::KeyPolicy;
 use crate::model::consumers::{KeyTarget, KeyUse, Publication, values_at};
@@ -42,6 +42,7 @@ use crate::model::principal::{
 use crate::model::value::{Alt, Hole, Part, Text};
 use crate::source::Span;
 
+use super::common::related_linked;
 use super::need::{Lack, Need, owned_conditions};
 use super::{
     Context, FixAvailability, PolicyCheck, PolicyScope, Reporter, Rule, RuleInfo, RuleKind,
@@ -73,6 +74,64 @@ impl Rule for ServiceGrantMissing {
 
     fn checks_policies(&self) -> bool {
         true
+    }
+
+    /// Consumers whose key is a key of another stack of the deployment: the key policy was
+    /// asked KMS601's question in the key's own stack (its Region and account) when the
+    /// links were made ([`missing_service_grants`]).
+    fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
+        let Some(links) = cx.links() else {
+            return;
+        };
+        for (index, grant) in SERVICE_GRANTS.iter().enumerate() {
+            if !matches!(grant.grantee, Grantee::Service { .. }) {
+                continue;
+            }
+            for key_use in &cx.key_uses(grant.resource_type, grant.property).all {
+                let KeyTarget::Linked(linked) = key_use.target else {
+                    continue;
+                };
+                let key = links.key(linked);
+                // A key of another Region is KMS605's finding: no key policy could fix it.
+                if !links.same_region(key) {
+                    continue;
+                }
+                let Some((_, missing)) = key.missing_grants.iter().find(|(g, _)| *g == index)
+                else {
+                    continue;
+                };
+                if !super::key_use::possible(cx, key_use, &[]) {
+                    continue;
+                }
+                let need = Need {
+                    key: key.logical_id.clone(),
+                    key_stack: Some(links.stack_of(key).to_string()),
+                    needer: key_use.consumer.to_owned(),
+                    lack: Lack::Grant {
+                        grant,
+                        alias: None,
+                        missing: missing.clone(),
+                        group: None,
+                    },
+                    when: owned_conditions(&key_use.when),
+                    scenarios: Vec::new(),
+                };
+                let diagnostic = out
+                    .report_need(key_use.span, need, false)
+                    .with_severity(severity(grant))
+                    .with_resource(key_use.consumer);
+                let policy = key.policy.as_ref().unwrap_or(&key.at);
+                related_linked(
+                    diagnostic,
+                    policy,
+                    format!(
+                        "the key policy of `{}` ({})",
+                        key.logical_id,
+                        links.stack_of(key)
+                    ),
+                );
+            }
+        }
     }
 
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
@@ -156,6 +215,7 @@ impl Rule for ServiceGrantMissing {
                 }
                 let need = Need {
                     key: key.to_owned(),
+                    key_stack: None,
                     needer: key_use.consumer.to_owned(),
                     lack: Lack::Grant {
                         grant,
@@ -166,13 +226,8 @@ impl Rule for ServiceGrantMissing {
                     when: owned_conditions(&key_use.when),
                     scenarios: Vec::new(),
                 };
-                let severity = if grant.failure == Failure::Silent || grant.uncertain {
-                    Severity::Warning
-                } else {
-                    Severity::Error
-                };
                 out.report_need(key_use.span, need, true)
-                    .with_severity(severity)
+                    .with_severity(severity(grant))
                     .with_resource(key_use.consumer)
                     .with_related(policy_at, format!("the key policy of `{key}`"));
             }
@@ -252,6 +307,7 @@ impl ServiceGrantMissing {
                     }
                     let need = Need {
                         key: key.to_owned(),
+                        key_stack: None,
                         needer: key_use.consumer.to_owned(),
                         lack: Lack::Publish {
                             target_type,
@@ -275,6 +331,43 @@ impl ServiceGrantMissing {
             }
         }
     }
+}
+
+/// A warning when the service fails silently or the grant it needs is not certain; an error
+/// otherwise.
+fn severity(grant: &ServiceGrant) -> Severity {
+    if grant.failure == Failure::Silent || grant.uncertain {
+        Severity::Warning
+    } else {
+        Severity::Error
+    }
+}
+
+/// KMS601's question about a key that other stacks of the deployment use, asked in the
+/// key's own stack when the links are made (`crate::link`): for each service grant (by
+/// index in [`SERVICE_GRANTS`]), the actions `policy` certainly does not let the service
+/// call.
+pub(crate) fn missing_service_grants(
+    policy: &KeyPolicy<'_>,
+    deployment: &Deployment<'_>,
+) -> Vec<(usize, Vec<&'static str>)> {
+    SERVICE_GRANTS
+        .iter()
+        .enumerate()
+        .filter_map(|(i, grant)| {
+            let Grantee::Service { name, .. } = grant.grantee else {
+                return None;
+            };
+            let missing = missing_actions(
+                policy,
+                &service_principals(name),
+                false,
+                grant.actions,
+                deployment,
+            );
+            (!missing.is_empty()).then_some((i, missing))
+        })
+        .collect()
 }
 
 /// The actions none of `requesters` may call. For the Auto Scaling role (`role`), a grant

@@ -29,6 +29,7 @@ pub(crate) use text::{Hole, MESSAGE_WIDTH, Part, Text, abbreviate};
 use crate::facts::regions::{self, Partition};
 use crate::source::{Node, Span, Style, Value};
 
+use super::links::StackLinks;
 use super::template::Template;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -230,6 +231,8 @@ pub(crate) struct Env<'t> {
     pub partition: Option<&'static Partition>,
     /// Stack parameter values, which override Default and AllowedValues.
     pub parameters: &'t HashMap<String, String>,
+    /// What the stack's template reaches of the other stacks of its deployment.
+    pub links: Option<&'t StackLinks>,
     /// Work units resolution has left for this file (shared by every resolver of the file,
     /// which rules run on several threads).
     budget: AtomicUsize,
@@ -243,6 +246,8 @@ pub(crate) struct Deployment<'t> {
     pub account: Option<&'t str>,
     /// Stack parameter values, which override Default and AllowedValues.
     pub parameters: &'t HashMap<String, String>,
+    /// What the stack's template reaches of the other stacks of its deployment.
+    pub links: Option<&'t StackLinks>,
 }
 
 #[cfg(test)]
@@ -255,6 +260,7 @@ impl Deployment<'static> {
             region: None,
             account: None,
             parameters: &NONE,
+            links: None,
         }
     }
 }
@@ -265,6 +271,7 @@ impl<'t> Env<'t> {
             region,
             account,
             parameters,
+            links,
         } = deployment;
         let size = template.map_or(0, |t| t.root.span.range().len());
         Env {
@@ -276,6 +283,7 @@ impl<'t> Env<'t> {
             account,
             partition: region.and_then(regions::partition_of_region),
             parameters,
+            links,
         }
     }
 }
@@ -392,6 +400,7 @@ Resources:
             region: Some("eu-west-1"),
             account: Some("111122223333"),
             parameters: &parameters,
+            links: None,
         };
         with_template(TEMPLATE, deployment, |r, root| {
             let v = root.get("Resources").unwrap().get("V").unwrap();

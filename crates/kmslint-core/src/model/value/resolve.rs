@@ -9,6 +9,7 @@ use crate::facts::pseudo::Pseudo;
 use crate::source::{Node, Span, Value};
 
 use super::super::conditions::{Constraints, VariableConstraint};
+use super::super::links::StackLinks;
 use super::super::template::Parameter;
 use super::{
     Alt, Env, Hole, MAX_ALTERNATIVES, MAX_TEXT_WEIGHT, ParamUse, Part, Scenario, Text, Val,
@@ -147,7 +148,13 @@ impl<'e, 't> Resolver<'e, 't> {
             return vec![Alt::unknown(node)];
         }
         match &node.value {
-            Value::Scalar(s) => vec![Alt::new(Val::Text(Text::lit(s.text.as_ref())), node)],
+            Value::Scalar(s) => {
+                let text = match self.linked_ssm(&s.text) {
+                    Some(key) => Text::hole(Hole::Linked(key)),
+                    None => Text::lit(s.text.as_ref()),
+                };
+                vec![Alt::new(Val::Text(text), node)]
+            }
             Value::Seq(_) => vec![Alt::new(Val::Node(node), node)],
             Value::Invalid => vec![Alt::unknown(node)],
             Value::Map(_) => match node.intrinsic() {
@@ -190,10 +197,11 @@ impl<'e, 't> Resolver<'e, 't> {
             },
             "Fn::GetAtt" => match get_att_parts(arg) {
                 Some((resource, attribute)) => {
-                    vec![Alt::text(
-                        Text::hole(Hole::GetAtt(resource, attribute)),
-                        node,
-                    )]
+                    let hole = match self.cross_region_import(resource, attribute) {
+                        Some(key) => Hole::Linked(key),
+                        None => Hole::GetAtt(resource, attribute),
+                    };
+                    vec![Alt::text(Text::hole(hole), node)]
                 }
                 None => vec![Alt::unknown(node)],
             },
@@ -202,7 +210,20 @@ impl<'e, 't> Resolver<'e, 't> {
             "Fn::Select" => self.select(node, arg, depth),
             "Fn::If" => self.if_(node, arg, depth),
             "Fn::FindInMap" => self.find_in_map(node, arg, depth),
-            "Fn::ImportValue" => vec![Alt::text(Text::hole(Hole::Import), node)],
+            "Fn::ImportValue" => {
+                let hole = match self.one_literal(arg, depth) {
+                    Some(name) => self.links().and_then(|l| l.import(&name)),
+                    None => None,
+                }
+                .map_or(Hole::Import, Hole::Linked);
+                vec![Alt::text(Text::hole(hole), node)]
+            }
+            "Fn::GetStackOutput" => {
+                let hole = self
+                    .stack_output(arg, depth)
+                    .map_or(Hole::Unknown, Hole::Linked);
+                vec![Alt::text(Text::hole(hole), node)]
+            }
             _ => vec![Alt::unknown(node)],
         }
     }
@@ -245,6 +266,12 @@ impl<'e, 't> Resolver<'e, 't> {
             Pseudo::AccountId => known(env.account, Hole::AccountId),
             Pseudo::Partition => known(env.partition.map(|p| p.name), Hole::Partition),
             Pseudo::UrlSuffix => known(env.partition.map(|p| p.dns_suffix), Hole::UrlSuffix),
+            Pseudo::StackName if env.links.is_some() => {
+                let name = env.links.map(|l| l.label().name.as_str());
+                Some(Some(
+                    name.map_or_else(|| Text::hole(Hole::Stack), Text::lit),
+                ))
+            }
             Pseudo::StackName | Pseudo::StackId | Pseudo::NotificationArns => {
                 Some(Some(Text::hole(Hole::Stack)))
             }
@@ -262,6 +289,9 @@ impl<'e, 't> Resolver<'e, 't> {
                 }),
                 ..Alt::text(Text::lit(value.clone()), node)
             }];
+        }
+        if let Some(key) = self.linked_parameter(param) {
+            return vec![Alt::text(Text::hole(Hole::Linked(key)), node)];
         }
         let hole = || vec![Alt::text(Text::hole(Hole::Param(name)), node)];
         // SSM parameter types hold the parameter's name, not its value; AWS-specific types
@@ -482,6 +512,82 @@ pub(crate) fn get_att_parts<'t>(arg: &'t Node<'t>) -> Option<(&'t str, &'t str)>
         _ => None,
     }
 }
+
+/// Links to other stacks of the deployment (docs/deployments.md, "Links between stacks"):
+/// each gives the linked key a value reaches, or nothing (the value stays what it is
+/// without the deployment: unknown).
+impl<'t> Resolver<'_, 't> {
+    fn links(&self) -> Option<&'t StackLinks> {
+        self.env.links
+    }
+
+    /// The one literal string `node` resolves to.
+    fn one_literal(&self, node: &'t Node<'t>, depth: Walk<'_, 't>) -> Option<String> {
+        match self.resolve_depth(node, depth.deeper()).as_slice() {
+            [alt] => alt.as_str().map(str::to_owned),
+            _ => None,
+        }
+    }
+
+    /// `Fn::GetStackOutput: {StackName, OutputName, Region}` (CDK's weak references): the
+    /// output of a stack of the same account, in `Region` or the stack's own.
+    fn stack_output(&self, arg: &'t Node<'t>, depth: Walk<'_, 't>) -> Option<usize> {
+        let links = self.links()?;
+        let field = |name: &str| arg.get(name).and_then(|n| self.one_literal(n, depth));
+        let stack = field("StackName")?;
+        let output = field("OutputName")?;
+        let region = match arg.get("Region") {
+            Some(node) => Some(self.one_literal(node, depth)?),
+            None => None,
+        };
+        links.output(&stack, region.as_deref(), &output)
+    }
+
+    /// A whole string that is one `{{resolve:ssm:NAME}}` (or `…:NAME:VERSION`) dynamic
+    /// reference to an SSM parameter of the deployment holding a key.
+    fn linked_ssm(&self, text: &str) -> Option<usize> {
+        let links = self.links()?;
+        let name = text.strip_prefix("{{resolve:ssm:")?.strip_suffix("}}")?;
+        let name = match name.rsplit_once(':') {
+            Some((name, version)) if version.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => name,
+        };
+        links.ssm(name)
+    }
+
+    /// `Fn::GetAtt` of a CDK cross-Region export reader (`Custom::CrossRegionExportReader`):
+    /// the attribute is the name of the SSM parameter the writer of the producing stack put
+    /// in this stack's Region.
+    fn cross_region_import(&self, resource: &str, attribute: &str) -> Option<usize> {
+        let links = self.links()?;
+        let reader = self.env.template?.resource(resource)?;
+        if reader.type_name != Some(CROSS_REGION_READER) {
+            return None;
+        }
+        links.ssm(attribute)
+    }
+
+    /// A parameter given a linked key: by the deployment (a table's `{ stack, output }`, a
+    /// nested stack's parent), or as the name of an SSM parameter
+    /// (`AWS::SSM::Parameter::Value<String>` with a default) that holds one. A value given on
+    /// the command line wins, as it does over a default.
+    fn linked_parameter(&self, param: &Parameter<'t>) -> Option<usize> {
+        let links = self.links()?;
+        if let Some(key) = links.parameter(param.name) {
+            return Some(key);
+        }
+        let ssm_type = param
+            .type_name
+            .is_some_and(|t| t.starts_with("AWS::SSM::Parameter::Value<"));
+        if !ssm_type {
+            return None;
+        }
+        links.ssm(param.default?.as_str()?)
+    }
+}
+
+/// CDK's reader of values exported across Regions.
+pub(crate) const CROSS_REGION_READER: &str = "Custom::CrossRegionExportReader";
 
 /// Alternatives built by concatenation, with a bound on the weight of their text, so that
 /// checking the [`MAX_TEXT_WEIGHT`] costs no more than the copies do.

@@ -44,6 +44,9 @@ pub(crate) enum Hole<'t> {
     GetAtt(&'t str, &'t str),
     /// `Fn::ImportValue`: an export from another stack in the same Region.
     Import,
+    /// A key of another stack of the deployment, reached through a link (by index in
+    /// `model::links::Links::keys`).
+    Linked(usize),
     Unknown,
 }
 
@@ -239,7 +242,7 @@ impl<'t> Text<'t> {
                     Hole::Stack => format!("${{{}}}", Pseudo::StackName.name()),
                     Hole::Param(p) | Hole::Ref(p) => format!("${{{p}}}"),
                     Hole::GetAtt(r, a) => format!("${{{r}.{a}}}"),
-                    Hole::Import | Hole::Unknown => "${…}".to_owned(),
+                    Hole::Import | Hole::Linked(_) | Hole::Unknown => "${…}".to_owned(),
                 }),
             }
         }

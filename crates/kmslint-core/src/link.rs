@@ -1,0 +1,584 @@
+//! Making the links between the stacks of a run (docs/deployments.md, "Links between
+//! stacks"): read once, before any template is linted, into the plain data of
+//! [`crate::model::links`] that each stack's template is then linted with.
+//!
+//! Three passes over the templates that can be linked:
+//! 1. what each stack offers: its exports (`Outputs.*.Export.Name`), outputs, SSM
+//!    parameters (`AWS::SSM::Parameter`) and CDK's cross-Region export writers, each
+//!    recorded when its value is one of the stack's keys;
+//! 2. what each stack is given: a `[[stacks]]` table's `{ stack, output }` parameters and a
+//!    nested stack's parameters as its parent passes them (read with the parent's links);
+//! 3. replicas whose primary is a key of another stack (KMS303 across the deployment).
+//!
+//! Only templates that can offer something (or be a replica, or a parent of nested stacks)
+//! are read here, found by the words they must contain; the others are read once, when they
+//! are linted, as without a deployment.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::deployment::{Stack, canonical};
+use crate::facts::resources::{KEY, REPLICA_KEY};
+use crate::model::links::{LinkedKey, LinkedReplica, Links, Place, StackLabel, StackLinks};
+use crate::model::principal::Deployment as PolicyDeployment;
+use crate::model::value::{Deployment, Env, Hole, Resolver};
+use crate::model::{self, DocumentKind, KeyPolicy, Template};
+use crate::rules::missing_service_grants;
+use crate::source::{self, LineIndex, Node, Span};
+
+/// The links of a run, and which stack each is made for.
+pub struct DeploymentLinks {
+    links: Arc<Links>,
+    /// Stack → its index, by name, Region, account and template.
+    index: HashMap<StackId, usize>,
+}
+
+type StackId = (String, Option<String>, Option<String>, std::path::PathBuf);
+
+fn id_of(stack: &Stack) -> StackId {
+    (
+        stack.name.clone(),
+        stack.region.clone(),
+        stack.account.clone(),
+        canonical(&stack.template),
+    )
+}
+
+impl DeploymentLinks {
+    /// The settings `stack`'s template is linted with: [`Stack::settings`], and the links
+    /// when the stack is one of those linked.
+    pub fn settings(&self, stack: &Stack, base: &Settings) -> Settings {
+        let mut settings = stack.settings(base);
+        if let Some(&index) = self.index.get(&id_of(stack)) {
+            settings.links = Some(Arc::new(StackLinks {
+                links: Arc::clone(&self.links),
+                stack: index,
+            }));
+        }
+        settings
+    }
+
+    /// How many keys other stacks can reach.
+    pub fn keys(&self) -> usize {
+        self.links.keys.len()
+    }
+}
+
+/// One stack as the links are made: the stack, and its file as the run names it.
+pub struct StackFile {
+    pub stack: Stack,
+    pub shown: String,
+}
+
+/// Words a template must contain to offer a key to another stack, to be a replica, or to
+/// pass values to nested stacks. A template without any of them (most consumer stacks) is
+/// not read before it is linted. (A JSON key can be written with `\u` escapes that hide
+/// these words; CloudFormation's own templates and CDK's never do.)
+const LINKING_WORDS: [&str; 5] = [
+    "Outputs",
+    "AWS::SSM::Parameter",
+    "CrossRegionExportWriter",
+    REPLICA_KEY,
+    "AWS::CloudFormation::Stack",
+];
+
+/// Reads the templates of `stacks` that can be linked (each at most `limit` bytes) and makes
+/// the links between them. A template that cannot be read or parsed offers nothing: it is
+/// reported when it is linted.
+pub fn link(stacks: &[StackFile], limit: u64) -> DeploymentLinks {
+    let mut index = HashMap::new();
+    let mut labels = Vec::new();
+    for (i, file) in stacks.iter().enumerate() {
+        index.entry(id_of(&file.stack)).or_insert(i);
+        labels.push(StackLabel {
+            name: file.stack.name.clone(),
+            region: file.stack.region.clone(),
+            account: file.stack.account.clone(),
+        });
+    }
+    let texts: Vec<Option<String>> = stacks
+        .iter()
+        .map(|file| {
+            let bytes = source::read::read_file(&file.stack.template, limit).ok()?;
+            let decoded = source::read::decode(bytes);
+            let linking = LINKING_WORDS.iter().any(|w| decoded.text.contains(w));
+            (decoded.problem.is_none() && linking).then_some(decoded.text)
+        })
+        .collect();
+    let loaded: Vec<Option<source::Loaded<'_>>> = texts
+        .iter()
+        .zip(stacks)
+        .map(|(text, file)| Some(source::load_file(&file.shown, text.as_deref()?).1))
+        .collect();
+    let templates: Vec<Option<Template<'_>>> = loaded
+        .iter()
+        .map(|l| {
+            let root = l.as_ref()?.root.as_ref()?;
+            Template::is_template(root).then(|| Template::new(root))
+        })
+        .collect();
+    let parameters: Vec<HashMap<String, String>> = stacks
+        .iter()
+        .map(|f| f.stack.parameters.clone().into_iter().collect())
+        .collect();
+    let mut maker = Maker {
+        stacks,
+        texts: &texts,
+        templates: &templates,
+        parameters: &parameters,
+        lines: HashMap::new(),
+        keys_by_name: HashMap::new(),
+        links: Links {
+            stacks: labels,
+            parameters: vec![HashMap::new(); stacks.len()],
+            ..Links::default()
+        },
+    };
+    maker.offers();
+    maker.givens();
+    maker.replicas();
+    DeploymentLinks {
+        links: Arc::new(maker.links),
+        index,
+    }
+}
+
+struct Maker<'s, 't> {
+    stacks: &'s [StackFile],
+    texts: &'t [Option<String>],
+    templates: &'t [Option<Template<'t>>],
+    parameters: &'t [HashMap<String, String>],
+    lines: HashMap<usize, LineIndex>,
+    /// `(stack, logical ID)` → index in `links.keys`.
+    keys_by_name: HashMap<(usize, String), usize>,
+    links: Links,
+}
+
+/// What a value names, read in its own stack.
+enum Reached {
+    /// A key of the stack, by logical ID.
+    Own(String),
+    /// A key already linked.
+    Linked(usize),
+}
+
+impl<'t> Maker<'_, 't> {
+    /// Runs `f` with an environment for stack `i`'s template, which resolves links as made
+    /// so far (so `${AWS::StackName}` is the stack's name, and an import made in the first
+    /// pass is known in the second).
+    fn with_env<R>(
+        &self,
+        links: &Arc<Links>,
+        i: usize,
+        f: impl for<'e> FnOnce(&Template<'e>, &Resolver<'_, 'e>) -> R,
+    ) -> Option<R> {
+        let template: &Template<'_> = self.templates[i].as_ref()?;
+        let view = StackLinks {
+            links: Arc::clone(links),
+            stack: i,
+        };
+        let label = &self.links.stacks[i];
+        let env = Env::new(
+            Some(template),
+            Deployment {
+                region: label.region.as_deref(),
+                account: label.account.as_deref(),
+                parameters: &self.parameters[i],
+                links: Some(&view),
+            },
+        );
+        let resolver = Resolver::new(&env);
+        Some(f(template, &resolver))
+    }
+
+    /// A copy of the links made so far (without the keys' summaries, which resolution does
+    /// not read), for resolving with them.
+    fn snapshot(&self) -> Arc<Links> {
+        Arc::new(Links {
+            stacks: self.links.stacks.clone(),
+            keys: Vec::new(),
+            exports: self.links.exports.clone(),
+            outputs: self.links.outputs.clone(),
+            ssm: self.links.ssm.clone(),
+            replicas: Vec::new(),
+            parameters: self.links.parameters.clone(),
+        })
+    }
+
+    /// Pass 1: exports, outputs, SSM parameters and cross-Region writers.
+    fn offers(&mut self) {
+        let snapshot = self.snapshot();
+        for i in 0..self.stacks.len() {
+            let found = self.with_env(&snapshot, i, |template, resolver| {
+                offered(template, resolver)
+            });
+            for (offer, name) in found.into_iter().flatten() {
+                let Some(key) = self.key(i, &name) else {
+                    continue;
+                };
+                let label = &self.links.stacks[i];
+                let scoped =
+                    |region: Option<String>, name: String| (label.account.clone(), region, name);
+                match offer {
+                    Offer::Export(export) => {
+                        let at = scoped(label.region.clone(), export);
+                        self.links.exports.entry(at).or_insert(key);
+                    }
+                    Offer::Output(output) => {
+                        let at = scoped(label.region.clone(), label.name.clone());
+                        self.links.outputs.entry((at, output)).or_insert(key);
+                    }
+                    Offer::Ssm { region, name } => {
+                        let region = region.or_else(|| label.region.clone());
+                        let at = scoped(region, name);
+                        self.links.ssm.entry(at).or_insert(key);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Pass 2: parameters given another stack's output by the table, and nested stacks'
+    /// parameters as their parents pass them.
+    fn givens(&mut self) {
+        let snapshot = self.snapshot();
+        let by_name: HashMap<&str, usize> = self
+            .stacks
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.stack.name.as_str(), i))
+            .collect();
+        let mut given: Vec<(usize, String, usize)> = Vec::new();
+        for (i, file) in self.stacks.iter().enumerate() {
+            for (parameter, (stack, output)) in &file.stack.linked_parameters {
+                let Some(&from) = by_name.get(stack.as_str()) else {
+                    continue;
+                };
+                let label = &self.links.stacks[from];
+                let at = (
+                    (
+                        label.account.clone(),
+                        label.region.clone(),
+                        label.name.clone(),
+                    ),
+                    output.clone(),
+                );
+                if let Some(&key) = self.links.outputs.get(&at) {
+                    given.push((i, parameter.clone(), key));
+                }
+            }
+        }
+        for (child, file) in self.stacks.iter().enumerate() {
+            let Some((parent_name, logical_id)) = file.stack.name.rsplit_once('/') else {
+                continue;
+            };
+            let Some(&parent) = by_name.get(parent_name) else {
+                continue;
+            };
+            let passed = self.with_env(&snapshot, parent, |template, resolver| {
+                passed_to_nested(template, resolver, logical_id, parent_name)
+            });
+            for (parameter, reached) in passed.into_iter().flatten() {
+                let key = match reached {
+                    Passed::Reached(Reached::Own(name)) => self.key(parent, &name),
+                    Passed::Reached(Reached::Linked(key)) => Some(key),
+                    Passed::Output { stack, output } => {
+                        by_name.get(stack.as_str()).and_then(|&s| {
+                            let label = &self.links.stacks[s];
+                            let at = (
+                                label.account.clone(),
+                                label.region.clone(),
+                                label.name.clone(),
+                            );
+                            self.links.outputs.get(&(at, output)).copied()
+                        })
+                    }
+                };
+                if let Some(key) = key {
+                    given.push((child, parameter, key));
+                }
+            }
+        }
+        for (stack, parameter, key) in given {
+            self.links.parameters[stack].insert(parameter, key);
+        }
+    }
+
+    /// Pass 3: replicas whose `PrimaryKeyArn` reaches a linked key.
+    fn replicas(&mut self) {
+        let snapshot = self.snapshot();
+        let mut found = Vec::new();
+        for i in 0..self.stacks.len() {
+            let replicas = self.with_env(&snapshot, i, |template, resolver| {
+                let mut out = Vec::new();
+                for replica in template.resources_of_type(REPLICA_KEY) {
+                    let Some(node) = replica.property("PrimaryKeyArn") else {
+                        continue;
+                    };
+                    if let [alt] = resolver.resolve(node).as_slice()
+                        && let Some(Hole::Linked(primary)) =
+                            alt.text_value().and_then(|t| t.only_hole())
+                    {
+                        out.push((replica.name.to_owned(), *primary, alt.span));
+                    }
+                }
+                out
+            });
+            for (logical_id, primary, span) in replicas.into_iter().flatten() {
+                let at = self.place(i, span);
+                found.push(LinkedReplica {
+                    stack: i,
+                    logical_id,
+                    primary,
+                    at,
+                });
+            }
+        }
+        self.links.replicas = found;
+    }
+
+    /// The index of key `name` of stack `i` among the linked keys, summed up the first time.
+    fn key(&mut self, i: usize, name: &str) -> Option<usize> {
+        if let Some(&known) = self.keys_by_name.get(&(i, name.to_owned())) {
+            return Some(known);
+        }
+        let template = self.templates[i].as_ref()?;
+        let resource = template.resource(name)?;
+        let replica = match resource.type_name {
+            Some(KEY) => false,
+            Some(REPLICA_KEY) => true,
+            _ => return None,
+        };
+        let text = self.texts[i].as_deref()?;
+        let multi_region = match resource.property("MultiRegion") {
+            None => Some(false),
+            Some(node) => match node.as_str() {
+                Some("true" | "True" | "TRUE") => Some(true),
+                Some("false" | "False" | "FALSE") => Some(false),
+                _ => None,
+            },
+        };
+        let policy_node = resource.property("KeyPolicy");
+        let missing_grants = self.missing_grants(i, text, template, name);
+        let at = self.place(i, resource.name_span);
+        let policy = policy_node.map(|n| self.place(i, n.span));
+        self.links.keys.push(LinkedKey {
+            stack: i,
+            logical_id: name.to_owned(),
+            replica,
+            multi_region: if replica { None } else { multi_region },
+            at,
+            policy,
+            missing_grants,
+        });
+        let index = self.links.keys.len() - 1;
+        self.keys_by_name.insert((i, name.to_owned()), index);
+        Some(index)
+    }
+
+    /// KMS601's answers for the key `name`'s policy, in its own stack.
+    fn missing_grants(
+        &self,
+        i: usize,
+        text: &str,
+        template: &Template<'t>,
+        name: &str,
+    ) -> Vec<(usize, Vec<&'static str>)> {
+        let root = template.root;
+        let embedded = model::embedded_policies(text, root);
+        let sources =
+            model::policy_sources(root, DocumentKind::Template, Some(template), &embedded);
+        let Some(source) = sources
+            .iter()
+            .find(|s| s.resource.is_some_and(|(r, _)| r == name))
+        else {
+            return Vec::new();
+        };
+        let label = &self.links.stacks[i];
+        let env = Env::new(
+            Some(template),
+            Deployment {
+                region: label.region.as_deref(),
+                account: label.account.as_deref(),
+                parameters: &self.parameters[i],
+                links: None,
+            },
+        );
+        let resolver = Resolver::new(&env);
+        let policy = KeyPolicy::build(
+            source,
+            &resolver,
+            &|n| template.resource(n).and_then(|r| r.type_name),
+            None,
+        );
+        let deployment = PolicyDeployment {
+            account: env.account,
+            partition: env.partition.map(|p| p.name),
+            region: env.region,
+        };
+        missing_service_grants(&policy, &deployment)
+    }
+
+    /// `span` of stack `i`'s template, located.
+    fn place(&mut self, i: usize, span: Span) -> Place {
+        let text = self.texts[i].as_deref().unwrap_or_default();
+        let lines = self.lines.entry(i).or_insert_with(|| LineIndex::new(text));
+        Place {
+            path: self.stacks[i].shown.clone(),
+            span,
+            start: lines.position(text, span.start as usize),
+            end: lines.position(text, span.end as usize),
+        }
+    }
+}
+
+/// What a stack offers other stacks, and under which name.
+enum Offer {
+    Export(String),
+    Output(String),
+    /// An SSM parameter, in `region` (a cross-Region writer's) or the stack's own.
+    Ssm {
+        region: Option<String>,
+        name: String,
+    },
+}
+
+/// CDK's writer of values exported across Regions.
+const CROSS_REGION_WRITER: &str = "Custom::CrossRegionExportWriter";
+const SSM_PARAMETER: &str = "AWS::SSM::Parameter";
+
+/// Everything `template` offers whose value is one of its keys, with the key's logical ID.
+fn offered<'t>(template: &Template<'t>, resolver: &Resolver<'_, 't>) -> Vec<(Offer, String)> {
+    let mut out = Vec::new();
+    let literal = |node: Option<&'t Node<'t>>| -> Option<String> {
+        match resolver.resolve(node?).as_slice() {
+            [alt] => alt.as_str().map(str::to_owned),
+            _ => None,
+        }
+    };
+    let own_key = |node: Option<&'t Node<'t>>| match node.map(|n| reached(template, resolver, n)) {
+        Some(Some(Reached::Own(name))) => Some(name),
+        _ => None,
+    };
+    if let Some(outputs) = template.root.get("Outputs").and_then(Node::as_map) {
+        for output in outputs {
+            let Some(key) = own_key(output.value.get("Value")) else {
+                continue;
+            };
+            let export = output.value.get("Export").and_then(|e| e.get("Name"));
+            if let Some(name) = literal(export) {
+                out.push((Offer::Export(name), key.clone()));
+            }
+            out.push((Offer::Output(output.key.to_string()), key));
+        }
+    }
+    for parameter in template.resources_of_type(SSM_PARAMETER) {
+        let Some(properties) = parameter.properties else {
+            continue;
+        };
+        if let (Some(name), Some(key)) = (
+            literal(properties.get("Name")),
+            own_key(properties.get("Value")),
+        ) {
+            out.push((Offer::Ssm { region: None, name }, key));
+        }
+    }
+    for writer in template.resources_of_type(CROSS_REGION_WRITER) {
+        let Some(props) = writer.properties.and_then(|p| p.get("WriterProps")) else {
+            continue;
+        };
+        let Some(region) = literal(props.get("region")) else {
+            continue;
+        };
+        for export in props
+            .get("exports")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+        {
+            if let Some(key) = own_key(Some(&export.value)) {
+                let name = export.key.to_string();
+                let region = region.clone();
+                out.push((
+                    Offer::Ssm {
+                        region: Some(region),
+                        name,
+                    },
+                    key,
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The key `node` names in its own stack: one of the template's keys (by `Ref`, or
+/// `Fn::GetAtt` of `Arn` or `KeyId`), or a key already linked; nothing when it may be
+/// several or none.
+fn reached<'t>(
+    template: &Template<'t>,
+    resolver: &Resolver<'_, 't>,
+    node: &'t Node<'t>,
+) -> Option<Reached> {
+    let alts = resolver.resolve(node);
+    let [alt] = alts.as_slice() else {
+        return None;
+    };
+    match alt.text_value()?.only_hole()? {
+        Hole::Ref(name) | Hole::GetAtt(name, "Arn" | "KeyId") => {
+            let resource = template.resource(name)?;
+            matches!(resource.type_name, Some(KEY | REPLICA_KEY))
+                .then(|| Reached::Own((*name).to_owned()))
+        }
+        Hole::Linked(key) => Some(Reached::Linked(*key)),
+        _ => None,
+    }
+}
+
+/// What a parent passes to a nested stack's parameter.
+enum Passed {
+    Reached(Reached),
+    /// `Fn::GetAtt [<nested stack>, Outputs.<output>]`: a sibling nested stack's output.
+    Output {
+        stack: String,
+        output: String,
+    },
+}
+
+/// The parameters the parent passes to its nested stack `logical_id` that name a key.
+fn passed_to_nested<'t>(
+    template: &Template<'t>,
+    resolver: &Resolver<'_, 't>,
+    logical_id: &str,
+    parent_name: &str,
+) -> Vec<(String, Passed)> {
+    let Some(parameters) = template
+        .resource(logical_id)
+        .and_then(|r| r.property("Parameters"))
+        .and_then(Node::as_map)
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for parameter in parameters {
+        if let Some(reached) = reached(template, resolver, &parameter.value) {
+            out.push((parameter.key.to_string(), Passed::Reached(reached)));
+            continue;
+        }
+        let alts = resolver.resolve(&parameter.value);
+        if let [alt] = alts.as_slice()
+            && let Some(Hole::GetAtt(stack, attribute)) =
+                alt.text_value().and_then(|t| t.only_hole())
+            && let Some(output) = attribute.strip_prefix("Outputs.")
+        {
+            out.push((
+                parameter.key.to_string(),
+                Passed::Output {
+                    stack: format!("{parent_name}/{stack}"),
+                    output: output.to_owned(),
+                },
+            ));
+        }
+    }
+    out
+}
