@@ -177,6 +177,8 @@ pub(crate) enum PrimaryTarget<'a, 't> {
     },
     /// An ARN (possibly with holes).
     Arn(crate::model::arn::Arn<'t>),
+    /// A key of another stack of the deployment (by index in `model::links::Links::keys`).
+    Linked(usize),
     /// Certainly not an ARN (a key ID, an alias name).
     NotArn(String),
     Unknown,
@@ -199,6 +201,7 @@ pub(crate) fn primary_targets<'a, 't>(
             let target = match alt.text_value() {
                 None => PrimaryTarget::Unknown,
                 Some(text) => match text.only_hole() {
+                    Some(&Hole::Linked(key)) => PrimaryTarget::Linked(key),
                     Some(&Hole::Ref(name)) | Some(&Hole::GetAtt(name, _)) => {
                         let attribute = match text.only_hole() {
                             Some(&Hole::GetAtt(_, a)) => Some(a),

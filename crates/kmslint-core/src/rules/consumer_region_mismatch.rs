@@ -24,6 +24,7 @@ use crate::facts::regions;
 use crate::model::consumers::{KeyTarget, KeyUse};
 use crate::model::principal::{Principal, Slot};
 
+use super::common::related_linked;
 use super::key_use::{describe, possible, uses};
 use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
 
@@ -47,6 +48,7 @@ impl Rule for ConsumerRegionMismatch {
     }
 
     fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
+        linked(cx, out);
         let stack = cx.deployment().region;
         let mut literal: Vec<(&KeyConsumer, KeyUse<'_>, String)> = uses(cx)
             .into_iter()
@@ -182,4 +184,53 @@ fn report<'o>(
     out.report(key_use.span, message)
         .with_resource(key_use.consumer)
         .with_help(help)
+}
+
+/// Consumers that need a key of their stack's Region and use a key of another stack of the
+/// deployment deployed to another Region (through CDK's cross-Region references, or
+/// `Fn::GetStackOutput` with a `Region`).
+fn linked(cx: &Context<'_, '_>, out: &mut Reporter) {
+    let Some(links) = cx.links() else {
+        return;
+    };
+    let Some(here) = &links.label().region else {
+        return;
+    };
+    for (consumer, key_use) in uses(cx) {
+        let KeyTarget::Linked(key) = key_use.target else {
+            continue;
+        };
+        let key = links.key(key);
+        let stack = links.stack_of(key);
+        let Some(there) = &stack.region else {
+            continue;
+        };
+        let needed = match consumer.region {
+            Region::Stack => here,
+            Region::Fixed(needed) => needed,
+            _ => continue,
+        };
+        if there == needed {
+            continue;
+        }
+        let name = &key.logical_id;
+        let diagnostic = report(
+            out,
+            &key_use,
+            format!(
+                "{} names key `{name}` of stack {}, which is deployed to `{there}`, but {} needs a key in `{needed}`",
+                describe(&key_use),
+                stack.name,
+                consumer.resource_type
+            ),
+            format!(
+                "use a key in `{needed}` (a multi-Region replica there, or a key of a stack deployed there)"
+            ),
+        );
+        related_linked(
+            diagnostic,
+            &key.at,
+            format!("`{name}` is created here ({stack})"),
+        );
+    }
 }

@@ -14,7 +14,7 @@ use crate::facts::resources::{ALIAS, REPLICA_KEY};
 use crate::model::arn::{self, ArnShape, Field, is_account_id};
 use crate::source::Span;
 
-use super::common::{PrimaryTarget, primary_targets, report_value, resources};
+use super::common::{PrimaryTarget, primary_targets, related_linked, report_value, resources};
 use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
@@ -50,8 +50,13 @@ impl Rule for CrossAccountReplica {
         };
         for replica in resources(cx, REPLICA_KEY) {
             for (alt, target) in primary_targets(cx, replica) {
-                let PrimaryTarget::Arn(arn) = target else {
-                    continue;
+                let arn = match target {
+                    PrimaryTarget::Arn(arn) => arn,
+                    PrimaryTarget::Linked(key) => {
+                        linked(cx, out, replica, &alt, key, &stack);
+                        continue;
+                    }
+                    _ => continue,
                 };
                 // A malformed account is KMS304's finding; `${AWS::AccountId}` is the stack's.
                 let Field::Lit(account) = &arn.account else {
@@ -85,7 +90,12 @@ fn stack_account(cx: &Context<'_, '_>) -> Option<StackAccount> {
     if let Some(id) = cx.env.account {
         return Some(StackAccount {
             id: id.to_owned(),
-            source: "`--account`".to_owned(),
+            source: match cx.links() {
+                Some(links) if links.label().account.is_some() => {
+                    format!("the account of {}", links.label())
+                }
+                _ => "`--account`".to_owned(),
+            },
             evidence: None,
         });
     }
@@ -132,4 +142,45 @@ fn stack_account(cx: &Context<'_, '_>) -> Option<StackAccount> {
             ),
         )),
     })
+}
+
+/// A primary in another stack of the deployment, deployed to another account.
+fn linked(
+    cx: &Context<'_, '_>,
+    out: &mut Reporter,
+    replica: &crate::model::Resource<'_>,
+    alt: &crate::model::value::Alt<'_>,
+    key: usize,
+    stack: &StackAccount,
+) {
+    let Some(links) = cx.links() else {
+        return;
+    };
+    let key = links.key(key);
+    let other = links.stack_of(key);
+    let Some(account) = other.account.as_deref() else {
+        return;
+    };
+    if account == stack.id {
+        return;
+    }
+    let name = &key.logical_id;
+    let diagnostic = report_value(
+        out,
+        replica,
+        alt,
+        format!(
+            "PrimaryKeyArn refers to `{name}` of stack {}, in account `{account}`, but this stack is deployed to account `{}`; a key can only be replicated within its own account",
+            other.name, stack.id
+        ),
+    )
+    .with_help(format!(
+        "deploy the replica from a stack in account `{account}`, or replicate a multi-Region key of account `{}`",
+        stack.id
+    ));
+    related_linked(
+        diagnostic,
+        &key.at,
+        format!("`{name}` is created here ({other})"),
+    );
 }

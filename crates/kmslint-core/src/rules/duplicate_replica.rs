@@ -8,7 +8,7 @@ use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::Resource;
 use crate::model::value::Alt;
 
-use super::common::{PrimaryTarget, primary_targets, report_value, resources};
+use super::common::{PrimaryTarget, primary_targets, related_linked, report_value, resources};
 use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
@@ -46,6 +46,10 @@ impl Rule for DuplicateReplica {
                     resource,
                     attribute,
                 } => format!("resource:{}.{}", resource.name, attribute.unwrap_or("Ref")),
+                PrimaryTarget::Linked(key) => {
+                    across_stacks(cx, out, replica, alt, *key);
+                    format!("linked:{key}")
+                }
                 PrimaryTarget::Arn(_) => match alt.text_value() {
                     Some(text) => format!("arn:{}", text.display()),
                     None => continue,
@@ -77,4 +81,52 @@ impl Rule for DuplicateReplica {
             seen.push((identity, replica, alt.clone()));
         }
     }
+}
+
+/// A replica of a key of another stack that a stack earlier in the deployment, in the same
+/// Region, also replicates (docs/deployments.md): reported at the later one.
+fn across_stacks(
+    cx: &Context<'_, '_>,
+    out: &mut Reporter,
+    replica: &Resource<'_>,
+    alt: &Alt<'_>,
+    primary: usize,
+) {
+    let Some(links) = cx.links() else {
+        return;
+    };
+    let Some(here) = &links.label().region else {
+        return;
+    };
+    let Some(first) = links.links.replicas.iter().find(|other| {
+        other.primary == primary
+            && other.stack < links.stack
+            && links.links.stacks[other.stack].region.as_ref() == Some(here)
+    }) else {
+        return;
+    };
+    let key = links.key(primary);
+    let other = &links.links.stacks[first.stack];
+    let diagnostic = report_value(
+        out,
+        replica,
+        alt,
+        format!(
+            "`{}` replicates the same primary key (`{}`, {}) as `{}` of stack {}, in the same Region `{here}`; a primary key can have only one replica in a Region",
+            replica.name,
+            key.logical_id,
+            links.stack_of(key),
+            first.logical_id,
+            other.name
+        ),
+    )
+    .with_help("remove one of the replicas, or deploy it from a stack in another Region");
+    related_linked(
+        diagnostic,
+        &first.at,
+        format!(
+            "`{}` already replicates it here ({other})",
+            first.logical_id
+        ),
+    );
 }

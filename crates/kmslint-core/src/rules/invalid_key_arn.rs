@@ -71,7 +71,7 @@ impl Rule for InvalidKeyArn {
                         Some(found) => found,
                         None => continue,
                     },
-                    PrimaryTarget::Unknown => continue,
+                    PrimaryTarget::Linked(_) | PrimaryTarget::Unknown => continue,
                 };
                 let diagnostic = report_value(out, replica, &alt, message);
                 if let Some(help) = help {

@@ -11,7 +11,9 @@ use crate::model::value::Boolish;
 use crate::fix::{Applicability, Fix};
 use crate::model::Resource;
 
-use super::common::{PrimaryTarget, primary_targets, report_value, resources, written_at};
+use super::common::{
+    PrimaryTarget, primary_targets, related_linked, report_value, resources, written_at,
+};
 use super::rotation_disabled::set_property;
 use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
@@ -112,6 +114,7 @@ impl Rule for PrimaryNotMultiRegion {
                             .with_help(format!("replicate a key created with {set_multi_region}; a single-Region key cannot be replicated or converted"));
                         }
                     }
+                    PrimaryTarget::Linked(key) => linked(cx, out, replica, &alt, key),
                     PrimaryTarget::NotArn(_) | PrimaryTarget::Unknown => {}
                 }
             }
@@ -148,4 +151,45 @@ fn fix(cx: &Context<'_, '_>, key: &Resource<'_>) -> Option<Fix> {
         Applicability::Unsafe,
         [edit],
     )
+}
+
+/// A primary in another stack of the deployment: a replica key, or a key whose `MultiRegion`
+/// is false or not set.
+fn linked(
+    cx: &Context<'_, '_>,
+    out: &mut Reporter,
+    replica: &Resource<'_>,
+    alt: &crate::model::value::Alt<'_>,
+    key: usize,
+) {
+    let Some(links) = cx.links() else {
+        return;
+    };
+    let key = links.key(key);
+    let name = &key.logical_id;
+    let stack = links.stack_of(key);
+    let (message, help) = if key.replica {
+        (
+            format!(
+                "PrimaryKeyArn refers to `{name}` ({stack}), which is a replica key, not a primary key"
+            ),
+            "replicate the primary key that this replica was made from".to_owned(),
+        )
+    } else if key.multi_region == Some(false) {
+        (
+            format!("PrimaryKeyArn refers to `{name}` ({stack}), which is not a multi-Region key"),
+            format!(
+                "set {} on `{name}` in its stack's template",
+                cx.snippet("`MultiRegion: true`", "`\"MultiRegion\": true`")
+            ),
+        )
+    } else {
+        return;
+    };
+    let diagnostic = report_value(out, replica, alt, message).with_help(help);
+    related_linked(
+        diagnostic,
+        &key.at,
+        format!("`{name}` is defined here ({stack})"),
+    );
 }

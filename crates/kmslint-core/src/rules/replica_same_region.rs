@@ -8,7 +8,7 @@ use crate::facts::resources::REPLICA_KEY;
 use crate::model::arn::Field;
 use crate::model::value::Hole;
 
-use super::common::{PrimaryTarget, primary_targets, report_value, resources};
+use super::common::{PrimaryTarget, primary_targets, related_linked, report_value, resources};
 use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
@@ -46,6 +46,33 @@ impl Rule for ReplicaSameRegion {
                         )
                         .with_related(resource.name_span, format!("`{name}` is created in the same stack"))
                         .with_help(HELP);
+                    }
+                    PrimaryTarget::Linked(key) => {
+                        let Some(links) = cx.links() else {
+                            continue;
+                        };
+                        let key = links.key(key);
+                        let stack = links.stack_of(key);
+                        let (Some(here), Some(there)) = (&links.label().region, &stack.region)
+                        else {
+                            continue;
+                        };
+                        if here != there {
+                            continue;
+                        }
+                        let name = &key.logical_id;
+                        let diagnostic = report_value(
+                            out,
+                            replica,
+                            &alt,
+                            format!("PrimaryKeyArn refers to `{name}` of stack {}, which is in `{there}`, the Region this stack is deployed to; a replica must be in another Region than its primary", stack.name),
+                        )
+                        .with_help(HELP);
+                        related_linked(
+                            diagnostic,
+                            &key.at,
+                            format!("`{name}` is created here ({stack})"),
+                        );
                     }
                     PrimaryTarget::Arn(arn) => {
                         let message = match (&arn.region, cx.settings.region.as_deref()) {
