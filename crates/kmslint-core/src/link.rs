@@ -20,7 +20,10 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::deployment::{Stack, canonical};
 use crate::facts::resources::{KEY, REPLICA_KEY};
-use crate::model::links::{LinkedKey, LinkedReplica, Links, Place, StackLabel, StackLinks};
+use crate::model::consumers::KeyTarget;
+use crate::model::links::{
+    LinkedKey, LinkedReplica, LinkedUse, Links, Place, StackLabel, StackLinks,
+};
 use crate::model::principal::Deployment as PolicyDeployment;
 use crate::model::value::{Deployment, Env, Hole, Resolver};
 use crate::model::{self, DocumentKind, KeyPolicy, Template};
@@ -99,25 +102,10 @@ pub fn link(stacks: &[StackFile], limit: u64) -> DeploymentLinks {
     }
     let texts: Vec<Option<String>> = stacks
         .iter()
-        .map(|file| {
-            let bytes = source::read::read_file(&file.stack.template, limit).ok()?;
-            let decoded = source::read::decode(bytes);
-            let linking = LINKING_WORDS.iter().any(|w| decoded.text.contains(w));
-            (decoded.problem.is_none() && linking).then_some(decoded.text)
-        })
+        .map(|file| read_text(&file.stack, limit, true))
         .collect();
-    let loaded: Vec<Option<source::Loaded<'_>>> = texts
-        .iter()
-        .zip(stacks)
-        .map(|(text, file)| Some(source::load_file(&file.shown, text.as_deref()?).1))
-        .collect();
-    let templates: Vec<Option<Template<'_>>> = loaded
-        .iter()
-        .map(|l| {
-            let root = l.as_ref()?.root.as_ref()?;
-            Template::is_template(root).then(|| Template::new(root))
-        })
-        .collect();
+    let loaded = load_all(&texts, stacks);
+    let templates = templates_of(&loaded);
     let parameters: Vec<HashMap<String, String>> = stacks
         .iter()
         .map(|f| f.stack.parameters.clone().into_iter().collect())
@@ -138,9 +126,136 @@ pub fn link(stacks: &[StackFile], limit: u64) -> DeploymentLinks {
     maker.offers();
     maker.givens();
     maker.replicas();
+    let mut links = maker.links;
+    let told: Vec<usize> = (0..links.keys.len())
+        .filter(|&k| links.keys[k].enabled == Some(false))
+        .collect();
+    if !told.is_empty() {
+        // Rare (a key created disabled that another stack may use): every template is
+        // read for its consumers, those not read yet now.
+        let rest: Vec<Option<String>> = stacks
+            .iter()
+            .zip(&texts)
+            .map(|(file, read)| match read {
+                Some(_) => None,
+                None => read_text(&file.stack, limit, false),
+            })
+            .collect();
+        let rest_loaded: Vec<Option<source::Loaded<'_>>> = load_all(&rest, stacks);
+        let rest_templates = templates_of(&rest_loaded);
+        let all: Vec<(Option<&Template<'_>>, Option<&str>)> = (0..stacks.len())
+            .map(|i| match &templates[i] {
+                Some(t) => (Some(t), texts[i].as_deref()),
+                None => (rest_templates[i].as_ref(), rest[i].as_deref()),
+            })
+            .collect();
+        uses_of(&mut links, &told, stacks, &all, &parameters);
+    }
     DeploymentLinks {
-        links: Arc::new(maker.links),
+        links: Arc::new(links),
         index,
+    }
+}
+
+/// The text of `stack`'s template, when it can be read and decoded (and, with `linking`,
+/// contains one of the [`LINKING_WORDS`]).
+fn read_text(stack: &Stack, limit: u64, linking: bool) -> Option<String> {
+    let bytes = source::read::read_file(&stack.template, limit).ok()?;
+    let decoded = source::read::decode(bytes);
+    let wanted = !linking || LINKING_WORDS.iter().any(|w| decoded.text.contains(w));
+    (decoded.problem.is_none() && wanted).then_some(decoded.text)
+}
+
+fn load_all<'t>(
+    texts: &'t [Option<String>],
+    stacks: &[StackFile],
+) -> Vec<Option<source::Loaded<'t>>> {
+    texts
+        .iter()
+        .zip(stacks)
+        .map(|(text, file)| Some(source::load_file(&file.shown, text.as_deref()?).1))
+        .collect()
+}
+
+fn templates_of<'t>(loaded: &'t [Option<source::Loaded<'t>>]) -> Vec<Option<Template<'t>>> {
+    loaded
+        .iter()
+        .map(|l| {
+            let root = l.as_ref()?.root.as_ref()?;
+            Template::is_template(root).then(|| Template::new(root))
+        })
+        .collect()
+}
+
+/// Pass 4: the consumers (of the consumer table, unconditional) of every stack that use the
+/// keys `told`, for the keys' own stacks.
+fn uses_of(
+    links: &mut Links,
+    told: &[usize],
+    stacks: &[StackFile],
+    templates: &[(Option<&Template<'_>>, Option<&str>)],
+    parameters: &[HashMap<String, String>],
+) {
+    let snapshot = Arc::new(links.for_resolving());
+    for (i, (template, text)) in templates.iter().enumerate() {
+        let (Some(template), Some(text)) = (template, text) else {
+            continue;
+        };
+        let view = StackLinks {
+            links: Arc::clone(&snapshot),
+            stack: i,
+        };
+        let label = &links.stacks[i];
+        let env = Env::new(
+            Some(template),
+            Deployment {
+                region: label.region.as_deref(),
+                account: label.account.as_deref(),
+                parameters: &parameters[i],
+                links: Some(&view),
+            },
+        );
+        let resolver = Resolver::new(&env);
+        let mut lines = None;
+        for consumer in crate::facts::key_consumers::consumers() {
+            if template
+                .resources_of_type(consumer.resource_type)
+                .next()
+                .is_none()
+            {
+                continue;
+            }
+            let found = model::consumers::key_uses(
+                template,
+                &resolver,
+                consumer.resource_type,
+                consumer.path,
+            );
+            for key_use in found {
+                let KeyTarget::Linked(key) = key_use.target else {
+                    continue;
+                };
+                if !told.contains(&key)
+                    || !key_use.when.is_empty()
+                    || key_use.consumer_condition.is_some()
+                {
+                    continue;
+                }
+                let lines = lines.get_or_insert_with(|| LineIndex::new(text));
+                let span = key_use.span;
+                links.uses.entry(key).or_default().push(LinkedUse {
+                    stack: i,
+                    consumer: key_use.consumer.to_owned(),
+                    property: consumer.path,
+                    at: Place {
+                        path: stacks[i].shown.clone(),
+                        span,
+                        start: lines.position(text, span.start as usize),
+                        end: lines.position(text, span.end as usize),
+                    },
+                });
+            }
+        }
     }
 }
 
@@ -192,18 +307,8 @@ impl<'t> Maker<'_, 't> {
         Some(f(template, &resolver))
     }
 
-    /// A copy of the links made so far (without the keys' summaries, which resolution does
-    /// not read), for resolving with them.
     fn snapshot(&self) -> Arc<Links> {
-        Arc::new(Links {
-            stacks: self.links.stacks.clone(),
-            keys: Vec::new(),
-            exports: self.links.exports.clone(),
-            outputs: self.links.outputs.clone(),
-            ssm: self.links.ssm.clone(),
-            replicas: Vec::new(),
-            parameters: self.links.parameters.clone(),
-        })
+        Arc::new(self.links.for_resolving())
     }
 
     /// Pass 1: exports, outputs, SSM parameters and cross-Region writers.
@@ -351,14 +456,8 @@ impl<'t> Maker<'_, 't> {
             _ => return None,
         };
         let text = self.texts[i].as_deref()?;
-        let multi_region = match resource.property("MultiRegion") {
-            None => Some(false),
-            Some(node) => match node.as_str() {
-                Some("true" | "True" | "TRUE") => Some(true),
-                Some("false" | "False" | "FALSE") => Some(false),
-                _ => None,
-            },
-        };
+        let multi_region = flag(resource.property("MultiRegion"), false);
+        let enabled = flag(resource.property("Enabled"), true);
         let policy_node = resource.property("KeyPolicy");
         let missing_grants = self.missing_grants(i, text, template, name);
         let at = self.place(i, resource.name_span);
@@ -368,6 +467,7 @@ impl<'t> Maker<'_, 't> {
             logical_id: name.to_owned(),
             replica,
             multi_region: if replica { None } else { multi_region },
+            enabled,
             at,
             policy,
             missing_grants,
@@ -430,6 +530,17 @@ impl<'t> Maker<'_, 't> {
             start: lines.position(text, span.start as usize),
             end: lines.position(text, span.end as usize),
         }
+    }
+}
+
+/// A boolean property written as a literal (`absent` when it is not written); nothing when
+/// a function or a parameter gives it.
+fn flag(node: Option<&Node<'_>>, absent: bool) -> Option<bool> {
+    match node.map(|n| n.as_str()) {
+        None => Some(absent),
+        Some(Some("true" | "True" | "TRUE")) => Some(true),
+        Some(Some("false" | "False" | "FALSE")) => Some(false),
+        Some(_) => None,
     }
 }
 

@@ -52,6 +52,8 @@ pub(crate) struct LinkedKey {
     pub multi_region: Option<bool>,
     /// The resource's logical ID, where it is written.
     pub at: Place,
+    /// `Enabled` as written, when it is a literal boolean (true when not written).
+    pub enabled: Option<bool>,
     /// The key policy (its `KeyPolicy` value), when the key has one.
     pub policy: Option<Place>,
     /// For each service grant the key's policy certainly does not give (by index in
@@ -68,6 +70,17 @@ pub(crate) struct LinkedReplica {
     /// Index in [`Links::keys`] of its primary.
     pub primary: usize,
     /// Its `PrimaryKeyArn` value.
+    pub at: Place,
+}
+
+/// A consumer of another stack that uses a linked key: what the key's own stack is told of
+/// it (KMS604 names the consumers of a disabled key).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct LinkedUse {
+    pub stack: usize,
+    pub consumer: String,
+    /// The property, as the consumer table writes it (`KmsKeyId`).
+    pub property: &'static str,
     pub at: Place,
 }
 
@@ -93,6 +106,24 @@ pub(crate) struct Links {
     pub replicas: Vec<LinkedReplica>,
     /// For each stack, its parameters whose value is a linked key.
     pub parameters: Vec<HashMap<String, usize>>,
+    /// The consumers of other stacks that use a linked key, by key, for the keys whose own
+    /// stack is told of them (disabled ones), in the deployment's order.
+    pub uses: HashMap<usize, Vec<LinkedUse>>,
+}
+
+impl Links {
+    /// A copy of what resolution reads (the names under which keys are reached, not what
+    /// the rules read of the keys), for resolving while the links are being made.
+    pub(crate) fn for_resolving(&self) -> Links {
+        Links {
+            stacks: self.stacks.clone(),
+            exports: self.exports.clone(),
+            outputs: self.outputs.clone(),
+            ssm: self.ssm.clone(),
+            parameters: self.parameters.clone(),
+            ..Links::default()
+        }
+    }
 }
 
 /// One stack's view of the links: what its template is linted with.
@@ -158,6 +189,17 @@ impl StackLinks {
             .outputs
             .get(&(scoped, output.to_owned()))
             .copied()
+    }
+
+    /// The consumers of other stacks that use this stack's key `name` (recorded for keys
+    /// created disabled).
+    pub(crate) fn uses_of(&self, name: &str) -> &[LinkedUse] {
+        self.links
+            .keys
+            .iter()
+            .position(|k| k.stack == self.stack && k.logical_id == name)
+            .and_then(|key| self.links.uses.get(&key))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The key a parameter of this stack is given, when it is one.

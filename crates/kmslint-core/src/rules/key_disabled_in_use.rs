@@ -13,7 +13,7 @@ use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::consumers::KeyTarget;
 use crate::model::value::describe_when;
 
-use super::common::join;
+use super::common::{join, related_linked};
 use super::key_config::{readable, report_setting, settings};
 use super::key_use::{describe, possible, uses};
 use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
@@ -56,7 +56,9 @@ impl Rule for KeyDisabledInUse {
                     |(_, u)| matches!(u.target, KeyTarget::Key { name, .. } if name == key.name),
                 )
                 .collect();
-            if mine.is_empty() {
+            // Consumers of other stacks of the deployment (docs/deployments.md).
+            let theirs = cx.links().map_or(&[][..], |l| l.uses_of(key.name));
+            if mine.is_empty() && theirs.is_empty() {
                 continue;
             }
             for setting in settings(&resolver, key, "Enabled", "true") {
@@ -76,9 +78,9 @@ impl Rule for KeyDisabledInUse {
                     .filter(|(_, u)| possible(cx, u, &also))
                     .map(|(_, u)| u)
                     .collect();
-                let Some(first) = users.first() else {
+                if users.is_empty() && theirs.is_empty() {
                     continue;
-                };
+                }
                 let mut names: Vec<String> = users
                     .iter()
                     .take(NAMED)
@@ -95,13 +97,29 @@ impl Rule for KeyDisabledInUse {
                         }
                     })
                     .collect();
-                if users.len() > NAMED {
-                    names.push(format!("{} more", users.len() - NAMED));
+                let links = cx.links();
+                names.extend(
+                    theirs
+                        .iter()
+                        .take(NAMED.saturating_sub(names.len()))
+                        .map(|u| {
+                            let stack = links.map(|l| l.links.stacks[u.stack].name.as_str());
+                            format!(
+                                "`{}` ({}) of stack {}",
+                                u.consumer,
+                                u.property,
+                                stack.unwrap_or_default()
+                            )
+                        }),
+                );
+                let count = users.len() + theirs.len();
+                if count > NAMED {
+                    names.push(format!("{} more", count - NAMED));
                 }
                 let disabled = cx.snippet("`Enabled: false`", "`\"Enabled\": false`");
-                let verb = if users.len() == 1 { "uses" } else { "use" };
+                let verb = if count == 1 { "uses" } else { "use" };
                 let name = key.name;
-                report_setting(
+                let diagnostic = report_setting(
                     out,
                     key,
                     &setting,
@@ -112,10 +130,26 @@ impl Rule for KeyDisabledInUse {
                         join(&names)
                     ),
                 )
-                .with_related(first.span, format!("`{}` uses `{name}` here", first.consumer))
                 .with_help(format!(
                     "enable `{name}` (remove {}), or give the consumers another key", disabled
                 ));
+                match (users.first(), theirs.first(), links) {
+                    (Some(first), _, _) => {
+                        diagnostic.with_related(
+                            first.span,
+                            format!("`{}` uses `{name}` here", first.consumer),
+                        );
+                    }
+                    (None, Some(first), Some(links)) => related_linked(
+                        diagnostic,
+                        &first.at,
+                        format!(
+                            "`{}` uses `{name}` here ({})",
+                            first.consumer, links.links.stacks[first.stack]
+                        ),
+                    ),
+                    _ => {}
+                }
             }
         }
     }
