@@ -72,6 +72,9 @@ impl DeploymentLinks {
 pub struct StackFile {
     pub stack: Stack,
     pub shown: String,
+    /// The template's text when it is not to be read from the file (an editor's unsaved
+    /// buffer).
+    pub text: Option<String>,
 }
 
 /// Words a template must contain to offer a key to another stack, to be a replica, or to
@@ -102,7 +105,7 @@ pub fn link(stacks: &[StackFile], limit: u64) -> DeploymentLinks {
     }
     let texts: Vec<Option<String>> = stacks
         .iter()
-        .map(|file| read_text(&file.stack, limit, true))
+        .map(|file| read_text(file, limit, true))
         .collect();
     let loaded = load_all(&texts, stacks);
     let templates = templates_of(&loaded);
@@ -138,7 +141,7 @@ pub fn link(stacks: &[StackFile], limit: u64) -> DeploymentLinks {
             .zip(&texts)
             .map(|(file, read)| match read {
                 Some(_) => None,
-                None => read_text(&file.stack, limit, false),
+                None => read_text(file, limit, false),
             })
             .collect();
         let rest_loaded: Vec<Option<source::Loaded<'_>>> = load_all(&rest, stacks);
@@ -157,13 +160,19 @@ pub fn link(stacks: &[StackFile], limit: u64) -> DeploymentLinks {
     }
 }
 
-/// The text of `stack`'s template, when it can be read and decoded (and, with `linking`,
+/// The text of a stack's template (its `text`, or its file), when it can be read and decoded (and, with `linking`,
 /// contains one of the [`LINKING_WORDS`]).
-fn read_text(stack: &Stack, limit: u64, linking: bool) -> Option<String> {
-    let bytes = source::read::read_file(&stack.template, limit).ok()?;
-    let decoded = source::read::decode(bytes);
-    let wanted = !linking || LINKING_WORDS.iter().any(|w| decoded.text.contains(w));
-    (decoded.problem.is_none() && wanted).then_some(decoded.text)
+fn read_text(file: &StackFile, limit: u64, linking: bool) -> Option<String> {
+    let text = match &file.text {
+        Some(text) => text.clone(),
+        None => {
+            let bytes = source::read::read_file(&file.stack.template, limit).ok()?;
+            let decoded = source::read::decode(bytes);
+            decoded.problem.is_none().then_some(decoded.text)?
+        }
+    };
+    let wanted = !linking || LINKING_WORDS.iter().any(|w| text.contains(w));
+    wanted.then_some(text)
 }
 
 fn load_all<'t>(

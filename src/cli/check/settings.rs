@@ -58,6 +58,7 @@ fn links_of(inputs: &[discover::Input], others: Vec<Stack>, limit: u64) -> Deplo
             Some(StackFile {
                 stack: input.stack.clone()?,
                 shown: input.name.clone(),
+                text: None,
             })
         })
         .collect();
@@ -71,6 +72,7 @@ fn links_of(inputs: &[discover::Input], others: Vec<Stack>, limit: u64) -> Deplo
         files.push(StackFile {
             shown: shown.to_string_lossy().into_owned(),
             stack,
+            text: None,
         });
     }
     link::link(&files, limit)
