@@ -42,6 +42,7 @@ mod hostile_output;
 mod hostile_source;
 mod hostile_walk;
 mod large_files;
+mod linked;
 mod loader;
 mod many_conditions;
 mod mutations;
