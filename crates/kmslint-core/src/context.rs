@@ -88,6 +88,6 @@ fn deployment(settings: &Settings) -> Deployment<'_> {
         region: settings.region.as_deref(),
         account: settings.account.as_deref(),
         parameters: &settings.parameters,
-        links: settings.links.as_deref(),
+        links: settings.links.as_ref().map(|l| &*l.0),
     }
 }

@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::config::Settings;
+use crate::config::{Linked, Settings};
 use crate::deployment::{Stack, canonical};
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::consumers::KeyTarget;
@@ -54,10 +54,10 @@ impl DeploymentLinks {
     pub fn settings(&self, stack: &Stack, base: &Settings) -> Settings {
         let mut settings = stack.settings(base);
         if let Some(&index) = self.index.get(&id_of(stack)) {
-            settings.links = Some(Arc::new(StackLinks {
+            settings.links = Some(Linked(Arc::new(StackLinks {
                 links: Arc::clone(&self.links),
                 stack: index,
-            }));
+            })));
         }
         settings
     }

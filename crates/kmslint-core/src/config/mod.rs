@@ -47,9 +47,14 @@ pub struct Settings {
     pub parameters: std::sync::Arc<HashMap<String, String>>,
     pub rules: RuleSelection,
     /// For a stack's template, what it reaches of the other stacks of its deployment (set
-    /// by `crate::link`; docs/deployments.md).
-    pub(crate) links: Option<std::sync::Arc<crate::model::links::StackLinks>>,
+    /// by [`crate::link`]; docs/deployments.md).
+    pub links: Option<Linked>,
 }
+
+/// What a stack's template reaches of the other stacks of its deployment: made by
+/// [`crate::link`], opaque elsewhere.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Linked(pub(crate) std::sync::Arc<crate::model::links::StackLinks>);
 
 /// Which rules run, and at what severity.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
