@@ -25,9 +25,9 @@
 //!    declarations, and `source` to read bounded);
 //! 7. `rules` (the registry, the rule context and the rules) uses all of the above;
 //! 8. `suppress` and `baseline`;
-//! 9. `context`, `compare`, `render` (which reads [`Previous`]), `pipeline`, `fix_loop` and
-//!    `link` (the links between a deployment's stacks, made before its templates are
-//!    linted), each using the layers before and the modules before it in this list.
+//! 9. `context`, `compare`, `render` (which reads [`Previous`]), `link` (the links between a
+//!    deployment's stacks, made before its templates are linted), `pipeline` and
+//!    `fix_loop`, each using the layers before and the modules before it in this list.
 
 // What the command line, the language server, the tests, the examples and the fuzz targets
 // use is public; the rest is crate-private, so the compiler reports what nothing uses (and

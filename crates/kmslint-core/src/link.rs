@@ -35,6 +35,8 @@ pub struct DeploymentLinks {
     links: Arc<Links>,
     /// Stack → its index, by name, Region, account and template.
     index: HashMap<StackId, usize>,
+    /// The instances of each stack (by name and template), in order.
+    instances: HashMap<(String, std::path::PathBuf), Vec<usize>>,
 }
 
 type StackId = (String, Option<String>, Option<String>, std::path::PathBuf);
@@ -53,10 +55,17 @@ impl DeploymentLinks {
     /// when the stack is one of those linked.
     pub fn settings(&self, stack: &Stack, base: &Settings) -> Settings {
         let mut settings = stack.settings(base);
-        if let Some(&index) = self.index.get(&id_of(stack)) {
+        let id = id_of(stack);
+        if let Some(&index) = self.index.get(&id) {
+            let (name, _, _, template) = id;
             settings.links = Some(Linked(Arc::new(StackLinks {
                 links: Arc::clone(&self.links),
                 stack: index,
+                instances: self
+                    .instances
+                    .get(&(name, template))
+                    .cloned()
+                    .unwrap_or_default(),
             })));
         }
         settings
@@ -66,6 +75,29 @@ impl DeploymentLinks {
     pub fn keys(&self) -> usize {
         self.links.keys.len()
     }
+}
+
+/// For the template of a stack deployed as several instances, each instance's label ("stack
+/// replicas, us-east-1") and settings (its Region, account and view of the links); nothing
+/// for a template linted once.
+pub(crate) fn instances(settings: &Settings) -> Option<Vec<(String, Settings)>> {
+    let linked = &settings.links.as_ref()?.0;
+    if linked.instances.len() < 2 {
+        return None;
+    }
+    let each = linked.instances.iter().map(|&i| {
+        let label = &linked.links.stacks[i];
+        let mut instance = settings.clone();
+        instance.region.clone_from(&label.region);
+        instance.account.clone_from(&label.account);
+        instance.links = Some(Linked(Arc::new(StackLinks {
+            links: Arc::clone(&linked.links),
+            stack: i,
+            instances: Vec::new(),
+        })));
+        (label.to_string(), instance)
+    });
+    Some(each.collect())
 }
 
 /// One stack as the links are made: the stack, and its file as the run names it.
@@ -94,9 +126,15 @@ const LINKING_WORDS: [&str; 5] = [
 /// reported when it is linted.
 pub fn link(stacks: &[StackFile], limit: u64) -> DeploymentLinks {
     let mut index = HashMap::new();
+    let mut instances: HashMap<_, Vec<usize>> = HashMap::new();
     let mut labels = Vec::new();
     for (i, file) in stacks.iter().enumerate() {
-        index.entry(id_of(&file.stack)).or_insert(i);
+        let id = id_of(&file.stack);
+        if !index.contains_key(&id) {
+            let (name, _, _, template) = id.clone();
+            instances.entry((name, template)).or_default().push(i);
+            index.insert(id, i);
+        }
         labels.push(StackLabel {
             name: file.stack.name.clone(),
             region: file.stack.region.clone(),
@@ -157,6 +195,7 @@ pub fn link(stacks: &[StackFile], limit: u64) -> DeploymentLinks {
     DeploymentLinks {
         links: Arc::new(links),
         index,
+        instances,
     }
 }
 
@@ -213,6 +252,7 @@ fn uses_of(
         let view = StackLinks {
             links: Arc::clone(&snapshot),
             stack: i,
+            instances: Vec::new(),
         };
         let label = &links.stacks[i];
         let env = Env::new(
@@ -301,6 +341,7 @@ impl<'t> Maker<'_, 't> {
         let view = StackLinks {
             links: Arc::clone(links),
             stack: i,
+            instances: Vec::new(),
         };
         let label = &self.links.stacks[i];
         let env = Env::new(

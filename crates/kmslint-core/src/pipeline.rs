@@ -2,6 +2,8 @@
 //! the change rules, through [`crate::compare`]), apply suppressions, then locate and sort
 //! the findings.
 
+use std::collections::HashMap;
+
 use crate::compare::{self, Comparison, Previous};
 use crate::config::Settings;
 use crate::context::{parse_only, with_context};
@@ -79,13 +81,74 @@ pub fn lint_text(name: &str, text: &str, settings: &Settings) -> FileReport {
     lint_against(name, text, settings, &Previous::NotCompared)
 }
 
-/// [`lint_text`], comparing the file with `previous` too.
+/// [`lint_text`], comparing the file with `previous` too. The template of a stack deployed
+/// as several instances (a `[[stacks]]` entry with `regions` or `accounts`) is linted once
+/// per instance ([`crate::link::instances`]) and what they find is merged.
 pub fn lint_against(
     name: &str,
     text: &str,
     settings: &Settings,
     previous: &Previous<'_>,
 ) -> FileReport {
+    match crate::link::instances(settings) {
+        Some(each) => lint_instances(name, text, &each, previous),
+        None => lint_one(name, text, settings, previous),
+    }
+}
+
+/// Lints a template once per instance of its stack (`each`: the instance's label and
+/// settings, at least two). A finding every instance makes is reported once, as it is; one
+/// that only some make says which, at the end of its message. A suppression one instance
+/// uses is used: the suppression rules' findings are kept only when every instance makes
+/// them.
+fn lint_instances(
+    name: &str,
+    text: &str,
+    each: &[(String, Settings)],
+    previous: &Previous<'_>,
+) -> FileReport {
+    let mut reports: Vec<FileReport> = each
+        .iter()
+        .map(|(_, settings)| lint_one(name, text, settings, previous))
+        .collect();
+    type Key = (&'static str, Span, String);
+    let key = |d: &Diagnostic| (d.code, d.span, d.message.clone());
+    let mut made_by: HashMap<Key, Vec<usize>> = HashMap::new();
+    for (i, report) in reports.iter().enumerate() {
+        for d in &report.diagnostics {
+            let by = made_by.entry(key(d)).or_default();
+            if by.last() != Some(&i) {
+                by.push(i);
+            }
+        }
+    }
+    let suppression = [
+        rules::INVALID_SUPPRESSION.code,
+        rules::UNUSED_SUPPRESSION.code,
+    ];
+    let mut merged: Vec<Diagnostic> = Vec::new();
+    for report in &mut reports {
+        for mut d in std::mem::take(&mut report.diagnostics) {
+            let Some(by) = made_by.remove(&key(&d)) else {
+                continue;
+            };
+            if by.len() < each.len() {
+                if suppression.contains(&d.code) {
+                    continue;
+                }
+                let labels: Vec<&str> = by.iter().map(|&i| each[i].0.as_str()).collect();
+                d.message = format!("{} (in {})", d.message, labels.join("; "));
+            }
+            merged.push(d);
+        }
+    }
+    merged.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut first = reports.swap_remove(0);
+    first.diagnostics = merged;
+    first
+}
+
+fn lint_one(name: &str, text: &str, settings: &Settings, previous: &Previous<'_>) -> FileReport {
     let (format, loaded) = source::load_file(name, text);
     let Some(first) = loaded.root.as_ref() else {
         if loaded.problems.is_empty() {

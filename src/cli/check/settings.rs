@@ -50,31 +50,35 @@ pub(super) fn settings_of_inputs(
 
 /// The links between the stacks of the run (docs/deployments.md, "Links between stacks"):
 /// the inputs' stacks, and the other stacks of their deployments (of an enclosing assembly,
-/// of a table), which are read for what they offer other stacks but not linted.
+/// of a table), which are read for what they offer other stacks but not linted. In the
+/// deployments' order (the table's, the manifest's), which decides which of two replicas
+/// KMS303 reports.
 fn links_of(inputs: &[discover::Input], others: Vec<Stack>, limit: u64) -> DeploymentLinks {
-    let mut files: Vec<StackFile> = inputs
-        .iter()
-        .filter_map(|input| {
-            Some(StackFile {
-                stack: input.stack.clone()?,
-                shown: input.name.clone(),
-                text: None,
-            })
-        })
-        .collect();
-    if files.is_empty() {
+    if inputs.iter().all(|i| i.stack.is_none()) {
         return link::link(&[], limit);
     }
+    let named: HashMap<&Stack, &str> = inputs
+        .iter()
+        .filter_map(|i| Some((i.stack.as_ref()?, i.name.as_str())))
+        .collect();
     let cwd = std::env::current_dir().ok();
     let canonical_cwd = cwd.as_deref().and_then(|c| std::fs::canonicalize(c).ok());
-    for stack in others {
-        let shown = discover::shown_path(&stack.template, cwd.as_deref(), canonical_cwd.as_deref());
-        files.push(StackFile {
-            shown: shown.to_string_lossy().into_owned(),
+    let shown = |stack: &Stack| match named.get(stack) {
+        Some(name) => (*name).to_owned(),
+        None => discover::shown_path(&stack.template, cwd.as_deref(), canonical_cwd.as_deref())
+            .to_string_lossy()
+            .into_owned(),
+    };
+    let inputs_stacks = inputs.iter().filter_map(|i| i.stack.clone());
+    let files: Vec<StackFile> = others
+        .into_iter()
+        .chain(inputs_stacks)
+        .map(|stack| StackFile {
+            shown: shown(&stack),
             stack,
             text: None,
-        });
-    }
+        })
+        .collect();
     link::link(&files, limit)
 }
 
@@ -83,23 +87,36 @@ fn links_of(inputs: &[discover::Input], others: Vec<Stack>, limit: u64) -> Deplo
 /// cdk.out/App.template.json` lints it with App's Region, as the editor does. Each assembly
 /// is read once.
 fn enclosing_assemblies(inputs: &mut [discover::Input], limit: u64) -> Vec<Stack> {
-    let mut read: HashMap<PathBuf, HashMap<PathBuf, Stack>> = HashMap::new();
+    // Each assembly's stacks in its manifest's order, and by template; assemblies in the
+    // order they are first met.
+    let mut read: HashMap<PathBuf, (Vec<Stack>, HashMap<PathBuf, usize>)> = HashMap::new();
+    let mut order: Vec<PathBuf> = Vec::new();
     for input in inputs
         .iter_mut()
         .filter(|i| i.explicit && i.stack.is_none())
     {
         let file = canonical(&input.path);
         for dir in assembly::enclosing_dirs(&file) {
-            let stacks = read
-                .entry(dir.to_path_buf())
-                .or_insert_with(|| assembly::stacks_by_template(dir, limit));
-            if let Some(stack) = stacks.get(&file) {
-                input.stack = Some(stack.clone());
+            let (stacks, by_template) = read.entry(dir.to_path_buf()).or_insert_with(|| {
+                order.push(dir.to_path_buf());
+                let stacks = assembly::stacks(dir, limit);
+                let mut by_template = HashMap::new();
+                for (i, stack) in stacks.iter().enumerate() {
+                    by_template.entry(canonical(&stack.template)).or_insert(i);
+                }
+                (stacks, by_template)
+            });
+            if let Some(&i) = by_template.get(&file) {
+                input.stack = Some(stacks[i].clone());
                 break;
             }
         }
     }
-    read.into_values().flat_map(HashMap::into_values).collect()
+    order
+        .iter()
+        .filter_map(|dir| read.remove(dir))
+        .flat_map(|(stacks, _)| stacks)
+        .collect()
 }
 
 /// Gives each input that a `[[stacks]]` table declares (and no assembly already placed) its

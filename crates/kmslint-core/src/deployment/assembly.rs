@@ -114,10 +114,16 @@ pub fn is_assembly(dir: &Path, limit: u64) -> bool {
 /// What cannot be read of it is left out: `kmslint check` on the assembly says what and why.
 /// How the command line and the language server find the stack of a template named alone.
 pub fn stacks_by_template(dir: &Path, limit: u64) -> HashMap<PathBuf, Stack> {
+    by_template(stacks(dir, limit))
+}
+
+/// The stacks of the assembly in `dir`, in the manifest's order; none when `dir` holds no
+/// assembly or it cannot be read.
+pub fn stacks(dir: &Path, limit: u64) -> Vec<Stack> {
     if !is_assembly(dir, limit) {
-        return HashMap::new();
+        return Vec::new();
     }
-    by_template(read(dir, limit).0.stacks)
+    read(dir, limit).0.stacks
 }
 
 /// Reads the assembly in `dir`, each file at most `limit` bytes: the deployment, with what

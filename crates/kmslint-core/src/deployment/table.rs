@@ -7,50 +7,56 @@ use crate::config::{ParamValue, StackDecl};
 
 use super::Stack;
 
-/// Each declared stack, linted with its Region and account when it names one of each.
-///
-/// A stack deployed to several Regions (`regions`) or accounts is linted once, with the
-/// Region (or account) unknown, as a template in no stack is: rules that need it stay
-/// silent rather than judge one instance for all. A parameter given another stack's output
-/// (`{ stack, output }`) is linked (`crate::link`) when that output is a key, and unknown
-/// otherwise, as a parameter without a value is.
+/// Each declared stack, once per instance: per Region of `regions` and account of
+/// `accounts` (a StackSet's stack instances), each linted with its Region and account
+/// (`crate::link` merges what the instances of one template find). A stack that names no
+/// Region (or account) has one instance with it unknown. A parameter given another stack's
+/// output (`{ stack, output }`) is linked (`crate::link`) when that output is a key, and
+/// unknown otherwise, as a parameter without a value is.
 pub fn stacks(decls: &[StackDecl]) -> Vec<Stack> {
-    decls
-        .iter()
-        .map(|decl| Stack {
-            name: decl.name.clone(),
-            template: decl.template.clone(),
-            region: only(&decl.regions),
-            account: only(&decl.accounts),
-            parameters: decl
-                .parameters
-                .iter()
-                .filter_map(|(name, value)| match value {
-                    ParamValue::Value(value) => Some((name.clone(), value.clone())),
-                    ParamValue::Output { .. } => None,
-                })
-                .collect::<BTreeMap<_, _>>(),
-            linked_parameters: decl
-                .parameters
-                .iter()
-                .filter_map(|(name, value)| match value {
-                    ParamValue::Output { stack, output } => {
-                        Some((name.clone(), (stack.clone(), output.clone())))
-                    }
-                    ParamValue::Value(_) => None,
-                })
-                .collect(),
-            nested_in: None,
-        })
-        .collect()
+    let mut out = Vec::new();
+    for decl in decls {
+        let parameters: BTreeMap<String, String> = decl
+            .parameters
+            .iter()
+            .filter_map(|(name, value)| match value {
+                ParamValue::Value(value) => Some((name.clone(), value.clone())),
+                ParamValue::Output { .. } => None,
+            })
+            .collect();
+        let linked_parameters: BTreeMap<String, (String, String)> = decl
+            .parameters
+            .iter()
+            .filter_map(|(name, value)| match value {
+                ParamValue::Output { stack, output } => {
+                    Some((name.clone(), (stack.clone(), output.clone())))
+                }
+                ParamValue::Value(_) => None,
+            })
+            .collect();
+        for account in each(&decl.accounts) {
+            for region in each(&decl.regions) {
+                out.push(Stack {
+                    name: decl.name.clone(),
+                    template: decl.template.clone(),
+                    region: region.clone(),
+                    account: account.clone(),
+                    parameters: parameters.clone(),
+                    linked_parameters: linked_parameters.clone(),
+                    nested_in: None,
+                });
+            }
+        }
+    }
+    out
 }
 
-/// The one value of a list, if it has exactly one.
-fn only(values: &[String]) -> Option<String> {
-    match values {
-        [one] => Some(one.clone()),
-        _ => None,
+/// Each value of a list, or one unknown value for an empty list.
+fn each(values: &[String]) -> Vec<Option<String>> {
+    if values.is_empty() {
+        return vec![None];
     }
+    values.iter().cloned().map(Some).collect()
 }
 
 #[cfg(test)]
@@ -72,18 +78,22 @@ mod tests {
     }
 
     #[test]
-    fn one_region_is_known_several_are_not() {
+    fn each_region_is_an_instance() {
         let [one] = stacks(&[decl(&["eu-west-1"], &[])]).try_into().unwrap();
         assert_eq!(one.region.as_deref(), Some("eu-west-1"));
         assert_eq!(one.account.as_deref(), Some("111122223333"));
-        let [several] = stacks(&[decl(&["eu-west-1", "us-east-1"], &[])])
+        let [a, b] = stacks(&[decl(&["eu-west-1", "us-east-1"], &[])])
             .try_into()
             .unwrap();
-        assert_eq!(several.region, None);
+        assert_eq!(a.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(b.region.as_deref(), Some("us-east-1"));
+        assert_eq!((a.name, a.template), (b.name, b.template));
+        let [unknown] = stacks(&[decl(&[], &[])]).try_into().unwrap();
+        assert_eq!(unknown.region, None);
     }
 
     #[test]
-    fn outputs_of_other_stacks_stay_unknown() {
+    fn outputs_of_other_stacks_are_linked_parameters() {
         let parameters = [
             ("Env", ParamValue::Value("prod".to_owned())),
             (
@@ -98,6 +108,13 @@ mod tests {
         assert_eq!(
             stack.parameters,
             BTreeMap::from([("Env".to_owned(), "prod".to_owned())])
+        );
+        assert_eq!(
+            stack.linked_parameters,
+            BTreeMap::from([(
+                "PrimaryKeyArn".to_owned(),
+                ("primary".to_owned(), "KeyArn".to_owned())
+            )])
         );
     }
 }

@@ -131,11 +131,17 @@ impl Links {
 pub(crate) struct StackLinks {
     pub links: Arc<Links>,
     pub stack: usize,
+    /// Every instance of the stack's template in this declaration (one per Region and
+    /// account of a `[[stacks]]` entry with `regions` or `accounts`), `stack` among them,
+    /// by index in [`Links::stacks`]; the template is linted once per instance.
+    pub instances: Vec<usize>,
 }
 
 impl PartialEq for StackLinks {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.links, &other.links) && self.stack == other.stack
+        Arc::ptr_eq(&self.links, &other.links)
+            && self.stack == other.stack
+            && self.instances == other.instances
     }
 }
 
