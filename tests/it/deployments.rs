@@ -560,8 +560,8 @@ fn the_pretty_report_counts_stacks_and_regions() {
     let run = check_in_root(&[&format!("{OUT}/stage-two-envs")]);
     assert_eq!(run.status, 1, "{}", run.stderr);
     insta::assert_snapshot!(run.stdout);
-    // Every assembly: the counts of stacks and Regions (the findings are the rules' business,
-    // which the linking of stacks will change).
+    // Every assembly: the counts of stacks and Regions (the findings are tests/it/linked.rs's
+    // business).
     let run = check_in_root(&[OUT]);
     let summary = run.stdout.lines().find(|l| l.starts_with("Checked"));
     assert!(
@@ -576,8 +576,8 @@ const SM2_KEY: &[u8] = b"Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Proper
 
 /// `[[stacks]]` in `.kmslint.toml`: a declared template is linted with its stack's Region and
 /// account, named or walked, from the directory of the configuration or below it; a stack
-/// deployed to several Regions is linted once with the Region unknown; a template in no
-/// stack is linted alone.
+/// deployed to several Regions is linted once per Region (its findings say which), and
+/// reported with its Region unknown; a template in no stack is linted alone.
 #[test]
 fn a_declared_template_is_linted_with_its_stacks_region() {
     let table = b"[[stacks]]\nname = \"keys\"\ntemplate = \"infra/keys.yaml\"\nregion = \"eu-west-1\"\naccount = \"111122223333\"\n\n[[stacks]]\nname = \"everywhere\"\ntemplate = \"infra/everywhere.yaml\"\nregions = [\"eu-west-1\", \"us-east-1\"]\n";
@@ -596,10 +596,34 @@ fn a_declared_template_is_linted_with_its_stacks_region() {
     let walked = lint(dir.path(), &[]);
     assert_eq!(
         stacks_of(&walked),
-        [(
-            "infra/keys.yaml".to_owned(),
-            "keys eu-west-1 111122223333".to_owned()
-        )]
+        [
+            (
+                "infra/everywhere.yaml".to_owned(),
+                "everywhere - -".to_owned()
+            ),
+            (
+                "infra/everywhere.yaml".to_owned(),
+                "everywhere - -".to_owned()
+            ),
+            (
+                "infra/keys.yaml".to_owned(),
+                "keys eu-west-1 111122223333".to_owned()
+            )
+        ]
+    );
+    let messages: Vec<&str> = walked["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["message"].as_str())
+        .collect();
+    assert!(
+        messages[0].ends_with("(in stack everywhere, eu-west-1)"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1].ends_with("(in stack everywhere, us-east-1)"),
+        "{messages:?}"
     );
     assert_eq!(walked["summary"]["stacks"], 2, "{walked:#}");
     // Named from below the configuration's directory, by another spelling of its path.

@@ -71,6 +71,24 @@ impl DeploymentLinks {
         settings
     }
 
+    /// `stack` as findings in its template are reported with: for a stack of several
+    /// instances, its Region (account) only when every instance has the same.
+    pub fn shown(&self, stack: &Stack) -> Stack {
+        let (name, _, _, template) = id_of(stack);
+        let mut shown = stack.clone();
+        let Some(instances) = self.instances.get(&(name, template)) else {
+            return shown;
+        };
+        let labels: Vec<_> = instances.iter().map(|&i| &self.links.stacks[i]).collect();
+        if labels.iter().any(|l| l.region != stack.region) {
+            shown.region = None;
+        }
+        if labels.iter().any(|l| l.account != stack.account) {
+            shown.account = None;
+        }
+        shown
+    }
+
     /// How many keys other stacks can reach.
     pub fn keys(&self) -> usize {
         self.links.keys.len()

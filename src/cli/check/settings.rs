@@ -44,7 +44,7 @@ pub(super) fn settings_of_inputs(
     others.extend(table.iter().cloned());
     declared_stacks(&mut found.inputs, table);
     let links = links_of(&found.inputs, others, options.max_file_size);
-    with_stacks(&found.inputs, &links, &mut all, &mut which);
+    with_stacks(&mut found.inputs, &links, &mut all, &mut which);
     Ok((all, which))
 }
 
@@ -139,24 +139,27 @@ fn declared_stacks(inputs: &mut [discover::Input], table: Vec<Stack>) {
 
 /// A stack's template is linted with its directory's settings and the stack's Region,
 /// account, parameter values and links over them ([`DeploymentLinks::settings`], which the
-/// language server uses too). One settings per stack.
+/// language server uses too). One settings per stack. Each input's stack is then the one its
+/// findings are reported with ([`DeploymentLinks::shown`]: a stack of several Regions has
+/// none).
 fn with_stacks(
-    inputs: &[discover::Input],
+    inputs: &mut [discover::Input],
     links: &DeploymentLinks,
     all: &mut Vec<Settings>,
     which: &mut [usize],
 ) {
-    let mut made: HashMap<(usize, &Stack), usize> = HashMap::new();
-    for (input, at) in inputs.iter().zip(which.iter_mut()) {
-        let Some(stack) = &input.stack else {
+    let mut made: HashMap<(usize, Stack), usize> = HashMap::new();
+    for (input, at) in inputs.iter_mut().zip(which.iter_mut()) {
+        let Some(stack) = input.stack.take() else {
             continue;
         };
+        input.stack = Some(links.shown(&stack));
         let key = (*at, stack);
         if let Some(&i) = made.get(&key) {
             *at = i;
             continue;
         }
-        let settings = links.settings(stack, &all[*at]);
+        let settings = links.settings(&key.1, &all[*at]);
         all.push(settings);
         *at = all.len() - 1;
         made.insert(key, *at);
