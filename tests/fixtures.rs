@@ -33,6 +33,11 @@
 //! a time (tests/it/fix_properties.rs, tests/it/mutations.rs, scripts/fix-roundtrip.py, the SARIF
 //! and JSON schema checks) lint them as the templates they are, and assume no markers.
 //!
+//! Rules across stacks need a deployment: a fixture's other stacks are the files
+//! `<fixture stem>.stack-<stack>.<ext>` beside it (`bad-removed.stack-app.yaml`), linked with
+//! the fixture (the stack `this`) in the fixture's `# args:` Region and account, as
+//! `check --since` links them. They are not fixtures of their own.
+//!
 //! This is a `harness = false` test run by libtest-mimic: every fixture file is its own trial
 //! (`KMS204/bad-deny.yaml`), so one mismatch does not hide the others, and a single fixture
 //! can be run with `cargo test --test fixtures -- KMS204/bad-deny.yaml`.
@@ -128,6 +133,32 @@ fn is_old(path: &Path) -> bool {
     split_extension(&name).is_some_and(|(stem, _)| stem.ends_with(".old"))
 }
 
+/// Whether a file is another stack of a fixture's deployment: `<name>.stack-<stack>.<ext>`.
+fn is_other_stack(path: &Path) -> bool {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    split_extension(&name).is_some_and(|(stem, _)| stem.contains(".stack-"))
+}
+
+/// The other stacks of a fixture's deployment (see the module comment): each stack's name
+/// and text, in name order.
+fn other_stacks(path: &Path) -> Vec<(String, String)> {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let (stem, _) = split_extension(&name).unwrap_or((&name, ""));
+    let prefix = format!("{stem}.stack-");
+    let mut others: Vec<(String, String)> = fs::read_dir(path.parent().expect("a folder"))
+        .expect("readable fixture dir")
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let file = e.file_name().to_string_lossy().into_owned();
+            let (other, _) = split_extension(&file)?;
+            let stack = other.strip_prefix(&prefix)?.to_owned();
+            Some((stack, fs::read_to_string(e.path()).ok()?))
+        })
+        .collect();
+    others.sort();
+    others
+}
+
 /// The old version of a fixture: `bad-renamed.yaml` → `bad-renamed.old.yaml`, or the same
 /// stem with another extension (`bad-renamed.old.json`: a change from JSON to YAML is not one).
 /// When there is none, the name with the same extension (for messages).
@@ -154,7 +185,10 @@ fn files(dir: &Path, prefix: &str) -> Vec<PathBuf> {
         .map(|e| e.path())
         .filter(|p| {
             let name = p.file_name().unwrap_or_default().to_string_lossy();
-            name.starts_with(prefix) && split_extension(&name).is_some() && !is_old(p)
+            name.starts_with(prefix)
+                && split_extension(&name).is_some()
+                && !is_old(p)
+                && !is_other_stack(p)
         })
         .collect();
     files.sort();
@@ -220,10 +254,15 @@ impl Fixture {
     }
 
     fn settings(&self) -> kmslint_core::Settings {
-        common::settings(
+        let settings = common::settings(
             &common::fixture_args(&self.path, &self.text),
             Some(&self.code),
-        )
+        );
+        let others = other_stacks(&self.path);
+        if others.is_empty() {
+            return settings;
+        }
+        common::in_deployment(&settings, ("this", &self.text), &others)
     }
 
     /// Lints the fixture with its folder's rule and those `--also` names, against its old

@@ -546,3 +546,47 @@ fn since_honours_the_users_safe_directory() {
         "{trusted:?}"
     );
 }
+
+/// Change review across stacks (docs/deployments.md): an export of a key that another stack
+/// of the deployment still imports is removed: KMS508, an error naming the importing stack,
+/// with the import in its file as a related location. Without `--since` nothing is said.
+#[test]
+fn since_an_export_still_imported_by_another_stack_is_an_error() {
+    const TABLE: &str = "[[stacks]]\nname = \"keys\"\ntemplate = \"keys.yaml\"\nregion = \"eu-west-1\"\naccount = \"111122223333\"\n\n[[stacks]]\nname = \"app\"\ntemplate = \"app.yaml\"\nregion = \"eu-west-1\"\naccount = \"111122223333\"\n";
+    const KEYS: &str = "Resources:\n  Key:\n    Type: AWS::KMS::Key\n    DeletionPolicy: Retain\n    UpdateReplacePolicy: Retain\n    Properties:\n      EnableKeyRotation: true\nOutputs:\n  KeyArn:\n    Value: !GetAtt Key.Arn\n    Export:\n      Name: !Sub ${AWS::StackName}-KeyArn\n";
+    const APP: &str = "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      KmsMasterKeyId: !ImportValue keys-KeyArn\n";
+    let repo = Repo::new();
+    repo.commit(
+        &[
+            (".kmslint.toml", Some(TABLE)),
+            ("keys.yaml", Some(KEYS)),
+            ("app.yaml", Some(APP)),
+        ],
+        "a key exported and imported",
+    );
+    let without_export = KEYS.split("Outputs:").next().expect("the resources");
+    repo.commit(&[("keys.yaml", Some(without_export))], "export removed");
+    let check = |args: &[&str]| {
+        let mut all = vec!["check", "--format", "json", "--select", "KMS508"];
+        all.extend_from_slice(args);
+        Kmslint::new(&repo.path(), &all)
+            .env("HOME", repo.home())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .run()
+    };
+    let run = check(&["--since", "HEAD~1"]);
+    assert_eq!(run.status, 1, "{run:?}");
+    let json = run.json();
+    assert_eq!(codes_for(&json, "keys.yaml"), ["KMS508"], "{run:?}");
+    let finding = &json["diagnostics"][0];
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message
+            .starts_with("export `keys-KeyArn` (key `Key`) is removed, but stack app imports it"),
+        "{message}"
+    );
+    assert_eq!(finding["related"][0]["path"], "app.yaml", "{finding:#}");
+    assert_eq!(finding["related"][0]["start"]["line"], 5, "{finding:#}");
+    // Not a change review: the export's removal is not looked at.
+    assert_eq!(check(&[]).status, 0);
+}

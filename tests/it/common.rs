@@ -96,6 +96,37 @@ pub(crate) fn settings(args: &str, only: Option<&str>) -> Settings {
     settings
 }
 
+/// `settings` for the template `this` (a stack's name, and its text) linted as a stack of a
+/// deployment with the stacks `others` (name, text), all in `settings`' Region and account,
+/// the links made with what each stack reads (as change review, `check --since`, makes
+/// them): for fixtures and rule docs of the rules across stacks.
+pub(crate) fn in_deployment(
+    settings: &Settings,
+    this: (&str, &str),
+    others: &[(String, String)],
+) -> Settings {
+    use kmslint_core::deployment::Stack;
+    use kmslint_core::link::{StackFile, link_with_readers};
+    let stack = |name: &str| Stack {
+        name: name.to_owned(),
+        template: PathBuf::from(format!("{name}.template")),
+        region: settings.region.clone(),
+        account: settings.account.clone(),
+        parameters: Default::default(),
+        linked_parameters: Default::default(),
+        nested_in: None,
+    };
+    let files: Vec<StackFile> = std::iter::once((this.0, this.1))
+        .chain(others.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+        .map(|(name, text)| StackFile {
+            stack: stack(name),
+            shown: format!("{name}.template"),
+            text: Some(text.to_owned()),
+        })
+        .collect();
+    link_with_readers(&files, u64::MAX).settings(&stack(this.0), settings)
+}
+
 /// The default settings with only the rules `codes` on: a test asserting exact findings runs
 /// the rules it is about, so that a new rule does not change what it sees (ruff's `test_path`
 /// does the same). Panics on a code that is not a rule's, so a typo cannot select nothing.

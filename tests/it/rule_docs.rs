@@ -56,10 +56,12 @@ fn example<'d>(body: &'d str, heading: &str, rule: &str) -> Result<Example<'d>, 
         (false, [code, ..]) => Ok(Example {
             old: None,
             new: *code,
+            others: Vec::new(),
         }),
-        (true, [old, new, ..]) => Ok(Example {
+        (true, [old, new, others @ ..]) => Ok(Example {
             old: Some(*old),
             new: *new,
+            others: others.iter().map(|(_, code)| *code).collect(),
         }),
         (false, []) => Err(format!("{rule}: the {section} has no code block")),
         (true, _) => Err(format!(
@@ -70,10 +72,15 @@ fn example<'d>(body: &'d str, heading: &str, rule: &str) -> Result<Example<'d>, 
     }
 }
 
-/// One example: the code linted, and for a change rule the old version it is compared with.
+/// One example: the code linted, and for a change rule the old version it is compared with
+/// and the templates of the other stacks of its deployment (the blocks after the new
+/// version: a rule across stacks, KMS508, shows the stack that reads what changed). The
+/// example is the stack `keys`, the others `app`, `app-2`, …, in the example's Region and
+/// account.
 struct Example<'d> {
     old: Option<Block<'d>>,
     new: Block<'d>,
+    others: Vec<&'d str>,
 }
 
 fn file_name(language: &str, version: &str) -> String {
@@ -117,7 +124,23 @@ fn lint_example(example: &Example<'_>, rule: &str) -> Result<Vec<String>, String
     } else {
         format!("{args} --also {}", named.join(","))
     };
-    let settings = common::settings(&args, Some(rule));
+    let mut settings = common::settings(&args, Some(rule));
+    if !example.others.is_empty() {
+        let others: Vec<(String, String)> = example
+            .others
+            .iter()
+            .enumerate()
+            .map(|(i, code)| {
+                let name = if i == 0 {
+                    "app".to_owned()
+                } else {
+                    format!("app-{}", i + 1)
+                };
+                (name, (*code).to_owned())
+            })
+            .collect();
+        settings = common::in_deployment(&settings, ("keys", code), &others);
+    }
     let old_name = example.old.map(|(language, _)| file_name(language, "old"));
     let previous = match (&old_name, example.old) {
         (Some(name), Some((_, text))) => kmslint_core::Previous::Text { name, text },
@@ -265,6 +288,7 @@ fn change_rule_examples_are_pairs_linted_against_the_old_version() {
     let broken = Example {
         old: Some(("yaml", "Resources: [\n")),
         new: blocks[1],
+        others: Vec::new(),
     };
     let error = lint_example(&broken, "KMS502").expect_err("not compared");
     assert!(error.contains("not compared"), "{error}");

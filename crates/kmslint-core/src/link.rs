@@ -22,11 +22,12 @@ use crate::deployment::{Stack, canonical};
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::consumers::KeyTarget;
 use crate::model::links::{
-    LinkedKey, LinkedReplica, LinkedUse, Links, Place, StackLabel, StackLinks,
+    LinkedKey, LinkedReplica, LinkedUse, Links, Offer, Offered, Place, Reached, Read, Reader,
+    StackLabel, StackLinks, offered, reached,
 };
 use crate::model::principal::Deployment as PolicyDeployment;
 use crate::model::value::{Deployment, Env, Hole, Resolver};
-use crate::model::{self, DocumentKind, KeyPolicy, Template};
+use crate::model::{self, DocumentKind, KeyPolicy, PolicySource, Template};
 use crate::rules::missing_service_grants;
 use crate::source::{self, LineIndex, Node, Span};
 
@@ -143,16 +144,31 @@ const LINKING_WORDS: [&str; 5] = [
 /// the links between them. A template that cannot be read or parsed offers nothing: it is
 /// reported when it is linted.
 pub fn link(stacks: &[StackFile], limit: u64) -> DeploymentLinks {
+    make(stacks, limit, false)
+}
+
+/// [`link`], for change review (`check --since`): every template is also read for the
+/// exports and SSM parameters it reads of other stacks, so that a change removing one that
+/// is still read can say so (KMS508).
+pub fn link_with_readers(stacks: &[StackFile], limit: u64) -> DeploymentLinks {
+    make(stacks, limit, true)
+}
+
+fn make(given: &[StackFile], limit: u64, readers: bool) -> DeploymentLinks {
+    // Each stack once (a table's stack is also an input), in the order first given.
     let mut index = HashMap::new();
+    let mut stacks: Vec<&StackFile> = Vec::new();
+    for file in given {
+        if let std::collections::hash_map::Entry::Vacant(free) = index.entry(id_of(&file.stack)) {
+            free.insert(stacks.len());
+            stacks.push(file);
+        }
+    }
     let mut instances: HashMap<_, Vec<usize>> = HashMap::new();
     let mut labels = Vec::new();
     for (i, file) in stacks.iter().enumerate() {
-        let id = id_of(&file.stack);
-        if !index.contains_key(&id) {
-            let (name, _, _, template) = id.clone();
-            instances.entry((name, template)).or_default().push(i);
-            index.insert(id, i);
-        }
+        let (name, _, _, template) = id_of(&file.stack);
+        instances.entry((name, template)).or_default().push(i);
         labels.push(StackLabel {
             name: file.stack.name.clone(),
             region: file.stack.region.clone(),
@@ -163,16 +179,34 @@ pub fn link(stacks: &[StackFile], limit: u64) -> DeploymentLinks {
         .iter()
         .map(|file| read_text(file, limit, true))
         .collect();
-    let loaded = load_all(&texts, stacks);
+    let loaded = load_all(&texts, &stacks);
     let templates = templates_of(&loaded);
+    // The key policies of the templates read: KMS601's answers for their keys.
+    let embedded: Vec<Vec<model::EmbeddedPolicy<'_>>> = templates
+        .iter()
+        .zip(&texts)
+        .map(|(template, text)| match (template, text) {
+            (Some(template), Some(text)) => model::embedded_policies(text, template.root),
+            _ => Vec::new(),
+        })
+        .collect();
+    let policies: Vec<Vec<PolicySource<'_>>> = templates
+        .iter()
+        .zip(&embedded)
+        .map(|(template, embedded)| match template {
+            Some(t) => model::policy_sources(t.root, DocumentKind::Template, Some(t), embedded),
+            None => Vec::new(),
+        })
+        .collect();
     let parameters: Vec<HashMap<String, String>> = stacks
         .iter()
         .map(|f| f.stack.parameters.clone().into_iter().collect())
         .collect();
     let mut maker = Maker {
-        stacks,
+        stacks: &stacks,
         texts: &texts,
         templates: &templates,
+        policies: &policies,
         parameters: &parameters,
         lines: HashMap::new(),
         keys_by_name: HashMap::new(),
@@ -189,9 +223,9 @@ pub fn link(stacks: &[StackFile], limit: u64) -> DeploymentLinks {
     let told: Vec<usize> = (0..links.keys.len())
         .filter(|&k| links.keys[k].enabled == Some(false))
         .collect();
-    if !told.is_empty() {
-        // Rare (a key created disabled that another stack may use): every template is
-        // read for its consumers, those not read yet now.
+    if !told.is_empty() || readers {
+        // Rare (a key created disabled that another stack may use, or change review):
+        // every template is read, those not read yet now.
         let rest: Vec<Option<String>> = stacks
             .iter()
             .zip(&texts)
@@ -200,7 +234,7 @@ pub fn link(stacks: &[StackFile], limit: u64) -> DeploymentLinks {
                 None => read_text(file, limit, false),
             })
             .collect();
-        let rest_loaded: Vec<Option<source::Loaded<'_>>> = load_all(&rest, stacks);
+        let rest_loaded: Vec<Option<source::Loaded<'_>>> = load_all(&rest, &stacks);
         let rest_templates = templates_of(&rest_loaded);
         let all: Vec<(Option<&Template<'_>>, Option<&str>)> = (0..stacks.len())
             .map(|i| match &templates[i] {
@@ -208,7 +242,7 @@ pub fn link(stacks: &[StackFile], limit: u64) -> DeploymentLinks {
                 None => (rest_templates[i].as_ref(), rest[i].as_deref()),
             })
             .collect();
-        uses_of(&mut links, &told, stacks, &all, &parameters);
+        read_others(&mut links, &told, readers, &stacks, &all, &parameters);
     }
     DeploymentLinks {
         links: Arc::new(links),
@@ -228,13 +262,17 @@ fn read_text(file: &StackFile, limit: u64, linking: bool) -> Option<String> {
             decoded.problem.is_none().then_some(decoded.text)?
         }
     };
-    let wanted = !linking || LINKING_WORDS.iter().any(|w| text.contains(w));
+    // memchr's searcher: this scans every template of a deployment before it is linted.
+    let wanted = !linking
+        || LINKING_WORDS
+            .iter()
+            .any(|w| memchr::memmem::find(text.as_bytes(), w.as_bytes()).is_some());
     wanted.then_some(text)
 }
 
 fn load_all<'t>(
     texts: &'t [Option<String>],
-    stacks: &[StackFile],
+    stacks: &[&StackFile],
 ) -> Vec<Option<source::Loaded<'t>>> {
     texts
         .iter()
@@ -254,11 +292,13 @@ fn templates_of<'t>(loaded: &'t [Option<source::Loaded<'t>>]) -> Vec<Option<Temp
 }
 
 /// Pass 4: the consumers (of the consumer table, unconditional) of every stack that use the
-/// keys `told`, for the keys' own stacks.
-fn uses_of(
+/// keys `told`, for the keys' own stacks; with `readers`, the exports and SSM parameters
+/// each stack reads.
+fn read_others(
     links: &mut Links,
     told: &[usize],
-    stacks: &[StackFile],
+    readers: bool,
+    stacks: &[&StackFile],
     templates: &[(Option<&Template<'_>>, Option<&str>)],
     parameters: &[HashMap<String, String>],
 ) {
@@ -284,6 +324,31 @@ fn uses_of(
         );
         let resolver = Resolver::new(&env);
         let mut lines = None;
+        let mut place = |span: Span| {
+            let lines = lines.get_or_insert_with(|| LineIndex::new(text));
+            Place {
+                path: stacks[i].shown.clone(),
+                span,
+                start: lines.position(text, span.start as usize),
+                end: lines.position(text, span.end as usize),
+            }
+        };
+        if readers {
+            for (read, span) in model::links::reads(template, &resolver) {
+                let (map, name) = match read {
+                    Read::Export(name) => (&mut links.export_readers, name),
+                    Read::Ssm(name) => (&mut links.ssm_readers, name),
+                };
+                let scoped = (label.account.clone(), label.region.clone(), name);
+                map.entry(scoped).or_default().push(Reader {
+                    stack: i,
+                    at: place(span),
+                });
+            }
+        }
+        if told.is_empty() {
+            continue;
+        }
         for consumer in crate::facts::key_consumers::consumers() {
             if template
                 .resources_of_type(consumer.resource_type)
@@ -308,18 +373,11 @@ fn uses_of(
                 {
                     continue;
                 }
-                let lines = lines.get_or_insert_with(|| LineIndex::new(text));
-                let span = key_use.span;
                 links.uses.entry(key).or_default().push(LinkedUse {
                     stack: i,
                     consumer: key_use.consumer.to_owned(),
                     property: consumer.path,
-                    at: Place {
-                        path: stacks[i].shown.clone(),
-                        span,
-                        start: lines.position(text, span.start as usize),
-                        end: lines.position(text, span.end as usize),
-                    },
+                    at: place(key_use.span),
                 });
             }
         }
@@ -327,22 +385,16 @@ fn uses_of(
 }
 
 struct Maker<'s, 't> {
-    stacks: &'s [StackFile],
+    stacks: &'s [&'s StackFile],
     texts: &'t [Option<String>],
     templates: &'t [Option<Template<'t>>],
+    /// Each template's key policies.
+    policies: &'t [Vec<PolicySource<'t>>],
     parameters: &'t [HashMap<String, String>],
     lines: HashMap<usize, LineIndex>,
     /// `(stack, logical ID)` → index in `links.keys`.
     keys_by_name: HashMap<(usize, String), usize>,
     links: Links,
-}
-
-/// What a value names, read in its own stack.
-enum Reached {
-    /// A key of the stack, by logical ID.
-    Own(String),
-    /// A key already linked.
-    Linked(usize),
 }
 
 impl<'t> Maker<'_, 't> {
@@ -386,8 +438,8 @@ impl<'t> Maker<'_, 't> {
             let found = self.with_env(&snapshot, i, |template, resolver| {
                 offered(template, resolver)
             });
-            for (offer, name) in found.into_iter().flatten() {
-                let Some(key) = self.key(i, &name) else {
+            for Offered { offer, key, .. } in found.into_iter().flatten() {
+                let Some(key) = self.key(i, &key) else {
                     continue;
                 };
                 let label = &self.links.stacks[i];
@@ -523,11 +575,10 @@ impl<'t> Maker<'_, 't> {
             Some(REPLICA_KEY) => true,
             _ => return None,
         };
-        let text = self.texts[i].as_deref()?;
         let multi_region = flag(resource.property("MultiRegion"), false);
         let enabled = flag(resource.property("Enabled"), true);
         let policy_node = resource.property("KeyPolicy");
-        let missing_grants = self.missing_grants(i, text, template, name);
+        let missing_grants = self.missing_grants(i, template, name);
         let at = self.place(i, resource.name_span);
         let policy = policy_node.map(|n| self.place(i, n.span));
         self.links.keys.push(LinkedKey {
@@ -549,15 +600,10 @@ impl<'t> Maker<'_, 't> {
     fn missing_grants(
         &self,
         i: usize,
-        text: &str,
         template: &Template<'t>,
         name: &str,
     ) -> Vec<(usize, Vec<&'static str>)> {
-        let root = template.root;
-        let embedded = model::embedded_policies(text, root);
-        let sources =
-            model::policy_sources(root, DocumentKind::Template, Some(template), &embedded);
-        let Some(source) = sources
+        let Some(source) = self.policies[i]
             .iter()
             .find(|s| s.resource.is_some_and(|(r, _)| r == name))
         else {
@@ -609,108 +655,6 @@ fn flag(node: Option<&Node<'_>>, absent: bool) -> Option<bool> {
         Some(Some("true" | "True" | "TRUE")) => Some(true),
         Some(Some("false" | "False" | "FALSE")) => Some(false),
         Some(_) => None,
-    }
-}
-
-/// What a stack offers other stacks, and under which name.
-enum Offer {
-    Export(String),
-    Output(String),
-    /// An SSM parameter, in `region` (a cross-Region writer's) or the stack's own.
-    Ssm {
-        region: Option<String>,
-        name: String,
-    },
-}
-
-/// CDK's writer of values exported across Regions.
-const CROSS_REGION_WRITER: &str = "Custom::CrossRegionExportWriter";
-const SSM_PARAMETER: &str = "AWS::SSM::Parameter";
-
-/// Everything `template` offers whose value is one of its keys, with the key's logical ID.
-fn offered<'t>(template: &Template<'t>, resolver: &Resolver<'_, 't>) -> Vec<(Offer, String)> {
-    let mut out = Vec::new();
-    let literal = |node: Option<&'t Node<'t>>| -> Option<String> {
-        match resolver.resolve(node?).as_slice() {
-            [alt] => alt.as_str().map(str::to_owned),
-            _ => None,
-        }
-    };
-    let own_key = |node: Option<&'t Node<'t>>| match node.map(|n| reached(template, resolver, n)) {
-        Some(Some(Reached::Own(name))) => Some(name),
-        _ => None,
-    };
-    if let Some(outputs) = template.root.get("Outputs").and_then(Node::as_map) {
-        for output in outputs {
-            let Some(key) = own_key(output.value.get("Value")) else {
-                continue;
-            };
-            let export = output.value.get("Export").and_then(|e| e.get("Name"));
-            if let Some(name) = literal(export) {
-                out.push((Offer::Export(name), key.clone()));
-            }
-            out.push((Offer::Output(output.key.to_string()), key));
-        }
-    }
-    for parameter in template.resources_of_type(SSM_PARAMETER) {
-        let Some(properties) = parameter.properties else {
-            continue;
-        };
-        if let (Some(name), Some(key)) = (
-            literal(properties.get("Name")),
-            own_key(properties.get("Value")),
-        ) {
-            out.push((Offer::Ssm { region: None, name }, key));
-        }
-    }
-    for writer in template.resources_of_type(CROSS_REGION_WRITER) {
-        let Some(props) = writer.properties.and_then(|p| p.get("WriterProps")) else {
-            continue;
-        };
-        let Some(region) = literal(props.get("region")) else {
-            continue;
-        };
-        for export in props
-            .get("exports")
-            .and_then(Node::as_map)
-            .unwrap_or_default()
-        {
-            if let Some(key) = own_key(Some(&export.value)) {
-                let name = export.key.to_string();
-                let region = region.clone();
-                out.push((
-                    Offer::Ssm {
-                        region: Some(region),
-                        name,
-                    },
-                    key,
-                ));
-            }
-        }
-    }
-    out
-}
-
-/// The key `node` names in its own stack: one of the template's keys (by `Ref`, or
-/// `Fn::GetAtt` of `Arn` or `KeyId`), or a key already linked; nothing when it may be
-/// several or none.
-fn reached<'t>(
-    template: &Template<'t>,
-    resolver: &Resolver<'_, 't>,
-    node: &'t Node<'t>,
-) -> Option<Reached> {
-    let alts = resolver.resolve(node);
-    let [alt] = alts.as_slice() else {
-        return None;
-    };
-    match alt.text_value()?.only_hole()? {
-        Hole::Ref(name) | Hole::GetAtt(name, "Arn" | "KeyId") => {
-            let resource = template.resource(name)?;
-            matches!(resource.type_name, Some(KEY | REPLICA_KEY))
-                .then(|| Reached::Own((*name).to_owned()))
-        }
-        Hole::Linked(key) => Some(Reached::Linked(*key)),
-        _ => None,
     }
 }
 

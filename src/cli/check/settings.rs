@@ -43,7 +43,8 @@ pub(super) fn settings_of_inputs(
     let mut others = enclosing_assemblies(&mut found.inputs, options.max_file_size);
     others.extend(table.iter().cloned());
     declared_stacks(&mut found.inputs, table);
-    let links = links_of(&found.inputs, others, options.max_file_size);
+    let review = args.since.is_some();
+    let links = links_of(&found.inputs, others, options.max_file_size, review);
     with_stacks(&mut found.inputs, &links, &mut all, &mut which);
     Ok((all, which))
 }
@@ -52,8 +53,14 @@ pub(super) fn settings_of_inputs(
 /// the inputs' stacks, and the other stacks of their deployments (of an enclosing assembly,
 /// of a table), which are read for what they offer other stacks but not linted. In the
 /// deployments' order (the table's, the manifest's), which decides which of two replicas
-/// KMS303 reports.
-fn links_of(inputs: &[discover::Input], others: Vec<Stack>, limit: u64) -> DeploymentLinks {
+/// KMS303 reports. In change review (`review`), every template is read for what it reads of
+/// other stacks (KMS508).
+fn links_of(
+    inputs: &[discover::Input],
+    others: Vec<Stack>,
+    limit: u64,
+    review: bool,
+) -> DeploymentLinks {
     if inputs.iter().all(|i| i.stack.is_none()) {
         return link::link(&[], limit);
     }
@@ -79,7 +86,11 @@ fn links_of(inputs: &[discover::Input], others: Vec<Stack>, limit: u64) -> Deplo
             text: None,
         })
         .collect();
-    link::link(&files, limit)
+    if review {
+        link::link_with_readers(&files, limit)
+    } else {
+        link::link(&files, limit)
+    }
 }
 
 /// Gives each template named on the command line that is a stack of the cloud assembly it is

@@ -11,7 +11,12 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::source::{Position, Span};
+use crate::facts::resources::{KEY, REPLICA_KEY};
+use crate::source::tree::{Visit, Walk};
+use crate::source::{Node, Position, Span};
+
+use super::template::Template;
+use super::value::{CROSS_REGION_READER, Hole, Resolver};
 
 /// A place in a file of the deployment, located when the links were made.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,6 +89,14 @@ pub(crate) struct LinkedUse {
     pub at: Place,
 }
 
+/// A place of another stack that reads a value by name (imports an export, reads an SSM
+/// parameter): what a change to the name's stack must not break.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Reader {
+    pub stack: usize,
+    pub at: Place,
+}
+
 /// Where a value is looked up: the account and Region it is in, and its name there.
 pub(crate) type Scoped = (Option<String>, Option<String>, String);
 
@@ -109,6 +122,10 @@ pub(crate) struct Links {
     /// The consumers of other stacks that use a linked key, by key, for the keys whose own
     /// stack is told of them (disabled ones), in the deployment's order.
     pub uses: HashMap<usize, Vec<LinkedUse>>,
+    /// Who imports each export name, per account and Region (read for change review only).
+    pub export_readers: HashMap<Scoped, Vec<Reader>>,
+    /// Who reads each SSM parameter, per account and Region (change review only).
+    pub ssm_readers: HashMap<Scoped, Vec<Reader>>,
 }
 
 impl Links {
@@ -208,8 +225,240 @@ impl StackLinks {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// The places of other stacks that import the export `name` of this stack's account and
+    /// Region (known only in change review).
+    pub(crate) fn export_readers(&self, name: &str) -> Vec<&Reader> {
+        self.readers(&self.links.export_readers, name)
+    }
+
+    /// The places of other stacks that read the SSM parameter `name` of `region` (this
+    /// stack's when not given) in this stack's account (known only in change review).
+    pub(crate) fn ssm_readers(&self, region: Option<&str>, name: &str) -> Vec<&Reader> {
+        let label = self.label();
+        let region = region.map(str::to_owned).or_else(|| label.region.clone());
+        let scoped = (label.account.clone(), region, name.to_owned());
+        self.links
+            .ssm_readers
+            .get(&scoped)
+            .into_iter()
+            .flatten()
+            .filter(|r| r.stack != self.stack)
+            .collect()
+    }
+
+    fn readers<'l>(&'l self, map: &'l HashMap<Scoped, Vec<Reader>>, name: &str) -> Vec<&'l Reader> {
+        map.get(&self.scoped(name))
+            .into_iter()
+            .flatten()
+            .filter(|r| r.stack != self.stack)
+            .collect()
+    }
+
     /// The key a parameter of this stack is given, when it is one.
     pub(crate) fn parameter(&self, name: &str) -> Option<usize> {
         self.links.parameters.get(self.stack)?.get(name).copied()
     }
+}
+
+/// What a value names, read in its own stack.
+pub(crate) enum Reached {
+    /// A key of the stack, by logical ID.
+    Own(String),
+    /// A key already linked.
+    Linked(usize),
+}
+
+/// What a stack offers other stacks, and under which name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Offer {
+    Export(String),
+    Output(String),
+    /// An SSM parameter, in `region` (a cross-Region writer's) or the stack's own.
+    Ssm {
+        region: Option<String>,
+        name: String,
+    },
+}
+
+/// CDK's writer of values exported across Regions.
+const CROSS_REGION_WRITER: &str = "Custom::CrossRegionExportWriter";
+const SSM_PARAMETER: &str = "AWS::SSM::Parameter";
+
+/// One thing a template offers other stacks: what, which of its keys, and where.
+pub(crate) struct Offered {
+    pub offer: Offer,
+    /// The key's logical ID.
+    pub key: String,
+    /// Where the name is written (the export's `Name`, the parameter's `Name`, the writer's
+    /// entry; an output's logical ID).
+    pub at: Span,
+    /// The output or resource that offers it, by logical ID.
+    pub holder: String,
+}
+
+/// Everything `template` offers whose value is one of its keys.
+pub(crate) fn offered<'t>(template: &Template<'t>, resolver: &Resolver<'_, 't>) -> Vec<Offered> {
+    let mut out = Vec::new();
+    let literal = |node: Option<&'t Node<'t>>| -> Option<(String, Span)> {
+        let node = node?;
+        match resolver.resolve(node).as_slice() {
+            [alt] => Some((alt.as_str()?.to_owned(), node.span)),
+            _ => None,
+        }
+    };
+    let own_key = |node: Option<&'t Node<'t>>| match node.map(|n| reached(template, resolver, n)) {
+        Some(Some(Reached::Own(name))) => Some(name),
+        _ => None,
+    };
+    if let Some(outputs) = template.root.get("Outputs").and_then(Node::as_map) {
+        for output in outputs {
+            let Some(key) = own_key(output.value.get("Value")) else {
+                continue;
+            };
+            let holder = output.key.to_string();
+            let export = output.value.get("Export").and_then(|e| e.get("Name"));
+            if let Some((name, at)) = literal(export) {
+                out.push(Offered {
+                    offer: Offer::Export(name),
+                    key: key.clone(),
+                    at,
+                    holder: holder.clone(),
+                });
+            }
+            out.push(Offered {
+                offer: Offer::Output(holder.clone()),
+                key,
+                at: output.key_span,
+                holder,
+            });
+        }
+    }
+    for parameter in template.resources_of_type(SSM_PARAMETER) {
+        let Some(properties) = parameter.properties else {
+            continue;
+        };
+        if let (Some((name, at)), Some(key)) = (
+            literal(properties.get("Name")),
+            own_key(properties.get("Value")),
+        ) {
+            out.push(Offered {
+                offer: Offer::Ssm { region: None, name },
+                key,
+                at,
+                holder: parameter.name.to_owned(),
+            });
+        }
+    }
+    for writer in template.resources_of_type(CROSS_REGION_WRITER) {
+        let Some(props) = writer.properties.and_then(|p| p.get("WriterProps")) else {
+            continue;
+        };
+        let Some((region, _)) = literal(props.get("region")) else {
+            continue;
+        };
+        for export in props
+            .get("exports")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+        {
+            if let Some(key) = own_key(Some(&export.value)) {
+                out.push(Offered {
+                    offer: Offer::Ssm {
+                        region: Some(region.clone()),
+                        name: export.key.to_string(),
+                    },
+                    key,
+                    at: export.key_span,
+                    holder: writer.name.to_owned(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The key `node` names in its own stack: one of the template's keys (by `Ref`, or
+/// `Fn::GetAtt` of `Arn` or `KeyId`), or a key already linked; nothing when it may be
+/// several or none.
+pub(crate) fn reached<'t>(
+    template: &Template<'t>,
+    resolver: &Resolver<'_, 't>,
+    node: &'t Node<'t>,
+) -> Option<Reached> {
+    let alts = resolver.resolve(node);
+    let [alt] = alts.as_slice() else {
+        return None;
+    };
+    match alt.text_value()?.only_hole()? {
+        Hole::Ref(name) | Hole::GetAtt(name, "Arn" | "KeyId") => {
+            let resource = template.resource(name)?;
+            matches!(resource.type_name, Some(KEY | REPLICA_KEY))
+                .then(|| Reached::Own((*name).to_owned()))
+        }
+        Hole::Linked(key) => Some(Reached::Linked(*key)),
+        _ => None,
+    }
+}
+
+/// What a template reads of other stacks by name.
+pub(crate) enum Read {
+    /// `Fn::ImportValue` of an export.
+    Export(String),
+    /// An SSM parameter: `{{resolve:ssm:NAME}}`, a parameter of an SSM parameter type with a
+    /// default, or a CDK cross-Region reader's import (in the stack's own Region).
+    Ssm(String),
+}
+
+/// Every name `template` reads of other stacks, with where.
+pub(crate) fn reads<'t>(template: &Template<'t>, resolver: &Resolver<'_, 't>) -> Vec<(Read, Span)> {
+    let mut out = Vec::new();
+    template.root.walk(&mut |visit, _| {
+        let Visit::Node(node) = visit else {
+            return Walk::Into;
+        };
+        if let Some(("Fn::ImportValue", _, arg)) = node.intrinsic() {
+            if let [alt] = resolver.resolve(arg).as_slice()
+                && let Some(name) = alt.as_str()
+            {
+                out.push((Read::Export(name.to_owned()), node.span));
+            }
+            return Walk::Over;
+        }
+        if let Some(name) = node.as_str().and_then(ssm_reference) {
+            out.push((Read::Ssm(name.to_owned()), node.span));
+        }
+        Walk::Into
+    });
+    for parameter in &template.parameters {
+        let ssm_type = parameter
+            .type_name
+            .is_some_and(|t| t.starts_with("AWS::SSM::Parameter::Value<"));
+        if let (true, Some(default)) = (ssm_type, parameter.default)
+            && let Some(name) = default.as_str()
+        {
+            out.push((Read::Ssm(name.to_owned()), default.span));
+        }
+    }
+    for reader in template.resources_of_type(CROSS_REGION_READER) {
+        let imports = reader
+            .properties
+            .and_then(|p| p.get("ReaderProps"))
+            .and_then(|p| p.get("imports"))
+            .and_then(Node::as_map)
+            .unwrap_or_default();
+        for import in imports {
+            out.push((Read::Ssm(import.key.to_string()), import.key_span));
+        }
+    }
+    out
+}
+
+/// The parameter name of a whole-value `{{resolve:ssm:NAME}}` (or `…:NAME:VERSION`) dynamic
+/// reference.
+pub(crate) fn ssm_reference(text: &str) -> Option<&str> {
+    let name = text.strip_prefix("{{resolve:ssm:")?.strip_suffix("}}")?;
+    Some(match name.rsplit_once(':') {
+        Some((name, version)) if version.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => name,
+    })
 }

@@ -103,6 +103,7 @@ mod duplicate_alias;
 mod duplicate_key;
 mod duplicate_replica;
 mod duplicate_sid;
+mod export_in_use;
 mod grant_removed;
 mod iam_grant_not_delegated;
 mod immutable_key_property_changed;

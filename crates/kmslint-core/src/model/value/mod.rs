@@ -20,8 +20,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub(crate) use boolish::Boolish;
+pub(crate) use resolve::{CROSS_REGION_READER, MAX_DEPTH, Resolver};
 pub(crate) use resolve::{Cut, watch_cuts};
-pub(crate) use resolve::{MAX_DEPTH, Resolver};
 pub(crate) use sub::literal_head;
 pub(crate) use sub::sub_variables;
 pub(crate) use text::{Hole, MESSAGE_WIDTH, Part, Text, abbreviate};

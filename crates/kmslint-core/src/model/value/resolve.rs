@@ -547,12 +547,7 @@ impl<'t> Resolver<'_, 't> {
     /// reference to an SSM parameter of the deployment holding a key.
     fn linked_ssm(&self, text: &str) -> Option<usize> {
         let links = self.links()?;
-        let name = text.strip_prefix("{{resolve:ssm:")?.strip_suffix("}}")?;
-        let name = match name.rsplit_once(':') {
-            Some((name, version)) if version.bytes().all(|b| b.is_ascii_digit()) => name,
-            _ => name,
-        };
-        links.ssm(name)
+        links.ssm(super::super::links::ssm_reference(text)?)
     }
 
     /// `Fn::GetAtt` of a CDK cross-Region export reader (`Custom::CrossRegionExportReader`):
