@@ -27,14 +27,18 @@ use kmslint_core::deployment::{Stack, assembly, canonical, table};
 use kmslint_core::link::{self, DeploymentLinks, StackFile};
 use kmslint_core::source::read::DEFAULT_MAX_FILE_SIZE;
 
+/// How many tables' links are kept.
+const MAX_TABLES: usize = 16;
+
 /// Which deployment a stack is of.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(super) enum Source {
     /// A cloud assembly, by its `manifest.json`.
     Assembly(PathBuf),
-    /// A `[[stacks]]` table, by the configuration file the document's settings come from
-    /// (the nearest).
-    Table(PathBuf),
+    /// A `[[stacks]]` table, by its stacks' templates (resolved, in its order): the documents
+    /// of the directories whose configurations have the same table (one extended by each)
+    /// are of the same deployment.
+    Table(Vec<PathBuf>),
 }
 
 /// An open document's text, as the links read it in place of its file.
@@ -94,13 +98,12 @@ pub(super) struct Placed {
 impl Deployments {
     /// The deployment whose stack `file`'s template is, and the settings it is linted with:
     /// `base` (its directory's settings), the stack's Region, account and parameters over
-    /// them, and the links. `table` is the `[[stacks]]` of its configuration, the file
-    /// `config`; an enclosing assembly comes first, as on the command line.
+    /// them, and the links. `table` is the `[[stacks]]` of its configuration; an enclosing
+    /// assembly comes first, as on the command line.
     pub(super) fn place(
         &mut self,
         file: &Path,
         table: &[StackDecl],
-        config: Option<&Path>,
         base: &Settings,
         buffers: &Buffers<'_>,
     ) -> Option<Placed> {
@@ -122,7 +125,6 @@ impl Deployments {
                 relinked,
             });
         }
-        let config = config?;
         if table.is_empty() {
             return None;
         }
@@ -130,11 +132,22 @@ impl Deployments {
         let templates: Vec<PathBuf> = stacks.iter().map(|s| canonical(&s.template)).collect();
         // The first stack naming the file, as `kmslint check` matches it.
         let index = templates.iter().position(|t| *t == file)?;
-        let source = Source::Table(config.to_path_buf());
+        let source = Source::Table(templates);
+        if !self.linked.contains_key(&source) {
+            // The links of tables no longer in any configuration (edited since) are dropped
+            // when there are many: each edit of a table makes a new one.
+            let tables = self.linked.keys().filter(|s| matches!(s, Source::Table(_)));
+            if tables.count() >= MAX_TABLES {
+                self.linked.retain(|s, _| matches!(s, Source::Assembly(_)));
+            }
+        }
+        let Source::Table(templates) = &source else {
+            return None;
+        };
         let (settings, relinked) = linked_settings(
             &mut self.linked,
             &source,
-            (&stacks, &templates),
+            (&stacks, templates),
             index,
             base,
             buffers,
@@ -257,7 +270,7 @@ mod tests {
 
     /// The deployment of `file` when it is in no configuration's table.
     fn place(deployments: &mut Deployments, file: &Path) -> Option<Placed> {
-        deployments.place(file, &[], None, &Settings::default(), &Buffers::new())
+        deployments.place(file, &[], &Settings::default(), &Buffers::new())
     }
 
     fn set_modified(path: &Path, time: SystemTime) {
@@ -296,7 +309,49 @@ mod tests {
         assert!(place(&mut assemblies, &template).is_none());
     }
 
-    /// Only the assemblies of the few directories up from the file
+    /// The links of a table's deployment are kept while the stacks, the open buffers (by
+    /// their edit) and the closed templates' modification times are the same; both templates
+    /// are of the one deployment.
+    #[test]
+    fn links_are_made_again_only_when_what_they_were_made_from_changed() {
+        let root = tempfile::tempdir().unwrap();
+        let (keys, app) = (root.path().join("keys.yaml"), root.path().join("app.yaml"));
+        std::fs::write(&keys, "Outputs:\n  A:\n    Value: x\n").unwrap();
+        std::fs::write(&app, "Resources: {}\n").unwrap();
+        let when = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        set_modified(&app, when);
+        let decl = |name: &str, template: &Path| StackDecl {
+            name: name.to_owned(),
+            template: template.to_path_buf(),
+            regions: vec!["eu-west-1".to_owned()],
+            accounts: Vec::new(),
+            parameters: Default::default(),
+        };
+        let table = [decl("keys", &keys), decl("app", &app)];
+        let mut deployments = Deployments::default();
+        let mut place = |file: &Path, buffers: &Buffers<'_>| {
+            let placed = deployments
+                .place(file, &table, &Settings::default(), buffers)
+                .expect("a stack of the table");
+            assert_eq!(placed.settings.region.as_deref(), Some("eu-west-1"));
+            assert!(placed.settings.links.is_some());
+            (placed.source, placed.relinked)
+        };
+        let closed = Buffers::new();
+        let (source, relinked) = place(&app, &closed);
+        assert!(relinked);
+        assert_eq!(place(&keys, &closed), (source.clone(), false));
+        let open = |edit| {
+            let text = "Outputs: {}\n";
+            Buffers::from([(keys.as_path(), Buffer { edit, text })])
+        };
+        assert_eq!(place(&app, &open(1)), (source.clone(), true));
+        assert_eq!(place(&app, &open(1)), (source.clone(), false));
+        assert_eq!(place(&app, &open(2)), (source.clone(), true));
+        set_modified(&app, when + Duration::from_secs(1));
+        assert_eq!(place(&keys, &open(2)), (source, true));
+    }
+
     /// ([`assembly::enclosing_dirs`]), not above the repository's root, are looked for.
     #[test]
     fn the_search_for_an_assembly_is_bounded() {

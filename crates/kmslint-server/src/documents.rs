@@ -223,16 +223,10 @@ pub(super) fn settings(
                 (settings, None, Some(error.to_string()))
             }
         };
-    let (table, config) = match &resolved {
-        Some(resolved) => (
-            resolved.stacks(),
-            resolved.chain.first().map(PathBuf::as_path),
-        ),
-        None => (&[][..], None::<&Path>),
-    };
+    let table = resolved.as_ref().map_or(&[][..], |r| r.stacks());
     let placed = path
         .as_deref()
-        .and_then(|path| deployments.place(path, table, config, &settings, buffers));
+        .and_then(|path| deployments.place(path, table, &settings, buffers));
     match placed {
         Some(placed) => DocumentSettings {
             settings: placed.settings,
