@@ -111,10 +111,18 @@ impl Client {
 
     /// The next diagnostics published for `uri`, skipping those of other documents.
     fn diagnostics_of(&mut self, uri: &str) -> Vec<Value> {
+        self.published(uri, None)["diagnostics"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// The next `publishDiagnostics` of `uri` (for `version`, when given), skipping others.
+    fn published(&mut self, uri: &str, version: Option<i32>) -> Value {
         loop {
             let params = self.wait("textDocument/publishDiagnostics");
-            if params["uri"] == uri {
-                return params["diagnostics"].as_array().unwrap().clone();
+            if params["uri"] == uri && version.is_none_or(|v| params["version"] == v) {
+                return params;
             }
         }
     }
@@ -568,7 +576,8 @@ const LOGS_STATEMENT: &str = "          - Sid: Allow CloudWatch Logs
 /// log group of app.yaml imports `PlainKey` of keys.yaml, whose policy does not let
 /// CloudWatch Logs in (KMS601, with the policy in keys.yaml as related place). keys.yaml's
 /// buffer, once open, is what the links read: adding the statement there, unsaved, clears
-/// app.yaml's finding without a change of app.yaml; closing keys.yaml reads its file again.
+/// app.yaml's finding without a change of app.yaml; while keys.yaml is half-typed (does not
+/// parse), its last good text is what the links read; closing it reads its file again.
 #[test]
 fn an_open_template_is_linted_with_the_links_of_its_table_and_its_dependents_follow_edits() {
     let dir = workspace();
@@ -603,10 +612,21 @@ fn an_open_template_is_linted_with_the_links_of_its_table_and_its_dependents_fol
     client.open(&keys_uri, &keys_text);
     client.diagnostics_of(&keys_uri);
     assert_eq!(codes(&client.diagnostics_of(&app_uri)), ["KMS601"]);
+
+    // Half-typed: keys.yaml does not parse, and its last good text is what the links read;
+    // app.yaml is linted again once (the links read another text), with the same finding.
+    let half = format!("{keys_text}  Half: [\n");
+    client.change(&keys_uri, 2, &half);
+    assert!(codes(&client.diagnostics_of(&keys_uri)).contains(&"KMS001"));
+    assert_eq!(codes(&client.diagnostics_of(&app_uri)), ["KMS601"]);
+    // A keystroke more makes no links and does not lint app.yaml: its next diagnostics are
+    // those of the statement added.
+    client.change(&keys_uri, 3, &format!("{half}x"));
+    client.published(&keys_uri, Some(3));
     let granted = keys_text.replacen("Outputs:\n", &format!("{LOGS_STATEMENT}Outputs:\n"), 1);
     assert_ne!(granted, keys_text);
-    client.change(&keys_uri, 2, &granted);
-    client.diagnostics_of(&keys_uri);
+    client.change(&keys_uri, 4, &granted);
+    client.published(&keys_uri, Some(4));
     let found = client.diagnostics_of(&app_uri);
     assert!(!codes(&found).contains(&"KMS601"), "{found:#?}");
 

@@ -193,25 +193,32 @@ impl Text<'_> {
     }
 }
 
-/// Places in files other than the document a finding is in: each open document's buffer
-/// (the links read it, so a place's span is in its text), else the file, read once for all
+/// Places in files other than the document a finding is in: each open document's text as
+/// the links read it (so a place's span is in that text), else the file, read once for all
 /// the findings published together (only findings across stacks have such places).
 pub(super) struct Elsewhere<'a> {
     unit: ColumnUnit,
-    /// The open documents by their resolved path: URI, text and line index.
-    open: HashMap<&'a Path, (&'a Uri, &'a str, &'a LineIndex)>,
+    /// The open documents by their resolved path: URI, text, and its line index when at
+    /// hand (else made when a place is in it).
+    open: HashMap<&'a Path, OpenText<'a>>,
+    /// Line indexes made for open texts, by path.
+    indexed: HashMap<&'a Path, LineIndex>,
     /// Files read, by path; `None` when one could not be.
     read: HashMap<PathBuf, Option<(Uri, String, LineIndex)>>,
 }
 
+/// An open document's URI, text, and line index when at hand.
+pub(super) type OpenText<'a> = (&'a Uri, &'a str, Option<&'a LineIndex>);
+
 impl<'a> Elsewhere<'a> {
     pub(crate) fn new(
         unit: ColumnUnit,
-        open: impl IntoIterator<Item = (&'a Path, (&'a Uri, &'a str, &'a LineIndex))>,
+        open: impl IntoIterator<Item = (&'a Path, OpenText<'a>)>,
     ) -> Elsewhere<'a> {
         Elsewhere {
             unit,
             open: open.into_iter().collect(),
+            indexed: HashMap::new(),
             read: HashMap::new(),
         }
     }
@@ -230,7 +237,14 @@ impl<'a> Elsewhere<'a> {
             return None;
         }
         let unit = self.unit;
-        if let Some(&(uri, text, lines)) = self.open.get(path) {
+        if let Some((&at, &(uri, text, lines))) = self.open.get_key_value(path) {
+            let lines = match lines {
+                Some(lines) => lines,
+                None => self
+                    .indexed
+                    .entry(at)
+                    .or_insert_with(|| LineIndex::new(text)),
+            };
             let text = Text { text, lines, unit };
             return Some(Location::new(uri.clone(), text.range(span)));
         }

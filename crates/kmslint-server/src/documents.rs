@@ -32,6 +32,12 @@ pub(super) struct Document {
     pub edit: u64,
     /// The deployment its last lint found it a stack of.
     pub deployment: Option<Source>,
+    /// Its last lint found a syntax problem and a last good analysis is kept: the links
+    /// read the last good text ([`Document::buffer`]), so that a half-typed line does not
+    /// take its keys from the other stacks' findings at each keystroke.
+    pub links_last_good: bool,
+    /// The edit of the last good text ([`LastGood::text`]).
+    pub good_edit: u64,
     pub lines: LineIndex,
     /// The lint of `text`, once made.
     pub lint: Option<Lint>,
@@ -84,6 +90,8 @@ impl Document {
             text,
             edit,
             deployment: None,
+            links_last_good: false,
+            good_edit: 0,
             lint: None,
             dirty: true,
             shown_problem: None,
@@ -109,10 +117,21 @@ impl Document {
                 diagnostics: report.diagnostics,
                 settings,
             });
+            self.good_edit = self.edit;
         }
         self.version = version;
         self.edit = edit;
         self.dirty = true;
+    }
+
+    /// Its text as the links between stacks read it, and the edit that set it: the last good
+    /// text while the current one does not parse (as far as its last lint knows), else the
+    /// current one.
+    pub(crate) fn buffer(&self) -> (u64, &str) {
+        match (&self.last_good, self.links_last_good) {
+            (Some(good), true) => (self.good_edit, &good.text),
+            _ => (self.edit, &self.text),
+        }
     }
 
     /// The name linting sees: the file's path (its extension picks JSON or YAML, as on the

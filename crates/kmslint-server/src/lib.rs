@@ -388,11 +388,8 @@ impl Server<'_> {
             .documents
             .values()
             .filter_map(|d| {
-                let buffer = Buffer {
-                    edit: d.edit,
-                    text: &d.text,
-                };
-                Some((d.path.as_deref()?, buffer))
+                let (edit, text) = d.buffer();
+                Some((d.path.as_deref()?, Buffer { edit, text }))
             })
             .collect();
         let found = documents::settings(&doc.uri, &client, &mut self.deployments, &buffers);
@@ -440,7 +437,16 @@ impl Server<'_> {
                 "kmslint crashed while linting {name}; no diagnostics are shown for it. Please report this bug."
             )),
         }
-        doc.lint = Some(Lint {
+        // The text the links read of it changes: between the current text and the last good
+        // one when it stops or starts parsing. The deployment's other documents are linted
+        // again with links read from it; when it parses again, itself too, at once (its own
+        // links were made from the last good text; the second lint flips nothing).
+        let links_last_good = broken && doc.last_good.is_some();
+        let flipped = (links_last_good != doc.links_last_good)
+            .then(|| doc.deployment.clone())
+            .flatten();
+        doc.links_last_good = links_last_good;
+        doc.lint = (flipped.is_none() || links_last_good).then_some(Lint {
             report,
             settings,
             broken,
@@ -448,6 +454,12 @@ impl Server<'_> {
         });
         for message in messages {
             self.show(MessageType::ERROR, message);
+        }
+        if let Some(deployment) = flipped {
+            self.relint_deployment(&deployment, Some(key));
+            if !links_last_good {
+                self.ensure_linted(key);
+            }
         }
     }
 
@@ -474,7 +486,9 @@ impl Server<'_> {
             let mut elsewhere = Elsewhere::new(
                 self.unit,
                 self.documents.values().filter_map(|d| {
-                    Some((d.path.as_deref()?, (&d.uri, d.text.as_str(), &d.lines)))
+                    let (_, text) = d.buffer();
+                    let lines = std::ptr::eq(text, d.text.as_str()).then_some(&d.lines);
+                    Some((d.path.as_deref()?, (&d.uri, text, lines)))
                 }),
             );
             let mut published = Vec::new();
