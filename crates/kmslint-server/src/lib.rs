@@ -35,9 +35,10 @@
 //! deployment, as `kmslint check` lints it ([`deployments`]; docs/deployments.md, "In the
 //! editor"): the stack of a CDK cloud assembly the file is in (each assembly read once,
 //! again when its `manifest.json` changes), else of its configuration's `[[stacks]]` table.
-//! The links read the deployment's open templates from their buffers, the others from disk.
+//! The links read the deployment's open templates from their buffers (one that does not
+//! parse: its last good text, as its findings are that text's), the others from disk.
 //! When a lint makes its deployment's links again (a template of it was edited, opened, or
-//! changed on disk), the other open documents of that deployment are linted again in the
+//! changed on disk), the other open documents of that deployment are linted again at the
 //! same batch's end; closing one of them lints the others again too (its file is read in
 //! place of its buffer). A finding's related place in another template (a linked key's
 //! policy) is published with that file's URI.
