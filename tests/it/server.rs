@@ -109,6 +109,24 @@ impl Client {
         params["diagnostics"].as_array().unwrap().clone()
     }
 
+    /// The next diagnostics published for `uri`, skipping those of other documents.
+    fn diagnostics_of(&mut self, uri: &str) -> Vec<Value> {
+        self.published(uri, None)["diagnostics"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// The next `publishDiagnostics` of `uri` (for `version`, when given), skipping others.
+    fn published(&mut self, uri: &str, version: Option<i32>) -> Value {
+        loop {
+            let params = self.wait("textDocument/publishDiagnostics");
+            if params["uri"] == uri && version.is_none_or(|v| params["version"] == v) {
+                return params;
+            }
+        }
+    }
+
     fn open(&self, uri: &str, text: &str) {
         self.notify(
             "textDocument/didOpen",
@@ -504,6 +522,177 @@ fn an_open_template_of_a_cloud_assembly_is_linted_with_its_stacks_environment() 
     let copy = dir.path().join("DrKeys.template.json");
     std::fs::write(&copy, &text).unwrap();
     assert!(!codes_of_opened(&mut client, &copy, None).contains(&"KMS605".to_owned()));
+    client.finish();
+}
+
+/// The files of the directory `from` (of this repository) copied into `to`.
+fn copy_files(from: &str, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(common::root().join(from)).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+/// The related places of the findings of `code`: (URI, start line, message).
+fn related_of(diagnostics: &[Value], code: &str) -> Vec<(String, u64, String)> {
+    diagnostics
+        .iter()
+        .filter(|d| d["code"] == code)
+        .flat_map(|d| {
+            d["relatedInformation"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .map(|r| {
+            (
+                r["location"]["uri"].as_str().unwrap().to_owned(),
+                r["location"]["range"]["start"]["line"].as_u64().unwrap(),
+                r["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The statement that lets CloudWatch Logs use `PlainKey` (tests/deployments/table/imports,
+/// whose `LogsKey` has it).
+const LOGS_STATEMENT: &str = "          - Sid: Allow CloudWatch Logs
+            Effect: Allow
+            Principal:
+              Service: !Sub logs.${AWS::Region}.amazonaws.com
+            Action:
+              - kms:Encrypt*
+              - kms:Decrypt*
+              - kms:ReEncrypt*
+              - kms:GenerateDataKey*
+              - kms:Describe*
+            Resource: \"*\"
+";
+
+/// The links of a `[[stacks]]` table's deployment (tests/deployments/table/imports): the
+/// log group of app.yaml imports `PlainKey` of keys.yaml, whose policy does not let
+/// CloudWatch Logs in (KMS601, with the policy in keys.yaml as related place). keys.yaml's
+/// buffer, once open, is what the links read: adding the statement there, unsaved, clears
+/// app.yaml's finding without a change of app.yaml; while keys.yaml is half-typed (does not
+/// parse), its last good text is what the links read; closing it reads its file again.
+#[test]
+fn an_open_template_is_linted_with_the_links_of_its_table_and_its_dependents_follow_edits() {
+    let dir = workspace();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    copy_files("tests/deployments/table/imports", &root);
+    std::fs::copy(
+        common::root().join("tests/deployments/table/imports/.kmslint.toml"),
+        root.join(".kmslint.toml"),
+    )
+    .unwrap();
+    let (app, keys) = (root.join("app.yaml"), root.join("keys.yaml"));
+    let (app_uri, keys_uri) = (uri_of(&app), uri_of(&keys));
+    let keys_text = std::fs::read_to_string(&keys).unwrap();
+    // The editor's Region is not the stacks'; the table's applies.
+    let (mut client, _) = Client::start(json!({}), json!({"kmslint": {"region": "us-east-1"}}));
+    client.open(&app_uri, &std::fs::read_to_string(&app).unwrap());
+    let found = client.diagnostics_of(&app_uri);
+    assert_eq!(
+        starts(&found, "KMS601"),
+        [json!({"line": 7, "character": 16})]
+    );
+    let related = related_of(&found, "KMS601");
+    // keys.yaml:42:9, the key policy of `PlainKey`, in the file (keys.yaml is not open).
+    assert_eq!(related.len(), 1, "{found:#?}");
+    assert_eq!(
+        (related[0].0.as_str(), related[0].1),
+        (keys_uri.as_str(), 41)
+    );
+    assert!(related[0].2.contains("PlainKey"), "{related:?}");
+
+    // Opened: its buffer is what the links read, and app.yaml is linted again.
+    client.open(&keys_uri, &keys_text);
+    client.diagnostics_of(&keys_uri);
+    assert_eq!(codes(&client.diagnostics_of(&app_uri)), ["KMS601"]);
+
+    // Half-typed: keys.yaml does not parse, and its last good text is what the links read;
+    // app.yaml is linted again once (the links read another text), with the same finding.
+    let half = format!("{keys_text}  Half: [\n");
+    client.change(&keys_uri, 2, &half);
+    assert!(codes(&client.diagnostics_of(&keys_uri)).contains(&"KMS001"));
+    assert_eq!(codes(&client.diagnostics_of(&app_uri)), ["KMS601"]);
+    // A keystroke more makes no links and does not lint app.yaml: its next diagnostics are
+    // those of the statement added.
+    client.change(&keys_uri, 3, &format!("{half}x"));
+    client.published(&keys_uri, Some(3));
+    let granted = keys_text.replacen("Outputs:\n", &format!("{LOGS_STATEMENT}Outputs:\n"), 1);
+    assert_ne!(granted, keys_text);
+    client.change(&keys_uri, 4, &granted);
+    client.published(&keys_uri, Some(4));
+    let found = client.diagnostics_of(&app_uri);
+    assert!(!codes(&found).contains(&"KMS601"), "{found:#?}");
+
+    // Closed unsaved: the file, without the statement, is linked again.
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": keys_uri}}),
+    );
+    assert_eq!(codes(&client.diagnostics_of(&app_uri)), ["KMS601"]);
+    // An edit of a document in no deployment makes no links and lints no other document.
+    let loose = uri_of(&root.join("loose.yaml"));
+    client.open(&loose, SM2_KEY);
+    client.diagnostics_of(&loose);
+    client.change(&loose, 2, SM2_KEY);
+    client.diagnostics_of(&loose);
+    assert_eq!(client.request("shutdown", Value::Null), Value::Null);
+    let others: Vec<&Notification> = client
+        .queued
+        .iter()
+        .filter(|n| n.method == "textDocument/publishDiagnostics")
+        .collect();
+    assert!(others.is_empty(), "{others:#?}");
+    client.notify("exit", Value::Null);
+    let result = client.server.take().unwrap().join().unwrap();
+    assert!(result.is_ok(), "{result:?}");
+}
+
+/// A CDK assembly's stacks are linked as on the command line
+/// (tests/deployments/cdk/out/key-and-app): App's log group imports Security's key, whose
+/// policy lacks the Logs statement (KMS601 in App, the policy in Security as related place);
+/// Security's disabled key is used by App's topic (KMS604 in Security, the use in App, open,
+/// as related place).
+#[test]
+fn an_open_template_of_a_cloud_assembly_is_linted_with_the_links_of_its_stacks() {
+    let dir = workspace();
+    let out = std::fs::canonicalize(dir.path()).unwrap().join("cdk.out");
+    copy_files("tests/deployments/cdk/out/key-and-app", &out);
+    let (app, security) = (
+        out.join("App.template.json"),
+        out.join("Security.template.json"),
+    );
+    let (app_uri, security_uri) = (uri_of(&app), uri_of(&security));
+    let (mut client, _) = Client::start(json!({}), json!({}));
+    client.open(&app_uri, &std::fs::read_to_string(&app).unwrap());
+    let found = client.diagnostics_of(&app_uri);
+    let related = related_of(&found, "KMS601");
+    assert_eq!(related.len(), 1, "{found:#?}");
+    // Security.template.json:7:18.
+    assert_eq!(
+        (related[0].0.as_str(), related[0].1),
+        (security_uri.as_str(), 6)
+    );
+    assert!(
+        related[0].2.contains("DefaultPolicyKey47D49D11"),
+        "{related:?}"
+    );
+
+    client.open(&security_uri, &std::fs::read_to_string(&security).unwrap());
+    let found = client.diagnostics_of(&security_uri);
+    let related = related_of(&found, "KMS604");
+    assert_eq!(related.len(), 1, "{found:#?}");
+    // App.template.json:34:23, in the open document.
+    assert_eq!(
+        (related[0].0.as_str(), related[0].1),
+        (app_uri.as_str(), 33)
+    );
     client.finish();
 }
 

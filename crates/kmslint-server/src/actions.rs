@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use lsp_types::{CodeAction, CodeActionKind, CodeActionOrCommand, Range, TextEdit, WorkspaceEdit};
 
-use super::convert::{Text, overlaps};
+use super::convert::{Elsewhere, Text, overlaps};
 use super::documents::{Document, linted};
 use kmslint_core::diagnostic::Diagnostic;
 use kmslint_core::fix::{Applicability, Edit};
@@ -53,7 +53,8 @@ pub(super) fn actions(
             // A fix's title or a resource's name may quote the template's text.
             title: kmslint_core::render::visible(&title).into_owned(),
             kind: Some(kind),
-            diagnostics: d.map(|d| vec![text.diagnostic(&doc.uri, d)]),
+            diagnostics: d
+                .map(|d| vec![text.diagnostic(&doc.uri, d, &mut Elsewhere::none(text.unit))]),
             edit: Some(WorkspaceEdit {
                 changes: Some(HashMap::from([(doc.uri.clone(), edits)])),
                 ..WorkspaceEdit::default()

@@ -6,11 +6,16 @@ use lsp_types::{
     Position, PositionEncodingKind, Range, TextEdit, Uri,
 };
 use serde_json::Value as Json;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use kmslint_core::diagnostic::{Diagnostic, Severity};
 use kmslint_core::fix::Edit;
 use kmslint_core::render::visible;
+use kmslint_core::source::read::{DEFAULT_MAX_FILE_SIZE, decode, read_file};
 use kmslint_core::source::{ColumnUnit, LineIndex, Span};
+
+use crate::documents::file_uri;
 
 /// The client's first preference among the encodings kmslint speaks, else UTF-16 (the one
 /// every client must accept), from `initialize`'s parameters as sent; and a problem for each
@@ -130,8 +135,14 @@ impl Text<'_> {
         TextEdit::new(self.range(edit.span), edit.replacement.clone())
     }
 
-    /// A finding as an LSP diagnostic, with its related places in the same document.
-    pub(crate) fn diagnostic(&self, uri: &Uri, d: &Diagnostic) -> lsp_types::Diagnostic {
+    /// A finding as an LSP diagnostic, with its related places in the same document and,
+    /// through `elsewhere`, in other files.
+    pub(crate) fn diagnostic(
+        &self,
+        uri: &Uri,
+        d: &Diagnostic,
+        elsewhere: &mut Elsewhere<'_>,
+    ) -> lsp_types::Diagnostic {
         let severity = match d.severity {
             Severity::Error => DiagnosticSeverity::ERROR,
             Severity::Warning => DiagnosticSeverity::WARNING,
@@ -144,18 +155,25 @@ impl Text<'_> {
             message.push_str("\nhelp: ");
             message.push_str(&visible(help));
         }
-        // A related place in the old version the file was compared with (change rules,
-        // KMS5xx: `path` is that version's name) has no URI a client could open: it comes from
-        // git or from a file that is not this document, and its span is not in this text.
-        // It is left out; the finding stays, and its message says what changed. (The server
-        // compares with nothing today, so none arrive here.)
+        // A related place in another stack's template (a linked key's policy) is in that
+        // file, which the links name by its absolute path ([`crate::deployments`]). One in
+        // the old version the file was compared with (change rules, KMS5xx: `path` is that
+        // version's name) has no URI a client could open: it comes from git or from a file
+        // that is not this document, and its span is not in this text. It is left out; the
+        // finding stays, and its message says what changed. (The server compares with
+        // nothing today, so none arrive here.)
         let related: Vec<_> = d
             .related
             .iter()
-            .filter(|r| r.path.is_none())
-            .map(|r| DiagnosticRelatedInformation {
-                location: Location::new(uri.clone(), self.range(r.span)),
-                message: visible(&r.message).into_owned(),
+            .filter_map(|r| {
+                let location = match &r.path {
+                    None => Location::new(uri.clone(), self.range(r.span)),
+                    Some(path) => elsewhere.location(path, r.span)?,
+                };
+                Some(DiagnosticRelatedInformation {
+                    location,
+                    message: visible(&r.message).into_owned(),
+                })
             })
             .collect();
         lsp_types::Diagnostic {
@@ -172,6 +190,76 @@ impl Text<'_> {
             tags: None,
             data: None,
         }
+    }
+}
+
+/// Places in files other than the document a finding is in: each open document's text as
+/// the links read it (so a place's span is in that text), else the file, read once for all
+/// the findings published together (only findings across stacks have such places).
+pub(super) struct Elsewhere<'a> {
+    unit: ColumnUnit,
+    /// The open documents by their resolved path: URI, text, and its line index when at
+    /// hand (else made when a place is in it).
+    open: HashMap<&'a Path, OpenText<'a>>,
+    /// Line indexes made for open texts, by path.
+    indexed: HashMap<&'a Path, LineIndex>,
+    /// Files read, by path; `None` when one could not be.
+    read: HashMap<PathBuf, Option<(Uri, String, LineIndex)>>,
+}
+
+/// An open document's URI, text, and line index when at hand.
+pub(super) type OpenText<'a> = (&'a Uri, &'a str, Option<&'a LineIndex>);
+
+impl<'a> Elsewhere<'a> {
+    pub(crate) fn new(
+        unit: ColumnUnit,
+        open: impl IntoIterator<Item = (&'a Path, OpenText<'a>)>,
+    ) -> Elsewhere<'a> {
+        Elsewhere {
+            unit,
+            open: open.into_iter().collect(),
+            indexed: HashMap::new(),
+            read: HashMap::new(),
+        }
+    }
+
+    /// No other file is known: places in them are left out (a code action's copy of its
+    /// finding).
+    pub(crate) fn none(unit: ColumnUnit) -> Elsewhere<'a> {
+        Elsewhere::new(unit, [])
+    }
+
+    /// Where `span` of the file at `path` is: `None` when `path` is no absolute path of a
+    /// file that can be read.
+    fn location(&mut self, path: &str, span: Span) -> Option<Location> {
+        let path = Path::new(path);
+        if !path.is_absolute() {
+            return None;
+        }
+        let unit = self.unit;
+        if let Some((&at, &(uri, text, lines))) = self.open.get_key_value(path) {
+            let lines = match lines {
+                Some(lines) => lines,
+                None => self
+                    .indexed
+                    .entry(at)
+                    .or_insert_with(|| LineIndex::new(text)),
+            };
+            let text = Text { text, lines, unit };
+            return Some(Location::new(uri.clone(), text.range(span)));
+        }
+        let (uri, text, lines) = self
+            .read
+            .entry(path.to_path_buf())
+            .or_insert_with(|| {
+                let bytes = read_file(path, DEFAULT_MAX_FILE_SIZE).ok()?;
+                let decoded = decode(bytes);
+                let lines = LineIndex::new(&decoded.text);
+                Some((file_uri(path)?, decoded.text, lines))
+            })
+            .as_ref()?;
+        let text = Text { text, lines, unit };
+        Some(Location::new(uri.clone(), text.range(span)))
     }
 }
 
@@ -205,7 +293,7 @@ mod tests {
             unit: ColumnUnit::Utf16,
         };
         let uri: Uri = "file:///key.yaml".parse().expect("a URI");
-        let lsp = text.diagnostic(&uri, d);
+        let lsp = text.diagnostic(&uri, d, &mut Elsewhere::none(ColumnUnit::Utf16));
         let related = lsp.related_information.expect("the place in the file");
         assert_eq!(related.len(), 1);
         assert_eq!(related[0].message, "in this file");

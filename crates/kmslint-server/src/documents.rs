@@ -1,11 +1,11 @@
 //! The open documents, the client's settings, and linting one document: its settings are its
 //! directory's nearest `.kmslint.toml` (read again at every lint, so an edited configuration
 //! applies at the next keystroke without watching files) under the client's `region`,
-//! `account` and `deployerArn`, and the Region, account and parameters of the stack whose
-//! template it is over those ([`crate::deployments`]).
+//! `account` and `deployerArn`, and the Region, account, parameters and links of the stack
+//! whose template it is over those ([`crate::deployments`]).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use lsp_types::Uri;
 use serde_json::Value as Json;
@@ -16,14 +16,28 @@ use kmslint_core::source::LineIndex;
 use kmslint_core::{FileReport, Outcome};
 
 use crate::convert::kind;
-use crate::deployments::{self, Assemblies};
+use crate::deployments::{Buffers, Deployments, Source};
 use crate::last_good::LastGood;
 
 /// An open document and what is known of it.
 pub(super) struct Document {
     pub uri: Uri,
+    /// Its file, resolved ([`kmslint_core::deployment::canonical`]): how the links between
+    /// stacks find the open buffer of a template.
+    pub path: Option<PathBuf>,
     pub version: i32,
     pub text: String,
+    /// The server's count of edits when `text` was set: the links made from it are current
+    /// while it is the same ([`crate::deployments::Buffer`]).
+    pub edit: u64,
+    /// The deployment its last lint found it a stack of.
+    pub deployment: Option<Source>,
+    /// Its last lint found a syntax problem and a last good analysis is kept: the links
+    /// read the last good text ([`Document::buffer`]), so that a half-typed line does not
+    /// take its keys from the other stacks' findings at each keystroke.
+    pub links_last_good: bool,
+    /// The edit of the last good text ([`LastGood::text`]).
+    pub good_edit: u64,
     pub lines: LineIndex,
     /// The lint of `text`, once made.
     pub lint: Option<Lint>,
@@ -67,12 +81,17 @@ impl Lint {
 }
 
 impl Document {
-    pub(crate) fn new(uri: Uri, version: i32, text: String) -> Document {
+    pub(crate) fn new(uri: Uri, version: i32, text: String, edit: u64) -> Document {
         Document {
             lines: LineIndex::new(&text),
+            path: file_path(&uri).map(|p| kmslint_core::deployment::canonical(&p)),
             uri,
             version,
             text,
+            edit,
+            deployment: None,
+            links_last_good: false,
+            good_edit: 0,
             lint: None,
             dirty: true,
             shown_problem: None,
@@ -83,7 +102,7 @@ impl Document {
     /// Replaces the text. A text that was linted and parsed becomes the last good analysis
     /// (moved, not copied: while texts parse, none is kept besides the current one); one
     /// replaced before it was linted (a burst) leaves the last good analysis as it was.
-    pub(crate) fn set_text(&mut self, version: i32, text: String) {
+    pub(crate) fn set_text(&mut self, version: i32, text: String, edit: u64) {
         self.lines = LineIndex::new(&text);
         let old = std::mem::replace(&mut self.text, text);
         if let Some(Lint {
@@ -98,9 +117,21 @@ impl Document {
                 diagnostics: report.diagnostics,
                 settings,
             });
+            self.good_edit = self.edit;
         }
         self.version = version;
+        self.edit = edit;
         self.dirty = true;
+    }
+
+    /// Its text as the links between stacks read it, and the edit that set it: the last good
+    /// text while the current one does not parse (as far as its last lint knows), else the
+    /// current one.
+    pub(crate) fn buffer(&self) -> (u64, &str) {
+        match (&self.last_good, self.links_last_good) {
+            (Some(good), true) => (self.good_edit, &good.text),
+            _ => (self.edit, &self.text),
+        }
     }
 
     /// The name linting sees: the file's path (its extension picks JSON or YAML, as on the
@@ -169,14 +200,27 @@ impl ClientSettings {
     }
 }
 
+/// A document's settings: [`settings`].
+pub(super) struct DocumentSettings {
+    pub settings: Settings,
+    /// The configuration problem that kept its file from applying.
+    pub problem: Option<String>,
+    /// The deployment it is the template of a stack of.
+    pub deployment: Option<Source>,
+    /// The deployment's links were made again ([`crate::deployments::Placed::relinked`]).
+    pub relinked: bool,
+}
+
 /// The settings for a document, or the defaults (with the client's settings) and the
 /// configuration problem that kept its file from applying; for the template of a stack
-/// ([`crate::deployments`]), with the stack's Region, account and parameter values over them.
+/// ([`crate::deployments`]), with the stack's Region, account, parameter values and links
+/// over them, the other templates of its deployment read from `buffers` when open.
 pub(super) fn settings(
     uri: &Uri,
     client: &ClientSettings,
-    assemblies: &mut Assemblies,
-) -> (Settings, Option<String>) {
+    deployments: &mut Deployments,
+    buffers: &Buffers<'_>,
+) -> DocumentSettings {
     let path = file_path(uri);
     let from_client = || {
         (
@@ -187,24 +231,46 @@ pub(super) fn settings(
     };
     let (region, account, deployer) = from_client();
     let names = kmslint_core::rules::names();
-    let (settings, table, problem) =
+    let (settings, resolved, problem) =
         match config::settings_for_file(path.as_deref(), region, account, deployer, names) {
-            Ok((settings, resolved)) => (settings, resolved.stacks().to_vec(), None),
+            Ok((settings, resolved)) => (settings, Some(resolved), None),
             Err(error) => {
                 let (region, account, deployer) = from_client();
                 let settings = config::settings_for_file(None, region, account, deployer, names)
                     .map(|(settings, _)| settings)
                     .unwrap_or_default();
-                (settings, Vec::new(), Some(error.to_string()))
+                (settings, None, Some(error.to_string()))
             }
         };
-    let stack = path
+    let table = resolved.as_ref().map_or(&[][..], |r| r.stacks());
+    let placed = path
         .as_deref()
-        .and_then(|path| deployments::stack_of(path, &table, assemblies));
-    match stack {
-        Some(stack) => (stack.settings(&settings), problem),
-        None => (settings, problem),
+        .and_then(|path| deployments.place(path, table, &settings, buffers));
+    match placed {
+        Some(placed) => DocumentSettings {
+            settings: placed.settings,
+            problem,
+            deployment: Some(placed.source),
+            relinked: placed.relinked,
+        },
+        None => DocumentSettings {
+            settings,
+            problem,
+            deployment: None,
+            relinked: false,
+        },
     }
+}
+
+/// Whether a last good analysis made under `a` still applies under `b`: the same settings,
+/// whatever the links (made again at each edit of a template of the deployment, so never
+/// the same twice; the last good findings are of an older text anyway).
+pub(super) fn same_settings(a: &Settings, b: &Settings) -> bool {
+    let unlinked = |s: &Settings| Settings {
+        links: None,
+        ..s.clone()
+    };
+    a.links.is_some() == b.links.is_some() && unlinked(a) == unlinked(b)
 }
 
 /// Lints a document's text; `None` when linting panicked (a bug; the panic message went to
@@ -255,6 +321,26 @@ pub(super) fn file_path(uri: &Uri) -> Option<PathBuf> {
     Some(PathBuf::from(path))
 }
 
+/// The `file:` URI of an absolute path, its bytes other than letters, digits, `-._~/:`
+/// percent-encoded (RFC 3986); `None` when the result is no URI.
+pub(super) fn file_uri(path: &Path) -> Option<Uri> {
+    let text = path.to_str()?;
+    let mut uri = String::from("file://");
+    // `C:\x` on Windows is `file:///C:/x`.
+    if !text.starts_with('/') {
+        uri.push('/');
+    }
+    for &b in text.as_bytes() {
+        let b = if cfg!(windows) && b == b'\\' { b'/' } else { b };
+        if b.is_ascii_alphanumeric() || b"-._~/:".contains(&b) {
+            uri.push(b as char);
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,6 +351,9 @@ mod tests {
         assert_eq!(file_path(&uri), Some(PathBuf::from("/tmp/a b/té.yaml")));
         let untitled: Uri = "untitled:Untitled-1".parse().unwrap();
         assert_eq!(file_path(&untitled), None);
+        let back = file_uri(Path::new("/tmp/a b/té.yaml")).unwrap();
+        assert_eq!(back.as_str(), "file:///tmp/a%20b/t%C3%A9.yaml");
+        assert_eq!(file_path(&back), Some(PathBuf::from("/tmp/a b/té.yaml")));
     }
 
     #[test]

@@ -31,10 +31,17 @@
 //! findings; `didClose` drops them.
 //!
 //! A document that is the template of a stack is linted with the stack's Region, account and
-//! parameter values over its settings, as `kmslint check` lints it ([`deployments`];
-//! docs/deployments.md, "In the editor"): the stack of a CDK cloud assembly the file is in
-//! (each assembly read once, again when its `manifest.json` changes), else of its
-//! configuration's `[[stacks]]` table. Links between stacks are not read yet.
+//! parameter values over its settings, and with the links between the stacks of its
+//! deployment, as `kmslint check` lints it ([`deployments`]; docs/deployments.md, "In the
+//! editor"): the stack of a CDK cloud assembly the file is in (each assembly read once,
+//! again when its `manifest.json` changes), else of its configuration's `[[stacks]]` table.
+//! The links read the deployment's open templates from their buffers (one that does not
+//! parse: its last good text, as its findings are that text's), the others from disk.
+//! When a lint makes its deployment's links again (a template of it was edited, opened, or
+//! changed on disk), the other open documents of that deployment are linted again at the
+//! same batch's end; closing one of them lints the others again too (its file is read in
+//! place of its buffer). A finding's related place in another template (a linked key's
+//! policy) is published with that file's URI.
 //!
 //! [`transport`] is the bounded stdio transport that `kmslint server` serves over.
 
@@ -62,7 +69,8 @@ use lsp_types::{
 };
 use serde_json::Value as Json;
 
-use convert::Text;
+use convert::{Elsewhere, Text};
+use deployments::{Buffer, Buffers};
 use documents::{ClientSettings, Document, Lint};
 use kmslint_core::source::{ColumnUnit, Span};
 
@@ -137,7 +145,8 @@ pub fn run(connection: Connection) -> Result<(), ServerError> {
         unit,
         client: ClientSettings::default(),
         documents: HashMap::new(),
-        assemblies: deployments::Assemblies::default(),
+        deployments: deployments::Deployments::default(),
+        edits: 0,
         shutdown: false,
     };
     for problem in problems {
@@ -180,8 +189,12 @@ struct Server<'c> {
     client: ClientSettings,
     /// By URI.
     documents: HashMap<String, Document>,
-    /// The CDK cloud assemblies read, kept while unchanged ([`deployments`]).
-    assemblies: deployments::Assemblies,
+    /// The CDK cloud assemblies read and the links made, kept while unchanged
+    /// ([`deployments`]).
+    deployments: deployments::Deployments,
+    /// Edits of documents so far: each text set is given the next count
+    /// ([`Document::edit`]).
+    edits: u64,
     shutdown: bool,
 }
 
@@ -257,8 +270,9 @@ impl Server<'_> {
                 if let Ok(p) = serde_json::from_value::<DidOpenTextDocumentParams>(n.params) {
                     let doc = p.text_document;
                     let key = doc.uri.as_str().to_owned();
-                    self.documents
-                        .insert(key, Document::new(doc.uri, doc.version, doc.text));
+                    self.edits += 1;
+                    let document = Document::new(doc.uri, doc.version, doc.text, self.edits);
+                    self.documents.insert(key, document);
                 }
             }
             DidChangeTextDocument::METHOD => {
@@ -268,7 +282,11 @@ impl Server<'_> {
             }
             DidCloseTextDocument::METHOD => {
                 if let Ok(p) = serde_json::from_value::<DidCloseTextDocumentParams>(n.params) {
-                    self.documents.remove(p.text_document.uri.as_str());
+                    let closed = self.documents.remove(p.text_document.uri.as_str());
+                    // The links read its file now, not its buffer.
+                    if let Some(deployment) = closed.and_then(|d| d.deployment) {
+                        self.relint_deployment(&deployment, None);
+                    }
                     self.notify::<PublishDiagnostics>(PublishDiagnosticsParams::new(
                         p.text_document.uri,
                         Vec::new(),
@@ -282,9 +300,13 @@ impl Server<'_> {
                     self.relint_all();
                 }
             }
-            // A configuration file changed (when the client watches them): configurations
-            // are read at every lint, so linting again is all there is to do.
-            DidChangeWatchedFiles::METHOD => self.relint_all(),
+            // A configuration file or a template changed (when the client watches them):
+            // configurations are read at every lint, and the links are made again from the
+            // files as they are now.
+            DidChangeWatchedFiles::METHOD => {
+                self.deployments.forget_links();
+                self.relint_all();
+            }
             _ => {}
         }
     }
@@ -304,6 +326,17 @@ impl Server<'_> {
         for doc in self.documents.values_mut() {
             doc.lint = None;
             doc.dirty = true;
+        }
+    }
+
+    /// Lints again the open documents of `deployment` but `except`: what they reach of the
+    /// other stacks may have changed.
+    fn relint_deployment(&mut self, deployment: &deployments::Source, except: Option<&str>) {
+        for (key, doc) in &mut self.documents {
+            if doc.deployment.as_ref() == Some(deployment) && Some(key.as_str()) != except {
+                doc.lint = None;
+                doc.dirty = true;
+            }
         }
     }
 
@@ -337,20 +370,41 @@ impl Server<'_> {
             }
         }
         let text = new.unwrap_or_else(|| doc.text.clone());
-        doc.set_text(p.text_document.version, text);
+        self.edits += 1;
+        doc.set_text(p.text_document.version, text, self.edits);
     }
 
     /// Lints `key`'s document unless its lint is current, showing configuration problems
     /// and panics.
     fn ensure_linted(&mut self, key: &str) {
         let client = self.client.clone();
-        let Some(doc) = self.documents.get_mut(key) else {
+        let Some(doc) = self.documents.get(key) else {
             return;
         };
         if doc.lint.is_some() {
             return;
         }
-        let (settings, problem) = documents::settings(&doc.uri, &client, &mut self.assemblies);
+        // The open templates, which the links read in place of their files.
+        let buffers: Buffers<'_> = self
+            .documents
+            .values()
+            .filter_map(|d| {
+                let (edit, text) = d.buffer();
+                Some((d.path.as_deref()?, Buffer { edit, text }))
+            })
+            .collect();
+        let found = documents::settings(&doc.uri, &client, &mut self.deployments, &buffers);
+        drop(buffers);
+        if found.relinked
+            && let Some(deployment) = &found.deployment
+        {
+            self.relint_deployment(deployment, Some(key));
+        }
+        let (settings, problem) = (found.settings, found.problem);
+        let Some(doc) = self.documents.get_mut(key) else {
+            return;
+        };
+        doc.deployment = found.deployment;
         let mut messages = Vec::new();
         if problem != doc.shown_problem {
             if let Some(problem) = &problem {
@@ -367,7 +421,12 @@ impl Server<'_> {
         match &mut report {
             Some(report) => {
                 broken = last_good::has_syntax_problem(&name, &doc.text, report);
-                if !broken || doc.last_good.as_ref().is_some_and(|g| g.settings != settings) {
+                if !broken
+                    || doc
+                        .last_good
+                        .as_ref()
+                        .is_some_and(|g| !documents::same_settings(&g.settings, &settings))
+                {
                     // A text that parses is the last good analysis now (moved there when
                     // replaced); one made under other settings may show what they turn off.
                     doc.last_good = None;
@@ -379,7 +438,16 @@ impl Server<'_> {
                 "kmslint crashed while linting {name}; no diagnostics are shown for it. Please report this bug."
             )),
         }
-        doc.lint = Some(Lint {
+        // The text the links read of it changes: between the current text and the last good
+        // one when it stops or starts parsing. The deployment's other documents are linted
+        // again with links read from it; when it parses again, itself too, at once (its own
+        // links were made from the last good text; the second lint flips nothing).
+        let links_last_good = broken && doc.last_good.is_some();
+        let flipped = (links_last_good != doc.links_last_good)
+            .then(|| doc.deployment.clone())
+            .flatten();
+        doc.links_last_good = links_last_good;
+        doc.lint = (flipped.is_none() || links_last_good).then_some(Lint {
             report,
             settings,
             broken,
@@ -388,35 +456,74 @@ impl Server<'_> {
         for message in messages {
             self.show(MessageType::ERROR, message);
         }
+        if let Some(deployment) = flipped {
+            self.relint_deployment(&deployment, Some(key));
+            if !links_last_good {
+                self.ensure_linted(key);
+            }
+        }
     }
 
+    /// Lints and publishes each document that changed. A lint that made its deployment's
+    /// links again marks the deployment's other documents changed: they are published in a
+    /// second round, whose lints use those links (a third is only for a file changed on disk
+    /// meanwhile; past it, what is left waits for the next batch).
     fn publish_changed(&mut self) {
-        let changed: Vec<String> = self
-            .documents
-            .iter()
-            .filter(|(_, d)| d.dirty)
-            .map(|(k, _)| k.clone())
-            .collect();
-        for key in changed {
-            self.ensure_linted(&key);
-            let Some(doc) = self.documents.get_mut(&key) else {
-                continue;
-            };
-            doc.dirty = false;
-            let text = Text {
-                text: &doc.text,
-                lines: &doc.lines,
-                unit: self.unit,
-            };
-            let diagnostics = doc
-                .lint
+        for _round in 0..3 {
+            let changed: Vec<String> = self
+                .documents
                 .iter()
-                .flat_map(Lint::shown)
-                .map(|d| text.diagnostic(&doc.uri, d))
+                .filter(|(_, d)| d.dirty)
+                .map(|(k, _)| k.clone())
                 .collect();
-            let params =
-                PublishDiagnosticsParams::new(doc.uri.clone(), diagnostics, Some(doc.version));
-            self.notify::<PublishDiagnostics>(params);
+            if changed.is_empty() {
+                return;
+            }
+            for key in &changed {
+                self.ensure_linted(key);
+            }
+            // Linted first, then published: a related place in another open document is
+            // placed in its text as linted.
+            let mut elsewhere = Elsewhere::new(
+                self.unit,
+                self.documents.values().filter_map(|d| {
+                    let (_, text) = d.buffer();
+                    let lines = std::ptr::eq(text, d.text.as_str()).then_some(&d.lines);
+                    Some((d.path.as_deref()?, (&d.uri, text, lines)))
+                }),
+            );
+            let mut published = Vec::new();
+            for key in &changed {
+                let Some(doc) = self.documents.get(key) else {
+                    continue;
+                };
+                // Linted again after this round's lint (another's links changed): the next
+                // round publishes it.
+                if doc.lint.is_none() {
+                    continue;
+                }
+                let text = Text {
+                    text: &doc.text,
+                    lines: &doc.lines,
+                    unit: self.unit,
+                };
+                let diagnostics = doc
+                    .lint
+                    .iter()
+                    .flat_map(Lint::shown)
+                    .map(|d| text.diagnostic(&doc.uri, d, &mut elsewhere))
+                    .collect();
+                let params =
+                    PublishDiagnosticsParams::new(doc.uri.clone(), diagnostics, Some(doc.version));
+                published.push((key, params));
+            }
+            drop(elsewhere);
+            for (key, params) in published {
+                if let Some(doc) = self.documents.get_mut(key) {
+                    doc.dirty = false;
+                }
+                self.notify::<PublishDiagnostics>(params);
+            }
         }
     }
 
