@@ -15,6 +15,7 @@
 //! are linted, as without a deployment.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::config::{Linked, Settings};
@@ -27,7 +28,7 @@ use crate::model::links::{
 };
 use crate::model::principal::Deployment as PolicyDeployment;
 use crate::model::value::{Deployment, Env, Hole, Resolver};
-use crate::model::{self, DocumentKind, KeyPolicy, PolicySource, Template};
+use crate::model::{self, DocumentKind, KeyPolicy, Template};
 use crate::rules::missing_service_grants;
 use crate::source::{self, LineIndex, Node, Span};
 
@@ -37,18 +38,37 @@ pub struct DeploymentLinks {
     /// Stack → its index, by name, Region, account and template.
     index: HashMap<StackId, usize>,
     /// The instances of each stack (by name and template), in order.
-    instances: HashMap<(String, std::path::PathBuf), Vec<usize>>,
+    instances: HashMap<(String, PathBuf), Vec<usize>>,
+    /// Each template path given, resolved ([`canonical`]): resolved once per path, as
+    /// resolving costs a system call per component of the path.
+    resolved: Resolved,
 }
 
-type StackId = (String, Option<String>, Option<String>, std::path::PathBuf);
+type StackId = (String, Option<String>, Option<String>, PathBuf);
 
-fn id_of(stack: &Stack) -> StackId {
-    (
-        stack.name.clone(),
-        stack.region.clone(),
-        stack.account.clone(),
-        canonical(&stack.template),
-    )
+/// Template paths, resolved once each.
+#[derive(Default)]
+struct Resolved(std::sync::Mutex<HashMap<PathBuf, PathBuf>>);
+
+impl Resolved {
+    fn id_of(&self, stack: &Stack) -> StackId {
+        let template = {
+            let mut known = self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            known
+                .entry(stack.template.clone())
+                .or_insert_with(|| canonical(&stack.template))
+                .clone()
+        };
+        (
+            stack.name.clone(),
+            stack.region.clone(),
+            stack.account.clone(),
+            template,
+        )
+    }
 }
 
 impl DeploymentLinks {
@@ -56,7 +76,7 @@ impl DeploymentLinks {
     /// when the stack is one of those linked.
     pub fn settings(&self, stack: &Stack, base: &Settings) -> Settings {
         let mut settings = stack.settings(base);
-        let id = id_of(stack);
+        let id = self.resolved.id_of(stack);
         if let Some(&index) = self.index.get(&id) {
             let (name, _, _, template) = id;
             settings.links = Some(Linked(Arc::new(StackLinks {
@@ -75,7 +95,7 @@ impl DeploymentLinks {
     /// `stack` as findings in its template are reported with: for a stack of several
     /// instances, its Region (account) only when every instance has the same.
     pub fn shown(&self, stack: &Stack) -> Stack {
-        let (name, _, _, template) = id_of(stack);
+        let (name, _, _, template) = self.resolved.id_of(stack);
         let mut shown = stack.clone();
         let Some(instances) = self.instances.get(&(name, template)) else {
             return shown;
@@ -156,10 +176,12 @@ pub fn link_with_readers(stacks: &[StackFile], limit: u64) -> DeploymentLinks {
 
 fn make(given: &[StackFile], limit: u64, readers: bool) -> DeploymentLinks {
     // Each stack once (a table's stack is also an input), in the order first given.
+    let resolved = Resolved::default();
     let mut index = HashMap::new();
     let mut stacks: Vec<&StackFile> = Vec::new();
     for file in given {
-        if let std::collections::hash_map::Entry::Vacant(free) = index.entry(id_of(&file.stack)) {
+        let id = resolved.id_of(&file.stack);
+        if let std::collections::hash_map::Entry::Vacant(free) = index.entry(id) {
             free.insert(stacks.len());
             stacks.push(file);
         }
@@ -167,7 +189,7 @@ fn make(given: &[StackFile], limit: u64, readers: bool) -> DeploymentLinks {
     let mut instances: HashMap<_, Vec<usize>> = HashMap::new();
     let mut labels = Vec::new();
     for (i, file) in stacks.iter().enumerate() {
-        let (name, _, _, template) = id_of(&file.stack);
+        let (name, _, _, template) = resolved.id_of(&file.stack);
         instances.entry((name, template)).or_default().push(i);
         labels.push(StackLabel {
             name: file.stack.name.clone(),
@@ -175,38 +197,24 @@ fn make(given: &[StackFile], limit: u64, readers: bool) -> DeploymentLinks {
             account: file.stack.account.clone(),
         });
     }
-    let texts: Vec<Option<String>> = stacks
-        .iter()
-        .map(|file| read_text(file, limit, true))
-        .collect();
+    let texts: Vec<Option<String>> = map_all(&stacks, |file| read_text(file, limit, true));
     let loaded = load_all(&texts, &stacks);
     let templates = templates_of(&loaded);
-    // The key policies of the templates read: KMS601's answers for their keys.
-    let embedded: Vec<Vec<model::EmbeddedPolicy<'_>>> = templates
-        .iter()
-        .zip(&texts)
-        .map(|(template, text)| match (template, text) {
-            (Some(template), Some(text)) => model::embedded_policies(text, template.root),
-            _ => Vec::new(),
-        })
-        .collect();
-    let policies: Vec<Vec<PolicySource<'_>>> = templates
-        .iter()
-        .zip(&embedded)
-        .map(|(template, embedded)| match template {
-            Some(t) => model::policy_sources(t.root, DocumentKind::Template, Some(t), embedded),
-            None => Vec::new(),
-        })
-        .collect();
     let parameters: Vec<HashMap<String, String>> = stacks
         .iter()
         .map(|f| f.stack.parameters.clone().into_iter().collect())
         .collect();
+    // KMS601's answers for every key of the templates read, a template per thread.
+    let indexes: Vec<usize> = (0..stacks.len()).collect();
+    let grants = map_all(&indexes, |&i| match (&templates[i], texts[i].as_deref()) {
+        (Some(template), Some(text)) => grants_of(template, text, &labels[i], &parameters[i]),
+        _ => HashMap::new(),
+    });
     let mut maker = Maker {
         stacks: &stacks,
         texts: &texts,
         templates: &templates,
-        policies: &policies,
+        grants,
         parameters: &parameters,
         lines: HashMap::new(),
         keys_by_name: HashMap::new(),
@@ -248,6 +256,7 @@ fn make(given: &[StackFile], limit: u64, readers: bool) -> DeploymentLinks {
         links: Arc::new(links),
         index,
         instances,
+        resolved,
     }
 }
 
@@ -274,11 +283,24 @@ fn load_all<'t>(
     texts: &'t [Option<String>],
     stacks: &[&StackFile],
 ) -> Vec<Option<source::Loaded<'t>>> {
-    texts
-        .iter()
-        .zip(stacks)
-        .map(|(text, file)| Some(source::load_file(&file.shown, text.as_deref()?).1))
-        .collect()
+    let pairs: Vec<(&Option<String>, &&StackFile)> = texts.iter().zip(stacks).collect();
+    map_all(&pairs, |(text, file)| {
+        Some(source::load_file(&file.shown, text.as_deref()?).1)
+    })
+}
+
+/// `f` on each item, in order: on the threads of the caller's pool with the `parallel`
+/// feature (reading and parsing the templates are most of the links' cost).
+fn map_all<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        items.par_iter().map(f).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        items.iter().map(f).collect()
+    }
 }
 
 fn templates_of<'t>(loaded: &'t [Option<source::Loaded<'t>>]) -> Vec<Option<Template<'t>>> {
@@ -388,8 +410,8 @@ struct Maker<'s, 't> {
     stacks: &'s [&'s StackFile],
     texts: &'t [Option<String>],
     templates: &'t [Option<Template<'t>>],
-    /// Each template's key policies.
-    policies: &'t [Vec<PolicySource<'t>>],
+    /// KMS601's answers for each template's keys, by logical ID.
+    grants: Vec<HashMap<String, Grants>>,
     parameters: &'t [HashMap<String, String>],
     lines: HashMap<usize, LineIndex>,
     /// `(stack, logical ID)` → index in `links.keys`.
@@ -578,7 +600,7 @@ impl<'t> Maker<'_, 't> {
         let multi_region = flag(resource.property("MultiRegion"), false);
         let enabled = flag(resource.property("Enabled"), true);
         let policy_node = resource.property("KeyPolicy");
-        let missing_grants = self.missing_grants(i, template, name);
+        let missing_grants = self.grants[i].get(name).cloned().unwrap_or_default();
         let at = self.place(i, resource.name_span);
         let policy = policy_node.map(|n| self.place(i, n.span));
         self.links.keys.push(LinkedKey {
@@ -596,44 +618,6 @@ impl<'t> Maker<'_, 't> {
         Some(index)
     }
 
-    /// KMS601's answers for the key `name`'s policy, in its own stack.
-    fn missing_grants(
-        &self,
-        i: usize,
-        template: &Template<'t>,
-        name: &str,
-    ) -> Vec<(usize, Vec<&'static str>)> {
-        let Some(source) = self.policies[i]
-            .iter()
-            .find(|s| s.resource.is_some_and(|(r, _)| r == name))
-        else {
-            return Vec::new();
-        };
-        let label = &self.links.stacks[i];
-        let env = Env::new(
-            Some(template),
-            Deployment {
-                region: label.region.as_deref(),
-                account: label.account.as_deref(),
-                parameters: &self.parameters[i],
-                links: None,
-            },
-        );
-        let resolver = Resolver::new(&env);
-        let policy = KeyPolicy::build(
-            source,
-            &resolver,
-            &|n| template.resource(n).and_then(|r| r.type_name),
-            None,
-        );
-        let deployment = PolicyDeployment {
-            account: env.account,
-            partition: env.partition.map(|p| p.name),
-            region: env.region,
-        };
-        missing_service_grants(&policy, &deployment)
-    }
-
     /// `span` of stack `i`'s template, located.
     fn place(&mut self, i: usize, span: Span) -> Place {
         let text = self.texts[i].as_deref().unwrap_or_default();
@@ -645,6 +629,53 @@ impl<'t> Maker<'_, 't> {
             end: lines.position(text, span.end as usize),
         }
     }
+}
+
+/// For each service grant a key's policy does not give, the actions missing (KMS601).
+type Grants = Vec<(usize, Vec<&'static str>)>;
+
+/// KMS601's answers for each key of `template` (by logical ID), asked in its own stack.
+fn grants_of(
+    template: &Template<'_>,
+    text: &str,
+    label: &StackLabel,
+    parameters: &HashMap<String, String>,
+) -> HashMap<String, Grants> {
+    let root = template.root;
+    let embedded = model::embedded_policies(text, root);
+    let sources = model::policy_sources(root, DocumentKind::Template, Some(template), &embedded);
+    let env = Env::new(
+        Some(template),
+        Deployment {
+            region: label.region.as_deref(),
+            account: label.account.as_deref(),
+            parameters,
+            links: None,
+        },
+    );
+    let resolver = Resolver::new(&env);
+    let deployment = PolicyDeployment {
+        account: env.account,
+        partition: env.partition.map(|p| p.name),
+        region: env.region,
+    };
+    let mut out = HashMap::new();
+    for source in &sources {
+        let Some((name, KEY | REPLICA_KEY)) = source.resource else {
+            continue;
+        };
+        let policy = KeyPolicy::build(
+            source,
+            &resolver,
+            &|n| template.resource(n).and_then(|r| r.type_name),
+            None,
+        );
+        out.insert(
+            name.to_owned(),
+            missing_service_grants(&policy, &deployment),
+        );
+    }
+    out
 }
 
 /// A boolean property written as a literal (`absent` when it is not written); nothing when

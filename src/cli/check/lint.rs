@@ -22,17 +22,22 @@ use crate::discover::{self, Input, describe_io};
 /// Lints every file found, on `options.jobs` worker threads (in turn when the pool cannot be
 /// made), each against its version at the revision when there is a `repository` (`--since`).
 /// In the order found.
+/// The threads files are read and linted on: `jobs` of them, each with room for the
+/// loaders' bounded recursion on the deepest inputs.
+pub(super) fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .stack_size(16 << 20)
+        .build()
+}
+
 pub(super) fn lint_all<'s>(
     repository: Option<&Repository>,
     inputs: &[Input],
     settings_of: &(dyn Fn(usize) -> &'s Settings + Sync),
     options: &Options,
 ) -> Result<Vec<Linted>, String> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.jobs)
-        // Room for the loaders' bounded recursion on the deepest inputs.
-        .stack_size(16 << 20)
-        .build();
+    let pool = thread_pool(options.jobs);
     if let Some(repository) = repository {
         return lint_since(repository, inputs, settings_of, options, pool.as_ref().ok());
     }

@@ -44,7 +44,11 @@ pub(super) fn settings_of_inputs(
     others.extend(table.iter().cloned());
     declared_stacks(&mut found.inputs, table);
     let review = args.since.is_some();
-    let links = links_of(&found.inputs, others, options.max_file_size, review);
+    // On the threads files are linted on: the links read and parse templates too.
+    let links = match super::lint::thread_pool(options.jobs) {
+        Ok(pool) => pool.install(|| links_of(&found.inputs, others, options.max_file_size, review)),
+        Err(_) => links_of(&found.inputs, others, options.max_file_size, review),
+    };
     with_stacks(&mut found.inputs, &links, &mut all, &mut which);
     Ok((all, which))
 }
