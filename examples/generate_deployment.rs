@@ -237,98 +237,13 @@ fn app_template(
         };
         kinds.push(kind);
     }
-    let pick = |rng: &mut Rng| match other {
+    let mut pick = |rng: &mut Rng| match other {
         Some(other) if rng.below(4) == 0 => key_ref(other, false, rng),
         _ => key_ref(main, by_parameter, rng),
     };
     let mut last_role = None;
     for (i, kind) in kinds.iter().enumerate() {
-        match kind {
-            Kind::LogGroup => {
-                let _ = writeln!(
-                    out,
-                    "  LogGroup{i}:
-    Type: AWS::Logs::LogGroup
-    DeletionPolicy: Retain
-    UpdateReplacePolicy: Retain
-    Properties:
-      LogGroupName: !Sub '/app/${{AWS::StackName}}/{i}'
-      RetentionInDays: {}",
-                    [7, 30, 90, 365][rng.below(4) as usize]
-                );
-                put_key(&mut out, 6, "KmsKeyId", &pick(rng));
-            }
-            Kind::Queue => {
-                let _ = writeln!(
-                    out,
-                    "  Queue{i}:
-    Type: AWS::SQS::Queue
-    Properties:
-      VisibilityTimeout: {}
-      KmsDataKeyReusePeriodSeconds: 300",
-                    30 + 30 * rng.below(10)
-                );
-                put_key(&mut out, 6, "KmsMasterKeyId", &pick(rng));
-            }
-            Kind::Topic => {
-                let _ = writeln!(
-                    out,
-                    "  Topic{i}:
-    Type: AWS::SNS::Topic
-    Properties:
-      DisplayName: !Sub '${{AWS::StackName}} topic {i}'"
-                );
-                put_key(&mut out, 6, "KmsMasterKeyId", &pick(rng));
-            }
-            Kind::Role => {
-                let _ = writeln!(
-                    out,
-                    "  Role{i}:
-    Type: AWS::IAM::Role
-    Properties:
-      AssumeRolePolicyDocument:
-        Version: '2012-10-17'
-        Statement:
-          - Effect: Allow
-            Principal:
-              Service: lambda.amazonaws.com
-            Action: sts:AssumeRole
-      Policies:
-        - PolicyName: use-keys
-          PolicyDocument:
-            Version: '2012-10-17'
-            Statement:
-              - Effect: Allow
-                Action: ['kms:Decrypt', 'kms:GenerateDataKey']
-                Resource:"
-                );
-                for _ in 0..rng.between(1, 2) {
-                    put_item(&mut out, 18, &pick(rng));
-                }
-                last_role = Some(i);
-            }
-            Kind::Policy => {
-                let _ = writeln!(
-                    out,
-                    "  Policy{i}:
-    Type: AWS::IAM::ManagedPolicy
-    Properties:
-      Description: !Sub 'Decrypt with the keys of ${{AWS::StackName}}'
-      PolicyDocument:
-        Version: '2012-10-17'
-        Statement:
-          - Effect: Allow
-            Action: kms:Decrypt
-            Resource:"
-                );
-                for _ in 0..rng.between(1, 3) {
-                    put_item(&mut out, 14, &pick(rng));
-                }
-                if let Some(role) = last_role {
-                    let _ = writeln!(out, "      Roles:\n        - !Ref Role{role}");
-                }
-            }
-        }
+        write_resource(&mut out, i, *kind, &mut pick, rng, &mut last_role);
     }
     // A topic sending to a queue: SNS then uses the queue's key (the queue is a consumer of
     // sns.amazonaws.com, as KMS601 reads it).
@@ -347,6 +262,104 @@ fn app_template(
         );
     }
     out
+}
+
+/// Writes resource `i` of a consumer stack, of `kind`, its keys from `pick`; a managed policy
+/// is attached to the last role written before it (`last_role`).
+fn write_resource(
+    out: &mut String,
+    i: usize,
+    kind: Kind,
+    pick: &mut dyn FnMut(&mut Rng) -> (String, String),
+    rng: &mut Rng,
+    last_role: &mut Option<usize>,
+) {
+    match kind {
+        Kind::LogGroup => {
+            let _ = writeln!(
+                out,
+                "  LogGroup{i}:
+    Type: AWS::Logs::LogGroup
+    DeletionPolicy: Retain
+    UpdateReplacePolicy: Retain
+    Properties:
+      LogGroupName: !Sub '/app/${{AWS::StackName}}/{i}'
+      RetentionInDays: {}",
+                [7, 30, 90, 365][rng.below(4) as usize]
+            );
+            put_key(out, 6, "KmsKeyId", &pick(rng));
+        }
+        Kind::Queue => {
+            let _ = writeln!(
+                out,
+                "  Queue{i}:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: {}
+      KmsDataKeyReusePeriodSeconds: 300",
+                30 + 30 * rng.below(10)
+            );
+            put_key(out, 6, "KmsMasterKeyId", &pick(rng));
+        }
+        Kind::Topic => {
+            let _ = writeln!(
+                out,
+                "  Topic{i}:
+    Type: AWS::SNS::Topic
+    Properties:
+      DisplayName: !Sub '${{AWS::StackName}} topic {i}'"
+            );
+            put_key(out, 6, "KmsMasterKeyId", &pick(rng));
+        }
+        Kind::Role => {
+            let _ = writeln!(
+                out,
+                "  Role{i}:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal:
+              Service: lambda.amazonaws.com
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: use-keys
+          PolicyDocument:
+            Version: '2012-10-17'
+            Statement:
+              - Effect: Allow
+                Action: ['kms:Decrypt', 'kms:GenerateDataKey']
+                Resource:"
+            );
+            for _ in 0..rng.between(1, 2) {
+                put_item(out, 18, &pick(rng));
+            }
+            *last_role = Some(i);
+        }
+        Kind::Policy => {
+            let _ = writeln!(
+                out,
+                "  Policy{i}:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      Description: !Sub 'Decrypt with the keys of ${{AWS::StackName}}'
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Action: kms:Decrypt
+            Resource:"
+            );
+            for _ in 0..rng.between(1, 3) {
+                put_item(out, 14, &pick(rng));
+            }
+            if let Some(role) = *last_role {
+                let _ = writeln!(out, "      Roles:\n        - !Ref Role{role}");
+            }
+        }
+    }
 }
 
 fn main() -> io::Result<()> {
