@@ -29,7 +29,7 @@ use crate::model::links::{
 use crate::model::principal::Deployment as PolicyDeployment;
 use crate::model::value::{Deployment, Env, Hole, Resolver};
 use crate::model::{self, DocumentKind, KeyPolicy, Template};
-use crate::rules::missing_service_grants;
+use crate::rules::{missing_publish_grants, missing_service_grants};
 use crate::source::{self, LineIndex, Node, Span};
 
 /// The links of a run, and which stack each is made for.
@@ -490,12 +490,18 @@ impl<'t> Maker<'_, 't> {
     /// parameters as their parents pass them.
     fn givens(&mut self) {
         let snapshot = self.snapshot();
-        let by_name: HashMap<&str, usize> = self
-            .stacks
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.stack.name.as_str(), i))
-            .collect();
+        // A stack named by several instances (a `regions` list) has one output per instance:
+        // which one a parameter gets is not known, so none is linked.
+        let mut by_name: HashMap<&str, usize> = HashMap::new();
+        let mut several: Vec<&str> = Vec::new();
+        for (i, file) in self.stacks.iter().enumerate() {
+            if by_name.insert(file.stack.name.as_str(), i).is_some() {
+                several.push(file.stack.name.as_str());
+            }
+        }
+        for name in several {
+            by_name.remove(name);
+        }
         let mut given: Vec<(usize, String, usize)> = Vec::new();
         for (i, file) in self.stacks.iter().enumerate() {
             for (parameter, (stack, output)) in &file.stack.linked_parameters {
@@ -600,7 +606,7 @@ impl<'t> Maker<'_, 't> {
         let multi_region = flag(resource.property("MultiRegion"), false);
         let enabled = flag(resource.property("Enabled"), true);
         let policy_node = resource.property("KeyPolicy");
-        let missing_grants = self.grants[i].get(name).cloned().unwrap_or_default();
+        let grants = self.grants[i].get(name).cloned().unwrap_or_default();
         let at = self.place(i, resource.name_span);
         let policy = policy_node.map(|n| self.place(i, n.span));
         self.links.keys.push(LinkedKey {
@@ -611,7 +617,8 @@ impl<'t> Maker<'_, 't> {
             enabled,
             at,
             policy,
-            missing_grants,
+            missing_grants: grants.services,
+            missing_publish: grants.publish,
         });
         let index = self.links.keys.len() - 1;
         self.keys_by_name.insert((i, name.to_owned()), index);
@@ -631,8 +638,13 @@ impl<'t> Maker<'_, 't> {
     }
 }
 
-/// For each service grant a key's policy does not give, the actions missing (KMS601).
-type Grants = Vec<(usize, Vec<&'static str>)>;
+/// KMS601's answers for one key: for each service grant its policy does not give, and each
+/// publishing service it does not let in, the actions missing.
+#[derive(Clone, Default)]
+struct Grants {
+    services: Vec<(usize, Vec<&'static str>)>,
+    publish: Vec<(&'static str, Vec<&'static str>)>,
+}
 
 /// KMS601's answers for each key of `template` (by logical ID), asked in its own stack.
 fn grants_of(
@@ -670,10 +682,11 @@ fn grants_of(
             &|n| template.resource(n).and_then(|r| r.type_name),
             None,
         );
-        out.insert(
-            name.to_owned(),
-            missing_service_grants(&policy, &deployment),
-        );
+        let grants = Grants {
+            services: missing_service_grants(&policy, &deployment),
+            publish: missing_publish_grants(&policy, &deployment),
+        };
+        out.insert(name.to_owned(), grants);
     }
     out
 }

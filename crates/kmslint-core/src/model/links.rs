@@ -65,6 +65,9 @@ pub(crate) struct LinkedKey {
     /// `facts::consumers::SERVICE_GRANTS`), the actions missing: KMS601's question, answered
     /// in the key's own stack (its Region and account).
     pub missing_grants: Vec<(usize, Vec<&'static str>)>,
+    /// For each AWS service that publishes to topics and queues (`sns`, `events`, …) the key
+    /// policy certainly does not let encrypt for them, the actions missing.
+    pub missing_publish: Vec<(&'static str, Vec<&'static str>)>,
 }
 
 /// A ReplicaKey whose primary is a linked key: KMS303 across the deployment.

@@ -25,7 +25,7 @@ pub use registry::{
 };
 pub(crate) use reporter::{Reporter, finish};
 pub(crate) use run::{run, run_change};
-pub(crate) use service_grant_missing::missing_service_grants;
+pub(crate) use service_grant_missing::{missing_publish_grants, missing_service_grants};
 // What `suppress` reports, as KMS006 and KMS007 declare it.
 pub(crate) use invalid_suppression::RULE as INVALID_SUPPRESSION;
 pub(crate) use unused_suppression::RULE as UNUSED_SUPPRESSION;

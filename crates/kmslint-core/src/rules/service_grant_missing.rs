@@ -31,10 +31,13 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use crate::diagnostic::Severity;
-use crate::facts::consumers::{Failure, Grantee, PUBLISH_ACTIONS, SERVICE_GRANTS, ServiceGrant};
+use crate::facts::consumers::{
+    ENCRYPTED_TARGETS, Failure, Grantee, PUBLISH_ACTIONS, PUBLISHERS, SERVICE_GRANTS, ServiceGrant,
+};
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::KeyPolicy;
 use crate::model::consumers::{KeyTarget, KeyUse, Publication, values_at};
+use crate::model::links::{LinkedKey, Place, StackLinks};
 use crate::model::policy::Verdict;
 use crate::model::principal::{
     Coverage, Deployment, IamKind, IamPrincipal, Principal, Requester, classify,
@@ -120,18 +123,10 @@ impl Rule for ServiceGrantMissing {
                     .report_need(key_use.span, need, false)
                     .with_severity(severity(grant))
                     .with_resource(key_use.consumer);
-                let policy = key.policy.as_ref().unwrap_or(&key.at);
-                related_linked(
-                    diagnostic,
-                    policy,
-                    format!(
-                        "the key policy of `{}` ({})",
-                        key.logical_id,
-                        links.stack_of(key)
-                    ),
-                );
+                related_linked(diagnostic, policy_of(key), policy_label(links, key));
             }
         }
+        linked_publishers(cx, links, out);
     }
 
     fn check_policy(&self, cx: &Context<'_, '_>, check: &PolicyCheck<'_, '_>, out: &mut Reporter) {
@@ -333,6 +328,84 @@ impl ServiceGrantMissing {
     }
 }
 
+/// Where a linked key's policy is (the key, when it has none).
+fn policy_of(key: &LinkedKey) -> &Place {
+    key.policy.as_ref().unwrap_or(&key.at)
+}
+
+/// "the key policy of `Key` (stack keys, eu-west-1)".
+fn policy_label(links: &StackLinks, key: &LinkedKey) -> String {
+    format!(
+        "the key policy of `{}` ({})",
+        key.logical_id,
+        links.stack_of(key)
+    )
+}
+
+/// Topics and queues of the template encrypted with a key of another stack, that an AWS
+/// service of the template sends to: the key's policy must let the service in (asked in the
+/// key's stack, [`missing_publish_grants`]).
+fn linked_publishers(cx: &Context<'_, '_>, links: &StackLinks, out: &mut Reporter) {
+    let all = cx.publications();
+    if all.is_empty() {
+        return;
+    }
+    for &(target_type, property) in ENCRYPTED_TARGETS {
+        for key_use in &cx.key_uses(target_type, property).all {
+            let KeyTarget::Linked(linked) = key_use.target else {
+                continue;
+            };
+            let key = links.key(linked);
+            if !links.same_region(key) {
+                continue;
+            }
+            for (service, missing) in &key.missing_publish {
+                let publishers: Vec<&Publication<'_>> = all
+                    .iter()
+                    .filter(|p| p.target == key_use.consumer && p.service == *service)
+                    .filter(|p| {
+                        let mut also = p.when.clone();
+                        also.extend(p.publisher_condition.map(|c| (c, true)));
+                        super::key_use::possible(cx, key_use, &also)
+                    })
+                    .collect();
+                if publishers.is_empty() {
+                    continue;
+                }
+                let mut senders: Vec<String> = Vec::new();
+                for p in &publishers {
+                    let name = p.sender();
+                    if !senders.contains(&name) {
+                        senders.push(name);
+                    }
+                }
+                let need = Need {
+                    key: key.logical_id.clone(),
+                    key_stack: Some(links.stack_of(key).to_string()),
+                    needer: key_use.consumer.to_owned(),
+                    lack: Lack::Publish {
+                        target_type,
+                        alias: None,
+                        senders,
+                        service,
+                        missing: missing.clone(),
+                    },
+                    when: owned_conditions(&key_use.when),
+                    scenarios: Vec::new(),
+                };
+                let diagnostic = out
+                    .report_need(key_use.span, need, false)
+                    .with_resource(key_use.consumer)
+                    .with_severity(Severity::Warning);
+                for p in &publishers {
+                    diagnostic.with_related(p.span, p.label());
+                }
+                related_linked(diagnostic, policy_of(key), policy_label(links, key));
+            }
+        }
+    }
+}
+
 /// A warning when the service fails silently or the grant it needs is not certain; an error
 /// otherwise.
 fn severity(grant: &ServiceGrant) -> Severity {
@@ -376,6 +449,27 @@ pub(crate) fn missing_service_grants(
                 })
                 .collect();
             (!missing.is_empty()).then_some((i, missing))
+        })
+        .collect()
+}
+
+/// KMS601's question about publishing to a topic or queue encrypted with a key that other
+/// stacks use, asked in the key's stack when the links are made: for each publishing service
+/// (`cloudwatch`, `events`, `s3`, `sns`), the [`PUBLISH_ACTIONS`] `policy` certainly does not
+/// let it call.
+pub(crate) fn missing_publish_grants(
+    policy: &KeyPolicy<'_>,
+    deployment: &Deployment<'_>,
+) -> Vec<(&'static str, Vec<&'static str>)> {
+    let mut services: Vec<&'static str> = PUBLISHERS.iter().map(|p| p.service).collect();
+    services.sort_unstable();
+    services.dedup();
+    services
+        .into_iter()
+        .filter_map(|service| {
+            let who = service_principals(service);
+            let missing = missing_actions(policy, &who, false, PUBLISH_ACTIONS, deployment);
+            (!missing.is_empty()).then_some((service, missing))
         })
         .collect()
 }
