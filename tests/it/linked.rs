@@ -174,6 +174,11 @@ fn table_imports() {
 }
 
 #[test]
+fn table_publishers() {
+    table_case("publishers");
+}
+
+#[test]
 fn table_outputs_as_parameters() {
     table_case("outputs-as-parameters");
 }

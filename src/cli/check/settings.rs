@@ -44,11 +44,7 @@ pub(super) fn settings_of_inputs(
     others.extend(table.iter().cloned());
     declared_stacks(&mut found.inputs, table);
     let review = args.since.is_some();
-    // On the threads files are linted on: the links read and parse templates too.
-    let links = match super::lint::thread_pool(options.jobs) {
-        Ok(pool) => pool.install(|| links_of(&found.inputs, others, options.max_file_size, review)),
-        Err(_) => links_of(&found.inputs, others, options.max_file_size, review),
-    };
+    let links = links_of(&found.inputs, others, options, review);
     with_stacks(&mut found.inputs, &links, &mut all, &mut which);
     Ok((all, which))
 }
@@ -62,9 +58,10 @@ pub(super) fn settings_of_inputs(
 fn links_of(
     inputs: &[discover::Input],
     others: Vec<Stack>,
-    limit: u64,
+    options: &Options,
     review: bool,
 ) -> DeploymentLinks {
+    let limit = options.max_file_size;
     if inputs.iter().all(|i| i.stack.is_none()) {
         return link::link(&[], limit);
     }
@@ -90,10 +87,17 @@ fn links_of(
             text: None,
         })
         .collect();
-    if review {
-        link::link_with_readers(&files, limit)
-    } else {
-        link::link(&files, limit)
+    let make = || {
+        if review {
+            link::link_with_readers(&files, limit)
+        } else {
+            link::link(&files, limit)
+        }
+    };
+    // On threads like those files are linted on: the links read and parse templates too.
+    match super::lint::thread_pool(options.jobs) {
+        Ok(pool) => pool.install(make),
+        Err(_) => make(),
     }
 }
 
