@@ -146,14 +146,11 @@ impl Diagnostic {
         span: Span,
         message: impl Into<String>,
     ) -> &mut Self {
-        self.related.push(Related {
-            path: Some(path.to_owned()),
-            span,
-            message: message.into(),
-            start: lines.position(text, span.start as usize),
-            end: lines.position(text, span.end as usize),
-        });
-        self
+        let (start, end) = (
+            lines.position(text, span.start as usize),
+            lines.position(text, span.end as usize),
+        );
+        self.with_related_located(path, span, start, end, message)
     }
 
     /// Adds a place in another file, already located: in another stack's template.

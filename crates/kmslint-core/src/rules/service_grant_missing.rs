@@ -293,34 +293,22 @@ impl ServiceGrantMissing {
                     if missing.is_empty() {
                         continue;
                     }
-                    let mut senders: Vec<String> = Vec::new();
-                    for p in &publishers {
-                        let name = p.sender();
-                        if !senders.contains(&name) {
-                            senders.push(name);
-                        }
-                    }
+                    let lack = Lack::Publish {
+                        target_type,
+                        alias: alias(key_use),
+                        senders: senders(&publishers),
+                        service,
+                        missing: missing.clone(),
+                    };
                     let need = Need {
                         key: key.to_owned(),
                         key_stack: None,
                         needer: key_use.consumer.to_owned(),
-                        lack: Lack::Publish {
-                            target_type,
-                            alias: alias(key_use),
-                            senders,
-                            service,
-                            missing: missing.clone(),
-                        },
+                        lack,
                         when: owned_conditions(&key_use.when),
                         scenarios: Vec::new(),
                     };
-                    let diagnostic = out
-                        .report_need(key_use.span, need, true)
-                        .with_resource(key_use.consumer)
-                        .with_severity(Severity::Warning);
-                    for p in &publishers {
-                        diagnostic.with_related(p.span, p.label());
-                    }
+                    let diagnostic = report_publish(out, key_use, need, &publishers, true);
                     diagnostic.with_related(policy_at, format!("the key policy of `{key}`"));
                 }
             }
@@ -372,13 +360,6 @@ fn linked_publishers(cx: &Context<'_, '_>, links: &StackLinks, out: &mut Reporte
                 if publishers.is_empty() {
                     continue;
                 }
-                let mut senders: Vec<String> = Vec::new();
-                for p in &publishers {
-                    let name = p.sender();
-                    if !senders.contains(&name) {
-                        senders.push(name);
-                    }
-                }
                 let need = Need {
                     key: key.logical_id.clone(),
                     key_stack: Some(links.stack_of(key).to_string()),
@@ -386,24 +367,49 @@ fn linked_publishers(cx: &Context<'_, '_>, links: &StackLinks, out: &mut Reporte
                     lack: Lack::Publish {
                         target_type,
                         alias: None,
-                        senders,
+                        senders: senders(&publishers),
                         service,
                         missing: missing.clone(),
                     },
                     when: owned_conditions(&key_use.when),
                     scenarios: Vec::new(),
                 };
-                let diagnostic = out
-                    .report_need(key_use.span, need, false)
-                    .with_resource(key_use.consumer)
-                    .with_severity(Severity::Warning);
-                for p in &publishers {
-                    diagnostic.with_related(p.span, p.label());
-                }
+                let diagnostic = report_publish(out, key_use, need, &publishers, false);
                 related_linked(diagnostic, policy_of(key), policy_label(links, key));
             }
         }
     }
+}
+
+/// The publishers as a message names them, each once.
+fn senders(publishers: &[&Publication<'_>]) -> Vec<String> {
+    let mut senders: Vec<String> = Vec::new();
+    for p in publishers {
+        let name = p.sender();
+        if !senders.contains(&name) {
+            senders.push(name);
+        }
+    }
+    senders
+}
+
+/// Reports a topic or queue whose key does not let the services that send to it in (a
+/// warning: the stack deploys), with each publisher as a related location.
+fn report_publish<'o>(
+    out: &'o mut Reporter,
+    key_use: &KeyUse<'_>,
+    need: Need,
+    publishers: &[&Publication<'_>],
+    shows_statements: bool,
+) -> &'o mut crate::diagnostic::Diagnostic {
+    let diagnostic = out
+        .report_need(key_use.span, need, shows_statements)
+        .with_resource(key_use.consumer)
+        .with_severity(Severity::Warning);
+    for p in publishers {
+        diagnostic.with_related(p.span, p.label());
+    }
+    diagnostic
 }
 
 /// A warning when the service fails silently or the grant it needs is not certain; an error
