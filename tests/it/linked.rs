@@ -174,6 +174,11 @@ fn table_imports() {
 }
 
 #[test]
+fn table_key_types() {
+    table_case("key-types");
+}
+
+#[test]
 fn table_publishers() {
     table_case("publishers");
 }

@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use crate::config::{Linked, Settings};
 use crate::deployment::{Stack, canonical};
+use crate::facts::key_specs::{DEFAULT_KEY_SPEC, DEFAULT_KEY_USAGE};
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::consumers::KeyTarget;
 use crate::model::links::{
@@ -603,6 +604,17 @@ impl<'t> Maker<'_, 't> {
             Some(REPLICA_KEY) => true,
             _ => return None,
         };
+        let literal = |property: &str, default: &str| match resource.property(property) {
+            None => Some(default.to_owned()),
+            Some(node) => node.as_str().map(str::to_owned),
+        };
+        let (spec, usage) = match replica {
+            true => (None, None),
+            false => (
+                literal("KeySpec", DEFAULT_KEY_SPEC),
+                literal("KeyUsage", DEFAULT_KEY_USAGE),
+            ),
+        };
         let multi_region = flag(resource.property("MultiRegion"), false);
         let enabled = flag(resource.property("Enabled"), true);
         let policy_node = resource.property("KeyPolicy");
@@ -614,6 +626,8 @@ impl<'t> Maker<'_, 't> {
             logical_id: name.to_owned(),
             replica,
             multi_region: if replica { None } else { multi_region },
+            spec,
+            usage,
             enabled,
             at,
             policy,

@@ -57,6 +57,10 @@ pub(crate) struct LinkedKey {
     pub multi_region: Option<bool>,
     /// The resource's logical ID, where it is written.
     pub at: Place,
+    /// `KeySpec` and `KeyUsage` as written, when literal (their defaults when not written;
+    /// unknown for a replica, whose primary's they are).
+    pub spec: Option<String>,
+    pub usage: Option<String>,
     /// `Enabled` as written, when it is a literal boolean (true when not written).
     pub enabled: Option<bool>,
     /// The key policy (its `KeyPolicy` value), when the key has one.

@@ -21,6 +21,7 @@ use crate::facts::resources::KEY;
 use crate::model::consumers::{KeyTarget, KeyUse};
 use crate::model::value::{describe_when, merged_when};
 
+use super::common::related_linked;
 use super::key_config::{Setting, defaults, readable, settings};
 use super::key_use::{describe, possible, uses};
 use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
@@ -51,6 +52,7 @@ impl Rule for ConsumerKeyWrongType {
         let Some(template) = cx.template else {
             return;
         };
+        linked(cx, out);
         let resolver = cx.resolver();
         let mut seen: HashSet<(crate::source::Span, String)> = HashSet::new();
         for (consumer, key_use) in uses(cx) {
@@ -149,6 +151,58 @@ impl Rule for ConsumerKeyWrongType {
                 region_mismatch(&key_use, name, needed, stack, key.name_span, out);
             }
         }
+    }
+}
+
+/// Consumers whose key is a key of another stack of the deployment with a literal KeySpec or
+/// KeyUsage the consumer cannot use (docs/deployments.md).
+fn linked(cx: &Context<'_, '_>, out: &mut Reporter) {
+    let Some(links) = cx.links() else {
+        return;
+    };
+    for (consumer, key_use) in uses(cx) {
+        let KeyTarget::Linked(index) = key_use.target else {
+            continue;
+        };
+        let key = links.key(index);
+        let (want_spec, want_usage) = match consumer.kind {
+            Kind::Encrypt => (DEFAULT_KEY_SPEC, DEFAULT_KEY_USAGE),
+            Kind::Sign => (SIGN_SPEC, SIGN_USAGE),
+        };
+        let (Some(spec), Some(usage)) = (key.spec.as_deref(), key.usage.as_deref()) else {
+            continue;
+        };
+        if spec == want_spec && usage == want_usage {
+            continue;
+        }
+        let name = &key.logical_id;
+        let stack = links.stack_of(key);
+        let needs = match consumer.kind {
+            Kind::Encrypt => format!(
+                "{} encrypts with the key, which needs a symmetric encryption key (KeySpec `{DEFAULT_KEY_SPEC}`, KeyUsage `{DEFAULT_KEY_USAGE}`)",
+                consumer.resource_type
+            ),
+            Kind::Sign => format!(
+                "Route 53 DNSSEC signs with the key, which needs KeySpec `{SIGN_SPEC}` and KeyUsage `{SIGN_USAGE}`"
+            ),
+        };
+        let message = with_note(
+            format!(
+                "{} uses key `{name}` ({stack}), {} (KeySpec `{spec}`, KeyUsage `{usage}`); {needs}",
+                describe(&key_use),
+                family(spec)
+            ),
+            &key_use.when,
+        );
+        let diagnostic = out
+            .report(key_use.span, message)
+            .with_resource(key_use.consumer)
+            .with_help("use a key of the right type here, from this stack or another");
+        related_linked(
+            diagnostic,
+            &key.at,
+            format!("`{name}` is created here ({stack})"),
+        );
     }
 }
 
