@@ -763,3 +763,116 @@ fn passed_to_nested<'t>(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    const KEYS: &str = "Resources:\n  Key:\n    Type: AWS::KMS::Key\nOutputs:\n  KeyArn:\n    Value: !GetAtt Key.Arn\n    Export:\n      Name: !Sub ${AWS::StackName}-KeyArn\n";
+
+    fn file(name: &str, region: &str, account: &str, text: &str) -> StackFile {
+        StackFile {
+            stack: Stack {
+                name: name.to_owned(),
+                template: PathBuf::from(format!("{name}.yaml")),
+                region: Some(region.to_owned()),
+                account: Some(account.to_owned()),
+                parameters: BTreeMap::new(),
+                linked_parameters: BTreeMap::new(),
+                nested_in: None,
+            },
+            shown: format!("{name}.yaml"),
+            text: Some(text.to_owned()),
+        }
+    }
+
+    fn view(links: &DeploymentLinks, stack: &Stack) -> StackLinks {
+        let settings = links.settings(stack, &Settings::default());
+        (*settings.links.expect("linked").0).clone()
+    }
+
+    /// An export's name is resolved in its own stack (`${AWS::StackName}`), and imported
+    /// only in the same account and Region.
+    #[test]
+    fn exports_are_per_stack_account_and_region() {
+        let stacks = [
+            file("keys", "eu-west-1", "111122223333", KEYS),
+            file("app", "eu-west-1", "111122223333", "Resources: {}\n"),
+            file("elsewhere", "us-east-1", "111122223333", "Resources: {}\n"),
+            file("other", "eu-west-1", "444455556666", "Resources: {}\n"),
+        ];
+        let links = link(&stacks, u64::MAX);
+        assert_eq!(links.keys(), 1);
+        let app = view(&links, &stacks[1].stack);
+        let key = app.import("keys-KeyArn").expect("imported in its Region");
+        assert_eq!(app.key(key).logical_id, "Key");
+        assert_eq!(app.import("app-KeyArn"), None);
+        assert_eq!(view(&links, &stacks[2].stack).import("keys-KeyArn"), None);
+        assert_eq!(view(&links, &stacks[3].stack).import("keys-KeyArn"), None);
+    }
+
+    /// A `{ stack, output }` parameter is linked to the output's key, unless the stack named
+    /// has several instances (whose outputs differ).
+    #[test]
+    fn table_outputs_link_parameters_of_one_instance_only() {
+        let mut replica = file("replica", "eu-west-1", "111122223333", "Resources: {}\n");
+        replica.stack.linked_parameters.insert(
+            "PrimaryKeyArn".to_owned(),
+            ("keys".to_owned(), "KeyArn".to_owned()),
+        );
+        let stacks = [file("keys", "us-east-1", "111122223333", KEYS), replica];
+        let links = link(&stacks, u64::MAX);
+        assert!(
+            view(&links, &stacks[1].stack)
+                .parameter("PrimaryKeyArn")
+                .is_some()
+        );
+
+        let mut twice = file("keys", "us-west-2", "111122223333", KEYS);
+        twice.stack.template = stacks[0].stack.template.clone();
+        let stacks = [stacks[0].clone_file(), twice, stacks[1].clone_file()];
+        let links = link(&stacks, u64::MAX);
+        assert_eq!(
+            view(&links, &stacks[2].stack).parameter("PrimaryKeyArn"),
+            None
+        );
+    }
+
+    /// A nested stack's parameter is its parent's key, or a sibling nested stack's output.
+    #[test]
+    fn nested_stacks_get_their_parents_keys_and_siblings_outputs() {
+        let parent = "Resources:\n  Key:\n    Type: AWS::KMS::Key\n  Keys:\n    Type: AWS::CloudFormation::Stack\n  Consumers:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      Parameters:\n        Own: !GetAtt Key.Arn\n        Sibling: !GetAtt Keys.Outputs.KeyArn\n        Other: just a string\n";
+        let nested_keys = "Resources:\n  NestedKey:\n    Type: AWS::KMS::Key\nOutputs:\n  KeyArn:\n    Value: !Ref NestedKey\n";
+        let stacks = [
+            file("Platform", "eu-west-1", "111122223333", parent),
+            file("Platform/Keys", "eu-west-1", "111122223333", nested_keys),
+            file(
+                "Platform/Consumers",
+                "eu-west-1",
+                "111122223333",
+                "Resources: {}\n",
+            ),
+        ];
+        let links = link(&stacks, u64::MAX);
+        let consumers = view(&links, &stacks[2].stack);
+        let named = |parameter: &str| {
+            consumers
+                .parameter(parameter)
+                .map(|k| consumers.key(k).logical_id.clone())
+        };
+        assert_eq!(named("Own").as_deref(), Some("Key"));
+        assert_eq!(named("Sibling").as_deref(), Some("NestedKey"));
+        assert_eq!(named("Other"), None);
+    }
+
+    impl StackFile {
+        fn clone_file(&self) -> StackFile {
+            StackFile {
+                stack: self.stack.clone(),
+                shown: self.shown.clone(),
+                text: self.text.clone(),
+            }
+        }
+    }
+}
