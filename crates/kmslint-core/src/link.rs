@@ -2,17 +2,20 @@
 //! stacks"): read once, before any template is linted, into the plain data of
 //! [`crate::model::links`] that each stack's template is then linted with.
 //!
-//! Three passes over the templates that can be linked:
+//! Passes over the templates that can be linked:
 //! 1. what each stack offers: its exports (`Outputs.*.Export.Name`), outputs, SSM
 //!    parameters (`AWS::SSM::Parameter`) and CDK's cross-Region export writers, each
-//!    recorded when its value is one of the stack's keys;
+//!    recorded when its value is one of the stack's keys, with what the rules read of the
+//!    key (KMS601's answers for its policy, asked in its own stack);
 //! 2. what each stack is given: a `[[stacks]]` table's `{ stack, output }` parameters and a
 //!    nested stack's parameters as its parent passes them (read with the parent's links);
-//! 3. replicas whose primary is a key of another stack (KMS303 across the deployment).
+//! 3. replicas whose primary is a key of another stack (KMS303 across the deployment);
+//! 4. only when a linked key is created disabled (KMS604 names its consumers elsewhere), or in
+//!    change review (KMS508: what each stack reads of the others), every template.
 //!
 //! Only templates that can offer something (or be a replica, or a parent of nested stacks)
-//! are read here, found by the words they must contain; the others are read once, when they
-//! are linted, as without a deployment.
+//! are read for the first three, found by the words they must contain; the others are read
+//! once, when they are linted, as without a deployment.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -235,14 +238,14 @@ fn make(given: &[StackFile], limit: u64, readers: bool) -> DeploymentLinks {
     if !told.is_empty() || readers {
         // Rare (a key created disabled that another stack may use, or change review):
         // every template is read, those not read yet now.
-        let rest: Vec<Option<String>> = stacks
+        let unread: Vec<(&StackFile, bool)> = stacks
             .iter()
             .zip(&texts)
-            .map(|(file, read)| match read {
-                Some(_) => None,
-                None => read_text(file, limit, false),
-            })
+            .map(|(file, read)| (*file, read.is_none()))
             .collect();
+        let rest: Vec<Option<String>> = map_all(&unread, |&(file, unread)| {
+            unread.then(|| read_text(file, limit, false)).flatten()
+        });
         let rest_loaded: Vec<Option<source::Loaded<'_>>> = load_all(&rest, &stacks);
         let rest_templates = templates_of(&rest_loaded);
         let all: Vec<(Option<&Template<'_>>, Option<&str>)> = (0..stacks.len())
@@ -261,8 +264,8 @@ fn make(given: &[StackFile], limit: u64, readers: bool) -> DeploymentLinks {
     }
 }
 
-/// The text of a stack's template (its `text`, or its file), when it can be read and decoded (and, with `linking`,
-/// contains one of the [`LINKING_WORDS`]).
+/// The text of a stack's template (its `text`, or its file), when it can be read and decoded
+/// (and, with `linking`, contains one of the [`LINKING_WORDS`]).
 fn read_text(file: &StackFile, limit: u64, linking: bool) -> Option<String> {
     let text = match &file.text {
         Some(text) => text.clone(),
