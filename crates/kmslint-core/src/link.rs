@@ -221,7 +221,6 @@ fn make(given: &[StackFile], limit: u64, readers: bool) -> DeploymentLinks {
         grants,
         parameters: &parameters,
         lines: HashMap::new(),
-        keys_by_name: HashMap::new(),
         links: Links {
             stacks: labels,
             parameters: vec![HashMap::new(); stacks.len()],
@@ -418,8 +417,6 @@ struct Maker<'s, 't> {
     grants: Vec<HashMap<String, Grants>>,
     parameters: &'t [HashMap<String, String>],
     lines: HashMap<usize, LineIndex>,
-    /// `(stack, logical ID)` → index in `links.keys`.
-    keys_by_name: HashMap<(usize, String), usize>,
     links: Links,
 }
 
@@ -597,7 +594,7 @@ impl<'t> Maker<'_, 't> {
 
     /// The index of key `name` of stack `i` among the linked keys, summed up the first time.
     fn key(&mut self, i: usize, name: &str) -> Option<usize> {
-        if let Some(&known) = self.keys_by_name.get(&(i, name.to_owned())) {
+        if let Some(&known) = self.links.key_index.get(&(i, name.to_owned())) {
             return Some(known);
         }
         let template = self.templates[i].as_ref()?;
@@ -638,7 +635,7 @@ impl<'t> Maker<'_, 't> {
             missing_publish: grants.publish,
         });
         let index = self.links.keys.len() - 1;
-        self.keys_by_name.insert((i, name.to_owned()), index);
+        self.links.key_index.insert((i, name.to_owned()), index);
         Some(index)
     }
 

@@ -6,6 +6,9 @@
 //! or passes to a nested stack is recorded when it is one of that stack's keys (its ARN,
 //! `Ref` or key ID), since that is what the rules across stacks ask about. Anything else
 //! read through a link stays an unknown value, as it is without the deployment.
+//!
+//! What a template offers other stacks and reads of them by name ([`offered`], [`reads`]) is
+//! here too: the link pass and the change rule KMS508 both read it.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -126,6 +129,8 @@ pub(crate) struct Links {
     pub replicas: Vec<LinkedReplica>,
     /// For each stack, its parameters whose value is a linked key.
     pub parameters: Vec<HashMap<String, usize>>,
+    /// `(stack, logical ID)` → index in [`Links::keys`].
+    pub key_index: HashMap<(usize, String), usize>,
     /// The consumers of other stacks that use a linked key, by key, for the keys whose own
     /// stack is told of them (disabled ones), in the deployment's order.
     pub uses: HashMap<usize, Vec<LinkedUse>>,
@@ -225,10 +230,9 @@ impl StackLinks {
     /// created disabled).
     pub(crate) fn uses_of(&self, name: &str) -> &[LinkedUse] {
         self.links
-            .keys
-            .iter()
-            .position(|k| k.stack == self.stack && k.logical_id == name)
-            .and_then(|key| self.links.uses.get(&key))
+            .key_index
+            .get(&(self.stack, name.to_owned()))
+            .and_then(|key| self.links.uses.get(key))
             .map_or(&[], Vec::as_slice)
     }
 
