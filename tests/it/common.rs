@@ -114,6 +114,7 @@ pub(crate) fn in_deployment(
         account: settings.account.clone(),
         parameters: Default::default(),
         linked_parameters: Default::default(),
+        deployer: None,
         nested_in: None,
     };
     let files: Vec<StackFile> = std::iter::once((this.0, this.1))

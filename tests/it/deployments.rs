@@ -630,3 +630,65 @@ fn a_declared_template_is_linted_with_its_stacks_region() {
     let named = lint(&dir.path().join("infra"), &["./../infra/keys.yaml"]);
     assert_eq!(named["diagnostics"][0]["stack"]["region"], "eu-west-1");
 }
+
+/// A key policy that only a role of its own grants `kms:PutKeyPolicy`: deployed by CDK, the
+/// stack's key is created by its CloudFormation execution role (the manifest's
+/// `cloudFormationExecutionRoleArn`, placeholders filled from the stack's environment), which
+/// KMS204 then names, as with `--deployer-arn`; an environment-agnostic stack's role is not
+/// known, and the finding stays the warning about any other principal.
+#[test]
+fn a_cdk_stack_is_deployed_by_its_execution_role() {
+    let policy = br#"{"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:role/KeyAdmins"}, "Action": "kms:*", "Resource": "*"}]}}}}}"#;
+    let role = r#""cloudFormationExecutionRoleArn": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-${AWS::Region}""#;
+    let artifact = |id: &str, env: &str| {
+        format!(
+            r#""{id}": {{"type": "aws:cloudformation:stack", "environment": "{env}", "properties": {{"templateFile": "{id}.template.json", {role}}}}}"#
+        )
+    };
+    let artifacts = format!(
+        "{{{}, {}}}",
+        artifact("Known", "aws://111111111111/eu-west-1"),
+        artifact("Agnostic", "aws://unknown-account/unknown-region")
+    );
+    let dir = dir_with(&[
+        ("cdk.out/manifest.json", &manifest(&artifacts)),
+        ("cdk.out/Known.template.json", policy),
+        ("cdk.out/Agnostic.template.json", policy),
+    ]);
+    let run = kmslint(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--no-config",
+            "--select",
+            "KMS204",
+            "cdk.out",
+        ],
+    );
+    let json = run.json();
+    let found: Vec<(String, String, String)> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_owned(),
+                d["severity"].as_str().unwrap().to_owned(),
+                d["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!(found[0].0, "cdk.out/Agnostic.template.json");
+    assert_eq!(found[0].1, "warning", "{found:#?}");
+    assert_eq!(found[1].0, "cdk.out/Known.template.json");
+    assert_eq!(found[1].1, "error", "{found:#?}");
+    assert!(
+        found[1].2.contains(
+            "arn:aws:iam::111111111111:role/cdk-hnb6…ds-cfn-exec-role-111111111111-eu-west-1"
+        ),
+        "{found:#?}"
+    );
+}

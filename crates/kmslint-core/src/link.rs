@@ -780,6 +780,7 @@ mod tests {
                 account: Some(account.to_owned()),
                 parameters: BTreeMap::new(),
                 linked_parameters: BTreeMap::new(),
+                deployer: None,
                 nested_in: None,
             },
             shown: format!("{name}.yaml"),

@@ -46,7 +46,8 @@ struct Artifact {
     properties: Properties,
 }
 
-/// The properties read, of stacks (`templateFile`, `stackName`) and nested assemblies
+/// The properties read, of stacks (`templateFile`, `stackName`,
+/// `cloudFormationExecutionRoleArn`) and nested assemblies
 /// (`directoryName`); other artifacts' are ignored.
 #[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -54,6 +55,28 @@ struct Properties {
     template_file: Option<String>,
     stack_name: Option<String>,
     directory_name: Option<String>,
+    /// The role CloudFormation assumes to deploy the stack (CDK's bootstrap
+    /// `cfn-exec-role`): the principal that creates the stack's keys.
+    cloud_formation_execution_role_arn: Option<String>,
+}
+
+/// The execution role's ARN with the environment's placeholders (`${AWS::Partition}`,
+/// `${AWS::AccountId}`, `${AWS::Region}`) filled in: the deployer KMS204 checks key policies
+/// against, as `--deployer-arn` would give it. Nothing when a placeholder stays (an
+/// environment-agnostic stack) or the ARN is not a role's or user's.
+fn deployer_arn(arn: &str, account: Option<&str>, region: Option<&str>) -> Option<String> {
+    let partition = region.and_then(crate::facts::regions::partition_of_region);
+    let mut arn = arn.to_owned();
+    for (placeholder, value) in [
+        ("${AWS::Partition}", partition.map(|p| p.name)),
+        ("${AWS::AccountId}", account),
+        ("${AWS::Region}", region),
+    ] {
+        if let Some(value) = value {
+            arn = arn.replace(placeholder, value);
+        }
+    }
+    (!arn.contains("${") && crate::deployer::Deployer::parse(&arn).is_ok()).then_some(arn)
 }
 
 /// How many directories, a file's and those above it, may hold the assembly it is a template
@@ -228,6 +251,10 @@ impl Reader {
             Err(why) => return self.error(manifest, format!("stack `{id}`: {why}")),
         };
         let name = artifact.properties.stack_name.unwrap_or(id);
+        let deployer = artifact
+            .properties
+            .cloud_formation_execution_role_arn
+            .and_then(|arn| deployer_arn(&arn, account.as_deref(), region.as_deref()));
         let stack = Stack {
             name,
             template,
@@ -235,6 +262,7 @@ impl Reader {
             account,
             parameters: BTreeMap::new(),
             linked_parameters: BTreeMap::new(),
+            deployer,
             nested_in: None,
         };
         self.add(dir, stack, depth);
@@ -289,6 +317,8 @@ impl Reader {
                 account: parent_stack.account.clone(),
                 parameters: literal_parameters(resource),
                 linked_parameters: BTreeMap::new(),
+                // Nested stacks are created by the parent's stack operation, with its role.
+                deployer: parent_stack.deployer.clone(),
                 nested_in: Some(parent),
             };
             self.add(dir, stack, depth + 1);

@@ -34,6 +34,9 @@ pub struct Stack {
     /// Parameters given another stack's output (a `[[stacks]]` table's `{ stack, output }`):
     /// the stack's name and the output's.
     pub linked_parameters: BTreeMap<String, (String, String)>,
+    /// The principal that deploys the stack (a CDK stack's CloudFormation execution role),
+    /// when known: KMS204 decides for it, as with `--deployer-arn`.
+    pub deployer: Option<String>,
     /// For a nested stack, the index of its parent in [`Deployment::stacks`].
     pub nested_in: Option<usize>,
 }
@@ -41,10 +44,11 @@ pub struct Stack {
 impl Stack {
     /// The settings this stack's template is linted with: `base` (its directory's
     /// configuration under the command line's or the editor's settings) with the stack's
-    /// Region and account over it, and its parameter values added. A deployment's stacks may
-    /// be in several Regions, which no one `--region` can say (docs/deployments.md); a Region
-    /// or account the stack leaves unknown (CDK's `unknown-region`) keeps `base`'s. The
-    /// command line and the language server both lint a stack's template with these.
+    /// Region, account and deployer over it, and its parameter values added. A deployment's
+    /// stacks may be in several Regions, which no one `--region` can say
+    /// (docs/deployments.md); a Region or account the stack leaves unknown (CDK's
+    /// `unknown-region`) keeps `base`'s. The command line and the language server both lint a
+    /// stack's template with these.
     pub fn settings(&self, base: &Settings) -> Settings {
         let mut settings = base.clone();
         if self.region.is_some() {
@@ -52,6 +56,9 @@ impl Stack {
         }
         if self.account.is_some() {
             settings.account.clone_from(&self.account);
+        }
+        if self.deployer.is_some() {
+            settings.deployer_arn.clone_from(&self.deployer);
         }
         if !self.parameters.is_empty() {
             let mut parameters = (*settings.parameters).clone();
@@ -122,6 +129,7 @@ mod tests {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
             linked_parameters: BTreeMap::new(),
+            deployer: None,
             nested_in: None,
         }
     }

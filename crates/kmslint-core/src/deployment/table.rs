@@ -43,6 +43,7 @@ pub fn stacks(decls: &[StackDecl]) -> Vec<Stack> {
                     account: account.clone(),
                     parameters: parameters.clone(),
                     linked_parameters: linked_parameters.clone(),
+                    deployer: None,
                     nested_in: None,
                 });
             }
