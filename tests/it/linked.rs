@@ -174,6 +174,11 @@ fn table_imports() {
 }
 
 #[test]
+fn table_iam_grants() {
+    table_case("iam-grants");
+}
+
+#[test]
 fn table_key_types() {
     table_case("key-types");
 }

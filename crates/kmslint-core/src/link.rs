@@ -33,7 +33,7 @@ use crate::model::links::{
 use crate::model::principal::Deployment as PolicyDeployment;
 use crate::model::value::{Deployment, Env, Hole, Resolver};
 use crate::model::{self, DocumentKind, KeyPolicy, Template};
-use crate::rules::{missing_publish_grants, missing_service_grants};
+use crate::rules::{missing_publish_grants, missing_service_grants, undelegated_actions};
 use crate::source::{self, LineIndex, Node, Span};
 
 /// The links of a run, and which stack each is made for.
@@ -633,6 +633,7 @@ impl<'t> Maker<'_, 't> {
             policy,
             missing_grants: grants.services,
             missing_publish: grants.publish,
+            iam_undelegated: grants.iam_undelegated,
         });
         let index = self.links.keys.len() - 1;
         self.links.key_index.insert((i, name.to_owned()), index);
@@ -652,12 +653,14 @@ impl<'t> Maker<'_, 't> {
     }
 }
 
-/// KMS601's answers for one key: for each service grant its policy does not give, and each
-/// publishing service it does not let in, the actions missing.
+/// What the rules ask of one key's policy: for each service grant it does not give, and each
+/// publishing service it does not let in, the actions missing (KMS601); the actions it lets
+/// no IAM policy grant (KMS609).
 #[derive(Clone, Default)]
 struct Grants {
     services: Vec<(usize, Vec<&'static str>)>,
     publish: Vec<(&'static str, Vec<&'static str>)>,
+    iam_undelegated: Option<Vec<String>>,
 }
 
 /// KMS601's answers for each key of `template` (by logical ID), asked in its own stack.
@@ -699,6 +702,7 @@ fn grants_of(
         let grants = Grants {
             services: missing_service_grants(&policy, &deployment),
             publish: missing_publish_grants(&policy, &deployment),
+            iam_undelegated: undelegated_actions(&policy, &deployment),
         };
         out.insert(name.to_owned(), grants);
     }

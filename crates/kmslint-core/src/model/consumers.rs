@@ -17,7 +17,7 @@ use crate::facts::resources::{ALIAS, KEY, REPLICA_KEY};
 use crate::source::{Node, Span, Value};
 
 use super::arn::{self, ArnShape, Field};
-use super::iam::{Grant, grants};
+use super::iam::{Grants, grants};
 use super::template::{Resource, Template};
 use super::value::{Hole, Resolver, Text};
 
@@ -90,8 +90,9 @@ pub(crate) struct ConsumerIndex<'t> {
     /// By resource type, then path.
     uses: HashMap<&'static str, Vec<(&'static str, KeyUses<'t>)>>,
     pub publications: Vec<Publication<'t>>,
-    /// IAM policies of the template that allow `kms:` actions on its keys, by key.
-    pub iam_grants: HashMap<&'t str, Vec<Grant<'t>>>,
+    /// IAM policies of the template that allow `kms:` actions on its keys and on keys of
+    /// other stacks, by key.
+    pub iam_grants: Grants<'t>,
     empty: KeyUses<'t>,
     /// The uses of the consumer table's properties that can be taken, in file order: what
     /// three rules read (`rules::key_use::uses`), worked out once per file by the caller.
@@ -107,7 +108,7 @@ impl<'t> ConsumerIndex<'t> {
     ) -> ConsumerIndex<'t> {
         let mut uses: HashMap<&'static str, Vec<(&'static str, KeyUses<'t>)>> = HashMap::new();
         let mut publications_found = Vec::new();
-        let mut iam_grants = HashMap::new();
+        let mut iam_grants = Grants::default();
         if let Some(template) = template {
             iam_grants = grants(template, resolver);
             // Hundreds of paths for a few types in the template: the lengths of the template's

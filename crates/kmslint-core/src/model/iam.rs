@@ -30,12 +30,23 @@ pub(crate) struct Grantee {
     pub describe: String,
 }
 
-/// Every IAM grant in the template on a key of the template, by key.
-pub(crate) fn grants<'t>(
-    template: &Template<'t>,
-    resolver: &Resolver<'_, 't>,
-) -> HashMap<&'t str, Vec<Grant<'t>>> {
-    let mut out: HashMap<&'t str, Vec<Grant<'t>>> = HashMap::new();
+/// The IAM grants of a template on keys: of the template, by logical ID, and of other
+/// stacks of the deployment (reached through a link), by index in `model::links::Links::keys`.
+#[derive(Default)]
+pub(crate) struct Grants<'t> {
+    pub own: HashMap<&'t str, Vec<Grant<'t>>>,
+    pub linked: HashMap<usize, Vec<Grant<'t>>>,
+}
+
+/// Which key an IAM `Resource` names.
+enum GrantedKey<'t> {
+    Own(&'t str),
+    Linked(usize),
+}
+
+/// Every IAM grant in the template on a key of the template or of another stack, by key.
+pub(crate) fn grants<'t>(template: &Template<'t>, resolver: &Resolver<'_, 't>) -> Grants<'t> {
+    let mut out = Grants::default();
     // Roles and users by the managed policies they attach, read once.
     let mut attaching: HashMap<&str, Vec<Grantee>> = HashMap::new();
     for resource in &template.resources {
@@ -164,7 +175,7 @@ fn read_document<'t>(
     resource: &Resource<'t>,
     document: &'t Node<'t>,
     principals: &[Grantee],
-    out: &mut HashMap<&'t str, Vec<Grant<'t>>>,
+    out: &mut Grants<'t>,
 ) {
     if principals.is_empty() {
         return;
@@ -196,14 +207,19 @@ fn read_document<'t>(
                 let Some(text) = alt.text_value() else {
                     continue;
                 };
-                if let Some(key) = key_named(template, text) {
-                    out.entry(key).or_default().push(Grant {
-                        policy: resource.name,
-                        span: alt.span,
-                        actions: actions.clone(),
-                        principals: principals.to_vec(),
-                        when: alt.when.clone(),
-                    });
+                let Some(key) = key_named(template, text) else {
+                    continue;
+                };
+                let grant = Grant {
+                    policy: resource.name,
+                    span: alt.span,
+                    actions: actions.clone(),
+                    principals: principals.to_vec(),
+                    when: alt.when.clone(),
+                };
+                match key {
+                    GrantedKey::Own(name) => out.own.entry(name).or_default().push(grant),
+                    GrantedKey::Linked(key) => out.linked.entry(key).or_default().push(grant),
                 }
             }
         }
@@ -222,18 +238,20 @@ fn literal_list(node: Option<&Node<'_>>) -> Option<Vec<String>> {
     }
 }
 
-/// The key of the template an IAM `Resource` value is the ARN of, if it is one.
-fn key_named<'t>(template: &Template<'t>, text: &Text<'t>) -> Option<&'t str> {
+/// The key an IAM `Resource` value is the ARN of, if it is one: of the template, or of another
+/// stack through a link.
+fn key_named<'t>(template: &Template<'t>, text: &Text<'t>) -> Option<GrantedKey<'t>> {
     let is_key = |name: &'t str| {
         matches!(
             template.resource(name).and_then(|r| r.type_name),
             Some(KEY | REPLICA_KEY)
         )
-        .then_some(name)
+        .then_some(GrantedKey::Own(name))
     };
     if let Some(hole) = text.only_hole() {
         return match hole {
             Hole::GetAtt(name, "Arn") => is_key(name),
+            Hole::Linked(key) => Some(GrantedKey::Linked(*key)),
             _ => None,
         };
     }

@@ -36,6 +36,7 @@ use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::policy::{Verdict, glob_match};
 use crate::model::principal::{Principal, Requester};
 
+use super::common::related_linked;
 use super::need::{Lack, Need, owned_conditions};
 use super::{
     Context, FixAvailability, PolicyCheck, PolicyScope, Reporter, Rule, RuleInfo, RuleKind,
@@ -68,6 +69,11 @@ impl Rule for IamGrantNotDelegated {
         true
     }
 
+    /// IAM policies on keys of other stacks (docs/deployments.md).
+    fn check(&self, cx: &Context<'_, '_>, out: &mut Reporter) {
+        linked(cx, out);
+    }
+
     fn check_policy(&self, cx: &Context<'_, '_>, policy: &PolicyCheck<'_, '_>, out: &mut Reporter) {
         let (Some(_), Some((key_name, key_type))) = (cx.template, policy.source.resource) else {
             return;
@@ -79,7 +85,14 @@ impl Rule for IamGrantNotDelegated {
             return;
         }
         let deployment = cx.deployment();
-        for grant in cx.consumers.iam_grants.get(key_name).into_iter().flatten() {
+        for grant in cx
+            .consumers
+            .iam_grants
+            .own
+            .get(key_name)
+            .into_iter()
+            .flatten()
+        {
             let actions: Vec<String> = KMS_ACTIONS
                 .iter()
                 .filter(|a| a.on_key)
@@ -153,6 +166,89 @@ fn generated_name<'p>(cx: &Context<'_, '_>, principal: &'p Principal) -> Option<
 }
 
 /// Whether a principal of the key policy is a role, user or session ARN.
+/// KMS609's question about a key that other stacks' IAM policies may grant, asked in the
+/// key's stack when the links are made (`crate::link`): the key actions the policy certainly
+/// lets no IAM policy of the account grant (it allows the account principal none of them,
+/// and names no role or user that could be the granted one). Nothing when the policy is not
+/// known whole, or names roles or users (a role of another stack may be one of them).
+pub(crate) fn undelegated_actions(
+    policy: &crate::model::policy::KeyPolicy<'_>,
+    deployment: &crate::model::principal::Deployment<'_>,
+) -> Option<Vec<String>> {
+    if policy.incomplete || names_roles_or_users(policy) {
+        return None;
+    }
+    Some(
+        KMS_ACTIONS
+            .iter()
+            .filter(|a| a.on_key)
+            .map(|a| format!("kms:{}", a.name))
+            .filter(|action| {
+                policy
+                    .access(Requester::Unnamed, action, deployment)
+                    .verdict
+                    == Verdict::NotAllowed
+            })
+            .collect(),
+    )
+}
+
+/// IAM policies of the template that allow actions on a key of another stack of the
+/// deployment in the same account, whose policy (read in its own stack) lets IAM policies
+/// grant none of them and names no role or user.
+fn linked(cx: &Context<'_, '_>, out: &mut Reporter) {
+    let Some(links) = cx.links() else {
+        return;
+    };
+    let here = links.label().account.as_deref();
+    for (&index, grants) in &cx.consumers.iam_grants.linked {
+        let key = links.key(index);
+        let stack = links.stack_of(key);
+        let (Some(here), Some(there)) = (here, stack.account.as_deref()) else {
+            continue;
+        };
+        let Some(closed) = &key.iam_undelegated else {
+            continue;
+        };
+        if here != there {
+            continue;
+        }
+        for grant in grants {
+            let actions: Vec<String> = KMS_ACTIONS
+                .iter()
+                .filter(|a| a.on_key)
+                .map(|a| format!("kms:{}", a.name))
+                .filter(|a| grant.actions.iter().any(|p| glob_match(p, a)))
+                .collect();
+            if actions.is_empty() || !actions.iter().all(|a| closed.contains(a)) {
+                continue;
+            }
+            for who in &grant.principals {
+                let need = Need {
+                    key: key.logical_id.clone(),
+                    key_stack: Some(stack.to_string()),
+                    needer: grant.policy.to_owned(),
+                    lack: Lack::Delegation {
+                        who: who.describe.clone(),
+                        actions: grant.actions.clone(),
+                        generated: None,
+                    },
+                    when: owned_conditions(&grant.when),
+                    scenarios: Vec::new(),
+                };
+                let diagnostic = out.report_need(grant.span, need, false);
+                diagnostic.with_resource(grant.policy);
+                let policy = key.policy.as_ref().unwrap_or(&key.at);
+                related_linked(
+                    diagnostic,
+                    policy,
+                    format!("the key policy of `{}` ({stack})", key.logical_id),
+                );
+            }
+        }
+    }
+}
+
 fn names_roles_or_users(policy: &crate::model::policy::KeyPolicy<'_>) -> bool {
     use crate::model::principal::IamKind;
     policy

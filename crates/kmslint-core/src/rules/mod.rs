@@ -18,6 +18,7 @@ mod run;
 mod scenarios;
 
 pub(crate) use context::{ChangeContext, Context, PolicyCheck, consumer_paths, consumers_read};
+pub(crate) use iam_grant_not_delegated::undelegated_actions;
 pub(crate) use need::Unmet;
 pub use registry::{
     DocError, FixAvailability, RULES, RuleEntry, RuleInfo, RuleKind, RuleMeta, find, is_change,
