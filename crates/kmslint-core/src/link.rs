@@ -17,7 +17,7 @@
 //! are read for the first three, found by the words they must contain; the others are read
 //! once, when they are linted, as without a deployment.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -201,7 +201,11 @@ fn make(given: &[StackFile], limit: u64, readers: bool) -> DeploymentLinks {
             account: file.stack.account.clone(),
         });
     }
-    let texts: Vec<Option<String>> = map_all(&stacks, |file| read_text(file, limit, true));
+    let (texts, types): (Vec<Option<String>>, Vec<Vec<String>>) =
+        map_all(&stacks, |file| read_first(file, limit))
+            .into_iter()
+            .unzip();
+    let present: HashSet<String> = types.into_iter().flatten().collect();
     let loaded = load_all(&texts, &stacks);
     let templates = templates_of(&loaded);
     let parameters: Vec<HashMap<String, String>> = stacks
@@ -211,7 +215,9 @@ fn make(given: &[StackFile], limit: u64, readers: bool) -> DeploymentLinks {
     // KMS601's answers for every key of the templates read, a template per thread.
     let indexes: Vec<usize> = (0..stacks.len()).collect();
     let grants = map_all(&indexes, |&i| match (&templates[i], texts[i].as_deref()) {
-        (Some(template), Some(text)) => grants_of(template, text, &labels[i], &parameters[i]),
+        (Some(template), Some(text)) => {
+            grants_of(template, text, &labels[i], &parameters[i], &present)
+        }
         _ => HashMap::new(),
     });
     let mut maker = Maker {
@@ -243,7 +249,7 @@ fn make(given: &[StackFile], limit: u64, readers: bool) -> DeploymentLinks {
             .map(|(file, read)| (*file, read.is_none()))
             .collect();
         let rest: Vec<Option<String>> = map_all(&unread, |&(file, unread)| {
-            unread.then(|| read_text(file, limit, false)).flatten()
+            unread.then(|| read_text(file, limit)).flatten()
         });
         let rest_loaded: Vec<Option<source::Loaded<'_>>> = load_all(&rest, &stacks);
         let rest_templates = templates_of(&rest_loaded);
@@ -263,23 +269,49 @@ fn make(given: &[StackFile], limit: u64, readers: bool) -> DeploymentLinks {
     }
 }
 
-/// The text of a stack's template (its `text`, or its file), when it can be read and decoded
-/// (and, with `linking`, contains one of the [`LINKING_WORDS`]).
-fn read_text(file: &StackFile, limit: u64, linking: bool) -> Option<String> {
-    let text = match &file.text {
-        Some(text) => text.clone(),
+/// The text of a stack's template (its `text`, or its file), when it can be read and decoded.
+fn read_text(file: &StackFile, limit: u64) -> Option<String> {
+    match &file.text {
+        Some(text) => Some(text.clone()),
         None => {
             let bytes = source::read::read_file(&file.stack.template, limit).ok()?;
             let decoded = source::read::decode(bytes);
-            decoded.problem.is_none().then_some(decoded.text)?
+            decoded.problem.is_none().then_some(decoded.text)
         }
+    }
+}
+
+/// [`read_text`] for the first passes: the text when it contains one of the
+/// [`LINKING_WORDS`], and the resource types it names ([`types_in`]), which every template is
+/// scanned for.
+fn read_first(file: &StackFile, limit: u64) -> (Option<String>, Vec<String>) {
+    let Some(text) = read_text(file, limit) else {
+        return (None, Vec::new());
     };
+    let types = types_in(&text);
     // memchr's searcher: this scans every template of a deployment before it is linted.
-    let wanted = !linking
-        || LINKING_WORDS
-            .iter()
-            .any(|w| memchr::memmem::find(text.as_bytes(), w.as_bytes()).is_some());
-    wanted.then_some(text)
+    let linking = LINKING_WORDS
+        .iter()
+        .any(|w| memchr::memmem::find(text.as_bytes(), w.as_bytes()).is_some());
+    (linking.then_some(text), types)
+}
+
+/// The `AWS::…` names a text holds (resource types, pseudo parameters), each once: a key's
+/// policy is asked only what the consumers of the deployment's types need of it.
+fn types_in(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let mut found: Vec<String> = memchr::memmem::find_iter(bytes, b"AWS::")
+        .map(|start| {
+            let length = bytes[start..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b':')
+                .count();
+            text[start..start + length].to_owned()
+        })
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found
 }
 
 fn load_all<'t>(
@@ -660,7 +692,7 @@ impl<'t> Maker<'_, 't> {
 struct Grants {
     services: Vec<(usize, Vec<&'static str>)>,
     publish: Vec<(&'static str, Vec<&'static str>)>,
-    iam_undelegated: Option<Vec<String>>,
+    iam_undelegated: Option<u64>,
 }
 
 /// KMS601's answers for each key of `template` (by logical ID), asked in its own stack.
@@ -669,7 +701,9 @@ fn grants_of(
     text: &str,
     label: &StackLabel,
     parameters: &HashMap<String, String>,
+    present: &HashSet<String>,
 ) -> HashMap<String, Grants> {
+    let present = |resource_type: &str| present.contains(resource_type);
     let root = template.root;
     let embedded = model::embedded_policies(text, root);
     let sources = model::policy_sources(root, DocumentKind::Template, Some(template), &embedded);
@@ -700,8 +734,8 @@ fn grants_of(
             None,
         );
         let grants = Grants {
-            services: missing_service_grants(&policy, &deployment),
-            publish: missing_publish_grants(&policy, &deployment),
+            services: missing_service_grants(&policy, &deployment, &present),
+            publish: missing_publish_grants(&policy, &deployment, &present),
             iam_undelegated: undelegated_actions(&policy, &deployment),
         };
         out.insert(name.to_owned(), grants);

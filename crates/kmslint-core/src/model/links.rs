@@ -75,9 +75,10 @@ pub(crate) struct LinkedKey {
     /// For each AWS service that publishes to topics and queues (`sns`, `events`, …) the key
     /// policy certainly does not let encrypt for them, the actions missing.
     pub missing_publish: Vec<(&'static str, Vec<&'static str>)>,
-    /// The key actions its policy lets no IAM policy of the account grant (KMS609), when that
-    /// is certain: nothing when the policy is not known whole or names roles or users.
-    pub iam_undelegated: Option<Vec<String>>,
+    /// The key actions its policy lets no IAM policy of the account grant (KMS609), as a mask
+    /// of `facts::actions::KMS_ACTIONS` indexes, when that is certain: nothing when the policy
+    /// is not known whole or names roles or users.
+    pub iam_undelegated: Option<u64>,
 }
 
 /// A ReplicaKey whose primary is a linked key: KMS303 across the deployment.

@@ -30,6 +30,8 @@
 //!
 //! A finding reports a [`Need`] (its words are there): KMS506 compares them between versions.
 
+use std::collections::HashMap;
+
 use crate::diagnostic::Severity;
 use crate::facts::actions::KMS_ACTIONS;
 use crate::facts::resources::{KEY, REPLICA_KEY};
@@ -166,30 +168,49 @@ fn generated_name<'p>(cx: &Context<'_, '_>, principal: &'p Principal) -> Option<
 }
 
 /// Whether a principal of the key policy is a role, user or session ARN.
+/// The key actions (`kms:` and their name), by their bit in an action mask: the index in
+/// [`KMS_ACTIONS`], which has fewer than 64.
+const _: () = assert!(KMS_ACTIONS.len() <= 64);
+static ON_KEY_ACTIONS: std::sync::LazyLock<Vec<(u64, String)>> = std::sync::LazyLock::new(|| {
+    KMS_ACTIONS
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.on_key)
+        .map(|(i, a)| (1u64 << i, format!("kms:{}", a.name)))
+        .collect()
+});
+
+/// The key actions `patterns` (an IAM statement's `Action`) cover, as a mask.
+fn actions_mask(patterns: &[String]) -> u64 {
+    ON_KEY_ACTIONS
+        .iter()
+        .filter(|(_, action)| patterns.iter().any(|p| glob_match(p, action)))
+        .fold(0, |mask, (bit, _)| mask | bit)
+}
+
 /// KMS609's question about a key that other stacks' IAM policies may grant, asked in the
 /// key's stack when the links are made (`crate::link`): the key actions the policy certainly
 /// lets no IAM policy of the account grant (it allows the account principal none of them,
-/// and names no role or user that could be the granted one). Nothing when the policy is not
-/// known whole, or names roles or users (a role of another stack may be one of them).
+/// and names no role or user that could be the granted one), as a mask
+/// ([`ON_KEY_ACTIONS`]). Nothing when the policy is not known whole, or names roles or users
+/// (a role of another stack may be one of them).
 pub(crate) fn undelegated_actions(
     policy: &crate::model::policy::KeyPolicy<'_>,
     deployment: &crate::model::principal::Deployment<'_>,
-) -> Option<Vec<String>> {
+) -> Option<u64> {
     if policy.incomplete || names_roles_or_users(policy) {
         return None;
     }
     Some(
-        KMS_ACTIONS
+        ON_KEY_ACTIONS
             .iter()
-            .filter(|a| a.on_key)
-            .map(|a| format!("kms:{}", a.name))
-            .filter(|action| {
+            .filter(|(_, action)| {
                 policy
                     .access(Requester::Unnamed, action, deployment)
                     .verdict
                     == Verdict::NotAllowed
             })
-            .collect(),
+            .fold(0, |mask, (bit, _)| mask | bit),
     )
 }
 
@@ -201,26 +222,25 @@ fn linked(cx: &Context<'_, '_>, out: &mut Reporter) {
         return;
     };
     let here = links.label().account.as_deref();
+    // Most statements allow the same few actions: their masks are worked out once.
+    let mut masks: HashMap<&[String], u64> = HashMap::new();
     for (&index, grants) in &cx.consumers.iam_grants.linked {
         let key = links.key(index);
         let stack = links.stack_of(key);
         let (Some(here), Some(there)) = (here, stack.account.as_deref()) else {
             continue;
         };
-        let Some(closed) = &key.iam_undelegated else {
+        let Some(closed) = key.iam_undelegated else {
             continue;
         };
         if here != there {
             continue;
         }
         for grant in grants {
-            let actions: Vec<String> = KMS_ACTIONS
-                .iter()
-                .filter(|a| a.on_key)
-                .map(|a| format!("kms:{}", a.name))
-                .filter(|a| grant.actions.iter().any(|p| glob_match(p, a)))
-                .collect();
-            if actions.is_empty() || !actions.iter().all(|a| closed.contains(a)) {
+            let actions = *masks
+                .entry(grant.actions.as_slice())
+                .or_insert_with(|| actions_mask(&grant.actions));
+            if actions == 0 || actions & !closed != 0 {
                 continue;
             }
             for who in &grant.principals {

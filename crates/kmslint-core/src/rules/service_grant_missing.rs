@@ -424,11 +424,12 @@ fn severity(grant: &ServiceGrant) -> Severity {
 
 /// KMS601's question about a key that other stacks of the deployment use, asked in the
 /// key's own stack when the links are made (`crate::link`): for each service grant (by
-/// index in [`SERVICE_GRANTS`]), the actions `policy` certainly does not let the service
-/// call.
+/// index in [`SERVICE_GRANTS`]) whose consumer type is `present` in the deployment, the
+/// actions `policy` certainly does not let the service call.
 pub(crate) fn missing_service_grants(
     policy: &KeyPolicy<'_>,
     deployment: &Deployment<'_>,
+    present: &dyn Fn(&str) -> bool,
 ) -> Vec<(usize, Vec<&'static str>)> {
     // Each service's principals are built once, and each of its actions asked once: the
     // grants of one service share most of their actions.
@@ -441,6 +442,9 @@ pub(crate) fn missing_service_grants(
             let Grantee::Service { name, .. } = grant.grantee else {
                 return None;
             };
+            if !present(grant.resource_type) {
+                return None;
+            }
             let missing: Vec<&'static str> = grant
                 .actions
                 .iter()
@@ -461,13 +465,18 @@ pub(crate) fn missing_service_grants(
 
 /// KMS601's question about publishing to a topic or queue encrypted with a key that other
 /// stacks use, asked in the key's stack when the links are made: for each publishing service
-/// (`cloudwatch`, `events`, `s3`, `sns`), the [`PUBLISH_ACTIONS`] `policy` certainly does not
-/// let it call.
+/// (`cloudwatch`, `events`, `s3`, `sns`) with a publisher type `present` in the deployment,
+/// the [`PUBLISH_ACTIONS`] `policy` certainly does not let it call.
 pub(crate) fn missing_publish_grants(
     policy: &KeyPolicy<'_>,
     deployment: &Deployment<'_>,
+    present: &dyn Fn(&str) -> bool,
 ) -> Vec<(&'static str, Vec<&'static str>)> {
-    let mut services: Vec<&'static str> = PUBLISHERS.iter().map(|p| p.service).collect();
+    let mut services: Vec<&'static str> = PUBLISHERS
+        .iter()
+        .filter(|p| present(p.resource_type))
+        .map(|p| p.service)
+        .collect();
     services.sort_unstable();
     services.dedup();
     services
