@@ -325,17 +325,17 @@ fn load_all<'t>(
 }
 
 /// `f` on each item, in order: on the threads of the caller's pool with the `parallel`
-/// feature (reading and parsing the templates are most of the links' cost).
+/// feature when called on one (the command line's, whose threads have room for the loaders'
+/// recursion on the deepest inputs), else on the caller's thread (the language server's):
+/// rayon's global pool has no such room. Reading and parsing the templates are most of the
+/// links' cost.
 fn map_all<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
     #[cfg(feature = "parallel")]
-    {
+    if rayon::current_thread_index().is_some() {
         use rayon::prelude::*;
-        items.par_iter().map(f).collect()
+        return items.par_iter().map(f).collect();
     }
-    #[cfg(not(feature = "parallel"))]
-    {
-        items.iter().map(f).collect()
-    }
+    items.iter().map(f).collect()
 }
 
 fn templates_of<'t>(loaded: &'t [Option<source::Loaded<'t>>]) -> Vec<Option<Template<'t>>> {
