@@ -359,7 +359,7 @@ fn nested_template(resource: &serde_json::Value) -> Option<&str> {
 }
 
 /// The `Parameters` of a nested stack's resource whose values are literal strings (those
-/// from `Fn::GetAtt` or `Ref` are links between stacks, not read yet).
+/// from `Fn::GetAtt` or `Ref` are links between stacks: `crate::link` reads them).
 fn literal_parameters(resource: &serde_json::Value) -> BTreeMap<String, String> {
     resource
         .get("Properties")

@@ -1,7 +1,8 @@
-//! Deployments: stacks linted as one (issue 24, docs/deployments.md). Today a deployment is
-//! read from a CDK cloud assembly ([`assembly`]) or a `[[stacks]]` table ([`table`]); each
-//! stack's template is linted with the stack's Region, account and parameter values. Links between stacks (`Fn::ImportValue`,
-//! SSM, cross-Region references) are not read yet.
+//! Deployments: stacks linted as one (docs/deployments.md). A deployment is read from a CDK
+//! cloud assembly ([`assembly`]) or a `[[stacks]]` table ([`table`]); each stack's template
+//! is linted with the stack's Region, account, deployer and parameter values, and with the
+//! links between the stacks (`Fn::ImportValue`, SSM, cross-Region references, nested
+//! stacks), which `crate::link` makes.
 //!
 //! Plain data: the command line, the language server and a `[[stacks]]` table in the
 //! configuration can all produce and read it.
