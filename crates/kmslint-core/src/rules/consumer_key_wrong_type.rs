@@ -15,7 +15,7 @@
 use std::collections::HashSet;
 
 use crate::diagnostic::Severity;
-use crate::facts::key_consumers::{Kind, Region};
+use crate::facts::key_consumers::{KeyConsumer, Kind, Region};
 use crate::facts::key_specs::{self, DEFAULT_KEY_SPEC, DEFAULT_KEY_USAGE};
 use crate::facts::resources::KEY;
 use crate::model::consumers::{KeyTarget, KeyUse};
@@ -97,15 +97,7 @@ impl Rule for ConsumerKeyWrongType {
                         (None, None) => continue,
                     };
                     let through = alias.map_or(String::new(), |a| format!(" through alias `{a}`"));
-                    let needs = match consumer.kind {
-                        Kind::Encrypt => format!(
-                            "{} encrypts with the key, which needs a symmetric encryption key (KeySpec `{DEFAULT_KEY_SPEC}`, KeyUsage `{DEFAULT_KEY_USAGE}`)",
-                            consumer.resource_type
-                        ),
-                        Kind::Sign => format!(
-                            "Route 53 DNSSEC signs with the key, which needs KeySpec `{SIGN_SPEC}` and KeyUsage `{SIGN_USAGE}`"
-                        ),
-                    };
+                    let needs = needs(consumer);
                     let message = with_note(
                         format!(
                             "{} uses key `{name}`{through}, {what}; {needs}",
@@ -177,15 +169,7 @@ fn linked(cx: &Context<'_, '_>, out: &mut Reporter) {
         }
         let name = &key.logical_id;
         let stack = links.stack_of(key);
-        let needs = match consumer.kind {
-            Kind::Encrypt => format!(
-                "{} encrypts with the key, which needs a symmetric encryption key (KeySpec `{DEFAULT_KEY_SPEC}`, KeyUsage `{DEFAULT_KEY_USAGE}`)",
-                consumer.resource_type
-            ),
-            Kind::Sign => format!(
-                "Route 53 DNSSEC signs with the key, which needs KeySpec `{SIGN_SPEC}` and KeyUsage `{SIGN_USAGE}`"
-            ),
-        };
+        let needs = needs(consumer);
         let message = with_note(
             format!(
                 "{} uses key `{name}` ({stack}), {} (KeySpec `{spec}`, KeyUsage `{usage}`); {needs}",
@@ -203,6 +187,19 @@ fn linked(cx: &Context<'_, '_>, out: &mut Reporter) {
             &key.at,
             format!("`{name}` is created here ({stack})"),
         );
+    }
+}
+
+/// What the consumer does with its key, and the key type that needs.
+fn needs(consumer: &KeyConsumer) -> String {
+    match consumer.kind {
+        Kind::Encrypt => format!(
+            "{} encrypts with the key, which needs a symmetric encryption key (KeySpec `{DEFAULT_KEY_SPEC}`, KeyUsage `{DEFAULT_KEY_USAGE}`)",
+            consumer.resource_type
+        ),
+        Kind::Sign => format!(
+            "Route 53 DNSSEC signs with the key, which needs KeySpec `{SIGN_SPEC}` and KeyUsage `{SIGN_USAGE}`"
+        ),
     }
 }
 
