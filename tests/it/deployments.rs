@@ -692,3 +692,32 @@ fn a_cdk_stack_is_deployed_by_its_execution_role() {
         "{found:#?}"
     );
 }
+
+/// A `[[stacks]]` stack's `deployer-arn` is the principal its keys' policies are checked
+/// against (KMS204), as `--deployer-arn` is for a file in no stack.
+#[test]
+fn a_declared_stack_is_deployed_by_its_deployer() {
+    let policy = b"Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal:\n              AWS: arn:aws:iam::111122223333:role/KeyAdmins\n            Action: kms:*\n            Resource: '*'\n";
+    let table = b"[[stacks]]\nname = \"keys\"\ntemplate = \"keys.yaml\"\nregion = \"eu-west-1\"\naccount = \"111122223333\"\ndeployer-arn = \"arn:aws:iam::111122223333:role/Pipeline\"\n\n[[stacks]]\nname = \"admins\"\ntemplate = \"admins.yaml\"\nregion = \"eu-west-1\"\naccount = \"111122223333\"\ndeployer-arn = \"arn:aws:iam::111122223333:role/KeyAdmins\"\n";
+    let dir = dir_with(&[
+        (".git/HEAD", b"ref: refs/heads/main\n"),
+        (".kmslint.toml", table),
+        ("keys.yaml", policy),
+        ("admins.yaml", policy),
+    ]);
+    let json = kmslint(
+        dir.path(),
+        &["check", "--format", "json", "--select", "KMS204"],
+    )
+    .json();
+    let found: Vec<(&str, &str)> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| (d["path"].as_str().unwrap(), d["severity"].as_str().unwrap()))
+        .collect();
+    // The pipeline role is locked out; the key admins role deploys its own policy.
+    assert_eq!(found, [("keys.yaml", "error")], "{json:#}");
+    let message = json["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(message.contains("role/Pipeline"), "{message}");
+}

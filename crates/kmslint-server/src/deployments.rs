@@ -326,6 +326,7 @@ mod tests {
             regions: vec!["eu-west-1".to_owned()],
             accounts: Vec::new(),
             parameters: Default::default(),
+            deployer_arn: None,
         };
         let table = [decl("keys", &keys), decl("app", &app)];
         let mut deployments = Deployments::default();

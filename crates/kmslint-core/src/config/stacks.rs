@@ -36,6 +36,8 @@ pub struct StackDecl {
     pub accounts: Vec<String>,
     /// `parameters-file`'s values, with `parameters` over them.
     pub parameters: BTreeMap<String, ParamValue>,
+    /// `deployer-arn`: the principal that deploys the stack (KMS204 decides for it).
+    pub deployer_arn: Option<String>,
 }
 
 /// A parameter's value in `[[stacks]]`.
@@ -48,13 +50,14 @@ pub enum ParamValue {
 }
 
 /// The keys of a `[[stacks]]` table.
-const KEYS: [&str; 8] = [
+const KEYS: [&str; 9] = [
     "name",
     "template",
     "region",
     "regions",
     "account",
     "accounts",
+    "deployer-arn",
     "parameters",
     "parameters-file",
 ];
@@ -226,6 +229,14 @@ fn read_stack(
     let accounts = one_or_many(at, &values, "account", "accounts", |a| {
         check_account(a).map_err(|e| e.to_string())
     })?;
+    let deployer_arn = match string("deployer-arn")? {
+        Some((arn, arn_at)) => {
+            crate::deployer::Deployer::parse(&arn)
+                .map_err(|e| at.error(arn_at, "deployer-arn", e.to_string()))?;
+            Some(arn)
+        }
+        None => None,
+    };
     let mut parameters = BTreeMap::new();
     if let Some((file, file_at)) = string("parameters-file")? {
         let file = bounded_file(dir, real_dir, root, &file)
@@ -267,6 +278,7 @@ fn read_stack(
             regions,
             accounts,
             parameters,
+            deployer_arn,
         },
         outputs,
     })
@@ -704,6 +716,9 @@ pub(super) fn shown(stack: &StackDecl, config: Option<&PathBuf>) -> String {
             [one] => shown.push_str(&format!(", {single} = {one:?}")),
             many => shown.push_str(&format!(", {plural} = {many:?}")),
         }
+    }
+    if let Some(arn) = &stack.deployer_arn {
+        shown.push_str(&format!(", deployer-arn = {arn:?}"));
     }
     if !stack.parameters.is_empty() {
         let names: Vec<&String> = stack.parameters.keys().collect();

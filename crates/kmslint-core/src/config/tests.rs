@@ -152,6 +152,7 @@ parameters = { PrimaryKeyArn = { stack = "keys", output = "PrimaryKeyArn" } }
                     ("Env".to_owned(), value("prod")),
                     ("On".to_owned(), value("true")),
                 ]),
+                deployer_arn: None,
             },
             StackDecl {
                 name: "replica".to_owned(),
@@ -165,6 +166,7 @@ parameters = { PrimaryKeyArn = { stack = "keys", output = "PrimaryKeyArn" } }
                         output: "PrimaryKeyArn".to_owned()
                     }
                 )]),
+                deployer_arn: None,
             },
         ]
     );
@@ -218,7 +220,7 @@ fn each_error_in_a_stack_is_at_its_line() {
     let cases: &[(&str, &str)] = &[
         (
             "[[stacks]]\nname = \"a\"\ntempalte = \"t.yaml\"\n",
-            ".kmslint.toml:3: `stacks.tempalte`: unknown key (a stack has `name`, `template`, `region`, `regions`, `account`, `accounts`, `parameters`, `parameters-file`); did you mean `template`?",
+            ".kmslint.toml:3: `stacks.tempalte`: unknown key (a stack has `name`, `template`, `region`, `regions`, `account`, `accounts`, `deployer-arn`, `parameters`, `parameters-file`); did you mean `template`?",
         ),
         (
             "[[stacks]]\ntemplate = \"t.yaml\"\n",
@@ -283,6 +285,10 @@ fn each_error_in_a_stack_is_at_its_line() {
         (
             "stacks = 3\n",
             ".kmslint.toml:1: `stacks`: must be a list of tables (`[[stacks]]`)",
+        ),
+        (
+            "[[stacks]]\nname = \"a\"\ntemplate = \"t.yaml\"\ndeployer-arn = \"arn:aws:s3:::bucket\"\n",
+            ".kmslint.toml:4: `stacks.deployer-arn`: `arn:aws:s3:::bucket` is not an IAM role, user, root or assumed-role ARN (like `arn:aws:iam::111122223333:role/deployer`)",
         ),
     ];
     for (table, expected) in cases {

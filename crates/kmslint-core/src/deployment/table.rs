@@ -43,7 +43,7 @@ pub fn stacks(decls: &[StackDecl]) -> Vec<Stack> {
                     account: account.clone(),
                     parameters: parameters.clone(),
                     linked_parameters: linked_parameters.clone(),
-                    deployer: None,
+                    deployer: decl.deployer_arn.clone(),
                     nested_in: None,
                 });
             }
@@ -75,6 +75,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), v.clone()))
                 .collect(),
+            deployer_arn: None,
         }
     }
 
