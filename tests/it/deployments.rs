@@ -527,7 +527,8 @@ fn loops_of_nested_assemblies_and_stacks_end() {
     );
 }
 
-/// `--show-settings` on an assembly lists its stacks, each with its Region and account.
+/// `--show-settings` on an assembly lists its stacks, each with its Region, account and
+/// deployer (the CloudFormation execution role).
 #[test]
 fn show_settings_lists_the_stacks_of_an_assembly() {
     let run = check_in_root(&["--show-settings", &format!("{OUT}/multi-region")]);
@@ -542,13 +543,13 @@ fn show_settings_lists_the_stacks_of_an_assembly() {
         stacks,
         [
             format!(
-                "  stack Primary = {{ template = \"{OUT}/multi-region/Primary.template.json\", region = \"us-east-1\", account = \"111111111111\" }}  {manifest}"
+                "  stack Primary = {{ template = \"{OUT}/multi-region/Primary.template.json\", region = \"us-east-1\", account = \"111111111111\", deployer-arn = \"arn:aws:iam::111111111111:role/cdk-hnb659fds-cfn-exec-role-111111111111-us-east-1\" }}  {manifest}"
             ),
             format!(
-                "  stack ReplicasAp = {{ template = \"{OUT}/multi-region/ReplicasAp.template.json\", region = \"ap-southeast-2\", account = \"111111111111\" }}  {manifest}"
+                "  stack ReplicasAp = {{ template = \"{OUT}/multi-region/ReplicasAp.template.json\", region = \"ap-southeast-2\", account = \"111111111111\", deployer-arn = \"arn:aws:iam::111111111111:role/cdk-hnb659fds-cfn-exec-role-111111111111-ap-southeast-2\" }}  {manifest}"
             ),
             format!(
-                "  stack ReplicasEu = {{ template = \"{OUT}/multi-region/ReplicasEu.template.json\", region = \"eu-west-1\", account = \"111111111111\" }}  {manifest}"
+                "  stack ReplicasEu = {{ template = \"{OUT}/multi-region/ReplicasEu.template.json\", region = \"eu-west-1\", account = \"111111111111\", deployer-arn = \"arn:aws:iam::111111111111:role/cdk-hnb659fds-cfn-exec-role-111111111111-eu-west-1\" }}  {manifest}"
             ),
         ]
     );

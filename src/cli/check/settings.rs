@@ -414,7 +414,12 @@ fn push_stacks(out: &mut String, dir: &Path, max_file_size: u64) {
     // In the shape a `[[stacks]]` table's stack is shown in: what is unknown is left out.
     for stack in &deployment.stacks {
         let mut value = format!("{{ template = {:?}", shown_path(&stack.template));
-        for (key, known) in [("region", &stack.region), ("account", &stack.account)] {
+        let known = [
+            ("region", &stack.region),
+            ("account", &stack.account),
+            ("deployer-arn", &stack.deployer),
+        ];
+        for (key, known) in known {
             if let Some(known) = known {
                 value.push_str(&format!(", {key} = {known:?}"));
             }
