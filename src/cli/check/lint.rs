@@ -19,37 +19,38 @@ use crate::cli::fix::FixMode;
 use crate::cli::since::{Old, Repository};
 use crate::discover::{self, Input, describe_io};
 
-/// Lints every file found, on `options.jobs` worker threads (in turn when the pool cannot be
-/// made), each against its version at the revision when there is a `repository` (`--since`).
-/// In the order found.
-/// The threads files are read and linted on: `jobs` of them, each with room for the
-/// loaders' bounded recursion on the deepest inputs.
-pub(super) fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
+/// The threads files are read, linked and linted on: `jobs` of them, each with room for the
+/// loaders' bounded recursion on the deepest inputs. `None` when the pool cannot be made
+/// (files are then read in turn).
+pub(super) fn thread_pool(jobs: usize) -> Option<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .stack_size(16 << 20)
         .build()
+        .ok()
 }
 
+/// Lints every file found, on the `pool`'s threads (in turn without one), each against its
+/// version at the revision when there is a `repository` (`--since`). In the order found.
 pub(super) fn lint_all<'s>(
     repository: Option<&Repository>,
     inputs: &[Input],
     settings_of: &(dyn Fn(usize) -> &'s Settings + Sync),
     options: &Options,
+    pool: Option<&rayon::ThreadPool>,
 ) -> Result<Vec<Linted>, String> {
-    let pool = thread_pool(options.jobs);
     if let Some(repository) = repository {
-        return lint_since(repository, inputs, settings_of, options, pool.as_ref().ok());
+        return lint_since(repository, inputs, settings_of, options, pool);
     }
-    Ok(match &pool {
-        Ok(pool) => pool.install(|| {
+    Ok(match pool {
+        Some(pool) => pool.install(|| {
             inputs
                 .par_iter()
                 .enumerate()
                 .map(|(i, input)| lint_input(input, settings_of(i), options, None))
                 .collect()
         }),
-        Err(_) => inputs
+        None => inputs
             .iter()
             .enumerate()
             .map(|(i, input)| lint_input(input, settings_of(i), options, None))

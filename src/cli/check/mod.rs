@@ -65,24 +65,36 @@ pub(crate) fn run(args: CheckArgs) -> u8 {
         );
     }
     inputs::warn_if_nothing_found(&found, stdin, &options);
+    // One pool for the links between stacks and the lint.
+    let pool = lint::thread_pool(options.jobs);
     // Each file is linted with the settings of its nearest configuration file.
-    let (all_settings, which) =
-        match settings::settings_of_inputs(&args, &mut found, settings, &mut options) {
-            Ok(per_file) => per_file,
-            Err(err) => {
-                error(err);
-                return EXIT_FAILURE;
-            }
-        };
+    let (all_settings, which) = match settings::settings_of_inputs(
+        &args,
+        &mut found,
+        settings,
+        &mut options,
+        pool.as_ref(),
+    ) {
+        Ok(per_file) => per_file,
+        Err(err) => {
+            error(err);
+            return EXIT_FAILURE;
+        }
+    };
     let settings_of = |i: usize| &all_settings[which.get(i).copied().unwrap_or(0)];
-    let mut results =
-        match lint::lint_all(repository.as_ref(), &found.inputs, &settings_of, &options) {
-            Ok(results) => results,
-            Err(message) => {
-                error(message);
-                return EXIT_FAILURE;
-            }
-        };
+    let mut results = match lint::lint_all(
+        repository.as_ref(),
+        &found.inputs,
+        &settings_of,
+        &options,
+        pool.as_ref(),
+    ) {
+        Ok(results) => results,
+        Err(message) => {
+            error(message);
+            return EXIT_FAILURE;
+        }
+    };
     if stdin {
         let settings = settings_of(found.inputs.len());
         let linted = lint::lint_stdin(&args, repository.as_ref(), settings, &options);

@@ -25,6 +25,7 @@ pub(super) fn settings_of_inputs(
     found: &mut discover::Discovered,
     settings: Settings,
     options: &mut Options,
+    pool: Option<&rayon::ThreadPool>,
 ) -> Result<(Vec<Settings>, Vec<usize>), ConfigError> {
     let stdin_dir = args.stdin_filename.as_deref().map(|name| {
         Path::new(name)
@@ -44,7 +45,7 @@ pub(super) fn settings_of_inputs(
     others.extend(table.iter().cloned());
     declared_stacks(&mut found.inputs, table);
     let review = args.since.is_some();
-    let links = links_of(&found.inputs, others, options, review);
+    let links = links_of(&found.inputs, others, options.max_file_size, review, pool);
     with_stacks(&mut found.inputs, &links, &mut all, &mut which);
     Ok((all, which))
 }
@@ -58,10 +59,10 @@ pub(super) fn settings_of_inputs(
 fn links_of(
     inputs: &[discover::Input],
     others: Vec<Stack>,
-    options: &Options,
+    limit: u64,
     review: bool,
+    pool: Option<&rayon::ThreadPool>,
 ) -> DeploymentLinks {
-    let limit = options.max_file_size;
     if inputs.iter().all(|i| i.stack.is_none()) {
         return link::link(&[], limit);
     }
@@ -94,10 +95,10 @@ fn links_of(
             link::link(&files, limit)
         }
     };
-    // On threads like those files are linted on: the links read and parse templates too.
-    match super::lint::thread_pool(options.jobs) {
-        Ok(pool) => pool.install(make),
-        Err(_) => make(),
+    // On the threads files are linted on: the links read and parse templates too.
+    match pool {
+        Some(pool) => pool.install(make),
+        None => make(),
     }
 }
 
