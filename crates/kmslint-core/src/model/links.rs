@@ -243,26 +243,21 @@ impl StackLinks {
     /// The places of other stacks that import the export `name` of this stack's account and
     /// Region (known only in change review).
     pub(crate) fn export_readers(&self, name: &str) -> Vec<&Reader> {
-        self.readers(&self.links.export_readers, name)
+        self.readers(&self.links.export_readers, self.scoped(name))
     }
 
     /// The places of other stacks that read the SSM parameter `name` of `region` (this
     /// stack's when not given) in this stack's account (known only in change review).
     pub(crate) fn ssm_readers(&self, region: Option<&str>, name: &str) -> Vec<&Reader> {
-        let label = self.label();
-        let region = region.map(str::to_owned).or_else(|| label.region.clone());
-        let scoped = (label.account.clone(), region, name.to_owned());
-        self.links
-            .ssm_readers
-            .get(&scoped)
-            .into_iter()
-            .flatten()
-            .filter(|r| r.stack != self.stack)
-            .collect()
+        let mut scoped = self.scoped(name);
+        if let Some(region) = region {
+            scoped.1 = Some(region.to_owned());
+        }
+        self.readers(&self.links.ssm_readers, scoped)
     }
 
-    fn readers<'l>(&'l self, map: &'l HashMap<Scoped, Vec<Reader>>, name: &str) -> Vec<&'l Reader> {
-        map.get(&self.scoped(name))
+    fn readers<'l>(&'l self, map: &'l HashMap<Scoped, Vec<Reader>>, at: Scoped) -> Vec<&'l Reader> {
+        map.get(&at)
             .into_iter()
             .flatten()
             .filter(|r| r.stack != self.stack)

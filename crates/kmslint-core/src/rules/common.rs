@@ -1,7 +1,7 @@
 //! Helpers several rules share.
 
 use crate::diagnostic::Diagnostic;
-use crate::model::links::{Place, StackLinks};
+use crate::model::links::{LinkedKey, Place, StackLinks};
 use crate::model::value::Alt;
 use crate::model::{DocumentKind, PolicyForm, PolicySource, Resource};
 use crate::source::{Entry, Format, Node, Value};
@@ -156,6 +156,28 @@ impl<'a> Context<'a, '_> {
 /// Adds a place in another file of the deployment to a finding.
 pub(crate) fn related_linked(diagnostic: &mut Diagnostic, place: &Place, message: String) {
     diagnostic.with_related_located(&place.path, place.span, place.start, place.end, message);
+}
+
+/// Adds where a key of another stack is created to a finding: "`Key` is created here (stack
+/// keys, eu-west-1)".
+pub(crate) fn related_key(diagnostic: &mut Diagnostic, links: &StackLinks, key: &LinkedKey) {
+    let message = format!(
+        "`{}` is created here ({})",
+        key.logical_id,
+        links.stack_of(key)
+    );
+    related_linked(diagnostic, &key.at, message);
+}
+
+/// Adds the policy of a key of another stack (the key, when it has none) to a finding: "the
+/// key policy of `Key` (stack keys, eu-west-1)".
+pub(crate) fn related_key_policy(diagnostic: &mut Diagnostic, links: &StackLinks, key: &LinkedKey) {
+    let message = format!(
+        "the key policy of `{}` ({})",
+        key.logical_id,
+        links.stack_of(key)
+    );
+    related_linked(diagnostic, key.policy.as_ref().unwrap_or(&key.at), message);
 }
 
 /// The resources of the given type.

@@ -21,7 +21,7 @@ use crate::facts::resources::KEY;
 use crate::model::consumers::{KeyTarget, KeyUse};
 use crate::model::value::{describe_when, merged_when};
 
-use super::common::related_linked;
+use super::common::related_key;
 use super::key_config::{Setting, defaults, readable, settings};
 use super::key_use::{describe, possible, uses};
 use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
@@ -182,11 +182,7 @@ fn linked(cx: &Context<'_, '_>, out: &mut Reporter) {
             .report(key_use.span, message)
             .with_resource(key_use.consumer)
             .with_help("use a key of the right type here, from this stack or another");
-        related_linked(
-            diagnostic,
-            &key.at,
-            format!("`{name}` is created here ({stack})"),
-        );
+        related_key(diagnostic, links, key);
     }
 }
 

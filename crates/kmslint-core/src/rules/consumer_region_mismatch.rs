@@ -24,7 +24,7 @@ use crate::facts::regions;
 use crate::model::consumers::{KeyTarget, KeyUse};
 use crate::model::principal::{Principal, Slot};
 
-use super::common::related_linked;
+use super::common::related_key;
 use super::key_use::{describe, possible, uses};
 use super::{Context, FixAvailability, PolicyCheck, Reporter, Rule, RuleInfo, RuleKind};
 
@@ -227,10 +227,6 @@ fn linked(cx: &Context<'_, '_>, out: &mut Reporter) {
                 "use a key in `{needed}` (a multi-Region replica there, or a key of a stack deployed there)"
             ),
         );
-        related_linked(
-            diagnostic,
-            &key.at,
-            format!("`{name}` is created here ({stack})"),
-        );
+        related_key(diagnostic, links, key);
     }
 }

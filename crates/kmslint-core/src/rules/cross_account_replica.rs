@@ -14,7 +14,7 @@ use crate::facts::resources::{ALIAS, REPLICA_KEY};
 use crate::model::arn::{self, ArnShape, Field, is_account_id};
 use crate::source::Span;
 
-use super::common::{PrimaryTarget, primary_targets, related_linked, report_value, resources};
+use super::common::{PrimaryTarget, primary_targets, related_key, report_value, resources};
 use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
@@ -178,9 +178,5 @@ fn linked(
         "deploy the replica from a stack in account `{account}`, or replicate a multi-Region key of account `{}`",
         stack.id
     ));
-    related_linked(
-        diagnostic,
-        &key.at,
-        format!("`{name}` is created here ({other})"),
-    );
+    related_key(diagnostic, links, key);
 }

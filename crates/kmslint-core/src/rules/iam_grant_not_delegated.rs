@@ -38,7 +38,7 @@ use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::policy::{Verdict, glob_match};
 use crate::model::principal::{Principal, Requester};
 
-use super::common::related_linked;
+use super::common::related_key_policy;
 use super::need::{Lack, Need, owned_conditions};
 use super::{
     Context, FixAvailability, PolicyCheck, PolicyScope, Reporter, Rule, RuleInfo, RuleKind,
@@ -258,12 +258,7 @@ fn linked(cx: &Context<'_, '_>, out: &mut Reporter) {
                 };
                 let diagnostic = out.report_need(grant.span, need, false);
                 diagnostic.with_resource(grant.policy);
-                let policy = key.policy.as_ref().unwrap_or(&key.at);
-                related_linked(
-                    diagnostic,
-                    policy,
-                    format!("the key policy of `{}` ({stack})", key.logical_id),
-                );
+                related_key_policy(diagnostic, links, key);
             }
         }
     }

@@ -8,7 +8,7 @@ use crate::facts::resources::REPLICA_KEY;
 use crate::model::arn::Field;
 use crate::model::value::Hole;
 
-use super::common::{PrimaryTarget, primary_targets, related_linked, report_value, resources};
+use super::common::{PrimaryTarget, primary_targets, related_key, report_value, resources};
 use super::{Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
@@ -68,11 +68,7 @@ impl Rule for ReplicaSameRegion {
                             format!("PrimaryKeyArn refers to `{name}` of stack {}, which is in `{there}`, the Region this stack is deployed to; a replica must be in another Region than its primary", stack.name),
                         )
                         .with_help(HELP);
-                        related_linked(
-                            diagnostic,
-                            &key.at,
-                            format!("`{name}` is created here ({stack})"),
-                        );
+                        related_key(diagnostic, links, key);
                     }
                     PrimaryTarget::Arn(arn) => {
                         let message = match (&arn.region, cx.settings.region.as_deref()) {

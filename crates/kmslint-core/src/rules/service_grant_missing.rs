@@ -37,7 +37,7 @@ use crate::facts::consumers::{
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::KeyPolicy;
 use crate::model::consumers::{KeyTarget, KeyUse, Publication, values_at};
-use crate::model::links::{LinkedKey, Place, StackLinks};
+use crate::model::links::{LinkedKey, StackLinks};
 use crate::model::policy::Verdict;
 use crate::model::principal::{
     Coverage, Deployment, IamKind, IamPrincipal, Principal, Requester, classify,
@@ -45,7 +45,7 @@ use crate::model::principal::{
 use crate::model::value::{Alt, Hole, Part, Text};
 use crate::source::Span;
 
-use super::common::related_linked;
+use super::common::related_key_policy;
 use super::need::{Lack, Need, owned_conditions};
 use super::{
     Context, FixAvailability, PolicyCheck, PolicyScope, Reporter, Rule, RuleInfo, RuleKind,
@@ -106,24 +106,18 @@ impl Rule for ServiceGrantMissing {
                 if !super::key_use::possible(cx, key_use, &[]) {
                     continue;
                 }
-                let need = Need {
-                    key: key.logical_id.clone(),
-                    key_stack: Some(links.stack_of(key).to_string()),
-                    needer: key_use.consumer.to_owned(),
-                    lack: Lack::Grant {
-                        grant,
-                        alias: None,
-                        missing: missing.clone(),
-                        group: None,
-                    },
-                    when: owned_conditions(&key_use.when),
-                    scenarios: Vec::new(),
+                let lack = Lack::Grant {
+                    grant,
+                    alias: None,
+                    missing: missing.clone(),
+                    group: None,
                 };
+                let need = linked_need(links, key, key_use, lack);
                 let diagnostic = out
                     .report_need(key_use.span, need, false)
                     .with_severity(severity(grant))
                     .with_resource(key_use.consumer);
-                related_linked(diagnostic, policy_of(key), policy_label(links, key));
+                related_key_policy(diagnostic, links, key);
             }
         }
         linked_publishers(cx, links, out);
@@ -316,18 +310,16 @@ impl ServiceGrantMissing {
     }
 }
 
-/// Where a linked key's policy is (the key, when it has none).
-fn policy_of(key: &LinkedKey) -> &Place {
-    key.policy.as_ref().unwrap_or(&key.at)
-}
-
-/// "the key policy of `Key` (stack keys, eu-west-1)".
-fn policy_label(links: &StackLinks, key: &LinkedKey) -> String {
-    format!(
-        "the key policy of `{}` ({})",
-        key.logical_id,
-        links.stack_of(key)
-    )
+/// What a consumer of the template lacks on a key of another stack.
+fn linked_need(links: &StackLinks, key: &LinkedKey, key_use: &KeyUse<'_>, lack: Lack) -> Need {
+    Need {
+        key: key.logical_id.clone(),
+        key_stack: Some(links.stack_of(key).to_string()),
+        needer: key_use.consumer.to_owned(),
+        lack,
+        when: owned_conditions(&key_use.when),
+        scenarios: Vec::new(),
+    }
 }
 
 /// Topics and queues of the template encrypted with a key of another stack, that an AWS
@@ -360,22 +352,16 @@ fn linked_publishers(cx: &Context<'_, '_>, links: &StackLinks, out: &mut Reporte
                 if publishers.is_empty() {
                     continue;
                 }
-                let need = Need {
-                    key: key.logical_id.clone(),
-                    key_stack: Some(links.stack_of(key).to_string()),
-                    needer: key_use.consumer.to_owned(),
-                    lack: Lack::Publish {
-                        target_type,
-                        alias: None,
-                        senders: senders(&publishers),
-                        service,
-                        missing: missing.clone(),
-                    },
-                    when: owned_conditions(&key_use.when),
-                    scenarios: Vec::new(),
+                let lack = Lack::Publish {
+                    target_type,
+                    alias: None,
+                    senders: senders(&publishers),
+                    service,
+                    missing: missing.clone(),
                 };
+                let need = linked_need(links, key, key_use, lack);
                 let diagnostic = report_publish(out, key_use, need, &publishers, false);
-                related_linked(diagnostic, policy_of(key), policy_label(links, key));
+                related_key_policy(diagnostic, links, key);
             }
         }
     }
