@@ -19,26 +19,15 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
+#[path = "common/rng.rs"]
+mod rng;
+use rng::Rng;
+
 const ACCOUNT: &str = "111122223333";
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    /// A number in `low..=high`.
-    fn between(&mut self, low: usize, high: usize) -> usize {
-        low + self.below((high - low + 1) as u64) as usize
-    }
+/// A number in `low..=high`.
+fn between(rng: &mut Rng, low: usize, high: usize) -> usize {
+    low + rng.below((high - low + 1) as u64) as usize
 }
 
 /// One key stack: its name, Region and how many keys (exports) it has.
@@ -221,7 +210,7 @@ fn app_template(
         );
     }
     out.push_str("Resources:\n");
-    let count = rng.between(5, 15);
+    let count = between(rng, 5, 15);
     let mut kinds = Vec::with_capacity(count);
     for i in 0..count {
         // The first three are a log group, a queue and a topic, so every stack has each.
@@ -333,7 +322,7 @@ fn write_resource(
                 Action: ['kms:Decrypt', 'kms:GenerateDataKey']
                 Resource:"
             );
-            for _ in 0..rng.between(1, 2) {
+            for _ in 0..between(rng, 1, 2) {
                 put_item(out, 18, &pick(rng));
             }
             *last_role = Some(i);
@@ -352,7 +341,7 @@ fn write_resource(
             Action: kms:Decrypt
             Resource:"
             );
-            for _ in 0..rng.between(1, 3) {
+            for _ in 0..between(rng, 1, 3) {
                 put_item(out, 14, &pick(rng));
             }
             if let Some(role) = *last_role {
@@ -410,7 +399,7 @@ fn main() -> io::Result<()> {
         let stack = KeyStack {
             name: format!("keys-{k:0key_width$}"),
             region,
-            keys: rng.between(3, 5),
+            keys: between(&mut rng, 3, 5),
         };
         fs::write(
             out.join(format!("{}.yaml", stack.name)),
