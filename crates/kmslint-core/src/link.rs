@@ -506,8 +506,8 @@ impl<'t> Maker<'_, 't> {
                         self.links.exports.entry(at).or_insert(key);
                     }
                     Offer::Output(output) => {
-                        let at = scoped(label.region.clone(), label.name.clone());
-                        self.links.outputs.entry((at, output)).or_insert(key);
+                        let at = (self.links.stack_scope(i), output);
+                        self.links.outputs.entry(at).or_insert(key);
                     }
                     Offer::Ssm { region, name } => {
                         let region = region.or_else(|| label.region.clone());
@@ -541,16 +541,7 @@ impl<'t> Maker<'_, 't> {
                 let Some(&from) = by_name.get(stack.as_str()) else {
                     continue;
                 };
-                let label = &self.links.stacks[from];
-                let at = (
-                    (
-                        label.account.clone(),
-                        label.region.clone(),
-                        label.name.clone(),
-                    ),
-                    output.clone(),
-                );
-                if let Some(&key) = self.links.outputs.get(&at) {
+                if let Some(key) = self.links.output_of(from, output) {
                     given.push((i, parameter.clone(), key));
                 }
             }
@@ -569,17 +560,9 @@ impl<'t> Maker<'_, 't> {
                 let key = match reached {
                     Passed::Reached(Reached::Own(name)) => self.key(parent, &name),
                     Passed::Reached(Reached::Linked(key)) => Some(key),
-                    Passed::Output { stack, output } => {
-                        by_name.get(stack.as_str()).and_then(|&s| {
-                            let label = &self.links.stacks[s];
-                            let at = (
-                                label.account.clone(),
-                                label.region.clone(),
-                                label.name.clone(),
-                            );
-                            self.links.outputs.get(&(at, output)).copied()
-                        })
-                    }
+                    Passed::Output { stack, output } => by_name
+                        .get(stack.as_str())
+                        .and_then(|&s| self.links.output_of(s, &output)),
                 };
                 if let Some(key) = key {
                     given.push((child, parameter, key));

@@ -145,6 +145,22 @@ pub(crate) struct Links {
 }
 
 impl Links {
+    /// Where stack `stack`'s outputs are looked up: its account, Region and name.
+    pub(crate) fn stack_scope(&self, stack: usize) -> Scoped {
+        let label = &self.stacks[stack];
+        (
+            label.account.clone(),
+            label.region.clone(),
+            label.name.clone(),
+        )
+    }
+
+    /// The key the output `output` of stack `stack` is.
+    pub(crate) fn output_of(&self, stack: usize, output: &str) -> Option<usize> {
+        let at = (self.stack_scope(stack), output.to_owned());
+        self.outputs.get(&at).copied()
+    }
+
     /// A copy of what resolution reads (the names under which keys are reached, not what
     /// the rules read of the keys), for resolving while the links are being made.
     pub(crate) fn for_resolving(&self) -> Links {
