@@ -181,11 +181,7 @@ impl Deployments {
                     .get(&manifest)
                     .is_some_and(|read| modified.is_some() && read.modified == modified);
                 if !fresh {
-                    let stacks = if assembly::is_assembly(dir, DEFAULT_MAX_FILE_SIZE) {
-                        assembly::read(dir, DEFAULT_MAX_FILE_SIZE).0.stacks
-                    } else {
-                        Vec::new()
-                    };
+                    let stacks = assembly::stacks(dir, DEFAULT_MAX_FILE_SIZE);
                     let templates = stacks.iter().map(|s| canonical(&s.template)).collect();
                     self.linked.remove(&Source::Assembly(manifest.clone()));
                     let read = Read {

@@ -8,12 +8,12 @@
 //! directory (no absolute path, no `..`, no link leading out), every file is read bounded, and
 //! nested assemblies and nested stacks are followed to a bounded depth, each at most once.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::{Deployment, DeploymentError, Stack, by_template, canonical};
+use super::{Deployment, DeploymentError, Stack, canonical};
 use crate::config::{check_account, check_region};
 use crate::source::read::{describe_io, read_file};
 
@@ -132,16 +132,10 @@ pub fn is_assembly(dir: &Path, limit: u64) -> bool {
             })
 }
 
-/// The stacks of the assembly in `dir` by their template's resolved path ([`by_template`]),
-/// each file read at most `limit` bytes: none when `dir` holds no assembly ([`is_assembly`]).
-/// What cannot be read of it is left out: `kmslint check` on the assembly says what and why.
-/// How the command line and the language server find the stack of a template named alone.
-pub fn stacks_by_template(dir: &Path, limit: u64) -> HashMap<PathBuf, Stack> {
-    by_template(stacks(dir, limit))
-}
-
-/// The stacks of the assembly in `dir`, in the manifest's order; none when `dir` holds no
-/// assembly or it cannot be read.
+/// The stacks of the assembly in `dir`, in the manifest's order, each file read at most
+/// `limit` bytes: none when `dir` holds no assembly ([`is_assembly`]). What cannot be read of
+/// it is left out: `kmslint check` on the assembly says what and why. How the command line
+/// and the language server find the stack of a template named alone.
 pub fn stacks(dir: &Path, limit: u64) -> Vec<Stack> {
     if !is_assembly(dir, limit) {
         return Vec::new();
