@@ -364,16 +364,7 @@ fn read_others(
             stack: i,
             instances: Vec::new(),
         };
-        let label = &links.stacks[i];
-        let env = Env::new(
-            Some(template),
-            Deployment {
-                region: label.region.as_deref(),
-                account: label.account.as_deref(),
-                parameters: &parameters[i],
-                links: Some(&view),
-            },
-        );
+        let env = env_of(template, &links.stacks[i], &parameters[i], Some(&view));
         let resolver = Resolver::new(&env);
         let mut lines = None;
         let mut place = |span: Span| {
@@ -391,6 +382,7 @@ fn read_others(
                     Read::Export(name) => (&mut links.export_readers, name),
                     Read::Ssm(name) => (&mut links.ssm_readers, name),
                 };
+                let label = &links.stacks[i];
                 let scoped = (label.account.clone(), label.region.clone(), name);
                 map.entry(scoped).or_default().push(Reader {
                     stack: i,
@@ -463,15 +455,11 @@ impl<'t> Maker<'_, 't> {
             stack: i,
             instances: Vec::new(),
         };
-        let label = &self.links.stacks[i];
-        let env = Env::new(
-            Some(template),
-            Deployment {
-                region: label.region.as_deref(),
-                account: label.account.as_deref(),
-                parameters: &self.parameters[i],
-                links: Some(&view),
-            },
+        let env = env_of(
+            template,
+            &self.links.stacks[i],
+            &self.parameters[i],
+            Some(&view),
         );
         let resolver = Resolver::new(&env);
         Some(f(template, &resolver))
@@ -685,15 +673,7 @@ fn grants_of(
     let root = template.root;
     let embedded = model::embedded_policies(text, root);
     let sources = model::policy_sources(root, DocumentKind::Template, Some(template), &embedded);
-    let env = Env::new(
-        Some(template),
-        Deployment {
-            region: label.region.as_deref(),
-            account: label.account.as_deref(),
-            parameters,
-            links: None,
-        },
-    );
+    let env = env_of(template, label, parameters, None);
     let resolver = Resolver::new(&env);
     let deployment = PolicyDeployment {
         account: env.account,
@@ -719,6 +699,25 @@ fn grants_of(
         out.insert(name.to_owned(), grants);
     }
     out
+}
+
+/// What resolution knows of stack `label`'s template: its Region, account, parameter values
+/// and, while the links are made, those made so far.
+fn env_of<'t>(
+    template: &'t Template<'t>,
+    label: &'t StackLabel,
+    parameters: &'t HashMap<String, String>,
+    links: Option<&'t StackLinks>,
+) -> Env<'t> {
+    Env::new(
+        Some(template),
+        Deployment {
+            region: label.region.as_deref(),
+            account: label.account.as_deref(),
+            parameters,
+            links,
+        },
+    )
 }
 
 /// A boolean property written as a literal (`absent` when it is not written); nothing when
