@@ -106,7 +106,7 @@ pub(crate) fn in_deployment(
     others: &[(String, String)],
 ) -> Settings {
     use kmslint_core::deployment::Stack;
-    use kmslint_core::link::{StackFile, link_with_readers};
+    use kmslint_core::link::{StackFile, link};
     let stack = |name: &str| Stack {
         name: name.to_owned(),
         template: PathBuf::from(format!("{name}.template")),
@@ -125,7 +125,7 @@ pub(crate) fn in_deployment(
             text: Some(text.to_owned()),
         })
         .collect();
-    link_with_readers(&files, u64::MAX).settings(&stack(this.0), settings)
+    link(files, u64::MAX, true).settings(&stack(this.0), settings)
 }
 
 /// The default settings with only the rules `codes` on: a test asserting exact findings runs

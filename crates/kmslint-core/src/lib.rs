@@ -57,4 +57,6 @@ pub use config::Settings;
 pub use diagnostic::{Diagnostic, Severity};
 pub use fix_loop::{FixedFile, fix_bytes, fix_text};
 pub use model::DocumentKind;
-pub use pipeline::{FileReport, Outcome, lint_against, lint_bytes, lint_source, lint_text};
+pub use pipeline::{
+    FileReport, Outcome, lint_against, lint_bytes, lint_loaded, lint_source, lint_text,
+};

@@ -1,8 +1,11 @@
 //! Making the links between the stacks of a run (docs/deployments.md, "Links between
-//! stacks"): read once, before any template is linted, into the plain data of
+//! stacks"): made once, before any template is linted, into the plain data of
 //! [`crate::model::links`] that each stack's template is then linted with.
 //!
-//! Passes over the templates that can be linked:
+//! Every template of the deployment is read once ([`read`]); those that can be linked are
+//! parsed ([`Templates::parse`]); the command line keeps the texts and trees for the lint,
+//! so that a template is read and parsed once per run. Passes over the templates parsed
+//! ([`Templates::link`]):
 //! 1. what each stack offers: its exports (`Outputs.*.Export.Name`), outputs, SSM
 //!    parameters (`AWS::SSM::Parameter`) and CDK's cross-Region export writers, each
 //!    recorded when its value is one of the stack's keys, with what the rules read of the
@@ -14,8 +17,7 @@
 //!    change review (KMS508: what each stack reads of the others), every template.
 //!
 //! Only templates that can offer something (or be a replica, or a parent of nested stacks)
-//! are read for the first three, found by the words they must contain; the others are read
-//! once, when they are linted, as without a deployment.
+//! are parsed for the first three, found by the words they must contain.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -34,11 +36,17 @@ use crate::model::principal::Deployment as PolicyDeployment;
 use crate::model::value::{Deployment, Env, Hole, Resolver};
 use crate::model::{self, DocumentKind, KeyPolicy, Template};
 use crate::rules::{missing_publish_grants, missing_service_grants, undelegated_actions};
-use crate::source::{self, LineIndex, Node, Span};
+use crate::source::{self, Format, LineIndex, Loaded, Node, Span};
 
 /// The links of a run, and which stack each is made for.
 pub struct DeploymentLinks {
     links: Arc<Links>,
+    ids: Arc<Ids>,
+}
+
+/// Which stack is which, for [`Templates`] and the [`DeploymentLinks`] made from them.
+#[derive(Default)]
+struct Ids {
     /// Stack → its index, by name, Region, account and template.
     index: HashMap<StackId, usize>,
     /// The instances of each stack (by name and template), in order.
@@ -75,18 +83,24 @@ impl Resolved {
     }
 }
 
+impl Ids {
+    fn index_of(&self, stack: &Stack) -> Option<usize> {
+        self.index.get(&self.resolved.id_of(stack)).copied()
+    }
+}
 impl DeploymentLinks {
     /// The settings `stack`'s template is linted with: [`Stack::settings`], and the links
     /// when the stack is one of those linked.
     pub fn settings(&self, stack: &Stack, base: &Settings) -> Settings {
         let mut settings = stack.settings(base);
-        let id = self.resolved.id_of(stack);
-        if let Some(&index) = self.index.get(&id) {
+        let id = self.ids.resolved.id_of(stack);
+        if let Some(&index) = self.ids.index.get(&id) {
             let (name, _, _, template) = id;
             settings.links = Some(Linked(Arc::new(StackLinks {
                 links: Arc::clone(&self.links),
                 stack: index,
                 instances: self
+                    .ids
                     .instances
                     .get(&(name, template))
                     .cloned()
@@ -99,9 +113,9 @@ impl DeploymentLinks {
     /// `stack` as findings in its template are reported with: for a stack of several
     /// instances, its Region (account) only when every instance has the same.
     pub fn shown(&self, stack: &Stack) -> Stack {
-        let (name, _, _, template) = self.resolved.id_of(stack);
+        let (name, _, _, template) = self.ids.resolved.id_of(stack);
         let mut shown = stack.clone();
-        let Some(instances) = self.instances.get(&(name, template)) else {
+        let Some(instances) = self.ids.instances.get(&(name, template)) else {
             return shown;
         };
         let labels: Vec<_> = instances.iter().map(|&i| &self.links.stacks[i]).collect();
@@ -139,6 +153,7 @@ pub(crate) fn instances(settings: &Settings) -> Option<Vec<(String, Settings)>> 
 }
 
 /// One stack as the links are made: the stack, and its file as the run names it.
+#[derive(Clone)]
 pub struct StackFile {
     pub stack: Stack,
     pub shown: String,
@@ -149,8 +164,8 @@ pub struct StackFile {
 
 /// Words a template must contain to offer a key to another stack, to be a replica, or to
 /// pass values to nested stacks. A template without any of them (most consumer stacks) is
-/// not read before it is linted. (A JSON key can be written with `\u` escapes that hide
-/// these words; CloudFormation's own templates and CDK's never do.)
+/// not parsed for the links. (A JSON key can be written with `\u` escapes that hide these
+/// words; CloudFormation's own templates and CDK's never do.)
 const LINKING_WORDS: [&str; 5] = [
     "Outputs",
     "AWS::SSM::Parameter",
@@ -159,109 +174,235 @@ const LINKING_WORDS: [&str; 5] = [
     "AWS::CloudFormation::Stack",
 ];
 
-/// Reads the templates of `stacks` that can be linked (each at most `limit` bytes) and makes
-/// the links between them. A template that cannot be read or parsed offers nothing: it is
-/// reported when it is linted.
-pub fn link(stacks: &[StackFile], limit: u64) -> DeploymentLinks {
-    make(stacks, limit, false)
+/// The stacks of a run, each once, and their templates' texts, each read once (the
+/// instances of a stack share their template). The command line keeps them, with the trees
+/// [`Templates::parse`] makes, until the templates are linted: each template of a deployment
+/// is read and parsed once per run, and the links and the lint see the same text.
+pub struct Templates {
+    stacks: Vec<StackFile>,
+    ids: Arc<Ids>,
+    /// Each stack's template: an index into `texts`.
+    template_of: Vec<usize>,
+    /// Each template's text, when it can be read and decoded (else it offers nothing, and
+    /// its lint reads it again to say why).
+    texts: Vec<Option<String>>,
+    /// The first stack of each template, whose name it is parsed with.
+    first_stack: Vec<usize>,
+    /// Whether each template contains one of the [`LINKING_WORDS`].
+    linking: Vec<bool>,
 }
 
-/// [`link`], for change review (`check --since`): every template is also read for the
-/// exports and SSM parameters it reads of other stacks, so that a change removing one that
-/// is still read can say so (KMS508).
-pub fn link_with_readers(stacks: &[StackFile], limit: u64) -> DeploymentLinks {
-    make(stacks, limit, true)
-}
+/// The trees of the templates [`Templates::parse`] parsed, by template.
+pub struct Trees<'t>(Vec<Option<(Format, Loaded<'t>)>>);
 
-fn make(given: &[StackFile], limit: u64, readers: bool) -> DeploymentLinks {
-    // Each stack once (a table's stack is also an input), in the order first given.
-    let resolved = Resolved::default();
-    let mut index = HashMap::new();
-    let mut stacks: Vec<&StackFile> = Vec::new();
+/// Reads the templates of `stacks` (each at most `limit` bytes), each once.
+pub fn read(given: Vec<StackFile>, limit: u64) -> Templates {
+    let mut ids = Ids::default();
+    let mut stacks: Vec<StackFile> = Vec::new();
+    let mut template_of = Vec::new();
+    let mut first_stack = Vec::new();
+    let mut by_path: HashMap<PathBuf, usize> = HashMap::new();
     for file in given {
-        let id = resolved.id_of(&file.stack);
-        if let std::collections::hash_map::Entry::Vacant(free) = index.entry(id) {
-            free.insert(stacks.len());
-            stacks.push(file);
-        }
-    }
-    let mut instances: HashMap<_, Vec<usize>> = HashMap::new();
-    let mut labels = Vec::new();
-    for (i, file) in stacks.iter().enumerate() {
-        let (name, _, _, template) = resolved.id_of(&file.stack);
-        instances.entry((name, template)).or_default().push(i);
-        labels.push(StackLabel {
-            name: file.stack.name.clone(),
-            region: file.stack.region.clone(),
-            account: file.stack.account.clone(),
+        let id = ids.resolved.id_of(&file.stack);
+        let std::collections::hash_map::Entry::Vacant(free) = ids.index.entry(id) else {
+            continue;
+        };
+        let (name, _, _, template) = free.key().clone();
+        free.insert(stacks.len());
+        ids.instances
+            .entry((name, template.clone()))
+            .or_default()
+            .push(stacks.len());
+        let next = by_path.len();
+        let at = *by_path.entry(template).or_insert_with(|| {
+            first_stack.push(stacks.len());
+            next
         });
+        template_of.push(at);
+        stacks.push(file);
     }
-    let (texts, types): (Vec<Option<String>>, Vec<Vec<String>>) =
-        map_all(&stacks, |file| read_first(file, limit))
-            .into_iter()
-            .unzip();
-    let present: HashSet<String> = types.into_iter().flatten().collect();
-    let loaded = load_all(&texts, &stacks);
-    let templates = templates_of(&loaded);
-    let parameters: Vec<HashMap<String, String>> = stacks
-        .iter()
-        .map(|f| f.stack.parameters.clone().into_iter().collect())
-        .collect();
-    // KMS601's answers for every key of the templates read, a template per thread.
-    let indexes: Vec<usize> = (0..stacks.len()).collect();
-    let grants = map_all(&indexes, |&i| match (&templates[i], texts[i].as_deref()) {
-        (Some(template), Some(text)) => {
-            grants_of(template, text, &labels[i], &parameters[i], &present)
-        }
-        _ => HashMap::new(),
+    let texts: Vec<Option<String>> = map_all(&first_stack, |&s| read_text(&stacks[s], limit));
+    // memchr's searcher: this scans every template of a deployment before it is linted.
+    let linking = map_all(&texts, |text| {
+        text.as_deref().is_some_and(|text| {
+            LINKING_WORDS
+                .iter()
+                .any(|w| memchr::memmem::find(text.as_bytes(), w.as_bytes()).is_some())
+        })
     });
-    let mut maker = Maker {
-        stacks: &stacks,
-        texts: &texts,
-        templates: &templates,
-        grants,
-        parameters: &parameters,
-        lines: HashMap::new(),
-        links: Links {
-            stacks: labels,
-            parameters: vec![HashMap::new(); stacks.len()],
-            ..Links::default()
-        },
-    };
-    maker.offers();
-    maker.givens();
-    maker.replicas();
-    let mut links = maker.links;
-    let told: Vec<usize> = (0..links.keys.len())
-        .filter(|&k| links.keys[k].enabled == Some(false))
-        .collect();
-    if !told.is_empty() || readers {
-        // Rare (a key created disabled that another stack may use, or change review):
-        // every template is read, those not read yet now.
-        let unread: Vec<(&StackFile, bool)> = stacks
+    Templates {
+        stacks,
+        ids: Arc::new(ids),
+        template_of,
+        texts,
+        first_stack,
+        linking,
+    }
+}
+
+/// Reads the templates of `stacks` and makes the links between them: [`read`],
+/// [`Templates::parse`] and [`Templates::link`], for a caller that does not keep the trees
+/// (the language server, tests).
+pub fn link(stacks: Vec<StackFile>, limit: u64, readers: bool) -> DeploymentLinks {
+    let templates = read(stacks, limit);
+    let trees = templates.parse(readers);
+    templates.link(&trees, readers)
+}
+
+impl Templates {
+    /// Parses the templates that can be linked (every template with `all`, for change
+    /// review), on the caller's pool.
+    pub fn parse(&self, all: bool) -> Trees<'_> {
+        let each: Vec<usize> = (0..self.texts.len()).collect();
+        Trees(map_all(&each, |&t| {
+            if !all && !self.linking[t] {
+                return None;
+            }
+            self.load(t)
+        }))
+    }
+
+    /// Whether there are no stacks (no input of the run is one).
+    pub fn is_empty(&self) -> bool {
+        self.stacks.is_empty()
+    }
+
+    fn load(&self, template: usize) -> Option<(Format, Loaded<'_>)> {
+        let text = self.texts[template].as_deref()?;
+        let name = &self.stacks[self.first_stack[template]].shown;
+        Some(source::load_file(name, text))
+    }
+
+    /// The text of `stack`'s template as read, and its tree when [`Templates::parse`] made
+    /// one: what its lint starts from. Nothing for a stack not given, or a template that
+    /// could not be read.
+    pub fn of<'t>(
+        &'t self,
+        trees: &'t Trees<'t>,
+        stack: &Stack,
+    ) -> Option<(&'t str, Option<&'t (Format, Loaded<'t>)>)> {
+        let template = self.template_of[self.ids.index_of(stack)?];
+        let text = self.texts[template].as_deref()?;
+        Some((text, trees.0[template].as_ref()))
+    }
+
+    /// Makes the links between the stacks, from the templates `trees` holds (which
+    /// [`Templates::parse`] made). With `readers` (change review, `check --since`), every
+    /// template is also read for the exports and SSM parameters it reads of other stacks, so
+    /// that a change removing one that is still read can say so (KMS508).
+    pub fn link(&self, trees: &Trees<'_>, readers: bool) -> DeploymentLinks {
+        let count = self.stacks.len();
+        let templates = templates_of(&trees.0);
+        let stacks: Vec<&StackFile> = self.stacks.iter().collect();
+        let template_of = |i: usize| templates[self.template_of[i]].as_ref();
+        let text_of = |i: usize| self.texts[self.template_of[i]].as_deref();
+        let labels: Vec<StackLabel> = stacks
             .iter()
-            .zip(&texts)
-            .map(|(file, read)| (*file, read.is_none()))
-            .collect();
-        let rest: Vec<Option<String>> = map_all(&unread, |&(file, unread)| {
-            unread.then(|| read_text(file, limit)).flatten()
-        });
-        let rest_loaded: Vec<Option<source::Loaded<'_>>> = load_all(&rest, &stacks);
-        let rest_templates = templates_of(&rest_loaded);
-        let all: Vec<(Option<&Template<'_>>, Option<&str>)> = (0..stacks.len())
-            .map(|i| match &templates[i] {
-                Some(t) => (Some(t), texts[i].as_deref()),
-                None => (rest_templates[i].as_ref(), rest[i].as_deref()),
+            .map(|file| StackLabel {
+                name: file.stack.name.clone(),
+                region: file.stack.region.clone(),
+                account: file.stack.account.clone(),
             })
             .collect();
-        read_others(&mut links, &told, readers, &stacks, &all, &parameters);
+        let present = self.types_present();
+        let parameters: Vec<HashMap<String, String>> = stacks
+            .iter()
+            .map(|f| f.stack.parameters.clone().into_iter().collect())
+            .collect();
+        // KMS601's answers for every key of the templates parsed, a stack per thread.
+        let indexes: Vec<usize> = (0..count).collect();
+        let grants = map_all(&indexes, |&i| match (template_of(i), text_of(i)) {
+            (Some(template), Some(text)) => {
+                grants_of(template, text, &labels[i], &parameters[i], &present)
+            }
+            _ => HashMap::new(),
+        });
+        let by_stack: Vec<Option<&Template<'_>>> = (0..count).map(template_of).collect();
+        let texts: Vec<Option<&str>> = (0..count).map(text_of).collect();
+        let mut maker = Maker {
+            stacks: &stacks,
+            texts: &texts,
+            templates: &by_stack,
+            grants,
+            parameters: &parameters,
+            lines: HashMap::new(),
+            links: Links {
+                stacks: labels,
+                parameters: vec![HashMap::new(); count],
+                ..Links::default()
+            },
+        };
+        maker.offers();
+        maker.givens();
+        maker.replicas();
+        let mut links = maker.links;
+        let told: Vec<usize> = (0..links.keys.len())
+            .filter(|&k| links.keys[k].enabled == Some(false))
+            .collect();
+        if !told.is_empty() || readers {
+            // Rare (a key created disabled that another stack may use, or change review,
+            // whose trees are all parsed already): every template, those not parsed yet now.
+            let each: Vec<usize> = (0..self.texts.len()).collect();
+            let rest = map_all(&each, |&t| match trees.0[t] {
+                None => self.load(t),
+                Some(_) => None,
+            });
+            let rest_templates = templates_of(&rest);
+            let all: Vec<(Option<&Template<'_>>, Option<&str>)> = (0..count)
+                .map(|i| {
+                    let t = self.template_of[i];
+                    (
+                        templates[t].as_ref().or(rest_templates[t].as_ref()),
+                        texts[i],
+                    )
+                })
+                .collect();
+            read_others(&mut links, &told, readers, &stacks, &all, &parameters);
+        }
+        DeploymentLinks {
+            links: Arc::new(links),
+            ids: Arc::clone(&self.ids),
+        }
     }
-    DeploymentLinks {
-        links: Arc::new(links),
-        index,
-        instances,
-        resolved,
+
+    /// The `AWS::…` names the templates hold (resource types, pseudo parameters): a key's
+    /// policy is asked only what the consumers of the deployment's types need of it.
+    fn types_present(&self) -> HashSet<String> {
+        let texts: Vec<&str> = self.texts.iter().flatten().map(String::as_str).collect();
+        let found: Vec<Vec<&str>> = map_all(&texts, |text| {
+            let bytes = text.as_bytes();
+            let mut names: Vec<&str> = memchr::memmem::find_iter(bytes, b"AWS::")
+                .map(|start| {
+                    let length = bytes[start..]
+                        .iter()
+                        .take_while(|b| b.is_ascii_alphanumeric() || **b == b':')
+                        .count();
+                    &text[start..start + length]
+                })
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            names
+        });
+        let mut present = HashSet::new();
+        for name in found.into_iter().flatten() {
+            if !present.contains(name) {
+                present.insert(name.to_owned());
+            }
+        }
+        present
     }
+}
+
+/// The templates among `trees`.
+fn templates_of<'t>(trees: &'t [Option<(Format, Loaded<'t>)>]) -> Vec<Option<Template<'t>>> {
+    trees
+        .iter()
+        .map(|tree| {
+            let root = tree.as_ref()?.1.root.as_ref()?;
+            Template::is_template(root).then(|| Template::new(root))
+        })
+        .collect()
 }
 
 /// The text of a stack's template (its `text`, or its file), when it can be read and decoded.
@@ -276,49 +417,6 @@ fn read_text(file: &StackFile, limit: u64) -> Option<String> {
     }
 }
 
-/// [`read_text`] for the first passes: the text when it contains one of the
-/// [`LINKING_WORDS`], and the resource types it names ([`types_in`]), which every template is
-/// scanned for.
-fn read_first(file: &StackFile, limit: u64) -> (Option<String>, Vec<String>) {
-    let Some(text) = read_text(file, limit) else {
-        return (None, Vec::new());
-    };
-    let types = types_in(&text);
-    // memchr's searcher: this scans every template of a deployment before it is linted.
-    let linking = LINKING_WORDS
-        .iter()
-        .any(|w| memchr::memmem::find(text.as_bytes(), w.as_bytes()).is_some());
-    (linking.then_some(text), types)
-}
-
-/// The `AWS::…` names a text holds (resource types, pseudo parameters), each once: a key's
-/// policy is asked only what the consumers of the deployment's types need of it.
-fn types_in(text: &str) -> Vec<String> {
-    let bytes = text.as_bytes();
-    let mut found: Vec<String> = memchr::memmem::find_iter(bytes, b"AWS::")
-        .map(|start| {
-            let length = bytes[start..]
-                .iter()
-                .take_while(|b| b.is_ascii_alphanumeric() || **b == b':')
-                .count();
-            text[start..start + length].to_owned()
-        })
-        .collect();
-    found.sort_unstable();
-    found.dedup();
-    found
-}
-
-fn load_all<'t>(
-    texts: &'t [Option<String>],
-    stacks: &[&StackFile],
-) -> Vec<Option<source::Loaded<'t>>> {
-    let pairs: Vec<(&Option<String>, &&StackFile)> = texts.iter().zip(stacks).collect();
-    map_all(&pairs, |(text, file)| {
-        Some(source::load_file(&file.shown, text.as_deref()?).1)
-    })
-}
-
 /// `f` on each item, in order: on the threads of the caller's pool with the `parallel`
 /// feature when called on one (the command line's, whose threads have room for the loaders'
 /// recursion on the deepest inputs), else on the caller's thread (the language server's):
@@ -331,16 +429,6 @@ fn map_all<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> 
         return items.par_iter().map(f).collect();
     }
     items.iter().map(f).collect()
-}
-
-fn templates_of<'t>(loaded: &'t [Option<source::Loaded<'t>>]) -> Vec<Option<Template<'t>>> {
-    loaded
-        .iter()
-        .map(|l| {
-            let root = l.as_ref()?.root.as_ref()?;
-            Template::is_template(root).then(|| Template::new(root))
-        })
-        .collect()
 }
 
 /// Pass 4: the consumers (of the consumer table, unconditional) of every stack that use the
@@ -430,8 +518,8 @@ fn read_others(
 
 struct Maker<'s, 't> {
     stacks: &'s [&'s StackFile],
-    texts: &'t [Option<String>],
-    templates: &'t [Option<Template<'t>>],
+    texts: &'s [Option<&'t str>],
+    templates: &'s [Option<&'s Template<'t>>],
     /// KMS601's answers for each template's keys, by logical ID.
     grants: Vec<HashMap<String, Grants>>,
     parameters: &'t [HashMap<String, String>],
@@ -449,7 +537,7 @@ impl<'t> Maker<'_, 't> {
         i: usize,
         f: impl for<'e> FnOnce(&Template<'e>, &Resolver<'_, 'e>) -> R,
     ) -> Option<R> {
-        let template: &Template<'_> = self.templates[i].as_ref()?;
+        let template: &Template<'_> = self.templates[i]?;
         let view = StackLinks {
             links: Arc::clone(links),
             stack: i,
@@ -595,7 +683,7 @@ impl<'t> Maker<'_, 't> {
         if let Some(&known) = self.links.key_index.get(&(i, name.to_owned())) {
             return Some(known);
         }
-        let template = self.templates[i].as_ref()?;
+        let template = self.templates[i]?;
         let resource = template.resource(name)?;
         let replica = match resource.type_name {
             Some(KEY) => false,
@@ -640,7 +728,7 @@ impl<'t> Maker<'_, 't> {
 
     /// `span` of stack `i`'s template, located.
     fn place(&mut self, i: usize, span: Span) -> Place {
-        let text = self.texts[i].as_deref().unwrap_or_default();
+        let text = self.texts[i].unwrap_or_default();
         let lines = self.lines.entry(i).or_insert_with(|| LineIndex::new(text));
         Place {
             path: self.stacks[i].shown.clone(),
@@ -818,7 +906,7 @@ mod tests {
             file("elsewhere", "us-east-1", "111122223333", "Resources: {}\n"),
             file("other", "eu-west-1", "444455556666", "Resources: {}\n"),
         ];
-        let links = link(&stacks, u64::MAX);
+        let links = link(stacks.to_vec(), u64::MAX, false);
         let app = view(&links, &stacks[1].stack);
         assert_eq!(app.links.keys.len(), 1);
         let key = app.import("keys-KeyArn").expect("imported in its Region");
@@ -838,7 +926,7 @@ mod tests {
             ("keys".to_owned(), "KeyArn".to_owned()),
         );
         let stacks = [file("keys", "us-east-1", "111122223333", KEYS), replica];
-        let links = link(&stacks, u64::MAX);
+        let links = link(stacks.to_vec(), u64::MAX, false);
         assert!(
             view(&links, &stacks[1].stack)
                 .parameter("PrimaryKeyArn")
@@ -847,8 +935,8 @@ mod tests {
 
         let mut twice = file("keys", "us-west-2", "111122223333", KEYS);
         twice.stack.template = stacks[0].stack.template.clone();
-        let stacks = [stacks[0].clone_file(), twice, stacks[1].clone_file()];
-        let links = link(&stacks, u64::MAX);
+        let stacks = [stacks[0].clone(), twice, stacks[1].clone()];
+        let links = link(stacks.to_vec(), u64::MAX, false);
         assert_eq!(
             view(&links, &stacks[2].stack).parameter("PrimaryKeyArn"),
             None
@@ -870,7 +958,7 @@ mod tests {
                 "Resources: {}\n",
             ),
         ];
-        let links = link(&stacks, u64::MAX);
+        let links = link(stacks.to_vec(), u64::MAX, false);
         let consumers = view(&links, &stacks[2].stack);
         let named = |parameter: &str| {
             consumers
@@ -882,13 +970,28 @@ mod tests {
         assert_eq!(named("Other"), None);
     }
 
-    impl StackFile {
-        fn clone_file(&self) -> StackFile {
-            StackFile {
-                stack: self.stack.clone(),
-                shown: self.shown.clone(),
-                text: self.text.clone(),
-            }
+    /// Each template is read once however many stacks deploy it, and parsed for the links only
+    /// when it can link (every one in change review); its lint starts from what was read.
+    #[test]
+    fn templates_are_read_once_and_parsed_when_they_can_link() {
+        let keys = file("keys", "eu-west-1", "111122223333", KEYS);
+        let mut again = file("keys", "us-east-1", "111122223333", "not read");
+        again.stack.template = keys.stack.template.clone();
+        let app = file("app", "eu-west-1", "111122223333", "Resources: {}\n");
+        let templates = read(vec![keys.clone(), again.clone(), app.clone()], u64::MAX);
+        assert_eq!(templates.texts.len(), 2);
+        let trees = templates.parse(false);
+        for stack in [&keys.stack, &again.stack] {
+            let (text, tree) = templates.of(&trees, stack).expect("read");
+            assert_eq!(text, KEYS);
+            assert!(tree.is_some_and(|(_, loaded)| loaded.root.is_some()));
         }
+        let (text, tree) = templates.of(&trees, &app.stack).expect("read");
+        assert_eq!(text, "Resources: {}\n");
+        assert!(tree.is_none());
+        let review = templates.parse(true);
+        assert!(templates.of(&review, &app.stack).unwrap().1.is_some());
+        let elsewhere = file("app", "us-west-2", "111122223333", "");
+        assert!(templates.of(&trees, &elsewhere.stack).is_none());
     }
 }

@@ -81,19 +81,50 @@ pub fn lint_text(name: &str, text: &str, settings: &Settings) -> FileReport {
     lint_against(name, text, settings, &Previous::NotCompared)
 }
 
-/// [`lint_text`], comparing the file with `previous` too. The template of a stack deployed
-/// as several instances (a `[[stacks]]` entry with `regions` or `accounts`) is linted once
-/// per instance ([`crate::link::instances`]) and what they find is merged.
+/// [`lint_text`], comparing the file with `previous` too.
 pub fn lint_against(
     name: &str,
     text: &str,
     settings: &Settings,
     previous: &Previous<'_>,
 ) -> FileReport {
+    let (format, loaded) = source::load_file(name, text);
+    lint_loaded(name, text, format, &loaded, settings, previous)
+}
+
+/// [`lint_against`] for a text already loaded (`format` and `loaded` are what
+/// [`source::load_file`] gives for `name` and `text`): the command line loads a deployment's
+/// templates once, for the links between its stacks and for their lint. The template of a
+/// stack deployed as several instances (a `[[stacks]]` entry with `regions` or `accounts`)
+/// is linted once per instance ([`crate::link::instances`]), from the one tree, and what
+/// they find is merged.
+pub fn lint_loaded(
+    name: &str,
+    text: &str,
+    format: source::Format,
+    loaded: &source::Loaded<'_>,
+    settings: &Settings,
+    previous: &Previous<'_>,
+) -> FileReport {
+    let file = Loaded {
+        name,
+        text,
+        format,
+        loaded,
+    };
     match crate::link::instances(settings) {
-        Some(each) => lint_instances(name, text, &each, previous),
-        None => lint_one(name, text, settings, previous),
+        Some(each) => lint_instances(&file, &each, previous),
+        None => lint_one(&file, settings, previous),
     }
+}
+
+/// One file as loaded.
+#[derive(Clone, Copy)]
+struct Loaded<'f, 't> {
+    name: &'f str,
+    text: &'f str,
+    format: source::Format,
+    loaded: &'f source::Loaded<'t>,
 }
 
 /// Lints a template once per instance of its stack (`each`: the instance's label and
@@ -102,14 +133,13 @@ pub fn lint_against(
 /// uses is used: the suppression rules' findings are kept only when every instance makes
 /// them.
 fn lint_instances(
-    name: &str,
-    text: &str,
+    file: &Loaded<'_, '_>,
     each: &[(String, Settings)],
     previous: &Previous<'_>,
 ) -> FileReport {
     let mut reports: Vec<FileReport> = each
         .iter()
-        .map(|(_, settings)| lint_one(name, text, settings, previous))
+        .map(|(_, settings)| lint_one(file, settings, previous))
         .collect();
     type Key = (&'static str, Span, String);
     let key = |d: &Diagnostic| (d.code, d.span, d.message.clone());
@@ -148,8 +178,13 @@ fn lint_instances(
     first
 }
 
-fn lint_one(name: &str, text: &str, settings: &Settings, previous: &Previous<'_>) -> FileReport {
-    let (format, loaded) = source::load_file(name, text);
+fn lint_one(file: &Loaded<'_, '_>, settings: &Settings, previous: &Previous<'_>) -> FileReport {
+    let &Loaded {
+        name,
+        text,
+        format,
+        loaded,
+    } = file;
     let Some(first) = loaded.root.as_ref() else {
         if loaded.problems.is_empty() {
             return skipped(name, "empty file");

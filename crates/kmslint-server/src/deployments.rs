@@ -238,7 +238,7 @@ fn linked_settings(
                     .map(|buffer| buffer.text.to_owned()),
             })
             .collect();
-        let links = link::link(&files, DEFAULT_MAX_FILE_SIZE);
+        let links = link::link(files, DEFAULT_MAX_FILE_SIZE, false);
         linked.insert(
             source.clone(),
             Linked {

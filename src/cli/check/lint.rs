@@ -2,6 +2,7 @@
 //! `--since`), stdin, fixing and writing fixed files, and rendering what needs the text while
 //! it is at hand. The result of a file is a [`Linted`].
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use kmslint_core::config::Settings;
@@ -9,7 +10,11 @@ use kmslint_core::deployment::Stack;
 use kmslint_core::diagnostic::Diagnostic;
 use kmslint_core::render::json::Utf16Columns;
 use kmslint_core::render::{self, FileOutput, visible};
-use kmslint_core::{Comparison, DocumentKind, Outcome, Previous, fix_bytes, lint_bytes};
+use kmslint_core::source::{Format, Loaded};
+use kmslint_core::{
+    Comparison, DocumentKind, FileReport, Outcome, Previous, fix_bytes, lint_against, lint_bytes,
+    lint_loaded,
+};
 use rayon::prelude::*;
 
 use super::options::Options;
@@ -30,31 +35,73 @@ pub(super) fn thread_pool(jobs: usize) -> Option<rayon::ThreadPool> {
         .ok()
 }
 
+/// A template of a deployment as read and parsed for the links between its stacks
+/// ([`kmslint_core::link::Templates`]): its lint starts from them, so that each template is
+/// read and parsed once per run, and the links and the lint see the same text.
+#[derive(Clone, Copy)]
+pub(super) struct Preread<'t> {
+    pub text: &'t str,
+    /// `None` when the links did not need it parsed.
+    pub tree: Option<&'t (Format, Loaded<'t>)>,
+}
+
+/// The files to lint: those found, with their settings, and what was read of them already
+/// (by index).
+pub(super) struct Work<'w, 's> {
+    pub inputs: &'w [Input],
+    pub settings_of: &'w (dyn Fn(usize) -> &'s Settings + Sync),
+    pub preread: &'w [Option<Preread<'w>>],
+}
+
+impl Work<'_, '_> {
+    fn lint(
+        &self,
+        i: usize,
+        options: &Options,
+        old: Option<(&str, Result<Old, String>)>,
+    ) -> Linted {
+        let preread = self.preread.get(i).copied().flatten();
+        lint_input(
+            &self.inputs[i],
+            (self.settings_of)(i),
+            options,
+            old,
+            preread,
+        )
+    }
+}
+
+/// `work` on the `pool`'s threads (where the links between stacks read and parse templates
+/// too), or on this thread without one.
+pub(super) fn on_pool<R: Send>(
+    pool: Option<&rayon::ThreadPool>,
+    work: impl FnOnce() -> R + Send,
+) -> R {
+    match pool {
+        Some(pool) => pool.install(work),
+        None => work(),
+    }
+}
+
 /// Lints every file found, on the `pool`'s threads (in turn without one), each against its
 /// version at the revision when there is a `repository` (`--since`). In the order found.
-pub(super) fn lint_all<'s>(
+pub(super) fn lint_all(
     repository: Option<&Repository>,
-    inputs: &[Input],
-    settings_of: &(dyn Fn(usize) -> &'s Settings + Sync),
+    work: &Work<'_, '_>,
     options: &Options,
     pool: Option<&rayon::ThreadPool>,
 ) -> Result<Vec<Linted>, String> {
     if let Some(repository) = repository {
-        return lint_since(repository, inputs, settings_of, options, pool);
+        return lint_since(repository, work, options, pool);
     }
+    let each = 0..work.inputs.len();
     Ok(match pool {
-        Some(pool) => pool.install(|| {
-            inputs
-                .par_iter()
-                .enumerate()
-                .map(|(i, input)| lint_input(input, settings_of(i), options, None))
+        Some(_) => on_pool(pool, || {
+            each.into_par_iter()
+                .map(|i| work.lint(i, options, None))
                 .collect()
         }),
-        None => inputs
-            .iter()
-            .enumerate()
-            .map(|(i, input)| lint_input(input, settings_of(i), options, None))
-            .collect(),
+        None => each.map(|i| work.lint(i, options, None)).collect(),
     })
 }
 
@@ -154,26 +201,22 @@ impl Linted {
 /// `--since`: lints each file against its version at the revision. The old versions come
 /// from one `git cat-file --batch`, read as the workers take the files (`par_bridge`), so
 /// git runs beside the linting and only the old texts being linted are held.
-fn lint_since<'s>(
+fn lint_since(
     repository: &Repository,
-    inputs: &[Input],
-    settings_of: &(dyn Fn(usize) -> &'s Settings + Sync),
+    work: &Work<'_, '_>,
     options: &Options,
     pool: Option<&rayon::ThreadPool>,
 ) -> Result<Vec<Linted>, String> {
-    let requests = inputs
+    let requests = work
+        .inputs
         .iter()
         .map(|input| repository.request(&input.path))
         .collect();
     let batch = repository.old_versions(requests, options.max_file_size)?;
     let rev = repository.rev();
-    let lint = |((i, input), old): ((usize, &Input), Result<Old, String>)| {
-        (
-            i,
-            lint_input(input, settings_of(i), options, Some((rev, old))),
-        )
-    };
-    let files = inputs.iter().enumerate().zip(batch);
+    let lint =
+        |(i, old): (usize, Result<Old, String>)| (i, work.lint(i, options, Some((rev, old))));
+    let files = (0..work.inputs.len()).zip(batch);
     let mut linted: Vec<(usize, Linted)> = match pool {
         Some(pool) => pool.install(|| files.par_bridge().map(lint).collect()),
         None => files.map(lint).collect(),
@@ -248,13 +291,43 @@ fn against(
 }
 
 /// Reads and lints one file, with its previous version when `old` gives one (see
-/// [`against`]), and writes it when fixed.
+/// [`against`]), and writes it when fixed. A file `preread` already is not read again, unless
+/// it is fixed (the fixed file is written from the bytes read, byte-order mark included).
 fn lint_input(
     input: &Input,
     settings: &Settings,
     options: &Options,
     old: Option<(&str, Result<Old, String>)>,
+    preread: Option<Preread<'_>>,
 ) -> Linted {
+    if let (Some(preread), FixMode::Report) = (preread, options.fix.mode) {
+        let key = options.baseline.as_ref().map(|b| b.name_of(&input.path));
+        return against(&input.name, old, |previous| {
+            let report = match preread.tree {
+                Some((format, loaded)) => lint_loaded(
+                    &input.name,
+                    preread.text,
+                    *format,
+                    loaded,
+                    settings,
+                    previous,
+                ),
+                None => lint_against(&input.name, preread.text, settings, previous),
+            };
+            let linted = Lint {
+                mode: FixMode::Report,
+                report,
+                text: Cow::Borrowed(preread.text),
+                fixed: Vec::new(),
+                before: None,
+            };
+            Linted {
+                path: Some(input.shown.clone()),
+                stack: input.stack.clone(),
+                ..linted.into_result(settings, options, previous, key)
+            }
+        });
+    }
     let bytes = match discover::read_file(&input.path, options.max_file_size) {
         Ok(bytes) => bytes,
         Err(e) => {
@@ -325,78 +398,122 @@ pub(in crate::cli) fn lint_bytes_to_result(
     previous: &Previous<'_>,
     baseline_name: Option<String>,
 ) -> Linted {
-    // `before` is the text as read when fixing; `text` is what the findings are about.
-    let (mut report, text, fixed, before) = match mode {
+    let linted = match mode {
         FixMode::Report => {
             let (report, text) = lint_bytes(name, bytes, settings, previous);
-            (report, text, Vec::new(), None)
+            Lint {
+                mode,
+                report,
+                text: Cow::Owned(text),
+                fixed: Vec::new(),
+                before: None,
+            }
         }
         FixMode::Apply | FixMode::Diff => {
             let (fixed, before) = fix_bytes(name, bytes, settings, options.fix.least(), previous);
-            (fixed.report, fixed.text, fixed.fixed, Some(before))
+            Lint {
+                mode,
+                report: fixed.report,
+                text: Cow::Owned(fixed.text),
+                fixed: fixed.fixed,
+                before: Some(before),
+            }
         }
     };
-    let declared = std::mem::take(&mut report.declared_parameters);
-    // After suppressions (the core's), before rendering: what the baseline records is not
-    // reported. Fixes were applied to every finding, recorded or not.
-    let (mut baselined, mut stale) = (0, 0);
-    if let (Some(key), Some(run)) = (&baseline_name, &options.baseline)
-        && let BaselineMode::Filter(baseline) = &run.mode
-    {
-        let filtered = kmslint_core::baseline::filter(
-            baseline.file(key),
-            std::mem::take(&mut report.diagnostics),
-            |code| settings.rules.enabled(code),
-        );
-        report.diagnostics = filtered.new;
-        (baselined, stale) = (filtered.matched, filtered.stale);
-    }
-    let output = FileOutput {
-        path: name,
-        text: &text,
-        diagnostics: &report.diagnostics,
-        previous: render::PreviousFile::of(previous),
-    };
-    let utf16 = if options.format == OutputFormat::Json && !options.statistics {
-        render::json::utf16_columns(&output)
-    } else {
-        Vec::new()
-    };
-    let rendered = if options.statistics || mode == FixMode::Diff {
-        String::new()
-    } else {
-        match options.format {
-            OutputFormat::Pretty => render::pretty::render_file(
-                &output,
-                render::pretty::PrettyOptions {
-                    color: options.color,
-                    unsafe_fixes: options.fix.unsafe_fixes,
-                },
-            ),
-            OutputFormat::Compact => render::compact::render(name, &report.diagnostics),
-            OutputFormat::Github => render::github::render(name, &report.diagnostics),
-            OutputFormat::Json
-            | OutputFormat::Sarif
-            | OutputFormat::Gitlab
-            | OutputFormat::Junit => String::new(),
+    linted.into_result(settings, options, previous, baseline_name)
+}
+
+/// One file linted (or fixed, as `mode` says), before the baseline and rendering.
+struct Lint<'t> {
+    mode: FixMode,
+    report: FileReport,
+    /// What the findings are about (the fixed text when fixing).
+    text: Cow<'t, str>,
+    /// The code of each finding fixed.
+    fixed: Vec<&'static str>,
+    /// When fixing: the text as read.
+    before: Option<String>,
+}
+
+impl Lint<'_> {
+    /// Filters the findings by the baseline (`baseline_name` is the file's name in it), and
+    /// renders them.
+    fn into_result(
+        self,
+        settings: &Settings,
+        options: &Options,
+        previous: &Previous<'_>,
+        baseline_name: Option<String>,
+    ) -> Linted {
+        let Lint {
+            mode,
+            mut report,
+            text,
+            fixed,
+            before,
+        } = self;
+        let declared = std::mem::take(&mut report.declared_parameters);
+        // After suppressions (the core's), before rendering: what the baseline records is not
+        // reported. Fixes were applied to every finding, recorded or not.
+        let (mut baselined, mut stale) = (0, 0);
+        if let (Some(key), Some(run)) = (&baseline_name, &options.baseline)
+            && let BaselineMode::Filter(baseline) = &run.mode
+        {
+            let filtered = kmslint_core::baseline::filter(
+                baseline.file(key),
+                std::mem::take(&mut report.diagnostics),
+                |code| settings.rules.enabled(code),
+            );
+            report.diagnostics = filtered.new;
+            (baselined, stale) = (filtered.matched, filtered.stale);
         }
-    };
-    Linted {
-        name: report.name,
-        outcome: Some(report.outcome),
-        diagnostics: report.diagnostics,
-        comparison: report.comparison,
-        rendered,
-        utf16,
-        read_error: None,
-        write_error: None,
-        path: None,
-        declared,
-        fixed,
-        texts: before.map(|before| (before, text)),
-        baseline_name,
-        baselined,
-        stale,
-        stack: None,
+        let output = FileOutput {
+            path: &report.name,
+            text: &text,
+            diagnostics: &report.diagnostics,
+            previous: render::PreviousFile::of(previous),
+        };
+        let utf16 = if options.format == OutputFormat::Json && !options.statistics {
+            render::json::utf16_columns(&output)
+        } else {
+            Vec::new()
+        };
+        let rendered = if options.statistics || mode == FixMode::Diff {
+            String::new()
+        } else {
+            match options.format {
+                OutputFormat::Pretty => render::pretty::render_file(
+                    &output,
+                    render::pretty::PrettyOptions {
+                        color: options.color,
+                        unsafe_fixes: options.fix.unsafe_fixes,
+                    },
+                ),
+                OutputFormat::Compact => render::compact::render(&report.name, &report.diagnostics),
+                OutputFormat::Github => render::github::render(&report.name, &report.diagnostics),
+                OutputFormat::Json
+                | OutputFormat::Sarif
+                | OutputFormat::Gitlab
+                | OutputFormat::Junit => String::new(),
+            }
+        };
+        Linted {
+            name: report.name,
+            outcome: Some(report.outcome),
+            diagnostics: report.diagnostics,
+            comparison: report.comparison,
+            rendered,
+            utf16,
+            read_error: None,
+            write_error: None,
+            path: None,
+            declared,
+            fixed,
+            texts: before.map(|before| (before, text.into_owned())),
+            baseline_name,
+            baselined,
+            stale,
+            stack: None,
+        }
     }
 }

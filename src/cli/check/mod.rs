@@ -11,6 +11,7 @@ mod settings;
 
 use std::io::{self, BufWriter, Write};
 
+use kmslint_core::link;
 use kmslint_core::render::Summary;
 
 pub(super) use lint::{Linted, lint_bytes_to_result};
@@ -68,27 +69,37 @@ pub(crate) fn run(args: CheckArgs) -> u8 {
     // One pool for the links between stacks and the lint.
     let pool = lint::thread_pool(options.jobs);
     // Each file is linted with the settings of its nearest configuration file.
-    let (all_settings, which) = match settings::settings_of_inputs(
-        &args,
-        &mut found,
-        settings,
-        &mut options,
-        pool.as_ref(),
-    ) {
+    let mut per_file = match settings::settings_of_inputs(&args, &mut found, settings, &mut options)
+    {
         Ok(per_file) => per_file,
         Err(err) => {
             error(err);
             return EXIT_FAILURE;
         }
     };
+    // A deployment's templates are read and parsed once, on the pool: for the links between
+    // its stacks, then for their lint.
+    let review = args.since.is_some();
+    let pool = pool.as_ref();
+    let stacks = std::mem::take(&mut per_file.stacks);
+    let templates = lint::on_pool(pool, || link::read(stacks, options.max_file_size));
+    let trees = lint::on_pool(pool, || templates.parse(review));
+    let preread = lint::on_pool(pool, || {
+        settings::link_inputs(
+            &mut found.inputs,
+            (&templates, &trees),
+            review,
+            &mut per_file,
+        )
+    });
+    let (all_settings, which) = (&per_file.all, &per_file.which);
     let settings_of = |i: usize| &all_settings[which.get(i).copied().unwrap_or(0)];
-    let mut results = match lint::lint_all(
-        repository.as_ref(),
-        &found.inputs,
-        &settings_of,
-        &options,
-        pool.as_ref(),
-    ) {
+    let work = lint::Work {
+        inputs: &found.inputs,
+        settings_of: &settings_of,
+        preread: &preread,
+    };
+    let mut results = match lint::lint_all(repository.as_ref(), &work, &options, pool) {
         Ok(results) => results,
         Err(message) => {
             error(message);

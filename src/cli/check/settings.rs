@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 
 use kmslint_core::config::{self, ConfigError, Origin, Resolved, Settings};
 use kmslint_core::deployment::{self, Stack, assembly, canonical};
-use kmslint_core::link::{self, DeploymentLinks, StackFile};
+use kmslint_core::link::{DeploymentLinks, StackFile, Templates, Trees};
 use kmslint_core::render::visible;
 use kmslint_core::rules::names;
 
+use super::lint::Preread;
 use super::options::{self, Options};
 use crate::cli::args::CheckArgs;
 use crate::cli::baseline::Mode as BaselineMode;
@@ -18,15 +19,24 @@ use crate::cli::fix::FixMode;
 use crate::cli::{EXIT_CLEAN, EXIT_FAILURE, error};
 use crate::discover;
 
-/// The settings of every file found, and of stdin after them: all the settings (the run's
-/// first), and the index of each input's (see [`settings_by_dir`]).
+/// The settings of every file found, and of stdin after them (see [`settings_by_dir`]), and
+/// the stacks of the run's deployments (each input's stack, and the other stacks of its
+/// deployment, which are read for what they offer other stacks but not linted), in the
+/// deployments' order (the table's, the manifest's), which decides which of two replicas
+/// KMS303 reports.
+pub(super) struct PerFile {
+    pub all: Vec<Settings>,
+    /// The index in `all` of each input's settings.
+    pub which: Vec<usize>,
+    pub stacks: Vec<StackFile>,
+}
+
 pub(super) fn settings_of_inputs(
     args: &CheckArgs,
     found: &mut discover::Discovered,
     settings: Settings,
     options: &mut Options,
-    pool: Option<&rayon::ThreadPool>,
-) -> Result<(Vec<Settings>, Vec<usize>), ConfigError> {
+) -> Result<PerFile, ConfigError> {
     let stdin_dir = args.stdin_filename.as_deref().map(|name| {
         Path::new(name)
             .parent()
@@ -40,31 +50,21 @@ pub(super) fn settings_of_inputs(
         .chain(stdin_dir)
         .collect();
     let mut table = Vec::new();
-    let (mut all, mut which) = settings_by_dir(args, &dirs, settings, options, &mut table)?;
+    let (all, which) = settings_by_dir(args, &dirs, settings, options, &mut table)?;
     let mut others = enclosing_assemblies(&mut found.inputs, options.max_file_size);
     others.extend(table.iter().cloned());
     declared_stacks(&mut found.inputs, table);
-    let review = args.since.is_some();
-    let links = links_of(&found.inputs, others, options.max_file_size, review, pool);
-    with_stacks(&mut found.inputs, &links, &mut all, &mut which);
-    Ok((all, which))
+    Ok(PerFile {
+        all,
+        which,
+        stacks: stack_files(&found.inputs, others),
+    })
 }
 
-/// The links between the stacks of the run (docs/deployments.md, "Links between stacks"):
-/// the inputs' stacks, and the other stacks of their deployments (of an enclosing assembly,
-/// of a table), which are read for what they offer other stacks but not linted. In the
-/// deployments' order (the table's, the manifest's), which decides which of two replicas
-/// KMS303 reports. In change review (`review`), every template is read for what it reads of
-/// other stacks (KMS508).
-fn links_of(
-    inputs: &[discover::Input],
-    others: Vec<Stack>,
-    limit: u64,
-    review: bool,
-    pool: Option<&rayon::ThreadPool>,
-) -> DeploymentLinks {
+/// The stacks to link: `others`, then the inputs' own; none when no input is a stack.
+fn stack_files(inputs: &[discover::Input], others: Vec<Stack>) -> Vec<StackFile> {
     if inputs.iter().all(|i| i.stack.is_none()) {
-        return link::link(&[], limit);
+        return Vec::new();
     }
     let named: HashMap<&Stack, &str> = inputs
         .iter()
@@ -79,7 +79,7 @@ fn links_of(
             .into_owned(),
     };
     let inputs_stacks = inputs.iter().filter_map(|i| i.stack.clone());
-    let files: Vec<StackFile> = others
+    others
         .into_iter()
         .chain(inputs_stacks)
         .map(|stack| StackFile {
@@ -87,19 +87,32 @@ fn links_of(
             stack,
             text: None,
         })
+        .collect()
+}
+
+/// Links the stacks of `templates` (docs/deployments.md, "Links between stacks"): each
+/// input that is a stack gets its settings with the links ([`with_stacks`]), and its
+/// template as read and parsed for them, for its lint. In change review (`review`), every
+/// template is read for what it reads of other stacks (KMS508).
+pub(super) fn link_inputs<'t>(
+    inputs: &mut [discover::Input],
+    (templates, trees): (&'t Templates, &'t Trees<'t>),
+    review: bool,
+    per_file: &mut PerFile,
+) -> Vec<Option<Preread<'t>>> {
+    let read: Vec<Option<Preread<'t>>> = inputs
+        .iter()
+        .map(|input| {
+            let (text, tree) = templates.of(trees, input.stack.as_ref()?)?;
+            Some(Preread { text, tree })
+        })
         .collect();
-    let make = || {
-        if review {
-            link::link_with_readers(&files, limit)
-        } else {
-            link::link(&files, limit)
-        }
-    };
-    // On the threads files are linted on: the links read and parse templates too.
-    match pool {
-        Some(pool) => pool.install(make),
-        None => make(),
+    if templates.is_empty() {
+        return read;
     }
+    let links = templates.link(trees, review);
+    with_stacks(inputs, &links, &mut per_file.all, &mut per_file.which);
+    read
 }
 
 /// Gives each template named on the command line that is a stack of the cloud assembly it is

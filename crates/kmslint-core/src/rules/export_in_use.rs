@@ -14,8 +14,8 @@
 //!
 //! Only names whose value is one of the template's keys, and readers the deployment holds:
 //! what other stacks read is known in change review (`check --since`), where the links are
-//! made with the readers (`crate::link::link_with_readers`). The finding is at the same
-//! name in the new version when it now names another key, else at the output or resource
+//! made with the readers ([`crate::link::Templates::link`]). The finding is at the same name
+//! in the new version when it now names another key, else at the output or resource
 //! that offered it when it is still there, else at the new version's `Outputs` (or
 //! `Resources`); the readers and the old version's name are related locations.
 
