@@ -125,7 +125,9 @@ pub(crate) fn in_deployment(
             text: Some(text.to_owned()),
         })
         .collect();
-    link(files, u64::MAX, true).settings(&stack(this.0), settings)
+    let links = link(files, u64::MAX, true);
+    let this = stack(this.0);
+    links.settings(links.find(&this), &this, settings)
 }
 
 /// The default settings with only the rules `codes` on: a test asserting exact findings runs

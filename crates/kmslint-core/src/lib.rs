@@ -12,7 +12,8 @@
 //!
 //! Layers, each module using only modules of the layers before it (`use crate::` edges;
 //! `scripts/module-graph.py` prints them and fails on a cycle):
-//! 1. `facts` (tables about AWS) and `lookup` (rules by name, suggestions) use no other module;
+//! 1. `facts` (tables about AWS), `lookup` (rules by name, suggestions) and `paths` (resolving
+//!    file names) use no other module;
 //! 2. `source` (uses `lookup`) and `deployer` (`facts`, `lookup`);
 //! 3. `diagnostic` (a finding, and its fix as plain data) and `pointer` use `source`; `model`
 //!    uses `source` and `facts`, and takes the deployment (Region, account, parameter values)
@@ -45,6 +46,7 @@ mod fix_loop;
 pub mod link;
 pub mod lookup;
 pub(crate) mod model;
+pub mod paths;
 mod pipeline;
 pub(crate) mod pointer;
 pub mod render;

@@ -20,11 +20,12 @@
 //! are parsed for the first three, found by the words they must contain.
 
 use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::config::{Linked, Settings};
-use crate::deployment::{Stack, canonical};
+use crate::deployment::Stack;
 use crate::facts::key_specs::{DEFAULT_KEY_SPEC, DEFAULT_KEY_USAGE};
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::consumers::KeyTarget;
@@ -35,6 +36,7 @@ use crate::model::links::{
 use crate::model::principal::Deployment as PolicyDeployment;
 use crate::model::value::{Deployment, Env, Hole, Resolver};
 use crate::model::{self, DocumentKind, KeyPolicy, Template};
+use crate::paths::RealPaths;
 use crate::rules::{missing_publish_grants, missing_service_grants, undelegated_actions};
 use crate::source::{self, Format, LineIndex, Loaded, Node, Span};
 
@@ -49,29 +51,36 @@ pub struct DeploymentLinks {
 struct Ids {
     /// Stack → its index, by name, Region, account and template.
     index: HashMap<StackId, usize>,
-    /// The instances of each stack (by name and template), in order.
-    instances: HashMap<(String, PathBuf), Vec<usize>>,
-    /// Each template path given, resolved ([`canonical`]): resolved once per path, as
-    /// resolving costs a system call per component of the path.
+    /// The instances of each stack (those of its name and template, in order).
+    instances: Vec<Arc<[usize]>>,
+    /// Each template path given, resolved ([`RealPaths`]).
     resolved: Resolved,
 }
 
-type StackId = (String, Option<String>, Option<String>, PathBuf);
+/// A stack's name, Region, account and template (resolved, as bytes: hashing a path
+/// parses its components).
+type StackId = (String, Option<String>, Option<String>, OsString);
 
 /// Template paths, resolved once each.
 #[derive(Default)]
-struct Resolved(std::sync::Mutex<HashMap<PathBuf, PathBuf>>);
+struct Resolved {
+    known: std::sync::Mutex<HashMap<PathBuf, OsString>>,
+    paths: RealPaths,
+}
 
 impl Resolved {
     fn id_of(&self, stack: &Stack) -> StackId {
         let template = {
             let mut known = self
-                .0
+                .known
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             known
                 .entry(stack.template.clone())
-                .or_insert_with(|| canonical(&stack.template))
+                .or_insert_with(|| {
+                    let resolved = self.paths.resolve_or_same(&stack.template);
+                    resolved.into_os_string()
+                })
                 .clone()
         };
         (
@@ -83,42 +92,47 @@ impl Resolved {
     }
 }
 
+/// One of the stacks links are made for ([`Templates::find`], [`DeploymentLinks::find`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StackAt(usize);
+
 impl Ids {
-    fn index_of(&self, stack: &Stack) -> Option<usize> {
-        self.index.get(&self.resolved.id_of(stack)).copied()
+    fn find(&self, stack: &Stack) -> Option<StackAt> {
+        self.index
+            .get(&self.resolved.id_of(stack))
+            .copied()
+            .map(StackAt)
     }
 }
+
 impl DeploymentLinks {
+    /// Which of the stacks linked `stack` is, if any.
+    pub fn find(&self, stack: &Stack) -> Option<StackAt> {
+        self.ids.find(stack)
+    }
+
     /// The settings `stack`'s template is linted with: [`Stack::settings`], and the links
-    /// when the stack is one of those linked.
-    pub fn settings(&self, stack: &Stack, base: &Settings) -> Settings {
+    /// when the stack is one of those linked (`at`).
+    pub fn settings(&self, at: Option<StackAt>, stack: &Stack, base: &Settings) -> Settings {
         let mut settings = stack.settings(base);
-        let id = self.ids.resolved.id_of(stack);
-        if let Some(&index) = self.ids.index.get(&id) {
-            let (name, _, _, template) = id;
+        if let Some(StackAt(index)) = at {
             settings.links = Some(Linked(Arc::new(StackLinks {
                 links: Arc::clone(&self.links),
                 stack: index,
-                instances: self
-                    .ids
-                    .instances
-                    .get(&(name, template))
-                    .cloned()
-                    .unwrap_or_default(),
+                instances: self.ids.instances[index].to_vec(),
             })));
         }
         settings
     }
 
-    /// `stack` as findings in its template are reported with: for a stack of several
-    /// instances, its Region (account) only when every instance has the same.
-    pub fn shown(&self, stack: &Stack) -> Stack {
-        let (name, _, _, template) = self.ids.resolved.id_of(stack);
+    /// `stack` (linked, `at`) as findings in its template are reported with: for a stack of
+    /// several instances, its Region (account) only when every instance has the same.
+    pub fn shown(&self, StackAt(index): StackAt, stack: &Stack) -> Stack {
         let mut shown = stack.clone();
-        let Some(instances) = self.ids.instances.get(&(name, template)) else {
-            return shown;
-        };
-        let labels: Vec<_> = instances.iter().map(|&i| &self.links.stacks[i]).collect();
+        let labels: Vec<_> = self.ids.instances[index]
+            .iter()
+            .map(|&i| &self.links.stacks[i])
+            .collect();
         if labels.iter().any(|l| l.region != stack.region) {
             shown.region = None;
         }
@@ -201,7 +215,9 @@ pub fn read(given: Vec<StackFile>, limit: u64) -> Templates {
     let mut stacks: Vec<StackFile> = Vec::new();
     let mut template_of = Vec::new();
     let mut first_stack = Vec::new();
-    let mut by_path: HashMap<PathBuf, usize> = HashMap::new();
+    let mut by_path: HashMap<OsString, usize> = HashMap::new();
+    let mut groups: HashMap<(String, OsString), Vec<usize>> = HashMap::new();
+    let mut group_of = Vec::new();
     for file in given {
         let id = ids.resolved.id_of(&file.stack);
         let std::collections::hash_map::Entry::Vacant(free) = ids.index.entry(id) else {
@@ -209,7 +225,8 @@ pub fn read(given: Vec<StackFile>, limit: u64) -> Templates {
         };
         let (name, _, _, template) = free.key().clone();
         free.insert(stacks.len());
-        ids.instances
+        group_of.push((name.clone(), template.clone()));
+        groups
             .entry((name, template.clone()))
             .or_default()
             .push(stacks.len());
@@ -221,6 +238,8 @@ pub fn read(given: Vec<StackFile>, limit: u64) -> Templates {
         template_of.push(at);
         stacks.push(file);
     }
+    let groups: HashMap<_, Arc<[usize]>> = groups.into_iter().map(|(k, v)| (k, v.into())).collect();
+    ids.instances = group_of.iter().map(|g| Arc::clone(&groups[g])).collect();
     let texts: Vec<Option<String>> = map_all(&first_stack, |&s| read_text(&stacks[s], limit));
     // memchr's searcher: this scans every template of a deployment before it is linted.
     let linking = map_all(&texts, |text| {
@@ -273,15 +292,20 @@ impl Templates {
         Some(source::load_file(name, text))
     }
 
-    /// The text of `stack`'s template as read, and its tree when [`Templates::parse`] made
-    /// one: what its lint starts from. Nothing for a stack not given, or a template that
+    /// Which of the stacks `stack` is, if any.
+    pub fn find(&self, stack: &Stack) -> Option<StackAt> {
+        self.ids.find(stack)
+    }
+
+    /// The text of the template of stack `at` as read, and its tree when
+    /// [`Templates::parse`] made one: what its lint starts from. Nothing for a template that
     /// could not be read.
     pub fn of<'t>(
         &'t self,
         trees: &'t Trees<'t>,
-        stack: &Stack,
+        StackAt(at): StackAt,
     ) -> Option<(&'t str, Option<&'t (Format, Loaded<'t>)>)> {
-        let template = self.template_of[self.ids.index_of(stack)?];
+        let template = self.template_of[at];
         let text = self.texts[template].as_deref()?;
         Some((text, trees.0[template].as_ref()))
     }
@@ -892,7 +916,7 @@ mod tests {
     }
 
     fn view(links: &DeploymentLinks, stack: &Stack) -> StackLinks {
-        let settings = links.settings(stack, &Settings::default());
+        let settings = links.settings(links.find(stack), stack, &Settings::default());
         (*settings.links.expect("linked").0).clone()
     }
 
@@ -982,16 +1006,18 @@ mod tests {
         assert_eq!(templates.texts.len(), 2);
         let trees = templates.parse(false);
         for stack in [&keys.stack, &again.stack] {
-            let (text, tree) = templates.of(&trees, stack).expect("read");
+            let at = templates.find(stack).expect("given");
+            let (text, tree) = templates.of(&trees, at).expect("read");
             assert_eq!(text, KEYS);
             assert!(tree.is_some_and(|(_, loaded)| loaded.root.is_some()));
         }
-        let (text, tree) = templates.of(&trees, &app.stack).expect("read");
+        let app = templates.find(&app.stack).expect("given");
+        let (text, tree) = templates.of(&trees, app).expect("read");
         assert_eq!(text, "Resources: {}\n");
         assert!(tree.is_none());
         let review = templates.parse(true);
-        assert!(templates.of(&review, &app.stack).unwrap().1.is_some());
+        assert!(templates.of(&review, app).unwrap().1.is_some());
         let elsewhere = file("app", "us-west-2", "111122223333", "");
-        assert!(templates.of(&trees, &elsewhere.stack).is_none());
+        assert!(templates.find(&elsewhere.stack).is_none());
     }
 }

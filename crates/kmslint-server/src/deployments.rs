@@ -249,7 +249,7 @@ fn linked_settings(
         );
     }
     let settings = match (linked.get(source), stacks.get(index)) {
-        (Some(l), Some(stack)) => l.links.settings(stack, base),
+        (Some(l), Some(stack)) => l.links.settings(l.links.find(stack), stack, base),
         (None, Some(stack)) => stack.settings(base),
         (_, None) => base.clone(),
     };

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use kmslint_core::config::{self, ConfigError, Origin, Resolved, Settings};
 use kmslint_core::deployment::{self, Stack, assembly, canonical};
-use kmslint_core::link::{DeploymentLinks, StackFile, Templates, Trees};
+use kmslint_core::link::{DeploymentLinks, StackAt, StackFile, Templates, Trees};
+use kmslint_core::paths::RealPaths;
 use kmslint_core::render::visible;
 use kmslint_core::rules::names;
 
@@ -100,19 +101,22 @@ pub(super) fn link_inputs<'t>(
     review: bool,
     per_file: &mut PerFile,
 ) -> Vec<Option<Preread<'t>>> {
-    let read: Vec<Option<Preread<'t>>> = inputs
+    if templates.is_empty() {
+        return vec![None; inputs.len()];
+    }
+    let found: Vec<Option<StackAt>> = inputs
         .iter()
-        .map(|input| {
-            let (text, tree) = templates.of(trees, input.stack.as_ref()?)?;
+        .map(|input| templates.find(input.stack.as_ref()?))
+        .collect();
+    let links = templates.link(trees, review);
+    with_stacks(inputs, &found, &links, per_file);
+    found
+        .into_iter()
+        .map(|at| {
+            let (text, tree) = templates.of(trees, at?)?;
             Some(Preread { text, tree })
         })
-        .collect();
-    if templates.is_empty() {
-        return read;
-    }
-    let links = templates.link(trees, review);
-    with_stacks(inputs, &links, &mut per_file.all, &mut per_file.which);
-    read
+        .collect()
 }
 
 /// Gives each template named on the command line that is a stack of the cloud assembly it is
@@ -162,9 +166,15 @@ fn declared_stacks(inputs: &mut [discover::Input], table: Vec<Stack>) {
     }
     // The nearest configuration's table comes first: a farther one naming the same template
     // does not replace it.
-    let by_template = deployment::by_template(table);
+    let paths = RealPaths::default();
+    let mut by_template = HashMap::new();
+    for stack in table {
+        by_template
+            .entry(paths.resolve_or_same(&stack.template))
+            .or_insert(stack);
+    }
     for input in inputs.iter_mut().filter(|i| i.stack.is_none()) {
-        if let Some(stack) = by_template.get(&canonical(&input.path)) {
+        if let Some(stack) = by_template.get(&paths.resolve_or_same(&input.path)) {
             input.stack = Some(stack.clone());
         }
     }
@@ -174,28 +184,33 @@ fn declared_stacks(inputs: &mut [discover::Input], table: Vec<Stack>) {
 /// account, parameter values and links over them ([`DeploymentLinks::settings`], which the
 /// language server uses too). One settings per stack. Each input's stack is then the one its
 /// findings are reported with ([`DeploymentLinks::shown`]: a stack of several Regions has
-/// none).
+/// none). `found` is which of the stacks linked each input is.
 fn with_stacks(
     inputs: &mut [discover::Input],
+    found: &[Option<StackAt>],
     links: &DeploymentLinks,
-    all: &mut Vec<Settings>,
-    which: &mut [usize],
+    per_file: &mut PerFile,
 ) {
-    let mut made: HashMap<(usize, Stack), usize> = HashMap::new();
-    for (input, at) in inputs.iter_mut().zip(which.iter_mut()) {
-        let Some(stack) = input.stack.take() else {
+    let mut made: HashMap<(usize, StackAt), usize> = HashMap::new();
+    let each = inputs.iter_mut().zip(found).zip(per_file.which.iter_mut());
+    for ((input, &found), at) in each {
+        let Some(stack) = &input.stack else {
             continue;
         };
-        input.stack = Some(links.shown(&stack));
-        let key = (*at, stack);
-        if let Some(&i) = made.get(&key) {
+        let made_at = found.map(|found| (*at, found));
+        if let Some(&i) = made_at.and_then(|key| made.get(&key)) {
             *at = i;
-            continue;
+        } else {
+            let settings = links.settings(found, stack, &per_file.all[*at]);
+            per_file.all.push(settings);
+            *at = per_file.all.len() - 1;
+            if let Some(key) = made_at {
+                made.insert(key, *at);
+            }
         }
-        let settings = links.settings(&key.1, &all[*at]);
-        all.push(settings);
-        *at = all.len() - 1;
-        made.insert(key, *at);
+        if let Some(found) = found {
+            input.stack = Some(links.shown(found, stack));
+        }
     }
 }
 

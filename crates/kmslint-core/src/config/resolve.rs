@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::lookup::{self, RuleName};
+use crate::paths::RealPaths;
 
 use super::checks::check_list_length;
 use super::file::{CONFIG_FILE, ConfigFile, load};
@@ -218,7 +219,7 @@ fn extended(
         ))
     };
     let written = normalize_path(&identity.parent().unwrap_or(Path::new("/")).join(parent));
-    match file_inside(&written, &target, inside) {
+    match file_inside(&RealPaths::default(), &written, &target, inside) {
         Ok(()) => Ok(target),
         Err(Unbounded::Outside) => Err(outside()),
         Err(Unbounded::NotAFile) => Err(fail(format!(
@@ -240,6 +241,7 @@ pub(super) enum Unbounded {
 /// as written, normalized, from a directory without links) before anything is read, then
 /// with its links resolved. The one check of the files `extend` and `[[stacks]]` name.
 pub(super) fn file_inside(
+    paths: &RealPaths,
     written: &Path,
     path: &Path,
     inside: impl Fn(&Path) -> bool,
@@ -247,9 +249,9 @@ pub(super) fn file_inside(
     if !inside(written) {
         return Err(Unbounded::Outside);
     }
-    match std::fs::canonicalize(path) {
-        Ok(real) if !inside(&real) => Err(Unbounded::Outside),
-        Ok(real) if real.is_file() => Ok(()),
+    match paths.resolve(path) {
+        Some(real) if !inside(&real) => Err(Unbounded::Outside),
+        Some(real) if real.is_file() => Ok(()),
         _ => Err(Unbounded::NotAFile),
     }
 }

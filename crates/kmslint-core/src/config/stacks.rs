@@ -18,6 +18,7 @@ use super::checks::{check_account, check_region};
 use super::file::line_of;
 use super::parameters::read_parameters_file;
 use super::resolve::{Unbounded, file_inside, normalize_path, repository_of};
+use crate::paths::RealPaths;
 
 /// One stack of `[[stacks]]`, checked: its name is unique in the file, its template a file
 /// inside the configuration's repository, its Regions and accounts well formed, and each
@@ -73,6 +74,8 @@ const MAX_STACK_NAME: usize = 128;
 struct At<'a> {
     path: &'a Path,
     text: &'a str,
+    /// The files the table names, resolved (a table names hundreds in a few directories).
+    paths: RealPaths,
 }
 
 impl At<'_> {
@@ -103,7 +106,11 @@ struct Read {
 /// `None` when it has none. `stacks = []` is an empty table, which a nearer file may give to
 /// drop the stacks of one it extends.
 pub(super) fn read(path: &Path, text: &str) -> Result<Option<Vec<StackDecl>>, ConfigError> {
-    let at = At { path, text };
+    let at = At {
+        path,
+        text,
+        paths: RealPaths::default(),
+    };
     // The text parsed as the configuration already: this cannot fail but is not unwrapped.
     let document = DeTable::parse(text).map_err(|e| ConfigError {
         origin: path.display().to_string(),
@@ -221,7 +228,7 @@ fn read_stack(
             format!("stack `{}` needs a `template`", lookup::abbreviate(&name)),
         ));
     };
-    let template = bounded_file(dir, real_dir, root, &template)
+    let template = bounded_file(&at.paths, dir, real_dir, root, &template)
         .map_err(|m| at.error(template_at, "template", m))?;
     let regions = one_or_many(at, &values, "region", "regions", |r| {
         check_region(r).map_err(|e| e.to_string())
@@ -239,7 +246,7 @@ fn read_stack(
     };
     let mut parameters = BTreeMap::new();
     if let Some((file, file_at)) = string("parameters-file")? {
-        let file = bounded_file(dir, real_dir, root, &file)
+        let file = bounded_file(&at.paths, dir, real_dir, root, &file)
             .map_err(|m| at.error(file_at, "parameters-file", m))?;
         let read = read_parameters_file(&file).map_err(|e| {
             at.error(
@@ -448,6 +455,7 @@ fn parameter(
 /// reviewer's other files. Checked as written before anything is read, then with links
 /// resolved.
 fn bounded_file(
+    paths: &RealPaths,
     dir: &Path,
     real_dir: &Path,
     root: &Path,
@@ -465,7 +473,9 @@ fn bounded_file(
     };
     let target = normalize_path(&dir.join(written));
     let real = real_dir.join(written);
-    match file_inside(&normalize_path(&real), &real, |p| p.starts_with(root)) {
+    match file_inside(paths, &normalize_path(&real), &real, |p| {
+        p.starts_with(root)
+    }) {
         Ok(()) => Ok(target),
         Err(Unbounded::Outside) => Err(outside()),
         Err(Unbounded::NotAFile) => Err(format!(

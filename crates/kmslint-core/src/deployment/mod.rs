@@ -10,7 +10,7 @@
 pub mod assembly;
 pub mod table;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -75,18 +75,6 @@ impl Stack {
 /// spelling of the path are the same template.
 pub fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// `stacks` by their template's resolved path ([`canonical`]); of stacks naming the same
-/// template, the first.
-pub fn by_template(stacks: impl IntoIterator<Item = Stack>) -> HashMap<PathBuf, Stack> {
-    let mut by_template = HashMap::new();
-    for stack in stacks {
-        by_template
-            .entry(canonical(&stack.template))
-            .or_insert(stack);
-    }
-    by_template
 }
 
 /// Stacks linted as one deployment.
