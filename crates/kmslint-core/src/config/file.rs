@@ -6,6 +6,8 @@ use std::fmt;
 use std::path::Path;
 
 use serde::Deserialize;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 use crate::deployer::Deployer;
 use crate::diagnostic::Severity;
@@ -47,11 +49,8 @@ pub struct ConfigFile {
     /// configuration file that sets it.
     pub baseline: Option<String>,
     pub(crate) severity: Option<BTreeMap<String, Severity>>,
-    /// `[[stacks]]` as serde sees it: accepted here, read with its positions by `stacks::read`.
-    #[serde(rename = "stacks")]
-    stacks_written: Option<serde::de::IgnoredAny>,
     /// `[[stacks]]`, checked; set by [`load`], which knows the file's path (templates are
-    /// relative to it).
+    /// relative to it). Read with its positions by `stacks::read`, not by serde.
     #[serde(skip)]
     pub(crate) stacks: Option<Vec<StackDecl>>,
 }
@@ -138,9 +137,9 @@ pub(crate) fn load(path: &Path, rules: &[RuleName]) -> Result<ConfigFile, Config
         key: None,
         message: e.to_string(),
     })?;
-    let mut config = parse(&origin, &text, rules)?;
-    if config.stacks_written.is_some() {
-        config.stacks = stacks::read(path, &text)?;
+    let (mut config, written) = parse_document(&origin, &text, rules)?;
+    if let Some(written) = written {
+        config.stacks = Some(stacks::read(path, &text, &written)?);
     }
     Ok(config)
 }
@@ -150,33 +149,50 @@ pub(super) fn line_of(text: &str, at: usize) -> usize {
     text[..at].matches('\n').count() + 1
 }
 
+#[cfg(test)]
 pub(crate) fn parse(
     origin: &str,
     text: &str,
     rules: &[RuleName],
 ) -> Result<ConfigFile, ConfigError> {
-    let config: ConfigFile = toml::from_str(text).map_err(|e| {
-        let at = e.span().map(|s| s.start.min(text.len()));
-        let line = at.map(|at| line_of(text, at));
+    parse_document(origin, text, rules).map(|(config, _)| config)
+}
+
+/// The configuration file `text` (named `origin`), checked, and its `[[stacks]]` as written
+/// (parsed once: serde reads the rest).
+fn parse_document<'t>(
+    origin: &str,
+    text: &'t str,
+    rules: &[RuleName],
+) -> Result<(ConfigFile, Option<Spanned<DeValue<'t>>>), ConfigError> {
+    let at = |e: &toml::de::Error| e.span().map(|s| s.start.min(text.len()));
+    let document = DeTable::parse(text).map_err(|e| {
         // A file that is not TOML at all (`extend` naming some other file) is not quoted:
         // its position only, and what TOML expected there.
-        if text.parse::<toml::Table>().is_err() {
-            let column = at.map(|at| {
-                let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-                text[start..at].chars().count() + 1
-            });
-            return ConfigError {
-                origin: match (line, column) {
-                    (Some(line), Some(column)) => format!("{origin}:{line}:{column}"),
-                    _ => origin.to_owned(),
-                },
-                key: None,
-                message: format!("not valid TOML{}", unquoted(e.message())),
-            };
+        let at = at(&e);
+        let line = at.map(|at| line_of(text, at));
+        let column = at.map(|at| {
+            let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            text[start..at].chars().count() + 1
+        });
+        ConfigError {
+            origin: match (line, column) {
+                (Some(line), Some(column)) => format!("{origin}:{line}:{column}"),
+                _ => origin.to_owned(),
+            },
+            key: None,
+            message: format!("not valid TOML{}", unquoted(e.message())),
         }
+    })?;
+    let span = document.span();
+    let mut table = document.into_inner();
+    let stacks = table.remove("stacks");
+    let deserializer = toml::de::Deserializer::from(Spanned::new(span, table));
+    let config = ConfigFile::deserialize(deserializer).map_err(|e| {
+        let at = at(&e);
         let message = e.message().trim_end().replace('\n', " ");
         ConfigError {
-            origin: match line {
+            origin: match at.map(|at| line_of(text, at)) {
                 Some(line) => format!("{origin}:{line}"),
                 None => origin.to_owned(),
             },
@@ -185,7 +201,7 @@ pub(crate) fn parse(
         }
     })?;
     validate(origin, &config, rules)?;
-    Ok(config)
+    Ok((config, stacks))
 }
 
 /// What a TOML syntax error expected (`: expected `=``), when it quotes nothing of the file

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use toml::Spanned;
-use toml::de::{DeTable, DeValue};
+use toml::de::DeValue;
 
 use crate::lookup;
 use crate::source::{self, read};
@@ -102,28 +102,18 @@ struct Read {
     outputs: Vec<(String, usize, usize)>,
 }
 
-/// The checked `[[stacks]]` of the configuration file at `path` whose text is `text`;
-/// `None` when it has none. `stacks = []` is an empty table, which a nearer file may give to
-/// drop the stacks of one it extends.
-pub(super) fn read(path: &Path, text: &str) -> Result<Option<Vec<StackDecl>>, ConfigError> {
+/// The checked `[[stacks]]` (`value`, as written) of the configuration file at `path` whose
+/// text is `text`. `stacks = []` is an empty table, which a nearer file may give to drop the
+/// stacks of one it extends.
+pub(super) fn read(
+    path: &Path,
+    text: &str,
+    value: &Spanned<DeValue<'_>>,
+) -> Result<Vec<StackDecl>, ConfigError> {
     let at = At {
         path,
         text,
         paths: RealPaths::default(),
-    };
-    // The text parsed as the configuration already: this cannot fail but is not unwrapped.
-    let document = DeTable::parse(text).map_err(|e| ConfigError {
-        origin: path.display().to_string(),
-        key: Some("stacks".to_owned()),
-        message: format!("not valid TOML: {}", e.message().trim_end()),
-    })?;
-    let Some(value) = document
-        .get_ref()
-        .iter()
-        .find(|(k, _)| k.get_ref() == "stacks")
-        .map(|(_, v)| v)
-    else {
-        return Ok(None);
     };
     let DeValue::Array(tables) = value.get_ref() else {
         return Err(at.error(
@@ -165,7 +155,7 @@ pub(super) fn read(path: &Path, text: &str) -> Result<Option<Vec<StackDecl>>, Co
     check_references(&at, &stacks, &names)?;
     check_cycles(&at, &stacks, &names)?;
     check_outputs(&at, &stacks, &names)?;
-    Ok(Some(stacks.into_iter().map(|s| s.decl).collect()))
+    Ok(stacks.into_iter().map(|s| s.decl).collect())
 }
 
 /// `; did you mean `…`?` when one of `candidates` is near `word`, else nothing: the end of an
