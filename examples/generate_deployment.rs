@@ -12,7 +12,10 @@
 //!   Region (Fn::ImportValue, AWS CloudFormation User Guide), so each consumer imports from key
 //!   stacks of its own Region.
 //!
-//! `cargo run --release --example generate_deployment -- OUT_DIR [STACKS]` (default 200 stacks)
+//! `cargo run --release --example generate_deployment -- OUT_DIR [STACKS] [clean]` (default 200
+//! stacks). With `clean`, every key lets CloudWatch Logs and SNS in, so that the deployment
+//! has no findings: linked or not, the same rules find the same nothing, and what the links
+//! cost is measured alone.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -37,11 +40,15 @@ struct KeyStack {
     keys: usize,
 }
 
+/// Whether every key lets the services of its consumers in (`clean`).
+#[derive(Clone, Copy)]
+struct Clean(bool);
+
 /// One key of a key stack, as YAML, indented for `Resources:`. Some policies let CloudWatch
 /// Logs (as the Logs guide's "Encrypt log data in CloudWatch Logs using AWS KMS" key policy
 /// does) or SNS in, some do not: the consumers of the latter are what the rules across stacks
 /// report.
-fn key_resource(out: &mut String, n: usize, rng: &mut Rng) {
+fn key_resource(out: &mut String, n: usize, rng: &mut Rng, Clean(clean): Clean) {
     let _ = write!(
         out,
         "  Key{n}:
@@ -62,7 +69,7 @@ fn key_resource(out: &mut String, n: usize, rng: &mut Rng) {
             Resource: '*'
 "
     );
-    if rng.below(3) != 0 {
+    if rng.below(3) != 0 || clean {
         let _ = write!(
             out,
             "          - Sid: AllowCloudWatchLogs
@@ -82,7 +89,7 @@ fn key_resource(out: &mut String, n: usize, rng: &mut Rng) {
 "
         );
     }
-    if rng.below(2) == 0 {
+    if rng.below(2) == 0 || clean {
         let _ = write!(
             out,
             "          - Sid: AllowSnsToEncryptedQueues
@@ -108,13 +115,13 @@ fn key_resource(out: &mut String, n: usize, rng: &mut Rng) {
     );
 }
 
-fn key_template(stack: &KeyStack, rng: &mut Rng) -> String {
+fn key_template(stack: &KeyStack, rng: &mut Rng, clean: Clean) -> String {
     let mut out = format!(
         "AWSTemplateFormatVersion: '2010-09-09'\nDescription: KMS keys of the deployment ({}), exported for the application stacks\nResources:\n",
         stack.name
     );
     for n in 1..=stack.keys {
-        key_resource(&mut out, n, rng);
+        key_resource(&mut out, n, rng, clean);
     }
     out.push_str("Outputs:\n");
     for n in 1..=stack.keys {
@@ -362,6 +369,16 @@ fn main() -> io::Result<()> {
         })?,
         None => 200,
     };
+    let clean = match args.next().as_deref() {
+        None => Clean(false),
+        Some("clean") => Clean(true),
+        Some(other) => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("`{other}`: the third argument is `clean` or nothing"),
+            ));
+        }
+    };
     if stacks < 2 {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -403,7 +420,7 @@ fn main() -> io::Result<()> {
         };
         fs::write(
             out.join(format!("{}.yaml", stack.name)),
-            key_template(&stack, &mut rng),
+            key_template(&stack, &mut rng, clean),
         )?;
         push_stack(&mut table, &stack.name, stack.region, None);
         keys.push(stack);
