@@ -85,8 +85,13 @@ pub fn utf16_columns(output: &FileOutput<'_>) -> Vec<Utf16Columns> {
     if diagnostics.is_empty() {
         return Vec::new();
     }
-    let lines = LineIndex::new(text);
-    let column = |p: Position| lines.utf16_column(text, p.offset as usize);
+    // In ASCII text (most templates) a character is one UTF-16 unit: the columns are those
+    // the findings were located with, and the text need not be indexed again.
+    let lines = (!text.is_ascii()).then(|| LineIndex::new(text));
+    let column = |p: Position| match &lines {
+        Some(lines) => lines.utf16_column(text, p.offset as usize),
+        None => p.column,
+    };
     // The old text's lines, made when a related place first needs them.
     let mut old_lines: Option<LineIndex> = None;
     let mut related = |r: &Related| match (&r.path, output.previous_text(r)) {
@@ -332,5 +337,33 @@ mod tests {
         assert_eq!(at(x), 10);
         assert_eq!(at(text.find('b').unwrap()), 1);
         assert_eq!(at(0), 1);
+    }
+
+    /// In ASCII text the UTF-16 columns are the columns; otherwise they are counted, a
+    /// character outside the Basic Multilingual Plane as two.
+    #[test]
+    fn utf16_columns_are_counted_only_in_text_that_is_not_ascii() {
+        use super::{FileOutput, utf16_columns};
+        let settings = crate::Settings::default();
+        for (note, more) in [("plain", 0), ("\u{1F600}", 1)] {
+            let text = format!(
+                "Resources:\n  Alias: {{Type: 'AWS::KMS::Alias', Metadata: {{Note: \"{note}\"}}, Properties: {{AliasName: !Ref Missing, TargetKeyId: 1234abcd-12ab-34cd-56ef-1234567890ab}}}}\n"
+            );
+            let diagnostics = crate::lint_source("t.yaml", &text, &settings);
+            let at = diagnostics
+                .iter()
+                .position(|d| d.code == "KMS003")
+                .expect("the missing reference is found");
+            let output = FileOutput {
+                path: "t.yaml",
+                text: &text,
+                diagnostics: &diagnostics,
+                previous: None,
+            };
+            let columns = &utf16_columns(&output)[at];
+            let found = &diagnostics[at];
+            assert_eq!(columns.start, found.start.column + more, "{note}");
+            assert_eq!(columns.end, found.end.column + more, "{note}");
+        }
     }
 }
