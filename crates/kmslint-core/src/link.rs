@@ -22,7 +22,9 @@
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+use memchr::memmem;
 
 use crate::config::{Linked, Settings};
 use crate::deployment::Stack;
@@ -241,12 +243,15 @@ pub fn read(given: Vec<StackFile>, limit: u64) -> Templates {
     let groups: HashMap<_, Arc<[usize]>> = groups.into_iter().map(|(k, v)| (k, v.into())).collect();
     ids.instances = group_of.iter().map(|g| Arc::clone(&groups[g])).collect();
     let texts: Vec<Option<String>> = map_all(&first_stack, |&s| read_text(&stacks[s], limit));
-    // memchr's searcher: this scans every template of a deployment before it is linted.
+    // memchr's searchers, made once: this scans every template of a deployment before it
+    // is linted.
+    static LINKING: LazyLock<Vec<memmem::Finder<'static>>> =
+        LazyLock::new(|| LINKING_WORDS.iter().map(memmem::Finder::new).collect());
     let linking = map_all(&texts, |text| {
         text.as_deref().is_some_and(|text| {
-            LINKING_WORDS
+            LINKING
                 .iter()
-                .any(|w| memchr::memmem::find(text.as_bytes(), w.as_bytes()).is_some())
+                .any(|word| word.find(text.as_bytes()).is_some())
         })
     });
     Templates {
@@ -395,7 +400,10 @@ impl Templates {
         let texts: Vec<&str> = self.texts.iter().flatten().map(String::as_str).collect();
         let found: Vec<Vec<&str>> = map_all(&texts, |text| {
             let bytes = text.as_bytes();
-            let mut names: Vec<&str> = memchr::memmem::find_iter(bytes, b"AWS::")
+            static AWS: LazyLock<memmem::Finder<'static>> =
+                LazyLock::new(|| memmem::Finder::new("AWS::"));
+            let mut names: Vec<&str> = AWS
+                .find_iter(bytes)
                 .map(|start| {
                     let length = bytes[start..]
                         .iter()
@@ -495,8 +503,8 @@ fn read_others(
                     Read::Ssm(name) => (&mut links.ssm_readers, name),
                 };
                 let label = &links.stacks[i];
-                let scoped = (label.account.clone(), label.region.clone(), name);
-                map.entry(scoped).or_default().push(Reader {
+                let at = map.entry(label.account.clone(), label.region.clone(), name);
+                at.or_default().push(Reader {
                     stack: i,
                     at: place(span),
                 });
@@ -593,21 +601,23 @@ impl<'t> Maker<'_, 't> {
                     continue;
                 };
                 let label = &self.links.stacks[i];
-                let scoped =
-                    |region: Option<String>, name: String| (label.account.clone(), region, name);
+                let (account, region) = (label.account.clone(), label.region.clone());
                 match offer {
                     Offer::Export(export) => {
-                        let at = scoped(label.region.clone(), export);
-                        self.links.exports.entry(at).or_insert(key);
+                        let at = self.links.exports.entry(account, region, export);
+                        at.or_insert(key);
                     }
                     Offer::Output(output) => {
-                        let at = (self.links.stack_scope(i), output);
-                        self.links.outputs.entry(at).or_insert(key);
+                        let stack = label.name.clone();
+                        let at = self.links.outputs.entry(account, region, stack);
+                        at.or_default().entry(output).or_insert(key);
                     }
-                    Offer::Ssm { region, name } => {
-                        let region = region.or_else(|| label.region.clone());
-                        let at = scoped(region, name);
-                        self.links.ssm.entry(at).or_insert(key);
+                    Offer::Ssm {
+                        region: written,
+                        name,
+                    } => {
+                        let at = self.links.ssm.entry(account, written.or(region), name);
+                        at.or_insert(key);
                     }
                 }
             }

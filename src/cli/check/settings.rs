@@ -67,13 +67,15 @@ fn stack_files(inputs: &[discover::Input], others: Vec<Stack>) -> Vec<StackFile>
     if inputs.iter().all(|i| i.stack.is_none()) {
         return Vec::new();
     }
-    let named: HashMap<&Stack, &str> = inputs
+    // A template is shown as the input that names it (by its path as given: a stack's
+    // template is the table's or the manifest's path for both).
+    let named: HashMap<&std::ffi::OsStr, &str> = inputs
         .iter()
-        .filter_map(|i| Some((i.stack.as_ref()?, i.name.as_str())))
+        .filter_map(|i| Some((i.stack.as_ref()?.template.as_os_str(), i.name.as_str())))
         .collect();
     let cwd = std::env::current_dir().ok();
     let canonical_cwd = cwd.as_deref().and_then(|c| std::fs::canonicalize(c).ok());
-    let shown = |stack: &Stack| match named.get(stack) {
+    let shown = |stack: &Stack| match named.get(stack.template.as_os_str()) {
         Some(name) => (*name).to_owned(),
         None => discover::shown_path(&stack.template, cwd.as_deref(), canonical_cwd.as_deref())
             .to_string_lossy()

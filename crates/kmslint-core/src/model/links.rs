@@ -111,8 +111,45 @@ pub(crate) struct Reader {
     pub at: Place,
 }
 
-/// Where a value is looked up: the account and Region it is in, and its name there.
-pub(crate) type Scoped = (Option<String>, Option<String>, String);
+/// Values by account, Region and name, where CloudFormation's exports and SSM parameters
+/// are unique (and stacks' names): looked up without copying a name, as every import of a
+/// deployment is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ByPlace<V>(HashMap<Option<String>, ByRegion<V>>);
+
+/// One account's values of a [`ByPlace`]: by Region, then name.
+type ByRegion<V> = HashMap<Option<String>, HashMap<String, V>>;
+
+impl<V> Default for ByPlace<V> {
+    fn default() -> Self {
+        ByPlace(HashMap::new())
+    }
+}
+
+impl<V> ByPlace<V> {
+    pub(crate) fn get(
+        &self,
+        account: &Option<String>,
+        region: &Option<String>,
+        name: &str,
+    ) -> Option<&V> {
+        self.0.get(account)?.get(region)?.get(name)
+    }
+
+    pub(crate) fn entry(
+        &mut self,
+        account: Option<String>,
+        region: Option<String>,
+        name: String,
+    ) -> std::collections::hash_map::Entry<'_, String, V> {
+        self.0
+            .entry(account)
+            .or_default()
+            .entry(region)
+            .or_default()
+            .entry(name)
+    }
+}
 
 /// Everything linked in a run: the stacks, their keys that other stacks reach, and the
 /// names under which each is reached.
@@ -122,13 +159,13 @@ pub(crate) struct Links {
     pub keys: Vec<LinkedKey>,
     /// `Export.Name` → key, per account and Region (CloudFormation's exports are unique
     /// there).
-    pub exports: HashMap<Scoped, usize>,
+    pub exports: ByPlace<usize>,
     /// `(account, Region, stack name)` and output name → key: what `Fn::GetStackOutput`,
     /// a table's `{ stack, output }` and a nested stack's parent read.
-    pub outputs: HashMap<(Scoped, String), usize>,
+    pub outputs: ByPlace<HashMap<String, usize>>,
     /// SSM parameter name → key, per account and Region: `AWS::SSM::Parameter` resources
     /// and CDK's cross-Region export writers.
-    pub ssm: HashMap<Scoped, usize>,
+    pub ssm: ByPlace<usize>,
     /// Replicas whose primary is linked, in the deployment's order.
     pub replicas: Vec<LinkedReplica>,
     /// For each stack, its parameters whose value is a linked key.
@@ -139,26 +176,19 @@ pub(crate) struct Links {
     /// stack is told of them (disabled ones), in the deployment's order.
     pub uses: HashMap<usize, Vec<LinkedUse>>,
     /// Who imports each export name, per account and Region (read for change review only).
-    pub export_readers: HashMap<Scoped, Vec<Reader>>,
+    pub export_readers: ByPlace<Vec<Reader>>,
     /// Who reads each SSM parameter, per account and Region (change review only).
-    pub ssm_readers: HashMap<Scoped, Vec<Reader>>,
+    pub ssm_readers: ByPlace<Vec<Reader>>,
 }
 
 impl Links {
-    /// Where stack `stack`'s outputs are looked up: its account, Region and name.
-    pub(crate) fn stack_scope(&self, stack: usize) -> Scoped {
-        let label = &self.stacks[stack];
-        (
-            label.account.clone(),
-            label.region.clone(),
-            label.name.clone(),
-        )
-    }
-
     /// The key the output `output` of stack `stack` is.
     pub(crate) fn output_of(&self, stack: usize, output: &str) -> Option<usize> {
-        let at = (self.stack_scope(stack), output.to_owned());
-        self.outputs.get(&at).copied()
+        let label = &self.stacks[stack];
+        let outputs = self
+            .outputs
+            .get(&label.account, &label.region, &label.name)?;
+        outputs.get(output).copied()
     }
 
     /// A copy of what resolution reads (the names under which keys are reached, not what
@@ -219,19 +249,20 @@ impl StackLinks {
         }
     }
 
-    fn scoped(&self, name: &str) -> Scoped {
+    /// `name` in this stack's account and Region, in `map`.
+    fn here<'l, V>(&self, map: &'l ByPlace<V>, name: &str) -> Option<&'l V> {
         let label = self.label();
-        (label.account.clone(), label.region.clone(), name.to_owned())
+        map.get(&label.account, &label.region, name)
     }
 
     /// The key an `Fn::ImportValue` of `name` reaches, in this stack's account and Region.
     pub(crate) fn import(&self, name: &str) -> Option<usize> {
-        self.links.exports.get(&self.scoped(name)).copied()
+        self.here(&self.links.exports, name).copied()
     }
 
     /// The key an SSM parameter of this stack's account and Region holds.
     pub(crate) fn ssm(&self, name: &str) -> Option<usize> {
-        self.links.ssm.get(&self.scoped(name)).copied()
+        self.here(&self.links.ssm, name).copied()
     }
 
     /// The key the output `output` of the stack `stack` (in `region`, this stack's when not
@@ -239,11 +270,8 @@ impl StackLinks {
     pub(crate) fn output(&self, stack: &str, region: Option<&str>, output: &str) -> Option<usize> {
         let label = self.label();
         let region = region.map(str::to_owned).or_else(|| label.region.clone());
-        let scoped = (label.account.clone(), region, stack.to_owned());
-        self.links
-            .outputs
-            .get(&(scoped, output.to_owned()))
-            .copied()
+        let outputs = self.links.outputs.get(&label.account, &region, stack)?;
+        outputs.get(output).copied()
     }
 
     /// The consumers of other stacks that use this stack's key `name` (recorded for keys
@@ -259,21 +287,24 @@ impl StackLinks {
     /// The places of other stacks that import the export `name` of this stack's account and
     /// Region (known only in change review).
     pub(crate) fn export_readers(&self, name: &str) -> Vec<&Reader> {
-        self.readers(&self.links.export_readers, self.scoped(name))
+        self.readers(self.here(&self.links.export_readers, name))
     }
 
     /// The places of other stacks that read the SSM parameter `name` of `region` (this
     /// stack's when not given) in this stack's account (known only in change review).
     pub(crate) fn ssm_readers(&self, region: Option<&str>, name: &str) -> Vec<&Reader> {
-        let mut scoped = self.scoped(name);
-        if let Some(region) = region {
-            scoped.1 = Some(region.to_owned());
-        }
-        self.readers(&self.links.ssm_readers, scoped)
+        let found = match region {
+            Some(region) => {
+                let (account, region) = (&self.label().account, Some(region.to_owned()));
+                self.links.ssm_readers.get(account, &region, name)
+            }
+            None => self.here(&self.links.ssm_readers, name),
+        };
+        self.readers(found)
     }
 
-    fn readers<'l>(&'l self, map: &'l HashMap<Scoped, Vec<Reader>>, at: Scoped) -> Vec<&'l Reader> {
-        map.get(&at)
+    fn readers<'l>(&self, found: Option<&'l Vec<Reader>>) -> Vec<&'l Reader> {
+        found
             .into_iter()
             .flatten()
             .filter(|r| r.stack != self.stack)
