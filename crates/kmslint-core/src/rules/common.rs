@@ -1,7 +1,7 @@
 //! Helpers several rules share.
 
 use crate::diagnostic::Diagnostic;
-use crate::model::links::{LinkedKey, Place, StackLinks};
+use crate::model::links::{LinkedKey, Offer, Place, Reader, StackLinks};
 use crate::model::value::Alt;
 use crate::model::{DocumentKind, PolicyForm, PolicySource, Resource};
 use crate::source::{Entry, Format, Node, Value};
@@ -150,6 +150,51 @@ impl<'a> Context<'a, '_> {
     /// a stack's.
     pub(crate) fn links(&self) -> Option<&'a StackLinks> {
         self.env.links
+    }
+}
+
+/// What other stacks of the deployment read of what a version of this template offers (its
+/// exports and SSM parameters; outputs read by name are not known): known in change review.
+pub(crate) fn readers_of<'l>(links: &'l StackLinks, offer: &Offer) -> Vec<&'l Reader> {
+    match offer {
+        Offer::Export(name) => links.export_readers(name),
+        Offer::Ssm { region, name } => links.ssm_readers(region.as_deref(), name),
+        Offer::Output(_) => Vec::new(),
+    }
+}
+
+/// Readers named in a message; more are counted.
+const READERS_NAMED: usize = 3;
+
+/// The stacks `readers` are in, for a message: "app, billing and 2 more".
+pub(crate) fn reading_stacks(links: &StackLinks, readers: &[&Reader]) -> String {
+    let mut stacks: Vec<usize> = readers.iter().map(|r| r.stack).collect();
+    stacks.sort_unstable();
+    stacks.dedup();
+    let names: Vec<&str> = stacks
+        .iter()
+        .take(READERS_NAMED)
+        .map(|&s| links.links.stacks[s].name.as_str())
+        .collect();
+    let mut who = names.join(", ");
+    if stacks.len() > READERS_NAMED {
+        who.push_str(&format!(" and {} more", stacks.len() - READERS_NAMED));
+    }
+    who
+}
+
+/// Adds the first of `readers` to a finding: "read here (stack app, eu-west-1)".
+pub(crate) fn related_readers(
+    diagnostic: &mut Diagnostic,
+    links: &StackLinks,
+    readers: &[&Reader],
+) {
+    for Reader { stack, at } in readers.iter().take(READERS_NAMED) {
+        related_linked(
+            diagnostic,
+            at,
+            format!("read here ({})", links.links.stacks[*stack]),
+        );
     }
 }
 

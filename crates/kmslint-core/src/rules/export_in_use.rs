@@ -20,10 +20,10 @@
 //! `Resources`); the readers and the old version's name are related locations.
 
 use crate::diagnostic::Severity;
-use crate::model::links::{Offer, Offered, Reader, offered};
+use crate::model::links::{Offer, Offered, offered};
 use crate::source::Span;
 
-use super::common::related_linked;
+use super::common::{readers_of, reading_stacks, related_readers};
 use super::{ChangeContext, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
@@ -40,9 +40,6 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
 
 pub(crate) struct ExportInUse;
 
-/// Readers named in a message; more are counted.
-const NAMED: usize = 3;
-
 impl Rule for ExportInUse {
     fn check_change(&self, cx: &ChangeContext<'_, '_, '_>, out: &mut Reporter) {
         let (Some(old_template), Some(new_template)) = (cx.old.template, cx.new.template) else {
@@ -54,11 +51,7 @@ impl Rule for ExportInUse {
         let before = offered(old_template, &cx.old.resolver());
         let after = offered(new_template, &cx.new.resolver());
         for old in &before {
-            let readers = match &old.offer {
-                Offer::Export(name) => links.export_readers(name),
-                Offer::Ssm { region, name } => links.ssm_readers(region.as_deref(), name),
-                Offer::Output(_) => continue,
-            };
+            let readers = readers_of(links, &old.offer);
             if readers.is_empty() {
                 continue;
             }
@@ -70,18 +63,7 @@ impl Rule for ExportInUse {
                 Some(new) => new.at,
                 None => place_of_removed(cx, old),
             };
-            let mut stacks: Vec<usize> = readers.iter().map(|r| r.stack).collect();
-            stacks.sort_unstable();
-            stacks.dedup();
-            let names: Vec<&str> = stacks
-                .iter()
-                .take(NAMED)
-                .map(|&s| links.links.stacks[s].name.as_str())
-                .collect();
-            let mut who = names.join(", ");
-            if stacks.len() > NAMED {
-                who.push_str(&format!(" and {} more", stacks.len() - NAMED));
-            }
+            let who = reading_stacks(links, &readers);
             let key = &old.key;
             let change = match now {
                 Some(new) => format!("now names key `{}` instead of `{key}`", new.key),
@@ -108,14 +90,7 @@ impl Rule for ExportInUse {
                 .report(at, message)
                 .with_severity(severity)
                 .with_help(help);
-            for reader in readers.iter().take(NAMED) {
-                let Reader { stack, at } = reader;
-                related_linked(
-                    diagnostic,
-                    at,
-                    format!("read here ({})", links.links.stacks[*stack]),
-                );
-            }
+            related_readers(diagnostic, links, &readers);
             cx.related_old(diagnostic, old.at, "the name in the old version");
         }
     }

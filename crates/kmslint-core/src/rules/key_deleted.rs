@@ -13,14 +13,18 @@
 //! - A logical ID whose type changed is not a deletion: CloudFormation rejects the update.
 //! - When the new version has a transform that can add resources (a macro, `AWS::Include`),
 //!   a key missing from it may still be there after the transform: nothing is reported.
+//! - In change review of a deployment, the stacks that read the key through what the old
+//!   version offered (an export, an SSM parameter) are named, with where they read it.
 
 use crate::diagnostic::Severity;
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::Resource;
 use crate::model::change::Fate;
+use crate::model::links::{Offer, Offered, Reader, StackLinks, offered};
 use crate::source::Span;
 
 use super::change::{Retention, may_add_resources};
+use super::common::{readers_of, reading_stacks, related_readers};
 use super::{ChangeContext, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
@@ -50,6 +54,10 @@ impl Rule for KeyDeleted {
             .root
             .entry("Resources")
             .map_or(Span::new(0, 0), |e| e.key_span);
+        // What the old version offered other stacks, read only in a deployment (change review
+        // knows who reads it).
+        let links = cx.new.links();
+        let offers = links.map_or_else(Vec::new, |_| offered(old_template, &cx.old.resolver()));
         for (type_name, what) in [(KEY, "key"), (REPLICA_KEY, "replica key")] {
             for old in old_template.resources_of_type(type_name) {
                 let fate = cx.matching.fate(old);
@@ -76,7 +84,7 @@ impl Rule for KeyDeleted {
                 } else {
                     "its deletion is scheduled, and what uses it in this Region loses its key (the primary and the other replicas keep the key material)"
                 };
-                let message = match renamed_to {
+                let mut message = match renamed_to {
                     Some(new_name) => format!(
                         "{what} `{name}` is renamed to `{new_name}` (same type and properties){when}{conditional}: CloudFormation creates a new {what} `{new_name}` and deletes `{name}`: {consequence}"
                     ),
@@ -84,6 +92,11 @@ impl Rule for KeyDeleted {
                         "{what} `{name}` is removed from the template{when}{conditional}: CloudFormation deletes it; {consequence}"
                     ),
                 };
+                let read = links.and_then(|links| read_elsewhere(links, &offers, name));
+                if let Some((links, readers, via)) = &read {
+                    let who = reading_stacks(links, readers);
+                    message.push_str(&format!("; stack {who} of the deployment uses it ({via})"));
+                }
                 let help = match renamed_to {
                     Some(_) => format!(
                         "keep the logical ID `{name}`, or rename it with CloudFormation stack refactoring, which keeps the key; or first deploy `DeletionPolicy: Retain` on `{name}`, then remove it and import the key under the new ID"
@@ -105,9 +118,36 @@ impl Rule for KeyDeleted {
                         "its `DeletionPolicy` does not retain it",
                     );
                 }
+                if let Some((links, readers, _)) = &read {
+                    related_readers(diagnostic, links, readers);
+                }
             }
         }
     }
+}
+
+/// The places of other stacks that read key `name` through what the old version offered of
+/// it (an export, an SSM parameter), and the first such name ("export `keys-KeyArn`").
+fn read_elsewhere<'l>(
+    links: &'l StackLinks,
+    offers: &[Offered],
+    name: &str,
+) -> Option<(&'l StackLinks, Vec<&'l Reader>, String)> {
+    let mut via = None;
+    let mut readers = Vec::new();
+    for offer in offers.iter().filter(|o| o.key == name) {
+        let found = readers_of(links, &offer.offer);
+        if found.is_empty() {
+            continue;
+        }
+        via.get_or_insert_with(|| match &offer.offer {
+            Offer::Export(export) => format!("export `{export}`"),
+            Offer::Ssm { name, .. } => format!("SSM parameter `{name}`"),
+            Offer::Output(output) => format!("output `{output}`"),
+        });
+        readers.extend(found);
+    }
+    Some((links, readers, via?))
 }
 
 /// A key of both versions that the new one creates only under a `Condition` the old one did
