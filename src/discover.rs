@@ -74,6 +74,9 @@ pub struct Input {
     /// The stack of a deployment whose template this is (it is linted with the stack's
     /// Region and account).
     pub stack: Option<Stack>,
+    /// The Region of each instance of the stack (several for a stack deployed to several
+    /// Regions or accounts, whose `stack` has no Region then); empty without a stack.
+    pub stack_regions: Vec<Option<String>>,
 }
 
 /// A path that could not be used. Missing or unreadable paths make the command fail (exit 2)
@@ -215,6 +218,7 @@ pub(crate) fn discover_with(paths: &[PathBuf], options: &WalkOptions) -> Discove
                 name,
                 explicit: true,
                 stack: None,
+                stack_regions: Vec::new(),
             }),
             Ok(_) => found.errors.push(DiscoverError {
                 path: name,
@@ -453,6 +457,7 @@ fn add_assembly(
             shown,
             explicit: false,
             stack: Some(stack),
+            stack_regions: Vec::new(),
         });
     }
 }
@@ -508,6 +513,7 @@ fn record(
                         shown,
                         explicit: false,
                         stack: None,
+                        stack_regions: Vec::new(),
                     })
                 }
             }

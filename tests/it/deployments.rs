@@ -626,7 +626,8 @@ fn a_declared_template_is_linted_with_its_stacks_region() {
         messages[1].ends_with("(in stack everywhere, us-east-1)"),
         "{messages:?}"
     );
-    assert_eq!(walked["summary"]["stacks"], 2, "{walked:#}");
+    // `everywhere` is a stack in each of its two Regions.
+    assert_eq!(walked["summary"]["stacks"], 3, "{walked:#}");
     // Named from below the configuration's directory, by another spelling of its path.
     let named = lint(&dir.path().join("infra"), &["./../infra/keys.yaml"]);
     assert_eq!(named["diagnostics"][0]["stack"]["region"], "eu-west-1");

@@ -208,6 +208,24 @@ fn table_regions_list() {
     table_case("regions-list");
 }
 
+/// The summary counts stacks as deployed: a template the table deploys to two Regions is a
+/// stack in each (4 templates; 6 stacks in us-east-1, eu-west-1, ap-southeast-2, sa-east-1).
+#[test]
+fn the_summary_counts_each_instance_of_a_stack() {
+    let dir = "tests/deployments/table/regions-list";
+    let summary = &check(dir, false)["summary"];
+    assert_eq!(summary["files"], 4);
+    assert_eq!(summary["stacks"], 6);
+    assert_eq!(summary["regions"], 4);
+    let run: Run = kmslint(&common::root(), &["check", dir]);
+    assert!(
+        run.stdout
+            .contains("Checked 4 files (6 stacks in 4 Regions)"),
+        "{}",
+        run.stdout
+    );
+}
+
 /// Each `config-errors/<error>/`: exit 2, and the error names the table's file and line
 /// (`expected-error.txt`: `.kmslint.toml:LINE TEXT`, TEXT a part of the message).
 #[test]

@@ -127,6 +127,15 @@ impl DeploymentLinks {
         settings
     }
 
+    /// The Region of each instance of stack `at` (one, unless a `[[stacks]]` entry deploys
+    /// it to several Regions or accounts), in order.
+    pub fn instance_regions(&self, StackAt(index): StackAt) -> Vec<Option<String>> {
+        let instances = self.ids.instances[index].iter();
+        instances
+            .map(|&i| self.links.stacks[i].region.clone())
+            .collect()
+    }
+
     /// `stack` (linked, `at`) as findings in its template are reported with: for a stack of
     /// several instances, its Region (account) only when every instance has the same.
     pub fn shown(&self, StackAt(index): StackAt, stack: &Stack) -> Stack {

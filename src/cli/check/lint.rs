@@ -173,6 +173,8 @@ pub(in crate::cli) struct Linted {
     pub(super) stale: usize,
     /// The stack of a deployment whose template this is.
     pub(super) stack: Option<Stack>,
+    /// The Region of each instance of the stack ([`Input::stack_regions`]).
+    pub(super) stack_regions: Vec<Option<String>>,
 }
 
 impl Linted {
@@ -194,6 +196,7 @@ impl Linted {
             baselined: 0,
             stale: 0,
             stack: None,
+            stack_regions: Vec::new(),
         }
     }
 }
@@ -324,6 +327,7 @@ fn lint_input(
             Linted {
                 path: Some(input.shown.clone()),
                 stack: input.stack.clone(),
+                stack_regions: input.stack_regions.clone(),
                 ..linted.into_result(settings, options, previous, key)
             }
         });
@@ -333,6 +337,7 @@ fn lint_input(
         Err(e) => {
             return Linted {
                 stack: input.stack.clone(),
+                stack_regions: input.stack_regions.clone(),
                 ..Linted::failed(input.name.clone(), describe_io(&e))
             };
         }
@@ -345,6 +350,7 @@ fn lint_input(
     let lint = |mode: FixMode, bytes: Vec<u8>, previous: &Previous<'_>| Linted {
         path: Some(input.shown.clone()),
         stack: input.stack.clone(),
+        stack_regions: input.stack_regions.clone(),
         ..lint_bytes_to_result(
             mode,
             &input.name,
@@ -514,6 +520,7 @@ impl Lint<'_> {
             baselined,
             stale,
             stack: None,
+            stack_regions: Vec::new(),
         }
     }
 }

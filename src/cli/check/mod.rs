@@ -160,10 +160,13 @@ fn summary(
     summary.skipped += found.skipped;
     summary.unreadable = unreadable;
     summary.unwritten = results.iter().filter(|r| r.write_error.is_some()).count();
-    let stacks: Vec<_> = results.iter().filter_map(|r| r.stack.as_ref()).collect();
-    summary.stacks = stacks.len();
-    let regions: std::collections::HashSet<_> =
-        stacks.iter().filter_map(|s| s.region.as_deref()).collect();
+    // Stacks as deployed: a template deployed to several Regions is a stack in each.
+    let mut regions = std::collections::HashSet::new();
+    for result in results.iter().filter(|r| r.stack.is_some()) {
+        summary.stacks += result.stack_regions.len().max(1);
+        regions.extend(result.stack_regions.iter().flatten());
+        regions.extend(result.stack.as_ref().and_then(|s| s.region.as_ref()));
+    }
     summary.regions = regions.len();
     summary
 }

@@ -211,6 +211,7 @@ fn with_stacks(
             }
         }
         if let Some(found) = found {
+            input.stack_regions = links.instance_regions(found);
             input.stack = Some(links.shown(found, stack));
         }
     }
