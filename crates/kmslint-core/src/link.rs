@@ -286,13 +286,8 @@ impl Templates {
     /// Parses the templates that can be linked (every template with `all`, for change
     /// review), on the caller's pool.
     pub fn parse(&self, all: bool) -> Trees<'_> {
-        let each: Vec<usize> = (0..self.texts.len()).collect();
-        Trees(map_all(&each, |&t| {
-            if !all && !self.linking[t] {
-                return None;
-            }
-            self.load(t)
-        }))
+        let wanted = |t: usize| all || self.linking[t];
+        Trees(map_picked(self.texts.len(), wanted, |t| self.load(t)))
     }
 
     /// Whether there are no stacks (no input of the run is one).
@@ -348,13 +343,21 @@ impl Templates {
             .map(|f| f.stack.parameters.clone().into_iter().collect())
             .collect();
         // KMS601's answers for every key of the templates parsed, a stack per thread.
-        let indexes: Vec<usize> = (0..count).collect();
-        let grants = map_all(&indexes, |&i| match (template_of(i), text_of(i)) {
-            (Some(template), Some(text)) => {
-                grants_of(template, text, &labels[i], &parameters[i], &present)
-            }
-            _ => HashMap::new(),
-        });
+        let grants = map_picked(
+            count,
+            |i| template_of(i).is_some(),
+            |i| {
+                let (template, text) = (template_of(i)?, text_of(i)?);
+                Some(grants_of(
+                    template,
+                    text,
+                    &labels[i],
+                    &parameters[i],
+                    &present,
+                ))
+            },
+        );
+        let grants = grants.into_iter().map(Option::unwrap_or_default).collect();
         let by_stack: Vec<Option<&Template<'_>>> = (0..count).map(template_of).collect();
         let texts: Vec<Option<&str>> = (0..count).map(text_of).collect();
         let mut maker = Maker {
@@ -380,11 +383,7 @@ impl Templates {
         if !told.is_empty() || readers {
             // Rare (a key created disabled that another stack may use, or change review,
             // whose trees are all parsed already): every template, those not parsed yet now.
-            let each: Vec<usize> = (0..self.texts.len()).collect();
-            let rest = map_all(&each, |&t| match trees.0[t] {
-                None => self.load(t),
-                Some(_) => None,
-            });
+            let rest = map_picked(self.texts.len(), |t| trees.0[t].is_none(), |t| self.load(t));
             let rest_templates = templates_of(&rest);
             let all: Vec<(Option<&Template<'_>>, Option<&str>)> = (0..count)
                 .map(|i| {
@@ -463,6 +462,23 @@ fn read_text(file: &StackFile, limit: u64) -> Option<String> {
 /// recursion on the deepest inputs), else on the caller's thread (the language server's):
 /// rayon's global pool has no such room. Reading and parsing the templates are most of the
 /// links' cost.
+/// `f` on each index below `count` that `wanted` picks, `None` for the others: on the pool,
+/// the picked ones spread evenly over its threads (the templates that can link are often
+/// together: a table lists its key stacks first).
+fn map_picked<R: Send>(
+    count: usize,
+    wanted: impl Fn(usize) -> bool,
+    f: impl Fn(usize) -> Option<R> + Sync + Send,
+) -> Vec<Option<R>> {
+    let picked: Vec<usize> = (0..count).filter(|&i| wanted(i)).collect();
+    let done = map_all(&picked, |&i| f(i));
+    let mut out: Vec<Option<R>> = (0..count).map(|_| None).collect();
+    for (i, result) in picked.into_iter().zip(done) {
+        out[i] = result;
+    }
+    out
+}
+
 fn map_all<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
     #[cfg(feature = "parallel")]
     if rayon::current_thread_index().is_some() {
