@@ -106,7 +106,7 @@ pub fn lint_loaded(
     settings: &Settings,
     previous: &Previous<'_>,
 ) -> FileReport {
-    let file = Loaded {
+    let file = LoadedFile {
         name,
         text,
         format,
@@ -120,7 +120,7 @@ pub fn lint_loaded(
 
 /// One file as loaded.
 #[derive(Clone, Copy)]
-struct Loaded<'f, 't> {
+struct LoadedFile<'f, 't> {
     name: &'f str,
     text: &'f str,
     format: source::Format,
@@ -133,7 +133,7 @@ struct Loaded<'f, 't> {
 /// uses is used: the suppression rules' findings are kept only when every instance makes
 /// them.
 fn lint_instances(
-    file: &Loaded<'_, '_>,
+    file: &LoadedFile<'_, '_>,
     each: &[(String, Settings)],
     previous: &Previous<'_>,
 ) -> FileReport {
@@ -178,8 +178,8 @@ fn lint_instances(
     first
 }
 
-fn lint_one(file: &Loaded<'_, '_>, settings: &Settings, previous: &Previous<'_>) -> FileReport {
-    let &Loaded {
+fn lint_one(file: &LoadedFile<'_, '_>, settings: &Settings, previous: &Previous<'_>) -> FileReport {
+    let &LoadedFile {
         name,
         text,
         format,

@@ -96,7 +96,7 @@ pub(super) fn lint_all(
     }
     let each = 0..work.inputs.len();
     Ok(match pool {
-        Some(_) => on_pool(pool, || {
+        Some(pool) => pool.install(|| {
             each.into_par_iter()
                 .map(|i| work.lint(i, options, None))
                 .collect()

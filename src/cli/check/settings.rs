@@ -20,18 +20,21 @@ use crate::cli::fix::FixMode;
 use crate::cli::{EXIT_CLEAN, EXIT_FAILURE, error};
 use crate::discover;
 
-/// The settings of every file found, and of stdin after them (see [`settings_by_dir`]), and
-/// the stacks of the run's deployments (each input's stack, and the other stacks of its
-/// deployment, which are read for what they offer other stacks but not linted), in the
-/// deployments' order (the table's, the manifest's), which decides which of two replicas
-/// KMS303 reports.
+/// The settings of every file found, and of stdin after them, and the stacks to link.
 pub(super) struct PerFile {
+    /// All the settings, the run's first (see [`settings_by_dir`]).
     pub all: Vec<Settings>,
     /// The index in `all` of each input's settings.
     pub which: Vec<usize>,
+    /// The stacks of the run's deployments: each input's stack, and the other stacks of its
+    /// deployment (read for what they offer other stacks, not linted), in the deployments'
+    /// order (the table's, the manifest's), which decides which of two replicas KMS303
+    /// reports.
     pub stacks: Vec<StackFile>,
 }
 
+/// Each input's settings (its directory's configuration), and its stack when a deployment
+/// declares its template (an enclosing assembly, a `[[stacks]]` table).
 pub(super) fn settings_of_inputs(
     args: &CheckArgs,
     found: &mut discover::Discovered,

@@ -49,8 +49,13 @@ pub struct ConfigFile {
     /// configuration file that sets it.
     pub baseline: Option<String>,
     pub(crate) severity: Option<BTreeMap<String, Severity>>,
+    /// `[[stacks]]` as serde sees it: never, since the table is taken out of the file before
+    /// serde reads the rest (`stacks::read` reads it with its positions); declared so that
+    /// an unknown key's error lists `stacks` among the keys expected.
+    #[serde(rename = "stacks")]
+    _stacks: Option<serde::de::IgnoredAny>,
     /// `[[stacks]]`, checked; set by [`load`], which knows the file's path (templates are
-    /// relative to it). Read with its positions by `stacks::read`, not by serde.
+    /// relative to it).
     #[serde(skip)]
     pub(crate) stacks: Option<Vec<StackDecl>>,
 }

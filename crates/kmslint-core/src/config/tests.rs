@@ -450,3 +450,13 @@ fn a_nearer_files_stacks_replace_those_it_extends() {
     .unwrap();
     assert!(empty.stacks().is_empty());
 }
+
+/// An unknown key's error lists every key the file may have, `stacks` too (the table is read
+/// apart from the rest of the file, with its positions).
+#[test]
+fn an_unknown_key_lists_the_keys_expected_stacks_included() {
+    let err = parse("x.toml", "stack = 1\n").unwrap_err();
+    assert!(err.message.contains("unknown field `stack`"), "{err:?}");
+    assert!(err.message.contains("`stacks`"), "{err:?}");
+    assert!(err.message.contains("`region`"), "{err:?}");
+}
