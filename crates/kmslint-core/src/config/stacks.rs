@@ -11,6 +11,7 @@ use toml::Spanned;
 use toml::de::DeValue;
 
 use crate::lookup;
+use crate::paths::RealPaths;
 use crate::source::{self, read};
 
 use super::ConfigError;
@@ -18,7 +19,6 @@ use super::checks::{check_account, check_region};
 use super::file::line_of;
 use super::parameters::read_parameters_file;
 use super::resolve::{Unbounded, file_inside, normalize_path, repository_of};
-use crate::paths::RealPaths;
 
 /// One stack of `[[stacks]]`, checked: its name is unique in the file, its template a file
 /// inside the configuration's repository, its Regions and accounts well formed, and each

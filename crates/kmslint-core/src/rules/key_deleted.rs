@@ -92,8 +92,9 @@ impl Rule for KeyDeleted {
                         "{what} `{name}` is removed from the template{when}{conditional}: CloudFormation deletes it; {consequence}"
                     ),
                 };
-                let read = links.and_then(|links| read_elsewhere(links, &offers, name));
-                if let Some((links, readers, via)) = &read {
+                let read =
+                    links.and_then(|links| Some((links, read_elsewhere(links, &offers, name)?)));
+                if let Some((links, (readers, via))) = &read {
                     let who = reading_stacks(links, readers);
                     message.push_str(&format!("; stack {who} of the deployment uses it ({via})"));
                 }
@@ -118,7 +119,7 @@ impl Rule for KeyDeleted {
                         "its `DeletionPolicy` does not retain it",
                     );
                 }
-                if let Some((links, readers, _)) = &read {
+                if let Some((links, (readers, _))) = &read {
                     related_readers(diagnostic, links, readers);
                 }
             }
@@ -132,7 +133,7 @@ fn read_elsewhere<'l>(
     links: &'l StackLinks,
     offers: &[Offered],
     name: &str,
-) -> Option<(&'l StackLinks, Vec<&'l Reader>, String)> {
+) -> Option<(Vec<&'l Reader>, String)> {
     let mut via = None;
     let mut readers = Vec::new();
     for offer in offers.iter().filter(|o| o.key == name) {
@@ -147,7 +148,7 @@ fn read_elsewhere<'l>(
         });
         readers.extend(found);
     }
-    Some((links, readers, via?))
+    Some((readers, via?))
 }
 
 /// A key of both versions that the new one creates only under a `Condition` the old one did
