@@ -27,12 +27,14 @@
 //! 7. `rules` (the registry, the rule context and the rules) uses all of the above;
 //! 8. `suppress` and `baseline`;
 //! 9. `context`, `compare`, `render` (which reads [`Previous`]), `link` (the links between a
-//!    deployment's stacks, made before its templates are linted), `pipeline` and
-//!    `fix_loop`, each using the layers before and the modules before it in this list.
+//!    deployment's stacks, made before its templates are linted), `pipeline`, `fix_loop`
+//!    and `access` (who can do what with a key: `kmslint access`), each using the layers
+//!    before and the modules before it in this list.
 
 // What the command line, the language server, the tests, the examples and the fuzz targets
 // use is public; the rest is crate-private, so the compiler reports what nothing uses (and
 // the `unreachable_pub` lint, on for the workspace, what is `pub` but cannot be reached).
+pub mod access;
 pub mod baseline;
 mod compare;
 pub mod config;

@@ -9,7 +9,7 @@ use crate::facts::conditions::{self, Operator, OperatorError};
 use crate::source::{Entry, Node, Span, Value};
 
 pub(crate) use super::principal::Coverage;
-use super::principal::{self, Deployment, Principal, Requester};
+use super::principal::{self, Deployment, IamKind, Principal, Requester};
 use super::value::{Alt, Hole, Part, Resolver, Text, Val};
 use regex::Regex;
 use std::borrow::Cow;
@@ -286,7 +286,11 @@ impl<'t> KeyPolicy<'t> {
                     certain_grant |= certain;
                 }
                 Some("Deny") if certain => access.denies.push(i),
-                // A deny that may apply, or an effect not known here.
+                Some("Deny") => {
+                    access.maybe_denies.push(i);
+                    uncertain = true;
+                }
+                // An effect not known here.
                 _ => uncertain = true,
             }
         }
@@ -312,6 +316,8 @@ pub(crate) struct Access {
     pub grants: Vec<usize>,
     /// `Deny` statements that certainly take it away.
     pub denies: Vec<usize>,
+    /// `Deny` statements that may take it away (under conditions, or for values not known).
+    pub maybe_denies: Vec<usize>,
     /// Statements KMS rejects that would grant the action if they were valid.
     pub defective: Vec<(usize, Defect)>,
 }
@@ -642,6 +648,36 @@ impl<'t> Statement<'t> {
 
     pub(crate) fn has_condition(&self) -> bool {
         self.condition.is_some()
+    }
+
+    /// Whether the statement's `Principal` names `who` other than as a principal of an
+    /// account principal it names: an account principal lets that account's IAM policies
+    /// decide (Key policies in AWS KMS, "Allows access to the AWS account and enables IAM
+    /// policies", https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam),
+    /// unless `who` is the account principal itself. A `NotPrincipal` names whom it does.
+    pub(crate) fn names_directly(
+        &self,
+        who: Requester<'_>,
+        deployment: &Deployment<'_>,
+    ) -> Coverage {
+        let Some(principals) = &self.principal else {
+            return self.applies_to(who, deployment);
+        };
+        let who_is_an_account =
+            matches!(who, Requester::Named(Principal::Iam(p)) if p.kind == IamKind::Account);
+        let start = if principals.incomplete {
+            Coverage::Maybe
+        } else {
+            Coverage::No
+        };
+        principals
+            .all()
+            .filter(|p| {
+                who_is_an_account || !matches!(p, Principal::Iam(p) if p.kind == IamKind::Account)
+            })
+            .fold(start, |c, principal| {
+                c.or(principal.covers(who, deployment))
+            })
     }
 
     /// Whether the statement's `Principal` (or `NotPrincipal`) covers `who`.

@@ -399,6 +399,20 @@ impl ServicePrincipal {
     }
 }
 
+/// A principal as a person writes it on the command line (`kmslint access --principal`): `*`,
+/// a service principal (`logs.eu-west-1.amazonaws.com`), or what an `AWS` principal element
+/// takes (an account ID, an IAM ARN).
+pub(crate) fn of_text(text: &str) -> Principal {
+    let value = Text::lit(text.to_owned());
+    if text == "*" {
+        Principal::Everyone
+    } else if text.contains(".amazonaws.com") {
+        classify_service(&value)
+    } else {
+        classify_aws(&value, &|_| None)
+    }
+}
+
 /// Classifies one value of a principal element. `kind` is the key it is under (`AWS`,
 /// `Service`, …) or `*` for the bare string form; `resource_type` looks up a template
 /// resource's type for `!GetAtt X.Arn` / `!Ref X`.

@@ -325,7 +325,7 @@ pub(crate) fn no_legacy_commands(text: String) -> String {
 /// Writes `value` as a pretty-printed JSON document and a line break to `out`, through
 /// [`JsonCommandSafe`]. serde_json writes a token at a time: a buffer in front of the filter
 /// hands it large pieces.
-pub(crate) fn write_json(
+pub fn write_json(
     out: &mut (impl std::io::Write + ?Sized),
     value: &impl serde::Serialize,
 ) -> std::io::Result<()> {
