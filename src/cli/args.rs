@@ -39,6 +39,9 @@ pub(crate) enum Command {
         )]
         format: RulesFormat,
     },
+    /// Who can do what with each key: may PRINCIPAL call ACTION, by the key policies of the
+    /// templates and key policy files under PATH (docs/access.md)
+    Access(AccessArgs),
     /// Run the language server over stdio
     Server,
     /// Print a rule's documentation
@@ -152,6 +155,48 @@ pub(crate) struct DiffArgs {
     /// Largest file to read, in bytes or with a unit (64MB, 512KB) [default: 64MB]
     #[arg(long, value_name = "SIZE", value_parser = crate::discover::parse_size)]
     pub max_file_size: Option<u64>,
+}
+
+/// `kmslint access`: the question, and the options of `check` that say how the keys are
+/// deployed.
+#[derive(Args, Debug)]
+pub(crate) struct AccessArgs {
+    /// Templates, key policy files and directories (no PATH: the current directory)
+    pub paths: Vec<PathBuf>,
+    /// Who asks: an IAM ARN (role, user, assumed-role session, `…:root`), an account ID, a
+    /// service principal (logs.eu-west-1.amazonaws.com), `*` (anyone), or the logical ID of an
+    /// AWS::IAM::Role or AWS::IAM::User of the template
+    #[arg(long)]
+    pub principal: String,
+    /// The action (`kms:Decrypt`; `Decrypt` is the same)
+    #[arg(long)]
+    pub action: String,
+    /// Only the key with this logical ID
+    #[arg(long, value_name = "LOGICAL_ID")]
+    pub key: Option<String>,
+    /// pretty or json
+    #[arg(
+        long,
+        visible_alias = "output-format",
+        value_enum,
+        default_value = "pretty"
+    )]
+    pub format: AccessFormat,
+    /// Configuration file to use instead of the discovered .kmslint.toml
+    #[arg(long, conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore configuration files
+    #[arg(long)]
+    pub no_config: bool,
+    #[command(flatten)]
+    pub stack: StackArgs,
+}
+
+/// `kmslint access --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AccessFormat {
+    Pretty,
+    Json,
 }
 
 /// How the report is written: shared by `check` and `diff`.

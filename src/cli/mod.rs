@@ -1,5 +1,6 @@
 //! The command line: the only place that prints or exits.
 
+mod access;
 mod args;
 mod baseline;
 pub(crate) mod check;
@@ -37,6 +38,7 @@ pub fn main() -> ExitCode {
     let status = match cli.command {
         args::Command::Check(args) => check::run(args),
         args::Command::Diff(args) => diff::run(args),
+        args::Command::Access(args) => access::run(args),
         args::Command::Rules { format } => rules::list(format),
         args::Command::Explain { rule } => rules::explain(&rule),
         args::Command::Server => serve(),

@@ -13,6 +13,7 @@ mod common;
 #[path = "../../examples/generate_hangs.rs"]
 mod hangs;
 
+mod access;
 mod change;
 mod cli;
 mod cli_baseline;

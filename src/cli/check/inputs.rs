@@ -15,7 +15,10 @@ use crate::discover;
 /// baseline file in use is left out when a walk finds it (it is JSON, so it would be read,
 /// found to be no template, and counted as skipped on every run); named on the command line,
 /// it is read as asked.
-pub(super) fn discover_inputs(paths: &[PathBuf], options: &Options) -> discover::Discovered {
+pub(in crate::cli) fn discover_inputs(
+    paths: &[PathBuf],
+    options: &Options,
+) -> discover::Discovered {
     if paths.is_empty() {
         return discover::Discovered::default();
     }

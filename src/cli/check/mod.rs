@@ -14,6 +14,7 @@ use std::io::{self, BufWriter, Write};
 use kmslint_core::link;
 use kmslint_core::render::Summary;
 
+pub(super) use inputs::discover_inputs;
 pub(super) use lint::{Linted, lint_bytes_to_result};
 pub(super) use options::{Against, Options, configure};
 pub(super) use report::{exit_status, open_output, print_output, summarize};

@@ -1,0 +1,171 @@
+//! `kmslint access PATH... --principal P --action A`: for each key of the templates and key
+//! policy files found, whether its key policy lets P call A, and why (docs/access.md). It
+//! reports; it does not judge: exit 0, or 2 when the question or a file cannot be read.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use kmslint_core::access::{self, Answer, Question, Unanswered};
+use kmslint_core::render::visible;
+use kmslint_core::source::read::decode;
+use serde_json::{Value, json};
+
+use super::args::{AccessArgs, AccessFormat, CheckArgs, RuleArgs};
+use super::check;
+use super::{EXIT_CLEAN, EXIT_FAILURE, error};
+use crate::discover::{self, describe_io};
+
+pub(crate) fn run(args: AccessArgs) -> u8 {
+    // The configuration and the stack options are read as `check` reads them.
+    let check_args = CheckArgs {
+        paths: args.paths.clone(),
+        rules: RuleArgs {
+            config: args.config.clone(),
+            no_config: args.no_config,
+            ..RuleArgs::default()
+        },
+        stack: args.stack.clone(),
+        ..CheckArgs::default()
+    };
+    let (settings, mut options) = match check::configure(&check_args) {
+        Ok(configured) => configured,
+        Err(err) => {
+            error(err);
+            return EXIT_FAILURE;
+        }
+    };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let found = check::discover_inputs(&paths, &options);
+    let dirs: Vec<PathBuf> = found
+        .inputs
+        .iter()
+        .map(|i| i.path.parent().unwrap_or(Path::new("")).to_path_buf())
+        .collect();
+    let (all, which) =
+        match check::settings_by_dir(&check_args, &dirs, settings, &mut options, &mut Vec::new()) {
+            Ok(per_dir) => per_dir,
+            Err(err) => {
+                error(err);
+                return EXIT_FAILURE;
+            }
+        };
+    let question = Question {
+        principal: &args.principal,
+        action: &args.action,
+        key: args.key.as_deref(),
+    };
+    let mut failed = !found.errors.is_empty();
+    for e in &found.errors {
+        error(format!("{}: {}", visible(&e.path), e.message));
+    }
+    let mut answers: Vec<(String, Answer)> = Vec::new();
+    let mut unknown_principal = None;
+    for (input, &at) in found.inputs.iter().zip(&which) {
+        let text = match discover::read_file(&input.path, options.max_file_size) {
+            Ok(bytes) => match decode(bytes) {
+                decoded if decoded.problem.is_none() => decoded.text,
+                // Not text: not a template or key policy either.
+                _ => continue,
+            },
+            Err(e) => {
+                error(format!("{}: {}", visible(&input.name), describe_io(&e)));
+                failed = true;
+                continue;
+            }
+        };
+        match access::answer(&input.name, &text, &all[at], &question) {
+            Ok(found) => answers.extend(found.into_iter().map(|a| (input.name.clone(), a))),
+            // A logical ID names a role of some templates only: asked of the others, it is
+            // no principal.
+            Err(Unanswered::Principal(why)) => {
+                unknown_principal.get_or_insert(why);
+            }
+            Err(Unanswered::NotAPolicy) => {}
+        }
+    }
+    if answers.is_empty()
+        && let Some(why) = unknown_principal
+    {
+        error(why);
+        return EXIT_FAILURE;
+    }
+    let written = match args.format {
+        AccessFormat::Pretty => write_pretty(&answers),
+        AccessFormat::Json => write_json(&answers),
+    };
+    if let Err(e) = written {
+        error(format!("cannot write the answers: {e}"));
+        return EXIT_FAILURE;
+    }
+    if failed { EXIT_FAILURE } else { EXIT_CLEAN }
+}
+
+/// A block per key: the verdict, what it depends on, and the statements that decide it.
+fn write_pretty(answers: &[(String, Answer)]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if answers.is_empty() {
+        return writeln!(out, "No key policy found.");
+    }
+    for (path, answer) in answers {
+        writeln!(
+            out,
+            "{}: key `{}`: {} calling {}: {}",
+            visible(path),
+            visible(&answer.key),
+            visible(&answer.principal),
+            answer.action,
+            answer.verdict.as_str()
+        )?;
+        for condition in &answer.conditions {
+            writeln!(out, "  - {}", visible(condition))?;
+        }
+        for statement in &answer.statements {
+            let name = statement.sid.as_deref().map_or_else(
+                || format!("statement {}", statement.index + 1),
+                |sid| format!("`{}`", visible(sid)),
+            );
+            writeln!(
+                out,
+                "  = {}:{}: {} ({})",
+                visible(path),
+                statement.line,
+                name,
+                statement.effect
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// `{"answers": [...]}`, the shape docs/access.md gives.
+fn write_json(answers: &[(String, Answer)]) -> std::io::Result<()> {
+    let answers: Vec<Value> = answers
+        .iter()
+        .map(|(path, answer)| {
+            json!({
+                "key": answer.key,
+                "path": path,
+                "principal": answer.principal,
+                "action": answer.action,
+                "verdict": answer.verdict.as_str(),
+                "conditions": answer.conditions,
+                "statements": answer.statements.iter().map(|s| json!({
+                    "sid": s.sid,
+                    "index": s.index,
+                    "path": path,
+                    "line": s.line,
+                    "effect": s.effect,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    // As `check`'s JSON: a `##[` in a value cannot become a CI runner's command.
+    kmslint_core::render::write_json(
+        &mut std::io::stdout().lock(),
+        &json!({ "answers": answers }),
+    )
+}
