@@ -39,8 +39,8 @@ pub(crate) enum Command {
         )]
         format: RulesFormat,
     },
-    /// Who can do what with each key: may PRINCIPAL call ACTION, by the key policies of the
-    /// templates and key policy files under PATH (docs/access.md)
+    /// Who can do what with each key of the templates and key policy files under PATH: a
+    /// matrix of principals and capabilities, or whether PRINCIPAL may call ACTION (docs/access.md)
     Access(AccessArgs),
     /// Run the language server over stdio
     Server,
@@ -165,12 +165,13 @@ pub(crate) struct AccessArgs {
     pub paths: Vec<PathBuf>,
     /// Who asks: an IAM ARN (role, user, assumed-role session, `…:root`), an account ID, a
     /// service principal (logs.eu-west-1.amazonaws.com), `*` (anyone), or the logical ID of an
-    /// AWS::IAM::Role or AWS::IAM::User of the template
-    #[arg(long)]
-    pub principal: String,
+    /// AWS::IAM::Role or AWS::IAM::User of the template. Without --principal and --action,
+    /// the matrix of each key
+    #[arg(long, requires = "action")]
+    pub principal: Option<String>,
     /// The action (`kms:Decrypt`; `Decrypt` is the same)
-    #[arg(long)]
-    pub action: String,
+    #[arg(long, requires = "principal")]
+    pub action: Option<String>,
     /// Only the key with this logical ID
     #[arg(long, value_name = "LOGICAL_ID")]
     pub key: Option<String>,
@@ -196,6 +197,7 @@ pub(crate) struct AccessArgs {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum AccessFormat {
     Pretty,
+    Markdown,
     Json,
 }
 

@@ -272,3 +272,158 @@ fn a_key_without_a_policy_has_the_default_one() {
     ));
     assert_eq!(verdict, "not-allowed");
 }
+
+/// The matrix of a file: `kmslint access FILE --format json` without a question.
+fn matrix_of(file: &str) -> Vec<Value> {
+    let path = format!("tests/access/{file}");
+    let run: Run = kmslint(
+        &common::root(),
+        &[
+            "access",
+            "--no-config",
+            "--format",
+            "json",
+            "--account",
+            "111122223333",
+            &path,
+        ],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    run.json()["keys"].as_array().cloned().unwrap_or_default()
+}
+
+/// Each row's principal and its cells as shown: `administer use grant read`, each the
+/// verdict with `+` when it holds for only some of the capability's actions.
+fn rows(key: &Value) -> Vec<(String, String)> {
+    key["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            let cells: Vec<String> = ["administer", "use", "grant", "read"]
+                .iter()
+                .map(|c| {
+                    let cell = &row["cells"][c];
+                    let partial = if cell["partial"] == true { "+" } else { "" };
+                    format!("{}{partial}", cell["verdict"].as_str().unwrap())
+                })
+                .collect();
+            (
+                row["principal"].as_str().unwrap().to_owned(),
+                cells.join(" "),
+            )
+        })
+        .collect()
+}
+
+/// The console's key policy: administrators administer (and may create and revoke grants,
+/// `kms:Create*` and `kms:Revoke*`, not retire them) and use the key only if IAM policies let
+/// them; users use it, read some of it, and grant only for AWS resources; the account's other
+/// principals get what their IAM policies give.
+#[test]
+fn the_matrix_of_administrators_and_users() {
+    let keys = matrix_of("administrators-and-users.json");
+    assert_eq!(keys.len(), 1);
+    assert_eq!(
+        rows(&keys[0]),
+        [
+            (
+                "arn:aws:iam::111122223333:root".to_owned(),
+                "allowed allowed allowed allowed".to_owned()
+            ),
+            (
+                "arn:aws:iam::111122223333:role/KMSKeyAdmin".to_owned(),
+                "allowed conditional allowed+ allowed".to_owned()
+            ),
+            (
+                "arn:aws:iam::111122223333:role/ExampleRole".to_owned(),
+                "conditional allowed conditional allowed+".to_owned()
+            ),
+            (
+                "any other principal of 111122223333 (by its IAM policies)".to_owned(),
+                "conditional conditional conditional conditional".to_owned()
+            ),
+        ]
+    );
+    let grant = &keys[0]["rows"][1]["cells"]["grant"];
+    assert_eq!(
+        grant["actions"],
+        serde_json::json!(["kms:CreateGrant", "kms:RevokeGrant"])
+    );
+}
+
+/// A deny takes one administrative action away (the capability is then allowed for some of
+/// its actions); a service principal reads and uses the key under its condition; another
+/// account's role also needs its own IAM policies; a key without a policy is its account's.
+#[test]
+fn the_matrix_shows_denies_services_other_accounts_and_defaults() {
+    let keys = matrix_of("deny-and-service.yaml");
+    let rows = rows(&keys[0]);
+    assert!(
+        rows.contains(&(
+            "Operators (of this template)".to_owned(),
+            "allowed+ allowed allowed allowed".to_owned()
+        )),
+        "{rows:#?}"
+    );
+    assert!(
+        rows.contains(&(
+            "logs.${AWS::Region}.amazonaws.com".to_owned(),
+            "not-allowed conditional+ not-allowed conditional+".to_owned()
+        )),
+        "{rows:#?}"
+    );
+    let external = rows_of("external-account.json");
+    assert!(
+        external.contains(&(
+            "arn:aws:iam::444455556666:role/ExampleRole".to_owned(),
+            "not-allowed conditional not-allowed conditional+".to_owned()
+        )),
+        "{external:#?}"
+    );
+    assert_eq!(
+        rows_of("no-key-policy.yaml"),
+        [(
+            "any principal of 111122223333 (by its IAM policies)".to_owned(),
+            "conditional conditional conditional conditional".to_owned()
+        )]
+    );
+}
+
+fn rows_of(file: &str) -> Vec<(String, String)> {
+    rows(&matrix_of(file)[0])
+}
+
+/// The pretty matrix: a table per key, aligned, `—` where nothing is allowed, and what no
+/// file says under the tables.
+#[test]
+fn the_pretty_matrix_is_a_table_per_key() {
+    let run: Run = kmslint(
+        &common::root(),
+        &[
+            "access",
+            "--no-config",
+            "--account",
+            "111122223333",
+            "tests/access/via-service.json",
+        ],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let expected = "tests/access/via-service.json: key `key policy`
+  principal                                   administer  use          grant               read
+  arn:aws:iam::111122223333:user/ExampleUser  —           conditional  conditional (some)  conditional (some)
+Not known statically: service control policies, resource control policies, permission boundaries, session policies, IAM policies outside the files, and grants created at run time.
+What a conditional cell depends on: --format markdown or json, or ask with --principal and --action.
+";
+    assert_eq!(run.stdout, expected);
+}
+
+/// `--principal` without `--action` (or the reverse) is bad usage.
+#[test]
+fn a_question_needs_both_principal_and_action() {
+    let run: Run = kmslint(
+        &common::root(),
+        &["access", "--no-config", "tests/access", "--principal", "*"],
+    );
+    assert_eq!(run.status, 2, "{}", run.stdout);
+}

@@ -97,6 +97,176 @@ pub fn answer(
     settings: &Settings,
     question: &Question<'_>,
 ) -> Result<Vec<Answer>, Unanswered> {
+    let action = if question.action.contains(':') {
+        question.action.to_owned()
+    } else {
+        format!("kms:{}", question.action)
+    };
+    let mut answers = Vec::new();
+    let mut unknown = None;
+    each_key(name, text, settings, question.key, &mut |key| {
+        let who = match requester(question.principal, key.template) {
+            Ok(who) => who,
+            Err(why) => {
+                unknown.get_or_insert(why);
+                return;
+            }
+        };
+        let said = key.ask(&who, &action);
+        answers.push(Answer {
+            key: key.name.to_owned(),
+            principal: question.principal.to_owned(),
+            action: action.clone(),
+            verdict: said.verdict,
+            conditions: said.conditions,
+            statements: said.statements,
+        });
+    })?;
+    match unknown {
+        Some(why) => Err(why),
+        None => Ok(answers),
+    }
+}
+
+/// What a principal may do with a key, by capability: each capability is a set of actions
+/// (AWS KMS permissions reference,
+/// https://docs.aws.amazon.com/kms/latest/developerguide/kms-api-permissions-reference.html).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Capability {
+    /// Change or destroy the key: its policy, its state, its deletion, its rotation, its tags.
+    Administer,
+    /// The cryptographic operations of the key's usage (encrypt and decrypt, sign and verify,
+    /// MAC, or key agreement).
+    Use,
+    /// Hand the key out: create, retire and revoke grants.
+    Grant,
+    /// Read about the key: describe it, read its policy, rotation status, tags, grants and
+    /// public key.
+    Read,
+}
+
+impl Capability {
+    pub const ALL: [Capability; 4] = [
+        Capability::Administer,
+        Capability::Use,
+        Capability::Grant,
+        Capability::Read,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Capability::Administer => "administer",
+            Capability::Use => "use",
+            Capability::Grant => "grant",
+            Capability::Read => "read",
+        }
+    }
+
+    /// The actions of the capability, for a key of `usage` (`KeyUsage`; `None` when not known).
+    fn actions(self, usage: Option<&str>) -> &'static [&'static str] {
+        match self {
+            Capability::Administer => &[
+                "kms:PutKeyPolicy",
+                "kms:ScheduleKeyDeletion",
+                "kms:CancelKeyDeletion",
+                "kms:DisableKey",
+                "kms:EnableKey",
+                "kms:UpdateKeyDescription",
+                "kms:EnableKeyRotation",
+                "kms:DisableKeyRotation",
+                "kms:RotateKeyOnDemand",
+                "kms:TagResource",
+                "kms:UntagResource",
+            ],
+            Capability::Use => match usage {
+                Some("SIGN_VERIFY") => &["kms:Sign", "kms:Verify"],
+                Some("GENERATE_VERIFY_MAC") => &["kms:GenerateMac", "kms:VerifyMac"],
+                Some("KEY_AGREEMENT") => &["kms:DeriveSharedSecret"],
+                _ => &[
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncryptFrom",
+                    "kms:ReEncryptTo",
+                    "kms:GenerateDataKey",
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                ],
+            },
+            Capability::Grant => &["kms:CreateGrant", "kms:RetireGrant", "kms:RevokeGrant"],
+            Capability::Read => &[
+                "kms:DescribeKey",
+                "kms:GetKeyPolicy",
+                "kms:GetKeyRotationStatus",
+                "kms:GetPublicKey",
+                "kms:ListGrants",
+                "kms:ListResourceTags",
+            ],
+        }
+    }
+}
+
+/// Who may do what with one key: a row per principal its policy names (and, when the policy
+/// lets its account's IAM policies grant access, one for the account's other principals).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Matrix {
+    pub key: String,
+    pub rows: Vec<Row>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// The principal as the policy writes it, or what the row stands for.
+    pub principal: String,
+    /// A cell per [`Capability::ALL`], in that order.
+    pub cells: Vec<Cell>,
+}
+
+/// What a principal may do of one capability: the most it may do of the capability's actions
+/// (`allowed` if one action is allowed), and whether that holds for every action of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cell {
+    pub verdict: Verdict,
+    /// The verdict holds for some of the capability's actions, not all.
+    pub partial: bool,
+    /// The actions it holds for.
+    pub actions: Vec<&'static str>,
+    /// For a conditional cell, what it depends on (of its actions, without repeats).
+    pub conditions: Vec<String>,
+}
+
+/// The matrix of each key of the file `name` (its `text`), deployed with `settings`.
+pub fn matrix(
+    name: &str,
+    text: &str,
+    settings: &Settings,
+    key: Option<&str>,
+) -> Result<Vec<Matrix>, Unanswered> {
+    let mut out = Vec::new();
+    each_key(name, text, settings, key, &mut |key| out.push(key.matrix()))?;
+    Ok(out)
+}
+
+/// One key of a file, with what answers about it are made from.
+struct KeyView<'a, 't> {
+    name: &'a str,
+    /// `None` for a key created without `KeyPolicy`: it has the default key policy.
+    policy: Option<&'a KeyPolicy<'t>>,
+    /// `KeyUsage` when written as a literal (the default is `ENCRYPT_DECRYPT`).
+    usage: Option<&'a str>,
+    template: Option<&'a Template<'t>>,
+    deployment: &'a PolicyDeployment<'a>,
+    account: Option<&'a str>,
+    lines: &'a LineIndex,
+    text: &'a str,
+}
+
+/// Calls `visit` with each key of the file (only `key`, when given).
+fn each_key(
+    name: &str,
+    text: &str,
+    settings: &Settings,
+    key: Option<&str>,
+    visit: &mut dyn FnMut(&KeyView<'_, '_>),
+) -> Result<(), Unanswered> {
     let (_, loaded) = source::load_file(name, text);
     let root = loaded.root.as_ref().ok_or(Unanswered::NotAPolicy)?;
     let kind = match DocumentKind::of(root) {
@@ -123,34 +293,178 @@ pub fn answer(
         partition: env.partition.map(|p| p.name),
         region: env.region,
     };
-    let action = if question.action.contains(':') {
-        question.action.to_owned()
-    } else {
-        format!("kms:{}", question.action)
-    };
     let resource_type = |n: &str| template.as_ref()?.resource(n)?.type_name;
-    let who = requester(question.principal, template.as_ref())?;
     let lines = LineIndex::new(text);
-    let mut answers = Vec::new();
-    let sources = model::policy_sources(root, kind, template.as_ref(), &embedded);
-    for source in &sources {
-        let key = match source.resource {
+    let usage_of = |name: &str| {
+        let resource = template.as_ref()?.resource(name)?;
+        resource.property("KeyUsage")?.as_str()
+    };
+    for source in &model::policy_sources(root, kind, template.as_ref(), &embedded) {
+        let name = match source.resource {
             Some((name, KEY | REPLICA_KEY)) => name,
             Some(_) => continue,
             None => "key policy",
         };
-        if question.key.is_some_and(|wanted| wanted != key) {
+        if key.is_some_and(|wanted| wanted != name) {
             continue;
         }
         let policy = KeyPolicy::build(source, &resolver, &resource_type, None);
+        visit(&KeyView {
+            name,
+            policy: Some(&policy),
+            usage: usage_of(name),
+            template: template.as_ref(),
+            deployment: &deployment,
+            account: env.account,
+            lines: &lines,
+            text,
+        });
+    }
+    // A key created without `KeyPolicy` gets the default key policy, whose one statement
+    // lets the key's account's IAM policies grant access (AWS::KMS::Key `KeyPolicy`,
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kms-key.html;
+    // Default key policy,
+    // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).
+    let keys_without_policy = template.iter().flat_map(|t| t.resources_of_type(KEY));
+    for resource in keys_without_policy.filter(|r| r.property("KeyPolicy").is_none()) {
+        if key.is_some_and(|wanted| wanted != resource.name) {
+            continue;
+        }
+        visit(&KeyView {
+            name: resource.name,
+            policy: None,
+            usage: usage_of(resource.name),
+            template: template.as_ref(),
+            deployment: &deployment,
+            account: env.account,
+            lines: &lines,
+            text,
+        });
+    }
+    Ok(())
+}
+
+/// A verdict with what it depends on and the statements that decide it.
+struct Said {
+    verdict: Verdict,
+    conditions: Vec<String>,
+    statements: Vec<Deciding>,
+}
+
+impl KeyView<'_, '_> {
+    /// The key's matrix: its principals' rows, each cell from the answers for the
+    /// capability's actions.
+    fn matrix(&self) -> Matrix {
+        let mut rows = Vec::new();
+        for (label, who) in self.principals() {
+            let cells = Capability::ALL
+                .iter()
+                .map(|capability| {
+                    let actions = capability.actions(self.usage);
+                    let said: Vec<Said> = actions
+                        .iter()
+                        .map(|action| match &who {
+                            Some(principal) => self.ask(principal, action),
+                            None => self.ask_unnamed(action),
+                        })
+                        .collect();
+                    cell(actions, &said)
+                })
+                .collect();
+            rows.push(Row {
+                principal: label,
+                cells,
+            });
+        }
+        Matrix {
+            key: self.name.to_owned(),
+            rows,
+        }
+    }
+
+    /// The principals the policy names, each once, as written; then, when a statement names
+    /// an account principal that may be the key's own account, the account's other
+    /// principals (`None`), which the account's IAM policies may let in.
+    fn principals(&self) -> Vec<(String, Option<Principal>)> {
+        let Some(policy) = self.policy else {
+            let account = self.account.unwrap_or("the key's account");
+            return vec![(
+                format!("any principal of {account} (by its IAM policies)"),
+                None,
+            )];
+        };
+        let mut out: Vec<(String, Option<Principal>)> = Vec::new();
+        let mut delegates = false;
+        for statement in &policy.statements {
+            for item in statement.principal.iter().flat_map(|p| &p.items) {
+                for (alt, principal) in &item.principals {
+                    let label = match principal {
+                        Principal::TemplateResource(id) => format!("{id} (of this template)"),
+                        _ => alt
+                            .text_value()
+                            .map_or_else(|| principal.describe(), |t| t.display()),
+                    };
+                    if let Principal::Iam(p) = principal
+                        && p.kind == IamKind::Account
+                        && p.account.same(&Slot::Stack, self.account) != Coverage::No
+                    {
+                        delegates = true;
+                    }
+                    if matches!(
+                        principal,
+                        Principal::Unknown | Principal::Invalid(_) | Principal::Other
+                    ) {
+                        continue;
+                    }
+                    if !out.iter().any(|(l, _)| *l == label) {
+                        out.push((label, Some(principal.clone())));
+                    }
+                }
+            }
+        }
+        if delegates {
+            let account = self.account.unwrap_or("the key's account");
+            out.push((
+                format!("any other principal of {account} (by its IAM policies)"),
+                None,
+            ));
+        }
+        out
+    }
+
+    /// The answer for a principal of the key's account that no statement names.
+    fn ask_unnamed(&self, action: &str) -> Said {
+        match self.policy {
+            Some(policy) => self.ask_as(policy, Requester::Unnamed, action),
+            None => {
+                let (verdict, conditions) = default_policy_unnamed();
+                Said {
+                    verdict,
+                    conditions,
+                    statements: Vec::new(),
+                }
+            }
+        }
+    }
+
+    /// The answer for `who` (a principal as [`requester`] reads it) calling `action`.
+    fn ask(&self, who: &Principal, action: &str) -> Said {
+        let Some(policy) = self.policy else {
+            let (verdict, conditions) = default_policy(who, self.account);
+            return Said {
+                verdict,
+                conditions,
+                statements: Vec::new(),
+            };
+        };
         // A role or user of the template created without a name has the one CloudFormation
         // generates, which a literal ARN can name only if it has that shape.
-        let requester = match &who {
-            Principal::TemplateResource(id) if generated_name(template.as_ref(), id) => {
+        let requester = match who {
+            Principal::TemplateResource(id) if generated_name(self.template, id) => {
                 Requester::Generated {
                     resource: id,
-                    user: template
-                        .as_ref()
+                    user: self
+                        .template
                         .and_then(|t| t.resource(id))
                         .and_then(|r| r.type_name)
                         == Some("AWS::IAM::User"),
@@ -158,15 +472,17 @@ pub fn answer(
             }
             principal => Requester::Named(principal),
         };
-        let access = policy.access(requester, &action, &deployment);
+        self.ask_as(policy, requester, action)
+    }
+
+    fn ask_as(&self, policy: &KeyPolicy<'_>, requester: Requester<'_>, action: &str) -> Said {
+        let access = policy.access(requester, action, self.deployment);
         let deciding = |indexes: &[usize]| -> Vec<Deciding> {
             indexes
                 .iter()
                 .map(|&i| {
                     let statement = &policy.statements[i];
-                    let line = lines
-                        .position(text, statement.node.span.start as usize)
-                        .line;
+                    let at = statement.node.span.start as usize;
                     Deciding {
                         sid: statement
                             .sid
@@ -174,7 +490,7 @@ pub fn answer(
                             .and_then(|s| s.as_str())
                             .map(str::to_owned),
                         index: i,
-                        line,
+                        line: self.lines.position(self.text, at).line,
                         effect: match statement.effect() {
                             Some("Deny") => "Deny",
                             _ => "Allow",
@@ -187,53 +503,79 @@ pub fn answer(
             EngineVerdict::Denied => (Verdict::Denied, Vec::new(), deciding(&access.denies)),
             EngineVerdict::NotAllowed => (Verdict::NotAllowed, Vec::new(), Vec::new()),
             EngineVerdict::Allowed | EngineVerdict::Possibly => {
-                let said = Said {
-                    policy: &policy,
+                let allowing = Reasons {
+                    policy,
                     who: requester,
-                    action: &action,
-                    deployment: &deployment,
-                };
-                let said = said.conditions(&access);
-                match said.certain {
+                    action,
+                    deployment: self.deployment,
+                }
+                .conditions(&access);
+                match allowing.certain {
                     Some(by) => (Verdict::Allowed, Vec::new(), deciding(&by)),
                     None => {
                         let mut indexes = access.grants.clone();
                         indexes.extend(&access.maybe_denies);
-                        (Verdict::Conditional, said.conditions, deciding(&indexes))
+                        (
+                            Verdict::Conditional,
+                            allowing.conditions,
+                            deciding(&indexes),
+                        )
                     }
                 }
             }
         };
-        answers.push(Answer {
-            key: key.to_owned(),
-            principal: question.principal.to_owned(),
-            action: action.clone(),
+        Said {
             verdict,
             conditions,
             statements,
-        });
-    }
-    // A key created without `KeyPolicy` gets the default key policy, whose one statement
-    // lets the key's account's IAM policies grant access (AWS::KMS::Key `KeyPolicy`,
-    // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kms-key.html;
-    // Default key policy,
-    // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).
-    let keys_without_policy = template.iter().flat_map(|t| t.resources_of_type(KEY));
-    for resource in keys_without_policy.filter(|r| r.property("KeyPolicy").is_none()) {
-        if question.key.is_some_and(|wanted| wanted != resource.name) {
-            continue;
         }
-        let (verdict, conditions) = default_policy(&who, env.account);
-        answers.push(Answer {
-            key: resource.name.to_owned(),
-            principal: question.principal.to_owned(),
-            action: action.clone(),
-            verdict,
-            conditions,
-            statements: Vec::new(),
-        });
     }
-    Ok(answers)
+}
+
+/// A cell from the answers for a capability's `actions` (`said`, in the same order).
+fn cell(actions: &'static [&'static str], said: &[Said]) -> Cell {
+    let rank = |v: Verdict| match v {
+        Verdict::Allowed => 3,
+        Verdict::Conditional => 2,
+        Verdict::Denied => 1,
+        Verdict::NotAllowed => 0,
+    };
+    let best = said
+        .iter()
+        .map(|s| s.verdict)
+        .max_by_key(|v| rank(*v))
+        .unwrap_or(Verdict::NotAllowed);
+    let holding: Vec<usize> = (0..said.len())
+        .filter(|&i| said[i].verdict == best)
+        .collect();
+    let mut conditions: Vec<String> = Vec::new();
+    if best == Verdict::Conditional {
+        for &i in &holding {
+            for condition in &said[i].conditions {
+                if !conditions.contains(condition) {
+                    conditions.push(condition.clone());
+                }
+            }
+        }
+    }
+    Cell {
+        verdict: best,
+        partial: holding.len() < said.len(),
+        actions: holding.iter().map(|&i| actions[i]).collect(),
+        conditions,
+    }
+}
+
+/// The default key policy's answer for a principal of the key's account that it does not
+/// name: its IAM policies decide.
+fn default_policy_unnamed() -> (Verdict, Vec<String>) {
+    (
+        Verdict::Conditional,
+        vec![
+            "the default key policy (the template gives none) allows it if the principal's IAM policies allow it (it lets the account's IAM policies grant access)"
+                .to_owned(),
+        ],
+    )
 }
 
 /// The answer of the default key policy, which allows the key's account principal every
@@ -297,14 +639,14 @@ fn requester(text: &str, template: Option<&Template<'_>>) -> Result<Principal, U
 }
 
 /// What an allowing answer depends on.
-struct Said<'p, 't, 'd> {
+struct Reasons<'p, 't, 'd> {
     policy: &'p KeyPolicy<'t>,
     who: Requester<'p>,
     action: &'p str,
     deployment: &'p PolicyDeployment<'d>,
 }
 
-impl Said<'_, '_, '_> {
+impl Reasons<'_, '_, '_> {
     /// The statements that certainly allow it when nothing can take it away, and otherwise
     /// what must hold, each in a sentence that says how it bears: "statement `S` allows it
     /// if …" (any one such suffices), "unless statement `D` applies …" (each must not).
@@ -383,7 +725,7 @@ impl Said<'_, '_, '_> {
     }
 }
 
-impl Said<'_, '_, '_> {
+impl Reasons<'_, '_, '_> {
     /// When the requester is a role, user or session of an account that is not the key's (or
     /// may not be), what else it needs: a key policy that names a principal of another account
     /// lets it use the key only if that account's IAM policies allow it too (Allowing users in
@@ -409,7 +751,7 @@ impl Said<'_, '_, '_> {
     }
 }
 
-/// What an allowing answer depends on ([`Said::conditions`]).
+/// What an allowing answer depends on ([`Reasons::conditions`]).
 struct Allowing {
     /// The statements that allow it certainly, when nothing can take it away.
     certain: Option<Vec<usize>>,

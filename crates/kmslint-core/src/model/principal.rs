@@ -163,7 +163,7 @@ pub(crate) enum Requester<'a> {
 
 impl Slot {
     /// Whether two slots hold the same value; `stack` is the stack's own value when known.
-    fn same(&self, other: &Slot, stack: Option<&str>) -> Coverage {
+    pub(crate) fn same(&self, other: &Slot, stack: Option<&str>) -> Coverage {
         match (self, other) {
             (Slot::Known(a), Slot::Known(b)) => Coverage::from_bool(a == b),
             (Slot::Stack, Slot::Stack) => Coverage::Yes,

@@ -1,11 +1,14 @@
-//! `kmslint access PATH... --principal P --action A`: for each key of the templates and key
-//! policy files found, whether its key policy lets P call A, and why (docs/access.md). It
+//! `kmslint access PATH...`: who can do what with each key of the templates and key policy
+//! files found (docs/access.md). With `--principal P --action A`, whether its key policy lets
+//! P call A, and why; without, the matrix of its principals and capabilities (`matrix`). It
 //! reports; it does not judge: exit 0, or 2 when the question or a file cannot be read.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use kmslint_core::access::{self, Answer, Question, Unanswered};
+mod matrix;
+
+use kmslint_core::access::{self, Answer, Matrix, Question, Unanswered};
 use kmslint_core::render::visible;
 use kmslint_core::source::read::decode;
 use serde_json::{Value, json};
@@ -53,49 +56,71 @@ pub(crate) fn run(args: AccessArgs) -> u8 {
                 return EXIT_FAILURE;
             }
         };
-    let question = Question {
-        principal: &args.principal,
-        action: &args.action,
-        key: args.key.as_deref(),
-    };
     let mut failed = !found.errors.is_empty();
     for e in &found.errors {
         error(format!("{}: {}", visible(&e.path), e.message));
     }
-    let mut answers: Vec<(String, Answer)> = Vec::new();
-    let mut unknown_principal = None;
+    let mut texts = Vec::new();
     for (input, &at) in found.inputs.iter().zip(&which) {
-        let text = match discover::read_file(&input.path, options.max_file_size) {
-            Ok(bytes) => match decode(bytes) {
-                decoded if decoded.problem.is_none() => decoded.text,
+        match discover::read_file(&input.path, options.max_file_size) {
+            Ok(bytes) => {
+                let decoded = decode(bytes);
                 // Not text: not a template or key policy either.
-                _ => continue,
-            },
+                if decoded.problem.is_none() {
+                    texts.push((input.name.clone(), decoded.text, at));
+                }
+            }
             Err(e) => {
                 error(format!("{}: {}", visible(&input.name), describe_io(&e)));
                 failed = true;
-                continue;
             }
-        };
-        match access::answer(&input.name, &text, &all[at], &question) {
-            Ok(found) => answers.extend(found.into_iter().map(|a| (input.name.clone(), a))),
-            // A logical ID names a role of some templates only: asked of the others, it is
-            // no principal.
-            Err(Unanswered::Principal(why)) => {
-                unknown_principal.get_or_insert(why);
-            }
-            Err(Unanswered::NotAPolicy) => {}
         }
     }
-    if answers.is_empty()
-        && let Some(why) = unknown_principal
-    {
-        error(why);
-        return EXIT_FAILURE;
-    }
-    let written = match args.format {
-        AccessFormat::Pretty => write_pretty(&answers),
-        AccessFormat::Json => write_json(&answers),
+    let written = match (&args.principal, &args.action) {
+        (Some(principal), Some(action)) => {
+            let question = Question {
+                principal,
+                action,
+                key: args.key.as_deref(),
+            };
+            let mut answers: Vec<(String, Answer)> = Vec::new();
+            let mut unknown_principal = None;
+            for (name, text, at) in &texts {
+                match access::answer(name, text, &all[*at], &question) {
+                    Ok(found) => answers.extend(found.into_iter().map(|a| (name.clone(), a))),
+                    // A logical ID names a role of some templates only: asked of the others,
+                    // it is no principal.
+                    Err(Unanswered::Principal(why)) => {
+                        unknown_principal.get_or_insert(why);
+                    }
+                    Err(Unanswered::NotAPolicy) => {}
+                }
+            }
+            if answers.is_empty()
+                && let Some(why) = unknown_principal
+            {
+                error(why);
+                return EXIT_FAILURE;
+            }
+            match args.format {
+                AccessFormat::Pretty => write_pretty(&answers),
+                AccessFormat::Markdown => write_markdown(&answers),
+                AccessFormat::Json => write_json(&answers),
+            }
+        }
+        _ => {
+            let mut matrices: Vec<(String, Matrix)> = Vec::new();
+            for (name, text, at) in &texts {
+                if let Ok(found) = access::matrix(name, text, &all[*at], args.key.as_deref()) {
+                    matrices.extend(found.into_iter().map(|m| (name.clone(), m)));
+                }
+            }
+            match args.format {
+                AccessFormat::Pretty => matrix::write_pretty(&matrices),
+                AccessFormat::Markdown => matrix::write_markdown(&matrices),
+                AccessFormat::Json => matrix::write_json(&matrices),
+            }
+        }
     };
     if let Err(e) = written {
         error(format!("cannot write the answers: {e}"));
@@ -137,6 +162,26 @@ fn write_pretty(answers: &[(String, Answer)]) -> std::io::Result<()> {
                 statement.effect
             )?;
         }
+    }
+    Ok(())
+}
+
+/// A table of the answers, for a pull request comment.
+fn write_markdown(answers: &[(String, Answer)]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "| key | principal | action | verdict | depends on |")?;
+    writeln!(out, "|---|---|---|---|---|")?;
+    for (path, answer) in answers {
+        writeln!(
+            out,
+            "| `{}` ({}) | `{}` | `{}` | {} | {} |",
+            matrix::cell_text(&answer.key),
+            matrix::cell_text(path),
+            matrix::cell_text(&answer.principal),
+            answer.action,
+            answer.verdict.as_str(),
+            matrix::cell_text(&answer.conditions.join("; "))
+        )?;
     }
     Ok(())
 }

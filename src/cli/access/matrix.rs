@@ -1,0 +1,149 @@
+//! The matrix of `kmslint access` without a question: for each key, a row per principal its
+//! policy names and a column per capability (docs/access.md, "The matrix").
+
+use std::io::Write;
+
+use kmslint_core::access::{Capability, Cell, Matrix, Verdict};
+use kmslint_core::render::visible;
+use serde_json::{Value, json};
+
+/// What no file says, and so no answer knows (docs/access.md).
+const NOT_KNOWN: &str = "Not known statically: service control policies, resource control policies, permission boundaries, session policies, IAM policies outside the files, and grants created at run time.";
+
+/// A cell as a table shows it: the verdict, "(some)" when it holds for some of the
+/// capability's actions only, and `—` for nothing allowed.
+fn shown(cell: &Cell) -> String {
+    let word = match cell.verdict {
+        Verdict::NotAllowed => return "—".to_owned(),
+        verdict => verdict.as_str(),
+    };
+    if cell.partial {
+        format!("{word} (some)")
+    } else {
+        word.to_owned()
+    }
+}
+
+/// A table per key, its columns aligned.
+pub(super) fn write_pretty(matrices: &[(String, Matrix)]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if matrices.is_empty() {
+        return writeln!(out, "No key policy found.");
+    }
+    for (path, matrix) in matrices {
+        writeln!(out, "{}: key `{}`", visible(path), visible(&matrix.key))?;
+        let mut rows: Vec<Vec<String>> = vec![
+            std::iter::once("principal".to_owned())
+                .chain(Capability::ALL.iter().map(|c| c.as_str().to_owned()))
+                .collect(),
+        ];
+        for row in &matrix.rows {
+            rows.push(
+                std::iter::once(visible(&row.principal).into_owned())
+                    .chain(row.cells.iter().map(shown))
+                    .collect(),
+            );
+        }
+        let widths: Vec<usize> = (0..rows[0].len())
+            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+            .collect();
+        for row in &rows {
+            let line: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .map(|(text, &width)| format!("{text:<width$}"))
+                .collect();
+            writeln!(out, "  {}", line.join("  ").trim_end())?;
+        }
+    }
+    writeln!(out, "{NOT_KNOWN}")?;
+    writeln!(
+        out,
+        "What a conditional cell depends on: --format markdown or json, or ask with --principal and --action."
+    )
+}
+
+/// Text made safe for a Markdown table cell: no `|`, no line break, and no backtick that
+/// would end the code span it is put in.
+pub(super) fn cell_text(text: &str) -> String {
+    visible(text)
+        .replace('|', "\\|")
+        .replace('`', "'")
+        .replace(['\n', '\r'], " ")
+}
+
+/// A table per key, for a pull request comment, with what each conditional cell depends on
+/// under it.
+pub(super) fn write_markdown(matrices: &[(String, Matrix)]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for (path, matrix) in matrices {
+        writeln!(
+            out,
+            "### Key `{}` ({})\n",
+            cell_text(&matrix.key),
+            cell_text(path)
+        )?;
+        let header: Vec<&str> = Capability::ALL.iter().map(|c| c.as_str()).collect();
+        writeln!(out, "| principal | {} |", header.join(" | "))?;
+        writeln!(out, "|---|{}", "---|".repeat(header.len()))?;
+        let mut notes = Vec::new();
+        for row in &matrix.rows {
+            let cells: Vec<String> = row.cells.iter().map(shown).collect();
+            writeln!(
+                out,
+                "| `{}` | {} |",
+                cell_text(&row.principal),
+                cells.join(" | ")
+            )?;
+            for (capability, cell) in Capability::ALL.iter().zip(&row.cells) {
+                if cell.verdict == Verdict::Conditional {
+                    notes.push(format!(
+                        "- `{}`, {}: {}",
+                        cell_text(&row.principal),
+                        capability.as_str(),
+                        cell_text(&cell.conditions.join("; "))
+                    ));
+                }
+            }
+        }
+        if !notes.is_empty() {
+            writeln!(out, "\nConditional:\n")?;
+            for note in notes {
+                writeln!(out, "{note}")?;
+            }
+        }
+        writeln!(out)?;
+    }
+    writeln!(out, "{NOT_KNOWN}")
+}
+
+/// `{"keys": [...]}`, the shape docs/access.md gives.
+pub(super) fn write_json(matrices: &[(String, Matrix)]) -> std::io::Result<()> {
+    let keys: Vec<Value> = matrices
+        .iter()
+        .map(|(path, matrix)| {
+            let rows: Vec<Value> = matrix
+                .rows
+                .iter()
+                .map(|row| {
+                    let cells: serde_json::Map<String, Value> = Capability::ALL
+                        .iter()
+                        .zip(&row.cells)
+                        .map(|(capability, cell)| {
+                            let value = json!({
+                                "verdict": cell.verdict.as_str(),
+                                "partial": cell.partial,
+                                "actions": cell.actions,
+                                "conditions": cell.conditions,
+                            });
+                            (capability.as_str().to_owned(), value)
+                        })
+                        .collect();
+                    json!({ "principal": row.principal, "cells": cells })
+                })
+                .collect();
+            json!({ "key": matrix.key, "path": path, "rows": rows })
+        })
+        .collect();
+    kmslint_core::render::write_json(&mut std::io::stdout().lock(), &json!({ "keys": keys }))
+}
