@@ -175,7 +175,11 @@ pub(crate) struct AccessArgs {
     /// Only the key with this logical ID
     #[arg(long, value_name = "LOGICAL_ID")]
     pub key: Option<String>,
-    /// pretty or json
+    /// A request context value, KEY=VALUE (repeatable; a key given several times is
+    /// multivalued): conditions on the keys given are evaluated, the others stay conditions
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+    /// pretty, markdown (a table per key, for a pull request comment) or json
     #[arg(
         long,
         visible_alias = "output-format",

@@ -427,3 +427,63 @@ fn a_question_needs_both_principal_and_action() {
     );
     assert_eq!(run.status, 2, "{}", run.stdout);
 }
+
+/// `--context` decides the conditions on the keys it gives, as IAM does: `ForAllValues`
+/// holds when every value of the request is among the policy's (kms:EncryptionContextKeys,
+/// AWS KMS condition keys), a deny under `StringNotEquals` applies to another organization
+/// (aws:PrincipalOrgID), and `kms:ViaService` admits only the services named. A key the
+/// context does not give stays a condition.
+#[test]
+fn the_request_context_decides_the_conditions_on_its_keys() {
+    let role = "arn:aws:iam::111122223333:role/ExampleRole";
+    let ask_with = |context: &[&str]| {
+        let mut extra = Vec::new();
+        for pair in context {
+            extra.extend(["--context", pair]);
+        }
+        only(&ask("context-keys.json", role, "kms:Decrypt", &extra))
+    };
+    let (verdict, _, conditions) = ask_with(&[]);
+    assert_eq!(verdict, "conditional");
+    assert_eq!(conditions.len(), 2, "{conditions:?}");
+    assert!(conditions[1].starts_with("unless statement `Deny outside the organization` denies it (if `StringNotEquals` `aws:PrincipalOrgID`"), "{conditions:?}");
+    let inside = "aws:PrincipalOrgID=o-exampleorgid";
+    let (verdict, sids, _) = ask_with(&[
+        inside,
+        "kms:EncryptionContextKeys=Department",
+        "kms:EncryptionContextKeys=Project",
+    ]);
+    assert_eq!(verdict, "allowed");
+    assert_eq!(sids, ["Allow use with department and project only"]);
+    let (verdict, ..) = ask_with(&[
+        inside,
+        "kms:EncryptionContextKeys=Department",
+        "kms:EncryptionContextKeys=Owner",
+    ]);
+    assert_eq!(verdict, "not-allowed");
+    let (verdict, sids, _) = ask_with(&["aws:PrincipalOrgID=o-someoneelse"]);
+    assert_eq!(verdict, "denied");
+    assert_eq!(sids, ["Deny outside the organization"]);
+    // The organization given, not the encryption context: that condition stays.
+    let (verdict, _, conditions) = ask_with(&[inside]);
+    assert_eq!(verdict, "conditional");
+    assert_eq!(conditions.len(), 1, "{conditions:?}");
+    assert!(
+        conditions[0].contains("kms:EncryptionContextKeys"),
+        "{conditions:?}"
+    );
+
+    let user = "arn:aws:iam::111122223333:user/ExampleUser";
+    let via = |service: &str| {
+        let pair = format!("kms:ViaService={service}");
+        only(&ask(
+            "via-service.json",
+            user,
+            "kms:Encrypt",
+            &["--context", &pair],
+        ))
+        .0
+    };
+    assert_eq!(via("ec2.us-west-2.amazonaws.com"), "allowed");
+    assert_eq!(via("s3.us-west-2.amazonaws.com"), "not-allowed");
+}

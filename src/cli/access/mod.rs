@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 mod matrix;
 
-use kmslint_core::access::{self, Answer, Matrix, Question, Unanswered};
+use kmslint_core::access::{self, Answer, Matrix, Question, RequestContext, Unanswered};
 use kmslint_core::render::visible;
 use kmslint_core::source::read::decode;
 use serde_json::{Value, json};
@@ -56,6 +56,13 @@ pub(crate) fn run(args: AccessArgs) -> u8 {
                 return EXIT_FAILURE;
             }
         };
+    let mut context = RequestContext::default();
+    for pair in &args.context {
+        if let Err(why) = context.add(pair) {
+            error(format!("--context {why}"));
+            return EXIT_FAILURE;
+        }
+    }
     let mut failed = !found.errors.is_empty();
     for e in &found.errors {
         error(format!("{}: {}", visible(&e.path), e.message));
@@ -82,6 +89,7 @@ pub(crate) fn run(args: AccessArgs) -> u8 {
                 principal,
                 action,
                 key: args.key.as_deref(),
+                context: &context,
             };
             let mut answers: Vec<(String, Answer)> = Vec::new();
             let mut unknown_principal = None;
@@ -111,7 +119,9 @@ pub(crate) fn run(args: AccessArgs) -> u8 {
         _ => {
             let mut matrices: Vec<(String, Matrix)> = Vec::new();
             for (name, text, at) in &texts {
-                if let Ok(found) = access::matrix(name, text, &all[*at], args.key.as_deref()) {
+                if let Ok(found) =
+                    access::matrix(name, text, &all[*at], args.key.as_deref(), &context)
+                {
                     matrices.extend(found.into_iter().map(|m| (name.clone(), m)));
                 }
             }

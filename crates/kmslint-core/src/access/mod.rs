@@ -15,15 +15,21 @@
 //!
 //! The engine never guesses: where it cannot decide, the answer is `conditional`.
 
+mod context;
+
+pub use context::RequestContext;
+
 use crate::config::Settings;
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::policy::{Access, Statement, Verdict as EngineVerdict};
+
 use crate::model::principal::{
     self, Coverage, Deployment as PolicyDeployment, IamKind, Principal, Requester, Slot,
 };
 use crate::model::value::{Deployment, Env, Resolver};
 use crate::model::{self, DocumentKind, KeyPolicy, Template};
 use crate::source::{self, LineIndex};
+use context::Decided;
 
 /// The question: may `principal` call `action` on the keys of a file (only `key`, when given).
 pub struct Question<'q> {
@@ -34,6 +40,8 @@ pub struct Question<'q> {
     pub action: &'q str,
     /// A key's logical ID.
     pub key: Option<&'q str>,
+    /// What the request has: the conditions on these keys are evaluated.
+    pub context: &'q RequestContext,
 }
 
 /// The answer for one key.
@@ -104,24 +112,31 @@ pub fn answer(
     };
     let mut answers = Vec::new();
     let mut unknown = None;
-    each_key(name, text, settings, question.key, &mut |key| {
-        let who = match requester(question.principal, key.template) {
-            Ok(who) => who,
-            Err(why) => {
-                unknown.get_or_insert(why);
-                return;
-            }
-        };
-        let said = key.ask(&who, &action);
-        answers.push(Answer {
-            key: key.name.to_owned(),
-            principal: question.principal.to_owned(),
-            action: action.clone(),
-            verdict: said.verdict,
-            conditions: said.conditions,
-            statements: said.statements,
-        });
-    })?;
+    each_key(
+        name,
+        text,
+        settings,
+        question.key,
+        question.context,
+        &mut |key| {
+            let who = match requester(question.principal, key.template) {
+                Ok(who) => who,
+                Err(why) => {
+                    unknown.get_or_insert(why);
+                    return;
+                }
+            };
+            let said = key.ask(&who, &action);
+            answers.push(Answer {
+                key: key.name.to_owned(),
+                principal: question.principal.to_owned(),
+                action: action.clone(),
+                verdict: said.verdict,
+                conditions: said.conditions,
+                statements: said.statements,
+            });
+        },
+    )?;
     match unknown {
         Some(why) => Err(why),
         None => Ok(answers),
@@ -239,9 +254,12 @@ pub fn matrix(
     text: &str,
     settings: &Settings,
     key: Option<&str>,
+    context: &RequestContext,
 ) -> Result<Vec<Matrix>, Unanswered> {
     let mut out = Vec::new();
-    each_key(name, text, settings, key, &mut |key| out.push(key.matrix()))?;
+    each_key(name, text, settings, key, context, &mut |key| {
+        out.push(key.matrix());
+    })?;
     Ok(out)
 }
 
@@ -257,6 +275,7 @@ struct KeyView<'a, 't> {
     account: Option<&'a str>,
     lines: &'a LineIndex,
     text: &'a str,
+    context: &'a RequestContext,
 }
 
 /// Calls `visit` with each key of the file (only `key`, when given).
@@ -265,6 +284,7 @@ fn each_key(
     text: &str,
     settings: &Settings,
     key: Option<&str>,
+    context: &RequestContext,
     visit: &mut dyn FnMut(&KeyView<'_, '_>),
 ) -> Result<(), Unanswered> {
     let (_, loaded) = source::load_file(name, text);
@@ -318,6 +338,7 @@ fn each_key(
             account: env.account,
             lines: &lines,
             text,
+            context,
         });
     }
     // A key created without `KeyPolicy` gets the default key policy, whose one statement
@@ -339,6 +360,7 @@ fn each_key(
             account: env.account,
             lines: &lines,
             text,
+            context,
         });
     }
     Ok(())
@@ -503,23 +525,19 @@ impl KeyView<'_, '_> {
             EngineVerdict::Denied => (Verdict::Denied, Vec::new(), deciding(&access.denies)),
             EngineVerdict::NotAllowed => (Verdict::NotAllowed, Vec::new(), Vec::new()),
             EngineVerdict::Allowed | EngineVerdict::Possibly => {
-                let allowing = Reasons {
+                let reasons = Reasons {
                     policy,
                     who: requester,
                     action,
                     deployment: self.deployment,
-                }
-                .conditions(&access);
-                match allowing.certain {
-                    Some(by) => (Verdict::Allowed, Vec::new(), deciding(&by)),
-                    None => {
-                        let mut indexes = access.grants.clone();
-                        indexes.extend(&access.maybe_denies);
-                        (
-                            Verdict::Conditional,
-                            allowing.conditions,
-                            deciding(&indexes),
-                        )
+                    context: self.context,
+                };
+                match reasons.outcome(&access) {
+                    Outcome::Allowed(by) => (Verdict::Allowed, Vec::new(), deciding(&by)),
+                    Outcome::Denied(by) => (Verdict::Denied, Vec::new(), deciding(&by)),
+                    Outcome::NotAllowed => (Verdict::NotAllowed, Vec::new(), Vec::new()),
+                    Outcome::Conditional(conditions, by) => {
+                        (Verdict::Conditional, conditions, deciding(&by))
                     }
                 }
             }
@@ -644,19 +662,36 @@ struct Reasons<'p, 't, 'd> {
     who: Requester<'p>,
     action: &'p str,
     deployment: &'p PolicyDeployment<'d>,
+    context: &'p RequestContext,
+}
+
+/// An answer the engine found allowed or possible, once the context and what the engine does
+/// not say are taken into account, with the statements that decide it.
+enum Outcome {
+    Allowed(Vec<usize>),
+    /// What must hold, each in a sentence, and the statements that may allow or deny it.
+    Conditional(Vec<String>, Vec<usize>),
+    Denied(Vec<usize>),
+    NotAllowed,
 }
 
 impl Reasons<'_, '_, '_> {
-    /// The statements that certainly allow it when nothing can take it away, and otherwise
-    /// what must hold, each in a sentence that says how it bears: "statement `S` allows it
-    /// if …" (any one such suffices), "unless statement `D` applies …" (each must not).
-    fn conditions(&self, access: &Access) -> Allowing {
+    /// The answer, with what must hold, each in a sentence that says how it bears: "statement
+    /// `S` allows it if …" (any one such suffices), "unless statement `D` applies …" (each must
+    /// not).
+    fn outcome(&self, access: &Access) -> Outcome {
         let mut allows_if = Vec::new();
         let mut certain = Vec::new();
+        let mut deciding = Vec::new();
         for &i in &access.grants {
             let statement = &self.policy.statements[i];
             let label = label(statement, i);
             let named = statement.names_directly(self.who, self.deployment);
+            let (held, open) = self.held(statement);
+            if held == Decided::False {
+                continue;
+            }
+            deciding.push(i);
             if named == Coverage::No {
                 // Only through its account principal: the account's IAM policies decide.
                 allows_if.push(format!(
@@ -665,7 +700,7 @@ impl Reasons<'_, '_, '_> {
                 continue;
             }
             let action = statement.covers_action(self.action);
-            if named == Coverage::Yes && action == Coverage::Yes && !statement.has_condition() {
+            if named == Coverage::Yes && action == Coverage::Yes && held == Decided::True {
                 certain.push(i);
                 continue;
             }
@@ -679,38 +714,54 @@ impl Reasons<'_, '_, '_> {
             if action == Coverage::Maybe {
                 ifs.push("it names this action (a value not known here decides)".to_owned());
             }
-            match &statement.condition {
-                Some(block) if !block.incomplete => ifs.extend(block.clauses.iter().map(clause)),
-                Some(_) => ifs.push("its conditions hold (some are not known here)".to_owned()),
-                None => {}
-            }
+            ifs.extend(open);
             allows_if.push(format!("{label} allows it if {}", ifs.join(", and ")));
         }
         let mut unless = Vec::new();
         for &i in &access.maybe_denies {
-            unless.push(format!(
-                "unless {} applies (it denies it under conditions, or for a value not known here)",
-                label(&self.policy.statements[i], i)
-            ));
+            let statement = &self.policy.statements[i];
+            let (held, open) = self.held(statement);
+            if held == Decided::False {
+                continue;
+            }
+            let named = statement.applies_to(self.who, self.deployment);
+            let action = statement.covers_action(self.action);
+            if held == Decided::True && named == Coverage::Yes && action == Coverage::Yes {
+                return Outcome::Denied(vec![i]);
+            }
+            deciding.push(i);
+            let when = if open.is_empty() {
+                "for a value not known here".to_owned()
+            } else {
+                format!("if {}", open.join(", and "))
+            };
+            unless.push(format!("unless {} denies it ({when})", label(statement, i)));
         }
         if self.policy.incomplete {
             unless.push("unless the parts of the policy not known here deny it".to_owned());
         }
         if let Some(elsewhere) = self.other_account() {
             // Access from another account needs the principal's IAM policies too.
-            if !certain.is_empty() {
-                for &i in &certain {
-                    let label = label(&self.policy.statements[i], i);
-                    allows_if.push(format!("{label} allows it if {elsewhere}"));
-                }
-                certain.clear();
+            for &i in &certain {
+                let label = label(&self.policy.statements[i], i);
+                allows_if.push(format!("{label} allows it if {elsewhere}"));
             }
+            certain.clear();
+        }
+        if certain.is_empty() && allows_if.is_empty() {
+            // The context ruled out every statement that could allow it; or the engine was
+            // unsure for a reason no statement gives (an effect not known here).
+            return if access.grants.is_empty() {
+                let mut conditions =
+                    vec!["a statement whose effect is not known here allows it".to_owned()];
+                conditions.extend(unless);
+                Outcome::Conditional(conditions, deciding)
+            } else {
+                Outcome::NotAllowed
+            };
         }
         if !certain.is_empty() && unless.is_empty() {
-            return Allowing {
-                certain: Some(certain),
-                conditions: Vec::new(),
-            };
+            return Outcome::Allowed(certain);
         }
         let mut conditions = if certain.is_empty() {
             allows_if
@@ -718,9 +769,22 @@ impl Reasons<'_, '_, '_> {
             Vec::new()
         };
         conditions.extend(unless);
-        Allowing {
-            certain: None,
-            conditions,
+        Outcome::Conditional(conditions, deciding)
+    }
+
+    /// What the context decides of a statement's conditions, and its clauses still open, in
+    /// words.
+    fn held(&self, statement: &Statement<'_>) -> (Decided, Vec<String>) {
+        match &statement.condition {
+            None => (Decided::True, Vec::new()),
+            Some(block) if block.incomplete => (
+                Decided::Open,
+                vec!["its conditions hold (some are not known here)".to_owned()],
+            ),
+            Some(block) => {
+                let (held, open) = context::block(self.context, block);
+                (held, open.into_iter().map(clause).collect())
+            }
         }
     }
 }
@@ -749,13 +813,6 @@ impl Reasons<'_, '_, '_> {
             _ => None,
         }
     }
-}
-
-/// What an allowing answer depends on ([`Reasons::conditions`]).
-struct Allowing {
-    /// The statements that allow it certainly, when nothing can take it away.
-    certain: Option<Vec<usize>>,
-    conditions: Vec<String>,
 }
 
 /// Whether `id` is a role or user of `template` created without a name (`RoleName`,
