@@ -487,3 +487,32 @@ fn the_request_context_decides_the_conditions_on_its_keys() {
     assert_eq!(via("ec2.us-west-2.amazonaws.com"), "allowed");
     assert_eq!(via("s3.us-west-2.amazonaws.com"), "not-allowed");
 }
+
+/// In a key policy `Resource` names the key itself: a statement about other keys (another
+/// account's, or one key whose ID may not be this one's) does not certainly apply (Key
+/// policies in AWS KMS, "Resource"; found by the differential test).
+#[test]
+fn a_statement_about_other_keys_does_not_apply() {
+    let role = "arn:aws:iam::111122223333:role/App";
+    let region = ["--region", "us-east-1"];
+    let (verdict, ..) = only(&ask(
+        "resource-elsewhere.json",
+        role,
+        "kms:DescribeKey",
+        &region,
+    ));
+    assert_eq!(verdict, "not-allowed");
+    // Allowed on every key of the account, denied on one that may be this one.
+    let (verdict, sids, conditions) = only(&ask(
+        "resource-elsewhere.json",
+        role,
+        "kms:Decrypt",
+        &region,
+    ));
+    assert_eq!(verdict, "conditional");
+    assert_eq!(sids, ["This account's keys", "One key of this account"]);
+    assert!(
+        conditions[0].starts_with("unless statement `One key of this account`"),
+        "{conditions:?}"
+    );
+}

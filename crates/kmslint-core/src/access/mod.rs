@@ -700,7 +700,12 @@ impl Reasons<'_, '_, '_> {
                 continue;
             }
             let action = statement.covers_action(self.action);
-            if named == Coverage::Yes && action == Coverage::Yes && held == Decided::True {
+            let resource = statement.covers_resource(self.deployment);
+            if named == Coverage::Yes
+                && action == Coverage::Yes
+                && resource == Coverage::Yes
+                && held == Decided::True
+            {
                 certain.push(i);
                 continue;
             }
@@ -714,6 +719,11 @@ impl Reasons<'_, '_, '_> {
             if action == Coverage::Maybe {
                 ifs.push("it names this action (a value not known here decides)".to_owned());
             }
+            if resource == Coverage::Maybe {
+                ifs.push(
+                    "its `Resource` names this key (the key's ARN is not known here)".to_owned(),
+                );
+            }
             ifs.extend(open);
             allows_if.push(format!("{label} allows it if {}", ifs.join(", and ")));
         }
@@ -726,7 +736,12 @@ impl Reasons<'_, '_, '_> {
             }
             let named = statement.applies_to(self.who, self.deployment);
             let action = statement.covers_action(self.action);
-            if held == Decided::True && named == Coverage::Yes && action == Coverage::Yes {
+            let resource = statement.covers_resource(self.deployment);
+            if held == Decided::True
+                && named == Coverage::Yes
+                && action == Coverage::Yes
+                && resource == Coverage::Yes
+            {
                 return Outcome::Denied(vec![i]);
             }
             deciding.push(i);

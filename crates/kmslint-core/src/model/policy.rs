@@ -275,11 +275,14 @@ impl<'t> KeyPolicy<'t> {
                 continue;
             }
             let applies = statement.applies_to(who, deployment);
-            if applies == Coverage::No {
+            let resource = statement.covers_resource(deployment);
+            if applies == Coverage::No || resource == Coverage::No {
                 continue;
             }
-            let certain =
-                covers == Coverage::Yes && applies == Coverage::Yes && !statement.has_condition();
+            let certain = covers == Coverage::Yes
+                && applies == Coverage::Yes
+                && resource == Coverage::Yes
+                && !statement.has_condition();
             match statement.effect() {
                 Some("Allow") => {
                     access.grants.push(i);
@@ -720,6 +723,21 @@ impl<'t> Statement<'t> {
         }
     }
 
+    /// Whether the statement applies to the key whose policy it is, through `Resource` or
+    /// `NotResource`. In a key policy `*` means this key; an ARN names this key only if it can
+    /// be its ARN: a KMS key ARN (or pattern) of the key's Region and account, where the key's
+    /// ID is not known here (Key policies in AWS KMS, "Resource",
+    /// https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html).
+    pub(crate) fn covers_resource(&self, deployment: &Deployment<'_>) -> Coverage {
+        if let Some(values) = &self.resource {
+            return resource_coverage(values, deployment);
+        }
+        if let Some(values) = &self.not_resource {
+            return !resource_coverage(values, deployment);
+        }
+        Coverage::No
+    }
+
     /// Whether the statement applies to `action` (`kms:PutKeyPolicy`), through `Action` or
     /// `NotAction`, with IAM's case-insensitive `*`/`?` wildcards.
     pub(crate) fn covers_action(&self, action: &str) -> Coverage {
@@ -770,6 +788,62 @@ fn pattern_coverage(values: &Values<'_>, action: &str) -> Coverage {
         }
     }
     if maybe { Coverage::Maybe } else { Coverage::No }
+}
+
+/// Whether one of `values` (a `Resource` element) can name the key: see
+/// [`Statement::covers_resource`].
+fn resource_coverage(values: &Values<'_>, deployment: &Deployment<'_>) -> Coverage {
+    let mut found = if values.incomplete {
+        Coverage::Maybe
+    } else {
+        Coverage::No
+    };
+    for alt in values.items.iter().flat_map(|item| &item.alts) {
+        let Some(written) = alt.as_str() else {
+            found = found.or(Coverage::Maybe);
+            continue;
+        };
+        found = found.or(arn_names_key(written, deployment));
+        if found == Coverage::Yes {
+            break;
+        }
+    }
+    found
+}
+
+/// Whether a `Resource` value names the key: `*` does; a KMS key ARN whose Region and account
+/// can be the key's may (its key ID is not known here), and does when it leaves the ID to
+/// a wildcard.
+fn arn_names_key(written: &str, deployment: &Deployment<'_>) -> Coverage {
+    if written == "*" {
+        return Coverage::Yes;
+    }
+    let parts: Vec<&str> = written.splitn(6, ':').collect();
+    let [arn, _partition, service, region, account, resource] = parts.as_slice() else {
+        return Coverage::No;
+    };
+    if *arn != "arn" || !glob_match(service, "kms") {
+        return Coverage::No;
+    }
+    let known = |pattern: &str, value: Option<&str>| match value {
+        Some(value) => Coverage::from_bool(glob_match(pattern, value)),
+        None => Coverage::Maybe,
+    };
+    let place = known(region, deployment.region).and(known(account, deployment.account));
+    let key = if *resource == "*" || (resource.ends_with('*') && glob_match(resource, "key/")) {
+        // Any key ID: `key/*`.
+        Coverage::Yes
+    } else if resource.starts_with('*')
+        || resource
+            .get(..4)
+            .is_some_and(|k| k.eq_ignore_ascii_case("key/"))
+    {
+        // Some key IDs, perhaps this key's.
+        Coverage::Maybe
+    } else {
+        Coverage::No
+    };
+    place.and(key)
 }
 
 /// IAM wildcard matching: `*` any run, `?` one character, ASCII case-insensitive.

@@ -98,7 +98,7 @@ pub(crate) enum Coverage {
 }
 
 impl Coverage {
-    fn from_bool(b: bool) -> Coverage {
+    pub(crate) fn from_bool(b: bool) -> Coverage {
         if b { Coverage::Yes } else { Coverage::No }
     }
 
