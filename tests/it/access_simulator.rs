@@ -48,10 +48,11 @@ const SERVICE: &str = "logs.us-east-1.amazonaws.com";
 const ANYONE: &str = "arn:aws:iam::999988887777:role/Anyone";
 
 /// The principals asked about (kmslint's spelling).
-const ASKED_PRINCIPALS: [&str; 8] = [
+const ASKED_PRINCIPALS: [&str; 9] = [
     "arn:aws:iam::111122223333:root",
     "arn:aws:iam::111122223333:role/Admin",
     "arn:aws:iam::111122223333:role/App",
+    "arn:aws:sts::111122223333:assumed-role/App/session",
     "arn:aws:iam::111122223333:user/Alice",
     "arn:aws:iam::444455556666:role/Partner",
     "arn:aws:iam::444455556666:root",
@@ -62,7 +63,9 @@ const ASKED_PRINCIPALS: [&str; 8] = [
 /// The principals a statement may name (`Principal.AWS`); the bare account ID is the account
 /// principal too ([AWS JSON policy elements: Principal, AWS account principals](
 /// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts)).
-const AWS_PRINCIPALS: [&str; 7] = [
+const AWS_PRINCIPALS: [&str; 9] = [
+    "444455556666",
+    "*",
     "arn:aws:iam::111122223333:root",
     "111122223333",
     "arn:aws:iam::111122223333:role/Admin",
@@ -89,8 +92,11 @@ const ASKED_ACTIONS: [&str; 12] = [
 ];
 
 /// What a statement's `Action` or `NotAction` may list: the asked actions and wildcards.
-const WILDCARDS: [&str; 6] = [
+const WILDCARDS: [&str; 9] = [
     "kms:*",
+    "KMS:decrypt",
+    "kms:*Key*",
+    "kms:?ecrypt",
     "kms:Get*",
     "kms:Describe*",
     "kms:Generate*",
@@ -146,13 +152,23 @@ fn policy(rng: &mut Rng, principal: &str, action: &str) -> Value {
             json!(actions)
         };
         statement.insert(element.into(), value);
-        statement.insert("Resource".into(), json!("*"));
+        // `*` is the key the policy is attached to; its ARN and `key/*` of its account and
+        // Region match it too (docs/facts/kms.md#key-policy-document). Another key's ARN is
+        // left out: `kmslint access` does not read `Resource` yet (reported; KMS208 flags it).
+        let resource = match rng.below(8) {
+            0 => json!(KEY_ARN),
+            1 => json!("arn:aws:kms:us-east-1:111122223333:key/*"),
+            _ => json!("*"),
+        };
+        statement.insert("Resource".into(), resource);
         if rng.below(4) == 0 {
-            let condition = match rng.below(5) {
+            let condition = match rng.below(7) {
                 0 => json!({"StringEquals": {"aws:SourceAccount": KEY_ACCOUNT}}),
                 1 => json!({"StringEquals": {"aws:SourceAccount": "444455556666"}}),
                 2 => json!({"Bool": {"kms:GrantIsForAWSResource": "true"}}),
                 3 => json!({"Bool": {"kms:GrantIsForAWSResource": "false"}}),
+                4 => json!({"StringNotEquals": {"aws:SourceAccount": KEY_ACCOUNT}}),
+                5 => json!({"StringLike": {"aws:SourceAccount": "1111*"}}),
                 // A key the context lacks: `…IfExists` holds then.
                 _ => {
                     json!({"StringEqualsIfExists": {"kms:ViaService": "ec2.us-east-1.amazonaws.com"}})
