@@ -14,6 +14,7 @@ mod common;
 mod hangs;
 
 mod access;
+mod access_simulator;
 mod change;
 mod cli;
 mod cli_baseline;
