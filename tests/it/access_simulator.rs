@@ -15,9 +15,9 @@
 //! - `not-allowed`: the simulator does not allow it, even with the allowing identity policy.
 //! - `conditional`: either answer is consistent; the test counts which.
 //!
-//! The simulator gets a fixed request context (below), so a statement's condition holds or not
-//! there; kmslint leaves every condition open (`--context` is not built), which is what
-//! `conditional` is for.
+//! Both get the same request context (below): kmslint with `--context`, so that a condition
+//! on its keys is decided on both sides; a condition on a key the context lacks stays open in
+//! kmslint (`…IfExists` too), which is what `conditional` is for.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -104,6 +104,9 @@ const WILDCARDS: [&str; 9] = [
     "kms:Create*",
 ];
 
+/// The actions whose requests carry `kms:GrantIsForAWSResource`.
+const GRANT_ACTIONS: [&str; 3] = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"];
+
 /// The request context the simulator gets, the same for every question. Conditions on these
 /// keys hold or fail there; conditions on other keys fail, as a missing key fails a condition
 /// without `IfExists` ([Condition element: the condition key is not present](
@@ -153,11 +156,13 @@ fn policy(rng: &mut Rng, principal: &str, action: &str) -> Value {
         };
         statement.insert(element.into(), value);
         // `*` is the key the policy is attached to; its ARN and `key/*` of its account and
-        // Region match it too (docs/facts/kms.md#key-policy-document). Another key's ARN is
-        // left out: `kmslint access` does not read `Resource` yet (reported; KMS208 flags it).
-        let resource = match rng.below(8) {
+        // Region match it too (docs/facts/kms.md#key-policy-document); the keys of another
+        // account or Region do not.
+        let resource = match rng.below(10) {
             0 => json!(KEY_ARN),
             1 => json!("arn:aws:kms:us-east-1:111122223333:key/*"),
+            2 => json!("arn:aws:kms:us-east-1:444455556666:key/*"),
+            3 => json!("arn:aws:kms:eu-west-1:111122223333:key/*"),
             _ => json!("*"),
         };
         statement.insert("Resource".into(), resource);
@@ -314,24 +319,28 @@ fn ask_kmslint(work: &Path) -> Vec<Question> {
     let mut verdicts: BTreeMap<String, String> = BTreeMap::new();
     for (i, (principal, action)) in pairs.iter().enumerate() {
         let dir = format!("pair{i:02}");
-        let run = common::kmslint(
-            work,
-            &[
-                "access",
-                "--no-config",
-                "--format",
-                "json",
-                "--account",
-                KEY_ACCOUNT,
-                "--region",
-                "us-east-1",
-                &dir,
-                "--principal",
-                principal,
-                "--action",
-                action,
-            ],
-        );
+        let mut args = vec![
+            "access",
+            "--no-config",
+            "--format",
+            "json",
+            "--account",
+            KEY_ACCOUNT,
+            "--region",
+            "us-east-1",
+            "--context",
+            "aws:SourceAccount=111122223333",
+        ];
+        // The context a request for the action has: kms:GrantIsForAWSResource is a key of
+        // the grant operations only (AWS KMS condition keys, kms:GrantIsForAWSResource,
+        // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource);
+        // the simulator leaves it out of the others' requests, and kmslint takes the context
+        // it is given as the request's.
+        if GRANT_ACTIONS.contains(action) {
+            args.extend(["--context", "kms:GrantIsForAWSResource=true"]);
+        }
+        args.extend([dir.as_str(), "--principal", principal, "--action", action]);
+        let run = common::kmslint(work, &args);
         assert_eq!(run.status, 0, "{}", run.stderr);
         for answer in run.json()["answers"].as_array().into_iter().flatten() {
             let path = answer["path"].as_str().unwrap_or_default();
