@@ -5,6 +5,7 @@
 //! written as JSON strings ([`embedded_policies`]), then the [`Template`], the resolution
 //! [`value::Env`], [`Conditions`], and finally the [`policy_sources`].
 
+pub(crate) mod access;
 pub(crate) mod arn;
 pub(crate) mod change;
 pub(crate) mod conditions;
