@@ -92,6 +92,7 @@ mod need;
 // The rule modules, declared here rather than by `registry!` so that rustfmt sees them (it
 // does not format modules declared inside a macro). A module left out of the registry is
 // dead code, which the lints reject.
+mod access_widened;
 mod ambiguous_boolean;
 mod aws_managed_key_for_service_source;
 mod condition_never_matches;

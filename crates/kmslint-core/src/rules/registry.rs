@@ -133,6 +133,7 @@ registry! {
     KMS504 => retention_removed::RetentionRemoved,
     KMS505 => consumer_key_changed::ConsumerKeyChanged,
     KMS506 => grant_removed::GrantRemoved,
+    KMS507 => access_widened::AccessWidened,
     KMS508 => export_in_use::ExportInUse,
     KMS601 => service_grant_missing::ServiceGrantMissing,
     KMS602 => aws_managed_key_for_service_source::AwsManagedKeyForServiceSource,

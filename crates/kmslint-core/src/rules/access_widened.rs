@@ -1,0 +1,332 @@
+//! KMS507 access-widened: the new key policy lets a principal do something with the key that
+//! the old one did not (the offline `CheckNoNewAccess` of IAM Access Analyzer). The policy
+//! engine answers both versions (`crate::model::access`, the matrix of `kmslint access`): for
+//! each principal the new policy names, and the account's other principals, each capability
+//! (administer, use, grant, read) is compared, and a gain is reported.
+//!
+//! Decisions:
+//! - A gain is a cell that goes from nothing (`not-allowed` or `denied`) to `conditional` or
+//!   `allowed`. From `conditional` to `allowed` is not one: it may be the same access said
+//!   with more certainty (on the corpus's history, principals rewritten with
+//!   `${AWS::Partition}` or an account parameter). Narrowed access is KMS506's business when
+//!   a consumer of the template needs it, else not reported.
+//! - An error when the gain is public (`*`, allowed with no condition) or goes to a principal
+//!   of another account than the stack's; else a warning.
+//! - Only keys in both versions whose key policy changed are compared; a new key's policy is
+//!   the policy rules' business (KMS210, KMS211).
+//! - The finding is at the statement of the new version that gives the first action gained,
+//!   with the old key policy as a related location.
+
+use crate::diagnostic::Severity;
+use crate::facts::resources::{KEY, REPLICA_KEY};
+use crate::model::access::{Asker, Capability, Cell, RequestContext, Verdict};
+use crate::model::principal::{Deployment as PolicyDeployment, Principal, Slot};
+use crate::model::value::Resolver;
+use crate::model::{KeyPolicy, Resource};
+use crate::source::Span;
+
+use super::{ChangeContext, Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+
+/// What `kmslint rules` lists of the rule: its summary and documentation are in
+/// `rules/KMS507.md`, whose front matter must agree with this.
+pub(crate) const RULE: RuleInfo = RuleInfo {
+    code: "KMS507",
+    name: "access-widened",
+    severity: Severity::Warning,
+    also: &[Severity::Error],
+    fix: FixAvailability::Never,
+    default: true,
+    kind: RuleKind::Change,
+};
+
+pub(crate) struct AccessWidened;
+
+impl Rule for AccessWidened {
+    fn check_change(&self, cx: &ChangeContext<'_, '_, '_>, out: &mut Reporter) {
+        if cx.old.template.is_none() || cx.new.template.is_none() {
+            return;
+        }
+        let pairs: Vec<_> = [KEY, REPLICA_KEY]
+            .into_iter()
+            .flat_map(|t| cx.matching.kept(t))
+            .filter(|(old, new)| !cx.matching.same_policy(old, new))
+            .collect();
+        for (old, new) in pairs {
+            compare_key(cx, old, new, out);
+        }
+    }
+}
+
+/// Scenarios past this many are not enumerated: the policy is read once, its `Fn::If`s
+/// unknown (so its answers are `conditional`), as `kmslint access` reads it.
+const MAX_SCENARIOS: usize = 64;
+
+/// One version of a key's policy, as the engine answers for it: the policy built in each
+/// combination of the template's conditions its `Fn::If`s use (one build without any).
+struct Version<'c, 'a, 't> {
+    cx: &'c Context<'a, 't>,
+    /// `None` for a key without `KeyPolicy` (the default key policy).
+    builds: Vec<Option<KeyPolicy<'t>>>,
+    deployment: PolicyDeployment<'a>,
+    usage: Option<&'t str>,
+}
+
+impl<'c, 'a, 't> Version<'c, 'a, 't> {
+    fn of(cx: &'c Context<'a, 't>, key: &Resource<'t>) -> Version<'c, 'a, 't> {
+        let resource_type = |n: &str| cx.template?.resource(n)?.type_name;
+        let source = cx
+            .policies
+            .iter()
+            .find(|s| s.resource.is_some_and(|(name, _)| name == key.name));
+        let builds = match source {
+            None => vec![None],
+            Some(source) => {
+                let all: Vec<usize> = (0..source.conditions.statements.len()).collect();
+                let names = source.conditions.for_statements(&all);
+                match cx.conditions.scenarios(&names) {
+                    Ok(scenarios) if scenarios.len() <= MAX_SCENARIOS => scenarios
+                        .iter()
+                        .map(|scenario| {
+                            let resolver = Resolver::with_scenario(cx.env, scenario);
+                            Some(KeyPolicy::build(source, &resolver, &resource_type, None))
+                        })
+                        .collect(),
+                    _ => {
+                        let resolver = cx.resolver();
+                        vec![Some(KeyPolicy::build(
+                            source,
+                            &resolver,
+                            &resource_type,
+                            None,
+                        ))]
+                    }
+                }
+            }
+        };
+        Version {
+            cx,
+            builds,
+            deployment: PolicyDeployment {
+                account: cx.env.account,
+                partition: cx.env.partition.map(|p| p.name),
+                region: cx.env.region,
+            },
+            usage: key.property("KeyUsage").and_then(|n| n.as_str()),
+        }
+    }
+
+    fn askers<'s>(&'s self, context: &'s RequestContext) -> Vec<Asker<'s, 't>> {
+        self.builds
+            .iter()
+            .map(|policy| Asker {
+                policy: policy.as_ref(),
+                usage: self.usage,
+                template: self.cx.template,
+                deployment: &self.deployment,
+                account: self.cx.env.account,
+                context,
+            })
+            .collect()
+    }
+}
+
+/// A principal's cells over every scenario of a version: a cell is the same in all of them,
+/// or it depends on the template's conditions (`conditional`, with the actions of its best
+/// scenario).
+fn cells_over(askers: &[Asker<'_, '_>], who: Option<&Principal>) -> Vec<Cell> {
+    let each: Vec<Vec<Cell>> = askers.iter().map(|a| a.cells(who)).collect();
+    (0..Capability::ALL.len())
+        .map(|c| {
+            let mut cells = each.iter().map(|cells| &cells[c]);
+            let Some(first) = cells.next() else {
+                return Cell {
+                    verdict: Verdict::NotAllowed,
+                    partial: false,
+                    actions: Vec::new(),
+                    conditions: Vec::new(),
+                };
+            };
+            let mut best = first.clone();
+            let mut same = true;
+            for cell in cells {
+                same &= cell.verdict == best.verdict;
+                if rank(cell.verdict) > rank(best.verdict) {
+                    best = cell.clone();
+                }
+            }
+            if !same && best.verdict == Verdict::Allowed {
+                best.verdict = Verdict::Conditional;
+            }
+            best
+        })
+        .collect()
+}
+
+fn compare_key(
+    cx: &ChangeContext<'_, '_, '_>,
+    old_key: &Resource<'_>,
+    new_key: &Resource<'_>,
+    out: &mut Reporter,
+) {
+    let context = RequestContext::default();
+    let old = Version::of(cx.old, old_key);
+    let new = Version::of(cx.new, new_key);
+    let (before, after) = (old.askers(&context), new.askers(&context));
+    // The principals the new version names in any scenario, each once.
+    let mut principals: Vec<(String, Option<Principal>)> = Vec::new();
+    for asker in &after {
+        for (label, who) in asker.principals() {
+            if !principals.iter().any(|(l, _)| *l == label) {
+                principals.push((label, who));
+            }
+        }
+    }
+    // Anyone first: what anyone gains, every other principal gains too, at the same statement,
+    // and it is said once, for anyone.
+    principals.sort_by_key(|(_, who)| match who {
+        Some(Principal::Everyone) => 0,
+        Some(_) => 1,
+        None => 2,
+    });
+    let mut public: Vec<(Capability, Span)> = Vec::new();
+    let mut gains: Vec<(Gain, Vec<String>)> = Vec::new();
+    for (label, who) in principals {
+        let was = cells_over(&before, who.as_ref());
+        let now = cells_over(&after, who.as_ref());
+        for ((capability, was), now) in Capability::ALL.iter().zip(&was).zip(&now) {
+            // From nothing to something. A `conditional` that becomes `allowed` may be the same
+            // access said with more certainty (a principal whose partition is now written
+            // `${AWS::Partition}`), so it is not reported.
+            if rank(was.verdict) > 0 || rank(now.verdict) == 0 {
+                continue;
+            }
+            let severity = if gain_is_outside(who.as_ref(), now, new.cx.env.account) {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            // At the statement that gives the first action gained, in a scenario that gives it.
+            let statement = now.actions.first().and_then(|action| {
+                after.iter().find_map(|asker| {
+                    let said = match &who {
+                        Some(principal) => asker.ask(principal, action),
+                        None => asker.ask_unnamed(action),
+                    };
+                    let policy = asker.policy?;
+                    let first = *said.statements.first()?;
+                    Some(policy.statements[first].label_span())
+                })
+            });
+            let at = statement.unwrap_or(new_key.name_span);
+            match &who {
+                Some(Principal::Everyone) => public.push((*capability, at)),
+                _ if public.contains(&(*capability, at)) => continue,
+                _ => {}
+            }
+            let gain = Gain {
+                at,
+                capability: *capability,
+                severity,
+                was: shown(was),
+                now: shown(now),
+                actions: now.actions.join(", "),
+            };
+            match gains.iter_mut().find(|(g, _)| *g == gain) {
+                Some((_, labels)) => labels.push(label.clone()),
+                None => gains.push((gain, vec![label.clone()])),
+            }
+        }
+    }
+    let old_policy = old_key
+        .property_entry("KeyPolicy")
+        .map_or(old_key.name_span, |e| e.key_span);
+    for (gain, labels) in gains {
+        report(cx, &gain, &labels, new_key.name, old_policy, out);
+    }
+}
+
+/// What principals gain at one statement: one finding for all of them (a statement that
+/// names the service principals of twelve Regions gives one).
+#[derive(PartialEq, Eq)]
+struct Gain {
+    at: Span,
+    capability: Capability,
+    severity: Severity,
+    was: &'static str,
+    now: &'static str,
+    actions: String,
+}
+
+/// Principals named in a message; more are counted.
+const NAMED: usize = 3;
+
+fn report(
+    cx: &ChangeContext<'_, '_, '_>,
+    gain: &Gain,
+    labels: &[String],
+    key: &str,
+    old_policy: Span,
+    out: &mut Reporter,
+) {
+    let mut who: Vec<String> = labels
+        .iter()
+        .take(NAMED)
+        .map(|l| format!("`{l}`"))
+        .collect();
+    if labels.len() > NAMED {
+        who.push(format!("{} more", labels.len() - NAMED));
+    }
+    let who = match who.as_slice() {
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        [] => return,
+    };
+    let message = format!(
+        "{who} can now {} key `{key}` ({} before, {} now: {})",
+        gain.capability.as_str(),
+        gain.was,
+        gain.now,
+        gain.actions
+    );
+    let help = match gain.severity {
+        Severity::Error => {
+            "make sure this access is meant: it reaches anyone, or another account; scope the statement (a condition, named principals) if it is not"
+        }
+        _ => "make sure this access is meant; `kmslint access` shows who can do what with the key",
+    };
+    let diagnostic = out
+        .report(gain.at, message)
+        .with_severity(gain.severity)
+        .with_resource(key)
+        .with_help(help);
+    cx.related_old(diagnostic, old_policy, "the key policy before");
+}
+
+/// How much a verdict lets through: a gain is a rise.
+fn rank(verdict: Verdict) -> u8 {
+    match verdict {
+        Verdict::Allowed => 2,
+        Verdict::Conditional => 1,
+        Verdict::Denied | Verdict::NotAllowed => 0,
+    }
+}
+
+fn shown(cell: &Cell) -> &'static str {
+    match cell.verdict {
+        Verdict::NotAllowed => "nothing",
+        verdict => verdict.as_str(),
+    }
+}
+
+/// Whether a gain is public (anyone, with no condition) or goes to a principal of another
+/// account than the stack's (`account`).
+fn gain_is_outside(who: Option<&Principal>, now: &Cell, account: Option<&str>) -> bool {
+    match who {
+        Some(Principal::Everyone) => now.verdict == Verdict::Allowed,
+        Some(Principal::Iam(p)) => matches!(
+            (&p.account, account),
+            (Slot::Known(theirs), Some(ours)) if theirs != ours
+        ),
+        _ => false,
+    }
+}
