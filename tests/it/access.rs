@@ -516,3 +516,63 @@ fn a_statement_about_other_keys_does_not_apply() {
         "{conditions:?}"
     );
 }
+
+/// The JSON of both forms (answers, and the matrix) is what `schema/kmslint-access.schema.json`
+/// describes, for every file of tests/access/, with and without a question.
+#[test]
+fn the_json_follows_its_schema() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::root().join("schema/kmslint-access.schema.json"))
+            .expect("the schema is in the repository"),
+    )
+    .expect("the schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("the schema is valid");
+    let question = [
+        "--principal",
+        "arn:aws:iam::111122223333:role/ExampleRole",
+        "--action",
+        "kms:Decrypt",
+    ];
+    for extra in [&question[..], &[]] {
+        let mut args = vec![
+            "access",
+            "--no-config",
+            "--format",
+            "json",
+            "--account",
+            "111122223333",
+            "tests/access",
+        ];
+        args.extend_from_slice(extra);
+        let run: Run = kmslint(&common::root(), &args);
+        assert_eq!(run.status, 0, "{}", run.stderr);
+        let document = run.json();
+        let errors: Vec<String> = validator
+            .iter_errors(&document)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+        let entries = document["answers"]
+            .as_array()
+            .or(document["keys"].as_array());
+        assert!(entries.is_some_and(|e| e.len() >= 7), "{document:#}");
+    }
+    // The schema is not a blank cheque: an unknown verdict is refused.
+    let mut bad = kmslint(
+        &common::root(),
+        &[
+            "access",
+            "--no-config",
+            "--format",
+            "json",
+            "tests/access/default-key-policy.json",
+            "--principal",
+            "*",
+            "--action",
+            "kms:Decrypt",
+        ],
+    )
+    .json();
+    bad["answers"][0]["verdict"] = Value::from("maybe");
+    assert!(!validator.is_valid(&bad));
+}

@@ -28,7 +28,7 @@ pub struct Question<'q> {
 /// The answer for one key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Answer {
-    /// The key's logical ID; for a key policy file, the policy's name or `key policy`.
+    /// The key's logical ID; for a key policy file, `key policy`.
     pub key: String,
     pub principal: String,
     pub action: String,

@@ -25,6 +25,8 @@ use super::principal::{
 use super::{KeyPolicy, Template};
 use context::Decided;
 
+/// Whether a principal may call an action on the key (the module's list says when each is
+/// given).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
     Allowed,
