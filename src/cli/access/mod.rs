@@ -11,6 +11,7 @@ mod matrix;
 use kmslint_core::access::{self, Answer, Matrix, Question, RequestContext, Unanswered};
 use kmslint_core::render::visible;
 use kmslint_core::source::read::decode;
+use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use super::args::{AccessArgs, AccessFormat, CheckArgs, RuleArgs};
@@ -67,16 +68,25 @@ pub(crate) fn run(args: AccessArgs) -> u8 {
     for e in &found.errors {
         error(format!("{}: {}", visible(&e.path), e.message));
     }
+    // The threads `check` lints on, with room for the loaders' recursion: the files are read
+    // and answered for there, each on a thread, in the order found.
+    let pool = check::thread_pool(options.jobs);
+    let read: Vec<_> = check::on_pool(pool.as_ref(), || {
+        let inputs: Vec<_> = found.inputs.iter().zip(&which).collect();
+        inputs
+            .par_iter()
+            .map(|(input, at)| {
+                let read = discover::read_file(&input.path, options.max_file_size);
+                (*input, **at, read.map(decode))
+            })
+            .collect()
+    });
     let mut texts = Vec::new();
-    for (input, &at) in found.inputs.iter().zip(&which) {
-        match discover::read_file(&input.path, options.max_file_size) {
-            Ok(bytes) => {
-                let decoded = decode(bytes);
-                // Not text: not a template or key policy either.
-                if decoded.problem.is_none() {
-                    texts.push((input.name.clone(), decoded.text, at));
-                }
-            }
+    for (input, at, read) in read {
+        match read {
+            // Not text: not a template or key policy either.
+            Ok(decoded) if decoded.problem.is_some() => {}
+            Ok(decoded) => texts.push((input.name.clone(), decoded.text, at)),
             Err(e) => {
                 error(format!("{}: {}", visible(&input.name), describe_io(&e)));
                 failed = true;
@@ -93,8 +103,17 @@ pub(crate) fn run(args: AccessArgs) -> u8 {
             };
             let mut answers: Vec<(String, Answer)> = Vec::new();
             let mut unknown_principal = None;
-            for (name, text, at) in &texts {
-                match access::answer(name, text, &all[*at], &question) {
+            // A file per thread; in the order found.
+            let each: Vec<_> = check::on_pool(pool.as_ref(), || {
+                texts
+                    .par_iter()
+                    .map(|(name, text, at)| {
+                        (name, access::answer(name, text, &all[*at], &question))
+                    })
+                    .collect()
+            });
+            for (name, found) in each {
+                match found {
                     Ok(found) => answers.extend(found.into_iter().map(|a| (name.clone(), a))),
                     // A logical ID names a role of some templates only: asked of the others,
                     // it is no principal.
@@ -117,11 +136,19 @@ pub(crate) fn run(args: AccessArgs) -> u8 {
             }
         }
         _ => {
+            let each: Vec<_> = check::on_pool(pool.as_ref(), || {
+                texts
+                    .par_iter()
+                    .map(|(name, text, at)| {
+                        let found =
+                            access::matrix(name, text, &all[*at], args.key.as_deref(), &context);
+                        (name, found)
+                    })
+                    .collect()
+            });
             let mut matrices: Vec<(String, Matrix)> = Vec::new();
-            for (name, text, at) in &texts {
-                if let Ok(found) =
-                    access::matrix(name, text, &all[*at], args.key.as_deref(), &context)
-                {
+            for (name, found) in each {
+                if let Ok(found) = found {
                     matrices.extend(found.into_iter().map(|m| (name.clone(), m)));
                 }
             }

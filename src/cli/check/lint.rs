@@ -27,7 +27,7 @@ use crate::discover::{self, Input, describe_io};
 /// The threads files are read, linked and linted on: `jobs` of them, each with room for the
 /// loaders' bounded recursion on the deepest inputs. `None` when the pool cannot be made
 /// (files are then read in turn).
-pub(super) fn thread_pool(jobs: usize) -> Option<rayon::ThreadPool> {
+pub(in crate::cli) fn thread_pool(jobs: usize) -> Option<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .stack_size(16 << 20)
@@ -73,7 +73,7 @@ impl Work<'_, '_> {
 
 /// `work` on the `pool`'s threads (where the links between stacks read and parse templates
 /// too), or on this thread without one.
-pub(super) fn on_pool<R: Send>(
+pub(in crate::cli) fn on_pool<R: Send>(
     pool: Option<&rayon::ThreadPool>,
     work: impl FnOnce() -> R + Send,
 ) -> R {

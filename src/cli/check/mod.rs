@@ -15,7 +15,7 @@ use kmslint_core::link;
 use kmslint_core::render::Summary;
 
 pub(super) use inputs::discover_inputs;
-pub(super) use lint::{Linted, lint_bytes_to_result};
+pub(super) use lint::{Linted, lint_bytes_to_result, on_pool, thread_pool};
 pub(super) use options::{Against, Options, configure};
 pub(super) use report::{exit_status, open_output, print_output, summarize};
 pub(super) use settings::settings_by_dir;

@@ -44,7 +44,7 @@ pub(in crate::cli) struct Options {
     pub(super) quiet: bool,
     pub(super) statistics: bool,
     /// Worker threads, already clamped.
-    pub(super) jobs: usize,
+    pub(in crate::cli) jobs: usize,
     /// Codes of the rules that run, for SARIF's rule list.
     pub enabled: Vec<&'static str>,
     pub fix: FixOptions,
