@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 mod matrix;
 
+use kmslint_core::Settings;
 use kmslint_core::access::{self, Answer, Matrix, Question, RequestContext, Unanswered};
 use kmslint_core::render::visible;
 use kmslint_core::source::read::decode;
@@ -71,28 +72,14 @@ pub(crate) fn run(args: AccessArgs) -> u8 {
     // The threads `check` lints on, with room for the loaders' recursion: the files are read
     // and answered for there, each on a thread, in the order found.
     let pool = check::thread_pool(options.jobs);
-    let read: Vec<_> = check::on_pool(pool.as_ref(), || {
-        let inputs: Vec<_> = found.inputs.iter().zip(&which).collect();
-        inputs
-            .par_iter()
-            .map(|(input, at)| {
-                let read = discover::read_file(&input.path, options.max_file_size);
-                (*input, **at, read.map(decode))
-            })
-            .collect()
-    });
-    let mut texts = Vec::new();
-    for (input, at, read) in read {
-        match read {
-            // Not text: not a template or key policy either.
-            Ok(decoded) if decoded.problem.is_some() => {}
-            Ok(decoded) => texts.push((input.name.clone(), decoded.text, at)),
-            Err(e) => {
-                error(format!("{}: {}", visible(&input.name), describe_io(&e)));
-                failed = true;
-            }
-        }
-    }
+    let pool = pool.as_ref();
+    let (texts, unread) = read_all(pool, &found.inputs, &which, options.max_file_size);
+    failed |= unread;
+    let files = Files {
+        pool,
+        texts: &texts,
+        settings: &all,
+    };
     let written = match (&args.principal, &args.action) {
         (Some(principal), Some(action)) => {
             let question = Question {
@@ -101,34 +88,13 @@ pub(crate) fn run(args: AccessArgs) -> u8 {
                 key: args.key.as_deref(),
                 context: &context,
             };
-            let mut answers: Vec<(String, Answer)> = Vec::new();
-            let mut unknown_principal = None;
-            // A file per thread; in the order found.
-            let each: Vec<_> = check::on_pool(pool.as_ref(), || {
-                texts
-                    .par_iter()
-                    .map(|(name, text, at)| {
-                        (name, access::answer(name, text, &all[*at], &question))
-                    })
-                    .collect()
-            });
-            for (name, found) in each {
-                match found {
-                    Ok(found) => answers.extend(found.into_iter().map(|a| (name.clone(), a))),
-                    // A logical ID names a role of some templates only: asked of the others,
-                    // it is no principal.
-                    Err(Unanswered::Principal(why)) => {
-                        unknown_principal.get_or_insert(why);
-                    }
-                    Err(Unanswered::NotAPolicy) => {}
+            let answers = match files.answers(&question) {
+                Ok(answers) => answers,
+                Err(why) => {
+                    error(why);
+                    return EXIT_FAILURE;
                 }
-            }
-            if answers.is_empty()
-                && let Some(why) = unknown_principal
-            {
-                error(why);
-                return EXIT_FAILURE;
-            }
+            };
             match args.format {
                 AccessFormat::Pretty => write_pretty(&answers),
                 AccessFormat::Markdown => write_markdown(&answers),
@@ -136,22 +102,7 @@ pub(crate) fn run(args: AccessArgs) -> u8 {
             }
         }
         _ => {
-            let each: Vec<_> = check::on_pool(pool.as_ref(), || {
-                texts
-                    .par_iter()
-                    .map(|(name, text, at)| {
-                        let found =
-                            access::matrix(name, text, &all[*at], args.key.as_deref(), &context);
-                        (name, found)
-                    })
-                    .collect()
-            });
-            let mut matrices: Vec<(String, Matrix)> = Vec::new();
-            for (name, found) in each {
-                if let Ok(found) = found {
-                    matrices.extend(found.into_iter().map(|m| (name.clone(), m)));
-                }
-            }
+            let matrices = files.matrices(args.key.as_deref(), &context);
             match args.format {
                 AccessFormat::Pretty => matrix::write_pretty(&matrices),
                 AccessFormat::Markdown => matrix::write_markdown(&matrices),
@@ -164,6 +115,105 @@ pub(crate) fn run(args: AccessArgs) -> u8 {
         return EXIT_FAILURE;
     }
     if failed { EXIT_FAILURE } else { EXIT_CLEAN }
+}
+
+/// Each input's name, text and settings index, read on the pool; and whether one could not
+/// be read (said on stderr). A file that is not text is not a template or key policy either.
+fn read_all(
+    pool: Option<&rayon::ThreadPool>,
+    inputs: &[discover::Input],
+    which: &[usize],
+    limit: u64,
+) -> (Vec<(String, String, usize)>, bool) {
+    let read: Vec<_> = check::on_pool(pool, || {
+        let each: Vec<_> = inputs.iter().zip(which).collect();
+        each.par_iter()
+            .map(|(input, at)| {
+                (
+                    *input,
+                    **at,
+                    discover::read_file(&input.path, limit).map(decode),
+                )
+            })
+            .collect()
+    });
+    let mut texts = Vec::new();
+    let mut failed = false;
+    for (input, at, read) in read {
+        match read {
+            Ok(decoded) if decoded.problem.is_some() => {}
+            Ok(decoded) => texts.push((input.name.clone(), decoded.text, at)),
+            Err(e) => {
+                error(format!("{}: {}", visible(&input.name), describe_io(&e)));
+                failed = true;
+            }
+        }
+    }
+    (texts, failed)
+}
+
+/// The files read, answered for on the pool, in the order found.
+struct Files<'f> {
+    pool: Option<&'f rayon::ThreadPool>,
+    /// Each file's name, text and index in `settings`.
+    texts: &'f [(String, String, usize)],
+    settings: &'f [Settings],
+}
+
+impl Files<'_> {
+    /// The answers for each key of each file; when there are none because the principal is
+    /// none, why. (A logical ID names a role of some templates only: asked of the others, it
+    /// is no principal.)
+    fn answers(&self, question: &Question<'_>) -> Result<Vec<(String, Answer)>, String> {
+        let each: Vec<_> = check::on_pool(self.pool, || {
+            self.texts
+                .par_iter()
+                .map(|(name, text, at)| {
+                    (
+                        name,
+                        access::answer(name, text, &self.settings[*at], question),
+                    )
+                })
+                .collect()
+        });
+        let mut answers = Vec::new();
+        let mut unknown_principal = None;
+        for (name, found) in each {
+            match found {
+                Ok(found) => answers.extend(found.into_iter().map(|a| (name.clone(), a))),
+                Err(Unanswered::Principal(why)) => {
+                    unknown_principal.get_or_insert(why);
+                }
+                Err(Unanswered::NotAPolicy) => {}
+            }
+        }
+        match unknown_principal {
+            Some(why) if answers.is_empty() => Err(why),
+            _ => Ok(answers),
+        }
+    }
+
+    /// The matrix of each key of each file.
+    fn matrices(&self, key: Option<&str>, context: &RequestContext) -> Vec<(String, Matrix)> {
+        let each: Vec<_> = check::on_pool(self.pool, || {
+            self.texts
+                .par_iter()
+                .map(|(name, text, at)| {
+                    (
+                        name,
+                        access::matrix(name, text, &self.settings[*at], key, context),
+                    )
+                })
+                .collect()
+        });
+        let mut matrices = Vec::new();
+        for (name, found) in each {
+            if let Ok(found) = found {
+                matrices.extend(found.into_iter().map(|m| (name.clone(), m)));
+            }
+        }
+        matrices
+    }
 }
 
 /// A block per key: the verdict, what it depends on, and the statements that decide it.
