@@ -179,6 +179,10 @@ pub(crate) struct AccessArgs {
     /// multivalued): conditions on the keys given are evaluated, the others stay conditions
     #[arg(long = "context", value_name = "KEY=VALUE")]
     pub context: Vec<String>,
+    /// With the matrix: print its changes since the git revision REV instead (what each
+    /// principal gained or lost, per key), for a pull request comment
+    #[arg(long, value_name = "REV", conflicts_with = "principal")]
+    pub since: Option<String>,
     /// pretty, markdown (a table per key, for a pull request comment) or json
     #[arg(
         long,

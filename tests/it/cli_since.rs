@@ -590,3 +590,66 @@ fn since_an_export_still_imported_by_another_stack_is_an_error() {
     // Not a change review: the export's removal is not looked at.
     assert_eq!(check(&[]).status, 0);
 }
+
+/// `kmslint access --since REV`: the matrix's changes since the revision, per key: `+` for a
+/// principal that may now do more, `-` for less; a new file's keys are all gains; the JSON
+/// follows the schema's `changes` form.
+#[test]
+fn access_since_prints_what_each_principal_gained_or_lost() {
+    let old = "Resources:\n  DataKey:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Version: '2012-10-17'\n        Statement:\n          - Sid: Root\n            Effect: Allow\n            Principal:\n              AWS: arn:aws:iam::111122223333:root\n            Action: 'kms:*'\n            Resource: '*'\n          - Sid: Reports\n            Effect: Allow\n            Principal:\n              AWS: arn:aws:iam::111122223333:role/Reports\n            Action: kms:DescribeKey\n            Resource: '*'\n";
+    let new = old
+        .replace("role/Reports", "role/Audit")
+        .replace("          - Sid: Reports", "          - Sid: Partner\n            Effect: Allow\n            Principal:\n              AWS: arn:aws:iam::444455556666:root\n            Action: kms:Decrypt\n            Resource: '*'\n          - Sid: Reports");
+    let repo = Repo::new();
+    repo.commit(&[("keys.yaml", Some(old))], "old");
+    std::fs::write(repo.path().join("keys.yaml"), &new).expect("write");
+    let args = [
+        "access",
+        "--no-config",
+        "--account",
+        "111122223333",
+        "--since",
+        "HEAD",
+        "keys.yaml",
+    ];
+    let run = repo.kmslint(&args);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines[0], "keys.yaml: key `DataKey`, since HEAD:");
+    assert!(
+        lines.contains(&"  + arn:aws:iam::444455556666:root use: — -> allowed"),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.contains(&"  + arn:aws:iam::111122223333:role/Audit read: — -> allowed"),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.contains(&"  - arn:aws:iam::111122223333:role/Reports read: allowed -> —"),
+        "{lines:#?}"
+    );
+    let mut json = args.to_vec();
+    json.extend(["--format", "json"]);
+    let document = repo.kmslint(&json).json();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::root().join("schema/kmslint-access.schema.json"))
+            .expect("the schema"),
+    )
+    .expect("JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    assert!(validator.is_valid(&document), "{document:#}");
+    let changes = document["changes"].as_array().expect("changes");
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["principal"] == "arn:aws:iam::444455556666:root"
+                && c["capability"] == "use"
+                && c["before"] == "not-allowed"
+                && c["now"] == "allowed"),
+        "{document:#}"
+    );
+    // Nothing changed since the new version is committed.
+    repo.commit(&[("keys.yaml", Some(&new))], "new");
+    let run = repo.kmslint(&args);
+    assert_eq!(run.stdout, "No access changed since HEAD.\n");
+}

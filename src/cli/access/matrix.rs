@@ -147,3 +147,179 @@ pub(super) fn write_json(matrices: &[(String, Matrix)]) -> std::io::Result<()> {
         .collect();
     kmslint_core::render::write_json(&mut std::io::stdout().lock(), &json!({ "keys": keys }))
 }
+
+/// A cell that changed between two versions of a key's matrix.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Change {
+    path: String,
+    key: String,
+    principal: String,
+    capability: Capability,
+    before: Verdict,
+    now: Verdict,
+}
+
+/// The cells of `now` that differ from `before` (a row or key missing on one side is
+/// `not-allowed` everywhere there), in the order of `now`, then what `before` had that `now`
+/// lost entirely.
+pub(super) fn changes(before: &[(String, Matrix)], now: &[(String, Matrix)]) -> Vec<Change> {
+    let find = |list: &[(String, Matrix)], path: &str, key: &str, principal: &str, c: usize| {
+        list.iter()
+            .find(|(p, m)| p == path && m.key == key)
+            .and_then(|(_, m)| m.rows.iter().find(|r| r.principal == principal))
+            .map_or(Verdict::NotAllowed, |r| r.cells[c].verdict)
+    };
+    let mut out = Vec::new();
+    let mut add =
+        |path: &str, key: &str, principal: &str, c: usize, before: Verdict, now: Verdict| {
+            if before != now {
+                out.push(Change {
+                    path: path.to_owned(),
+                    key: key.to_owned(),
+                    principal: principal.to_owned(),
+                    capability: Capability::ALL[c],
+                    before,
+                    now,
+                });
+            }
+        };
+    for (path, matrix) in now {
+        for row in &matrix.rows {
+            for (c, cell) in row.cells.iter().enumerate() {
+                let was = find(before, path, &matrix.key, &row.principal, c);
+                add(path, &matrix.key, &row.principal, c, was, cell.verdict);
+            }
+        }
+    }
+    for (path, matrix) in before {
+        for row in &matrix.rows {
+            for (c, cell) in row.cells.iter().enumerate() {
+                let kept = now.iter().any(|(p, m)| {
+                    p == path
+                        && m.key == matrix.key
+                        && m.rows.iter().any(|r| r.principal == row.principal)
+                });
+                if !kept {
+                    add(
+                        path,
+                        &matrix.key,
+                        &row.principal,
+                        c,
+                        cell.verdict,
+                        Verdict::NotAllowed,
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `+` for a principal that may do more, `-` for less.
+fn sign(change: &Change) -> char {
+    let rank = |v: Verdict| match v {
+        Verdict::Allowed => 2,
+        Verdict::Conditional => 1,
+        Verdict::Denied | Verdict::NotAllowed => 0,
+    };
+    if rank(change.now) > rank(change.before) {
+        '+'
+    } else {
+        '-'
+    }
+}
+
+fn word(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::NotAllowed => "—",
+        verdict => verdict.as_str(),
+    }
+}
+
+/// A line per change, under its key.
+pub(super) fn write_changes_pretty(rev: &str, changes: &[Change]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if changes.is_empty() {
+        return writeln!(out, "No access changed since {}.", visible(rev));
+    }
+    let mut last: Option<(&str, &str)> = None;
+    for change in changes {
+        if last != Some((&change.path, &change.key)) {
+            writeln!(
+                out,
+                "{}: key `{}`, since {}:",
+                visible(&change.path),
+                visible(&change.key),
+                visible(rev)
+            )?;
+            last = Some((&change.path, &change.key));
+        }
+        writeln!(
+            out,
+            "  {} {} {}: {} -> {}",
+            sign(change),
+            visible(&change.principal),
+            change.capability.as_str(),
+            word(change.before),
+            word(change.now)
+        )?;
+    }
+    Ok(())
+}
+
+/// A table per key, for a pull request comment.
+pub(super) fn write_changes_markdown(rev: &str, changes: &[Change]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if changes.is_empty() {
+        return writeln!(out, "No access changed since `{}`.", cell_text(rev));
+    }
+    let mut last: Option<(&str, &str)> = None;
+    for change in changes {
+        if last != Some((&change.path, &change.key)) {
+            if last.is_some() {
+                writeln!(out)?;
+            }
+            writeln!(
+                out,
+                "### Key `{}` ({}): access changed since `{}`\n",
+                cell_text(&change.key),
+                cell_text(&change.path),
+                cell_text(rev)
+            )?;
+            writeln!(out, "| | principal | capability | before | now |")?;
+            writeln!(out, "|---|---|---|---|---|")?;
+            last = Some((&change.path, &change.key));
+        }
+        writeln!(
+            out,
+            "| {} | `{}` | {} | {} | {} |",
+            sign(change),
+            cell_text(&change.principal),
+            change.capability.as_str(),
+            word(change.before),
+            word(change.now)
+        )?;
+    }
+    Ok(())
+}
+
+/// `{"changes": [...]}`, the shape docs/access.md gives.
+pub(super) fn write_changes_json(changes: &[Change]) -> std::io::Result<()> {
+    let changes: Vec<Value> = changes
+        .iter()
+        .map(|c| {
+            json!({
+                "path": c.path,
+                "key": c.key,
+                "principal": c.principal,
+                "capability": c.capability.as_str(),
+                "before": c.before.as_str(),
+                "now": c.now.as_str(),
+            })
+        })
+        .collect();
+    kmslint_core::render::write_json(
+        &mut std::io::stdout().lock(),
+        &json!({ "changes": changes }),
+    )
+}

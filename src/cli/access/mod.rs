@@ -101,6 +101,26 @@ pub(crate) fn run(args: AccessArgs) -> u8 {
                 AccessFormat::Json => write_json(&answers),
             }
         }
+        _ if args.since.is_some() => {
+            let rev = args.since.as_deref().unwrap_or_default();
+            let since = Since {
+                rev,
+                inputs: &found.inputs,
+                limit: options.max_file_size,
+            };
+            let changes = match since.changes(&files, args.key.as_deref(), &context) {
+                Ok(changes) => changes,
+                Err(why) => {
+                    error(why);
+                    return EXIT_FAILURE;
+                }
+            };
+            match args.format {
+                AccessFormat::Pretty => matrix::write_changes_pretty(rev, &changes),
+                AccessFormat::Markdown => matrix::write_changes_markdown(rev, &changes),
+                AccessFormat::Json => matrix::write_changes_json(&changes),
+            }
+        }
         _ => {
             let matrices = files.matrices(args.key.as_deref(), &context);
             match args.format {
@@ -115,6 +135,69 @@ pub(crate) fn run(args: AccessArgs) -> u8 {
         return EXIT_FAILURE;
     }
     if failed { EXIT_FAILURE } else { EXIT_CLEAN }
+}
+
+/// `access --since REV`: the revision, and the files to compare with their versions there
+/// (each at most `limit` bytes).
+struct Since<'s> {
+    rev: &'s str,
+    inputs: &'s [discover::Input],
+    limit: u64,
+}
+
+impl Since<'_> {
+    /// The matrix's changes: each file's matrices now, against those of its version at the
+    /// revision (none when the file is new there).
+    fn changes(
+        &self,
+        files: &Files<'_>,
+        key: Option<&str>,
+        context: &RequestContext,
+    ) -> Result<Vec<matrix::Change>, String> {
+        let (rev, inputs, limit) = (self.rev, self.inputs, self.limit);
+        let repository = super::since::Repository::open(rev)?;
+        let requests = inputs.iter().map(|i| repository.request(&i.path)).collect();
+        let mut old_texts = Vec::new();
+        for (input, old) in inputs.iter().zip(repository.old_versions(requests, limit)?) {
+            let text = match old {
+                Ok(super::since::Old::Text(text)) => Some(text),
+                Ok(super::since::Old::Absent) => Some(String::new()),
+                Ok(super::since::Old::NotCompared(why)) | Err(why) => {
+                    eprintln!(
+                        "kmslint: warning: {} was not compared with {}: {why}",
+                        visible(&input.name),
+                        visible(rev)
+                    );
+                    None
+                }
+            };
+            old_texts.push((input.name.clone(), text));
+        }
+        let now = files.matrices(key, context);
+        let mut before = Vec::new();
+        for (name, _, at) in files.texts {
+            let Some((_, Some(old))) = old_texts.iter().find(|(n, _)| n == name) else {
+                continue;
+            };
+            let found = access::matrix(name, old, &files.settings[*at], key, context);
+            before.extend(
+                found
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|m| (name.clone(), m)),
+            );
+        }
+        let compared: Vec<&str> = old_texts
+            .iter()
+            .filter(|(_, text)| text.is_some())
+            .map(|(name, _)| name.as_str())
+            .collect();
+        let now: Vec<(String, Matrix)> = now
+            .into_iter()
+            .filter(|(name, _)| compared.contains(&name.as_str()))
+            .collect();
+        Ok(matrix::changes(&before, &now))
+    }
 }
 
 /// Each input's name, text and settings index, read on the pool; and whether one could not
