@@ -576,3 +576,40 @@ fn the_json_follows_its_schema() {
     bad["answers"][0]["verdict"] = Value::from("maybe");
     assert!(!validator.is_valid(&bad));
 }
+
+/// A statement under `Fn::If` is answered in each combination of the template's conditions:
+/// what only some give is `conditional` on them, what none gives stays `not-allowed`, and the
+/// deciding statement keeps its place as written.
+#[test]
+fn statements_under_fn_if_are_answered_per_condition() {
+    let file = "conditional-statement.yaml";
+    let (verdict, sids, conditions) = only(&ask(file, "*", "kms:Decrypt", &[]));
+    assert_eq!(verdict, "conditional");
+    assert_eq!(sids, ["AnyoneDecrypts"]);
+    assert!(
+        conditions
+            .iter()
+            .any(|c| c.contains("the template's `Conditions` decide it")),
+        "{conditions:?}"
+    );
+    let answers = ask(file, "*", "kms:Decrypt", &[]);
+    assert_eq!(answers[0]["statements"][0]["index"], 1);
+    let (verdict, ..) = only(&ask(file, "*", "kms:PutKeyPolicy", &[]));
+    assert_eq!(verdict, "not-allowed");
+    // With the condition's parameter given, one combination is left.
+    let (verdict, ..) = only(&ask(
+        file,
+        "*",
+        "kms:Decrypt",
+        &["--parameter", "Public=true"],
+    ));
+    assert_eq!(verdict, "allowed");
+    assert!(
+        rows_of(file).contains(&(
+            "*".to_owned(),
+            "not-allowed conditional+ not-allowed not-allowed".to_owned()
+        )),
+        "{:#?}",
+        rows_of(file)
+    );
+}

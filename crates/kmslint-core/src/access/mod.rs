@@ -8,8 +8,8 @@ use crate::config::Settings;
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::access::Asker;
 use crate::model::principal::{self, Deployment as PolicyDeployment, Principal};
-use crate::model::value::{Deployment, Env, Resolver};
-use crate::model::{self, DocumentKind, KeyPolicy, Template};
+use crate::model::value::{Deployment, Env};
+use crate::model::{self, DocumentKind, Template};
 use crate::source::{self, LineIndex};
 
 /// The question: may `principal` call `action` on the keys of a file (only `key`, when given).
@@ -81,7 +81,10 @@ pub fn answer(
         question.key,
         question.context,
         &mut |key| {
-            let who = match requester(question.principal, key.asker.template) {
+            let who = match requester(
+                question.principal,
+                key.askers.first().and_then(|a| a.template),
+            ) {
                 Ok(who) => who,
                 Err(why) => {
                     unknown.get_or_insert(why);
@@ -139,7 +142,8 @@ pub fn matrix(
 /// One key of a file, with what answers about it are made from.
 struct KeyView<'a, 't> {
     name: &'a str,
-    asker: Asker<'a, 't>,
+    /// One per combination of the template's conditions the policy's `Fn::If`s use.
+    askers: &'a [Asker<'a, 't>],
     lines: &'a LineIndex,
     text: &'a str,
 }
@@ -173,7 +177,7 @@ fn each_key(
             links: settings.links.as_ref().map(|l| &*l.0),
         },
     );
-    let resolver = Resolver::new(&env);
+    let conditions = model::Conditions::new(&env);
     let deployment = PolicyDeployment {
         account: env.account,
         partition: env.partition.map(|p| p.name),
@@ -194,17 +198,21 @@ fn each_key(
         if key.is_some_and(|wanted| wanted != name) {
             continue;
         }
-        let policy = KeyPolicy::build(source, &resolver, &resource_type, None);
-        visit(&KeyView {
-            name,
-            asker: Asker {
-                policy: Some(&policy),
+        let builds = model::access::builds(source, &env, &conditions, &resource_type);
+        let askers: Vec<Asker<'_, '_>> = builds
+            .iter()
+            .map(|policy| Asker {
+                policy: Some(policy),
                 usage: usage_of(name),
                 template: template.as_ref(),
                 deployment: &deployment,
                 account: env.account,
                 context,
-            },
+            })
+            .collect();
+        visit(&KeyView {
+            name,
+            askers: &askers,
             lines: &lines,
             text,
         });
@@ -219,16 +227,17 @@ fn each_key(
         if key.is_some_and(|wanted| wanted != resource.name) {
             continue;
         }
+        let default = [Asker {
+            policy: None,
+            usage: usage_of(resource.name),
+            template: template.as_ref(),
+            deployment: &deployment,
+            account: env.account,
+            context,
+        }];
         visit(&KeyView {
             name: resource.name,
-            asker: Asker {
-                policy: None,
-                usage: usage_of(resource.name),
-                template: template.as_ref(),
-                deployment: &deployment,
-                account: env.account,
-                context,
-            },
+            askers: &default,
             lines: &lines,
             text,
         });
@@ -237,15 +246,23 @@ fn each_key(
 }
 
 impl KeyView<'_, '_> {
-    /// The key's matrix: its principals' rows, each cell from the answers for the
-    /// capability's actions.
+    /// The key's matrix: the rows of the principals its policy names (in any combination of
+    /// the template's conditions), each cell from the answers for the capability's actions.
     fn matrix(&self) -> Matrix {
-        let rows = self
-            .asker
-            .principals()
+        let mut principals: Vec<(String, Option<Principal>)> = Vec::new();
+        for asker in self.askers {
+            for (label, who) in asker.principals() {
+                if !principals.iter().any(|(l, _)| *l == label) {
+                    principals.push((label, who));
+                }
+            }
+        }
+        // The account's other principals last.
+        principals.sort_by_key(|(_, who)| who.is_none());
+        let rows = principals
             .into_iter()
             .map(|(principal, who)| Row {
-                cells: self.asker.cells(who.as_ref()),
+                cells: model::access::cells_over(self.askers, who.as_ref()),
                 principal,
             })
             .collect();
@@ -257,31 +274,20 @@ impl KeyView<'_, '_> {
 
     /// The answer for `who` (a principal as [`requester`] reads it) calling `action`.
     fn ask(&self, who: &Principal, action: &str) -> (Verdict, Vec<String>, Vec<Deciding>) {
-        let said = self.asker.ask(who, action);
-        let deciding = match self.asker.policy {
-            Some(policy) => said
-                .statements
-                .iter()
-                .map(|&i| {
-                    let statement = &policy.statements[i];
-                    let at = statement.node.span.start as usize;
-                    Deciding {
-                        sid: statement
-                            .sid
-                            .as_ref()
-                            .and_then(|s| s.as_str())
-                            .map(str::to_owned),
-                        index: i,
-                        line: self.lines.position(self.text, at).line,
-                        effect: match statement.effect() {
-                            Some("Deny") => "Deny",
-                            _ => "Allow",
-                        },
-                    }
-                })
-                .collect(),
-            None => Vec::new(),
-        };
+        let said = model::access::ask_over(self.askers, &|asker| asker.ask(who, action));
+        let deciding = said
+            .statements
+            .iter()
+            .map(|statement| Deciding {
+                sid: statement.sid.clone(),
+                index: statement.index,
+                line: self
+                    .lines
+                    .position(self.text, statement.start as usize)
+                    .line,
+                effect: if statement.deny { "Deny" } else { "Allow" },
+            })
+            .collect();
         (said.verdict, said.conditions, deciding)
     }
 }

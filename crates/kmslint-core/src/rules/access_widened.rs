@@ -19,9 +19,10 @@
 
 use crate::diagnostic::Severity;
 use crate::facts::resources::{KEY, REPLICA_KEY};
-use crate::model::access::{Asker, Capability, Cell, RequestContext, Verdict};
+use crate::model::access::{
+    Asker, Capability, Cell, RequestContext, Verdict, builds, cells_over, rank,
+};
 use crate::model::principal::{Deployment as PolicyDeployment, Principal, Slot};
-use crate::model::value::Resolver;
 use crate::model::{KeyPolicy, Resource};
 use crate::source::Span;
 
@@ -57,12 +58,8 @@ impl Rule for AccessWidened {
     }
 }
 
-/// Scenarios past this many are not enumerated: the policy is read once, its `Fn::If`s
-/// unknown (so its answers are `conditional`), as `kmslint access` reads it.
-const MAX_SCENARIOS: usize = 64;
-
 /// One version of a key's policy, as the engine answers for it: the policy built in each
-/// combination of the template's conditions its `Fn::If`s use (one build without any).
+/// combination of the template's conditions its `Fn::If`s use (`model::access::builds`).
 struct Version<'c, 'a, 't> {
     cx: &'c Context<'a, 't>,
     /// `None` for a key without `KeyPolicy` (the default key policy).
@@ -80,28 +77,10 @@ impl<'c, 'a, 't> Version<'c, 'a, 't> {
             .find(|s| s.resource.is_some_and(|(name, _)| name == key.name));
         let builds = match source {
             None => vec![None],
-            Some(source) => {
-                let all: Vec<usize> = (0..source.conditions.statements.len()).collect();
-                let names = source.conditions.for_statements(&all);
-                match cx.conditions.scenarios(&names) {
-                    Ok(scenarios) if scenarios.len() <= MAX_SCENARIOS => scenarios
-                        .iter()
-                        .map(|scenario| {
-                            let resolver = Resolver::with_scenario(cx.env, scenario);
-                            Some(KeyPolicy::build(source, &resolver, &resource_type, None))
-                        })
-                        .collect(),
-                    _ => {
-                        let resolver = cx.resolver();
-                        vec![Some(KeyPolicy::build(
-                            source,
-                            &resolver,
-                            &resource_type,
-                            None,
-                        ))]
-                    }
-                }
-            }
+            Some(source) => builds(source, cx.env, cx.conditions, &resource_type)
+                .into_iter()
+                .map(Some)
+                .collect(),
         };
         Version {
             cx,
@@ -128,38 +107,6 @@ impl<'c, 'a, 't> Version<'c, 'a, 't> {
             })
             .collect()
     }
-}
-
-/// A principal's cells over every scenario of a version: a cell is the same in all of them,
-/// or it depends on the template's conditions (`conditional`, with the actions of its best
-/// scenario).
-fn cells_over(askers: &[Asker<'_, '_>], who: Option<&Principal>) -> Vec<Cell> {
-    let each: Vec<Vec<Cell>> = askers.iter().map(|a| a.cells(who)).collect();
-    (0..Capability::ALL.len())
-        .map(|c| {
-            let mut cells = each.iter().map(|cells| &cells[c]);
-            let Some(first) = cells.next() else {
-                return Cell {
-                    verdict: Verdict::NotAllowed,
-                    partial: false,
-                    actions: Vec::new(),
-                    conditions: Vec::new(),
-                };
-            };
-            let mut best = first.clone();
-            let mut same = true;
-            for cell in cells {
-                same &= cell.verdict == best.verdict;
-                if rank(cell.verdict) > rank(best.verdict) {
-                    best = cell.clone();
-                }
-            }
-            if !same && best.verdict == Verdict::Allowed {
-                best.verdict = Verdict::Conditional;
-            }
-            best
-        })
-        .collect()
 }
 
 fn compare_key(
@@ -212,9 +159,7 @@ fn compare_key(
                         Some(principal) => asker.ask(principal, action),
                         None => asker.ask_unnamed(action),
                     };
-                    let policy = asker.policy?;
-                    let first = *said.statements.first()?;
-                    Some(policy.statements[first].label_span())
+                    Some(said.statements.first()?.label)
                 })
             });
             let at = statement.unwrap_or(new_key.name_span);
@@ -300,15 +245,6 @@ fn report(
         .with_resource(key)
         .with_help(help);
     cx.related_old(diagnostic, old_policy, "the key policy before");
-}
-
-/// How much a verdict lets through: a gain is a rise.
-fn rank(verdict: Verdict) -> u8 {
-    match verdict {
-        Verdict::Allowed => 2,
-        Verdict::Conditional => 1,
-        Verdict::Denied | Verdict::NotAllowed => 0,
-    }
 }
 
 fn shown(cell: &Cell) -> &'static str {

@@ -18,11 +18,15 @@ mod context;
 
 pub use context::RequestContext;
 
+use super::PolicySource;
+use super::conditions::Conditions;
 use super::policy::{Access, Clause, Statement, Verdict as EngineVerdict};
 use super::principal::{
     Coverage, Deployment as PolicyDeployment, IamKind, Principal, Requester, Slot,
 };
+use super::value::{Env, Resolver};
 use super::{KeyPolicy, Template};
+use crate::source::Span;
 use context::Decided;
 
 /// Whether a principal may call an action on the key (the module's list says when each is
@@ -148,12 +152,25 @@ pub(crate) struct Asker<'a, 't> {
     pub context: &'a RequestContext,
 }
 
+/// A statement that decides an answer, as plain data (the policy it is in may be one of
+/// several builds, one per combination of the template's conditions).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct StatementRef {
+    pub sid: Option<String>,
+    /// Its place in `Statement` as written, from 0.
+    pub index: usize,
+    /// Where the statement starts, and its `Sid` (or first key), to point at.
+    pub start: u32,
+    pub label: Span,
+    pub deny: bool,
+}
+
 /// A verdict with what it depends on and the statements that decide it.
 pub(crate) struct Said {
     pub verdict: Verdict,
     pub conditions: Vec<String>,
-    /// The statements that decide it, by index in the policy's `Statement`.
-    pub statements: Vec<usize>,
+    /// The statements that decide it.
+    pub statements: Vec<StatementRef>,
 }
 
 impl Asker<'_, '_> {
@@ -271,7 +288,25 @@ impl Asker<'_, '_> {
 
     fn ask_as(&self, policy: &KeyPolicy<'_>, requester: Requester<'_>, action: &str) -> Said {
         let access = policy.access(requester, action, self.deployment);
-        let deciding = |indexes: &[usize]| indexes.to_vec();
+        let deciding = |indexes: &[usize]| -> Vec<StatementRef> {
+            indexes
+                .iter()
+                .map(|&i| {
+                    let statement = &policy.statements[i];
+                    StatementRef {
+                        sid: statement
+                            .sid
+                            .as_ref()
+                            .and_then(|s| s.as_str())
+                            .map(str::to_owned),
+                        index: written_index(policy, statement),
+                        start: statement.node.span.start,
+                        label: statement.label_span(),
+                        deny: statement.effect() == Some("Deny"),
+                    }
+                })
+                .collect()
+        };
         let (verdict, conditions, statements) = match access.verdict {
             EngineVerdict::Denied => (Verdict::Denied, Vec::new(), deciding(&access.denies)),
             EngineVerdict::NotAllowed => (Verdict::NotAllowed, Vec::new(), Vec::new()),
@@ -298,6 +333,140 @@ impl Asker<'_, '_> {
             conditions,
             statements,
         }
+    }
+}
+
+/// A statement's place in the policy's `Statement` list as written: the one of the item
+/// that holds it (a build leaves out the items `Fn::If` removes, so its own index may differ).
+fn written_index(policy: &KeyPolicy<'_>, statement: &Statement<'_>) -> usize {
+    let at = statement.node.span.start;
+    let items = policy
+        .root
+        .entry("Statement")
+        .and_then(|e| e.value.as_seq());
+    items
+        .and_then(|items| {
+            items.iter().position(|item| {
+                item.span.start <= at && at < item.span.end.max(item.span.start + 1)
+            })
+        })
+        .unwrap_or_default()
+}
+
+/// Scenarios past this many are not enumerated: the policy is built once, its `Fn::If`s
+/// unknown, so that its answers are `conditional`.
+const MAX_SCENARIOS: usize = 64;
+
+/// The policy of `source` built in each combination of the template's conditions its
+/// `Fn::If`s use (once when it uses none, or too many).
+pub(crate) fn builds<'t>(
+    source: &PolicySource<'t>,
+    env: &Env<'t>,
+    conditions: &Conditions<'t>,
+    resource_type: &dyn Fn(&str) -> Option<&'t str>,
+) -> Vec<KeyPolicy<'t>> {
+    let all: Vec<usize> = (0..source.conditions.statements.len()).collect();
+    let names = source.conditions.for_statements(&all);
+    match conditions.scenarios(&names) {
+        Ok(scenarios) if scenarios.len() <= MAX_SCENARIOS => scenarios
+            .iter()
+            .map(|scenario| {
+                let resolver = Resolver::with_scenario(env, scenario);
+                KeyPolicy::build(source, &resolver, resource_type, None)
+            })
+            .collect(),
+        _ => vec![KeyPolicy::build(
+            source,
+            &Resolver::new(env),
+            resource_type,
+            None,
+        )],
+    }
+}
+
+/// What the template's conditions add to an answer that differs between their combinations.
+const BY_CONDITIONS: &str =
+    "the template's `Conditions` decide it (it differs between their combinations)";
+
+/// The answer over several builds of a policy (one per combination of the template's
+/// conditions): the same in all, or `conditional` on the template's conditions.
+pub(crate) fn ask_over(askers: &[Asker<'_, '_>], ask: &dyn Fn(&Asker<'_, '_>) -> Said) -> Said {
+    let mut each = askers.iter().map(ask);
+    let Some(mut first) = each.next() else {
+        return Said {
+            verdict: Verdict::NotAllowed,
+            conditions: Vec::new(),
+            statements: Vec::new(),
+        };
+    };
+    let mut same = true;
+    for said in each {
+        same &= said.verdict == first.verdict;
+        if rank(said.verdict) > rank(first.verdict) {
+            first.verdict = said.verdict;
+        }
+        for condition in said.conditions {
+            if !first.conditions.contains(&condition) {
+                first.conditions.push(condition);
+            }
+        }
+        for statement in said.statements {
+            if !first.statements.contains(&statement) {
+                first.statements.push(statement);
+            }
+        }
+    }
+    if !same {
+        if first.verdict == Verdict::Allowed || first.verdict == Verdict::Denied {
+            first.verdict = Verdict::Conditional;
+        }
+        first.conditions.push(BY_CONDITIONS.to_owned());
+    }
+    first
+}
+
+/// A principal's cells over several builds of a policy: a cell the same in all, or
+/// `conditional` on the template's conditions (with the actions of its best build).
+pub(crate) fn cells_over(askers: &[Asker<'_, '_>], who: Option<&Principal>) -> Vec<Cell> {
+    let each: Vec<Vec<Cell>> = askers.iter().map(|a| a.cells(who)).collect();
+    (0..Capability::ALL.len())
+        .map(|c| {
+            let mut cells = each.iter().map(|cells| &cells[c]);
+            let Some(first) = cells.next() else {
+                return Cell {
+                    verdict: Verdict::NotAllowed,
+                    partial: false,
+                    actions: Vec::new(),
+                    conditions: Vec::new(),
+                };
+            };
+            let mut best = first.clone();
+            let mut same = true;
+            for cell in cells {
+                same &= cell.verdict == best.verdict;
+                if rank(cell.verdict) > rank(best.verdict) {
+                    best = cell.clone();
+                }
+            }
+            if !same {
+                if best.verdict == Verdict::Allowed {
+                    best.verdict = Verdict::Conditional;
+                }
+                if best.verdict == Verdict::Conditional {
+                    best.conditions.push(BY_CONDITIONS.to_owned());
+                }
+            }
+            best
+        })
+        .collect()
+}
+
+/// How much a verdict lets through.
+pub(crate) fn rank(verdict: Verdict) -> u8 {
+    match verdict {
+        Verdict::Allowed => 2,
+        Verdict::Conditional => 1,
+        Verdict::Denied | Verdict::NotAllowed => 0,
     }
 }
 
