@@ -613,3 +613,37 @@ fn statements_under_fn_if_are_answered_per_condition() {
         rows_of(file)
     );
 }
+
+/// A role of the template has exactly the IAM policies the template gives it: when the key
+/// policy lets the account's IAM policies decide, the role's inline and managed policies
+/// answer (one under a template condition is conditional on it), and a role without one may
+/// not. The matrix has a row for each role whose IAM policies allow actions on the key.
+#[test]
+fn template_roles_have_the_iam_policies_the_template_gives_them() {
+    let file = "template-roles.yaml";
+    let region = ["--region", "us-east-1"];
+    let verdict = |role: &str, action: &str| only(&ask(file, role, action, &region)).0;
+    assert_eq!(verdict("Reader", "kms:Decrypt"), "allowed");
+    assert_eq!(verdict("Reader", "kms:Encrypt"), "not-allowed");
+    assert_eq!(verdict("Other", "kms:Decrypt"), "not-allowed");
+    let (verdict, _, conditions) = only(&ask(file, "Writer", "kms:Encrypt", &region));
+    assert_eq!(verdict, "conditional");
+    assert_eq!(
+        conditions,
+        ["the IAM policy `WriterPolicy` of `Writer` allows it if `InProduction` is true"]
+    );
+    let rows = rows_of(file);
+    let principals: Vec<&str> = rows.iter().map(|(p, _)| p.as_str()).collect();
+    assert!(
+        principals.contains(&"Reader (of this template)"),
+        "{rows:#?}"
+    );
+    assert!(
+        principals.contains(&"Writer (of this template)"),
+        "{rows:#?}"
+    );
+    assert!(
+        !principals.iter().any(|p| p.starts_with("Other")),
+        "{rows:#?}"
+    );
+}

@@ -178,6 +178,11 @@ fn each_key(
         },
     );
     let conditions = model::Conditions::new(&env);
+    let iam = template
+        .as_ref()
+        .map(|t| model::iam::grants(t, &model::value::Resolver::new(&env)))
+        .unwrap_or_default();
+    let iam_of = |name: &str| iam.own.get(name).map_or(&[][..], Vec::as_slice);
     let deployment = PolicyDeployment {
         account: env.account,
         partition: env.partition.map(|p| p.name),
@@ -208,6 +213,7 @@ fn each_key(
                 deployment: &deployment,
                 account: env.account,
                 context,
+                iam: iam_of(name),
             })
             .collect();
         visit(&KeyView {
@@ -234,6 +240,7 @@ fn each_key(
             deployment: &deployment,
             account: env.account,
             context,
+            iam: iam_of(resource.name),
         }];
         visit(&KeyView {
             name: resource.name,

@@ -43,6 +43,12 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
 pub(crate) struct AccessWidened;
 
 impl Rule for AccessWidened {
+    /// The template's IAM policies are read with the consumers: what a role of the template
+    /// may do through them is part of the comparison.
+    fn reads_consumers(&self) -> bool {
+        true
+    }
+
     fn check_change(&self, cx: &ChangeContext<'_, '_, '_>, out: &mut Reporter) {
         if cx.old.template.is_none() || cx.new.template.is_none() {
             return;
@@ -62,6 +68,8 @@ impl Rule for AccessWidened {
 /// combination of the template's conditions its `Fn::If`s use (`model::access::builds`).
 struct Version<'c, 'a, 't> {
     cx: &'c Context<'a, 't>,
+    /// The key's logical ID.
+    key: &'t str,
     /// `None` for a key without `KeyPolicy` (the default key policy).
     builds: Vec<Option<KeyPolicy<'t>>>,
     deployment: PolicyDeployment<'a>,
@@ -84,6 +92,7 @@ impl<'c, 'a, 't> Version<'c, 'a, 't> {
         };
         Version {
             cx,
+            key: key.name,
             builds,
             deployment: PolicyDeployment {
                 account: cx.env.account,
@@ -104,6 +113,13 @@ impl<'c, 'a, 't> Version<'c, 'a, 't> {
                 deployment: &self.deployment,
                 account: self.cx.env.account,
                 context,
+                iam: self
+                    .cx
+                    .consumers
+                    .iam_grants
+                    .own
+                    .get(self.key)
+                    .map_or(&[][..], Vec::as_slice),
             })
             .collect()
     }

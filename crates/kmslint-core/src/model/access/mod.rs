@@ -20,7 +20,8 @@ pub use context::RequestContext;
 
 use super::PolicySource;
 use super::conditions::Conditions;
-use super::policy::{Access, Clause, Statement, Verdict as EngineVerdict};
+use super::iam::Grant;
+use super::policy::{Access, Clause, Statement, Verdict as EngineVerdict, glob_match};
 use super::principal::{
     Coverage, Deployment as PolicyDeployment, IamKind, Principal, Requester, Slot,
 };
@@ -150,6 +151,10 @@ pub(crate) struct Asker<'a, 't> {
     /// The key's account, when known.
     pub account: Option<&'a str>,
     pub context: &'a RequestContext,
+    /// The template's IAM policies that allow `kms:` actions on this key: a role or user of
+    /// the template has exactly these (issue 25: "a role or user of the template has exactly
+    /// the identity policies the template gives it").
+    pub iam: &'a [Grant<'t>],
 }
 
 /// A statement that decides an answer, as plain data (the policy it is in may be one of
@@ -171,6 +176,9 @@ pub(crate) struct Said {
     pub conditions: Vec<String>,
     /// The statements that decide it.
     pub statements: Vec<StatementRef>,
+    /// `conditional` exactly on the principal's IAM policies: the key policy allows it only
+    /// through the principal's account, with no other condition and no deny that may apply.
+    pub by_iam: bool,
 }
 
 impl Asker<'_, '_> {
@@ -233,6 +241,17 @@ impl Asker<'_, '_> {
                 }
             }
         }
+        // The roles and users of the template whose IAM policies allow actions on the key.
+        for grant in self.iam {
+            for grantee in &grant.principals {
+                if let Principal::TemplateResource(id) = &grantee.principal {
+                    let label = format!("{id} (of this template)");
+                    if !out.iter().any(|(l, _)| *l == label) {
+                        out.push((label, Some(grantee.principal.clone())));
+                    }
+                }
+            }
+        }
         if delegates {
             let account = self.account.unwrap_or("the key's account");
             out.push((
@@ -253,19 +272,71 @@ impl Asker<'_, '_> {
                     verdict,
                     conditions,
                     statements: Vec::new(),
+                    by_iam: true,
                 }
             }
         }
     }
 
-    /// The answer for `who` calling `action`.
+    /// The answer for `who` calling `action`; for a role or user of the template that the key
+    /// policy lets its IAM policies decide for, what the template's IAM policies say.
     pub(crate) fn ask(&self, who: &Principal, action: &str) -> Said {
+        let said = self.ask_key_policy(who, action);
+        let Principal::TemplateResource(id) = who else {
+            return said;
+        };
+        if !said.by_iam {
+            return said;
+        }
+        let granting: Vec<&Grant<'_>> = self
+            .iam
+            .iter()
+            .filter(|g| g.principals.iter().any(|p| p.principal == *who))
+            .filter(|g| g.actions.iter().any(|a| glob_match(a, action)))
+            .collect();
+        let mut said = said;
+        said.by_iam = false;
+        if granting.is_empty() {
+            said.verdict = Verdict::NotAllowed;
+            said.conditions.clear();
+            said.statements.clear();
+            return said;
+        }
+        match granting.iter().find(|g| g.when.is_empty()) {
+            Some(_) => {
+                said.verdict = Verdict::Allowed;
+                said.conditions.clear();
+            }
+            None => {
+                said.conditions = granting
+                    .iter()
+                    .map(|g| {
+                        let when: Vec<String> = g
+                            .when
+                            .iter()
+                            .map(|(c, v)| format!("`{c}` is {v}"))
+                            .collect();
+                        format!(
+                            "the IAM policy `{}` of `{id}` allows it if {}",
+                            g.policy,
+                            when.join(" and ")
+                        )
+                    })
+                    .collect();
+            }
+        }
+        said
+    }
+
+    /// What the key policy alone says for `who` calling `action`.
+    fn ask_key_policy(&self, who: &Principal, action: &str) -> Said {
         let Some(policy) = self.policy else {
-            let (verdict, conditions) = default_policy(who, self.account);
+            let (verdict, conditions, by_iam) = default_policy(who, self.account);
             return Said {
                 verdict,
                 conditions,
                 statements: Vec::new(),
+                by_iam,
             };
         };
         // A role or user of the template created without a name has the one CloudFormation
@@ -307,6 +378,7 @@ impl Asker<'_, '_> {
                 })
                 .collect()
         };
+        let mut by_iam = false;
         let (verdict, conditions, statements) = match access.verdict {
             EngineVerdict::Denied => (Verdict::Denied, Vec::new(), deciding(&access.denies)),
             EngineVerdict::NotAllowed => (Verdict::NotAllowed, Vec::new(), Vec::new()),
@@ -325,6 +397,10 @@ impl Asker<'_, '_> {
                     Outcome::Conditional(conditions, by) => {
                         (Verdict::Conditional, conditions, deciding(&by))
                     }
+                    Outcome::ByIam(conditions, by) => {
+                        by_iam = true;
+                        (Verdict::Conditional, conditions, deciding(&by))
+                    }
                 }
             }
         };
@@ -332,6 +408,7 @@ impl Asker<'_, '_> {
             verdict,
             conditions,
             statements,
+            by_iam,
         }
     }
 }
@@ -397,11 +474,13 @@ pub(crate) fn ask_over(askers: &[Asker<'_, '_>], ask: &dyn Fn(&Asker<'_, '_>) ->
             verdict: Verdict::NotAllowed,
             conditions: Vec::new(),
             statements: Vec::new(),
+            by_iam: false,
         };
     };
     let mut same = true;
     for said in each {
         same &= said.verdict == first.verdict;
+        first.by_iam &= said.by_iam;
         if rank(said.verdict) > rank(first.verdict) {
             first.verdict = said.verdict;
         }
@@ -421,6 +500,7 @@ pub(crate) fn ask_over(askers: &[Asker<'_, '_>], ask: &dyn Fn(&Asker<'_, '_>) ->
             first.verdict = Verdict::Conditional;
         }
         first.conditions.push(BY_CONDITIONS.to_owned());
+        first.by_iam = false;
     }
     first
 }
@@ -519,7 +599,7 @@ fn default_policy_unnamed() -> (Verdict, Vec<String>) {
 /// The answer of the default key policy, which allows the key's account principal every
 /// action and so lets the account's IAM policies grant access (for any action: its statement
 /// allows `kms:*`).
-fn default_policy(who: &Principal, key_account: Option<&str>) -> (Verdict, Vec<String>) {
+fn default_policy(who: &Principal, key_account: Option<&str>) -> (Verdict, Vec<String>, bool) {
     const DEFAULT: &str = "the default key policy (the template gives none)";
     let in_account = |account: &Slot| match (account, key_account) {
         (Slot::Known(theirs), Some(key)) => Some(theirs == key),
@@ -533,19 +613,21 @@ fn default_policy(who: &Principal, key_account: Option<&str>) -> (Verdict, Vec<S
         _ => (Some(false), false),
     };
     match (same, is_account) {
-        (Some(true), true) => (Verdict::Allowed, Vec::new()),
+        (Some(true), true) => (Verdict::Allowed, Vec::new(), false),
         (Some(true), false) => (
             Verdict::Conditional,
             vec![format!(
                 "{DEFAULT} allows it if the principal's IAM policies allow it (it lets the account's IAM policies grant access)"
             )],
+            true,
         ),
-        (Some(false), _) => (Verdict::NotAllowed, Vec::new()),
+        (Some(false), _) => (Verdict::NotAllowed, Vec::new(), false),
         (None, _) => (
             Verdict::Conditional,
             vec![format!(
                 "{DEFAULT} allows it if the principal is in the key's account and its IAM policies allow it (give the key's account with --account)"
             )],
+            false,
         ),
     }
 }
@@ -567,6 +649,9 @@ enum Outcome {
     Conditional(Vec<String>, Vec<usize>),
     Denied(Vec<usize>),
     NotAllowed,
+    /// Allowed exactly when the principal's IAM policies allow it (the sentences say through
+    /// which statements).
+    ByIam(Vec<String>, Vec<usize>),
 }
 
 impl Reasons<'_, '_, '_> {
@@ -577,6 +662,8 @@ impl Reasons<'_, '_, '_> {
         let mut allows_if = Vec::new();
         let mut certain = Vec::new();
         let mut deciding = Vec::new();
+        // Whether every way it is allowed is through the principal's account.
+        let mut only_by_iam = true;
         for &i in &access.grants {
             let statement = &self.policy.statements[i];
             let label = label(statement, i);
@@ -620,6 +707,7 @@ impl Reasons<'_, '_, '_> {
             }
             ifs.extend(open);
             allows_if.push(format!("{label} allows it if {}", ifs.join(", and ")));
+            only_by_iam = false;
         }
         let mut unless = Vec::new();
         for &i in &access.maybe_denies {
@@ -654,6 +742,7 @@ impl Reasons<'_, '_, '_> {
             for &i in &certain {
                 let label = label(&self.policy.statements[i], i);
                 allows_if.push(format!("{label} allows it if {elsewhere}"));
+                only_by_iam = false;
             }
             certain.clear();
         }
@@ -671,6 +760,9 @@ impl Reasons<'_, '_, '_> {
         }
         if !certain.is_empty() && unless.is_empty() {
             return Outcome::Allowed(certain);
+        }
+        if certain.is_empty() && unless.is_empty() && only_by_iam {
+            return Outcome::ByIam(allows_if, deciding);
         }
         let mut conditions = if certain.is_empty() {
             allows_if
