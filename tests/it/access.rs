@@ -646,4 +646,23 @@ fn template_roles_have_the_iam_policies_the_template_gives_them() {
         !principals.iter().any(|p| p.starts_with("Other")),
         "{rows:#?}"
     );
+    // The default key policy delegates the same way.
+    let file = "role-and-default-policy.yaml";
+    assert_eq!(
+        only(&ask(file, "Reader", "kms:Decrypt", &region)).0,
+        "allowed"
+    );
+    assert_eq!(
+        rows_of(file),
+        [
+            (
+                "Reader (of this template)".to_owned(),
+                "not-allowed allowed+ not-allowed not-allowed".to_owned()
+            ),
+            (
+                "any other principal of 111122223333 (by its IAM policies)".to_owned(),
+                "conditional conditional conditional conditional".to_owned()
+            ),
+        ]
+    );
 }

@@ -205,16 +205,10 @@ impl Asker<'_, '_> {
     /// an account principal that may be the key's own account, the account's other
     /// principals (`None`), which the account's IAM policies may let in.
     pub(crate) fn principals(&self) -> Vec<(String, Option<Principal>)> {
-        let Some(policy) = self.policy else {
-            let account = self.account.unwrap_or("the key's account");
-            return vec![(
-                format!("any principal of {account} (by its IAM policies)"),
-                None,
-            )];
-        };
         let mut out: Vec<(String, Option<Principal>)> = Vec::new();
-        let mut delegates = false;
-        for statement in &policy.statements {
+        // The default key policy names only the key's account.
+        let mut delegates = self.policy.is_none();
+        for statement in self.policy.iter().flat_map(|p| &p.statements) {
             for item in statement.principal.iter().flat_map(|p| &p.items) {
                 for (alt, principal) in &item.principals {
                     let label = match principal {
@@ -254,8 +248,13 @@ impl Asker<'_, '_> {
         }
         if delegates {
             let account = self.account.unwrap_or("the key's account");
+            let other = if self.policy.is_some() || !out.is_empty() {
+                "other "
+            } else {
+                ""
+            };
             out.push((
-                format!("any other principal of {account} (by its IAM policies)"),
+                format!("any {other}principal of {account} (by its IAM policies)"),
                 None,
             ));
         }
