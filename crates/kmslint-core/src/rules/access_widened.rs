@@ -13,7 +13,8 @@
 //! - An error when the gain is public (`*`, allowed with no condition) or goes to a principal
 //!   of another account than the stack's; else a warning.
 //! - Only keys in both versions whose key policy changed are compared; a new key's policy is
-//!   the policy rules' business (KMS210, KMS211).
+//!   the policy rules' business (KMS210, KMS211). The template's roles and users are compared
+//!   with the IAM policies the template gives them, but a change to those alone is not looked at.
 //! - The finding is at the statement of the new version that gives the first action gained,
 //!   with the old key policy as a related location.
 

@@ -11,6 +11,10 @@
 //! - `denied`: a deny certainly applies (an explicit deny wins over any allow);
 //! - `not-allowed`: nothing allows it.
 //!
+//! A role or user of the template has exactly the IAM policies the template gives it on the key
+//! ([`Asker::iam`]); a policy with `Fn::If` is asked in each combination of the template's
+//! conditions ([`builds`], [`ask_over`], [`cells_over`]).
+//!
 //! The engine never guesses: where it cannot decide, the answer is `conditional`. `kmslint
 //! access` asks it of files (`crate::access`); KMS507 compares its answers for two versions.
 
@@ -201,9 +205,10 @@ impl Asker<'_, '_> {
             .collect()
     }
 
-    /// The principals the policy names, each once, as written; then, when a statement names
-    /// an account principal that may be the key's own account, the account's other
-    /// principals (`None`), which the account's IAM policies may let in.
+    /// The principals the policy names, each once, as written; then the roles and users of the
+    /// template whose IAM policies allow actions on the key; then, when the policy names an
+    /// account principal that may be the key's own account (the default key policy does), the
+    /// account's other principals (`None`), which the account's IAM policies may let in.
     pub(crate) fn principals(&self) -> Vec<(String, Option<Principal>)> {
         let mut out: Vec<(String, Option<Principal>)> = Vec::new();
         // The default key policy names only the key's account.
