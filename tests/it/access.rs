@@ -5,11 +5,11 @@ use serde_json::Value;
 
 use crate::common::{self, Run, kmslint};
 
-/// The answers `kmslint access FILE --principal P --action A` gives (as JSON), with the
-/// key's account given.
-fn ask(file: &str, principal: &str, action: &str, extra: &[&str]) -> Vec<Value> {
+/// `kmslint access tests/access/FILE ARGS --format json`, with the key's account given: its
+/// JSON, after asserting it exits 0.
+fn access_json(file: &str, args: &[&str]) -> Value {
     let path = format!("tests/access/{file}");
-    let mut args = vec![
+    let mut all = vec![
         "access",
         "--no-config",
         "--format",
@@ -17,15 +17,19 @@ fn ask(file: &str, principal: &str, action: &str, extra: &[&str]) -> Vec<Value> 
         "--account",
         "111122223333",
         &path,
-        "--principal",
-        principal,
-        "--action",
-        action,
     ];
-    args.extend_from_slice(extra);
-    let run: Run = kmslint(&common::root(), &args);
+    all.extend_from_slice(args);
+    let run: Run = kmslint(&common::root(), &all);
     assert_eq!(run.status, 0, "{}", run.stderr);
-    run.json()["answers"]
+    run.json()
+}
+
+/// The answers `kmslint access FILE --principal P --action A` gives (as JSON), with the
+/// key's account given.
+fn ask(file: &str, principal: &str, action: &str, extra: &[&str]) -> Vec<Value> {
+    let mut args = vec!["--principal", principal, "--action", action];
+    args.extend_from_slice(extra);
+    access_json(file, &args)["answers"]
         .as_array()
         .cloned()
         .unwrap_or_default()
@@ -275,21 +279,10 @@ fn a_key_without_a_policy_has_the_default_one() {
 
 /// The matrix of a file: `kmslint access FILE --format json` without a question.
 fn matrix_of(file: &str) -> Vec<Value> {
-    let path = format!("tests/access/{file}");
-    let run: Run = kmslint(
-        &common::root(),
-        &[
-            "access",
-            "--no-config",
-            "--format",
-            "json",
-            "--account",
-            "111122223333",
-            &path,
-        ],
-    );
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    run.json()["keys"].as_array().cloned().unwrap_or_default()
+    access_json(file, &[])["keys"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Each row's principal and its cells as shown: `administer use grant read`, each the

@@ -1,9 +1,10 @@
 //! The matrix of `kmslint access` without a question: for each key, a row per principal its
 //! policy names and a column per capability (docs/access.md, "The matrix").
 
+use std::collections::HashMap;
 use std::io::Write;
 
-use kmslint_core::access::{Capability, Cell, Matrix, Verdict};
+use kmslint_core::access::{Capability, Cell, Matrix, Row, Verdict};
 use kmslint_core::render::visible;
 use serde_json::{Value, json};
 
@@ -163,66 +164,62 @@ pub(super) struct Change {
 /// `not-allowed` everywhere there), in the order of `now`, then what `before` had that `now`
 /// lost entirely.
 pub(super) fn changes(before: &[(String, Matrix)], now: &[(String, Matrix)]) -> Vec<Change> {
-    let find = |list: &[(String, Matrix)], path: &str, key: &str, principal: &str, c: usize| {
-        list.iter()
-            .find(|(p, m)| p == path && m.key == key)
-            .and_then(|(_, m)| m.rows.iter().find(|r| r.principal == principal))
-            .map_or(Verdict::NotAllowed, |r| r.cells[c].verdict)
-    };
+    // Each row by file, key and principal: looked up once per row, not searched.
+    let (was, is) = (index(before), index(now));
     let mut out = Vec::new();
-    let mut add =
-        |path: &str, key: &str, principal: &str, c: usize, before: Verdict, now: Verdict| {
-            if before != now {
-                out.push(Change {
-                    path: path.to_owned(),
-                    key: key.to_owned(),
-                    principal: principal.to_owned(),
-                    capability: Capability::ALL[c],
-                    before,
-                    now,
-                });
-            }
-        };
+    let mut add = |(path, key, principal): (&str, &str, &str), c: usize, before, now| {
+        if before != now {
+            out.push(Change {
+                path: path.to_owned(),
+                key: key.to_owned(),
+                principal: principal.to_owned(),
+                capability: Capability::ALL[c],
+                before,
+                now,
+            });
+        }
+    };
+    let verdict =
+        |row: Option<&&Row>, c: usize| row.map_or(Verdict::NotAllowed, |r| r.cells[c].verdict);
     for (path, matrix) in now {
         for row in &matrix.rows {
+            let at = (path.as_str(), matrix.key.as_str(), row.principal.as_str());
             for (c, cell) in row.cells.iter().enumerate() {
-                let was = find(before, path, &matrix.key, &row.principal, c);
-                add(path, &matrix.key, &row.principal, c, was, cell.verdict);
+                add(at, c, verdict(was.get(&at), c), cell.verdict);
             }
         }
     }
     for (path, matrix) in before {
         for row in &matrix.rows {
+            let at = (path.as_str(), matrix.key.as_str(), row.principal.as_str());
+            if is.contains_key(&at) {
+                continue;
+            }
             for (c, cell) in row.cells.iter().enumerate() {
-                let kept = now.iter().any(|(p, m)| {
-                    p == path
-                        && m.key == matrix.key
-                        && m.rows.iter().any(|r| r.principal == row.principal)
-                });
-                if !kept {
-                    add(
-                        path,
-                        &matrix.key,
-                        &row.principal,
-                        c,
-                        cell.verdict,
-                        Verdict::NotAllowed,
-                    );
-                }
+                add(at, c, cell.verdict, Verdict::NotAllowed);
             }
         }
     }
     out
 }
 
+type RowsByPlace<'m> = HashMap<(&'m str, &'m str, &'m str), &'m Row>;
+
+/// The rows of `list` by file, key and principal (the first of each).
+fn index(list: &[(String, Matrix)]) -> RowsByPlace<'_> {
+    let mut rows = HashMap::new();
+    for (path, matrix) in list {
+        for row in &matrix.rows {
+            let at = (path.as_str(), matrix.key.as_str(), row.principal.as_str());
+            rows.entry(at).or_insert(row);
+        }
+    }
+    rows
+}
+
 /// `+` for a principal that may do more, `-` for less.
 fn sign(change: &Change) -> char {
-    let rank = |v: Verdict| match v {
-        Verdict::Allowed => 2,
-        Verdict::Conditional => 1,
-        Verdict::Denied | Verdict::NotAllowed => 0,
-    };
-    if rank(change.now) > rank(change.before) {
+    if change.now.rank() > change.before.rank() {
         '+'
     } else {
         '-'
@@ -242,29 +239,33 @@ pub(super) fn write_changes_pretty(rev: &str, changes: &[Change]) -> std::io::Re
     if changes.is_empty() {
         return writeln!(out, "No access changed since {}.", visible(rev));
     }
-    let mut last: Option<(&str, &str)> = None;
-    for change in changes {
-        if last != Some((&change.path, &change.key)) {
-            writeln!(
-                out,
-                "{}: key `{}`, since {}:",
-                visible(&change.path),
-                visible(&change.key),
-                visible(rev)
-            )?;
-            last = Some((&change.path, &change.key));
-        }
+    for key in by_key(changes) {
+        let first = &key[0];
         writeln!(
             out,
-            "  {} {} {}: {} -> {}",
-            sign(change),
-            visible(&change.principal),
-            change.capability.as_str(),
-            word(change.before),
-            word(change.now)
+            "{}: key `{}`, since {}:",
+            visible(&first.path),
+            visible(&first.key),
+            visible(rev)
         )?;
+        for change in key {
+            writeln!(
+                out,
+                "  {} {} {}: {} -> {}",
+                sign(change),
+                visible(&change.principal),
+                change.capability.as_str(),
+                word(change.before),
+                word(change.now)
+            )?;
+        }
     }
     Ok(())
+}
+
+/// The changes key by key (they come grouped so).
+fn by_key(changes: &[Change]) -> impl Iterator<Item = &[Change]> {
+    changes.chunk_by(|a, b| (&a.path, &a.key) == (&b.path, &b.key))
 }
 
 /// A table per key, for a pull request comment.
@@ -273,32 +274,31 @@ pub(super) fn write_changes_markdown(rev: &str, changes: &[Change]) -> std::io::
     if changes.is_empty() {
         return writeln!(out, "No access changed since `{}`.", cell_text(rev));
     }
-    let mut last: Option<(&str, &str)> = None;
-    for change in changes {
-        if last != Some((&change.path, &change.key)) {
-            if last.is_some() {
-                writeln!(out)?;
-            }
-            writeln!(
-                out,
-                "### Key `{}` ({}): access changed since `{}`\n",
-                cell_text(&change.key),
-                cell_text(&change.path),
-                cell_text(rev)
-            )?;
-            writeln!(out, "| | principal | capability | before | now |")?;
-            writeln!(out, "|---|---|---|---|---|")?;
-            last = Some((&change.path, &change.key));
+    for (i, key) in by_key(changes).enumerate() {
+        let first = &key[0];
+        if i > 0 {
+            writeln!(out)?;
         }
         writeln!(
             out,
-            "| {} | `{}` | {} | {} | {} |",
-            sign(change),
-            cell_text(&change.principal),
-            change.capability.as_str(),
-            word(change.before),
-            word(change.now)
+            "### Key `{}` ({}): access changed since `{}`\n",
+            cell_text(&first.key),
+            cell_text(&first.path),
+            cell_text(rev)
         )?;
+        writeln!(out, "| | principal | capability | before | now |")?;
+        writeln!(out, "|---|---|---|---|---|")?;
+        for change in key {
+            writeln!(
+                out,
+                "| {} | `{}` | {} | {} | {} |",
+                sign(change),
+                cell_text(&change.principal),
+                change.capability.as_str(),
+                word(change.before),
+                word(change.now)
+            )?;
+        }
     }
     Ok(())
 }

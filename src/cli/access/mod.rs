@@ -3,6 +3,7 @@
 //! P call A, and why; without, the matrix of its principals and capabilities (`matrix`). It
 //! reports; it does not judge: exit 0, or 2 when the question or a file cannot be read.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -157,45 +158,33 @@ impl Since<'_> {
         let (rev, inputs, limit) = (self.rev, self.inputs, self.limit);
         let repository = super::since::Repository::open(rev)?;
         let requests = inputs.iter().map(|i| repository.request(&i.path)).collect();
-        let mut old_texts = Vec::new();
+        // Each compared file's text at the revision (empty when the file is new there).
+        let mut old_texts: HashMap<&str, String> = HashMap::new();
         for (input, old) in inputs.iter().zip(repository.old_versions(requests, limit)?) {
-            let text = match old {
-                Ok(super::since::Old::Text(text)) => Some(text),
-                Ok(super::since::Old::Absent) => Some(String::new()),
-                Ok(super::since::Old::NotCompared(why)) | Err(why) => {
-                    eprintln!(
-                        "kmslint: warning: {} was not compared with {}: {why}",
-                        visible(&input.name),
-                        visible(rev)
-                    );
-                    None
+            match old {
+                Ok(super::since::Old::Text(text)) => {
+                    old_texts.entry(&input.name).or_insert(text);
                 }
-            };
-            old_texts.push((input.name.clone(), text));
+                Ok(super::since::Old::Absent) => {
+                    old_texts.entry(&input.name).or_default();
+                }
+                Ok(super::since::Old::NotCompared(why)) | Err(why) => eprintln!(
+                    "kmslint: warning: {} was not compared with {}: {why}",
+                    visible(&input.name),
+                    visible(rev)
+                ),
+            }
         }
-        let now = files.matrices(key, context);
-        let mut before = Vec::new();
-        for (name, _, at) in files.texts {
-            let Some((_, Some(old))) = old_texts.iter().find(|(n, _)| n == name) else {
-                continue;
-            };
-            let found = access::matrix(name, old, &files.settings[*at], key, context);
-            before.extend(
-                found
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|m| (name.clone(), m)),
-            );
+        // Both sides of the compared files only, each answered for on the pool.
+        let (mut old_files, mut new_files) = (Vec::new(), Vec::new());
+        for (name, text, at) in files.texts {
+            if let Some(old) = old_texts.get(name.as_str()) {
+                old_files.push((name.clone(), old.clone(), *at));
+                new_files.push((name.clone(), text.clone(), *at));
+            }
         }
-        let compared: Vec<&str> = old_texts
-            .iter()
-            .filter(|(_, text)| text.is_some())
-            .map(|(name, _)| name.as_str())
-            .collect();
-        let now: Vec<(String, Matrix)> = now
-            .into_iter()
-            .filter(|(name, _)| compared.contains(&name.as_str()))
-            .collect();
+        let before = files.with(&old_files).matrices(key, context);
+        let now = files.with(&new_files).matrices(key, context);
         Ok(matrix::changes(&before, &now))
     }
 }
@@ -243,7 +232,15 @@ struct Files<'f> {
     settings: &'f [Settings],
 }
 
-impl Files<'_> {
+impl<'f> Files<'f> {
+    /// Other texts with the same pool and settings.
+    fn with<'g>(&self, texts: &'g [(String, String, usize)]) -> Files<'g>
+    where
+        'f: 'g,
+    {
+        Files { texts, ..*self }
+    }
+
     /// The answers for each key of each file; when there are none because the principal is
     /// none, why. (A logical ID names a role of some templates only: asked of the others, it
     /// is no principal.)

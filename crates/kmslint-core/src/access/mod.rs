@@ -256,17 +256,7 @@ impl KeyView<'_, '_> {
     /// The key's matrix: the rows of the principals its policy names (in any combination of
     /// the template's conditions), each cell from the answers for the capability's actions.
     fn matrix(&self) -> Matrix {
-        let mut principals: Vec<(String, Option<Principal>)> = Vec::new();
-        for asker in self.askers {
-            for (label, who) in asker.principals() {
-                if !principals.iter().any(|(l, _)| *l == label) {
-                    principals.push((label, who));
-                }
-            }
-        }
-        // The account's other principals last.
-        principals.sort_by_key(|(_, who)| who.is_none());
-        let rows = principals
+        let rows = model::access::principals_over(self.askers)
             .into_iter()
             .map(|(principal, who)| Row {
                 cells: model::access::cells_over(self.askers, who.as_ref()),

@@ -21,7 +21,7 @@
 use crate::diagnostic::Severity;
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::access::{
-    Asker, Capability, Cell, RequestContext, Verdict, builds, cells_over, rank,
+    Asker, Capability, Cell, RequestContext, Verdict, builds, cells_over, principals_over,
 };
 use crate::model::principal::{Deployment as PolicyDeployment, Principal, Slot};
 use crate::model::{KeyPolicy, Resource};
@@ -137,14 +137,7 @@ fn compare_key(
     let new = Version::of(cx.new, new_key);
     let (before, after) = (old.askers(&context), new.askers(&context));
     // The principals the new version names in any scenario, each once.
-    let mut principals: Vec<(String, Option<Principal>)> = Vec::new();
-    for asker in &after {
-        for (label, who) in asker.principals() {
-            if !principals.iter().any(|(l, _)| *l == label) {
-                principals.push((label, who));
-            }
-        }
-    }
+    let mut principals = principals_over(&after);
     // Anyone first: what anyone gains, every other principal gains too, at the same statement,
     // and it is said once, for anyone.
     principals.sort_by_key(|(_, who)| match who {
@@ -161,7 +154,7 @@ fn compare_key(
             // From nothing to something. A `conditional` that becomes `allowed` may be the same
             // access said with more certainty (a principal whose partition is now written
             // `${AWS::Partition}`), so it is not reported.
-            if rank(was.verdict) > 0 || rank(now.verdict) == 0 {
+            if was.verdict.rank() > 0 || now.verdict.rank() == 0 {
                 continue;
             }
             let severity = if gain_is_outside(who.as_ref(), now, new.cx.env.account) {

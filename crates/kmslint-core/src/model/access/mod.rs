@@ -20,6 +20,8 @@
 
 mod context;
 
+use std::collections::HashSet;
+
 pub use context::RequestContext;
 
 use super::PolicySource;
@@ -45,6 +47,16 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// How much it lets through: `allowed` more than `conditional`, and either more than
+    /// nothing (`denied` or `not-allowed`).
+    pub fn rank(self) -> u8 {
+        match self {
+            Verdict::Allowed => 2,
+            Verdict::Conditional => 1,
+            Verdict::Denied | Verdict::NotAllowed => 0,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Allowed => "allowed",
@@ -211,6 +223,7 @@ impl Asker<'_, '_> {
     /// account's other principals (`None`), which the account's IAM policies may let in.
     pub(crate) fn principals(&self) -> Vec<(String, Option<Principal>)> {
         let mut out: Vec<(String, Option<Principal>)> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
         // The default key policy names only the key's account.
         let mut delegates = self.policy.is_none();
         for statement in self.policy.iter().flat_map(|p| &p.statements) {
@@ -234,7 +247,7 @@ impl Asker<'_, '_> {
                     ) {
                         continue;
                     }
-                    if !out.iter().any(|(l, _)| *l == label) {
+                    if seen.insert(label.clone()) {
                         out.push((label, Some(principal.clone())));
                     }
                 }
@@ -245,7 +258,7 @@ impl Asker<'_, '_> {
             for grantee in &grant.principals {
                 if let Principal::TemplateResource(id) = &grantee.principal {
                     let label = format!("{id} (of this template)");
-                    if !out.iter().any(|(l, _)| *l == label) {
+                    if seen.insert(label.clone()) {
                         out.push((label, Some(grantee.principal.clone())));
                     }
                 }
@@ -469,6 +482,19 @@ pub(crate) fn builds<'t>(
 const BY_CONDITIONS: &str =
     "the template's `Conditions` decide it (it differs between their combinations)";
 
+/// The principals any of several builds of a policy names ([`Asker::principals`]), each once,
+/// in the order first met, and the account's other principals last.
+pub(crate) fn principals_over(askers: &[Asker<'_, '_>]) -> Vec<(String, Option<Principal>)> {
+    let mut seen = HashSet::new();
+    let mut out: Vec<(String, Option<Principal>)> = askers
+        .iter()
+        .flat_map(Asker::principals)
+        .filter(|(label, _)| seen.insert(label.clone()))
+        .collect();
+    out.sort_by_key(|(_, who)| who.is_none());
+    out
+}
+
 /// The answer over several builds of a policy (one per combination of the template's
 /// conditions): the same in all, or `conditional` on the template's conditions.
 pub(crate) fn ask_over(askers: &[Asker<'_, '_>], ask: &dyn Fn(&Asker<'_, '_>) -> Said) -> Said {
@@ -485,7 +511,7 @@ pub(crate) fn ask_over(askers: &[Asker<'_, '_>], ask: &dyn Fn(&Asker<'_, '_>) ->
     for said in each {
         same &= said.verdict == first.verdict;
         first.by_iam &= said.by_iam;
-        if rank(said.verdict) > rank(first.verdict) {
+        if said.verdict.rank() > first.verdict.rank() {
             first.verdict = said.verdict;
         }
         for condition in said.conditions {
@@ -528,7 +554,7 @@ pub(crate) fn cells_over(askers: &[Asker<'_, '_>], who: Option<&Principal>) -> V
             let mut same = true;
             for cell in cells {
                 same &= cell.verdict == best.verdict;
-                if rank(cell.verdict) > rank(best.verdict) {
+                if cell.verdict.rank() > best.verdict.rank() {
                     best = cell.clone();
                 }
             }
@@ -545,27 +571,14 @@ pub(crate) fn cells_over(askers: &[Asker<'_, '_>], who: Option<&Principal>) -> V
         .collect()
 }
 
-/// How much a verdict lets through.
-pub(crate) fn rank(verdict: Verdict) -> u8 {
-    match verdict {
-        Verdict::Allowed => 2,
-        Verdict::Conditional => 1,
-        Verdict::Denied | Verdict::NotAllowed => 0,
-    }
-}
-
 /// A cell from the answers for a capability's `actions` (`said`, in the same order).
 fn cell(actions: &'static [&'static str], said: &[Said]) -> Cell {
-    let rank = |v: Verdict| match v {
-        Verdict::Allowed => 3,
-        Verdict::Conditional => 2,
-        Verdict::Denied => 1,
-        Verdict::NotAllowed => 0,
-    };
+    // As [`Verdict::rank`], and a deny before nothing: a cell shows that it is denied.
+    let order = |v: Verdict| (v.rank(), v == Verdict::Denied);
     let best = said
         .iter()
         .map(|s| s.verdict)
-        .max_by_key(|v| rank(*v))
+        .max_by_key(|v| order(*v))
         .unwrap_or(Verdict::NotAllowed);
     let holding: Vec<usize> = (0..said.len())
         .filter(|&i| said[i].verdict == best)
