@@ -607,6 +607,74 @@ fn statements_under_fn_if_are_answered_per_condition() {
     );
 }
 
+/// The template's IAM policies reach a key by more than its ARN: `Resource: '*'`, a `key/*`
+/// pattern of the stack's Region and account, `NotResource` (perhaps), `NotAction`, an AWS
+/// managed policy by ARN, and a group's policies for its members. A `Condition` is evaluated
+/// with the context, and an IAM `Deny` wins.
+#[test]
+fn iam_policies_reach_keys_by_wildcards_groups_and_aws_managed_policies() {
+    let file = "iam-policies.yaml";
+    let answer = |role: &str, action: &str, extra: &[&str]| {
+        let mut args = vec!["--region", "us-east-1"];
+        args.extend_from_slice(extra);
+        only(&ask(file, role, action, &args))
+    };
+    let verdict = |role: &str, action: &str| answer(role, action, &[]).0;
+    // `Resource: '*'`, and a deny on `key/*` of the stack's Region and account.
+    assert_eq!(verdict("Wildcard", "kms:Decrypt"), "allowed");
+    assert_eq!(verdict("Wildcard", "kms:Encrypt"), "not-allowed");
+    assert_eq!(verdict("Wildcard", "kms:ScheduleKeyDeletion"), "denied");
+    // A condition stays one until the context decides it.
+    let (verdict_of, _, conditions) = answer("ViaS3", "kms:Encrypt", &[]);
+    assert_eq!(verdict_of, "conditional");
+    assert_eq!(
+        conditions,
+        [
+            "statement `EncryptThroughS3` of an inline policy of `ViaS3` allows it if `StringEquals` `kms:ViaService` is `s3.us-east-1.amazonaws.com`"
+        ]
+    );
+    let via = |service: &str| {
+        answer(
+            "ViaS3",
+            "kms:Encrypt",
+            &["--context", &format!("kms:ViaService={service}")],
+        )
+        .0
+    };
+    assert_eq!(via("s3.us-east-1.amazonaws.com"), "allowed");
+    assert_eq!(via("ec2.us-east-1.amazonaws.com"), "not-allowed");
+    // `NotResource` may leave the key out; `NotAction` of IAM's actions leaves KMS's in.
+    let (verdict_of, _, conditions) = answer("AlmostAll", "kms:PutKeyPolicy", &[]);
+    assert_eq!(verdict_of, "conditional");
+    assert_eq!(
+        conditions,
+        [
+            "statement 1 of an inline policy of `AlmostAll` allows it if its `NotResource` does not name this key"
+        ]
+    );
+    // AWS managed policies by ARN: every action, or the KMS power user's few.
+    assert_eq!(verdict("Admin", "kms:PutKeyPolicy"), "allowed");
+    assert_eq!(verdict("Alice", "kms:DescribeKey"), "allowed");
+    assert_eq!(verdict("Alice", "kms:Decrypt"), "not-allowed");
+    // A user has its groups' policies, by `Groups` or `UserToGroupAddition`.
+    assert_eq!(verdict("Bob", "kms:GetKeyPolicy"), "allowed");
+    assert_eq!(verdict("Bob", "kms:Decrypt"), "not-allowed");
+    // A managed policy not in the table gives nothing known.
+    assert_eq!(verdict("Bystander", "kms:Decrypt"), "not-allowed");
+    let rows = rows_of(file);
+    let principals: Vec<&str> = rows.iter().map(|(p, _)| p.as_str()).collect();
+    for role in ["Wildcard", "ViaS3", "AlmostAll", "Admin", "Alice", "Bob"] {
+        assert!(
+            principals.contains(&format!("{role} (of this template)").as_str()),
+            "{role}: {rows:#?}"
+        );
+    }
+    assert!(
+        !principals.iter().any(|p| p.starts_with("Bystander")),
+        "{rows:#?}"
+    );
+}
+
 /// A role of the template has exactly the IAM policies the template gives it: when the key
 /// policy lets the account's IAM policies decide, the role's inline and managed policies
 /// answer (one under a template condition is conditional on it), and a role without one may
@@ -623,7 +691,7 @@ fn template_roles_have_the_iam_policies_the_template_gives_them() {
     assert_eq!(verdict, "conditional");
     assert_eq!(
         conditions,
-        ["the IAM policy `WriterPolicy` of `Writer` allows it if `InProduction` is true"]
+        ["statement 1 of the IAM policy `WriterPolicy` allows it if `InProduction` is true"]
     );
     let rows = rows_of(file);
     let principals: Vec<&str> = rows.iter().map(|(p, _)| p.as_str()).collect();

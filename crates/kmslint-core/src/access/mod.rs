@@ -182,7 +182,7 @@ fn each_key(
         .as_ref()
         .map(|t| model::iam::grants(t, &model::value::Resolver::new(&env)))
         .unwrap_or_default();
-    let iam_of = |name: &str| iam.own.get(name).map_or(&[][..], Vec::as_slice);
+
     let deployment = PolicyDeployment {
         account: env.account,
         partition: env.partition.map(|p| p.name),
@@ -204,6 +204,7 @@ fn each_key(
             continue;
         }
         let builds = model::access::builds(source, &env, &conditions, &resource_type);
+        let grants = iam.on(name);
         let askers: Vec<Asker<'_, '_>> = builds
             .iter()
             .map(|policy| Asker {
@@ -213,7 +214,7 @@ fn each_key(
                 deployment: &deployment,
                 account: env.account,
                 context,
-                iam: iam_of(name),
+                iam: &grants,
             })
             .collect();
         visit(&KeyView {
@@ -233,6 +234,7 @@ fn each_key(
         if key.is_some_and(|wanted| wanted != resource.name) {
             continue;
         }
+        let grants = iam.on(resource.name);
         let default = [Asker {
             policy: None,
             usage: usage_of(resource.name),
@@ -240,7 +242,7 @@ fn each_key(
             deployment: &deployment,
             account: env.account,
             context,
-            iam: iam_of(resource.name),
+            iam: &grants,
         }];
         visit(&KeyView {
             name: resource.name,

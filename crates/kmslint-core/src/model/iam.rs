@@ -7,21 +7,72 @@ use std::collections::HashMap;
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::source::{Node, Span};
 
-use super::arn::{self, ArnShape};
+use super::arn::{self, ArnShape, Field};
+use super::policy::{ConditionBlock, glob_match};
 use super::principal::{IamKind, IamPrincipal, Name, Principal, Slot};
 use super::template::{Resource, Template};
 use super::value::{Hole, Resolver, Text};
 
-/// An `Allow` of `kms:` actions on a key in an IAM policy of the template.
+/// A statement of an IAM policy of the template that bears on `kms:` actions on a key: an
+/// `Allow` or a `Deny` of `kms:` actions (or of all actions but some, `NotAction`).
 pub(crate) struct Grant<'t> {
-    /// The resource that holds the policy.
+    /// The resource that holds the policy, or the name of the AWS managed policy.
     pub policy: &'t str,
-    /// The `Resource` value that names the key.
+    pub kind: PolicyKind,
+    /// The statement's `Sid`, or its place in `Statement` (from 0).
+    pub sid: Option<&'t str>,
+    pub index: usize,
+    /// The `Resource` value that names the key (the ARN, for an AWS managed policy).
     pub span: Span,
-    /// The action patterns as written (`kms:Decrypt`, `kms:*`, `*`).
+    /// The action patterns as written (`kms:Decrypt`, `kms:*`, `*`): with `not_action`, the
+    /// actions it leaves out.
     pub actions: Vec<String>,
+    pub not_action: bool,
+    pub deny: bool,
     pub principals: Vec<Grantee>,
     pub when: Vec<(&'t str, bool)>,
+    /// The statement's `Condition`, read as a key policy's is.
+    pub condition: Option<ConditionBlock<'t>>,
+    /// Why it may not cover the key: `NotResource`, or a `Resource` pattern whose Region or
+    /// account is not the stack's. `None` when it certainly covers it.
+    pub resource_doubt: Option<&'static str>,
+}
+
+impl Grant<'_> {
+    /// An `Allow` of the actions it lists, the grants KMS609 checks the key policy lets in.
+    pub(crate) fn allows_listed(&self) -> bool {
+        !self.deny && !self.not_action
+    }
+
+    pub(crate) fn covers_action(&self, action: &str) -> bool {
+        self.actions.iter().any(|a| glob_match(a, action)) != self.not_action
+    }
+
+    /// The statement as answers name it.
+    pub(crate) fn describe(&self) -> String {
+        let policy = match self.kind {
+            PolicyKind::Resource => format!("the IAM policy `{}`", self.policy),
+            PolicyKind::Inline => format!("an inline policy of `{}`", self.policy),
+            PolicyKind::AwsManaged => {
+                return format!("the AWS managed policy `{}`", self.policy);
+            }
+        };
+        match self.sid {
+            Some(sid) => format!("statement `{sid}` of {policy}"),
+            None => format!("statement {} of {policy}", self.index + 1),
+        }
+    }
+}
+
+/// Where an IAM statement is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PolicyKind {
+    /// An `AWS::IAM::Policy` or `AWS::IAM::ManagedPolicy`.
+    Resource,
+    /// The `Policies` of a role, user or group.
+    Inline,
+    /// An AWS managed policy attached by ARN, read from [`AWS_MANAGED`].
+    AwsManaged,
 }
 
 #[derive(Clone)]
@@ -31,26 +82,84 @@ pub(crate) struct Grantee {
 }
 
 /// The IAM grants of a template on keys: of the template, by logical ID, and of other
-/// stacks of the deployment (reached through a link), by index in `model::links::Links::keys`.
+/// stacks of the deployment (reached through a link), by index in `model::links::Links::keys`;
+/// and those whose `Resource` may be any key (`*`, `arn:…:key/*`, `NotResource`).
 #[derive(Default)]
 pub(crate) struct Grants<'t> {
     pub own: HashMap<&'t str, Vec<Grant<'t>>>,
     pub linked: HashMap<usize, Vec<Grant<'t>>>,
+    pub any: Vec<Grant<'t>>,
+}
+
+impl<'t> Grants<'t> {
+    /// The grants that may bear on the template's key `key`.
+    pub(crate) fn on(&self, key: &str) -> Vec<&Grant<'t>> {
+        self.own
+            .get(key)
+            .into_iter()
+            .flatten()
+            .chain(&self.any)
+            .collect()
+    }
 }
 
 /// Which key an IAM `Resource` names.
 enum GrantedKey<'t> {
     Own(&'t str),
     Linked(usize),
+    /// Any key, or perhaps any key (with the doubt).
+    Any(Option<&'static str>),
 }
+
+/// AWS managed policies that allow `kms:` actions on every key, by name, with the `kms:`
+/// actions they allow (AWS managed policy reference,
+/// https://docs.aws.amazon.com/aws-managed-policy/latest/reference/policy-list.html).
+/// `AdministratorAccess` allows `*` on `*`
+/// (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AdministratorAccess.html);
+/// `PowerUserAccess` allows every action but `iam:*`, `organizations:*` and `account:*` on `*`,
+/// so every `kms:` action
+/// (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/PowerUserAccess.html);
+/// `AWSKeyManagementServicePowerUser` allows creating keys and aliases, describing, reading,
+/// listing and tagging
+/// (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSKeyManagementServicePowerUser.html).
+const AWS_MANAGED: &[(&str, &[&str])] = &[
+    ("AdministratorAccess", &["*"]),
+    ("PowerUserAccess", &["kms:*"]),
+    (
+        "AWSKeyManagementServicePowerUser",
+        &[
+            "kms:CreateAlias",
+            "kms:CreateKey",
+            "kms:DeleteAlias",
+            "kms:Describe*",
+            "kms:GenerateRandom",
+            "kms:Get*",
+            "kms:List*",
+            "kms:TagResource",
+            "kms:UntagResource",
+        ],
+    ),
+];
+
+const ROLE: &str = "AWS::IAM::Role";
+const USER: &str = "AWS::IAM::User";
+const GROUP: &str = "AWS::IAM::Group";
 
 /// Every IAM grant in the template on a key of the template or of another stack, by key.
 pub(crate) fn grants<'t>(template: &Template<'t>, resolver: &Resolver<'_, 't>) -> Grants<'t> {
     let mut out = Grants::default();
-    // Roles and users by the managed policies they attach, read once.
+    let members = group_members(template, resolver);
+    let holders = |resource: &Resource<'t>, kind: &str| -> Vec<Grantee> {
+        if kind == GROUP {
+            members.get(resource.name).cloned().unwrap_or_default()
+        } else {
+            vec![of_template(resource.name, kind)]
+        }
+    };
+    // Roles, users and groups by the managed policies they attach, read once.
     let mut attaching: HashMap<&str, Vec<Grantee>> = HashMap::new();
     for resource in &template.resources {
-        let Some(kind @ ("AWS::IAM::Role" | "AWS::IAM::User")) = resource.type_name else {
+        let Some(kind @ (ROLE | USER | GROUP)) = resource.type_name else {
             continue;
         };
         for item in resource
@@ -62,7 +171,9 @@ pub(crate) fn grants<'t>(template: &Template<'t>, resolver: &Resolver<'_, 't>) -
                 attaching
                     .entry(policy)
                     .or_default()
-                    .push(of_template(resource.name, kind));
+                    .extend(holders(resource, kind));
+            } else {
+                aws_managed(resolver, item, &holders(resource, kind), &mut out);
             }
         }
     }
@@ -72,7 +183,7 @@ pub(crate) fn grants<'t>(template: &Template<'t>, resolver: &Resolver<'_, 't>) -
         };
         match resource.type_name {
             Some("AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy") => {
-                let mut principals = attached_to(template, resolver, properties);
+                let mut principals = attached_to(template, resolver, properties, &members);
                 if resource.type_name == Some("AWS::IAM::ManagedPolicy") {
                     principals.extend(attaching.get(resource.name).into_iter().flatten().cloned());
                 }
@@ -82,13 +193,14 @@ pub(crate) fn grants<'t>(template: &Template<'t>, resolver: &Resolver<'_, 't>) -
                         resolver,
                         resource,
                         document,
+                        PolicyKind::Resource,
                         &principals,
                         &mut out,
                     );
                 }
             }
-            Some(kind @ ("AWS::IAM::Role" | "AWS::IAM::User")) => {
-                let principals = vec![of_template(resource.name, kind)];
+            Some(kind @ (ROLE | USER | GROUP)) => {
+                let principals = holders(resource, kind);
                 for policy in properties
                     .get("Policies")
                     .and_then(Node::as_seq)
@@ -100,6 +212,7 @@ pub(crate) fn grants<'t>(template: &Template<'t>, resolver: &Resolver<'_, 't>) -
                             resolver,
                             resource,
                             document,
+                            PolicyKind::Inline,
                             &principals,
                             &mut out,
                         );
@@ -112,26 +225,173 @@ pub(crate) fn grants<'t>(template: &Template<'t>, resolver: &Resolver<'_, 't>) -
     out
 }
 
+/// An AWS managed policy of [`AWS_MANAGED`] a `ManagedPolicyArns` item names
+/// (`arn:aws:iam::aws:policy/AdministratorAccess`, with `${AWS::Partition}` or not).
+fn aws_managed<'t>(
+    resolver: &Resolver<'_, 't>,
+    item: &'t Node<'t>,
+    holders: &[Grantee],
+    out: &mut Grants<'t>,
+) {
+    if holders.is_empty() {
+        return;
+    }
+    for alt in resolver.resolve(item) {
+        let Some(text) = alt.text_value() else {
+            continue;
+        };
+        let ArnShape::Arn(parsed) = arn::parse(text) else {
+            continue;
+        };
+        if parsed.service.literal() != Some("iam") || parsed.account.literal() != Some("aws") {
+            continue;
+        }
+        let Some(name) = parsed
+            .resource
+            .literal()
+            .and_then(|r| r.strip_prefix("policy/"))
+        else {
+            continue;
+        };
+        let Some((name, actions)) = AWS_MANAGED.iter().find(|(n, _)| *n == name) else {
+            continue;
+        };
+        out.any.push(Grant {
+            policy: name,
+            kind: PolicyKind::AwsManaged,
+            sid: None,
+            index: 0,
+            span: alt.span,
+            actions: actions.iter().map(|a| (*a).to_owned()).collect(),
+            not_action: false,
+            deny: false,
+            principals: holders.to_vec(),
+            when: alt.when.clone(),
+            condition: None,
+            resource_doubt: None,
+        });
+    }
+}
+
 fn of_template(name: &str, kind: &str) -> Grantee {
-    let what = if kind == "AWS::IAM::User" {
-        "user"
-    } else {
-        "role"
-    };
+    let what = if kind == USER { "user" } else { "role" };
     Grantee {
         principal: Principal::TemplateResource(name.to_owned()),
         describe: format!("{what} `{name}`"),
     }
 }
 
-/// The roles and users a policy's `Roles` and `Users` name.
+/// The users of the template in each group of the template, by the group's logical ID: from
+/// users' `Groups` and from `AWS::IAM::UserToGroupAddition`. A group is not a principal
+/// (IAM identifiers,
+/// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html); its policies
+/// are its members'.
+fn group_members<'t>(
+    template: &Template<'t>,
+    resolver: &Resolver<'_, 't>,
+) -> HashMap<&'t str, Vec<Grantee>> {
+    let named = |kind: &str, name_property: &str, node: &'t Node<'t>| -> Vec<&'t str> {
+        let mut out = Vec::new();
+        for alt in resolver.resolve(node) {
+            let Some(text) = alt.text_value() else {
+                continue;
+            };
+            if let Some(Hole::Ref(name)) = text.only_hole() {
+                if template.resource(name).and_then(|r| r.type_name) == Some(kind) {
+                    out.push(*name);
+                }
+            } else if let Some(literal) = text.literal() {
+                out.extend(
+                    template
+                        .resources_of_type(kind)
+                        .filter(|r| {
+                            r.property(name_property).and_then(Node::as_str) == Some(literal)
+                        })
+                        .map(|r| r.name),
+                );
+            }
+        }
+        out
+    };
+    let mut members: HashMap<&'t str, Vec<Grantee>> = HashMap::new();
+    let mut add = |group: &'t str, user: &'t str| {
+        let list = members.entry(group).or_default();
+        let grantee = Grantee {
+            principal: Principal::TemplateResource(user.to_owned()),
+            describe: format!("user `{user}` (in group `{group}`)"),
+        };
+        if !list.iter().any(|g| g.principal == grantee.principal) {
+            list.push(grantee);
+        }
+    };
+    for user in template.resources_of_type(USER) {
+        for item in user
+            .property("Groups")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            for group in named(GROUP, "GroupName", item) {
+                add(group, user.name);
+            }
+        }
+    }
+    for addition in template.resources_of_type("AWS::IAM::UserToGroupAddition") {
+        let Some(group) = addition.property("GroupName") else {
+            continue;
+        };
+        let groups = named(GROUP, "GroupName", group);
+        for item in addition
+            .property("Users")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            for user in named(USER, "UserName", item) {
+                for &group in &groups {
+                    add(group, user);
+                }
+            }
+        }
+    }
+    members
+}
+
+/// The roles and users a policy's `Roles` and `Users` name, and the users of the groups its
+/// `Groups` names.
 fn attached_to<'t>(
     template: &Template<'t>,
     resolver: &Resolver<'_, 't>,
     properties: &'t Node<'t>,
+    members: &HashMap<&'t str, Vec<Grantee>>,
 ) -> Vec<Grantee> {
     let mut out = Vec::new();
-    for (property, kind) in [("Roles", "AWS::IAM::Role"), ("Users", "AWS::IAM::User")] {
+    for item in properties
+        .get("Groups")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+    {
+        for alt in resolver.resolve(item) {
+            let Some(text) = alt.text_value() else {
+                continue;
+            };
+            let group = match text.only_hole() {
+                Some(Hole::Ref(name)) => Some(*name),
+                _ => text.literal().and_then(|literal| {
+                    template
+                        .resources_of_type(GROUP)
+                        .find(|r| r.property("GroupName").and_then(Node::as_str) == Some(literal))
+                        .map(|r| r.name)
+                }),
+            };
+            out.extend(
+                group
+                    .and_then(|g| members.get(g))
+                    .into_iter()
+                    .flatten()
+                    .cloned(),
+            );
+        }
+    }
+    for (property, kind) in [("Roles", ROLE), ("Users", USER)] {
         for item in properties
             .get(property)
             .and_then(Node::as_seq)
@@ -149,7 +409,7 @@ fn attached_to<'t>(
                     text.literal().filter(|n| !n.is_empty() && !n.contains(':'))
                 {
                     let name = Name::Known(name.to_owned());
-                    let (iam_kind, what) = if kind == "AWS::IAM::User" {
+                    let (iam_kind, what) = if kind == USER {
                         (IamKind::User(name), "user")
                     } else {
                         (IamKind::Role(name), "role")
@@ -174,6 +434,7 @@ fn read_document<'t>(
     resolver: &Resolver<'_, 't>,
     resource: &Resource<'t>,
     document: &'t Node<'t>,
+    kind: PolicyKind,
     principals: &[Grantee],
     out: &mut Grants<'t>,
 ) {
@@ -183,20 +444,50 @@ fn read_document<'t>(
     let Some(statements) = document.get("Statement") else {
         return;
     };
-    for statement in statements.one_or_many() {
-        if statement.get("Effect").and_then(Node::as_str) != Some("Allow")
-            || statement.get("NotAction").is_some()
-        {
-            continue;
-        }
-        let Some(actions) = literal_list(statement.get("Action")) else {
+    for (index, statement) in statements.one_or_many().iter().enumerate() {
+        let deny = match statement.get("Effect").and_then(Node::as_str) {
+            Some("Allow") => false,
+            Some("Deny") => true,
+            _ => continue,
+        };
+        let (written, not_action) = match (statement.get("Action"), statement.get("NotAction")) {
+            (Some(actions), None) => (actions, false),
+            (None, Some(actions)) => (actions, true),
+            _ => continue,
+        };
+        let Some(mut actions) = literal_list(Some(written)) else {
             continue;
         };
-        let actions: Vec<String> = actions
-            .into_iter()
-            .filter(|a| a == "*" || a.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("kms:")))
-            .collect();
-        if actions.is_empty() {
+        if !not_action {
+            actions
+                .retain(|a| a == "*" || a.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("kms:")));
+            if actions.is_empty() {
+                continue;
+            }
+        }
+        let grant = |span, when: &[(&'t str, bool)], resource_doubt| Grant {
+            policy: resource.name,
+            kind,
+            sid: statement.get("Sid").and_then(Node::as_str),
+            index,
+            span,
+            actions: actions.clone(),
+            not_action,
+            deny,
+            principals: principals.to_vec(),
+            when: when.to_vec(),
+            condition: statement
+                .entry("Condition")
+                .map(|e| ConditionBlock::read(e, resolver)),
+            resource_doubt,
+        };
+        if let Some(excluded) = statement.entry("NotResource") {
+            // All resources but those it lists: perhaps this key.
+            out.any.push(grant(
+                excluded.key_span,
+                &[],
+                Some("its `NotResource` does not name this key"),
+            ));
             continue;
         }
         let Some(resources) = statement.get("Resource") else {
@@ -207,19 +498,21 @@ fn read_document<'t>(
                 let Some(text) = alt.text_value() else {
                     continue;
                 };
-                let Some(key) = key_named(template, text) else {
+                let Some(key) = key_named(template, resolver, text) else {
                     continue;
                 };
-                let grant = Grant {
-                    policy: resource.name,
-                    span: alt.span,
-                    actions: actions.clone(),
-                    principals: principals.to_vec(),
-                    when: alt.when.clone(),
-                };
                 match key {
-                    GrantedKey::Own(name) => out.own.entry(name).or_default().push(grant),
-                    GrantedKey::Linked(key) => out.linked.entry(key).or_default().push(grant),
+                    GrantedKey::Own(name) => out
+                        .own
+                        .entry(name)
+                        .or_default()
+                        .push(grant(alt.span, &alt.when, None)),
+                    GrantedKey::Linked(key) => out
+                        .linked
+                        .entry(key)
+                        .or_default()
+                        .push(grant(alt.span, &alt.when, None)),
+                    GrantedKey::Any(doubt) => out.any.push(grant(alt.span, &alt.when, doubt)),
                 }
             }
         }
@@ -240,7 +533,11 @@ fn literal_list(node: Option<&Node<'_>>) -> Option<Vec<String>> {
 
 /// The key an IAM `Resource` value is the ARN of, if it is one: of the template, or of another
 /// stack through a link.
-fn key_named<'t>(template: &Template<'t>, text: &Text<'t>) -> Option<GrantedKey<'t>> {
+fn key_named<'t>(
+    template: &Template<'t>,
+    resolver: &Resolver<'_, 't>,
+    text: &Text<'t>,
+) -> Option<GrantedKey<'t>> {
     let is_key = |name: &'t str| {
         matches!(
             template.resource(name).and_then(|r| r.type_name),
@@ -248,6 +545,9 @@ fn key_named<'t>(template: &Template<'t>, text: &Text<'t>) -> Option<GrantedKey<
         )
         .then_some(GrantedKey::Own(name))
     };
+    if text.literal() == Some("*") {
+        return Some(GrantedKey::Any(None));
+    }
     if let Some(hole) = text.only_hole() {
         return match hole {
             Hole::GetAtt(name, "Arn") => is_key(name),
@@ -258,8 +558,24 @@ fn key_named<'t>(template: &Template<'t>, text: &Text<'t>) -> Option<GrantedKey<
     let ArnShape::Arn(parsed) = arn::parse(text) else {
         return None;
     };
-    if parsed.service.literal() != Some("kms") || parsed.resource_prefix != "key/" {
+    // A literal ARN's prefix is its whole resource part.
+    if parsed.service.literal() != Some("kms") || !parsed.resource_prefix.starts_with("key/") {
         return None;
+    }
+    if parsed.resource.literal() == Some("key/*") {
+        // Every key of a Region and account: certainly this key's when they are `*` or the
+        // stack's own.
+        let env = resolver.env();
+        let stack_or_any = |field: &Field<'_>, own: Hole<'_>, known: Option<&str>| match field {
+            Field::Lit(s) => s == "*" || known == Some(s.as_str()),
+            Field::Hole(h) => *h == own,
+            Field::Mixed => false,
+        };
+        let certain = stack_or_any(&parsed.region, Hole::Region, env.region)
+            && stack_or_any(&parsed.account, Hole::AccountId, env.account);
+        return Some(GrantedKey::Any((!certain).then_some(
+            "its `Resource` names this key's Region and account (a value not known here decides)",
+        )));
     }
     let holes = text.resource_holes();
     match holes.as_slice() {

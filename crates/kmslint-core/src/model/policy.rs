@@ -150,6 +150,19 @@ pub(crate) struct Clause<'t> {
     pub values: Vec<Item<'t>>,
 }
 
+impl<'t> ConditionBlock<'t> {
+    /// The `Condition` of an IAM policy statement of the template, read as a key policy's.
+    pub(crate) fn read(entry: &'t Entry<'t>, resolver: &Resolver<'_, 't>) -> ConditionBlock<'t> {
+        let reader = Reader {
+            resolver,
+            sub_vars: None,
+            sub: false,
+            placeholders: false,
+        };
+        reader.conditions(entry)
+    }
+}
+
 impl<'t> PolicySource<'t> {
     /// The JSON text as written, for string forms (what KMS receives, before `Fn::Sub`).
     pub(crate) fn text(&self) -> Option<&'t str> {

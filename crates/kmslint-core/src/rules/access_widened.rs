@@ -23,6 +23,7 @@ use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::access::{
     Asker, Capability, Cell, RequestContext, Verdict, builds, cells_over, principals_over,
 };
+use crate::model::iam::Grant;
 use crate::model::principal::{Deployment as PolicyDeployment, Principal, Slot};
 use crate::model::{KeyPolicy, Resource};
 use crate::source::Span;
@@ -69,12 +70,12 @@ impl Rule for AccessWidened {
 /// combination of the template's conditions its `Fn::If`s use (`model::access::builds`).
 struct Version<'c, 'a, 't> {
     cx: &'c Context<'a, 't>,
-    /// The key's logical ID.
-    key: &'t str,
     /// `None` for a key without `KeyPolicy` (the default key policy).
     builds: Vec<Option<KeyPolicy<'t>>>,
     deployment: PolicyDeployment<'a>,
     usage: Option<&'t str>,
+    /// The template's IAM statements that may bear on the key.
+    iam: Vec<&'c Grant<'t>>,
 }
 
 impl<'c, 'a, 't> Version<'c, 'a, 't> {
@@ -93,7 +94,6 @@ impl<'c, 'a, 't> Version<'c, 'a, 't> {
         };
         Version {
             cx,
-            key: key.name,
             builds,
             deployment: PolicyDeployment {
                 account: cx.env.account,
@@ -101,6 +101,7 @@ impl<'c, 'a, 't> Version<'c, 'a, 't> {
                 region: cx.env.region,
             },
             usage: key.property("KeyUsage").and_then(|n| n.as_str()),
+            iam: cx.consumers.iam_grants.on(key.name),
         }
     }
 
@@ -114,13 +115,7 @@ impl<'c, 'a, 't> Version<'c, 'a, 't> {
                 deployment: &self.deployment,
                 account: self.cx.env.account,
                 context,
-                iam: self
-                    .cx
-                    .consumers
-                    .iam_grants
-                    .own
-                    .get(self.key)
-                    .map_or(&[][..], Vec::as_slice),
+                iam: &self.iam,
             })
             .collect()
     }

@@ -94,6 +94,7 @@ impl Rule for IamGrantNotDelegated {
             .get(key_name)
             .into_iter()
             .flatten()
+            .filter(|g| g.allows_listed())
         {
             let actions: Vec<String> = KMS_ACTIONS
                 .iter()
@@ -236,7 +237,7 @@ fn linked(cx: &Context<'_, '_>, out: &mut Reporter) {
         if here != there {
             continue;
         }
-        for grant in grants {
+        for grant in grants.iter().filter(|g| g.allows_listed()) {
             let actions = *masks
                 .entry(grant.actions.as_slice())
                 .or_insert_with(|| actions_mask(&grant.actions));

@@ -27,7 +27,7 @@ pub use context::RequestContext;
 use super::PolicySource;
 use super::conditions::Conditions;
 use super::iam::Grant;
-use super::policy::{Access, Clause, Statement, Verdict as EngineVerdict, glob_match};
+use super::policy::{Access, Clause, ConditionBlock, Statement, Verdict as EngineVerdict};
 use super::principal::{
     Coverage, Deployment as PolicyDeployment, IamKind, Principal, Requester, Slot,
 };
@@ -170,7 +170,7 @@ pub(crate) struct Asker<'a, 't> {
     /// The template's IAM policies that allow `kms:` actions on this key: a role or user of
     /// the template has exactly these (issue 25: "a role or user of the template has exactly
     /// the identity policies the template gives it").
-    pub iam: &'a [Grant<'t>],
+    pub iam: &'a [&'a Grant<'t>],
 }
 
 /// A statement that decides an answer, as plain data (the policy it is in may be one of
@@ -254,7 +254,7 @@ impl Asker<'_, '_> {
             }
         }
         // The roles and users of the template whose IAM policies allow actions on the key.
-        for grant in self.iam {
+        for grant in self.iam.iter().filter(|g| !g.deny) {
             for grantee in &grant.principals {
                 if let Principal::TemplateResource(id) = &grantee.principal {
                     let label = format!("{id} (of this template)");
@@ -298,51 +298,62 @@ impl Asker<'_, '_> {
     /// The answer for `who` calling `action`; for a role or user of the template that the key
     /// policy lets its IAM policies decide for, what the template's IAM policies say.
     pub(crate) fn ask(&self, who: &Principal, action: &str) -> Said {
-        let said = self.ask_key_policy(who, action);
-        let Principal::TemplateResource(id) = who else {
-            return said;
-        };
-        if !said.by_iam {
+        let mut said = self.ask_key_policy(who, action);
+        if !matches!(who, Principal::TemplateResource(_)) || !said.by_iam {
             return said;
         }
-        let granting: Vec<&Grant<'_>> = self
-            .iam
-            .iter()
-            .filter(|g| g.principals.iter().any(|p| p.principal == *who))
-            .filter(|g| g.actions.iter().any(|a| glob_match(a, action)))
-            .collect();
-        let mut said = said;
         said.by_iam = false;
-        if granting.is_empty() {
-            said.verdict = Verdict::NotAllowed;
-            said.conditions.clear();
+        let (verdict, conditions) = self.ask_iam(who, action);
+        said.verdict = verdict;
+        said.conditions = conditions;
+        if verdict == Verdict::NotAllowed {
             said.statements.clear();
-            return said;
-        }
-        match granting.iter().find(|g| g.when.is_empty()) {
-            Some(_) => {
-                said.verdict = Verdict::Allowed;
-                said.conditions.clear();
-            }
-            None => {
-                said.conditions = granting
-                    .iter()
-                    .map(|g| {
-                        let when: Vec<String> = g
-                            .when
-                            .iter()
-                            .map(|(c, v)| format!("`{c}` is {v}"))
-                            .collect();
-                        format!(
-                            "the IAM policy `{}` of `{id}` allows it if {}",
-                            g.policy,
-                            when.join(" and ")
-                        )
-                    })
-                    .collect();
-            }
         }
         said
+    }
+
+    /// What the template's IAM policies say of `who`, a role or user of the template, calling
+    /// `action` on the key: it has exactly these policies. As IAM evaluates them, an explicit
+    /// deny wins, else an allow grants (Policy evaluation logic,
+    /// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+    fn ask_iam(&self, who: &Principal, action: &str) -> (Verdict, Vec<String>) {
+        let mut allowed = false;
+        let mut allows_if = Vec::new();
+        let mut unless = Vec::new();
+        let bearing = self.iam.iter().filter(|g| {
+            g.principals.iter().any(|p| p.principal == *who) && g.covers_action(action)
+        });
+        for grant in bearing {
+            let (held, mut ifs) = held(self.context, grant.condition.as_ref());
+            if held == Decided::False {
+                continue;
+            }
+            ifs.extend(grant.resource_doubt.map(str::to_owned));
+            ifs.extend(grant.when.iter().map(|(c, v)| format!("`{c}` is {v}")));
+            let name = grant.describe();
+            if grant.deny {
+                if ifs.is_empty() {
+                    return (Verdict::Denied, Vec::new());
+                }
+                unless.push(format!(
+                    "unless {name} denies it (if {})",
+                    ifs.join(", and ")
+                ));
+            } else if ifs.is_empty() {
+                allowed = true;
+            } else {
+                allows_if.push(format!("{name} allows it if {}", ifs.join(", and ")));
+            }
+        }
+        if !allowed && allows_if.is_empty() {
+            return (Verdict::NotAllowed, Vec::new());
+        }
+        if allowed && unless.is_empty() {
+            return (Verdict::Allowed, Vec::new());
+        }
+        let mut conditions = if allowed { Vec::new() } else { allows_if };
+        conditions.extend(unless);
+        (Verdict::Conditional, conditions)
     }
 
     /// What the key policy alone says for `who` calling `action`.
@@ -790,20 +801,8 @@ impl Reasons<'_, '_, '_> {
         Outcome::Conditional(conditions, deciding)
     }
 
-    /// What the context decides of a statement's conditions, and its clauses still open, in
-    /// words.
     fn held(&self, statement: &Statement<'_>) -> (Decided, Vec<String>) {
-        match &statement.condition {
-            None => (Decided::True, Vec::new()),
-            Some(block) if block.incomplete => (
-                Decided::Open,
-                vec!["its conditions hold (some are not known here)".to_owned()],
-            ),
-            Some(block) => {
-                let (held, open) = context::block(self.context, block);
-                (held, open.into_iter().map(clause).collect())
-            }
-        }
+        held(self.context, statement.condition.as_ref())
     }
 }
 
@@ -843,6 +842,25 @@ fn generated_name(template: Option<&Template<'_>>, id: &str) -> bool {
         Some("AWS::IAM::Role") => resource.property("RoleName").is_none(),
         Some("AWS::IAM::User") => resource.property("UserName").is_none(),
         _ => false,
+    }
+}
+
+/// What the context decides of a statement's conditions, and its clauses still open, in
+/// words.
+fn held(
+    context: &RequestContext,
+    condition: Option<&ConditionBlock<'_>>,
+) -> (Decided, Vec<String>) {
+    match condition {
+        None => (Decided::True, Vec::new()),
+        Some(block) if block.incomplete => (
+            Decided::Open,
+            vec!["its conditions hold (some are not known here)".to_owned()],
+        ),
+        Some(block) => {
+            let (held, open) = context::block(context, block);
+            (held, open.into_iter().map(clause).collect())
+        }
     }
 }
 

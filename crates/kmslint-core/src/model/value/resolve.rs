@@ -95,6 +95,11 @@ impl<'c, 't> Walk<'c, 't> {
 }
 
 impl<'e, 't> Resolver<'e, 't> {
+    /// Where the stack is deployed, as far as it is known.
+    pub(crate) fn env(&self) -> &'e Env<'t> {
+        self.env
+    }
+
     pub(crate) fn new(env: &'e Env<'t>) -> Resolver<'e, 't> {
         Resolver {
             env,
