@@ -5,11 +5,12 @@
 //
 // PREFIX is the folder npm installed the simulator into (`npm install --prefix PREFIX`).
 // QUESTIONS.json: {"keyArn", "keyAccount", "context": {KEY: VALUE}, "policies": [KEY_POLICY],
-// "questions": [{"policy": INDEX, "principal", "action"}]}.
+// "questions": [{"policy": INDEX, "principal", "action", "identity"?: IAM_POLICY}]}.
 // ANSWERS.json: {"version", "answers": [{"bare", "withIdentity"}]}, one per question, in order:
 // the simulator's overall result (`Allowed`, `ExplicitlyDenied`, `ImplicitlyDenied`, or
 // `error: …`) without an identity policy, and with one that allows the action on every
-// resource. Asking both brackets whatever the principal's IAM policies could add.
+// resource. Asking both brackets whatever the principal's IAM policies could add. A question
+// with an `identity` policy (the principal's only one) is answered once with it, as both.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
@@ -52,6 +53,11 @@ async function simulate(question, identityPolicies) {
 
 const answers = []
 for (const question of input.questions) {
+  if (question.identity) {
+    const only = await simulate(question, [{ name: 'Template', policy: question.identity }])
+    answers.push({ bare: only, withIdentity: only })
+    continue
+  }
   const identity = {
     name: 'AllowTheAction',
     policy: {

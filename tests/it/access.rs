@@ -643,16 +643,17 @@ fn iam_policies_reach_keys_by_wildcards_groups_and_aws_managed_policies() {
     };
     assert_eq!(via("s3.us-east-1.amazonaws.com"), "allowed");
     assert_eq!(via("ec2.us-east-1.amazonaws.com"), "not-allowed");
-    // `NotResource` may leave the key out; `NotAction` of IAM's actions leaves KMS's in.
-    let (verdict_of, _, conditions) = answer("AlmostAll", "kms:PutKeyPolicy", &[]);
+    // `NotResource` of another service's ARNs leaves the key in, `NotAction` of IAM's actions
+    // leaves KMS's in; a `NotResource` of KMS ARNs may leave the key out.
+    assert_eq!(verdict("AlmostAll", "kms:PutKeyPolicy"), "allowed");
+    let (verdict_of, _, conditions) = answer("ButAliases", "kms:PutKeyPolicy", &[]);
     assert_eq!(verdict_of, "conditional");
     assert_eq!(
         conditions,
         [
-            "statement 1 of an inline policy of `AlmostAll` allows it if its `NotResource` does not name this key"
+            "statement 1 of an inline policy of `ButAliases` allows it if its `NotResource` does not name this key"
         ]
     );
-    // AWS managed policies by ARN: every action, or the KMS power user's few.
     assert_eq!(verdict("Admin", "kms:PutKeyPolicy"), "allowed");
     assert_eq!(verdict("Alice", "kms:DescribeKey"), "allowed");
     assert_eq!(verdict("Alice", "kms:Decrypt"), "not-allowed");
@@ -663,7 +664,15 @@ fn iam_policies_reach_keys_by_wildcards_groups_and_aws_managed_policies() {
     assert_eq!(verdict("Bystander", "kms:Decrypt"), "not-allowed");
     let rows = rows_of(file);
     let principals: Vec<&str> = rows.iter().map(|(p, _)| p.as_str()).collect();
-    for role in ["Wildcard", "ViaS3", "AlmostAll", "Admin", "Alice", "Bob"] {
+    for role in [
+        "Wildcard",
+        "ViaS3",
+        "AlmostAll",
+        "ButAliases",
+        "Admin",
+        "Alice",
+        "Bob",
+    ] {
         assert!(
             principals.contains(&format!("{role} (of this template)").as_str()),
             "{role}: {rows:#?}"

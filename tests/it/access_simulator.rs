@@ -118,6 +118,79 @@ fn context() -> Value {
 /// The number of key policies, one question each (pairs of principal and action in turn).
 const POLICIES: usize = 4800;
 
+/// The number of templates, one question each (the actions in turn), about a role of the
+/// template with a generated key policy and a generated IAM policy of its own: kmslint reads
+/// the role's IAM policy from the template, the simulator gets the same policy, and the
+/// answers must be the same unless kmslint's is `conditional`.
+const TEMPLATES: usize = 1200;
+
+/// The role of the templates, by logical ID (and `RoleName`), and its ARN.
+const ROLE: &str = "App";
+const ROLE_ARN: &str = "arn:aws:iam::111122223333:role/App";
+
+/// One generated IAM policy for the role: as the template writes it (`Fn::GetAtt` for the key's
+/// ARN) and as the simulator gets it (the key's ARN).
+fn identity_policy(rng: &mut Rng, action: &str) -> (Value, Value) {
+    let mut written = Vec::new();
+    let mut simulated = Vec::new();
+    for n in 0..1 + rng.below(2) {
+        let mut statement = serde_json::Map::new();
+        statement.insert("Sid".into(), json!(format!("I{n}")));
+        let effect = if rng.below(10) < 7 { "Allow" } else { "Deny" };
+        statement.insert("Effect".into(), json!(effect));
+        let chosen = match rng.below(4) {
+            0 | 1 => action,
+            2 => pick(rng, &WILDCARDS),
+            _ => pick(rng, &ASKED_ACTIONS),
+        };
+        let element = if rng.below(8) == 0 {
+            "NotAction"
+        } else {
+            "Action"
+        };
+        statement.insert(element.into(), json!(chosen));
+        if rng.below(4) == 0 {
+            let condition = match rng.below(3) {
+                0 => json!({"StringEquals": {"aws:SourceAccount": KEY_ACCOUNT}}),
+                1 => json!({"StringEquals": {"aws:SourceAccount": "444455556666"}}),
+                _ => json!({"StringLike": {"aws:SourceAccount": "1111*"}}),
+            };
+            statement.insert("Condition".into(), condition);
+        }
+        // `*`; the key's ARN; every key of its Region and account, or of another Region;
+        // another account's key; everything but a bucket.
+        let (element, as_written, as_simulated) = match rng.below(7) {
+            0 | 1 => ("Resource", json!("*"), json!("*")),
+            2 | 3 => (
+                "Resource",
+                json!({"Fn::GetAtt": ["Key", "Arn"]}),
+                json!(KEY_ARN),
+            ),
+            4 => {
+                let all = json!("arn:aws:kms:us-east-1:111122223333:key/*");
+                ("Resource", all.clone(), all)
+            }
+            5 => {
+                let other = json!("arn:aws:kms:us-east-1:444455556666:key/other");
+                ("Resource", other.clone(), other)
+            }
+            _ => {
+                let bucket = json!("arn:aws:s3:::bucket/*");
+                ("NotResource", bucket.clone(), bucket)
+            }
+        };
+        let mut simulated_statement = statement.clone();
+        statement.insert(element.into(), as_written);
+        simulated_statement.insert(element.into(), as_simulated);
+        written.push(Value::Object(statement));
+        simulated.push(Value::Object(simulated_statement));
+    }
+    (
+        json!({"Version": "2012-10-17", "Statement": written}),
+        json!({"Version": "2012-10-17", "Statement": simulated}),
+    )
+}
+
 fn pick<'a>(rng: &mut Rng, from: &[&'a str]) -> &'a str {
     from[rng.below(from.len() as u64) as usize]
 }
@@ -207,7 +280,11 @@ fn principal_element(rng: &mut Rng, asked: &str) -> Value {
 
 /// The simulator's spelling of an asked principal.
 fn simulated_principal(principal: &str) -> &str {
-    if principal == "*" { ANYONE } else { principal }
+    match principal {
+        "*" => ANYONE,
+        ROLE => ROLE_ARN,
+        _ => principal,
+    }
 }
 
 /// Whether the principal is of an account other than the key's (and so needs its own
@@ -224,6 +301,9 @@ struct Question {
     principal: &'static str,
     action: &'static str,
     policy: Value,
+    /// The principal's one IAM policy, as the simulator gets it, for a question about a role
+    /// of a template (kmslint reads the policy from the template).
+    identity: Option<Value>,
     verdict: String,
     bare: String,
     with_identity: String,
@@ -311,6 +391,35 @@ fn ask_kmslint(work: &Path) -> Vec<Question> {
             principal,
             action,
             policy,
+            identity: None,
+            verdict: String::new(),
+            bare: String::new(),
+            with_identity: String::new(),
+        });
+    }
+    // A role of a template, with a key policy and its own IAM policy, both generated.
+    for n in 0..TEMPLATES {
+        let action = ASKED_ACTIONS[n % ASKED_ACTIONS.len()];
+        let policy = policy(&mut rng, ROLE_ARN, action);
+        let (written, identity) = identity_policy(&mut rng, action);
+        let template = json!({"Resources": {
+            "Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": policy}},
+            ROLE: {"Type": "AWS::IAM::Role", "Properties": {
+                "RoleName": ROLE,
+                "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []},
+                "Policies": [{"PolicyName": "generated", "PolicyDocument": written}],
+            }},
+        }});
+        let file = format!("t{n:04}.json");
+        let dir = work.join(format!("role{:02}", n % ASKED_ACTIONS.len()));
+        fs::create_dir_all(&dir).expect("mkdir");
+        fs::write(dir.join(&file), template.to_string()).expect("write a template");
+        questions.push(Question {
+            file,
+            principal: ROLE,
+            action,
+            policy,
+            identity: Some(identity),
             verdict: String::new(),
             bare: String::new(),
             with_identity: String::new(),
@@ -318,38 +427,10 @@ fn ask_kmslint(work: &Path) -> Vec<Question> {
     }
     let mut verdicts: BTreeMap<String, String> = BTreeMap::new();
     for (i, (principal, action)) in pairs.iter().enumerate() {
-        let dir = format!("pair{i:02}");
-        let mut args = vec![
-            "access",
-            "--no-config",
-            "--format",
-            "json",
-            "--account",
-            KEY_ACCOUNT,
-            "--region",
-            "us-east-1",
-            "--context",
-            "aws:SourceAccount=111122223333",
-        ];
-        // The context a request for the action has: kms:GrantIsForAWSResource is a key of
-        // the grant operations only (AWS KMS condition keys, kms:GrantIsForAWSResource,
-        // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource);
-        // the simulator leaves it out of the others' requests, and kmslint takes the context
-        // it is given as the request's.
-        if GRANT_ACTIONS.contains(action) {
-            args.extend(["--context", "kms:GrantIsForAWSResource=true"]);
-        }
-        args.extend([dir.as_str(), "--principal", principal, "--action", action]);
-        let run = common::kmslint(work, &args);
-        assert_eq!(run.status, 0, "{}", run.stderr);
-        for answer in run.json()["answers"].as_array().into_iter().flatten() {
-            let path = answer["path"].as_str().unwrap_or_default();
-            let file = Path::new(path).file_name().unwrap_or_default();
-            verdicts.insert(
-                file.to_string_lossy().into_owned(),
-                answer["verdict"].as_str().unwrap_or_default().to_owned(),
-            );
-        }
+        verdicts.extend(verdicts_in(work, &format!("pair{i:02}"), principal, action));
+    }
+    for (i, action) in ASKED_ACTIONS.iter().enumerate() {
+        verdicts.extend(verdicts_in(work, &format!("role{i:02}"), ROLE, action));
     }
     for q in &mut questions {
         q.verdict = verdicts.get(&q.file).cloned().unwrap_or_default();
@@ -360,6 +441,43 @@ fn ask_kmslint(work: &Path) -> Vec<Question> {
         );
     }
     questions
+}
+
+/// kmslint's verdicts for the files of `dir` (by file name), asked one question.
+fn verdicts_in(work: &Path, dir: &str, principal: &str, action: &str) -> BTreeMap<String, String> {
+    let mut args = vec![
+        "access",
+        "--no-config",
+        "--format",
+        "json",
+        "--account",
+        KEY_ACCOUNT,
+        "--region",
+        "us-east-1",
+        "--context",
+        "aws:SourceAccount=111122223333",
+    ];
+    // The context a request for the action has: kms:GrantIsForAWSResource is a key of
+    // the grant operations only (AWS KMS condition keys, kms:GrantIsForAWSResource,
+    // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource);
+    // the simulator leaves it out of the others' requests, and kmslint takes the context
+    // it is given as the request's.
+    if GRANT_ACTIONS.contains(&action) {
+        args.extend(["--context", "kms:GrantIsForAWSResource=true"]);
+    }
+    args.extend([dir, "--principal", principal, "--action", action]);
+    let run = common::kmslint(work, &args);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let mut verdicts = BTreeMap::new();
+    for answer in run.json()["answers"].as_array().into_iter().flatten() {
+        let path = answer["path"].as_str().unwrap_or_default();
+        let file = Path::new(path).file_name().unwrap_or_default();
+        verdicts.insert(
+            file.to_string_lossy().into_owned(),
+            answer["verdict"].as_str().unwrap_or_default().to_owned(),
+        );
+    }
+    verdicts
 }
 
 /// The simulator's answers, filled in: one Node process for every question.
@@ -373,6 +491,7 @@ fn ask_simulator(prefix: &Path, work: &Path, questions: &mut [Question]) {
             "policy": i,
             "principal": simulated_principal(q.principal),
             "action": q.action,
+            "identity": q.identity,
         })).collect::<Vec<_>>(),
     });
     let asked = work.join("questions.json");
@@ -404,6 +523,16 @@ fn ask_simulator(prefix: &Path, work: &Path, questions: &mut [Question]) {
 
 /// Whether the simulator's answers are consistent with kmslint's verdict (module comment).
 fn agrees(q: &Question) -> bool {
+    if q.identity.is_some() {
+        // The role has exactly this IAM policy: nothing is left to bracket.
+        return match q.verdict.as_str() {
+            "allowed" => q.bare == "Allowed",
+            "denied" => q.bare == "ExplicitlyDenied",
+            "not-allowed" => q.bare == "ImplicitlyDenied",
+            "conditional" => !q.bare.starts_with("error"),
+            _ => false,
+        };
+    }
     let allowed = |r: &str| r == "Allowed";
     match q.verdict.as_str() {
         "allowed" if other_account(q.principal) => allowed(&q.with_identity),
@@ -428,13 +557,21 @@ fn access_agrees_with_an_independent_simulator() {
     let mut unexplained = String::new();
     for q in &questions {
         let agreed = agrees(q);
+        let asked = if q.identity.is_some() {
+            "role with its IAM policy"
+        } else {
+            "key policy"
+        };
         let key = if agreed {
             format!(
-                "agree: {} / simulator {} then {}",
+                "{asked}: agree: {} / simulator {} then {}",
                 q.verdict, q.bare, q.with_identity
             )
         } else if let Some(l) = LIMITATIONS.iter().find(|l| (l.applies)(q)) {
-            format!("known simulator limitation: {} ({})", l.cause, l.url)
+            format!(
+                "{asked}: known simulator limitation: {} ({})",
+                l.cause, l.url
+            )
         } else {
             if unexplained.len() < 20_000 {
                 let _ = writeln!(
@@ -442,9 +579,12 @@ fn access_agrees_with_an_independent_simulator() {
                     "{} asking {}: kmslint {}, simulator {} (with the identity policy: {})\n  {}",
                     q.principal, q.action, q.verdict, q.bare, q.with_identity, q.policy
                 );
+                if let Some(identity) = &q.identity {
+                    let _ = writeln!(unexplained, "  its IAM policy: {identity}");
+                }
             }
             format!(
-                "UNEXPLAINED: {} / simulator {} then {}",
+                "{asked}: UNEXPLAINED: {} / simulator {} then {}",
                 q.verdict, q.bare, q.with_identity
             )
         };

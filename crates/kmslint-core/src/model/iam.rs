@@ -482,12 +482,10 @@ fn read_document<'t>(
             resource_doubt,
         };
         if let Some(excluded) = statement.entry("NotResource") {
-            // All resources but those it lists: perhaps this key.
-            out.any.push(grant(
-                excluded.key_span,
-                &[],
-                Some("its `NotResource` does not name this key"),
-            ));
+            // All resources but those it lists: this key, unless one of them may name it.
+            let doubt = (!names_no_key(resolver, &excluded.value))
+                .then_some("its `NotResource` does not name this key");
+            out.any.push(grant(excluded.key_span, &[], doubt));
             continue;
         }
         let Some(resources) = statement.get("Resource") else {
@@ -517,6 +515,22 @@ fn read_document<'t>(
             }
         }
     }
+}
+
+/// Whether a `NotResource` value certainly names no KMS key: each value is the ARN of another
+/// service's resource (`arn:aws:s3:::bucket/*`).
+fn names_no_key<'t>(resolver: &Resolver<'_, 't>, value: &'t Node<'t>) -> bool {
+    value.one_or_many().iter().all(|item| {
+        resolver.resolve(item).iter().all(|alt| {
+            alt.text_value().is_some_and(|text| match arn::parse(text) {
+                ArnShape::Arn(parsed) => parsed
+                    .service
+                    .literal()
+                    .is_some_and(|service| !service.contains('*') && service != "kms"),
+                _ => false,
+            })
+        })
+    })
 }
 
 /// The strings of a string-or-list, when every one is a literal.

@@ -159,6 +159,12 @@ pub(crate) enum Requester<'a> {
         resource: &'a str,
         user: bool,
     },
+    /// A role or user of this template with a literal name, by logical ID and as its ARN
+    /// (`principal`) names it: a statement may name it either way.
+    Known {
+        resource: &'a str,
+        principal: &'a Principal,
+    },
 }
 
 impl Slot {
@@ -212,6 +218,12 @@ impl Principal {
             (_, Requester::Named(Principal::Unknown | Principal::Invalid(_))) => Coverage::Maybe,
             (_, Requester::Generated { resource, user }) => {
                 self.covers_generated(resource, user, deployment)
+            }
+            (Principal::TemplateResource(name), Requester::Known { resource, .. }) => {
+                Coverage::from_bool(name == resource)
+            }
+            (_, Requester::Known { principal, .. }) => {
+                self.covers(Requester::Named(principal), deployment)
             }
             (Principal::Iam(p), Requester::Unnamed) => match p.kind {
                 IamKind::Account => p

@@ -29,7 +29,8 @@ use super::conditions::Conditions;
 use super::iam::Grant;
 use super::policy::{Access, Clause, ConditionBlock, Statement, Verdict as EngineVerdict};
 use super::principal::{
-    Coverage, Deployment as PolicyDeployment, IamKind, Principal, Requester, Slot,
+    Coverage, Deployment as PolicyDeployment, IamKind, IamPrincipal, Name, Principal, Requester,
+    Slot,
 };
 use super::value::{Env, Resolver};
 use super::{KeyPolicy, Template};
@@ -173,6 +174,19 @@ pub(crate) struct Asker<'a, 't> {
     pub iam: &'a [&'a Grant<'t>],
 }
 
+/// What a principal's IAM policies say of an action on the key.
+#[derive(Default)]
+struct IamSays {
+    /// A deny certainly applies.
+    denied: bool,
+    /// An allow certainly applies.
+    allowed: bool,
+    /// Allows that apply if these hold, each in a sentence.
+    allows_if: Vec<String>,
+    /// Denies that may apply, each in a sentence ("unless …").
+    unless: Vec<String>,
+}
+
 /// A statement that decides an answer, as plain data (the policy it is in may be one of
 /// several builds, one per combination of the template's conditions).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -295,31 +309,58 @@ impl Asker<'_, '_> {
         }
     }
 
-    /// The answer for `who` calling `action`; for a role or user of the template that the key
-    /// policy lets its IAM policies decide for, what the template's IAM policies say.
+    /// The answer for `who` calling `action`. A role or user of the template has exactly the
+    /// IAM policies the template gives it, and both its IAM policies and the key policy are
+    /// evaluated, as IAM does within one account: an explicit deny in either wins; else the key
+    /// policy's allow suffices, and its account principal's lets the IAM policies' allow in
+    /// (Policy evaluation logic,
+    /// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html;
+    /// Key policies in AWS KMS,
+    /// https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html).
     pub(crate) fn ask(&self, who: &Principal, action: &str) -> Said {
         let mut said = self.ask_key_policy(who, action);
-        if !matches!(who, Principal::TemplateResource(_)) || !said.by_iam {
+        if !matches!(who, Principal::TemplateResource(_)) || said.verdict == Verdict::Denied {
             return said;
         }
-        said.by_iam = false;
-        let (verdict, conditions) = self.ask_iam(who, action);
-        said.verdict = verdict;
-        said.conditions = conditions;
-        if verdict == Verdict::NotAllowed {
-            said.statements.clear();
+        let iam = self.ask_iam(who, action);
+        if iam.denied {
+            return Said {
+                verdict: Verdict::Denied,
+                conditions: Vec::new(),
+                statements: Vec::new(),
+                by_iam: false,
+            };
+        }
+        if said.by_iam {
+            said.by_iam = false;
+            if !iam.allowed && iam.allows_if.is_empty() {
+                said.verdict = Verdict::NotAllowed;
+                said.conditions.clear();
+                said.statements.clear();
+                return said;
+            }
+            said.conditions = if iam.allowed {
+                Vec::new()
+            } else {
+                iam.allows_if
+            };
+            said.verdict = if said.conditions.is_empty() {
+                Verdict::Allowed
+            } else {
+                Verdict::Conditional
+            };
+        }
+        if !iam.unless.is_empty() && said.verdict.rank() > 0 {
+            said.verdict = Verdict::Conditional;
+            said.conditions.extend(iam.unless);
         }
         said
     }
 
     /// What the template's IAM policies say of `who`, a role or user of the template, calling
-    /// `action` on the key: it has exactly these policies. As IAM evaluates them, an explicit
-    /// deny wins, else an allow grants (Policy evaluation logic,
-    /// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
-    fn ask_iam(&self, who: &Principal, action: &str) -> (Verdict, Vec<String>) {
-        let mut allowed = false;
-        let mut allows_if = Vec::new();
-        let mut unless = Vec::new();
+    /// `action` on the key.
+    fn ask_iam(&self, who: &Principal, action: &str) -> IamSays {
+        let mut says = IamSays::default();
         let bearing = self.iam.iter().filter(|g| {
             g.principals.iter().any(|p| p.principal == *who) && g.covers_action(action)
         });
@@ -333,27 +374,21 @@ impl Asker<'_, '_> {
             let name = grant.describe();
             if grant.deny {
                 if ifs.is_empty() {
-                    return (Verdict::Denied, Vec::new());
+                    says.denied = true;
+                } else {
+                    says.unless.push(format!(
+                        "unless {name} denies it (if {})",
+                        ifs.join(", and ")
+                    ));
                 }
-                unless.push(format!(
-                    "unless {name} denies it (if {})",
-                    ifs.join(", and ")
-                ));
             } else if ifs.is_empty() {
-                allowed = true;
+                says.allowed = true;
             } else {
-                allows_if.push(format!("{name} allows it if {}", ifs.join(", and ")));
+                says.allows_if
+                    .push(format!("{name} allows it if {}", ifs.join(", and ")));
             }
         }
-        if !allowed && allows_if.is_empty() {
-            return (Verdict::NotAllowed, Vec::new());
-        }
-        if allowed && unless.is_empty() {
-            return (Verdict::Allowed, Vec::new());
-        }
-        let mut conditions = if allowed { Vec::new() } else { allows_if };
-        conditions.extend(unless);
-        (Verdict::Conditional, conditions)
+        says
     }
 
     /// What the key policy alone says for `who` calling `action`.
@@ -368,9 +403,18 @@ impl Asker<'_, '_> {
             };
         };
         // A role or user of the template created without a name has the one CloudFormation
-        // generates, which a literal ARN can name only if it has that shape.
-        let requester = match who {
-            Principal::TemplateResource(id) if generated_name(self.template, id) => {
+        // generates, which a literal ARN can name only if it has that shape; one with a
+        // literal name is named by its ARN too.
+        let named = match who {
+            Principal::TemplateResource(id) => named_in_template(self.template, id),
+            _ => None,
+        };
+        let requester = match (who, &named) {
+            (Principal::TemplateResource(id), Some(principal)) => Requester::Known {
+                resource: id,
+                principal,
+            },
+            (Principal::TemplateResource(id), None) if generated_name(self.template, id) => {
                 Requester::Generated {
                     resource: id,
                     user: self
@@ -380,7 +424,7 @@ impl Asker<'_, '_> {
                         == Some("AWS::IAM::User"),
                 }
             }
-            principal => Requester::Named(principal),
+            (principal, _) => Requester::Named(principal),
         };
         self.ask_as(policy, requester, action)
     }
@@ -701,15 +745,32 @@ impl Reasons<'_, '_, '_> {
                 continue;
             }
             deciding.push(i);
+            let action = statement.covers_action(self.action);
+            let resource = statement.covers_resource(self.deployment);
             if named == Coverage::No {
-                // Only through its account principal: the account's IAM policies decide.
+                // Only through its account principal: the account's IAM policies decide, and
+                // whatever else the statement needs.
+                let mut ifs = open;
+                if action == Coverage::Maybe {
+                    ifs.push("it names this action (a value not known here decides)".to_owned());
+                }
+                if resource == Coverage::Maybe {
+                    ifs.push(
+                        "its `Resource` names this key (the key's ARN is not known here)"
+                            .to_owned(),
+                    );
+                }
+                let also = if ifs.is_empty() {
+                    String::new()
+                } else {
+                    only_by_iam = false;
+                    format!(", and {}", ifs.join(", and "))
+                };
                 allows_if.push(format!(
-                    "{label} allows it if the principal's IAM policies allow it (it lets the account's IAM policies grant access)"
+                    "{label} allows it if the principal's IAM policies allow it (it lets the account's IAM policies grant access){also}"
                 ));
                 continue;
             }
-            let action = statement.covers_action(self.action);
-            let resource = statement.covers_resource(self.deployment);
             if named == Coverage::Yes
                 && action == Coverage::Yes
                 && resource == Coverage::Yes
@@ -830,6 +891,28 @@ impl Reasons<'_, '_, '_> {
             _ => None,
         }
     }
+}
+
+/// A role or user of `template` with a literal `RoleName` (`UserName`), as its ARN names it:
+/// in the stack's partition and account (AWS::IAM::Role `RoleName`,
+/// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html).
+fn named_in_template(template: Option<&Template<'_>>, id: &str) -> Option<Principal> {
+    let resource = template?.resource(id)?;
+    let (property, user) = match resource.type_name? {
+        "AWS::IAM::Role" => ("RoleName", false),
+        "AWS::IAM::User" => ("UserName", true),
+        _ => return None,
+    };
+    let name = Name::Known(resource.property(property)?.as_str()?.to_owned());
+    Some(Principal::Iam(IamPrincipal {
+        partition: Slot::Stack,
+        account: Slot::Stack,
+        kind: if user {
+            IamKind::User(name)
+        } else {
+            IamKind::Role(name)
+        },
+    }))
 }
 
 /// Whether `id` is a role or user of `template` created without a name (`RoleName`,
