@@ -550,6 +550,21 @@ fn the_json_follows_its_schema() {
             .or(document["keys"].as_array());
         assert!(entries.is_some_and(|e| e.len() >= 7), "{document:#}");
     }
+    // Answers for stack instances carry their stack.
+    let deployment = common::root().join("tests/access/deployment");
+    for extra in [&question[..], &[]] {
+        let run: Run = kmslint(
+            &deployment,
+            &[&["access", "--format", "json"][..], extra].concat(),
+        );
+        let document = run.json();
+        let errors: Vec<String> = validator
+            .iter_errors(&document)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+        assert!(run.stdout.contains("\"stack\""), "{document:#}");
+    }
     // The schema is not a blank cheque: an unknown verdict is refused.
     let mut bad = kmslint(
         &common::root(),
@@ -734,5 +749,73 @@ fn template_roles_have_the_iam_policies_the_template_gives_them() {
                 "conditional conditional conditional conditional".to_owned()
             ),
         ]
+    );
+}
+
+/// A template a deployment declares is answered for as its stack, once per stack instance,
+/// each with its account, Region and parameter values: the partner's role is of another
+/// account in one instance and of the key's own in the other. The stack is in every form.
+#[test]
+fn a_deployed_template_is_answered_per_stack_instance() {
+    let dir = common::root().join("tests/access/deployment");
+    let question = [
+        "--principal",
+        "arn:aws:iam::444455556666:role/Reader",
+        "--action",
+        "kms:Decrypt",
+    ];
+    let run: Run = kmslint(
+        &dir,
+        &[&["access", "--format", "json"][..], &question].concat(),
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let answers = run.json()["answers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let by_stack: Vec<(String, Vec<String>)> = answers
+        .iter()
+        .map(|a| {
+            let (_, sids, _) = only(std::slice::from_ref(a));
+            (a["stack"].as_str().unwrap_or_default().to_owned(), sids)
+        })
+        .collect();
+    assert_eq!(
+        by_stack,
+        [
+            (
+                "stack keys, eu-west-1, account 111122223333".to_owned(),
+                vec!["PartnerDecrypts".to_owned()]
+            ),
+            (
+                "stack keys, eu-west-1, account 444455556666".to_owned(),
+                vec!["EnableIamPolicies".to_owned(), "PartnerDecrypts".to_owned()]
+            ),
+        ]
+    );
+    let pretty: Run = kmslint(&dir, &[&["access"][..], &question].concat());
+    assert!(
+        pretty
+            .stdout
+            .contains("keys.yaml: key `SharedKey` (stack keys, eu-west-1, account 444455556666): "),
+        "{}",
+        pretty.stdout
+    );
+    let matrix: Run = kmslint(&dir, &["access", "--format", "json"]);
+    let keys = matrix.json()["keys"].clone();
+    let stacks: Vec<&str> = keys
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|k| k["stack"].as_str())
+        .collect();
+    assert_eq!(
+        stacks,
+        [
+            "stack keys, eu-west-1, account 111122223333",
+            "stack keys, eu-west-1, account 444455556666"
+        ],
+        "{}",
+        matrix.stdout
     );
 }

@@ -19,6 +19,7 @@
 //! Only templates that can offer something (or be a replica, or a parent of nested stacks)
 //! are parsed for the first three, found by the words they must contain.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -162,8 +163,19 @@ pub(crate) fn instances(settings: &Settings) -> Option<Vec<(String, Settings)>> 
     if linked.instances.len() < 2 {
         return None;
     }
+    // Instances in several accounts are told apart by account too.
+    let stacks = &linked.links.stacks;
+    let first = &stacks[linked.instances[0]].account;
+    let by_account = linked
+        .instances
+        .iter()
+        .any(|&i| stacks[i].account != *first);
     let each = linked.instances.iter().map(|&i| {
         let label = &linked.links.stacks[i];
+        let shown = match &label.account {
+            Some(account) if by_account => format!("{label}, account {account}"),
+            _ => label.to_string(),
+        };
         let mut instance = settings.clone();
         instance.region.clone_from(&label.region);
         instance.account.clone_from(&label.account);
@@ -172,9 +184,26 @@ pub(crate) fn instances(settings: &Settings) -> Option<Vec<(String, Settings)>> 
             stack: i,
             instances: Vec::new(),
         })));
-        (label.to_string(), instance)
+        (shown, instance)
     });
     Some(each.collect())
+}
+
+/// The stack instances a file deployed with `settings` is answered for (`kmslint access`),
+/// each with its label: every instance of a stack of several, else the file's own settings,
+/// labelled when they are a stack's of a deployment.
+pub(crate) fn each_instance(settings: &Settings) -> Vec<(Option<String>, Cow<'_, Settings>)> {
+    if let Some(each) = instances(settings) {
+        return each
+            .into_iter()
+            .map(|(label, settings)| (Some(label), Cow::Owned(settings)))
+            .collect();
+    }
+    let label = settings
+        .links
+        .as_ref()
+        .map(|linked| linked.0.links.stacks[linked.0.stack].to_string());
+    vec![(label, Cow::Borrowed(settings))]
 }
 
 /// One stack as the links are made: the stack, and its file as the run names it.

@@ -32,7 +32,13 @@ pub(super) fn write_pretty(matrices: &[(String, Matrix)]) -> std::io::Result<()>
         return writeln!(out, "No key policy found.");
     }
     for (path, matrix) in matrices {
-        writeln!(out, "{}: key `{}`", visible(path), visible(&matrix.key))?;
+        writeln!(
+            out,
+            "{}: key `{}`{}",
+            visible(path),
+            visible(&matrix.key),
+            in_stack(matrix.stack.as_deref())
+        )?;
         let mut rows: Vec<Vec<String>> = vec![
             std::iter::once("principal".to_owned())
                 .chain(Capability::ALL.iter().map(|c| c.as_str().to_owned()))
@@ -64,6 +70,20 @@ pub(super) fn write_pretty(matrices: &[(String, Matrix)]) -> std::io::Result<()>
     )
 }
 
+/// " (stack S, REGION)" for a key answered for as a stack instance of a deployment, else
+/// nothing.
+pub(super) fn in_stack(stack: Option<&str>) -> String {
+    stack.map_or_else(String::new, |stack| format!(" ({})", visible(stack)))
+}
+
+/// `value` with `"stack": S` added when the key was answered for as a stack instance.
+pub(super) fn with_stack(mut value: Value, stack: Option<&str>) -> Value {
+    if let (Some(stack), Some(object)) = (stack, value.as_object_mut()) {
+        object.insert("stack".to_owned(), Value::from(stack));
+    }
+    value
+}
+
 /// Text made safe for a Markdown table cell: no `|`, no line break, and no backtick that
 /// would end the code span it is put in.
 pub(super) fn cell_text(text: &str) -> String {
@@ -80,9 +100,10 @@ pub(super) fn write_markdown(matrices: &[(String, Matrix)]) -> std::io::Result<(
     for (path, matrix) in matrices {
         writeln!(
             out,
-            "### Key `{}` ({})\n",
+            "### Key `{}` ({}){}\n",
             cell_text(&matrix.key),
-            cell_text(path)
+            cell_text(path),
+            cell_text(&in_stack(matrix.stack.as_deref()))
         )?;
         let header: Vec<&str> = Capability::ALL.iter().map(|c| c.as_str()).collect();
         writeln!(out, "| principal | {} |", header.join(" | "))?;
@@ -143,7 +164,10 @@ pub(super) fn write_json(matrices: &[(String, Matrix)]) -> std::io::Result<()> {
                     json!({ "principal": row.principal, "cells": cells })
                 })
                 .collect();
-            json!({ "key": matrix.key, "path": path, "rows": rows })
+            with_stack(
+                json!({ "key": matrix.key, "path": path, "rows": rows }),
+                matrix.stack.as_deref(),
+            )
         })
         .collect();
     kmslint_core::render::write_json(&mut std::io::stdout().lock(), &json!({ "keys": keys }))
@@ -154,6 +178,7 @@ pub(super) fn write_json(matrices: &[(String, Matrix)]) -> std::io::Result<()> {
 pub(super) struct Change {
     path: String,
     key: String,
+    stack: Option<String>,
     principal: String,
     capability: Capability,
     before: Verdict,
@@ -164,14 +189,15 @@ pub(super) struct Change {
 /// `not-allowed` everywhere there), in the order of `now`, then what `before` had that `now`
 /// lost entirely.
 pub(super) fn changes(before: &[(String, Matrix)], now: &[(String, Matrix)]) -> Vec<Change> {
-    // Each row by file, key and principal: looked up once per row, not searched.
+    // Each row by its place: looked up once per row, not searched.
     let (was, is) = (index(before), index(now));
     let mut out = Vec::new();
-    let mut add = |(path, key, principal): (&str, &str, &str), c: usize, before, now| {
+    let mut add = |(path, key, stack, principal): Place<'_>, c: usize, before, now| {
         if before != now {
             out.push(Change {
                 path: path.to_owned(),
                 key: key.to_owned(),
+                stack: stack.map(str::to_owned),
                 principal: principal.to_owned(),
                 capability: Capability::ALL[c],
                 before,
@@ -183,7 +209,7 @@ pub(super) fn changes(before: &[(String, Matrix)], now: &[(String, Matrix)]) -> 
         |row: Option<&&Row>, c: usize| row.map_or(Verdict::NotAllowed, |r| r.cells[c].verdict);
     for (path, matrix) in now {
         for row in &matrix.rows {
-            let at = (path.as_str(), matrix.key.as_str(), row.principal.as_str());
+            let at = place(path, matrix, row);
             for (c, cell) in row.cells.iter().enumerate() {
                 add(at, c, verdict(was.get(&at), c), cell.verdict);
             }
@@ -191,7 +217,7 @@ pub(super) fn changes(before: &[(String, Matrix)], now: &[(String, Matrix)]) -> 
     }
     for (path, matrix) in before {
         for row in &matrix.rows {
-            let at = (path.as_str(), matrix.key.as_str(), row.principal.as_str());
+            let at = place(path, matrix, row);
             if is.contains_key(&at) {
                 continue;
             }
@@ -203,14 +229,26 @@ pub(super) fn changes(before: &[(String, Matrix)], now: &[(String, Matrix)]) -> 
     out
 }
 
-type RowsByPlace<'m> = HashMap<(&'m str, &'m str, &'m str), &'m Row>;
+/// A row's place: its file, key, stack instance and principal.
+type Place<'m> = (&'m str, &'m str, Option<&'m str>, &'m str);
 
-/// The rows of `list` by file, key and principal (the first of each).
+fn place<'m>(path: &'m str, matrix: &'m Matrix, row: &'m Row) -> Place<'m> {
+    (
+        path,
+        matrix.key.as_str(),
+        matrix.stack.as_deref(),
+        row.principal.as_str(),
+    )
+}
+
+type RowsByPlace<'m> = HashMap<Place<'m>, &'m Row>;
+
+/// The rows of `list` by file, key, stack instance and principal (the first of each).
 fn index(list: &[(String, Matrix)]) -> RowsByPlace<'_> {
     let mut rows = HashMap::new();
     for (path, matrix) in list {
         for row in &matrix.rows {
-            let at = (path.as_str(), matrix.key.as_str(), row.principal.as_str());
+            let at = place(path, matrix, row);
             rows.entry(at).or_insert(row);
         }
     }
@@ -243,9 +281,10 @@ pub(super) fn write_changes_pretty(rev: &str, changes: &[Change]) -> std::io::Re
         let first = &key[0];
         writeln!(
             out,
-            "{}: key `{}`, since {}:",
+            "{}: key `{}`{}, since {}:",
             visible(&first.path),
             visible(&first.key),
+            in_stack(first.stack.as_deref()),
             visible(rev)
         )?;
         for change in key {
@@ -265,7 +304,7 @@ pub(super) fn write_changes_pretty(rev: &str, changes: &[Change]) -> std::io::Re
 
 /// The changes key by key (they come grouped so).
 fn by_key(changes: &[Change]) -> impl Iterator<Item = &[Change]> {
-    changes.chunk_by(|a, b| (&a.path, &a.key) == (&b.path, &b.key))
+    changes.chunk_by(|a, b| (&a.path, &a.key, &a.stack) == (&b.path, &b.key, &b.stack))
 }
 
 /// A table per key, for a pull request comment.
@@ -281,9 +320,10 @@ pub(super) fn write_changes_markdown(rev: &str, changes: &[Change]) -> std::io::
         }
         writeln!(
             out,
-            "### Key `{}` ({}): access changed since `{}`\n",
+            "### Key `{}` ({}){}: access changed since `{}`\n",
             cell_text(&first.key),
             cell_text(&first.path),
+            cell_text(&in_stack(first.stack.as_deref())),
             cell_text(rev)
         )?;
         writeln!(out, "| | principal | capability | before | now |")?;
@@ -308,14 +348,15 @@ pub(super) fn write_changes_json(changes: &[Change]) -> std::io::Result<()> {
     let changes: Vec<Value> = changes
         .iter()
         .map(|c| {
-            json!({
+            let change = json!({
                 "path": c.path,
                 "key": c.key,
                 "principal": c.principal,
                 "capability": c.capability.as_str(),
                 "before": c.before.as_str(),
                 "now": c.now.as_str(),
-            })
+            });
+            with_stack(change, c.stack.as_deref())
         })
         .collect();
     kmslint_core::render::write_json(

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 mod matrix;
 
@@ -45,15 +45,15 @@ pub(crate) fn run(args: AccessArgs) -> u8 {
     } else {
         args.paths.clone()
     };
-    let found = check::discover_inputs(&paths, &options);
-    let dirs: Vec<PathBuf> = found
-        .inputs
-        .iter()
-        .map(|i| i.path.parent().unwrap_or(Path::new("")).to_path_buf())
-        .collect();
+    let mut found = check::discover_inputs(&paths, &options);
+    // The threads `check` lints on, with room for the loaders' recursion: the files are read
+    // and answered for there, each on a thread, in the order found.
+    let pool = check::thread_pool(options.jobs);
+    let pool = pool.as_ref();
+    // A template a deployment declares is answered for as its stack (each instance of it).
     let (all, which) =
-        match check::settings_by_dir(&check_args, &dirs, settings, &mut options, &mut Vec::new()) {
-            Ok(per_dir) => per_dir,
+        match check::settings_with_stacks(&check_args, &mut found, settings, &mut options, pool) {
+            Ok(per_file) => per_file,
             Err(err) => {
                 error(err);
                 return EXIT_FAILURE;
@@ -70,10 +70,6 @@ pub(crate) fn run(args: AccessArgs) -> u8 {
     for e in &found.errors {
         error(format!("{}: {}", visible(&e.path), e.message));
     }
-    // The threads `check` lints on, with room for the loaders' recursion: the files are read
-    // and answered for there, each on a thread, in the order found.
-    let pool = check::thread_pool(options.jobs);
-    let pool = pool.as_ref();
     let (texts, unread) = read_all(pool, &found.inputs, &which, options.max_file_size);
     failed |= unread;
     let files = Files {
@@ -305,9 +301,10 @@ fn write_pretty(answers: &[(String, Answer)]) -> std::io::Result<()> {
     for (path, answer) in answers {
         writeln!(
             out,
-            "{}: key `{}`: {} calling {}: {}",
+            "{}: key `{}`{}: {} calling {}: {}",
             visible(path),
             visible(&answer.key),
+            matrix::in_stack(answer.stack.as_deref()),
             visible(&answer.principal),
             answer.action,
             answer.verdict.as_str()
@@ -341,9 +338,10 @@ fn write_markdown(answers: &[(String, Answer)]) -> std::io::Result<()> {
     for (path, answer) in answers {
         writeln!(
             out,
-            "| `{}` ({}) | `{}` | `{}` | {} | {} |",
+            "| `{}` ({}{}) | `{}` | `{}` | {} | {} |",
             matrix::cell_text(&answer.key),
             matrix::cell_text(path),
+            matrix::cell_text(&matrix::in_stack(answer.stack.as_deref())),
             matrix::cell_text(&answer.principal),
             answer.action,
             answer.verdict.as_str(),
@@ -358,7 +356,7 @@ fn write_json(answers: &[(String, Answer)]) -> std::io::Result<()> {
     let answers: Vec<Value> = answers
         .iter()
         .map(|(path, answer)| {
-            json!({
+            let answer_json = json!({
                 "key": answer.key,
                 "path": path,
                 "principal": answer.principal,
@@ -372,7 +370,8 @@ fn write_json(answers: &[(String, Answer)]) -> std::io::Result<()> {
                     "line": s.line,
                     "effect": s.effect,
                 })).collect::<Vec<_>>(),
-            })
+            });
+            matrix::with_stack(answer_json, answer.stack.as_deref())
         })
         .collect();
     // As `check`'s JSON: a `##[` in a value cannot become a CI runner's command.

@@ -18,7 +18,7 @@ pub(super) use inputs::discover_inputs;
 pub(super) use lint::{Linted, lint_bytes_to_result, on_pool, thread_pool};
 pub(super) use options::{Against, Options, configure};
 pub(super) use report::{exit_status, open_output, print_output, summarize};
-pub(super) use settings::settings_by_dir;
+pub(super) use settings::{settings_by_dir, settings_with_stacks};
 
 use super::args::CheckArgs;
 use super::baseline::Mode as BaselineMode;

@@ -124,6 +124,33 @@ pub(super) fn link_inputs<'t>(
         .collect()
 }
 
+/// Each input's settings as `check` lints it with (for `access`): its directory's
+/// configuration, and its stack's Region, account, parameter values and links when a
+/// deployment declares its template. The settings, and the index of each input's.
+pub(in crate::cli) fn settings_with_stacks(
+    args: &CheckArgs,
+    found: &mut discover::Discovered,
+    settings: Settings,
+    options: &mut Options,
+    pool: Option<&rayon::ThreadPool>,
+) -> Result<(Vec<Settings>, Vec<usize>), ConfigError> {
+    let mut per_file = settings_of_inputs(args, found, settings, options)?;
+    let stacks = std::mem::take(&mut per_file.stacks);
+    let templates = super::on_pool(pool, || {
+        kmslint_core::link::read(stacks, options.max_file_size)
+    });
+    let trees = super::on_pool(pool, || templates.parse(false));
+    super::on_pool(pool, || {
+        link_inputs(
+            &mut found.inputs,
+            (&templates, &trees),
+            false,
+            &mut per_file,
+        );
+    });
+    Ok((per_file.all, per_file.which))
+}
+
 /// Gives each template named on the command line that is a stack of the cloud assembly it is
 /// in its stack, as when the assembly is named (docs/deployments.md): `kmslint check
 /// cdk.out/App.template.json` lints it with App's Region, as the editor does. Each assembly

@@ -30,6 +30,9 @@ pub struct Question<'q> {
 pub struct Answer {
     /// The key's logical ID; for a key policy file, `key policy`.
     pub key: String,
+    /// The stack instance answered for, when a deployment deploys the file (a template
+    /// deployed several times is answered once per instance).
+    pub stack: Option<String>,
     pub principal: String,
     pub action: String,
     pub verdict: Verdict,
@@ -80,7 +83,7 @@ pub fn answer(
         settings,
         question.key,
         question.context,
-        &mut |key| {
+        &mut |key, stack| {
             let who = match requester(
                 question.principal,
                 key.askers.first().and_then(|a| a.template),
@@ -94,6 +97,7 @@ pub fn answer(
             let (verdict, conditions, statements) = key.ask(&who, &action);
             answers.push(Answer {
                 key: key.name.to_owned(),
+                stack: stack.map(str::to_owned),
                 principal: question.principal.to_owned(),
                 action: action.clone(),
                 verdict,
@@ -113,6 +117,8 @@ pub fn answer(
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Matrix {
     pub key: String,
+    /// As [`Answer::stack`].
+    pub stack: Option<String>,
     pub rows: Vec<Row>,
 }
 
@@ -133,8 +139,8 @@ pub fn matrix(
     context: &RequestContext,
 ) -> Result<Vec<Matrix>, Unanswered> {
     let mut out = Vec::new();
-    each_key(name, text, settings, key, context, &mut |key| {
-        out.push(key.matrix());
+    each_key(name, text, settings, key, context, &mut |key, stack| {
+        out.push(key.matrix(stack));
     })?;
     Ok(out)
 }
@@ -148,14 +154,15 @@ struct KeyView<'a, 't> {
     text: &'a str,
 }
 
-/// Calls `visit` with each key of the file (only `key`, when given).
+/// Calls `visit` with each key of the file (only `key`, when given), in each stack instance
+/// the file is deployed as (with the instance's label).
 fn each_key(
     name: &str,
     text: &str,
     settings: &Settings,
     key: Option<&str>,
     context: &RequestContext,
-    visit: &mut dyn FnMut(&KeyView<'_, '_>),
+    visit: &mut dyn FnMut(&KeyView<'_, '_>, Option<&str>),
 ) -> Result<(), Unanswered> {
     let (_, loaded) = source::load_file(name, text);
     let root = loaded.root.as_ref().ok_or(Unanswered::NotAPolicy)?;
@@ -168,96 +175,131 @@ fn each_key(
         Some(_) => model::embedded_policies(text, root),
         None => Vec::new(),
     };
-    let env = Env::new(
-        template.as_ref(),
-        Deployment {
-            region: settings.region.as_deref(),
-            account: settings.account.as_deref(),
-            parameters: &settings.parameters,
-            links: settings.links.as_ref().map(|l| &*l.0),
-        },
-    );
-    let conditions = model::Conditions::new(&env);
-    let iam = template
-        .as_ref()
-        .map(|t| model::iam::grants(t, &model::value::Resolver::new(&env)))
-        .unwrap_or_default();
-
-    let deployment = PolicyDeployment {
-        account: env.account,
-        partition: env.partition.map(|p| p.name),
-        region: env.region,
+    let file = File {
+        text,
+        root,
+        kind,
+        template: template.as_ref(),
+        embedded: &embedded,
+        lines: LineIndex::new(text),
     };
-    let resource_type = |n: &str| template.as_ref()?.resource(n)?.type_name;
-    let lines = LineIndex::new(text);
-    let usage_of = |name: &str| {
-        let resource = template.as_ref()?.resource(name)?;
-        resource.property("KeyUsage")?.as_str()
-    };
-    for source in &model::policy_sources(root, kind, template.as_ref(), &embedded) {
-        let name = match source.resource {
-            Some((name, KEY | REPLICA_KEY)) => name,
-            Some(_) => continue,
-            None => "key policy",
-        };
-        if key.is_some_and(|wanted| wanted != name) {
-            continue;
-        }
-        let builds = model::access::builds(source, &env, &conditions, &resource_type);
-        let grants = iam.on(name);
-        let askers: Vec<Asker<'_, '_>> = builds
-            .iter()
-            .map(|policy| Asker {
-                policy: Some(policy),
-                usage: usage_of(name),
-                template: template.as_ref(),
-                deployment: &deployment,
-                account: env.account,
-                context,
-                iam: &grants,
-            })
-            .collect();
-        visit(&KeyView {
-            name,
-            askers: &askers,
-            lines: &lines,
-            text,
-        });
-    }
-    // A key created without `KeyPolicy` gets the default key policy, whose one statement
-    // lets the key's account's IAM policies grant access (AWS::KMS::Key `KeyPolicy`,
-    // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kms-key.html;
-    // Default key policy,
-    // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).
-    let keys_without_policy = template.iter().flat_map(|t| t.resources_of_type(KEY));
-    for resource in keys_without_policy.filter(|r| r.property("KeyPolicy").is_none()) {
-        if key.is_some_and(|wanted| wanted != resource.name) {
-            continue;
-        }
-        let grants = iam.on(resource.name);
-        let default = [Asker {
-            policy: None,
-            usage: usage_of(resource.name),
-            template: template.as_ref(),
-            deployment: &deployment,
-            account: env.account,
-            context,
-            iam: &grants,
-        }];
-        visit(&KeyView {
-            name: resource.name,
-            askers: &default,
-            lines: &lines,
-            text,
+    for (stack, settings) in crate::link::each_instance(settings) {
+        file.each_key(&settings, key, context, &mut |view| {
+            visit(view, stack.as_deref())
         });
     }
     Ok(())
 }
 
+/// A file read as a template or key policy.
+struct File<'f, 't> {
+    text: &'f str,
+    root: &'t source::Node<'t>,
+    kind: DocumentKind,
+    template: Option<&'f Template<'t>>,
+    embedded: &'f [model::EmbeddedPolicy<'t>],
+    lines: LineIndex,
+}
+
+impl File<'_, '_> {
+    /// Calls `visit` with each key of the file (only `key`, when given), deployed with
+    /// `settings`.
+    fn each_key(
+        &self,
+        settings: &Settings,
+        key: Option<&str>,
+        context: &RequestContext,
+        visit: &mut dyn FnMut(&KeyView<'_, '_>),
+    ) {
+        let template = self.template;
+        let env = Env::new(
+            template,
+            Deployment {
+                region: settings.region.as_deref(),
+                account: settings.account.as_deref(),
+                parameters: &settings.parameters,
+                links: settings.links.as_ref().map(|l| &*l.0),
+            },
+        );
+        let conditions = model::Conditions::new(&env);
+        let iam = template
+            .map(|t| model::iam::grants(t, &model::value::Resolver::new(&env)))
+            .unwrap_or_default();
+        let deployment = PolicyDeployment {
+            account: env.account,
+            partition: env.partition.map(|p| p.name),
+            region: env.region,
+        };
+        let resource_type = |n: &str| template?.resource(n)?.type_name;
+        let usage_of = |name: &str| {
+            let resource = template?.resource(name)?;
+            resource.property("KeyUsage")?.as_str()
+        };
+        let sources = model::policy_sources(self.root, self.kind, template, self.embedded);
+        for source in &sources {
+            let name = match source.resource {
+                Some((name, KEY | REPLICA_KEY)) => name,
+                Some(_) => continue,
+                None => "key policy",
+            };
+            if key.is_some_and(|wanted| wanted != name) {
+                continue;
+            }
+            let builds = model::access::builds(source, &env, &conditions, &resource_type);
+            let grants = iam.on(name);
+            let askers: Vec<Asker<'_, '_>> = builds
+                .iter()
+                .map(|policy| Asker {
+                    policy: Some(policy),
+                    usage: usage_of(name),
+                    template,
+                    deployment: &deployment,
+                    account: env.account,
+                    context,
+                    iam: &grants,
+                })
+                .collect();
+            visit(&KeyView {
+                name,
+                askers: &askers,
+                lines: &self.lines,
+                text: self.text,
+            });
+        }
+        // A key created without `KeyPolicy` gets the default key policy, whose one statement
+        // lets the key's account's IAM policies grant access (AWS::KMS::Key `KeyPolicy`,
+        // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kms-key.html;
+        // Default key policy,
+        // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).
+        let keys_without_policy = template.into_iter().flat_map(|t| t.resources_of_type(KEY));
+        for resource in keys_without_policy.filter(|r| r.property("KeyPolicy").is_none()) {
+            if key.is_some_and(|wanted| wanted != resource.name) {
+                continue;
+            }
+            let grants = iam.on(resource.name);
+            let default = [Asker {
+                policy: None,
+                usage: usage_of(resource.name),
+                template,
+                deployment: &deployment,
+                account: env.account,
+                context,
+                iam: &grants,
+            }];
+            visit(&KeyView {
+                name: resource.name,
+                askers: &default,
+                lines: &self.lines,
+                text: self.text,
+            });
+        }
+    }
+}
+
 impl KeyView<'_, '_> {
     /// The key's matrix: the rows of the principals its policy names (in any combination of
     /// the template's conditions), each cell from the answers for the capability's actions.
-    fn matrix(&self) -> Matrix {
+    fn matrix(&self, stack: Option<&str>) -> Matrix {
         let rows = model::access::principals_over(self.askers)
             .into_iter()
             .map(|(principal, who)| Row {
@@ -267,6 +309,7 @@ impl KeyView<'_, '_> {
             .collect();
         Matrix {
             key: self.name.to_owned(),
+            stack: stack.map(str::to_owned),
             rows,
         }
     }
