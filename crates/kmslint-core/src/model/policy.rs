@@ -812,16 +812,37 @@ fn resource_coverage(values: &Values<'_>, deployment: &Deployment<'_>) -> Covera
         Coverage::No
     };
     for alt in values.items.iter().flat_map(|item| &item.alts) {
-        let Some(written) = alt.as_str() else {
-            found = found.or(Coverage::Maybe);
-            continue;
+        let written = match alt.as_str() {
+            Some(written) => Cow::Borrowed(written),
+            None => match alt.text_value().and_then(stack_fields_as_wildcards) {
+                Some(written) => Cow::Owned(written),
+                None => {
+                    found = found.or(Coverage::Maybe);
+                    continue;
+                }
+            },
         };
-        found = found.or(arn_names_key(written, deployment));
+        found = found.or(arn_names_key(&written, deployment));
         if found == Coverage::Yes {
             break;
         }
     }
     found
+}
+
+/// A `Resource` value whose only holes are the stack's partition, Region and account, with
+/// them as `*`: a key policy's key is in its stack's (`arn:${AWS::Partition}:kms:${AWS::Region}:
+/// ${AWS::AccountId}:key/*` names it).
+fn stack_fields_as_wildcards(text: &Text<'_>) -> Option<String> {
+    let mut out = String::new();
+    for part in &text.parts {
+        match part {
+            Part::Lit(s) => out.push_str(s),
+            Part::Hole(Hole::Partition | Hole::Region | Hole::AccountId) => out.push('*'),
+            Part::Hole(_) => return None,
+        }
+    }
+    Some(out)
 }
 
 /// Whether a `Resource` value names the key: `*` does; a KMS key ARN whose Region and account
@@ -839,6 +860,7 @@ fn arn_names_key(written: &str, deployment: &Deployment<'_>) -> Coverage {
         return Coverage::No;
     }
     let known = |pattern: &str, value: Option<&str>| match value {
+        _ if pattern == "*" => Coverage::Yes,
         Some(value) => Coverage::from_bool(glob_match(pattern, value)),
         None => Coverage::Maybe,
     };

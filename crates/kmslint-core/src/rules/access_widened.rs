@@ -21,7 +21,8 @@
 use crate::diagnostic::Severity;
 use crate::facts::resources::{KEY, REPLICA_KEY};
 use crate::model::access::{
-    Asker, Capability, Cell, RequestContext, Verdict, builds, cells_over, principals_over,
+    Asker, Capability, Cell, RequestContext, Verdict, Way, ask_over, builds, cells_over,
+    principals_over,
 };
 use crate::model::iam::Grant;
 use crate::model::principal::{Deployment as PolicyDeployment, Principal, Slot};
@@ -149,25 +150,36 @@ fn compare_key(
             // From nothing to something. A `conditional` that becomes `allowed` may be the same
             // access said with more certainty (a principal whose partition is now written
             // `${AWS::Partition}`), so it is not reported.
-            if was.verdict.rank() > 0 || now.verdict.rank() == 0 {
+            // Or `conditional` before and now, with a new way in: a condition no way before
+            // implied (the widdix case: anyone could already decrypt through one service, and
+            // now through S3 too).
+            let (at, how) = if was.verdict.rank() == 0 && now.verdict.rank() > 0 {
+                // At the statement that gives the first action gained, in a scenario that
+                // gives it.
+                let statement = now.actions.first().and_then(|action| {
+                    after.iter().find_map(|asker| {
+                        let said = match &who {
+                            Some(principal) => asker.ask(principal, action),
+                            None => asker.ask_unnamed(action),
+                        };
+                        Some(said.statements.first()?.label)
+                    })
+                });
+                (statement.unwrap_or(new_key.name_span), None)
+            } else if was.verdict == Verdict::Conditional && now.verdict.rank() > 0 {
+                let actions = capability.actions(new.usage);
+                let Some(new) = new_way(&before, &after, who.as_ref(), actions) else {
+                    continue;
+                };
+                (new.way.at.unwrap_or(new_key.name_span), Some(new))
+            } else {
                 continue;
-            }
+            };
             let severity = if gain_is_outside(who.as_ref(), now, new.cx.env.account) {
                 Severity::Error
             } else {
                 Severity::Warning
             };
-            // At the statement that gives the first action gained, in a scenario that gives it.
-            let statement = now.actions.first().and_then(|action| {
-                after.iter().find_map(|asker| {
-                    let said = match &who {
-                        Some(principal) => asker.ask(principal, action),
-                        None => asker.ask_unnamed(action),
-                    };
-                    Some(said.statements.first()?.label)
-                })
-            });
-            let at = statement.unwrap_or(new_key.name_span);
             match &who {
                 Some(Principal::Everyone) => public.push((*capability, at)),
                 _ if public.contains(&(*capability, at)) => continue,
@@ -175,6 +187,7 @@ fn compare_key(
             }
             let gain = Gain {
                 at,
+                how,
                 capability: *capability,
                 severity,
                 was: shown(was),
@@ -200,6 +213,8 @@ fn compare_key(
 #[derive(PartialEq, Eq)]
 struct Gain {
     at: Span,
+    /// For a new way in to a capability that was already `conditional`.
+    how: Option<NewWay>,
     capability: Capability,
     severity: Severity,
     was: &'static str,
@@ -231,13 +246,34 @@ fn report(
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
         [] => return,
     };
-    let message = format!(
-        "{who} can now {} key `{key}` ({} before, {} now: {})",
-        gain.capability.as_str(),
-        gain.was,
-        gain.now,
-        gain.actions
-    );
+    let message = match &gain.how {
+        None => format!(
+            "{who} can now {} key `{key}` ({} before, {} now: {})",
+            gain.capability.as_str(),
+            gain.was,
+            gain.now,
+            gain.actions
+        ),
+        Some(new) => {
+            let needs: Vec<&str> = new.way.ifs.iter().map(|n| n.text.as_str()).collect();
+            let how = match (needs.as_slice(), new.in_some_builds) {
+                ([], false) => "with no condition".to_owned(),
+                ([], true) => "in some combinations of the template's `Conditions`".to_owned(),
+                (needs, false) => format!("if {}", needs.join(", and ")),
+                (needs, true) => format!(
+                    "if {} (in some combinations of the template's `Conditions`)",
+                    needs.join(", and ")
+                ),
+            };
+            format!(
+                "{who} can now {} key `{key}` in a new way ({} before, {} now: {}): {how}",
+                gain.capability.as_str(),
+                gain.was,
+                gain.now,
+                gain.actions,
+            )
+        }
+    };
     let help = match gain.severity {
         Severity::Error => {
             "make sure this access is meant: it reaches anyone, or another account; scope the statement (a condition, named principals) if it is not"
@@ -250,6 +286,43 @@ fn report(
         .with_resource(key)
         .with_help(help);
     cx.related_old(diagnostic, old_policy, "the key policy before");
+}
+
+/// A way in that no way before implies.
+#[derive(PartialEq, Eq)]
+struct NewWay {
+    way: Way,
+    /// Only some builds of the policy (combinations of the template's conditions) give it.
+    in_some_builds: bool,
+}
+
+/// A way `who` may now call one of `actions` that no way before implies, if there is one (a
+/// way before implies one now when all it needs is within what the one now needs).
+fn new_way(
+    before: &[Asker<'_, '_>],
+    after: &[Asker<'_, '_>],
+    who: Option<&Principal>,
+    actions: &[&str],
+) -> Option<NewWay> {
+    for action in actions {
+        let ask = |asker: &Asker<'_, '_>| match who {
+            Some(principal) => asker.ask(principal, action),
+            None => asker.ask_unnamed(action),
+        };
+        let was = ask_over(before, &ask);
+        let now: Vec<Vec<Way>> = after.iter().map(|asker| ask(asker).ways).collect();
+        let new = now
+            .iter()
+            .flatten()
+            .find(|way| !was.ways.iter().any(|old| old.implies(way)));
+        if let Some(way) = new {
+            return Some(NewWay {
+                way: way.clone(),
+                in_some_builds: now.iter().any(|ways| !ways.contains(way)),
+            });
+        }
+    }
+    None
 }
 
 fn shown(cell: &Cell) -> &'static str {

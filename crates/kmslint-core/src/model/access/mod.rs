@@ -185,6 +185,8 @@ struct IamSays {
     allows_if: Vec<String>,
     /// Denies that may apply, each in a sentence ("unless …").
     unless: Vec<String>,
+    /// The ways its allows give.
+    ways: Vec<Way>,
 }
 
 /// A statement that decides an answer, as plain data (the policy it is in may be one of
@@ -200,12 +202,86 @@ pub(crate) struct StatementRef {
     pub deny: bool,
 }
 
+/// One way an action is allowed, of several any one of which suffices: what must hold for it
+/// (nothing: it certainly is), and where the statement that allows it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Way {
+    /// The key policy statement's label, or the IAM statement's `Resource`.
+    pub at: Option<Span>,
+    /// What must hold (naming no statement: the same condition is the same need in two
+    /// versions of a policy).
+    pub ifs: Vec<Need>,
+}
+
+impl Way {
+    /// Whether this way in lets in whatever `other` does: all it needs is within what `other`
+    /// needs.
+    pub(crate) fn implies(&self, other: &Way) -> bool {
+        self.ifs
+            .iter()
+            .all(|need| need.not_compared || other.ifs.iter().any(|theirs| need.within(theirs)))
+    }
+}
+
+/// One thing that must hold for a way of access.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Need {
+    /// In words.
+    pub text: String,
+    /// For a condition clause: its operator and key (lowercased: keys are not case-sensitive),
+    /// and whether one of its values is not known here (so that it may be any value).
+    pub clause: Option<(String, String, bool)>,
+    /// Left out when two ways are compared ([`Way::implies`]): what kmslint cannot tell
+    /// (whether a statement names this principal, action or key), and the principal's IAM
+    /// policies (a key policy that lets the account in already covers each principal of the
+    /// account, as IAM Access Analyzer's `CheckNoNewAccess` compares resource policies).
+    pub not_compared: bool,
+}
+
+impl Need {
+    fn said(text: impl Into<String>) -> Need {
+        Need {
+            text: text.into(),
+            clause: None,
+            not_compared: false,
+        }
+    }
+
+    fn not_compared(text: &str) -> Need {
+        Need {
+            not_compared: true,
+            ..Need::said(text)
+        }
+    }
+
+    /// Whether `self` asks no more than `other`: the same need, or the same clause with a
+    /// value not known on either side (which may be the other's).
+    fn within(&self, other: &Need) -> bool {
+        match (&self.clause, &other.clause) {
+            (Some((op, key, open)), Some((other_op, other_key, other_open)))
+                if *open || *other_open =>
+            {
+                op == other_op && key == other_key
+            }
+            _ => self == other,
+        }
+    }
+}
+
+/// Needs in words, joined: "…, and …".
+fn words(needs: &[Need]) -> String {
+    let texts: Vec<&str> = needs.iter().map(|n| n.text.as_str()).collect();
+    texts.join(", and ")
+}
+
 /// A verdict with what it depends on and the statements that decide it.
 pub(crate) struct Said {
     pub verdict: Verdict,
     pub conditions: Vec<String>,
     /// The statements that decide it.
     pub statements: Vec<StatementRef>,
+    /// The ways it is allowed, for an `allowed` or `conditional` answer.
+    pub ways: Vec<Way>,
     /// `conditional` exactly on the principal's IAM policies: the key policy allows it only
     /// through the principal's account, with no other condition and no deny that may apply.
     pub by_iam: bool,
@@ -303,6 +379,10 @@ impl Asker<'_, '_> {
                     verdict,
                     conditions,
                     statements: Vec::new(),
+                    ways: vec![Way {
+                        at: None,
+                        ifs: vec![Need::not_compared(BY_IAM)],
+                    }],
                     by_iam: true,
                 }
             }
@@ -328,6 +408,7 @@ impl Asker<'_, '_> {
                 verdict: Verdict::Denied,
                 conditions: Vec::new(),
                 statements: Vec::new(),
+                ways: Vec::new(),
                 by_iam: false,
             };
         }
@@ -337,8 +418,10 @@ impl Asker<'_, '_> {
                 said.verdict = Verdict::NotAllowed;
                 said.conditions.clear();
                 said.statements.clear();
+                said.ways.clear();
                 return said;
             }
+            said.ways = iam.ways;
             said.conditions = if iam.allowed {
                 Vec::new()
             } else {
@@ -369,23 +452,32 @@ impl Asker<'_, '_> {
             if held == Decided::False {
                 continue;
             }
-            ifs.extend(grant.resource_doubt.map(str::to_owned));
-            ifs.extend(grant.when.iter().map(|(c, v)| format!("`{c}` is {v}")));
+            ifs.extend(grant.resource_doubt.map(Need::not_compared));
+            ifs.extend(
+                grant
+                    .when
+                    .iter()
+                    .map(|(c, v)| Need::said(format!("`{c}` is {v}"))),
+            );
             let name = grant.describe();
+            if !grant.deny {
+                says.ways.push(Way {
+                    at: Some(grant.span),
+                    ifs: ifs.clone(),
+                });
+            }
             if grant.deny {
                 if ifs.is_empty() {
                     says.denied = true;
                 } else {
-                    says.unless.push(format!(
-                        "unless {name} denies it (if {})",
-                        ifs.join(", and ")
-                    ));
+                    says.unless
+                        .push(format!("unless {name} denies it (if {})", words(&ifs)));
                 }
             } else if ifs.is_empty() {
                 says.allowed = true;
             } else {
                 says.allows_if
-                    .push(format!("{name} allows it if {}", ifs.join(", and ")));
+                    .push(format!("{name} allows it if {}", words(&ifs)));
             }
         }
         says
@@ -395,10 +487,22 @@ impl Asker<'_, '_> {
     fn ask_key_policy(&self, who: &Principal, action: &str) -> Said {
         let Some(policy) = self.policy else {
             let (verdict, conditions, by_iam) = default_policy(who, self.account);
+            let ways = match verdict {
+                Verdict::Allowed => vec![Way {
+                    at: None,
+                    ifs: Vec::new(),
+                }],
+                Verdict::Conditional => vec![Way {
+                    at: None,
+                    ifs: conditions.iter().map(Need::said).collect(),
+                }],
+                _ => Vec::new(),
+            };
             return Said {
                 verdict,
                 conditions,
                 statements: Vec::new(),
+                ways,
                 by_iam,
             };
         };
@@ -451,6 +555,7 @@ impl Asker<'_, '_> {
                 .collect()
         };
         let mut by_iam = false;
+        let mut ways = Vec::new();
         let (verdict, conditions, statements) = match access.verdict {
             EngineVerdict::Denied => (Verdict::Denied, Vec::new(), deciding(&access.denies)),
             EngineVerdict::NotAllowed => (Verdict::NotAllowed, Vec::new(), Vec::new()),
@@ -462,7 +567,15 @@ impl Asker<'_, '_> {
                     deployment: self.deployment,
                     context: self.context,
                 };
-                match reasons.outcome(&access) {
+                let (outcome, each) = reasons.outcome(&access);
+                ways = each
+                    .into_iter()
+                    .map(|(i, ifs)| Way {
+                        at: Some(policy.statements[i].label_span()),
+                        ifs,
+                    })
+                    .collect();
+                match outcome {
                     Outcome::Allowed(by) => (Verdict::Allowed, Vec::new(), deciding(&by)),
                     Outcome::Denied(by) => (Verdict::Denied, Vec::new(), deciding(&by)),
                     Outcome::NotAllowed => (Verdict::NotAllowed, Vec::new(), Vec::new()),
@@ -476,10 +589,14 @@ impl Asker<'_, '_> {
                 }
             }
         };
+        if verdict.rank() == 0 {
+            ways.clear();
+        }
         Said {
             verdict,
             conditions,
             statements,
+            ways,
             by_iam,
         }
     }
@@ -533,6 +650,9 @@ pub(crate) fn builds<'t>(
     }
 }
 
+/// A way of access through the principal's account: its IAM policies must allow it.
+const BY_IAM: &str = "the principal's IAM policies allow it";
+
 /// What the template's conditions add to an answer that differs between their combinations.
 const BY_CONDITIONS: &str =
     "the template's `Conditions` decide it (it differs between their combinations)";
@@ -559,6 +679,7 @@ pub(crate) fn ask_over(askers: &[Asker<'_, '_>], ask: &dyn Fn(&Asker<'_, '_>) ->
             verdict: Verdict::NotAllowed,
             conditions: Vec::new(),
             statements: Vec::new(),
+            ways: Vec::new(),
             by_iam: false,
         };
     };
@@ -577,6 +698,11 @@ pub(crate) fn ask_over(askers: &[Asker<'_, '_>], ask: &dyn Fn(&Asker<'_, '_>) ->
         for statement in said.statements {
             if !first.statements.contains(&statement) {
                 first.statements.push(statement);
+            }
+        }
+        for way in said.ways {
+            if !first.ways.contains(&way) {
+                first.ways.push(way);
             }
         }
     }
@@ -730,7 +856,14 @@ impl Reasons<'_, '_, '_> {
     /// The answer, with what must hold, each in a sentence that says how it bears: "statement
     /// `S` allows it if …" (any one such suffices), "unless statement `D` applies …" (each must
     /// not).
-    fn outcome(&self, access: &Access) -> Outcome {
+    fn outcome(&self, access: &Access) -> (Outcome, Vec<(usize, Vec<Need>)>) {
+        let mut ways: Vec<(usize, Vec<Need>)> = Vec::new();
+        let outcome = self.outcome_with(access, &mut ways);
+        (outcome, ways)
+    }
+
+    /// [`Reasons::outcome`], with the ways each statement allows it added to `ways`.
+    fn outcome_with(&self, access: &Access, ways: &mut Vec<(usize, Vec<Need>)>) -> Outcome {
         let mut allows_if = Vec::new();
         let mut certain = Vec::new();
         let mut deciding = Vec::new();
@@ -750,22 +883,20 @@ impl Reasons<'_, '_, '_> {
             if named == Coverage::No {
                 // Only through its account principal: the account's IAM policies decide, and
                 // whatever else the statement needs.
-                let mut ifs = open;
-                if action == Coverage::Maybe {
-                    ifs.push("it names this action (a value not known here decides)".to_owned());
-                }
-                if resource == Coverage::Maybe {
-                    ifs.push(
-                        "its `Resource` names this key (the key's ARN is not known here)"
-                            .to_owned(),
-                    );
-                }
+                let mut ifs = doubts(named, action, resource);
+                ifs.extend(open);
                 let also = if ifs.is_empty() {
                     String::new()
                 } else {
                     only_by_iam = false;
-                    format!(", and {}", ifs.join(", and "))
+                    format!(", and {}", words(&ifs))
                 };
+                ways.push((
+                    i,
+                    std::iter::once(Need::not_compared(BY_IAM))
+                        .chain(ifs)
+                        .collect(),
+                ));
                 allows_if.push(format!(
                     "{label} allows it if the principal's IAM policies allow it (it lets the account's IAM policies grant access){also}"
                 ));
@@ -779,23 +910,10 @@ impl Reasons<'_, '_, '_> {
                 certain.push(i);
                 continue;
             }
-            let mut ifs = Vec::new();
-            if named == Coverage::Maybe {
-                ifs.push(
-                    "it names this principal (a value not known here decides: a parameter, or the key's account or partition, which --account and --region give)"
-                        .to_owned(),
-                );
-            }
-            if action == Coverage::Maybe {
-                ifs.push("it names this action (a value not known here decides)".to_owned());
-            }
-            if resource == Coverage::Maybe {
-                ifs.push(
-                    "its `Resource` names this key (the key's ARN is not known here)".to_owned(),
-                );
-            }
+            let mut ifs = doubts(named, action, resource);
             ifs.extend(open);
-            allows_if.push(format!("{label} allows it if {}", ifs.join(", and ")));
+            allows_if.push(format!("{label} allows it if {}", words(&ifs)));
+            ways.push((i, ifs));
             only_by_iam = false;
         }
         let mut unless = Vec::new();
@@ -819,7 +937,7 @@ impl Reasons<'_, '_, '_> {
             let when = if open.is_empty() {
                 "for a value not known here".to_owned()
             } else {
-                format!("if {}", open.join(", and "))
+                format!("if {}", words(&open))
             };
             unless.push(format!("unless {} denies it ({when})", label(statement, i)));
         }
@@ -831,10 +949,12 @@ impl Reasons<'_, '_, '_> {
             for &i in &certain {
                 let label = label(&self.policy.statements[i], i);
                 allows_if.push(format!("{label} allows it if {elsewhere}"));
+                ways.push((i, vec![Need::said(elsewhere.clone())]));
                 only_by_iam = false;
             }
             certain.clear();
         }
+        ways.extend(certain.iter().map(|&i| (i, Vec::new())));
         if certain.is_empty() && allows_if.is_empty() {
             // The context ruled out every statement that could allow it; or the engine was
             // unsure for a reason no statement gives (an effect not known here).
@@ -862,7 +982,7 @@ impl Reasons<'_, '_, '_> {
         Outcome::Conditional(conditions, deciding)
     }
 
-    fn held(&self, statement: &Statement<'_>) -> (Decided, Vec<String>) {
+    fn held(&self, statement: &Statement<'_>) -> (Decided, Vec<Need>) {
         held(self.context, statement.condition.as_ref())
     }
 }
@@ -928,17 +1048,36 @@ fn generated_name(template: Option<&Template<'_>>, id: &str) -> bool {
     }
 }
 
+/// What kmslint cannot tell of a statement that may allow an action: whether it names the
+/// principal, the action, the key.
+fn doubts(named: Coverage, action: Coverage, resource: Coverage) -> Vec<Need> {
+    let mut out = Vec::new();
+    if named == Coverage::Maybe {
+        out.push(Need::not_compared(
+            "it names this principal (a value not known here decides: a parameter, or the key's account or partition, which --account and --region give)",
+        ));
+    }
+    if action == Coverage::Maybe {
+        out.push(Need::not_compared(
+            "it names this action (a value not known here decides)",
+        ));
+    }
+    if resource == Coverage::Maybe {
+        out.push(Need::not_compared(
+            "its `Resource` names this key (the key's ARN is not known here)",
+        ));
+    }
+    out
+}
+
 /// What the context decides of a statement's conditions, and its clauses still open, in
 /// words.
-fn held(
-    context: &RequestContext,
-    condition: Option<&ConditionBlock<'_>>,
-) -> (Decided, Vec<String>) {
+fn held(context: &RequestContext, condition: Option<&ConditionBlock<'_>>) -> (Decided, Vec<Need>) {
     match condition {
         None => (Decided::True, Vec::new()),
         Some(block) if block.incomplete => (
             Decided::Open,
-            vec!["its conditions hold (some are not known here)".to_owned()],
+            vec![Need::said("its conditions hold (some are not known here)")],
         ),
         Some(block) => {
             let (held, open) = context::block(context, block);
@@ -947,8 +1086,9 @@ fn held(
     }
 }
 
-/// A condition clause in words: "`StringEquals` `kms:ViaService` is `ec2.…` or `rds.…`".
-fn clause(clause: &Clause<'_>) -> String {
+/// A condition clause as a need, in words: "`StringEquals` `kms:ViaService` is `ec2.…` or
+/// `rds.…`".
+fn clause(clause: &Clause<'_>) -> Need {
     let values: Vec<String> = clause
         .values
         .iter()
@@ -957,12 +1097,20 @@ fn clause(clause: &Clause<'_>) -> String {
             None => "a value not known here".to_owned(),
         })
         .collect();
-    format!(
-        "`{}` `{}` is {}",
-        clause.operator_name,
-        clause.key,
-        values.join(" or ")
-    )
+    Need {
+        text: format!(
+            "`{}` `{}` is {}",
+            clause.operator_name,
+            clause.key,
+            values.join(" or ")
+        ),
+        clause: Some((
+            clause.operator_name.to_owned(),
+            clause.key.to_ascii_lowercase(),
+            clause.values.iter().any(|v| v.as_str().is_none()),
+        )),
+        not_compared: false,
+    }
 }
 
 /// A statement as answers name it: "statement `Sid`", or "statement 2" (from 1).
