@@ -158,8 +158,10 @@ pub(crate) struct DiffArgs {
 }
 
 /// `kmslint access`: the question, and the options of `check` that say how the keys are
-/// deployed.
+/// deployed. `--deployer-arn` is one of those but says nothing of access: it is accepted and
+/// not listed.
 #[derive(Args, Debug)]
+#[command(mut_arg("deployer_arn", |arg| arg.hide(true)))]
 pub(crate) struct AccessArgs {
     /// Templates, key policy files and directories (no PATH: the current directory)
     pub paths: Vec<PathBuf>,
