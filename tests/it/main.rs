@@ -54,6 +54,7 @@ mod renderers;
 mod replicas;
 mod robustness;
 mod rule_docs;
+mod sam_corpus;
 mod sarif;
 mod server;
 mod suppressions;

@@ -87,6 +87,9 @@ pub(crate) fn compare(
             Vec::new(),
         );
     }
+    // The old version of a SAM template is compared as SAM expands it, as the new one is.
+    let expanded = model::sam::expand(old_root);
+    let old_root = expanded.as_ref().unwrap_or(old_root);
     let embedded = model::embedded_policies(old_text, old_root);
     let template = Template::new(old_root);
     let changes = with_context(

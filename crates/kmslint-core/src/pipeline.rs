@@ -223,6 +223,16 @@ fn lint_one(file: &LoadedFile<'_, '_>, settings: &Settings, previous: &Previous<
             None => skipped(name, "not a mapping at the top level"),
         };
     };
+    // A SAM template is linted as the CloudFormation SAM makes of it, at its SAM source.
+    let expanded = match kind {
+        DocumentKind::Template => model::sam::expand(root),
+        _ => None,
+    };
+    let sam_parts = match &expanded {
+        Some(_) => model::sam::expanded_parts(root),
+        None => Vec::new(),
+    };
+    let root = expanded.as_ref().unwrap_or(root);
     let embedded = if kind == DocumentKind::Template {
         model::embedded_policies(text, root)
     } else {
@@ -266,6 +276,20 @@ fn lint_one(file: &LoadedFile<'_, '_>, settings: &Settings, previous: &Previous<
         .any(|p| p.kind == ProblemKind::Syntax)
     {
         diagnostics.iter_mut().for_each(|d| d.fix = None);
+    }
+    for diagnostic in &mut diagnostics {
+        let in_sam = |edit: &crate::diagnostic::Edit| {
+            sam_parts
+                .iter()
+                .any(|part| edit.span.start < part.end && part.start <= edit.span.end)
+        };
+        if diagnostic
+            .fix
+            .as_ref()
+            .is_some_and(|fix| fix.edits.iter().any(in_sam))
+        {
+            diagnostic.fix = None;
+        }
     }
     let hosts: Vec<(Span, &Node<'_>)> = embedded
         .iter()

@@ -170,6 +170,12 @@ fn each_key(
         Some(kind @ (DocumentKind::Template | DocumentKind::KeyPolicy)) => kind,
         _ => return Err(Unanswered::NotAPolicy),
     };
+    // A SAM template is answered for as SAM expands it: its functions' generated roles.
+    let expanded = match kind {
+        DocumentKind::Template => model::sam::expand(root),
+        _ => None,
+    };
+    let root = expanded.as_ref().unwrap_or(root);
     let template = (kind == DocumentKind::Template).then(|| Template::new(root));
     let embedded = match &template {
         Some(_) => model::embedded_policies(text, root),

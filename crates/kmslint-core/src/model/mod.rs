@@ -15,6 +15,7 @@ pub(crate) mod kind;
 pub(crate) mod links;
 pub(crate) mod policy;
 pub(crate) mod principal;
+pub(crate) mod sam;
 pub(crate) mod template;
 pub(crate) mod value;
 

@@ -1,0 +1,60 @@
+//! The real SAM templates of `tests/sam-corpus/` (issue 26; MANIFEST.tsv) are linted as SAM
+//! expands them: every file is read, and the findings must be exactly those of
+//! `expected.tsv` (`KMSLINT_BLESS=1` rewrites it; each row is judged in REVIEW.md).
+
+use std::fs;
+
+use crate::common;
+
+const HEADER: &str = "file\tline\tcolumn\tcode\tmessage";
+
+#[test]
+fn the_sam_corpus_gives_the_reviewed_findings() {
+    let dir = common::root().join("tests/sam-corpus");
+    let run = common::kmslint(&dir, &["check", "--no-config", "--format", "json", "."]);
+    let report = run.json();
+    assert_eq!(
+        report["summary"]["files"].as_u64(),
+        Some(33),
+        "every template is read: {}",
+        run.stderr
+    );
+    let mut rows: Vec<String> = report["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            format!(
+                "{}\t{}\t{}\t{}\t{}",
+                d["path"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .trim_start_matches("./"),
+                d["start"]["line"],
+                d["start"]["column"],
+                d["code"].as_str().unwrap_or_default(),
+                d["message"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    rows.sort();
+    let actual = format!("{HEADER}\n{}\n", rows.join("\n"));
+    let path = dir.join("expected.tsv");
+    let bless = std::env::var_os("KMSLINT_BLESS").is_some();
+    match fs::read_to_string(&path) {
+        Ok(want) if want == actual => {}
+        _ if bless => fs::write(&path, &actual).expect("write expected.tsv"),
+        Ok(want) => panic!(
+            "the findings differ from {} (KMSLINT_BLESS=1 rewrites it; then judge the new \
+             rows in REVIEW.md):\n{}",
+            common::display_path(&path),
+            similar::TextDiff::from_lines(&want, &actual)
+                .unified_diff()
+                .header("expected.tsv", "found")
+        ),
+        Err(_) => panic!(
+            "{} is missing (KMSLINT_BLESS=1 writes it)",
+            common::display_path(&path)
+        ),
+    }
+}
