@@ -589,3 +589,26 @@ pub(crate) fn assert_generated(output: &str, expected: &str, data: &str, command
         panic!("{output} is not what {data} generates; run `{command}` to regenerate it.\n{diff}");
     }
 }
+
+/// Whether `actual` is the reviewed text of `path`: a failure with the difference when it is
+/// not (`review`: where the new rows are to be judged), or the file rewritten under
+/// `KMSLINT_BLESS=1`.
+pub(crate) fn assert_reviewed(path: &std::path::Path, actual: &str, what: &str, review: &str) {
+    let bless = std::env::var_os("KMSLINT_BLESS").is_some();
+    match std::fs::read_to_string(path) {
+        Ok(want) if want == actual => {}
+        _ if bless => std::fs::write(path, actual).expect("write the reviewed file"),
+        Ok(want) => panic!(
+            "{what} differ from {} (KMSLINT_BLESS=1 rewrites it; then review the new rows in \
+             {review}):\n{}",
+            display_path(path),
+            similar::TextDiff::from_lines(want.as_str(), actual)
+                .unified_diff()
+                .header("expected", "found")
+        ),
+        Err(_) => panic!(
+            "{} is missing (KMSLINT_BLESS=1 writes it)",
+            display_path(path)
+        ),
+    }
+}

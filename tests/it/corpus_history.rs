@@ -150,24 +150,12 @@ fn every_pair_is_compared_and_the_change_findings_are_the_expected_ones() {
     for (pair, line, column, code, message) in &rows {
         actual.push_str(&format!("{pair}\t{line}\t{column}\t{code}\t{message}\n"));
     }
-    let path = dir().join("expected.tsv");
-    let bless = std::env::var_os("KMSLINT_BLESS").is_some();
-    match fs::read_to_string(&path) {
-        Ok(want) if want == actual => {}
-        _ if bless => fs::write(&path, &actual).expect("write expected.tsv"),
-        Ok(want) => panic!(
-            "the change findings differ from {} (KMSLINT_BLESS=1 rewrites it; then review \
-             the new rows in REVIEW.md):\n{}",
-            common::display_path(&path),
-            similar::TextDiff::from_lines(&want, &actual)
-                .unified_diff()
-                .header("expected.tsv", "found")
-        ),
-        Err(_) => panic!(
-            "{} is missing (KMSLINT_BLESS=1 writes it)",
-            common::display_path(&path)
-        ),
-    }
+    common::assert_reviewed(
+        &dir().join("expected.tsv"),
+        &actual,
+        "the change findings",
+        "REVIEW.md",
+    );
 }
 
 /// The change findings among `diagnostics`, as `{prefix}line:column: CODE message`.

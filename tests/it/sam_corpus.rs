@@ -2,8 +2,6 @@
 //! expands them: every file is read, and the findings must be exactly those of
 //! `expected.tsv` (`KMSLINT_BLESS=1` rewrites it; each row is judged in REVIEW.md).
 
-use std::fs;
-
 use crate::common;
 
 const HEADER: &str = "file\tline\tcolumn\tcode\tmessage";
@@ -39,22 +37,10 @@ fn the_sam_corpus_gives_the_reviewed_findings() {
         .collect();
     rows.sort();
     let actual = format!("{HEADER}\n{}\n", rows.join("\n"));
-    let path = dir.join("expected.tsv");
-    let bless = std::env::var_os("KMSLINT_BLESS").is_some();
-    match fs::read_to_string(&path) {
-        Ok(want) if want == actual => {}
-        _ if bless => fs::write(&path, &actual).expect("write expected.tsv"),
-        Ok(want) => panic!(
-            "the findings differ from {} (KMSLINT_BLESS=1 rewrites it; then judge the new \
-             rows in REVIEW.md):\n{}",
-            common::display_path(&path),
-            similar::TextDiff::from_lines(&want, &actual)
-                .unified_diff()
-                .header("expected.tsv", "found")
-        ),
-        Err(_) => panic!(
-            "{} is missing (KMSLINT_BLESS=1 writes it)",
-            common::display_path(&path)
-        ),
-    }
+    common::assert_reviewed(
+        &dir.join("expected.tsv"),
+        &actual,
+        "the findings",
+        "REVIEW.md",
+    );
 }
