@@ -55,6 +55,7 @@ mod replicas;
 mod robustness;
 mod rule_docs;
 mod sam_corpus;
+mod sam_oracle;
 mod sarif;
 mod server;
 mod suppressions;
