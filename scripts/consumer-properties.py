@@ -85,6 +85,8 @@ HAND = [
      ARN, "encrypt", False, "schema has no format tag; S3 destination key ARN"),
     ("AWS::MSK::Cluster", "EncryptionInfo.EncryptionAtRest.DataVolumeKMSKeyId", ALL, "encrypt",
      False, "schema has no format tag; key ARN or ID for data at rest"),
+    ("AWS::Lambda::Function", "Code.SourceKMSKeyArn", ARN, "encrypt", False,
+     "consumers.md: lambda.amazonaws.com needs kms:GenerateDataKey and kms:Decrypt"),
     ("AWS::Logs::LogGroup", "KmsKeyId", ARN, "encrypt", False,
      "consumers.md: CloudWatch Logs needs logs.<region>.amazonaws.com in the key policy"),
     ("AWS::CloudTrail::Trail", "KMSKeyId", ALL, "encrypt", False,

@@ -742,6 +742,13 @@ pub(crate) static CONSUMER_PROPERTIES: &[ConsumerProperty] = &[
     },
     ConsumerProperty {
         resource_type: "AWS::Lambda::Function",
+        path: "Code.SourceKMSKeyArn",
+        formats: KeyFormats::KEY_ARN,
+        kind: ConsumerKind::Encrypt,
+        create_only: false,
+    },
+    ConsumerProperty {
+        resource_type: "AWS::Lambda::Function",
         path: "KmsKeyArn",
         formats: KeyFormats::KEY_ARN,
         kind: ConsumerKind::Encrypt,

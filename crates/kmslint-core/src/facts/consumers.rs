@@ -73,6 +73,19 @@ pub(crate) static SERVICE_GRANTS: &[ServiceGrant] = &[
         source: "CloudWatch Logs User Guide, Encrypt log data in CloudWatch Logs using AWS KMS",
     },
     ServiceGrant {
+        resource_type: "AWS::Lambda::Function",
+        property: "Code.SourceKMSKeyArn",
+        grantee: Grantee::Service {
+            name: "lambda",
+            regional: false,
+        },
+        // Lambda adds no grant for the .zip package's key (as it does for `KmsKeyArn`).
+        actions: &["kms:GenerateDataKey", "kms:Decrypt"],
+        failure: Failure::Deploy,
+        uncertain: false,
+        source: "Lambda Developer Guide, Encrypting Lambda .zip deployment packages",
+    },
+    ServiceGrant {
         resource_type: "AWS::CloudTrail::Trail",
         property: "KMSKeyId",
         grantee: Grantee::Service {
