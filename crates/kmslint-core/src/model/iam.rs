@@ -141,6 +141,22 @@ const AWS_MANAGED: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// AWS managed policies that allow no `kms:` action, by name (with their path): those Lambda's
+/// execution roles are given, SAM's generated ones included (AWS managed policy reference,
+/// https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaBasicExecutionRole.html
+/// and the pages of the same place for the others: CloudWatch Logs; SQS, Kinesis and DynamoDB
+/// stream reading; EC2 network interfaces; X-Ray). The SQS Developer Guide's "add the
+/// `kms:Decrypt` permission to your Lambda execution role" for an encrypted queue says the
+/// same of the SQS one.
+const NO_KMS: &[&str] = &[
+    "service-role/AWSLambdaBasicExecutionRole",
+    "service-role/AWSLambdaSQSQueueExecutionRole",
+    "service-role/AWSLambdaKinesisExecutionRole",
+    "service-role/AWSLambdaDynamoDBExecutionRole",
+    "service-role/AWSLambdaVPCAccessExecutionRole",
+    "AWSXrayWriteOnlyAccess",
+];
+
 const ROLE: &str = "AWS::IAM::Role";
 const USER: &str = "AWS::IAM::User";
 const GROUP: &str = "AWS::IAM::Group";
@@ -271,6 +287,23 @@ fn aws_managed<'t>(
             resource_doubt: None,
         });
     }
+}
+
+/// Whether `arn` is an AWS managed policy whose `kms:` actions kmslint knows ([`AWS_MANAGED`],
+/// [`NO_KMS`]).
+pub(crate) fn known_aws_managed(arn: &Text<'_>) -> bool {
+    let ArnShape::Arn(parsed) = arn::parse(arn) else {
+        return false;
+    };
+    parsed.service.literal() == Some("iam")
+        && parsed.account.literal() == Some("aws")
+        && parsed
+            .resource
+            .literal()
+            .and_then(|r| r.strip_prefix("policy/"))
+            .is_some_and(|name| {
+                NO_KMS.contains(&name) || AWS_MANAGED.iter().any(|(known, _)| *known == name)
+            })
 }
 
 fn of_template(name: &str, kind: &str) -> Grantee {

@@ -6,10 +6,11 @@
 //!
 //! Decisions:
 //! - A gain is a cell that goes from nothing (`not-allowed` or `denied`) to `conditional` or
-//!   `allowed`. From `conditional` to `allowed` is not one: it may be the same access said
-//!   with more certainty (on the corpus's history, principals rewritten with
-//!   `${AWS::Partition}` or an account parameter). Narrowed access is KMS506's business when
-//!   a consumer of the template needs it, else not reported.
+//!   `allowed`; or a cell that was `conditional` and now has a new way in, a statement whose
+//!   conditions no way before implied (`Way::implies`: what kmslint cannot tell and the
+//!   principal's IAM policies are left out, so that a principal rewritten with
+//!   `${AWS::Partition}` is no gain). Narrowed access is KMS506's business when a consumer of
+//!   the template needs it, else not reported.
 //! - An error when the gain is public (`*`, allowed with no condition) or goes to a principal
 //!   of another account than the stack's; else a warning.
 //! - Only keys in both versions whose key policy changed are compared; a new key's policy is
@@ -20,16 +21,15 @@
 
 use crate::diagnostic::Severity;
 use crate::facts::resources::{KEY, REPLICA_KEY};
+use crate::model::Resource;
 use crate::model::access::{
-    Asker, Capability, Cell, RequestContext, Verdict, Way, ask_over, builds, cells_over,
-    principals_over,
+    Asker, Capability, Cell, RequestContext, Verdict, Way, ask_over, cells_over, principals_over,
 };
-use crate::model::iam::Grant;
-use crate::model::principal::{Deployment as PolicyDeployment, Principal, Slot};
-use crate::model::{KeyPolicy, Resource};
+use crate::model::principal::{Principal, Slot};
 use crate::source::Span;
 
-use super::{ChangeContext, Context, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
+use super::key_access::KeyAccess;
+use super::{ChangeContext, FixAvailability, Reporter, Rule, RuleInfo, RuleKind};
 
 /// What `kmslint rules` lists of the rule: its summary and documentation are in
 /// `rules/KMS507.md`, whose front matter must agree with this.
@@ -67,61 +67,6 @@ impl Rule for AccessWidened {
     }
 }
 
-/// One version of a key's policy, as the engine answers for it: the policy built in each
-/// combination of the template's conditions its `Fn::If`s use (`model::access::builds`).
-struct Version<'c, 'a, 't> {
-    cx: &'c Context<'a, 't>,
-    /// `None` for a key without `KeyPolicy` (the default key policy).
-    builds: Vec<Option<KeyPolicy<'t>>>,
-    deployment: PolicyDeployment<'a>,
-    usage: Option<&'t str>,
-    /// The template's IAM statements that may bear on the key.
-    iam: Vec<&'c Grant<'t>>,
-}
-
-impl<'c, 'a, 't> Version<'c, 'a, 't> {
-    fn of(cx: &'c Context<'a, 't>, key: &Resource<'t>) -> Version<'c, 'a, 't> {
-        let resource_type = |n: &str| cx.template?.resource(n)?.type_name;
-        let source = cx
-            .policies
-            .iter()
-            .find(|s| s.resource.is_some_and(|(name, _)| name == key.name));
-        let builds = match source {
-            None => vec![None],
-            Some(source) => builds(source, cx.env, cx.conditions, &resource_type)
-                .into_iter()
-                .map(Some)
-                .collect(),
-        };
-        Version {
-            cx,
-            builds,
-            deployment: PolicyDeployment {
-                account: cx.env.account,
-                partition: cx.env.partition.map(|p| p.name),
-                region: cx.env.region,
-            },
-            usage: key.property("KeyUsage").and_then(|n| n.as_str()),
-            iam: cx.consumers.iam_grants.on(key.name),
-        }
-    }
-
-    fn askers<'s>(&'s self, context: &'s RequestContext) -> Vec<Asker<'s, 't>> {
-        self.builds
-            .iter()
-            .map(|policy| Asker {
-                policy: policy.as_ref(),
-                usage: self.usage,
-                template: self.cx.template,
-                deployment: &self.deployment,
-                account: self.cx.env.account,
-                context,
-                iam: &self.iam,
-            })
-            .collect()
-    }
-}
-
 fn compare_key(
     cx: &ChangeContext<'_, '_, '_>,
     old_key: &Resource<'_>,
@@ -129,8 +74,8 @@ fn compare_key(
     out: &mut Reporter,
 ) {
     let context = RequestContext::default();
-    let old = Version::of(cx.old, old_key);
-    let new = Version::of(cx.new, new_key);
+    let old = KeyAccess::of(cx.old, old_key);
+    let new = KeyAccess::of(cx.new, new_key);
     let (before, after) = (old.askers(&context), new.askers(&context));
     // The principals the new version names in any scenario, each once.
     let mut principals = principals_over(&after);
@@ -175,7 +120,7 @@ fn compare_key(
             } else {
                 continue;
             };
-            let severity = if gain_is_outside(who.as_ref(), now, new.cx.env.account) {
+            let severity = if gain_is_outside(who.as_ref(), now, cx.new.env.account) {
                 Severity::Error
             } else {
                 Severity::Warning

@@ -12,6 +12,7 @@
 use crate::source::Node;
 
 mod context;
+mod key_access;
 mod registry;
 mod reporter;
 mod run;
@@ -140,6 +141,7 @@ mod public_key_access;
 mod replica_same_region;
 mod resource_not_wildcard;
 mod retention_removed;
+mod role_lacks_key_access;
 mod rotation_disabled;
 mod rotation_unsupported;
 mod sensitive_metadata;

@@ -147,6 +147,7 @@ registry! {
     KMS610 => unconstrained_create_grant::UnconstrainedCreateGrant,
     KMS611 => service_linked_role_principal::ServiceLinkedRolePrincipal,
     KMS612 => consumer_key_not_a_key::ConsumerKeyNotAKey,
+    KMS613 => role_lacks_key_access::RoleLacksKeyAccess,
 }
 
 pub struct RuleEntry {

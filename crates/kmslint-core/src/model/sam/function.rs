@@ -69,10 +69,43 @@ pub(super) fn expand<'a>(entry_: &Entry<'a>, properties: &Node<'a>, out: &mut Ve
     }
 }
 
-/// The execution role SAM generates: `Policies` as the role's policies (`policies::of`).
+/// The execution role SAM generates: `Policies` as the role's policies (`policies::of`), and
+/// the AWS managed policies SAM adds itself (`_construct_role` of `sam_resources.py`, and each
+/// pull event's `get_policy_arn`): logs always, X-Ray with `Tracing`, network interfaces with
+/// `VpcConfig`, and reading the queue or stream of each SQS, Kinesis and DynamoDB event.
 fn role<'a>(function: &Entry<'a>, properties: &Node<'a>, role_name: &str) -> Entry<'a> {
     let at = function.key_span;
-    let (inline, managed) = policies::of(properties.get("Policies"), role_name);
+    let (inline, mut managed) = policies::of(properties.get("Policies"), role_name);
+    let mut implied = vec!["service-role/AWSLambdaBasicExecutionRole"];
+    if properties
+        .get("Tracing")
+        .is_some_and(|t| t.as_str() != Some("Disabled"))
+    {
+        implied.push("AWSXrayWriteOnlyAccess");
+    }
+    if properties.get("VpcConfig").is_some() {
+        implied.push("service-role/AWSLambdaVPCAccessExecutionRole");
+    }
+    for event in properties
+        .get("Events")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+    {
+        let reader = match event.value.get("Type").and_then(Node::as_str) {
+            Some("SQS") => "service-role/AWSLambdaSQSQueueExecutionRole",
+            Some("Kinesis") => "service-role/AWSLambdaKinesisExecutionRole",
+            Some("DynamoDB") => "service-role/AWSLambdaDynamoDBExecutionRole",
+            _ => continue,
+        };
+        if !implied.contains(&reader) {
+            implied.push(reader);
+        }
+    }
+    managed.extend(
+        implied
+            .into_iter()
+            .map(|name| text(format!("arn:aws:iam::aws:policy/{name}"), at)),
+    );
     let assume = properties.entry("AssumeRolePolicyDocument").map_or_else(
         || {
             entry(
@@ -93,9 +126,7 @@ fn role<'a>(function: &Entry<'a>, properties: &Node<'a>, role_name: &str) -> Ent
     if !inline.is_empty() {
         properties.push(entry("Policies", at, seq(at, inline)));
     }
-    if !managed.is_empty() {
-        properties.push(entry("ManagedPolicyArns", at, seq(at, managed)));
-    }
+    properties.push(entry("ManagedPolicyArns", at, seq(at, managed)));
     derived(
         function,
         Cow::Owned(role_name.to_owned()),
