@@ -228,10 +228,7 @@ fn lint_one(file: &LoadedFile<'_, '_>, settings: &Settings, previous: &Previous<
         DocumentKind::Template => model::sam::expand(root),
         _ => None,
     };
-    let sam_parts = match &expanded {
-        Some(_) => model::sam::expanded_parts(root),
-        None => Vec::new(),
-    };
+    let sam = expanded.as_ref().map(|_| model::sam::SamSource::of(root));
     let root = expanded.as_ref().unwrap_or(root);
     let embedded = if kind == DocumentKind::Template {
         model::embedded_policies(text, root)
@@ -277,19 +274,8 @@ fn lint_one(file: &LoadedFile<'_, '_>, settings: &Settings, previous: &Previous<
     {
         diagnostics.iter_mut().for_each(|d| d.fix = None);
     }
-    for diagnostic in &mut diagnostics {
-        let in_sam = |edit: &crate::diagnostic::Edit| {
-            sam_parts
-                .iter()
-                .any(|part| edit.span.start < part.end && part.start <= edit.span.end)
-        };
-        if diagnostic
-            .fix
-            .as_ref()
-            .is_some_and(|fix| fix.edits.iter().any(in_sam))
-        {
-            diagnostic.fix = None;
-        }
+    if let Some(sam) = &sam {
+        for_sam_source(sam, &mut diagnostics);
     }
     let hosts: Vec<(Span, &Node<'_>)> = embedded
         .iter()
@@ -305,6 +291,29 @@ fn lint_one(file: &LoadedFile<'_, '_>, settings: &Settings, previous: &Previous<
         diagnostics: finish(text, Some(root), &hosts, diagnostics),
         declared_parameters,
         comparison,
+    }
+}
+
+/// What findings on a SAM template's expansion need of its source: no fix that would edit what
+/// SAM expands, and for a value of `Globals`, the resource that inherits it.
+fn for_sam_source(sam: &model::sam::SamSource, diagnostics: &mut [Diagnostic]) {
+    for diagnostic in diagnostics {
+        if diagnostic
+            .fix
+            .as_ref()
+            .is_some_and(|fix| fix.edits.iter().any(|edit| sam.expands(edit.span)))
+        {
+            diagnostic.fix = None;
+        }
+        let inheritor = diagnostic
+            .resource
+            .as_deref()
+            .and_then(|resource| sam.inheritor(diagnostic.span, resource));
+        if let Some((at, message)) = inheritor {
+            diagnostic
+                .related
+                .push(crate::diagnostic::Related::new(at, message));
+        }
     }
 }
 

@@ -60,9 +60,7 @@ pub(super) fn expand<'a>(entry_: &Entry<'a>, properties: &Node<'a>, out: &mut Ve
         .and_then(Node::as_map)
         .unwrap_or_default()
     {
-        if let Some(made) = event_resource(entry_, event) {
-            out.push(made);
-        }
+        event_resources(entry_, event, out);
     }
     if let Some(config) = properties.entry("EventInvokeConfig") {
         out.push(invoke_config(entry_, config));
@@ -93,6 +91,10 @@ fn role<'a>(function: &Entry<'a>, properties: &Node<'a>, role_name: &str) -> Ent
     {
         let reader = match event.value.get("Type").and_then(Node::as_str) {
             Some("SQS") => "service-role/AWSLambdaSQSQueueExecutionRole",
+            // The function reads the queue the topic sends to.
+            Some("SNS") if sqs_subscription(&event.value).is_some() => {
+                "service-role/AWSLambdaSQSQueueExecutionRole"
+            }
             Some("Kinesis") => "service-role/AWSLambdaKinesisExecutionRole",
             Some("DynamoDB") => "service-role/AWSLambdaDynamoDBExecutionRole",
             _ => continue,
@@ -136,6 +138,40 @@ fn role<'a>(function: &Entry<'a>, properties: &Node<'a>, role_name: &str) -> Ent
     )
 }
 
+/// The queue an SNS event's `SqsSubscription` names (`QueueArn`; without it SAM makes the
+/// queue, unencrypted).
+fn sqs_subscription<'n, 'a>(event: &'n Node<'a>) -> Option<&'n Node<'a>> {
+    event
+        .get("Properties")?
+        .get("SqsSubscription")?
+        .get("QueueArn")
+}
+
+/// Adds the resources an event of the function becomes, when they bear on keys, to `out`.
+fn event_resources<'a>(function: &Entry<'a>, event: &Entry<'a>, out: &mut Vec<Entry<'a>>) {
+    if let Some(made) = event_resource(function, event) {
+        out.push(made);
+    }
+    // With `SqsSubscription`, the function reads the queue through an event source mapping
+    // `<Function><Event>EventSourceMapping` (`_inject_sqs_event_source_mapping` of
+    // aws-sam-translator's `eventsources/push.py`).
+    if event.value.get("Type").and_then(Node::as_str) == Some("SNS")
+        && let Some(queue) = sqs_subscription(&event.value)
+    {
+        let at = event.key_span;
+        out.push(derived(
+            function,
+            Cow::Owned(format!("{}{}EventSourceMapping", function.key, event.key)),
+            "AWS::Lambda::EventSourceMapping",
+            at,
+            vec![
+                entry("EventSourceArn", at, queue.clone()),
+                entry("FunctionName", at, reference(function.key.clone(), at)),
+            ],
+        ));
+    }
+}
+
 /// The resource an event of the function becomes, when it bears on keys.
 fn event_resource<'a>(function: &Entry<'a>, event: &Entry<'a>) -> Option<Entry<'a>> {
     let kind = event.value.get("Type").and_then(Node::as_str)?;
@@ -165,7 +201,7 @@ fn event_resource<'a>(function: &Entry<'a>, event: &Entry<'a>) -> Option<Entry<'
         // `QueueArn` when given (else SAM makes the queue, unencrypted).
         "SNS" => {
             let topic = properties.get("Topic")?;
-            let queue = properties.get("SqsSubscription")?.get("QueueArn")?;
+            let queue = sqs_subscription(&event.value)?;
             Some(derived(
                 function,
                 name,

@@ -91,19 +91,48 @@ pub(crate) fn expand<'a>(root: &Node<'a>) -> Option<Node<'a>> {
     })
 }
 
-/// Where SAM's own parts of `root` are: its serverless resources and `Globals`. A fix is
-/// written into the SAM source, and one that edits inside these could be aimed at a node SAM
-/// makes up: such fixes are not offered.
-pub(crate) fn expanded_parts(root: &Node<'_>) -> Vec<Span> {
-    let resources = root
-        .get("Resources")
-        .and_then(Node::as_map)
-        .unwrap_or_default()
-        .iter()
-        .filter(|r| serverless_type(&r.value).is_some())
-        .map(|r| r.value.span);
-    let globals = root.entry("Globals").map(|g| g.value.span);
-    resources.chain(globals).collect()
+/// SAM's own parts of a template as written: its serverless resources and `Globals`, for what
+/// the expansion's findings need of the source.
+pub(crate) struct SamSource {
+    /// Each serverless resource: its logical ID, where the ID is, and its whole definition.
+    resources: Vec<(String, Span, Span)>,
+    globals: Option<Span>,
+}
+
+impl SamSource {
+    pub(crate) fn of(root: &Node<'_>) -> SamSource {
+        let resources = root
+            .get("Resources")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| serverless_type(&r.value).is_some())
+            .map(|r| (r.key.to_string(), r.key_span, r.value.span))
+            .collect();
+        SamSource {
+            resources,
+            globals: root.entry("Globals").map(|g| g.value.span),
+        }
+    }
+
+    /// Whether an edit of `span` is inside what SAM expands. A fix is written into the SAM
+    /// source, and one that edits there could be aimed at a node SAM makes up: such fixes are
+    /// not offered.
+    pub(crate) fn expands(&self, span: Span) -> bool {
+        let overlaps = |part: &Span| span.start < part.end && part.start <= span.end;
+        self.resources.iter().any(|(_, _, at)| overlaps(at)) || self.globals.iter().any(overlaps)
+    }
+
+    /// For a finding at `span` in `Globals` about `resource`, the resource that inherits the
+    /// value: where its logical ID is, and what to say there.
+    pub(crate) fn inheritor(&self, span: Span, resource: &str) -> Option<(Span, String)> {
+        let globals = self.globals?;
+        if span.start < globals.start || span.end > globals.end {
+            return None;
+        }
+        let (name, at, _) = self.resources.iter().find(|(name, ..)| name == resource)?;
+        Some((*at, format!("`{name}` inherits this value from `Globals`")))
+    }
 }
 
 /// A resource's type when it is one of SAM's.
