@@ -228,7 +228,9 @@ fn lint_one(file: &LoadedFile<'_, '_>, settings: &Settings, previous: &Previous<
         DocumentKind::Template => model::sam::expand(root),
         _ => None,
     };
-    let sam = expanded.as_ref().map(|_| model::sam::SamSource::of(root));
+    let sam = expanded
+        .as_ref()
+        .map(|expanded| model::sam::SamSource::of(root, expanded));
     let root = expanded.as_ref().unwrap_or(root);
     let embedded = if kind == DocumentKind::Template {
         model::embedded_policies(text, root)
@@ -295,7 +297,8 @@ fn lint_one(file: &LoadedFile<'_, '_>, settings: &Settings, previous: &Previous<
 }
 
 /// What findings on a SAM template's expansion need of its source: no fix that would edit what
-/// SAM expands, and for a value of `Globals`, the resource that inherits it.
+/// SAM expands; for a value of `Globals`, the resource that inherits it; for a resource SAM
+/// makes, what it is made of.
 fn for_sam_source(sam: &model::sam::SamSource, diagnostics: &mut [Diagnostic]) {
     for diagnostic in diagnostics {
         if diagnostic
@@ -305,11 +308,14 @@ fn for_sam_source(sam: &model::sam::SamSource, diagnostics: &mut [Diagnostic]) {
         {
             diagnostic.fix = None;
         }
-        let inheritor = diagnostic
-            .resource
-            .as_deref()
-            .and_then(|resource| sam.inheritor(diagnostic.span, resource));
-        if let Some((at, message)) = inheritor {
+        let Some(resource) = diagnostic.resource.as_deref() else {
+            continue;
+        };
+        let places = [
+            sam.inheritor(diagnostic.span, resource),
+            sam.made_of(diagnostic.span, resource),
+        ];
+        for (at, message) in places.into_iter().flatten() {
             diagnostic
                 .related
                 .push(crate::diagnostic::Related::new(at, message));

@@ -97,22 +97,55 @@ pub(crate) struct SamSource {
     /// Each serverless resource: its logical ID, where the ID is, and its whole definition.
     resources: Vec<(String, Span, Span)>,
     globals: Option<Span>,
+    /// Each resource SAM makes that the source does not name: its logical ID, what it is, and
+    /// the place it is made of (an event, a function, its `EventInvokeConfig`).
+    made: Vec<(String, &'static str, Span)>,
 }
 
 impl SamSource {
-    pub(crate) fn of(root: &Node<'_>) -> SamSource {
-        let resources = root
+    /// `root` as written, and `expanded` as SAM makes it ([`expand`]).
+    pub(crate) fn of(root: &Node<'_>, expanded: &Node<'_>) -> SamSource {
+        let written = root
             .get("Resources")
             .and_then(Node::as_map)
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let resources = written
             .iter()
             .filter(|r| serverless_type(&r.value).is_some())
             .map(|r| (r.key.to_string(), r.key_span, r.value.span))
             .collect();
+        let made = expanded
+            .get("Resources")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| !written.iter().any(|w| w.key == r.key))
+            .filter_map(|r| {
+                let kind = r.value.get("Type")?;
+                let what = match kind.as_str()? {
+                    "AWS::IAM::Role" => "the execution role",
+                    "AWS::Lambda::EventSourceMapping" => "the event source mapping",
+                    "AWS::SNS::Subscription" => "the subscription",
+                    "AWS::Events::Rule" => "the EventBridge rule",
+                    "AWS::Lambda::EventInvokeConfig" => "the invoke configuration",
+                    _ => "the resource",
+                };
+                // A made-up node has the place of what it is made of.
+                Some((r.key.to_string(), what, kind.span))
+            })
+            .collect();
         SamSource {
             resources,
             globals: root.entry("Globals").map(|g| g.value.span),
+            made,
         }
+    }
+
+    /// For a finding about `resource`, a resource SAM makes that the source does not name:
+    /// where it is made of, and what to say there.
+    pub(crate) fn made_of(&self, span: Span, resource: &str) -> Option<(Span, String)> {
+        let (name, what, at) = self.made.iter().find(|(name, ..)| name == resource)?;
+        (*at != span).then(|| (*at, format!("`{name}` is {what} SAM makes of this")))
     }
 
     /// Whether an edit of `span` is inside what SAM expands. A fix is written into the SAM
