@@ -1,6 +1,8 @@
-//! IAM grants of the template on its keys: which IAM policies (`AWS::IAM::Policy`,
-//! `AWS::IAM::ManagedPolicy`, the inline `Policies` of roles and users) allow `kms:` actions
-//! on which key of the template, and to whom. Read once per file (see `consumers`).
+//! IAM grants of the template on its keys: which IAM statements (of `AWS::IAM::Policy`,
+//! `AWS::IAM::ManagedPolicy`, the inline `Policies` of roles, users and groups, and the AWS
+//! managed policies of [`AWS_MANAGED`] attached by ARN) allow or deny `kms:` actions on which
+//! key (one of the template, of another stack, or any key), and to whom: a group's statements
+//! are its members'. Read once per file (see `consumers`).
 
 use std::collections::HashMap;
 

@@ -11,9 +11,10 @@
 //! - `denied`: a deny certainly applies (an explicit deny wins over any allow);
 //! - `not-allowed`: nothing allows it.
 //!
-//! A role or user of the template has exactly the IAM policies the template gives it on the key
-//! ([`Asker::iam`]); a policy with `Fn::If` is asked in each combination of the template's
-//! conditions ([`builds`], [`ask_over`], [`cells_over`]).
+//! A role or user of the template has exactly the IAM policies the template gives it that bear
+//! on the key ([`Asker::iam`]), evaluated with the key policy; a policy with `Fn::If` is asked
+//! in each combination of the template's conditions ([`builds`], [`ask_over`], [`cells_over`]).
+//! Each answer says how it is allowed ([`Way`]), for KMS507 to compare two versions' ways.
 //!
 //! The engine never guesses: where it cannot decide, the answer is `conditional`. `kmslint
 //! access` asks it of files (`crate::access`); KMS507 compares its answers for two versions.
@@ -168,9 +169,9 @@ pub(crate) struct Asker<'a, 't> {
     /// The key's account, when known.
     pub account: Option<&'a str>,
     pub context: &'a RequestContext,
-    /// The template's IAM policies that allow `kms:` actions on this key: a role or user of
-    /// the template has exactly these (issue 25: "a role or user of the template has exactly
-    /// the identity policies the template gives it").
+    /// The template's IAM statements that may bear on this key (allows and denies, on its ARN
+    /// or on any key): a role or user of the template has exactly these (issue 25: "a role or
+    /// user of the template has exactly the identity policies the template gives it").
     pub iam: &'a [&'a Grant<'t>],
 }
 
