@@ -460,7 +460,6 @@ impl Asker<'_, '_> {
                     .iter()
                     .map(|(c, v)| Need::said(format!("`{c}` is {v}"))),
             );
-            let name = grant.describe();
             if !grant.deny {
                 says.ways.push(Way {
                     at: Some(grant.span),
@@ -471,14 +470,17 @@ impl Asker<'_, '_> {
                 if ifs.is_empty() {
                     says.denied = true;
                 } else {
-                    says.unless
-                        .push(format!("unless {name} denies it (if {})", words(&ifs)));
+                    says.unless.push(format!(
+                        "unless {} denies it (if {})",
+                        grant.describe(),
+                        words(&ifs)
+                    ));
                 }
             } else if ifs.is_empty() {
                 says.allowed = true;
             } else {
                 says.allows_if
-                    .push(format!("{name} allows it if {}", words(&ifs)));
+                    .push(format!("{} allows it if {}", grant.describe(), words(&ifs)));
             }
         }
         says
@@ -872,7 +874,6 @@ impl Reasons<'_, '_, '_> {
         let mut only_by_iam = true;
         for &i in &access.grants {
             let statement = &self.policy.statements[i];
-            let label = label(statement, i);
             let named = statement.names_directly(self.who, self.deployment);
             let (held, open) = self.held(statement);
             if held == Decided::False {
@@ -899,7 +900,8 @@ impl Reasons<'_, '_, '_> {
                         .collect(),
                 ));
                 allows_if.push(format!(
-                    "{label} allows it if the principal's IAM policies allow it (it lets the account's IAM policies grant access){also}"
+                    "{} allows it if the principal's IAM policies allow it (it lets the account's IAM policies grant access){also}",
+                    label(statement, i)
                 ));
                 continue;
             }
@@ -913,7 +915,11 @@ impl Reasons<'_, '_, '_> {
             }
             let mut ifs = doubts(named, action, resource);
             ifs.extend(open);
-            allows_if.push(format!("{label} allows it if {}", words(&ifs)));
+            allows_if.push(format!(
+                "{} allows it if {}",
+                label(statement, i),
+                words(&ifs)
+            ));
             ways.push((i, ifs));
             only_by_iam = false;
         }
