@@ -923,31 +923,10 @@ impl Reasons<'_, '_, '_> {
             ways.push((i, ifs));
             only_by_iam = false;
         }
-        let mut unless = Vec::new();
-        for &i in &access.maybe_denies {
-            let statement = &self.policy.statements[i];
-            let (held, open) = self.held(statement);
-            if held == Decided::False {
-                continue;
-            }
-            let named = statement.applies_to(self.who, self.deployment);
-            let action = statement.covers_action(self.action);
-            let resource = statement.covers_resource(self.deployment);
-            if held == Decided::True
-                && named == Coverage::Yes
-                && action == Coverage::Yes
-                && resource == Coverage::Yes
-            {
-                return Outcome::Denied(vec![i]);
-            }
-            deciding.push(i);
-            let when = if open.is_empty() {
-                "for a value not known here".to_owned()
-            } else {
-                format!("if {}", words(&open))
-            };
-            unless.push(format!("unless {} denies it ({when})", label(statement, i)));
-        }
+        let mut unless = match self.unless(access, &mut deciding) {
+            Ok(unless) => unless,
+            Err(denying) => return Outcome::Denied(vec![denying]),
+        };
         if self.policy.incomplete {
             unless.push("unless the parts of the policy not known here deny it".to_owned());
         }
@@ -987,6 +966,37 @@ impl Reasons<'_, '_, '_> {
         };
         conditions.extend(unless);
         Outcome::Conditional(conditions, deciding)
+    }
+
+    /// The denies that may apply, each in a sentence ("unless statement `D` denies it …"),
+    /// added to `deciding`; or the deny that certainly applies once the context is known.
+    fn unless(&self, access: &Access, deciding: &mut Vec<usize>) -> Result<Vec<String>, usize> {
+        let mut unless = Vec::new();
+        for &i in &access.maybe_denies {
+            let statement = &self.policy.statements[i];
+            let (held, open) = self.held(statement);
+            if held == Decided::False {
+                continue;
+            }
+            let named = statement.applies_to(self.who, self.deployment);
+            let action = statement.covers_action(self.action);
+            let resource = statement.covers_resource(self.deployment);
+            if held == Decided::True
+                && named == Coverage::Yes
+                && action == Coverage::Yes
+                && resource == Coverage::Yes
+            {
+                return Err(i);
+            }
+            deciding.push(i);
+            let when = if open.is_empty() {
+                "for a value not known here".to_owned()
+            } else {
+                format!("if {}", words(&open))
+            };
+            unless.push(format!("unless {} denies it ({when})", label(statement, i)));
+        }
+        Ok(unless)
     }
 
     fn held(&self, statement: &Statement<'_>) -> (Decided, Vec<Need>) {
