@@ -261,3 +261,41 @@ fn a_change_nested_past_the_depth_limit_is_said_not_checked() {
         run.stdout
     );
 }
+
+/// SAM templates of every wrong shape (`Globals`, `Properties`, `Events`, `Policies` that are
+/// scalars, lists or intrinsic functions; a policy template without `KeyId`; an event without
+/// `Properties`) are expanded without a panic, and the other file keeps its finding. Many
+/// functions sharing `Globals` expand to as many resources, not more.
+#[test]
+fn sam_templates_of_every_wrong_shape_are_read() {
+    let shapes = [
+        "Globals: [1, 2]\nResources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: 3\n",
+        "Globals:\n  Function: !If [C, {KmsKeyArn: x}, {}]\nResources:\n  F:\n    Type: AWS::Serverless::Function\n",
+        "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Events: [a, b]\n      Policies: 7\n",
+        "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Events:\n        E: {Type: SQS}\n        G: {Type: SNS, Properties: {SqsSubscription: true}}\n        H: {Type: Schedule, Properties: {DeadLetterConfig: {Type: SQS}}}\n      Policies:\n        - KMSDecryptPolicy: {}\n        - {KMSEncryptPolicy: {KeyId: !Ref Nothing}, Other: 1}\n        - !If [C, AWSLambdaExecute, !Ref AWS::NoValue]\n      EventInvokeConfig: {DestinationConfig: [1]}\n      DeadLetterQueue: arn\n",
+        "Resources:\n  T:\n    Type: AWS::Serverless::SimpleTable\n    Properties: !Ref X\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Role: 5\n      KmsKeyArn: [1]\n",
+    ];
+    for shape in shapes {
+        let attack = format!("Transform: AWS::Serverless-2016-10-31\n{shape}");
+        let run = lint(&attack);
+        assert!(run.status <= 1, "{shape}\n{}", run.stderr);
+        attack_findings(&run);
+    }
+    // A hundred functions inheriting a global key: a finding each, at the one global value.
+    let mut many = String::from(
+        "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    KmsKeyArn: !GetAtt Signing.Arn\nResources:\n  Signing:\n    Type: AWS::KMS::Key\n    Properties: {KeySpec: RSA_2048, KeyUsage: SIGN_VERIFY}\n",
+    );
+    for i in 0..100 {
+        many.push_str(&format!(
+            "  F{i}:\n    Type: AWS::Serverless::Function\n    Properties: {{Handler: a.b, Runtime: python3.12, CodeUri: s3://b/k}}\n"
+        ));
+    }
+    let run = lint_with(&many, &["--select", "KMS603,KMS104"]);
+    let findings = attack_findings(&run);
+    assert_eq!(
+        findings.iter().filter(|l| l.contains("KMS603")).count(),
+        100,
+        "{}",
+        run.stdout
+    );
+}
