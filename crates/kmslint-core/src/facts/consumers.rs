@@ -252,6 +252,51 @@ pub(crate) static PUBLISHERS: &[Publisher] = &[
 /// management).
 pub(crate) static PUBLISH_ACTIONS: &[&str] = &["kms:GenerateDataKey", "kms:Decrypt"];
 
+/// What reading an encrypted queue or stream needs of its key: `kms:Decrypt` (SQS Developer
+/// Guide, Configuring an Amazon SQS queue to trigger an AWS Lambda function: "add the
+/// `kms:Decrypt` permission to your Lambda execution role"; Kinesis Data Streams Developer
+/// Guide, Permissions to use user-generated KMS keys). Sending needs [`PUBLISH_ACTIONS`].
+pub(crate) static READ_ACTIONS: &[&str] = &["kms:Decrypt"];
+
+/// Where a Lambda function's execution role reads or sends to a queue, topic or stream
+/// (KMS613, rules/KMS613.md).
+pub(crate) struct RoleUse {
+    pub resource_type: &'static str,
+    /// The property naming the function; `None` when the resource is the function.
+    pub function: Option<&'static str>,
+    /// The property naming the queue, topic or stream, dotted from `Properties`.
+    pub target: &'static str,
+    /// Reads (else sends to) it.
+    pub reads: bool,
+}
+
+pub(crate) static ROLE_USES: &[RoleUse] = &[
+    RoleUse {
+        resource_type: "AWS::Lambda::EventSourceMapping",
+        function: Some("FunctionName"),
+        target: "EventSourceArn",
+        reads: true,
+    },
+    RoleUse {
+        resource_type: "AWS::Lambda::Function",
+        function: None,
+        target: "DeadLetterConfig.TargetArn",
+        reads: false,
+    },
+    RoleUse {
+        resource_type: "AWS::Lambda::EventInvokeConfig",
+        function: Some("FunctionName"),
+        target: "DestinationConfig.OnSuccess.Destination",
+        reads: false,
+    },
+    RoleUse {
+        resource_type: "AWS::Lambda::EventInvokeConfig",
+        function: Some("FunctionName"),
+        target: "DestinationConfig.OnFailure.Destination",
+        reads: false,
+    },
+];
+
 /// The property naming the key of a topic or queue.
 pub(crate) static ENCRYPTED_TARGETS: &[(&str, &str)] = &[
     ("AWS::SNS::Topic", "KmsMasterKeyId"),

@@ -258,17 +258,7 @@ fn aws_managed<'t>(
         let Some(text) = alt.text_value() else {
             continue;
         };
-        let ArnShape::Arn(parsed) = arn::parse(text) else {
-            continue;
-        };
-        if parsed.service.literal() != Some("iam") || parsed.account.literal() != Some("aws") {
-            continue;
-        }
-        let Some(name) = parsed
-            .resource
-            .literal()
-            .and_then(|r| r.strip_prefix("policy/"))
-        else {
+        let Some(name) = aws_managed_name(text) else {
             continue;
         };
         let Some((name, actions)) = AWS_MANAGED.iter().find(|(n, _)| *n == name) else {
@@ -294,18 +284,22 @@ fn aws_managed<'t>(
 /// Whether `arn` is an AWS managed policy whose `kms:` actions kmslint knows ([`AWS_MANAGED`],
 /// [`NO_KMS`]).
 pub(crate) fn known_aws_managed(arn: &Text<'_>) -> bool {
+    aws_managed_name(arn).is_some_and(|name| {
+        NO_KMS.contains(&name.as_str()) || AWS_MANAGED.iter().any(|(known, _)| *known == name)
+    })
+}
+
+/// The name (with its path) of the AWS managed policy `arn` is the ARN of:
+/// `arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`, any partition.
+fn aws_managed_name(arn: &Text<'_>) -> Option<String> {
     let ArnShape::Arn(parsed) = arn::parse(arn) else {
-        return false;
+        return None;
     };
-    parsed.service.literal() == Some("iam")
-        && parsed.account.literal() == Some("aws")
-        && parsed
-            .resource
-            .literal()
-            .and_then(|r| r.strip_prefix("policy/"))
-            .is_some_and(|name| {
-                NO_KMS.contains(&name) || AWS_MANAGED.iter().any(|(known, _)| *known == name)
-            })
+    if parsed.service.literal() != Some("iam") || parsed.account.literal() != Some("aws") {
+        return None;
+    }
+    let name = parsed.resource.literal()?.strip_prefix("policy/")?;
+    Some(name.to_owned())
 }
 
 fn of_template(name: &str, kind: &str) -> Grantee {
@@ -325,29 +319,8 @@ fn group_members<'t>(
     template: &Template<'t>,
     resolver: &Resolver<'_, 't>,
 ) -> HashMap<&'t str, Vec<Grantee>> {
-    let named = |kind: &str, name_property: &str, node: &'t Node<'t>| -> Vec<&'t str> {
-        let mut out = Vec::new();
-        for alt in resolver.resolve(node) {
-            let Some(text) = alt.text_value() else {
-                continue;
-            };
-            if let Some(Hole::Ref(name)) = text.only_hole() {
-                if template.resource(name).and_then(|r| r.type_name) == Some(kind) {
-                    out.push(*name);
-                }
-            } else if let Some(literal) = text.literal() {
-                out.extend(
-                    template
-                        .resources_of_type(kind)
-                        .filter(|r| {
-                            r.property(name_property).and_then(Node::as_str) == Some(literal)
-                        })
-                        .map(|r| r.name),
-                );
-            }
-        }
-        out
-    };
+    let named =
+        |kind, name_property, node| resources_named(template, resolver, kind, name_property, node);
     let mut members: HashMap<&'t str, Vec<Grantee>> = HashMap::new();
     let mut add = |group: &'t str, user: &'t str| {
         let list = members.entry(group).or_default();
@@ -390,6 +363,36 @@ fn group_members<'t>(
     members
 }
 
+/// The resources of type `kind` a value names: by `Ref`, or by the name their `name_property`
+/// gives them (`GroupName`, `UserName`).
+fn resources_named<'t>(
+    template: &Template<'t>,
+    resolver: &Resolver<'_, 't>,
+    kind: &str,
+    name_property: &str,
+    node: &'t Node<'t>,
+) -> Vec<&'t str> {
+    let mut out = Vec::new();
+    for alt in resolver.resolve(node) {
+        let Some(text) = alt.text_value() else {
+            continue;
+        };
+        if let Some(Hole::Ref(name)) = text.only_hole() {
+            if template.resource(name).and_then(|r| r.type_name) == Some(kind) {
+                out.push(*name);
+            }
+        } else if let Some(literal) = text.literal() {
+            out.extend(
+                template
+                    .resources_of_type(kind)
+                    .filter(|r| r.property(name_property).and_then(Node::as_str) == Some(literal))
+                    .map(|r| r.name),
+            );
+        }
+    }
+    out
+}
+
 /// The roles and users a policy's `Roles` and `Users` name, and the users of the groups its
 /// `Groups` names.
 fn attached_to<'t>(
@@ -404,26 +407,8 @@ fn attached_to<'t>(
         .and_then(Node::as_seq)
         .unwrap_or_default()
     {
-        for alt in resolver.resolve(item) {
-            let Some(text) = alt.text_value() else {
-                continue;
-            };
-            let group = match text.only_hole() {
-                Some(Hole::Ref(name)) => Some(*name),
-                _ => text.literal().and_then(|literal| {
-                    template
-                        .resources_of_type(GROUP)
-                        .find(|r| r.property("GroupName").and_then(Node::as_str) == Some(literal))
-                        .map(|r| r.name)
-                }),
-            };
-            out.extend(
-                group
-                    .and_then(|g| members.get(g))
-                    .into_iter()
-                    .flatten()
-                    .cloned(),
-            );
+        for group in resources_named(template, resolver, GROUP, "GroupName", item) {
+            out.extend(members.get(group).into_iter().flatten().cloned());
         }
     }
     for (property, kind) in [("Roles", ROLE), ("Users", USER)] {

@@ -9,9 +9,10 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::Severity;
+use crate::facts::consumers::{ENCRYPTED_TARGETS, PUBLISH_ACTIONS, READ_ACTIONS, ROLE_USES};
 use crate::model::Resource;
 use crate::model::access::{RequestContext, Verdict, ask_over};
-use crate::model::consumers::KeyTarget;
+use crate::model::consumers::{KeyTarget, values_at};
 use crate::model::iam;
 use crate::model::principal::Principal;
 use crate::model::value::{Hole, Resolver};
@@ -34,18 +35,24 @@ pub(crate) const RULE: RuleInfo = RuleInfo {
 
 pub(crate) struct RoleLacksKeyAccess;
 
-/// What reading an encrypted queue or stream needs of its key (SQS Developer Guide, Key
-/// management; Kinesis Data Streams Developer Guide, Permissions to use user-generated KMS
-/// keys; Lambda Developer Guide, Using Lambda with Amazon SQS: execution role permissions).
-const READ: &[&str] = &["kms:Decrypt"];
-/// What sending to an encrypted queue or topic needs (SQS and SNS Developer Guides, Key
-/// management).
-const SEND: &[&str] = &["kms:GenerateDataKey", "kms:Decrypt"];
+/// The property naming the key of an encrypted stream: a function reads streams, not only
+/// the topics and queues of [`ENCRYPTED_TARGETS`].
+const ENCRYPTED_STREAM: (&str, &str) = ("AWS::Kinesis::Stream", "StreamEncryption.KeyId");
 
 /// An encrypted queue, topic or stream of the template, and its key of the template.
 struct Encrypted<'t> {
     key: &'t str,
     noun: &'static str,
+}
+
+/// A function's role that reads or sends to an encrypted queue, topic or stream.
+struct Use<'t> {
+    function: &'t str,
+    role: &'t str,
+    target: &'t str,
+    /// Where the function names it.
+    at: &'t Node<'t>,
+    reads: bool,
 }
 
 impl Rule for RoleLacksKeyAccess {
@@ -65,50 +72,108 @@ impl Rule for RoleLacksKeyAccess {
         let lookup = Lookup {
             cx,
             resolver: &resolver,
-            encrypted: &encrypted,
         };
-        for resource in &template.resources {
-            match resource.type_name {
-                Some("AWS::Lambda::EventSourceMapping") => {
-                    let function = resource.property("FunctionName");
-                    if let Some(source) = resource.property_entry("EventSourceArn") {
-                        lookup.check(function, &source.value, READ, "reads", out);
+        // By key, so that each key's policy is built once however many functions use it.
+        let mut by_key: HashMap<&str, Vec<Use<'_>>> = HashMap::new();
+        for role_use in ROLE_USES {
+            for resource in template.resources_of_type(role_use.resource_type) {
+                let function = match role_use.function {
+                    None => Some(resource),
+                    Some(property) => resource
+                        .property(property)
+                        .and_then(|f| lookup.resource_named(f))
+                        .filter(|f| f.type_name == Some("AWS::Lambda::Function")),
+                };
+                let Some((function, role)) =
+                    function.and_then(|f| Some((f.name, lookup.role_of(f)?)))
+                else {
+                    continue;
+                };
+                let targets = resource.properties.map(|p| values_at(p, role_use.target));
+                for at in targets.into_iter().flatten() {
+                    let Some(target) = lookup.resource_named(at) else {
+                        continue;
+                    };
+                    if let Some(Encrypted { key, .. }) = encrypted.get(target.name) {
+                        by_key.entry(key).or_default().push(Use {
+                            function,
+                            role,
+                            target: target.name,
+                            at,
+                            reads: role_use.reads,
+                        });
                     }
                 }
-                Some("AWS::Lambda::Function") => {
-                    if let Some(target) = resource
-                        .property("DeadLetterConfig")
-                        .and_then(|d| d.get("TargetArn"))
-                    {
-                        lookup.check_own(resource, target, out);
-                    }
+            }
+        }
+        for (key, uses) in by_key {
+            let Some(key_resource) = template.resource(key) else {
+                continue;
+            };
+            let access = KeyAccess::of(cx, key_resource);
+            let context = RequestContext::default();
+            let askers = access.askers(&context);
+            for role_use in uses {
+                let who = Principal::TemplateResource(role_use.role.to_owned());
+                let needs = if role_use.reads {
+                    READ_ACTIONS
+                } else {
+                    PUBLISH_ACTIONS
+                };
+                let missing: Vec<&str> = needs
+                    .iter()
+                    .copied()
+                    .filter(|action| {
+                        let said = ask_over(&askers, &|asker| asker.ask(&who, action));
+                        matches!(said.verdict, Verdict::NotAllowed | Verdict::Denied)
+                    })
+                    .collect();
+                if !missing.is_empty() {
+                    report(&role_use, &encrypted[role_use.target], &missing, out);
                 }
-                Some("AWS::Lambda::EventInvokeConfig") => {
-                    let function = resource.property("FunctionName");
-                    for on in ["OnSuccess", "OnFailure"] {
-                        if let Some(target) = resource
-                            .property("DestinationConfig")
-                            .and_then(|d| d.get(on))
-                            .and_then(|d| d.get("Destination"))
-                        {
-                            lookup.check(function, target, SEND, "sends to", out);
-                        }
-                    }
-                }
-                _ => {}
             }
         }
     }
 }
 
+fn report(role_use: &Use<'_>, encrypted: &Encrypted<'_>, missing: &[&str], out: &mut Reporter) {
+    let Use {
+        function,
+        role,
+        target,
+        ..
+    } = role_use;
+    let verb = if role_use.reads { "reads" } else { "sends to" };
+    let message = format!(
+        "function `{function}` {verb} {} `{target}`, encrypted with key `{}`, but its role `{role}` may not call {} on the key: neither the role's IAM policies nor the key policy allow it",
+        encrypted.noun,
+        encrypted.key,
+        missing.join(", ")
+    );
+    // SAM's `KMSDecryptPolicy` allows `kms:Decrypt` alone; no policy template allows both
+    // what sending needs.
+    let sam = if missing == ["kms:Decrypt"] {
+        "SAM: the `KMSDecryptPolicy` policy template"
+    } else {
+        "SAM: a statement in `Policies`"
+    };
+    out.report(role_use.at.span, message)
+        .with_resource(function)
+        .with_help(format!(
+            "allow {} on the key's ARN in the role's policies ({sam}), with a key policy that lets IAM policies grant access",
+            missing.join(" and ")
+        ));
+}
+
 /// The template's queues, topics and streams encrypted with one of its keys, by logical ID.
 fn encrypted_targets<'t>(cx: &Context<'_, 't>) -> HashMap<&'t str, Encrypted<'t>> {
     let mut out = HashMap::new();
-    for (resource_type, path, noun) in [
-        ("AWS::SQS::Queue", "KmsMasterKeyId", "queue"),
-        ("AWS::SNS::Topic", "KmsMasterKeyId", "topic"),
-        ("AWS::Kinesis::Stream", "StreamEncryption.KeyId", "stream"),
-    ] {
+    for &(resource_type, path) in ENCRYPTED_TARGETS.iter().chain([&ENCRYPTED_STREAM]) {
+        let noun = match resource_type {
+            "AWS::SNS::Topic" => "topic",
+            "AWS::SQS::Queue" => "queue",
+            _ => "stream",
+        };
         for used in &cx.key_uses(resource_type, path).all {
             // Only a key every alternative names, under no condition.
             if let KeyTarget::Key { name, .. } = used.target
@@ -125,95 +190,9 @@ fn encrypted_targets<'t>(cx: &Context<'_, 't>) -> HashMap<&'t str, Encrypted<'t>
 struct Lookup<'l, 'a, 't> {
     cx: &'l Context<'a, 't>,
     resolver: &'l Resolver<'a, 't>,
-    encrypted: &'l HashMap<&'t str, Encrypted<'t>>,
 }
 
 impl<'a, 't> Lookup<'_, 'a, 't> {
-    /// A function's own dead-letter queue or topic.
-    fn check_own(&self, function: &Resource<'t>, target: &'t Node<'t>, out: &mut Reporter) {
-        let Some(role) = self.role_of(function) else {
-            return;
-        };
-        self.check_role(function.name, role, target, SEND, "sends to", out);
-    }
-
-    /// The function `function` names (`Ref`, `Fn::GetAtt … Arn`) using what `target` names.
-    fn check(
-        &self,
-        function: Option<&'t Node<'t>>,
-        target: &'t Node<'t>,
-        actions: &[&str],
-        verb: &str,
-        out: &mut Reporter,
-    ) {
-        let Some(function) = function.and_then(|f| self.resource_named(f)) else {
-            return;
-        };
-        if function.type_name != Some("AWS::Lambda::Function") {
-            return;
-        }
-        let Some(role) = self.role_of(function) else {
-            return;
-        };
-        self.check_role(function.name, role, target, actions, verb, out);
-    }
-
-    fn check_role(
-        &self,
-        function: &str,
-        role: &'t str,
-        target: &'t Node<'t>,
-        actions: &[&str],
-        verb: &str,
-        out: &mut Reporter,
-    ) {
-        let Some(target_resource) = self.resource_named(target) else {
-            return;
-        };
-        let Some(encrypted) = self.encrypted.get(target_resource.name) else {
-            return;
-        };
-        let Some(key) = self.cx.template.and_then(|t| t.resource(encrypted.key)) else {
-            return;
-        };
-        let access = KeyAccess::of(self.cx, key);
-        let context = RequestContext::default();
-        let askers = access.askers(&context);
-        let who = Principal::TemplateResource(role.to_owned());
-        let missing: Vec<&str> = actions
-            .iter()
-            .copied()
-            .filter(|action| {
-                let said = ask_over(&askers, &|asker| asker.ask(&who, action));
-                matches!(said.verdict, Verdict::NotAllowed | Verdict::Denied)
-            })
-            .collect();
-        if missing.is_empty() {
-            return;
-        }
-        let message = format!(
-            "function `{function}` {verb} {} `{}`, encrypted with key `{}`, but its role `{role}` may not call {} on the key: neither the role's IAM policies nor the key policy allow it",
-            encrypted.noun,
-            target_resource.name,
-            encrypted.key,
-            missing.join(", ")
-        );
-        let at = target.span;
-        // SAM's `KMSDecryptPolicy` allows `kms:Decrypt` alone; no policy template allows both
-        // what sending needs.
-        let sam = if missing == ["kms:Decrypt"] {
-            "SAM: the `KMSDecryptPolicy` policy template"
-        } else {
-            "SAM: a statement in `Policies`"
-        };
-        out.report(at, message)
-            .with_resource(function)
-            .with_help(format!(
-                "allow {} on the key's ARN in the role's policies ({sam}), with a key policy that lets IAM policies grant access",
-                missing.join(" and ")
-            ));
-    }
-
     /// The template's resource a value names, as `Ref`, `Fn::GetAtt … Arn` or a `Sub` of
     /// either alone.
     fn resource_named(&self, node: &'t Node<'t>) -> Option<&'a Resource<'t>> {

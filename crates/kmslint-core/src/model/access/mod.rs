@@ -570,7 +570,8 @@ impl Asker<'_, '_> {
                     deployment: self.deployment,
                     context: self.context,
                 };
-                let (outcome, each) = reasons.outcome(&access);
+                let mut each = Vec::new();
+                let outcome = reasons.outcome(&access, &mut each);
                 ways = each
                     .into_iter()
                     .map(|(i, ifs)| Way {
@@ -858,15 +859,8 @@ enum Outcome {
 impl Reasons<'_, '_, '_> {
     /// The answer, with what must hold, each in a sentence that says how it bears: "statement
     /// `S` allows it if …" (any one such suffices), "unless statement `D` applies …" (each must
-    /// not).
-    fn outcome(&self, access: &Access) -> (Outcome, Vec<(usize, Vec<Need>)>) {
-        let mut ways: Vec<(usize, Vec<Need>)> = Vec::new();
-        let outcome = self.outcome_with(access, &mut ways);
-        (outcome, ways)
-    }
-
-    /// [`Reasons::outcome`], with the ways each statement allows it added to `ways`.
-    fn outcome_with(&self, access: &Access, ways: &mut Vec<(usize, Vec<Need>)>) -> Outcome {
+    /// not); and the ways each statement allows it, added to `ways`.
+    fn outcome(&self, access: &Access, ways: &mut Vec<(usize, Vec<Need>)>) -> Outcome {
         let mut allows_if = Vec::new();
         let mut certain = Vec::new();
         let mut deciding = Vec::new();
@@ -875,7 +869,7 @@ impl Reasons<'_, '_, '_> {
         for &i in &access.grants {
             let statement = &self.policy.statements[i];
             let named = statement.names_directly(self.who, self.deployment);
-            let (held, open) = self.held(statement);
+            let (held, open) = held(self.context, statement.condition.as_ref());
             if held == Decided::False {
                 continue;
             }
@@ -974,7 +968,7 @@ impl Reasons<'_, '_, '_> {
         let mut unless = Vec::new();
         for &i in &access.maybe_denies {
             let statement = &self.policy.statements[i];
-            let (held, open) = self.held(statement);
+            let (held, open) = held(self.context, statement.condition.as_ref());
             if held == Decided::False {
                 continue;
             }
@@ -997,10 +991,6 @@ impl Reasons<'_, '_, '_> {
             unless.push(format!("unless {} denies it ({when})", label(statement, i)));
         }
         Ok(unless)
-    }
-
-    fn held(&self, statement: &Statement<'_>) -> (Decided, Vec<Need>) {
-        held(self.context, statement.condition.as_ref())
     }
 }
 

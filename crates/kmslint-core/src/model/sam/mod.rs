@@ -67,22 +67,19 @@ pub(crate) fn expand<'a>(root: &Node<'a>) -> Option<Node<'a>> {
     let Value::Map(sections) = &root.value else {
         return None;
     };
-    let mut expanded = Some(expanded);
+    // Keys are unique (the loader keeps the last of a duplicate), so `Resources` is met once.
     let sections = sections
         .iter()
-        .map(|section| match expanded.take() {
-            Some(resources) if section.key == "Resources" => Entry {
+        .map(|section| match section.key.as_ref() {
+            "Resources" => Entry {
                 key: section.key.clone(),
                 key_span: section.key_span,
                 value: Node {
                     span: section.value.span,
-                    value: Value::Map(resources),
+                    value: Value::Map(std::mem::take(&mut expanded)),
                 },
             },
-            not_yet => {
-                expanded = not_yet;
-                section.clone()
-            }
+            _ => section.clone(),
         })
         .collect();
     Some(Node {
